@@ -1,0 +1,285 @@
+"""Block engine: stream a raster through a numpy function, block by block.
+
+Each block is read with an overlap margin (clipped at the image edge), no data
+is turned into NaN, the function is applied per band, the margin is cropped
+and the core is written. Since every filter in ``core`` treats pixels outside
+its array as no data, a block touching the image edge sees exactly what the
+whole image would show there, and a margin >= the filter's reach makes the
+interior exact: a tiled run equals the untiled run bit for bit.
+
+Memory is bounded by the block size (a few blocks in flight), not the image.
+Output is a tiled, compressed GeoTIFF (BIGTIFF when needed) written under a
+temporary name in the destination folder and renamed only on success; the
+input is opened read-only. Blocks are computed on a small thread pool (numpy
+and scipy release the GIL); GDAL I/O stays on the calling thread.
+"""
+import os
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from osgeo import gdal
+
+DEFAULT_BLOCK = 512
+GTIFF_TILE = 512
+
+
+class RasterError(ValueError):
+    """A raster cannot be read or written; the message names the file and the fix."""
+
+
+class Cancelled(RuntimeError):
+    """The caller asked to stop; no output was left behind."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A block: ``core`` is written, ``read`` (core plus margin, clipped) is read.
+
+    Offsets and sizes in pixels: (x offset, y offset, width, height).
+    """
+
+    core: tuple
+    read: tuple
+
+    def crop(self):
+        """Slices that cut the core out of an array shaped like ``read``."""
+        cx, cy, cw, ch = self.core
+        rx, ry, _, _ = self.read
+        return slice(cy - ry, cy - ry + ch), slice(cx - rx, cx - rx + cw)
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """What the engine needs to know of a raster and copies to its output."""
+
+    path: str
+    xsize: int
+    ysize: int
+    bands: int
+    geotransform: tuple
+    projection: str
+    nodata: tuple
+    descriptions: tuple
+
+
+def open_readonly(path):
+    """Open ``path`` read-only with GDAL or raise RasterError naming it."""
+    try:
+        ds = gdal.OpenEx(str(path), gdal.OF_RASTER | gdal.OF_READONLY)
+    except RuntimeError as exc:  # GDAL exceptions enabled by someone else
+        raise RasterError(f"cannot open raster {path}: {exc}") from exc
+    if ds is None:
+        raise RasterError(f"cannot open {path} as a raster: check the path and the format")
+    if ds.RasterCount < 1 or ds.RasterXSize < 1 or ds.RasterYSize < 1:
+        raise RasterError(f"raster {path} is empty (no band or no pixel)")
+    return ds
+
+
+def read_info(path):
+    """Return the RasterInfo of ``path``."""
+    ds = open_readonly(path)
+    bands = [ds.GetRasterBand(i + 1) for i in range(ds.RasterCount)]
+    return RasterInfo(
+        path=str(path),
+        xsize=ds.RasterXSize,
+        ysize=ds.RasterYSize,
+        bands=ds.RasterCount,
+        geotransform=tuple(ds.GetGeoTransform(can_return_null=True) or ()),
+        projection=ds.GetProjection() or "",
+        nodata=tuple(b.GetNoDataValue() for b in bands),
+        descriptions=tuple(b.GetDescription() or "" for b in bands),
+    )
+
+
+def block_windows(xsize, ysize, block=DEFAULT_BLOCK, margin=0):
+    """Cover a ``xsize`` x ``ysize`` image with blocks of ``block`` pixels.
+
+    Returns Windows in row-major order; each read window is the core grown by
+    ``margin`` pixels and clipped to the image.
+    """
+    if block < 1 or margin < 0:
+        raise ValueError("block must be >= 1 and margin >= 0")
+    out = []
+    for y in range(0, ysize, block):
+        h = min(block, ysize - y)
+        for x in range(0, xsize, block):
+            w = min(block, xsize - x)
+            rx, ry = max(x - margin, 0), max(y - margin, 0)
+            rw = min(x + w + margin, xsize) - rx
+            rh = min(y + h + margin, ysize) - ry
+            out.append(Window((x, y, w, h), (rx, ry, rw, rh)))
+    return out
+
+
+def read_block(band, window, nodata):
+    """Read ``window.read`` of a GDAL band as float32 with no data (and inf) as NaN."""
+    rx, ry, rw, rh = window.read
+    data = band.ReadAsArray(rx, ry, rw, rh)
+    if data is None:
+        raise RasterError(f"cannot read block {window.read} of {band.GetDataset().GetDescription()}")
+    data = data.astype(np.float32, copy=False)
+    invalid = ~np.isfinite(data)
+    if nodata is not None and not np.isnan(nodata):
+        invalid |= data == np.float32(nodata)
+    if invalid.any():
+        data = data.copy() if not data.flags.writeable else data
+        data[invalid] = np.nan
+    return data
+
+
+def read_array(path, band=1):
+    """Read a whole band as float32 with no data as NaN (small rasters, tests)."""
+    info = read_info(path)
+    ds = open_readonly(path)
+    win = Window((0, 0, info.xsize, info.ysize), (0, 0, info.xsize, info.ysize))
+    return read_block(ds.GetRasterBand(band), win, info.nodata[band - 1])
+
+
+def geotiff_options(compress=None):
+    """Creation options: tiled, compressed (ZSTD level 1 if GDAL has it, else DEFLATE)."""
+    meta = gdal.GetDriverByName("GTiff").GetMetadataItem("DMD_CREATIONOPTIONLIST") or ""
+    if compress is None:
+        compress = "ZSTD" if "ZSTD" in meta else "DEFLATE"
+    opts = [
+        "TILED=YES",
+        f"BLOCKXSIZE={GTIFF_TILE}",
+        f"BLOCKYSIZE={GTIFF_TILE}",
+        f"COMPRESS={compress}",
+        "BIGTIFF=IF_SAFER",
+        "NUM_THREADS=ALL_CPUS",
+    ]
+    opts.append("ZSTD_LEVEL=1" if compress == "ZSTD" else "ZLEVEL=1")
+    return opts
+
+
+def temporary_path(dst_path):
+    """A unique temporary file name beside ``dst_path`` (same folder, same disk)."""
+    folder, name = os.path.split(os.path.abspath(dst_path))
+    return os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial.tif")
+
+
+def create_like(path, info, bands, nodata, descriptions, creation_options=None):
+    """Create a float32 GeoTIFF on ``info``'s grid and CRS; returns the dataset."""
+    driver = gdal.GetDriverByName("GTiff")
+    ds = driver.Create(str(path), info.xsize, info.ysize, bands, gdal.GDT_Float32,
+                       creation_options or geotiff_options())
+    if ds is None:
+        raise RasterError(f"cannot create {path}: check that the folder exists and is writable")
+    if info.geotransform:
+        ds.SetGeoTransform(info.geotransform)
+    if info.projection:
+        ds.SetProjection(info.projection)
+    for i in range(bands):
+        band = ds.GetRasterBand(i + 1)
+        if nodata is not None:
+            band.SetNoDataValue(float(nodata))
+        if descriptions and i < len(descriptions) and descriptions[i]:
+            band.SetDescription(descriptions[i])
+    return ds
+
+
+def output_nodata(info):
+    """No-data value for a float32 output: the first band's, else NaN."""
+    value = next((v for v in info.nodata if v is not None), None)
+    return float("nan") if value is None else float(value)
+
+
+def filter_raster(src_path, dst_path, func, margin, bands=None, block=DEFAULT_BLOCK,
+                  threads=2, progress=None, is_canceled=None, creation_options=None,
+                  descriptions=None):
+    """Apply ``func`` to every band of ``src_path`` block by block; write ``dst_path``.
+
+    ``func(array) -> array``: 2-D float32 (NaN = no data) in, same-shape array
+    out; it must only look ``margin`` pixels around a pixel and treat pixels
+    outside its array as no data. ``bands``: 1-based band numbers (default
+    all). ``progress(percent)`` and ``is_canceled() -> bool`` are optional
+    callbacks; cancel stops within one block, removes the partial file and
+    raises Cancelled. NaN results are written as the input's no-data value
+    (NaN when the input has none). Returns ``dst_path``.
+    """
+    info = read_info(src_path)
+    bands = list(range(1, info.bands + 1)) if bands is None else list(bands)
+    for b in bands:
+        if not 1 <= b <= info.bands:
+            raise RasterError(f"{src_path} has {info.bands} band(s); band {b} does not exist")
+    nodata = output_nodata(info)
+    if descriptions is None:
+        descriptions = [info.descriptions[b - 1] for b in bands]
+    src = open_readonly(src_path)
+    tmp = temporary_path(dst_path)
+    dst = create_like(tmp, info, len(bands), nodata, descriptions, creation_options)
+    windows = block_windows(info.xsize, info.ysize, block, margin)
+    jobs = [(w, i, b) for w in windows for i, b in enumerate(bands)]
+
+    def compute(data, window):
+        result = np.asarray(func(data), dtype=np.float32)
+        if result.shape != data.shape:
+            raise RasterError(f"block function returned shape {result.shape}, expected {data.shape}")
+        core = result[window.crop()]
+        if not np.isnan(nodata):
+            core = np.where(np.isnan(core), np.float32(nodata), core)
+        return core
+
+    ok = False
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+            pending = []
+            done = 0
+
+            def drain(limit):
+                nonlocal done
+                while len(pending) > limit:
+                    fut, window, out_index = pending.pop(0)
+                    cx, cy, _, _ = window.core
+                    dst.GetRasterBand(out_index + 1).WriteArray(fut.result(), cx, cy)
+                    done += 1
+                    if progress is not None:
+                        progress(100.0 * done / len(jobs))
+
+            for window, out_index, b in jobs:
+                if is_canceled is not None and is_canceled():
+                    for fut, _, _ in pending:
+                        fut.cancel()
+                    raise Cancelled("cancelled by the user")
+                data = read_block(src.GetRasterBand(b), window, info.nodata[b - 1])
+                pending.append((pool.submit(compute, data, window), window, out_index))
+                drain(2 * max(1, threads))
+            drain(0)
+        dst.FlushCache()
+        ok = True
+    finally:
+        dst = None
+        src = None
+        if ok:
+            os.replace(tmp, dst_path)
+        elif os.path.exists(tmp):
+            os.remove(tmp)
+    return dst_path
+
+
+def write_array(path, array, like=None, nodata=None, descriptions=None):
+    """Write a 2-D or (bands, rows, cols) float32 array to a GeoTIFF.
+
+    Grid and CRS are copied from the raster at ``like`` when given. Used by
+    the demo and tests for small rasters; large outputs go through filter_raster.
+    """
+    array = np.asarray(array, dtype=np.float32)
+    if array.ndim == 2:
+        array = array[None]
+    if like is not None:
+        ref = read_info(like)
+        info = RasterInfo(str(path), array.shape[2], array.shape[1], array.shape[0],
+                          ref.geotransform, ref.projection, (), ())
+    else:
+        info = RasterInfo(str(path), array.shape[2], array.shape[1], array.shape[0], (), "", (), ())
+    tmp = temporary_path(path)
+    ds = create_like(tmp, info, array.shape[0], nodata, descriptions)
+    for i, band in enumerate(array):
+        data = band if nodata is None else np.where(np.isnan(band), np.float32(nodata), band)
+        ds.GetRasterBand(i + 1).WriteArray(data)
+    ds.FlushCache()
+    ds = None
+    os.replace(tmp, path)
+    return path
