@@ -199,6 +199,7 @@ def filter_raster(src_path, dst_path, func, margin, bands=None, block=DEFAULT_BL
     raises Cancelled. NaN results are written as the input's no-data value
     (NaN when the input has none). Returns ``dst_path``.
     """
+    dst_path = str(dst_path)
     info = read_info(src_path)
     bands = list(range(1, info.bands + 1)) if bands is None else list(bands)
     for b in bands:
@@ -282,4 +283,4 @@ def write_array(path, array, like=None, nodata=None, descriptions=None):
     ds.FlushCache()
     ds = None
     os.replace(tmp, path)
-    return path
+    return str(path)

@@ -17,8 +17,9 @@ PLUGINS.mkdir(exist_ok=True)
 link = PLUGINS / "sar_change"
 if not link.exists():
     link.symlink_to(ROOT, target_is_directory=True)
-if str(PLUGINS) not in sys.path:
-    sys.path.insert(0, str(PLUGINS))
+for path in (PLUGINS, ROOT / "tests"):  # sar_change, and the tests' helpers module
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 

@@ -30,15 +30,12 @@ def median(power, size=7):
     out = ndimage.median_filter(values, size=size, mode="constant", cval=0.0)
     full = np.float32(size * size)
     mask = np.ones(power.shape, np.float32) if valid is None else valid.astype(np.float32)
-    partial = box_sum(mask, size) < full
+    count = box_sum(mask, size)
+    partial = (count < full) & (count > 0)
     if partial.any():
         padded = np.pad(power, radius, mode="constant", constant_values=np.nan)
         windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))
         rows, cols = np.nonzero(partial)
-        with np.errstate(all="ignore"):
-            import warnings
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                out[rows, cols] = np.nanmedian(windows[rows, cols].reshape(len(rows), -1), axis=1)
-    out[np.isnan(power)] = np.nan
+        out[rows, cols] = np.nanmedian(windows[rows, cols].reshape(len(rows), -1), axis=1)
+    out[np.isnan(power) | (count == 0)] = np.nan
     return out
