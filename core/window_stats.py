@@ -61,25 +61,25 @@ def box_sum(array, size, dtype=np.float32):
 
 
 def valid_count(valid, size):
-    """Number of valid pixels in each ``size`` x ``size`` window (float64, exact).
+    """Number of valid pixels in each ``size`` x ``size`` window (float32, exact).
 
     ``valid`` is a boolean mask, or None when every pixel is valid (then the
     count only shrinks at the array border and is computed separably).
     """
-    r = check_window(size)
+    check_window(size)
     if valid is not None:
-        return box_sum(valid.astype(np.float32), size, dtype=np.float64)
+        return box_sum(valid.astype(np.float32), size, dtype=np.float32)
     raise TypeError("use border_count(shape, size) when every pixel is valid")
 
 
 def border_count(shape, size):
-    """Window pixel counts for a fully valid array: size**2 inside, fewer at the border."""
+    """Window pixel counts (float32, exact) for a fully valid array: size**2 inside, fewer at the border."""
     r = check_window(size)
     h, w = shape
 
     def along(n):
         i = np.arange(n)
-        return (np.minimum(i + r, n - 1) - np.maximum(i - r, 0) + 1).astype(np.float64)
+        return (np.minimum(i + r, n - 1) - np.maximum(i - r, 0) + 1).astype(np.float32)
 
     return np.outer(along(h), along(w))
 
@@ -99,15 +99,18 @@ def local_moments(image, size, dtype=np.float32):
     ``image``: 2-D linear power (any unit), NaN = no data. Returns
     ``(mean, var, count)`` in ``dtype``; variance uses N - 1 (as OTB does),
     is 0 where count <= 1 and is clipped at 0 against rounding. Where a window
-    holds no valid pixel, mean and var are NaN.
+    holds no valid pixel, mean and var are NaN. Counts are exact integers, so
+    each pixel's result depends only on its own window (bit-exact tiling).
     """
     values, valid = split_valid(image)
     s1 = box_sum(values, size, dtype)
     s2 = box_sum(np.square(values, dtype=dtype), size, dtype)
     count = border_count(values.shape, size) if valid is None else valid_count(valid, size)
+    count = count.astype(dtype, copy=False)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = s1 / count
-        s2 -= s1 * mean
+        s1 *= mean
+        s2 -= s1
         var = s2
         var /= np.maximum(count - 1, 1)
     np.maximum(var, 0, out=var)
@@ -116,3 +119,13 @@ def local_moments(image, size, dtype=np.float32):
         mean[empty] = np.nan
         var[empty] = np.nan
     return mean, var, count
+
+
+def local_mean(image, size, dtype=np.float32):
+    """Mean of the valid pixels in each ``size`` x ``size`` window (NaN where none)."""
+    values, valid = split_valid(image)
+    s1 = box_sum(values, size, dtype)
+    count = border_count(values.shape, size) if valid is None else valid_count(valid, size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s1 /= count.astype(dtype, copy=False)
+    return s1

@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
-from helpers import gamma_speckle
 
 from sar_change.core.enl import enl, estimate_enl, local_cv2
+
+from helpers import gamma_speckle
 
 
 @pytest.mark.parametrize("looks", [1, 3, 8])

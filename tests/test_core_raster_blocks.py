@@ -4,11 +4,12 @@ import os
 
 import numpy as np
 import pytest
-from helpers import structured_scene
 from osgeo import gdal, osr
 
 from sar_change.core import raster_blocks as rb
 from sar_change.core.speckle import registry
+
+from helpers import structured_scene
 
 NODATA = -99.0
 

@@ -1,12 +1,13 @@
 """Analytic and invariant checks of every speckle filter (core, numpy only)."""
 import numpy as np
 import pytest
-from helpers import brute_window, gamma_speckle, structured_scene
 
 from sar_change.core import scale
 from sar_change.core.enl import enl
 from sar_change.core.speckle import basic, frost, lopes, registry
 from sar_change.core.window_stats import local_moments
+
+from helpers import brute_window, gamma_speckle, structured_scene
 
 ALL = registry.METHODS
 # Gamma-MAP returns the posterior mode, which lies below the posterior mean: it is

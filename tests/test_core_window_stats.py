@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
-from helpers import brute_window, gamma_speckle
 
 from sar_change.core import window_stats as ws
+
+from helpers import brute_window, gamma_speckle
 
 
 @pytest.mark.parametrize("size", [1, 3, 5, 7, 9])

@@ -10,10 +10,11 @@ import subprocess
 
 import numpy as np
 import pytest
-from helpers import structured_scene
 
 from sar_change.core.raster_blocks import read_array, write_array
 from sar_change.core.speckle import frost, lopes
+
+from helpers import structured_scene
 
 OTB = shutil.which("otbcli_Despeckle")
 pytestmark = pytest.mark.skipif(OTB is None, reason="Orfeo ToolBox (otbcli_Despeckle) not installed: "

@@ -2,14 +2,13 @@
 import numpy as np
 from scipy import ndimage
 
-from ..window_stats import box_sum, check_window, local_moments, split_valid
+from ..window_stats import box_sum, check_window, local_mean, split_valid
 
 
 def boxcar(power, size=7):
     """Mean of the valid pixels in a ``size`` x ``size`` window (linear power)."""
     power = np.asarray(power, dtype=np.float32)
-    mean, _, _ = local_moments(power, size)
-    out = mean.astype(np.float32, copy=False)
+    out = local_mean(power, size)
     out[np.isnan(power)] = np.nan
     return out
 
