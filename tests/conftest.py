@@ -47,5 +47,7 @@ def qgis_app(tmp_path_factory):
 
     registry = qgis_core.QgsApplication.processingRegistry()
     if registry.providerById("sarchange") is None:
-        registry.addProvider(SarChangeProvider())
+        provider = SarChangeProvider()
+        registry.addProvider(provider)
+        app._sar_change_provider = provider  # keep the Python half alive with the app
     return app

@@ -1,0 +1,1 @@
+"""QGIS GUI glue of SAR Change: the plugin class loaded by ``classFactory``."""

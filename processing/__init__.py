@@ -1,0 +1,1 @@
+"""QGIS Processing provider of SAR Change (``sarchange:`` algorithms)."""

@@ -1,0 +1,1 @@
+"""Processing algorithms of SAR Change: thin wrappers that call ``core``."""

@@ -1,0 +1,83 @@
+"""Helpers shared by the SAR Change Processing algorithms.
+
+Adapters between QGIS Processing and the QGIS-free ``core``: feedback
+callbacks, error translation and reading the input layer's file path. The
+image-wide checks they call (scale check, ENL from sample windows) live in
+``core.raster_sampling``.
+"""
+import os
+from contextlib import contextmanager
+
+from qgis.core import QgsProcessingException
+from qgis.PyQt.QtCore import QCoreApplication
+
+from ...core import scale as scales
+from ...core.raster_blocks import Cancelled, RasterError
+
+#: Radiometric scales in the order of the SCALE enum parameter.
+SCALE_CHOICES = (scales.LINEAR_POWER, scales.AMPLITUDE, scales.DB)
+
+
+def tr(text):
+    """Translate ``text`` in the 'SarChange' context (see i18n/README.md)."""
+    return QCoreApplication.translate("SarChange", text)
+
+
+def scale_labels():
+    """Translated labels of SCALE_CHOICES, for an enum parameter."""
+    return [tr("Linear power (intensity)"), tr("Amplitude"), tr("dB")]
+
+
+def progress_callback(feedback):
+    """``progress(percent)`` for the block engine that updates ``feedback``."""
+    if feedback is None:
+        return None
+    return feedback.setProgress
+
+
+def cancel_callback(feedback):
+    """``is_canceled() -> bool`` for the block engine that reads ``feedback``."""
+    if feedback is None:
+        return None
+    return feedback.isCanceled
+
+
+@contextmanager
+def core_errors(layer_name):
+    """Turn core's RasterError/ValueError into a QgsProcessingException naming the layer.
+
+    ``Cancelled`` passes through untouched: the caller stops cleanly.
+    """
+    try:
+        yield
+    except Cancelled:
+        raise
+    except (RasterError, ValueError) as exc:
+        raise QgsProcessingException(
+            tr("Input layer '{name}': {error}").format(name=layer_name, error=exc)) from exc
+
+
+def gdal_source(layer, parameter_name):
+    """File path (GDAL data source) of a raster layer parameter, or raise."""
+    if layer is None:
+        raise QgsProcessingException(tr("Invalid raster layer for parameter {name}").format(
+            name=parameter_name))
+    if layer.providerType() != "gdal":
+        raise QgsProcessingException(tr(
+            "Input layer '{name}' is served by the '{provider}' data provider; SAR Change reads "
+            "rasters through GDAL only. Save the layer as a GeoTIFF and use that file."
+        ).format(name=layer.name(), provider=layer.providerType()))
+    return layer.source()
+
+
+def forget_output(context, path):
+    """Drop ``path`` from the layers QGIS loads on completion (after a cancel)."""
+    layers = dict(context.layersToLoadOnCompletion())
+    if path in layers:
+        del layers[path]
+        context.setLayersToLoadOnCompletion(layers)
+
+
+def same_file(a, b):
+    """True when two paths name the same file (the file need not exist)."""
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))

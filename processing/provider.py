@@ -1,0 +1,52 @@
+"""The SAR Change Processing provider (id ``sarchange``)."""
+import os
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from .algorithms.common import tr
+from .algorithms.estimate_enl import EstimateEnlAlgorithm
+from .algorithms.speckle_filter import SpeckleFilterAlgorithm
+
+ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
+
+#: Registered providers. The registry owns the C++ object, but the Python half
+#: (and with it the algorithms) dies when the caller drops its reference;
+#: holding it here from load() to unload() keeps ``registry.addProvider(SarChangeProvider())`` safe.
+_REGISTERED = set()
+
+
+class SarChangeProvider(QgsProcessingProvider):
+    """Provides the SAR Change algorithms to the Processing toolbox and qgis_process."""
+
+    def id(self):
+        return "sarchange"
+
+    def name(self):
+        return tr("SAR Change")
+
+    def longName(self):
+        return tr("SAR Change: SAR speckle filtering and change detection")
+
+    def icon(self):
+        return QIcon(ICON_PATH)
+
+    def svgIconPath(self):
+        return ICON_PATH
+
+    def load(self):
+        """Called by the registry on addProvider: keep the Python object alive."""
+        _REGISTERED.add(self)
+        return super().load()
+
+    def unload(self):
+        """Called by the registry on removeProvider."""
+        _REGISTERED.discard(self)
+        super().unload()
+
+    def loadAlgorithms(self):
+        self.addAlgorithm(SpeckleFilterAlgorithm())
+        self.addAlgorithm(EstimateEnlAlgorithm())
+
+    def supportedOutputRasterLayerExtensions(self):
+        return ["tif"]
