@@ -186,6 +186,19 @@ def output_nodata(info):
     return float("nan") if value is None else float(value)
 
 
+def release_cache(*datasets):
+    """Write and drop the GDAL block cache of ``datasets``.
+
+    GDAL keeps every block it read or was given in a process-wide cache of up
+    to GDAL_CACHEMAX (5 % of RAM by default: 1.2 GB on a 24 GB machine), so a
+    full scene would fill it. FlushCache writes dirty blocks and frees them;
+    calling it after each completed row of output tiles bounds memory by the
+    block size. Only whole tile rows are flushed, so no tile is compressed twice.
+    """
+    for ds in datasets:
+        ds.FlushCache()
+
+
 def filter_raster(src_path, dst_path, func, margin, bands=None, block=DEFAULT_BLOCK,
                   threads=2, progress=None, is_canceled=None, creation_options=None,
                   descriptions=None):
@@ -233,9 +246,12 @@ def filter_raster(src_path, dst_path, func, margin, bands=None, block=DEFAULT_BL
                 nonlocal done
                 while len(pending) > limit:
                     fut, window, out_index = pending.pop(0)
-                    cx, cy, _, _ = window.core
+                    cx, cy, cw, ch = window.core
                     dst.GetRasterBand(out_index + 1).WriteArray(fut.result(), cx, cy)
                     done += 1
+                    if cx + cw == info.xsize and out_index == len(bands) - 1 and (
+                            (cy + ch) % GTIFF_TILE == 0 or cy + ch == info.ysize):
+                        release_cache(src, dst)
                     if progress is not None:
                         progress(100.0 * done / len(jobs))
 
