@@ -15,6 +15,7 @@ and scipy release the GIL); GDAL I/O stays on the calling thread.
 """
 import os
 import uuid
+import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -212,26 +213,97 @@ def filter_raster(src_path, dst_path, func, margin, bands=None, block=DEFAULT_BL
     raises Cancelled. NaN results are written as the input's no-data value
     (NaN when the input has none). Returns ``dst_path``.
     """
-    dst_path = str(dst_path)
     info = read_info(src_path)
+    bands = _check_bands(info, bands)
+    if descriptions is None:
+        descriptions = [info.descriptions[b - 1] for b in bands]
+    windows = block_windows(info.xsize, info.ysize, block, margin)
+    jobs = [(w, [b], [i]) for w in windows for i, b in enumerate(bands)]
+    return _run_blocks(src_path, dst_path, info, jobs, lambda data: func(data[0])[None],
+                       len(bands), descriptions, output_nodata(info), threads, progress,
+                       is_canceled, creation_options)
+
+
+def map_raster(src_path, dst_path, func, margin, out_bands, bands=None, block=DEFAULT_BLOCK,
+               threads=2, progress=None, is_canceled=None, creation_options=None,
+               descriptions=None, nodata=None):
+    """Apply a multi-band ``func`` block by block: all ``bands`` in, ``out_bands`` out.
+
+    ``func(array) -> array``: float32 ``(len(bands), rows, cols)`` with NaN as
+    no data in, ``(out_bands, rows, cols)`` out, same reach rules as in
+    ``filter_raster``. Use it for stages that combine bands, e.g. two dates
+    stacked in a VRT (see ``stack_vrt``). ``nodata``: the output's no-data
+    value (default: the input's, else NaN). Returns ``dst_path``.
+    """
+    info = read_info(src_path)
+    bands = _check_bands(info, bands)
+    windows = block_windows(info.xsize, info.ysize, block, margin)
+    jobs = [(w, bands, list(range(out_bands))) for w in windows]
+    nodata = output_nodata(info) if nodata is None else float(nodata)
+    return _run_blocks(src_path, dst_path, info, jobs, func, out_bands, descriptions, nodata,
+                       threads, progress, is_canceled, creation_options)
+
+
+def stack_vrt(paths):
+    """Stack every band of co-registered rasters into one in-memory VRT (bands in order).
+
+    All rasters must share size and geotransform; raises RasterError naming
+    the one that does not (coregister or resample it onto the reference grid
+    first). Band no-data values and descriptions are kept. Returns a /vsimem
+    path; release it with ``gdal.Unlink(path)`` when done.
+    """
+    infos = [read_info(p) for p in paths]
+    ref = infos[0]
+    for info in infos[1:]:
+        if (info.xsize, info.ysize) != (ref.xsize, ref.ysize) or not np.allclose(
+                info.geotransform or (0,) * 6, ref.geotransform or (0,) * 6):
+            raise RasterError(
+                f"{info.path} ({info.xsize} x {info.ysize}) is not on the grid of {ref.path} "
+                f"({ref.xsize} x {ref.ysize}): coregister or resample it onto the reference grid first")
+    root = ET.Element("VRTDataset", rasterXSize=str(ref.xsize), rasterYSize=str(ref.ysize))
+    if ref.projection:
+        ET.SubElement(root, "SRS").text = ref.projection
+    if ref.geotransform:
+        ET.SubElement(root, "GeoTransform").text = ", ".join(repr(v) for v in ref.geotransform)
+    n = 0
+    for info in infos:
+        for b in range(1, info.bands + 1):
+            n += 1
+            band = ET.SubElement(root, "VRTRasterBand", dataType="Float32", band=str(n))
+            if info.nodata[b - 1] is not None:
+                ET.SubElement(band, "NoDataValue").text = repr(float(info.nodata[b - 1]))
+            if info.descriptions[b - 1]:
+                ET.SubElement(band, "Description").text = info.descriptions[b - 1]
+            source = ET.SubElement(band, "SimpleSource")
+            ET.SubElement(source, "SourceFilename", relativeToVRT="0").text = os.path.abspath(info.path)
+            ET.SubElement(source, "SourceBand").text = str(b)
+    vrt_path = f"/vsimem/sar_change_stack_{uuid.uuid4().hex}.vrt"
+    gdal.FileFromMemBuffer(vrt_path, ET.tostring(root, encoding="unicode"))
+    return vrt_path
+
+
+def _check_bands(info, bands):
     bands = list(range(1, info.bands + 1)) if bands is None else list(bands)
     for b in bands:
         if not 1 <= b <= info.bands:
-            raise RasterError(f"{src_path} has {info.bands} band(s); band {b} does not exist")
-    nodata = output_nodata(info)
-    if descriptions is None:
-        descriptions = [info.descriptions[b - 1] for b in bands]
+            raise RasterError(f"{info.path} has {info.bands} band(s); band {b} does not exist")
+    return bands
+
+
+def _run_blocks(src_path, dst_path, info, jobs, func, out_count, descriptions, nodata, threads,
+                progress, is_canceled, creation_options):
+    """Shared loop: read each job's bands, compute on the pool, write, flush, rename."""
+    dst_path = str(dst_path)
     src = open_readonly(src_path)
     tmp = temporary_path(dst_path)
-    dst = create_like(tmp, info, len(bands), nodata, descriptions, creation_options)
-    windows = block_windows(info.xsize, info.ysize, block, margin)
-    jobs = [(w, i, b) for w in windows for i, b in enumerate(bands)]
+    dst = create_like(tmp, info, out_count, nodata, descriptions, creation_options)
 
-    def compute(data, window):
+    def compute(data, window, n_out):
         result = np.asarray(func(data), dtype=np.float32)
-        if result.shape != data.shape:
-            raise RasterError(f"block function returned shape {result.shape}, expected {data.shape}")
-        core = result[window.crop()]
+        if result.shape != (n_out,) + data.shape[1:]:
+            raise RasterError(f"block function returned shape {result.shape}, "
+                              f"expected {(n_out,) + data.shape[1:]}")
+        core = result[(slice(None),) + window.crop()]
         if not np.isnan(nodata):
             core = np.where(np.isnan(core), np.float32(nodata), core)
         return core
@@ -245,23 +317,25 @@ def filter_raster(src_path, dst_path, func, margin, bands=None, block=DEFAULT_BL
             def drain(limit):
                 nonlocal done
                 while len(pending) > limit:
-                    fut, window, out_index = pending.pop(0)
+                    fut, window, outs = pending.pop(0)
                     cx, cy, cw, ch = window.core
-                    dst.GetRasterBand(out_index + 1).WriteArray(fut.result(), cx, cy)
+                    for plane, out_index in zip(fut.result(), outs):
+                        dst.GetRasterBand(out_index + 1).WriteArray(plane, cx, cy)
                     done += 1
-                    if cx + cw == info.xsize and out_index == len(bands) - 1 and (
+                    if cx + cw == info.xsize and outs[-1] == out_count - 1 and (
                             (cy + ch) % GTIFF_TILE == 0 or cy + ch == info.ysize):
                         release_cache(src, dst)
                     if progress is not None:
                         progress(100.0 * done / len(jobs))
 
-            for window, out_index, b in jobs:
+            for window, in_bands, outs in jobs:
                 if is_canceled is not None and is_canceled():
                     for fut, _, _ in pending:
                         fut.cancel()
                     raise Cancelled("cancelled by the user")
-                data = read_block(src.GetRasterBand(b), window, info.nodata[b - 1])
-                pending.append((pool.submit(compute, data, window), window, out_index))
+                data = np.stack([read_block(src.GetRasterBand(b), window, info.nodata[b - 1])
+                                 for b in in_bands])
+                pending.append((pool.submit(compute, data, window, len(outs)), window, outs))
                 drain(2 * max(1, threads))
             drain(0)
         dst.FlushCache()

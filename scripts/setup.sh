@@ -22,7 +22,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   /usr/bin/python3 -m venv --system-site-packages .venv
 fi
-.venv/bin/python -m pip install -q -r requirements-dev.txt
+.venv/bin/python -m pip install -q -r requirements-dev.txt -c constraints.txt
 
 mkdir -p .plugins
 ln -sfn "$root" .plugins/sar_change

@@ -160,3 +160,30 @@ def test_bad_inputs_give_clear_errors(tmp_path, scene):
         rb.filter_raster(scene, tmp_path / "o.tif", lambda b: b, 0, bands=[3])
     with pytest.raises(rb.RasterError, match="shape"):
         rb.filter_raster(scene, tmp_path / "o.tif", lambda b: b[1:], 0)
+
+
+def test_map_raster_combines_two_stacked_rasters(tmp_path):
+    a = structured_scene(90, looks=2, seed=5)
+    b = structured_scene(90, looks=2, seed=6)
+    a[10:15, 10:15] = NODATA
+    pa = make_raster(tmp_path / "a.tif", [a, a * 2])
+    pb = make_raster(tmp_path / "b.tif", [b])
+    vrt = rb.stack_vrt([pa, pb])
+    try:
+        info = rb.read_info(vrt)
+        assert info.bands == 3 and info.descriptions == ("band1", "band2", "band1")
+        out = rb.map_raster(vrt, tmp_path / "ratio.tif", lambda x: (x[2] / x[0])[None], 0, 1, block=33,
+                            descriptions=["ratio"])
+    finally:
+        gdal.Unlink(vrt)
+    got = rb.read_array(out)
+    expected = np.where(a == NODATA, np.nan, b / a).astype(np.float32)
+    np.testing.assert_array_equal(got, expected)
+    assert rb.read_info(out).descriptions == ("ratio",)
+
+
+def test_stack_vrt_refuses_rasters_on_different_grids(tmp_path):
+    pa = make_raster(tmp_path / "a.tif", [np.ones((20, 20))])
+    pb = make_raster(tmp_path / "b.tif", [np.ones((20, 21))])
+    with pytest.raises(rb.RasterError, match="coregister"):
+        rb.stack_vrt([pa, pb])

@@ -1,0 +1,1 @@
+"""Change detection: difference images, classifiers and their evaluation (numpy, QGIS-free)."""
