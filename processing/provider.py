@@ -6,6 +6,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from .algorithms.common import tr
 from .algorithms.estimate_enl import EstimateEnlAlgorithm
+from .algorithms.inject_changes import InjectChangesAlgorithm
 from .algorithms.speckle_filter import SpeckleFilterAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
@@ -47,6 +48,7 @@ class SarChangeProvider(QgsProcessingProvider):
     def loadAlgorithms(self):
         self.addAlgorithm(SpeckleFilterAlgorithm())
         self.addAlgorithm(EstimateEnlAlgorithm())
+        self.addAlgorithm(InjectChangesAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]

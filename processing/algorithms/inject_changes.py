@@ -1,0 +1,453 @@
+"""Processing algorithm "Inject simulated changes": a thin wrapper around core.injection.
+
+The input raster is read whole (a documented limit: injection targets
+evaluation scenes), the change regions come from a polygon layer
+(reprojected to the raster CRS with QgsCoordinateTransform and rasterised
+with GDAL in memory, one label per feature) or from random blobs
+(``core.injection.random_blobs``), and ``core.injection.inject`` changes the
+selected bands. Outputs: the changed raster (same grid, CRS, no-data value
+and band descriptions), the uint8 change mask and, optionally, the change
+polygons in the raster CRS.
+"""
+import os
+
+import numpy as np
+from osgeo import gdal, ogr
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsGeometry,
+    QgsPointXY,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QVariant
+
+from ...core import injection, raster_sampling
+from ...core.raster_blocks import (
+    RasterError,
+    geotiff_options,
+    output_nodata,
+    read_array,
+    read_info,
+    temporary_path,
+    write_array,
+)
+from . import common
+from .common import tr
+
+#: Injection modes, in the order of the MODE enum.
+MODES = (injection.OFFSET, injection.STATISTICAL)
+
+HELP = """<p>Injects simulated changes into a SAR image, to evaluate change detection
+(difference images and classifiers) against a known change mask, as Alatalo, Sipola
+&amp; Rantonen (2023, IEEE TGRS 61) do. Irregular blobs (or your polygons) are drawn on
+the image and the pixels whose centre falls inside are changed in the selected bands.</p>
+<h3>Parameters</h3>
+<ul>
+<li><b>Input SAR raster</b>: a file-based GDAL raster. It is read whole into memory
+(about 4 bytes per pixel and band, twice): use it on evaluation scenes or clips, not
+on full archives.</li>
+<li><b>Bands to change</b>: default all bands. The other bands are copied unchanged
+(e.g. leave out an incidence-angle band). A pixel that is no data in any band to
+change is never changed.</li>
+<li><b>Input scale</b>: linear power (intensity), amplitude or dB. A dB raster declared
+as linear power or amplitude is refused.</li>
+<li><b>Change</b>:
+ <ul>
+ <li>Offset change in dB: every changed pixel gets the offset added in dB, i.e. linear
+ power multiplied by 10^(offset/10) (amplitude by 10^(offset/20)).</li>
+ <li>Statistical change (CDF mapping): the values inside each blob are mapped through
+ their own empirical CDF and the inverse empirical CDF of a target class: they keep
+ their rank (texture) but take the target's distribution. Each band is mapped
+ independently. The target class is the target mask when given; otherwise, per blob,
+ a copy of the blob shifted to a random unchanged, valid place whose mean differs by
+ at least 1 dB from the blob's (the most different of 64 tries when none does).</li>
+ </ul></li>
+<li><b>Offset (dB)</b>: offset change, e.g. -2.5 (darker, as flooding or felling).</li>
+<li><b>Change polygons</b> (optional): polygons (any CRS; reprojected to the raster's)
+to change instead of random blobs.</li>
+<li><b>Number of blobs, Blob radius (pixels), Vertices per blob, Irregularity (0..1),
+Spikiness (0..1)</b>: random star-shaped blobs: angular steps of 2&pi;/n (1 &plusmn;
+irregularity), vertex distances Normal(radius, spikiness &times; radius) clipped to
+[0, 2 radius]. Blobs lie inside the image on valid pixels and do not touch each
+other (centres at least 2 radii apart).</li>
+<li><b>Random seed</b>: the same seed gives the same blobs and targets.</li>
+<li><b>Target class mask</b> (optional, statistical change): a raster on the input's
+grid whose non-zero pixels sample the target class.</li>
+</ul>
+<h3>Outputs</h3>
+<ul>
+<li><b>Changed raster</b>: float32 GeoTIFF with the input's grid, CRS, no-data value
+and band descriptions.</li>
+<li><b>Change mask</b>: uint8 GeoTIFF, 1 changed, 0 unchanged, 255 no data (its no-data
+value).</li>
+<li><b>Change polygons</b> (optional): the blobs (or your polygons) in the raster CRS,
+with the number of changed pixels and the band-1 mean before and after (dB).</li>
+</ul>"""
+
+
+def pixel_to_map(geotransform, xy):
+    """Map coordinates of (N, 2) pixel coordinates (x = column, y = row)."""
+    gt = geotransform
+    x, y = xy[:, 0], xy[:, 1]
+    return np.column_stack((gt[0] + x * gt[1] + y * gt[2], gt[3] + x * gt[4] + y * gt[5]))
+
+
+def rasterize_labels(geometries, geotransform, xsize, ysize):
+    """Burn geometry k (QgsGeometry, raster CRS) as label k + 1 into an int32 array.
+
+    Pixels whose centre is inside are burned (GDAL's default rule); later
+    geometries overwrite earlier ones where they overlap.
+    """
+    mem = gdal.GetDriverByName("MEM").Create("", xsize, ysize, 1, gdal.GDT_Int32)
+    mem.SetGeoTransform(tuple(geotransform))
+    source = ogr.GetDriverByName("Memory").CreateDataSource("changes")
+    layer = source.CreateLayer("changes", geom_type=ogr.wkbUnknown)
+    layer.CreateField(ogr.FieldDefn("label", ogr.OFTInteger))
+    for k, geometry in enumerate(geometries):
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature.SetField("label", k + 1)
+        feature.SetGeometry(ogr.CreateGeometryFromWkt(geometry.asWkt()))
+        layer.CreateFeature(feature)
+    if gdal.RasterizeLayer(mem, [1], layer, options=["ATTRIBUTE=label"]) != 0:
+        raise RasterError("cannot rasterise the change polygons")
+    return mem.GetRasterBand(1).ReadAsArray().astype(np.int32)
+
+
+def write_mask(path, mask, info):
+    """Write the uint8 change mask on ``info``'s grid (no data 255), via a temporary file."""
+    tmp = temporary_path(path)
+    ds = gdal.GetDriverByName("GTiff").Create(tmp, info.xsize, info.ysize, 1, gdal.GDT_Byte,
+                                              geotiff_options())
+    if ds is None:
+        raise RasterError(f"cannot create {path}: check that the folder exists and is writable")
+    try:
+        if info.geotransform:
+            ds.SetGeoTransform(info.geotransform)
+        if info.projection:
+            ds.SetProjection(info.projection)
+        band = ds.GetRasterBand(1)
+        band.SetNoDataValue(injection.NO_DATA)
+        band.SetDescription("change (1 changed, 0 unchanged, 255 no data)")
+        band.WriteArray(mask)
+        ds.FlushCache()
+    except Exception:
+        ds = None
+        os.remove(tmp)
+        raise
+    ds = None
+    os.replace(tmp, path)
+    return path
+
+
+class InjectChangesAlgorithm(QgsProcessingAlgorithm):
+    """Inject simulated changes (offset or statistical) into a SAR raster."""
+
+    INPUT = "INPUT"
+    BANDS = "BANDS"
+    SCALE = "SCALE"
+    MODE = "MODE"
+    OFFSET_DB = "OFFSET_DB"
+    POLYGONS = "POLYGONS"
+    COUNT = "COUNT"
+    RADIUS = "RADIUS"
+    VERTICES = "VERTICES"
+    IRREGULARITY = "IRREGULARITY"
+    SPIKINESS = "SPIKINESS"
+    SEED = "SEED"
+    TARGET_MASK = "TARGET_MASK"
+    OUTPUT = "OUTPUT"
+    OUTPUT_MASK = "OUTPUT_MASK"
+    OUTPUT_POLYGONS = "OUTPUT_POLYGONS"
+
+    def name(self):
+        return "injectchanges"
+
+    def displayName(self):
+        return tr("Inject simulated changes")
+
+    def group(self):
+        return tr("Simulation")
+
+    def groupId(self):
+        return "simulation"
+
+    def shortHelpString(self):
+        return tr(HELP)
+
+    def createInstance(self):
+        return InjectChangesAlgorithm()
+
+    def flags(self):
+        """Thread-safe: runs in the background (no FlagNoThreading)."""
+        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
+
+    def initAlgorithm(self, config=None):
+        number = QgsProcessingParameterNumber
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Input SAR raster")))
+        self.addParameter(QgsProcessingParameterBand(
+            self.BANDS, tr("Bands to change (default: all)"), parentLayerParameterName=self.INPUT,
+            allowMultiple=True, optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.SCALE, tr("Input scale"), options=common.scale_labels(), defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.MODE, tr("Change"),
+            options=[tr("Offset change in dB"), tr("Statistical change (CDF mapping)")], defaultValue=0))
+        self.addParameter(number(self.OFFSET_DB, tr("Offset (dB)"), type=number.Double, defaultValue=-2.5))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.POLYGONS, tr("Change polygons (default: random blobs)"),
+            types=[QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(number(self.COUNT, tr("Number of blobs"), type=number.Integer, defaultValue=5,
+                                 minValue=1))
+        self.addParameter(number(self.RADIUS, tr("Blob radius (pixels)"), type=number.Double,
+                                 defaultValue=20.0, minValue=0.5))
+        self.addParameter(number(self.VERTICES, tr("Vertices per blob"), type=number.Integer,
+                                 defaultValue=16, minValue=3))
+        self.addParameter(number(self.IRREGULARITY, tr("Irregularity (0..1)"), type=number.Double,
+                                 defaultValue=0.5, minValue=0.0, maxValue=1.0))
+        self.addParameter(number(self.SPIKINESS, tr("Spikiness (0..1)"), type=number.Double,
+                                 defaultValue=0.3, minValue=0.0, maxValue=1.0))
+        self.addParameter(number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=1,
+                                 minValue=0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.TARGET_MASK, tr("Target class mask (statistical change; non-zero pixels)"),
+            optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Changed raster")))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_MASK, tr("Change mask")))
+        self.addParameter(QgsProcessingParameterFeatureSink(
+            self.OUTPUT_POLYGONS, tr("Change polygons"), QgsProcessing.TypeVectorPolygon,
+            optional=True, createByDefault=False))
+
+    def _settings(self, parameters, context):
+        """Validated parameter values as a dict; ValueError with the fix if invalid."""
+        s = {
+            "mode": MODES[self.parameterAsEnum(parameters, self.MODE, context)],
+            "offset_db": self.parameterAsDouble(parameters, self.OFFSET_DB, context),
+            "count": self.parameterAsInt(parameters, self.COUNT, context),
+            "radius": self.parameterAsDouble(parameters, self.RADIUS, context),
+            "vertices": self.parameterAsInt(parameters, self.VERTICES, context),
+            "irregularity": self.parameterAsDouble(parameters, self.IRREGULARITY, context),
+            "spikiness": self.parameterAsDouble(parameters, self.SPIKINESS, context),
+            "seed": self.parameterAsInt(parameters, self.SEED, context),
+        }
+        if s["mode"] == injection.OFFSET and not (np.isfinite(s["offset_db"]) and s["offset_db"] != 0):
+            raise ValueError(tr("an offset of {offset} dB changes nothing: give a non-zero offset, "
+                                "e.g. -2.5").format(offset=s["offset_db"]))
+        if s["count"] < 1:
+            raise ValueError(tr("the number of blobs must be >= 1, e.g. 5"))
+        if not s["radius"] > 0:
+            raise ValueError(tr("the blob radius must be > 0 pixels, e.g. 20"))
+        if s["vertices"] < 3:
+            raise ValueError(tr("a blob needs at least 3 vertices, e.g. 16"))
+        for key, label in (("irregularity", tr("irregularity")), ("spikiness", tr("spikiness"))):
+            if not 0.0 <= s[key] <= 1.0:
+                raise ValueError(tr("{name} must be between 0 and 1, e.g. 0.5").format(name=label))
+        return s
+
+    def checkParameterValues(self, parameters, context):
+        """Refuse invalid blob settings and a zero offset before running."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        try:
+            self._settings(parameters, context)
+        except ValueError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def processAlgorithm(self, parameters, context, feedback):
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        src = common.gdal_source(layer, self.INPUT)
+        name = layer.name()
+        scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
+        try:
+            s = self._settings(parameters, context)
+        except ValueError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        dst_mask = self.parameterAsOutputLayer(parameters, self.OUTPUT_MASK, context)
+        for path in (dst, dst_mask):
+            if common.same_file(src, path):
+                raise QgsProcessingException(tr("The outputs must not overwrite the input {path}")
+                                             .format(path=src))
+        if common.same_file(dst, dst_mask):
+            raise QgsProcessingException(tr("The changed raster and the change mask need different files"))
+        polygons = self.parameterAsSource(parameters, self.POLYGONS, context)
+        target_layer = self.parameterAsRasterLayer(parameters, self.TARGET_MASK, context)
+
+        with common.core_errors(name):
+            info = read_info(src)
+            bands = sorted(set(self.parameterAsInts(parameters, self.BANDS, context))) or list(
+                range(1, info.bands + 1))
+            for b in bands:
+                if not 1 <= b <= info.bands:
+                    raise RasterError(f"band {b} does not exist (the raster has {info.bands})")
+            raster_sampling.check_input_scale(src, scale, bands)
+            feedback.pushInfo(tr("Reading {name} ({x} x {y} pixels, {n} band(s)) into memory").format(
+                name=name, x=info.xsize, y=info.ysize, n=info.bands))
+            data = np.stack([read_array(src, b) for b in range(1, info.bands + 1)])
+            selected = np.array(bands) - 1
+            valid = np.all(np.isfinite(data[selected]), axis=0)
+            if not valid.any():
+                raise RasterError(f"no pixel is valid in band(s) {bands}: every pixel is no data")
+        feedback.setProgress(20)
+        if feedback.isCanceled():
+            return self._cancelled(context, feedback, dst, dst_mask)
+
+        geotransform = info.geotransform or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+        rng = np.random.default_rng(s["seed"])
+        if polygons is not None:
+            geometries = self._polygons_in_raster_crs(polygons, layer, context)
+            labels = rasterize_labels(geometries, geotransform, info.xsize, info.ysize)
+            self._check_overlap(labels, valid, parameters, polygons, name)
+            regions = labels
+        else:
+            with common.core_errors(name):
+                blobs = injection.random_blobs(
+                    (info.ysize, info.xsize), s["count"], s["radius"], s["irregularity"],
+                    s["spikiness"], rng, valid=valid, n_vertices=s["vertices"])
+            geometries = [QgsGeometry.fromPolygonXY([[QgsPointXY(*p) for p in pixel_to_map(
+                geotransform, np.vstack((blob, blob[:1])))]]) for blob in blobs]
+            regions = blobs
+            feedback.pushInfo(tr("Placed {n} random blobs of radius {r} pixels (seed {seed})").format(
+                n=len(blobs), r=s["radius"], seed=s["seed"]))
+        target = None
+        if s["mode"] == injection.STATISTICAL and target_layer is not None:
+            target = self._target_mask(target_layer, info)
+        elif target_layer is not None:
+            feedback.pushInfo(tr("The target class mask is used by the statistical change only; ignored."))
+        feedback.setProgress(40)
+        if feedback.isCanceled():
+            return self._cancelled(context, feedback, dst, dst_mask)
+
+        details = []
+        with common.core_errors(name):
+            changed, mask = injection.inject(data[selected], scale, regions, s["mode"], s["offset_db"],
+                                             rng, target_mask=target, details=details)
+        nodata = output_nodata(info)
+        if np.isfinite(nodata):  # a changed value must not become the no-data value
+            clash = (mask == injection.CHANGED)[None] & (changed == np.float32(nodata))
+            changed[clash] = np.nextafter(np.float32(nodata), np.float32(np.inf))
+        data[selected] = changed  # ``data`` is this algorithm's own copy of the input
+        del changed
+        for d in details:
+            feedback.pushInfo(tr("Region {label}: {pixels} pixels changed, band {band} mean "
+                                 "{before:.2f} dB -> {after:.2f} dB").format(
+                label=d["label"], pixels=d["pixels"], band=bands[0], before=d["before_db"],
+                after=d["after_db"]))
+        feedback.setProgress(70)
+        if feedback.isCanceled():
+            return self._cancelled(context, feedback, dst, dst_mask)
+
+        with common.core_errors(name):
+            write_array(dst, data, like=src, nodata=nodata, descriptions=info.descriptions)
+            write_mask(dst_mask, mask, info)
+        feedback.setProgress(90)
+        results = {self.OUTPUT: dst, self.OUTPUT_MASK: dst_mask}
+        sink_id = self._write_polygons(parameters, context, layer, geometries, details)
+        if sink_id is not None:
+            results[self.OUTPUT_POLYGONS] = sink_id
+        feedback.setProgress(100)
+        return results
+
+    @staticmethod
+    def _cancelled(context, feedback, *paths):
+        """Stop cleanly: nothing was written, nothing is to be loaded."""
+        feedback.pushInfo(tr("Cancelled: no output was written."))
+        for path in paths:
+            common.forget_output(context, path)
+        return {}
+
+    def _polygons_in_raster_crs(self, source, layer, context):
+        """The polygons of ``source`` as QgsGeometry in the raster layer's CRS."""
+        transform = None
+        if layer.crs().isValid() and source.sourceCrs().isValid() and source.sourceCrs() != layer.crs():
+            transform = QgsCoordinateTransform(source.sourceCrs(), QgsCoordinateReferenceSystem(layer.crs()),
+                                               context.transformContext())
+        geometries = []
+        for feature in source.getFeatures():
+            if not feature.hasGeometry() or feature.geometry().isEmpty():
+                continue
+            geometry = QgsGeometry(feature.geometry())
+            if QgsWkbTypes.isCurvedType(geometry.wkbType()):
+                geometry.convertToStraightSegment()
+            if transform is not None:
+                try:
+                    geometry.transform(transform)
+                except QgsCsException as exc:
+                    raise QgsProcessingException(tr(
+                        "The change polygons cannot be reprojected from {src} to the raster CRS {dst}: "
+                        "{error}").format(src=source.sourceCrs().authid(), dst=layer.crs().authid(),
+                                          error=exc)) from exc
+            geometries.append(geometry)
+        if not geometries:
+            raise QgsProcessingException(tr(
+                "The change polygon layer has no polygon: draw some, or leave it empty for random blobs"))
+        return geometries
+
+    def _check_overlap(self, labels, valid, parameters, source, raster_name):
+        """Refuse polygons that cover no pixel, or only no-data pixels, of the raster."""
+        layer_name = source.sourceName() if hasattr(source, "sourceName") else str(
+            parameters.get(self.POLYGONS))
+        if not (labels > 0).any():
+            raise QgsProcessingException(tr(
+                "The polygons of layer '{layer}' do not overlap raster '{raster}' (no pixel centre "
+                "inside, after reprojection to the raster CRS): draw them over the raster, or leave "
+                "the polygons empty for random blobs").format(layer=layer_name, raster=raster_name))
+        if not ((labels > 0) & valid).any():
+            raise QgsProcessingException(tr(
+                "The polygons of layer '{layer}' cover only no-data pixels of raster '{raster}': "
+                "draw them over valid pixels").format(layer=layer_name, raster=raster_name))
+
+    def _target_mask(self, target_layer, info):
+        """bool target mask from a raster on the input's grid (non-zero, valid pixels)."""
+        path = common.gdal_source(target_layer, self.TARGET_MASK)
+        with common.core_errors(target_layer.name()):
+            other = read_info(path)
+            if (other.xsize, other.ysize) != (info.xsize, info.ysize) or not np.allclose(
+                    other.geotransform or (0,) * 6, info.geotransform or (0,) * 6):
+                raise RasterError(
+                    f"the target class mask ({other.xsize} x {other.ysize}) is not on the grid of the "
+                    f"input ({info.xsize} x {info.ysize}): resample it onto the input grid first")
+            values = read_array(path, 1)
+            target = np.isfinite(values) & (values != 0)
+            if not target.any():
+                raise RasterError("the target class mask has no non-zero pixel")
+        return target
+
+    def _write_polygons(self, parameters, context, layer, geometries, details):
+        """Write the change polygons to OUTPUT_POLYGONS when asked; returns the sink id or None."""
+        fields = QgsFields()
+        fields.append(QgsField("id", QVariant.Int))
+        fields.append(QgsField("pixels", QVariant.Int))
+        fields.append(QgsField("before_db", QVariant.Double))
+        fields.append(QgsField("after_db", QVariant.Double))
+        sink, sink_id = self.parameterAsSink(parameters, self.OUTPUT_POLYGONS, context, fields,
+                                             QgsWkbTypes.MultiPolygon, layer.crs())
+        if sink is None:
+            return None
+        by_label = {d["label"]: d for d in details}
+        for k, geometry in enumerate(geometries):
+            d = by_label.get(k + 1, {})
+            feature = QgsFeature(fields)
+            g = QgsGeometry(geometry)
+            g.convertToMultiType()
+            feature.setGeometry(g)
+            feature.setAttributes([k + 1, d.get("pixels", 0), d.get("before_db"), d.get("after_db")])
+            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+        return sink_id
