@@ -6,7 +6,9 @@ from qgis.PyQt.QtGui import QIcon
 
 from .algorithms.common import tr
 from .algorithms.estimate_enl import EstimateEnlAlgorithm
+from .algorithms.evaluate_change import EvaluateChangeAlgorithm
 from .algorithms.inject_changes import InjectChangesAlgorithm
+from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
 from .algorithms.speckle_filter import SpeckleFilterAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
@@ -49,6 +51,9 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(SpeckleFilterAlgorithm())
         self.addAlgorithm(EstimateEnlAlgorithm())
         self.addAlgorithm(InjectChangesAlgorithm())
+        self.addAlgorithm(SimulateStackAlgorithm())
+        self.addAlgorithm(SimulatedChangeMaskAlgorithm())
+        self.addAlgorithm(EvaluateChangeAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]
