@@ -1,13 +1,23 @@
-"""SAR Change demo: filter a generated speckled scene and write a PNG quick-look.
+"""SAR Change demo: every stage that exists, on a deterministic simulated stack.
 
-Run by the README's demo command (scripts/demo.sh). It starts a headless
-QGIS, runs the Processing algorithms exactly as a user would
-(``sarchange:estimateenl``, ``sarchange:specklefilter``) and writes to the
-output folder: the scene, one filtered GeoTIFF per method and
-``quicklook.png`` (input and each filter, dB). Later stages extend this into
-the full pipeline on the simulator's demo stack.
+Run by the README's demo command (scripts/demo.sh). It starts a headless QGIS
+and runs the Processing algorithms exactly as a user would, in order:
+
+1. ``sarchange:simulatestack``: 512 x 512 px, 2020-2021, 12-day revisit, both
+   orbit directions, seed 2026 (about 120 acquisitions, VV and VH);
+2. ``sarchange:estimateenl`` on the newest acquisition;
+3. ``sarchange:specklefilter`` with every method on it (quick-look);
+4. ``sarchange:injectchanges``: -2.5 dB blobs in the newest acquisition;
+5. the change-detection chain on the newest acquisition against its
+   reference (same orbit direction, closest incidence: Alatalo's method 1),
+   when those algorithms are installed: difference image, threshold,
+   evaluation against the ground truth (simulated changes + injected blobs).
+
+Outputs go to the output folder: the stack, filtered images, masks,
+``report.html`` and ``quicklook.png``. Must finish in under 2 minutes.
 """
 import argparse
+import csv
 import os
 import sys
 import time
@@ -22,73 +32,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from sar_change.core import raster_blocks as rb  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
 
-SIZE = 512
-LOOKS = 1
+SEED = 2026
+START, END = "2020-01-01", "2021-12-31"
 
 
-def demo_scene(path, size=SIZE, looks=LOOKS, seed=2026):
-    """Write a size x size single-look scene (linear power) on a UTM grid.
-
-    Fields (checkerboard of -8 and -14 dB), a river (-22 dB), a town of bright
-    point targets (0 dB) and a forest ramp: a stand-in until the simulator
-    (issue 3) provides the demo stack. Gamma speckle with ``looks`` looks.
-    """
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:size, 0:size]
-    db = np.where(((x // 64) + (y // 64)) % 2 == 0, -8.0, -14.0)
-    river = np.abs(y - (size / 2 + 40 * np.sin(x / 60.0))) < 12
-    db[river] = -22.0
-    town = (x > size * 0.7) & (y < size * 0.3)
-    db[town] = -6.0
-    db[town & (rng.random((size, size)) < 0.02)] = 5.0
-    db[y > size * 0.85] = -9.0 - 4.0 * x[y > size * 0.85] / size
-    power = 10 ** (db / 10) * rng.gamma(looks, 1.0 / looks, (size, size))
-    from osgeo import gdal, osr
-
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), size, size, 1, gdal.GDT_Float32)
-    ds.SetGeoTransform((640000.0, 10.0, 0.0, 5160000.0, 0.0, -10.0))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(32632)
-    ds.SetProjection(srs.ExportToWkt())
-    band = ds.GetRasterBand(1)
-    band.WriteArray(power.astype(np.float32))
-    band.SetDescription("VV")
-    ds = None
-    return str(path)
-
-
-def quicklook(images, path):
-    """Save a grid of dB images (dict title -> linear power array) as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    n = len(images)
-    cols = 3
-    rows = (n + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 4 * rows))
-    for ax in axes.ravel():
-        ax.axis("off")
-    for ax, (title, power) in zip(axes.ravel(), images.items()):
-        ax.imshow(10 * np.log10(np.maximum(power, 1e-6)), cmap="gray", vmin=-25, vmax=0)
-        ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-
-
-def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--out", type=Path, default=ROOT / "demo_output")
-    args = ap.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    t0 = time.perf_counter()
-
+def start_qgis():
+    """Headless QGIS with Processing and the SAR Change provider; returns ``processing``."""
     from qgis.core import QgsApplication
     from qgis.testing import start_app
 
-    start_app(cleanup=False)
+    app = start_app(cleanup=False)
     sys.path.insert(0, "/usr/share/qgis/python/plugins")
     import processing
     from processing.core.Processing import Processing
@@ -96,23 +49,121 @@ def main():
     Processing.initialize()
     from sar_change.processing.provider import SarChangeProvider
 
-    QgsApplication.processingRegistry().addProvider(SarChangeProvider())
+    provider = SarChangeProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    app._sar_change_provider = provider
+    return processing
 
-    scene = demo_scene(args.out / "demo_scene_vv.tif")
-    enl = processing.run("sarchange:estimateenl", {"INPUT": scene, "BAND": 1, "SCALE": 0})["ENL"]
-    print(f"scene {scene}: estimated ENL {enl:.2f} (simulated {LOOKS} look)")
-    images = {f"input (ENL {enl:.1f})": rb.read_array(scene)}
+
+def has_algorithm(algorithm_id):
+    from qgis.core import QgsApplication
+
+    return QgsApplication.processingRegistry().algorithmById(algorithm_id) is not None
+
+
+def reference_for(rows, target):
+    """Alatalo et al. (2023) method 1: earlier, same orbit direction, closest mean incidence."""
+    t = rows[target]
+    earlier = [r for r in rows[:target] if r["orbit_direction"] == t["orbit_direction"]]
+    return min(reversed(earlier),
+               key=lambda r: abs(float(r["mean_incidence_deg"]) - float(t["mean_incidence_deg"])))
+
+
+def quicklook(images, path, cols=4):
+    """Save a grid of images (dict title -> (array, kind)) as a PNG; kind 'db' or 'mask'."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = (len(images) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.4 * rows))
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, (title, (array, kind)) in zip(axes.ravel(), images.items()):
+        if kind == "db":
+            ax.imshow(10 * np.log10(np.maximum(array, 1e-6)), cmap="gray", vmin=-25, vmax=0)
+        else:
+            ax.imshow(array, cmap="magma", vmin=0, vmax=1 if kind == "mask" else None)
+        ax.set_title(title, fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=72)
+    plt.close(fig)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=ROOT / "demo_output")
+    args = ap.parse_args()
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    processing = start_qgis()
+
+    def step(title):
+        print(f"[{time.perf_counter() - t0:6.1f} s] {title}", flush=True)
+
+    step("1. simulate the demo stack")
+    stack = processing.run("sarchange:simulatestack", {
+        "SIZE": 512, "START_DATE": START, "END_DATE": END, "REVISIT": 12, "ORBITS": [0, 1],
+        "POLARISATIONS": [0, 1], "LOOKS": 4, "SEED": SEED, "CHANGES": True,
+        "OUTPUT_FOLDER": str(out / "stack")})
+    with open(stack["ACQUISITIONS_CSV"]) as f:
+        rows = list(csv.DictReader(f))
+    target = rows[-1]
+    ref = reference_for(rows, len(rows) - 1)
+    target_path = str(out / "stack" / target["file"])
+    ref_path = str(out / "stack" / ref["file"])
+    print(f"    {stack['COUNT']} acquisitions; target {target['file']}, reference {ref['file']} "
+          f"({ref['orbit_direction']}, {float(ref['mean_incidence_deg']):.1f} deg vs "
+          f"{float(target['mean_incidence_deg']):.1f} deg)")
+
+    step("2. estimate the ENL of the target (VV)")
+    enl = processing.run("sarchange:estimateenl", {"INPUT": target_path, "BAND": 1, "SCALE": 0})["ENL"]
+    print(f"    ENL {enl:.2f} (simulated: 4 looks, plus scene texture)")
+
+    step("3. speckle filters on the target")
+    images = {f"target VV (ENL {enl:.1f})": (rb.read_array(target_path, 1), "db")}
     for index, method in enumerate(registry.METHODS):
-        out = args.out / f"demo_{method}.tif"
-        t = time.perf_counter()
+        filtered = out / f"target_{method}.tif"
         processing.run("sarchange:specklefilter", {
-            "INPUT": scene, "METHOD": index, "WINDOW_SIZE": 7, "LOOKS": LOOKS, "SCALE": 0,
-            "OUTPUT": str(out)})
-        filtered = rb.read_array(out)
-        print(f"{registry.LABELS[method]:<42} -> {out.name} ({time.perf_counter() - t:.2f} s)")
-        images[registry.LABELS[method]] = filtered
-    quicklook(images, args.out / "quicklook.png")
-    print(f"quick-look: {args.out / 'quicklook.png'}; total {time.perf_counter() - t0:.1f} s")
+            "INPUT": target_path, "METHOD": index, "WINDOW_SIZE": 7, "LOOKS": 4, "SCALE": 0,
+            "OUTPUT": str(filtered)})
+        images[registry.LABELS[method]] = (rb.read_array(str(filtered), 1), "db")
+
+    step("4. inject -2.5 dB changes into the target")
+    injected = processing.run("sarchange:injectchanges", {
+        "INPUT": target_path, "SCALE": 0, "MODE": 0, "OFFSET_DB": -2.5, "COUNT": 6, "RADIUS": 18,
+        "SEED": SEED, "OUTPUT": str(out / "target_injected.tif"),
+        "OUTPUT_MASK": str(out / "injected_mask.tif")})
+    truth_sim = processing.run("sarchange:simulatedchangemask", {
+        "CHANGE_DATE": stack["CHANGE_DATE"], "DATE_A": ref["date"], "DATE_B": target["date"],
+        "OUTPUT": str(out / "simulated_change_mask.tif")})["OUTPUT"]
+    truth = np.maximum(rb.read_array(truth_sim), rb.read_array(injected["OUTPUT_MASK"]) == 1)
+    rb.write_array(out / "truth_mask.tif", truth, like=target_path)
+    images["injected target VV"] = (rb.read_array(injected["OUTPUT"], 1), "db")
+    images["truth: simulated + injected"] = (truth, "mask")
+    print(f"    changed pixels in the truth mask: {int(np.nansum(truth))}")
+
+    if has_algorithm("sarchange:differenceimage") and has_algorithm("sarchange:thresholdchange"):
+        step("5. difference image, threshold, evaluation")
+        di = processing.run("sarchange:differenceimage", {
+            "IMAGE_1": ref_path, "IMAGE_2": injected["OUTPUT"], "SCALE": 0, "METHOD": 5,
+            "OUTPUT": str(out / "di_euclidean_db.tif")})["OUTPUT"]
+        mask = processing.run("sarchange:thresholdchange", {
+            "INPUT": di, "BAND": 1, "METHOD": 1, "SIDE": 0,
+            "OUTPUT_MASK": str(out / "change_mask.tif")})["OUTPUT_MASK"]
+        images["DI: Euclidean norm of dB differences"] = (rb.read_array(di), "di")
+        images["change mask (KI threshold)"] = (rb.read_array(mask), "mask")
+        if has_algorithm("sarchange:evaluatechange"):
+            ev = processing.run("sarchange:evaluatechange", {
+                "PREDICTION": mask, "DI": di, "REFERENCE": str(out / "truth_mask.tif"),
+                "OUTPUT_HTML": str(out / "report.html"), "OUTPUT_JSON": str(out / "report.json")})
+            print(f"    kappa {ev['KAPPA']:.3f}, F1 {ev['F1']:.3f}, AUC {ev['AUC']:.3f} "
+                  f"-> {out / 'report.html'}")
+
+    quicklook(images, out / "quicklook.png")
+    print(f"quick-look: {out / 'quicklook.png'}; total {time.perf_counter() - t0:.1f} s")
 
 
 if __name__ == "__main__":

@@ -186,7 +186,10 @@ class SimulateStackAlgorithm(QgsProcessingAlgorithm):
         feedback.pushInfo(tr("{n} acquisitions written to {folder} in {s:.1f} s").format(
             n=len(summary["files"]), folder=out_dir, s=summary["seconds"]))
         for event in summary["events"]:
-            feedback.pushInfo(tr("Scheduled change: {event}").format(event=event))
+            pixels = 0 if event.mask is None else int(event.mask.sum())
+            until = f" until {event.end_date}" if event.end_date is not None else ""
+            feedback.pushInfo(tr("Scheduled change {id}: {kind} on {date}{until}, {n} pixels").format(
+                id=event.event_id, kind=event.kind, date=event.date, until=until, n=pixels))
         return {self.OUTPUT_FOLDER: out_dir, "ACQUISITIONS_CSV": summary["acquisitions_csv"],
                 "LANDCOVER": summary["landcover"], "CHANGE_DATE": summary["change_date"],
                 "COUNT": len(summary["files"])}
