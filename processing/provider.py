@@ -5,11 +5,14 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from .algorithms.common import tr
+from .algorithms.difference_image import DifferenceImageAlgorithm
 from .algorithms.estimate_enl import EstimateEnlAlgorithm
 from .algorithms.evaluate_change import EvaluateChangeAlgorithm
 from .algorithms.inject_changes import InjectChangesAlgorithm
 from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
 from .algorithms.speckle_filter import SpeckleFilterAlgorithm
+from .algorithms.svm_change import SvmChangeAlgorithm
+from .algorithms.threshold_change import ThresholdChangeAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
 
@@ -53,6 +56,9 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(InjectChangesAlgorithm())
         self.addAlgorithm(SimulateStackAlgorithm())
         self.addAlgorithm(SimulatedChangeMaskAlgorithm())
+        self.addAlgorithm(DifferenceImageAlgorithm())
+        self.addAlgorithm(ThresholdChangeAlgorithm())
+        self.addAlgorithm(SvmChangeAlgorithm())
         self.addAlgorithm(EvaluateChangeAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):

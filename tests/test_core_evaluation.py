@@ -418,3 +418,25 @@ def test_every_benchmark_reference_is_valid(shared_data):
         labels = ev.read_reference_mask(files["_gt"])
         assert 0 < np.count_nonzero(labels == ev.CHANGED) < labels.size
         assert ev.roc_curve(log_ratio(files), labels).auc > 0.5, folder.name
+
+
+def test_di_direction_orients_scores_and_threshold(tmp_path):
+    from sar_change.core.raster_blocks import write_array
+
+    rng = np.random.default_rng(5)
+    ref = np.zeros((60, 60), np.float32)
+    ref[20:40, 20:40] = 1
+    di = rng.normal(0, 1, ref.shape).astype(np.float32) - 3 * ref  # change = decrease
+    ref_path = write_array(tmp_path / "ref.tif", ref)
+    di_path = write_array(tmp_path / "di.tif", di)
+    higher = ev.evaluate_rasters(ref_path, di=di_path, threshold=-1.5)
+    lower = ev.evaluate_rasters(ref_path, di=di_path, threshold=-1.5, di_direction="lower")
+    both = ev.evaluate_rasters(ref_path, di=di_path, threshold=1.5, di_direction="absolute")
+    assert lower.roc.auc == pytest.approx(1 - higher.roc.auc, abs=1e-9)
+    assert lower.roc.auc > 0.95
+    expected = ev.confusion((di <= -1.5).astype(np.float32), ref)
+    assert (lower.confusion.tp, lower.confusion.fp) == (expected.tp, expected.fp)
+    expected_abs = ev.confusion((np.abs(di) >= 1.5).astype(np.float32), ref)
+    assert (both.confusion.tp, both.confusion.fp) == (expected_abs.tp, expected_abs.fp)
+    with pytest.raises(ValueError, match="direction"):
+        ev.evaluate_rasters(ref_path, di=di_path, di_direction="sideways")

@@ -114,7 +114,8 @@ def test_algorithm_metadata(alg_id):
     for cited in ("Cohen 1960", "Congalton 1991", "Fawcett 2006", "Alatalo"):
         assert cited in help_text
     names = [p.name() for p in alg.parameterDefinitions()]
-    assert names == ["PREDICTION", "DI", "REFERENCE", "THRESHOLD", "BALANCED", "OUTPUT_HTML", "OUTPUT_JSON"]
+    assert names == ["PREDICTION", "DI", "REFERENCE", "THRESHOLD", "DI_DIRECTION", "BALANCED", "OUTPUT_HTML",
+                     "OUTPUT_JSON"]
     assert alg.parameterDefinition("PREDICTION").flags() & alg.parameterDefinition("PREDICTION").FlagOptional
     assert alg.parameterDefinition("DI").flags() & alg.parameterDefinition("DI").FlagOptional
     outputs_by_name = {o.name(): o.type() for o in alg.outputDefinitions()}

@@ -625,9 +625,26 @@ def _sample_slices(window, stride):
             (slice(sy, sy + rows), slice(sx, sx + cols)))
 
 
+#: How a DI ranks change: larger values, smaller values (a decrease, e.g. a flood in a
+#: log-ratio), or larger magnitude (two-sided).
+DI_HIGHER, DI_LOWER, DI_ABSOLUTE = "higher", "lower", "absolute"
+DI_DIRECTIONS = (DI_HIGHER, DI_LOWER, DI_ABSOLUTE)
+
+
+def oriented_scores(values, direction):
+    """DI values turned into change scores (larger = more change) for ``direction``."""
+    if direction == DI_HIGHER:
+        return values
+    if direction == DI_LOWER:
+        return -values
+    if direction == DI_ABSOLUTE:
+        return np.abs(values)
+    raise ValueError(f"unknown DI direction {direction!r}; use one of {DI_DIRECTIONS}")
+
+
 def evaluate_rasters(reference, prediction=None, di=None, threshold=None, balanced=False,
                      max_sample=MAX_SAMPLE_PIXELS, block=DEFAULT_BLOCK, seed=0, progress=None,
-                     is_canceled=None):
+                     is_canceled=None, di_direction=DI_HIGHER):
     """Evaluate a change map and/or a DI raster against a reference mask raster, streaming.
 
     ``reference``, ``prediction``, ``di``: raster paths (band 1 of each);
@@ -640,9 +657,15 @@ def evaluate_rasters(reference, prediction=None, di=None, threshold=None, balanc
     pixels, else every s-th row and column (``sample_stride``), which
     covers the scene evenly. ``balanced``, ``seed``: see ``roc_curve``.
     ``progress(percent)``, ``is_canceled()``: optional callbacks; cancel
-    raises ``Cancelled``. Raises RasterError (grid, reading) or ValueError
-    (values). Returns an ``Evaluation``.
+    raises ``Cancelled``. ``di_direction``: 'higher' (default), 'lower'
+    (change where DI <= threshold; ROC of -DI) or 'absolute' (|DI|); the ROC,
+    the histograms and the threshold are then in those oriented units.
+    Raises RasterError (grid, reading) or ValueError (values). Returns an
+    ``Evaluation``.
     """
+    oriented_scores(np.zeros(1), di_direction)  # validate early
+    if threshold is not None and di_direction == DI_LOWER:
+        threshold = -threshold
     if prediction is None and di is None:
         raise ValueError("give a prediction (change map), a difference image, or both")
     ref_info = read_info(reference)
@@ -683,7 +706,7 @@ def evaluate_rasters(reference, prediction=None, di=None, threshold=None, balanc
         if seen_one and seen_full:
             raise ValueError(_mixed_message(f"reference mask {reference}"))
         labels = reference_labels(values, source=f"reference mask {reference}")
-        scores = read("di", window) if di is not None else None
+        scores = oriented_scores(read("di", window), di_direction) if di is not None else None
         pred = None
         if prediction is not None:
             pred = read("prediction", window)

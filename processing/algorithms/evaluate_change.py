@@ -15,6 +15,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
@@ -42,6 +43,9 @@ reference grid first otherwise.</li>
 <li><b>DI threshold</b> (optional, DI units): the rule "changed when DI &gt;= threshold".
 Drawn on the histograms; without a change map, the change map is made from the
 difference image with it.</li>
+<li><b>Change in the DI shows as</b>: higher values (default), lower values (a decrease in a
+signed DI such as a log-ratio over a flood: the ROC is that of -DI and the rule becomes
+"changed when DI &lt;= threshold") or larger magnitude |DI| (two-sided).</li>
 <li><b>Balanced ROC sample</b>: compute the ROC on all changed pixels and as many randomly
 drawn unchanged pixels (or the reverse, whichever class is larger; fixed seed 0), as
 Alatalo, Sipola &amp; Rantonen (2023) do. The AUC does not depend on the class ratio, so
@@ -73,6 +77,7 @@ class EvaluateChangeAlgorithm(QgsProcessingAlgorithm):
     REFERENCE = "REFERENCE"
     THRESHOLD = "THRESHOLD"
     BALANCED = "BALANCED"
+    DI_DIRECTION = "DI_DIRECTION"
     OUTPUT_HTML = "OUTPUT_HTML"
     OUTPUT_JSON = "OUTPUT_JSON"
     KAPPA = "KAPPA"
@@ -112,6 +117,11 @@ class EvaluateChangeAlgorithm(QgsProcessingAlgorithm):
         self.addParameter(QgsProcessingParameterNumber(
             self.THRESHOLD, tr("DI threshold (changed when DI >= threshold)"),
             type=QgsProcessingParameterNumber.Double, optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.DI_DIRECTION, tr("Change in the DI shows as"),
+            options=[tr("Higher values (e.g. Euclidean norm, mean ratio)"),
+                     tr("Lower values (a decrease in a signed DI, e.g. flooding in a log-ratio)"),
+                     tr("Larger magnitude |DI| (two-sided)")], defaultValue=0))
         self.addParameter(QgsProcessingParameterBoolean(
             self.BALANCED, tr("Balanced ROC sample (as many unchanged as changed pixels)"),
             defaultValue=False))
@@ -176,6 +186,8 @@ class EvaluateChangeAlgorithm(QgsProcessingAlgorithm):
         try:
             result = evaluation.evaluate_rasters(
                 ref, prediction=pred, di=di, threshold=threshold, balanced=balanced,
+                di_direction=evaluation.DI_DIRECTIONS[
+                    self.parameterAsEnum(parameters, self.DI_DIRECTION, context)],
                 progress=None if progress is None else (lambda p: progress(0.9 * p)),
                 is_canceled=common.cancel_callback(feedback))
         except Cancelled:
@@ -194,6 +206,8 @@ class EvaluateChangeAlgorithm(QgsProcessingAlgorithm):
             "DI threshold (DI units)": "not set" if threshold is None else f"{threshold:g}",
             "Change map made from DI >= threshold": "yes" if pred is None and conf is not None else "no",
             "Balanced ROC sample": "yes (seed 0)" if balanced else "no",
+            "DI direction (scores = oriented DI)": evaluation.DI_DIRECTIONS[
+                self.parameterAsEnum(parameters, self.DI_DIRECTION, context)],
             "ROC sample": (f"rows and columns with a step of {result.stride} ({result.sample_pixels} pixels)"
                            if result.stride > 1 else f"all pixels ({result.sample_pixels})"),
         }

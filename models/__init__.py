@@ -1,0 +1,1 @@
+"""Trained models of SAR Change and the small runtime that applies them (onnxruntime only)."""

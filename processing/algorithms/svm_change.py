@@ -1,0 +1,626 @@
+"""Processing algorithm "SVM change classifier": a thin wrapper around core.change.svm.
+
+The two dates (or a precomputed DI raster) are stacked in an in-memory VRT
+(``raster_blocks.stack_vrt``, which refuses rasters on different grids);
+features come block by block from ``core.change.features.FeatureSpec``.
+Training reads the labelled pixels block by block into per-class random
+samples (``svm.ClassSampler``): labels from polygons (rasterised here into a
+temporary label raster on the image grid, in the image CRS), from a reference
+mask, or unsupervised pseudo-labels (a first pass samples pixels to fit the
+pre-classification, a second collects the confident ones). The mask is
+written through ``raster_blocks.map_raster`` (model inference per block with
+onnxruntime, else scikit-learn) into a temporary float32 GeoTIFF that is
+converted to the uint8 output. scikit-learn is imported only to train;
+applying a saved .onnx model needs only onnxruntime.
+"""
+import os
+
+import numpy as np
+from osgeo import gdal, ogr, osr
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingUtils,
+    QgsWkbTypes,
+)
+
+from ...core import raster_sampling
+from ...core.change import difference, features, svm
+from ...core.change.evaluation import grid_mismatch
+from ...core.raster_blocks import (
+    Cancelled,
+    RasterError,
+    geotiff_options,
+    map_raster,
+    read_info,
+    stack_vrt,
+    temporary_path,
+)
+from ...models import onnx_runtime
+from . import common
+from .common import tr
+
+#: Difference methods offered, in enum order.
+DI_METHODS = difference.METHODS
+#: Mask value of pixels outside every polygon (ignored as a label).
+UNLABELLED = 254
+
+HELP = """<p>Classifies every pixel of two co-registered SAR images (or of a difference
+image) as change (1) or no change (0) with a support vector machine (SVM) trained on
+per-pixel features (Camps-Valls et al. 2008; Bovolo, Bruzzone &amp; Marconcini 2008;
+scikit-learn's LinearSVC and SVC). The trained model is saved as ONNX and can be
+reapplied to other images with onnxruntime only.</p>
+<h3>Features</h3>
+<p>For each difference image (DI) band: the DI value and its local mean and standard
+deviation over each feature window; optionally the backscatter of both dates in dB and
+its local means. Features are standardised (mean 0, variance 1) on the training sample.
+Pixels that are no data in any input, or have power &lt;= 0 where a logarithm is taken,
+are no data (255) in the output.</p>
+<h3>Parameters</h3>
+<ul>
+<li><b>Image 1 (earlier), Image 2 (later)</b>: file-based rasters on the same grid.
+Leave both empty to classify a precomputed difference image alone.</li>
+<li><b>Bands to compare</b>: bands of the images (default band 1). Per-band DI methods give
+one DI per band; the Euclidean dB norm one DI for all.</li>
+<li><b>Difference image</b> (optional): a precomputed DI raster (any number of bands, any
+unit) on the images' grid, used instead of the DI method. Pseudo-labels assume that |DI| grows
+with the change (log ratio, mean ratio, neighbourhood-ratio index); give the log of a plain
+ratio I2/I1. With images too, the images serve only the backscatter features.</li>
+<li><b>Input scale</b>: how the images store the pixels: linear power, amplitude or dB.</li>
+<li><b>Difference method</b>: the DI of the two dates (core.change.difference): log ratio
+10 log10(I2/I1) in dB by default; mean and neighbourhood ratio use 3x3 windows.</li>
+<li><b>Feature windows</b>: odd local window sizes in pixels, comma separated, e.g. 3,7.</li>
+<li><b>Include backscatter</b>: add both dates' dB backscatter and its local means.</li>
+<li><b>Classifier</b>: LinearSVC (linear, fast, scales to large samples) or RBF SVC (Gaussian
+kernel, gamma = 1 / (features x variance); slower, capped sample).</li>
+<li><b>Training labels</b>:
+ <ul>
+ <li>Polygons: polygons (any CRS) with a class field, 1 = change, 0 = no change (other
+ values are skipped); pixels whose centre is inside a polygon are labelled.</li>
+ <li>Reference mask: a raster on the images' grid, 1 or 255 = change, 0 = no change; any
+ other value and its no-data value are ignored.</li>
+ <li>Unsupervised pseudo-labels: a pre-classification of the DI (threshold on the
+ |local mean of the first DI| over the smallest window, or 2-class k-means on the DI
+ features) whose confidently classified pixels train the SVM, which then labels every
+ pixel (pre-classification in the spirit of PCANet, Gao et al. 2016, and DDNet, Qu et al.
+2022).</li>
+ </ul></li>
+<li><b>Pseudo-label pre-classification</b>: Otsu or Kittler-Illingworth threshold, or
+2-class k-means. <b>Kept fraction</b> (threshold): the fraction of each class farthest from
+the threshold used as labels (0.5: the outer half). <b>Membership</b> (k-means): fuzzy
+membership above which a pixel is a label (0.9).</li>
+<li><b>Training pixels per class</b>: random sample per class, at most; 0 = automatic
+(5000 for RBF SVC, 100000 for LinearSVC).</li>
+<li><b>Random seed</b>: the same seed gives the same sample and model.</li>
+<li><b>Apply a saved model</b> (optional .onnx): skip training and apply this model; its
+recorded features (windows, DI method, bands, backscatter) replace those parameters, and the
+inputs must give the same features.</li>
+</ul>
+<h3>Outputs</h3>
+<ul>
+<li><b>Change mask</b>: uint8 GeoTIFF, 1 change, 0 no change, 255 no data.</li>
+<li><b>Trained model</b> (optional): the standardisation and the SVM as an .onnx file, with
+the feature names, windows, input scale and training summary in its metadata.</li>
+</ul>
+<p>Training needs scikit-learn and skl2onnx; applying a model needs only onnxruntime.</p>"""
+
+
+class SvmChangeAlgorithm(QgsProcessingAlgorithm):
+    """Train (or apply) an SVM change classifier on two-date SAR features."""
+
+    IMAGE_1 = "IMAGE_1"
+    IMAGE_2 = "IMAGE_2"
+    BANDS = "BANDS"
+    DI = "DI"
+    SCALE = "SCALE"
+    DI_METHOD = "DI_METHOD"
+    FEATURE_WINDOWS = "FEATURE_WINDOWS"
+    INCLUDE_BACKSCATTER = "INCLUDE_BACKSCATTER"
+    CLASSIFIER = "CLASSIFIER"
+    LABEL_SOURCE = "LABEL_SOURCE"
+    POLYGONS = "POLYGONS"
+    CLASS_FIELD = "CLASS_FIELD"
+    REFERENCE_MASK = "REFERENCE_MASK"
+    PSEUDO_METHOD = "PSEUDO_METHOD"
+    PSEUDO_KEEP = "PSEUDO_KEEP"
+    PSEUDO_MEMBERSHIP = "PSEUDO_MEMBERSHIP"
+    SAMPLE_CAP = "SAMPLE_CAP"
+    SEED = "SEED"
+    MODEL_IN = "MODEL_IN"
+    OUTPUT_MASK = "OUTPUT_MASK"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+
+    def name(self):
+        return "svmchange"
+
+    def displayName(self):
+        return tr("SVM change classifier")
+
+    def group(self):
+        return tr("Change detection")
+
+    def groupId(self):
+        return "changedetection"
+
+    def shortHelpString(self):
+        return tr(HELP)
+
+    def createInstance(self):
+        return SvmChangeAlgorithm()
+
+    def flags(self):
+        """Thread-safe: runs in the background (no FlagNoThreading)."""
+        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
+
+    def initAlgorithm(self, config=None):
+        number = QgsProcessingParameterNumber
+        self.addParameter(QgsProcessingParameterRasterLayer(self.IMAGE_1, tr("Image 1 (earlier)"),
+                                                            optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.IMAGE_2, tr("Image 2 (later)"),
+                                                            optional=True))
+        self.addParameter(QgsProcessingParameterBand(
+            self.BANDS, tr("Bands to compare (default: band 1)"), parentLayerParameterName=self.IMAGE_1,
+            allowMultiple=True, optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.DI, tr("Difference image (optional, instead of the difference method)"), optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.SCALE, tr("Input scale"), options=common.scale_labels(), defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.DI_METHOD, tr("Difference method"), options=[tr(difference.LABELS[m]) for m in DI_METHODS],
+            defaultValue=DI_METHODS.index(difference.LOG_RATIO)))
+        self.addParameter(QgsProcessingParameterString(
+            self.FEATURE_WINDOWS, tr("Feature windows (odd sizes in pixels, comma separated)"),
+            defaultValue=",".join(str(w) for w in features.DEFAULT_WINDOWS)))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.INCLUDE_BACKSCATTER, tr("Include the backscatter of both dates (dB) as features"),
+            defaultValue=False))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.CLASSIFIER, tr("Classifier"),
+            options=[tr(svm.CLASSIFIER_LABELS[c]) for c in svm.CLASSIFIERS], defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.LABEL_SOURCE, tr("Training labels"),
+            options=[tr("Polygons with a class field (1 change, 0 no change)"),
+                     tr("Reference mask raster (1 or 255 change, 0 no change)"),
+                     tr("Unsupervised pseudo-labels")],
+            defaultValue=svm.LABEL_SOURCES.index(svm.PSEUDO_LABELS)))
+        self.addParameter(QgsProcessingParameterFeatureSource(
+            self.POLYGONS, tr("Training polygons"), types=[QgsProcessing.TypeVectorPolygon], optional=True))
+        self.addParameter(QgsProcessingParameterField(
+            self.CLASS_FIELD, tr("Class field (1 change, 0 no change)"),
+            parentLayerParameterName=self.POLYGONS, optional=True))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.REFERENCE_MASK, tr("Reference mask"), optional=True))
+        advanced = [
+            QgsProcessingParameterEnum(
+                self.PSEUDO_METHOD, tr("Pseudo-label pre-classification"),
+                options=[tr(svm.PSEUDO_LABELS_TEXT[m]) for m in svm.PSEUDO_METHODS],
+                defaultValue=svm.PSEUDO_METHODS.index(svm.KI)),
+            number(self.PSEUDO_KEEP, tr("Pseudo-labels: kept fraction of each threshold class (0..1)"),
+                   type=number.Double, defaultValue=svm.DEFAULT_KEEP, minValue=0.0, maxValue=1.0),
+            number(self.PSEUDO_MEMBERSHIP, tr("Pseudo-labels: k-means fuzzy membership above (0.5..1)"),
+                   type=number.Double, defaultValue=svm.DEFAULT_MEMBERSHIP, minValue=0.5, maxValue=1.0),
+        ]
+        for param in advanced:
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+        self.addParameter(number(
+            self.SAMPLE_CAP, tr("Training pixels per class, at most (0 = 5000 RBF SVC, 100000 LinearSVC)"),
+            type=number.Integer, defaultValue=0, minValue=0))
+        self.addParameter(number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=1,
+                                 minValue=0))
+        self.addParameter(QgsProcessingParameterFile(
+            self.MODEL_IN, tr("Apply a saved model instead of training (.onnx)"),
+            behavior=QgsProcessingParameterFile.File, extension="onnx", optional=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT_MASK, tr("Change mask")))
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_MODEL, tr("Trained model"), fileFilter=tr("ONNX model (*.onnx)"), optional=True,
+            createByDefault=False))
+
+    # ------------------------------------------------------------------ settings
+
+    def _settings(self, parameters, context):
+        """Validated scalar settings as a dict; ValueError with the fix if invalid."""
+        def enum(name, choices):
+            return choices[self.parameterAsEnum(parameters, name, context)]
+
+        s = {
+            "scale": enum(self.SCALE, common.SCALE_CHOICES),
+            "di_method": enum(self.DI_METHOD, DI_METHODS),
+            "windows": features.parse_windows(self.parameterAsString(parameters, self.FEATURE_WINDOWS,
+                                                                     context)),
+            "backscatter": self.parameterAsBool(parameters, self.INCLUDE_BACKSCATTER, context),
+            "classifier": enum(self.CLASSIFIER, svm.CLASSIFIERS),
+            "label_source": enum(self.LABEL_SOURCE, svm.LABEL_SOURCES),
+            "pseudo_method": enum(self.PSEUDO_METHOD, svm.PSEUDO_METHODS),
+            "keep": self.parameterAsDouble(parameters, self.PSEUDO_KEEP, context),
+            "membership": self.parameterAsDouble(parameters, self.PSEUDO_MEMBERSHIP, context),
+            "cap": self.parameterAsInt(parameters, self.SAMPLE_CAP, context),
+            "seed": self.parameterAsInt(parameters, self.SEED, context),
+        }
+        if not 0.0 < s["keep"] <= 1.0:
+            raise ValueError(tr("the kept fraction of each class must be in (0, 1], e.g. 0.5"))
+        if not 0.5 < s["membership"] < 1.0:
+            raise ValueError(tr("the k-means membership must be between 0.5 and 1 (exclusive), e.g. 0.9"))
+        if s["cap"] < 0:
+            raise ValueError(tr("the training pixels per class must be >= 0 (0 = automatic)"))
+        if s["cap"] == 0:
+            s["cap"] = svm.DEFAULT_CAP[s["classifier"]]
+        return s
+
+    def checkParameterValues(self, parameters, context):
+        """Refuse invalid windows, fractions and caps before running."""
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        try:
+            self._settings(parameters, context)
+        except ValueError as exc:
+            return False, str(exc)
+        return True, ""
+
+    # ------------------------------------------------------------------ run
+
+    def processAlgorithm(self, parameters, context, feedback):
+        try:
+            s = self._settings(parameters, context)
+        except ValueError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        image1 = self.parameterAsRasterLayer(parameters, self.IMAGE_1, context)
+        image2 = self.parameterAsRasterLayer(parameters, self.IMAGE_2, context)
+        di_layer = self.parameterAsRasterLayer(parameters, self.DI, context)
+        if (image1 is None) != (image2 is None):
+            raise QgsProcessingException(tr("Give both images (earlier and later), or neither and a "
+                                            "difference image"))
+        if image1 is None and di_layer is None:
+            raise QgsProcessingException(tr("Give the two images, or a difference image"))
+        paths = {}
+        for key, layer in ((self.IMAGE_1, image1), (self.IMAGE_2, image2), (self.DI, di_layer)):
+            if layer is not None:
+                paths[key] = common.gdal_source(layer, key)
+        dst = self.parameterAsOutputLayer(parameters, self.OUTPUT_MASK, context)
+        dst_model = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
+        for path in paths.values():
+            if common.same_file(path, dst) or (dst_model and common.same_file(path, dst_model)):
+                raise QgsProcessingException(tr("The outputs must not overwrite the input {path}").format(
+                    path=path))
+        model_in = self.parameterAsFile(parameters, self.MODEL_IN, context) or None
+        bands = sorted(set(self.parameterAsInts(parameters, self.BANDS, context))) or [1]
+
+        cleanup = []
+        try:
+            with _errors():
+                spec, runner = self._feature_spec(s, paths, bands, model_in, feedback)
+                vrt, vrt_bands, ref_path = self._stack(spec, paths, s["scale"])
+                cleanup.append(lambda: gdal.Unlink(vrt))
+                names = spec.names
+                feedback.pushInfo(tr("{n} features per pixel: {names}; block margin {m} pixels").format(
+                    n=len(names), names=", ".join(names), m=spec.margin))
+                model_data = None
+                if runner is None:
+                    trained = self._train(parameters, context, feedback, s, spec, vrt, vrt_bands, ref_path,
+                                          cleanup)
+                    runner, model_data = self._export(trained, spec, dst_model, feedback)
+                else:
+                    runner.check_features(len(names), names)
+                    if dst_model:
+                        feedback.pushInfo(tr("A saved model is applied, not trained: no model is written"))
+                self._predict(runner, spec, vrt, vrt_bands, dst, feedback)
+                model_written = None
+                if model_data is not None and dst_model:  # written last: a cancel leaves no file
+                    _write_bytes(dst_model, model_data)
+                    model_written = dst_model
+                    feedback.pushInfo(tr("Model saved to {path}").format(path=dst_model))
+        except Cancelled:
+            feedback.pushInfo(tr("Cancelled: no output was written."))
+            common.forget_output(context, dst)
+            return {}
+        finally:
+            for step in reversed(cleanup):
+                step()
+        results = {self.OUTPUT_MASK: dst}
+        if model_written:
+            results[self.OUTPUT_MODEL] = model_written
+        return results
+
+    def _feature_spec(self, s, paths, bands, model_in, feedback):
+        """(FeatureSpec, runner or None): from a saved model's metadata, or from the parameters."""
+        has_images = self.IMAGE_1 in paths
+        has_di = self.DI in paths
+        di_bands = read_info(paths[self.DI]).bands if has_di else 0
+        if model_in:
+            if not onnx_runtime.available():
+                raise QgsProcessingException(tr(onnx_runtime.INSTALL_HINT))
+            runner = svm.load_model(model_in, threads=1)
+            spec = features.FeatureSpec.from_metadata(runner.metadata, scale=s["scale"])
+            if spec.images and not has_images:
+                raise ValueError(f"the model {model_in} was trained on features of the two images "
+                                 f"(bands {list(spec.bands)}): give the two images")
+            if spec.di_method == features.PRECOMPUTED and not has_di:
+                raise ValueError(f"the model {model_in} was trained on a precomputed difference image with "
+                                 f"{spec.di_bands} band(s): give a difference image")
+            if spec.di_method == features.PRECOMPUTED and di_bands != spec.di_bands:
+                raise ValueError(f"the model {model_in} expects a difference image with {spec.di_bands} "
+                                 f"band(s); the one given has {di_bands}")
+            if has_di and spec.di_method != features.PRECOMPUTED:
+                feedback.pushInfo(tr("The model computes its own difference image ({di}): the difference "
+                                     "image given is not used").format(di=spec.di_method))
+            summary = svm.training_summary(runner)
+            feedback.pushInfo(tr("Applying the saved model {path} ({clf}); its features: DI {di}, windows "
+                                 "{w}, bands {b}, backscatter {bs}. Training labels: {src}, {n0} no change / "
+                                 "{n1} change pixels").format(
+                path=model_in, clf=runner.metadata.get("classifier"), di=spec.di_method, w=list(spec.windows),
+                b=list(spec.bands), bs=spec.include_backscatter, src=summary.get("label_source", "?"),
+                n0=summary.get("n_no_change", "?"), n1=summary.get("n_change", "?")))
+            return spec, runner
+        use_images = has_images and (not has_di or s["backscatter"])
+        spec = features.FeatureSpec(
+            di_method=features.PRECOMPUTED if has_di else s["di_method"],
+            bands=tuple(bands) if use_images else (), di_bands=di_bands, windows=s["windows"],
+            include_backscatter=s["backscatter"], scale=s["scale"], images=use_images)
+        if has_di:
+            feedback.pushInfo(tr("Using the {n} band(s) of the difference image; the difference method is "
+                                 "not used").format(n=di_bands))
+        return spec, None
+
+    def _stack(self, spec, paths, scale):
+        """VRT of the inputs, its band numbers in FeatureSpec order, and the reference raster path."""
+        stack = []
+        vrt_bands = []
+        offset = 0
+        if spec.images:
+            for key in (self.IMAGE_1, self.IMAGE_2):
+                info = read_info(paths[key])
+                for b in spec.bands:
+                    if not 1 <= b <= info.bands:
+                        raise RasterError(f"{paths[key]} has {info.bands} band(s); band {b} does not exist")
+                raster_sampling.check_input_scale(paths[key], scale, list(spec.bands))
+                stack.append(paths[key])
+                vrt_bands += [offset + b for b in spec.bands]
+                offset += info.bands
+        if spec.di_method == features.PRECOMPUTED:
+            info = read_info(paths[self.DI])
+            stack.append(paths[self.DI])
+            vrt_bands += [offset + b for b in range(1, info.bands + 1)]
+        return stack_vrt(stack), vrt_bands, stack[0]
+
+    def _train(self, parameters, context, feedback, s, spec, vrt, vrt_bands, ref_path, cleanup):
+        """Collect the training sample block by block and fit the SVM; returns a TrainedSvm."""
+        try:
+            svm._sklearn()
+        except ImportError as exc:
+            raise QgsProcessingException(tr(
+                "scikit-learn is needed to train; apply an existing .onnx model instead")) from exc
+        names = spec.names
+        source = s["label_source"]
+        label_path, extra = None, {}
+        if source == svm.REFERENCE_MASK:
+            layer = self.parameterAsRasterLayer(parameters, self.REFERENCE_MASK, context)
+            if layer is None:
+                raise QgsProcessingException(tr("Give a reference mask raster for the reference-mask labels"))
+            label_path = common.gdal_source(layer, self.REFERENCE_MASK)
+            why = grid_mismatch(read_info(label_path), read_info(ref_path))
+            if why:
+                raise RasterError(f"reference mask {label_path} is not on the grid of {ref_path}: {why}. "
+                                  "Resample it onto the images' grid first")
+            label_text = f"reference mask {label_path}"
+        elif source == svm.POLYGONS:
+            label_path, label_text = self._rasterise_polygons(parameters, context, feedback, ref_path)
+            cleanup.append(lambda: _remove(label_path))
+        else:
+            label_text = "the pseudo-labels"
+        cap, seed = s["cap"], s["seed"]
+        progress = common.progress_callback(feedback)
+        cancel = common.cancel_callback(feedback)
+
+        def blocks(start, stop, labels=None):
+            def part(percent):
+                if progress is not None:
+                    progress(start + (stop - start) * percent / 100.0)
+            return features.feature_blocks(vrt, spec.compute, spec.margin, bands=vrt_bands, label_path=labels,
+                                           progress=part, is_canceled=cancel)
+
+        sampler = svm.ClassSampler(cap, seed)
+        if source == svm.PSEUDO_LABELS:
+            rows_sampler = svm.ClassSampler(svm.PSEUDO_SAMPLE, seed, classes=(0,))
+            for _, block, _ in blocks(0, 20):
+                rows, _ = svm.valid_rows(block)
+                rows_sampler.add(rows, np.zeros(rows.shape[0], np.int8))
+            rule = svm.fit_pseudo_labels(rows_sampler.result()[0], names, s["pseudo_method"], s["keep"],
+                                         s["membership"], seed, log_score=spec.di_method == difference.RATIO)
+            feedback.pushInfo(tr("Pseudo-label rule: {rule}").format(rule=rule.summary()))
+            for _, block, _ in blocks(20, 40):
+                rows, _ = svm.valid_rows(block)
+                sampler.add(rows, rule.labels(rows))
+            extra["pseudo_labels"] = rule.summary()
+        else:
+            for _, block, labels in blocks(0, 40, label_path):
+                rows, valid = svm.valid_rows(block)
+                sampler.add(rows, svm.labels_from_values(labels)[valid])
+        svm.check_labels(sampler.seen, label_text)
+        feedback.pushInfo(tr("Labelled pixels: {n0} no change, {n1} change; training on {k0} and {k1} "
+                             "(at most {cap} per class, seed {seed})").format(
+            n0=sampler.seen[svm.NO_CHANGE], n1=sampler.seen[svm.CHANGE], k0=sampler.counts[svm.NO_CHANGE],
+            k1=sampler.counts[svm.CHANGE], cap=cap, seed=seed))
+        if cancel is not None and cancel():
+            raise Cancelled("cancelled by the user")
+        X, y = sampler.result()
+        extra.update(labelled_no_change=sampler.seen[svm.NO_CHANGE], labelled_change=sampler.seen[svm.CHANGE],
+                     cap_per_class=cap)
+        trained = svm.train_svm(X, y, names, s["classifier"], seed=seed, label_source=source, extra=extra)
+        feedback.pushInfo(tr("Trained {clf}: training accuracy {acc:.4f}").format(
+            clf=svm.CLASSIFIER_LABELS[s["classifier"]], acc=trained.summary["training_accuracy"]))
+        return trained
+
+    def _export(self, trained, spec, dst_model, feedback):
+        """(runner for inference, ONNX bytes or None): onnxruntime when possible, else scikit-learn."""
+        try:
+            data = svm.to_onnx(trained, spec.to_metadata())
+        except ImportError as exc:
+            if dst_model:
+                feedback.reportError(tr("The model cannot be saved: {error}").format(error=exc), False)
+            else:
+                feedback.pushInfo(tr("skl2onnx is not installed: classifying with scikit-learn"))
+            return trained, None
+        if onnx_runtime.available():
+            return svm.load_model(data, threads=1), data
+        feedback.pushInfo(tr("onnxruntime is not installed: classifying with scikit-learn"))
+        return trained, data
+
+    def _predict(self, runner, spec, vrt, vrt_bands, dst, feedback):
+        """Write the uint8 change mask block by block."""
+        def func(block):
+            return svm.classify(runner, spec.compute(block))[None].astype(np.float32)
+
+        tmp = temporary_path(dst)
+        tmp_mask = temporary_path(dst)
+        try:
+            map_raster(vrt, tmp, func, spec.margin, 1, bands=vrt_bands, nodata=svm.NODATA,
+                       progress=_scaled(common.progress_callback(feedback), 40, 95),
+                       is_canceled=common.cancel_callback(feedback))
+            if feedback is not None and feedback.isCanceled():  # cancelled during the last block
+                raise Cancelled("cancelled by the user")
+            options = gdal.TranslateOptions(format="GTiff", outputType=gdal.GDT_Byte, noData=svm.NODATA,
+                                            creationOptions=geotiff_options())
+            out = gdal.Translate(tmp_mask, tmp, options=options)
+            if out is None:
+                raise RasterError(f"cannot write {dst}: check that the folder exists and is writable")
+            band = out.GetRasterBand(1)
+            band.SetDescription("change (1 change, 0 no change, 255 no data)")
+            out.FlushCache()
+            out = band = None
+            os.replace(tmp_mask, dst)
+        finally:
+            _remove(tmp)
+            _remove(tmp_mask)
+        feedback.setProgress(100)
+
+    def _rasterise_polygons(self, parameters, context, feedback, ref_path):
+        """Burn the class field of the polygons into a temporary uint8 label raster on the grid."""
+        source = self.parameterAsSource(parameters, self.POLYGONS, context)
+        if source is None:
+            raise QgsProcessingException(tr("Give training polygons for the polygon labels"))
+        field = self.parameterAsString(parameters, self.CLASS_FIELD, context)
+        if not field:
+            raise QgsProcessingException(tr("Choose the class field of the polygons (1 change, 0 no change)"))
+        if source.fields().lookupField(field) < 0:
+            raise QgsProcessingException(tr("The polygons have no field {field}").format(field=field))
+        info = read_info(ref_path)
+        raster_crs = QgsCoordinateReferenceSystem()
+        if info.projection:
+            raster_crs = QgsCoordinateReferenceSystem.fromWkt(info.projection)
+        transform = None
+        if raster_crs.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != raster_crs:
+            transform = QgsCoordinateTransform(source.sourceCrs(), raster_crs, context.transformContext())
+        mem = ogr.GetDriverByName("Memory").CreateDataSource("labels")
+        srs = None
+        if info.projection:
+            srs = osr.SpatialReference()
+            srs.ImportFromWkt(info.projection)
+        layer = mem.CreateLayer("labels", srs=srs, geom_type=ogr.wkbUnknown)
+        layer.CreateField(ogr.FieldDefn("label", ogr.OFTInteger))
+        used = skipped = 0
+        for feature in source.getFeatures():
+            if not feature.hasGeometry() or feature.geometry().isEmpty():
+                continue
+            value = _class_value(feature[field])
+            if value is None:
+                skipped += 1
+                continue
+            geometry = QgsGeometry(feature.geometry())
+            if QgsWkbTypes.isCurvedType(geometry.wkbType()):
+                geometry.convertToStraightSegment()
+            if transform is not None:
+                try:
+                    geometry.transform(transform)
+                except QgsCsException as exc:
+                    raise QgsProcessingException(tr(
+                        "The polygons cannot be reprojected to the raster CRS: {error}").format(
+                        error=exc)) from exc
+            out = ogr.Feature(layer.GetLayerDefn())
+            out.SetField("label", value)
+            out.SetGeometry(ogr.CreateGeometryFromWkt(geometry.asWkt()))
+            layer.CreateFeature(out)
+            used += 1
+        if skipped:
+            feedback.pushWarning(tr("{n} polygon(s) skipped: field {field} is not 0 or 1").format(
+                n=skipped, field=field))
+        if not used:
+            raise QgsProcessingException(tr(
+                "No polygon has the class 1 (change) or 0 (no change) in field {field}").format(field=field))
+        path = QgsProcessingUtils.generateTempFilename("svm_labels.tif")
+        ds = gdal.GetDriverByName("GTiff").Create(path, info.xsize, info.ysize, 1, gdal.GDT_Byte,
+                                                  geotiff_options() + ["SPARSE_OK=TRUE"])
+        if ds is None:
+            raise RasterError(f"cannot create the temporary label raster {path}")
+        ds.SetGeoTransform(info.geotransform or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0))
+        if info.projection:
+            ds.SetProjection(info.projection)
+        ds.GetRasterBand(1).SetNoDataValue(UNLABELLED)
+        if gdal.RasterizeLayer(ds, [1], layer, options=["ATTRIBUTE=label"]) != 0:
+            raise RasterError("cannot rasterise the training polygons")
+        ds.FlushCache()
+        ds = None
+        feedback.pushInfo(tr("{n} training polygon(s) rasterised").format(n=used))
+        return path, f"the polygons (field {field})"
+
+
+class _errors:
+    """Context manager: core's RasterError/ValueError/ImportError -> QgsProcessingException."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if exc is None or isinstance(exc, (Cancelled, QgsProcessingException)):
+            return False
+        if isinstance(exc, (RasterError, ValueError, ImportError)):
+            raise QgsProcessingException(str(exc)) from exc
+        return False
+
+
+def _class_value(value):
+    """0 or 1 from a field value (int, float, "1"), None for anything else (NULL included)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number in (0.0, 1.0) else None
+
+
+def _write_bytes(path, data):
+    """Write ``data`` to ``path`` through a temporary file in the same folder."""
+    tmp = temporary_path(path) + ".onnx"
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    finally:
+        _remove(tmp)
+
+
+def _scaled(progress, start, stop):
+    if progress is None:
+        return None
+    return lambda percent: progress(start + (stop - start) * percent / 100.0)
+
+
+def _remove(path):
+    if path and os.path.exists(path):
+        os.remove(path)
