@@ -81,6 +81,7 @@ class Chain:
     window: int = 3
     despeckle: str = ""
     despeckle_size: int = 7
+    svm: str = ""  # pseudo-label rule (core.change.svm): refine with a LinearSVC on local features
 
 
 CHAINS = (
@@ -97,6 +98,11 @@ CHAINS = (
     # improved Lee Sigma filter of Lee et al. 2009 as despeckling step).
     Chain("DEFAULT Lee Sigma 7x7 + LR + GG-KI", dif.LOG_RATIO, th.GG_KI, th.TWO_SIDED,
           despeckle=registry.LEE_SIGMA),
+    # Unsupervised refinement (PCANet / DDNet-style pseudo-labels, Gao et al. 2016, 2022):
+    # confident pixels of a KI (or Otsu) pre-classification of the log-ratio train a LinearSVC
+    # on the DI and its 3x3 / 7x7 local means and stds, which then labels every pixel.
+    Chain("LR + KI pseudo-labels + LinearSVC", dif.LOG_RATIO, th.KI, th.TWO_SIDED, svm="kittler_illingworth"),
+    Chain("LR + Otsu pseudo-labels + LinearSVC", dif.LOG_RATIO, th.OTSU, th.TWO_SIDED, svm="otsu"),
 )
 
 
@@ -206,6 +212,19 @@ def accuracy(mask, ref):
     return 100.0 * po, (po - pe) / (1 - pe)
 
 
+def svm_mask(chain, p1, p2):
+    """Pseudo-label LinearSVC change mask (1 change, 0 no change, 255 no data) from linear power."""
+    from sar_change.core import scale as scales
+    from sar_change.core.change import features as feat
+    from sar_change.core.change import svm
+
+    spec = feat.FeatureSpec(di_method=chain.di, windows=(3, 7), scale=scales.LINEAR_POWER)
+    features = spec.compute(np.stack([p1, p2]))
+    labels, _ = svm.pseudo_labels(features, spec.names, method=chain.svm, seed=1)
+    trained = svm.train_on_image(features, labels, spec.names, svm.LINEAR_SVC, seed=1)
+    return svm.classify(trained, features)
+
+
 def run_chain(chain, data, cache):
     """Mask of ``chain`` on ``data`` and the fitted result (despeckled stacks cached per dataset)."""
     if chain.despeckle:
@@ -216,6 +235,8 @@ def run_chain(chain, data, cache):
         p1, p2 = cache[key]
     else:
         p1, p2 = data.p1, data.p2
+    if chain.svm:
+        return svm_mask(chain, p1[0], p2[0]), None
     if chain.di in dif.MULTI_BAND:
         di = dif.compute(chain.di, p1, p2, size=chain.window)
     else:
@@ -259,7 +280,7 @@ def main(argv=None):
                 mask, result = run_chain(chain, d, cache)
                 pcc, kappa = accuracy(mask, d.ref)
                 row.append((pcc, kappa))
-                if args.verbose:
+                if args.verbose and result is not None:
                     print(f"  {chain.name} / {d.name}: thresholds "
                           f"{', '.join(f'{t:.4g}' for t in result.thresholds)}"
                           + (f" ({result.model})" if result.model else ""))
