@@ -12,6 +12,8 @@ from .algorithms.inject_changes import InjectChangesAlgorithm
 from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
 from .algorithms.speckle_filter import SpeckleFilterAlgorithm
 from .algorithms.svm_change import SvmChangeAlgorithm
+from .algorithms.terrain_flattening import TerrainFlatteningAlgorithm
+from .algorithms.terrain_geometry import TerrainGeometryAlgorithm
 from .algorithms.threshold_change import ThresholdChangeAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
@@ -60,6 +62,8 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(ThresholdChangeAlgorithm())
         self.addAlgorithm(SvmChangeAlgorithm())
         self.addAlgorithm(EvaluateChangeAlgorithm())
+        self.addAlgorithm(TerrainGeometryAlgorithm())
+        self.addAlgorithm(TerrainFlatteningAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]

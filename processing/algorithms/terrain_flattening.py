@@ -1,0 +1,213 @@
+"""Processing algorithm "Radiometric terrain flattening": a thin wrapper around core.terrain_flattening.
+
+The DEM (and an optional incidence raster) is brought onto the SAR raster's
+grid (read directly when already on it, else resampled bilinearly with
+gdal.Warp), the flattening reference (sigma0 of a uniform gamma0 = 1 surface,
+``core.terrain_flattening.flattening_reference``) is computed on that whole
+grid in memory and written to a temporary GeoTIFF, and every SAR band is
+divided by it block by block (``core.raster_blocks.map_raster`` over a VRT
+stacking the SAR bands and the reference), in linear power, the output being
+written in the input's scale.
+"""
+import os
+
+import numpy as np
+from osgeo import gdal
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingUtils,
+)
+
+from ...core import raster_sampling, terrain
+from ...core import scale as scales
+from ...core import terrain_flattening as flattening
+from ...core.raster_blocks import (
+    Cancelled,
+    map_raster,
+    output_nodata,
+    read_info,
+    stack_vrt,
+    write_array,
+)
+from . import common
+from .common import tr
+from .terrain_geometry import TerrainInputsMixin, check_size, pixel_size, read_on_grid
+
+HELP = """<p>Radiometric terrain flattening: turns a geocoded, calibrated sigma0 image into
+terrain-flattened gamma0, removing the brightening of slopes facing the sensor and the
+darkening of slopes facing away (Small 2011, IEEE TGRS 49(8), "Flattening gamma:
+radiometric terrain correction for SAR imagery"). Flattened images of ascending and
+descending passes, or of different tracks, can be compared over hills.</p>
+<h3>Parameters</h3>
+<ul>
+<li><b>Sigma0 raster</b>: calibrated sigma0 referred to the ellipsoid (the standard
+calibration, e.g. Sentinel-1 GRD "Sigma0"), geocoded on a north-up map grid without
+radiometric normalisation (e.g. ESA SNAP Calibration then Range-Doppler Terrain
+Correction), in a projected CRS in metres or a geographic CRS. Every band is flattened
+(e.g. VV and VH); the same reference is used for all bands.</li>
+<li><b>Input scale</b>: linear power (intensity), amplitude or dB. The output is written
+in the same scale. A dB raster declared as linear power or amplitude is refused.</li>
+<li><b>DEM</b>: heights in metres (the DEM used for the terrain correction, ideally).
+When it is not on the sigma0 raster's grid it is resampled bilinearly onto that grid
+automatically (gdal.Warp); the log says so. DEMs in a CRS in feet or unknown units are
+refused: reproject the DEM to a projected CRS in metres. The grid is processed whole
+in memory, about 450 bytes per pixel: rasters above 8000 x 8000 pixels (or needing
+more than 70 % of the machine's memory) are refused: clip them first.</li>
+<li><b>Flight direction (heading)</b>, <b>Look side</b>, <b>Incidence angle</b> or
+<b>Incidence angle raster</b> (degrees or radians; resampled onto the sigma0 grid if
+needed): as in <i>Terrain geometry</i>. Sentinel-1 heading: about 348 ascending, 192
+descending.</li>
+<li><b>Method</b>:
+ <ul>
+ <li>Area-based (Small 2011): sigma0 divided by the simulated sigma0 of a surface of
+ uniform gamma0 = 1, i.e. the sum of the illuminated areas (projected perpendicular to
+ the line of sight) of all terrain sharing each slant-range cell, divided by the
+ cell's ellipsoid area. Handles foreshortening and layover by integrating the DEM.</li>
+ <li>Cosine ratio with projected-area factor: per pixel, sigma0 referred to the
+ tilted pixel area with Ulander's (1996) projection angle psi and divided by the
+ cosine of the local incidence angle (as in Kellndorfer et al. 1998):
+ gamma0 = sigma0 cos(psi) / (sin(incidence) cos(local incidence)), which equals
+ sigma0 tan(incidence - range slope) / sin(incidence). Exact on planes, blind to
+ terrain sharing a slant-range cell (crests, valleys).</li>
+ </ul></li>
+<li><b>Mask layover and shadow</b>: set layover and shadow pixels (passive areas
+included, found by tracing the radar rays along range) to no data. Without it, shadow
+(nothing illuminated) is still no data, and area-based layover pixels hold gamma0
+averaged over all the terrain sharing their slant-range cell.</li>
+</ul>
+<p>Output: gamma0 in the input's scale, float32, on the sigma0 raster's grid, CRS and
+no-data value; no data where the sigma0 or the DEM is. Terrain outside the DEM is
+unknown: along the raster's edges the DEM is extended by reflection, and layover or
+shadow cast into the area from beyond it is missed. DEM voids are interpolated for the
+area simulation, so their surroundings are flattened sensibly. Steep slopes facing away
+from the sensor (grazing illumination) receive large corrections and amplify noise.</p>"""
+
+
+class TerrainFlatteningAlgorithm(TerrainInputsMixin, QgsProcessingAlgorithm):
+    """Terrain-flattened gamma0 of a geocoded sigma0 raster."""
+
+    SIGMA0 = "SIGMA0"
+    SCALE = "SCALE"
+    DEM = "DEM"
+    METHOD = "METHOD"
+    MASK_DISTORTED = "MASK_DISTORTED"
+    OUTPUT = "OUTPUT"
+
+    def name(self):
+        return "terrainflattening"
+
+    def displayName(self):
+        return tr("Radiometric terrain flattening")
+
+    def group(self):
+        return tr("Terrain")
+
+    def groupId(self):
+        return "terrain"
+
+    def shortHelpString(self):
+        return tr(HELP)
+
+    def createInstance(self):
+        return TerrainFlatteningAlgorithm()
+
+    def flags(self):
+        """Thread-safe: runs in the background (no FlagNoThreading)."""
+        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterRasterLayer(self.SIGMA0, tr("Sigma0 raster (geocoded)")))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.SCALE, tr("Input scale"), options=common.scale_labels(), defaultValue=0))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, tr("DEM (heights in metres)")))
+        self.add_geometry_parameters()
+        self.addParameter(QgsProcessingParameterEnum(
+            self.METHOD, tr("Method"), options=[tr(flattening.LABELS[m]) for m in flattening.METHODS],
+            defaultValue=0))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.MASK_DISTORTED, tr("Mask layover and shadow (no data)"), defaultValue=True))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Flattened gamma0")))
+
+    def checkParameterValues(self, parameters, context):
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        return self.check_geometry_parameters(parameters, context)
+
+    def processAlgorithm(self, parameters, context, feedback):
+        layer = self.parameterAsRasterLayer(parameters, self.SIGMA0, context)
+        src = common.gdal_source(layer, self.SIGMA0)
+        name = layer.name()
+        scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
+        method = flattening.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
+        mask = self.parameterAsBool(parameters, self.MASK_DISTORTED, context)
+        heading, right = self.geometry_values(parameters, context)
+        dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        if common.same_file(src, dst):
+            raise QgsProcessingException(
+                tr("The output must not overwrite the input {path}").format(path=src))
+
+        with common.core_errors(name):
+            info = read_info(src)
+            raster_sampling.check_input_scale(src, scale)
+        check_size(info.xsize, info.ysize, name)
+        dx, dy = pixel_size(info, name, feedback, is_dem=False)
+
+        dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
+        dem_src = common.gdal_source(dem_layer, self.DEM)
+        with common.core_errors(dem_layer.name()):
+            dem_info = read_info(dem_src)
+            # Refuse DEMs in feet or unknown units (their heights are likely not metres either).
+            terrain.pixel_size_metres(dem_info.geotransform, dem_info.projection, dem_info.ysize)
+        what = tr("the sigma0 raster '{name}'").format(name=name)
+        dem = read_on_grid(dem_layer, self.DEM, 1, info, what, feedback)
+        theta = self.incidence_on_grid(parameters, context, info, what, feedback)
+        if feedback.isCanceled():
+            return {}
+
+        feedback.pushInfo(tr("Flattening reference: {method}, layover/shadow {masked}.").format(
+            method=flattening.LABELS[method], masked=tr("masked") if mask else tr("kept")))
+        with common.core_errors(dem_layer.name()):
+            reference = flattening.flattening_reference(dem, dx, dy, theta, heading, right, method, mask)
+        valid_dem = np.isfinite(dem)
+        lost = np.count_nonzero(valid_dem & ~np.isfinite(reference))
+        feedback.pushInfo(tr("{pct:.2f} % of the DEM pixels get no gamma0 (layover, shadow or undefined "
+                             "angles).").format(pct=100.0 * lost / max(1, np.count_nonzero(valid_dem))))
+        feedback.setProgress(20)
+        if feedback.isCanceled():
+            return {}
+
+        ref_path = QgsProcessingUtils.generateTempFilename("flattening_reference.tif")
+        vrt = None
+        try:
+            write_array(ref_path, reference, like=src)
+            vrt = stack_vrt([src, ref_path])
+            bands = info.bands
+            nodata = output_nodata(info)
+
+            def flatten(data):
+                power = scales.to_linear_power(data[:bands], scale)
+                return scales.from_linear_power(flattening.apply_reference(power, data[bands]), scale)
+
+            def progress(percent):
+                feedback.setProgress(20 + 0.8 * percent)
+
+            with common.core_errors(name):
+                map_raster(vrt, dst, flatten, 0, bands, progress=progress,
+                           is_canceled=common.cancel_callback(feedback),
+                           descriptions=list(info.descriptions), nodata=nodata)
+        except Cancelled:
+            feedback.pushInfo(tr("Cancelled: no output was written."))
+            common.forget_output(context, dst)
+            return {}
+        finally:
+            if vrt is not None:
+                gdal.Unlink(vrt)
+            if os.path.exists(ref_path):
+                os.remove(ref_path)
+        return {self.OUTPUT: dst}

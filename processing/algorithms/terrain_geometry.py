@@ -1,0 +1,557 @@
+"""Processing algorithm "Terrain geometry": a thin wrapper around core.terrain.
+
+The DEM is read whole (``core.terrain`` works on whole arrays: about 300 bytes
+per pixel for the layover/shadow mask, 450 for the simulated SAR image), its
+pixel size in metres comes from ``terrain.pixel_size_metres`` (projected CRS in
+metres, or geographic), and the requested outputs are written on the DEM's grid
+and CRS, each through a temporary file renamed on success. The distortion mask
+and the simulated SAR image are computed on the DEM extended at its edges
+(``core.terrain_flattening.layover_shadow_extended`` / ``simulated_sar_extended``).
+
+The helpers here (grid comparison, warping onto a reference grid, incidence
+angles, memory check, single-band writer) are shared with the terrain
+flattening algorithm.
+"""
+import math
+import os
+import uuid
+
+import numpy as np
+from osgeo import gdal, osr
+from qgis.core import (
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ...core import terrain, terrain_flattening
+from ...core.raster_blocks import RasterError, geotiff_options, read_array, read_info, temporary_path
+from . import common
+from .common import tr
+
+#: Look side enum, in order.
+LOOK_SIDES = ("right", "left")
+#: Incidence raster units enum, in order.
+INCIDENCE_UNITS = ("degrees", "radians")
+#: Largest DEM (pixels) processed in memory; larger ones must be clipped or tiled.
+MAX_PIXELS = 8000 * 8000
+#: Peak memory per DEM pixel (bytes) of the whole-array terrain computations (measured: 375 for
+#: the simulated SAR image at oblique headings, plus the inputs and outputs).
+BYTES_PER_PIXEL = 450
+#: Share of the physical memory a run may plan to use.
+MEMORY_SHARE = 0.7
+#: No-data value of the uint8 distortion mask.
+MASK_NODATA = 255
+
+HELP = """<p>Computes the SAR imaging geometry of a DEM: slope, aspect, local and projected
+local incidence angles, a layover / shadow / foreshortening mask and a simulated SAR
+image, on the DEM's own grid and CRS. Use it to see which slopes a pass can image
+before trusting change detection in mountains, or as the terrain inputs of other
+tools.</p>
+<h3>Parameters</h3>
+<ul>
+<li><b>DEM</b>: a file-based, north-up DEM (band 1), heights in metres, in a projected
+CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; the pixel size
+in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few
+degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a
+projected CRS in metres. The DEM is processed whole in memory, about 450 bytes per
+pixel: DEMs above 8000 x 8000 pixels (or needing more than 70 % of the machine's
+memory) are refused: clip the DEM to your area first.</li>
+<li><b>Flight direction (heading)</b>: azimuth of the satellite track in degrees
+clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for
+ascending passes, about 192 for descending passes.</li>
+<li><b>Look side</b>: right (Sentinel-1 and most SARs) or left. The sensor looks at
+heading + 90 degrees (right) or heading - 90 degrees (left).</li>
+<li><b>Incidence angle</b>: ellipsoid incidence angle in degrees (0 to 90), used
+everywhere when no incidence raster is given. Sentinel-1 IW: about 30 to 46 across the
+swath; 35 is a mid-swath value.</li>
+<li><b>Incidence angle raster</b> (optional): per-pixel ellipsoid incidence angles
+(e.g. the incidence angle band of a terrain-corrected product); resampled bilinearly
+onto the DEM grid when it is on another grid. <b>Incidence band</b> chooses its band and
+<b>Incidence raster units</b> whether it holds degrees or radians.</li>
+</ul>
+<h3>Outputs (optional; ask for at least one)</h3>
+<ul>
+<li><b>Slope</b>: degrees from horizontal (Horn 1981 3x3 gradients).</li>
+<li><b>Aspect</b>: degrees clockwise from north of the downslope direction (the
+direction the slope faces); 0 on flat ground.</li>
+<li><b>Local incidence angle</b>: degrees between the line of sight and the surface
+normal; above 90 the slope faces away from the sensor. Flat ground gives the
+ellipsoid incidence.</li>
+<li><b>Projected local incidence angle</b>: degrees, the local incidence in the plane
+of incidence, incidence minus range slope (Ulander 1996); negative in layover, above 90
+in shadow.</li>
+<li><b>Distortion mask</b>: uint8 bit flags: 1 layover, 2 shadow, 4 foreshortening
+(values add up: 3 = layover and shadow); 0 = none; 255 = no data. Layover and shadow
+include the passive areas found by tracing the radar rays along range.</li>
+<li><b>Simulated SAR</b>: float32 sigma0 (linear power) of a surface of uniform
+gamma0 = 1 in geocoded geometry (Small 2011 area model): flat ground gives
+cos(incidence), slopes facing the sensor are bright, layover brighter, shadow 0.</li>
+</ul>
+<p>Float outputs use NaN as no data. Terrain outside the DEM is unknown: for the mask
+and the simulated image the DEM is extended by 5 pixels along its edges by reflection
+(planes continue exactly), and layover or shadow cast into the DEM from beyond its edge
+are missed. DEM voids are interpolated for these two outputs (so that the terrain
+around them is simulated sensibly) and are no data in them.</p>"""
+
+
+# ------------------------------------------------------------------------------------------------
+# Shared helpers (also used by the terrain flattening algorithm)
+# ------------------------------------------------------------------------------------------------
+
+def physical_memory():
+    """Physical memory in bytes, or None where the platform does not tell (Windows)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_size(xsize, ysize, layer_name, bytes_per_pixel=BYTES_PER_PIXEL):
+    """Refuse grids too large for the whole-array terrain code (QgsProcessingException)."""
+    pixels = int(xsize) * int(ysize)
+    need = pixels * bytes_per_pixel
+    memory = physical_memory()
+    if pixels > MAX_PIXELS or (memory and need > MEMORY_SHARE * memory):
+        raise QgsProcessingException(tr(
+            "Input layer '{name}' is {x} x {y} pixels: the terrain computation holds the whole grid in "
+            "memory (about {gb:.1f} GB here, {bpp} bytes per pixel; at most {limit} pixels). Clip it to "
+            "your area of interest first (e.g. gdal:cliprasterbyextent) or use a coarser pixel size."
+        ).format(name=layer_name, x=xsize, y=ysize, gb=need / 1e9, bpp=bytes_per_pixel, limit=MAX_PIXELS))
+
+
+def same_crs(wkt_a, wkt_b):
+    """True when two WKT CRSs have the same horizontal CRS (both empty counts as the same).
+
+    A vertical component (e.g. "WGS 84 + EGM96 height" of a DEM) is ignored:
+    it does not move pixels.
+    """
+    if not wkt_a or not wkt_b:
+        return not wkt_a and not wkt_b
+    a, b = osr.SpatialReference(), osr.SpatialReference()
+    try:
+        if a.ImportFromWkt(wkt_a) != 0 or b.ImportFromWkt(wkt_b) != 0:
+            return False
+    except RuntimeError:
+        return False
+    if a.IsSame(b):
+        return True
+    for srs in (a, b):
+        if srs.IsCompound() and hasattr(srs, "StripVertical"):  # GDAL >= 3.6
+            srs.StripVertical()
+    return bool(a.IsSame(b))
+
+
+def same_grid(info, ref):
+    """True when raster ``info`` has ``ref``'s size, geotransform (within 1e-6 pixel) and CRS."""
+    if (info.xsize, info.ysize) != (ref.xsize, ref.ysize):
+        return False
+    if not info.geotransform or not ref.geotransform:
+        return False
+    gt, rt = np.asarray(info.geotransform, float), np.asarray(ref.geotransform, float)
+    pixel = max(abs(rt[1]), abs(rt[5]))
+    tol = 1e-6 * pixel
+    if np.any(np.abs(gt[[0, 3]] - rt[[0, 3]]) > tol * max(info.xsize, info.ysize, 1)):
+        return False
+    if np.any(np.abs(gt[[1, 2, 4, 5]] - rt[[1, 2, 4, 5]]) > tol):
+        return False
+    return same_crs(info.projection, ref.projection)
+
+
+def warp_onto(path, band, ref, layer_name, resample="bilinear"):
+    """Band ``band`` of ``path`` resampled onto the grid and CRS of RasterInfo ``ref``.
+
+    Returns ``(array, covered)``: float64 with NaN where no data or outside
+    the source, and the fraction of ``ref``'s pixels it covers. Done with
+    gdal.Translate (band selection, VRT) and gdal.Warp into memory.
+    """
+    if not ref.geotransform or not ref.projection:
+        raise QgsProcessingException(tr(
+            "The reference raster {path} has no geotransform or CRS: cannot resample '{name}' onto it"
+        ).format(path=ref.path, name=layer_name))
+    src_info = read_info(path)
+    if not src_info.projection:
+        raise QgsProcessingException(tr(
+            "Input layer '{name}' has no CRS: cannot resample it onto the grid of {path}. Assign its CRS "
+            "(e.g. gdal:assignprojection) first.").format(name=layer_name, path=ref.path))
+    gt = ref.geotransform
+    xs = (gt[0], gt[0] + gt[1] * ref.xsize)
+    ys = (gt[3], gt[3] + gt[5] * ref.ysize)
+    vrt = f"/vsimem/sar_change_band_{uuid.uuid4().hex}.vrt"
+    try:
+        try:
+            sel = gdal.Translate(vrt, str(path), format="VRT", bandList=[int(band)])
+            if sel is None:
+                raise RuntimeError(gdal.GetLastErrorMsg())
+            sel = None
+            out = gdal.Warp("", vrt, format="MEM", outputBounds=(min(xs), min(ys), max(xs), max(ys)),
+                            width=ref.xsize, height=ref.ysize, dstSRS=ref.projection,
+                            resampleAlg=resample, outputType=gdal.GDT_Float32, dstNodata=float("nan"),
+                            multithread=True)
+            if out is None:
+                raise RuntimeError(gdal.GetLastErrorMsg())
+        except RuntimeError as exc:
+            raise QgsProcessingException(tr(
+                "Cannot resample input layer '{name}' onto the grid of {path}: {error}. Warp it yourself "
+                "onto that grid (gdal:warpreproject) first.").format(name=layer_name, path=ref.path,
+                                                                      error=exc)) from exc
+        array = out.GetRasterBand(1).ReadAsArray().astype(np.float64)
+        nodata = out.GetRasterBand(1).GetNoDataValue()
+        out = None
+    finally:
+        gdal.Unlink(vrt)
+    if nodata is not None and not np.isnan(nodata):
+        array[array == np.float32(nodata)] = np.nan
+    array[~np.isfinite(array)] = np.nan
+    covered = float(np.isfinite(array).mean()) if array.size else 0.0
+    return array, covered
+
+
+def read_on_grid(layer, parameter_name, band, ref, what, feedback):
+    """Band ``band`` of a raster layer on RasterInfo ``ref``'s grid (float64, NaN no data).
+
+    Read directly when it is already on that grid, else resampled bilinearly
+    (``warp_onto``) with a note in the feedback. Refuses a raster that does
+    not overlap ``ref`` at all.
+    """
+    path = common.gdal_source(layer, parameter_name)
+    info = read_info(path)
+    if not 1 <= band <= info.bands:
+        raise QgsProcessingException(tr("Input layer '{name}' has {n} band(s); band {band} does not exist")
+                                     .format(name=layer.name(), n=info.bands, band=band))
+    if same_grid(info, ref):
+        return read_array(path, band).astype(np.float64)
+    array, covered = warp_onto(path, band, ref, layer.name())
+    if covered == 0:
+        raise QgsProcessingException(tr(
+            "Input layer '{name}' does not overlap {what}: check that it covers the same area")
+            .format(name=layer.name(), what=what))
+    feedback.pushInfo(tr(
+        "'{name}' is not on the grid of {what}: resampled bilinearly onto it with gdal.Warp "
+        "({pct:.1f} % of the grid covered).").format(name=layer.name(), what=what, pct=100 * covered))
+    if covered < 0.999:
+        feedback.pushWarning(tr("'{name}' covers only {pct:.1f} % of {what}; the rest is no data.")
+                             .format(name=layer.name(), pct=100 * covered, what=what))
+    return array
+
+
+def incidence_radians(values, units, layer_name):
+    """Incidence array in ``units`` ('degrees' or 'radians') -> radians, checked inside (0, 90) degrees."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        raise QgsProcessingException(tr("The incidence angle raster '{name}' holds no valid value")
+                                     .format(name=layer_name))
+    lo, hi = float(finite.min()), float(finite.max())
+    limit = 90.0 if units == "degrees" else math.pi / 2
+    if lo <= 0 or hi >= limit:
+        hint = ""
+        if units == "radians" and hi < 90:
+            hint = tr(" The values look like degrees: set the incidence raster units to degrees.")
+        raise QgsProcessingException(tr(
+            "The incidence angle raster '{name}' has values {lo:.4g} to {hi:.4g}, outside 0 to {limit:.4g} "
+            "{units}.{hint}").format(name=layer_name, lo=lo, hi=hi, limit=limit, units=units, hint=hint))
+    if units == "degrees" and hi < math.pi / 2:
+        raise QgsProcessingException(tr(
+            "The incidence angle raster '{name}' has values {lo:.4g} to {hi:.4g}: these look like radians, "
+            "not degrees. Set the incidence raster units to radians.").format(name=layer_name, lo=lo, hi=hi))
+    return np.radians(values) if units == "degrees" else values
+
+
+def pixel_size(info, layer_name, feedback, is_dem=True):
+    """``(dx, dy)`` metres of a raster grid (``terrain.pixel_size_metres``), errors naming the layer.
+
+    ``is_dem`` False words the error for another raster (the SAR grid).
+    """
+    try:
+        dx, dy = terrain.pixel_size_metres(info.geotransform, info.projection, info.ysize)
+    except ValueError as exc:
+        message = str(exc)
+        if not is_dem:
+            message = message.replace("the DEM's", "its").replace("the DEM", "the raster")
+        raise QgsProcessingException(tr("Input layer '{name}': {error}").format(
+            name=layer_name, error=message)) from exc
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(info.projection)
+    if srs.IsGeographic():
+        gt = info.geotransform
+        lats = np.radians([gt[3], gt[3] + gt[5] * info.ysize])
+        cos = np.cos(np.clip(lats, -1.5, 1.5))
+        spread = float(cos.max() / max(cos.min(), 1e-9) - 1)
+        feedback.pushInfo(tr("'{name}' is in a geographic CRS: pixel size {dx:.2f} x {dy:.2f} m taken at its "
+                             "centre latitude.").format(name=layer_name, dx=dx, dy=dy))
+        if spread > 0.02:
+            feedback.pushWarning(tr(
+                "The pixel width of '{name}' varies by {pct:.0f} % from its top to its bottom edge; "
+                "east-west slopes are off by up to that much. Reproject it to a projected CRS in metres "
+                "(e.g. UTM) for accurate results.").format(name=layer_name, pct=100 * spread))
+    return dx, dy
+
+
+def write_band(path, array, info, gdal_type, nodata, description):
+    """Write one band on RasterInfo ``info``'s grid and CRS to a GeoTIFF, via a temporary file."""
+    path = str(path)
+    tmp = temporary_path(path)
+    ds = gdal.GetDriverByName("GTiff").Create(tmp, info.xsize, info.ysize, 1, gdal_type, geotiff_options())
+    if ds is None:
+        raise RasterError(f"cannot create {path}: check that the folder exists and is writable")
+    ok = False
+    try:
+        if info.geotransform:
+            ds.SetGeoTransform(info.geotransform)
+        if info.projection:
+            ds.SetProjection(info.projection)
+        band = ds.GetRasterBand(1)
+        if nodata is not None:
+            band.SetNoDataValue(float(nodata))
+        band.SetDescription(description)
+        band.WriteArray(array)
+        ds.FlushCache()
+        ok = True
+    finally:
+        ds = None
+        if ok:
+            os.replace(tmp, path)
+        elif os.path.exists(tmp):
+            os.remove(tmp)
+    return path
+
+
+class TerrainInputsMixin:
+    """Heading, look side and incidence parameters shared by the terrain algorithms."""
+
+    HEADING = "HEADING"
+    LOOK_SIDE = "LOOK_SIDE"
+    INCIDENCE = "INCIDENCE"
+    INCIDENCE_RASTER = "INCIDENCE_RASTER"
+    INCIDENCE_BAND = "INCIDENCE_BAND"
+    INCIDENCE_UNITS = "INCIDENCE_UNITS"
+
+    def add_geometry_parameters(self):
+        number = QgsProcessingParameterNumber
+        self.addParameter(number(
+            self.HEADING, tr("Flight direction (heading), degrees clockwise from north "
+                             "(Sentinel-1: ~348 ascending, ~192 descending)"),
+            type=number.Double, defaultValue=348.0, minValue=-360.0, maxValue=360.0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.LOOK_SIDE, tr("Look side"), options=[tr("Right (Sentinel-1, most SARs)"), tr("Left")],
+            defaultValue=0))
+        self.addParameter(number(
+            self.INCIDENCE, tr("Incidence angle (degrees, used without an incidence raster)"),
+            type=number.Double, defaultValue=35.0, minValue=0.0, maxValue=90.0))
+        self.addParameter(QgsProcessingParameterRasterLayer(
+            self.INCIDENCE_RASTER, tr("Incidence angle raster"), optional=True))
+        self.addParameter(QgsProcessingParameterBand(
+            self.INCIDENCE_BAND, tr("Incidence band"), defaultValue=1,
+            parentLayerParameterName=self.INCIDENCE_RASTER, optional=True))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.INCIDENCE_UNITS, tr("Incidence raster units"), options=[tr("Degrees"), tr("Radians")],
+            defaultValue=0))
+
+    def check_geometry_parameters(self, parameters, context):
+        """(ok, message) for the scalar geometry parameters."""
+        incidence = self.parameterAsDouble(parameters, self.INCIDENCE, context)
+        if not 0 < incidence < 90:
+            return False, tr("The incidence angle must be between 0 and 90 degrees (exclusive), e.g. 35; "
+                             "got {value}").format(value=incidence)
+        heading = self.parameterAsDouble(parameters, self.HEADING, context)
+        if not math.isfinite(heading):
+            return False, tr("The heading must be a number of degrees, e.g. 348")
+        return True, ""
+
+    def geometry_values(self, parameters, context):
+        """(heading_deg, right_looking)."""
+        heading = self.parameterAsDouble(parameters, self.HEADING, context)
+        right = LOOK_SIDES[self.parameterAsEnum(parameters, self.LOOK_SIDE, context)] == "right"
+        return heading, right
+
+    def incidence_on_grid(self, parameters, context, ref, what, feedback):
+        """Incidence in radians: a float, or an array on RasterInfo ``ref``'s grid."""
+        layer = self.parameterAsRasterLayer(parameters, self.INCIDENCE_RASTER, context)
+        if layer is None:
+            degrees = self.parameterAsDouble(parameters, self.INCIDENCE, context)
+            feedback.pushInfo(tr("Incidence angle: {deg:g} degrees everywhere.").format(deg=degrees))
+            return math.radians(degrees)
+        band = self.parameterAsInt(parameters, self.INCIDENCE_BAND, context) or 1
+        units = INCIDENCE_UNITS[self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)]
+        values = read_on_grid(layer, self.INCIDENCE_RASTER, band, ref, what, feedback)
+        theta = incidence_radians(values, units, layer.name())
+        lo, hi = math.degrees(np.nanmin(theta)), math.degrees(np.nanmax(theta))
+        feedback.pushInfo(tr("Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.")
+                          .format(name=layer.name(), band=band, lo=lo, hi=hi))
+        return theta
+
+
+# ------------------------------------------------------------------------------------------------
+# The algorithm
+# ------------------------------------------------------------------------------------------------
+
+class TerrainGeometryAlgorithm(TerrainInputsMixin, QgsProcessingAlgorithm):
+    """Slope, aspect, local incidence, distortion mask and simulated SAR of a DEM."""
+
+    DEM = "DEM"
+    SLOPE = "SLOPE"
+    ASPECT = "ASPECT"
+    LOCAL_INCIDENCE = "LOCAL_INCIDENCE"
+    PROJECTED_LOCAL_INCIDENCE = "PROJECTED_LOCAL_INCIDENCE"
+    DISTORTION_MASK = "DISTORTION_MASK"
+    SIMULATED_SAR = "SIMULATED_SAR"
+    OUTPUTS = (SLOPE, ASPECT, LOCAL_INCIDENCE, PROJECTED_LOCAL_INCIDENCE, DISTORTION_MASK, SIMULATED_SAR)
+
+    def name(self):
+        return "terraingeometry"
+
+    def displayName(self):
+        return tr("Terrain geometry")
+
+    def group(self):
+        return tr("Terrain")
+
+    def groupId(self):
+        return "terrain"
+
+    def shortHelpString(self):
+        return tr(HELP)
+
+    def createInstance(self):
+        return TerrainGeometryAlgorithm()
+
+    def flags(self):
+        """Thread-safe: runs in the background (no FlagNoThreading)."""
+        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
+
+    def initAlgorithm(self, config=None):
+        self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, tr("DEM (heights in metres)")))
+        self.add_geometry_parameters()
+        labels = {
+            self.SLOPE: tr("Slope (degrees)"),
+            self.ASPECT: tr("Aspect (degrees clockwise from north, downslope)"),
+            self.LOCAL_INCIDENCE: tr("Local incidence angle (degrees)"),
+            self.PROJECTED_LOCAL_INCIDENCE: tr("Projected local incidence angle (degrees)"),
+            self.DISTORTION_MASK: tr("Distortion mask (1 layover, 2 shadow, 4 foreshortening)"),
+            self.SIMULATED_SAR: tr("Simulated SAR (sigma0 of gamma0 = 1, linear)"),
+        }
+        default_on = (self.LOCAL_INCIDENCE, self.DISTORTION_MASK)
+        for key in self.OUTPUTS:
+            self.addParameter(QgsProcessingParameterRasterDestination(
+                key, labels[key], optional=True, createByDefault=key in default_on))
+
+    def _requested(self, parameters, context):
+        """{output key: destination path} of the outputs asked for."""
+        out = {}
+        for key in self.OUTPUTS:
+            value = parameters.get(key)
+            if value is None or value == "":
+                continue
+            path = self.parameterAsOutputLayer(parameters, key, context)
+            if path:
+                out[key] = path
+        return out
+
+    def checkParameterValues(self, parameters, context):
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        ok, message = self.check_geometry_parameters(parameters, context)
+        if not ok:
+            return ok, message
+        if not self._requested(parameters, context):
+            return False, tr("Ask for at least one output (slope, aspect, local incidence, projected local "
+                             "incidence, distortion mask or simulated SAR)")
+        return True, ""
+
+    def processAlgorithm(self, parameters, context, feedback):
+        layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
+        src = common.gdal_source(layer, self.DEM)
+        name = layer.name()
+        outputs = self._requested(parameters, context)
+        if not outputs:
+            raise QgsProcessingException(tr("Ask for at least one output"))
+        for path in outputs.values():
+            if common.same_file(src, path):
+                raise QgsProcessingException(
+                    tr("The output must not overwrite the input {path}").format(path=src))
+        with common.core_errors(name):
+            info = read_info(src)
+        check_size(info.xsize, info.ysize, name)
+        dx, dy = pixel_size(info, name, feedback)
+        heading, right = self.geometry_values(parameters, context)
+        theta = self.incidence_on_grid(parameters, context, info, tr("the DEM '{name}'").format(name=name),
+                                       feedback)
+        with common.core_errors(name):
+            dem = read_array(src, 1).astype(np.float64)
+        if np.ndim(theta):
+            dem[np.isnan(theta)] = np.nan
+        if not np.isfinite(dem).any():
+            raise QgsProcessingException(tr("Input layer '{name}' holds no valid height").format(name=name))
+        look = math.degrees(terrain.look_azimuth(heading, right))
+        feedback.pushInfo(tr("DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} "
+                             "degrees, looking towards {look:.1f} degrees.").format(
+            name=name, x=info.xsize, y=info.ysize, dx=dx, dy=dy, h=heading, look=look))
+
+        results = {}
+        steps = len(outputs) + 1
+        done = 0
+
+        def progress():
+            nonlocal done
+            done += 1
+            feedback.setProgress(100.0 * done / steps)
+            return feedback.isCanceled()
+
+        slope, aspect = terrain.slope_aspect(dem, dx, dy)
+        if progress():
+            return self._cancelled(context, results, feedback)
+        angle_outputs = {
+            self.SLOPE: (lambda: slope, tr("slope (degrees)")),
+            self.ASPECT: (lambda: aspect, tr("aspect (degrees clockwise from north, downslope)")),
+            self.LOCAL_INCIDENCE: (
+                lambda: terrain.local_incidence(slope, aspect, theta, heading, right),
+                tr("local incidence angle (degrees)")),
+            self.PROJECTED_LOCAL_INCIDENCE: (
+                lambda: terrain.projected_local_incidence(slope, aspect, theta, heading, right),
+                tr("projected local incidence angle (degrees)")),
+        }
+        with common.core_errors(name):
+            for key, (compute, description) in angle_outputs.items():
+                if key not in outputs:
+                    continue
+                values = np.degrees(compute()).astype(np.float32)
+                results[key] = write_band(outputs[key], values, info, gdal.GDT_Float32, float("nan"),
+                                          description)
+                if progress():
+                    return self._cancelled(context, results, feedback)
+            if self.DISTORTION_MASK in outputs:
+                mask = terrain_flattening.layover_shadow_extended(dem, dx, dy, theta, heading, right)
+                valid = np.isfinite(dem)
+                for bit, label in ((terrain.LAYOVER, tr("layover")), (terrain.SHADOW, tr("shadow")),
+                                   (terrain.FORESHORTENING, tr("foreshortening"))):
+                    share = 100.0 * np.count_nonzero(mask[valid] & bit) / max(1, np.count_nonzero(valid))
+                    feedback.pushInfo(tr("{label}: {pct:.2f} % of the valid pixels").format(label=label,
+                                                                                           pct=share))
+                mask[~valid] = MASK_NODATA
+                results[self.DISTORTION_MASK] = write_band(
+                    outputs[self.DISTORTION_MASK], mask, info, gdal.GDT_Byte, MASK_NODATA,
+                    tr("distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)"))
+                if progress():
+                    return self._cancelled(context, results, feedback)
+            if self.SIMULATED_SAR in outputs:
+                sim = terrain_flattening.simulated_sar_extended(dem, dx, dy, theta, heading, right)
+                results[self.SIMULATED_SAR] = write_band(
+                    outputs[self.SIMULATED_SAR], sim, info, gdal.GDT_Float32, float("nan"),
+                    tr("simulated sigma0 of a uniform gamma0 = 1 surface (linear power)"))
+                progress()
+        return results
+
+    def _cancelled(self, context, written, feedback):
+        """Remove what was written so far and report the cancel."""
+        for path in written.values():
+            if os.path.exists(path):
+                os.remove(path)
+            common.forget_output(context, path)
+        feedback.pushInfo(tr("Cancelled: no output was written."))
+        return {}
