@@ -9,12 +9,14 @@ from .algorithms.difference_image import DifferenceImageAlgorithm
 from .algorithms.estimate_enl import EstimateEnlAlgorithm
 from .algorithms.evaluate_change import EvaluateChangeAlgorithm
 from .algorithms.inject_changes import InjectChangesAlgorithm
+from .algorithms.learned_di import LearnedDiAlgorithm
 from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
 from .algorithms.speckle_filter import SpeckleFilterAlgorithm
 from .algorithms.svm_change import SvmChangeAlgorithm
 from .algorithms.terrain_flattening import TerrainFlatteningAlgorithm
 from .algorithms.terrain_geometry import TerrainGeometryAlgorithm
 from .algorithms.threshold_change import ThresholdChangeAlgorithm
+from .algorithms.train_learned_di import TrainLearnedDiAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
 
@@ -64,6 +66,8 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(EvaluateChangeAlgorithm())
         self.addAlgorithm(TerrainGeometryAlgorithm())
         self.addAlgorithm(TerrainFlatteningAlgorithm())
+        self.addAlgorithm(LearnedDiAlgorithm())
+        self.addAlgorithm(TrainLearnedDiAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]

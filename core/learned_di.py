@@ -1,0 +1,654 @@
+"""Learned difference images: apply a trained learned-DI ONNX model to a SAR stack (numpy + GDAL).
+
+Alatalo, Sipola & Rantonen (2023), "Improved difference images for change
+detection classifiers in SAR imagery using deep learning", IEEE TGRS 61:
+instead of differencing the target image with one earlier image, a network
+predicts the target's backscatter from the N earlier acquisitions, the DEM and
+the acquisition conditions (weather, orbit, incidence, platform). What the
+history and the conditions explain (seasons, rain, frozen soil, geometry) is
+then absent from
+
+    learned DI_b = actual dB_b - predicted dB_b          (per band b, dB)
+    learned DI norm = sqrt(sum_b learned DI_b^2)          (dB)
+
+the latter being the multi-band (VV, VH) Euclidean difference image of the
+paper. The conventional difference image they compare with is the Euclidean
+norm of the dB differences between the target and one earlier reference
+acquisition chosen by their "method 1" (same orbit direction, closest mean
+incidence; ``core.change.difference.choose_reference``).
+
+The I/O contract of the models (tensor names and layouts, condition vector,
+metadata) is ``models.learned_di.schema``; a local copy of the few parts used
+here stands in when that module cannot be imported. Nothing here imports
+torch or QGIS: only numpy, GDAL and onnxruntime (through
+``models.tiled_inference``).
+
+Stack: an acquisitions CSV in the simulator's format (``core.simulator.stack``:
+date, platform, orbit_direction, heading_deg, mean_incidence_deg,
+temperature_c, precip_mm, precip_3day_mm, snow_depth_m, ..., file), the
+files named relative to the CSV, each a GeoTIFF with bands VV and VH (band
+descriptions; without descriptions bands 1 and 2), linear power by default.
+The DEM (metres) defaults to dem.tif beside the CSV. Every raster must be on
+the target's grid (run sarchange:coregister first).
+
+Memory: the whole scene is held in memory (the model itself runs tile by
+tile): about 8N + 30 bytes per pixel while the model runs (N earlier
+acquisitions of 2 float32 bands, the DEM, the no-data mask, the float64
+output accumulator and the float32 result) and about 40 afterwards
+(predicted, actual, per-band and norm DI, reference), plus about 25 MB for
+a batch of four 256-pixel tiles: e.g. 4 GB for 8000 x 8000 pixels and N = 4
+(measured with tracemalloc on 1024 x 1024 pixels: 37 bytes per pixel before
+the model runs, 74 at the peak including the 25 MB of tiles). ``MAX_PIXELS`` (8000 x 8000)
+is the largest scene accepted; clip larger scenes into parts.
+"""
+import csv
+import datetime as _dt
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import scale as scales
+from .change import difference
+from .change.evaluation import grid_mismatch
+from .raster_blocks import RasterError, read_array, read_info, write_array
+
+#: Largest scene (pixels) computed in one piece; see the module docstring for the memory.
+MAX_PIXELS = 8000 * 8000
+#: The model shipped with the plugin (absent until one is trained and copied there).
+SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models",
+                             "learned_di.onnx")
+#: Columns an acquisitions CSV needs here.
+STACK_COLUMNS = ("date", "platform", "orbit_direction", "heading_deg", "mean_incidence_deg",
+                 "temperature_c", "precip_mm", "precip_3day_mm", "snow_depth_m", "file")
+TRAIN_HINT = "train one with 'Train learned difference image model' (sarchange:trainlearneddi)"
+
+
+class _LocalSchema:
+    """The parts of ``models.learned_di.schema`` used here (used only when it cannot be imported)."""
+
+    KIND = "learned_di"
+    VERSION = "1"
+    INPUT_IMAGES, INPUT_DEM, INPUT_CONDITIONS, OUTPUT = "images", "dem", "conditions", "predicted"
+    BANDS = ("VV", "VH")
+    CONDITION_NAMES = ("temperature_c", "precip_mm", "precip_3day_mm", "snow_depth_m", "sin_heading",
+                       "cos_heading", "mean_incidence_deg", "platform_s1b")
+    DB_FLOOR = -50.0
+    NOMINAL_HEADING_DEG = {"ascending": 349.0, "descending": 191.0}
+    META_KIND, META_VERSION, META_INPUTS = "sar_change.kind", "sar_change.version", "inputs"
+
+    @staticmethod
+    def _number(value):
+        text = "" if value is None else str(value).strip()
+        return float(text) if text else math.nan
+
+    @classmethod
+    def condition_vector(cls, row):
+        """Condition vector of an acquisitions.csv row (the contract's order and units)."""
+        heading = cls._number(row.get("heading_deg"))
+        if math.isnan(heading):
+            heading = cls.NOMINAL_HEADING_DEG.get(str(row.get("orbit_direction", "")).strip().lower(),
+                                                  math.nan)
+        platform = str(row.get("platform") or "").strip().upper().replace("SENTINEL-", "S")
+        code = {"S1A": 0.0, "S1B": 1.0, "": math.nan}.get(platform)
+        if code is None:
+            raise ValueError(f"unknown platform {row.get('platform')!r}: the models know S1A and S1B only")
+        rad = math.radians(heading)
+        return np.asarray([cls._number(row.get("temperature_c")), cls._number(row.get("precip_mm")),
+                           cls._number(row.get("precip_3day_mm")), cls._number(row.get("snow_depth_m")),
+                           math.sin(rad), math.cos(rad), cls._number(row.get("mean_incidence_deg")),
+                           code], dtype=np.float32)
+
+    @classmethod
+    def to_db(cls, linear, floor_db=DB_FLOOR):
+        """10 log10 of linear power, values at or below the floor set to it; NaN stays NaN."""
+        x = np.asarray(linear, dtype=np.float32)
+        with np.errstate(invalid="ignore"):
+            return (10.0 * np.log10(np.maximum(x, np.float32(10.0 ** (floor_db / 10.0))))).astype(np.float32)
+
+    @staticmethod
+    def select_inputs(dates, target_index, n_inputs):
+        """The n most recent acquisitions strictly before the target's date, oldest first, or None."""
+        target = str(dates[target_index])
+        earlier = [i for i in range(len(dates)) if str(dates[i]) < target]
+        return earlier[-n_inputs:] if len(earlier) >= n_inputs else None
+
+
+def _schema():
+    """``models.learned_di.schema`` when importable (it is torch-free), else the local copy."""
+    try:
+        from ..models.learned_di import schema
+    except ImportError:
+        return _LocalSchema
+    return schema
+
+
+SCHEMA = _schema()
+BANDS = tuple(SCHEMA.BANDS)
+CONDITION_NAMES = tuple(SCHEMA.CONDITION_NAMES)
+
+
+class ModelMismatch(ValueError):
+    """The model does not fit the data (or is no learned-DI model); the message gives the fix."""
+
+
+@dataclass
+class LearnedDiResult:
+    """Outputs of one learned-DI run (float32, NaN = no data).
+
+    ``predicted``, ``actual``, ``di``: (bands, rows, cols) in dB; ``di_norm``
+    and ``conventional`` (None unless asked): (rows, cols) in dB. ``target``,
+    ``inputs`` (oldest first), ``reference``: acquisition rows (dicts, with
+    ``path``). ``grid_path``: the raster whose grid and CRS the outputs
+    share (the target). ``model``: the model's parsed metadata summary.
+    """
+
+    predicted: np.ndarray
+    actual: np.ndarray
+    di: np.ndarray
+    di_norm: np.ndarray
+    conventional: object = None
+    bands: tuple = BANDS
+    target: dict = field(default_factory=dict)
+    inputs: list = field(default_factory=list)
+    reference: object = None
+    grid_path: str = ""
+    model: dict = field(default_factory=dict)
+
+
+# --- Stack ---------------------------------------------------------------------------------------
+
+
+def iso_date(value):
+    """'YYYY-MM-DD' of a date, datetime or text ('2020-03-15', '2020-03-15T06:00', '20200315')."""
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    for fmt, length in (("%Y-%m-%d", 10), ("%Y%m%d", 8)):
+        try:
+            return _dt.datetime.strptime(text[:length], fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"cannot read the date {value!r}: use YYYY-MM-DD")
+
+
+def read_stack(csv_path):
+    """Rows of an acquisitions CSV as dicts sorted by date (stable), each with ``path`` (absolute).
+
+    Files are resolved relative to the CSV's folder. Raises ValueError naming the
+    CSV when it is empty, lacks a column of ``STACK_COLUMNS`` or names a
+    missing file.
+    """
+    csv_path = os.fspath(csv_path)
+    if not os.path.isfile(csv_path):
+        raise ValueError(f"acquisitions table {csv_path} does not exist: give the acquisitions.csv of "
+                         "a stack")
+    with open(csv_path, newline="", encoding="utf-8-sig") as handle:
+        rows = [dict(r) for r in csv.DictReader(handle)]
+    if not rows:
+        raise ValueError(f"acquisitions table {csv_path} has no rows")
+    missing = [c for c in STACK_COLUMNS if c not in rows[0]]
+    if missing:
+        raise ValueError(f"acquisitions table {csv_path} lacks the column(s) {missing}; it needs "
+                         f"{list(STACK_COLUMNS)} (the format written by sarchange:simulatestack)")
+    folder = os.path.dirname(os.path.abspath(csv_path))
+    for row in rows:
+        row["date"] = iso_date(row["date"])
+        path = os.path.join(folder, row["file"].strip())
+        if not os.path.isfile(path):
+            raise ValueError(f"acquisitions table {csv_path} names {row['file']!r}, which does not exist "
+                             f"beside it ({path}): fix the file column or move the images")
+        row["path"] = path
+    rows.sort(key=lambda r: r["date"])
+    return rows
+
+
+def target_index(rows, target_date=None):
+    """Index of the target acquisition among date-sorted ``rows``.
+
+    ``target_date``: None or '' for the newest acquisition, else 'YYYY-MM-DD',
+    optionally followed by an orbit direction ('2020-03-15 descending') to pick
+    one of two acquisitions on one day. ValueError listing the dates otherwise.
+    """
+    if target_date is None or not str(target_date).strip():
+        return len(rows) - 1
+    parts = str(target_date).replace(",", " ").split()
+    date = iso_date(parts[0])
+    orbit = parts[1].lower() if len(parts) > 1 else None  # 'ascending'/'asc'/'a', 'descending'/'dsc'/'d'
+    found = [i for i, r in enumerate(rows) if r["date"] == date
+             and (orbit is None or str(r.get("orbit_direction", "")).lower()[:1] == orbit[:1])]
+    if not found:
+        dates = ", ".join(r["date"] for r in rows)
+        raise ValueError(f"no acquisition on {date}{' ' + orbit if orbit else ''}; the stack has: {dates}")
+    if len(found) > 1:
+        orbits = [rows[i].get("orbit_direction", "?") for i in found]
+        raise ValueError(f"{len(found)} acquisitions on {date} ({', '.join(orbits)}): give the target as "
+                         f"'{date} <orbit direction>', e.g. '{date} {orbits[0]}'")
+    return found[0]
+
+
+def input_indices(rows, target, n_inputs):
+    """Indices of the ``n_inputs`` most recent acquisitions before ``rows[target]``, oldest first.
+
+    Acquisitions on the target's own date are not used. ValueError with the fix
+    when fewer exist.
+    """
+    chosen = SCHEMA.select_inputs([r["date"] for r in rows], target, int(n_inputs))
+    if chosen is None:
+        earlier = sum(1 for r in rows if r["date"] < rows[target]["date"])
+        raise ValueError(f"only {earlier} acquisition(s) before the target {rows[target]['date']}, but the "
+                         f"model needs {n_inputs}: pick a later target date or a model trained with fewer "
+                         "earlier acquisitions")
+    return list(chosen)
+
+
+# --- Conditions ----------------------------------------------------------------------------------
+
+
+def condition_vector(row):
+    """Condition vector (float32, ``CONDITION_NAMES`` order) of an acquisition row.
+
+    A row holding every condition name (typed-in values) is used as is; a row
+    with acquisitions.csv columns goes through the schema's ``condition_vector``.
+    """
+    if all(name in row for name in CONDITION_NAMES):
+        values = []
+        for name in CONDITION_NAMES:
+            text = str(row[name]).strip()
+            values.append(float(text) if text else math.nan)
+        return np.asarray(values, dtype=np.float32)
+    return np.asarray(SCHEMA.condition_vector(row), dtype=np.float32)
+
+
+def condition_array(rows):
+    """(len(rows), C) float32 condition vectors of ``rows``; ValueError naming the row that fails."""
+    out = []
+    for i, row in enumerate(rows):
+        try:
+            out.append(condition_vector(row))
+        except ValueError as exc:
+            raise ValueError(f"conditions of acquisition {row.get('date') or i + 1}: {exc}") from exc
+    return np.stack(out).astype(np.float32)
+
+
+def parse_conditions(text, count, paths=None):
+    """Acquisition rows (dicts) from a conditions CSV path or typed-in text; exactly ``count`` rows.
+
+    A CSV (a path to an existing file) has acquisitions.csv columns; with a
+    ``file`` column and ``paths`` given, rows are matched to the rasters by
+    file name, else taken in order. Typed text has one acquisition per line
+    (or separated by ';'): either ``name=value`` pairs separated by commas
+    (acquisitions.csv column names, e.g. ``date=2020-03-03, platform=S1A,
+    orbit_direction=ascending, heading_deg=349, mean_incidence_deg=37.5,
+    temperature_c=2.1, precip_mm=0, precip_3day_mm=4.2, snow_depth_m=0``) or the
+    C condition values in ``CONDITION_NAMES`` order separated by commas or
+    spaces. Order: the earlier acquisitions oldest first, then the target.
+    """
+    text = "" if text is None else str(text).strip()
+    if not text:
+        raise ValueError(f"no conditions given: give a CSV or {count} lines of values (the earlier "
+                         "acquisitions oldest first, then the target)")
+    if "\n" not in text and os.path.isfile(text):
+        with open(text, newline="", encoding="utf-8-sig") as handle:
+            rows = [dict(r) for r in csv.DictReader(handle)]
+        if paths is not None and rows and "file" in rows[0]:
+            by_name = {os.path.basename(str(r["file"]).strip()): r for r in rows}
+            names = [os.path.basename(os.fspath(p)) for p in paths]
+            if all(n in by_name for n in names):
+                return [by_name[n] for n in names]
+        source = f"conditions table {text}"
+    else:
+        rows = []
+        for line in text.replace(";", "\n").splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if "=" in line:
+                row = {}
+                for pair in line.split(","):
+                    if not pair.strip():
+                        continue
+                    key, sep, value = pair.partition("=")
+                    if not sep:
+                        raise ValueError(f"cannot read {pair.strip()!r} in the conditions: write name=value")
+                    row[key.strip()] = value.strip()
+            else:
+                values = line.replace(",", " ").split()
+                if len(values) != len(CONDITION_NAMES):
+                    raise ValueError(f"the conditions line {line!r} has {len(values)} value(s); give "
+                                     f"{len(CONDITION_NAMES)} in the order {list(CONDITION_NAMES)} or "
+                                     "name=value pairs")
+                row = dict(zip(CONDITION_NAMES, values))
+            rows.append(row)
+        source = "the typed-in conditions"
+    if len(rows) != count:
+        raise ValueError(f"{source} hold {len(rows)} acquisition(s); give {count}: one per earlier "
+                         "acquisition (oldest first), then the target")
+    return rows
+
+
+# --- Model ---------------------------------------------------------------------------------------
+
+
+def _names_phrase(expected, given):
+    missing = [n for n in expected if n not in given]
+    extra = [n for n in given if n not in expected]
+    parts = []
+    if missing:
+        parts.append(f"missing {missing}")
+    if extra:
+        parts.append(f"unexpected {extra}")
+    if not parts:
+        parts.append(f"in another order ({list(given)} against {list(expected)})")
+    return "; ".join(parts)
+
+
+def open_model(model=None, threads=2):
+    """Load a learned-DI model (path, bytes or a ``TiledModel``; None: the shipped one) and check it.
+
+    Returns the ``TiledModel`` with ``learned_di`` set to ``check_model``'s summary.
+    """
+    from ..models.tiled_inference import TiledModel
+
+    if model is None:
+        if not os.path.isfile(SHIPPED_MODEL):
+            raise ModelMismatch(f"no model given and no shipped model at {SHIPPED_MODEL}: {TRAIN_HINT}, "
+                                "then give it as the model")
+        model = SHIPPED_MODEL
+    if not isinstance(model, TiledModel):
+        if not isinstance(model, (bytes, bytearray)) and not os.path.isfile(os.fspath(model)):
+            raise ModelMismatch(f"model {os.fspath(model)} does not exist: check the path or {TRAIN_HINT}")
+        try:
+            model = TiledModel(model, threads=threads)
+        except ValueError as exc:
+            raise ModelMismatch(f"{exc}: give a learned-DI .onnx model ({TRAIN_HINT})") from exc
+    model.learned_di = check_model(model)
+    return model
+
+
+def check_model(model, n_inputs=None, bands=None):
+    """Check a ``TiledModel`` against the learned-DI contract (and the data); return a summary dict.
+
+    ``n_inputs``: earlier acquisitions given (None: not checked). ``bands``:
+    polarisations the data provide, in order (None: not checked). Raises ModelMismatch naming what
+    differs and the fix. Summary keys: n_inputs, bands, conditions,
+    size_multiple, tile_size, overlap, source, plus 'training', 'metrics',
+    'architecture' as stored.
+    """
+    meta, src = model.metadata, model.source
+    kind = meta.get(SCHEMA.META_KIND)
+    if kind != SCHEMA.KIND:
+        raise ModelMismatch(f"{src} is not a learned difference-image model (metadata "
+                            f"{SCHEMA.META_KIND!r} is {kind!r}, expected {SCHEMA.KIND!r}): {TRAIN_HINT}")
+    version = model.metadata_raw.get(SCHEMA.META_VERSION)
+    if version != SCHEMA.VERSION:
+        raise ModelMismatch(f"{src} follows learned-DI contract version {version!r}; this plugin reads "
+                            f"version {SCHEMA.VERSION!r}: retrain the model or update the plugin")
+    info = meta.get(SCHEMA.META_INPUTS)
+    if not isinstance(info, dict) or "acquisitions" not in info:
+        raise ModelMismatch(f"{src}: metadata {SCHEMA.META_INPUTS!r} is missing or lacks 'acquisitions': "
+                            f"the file is damaged or not exported by this plugin; {TRAIN_HINT}")
+    n = int(info["acquisitions"])
+    conditions = list(info.get("conditions", []))
+    if conditions != list(CONDITION_NAMES):
+        raise ModelMismatch(
+            f"{src} uses the conditions {conditions}, this plugin provides {list(CONDITION_NAMES)} "
+            f"({_names_phrase(CONDITION_NAMES, conditions)}): retrain the model with this plugin version")
+    model_bands = [str(b).upper() for b in info.get("bands", BANDS)]
+    if bands is not None and [b.upper() for b in bands] != model_bands:
+        raise ModelMismatch(
+            f"{src} needs the bands {model_bands} per acquisition, the data have {list(bands)}: give "
+            f"rasters with {' and '.join(model_bands)} (band descriptions), or a model trained on "
+            f"{list(bands)}")
+    if str(info.get("scale", "dB")).lower() != "db" or str(info.get("dem_units", "m")).lower() != "m":
+        raise ModelMismatch(f"{src} expects images in {info.get('scale')!r} and the DEM in "
+                            f"{info.get('dem_units')!r}; this plugin feeds dB and metres: {TRAIN_HINT}")
+    order = str(info.get("order", "oldest first")).lower()
+    if order.startswith("newest"):
+        raise ModelMismatch(f"{src} takes its inputs {order!r}; this plugin feeds them oldest first: "
+                            f"{TRAIN_HINT}")
+    names = {s.name: s for s in model.inputs}
+    wanted = (SCHEMA.INPUT_IMAGES, SCHEMA.INPUT_DEM, SCHEMA.INPUT_CONDITIONS)
+    if any(w not in names for w in wanted) or SCHEMA.OUTPUT not in [s.name for s in model.outputs]:
+        raise ModelMismatch(f"{src} has inputs {list(names)} and outputs {[s.name for s in model.outputs]}; "
+                            f"a learned-DI model has inputs {list(wanted)} and output {SCHEMA.OUTPUT!r}: "
+                            f"{TRAIN_HINT}")
+    channels = names[SCHEMA.INPUT_IMAGES].shape[1]
+    if channels is not None and channels != len(model_bands) * n:
+        raise ModelMismatch(f"{src}: its metadata say {n} acquisitions of {len(model_bands)} bands but its "
+                            f"'images' input has {channels} channels: the file is inconsistent; {TRAIN_HINT}")
+    cond_shape = names[SCHEMA.INPUT_CONDITIONS].shape[1:]
+    if any(d is not None and d != e for d, e in zip(cond_shape, (n + 1, len(CONDITION_NAMES)))):
+        raise ModelMismatch(f"{src}: its 'conditions' input is {names[SCHEMA.INPUT_CONDITIONS].describe()}, "
+                            f"expected (?, {n + 1}, {len(CONDITION_NAMES)}); {TRAIN_HINT}")
+    if n_inputs is not None and int(n_inputs) != n:
+        raise ModelMismatch(f"{src} predicts from {n} earlier acquisitions but {n_inputs} were given: give "
+                            f"exactly {n} (oldest first), or use a model trained with --inputs {n_inputs}")
+    return dict(n_inputs=n, bands=tuple(model_bands), conditions=tuple(conditions),
+                size_multiple=model.size_multiple, tile_size=model.tile_size, overlap=model.overlap,
+                source=src, training=meta.get("training"), metrics=meta.get("metrics"),
+                architecture=meta.get("architecture"))
+
+
+# --- Rasters -------------------------------------------------------------------------------------
+
+
+def band_numbers(info, bands=BANDS):
+    """1-based band numbers of ``bands`` (e.g. VV, VH) in a raster, by description.
+
+    Without band descriptions, bands 1..len(bands) are taken when the raster
+    has exactly that many. RasterError naming the raster and the fix otherwise.
+    """
+    described = [d.strip().upper() for d in info.descriptions]
+    wanted = [b.upper() for b in bands]
+    if all(w in described for w in wanted):
+        return [described.index(w) + 1 for w in wanted]
+    if not any(described) and info.bands == len(wanted):
+        return list(range(1, len(wanted) + 1))
+    raise RasterError(f"raster {info.path} has the bands {list(info.descriptions) or info.bands} but the "
+                      f"model needs {list(bands)}: give rasters whose bands are described as "
+                      f"{' and '.join(bands)} (or have exactly {len(bands)} bands in that order)")
+
+
+def read_db(path, bands=BANDS, scale=scales.LINEAR_POWER, out=None):
+    """The ``bands`` of a raster in dB, float32 (len(bands), rows, cols), NaN = no data.
+
+    ``scale``: how the raster is stored (``core.scale``); linear power and
+    amplitude go through the schema's ``to_db`` (power at or below its
+    -50 dB floor, zero included, is set to the floor). ``out``: an array of
+    that shape to fill (saves a copy of the stack); returned.
+    """
+    info = read_info(path)
+    numbers = band_numbers(info, bands)
+    if out is None:
+        out = np.empty((len(numbers), info.ysize, info.xsize), dtype=np.float32)
+    for i, b in enumerate(numbers):
+        values = read_array(path, b)
+        if scale == scales.DB:
+            out[i] = values
+        else:
+            out[i] = SCHEMA.to_db(scales.to_linear_power(values, scale))
+    return out
+
+
+def check_grids(target_path, others):
+    """Raise RasterError unless every raster of ``others`` (path, role) is on the target's grid."""
+    ref = read_info(target_path)
+    if ref.xsize * ref.ysize > MAX_PIXELS:
+        raise RasterError(f"{target_path} has {ref.xsize} x {ref.ysize} pixels, more than the "
+                          f"{MAX_PIXELS} handled in one piece (about {MAX_PIXELS ** 0.5:.0f} x "
+                          f"{MAX_PIXELS ** 0.5:.0f}): clip the stack into smaller parts")
+    for path, role in others:
+        problem = grid_mismatch(read_info(path), ref)
+        if problem:
+            fix = ("resample the DEM onto the target's grid (e.g. gdalwarp -te/-tr, or Align rasters)"
+                   if role == "DEM" else "coregister the stack onto one grid (sarchange:coregister)")
+            raise RasterError(f"{role} {path} is not on the grid of the target {target_path}: {problem}; "
+                              f"{fix}")
+    return ref
+
+
+# --- Learned DI ----------------------------------------------------------------------------------
+
+
+def _report(progress, start, span):
+    if progress is None:
+        return None
+    return lambda p: progress(start + span * p / 100.0)
+
+
+def euclidean_norm(values):
+    """sqrt of the sum of squares over axis 0 (bands), float32; NaN where any band is NaN."""
+    values = np.asarray(values, dtype=np.float32)
+    return np.sqrt(np.sum(np.square(values), axis=0, dtype=np.float32)).astype(np.float32)
+
+
+def run_learned_di(model, input_paths, target_path, dem_path, conditions, scale=scales.LINEAR_POWER,
+                   reference_path=None, threads=2, tile=None, overlap=None, batch=4, progress=None,
+                   is_canceled=None):
+    """Learned DI of ``target_path`` given its earlier acquisitions ``input_paths`` (oldest first).
+
+    ``model``: path, bytes or ``TiledModel`` (None: the shipped model).
+    ``dem_path``: elevation in metres on the target's grid. ``conditions``:
+    N + 1 acquisition rows (dicts, see ``condition_vector``) or an (N + 1, C)
+    array: the inputs' then the target's. ``scale``: how the images are
+    stored (``core.scale``). ``reference_path``: when given, also the
+    conventional DI (Euclidean norm of dB differences, target against it).
+    ``tile``, ``overlap``, ``batch``: tiling (pixels; None: the model's).
+    Raises ModelMismatch, RasterError or ValueError with the fix;
+    core.raster_blocks.Cancelled on cancel.
+    """
+    model = model if getattr(model, "learned_di", None) else open_model(model, threads)
+    input_paths = [os.fspath(p) for p in input_paths]
+    check_model(model, n_inputs=len(input_paths))
+    bands = model.learned_di["bands"]
+    if isinstance(conditions, np.ndarray):
+        cond = np.asarray(conditions, dtype=np.float32)
+        rows = None
+    else:
+        rows = list(conditions)
+        cond = condition_array(rows)
+    if cond.shape != (len(input_paths) + 1, len(CONDITION_NAMES)):
+        raise ValueError(f"{cond.shape[0]} condition vector(s) of {cond.shape[-1]} values given; the model "
+                         f"needs {len(input_paths) + 1} of {len(CONDITION_NAMES)} (inputs oldest first, "
+                         "then the target)")
+    others = [(p, "input") for p in input_paths] + [(os.fspath(dem_path), "DEM")]
+    if reference_path is not None:
+        others.append((os.fspath(reference_path), "reference"))
+    check_grids(target_path, others)
+    for path in input_paths + [os.fspath(target_path)]:
+        band_numbers(read_info(path), bands)
+
+    grid = read_info(target_path)
+    nb = len(bands)
+    images = np.empty((nb * len(input_paths), grid.ysize, grid.xsize), dtype=np.float32)
+    for k, path in enumerate(input_paths):
+        read_db(path, bands, scale, out=images[nb * k:nb * (k + 1)])
+    dem = read_array(dem_path, 1)[None]
+    if progress is not None:
+        progress(5.0)
+    predicted = model.predict({SCHEMA.INPUT_IMAGES: images, SCHEMA.INPUT_DEM: dem,
+                               SCHEMA.INPUT_CONDITIONS: cond}, tile=tile, overlap=overlap, batch=batch,
+                              progress=_report(progress, 5.0, 85.0), is_canceled=is_canceled,
+                              output=SCHEMA.OUTPUT)
+    del images, dem
+    actual = read_db(target_path, bands, scale)
+    di = (actual - predicted).astype(np.float32)
+    di_norm = euclidean_norm(di)
+    conventional = None
+    if reference_path is not None:
+        # sqrt(sum_b (dB_target - dB_reference)^2): difference.euclidean_db with the schema's dB floor.
+        conventional = euclidean_norm(actual - read_db(reference_path, bands, scale))
+    if progress is not None:
+        progress(100.0)
+    return LearnedDiResult(predicted=predicted, actual=actual, di=di, di_norm=di_norm,
+                           conventional=conventional, bands=tuple(bands),
+                           inputs=[dict(r) for r in rows[:-1]] if rows else [],
+                           target=dict(rows[-1]) if rows else {}, grid_path=os.fspath(target_path),
+                           model=dict(model.learned_di))
+
+
+def learned_di_from_stack(csv_path, model=None, target_date=None, dem_path=None, conventional=False,
+                          scale=scales.LINEAR_POWER, threads=2, tile=None, overlap=None, batch=4,
+                          progress=None, is_canceled=None):
+    """Learned DI of one acquisition of a stack (acquisitions CSV; see the module docstring).
+
+    ``target_date``: see ``target_index`` (default the newest acquisition);
+    the N earlier acquisitions are the N most recent before it (N from the
+    model). ``dem_path``: default dem.tif beside the CSV. ``conventional``:
+    also the conventional DI against the reference of Alatalo et al.'s method
+    1 (``difference.choose_reference``: earlier, same orbit direction, closest
+    mean incidence) among all earlier acquisitions. Returns LearnedDiResult
+    with ``target``, ``inputs`` and ``reference`` rows.
+    """
+    model = open_model(model, threads)
+    rows = read_stack(csv_path)
+    t = target_index(rows, target_date)
+    chosen = input_indices(rows, t, model.learned_di["n_inputs"])
+    if dem_path is None:
+        dem_path = os.path.join(os.path.dirname(os.path.abspath(csv_path)), "dem.tif")
+        if not os.path.isfile(dem_path):
+            raise ValueError(f"no DEM given and no dem.tif beside {csv_path}: give the DEM (metres) on the "
+                             "stack's grid")
+    reference = None
+    if conventional:
+        reference = rows[difference.choose_reference(rows, t)]
+    result = run_learned_di(model, [rows[i]["path"] for i in chosen], rows[t]["path"], dem_path,
+                            [rows[i] for i in chosen] + [rows[t]], scale,
+                            reference_path=reference["path"] if reference else None, threads=threads,
+                            tile=tile, overlap=overlap, batch=batch, progress=progress,
+                            is_canceled=is_canceled)
+    result.reference = dict(reference) if reference else None
+    return result
+
+
+def reference_among(rows):
+    """Index into ``rows[:-1]`` of the conventional-DI reference for the target ``rows[-1]``.
+
+    Alatalo et al.'s method 1 (``difference.choose_reference``) among the
+    given earlier acquisitions. Rows without a date are taken as given in
+    date order; the orbit direction comes from ``orbit_direction`` or the
+    heading (cos > 0: ascending, about 349 deg; else descending, about 191 deg).
+    """
+    base = _dt.date(2000, 1, 1)
+    filled = []
+    for i, row in enumerate(rows):
+        vector = condition_vector(row)
+        names = list(CONDITION_NAMES)
+        direction = str(row.get("orbit_direction") or "").strip().lower()
+        if not direction:
+            cos_heading = vector[names.index("cos_heading")]
+            if math.isnan(cos_heading):
+                raise ValueError("the conventional DI needs each acquisition's orbit direction or heading")
+            direction = "ascending" if cos_heading > 0 else "descending"
+        incidence = vector[names.index("mean_incidence_deg")]
+        if math.isnan(incidence):
+            raise ValueError("the conventional DI needs each acquisition's mean incidence angle")
+        date = row.get("date") or (base + _dt.timedelta(days=i)).isoformat()
+        filled.append(dict(date=iso_date(date), orbit_direction=direction, mean_incidence_deg=incidence))
+    return difference.choose_reference(filled, len(filled) - 1)
+
+
+def write_outputs(result, predicted=None, di=None, di_norm=None, conventional=None):
+    """Write the requested outputs of a LearnedDiResult as float32 GeoTIFFs (NaN no data).
+
+    Each argument is a destination path or None (not written). Band
+    descriptions name the band and unit. Returns {name: path} of what was written.
+    """
+    written = {}
+    bands = list(result.bands)
+    jobs = (("predicted", predicted, result.predicted, [f"{b} predicted (dB)" for b in bands]),
+            ("di", di, result.di, [f"{b} learned DI (dB)" for b in bands]),
+            ("di_norm", di_norm, result.di_norm, ["learned DI Euclidean norm (dB)"]),
+            ("conventional", conventional, result.conventional, ["conventional DI Euclidean norm (dB)"]))
+    for name, path, array, descriptions in jobs:
+        if path is None:
+            continue
+        if array is None:
+            raise ValueError(f"the {name} output was not computed")
+        written[name] = write_array(path, array, like=result.grid_path, nodata=float("nan"),
+                                    descriptions=descriptions)
+    return written

@@ -1,0 +1,363 @@
+"""Training patches for learned difference images, read from simulated (or real) stack folders.
+
+A stack folder holds acquisitions.csv (the columns of
+``core.simulator.stack.ACQUISITION_COLUMNS``; ``file`` relative to the
+folder or absolute), one GeoTIFF per acquisition (bands VV and VH, sigma0 in
+linear power, NaN = no data; bands found by their descriptions, else taken
+as 1 = VV, 2 = VH), dem.tif (metres, same grid) and optionally
+change_date.tif (band 1: days from START_DATE to each pixel's change, band 2:
+days to its end, 0 = none; as written by ``simulate_stack``).
+
+Samples. For every *target* acquisition with at least N acquisitions on
+earlier dates, the inputs are the N most recent of them, any orbit direction,
+oldest first (``schema.select_inputs``); the condition vectors tell the
+network which orbit, platform and weather each one had. A sample is a
+square patch (``patch`` pixels, a multiple of ``schema.SIZE_MULTIPLE``) at a
+random position, read with rasterio windows; sigma0 is converted to dB with
+``schema.to_db`` (floor ``schema.DB_FLOOR``).
+
+Loss mask. A pixel enters the loss when the target and every input are valid
+(finite) and, when change_date.tif exists, its land-cover state is the same
+on all N+1 dates (the rule of ``core.simulator.changes.mask_from_change_days``
+applied to each input date against the target date): a change between the
+inputs and the target is exactly what the model must *not* learn to predict.
+Stacks without change_date.tif are taken as unchanged.
+
+Split. Per stack, the targets are sorted by date and the last
+``val_fraction`` (at least one date) are the validation targets, the rest
+the training targets: validation measures prediction into the future.
+
+Augmentation. Flips are not used: a mirror image reverses the side the
+radar looks from relative to its heading (Sentinel-1 looks right), so a
+flipped image is no acquisition a real sensor could make and layover/shadow
+would sit on the wrong slopes. A 180-degree rotation keeps the handedness:
+it is the scene seen from heading + 180 deg, so with ``augment`` half of the
+training patches are rotated by 180 deg and their headings (all N+1) turned
+by 180 deg (sin and cos of the heading change sign). Validation patches are
+never augmented.
+"""
+import csv
+import datetime as _dt
+import os
+
+import numpy as np
+import rasterio
+import torch
+from rasterio.windows import Window
+from torch.utils.data import DataLoader, Dataset
+
+from . import schema
+
+ACQUISITIONS_CSV = "acquisitions.csv"
+DEM_TIF = "dem.tif"
+CHANGE_DATE_TIF = "change_date.tif"
+#: Rasters kept open per stack (least recently used ones are closed), well below the usual
+#: limit of 1024 open files even with several long stacks.
+MAX_OPEN = 48
+_HEADING = (schema.CONDITION_NAMES.index("sin_heading"), schema.CONDITION_NAMES.index("cos_heading"))
+
+
+def _date(text):
+    return _dt.date.fromisoformat(str(text).strip()[:10])
+
+
+class Stack:
+    """One stack folder: acquisitions sorted by date, open rasters, condition matrix.
+
+    Attributes: ``folder``, ``rows`` (dicts, date order), ``dates``
+    (datetime.date), ``files`` (paths), ``conditions`` ((n, C) float32),
+    ``shape`` (rows, cols), ``change_start`` (date of day 0 of
+    change_date.tif, or None when the folder has none).
+    """
+
+    def __init__(self, folder):
+        self.folder = os.path.abspath(os.fspath(folder))
+        csv_path = os.path.join(self.folder, ACQUISITIONS_CSV)
+        if not os.path.isfile(csv_path):
+            raise ValueError(f"{self.folder} has no {ACQUISITIONS_CSV}: give a stack folder written by "
+                             "'Simulate stack' (or one laid out the same way)")
+        with open(csv_path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        missing = [c for c in ("date", "file") if rows and c not in rows[0]]
+        if not rows or missing:
+            raise ValueError(f"{csv_path} has no acquisitions" if not rows else
+                             f"{csv_path} lacks the column(s) {missing}")
+        order = sorted(range(len(rows)), key=lambda i: _date(rows[i]["date"]))  # stable: keeps CSV order
+        self.rows = [rows[i] for i in order]
+        self.dates = [_date(r["date"]) for r in self.rows]
+        self.files = [f if os.path.isabs(f) else os.path.join(self.folder, f)
+                      for f in (r["file"].strip() for r in self.rows)]
+        for f in self.files:
+            if not os.path.isfile(f):
+                raise ValueError(f"acquisition file {f} listed in {csv_path} does not exist")
+        self.conditions = schema.condition_matrix(self.rows)
+        self.dem_path = os.path.join(self.folder, DEM_TIF)
+        if not os.path.isfile(self.dem_path):
+            raise ValueError(f"{self.folder} has no {DEM_TIF}: put the DEM (metres, same grid as the "
+                             "acquisitions) there as dem.tif")
+        self._handles = {}
+        self._bands = {}
+        ds = self._open(self.dem_path)
+        self.shape = (ds.height, ds.width)
+        for f in self.files:
+            ds = self._open(f)
+            if (ds.height, ds.width) != self.shape:
+                raise ValueError(f"{f} is {ds.height} x {ds.width} pixels but {self.dem_path} is "
+                                 f"{self.shape[0]} x {self.shape[1]}: put every raster of a stack on one "
+                                 "grid")
+        self.change_path = os.path.join(self.folder, CHANGE_DATE_TIF)
+        self.change_start = None
+        if os.path.isfile(self.change_path):
+            ds = self._open(self.change_path)
+            start = ds.tags().get("START_DATE")
+            if start and ds.count >= 2 and (ds.height, ds.width) == self.shape:
+                self.change_start = _date(start)
+
+    # -- raster access -----------------------------------------------------------------
+    def _open(self, path):
+        """An open rasterio dataset for ``path``; at most MAX_OPEN per stack stay open (LRU)."""
+        ds = self._handles.pop(path, None)
+        if ds is None:
+            ds = rasterio.open(path)
+            while len(self._handles) >= MAX_OPEN:
+                self._handles.pop(next(iter(self._handles))).close()
+        self._handles[path] = ds  # (re)inserted last: most recently used
+        return ds
+
+    def _band_indexes(self, path):
+        if path not in self._bands:
+            ds = self._open(path)
+            names = [str(d or "").strip().upper() for d in ds.descriptions]
+            if all(b in names for b in schema.BANDS):
+                idx = [names.index(b) + 1 for b in schema.BANDS]
+            elif ds.count >= len(schema.BANDS):
+                idx = list(range(1, len(schema.BANDS) + 1))
+            else:
+                raise ValueError(f"{path} has {ds.count} band(s); the learned DI needs VV and VH")
+            self._bands[path] = idx
+        return self._bands[path]
+
+    def read_db(self, index, window):
+        """(2, h, w) float32 dB (VV, VH) of acquisition ``index`` in ``window``; NaN = no data."""
+        path = self.files[index]
+        ds = self._open(path)
+        a = ds.read(self._band_indexes(path), window=window, out_dtype="float32")
+        nodata = ds.nodata
+        if nodata is not None and not np.isnan(nodata):
+            a[a == nodata] = np.nan
+        return schema.to_db(a)
+
+    def read_dem(self, window):
+        """(1, h, w) float32 elevation (m) in ``window``; NaN = no data."""
+        ds = self._open(self.dem_path)
+        z = ds.read(1, window=window, out_dtype="float32")
+        if ds.nodata is not None and not np.isnan(ds.nodata):
+            z[z == ds.nodata] = np.nan
+        return z[None]
+
+    def changed(self, indexes, target, window):
+        """(h, w) bool: pixels whose change state differs between any input date and the target date."""
+        h, w = int(window.height), int(window.width)
+        if self.change_start is None:
+            return np.zeros((h, w), dtype=bool)
+        ds = self._open(self.change_path)
+        c = np.nan_to_num(ds.read(1, window=window, out_dtype="float64"), nan=0.0)
+        e = np.nan_to_num(ds.read(2, window=window, out_dtype="float64"), nan=0.0)
+
+        def active(date):
+            d = (date - self.change_start).days
+            return (c > 0) & (c <= d) & ((e == 0) | (d < e))
+
+        ref = active(self.dates[target])
+        out = np.zeros((h, w), dtype=bool)
+        for i in indexes:
+            out |= active(self.dates[i]) != ref
+        return out
+
+    def targets(self, n_inputs):
+        """[(target index, [input indexes])] for every acquisition with N earlier dates."""
+        out = []
+        for t in range(len(self.rows)):
+            inputs = schema.select_inputs(self.dates, t, n_inputs)
+            if inputs is not None:
+                out.append((t, inputs))
+        return out
+
+    def close(self):
+        for ds in self._handles.values():
+            ds.close()
+        self._handles.clear()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def split_targets(stack, n_inputs, val_fraction=0.2):
+    """(train, validation) target lists of ``stack`` (see ``Stack.targets``), split by target date.
+
+    The last ``val_fraction`` of the distinct target dates (at least one)
+    validate. Raises ValueError when the stack has fewer than two target dates.
+    """
+    targets = stack.targets(n_inputs)
+    dates = sorted({stack.dates[t] for t, _ in targets})
+    if len(dates) < 2:
+        raise ValueError(f"{stack.folder}: {len(targets)} acquisition(s) have {n_inputs} earlier ones; "
+                         f"at least two dates are needed (training and validation): use a longer stack "
+                         "or fewer inputs")
+    n_val = min(len(dates) - 1, max(1, int(round(val_fraction * len(dates)))))
+    cutoff = dates[-n_val]
+    train = [x for x in targets if stack.dates[x[0]] < cutoff]
+    val = [x for x in targets if stack.dates[x[0]] >= cutoff]
+    return train, val
+
+
+def check_patch(patch, stacks):
+    """``patch`` as an int, checked against SIZE_MULTIPLE and the stacks' shapes."""
+    patch = int(patch)
+    if patch < schema.SIZE_MULTIPLE or patch % schema.SIZE_MULTIPLE:
+        raise ValueError(f"patch {patch} px: use a multiple of {schema.SIZE_MULTIPLE} (e.g. 64)")
+    for s in stacks:
+        if min(s.shape) < patch:
+            raise ValueError(f"{s.folder} is {s.shape[0]} x {s.shape[1]} pixels, smaller than the {patch} px "
+                             "patch: use a smaller patch")
+    return patch
+
+
+def random_samples(stacks, targets, patch, count, rng, augment=False):
+    """``count`` samples (stack, target, inputs, row, col, rotate) drawn uniformly.
+
+    ``targets``: per stack, a list as from ``split_targets``; stacks are
+    chosen in proportion to their number of targets. ``rotate`` is True for a
+    random half when ``augment``.
+    """
+    pool = [(k, t, inputs) for k, ts in enumerate(targets) for t, inputs in ts]
+    if not pool:
+        raise ValueError("no training targets: the stacks are too short for this number of inputs")
+    picks = rng.integers(0, len(pool), count)
+    out = []
+    for p in picks:
+        k, t, inputs = pool[int(p)]
+        rows, cols = stacks[k].shape
+        r = int(rng.integers(0, rows - patch + 1))
+        c = int(rng.integers(0, cols - patch + 1))
+        rot = bool(rng.integers(0, 2)) if augment else False
+        out.append((k, t, tuple(inputs), r, c, rot))
+    return out
+
+
+def grid_samples(stacks, targets, patch, max_count, rng):
+    """Validation samples: non-overlapping patches tiling each validation target (no augmentation).
+
+    At most ``max_count`` of them, chosen with ``rng`` when there are more.
+    """
+    out = []
+    for k, ts in enumerate(targets):
+        rows, cols = stacks[k].shape
+        for t, inputs in ts:
+            for r in range(0, rows - patch + 1, patch):
+                for c in range(0, cols - patch + 1, patch):
+                    out.append((k, t, tuple(inputs), r, c, False))
+    if max_count is not None and len(out) > max_count:
+        keep = np.sort(rng.choice(len(out), int(max_count), replace=False))
+        out = [out[i] for i in keep]
+    return out
+
+
+class PatchDataset(Dataset):
+    """torch Dataset over samples from ``random_samples`` / ``grid_samples``.
+
+    Items are dicts of float32 tensors: images (2N, P, P) dB, dem (1, P, P) m,
+    conditions (N+1, C) raw values, target (2, P, P) dB (NaN where invalid),
+    mask (1, P, P) 1 where the pixel enters the loss.
+    """
+
+    def __init__(self, stacks, samples, patch):
+        self.stacks = stacks
+        self.samples = list(samples)
+        self.patch = int(patch)
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, i):
+        k, t, inputs, r, c, rot = self.samples[i]
+        s = self.stacks[k]
+        win = Window(c, r, self.patch, self.patch)
+        images = np.concatenate([s.read_db(j, win) for j in inputs])
+        target = s.read_db(t, win)
+        dem = s.read_dem(win)
+        cond = s.conditions[list(inputs) + [t]].copy()
+        mask = np.isfinite(target).all(0) & np.isfinite(images).all(0)
+        mask &= ~s.changed(inputs, t, win)
+        mask = mask[None].astype(np.float32)
+        if rot:
+            images, target, dem, mask = (np.ascontiguousarray(a[:, ::-1, ::-1])
+                                         for a in (images, target, dem, mask))
+            cond[:, _HEADING] *= -1.0
+        return {"images": torch.from_numpy(images), "dem": torch.from_numpy(np.ascontiguousarray(dem)),
+                "conditions": torch.from_numpy(cond), "target": torch.from_numpy(target),
+                "mask": torch.from_numpy(mask)}
+
+
+def loader(stacks, samples, patch, batch, shuffle=False, seed=0):
+    """DataLoader (num_workers 0, so rasterio handles stay in this process) over ``samples``."""
+    gen = torch.Generator()
+    gen.manual_seed(int(seed))
+    return DataLoader(PatchDataset(stacks, samples, patch), batch_size=int(batch), shuffle=shuffle,
+                      num_workers=0, generator=gen)
+
+
+def normalisation_stats(stacks, train_targets, rng, max_files=16, max_pixels=256 * 256):
+    """The ``normalisation`` dict (see ``LearnedDI.normalisation``) from training data.
+
+    dB mean and std per band over up to ``max_files`` training target and
+    input acquisitions per stack (each read decimated to about ``max_pixels``
+    pixels); condition means/stds over every acquisition used in training,
+    with ``schema.FIXED_CONDITION_NORMALISATION`` and ``schema.MIN_CONDITION_STD``.
+    """
+    nb = len(schema.BANDS)
+    sums = np.zeros(nb)
+    sq = np.zeros(nb)
+    counts = np.zeros(nb)
+    cond_rows = []
+    for s, targets in zip(stacks, train_targets):
+        used = sorted({j for t, inputs in targets for j in (t, *inputs)})
+        if not used:
+            continue
+        cond_rows.append(s.conditions[used])
+        pick = used if len(used) <= max_files else sorted(rng.choice(used, max_files, replace=False))
+        rows, cols = s.shape
+        step = max(1, int(np.ceil(np.sqrt(rows * cols / max_pixels))))
+        out_shape = (nb, max(1, rows // step), max(1, cols // step))
+        for j in pick:
+            path = s.files[int(j)]
+            ds = s._open(path)
+            a = ds.read(s._band_indexes(path), out_shape=out_shape, out_dtype="float32")
+            if ds.nodata is not None and not np.isnan(ds.nodata):
+                a[a == ds.nodata] = np.nan
+            db = schema.to_db(a).reshape(nb, -1).astype(np.float64)
+            for b in range(nb):
+                v = db[b][np.isfinite(db[b])]
+                sums[b] += v.sum()
+                sq[b] += (v * v).sum()
+                counts[b] += v.size
+    if not counts.all():
+        raise ValueError("no valid pixel in the training acquisitions: check the stacks' rasters")
+    mean = sums / counts
+    std = np.maximum(np.sqrt(np.maximum(sq / counts - mean ** 2, 0.0)), schema.MIN_DB_STD)
+    conds = np.concatenate(cond_rows).astype(np.float64)
+    cmean = np.zeros(schema.N_CONDITIONS)
+    cstd = np.ones(schema.N_CONDITIONS)
+    for i, name in enumerate(schema.CONDITION_NAMES):
+        if name in schema.FIXED_CONDITION_NORMALISATION:
+            cmean[i], cstd[i] = schema.FIXED_CONDITION_NORMALISATION[name]
+            continue
+        v = conds[:, i][np.isfinite(conds[:, i])]
+        if v.size:
+            cmean[i] = v.mean()
+            cstd[i] = max(v.std(), schema.MIN_CONDITION_STD.get(name, 1.0))
+    return {"db_mean": mean.tolist(), "db_std": std.tolist(), "condition_mean": cmean.tolist(),
+            "condition_std": cstd.tolist(), "dem_scale_m": schema.DEM_SCALE_M}
