@@ -5,6 +5,7 @@ from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from .algorithms.common import tr
+from .algorithms.coregister import CoregisterAlgorithm
 from .algorithms.difference_image import DifferenceImageAlgorithm
 from .algorithms.estimate_enl import EstimateEnlAlgorithm
 from .algorithms.evaluate_change import EvaluateChangeAlgorithm
@@ -66,6 +67,7 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(EvaluateChangeAlgorithm())
         self.addAlgorithm(TerrainGeometryAlgorithm())
         self.addAlgorithm(TerrainFlatteningAlgorithm())
+        self.addAlgorithm(CoregisterAlgorithm())
         self.addAlgorithm(LearnedDiAlgorithm())
         self.addAlgorithm(TrainLearnedDiAlgorithm())
 
