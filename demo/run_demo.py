@@ -14,7 +14,12 @@ and runs the Processing algorithms exactly as a user would, in order:
    filters leave ~1.4 dB of log-ratio noise against 0.5 dB for the boxcar),
    log-ratio of VV, Kittler-Illingworth threshold on the decrease side,
    evaluation against the ground truth (simulated changes + injected blobs)
-   with an HTML report. The AUC is that of the negated DI (decrease = change).
+   with an HTML report. The AUC is that of the negated DI (decrease = change);
+6. ``sarchange:terraingeometry``: local incidence and layover/shadow of the DEM;
+7. ``sarchange:coregister``: the target against its reference;
+8. ``sarchange:learneddi`` with the shipped model (models/learned_di.onnx), when
+   present: learned DI vs the conventional DI, each evaluated against the
+   injected changes (balanced ROC, as Alatalo et al. 2023).
 
 Outputs go to the output folder: the stack, filtered images, masks,
 ``report.html`` and ``quicklook.png``. Must finish in under 2 minutes.
@@ -169,6 +174,50 @@ def main():
                 "OUTPUT_HTML": str(out / "report.html"), "OUTPUT_JSON": str(out / "report.json")})
             print(f"    kappa {ev['KAPPA']:.3f}, F1 {ev['F1']:.3f}, AUC {ev['AUC']:.3f} "
                   f"-> {out / 'report.html'}")
+
+    step("6. terrain geometry of the DEM (descending pass of the target)")
+    geometry = processing.run("sarchange:terraingeometry", {
+        "DEM": str(out / "stack" / "dem.tif"), "HEADING": float(target["heading_deg"]),
+        "INCIDENCE": float(target["mean_incidence_deg"]),
+        "LOCAL_INCIDENCE": str(out / "local_incidence_deg.tif"),
+        "DISTORTION_MASK": str(out / "layover_shadow_mask.tif")})
+    distortion = rb.read_array(geometry["DISTORTION_MASK"])
+    print(f"    layover {np.nanmean((distortion.astype(int) & 1) > 0):.2%}, "
+          f"shadow {np.nanmean((distortion.astype(int) & 2) > 0):.2%} of the scene")
+    images["local incidence (deg)"] = (rb.read_array(geometry["LOCAL_INCIDENCE"]), "di")
+
+    step("7. coregister the target to its reference (the demo stack has no shift: expect ~0 px)")
+    coreg = processing.run("sarchange:coregister", {
+        "REFERENCE": ref_path, "INPUTS": [target_path], "MODEL": 0, "RESAMPLING": 1,
+        "OUTPUT_FOLDER": str(out / "coregistered"), "OUTPUT_TABLE": str(out / "coregistration_offsets.csv")})
+    print(f"    offsets table {coreg['OUTPUT_TABLE']}")
+
+    model = ROOT / "models" / "learned_di.onnx"
+    if model.exists() and has_algorithm("sarchange:learneddi"):
+        step("8. learned difference image (shipped model) vs the conventional DI")
+        table = out / "stack" / "acquisitions_injected.csv"
+        with open(stack["ACQUISITIONS_CSV"]) as f:
+            lines = list(csv.DictReader(f))
+        lines[-1]["file"] = injected["OUTPUT"]  # the newest acquisition, with the injected changes
+        with open(table, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(lines[0].keys()))
+            writer.writeheader()
+            writer.writerows(lines)
+        learned = processing.run("sarchange:learneddi", {
+            "STACK_TABLE": str(table), "MODEL": str(model),
+            "OUTPUT_PREDICTED": str(out / "learned_predicted_db.tif"),
+            "OUTPUT_DI": str(out / "learned_di_db.tif"), "OUTPUT_DI_NORM": str(out / "learned_di_norm.tif"),
+            "OUTPUT_CONVENTIONAL_DI": str(out / "conventional_di_norm.tif")})
+        injected_truth = str(out / "injected_mask.tif")
+        for name, di_path in (("learned", learned["OUTPUT_DI_NORM"]),
+                              ("conventional", learned["OUTPUT_CONVENTIONAL_DI"])):
+            ev = processing.run("sarchange:evaluatechange", {
+                "DI": di_path, "REFERENCE": injected_truth, "BALANCED": True,
+                "OUTPUT_HTML": str(out / f"report_{name}_di.html"),
+                "OUTPUT_JSON": str(out / f"report_{name}_di.json")})
+            print(f"    {name} DI: AUC {ev['AUC']:.3f} against the injected changes "
+                  f"-> {out / f'report_{name}_di.html'}")
+            images[f"{name} DI (Euclidean norm, dB)"] = (rb.read_array(di_path), "di")
 
     quicklook(images, out / "quicklook.png")
     print(f"quick-look: {out / 'quicklook.png'}; total {time.perf_counter() - t0:.1f} s")
