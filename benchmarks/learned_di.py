@@ -1,0 +1,932 @@
+"""Learned difference image against the conventional one, on simulated Sentinel-1-like stacks.
+
+Usage (from the repository root, after scripts/setup.sh):
+    .venv/bin/python benchmarks/learned_di.py [--minutes 10] [--arch film|bottleneck] [--epochs E]
+        [--model models/learned_di.onnx | --baseline-predictor] [--despeckle METHOD]
+        [--retrain-ablations] [--ship] [--workdir DIR] [--keep] [--verbose]
+
+The evaluation protocol follows Alatalo, Sipola & Rantonen (2023, "Improved
+difference images for change detection classifiers in SAR imagery using deep
+learning", IEEE TGRS 61, art. 5218714), with simulated stacks
+(``core.simulator.simulate_stack``) in place of their Sentinel-1 archive:
+
+1. Training: ``--train-stacks`` K stacks over fractal DEMs (seeds
+   ``TRAIN_SEEDS``), no scheduled change (``changes=None``), both orbit
+   directions, 12-day revisit per direction, two years; the model
+   (``models.learned_di.training.train``) learns to predict an acquisition
+   in dB from the N earlier ones, the DEM and the acquisition conditions.
+   ``--model PATH`` skips training and evaluates an existing .onnx;
+   ``--baseline-predictor`` skips it too and uses a stand-in predictor (the
+   mean dB of the same-orbit inputs), to exercise the rest of the chain.
+2. Test: stacks over terrain never used in training: fractal DEMs with
+   ``TEST_SEEDS`` and a crop of a real DEM (``--real-dem``, Rome, 1 arc-second
+   geographic grid), no scheduled change. For several targets per stack
+   (each with N earlier acquisitions), changes are injected into the TARGET
+   only (``core.injection``): (a) -2.5 dB in random blobs (``offset``);
+   (b) statistical change: each blob's pixels are quantile-mapped (CDF
+   matching, per band) onto the pixels of another land-cover class of the
+   scene (``statistical``). The injected masks are the ground truth.
+3. Difference images (DIs): learned = Euclidean norm over VV, VH of
+   (actual dB - predicted dB); conventional = Euclidean norm of the dB
+   differences between the target and the reference chosen by the paper's
+   method 1 (``difference.choose_reference``: same orbit direction, closest
+   mean incidence angle; here the incidence of an orbit is constant, so the
+   most recent same-orbit acquisition). Both DIs see the same speckle
+   treatment of the acquired images: none by default; ``--despeckle METHOD``
+   filters the target and the reference alike (the prediction is the model's
+   output, never filtered). We did not re-check the paper's own
+   preprocessing; this benchmark compares the DIs on equal terms either way.
+4. Metrics, learned vs conventional: threshold-classifier AUC (ROC of the DI
+   against the injected mask over the pixels of all targets pooled, balanced
+   sampling: the majority class subsampled to the minority's size,
+   ``evaluation.roc_curve(balanced=True)``), and the accuracy of a LinearSVC
+   (``core.change.svm``) on the DI and its local mean and standard deviation
+   in 3 x 3 and 7 x 7 windows (``features.local_features``), trained on the
+   pixels of half of the targets and tested on the other half (2-fold over
+   targets, classes balanced in both halves). Ablations (weather:
+   temperature, precipitation, snow depth; orbit direction: sin/cos of the
+   heading; incidence: mean incidence angle): the paper retrains without a
+   group of conditions; by default this script zeroes that group at
+   inference of the full model instead: the entries are fed as NaN, which
+   the graph replaces by their training mean, i.e. zero in the normalised
+   space the network sees. That is cheap and NOT the same thing: a
+   retrained model learns to do without the inputs, the full model fed
+   the mean is simply denied them. ``--retrain-ablations`` also retrains
+   one model per group, as the paper does, on copies of the training stacks
+   whose acquisitions.csv has that group's columns emptied (NaN, i.e. the
+   constant training mean, for every acquisition), each with the same
+   ``--minutes`` budget, and evaluates it with the group fed as NaN.
+   Caveat for the orbit-direction group: the simulated orbits alternate
+   every 6 days, so with N = 4 the target's orbit is also that of the 2nd
+   and 4th most recent inputs; the network can tell the orbit from the
+   input order, and the heading adds little here.
+
+The training budget: ``--minutes`` caps the wall clock of training (the best
+epoch so far is exported); ``--epochs`` defaults to what fits in it at the
+training throughput measured by a short run first (``calibrate_epochs``), so
+that the trainer's learning-rate schedule runs to its end.
+The model is run on each whole test image with onnxruntime under the ONNX
+contract of ``models.learned_di.schema``; the prediction for the first target
+of each stack is checked against ``core.learned_di.learned_di_from_stack``
+(the plugin's own inference path) and the largest difference printed.
+
+Every figure printed is computed by this run, except the paper's figures,
+printed for comparison (their Sentinel-1 test, not this one). Seeds are
+fixed: the same arguments give the same data, changes and splits (training
+itself may vary slightly with thread scheduling).
+
+``--ship`` copies the trained model to models/learned_di.onnx and writes
+models/learned_di.md (the model card with this run's table).
+"""
+import argparse
+import csv
+import datetime as _dt
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from osgeo import gdal
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / ".plugins"))
+
+from sar_change.core import injection as inj  # noqa: E402
+from sar_change.core import scale as scales  # noqa: E402
+from sar_change.core.change import difference as dif  # noqa: E402
+from sar_change.core.change import evaluation as ev  # noqa: E402
+from sar_change.core.change import svm  # noqa: E402
+from sar_change.core.change.features import local_features  # noqa: E402
+from sar_change.core.raster_blocks import read_array, write_array  # noqa: E402
+from sar_change.core.simulator import simulate_stack  # noqa: E402
+from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
+from sar_change.core.speckle import registry  # noqa: E402
+
+gdal.UseExceptions()
+
+#: Fractal-DEM seeds of the training stacks and of the test stacks (never shared).
+TRAIN_SEEDS = (1101, 1102, 1103, 1104, 1105, 1106, 1107, 1108, 1109, 1110, 1111, 1112)
+TEST_SEEDS = (9101, 9102)
+#: Seed of the simulated stack over the real DEM (its terrain is not generated).
+REAL_DEM_SEED = 9201
+#: Relief (m) of the fractal DEMs, cycled over the stacks.
+TRAIN_RELIEF_M = (300.0, 600.0, 900.0)
+TEST_RELIEF_M = (450.0, 750.0)
+TRAIN_PERIOD = ("2019-01-01", "2020-12-31")
+TEST_PERIOD = ("2021-01-01", "2021-12-31")
+REVISIT_DAYS = 12
+DEFAULT_REAL_DEM = ROOT.parent / "shared" / "data" / "dem" / "Rome-30m-DEM.tif"
+N_INPUTS = 4
+POLS = ("VV", "VH")
+
+#: Simulated changes (Alatalo et al. 2023 draw irregular blobs on the target image).
+OFFSET_DB = -2.5
+BLOB_COUNT = 5
+BLOB_RADIUS_PX = 8.0
+BLOB_IRREGULARITY = 0.5
+BLOB_SPIKINESS = 0.3
+#: Least pixels of a land-cover class to serve as the target of a statistical change.
+MIN_CLASS_PIXELS = 200
+
+#: LinearSVC features: local statistics windows (pixels) and pixels per class per training half.
+SVM_WINDOWS = (3, 7)
+SVM_CAP = 20_000
+
+#: Condition groups of the ablations: substrings of the schema's condition names.
+ABLATION_GROUPS = {
+    "weather": ("temperature", "precip", "snow"),
+    "orbit direction": ("heading",),
+    "incidence": ("incidence",),
+}
+#: acquisitions.csv columns emptied for the retrained ablations (the heading falls back to the
+#: orbit direction in ``schema.condition_vector``, so both go).
+RETRAIN_BLANK = {
+    "weather": ("temperature_c", "precip_mm", "precip_3day_mm", "snow_depth_m"),
+    "orbit direction": ("heading_deg", "orbit_direction"),
+    "incidence": ("mean_incidence_deg",),
+}
+#: Training patches of the throughput measurement behind the default number of epochs.
+CALIBRATION_PATCHES = 128
+
+#: Figures of Alatalo, Sipola & Rantonen (2023) on their Sentinel-1 test set, for comparison only.
+PAPER = {
+    "auc_offset": (0.87, 0.79),
+    "auc_statistical": (0.73, 0.67),
+    "svm_accuracy": (0.89, 0.81),
+}
+
+MODES = (inj.OFFSET, inj.STATISTICAL)
+COLUMNS = ("AUC offset", "AUC statistical", "SVM acc. offset", "SVM acc. statistical")
+
+
+def log(message):
+    print(message, flush=True)
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class Stack:
+    """A simulated stack on disk and what the benchmark reads from it."""
+
+    name: str
+    path: str
+    rows: list
+    dem: np.ndarray
+    landcover: np.ndarray
+    kind: str
+    _db: dict = field(default_factory=dict, repr=False)
+
+    def db(self, index):
+        """(2, rows, cols) float32 backscatter of acquisition ``index`` in dB (VV, VH), cached."""
+        if index not in self._db:
+            path = os.path.join(self.path, self.rows[index]["file"])
+            power = np.stack([read_array(path, b + 1) for b in range(len(POLS))])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                self._db[index] = scales.from_linear_power(power, scales.DB)
+        return self._db[index]
+
+    def orbit(self, index):
+        return str(self.rows[index]["orbit_direction"]).strip().lower()
+
+
+def simulate(out_dir, seed, period, shape=None, dem=None, relief_m=600.0):
+    """Simulate a stack without scheduled changes; write dem.tif when the DEM is given."""
+    summary = simulate_stack(out_dir, dem=dem, start=period[0], end=period[1], revisit_days=REVISIT_DAYS,
+                             orbits=("ascending", "descending"), polarisations=POLS, seed=seed,
+                             changes=None, shape=shape, relief_m=relief_m)
+    if summary["dem"] is None:  # the simulator writes dem.tif only for the DEMs it generates
+        summary["dem"] = os.path.join(out_dir, "dem.tif")
+        write_array(summary["dem"], dem[0], like=summary["landcover"], nodata=float("nan"),
+                    descriptions=["elevation_m"])
+    return summary
+
+
+def load_stack(name, summary, kind):
+    return Stack(name=name, path=summary["out_dir"], rows=list(summary["acquisitions"]),
+                 dem=read_array(summary["dem"]), landcover=read_array(summary["landcover"]), kind=kind)
+
+
+def read_real_dem(path, size):
+    """Central ``size`` x ``size`` crop of a DEM as (array m, geotransform, wkt), NaN = no data."""
+    ds = gdal.Open(str(path))
+    band = ds.GetRasterBand(1)
+    rows, cols = ds.RasterYSize, ds.RasterXSize
+    size = min(int(size), rows, cols)
+    r0, c0 = (rows - size) // 2, (cols - size) // 2
+    z = band.ReadAsArray(c0, r0, size, size).astype(np.float64)
+    nodata = band.GetNoDataValue()
+    if nodata is not None:
+        z[z == nodata] = np.nan
+    gt = list(ds.GetGeoTransform())
+    gt[0] += c0 * gt[1]
+    gt[3] += r0 * gt[5]
+    return z, tuple(gt), ds.GetProjection()
+
+
+def training_stacks(workdir, count, size):
+    seeds = TRAIN_SEEDS[:count]
+    if len(seeds) < count:
+        raise SystemExit(f"--train-stacks is at most {len(TRAIN_SEEDS)} (seeds TRAIN_SEEDS)")
+    dirs = []
+    for k, seed in enumerate(seeds):
+        out = os.path.join(workdir, "train", f"fractal_{seed}")
+        relief = TRAIN_RELIEF_M[k % len(TRAIN_RELIEF_M)]
+        simulate(out, seed, TRAIN_PERIOD, shape=(size, size), relief_m=relief)
+        dirs.append(out)
+    return dirs, seeds
+
+
+def test_stacks(workdir, size, real_dem, real_size):
+    stacks = []
+    for k, seed in enumerate(TEST_SEEDS):
+        out = os.path.join(workdir, "test", f"fractal_{seed}")
+        summary = simulate(out, seed, TEST_PERIOD, shape=(size, size),
+                           relief_m=TEST_RELIEF_M[k % len(TEST_RELIEF_M)])
+        stacks.append(load_stack(f"fractal DEM, seed {seed}", summary, "fractal"))
+    if real_dem:
+        dem = read_real_dem(real_dem, real_size)
+        out = os.path.join(workdir, "test", "real_dem")
+        summary = simulate(out, REAL_DEM_SEED, TEST_PERIOD, dem=dem)
+        stacks.append(load_stack(f"{Path(real_dem).stem} ({dem[0].shape[0]} px)", summary, "real DEM"))
+    return stacks
+
+
+# --------------------------------------------------------------------------- targets and changes
+
+
+def default_inputs(rows, target, n):
+    """The ``n`` most recent acquisitions dated before ``target`` (either orbit), oldest first."""
+    earlier = [i for i, row in enumerate(rows) if row["date"] < rows[target]["date"]]
+    if len(earlier) < n:
+        raise ValueError(f"fewer than {n} acquisitions before {rows[target]['date']}")
+    return earlier[-n:]
+
+
+def input_selector():
+    """The models' own input choice (``schema.select_inputs``) when present, else ``default_inputs``."""
+    try:
+        from sar_change.models.learned_di import schema
+    except ImportError:
+        return default_inputs
+
+    def select(rows, target, n):
+        inputs = schema.select_inputs([row["date"] for row in rows], target, n)
+        if inputs is None:
+            raise ValueError(f"fewer than {n} acquisitions before {rows[target]['date']}")
+        return list(inputs)
+
+    return select
+
+
+def pick_targets(rows, n, count, select_inputs):
+    """``count`` targets with n inputs and a method-1 reference, half per orbit direction, spread in time."""
+    eligible = {}
+    for t in range(len(rows)):
+        try:
+            inputs = select_inputs(rows, t, n)
+            dif.choose_reference(rows, t)
+        except (ValueError, IndexError):
+            continue
+        if len(inputs) == n:
+            eligible.setdefault(str(rows[t]["orbit_direction"]).strip().lower(), []).append(t)
+    if not eligible:
+        raise SystemExit("no acquisition has enough earlier ones: lengthen TEST_PERIOD")
+    targets = []
+    for k, orbit in enumerate(sorted(eligible)):
+        share = count // len(eligible) + (1 if k < count % len(eligible) else 0)
+        ts = eligible[orbit]
+        picks = np.unique(np.round(np.linspace(0, len(ts) - 1, min(share, len(ts)))).astype(int))
+        targets += [ts[i] for i in picks]
+    return sorted(targets)
+
+
+def inject_changes(target_db, landcover, rng):
+    """Offset and statistical versions of ``target_db`` (2, rows, cols) with their masks and notes."""
+    shape = target_db.shape[1:]
+    valid = np.isfinite(target_db).all(axis=0) & (landcover > 0)
+    blobs = inj.random_blobs(shape, BLOB_COUNT, BLOB_RADIUS_PX, BLOB_IRREGULARITY, BLOB_SPIKINESS, rng,
+                             valid=valid)
+    offset, offset_mask = inj.inject(target_db, scales.DB, blobs, mode=inj.OFFSET, offset_db=OFFSET_DB)
+    labels = inj.label_polygons(blobs, shape)
+    outside = (labels == 0) & valid
+    classes = [c for c in CLASS_NAMES if np.count_nonzero(outside & (landcover == c)) >= MIN_CLASS_PIXELS]
+    stat = target_db
+    stat_mask = np.where(valid, inj.UNCHANGED, inj.NO_DATA).astype(np.uint8)
+    notes = []
+    for k in range(len(blobs)):
+        region = (labels == k + 1) & valid
+        found = np.bincount(landcover[region].astype(np.int64), minlength=max(CLASS_NAMES) + 1)
+        source = int(np.argmax(found))
+        choices = [c for c in classes if c != source]
+        if not choices:
+            raise SystemExit("the test scene holds a single land-cover class: no statistical change possible")
+        target_class = int(rng.choice(choices))
+        details = []
+        stat, mask = inj.inject(stat, scales.DB, region, mode=inj.STATISTICAL, rng=rng,
+                                target_mask=outside & (landcover == target_class), details=details)
+        stat_mask[mask == inj.CHANGED] = inj.CHANGED
+        notes.append((CLASS_NAMES.get(source, "?"), CLASS_NAMES[target_class],
+                      details[0]["after_db"] - details[0]["before_db"]))
+    return {inj.OFFSET: (offset, offset_mask), inj.STATISTICAL: (stat, stat_mask)}, notes
+
+
+# --------------------------------------------------------------------------- predictors
+
+
+class MeanPredictor:
+    """Stand-in predictor (``--baseline-predictor``): mean dB of the inputs of the target's orbit."""
+
+    label = "stand-in: mean dB of same-orbit inputs"
+    condition_names = ()
+
+    def predict(self, stack, target, inputs, zero=()):
+        same = [i for i in inputs if stack.orbit(i) == stack.orbit(target)] or list(inputs)
+        return np.mean([stack.db(i) for i in same], axis=0).astype(np.float32)
+
+
+class OnnxPredictor:
+    """The learned model run with onnxruntime under the ONNX contract of models/learned_di."""
+
+    def __init__(self, path, threads):
+        import onnxruntime as ort
+
+        from sar_change.models.learned_di import schema
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, int(threads))
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.path = str(path)
+        self.schema = schema
+        self.condition_names = tuple(schema.CONDITION_NAMES)
+        self.label = f"learned ({Path(path).name})"
+        self.inputs = {i.name: i for i in self.session.get_inputs()}
+        for name in schema.INPUT_NAMES:
+            if name not in self.inputs:
+                raise SystemExit(f"{path} has no input {name!r}: not a learned-DI model "
+                                 f"(inputs: {sorted(self.inputs)})")
+        try:
+            self.metadata = schema.read_model_metadata(self.session.get_modelmeta().custom_metadata_map)
+        except ValueError as exc:
+            raise SystemExit(f"{path}: {exc}") from None
+        self.n_inputs = self.metadata["n_inputs"]
+        self.size_multiple = self.metadata[schema.META_SIZE_MULTIPLE]
+
+    def conditions(self, stack, indices):
+        return np.stack([np.asarray(self.schema.condition_vector(stack.rows[i]), np.float32)
+                         for i in indices])
+
+    def predict(self, stack, target, inputs, zero=()):
+        """Predicted (2, rows, cols) dB; conditions in ``zero`` are fed as NaN (the training mean)."""
+        images = np.concatenate([stack.db(i) for i in inputs]).astype(np.float32)  # NaN allowed
+        if any(side % self.size_multiple for side in images.shape[1:]):
+            raise SystemExit(f"the model needs image sides that are multiples of {self.size_multiple} "
+                             f"pixels, got {images.shape[1:]}: change --size / --real-size")
+        conditions = self.conditions(stack, list(inputs) + [target])
+        if len(zero):
+            conditions[:, list(zero)] = np.nan
+        feed = {self.schema.INPUT_IMAGES: images[None],
+                self.schema.INPUT_DEM: stack.dem.astype(np.float32)[None, None],
+                self.schema.INPUT_CONDITIONS: conditions[None]}
+        out = self.session.run([self.schema.OUTPUT], feed)[0]
+        return np.asarray(out[0], np.float32)
+
+
+def ablation_indices(names):
+    """{group: indices of the conditions it zeroes} for the groups found in ``names``."""
+    groups = {}
+    for group, keys in ABLATION_GROUPS.items():
+        index = [i for i, n in enumerate(names) if any(k in n.lower() for k in keys)]
+        if index:
+            groups[group] = index
+    return groups
+
+
+def cross_check(stack, model_path, target, predicted, threads):
+    """Largest |difference| (dB) of our prediction and conventional DI from ``core.learned_di``'s.
+
+    ``core.learned_di.learned_di_from_stack`` reads the stack from disk, picks the inputs and the
+    method-1 reference itself and runs the model tile by tile: agreement checks this script's
+    feeding of the model. Returns None when that module is absent.
+    """
+    try:
+        from sar_change.core import learned_di as core_ldi
+    except ImportError:
+        return None
+    row = stack.rows[target]
+    result = core_ldi.learned_di_from_stack(os.path.join(stack.path, "acquisitions.csv"), model=model_path,
+                                            target_date=f"{row['date']} {row['orbit_direction']}",
+                                            conventional=True, threads=threads)
+    reference = dif.choose_reference(stack.rows, target)
+    ours_conv = conventional_di(stack.db(reference), stack.db(target))
+    return (float(np.nanmax(np.abs(result.predicted - predicted))),
+            float(np.nanmax(np.abs(result.conventional - ours_conv))))
+
+
+# --------------------------------------------------------------------------- DIs and metrics
+
+
+def despeckler(method, size):
+    """dB (bands, rows, cols) -> dB filtered per band in linear power; identity for 'none'."""
+    if method == "none":
+        return lambda db: db
+    filt = registry.power_filter(registry.FilterParams(method=method, size=size, looks=4.0))
+
+    def apply(db):
+        power = scales.to_linear_power(db, scales.DB)
+        out = np.stack([filt(band) for band in power])
+        return scales.from_linear_power(out, scales.DB)
+
+    return apply
+
+
+def learned_di(actual_db, predicted_db):
+    return np.sqrt(np.sum(np.square(actual_db - predicted_db), axis=0, dtype=np.float32))
+
+
+def conventional_di(reference_db, target_db):
+    return dif.euclidean_db(scales.to_linear_power(reference_db, scales.DB),
+                            scales.to_linear_power(target_db, scales.DB))
+
+
+def pooled_auc(dis, masks, seed):
+    scores = np.concatenate([d.ravel() for d in dis])
+    ref = np.concatenate([m.ravel() for m in masks])
+    return ev.roc_curve(scores, ref, balanced=True, seed=seed).auc
+
+
+def _rows(dis, masks):
+    """Feature rows and 0/1 labels of the labelled, valid pixels of several DIs."""
+    xs, ys, names = [], [], None
+    for di, mask in zip(dis, masks):
+        features, names = local_features(di, SVM_WINDOWS, di_names=["di"])
+        ok = np.isfinite(features).all(axis=0) & ((mask == inj.CHANGED) | (mask == inj.UNCHANGED))
+        xs.append(features[:, ok].T)
+        ys.append((mask[ok] == inj.CHANGED).astype(np.int64))
+    return np.concatenate(xs), np.concatenate(ys), names
+
+
+def _balanced(X, y, rng, cap=None):
+    """Equal numbers of both classes (the smaller class's size, at most ``cap``), drawn with ``rng``."""
+    pos, neg = np.flatnonzero(y == 1), np.flatnonzero(y == 0)
+    n = min(pos.size, neg.size) if cap is None else min(pos.size, neg.size, cap)
+    keep = np.sort(np.concatenate([rng.choice(pos, n, replace=False), rng.choice(neg, n, replace=False)]))
+    return X[keep], y[keep]
+
+
+def svm_accuracy(dis, masks, seed):
+    """Mean test accuracy of a LinearSVC over a 2-fold split of the targets (balanced classes)."""
+    folds = (np.arange(len(dis)) % 2 == 0, np.arange(len(dis)) % 2 == 1)
+    accuracies = []
+    for k, train in enumerate(folds):
+        rng = np.random.default_rng([seed, k])
+        test = ~train
+        X, y, names = _rows([d for d, t in zip(dis, train) if t], [m for m, t in zip(masks, train) if t])
+        X, y = _balanced(X, y, rng, SVM_CAP)
+        model = svm.train_svm(X, y, names, svm.LINEAR_SVC, seed=seed)
+        Xt, yt, _ = _rows([d for d, t in zip(dis, test) if t], [m for m, t in zip(masks, test) if t])
+        Xt, yt = _balanced(Xt, yt, rng)
+        accuracies.append(float(np.mean(model.predict_rows(Xt) == yt)))
+    return float(np.mean(accuracies))
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def evaluate(stacks, predictor, variants, n_inputs, select_inputs, targets_per_stack, despeckle, seed,
+             verbose):
+    """DIs of every target for the conventional DI and each predictor variant; returns the results.
+
+    ``variants``: {row label: indices of conditions zeroed} (empty: full conditions).
+    """
+    dis = {label: {m: [] for m in MODES} for label in ["conventional DI (method 1 reference)", *variants]}
+    masks = {m: [] for m in MODES}
+    where = []
+    notes = []
+    for s, stack in enumerate(stacks):
+        targets = pick_targets(stack.rows, n_inputs, targets_per_stack, select_inputs)
+        for t in targets:
+            rng = np.random.default_rng([seed, s, t])
+            target_db = stack.db(t)
+            changed, blob_notes = inject_changes(target_db, stack.landcover, rng)
+            notes += blob_notes
+            reference = dif.choose_reference(stack.rows, t)
+            ref_db = despeckle(stack.db(reference))
+            inputs = select_inputs(stack.rows, t, n_inputs)
+            predictions = {label: predictor.predict(stack, t, inputs, zero)
+                           for label, zero in variants.items()}
+            for mode in MODES:
+                image, mask = changed[mode]
+                actual = despeckle(image)
+                masks[mode].append(mask)
+                dis["conventional DI (method 1 reference)"][mode].append(conventional_di(ref_db, actual))
+                for label, predicted in predictions.items():
+                    dis[label][mode].append(learned_di(actual, predicted))
+            where.append((s, t))
+            if verbose:
+                row = stack.rows[t]
+                log(f"  {stack.name}: target {row['date']} {row['orbit_direction']}, reference "
+                    f"{stack.rows[reference]['date']}, inputs "
+                    f"{', '.join(stack.rows[i]['date'] for i in inputs)}; changed pixels "
+                    f"{int(np.count_nonzero(changed[inj.OFFSET][1] == inj.CHANGED))}")
+    return dis, masks, where, notes
+
+
+def metrics(dis, masks, where, n_stacks, seed):
+    table, by_stack = {}, {}
+    for label, per_mode in dis.items():
+        row = []
+        for mode in MODES:
+            row.append(pooled_auc(per_mode[mode], masks[mode], seed))
+        for mode in MODES:
+            row.append(svm_accuracy(per_mode[mode], masks[mode], seed))
+        table[label] = row
+        by_stack[label] = []
+        for s in range(n_stacks):
+            pick = [k for k, (si, _) in enumerate(where) if si == s]
+            by_stack[label].append([pooled_auc([per_mode[m][k] for k in pick], [masks[m][k] for k in pick],
+                                               seed) for m in MODES])
+    return table, by_stack
+
+
+def format_table(table, markdown=False):
+    width = max(len(label) for label in table) + 2
+    if markdown:
+        lines = ["| DI | " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * len(COLUMNS)]
+        lines += [f"| {label} | " + " | ".join(f"{v:.3f}" for v in row) + " |"
+                  for label, row in table.items()]
+        return "\n".join(lines)
+    lines = [f"{'DI':<{width}}" + "".join(f"{c:>22}" for c in COLUMNS)]
+    lines += [f"{label:<{width}}" + "".join(f"{v:>22.3f}" for v in row) for label, row in table.items()]
+    return "\n".join(lines)
+
+
+def paper_lines():
+    p = PAPER
+    return [
+        "Alatalo, Sipola & Rantonen (2023), Sentinel-1 over north-east Finland (their data, not this run):",
+        f"  AUC offset change:      learned {p['auc_offset'][0]:.2f} vs conventional "
+        f"{p['auc_offset'][1]:.2f}",
+        f"  AUC statistical change: learned {p['auc_statistical'][0]:.2f} vs conventional "
+        f"{p['auc_statistical'][1]:.2f}",
+        f"  SVM accuracy:           learned {p['svm_accuracy'][0]:.2f} vs conventional "
+        f"{p['svm_accuracy'][1]:.2f}",
+    ]
+
+
+# --------------------------------------------------------------------------- training
+
+
+def _training_module():
+    try:
+        from sar_change.models.learned_di import training
+    except ImportError as exc:
+        raise SystemExit(f"models.learned_di.training is not importable ({exc}): train elsewhere and pass "
+                         "--model, or use --baseline-predictor") from None
+    return training
+
+
+def calibrate_epochs(stack_dirs, workdir, args):
+    """Epochs that fill ``args.minutes`` on this machine now, so the trainer's schedule completes.
+
+    A two-epoch run of ``CALIBRATION_PATCHES`` training and 16 validation patches per epoch times
+    its second epoch (the first one carries the warm-up) and the fixed cost of a run
+    (normalisation statistics, export); an epoch of the trainer's default 512 training and up to
+    256 validation patches (forward only, counted as a third of a training patch) is scaled from
+    it, with 10 % spare. Returns (epochs, seconds spent calibrating).
+    """
+    training = _training_module()
+    t0 = time.perf_counter()
+    summary = training.train(stack_dirs, os.path.join(workdir, "calibration.onnx"), n_inputs=args.n_inputs,
+                             arch=args.arch, epochs=2, seed=args.seed, threads=args.threads,
+                             patches_per_epoch=CALIBRATION_PATCHES, val_patches=16, checkpoint=None)
+    seconds = time.perf_counter() - t0
+    records = summary.get("epochs") or []
+    if len(records) < 2:
+        return 2, seconds
+    fixed = max(0.0, seconds - sum(r["seconds"] for r in records))
+    per_epoch = records[-1]["seconds"] * (512 + 256 / 3.0) / (CALIBRATION_PATCHES + 16 / 3.0)
+    return max(2, int(0.9 * (60.0 * args.minutes - fixed) / per_epoch)), seconds
+
+
+def blanked_stacks(stack_dirs, out_root, columns):
+    """Copies of stacks (rasters linked) whose acquisitions.csv has ``columns`` emptied.
+
+    An empty condition is NaN for ``schema.condition_vector``, which the model replaces by the
+    training mean: with every value empty the model is trained without that information.
+    """
+    dirs = []
+    for folder in stack_dirs:
+        out = os.path.join(out_root, os.path.basename(folder))
+        os.makedirs(out, exist_ok=True)
+        for name in os.listdir(folder):
+            if name != "acquisitions.csv" and not os.path.exists(os.path.join(out, name)):
+                os.symlink(os.path.join(folder, name), os.path.join(out, name))
+        with open(os.path.join(folder, "acquisitions.csv"), newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            fields, rows = reader.fieldnames, list(reader)
+        with open(os.path.join(out, "acquisitions.csv"), "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: ("" if k in columns else v) for k, v in row.items()})
+        dirs.append(out)
+    return dirs
+
+
+def train_model(stack_dirs, out_onnx, args):
+    training = _training_module()
+    state = {"last": time.perf_counter()}
+
+    def progress(percent):
+        now = time.perf_counter()
+        if now - state["last"] >= 60.0:
+            state["last"] = now
+            log(f"    training: {percent:.0f} % of {args.epochs} epochs")
+
+    t0 = time.perf_counter()
+    summary = training.train(stack_dirs, str(out_onnx), n_inputs=args.n_inputs, arch=args.arch,
+                             epochs=args.epochs, seed=args.seed, progress=progress,
+                             max_minutes=args.minutes, threads=args.threads,
+                             log=(lambda m: log(f"    {m}")) if args.verbose else None)
+    seconds = time.perf_counter() - t0
+    if not summary.get("onnx"):
+        raise SystemExit(f"training stopped ({summary.get('stopped')}) before the first validation: "
+                         "raise --minutes")
+    return summary, seconds
+
+
+def describe_training(summary, seconds):
+    """One line: time, epochs run (of requested), why it stopped, best validation loss and MAE."""
+    info, metrics = summary.get("training", {}), summary.get("metrics", {})
+    parts = [f"training time {seconds / 60:.1f} min",
+             f"{info.get('epochs', len(summary.get('epochs', [])))} of {info.get('epochs_requested', '?')} "
+             f"epochs" + (f" (stopped: {summary['stopped']})" if summary.get("stopped") else "")]
+    if "val_loss" in metrics:
+        parts.append(f"best validation loss {metrics['val_loss']:.3f} {metrics.get('loss', '')} dB^2 "
+                     f"(epoch {metrics.get('best_epoch')}), validation MAE {metrics['val_mae_db']:.2f} dB")
+        base = metrics.get("baseline_mean_of_inputs", {})
+        if "mae_db" in base:
+            parts.append(f"mean-of-inputs MAE {base['mae_db']:.2f} dB")
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------- model card
+
+
+def write_model_card(path, args, predictor, train_info, stacks, n_targets, text_table, runtime_s):
+    names = ", ".join(predictor.condition_names) or "(none)"
+    train_seeds, train_summary, train_seconds = train_info
+    lines = [
+        "# Learned difference image model (`learned_di.onnx`)",
+        "",
+        "Written by `benchmarks/learned_di.py --ship` on "
+        f"{_dt.date.today().isoformat()}; every number below comes from that run:",
+        "",
+        f"    .venv/bin/python benchmarks/learned_di.py {' '.join(sys.argv[1:])}",
+        "",
+        "## What it predicts",
+        "",
+        f"The Sentinel-1-like backscatter (dB, VV and VH) of a target acquisition from the {args.n_inputs} "
+        "acquisitions before it, the DEM and the acquisition conditions of the inputs and of the target, "
+        "after Alatalo, Sipola & Rantonen (2023, IEEE TGRS 61, art. 5218714). The learned difference image "
+        "is the Euclidean norm over VV and VH of (actual dB - predicted dB): large where the target differs "
+        "from what the earlier images and the conditions lead one to expect.",
+        "",
+        "## Inputs and output (ONNX)",
+        "",
+        f"- `images` (B, {2 * args.n_inputs}, H, W): the {args.n_inputs} input acquisitions in dB, oldest "
+        "first, VV then VH for each;",
+        "- `dem` (B, 1, H, W): elevation in metres;",
+        f"- `conditions` (B, {args.n_inputs + 1}, C): one vector per input and last the target's "
+        f"(`models.learned_di.schema.condition_vector`): {names};",
+        "- output `predicted` (B, 2, H, W): the target's VV and VH in dB.",
+        "",
+        f"H and W must be multiples of {predictor.size_multiple} pixels; NaN (no data) is allowed in the "
+        "images and conditions (replaced by the training mean inside the graph). Normalisation is inside "
+        "the graph: feed raw dB, metres and raw condition values. Whole scenes run tile by tile "
+        "(`models.tiled_inference`, `core.learned_di`).",
+        "",
+        "## Training data",
+        "",
+        f"- {len(train_seeds)} simulated stacks (`core.simulator.simulate_stack`), fractal DEMs with seeds "
+        f"{', '.join(str(s) for s in train_seeds)}, {args.size} x {args.size} pixels of 20 m, "
+        f"{TRAIN_PERIOD[0]} to {TRAIN_PERIOD[1]}, {REVISIT_DAYS}-day revisit per orbit direction, "
+        "ascending and descending, VV and VH, 4-look speckle, no scheduled land-cover change;",
+        f"- architecture `{args.arch}`, seed {args.seed}, budget {args.minutes} min; "
+        f"{describe_training(train_summary, train_seconds)}.",
+        "",
+        "## Results (`benchmarks/learned_di.py`)",
+        "",
+        f"Test: {len(stacks)} stacks never used in training ("
+        + "; ".join(s.name for s in stacks) + f"), {n_targets} targets, changes injected into the target "
+        f"only: {OFFSET_DB} dB offset and statistical (CDF mapping onto another land-cover class) in "
+        f"{BLOB_COUNT} random blobs of radius {BLOB_RADIUS_PX:g} px. AUC: balanced pooled ROC of the "
+        "DI; SVM: LinearSVC on the DI and its local statistics, 2-fold over targets, balanced classes. "
+        f"Despeckling: {args.despeckle}. Ablation rows 'zeroed at inference' feed a condition group as "
+        "NaN (its training mean) to the full model; the paper retrains without the group instead, as "
+        "the rows 'retrained' (if any) do.",
+        "",
+        text_table,
+        "",
+        "Paper, for comparison (Sentinel-1 over north-east Finland, not this test): AUC "
+        f"{PAPER['auc_offset'][0]} vs {PAPER['auc_offset'][1]} (offset), {PAPER['auc_statistical'][0]} vs "
+        f"{PAPER['auc_statistical'][1]} (statistical); SVM accuracy {PAPER['svm_accuracy'][0]} vs "
+        f"{PAPER['svm_accuracy'][1]} (learned vs conventional).",
+        "",
+        f"Benchmark run time: {runtime_s / 60:.1f} min on {os.cpu_count()} CPU core(s) "
+        f"({platform.processor() or platform.machine()}).",
+        "",
+        "## Limits",
+        "",
+        "- Trained on simulated data only: the simulator's land-cover classes, backscatter model, weather "
+        "generator and speckle. On real Sentinel-1 data expect a domain gap; retrain or fine-tune on a real "
+        "archive before relying on it.",
+        "- Small training set and short training budget (CPU); the figures above are for this simulator, "
+        "not a claim about real scenes.",
+        "- Needs the N earlier acquisitions on the target's grid (coregistered, same polarisations, dB) and "
+        "their conditions; missing or unusual conditions (values outside the simulated climate) are "
+        "extrapolation.",
+        "- Trained on stacks without land-cover change: it predicts the unchanged scene, and any variation "
+        "the simulator did not produce (e.g. other crops' seasonal cycles, wet snow regimes of other "
+        "climates) shows up in the learned DI like change.",
+        "",
+    ]
+    Path(path).write_text("\n".join(lines), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--minutes", type=float, default=10.0,
+                        help="training budget in minutes (default 10: the whole run stays within ~11 min "
+                             "on 2 cores)")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="training epochs (default: what fits in --minutes, from a measured throughput)")
+    parser.add_argument("--arch", choices=("film", "bottleneck"), default="film")
+    parser.add_argument("--model", default=None, help="evaluate this .onnx instead of training one")
+    parser.add_argument("--baseline-predictor", action="store_true",
+                        help="no model: a stand-in predictor (mean dB of the same-orbit inputs)")
+    parser.add_argument("--ship", action="store_true",
+                        help="copy the trained model to models/learned_di.onnx and write "
+                             "models/learned_di.md")
+    parser.add_argument("--ship-dir", default=str(ROOT / "models"),
+                        help="folder --ship writes to (default models/)")
+    parser.add_argument("--retrain-ablations", action="store_true",
+                        help="also retrain one model per condition group left out (4x the training time)")
+    parser.add_argument("--train-stacks", type=int, default=6, help="training stacks K (default 6)")
+    parser.add_argument("--size", type=int, default=128,
+                        help="side of the fractal stacks, pixels (default 128)")
+    parser.add_argument("--real-dem", default=str(DEFAULT_REAL_DEM),
+                        help="real DEM for one test stack ('' to skip; default Rome-30m-DEM.tif)")
+    parser.add_argument("--real-size", type=int, default=192,
+                        help="crop of the real DEM, pixels (default 192)")
+    parser.add_argument("--targets", type=int, default=8, help="targets per test stack (default 8)")
+    parser.add_argument("--n-inputs", type=int, default=N_INPUTS, help="earlier acquisitions per target (4)")
+    parser.add_argument("--despeckle", default="none", choices=("none",) + registry.METHODS,
+                        help="speckle filter applied alike to the acquired images of both DIs (default none)")
+    parser.add_argument("--despeckle-size", type=int, default=3, help="filter window, pixels (default 3)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of changes, samples and training")
+    parser.add_argument("--threads", type=int, default=2, help="torch and onnxruntime threads (default 2)")
+    parser.add_argument("--workdir", default=None, help="folder for the stacks (default: a temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--verbose", action="store_true", help="print every target")
+    args = parser.parse_args(argv)
+    if set(TRAIN_SEEDS) & set(TEST_SEEDS) or REAL_DEM_SEED in TRAIN_SEEDS:
+        raise SystemExit("training and test seeds overlap")
+    if args.ship and (args.model or args.baseline_predictor):
+        raise SystemExit("--ship ships a model trained by this run: drop --model / --baseline-predictor")
+    if args.real_dem and not Path(args.real_dem).exists():
+        log(f"real DEM {args.real_dem} not found: test stacks over fractal DEMs only")
+        args.real_dem = ""
+
+    t_start = time.perf_counter()
+    workdir = args.workdir or tempfile.mkdtemp(prefix="sar_change_learned_di_")
+    os.makedirs(workdir, exist_ok=True)
+    log(f"Learned DI benchmark: work folder {workdir}, {os.cpu_count()} CPU core(s)")
+    try:
+        select_inputs = input_selector()
+        train_info = None
+        retrained = {}
+        if args.baseline_predictor:
+            predictor = MeanPredictor()
+            log(f"predictor: {predictor.label} (--baseline-predictor: no model is trained or run)")
+        else:
+            model_path = args.model
+            if model_path is None:
+                t0 = time.perf_counter()
+                dirs, seeds = training_stacks(workdir, args.train_stacks, args.size)
+                n_acq = sum(len(dif.read_acquisitions(os.path.join(d, "acquisitions.csv"))) for d in dirs)
+                log(f"training data: {len(dirs)} stacks ({args.size} x {args.size} px, seeds "
+                    f"{seeds[0]}..{seeds[-1]}, {TRAIN_PERIOD[0]}..{TRAIN_PERIOD[1]}), {n_acq} acquisitions, "
+                    f"simulated in {time.perf_counter() - t0:.1f} s")
+                model_path = os.path.join(workdir, "learned_di.onnx")
+                if args.epochs is None:
+                    args.epochs, sec = calibrate_epochs(dirs, workdir, args)
+                    log(f"  {args.epochs} epochs should fit in {args.minutes:g} min (throughput measured "
+                        f"in {sec:.0f} s)")
+                log(f"training ({args.arch}, {args.epochs} epochs, budget {args.minutes:g} min) ...")
+                summary, seconds = train_model(dirs, model_path, args)
+                train_info = (seeds, summary, seconds)
+                log(f"  {describe_training(summary, seconds)}")
+                if args.retrain_ablations:
+                    for group, columns in RETRAIN_BLANK.items():
+                        slug = group.replace(" ", "_")
+                        blank = blanked_stacks(dirs, os.path.join(workdir, f"train_no_{slug}"), columns)
+                        path = os.path.join(workdir, f"learned_di_no_{slug}.onnx")
+                        log(f"retraining without {group} (acquisitions.csv columns {', '.join(columns)} "
+                            "emptied) ...")
+                        s, sec = train_model(blank, path, args)
+                        log(f"  {describe_training(s, sec)}")
+                        retrained[group] = path
+            predictor = OnnxPredictor(model_path, args.threads)
+            log(f"predictor: {predictor.label}; conditions: {', '.join(predictor.condition_names)}")
+            if predictor.n_inputs != args.n_inputs:
+                log(f"  the model takes {predictor.n_inputs} earlier acquisitions: --n-inputs "
+                    f"{args.n_inputs} is replaced by {predictor.n_inputs}")
+                args.n_inputs = predictor.n_inputs
+
+        t0 = time.perf_counter()
+        stacks = test_stacks(workdir, args.size, args.real_dem, args.real_size)
+        log(f"test data: {len(stacks)} stacks ({'; '.join(s.name for s in stacks)}), "
+            f"{TEST_PERIOD[0]}..{TEST_PERIOD[1]}, simulated in {time.perf_counter() - t0:.1f} s")
+
+        if args.baseline_predictor:
+            name = "stand-in DI (mean of same-orbit inputs)"
+        elif args.model:
+            name = f"learned DI ({Path(args.model).name})"
+        else:
+            name = f"learned DI ({args.arch}, trained here)"
+        variants = {name: []}
+        if not args.baseline_predictor:
+            for group, index in ablation_indices(predictor.condition_names).items():
+                zeroed = ", ".join(predictor.condition_names[i] for i in index)
+                variants[f"ablation: no {group} (zeroed at inference)"] = index
+                log(f"  ablation 'no {group}' zeroes: {zeroed}")
+        despeckle = despeckler(args.despeckle, args.despeckle_size)
+        t0 = time.perf_counter()
+        dis, masks, where, notes = evaluate(stacks, predictor, variants, args.n_inputs, select_inputs,
+                                            args.targets, despeckle, args.seed, args.verbose)
+        for group, path in retrained.items():
+            other = OnnxPredictor(path, args.threads)
+            index = ablation_indices(other.condition_names)[group]  # fed as NaN, as in its training
+            extra, _, _, _ = evaluate(stacks, other, {f"ablation: no {group} (retrained)": index},
+                                      args.n_inputs, select_inputs, args.targets, despeckle, args.seed, False)
+            extra.pop("conventional DI (method 1 reference)")
+            dis.update(extra)
+        changed = [int(np.count_nonzero(m == inj.CHANGED)) for m in masks[inj.OFFSET]]
+        contrast = np.array([abs(c) for _, _, c in notes])
+        log(f"changes: {len(where)} targets x {BLOB_COUNT} blobs, {np.mean(changed):.0f} changed pixels per "
+            f"target ({100 * np.mean(changed) / masks[inj.OFFSET][0].size:.1f} %); statistical changes: "
+            f"median |mean change| {np.median(contrast):.2f} dB in band VV")
+        table, by_stack = metrics(dis, masks, where, len(stacks), args.seed)
+        log(f"DIs and metrics in {time.perf_counter() - t0:.1f} s (despeckling: {args.despeckle})")
+        if isinstance(predictor, OnnxPredictor):
+            checks = []
+            for k, stack in enumerate(stacks):
+                t = next(t for si, t in where if si == k)
+                predicted = predictor.predict(stack, t, select_inputs(stack.rows, t, args.n_inputs))
+                checks.append(cross_check(stack, predictor.path, t, predicted, args.threads))
+            if None not in checks:
+                log("cross-check with core.learned_di.learned_di_from_stack (first target per stack): "
+                    f"max |difference| of the prediction {max(c[0] for c in checks):.2g} dB, of the "
+                    f"conventional DI {max(c[1] for c in checks):.2g} dB")
+
+        text = format_table(table)
+        log("")
+        log(text)
+        log("")
+        log("AUC per test stack (offset / statistical):")
+        for s, stack in enumerate(stacks):
+            cells = "; ".join(f"{label.split(' (')[0]} {by_stack[label][s][0]:.3f} / "
+                              f"{by_stack[label][s][1]:.3f}" for label in list(table)[:2])
+            log(f"  {stack.name}: {cells}")
+        log("")
+        for line in paper_lines():
+            log(line)
+        runtime = time.perf_counter() - t_start
+        log(f"\nTotal run time {runtime / 60:.1f} min")
+
+        if args.ship:
+            ship_dir = Path(args.ship_dir)
+            ship_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(model_path, ship_dir / "learned_di.onnx")
+            write_model_card(ship_dir / "learned_di.md", args, predictor, train_info, stacks,
+                             len(where), format_table(table, markdown=True), runtime)
+            log(f"shipped: {ship_dir / 'learned_di.onnx'}, {ship_dir / 'learned_di.md'}")
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
