@@ -8,7 +8,7 @@ image-wide checks they call (scale check, ENL from sample windows) live in
 import os
 from contextlib import contextmanager
 
-from qgis.core import QgsProcessingException
+from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ...core import scale as scales
@@ -21,6 +21,29 @@ SCALE_CHOICES = (scales.LINEAR_POWER, scales.AMPLITUDE, scales.DB)
 def tr(text):
     """Translate ``text`` in the 'SarChange' context (see i18n/README.md)."""
     return QCoreApplication.translate("SarChange", text)
+
+
+class SarChangeAlgorithm(QgsProcessingAlgorithm):
+    """Base of the SAR Change algorithms: background-thread safe, one validation hook.
+
+    Subclasses override ``validate(parameters, context)`` to raise ValueError
+    (message = the fix) for values they cannot use; ``checkParameterValues``
+    turns that into QGIS's refusal before anything runs (dialog, batch,
+    qgis_process), and ``processAlgorithm`` may call it again.
+    """
+
+    def validate(self, parameters, context):
+        """Raise ValueError naming the fix for unusable parameter values (default: none)."""
+
+    def checkParameterValues(self, parameters, context):
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        try:
+            self.validate(parameters, context)
+        except ValueError as exc:
+            return False, str(exc)
+        return True, ""
 
 
 def scale_labels():

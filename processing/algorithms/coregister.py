@@ -17,7 +17,6 @@ from qgis.core import (
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputMultipleLayers,
     QgsProcessingOutputString,
@@ -103,7 +102,7 @@ by the fit, 0 rejected), x, y (map coordinates).</li>
 </ul>"""
 
 
-class CoregisterAlgorithm(QgsProcessingAlgorithm):
+class CoregisterAlgorithm(common.SarChangeAlgorithm):
     """Coregister a stack of SAR rasters onto a reference raster (or onto a DEM simulation)."""
 
     REFERENCE = "REFERENCE"
@@ -142,10 +141,6 @@ class CoregisterAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return CoregisterAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         number = QgsProcessingParameterNumber

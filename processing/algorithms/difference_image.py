@@ -11,7 +11,6 @@ import threading
 import numpy as np
 from osgeo import gdal, osr
 from qgis.core import (
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -94,7 +93,7 @@ def grid_problem(info_1, info_2):
     return None
 
 
-class DifferenceImageAlgorithm(QgsProcessingAlgorithm):
+class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
     """Difference image of two co-registered SAR acquisitions."""
 
     IMAGE_1 = "IMAGE_1"
@@ -125,10 +124,6 @@ class DifferenceImageAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return DifferenceImageAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         number = QgsProcessingParameterNumber
@@ -165,16 +160,9 @@ class DifferenceImageAlgorithm(QgsProcessingAlgorithm):
                              .format(v=floor))
         return method, size, self.parameterAsBool(parameters, self.SIGNED, context), (floor or None)
 
-    def checkParameterValues(self, parameters, context):
+    def validate(self, parameters, context):
         """Refuse an even window and a negative floor before running."""
-        ok, message = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, message
-        try:
-            self._settings(parameters, context)
-        except ValueError as exc:
-            return False, str(exc)
-        return True, ""
+        self._settings(parameters, context)
 
     def _inputs(self, parameters, context, method):
         """Source paths, layer names per image and the VRT band list; QgsProcessingException if invalid."""

@@ -11,7 +11,6 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeatureRequest,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
     QgsProcessingParameterEnum,
@@ -81,7 +80,7 @@ def rasterize(geometries, geotransform, window):
     return mem.GetRasterBand(1).ReadAsArray().astype(bool)
 
 
-class EstimateEnlAlgorithm(QgsProcessingAlgorithm):
+class EstimateEnlAlgorithm(common.SarChangeAlgorithm):
     """Estimate the equivalent number of looks of a SAR band."""
 
     INPUT = "INPUT"
@@ -108,10 +107,6 @@ class EstimateEnlAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return EstimateEnlAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Input SAR raster")))

@@ -11,7 +11,6 @@ import math
 
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
@@ -69,7 +68,7 @@ systematically (every s-th row and column, s as small as keeps the sample at or 
 no predicted change, AUC without a difference image) are reported as NaN.</p>"""
 
 
-class EvaluateChangeAlgorithm(QgsProcessingAlgorithm):
+class EvaluateChangeAlgorithm(common.SarChangeAlgorithm):
     """Evaluate a change map and/or a difference image against a reference change mask."""
 
     PREDICTION = "PREDICTION"
@@ -102,10 +101,6 @@ class EvaluateChangeAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return EvaluateChangeAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterRasterLayer(

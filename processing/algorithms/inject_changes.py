@@ -24,7 +24,6 @@ from qgis.core import (
     QgsGeometry,
     QgsPointXY,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBand,
     QgsProcessingParameterEnum,
@@ -155,7 +154,7 @@ def write_mask(path, mask, info):
     return path
 
 
-class InjectChangesAlgorithm(QgsProcessingAlgorithm):
+class InjectChangesAlgorithm(common.SarChangeAlgorithm):
     """Inject simulated changes (offset or statistical) into a SAR raster."""
 
     INPUT = "INPUT"
@@ -192,10 +191,6 @@ class InjectChangesAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return InjectChangesAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         number = QgsProcessingParameterNumber
@@ -259,16 +254,9 @@ class InjectChangesAlgorithm(QgsProcessingAlgorithm):
                 raise ValueError(tr("{name} must be between 0 and 1, e.g. 0.5").format(name=label))
         return s
 
-    def checkParameterValues(self, parameters, context):
+    def validate(self, parameters, context):
         """Refuse invalid blob settings and a zero offset before running."""
-        ok, message = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, message
-        try:
-            self._settings(parameters, context)
-        except ValueError as exc:
-            return False, str(exc)
-        return True, ""
+        self._settings(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)

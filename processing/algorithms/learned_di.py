@@ -12,7 +12,6 @@ from contextlib import contextmanager
 import numpy as np
 from qgis.core import (
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
@@ -99,7 +98,7 @@ acquisitions of the table, or among the given earlier layers.</li>
 </ul>"""
 
 
-class LearnedDiAlgorithm(QgsProcessingAlgorithm):
+class LearnedDiAlgorithm(common.SarChangeAlgorithm):
     """Learned difference image of one acquisition of a SAR stack."""
 
     STACK_TABLE = "STACK_TABLE"
@@ -135,10 +134,6 @@ class LearnedDiAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return LearnedDiAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         number = QgsProcessingParameterNumber

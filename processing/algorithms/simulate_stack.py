@@ -5,7 +5,6 @@ Thin wrappers around ``core.simulator``: parameters are translated into a
 the output formats are documented there.
 """
 from qgis.core import (
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
@@ -60,7 +59,7 @@ def _iso(qdate):
     return qdate.toString("yyyy-MM-dd")
 
 
-class SimulateStackAlgorithm(QgsProcessingAlgorithm):
+class SimulateStackAlgorithm(common.SarChangeAlgorithm):
     """Simulate a SAR time series with weather, land cover and scheduled changes."""
 
     DEM = "DEM"
@@ -195,7 +194,7 @@ class SimulateStackAlgorithm(QgsProcessingAlgorithm):
                 "COUNT": len(summary["files"])}
 
 
-class SimulatedChangeMaskAlgorithm(QgsProcessingAlgorithm):
+class SimulatedChangeMaskAlgorithm(common.SarChangeAlgorithm):
     """Ground-truth change mask between two dates of a simulated stack."""
 
     CHANGE_DATE = "CHANGE_DATE"

@@ -9,7 +9,6 @@ import statistics
 from dataclasses import replace
 
 from qgis.core import (
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -75,7 +74,7 @@ power or amplitude is refused.</li>
 </ul>"""
 
 
-class SpeckleFilterAlgorithm(QgsProcessingAlgorithm):
+class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
     """Filter the speckle of every band of a SAR raster."""
 
     INPUT = "INPUT"
@@ -107,10 +106,6 @@ class SpeckleFilterAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return SpeckleFilterAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         number = QgsProcessingParameterNumber
@@ -166,17 +161,10 @@ class SpeckleFilterAlgorithm(QgsProcessingAlgorithm):
         registry.validate(params)
         return params
 
-    def checkParameterValues(self, parameters, context):
+    def validate(self, parameters, context):
         """Refuse invalid window sizes and looks before running (GUI and qgis_process)."""
-        ok, message = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, message
         estimate = self.parameterAsBool(parameters, self.ESTIMATE_ENL, context)
-        try:
-            self._filter_params(parameters, context, looks=1.0 if estimate else None)
-        except ValueError as exc:
-            return False, str(exc)
-        return True, ""
+        self._filter_params(parameters, context, looks=1.0 if estimate else None)
 
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)

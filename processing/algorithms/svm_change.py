@@ -23,7 +23,6 @@ from qgis.core import (
     QgsCsException,
     QgsGeometry,
     QgsProcessing,
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
@@ -122,7 +121,7 @@ the feature names, windows, input scale and training summary in its metadata.</l
 <p>Training needs scikit-learn and skl2onnx; applying a model needs only onnxruntime.</p>"""
 
 
-class SvmChangeAlgorithm(QgsProcessingAlgorithm):
+class SvmChangeAlgorithm(common.SarChangeAlgorithm):
     """Train (or apply) an SVM change classifier on two-date SAR features."""
 
     IMAGE_1 = "IMAGE_1"
@@ -164,10 +163,6 @@ class SvmChangeAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return SvmChangeAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         number = QgsProcessingParameterNumber
@@ -264,16 +259,9 @@ class SvmChangeAlgorithm(QgsProcessingAlgorithm):
             s["cap"] = svm.DEFAULT_CAP[s["classifier"]]
         return s
 
-    def checkParameterValues(self, parameters, context):
+    def validate(self, parameters, context):
         """Refuse invalid windows, fractions and caps before running."""
-        ok, message = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, message
-        try:
-            self._settings(parameters, context)
-        except ValueError as exc:
-            return False, str(exc)
-        return True, ""
+        self._settings(parameters, context)
 
     # ------------------------------------------------------------------ run
 

@@ -14,7 +14,6 @@ import os
 import numpy as np
 from osgeo import gdal
 from qgis.core import (
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -88,7 +87,7 @@ area simulation, so their surroundings are flattened sensibly. Steep slopes faci
 from the sensor (grazing illumination) receive large corrections and amplify noise.</p>"""
 
 
-class TerrainFlatteningAlgorithm(TerrainInputsMixin, QgsProcessingAlgorithm):
+class TerrainFlatteningAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
     """Terrain-flattened gamma0 of a geocoded sigma0 raster."""
 
     SIGMA0 = "SIGMA0"
@@ -115,10 +114,6 @@ class TerrainFlatteningAlgorithm(TerrainInputsMixin, QgsProcessingAlgorithm):
 
     def createInstance(self):
         return TerrainFlatteningAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterRasterLayer(self.SIGMA0, tr("Sigma0 raster (geocoded)")))

@@ -19,7 +19,6 @@ import uuid
 import numpy as np
 from osgeo import gdal, osr
 from qgis.core import (
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingParameterBand,
     QgsProcessingParameterEnum,
@@ -390,7 +389,7 @@ class TerrainInputsMixin:
 # The algorithm
 # ------------------------------------------------------------------------------------------------
 
-class TerrainGeometryAlgorithm(TerrainInputsMixin, QgsProcessingAlgorithm):
+class TerrainGeometryAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
     """Slope, aspect, local incidence, distortion mask and simulated SAR of a DEM."""
 
     DEM = "DEM"
@@ -419,10 +418,6 @@ class TerrainGeometryAlgorithm(TerrainInputsMixin, QgsProcessingAlgorithm):
 
     def createInstance(self):
         return TerrainGeometryAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         self.addParameter(QgsProcessingParameterRasterLayer(self.DEM, tr("DEM (heights in metres)")))

@@ -9,7 +9,6 @@ import math
 import os
 
 from qgis.core import (
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
@@ -66,7 +65,7 @@ threshold</b> (two sides; else equal to the threshold), in DI units.</li>
 </ul>"""
 
 
-class ThresholdChangeAlgorithm(QgsProcessingAlgorithm):
+class ThresholdChangeAlgorithm(common.SarChangeAlgorithm):
     """Threshold a difference image into a change mask."""
 
     INPUT = "INPUT"
@@ -97,10 +96,6 @@ class ThresholdChangeAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return ThresholdChangeAlgorithm()
-
-    def flags(self):
-        """Thread-safe: runs in the background (no FlagNoThreading)."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         number = QgsProcessingParameterNumber
@@ -136,15 +131,9 @@ class ThresholdChangeAlgorithm(QgsProcessingAlgorithm):
             raise ValueError(tr("the number of looks must be >= 0 (0 = estimate), got {v}").format(v=looks))
         return method, side, manual, (looks or None)
 
-    def checkParameterValues(self, parameters, context):
-        ok, message = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, message
-        try:
-            self._settings(parameters, context)
-        except ValueError as exc:
-            return False, str(exc)
-        return True, ""
+    def validate(self, parameters, context):
+        """Refuse unusable method, side and threshold settings before running."""
+        self._settings(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)

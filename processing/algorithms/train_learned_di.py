@@ -34,7 +34,6 @@ import uuid
 from collections import deque
 
 from qgis.core import (
-    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
@@ -47,6 +46,7 @@ from qgis.core import (
     QgsSettings,
 )
 
+from . import common
 from .common import tr
 
 #: QgsSettings key of the Python interpreter (with torch) used for training.
@@ -226,7 +226,7 @@ def stop_process(proc, timeout=None):
     return proc.returncode
 
 
-class TrainLearnedDiAlgorithm(QgsProcessingAlgorithm):
+class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
     """Train a learned-DI model in a Python with torch, streaming its progress."""
 
     STACK_FOLDERS = "STACK_FOLDERS"
@@ -262,10 +262,6 @@ class TrainLearnedDiAlgorithm(QgsProcessingAlgorithm):
 
     def createInstance(self):
         return TrainLearnedDiAlgorithm()
-
-    def flags(self):
-        """Thread-safe: the work happens in a child process."""
-        return super().flags() & ~QgsProcessingAlgorithm.FlagNoThreading
 
     def initAlgorithm(self, config=None):
         number = QgsProcessingParameterNumber
