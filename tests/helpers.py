@@ -30,3 +30,45 @@ def brute_window(image, size, reducer):
             if w.size:
                 out[i, j] = reducer(w)
     return out
+
+
+def algorithm_id(name):
+    """``sarchange:<name>``, after checking that the plugin's provider registered it."""
+    from qgis.core import QgsApplication
+
+    alg_id = f"sarchange:{name}"
+    registered = QgsApplication.processingRegistry().algorithmById(alg_id)
+    assert registered is not None, f"{alg_id} is not registered"
+    return alg_id
+
+
+def write_raster(path, bands, geotransform, crs=32631, nodata=None, descriptions=None, dtype=None):
+    """Write a GeoTIFF: ``bands`` (rows, cols) or (bands, rows, cols); ``crs`` an EPSG code or WKT.
+
+    ``dtype``: a GDAL data type (default float32, values cast); ``descriptions``:
+    one name per band or None. Returns the path as a string.
+    """
+    from osgeo import gdal, osr
+
+    dtype = gdal.GDT_Float32 if dtype is None else dtype
+    bands = np.asarray(bands, np.float32) if dtype == gdal.GDT_Float32 else np.asarray(bands)
+    if bands.ndim == 2:
+        bands = bands[None]
+    rows, cols = bands.shape[1:]
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), cols, rows, bands.shape[0], dtype)
+    ds.SetGeoTransform(geotransform)
+    srs = osr.SpatialReference()
+    if isinstance(crs, int):
+        srs.ImportFromEPSG(crs)
+    else:
+        srs.ImportFromWkt(crs)
+    ds.SetProjection(srs.ExportToWkt())
+    for i, band in enumerate(bands):
+        b = ds.GetRasterBand(i + 1)
+        if nodata is not None:
+            b.SetNoDataValue(nodata)
+        if descriptions:
+            b.SetDescription(descriptions[i])
+        b.WriteArray(band)
+    ds = None
+    return str(path)

@@ -5,7 +5,7 @@ import os
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 from scipy import ndimage
 
 from sar_change.core import terrain
@@ -15,6 +15,8 @@ from sar_change.core.coregistration import offsets as ofs
 from sar_change.core.coregistration import resampling as rs
 from sar_change.core.coregistration import stack as cs
 from sar_change.core.raster_blocks import read_array, read_info
+
+from helpers import write_raster
 
 EPSG = 32631
 GT = (600000.0, 10.0, 0.0, 4800000.0, 0.0, -10.0)
@@ -44,23 +46,8 @@ def speckled_pair(shape, dy, dx, seed=0, looks=4):
 
 
 def make_raster(path, bands, geotransform=GT, epsg=EPSG, nodata=None):
-    bands = np.asarray(bands, np.float32)
-    if bands.ndim == 2:
-        bands = bands[None]
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), bands.shape[2], bands.shape[1], bands.shape[0],
-                                              gdal.GDT_Float32)
-    ds.SetGeoTransform(geotransform)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
-    for i, band in enumerate(bands):
-        b = ds.GetRasterBand(i + 1)
-        b.WriteArray(band)
-        if nodata is not None:
-            b.SetNoDataValue(nodata)
-        b.SetDescription(f"B{i + 1}")
-    ds = None
-    return str(path)
+    n = 1 if np.ndim(bands) == 2 else len(bands)
+    return write_raster(path, bands, geotransform, epsg, nodata, [f"B{i + 1}" for i in range(n)])
 
 
 # ----------------------------------------------------------------------------------------------

@@ -9,27 +9,15 @@ from osgeo import gdal, osr
 from sar_change.core import raster_blocks as rb
 from sar_change.core.speckle import registry
 
-from helpers import structured_scene
+from helpers import structured_scene, write_raster
 
 NODATA = -99.0
 
 
 def make_raster(path, bands, nodata=NODATA, epsg=32631):
     """Write a GeoTIFF with a projected CRS, a geotransform, descriptions and no data."""
-    bands = np.asarray(bands, np.float32)
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), bands.shape[2], bands.shape[1], bands.shape[0],
-                                              gdal.GDT_Float32)
-    ds.SetGeoTransform((600000.0, 20.0, 0.0, 4800000.0, 0.0, -20.0))
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
-    for i, band in enumerate(bands):
-        b = ds.GetRasterBand(i + 1)
-        b.WriteArray(band)
-        b.SetNoDataValue(nodata)
-        b.SetDescription(f"band{i + 1}")
-    ds = None
-    return str(path)
+    return write_raster(path, bands, (600000.0, 20.0, 0.0, 4800000.0, 0.0, -20.0), epsg, nodata,
+                        [f"band{i + 1}" for i in range(len(bands))])
 
 
 def digest(path):

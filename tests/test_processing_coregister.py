@@ -9,32 +9,21 @@ import os
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 from scipy import ndimage
 
 from sar_change.core.coregistration import correlation as corr
 from sar_change.core.raster_blocks import read_array, read_info
 
+from helpers import algorithm_id, write_raster
+
 EPSG = 32631
 GT = (600000.0, 10.0, 0.0, 4800000.0, 0.0, -10.0)
-TEST_PROVIDER = "sarchangecoregtest"
 
 
 def make_raster(path, bands, geotransform=GT, epsg=EPSG):
-    bands = np.asarray(bands, np.float32)
-    if bands.ndim == 2:
-        bands = bands[None]
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), bands.shape[2], bands.shape[1], bands.shape[0],
-                                              gdal.GDT_Float32)
-    ds.SetGeoTransform(geotransform)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
-    for i, band in enumerate(bands):
-        ds.GetRasterBand(i + 1).WriteArray(band)
-        ds.GetRasterBand(i + 1).SetDescription(["VV", "VH"][i % 2])
-    ds = None
-    return str(path)
+    n = 1 if np.ndim(bands) == 2 else len(bands)
+    return write_raster(path, bands, geotransform, epsg, descriptions=[["VV", "VH"][i % 2] for i in range(n)])
 
 
 def speckled_pair(shape, dy, dx, seed=0, looks=4):
@@ -52,33 +41,8 @@ def speckled_pair(shape, dy, dx, seed=0, looks=4):
 
 @pytest.fixture(scope="module")
 def alg_id(qgis_app):
-    """Id of the coregistration algorithm: the plugin provider's, else a test-only provider's."""
-    from qgis.core import QgsApplication, QgsProcessingProvider
-
-    from sar_change.processing.algorithms.coregister import CoregisterAlgorithm
-
-    registry = QgsApplication.processingRegistry()
-    if registry.algorithmById("sarchange:coregister") is not None:
-        return "sarchange:coregister"
-    if registry.providerById(TEST_PROVIDER) is None:
-
-        class CoregisterTestProvider(QgsProcessingProvider):
-            def id(self):
-                return TEST_PROVIDER
-
-            def name(self):
-                return "SAR Change coregistration (tests)"
-
-            def loadAlgorithms(self):
-                self.addAlgorithm(CoregisterAlgorithm())
-
-            def supportedOutputRasterLayerExtensions(self):
-                return ["tif"]
-
-        provider = CoregisterTestProvider()
-        registry.addProvider(provider)
-        qgis_app._sar_change_coreg_test_provider = provider  # keep the Python half alive
-    return f"{TEST_PROVIDER}:coregister"
+    """Ids of the plugin's algorithms (registered by the sarchange provider)."""
+    return algorithm_id("coregister")
 
 
 @pytest.fixture

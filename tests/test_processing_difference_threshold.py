@@ -7,39 +7,24 @@ import os
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from sar_change.core import scale as scales
 from sar_change.core.change import difference as dif
 from sar_change.core.change import thresholds as th
 from sar_change.core.raster_blocks import read_array
 
-from helpers import gamma_speckle
+from helpers import algorithm_id, gamma_speckle, write_raster
 
 NODATA = -9999.0
 EPSG = 32631
 GEOTRANSFORM = (600000.0, 10.0, 0.0, 4800000.0, 0.0, -10.0)
-PROVIDER_ID = "sarchangecdtest"
+PROVIDER_ID = "sarchange"
 
 
 def make_raster(path, bands, nodata=NODATA, geotransform=GEOTRANSFORM, epsg=EPSG):
     """float32 GeoTIFF with a CRS, a geotransform and a no-data value."""
-    bands = np.asarray(bands, np.float32)
-    if bands.ndim == 2:
-        bands = bands[None]
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), bands.shape[2], bands.shape[1], bands.shape[0],
-                                              gdal.GDT_Float32)
-    ds.SetGeoTransform(geotransform)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
-    for i, band in enumerate(bands):
-        b = ds.GetRasterBand(i + 1)
-        b.WriteArray(band)
-        if nodata is not None:
-            b.SetNoDataValue(nodata)
-    ds = None
-    return str(path)
+    return write_raster(path, bands, geotransform, epsg, nodata)
 
 
 def with_nodata(array):
@@ -49,33 +34,9 @@ def with_nodata(array):
 @pytest.fixture(scope="module")
 def run(qgis_app):
     import processing
-    from qgis.core import QgsApplication, QgsProcessingProvider
-
-    from sar_change.processing.algorithms.difference_image import DifferenceImageAlgorithm
-    from sar_change.processing.algorithms.threshold_change import ThresholdChangeAlgorithm
-
-    class ChangeTestProvider(QgsProcessingProvider):
-        def id(self):
-            return PROVIDER_ID
-
-        def name(self):
-            return "SAR Change (change detection tests)"
-
-        def loadAlgorithms(self):
-            self.addAlgorithm(DifferenceImageAlgorithm())
-            self.addAlgorithm(ThresholdChangeAlgorithm())
-
-        def supportedOutputRasterLayerExtensions(self):
-            return ["tif"]
-
-    registry = QgsApplication.processingRegistry()
-    if registry.providerById(PROVIDER_ID) is None:
-        provider = ChangeTestProvider()
-        registry.addProvider(provider)
-        qgis_app._sar_change_cd_test_provider = provider  # keep the Python object alive
 
     def run_alg(name, params, **kw):
-        return processing.run(f"{PROVIDER_ID}:{name}", params, **kw)
+        return processing.run(algorithm_id(name), params, **kw)
 
     return run_alg
 

@@ -11,58 +11,26 @@ import re
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from sar_change.core.change import evaluation as ev
 from sar_change.core.raster_blocks import read_array, write_array
 
+from helpers import algorithm_id, write_raster
+
 EPSG = 32631
 GEOTRANSFORM = (600000.0, 10.0, 0.0, 4800000.0, 0.0, -10.0)
-TEST_PROVIDER = "sarchangeevaluatetest"
 
 
 def make_raster(path, array, nodata=None, dtype=gdal.GDT_Float32, geotransform=GEOTRANSFORM, epsg=EPSG):
     """One-band GeoTIFF with a geotransform and a CRS."""
-    array = np.asarray(array)
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), array.shape[1], array.shape[0], 1, dtype)
-    ds.SetGeoTransform(geotransform)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(epsg)
-    ds.SetProjection(srs.ExportToWkt())
-    band = ds.GetRasterBand(1)
-    if nodata is not None:
-        band.SetNoDataValue(nodata)
-    band.WriteArray(array)
-    ds = None
-    return str(path)
+    return write_raster(path, array, geotransform, epsg, nodata, dtype=dtype)
 
 
 @pytest.fixture(scope="module")
 def alg_id(qgis_app):
-    """Id of the evaluation algorithm: the plugin provider's, else a test-only provider's."""
-    from qgis.core import QgsApplication, QgsProcessingProvider
-
-    from sar_change.processing.algorithms.evaluate_change import EvaluateChangeAlgorithm
-
-    registry = QgsApplication.processingRegistry()
-    if registry.algorithmById("sarchange:evaluatechange") is not None:
-        return "sarchange:evaluatechange"
-    if registry.providerById(TEST_PROVIDER) is None:
-
-        class EvaluateTestProvider(QgsProcessingProvider):
-            def id(self):
-                return TEST_PROVIDER
-
-            def name(self):
-                return "SAR Change evaluation (tests)"
-
-            def loadAlgorithms(self):
-                self.addAlgorithm(EvaluateChangeAlgorithm())
-
-        provider = EvaluateTestProvider()
-        registry.addProvider(provider)
-        qgis_app._sar_change_evaluate_test_provider = provider  # keep the Python half alive
-    return f"{TEST_PROVIDER}:evaluatechange"
+    """Ids of the plugin's algorithms (registered by the sarchange provider)."""
+    return algorithm_id("evaluatechange")
 
 
 @pytest.fixture

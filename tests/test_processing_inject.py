@@ -7,40 +7,22 @@ import os
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from sar_change.core import injection as inj
 from sar_change.core import scale as scales
 from sar_change.core.raster_blocks import read_array, read_info
 
-from helpers import gamma_speckle
+from helpers import algorithm_id, gamma_speckle, write_raster
 
 NODATA = -9999.0
 EPSG = 32631
 GEOTRANSFORM = (600000.0, 10.0, 0.0, 4800000.0, 0.0, -10.0)
-TEST_PROVIDER = "sarchangeinjecttest"
 
 
 def make_raster(path, bands, nodata=NODATA, descriptions=None, geotransform=GEOTRANSFORM):
     """Float32 GeoTIFF in EPSG:32631 with a geotransform, a no-data value and band descriptions."""
-    bands = np.asarray(bands, np.float32)
-    if bands.ndim == 2:
-        bands = bands[None]
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), bands.shape[2], bands.shape[1], bands.shape[0],
-                                              gdal.GDT_Float32)
-    ds.SetGeoTransform(geotransform)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(EPSG)
-    ds.SetProjection(srs.ExportToWkt())
-    for i, band in enumerate(bands):
-        b = ds.GetRasterBand(i + 1)
-        b.WriteArray(band)
-        if nodata is not None:
-            b.SetNoDataValue(nodata)
-        if descriptions:
-            b.SetDescription(descriptions[i])
-    ds = None
-    return str(path)
+    return write_raster(path, bands, geotransform, EPSG, nodata, descriptions)
 
 
 def scene(n=160):
@@ -85,33 +67,8 @@ def pixel_box_layer(box, crs="EPSG:4326", name="changes"):
 
 @pytest.fixture(scope="module")
 def alg_id(qgis_app):
-    """Id of the injection algorithm: the plugin provider's, else a test-only provider's."""
-    from qgis.core import QgsApplication, QgsProcessingProvider
-
-    from sar_change.processing.algorithms.inject_changes import InjectChangesAlgorithm
-
-    registry = QgsApplication.processingRegistry()
-    if registry.algorithmById("sarchange:injectchanges") is not None:
-        return "sarchange:injectchanges"
-    if registry.providerById(TEST_PROVIDER) is None:
-
-        class InjectTestProvider(QgsProcessingProvider):
-            def id(self):
-                return TEST_PROVIDER
-
-            def name(self):
-                return "SAR Change injection (tests)"
-
-            def loadAlgorithms(self):
-                self.addAlgorithm(InjectChangesAlgorithm())
-
-            def supportedOutputRasterLayerExtensions(self):
-                return ["tif"]
-
-        provider = InjectTestProvider()
-        registry.addProvider(provider)
-        qgis_app._sar_change_inject_test_provider = provider  # keep the Python half alive
-    return f"{TEST_PROVIDER}:injectchanges"
+    """Ids of the plugin's algorithms (registered by the sarchange provider)."""
+    return algorithm_id("injectchanges")
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ import time
 import numpy as np
 import pytest
 
+from helpers import algorithm_id
+
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
@@ -24,41 +26,11 @@ from sar_change.core import learned_di  # noqa: E402
 from sar_change.core.change import difference  # noqa: E402
 from sar_change.core.raster_blocks import read_array, read_info, write_array  # noqa: E402
 
-TEST_PROVIDER = "sarchangelearnedditest"
-
 
 @pytest.fixture(scope="module")
 def alg_ids(qgis_app):
-    """Ids of the two algorithms: the plugin provider's, else a test-only provider's."""
-    from qgis.core import QgsApplication, QgsProcessingProvider
-
-    from sar_change.processing.algorithms.learned_di import LearnedDiAlgorithm
-    from sar_change.processing.algorithms.train_learned_di import TrainLearnedDiAlgorithm
-
-    registry = QgsApplication.processingRegistry()
-    if registry.algorithmById("sarchange:learneddi") is not None \
-            and registry.algorithmById("sarchange:trainlearneddi") is not None:
-        return "sarchange:learneddi", "sarchange:trainlearneddi"
-    if registry.providerById(TEST_PROVIDER) is None:
-
-        class LearnedDiTestProvider(QgsProcessingProvider):
-            def id(self):
-                return TEST_PROVIDER
-
-            def name(self):
-                return "SAR Change learned DI (tests)"
-
-            def loadAlgorithms(self):
-                self.addAlgorithm(LearnedDiAlgorithm())
-                self.addAlgorithm(TrainLearnedDiAlgorithm())
-
-            def supportedOutputRasterLayerExtensions(self):
-                return ["tif"]
-
-        provider = LearnedDiTestProvider()
-        registry.addProvider(provider)
-        qgis_app._sar_change_learned_di_test_provider = provider  # keep the Python half alive
-    return f"{TEST_PROVIDER}:learneddi", f"{TEST_PROVIDER}:trainlearneddi"
+    """Ids of the plugin's algorithms (registered by the sarchange provider)."""
+    return algorithm_id("learneddi"), algorithm_id("trainlearneddi")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from sar_change.core import scale as scales
 from sar_change.core.raster_blocks import read_array
 from sar_change.core.speckle import registry
 
-from helpers import gamma_speckle
+from helpers import gamma_speckle, write_raster
 
 NODATA = -9999.0
 EPSG = 32631
@@ -21,22 +21,7 @@ LAZY_MODULES = {registry.REFINED_LEE: "refined_lee", registry.LEE_SIGMA: "lee_si
 
 def make_raster(path, bands, nodata=NODATA):
     """Write a float32 GeoTIFF in EPSG:32631 with a geotransform and a no-data value."""
-    bands = np.asarray(bands, np.float32)
-    if bands.ndim == 2:
-        bands = bands[None]
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), bands.shape[2], bands.shape[1], bands.shape[0],
-                                              gdal.GDT_Float32)
-    ds.SetGeoTransform(GEOTRANSFORM)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(EPSG)
-    ds.SetProjection(srs.ExportToWkt())
-    for i, band in enumerate(bands):
-        b = ds.GetRasterBand(i + 1)
-        b.WriteArray(band)
-        if nodata is not None:
-            b.SetNoDataValue(nodata)
-    ds = None
-    return str(path)
+    return write_raster(path, bands, GEOTRANSFORM, EPSG, nodata)
 
 
 def speckle_bands(n=64, looks=2):

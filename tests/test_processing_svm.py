@@ -8,40 +8,24 @@ import os
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 
 from sar_change.core.change import evaluation, svm
 from sar_change.core.raster_blocks import read_info
 
-from helpers import gamma_speckle
+from helpers import algorithm_id, gamma_speckle, write_raster
 
 pytest.importorskip("sklearn", reason="scikit-learn is needed to train")
 
 NODATA = -9999.0
 EPSG = 32631
 GEOTRANSFORM = (600000.0, 10.0, 0.0, 4800000.0, 0.0, -10.0)
-TEST_PROVIDER = "sarchangesvmtest"
 N = 140
 
 
 def make_raster(path, bands, nodata=NODATA, geotransform=GEOTRANSFORM, dtype=gdal.GDT_Float32):
     """GeoTIFF in EPSG:32631 with a geotransform and a no-data value."""
-    bands = np.asarray(bands)
-    if bands.ndim == 2:
-        bands = bands[None]
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), bands.shape[2], bands.shape[1], bands.shape[0],
-                                              dtype)
-    ds.SetGeoTransform(geotransform)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(EPSG)
-    ds.SetProjection(srs.ExportToWkt())
-    for i, band in enumerate(bands):
-        b = ds.GetRasterBand(i + 1)
-        b.WriteArray(band)
-        if nodata is not None:
-            b.SetNoDataValue(nodata)
-    ds = None
-    return str(path)
+    return write_raster(path, bands, geotransform, EPSG, nodata, dtype=dtype)
 
 
 def two_dates(n=N, looks=4, radius=28, change_db=-5.0, seed=0):
@@ -104,33 +88,8 @@ def pixel_box_layer(boxes, crs="EPSG:4326", name="training", field_type="integer
 
 @pytest.fixture(scope="module")
 def alg_id(qgis_app):
-    """Id of the SVM algorithm: the plugin provider's, else a test-only provider's."""
-    from qgis.core import QgsApplication, QgsProcessingProvider
-
-    from sar_change.processing.algorithms.svm_change import SvmChangeAlgorithm
-
-    registry = QgsApplication.processingRegistry()
-    if registry.algorithmById("sarchange:svmchange") is not None:
-        return "sarchange:svmchange"
-    if registry.providerById(TEST_PROVIDER) is None:
-
-        class SvmTestProvider(QgsProcessingProvider):
-            def id(self):
-                return TEST_PROVIDER
-
-            def name(self):
-                return "SAR Change SVM (tests)"
-
-            def loadAlgorithms(self):
-                self.addAlgorithm(SvmChangeAlgorithm())
-
-            def supportedOutputRasterLayerExtensions(self):
-                return ["tif"]
-
-        provider = SvmTestProvider()
-        registry.addProvider(provider)
-        qgis_app._sar_change_svm_test_provider = provider  # keep the Python half alive
-    return f"{TEST_PROVIDER}:svmchange"
+    """Ids of the plugin's algorithms (registered by the sarchange provider)."""
+    return algorithm_id("svmchange")
 
 
 @pytest.fixture

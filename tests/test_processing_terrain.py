@@ -15,6 +15,8 @@ from sar_change.core.terrain_flattening import (
     simulated_sar_extended,
 )
 
+from helpers import write_raster
+
 UTM = 32633
 GT = (500000.0, 10.0, 0.0, 4600000.0, 0.0, -10.0)
 THETA_DEG = 35.0
@@ -27,27 +29,7 @@ ALL_OUTPUTS = ("SLOPE", "ASPECT", "LOCAL_INCIDENCE", "PROJECTED_LOCAL_INCIDENCE"
 
 def make_raster(path, bands, crs=UTM, gt=GT, nodata=None, descriptions=None):
     """Write a float32 GeoTIFF; ``crs`` an EPSG code or WKT."""
-    bands = np.asarray(bands, np.float32)
-    if bands.ndim == 2:
-        bands = bands[None]
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), bands.shape[2], bands.shape[1], bands.shape[0],
-                                              gdal.GDT_Float32)
-    ds.SetGeoTransform(gt)
-    srs = osr.SpatialReference()
-    if isinstance(crs, int):
-        srs.ImportFromEPSG(crs)
-    else:
-        srs.ImportFromWkt(crs)
-    ds.SetProjection(srs.ExportToWkt())
-    for i, band in enumerate(bands):
-        b = ds.GetRasterBand(i + 1)
-        if nodata is not None:
-            b.SetNoDataValue(nodata)
-        if descriptions:
-            b.SetDescription(descriptions[i])
-        b.WriteArray(band)
-    ds = None
-    return str(path)
+    return write_raster(path, bands, gt, crs, nodata, descriptions)
 
 
 def wkt(epsg):
