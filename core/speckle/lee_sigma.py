@@ -42,7 +42,8 @@ import functools
 import numpy as np
 from scipy import optimize, special
 
-from ..window_stats import box_sum, check_window, local_moments, split_valid
+from ..window_stats import border_count, box_sum, check_window, local_moments, split_valid, valid_count
+from .lopes import lee_mmse
 
 #: Point-target percentile (Z98, Lee et al. 2009) and SNAP's cluster threshold K for 3 x 3.
 TARGET_PERCENTILE = 0.98
@@ -103,24 +104,10 @@ def cluster_k(target_size):
     return min(CLUSTER_K, target_size * target_size - 1)
 
 
-def _mmse(mean, var, centre, noise_var):
-    """Lee MMSE estimate mean + b (centre - mean), b = max(var_x, 0) / var (Lee 1980; SNAP)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var_x = (var - np.square(mean) * noise_var) / (1 + noise_var)
-        np.maximum(var_x, 0, out=var_x)
-        b = var_x / var
-    b = np.where(var > 0, b, np.float32(0))
-    return mean + b * (centre - mean)
-
-
 def _window_sum_count(values, valid, size):
     """(sum, count) of valid pixels in ``size`` x ``size`` windows, float32, fixed order."""
-    s = box_sum(values, size)
-    if valid is None:
-        ones = np.ones(values.shape, np.float32)
-    else:
-        ones = valid.astype(np.float32)
-    return s, box_sum(ones, size)
+    count = border_count(values.shape, size) if valid is None else valid_count(valid, size)
+    return box_sum(values, size), count
 
 
 def _pad(array, radius, fill):
@@ -156,7 +143,7 @@ def lee_sigma(power, looks=1.0, size=7, sigma=0.9, target_size=3):
 
     # (a) a-priori mean: 3 x 3 MMSE (Lee) estimate, speckle variance 1/L (Lee et al. 2009).
     mean3, var3, _ = local_moments(power, 3)
-    x_hat = _mmse(mean3, var3, values, np.float32(1.0 / looks))
+    x_hat = lee_mmse(mean3, var3, values, np.float32(1.0 / looks))
 
     # (b) local Z98: speckle 98th percentile times the ring (window minus target window) mean.
     s_win, n_win = _window_sum_count(values, valid, size)
@@ -226,7 +213,7 @@ def lee_sigma(power, looks=1.0, size=7, sigma=0.9, target_size=3):
         var = np.where(n > 1, var, np.float32(0))
         np.maximum(var, 0, out=var)
         mean = xh + mean_dev
-        filtered = _mmse(mean, var, centre, eta2)
+        filtered = lee_mmse(mean, var, centre, eta2)
         keep = target | (count == 0)
         out[y0:y1] = np.where(keep, centre, filtered)
     out[nodata] = np.nan

@@ -79,3 +79,20 @@ def gamma_map(power, size=7, looks=1.0):
         r_map = (b * mean + np.sqrt(d)) / (2 * alpha)
     out = np.where(ci2 <= cu2, mean, np.where(ci2 < 2 * cu2, r_map, power))
     return _finish(out, power)
+
+
+def lee_mmse(mean, var, centre, noise_var):
+    """Lee's MMSE estimate mean + b (centre - mean) from given local statistics (linear power).
+
+    b = max(var_x, 0) / var with the signal variance of the multiplicative
+    model var_x = (var - mean^2 noise_var) / (1 + noise_var) (Lee 1980 eq. 19;
+    Lee 1981). ``noise_var``: the speckle's squared coefficient of variation
+    (1/L, or the truncated eta_v^2 of Lee Sigma). b = 0 where var = 0. Used by
+    Refined Lee and Lee Sigma, whose windows are not square boxes.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var_x = (var - np.square(mean) * noise_var) / (1 + noise_var)
+        np.maximum(var_x, 0, out=var_x)
+        b = var_x / var
+    b = np.where(var > 0, b, np.float32(0))
+    return mean + b * (centre - mean)

@@ -30,6 +30,7 @@ tiling.
 import numpy as np
 
 from ..window_stats import box_sum, local_moments, pad_zero, split_valid
+from .lopes import lee_mmse
 
 SIZE = 7
 RADIUS = SIZE // 2
@@ -51,16 +52,6 @@ def _check_looks(looks):
     if not looks > 0:
         raise ValueError(f"number of looks must be > 0, got {looks}")
     return np.float32(1.0 / looks)
-
-
-def _mmse(mean, var, centre, sv2):
-    """Lee MMSE estimate mean + b (centre - mean), b = max(var_x, 0) / var (Lee 1980/1981)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var_x = (var - np.square(mean) * sv2) / (1 + sv2)
-        np.maximum(var_x, 0, out=var_x)
-        b = var_x / var
-    b = np.where(var > 0, b, np.float32(0))
-    return mean + b * (centre - mean)
 
 
 def _half_window_sums(padded, n_rows, w):
@@ -176,7 +167,7 @@ def refined_lee(power, looks=1.0, *, edge_masks=True):
 
     # Border and no-data fallback: MMSE on the valid pixels of the whole 7 x 7 window.
     mean7, var7, count7 = local_moments(power, SIZE)
-    out = _mmse(mean7, var7, values, sv2)
+    out = lee_mmse(mean7, var7, values, sv2)
     full = count7 == SIZE * SIZE
     if full.any():
         r = RADIUS
@@ -201,7 +192,7 @@ def refined_lee(power, looks=1.0, *, edge_masks=True):
             var = s2
             var /= n - 1
             np.maximum(var, 0, out=var)
-            directional = _mmse(mean, var, values[y0:y1], sv2)
+            directional = lee_mmse(mean, var, values[y0:y1], sv2)
             np.copyto(out[y0:y1], directional, where=inside)
 
     out = out.astype(np.float32, copy=False)
