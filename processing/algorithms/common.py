@@ -8,7 +8,15 @@ image-wide checks they call (scale check, ENL from sample windows) live in
 import os
 from contextlib import contextmanager
 
-from qgis.core import QgsProcessingAlgorithm, QgsProcessingException
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsGeometry,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsWkbTypes,
+)
 from qgis.PyQt.QtCore import QCoreApplication
 
 from ...core import scale as scales
@@ -27,13 +35,13 @@ class SarChangeAlgorithm(QgsProcessingAlgorithm):
     """Base of the SAR Change algorithms: background-thread safe, one validation hook.
 
     Subclasses override ``validate(parameters, context)`` to raise ValueError
-    (message = the fix) for values they cannot use; ``checkParameterValues``
+    or QgsProcessingException (message = the fix) for values they cannot use; ``checkParameterValues``
     turns that into QGIS's refusal before anything runs (dialog, batch,
     qgis_process), and ``processAlgorithm`` may call it again.
     """
 
     def validate(self, parameters, context):
-        """Raise ValueError naming the fix for unusable parameter values (default: none)."""
+        """Raise ValueError or QgsProcessingException naming the fix for unusable values (default: none)."""
 
     def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
@@ -41,7 +49,7 @@ class SarChangeAlgorithm(QgsProcessingAlgorithm):
             return ok, message
         try:
             self.validate(parameters, context)
-        except ValueError as exc:
+        except (ValueError, QgsProcessingException) as exc:
             return False, str(exc)
         return True, ""
 
@@ -91,6 +99,33 @@ def gdal_source(layer, parameter_name):
             "rasters through GDAL only. Save the layer as a GeoTIFF and use that file."
         ).format(name=layer.name(), provider=layer.providerType()))
     return layer.source()
+
+
+def features_in_crs(source, crs, context, what):
+    """Yield ``(feature, geometry)`` for the non-empty features of ``source``, geometry in ``crs``.
+
+    Curved geometries are segmentised (GDAL rasterises straight segments) and
+    reprojected from the source's CRS when both CRSs are valid and differ.
+    A reprojection failure raises a QgsProcessingException naming ``what``.
+    """
+    crs = QgsCoordinateReferenceSystem(crs)
+    transform = None
+    if crs.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != crs:
+        transform = QgsCoordinateTransform(source.sourceCrs(), crs, context.transformContext())
+    for feature in source.getFeatures():
+        if not feature.hasGeometry() or feature.geometry().isEmpty():
+            continue
+        geometry = QgsGeometry(feature.geometry())
+        if QgsWkbTypes.isCurvedType(geometry.wkbType()):
+            geometry.convertToStraightSegment()
+        if transform is not None:
+            try:
+                geometry.transform(transform)
+            except QgsCsException as exc:
+                raise QgsProcessingException(tr(
+                    "{what} cannot be reprojected from {src} to the raster CRS {dst}: {error}").format(
+                    what=what, src=source.sourceCrs().authid(), dst=crs.authid(), error=exc)) from exc
+        yield feature, geometry
 
 
 def forget_output(context, path):

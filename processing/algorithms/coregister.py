@@ -189,15 +189,11 @@ class CoregisterAlgorithm(common.SarChangeAlgorithm):
         self.addOutput(QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, tr("Coregistered rasters")))
         self.addOutput(QgsProcessingOutputString(self.OUTPUT_REPORT, tr("Report (JSON file)")))
 
-    def checkParameterValues(self, parameters, context):
+    def validate(self, parameters, context):
         """Refuse registering to the DEM without a DEM before running."""
-        ok, message = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, message
         if self.parameterAsBool(parameters, self.REGISTER_TO_DEM, context) and \
                 self.parameterAsRasterLayer(parameters, self.DEM, context) is None:
-            return False, tr("Registering to the DEM needs a DEM: choose one or untick the option")
-        return True, ""
+            raise ValueError(tr("Registering to the DEM needs a DEM: choose one or untick the option"))
 
     def processAlgorithm(self, parameters, context, feedback):
         ref_layer = self.parameterAsRasterLayer(parameters, self.REFERENCE, context)

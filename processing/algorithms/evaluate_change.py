@@ -132,14 +132,10 @@ class EvaluateChangeAlgorithm(common.SarChangeAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.F1, tr("F1 score")))
         self.addOutput(QgsProcessingOutputNumber(self.AUC, tr("Area under the ROC curve")))
 
-    def checkParameterValues(self, parameters, context):
+    def validate(self, parameters, context):
         """Refuse a run with neither a change map nor a difference image."""
-        ok, message = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, message
         if not self._given(parameters, self.PREDICTION) and not self._given(parameters, self.DI):
-            return False, self._missing_inputs_message()
-        return True, ""
+            raise ValueError(self._missing_inputs_message())
 
     @staticmethod
     def _given(parameters, name):

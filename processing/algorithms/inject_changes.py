@@ -14,9 +14,6 @@ import os
 import numpy as np
 from osgeo import gdal, ogr
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
-    QgsCsException,
     QgsFeature,
     QgsFeatureSink,
     QgsField,
@@ -363,26 +360,8 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
 
     def _polygons_in_raster_crs(self, source, layer, context):
         """The polygons of ``source`` as QgsGeometry in the raster layer's CRS."""
-        transform = None
-        if layer.crs().isValid() and source.sourceCrs().isValid() and source.sourceCrs() != layer.crs():
-            transform = QgsCoordinateTransform(source.sourceCrs(), QgsCoordinateReferenceSystem(layer.crs()),
-                                               context.transformContext())
-        geometries = []
-        for feature in source.getFeatures():
-            if not feature.hasGeometry() or feature.geometry().isEmpty():
-                continue
-            geometry = QgsGeometry(feature.geometry())
-            if QgsWkbTypes.isCurvedType(geometry.wkbType()):
-                geometry.convertToStraightSegment()
-            if transform is not None:
-                try:
-                    geometry.transform(transform)
-                except QgsCsException as exc:
-                    raise QgsProcessingException(tr(
-                        "The change polygons cannot be reprojected from {src} to the raster CRS {dst}: "
-                        "{error}").format(src=source.sourceCrs().authid(), dst=layer.crs().authid(),
-                                          error=exc)) from exc
-            geometries.append(geometry)
+        geometries = [geometry for _, geometry in common.features_in_crs(
+            source, layer.crs(), context, tr("The change polygons"))]
         if not geometries:
             raise QgsProcessingException(tr(
                 "The change polygon layer has no polygon: draw some, or leave it empty for random blobs"))

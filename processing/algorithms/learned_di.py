@@ -195,16 +195,9 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
                 "or one line of values per acquisition (earlier ones oldest first, then the target)"))
         return "layers"
 
-    def checkParameterValues(self, parameters, context):
+    def validate(self, parameters, context):
         """Refuse a run without a table and without layers plus conditions."""
-        ok, message = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, message
-        try:
-            self._route(parameters, context)
-        except QgsProcessingException as exc:
-            return False, str(exc)
-        return True, ""
+        self._route(parameters, context)
 
     def _model_path(self, parameters, context):
         path = self.parameterAsFile(parameters, self.MODEL, context)

@@ -19,9 +19,6 @@ import numpy as np
 from osgeo import gdal, ogr, osr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
-    QgsCsException,
-    QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterBand,
@@ -37,7 +34,6 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProcessingUtils,
-    QgsWkbTypes,
 )
 
 from ...core import raster_sampling
@@ -513,9 +509,6 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
         raster_crs = QgsCoordinateReferenceSystem()
         if info.projection:
             raster_crs = QgsCoordinateReferenceSystem.fromWkt(info.projection)
-        transform = None
-        if raster_crs.isValid() and source.sourceCrs().isValid() and source.sourceCrs() != raster_crs:
-            transform = QgsCoordinateTransform(source.sourceCrs(), raster_crs, context.transformContext())
         mem = ogr.GetDriverByName("Memory").CreateDataSource("labels")
         srs = None
         if info.projection:
@@ -524,23 +517,11 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
         layer = mem.CreateLayer("labels", srs=srs, geom_type=ogr.wkbUnknown)
         layer.CreateField(ogr.FieldDefn("label", ogr.OFTInteger))
         used = skipped = 0
-        for feature in source.getFeatures():
-            if not feature.hasGeometry() or feature.geometry().isEmpty():
-                continue
+        for feature, geometry in common.features_in_crs(source, raster_crs, context, tr("The polygons")):
             value = _class_value(feature[field])
             if value is None:
                 skipped += 1
                 continue
-            geometry = QgsGeometry(feature.geometry())
-            if QgsWkbTypes.isCurvedType(geometry.wkbType()):
-                geometry.convertToStraightSegment()
-            if transform is not None:
-                try:
-                    geometry.transform(transform)
-                except QgsCsException as exc:
-                    raise QgsProcessingException(tr(
-                        "The polygons cannot be reprojected to the raster CRS: {error}").format(
-                        error=exc)) from exc
             out = ogr.Feature(layer.GetLayerDefn())
             out.SetField("label", value)
             out.SetGeometry(ogr.CreateGeometryFromWkt(geometry.asWkt()))

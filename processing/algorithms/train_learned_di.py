@@ -300,16 +300,9 @@ class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.VAL_MAE_DB,
                                                  tr("Validation MAE at the best epoch (dB)")))
 
-    def checkParameterValues(self, parameters, context):
+    def validate(self, parameters, context):
         """Refuse an empty or wrong stack folder list before starting."""
-        ok, message = super().checkParameterValues(parameters, context)
-        if not ok:
-            return ok, message
-        try:
-            parse_stack_folders(self.parameterAsString(parameters, self.STACK_FOLDERS, context))
-        except ValueError as exc:
-            return False, str(exc)
-        return True, ""
+        parse_stack_folders(self.parameterAsString(parameters, self.STACK_FOLDERS, context))
 
     def processAlgorithm(self, parameters, context, feedback):
         try:
