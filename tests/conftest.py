@@ -51,3 +51,11 @@ def qgis_app(tmp_path_factory):
         registry.addProvider(provider)
         app._sar_change_provider = provider  # keep the Python half alive with the app
     return app
+
+
+@pytest.fixture
+def run(qgis_app):
+    """``processing.run`` with QGIS and the SAR Change provider started."""
+    import processing
+
+    return processing.run

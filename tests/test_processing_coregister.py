@@ -41,15 +41,8 @@ def speckled_pair(shape, dy, dx, seed=0, looks=4):
 
 @pytest.fixture(scope="module")
 def alg_id(qgis_app):
-    """Ids of the plugin's algorithms (registered by the sarchange provider)."""
+    """Id of the plugin's algorithm (registered by the sarchange provider)."""
     return algorithm_id("coregister")
-
-
-@pytest.fixture
-def run(qgis_app):
-    import processing
-
-    return processing.run
 
 
 @pytest.fixture(scope="module")

@@ -29,15 +29,8 @@ def make_raster(path, array, nodata=None, dtype=gdal.GDT_Float32, geotransform=G
 
 @pytest.fixture(scope="module")
 def alg_id(qgis_app):
-    """Ids of the plugin's algorithms (registered by the sarchange provider)."""
+    """Id of the plugin's algorithm (registered by the sarchange provider)."""
     return algorithm_id("evaluatechange")
-
-
-@pytest.fixture
-def run(qgis_app):
-    import processing
-
-    return processing.run
 
 
 @pytest.fixture(scope="module")

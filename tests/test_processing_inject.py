@@ -67,15 +67,8 @@ def pixel_box_layer(box, crs="EPSG:4326", name="changes"):
 
 @pytest.fixture(scope="module")
 def alg_id(qgis_app):
-    """Ids of the plugin's algorithms (registered by the sarchange provider)."""
+    """Id of the plugin's algorithm (registered by the sarchange provider)."""
     return algorithm_id("injectchanges")
-
-
-@pytest.fixture
-def run(qgis_app):
-    import processing
-
-    return processing.run
 
 
 @pytest.fixture

@@ -33,13 +33,6 @@ def alg_ids(qgis_app):
     return algorithm_id("learneddi"), algorithm_id("trainlearneddi")
 
 
-@pytest.fixture
-def run(qgis_app):
-    import processing
-
-    return processing.run
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     """A 64 x 64 simulated stack of three months (16 acquisitions, both orbits)."""

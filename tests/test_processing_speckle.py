@@ -41,13 +41,6 @@ def skip_if_missing(method):
 
 
 @pytest.fixture
-def run(qgis_app):
-    import processing
-
-    return processing.run
-
-
-@pytest.fixture
 def speckle_raster(tmp_path):
     return make_raster(tmp_path / "speckle.tif", speckle_bands())
 

@@ -88,15 +88,8 @@ def pixel_box_layer(boxes, crs="EPSG:4326", name="training", field_type="integer
 
 @pytest.fixture(scope="module")
 def alg_id(qgis_app):
-    """Ids of the plugin's algorithms (registered by the sarchange provider)."""
+    """Id of the plugin's algorithm (registered by the sarchange provider)."""
     return algorithm_id("svmchange")
-
-
-@pytest.fixture
-def run(qgis_app):
-    import processing
-
-    return processing.run
 
 
 @pytest.fixture(scope="module")

@@ -75,13 +75,6 @@ def make_log():
 
 
 @pytest.fixture
-def run(qgis_app):
-    import processing
-
-    return processing.run
-
-
-@pytest.fixture
 def geometry():
     from sar_change.processing.algorithms.terrain_geometry import TerrainGeometryAlgorithm
 
