@@ -101,6 +101,20 @@ def test_stack_speckle_on_a_homogeneous_patch(tmp_path):
     assert enl == pytest.approx(expected, rel=0.1)
 
 
+def test_infinite_looks_gives_the_speckle_free_twin_of_a_stack(tmp_path):
+    """Same seed, looks=inf: the same scene without speckle; their ratio is Gamma(L, 1/L) speckle."""
+    assert np.all(gamma_speckle((4, 4), np.inf, np.random.default_rng(0)) == 1.0)
+    kwargs = dict(start="2020-06-01", end="2020-06-13", orbits=("ascending",), changes=None, seed=4,
+                  shape=(96, 96))
+    noisy = simulate_stack(tmp_path / "noisy", looks=6, **kwargs)
+    clean = simulate_stack(tmp_path / "clean", looks=np.inf, **kwargs)
+    ratio = read_array(noisy["files"][-1], 1).astype(np.float64) / read_array(clean["files"][-1], 1)
+    ratio = ratio[np.isfinite(ratio)]
+    assert ratio.size > 8000
+    assert ratio.mean() == pytest.approx(1.0, abs=4 / np.sqrt(ratio.size * 6))
+    assert ratio.mean() ** 2 / ratio.var(ddof=1) == pytest.approx(6.0, rel=0.06)
+
+
 # ---------------------------------------------------------------- misregistration
 
 

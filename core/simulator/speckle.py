@@ -17,9 +17,14 @@ TEXTURE_NU = {FOREST: 12.0, FIELD: 40.0, WATER: None, URBAN: 2.0, BARE: 20.0}
 
 
 def gamma_speckle(shape, looks, rng, dtype=np.float32):
-    """Speckle field of ``shape`` with mean 1 and ENL ``looks`` (Gamma(L, 1/L), linear power)."""
+    """Speckle field of ``shape`` with mean 1 and ENL ``looks`` (Gamma(L, 1/L), linear power).
+
+    ``looks`` = inf gives ones: the speckle-free image (an oracle for benchmarks).
+    """
     if not looks > 0:
         raise ValueError(f"looks must be > 0 (got {looks}); Sentinel-1 IW GRD has about 4")
+    if np.isinf(looks):
+        return np.ones(shape, dtype=dtype)
     return (rng.standard_gamma(float(looks), size=shape, dtype=np.float32)
             / np.float32(looks)).astype(dtype, copy=False)
 

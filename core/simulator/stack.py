@@ -74,7 +74,7 @@ def simulate_stack(out_dir, dem=None, start="2020-01-01", end="2021-12-31", revi
     ``revisit_days``: days between acquisitions per orbit direction;
     ``orbits``: 'ascending' and/or 'descending'; ``incidence_range``: (min,
     max) degrees of the swath (15-60); ``polarisations``: 'VV' and/or 'VH';
-    ``looks``: ENL of the gamma speckle; ``shifts_px``: 0 (none), a number s
+    ``looks``: ENL of the gamma speckle (inf: no speckle); ``shifts_px``: 0 (none), a number s
     (each acquisition shifted by a random known (dx, dy) in [-s, s] pixels,
     rounded to 1/1000 px) or a sequence of (dx, dy) per acquisition;
     ``changes``: 'default', None / [] (no change) or a list of ChangeEvent or
