@@ -187,9 +187,9 @@ def log(message):
 
 
 def looks_text(looks):
-    """'4-look speckle' or '4- and 10-look speckle' (cycled over the stacks)."""
+    """'4-look speckle' or '4 and 16-look speckle' (cycled over the stacks)."""
     values = [f"{v:g}" for v in dict.fromkeys(looks)]
-    joined = values[0] if len(values) == 1 else ", ".join(values[:-1]) + "- and " + values[-1]
+    joined = values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
     return f"{joined}-look speckle"
 
 
@@ -206,7 +206,6 @@ class Stack:
     dem: np.ndarray
     landcover: np.ndarray
     kind: str
-    looks: float = 4.0
     clean_path: str = ""
     _db: dict = field(default_factory=dict, repr=False)
 
@@ -239,10 +238,10 @@ def simulate(out_dir, seed, period, shape=None, dem=None, relief_m=600.0, looks=
     return summary
 
 
-def load_stack(name, summary, kind, looks, clean_summary):
+def load_stack(name, summary, kind, clean_summary):
     return Stack(name=name, path=summary["out_dir"], rows=list(summary["acquisitions"]),
                  dem=read_array(summary["dem"]), landcover=read_array(summary["landcover"]), kind=kind,
-                 looks=looks, clean_path=clean_summary["out_dir"])
+                 clean_path=clean_summary["out_dir"])
 
 
 def read_real_dem(path, size):
@@ -288,12 +287,12 @@ def test_stacks(workdir, size, real_dem, real_size, looks):
     for k, seed in enumerate(TEST_SEEDS):
         summary, clean = both(f"fractal_{seed}", seed, shape=(size, size),
                               relief_m=TEST_RELIEF_M[k % len(TEST_RELIEF_M)])
-        stacks.append(load_stack(f"fractal DEM, seed {seed}", summary, "fractal", looks, clean))
+        stacks.append(load_stack(f"fractal DEM, seed {seed}", summary, "fractal", clean))
     if real_dem:
         dem = read_real_dem(real_dem, real_size)
         summary, clean = both("real_dem", REAL_DEM_SEED, dem=dem)
         stacks.append(load_stack(f"{Path(real_dem).stem} ({dem[0].shape[0]} px)", summary, "real DEM",
-                                 looks, clean))
+                                 clean))
     return stacks
 
 

@@ -88,6 +88,28 @@ def test_condition_sensitivity(arch):
         assert (m(images, dem + 1500.0, cond) - ref).abs().max() < 1e-3
 
 
+@pytest.mark.parametrize("residual", ["orbit", "mean", True])
+def test_residual_base_is_the_heading_weighted_or_plain_mean(residual):
+    """With a silent head the prediction is the base: the same-orbit inputs' mean ('orbit') or all inputs'."""
+    m = LearnedDI(N, "film", base=8, residual=residual)
+    m.set_normalisation(NORM)
+    torch.nn.init.zeros_(m.head.weight)
+    torch.nn.init.zeros_(m.head.bias)
+    images, dem, cond = export.example_inputs(N, 1, 32, 32, seed=3)
+    headings = np.radians([350.0, 190.0, 350.0, 190.0, 190.0])  # asc, desc, asc, desc; target desc
+    cond[0, :, 4], cond[0, :, 5] = torch.tensor(np.sin(headings)), torch.tensor(np.cos(headings))
+    with torch.no_grad():
+        out = m.eval()(images, dem, cond).numpy()[0]
+    per_input = images.numpy()[0].reshape(N, 2, 32, 32)
+    if residual == "orbit":
+        w = np.maximum(0.0, np.cos(headings[:N] - headings[N])) + 1e-3
+        expected = np.tensordot(w / w.sum(), per_input, axes=1)
+        assert np.abs(expected - per_input[[1, 3]].mean(axis=0)).max() < 0.05  # ~ the descending inputs (dB)
+    else:
+        expected = per_input.mean(axis=0)
+    np.testing.assert_allclose(out, expected, atol=1e-4)
+
+
 def test_metadata_round_trip_and_parity_random(tmp_path):
     for arch in ("film", "bottleneck"):
         m = _model(arch)

@@ -10,10 +10,14 @@ Ronneberger, Fischer & Brox 2015, MICCAI):
   ``max_channels``; bottleneck at 1/16 resolution;
 - decoder: 2x2 transposed convolution up, concatenation with the encoder
   features of the same scale (skip), two 3x3 convolutions;
-- head: 1x1 convolution to 2 channels (VV, VH), added to the mean of the
-  normalised inputs per band (a residual around "no change since the inputs'
-  average"; ``residual=False`` predicts the normalised dB directly), then
-  de-normalised to dB.
+- head: 1x1 convolution to 2 channels (VV, VH), added to a base per band
+  (a residual around "no change since the inputs"), then de-normalised to
+  dB. ``residual="orbit"`` (default): the inputs' normalised dB weighted by
+  how close each input's heading is to the target's, w_i = max(0, cos(h_i -
+  h_t)) + 0.001, normalised (the same-orbit inputs share the target's
+  geometry: layover, shadow and local incidence); ``"mean"`` (or True, the
+  first models): the plain mean of the inputs; ``False``: the U-Net's
+  output alone.
 
 Conditioning on the flattened (N+1) x C condition matrix:
 
@@ -40,6 +44,12 @@ from torch import nn
 from . import schema
 
 ARCHITECTURES = ("film", "bottleneck")
+#: Residual bases: booleans of the first models' configs map to their meaning.
+RESIDUALS = {True: "mean", False: False, "mean": "mean", "orbit": "orbit"}
+#: Floor of the heading weights of the 'orbit' base (all inputs of the other orbit: their plain mean).
+ORBIT_WEIGHT_FLOOR = 1e-3
+_SIN_H = schema.CONDITION_NAMES.index("sin_heading")
+_COS_H = schema.CONDITION_NAMES.index("cos_heading")
 
 
 class _Block(nn.Module):
@@ -67,22 +77,27 @@ class LearnedDI(nn.Module):
     ``base``: channels of the first level (16 with ``max_channels`` 64: about
     0.55 M parameters for N = 4); ``max_channels``: cap per level; ``cond_dim``: width of
     the condition embedding; ``depth``: number of poolings (H and W must be
-    multiples of 2**depth); ``residual``: add the inputs' mean dB per band.
+    multiples of 2**depth); ``residual``: the base the U-Net corrects,
+    'orbit' (heading-weighted mean of the inputs), 'mean' (True) or False
+    (none); see the module docstring.
     """
 
     def __init__(self, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", base=16, max_channels=64,
-                 cond_dim=32, depth=schema.DEPTH, residual=True):
+                 cond_dim=32, depth=schema.DEPTH, residual="orbit"):
         super().__init__()
         if arch not in ARCHITECTURES:
             raise ValueError(f"arch {arch!r}: use one of {ARCHITECTURES}")
         if int(n_inputs) < 1:
             raise ValueError(f"n_inputs must be >= 1 (got {n_inputs})")
+        residual = RESIDUALS.get(residual, residual) if isinstance(residual, bool) else residual
+        if residual not in RESIDUALS.values():
+            raise ValueError(f"residual {residual!r}: use 'orbit', 'mean' or False")
         self.config = dict(n_inputs=int(n_inputs), arch=arch, base=int(base), max_channels=int(max_channels),
-                           cond_dim=int(cond_dim), depth=int(depth), residual=bool(residual))
+                           cond_dim=int(cond_dim), depth=int(depth), residual=residual)
         self.n_inputs = int(n_inputs)
         self.arch = arch
         self.depth = int(depth)
-        self.residual = bool(residual)
+        self.residual = residual
         nb = len(schema.BANDS)
         nc = schema.N_CONDITIONS
         chans = [min(int(base) * 2 ** i, int(max_channels)) for i in range(self.depth + 1)]
@@ -170,13 +185,25 @@ class LearnedDI(nn.Module):
         zmean = z.sum(dim=(2, 3), keepdim=True) / count
         z = torch.where(valid, (z - zmean) / self.dem_scale, torch.zeros_like(dem))
         cbad = torch.isnan(conditions)
-        c = torch.where(cbad, self.cond_mean[None, None, :].expand_as(conditions), conditions)
-        c = (c - self.cond_mean) / self.cond_std
-        return x, z, torch.flatten(c, 1)
+        raw = torch.where(cbad, self.cond_mean[None, None, :].expand_as(conditions), conditions)
+        c = (raw - self.cond_mean) / self.cond_std
+        return x, z, torch.flatten(c, 1), raw
+
+    def _base(self, x, raw):
+        """(B, 2, H, W) normalised base per band: the inputs' plain or heading-weighted mean."""
+        nb = len(schema.BANDS)
+        if self.residual == "mean":
+            return torch.cat([x[:, b::nb].mean(dim=1, keepdim=True) for b in range(nb)], dim=1)
+        # cos(h_i - h_t) = sin h_i sin h_t + cos h_i cos h_t, for each input i against the target t
+        n = self.n_inputs
+        cos_dh = raw[:, :n, _SIN_H] * raw[:, n:, _SIN_H] + raw[:, :n, _COS_H] * raw[:, n:, _COS_H]
+        w = torch.relu(cos_dh) + ORBIT_WEIGHT_FLOOR
+        w = (w / w.sum(dim=1, keepdim=True))[:, :, None, None]
+        return torch.cat([(x[:, b::nb] * w).sum(dim=1, keepdim=True) for b in range(nb)], dim=1)
 
     def forward(self, images, dem, conditions):
         """images (B, 2N, H, W) dB; dem (B, 1, H, W) m; conditions (B, N+1, C) raw -> (B, 2, H, W) dB."""
-        x, z, c = self._normalise(images, dem, conditions)
+        x, z, c, raw = self._normalise(images, dem, conditions)
         emb = self.cond_mlp(c)
         films = None
         if self.film is not None:
@@ -199,9 +226,7 @@ class LearnedDI(nn.Module):
             k += 1
         out = self.head(h)
         if self.residual:
-            nb = len(schema.BANDS)
-            base = torch.cat([x[:, b::nb].mean(dim=1, keepdim=True) for b in range(nb)], dim=1)
-            out = out + base
+            out = out + self._base(x, raw)
         return out * self.db_std[None, :, None, None] + self.db_mean[None, :, None, None]
 
 

@@ -43,8 +43,10 @@ def architecture_info(model):
             "channels": list(model.channels), "parameters": count_parameters(model),
             "conditioning": ("FiLM per block" if model.arch == "film"
                              else "condition embedding concatenated at the bottleneck"),
-            "output": ("inputs' mean dB per band + U-Net correction" if model.residual
-                       else "U-Net output (normalised dB)"),
+            "output": {"orbit": "inputs' dB weighted by heading agreement with the target + U-Net "
+                                "correction",
+                       "mean": "inputs' mean dB per band + U-Net correction"}.get(
+                model.residual, "U-Net output (normalised dB)"),
             "references": REFERENCES}
 
 
