@@ -64,8 +64,11 @@ learning", IEEE TGRS 61, art. 5218714), with simulated stacks
    ``--minutes`` budget, and evaluates it with the group fed as NaN.
    Caveat for the orbit-direction group: the simulated orbits alternate
    every 6 days, so with N = 4 the target's orbit is also that of the 2nd
-   and 4th most recent inputs; the network can tell the orbit from the
-   input order, and the heading adds little here.
+   and 4th most recent inputs, which a network could learn from the input
+   order; the default network's residual base weights the inputs by heading
+   agreement with the target (``architecture``), so without headings it
+   falls back to the plain mean of both orbits and loses much more than a
+   retrained model would.
 
 Speckle level (``--looks``, one table per value): per-pixel DIs of a
 -2.5 dB change are limited by the target's speckle alone. At 4 looks
