@@ -384,9 +384,6 @@ def inject_changes(target_db, landcover, rng):
 class MeanPredictor:
     """Stand-in predictor: mean dB of the (despeckled) inputs of the target's orbit."""
 
-    label = "stand-in: mean dB of same-orbit inputs"
-    condition_names = ()
-
     def __init__(self, despeckle=None):
         self.despeckle = despeckle or (lambda db: db)
 

@@ -89,9 +89,9 @@ class LearnedDI(nn.Module):
             raise ValueError(f"arch {arch!r}: use one of {ARCHITECTURES}")
         if int(n_inputs) < 1:
             raise ValueError(f"n_inputs must be >= 1 (got {n_inputs})")
-        residual = RESIDUALS.get(residual, residual) if isinstance(residual, bool) else residual
-        if residual not in RESIDUALS.values():
+        if residual not in RESIDUALS:
             raise ValueError(f"residual {residual!r}: use 'orbit', 'mean' or False")
+        residual = RESIDUALS[residual]
         self.config = dict(n_inputs=int(n_inputs), arch=arch, base=int(base), max_channels=int(max_channels),
                            cond_dim=int(cond_dim), depth=int(depth), residual=residual)
         self.n_inputs = int(n_inputs)
