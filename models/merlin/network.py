@@ -143,13 +143,14 @@ def digamma(x):
     """psi(x) for x > 0 (torch, elementwise): recurrence to x + 6, then the asymptotic series.
 
     psi(x) = psi(x + 6) - sum_{k=0..5} 1 / (x + k); psi(z) ~ ln z - 1/(2z) - 1/(12z^2)
-    + 1/(120z^4) - 1/(252z^6) (Abramowitz & Stegun 6.3.5 and 6.3.18); error < 1e-9 for x > 0.
+    + 1/(120z^4) - 1/(252z^6) + 1/(240z^8) (Abramowitz & Stegun 6.3.5 and 6.3.18); error < 1e-10
+    for x > 0.
     Plain arithmetic, so it exports to ONNX (which has no digamma operator).
     """
     shift = sum(1.0 / (x + k) for k in range(6))
     z = x + 6.0
     inv2 = 1.0 / (z * z)
-    series = torch.log(z) - 0.5 / z - inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 / 252))
+    series = torch.log(z) - 0.5 / z - inv2 * (1.0 / 12 - inv2 * (1.0 / 120 - inv2 * (1.0 / 252 - inv2 / 240)))
     return series - shift
 
 
