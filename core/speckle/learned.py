@@ -26,6 +26,8 @@ MARGIN = 96
 #: Model kind and input/output names the converter writes (models/merlin/convert.py).
 KIND = "despeckle"
 INPUT_POWER, INPUT_LOOKS = "power", "looks"
+#: The network's estimate before the local re-anchoring (second output; for study and benchmarks).
+OUTPUT_RAW = "network_estimate"
 
 
 def default_model_path():
@@ -59,19 +61,21 @@ def load_model(path=None, threads=1):
     return model
 
 
-def despeckle(power, model, looks):
+def despeckle(power, model, looks, output=None):
     """Despeckle a 2-D linear-power array with a loaded despeckling ``TiledModel``.
 
     ``looks``: equivalent number of looks of the input (> 0). NaN (no data)
-    stays NaN; the model sees each NaN filled with its tile's mean. Returns
-    float32 linear power of the same shape.
+    stays NaN; the model sees each NaN filled with its tile's mean. ``output``:
+    the model output to return (default its first, the despeckled image).
+    Returns float32 linear power of the same shape.
     """
     power = np.asarray(power, dtype=np.float32)
     if not looks > 0:
         raise ValueError(f"number of looks must be > 0, got {looks}")
     if not np.isfinite(power).any():
         return np.full(power.shape, np.nan, dtype=np.float32)
-    out = model.predict({INPUT_POWER: power[None], INPUT_LOOKS: np.array([looks], dtype=np.float32)})
+    out = model.predict({INPUT_POWER: power[None], INPUT_LOOKS: np.array([looks], dtype=np.float32)},
+                        output=output)
     return out[0]
 
 

@@ -17,7 +17,8 @@ installed.
 Graph: inputs ``power`` (batch, 1, rows, cols) float32 linear power (sigma0 or
 gamma0, NaN not allowed: the tiled runner fills no data) and ``looks``
 (batch, 1) float32 equivalent number of looks; output ``despeckled`` (batch,
-1, rows, cols) float32 linear power. Rows and cols must be multiples of 32.
+1, rows, cols) float32 linear power, and ``network_estimate`` (the same
+before the local re-anchoring, for study). Rows and cols must be multiples of 32.
 """
 import argparse
 import datetime as _dt
@@ -30,12 +31,13 @@ import warnings
 import numpy as np
 
 from . import network, paths
+from .scenes import log_rmse_db, simulated_scene, speckled
 
 OPSET = 17
 #: Highest ONNX IR version written (onnxruntime 1.31 reads 10).
 MAX_IR_VERSION = 10
 DEFAULT_OUT = paths.DEFAULT_MODEL
-INPUT_POWER, INPUT_LOOKS, OUTPUT = "power", "looks", "despeckled"
+INPUT_POWER, INPUT_LOOKS, OUTPUT, OUTPUT_RAW = "power", "looks", "despeckled", "network_estimate"
 TILE_SIZE = 256
 #: Pixels per side shared by adjacent tiles (the package itself overlaps its 256-pixel patches by 2).
 OVERLAP = 32
@@ -63,37 +65,12 @@ def repository_root():
     return os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def simulated_scene(seed, size=CALIBRATION_SIZE):
-    """Speckle-free VV linear power (size x size, float64) of the first date of a simulated stack."""
-    import tempfile
-
-    from ...core.raster_blocks import read_array
-    from ...core.simulator.stack import simulate_stack
-    with tempfile.TemporaryDirectory() as tmp:
-        summary = simulate_stack(tmp, start="2021-01-01", end="2021-01-12", looks=np.inf,
-                                 shape=(size, size), seed=seed, changes=None, orbits=("ascending",))
-        clean = read_array(summary["files"][0], 1).astype(np.float64)
-    return np.where(np.isfinite(clean), clean, np.nanmean(clean))
-
-
-def speckled(clean, looks, seed):
-    """``clean`` times Gamma(L, 1/L) speckle (the simulator's own speckle), float32."""
-    from ...core.simulator.speckle import gamma_speckle
-    return (clean * gamma_speckle(clean.shape, looks, np.random.default_rng(seed))).astype(np.float32)
-
-
-def log_rmse_db(estimate, clean):
-    """Root mean square of 10 log10(estimate / clean) in dB (estimates <= 0 clipped to 1e-12)."""
-    ratio = np.maximum(np.asarray(estimate, np.float64), 1e-12) / clean
-    return float(np.sqrt(np.mean((10.0 * np.log10(ratio)) ** 2)))
-
-
 def run_torch(despeckler, power, looks):
     """Apply a ``PowerDespeckler`` to a 2-D power array (sides multiples of 32); float32 2-D."""
     import torch
     with torch.no_grad():
         x = torch.as_tensor(np.asarray(power, np.float32)[None, None])
-        return despeckler(x, torch.tensor([[float(looks)]])).numpy()[0, 0]
+        return despeckler(x, torch.tensor([[float(looks)]]))[0].numpy()[0, 0]
 
 
 def calibrate(model, seeds=CALIBRATION_SEEDS, looks=CALIBRATION_LOOKS, gains=GAINS, windows=MEAN_WINDOWS):
@@ -105,7 +82,7 @@ def calibrate(model, seeds=CALIBRATION_SEEDS, looks=CALIBRATION_LOOKS, gains=GAI
     """
     cases = []
     for seed in seeds:
-        clean = simulated_scene(seed)
+        clean = simulated_scene(seed, CALIBRATION_SIZE)
         for k, L in enumerate(looks):
             cases.append((clean, L, speckled(clean, L, 1000 * seed + k)))
     table = []
@@ -130,12 +107,12 @@ def export(despeckler, out_path, metadata):
     tmp = out_path + ".partial"
     args = (torch.ones(2, 1, 64, 96), torch.full((2, 1), 4.0))
     axes = {INPUT_POWER: {0: "batch", 2: "rows", 3: "cols"}, INPUT_LOOKS: {0: "batch"},
-            OUTPUT: {0: "batch", 2: "rows", 3: "cols"}}
+            OUTPUT: {0: "batch", 2: "rows", 3: "cols"}, OUTPUT_RAW: {0: "batch", 2: "rows", 3: "cols"}}
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices
             torch.onnx.export(despeckler.eval(), args, tmp, input_names=[INPUT_POWER, INPUT_LOOKS],
-                              output_names=[OUTPUT], dynamic_axes=axes, opset_version=OPSET,
+                              output_names=[OUTPUT, OUTPUT_RAW], dynamic_axes=axes, opset_version=OPSET,
                               dynamo=False, do_constant_folding=True)
         proto = onnx.load(tmp)
         proto.ir_version = min(proto.ir_version, MAX_IR_VERSION)
@@ -202,7 +179,9 @@ def build_metadata(gain, window, calibration, checks, patch_source, runtime_s):
         "inputs": [{"name": INPUT_POWER, "bands": ["one band (VV, VH, HH or HV)"], "scale": "linear_power",
                     "units": "sigma0 or gamma0, linear"},
                    {"name": INPUT_LOOKS, "scale": "none", "units": "equivalent number of looks"}],
-        "outputs": [{"name": OUTPUT, "scale": "linear_power", "units": "as the input power"}],
+        "outputs": [{"name": OUTPUT, "scale": "linear_power", "units": "as the input power"},
+                    {"name": OUTPUT_RAW, "scale": "linear_power",
+                     "units": "the network's estimate before the local re-anchoring (biased; for study)"}],
         "tile_size": TILE_SIZE,
         "overlap": OVERLAP,
         "size_multiple": network.SIZE_MULTIPLE,

@@ -161,6 +161,8 @@ PSI_HALF = -0.5772156649015329 - 2.0 * math.log(2.0)
 class PowerDespeckler(torch.nn.Module):
     """MERLIN on detected intensity: linear power (B, 1, H, W) and looks (B, 1) in, linear power out.
 
+    ``forward`` returns (re-anchored estimate, the network's own estimate), both linear power.
+
     ``gain``: multiplies the power before the network (digital numbers^2 per
     unit of input power); ``mean_window``: odd side W (pixels) of the local
     re-anchoring window (0: none, the network's raw estimate). H and W must
@@ -193,5 +195,6 @@ class PowerDespeckler(torch.nn.Module):
         y = x - residual(self.model, x)
         estimate = torch.exp(span * y + 2.0 * self.m) / self.gain
         if not self.mean_window:
-            return estimate
-        return estimate * (self.local_mean(torch.clamp(power, min=0.0)) / self.local_mean(estimate))
+            return estimate, estimate
+        anchored = estimate * (self.local_mean(torch.clamp(power, min=0.0)) / self.local_mean(estimate))
+        return anchored, estimate
