@@ -76,6 +76,9 @@ def run_torch(despeckler, power, looks):
 def calibrate(model, seeds=CALIBRATION_SEEDS, looks=CALIBRATION_LOOKS, gains=GAINS, windows=MEAN_WINDOWS):
     """Choose (gain, mean window) minimising the mean log-RMSE (dB) against the speckle-free twin.
 
+    Window 0 (the network alone, no re-anchoring) is measured for the card but never chosen: its
+    mean is biased.
+
     Scenes: the simulator's ``seeds``, each speckled at every value of ``looks``.
     Returns (gain, window, table) with table rows (gain, window, mean RMSE dB, mean
     ratio of means) and, per looks, the RMSE of the speckled input.
@@ -87,7 +90,7 @@ def calibrate(model, seeds=CALIBRATION_SEEDS, looks=CALIBRATION_LOOKS, gains=GAI
             cases.append((clean, L, speckled(clean, L, 1000 * seed + k)))
     table = []
     for gain in gains:
-        for window in windows:
+        for window in (0,) + tuple(windows):  # 0: the network alone, reported, never chosen (biased)
             despeckler = network.PowerDespeckler(model, gain, window)
             errors, ratios = [], []
             for clean, L, noisy in cases:
@@ -95,7 +98,7 @@ def calibrate(model, seeds=CALIBRATION_SEEDS, looks=CALIBRATION_LOOKS, gains=GAI
                 errors.append(log_rmse_db(out, clean))
                 ratios.append(float(out.mean() / clean.mean()))
             table.append((gain, window, float(np.mean(errors)), float(np.mean(ratios))))
-    best = min(table, key=lambda row: row[2])
+    best = min((row for row in table if row[1]), key=lambda row: row[2])
     noisy = {L: float(np.mean([log_rmse_db(n, c) for c, lk, n in cases if lk == L])) for L in looks}
     return best[0], best[1], {"grid": table, "speckled_rmse_db": noisy}
 
@@ -198,7 +201,11 @@ def build_metadata(gain, window, calibration, checks, patch_source, runtime_s):
 
 def write_card(path, meta):
     cal, par, pre = meta["calibration"], meta["parity"], meta["preprocessing"]
-    rows = "\n".join(f"| {g:.3g} | {w} | {e:.3f} | {r:.3f} |" for g, w, e, r in cal["grid"])
+    rows = "\n".join(f"| {g:.3g} | {w or 'none (network alone)'} | {e:.3f} | {r:.3f} |"
+                     for g, w, e, r in cal["grid"])
+    offered = sorted({w for _, w, _, _ in cal["grid"] if w})
+    smallest = (f" The smallest window offered ({offered[0]}) won: on these scenes the network adds "
+                "little beyond the input's local mean." if pre["mean_window"] == offered[0] else "")
     noisy = ", ".join(f"{L:g} looks {v:.3f} dB" for L, v in cal["speckled_rmse_db"].items())
     text = f"""# Model card: {meta['name']}
 
@@ -227,7 +234,7 @@ simulator seeds {cal['seeds']} ({cal['size']} x {cal['size']} px, VV) at {cal['l
 |---|---|---|---|
 {rows}
 
-Chosen: gain {pre['gain']:.4g}, window {pre['mean_window']}.
+Chosen: gain {pre['gain']:.4g}, window {pre['mean_window']}.{smallest}
 
 ## Parity (this run)
 
