@@ -54,8 +54,8 @@ and no-data value. Large rasters are processed block by block.</p>
  <li>Kuan: local linear MMSE filter derived without approximating the
  multiplicative model (Kuan et al. 1985).</li>
  <li>Learned (MERLIN, ONNX): the MERLIN network of the deepdespeckling package (Dalsasso, Denis &amp;
- Tupin 2021; Sentinel-1 TOPS weights, MIT licence) run with onnxruntime, its local mean over 7x7
- re-anchored to the input's; uses the number of looks, not the window size.</li>
+ Tupin 2021; Sentinel-1 TOPS weights, MIT licence) run with onnxruntime, its local mean re-anchored
+ to the input's over the window in the model's card; uses the number of looks, not the window size.</li>
  </ul></li>
 <li><b>Window size</b>: side of the square moving window in pixels; odd and &gt;= 1
 (e.g. 7).</li>
