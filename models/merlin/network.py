@@ -17,6 +17,9 @@ numbers; the network sees ``x = (ln(a^2 + 1e-3) - 2 m) / (2 (M - m))`` with
 Gaussian likelihood of the other component, 0.5 ln R + b^2 / R, minimal at
 R = 2 b^2 whose mean is E|z|^2). The package averages the estimates from the
 real and the imaginary parts. Patches are 256 x 256 with a stride of 254.
+(In 0.8 the high-level ``despeckling.despeckle`` passes "Sentinel_TOPS" while
+``MerlinDenoiser`` expects "Sentinel-TOPS", so only ``MerlinDenoiser`` itself
+reaches these weights; the package has no path for detected GRD images.)
 
 ``PowerDespeckler`` adapts it to detected (GRD-like) images, which have no
 real/imaginary parts: an L-look intensity I is shifted in the log domain so
