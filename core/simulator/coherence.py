@@ -329,7 +329,7 @@ def simulate_coherence_pairs(out_dir, baselines_days=(12,), polarisation="VV", l
     intensity_1.tif, intensity_2.tif (``looks``-look sigma0, linear power),
     coherence_reference.tif (sample coherence of the complex pair over a
     ``window`` x ``window`` boxcar), coherence_true.tif, landcover.tif (band
-    1: date 1, band 2: date 2), distortion.tif (layover 1 / shadow 2 bits),
+    1: date 1, band 2: date 2), distortion.tif (layover 1 / shadow 2 / foreshortening 4 bits),
     pair.csv (one row, PAIR_COLUMNS); ``out_dir/pairs.csv`` lists every pair.
     Perpendicular baselines: each acquisition's orbit position ~ N(0, 50 m).
     Returns dict(stack=summary of simulate_stack, pairs=list of row dicts, pairs_csv=path).
@@ -394,7 +394,7 @@ def simulate_coherence_pairs(out_dir, baselines_days=(12,), polarisation="VV", l
         write_array(os.path.join(folder, "landcover.tif"), np.stack([c1, c2]).astype(np.float32),
                     like=like, nodata=0, descriptions=[f"landcover {d1}", f"landcover {d2}"])
         write_array(os.path.join(folder, "distortion.tif"), np.nan_to_num(mask).astype(np.float32),
-                    like=like, descriptions=["layover 1 / shadow 2"])
+                    like=like, descriptions=["layover 1 / shadow 2 / foreshortening 4"])
         sl = slice(day_1 + 1, day_2 + 1)
         row = dict(pair=name, date_1=d1.isoformat(), date_2=d2.isoformat(), baseline_days=day_2 - day_1,
                    bperp_m=f"{b_m:.2f}", orbit_direction=orbit, platform_1=a["platform"],
