@@ -113,11 +113,11 @@ class CoherenceSlcAlgorithm(common.SarChangeAlgorithm):
         with common.core_errors(name):
             info = read_info(path)
         last = band + 1 if iq else band
-        if last > info.bands:
-            raise QgsProcessingException(tr(
-                "Input layer '{name}' has {n} band(s): band {b} does not exist (I/Q pairs need bands b and "
-                "b + 1)").format(name=name, n=info.bands, b=last))
         for b in range(band, last + 1):
+            if b > info.bands:
+                raise QgsProcessingException(tr(
+                    "Input layer '{name}' has {n} band(s): band {b} does not exist (I/Q pairs need bands "
+                    "b and b + 1)").format(name=name, n=info.bands, b=b))
             is_complex = complex_raster.band_is_complex(path, b)
             kind = complex_raster.band_type_name(path, b)
             if not iq and not is_complex:
