@@ -318,14 +318,15 @@ def _read_weather(path):
 
 
 def simulate_coherence_pairs(out_dir, baselines_days=(12,), polarisation="VV", looks=4, window=5,
-                             seed=0, max_pairs=None, progress=None, **stack_options):
+                             seed=0, max_pairs=None, only_pairs=None, progress=None, **stack_options):
     """Simulate a stack and write one folder per pair with intensities and coherence.
 
     The stack (``core.simulator.simulate_stack`` with ``stack_options``,
     e.g. start, end, shape, dem, orbits, climate, changes, revisit_days) is
     simulated speckle-free into ``out_dir/stack`` (sigma0 with texture and
     the noise floor); for each same-orbit pair ``baselines_days`` apart
-    (at most ``max_pairs``, earliest first) a folder ``out_dir/<pair>`` gets:
+    (at most ``max_pairs``, earliest first; only the (date_1, date_2) pairs
+    of ``only_pairs`` when given) a folder ``out_dir/<pair>`` gets:
     intensity_1.tif, intensity_2.tif (``looks``-look sigma0, linear power),
     coherence_reference.tif (sample coherence of the complex pair over a
     ``window`` x ``window`` boxcar), coherence_true.tif, landcover.tif (band
@@ -342,6 +343,9 @@ def simulate_coherence_pairs(out_dir, baselines_days=(12,), polarisation="VV", l
                              **stack_options)
     rows = summary["acquisitions"]
     pairs = stack_pairs(rows, baselines_days)
+    if only_pairs is not None:
+        keep = {(as_date(a), as_date(b)) for a, b in only_pairs}
+        pairs = [(i, j) for i, j in pairs if (as_date(rows[i]["date"]), as_date(rows[j]["date"])) in keep]
     if max_pairs is not None:
         pairs = pairs[:int(max_pairs)]
     if not pairs:
