@@ -151,6 +151,29 @@ def test_intensity_errors(run, intensity_pair, tmp_path):
     assert not out.exists()
 
 
+def test_outputs_load_with_the_coherence_ramp(qgis_app, intensity_pair, tmp_path):
+    import processing
+    from qgis.core import QgsProject
+
+    i1, i2 = intensity_pair
+    src1 = write_raster(tmp_path / "i1.tif", i1, GEOTRANSFORM)
+    src2 = write_raster(tmp_path / "i2.tif", i2, GEOTRANSFORM)
+    out = str(tmp_path / "styled.tif")
+    before = set(QgsProject.instance().mapLayers())
+    processing.runAndLoadResults(algorithm_id("coherencefromintensity"),
+                                 {"IMAGE_1": src1, "IMAGE_2": src2, "OUTPUT": out})
+    added = [layer for key, layer in QgsProject.instance().mapLayers().items() if key not in before]
+    try:
+        assert len(added) == 1 and added[0].source() == out
+        renderer = added[0].renderer()
+        assert renderer.type() == "singlebandpseudocolor"
+        assert (renderer.classificationMin(), renderer.classificationMax()) == (0.0, 1.0)
+        items = renderer.shader().rasterShaderFunction().colorRampItemList()
+        assert [item.value for item in items] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    finally:
+        QgsProject.instance().removeMapLayers([layer.id() for layer in added])
+
+
 QGIS_PROCESS = "/usr/bin/qgis_process.bin"
 
 

@@ -41,7 +41,8 @@ R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of 
 <p>The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and
 texture or a brightness change inside a window reads as coherence: use large windows on
 homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no
-valid pixel or no variance.</p>
+valid pixel or no variance. When loaded, it is drawn
+with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.</p>
 <h3>Parameters</h3>
 <ul>
 <li><b>Earlier image</b>, <b>Later image</b>: rasters on the same grid and CRS.</li>

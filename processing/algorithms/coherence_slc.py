@@ -20,7 +20,8 @@ from .common import tr
 HELP = """<p>Interferometric coherence magnitude (0 to 1) of two co-registered complex (SLC)
 images: the standard sample estimator |sum z1 z2*| / sqrt(sum |z1|^2 sum |z2|^2) over a
 moving boxcar window (Touzi et al. 1999; Hanssen 2001). Output: a float32 GeoTIFF on the
-input grid, NaN where a window holds no valid sample.</p>
+input grid, NaN where a window holds no valid sample. When loaded, it is drawn
+with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.</p>
 <h3>Parameters</h3>
 <ul>
 <li><b>Reference SLC</b>, <b>Secondary SLC</b>: file-based GDAL rasters on the same grid
