@@ -1,6 +1,7 @@
 """Coherence algorithms via processing.run and qgis_process: equal to core, clear errors."""
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -172,6 +173,38 @@ def test_outputs_load_with_the_coherence_ramp(qgis_app, intensity_pair, tmp_path
         assert [item.value for item in items] == [0.0, 0.25, 0.5, 0.75, 1.0]
     finally:
         QgsProject.instance().removeMapLayers([layer.id() for layer in added])
+
+
+def test_cancel_leaves_nothing(run, slc_pair, tmp_path):
+    from qgis.core import QgsProcessingFeedback
+
+    z1, z2, _ = slc_pair
+    src1 = complex_raster(tmp_path / "ref.tif", z1)
+    src2 = complex_raster(tmp_path / "sec.tif", z2)
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    out = tmp_path / "cancelled.tif"
+    result = run("coherenceslc", {"SLC_1": src1, "SLC_2": src2, "OUTPUT": str(out)}, feedback=feedback)
+    assert result == {} and not out.exists()
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".aux.xml"))
+    assert left == ["ref.tif", "sec.tif"]
+
+
+def test_coherence_modules_do_not_import_torch():
+    """The QGIS side uses numpy, scipy and GDAL only: these imports must not load torch, rasterio or dask."""
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1] / '.plugins')!r})\n"
+        "import sar_change.core.coherence, sar_change.core.complex_raster\n"
+        "import sar_change.core.simulator.coherence\n"
+        "import sar_change.processing.algorithms.coherence_slc\n"
+        "import sar_change.processing.algorithms.coherence_intensity\n"
+        "print(sorted(m for m in ('torch', 'rasterio', 'dask') if m in sys.modules))\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[-2] == "[]"
 
 
 QGIS_PROCESS = "/usr/bin/qgis_process.bin"
