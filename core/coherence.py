@@ -9,8 +9,11 @@
 - ``intensity_coherence``: coherence from two detected images only, through
   the normalised intensity correlation: for circular-Gaussian speckle the
   correlation coefficient of the two intensities is |gamma|^2 (Siegert
-  relation; used for SAR by Catelli, Monti Guarnieri & Prati 1996), so
-  |gamma| = sqrt(rho_I).
+  relation; the speckle-similarity estimator of Catelli, Monti Guarnieri &
+  Prati, "Coherence estimation of interferometric SAR images", EUSIPCO 1996),
+  so |gamma| = sqrt(rho_I). The window-bias correction of the look-normalised
+  form is derived here from the moments of L-look intensities (see
+  ``intensity_correlation``), not taken from that paper.
 - ``expected_sample_coherence``: the analytic mean of the sample coherence
   for N independent looks (Touzi et al. 1999, eq. 15; Hanssen 2001 eq. 4.2.x):
   E|gamma_hat| = Gamma(N) Gamma(3/2) / Gamma(N + 1/2)
