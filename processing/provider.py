@@ -4,6 +4,8 @@ import os
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from .algorithms.coherence_intensity import CoherenceFromIntensityAlgorithm
+from .algorithms.coherence_slc import CoherenceSlcAlgorithm
 from .algorithms.common import tr
 from .algorithms.coregister import CoregisterAlgorithm
 from .algorithms.difference_image import DifferenceImageAlgorithm
@@ -70,6 +72,8 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(CoregisterAlgorithm())
         self.addAlgorithm(LearnedDiAlgorithm())
         self.addAlgorithm(TrainLearnedDiAlgorithm())
+        self.addAlgorithm(CoherenceSlcAlgorithm())
+        self.addAlgorithm(CoherenceFromIntensityAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]

@@ -1,0 +1,166 @@
+"""Processing algorithm "Coherence from detected images": a thin wrapper around core.coherence.
+
+Methods (the METHOD enum; a learned model will join as the default):
+the intensity-correlation (speckle-similarity) estimator of Catelli, Monti
+Guarnieri & Prati (1996), with the correlation coefficient estimated from the
+window, or normalised by the known number of looks. Both dates are stacked in
+an in-memory VRT and streamed block by block through ``map_raster``.
+"""
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ...core import coherence, raster_sampling
+from ...core import scale as scales
+from ...core.raster_blocks import open_readonly, read_info, stack_vrt
+from . import coherence_common, common
+from .common import tr
+
+#: Methods in the order of the METHOD enum.
+METHODS = (coherence.PEARSON, coherence.SPECKLE)
+METHOD_LABELS = {
+    coherence.PEARSON: "Intensity correlation (Catelli et al. 1996), correlation from the window",
+    coherence.SPECKLE: "Intensity correlation (Catelli et al. 1996), normalised by the number of looks",
+}
+
+HELP = """<p>Interferometric coherence magnitude (0 to 1) estimated from two co-registered
+<i>detected</i> images (GRD intensities, no phase) of the same polarisation and orbit.</p>
+<p>For circular-Gaussian speckle the correlation coefficient of the two intensities equals
+|gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp; Prati 1996), so the output is
+sqrt(max(rho, 0)) with rho estimated over a moving window:</p>
+<ul>
+<li><b>correlation from the window</b>: the sample correlation coefficient (no look number needed);</li>
+<li><b>normalised by the number of looks</b>: rho = L (R - 1) / (1 - R / N) with
+R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images
+(the term R / N corrects the window bias).</li>
+</ul>
+<p>The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and
+texture or a brightness change inside a window reads as coherence: use large windows on
+homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no
+valid pixel or no variance. When loaded, it is drawn
+with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.</p>
+<h3>Parameters</h3>
+<ul>
+<li><b>Earlier image</b>, <b>Later image</b>: rasters on the same grid and CRS.</li>
+<li><b>Input scale</b>: linear power, amplitude or dB (both images the same).</li>
+<li><b>Window</b>: odd side in pixels (e.g. 7: N = 49).</li>
+<li><b>Number of looks</b>: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the
+normalised method only.</li>
+</ul>"""
+
+
+def check_same_scale(path_1, name_1, band_1, path_2, name_2, band_2, scale):
+    """Raise QgsProcessingException when one image looks like dB and the other like linear values."""
+    fractions = []
+    for path, band in ((path_1, band_1), (path_2, band_2)):
+        dataset = open_readonly(path)
+        fractions.append(scales.negative_fraction(raster_sampling.decimated_band(dataset, band)))
+    if abs(fractions[0] - fractions[1]) > 0.5:
+        db, linear = (name_1, name_2) if fractions[0] > fractions[1] else (name_2, name_1)
+        raise QgsProcessingException(tr(
+            "Input layer '{db}' looks like dB (mostly negative values) but '{lin}' does not: give both "
+            "images in the same scale (convert one of them) and set the input scale to match").format(
+                db=db, lin=linear))
+
+
+class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
+    """Coherence from two detected images (intensity correlation)."""
+
+    IMAGE_1 = "IMAGE_1"
+    IMAGE_2 = "IMAGE_2"
+    BAND_1 = "BAND_1"
+    BAND_2 = "BAND_2"
+    SCALE = "SCALE"
+    METHOD = "METHOD"
+    WINDOW = "WINDOW"
+    LOOKS = "LOOKS"
+    OUTPUT = "OUTPUT"
+
+    def name(self):
+        return "coherencefromintensity"
+
+    def displayName(self):
+        return tr("Coherence from detected images")
+
+    def group(self):
+        return tr("Coherence")
+
+    def groupId(self):
+        return "coherence"
+
+    def shortHelpString(self):
+        return tr(HELP)
+
+    def createInstance(self):
+        return CoherenceFromIntensityAlgorithm()
+
+    def initAlgorithm(self, config=None):
+        number = QgsProcessingParameterNumber
+        self.addParameter(QgsProcessingParameterRasterLayer(self.IMAGE_1, tr("Earlier image")))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.IMAGE_2, tr("Later image (same grid)")))
+        self.addParameter(number(self.BAND_1, tr("Band of the earlier image"), type=number.Integer,
+                                 defaultValue=1, minValue=1))
+        self.addParameter(number(self.BAND_2, tr("Band of the later image"), type=number.Integer,
+                                 defaultValue=1, minValue=1))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.SCALE, tr("Input scale"), options=common.scale_labels(), defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.METHOD, tr("Method"), options=[tr(METHOD_LABELS[m]) for m in METHODS], defaultValue=0))
+        self.addParameter(number(self.WINDOW, tr("Window size (pixels, odd)"), type=number.Integer,
+                                 defaultValue=7, minValue=3))
+        self.addParameter(number(self.LOOKS, tr("Number of looks of the images (normalised method)"),
+                                 type=number.Double, defaultValue=4.4, minValue=0.1))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Coherence")))
+
+    def _settings(self, parameters, context):
+        size = self.parameterAsInt(parameters, self.WINDOW, context)
+        coherence_common.check_odd(size, tr("the window size"))
+        if size < 3:
+            raise ValueError(tr("the window must be at least 3 pixels: a correlation needs several pixels"))
+        method = METHODS[self.parameterAsEnum(parameters, self.METHOD, context)]
+        looks = self.parameterAsDouble(parameters, self.LOOKS, context)
+        if not looks > 0:
+            raise ValueError(tr("the number of looks must be > 0 (got {v})").format(v=looks))
+        return size, method, looks
+
+    def validate(self, parameters, context):
+        """Refuse an even window and non-positive looks before running."""
+        self._settings(parameters, context)
+
+    def _image(self, parameters, context, layer_key, band_key):
+        layer = self.parameterAsRasterLayer(parameters, layer_key, context)
+        path = common.gdal_source(layer, layer_key)
+        band = self.parameterAsInt(parameters, band_key, context)
+        with common.core_errors(layer.name()):
+            info = read_info(path)
+        if not 1 <= band <= info.bands:
+            raise QgsProcessingException(tr("Input layer '{name}': band {b} does not exist (the raster has "
+                                            "{n})").format(name=layer.name(), b=band, n=info.bands))
+        return path, layer.name(), info, band
+
+    def processAlgorithm(self, parameters, context, feedback):
+        try:
+            size, method, looks = self._settings(parameters, context)
+        except ValueError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        path_1, name_1, info_1, band_1 = self._image(parameters, context, self.IMAGE_1, self.BAND_1)
+        path_2, name_2, info_2, band_2 = self._image(parameters, context, self.IMAGE_2, self.BAND_2)
+        coherence_common.check_same_grid(info_1, name_1, info_2, name_2)
+        scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
+        with common.core_errors(name_1):
+            raster_sampling.check_input_scale(path_1, scale, [band_1])
+        with common.core_errors(name_2):
+            raster_sampling.check_input_scale(path_2, scale, [band_2])
+        check_same_scale(path_1, name_1, band_1, path_2, name_2, band_2, scale)
+        dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        coherence_common.check_output(dst, (path_1, path_2))
+        func, margin = coherence.intensity_block_function(size, method, looks, scale)
+        feedback.pushInfo(tr("{method}: '{a}' band {b1}, '{b}' band {b2}, window {w}").format(
+            method=METHOD_LABELS[method], a=name_1, b1=band_1, b=name_2, b2=band_2, w=size))
+        vrt = stack_vrt([path_1, path_2])
+        return coherence_common.run_coherence(vrt, dst, func, margin, "coherence", (name_1, name_2), context,
+                                              feedback, bands=[band_1, info_1.bands + band_2])
