@@ -59,15 +59,19 @@ class PairWriter:
         self.rows = []
         os.makedirs(self.out_dir, exist_ok=True)
 
-    def raster(self, relative_path, array, descriptions, nodata=float("nan")):
-        """Write ``array`` ((rows, cols) or (bands, rows, cols)) on the grid; returns the relative path."""
+    def raster(self, relative_path, array, descriptions, nodata=float("nan"), geotransform=None,
+               projection=None):
+        """Write ``array`` ((rows, cols) or (bands, rows, cols)); returns the path relative to the folder.
+
+        The grid is the writer's unless ``geotransform`` / ``projection`` (WKT) are given.
+        """
         path = os.path.join(self.out_dir, relative_path)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_array(path, np.asarray(array, dtype=np.float32), nodata=nodata, descriptions=list(descriptions))
         ds = gdal.Open(path, gdal.GA_Update)
-        ds.SetGeoTransform(self.geotransform)
-        if self.projection:
-            ds.SetProjection(self.projection)
+        ds.SetGeoTransform(tuple(geotransform or self.geotransform))
+        if projection or self.projection:
+            ds.SetProjection(projection or self.projection)
         ds = None
         return relative_path.replace(os.sep, "/")
 

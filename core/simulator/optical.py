@@ -110,8 +110,8 @@ def sun_position(date, latitude_deg, solar_hour=OVERPASS_SOLAR_HOUR):
     return elevation, azimuth % (2 * math.pi)
 
 
-def scene_latitude(geotransform, projection_wkt, shape):
-    """Latitude (degrees) of the centre of a raster grid (any CRS GDAL knows)."""
+def scene_lonlat(geotransform, projection_wkt, shape):
+    """(longitude, latitude) in degrees of the centre of a raster grid (any CRS GDAL knows)."""
     from osgeo import osr
 
     gt = geotransform
@@ -119,16 +119,27 @@ def scene_latitude(geotransform, projection_wkt, shape):
     y = gt[3] + gt[4] * shape[1] / 2.0 + gt[5] * shape[0] / 2.0
     src = osr.SpatialReference()
     if src.ImportFromWkt(projection_wkt) != 0:
-        raise ValueError("unreadable CRS: give the DEM's projection as WKT")
+        raise ValueError("unreadable CRS: give the raster's projection as WKT")
+    src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     if src.IsGeographic():
-        src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-        return float(y)
+        return float(x), float(y)
     dst = osr.SpatialReference()
     dst.ImportFromEPSG(4326)
-    src.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
     dst.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    _, lat, _ = osr.CoordinateTransformation(src, dst).TransformPoint(x, y)
-    return float(lat)
+    lon, lat, _ = osr.CoordinateTransformation(src, dst).TransformPoint(x, y)
+    return float(lon), float(lat)
+
+
+def scene_latitude(geotransform, projection_wkt, shape):
+    """Latitude (degrees) of the centre of a raster grid."""
+    return scene_lonlat(geotransform, projection_wkt, shape)[1]
+
+
+def solar_hour(utc_datetime, longitude_deg):
+    """Local mean solar time (hours) of a UTC time at a longitude (15 deg per hour; the equation
+    of time, at most ~16 min, is neglected)."""
+    t = utc_datetime
+    return (t.hour + t.minute / 60.0 + t.second / 3600.0 + float(longitude_deg) / 15.0) % 24.0
 
 
 def diffuse_fraction(sun_zenith):
