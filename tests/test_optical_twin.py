@@ -142,6 +142,26 @@ def test_clouds_blend_towards_the_cloud_top_and_the_mask_agrees():
     assert np.all(cloudy["reflectance"][B08][shade] < clear["reflectance"][B08][shade])
 
 
+def test_minnaert_photometry_reduces_to_lambert_for_k_1():
+    n, d = 24, 10.0
+    x = np.mgrid[0:n, 0:n][1] * d
+    z = 0.4 * x  # a 21.8 deg slope facing west, away from the morning sun
+    maps = flat_maps((n, n))
+    out = {}
+    for cls in (WATER, FOREST):  # Minnaert k = 1 (water) and 0.6 (forest)
+        classes = np.full((n, n), cls, np.uint8)
+        for photometry in ("lambert", "minnaert"):
+            r = opt.render_optical(classes, z, d, d, "2021-06-21", 46.0, maps, photometry=photometry,
+                                   diffuse=False)
+            out[cls, photometry] = (r["reflectance"] / r["ground"])[:, 5:-5, 5:-5]
+    np.testing.assert_allclose(out[WATER, "minnaert"], out[WATER, "lambert"], rtol=1e-6)
+    # k < 1 flattens the shading: the slope facing away is brighter than Lambert predicts.
+    lambert = float(np.median(out[FOREST, "lambert"]))
+    cos_s = math.cos(math.atan(0.4))
+    assert lambert < 1.0
+    assert np.median(out[FOREST, "minnaert"]) == pytest.approx(lambert ** 0.6 * cos_s ** -0.4, rel=1e-5)
+
+
 def test_pair_folder_from_a_simulated_stack(tmp_path):
     stack = simulate_stack(tmp_path / "stack", shape=(48, 48), start="2021-01-01", end="2021-03-01",
                            revisit_days=20, seed=2, relief_m=900.0, orbits=("ascending", "descending"))
@@ -167,3 +187,19 @@ def test_pair_folder_from_a_simulated_stack(tmp_path):
         assert row["source"] == "simulator" and row["date"] == row["sar_date"]
     # Ascending and descending pairs use their own orbit's distortion classes.
     assert {r["distortion"].rsplit("_", 1)[-1] for r in rows} == {"ASC.tif", "DSC.tif"}
+
+
+def test_pairs_of_a_stack_on_a_given_dem_need_that_dem(tmp_path):
+    rng = np.random.default_rng(0)
+    z = opt.fractal_dem((40, 40), 20.0, 800.0, 3.2, rng).astype(np.float64)
+    from osgeo import osr
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32632)
+    dem = (z, (500000.0, 20.0, 0.0, 5200000.0, 0.0, -20.0), srs.ExportToWkt())
+    options = dict(dem=dem, start="2021-06-01", end="2021-06-20", revisit_days=12, orbits=("ascending",))
+    simulate_stack(tmp_path / "s", **options)
+    with pytest.raises(ValueError, match="pass that DEM as dem="):
+        opt.write_simulated_pairs(tmp_path / "s", tmp_path / "p")
+    rows = pair_dataset.read_pairs(opt.simulate_pairs(tmp_path / "scene", seed=4, **options))
+    assert len(rows) == 2 and rows[0]["scene"] == "scene_seed4"
+    np.testing.assert_array_equal(pair_dataset.load_pair(rows[0])["dem"], z.astype(np.float32))

@@ -534,3 +534,21 @@ def _stack_dem(stack_dir, dem, shape):
         raise ValueError(f"the DEM's grid {z.shape} is not the stack's {tuple(shape)}: give the DEM "
                          "the stack was simulated on")
     return z
+
+
+def simulate_pairs(out_dir, seed=0, cloud_probability=0.0, photometry="lambert", **stack_options):
+    """Simulate a stack into ``out_dir``/stack and its pair folder into ``out_dir``/pairs.
+
+    ``stack_options`` go to simulate_stack (e.g. dem=(array, geotransform,
+    projection), or shape=(512, 512), relief_m=2500 for a fractal mountain
+    scene; start, end, revisit_days, climate='alpine', ...). Returns the
+    pairs.csv path; the scene is named after ``out_dir``'s folder and ``seed``.
+    """
+    from .stack import simulate_stack
+
+    stack_dir = os.path.join(str(out_dir), "stack")
+    simulate_stack(stack_dir, seed=seed, **stack_options)
+    scene = f"{os.path.basename(os.path.normpath(str(out_dir)))}_seed{seed}"
+    return write_simulated_pairs(stack_dir, os.path.join(str(out_dir), "pairs"), dem=stack_options.get("dem"),
+                                 seed=seed, cloud_probability=cloud_probability, photometry=photometry,
+                                 scene=scene)
