@@ -1,7 +1,7 @@
 """BigEarthNet-S1/S2 example pairs, read straight from the installed ``bigearthnet-common`` package.
 
-The package (PyPI ``bigearthnet-common``, MIT; Sumbul et al. 2021, "BigEarthNet-MM",
-IEEE GRSM 9(3)) ships two archives, BigEarthNet-S1-Example.tar.bz2 and
+The package (PyPI ``bigearthnet-common``, Apache-2.0; the data CDLA-Permissive-1.0;
+Sumbul et al. 2021, "BigEarthNet-MM", IEEE GRSM 9(3)) ships two archives, BigEarthNet-S1-Example.tar.bz2 and
 BigEarthNet-S2-Example.tar.bz2: 6 Sentinel-1 patches (GRD, VV and VH
 backscatter in dB, float32, 120 x 120 px at 10 m, UTM) and their
 co-registered Sentinel-2 L2A patches (``corresponding_s2_patch`` in each S1
