@@ -23,13 +23,12 @@ import uuid
 import numpy as np
 from osgeo import gdal
 
+from .pair_dataset import L2A_QUANTIFICATION, OPTICAL_BANDS
 from .simulator.optical import scene_lonlat, solar_hour, sun_position
 
 S1_ARCHIVE = "BigEarthNet-S1-Example.tar.bz2"
 S2_ARCHIVE = "BigEarthNet-S2-Example.tar.bz2"
-OPTICAL_BANDS = ("B02", "B03", "B04", "B08")
 SAR_BANDS = ("VV", "VH")
-L2A_QUANTIFICATION = 10000.0
 INSTALL_HINT = "install it with: python -m pip install -c constraints.txt bigearthnet-common"
 
 

@@ -36,6 +36,7 @@ PAIR_COLUMNS = ("pair_id", "source", "scene", "date", "sar_date", "orbit_directi
                 "dem", "distortion", "cloud_mask", "cloud_fraction", "sun_elevation_deg", "sun_azimuth_deg")
 SAR_BANDS = ("VV_dB", "VH_dB")
 OPTICAL_BANDS = ("B02", "B03", "B04", "B08")
+L2A_QUANTIFICATION = 10000.0  # Sentinel-2 L2A digital number = surface reflectance x 10000
 PAIRS_CSV = "pairs.csv"
 _RASTER_COLUMNS = ("sar", "optical", "dem", "distortion", "cloud_mask")
 

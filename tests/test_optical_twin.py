@@ -200,6 +200,9 @@ def test_pairs_of_a_stack_on_a_given_dem_need_that_dem(tmp_path):
     simulate_stack(tmp_path / "s", **options)
     with pytest.raises(ValueError, match="pass that DEM as dem="):
         opt.write_simulated_pairs(tmp_path / "s", tmp_path / "p")
+    simulate_stack(tmp_path / "shifted", shifts_px=0.5, **options)
+    with pytest.raises(ValueError, match="shifts_px=0"):
+        opt.write_simulated_pairs(tmp_path / "shifted", tmp_path / "p", dem=dem)
     rows = pair_dataset.read_pairs(opt.simulate_pairs(tmp_path / "scene", seed=4, **options))
     assert len(rows) == 2 and rows[0]["scene"] == "scene_seed4"
     np.testing.assert_array_equal(pair_dataset.load_pair(rows[0])["dem"], z.astype(np.float32))

@@ -35,7 +35,6 @@ Sentinel-2 L2A over the classes and of the USGS splib07 / ECOSTRESS (ASTER)
 spectral libraries convolved with the S2 response: Kokaly et al. 2017, USGS
 Data Series 1035; Meerdink et al. 2019, Remote Sens. Environ. 230).
 """
-import datetime as _dt
 import math
 import os
 
@@ -43,14 +42,17 @@ import numpy as np
 from scipy import ndimage
 
 from .. import terrain
+from ..pair_dataset import OPTICAL_BANDS, SAR_BANDS, PairWriter, power_to_db
+from ..raster_blocks import read_array, read_info
+from ..translation_metrics import distortion_classes
+from .acquisitions import ORBIT_CODES
 from .backscatter import crop_growth
 from .dem import fractal_dem
 from .landcover import BARE, FIELD, FOREST, URBAN, WATER
 from .weather import as_date
 
-BANDS = ("B02", "B03", "B04", "B08")
+BANDS = OPTICAL_BANDS  # Sentinel-2 10 m bands, pair-folder order
 WAVELENGTH_UM = np.array([0.490, 0.560, 0.665, 0.842])
-L2A_QUANTIFICATION = 10000.0  # L2A digital number = reflectance x 10000
 OVERPASS_SOLAR_HOUR = 10.5  # Sentinel-2 mean local solar time at the descending node
 
 # Surface reflectance (B02, B03, B04, B08); see the module docstring for the sources.
@@ -374,12 +376,6 @@ def ndvi(reflectance):
         return (nir - red) / (nir + red)
 
 
-def season_dates(year):
-    """Mid-season dates of ``year`` (winter, spring, summer, autumn) for the northern hemisphere."""
-    return {name: _dt.date(year, month, 15) for name, month in
-            (("winter", 1), ("spring", 4), ("summer", 7), ("autumn", 10))}
-
-
 # ----------------------------------------------------------------------------------------------
 # Pair dataset from a simulated stack
 # ----------------------------------------------------------------------------------------------
@@ -440,7 +436,7 @@ def snow_on_dates(weather_rows, dem, dates):
 
 
 def write_simulated_pairs(stack_dir, out_dir, dem=None, seed=0, cloud_probability=0.0, max_cloud_cover=0.7,
-                          photometry="lambert", scene=None, progress=None):
+                          photometry="lambert", scene=None, progress=None, allow_shifts=False):
     """Write a pair folder (core/pair_dataset.py format) for every acquisition of a simulated stack.
 
     ``stack_dir``: a folder written by simulate_stack; ``dem``: the DEM the
@@ -453,15 +449,17 @@ def write_simulated_pairs(stack_dir, out_dir, dem=None, seed=0, cloud_probabilit
     clouds (cover uniform in 0..``max_cloud_cover``; 0 = all clear);
     ``seed``: the optical scene's random maps and clouds; ``scene``: the
     scene name in pairs.csv (default: the stack folder's name);
-    ``progress(percent)``: optional callback. Returns the pairs.csv path.
+    ``progress(percent)``: optional callback; ``allow_shifts``: pair
+    acquisitions the stack shifted on purpose (shifts_px > 0; otherwise a
+    ValueError, since such pairs are not co-registered). Returns the pairs.csv path.
     """
-    from ..pair_dataset import SAR_BANDS, PairWriter, power_to_db
-    from ..raster_blocks import read_array, read_info
-    from ..translation_metrics import distortion_classes
-    from .acquisitions import ORBIT_CODES
-
     stack_dir = str(stack_dir)
     acq_rows = _read_csv(os.path.join(stack_dir, "acquisitions.csv"))
+    shifted = [r["file"] for r in acq_rows if float(r["shift_x_px"]) or float(r["shift_y_px"])]
+    if shifted and not allow_shifts:
+        raise ValueError(f"{len(shifted)} acquisition(s) of {stack_dir} are shifted on purpose (shifts_px, "
+                         f"e.g. {shifted[0]}): their SAR is not co-registered with the optical twin; "
+                         "simulate the stack with shifts_px=0, or pass allow_shifts=True to pair them anyway")
     weather_rows = _read_csv(os.path.join(stack_dir, "weather.csv"))
     change_rows = _read_csv(os.path.join(stack_dir, "changes.csv"))
     lc_path = os.path.join(stack_dir, "landcover.tif")
@@ -517,8 +515,6 @@ def write_simulated_pairs(stack_dir, out_dir, dem=None, seed=0, cloud_probabilit
 
 
 def _stack_dem(stack_dir, dem, shape):
-    from ..raster_blocks import read_array
-
     if dem is None:
         path = os.path.join(str(stack_dir), "dem.tif")
         if not os.path.exists(path):
