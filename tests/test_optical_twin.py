@@ -113,6 +113,22 @@ def test_cast_shadow_length_of_a_wall_is_h_over_tan_elevation(sun_azimuth_deg):
     assert length_px == pytest.approx(h / math.tan(elevation) / d, abs=1.0)  # 17.3 px
 
 
+@pytest.mark.parametrize("sun_azimuth_deg, elevation_deg", [(135.0, 30.0), (300.0, 50.0), (200.0, 30.0)])
+def test_cast_shadow_of_a_pillar_points_away_from_the_sun(sun_azimuth_deg, elevation_deg):
+    n, d, h = 100, 10.0, 100.0
+    z = np.zeros((n, n))
+    z[49:51, 49:51] = h  # a 20 m x 20 m pillar, 100 m high
+    az, el = math.radians(sun_azimuth_deg), math.radians(elevation_deg)
+    shadow = opt.illumination(z, d, d, el, az)["cast_shadow"]
+    shadow[49:51, 49:51] = False
+    rows, cols = np.nonzero(shadow)
+    east, north = cols - 49.5, -(rows - 49.5)  # pixels from the pillar's centre
+    along = -east * math.sin(az) - north * math.cos(az)  # distance away from the sun
+    across = east * math.cos(az) - north * math.sin(az)
+    assert along.min() > -1.0 and np.abs(across).max() < 2.0  # a thin shadow behind the pillar
+    assert along.max() == pytest.approx(h / math.tan(el) / d, abs=1.0)
+
+
 def test_clouds_blend_towards_the_cloud_top_and_the_mask_agrees():
     n, d = 96, 20.0
     rng = np.random.default_rng(3)
