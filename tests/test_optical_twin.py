@@ -222,3 +222,27 @@ def test_pairs_of_a_stack_on_a_given_dem_need_that_dem(tmp_path):
     rows = pair_dataset.read_pairs(opt.simulate_pairs(tmp_path / "scene", seed=4, **options))
     assert len(rows) == 2 and rows[0]["scene"] == "scene_seed4"
     np.testing.assert_array_equal(pair_dataset.load_pair(rows[0])["dem"], z.astype(np.float32))
+
+
+def test_land_cover_on_a_date_from_the_stack_folder_matches_the_events(tmp_path):
+    import csv
+    import datetime
+
+    from sar_change.core.raster_blocks import read_array
+    from sar_change.core.simulator import classes_at
+
+    s = simulate_stack(tmp_path / "s", shape=(64, 64), start="2021-01-01", end="2021-12-31", revisit_days=60,
+                       seed=5, orbits=("ascending",))
+    base = np.nan_to_num(read_array(s["landcover"])).astype(np.uint8)
+    change_day, end_day = read_array(s["change_date"], 1), read_array(s["change_date"], 2)
+    with open(s["changes_csv"], newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["type"] for r in rows} >= {"clearcut", "flood"}
+    changed = 0
+    for k in range(0, 365, 3):  # every third day: the short flood is caught too
+        date = datetime.date(2021, 1, 1) + datetime.timedelta(days=k)
+        expected = classes_at(base, s["events"], date)
+        got = opt.classes_on(base, change_day, end_day, rows, s["start"], date)
+        np.testing.assert_array_equal(got, expected)
+        changed = max(changed, int((expected != base).sum()))
+    assert changed > 20
