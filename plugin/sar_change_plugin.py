@@ -8,8 +8,10 @@ import os
 from qgis.core import QgsApplication
 from qgis.PyQt.QtCore import QCoreApplication, QSettings, QTranslator
 
+from ..processing import provider_settings
 from ..processing.algorithms.common import tr
 from ..processing.provider import ICON_PATH, SarChangeProvider
+from . import dependencies
 
 PROVIDER_ID = "sarchange"
 SPECKLE_ALGORITHM = "sarchange:specklefilter"
@@ -25,6 +27,8 @@ class SarChangePlugin:
         self.actions = []
         self.translator = None
         self._install_translator()
+        # Optional packages installed by the plugin (onnxruntime, scikit-learn, skl2onnx).
+        dependencies.add_to_sys_path(provider_settings.dependency_folder())
 
     def _install_translator(self):
         """Load i18n/sar_change_<locale>.qm when it exists (see i18n/README.md)."""

@@ -4,12 +4,14 @@ import os
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from . import provider_settings
 from .algorithms.common import tr
 from .algorithms.coregister import CoregisterAlgorithm
 from .algorithms.difference_image import DifferenceImageAlgorithm
 from .algorithms.estimate_enl import EstimateEnlAlgorithm
 from .algorithms.evaluate_change import EvaluateChangeAlgorithm
 from .algorithms.inject_changes import InjectChangesAlgorithm
+from .algorithms.install_dependencies import InstallDependenciesAlgorithm
 from .algorithms.learned_di import LearnedDiAlgorithm
 from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
 from .algorithms.speckle_filter import SpeckleFilterAlgorithm
@@ -48,11 +50,13 @@ class SarChangeProvider(QgsProcessingProvider):
     def load(self):
         """Called by the registry on addProvider: keep the Python object alive."""
         _REGISTERED.add(self)
+        provider_settings.register(self.name(), self.icon())
         return super().load()
 
     def unload(self):
         """Called by the registry on removeProvider."""
         _REGISTERED.discard(self)
+        provider_settings.unregister()
         super().unload()
 
     def loadAlgorithms(self):
@@ -70,6 +74,7 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(CoregisterAlgorithm())
         self.addAlgorithm(LearnedDiAlgorithm())
         self.addAlgorithm(TrainLearnedDiAlgorithm())
+        self.addAlgorithm(InstallDependenciesAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]
