@@ -95,10 +95,9 @@ OUTPUT_STYLES = {
 _DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)-?([01]\d)-?([0-3]\d)(?!\d)")
 
 
-def find_date(text):
-    """First date written YYYYMMDD or YYYY-MM-DD in ``text`` as 'YYYY-MM-DD', or None."""
-    match = _DATE.search(text or "")
-    return "-".join(match.groups()) if match else None
+def find_dates(text):
+    """Dates written YYYYMMDD or YYYY-MM-DD in ``text``, as 'YYYY-MM-DD', in order of appearance."""
+    return ["-".join(groups) for groups in _DATE.findall(text or "")]
 
 
 def _input_layers(alg, parameters, context):
@@ -118,15 +117,13 @@ def _input_layers(alg, parameters, context):
 
 def describe_when(alg, parameters, context):
     """The dates of the inputs ('2020-01-01 → 2020-02-01'), else their layer names; '' when none."""
-    dates, names = [], []
+    names, found = [], []
     for layer in _input_layers(alg, parameters, context):
         names.append(layer.name())
-        date = find_date(layer.name()) or find_date(os.path.basename(layer.source()))
-        if date and date not in dates:
-            dates.append(date)
+        found += find_dates(layer.name()) or find_dates(os.path.basename(layer.source()))
     target = parameters.get("TARGET_DATE")
-    if isinstance(target, str) and find_date(target) and find_date(target) not in dates:
-        dates.append(find_date(target))
+    found += find_dates(target) if isinstance(target, str) else []
+    dates = list(dict.fromkeys(found))
     if len(dates) >= 2:
         return f"{dates[0]} → {dates[-1]}"
     if dates:
@@ -141,7 +138,7 @@ def describe_method(alg, parameters, context):
         return ""
     options = definition.options()
     index = alg.parameterAsEnum(parameters, "METHOD", context)
-    return options[index] if 0 <= index < len(options) else ""
+    return options[index].split(" (")[0] if 0 <= index < len(options) else ""
 
 
 def layer_name(alg, output_name, parameters, context):

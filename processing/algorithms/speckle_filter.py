@@ -29,49 +29,37 @@ SIGMAS = (0.5, 0.6, 0.7, 0.8, 0.9)
 #: Frost distance metrics, in enum order.
 DISTANCES = (frost.EUCLIDEAN, frost.CITY_BLOCK)
 
-HELP = """<p>Reduces speckle in SAR images. Every band of the input is filtered; the
-filtering is done on linear power (intensity) and the result is written in the
-input's scale as a tiled, compressed float32 GeoTIFF with the input's grid, CRS
-and no-data value. Large rasters are processed block by block.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Input SAR raster</b>: a file-based GDAL raster; every band is filtered.</li>
-<li><b>Filter</b>:
- <ul>
- <li>Boxcar: moving mean over the window.</li>
- <li>Median: moving median over the window.</li>
- <li>Lee: minimum mean square error filter with the multiplicative speckle model,
- R = mean + b (I - mean), b = var_x / var_I (Lee 1980, 1981).</li>
- <li>Refined Lee: Lee filter on the most homogeneous of eight edge-aligned
- sub-windows of a fixed 7x7 window (Lee 1981); the window size is not used.</li>
- <li>Improved Lee Sigma: sigma-range selection of pixels from a target window,
- point-target preservation and MMSE filtering (Lee, Wen, Ainsworth, Chen &amp; Chen 2009,
- as in ESA SNAP).</li>
- <li>Frost: exponentially damped kernel m = exp(-K Ci^2 d) (Frost et al. 1982).</li>
- <li>Gamma-MAP: maximum a posteriori estimate with gamma-distributed scene and
- speckle (Lopes, Nezry, Touzi &amp; Laur 1990).</li>
- <li>Kuan: local linear MMSE filter derived without approximating the
- multiplicative model (Kuan et al. 1985).</li>
- </ul></li>
-<li><b>Window size</b>: side of the square moving window in pixels; odd and &gt;= 1
-(e.g. 7).</li>
-<li><b>Number of looks</b>: equivalent number of looks L of the input, &gt; 0; sets the
-speckle variation coefficient Cu^2 = 1/L used by Lee, Refined Lee, Lee Sigma,
-Gamma-MAP and Kuan.</li>
-<li><b>Estimate the number of looks from the image</b>: estimate L per band from up to
-32 sample windows (1 / mode of the local squared coefficient of variation) and use
-it instead of the value above; with several bands the median estimate is used.</li>
-<li><b>Frost damping factor K</b>: larger K keeps more detail (default 1).</li>
-<li><b>Frost distance</b>: Euclidean distance (Frost 1982, as in Orfeo ToolBox) or
-city-block distance |dx| + |dy|.</li>
-<li><b>Lee Sigma sigma</b>: probability mass of the sigma range, 0.5 to 0.9.</li>
-<li><b>Lee Sigma target window</b>: odd side (pixels) of the window used to estimate
-the target value, e.g. 3.</li>
-<li><b>Input scale</b>: how the input pixels are stored: linear power (intensity),
-amplitude (sqrt of power) or dB (10 log10 power). A dB raster declared as linear
-power or amplitude is refused.</li>
-<li><b>Filtered raster</b>: the output GeoTIFF.</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Reduces speckle in SAR images. Every band of the input is filtered; the filtering is done on "
+        "linear power (intensity) and the result is written in the input's scale as a tiled, compressed "
+        "float32 GeoTIFF with the input's grid, CRS and no-data value. Large rasters are processed block "
+        "by block.</p><h3>Parameters</h3><ul><li><b>Input SAR raster</b>: a file-based GDAL raster; every"
+        " band is filtered.</li><li><b>Filter</b>: <ul><li>Boxcar: moving mean over the "
+        "window.</li><li>Median: moving median over the window.</li><li>Lee: minimum mean square error "
+        "filter with the multiplicative speckle model, R = mean + b (I - mean), b = var_x / var_I (Lee "
+        "1980, 1981).</li><li>Refined Lee: Lee filter on the most homogeneous of eight edge-aligned "
+        "sub-windows of a fixed 7x7 window (Lee 1981); the window size is not used.</li><li>Improved Lee "
+        "Sigma: sigma-range selection of pixels from a target window, point-target preservation and MMSE "
+        "filtering (Lee, Wen, Ainsworth, Chen &amp; Chen 2009, as in ESA SNAP).</li><li>Frost: "
+        "exponentially damped kernel m = exp(-K Ci^2 d) (Frost et al. 1982).</li><li>Gamma-MAP: maximum a"
+        " posteriori estimate with gamma-distributed scene and speckle (Lopes, Nezry, Touzi &amp; Laur "
+        "1990).</li><li>Kuan: local linear MMSE filter derived without approximating the multiplicative "
+        "model (Kuan et al. 1985).</li></ul></li><li><b>Window size</b>: side of the square moving window"
+        " in pixels; odd and &gt;= 1 (e.g. 7).</li><li><b>Number of looks</b>: equivalent number of looks"
+        " L of the input, &gt; 0; sets the speckle variation coefficient Cu^2 = 1/L used by Lee, Refined "
+        "Lee, Lee Sigma, Gamma-MAP and Kuan.</li><li><b>Estimate the number of looks from the image</b>: "
+        "estimate L per band from up to 32 sample windows (1 / mode of the local squared coefficient of "
+        "variation) and use it instead of the value above; with several bands the median estimate is "
+        "used.</li><li><b>Frost damping factor K</b>: larger K keeps more detail (default "
+        "1).</li><li><b>Frost distance</b>: Euclidean distance (Frost 1982, as in Orfeo ToolBox) or "
+        "city-block distance |dx| + |dy|.</li><li><b>Lee Sigma sigma</b>: probability mass of the sigma "
+        "range, 0.5 to 0.9.</li><li><b>Lee Sigma target window</b>: odd side (pixels) of the window used "
+        "to estimate the target value, e.g. 3.</li><li><b>Input scale</b>: how the input pixels are "
+        "stored: linear power (intensity), amplitude (sqrt of power) or dB (10 log10 power). A dB raster "
+        "declared as linear power or amplitude is refused.</li><li><b>Filtered raster</b>: the output "
+        "GeoTIFF.</li></ul>")
 
 
 class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
@@ -102,7 +90,7 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
         return "speckle"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return SpeckleFilterAlgorithm()
