@@ -4,7 +4,7 @@ import os
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
-from . import provider_settings
+from . import provider_settings, shipped_models
 from .algorithms.common import tr
 from .algorithms.coregister import CoregisterAlgorithm
 from .algorithms.difference_image import DifferenceImageAlgorithm
@@ -75,6 +75,8 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(LearnedDiAlgorithm())
         self.addAlgorithm(TrainLearnedDiAlgorithm())
         self.addAlgorithm(InstallDependenciesAlgorithm())
+        for model in shipped_models.load_models():
+            self.addAlgorithm(model)
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]

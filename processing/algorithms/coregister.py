@@ -9,6 +9,7 @@ and a JSON report. Optionally the windows are written as points.
 """
 import os
 
+from osgeo import gdal
 from qgis.core import (
     QgsFeature,
     QgsFeatureSink,
@@ -29,6 +30,7 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsWkbTypes,
 )
@@ -38,7 +40,7 @@ from ...core.coregistration import correlation as corr
 from ...core.coregistration import models as mdl
 from ...core.coregistration import resampling as rs
 from ...core.coregistration import stack as coreg
-from ...core.raster_blocks import Cancelled, RasterError
+from ...core.raster_blocks import Cancelled, RasterError, geotiff_options, temporary_path
 from . import common
 from .common import tr
 
@@ -94,6 +96,20 @@ def help_text():
         "with the same fields.</li></ul>")
 
 
+def copy_raster(src, dst):
+    """Copy the GeoTIFF ``src`` to ``dst`` through a temporary file renamed on success; returns ``dst``."""
+    tmp = temporary_path(dst)
+    try:
+        if gdal.Translate(tmp, src, format="GTiff", creationOptions=geotiff_options()) is None:
+            raise QgsProcessingException(tr("Cannot write {path}: {error}").format(
+                path=dst, error=gdal.GetLastErrorMsg()))
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return dst
+
+
 class CoregisterAlgorithm(common.SarChangeAlgorithm):
     """Coregister a stack of SAR rasters onto a reference raster (or onto a DEM simulation)."""
 
@@ -115,6 +131,7 @@ class CoregisterAlgorithm(common.SarChangeAlgorithm):
     OUTPUT_TIEPOINTS = "OUTPUT_TIEPOINTS"
     OUTPUT_LAYERS = "OUTPUT_LAYERS"
     OUTPUT_REPORT = "OUTPUT_REPORT"
+    OUTPUT = "OUTPUT"
 
     def name(self):
         return "coregister"
@@ -178,6 +195,11 @@ class CoregisterAlgorithm(common.SarChangeAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT_TIEPOINTS, tr("Tie points"), QgsProcessing.TypeVectorPoint,
             optional=True, createByDefault=False))
+        # One raster output for models: the 3.22 modeler cannot wire a multi-layer output into a
+        # single raster input (e.g. Difference image's later image).
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT, tr("Coregistered raster (single image: the first raster to coregister)"),
+            optional=True, createByDefault=True))
         self.addOutput(QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, tr("Coregistered rasters")))
         self.addOutput(QgsProcessingOutputString(self.OUTPUT_REPORT, tr("Report (JSON file)")))
 
@@ -250,6 +272,9 @@ class CoregisterAlgorithm(common.SarChangeAlgorithm):
                 params=params, rmse=report["rmse_px"]))
         results = {self.OUTPUT_FOLDER: out_dir, self.OUTPUT_TABLE: result["table"],
                    self.OUTPUT_LAYERS: result["outputs"], self.OUTPUT_REPORT: result["report"]}
+        single = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        if single and result["outputs"]:
+            results[self.OUTPUT] = copy_raster(result["outputs"][0], single)
         sink_id = self._write_tiepoints(parameters, context, ref_layer, result["rows"])
         if sink_id is not None:
             results[self.OUTPUT_TIEPOINTS] = sink_id

@@ -157,12 +157,14 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             param = number(name, label, type=number.Integer, defaultValue=default, minValue=minimum)
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
+        # Optional (written when named, and by default in the dialog): headless runs and models
+        # need only the norm, which defaults to a temporary file.
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_PREDICTED, tr("Predicted image (VV, VH; dB)")))
+            self.OUTPUT_PREDICTED, tr("Predicted image (VV, VH; dB)"), optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_DI, tr("Learned DI (VV, VH; dB)")))
+            self.OUTPUT_DI, tr("Learned DI (VV, VH; dB)"), optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_DI_NORM, tr("Learned DI norm (dB)")))
+            self.OUTPUT_DI_NORM, tr("Learned DI norm (dB)"), defaultValue=QgsProcessing.TEMPORARY_OUTPUT))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_CONVENTIONAL_DI, tr("Conventional DI (Euclidean norm of dB differences)"),
             optional=True, createByDefault=False))

@@ -1,0 +1,95 @@
+"""The graphical models shipped in processing/models/ (built by scripts/build_models.py).
+
+Each is registered by the provider as ``sarchange:<name>`` with a translated display name, in
+the *Models* group; in the modeler they are ordinary models (open, edit, save a copy).
+"""
+import os
+
+from qgis.core import QgsProcessingModelAlgorithm
+from qgis.PyQt.QtGui import QIcon
+
+from .algorithms.translation import tr
+
+MODELS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
+ICON = os.path.join(os.path.dirname(MODELS_DIR), os.pardir, "icons", "group_changedetection.svg")
+
+
+def display_names():
+    """{model name: translated display name} of the shipped models."""
+    return {
+        "changemap": tr("Two-date change map (speckle filter, log-ratio, threshold)"),
+        "floodchangemapevaluated": tr("Two-date flood / change map with evaluation"),
+        "coregisterchangemap": tr("Coregister, then two-date change map"),
+        "learneddichangemap": tr("Learned-DI change map"),
+    }
+
+
+class ShippedModel(QgsProcessingModelAlgorithm):
+    """A .model3 file served under the sarchange provider with a stable id and a translated name."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+        if not self.fromFile(path):
+            raise ValueError(f"cannot read the model {path}")
+        self._name = os.path.splitext(os.path.basename(path))[0]
+
+    def name(self):
+        return self._name
+
+    def displayName(self):
+        return display_names().get(self._name, self._name)
+
+    def group(self):
+        return tr("Models")
+
+    def groupId(self):
+        return "models"
+
+    def icon(self):
+        return QIcon(self.svgIconPath())
+
+    def svgIconPath(self):
+        return os.path.normpath(ICON)
+
+    def with_default_outputs(self, parameters):
+        """``parameters`` where every output not named takes its default (a temporary file).
+
+        QGIS 3.22 refuses a model run whose outputs are not all named, and passes an empty
+        path to the child for one that is not, although each has a default: headless runs
+        (processing.run, qgis_process) need not name them.
+        """
+        filled = dict(parameters)
+        for definition in self.destinationParameterDefinitions():
+            if filled.get(definition.name()) in (None, ""):
+                filled[definition.name()] = definition.defaultValue()
+        return filled
+
+    def canExecute(self):
+        """False with the reason when a step cannot run (e.g. a missing optional package)."""
+        for child in self.childAlgorithms().values():
+            algorithm = child.algorithm()
+            ok, message = algorithm.canExecute() if algorithm is not None else (True, "")
+            if not ok:
+                return False, f"{child.description()}: {message}"
+        return True, ""
+
+    def checkParameterValues(self, parameters, context):
+        ok, message = self.canExecute()
+        if not ok:
+            return False, message
+        return super().checkParameterValues(self.with_default_outputs(parameters), context)
+
+    def processAlgorithm(self, parameters, context, feedback):
+        return super().processAlgorithm(self.with_default_outputs(parameters), context, feedback)
+
+    def createInstance(self):
+        return ShippedModel(self.path)
+
+
+def load_models():
+    """A ShippedModel for every .model3 file of MODELS_DIR, by file name."""
+    if not os.path.isdir(MODELS_DIR):
+        return []
+    return [ShippedModel(os.path.join(MODELS_DIR, f)) for f in sorted(os.listdir(MODELS_DIR))
+            if f.endswith(".model3")]
