@@ -57,6 +57,11 @@ def tile_size():
     return _int(TILE_SIZE, DEFAULT_TILE_SIZE, 64)
 
 
+def block_engine_options():
+    """``block`` and ``threads`` keyword arguments of the block engine from the settings."""
+    return {"block": tile_size(), "threads": threads()}
+
+
 def default_dependency_folder():
     """The plugin-owned folder of optional packages in the active QGIS profile."""
     return dependencies.default_folder(QgsApplication.qgisSettingsDirPath())

@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
@@ -22,7 +23,8 @@ from qgis.core import (
 from ...core import raster_sampling
 from ...core.change import difference
 from ...core.raster_blocks import Cancelled, map_raster, read_info, stack_vrt
-from . import common
+from .. import provider_settings
+from . import common, raster_subset
 from .common import tr
 
 
@@ -56,7 +58,8 @@ def help_text():
         "negative power stops the run with an error; a value &gt; 0 (linear power) raises every smaller "
         "value to it instead (e.g. 1 for 8-bit images with a few zeros).</li></ul><p>No-data pixels of "
         "either image (and pixels no-data in either image within a window) are left out; the output's "
-        "no-data value is NaN.</p>")
+        "no-data value is NaN.</p><p><b>Extent</b> (optional): compare only the pixels inside it; pixels "
+        "outside do not enter the windows.</p>")
 
 
 def _same_crs(wkt_a, wkt_b):
@@ -98,6 +101,7 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
     WINDOW = "WINDOW"
     SIGNED = "SIGNED"
     POWER_FLOOR = "POWER_FLOOR"
+    EXTENT = "EXTENT"
     OUTPUT = "OUTPUT"
 
     def name(self):
@@ -139,6 +143,8 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
             self.SIGNED, tr("Signed mean ratio (> 0 where image 2 is brighter)"), defaultValue=False))
         self.addParameter(number(self.POWER_FLOOR, tr("Power floor (linear power; 0 = refuse zero power)"),
                                  type=number.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Extent (empty: whole raster)"),
+                                                       optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Difference image")))
 
     def _settings(self, parameters, context):
@@ -215,12 +221,22 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
         sources = [src_1] if src_2 is None else [src_1, src_2]
         return sources, (name_1, name_2), (bands_1, bands_2), vrt_bands
 
+    def _within_extent(self, parameters, context, sources):
+        """``sources`` cut to EXTENT (in-memory VRTs on one pixel window; all share a grid), or as given."""
+        if not parameters.get(self.EXTENT):
+            return sources
+        layer = self.parameterAsRasterLayer(parameters, self.IMAGE_1, context)
+        extent = self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs())
+        window = raster_subset.pixel_window(sources[0], extent, None, layer.crs(), context)
+        return [raster_subset.subset_vrt(src, None, window) for src in sources]
+
     def processAlgorithm(self, parameters, context, feedback):
         try:
             method, size, signed, floor = self._settings(parameters, context)
         except ValueError as exc:
             raise QgsProcessingException(str(exc)) from exc
         sources, names, (bands_1, bands_2), vrt_bands = self._inputs(parameters, context, method)
+        sources = self._within_extent(parameters, context, sources)
         scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         for src in sources:
@@ -250,6 +266,7 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
         vrt = stack_vrt(sources)
         try:
             map_raster(vrt, dst, counted, margin, 1, bands=vrt_bands, nodata=float("nan"),
+                       **provider_settings.block_engine_options(),
                        descriptions=[difference.LABELS[method]],
                        progress=common.progress_callback(feedback),
                        is_canceled=common.cancel_callback(feedback))
@@ -269,6 +286,8 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
                 a=names[0], b=names[1], error=exc)) from exc
         finally:
             gdal.Unlink(vrt)
+            for src in sources:
+                raster_subset.release(src)
         if sum(valid) == 0:
             if os.path.exists(dst):
                 os.remove(dst)

@@ -10,8 +10,10 @@ from dataclasses import replace
 
 from qgis.core import (
     QgsProcessingException,
+    QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
@@ -21,7 +23,8 @@ from ...core import raster_sampling
 from ...core.raster_blocks import Cancelled, filter_raster, read_info
 from ...core.speckle import frost, registry
 from ...core.window_stats import check_window
-from . import common
+from .. import provider_settings
+from . import common, raster_subset
 from .common import tr
 
 #: Lee Sigma sigma values offered (as in ESA SNAP).
@@ -32,11 +35,11 @@ DISTANCES = (frost.EUCLIDEAN, frost.CITY_BLOCK)
 def help_text():
     """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
     return tr(
-        "<p>Reduces speckle in SAR images. Every band of the input is filtered; the filtering is done on "
+        "<p>Reduces speckle in SAR images. The chosen bands are filtered; the filtering is done on "
         "linear power (intensity) and the result is written in the input's scale as a tiled, compressed "
         "float32 GeoTIFF with the input's grid, CRS and no-data value. Large rasters are processed block "
-        "by block.</p><h3>Parameters</h3><ul><li><b>Input SAR raster</b>: a file-based GDAL raster; every"
-        " band is filtered.</li><li><b>Filter</b>: <ul><li>Boxcar: moving mean over the "
+        "by block.</p><h3>Parameters</h3><ul><li><b>Input SAR raster</b>: a file-based GDAL "
+        "raster.</li><li><b>Filter</b>: <ul><li>Boxcar: moving mean over the "
         "window.</li><li>Median: moving median over the window.</li><li>Lee: minimum mean square error "
         "filter with the multiplicative speckle model, R = mean + b (I - mean), b = var_x / var_I (Lee "
         "1980, 1981).</li><li>Refined Lee: Lee filter on the most homogeneous of eight edge-aligned "
@@ -58,8 +61,12 @@ def help_text():
         "range, 0.5 to 0.9.</li><li><b>Lee Sigma target window</b>: odd side (pixels) of the window used "
         "to estimate the target value, e.g. 3.</li><li><b>Input scale</b>: how the input pixels are "
         "stored: linear power (intensity), amplitude (sqrt of power) or dB (10 log10 power). A dB raster "
-        "declared as linear power or amplitude is refused.</li><li><b>Filtered raster</b>: the output "
-        "GeoTIFF.</li></ul>")
+        "declared as linear power or amplitude is refused.</li><li><b>Bands</b>: the bands to filter; "
+        "the output holds these bands only. Empty: every band that looks like backscatter, leaving out "
+        "bands named like incidence angle, elevation or mask and bands whose values are a smooth field "
+        "of angles (degrees or radians).</li><li><b>Extent</b>: filter only the pixels inside this "
+        "extent (empty: the whole raster); pixels outside it do not enter the windows.</li>"
+        "<li><b>Filtered raster</b>: the output GeoTIFF.</li></ul>")
 
 
 class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
@@ -75,6 +82,8 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
     SIGMA = "SIGMA"
     TARGET_WINDOW = "TARGET_WINDOW"
     SCALE = "SCALE"
+    BANDS = "BANDS"
+    EXTENT = "EXTENT"
     OUTPUT = "OUTPUT"
 
     def name(self):
@@ -120,6 +129,11 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
                                  type=number.Integer, defaultValue=3))
         self.addParameter(QgsProcessingParameterEnum(
             self.SCALE, tr("Input scale"), options=common.scale_labels(), defaultValue=0))
+        self.addParameter(QgsProcessingParameterBand(
+            self.BANDS, tr("Bands (empty: every band that looks like backscatter)"),
+            parentLayerParameterName=self.INPUT, optional=True, allowMultiple=True))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Extent (empty: whole raster)"),
+                                                       optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Filtered raster")))
 
     def _filter_params(self, parameters, context, looks=None):
@@ -168,6 +182,7 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
         if common.same_file(src, dst):
             raise QgsProcessingException(
                 tr("The output must not overwrite the input {path}").format(path=src))
+        src = self._subset(parameters, context, layer, src, feedback)  # band choice and extent
         try:
             with common.core_errors(name):
                 raster_sampling.check_input_scale(src, scale)
@@ -176,14 +191,28 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
                 func, margin = registry.make_block_function(params, scale)
                 feedback.pushInfo(tr("Filtering {name} with {method}, margin {margin} pixels").format(
                     name=name, method=registry.LABELS[params.method], margin=margin))
-                filter_raster(src, dst, func, margin,
+                filter_raster(src, dst, func, margin, **provider_settings.block_engine_options(),
                               progress=common.progress_callback(feedback),
                               is_canceled=common.cancel_callback(feedback))
         except Cancelled:
             feedback.pushInfo(tr("Cancelled: no output was written."))
             common.forget_output(context, dst)
             return {}
+        finally:
+            raster_subset.release(src)
         return {self.OUTPUT: dst}
+
+    def _subset(self, parameters, context, layer, src, feedback):
+        """``src``, or an in-memory VRT of the chosen (default: backscatter) bands inside EXTENT."""
+        with common.core_errors(layer.name()):
+            bands = self.parameterAsInts(parameters, self.BANDS, context) or raster_subset.default_bands(src)
+        window = None
+        if parameters.get(self.EXTENT):
+            extent = self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs())
+            window = raster_subset.pixel_window(src, extent, None, layer.crs(), context)
+        feedback.pushInfo(tr("Bands filtered: {bands}; pixel window: {window}").format(
+            bands=", ".join(map(str, bands)), window=window or tr("whole raster")))
+        return raster_subset.subset_vrt(src, bands, window)
 
     def _with_estimated_looks(self, params, src, scale, feedback):
         """Return ``params`` with the looks estimated from the image (median over bands)."""
