@@ -9,9 +9,9 @@ under qgis_process and in tests the same way).
 import os
 
 from qgis.core import QgsApplication, QgsSettings
-from qgis.PyQt.QtCore import QCoreApplication
 
 from ..plugin import dependencies
+from .algorithms.translation import tr
 
 TRAINING_PYTHON = "SARCHANGE_TRAINING_PYTHON"
 THREADS = "SARCHANGE_THREADS"
@@ -24,10 +24,6 @@ LEGACY_TRAINING_PYTHON = "sar_change/training_python"
 
 DEFAULT_THREADS = 2
 DEFAULT_TILE_SIZE = 512
-
-
-def _tr(text):
-    return QCoreApplication.translate("SarChange", text)
 
 
 def _value(name, default=None):
@@ -76,11 +72,11 @@ def _settings():
     from processing.core.ProcessingConfig import Setting
 
     return [
-        (TRAINING_PYTHON, _tr("Python with PyTorch for training (empty: python3 beside QGIS's Python)"), "",
+        (TRAINING_PYTHON, tr("Python with PyTorch for training (empty: python3 beside QGIS's Python)"), "",
          Setting.FILE),
-        (THREADS, _tr("Worker threads per algorithm"), DEFAULT_THREADS, Setting.INT),
-        (TILE_SIZE, _tr("Tile size of the block engine (pixels)"), DEFAULT_TILE_SIZE, Setting.INT),
-        (DEPENDENCY_FOLDER, _tr("Folder of the optional Python packages (empty: in the QGIS profile)"), "",
+        (THREADS, tr("Worker threads per algorithm"), DEFAULT_THREADS, Setting.INT),
+        (TILE_SIZE, tr("Tile size of the block engine (pixels)"), DEFAULT_TILE_SIZE, Setting.INT),
+        (DEPENDENCY_FOLDER, tr("Folder of the optional Python packages (empty: in the QGIS profile)"), "",
          Setting.FOLDER),
     ]
 

@@ -5,9 +5,10 @@ the *Models* group; in the modeler they are ordinary models (open, edit, save a 
 """
 import os
 
-from qgis.core import QgsProcessingModelAlgorithm
+from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingModelChildParameterSource
 from qgis.PyQt.QtGui import QIcon
 
+from .algorithms import presentation
 from .algorithms.translation import tr
 
 MODELS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models")
@@ -85,6 +86,50 @@ class ShippedModel(QgsProcessingModelAlgorithm):
 
     def createInstance(self):
         return ShippedModel(self.path)
+
+    def prepareAlgorithm(self, parameters, context, feedback):
+        self._run_parameters = dict(parameters)
+        return super().prepareAlgorithm(parameters, context, feedback)
+
+    def postProcessAlgorithm(self, context, feedback):
+        """Name the loaded outputs after the model output and the input dates; style them as the step
+        that makes them styles its own outputs (presentation.OUTPUT_STYLES)."""
+        parameters = getattr(self, "_run_parameters", None)
+        if parameters is not None:
+            when = presentation.describe_when(self, parameters, context)
+            for path in list(context.layersToLoadOnCompletion()):
+                # QGIS 3.22 keeps the model output's name in details.name and the step's output in
+                # details.outputName (the step already attached its own naming, replaced here).
+                details = context.layerToLoadOnCompletionDetails(path)
+                found = self._model_output(details.name, details.outputName)
+                if found is None:
+                    continue
+                child, output = found
+                what = output.description() or details.name
+                name = f"{what} ({when})" if when else what
+                details.setPostProcessor(presentation.StyleAndName(name, self._style(child, output, context)))
+        return super().postProcessAlgorithm(context, feedback)
+
+    def _model_output(self, name, child_output_name):
+        """(child, QgsProcessingModelOutput) of the model output ``name`` made by ``child_output_name``."""
+        for child in self.childAlgorithms().values():
+            output = child.modelOutputs().get(name)
+            if output is not None and output.childOutputName() == child_output_name:
+                return child, output
+        return None
+
+    def _style(self, child, output, context):
+        """Style kind of a model output from its step's OUTPUT_STYLES entry and the step's static values."""
+        algorithm = child.algorithm()
+        if algorithm is None:
+            return None
+        kind = presentation.OUTPUT_STYLES.get(algorithm.name(), {}).get(output.childOutputName())
+        if callable(kind):
+            static = {name: sources[0].staticValue() for name, sources in child.parameterSources().items()
+                      if len(sources) == 1
+                      and sources[0].source() == QgsProcessingModelChildParameterSource.StaticValue}
+            kind = kind(algorithm, static, context)
+        return kind
 
 
 def load_models():

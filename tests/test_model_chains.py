@@ -142,3 +142,23 @@ def qgis_python_has_onnxruntime():
     probe = subprocess.run(["/usr/bin/python3", "-c", "import onnxruntime"], capture_output=True)
     return probe.returncode == 0
 
+
+
+def test_model_outputs_are_named_and_styled_when_loaded(qgis_app, flood_pair):
+    import processing
+    from qgis.core import QgsPalettedRasterRenderer, QgsProject, QgsSingleBandPseudoColorRenderer
+
+    earlier, later, _ = flood_pair
+    try:
+        processing.runAndLoadResults("sarchange:changemap", {
+            "earlier": earlier, "later": later, "looks": 4, "side": 1,
+            "threshold:change_mask": "TEMPORARY_OUTPUT", "logratio:difference_image": "TEMPORARY_OUTPUT"})
+        layers = {lay.name(): lay for lay in QgsProject.instance().mapLayers().values()}
+        mask = layers["Change mask (2020-01-05 → 2020-01-17)"]
+        assert isinstance(mask.renderer(), QgsPalettedRasterRenderer)
+        di = layers["Log-ratio difference image (dB) (2020-01-05 → 2020-01-17)"]
+        renderer = di.renderer()
+        assert isinstance(renderer, QgsSingleBandPseudoColorRenderer)  # log-ratio: diverging about 0
+        assert renderer.classificationMin() == pytest.approx(-renderer.classificationMax())
+    finally:
+        QgsProject.instance().removeAllMapLayers()

@@ -93,7 +93,9 @@ def help_text():
         " centre, reference pixels), dy, dx (pixels: the reference pixel (row, col) shows the ground of "
         "the input pixel (row - dy, col - dx)), peak (correlation 0..1), inlier (1 used by the fit, 0 "
         "rejected), x, y (map coordinates).</li><li><b>Tie points</b> (optional): the windows as points "
-        "with the same fields.</li></ul>")
+        "with the same fields.</li><li><b>Coregistered raster (single image)</b>: a copy of the first "
+        "registered raster, as one raster output that a model can feed into a single-raster input (for "
+        "example the later image of <i>Difference image</i>).</li></ul>")
 
 
 def copy_raster(src, dst):
