@@ -128,7 +128,27 @@
             <translation>Carte des changements par DI apprise</translation>
         </message>
         <message>
-            <location filename="../processing/shipped_models.py" line="45" />
+            <location filename="../processing/shipped_models.py" line="31" />
+            <source>&lt;p&gt;Two-date change map: both dates are speckle-filtered (the chosen filter, 7x7, the given number of looks), compared by their log ratio 10 log10(later / earlier) in dB, and the log ratio is thresholded by Kittler-Illingworth into a change mask (1 change, 0 no change, 255 no data). Change direction: decrease for floods and clear-cuts (the later image is darker), increase for new buildings, two-sided for any change. Both images must be on the same grid (otherwise use the coregistration model).&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Carte des changements à deux dates : le chatoiement des deux dates est filtré (le filtre choisi, 7x7, le nombre de vues donné), elles sont comparées par leur log-rapport 10 log10(postérieure / antérieure) en dB, et le log-rapport est seuillé par Kittler-Illingworth en un masque de changement (1 changement, 0 pas de changement, 255 sans donnée). Sens du changement : baisse pour les inondations et les coupes rases (l'image postérieure est plus sombre), hausse pour les nouveaux bâtiments, bilatéral pour tout changement. Les deux images doivent être sur la même grille (sinon utilisez le modèle avec recalage).&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/shipped_models.py" line="38" />
+            <source>&lt;p&gt;The two-date change map (speckle filter, log ratio, Kittler-Illingworth threshold) and its evaluation against a reference change mask on the same grid (0 unchanged, 1 changed): kappa, F1, overall accuracy and the ROC curve of the log ratio, in an HTML report.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;La carte des changements à deux dates (filtre de chatoiement, log-rapport, seuil de Kittler-Illingworth) et son évaluation face à un masque de changement de référence sur la même grille (0 inchangé, 1 changé) : kappa, F1, exactitude globale et courbe ROC du log-rapport, dans un rapport HTML.&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/shipped_models.py" line="42" />
+            <source>&lt;p&gt;Coregisters the later image onto the earlier one (sub-pixel phase correlation, translation model, bilinear resampling), then makes the two-date change map (speckle filter, log ratio, Kittler-Illingworth threshold) on the earlier image's grid.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Recale l'image postérieure sur l'image antérieure (corrélation de phase sous-pixellaire, modèle de translation, rééchantillonnage bilinéaire), puis calcule la carte des changements à deux dates (filtre de chatoiement, log-rapport, seuil de Kittler-Illingworth) sur la grille de l'image antérieure.&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/shipped_models.py" line="46" />
+            <source>&lt;p&gt;Learned difference image of the newest (or chosen) acquisition of a stack, from its acquisitions table and the shipped (or given) ONNX model, thresholded into a change mask by Kittler-Illingworth on the learned DI norm (change where the norm is high). Needs onnxruntime.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Image de différence apprise de l'acquisition la plus récente (ou choisie) d'une pile, à partir de sa table des acquisitions et du modèle ONNX fourni (ou donné), seuillée en un masque de changement par Kittler-Illingworth sur la norme de la DI apprise (changement là où la norme est élevée). Demande onnxruntime.&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/shipped_models.py" line="80" />
             <source>Models</source>
             <translation>Modèles</translation>
         </message>

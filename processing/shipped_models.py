@@ -25,6 +25,32 @@ def display_names():
     }
 
 
+def help_texts():
+    """{model name: translated help panel} of the shipped models."""
+    return {
+        "changemap": tr(
+            "<p>Two-date change map: both dates are speckle-filtered (the chosen filter, 7x7, the given "
+            "number of looks), compared by their log ratio 10 log10(later / earlier) in dB, and the log "
+            "ratio is thresholded by Kittler-Illingworth into a change mask (1 change, 0 no change, 255 no "
+            "data). Change direction: decrease for floods and clear-cuts (the later image is darker), "
+            "increase for new buildings, two-sided for any change. Both images must be on the same grid "
+            "(otherwise use the coregistration model).</p>"),
+        "floodchangemapevaluated": tr(
+            "<p>The two-date change map (speckle filter, log ratio, Kittler-Illingworth threshold) and its "
+            "evaluation against a reference change mask on the same grid (0 unchanged, 1 changed): "
+            "kappa, F1, overall accuracy and the ROC curve of the log ratio, in an HTML report.</p>"),
+        "coregisterchangemap": tr(
+            "<p>Coregisters the later image onto the earlier one (sub-pixel phase correlation, "
+            "translation model, bilinear resampling), then makes the two-date change map (speckle "
+            "filter, log ratio, Kittler-Illingworth threshold) on the earlier image's grid.</p>"),
+        "learneddichangemap": tr(
+            "<p>Learned difference image of the newest (or chosen) acquisition of a stack, from its "
+            "acquisitions table and the shipped (or given) ONNX model, thresholded into a change mask "
+            "by Kittler-Illingworth on the learned DI norm (change where the norm is high). Needs "
+            "onnxruntime.</p>"),
+    }
+
+
 class ShippedModel(QgsProcessingModelAlgorithm):
     """A .model3 file served under the sarchange provider with a stable id and a translated name."""
 
@@ -40,6 +66,15 @@ class ShippedModel(QgsProcessingModelAlgorithm):
 
     def displayName(self):
         return display_names().get(self._name, self._name)
+
+    def shortHelpString(self):
+        return help_texts().get(self._name) or super().shortHelpString()
+
+    def helpUrl(self):
+        return f"{presentation.README_URL}#change-detection"
+
+    def tags(self):
+        return ["model", "chain", "change detection", "flood", "sar", "radar", "sentinel-1"]
 
     def group(self):
         return tr("Models")
