@@ -109,9 +109,13 @@ def _python_candidates():
     return [c for c in dict.fromkeys(candidates) if c and os.path.isfile(c)]
 
 
+#: No console window flashing up for each probe on Windows.
+NO_WINDOW = {"creationflags": subprocess.CREATE_NO_WINDOW} if os.name == "nt" else {}
+
+
 def _run(command, timeout=PROBE_TIMEOUT_S, env=None):
     try:
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, **NO_WINDOW)
     except (OSError, subprocess.SubprocessError):
         return None
 
@@ -205,7 +209,8 @@ def install(requirements, folder, log=print, python=None, timeout=1800):
         command = install_command(pip, folder, requirements, constraints)
         log(f"{how}: {' '.join(command)}")
         env = dict(os.environ, PYTHONNOUSERSITE="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
-        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                **NO_WINDOW)
         lines = []
         for line in proc.stdout:
             lines.append(line.rstrip())

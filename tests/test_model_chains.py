@@ -162,3 +162,10 @@ def test_model_outputs_are_named_and_styled_when_loaded(qgis_app, flood_pair):
         assert renderer.classificationMin() == pytest.approx(-renderer.classificationMax())
     finally:
         QgsProject.instance().removeAllMapLayers()
+
+
+def test_learned_di_runs_headless_with_no_output_named(run, small_stack):
+    pytest.importorskip("onnxruntime")
+    result = run("sarchange:learneddi", {"STACK_TABLE": small_stack["acquisitions_csv"]})
+    assert set(result) == {"OUTPUT_DI_NORM"}  # the optional outputs are skipped, the norm is temporary
+    assert gdal.Open(result["OUTPUT_DI_NORM"]).RasterCount == 1

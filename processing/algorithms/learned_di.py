@@ -158,13 +158,14 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
         # Optional (written when named, and by default in the dialog): headless runs and models
-        # need only the norm, which defaults to a temporary file.
+        # name none; the norm then goes to a temporary file (QGIS 3.22 refuses a missing required one).
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_PREDICTED, tr("Predicted image (VV, VH; dB)"), optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_DI, tr("Learned DI (VV, VH; dB)"), optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_DI_NORM, tr("Learned DI norm (dB)"), defaultValue=QgsProcessing.TEMPORARY_OUTPUT))
+            self.OUTPUT_DI_NORM, tr("Learned DI norm (dB)"), optional=True,
+            defaultValue=QgsProcessing.TEMPORARY_OUTPUT))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_CONVENTIONAL_DI, tr("Conventional DI (Euclidean norm of dB differences)"),
             optional=True, createByDefault=False))
