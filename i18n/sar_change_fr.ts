@@ -193,7 +193,7 @@
             <translation>&lt;p&gt;Aligne des rasters SAR d'une même zone (une série temporelle, d'autres orbites) sur un raster de référence, à une fraction de pixel près. Les décalages sont mesurés sur une grille de fenêtres par corrélation croisée (des amplitudes par défaut) avec un affinage sous-pixellaire par TFD suréchantillonnée (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)) ; un modèle de translation, affine ou polynomial du 2e degré est ajusté avec rejet des valeurs aberrantes (seuil sur le pic, consensus RANSAC d'après Fischler &amp;amp; Bolles 1981, puis écrêtage itératif à 3 sigma avec un sigma tiré de l'écart absolu médian) ; chaque bande est rééchantillonnée sur la grille de référence.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster de référence&lt;/b&gt; : définit la grille de sortie (SCR, taille de pixel, emprise) et, sauf recalage sur le MNT, l'image à laquelle on apparie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters à recaler&lt;/b&gt; : rasters GDAL sur fichier. Un raster sur une autre grille (SCR, taille de pixel ou origine) est d'abord reprojeté sur la grille de référence avec GDAL ; un raster qui ne recouvre pas la référence est refusé. Les rasters sont lus entièrement en mémoire, un à la fois (environ 60 octets par pixel : 1 Go pour 4096 x 4096) : découpez d'abord les très grandes scènes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande utilisée pour l'appariement&lt;/b&gt; : les décalages sont mesurés sur cette bande et appliqués à toutes les bandes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (le rééchantillonnage conserve l'échelle stockée).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Domaine d'appariement&lt;/b&gt; (avancé) : ce qui est corrélé. Automatique : l'amplitude entre rasters, les dB face à la simulation du MNT. Amplitude : comme les outils de corrélation d'amplitude tels qu'ampcor d'ISCE. dB : le chatoiement devient additif ; le plus précis sur des scènes lisses à l'échelle du pixel, mais biaisé de quelques centièmes de pixel sur des données finement texturées. Puissance linéaire : sans biais, mais dominée par les cibles les plus brillantes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : translation (un seul décalage), affine (décalage variant linéairement dans l'image) ou polynôme du 2e degré. Il faut au moins 3, 6 ou 12 fenêtres cohérentes respectivement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rééchantillonnage&lt;/b&gt; : plus proche voisin, bilinéaire, spline cubique ou Lanczos-3. Les pixels sans donnée restent sans donnée ; les pixels qui tombent hors du raster recalé deviennent sans donnée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté des fenêtres d'appariement en pixels (64 gère des décalages jusqu'à environ 10 pixels après l'estimation grossière sur l'image entière ; des fenêtres plus grandes sont plus précises, des plus petites suivent les distorsions locales).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; (optionnel) : altitudes en mètres, dans n'importe quel SCR (reprojeté sur la grille de référence). Les fenêtres en repliement, en ombre ou en fort raccourcissement pour le &lt;b&gt;cap&lt;/b&gt; (direction de vol, degrés dans le sens horaire depuis le nord ; Sentinel-1 ascendant environ 348, descendant environ 192) et l'&lt;b&gt;incidence&lt;/b&gt; (degrés) donnés ne sont pas utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Recaler sur le MNT&lt;/b&gt; : apparier chaque raster, référence comprise, à une image SAR simulée à partir du MNT au lieu du raster de référence : alignement absolu sur le MNT (demande un relief marqué).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer l'eau&lt;/b&gt; : ne pas utiliser les zones sombres et sans texture (moyenne inférieure à -18 dB et peu de texture), dont le chatoiement n'est pas corrélé d'une date à l'autre.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossier de sortie&lt;/b&gt; : un GeoTIFF float32 par entrée, nommé &amp;lt;entrée&amp;gt;_coreg.tif, sur la grille de référence ; coregistration_report.json (par image : fenêtres mesurées et utilisées, paramètres du modèle en pixels, RMSE résiduelle en pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Table des décalages&lt;/b&gt; : CSV, une ligne par fenêtre et par image : image, row, col (centre de la fenêtre, pixels de référence), dy, dx (pixels : le pixel de référence (row, col) montre le sol du pixel d'entrée (row - dy, col - dx)), peak (corrélation 0..1), inlier (1 utilisé par l'ajustement, 0 rejeté), x, y (coordonnées cartographiques).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Points homologues&lt;/b&gt; (optionnel) : les fenêtres sous forme de points avec les mêmes champs.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster recalé (image unique)&lt;/b&gt; : une copie du premier raster recalé, sous forme d'une sortie raster unique qu'un modèle peut brancher sur une entrée raster unique (par exemple l'image postérieure de &lt;i&gt;Image de différence&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="106" />
+            <location filename="../processing/algorithms/raster_subset.py" line="115" />
             <source>Cannot write {path}: {error}</source>
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
@@ -379,21 +379,21 @@
         </message>
         <message>
             <location filename="../processing/algorithms/difference_image.py" line="33" />
-            <source>&lt;p&gt;Compares two co-registered SAR images of the same area and writes a difference image (DI): a float32 GeoTIFF on the input grid whose values grow with the change. Threshold it with &lt;i&gt;Threshold change&lt;/i&gt; to get a change mask.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image (image 1)&lt;/b&gt;: a file-based GDAL raster.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Later image (image 2)&lt;/b&gt; (optional): a raster on exactly the same grid (size, pixel size, origin) and CRS; run &lt;i&gt;sarchange:coregister&lt;/i&gt; first if it is not. Leave it empty to take both dates from bands of image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band of image 1&lt;/b&gt;, &lt;b&gt;Band of image 2&lt;/b&gt;: the bands compared (1-based). Without a later image both refer to bands of image 1 and must differ. The Euclidean norm uses every band instead: all bands of image 1 against all bands of image 2 (same count, same order), or, with a single image, its first half of bands against its second half.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how both images are stored: linear power (intensity), amplitude or dB. Everything is converted to linear power first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Method&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Difference I2 - I1, in linear power.&lt;/li&gt;&lt;li&gt;Ratio I2 / I1.&lt;/li&gt;&lt;li&gt;Log ratio 10 log10(I2 / I1), dB: &amp;gt; 0 where the later image is brighter (Dekker 1998; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Mean ratio r = 1 - min(m1/m2, m2/m1), m the local means over the window, 0 to 1 (Inglada &amp;amp; Mercier 2007); the signed variant multiplies r by sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Neighbourhood ratio (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)): NR = theta q + (1 - theta) sum min(I1, I2) / sum max(I1, I2) over the window without the centre, q = min/max of the pixel and theta = var/mean of q over the window; written as 1 - NR (0 to 1) so that, like the mean ratio, larger means more change.&lt;/li&gt;&lt;li&gt;Euclidean norm of dB differences: sqrt(sum over bands (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), e.g. VV and VH together.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: odd side in pixels of the local window of the mean ratio and the neighbourhood ratio (e.g. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Signed mean ratio&lt;/b&gt;: write sign(m2 - m1) r instead of r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Power floor&lt;/b&gt;: ratios and logarithms need power &amp;gt; 0. With 0 (default) a pixel with zero or negative power stops the run with an error; a value &amp;gt; 0 (linear power) raises every smaller value to it instead (e.g. 1 for 8-bit images with a few zeros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;No-data pixels of either image (and pixels no-data in either image within a window) are left out; the output's no-data value is NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Extent&lt;/b&gt; (optional): compare only the pixels inside it; pixels outside do not enter the windows.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;Compare deux images SAR recalées d'une même zone et écrit une image de différence (DI) : un GeoTIFF float32 sur la grille d'entrée dont les valeurs croissent avec le changement. Seuillez-la avec &lt;i&gt;Seuiller les changements&lt;/i&gt; pour obtenir un masque de changement.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure (image 1)&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image postérieure (image 2)&lt;/b&gt; (optionnelle) : un raster exactement sur la même grille (taille, taille de pixel, origine) et le même SCR ; lancez d'abord &lt;i&gt;sarchange:coregister&lt;/i&gt; si ce n'est pas le cas. Laissez-la vide pour prendre les deux dates dans des bandes de l'image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de l'image 1&lt;/b&gt;, &lt;b&gt;Bande de l'image 2&lt;/b&gt; : les bandes comparées (numérotées à partir de 1). Sans image postérieure, les deux désignent des bandes de l'image 1 et doivent différer. La norme euclidienne utilise à la place toutes les bandes : toutes les bandes de l'image 1 contre toutes celles de l'image 2 (même nombre, même ordre) ou, avec une seule image, sa première moitié de bandes contre la seconde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les deux images sont stockées : puissance linéaire (intensité), amplitude ou dB. Tout est d'abord converti en puissance linéaire.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Différence I2 - I1, en puissance linéaire.&lt;/li&gt;&lt;li&gt;Rapport I2 / I1.&lt;/li&gt;&lt;li&gt;Log-rapport 10 log10(I2 / I1), dB : &amp;gt; 0 là où l'image postérieure est plus claire (Dekker 1998 ; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Rapport des moyennes r = 1 - min(m1/m2, m2/m1), m les moyennes locales sur la fenêtre, de 0 à 1 (Inglada &amp;amp; Mercier 2007) ; la variante signée multiplie r par sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Rapport de voisinage (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)) : NR = theta q + (1 - theta) somme min(I1, I2) / somme max(I1, I2) sur la fenêtre sans le centre, q = min/max du pixel et theta = var/moyenne de q sur la fenêtre ; écrit 1 - NR (de 0 à 1) afin que, comme pour le rapport des moyennes, plus grand signifie plus de changement.&lt;/li&gt;&lt;li&gt;Norme euclidienne des différences en dB : sqrt(somme sur les bandes (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), par ex. VV et VH ensemble.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté impair en pixels de la fenêtre locale du rapport des moyennes et du rapport de voisinage (par ex. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport des moyennes signé&lt;/b&gt; : écrire sign(m2 - m1) r au lieu de r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : les rapports et les logarithmes demandent une puissance &amp;gt; 0. Avec 0 (par défaut), un pixel de puissance nulle ou négative arrête l'exécution avec une erreur ; une valeur &amp;gt; 0 (puissance linéaire) relève à la place chaque valeur plus petite à ce plancher (par ex. 1 pour des images 8 bits avec quelques zéros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les pixels sans donnée de l'une ou l'autre image (et, dans une fenêtre, les pixels sans donnée dans l'une ou l'autre image) sont écartés ; la valeur sans donnée de la sortie est NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Emprise&lt;/b&gt; (optionnelle) : ne comparer que les pixels qu'elle contient ; les pixels extérieurs n'entrent pas dans les fenêtres.&lt;/p&gt;</translation>
+            <source>&lt;p&gt;Compares two co-registered SAR images of the same area and writes a difference image (DI): a float32 GeoTIFF on the input grid whose values grow with the change. Threshold it with &lt;i&gt;Threshold change&lt;/i&gt; to get a change mask.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image (image 1)&lt;/b&gt;: a file-based GDAL raster.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Later image (image 2)&lt;/b&gt; (optional): a raster on exactly the same grid (size, pixel size, origin) and CRS; run &lt;i&gt;sarchange:coregister&lt;/i&gt; first if it is not. Leave it empty to take both dates from bands of image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band of image 1&lt;/b&gt;, &lt;b&gt;Band of image 2&lt;/b&gt;: the bands compared (1-based). Without a later image both refer to bands of image 1 and must differ. The Euclidean norm uses every band instead: all bands of image 1 against all bands of image 2 (same count, same order), or, with a single image, its first half of bands against its second half.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how both images are stored: linear power (intensity), amplitude or dB. Everything is converted to linear power first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Method&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Difference I2 - I1, in linear power.&lt;/li&gt;&lt;li&gt;Ratio I2 / I1.&lt;/li&gt;&lt;li&gt;Log ratio 10 log10(I2 / I1), dB: &amp;gt; 0 where the later image is brighter (Dekker 1998; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Mean ratio r = 1 - min(m1/m2, m2/m1), m the local means over the window, 0 to 1 (Inglada &amp;amp; Mercier 2007); the signed variant multiplies r by sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Neighbourhood ratio (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)): NR = theta q + (1 - theta) sum min(I1, I2) / sum max(I1, I2) over the window without the centre, q = min/max of the pixel and theta = var/mean of q over the window; written as 1 - NR (0 to 1) so that, like the mean ratio, larger means more change.&lt;/li&gt;&lt;li&gt;Euclidean norm of dB differences: sqrt(sum over bands (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), e.g. VV and VH together.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: odd side in pixels of the local window of the mean ratio and the neighbourhood ratio (e.g. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Signed mean ratio&lt;/b&gt;: write sign(m2 - m1) r instead of r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Power floor&lt;/b&gt;: ratios and logarithms need power &amp;gt; 0. With 0 (default) a pixel with zero or negative power stops the run with an error; a value &amp;gt; 0 (linear power) raises every smaller value to it instead (e.g. 1 for 8-bit images with a few zeros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;No-data pixels of either image (and pixels no-data in either image within a window) are left out; the output's no-data value is NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Extent&lt;/b&gt; (optional): compare only the pixels inside it; the pixels around it that the windows need are read too, so the result equals the whole-image result cut to the extent.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Compare deux images SAR recalées d'une même zone et écrit une image de différence (DI) : un GeoTIFF float32 sur la grille d'entrée dont les valeurs croissent avec le changement. Seuillez-la avec &lt;i&gt;Seuiller les changements&lt;/i&gt; pour obtenir un masque de changement.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure (image 1)&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image postérieure (image 2)&lt;/b&gt; (optionnelle) : un raster exactement sur la même grille (taille, taille de pixel, origine) et le même SCR ; lancez d'abord &lt;i&gt;sarchange:coregister&lt;/i&gt; si ce n'est pas le cas. Laissez-la vide pour prendre les deux dates dans des bandes de l'image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de l'image 1&lt;/b&gt;, &lt;b&gt;Bande de l'image 2&lt;/b&gt; : les bandes comparées (numérotées à partir de 1). Sans image postérieure, les deux désignent des bandes de l'image 1 et doivent différer. La norme euclidienne utilise à la place toutes les bandes : toutes les bandes de l'image 1 contre toutes celles de l'image 2 (même nombre, même ordre) ou, avec une seule image, sa première moitié de bandes contre la seconde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les deux images sont stockées : puissance linéaire (intensité), amplitude ou dB. Tout est d'abord converti en puissance linéaire.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Différence I2 - I1, en puissance linéaire.&lt;/li&gt;&lt;li&gt;Rapport I2 / I1.&lt;/li&gt;&lt;li&gt;Log-rapport 10 log10(I2 / I1), dB : &amp;gt; 0 là où l'image postérieure est plus claire (Dekker 1998 ; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Rapport des moyennes r = 1 - min(m1/m2, m2/m1), m les moyennes locales sur la fenêtre, de 0 à 1 (Inglada &amp;amp; Mercier 2007) ; la variante signée multiplie r par sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Rapport de voisinage (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)) : NR = theta q + (1 - theta) somme min(I1, I2) / somme max(I1, I2) sur la fenêtre sans le centre, q = min/max du pixel et theta = var/moyenne de q sur la fenêtre ; écrit 1 - NR (de 0 à 1) afin que, comme pour le rapport des moyennes, plus grand signifie plus de changement.&lt;/li&gt;&lt;li&gt;Norme euclidienne des différences en dB : sqrt(somme sur les bandes (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), par ex. VV et VH ensemble.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté impair en pixels de la fenêtre locale du rapport des moyennes et du rapport de voisinage (par ex. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport des moyennes signé&lt;/b&gt; : écrire sign(m2 - m1) r au lieu de r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : les rapports et les logarithmes demandent une puissance &amp;gt; 0. Avec 0 (par défaut), un pixel de puissance nulle ou négative arrête l'exécution avec une erreur ; une valeur &amp;gt; 0 (puissance linéaire) relève à la place chaque valeur plus petite à ce plancher (par ex. 1 pour des images 8 bits avec quelques zéros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les pixels sans donnée de l'une ou l'autre image (et, dans une fenêtre, les pixels sans donnée dans l'une ou l'autre image) sont écartés ; la valeur sans donnée de la sortie est NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Emprise&lt;/b&gt; (optionnelle) : ne comparer que les pixels qu'elle contient ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur l'image entière découpé à l'emprise.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="80" />
+            <location filename="../processing/algorithms/difference_image.py" line="81" />
             <source>{a} x {b} pixels against {c} x {d}</source>
             <translation>{a} x {b} pixels contre {c} x {d}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="86" />
+            <location filename="../processing/algorithms/difference_image.py" line="87" />
             <source>geotransform {b} against {a}</source>
             <translation>géotransformation {b} contre {a}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="88" />
+            <location filename="../processing/algorithms/difference_image.py" line="89" />
             <source>a different CRS</source>
             <translation>un SCR différent</translation>
         </message>
@@ -408,22 +408,22 @@
             <translation>Détection de changements</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="127" />
+            <location filename="../processing/algorithms/difference_image.py" line="128" />
             <source>Earlier image (image 1)</source>
             <translation>Image antérieure (image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="128" />
+            <location filename="../processing/algorithms/difference_image.py" line="129" />
             <source>Later image (image 2; empty: bands of image 1)</source>
             <translation>Image postérieure (image 2 ; vide : bandes de l'image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="130" />
+            <location filename="../processing/algorithms/difference_image.py" line="131" />
             <source>Band of image 1</source>
             <translation>Bande de l'image 1</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="132" />
+            <location filename="../processing/algorithms/difference_image.py" line="133" />
             <source>Band of image 2 (of image 1 when no image 2)</source>
             <translation>Bande de l'image 2 (de l'image 1 sans image 2)</translation>
         </message>
@@ -433,57 +433,57 @@
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="139" />
+            <location filename="../processing/algorithms/difference_image.py" line="140" />
             <source>Window size (pixels, odd; mean ratio, neighbourhood ratio)</source>
             <translation>Taille de fenêtre (pixels, impaire ; rapport des moyennes, rapport de voisinage)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="142" />
+            <location filename="../processing/algorithms/difference_image.py" line="143" />
             <source>Signed mean ratio (&gt; 0 where image 2 is brighter)</source>
             <translation>Rapport des moyennes signé (&gt; 0 là où l'image 2 est plus claire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="144" />
+            <location filename="../processing/algorithms/difference_image.py" line="145" />
             <source>Power floor (linear power; 0 = refuse zero power)</source>
             <translation>Plancher de puissance (puissance linéaire ; 0 = refuser une puissance nulle)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="135" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="136" />
             <source>Extent (empty: whole raster)</source>
             <translation>Emprise (vide : tout le raster)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="155" />
+            <location filename="../processing/algorithms/difference_image.py" line="156" />
             <source>window size must be odd and &gt;= 1, e.g. 3 (got {size})</source>
             <translation>la taille de fenêtre doit être impaire et &gt;= 1, par ex. 3 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="158" />
+            <location filename="../processing/algorithms/difference_image.py" line="159" />
             <source>the power floor must be &gt;= 0 (0 = refuse zero power), got {v}</source>
             <translation>le plancher de puissance doit être &gt;= 0 (0 = refuser une puissance nulle), reçu {v}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="185" />
+            <location filename="../processing/algorithms/difference_image.py" line="186" />
             <source>Input layer '{b}' is not on the grid of '{a}' ({problem}): the two images must share size, pixel grid and CRS; run sarchange:coregister first</source>
             <translation>La couche en entrée « {b} » n'est pas sur la grille de « {a} » ({problem}) : les deux images doivent partager taille, grille de pixels et SCR ; lancez d'abord sarchange:coregister</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="192" />
+            <location filename="../processing/algorithms/difference_image.py" line="193" />
             <source>Input layer '{a}' has {n} band(s): with a single image the Euclidean norm compares its first half of bands with its second half, so it needs an even band count; give the later date as image 2</source>
             <translation>La couche en entrée « {a} » a {n} bande(s) : avec une seule image, la norme euclidienne compare sa première moitié de bandes à la seconde, il faut donc un nombre pair de bandes ; donnez la date postérieure comme image 2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="201" />
+            <location filename="../processing/algorithms/difference_image.py" line="202" />
             <source>Input layers '{a}' ({n1} band(s)) and '{b}' ({n2} band(s)) differ in band count: the Euclidean norm compares every band with the same band of the other date; give rasters with the same bands in the same order</source>
             <translation>Les couches en entrée « {a} » ({n1} bande(s)) et « {b} » ({n2} bande(s)) n'ont pas le même nombre de bandes : la norme euclidienne compare chaque bande à la même bande de l'autre date ; donnez des rasters avec les mêmes bandes dans le même ordre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="211" />
+            <location filename="../processing/algorithms/difference_image.py" line="212" />
             <source>Input layer '{name}': band {band} does not exist (the raster has {n})</source>
             <translation>Couche en entrée « {name} » : la bande {band} n'existe pas (le raster en a {n})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="215" />
+            <location filename="../processing/algorithms/difference_image.py" line="216" />
             <source>Without a later image both dates are bands of '{a}': set 'Band of image 2' to the band of the later date (it is {b}, the same as image 1's)</source>
             <translation>Sans image postérieure, les deux dates sont des bandes de « {a} » : réglez « Bande de l'image 2 » sur la bande de la date postérieure (c'est {b}, la même que celle de l'image 1)</translation>
         </message>
@@ -498,22 +498,22 @@
             <translation>{method} : image 1 « {a} » bande(s) {b1}, image 2 « {b} » bande(s) {b2}, marge de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="278" />
+            <location filename="../processing/algorithms/difference_image.py" line="281" />
             <source>Input layer '{name}' holds zero or negative power (at least {count} pixel(s) in band(s) {bands}): give linear power &gt; 0, set the correct input scale, mask those pixels as no data, or set a power floor &gt; 0</source>
             <translation>La couche en entrée « {name} » contient une puissance nulle ou négative (au moins {count} pixel(s) dans la/les bande(s) {bands}) : donnez une puissance linéaire &gt; 0, réglez la bonne échelle d'entrée, masquez ces pixels comme sans donnée, ou fixez un plancher de puissance &gt; 0</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="285" />
+            <location filename="../processing/algorithms/difference_image.py" line="288" />
             <source>Input layers '{a}', '{b}': {error}</source>
             <translation>Couches en entrée « {a} », « {b} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="294" />
+            <location filename="../processing/algorithms/difference_image.py" line="297" />
             <source>No pixel is valid in both '{a}' and '{b}' (all no data): check the no-data values and that the two images cover the same area</source>
             <translation>Aucun pixel n'est valide à la fois dans « {a} » et « {b} » (tout est sans donnée) : vérifiez les valeurs sans donnée et que les deux images couvrent la même zone</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="297" />
+            <location filename="../processing/algorithms/difference_image.py" line="300" />
             <source>{n} valid pixels written</source>
             <translation>{n} pixels valides écrits</translation>
         </message>
@@ -528,12 +528,12 @@
             <translation>Estimer l'ENL</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="96" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="97" />
             <source>Speckle</source>
             <translation>Chatoiement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="109" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="110" />
             <source>Input SAR raster</source>
             <translation>Raster SAR en entrée</translation>
         </message>
@@ -1048,82 +1048,82 @@
             <translation>Norme de la DI apprise (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="168" />
+            <location filename="../processing/algorithms/learned_di.py" line="169" />
             <source>Conventional DI (Euclidean norm of dB differences)</source>
             <translation>DI conventionnelle (norme euclidienne des différences en dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="182" />
+            <location filename="../processing/algorithms/learned_di.py" line="183" />
             <source>Give an acquisitions table (the acquisitions.csv of a stack), or the earlier acquisitions, the target acquisition and their conditions</source>
             <translation>Donnez une table des acquisitions (l'acquisitions.csv d'une pile), ou les acquisitions antérieures, l'acquisition cible et leurs conditions</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="186" />
+            <location filename="../processing/algorithms/learned_di.py" line="187" />
             <source>Without an acquisitions table the conditions are needed: give a CSV of the acquisitions or one line of values per acquisition (earlier ones oldest first, then the target)</source>
             <translation>Sans table des acquisitions, les conditions sont nécessaires : donnez un CSV des acquisitions ou une ligne de valeurs par acquisition (les antérieures de la plus ancienne à la plus récente, puis la cible)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="201" />
+            <location filename="../processing/algorithms/learned_di.py" line="202" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train learned difference image model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle d'image de différence apprise » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="224" />
+            <location filename="../processing/algorithms/learned_di.py" line="225" />
             <source>Model '{path}': {error}</source>
             <translation>Modèle « {path} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="227" />
+            <location filename="../processing/algorithms/learned_di.py" line="228" />
             <source>Model {path}: {n} earlier acquisitions, bands {bands}, tiles of {tile} pixels with {overlap} pixels of overlap per side</source>
             <translation>Modèle {path} : {n} acquisitions antérieures, bandes {bands}, tuiles de {tile} pixels avec {overlap} pixels de recouvrement par côté</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="232" />
+            <location filename="../processing/algorithms/learned_di.py" line="233" />
             <source>Model metrics at training: {metrics}</source>
             <translation>Métriques du modèle à l'entraînement : {metrics}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="287" />
+            <location filename="../processing/algorithms/learned_di.py" line="288" />
             <source>Model '{model}' predicts from {n} earlier acquisitions but {k} layer(s) were given as earlier acquisitions: give exactly {n}, oldest first, or use a model trained with {k} inputs</source>
             <translation>Le modèle « {model} » prédit à partir de {n} acquisitions antérieures mais {k} couche(s) ont été données comme acquisitions antérieures : donnez-en exactement {n}, de la plus ancienne à la plus récente, ou utilisez un modèle entraîné avec {k} entrées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="297" />
+            <location filename="../processing/algorithms/learned_di.py" line="298" />
             <source>No DEM given and no dem.tif beside the target {path}: give the DEM (metres) on the target's grid</source>
             <translation>Aucun MNT donné et pas de dem.tif à côté de la cible {path} : donnez le MNT (mètres) sur la grille de la cible</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="307" />
+            <location filename="../processing/algorithms/learned_di.py" line="308" />
             <source>the conditions' dates {dates} are not in order: give the earlier acquisitions oldest first, then the target (later than all of them)</source>
             <translation>les dates des conditions {dates} ne sont pas dans l'ordre : donnez les acquisitions antérieures de la plus ancienne à la plus récente, puis la cible (postérieure à toutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="320" />
+            <location filename="../processing/algorithms/learned_di.py" line="321" />
             <source>Target: {target}</source>
             <translation>Cible : {target}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="322" />
+            <location filename="../processing/algorithms/learned_di.py" line="323" />
             <source>Earlier acquisitions (oldest first): {dates}</source>
             <translation>Acquisitions antérieures (de la plus ancienne à la plus récente) : {dates}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="325" />
+            <location filename="../processing/algorithms/learned_di.py" line="326" />
             <source>Conventional DI reference (same orbit, closest incidence): {ref}</source>
             <translation>Référence de la DI conventionnelle (même orbite, incidence la plus proche) : {ref}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="327" />
+            <location filename="../processing/algorithms/learned_di.py" line="328" />
             <source>{what}: median {median:.2f} dB, 99th percentile {p99:.2f} dB</source>
             <translation>{what} : médiane {median:.2f} dB, 99e centile {p99:.2f} dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="328" />
+            <location filename="../processing/algorithms/learned_di.py" line="329" />
             <source>Learned DI norm</source>
             <translation>Norme de la DI apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="328" />
+            <location filename="../processing/algorithms/learned_di.py" line="329" />
             <source>Conventional DI</source>
             <translation>DI conventionnelle</translation>
         </message>
@@ -1193,22 +1193,22 @@
             <translation>Cet algorithme a besoin de {needs}, que le Python qui exécute QGIS ne peut pas importer. Installez-le avec Extensions &gt; SAR Change &gt; Installer les paquets Python optionnels, ou lancez l'algorithme sarchange:installdependencies, puis redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="51" />
+            <location filename="../processing/algorithms/raster_subset.py" line="55" />
             <source>The extent cannot be reprojected to the raster CRS: {error}</source>
             <translation>L'emprise ne peut pas être reprojetée dans le SCR du raster : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="56" />
+            <location filename="../processing/algorithms/raster_subset.py" line="60" />
             <source>An extent needs a north-up georeferenced raster (no rotation)</source>
             <translation>Une emprise demande un raster géoréférencé orienté nord (sans rotation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="62" />
+            <location filename="../processing/algorithms/raster_subset.py" line="66" />
             <source>The extent does not overlap the raster {path}: choose an extent inside the layer</source>
             <translation>L'emprise ne recouvre pas le raster {path} : choisissez une emprise à l'intérieur de la couche</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="81" />
+            <location filename="../processing/algorithms/raster_subset.py" line="97" />
             <source>Cannot read a part of {path}: {error}</source>
             <translation>Impossible de lire une partie de {path} : {error}</translation>
         </message>
@@ -1384,116 +1384,116 @@
         </message>
         <message>
             <location filename="../processing/algorithms/speckle_filter.py" line="37" />
-            <source>&lt;p&gt;Reduces speckle in SAR images. The chosen bands are filtered; the filtering is done on linear power (intensity) and the result is written in the input's scale as a tiled, compressed float32 GeoTIFF with the input's grid, CRS and no-data value. Large rasters are processed block by block.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input SAR raster&lt;/b&gt;: a file-based GDAL raster.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filter&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Boxcar: moving mean over the window.&lt;/li&gt;&lt;li&gt;Median: moving median over the window.&lt;/li&gt;&lt;li&gt;Lee: minimum mean square error filter with the multiplicative speckle model, R = mean + b (I - mean), b = var_x / var_I (Lee 1980, 1981).&lt;/li&gt;&lt;li&gt;Refined Lee: Lee filter on the most homogeneous of eight edge-aligned sub-windows of a fixed 7x7 window (Lee 1981); the window size is not used.&lt;/li&gt;&lt;li&gt;Improved Lee Sigma: sigma-range selection of pixels from a target window, point-target preservation and MMSE filtering (Lee, Wen, Ainsworth, Chen &amp;amp; Chen 2009, as in ESA SNAP).&lt;/li&gt;&lt;li&gt;Frost: exponentially damped kernel m = exp(-K Ci^2 d) (Frost et al. 1982).&lt;/li&gt;&lt;li&gt;Gamma-MAP: maximum a posteriori estimate with gamma-distributed scene and speckle (Lopes, Nezry, Touzi &amp;amp; Laur 1990).&lt;/li&gt;&lt;li&gt;Kuan: local linear MMSE filter derived without approximating the multiplicative model (Kuan et al. 1985).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: side of the square moving window in pixels; odd and &amp;gt;= 1 (e.g. 7).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: equivalent number of looks L of the input, &amp;gt; 0; sets the speckle variation coefficient Cu^2 = 1/L used by Lee, Refined Lee, Lee Sigma, Gamma-MAP and Kuan.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Estimate the number of looks from the image&lt;/b&gt;: estimate L per band from up to 32 sample windows (1 / mode of the local squared coefficient of variation) and use it instead of the value above; with several bands the median estimate is used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Frost damping factor K&lt;/b&gt;: larger K keeps more detail (default 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Frost distance&lt;/b&gt;: Euclidean distance (Frost 1982, as in Orfeo ToolBox) or city-block distance |dx| + |dy|.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lee Sigma sigma&lt;/b&gt;: probability mass of the sigma range, 0.5 to 0.9.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lee Sigma target window&lt;/b&gt;: odd side (pixels) of the window used to estimate the target value, e.g. 3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how the input pixels are stored: linear power (intensity), amplitude (sqrt of power) or dB (10 log10 power). A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bands&lt;/b&gt;: the bands to filter; the output holds these bands only. Empty: every band that looks like backscatter, leaving out bands named like incidence angle, elevation or mask and bands whose values are a smooth field of angles (degrees or radians).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Extent&lt;/b&gt;: filter only the pixels inside this extent (empty: the whole raster); pixels outside it do not enter the windows.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtered raster&lt;/b&gt;: the output GeoTIFF.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Réduit le chatoiement des images SAR. Les bandes choisies sont filtrées ; le filtrage se fait en puissance linéaire (intensité) et le résultat est écrit dans l'échelle de l'entrée sous forme d'un GeoTIFF float32 tuilé et compressé avec la grille, le SCR et la valeur sans donnée de l'entrée. Les grands rasters sont traités bloc par bloc.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR en entrée&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtre&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Boxcar : moyenne glissante sur la fenêtre.&lt;/li&gt;&lt;li&gt;Médian : médiane glissante sur la fenêtre.&lt;/li&gt;&lt;li&gt;Lee : filtre à erreur quadratique moyenne minimale avec le modèle multiplicatif du chatoiement, R = moyenne + b (I - moyenne), b = var_x / var_I (Lee 1980, 1981).&lt;/li&gt;&lt;li&gt;Lee raffiné : filtre de Lee sur la plus homogène de huit sous-fenêtres alignées sur les contours d'une fenêtre fixe de 7x7 (Lee 1981) ; la taille de fenêtre n'est pas utilisée.&lt;/li&gt;&lt;li&gt;Lee Sigma amélioré : sélection des pixels dans l'intervalle sigma à partir d'une fenêtre cible, préservation des cibles ponctuelles et filtrage MMSE (Lee, Wen, Ainsworth, Chen &amp;amp; Chen 2009, comme dans ESA SNAP).&lt;/li&gt;&lt;li&gt;Frost : noyau à amortissement exponentiel m = exp(-K Ci^2 d) (Frost et al. 1982).&lt;/li&gt;&lt;li&gt;Gamma-MAP : estimation du maximum a posteriori avec une scène et un chatoiement de loi gamma (Lopes, Nezry, Touzi &amp;amp; Laur 1990).&lt;/li&gt;&lt;li&gt;Kuan : filtre MMSE linéaire local établi sans approximer le modèle multiplicatif (Kuan et al. 1985).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté de la fenêtre glissante carrée en pixels ; impair et &amp;gt;= 1 (par ex. 7).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : nombre équivalent de vues L de l'entrée, &amp;gt; 0 ; fixe le coefficient de variation du chatoiement Cu^2 = 1/L utilisé par Lee, Lee raffiné, Lee Sigma, Gamma-MAP et Kuan.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Estimer le nombre de vues à partir de l'image&lt;/b&gt; : estimer L pour chaque bande sur au plus 32 fenêtres d'échantillonnage (1 / mode du carré du coefficient de variation local) et l'utiliser à la place de la valeur ci-dessus ; avec plusieurs bandes, l'estimation médiane est utilisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Facteur d'amortissement de Frost K&lt;/b&gt; : un K plus grand garde plus de détails (par défaut 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distance de Frost&lt;/b&gt; : distance euclidienne (Frost 1982, comme dans Orfeo ToolBox) ou distance de Manhattan |dx| + |dy|.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Sigma de Lee Sigma&lt;/b&gt; : masse de probabilité de l'intervalle sigma, de 0.5 à 0.9.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre cible de Lee Sigma&lt;/b&gt; : côté impair (pixels) de la fenêtre servant à estimer la valeur cible, par ex. 3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les pixels d'entrée sont stockés : puissance linéaire (intensité), amplitude (racine de la puissance) ou dB (10 log10 de la puissance). Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes&lt;/b&gt; : les bandes à filtrer ; la sortie ne contient que ces bandes. Vide : chaque bande qui ressemble à une rétrodiffusion, en écartant les bandes nommées comme un angle d'incidence, une altitude ou un masque et les bandes dont les valeurs forment un champ lisse d'angles (degrés ou radians).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Emprise&lt;/b&gt; : ne filtrer que les pixels de cette emprise (vide : tout le raster) ; les pixels extérieurs n'entrent pas dans les fenêtres.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster filtré&lt;/b&gt; : le GeoTIFF de sortie.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <source>&lt;p&gt;Reduces speckle in SAR images. The chosen bands are filtered; the filtering is done on linear power (intensity) and the result is written in the input's scale as a tiled, compressed float32 GeoTIFF with the input's grid, CRS and no-data value. Large rasters are processed block by block.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input SAR raster&lt;/b&gt;: a file-based GDAL raster.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filter&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Boxcar: moving mean over the window.&lt;/li&gt;&lt;li&gt;Median: moving median over the window.&lt;/li&gt;&lt;li&gt;Lee: minimum mean square error filter with the multiplicative speckle model, R = mean + b (I - mean), b = var_x / var_I (Lee 1980, 1981).&lt;/li&gt;&lt;li&gt;Refined Lee: Lee filter on the most homogeneous of eight edge-aligned sub-windows of a fixed 7x7 window (Lee 1981); the window size is not used.&lt;/li&gt;&lt;li&gt;Improved Lee Sigma: sigma-range selection of pixels from a target window, point-target preservation and MMSE filtering (Lee, Wen, Ainsworth, Chen &amp;amp; Chen 2009, as in ESA SNAP).&lt;/li&gt;&lt;li&gt;Frost: exponentially damped kernel m = exp(-K Ci^2 d) (Frost et al. 1982).&lt;/li&gt;&lt;li&gt;Gamma-MAP: maximum a posteriori estimate with gamma-distributed scene and speckle (Lopes, Nezry, Touzi &amp;amp; Laur 1990).&lt;/li&gt;&lt;li&gt;Kuan: local linear MMSE filter derived without approximating the multiplicative model (Kuan et al. 1985).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: side of the square moving window in pixels; odd and &amp;gt;= 1 (e.g. 7).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: equivalent number of looks L of the input, &amp;gt; 0; sets the speckle variation coefficient Cu^2 = 1/L used by Lee, Refined Lee, Lee Sigma, Gamma-MAP and Kuan.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Estimate the number of looks from the image&lt;/b&gt;: estimate L per band from up to 32 sample windows (1 / mode of the local squared coefficient of variation) and use it instead of the value above; with several bands the median estimate is used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Frost damping factor K&lt;/b&gt;: larger K keeps more detail (default 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Frost distance&lt;/b&gt;: Euclidean distance (Frost 1982, as in Orfeo ToolBox) or city-block distance |dx| + |dy|.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lee Sigma sigma&lt;/b&gt;: probability mass of the sigma range, 0.5 to 0.9.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lee Sigma target window&lt;/b&gt;: odd side (pixels) of the window used to estimate the target value, e.g. 3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how the input pixels are stored: linear power (intensity), amplitude (sqrt of power) or dB (10 log10 power). A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bands&lt;/b&gt;: the bands to filter; the output holds these bands only. Empty: every band that looks like backscatter, leaving out bands named like incidence angle, elevation or mask and bands whose values are a smooth field of angles (degrees or radians).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Extent&lt;/b&gt;: filter only the pixels inside this extent (empty: the whole raster); the pixels around it that the windows need are read too, so the result equals the whole-raster result cut to the extent.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtered raster&lt;/b&gt;: the output GeoTIFF.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Réduit le chatoiement des images SAR. Les bandes choisies sont filtrées ; le filtrage se fait en puissance linéaire (intensité) et le résultat est écrit dans l'échelle de l'entrée sous forme d'un GeoTIFF float32 tuilé et compressé avec la grille, le SCR et la valeur sans donnée de l'entrée. Les grands rasters sont traités bloc par bloc.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR en entrée&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtre&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Boxcar : moyenne glissante sur la fenêtre.&lt;/li&gt;&lt;li&gt;Médian : médiane glissante sur la fenêtre.&lt;/li&gt;&lt;li&gt;Lee : filtre à erreur quadratique moyenne minimale avec le modèle multiplicatif du chatoiement, R = moyenne + b (I - moyenne), b = var_x / var_I (Lee 1980, 1981).&lt;/li&gt;&lt;li&gt;Lee raffiné : filtre de Lee sur la plus homogène de huit sous-fenêtres alignées sur les contours d'une fenêtre fixe de 7x7 (Lee 1981) ; la taille de fenêtre n'est pas utilisée.&lt;/li&gt;&lt;li&gt;Lee Sigma amélioré : sélection des pixels dans l'intervalle sigma à partir d'une fenêtre cible, préservation des cibles ponctuelles et filtrage MMSE (Lee, Wen, Ainsworth, Chen &amp;amp; Chen 2009, comme dans ESA SNAP).&lt;/li&gt;&lt;li&gt;Frost : noyau à amortissement exponentiel m = exp(-K Ci^2 d) (Frost et al. 1982).&lt;/li&gt;&lt;li&gt;Gamma-MAP : estimation du maximum a posteriori avec une scène et un chatoiement de loi gamma (Lopes, Nezry, Touzi &amp;amp; Laur 1990).&lt;/li&gt;&lt;li&gt;Kuan : filtre MMSE linéaire local établi sans approximer le modèle multiplicatif (Kuan et al. 1985).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté de la fenêtre glissante carrée en pixels ; impair et &amp;gt;= 1 (par ex. 7).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : nombre équivalent de vues L de l'entrée, &amp;gt; 0 ; fixe le coefficient de variation du chatoiement Cu^2 = 1/L utilisé par Lee, Lee raffiné, Lee Sigma, Gamma-MAP et Kuan.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Estimer le nombre de vues à partir de l'image&lt;/b&gt; : estimer L pour chaque bande sur au plus 32 fenêtres d'échantillonnage (1 / mode du carré du coefficient de variation local) et l'utiliser à la place de la valeur ci-dessus ; avec plusieurs bandes, l'estimation médiane est utilisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Facteur d'amortissement de Frost K&lt;/b&gt; : un K plus grand garde plus de détails (par défaut 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distance de Frost&lt;/b&gt; : distance euclidienne (Frost 1982, comme dans Orfeo ToolBox) ou distance de Manhattan |dx| + |dy|.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Sigma de Lee Sigma&lt;/b&gt; : masse de probabilité de l'intervalle sigma, de 0.5 à 0.9.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre cible de Lee Sigma&lt;/b&gt; : côté impair (pixels) de la fenêtre servant à estimer la valeur cible, par ex. 3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les pixels d'entrée sont stockés : puissance linéaire (intensité), amplitude (racine de la puissance) ou dB (10 log10 de la puissance). Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes&lt;/b&gt; : les bandes à filtrer ; la sortie ne contient que ces bandes. Vide : chaque bande qui ressemble à une rétrodiffusion, en écartant les bandes nommées comme un angle d'incidence, une altitude ou un masque et les bandes dont les valeurs forment un champ lisse d'angles (degrés ou radians).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Emprise&lt;/b&gt; : ne filtrer que les pixels de cette emprise (vide : tout le raster) ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur tout le raster découpé à l'emprise.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster filtré&lt;/b&gt; : le GeoTIFF de sortie.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="93" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="94" />
             <source>Speckle filter</source>
             <translation>Filtre de chatoiement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="110" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="111" />
             <source>Filter</source>
             <translation>Filtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="113" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="114" />
             <source>Window size (pixels, odd)</source>
             <translation>Taille de fenêtre (pixels, impaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="115" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="116" />
             <source>Number of looks</source>
             <translation>Nombre de vues</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="117" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="118" />
             <source>Estimate the number of looks from the image</source>
             <translation>Estimer le nombre de vues à partir de l'image</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="119" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="120" />
             <source>Frost damping factor K</source>
             <translation>Facteur d'amortissement de Frost K</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="121" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="122" />
             <source>Frost distance</source>
             <translation>Distance de Frost</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="121" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="122" />
             <source>Euclidean (Frost 1982, Orfeo ToolBox)</source>
             <translation>Euclidienne (Frost 1982, Orfeo ToolBox)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="121" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="122" />
             <source>City-block |dx| + |dy|</source>
             <translation>Manhattan |dx| + |dy|</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="125" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="126" />
             <source>Lee Sigma sigma</source>
             <translation>Sigma de Lee Sigma</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="128" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="129" />
             <source>Lee Sigma target window (pixels, odd)</source>
             <translation>Fenêtre cible de Lee Sigma (pixels, impaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="132" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="133" />
             <source>Bands (empty: every band that looks like backscatter)</source>
             <translation>Bandes (vide : chaque bande qui ressemble à une rétrodiffusion)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="137" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="138" />
             <source>Filtered raster</source>
             <translation>Raster filtré</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="143" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="144" />
             <source>window size must be odd and &gt;= 1, e.g. 7 (got {size})</source>
             <translation>la taille de fenêtre doit être impaire et &gt;= 1, par ex. 7 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="148" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="149" />
             <source>Lee Sigma target window must be odd and &gt;= 1, e.g. 3 (got {size})</source>
             <translation>la fenêtre cible de Lee Sigma doit être impaire et &gt;= 1, par ex. 3 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="153" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="154" />
             <source>number of looks must be &gt; 0, e.g. 1 (got {looks})</source>
             <translation>le nombre de vues doit être &gt; 0, par ex. 1 (reçu {looks})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="192" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="195" />
             <source>Filtering {name} with {method}, margin {margin} pixels</source>
             <translation>Filtrage de {name} avec {method}, marge de {margin} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="213" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="217" />
             <source>Bands filtered: {bands}; pixel window: {window}</source>
             <translation>Bandes filtrées : {bands} ; fenêtre de pixels : {window}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="213" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="217" />
             <source>whole raster</source>
             <translation>tout le raster</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="220" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="224" />
             <source>{method} does not use the number of looks; not estimated.</source>
             <translation>{method} n'utilise pas le nombre de vues ; non estimé.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="227" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="231" />
             <source>Band {band}: estimated ENL {enl:.3f} ({pixels} pixels sampled)</source>
             <translation>Bande {band} : ENL estimé {enl:.3f} ({pixels} pixels échantillonnés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="231" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="235" />
             <source>Number of looks used: {looks:.3f}</source>
             <translation>Nombre de vues utilisé : {looks:.3f}</translation>
         </message>

@@ -71,8 +71,20 @@ def test_extent_filters_only_the_window(run, product, tmp_path):
     ds = gdal.Open(part)
     assert (ds.RasterXSize, ds.RasterYSize) == (20, 20)
     assert ds.GetGeoTransform()[:4] == (600100.0, 10.0, 0.0, 4799950.0)
-    inner = ds.ReadAsArray()[1:-1, 1:-1]  # away from the cut, equal to the whole-image run
-    np.testing.assert_allclose(inner, gdal.Open(whole).ReadAsArray()[6:24, 11:29], rtol=1e-6)
+    # read with the filter's halo: equal to the whole-image run cropped, edges included
+    np.testing.assert_allclose(ds.ReadAsArray(), gdal.Open(whole).ReadAsArray()[5:25, 10:30], rtol=1e-6)
+    assert not [p.name for p in tmp_path.iterdir() if "partial" in p.name]  # the uncropped file is gone
+
+
+def test_extent_at_the_image_edge(run, product, tmp_path):
+    """An extent reaching past the image is clipped to it; the halo is clipped too."""
+    whole = run("sarchange:specklefilter", {"INPUT": product, "METHOD": 2, "WINDOW_SIZE": 5, "BANDS": [1],
+                                            "OUTPUT": str(tmp_path / "whole.tif")})["OUTPUT"]
+    part = run("sarchange:specklefilter", {"INPUT": product, "METHOD": 2, "WINDOW_SIZE": 5, "BANDS": [1],
+                                           "EXTENT": "599900,600200,4799800,4800100 [EPSG:32631]",
+                                           "OUTPUT": str(tmp_path / "part.tif")})["OUTPUT"]
+    np.testing.assert_allclose(gdal.Open(part).ReadAsArray(), gdal.Open(whole).ReadAsArray()[0:20, 0:20],
+                               rtol=1e-6)
 
 
 def test_difference_image_extent(run, tmp_path):
@@ -83,6 +95,13 @@ def test_difference_image_extent(run, tmp_path):
     part = run("sarchange:differenceimage", {"IMAGE_1": a, "IMAGE_2": b, "METHOD": 2,
                                              "EXTENT": "600100,600300,4799750,4799950 [EPSG:32631]",
                                              "OUTPUT": str(tmp_path / "p.tif")})["OUTPUT"]
+    np.testing.assert_allclose(gdal.Open(part).ReadAsArray(), gdal.Open(whole).ReadAsArray()[5:25, 10:30],
+                               rtol=1e-6)
+    part = run("sarchange:differenceimage", {"IMAGE_1": a, "IMAGE_2": b, "METHOD": 3, "WINDOW": 5,  # windowed
+                                             "EXTENT": "600100,600300,4799750,4799950 [EPSG:32631]",
+                                             "OUTPUT": str(tmp_path / "p3.tif")})["OUTPUT"]
+    whole = run("sarchange:differenceimage", {"IMAGE_1": a, "IMAGE_2": b, "METHOD": 3, "WINDOW": 5,
+                                              "OUTPUT": str(tmp_path / "w3.tif")})["OUTPUT"]
     np.testing.assert_allclose(gdal.Open(part).ReadAsArray(), gdal.Open(whole).ReadAsArray()[5:25, 10:30],
                                rtol=1e-6)
     from qgis.core import QgsProcessingException

@@ -58,8 +58,9 @@ def help_text():
         "negative power stops the run with an error; a value &gt; 0 (linear power) raises every smaller "
         "value to it instead (e.g. 1 for 8-bit images with a few zeros).</li></ul><p>No-data pixels of "
         "either image (and pixels no-data in either image within a window) are left out; the output's "
-        "no-data value is NaN.</p><p><b>Extent</b> (optional): compare only the pixels inside it; pixels "
-        "outside do not enter the windows.</p>")
+        "no-data value is NaN.</p><p><b>Extent</b> (optional): compare only the pixels inside it; the "
+        "pixels around it that the windows need are read too, so the result equals the whole-image "
+        "result cut to the extent.</p>")
 
 
 def _same_crs(wkt_a, wkt_b):
@@ -221,14 +222,14 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
         sources = [src_1] if src_2 is None else [src_1, src_2]
         return sources, (name_1, name_2), (bands_1, bands_2), vrt_bands
 
-    def _within_extent(self, parameters, context, sources):
-        """``sources`` cut to EXTENT (in-memory VRTs on one pixel window; all share a grid), or as given."""
-        if not parameters.get(self.EXTENT):
-            return sources
-        layer = self.parameterAsRasterLayer(parameters, self.IMAGE_1, context)
-        extent = self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs())
-        window = raster_subset.pixel_window(sources[0], extent, None, layer.crs(), context)
-        return [raster_subset.subset_vrt(src, None, window) for src in sources]
+    def _within_extent(self, parameters, context, sources, margin):
+        """raster_subset.Subset per source: EXTENT grown by ``margin`` (all share a grid), or whole."""
+        window = None
+        if parameters.get(self.EXTENT):
+            layer = self.parameterAsRasterLayer(parameters, self.IMAGE_1, context)
+            extent = self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs())
+            window = raster_subset.pixel_window(sources[0], extent, None, layer.crs(), context)
+        return [raster_subset.subset_vrt(src, None, window, margin) for src in sources]
 
     def processAlgorithm(self, parameters, context, feedback):
         try:
@@ -236,7 +237,6 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
         except ValueError as exc:
             raise QgsProcessingException(str(exc)) from exc
         sources, names, (bands_1, bands_2), vrt_bands = self._inputs(parameters, context, method)
-        sources = self._within_extent(parameters, context, sources)
         scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         for src in sources:
@@ -263,13 +263,16 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
         feedback.pushInfo(tr("{method}: image 1 '{a}' band(s) {b1}, image 2 '{b}' band(s) {b2}, "
                              "margin {m} pixels").format(method=difference.LABELS[method], a=names[0],
                                                          b=names[1], b1=bands_1, b2=bands_2, m=margin))
-        vrt = stack_vrt(sources)
+        subsets = self._within_extent(parameters, context, sources, margin)  # EXTENT, read with the halo
+        out = raster_subset.work_path(subsets[0], dst)
+        vrt = stack_vrt([subset.path for subset in subsets])
         try:
-            map_raster(vrt, dst, counted, margin, 1, bands=vrt_bands, nodata=float("nan"),
+            map_raster(vrt, out, counted, margin, 1, bands=vrt_bands, nodata=float("nan"),
                        **provider_settings.block_engine_options(),
                        descriptions=[difference.LABELS[method]],
                        progress=common.progress_callback(feedback),
                        is_canceled=common.cancel_callback(feedback))
+            raster_subset.finish(subsets[0], out, dst)
         except Cancelled:
             feedback.pushInfo(tr("Cancelled: no output was written."))
             common.forget_output(context, dst)
@@ -286,8 +289,8 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
                 a=names[0], b=names[1], error=exc)) from exc
         finally:
             gdal.Unlink(vrt)
-            for src in sources:
-                raster_subset.release(src)
+            for subset in subsets:
+                raster_subset.release(subset)
         if sum(valid) == 0:
             if os.path.exists(dst):
                 os.remove(dst)

@@ -1,18 +1,22 @@
 """Band choice and extent for raster algorithms: read only part of an input through a VRT.
 
-``subset_vrt`` writes an in-memory VRT holding the chosen bands inside the chosen extent;
-the block engine then streams that VRT like any raster, so only the window is read. Pixels
-outside the extent are outside the image for the filters (they never enter a window).
+``subset_vrt`` writes an in-memory VRT holding the chosen bands inside the chosen extent grown
+by the algorithm's halo (``margin`` pixels, clipped to the image); the block engine streams that
+VRT like any raster, so only the window is read, and ``finish`` crops the result to the extent.
+Pixels next to the extent's edge therefore see the same neighbours as in a whole-image run:
+the result equals the whole-image result cropped.
 """
 import math
+import os
 import uuid
+from collections import namedtuple
 
 import numpy as np
 from osgeo import gdal
 from qgis.core import QgsCoordinateTransform, QgsCsException, QgsProcessingException
 
 from ...core import band_roles
-from ...core.raster_blocks import open_readonly, read_info
+from ...core.raster_blocks import geotiff_options, open_readonly, read_info, temporary_path
 from .translation import tr
 
 #: Side (pixels) of the central sample used to recognise backscatter bands.
@@ -65,25 +69,60 @@ def pixel_window(path, extent, extent_crs, layer_crs, context):
     return x0, y0, x1 - x0, y1 - y0
 
 
-def subset_vrt(path, bands=None, window=None):
-    """In-memory VRT of ``bands`` (1-based, default all) inside ``window`` (x0, y0, w, h; default all).
+#: ``path``: what to read (the input itself or an in-memory VRT); ``crop``: (x, y, w, h) of the
+#: extent inside it, None when the whole of ``path`` is the result.
+Subset = namedtuple("Subset", "path crop")
 
-    Returns ``path`` itself when nothing is left out; remove the VRT with ``release``.
-    """
+
+def subset_vrt(path, bands=None, window=None, margin=0):
+    """Subset of ``bands`` (1-based, default all) inside ``window`` (x0, y0, w, h; default all) of
+    ``path``, read with ``margin`` extra pixels around the window. Remove it with ``release``."""
     info = read_info(path)
+    crop = None
+    if window is not None:
+        x0, y0, w, h = window
+        ex0, ey0 = max(0, x0 - margin), max(0, y0 - margin)
+        ex1, ey1 = min(info.xsize, x0 + w + margin), min(info.ysize, y0 + h + margin)
+        crop = (x0 - ex0, y0 - ey0, w, h)
+        window = (ex0, ey0, ex1 - ex0, ey1 - ey0)
+        if crop == (0, 0) + tuple(window[2:]):
+            crop = None
     if (bands is None or list(bands) == list(range(1, info.bands + 1))) and \
             (window is None or tuple(window) == (0, 0, info.xsize, info.ysize)):
-        return path
+        return Subset(path, crop)
     vrt = f"/vsimem/sar_change_subset_{uuid.uuid4().hex}.vrt"
     options = gdal.TranslateOptions(format="VRT", bandList=list(bands) if bands else None,
                                     srcWin=list(window) if window else None)
     if gdal.Translate(vrt, path, options=options) is None:
         raise QgsProcessingException(tr("Cannot read a part of {path}: {error}").format(
             path=path, error=gdal.GetLastErrorMsg()))
-    return vrt
+    return Subset(vrt, crop)
 
 
-def release(path):
-    """Remove an in-memory VRT made by subset_vrt (no-op for a real file)."""
-    if str(path).startswith("/vsimem/"):
-        gdal.Unlink(path)
+def work_path(subset, dst):
+    """Where the algorithm writes: ``dst`` itself, or a temporary file beside it to be cropped."""
+    return dst if subset.crop is None else temporary_path(dst)
+
+
+def finish(subset, work, dst):
+    """Crop ``work`` to the extent into ``dst`` (temporary name, renamed on success); remove ``work``."""
+    if subset.crop is None:
+        return dst
+    tmp = temporary_path(dst)
+    try:
+        if gdal.Translate(tmp, work, srcWin=list(subset.crop), format="GTiff",
+                          creationOptions=geotiff_options()) is None:
+            raise QgsProcessingException(tr("Cannot write {path}: {error}").format(
+                path=dst, error=gdal.GetLastErrorMsg()))
+        os.replace(tmp, dst)
+    finally:
+        for path in (tmp, work):
+            if os.path.exists(path):
+                os.remove(path)
+    return dst
+
+
+def release(subset):
+    """Remove the in-memory VRT of a subset (no-op when it reads the input itself)."""
+    if str(subset.path).startswith("/vsimem/"):
+        gdal.Unlink(subset.path)

@@ -65,7 +65,8 @@ def help_text():
         "the output holds these bands only. Empty: every band that looks like backscatter, leaving out "
         "bands named like incidence angle, elevation or mask and bands whose values are a smooth field "
         "of angles (degrees or radians).</li><li><b>Extent</b>: filter only the pixels inside this "
-        "extent (empty: the whole raster); pixels outside it do not enter the windows.</li>"
+        "extent (empty: the whole raster); the pixels around it that the windows need are read too, so "
+        "the result equals the whole-raster result cut to the extent.</li>"
         "<li><b>Filtered raster</b>: the output GeoTIFF.</li></ul>")
 
 
@@ -182,7 +183,9 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
         if common.same_file(src, dst):
             raise QgsProcessingException(
                 tr("The output must not overwrite the input {path}").format(path=src))
-        src = self._subset(parameters, context, layer, src, feedback)  # band choice and extent
+        margin = registry.make_block_function(params, scale)[1]
+        subset = self._subset(parameters, context, layer, src, feedback, margin)  # bands and extent
+        src, out = subset.path, raster_subset.work_path(subset, dst)
         try:
             with common.core_errors(name):
                 raster_sampling.check_input_scale(src, scale)
@@ -191,19 +194,20 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
                 func, margin = registry.make_block_function(params, scale)
                 feedback.pushInfo(tr("Filtering {name} with {method}, margin {margin} pixels").format(
                     name=name, method=registry.LABELS[params.method], margin=margin))
-                filter_raster(src, dst, func, margin, **provider_settings.block_engine_options(),
+                filter_raster(src, out, func, margin, **provider_settings.block_engine_options(),
                               progress=common.progress_callback(feedback),
                               is_canceled=common.cancel_callback(feedback))
+            raster_subset.finish(subset, out, dst)
         except Cancelled:
             feedback.pushInfo(tr("Cancelled: no output was written."))
             common.forget_output(context, dst)
             return {}
         finally:
-            raster_subset.release(src)
+            raster_subset.release(subset)
         return {self.OUTPUT: dst}
 
-    def _subset(self, parameters, context, layer, src, feedback):
-        """``src``, or an in-memory VRT of the chosen (default: backscatter) bands inside EXTENT."""
+    def _subset(self, parameters, context, layer, src, feedback, margin):
+        """raster_subset.Subset of the chosen (default: backscatter) bands inside EXTENT (+ margin)."""
         with common.core_errors(layer.name()):
             bands = self.parameterAsInts(parameters, self.BANDS, context) or raster_subset.default_bands(src)
         window = None
@@ -212,7 +216,7 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
             window = raster_subset.pixel_window(src, extent, None, layer.crs(), context)
         feedback.pushInfo(tr("Bands filtered: {bands}; pixel window: {window}").format(
             bands=", ".join(map(str, bands)), window=window or tr("whole raster")))
-        return raster_subset.subset_vrt(src, bands, window)
+        return raster_subset.subset_vrt(src, bands, window, margin)
 
     def _with_estimated_looks(self, params, src, scale, feedback):
         """Return ``params`` with the looks estimated from the image (median over bands)."""
