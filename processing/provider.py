@@ -4,6 +4,7 @@ import os
 from qgis.core import QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from . import provider_settings, shipped_models
 from .algorithms.coherence_intensity import CoherenceFromIntensityAlgorithm
 from .algorithms.coherence_slc import CoherenceSlcAlgorithm
 from .algorithms.common import tr
@@ -12,6 +13,7 @@ from .algorithms.difference_image import DifferenceImageAlgorithm
 from .algorithms.estimate_enl import EstimateEnlAlgorithm
 from .algorithms.evaluate_change import EvaluateChangeAlgorithm
 from .algorithms.inject_changes import InjectChangesAlgorithm
+from .algorithms.install_dependencies import InstallDependenciesAlgorithm
 from .algorithms.learned_di import LearnedDiAlgorithm
 from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
 from .algorithms.speckle_filter import SpeckleFilterAlgorithm
@@ -50,11 +52,13 @@ class SarChangeProvider(QgsProcessingProvider):
     def load(self):
         """Called by the registry on addProvider: keep the Python object alive."""
         _REGISTERED.add(self)
+        provider_settings.register(self.name(), self.icon())
         return super().load()
 
     def unload(self):
         """Called by the registry on removeProvider."""
         _REGISTERED.discard(self)
+        provider_settings.unregister()
         super().unload()
 
     def loadAlgorithms(self):
@@ -74,6 +78,9 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(TrainLearnedDiAlgorithm())
         self.addAlgorithm(CoherenceSlcAlgorithm())
         self.addAlgorithm(CoherenceFromIntensityAlgorithm())
+        self.addAlgorithm(InstallDependenciesAlgorithm())
+        for model in shipped_models.load_models():
+            self.addAlgorithm(model)
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]

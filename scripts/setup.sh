@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything on a fresh Debian 12 machine (idempotent):
-#   QGIS 3.22 + GDAL + scipy/sklearn from Debian, Orfeo ToolBox (reference peer),
+#   QGIS 3.22 + GDAL + scipy/sklearn from Debian, Orfeo ToolBox (reference peer), Xvfb (GUI
+#   smoke test of the QGIS desktop), pylupdate5/lrelease (translations),
 #   a venv on the system Python with the pip packages, and the plugin link
 #   .plugins/sar_change -> this checkout (QGIS_PLUGINPATH and import name).
 set -euo pipefail
@@ -8,7 +9,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 apt_packages=(qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-scipy
-              python3-sklearn python3-rasterio python3-matplotlib python3-venv otb-bin)
+              python3-sklearn python3-rasterio python3-matplotlib python3-venv otb-bin
+              xvfb xauth pyqt5-dev-tools qttools5-dev-tools)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

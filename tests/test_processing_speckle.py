@@ -286,33 +286,6 @@ def test_class_factory_without_iface(qgis_app):
             registry_.addProvider(SarChangeProvider())
 
 
-def test_menu_added_and_removed_with_iface(qgis_app):
-    class FakeIface:
-        """The three QgisInterface calls the plugin makes."""
-
-        def __init__(self):
-            self.menu = []
-
-        def mainWindow(self):
-            return None
-
-        def addPluginToRasterMenu(self, name, action):
-            self.menu.append((name, action))
-
-        def removePluginRasterMenu(self, name, action):
-            self.menu.remove((name, action))
-
-    from sar_change import classFactory
-
-    iface = FakeIface()
-    plugin = classFactory(iface)
-    plugin.initGui()
-    assert [name for name, _ in iface.menu] == ["SAR Change"]
-    assert iface.menu[0][1].text().startswith("Speckle filter")
-    plugin.unload()
-    assert iface.menu == []
-
-
 @pytest.mark.parametrize("shape", [(64, 64), (300, 700), (10000, 8000), (100000, 300), (257, 5000)])
 def test_enl_sample_windows_spread_inside_the_image(qgis_app, shape):
     from sar_change.core.raster_sampling import ENL_SAMPLE_WINDOWS, sample_windows

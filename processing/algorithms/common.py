@@ -21,6 +21,7 @@ from qgis.PyQt.QtCore import QCoreApplication
 
 from ...core import scale as scales
 from ...core.raster_blocks import Cancelled, RasterError
+from .presentation import Presentation
 
 #: Radiometric scales in the order of the SCALE enum parameter.
 SCALE_CHOICES = (scales.LINEAR_POWER, scales.AMPLITUDE, scales.DB)
@@ -31,7 +32,7 @@ def tr(text):
     return QCoreApplication.translate("SarChange", text)
 
 
-class SarChangeAlgorithm(QgsProcessingAlgorithm):
+class SarChangeAlgorithm(Presentation, QgsProcessingAlgorithm):
     """Base of the SAR Change algorithms: background-thread safe, one validation hook.
 
     Subclasses override ``validate(parameters, context)`` to raise ValueError

@@ -9,6 +9,7 @@ and a JSON report. Optionally the windows are written as points.
 """
 import os
 
+from osgeo import gdal
 from qgis.core import (
     QgsFeature,
     QgsFeatureSink,
@@ -29,6 +30,7 @@ from qgis.core import (
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsWkbTypes,
 )
@@ -38,7 +40,7 @@ from ...core.coregistration import correlation as corr
 from ...core.coregistration import models as mdl
 from ...core.coregistration import resampling as rs
 from ...core.coregistration import stack as coreg
-from ...core.raster_blocks import Cancelled, RasterError
+from ...core.raster_blocks import Cancelled, RasterError, geotiff_options, temporary_path
 from . import common
 from .common import tr
 
@@ -48,58 +50,66 @@ RESAMPLINGS = (rs.NEAREST, rs.BILINEAR, rs.CUBIC, rs.LANCZOS)
 #: Matching domains, in the order of the MATCH_DOMAIN enum.
 DOMAINS = (None, corr.AMPLITUDE, corr.DB, corr.LINEAR)
 
-HELP = """<p>Aligns SAR rasters of the same area (a time series, other orbits) onto a
-reference raster to a fraction of a pixel. Offsets are measured on a grid of windows by
-cross-correlation (of amplitudes by default) with sub-pixel refinement by the upsampled DFT
-(Guizar-Sicairos, Thurman &amp; Fienup 2008, Opt. Lett. 33(2)); a translation, affine or
-2nd-order polynomial model is fitted with outlier rejection (peak threshold, RANSAC
-consensus after Fischler &amp; Bolles 1981, then iterative 3-sigma clipping with a
-median-absolute-deviation sigma); every band is resampled onto the reference grid.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Reference raster</b>: defines the output grid (CRS, pixel size, extent) and, unless
-registering to the DEM, the image matched against.</li>
-<li><b>Rasters to coregister</b>: file-based GDAL rasters. A raster on another grid (CRS,
-pixel size or origin) is first warped onto the reference grid with GDAL; one that does not
-overlap the reference is refused. Rasters are read whole into memory, one at a time
-(about 60 bytes per pixel: 1 GB for 4096 x 4096): clip very large scenes first.</li>
-<li><b>Band used for matching</b>: offsets are measured on this band and applied to all
-bands.</li>
-<li><b>Input scale</b>: linear power, amplitude or dB (resampling keeps the stored
-scale).</li>
-<li><b>Matching domain</b> (advanced): what is correlated. Automatic: amplitude between
-rasters, dB against the DEM simulation. Amplitude: as in amplitude cross-correlation tools
-such as ISCE's ampcor. dB: speckle becomes additive; most precise on scenes that are smooth
-at the pixel scale, but biased by a few hundredths of a pixel on finely textured data.
-Linear power: unbiased, but dominated by the brightest targets.</li>
-<li><b>Model</b>: translation (one offset), affine (offset varying linearly across the
-image) or 2nd-order polynomial. Each needs at least 3, 6 or 12 consistent windows.</li>
-<li><b>Resampling</b>: nearest, bilinear, cubic spline or Lanczos-3. No data stays no
-data; pixels falling outside the moving raster become no data.</li>
-<li><b>Window size</b>: side of the matching windows in pixels (64 handles shifts of up to
-about 10 pixels after the coarse whole-image estimate; larger windows are more precise,
-smaller ones follow local distortions).</li>
-<li><b>DEM</b> (optional): heights in metres, any CRS (warped onto the reference grid).
-Windows in layover, shadow or strong foreshortening for the given <b>heading</b>
-(flight direction, degrees clockwise from north; Sentinel-1 ascending about 348,
-descending about 192) and <b>incidence</b> (degrees) are not used.</li>
-<li><b>Register to the DEM</b>: match every raster, the reference included, against a SAR
-image simulated from the DEM instead of the reference raster: absolute alignment with
-the DEM (needs clear relief).</li>
-<li><b>Mask water</b>: do not use dark, featureless areas (mean below -18 dB and little
-texture), whose speckle does not correlate between dates.</li>
-</ul>
-<h3>Outputs</h3>
-<ul>
-<li><b>Output folder</b>: one float32 GeoTIFF per input, named &lt;input&gt;_coreg.tif,
-on the reference grid; coregistration_report.json (per image: windows measured and used,
-model parameters in pixels, residual RMSE in pixels).</li>
-<li><b>Offset table</b>: CSV, one row per window and image: image, row, col (window
-centre, reference pixels), dy, dx (pixels: the reference pixel (row, col) shows the
-ground of the input pixel (row - dy, col - dx)), peak (correlation 0..1), inlier (1 used
-by the fit, 0 rejected), x, y (map coordinates).</li>
-<li><b>Tie points</b> (optional): the windows as points with the same fields.</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Aligns SAR rasters of the same area (a time series, other orbits) onto a reference raster to "
+        "a fraction of a pixel. Offsets are measured on a grid of windows by cross-correlation (of "
+        "amplitudes by default) with sub-pixel refinement by the upsampled DFT (Guizar-Sicairos, Thurman "
+        "&amp; Fienup 2008, Opt. Lett. 33(2)); a translation, affine or 2nd-order polynomial model is "
+        "fitted with outlier rejection (peak threshold, RANSAC consensus after Fischler &amp; Bolles "
+        "1981, then iterative 3-sigma clipping with a median-absolute-deviation sigma); every band is "
+        "resampled onto the reference grid.</p><h3>Parameters</h3><ul><li><b>Reference raster</b>: "
+        "defines the output grid (CRS, pixel size, extent) and, unless registering to the DEM, the image "
+        "matched against.</li><li><b>Rasters to coregister</b>: file-based GDAL rasters. A raster on "
+        "another grid (CRS, pixel size or origin) is first warped onto the reference grid with GDAL; one "
+        "that does not overlap the reference is refused. Rasters are read whole into memory, one at a "
+        "time (about 60 bytes per pixel: 1 GB for 4096 x 4096): clip very large scenes "
+        "first.</li><li><b>Band used for matching</b>: offsets are measured on this band and applied to "
+        "all bands.</li><li><b>Input scale</b>: linear power, amplitude or dB (resampling keeps the "
+        "stored scale).</li><li><b>Matching domain</b> (advanced): what is correlated. Automatic: "
+        "amplitude between rasters, dB against the DEM simulation. Amplitude: as in amplitude "
+        "cross-correlation tools such as ISCE's ampcor. dB: speckle becomes additive; most precise on "
+        "scenes that are smooth at the pixel scale, but biased by a few hundredths of a pixel on finely "
+        "textured data. Linear power: unbiased, but dominated by the brightest "
+        "targets.</li><li><b>Model</b>: translation (one offset), affine (offset varying linearly across "
+        "the image) or 2nd-order polynomial. Each needs at least 3, 6 or 12 consistent "
+        "windows.</li><li><b>Resampling</b>: nearest, bilinear, cubic spline or Lanczos-3. No data stays "
+        "no data; pixels falling outside the moving raster become no data.</li><li><b>Window size</b>: "
+        "side of the matching windows in pixels (64 handles shifts of up to about 10 pixels after the "
+        "coarse whole-image estimate; larger windows are more precise, smaller ones follow local "
+        "distortions).</li><li><b>DEM</b> (optional): heights in metres, any CRS (warped onto the "
+        "reference grid). Windows in layover, shadow or strong foreshortening for the given "
+        "<b>heading</b> (flight direction, degrees clockwise from north; Sentinel-1 ascending about 348, "
+        "descending about 192) and <b>incidence</b> (degrees) are not used.</li><li><b>Register to the "
+        "DEM</b>: match every raster, the reference included, against a SAR image simulated from the DEM "
+        "instead of the reference raster: absolute alignment with the DEM (needs clear "
+        "relief).</li><li><b>Mask water</b>: do not use dark, featureless areas (mean below -18 dB and "
+        "little texture), whose speckle does not correlate between "
+        "dates.</li></ul><h3>Outputs</h3><ul><li><b>Output folder</b>: one float32 GeoTIFF per input, "
+        "named &lt;input&gt;_coreg.tif, on the reference grid; coregistration_report.json (per image: "
+        "windows measured and used, model parameters in pixels, residual RMSE in "
+        "pixels).</li><li><b>Offset table</b>: CSV, one row per window and image: image, row, col (window"
+        " centre, reference pixels), dy, dx (pixels: the reference pixel (row, col) shows the ground of "
+        "the input pixel (row - dy, col - dx)), peak (correlation 0..1), inlier (1 used by the fit, 0 "
+        "rejected), x, y (map coordinates).</li><li><b>Tie points</b> (optional): the windows as points "
+        "with the same fields.</li><li><b>Coregistered raster (single image)</b>: a copy of the first "
+        "registered raster, as one raster output that a model can feed into a single-raster input (for "
+        "example the later image of <i>Difference image</i>).</li></ul>")
+
+
+def copy_raster(src, dst):
+    """Copy the GeoTIFF ``src`` to ``dst`` through a temporary file renamed on success; returns ``dst``."""
+    tmp = temporary_path(dst)
+    try:
+        if gdal.Translate(tmp, src, format="GTiff", creationOptions=geotiff_options()) is None:
+            raise QgsProcessingException(tr("Cannot write {path}: {error}").format(
+                path=dst, error=gdal.GetLastErrorMsg()))
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return dst
 
 
 class CoregisterAlgorithm(common.SarChangeAlgorithm):
@@ -123,6 +133,7 @@ class CoregisterAlgorithm(common.SarChangeAlgorithm):
     OUTPUT_TIEPOINTS = "OUTPUT_TIEPOINTS"
     OUTPUT_LAYERS = "OUTPUT_LAYERS"
     OUTPUT_REPORT = "OUTPUT_REPORT"
+    OUTPUT = "OUTPUT"
 
     def name(self):
         return "coregister"
@@ -137,7 +148,7 @@ class CoregisterAlgorithm(common.SarChangeAlgorithm):
         return "terrain"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return CoregisterAlgorithm()
@@ -186,6 +197,11 @@ class CoregisterAlgorithm(common.SarChangeAlgorithm):
         self.addParameter(QgsProcessingParameterFeatureSink(
             self.OUTPUT_TIEPOINTS, tr("Tie points"), QgsProcessing.TypeVectorPoint,
             optional=True, createByDefault=False))
+        # One raster output for models: the 3.22 modeler cannot wire a multi-layer output into a
+        # single raster input (e.g. Difference image's later image).
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT, tr("Coregistered raster (single image: the first raster to coregister)"),
+            optional=True, createByDefault=True))
         self.addOutput(QgsProcessingOutputMultipleLayers(self.OUTPUT_LAYERS, tr("Coregistered rasters")))
         self.addOutput(QgsProcessingOutputString(self.OUTPUT_REPORT, tr("Report (JSON file)")))
 
@@ -258,6 +274,9 @@ class CoregisterAlgorithm(common.SarChangeAlgorithm):
                 params=params, rmse=report["rmse_px"]))
         results = {self.OUTPUT_FOLDER: out_dir, self.OUTPUT_TABLE: result["table"],
                    self.OUTPUT_LAYERS: result["outputs"], self.OUTPUT_REPORT: result["report"]}
+        single = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        if single and result["outputs"]:
+            results[self.OUTPUT] = copy_raster(result["outputs"][0], single)
         sink_id = self._write_tiepoints(parameters, context, ref_layer, result["rows"])
         if sink_id is not None:
             results[self.OUTPUT_TIEPOINTS] = sink_id

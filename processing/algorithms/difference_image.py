@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
@@ -22,48 +23,44 @@ from qgis.core import (
 from ...core import raster_sampling
 from ...core.change import difference
 from ...core.raster_blocks import Cancelled, map_raster, read_info, stack_vrt
-from . import common
+from .. import provider_settings
+from . import common, raster_subset
 from .common import tr
 
-HELP = """<p>Compares two co-registered SAR images of the same area and writes a difference
-image (DI): a float32 GeoTIFF on the input grid whose values grow with the change.
-Threshold it with <i>Threshold change</i> to get a change mask.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Earlier image (image 1)</b>: a file-based GDAL raster.</li>
-<li><b>Later image (image 2)</b> (optional): a raster on exactly the same grid (size,
-pixel size, origin) and CRS; run <i>sarchange:coregister</i> first if it is not. Leave it
-empty to take both dates from bands of image 1.</li>
-<li><b>Band of image 1</b>, <b>Band of image 2</b>: the bands compared (1-based). Without
-a later image both refer to bands of image 1 and must differ. The Euclidean norm uses
-every band instead: all bands of image 1 against all bands of image 2 (same count, same
-order), or, with a single image, its first half of bands against its second half.</li>
-<li><b>Input scale</b>: how both images are stored: linear power (intensity), amplitude
-or dB. Everything is converted to linear power first.</li>
-<li><b>Method</b>:
- <ul>
- <li>Difference I2 - I1, in linear power.</li>
- <li>Ratio I2 / I1.</li>
- <li>Log ratio 10 log10(I2 / I1), dB: &gt; 0 where the later image is brighter
- (Dekker 1998; Bazi, Bruzzone &amp; Melgani 2005).</li>
- <li>Mean ratio r = 1 - min(m1/m2, m2/m1), m the local means over the window, 0 to 1
- (Inglada &amp; Mercier 2007); the signed variant multiplies r by sign(m2 - m1).</li>
- <li>Neighbourhood ratio (Gong, Cao &amp; Wu 2012, IEEE GRSL 9(2)): NR = theta q + (1 - theta)
- sum min(I1, I2) / sum max(I1, I2) over the window without the centre, q = min/max of
- the pixel and theta = var/mean of q over the window; written as 1 - NR (0 to 1) so that,
- like the mean ratio, larger means more change.</li>
- <li>Euclidean norm of dB differences: sqrt(sum over bands (dB2 - dB1)^2), dB
- (Alatalo, Sipola &amp; Rantonen 2023), e.g. VV and VH together.</li>
- </ul></li>
-<li><b>Window size</b>: odd side in pixels of the local window of the mean ratio and the
-neighbourhood ratio (e.g. 3).</li>
-<li><b>Signed mean ratio</b>: write sign(m2 - m1) r instead of r.</li>
-<li><b>Power floor</b>: ratios and logarithms need power &gt; 0. With 0 (default) a pixel
-with zero or negative power stops the run with an error; a value &gt; 0 (linear power)
-raises every smaller value to it instead (e.g. 1 for 8-bit images with a few zeros).</li>
-</ul>
-<p>No-data pixels of either image (and pixels no-data in either image within a window)
-are left out; the output's no-data value is NaN.</p>"""
+
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Compares two co-registered SAR images of the same area and writes a difference image (DI): a "
+        "float32 GeoTIFF on the input grid whose values grow with the change. Threshold it with "
+        "<i>Threshold change</i> to get a change mask.</p><h3>Parameters</h3><ul><li><b>Earlier image "
+        "(image 1)</b>: a file-based GDAL raster.</li><li><b>Later image (image 2)</b> (optional): a "
+        "raster on exactly the same grid (size, pixel size, origin) and CRS; run "
+        "<i>sarchange:coregister</i> first if it is not. Leave it empty to take both dates from bands of "
+        "image 1.</li><li><b>Band of image 1</b>, <b>Band of image 2</b>: the bands compared (1-based). "
+        "Without a later image both refer to bands of image 1 and must differ. The Euclidean norm uses "
+        "every band instead: all bands of image 1 against all bands of image 2 (same count, same order), "
+        "or, with a single image, its first half of bands against its second half.</li><li><b>Input "
+        "scale</b>: how both images are stored: linear power (intensity), amplitude or dB. Everything is "
+        "converted to linear power first.</li><li><b>Method</b>: <ul><li>Difference I2 - I1, in linear "
+        "power.</li><li>Ratio I2 / I1.</li><li>Log ratio 10 log10(I2 / I1), dB: &gt; 0 where the later "
+        "image is brighter (Dekker 1998; Bazi, Bruzzone &amp; Melgani 2005).</li><li>Mean ratio r = 1 - "
+        "min(m1/m2, m2/m1), m the local means over the window, 0 to 1 (Inglada &amp; Mercier 2007); the "
+        "signed variant multiplies r by sign(m2 - m1).</li><li>Neighbourhood ratio (Gong, Cao &amp; Wu "
+        "2012, IEEE GRSL 9(2)): NR = theta q + (1 - theta) sum min(I1, I2) / sum max(I1, I2) over the "
+        "window without the centre, q = min/max of the pixel and theta = var/mean of q over the window; "
+        "written as 1 - NR (0 to 1) so that, like the mean ratio, larger means more "
+        "change.</li><li>Euclidean norm of dB differences: sqrt(sum over bands (dB2 - dB1)^2), dB "
+        "(Alatalo, Sipola &amp; Rantonen 2023), e.g. VV and VH together.</li></ul></li><li><b>Window "
+        "size</b>: odd side in pixels of the local window of the mean ratio and the neighbourhood ratio "
+        "(e.g. 3).</li><li><b>Signed mean ratio</b>: write sign(m2 - m1) r instead of r.</li><li><b>Power"
+        " floor</b>: ratios and logarithms need power &gt; 0. With 0 (default) a pixel with zero or "
+        "negative power stops the run with an error; a value &gt; 0 (linear power) raises every smaller "
+        "value to it instead (e.g. 1 for 8-bit images with a few zeros).</li></ul><p>No-data pixels of "
+        "either image (and pixels no-data in either image within a window) are left out; the output's "
+        "no-data value is NaN.</p><p><b>Extent</b> (optional): compare only the pixels inside it; the "
+        "pixels around it that the windows need are read too, so the result equals the whole-image "
+        "result cut to the extent.</p>")
 
 
 def _same_crs(wkt_a, wkt_b):
@@ -105,6 +102,7 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
     WINDOW = "WINDOW"
     SIGNED = "SIGNED"
     POWER_FLOOR = "POWER_FLOOR"
+    EXTENT = "EXTENT"
     OUTPUT = "OUTPUT"
 
     def name(self):
@@ -120,7 +118,7 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
         return "changedetection"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return DifferenceImageAlgorithm()
@@ -146,6 +144,8 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
             self.SIGNED, tr("Signed mean ratio (> 0 where image 2 is brighter)"), defaultValue=False))
         self.addParameter(number(self.POWER_FLOOR, tr("Power floor (linear power; 0 = refuse zero power)"),
                                  type=number.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Extent (empty: whole raster)"),
+                                                       optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Difference image")))
 
     def _settings(self, parameters, context):
@@ -222,6 +222,15 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
         sources = [src_1] if src_2 is None else [src_1, src_2]
         return sources, (name_1, name_2), (bands_1, bands_2), vrt_bands
 
+    def _within_extent(self, parameters, context, sources, margin):
+        """raster_subset.Subset per source: EXTENT grown by ``margin`` (all share a grid), or whole."""
+        window = None
+        if parameters.get(self.EXTENT):
+            layer = self.parameterAsRasterLayer(parameters, self.IMAGE_1, context)
+            extent = self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs())
+            window = raster_subset.pixel_window(sources[0], extent, None, layer.crs(), context)
+        return [raster_subset.subset_vrt(src, None, window, margin) for src in sources]
+
     def processAlgorithm(self, parameters, context, feedback):
         try:
             method, size, signed, floor = self._settings(parameters, context)
@@ -254,12 +263,16 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
         feedback.pushInfo(tr("{method}: image 1 '{a}' band(s) {b1}, image 2 '{b}' band(s) {b2}, "
                              "margin {m} pixels").format(method=difference.LABELS[method], a=names[0],
                                                          b=names[1], b1=bands_1, b2=bands_2, m=margin))
-        vrt = stack_vrt(sources)
+        subsets = self._within_extent(parameters, context, sources, margin)  # EXTENT, read with the halo
+        out = raster_subset.work_path(subsets[0], dst)
+        vrt = stack_vrt([subset.path for subset in subsets])
         try:
-            map_raster(vrt, dst, counted, margin, 1, bands=vrt_bands, nodata=float("nan"),
+            map_raster(vrt, out, counted, margin, 1, bands=vrt_bands, nodata=float("nan"),
+                       **provider_settings.block_engine_options(),
                        descriptions=[difference.LABELS[method]],
                        progress=common.progress_callback(feedback),
                        is_canceled=common.cancel_callback(feedback))
+            raster_subset.finish(subsets[0], out, dst)
         except Cancelled:
             feedback.pushInfo(tr("Cancelled: no output was written."))
             common.forget_output(context, dst)
@@ -276,6 +289,8 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
                 a=names[0], b=names[1], error=exc)) from exc
         finally:
             gdal.Unlink(vrt)
+            for subset in subsets:
+                raster_subset.release(subset)
         if sum(valid) == 0:
             if os.path.exists(dst):
                 os.remove(dst)

@@ -28,20 +28,18 @@ from .common import tr
 #: Rows of the area's bounding window read at a time.
 STRIP_ROWS = 512
 
-HELP = """<p>Estimates the equivalent number of looks (ENL) of one band of a SAR raster.
-ENL = mean^2 / variance of the intensity over a homogeneous area (Ulaby &amp; Dobson
-1989; Oliver &amp; Quegan 1998); for L-look gamma speckle it equals L.</p>
-<ul>
-<li><b>Input SAR raster</b>: a file-based GDAL raster.</li>
-<li><b>Band</b>: the band to measure (default 1).</li>
-<li><b>Input scale</b>: linear power, amplitude or dB; values are converted to linear
-power first.</li>
-<li><b>Homogeneous area</b> (optional): polygons over a featureless area (calm water,
-bare field). Pixels whose centre falls inside are used. Without an area, the ENL is
-estimated from up to 32 sample windows of the image as 1 / mode of the squared
-coefficient of variation of 9x9 windows.</li>
-</ul>
-<p>Outputs: the ENL and the number of valid pixels used.</p>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Estimates the equivalent number of looks (ENL) of one band of a SAR raster. ENL = mean^2 / "
+        "variance of the intensity over a homogeneous area (Ulaby &amp; Dobson 1989; Oliver &amp; Quegan "
+        "1998); for L-look gamma speckle it equals L.</p><ul><li><b>Input SAR raster</b>: a file-based "
+        "GDAL raster.</li><li><b>Band</b>: the band to measure (default 1).</li><li><b>Input scale</b>: "
+        "linear power, amplitude or dB; values are converted to linear power "
+        "first.</li><li><b>Homogeneous area</b> (optional): polygons over a featureless area (calm water,"
+        " bare field). Pixels whose centre falls inside are used. Without an area, the ENL is estimated "
+        "from up to 32 sample windows of the image as 1 / mode of the squared coefficient of variation of"
+        " 9x9 windows.</li></ul><p>Outputs: the ENL and the number of valid pixels used.</p>")
 
 
 def area_window(geotransform, extent, xsize, ysize):
@@ -103,7 +101,7 @@ class EstimateEnlAlgorithm(common.SarChangeAlgorithm):
         return "speckle"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return EstimateEnlAlgorithm()

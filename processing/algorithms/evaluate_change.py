@@ -25,47 +25,40 @@ from ...core.raster_blocks import Cancelled, RasterError, read_info
 from . import common
 from .common import tr
 
-HELP = """<p>Measures how well a change map and/or a difference image (DI) match a reference
-change mask, and writes an HTML report (tables and plots, shown in the Results Viewer)
-and a JSON file of all numbers.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Change map (prediction)</b> (optional): binary raster, 0 = unchanged, 1 (or 255) =
-changed; its no-data pixels are left out. Any other value is refused.</li>
-<li><b>Difference image</b> (optional): continuous raster, larger values = more likely
-changed (e.g. an absolute log-ratio). Used for the ROC curve, the AUC and the histograms.
-At least one of the change map and the difference image is needed.</li>
-<li><b>Reference change mask</b>: 0 = unchanged, 1 or 255 = changed, or the band's no-data
-value (left out). Any other value is refused. The change map and the difference image
-must be on its grid (same size, geotransform and CRS): resample/coregister onto the
-reference grid first otherwise.</li>
-<li><b>DI threshold</b> (optional, DI units): the rule "changed when DI &gt;= threshold".
-Drawn on the histograms; without a change map, the change map is made from the
-difference image with it.</li>
-<li><b>Change in the DI shows as</b>: higher values (default), lower values (a decrease in a
-signed DI such as a log-ratio over a flood: the ROC is that of -DI and the rule becomes
-"changed when DI &lt;= threshold") or larger magnitude |DI| (two-sided).</li>
-<li><b>Balanced ROC sample</b>: compute the ROC on all changed pixels and as many randomly
-drawn unchanged pixels (or the reverse, whichever class is larger; fixed seed 0), as
-Alatalo, Sipola &amp; Rantonen (2023) do. The AUC does not depend on the class ratio, so
-this mainly changes the sampling error.</li>
-</ul>
-<p>Band 1 of each raster is used.</p>
-<h3>Measures</h3>
-<ul>
-<li>TP, FP (false alarms), FN (missed alarms), TN in pixels; overall error OE = FP + FN
-(pixels); percentage correct classification PCC = 100 (TP + TN) / N (%).</li>
-<li>Cohen's kappa = (p_o - p_e) / (1 - p_e), with p_o = (TP + TN) / N and
-p_e = [(TP + FP)(TP + FN) + (FN + TN)(FP + TN)] / N^2 (Cohen 1960; Congalton 1991).</li>
-<li>Precision TP / (TP + FP), recall TP / (TP + FN), F1 = 2 TP / (2 TP + FP + FN),
-IoU = TP / (TP + FP + FN).</li>
-<li>ROC curve and its area (AUC, trapezoid rule, ties counted as one half; Fawcett 2006).</li>
-</ul>
-<p>The confusion counts use every pixel, streamed block by block. The ROC and the
-histograms use all pixels up to 4 million pixels; larger scenes are sampled
-systematically (every s-th row and column, s as small as keeps the sample at or below
-4 million pixels), which covers the scene evenly. Undefined measures (e.g. precision with
-no predicted change, AUC without a difference image) are reported as NaN.</p>"""
+
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Measures how well a change map and/or a difference image (DI) match a reference change mask, "
+        "and writes an HTML report (tables and plots, shown in the Results Viewer) and a JSON file of all"
+        " numbers.</p><h3>Parameters</h3><ul><li><b>Change map (prediction)</b> (optional): binary "
+        "raster, 0 = unchanged, 1 (or 255) = changed; its no-data pixels are left out. Any other value is"
+        " refused.</li><li><b>Difference image</b> (optional): continuous raster, larger values = more "
+        "likely changed (e.g. an absolute log-ratio). Used for the ROC curve, the AUC and the histograms."
+        " At least one of the change map and the difference image is needed.</li><li><b>Reference change "
+        "mask</b>: 0 = unchanged, 1 or 255 = changed, or the band's no-data value (left out). Any other "
+        "value is refused. The change map and the difference image must be on its grid (same size, "
+        "geotransform and CRS): resample/coregister onto the reference grid first "
+        "otherwise.</li><li><b>DI threshold</b> (optional, DI units): the rule \"changed when DI &gt;= "
+        "threshold\". Drawn on the histograms; without a change map, the change map is made from the "
+        "difference image with it.</li><li><b>Change in the DI shows as</b>: higher values (default), "
+        "lower values (a decrease in a signed DI such as a log-ratio over a flood: the ROC is that of -DI"
+        " and the rule becomes \"changed when DI &lt;= threshold\") or larger magnitude |DI| "
+        "(two-sided).</li><li><b>Balanced ROC sample</b>: compute the ROC on all changed pixels and as "
+        "many randomly drawn unchanged pixels (or the reverse, whichever class is larger; fixed seed 0), "
+        "as Alatalo, Sipola &amp; Rantonen (2023) do. The AUC does not depend on the class ratio, so this"
+        " mainly changes the sampling error.</li></ul><p>Band 1 of each raster is "
+        "used.</p><h3>Measures</h3><ul><li>TP, FP (false alarms), FN (missed alarms), TN in pixels; "
+        "overall error OE = FP + FN (pixels); percentage correct classification PCC = 100 (TP + TN) / N "
+        "(%).</li><li>Cohen's kappa = (p_o - p_e) / (1 - p_e), with p_o = (TP + TN) / N and p_e = [(TP + "
+        "FP)(TP + FN) + (FN + TN)(FP + TN)] / N^2 (Cohen 1960; Congalton 1991).</li><li>Precision TP / "
+        "(TP + FP), recall TP / (TP + FN), F1 = 2 TP / (2 TP + FP + FN), IoU = TP / (TP + FP + "
+        "FN).</li><li>ROC curve and its area (AUC, trapezoid rule, ties counted as one half; Fawcett "
+        "2006).</li></ul><p>The confusion counts use every pixel, streamed block by block. The ROC and "
+        "the histograms use all pixels up to 4 million pixels; larger scenes are sampled systematically "
+        "(every s-th row and column, s as small as keeps the sample at or below 4 million pixels), which "
+        "covers the scene evenly. Undefined measures (e.g. precision with no predicted change, AUC "
+        "without a difference image) are reported as NaN.</p>")
 
 
 class EvaluateChangeAlgorithm(common.SarChangeAlgorithm):
@@ -97,7 +90,7 @@ class EvaluateChangeAlgorithm(common.SarChangeAlgorithm):
         return "changedetection"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return EvaluateChangeAlgorithm()

@@ -49,52 +49,40 @@ from .common import tr
 #: Injection modes, in the order of the MODE enum.
 MODES = (injection.OFFSET, injection.STATISTICAL)
 
-HELP = """<p>Injects simulated changes into a SAR image, to evaluate change detection
-(difference images and classifiers) against a known change mask, as Alatalo, Sipola
-&amp; Rantonen (2023, IEEE TGRS 61) do. Irregular blobs (or your polygons) are drawn on
-the image and the pixels whose centre falls inside are changed in the selected bands.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Input SAR raster</b>: a file-based GDAL raster. It is read whole into memory
-(about 4 bytes per pixel and band, twice): use it on evaluation scenes or clips, not
-on full archives.</li>
-<li><b>Bands to change</b>: default all bands. The other bands are copied unchanged
-(e.g. leave out an incidence-angle band). A pixel that is no data in any band to
-change is never changed.</li>
-<li><b>Input scale</b>: linear power (intensity), amplitude or dB. A dB raster declared
-as linear power or amplitude is refused.</li>
-<li><b>Change</b>:
- <ul>
- <li>Offset change in dB: every changed pixel gets the offset added in dB, i.e. linear
- power multiplied by 10^(offset/10) (amplitude by 10^(offset/20)).</li>
- <li>Statistical change (CDF mapping): the values inside each blob are mapped through
- their own empirical CDF and the inverse empirical CDF of a target class: they keep
- their rank (texture) but take the target's distribution. Each band is mapped
- independently. The target class is the target mask when given; otherwise, per blob,
- a copy of the blob shifted to a random unchanged, valid place whose mean differs by
- at least 1 dB from the blob's (the most different of 64 tries when none does).</li>
- </ul></li>
-<li><b>Offset (dB)</b>: offset change, e.g. -2.5 (darker, as flooding or felling).</li>
-<li><b>Change polygons</b> (optional): polygons (any CRS; reprojected to the raster's)
-to change instead of random blobs.</li>
-<li><b>Number of blobs, Blob radius (pixels), Vertices per blob, Irregularity (0..1),
-Spikiness (0..1)</b>: random star-shaped blobs: angular steps of 2&pi;/n (1 &plusmn;
-irregularity), vertex distances Normal(radius, spikiness &times; radius) clipped to
-[0, 2 radius]. Blobs lie inside the image on valid pixels and do not touch each
-other (centres at least 2 radii apart).</li>
-<li><b>Random seed</b>: the same seed gives the same blobs and targets.</li>
-<li><b>Target class mask</b> (optional, statistical change): a raster on the input's
-grid whose non-zero pixels sample the target class.</li>
-</ul>
-<h3>Outputs</h3>
-<ul>
-<li><b>Changed raster</b>: float32 GeoTIFF with the input's grid, CRS, no-data value
-and band descriptions.</li>
-<li><b>Change mask</b>: uint8 GeoTIFF, 1 changed, 0 unchanged, 255 no data (its no-data
-value).</li>
-<li><b>Change polygons</b> (optional): the blobs (or your polygons) in the raster CRS,
-with the number of changed pixels and the band-1 mean before and after (dB).</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Injects simulated changes into a SAR image, to evaluate change detection (difference images "
+        "and classifiers) against a known change mask, as Alatalo, Sipola &amp; Rantonen (2023, IEEE TGRS"
+        " 61) do. Irregular blobs (or your polygons) are drawn on the image and the pixels whose centre "
+        "falls inside are changed in the selected bands.</p><h3>Parameters</h3><ul><li><b>Input SAR "
+        "raster</b>: a file-based GDAL raster. It is read whole into memory (about 4 bytes per pixel and "
+        "band, twice): use it on evaluation scenes or clips, not on full archives.</li><li><b>Bands to "
+        "change</b>: default all bands. The other bands are copied unchanged (e.g. leave out an "
+        "incidence-angle band). A pixel that is no data in any band to change is never "
+        "changed.</li><li><b>Input scale</b>: linear power (intensity), amplitude or dB. A dB raster "
+        "declared as linear power or amplitude is refused.</li><li><b>Change</b>: <ul><li>Offset change "
+        "in dB: every changed pixel gets the offset added in dB, i.e. linear power multiplied by "
+        "10^(offset/10) (amplitude by 10^(offset/20)).</li><li>Statistical change (CDF mapping): the "
+        "values inside each blob are mapped through their own empirical CDF and the inverse empirical CDF"
+        " of a target class: they keep their rank (texture) but take the target's distribution. Each band"
+        " is mapped independently. The target class is the target mask when given; otherwise, per blob, a"
+        " copy of the blob shifted to a random unchanged, valid place whose mean differs by at least 1 dB"
+        " from the blob's (the most different of 64 tries when none does).</li></ul></li><li><b>Offset "
+        "(dB)</b>: offset change, e.g. -2.5 (darker, as flooding or felling).</li><li><b>Change "
+        "polygons</b> (optional): polygons (any CRS; reprojected to the raster's) to change instead of "
+        "random blobs.</li><li><b>Number of blobs, Blob radius (pixels), Vertices per blob, Irregularity "
+        "(0..1), Spikiness (0..1)</b>: random star-shaped blobs: angular steps of 2&pi;/n (1 &plusmn; "
+        "irregularity), vertex distances Normal(radius, spikiness &times; radius) clipped to [0, 2 "
+        "radius]. Blobs lie inside the image on valid pixels and do not touch each other (centres at "
+        "least 2 radii apart).</li><li><b>Random seed</b>: the same seed gives the same blobs and "
+        "targets.</li><li><b>Target class mask</b> (optional, statistical change): a raster on the "
+        "input's grid whose non-zero pixels sample the target "
+        "class.</li></ul><h3>Outputs</h3><ul><li><b>Changed raster</b>: float32 GeoTIFF with the input's "
+        "grid, CRS, no-data value and band descriptions.</li><li><b>Change mask</b>: uint8 GeoTIFF, 1 "
+        "changed, 0 unchanged, 255 no data (its no-data value).</li><li><b>Change polygons</b> "
+        "(optional): the blobs (or your polygons) in the raster CRS, with the number of changed pixels "
+        "and the band-1 mean before and after (dB).</li></ul>")
 
 
 def pixel_to_map(geotransform, xy):
@@ -184,7 +172,7 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
         return "simulation"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return InjectChangesAlgorithm()

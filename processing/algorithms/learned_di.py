@@ -45,57 +45,48 @@ def errors(name, model_path):
     except (RasterError, ValueError) as exc:
         raise QgsProcessingException(tr("Input '{name}': {error}").format(name=name, error=exc)) from exc
 
-HELP = """<p>Learned difference image (Alatalo, Sipola &amp; Rantonen 2023, IEEE TGRS 61):
-a trained network predicts the target acquisition's VV and VH backscatter (dB) from the
-N acquisitions before it, the DEM and each acquisition's conditions (temperature,
-precipitation, snow depth, orbit heading, mean incidence angle, platform). The learned
-difference image is the observed target minus the prediction, per band, in dB; its
-Euclidean norm over VV and VH is the multi-band difference image of the paper. Changes
-explained by weather, season or geometry are largely removed; real land-cover changes
-remain. Threshold the norm with <i>Threshold change</i> or classify it with <i>SVM change
-classifier</i>.</p>
-<h3>Inputs: a stack table, or layers and conditions</h3>
-<ul>
-<li><b>Acquisitions table</b>: the acquisitions.csv of a stack (as written by
-<i>Simulate Sentinel-1 stack</i>): columns date, platform, orbit_direction, heading_deg,
-mean_incidence_deg, temperature_c, precip_mm, precip_3day_mm, snow_depth_m and file (the
-GeoTIFF, relative to the table, bands described VV and VH). The N earlier acquisitions are
-the N most recent before the target date.</li>
-<li><b>Target date</b>: YYYY-MM-DD (empty: the newest acquisition); add the orbit direction
-('2020-03-15 descending') when two acquisitions share the date.</li>
-<li>Without a table: <b>Earlier acquisitions</b> (exactly N rasters, oldest first), the
-<b>Target acquisition</b> and <b>Conditions</b>: a CSV with the columns above (rows matched
-to the rasters by the file column, else in order), or typed lines, one per acquisition,
-earlier ones oldest first then the target, each either
-<code>date=2020-03-13, platform=S1A, orbit_direction=ascending, heading_deg=349,
-mean_incidence_deg=40.4, temperature_c=0.1, precip_mm=1.5, precip_3day_mm=0, snow_depth_m=0.01</code>
-or the 8 condition values temperature_c, precip_mm, precip_3day_mm, snow_depth_m,
-sin_heading, cos_heading, mean_incidence_deg, platform_s1b (0 = S1A, 1 = S1B).</li>
-<li><b>DEM</b>: elevation in metres on the stack's grid (default: dem.tif beside the table or
-the target).</li>
-<li><b>Input scale</b>: how the images are stored (linear power by default).</li>
-<li><b>Model</b>: a learned-DI .onnx file (default: the model shipped with the plugin,
-models/learned_di.onnx, if there is one). Train one with <i>Train learned difference image
-model</i>. The model's metadata set N, the bands and the conditions; a mismatch stops the
-run with the fix.</li>
-<li><b>Threads</b>: onnxruntime threads.</li>
-<li><b>Tile size</b>, <b>Overlap</b> (advanced): tile side and the border per side shared
-with the neighbouring tiles, pixels (0 and -1: the model's values). Tiles are blended with
-raised-cosine weights, so no seams appear.</li>
-</ul>
-<p>All rasters must share one grid (run <i>Coregister SAR stack</i> first). The scene is
-held in memory (about 8N + 30 bytes per pixel, 4 GB for 8000 x 8000 pixels and N = 4; larger
-scenes are refused: clip them into parts).</p>
-<h3>Outputs (float32 GeoTIFF, NaN = no data)</h3>
-<ul>
-<li><b>Predicted image</b>: the predicted VV and VH of the target, dB.</li>
-<li><b>Learned DI</b>: observed minus predicted, VV and VH, dB.</li>
-<li><b>Learned DI norm</b>: sqrt(DI_VV^2 + DI_VH^2), dB.</li>
-<li><b>Conventional DI</b> (optional): sqrt of the summed squared dB differences between the
-target and one earlier reference acquisition chosen as in Alatalo et al. (method 1: same
-orbit direction, closest mean incidence angle), for comparison: among all earlier
-acquisitions of the table, or among the given earlier layers.</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Learned difference image (Alatalo, Sipola &amp; Rantonen 2023, IEEE TGRS 61): a trained "
+        "network predicts the target acquisition's VV and VH backscatter (dB) from the N acquisitions "
+        "before it, the DEM and each acquisition's conditions (temperature, precipitation, snow depth, "
+        "orbit heading, mean incidence angle, platform). The learned difference image is the observed "
+        "target minus the prediction, per band, in dB; its Euclidean norm over VV and VH is the "
+        "multi-band difference image of the paper. Changes explained by weather, season or geometry are "
+        "largely removed; real land-cover changes remain. Threshold the norm with <i>Threshold change</i>"
+        " or classify it with <i>SVM change classifier</i>.</p><h3>Inputs: a stack table, or layers and "
+        "conditions</h3><ul><li><b>Acquisitions table</b>: the acquisitions.csv of a stack (as written by"
+        " <i>Simulate Sentinel-1 stack</i>): columns date, platform, orbit_direction, heading_deg, "
+        "mean_incidence_deg, temperature_c, precip_mm, precip_3day_mm, snow_depth_m and file (the "
+        "GeoTIFF, relative to the table, bands described VV and VH). The N earlier acquisitions are the N"
+        " most recent before the target date.</li><li><b>Target date</b>: YYYY-MM-DD (empty: the newest "
+        "acquisition); add the orbit direction ('2020-03-15 descending') when two acquisitions share the "
+        "date.</li><li>Without a table: <b>Earlier acquisitions</b> (exactly N rasters, oldest first), "
+        "the <b>Target acquisition</b> and <b>Conditions</b>: a CSV with the columns above (rows matched "
+        "to the rasters by the file column, else in order), or typed lines, one per acquisition, earlier "
+        "ones oldest first then the target, each either <code>date=2020-03-13, platform=S1A, "
+        "orbit_direction=ascending, heading_deg=349, mean_incidence_deg=40.4, temperature_c=0.1, "
+        "precip_mm=1.5, precip_3day_mm=0, snow_depth_m=0.01</code> or the 8 condition values "
+        "temperature_c, precip_mm, precip_3day_mm, snow_depth_m, sin_heading, cos_heading, "
+        "mean_incidence_deg, platform_s1b (0 = S1A, 1 = S1B).</li><li><b>DEM</b>: elevation in metres on "
+        "the stack's grid (default: dem.tif beside the table or the target).</li><li><b>Input scale</b>: "
+        "how the images are stored (linear power by default).</li><li><b>Model</b>: a learned-DI .onnx "
+        "file (default: the model shipped with the plugin, models/learned_di.onnx, if there is one). "
+        "Train one with <i>Train learned difference image model</i>. The model's metadata set N, the "
+        "bands and the conditions; a mismatch stops the run with the fix.</li><li><b>Threads</b>: "
+        "onnxruntime threads.</li><li><b>Tile size</b>, <b>Overlap</b> (advanced): tile side and the "
+        "border per side shared with the neighbouring tiles, pixels (0 and -1: the model's values). Tiles"
+        " are blended with raised-cosine weights, so no seams appear.</li></ul><p>All rasters must share "
+        "one grid (run <i>Coregister SAR stack</i> first). The scene is held in memory (about 8N + 30 "
+        "bytes per pixel, 4 GB for 8000 x 8000 pixels and N = 4; larger scenes are refused: clip them "
+        "into parts).</p><h3>Outputs (float32 GeoTIFF, NaN = no data)</h3><ul><li><b>Predicted image</b>:"
+        " the predicted VV and VH of the target, dB.</li><li><b>Learned DI</b>: observed minus predicted,"
+        " VV and VH, dB.</li><li><b>Learned DI norm</b>: sqrt(DI_VV^2 + DI_VH^2), "
+        "dB.</li><li><b>Conventional DI</b> (optional): sqrt of the summed squared dB differences between"
+        " the target and one earlier reference acquisition chosen as in Alatalo et al. (method 1: same "
+        "orbit direction, closest mean incidence angle), for comparison: among all earlier acquisitions "
+        "of the table, or among the given earlier layers.</li></ul>")
 
 
 class LearnedDiAlgorithm(common.SarChangeAlgorithm):
@@ -130,7 +121,7 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         return "learneddi"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return LearnedDiAlgorithm()
@@ -166,12 +157,15 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             param = number(name, label, type=number.Integer, defaultValue=default, minValue=minimum)
             param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(param)
+        # Optional (written when named, and by default in the dialog): headless runs and models
+        # name none; the norm then goes to a temporary file (QGIS 3.22 refuses a missing required one).
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_PREDICTED, tr("Predicted image (VV, VH; dB)")))
+            self.OUTPUT_PREDICTED, tr("Predicted image (VV, VH; dB)"), optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_DI, tr("Learned DI (VV, VH; dB)")))
+            self.OUTPUT_DI, tr("Learned DI (VV, VH; dB)"), optional=True, createByDefault=True))
         self.addParameter(QgsProcessingParameterRasterDestination(
-            self.OUTPUT_DI_NORM, tr("Learned DI norm (dB)")))
+            self.OUTPUT_DI_NORM, tr("Learned DI norm (dB)"), optional=True,
+            defaultValue=QgsProcessing.TEMPORARY_OUTPUT))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_CONVENTIONAL_DI, tr("Conventional DI (Euclidean norm of dB differences)"),
             optional=True, createByDefault=False))

@@ -28,27 +28,27 @@ ORBITS = ("ascending", "descending")
 POLARISATIONS = ("VV", "VH")
 CLIMATE_NAMES = tuple(sorted(CLIMATES))
 
-HELP = """<p>Simulates a Sentinel-1-like SAR time series (sigma0, linear power) on a DEM grid,
-with the weather, land cover and scheduled changes that drive it, for controlled
-change-detection experiments, training and demos.</p>
-<p>Backscatter: per-class angular dependence on the local incidence angle from the DEM
-slope/aspect and the acquisition heading and incidence (Ulaby &amp; Dobson 1989), soil
-moisture from recent rain (Dobson &amp; Ulaby 1986), freezing (Rignot &amp; Way 1994), wet
-and dry snow (Nagler &amp; Rott 2000; Lievens et al. 2019), S1A/S1B calibration offsets,
-terrain projection with layover and shadow, noise floor, Gamma speckle with L looks.
-Weather: Markov-chain precipitation and AR(1) temperature (Richardson 1981), degree-day
-snowpack (Hock 2003).</p>
-<h3>Outputs in the folder</h3>
-<ul><li>one GeoTIFF per acquisition (e.g. S1A_20200103_ASC_VV_VH.tif; bands named VV, VH);</li>
-<li>acquisitions.csv (date, platform, orbit direction, heading, mean incidence, temperature,
-precipitation of the day and 3 previous days, snow depth, applied shift), weather.csv, changes.csv;</li>
-<li>landcover.tif (1 forest, 2 field, 3 water, 4 urban, 5 bare), dem.tif when generated,
-geometry_ASC/DSC.tif (incidence, local incidence, layover/shadow bits), change_date.tif
-(days from the start to each pixel's change: masks between any two dates come from it, see
-<i>Simulated change mask</i>).</li></ul>
-<p>Without a DEM a fractal DEM is generated (size, pixel size and relief below). A geographic
-DEM is handled (degrees converted to metres at its centre latitude). The whole DEM is held in
-memory: the simulator is meant for scenes up to a few thousand pixels on a side.</p>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Simulates a Sentinel-1-like SAR time series (sigma0, linear power) on a DEM grid, with the "
+        "weather, land cover and scheduled changes that drive it, for controlled change-detection "
+        "experiments, training and demos.</p><p>Backscatter: per-class angular dependence on the local "
+        "incidence angle from the DEM slope/aspect and the acquisition heading and incidence (Ulaby &amp;"
+        " Dobson 1989), soil moisture from recent rain (Dobson &amp; Ulaby 1986), freezing (Rignot &amp; "
+        "Way 1994), wet and dry snow (Nagler &amp; Rott 2000; Lievens et al. 2019), S1A/S1B calibration "
+        "offsets, terrain projection with layover and shadow, noise floor, Gamma speckle with L looks. "
+        "Weather: Markov-chain precipitation and AR(1) temperature (Richardson 1981), degree-day snowpack"
+        " (Hock 2003).</p><h3>Outputs in the folder</h3><ul><li>one GeoTIFF per acquisition (e.g. "
+        "S1A_20200103_ASC_VV_VH.tif; bands named VV, VH);</li><li>acquisitions.csv (date, platform, orbit"
+        " direction, heading, mean incidence, temperature, precipitation of the day and 3 previous days, "
+        "snow depth, applied shift), weather.csv, changes.csv;</li><li>landcover.tif (1 forest, 2 field, "
+        "3 water, 4 urban, 5 bare), dem.tif when generated, geometry_ASC/DSC.tif (incidence, local "
+        "incidence, layover/shadow bits), change_date.tif (days from the start to each pixel's change: "
+        "masks between any two dates come from it, see <i>Simulated change mask</i>).</li></ul><p>Without"
+        " a DEM a fractal DEM is generated (size, pixel size and relief below). A geographic DEM is "
+        "handled (degrees converted to metres at its centre latitude). The whole DEM is held in memory: "
+        "the simulator is meant for scenes up to a few thousand pixels on a side.</p>")
 
 
 def _date_default(year, month, day):
@@ -93,7 +93,7 @@ class SimulateStackAlgorithm(common.SarChangeAlgorithm):
         return "simulation"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return SimulateStackAlgorithm()

@@ -10,8 +10,10 @@ from dataclasses import replace
 
 from qgis.core import (
     QgsProcessingException,
+    QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterExtent,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
@@ -22,7 +24,8 @@ from ...core import raster_sampling
 from ...core.raster_blocks import Cancelled, filter_raster, read_info
 from ...core.speckle import frost, registry
 from ...core.window_stats import check_window
-from . import common
+from .. import provider_settings
+from . import common, raster_subset
 from .common import tr
 
 #: Lee Sigma sigma values offered (as in ESA SNAP).
@@ -30,55 +33,49 @@ SIGMAS = (0.5, 0.6, 0.7, 0.8, 0.9)
 #: Frost distance metrics, in enum order.
 DISTANCES = (frost.EUCLIDEAN, frost.CITY_BLOCK)
 
-HELP = """<p>Reduces speckle in SAR images. Every band of the input is filtered; the
-filtering is done on linear power (intensity) and the result is written in the
-input's scale as a tiled, compressed float32 GeoTIFF with the input's grid, CRS
-and no-data value. Large rasters are processed block by block.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Input SAR raster</b>: a file-based GDAL raster; every band is filtered.</li>
-<li><b>Filter</b>:
- <ul>
- <li>Boxcar: moving mean over the window.</li>
- <li>Median: moving median over the window.</li>
- <li>Lee: minimum mean square error filter with the multiplicative speckle model,
- R = mean + b (I - mean), b = var_x / var_I (Lee 1980, 1981).</li>
- <li>Refined Lee: Lee filter on the most homogeneous of eight edge-aligned
- sub-windows of a fixed 7x7 window (Lee 1981); the window size is not used.</li>
- <li>Improved Lee Sigma: sigma-range selection of pixels from a target window,
- point-target preservation and MMSE filtering (Lee, Wen, Ainsworth, Chen &amp; Chen 2009,
- as in ESA SNAP).</li>
- <li>Frost: exponentially damped kernel m = exp(-K Ci^2 d) (Frost et al. 1982).</li>
- <li>Gamma-MAP: maximum a posteriori estimate with gamma-distributed scene and
- speckle (Lopes, Nezry, Touzi &amp; Laur 1990).</li>
- <li>Kuan: local linear MMSE filter derived without approximating the
- multiplicative model (Kuan et al. 1985).</li>
- <li>Learned (MERLIN, ONNX): the MERLIN network of the deepdespeckling package (Dalsasso, Denis &amp;
- Tupin 2021; Sentinel-1 TOPS weights, MIT licence) run with onnxruntime, its local mean re-anchored
- to the input's over the window in the model's card; uses the number of looks, not the window size.</li>
- </ul></li>
-<li><b>Window size</b>: side of the square moving window in pixels; odd and &gt;= 1
-(e.g. 7).</li>
-<li><b>Number of looks</b>: equivalent number of looks L of the input, &gt; 0; sets the
-speckle variation coefficient Cu^2 = 1/L used by Lee, Refined Lee, Lee Sigma,
-Gamma-MAP and Kuan.</li>
-<li><b>Estimate the number of looks from the image</b>: estimate L per band from up to
-32 sample windows (1 / mode of the local squared coefficient of variation) and use
-it instead of the value above; with several bands the median estimate is used.</li>
-<li><b>Frost damping factor K</b>: larger K keeps more detail (default 1).</li>
-<li><b>Frost distance</b>: Euclidean distance (Frost 1982, as in Orfeo ToolBox) or
-city-block distance |dx| + |dy|.</li>
-<li><b>Lee Sigma sigma</b>: probability mass of the sigma range, 0.5 to 0.9.</li>
-<li><b>Lee Sigma target window</b>: odd side (pixels) of the window used to estimate
-the target value, e.g. 3.</li>
-<li><b>Input scale</b>: how the input pixels are stored: linear power (intensity),
-amplitude (sqrt of power) or dB (10 log10 power). A dB raster declared as linear
-power or amplitude is refused.</li>
-<li><b>Learned filter: ONNX model</b>: a converted despeckling model; empty uses
-models/merlin/merlin_s1_tops.onnx, written by scripts/setup.sh (or
-<code>python -m sar_change.models.merlin.convert</code> with torch and deepdespeckling).</li>
-<li><b>Filtered raster</b>: the output GeoTIFF.</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Reduces speckle in SAR images. The chosen bands are filtered; the filtering is done on "
+        "linear power (intensity) and the result is written in the input's scale as a tiled, compressed "
+        "float32 GeoTIFF with the input's grid, CRS and no-data value. Large rasters are processed block "
+        "by block.</p><h3>Parameters</h3><ul><li><b>Input SAR raster</b>: a file-based GDAL "
+        "raster.</li><li><b>Filter</b>: <ul><li>Boxcar: moving mean over the "
+        "window.</li><li>Median: moving median over the window.</li><li>Lee: minimum mean square error "
+        "filter with the multiplicative speckle model, R = mean + b (I - mean), b = var_x / var_I (Lee "
+        "1980, 1981).</li><li>Refined Lee: Lee filter on the most homogeneous of eight edge-aligned "
+        "sub-windows of a fixed 7x7 window (Lee 1981); the window size is not used.</li><li>Improved Lee "
+        "Sigma: sigma-range selection of pixels from a target window, point-target preservation and MMSE "
+        "filtering (Lee, Wen, Ainsworth, Chen &amp; Chen 2009, as in ESA SNAP).</li><li>Frost: "
+        "exponentially damped kernel m = exp(-K Ci^2 d) (Frost et al. 1982).</li><li>Gamma-MAP: maximum a"
+        " posteriori estimate with gamma-distributed scene and speckle (Lopes, Nezry, Touzi &amp; Laur "
+        "1990).</li><li>Kuan: local linear MMSE filter derived without approximating the multiplicative "
+        "model (Kuan et al. 1985).</li><li>Learned (MERLIN, ONNX): the MERLIN network of the deepdespeckling "
+        "package (Dalsasso, Denis &amp; Tupin 2021; Sentinel-1 TOPS weights, MIT licence) run with "
+        "onnxruntime, its local mean re-anchored to the input's over the window in the model's card; uses "
+        "the number of looks, not the window size.</li></ul></li><li><b>Window size</b>: side of the "
+        "square moving window"
+        " in pixels; odd and &gt;= 1 (e.g. 7).</li><li><b>Number of looks</b>: equivalent number of looks"
+        " L of the input, &gt; 0; sets the speckle variation coefficient Cu^2 = 1/L used by Lee, Refined "
+        "Lee, Lee Sigma, Gamma-MAP and Kuan.</li><li><b>Estimate the number of looks from the image</b>: "
+        "estimate L per band from up to 32 sample windows (1 / mode of the local squared coefficient of "
+        "variation) and use it instead of the value above; with several bands the median estimate is "
+        "used.</li><li><b>Frost damping factor K</b>: larger K keeps more detail (default "
+        "1).</li><li><b>Frost distance</b>: Euclidean distance (Frost 1982, as in Orfeo ToolBox) or "
+        "city-block distance |dx| + |dy|.</li><li><b>Lee Sigma sigma</b>: probability mass of the sigma "
+        "range, 0.5 to 0.9.</li><li><b>Lee Sigma target window</b>: odd side (pixels) of the window used "
+        "to estimate the target value, e.g. 3.</li><li><b>Input scale</b>: how the input pixels are "
+        "stored: linear power (intensity), amplitude (sqrt of power) or dB (10 log10 power). A dB raster "
+        "declared as linear power or amplitude is refused.</li><li><b>Bands</b>: the bands to filter; "
+        "the output holds these bands only. Empty: every band that looks like backscatter, leaving out "
+        "bands named like incidence angle, elevation or mask and bands whose values are a smooth field "
+        "of angles (degrees or radians).</li><li><b>Extent</b>: filter only the pixels inside this "
+        "extent (empty: the whole raster); the pixels around it that the windows need are read too, so "
+        "the result equals the whole-raster result cut to the extent.</li><li><b>Learned filter: ONNX "
+        "model</b>: a converted despeckling model; empty uses models/merlin/merlin_s1_tops.onnx, written by "
+        "scripts/setup.sh (or <code>python -m sar_change.models.merlin.convert</code> with torch and "
+        "deepdespeckling).</li>"
+        "<li><b>Filtered raster</b>: the output GeoTIFF.</li></ul>")
 
 
 class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
@@ -95,6 +92,8 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
     TARGET_WINDOW = "TARGET_WINDOW"
     SCALE = "SCALE"
     MODEL = "MODEL"
+    BANDS = "BANDS"
+    EXTENT = "EXTENT"
     OUTPUT = "OUTPUT"
 
     def name(self):
@@ -110,7 +109,7 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
         return "speckle"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return SpeckleFilterAlgorithm()
@@ -143,6 +142,11 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.MODEL, tr("Learned filter: ONNX model (empty: the converted MERLIN model)"),
             extension="onnx", optional=True))
+        self.addParameter(QgsProcessingParameterBand(
+            self.BANDS, tr("Bands (empty: every band that looks like backscatter)"),
+            parentLayerParameterName=self.INPUT, optional=True, allowMultiple=True))
+        self.addParameter(QgsProcessingParameterExtent(self.EXTENT, tr("Extent (empty: whole raster)"),
+                                                       optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Filtered raster")))
 
     def _filter_params(self, parameters, context, looks=None):
@@ -192,6 +196,9 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
         if common.same_file(src, dst):
             raise QgsProcessingException(
                 tr("The output must not overwrite the input {path}").format(path=src))
+        margin = registry.make_block_function(params, scale)[1]
+        subset = self._subset(parameters, context, layer, src, feedback, margin)  # bands and extent
+        src, out = subset.path, raster_subset.work_path(subset, dst)
         try:
             with common.core_errors(name):
                 raster_sampling.check_input_scale(src, scale)
@@ -200,14 +207,29 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
                 func, margin = registry.make_block_function(params, scale)
                 feedback.pushInfo(tr("Filtering {name} with {method}, margin {margin} pixels").format(
                     name=name, method=registry.LABELS[params.method], margin=margin))
-                filter_raster(src, dst, func, margin,
+                filter_raster(src, out, func, margin, **provider_settings.block_engine_options(),
                               progress=common.progress_callback(feedback),
                               is_canceled=common.cancel_callback(feedback))
+            raster_subset.finish(subset, out, dst)
         except Cancelled:
             feedback.pushInfo(tr("Cancelled: no output was written."))
             common.forget_output(context, dst)
             return {}
+        finally:
+            raster_subset.release(subset)
         return {self.OUTPUT: dst}
+
+    def _subset(self, parameters, context, layer, src, feedback, margin):
+        """raster_subset.Subset of the chosen (default: backscatter) bands inside EXTENT (+ margin)."""
+        with common.core_errors(layer.name()):
+            bands = self.parameterAsInts(parameters, self.BANDS, context) or raster_subset.default_bands(src)
+        window = None
+        if parameters.get(self.EXTENT):
+            extent = self.parameterAsExtent(parameters, self.EXTENT, context, layer.crs())
+            window = raster_subset.pixel_window(src, extent, None, layer.crs(), context)
+        feedback.pushInfo(tr("Bands filtered: {bands}; pixel window: {window}").format(
+            bands=", ".join(map(str, bands)), window=window or tr("whole raster")))
+        return raster_subset.subset_vrt(src, bands, window, margin)
 
     def _with_estimated_looks(self, params, src, scale, feedback):
         """Return ``params`` with the looks estimated from the image (median over bands)."""

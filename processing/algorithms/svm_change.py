@@ -57,64 +57,53 @@ DI_METHODS = difference.METHODS
 #: Mask value of pixels outside every polygon (ignored as a label).
 UNLABELLED = 254
 
-HELP = """<p>Classifies every pixel of two co-registered SAR images (or of a difference
-image) as change (1) or no change (0) with a support vector machine (SVM) trained on
-per-pixel features (Camps-Valls et al. 2008; Bovolo, Bruzzone &amp; Marconcini 2008;
-scikit-learn's LinearSVC and SVC). The trained model is saved as ONNX and can be
-reapplied to other images with onnxruntime only.</p>
-<h3>Features</h3>
-<p>For each difference image (DI) band: the DI value and its local mean and standard
-deviation over each feature window; optionally the backscatter of both dates in dB and
-its local means. Features are standardised (mean 0, variance 1) on the training sample.
-Pixels that are no data in any input, or have power &lt;= 0 where a logarithm is taken,
-are no data (255) in the output.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Image 1 (earlier), Image 2 (later)</b>: file-based rasters on the same grid.
-Leave both empty to classify a precomputed difference image alone.</li>
-<li><b>Bands to compare</b>: bands of the images (default band 1). Per-band DI methods give
-one DI per band; the Euclidean dB norm one DI for all.</li>
-<li><b>Difference image</b> (optional): a precomputed DI raster (any number of bands, any
-unit) on the images' grid, used instead of the DI method. Pseudo-labels assume that |DI| grows
-with the change (log ratio, mean ratio, neighbourhood-ratio index); give the log of a plain
-ratio I2/I1. With images too, the images serve only the backscatter features.</li>
-<li><b>Input scale</b>: how the images store the pixels: linear power, amplitude or dB.</li>
-<li><b>Difference method</b>: the DI of the two dates (core.change.difference): log ratio
-10 log10(I2/I1) in dB by default; mean and neighbourhood ratio use 3x3 windows.</li>
-<li><b>Feature windows</b>: odd local window sizes in pixels, comma separated, e.g. 3,7.</li>
-<li><b>Include backscatter</b>: add both dates' dB backscatter and its local means.</li>
-<li><b>Classifier</b>: LinearSVC (linear, fast, scales to large samples) or RBF SVC (Gaussian
-kernel, gamma = 1 / (features x variance); slower, capped sample).</li>
-<li><b>Training labels</b>:
- <ul>
- <li>Polygons: polygons (any CRS) with a class field, 1 = change, 0 = no change (other
- values are skipped); pixels whose centre is inside a polygon are labelled.</li>
- <li>Reference mask: a raster on the images' grid, 1 or 255 = change, 0 = no change; any
- other value and its no-data value are ignored.</li>
- <li>Unsupervised pseudo-labels: a pre-classification of the DI (threshold on the
- |local mean of the first DI| over the smallest window, or 2-class k-means on the DI
- features) whose confidently classified pixels train the SVM, which then labels every
- pixel (pre-classification in the spirit of PCANet, Gao et al. 2016, and DDNet, Qu et al.
-2022).</li>
- </ul></li>
-<li><b>Pseudo-label pre-classification</b>: Otsu or Kittler-Illingworth threshold, or
-2-class k-means. <b>Kept fraction</b> (threshold): the fraction of each class farthest from
-the threshold used as labels (0.5: the outer half). <b>Membership</b> (k-means): fuzzy
-membership above which a pixel is a label (0.9).</li>
-<li><b>Training pixels per class</b>: random sample per class, at most; 0 = automatic
-(5000 for RBF SVC, 100000 for LinearSVC).</li>
-<li><b>Random seed</b>: the same seed gives the same sample and model.</li>
-<li><b>Apply a saved model</b> (optional .onnx): skip training and apply this model; its
-recorded features (windows, DI method, bands, backscatter) replace those parameters, and the
-inputs must give the same features.</li>
-</ul>
-<h3>Outputs</h3>
-<ul>
-<li><b>Change mask</b>: uint8 GeoTIFF, 1 change, 0 no change, 255 no data.</li>
-<li><b>Trained model</b> (optional): the standardisation and the SVM as an .onnx file, with
-the feature names, windows, input scale and training summary in its metadata.</li>
-</ul>
-<p>Training needs scikit-learn and skl2onnx; applying a model needs only onnxruntime.</p>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Classifies every pixel of two co-registered SAR images (or of a difference image) as change "
+        "(1) or no change (0) with a support vector machine (SVM) trained on per-pixel features "
+        "(Camps-Valls et al. 2008; Bovolo, Bruzzone &amp; Marconcini 2008; scikit-learn's LinearSVC and "
+        "SVC). The trained model is saved as ONNX and can be reapplied to other images with onnxruntime "
+        "only.</p><h3>Features</h3><p>For each difference image (DI) band: the DI value and its local "
+        "mean and standard deviation over each feature window; optionally the backscatter of both dates "
+        "in dB and its local means. Features are standardised (mean 0, variance 1) on the training "
+        "sample. Pixels that are no data in any input, or have power &lt;= 0 where a logarithm is taken, "
+        "are no data (255) in the output.</p><h3>Parameters</h3><ul><li><b>Image 1 (earlier), Image 2 "
+        "(later)</b>: file-based rasters on the same grid. Leave both empty to classify a precomputed "
+        "difference image alone.</li><li><b>Bands to compare</b>: bands of the images (default band 1). "
+        "Per-band DI methods give one DI per band; the Euclidean dB norm one DI for "
+        "all.</li><li><b>Difference image</b> (optional): a precomputed DI raster (any number of bands, "
+        "any unit) on the images' grid, used instead of the DI method. Pseudo-labels assume that |DI| "
+        "grows with the change (log ratio, mean ratio, neighbourhood-ratio index); give the log of a "
+        "plain ratio I2/I1. With images too, the images serve only the backscatter "
+        "features.</li><li><b>Input scale</b>: how the images store the pixels: linear power, amplitude "
+        "or dB.</li><li><b>Difference method</b>: the DI of the two dates (core.change.difference): log "
+        "ratio 10 log10(I2/I1) in dB by default; mean and neighbourhood ratio use 3x3 "
+        "windows.</li><li><b>Feature windows</b>: odd local window sizes in pixels, comma separated, e.g."
+        " 3,7.</li><li><b>Include backscatter</b>: add both dates' dB backscatter and its local "
+        "means.</li><li><b>Classifier</b>: LinearSVC (linear, fast, scales to large samples) or RBF SVC "
+        "(Gaussian kernel, gamma = 1 / (features x variance); slower, capped sample).</li><li><b>Training"
+        " labels</b>: <ul><li>Polygons: polygons (any CRS) with a class field, 1 = change, 0 = no change "
+        "(other values are skipped); pixels whose centre is inside a polygon are "
+        "labelled.</li><li>Reference mask: a raster on the images' grid, 1 or 255 = change, 0 = no "
+        "change; any other value and its no-data value are ignored.</li><li>Unsupervised pseudo-labels: a"
+        " pre-classification of the DI (threshold on the |local mean of the first DI| over the smallest "
+        "window, or 2-class k-means on the DI features) whose confidently classified pixels train the "
+        "SVM, which then labels every pixel (pre-classification in the spirit of PCANet, Gao et al. 2016,"
+        " and DDNet, Qu et al. 2022).</li></ul></li><li><b>Pseudo-label pre-classification</b>: Otsu or "
+        "Kittler-Illingworth threshold, or 2-class k-means. <b>Kept fraction</b> (threshold): the "
+        "fraction of each class farthest from the threshold used as labels (0.5: the outer half). "
+        "<b>Membership</b> (k-means): fuzzy membership above which a pixel is a label "
+        "(0.9).</li><li><b>Training pixels per class</b>: random sample per class, at most; 0 = automatic"
+        " (5000 for RBF SVC, 100000 for LinearSVC).</li><li><b>Random seed</b>: the same seed gives the "
+        "same sample and model.</li><li><b>Apply a saved model</b> (optional .onnx): skip training and "
+        "apply this model; its recorded features (windows, DI method, bands, backscatter) replace those "
+        "parameters, and the inputs must give the same "
+        "features.</li></ul><h3>Outputs</h3><ul><li><b>Change mask</b>: uint8 GeoTIFF, 1 change, 0 no "
+        "change, 255 no data.</li><li><b>Trained model</b> (optional): the standardisation and the SVM as"
+        " an .onnx file, with the feature names, windows, input scale and training summary in its "
+        "metadata.</li></ul><p>Training needs scikit-learn and skl2onnx; applying a model needs only "
+        "onnxruntime.</p>")
 
 
 class SvmChangeAlgorithm(common.SarChangeAlgorithm):
@@ -155,7 +144,7 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
         return "changedetection"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return SvmChangeAlgorithm()

@@ -37,54 +37,48 @@ from . import common
 from .common import tr
 from .terrain_geometry import TerrainInputsMixin, check_size, pixel_size, read_on_grid
 
-HELP = """<p>Radiometric terrain flattening: turns a geocoded, calibrated sigma0 image into
-terrain-flattened gamma0, removing the brightening of slopes facing the sensor and the
-darkening of slopes facing away (Small 2011, IEEE TGRS 49(8), "Flattening gamma:
-radiometric terrain correction for SAR imagery"). Flattened images of ascending and
-descending passes, or of different tracks, can be compared over hills.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Sigma0 raster</b>: calibrated sigma0 referred to the ellipsoid (the standard
-calibration, e.g. Sentinel-1 GRD "Sigma0"), geocoded on a north-up map grid without
-radiometric normalisation (e.g. ESA SNAP Calibration then Range-Doppler Terrain
-Correction), in a projected CRS in metres or a geographic CRS. Every band is flattened
-(e.g. VV and VH); the same reference is used for all bands.</li>
-<li><b>Input scale</b>: linear power (intensity), amplitude or dB. The output is written
-in the same scale. A dB raster declared as linear power or amplitude is refused.</li>
-<li><b>DEM</b>: heights in metres (the DEM used for the terrain correction, ideally).
-When it is not on the sigma0 raster's grid it is resampled bilinearly onto that grid
-automatically (gdal.Warp); the log says so. DEMs in a CRS in feet or unknown units are
-refused: reproject the DEM to a projected CRS in metres. The grid is processed whole
-in memory, about 450 bytes per pixel: rasters above 8000 x 8000 pixels (or needing
-more than 70 % of the machine's memory) are refused: clip them first.</li>
-<li><b>Flight direction (heading)</b>, <b>Look side</b>, <b>Incidence angle</b> or
-<b>Incidence angle raster</b> (degrees or radians; resampled onto the sigma0 grid if
-needed): as in <i>Terrain geometry</i>. Sentinel-1 heading: about 348 ascending, 192
-descending.</li>
-<li><b>Method</b>:
- <ul>
- <li>Area-based (Small 2011): sigma0 divided by the simulated sigma0 of a surface of
- uniform gamma0 = 1, i.e. the sum of the illuminated areas (projected perpendicular to
- the line of sight) of all terrain sharing each slant-range cell, divided by the
- cell's ellipsoid area. Handles foreshortening and layover by integrating the DEM.</li>
- <li>Cosine ratio with projected-area factor: per pixel, sigma0 referred to the
- tilted pixel area with Ulander's (1996) projection angle psi and divided by the
- cosine of the local incidence angle (as in Kellndorfer et al. 1998):
- gamma0 = sigma0 cos(psi) / (sin(incidence) cos(local incidence)), which equals
- sigma0 tan(incidence - range slope) / sin(incidence). Exact on planes, blind to
- terrain sharing a slant-range cell (crests, valleys).</li>
- </ul></li>
-<li><b>Mask layover and shadow</b>: set layover and shadow pixels (passive areas
-included, found by tracing the radar rays along range) to no data. Without it, shadow
-(nothing illuminated) is still no data, and area-based layover pixels hold gamma0
-averaged over all the terrain sharing their slant-range cell.</li>
-</ul>
-<p>Output: gamma0 in the input's scale, float32, on the sigma0 raster's grid, CRS and
-no-data value; no data where the sigma0 or the DEM is. Terrain outside the DEM is
-unknown: along the raster's edges the DEM is extended by reflection, and layover or
-shadow cast into the area from beyond it is missed. DEM voids are interpolated for the
-area simulation, so their surroundings are flattened sensibly. Steep slopes facing away
-from the sensor (grazing illumination) receive large corrections and amplify noise.</p>"""
+
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Radiometric terrain flattening: turns a geocoded, calibrated sigma0 image into "
+        "terrain-flattened gamma0, removing the brightening of slopes facing the sensor and the darkening"
+        " of slopes facing away (Small 2011, IEEE TGRS 49(8), \"Flattening gamma: radiometric terrain "
+        "correction for SAR imagery\"). Flattened images of ascending and descending passes, or of "
+        "different tracks, can be compared over hills.</p><h3>Parameters</h3><ul><li><b>Sigma0 "
+        "raster</b>: calibrated sigma0 referred to the ellipsoid (the standard calibration, e.g. "
+        "Sentinel-1 GRD \"Sigma0\"), geocoded on a north-up map grid without radiometric normalisation "
+        "(e.g. ESA SNAP Calibration then Range-Doppler Terrain Correction), in a projected CRS in metres "
+        "or a geographic CRS. Every band is flattened (e.g. VV and VH); the same reference is used for "
+        "all bands.</li><li><b>Input scale</b>: linear power (intensity), amplitude or dB. The output is "
+        "written in the same scale. A dB raster declared as linear power or amplitude is "
+        "refused.</li><li><b>DEM</b>: heights in metres (the DEM used for the terrain correction, "
+        "ideally). When it is not on the sigma0 raster's grid it is resampled bilinearly onto that grid "
+        "automatically (gdal.Warp); the log says so. DEMs in a CRS in feet or unknown units are refused: "
+        "reproject the DEM to a projected CRS in metres. The grid is processed whole in memory, about 450"
+        " bytes per pixel: rasters above 8000 x 8000 pixels (or needing more than 70 % of the machine's "
+        "memory) are refused: clip them first.</li><li><b>Flight direction (heading)</b>, <b>Look "
+        "side</b>, <b>Incidence angle</b> or <b>Incidence angle raster</b> (degrees or radians; resampled"
+        " onto the sigma0 grid if needed): as in <i>Terrain geometry</i>. Sentinel-1 heading: about 348 "
+        "ascending, 192 descending.</li><li><b>Method</b>: <ul><li>Area-based (Small 2011): sigma0 "
+        "divided by the simulated sigma0 of a surface of uniform gamma0 = 1, i.e. the sum of the "
+        "illuminated areas (projected perpendicular to the line of sight) of all terrain sharing each "
+        "slant-range cell, divided by the cell's ellipsoid area. Handles foreshortening and layover by "
+        "integrating the DEM.</li><li>Cosine ratio with projected-area factor: per pixel, sigma0 referred"
+        " to the tilted pixel area with Ulander's (1996) projection angle psi and divided by the cosine "
+        "of the local incidence angle (as in Kellndorfer et al. 1998): gamma0 = sigma0 cos(psi) / "
+        "(sin(incidence) cos(local incidence)), which equals sigma0 tan(incidence - range slope) / "
+        "sin(incidence). Exact on planes, blind to terrain sharing a slant-range cell (crests, "
+        "valleys).</li></ul></li><li><b>Mask layover and shadow</b>: set layover and shadow pixels "
+        "(passive areas included, found by tracing the radar rays along range) to no data. Without it, "
+        "shadow (nothing illuminated) is still no data, and area-based layover pixels hold gamma0 "
+        "averaged over all the terrain sharing their slant-range cell.</li></ul><p>Output: gamma0 in the "
+        "input's scale, float32, on the sigma0 raster's grid, CRS and no-data value; no data where the "
+        "sigma0 or the DEM is. Terrain outside the DEM is unknown: along the raster's edges the DEM is "
+        "extended by reflection, and layover or shadow cast into the area from beyond it is missed. DEM "
+        "voids are interpolated for the area simulation, so their surroundings are flattened sensibly. "
+        "Steep slopes facing away from the sensor (grazing illumination) receive large corrections and "
+        "amplify noise.</p>")
 
 
 class TerrainFlatteningAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
@@ -110,7 +104,7 @@ class TerrainFlatteningAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
         return "terrain"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return TerrainFlatteningAlgorithm()

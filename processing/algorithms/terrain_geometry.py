@@ -46,56 +46,46 @@ MEMORY_SHARE = 0.7
 #: No-data value of the uint8 distortion mask.
 MASK_NODATA = 255
 
-HELP = """<p>Computes the SAR imaging geometry of a DEM: slope, aspect, local and projected
-local incidence angles, a layover / shadow / foreshortening mask and a simulated SAR
-image, on the DEM's own grid and CRS. Use it to see which slopes a pass can image
-before trusting change detection in mountains, or as the terrain inputs of other
-tools.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>DEM</b>: a file-based, north-up DEM (band 1), heights in metres, in a projected
-CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; the pixel size
-in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few
-degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a
-projected CRS in metres. The DEM is processed whole in memory, about 450 bytes per
-pixel: DEMs above 8000 x 8000 pixels (or needing more than 70 % of the machine's
-memory) are refused: clip the DEM to your area first.</li>
-<li><b>Flight direction (heading)</b>: azimuth of the satellite track in degrees
-clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for
-ascending passes, about 192 for descending passes.</li>
-<li><b>Look side</b>: right (Sentinel-1 and most SARs) or left. The sensor looks at
-heading + 90 degrees (right) or heading - 90 degrees (left).</li>
-<li><b>Incidence angle</b>: ellipsoid incidence angle in degrees (0 to 90), used
-everywhere when no incidence raster is given. Sentinel-1 IW: about 30 to 46 across the
-swath; 35 is a mid-swath value.</li>
-<li><b>Incidence angle raster</b> (optional): per-pixel ellipsoid incidence angles
-(e.g. the incidence angle band of a terrain-corrected product); resampled bilinearly
-onto the DEM grid when it is on another grid. <b>Incidence band</b> chooses its band and
-<b>Incidence raster units</b> whether it holds degrees or radians.</li>
-</ul>
-<h3>Outputs (optional; ask for at least one)</h3>
-<ul>
-<li><b>Slope</b>: degrees from horizontal (Horn 1981 3x3 gradients).</li>
-<li><b>Aspect</b>: degrees clockwise from north of the downslope direction (the
-direction the slope faces); 0 on flat ground.</li>
-<li><b>Local incidence angle</b>: degrees between the line of sight and the surface
-normal; above 90 the slope faces away from the sensor. Flat ground gives the
-ellipsoid incidence.</li>
-<li><b>Projected local incidence angle</b>: degrees, the local incidence in the plane
-of incidence, incidence minus range slope (Ulander 1996); negative in layover, above 90
-in shadow.</li>
-<li><b>Distortion mask</b>: uint8 bit flags: 1 layover, 2 shadow, 4 foreshortening
-(values add up: 3 = layover and shadow); 0 = none; 255 = no data. Layover and shadow
-include the passive areas found by tracing the radar rays along range.</li>
-<li><b>Simulated SAR</b>: float32 sigma0 (linear power) of a surface of uniform
-gamma0 = 1 in geocoded geometry (Small 2011 area model): flat ground gives
-cos(incidence), slopes facing the sensor are bright, layover brighter, shadow 0.</li>
-</ul>
-<p>Float outputs use NaN as no data. Terrain outside the DEM is unknown: for the mask
-and the simulated image the DEM is extended by 5 pixels along its edges by reflection
-(planes continue exactly), and layover or shadow cast into the DEM from beyond its edge
-are missed. DEM voids are interpolated for these two outputs (so that the terrain
-around them is simulated sensibly) and are no data in them.</p>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Computes the SAR imaging geometry of a DEM: slope, aspect, local and projected local "
+        "incidence angles, a layover / shadow / foreshortening mask and a simulated SAR image, on the "
+        "DEM's own grid and CRS. Use it to see which slopes a pass can image before trusting change "
+        "detection in mountains, or as the terrain inputs of other "
+        "tools.</p><h3>Parameters</h3><ul><li><b>DEM</b>: a file-based, north-up DEM (band 1), heights in"
+        " metres, in a projected CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; "
+        "the pixel size in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few"
+        " degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a projected"
+        " CRS in metres. The DEM is processed whole in memory, about 450 bytes per pixel: DEMs above 8000"
+        " x 8000 pixels (or needing more than 70 % of the machine's memory) are refused: clip the DEM to "
+        "your area first.</li><li><b>Flight direction (heading)</b>: azimuth of the satellite track in "
+        "degrees clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for "
+        "ascending passes, about 192 for descending passes.</li><li><b>Look side</b>: right (Sentinel-1 "
+        "and most SARs) or left. The sensor looks at heading + 90 degrees (right) or heading - 90 degrees"
+        " (left).</li><li><b>Incidence angle</b>: ellipsoid incidence angle in degrees (0 to 90), used "
+        "everywhere when no incidence raster is given. Sentinel-1 IW: about 30 to 46 across the swath; 35"
+        " is a mid-swath value.</li><li><b>Incidence angle raster</b> (optional): per-pixel ellipsoid "
+        "incidence angles (e.g. the incidence angle band of a terrain-corrected product); resampled "
+        "bilinearly onto the DEM grid when it is on another grid. <b>Incidence band</b> chooses its band "
+        "and <b>Incidence raster units</b> whether it holds degrees or radians.</li></ul><h3>Outputs "
+        "(optional; ask for at least one)</h3><ul><li><b>Slope</b>: degrees from horizontal (Horn 1981 "
+        "3x3 gradients).</li><li><b>Aspect</b>: degrees clockwise from north of the downslope direction "
+        "(the direction the slope faces); 0 on flat ground.</li><li><b>Local incidence angle</b>: degrees"
+        " between the line of sight and the surface normal; above 90 the slope faces away from the "
+        "sensor. Flat ground gives the ellipsoid incidence.</li><li><b>Projected local incidence "
+        "angle</b>: degrees, the local incidence in the plane of incidence, incidence minus range slope "
+        "(Ulander 1996); negative in layover, above 90 in shadow.</li><li><b>Distortion mask</b>: uint8 "
+        "bit flags: 1 layover, 2 shadow, 4 foreshortening (values add up: 3 = layover and shadow); 0 = "
+        "none; 255 = no data. Layover and shadow include the passive areas found by tracing the radar "
+        "rays along range.</li><li><b>Simulated SAR</b>: float32 sigma0 (linear power) of a surface of "
+        "uniform gamma0 = 1 in geocoded geometry (Small 2011 area model): flat ground gives "
+        "cos(incidence), slopes facing the sensor are bright, layover brighter, shadow "
+        "0.</li></ul><p>Float outputs use NaN as no data. Terrain outside the DEM is unknown: for the "
+        "mask and the simulated image the DEM is extended by 5 pixels along its edges by reflection "
+        "(planes continue exactly), and layover or shadow cast into the DEM from beyond its edge are "
+        "missed. DEM voids are interpolated for these two outputs (so that the terrain around them is "
+        "simulated sensibly) and are no data in them.</p>")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -414,7 +404,7 @@ class TerrainGeometryAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
         return "terrain"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return TerrainGeometryAlgorithm()

@@ -23,46 +23,38 @@ from ...core.raster_blocks import Cancelled, RasterError, filter_raster
 from . import common
 from .common import tr
 
-HELP = """<p>Turns a difference image (DI, e.g. from <i>Difference image</i>) into a change
-mask: 1 = change, 0 = no change, 255 = no data (uint8 GeoTIFF on the DI's grid).</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Difference image</b> and <b>Band</b>: the DI band to threshold.</li>
-<li><b>Method</b>:
- <ul>
- <li>Otsu (1979): maximum between-class variance.</li>
- <li>Kittler-Illingworth (1986): minimum error with Gaussian classes.</li>
- <li>Generalized-Gaussian KI (Bazi, Bruzzone &amp; Melgani 2005): minimum error with
- generalized Gaussian classes whose shape is estimated at each candidate threshold;
- suited to log-ratio images.</li>
- <li>SAR ratio-model KI (Moser &amp; Serpico 2006): minimum error with log-normal,
- Nakagami-ratio and Weibull-ratio models of the log ratio, fitted by the method of
- log-cumulants; the best-fitting model is kept. The DI must be a log ratio in dB
- (10 log10(I2/I1), the <i>Log ratio</i> method).</li>
- <li>Manual: the threshold given below.</li>
- </ul></li>
-<li><b>Manual threshold</b>: in DI units; with two sides, t means thresholds -t and +t.</li>
-<li><b>Side</b>: <i>increase</i>: change where DI &gt;= t (unsigned DIs such as the mean ratio,
-the neighbourhood ratio or the Euclidean norm, or a brighter later image);
-<i>decrease</i>: change where DI &lt; t (darker later image); <i>two-sided</i>: change where
-DI &lt; t_low or DI &gt;= t_high (signed DIs: difference, log ratio, signed mean ratio).</li>
-<li><b>Number of looks</b>: for the ratio model's Nakagami-ratio pdf; 0 (default)
-estimates it per class from the data, as Moser &amp; Serpico do.</li>
-</ul>
-<p>The threshold is fitted on every pixel of images up to 4 million pixels, else on a
-regular subsample of about 4 million, from a 512-bin histogram spanning the 0.01 % to
-99.99 % quantiles. The log lists the threshold(s) and the fitted class parameters
-(priors, means, standard deviations, shapes). With heavily overlapping classes (e.g. the
-log ratio of speckled single-look images) the minimum-error methods may split off a tiny
-tail class instead of the change: despeckle the images first (<i>Speckle filter</i>) or
-use a windowed difference image.</p>
-<h3>Outputs</h3>
-<ul>
-<li><b>Change mask</b>: uint8, 1 change, 0 no change, 255 no data.</li>
-<li><b>Difference image copy</b> (optional): the thresholded band as float32.</li>
-<li><b>Threshold</b> (the threshold, or the upper one with two sides) and <b>Lower
-threshold</b> (two sides; else equal to the threshold), in DI units.</li>
-</ul>"""
+
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Turns a difference image (DI, e.g. from <i>Difference image</i>) into a change mask: 1 = "
+        "change, 0 = no change, 255 = no data (uint8 GeoTIFF on the DI's "
+        "grid).</p><h3>Parameters</h3><ul><li><b>Difference image</b> and <b>Band</b>: the DI band to "
+        "threshold.</li><li><b>Method</b>: <ul><li>Otsu (1979): maximum between-class "
+        "variance.</li><li>Kittler-Illingworth (1986): minimum error with Gaussian "
+        "classes.</li><li>Generalized-Gaussian KI (Bazi, Bruzzone &amp; Melgani 2005): minimum error with"
+        " generalized Gaussian classes whose shape is estimated at each candidate threshold; suited to "
+        "log-ratio images.</li><li>SAR ratio-model KI (Moser &amp; Serpico 2006): minimum error with "
+        "log-normal, Nakagami-ratio and Weibull-ratio models of the log ratio, fitted by the method of "
+        "log-cumulants; the best-fitting model is kept. The DI must be a log ratio in dB (10 "
+        "log10(I2/I1), the <i>Log ratio</i> method).</li><li>Manual: the threshold given "
+        "below.</li></ul></li><li><b>Manual threshold</b>: in DI units; with two sides, t means "
+        "thresholds -t and +t.</li><li><b>Side</b>: <i>increase</i>: change where DI &gt;= t (unsigned "
+        "DIs such as the mean ratio, the neighbourhood ratio or the Euclidean norm, or a brighter later "
+        "image); <i>decrease</i>: change where DI &lt; t (darker later image); <i>two-sided</i>: change "
+        "where DI &lt; t_low or DI &gt;= t_high (signed DIs: difference, log ratio, signed mean "
+        "ratio).</li><li><b>Number of looks</b>: for the ratio model's Nakagami-ratio pdf; 0 (default) "
+        "estimates it per class from the data, as Moser &amp; Serpico do.</li></ul><p>The threshold is "
+        "fitted on every pixel of images up to 4 million pixels, else on a regular subsample of about 4 "
+        "million, from a 512-bin histogram spanning the 0.01 % to 99.99 % quantiles. The log lists the "
+        "threshold(s) and the fitted class parameters (priors, means, standard deviations, shapes). With "
+        "heavily overlapping classes (e.g. the log ratio of speckled single-look images) the "
+        "minimum-error methods may split off a tiny tail class instead of the change: despeckle the "
+        "images first (<i>Speckle filter</i>) or use a windowed difference "
+        "image.</p><h3>Outputs</h3><ul><li><b>Change mask</b>: uint8, 1 change, 0 no change, 255 no "
+        "data.</li><li><b>Difference image copy</b> (optional): the thresholded band as "
+        "float32.</li><li><b>Threshold</b> (the threshold, or the upper one with two sides) and <b>Lower "
+        "threshold</b> (two sides; else equal to the threshold), in DI units.</li></ul>")
 
 
 class ThresholdChangeAlgorithm(common.SarChangeAlgorithm):
@@ -92,7 +84,7 @@ class ThresholdChangeAlgorithm(common.SarChangeAlgorithm):
         return "changedetection"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return ThresholdChangeAlgorithm()

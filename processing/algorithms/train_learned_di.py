@@ -43,9 +43,9 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
-    QgsSettings,
 )
 
+from .. import provider_settings
 from . import common
 from .common import tr
 
@@ -116,7 +116,7 @@ def default_python():
     candidate = os.path.join(os.path.dirname(sys.executable), "python3")
     if os.path.isfile(candidate) and _can_import_torch(candidate):
         return candidate
-    setting = QgsSettings().value(SETTINGS_KEY, "") or ""
+    setting = provider_settings.training_python()  # Processing options, else SETTINGS_KEY
     if setting:
         if not os.path.isfile(str(setting)):
             raise QgsProcessingException(tr(
