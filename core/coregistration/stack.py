@@ -33,6 +33,7 @@ from osgeo import gdal, osr
 
 from .. import scale as scales
 from .. import terrain
+from ..outputs import text_output
 from ..raster_blocks import Cancelled, RasterError, open_readonly, read_array, read_info, write_array
 from . import correlation as corr
 from . import models as mdl
@@ -338,7 +339,7 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
                 progress(100.0 * (i + 1) / len(jobs))
         _write_table(table_path, rows_out)
         written.append(table_path)
-        with open(report_path, "w", encoding="utf-8") as fh:
+        with text_output(report_path) as fh:
             json.dump(dict(reference=ref_path, mode="dem" if register_to_dem else "relative", band=band,
                            scale=scale, domain=domain, model=kind, resampling=resampling, window=window,
                            step=step or window, min_peak=min_peak, images=images), fh, indent=2)
@@ -353,7 +354,7 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
 
 
 def _write_table(path, rows):
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with text_output(path, newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=TABLE_COLUMNS)
         writer.writeheader()
         for row in rows:

@@ -17,6 +17,7 @@ import numpy as np
 from osgeo import gdal, osr
 
 from .. import terrain
+from ..outputs import text_output
 from ..raster_blocks import Cancelled, read_array, read_info, write_array
 from . import changes as chg
 from .acquisitions import ORBIT_CODES, acquisition_schedule
@@ -363,7 +364,7 @@ def _weather_rows(w):
 
 
 def _write_csv(path, columns, rows, written):
-    with open(path, "w", newline="", encoding="utf-8") as f:
+    with text_output(path, newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(columns))
         writer.writeheader()
         writer.writerows(rows)

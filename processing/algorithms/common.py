@@ -5,6 +5,7 @@ callbacks, error translation and reading the input layer's file path. The
 image-wide checks they call (scale check, ENL from sample windows) live in
 ``core.raster_sampling``.
 """
+import functools
 import os
 from contextlib import contextmanager
 
@@ -13,12 +14,22 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
     QgsGeometry,
+    QgsMapLayer,
+    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
+    QgsProcessingOutputLayerDefinition,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingUtils,
+    QgsProperty,
+    QgsRasterLayer,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
+from ...core import outputs
 from ...core import scale as scales
 from ...core.raster_blocks import Cancelled, RasterError
 
@@ -32,26 +43,218 @@ def tr(text):
 
 
 class SarChangeAlgorithm(QgsProcessingAlgorithm):
-    """Base of the SAR Change algorithms: background-thread safe, one validation hook.
+    """Base of the SAR Change algorithms: background-thread safe, one validation hook, one output policy.
 
     Subclasses override ``validate(parameters, context)`` to raise ValueError
     or QgsProcessingException (message = the fix) for values they cannot use; ``checkParameterValues``
     turns that into QGIS's refusal before anything runs (dialog, batch,
     qgis_process), and ``processAlgorithm`` may call it again.
+
+    Before ``validate``, every explicit output is checked by ``check_outputs``
+    (not an input, not another output, folder writable with room). Every
+    subclass's ``processAlgorithm`` is wrapped (``guarded_process``): an
+    OutputError from core becomes a QgsProcessingException naming the output
+    parameter, a MemoryError one naming the fix, and on any failure the
+    outputs written during the run are removed.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "processAlgorithm" in cls.__dict__:
+            cls.processAlgorithm = guarded_process(cls.__dict__["processAlgorithm"])
 
     def validate(self, parameters, context):
         """Raise ValueError or QgsProcessingException naming the fix for unusable values (default: none)."""
+
+    def estimated_output_bytes(self, parameters, context, inputs):
+        """{output parameter name: bytes} the outputs may need (default: see ``default_output_bytes``)."""
+        return default_output_bytes(self, inputs)
 
     def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
             return ok, message
         try:
+            check_outputs(self, parameters, context)
             self.validate(parameters, context)
         except (ValueError, QgsProcessingException) as exc:
             return False, str(exc)
         return True, ""
+
+    def parameterAsOutputLayer(self, parameters, name, context):
+        path = super().parameterAsOutputLayer(parameters, name, context)
+        self._remember_output(name, path)
+        return path
+
+    def parameterAsFileOutput(self, parameters, name, context):
+        path = super().parameterAsFileOutput(parameters, name, context)
+        self._remember_output(name, path)
+        return path
+
+    def _remember_output(self, name, path):
+        if path:
+            if not hasattr(self, "_run_outputs"):
+                self._run_outputs = {}
+            self._run_outputs[name] = (path, _stamp(path))
+
+
+def _stamp(path):
+    """(inode, device, mtime, size) of ``path``, None when absent: tells a file written during the run."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_dev, st.st_mtime_ns, st.st_size)
+
+
+def guarded_process(process):
+    """Wrap a ``processAlgorithm``: output errors named by parameter, outputs removed on failure."""
+    @functools.wraps(process)
+    def run(self, parameters, context, feedback):
+        self._run_outputs = {}
+        # again (the modeler may not call checkParameterValues), then make the missing folders
+        for path in check_outputs(self, parameters, context):
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        try:
+            return process(self, parameters, context, feedback)
+        except BaseException as exc:
+            _remove_run_outputs(self)
+            if isinstance(exc, outputs.OutputError):
+                raise QgsProcessingException(describe_output_error(self, exc)) from exc
+            if isinstance(exc, MemoryError):
+                raise QgsProcessingException(tr(
+                    "Not enough memory for these settings: use a smaller window or a smaller "
+                    "extent, or close other programs")) from exc
+            raise
+    return run
+
+
+def _remove_run_outputs(alg):
+    """Delete the files at this run's output paths that the run itself wrote (not older files)."""
+    for path, before in getattr(alg, "_run_outputs", {}).values():
+        if os.path.isfile(path) and _stamp(path) != before:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+
+
+def describe_output_error(alg, exc):
+    """Message for an OutputError: the output parameter (by its description), the path, why and the fix."""
+    label = None
+    for name, (path, _) in getattr(alg, "_run_outputs", {}).items():
+        inside = os.path.dirname(os.path.abspath(exc.path)) == os.path.abspath(path)
+        if outputs.same_file(path, exc.path) or inside:
+            definition = alg.parameterDefinition(name)
+            label = definition.description() if definition is not None else name
+            break
+    if label is None:
+        return tr("Output {path}: {reason}").format(path=exc.path, reason=str(exc).split(": ", 1)[-1])
+    text = f"{exc.reason}; {exc.fix}" if exc.fix else exc.reason
+    return tr("Output '{label}' ({path}): {reason}").format(label=label, path=exc.path, reason=text)
+
+
+def _explicit_destination(value, context):
+    """The file path an output parameter value names, '' for temporary outputs and memory layers."""
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink
+    if isinstance(value, QgsProperty):
+        value = value.valueAsString(context.expressionContext(), "")
+    if not isinstance(value, str) or not value or value == QgsProcessing.TEMPORARY_OUTPUT:
+        return ""
+    if value.startswith(("memory:", "ogr:", "postgres:", "/vsimem/")):
+        return ""
+    return value
+
+
+def _layer_sources(value, context):
+    """File paths behind an input parameter value (path, layer id, layer or list of them)."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    paths = []
+    for item in items:
+        if isinstance(item, QgsProcessingFeatureSourceDefinition):
+            item = item.source
+        if isinstance(item, QgsProperty):
+            item = item.valueAsString(context.expressionContext(), "")
+        if isinstance(item, QgsMapLayer):
+            paths.append(outputs.file_path(item.source()))
+            continue
+        if not isinstance(item, str) or not item:
+            continue
+        candidate = outputs.file_path(item)
+        if os.path.exists(candidate):
+            paths.append(candidate)
+            continue
+        layer = QgsProcessingUtils.mapLayerFromString(item, context)
+        if layer is not None:
+            paths.append(outputs.file_path(layer.source()))
+    return [p for p in paths if p and os.path.exists(p)]
+
+
+def output_inputs(alg, parameters, context):
+    """{input parameter description: [file paths]} of every input parameter with a file behind it."""
+    found = {}
+    for definition in alg.parameterDefinitions():
+        if definition.isDestination() or definition.name() not in parameters:
+            continue
+        paths = _layer_sources(parameters[definition.name()], context)
+        if paths:
+            found[definition.description()] = paths
+    return found
+
+
+def default_output_bytes(alg, inputs):
+    """Room for each raster output: the largest raster input, uncompressed float32 (bytes)."""
+    largest = 0
+    for paths in inputs.values():
+        for path in paths:
+            layer = QgsRasterLayer(path, "size", "gdal")
+            if layer.isValid():
+                largest = max(largest, layer.width() * layer.height() * layer.bandCount() * 4)
+    return {d.name(): largest for d in alg.destinationParameterDefinitions()
+            if isinstance(d, QgsProcessingParameterRasterDestination)}
+
+
+def check_outputs(alg, parameters, context):
+    """Apply ``core.outputs.check_targets`` to the explicit outputs of ``alg``.
+
+    Refuses (QgsProcessingException naming the output parameter and the fix)
+    an output that is an input or another output (links included), a folder
+    that does not exist or is read-only, and a disk without room for the
+    estimate of ``alg.estimated_output_bytes``. Folder destinations are
+    checked for write access (created when missing, as QGIS does).
+    """
+    targets, sizes, folders = {}, {}, {}
+    inputs = output_inputs(alg, parameters, context)
+    estimates = alg.estimated_output_bytes(parameters, context, inputs) or {}
+    for definition in alg.destinationParameterDefinitions():
+        path = _explicit_destination(parameters.get(definition.name()), context)
+        if not path:
+            continue
+        label = definition.description()
+        if isinstance(definition, QgsProcessingParameterFolderDestination):
+            folders[label] = path
+            continue
+        targets[label] = path
+        sizes[label] = estimates.get(definition.name(), 0)
+    try:
+        outputs.check_targets(targets, inputs, sizes, create_folders=True)
+        for label, folder in folders.items():
+            for in_label, paths in inputs.items():
+                if any(outputs.same_file(folder, p) for p in paths):
+                    raise outputs.OutputError(folder, f"output '{label}' is the input '{in_label}'",
+                                              "choose another folder")
+            parent = outputs.existing_ancestor(folder)
+            if os.path.exists(folder) and not os.path.isdir(folder):
+                raise outputs.OutputError(folder, f"output '{label}' is a file, not a folder",
+                                          "give a folder")
+            problem = outputs.folder_problem(parent)
+            if problem:
+                raise outputs.OutputError(folder, f"output '{label}': {problem[0]}", problem[1])
+    except outputs.OutputError as exc:
+        raise QgsProcessingException(tr("Output {path}: {reason}").format(
+            path=exc.path, reason=f"{exc.reason}; {exc.fix}")) from exc
+    return list(targets.values())
 
 
 def scale_labels():
@@ -137,5 +340,5 @@ def forget_output(context, path):
 
 
 def same_file(a, b):
-    """True when two paths name the same file (the file need not exist)."""
-    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+    """True when two paths name the same file (links included; the files need not exist)."""
+    return outputs.same_file(a, b)
