@@ -21,7 +21,9 @@ from qgis.core import (
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
     QgsProcessingUtils,
     QgsProperty,
     QgsRasterLayer,
@@ -29,9 +31,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ...core import outputs
+from ...core import outputs, raster_sampling, validation
 from ...core import scale as scales
-from ...core.raster_blocks import Cancelled, RasterError
+from ...core.raster_blocks import Cancelled, RasterError, read_info
 
 #: Radiometric scales in the order of the SCALE enum parameter.
 SCALE_CHOICES = (scales.LINEAR_POWER, scales.AMPLITUDE, scales.DB)
@@ -77,6 +79,7 @@ class SarChangeAlgorithm(QgsProcessingAlgorithm):
         try:
             check_outputs(self, parameters, context)
             self.validate(parameters, context)
+            check_raster_contents(self, parameters, context)
         except (ValueError, QgsProcessingException) as exc:
             return False, str(exc)
         return True, ""
@@ -255,6 +258,89 @@ def check_outputs(alg, parameters, context):
         raise QgsProcessingException(tr("Output {path}: {reason}").format(
             path=exc.path, reason=f"{exc.reason}; {exc.fix}")) from exc
     return list(targets.values())
+
+
+def raster_inputs(alg, parameters, context):
+    """[(parameter name, layer)] of the raster layer inputs given (multiple-layer lists included)."""
+    found = []
+    for definition in alg.parameterDefinitions():
+        name = definition.name()
+        if parameters.get(name) in (None, "", []):
+            continue
+        if isinstance(definition, QgsProcessingParameterRasterLayer):
+            layer = alg.parameterAsRasterLayer(parameters, name, context)
+            if layer is not None:
+                found.append((name, layer))
+        elif isinstance(definition, QgsProcessingParameterMultipleLayers) and \
+                definition.layerType() == QgsProcessing.TypeRaster:
+            found += [(name, layer) for layer in alg.parameterAsLayerList(parameters, name, context)
+                      if isinstance(layer, QgsRasterLayer)]
+    return found
+
+
+def _layer_error(layer, problem):
+    return QgsProcessingException(tr("Input layer '{name}' ({path}): {problem}").format(
+        name=layer.name(), path=layer.source(), problem=problem))
+
+
+def check_raster_contents(alg, parameters, context):
+    """Refuse a raster input that holds no valid pixel (every algorithm; ``core.validation`` words)."""
+    for _name, layer in raster_inputs(alg, parameters, context):
+        if layer.providerType() != "gdal":
+            continue  # gdal_source() explains it in processAlgorithm
+        try:
+            raster_sampling.check_input_content(layer.source())
+        except (RasterError, ValueError) as exc:
+            raise _layer_error(layer, exc) from exc
+
+
+def check_sar_inputs(alg, parameters, context, names, scale_parameter="SCALE", windows=None):
+    """Check the SAR rasters ``names`` (parameter names) against the declared scale and windows.
+
+    Scale: ``core.validation.scale_problem`` both ways (the SCALE enum
+    parameter ``scale_parameter``); size: at least 2 x 2 pixels; windows:
+    {window parameter name: its label} must fit every image. Raises
+    QgsProcessingException naming the layer (or the window) and the fix.
+    """
+    scale = None
+    if scale_parameter and alg.parameterDefinition(scale_parameter) is not None:
+        scale = SCALE_CHOICES[alg.parameterAsEnum(parameters, scale_parameter, context)]
+    for name, layer in raster_inputs(alg, parameters, context):
+        if name not in names or layer.providerType() != "gdal":
+            continue
+        try:
+            info = read_info(layer.source())
+            problem = validation.size_problem(info.xsize, info.ysize)
+            if problem:
+                raise ValueError(problem)
+            if scale is not None:
+                raster_sampling.check_input_scale(layer.source(), scale)
+        except (RasterError, ValueError) as exc:
+            raise _layer_error(layer, exc) from exc
+        for window, label in (windows or {}).items():
+            size = alg.parameterAsInt(parameters, window, context)
+            problem = validation.window_problem(size, info.xsize, info.ysize, label)
+            if problem:
+                raise QgsProcessingException(tr("Input layer '{name}': {problem}").format(
+                    name=layer.name(), problem=problem))
+
+
+def check_same_grid(alg, parameters, context, reference, others):
+    """Refuse rasters ``others`` (parameter names) not on the grid of ``reference``, saying what differs."""
+    ref_layer = alg.parameterAsRasterLayer(parameters, reference, context)
+    if ref_layer is None or ref_layer.providerType() != "gdal":
+        return
+    ref = read_info(ref_layer.source())
+    for name in others:
+        layer = alg.parameterAsRasterLayer(parameters, name, context)
+        if layer is None or layer.providerType() != "gdal":
+            continue
+        problem = validation.grid_problem(read_info(layer.source()), ref)
+        if problem:
+            raise QgsProcessingException(tr(
+                "Input layer '{name}' is not on the grid of '{ref}': {problem}. Resample or coregister it "
+                "onto '{ref}' first (e.g. sarchange:coregister or gdalwarp with its extent and pixel size)"
+            ).format(name=layer.name(), ref=ref_layer.name(), problem=problem))
 
 
 def scale_labels():
