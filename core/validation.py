@@ -199,3 +199,43 @@ def range_problems(values, ranges):
             problems.append(f"{name} {data.min():.4g} .. {data.max():.4g} outside the trained range "
                             f"{lo:.4g} .. {hi:.4g} ({outside / data.size:.0%} of the values)")
     return problems
+
+
+#: Trained range of a learned model's inputs: mean +- this many training standard deviations.
+RANGE_STD_IMAGES = 3.0
+RANGE_STD_CONDITIONS = 5.0
+#: Acquisition-table columns that must hold a finite number for a learned model.
+NUMERIC_CONDITIONS = ("temperature_c", "precip_mm", "precip_3day_mm", "snow_depth_m", "mean_incidence_deg")
+
+
+def trained_ranges(normalisation):
+    """Valid input ranges from a learned model's normalisation metadata (dict, JSON of the .onnx).
+
+    Images: each band's median (dB) within ``db_mean`` +- RANGE_STD_IMAGES
+    ``db_std``; conditions within ``condition_mean`` +- RANGE_STD_CONDITIONS
+    ``condition_std``. Returns {name: (lo, hi)}; names are '<band> dB' and
+    the condition names. Missing metadata gives an empty dict.
+    """
+    ranges = {}
+    if not isinstance(normalisation, dict):
+        return ranges
+    for band, mean, std in zip(normalisation.get("bands", []), normalisation.get("db_mean", []),
+                               normalisation.get("db_std", [])):
+        ranges[f"{band} dB"] = (mean - RANGE_STD_IMAGES * std, mean + RANGE_STD_IMAGES * std)
+    for name, mean, std in zip(normalisation.get("conditions", []), normalisation.get("condition_mean", []),
+                               normalisation.get("condition_std", [])):
+        if name in NUMERIC_CONDITIONS:
+            ranges[name] = (mean - RANGE_STD_CONDITIONS * std, mean + RANGE_STD_CONDITIONS * std)
+    return ranges
+
+
+def zero_power_problem(sample, declared):
+    """Why linear power or amplitude ``sample`` holding exact zeros cannot be used in dB, or None."""
+    if declared == scales.DB:
+        return None
+    values = finite(sample)
+    zeros = int(np.count_nonzero(values == 0))
+    if zeros:
+        return (f"{zeros} pixel(s) ({zeros / values.size:.2%} of the sample) hold zero power, which has "
+                "no dB value (it would read as -50 dB, a false change): declare 0 as the no-data value")
+    return None

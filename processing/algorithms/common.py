@@ -9,6 +9,7 @@ import functools
 import os
 from contextlib import contextmanager
 
+import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
@@ -341,6 +342,55 @@ def check_same_grid(alg, parameters, context, reference, others):
                 "Input layer '{name}' is not on the grid of '{ref}': {problem}. Resample or coregister it "
                 "onto '{ref}' first (e.g. sarchange:coregister or gdalwarp with its extent and pixel size)"
             ).format(name=layer.name(), ref=ref_layer.name(), problem=problem))
+
+
+def check_learned_inputs(images, scale, dem, rows, where, normalisation=None):
+    """Checks of a learned model's inputs (images oldest first, the target last); QgsProcessingException.
+
+    ``rows``: the acquisition rows (conditions) named by ``where`` in messages;
+    ``normalisation``: the model's normalisation metadata (trained ranges), or None.
+    """
+    from ...core.raster_blocks import open_readonly
+
+    ranges = validation.trained_ranges(normalisation)
+    for i, path in enumerate(images):
+        try:
+            raster_sampling.check_input_content(path)
+            raster_sampling.check_input_scale(path, scale)
+            dataset = open_readonly(path)
+            sample = np.stack([raster_sampling.decimated_band(dataset, b, 250_000)
+                               for b in range(1, dataset.RasterCount + 1)])
+            if i == len(images) - 1:
+                problem = validation.zero_power_problem(sample, scale)
+                if problem:
+                    raise ValueError(problem)
+            power = scales.to_linear_power(sample, scale)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                medians = {f"{band} dB": float(np.nanmedian(10 * np.log10(np.where(p > 0, p, np.nan))))
+                           for band, p in zip(normalisation.get("bands", []) if normalisation else [], power)}
+            problems = validation.range_problems(medians, ranges)
+            if problems:
+                raise ValueError(tr("median {problems}: the images are not like those the model was "
+                                    "trained on; check the input scale and the calibration (sigma0)").format(
+                    problems="; ".join(problems)))
+        except (RasterError, ValueError) as exc:
+            raise QgsProcessingException(tr("Acquisition {path}: {error}").format(path=path, error=exc)) \
+                from exc
+    if dem and os.path.isfile(dem):
+        try:
+            raster_sampling.check_input_content(dem)
+        except (RasterError, ValueError) as exc:
+            raise QgsProcessingException(tr("DEM {path}: {error}").format(path=dem, error=exc)) from exc
+    present = [c for c in validation.NUMERIC_CONDITIONS if rows and c in rows[0]]
+    problem = validation.missing_condition_problem(rows, present)
+    if problem:
+        raise QgsProcessingException(tr("{where}: {problem}").format(where=where, problem=problem))
+    values = {c: [float(r[c]) for r in rows] for c in present}
+    problems = validation.range_problems(values, ranges)
+    if problems:
+        raise QgsProcessingException(tr(
+            "{where}: {problems}: the model was not trained for such conditions; use a model trained on "
+            "similar conditions").format(where=where, problems="; ".join(problems)))
 
 
 def scale_labels():
