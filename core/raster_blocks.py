@@ -23,6 +23,7 @@ import numpy as np
 from osgeo import gdal
 
 from . import outputs
+from .cancel import Cancelled, cancel_scope  # noqa: F401  (Cancelled re-exported)
 from .outputs import OutputError  # noqa: F401  (re-exported: writers raise it)
 
 DEFAULT_BLOCK = 512
@@ -31,10 +32,6 @@ GTIFF_TILE = 512
 
 class RasterError(ValueError):
     """A raster cannot be read or written; the message names the file and the fix."""
-
-
-class Cancelled(RuntimeError):
-    """The caller asked to stop; no output was left behind."""
 
 
 @dataclass(frozen=True)
@@ -311,7 +308,8 @@ def _run_blocks(src_path, dst_path, info, jobs, func, out_count, descriptions, n
     src = open_readonly(src_path)
 
     def compute(data, window, n_out):
-        result = np.asarray(func(data), dtype=np.float32)
+        with cancel_scope(is_canceled):
+            result = np.asarray(func(data), dtype=np.float32)
         if result.shape != (n_out,) + data.shape[1:]:
             raise RasterError(f"block function returned shape {result.shape}, "
                               f"expected {(n_out,) + data.shape[1:]}")

@@ -239,3 +239,33 @@ def zero_power_problem(sample, declared):
         return (f"{zeros} pixel(s) ({zeros / values.size:.2%} of the sample) hold zero power, which has "
                 "no dB value (it would read as -50 dB, a false change): declare 0 as the no-data value")
     return None
+
+
+#: Largest window (pixels) of the filters whose work per pixel grows with the window area:
+#: Frost 151 (22,801 window pixels per output pixel, vectorised sums), median 51 (scipy's
+#: rank filter is about ten times slower per window pixel).
+MAX_AREA_COST_WINDOW = {"frost": 151, "median": 51}
+#: Window-pixel visits allowed per block for those filters (a few seconds of work at most).
+BLOCK_WORK_BUDGET = 2e9
+
+
+def area_cost_window_problem(size, method, what="window"):
+    """Why ``size`` is too large for ``method`` (a key of MAX_AREA_COST_WINDOW), or None."""
+    limit = MAX_AREA_COST_WINDOW.get(method)
+    if limit is not None and size > limit:
+        return (f"the {what} ({size} pixels) is larger than the {limit} pixels this filter allows (its work "
+                f"grows with the window area: {size}^2 = {size * size:,} pixels per output pixel); use a "
+                f"window of at most {limit}")
+    return None
+
+
+def block_for_window(size, default=512, smallest=32, budget=BLOCK_WORK_BUDGET):
+    """Block side (pixels) for an area-cost filter of window ``size``: (block + size)^2 size^2 <= budget.
+
+    Halves ``default`` down to ``smallest`` so a block (the cancel unit of the
+    block engine) stays short whatever the window.
+    """
+    block = default
+    while block > smallest and (block + size) ** 2 * size ** 2 > budget:
+        block //= 2
+    return block
