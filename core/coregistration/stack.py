@@ -301,6 +301,16 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
                                          max_invalid=max_invalid, upsample=upsample, domain=domain,
                                          despeckle=despeckle, is_canceled=is_canceled)
             usable = int(np.count_nonzero(table["peak"] >= min_peak))
+            grid = ofs.window_grid(target.shape, window, step or window)
+            flat = int(np.count_nonzero(~(ofs.textured(target, *grid, window)
+                                          & ofs.textured(mov_power, *grid, window))))
+            if usable < min_windows and flat and flat >= len(grid[0]) - min_windows:
+                raise CoregistrationError(
+                    f"no reliable match for {path}: {flat} of {len(grid[0])} windows have no "
+                    f"texture (relative spread below {ofs.MIN_TEXTURE_CV:g}: constant or featureless areas), "
+                    f"{min_windows} textured windows are needed for a {kind} model. Use rasters with "
+                    "visible features, a larger window, or coregister with the DEM (register to the DEM)",
+                    path)
             if usable < min_windows:
                 raise CoregistrationError(
                     f"too few valid windows in {path}: {usable} with a correlation peak >= {min_peak:g} "
