@@ -255,14 +255,16 @@ def stack_vrt(paths):
     first). Band no-data values and descriptions are kept. Returns a /vsimem
     path; release it with ``gdal.Unlink(path)`` when done.
     """
+    from .validation import grid_problem
+
     infos = [read_info(p) for p in paths]
     ref = infos[0]
     for info in infos[1:]:
-        if (info.xsize, info.ysize) != (ref.xsize, ref.ysize) or not np.allclose(
-                info.geotransform or (0,) * 6, ref.geotransform or (0,) * 6):
+        problem = grid_problem(info, ref)
+        if problem:
             raise RasterError(
-                f"{info.path} ({info.xsize} x {info.ysize}) is not on the grid of {ref.path} "
-                f"({ref.xsize} x {ref.ysize}): coregister or resample it onto the reference grid first")
+                f"{info.path} is not on the grid of {ref.path} ({problem}): coregister or resample it "
+                "onto the reference grid first")
     root = ET.Element("VRTDataset", rasterXSize=str(ref.xsize), rasterYSize=str(ref.ysize))
     if ref.projection:
         ET.SubElement(root, "SRS").text = ref.projection

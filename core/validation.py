@@ -121,8 +121,10 @@ def _crs_name(wkt):
 def _same_crs(a, b):
     from osgeo import osr
 
-    if not a or not b or a == b:
+    if a == b:
         return True
+    if not a or not b:
+        return False  # one raster has a CRS, the other none: they cannot be known to match
     sa, sb = osr.SpatialReference(), osr.SpatialReference()
     if sa.ImportFromWkt(a) != 0 or sb.ImportFromWkt(b) != 0:
         return False
@@ -133,7 +135,7 @@ def grid_problem(info, ref):
     """How raster ``info`` (a RasterInfo) differs from the grid of ``ref``: size, origin, pixel or CRS.
 
     None when both share size, geotransform (to a millionth of a pixel) and
-    CRS (when both have one). The phrase says which differs, with numbers.
+    CRS (both none counts as the same). The phrase says which differs, with numbers.
     """
     parts = []
     if (info.xsize, info.ysize) != (ref.xsize, ref.ysize):
@@ -144,12 +146,12 @@ def grid_problem(info, ref):
     tol = 1e-6 * pixel
     if abs(gt[1] - rgt[1]) > tol or abs(gt[5] - rgt[5]) > tol or abs(gt[2] - rgt[2]) > tol \
             or abs(gt[4] - rgt[4]) > tol:
-        parts.append(f"pixel size {gt[1]:g} x {gt[5]:g} instead of {rgt[1]:g} x {rgt[5]:g}")
+        parts.append(f"pixel size (geotransform) {gt[1]:g} x {gt[5]:g} instead of {rgt[1]:g} x {rgt[5]:g}")
     if abs(gt[0] - rgt[0]) > tol or abs(gt[3] - rgt[3]) > tol:
         dx = (gt[0] - rgt[0]) / (rgt[1] or 1.0)
         dy = (gt[3] - rgt[3]) / (rgt[5] or 1.0)
-        parts.append(f"origin shifted by {dx:+.3g} x {dy:+.3g} pixels ({gt[0]:.10g}, {gt[3]:.10g} "
-                     f"instead of {rgt[0]:.10g}, {rgt[3]:.10g})")
+        parts.append(f"origin shifted by {dx:+.3g} x {dy:+.3g} pixels (geotransform origin {gt[0]:.10g}, "
+                     f"{gt[3]:.10g} instead of {rgt[0]:.10g}, {rgt[3]:.10g})")
     if not _same_crs(info.projection, ref.projection):
         parts.append(f"CRS {_crs_name(info.projection)} instead of {_crs_name(ref.projection)}")
     return "; ".join(parts) or None

@@ -326,24 +326,6 @@ def check_sar_inputs(alg, parameters, context, names, scale_parameter="SCALE", w
                     name=layer.name(), problem=problem))
 
 
-def check_same_grid(alg, parameters, context, reference, others):
-    """Refuse rasters ``others`` (parameter names) not on the grid of ``reference``, saying what differs."""
-    ref_layer = alg.parameterAsRasterLayer(parameters, reference, context)
-    if ref_layer is None or ref_layer.providerType() != "gdal":
-        return
-    ref = read_info(ref_layer.source())
-    for name in others:
-        layer = alg.parameterAsRasterLayer(parameters, name, context)
-        if layer is None or layer.providerType() != "gdal":
-            continue
-        problem = validation.grid_problem(read_info(layer.source()), ref)
-        if problem:
-            raise QgsProcessingException(tr(
-                "Input layer '{name}' is not on the grid of '{ref}': {problem}. Resample or coregister it "
-                "onto '{ref}' first (e.g. sarchange:coregister or gdalwarp with its extent and pixel size)"
-            ).format(name=layer.name(), ref=ref_layer.name(), problem=problem))
-
-
 def check_learned_inputs(images, scale, dem, rows, where, normalisation=None):
     """Checks of a learned model's inputs (images oldest first, the target last); QgsProcessingException.
 

@@ -32,7 +32,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ...core import injection, raster_sampling
+from ...core import injection, raster_sampling, validation
 from ...core.raster_blocks import (
     RasterError,
     output_nodata,
@@ -230,8 +230,9 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
         return s
 
     def validate(self, parameters, context):
-        """Refuse invalid blob settings and a zero offset before running."""
+        """Refuse invalid blob settings and a zero offset, a wrong scale and a target mask off the grid."""
         self._settings(parameters, context)
+        common.check_sar_inputs(self, parameters, context, [self.INPUT])
 
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
@@ -364,10 +365,10 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
         path = common.gdal_source(target_layer, self.TARGET_MASK)
         with common.core_errors(target_layer.name()):
             other = read_info(path)
-            if (other.xsize, other.ysize) != (info.xsize, info.ysize) or not np.allclose(
-                    other.geotransform or (0,) * 6, info.geotransform or (0,) * 6):
+            problem = validation.grid_problem(other, info)
+            if problem:
                 raise RasterError(
-                    f"the target class mask ({other.xsize} x {other.ysize}) is not on the grid of the "
+                    f"the target class mask ({problem}) is not on the grid of the "
                     f"input ({info.xsize} x {info.ysize}): resample it onto the input grid first")
             values = read_array(path, 1)
             target = np.isfinite(values) & (values != 0)

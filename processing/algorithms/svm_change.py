@@ -256,7 +256,7 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
         return s
 
     def validate(self, parameters, context):
-        """Refuse invalid windows, fractions and caps before running."""
+        """Refuse invalid windows, fractions and caps, and rasters that are not on one grid."""
         self._settings(parameters, context)
 
     # ------------------------------------------------------------------ run
