@@ -85,6 +85,8 @@ def _size_text(n):
 
 def folder_problem(folder):
     """None when files can be created in ``folder``; else (reason, fix)."""
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        return (f"{folder} is a file, not a folder", "choose an output path in a folder")
     if not os.path.isdir(folder):
         return (f"the folder {folder} does not exist", "create it or choose another folder")
     probe = os.path.join(folder, f".sar_change_probe_{uuid.uuid4().hex[:8]}")
@@ -116,9 +118,9 @@ def os_reason(exc, folder):
 
 
 def existing_ancestor(folder):
-    """``folder`` or its nearest existing parent folder."""
+    """``folder`` or its nearest existing parent (a file there is returned as is: not a folder)."""
     folder = os.path.abspath(folder)
-    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+    while not os.path.exists(folder) and os.path.dirname(folder) != folder:
         folder = os.path.dirname(folder)
     return folder
 

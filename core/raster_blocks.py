@@ -119,7 +119,8 @@ def read_block(band, window, nodata):
     rx, ry, rw, rh = window.read
     data = band.ReadAsArray(rx, ry, rw, rh)
     if data is None:
-        raise RasterError(f"cannot read block {window.read} of {band.GetDataset().GetDescription()}")
+        raise RasterError(f"cannot read block {window.read} of {band.GetDataset().GetDescription()}: the "
+                          "file is damaged or cut short; re-create the file (or copy it again)")
     data = data.astype(np.float32, copy=False)
     invalid = ~np.isfinite(data)
     if nodata is not None and not np.isnan(nodata):

@@ -28,7 +28,8 @@ def decimated_band(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     bx, by = max(1, int(xs / step)), max(1, int(ys / step))
     data = band.ReadAsArray(0, 0, xs, ys, buf_xsize=bx, buf_ysize=by)
     if data is None:
-        raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}")
+        raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}: the file is "
+                          "damaged or cut short; re-create the file (or copy it again)")
     data = data.astype(np.float32)
     nodata = band.GetNoDataValue()
     if nodata is not None and not np.isnan(nodata):

@@ -76,7 +76,7 @@ class SarChangeAlgorithm(QgsProcessingAlgorithm):
     def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
-            return ok, message
+            return ok, unreadable_raster_message(self, parameters) or message
         try:
             check_outputs(self, parameters, context)
             self.validate(parameters, context)
@@ -207,16 +207,21 @@ def output_inputs(alg, parameters, context):
     return found
 
 
+#: Room asked for a file output that is not a raster (CSV, JSON, HTML and its plots, ONNX), bytes.
+FILE_OUTPUT_BYTES = 256 << 10
+
+
 def default_output_bytes(alg, inputs):
-    """Room for each raster output: the largest raster input, uncompressed float32 (bytes)."""
+    """Room per output: a raster gets the largest raster input, uncompressed float32; files
+    (tables, reports, models) ``FILE_OUTPUT_BYTES`` (bytes)."""
     largest = 0
     for paths in inputs.values():
         for path in paths:
             layer = QgsRasterLayer(path, "size", "gdal")
             if layer.isValid():
                 largest = max(largest, layer.width() * layer.height() * layer.bandCount() * 4)
-    return {d.name(): largest for d in alg.destinationParameterDefinitions()
-            if isinstance(d, QgsProcessingParameterRasterDestination)}
+    return {d.name(): largest if isinstance(d, QgsProcessingParameterRasterDestination) else FILE_OUTPUT_BYTES
+            for d in alg.destinationParameterDefinitions()}
 
 
 def check_outputs(alg, parameters, context):
@@ -259,6 +264,33 @@ def check_outputs(alg, parameters, context):
         raise QgsProcessingException(tr("Output {path}: {reason}").format(
             path=exc.path, reason=f"{exc.reason}; {exc.fix}")) from exc
     return list(targets.values())
+
+
+def unreadable_raster_message(alg, parameters):
+    """Why a raster parameter's existing file cannot be read (QGIS only says "not found"), or None."""
+    from osgeo import gdal
+
+    for definition in alg.parameterDefinitions():
+        raster_types = (QgsProcessingParameterRasterLayer, QgsProcessingParameterMultipleLayers)
+        if not isinstance(definition, raster_types):
+            continue
+        value = parameters.get(definition.name())
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if not isinstance(item, str) or not os.path.isfile(item):
+                continue
+            with outputs.gdal_error_log() as log:
+                dataset = gdal.OpenEx(item, gdal.OF_RASTER | gdal.OF_READONLY)
+                readable = dataset is not None and dataset.RasterCount > 0
+                if readable:
+                    last = dataset.GetRasterBand(1)
+                    readable = last.ReadRaster(0, dataset.RasterYSize - 1, dataset.RasterXSize, 1) is not None
+                dataset = None
+            if not readable:
+                detail = log.messages[0] if log.messages else tr("GDAL does not recognise its format")
+                return tr("Input '{label}' ({path}): the file exists but is not a readable raster "
+                          "({detail}). Give a GeoTIFF or another raster GDAL reads, or re-create the file if "
+                          "it was cut short").format(label=definition.description(), path=item, detail=detail)
+    return None
 
 
 def raster_inputs(alg, parameters, context):

@@ -1,0 +1,56 @@
+"""Every algorithm x every bad input or unusable output of issue 16, through processing.run.
+
+Each case must raise a QgsProcessingException whose message names the layer or
+output and the fix, leave no file at its output paths (nor a hidden temporary
+file) and leave every input byte for byte as it was (see tests/bad_inputs.py).
+The full-disk and read-only cases mount a small tmpfs (root only; CI runs as
+root) and are skipped with the reason elsewhere.
+"""
+import os
+
+import bad_inputs
+import pytest
+
+CASES = bad_inputs.all_cases()
+
+
+@pytest.fixture(scope="module")
+def scene(tmp_path_factory, qgis_app):
+    return bad_inputs.Scene(tmp_path_factory.mktemp("bad_inputs_scene"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_is_refused_cleanly(case, scene, run, tmp_path):
+    out = tmp_path / "out"
+    if case.mount:
+        why = bad_inputs.mount_tmpfs(str(out), case.mount)
+        if why:
+            pytest.skip(why)
+    try:
+        outcome = bad_inputs.run_case(case, scene, str(out), run)
+    finally:
+        if case.mount:
+            bad_inputs.unmount(str(out))
+    assert outcome.kind == "clear", f"{outcome.kind}: {outcome.message}"
+    assert outcome.left == [], f"files left behind: {outcome.left}"
+    assert outcome.modified == [], f"inputs modified: {outcome.modified}"
+
+
+def test_catalogue_covers_every_algorithm(qgis_app):
+    from qgis.core import QgsApplication
+
+    provider = QgsApplication.processingRegistry().providerById("sarchange")
+    names = {a.name() for a in provider.algorithms()}
+    assert names == set(bad_inputs.BASE)
+    assert {c.alg for c in CASES} == names
+    assert len(CASES) >= 100
+
+
+def test_valid_runs_still_succeed(scene, run, tmp_path):
+    """The catalogue's base runs are valid: a refusal above is caused by the bad input, not the base."""
+    for alg in ("specklefilter", "differenceimage", "terrainflattening", "evaluatechange", "coregister"):
+        build, outs, _ = bad_inputs.BASE[alg]
+        params = build(scene, str(tmp_path))
+        result = run(f"sarchange:{alg}", params)
+        for key in outs:
+            assert os.path.isfile(result[key]), (alg, key)
