@@ -125,11 +125,19 @@ def existing_ancestor(folder):
     return folder
 
 
+def _named(what, label):
+    """"output 'Filtered raster'" from a label; "the output" when the label is empty (core callers)."""
+    if not what:
+        return f"'{label}' " if label else ""
+    return f"{what} '{label}'" if label else f"the {what}"
+
+
 def check_targets(outputs, inputs=(), estimated_bytes=None, create_folders=False):
     """Refuse unusable outputs before any work starts.
 
     ``outputs``: {label: path} (empty paths are skipped); ``inputs``:
-    {label: path or list of paths}; ``estimated_bytes``: {label: bytes} or
+    {label: path or list of paths} (an empty label: messages give the path only);
+    ``estimated_bytes``: {label: bytes} or
     one number for every output; ``create_folders``: a missing folder is
     accepted when its nearest existing parent is writable (the caller creates
     it). Raises OutputError naming the output label and path, with the fix.
@@ -148,8 +156,8 @@ def check_targets(outputs, inputs=(), estimated_bytes=None, create_folders=False
         path = str(path)
         for in_label, in_path in flat_inputs:
             if same_file(path, in_path):
-                raise OutputError(path, f"output '{label}' must not overwrite the input "
-                                        f"'{in_label}' ({in_path})",
+                raise OutputError(path, f"{_named('output', label)} must not overwrite the input "
+                                        f"{_named('', in_label)}({in_path})",
                                   "choose another output file")
         for out_label, out_path in seen:
             if same_file(path, out_path):
@@ -158,13 +166,13 @@ def check_targets(outputs, inputs=(), estimated_bytes=None, create_folders=False
                                   "give each output its own file")
         seen.append((label, path))
         if os.path.isdir(path):
-            raise OutputError(path, f"output '{label}' is an existing folder", "give a file name")
+            raise OutputError(path, f"{_named('output', label)} is an existing folder", "give a file name")
         folder = os.path.dirname(os.path.abspath(path))
         if create_folders:
             folder = existing_ancestor(folder)
         problem = folder_problem(folder)
         if problem:
-            raise OutputError(path, f"output '{label}': {problem[0]}", problem[1])
+            raise OutputError(path, f"{_named('output', label)}: {problem[0]}", problem[1])
         size = estimated_bytes.get(label, 0) if isinstance(estimated_bytes, dict) else (estimated_bytes or 0)
         key = os.stat(folder).st_dev
         needed.setdefault(key, [folder, 0, []])
@@ -174,7 +182,7 @@ def check_targets(outputs, inputs=(), estimated_bytes=None, create_folders=False
         free = free_bytes(folder)
         if size and free < size + ROOM_MARGIN:
             label, path = targets[0]
-            raise OutputError(path, f"output '{label}' needs about {_size_text(size)} but the disk "
+            raise OutputError(path, f"{_named('output', label)} needs about {_size_text(size)} but the disk "
                                     f"holding {folder} has {_size_text(free)} free",
                               "free some space or choose another folder")
 

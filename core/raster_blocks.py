@@ -306,7 +306,7 @@ def _run_blocks(src_path, dst_path, info, jobs, func, out_count, descriptions, n
     left at ``dst_path`` and OutputError names it.
     """
     dst_path = str(dst_path)
-    outputs.check_targets({"output": dst_path}, {"input": _real_sources(src_path)},
+    outputs.check_targets({"": dst_path}, {"": _real_sources(src_path)},
                           raster_bytes(info.xsize, info.ysize, out_count))
     src = open_readonly(src_path)
 
@@ -414,7 +414,7 @@ def write_array(path, array, like=None, nodata=None, descriptions=None):
                           ref.geotransform, ref.projection, (), ())
     else:
         info = RasterInfo(str(path), array.shape[2], array.shape[1], array.shape[0], (), "", (), ())
-    outputs.check_targets({"output": str(path)}, {"grid": like} if like is not None else {},
+    outputs.check_targets({"": str(path)}, {"": like} if like is not None else {},
                           array.nbytes)
     with outputs.raster_output(path, array.shape[0]) as tmp:
         ds = create_like(tmp, info, array.shape[0], nodata, descriptions)

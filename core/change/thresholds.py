@@ -784,7 +784,7 @@ def write_mask(src_path, dst_path, result, band=1, side=None, block=512, progres
     info = read_info(src_path)
     if not 1 <= band <= info.bands:
         raise RasterError(f"{src_path} has {info.bands} band(s); band {band} does not exist")
-    check_targets({"change mask": str(dst_path)}, {"input": str(src_path)},
+    check_targets({"": str(dst_path)}, {"": str(src_path)},
                   raster_bytes(info.xsize, info.ysize, 1, 1))
     src = open_readonly(src_path)
     src_band = src.GetRasterBand(band)

@@ -116,6 +116,11 @@ def guarded_process(process):
     @functools.wraps(process)
     def run(self, parameters, context, feedback):
         self._run_outputs = {}
+        for definition in self.destinationParameterDefinitions():  # folders: files written inside them
+            if isinstance(definition, QgsProcessingParameterFolderDestination):
+                folder = _explicit_destination(parameters.get(definition.name()), context)
+                if folder:
+                    self._run_outputs[definition.name()] = (folder, _stamp(folder))
         # again (the modeler may not call checkParameterValues), then make the missing folders
         for path in check_outputs(self, parameters, context):
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -136,7 +141,7 @@ def guarded_process(process):
 def _remove_run_outputs(alg):
     """Delete the files at this run's output paths that the run itself wrote (not older files)."""
     for path, before in getattr(alg, "_run_outputs", {}).values():
-        if os.path.isfile(path) and _stamp(path) != before:
+        if os.path.isfile(path) and _stamp(path) != before:  # folders are the core's to clean
             try:
                 os.remove(path)
             except OSError:
