@@ -316,11 +316,15 @@ def input_cases():
     # Threshold
     c.append(Case("thresholdchange", "all_nan", _with("thresholdchange", INPUT=lambda s, o: s.all_nan),
                   nodata, nodata_fix, outputs=("OUTPUT_MASK", "OUTPUT_DI")))
+    c.append(Case("thresholdchange", "constant_di", _with("thresholdchange", INPUT=lambda s, o: s.constant),
+                  r"is constant", r"check the band", outputs=("OUTPUT_MASK", "OUTPUT_DI")))
     # Inject
     for case, params, (names, fix) in (
             ("all_nan", {"INPUT": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
             ("db_declared_linear", {"INPUT": lambda s, o: s.sar_db}, db_as_linear),
             ("negative_power", {"INPUT": lambda s, o: s.sar_negative}, negative),
+            ("target_mask_crs_differs", {"MODE": 1, "TARGET_MASK": lambda s, o: s.other_crs},
+             (r"CRS EPSG:32632", r"resample|coregister|grid")),
             ("target_mask_origin_differs", {"MODE": 1, "TARGET_MASK": lambda s, o: s.mask_shifted},
              (r"origin shifted", r"resample|coregister|grid")),
     ):
@@ -333,12 +337,16 @@ def input_cases():
             ("reference_mask_origin_differs", {"REFERENCE_MASK": lambda s, o: s.mask_shifted},
              (grid + r".*origin shifted", grid_fix)),
             ("db_declared_linear", {"IMAGE_1": lambda s, o: s.sar_db}, db_as_linear),
+            ("constant_image_pseudo_labels", {"IMAGE_2": lambda s, o: s.constant, "LABEL_SOURCE": 2},
+             (r"constant.*same value", r"check the band")),
     ):
         c.append(Case("svmchange", case, _with("svmchange", **params), names, fix,
                       outputs=("OUTPUT_MASK", "OUTPUT_MODEL")))
     # Evaluation
     for case, params, (names, fix) in (
             ("all_nan_prediction", {"PREDICTION": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("all_nan_reference", {"REFERENCE": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("all_nan_di", {"PREDICTION": None, "DI": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
             ("prediction_origin_differs", {"PREDICTION": lambda s, o: s.mask_shifted},
              (grid + r".*origin shifted", grid_fix)),
     ):
@@ -373,6 +381,9 @@ def input_cases():
     c.append(Case("simulatedchangemask", "output_is_change_date",
                   _with("simulatedchangemask", OUTPUT=lambda s, o: s.change_date),
                   r"must not overwrite the input", OUTPUT_FIX))
+    c.append(Case("simulatedchangemask", "not_a_change_date_raster",
+                  _with("simulatedchangemask", CHANGE_DATE=lambda s, o: s.sar),
+                  r"not the change_date.tif", r"give that file", outputs=("OUTPUT",)))
     # Simulate stack
     c.append(Case("simulatestack", "all_nan_dem", _with("simulatestack", DEM=lambda s, o: s.dem_nan),
                   nodata, nodata_fix, extra_outputs=("sim",)))

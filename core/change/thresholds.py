@@ -163,7 +163,8 @@ def histogram(values, bins=DEFAULT_BINS, value_range=None, clip=DEFAULT_CLIP):
         lo, hi = value_range
     lo, hi = float(lo), float(hi)
     if not hi > lo:
-        raise ValueError(f"the difference image is constant ({lo:g}): there is nothing to threshold")
+        raise ValueError(f"the difference image is constant ({lo:g}): there is nothing to threshold; check "
+                         "the band and that it was computed from two different dates")
     counts, edges = np.histogram(np.clip(values, lo, hi), int(bins), range=(lo, hi))
     return Histogram(counts.astype(np.float64), edges)
 

@@ -332,11 +332,13 @@ def check_raster_contents(alg, parameters, context):
             raise _layer_error(layer, exc) from exc
 
 
-def check_sar_inputs(alg, parameters, context, names, scale_parameter="SCALE", windows=None):
+def check_sar_inputs(alg, parameters, context, names, scale_parameter="SCALE", windows=None,
+                     allow_constant=False):
     """Check the SAR rasters ``names`` (parameter names) against the declared scale and windows.
 
     Scale: ``core.validation.scale_problem`` both ways (the SCALE enum
-    parameter ``scale_parameter``); size: at least 2 x 2 pixels; windows:
+    parameter ``scale_parameter``); size: at least 2 x 2 pixels; a constant
+    band is refused unless ``allow_constant`` (a SAR image carries speckle); windows:
     {window parameter name: its label} must fit every image. Raises
     QgsProcessingException naming the layer (or the window) and the fix.
     """
@@ -351,6 +353,8 @@ def check_sar_inputs(alg, parameters, context, names, scale_parameter="SCALE", w
             problem = validation.size_problem(info.xsize, info.ysize)
             if problem:
                 raise ValueError(problem)
+            if not allow_constant:  # no speckle: not a SAR image
+                raster_sampling.check_input_content(layer.source(), allow_constant=False)
             if scale is not None:
                 raster_sampling.check_input_scale(layer.source(), scale)
         except (RasterError, ValueError) as exc:

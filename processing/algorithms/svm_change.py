@@ -256,8 +256,9 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
         return s
 
     def validate(self, parameters, context):
-        """Refuse invalid windows, fractions and caps, and rasters that are not on one grid."""
+        """Refuse invalid windows, fractions and caps, and images that contradict the scale or are flat."""
         self._settings(parameters, context)
+        common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2])
 
     # ------------------------------------------------------------------ run
 
