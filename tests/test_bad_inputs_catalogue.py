@@ -9,6 +9,7 @@ root) and are skipped with the reason elsewhere.
 import os
 
 import bad_inputs
+import numpy as np
 import pytest
 
 CASES = bad_inputs.all_cases()
@@ -54,3 +55,35 @@ def test_valid_runs_still_succeed(scene, run, tmp_path):
         result = run(f"sarchange:{alg}", params)
         for key in outs:
             assert os.path.isfile(result[key]), (alg, key)
+
+
+@pytest.mark.parametrize("alg,params,label", [
+    ("specklefilter", {"METHOD": 0, "WINDOW_SIZE": 3}, "Filtered raster"),
+    ("terraingeometry", {}, "Slope"),
+])
+def test_disk_filling_up_during_a_run_names_the_output(alg, params, label, run, tmp_path, monkeypatch):
+    """The room check is fooled (free space misreported); the write fails: named, nothing left."""
+    from qgis.core import QgsProcessingException
+
+    from sar_change.core import outputs
+
+    from helpers import write_raster
+
+    out = tmp_path / "disk"
+    why = bad_inputs.mount_tmpfs(str(out), "full")
+    if why:
+        pytest.skip(why)
+    try:
+        monkeypatch.setattr(outputs, "free_bytes", lambda folder: 1 << 40)
+        values = np.random.default_rng(0).gamma(4, 0.05, (300, 300)) + 200
+        src = write_raster(tmp_path / "in.tif", values, bad_inputs.GT)
+        key = "INPUT" if alg == "specklefilter" else "DEM"
+        dst_key = "OUTPUT" if alg == "specklefilter" else "SLOPE"
+        dst = str(out / "out.tif")
+        with pytest.raises(QgsProcessingException) as info:
+            run(f"sarchange:{alg}", {key: src, dst_key: dst, **params})
+        message = str(info.value)
+        assert f"Output '{label}" in message and dst in message and "full" in message
+        assert ".partial" not in message and os.listdir(out) == []
+    finally:
+        bad_inputs.unmount(str(out))
