@@ -106,6 +106,12 @@ class Scene:
         self.stack_csv_missing = os.path.join(folder, "acquisitions_missing.csv")
         with open(self.stack_csv_missing, "w", encoding="utf-8") as handle:
             handle.write("\n".join(rows[:-1] + [",".join(last)]) + "\n")
+        # The same acquisitions at 80 deg C: far outside what any model was trained on.
+        hot = [rows[0]] + [",".join("80" if i == col else v for i, v in enumerate(r.split(",")))
+                           for r in rows[1:]]
+        self.stack_csv_hot = os.path.join(folder, "acquisitions_hot.csv")
+        with open(self.stack_csv_hot, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(hot) + "\n")
         # A copy of the stack in dB, and one whose target (newest image) is all NaN / holds zeros.
         self.stack_db = self._variant(folder, "stack_db", rows, lambda a, last: 10 * np.log10(a))
         self.stack_nan_target = self._variant(folder, "stack_nan", rows,
@@ -397,6 +403,8 @@ def input_cases():
             ("missing_condition", {"STACK_TABLE": lambda s, o: s.stack_csv_missing},
              (r"temperature_c", r"fill them in")),
             ("all_nan_dem", {"DEM": lambda s, o: s.dem_nan}, (nodata, nodata_fix)),
+            ("conditions_outside_trained_range", {"STACK_TABLE": lambda s, o: s.stack_csv_hot},
+             (r"temperature_c .*outside the trained range", r"use a model trained on similar conditions")),
             ("output_is_table", {"OUTPUT_DI_NORM": lambda s, o: s.stack_csv},
              (r"must not overwrite the input", OUTPUT_FIX)),
     ):
