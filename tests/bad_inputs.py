@@ -432,8 +432,39 @@ def _init_model(out):
     return path
 
 
+def _replace_main(alg, main, attr):
+    """``alg``'s valid run with its main input (the parameter holding scene.<main>) set to scene.<attr>."""
+    build = BASE[alg][0]
+
+    def make(scene, out):
+        params = build(scene, out)
+        target = getattr(scene, main)
+        for key, value in params.items():
+            if value == target:
+                params[key] = getattr(scene, attr)
+            elif isinstance(value, list) and target in value:
+                params[key] = [getattr(scene, attr) if v == target else v for v in value]
+        return params
+    return make
+
+
+def main_input_cases():
+    """For every algorithm whose main input is a raster: that input replaced by a file that is not a
+    raster and a raster cut short."""
+    cases = []
+    for alg, (_, outs, main) in BASE.items():
+        if not main or main == "stack_csv":
+            continue
+        for name, attr, names, fix in (
+                ("main_input_not_a_raster", "not_raster", r"not a readable raster", r"Give a GeoTIFF"),
+                ("main_input_cut_short", "truncated", r"not a readable raster|damaged or cut short",
+                 r"re-create the file")):
+            cases.append(Case(alg, name, _replace_main(alg, main, attr), names, fix, outputs=outs))
+    return cases
+
+
 def all_cases():
-    return output_cases() + input_cases()
+    return output_cases() + input_cases() + main_input_cases()
 
 
 # --- Running a case -------------------------------------------------------------------------------
