@@ -22,16 +22,16 @@ from dataclasses import dataclass
 import numpy as np
 from osgeo import gdal
 
+from . import outputs
+from .cancel import Cancelled, cancel_scope  # noqa: F401  (Cancelled re-exported)
+from .outputs import OutputError  # noqa: F401  (re-exported: writers raise it)
+
 DEFAULT_BLOCK = 512
 GTIFF_TILE = 512
 
 
 class RasterError(ValueError):
     """A raster cannot be read or written; the message names the file and the fix."""
-
-
-class Cancelled(RuntimeError):
-    """The caller asked to stop; no output was left behind."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,8 @@ def read_block(band, window, nodata):
     rx, ry, rw, rh = window.read
     data = band.ReadAsArray(rx, ry, rw, rh)
     if data is None:
-        raise RasterError(f"cannot read block {window.read} of {band.GetDataset().GetDescription()}")
+        raise RasterError(f"cannot read block {window.read} of {band.GetDataset().GetDescription()}: the "
+                          "file is damaged or cut short; re-create the file (or copy it again)")
     data = data.astype(np.float32, copy=False)
     invalid = ~np.isfinite(data)
     if nodata is not None and not np.isnan(nodata):
@@ -157,8 +158,12 @@ def geotiff_options(compress=None):
 
 def temporary_path(dst_path):
     """A unique temporary file name beside ``dst_path`` (same folder, same disk)."""
-    folder, name = os.path.split(os.path.abspath(dst_path))
-    return os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.partial.tif")
+    return outputs.temporary_path(dst_path)
+
+
+def raster_bytes(xsize, ysize, bands, bytes_per_pixel=4):
+    """Uncompressed size (bytes) of a raster: the room an output needs at worst."""
+    return int(xsize) * int(ysize) * int(bands) * int(bytes_per_pixel)
 
 
 def create_like(path, info, bands, nodata, descriptions, creation_options=None):
@@ -166,8 +171,7 @@ def create_like(path, info, bands, nodata, descriptions, creation_options=None):
     driver = gdal.GetDriverByName("GTiff")
     ds = driver.Create(str(path), info.xsize, info.ysize, bands, gdal.GDT_Float32,
                        creation_options or geotiff_options())
-    if ds is None:
-        raise RasterError(f"cannot create {path}: check that the folder exists and is writable")
+    outputs.check_created(ds, path)
     if info.geotransform:
         ds.SetGeoTransform(info.geotransform)
     if info.projection:
@@ -252,14 +256,16 @@ def stack_vrt(paths):
     first). Band no-data values and descriptions are kept. Returns a /vsimem
     path; release it with ``gdal.Unlink(path)`` when done.
     """
+    from .validation import grid_problem
+
     infos = [read_info(p) for p in paths]
     ref = infos[0]
     for info in infos[1:]:
-        if (info.xsize, info.ysize) != (ref.xsize, ref.ysize) or not np.allclose(
-                info.geotransform or (0,) * 6, ref.geotransform or (0,) * 6):
+        problem = grid_problem(info, ref)
+        if problem:
             raise RasterError(
-                f"{info.path} ({info.xsize} x {info.ysize}) is not on the grid of {ref.path} "
-                f"({ref.xsize} x {ref.ysize}): coregister or resample it onto the reference grid first")
+                f"{info.path} is not on the grid of {ref.path} ({problem}): coregister or resample it "
+                "onto the reference grid first")
     root = ET.Element("VRTDataset", rasterXSize=str(ref.xsize), rasterYSize=str(ref.ysize))
     if ref.projection:
         ET.SubElement(root, "SRS").text = ref.projection
@@ -292,14 +298,21 @@ def _check_bands(info, bands):
 
 def _run_blocks(src_path, dst_path, info, jobs, func, out_count, descriptions, nodata, threads,
                 progress, is_canceled, creation_options):
-    """Shared loop: read each job's bands, compute on the pool, write, flush, rename."""
+    """Shared loop: read each job's bands, compute on the pool, write, flush, verify, rename.
+
+    The output goes through ``core.outputs``: refused before any work when it
+    is the input or its folder lacks room or write access; every GDAL write
+    and the final flush are checked; on any failure (or cancel) nothing is
+    left at ``dst_path`` and OutputError names it.
+    """
     dst_path = str(dst_path)
+    outputs.check_targets({"": dst_path}, {"": _real_sources(src_path)},
+                          raster_bytes(info.xsize, info.ysize, out_count))
     src = open_readonly(src_path)
-    tmp = temporary_path(dst_path)
-    dst = create_like(tmp, info, out_count, nodata, descriptions, creation_options)
 
     def compute(data, window, n_out):
-        result = np.asarray(func(data), dtype=np.float32)
+        with cancel_scope(is_canceled):
+            result = np.asarray(func(data), dtype=np.float32)
         if result.shape != (n_out,) + data.shape[1:]:
             raise RasterError(f"block function returned shape {result.shape}, "
                               f"expected {(n_out,) + data.shape[1:]}")
@@ -308,46 +321,82 @@ def _run_blocks(src_path, dst_path, info, jobs, func, out_count, descriptions, n
             core = np.where(np.isnan(core), np.float32(nodata), core)
         return core
 
-    ok = False
-    try:
-        with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-            pending = []
-            done = 0
+    with outputs.raster_output(dst_path, out_count) as tmp:
+        dst = create_like(tmp, info, out_count, nodata, descriptions, creation_options)
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+                pending = []
+                done = 0
 
-            def drain(limit):
-                nonlocal done
-                while len(pending) > limit:
-                    fut, window, outs = pending.pop(0)
-                    cx, cy, cw, ch = window.core
-                    for plane, out_index in zip(fut.result(), outs):
-                        dst.GetRasterBand(out_index + 1).WriteArray(plane, cx, cy)
-                    done += 1
-                    if cx + cw == info.xsize and outs[-1] == out_count - 1 and (
-                            (cy + ch) % GTIFF_TILE == 0 or cy + ch == info.ysize):
-                        release_cache(src, dst)
-                    if progress is not None:
-                        progress(100.0 * done / len(jobs))
+                def drain(limit):
+                    nonlocal done
+                    while len(pending) > limit:
+                        fut, window, outs = pending.pop(0)
+                        cx, cy, cw, ch = window.core
+                        for plane, out_index in zip(fut.result(), outs):
+                            outputs.check_write(
+                                dst.GetRasterBand(out_index + 1).WriteArray(plane, cx, cy), dst_path)
+                        done += 1
+                        if cx + cw == info.xsize and outs[-1] == out_count - 1 and (
+                                (cy + ch) % GTIFF_TILE == 0 or cy + ch == info.ysize):
+                            release_cache(src, dst)
+                        if progress is not None:
+                            progress(100.0 * done / len(jobs))
 
-            for window, in_bands, outs in jobs:
-                if is_canceled is not None and is_canceled():
+                try:
+                    for window, in_bands, outs in jobs:
+                        if is_canceled is not None and is_canceled():
+                            raise Cancelled("cancelled by the user")
+                        data = np.stack([read_block(src.GetRasterBand(b), window, info.nodata[b - 1])
+                                         for b in in_bands])
+                        pending.append((pool.submit(compute, data, window, len(outs)), window, outs))
+                        drain(2 * max(1, threads))
+                    drain(0)
+                finally:
                     for fut, _, _ in pending:
                         fut.cancel()
-                    raise Cancelled("cancelled by the user")
-                data = np.stack([read_block(src.GetRasterBand(b), window, info.nodata[b - 1])
-                                 for b in in_bands])
-                pending.append((pool.submit(compute, data, window, len(outs)), window, outs))
-                drain(2 * max(1, threads))
-            drain(0)
-        dst.FlushCache()
-        ok = True
-    finally:
-        dst = None
-        src = None
-        if ok:
-            os.replace(tmp, dst_path)
-        elif os.path.exists(tmp):
-            os.remove(tmp)
+            dst.FlushCache()
+        finally:
+            dst = None
+            src = None
     return dst_path
+
+
+def _real_sources(src_path):
+    """The files behind ``src_path``: itself, or the sources of an in-memory stack VRT."""
+    path = str(src_path)
+    if not path.startswith("/vsimem/"):
+        return [path]
+    ds = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+    files = list(ds.GetFileList() or []) if ds is not None else []
+    return [f for f in files if not f.startswith("/vsimem/")]
+
+
+def write_single_band(path, array, info, gdal_type, nodata, description):
+    """Write a 2-D ``array`` as one band of GDAL type ``gdal_type`` on ``info``'s grid and CRS.
+
+    ``nodata`` (or None) and ``description`` are set on the band; written
+    through ``core.outputs`` (temporary file, checked writes, verified, renamed).
+    Returns ``path``.
+    """
+    path = str(path)
+    with outputs.raster_output(path, 1) as tmp:
+        ds = outputs.check_created(gdal.GetDriverByName("GTiff").Create(
+            tmp, info.xsize, info.ysize, 1, gdal_type, geotiff_options()), path)
+        try:
+            if info.geotransform:
+                ds.SetGeoTransform(info.geotransform)
+            if info.projection:
+                ds.SetProjection(info.projection)
+            band = ds.GetRasterBand(1)
+            if nodata is not None:
+                band.SetNoDataValue(float(nodata))
+            band.SetDescription(description)
+            outputs.check_write(band.WriteArray(array), path)
+            ds.FlushCache()
+        finally:
+            band = ds = None
+    return path
 
 
 def write_array(path, array, like=None, nodata=None, descriptions=None):
@@ -365,12 +414,13 @@ def write_array(path, array, like=None, nodata=None, descriptions=None):
                           ref.geotransform, ref.projection, (), ())
     else:
         info = RasterInfo(str(path), array.shape[2], array.shape[1], array.shape[0], (), "", (), ())
-    tmp = temporary_path(path)
-    ds = create_like(tmp, info, array.shape[0], nodata, descriptions)
-    for i, band in enumerate(array):
-        data = band if nodata is None else np.where(np.isnan(band), np.float32(nodata), band)
-        ds.GetRasterBand(i + 1).WriteArray(data)
-    ds.FlushCache()
-    ds = None
-    os.replace(tmp, path)
+    outputs.check_targets({"": str(path)}, {"": like} if like is not None else {},
+                          array.nbytes)
+    with outputs.raster_output(path, array.shape[0]) as tmp:
+        ds = create_like(tmp, info, array.shape[0], nodata, descriptions)
+        for i, band in enumerate(array):
+            data = band if nodata is None else np.where(np.isnan(band), np.float32(nodata), band)
+            outputs.check_write(ds.GetRasterBand(i + 1).WriteArray(data), path)
+        ds.FlushCache()
+        ds = None
     return str(path)

@@ -8,7 +8,8 @@ import numpy as np
 
 from . import enl as enl_stats
 from . import scale as scales
-from .raster_blocks import Cancelled, RasterError, Window, open_readonly, read_block
+from . import validation
+from .raster_blocks import Cancelled, RasterError, Window, block_windows, open_readonly, read_block
 
 #: Pixels read (at most) for the scale check.
 SCALE_SAMPLE_PIXELS = 1_000_000
@@ -27,7 +28,8 @@ def decimated_band(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     bx, by = max(1, int(xs / step)), max(1, int(ys / step))
     data = band.ReadAsArray(0, 0, xs, ys, buf_xsize=bx, buf_ysize=by)
     if data is None:
-        raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}")
+        raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}: the file is "
+                          "damaged or cut short; re-create the file (or copy it again)")
     data = data.astype(np.float32)
     nodata = band.GetNoDataValue()
     if nodata is not None and not np.isnan(nodata):
@@ -36,12 +38,47 @@ def decimated_band(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
 
 
 def check_input_scale(path, scale, bands=None):
-    """Call ``core.scale.check_scale`` on a decimated sample of each band (ValueError)."""
+    """Check the declared ``scale`` both ways on a decimated sample of each band.
+
+    Rules: ``core.validation.scale_problem`` (dB declared linear, linear
+    declared dB, negative power). Raises ValueError naming the band and the fix.
+    """
     dataset = open_readonly(path)
-    bands = range(1, dataset.RasterCount + 1) if bands is None else bands
+    bands = list(range(1, dataset.RasterCount + 1) if bands is None else bands)
     budget = max(10_000, SCALE_SAMPLE_PIXELS // max(1, len(bands)))
     for b in bands:
-        scales.check_scale(decimated_band(dataset, b, budget), scale)
+        problem = validation.scale_problem(decimated_band(dataset, b, budget), scale)
+        if problem:
+            where = f"band {b}: " if len(bands) > 1 else ""
+            raise ValueError(where + problem)
+
+
+def band_has_valid_pixel(dataset, band_number):
+    """True when band ``band_number`` holds a finite, non-no-data pixel (sample first, then blocks)."""
+    if np.isfinite(decimated_band(dataset, band_number)).any():
+        return True
+    if dataset.RasterXSize * dataset.RasterYSize <= SCALE_SAMPLE_PIXELS:
+        return False  # the sample was the whole band
+    band = dataset.GetRasterBand(band_number)
+    nodata = band.GetNoDataValue()
+    for window in block_windows(dataset.RasterXSize, dataset.RasterYSize, 1024):
+        if np.isfinite(read_block(band, window, nodata)).any():
+            return True
+    return False
+
+
+def check_input_content(path, bands=None, allow_constant=True):
+    """Raise ValueError when a band holds no valid pixel (or is constant and that is not allowed)."""
+    dataset = open_readonly(path)
+    bands = list(range(1, dataset.RasterCount + 1) if bands is None else bands)
+    for b in bands:
+        where = f"band {b}: " if len(bands) > 1 else ""
+        if not band_has_valid_pixel(dataset, b):
+            raise ValueError(where + validation.content_problem([]))
+        if not allow_constant:
+            problem = validation.content_problem(decimated_band(dataset, b), allow_constant=False)
+            if problem:
+                raise ValueError(where + problem)
 
 
 def sample_windows(xsize, ysize, size=ENL_SAMPLE_SIZE, count=ENL_SAMPLE_WINDOWS):

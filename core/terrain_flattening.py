@@ -84,6 +84,13 @@ LABELS = {
     COS_RATIO: "Cosine ratio with projected-area factor (Ulander 1996, Kellndorfer et al. 1998)",
 }
 
+#: Smallest reference kept (linear power, the sigma0 of a gamma0 = 1 surface; flat ground gives
+#: cos(theta), about 0.8). Below 0.05 (-13 dB) a cell gathers less than about 1/16 of the
+#: illuminated area of flat ground (grazing back slopes, the edge of shadow): gamma0 = sigma0 /
+#: reference would amplify noise more than 20 times (a reference of 1e-12 gave gamma0 ~ 1e12), so
+#: such pixels are no data, masked or not.
+MIN_REFERENCE = 0.05
+
 #: DEM voids are interpolated smoothly up to this many pixels from valid terrain (``fill_voids``).
 FILL_BAND = 16
 
@@ -262,8 +269,9 @@ def flattening_reference(dem, dx, dy, incidence, heading_deg, right_looking=True
     (radians, scalar or DEM-shaped); ``heading_deg`` flight direction
     (degrees clockwise from north); ``method`` AREA or COS_RATIO (see the
     module docstring). Terrain-flattened gamma0 = sigma0 / reference. NaN
-    where the DEM or incidence is no data, where the reference is not
-    positive and, with ``mask_distorted``, on layover and shadow pixels.
+    where the DEM or incidence is no data, where the reference is below
+    ``MIN_REFERENCE`` (near-empty cells) and, with ``mask_distorted``, on
+    layover and shadow pixels.
     Flat ground gives cos(theta).
     """
     if method not in METHODS:
@@ -284,7 +292,7 @@ def flattening_reference(dem, dx, dy, incidence, heading_deg, right_looking=True
             cos_psi = np.cos(slope) * np.sin(theta - beta) / np.cos(beta)  # Ulander 1996 projection angle
             ref = np.sin(theta) * np.cos(theta_loc) / cos_psi
             ref[~((cos_psi > 0) & (np.cos(theta_loc) > 0))] = np.nan
-        ref[~(ref > 0)] = np.nan
+        ref[~(ref >= MIN_REFERENCE)] = np.nan  # near-empty cells: see MIN_REFERENCE
         if mask_distorted:
             mask = layover_shadow_extended(z, dx, dy, theta, heading_deg, right_looking)
             ref[(mask & (terrain.LAYOVER | terrain.SHADOW)) > 0] = np.nan

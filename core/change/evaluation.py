@@ -59,7 +59,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from osgeo import osr
 
 from ..raster_blocks import (
     DEFAULT_BLOCK,
@@ -71,6 +70,7 @@ from ..raster_blocks import (
     read_block,
     read_info,
 )
+from ..validation import grid_problem
 
 #: The message every refused reference mask carries.
 REFERENCE_HELP = "reference mask must hold 0 = unchanged, 1 or 255 = changed, or no data"
@@ -554,22 +554,10 @@ def grid_mismatch(info, ref_info):
     """Why raster ``info`` is not on the grid of ``ref_info`` (a phrase), or None if it is.
 
     Same grid = same size in pixels, the same geotransform (to a millionth of
-    a pixel) and, when both rasters have one, the same CRS.
+    a pixel) and the same CRS (``core.validation.grid_problem``, which says
+    which of size, pixel size, origin or CRS differs).
     """
-    if (info.xsize, info.ysize) != (ref_info.xsize, ref_info.ysize):
-        return (f"it has {info.xsize} x {info.ysize} pixels, the reference "
-                f"{ref_info.xsize} x {ref_info.ysize}")
-    default = (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
-    gt, ref_gt = info.geotransform or default, ref_info.geotransform or default
-    pixel = max(abs(ref_gt[1]), abs(ref_gt[2]), abs(ref_gt[4]), abs(ref_gt[5]))
-    if not np.allclose(gt, ref_gt, rtol=0.0, atol=1e-6 * pixel):
-        return f"its geotransform {tuple(gt)} differs from the reference's {tuple(ref_gt)}"
-    if info.projection and ref_info.projection and info.projection != ref_info.projection:
-        srs, ref_srs = osr.SpatialReference(), osr.SpatialReference()
-        if (srs.ImportFromWkt(info.projection) != 0 or ref_srs.ImportFromWkt(ref_info.projection) != 0
-                or not srs.IsSame(ref_srs)):
-            return "its CRS differs from the reference's"
-    return None
+    return grid_problem(info, ref_info)
 
 
 def sample_stride(xsize, ysize, max_pixels=MAX_SAMPLE_PIXELS):

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from ..outputs import text_output
 from .evaluation import CHANGED, CONFUSION_UNITS, UNCHANGED, Confusion, RocCurve
 
 #: Most ROC points written to the JSON and drawn.
@@ -411,7 +412,7 @@ def write_report(out_html, metrics, roc=None, di_hist=None, threshold=None, chan
         "di_histogram": hist,
         "files": {"html": os.path.basename(out_html), **names},
     }
-    with open(out_json, "w", encoding="utf-8") as f:
+    with text_output(out_json) as f:
         json.dump(_plain(data), f, indent=1, allow_nan=False)
 
     body = [f"<h1>{html.escape(title)}</h1>"]
@@ -437,6 +438,6 @@ def write_report(out_html, metrics, roc=None, di_hist=None, threshold=None, chan
     page = ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
-    with open(out_html, "w", encoding="utf-8") as f:
+    with text_output(out_html) as f:
         f.write(page)
     return {"html": out_html, "json": out_json, "png": pngs}

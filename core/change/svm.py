@@ -70,7 +70,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..raster_blocks import temporary_path
+from ..outputs import write_bytes
 from . import thresholds
 
 LINEAR_SVC = "linear_svc"
@@ -570,14 +570,7 @@ def export_onnx(trained, path, feature_metadata=None):
     """Write the trained pipeline to ``path`` (.onnx) via a temporary file; returns the bytes."""
     data = to_onnx(trained, feature_metadata)
     path = os.fspath(path)
-    tmp = temporary_path(path) + ".onnx"
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    write_bytes(path, data)
     return data
 
 

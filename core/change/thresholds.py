@@ -52,21 +52,21 @@ end read a bounded sample of a DI raster (``sample_raster``) and write the
 change mask block by block (``write_mask``).
 """
 import math
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..outputs import check_created, check_targets, check_write, raster_output
 from ..raster_blocks import (
     Cancelled,
     RasterError,
     block_windows,
     geotiff_options,
     open_readonly,
+    raster_bytes,
     read_block,
     read_info,
     release_cache,
-    temporary_path,
 )
 from ..raster_sampling import decimated_band
 
@@ -163,7 +163,8 @@ def histogram(values, bins=DEFAULT_BINS, value_range=None, clip=DEFAULT_CLIP):
         lo, hi = value_range
     lo, hi = float(lo), float(hi)
     if not hi > lo:
-        raise ValueError(f"the difference image is constant ({lo:g}): there is nothing to threshold")
+        raise ValueError(f"the difference image is constant ({lo:g}): there is nothing to threshold; check "
+                         "the band and that it was computed from two different dates")
     counts, edges = np.histogram(np.clip(values, lo, hi), int(bins), range=(lo, hi))
     return Histogram(counts.astype(np.float64), edges)
 
@@ -784,45 +785,39 @@ def write_mask(src_path, dst_path, result, band=1, side=None, block=512, progres
     info = read_info(src_path)
     if not 1 <= band <= info.bands:
         raise RasterError(f"{src_path} has {info.bands} band(s); band {band} does not exist")
+    check_targets({"": str(dst_path)}, {"": str(src_path)},
+                  raster_bytes(info.xsize, info.ysize, 1, 1))
     src = open_readonly(src_path)
     src_band = src.GetRasterBand(band)
     nodata = info.nodata[band - 1]
-    tmp = temporary_path(dst_path)
-    dst = gdal.GetDriverByName("GTiff").Create(tmp, info.xsize, info.ysize, 1, gdal.GDT_Byte,
-                                               geotiff_options())
-    if dst is None:
-        raise RasterError(f"cannot create {dst_path}: check that the folder exists and is writable")
-    if info.geotransform:
-        dst.SetGeoTransform(info.geotransform)
-    if info.projection:
-        dst.SetProjection(info.projection)
-    out_band = dst.GetRasterBand(1)
-    out_band.SetNoDataValue(NODATA)
-    out_band.SetDescription("change mask (1 change, 0 no change, 255 no data)")
     windows = block_windows(info.xsize, info.ysize, block, 0)
     counts = np.zeros(256, dtype=np.int64)
-    ok = False
-    try:
-        for i, window in enumerate(windows):
-            if is_canceled is not None and is_canceled():
-                raise Cancelled("cancelled by the user")
-            mask = change_mask(read_block(src_band, window, nodata), result, side)
-            counts += np.bincount(mask.ravel(), minlength=256)
-            cx, cy, cw, ch = window.core
-            out_band.WriteArray(mask, cx, cy)
-            if cx + cw == info.xsize and (cy + ch) % block == 0:
-                release_cache(src, dst)
-            if progress is not None:
-                progress(100.0 * (i + 1) / len(windows))
-        dst.FlushCache()
-        ok = True
-    finally:
-        out_band = None
-        dst = None
-        src = None
-        if ok:
-            os.replace(tmp, str(dst_path))
-        elif os.path.exists(tmp):
-            os.remove(tmp)
+    with raster_output(dst_path, 1) as tmp:
+        dst = check_created(gdal.GetDriverByName("GTiff").Create(
+            tmp, info.xsize, info.ysize, 1, gdal.GDT_Byte, geotiff_options()), dst_path)
+        if info.geotransform:
+            dst.SetGeoTransform(info.geotransform)
+        if info.projection:
+            dst.SetProjection(info.projection)
+        out_band = dst.GetRasterBand(1)
+        out_band.SetNoDataValue(NODATA)
+        out_band.SetDescription("change mask (1 change, 0 no change, 255 no data)")
+        try:
+            for i, window in enumerate(windows):
+                if is_canceled is not None and is_canceled():
+                    raise Cancelled("cancelled by the user")
+                mask = change_mask(read_block(src_band, window, nodata), result, side)
+                counts += np.bincount(mask.ravel(), minlength=256)
+                cx, cy, cw, ch = window.core
+                check_write(out_band.WriteArray(mask, cx, cy), dst_path)
+                if cx + cw == info.xsize and (cy + ch) % block == 0:
+                    release_cache(src, dst)
+                if progress is not None:
+                    progress(100.0 * (i + 1) / len(windows))
+            dst.FlushCache()
+        finally:
+            out_band = None
+            dst = None
+            src = None
     return {"changed": int(counts[CHANGE]), "unchanged": int(counts[NO_CHANGE]),
             "nodata": int(counts[NODATA])}

@@ -169,6 +169,36 @@ def _weighted_patches(patches, weights):
     return (values - mean[:, None, None]) * w
 
 
+#: A window whose values vary by less than this coefficient of variation (std / |mean|, in
+#: the values given: linear power for the stack tool) has no texture to match: a constant
+#: patch correlates equally well at every shift, so its "peak" means nothing. Speckle alone
+#: gives 1 / sqrt(looks) >= 0.05 at 400 looks; 1e-3 only excludes (nearly) constant patches.
+MIN_TEXTURE_CV = 1e-3
+
+
+def window_texture(image, r0, c0, window):
+    """Coefficient of variation (std / |mean|) of the valid pixels of each window (NaN: none valid).
+
+    ``r0``, ``c0``: window corners (pixels); ``window``: side (pixels).
+    A zero mean with a non-zero spread gives inf (textured).
+    """
+    image = np.asarray(image, dtype=np.float64)
+    out = np.full(len(r0), np.nan)
+    for i, (r, c) in enumerate(zip(r0, c0)):
+        patch = image[r:r + window, c:c + window]
+        patch = patch[np.isfinite(patch)]
+        if patch.size:
+            std, mean = float(patch.std()), abs(float(patch.mean()))
+            out[i] = std / mean if mean > 0 else (np.inf if std > 0 else 0.0)
+    return out
+
+
+def textured(image, r0, c0, window, min_cv=MIN_TEXTURE_CV):
+    """Boolean per window: has texture (coefficient of variation >= ``min_cv``)."""
+    cv = window_texture(image, r0, c0, window)
+    return np.nan_to_num(cv, nan=0.0) >= min_cv
+
+
 def estimate_offsets(ref, mov, window=64, step=None, valid_mask=None, min_peak=0.0, max_invalid=0.25,
                      upsample=100, domain=None, despeckle=None, normalization=corr.PLAIN, initial=None,
                      iterations=3, taper=corr.TUKEY, is_canceled=None):
@@ -225,6 +255,7 @@ def estimate_offsets(ref, mov, window=64, step=None, valid_mask=None, min_peak=0
     if filt is not None:
         ref = np.asarray(filt(ref.astype(np.float32)), dtype=np.float64)
         mov = np.asarray(filt(mov.astype(np.float32)), dtype=np.float64)
+    ref_values, mov_values = ref, mov  # before the domain change: texture is judged on these
     ref = corr.to_domain(ref, domain)
     mov = corr.to_domain(mov, domain)
     ref_ok = np.isfinite(ref)
@@ -258,6 +289,11 @@ def estimate_offsets(ref, mov, window=64, step=None, valid_mask=None, min_peak=0
         sel = slice(start, start + chunk)
         out[sel] = _offsets_chunk(r0[sel], c0[sel], ref_masked, mov_pad, reach, soft, ref_taper, span, oy, ox,
                                   half, max_invalid, upsample, normalization, iterations, taper, is_canceled)
+    # No texture in either window (e.g. a constant patch): no match, whatever the correlation says.
+    flat = ~(textured(np.where(ref_ok, ref_values, np.nan), r0, c0, window)
+             & textured(mov_values, np.clip(r0 - oy, 0, None), np.clip(c0 - ox, 0, None), window))
+    out[flat, 1:] = np.nan
+    out[flat, 3] = 0.0
     table["valid_fraction"] = out[:, 0]
     table["dy"], table["dx"], table["peak"] = out[:, 1], out[:, 2], out[:, 3]
     table = table[out[:, 0] >= 1.0 - max_invalid]

@@ -33,6 +33,7 @@ from osgeo import gdal, osr
 
 from .. import scale as scales
 from .. import terrain
+from ..outputs import text_output
 from ..raster_blocks import Cancelled, RasterError, open_readonly, read_array, read_info, write_array
 from . import correlation as corr
 from . import models as mdl
@@ -300,6 +301,16 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
                                          max_invalid=max_invalid, upsample=upsample, domain=domain,
                                          despeckle=despeckle, is_canceled=is_canceled)
             usable = int(np.count_nonzero(table["peak"] >= min_peak))
+            grid = ofs.window_grid(target.shape, window, step or window)
+            flat = int(np.count_nonzero(~(ofs.textured(target, *grid, window)
+                                          & ofs.textured(mov_power, *grid, window))))
+            if usable < min_windows and flat and flat >= len(grid[0]) - min_windows:
+                raise CoregistrationError(
+                    f"no reliable match for {path}: {flat} of {len(grid[0])} windows have no "
+                    f"texture (relative spread below {ofs.MIN_TEXTURE_CV:g}: constant or featureless areas), "
+                    f"{min_windows} textured windows are needed for a {kind} model. Use rasters with "
+                    "visible features, a larger window, or coregister with the DEM (register to the DEM)",
+                    path)
             if usable < min_windows:
                 raise CoregistrationError(
                     f"too few valid windows in {path}: {usable} with a correlation peak >= {min_peak:g} "
@@ -338,7 +349,7 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
                 progress(100.0 * (i + 1) / len(jobs))
         _write_table(table_path, rows_out)
         written.append(table_path)
-        with open(report_path, "w", encoding="utf-8") as fh:
+        with text_output(report_path) as fh:
             json.dump(dict(reference=ref_path, mode="dem" if register_to_dem else "relative", band=band,
                            scale=scale, domain=domain, model=kind, resampling=resampling, window=window,
                            step=step or window, min_peak=min_peak, images=images), fh, indent=2)
@@ -353,7 +364,7 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
 
 
 def _write_table(path, rows):
-    with open(path, "w", newline="", encoding="utf-8") as fh:
+    with text_output(path, newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=TABLE_COLUMNS)
         writer.writeheader()
         for row in rows:

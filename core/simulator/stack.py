@@ -17,6 +17,7 @@ import numpy as np
 from osgeo import gdal, osr
 
 from .. import terrain
+from ..outputs import text_output
 from ..raster_blocks import Cancelled, read_array, read_info, write_array
 from . import changes as chg
 from .acquisitions import ORBIT_CODES, acquisition_schedule
@@ -267,10 +268,13 @@ def write_change_mask(change_date_path, date_a, date_b, dst_path, start=None):
         start = ds.GetMetadataItem("START_DATE")
         ds = None
         if not start:
-            raise ValueError(f"{change_date_path} has no START_DATE metadata: pass start=")
+            raise ValueError(f"{change_date_path} has no START_DATE metadata, so it is not the "
+                             "change_date.tif written by sarchange:simulatestack: give that file (from the "
+                             "stack's folder)")
     info = read_info(change_date_path)
     if info.bands < 2:
-        raise ValueError(f"{change_date_path} needs 2 bands (change_day, end_day)")
+        raise ValueError(f"{change_date_path} has {info.bands} band(s), not the 2 (change_day, end_day) of "
+                         "the change_date.tif written by sarchange:simulatestack: give that file")
     change_day = read_array(change_date_path, 1)
     end_day = read_array(change_date_path, 2)
     mask = chg.mask_from_change_days(change_day, end_day, start, date_a, date_b)
@@ -363,7 +367,7 @@ def _weather_rows(w):
 
 
 def _write_csv(path, columns, rows, written):
-    with open(path, "w", newline="", encoding="utf-8") as f:
+    with text_output(path, newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(columns))
         writer.writeheader()
         writer.writerows(rows)

@@ -14,6 +14,7 @@ sum per window pixel plus one exp per distinct distance, instead of size^2 exps.
 """
 import numpy as np
 
+from ..cancel import cancel_point
 from ..window_stats import check_window, local_moments, pad_zero, split_valid
 
 EUCLIDEAN = "euclidean"
@@ -61,6 +62,7 @@ def frost(power, size=7, damping=1.0, metric=EUCLIDEAN):
     num = np.zeros(power.shape, np.float32)
     den = np.zeros(power.shape, np.float32)
     for d, offsets in _rings(radius, metric).items():
+        cancel_point()  # a large window has many rings: stop between them when asked
         kern = np.exp(-alpha * np.float32(d)) if d else np.ones_like(alpha)
         num += kern * _ring_sum(padded, offsets, radius, power.shape)
         if padded_valid is None:

@@ -5,22 +5,36 @@ callbacks, error translation and reading the input layer's file path. The
 image-wide checks they call (scale check, ENL from sample windows) live in
 ``core.raster_sampling``.
 """
+import functools
 import os
 from contextlib import contextmanager
 
+import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsCsException,
     QgsGeometry,
+    QgsMapLayer,
+    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
+    QgsProcessingOutputLayerDefinition,
+    QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingUtils,
+    QgsProperty,
+    QgsRasterLayer,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
+from ...core import outputs, raster_sampling, validation
 from ...core import scale as scales
-from ...core.raster_blocks import Cancelled, RasterError
+from ...core.raster_blocks import Cancelled, RasterError, read_info
 from .presentation import Presentation
 
 #: Radiometric scales in the order of the SCALE enum parameter.
@@ -33,26 +47,374 @@ def tr(text):
 
 
 class SarChangeAlgorithm(Presentation, QgsProcessingAlgorithm):
-    """Base of the SAR Change algorithms: background-thread safe, one validation hook.
+    """Base of the SAR Change algorithms: background-thread safe, one validation hook, one output policy.
 
     Subclasses override ``validate(parameters, context)`` to raise ValueError
     or QgsProcessingException (message = the fix) for values they cannot use; ``checkParameterValues``
     turns that into QGIS's refusal before anything runs (dialog, batch,
     qgis_process), and ``processAlgorithm`` may call it again.
+
+    Before ``validate``, every explicit output is checked by ``check_outputs``
+    (not an input, not another output, folder writable with room). Every
+    subclass's ``processAlgorithm`` is wrapped (``guarded_process``): an
+    OutputError from core becomes a QgsProcessingException naming the output
+    parameter, a MemoryError one naming the fix, and on any failure the
+    outputs written during the run are removed.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "processAlgorithm" in cls.__dict__:
+            cls.processAlgorithm = guarded_process(cls.__dict__["processAlgorithm"])
 
     def validate(self, parameters, context):
         """Raise ValueError or QgsProcessingException naming the fix for unusable values (default: none)."""
 
+    def estimated_output_bytes(self, parameters, context, inputs):
+        """{output parameter name: bytes} the outputs may need (default: see ``default_output_bytes``)."""
+        return default_output_bytes(self, inputs)
+
     def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
-            return ok, message
+            return ok, unreadable_raster_message(self, parameters) or message
         try:
+            check_outputs(self, parameters, context)
             self.validate(parameters, context)
+            check_raster_contents(self, parameters, context)
         except (ValueError, QgsProcessingException) as exc:
             return False, str(exc)
         return True, ""
+
+    def parameterAsOutputLayer(self, parameters, name, context):
+        path = super().parameterAsOutputLayer(parameters, name, context)
+        self._remember_output(name, path)
+        return path
+
+    def parameterAsFileOutput(self, parameters, name, context):
+        path = super().parameterAsFileOutput(parameters, name, context)
+        self._remember_output(name, path)
+        return path
+
+    def _remember_output(self, name, path):
+        if path:
+            if not hasattr(self, "_run_outputs"):
+                self._run_outputs = {}
+            self._run_outputs[name] = (path, _stamp(path))
+
+
+def _stamp(path):
+    """(inode, device, mtime, size) of ``path``, None when absent: tells a file written during the run."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_dev, st.st_mtime_ns, st.st_size)
+
+
+def guarded_process(process):
+    """Wrap a ``processAlgorithm``: output errors named by parameter, outputs removed on failure."""
+    @functools.wraps(process)
+    def run(self, parameters, context, feedback):
+        self._run_outputs = {}
+        for definition in self.destinationParameterDefinitions():  # folders: files written inside them
+            if isinstance(definition, QgsProcessingParameterFolderDestination):
+                folder = _explicit_destination(parameters.get(definition.name()), context)
+                if folder:
+                    self._run_outputs[definition.name()] = (folder, _stamp(folder))
+        # again (the modeler may not call checkParameterValues), then make the missing folders
+        for path in check_outputs(self, parameters, context):
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        try:
+            return process(self, parameters, context, feedback)
+        except BaseException as exc:
+            _remove_run_outputs(self)
+            if isinstance(exc, outputs.OutputError):
+                raise QgsProcessingException(describe_output_error(self, exc)) from exc
+            if isinstance(exc, MemoryError):
+                raise QgsProcessingException(tr(
+                    "Not enough memory for these settings: use a smaller window or a smaller "
+                    "extent, or close other programs")) from exc
+            raise
+    return run
+
+
+def _remove_run_outputs(alg):
+    """Delete the files at this run's output paths that the run itself wrote (not older files)."""
+    for path, before in getattr(alg, "_run_outputs", {}).values():
+        if os.path.isfile(path) and _stamp(path) != before:  # folders are the core's to clean
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+
+
+def describe_output_error(alg, exc):
+    """Message for an OutputError: the output parameter (by its description), the path, why and the fix."""
+    label = None
+    for name, (path, _) in getattr(alg, "_run_outputs", {}).items():
+        inside = os.path.dirname(os.path.abspath(exc.path)) == os.path.abspath(path)
+        if outputs.same_file(path, exc.path) or inside:
+            definition = alg.parameterDefinition(name)
+            label = definition.description() if definition is not None else name
+            break
+    if label is None:
+        return tr("Output {path}: {reason}").format(path=exc.path, reason=str(exc).split(": ", 1)[-1])
+    text = f"{exc.reason}; {exc.fix}" if exc.fix else exc.reason
+    return tr("Output '{label}' ({path}): {reason}").format(label=label, path=exc.path, reason=text)
+
+
+def _explicit_destination(value, context):
+    """The file path an output parameter value names, '' for temporary outputs and memory layers."""
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink
+    if isinstance(value, QgsProperty):
+        value = value.valueAsString(context.expressionContext(), "")
+    if not isinstance(value, str) or not value or value == QgsProcessing.TEMPORARY_OUTPUT:
+        return ""
+    if value.startswith(("memory:", "ogr:", "postgres:", "/vsimem/")):
+        return ""
+    return value
+
+
+def _layer_sources(value, context):
+    """File paths behind an input parameter value (path, layer id, layer or list of them)."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    paths = []
+    for item in items:
+        if isinstance(item, QgsProcessingFeatureSourceDefinition):
+            item = item.source
+        if isinstance(item, QgsProperty):
+            item = item.valueAsString(context.expressionContext(), "")
+        if isinstance(item, QgsMapLayer):
+            paths.append(outputs.file_path(item.source()))
+            continue
+        if not isinstance(item, str) or not item:
+            continue
+        candidate = outputs.file_path(item)
+        if os.path.exists(candidate):
+            paths.append(candidate)
+            continue
+        layer = QgsProcessingUtils.mapLayerFromString(item, context)
+        if layer is not None:
+            paths.append(outputs.file_path(layer.source()))
+    return [p for p in paths if p and os.path.exists(p)]
+
+
+def output_inputs(alg, parameters, context):
+    """{input parameter description: [file paths]} of every input parameter with a file behind it."""
+    found = {}
+    for definition in alg.parameterDefinitions():
+        if definition.isDestination() or definition.name() not in parameters:
+            continue
+        paths = _layer_sources(parameters[definition.name()], context)
+        if paths:
+            found[definition.description()] = paths
+    return found
+
+
+#: Room asked for a file output that is not a raster (CSV, JSON, HTML and its plots, ONNX), bytes.
+FILE_OUTPUT_BYTES = 256 << 10
+
+
+def default_output_bytes(alg, inputs):
+    """Room per output: a raster gets the largest raster input, uncompressed float32; files
+    (tables, reports, models) ``FILE_OUTPUT_BYTES`` (bytes)."""
+    largest = 0
+    for paths in inputs.values():
+        for path in paths:
+            layer = QgsRasterLayer(path, "size", "gdal")
+            if layer.isValid():
+                largest = max(largest, layer.width() * layer.height() * layer.bandCount() * 4)
+    return {d.name(): largest if isinstance(d, QgsProcessingParameterRasterDestination) else FILE_OUTPUT_BYTES
+            for d in alg.destinationParameterDefinitions()}
+
+
+def check_outputs(alg, parameters, context):
+    """Apply ``core.outputs.check_targets`` to the explicit outputs of ``alg``.
+
+    Refuses (QgsProcessingException naming the output parameter and the fix)
+    an output that is an input or another output (links included), a folder
+    that does not exist or is read-only, and a disk without room for the
+    estimate of ``alg.estimated_output_bytes``. Folder destinations are
+    checked for write access (created when missing, as QGIS does).
+    """
+    targets, sizes, folders = {}, {}, {}
+    inputs = output_inputs(alg, parameters, context)
+    estimates = alg.estimated_output_bytes(parameters, context, inputs) or {}
+    for definition in alg.destinationParameterDefinitions():
+        path = _explicit_destination(parameters.get(definition.name()), context)
+        if not path:
+            continue
+        label = definition.description()
+        if isinstance(definition, QgsProcessingParameterFolderDestination):
+            folders[label] = path
+            continue
+        targets[label] = path
+        sizes[label] = estimates.get(definition.name(), 0)
+    try:
+        outputs.check_targets(targets, inputs, sizes, create_folders=True)
+        for label, folder in folders.items():
+            for in_label, paths in inputs.items():
+                if any(outputs.same_file(folder, p) for p in paths):
+                    raise outputs.OutputError(folder, f"output '{label}' is the input '{in_label}'",
+                                              "choose another folder")
+            parent = outputs.existing_ancestor(folder)
+            if os.path.exists(folder) and not os.path.isdir(folder):
+                raise outputs.OutputError(folder, f"output '{label}' is a file, not a folder",
+                                          "give a folder")
+            problem = outputs.folder_problem(parent)
+            if problem:
+                raise outputs.OutputError(folder, f"output '{label}': {problem[0]}", problem[1])
+    except outputs.OutputError as exc:
+        raise QgsProcessingException(tr("Output {path}: {reason}").format(
+            path=exc.path, reason=f"{exc.reason}; {exc.fix}")) from exc
+    return list(targets.values())
+
+
+def unreadable_raster_message(alg, parameters):
+    """Why a raster parameter's existing file cannot be read (QGIS only says "not found"), or None."""
+    from osgeo import gdal
+
+    for definition in alg.parameterDefinitions():
+        raster_types = (QgsProcessingParameterRasterLayer, QgsProcessingParameterMultipleLayers)
+        if not isinstance(definition, raster_types):
+            continue
+        value = parameters.get(definition.name())
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if not isinstance(item, str) or not os.path.isfile(item):
+                continue
+            with outputs.gdal_error_log() as log:
+                dataset = gdal.OpenEx(item, gdal.OF_RASTER | gdal.OF_READONLY)
+                readable = dataset is not None and dataset.RasterCount > 0
+                if readable:
+                    last = dataset.GetRasterBand(1)
+                    readable = last.ReadRaster(0, dataset.RasterYSize - 1, dataset.RasterXSize, 1) is not None
+                dataset = None
+            if not readable:
+                detail = log.messages[0] if log.messages else tr("GDAL does not recognise its format")
+                return tr("Input '{label}' ({path}): the file exists but is not a readable raster "
+                          "({detail}). Give a GeoTIFF or another raster GDAL reads, or re-create the file if "
+                          "it was cut short").format(label=definition.description(), path=item, detail=detail)
+    return None
+
+
+def raster_inputs(alg, parameters, context):
+    """[(parameter name, layer)] of the raster layer inputs given (multiple-layer lists included)."""
+    found = []
+    for definition in alg.parameterDefinitions():
+        name = definition.name()
+        if parameters.get(name) in (None, "", []):
+            continue
+        if isinstance(definition, QgsProcessingParameterRasterLayer):
+            layer = alg.parameterAsRasterLayer(parameters, name, context)
+            if layer is not None:
+                found.append((name, layer))
+        elif isinstance(definition, QgsProcessingParameterMultipleLayers) and \
+                definition.layerType() == QgsProcessing.TypeRaster:
+            found += [(name, layer) for layer in alg.parameterAsLayerList(parameters, name, context)
+                      if isinstance(layer, QgsRasterLayer)]
+    return found
+
+
+def _layer_error(layer, problem):
+    return QgsProcessingException(tr("Input layer '{name}' ({path}): {problem}").format(
+        name=layer.name(), path=layer.source(), problem=problem))
+
+
+def check_raster_contents(alg, parameters, context):
+    """Refuse a raster input that holds no valid pixel (every algorithm; ``core.validation`` words)."""
+    for _name, layer in raster_inputs(alg, parameters, context):
+        if layer.providerType() != "gdal":
+            continue  # gdal_source() explains it in processAlgorithm
+        try:
+            raster_sampling.check_input_content(layer.source())
+        except (RasterError, ValueError) as exc:
+            raise _layer_error(layer, exc) from exc
+
+
+def check_sar_inputs(alg, parameters, context, names, scale_parameter="SCALE", windows=None,
+                     allow_constant=False):
+    """Check the SAR rasters ``names`` (parameter names) against the declared scale and windows.
+
+    Scale: ``core.validation.scale_problem`` both ways (the SCALE enum
+    parameter ``scale_parameter``); size: at least 2 x 2 pixels; a constant
+    band is refused unless ``allow_constant`` (a SAR image carries speckle); windows:
+    {window parameter name: its label} must fit every image. Raises
+    QgsProcessingException naming the layer (or the window) and the fix.
+    """
+    scale = None
+    if scale_parameter and alg.parameterDefinition(scale_parameter) is not None:
+        scale = SCALE_CHOICES[alg.parameterAsEnum(parameters, scale_parameter, context)]
+    for name, layer in raster_inputs(alg, parameters, context):
+        if name not in names or layer.providerType() != "gdal":
+            continue
+        try:
+            info = read_info(layer.source())
+            problem = validation.size_problem(info.xsize, info.ysize)
+            if problem:
+                raise ValueError(problem)
+            if not allow_constant:  # no speckle: not a SAR image
+                raster_sampling.check_input_content(layer.source(), allow_constant=False)
+            if scale is not None:
+                raster_sampling.check_input_scale(layer.source(), scale)
+        except (RasterError, ValueError) as exc:
+            raise _layer_error(layer, exc) from exc
+        for window, label in (windows or {}).items():
+            size = alg.parameterAsInt(parameters, window, context)
+            problem = validation.window_problem(size, info.xsize, info.ysize, label)
+            if problem:
+                raise QgsProcessingException(tr("Input layer '{name}': {problem}").format(
+                    name=layer.name(), problem=problem))
+
+
+def check_learned_inputs(images, scale, dem, rows, where, normalisation=None):
+    """Checks of a learned model's inputs (images oldest first, the target last); QgsProcessingException.
+
+    ``rows``: the acquisition rows (conditions) named by ``where`` in messages;
+    ``normalisation``: the model's normalisation metadata (trained ranges), or None.
+    """
+    from ...core.raster_blocks import open_readonly
+
+    ranges = validation.trained_ranges(normalisation)
+    for i, path in enumerate(images):
+        try:
+            raster_sampling.check_input_content(path)
+            raster_sampling.check_input_scale(path, scale)
+            dataset = open_readonly(path)
+            sample = np.stack([raster_sampling.decimated_band(dataset, b, 250_000)
+                               for b in range(1, dataset.RasterCount + 1)])
+            if i == len(images) - 1:
+                problem = validation.zero_power_problem(sample, scale)
+                if problem:
+                    raise ValueError(problem)
+            power = scales.to_linear_power(sample, scale)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                medians = {f"{band} dB": float(np.nanmedian(10 * np.log10(np.where(p > 0, p, np.nan))))
+                           for band, p in zip(normalisation.get("bands", []) if normalisation else [], power)}
+            problems = validation.range_problems(medians, ranges)
+            if problems:
+                raise ValueError(tr("median {problems}: the images are not like those the model was "
+                                    "trained on; check the input scale and the calibration (sigma0)").format(
+                    problems="; ".join(problems)))
+        except (RasterError, ValueError) as exc:
+            raise QgsProcessingException(tr("Acquisition {path}: {error}").format(path=path, error=exc)) \
+                from exc
+    if dem and os.path.isfile(dem):
+        try:
+            raster_sampling.check_input_content(dem)
+        except (RasterError, ValueError) as exc:
+            raise QgsProcessingException(tr("DEM {path}: {error}").format(path=dem, error=exc)) from exc
+    present = [c for c in validation.NUMERIC_CONDITIONS if rows and c in rows[0]]
+    problem = validation.missing_condition_problem(rows, present)
+    if problem:
+        raise QgsProcessingException(tr("{where}: {problem}").format(where=where, problem=problem))
+    values = {c: [float(r[c]) for r in rows] for c in present}
+    problems = validation.range_problems(values, ranges)
+    if problems:
+        raise QgsProcessingException(tr(
+            "{where}: {problems}: the model was not trained for such conditions; use a model trained on "
+            "similar conditions").format(where=where, problems="; ".join(problems)))
 
 
 def scale_labels():
@@ -138,5 +500,5 @@ def forget_output(context, path):
 
 
 def same_file(a, b):
-    """True when two paths name the same file (the file need not exist)."""
-    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+    """True when two paths name the same file (links included; the files need not exist)."""
+    return outputs.same_file(a, b)

@@ -210,6 +210,8 @@ class CoregisterAlgorithm(common.SarChangeAlgorithm):
         if self.parameterAsBool(parameters, self.REGISTER_TO_DEM, context) and \
                 self.parameterAsRasterLayer(parameters, self.DEM, context) is None:
             raise ValueError(tr("Registering to the DEM needs a DEM: choose one or untick the option"))
+        common.check_sar_inputs(self, parameters, context, [self.REFERENCE, self.INPUTS],
+                                scale_parameter=None, windows={self.WINDOW: tr("matching window")})
 
     def processAlgorithm(self, parameters, context, feedback):
         ref_layer = self.parameterAsRasterLayer(parameters, self.REFERENCE, context)

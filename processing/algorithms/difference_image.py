@@ -9,7 +9,7 @@ import os
 import threading
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -20,7 +20,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import raster_sampling
+from ...core import raster_sampling, validation
 from ...core.change import difference
 from ...core.raster_blocks import Cancelled, map_raster, read_info, stack_vrt
 from .. import provider_settings
@@ -63,31 +63,9 @@ def help_text():
         "result cut to the extent.</p>")
 
 
-def _same_crs(wkt_a, wkt_b):
-    """True when two WKT projections describe the same CRS (both empty counts as the same)."""
-    if not wkt_a and not wkt_b:
-        return True
-    if not wkt_a or not wkt_b:
-        return False
-    a, b = osr.SpatialReference(), osr.SpatialReference()
-    a.ImportFromWkt(wkt_a)
-    b.ImportFromWkt(wkt_b)
-    return bool(a.IsSame(b))
-
-
 def grid_problem(info_1, info_2):
-    """Text describing how two rasters' grids or CRS differ, or None when they match."""
-    if (info_1.xsize, info_1.ysize) != (info_2.xsize, info_2.ysize):
-        return tr("{a} x {b} pixels against {c} x {d}").format(
-            a=info_2.xsize, b=info_2.ysize, c=info_1.xsize, d=info_1.ysize)
-    gt_1 = info_1.geotransform or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
-    gt_2 = info_2.geotransform or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
-    pixel = max(abs(gt_1[1]), abs(gt_1[5]), 1e-12)
-    if not np.allclose(gt_1, gt_2, rtol=0.0, atol=1e-6 * pixel):
-        return tr("geotransform {b} against {a}").format(a=tuple(gt_1), b=tuple(gt_2))
-    if not _same_crs(info_1.projection, info_2.projection):
-        return tr("a different CRS")
-    return None
+    """Text describing how image 2's grid or CRS differs from image 1's, or None when they match."""
+    return validation.grid_problem(info_2, info_1)
 
 
 class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
@@ -161,8 +139,10 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
         return method, size, self.parameterAsBool(parameters, self.SIGNED, context), (floor or None)
 
     def validate(self, parameters, context):
-        """Refuse an even window and a negative floor before running."""
+        """Refuse an even window and a negative floor, a wrong scale, windows larger than the images."""
         self._settings(parameters, context)
+        common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2],
+                                windows={self.WINDOW: tr("window")})
 
     def _inputs(self, parameters, context, method):
         """Source paths, layer names per image and the VRT band list; QgsProcessingException if invalid."""

@@ -119,6 +119,18 @@ class EstimateEnlAlgorithm(common.SarChangeAlgorithm):
         self.addOutput(QgsProcessingOutputNumber(self.ENL, tr("Equivalent number of looks")))
         self.addOutput(QgsProcessingOutputNumber(self.PIXELS, tr("Pixels used")))
 
+    def validate(self, parameters, context):
+        """Refuse a wrong scale and a constant band (no speckle to measure) before running."""
+        common.check_sar_inputs(self, parameters, context, [self.INPUT])
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        band = self.parameterAsInt(parameters, self.BAND, context) or 1
+        if layer is not None and layer.providerType() == "gdal" and 1 <= band <= layer.bandCount():
+            try:
+                raster_sampling.check_input_content(layer.source(), [band], allow_constant=False)
+            except ValueError as exc:
+                raise ValueError(tr("Input layer '{name}' band {band}: {error}").format(
+                    name=layer.name(), band=band, error=exc)) from exc
+
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         src = common.gdal_source(layer, self.INPUT)

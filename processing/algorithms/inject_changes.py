@@ -9,7 +9,6 @@ selected bands. Outputs: the changed raster (same grid, CRS, no-data value
 and band descriptions), the uint8 change mask and, optionally, the change
 polygons in the raster CRS.
 """
-import os
 
 import numpy as np
 from osgeo import gdal, ogr
@@ -33,15 +32,14 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ...core import injection, raster_sampling
+from ...core import injection, raster_sampling, validation
 from ...core.raster_blocks import (
     RasterError,
-    geotiff_options,
     output_nodata,
     read_array,
     read_info,
-    temporary_path,
     write_array,
+    write_single_band,
 )
 from . import common
 from .common import tr
@@ -114,29 +112,9 @@ def rasterize_labels(geometries, geotransform, xsize, ysize):
 
 
 def write_mask(path, mask, info):
-    """Write the uint8 change mask on ``info``'s grid (no data 255), via a temporary file."""
-    tmp = temporary_path(path)
-    ds = gdal.GetDriverByName("GTiff").Create(tmp, info.xsize, info.ysize, 1, gdal.GDT_Byte,
-                                              geotiff_options())
-    if ds is None:
-        raise RasterError(f"cannot create {path}: check that the folder exists and is writable")
-    try:
-        if info.geotransform:
-            ds.SetGeoTransform(info.geotransform)
-        if info.projection:
-            ds.SetProjection(info.projection)
-        band = ds.GetRasterBand(1)
-        band.SetNoDataValue(injection.NO_DATA)
-        band.SetDescription("change (1 changed, 0 unchanged, 255 no data)")
-        band.WriteArray(mask)
-        ds.FlushCache()
-    except Exception:
-        ds = None
-        os.remove(tmp)
-        raise
-    ds = None
-    os.replace(tmp, path)
-    return path
+    """Write the uint8 change mask on ``info``'s grid (no data 255) through ``core.outputs``."""
+    return write_single_band(path, mask, info, gdal.GDT_Byte, injection.NO_DATA,
+                             "change (1 changed, 0 unchanged, 255 no data)")
 
 
 class InjectChangesAlgorithm(common.SarChangeAlgorithm):
@@ -240,8 +218,9 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
         return s
 
     def validate(self, parameters, context):
-        """Refuse invalid blob settings and a zero offset before running."""
+        """Refuse invalid blob settings and a zero offset, a wrong scale and a target mask off the grid."""
         self._settings(parameters, context)
+        common.check_sar_inputs(self, parameters, context, [self.INPUT])
 
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
@@ -374,10 +353,10 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
         path = common.gdal_source(target_layer, self.TARGET_MASK)
         with common.core_errors(target_layer.name()):
             other = read_info(path)
-            if (other.xsize, other.ysize) != (info.xsize, info.ysize) or not np.allclose(
-                    other.geotransform or (0,) * 6, info.geotransform or (0,) * 6):
+            problem = validation.grid_problem(other, info)
+            if problem:
                 raise RasterError(
-                    f"the target class mask ({other.xsize} x {other.ysize}) is not on the grid of the "
+                    f"the target class mask ({problem}) is not on the grid of the "
                     f"input ({info.xsize} x {info.ysize}): resample it onto the input grid first")
             values = read_array(path, 1)
             target = np.isfinite(values) & (values != 0)

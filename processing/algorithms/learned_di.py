@@ -190,8 +190,57 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         return "layers"
 
     def validate(self, parameters, context):
-        """Refuse a run without a table and without layers plus conditions."""
-        self._route(parameters, context)
+        """Refuse a run without a table and without layers plus conditions, and inputs the model cannot use.
+
+        Every acquisition is checked against the declared scale both ways
+        (``core.validation.scale_problem``) and for valid pixels, the target
+        for zero power, the DEM for valid pixels, the conditions for missing
+        values, and images and conditions against the trained ranges of the
+        model (``core.validation.trained_ranges``).
+        """
+        route = self._route(parameters, context)
+        scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
+        if route == "table":
+            table = self.parameterAsFile(parameters, self.STACK_TABLE, context)
+            try:
+                rows = learned_di.read_stack(table)
+            except ValueError as exc:
+                raise QgsProcessingException(tr("Acquisitions table '{path}': {error}").format(
+                    path=table, error=exc)) from exc
+            images = [r["path"] for r in rows]
+            dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
+            dem = dem_layer.source() if dem_layer is not None else os.path.join(
+                os.path.dirname(os.path.abspath(table)), "dem.tif")
+            where = tr("acquisitions table '{path}'").format(path=table)
+        else:
+            layers = self.parameterAsLayerList(parameters, self.INPUT_LAYERS, context)
+            target = self.parameterAsRasterLayer(parameters, self.TARGET, context)
+            images = [layer.source() for layer in layers] + [target.source()]
+            try:
+                text = self.parameterAsString(parameters, self.CONDITIONS, context)
+                rows = learned_di.parse_conditions(text, len(images), paths=images)
+            except ValueError as exc:
+                raise QgsProcessingException(tr("Conditions: {error}").format(error=exc)) from exc
+            dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
+            dem = dem_layer.source() if dem_layer is not None else os.path.join(
+                os.path.dirname(images[-1]), "dem.tif")
+            where = tr("the conditions")
+        common.check_learned_inputs(images, scale, dem, rows, where,
+                                    self._model_normalisation(parameters, context))
+
+    def _model_normalisation(self, parameters, context):
+        """The normalisation metadata (dict) of the model to be used, or None when unreadable."""
+        try:
+            import json
+
+            import onnxruntime
+
+            path = self._model_path(parameters, context)
+            meta = onnxruntime.InferenceSession(
+                path, providers=["CPUExecutionProvider"]).get_modelmeta().custom_metadata_map
+            return json.loads(meta.get("normalisation", "null"))
+        except Exception:  # noqa: BLE001 - a bad model is reported by processAlgorithm
+            return None
 
     def _model_path(self, parameters, context):
         path = self.parameterAsFile(parameters, self.MODEL, context)

@@ -20,7 +20,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import raster_sampling
+from ...core import raster_sampling, validation
 from ...core.raster_blocks import Cancelled, filter_raster, read_info
 from ...core.speckle import frost, registry
 from ...core.window_stats import check_window
@@ -30,6 +30,8 @@ from .common import tr
 
 #: Lee Sigma sigma values offered (as in ESA SNAP).
 SIGMAS = (0.5, 0.6, 0.7, 0.8, 0.9)
+#: Filters whose work per pixel grows with the window area (bounded window, smaller blocks).
+AREA_COST_METHODS = (registry.MEDIAN, registry.FROST)
 #: Frost distance metrics, in enum order.
 DISTANCES = (frost.EUCLIDEAN, frost.CITY_BLOCK)
 
@@ -178,9 +180,23 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
         return params
 
     def validate(self, parameters, context):
-        """Refuse invalid window sizes and looks before running (GUI and qgis_process)."""
+        """Refuse invalid window sizes and looks before running (GUI and qgis_process).
+
+        Windows must fit the image, and the median and Frost windows (whose
+        work grows with the window area) stay within
+        ``core.validation.MAX_AREA_COST_WINDOW``; the input's scale is checked
+        both ways.
+        """
         estimate = self.parameterAsBool(parameters, self.ESTIMATE_ENL, context)
-        self._filter_params(parameters, context, looks=1.0 if estimate else None)
+        params = self._filter_params(parameters, context, looks=1.0 if estimate else None)
+        problem = validation.area_cost_window_problem(params.size, params.method)
+        if problem:
+            raise QgsProcessingException(tr("{method}: {problem}").format(
+                method=registry.LABELS[params.method], problem=problem))
+        windows = {} if params.method == registry.REFINED_LEE else {self.WINDOW_SIZE: tr("window")}
+        if params.method == registry.LEE_SIGMA:
+            windows[self.TARGET_WINDOW] = tr("target window")
+        common.check_sar_inputs(self, parameters, context, [self.INPUT], windows=windows)
 
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
@@ -207,7 +223,10 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
                 func, margin = registry.make_block_function(params, scale)
                 feedback.pushInfo(tr("Filtering {name} with {method}, margin {margin} pixels").format(
                     name=name, method=registry.LABELS[params.method], margin=margin))
-                filter_raster(src, out, func, margin, **provider_settings.block_engine_options(),
+                engine = provider_settings.block_engine_options()
+                if params.method in AREA_COST_METHODS:  # cancel within one block whatever the window
+                    engine["block"] = min(engine["block"], validation.block_for_window(params.size))
+                filter_raster(src, out, func, margin, **engine,
                               progress=common.progress_callback(feedback),
                               is_canceled=common.cancel_callback(feedback))
             raster_subset.finish(subset, out, dst)

@@ -36,7 +36,7 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ...core import raster_sampling
+from ...core import outputs, raster_sampling
 from ...core.change import difference, features, svm
 from ...core.change.evaluation import grid_mismatch
 from ...core.raster_blocks import (
@@ -245,8 +245,9 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
         return s
 
     def validate(self, parameters, context):
-        """Refuse invalid windows, fractions and caps before running."""
+        """Refuse invalid windows, fractions and caps, and images that contradict the scale or are flat."""
         self._settings(parameters, context)
+        common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2])
 
     # ------------------------------------------------------------------ run
 
@@ -462,7 +463,6 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
             return svm.classify(runner, spec.compute(block))[None].astype(np.float32)
 
         tmp = temporary_path(dst)
-        tmp_mask = temporary_path(dst)
         try:
             map_raster(vrt, tmp, func, spec.margin, 1, bands=vrt_bands, nodata=svm.NODATA,
                        progress=_scaled(common.progress_callback(feedback), 40, 95),
@@ -471,17 +471,16 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
                 raise Cancelled("cancelled by the user")
             options = gdal.TranslateOptions(format="GTiff", outputType=gdal.GDT_Byte, noData=svm.NODATA,
                                             creationOptions=geotiff_options())
-            out = gdal.Translate(tmp_mask, tmp, options=options)
-            if out is None:
-                raise RasterError(f"cannot write {dst}: check that the folder exists and is writable")
-            band = out.GetRasterBand(1)
-            band.SetDescription("change (1 change, 0 no change, 255 no data)")
-            out.FlushCache()
-            out = band = None
-            os.replace(tmp_mask, dst)
+            with outputs.raster_output(dst, 1) as tmp_mask:
+                out = outputs.check_created(gdal.Translate(tmp_mask, tmp, options=options), dst)
+                band = out.GetRasterBand(1)
+                band.SetDescription("change (1 change, 0 no change, 255 no data)")
+                out.FlushCache()
+                out = band = None
+        except outputs.OutputError as exc:
+            raise outputs.OutputError(dst, exc.reason, exc.fix) from exc
         finally:
             _remove(tmp)
-            _remove(tmp_mask)
         feedback.setProgress(100)
 
     def _rasterise_polygons(self, parameters, context, feedback, ref_path):
@@ -564,13 +563,7 @@ def _class_value(value):
 
 def _write_bytes(path, data):
     """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    tmp = temporary_path(path) + ".onnx"
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    finally:
-        _remove(tmp)
+    outputs.write_bytes(path, data)
 
 
 def _scaled(progress, start, stop):

@@ -128,6 +128,10 @@ class TerrainFlatteningAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
             return ok, message
         return self.check_geometry_parameters(parameters, context)
 
+    def validate(self, parameters, context):
+        """Refuse a sigma0 raster whose values contradict the declared scale before running."""
+        common.check_sar_inputs(self, parameters, context, [self.SIGMA0], allow_constant=True)
+
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.SIGMA0, context)
         src = common.gdal_source(layer, self.SIGMA0)

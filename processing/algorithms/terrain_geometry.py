@@ -28,7 +28,7 @@ from qgis.core import (
 )
 
 from ...core import terrain, terrain_flattening
-from ...core.raster_blocks import RasterError, geotiff_options, read_array, read_info, temporary_path
+from ...core.raster_blocks import read_array, read_info, write_single_band
 from . import common
 from .common import tr
 
@@ -282,32 +282,8 @@ def pixel_size(info, layer_name, feedback, is_dem=True):
 
 
 def write_band(path, array, info, gdal_type, nodata, description):
-    """Write one band on RasterInfo ``info``'s grid and CRS to a GeoTIFF, via a temporary file."""
-    path = str(path)
-    tmp = temporary_path(path)
-    ds = gdal.GetDriverByName("GTiff").Create(tmp, info.xsize, info.ysize, 1, gdal_type, geotiff_options())
-    if ds is None:
-        raise RasterError(f"cannot create {path}: check that the folder exists and is writable")
-    ok = False
-    try:
-        if info.geotransform:
-            ds.SetGeoTransform(info.geotransform)
-        if info.projection:
-            ds.SetProjection(info.projection)
-        band = ds.GetRasterBand(1)
-        if nodata is not None:
-            band.SetNoDataValue(float(nodata))
-        band.SetDescription(description)
-        band.WriteArray(array)
-        ds.FlushCache()
-        ok = True
-    finally:
-        ds = None
-        if ok:
-            os.replace(tmp, path)
-        elif os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+    """Write one band on RasterInfo ``info``'s grid and CRS to a GeoTIFF (``core.outputs`` policy)."""
+    return write_single_band(path, array, info, gdal_type, nodata, description)
 
 
 class TerrainInputsMixin:

@@ -45,6 +45,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ...core import learned_di
 from .. import provider_settings
 from . import common
 from .common import tr
@@ -301,8 +302,36 @@ class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
                                                  tr("Validation MAE at the best epoch (dB)")))
 
     def validate(self, parameters, context):
-        """Refuse an empty or wrong stack folder list before starting."""
-        parse_stack_folders(self.parameterAsString(parameters, self.STACK_FOLDERS, context))
+        """Refuse an empty or wrong stack folder list, and stacks the trainer cannot learn from.
+
+        The trainer reads the stack images as linear power: each stack's
+        images are checked for valid pixels and against that scale both ways,
+        its DEM for valid pixels and its conditions for missing values
+        (``common.check_learned_inputs``), before any training starts. The
+        model destination (and the .onnx name it gets) must not be an input.
+        """
+        folders = parse_stack_folders(self.parameterAsString(parameters, self.STACK_FOLDERS, context))
+        for folder in folders:
+            table = os.path.join(folder, "acquisitions.csv")
+            try:
+                rows = learned_di.read_stack(table)
+            except ValueError as exc:
+                raise QgsProcessingException(tr("Stack {path}: {error}").format(path=folder, error=exc)) \
+                    from exc
+            step = max(1, len(rows) // 8)  # a bounded sample of the images; every row's conditions
+            images = [r["path"] for r in rows[::step]]
+            common.check_learned_inputs(images, common.SCALE_CHOICES[0],
+                                        os.path.join(folder, "dem.tif"), rows,
+                                        tr("acquisitions table '{path}'").format(path=table))
+        destination = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
+        init = self.parameterAsFile(parameters, self.INIT, context)
+        if destination and init:
+            onnx = destination if destination.lower().endswith(".onnx") else destination + ".onnx"
+            stem = os.path.splitext(onnx)[0]
+            if any(common.same_file(init, p) for p in (onnx, stem + ".pt")):
+                raise QgsProcessingException(tr(
+                    "Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another "
+                    "model file").format(path=onnx, init=init))
 
     def processAlgorithm(self, parameters, context, feedback):
         try:

@@ -1,0 +1,524 @@
+"""Catalogue of bad inputs and unusable outputs for every SAR Change algorithm (issue 16).
+
+Shared by ``tests/test_bad_inputs_catalogue.py`` (one test per algorithm x case)
+and ``benchmarks/bad_inputs.py`` (counts in the issue's form). A case builds the
+parameters of one ``processing.run`` call from a ``Scene`` of tiny rasters;
+every case must be refused with a QgsProcessingException whose message matches
+``names`` (the layer or output concerned) and ``fix`` (what to do), leave no
+file at its output paths and change no input.
+
+``run_case`` runs one case and classifies it: 'clear', 'unclear' (refused,
+but the message lacks the name or the fix), 'crash' (another exception),
+'silent' (no error: a wrong output reported as success), plus whether a
+file was left at an output path ('partial') and whether an input changed.
+"""
+import glob
+import hashlib
+import os
+import re
+import subprocess
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from helpers import gamma_speckle, write_raster
+
+GT = (600000.0, 10.0, 0.0, 4800000.0, 0.0, -10.0)
+N = 48
+NODATA = -9999.0
+
+
+@dataclass
+class Case:
+    """One bad run: ``build(scene, out) -> parameters``; ``outputs``: output parameter names to check."""
+
+    alg: str
+    name: str
+    build: object
+    names: str
+    fix: str
+    outputs: tuple = ()
+    mount: str = ""  # 'full' (tiny tmpfs) or 'readonly' (read-only tmpfs): the outputs go there
+    extra_outputs: tuple = field(default_factory=tuple)  # files (relative to out) that must not appear
+
+    @property
+    def id(self):
+        return f"{self.alg}-{self.name}"
+
+
+class Scene:
+    """Tiny inputs in ``folder`` (48 x 48 pixels, UTM 31N, 10 m), made once per session."""
+
+    def __init__(self, folder):
+        self.folder = str(folder)
+        os.makedirs(self.folder, exist_ok=True)
+        y, x = np.mgrid[0:N, 0:N]
+        scene = np.where(x < N // 2, 0.05, 0.2) * (1 + 0.5 * np.sin(y / 5.0))
+        sar = (scene * gamma_speckle((N, N), 4, seed=1)).astype(np.float32)
+        sar2 = (scene * gamma_speckle((N, N), 4, seed=2)).astype(np.float32)
+        sar2[10:20, 10:20] *= 4.0
+        self.sar = self._write("sar", sar)
+        self.sar2 = self._write("sar2", sar2)
+        self.sar_copy = self._write("sar_copy", sar)  # a second date on the same speckle: matches exactly
+        self.sar_db = self._write("sar_db", 10 * np.log10(sar))
+        negative = sar.copy()
+        negative[3, 3:8] = -0.01
+        self.sar_negative = self._write("sar_negative", negative)
+        self.all_nan = self._write("all_nan", np.full((N, N), NODATA, np.float32), nodata=NODATA)
+        self.constant = self._write("constant", np.full((N, N), 0.1, np.float32))
+        self.shifted = self._write("sar2_shifted", sar2, gt=(GT[0] + 5.0,) + GT[1:])
+        self.smaller = self._write("sar2_smaller", sar2[:40])
+        self.other_crs = self._write("sar2_utm32", sar2, crs=32632)
+        self.tiny = self._write("tiny", sar[:1, :1])
+        dem = (200 + 80 * np.sin(x / 9.0) * np.cos(y / 11.0) + 2.0 * x).astype(np.float32)
+        self.dem = self._write("dem", dem)
+        self.dem_nan = self._write("dem_nan", np.full((N, N), np.nan, np.float32))
+        mask = np.zeros((N, N), np.float32)
+        mask[10:20, 10:20] = 1
+        self.mask = self._write("mask", mask)
+        self.mask_shifted = self._write("mask_shifted", mask, gt=(GT[0] + 5.0,) + GT[1:])
+        self.not_raster = os.path.join(self.folder, "not_raster.tif")
+        with open(self.not_raster, "w", encoding="utf-8") as handle:
+            handle.write("this is not a raster\n")
+        self.truncated = os.path.join(self.folder, "truncated.tif")
+        with open(self.sar, "rb") as handle, open(self.truncated, "wb") as cut:
+            cut.write(handle.read()[:-2000])  # the end of the pixel data is missing
+        self.stack = self._stack()
+
+    def _write(self, name, array, gt=GT, crs=32631, nodata=None):
+        return write_raster(os.path.join(self.folder, f"{name}.tif"), array, gt, crs=crs, nodata=nodata)
+
+    def _stack(self):
+        """A 48 x 48 simulated stack of two months, plus bad variants of its table."""
+        from sar_change.core.simulator.stack import simulate_stack
+
+        folder = os.path.join(self.folder, "stack")
+        info = simulate_stack(folder, shape=(N, N), start="2020-01-01", end="2020-02-29", seed=3)
+        self.stack_csv = info["acquisitions_csv"]
+        self.change_date = info["change_date"]
+        self.stack_dem = info["dem"]
+        rows = open(self.stack_csv, encoding="utf-8").read().splitlines()
+        header = rows[0].split(",")
+        # The same acquisitions with a missing temperature in the last row.
+        col = header.index("temperature_c")
+        last = rows[-1].split(",")
+        last[col] = ""
+        self.stack_csv_missing = os.path.join(folder, "acquisitions_missing.csv")
+        with open(self.stack_csv_missing, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(rows[:-1] + [",".join(last)]) + "\n")
+        # The same acquisitions at 80 deg C: far outside what any model was trained on.
+        hot = [rows[0]] + [",".join("80" if i == col else v for i, v in enumerate(r.split(",")))
+                           for r in rows[1:]]
+        self.stack_csv_hot = os.path.join(folder, "acquisitions_hot.csv")
+        with open(self.stack_csv_hot, "w", encoding="utf-8") as handle:
+            handle.write("\n".join(hot) + "\n")
+        # A copy of the stack in dB, and one whose target (newest image) is all NaN / holds zeros.
+        self.stack_db = self._variant(folder, "stack_db", rows, lambda a, last: 10 * np.log10(a))
+        self.stack_nan_target = self._variant(folder, "stack_nan", rows,
+                                              lambda a, last: np.full_like(a, np.nan) if last else a)
+        self.stack_zero_target = self._variant(folder, "stack_zero", rows, _zero_some)
+        return folder
+
+    def _variant(self, folder, name, rows, change):
+        from osgeo import gdal
+
+        from sar_change.core.raster_blocks import read_info
+
+        out = os.path.join(self.folder, name)
+        os.makedirs(out, exist_ok=True)
+        header = rows[0].split(",")
+        col = header.index("file")
+        body = rows[1:]
+        last_file = sorted(body, key=lambda r: r.split(",")[header.index("date")])[-1].split(",")[col]
+        for row in body:
+            file = row.split(",")[col]
+            src = os.path.join(folder, file)
+            info = read_info(src)
+            ds = gdal.Open(src)
+            data = ds.ReadAsArray().astype(np.float32)
+            ds = None
+            with np.errstate(divide="ignore"):
+                data = change(data, file == last_file).astype(np.float32)
+            write_raster(os.path.join(out, file), data, info.geotransform, crs=info.projection,
+                         descriptions=list(info.descriptions))
+        for extra in ("dem.tif",):
+            if os.path.exists(os.path.join(folder, extra)):
+                os.link(os.path.join(folder, extra), os.path.join(out, extra))
+        with open(os.path.join(out, "acquisitions.csv"), "w", encoding="utf-8") as handle:
+            handle.write("\n".join(rows) + "\n")
+        return os.path.join(out, "acquisitions.csv")
+
+    def checksums(self):
+        """{path: sha1} of every file of the scene (inputs must never change)."""
+        sums = {}
+        for path in sorted(glob.glob(os.path.join(self.folder, "**", "*"), recursive=True)):
+            if os.path.isfile(path) and not os.path.islink(path):
+                with open(path, "rb") as handle:
+                    sums[path] = hashlib.sha1(handle.read()).hexdigest()
+        return sums
+
+
+def _zero_some(data, last):
+    if last:
+        data = data.copy()
+        data[..., 5:9, 5:9] = 0.0
+    return data
+
+
+def _out(out, name):
+    return os.path.join(str(out), name)
+
+
+# --- Algorithms: a valid run each, the output parameters and the main input -------------------------
+
+#: alg -> (build valid parameters, output parameter names (file outputs), main input attribute)
+BASE = {
+    "specklefilter": (lambda s, o: {"INPUT": s.sar, "METHOD": 2, "WINDOW_SIZE": 5, "LOOKS": 4,
+                                    "OUTPUT": _out(o, "filtered.tif")}, ("OUTPUT",), "sar"),
+    "estimateenl": (lambda s, o: {"INPUT": s.sar}, (), "sar"),
+    "differenceimage": (lambda s, o: {"IMAGE_1": s.sar, "IMAGE_2": s.sar2, "OUTPUT": _out(o, "di.tif")},
+                        ("OUTPUT",), "sar"),
+    "thresholdchange": (lambda s, o: {"INPUT": s.sar2, "METHOD": 0, "OUTPUT_MASK": _out(o, "mask.tif"),
+                                      "OUTPUT_DI": _out(o, "di_copy.tif")},
+                        ("OUTPUT_MASK", "OUTPUT_DI"), "sar2"),
+    "injectchanges": (lambda s, o: {"INPUT": s.sar, "COUNT": 2, "RADIUS": 4.0,
+                                    "OUTPUT": _out(o, "injected.tif"),
+                                    "OUTPUT_MASK": _out(o, "inj_mask.tif")},
+                      ("OUTPUT", "OUTPUT_MASK"), "sar"),
+    "svmchange": (lambda s, o: {"IMAGE_1": s.sar, "IMAGE_2": s.sar2, "LABEL_SOURCE": 1,
+                                "REFERENCE_MASK": s.mask, "OUTPUT_MASK": _out(o, "svm_mask.tif"),
+                                "OUTPUT_MODEL": _out(o, "svm.onnx")},
+                  ("OUTPUT_MASK", "OUTPUT_MODEL"), "sar"),
+    "evaluatechange": (lambda s, o: {"PREDICTION": s.mask, "REFERENCE": s.mask,
+                                     "OUTPUT_HTML": _out(o, "report.html"),
+                                     "OUTPUT_JSON": _out(o, "report.json")},
+                       ("OUTPUT_HTML", "OUTPUT_JSON"), "mask"),
+    "terraingeometry": (lambda s, o: {"DEM": s.dem, "SLOPE": _out(o, "slope.tif"),
+                                      "ASPECT": _out(o, "aspect.tif")}, ("SLOPE", "ASPECT"), "dem"),
+    "terrainflattening": (lambda s, o: {"SIGMA0": s.sar, "DEM": s.dem, "OUTPUT": _out(o, "gamma0.tif")},
+                          ("OUTPUT",), "sar"),
+    "coregister": (lambda s, o: {"REFERENCE": s.sar, "INPUTS": [s.sar_copy], "WINDOW": 16,
+                                 "OUTPUT_FOLDER": _out(o, "coreg"), "OUTPUT_TABLE": _out(o, "offsets.csv")},
+                   ("OUTPUT_TABLE",), "sar"),
+    "simulatestack": (lambda s, o: {"SIZE": 32, "START_DATE": "2020-01-01", "END_DATE": "2020-01-20",
+                                    "OUTPUT_FOLDER": _out(o, "sim")}, (), None),
+    "simulatedchangemask": (lambda s, o: {"CHANGE_DATE": s.change_date, "DATE_A": "2020-01-01",
+                                          "DATE_B": "2020-02-28", "OUTPUT": _out(o, "sim_mask.tif")},
+                            ("OUTPUT",), "change_date"),
+    "learneddi": (lambda s, o: {"STACK_TABLE": s.stack_csv, "OUTPUT_PREDICTED": _out(o, "pred.tif"),
+                                "OUTPUT_DI": _out(o, "ldi.tif"), "OUTPUT_DI_NORM": _out(o, "ldi_norm.tif")},
+                  ("OUTPUT_PREDICTED", "OUTPUT_DI", "OUTPUT_DI_NORM"), "stack_csv"),
+    "trainlearneddi": (lambda s, o: {"STACK_FOLDERS": os.path.dirname(s.stack_csv), "EPOCHS": 1,
+                                     "OUTPUT_MODEL": _out(o, "model.onnx")}, ("OUTPUT_MODEL",), None),
+}
+
+#: Output parameter descriptions as the messages name them (a regex alternative per algorithm).
+OUTPUT_FIX = r"choose another|give each output its own|choose a writable|free some space|choose a folder|" \
+             r"choose an output path|create it"
+
+
+def _with(alg, **changes):
+    """Parameters of ``alg``'s valid run with ``changes`` (callables of (scene, out) or values)."""
+    build = BASE[alg][0]
+
+    def make(scene, out):
+        params = build(scene, out)
+        for key, value in changes.items():
+            params[key] = value(scene, out) if callable(value) else value
+        return params
+    return make
+
+
+def _link(kind):
+    """An output path that is a symlink / hard link to the main input."""
+    def make(scene, out, target):
+        path = _out(out, f"{kind}_to_input{os.path.splitext(target)[1]}")
+        if not os.path.lexists(path):
+            (os.symlink if kind == "symlink" else os.link)(target, path)
+        return path
+    return make
+
+
+def output_cases():
+    """Output-policy cases for every algorithm: output = input (path, symlink, hard link), two
+    outputs on one file, a path under a file, a full disk, a read-only folder."""
+    cases = []
+    for alg, (_, outs, main) in BASE.items():
+        if outs and main:
+            first = outs[0]
+            same = _with(alg, **{first: lambda s, o, m=main: getattr(s, m)})
+            cases.append(Case(alg, "output_is_input", same, r"must not overwrite the input", OUTPUT_FIX,
+                              outputs=outs[1:]))
+            for kind in ("symlink", "hardlink"):
+                cases.append(Case(
+                    alg, f"output_is_{kind}_to_input",
+                    _with(alg, **{first: lambda s, o, m=main, k=kind: _link(k)(s, o, getattr(s, m))}),
+                    r"must not overwrite the input", OUTPUT_FIX, outputs=outs[1:]))
+        if len(outs) > 1:
+            cases.append(Case(alg, "two_outputs_one_file",
+                              _with(alg, **{outs[1]: lambda s, o, a=alg, f=outs[0]: BASE[a][0](s, o)[f]}),
+                              r"are the same file", OUTPUT_FIX))
+        if outs:
+            cases.append(Case(alg, "output_under_a_file",
+                              _with(alg, **{outs[0]: lambda s, o: os.path.join(s.not_raster, "out.tif")}),
+                              r"is a file, not a folder", OUTPUT_FIX))
+        if alg != "estimateenl":
+            cases.append(Case(alg, "disk_full", BASE[alg][0], r"disk .*(full|free)|needs about", OUTPUT_FIX,
+                              outputs=outs, mount="full"))
+            cases.append(Case(alg, "read_only_folder", BASE[alg][0], r"read-only", OUTPUT_FIX,
+                              outputs=outs, mount="readonly"))
+    return cases
+
+
+def input_cases():
+    """Bad inputs of the issue, per algorithm."""
+    c = []
+    nodata = r"no valid pixel"
+    nodata_fix = r"check its no-data value"
+    db_as_linear = (r"looks like dB", r"Set the input scale to dB")
+    linear_as_db = (r"looks like linear power", r"Set the input scale to linear")
+    negative = (r"negative", r"set them to no data")
+    window = (r"larger than", r"use a (window|matching window|target window) of at most")
+    grid = r"not on the grid"
+    grid_fix = r"coregister|[Rr]esample"
+
+    # Speckle filter
+    for case, params, (names, fix) in (
+            ("all_nan", {"INPUT": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("db_declared_linear", {"INPUT": lambda s, o: s.sar_db}, db_as_linear),
+            ("linear_declared_db", {"SCALE": 2}, linear_as_db),
+            ("negative_power", {"INPUT": lambda s, o: s.sar_negative}, negative),
+            ("window_larger_than_image", {"WINDOW_SIZE": 61}, window),
+            ("median_window_999", {"METHOD": 1, "WINDOW_SIZE": 999}, (r"larger than", r"at most")),
+            ("frost_window_301", {"METHOD": 5, "WINDOW_SIZE": 301}, (r"larger than", r"at most")),
+            ("tiny_image", {"INPUT": lambda s, o: s.tiny}, (r"1 x 1 pixels", r"at least 2 x 2")),
+            ("not_a_raster", {"INPUT": lambda s, o: s.not_raster},
+             (r"Input SAR raster.*not a readable raster", r"Give a GeoTIFF")),
+            ("truncated_raster", {"INPUT": lambda s, o: s.truncated},
+             (r"truncated.*(not a readable raster|damaged or cut short)", r"re-create the file")),
+    ):
+        c.append(Case("specklefilter", case, _with("specklefilter", **params), names, fix,
+                      outputs=("OUTPUT",)))
+    # ENL
+    for case, params, (names, fix) in (
+            ("all_nan", {"INPUT": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("constant", {"INPUT": lambda s, o: s.constant}, (r"same value", r"check the band")),
+            ("db_declared_linear", {"INPUT": lambda s, o: s.sar_db}, db_as_linear),
+            ("linear_declared_db", {"SCALE": 2}, linear_as_db),
+    ):
+        c.append(Case("estimateenl", case, _with("estimateenl", **params), names, fix))
+    # Difference image
+    for case, params, (names, fix) in (
+            ("all_nan", {"IMAGE_2": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("db_declared_linear", {"IMAGE_1": lambda s, o: s.sar_db}, db_as_linear),
+            ("linear_declared_db", {"SCALE": 2}, linear_as_db),
+            ("origin_differs", {"IMAGE_2": lambda s, o: s.shifted}, (grid + r".*origin shifted", grid_fix)),
+            ("size_differs", {"IMAGE_2": lambda s, o: s.smaller}, (grid + r".*size 48 x 40", grid_fix)),
+            ("crs_differs", {"IMAGE_2": lambda s, o: s.other_crs}, (grid + r".*CRS EPSG:32632", grid_fix)),
+            ("window_larger_than_image", {"METHOD": 3, "WINDOW": 61}, window),
+    ):
+        c.append(Case("differenceimage", case, _with("differenceimage", **params), names, fix,
+                      outputs=("OUTPUT",)))
+    # Threshold
+    c.append(Case("thresholdchange", "all_nan", _with("thresholdchange", INPUT=lambda s, o: s.all_nan),
+                  nodata, nodata_fix, outputs=("OUTPUT_MASK", "OUTPUT_DI")))
+    c.append(Case("thresholdchange", "constant_di", _with("thresholdchange", INPUT=lambda s, o: s.constant),
+                  r"is constant", r"check the band", outputs=("OUTPUT_MASK", "OUTPUT_DI")))
+    # Inject
+    for case, params, (names, fix) in (
+            ("all_nan", {"INPUT": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("db_declared_linear", {"INPUT": lambda s, o: s.sar_db}, db_as_linear),
+            ("negative_power", {"INPUT": lambda s, o: s.sar_negative}, negative),
+            ("target_mask_crs_differs", {"MODE": 1, "TARGET_MASK": lambda s, o: s.other_crs},
+             (r"CRS EPSG:32632", r"resample|coregister|grid")),
+            ("target_mask_origin_differs", {"MODE": 1, "TARGET_MASK": lambda s, o: s.mask_shifted},
+             (r"origin shifted", r"resample|coregister|grid")),
+    ):
+        c.append(Case("injectchanges", case, _with("injectchanges", **params), names, fix,
+                      outputs=("OUTPUT", "OUTPUT_MASK")))
+    # SVM
+    for case, params, (names, fix) in (
+            ("all_nan", {"IMAGE_2": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("crs_differs", {"IMAGE_2": lambda s, o: s.other_crs}, (grid + r".*CRS", grid_fix)),
+            ("reference_mask_origin_differs", {"REFERENCE_MASK": lambda s, o: s.mask_shifted},
+             (grid + r".*origin shifted", grid_fix)),
+            ("db_declared_linear", {"IMAGE_1": lambda s, o: s.sar_db}, db_as_linear),
+            ("constant_image_pseudo_labels", {"IMAGE_2": lambda s, o: s.constant, "LABEL_SOURCE": 2},
+             (r"constant.*same value", r"check the band")),
+    ):
+        c.append(Case("svmchange", case, _with("svmchange", **params), names, fix,
+                      outputs=("OUTPUT_MASK", "OUTPUT_MODEL")))
+    # Evaluation
+    for case, params, (names, fix) in (
+            ("all_nan_prediction", {"PREDICTION": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("all_nan_reference", {"REFERENCE": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("all_nan_di", {"PREDICTION": None, "DI": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("prediction_origin_differs", {"PREDICTION": lambda s, o: s.mask_shifted},
+             (grid + r".*origin shifted", grid_fix)),
+    ):
+        c.append(Case("evaluatechange", case, _with("evaluatechange", **params), names, fix,
+                      outputs=("OUTPUT_HTML", "OUTPUT_JSON")))
+    # Terrain
+    c.append(Case("terraingeometry", "all_nan_dem", _with("terraingeometry", DEM=lambda s, o: s.dem_nan),
+                  nodata, nodata_fix, outputs=("SLOPE", "ASPECT")))
+    for case, params, (names, fix) in (
+            ("all_nan_sigma0", {"SIGMA0": lambda s, o: s.all_nan}, (nodata, nodata_fix)),
+            ("all_nan_dem", {"DEM": lambda s, o: s.dem_nan}, (nodata, nodata_fix)),
+            ("dem_is_the_output", {"OUTPUT": lambda s, o: s.dem},
+             (r"must not overwrite the input", OUTPUT_FIX)),
+            ("db_declared_linear", {"SIGMA0": lambda s, o: s.sar_db}, db_as_linear),
+            ("linear_declared_db", {"SCALE": 2}, linear_as_db),
+    ):
+        c.append(Case("terrainflattening", case, _with("terrainflattening", **params), names, fix,
+                      outputs=("OUTPUT",)))
+    # Coregistration
+    for case, params, (names, fix) in (
+            ("featureless", {"REFERENCE": lambda s, o: s.constant, "INPUTS": lambda s, o: [s.constant]},
+             (r"no reliable match|same value|no texture", r"visible features|check the band")),
+            ("all_nan", {"INPUTS": lambda s, o: [s.all_nan]}, (nodata, nodata_fix)),
+            ("window_larger_than_image", {"WINDOW": 64}, window),
+    ):
+        c.append(Case("coregister", case, _with("coregister", **params), names, fix,
+                      outputs=("OUTPUT_TABLE",), extra_outputs=("coreg",)))
+    # Simulated change mask
+    c.append(Case("simulatedchangemask", "all_nan", _with("simulatedchangemask",
+                                                          CHANGE_DATE=lambda s, o: s.all_nan),
+                  nodata, nodata_fix, outputs=("OUTPUT",)))
+    c.append(Case("simulatedchangemask", "output_is_change_date",
+                  _with("simulatedchangemask", OUTPUT=lambda s, o: s.change_date),
+                  r"must not overwrite the input", OUTPUT_FIX))
+    c.append(Case("simulatedchangemask", "not_a_change_date_raster",
+                  _with("simulatedchangemask", CHANGE_DATE=lambda s, o: s.sar),
+                  r"not the change_date.tif", r"give that file", outputs=("OUTPUT",)))
+    # Simulate stack
+    c.append(Case("simulatestack", "all_nan_dem", _with("simulatestack", DEM=lambda s, o: s.dem_nan),
+                  nodata, nodata_fix, extra_outputs=("sim",)))
+    # Learned DI
+    for case, params, (names, fix) in (
+            ("db_stack_declared_linear", {"STACK_TABLE": lambda s, o: s.stack_db}, db_as_linear),
+            ("linear_declared_db", {"SCALE": 2}, linear_as_db),
+            ("all_nan_target", {"STACK_TABLE": lambda s, o: s.stack_nan_target}, (nodata, nodata_fix)),
+            ("zeros_in_target", {"STACK_TABLE": lambda s, o: s.stack_zero_target},
+             (r"zero power", r"declare 0 as the no-data value")),
+            ("missing_condition", {"STACK_TABLE": lambda s, o: s.stack_csv_missing},
+             (r"temperature_c", r"fill them in")),
+            ("all_nan_dem", {"DEM": lambda s, o: s.dem_nan}, (nodata, nodata_fix)),
+            ("conditions_outside_trained_range", {"STACK_TABLE": lambda s, o: s.stack_csv_hot},
+             (r"temperature_c .*outside the trained range", r"use a model trained on similar conditions")),
+            ("output_is_table", {"OUTPUT_DI_NORM": lambda s, o: s.stack_csv},
+             (r"must not overwrite the input", OUTPUT_FIX)),
+    ):
+        c.append(Case("learneddi", case, _with("learneddi", **params), names, fix,
+                      outputs=tuple(k for k in BASE["learneddi"][1] if k not in params)))
+    # Training
+    for case, params, (names, fix) in (
+            ("db_stack", {"STACK_FOLDERS": lambda s, o: os.path.dirname(s.stack_db)}, db_as_linear),
+            ("all_nan_images", {"STACK_FOLDERS": lambda s, o: os.path.dirname(s.stack_nan_target)},
+             (nodata, nodata_fix)),
+            ("model_over_init", {"INIT": lambda s, o: _init_model(o),
+                                 "OUTPUT_MODEL": lambda s, o: _init_model(o)},
+             (r"must not overwrite", r"choose another")),
+    ):
+        c.append(Case("trainlearneddi", case, _with("trainlearneddi", **params), names, fix,
+                      outputs=("OUTPUT_MODEL",) if "OUTPUT_MODEL" not in params else ()))
+    return c
+
+
+def _init_model(out):
+    path = _out(out, "init.onnx")
+    if not os.path.exists(path):
+        with open(path, "wb") as handle:
+            handle.write(b"weights")
+    return path
+
+
+def _replace_main(alg, main, attr):
+    """``alg``'s valid run with its main input (the parameter holding scene.<main>) set to scene.<attr>."""
+    build = BASE[alg][0]
+
+    def make(scene, out):
+        params = build(scene, out)
+        target = getattr(scene, main)
+        for key, value in params.items():
+            if value == target:
+                params[key] = getattr(scene, attr)
+            elif isinstance(value, list) and target in value:
+                params[key] = [getattr(scene, attr) if v == target else v for v in value]
+        return params
+    return make
+
+
+def main_input_cases():
+    """For every algorithm whose main input is a raster: that input replaced by a file that is not a
+    raster and a raster cut short."""
+    cases = []
+    for alg, (_, outs, main) in BASE.items():
+        if not main or main == "stack_csv":
+            continue
+        for name, attr, names, fix in (
+                ("main_input_not_a_raster", "not_raster", r"not a readable raster", r"Give a GeoTIFF"),
+                ("main_input_cut_short", "truncated", r"not a readable raster|damaged or cut short",
+                 r"re-create the file")):
+            cases.append(Case(alg, name, _replace_main(alg, main, attr), names, fix, outputs=outs))
+    return cases
+
+
+def all_cases():
+    return output_cases() + input_cases() + main_input_cases()
+
+
+# --- Running a case -------------------------------------------------------------------------------
+
+
+def mount_tmpfs(folder, kind):
+    """Mount a tmpfs at ``folder``: 'full' (16 KiB) or 'readonly'. Returns None or why it cannot."""
+    os.makedirs(folder, exist_ok=True)
+    options = "size=16k" if kind == "full" else "ro,size=64k"
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", folder],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        return f"cannot mount a tmpfs ({done.stderr.strip() or done.returncode}); run as root (CI does)"
+    return None
+
+
+def unmount(folder):
+    subprocess.run(["umount", folder], capture_output=True)
+
+
+@dataclass
+class Outcome:
+    """What a case did: ``kind`` in clear / unclear / crash / silent; files left; inputs changed."""
+
+    kind: str
+    message: str
+    left: list
+    modified: list
+
+
+def run_case(case, scene, out, run):
+    """Run ``case`` into folder ``out`` with ``run`` (processing.run); return an Outcome."""
+    from qgis.core import QgsProcessingException
+
+    os.makedirs(out, exist_ok=True)
+    params = case.build(scene, out)
+    before = scene.checksums()
+    paths = [params[k] for k in case.outputs if isinstance(params.get(k), str)]
+    paths += [_out(out, p) for p in case.extra_outputs]
+    existed = {p: os.path.exists(p) for p in paths}
+    try:
+        run(f"sarchange:{case.alg}", params)
+        kind, message = "silent", "no error"
+    except QgsProcessingException as exc:
+        message = str(exc)
+        ok = re.search(case.names, message) and (not case.fix or re.search(case.fix, message))
+        kind = "clear" if ok and ".partial" not in message else "unclear"
+        if "Traceback" in message or "There were errors executing the algorithm" in message:
+            kind = "crash"
+    except Exception as exc:  # noqa: BLE001 - a crash is an outcome here
+        kind, message = "crash", f"{type(exc).__name__}: {exc}"
+    left = [p for p in paths if os.path.exists(p) and not existed[p]
+            and (os.path.isfile(p) or os.listdir(p))]
+    left += [p for p in glob.glob(os.path.join(str(out), ".*partial*"))]
+    after = scene.checksums()
+    modified = [p for p in before if after.get(p) != before[p]]
+    return Outcome(kind, message, left, modified)

@@ -1,0 +1,115 @@
+"""core.outputs: the output policy of every writer (same file, room, checked writes, atomic rename)."""
+import errno
+import os
+import subprocess
+
+import numpy as np
+import pytest
+
+from sar_change.core import outputs
+from sar_change.core import raster_blocks as rb
+
+
+def _image(path, n=64, seed=0):
+    values = np.random.default_rng(seed).random((n, n)).astype(np.float32)
+    return rb.write_array(path, values), values
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 256 KiB tmpfs (root only; CI runs as root); skipped with the reason elsewhere."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip()}); the CI runs as root")
+    yield folder
+    subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_same_file_sees_links(tmp_path):
+    src, _ = _image(tmp_path / "a.tif")
+    os.symlink(src, tmp_path / "sym.tif")
+    os.link(src, tmp_path / "hard.tif")
+    assert outputs.same_file(src, tmp_path / "sym.tif")
+    assert outputs.same_file(src, tmp_path / "hard.tif")
+    assert outputs.same_file(src, str(tmp_path / "sub" / ".." / "a.tif"))
+    assert not outputs.same_file(src, tmp_path / "b.tif")
+    assert outputs.file_path("x.gpkg|layername=a") == "x.gpkg"
+
+
+def test_check_targets_refuses_inputs_other_outputs_and_missing_room(tmp_path, monkeypatch):
+    src, _ = _image(tmp_path / "a.tif")
+    os.link(src, tmp_path / "hard.tif")
+    with pytest.raises(outputs.OutputError, match="output 'out' must not overwrite the input 'in'"):
+        outputs.check_targets({"out": str(tmp_path / "hard.tif")}, {"in": [src]})
+    with pytest.raises(outputs.OutputError, match="outputs 'a' and 'b' are the same file"):
+        outputs.check_targets({"a": str(tmp_path / "o.tif"), "b": str(tmp_path / "o.tif")})
+    with pytest.raises(outputs.OutputError, match="does not exist; create it"):
+        outputs.check_targets({"a": str(tmp_path / "missing" / "o.tif")})
+    outputs.check_targets({"a": str(tmp_path / "missing" / "o.tif")}, create_folders=True)
+    with pytest.raises(outputs.OutputError, match="is a file, not a folder"):
+        outputs.check_targets({"a": os.path.join(src, "o.tif")}, create_folders=True)
+    monkeypatch.setattr(outputs, "free_bytes", lambda folder: 5 << 20)
+    with pytest.raises(outputs.OutputError, match=r"needs about 8.0 MiB but the disk .* has 5.0 MiB free"):
+        outputs.check_targets({"a": str(tmp_path / "o.tif")}, estimated_bytes=8 << 20)
+    outputs.check_targets({"a": str(tmp_path / "o.tif")}, estimated_bytes=1 << 20)
+    assert os.listdir(tmp_path) == ["a.tif", "hard.tif"]  # the probes are gone
+
+
+def test_os_reasons_in_words():
+    assert "is full" in outputs.os_reason(OSError(errno.ENOSPC, "x"), "/d")[0]
+    assert "read-only" in outputs.os_reason(OSError(errno.EROFS, "x"), "/d")[0]
+    assert "no permission" in outputs.os_reason(OSError(errno.EACCES, "x"), "/d")[0]
+
+
+def test_failed_write_leaves_nothing_and_keeps_an_old_file(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("old")
+    with pytest.raises(ZeroDivisionError):
+        with outputs.text_output(path) as handle:
+            handle.write("new")
+            1 / 0  # noqa: B018 - any failure while writing
+    assert path.read_text() == "old" and os.listdir(tmp_path) == ["t.txt"]
+    with outputs.text_output(path) as handle:
+        handle.write("new")
+    assert path.read_text() == "new" and os.listdir(tmp_path) == ["t.txt"]
+
+
+def test_engine_refuses_a_full_disk_before_work(tmp_path, small_disk):
+    src, _ = _image(tmp_path / "in.tif", n=400)
+    calls = []
+    with pytest.raises(outputs.OutputError, match=r"needs about .* free some space"):
+        rb.filter_raster(src, small_disk / "out.tif", lambda a: calls.append(1) or a, 0)
+    assert calls == [] and os.listdir(small_disk) == []
+
+
+@pytest.mark.parametrize("writer", ["engine", "write_array", "text"])
+def test_disk_filling_up_during_the_write(tmp_path, small_disk, monkeypatch, writer):
+    """The room check passes (free space misreported) but the disk fills: a clear error, nothing left."""
+    src, values = _image(tmp_path / "in.tif", n=400)
+    monkeypatch.setattr(outputs, "free_bytes", lambda folder: 1 << 40)
+    dst = small_disk / ("out.tif" if writer != "text" else "out.csv")
+    with pytest.raises(outputs.OutputError) as info:
+        if writer == "engine":
+            rb.filter_raster(src, dst, lambda a: a, 0, creation_options=["COMPRESS=NONE"])
+        elif writer == "write_array":
+            rb.write_array(dst, values)
+        else:
+            with outputs.text_output(dst) as handle:
+                handle.write("x" * (1 << 20))
+    message = str(info.value)
+    assert "full" in message and str(dst) in message and ".partial" not in message
+    assert os.listdir(small_disk) == []
+
+
+def test_verify_catches_an_unreadable_raster(tmp_path):
+    path = tmp_path / "bad.tif"
+    path.write_bytes(b"II*\x00garbage")
+    with pytest.raises(RuntimeError, match="does not reopen"):
+        outputs.verify_raster(path)
+    src, _ = _image(tmp_path / "ok.tif")
+    outputs.verify_raster(src, bands=1)
+    with pytest.raises(RuntimeError, match="1 band"):
+        outputs.verify_raster(src, bands=2)
