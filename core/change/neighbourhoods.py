@@ -1,0 +1,40 @@
+"""Per-pixel neighbourhood vectors (patches) of images, for patch-based change classifiers.
+
+A pixel's neighbourhood is the ``size`` x ``size`` window centred on it,
+flattened row by row. Pixels outside the array and NaN pixels (no data) are
+replaced by a constant ``fill`` value, so a pixel's vector depends only on its
+own window: block-by-block application with a margin of ``size // 2`` pixels
+(``core.raster_blocks.map_raster``) gives the same vectors as the whole image.
+"""
+import numpy as np
+
+from ..window_stats import check_window
+
+
+def neighbourhoods(image, size, fill):
+    """(rows, cols, size * size) float32 view-like array of every pixel's window.
+
+    ``image``: 2-D array (NaN = no data); ``size``: odd window side in pixels;
+    ``fill``: value standing for pixels outside the image or NaN. The vector
+    order is row-major over the window (top-left first, centre at index
+    ``size * size // 2``).
+    """
+    check_window(size)
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim != 2:
+        raise ValueError(f"expected a 2-D image, got shape {image.shape}")
+    r = size // 2
+    filled = np.where(np.isnan(image), np.float32(fill), image)
+    padded = np.pad(filled, r, mode="constant", constant_values=np.float32(fill))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (size, size))
+    return windows.reshape(image.shape[0], image.shape[1], size * size)
+
+
+def stacked_neighbourhoods(channels, size, fills):
+    """Neighbourhoods of several channels side by side: (rows, cols, n_channels * size * size).
+
+    ``channels``: (n, rows, cols); ``fills``: one fill value per channel.
+    """
+    channels = np.asarray(channels, dtype=np.float32)
+    parts = [neighbourhoods(c, size, f) for c, f in zip(channels, fills)]
+    return np.concatenate(parts, axis=2) if len(parts) > 1 else np.ascontiguousarray(parts[0])

@@ -1,0 +1,312 @@
+"""Unsupervised change-detection chains on two dates, with a guard against all-change maps.
+
+A chain (``ChainConfig``) is: an unsigned difference image (DI, larger = more
+change) of the two linear-power images -> one method:
+
+- ``pca_kmeans``: PCA-KMeans of Celik (2009) on the DI (``core.change.pca_kmeans``);
+- ``fcm``: 2-cluster fuzzy c-means of the DI values (``core.change.fcm``);
+- ``self_supervised``: a patch MLP (``core.change.patch_classifier``) trained
+  on the confident pixels of a pre-classification (hierarchical FCM, or
+  PCA-KMeans with its least-certain pixels left out) of this very pair, on two
+  channels: the signed log ratio and the DI.
+
+``fit_chain`` fits on one or more tiles of the pair (a bounded sample of a
+scene); ``FittedChain.labels`` then labels any block from its pixels and
+those within ``margin`` (so block-by-block == whole image).
+
+Guard (``GUARD_RULE``): the fitted labels are checked on the fitting sample.
+If the chain labels more than ``MAX_CHANGED_FRACTION`` of the valid pixels
+as changed - the failure mode of thresholds that fall inside the main mode
+of a unimodal or heavily overlapping DI - the result is replaced by the
+*robust outlier rule*: a pixel is changed when the 5 x 5 local mean of the
+DI exceeds median + ``OUTLIER_Z`` x 1.4826 MAD of that local mean (the
+no-change population, which is the majority whenever the first rule
+fired). The report gives the changed fraction, Ashman's D between the two
+classes' local-mean DI (D > 2: well separated modes; below: overlapping,
+treat the map with care) and which rule produced the map.
+"""
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..window_stats import local_mean
+from . import difference as dif
+from . import fcm as fcm_mod
+from . import patch_classifier as pc
+from . import pca_kmeans as pk
+
+ABS_LOG_RATIO = "abs_log_ratio"
+MEAN_RATIO = "mean_ratio"
+NEIGHBOURHOOD_RATIO = "neighbourhood_ratio"
+DI_KINDS = (ABS_LOG_RATIO, MEAN_RATIO, NEIGHBOURHOOD_RATIO)
+DI_LABELS = {
+    ABS_LOG_RATIO: "Absolute log ratio |10 log10(I2/I1)| (dB)",
+    MEAN_RATIO: "Mean ratio, 3 x 3 (Inglada & Mercier 2007)",
+    NEIGHBOURHOOD_RATIO: "Neighbourhood ratio index 1 - NR, 3 x 3 (Gong et al. 2012)",
+}
+DI_WINDOW = 3
+
+PCA_KMEANS = "pca_kmeans"
+FCM = "fcm"
+SELF_SUPERVISED = "self_supervised"
+METHODS = (PCA_KMEANS, FCM, SELF_SUPERVISED)
+METHOD_LABELS = {
+    PCA_KMEANS: "PCA-KMeans (Celik 2009)",
+    FCM: "Fuzzy c-means, 2 clusters",
+    SELF_SUPERVISED: "Self-supervised patch classifier (PCANet/DDNet-style, MLP)",
+}
+#: Pre-classifications that can train the self-supervised classifier.
+LABELS_HFCM = "hfcm"
+LABELS_PCA_KMEANS = "pca_kmeans"
+#: PCA-KMeans pseudo-labels: a pixel is confident when its squared distance to the
+#: nearer centre is below this share of its distance to the farther one.
+PCA_CONFIDENT_RATIO = 0.5
+
+MAX_CHANGED_FRACTION = 0.5
+OUTLIER_Z = 3.0
+OUTLIER_WINDOW = 5
+MIN_SEPARATION = 2.0
+GUARD_RULE = (f"if more than {MAX_CHANGED_FRACTION:.0%} of the valid pixels are labelled changed, the map "
+              f"is replaced by the robust outlier rule (local {OUTLIER_WINDOW} x {OUTLIER_WINDOW} mean DI > "
+              f"median + {OUTLIER_Z:g} x 1.4826 MAD); Ashman's D < {MIN_SEPARATION:g} is reported as "
+              "weak separation")
+CHANGED, UNCHANGED, NODATA = 1, 0, 255
+#: Pixels per strip when labelling a whole array in memory (bounds the patch arrays).
+STRIP_PIXELS = 250_000
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    """One unsupervised chain; every field has a fixed value, none is tuned per image pair."""
+
+    method: str = PCA_KMEANS
+    di: str = ABS_LOG_RATIO
+    size: int = pk.DEFAULT_SIZE  # PCA-KMeans h (pixels)
+    components: int = pk.DEFAULT_COMPONENTS  # PCA-KMeans S
+    pseudo_labels: str = LABELS_HFCM  # self-supervised: pre-classification
+    patch: int = pc.DEFAULT_SIZE  # self-supervised patch side (pixels)
+    guard: bool = True
+
+    def name(self):
+        """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
+        di = {ABS_LOG_RATIO: "|LR|", MEAN_RATIO: "MR3", NEIGHBOURHOOD_RATIO: "NR3"}[self.di]
+        if self.method == PCA_KMEANS:
+            text = f"PCA-KMeans h={self.size} S={self.components} on {di}"
+        elif self.method == FCM:
+            text = f"FCM on {di}"
+        else:
+            src = "HFCM" if self.pseudo_labels == LABELS_HFCM else f"PCA-KMeans h={self.size}"
+            text = f"Self-sup. MLP {self.patch}x{self.patch} on LR+{di}, labels {src}"
+        return text + ("" if self.guard else " (no guard)")
+
+    def check(self):
+        """ValueError naming the field for unknown choices."""
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}")
+        if self.di not in DI_KINDS:
+            raise ValueError(f"unknown difference image {self.di!r}; choose one of {DI_KINDS}")
+        if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS):
+            raise ValueError(f"unknown pseudo-label source {self.pseudo_labels!r}")
+        for name in ("size", "patch"):
+            value = getattr(self, name)
+            if value < 1 or value % 2 == 0:
+                raise ValueError(f"{name} must be odd and >= 1, got {value}")
+        return self
+
+
+#: The default chain, chosen by the leave-one-pair-out protocol of
+#: benchmarks/change_detection.py (--protocol loo); see README.md.
+DEFAULT = ChainConfig(method=SELF_SUPERVISED, di=ABS_LOG_RATIO, pseudo_labels=LABELS_HFCM)
+
+
+def di_margin(kind):
+    """Pixels the DI ``kind`` reads around a pixel."""
+    return DI_WINDOW // 2 if kind in (MEAN_RATIO, NEIGHBOURHOOD_RATIO) else 0
+
+
+def change_index(kind, p1, p2, floor=None):
+    """Unsigned DI of two 2-D linear-power arrays (NaN = no data); float32.
+
+    ``abs_log_ratio`` in dB; the two ratio indices in [0, 1).
+    """
+    if kind == ABS_LOG_RATIO:
+        return np.abs(dif.log_ratio(p1, p2, floor))
+    if kind == MEAN_RATIO:
+        return dif.mean_ratio(p1, p2, DI_WINDOW, floor=floor)
+    if kind == NEIGHBOURHOOD_RATIO:
+        return dif.neighbourhood_ratio_index(p1, p2, DI_WINDOW, floor=floor)
+    raise ValueError(f"unknown difference image {kind!r}; choose one of {DI_KINDS}")
+
+
+def _channels(config, p1, p2, floor):
+    """(DI, classifier channels or None) of a pair."""
+    di = change_index(config.di, p1, p2, floor)
+    if config.method != SELF_SUPERVISED:
+        return di, None
+    lr = dif.log_ratio(p1, p2, floor)
+    if config.di == ABS_LOG_RATIO:
+        return di, lr[None]
+    return di, np.stack([lr, di])
+
+
+def ashman_d(a, b):
+    """Ashman's D = sqrt(2) |m_a - m_b| / sqrt(s_a^2 + s_b^2) of two samples (nan if one is empty)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.size < 2 or b.size < 2:
+        return float("nan")
+    spread = np.sqrt(a.var() + b.var())
+    return float(np.sqrt(2.0) * abs(a.mean() - b.mean()) / spread) if spread > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class GuardReport:
+    """What the guard saw on the fitting sample and which rule made the map."""
+
+    changed_fraction: float  # of the chain, before any fallback
+    separation: float  # Ashman's D of the local-mean DI between the chain's classes
+    fallback: bool
+    final_fraction: float
+    outlier_threshold: float  # DI units (local mean), used by the fallback
+
+    def lines(self):
+        """Human-readable summary lines."""
+        out = [f"chain labels {100 * self.changed_fraction:.2f} % of the fitting sample as changed; "
+               f"class separation (Ashman's D of the local-mean DI) {self.separation:.2f}"]
+        if self.fallback:
+            out.append(f"GUARD: more than {MAX_CHANGED_FRACTION:.0%} changed is implausible; the map uses "
+                       f"the robust outlier rule (local mean DI > {self.outlier_threshold:.4g}): "
+                       f"{100 * self.final_fraction:.2f} % changed")
+        elif not self.separation >= MIN_SEPARATION:
+            out.append(f"WARNING: weak separation (D < {MIN_SEPARATION:g}): changed and unchanged pixels "
+                       "overlap; check the map against known areas")
+        return out
+
+
+@dataclass(frozen=True)
+class FittedChain:
+    """A chain fitted on one pair; ``labels`` maps power blocks to a change mask."""
+
+    config: ChainConfig
+    floor: object
+    model: object  # PcaKMeans, HierarchicalFcm or PatchClassifier
+    outlier_threshold: float
+    guard: GuardReport = field(default=None)
+
+    @property
+    def margin(self):
+        """Pixels read around each output pixel."""
+        reach = {PCA_KMEANS: self.config.size // 2, FCM: 0, SELF_SUPERVISED: self.config.patch // 2}
+        inner = reach[self.config.method]
+        if self.guard is not None and self.guard.fallback:
+            inner = OUTLIER_WINDOW // 2
+        return di_margin(self.config.di) + inner
+
+    def chain_labels(self, p1, p2):
+        """Labels of the chain itself (no guard): uint8 1 / 0 / 255 no data."""
+        di, channels = _channels(self.config, p1, p2, self.floor)
+        return self._labels_from(di, channels)
+
+    def _labels_from(self, di, channels):
+        if self.config.method == PCA_KMEANS:
+            return self.model.labels(di)
+        if self.config.method == FCM:
+            return self.model.two_class(di)
+        return self.model.labels(channels, valid=np.isfinite(di))
+
+    def outlier_labels(self, di):
+        """Robust outlier rule (module docstring) on a DI array: uint8 1 / 0 / 255."""
+        m = local_mean(di, OUTLIER_WINDOW)
+        out = (m > self.outlier_threshold).astype(np.uint8)
+        out[~np.isfinite(di)] = NODATA
+        return out
+
+    def labels(self, p1, p2):
+        """Change mask (uint8: 1 changed, 0 unchanged, 255 no data) of 2-D power arrays."""
+        if self.guard is not None and self.guard.fallback:
+            return self.outlier_labels(change_index(self.config.di, p1, p2, self.floor))
+        return self.chain_labels(p1, p2)
+
+
+def in_strips(func, arrays, margin, strip_pixels=STRIP_PIXELS):
+    """Apply ``func(*arrays) -> 2-D`` in row strips with a ``margin`` halo (bounded memory).
+
+    Equal to ``func`` on the whole arrays when ``func`` reads at most
+    ``margin`` pixels around a pixel and treats outside pixels as no data.
+    """
+    rows, cols = arrays[0].shape[-2:]
+    step = max(1, strip_pixels // max(cols, 1))
+    parts = []
+    for y in range(0, rows, step):
+        lo, hi = max(0, y - margin), min(rows, y + step + margin)
+        out = func(*(a[..., lo:hi, :] for a in arrays))
+        parts.append(out[y - lo:y - lo + min(step, rows - y)])
+    return np.concatenate(parts, axis=0)
+
+
+def _tiles(x):
+    return [x] if np.ndim(x) == 2 else list(x)
+
+
+def _pseudo_labels(config, di_tiles, seed):
+    """Pre-classification label tiles (1, 0, 2 uncertain, 255) for the self-supervised classifier."""
+    if config.pseudo_labels == LABELS_HFCM:
+        values = np.concatenate([t[np.isfinite(t)] for t in di_tiles])
+        hfcm = fcm_mod.fit_hierarchical(values, seed=seed)
+        return [hfcm.labels(t) for t in di_tiles]
+    model = pk.fit(di_tiles, config.size, config.components, seed=seed)
+    out = []
+    for t in di_tiles:
+        d = in_strips(lambda a: model.distances(a), [t], model.margin)
+        near, far = np.minimum(d[..., 0], d[..., 1]), np.maximum(d[..., 0], d[..., 1])
+        lab = np.where(d[..., 1] < d[..., 0], CHANGED, UNCHANGED).astype(np.uint8)
+        lab[near > PCA_CONFIDENT_RATIO * far] = fcm_mod.UNCERTAIN
+        lab[~np.isfinite(t)] = NODATA
+        out.append(lab)
+    return out
+
+
+def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
+    """Fit ``config`` on tiles of a pair (2-D linear power arrays, NaN = no data); returns FittedChain.
+
+    ``floor``: linear power floor for ratios (None: refuse power <= 0, see
+    ``core.change.difference``). The guard (module docstring) is evaluated on
+    the same tiles when ``config.guard``.
+    """
+    config.check()
+    p1_tiles, p2_tiles = _tiles(p1_tiles), _tiles(p2_tiles)
+    pairs = [_channels(config, a, b, floor) for a, b in zip(p1_tiles, p2_tiles)]
+    di_tiles = [d for d, _ in pairs]
+    finite = np.concatenate([d[np.isfinite(d)] for d in di_tiles])
+    if finite.size == 0:
+        raise ValueError("no pixel is valid in both images (all no data)")
+    if config.method == PCA_KMEANS:
+        model = pk.fit(di_tiles, config.size, config.components, seed=seed)
+    elif config.method == FCM:
+        model = fcm_mod.HierarchicalFcm(fcm_mod.fit_two_class(finite, seed), None, (), float("nan"))
+    else:
+        labels = _pseudo_labels(config, di_tiles, seed)
+        model = pc.train([c for _, c in pairs], labels, size=config.patch, seed=seed)
+    local = [local_mean(d, OUTLIER_WINDOW) for d in di_tiles]
+    lm = np.concatenate([m[np.isfinite(d)] for m, d in zip(local, di_tiles)])
+    med = float(np.median(lm))
+    threshold = med + OUTLIER_Z * 1.4826 * float(np.median(np.abs(lm - med)))
+    fitted = FittedChain(config, floor, model, threshold)
+    if not config.guard:
+        return fitted
+    margin = fitted.margin
+    chain = [in_strips(lambda d, *c: fitted._labels_from(d, np.stack(c) if c else None),
+                       [d] + ([] if c is None else list(c)), margin) for d, c in pairs]
+    lab = np.concatenate([c[np.isfinite(d)] for c, d in zip(chain, di_tiles)])
+    fraction = float(np.count_nonzero(lab == CHANGED)) / max(lab.size, 1)
+    separation = ashman_d(lm[lab == CHANGED], lm[lab == UNCHANGED])
+    fallback = fraction > MAX_CHANGED_FRACTION
+    final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
+    report = GuardReport(fraction, separation, fallback, final, threshold)
+    return replace(fitted, guard=report)
+
+
+def detect(p1, p2, config=DEFAULT, floor=None, seed=0):
+    """Fit and apply ``config`` to a whole 2-D pair in memory: (mask uint8, FittedChain)."""
+    fitted = fit_chain(p1, p2, config, floor, seed)
+    mask = in_strips(fitted.labels, [np.asarray(p1, np.float32), np.asarray(p2, np.float32)], fitted.margin)
+    return mask, fitted
