@@ -18,6 +18,7 @@ from .algorithms.terrain_flattening import TerrainFlatteningAlgorithm
 from .algorithms.terrain_geometry import TerrainGeometryAlgorithm
 from .algorithms.threshold_change import ThresholdChangeAlgorithm
 from .algorithms.train_learned_di import TrainLearnedDiAlgorithm
+from .algorithms.unsupervised_change import UnsupervisedChangeAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
 
@@ -70,6 +71,7 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(CoregisterAlgorithm())
         self.addAlgorithm(LearnedDiAlgorithm())
         self.addAlgorithm(TrainLearnedDiAlgorithm())
+        self.addAlgorithm(UnsupervisedChangeAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]

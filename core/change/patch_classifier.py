@@ -11,6 +11,10 @@ forward pass below reproduces ``predict_proba``) and needs no shipped weights.
 
 Training samples are drawn, balanced and seeded, from pixels labelled 1
 (changed) or 0 (unchanged); 2 (uncertain) and 255 (no data) are never used.
+Balanced training implies equal priors; the output logit is shifted by
+log(pi / (1 - pi)), pi the share of changed among the confident pseudo-labels
+(prior-shift correction of a posterior, Saerens, Latinne & Decaestecker 2002),
+so that a 1 % change does not come out as a 50 % one.
 Application is per pixel from its own window (``core.change.neighbourhoods``),
 so a block run with margin ``size // 2`` equals the whole-image run.
 """
@@ -40,6 +44,7 @@ class PatchClassifier:
     scale: np.ndarray  # per feature (std, 1 where 0)
     weights: tuple  # ((W1, b1), (W2, b2), ...) ReLU hidden layers, logistic output
     train_counts: tuple  # (unchanged, changed) training pixels
+    prior_logit: float = 0.0  # log(pi / (1 - pi)) of the pseudo-labels' change prior pi
 
     @property
     def margin(self):
@@ -60,7 +65,7 @@ class PatchClassifier:
             h = h @ w + b
             if i < len(self.weights) - 1:
                 h = np.maximum(h, 0.0)
-        p = 1.0 / (1.0 + np.exp(-np.clip(h[:, 0], -500, 500)))
+        p = 1.0 / (1.0 + np.exp(-np.clip(h[:, 0] + self.prior_logit, -500, 500)))
         return p.reshape(shape)
 
     def labels(self, channels, valid=None):
@@ -71,6 +76,10 @@ class PatchClassifier:
         out = (self.probability(channels) > 0.5).astype(np.uint8)
         out[~valid] = 255
         return out
+
+
+class TooFewLabels(ValueError):
+    """A pseudo-label class has too few pixels to train on."""
 
 
 def _draw(idx, cap, rng):
@@ -92,7 +101,7 @@ def training_rows(channel_tiles, label_tiles, size, fills, per_class, seed):
         total = sum(idx.size for _, idx in pools[cls])
         if total < MIN_PER_CLASS:
             name = "changed" if cls else "unchanged"
-            raise ValueError(f"only {total} confident {name} pixel(s) to train the patch classifier "
+            raise TooFewLabels(f"only {total} confident {name} pixel(s) to train the patch classifier "
                              f"(at least {MIN_PER_CLASS} needed): the pre-classification found no "
                              "usable change/no-change split")
         for t, idx in pools[cls]:
@@ -107,7 +116,7 @@ def training_rows(channel_tiles, label_tiles, size, fills, per_class, seed):
 
 
 def train(channel_tiles, label_tiles, size=DEFAULT_SIZE, hidden=DEFAULT_HIDDEN, per_class=DEFAULT_PER_CLASS,
-          epochs=DEFAULT_EPOCHS, alpha=DEFAULT_ALPHA, seed=0):
+          epochs=DEFAULT_EPOCHS, alpha=DEFAULT_ALPHA, seed=0, prior_correction=True):
     """Train a PatchClassifier on pseudo-labels; returns it.
 
     ``channel_tiles``: list of (n_channels, rows, cols) float arrays (NaN = no
@@ -124,6 +133,9 @@ def train(channel_tiles, label_tiles, size=DEFAULT_SIZE, hidden=DEFAULT_HIDDEN, 
     fills = tuple(float(np.nanmedian(np.concatenate([c[i][np.isfinite(c[i])] for c in channel_tiles])))
                   for i in range(channel_tiles[0].shape[0]))
     x, y = training_rows(channel_tiles, label_tiles, size, fills, per_class, seed)
+    n_changed = sum(int(np.count_nonzero(np.asarray(t) == 1)) for t in label_tiles)
+    n_unchanged = sum(int(np.count_nonzero(np.asarray(t) == 0)) for t in label_tiles)
+    prior = n_changed / max(n_changed + n_unchanged, 1)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
@@ -135,4 +147,5 @@ def train(channel_tiles, label_tiles, size=DEFAULT_SIZE, hidden=DEFAULT_HIDDEN, 
         mlp.fit((x - mean) / scale, y)
     weights = tuple((w.astype(np.float64), b.astype(np.float64)) for w, b in zip(mlp.coefs_, mlp.intercepts_))
     counts = (int(np.count_nonzero(y == 0)), int(np.count_nonzero(y == 1)))
-    return PatchClassifier(int(size), fills, mean, scale, weights, counts)
+    prior_logit = float(np.log(prior / (1.0 - prior))) if prior_correction and 0 < prior < 1 else 0.0
+    return PatchClassifier(int(size), fills, mean, scale, weights, counts, prior_logit)

@@ -49,15 +49,21 @@ DI_WINDOW = 3
 PCA_KMEANS = "pca_kmeans"
 FCM = "fcm"
 SELF_SUPERVISED = "self_supervised"
-METHODS = (PCA_KMEANS, FCM, SELF_SUPERVISED)
+OUTLIER = "outlier"
+METHODS = (PCA_KMEANS, FCM, SELF_SUPERVISED, OUTLIER)
 METHOD_LABELS = {
     PCA_KMEANS: "PCA-KMeans (Celik 2009)",
     FCM: "Fuzzy c-means, 2 clusters",
+    OUTLIER: "Robust outlier rule on the local-mean DI",
     SELF_SUPERVISED: "Self-supervised patch classifier (PCANet/DDNet-style, MLP)",
 }
 #: Pre-classifications that can train the self-supervised classifier.
 LABELS_HFCM = "hfcm"
 LABELS_PCA_KMEANS = "pca_kmeans"
+LABELS_OUTLIER = "outlier"
+LABELS_CONSENSUS = "consensus"
+#: Outlier pseudo-labels: unchanged below median + OUTLIER_UNCHANGED_Z sigma (MAD) of the local-mean DI.
+OUTLIER_UNCHANGED_Z = 1.0
 #: PCA-KMeans pseudo-labels: a pixel is confident when its squared distance to the
 #: nearer centre is below this share of its distance to the farther one.
 PCA_CONFIDENT_RATIO = 0.5
@@ -85,6 +91,7 @@ class ChainConfig:
     components: int = pk.DEFAULT_COMPONENTS  # PCA-KMeans S
     pseudo_labels: str = LABELS_HFCM  # self-supervised: pre-classification
     patch: int = pc.DEFAULT_SIZE  # self-supervised patch side (pixels)
+    centre: bool = True  # scale image 1 so that the median log ratio is 0 dB (gain / looks offset)
     guard: bool = True
 
     def name(self):
@@ -94,10 +101,14 @@ class ChainConfig:
             text = f"PCA-KMeans h={self.size} S={self.components} on {di}"
         elif self.method == FCM:
             text = f"FCM on {di}"
+        elif self.method == OUTLIER:
+            text = f"Outlier rule on {di}"
         else:
-            src = "HFCM" if self.pseudo_labels == LABELS_HFCM else f"PCA-KMeans h={self.size}"
+            src = {LABELS_HFCM: "HFCM", LABELS_OUTLIER: "outlier rule",
+                   LABELS_CONSENSUS: f"PCA-KMeans h={self.size} & outlier rule"}.get(
+                self.pseudo_labels, f"PCA-KMeans h={self.size}")
             text = f"Self-sup. MLP {self.patch}x{self.patch} on LR+{di}, labels {src}"
-        return text + ("" if self.guard else " (no guard)")
+        return text + ("" if self.centre else " uncentred") + ("" if self.guard else " (no guard)")
 
     def check(self):
         """ValueError naming the field for unknown choices."""
@@ -105,7 +116,7 @@ class ChainConfig:
             raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}")
         if self.di not in DI_KINDS:
             raise ValueError(f"unknown difference image {self.di!r}; choose one of {DI_KINDS}")
-        if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS):
+        if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS, LABELS_OUTLIER, LABELS_CONSENSUS):
             raise ValueError(f"unknown pseudo-label source {self.pseudo_labels!r}")
         for name in ("size", "patch"):
             value = getattr(self, name)
@@ -116,7 +127,7 @@ class ChainConfig:
 
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo); see README.md.
-DEFAULT = ChainConfig(method=SELF_SUPERVISED, di=ABS_LOG_RATIO, pseudo_labels=LABELS_HFCM)
+DEFAULT = ChainConfig(method=SELF_SUPERVISED, di=MEAN_RATIO, pseudo_labels=LABELS_CONSENSUS)
 
 
 def di_margin(kind):
@@ -138,8 +149,10 @@ def change_index(kind, p1, p2, floor=None):
     raise ValueError(f"unknown difference image {kind!r}; choose one of {DI_KINDS}")
 
 
-def _channels(config, p1, p2, floor):
-    """(DI, classifier channels or None) of a pair."""
+def _channels(config, p1, p2, floor, offset_db=0.0):
+    """(DI, classifier channels or None) of a pair; image 1 is scaled by 10^(offset_db / 10)."""
+    if offset_db:
+        p1 = np.asarray(p1, np.float32) * np.float32(10.0 ** (offset_db / 10.0))
     di = change_index(config.di, p1, p2, floor)
     if config.method != SELF_SUPERVISED:
         return di, None
@@ -188,14 +201,16 @@ class FittedChain:
 
     config: ChainConfig
     floor: object
-    model: object  # PcaKMeans, HierarchicalFcm or PatchClassifier
-    outlier_threshold: float
+    offset_db: float  # median log ratio of the fitting sample (dB), removed before the DI
+    model: object  # PcaKMeans, HierarchicalFcm, PatchClassifier or None (outlier rule)
+    outlier_threshold: float  # local-mean DI units
     guard: GuardReport = field(default=None)
 
     @property
     def margin(self):
         """Pixels read around each output pixel."""
-        reach = {PCA_KMEANS: self.config.size // 2, FCM: 0, SELF_SUPERVISED: self.config.patch // 2}
+        reach = {PCA_KMEANS: self.config.size // 2, FCM: 0, SELF_SUPERVISED: self.config.patch // 2,
+                 OUTLIER: OUTLIER_WINDOW // 2}
         inner = reach[self.config.method]
         if self.guard is not None and self.guard.fallback:
             inner = OUTLIER_WINDOW // 2
@@ -203,10 +218,16 @@ class FittedChain:
 
     def chain_labels(self, p1, p2):
         """Labels of the chain itself (no guard): uint8 1 / 0 / 255 no data."""
-        di, channels = _channels(self.config, p1, p2, self.floor)
+        di, channels = _channels(self.config, p1, p2, self.floor, self.offset_db)
         return self._labels_from(di, channels)
 
+    def difference_image(self, p1, p2):
+        """The chain's unsigned DI (after the offset) of 2-D power arrays, float32."""
+        return _channels(replace(self.config, method=OUTLIER), p1, p2, self.floor, self.offset_db)[0]
+
     def _labels_from(self, di, channels):
+        if self.config.method == OUTLIER:
+            return self.outlier_labels(di)
         if self.config.method == PCA_KMEANS:
             return self.model.labels(di)
         if self.config.method == FCM:
@@ -223,7 +244,7 @@ class FittedChain:
     def labels(self, p1, p2):
         """Change mask (uint8: 1 changed, 0 unchanged, 255 no data) of 2-D power arrays."""
         if self.guard is not None and self.guard.fallback:
-            return self.outlier_labels(change_index(self.config.di, p1, p2, self.floor))
+            return self.outlier_labels(self.difference_image(p1, p2))
         return self.chain_labels(p1, p2)
 
 
@@ -247,8 +268,35 @@ def _tiles(x):
     return [x] if np.ndim(x) == 2 else list(x)
 
 
+def _outlier_stats(di_tiles):
+    """(median, sigma from the MAD) of the local-mean DI over the valid pixels of the tiles."""
+    local = [local_mean(d, OUTLIER_WINDOW) for d in di_tiles]
+    lm = np.concatenate([m[np.isfinite(d)] for m, d in zip(local, di_tiles)])
+    med = float(np.median(lm))
+    return med, 1.4826 * float(np.median(np.abs(lm - med))), local, lm
+
+
 def _pseudo_labels(config, di_tiles, seed):
     """Pre-classification label tiles (1, 0, 2 uncertain, 255) for the self-supervised classifier."""
+    if config.pseudo_labels == LABELS_CONSENSUS:
+        a = _pseudo_labels(replace(config, pseudo_labels=LABELS_PCA_KMEANS), di_tiles, seed)
+        b = _pseudo_labels(replace(config, pseudo_labels=LABELS_OUTLIER), di_tiles, seed)
+        out = []
+        for x, y in zip(a, b):
+            lab = np.where(x == y, x, fcm_mod.UNCERTAIN).astype(np.uint8)
+            lab[(x == NODATA) | (y == NODATA)] = NODATA
+            out.append(lab)
+        return out
+    if config.pseudo_labels == LABELS_OUTLIER:
+        med, sigma, local, _ = _outlier_stats(di_tiles)
+        out = []
+        for m, d in zip(local, di_tiles):
+            lab = np.full(d.shape, fcm_mod.UNCERTAIN, np.uint8)
+            lab[m > med + OUTLIER_Z * sigma] = CHANGED
+            lab[m < med + OUTLIER_UNCHANGED_Z * sigma] = UNCHANGED
+            lab[~np.isfinite(d)] = NODATA
+            out.append(lab)
+        return out
     if config.pseudo_labels == LABELS_HFCM:
         values = np.concatenate([t[np.isfinite(t)] for t in di_tiles])
         hfcm = fcm_mod.fit_hierarchical(values, seed=seed)
@@ -274,23 +322,31 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     """
     config.check()
     p1_tiles, p2_tiles = _tiles(p1_tiles), _tiles(p2_tiles)
-    pairs = [_channels(config, a, b, floor) for a, b in zip(p1_tiles, p2_tiles)]
+    offset = 0.0
+    if config.centre:
+        lr = np.concatenate([dif.log_ratio(a, b, floor).ravel() for a, b in zip(p1_tiles, p2_tiles)])
+        lr = lr[np.isfinite(lr)]
+        offset = float(np.median(lr)) if lr.size else 0.0
+    pairs = [_channels(config, a, b, floor, offset) for a, b in zip(p1_tiles, p2_tiles)]
     di_tiles = [d for d, _ in pairs]
     finite = np.concatenate([d[np.isfinite(d)] for d in di_tiles])
     if finite.size == 0:
         raise ValueError("no pixel is valid in both images (all no data)")
-    if config.method == PCA_KMEANS:
+    med, sigma, local, lm = _outlier_stats(di_tiles)
+    threshold = med + OUTLIER_Z * sigma
+    if config.method == OUTLIER:
+        model = None
+    elif config.method == PCA_KMEANS:
         model = pk.fit(di_tiles, config.size, config.components, seed=seed)
     elif config.method == FCM:
         model = fcm_mod.HierarchicalFcm(fcm_mod.fit_two_class(finite, seed), None, (), float("nan"))
     else:
         labels = _pseudo_labels(config, di_tiles, seed)
-        model = pc.train([c for _, c in pairs], labels, size=config.patch, seed=seed)
-    local = [local_mean(d, OUTLIER_WINDOW) for d in di_tiles]
-    lm = np.concatenate([m[np.isfinite(d)] for m, d in zip(local, di_tiles)])
-    med = float(np.median(lm))
-    threshold = med + OUTLIER_Z * 1.4826 * float(np.median(np.abs(lm - med)))
-    fitted = FittedChain(config, floor, model, threshold)
+        try:
+            model = pc.train([c for _, c in pairs], labels, size=config.patch, seed=seed)
+        except pc.TooFewLabels:  # no usable split: the outlier rule labels the pair instead
+            return fit_chain(p1_tiles, p2_tiles, replace(config, method=OUTLIER), floor, seed)
+    fitted = FittedChain(config, floor, offset, model, threshold)
     if not config.guard:
         return fitted
     margin = fitted.margin
@@ -310,3 +366,11 @@ def detect(p1, p2, config=DEFAULT, floor=None, seed=0):
     fitted = fit_chain(p1, p2, config, floor, seed)
     mask = in_strips(fitted.labels, [np.asarray(p1, np.float32), np.asarray(p2, np.float32)], fitted.margin)
     return mask, fitted
+
+
+def method_config(method, di=None):
+    """The chain of one method with the default's other settings (``di``: default's when None)."""
+    di = DEFAULT.di if di is None else di
+    if method == DEFAULT.method:
+        return replace(DEFAULT, di=di)
+    return ChainConfig(method=method, di=di, pseudo_labels=DEFAULT.pseudo_labels)
