@@ -395,7 +395,8 @@ def leave_one_out(datasets, candidates=CANDIDATES):
             except ValueError as exc:
                 print(f"  {config.name()} / {d.name}: failed: {exc}")
         seconds[i] = time.perf_counter() - t0
-        print(f"  ran {config.name()}: mean kappa {np.nanmean(kappa[i]):.3f} ({seconds[i]:.1f} s)", flush=True)
+        print(f"  ran {config.name()}: mean kappa {np.nanmean(kappa[i]):.3f} ({seconds[i]:.1f} s)",
+              flush=True)
 
     print("\nCandidates (kappa on every pair; 'fb' = pairs where the guard fell back)")
     for i, config in enumerate(candidates):
@@ -412,15 +413,19 @@ def leave_one_out(datasets, candidates=CANDIDATES):
         scores = [selection_score(kappa[i, others], is_real[others]) for i in range(len(candidates))]
         best = int(np.argmax(scores))
         held[j] = kappa[best, j]
-        print(f"  {d.name[:34]:34s}{held[j]:>8.3f}{pcc[best, j]:>8.2f}   [{best}] {candidates[best].name()}")
-    for label, sel in (("benchmark pairs", is_real), ("simulated pairs", ~is_real), ("all pairs", is_real | True)):
+        print(f"  {d.name[:34]:34s}{held[j]:>8.3f}{pcc[best, j]:>8.2f}   "
+              f"[{best}] {candidates[best].name()}")
+    groups = (("benchmark pairs", is_real), ("simulated pairs", ~is_real), ("all pairs", is_real | True))
+    for label, sel in groups:
         if sel.any():
-            print(f"  held-out kappa over {label}: mean {np.nanmean(held[sel]):.3f}, worst {np.nanmin(held[sel]):.3f}")
+            print(f"  held-out kappa over {label}: mean {np.nanmean(held[sel]):.3f}, "
+                  f"worst {np.nanmin(held[sel]):.3f}")
     scores = [selection_score(kappa[i], is_real) for i in range(len(candidates))]
     final = int(np.argmax(scores))
     print(f"\nChosen on all pairs (the shipped default): [{final}] {candidates[final].name()}")
     if candidates[final] != us.DEFAULT:
-        print(f"  NOTE: core.change.unsupervised.DEFAULT is {us.DEFAULT.name()}: update it to the choice above")
+        print(f"  NOTE: core.change.unsupervised.DEFAULT is {us.DEFAULT.name()}: "
+              "update it to the choice above")
     return kappa, held, final
 
 
@@ -430,7 +435,8 @@ def main(argv=None):
     parser.add_argument("--simulated", action="store_true", help="add a simulated scene (core.simulator)")
     parser.add_argument("--verbose", action="store_true", help="print the thresholds of every run")
     parser.add_argument("--protocol", choices=("table", "loo"), default="table",
-                        help="table: every chain on every pair; loo: leave-one-pair-out choice of the default")
+                        help="table: every chain on every pair; "
+                             "loo: leave-one-pair-out choice of the default")
     parser.add_argument("--sim-pairs", type=int, default=SIMULATED_PAIRS,
                         help="simulated pairs in --protocol loo (default %(default)s)")
     args = parser.parse_args(argv)

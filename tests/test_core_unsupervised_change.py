@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from sar_change.core.change import evaluation
-from sar_change.core.change import fcm
+from sar_change.core.change import evaluation, fcm
 from sar_change.core.change import pca_kmeans as pk
 from sar_change.core.change import unsupervised as us
 from sar_change.core.change import unsupervised_raster as ur
@@ -38,7 +37,8 @@ def kappa(mask, truth):
 def reference_pca_kmeans(di, h, s):
     """Loops over blocks and pixels, np.cov eigenvectors, Lloyd's k-means from the DI extremes."""
     rows, cols = di.shape
-    blocks = [di[i:i + h, j:j + h].ravel() for i in range(0, rows - h + 1, h) for j in range(0, cols - h + 1, h)]
+    blocks = [di[i:i + h, j:j + h].ravel()
+              for i in range(0, rows - h + 1, h) for j in range(0, cols - h + 1, h)]
     blocks = np.array(blocks, np.float64)
     psi = blocks.mean(axis=0)
     values, vectors = np.linalg.eig(np.cov(blocks.T, bias=True))

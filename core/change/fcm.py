@@ -84,8 +84,9 @@ def fuzzy_cmeans(x, c, m=DEFAULT_M, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER, 
         rng = np.random.default_rng(seed)
         centres = x[rng.choice(len(x), c, replace=False)]
     u = memberships(x, centres, m)
-    converged, it = False, 0
-    for it in range(1, max_iter + 1):
+    converged, iterations = False, 0
+    while iterations < max_iter:
+        iterations += 1
         w = u ** m
         centres = (w.T @ x) / w.sum(axis=0)[:, None]
         new = memberships(x, centres, m)
@@ -95,7 +96,7 @@ def fuzzy_cmeans(x, c, m=DEFAULT_M, tol=DEFAULT_TOL, max_iter=DEFAULT_MAX_ITER, 
             converged = True
             break
     order = np.argsort(centres[:, 0], kind="stable")
-    return FcmResult(centres[order], m, it, converged)
+    return FcmResult(centres[order], m, iterations, converged)
 
 
 def _sample(values, seed, cap=MAX_FIT_SAMPLES):

@@ -1,4 +1,4 @@
-"""Processing algorithm "Unsupervised change detection": a thin wrapper around core.change.unsupervised_raster.
+"""Processing algorithm "Unsupervised change detection": wraps core.change.unsupervised_raster.
 
 The chain is fitted on a bounded sample of the pair (whole pair up to one
 million pixels, else evenly spread tiles) and the uint8 change mask is
@@ -111,13 +111,16 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
             self.SCALE, tr("Input scale"), options=common.scale_labels(), defaultValue=0))
         labels = [tr("Default (robust): {name}").format(name=us.DEFAULT.name())]
         labels += [tr(us.METHOD_LABELS[m]) for m in METHOD_CHOICES[1:]]
-        self.addParameter(QgsProcessingParameterEnum(self.METHOD, tr("Method"), options=labels, defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(self.METHOD, tr("Method"), options=labels,
+                                                     defaultValue=0))
         self.addParameter(QgsProcessingParameterEnum(
             self.DIFFERENCE, tr("Difference image (methods other than the default)"),
-            options=[tr(us.DI_LABELS[k]) for k in us.DI_KINDS], defaultValue=us.DI_KINDS.index(us.DEFAULT.di)))
+            options=[tr(us.DI_LABELS[k]) for k in us.DI_KINDS],
+            defaultValue=us.DI_KINDS.index(us.DEFAULT.di)))
         self.addParameter(number(self.POWER_FLOOR, tr("Power floor (linear power; 0 = refuse zero power)"),
                                  type=number.Double, defaultValue=0.0, minValue=0.0))
-        self.addParameter(number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0, minValue=0))
+        self.addParameter(number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0,
+                                 minValue=0))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Change mask")))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_DI, tr("Difference image"), optional=True, createByDefault=False))
@@ -131,7 +134,8 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
         di = us.DI_KINDS[self.parameterAsEnum(parameters, self.DIFFERENCE, context)]
         floor = self.parameterAsDouble(parameters, self.POWER_FLOOR, context)
         if not (math.isfinite(floor) and floor >= 0):
-            raise ValueError(tr("the power floor must be >= 0 (0 = refuse zero power), got {v}").format(v=floor))
+            raise ValueError(tr("the power floor must be >= 0 (0 = refuse zero power), got {v}").format(
+                v=floor))
         config = us.DEFAULT if method == "default" else us.method_config(method, di)
         return config.check(), (floor or None), self.parameterAsInt(parameters, self.SEED, context)
 
@@ -188,7 +192,8 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
                 try:
                     fitted, counts = ur.detect_rasters(
                         sources[0], sources[1], dst, bands[0], bands[1], config, scale, floor, dst_di, seed,
-                        progress=common.progress_callback(feedback), is_canceled=common.cancel_callback(feedback))
+                        progress=common.progress_callback(feedback),
+                        is_canceled=common.cancel_callback(feedback))
                 except ZeroPowerError as exc:
                     raise QgsProcessingException(tr(
                         "Input layer '{name}' holds zero or negative power: give linear power > 0, set the "
