@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 from osgeo import gdal
+from test_core_unsupervised_change import GEOTRANSFORM, speckled_pair
 
 from sar_change.core.change import unsupervised as us
 from sar_change.core.raster_blocks import read_array
 
 from helpers import algorithm_id, write_raster
-from test_core_unsupervised_change import GEOTRANSFORM, speckled_pair
 
 NODATA = -1.0
 
@@ -64,7 +64,8 @@ def test_zero_power_names_the_floor(run, tmp_path):
     a = write_raster(tmp_path / "z1.tif", p1, GEOTRANSFORM)
     b = write_raster(tmp_path / "z2.tif", p2, GEOTRANSFORM)
     with pytest.raises(QgsProcessingException, match="power floor"):
-        run(algorithm_id("unsupervisedchange"), {"IMAGE_1": a, "IMAGE_2": b, "OUTPUT": str(tmp_path / "m.tif")})
+        run(algorithm_id("unsupervisedchange"),
+            {"IMAGE_1": a, "IMAGE_2": b, "OUTPUT": str(tmp_path / "m.tif")})
     out = run(algorithm_id("unsupervisedchange"),
               {"IMAGE_1": a, "IMAGE_2": b, "POWER_FLOOR": 1e-3, "OUTPUT": str(tmp_path / "m2.tif")})
     assert read_array(out["OUTPUT"]).shape == (50, 60)
