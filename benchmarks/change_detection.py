@@ -134,6 +134,16 @@ CANDIDATES = (
     _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_CONSENSUS),
     _C(us.SELF_SUPERVISED, us.MEAN_RATIO, pseudo_labels=us.LABELS_OUTLIER),
     _C(us.SELF_SUPERVISED, us.MEAN_RATIO, pseudo_labels=us.LABELS_CONSENSUS),
+    _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO),
+    _C(us.SMOOTHED_KI, us.MEAN_RATIO),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_KI),
+    _C(us.SELF_SUPERVISED, us.MEAN_RATIO, pseudo_labels=us.LABELS_KI),
+    _C(us.PCA_KMEANS, us.ABS_LOG_RATIO, despeckle=registry.LEE_SIGMA),
+    _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO, despeckle=registry.LEE_SIGMA),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_KI, despeckle=registry.LEE_SIGMA),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_CONSENSUS, despeckle=registry.LEE_SIGMA),
+    _C(us.PCA_KMEANS, us.ABS_LOG_RATIO, despeckle=registry.REFINED_LEE),
+    _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO, despeckle=registry.REFINED_LEE),
 )
 #: Rows of the main table for the new methods: the default and one of each method.
 UNSUPERVISED_ROWS = (

@@ -129,9 +129,10 @@ def test_self_supervised_classifier_beats_its_pseudo_labels():
     network stays within ~0.05 of them; it does not always beat them.)
     """
     p1, p2, truth = speckled_pair((120, 120), looks=1, seed=5, gain=3.0)
-    fitted = us.fit_chain(p1, p2, us.DEFAULT, seed=0)
-    assert fitted.config == us.DEFAULT  # trained, no fallback
-    pseudo = us._pseudo_labels(us.DEFAULT, [fitted.difference_image(p1, p2)], seed=0)[0]
+    config = us.ChainConfig(us.SELF_SUPERVISED, us.MEAN_RATIO, pseudo_labels=us.LABELS_CONSENSUS)
+    fitted = us.fit_chain(p1, p2, config, seed=0)
+    assert fitted.config == config  # trained, no fallback
+    pseudo = us._pseudo_labels(config, [fitted.difference_image(p1, p2)], seed=0)[0]
     pseudo_mask = (pseudo == fcm.CHANGED).astype(np.uint8)  # uncertain counted as unchanged
     mask = us.in_strips(fitted.labels, [p1, p2], fitted.margin)
     k_pseudo, k_net = kappa(pseudo_mask, truth), kappa(mask, truth)
@@ -212,3 +213,15 @@ def test_default_on_ottawa(shared_data):
     ref = np.where(gt == 255, 1, 0).astype(np.uint8)
     k = evaluation.confusion((mask == 1).astype(np.uint8), ref, ignore=(gt != 255) & (gt != 0)).kappa
     assert k >= OTTAWA_KAPPA_FLOOR
+
+
+def test_neighbourhoods_at_equals_the_full_array():
+    from sar_change.core.change import neighbourhoods as nb
+
+    rng = np.random.default_rng(0)
+    image = rng.normal(size=(3, 17, 23)).astype(np.float32)
+    image[1, 4, 5] = np.nan
+    idx = rng.choice(17 * 23, 60, replace=False)
+    full = nb.stacked_neighbourhoods(image, 5, (0.5, -1.0, 2.0)).reshape(17 * 23, -1)[idx]
+    np.testing.assert_array_equal(nb.stacked_neighbourhoods_at(image, 5, (0.5, -1.0, 2.0), idx), full)
+    assert full[:, 12].tolist() == image[0].ravel()[idx].tolist()  # the centre is the pixel itself

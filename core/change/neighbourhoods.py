@@ -38,3 +38,26 @@ def stacked_neighbourhoods(channels, size, fills):
     channels = np.asarray(channels, dtype=np.float32)
     parts = [neighbourhoods(c, size, f) for c, f in zip(channels, fills)]
     return np.concatenate(parts, axis=2) if len(parts) > 1 else np.ascontiguousarray(parts[0])
+
+
+def neighbourhoods_at(image, size, fill, flat_index):
+    """(n, size * size) float32 windows of the pixels at ``flat_index`` (row-major indices) only.
+
+    Same vectors as ``neighbourhoods(image, size, fill).reshape(-1, size * size)[flat_index]``
+    without building the full array (memory ~ n * size^2).
+    """
+    check_window(size)
+    image = np.asarray(image, dtype=np.float32)
+    r = size // 2
+    filled = np.where(np.isnan(image), np.float32(fill), image)
+    padded = np.pad(filled, r, mode="constant", constant_values=np.float32(fill))
+    rows, cols = np.divmod(np.asarray(flat_index, dtype=np.int64), image.shape[1])
+    dy, dx = np.divmod(np.arange(size * size), size)
+    return padded[rows[:, None] + dy[None, :], cols[:, None] + dx[None, :]]
+
+
+def stacked_neighbourhoods_at(channels, size, fills, flat_index):
+    """``neighbourhoods_at`` of several channels side by side: (n, n_channels * size * size)."""
+    channels = np.asarray(channels, dtype=np.float32)
+    parts = [neighbourhoods_at(c, size, f, flat_index) for c, f in zip(channels, fills)]
+    return np.concatenate(parts, axis=1)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .neighbourhoods import stacked_neighbourhoods
+from .neighbourhoods import stacked_neighbourhoods, stacked_neighbourhoods_at
 
 DEFAULT_SIZE = 7
 DEFAULT_HIDDEN = 32
@@ -109,8 +109,7 @@ def training_rows(channel_tiles, label_tiles, size, fills, per_class, seed):
             pick = np.sort(_draw(idx, share, rng))
             if pick.size == 0:
                 continue
-            vectors = stacked_neighbourhoods(channel_tiles[t], size, fills)
-            xs.append(vectors.reshape(-1, vectors.shape[2])[pick].astype(np.float64))
+            xs.append(stacked_neighbourhoods_at(channel_tiles[t], size, fills, pick).astype(np.float64))
             ys.append(np.full(pick.size, cls, np.int64))
     return np.concatenate(xs), np.concatenate(ys)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .neighbourhoods import neighbourhoods
+from .neighbourhoods import neighbourhoods, neighbourhoods_at
 
 #: Celik's h (block side, pixels) and S (eigenvectors kept); he reports h in 3-9 and S = 3.
 DEFAULT_SIZE = 5
@@ -125,7 +125,7 @@ def fit(di_tiles, size=DEFAULT_SIZE, components=DEFAULT_COMPONENTS, seed=0, max_
         valid = np.isfinite(t).ravel()
         idx = np.flatnonzero(valid)
         idx = idx[_sample_rows(len(idx), per_tile, rng)]
-        vectors = neighbourhoods(t, size, fill).reshape(-1, size * size)[idx].astype(np.float64)
+        vectors = neighbourhoods_at(t, size, fill, idx).astype(np.float64)
         feats.append((vectors - mean) @ vecs.T)
         centre_di.append(t.ravel()[idx])
     feats, centre_di = np.concatenate(feats), np.concatenate(centre_di)

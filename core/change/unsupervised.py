@@ -1,14 +1,22 @@
 """Unsupervised change-detection chains on two dates, with a guard against all-change maps.
 
-A chain (``ChainConfig``) is: an unsigned difference image (DI, larger = more
-change) of the two linear-power images -> one method:
+A chain (``ChainConfig``) is: an optional speckle filter of both dates
+(``core.speckle.registry``, each image with the ENL estimated on the fitting
+sample) -> image 1 scaled so that the median log ratio is 0 dB (a calibration
+or 8-bit stretch difference, and the log-ratio bias of unequal looks, are not
+change) -> an unsigned difference image (DI, larger = more change) -> one method:
 
 - ``pca_kmeans``: PCA-KMeans of Celik (2009) on the DI (``core.change.pca_kmeans``);
 - ``fcm``: 2-cluster fuzzy c-means of the DI values (``core.change.fcm``);
+- ``outlier``: the robust outlier rule below, on its own;
+- ``smoothed_ki``: Kittler-Illingworth minimum-error threshold (``core.change.
+  thresholds``) of the 5 x 5 local mean of the DI (unequal class priors, so a
+  0.5 % change is not split like a 50 % one, as k-means and FCM tend to);
 - ``self_supervised``: a patch MLP (``core.change.patch_classifier``) trained
-  on the confident pixels of a pre-classification (hierarchical FCM, or
-  PCA-KMeans with its least-certain pixels left out) of this very pair, on two
-  channels: the signed log ratio and the DI.
+  on the confident pixels of a pre-classification of this very pair
+  (hierarchical FCM; PCA-KMeans with its least-certain pixels left out; the
+  outlier rule; their consensus; or the smoothed KI threshold with a band of
+  +-20 % around it left out), on the signed log ratio and the DI.
 
 ``fit_chain`` fits on one or more tiles of the pair (a bounded sample of a
 scene); ``FittedChain.labels`` then labels any block from its pixels and
@@ -29,6 +37,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .. import enl as enl_stats
+from ..speckle import registry
 from ..window_stats import local_mean
 from . import difference as dif
 from . import fcm as fcm_mod
@@ -50,11 +60,13 @@ PCA_KMEANS = "pca_kmeans"
 FCM = "fcm"
 SELF_SUPERVISED = "self_supervised"
 OUTLIER = "outlier"
-METHODS = (PCA_KMEANS, FCM, SELF_SUPERVISED, OUTLIER)
+SMOOTHED_KI = "smoothed_ki"
+METHODS = (PCA_KMEANS, FCM, SELF_SUPERVISED, OUTLIER, SMOOTHED_KI)
 METHOD_LABELS = {
     PCA_KMEANS: "PCA-KMeans (Celik 2009)",
     FCM: "Fuzzy c-means, 2 clusters",
     OUTLIER: "Robust outlier rule on the local-mean DI",
+    SMOOTHED_KI: "Kittler-Illingworth threshold of the local-mean DI",
     SELF_SUPERVISED: "Self-supervised patch classifier (PCANet/DDNet-style, MLP)",
 }
 #: Pre-classifications that can train the self-supervised classifier.
@@ -62,6 +74,9 @@ LABELS_HFCM = "hfcm"
 LABELS_PCA_KMEANS = "pca_kmeans"
 LABELS_OUTLIER = "outlier"
 LABELS_CONSENSUS = "consensus"
+LABELS_KI = "ki"
+#: KI pseudo-labels: pixels whose local-mean DI is within this share of the threshold are uncertain.
+KI_UNCERTAIN = 0.2
 #: Outlier pseudo-labels: unchanged below median + OUTLIER_UNCHANGED_Z sigma (MAD) of the local-mean DI.
 OUTLIER_UNCHANGED_Z = 1.0
 #: PCA-KMeans pseudo-labels: a pixel is confident when its squared distance to the
@@ -92,6 +107,8 @@ class ChainConfig:
     pseudo_labels: str = LABELS_HFCM  # self-supervised: pre-classification
     patch: int = pc.DEFAULT_SIZE  # self-supervised patch side (pixels)
     centre: bool = True  # scale image 1 so that the median log ratio is 0 dB (gain / looks offset)
+    despeckle: str = ""  # core.speckle.registry filter applied to both dates first ("" = none)
+    despeckle_size: int = 7  # its window (pixels); looks estimated per image on the fitting sample
     guard: bool = True
 
     def name(self):
@@ -103,11 +120,16 @@ class ChainConfig:
             text = f"FCM on {di}"
         elif self.method == OUTLIER:
             text = f"Outlier rule on {di}"
+        elif self.method == SMOOTHED_KI:
+            text = f"KI on {OUTLIER_WINDOW}x{OUTLIER_WINDOW} mean of {di}"
         else:
-            src = {LABELS_HFCM: "HFCM", LABELS_OUTLIER: "outlier rule",
+            src = {LABELS_HFCM: "HFCM", LABELS_OUTLIER: "outlier rule", LABELS_KI: "smoothed KI",
                    LABELS_CONSENSUS: f"PCA-KMeans h={self.size} & outlier rule"}.get(
                 self.pseudo_labels, f"PCA-KMeans h={self.size}")
             text = f"Self-sup. MLP {self.patch}x{self.patch} on LR+{di}, labels {src}"
+        if self.despeckle:
+            filt = registry.LABELS[self.despeckle].split(" (")[0]
+            text = f"{filt} {self.despeckle_size}x{self.despeckle_size} + {text}"
         return text + ("" if self.centre else " uncentred") + ("" if self.guard else " (no guard)")
 
     def check(self):
@@ -116,7 +138,10 @@ class ChainConfig:
             raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}")
         if self.di not in DI_KINDS:
             raise ValueError(f"unknown difference image {self.di!r}; choose one of {DI_KINDS}")
-        if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS, LABELS_OUTLIER, LABELS_CONSENSUS):
+        if self.despeckle and self.despeckle not in registry.METHODS:
+            raise ValueError(f"unknown speckle filter {self.despeckle!r}; choose one of {registry.METHODS}")
+        if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS, LABELS_OUTLIER, LABELS_CONSENSUS,
+                                      LABELS_KI):
             raise ValueError(f"unknown pseudo-label source {self.pseudo_labels!r}")
         for name in ("size", "patch"):
             value = getattr(self, name)
@@ -149,8 +174,25 @@ def change_index(kind, p1, p2, floor=None):
     raise ValueError(f"unknown difference image {kind!r}; choose one of {DI_KINDS}")
 
 
+def _filter_params(config, looks):
+    return registry.FilterParams(method=config.despeckle, size=config.despeckle_size, looks=looks)
+
+
+def despeckle_margin(config):
+    """Pixels the despeckling step reads around a pixel (0 without one)."""
+    return registry.margin(_filter_params(config, 1.0)) if config.despeckle else 0
+
+
+def despeckled(config, p1, p2, looks):
+    """The pair after the chain's speckle filter (each image with its looks), or as given."""
+    if not config.despeckle:
+        return p1, p2
+    return tuple(registry.power_filter(_filter_params(config, n))(np.asarray(p, np.float32))
+                 for p, n in zip((p1, p2), looks))
+
+
 def _channels(config, p1, p2, floor, offset_db=0.0):
-    """(DI, classifier channels or None) of a pair; image 1 is scaled by 10^(offset_db / 10)."""
+    """(DI, classifier channels or None) of a (despeckled) pair; image 1 is scaled by 10^(offset_db / 10)."""
     if offset_db:
         p1 = np.asarray(p1, np.float32) * np.float32(10.0 ** (offset_db / 10.0))
     di = change_index(config.di, p1, p2, floor)
@@ -202,6 +244,7 @@ class FittedChain:
     config: ChainConfig
     floor: object
     offset_db: float  # median log ratio of the fitting sample (dB), removed before the DI
+    looks: tuple  # (image 1, image 2) ENL for the speckle filter (estimated on the fitting sample)
     model: object  # PcaKMeans, HierarchicalFcm, PatchClassifier or None (outlier rule)
     outlier_threshold: float  # local-mean DI units
     guard: GuardReport = field(default=None)
@@ -210,24 +253,28 @@ class FittedChain:
     def margin(self):
         """Pixels read around each output pixel."""
         reach = {PCA_KMEANS: self.config.size // 2, FCM: 0, SELF_SUPERVISED: self.config.patch // 2,
-                 OUTLIER: OUTLIER_WINDOW // 2}
+                 OUTLIER: OUTLIER_WINDOW // 2, SMOOTHED_KI: OUTLIER_WINDOW // 2}
         inner = reach[self.config.method]
         if self.guard is not None and self.guard.fallback:
             inner = OUTLIER_WINDOW // 2
-        return di_margin(self.config.di) + inner
+        return despeckle_margin(self.config) + di_margin(self.config.di) + inner
 
     def chain_labels(self, p1, p2):
         """Labels of the chain itself (no guard): uint8 1 / 0 / 255 no data."""
+        p1, p2 = despeckled(self.config, p1, p2, self.looks)
         di, channels = _channels(self.config, p1, p2, self.floor, self.offset_db)
         return self._labels_from(di, channels)
 
     def difference_image(self, p1, p2):
         """The chain's unsigned DI (after the offset) of 2-D power arrays, float32."""
+        p1, p2 = despeckled(self.config, p1, p2, self.looks)
         return _channels(replace(self.config, method=OUTLIER), p1, p2, self.floor, self.offset_db)[0]
 
     def _labels_from(self, di, channels):
         if self.config.method == OUTLIER:
             return self.outlier_labels(di)
+        if self.config.method == SMOOTHED_KI:
+            return _above(di, self.model)
         if self.config.method == PCA_KMEANS:
             return self.model.labels(di)
         if self.config.method == FCM:
@@ -236,16 +283,27 @@ class FittedChain:
 
     def outlier_labels(self, di):
         """Robust outlier rule (module docstring) on a DI array: uint8 1 / 0 / 255."""
-        m = local_mean(di, OUTLIER_WINDOW)
-        out = (m > self.outlier_threshold).astype(np.uint8)
-        out[~np.isfinite(di)] = NODATA
-        return out
+        return _above(di, self.outlier_threshold)
 
     def labels(self, p1, p2):
         """Change mask (uint8: 1 changed, 0 unchanged, 255 no data) of 2-D power arrays."""
         if self.guard is not None and self.guard.fallback:
             return self.outlier_labels(self.difference_image(p1, p2))
         return self.chain_labels(p1, p2)
+
+
+def _above(di, threshold):
+    """uint8 1 where the local mean of ``di`` exceeds ``threshold``, 0 below, 255 where ``di`` is NaN."""
+    out = (local_mean(di, OUTLIER_WINDOW) > threshold).astype(np.uint8)
+    out[~np.isfinite(di)] = NODATA
+    return out
+
+
+def smoothed_ki_threshold(local_values):
+    """Kittler-Illingworth threshold (increase side) of local-mean DI values (DI units)."""
+    from . import thresholds as th
+
+    return float(th.kittler_illingworth(local_values, side=th.INCREASE).threshold)
 
 
 def in_strips(func, arrays, margin, strip_pixels=STRIP_PIXELS):
@@ -287,6 +345,16 @@ def _pseudo_labels(config, di_tiles, seed):
             lab[(x == NODATA) | (y == NODATA)] = NODATA
             out.append(lab)
         return out
+    if config.pseudo_labels == LABELS_KI:
+        _, _, local, lm = _outlier_stats(di_tiles)
+        t = smoothed_ki_threshold(lm)
+        out = []
+        for m, d in zip(local, di_tiles):
+            lab = np.where(m > t, CHANGED, UNCHANGED).astype(np.uint8)
+            lab[np.abs(m - t) < KI_UNCERTAIN * abs(t)] = fcm_mod.UNCERTAIN
+            lab[~np.isfinite(d)] = NODATA
+            out.append(lab)
+        return out
     if config.pseudo_labels == LABELS_OUTLIER:
         med, sigma, local, _ = _outlier_stats(di_tiles)
         out = []
@@ -313,6 +381,12 @@ def _pseudo_labels(config, di_tiles, seed):
     return out
 
 
+def image_looks(tiles, window=9):
+    """ENL of an image from its tiles (``core.enl``: 1 / mode of the local CV^2 in 9 x 9 windows)."""
+    cv2 = np.concatenate([enl_stats.local_cv2(t, window) for t in tiles])
+    return float(enl_stats.estimate_enl(cv2))
+
+
 def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     """Fit ``config`` on tiles of a pair (2-D linear power arrays, NaN = no data); returns FittedChain.
 
@@ -322,6 +396,12 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     """
     config.check()
     p1_tiles, p2_tiles = _tiles(p1_tiles), _tiles(p2_tiles)
+    raw = (p1_tiles, p2_tiles)
+    looks = (1.0, 1.0)
+    if config.despeckle:
+        looks = tuple(image_looks(tiles) for tiles in (p1_tiles, p2_tiles))
+        pairs = [despeckled(config, a, b, looks) for a, b in zip(p1_tiles, p2_tiles)]
+        p1_tiles, p2_tiles = [a for a, _ in pairs], [b for _, b in pairs]
     offset = 0.0
     if config.centre:
         lr = np.concatenate([dif.log_ratio(a, b, floor).ravel() for a, b in zip(p1_tiles, p2_tiles)])
@@ -336,6 +416,8 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     threshold = med + OUTLIER_Z * sigma
     if config.method == OUTLIER:
         model = None
+    elif config.method == SMOOTHED_KI:
+        model = smoothed_ki_threshold(lm)
     elif config.method == PCA_KMEANS:
         model = pk.fit(di_tiles, config.size, config.components, seed=seed)
     elif config.method == FCM:
@@ -345,8 +427,8 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         try:
             model = pc.train([c for _, c in pairs], labels, size=config.patch, seed=seed)
         except pc.TooFewLabels:  # no usable split: the outlier rule labels the pair instead
-            return fit_chain(p1_tiles, p2_tiles, replace(config, method=OUTLIER), floor, seed)
-    fitted = FittedChain(config, floor, offset, model, threshold)
+            return fit_chain(*raw, replace(config, method=OUTLIER), floor, seed)
+    fitted = FittedChain(config, floor, offset, looks, model, threshold)
     if not config.guard:
         return fitted
     margin = fitted.margin
