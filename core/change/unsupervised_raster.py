@@ -124,7 +124,8 @@ def detect_rasters(src_1, src_2, dst_mask, band_1=1, band_2=1, config=us.DEFAULT
             def di(data):
                 return fitted.difference_image(*pair(data))[None]
 
-            map_raster(vrt, dst_di, di, us.di_margin(config.di), 1, bands=bands, nodata=float("nan"),
+            reach = us.despeckle_margin(config) + us.di_margin(config.di)
+            map_raster(vrt, dst_di, di, reach, 1, bands=bands, nodata=float("nan"),
                        block=block, descriptions=[us.DI_LABELS[config.di]],
                        progress=_scaled(progress, 90, 98), is_canceled=is_canceled)
     finally:
