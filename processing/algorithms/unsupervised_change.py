@@ -208,6 +208,10 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
                     common.forget_output(context, path)
             return {}
         guard = fitted.guard
+        if fitted.config != config:
+            feedback.pushWarning(tr("The pre-classification found too few confident pixels of one class to "
+                                    "train the classifier: {name} labelled the pair instead").format(
+                                        name=fitted.config.name()))
         for line in guard.lines():
             feedback.pushInfo(line)
         feedback.pushInfo(tr("Change mask: {c} changed, {u} unchanged, {n} no-data pixels").format(
