@@ -152,7 +152,10 @@ class ChainConfig:
 
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo); see README.md.
-DEFAULT = ChainConfig(method=SELF_SUPERVISED, di=MEAN_RATIO, pseudo_labels=LABELS_CONSENSUS)
+DEFAULT = ChainConfig(method=SMOOTHED_KI, di=ABS_LOG_RATIO, despeckle=registry.REFINED_LEE)
+#: Pre-classification of the self-supervised method when chosen on its own (the best
+#: self-supervised candidate without a filter on the benchmark pairs of that same run).
+SELF_SUPERVISED_LABELS = LABELS_KI
 
 
 def di_margin(kind):
@@ -451,8 +454,7 @@ def detect(p1, p2, config=DEFAULT, floor=None, seed=0):
 
 
 def method_config(method, di=None):
-    """The chain of one method with the default's other settings (``di``: default's when None)."""
+    """The chain of one method on ``di`` (default's when None), after the default's speckle filter."""
     di = DEFAULT.di if di is None else di
-    if method == DEFAULT.method:
-        return replace(DEFAULT, di=di)
-    return ChainConfig(method=method, di=di, pseudo_labels=DEFAULT.pseudo_labels)
+    return ChainConfig(method=method, di=di, pseudo_labels=SELF_SUPERVISED_LABELS,
+                       despeckle=DEFAULT.despeckle)

@@ -38,6 +38,7 @@ earlier image). A pixel that is no data in either image is no data.</p>
 leave-one-pair-out protocol over the labelled benchmark pairs and simulated pairs
 (<code>benchmarks/change_detection.py --protocol loo</code>). The difference image setting
 below does not apply to it.</li>
+<li>The other methods run after the default's speckle filter, on the difference image chosen below.</li>
 <li><b>PCA-KMeans</b> (Celik 2009): principal components of 5 x 5 blocks of the difference image,
 5 x 5 neighbourhood of every pixel projected on the first 3, k-means with two clusters; the
 cluster with the larger mean difference is the change.</li>
