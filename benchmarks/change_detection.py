@@ -145,15 +145,17 @@ CANDIDATES = (
     _C(us.PCA_KMEANS, us.ABS_LOG_RATIO, despeckle=registry.REFINED_LEE),
     _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO, despeckle=registry.REFINED_LEE),
 )
-#: Rows of the main table for the new methods: the default and one of each method.
-UNSUPERVISED_ROWS = (
-    Chain("DEFAULT " + us.DEFAULT.name(), "", "", "", unsupervised=us.DEFAULT),
-    Chain("PCA-KMeans h=5 S=3 on |LR| (Celik 2009)", "", "", "", unsupervised=_C(us.PCA_KMEANS)),
-    Chain("FCM 2 clusters on |LR|", "", "", "", unsupervised=_C(us.FCM)),
-    Chain("Self-sup. MLP 7x7, HFCM pseudo-labels", "", "", "",
-          unsupervised=_C(us.SELF_SUPERVISED, pseudo_labels=us.LABELS_HFCM)),
-    Chain("PCA-KMeans h=5 on |LR|, no guard", "", "", "", unsupervised=_C(us.PCA_KMEANS, guard=False)),
-)
+#: Rows of the main table for the new methods: the default, each method as the Processing
+#: algorithm runs it (core.change.unsupervised.method_config), plain Celik PCA-KMeans, no guard.
+UNSUPERVISED_ROWS = tuple(
+    Chain(prefix + config.name(), "", "", "", unsupervised=config) for prefix, config in (
+        ("DEFAULT ", us.DEFAULT),
+        ("", us.method_config(us.PCA_KMEANS)),
+        ("", us.method_config(us.FCM)),
+        ("", us.method_config(us.SELF_SUPERVISED)),
+        ("", _C(us.PCA_KMEANS)),
+        ("", _C(us.PCA_KMEANS, guard=False)),
+    ))
 #: Simulated pairs of the leave-one-pair-out protocol (and of --simulated with --protocol loo).
 SIMULATED_PAIRS = 24
 SIM_SHAPE = (200, 200)
