@@ -3,6 +3,18 @@
 Usage (from the repository root, after scripts/setup.sh):
     .venv/bin/python benchmarks/change_detection.py [--data ../shared/data/cd_benchmarks]
                                                     [--simulated] [--verbose]
+    .venv/bin/python benchmarks/change_detection.py --protocol loo [--data ...]
+
+``--protocol loo`` chooses the default unsupervised chain (``core.change.
+unsupervised``) by leave-one-pair-out over every labelled pair: the benchmark
+pairs under ``--data`` plus ``SIMULATED_PAIRS`` simulated pairs (see
+``simulated_pairs``). For each held-out pair the candidate (``CANDIDATES``)
+with the best selection score on the OTHER pairs is applied to it; the
+score is mean kappa + worst kappa, the mean weighting the benchmark pairs and
+the simulated pairs as two equal halves. It prints, per held-out pair, the
+kappa and PCC of the candidate chosen without it, every candidate's kappa,
+the mean and worst held-out kappa, and the candidate chosen on all pairs
+(the shipped default, ``unsupervised.DEFAULT``, must be that one).
 
 Every folder under ``--data`` holding three images whose names end in
 ``_1``, ``_2`` (earlier, later date) and ``_gt`` (255 changed, 0 unchanged,
@@ -57,6 +69,7 @@ sys.path.insert(0, str(ROOT / ".plugins"))
 from sar_change.core import enl as enl_stats  # noqa: E402
 from sar_change.core.change import difference as dif  # noqa: E402
 from sar_change.core.change import thresholds as th  # noqa: E402
+from sar_change.core.change import unsupervised as us  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
 
 try:  # the project's evaluation module, when it exists
@@ -82,6 +95,7 @@ class Chain:
     despeckle: str = ""
     despeckle_size: int = 7
     svm: str = ""  # pseudo-label rule (core.change.svm): refine with a LinearSVC on local features
+    unsupervised: object = None  # a core.change.unsupervised.ChainConfig (replaces di / threshold)
 
 
 CHAINS = (
@@ -94,9 +108,9 @@ CHAINS = (
     Chain("Euclid. dB norm + KI", dif.EUCLIDEAN_DB, th.KI, th.INCREASE),
     Chain("Lee 7x7 + LR + KI", dif.LOG_RATIO, th.KI, th.TWO_SIDED, despeckle=registry.LEE),
     Chain("Refined Lee + LR + KI", dif.LOG_RATIO, th.KI, th.TWO_SIDED, despeckle=registry.REFINED_LEE),
-    # The default: one configuration for every dataset (Bazi et al. 2005 chain with the
-    # improved Lee Sigma filter of Lee et al. 2009 as despeckling step).
-    Chain("DEFAULT Lee Sigma 7x7 + LR + GG-KI", dif.LOG_RATIO, th.GG_KI, th.TWO_SIDED,
+    # The former default (Bazi et al. 2005 chain with the improved Lee Sigma filter of Lee et
+    # al. 2009 as despeckling step); labels almost everything changed on some unseen pairs.
+    Chain("Former default Lee Sigma 7x7 + LR + GG-KI", dif.LOG_RATIO, th.GG_KI, th.TWO_SIDED,
           despeckle=registry.LEE_SIGMA),
     # Unsupervised refinement (PCANet / DDNet-style pseudo-labels, Gao et al. 2016, 2022):
     # confident pixels of a KI (or Otsu) pre-classification of the log-ratio train a LinearSVC
@@ -104,6 +118,51 @@ CHAINS = (
     Chain("LR + KI pseudo-labels + LinearSVC", dif.LOG_RATIO, th.KI, th.TWO_SIDED, svm="kittler_illingworth"),
     Chain("LR + Otsu pseudo-labels + LinearSVC", dif.LOG_RATIO, th.OTSU, th.TWO_SIDED, svm="otsu"),
 )
+
+_C = us.ChainConfig
+#: Candidates of the leave-one-pair-out choice of the default (core.change.unsupervised).
+CANDIDATES = (
+    _C(us.PCA_KMEANS, us.ABS_LOG_RATIO),
+    _C(us.PCA_KMEANS, us.MEAN_RATIO),
+    _C(us.PCA_KMEANS, us.ABS_LOG_RATIO, size=7),
+    _C(us.FCM, us.ABS_LOG_RATIO),
+    _C(us.OUTLIER, us.ABS_LOG_RATIO),
+    _C(us.OUTLIER, us.MEAN_RATIO),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_HFCM),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_PCA_KMEANS),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_OUTLIER),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_CONSENSUS),
+    _C(us.SELF_SUPERVISED, us.MEAN_RATIO, pseudo_labels=us.LABELS_OUTLIER),
+    _C(us.SELF_SUPERVISED, us.MEAN_RATIO, pseudo_labels=us.LABELS_CONSENSUS),
+    _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO),
+    _C(us.SMOOTHED_KI, us.MEAN_RATIO),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_KI),
+    _C(us.SELF_SUPERVISED, us.MEAN_RATIO, pseudo_labels=us.LABELS_KI),
+    _C(us.PCA_KMEANS, us.ABS_LOG_RATIO, despeckle=registry.LEE_SIGMA),
+    _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO, despeckle=registry.LEE_SIGMA),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_KI, despeckle=registry.LEE_SIGMA),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_CONSENSUS, despeckle=registry.LEE_SIGMA),
+    _C(us.PCA_KMEANS, us.ABS_LOG_RATIO, despeckle=registry.REFINED_LEE),
+    _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO, despeckle=registry.REFINED_LEE),
+)
+#: Rows of the main table for the new methods: the default, each method as the Processing
+#: algorithm runs it (core.change.unsupervised.method_config), plain Celik PCA-KMeans, no guard.
+UNSUPERVISED_ROWS = tuple(
+    Chain(prefix + config.name(), "", "", "", unsupervised=config) for prefix, config in (
+        ("DEFAULT ", us.DEFAULT),
+        ("", us.method_config(us.PCA_KMEANS)),
+        ("", us.method_config(us.FCM)),
+        ("", us.method_config(us.SELF_SUPERVISED)),
+        ("", _C(us.PCA_KMEANS)),
+        ("", _C(us.PCA_KMEANS, guard=False)),
+    ))
+#: Simulated pairs of the leave-one-pair-out protocol (and of --simulated with --protocol loo).
+SIMULATED_PAIRS = 24
+SIM_SHAPE = (200, 200)
+#: (earlier, later) looks, target changed fraction and change types, cycled with different periods.
+SIM_LOOKS = ((1, 1), (2, 2), (4, 4), (8, 8), (4, 1), (1, 4))
+SIM_FRACTIONS = (0.005, 0.01, 0.03, 0.1, 0.3)
+SIM_TYPES = (("clearcut", "flood", "building"), ("clearcut",), ("flood",), ("building",))
 
 
 @dataclass(frozen=True)
@@ -181,6 +240,76 @@ def load_simulated(workdir):
     return Dataset(name, p1, p2, ref)
 
 
+def to_8bit_power(power):
+    """Linear power -> the 8-bit amplitude storage of the classic benchmark images -> power.
+
+    DN = round(200 sqrt(P) / q99(sqrt(P))) clipped to 0-255 (each image its own
+    stretch, as the benchmark images were), floored at 1 as in ``load_benchmark``;
+    NaN stays NaN.
+    """
+    amp = np.sqrt(np.maximum(power, 0))
+    scale = 200.0 / np.nanquantile(amp, 0.99)
+    dn = np.clip(np.round(amp * scale), DN_FLOOR, 255.0)
+    return np.square(dn).astype(np.float32)
+
+
+def simulated_pair(workdir, index):
+    """Simulated pair ``index``: 8-bit-like VV power before / after a scheduled change, and its truth.
+
+    ``core.simulator.stack.simulate_stack`` on a 200 x 200 fractal DEM, one
+    ascending orbit, VV, 1 May - 10 Jul 2020 every 12 days (weather changes the
+    backscatter between the dates too). Events on 1-3 Jun in a disc (random
+    centre) of the types in SIM_TYPES; only eligible land cover changes, so the
+    disc radius is set from a first run to give the target of SIM_FRACTIONS
+    (approximately; capped at 95 px). The earlier image is the first acquisition of a stack with
+    the first looks of SIM_LOOKS, the later one the last acquisition of the same
+    scene (same seed) simulated with the second looks. Truth: ``change_masks``
+    between the two dates; NaN pixels (layover/shadow) are ignored.
+    """
+    from sar_change.core.simulator import changes as chg
+    from sar_change.core.simulator.stack import simulate_stack
+
+    seed = 100 + index
+    looks = SIM_LOOKS[index % len(SIM_LOOKS)]
+    target = SIM_FRACTIONS[index % len(SIM_FRACTIONS)]
+    kinds = SIM_TYPES[index % len(SIM_TYPES)]
+    rng = np.random.default_rng(seed)
+    rows, cols = SIM_SHAPE
+    u, v = rng.uniform(0.2, 0.8, 2)
+    yy, xx = np.mgrid[0:rows, 0:cols]
+
+    def stack(look, radius, tag):
+        cy, cx = u * rows, v * cols
+        region = (yy - cy) ** 2 + (xx - cx) ** 2 < radius ** 2
+        events = [{"type": k, "date": f"2020-06-0{i + 1}", "region": region} for i, k in enumerate(kinds)]
+        return simulate_stack(os.path.join(workdir, f"sim{index:02d}_{tag}"), shape=SIM_SHAPE,
+                              start="2020-05-01", end="2020-07-10", revisit_days=12, orbits=("ascending",),
+                              polarisations=("VV",), looks=look, seed=seed, changes=events)
+
+    radius = min(95.0, np.sqrt(target * rows * cols / np.pi / 0.5))
+    trial = stack(looks[0], radius, "trial")
+    got = sum(int(np.count_nonzero(e.mask)) for e in trial["events"]) / (rows * cols)
+    radius = min(95.0, radius * np.sqrt(target / max(got, 1e-4)))
+    stacks = [stack(look, radius, j) for j, look in enumerate(looks)]
+    first, last = stacks[0]["acquisitions"][0], stacks[1]["acquisitions"][-1]
+    p1 = to_8bit_power(_read(stacks[0]["files"][0]))
+    p2 = to_8bit_power(_read(stacks[1]["files"][-1]))
+    truth = chg.change_masks(stacks[0]["events"], first["date"], last["date"], SIM_SHAPE)
+    ref = np.where(np.isfinite(p1) & np.isfinite(p2), truth, 2).astype(np.uint8)
+    share = 100.0 * np.count_nonzero(ref == 1) / max(np.count_nonzero(ref != 2), 1)
+    name = f"sim{index:02d} L{looks[0]}>{looks[1]} {'+'.join(k[:5] for k in kinds)} {share:.1f}%"
+    return Dataset(name, p1[None], p2[None], ref)
+
+
+def simulated_pairs(count=SIMULATED_PAIRS):
+    """``count`` simulated pairs (``simulated_pair``), built in a temporary folder."""
+    workdir = tempfile.mkdtemp(prefix="sar_change_cdsim_")
+    try:
+        return [simulated_pair(workdir, i) for i in range(count)]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def image_enl(power):
     """ENL of a linear power image (core.enl, 9 x 9 windows)."""
     return enl_stats.estimate_enl(enl_stats.local_cv2(power, ENL_WINDOW))
@@ -235,6 +364,9 @@ def run_chain(chain, data, cache):
         p1, p2 = cache[key]
     else:
         p1, p2 = data.p1, data.p2
+    if chain.unsupervised is not None:
+        mask, fitted = us.detect(p1[0], p2[0], chain.unsupervised)
+        return mask, fitted
     if chain.svm:
         return svm_mask(chain, p1[0], p2[0]), None
     if chain.di in dif.MULTI_BAND:
@@ -245,15 +377,92 @@ def run_chain(chain, data, cache):
     return th.change_mask(di, result), result
 
 
+def selection_score(kappas, is_real):
+    """Mean kappa (benchmark and simulated pairs as two equal halves) + worst kappa."""
+    kappas, is_real = np.asarray(kappas, float), np.asarray(is_real, bool)
+    kappas = np.where(np.isfinite(kappas), kappas, -1.0)  # a failed run counts as the worst
+    groups = [kappas[is_real], kappas[~is_real]]
+    mean = np.mean([g.mean() for g in groups if g.size])
+    return float(mean + kappas.min())
+
+
+def leave_one_out(datasets, candidates=CANDIDATES):
+    """Run every candidate on every pair, then the leave-one-pair-out choice; prints the tables.
+
+    Returns (kappa matrix (candidates, pairs), held-out kappas, index of the
+    candidate chosen on all pairs).
+    """
+    is_real = np.array([not d.name.startswith("sim") for d in datasets])
+    kappa = np.full((len(candidates), len(datasets)), np.nan)
+    pcc = np.full_like(kappa, np.nan)
+    seconds = np.zeros(len(candidates))
+    fallbacks = np.zeros(len(candidates), int)
+    for i, config in enumerate(candidates):
+        t0 = time.perf_counter()
+        for j, d in enumerate(datasets):
+            try:
+                mask, fitted = us.detect(d.p1[0], d.p2[0], config)
+                pcc[i, j], kappa[i, j] = accuracy(mask, d.ref)
+                fallbacks[i] += bool(fitted.guard and fitted.guard.fallback)
+            except ValueError as exc:
+                print(f"  {config.name()} / {d.name}: failed: {exc}")
+        seconds[i] = time.perf_counter() - t0
+        print(f"  ran {config.name()}: mean kappa {np.nanmean(kappa[i]):.3f} ({seconds[i]:.1f} s)",
+              flush=True)
+
+    print("\nCandidates (kappa on every pair; 'fb' = pairs where the guard fell back)")
+    for i, config in enumerate(candidates):
+        real, sim = kappa[i, is_real], kappa[i, ~is_real]
+        print(f"  [{i:2d}] {config.name():58s} bench mean {np.nanmean(real):.3f} min {np.nanmin(real):.3f} | "
+              f"sim mean {np.nanmean(sim):.3f} min {np.nanmin(sim):.3f} | fb {fallbacks[i]:2d} | "
+              f"{seconds[i] / len(datasets):.2f} s/pair")
+
+    held = np.full(len(datasets), np.nan)
+    print("\nLeave-one-pair-out: the candidate chosen on the other pairs, applied to the held-out pair")
+    print(f"  {'held-out pair':34s}{'kappa':>8}{'PCC %':>8}   chosen without it")
+    for j, d in enumerate(datasets):
+        others = np.arange(len(datasets)) != j
+        scores = [selection_score(kappa[i, others], is_real[others]) for i in range(len(candidates))]
+        best = int(np.argmax(scores))
+        held[j] = kappa[best, j]
+        print(f"  {d.name[:34]:34s}{held[j]:>8.3f}{pcc[best, j]:>8.2f}   "
+              f"[{best}] {candidates[best].name()}")
+    groups = (("benchmark pairs", is_real), ("simulated pairs", ~is_real), ("all pairs", is_real | True))
+    for label, sel in groups:
+        if sel.any():
+            print(f"  held-out kappa over {label}: mean {np.nanmean(held[sel]):.3f}, "
+                  f"worst {np.nanmin(held[sel]):.3f}")
+    scores = [selection_score(kappa[i], is_real) for i in range(len(candidates))]
+    final = int(np.argmax(scores))
+    print(f"\nChosen on all pairs (the shipped default): [{final}] {candidates[final].name()}")
+    if candidates[final] != us.DEFAULT:
+        print(f"  NOTE: core.change.unsupervised.DEFAULT is {us.DEFAULT.name()}: "
+              "update it to the choice above")
+    return kappa, held, final
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA), help="folder of benchmark folders")
     parser.add_argument("--simulated", action="store_true", help="add a simulated scene (core.simulator)")
     parser.add_argument("--verbose", action="store_true", help="print the thresholds of every run")
+    parser.add_argument("--protocol", choices=("table", "loo"), default="table",
+                        help="table: every chain on every pair; "
+                             "loo: leave-one-pair-out choice of the default")
+    parser.add_argument("--sim-pairs", type=int, default=SIMULATED_PAIRS,
+                        help="simulated pairs in --protocol loo (default %(default)s)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
 
     datasets = [load_benchmark(name, files) for name, files in find_benchmarks(args.data)]
+    if args.protocol == "loo":
+        datasets += simulated_pairs(args.sim_pairs)
+        for d in datasets:
+            print(f"{d.name}: {100.0 * np.count_nonzero(d.ref == 1) / np.count_nonzero(d.ref != 2):.2f} % "
+                  f"changed, ENL {image_enl(d.p1[0]):.2f} / {image_enl(d.p2[0]):.2f}")
+        leave_one_out(datasets)
+        print(f"Total {time.perf_counter() - start:.1f} s")
+        return 0
     workdir = None
     if args.simulated:
         workdir = tempfile.mkdtemp(prefix="sar_change_cd_")
@@ -272,7 +481,8 @@ def main(argv=None):
 
     cache = {}
     table = []
-    for chain in CHAINS:
+    chains = CHAINS + UNSUPERVISED_ROWS
+    for chain in chains:
         t0 = time.perf_counter()
         row = []
         for d in datasets:
@@ -280,7 +490,9 @@ def main(argv=None):
                 mask, result = run_chain(chain, d, cache)
                 pcc, kappa = accuracy(mask, d.ref)
                 row.append((pcc, kappa))
-                if args.verbose and result is not None:
+                if args.verbose and hasattr(result, "guard") and result.guard is not None:
+                    print(f"  {chain.name} / {d.name}: " + "; ".join(result.guard.lines()))
+                elif args.verbose and result is not None:
                     print(f"  {chain.name} / {d.name}: thresholds "
                           f"{', '.join(f'{t:.4g}' for t in result.thresholds)}"
                           + (f" ({result.model})" if result.model else ""))
@@ -289,7 +501,7 @@ def main(argv=None):
                 print(f"  {chain.name} / {d.name}: failed: {exc}")
         table.append((chain, row, time.perf_counter() - t0))
 
-    name_width = max(len(c.name) for c in CHAINS) + 2
+    name_width = max(len(c.name) for c in chains) + 2
     header = "method".ljust(name_width) + "".join(f"{d.name[:22]:>24}" for d in datasets) + \
         f"{'mean kappa':>12}{'time s':>8}"
     print(header)

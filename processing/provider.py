@@ -22,6 +22,7 @@ from .algorithms.terrain_flattening import TerrainFlatteningAlgorithm
 from .algorithms.terrain_geometry import TerrainGeometryAlgorithm
 from .algorithms.threshold_change import ThresholdChangeAlgorithm
 from .algorithms.train_learned_di import TrainLearnedDiAlgorithm
+from .algorithms.unsupervised_change import UnsupervisedChangeAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
 
@@ -78,6 +79,7 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(TrainLearnedDiAlgorithm())
         self.addAlgorithm(CoherenceSlcAlgorithm())
         self.addAlgorithm(CoherenceFromIntensityAlgorithm())
+        self.addAlgorithm(UnsupervisedChangeAlgorithm())
         self.addAlgorithm(InstallDependenciesAlgorithm())
         for model in shipped_models.load_models():
             self.addAlgorithm(model)

@@ -1,0 +1,460 @@
+"""Unsupervised change-detection chains on two dates, with a guard against all-change maps.
+
+A chain (``ChainConfig``) is: an optional speckle filter of both dates
+(``core.speckle.registry``, each image with the ENL estimated on the fitting
+sample) -> image 1 scaled so that the median log ratio is 0 dB (a calibration
+or 8-bit stretch difference, and the log-ratio bias of unequal looks, are not
+change) -> an unsigned difference image (DI, larger = more change) -> one method:
+
+- ``pca_kmeans``: PCA-KMeans of Celik (2009) on the DI (``core.change.pca_kmeans``);
+- ``fcm``: 2-cluster fuzzy c-means of the DI values (``core.change.fcm``);
+- ``outlier``: the robust outlier rule below, on its own;
+- ``smoothed_ki``: Kittler-Illingworth minimum-error threshold (``core.change.
+  thresholds``) of the 5 x 5 local mean of the DI (unequal class priors, so a
+  0.5 % change is not split like a 50 % one, as k-means and FCM tend to);
+- ``self_supervised``: a patch MLP (``core.change.patch_classifier``) trained
+  on the confident pixels of a pre-classification of this very pair
+  (hierarchical FCM; PCA-KMeans with its least-certain pixels left out; the
+  outlier rule; their consensus; or the smoothed KI threshold with a band of
+  +-20 % around it left out), on the signed log ratio and the DI.
+
+``fit_chain`` fits on one or more tiles of the pair (a bounded sample of a
+scene); ``FittedChain.labels`` then labels any block from its pixels and
+those within ``margin`` (so block-by-block == whole image).
+
+Guard (``GUARD_RULE``): the fitted labels are checked on the fitting sample.
+If the chain labels more than ``MAX_CHANGED_FRACTION`` of the valid pixels
+as changed - the failure mode of thresholds that fall inside the main mode
+of a unimodal or heavily overlapping DI - the result is replaced by the
+*robust outlier rule*: a pixel is changed when the 5 x 5 local mean of the
+DI exceeds median + ``OUTLIER_Z`` x 1.4826 MAD of that local mean (the
+no-change population, which is the majority whenever the first rule
+fired). The report gives the changed fraction, Ashman's D between the two
+classes' local-mean DI (D > 2: well separated modes; below: overlapping,
+treat the map with care) and which rule produced the map.
+"""
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from .. import enl as enl_stats
+from ..speckle import registry
+from ..window_stats import local_mean
+from . import difference as dif
+from . import fcm as fcm_mod
+from . import patch_classifier as pc
+from . import pca_kmeans as pk
+
+ABS_LOG_RATIO = "abs_log_ratio"
+MEAN_RATIO = "mean_ratio"
+NEIGHBOURHOOD_RATIO = "neighbourhood_ratio"
+DI_KINDS = (ABS_LOG_RATIO, MEAN_RATIO, NEIGHBOURHOOD_RATIO)
+DI_LABELS = {
+    ABS_LOG_RATIO: "Absolute log ratio |10 log10(I2/I1)| (dB)",
+    MEAN_RATIO: "Mean ratio, 3 x 3 (Inglada & Mercier 2007)",
+    NEIGHBOURHOOD_RATIO: "Neighbourhood ratio index 1 - NR, 3 x 3 (Gong et al. 2012)",
+}
+DI_WINDOW = 3
+
+PCA_KMEANS = "pca_kmeans"
+FCM = "fcm"
+SELF_SUPERVISED = "self_supervised"
+OUTLIER = "outlier"
+SMOOTHED_KI = "smoothed_ki"
+METHODS = (PCA_KMEANS, FCM, SELF_SUPERVISED, OUTLIER, SMOOTHED_KI)
+METHOD_LABELS = {
+    PCA_KMEANS: "PCA-KMeans (Celik 2009)",
+    FCM: "Fuzzy c-means, 2 clusters",
+    OUTLIER: "Robust outlier rule on the local-mean DI",
+    SMOOTHED_KI: "Kittler-Illingworth threshold of the local-mean DI",
+    SELF_SUPERVISED: "Self-supervised patch classifier (PCANet/DDNet-style, MLP)",
+}
+#: Pre-classifications that can train the self-supervised classifier.
+LABELS_HFCM = "hfcm"
+LABELS_PCA_KMEANS = "pca_kmeans"
+LABELS_OUTLIER = "outlier"
+LABELS_CONSENSUS = "consensus"
+LABELS_KI = "ki"
+#: KI pseudo-labels: pixels whose local-mean DI is within this share of the threshold are uncertain.
+KI_UNCERTAIN = 0.2
+#: Outlier pseudo-labels: unchanged below median + OUTLIER_UNCHANGED_Z sigma (MAD) of the local-mean DI.
+OUTLIER_UNCHANGED_Z = 1.0
+#: PCA-KMeans pseudo-labels: a pixel is confident when its squared distance to the
+#: nearer centre is below this share of its distance to the farther one.
+PCA_CONFIDENT_RATIO = 0.5
+
+MAX_CHANGED_FRACTION = 0.5
+OUTLIER_Z = 3.0
+OUTLIER_WINDOW = 5
+MIN_SEPARATION = 2.0
+GUARD_RULE = (f"if more than {MAX_CHANGED_FRACTION:.0%} of the valid pixels are labelled changed, the map "
+              f"is replaced by the robust outlier rule (local {OUTLIER_WINDOW} x {OUTLIER_WINDOW} mean DI > "
+              f"median + {OUTLIER_Z:g} x 1.4826 MAD); Ashman's D < {MIN_SEPARATION:g} is reported as "
+              "weak separation")
+CHANGED, UNCHANGED, NODATA = 1, 0, 255
+#: Pixels per strip when labelling a whole array in memory (bounds the patch arrays).
+STRIP_PIXELS = 250_000
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    """One unsupervised chain; every field has a fixed value, none is tuned per image pair."""
+
+    method: str = PCA_KMEANS
+    di: str = ABS_LOG_RATIO
+    size: int = pk.DEFAULT_SIZE  # PCA-KMeans h (pixels)
+    components: int = pk.DEFAULT_COMPONENTS  # PCA-KMeans S
+    pseudo_labels: str = LABELS_HFCM  # self-supervised: pre-classification
+    patch: int = pc.DEFAULT_SIZE  # self-supervised patch side (pixels)
+    centre: bool = True  # scale image 1 so that the median log ratio is 0 dB (gain / looks offset)
+    despeckle: str = ""  # core.speckle.registry filter applied to both dates first ("" = none)
+    despeckle_size: int = 7  # its window (pixels); looks estimated per image on the fitting sample
+    guard: bool = True
+
+    def name(self):
+        """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
+        di = {ABS_LOG_RATIO: "|LR|", MEAN_RATIO: "MR3", NEIGHBOURHOOD_RATIO: "NR3"}[self.di]
+        if self.method == PCA_KMEANS:
+            text = f"PCA-KMeans h={self.size} S={self.components} on {di}"
+        elif self.method == FCM:
+            text = f"FCM on {di}"
+        elif self.method == OUTLIER:
+            text = f"Outlier rule on {di}"
+        elif self.method == SMOOTHED_KI:
+            text = f"KI on {OUTLIER_WINDOW}x{OUTLIER_WINDOW} mean of {di}"
+        else:
+            src = {LABELS_HFCM: "HFCM", LABELS_OUTLIER: "outlier rule", LABELS_KI: "smoothed KI",
+                   LABELS_CONSENSUS: f"PCA-KMeans h={self.size} & outlier rule"}.get(
+                self.pseudo_labels, f"PCA-KMeans h={self.size}")
+            text = f"Self-sup. MLP {self.patch}x{self.patch} on LR+{di}, labels {src}"
+        if self.despeckle:
+            filt = registry.LABELS[self.despeckle].split(" (")[0]
+            text = f"{filt} {self.despeckle_size}x{self.despeckle_size} + {text}"
+        return text + ("" if self.centre else " uncentred") + ("" if self.guard else " (no guard)")
+
+    def check(self):
+        """ValueError naming the field for unknown choices."""
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}")
+        if self.di not in DI_KINDS:
+            raise ValueError(f"unknown difference image {self.di!r}; choose one of {DI_KINDS}")
+        if self.despeckle and self.despeckle not in registry.METHODS:
+            raise ValueError(f"unknown speckle filter {self.despeckle!r}; choose one of {registry.METHODS}")
+        if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS, LABELS_OUTLIER, LABELS_CONSENSUS,
+                                      LABELS_KI):
+            raise ValueError(f"unknown pseudo-label source {self.pseudo_labels!r}")
+        for name in ("size", "patch"):
+            value = getattr(self, name)
+            if value < 1 or value % 2 == 0:
+                raise ValueError(f"{name} must be odd and >= 1, got {value}")
+        return self
+
+
+#: The default chain, chosen by the leave-one-pair-out protocol of
+#: benchmarks/change_detection.py (--protocol loo); see README.md.
+DEFAULT = ChainConfig(method=SMOOTHED_KI, di=ABS_LOG_RATIO, despeckle=registry.REFINED_LEE)
+#: Pre-classification of the self-supervised method when chosen on its own (the best
+#: self-supervised candidate without a filter on the benchmark pairs of that same run).
+SELF_SUPERVISED_LABELS = LABELS_KI
+
+
+def di_margin(kind):
+    """Pixels the DI ``kind`` reads around a pixel."""
+    return DI_WINDOW // 2 if kind in (MEAN_RATIO, NEIGHBOURHOOD_RATIO) else 0
+
+
+def change_index(kind, p1, p2, floor=None):
+    """Unsigned DI of two 2-D linear-power arrays (NaN = no data); float32.
+
+    ``abs_log_ratio`` in dB; the two ratio indices in [0, 1).
+    """
+    if kind == ABS_LOG_RATIO:
+        return np.abs(dif.log_ratio(p1, p2, floor))
+    if kind == MEAN_RATIO:
+        return dif.mean_ratio(p1, p2, DI_WINDOW, floor=floor)
+    if kind == NEIGHBOURHOOD_RATIO:
+        return dif.neighbourhood_ratio_index(p1, p2, DI_WINDOW, floor=floor)
+    raise ValueError(f"unknown difference image {kind!r}; choose one of {DI_KINDS}")
+
+
+def _filter_params(config, looks):
+    return registry.FilterParams(method=config.despeckle, size=config.despeckle_size, looks=looks)
+
+
+def despeckle_margin(config):
+    """Pixels the despeckling step reads around a pixel (0 without one)."""
+    return registry.margin(_filter_params(config, 1.0)) if config.despeckle else 0
+
+
+def despeckled(config, p1, p2, looks):
+    """The pair after the chain's speckle filter (each image with its looks), or as given."""
+    if not config.despeckle:
+        return p1, p2
+    return tuple(registry.power_filter(_filter_params(config, n))(np.asarray(p, np.float32))
+                 for p, n in zip((p1, p2), looks))
+
+
+def _channels(config, p1, p2, floor, offset_db=0.0):
+    """(DI, classifier channels or None) of a (despeckled) pair; image 1 is scaled by 10^(offset_db / 10)."""
+    if offset_db:
+        p1 = np.asarray(p1, np.float32) * np.float32(10.0 ** (offset_db / 10.0))
+    di = change_index(config.di, p1, p2, floor)
+    if config.method != SELF_SUPERVISED:
+        return di, None
+    lr = dif.log_ratio(p1, p2, floor)
+    if config.di == ABS_LOG_RATIO:
+        return di, lr[None]
+    return di, np.stack([lr, di])
+
+
+def ashman_d(a, b):
+    """Ashman's D = sqrt(2) |m_a - m_b| / sqrt(s_a^2 + s_b^2) of two samples (nan if one is empty)."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.size < 2 or b.size < 2:
+        return float("nan")
+    spread = np.sqrt(a.var() + b.var())
+    return float(np.sqrt(2.0) * abs(a.mean() - b.mean()) / spread) if spread > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class GuardReport:
+    """What the guard saw on the fitting sample and which rule made the map."""
+
+    changed_fraction: float  # of the chain, before any fallback
+    separation: float  # Ashman's D of the local-mean DI between the chain's classes
+    fallback: bool
+    final_fraction: float
+    outlier_threshold: float  # DI units (local mean), used by the fallback
+
+    def lines(self):
+        """Human-readable summary lines."""
+        out = [f"chain labels {100 * self.changed_fraction:.2f} % of the fitting sample as changed; "
+               f"class separation (Ashman's D of the local-mean DI) {self.separation:.2f}"]
+        if self.fallback:
+            out.append(f"GUARD: more than {MAX_CHANGED_FRACTION:.0%} changed is implausible; the map uses "
+                       f"the robust outlier rule (local mean DI > {self.outlier_threshold:.4g}): "
+                       f"{100 * self.final_fraction:.2f} % changed")
+        elif not self.separation >= MIN_SEPARATION:
+            out.append(f"WARNING: weak separation (D < {MIN_SEPARATION:g}): changed and unchanged pixels "
+                       "overlap; check the map against known areas")
+        return out
+
+
+@dataclass(frozen=True)
+class FittedChain:
+    """A chain fitted on one pair; ``labels`` maps power blocks to a change mask."""
+
+    config: ChainConfig
+    floor: object
+    offset_db: float  # median log ratio of the fitting sample (dB), removed before the DI
+    looks: tuple  # (image 1, image 2) ENL for the speckle filter (estimated on the fitting sample)
+    model: object  # PcaKMeans, HierarchicalFcm, PatchClassifier or None (outlier rule)
+    outlier_threshold: float  # local-mean DI units
+    guard: GuardReport = field(default=None)
+
+    @property
+    def margin(self):
+        """Pixels read around each output pixel."""
+        reach = {PCA_KMEANS: self.config.size // 2, FCM: 0, SELF_SUPERVISED: self.config.patch // 2,
+                 OUTLIER: OUTLIER_WINDOW // 2, SMOOTHED_KI: OUTLIER_WINDOW // 2}
+        inner = reach[self.config.method]
+        if self.guard is not None and self.guard.fallback:
+            inner = OUTLIER_WINDOW // 2
+        return despeckle_margin(self.config) + di_margin(self.config.di) + inner
+
+    def chain_labels(self, p1, p2):
+        """Labels of the chain itself (no guard): uint8 1 / 0 / 255 no data."""
+        p1, p2 = despeckled(self.config, p1, p2, self.looks)
+        di, channels = _channels(self.config, p1, p2, self.floor, self.offset_db)
+        return self._labels_from(di, channels)
+
+    def difference_image(self, p1, p2):
+        """The chain's unsigned DI (after the offset) of 2-D power arrays, float32."""
+        p1, p2 = despeckled(self.config, p1, p2, self.looks)
+        return _channels(replace(self.config, method=OUTLIER), p1, p2, self.floor, self.offset_db)[0]
+
+    def _labels_from(self, di, channels):
+        if self.config.method == OUTLIER:
+            return self.outlier_labels(di)
+        if self.config.method == SMOOTHED_KI:
+            return _above(di, self.model)
+        if self.config.method == PCA_KMEANS:
+            return self.model.labels(di)
+        if self.config.method == FCM:
+            return self.model.two_class(di)
+        return self.model.labels(channels, valid=np.isfinite(di))
+
+    def outlier_labels(self, di):
+        """Robust outlier rule (module docstring) on a DI array: uint8 1 / 0 / 255."""
+        return _above(di, self.outlier_threshold)
+
+    def labels(self, p1, p2):
+        """Change mask (uint8: 1 changed, 0 unchanged, 255 no data) of 2-D power arrays."""
+        if self.guard is not None and self.guard.fallback:
+            return self.outlier_labels(self.difference_image(p1, p2))
+        return self.chain_labels(p1, p2)
+
+
+def _above(di, threshold):
+    """uint8 1 where the local mean of ``di`` exceeds ``threshold``, 0 below, 255 where ``di`` is NaN."""
+    out = (local_mean(di, OUTLIER_WINDOW) > threshold).astype(np.uint8)
+    out[~np.isfinite(di)] = NODATA
+    return out
+
+
+def smoothed_ki_threshold(local_values):
+    """Kittler-Illingworth threshold (increase side) of local-mean DI values (DI units)."""
+    from . import thresholds as th
+
+    return float(th.kittler_illingworth(local_values, side=th.INCREASE).threshold)
+
+
+def in_strips(func, arrays, margin, strip_pixels=STRIP_PIXELS):
+    """Apply ``func(*arrays) -> 2-D`` in row strips with a ``margin`` halo (bounded memory).
+
+    Equal to ``func`` on the whole arrays when ``func`` reads at most
+    ``margin`` pixels around a pixel and treats outside pixels as no data.
+    """
+    rows, cols = arrays[0].shape[-2:]
+    step = max(1, strip_pixels // max(cols, 1))
+    parts = []
+    for y in range(0, rows, step):
+        lo, hi = max(0, y - margin), min(rows, y + step + margin)
+        out = func(*(a[..., lo:hi, :] for a in arrays))
+        parts.append(out[y - lo:y - lo + min(step, rows - y)])
+    return np.concatenate(parts, axis=0)
+
+
+def _tiles(x):
+    return [x] if np.ndim(x) == 2 else list(x)
+
+
+def _outlier_stats(di_tiles):
+    """(median, sigma from the MAD) of the local-mean DI over the valid pixels of the tiles."""
+    local = [local_mean(d, OUTLIER_WINDOW) for d in di_tiles]
+    lm = np.concatenate([m[np.isfinite(d)] for m, d in zip(local, di_tiles)])
+    med = float(np.median(lm))
+    return med, 1.4826 * float(np.median(np.abs(lm - med))), local, lm
+
+
+def _pseudo_labels(config, di_tiles, seed):
+    """Pre-classification label tiles (1, 0, 2 uncertain, 255) for the self-supervised classifier."""
+    if config.pseudo_labels == LABELS_CONSENSUS:
+        a = _pseudo_labels(replace(config, pseudo_labels=LABELS_PCA_KMEANS), di_tiles, seed)
+        b = _pseudo_labels(replace(config, pseudo_labels=LABELS_OUTLIER), di_tiles, seed)
+        out = []
+        for x, y in zip(a, b):
+            lab = np.where(x == y, x, fcm_mod.UNCERTAIN).astype(np.uint8)
+            lab[(x == NODATA) | (y == NODATA)] = NODATA
+            out.append(lab)
+        return out
+    if config.pseudo_labels == LABELS_KI:
+        _, _, local, lm = _outlier_stats(di_tiles)
+        t = smoothed_ki_threshold(lm)
+        out = []
+        for m, d in zip(local, di_tiles):
+            lab = np.where(m > t, CHANGED, UNCHANGED).astype(np.uint8)
+            lab[np.abs(m - t) < KI_UNCERTAIN * abs(t)] = fcm_mod.UNCERTAIN
+            lab[~np.isfinite(d)] = NODATA
+            out.append(lab)
+        return out
+    if config.pseudo_labels == LABELS_OUTLIER:
+        med, sigma, local, _ = _outlier_stats(di_tiles)
+        out = []
+        for m, d in zip(local, di_tiles):
+            lab = np.full(d.shape, fcm_mod.UNCERTAIN, np.uint8)
+            lab[m > med + OUTLIER_Z * sigma] = CHANGED
+            lab[m < med + OUTLIER_UNCHANGED_Z * sigma] = UNCHANGED
+            lab[~np.isfinite(d)] = NODATA
+            out.append(lab)
+        return out
+    if config.pseudo_labels == LABELS_HFCM:
+        values = np.concatenate([t[np.isfinite(t)] for t in di_tiles])
+        hfcm = fcm_mod.fit_hierarchical(values, seed=seed)
+        return [hfcm.labels(t) for t in di_tiles]
+    model = pk.fit(di_tiles, config.size, config.components, seed=seed)
+    out = []
+    for t in di_tiles:
+        d = in_strips(lambda a: model.distances(a), [t], model.margin)
+        near, far = np.minimum(d[..., 0], d[..., 1]), np.maximum(d[..., 0], d[..., 1])
+        lab = np.where(d[..., 1] < d[..., 0], CHANGED, UNCHANGED).astype(np.uint8)
+        lab[near > PCA_CONFIDENT_RATIO * far] = fcm_mod.UNCERTAIN
+        lab[~np.isfinite(t)] = NODATA
+        out.append(lab)
+    return out
+
+
+def image_looks(tiles, window=9):
+    """ENL of an image from its tiles (``core.enl``: 1 / mode of the local CV^2 in 9 x 9 windows)."""
+    cv2 = np.concatenate([enl_stats.local_cv2(t, window) for t in tiles])
+    return float(enl_stats.estimate_enl(cv2))
+
+
+def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
+    """Fit ``config`` on tiles of a pair (2-D linear power arrays, NaN = no data); returns FittedChain.
+
+    ``floor``: linear power floor for ratios (None: refuse power <= 0, see
+    ``core.change.difference``). The guard (module docstring) is evaluated on
+    the same tiles when ``config.guard``.
+    """
+    config.check()
+    p1_tiles, p2_tiles = _tiles(p1_tiles), _tiles(p2_tiles)
+    raw = (p1_tiles, p2_tiles)
+    looks = (1.0, 1.0)
+    if config.despeckle:
+        looks = tuple(image_looks(tiles) for tiles in (p1_tiles, p2_tiles))
+        pairs = [despeckled(config, a, b, looks) for a, b in zip(p1_tiles, p2_tiles)]
+        p1_tiles, p2_tiles = [a for a, _ in pairs], [b for _, b in pairs]
+    offset = 0.0
+    if config.centre:
+        lr = np.concatenate([dif.log_ratio(a, b, floor).ravel() for a, b in zip(p1_tiles, p2_tiles)])
+        lr = lr[np.isfinite(lr)]
+        offset = float(np.median(lr)) if lr.size else 0.0
+    pairs = [_channels(config, a, b, floor, offset) for a, b in zip(p1_tiles, p2_tiles)]
+    di_tiles = [d for d, _ in pairs]
+    finite = np.concatenate([d[np.isfinite(d)] for d in di_tiles])
+    if finite.size == 0:
+        raise ValueError("no pixel is valid in both images (all no data)")
+    med, sigma, local, lm = _outlier_stats(di_tiles)
+    threshold = med + OUTLIER_Z * sigma
+    if config.method == OUTLIER:
+        model = None
+    elif config.method == SMOOTHED_KI:
+        model = smoothed_ki_threshold(lm)
+    elif config.method == PCA_KMEANS:
+        model = pk.fit(di_tiles, config.size, config.components, seed=seed)
+    elif config.method == FCM:
+        model = fcm_mod.HierarchicalFcm(fcm_mod.fit_two_class(finite, seed), None, (), float("nan"))
+    else:
+        labels = _pseudo_labels(config, di_tiles, seed)
+        try:
+            model = pc.train([c for _, c in pairs], labels, size=config.patch, seed=seed)
+        except pc.TooFewLabels:  # no usable split: the outlier rule labels the pair instead
+            return fit_chain(*raw, replace(config, method=OUTLIER), floor, seed)
+    fitted = FittedChain(config, floor, offset, looks, model, threshold)
+    if not config.guard:
+        return fitted
+    margin = fitted.margin
+    chain = [in_strips(lambda d, *c: fitted._labels_from(d, np.stack(c) if c else None),
+                       [d] + ([] if c is None else list(c)), margin) for d, c in pairs]
+    lab = np.concatenate([c[np.isfinite(d)] for c, d in zip(chain, di_tiles)])
+    fraction = float(np.count_nonzero(lab == CHANGED)) / max(lab.size, 1)
+    separation = ashman_d(lm[lab == CHANGED], lm[lab == UNCHANGED])
+    fallback = fraction > MAX_CHANGED_FRACTION
+    final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
+    report = GuardReport(fraction, separation, fallback, final, threshold)
+    return replace(fitted, guard=report)
+
+
+def detect(p1, p2, config=DEFAULT, floor=None, seed=0):
+    """Fit and apply ``config`` to a whole 2-D pair in memory: (mask uint8, FittedChain)."""
+    fitted = fit_chain(p1, p2, config, floor, seed)
+    mask = in_strips(fitted.labels, [np.asarray(p1, np.float32), np.asarray(p2, np.float32)], fitted.margin)
+    return mask, fitted
+
+
+def method_config(method, di=None):
+    """The chain of one method on ``di`` (default's when None), after the default's speckle filter."""
+    di = DEFAULT.di if di is None else di
+    return ChainConfig(method=method, di=di, pseudo_labels=SELF_SUPERVISED_LABELS,
+                       despeckle=DEFAULT.despeckle)

@@ -1,0 +1,137 @@
+"""File-level unsupervised change detection: fit a chain on a bounded sample, write the mask by blocks.
+
+Two co-registered rasters (one band each used) are stacked in a VRT
+(``core.raster_blocks.stack_vrt``). The chain (``core.change.unsupervised``)
+is fitted on the whole pair when it has at most ``max_fit_pixels`` pixels,
+else on evenly spread ``FIT_TILE`` x ``FIT_TILE`` tiles totalling about that
+many, so memory and fitting time do not grow with the scene. The mask is then
+written block by block with a halo of the chain's margin through
+``core.raster_blocks.map_raster`` (tiled == whole image) and converted to a
+uint8 GeoTIFF: 1 changed, 0 unchanged, 255 no data (a pixel that is no data
+in either image). The optional DI is the chain's unsigned difference image
+(float32, NaN no data).
+"""
+import os
+
+import numpy as np
+from osgeo import gdal
+
+from .. import scale as scales
+from ..raster_blocks import (
+    RasterError,
+    Window,
+    block_windows,
+    geotiff_options,
+    map_raster,
+    open_readonly,
+    read_block,
+    read_info,
+    stack_vrt,
+    temporary_path,
+)
+from . import unsupervised as us
+
+MAX_FIT_PIXELS = 1_000_000
+FIT_TILE = 512
+BLOCK = 256
+NODATA = 255
+
+
+def fit_windows(xsize, ysize, max_pixels=MAX_FIT_PIXELS, tile=FIT_TILE):
+    """Windows to fit on: the whole image if small enough, else evenly spread tiles."""
+    if xsize * ysize <= max_pixels:
+        return [Window((0, 0, xsize, ysize), (0, 0, xsize, ysize))]
+    tiles = block_windows(xsize, ysize, tile, 0)
+    count = max(1, min(len(tiles), max_pixels // (tile * tile)))
+    picks = np.unique(np.linspace(0, len(tiles) - 1, count).round().astype(int))
+    return [Window(tiles[i].core, tiles[i].core) for i in picks]
+
+
+def read_fit_tiles(vrt, bands, scale, max_pixels=MAX_FIT_PIXELS):
+    """(p1 tiles, p2 tiles) in linear power from VRT bands ``bands`` = (image 1 band, image 2 band)."""
+    info = read_info(vrt)
+    ds = open_readonly(vrt)
+    p1, p2 = [], []
+    for window in fit_windows(info.xsize, info.ysize, max_pixels):
+        a, b = (read_block(ds.GetRasterBand(n), window, info.nodata[n - 1]) for n in bands)
+        p1.append(scales.to_linear_power(a, scale))
+        p2.append(scales.to_linear_power(b, scale))
+    return p1, p2
+
+
+def _to_byte(tmp, dst, description):
+    options = gdal.TranslateOptions(format="GTiff", outputType=gdal.GDT_Byte, noData=NODATA,
+                                    creationOptions=geotiff_options())
+    tmp_byte = temporary_path(dst)
+    try:
+        out = gdal.Translate(tmp_byte, tmp, options=options)
+        if out is None:
+            raise RasterError(f"cannot write {dst}: check that the folder exists and is writable")
+        out.GetRasterBand(1).SetDescription(description)
+        out.FlushCache()
+        out = None
+        os.replace(tmp_byte, dst)
+    finally:
+        if os.path.exists(tmp_byte):
+            os.remove(tmp_byte)
+
+
+def _scaled(progress, start, stop):
+    if progress is None:
+        return None
+    return lambda p: progress(start + (stop - start) * p / 100.0)
+
+
+def detect_rasters(src_1, src_2, dst_mask, band_1=1, band_2=1, config=us.DEFAULT, scale=scales.LINEAR_POWER,
+                   floor=None, dst_di=None, seed=0, max_fit_pixels=MAX_FIT_PIXELS, block=BLOCK,
+                   progress=None, is_canceled=None):
+    """Unsupervised change mask of band ``band_1`` of ``src_1`` (earlier) vs ``band_2`` of ``src_2``.
+
+    ``scale``: storage of both images (``core.scale``); ``floor``: linear power
+    floor for ratios (None: refuse power <= 0); ``dst_di``: optional path for
+    the chain's DI. Returns ``(FittedChain, counts)``, counts a dict of
+    changed / unchanged / nodata pixels of the written mask. Raises
+    ``core.raster_blocks.Cancelled`` (no output left) when ``is_canceled()``.
+    """
+    config.check()
+    info_1 = read_info(src_1)
+    vrt = stack_vrt([src_1, src_2])
+    bands = [band_1, info_1.bands + band_2]
+    tmp = temporary_path(dst_mask)
+    try:
+        p1, p2 = read_fit_tiles(vrt, bands, scale, max_fit_pixels)
+        fitted = us.fit_chain(p1, p2, config, floor, seed)
+        del p1, p2
+        if progress is not None:
+            progress(20.0)
+
+        def pair(data):
+            return scales.to_linear_power(data[0], scale), scales.to_linear_power(data[1], scale)
+
+        def labels(data):
+            mask = fitted.labels(*pair(data))
+            return np.where(mask == us.NODATA, np.float32(np.nan), mask.astype(np.float32))[None]
+
+        map_raster(vrt, tmp, labels, fitted.margin, 1, bands=bands, nodata=NODATA, block=block,
+                   progress=_scaled(progress, 20, 90 if dst_di else 98), is_canceled=is_canceled)
+        _to_byte(tmp, dst_mask, "change (1 changed, 0 unchanged, 255 no data)")
+        mask_ds = open_readonly(dst_mask)
+        hist = mask_ds.GetRasterBand(1).GetHistogram(-0.5, 255.5, 256, False, False)
+        mask_ds = None
+        valid = hist[us.CHANGED] + hist[us.UNCHANGED]  # GDAL leaves the no-data value out
+        counts = (hist[us.CHANGED], hist[us.UNCHANGED], read_info(vrt).xsize * read_info(vrt).ysize - valid)
+        if dst_di:
+            def di(data):
+                return fitted.difference_image(*pair(data))[None]
+
+            reach = us.despeckle_margin(config) + us.di_margin(config.di)
+            map_raster(vrt, dst_di, di, reach, 1, bands=bands, nodata=float("nan"),
+                       block=block, descriptions=[us.DI_LABELS[config.di]],
+                       progress=_scaled(progress, 90, 98), is_canceled=is_canceled)
+    finally:
+        gdal.Unlink(vrt)
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    if progress is not None:
+        progress(100.0)
+    return fitted, {"changed": int(counts[0]), "unchanged": int(counts[1]), "nodata": int(counts[2])}

@@ -1,0 +1,227 @@
+"""Processing algorithm "Unsupervised change detection": wraps core.change.unsupervised_raster.
+
+The chain is fitted on a bounded sample of the pair (whole pair up to one
+million pixels, else evenly spread tiles) and the uint8 change mask is
+written block by block with a halo (``core.raster_blocks.map_raster``).
+No torch: scikit-learn trains the small patch classifier, numpy applies it.
+"""
+import math
+import os
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingOutputString,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ...core import raster_sampling
+from ...core.change import unsupervised as us
+from ...core.change import unsupervised_raster as ur
+from ...core.change.difference import ZeroPowerError
+from ...core.raster_blocks import Cancelled, read_info
+from . import common
+from .common import tr
+
+#: Method enum: index 0 is the default chain, then one entry per method.
+METHOD_CHOICES = ("default", us.PCA_KMEANS, us.FCM, us.SELF_SUPERVISED)
+
+HELP = """<p>Change mask of two co-registered SAR images of the same area (earlier, later) with
+no training data: 1 = changed, 0 = unchanged, 255 = no data (uint8 GeoTIFF on the grid of the
+earlier image). A pixel that is no data in either image is no data.</p>
+<h3>Methods</h3>
+<ul>
+<li><b>Default (robust)</b>: {default}. Chosen, with no per-dataset parameter, by a
+leave-one-pair-out protocol over the labelled benchmark pairs and simulated pairs
+(<code>benchmarks/change_detection.py --protocol loo</code>). The difference image setting
+below does not apply to it.</li>
+<li>The other methods run after the default's speckle filter, on the difference image chosen below.</li>
+<li><b>PCA-KMeans</b> (Celik 2009): principal components of 5 x 5 blocks of the difference image,
+5 x 5 neighbourhood of every pixel projected on the first 3, k-means with two clusters; the
+cluster with the larger mean difference is the change.</li>
+<li><b>Fuzzy c-means</b>: two clusters of the difference image values (pixel by pixel).</li>
+<li><b>Self-supervised classifier</b> (PCANet / DDNet family): a pre-classification of this
+pair labels confident changed and unchanged pixels; a small neural network (one hidden layer,
+scikit-learn MLP) learns from their 7 x 7 patches of the log ratio and the difference image and
+labels every pixel. Trained for each pair in seconds; no torch, no shipped weights.</li>
+</ul>
+<p>Image 1 is first scaled so that the median log ratio is 0 dB (removes a calibration or
+8-bit stretch difference and the log-ratio bias of different numbers of looks).</p>
+<h3>Guard against all-change maps</h3>
+<p>Rule: {guard}. The log reports the changed share, the class separation (Ashman's D) and
+whether the fallback was used; the outputs <i>Changed fraction</i>, <i>Separation</i> and
+<i>Guard</i> carry them.</p>
+<h3>Parameters</h3>
+<ul>
+<li><b>Input scale</b>: linear power, amplitude (e.g. 8-bit images of the classic benchmarks)
+or dB; both images in the same scale.</li>
+<li><b>Power floor</b>: linear power below which values are raised to it before the ratios;
+0 refuses zero power (8-bit images often hold zeros: give e.g. 1).</li>
+<li><b>Random seed</b>: of k-means, the samples and the network (results are repeatable).</li>
+</ul>"""
+
+
+class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
+    """Unsupervised change detection between two dates."""
+
+    IMAGE_1 = "IMAGE_1"
+    IMAGE_2 = "IMAGE_2"
+    BAND_1 = "BAND_1"
+    BAND_2 = "BAND_2"
+    SCALE = "SCALE"
+    METHOD = "METHOD"
+    DIFFERENCE = "DIFFERENCE"
+    POWER_FLOOR = "POWER_FLOOR"
+    SEED = "SEED"
+    OUTPUT = "OUTPUT"
+    OUTPUT_DI = "OUTPUT_DI"
+    CHANGED_FRACTION = "CHANGED_FRACTION"
+    SEPARATION = "SEPARATION"
+    GUARD = "GUARD"
+
+    def name(self):
+        return "unsupervisedchange"
+
+    def displayName(self):
+        return tr("Unsupervised change detection")
+
+    def group(self):
+        return tr("Change detection")
+
+    def groupId(self):
+        return "changedetection"
+
+    def shortHelpString(self):
+        return tr(HELP).format(default=us.DEFAULT.name(), guard=us.GUARD_RULE)
+
+    def createInstance(self):
+        return UnsupervisedChangeAlgorithm()
+
+    def initAlgorithm(self, config=None):
+        number = QgsProcessingParameterNumber
+        self.addParameter(QgsProcessingParameterRasterLayer(self.IMAGE_1, tr("Earlier image (image 1)")))
+        self.addParameter(QgsProcessingParameterRasterLayer(self.IMAGE_2, tr("Later image (image 2)")))
+        self.addParameter(number(self.BAND_1, tr("Band of image 1"), type=number.Integer, defaultValue=1,
+                                 minValue=1))
+        self.addParameter(number(self.BAND_2, tr("Band of image 2"), type=number.Integer, defaultValue=1,
+                                 minValue=1))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.SCALE, tr("Input scale"), options=common.scale_labels(), defaultValue=0))
+        labels = [tr("Default (robust): {name}").format(name=us.DEFAULT.name())]
+        labels += [tr(us.METHOD_LABELS[m]) for m in METHOD_CHOICES[1:]]
+        self.addParameter(QgsProcessingParameterEnum(self.METHOD, tr("Method"), options=labels,
+                                                     defaultValue=0))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.DIFFERENCE, tr("Difference image (methods other than the default)"),
+            options=[tr(us.DI_LABELS[k]) for k in us.DI_KINDS],
+            defaultValue=us.DI_KINDS.index(us.DEFAULT.di)))
+        self.addParameter(number(self.POWER_FLOOR, tr("Power floor (linear power; 0 = refuse zero power)"),
+                                 type=number.Double, defaultValue=0.0, minValue=0.0))
+        self.addParameter(number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0,
+                                 minValue=0))
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Change mask")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_DI, tr("Difference image"), optional=True, createByDefault=False))
+        self.addOutput(QgsProcessingOutputNumber(self.CHANGED_FRACTION, tr("Changed fraction (0-1)")))
+        self.addOutput(QgsProcessingOutputNumber(self.SEPARATION, tr("Separation (Ashman's D)")))
+        self.addOutput(QgsProcessingOutputString(self.GUARD, tr("Guard")))
+
+    def _settings(self, parameters, context):
+        """(ChainConfig, floor or None, seed); ValueError with the fix if invalid."""
+        method = METHOD_CHOICES[self.parameterAsEnum(parameters, self.METHOD, context)]
+        di = us.DI_KINDS[self.parameterAsEnum(parameters, self.DIFFERENCE, context)]
+        floor = self.parameterAsDouble(parameters, self.POWER_FLOOR, context)
+        if not (math.isfinite(floor) and floor >= 0):
+            raise ValueError(tr("the power floor must be >= 0 (0 = refuse zero power), got {v}").format(
+                v=floor))
+        config = us.DEFAULT if method == "default" else us.method_config(method, di)
+        return config.check(), (floor or None), self.parameterAsInt(parameters, self.SEED, context)
+
+    def validate(self, parameters, context):
+        """Refuse a negative power floor before running."""
+        self._settings(parameters, context)
+
+    def _inputs(self, parameters, context):
+        sources, names, bands = [], [], []
+        for key, band_key in ((self.IMAGE_1, self.BAND_1), (self.IMAGE_2, self.BAND_2)):
+            layer = self.parameterAsRasterLayer(parameters, key, context)
+            src = common.gdal_source(layer, key)
+            band = self.parameterAsInt(parameters, band_key, context)
+            with common.core_errors(layer.name()):
+                info = read_info(src)
+            if not 1 <= band <= info.bands:
+                raise QgsProcessingException(tr(
+                    "Input layer '{name}': band {band} does not exist (the raster has {n})").format(
+                        name=layer.name(), band=band, n=info.bands))
+            sources.append(src)
+            names.append(layer.name())
+            bands.append(band)
+        a, b = (read_info(s) for s in sources)
+        if (a.xsize, a.ysize) != (b.xsize, b.ysize) or (
+                a.geotransform and b.geotransform and any(
+                    abs(x - y) > 1e-9 * max(1.0, abs(x)) for x, y in zip(a.geotransform, b.geotransform))):
+            raise QgsProcessingException(tr(
+                "Input layer '{b}' is not on the grid of '{a}' ({bx} x {by} vs {ax} x {ay} pixels or another "
+                "geotransform): run sarchange:coregister first").format(
+                    a=names[0], b=names[1], ax=a.xsize, ay=a.ysize, bx=b.xsize, by=b.ysize))
+        return sources, names, bands
+
+    def processAlgorithm(self, parameters, context, feedback):
+        try:
+            config, floor, seed = self._settings(parameters, context)
+        except ValueError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        sources, names, bands = self._inputs(parameters, context)
+        scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
+        dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        dst_di = self.parameterAsOutputLayer(parameters, self.OUTPUT_DI, context) or None
+        for path in (dst, dst_di):
+            if path and any(common.same_file(src, path) for src in sources):
+                raise QgsProcessingException(tr("The outputs must not overwrite an input ({path})").format(
+                    path=path))
+        if dst_di and common.same_file(dst, dst_di):
+            raise QgsProcessingException(tr("The change mask and the difference image need different files"))
+        for src, name, band in zip(sources, names, bands):
+            with common.core_errors(name):
+                raster_sampling.check_input_scale(src, scale, [band])
+        feedback.pushInfo(tr("Chain: {name}").format(name=config.name()))
+        try:
+            with common.core_errors(f"{names[0]}', '{names[1]}"):
+                try:
+                    fitted, counts = ur.detect_rasters(
+                        sources[0], sources[1], dst, bands[0], bands[1], config, scale, floor, dst_di, seed,
+                        progress=common.progress_callback(feedback),
+                        is_canceled=common.cancel_callback(feedback))
+                except ZeroPowerError as exc:
+                    raise QgsProcessingException(tr(
+                        "Input layer '{name}' holds zero or negative power: give linear power > 0, set the "
+                        "correct input scale, mask those pixels as no data, or set a power floor > 0 (e.g. 1 "
+                        "for 8-bit images)").format(name=names[exc.image - 1])) from exc
+        except Cancelled:
+            feedback.pushInfo(tr("Cancelled: no output was written."))
+            for path in (dst, dst_di):
+                if path:
+                    if path == dst and os.path.exists(path) and dst_di:
+                        os.remove(path)  # written before the difference image was cancelled
+                    common.forget_output(context, path)
+            return {}
+        guard = fitted.guard
+        if fitted.config != config:
+            feedback.pushWarning(tr("The pre-classification found too few confident pixels of one class to "
+                                    "train the classifier: {name} labelled the pair instead").format(
+                                        name=fitted.config.name()))
+        for line in guard.lines():
+            feedback.pushInfo(line)
+        feedback.pushInfo(tr("Change mask: {c} changed, {u} unchanged, {n} no-data pixels").format(
+            c=counts["changed"], u=counts["unchanged"], n=counts["nodata"]))
+        valid = counts["changed"] + counts["unchanged"]
+        results = {self.OUTPUT: dst,
+                   self.CHANGED_FRACTION: counts["changed"] / valid if valid else float("nan"),
+                   self.SEPARATION: guard.separation,
+                   self.GUARD: "fallback: robust outlier rule" if guard.fallback else "chain"}
+        if dst_di:
+            results[self.OUTPUT_DI] = dst_di
+        return results
