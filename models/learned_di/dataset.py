@@ -61,18 +61,32 @@ def _date(text):
     return _dt.date.fromisoformat(str(text).strip()[:10])
 
 
-class Stack:
-    """One stack folder: acquisitions sorted by date, open rasters, condition matrix.
+def stack_location(source):
+    """(folder, acquisitions CSV path) of a stack folder or of a path to its acquisitions CSV."""
+    source = os.path.abspath(os.fspath(source))
+    if os.path.isfile(source) and source.lower().endswith(".csv"):
+        return os.path.dirname(source), source
+    return source, os.path.join(source, ACQUISITIONS_CSV)
 
-    Attributes: ``folder``, ``rows`` (dicts, date order), ``dates``
+
+class Stack:
+    """One stack (a folder, or the path of its acquisitions CSV): acquisitions sorted by date, open
+    rasters, condition matrix.
+
+    ``before``: a date (ISO text or datetime.date): only acquisitions strictly
+    before it are used (fine-tuning on a stack's history never sees the
+    target). ``change_mask``: use change_date.tif (when present) to keep
+    changed pixels out of the loss; False ignores it (no labels used).
+
+    Attributes: ``folder``, ``csv_path``, ``rows`` (dicts, date order), ``dates``
     (datetime.date), ``files`` (paths), ``conditions`` ((n, C) float32),
     ``shape`` (rows, cols), ``change_start`` (date of day 0 of
-    change_date.tif, or None when the folder has none).
+    change_date.tif, or None when the folder has none or it is not used).
     """
 
-    def __init__(self, folder):
-        self.folder = os.path.abspath(os.fspath(folder))
-        csv_path = os.path.join(self.folder, ACQUISITIONS_CSV)
+    def __init__(self, folder, before=None, change_mask=True):
+        self.folder, csv_path = stack_location(folder)
+        self.csv_path = csv_path
         if not os.path.isfile(csv_path):
             raise ValueError(f"{self.folder} has no {ACQUISITIONS_CSV}: give a stack folder written by "
                              "'Simulate stack' (or one laid out the same way)")
@@ -82,6 +96,11 @@ class Stack:
         if not rows or missing:
             raise ValueError(f"{csv_path} has no acquisitions" if not rows else
                              f"{csv_path} lacks the column(s) {missing}")
+        if before is not None:
+            cutoff = _date(before) if not isinstance(before, _dt.date) else before
+            rows = [r for r in rows if _date(r["date"]) < cutoff]
+            if not rows:
+                raise ValueError(f"{csv_path} has no acquisition before {cutoff.isoformat()}")
         order = sorted(range(len(rows)), key=lambda i: _date(rows[i]["date"]))  # stable: keeps CSV order
         self.rows = [rows[i] for i in order]
         self.dates = [_date(r["date"]) for r in self.rows]
@@ -107,7 +126,7 @@ class Stack:
                                  "grid")
         self.change_path = os.path.join(self.folder, CHANGE_DATE_TIF)
         self.change_start = None
-        if os.path.isfile(self.change_path):
+        if change_mask and os.path.isfile(self.change_path):
             ds = self._open(self.change_path)
             start = ds.tags().get("START_DATE")
             if start and ds.count >= 2 and (ds.height, ds.width) == self.shape:
