@@ -75,6 +75,10 @@ def logging_feedback():
             self.lines.append(info)
             super().pushInfo(info)
 
+        def pushWarning(self, warning):
+            self.lines.append("WARNING " + warning)
+            super().pushWarning(warning)
+
     return Log()
 
 
@@ -230,7 +234,7 @@ FAKE_TRAINER = textwrap.dedent('''
     p.add_argument("--arch")
     p.add_argument("--init")
     p.add_argument("--max-minutes", type=float)
-    args = p.parse_args()
+    args = p.parse_known_args()[0]  # fine-tuning passes more options
     mode = os.environ.get("FAKE_MODE", "ok")
     log = os.environ["FAKE_LOG"]
     with open(log, "w") as f:
@@ -260,7 +264,8 @@ FAKE_TRAINER = textwrap.dedent('''
         f.write(b"fake onnx")
     with open(os.path.splitext(args.out)[0] + ".pt", "wb") as f:
         f.write(b"fake checkpoint")
-    result = {"onnx": args.out, "best_epoch": args.epochs, "metrics": {"val_loss": 0.5, "val_mae_db": 0.75}}
+    result = {"onnx": args.out, "best_epoch": args.epochs,
+              "metrics": {"val_loss": 0.5, "val_mae_db": 0.75, "initial": {"val_loss": 0.9}}}
     print("RESULT " + json.dumps(result), flush=True)
 ''')
 

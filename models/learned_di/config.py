@@ -7,8 +7,8 @@ NETWORK = dict(n_inputs=schema.DEFAULT_N_INPUTS, arch="film", base=16, max_chann
 TRAINING = dict(epochs=20, patch=64, batch=16, lr=1e-3, schedule="cosine", patches_per_epoch=512,
                 val_patches=256, val_fraction=0.2, loss="mse", augment=True)
 #: Fine-tuning a trained model on a user's stack history: a smaller learning rate reduced on plateau.
-FINETUNE = dict(epochs=200, lr=3e-4, schedule="plateau", patches_per_epoch=256, val_patches=128,
-                val_fraction=0.15, max_minutes=2.0, patience=6)
+FINETUNE = dict(epochs=1000, lr=1e-3, schedule="plateau", patches_per_epoch=256, val_patches=128,
+                val_fraction=0.15, split="interleaved", max_minutes=2.0, patience=20)
 #: Parameter name prefixes of the encoder (frozen with --freeze-encoder-epochs; the named
 #: pretrained source "learned_di.encoder" loads only these).
 ENCODER_PREFIXES = ("encoders.", "bottleneck.")

@@ -214,22 +214,37 @@ class Stack:
         self.close()
 
 
-def split_targets(stack, n_inputs, val_fraction=0.2):
+SPLITS = ("last", "interleaved")
+
+
+def split_targets(stack, n_inputs, val_fraction=0.2, split="last"):
     """(train, validation) target lists of ``stack`` (see ``Stack.targets``), split by target date.
 
-    The last ``val_fraction`` of the distinct target dates (at least one)
-    validate. Raises ValueError when the stack has fewer than two target dates.
+    ``split="last"``: the last ``val_fraction`` of the distinct target dates
+    (at least one) validate: validation measures prediction into the future.
+    ``split="interleaved"``: every k-th date counted back from the newest (k =
+    round(1 / val_fraction), starting k // 2 dates before it) validates, so
+    the most recent dates (closest to a target that follows) are trained on
+    (fine-tuning on a stack's history). Raises ValueError when the stack has
+    fewer than two target dates.
     """
+    if split not in SPLITS:
+        raise ValueError(f"split {split!r}: use one of {SPLITS}")
     targets = stack.targets(n_inputs)
     dates = sorted({stack.dates[t] for t, _ in targets})
     if len(dates) < 2:
         raise ValueError(f"{stack.folder}: {len(targets)} acquisition(s) have {n_inputs} earlier ones; "
                          f"at least two dates are needed (training and validation): use a longer stack "
                          "or fewer inputs")
-    n_val = min(len(dates) - 1, max(1, int(round(val_fraction * len(dates)))))
-    cutoff = dates[-n_val]
-    train = [x for x in targets if stack.dates[x[0]] < cutoff]
-    val = [x for x in targets if stack.dates[x[0]] >= cutoff]
+    if split == "interleaved":
+        step = max(2, int(round(1.0 / max(val_fraction, 1e-6))))
+        newest_first = dates[::-1]
+        val_dates = {d for i, d in enumerate(newest_first) if i % step == step // 2} or {newest_first[-1]}
+    else:
+        n_val = min(len(dates) - 1, max(1, int(round(val_fraction * len(dates)))))
+        val_dates = set(dates[-n_val:])
+    train = [x for x in targets if stack.dates[x[0]] not in val_dates]
+    val = [x for x in targets if stack.dates[x[0]] in val_dates]
     return train, val
 
 

@@ -148,7 +148,7 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
           val_fraction=0.2, checkpoint="auto", log=None, on_epoch=None,
           tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP, schedule="cosine",
           patience=None, device="cpu", freeze_encoder_epochs=0, before=None, change_mask=True, card=None,
-          command=None):
+          command=None, split="last"):
     """Train a learned-DI predictor on ``stack_dirs`` and export it to ``out_onnx``; returns a summary.
 
     ``stack_dirs``: stack folders or acquisitions CSV paths; ``n_inputs``: N
@@ -164,7 +164,8 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
     'auto' (``out_onnx`` with .pt), a path, or None; ``schedule``,
     ``patience``, ``device``, ``freeze_encoder_epochs``: see
     ``framework.loop.fit``; ``before``: only acquisitions before this date;
-    ``change_mask``: use change_date.tif; ``card``: 'auto' (``out_onnx``
+    ``change_mask``: use change_date.tif; ``split``: validation dates, 'last'
+    or 'interleaved' (``dataset.split_targets``); ``card``: 'auto' (``out_onnx``
     with .md), a path, or None; ``command``: the command line quoted in the card.
 
     Summary keys: onnx (path, or None when stopped before the first
@@ -194,7 +195,7 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
     stacks = [ds.Stack(d, before=before, change_mask=change_mask) for d in stack_dirs]
     try:
         patch = ds.check_patch(patch, stacks)
-        splits = [ds.split_targets(s, int(n_inputs), val_fraction) for s in stacks]
+        splits = [ds.split_targets(s, int(n_inputs), val_fraction, split) for s in stacks]
         train_targets = [sp[0] for sp in splits]
         val_targets = [sp[1] for sp in splits]
         if not any(train_targets):
@@ -278,7 +279,7 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
             "seconds": round(time.perf_counter() - t0, 2), "arch": arch, "seed": int(seed),
             "init": None if weights is None else weights.source,
             "normalisation_from": norm_source, "lr": float(lr), "schedule": schedule, "loss": loss,
-            "augment": bool(augment), "val_fraction": float(val_fraction), "threads": threads,
+            "augment": bool(augment), "val_fraction": float(val_fraction), "split": split, "threads": threads,
             "device": str(device), "freeze_encoder_epochs": int(freeze_encoder_epochs),
             "patches_per_second": round(summary["patches_per_second"] or 0.0, 2),
             "torch": str(torch.__version__),
