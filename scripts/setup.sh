@@ -23,6 +23,14 @@ if [ ! -x .venv/bin/python ]; then
   /usr/bin/python3 -m venv --system-site-packages .venv
 fi
 .venv/bin/python -m pip install -q -r requirements-dev.txt -c constraints.txt
+.venv/bin/python -m pip install -q --no-deps -r requirements-nodeps.txt -c constraints.txt
 
 mkdir -p .plugins
 ln -sfn "$root" .plugins/sar_change
+
+# MERLIN despeckling model: converted from the installed deepdespeckling weights (never committed).
+merlin_onnx=models/merlin/merlin_s1_tops.onnx
+if [ ! -f "$merlin_onnx" ] && .venv/bin/python -c "import torch, deepdespeckling.model" 2>/dev/null; then
+  PYTHONPATH="$root/.plugins" .venv/bin/python -m sar_change.models.merlin.convert --out "$merlin_onnx" \
+    || echo "warning: MERLIN conversion failed; the Learned (MERLIN) speckle filter will ask for a model" >&2
+fi

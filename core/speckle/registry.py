@@ -18,9 +18,14 @@ LEE_SIGMA = "lee_sigma"
 FROST = "frost"
 GAMMA_MAP = "gamma_map"
 KUAN = "kuan"
+MERLIN = "merlin"
 
-#: Order used by the Processing enum (index -> method).
+#: The numpy filters (no model file needed), in Processing enum order.
 METHODS = (BOXCAR, MEDIAN, LEE, REFINED_LEE, LEE_SIGMA, FROST, GAMMA_MAP, KUAN)
+#: Learned filters: an ONNX model run with onnxruntime (``learned.py``).
+LEARNED = (MERLIN,)
+#: Order used by the Processing enum (index -> method): the numpy filters, then the learned ones.
+ALL_METHODS = METHODS + LEARNED
 LABELS = {
     BOXCAR: "Boxcar (moving mean)",
     MEDIAN: "Median",
@@ -30,9 +35,12 @@ LABELS = {
     FROST: "Frost (1982)",
     GAMMA_MAP: "Gamma-MAP (Lopes et al. 1990)",
     KUAN: "Kuan (1985)",
+    MERLIN: "Learned (MERLIN, ONNX)",
 }
 #: Methods whose statistics need the number of looks.
-USES_LOOKS = (LEE, REFINED_LEE, LEE_SIGMA, GAMMA_MAP, KUAN)
+USES_LOOKS = (LEE, REFINED_LEE, LEE_SIGMA, GAMMA_MAP, KUAN, MERLIN)
+#: Methods that do not use the moving window size.
+NO_WINDOW = (REFINED_LEE, MERLIN)
 
 
 @dataclass(frozen=True)
@@ -46,13 +54,15 @@ class FilterParams:
     metric: str = frost.EUCLIDEAN
     sigma: float = 0.9
     target_size: int = 3
+    #: ONNX model of a learned method ('' = the default converted MERLIN model).
+    model_path: str = ""
 
 
 def validate(params):
     """Raise ValueError naming the fix for parameters a filter cannot use."""
-    if params.method not in METHODS:
-        raise ValueError(f"unknown speckle filter {params.method!r}; choose one of {METHODS}")
-    if params.method != REFINED_LEE:
+    if params.method not in ALL_METHODS:
+        raise ValueError(f"unknown speckle filter {params.method!r}; choose one of {ALL_METHODS}")
+    if params.method not in NO_WINDOW:
         check_window(params.size)
     if params.method in USES_LOOKS and not params.looks > 0:
         raise ValueError(f"number of looks must be > 0, got {params.looks}")
@@ -72,6 +82,9 @@ def margin(params):
         return 3
     if params.method == LEE_SIGMA:
         return max(params.size // 2, params.target_size // 2, 1)
+    if params.method == MERLIN:
+        from .learned import MARGIN
+        return MARGIN
     return params.size // 2
 
 
@@ -91,6 +104,9 @@ def power_filter(params):
         return lambda p: lopes.gamma_map(p, params.size, params.looks)
     if m == FROST:
         return lambda p: frost.frost(p, params.size, params.damping, params.metric)
+    if m == MERLIN:
+        from .learned import merlin_filter
+        return merlin_filter(params.looks, params.model_path or None)
     if m == REFINED_LEE:
         from .refined_lee import refined_lee
         return lambda p: refined_lee(p, params.looks)

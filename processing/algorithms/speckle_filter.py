@@ -12,6 +12,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
@@ -52,6 +53,9 @@ and no-data value. Large rasters are processed block by block.</p>
  speckle (Lopes, Nezry, Touzi &amp; Laur 1990).</li>
  <li>Kuan: local linear MMSE filter derived without approximating the
  multiplicative model (Kuan et al. 1985).</li>
+ <li>Learned (MERLIN, ONNX): the MERLIN network of the deepdespeckling package (Dalsasso, Denis &amp;
+ Tupin 2021; Sentinel-1 TOPS weights, MIT licence) run with onnxruntime, its local mean re-anchored
+ to the input's over the window in the model's card; uses the number of looks, not the window size.</li>
  </ul></li>
 <li><b>Window size</b>: side of the square moving window in pixels; odd and &gt;= 1
 (e.g. 7).</li>
@@ -70,6 +74,9 @@ the target value, e.g. 3.</li>
 <li><b>Input scale</b>: how the input pixels are stored: linear power (intensity),
 amplitude (sqrt of power) or dB (10 log10 power). A dB raster declared as linear
 power or amplitude is refused.</li>
+<li><b>Learned filter: ONNX model</b>: a converted despeckling model; empty uses
+models/merlin/merlin_s1_tops.onnx, written by scripts/setup.sh (or
+<code>python -m sar_change.models.merlin.convert</code> with torch and deepdespeckling).</li>
 <li><b>Filtered raster</b>: the output GeoTIFF.</li>
 </ul>"""
 
@@ -87,6 +94,7 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
     SIGMA = "SIGMA"
     TARGET_WINDOW = "TARGET_WINDOW"
     SCALE = "SCALE"
+    MODEL = "MODEL"
     OUTPUT = "OUTPUT"
 
     def name(self):
@@ -111,7 +119,7 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
         number = QgsProcessingParameterNumber
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("Input SAR raster")))
         self.addParameter(QgsProcessingParameterEnum(
-            self.METHOD, tr("Filter"), options=[tr(registry.LABELS[m]) for m in registry.METHODS],
+            self.METHOD, tr("Filter"), options=[tr(registry.LABELS[m]) for m in registry.ALL_METHODS],
             defaultValue=registry.METHODS.index(registry.LEE)))
         self.addParameter(number(self.WINDOW_SIZE, tr("Window size (pixels, odd)"),
                                  type=number.Integer, defaultValue=7))
@@ -132,6 +140,9 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
                                  type=number.Integer, defaultValue=3))
         self.addParameter(QgsProcessingParameterEnum(
             self.SCALE, tr("Input scale"), options=common.scale_labels(), defaultValue=0))
+        self.addParameter(QgsProcessingParameterFile(
+            self.MODEL, tr("Learned filter: ONNX model (empty: the converted MERLIN model)"),
+            extension="onnx", optional=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Filtered raster")))
 
     def _filter_params(self, parameters, context, looks=None):
@@ -150,13 +161,14 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
             if not looks > 0:
                 raise ValueError(tr("number of looks must be > 0, e.g. 1 (got {looks})").format(looks=looks))
         params = registry.FilterParams(
-            method=registry.METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
+            method=registry.ALL_METHODS[self.parameterAsEnum(parameters, self.METHOD, context)],
             size=size,
             looks=float(looks),
             damping=self.parameterAsDouble(parameters, self.DAMPING, context),
             metric=DISTANCES[self.parameterAsEnum(parameters, self.FROST_DISTANCE, context)],
             sigma=SIGMAS[self.parameterAsEnum(parameters, self.SIGMA, context)],
             target_size=target,
+            model_path=self.parameterAsFile(parameters, self.MODEL, context) or "",
         )
         registry.validate(params)
         return params
