@@ -38,6 +38,7 @@ static texture of the land classes, plus the noise floor (NESZ -22 dB).
 ``clean_*`` arrays hold the speckle-free twin (same scene, no speckle) for
 despeckling pretext tasks.
 """
+
 import numpy as np
 
 from .backscatter import NESZ_DB, add_noise_floor, sigma0_db
@@ -67,8 +68,10 @@ WIND_M_S = {"freeze": (2.0, 6.0), "melt": (4.0, 12.0)}
 #: Share of the water covered by ice per season (drawn uniformly).
 ICE_SHARE = {"freeze": (0.45, 0.8), "melt": (0.3, 0.6)}
 #: Land conditions per season (``backscatter.sigma0_db`` conditions).
-LAND_CONDITIONS = {"freeze": dict(frozen=True, snow_depth_m=0.3, wet_snow=False),
-                   "melt": dict(frozen=False, snow_depth_m=0.3, wet_snow=True, soil_moisture=0.3)}
+LAND_CONDITIONS = {
+    "freeze": dict(frozen=True, snow_depth_m=0.3, wet_snow=False),
+    "melt": dict(frozen=False, snow_depth_m=0.3, wet_snow=True, soil_moisture=0.3),
+}
 
 _DEM, _LAND, _ICE, _WIND, _TEXTURE, _SPECKLE, _ORBIT = range(1, 8)
 
@@ -91,8 +94,9 @@ def check_season(season):
     return s
 
 
-def segmentation_scene(seed, season="freeze", shape=(128, 128), pixel_size_m=40.0, looks=4.0,
-                       incidence_range=(29.0, 46.0)):
+def segmentation_scene(
+    seed, season="freeze", shape=(128, 128), pixel_size_m=40.0, looks=4.0, incidence_range=(29.0, 46.0)
+):
     """One simulated scene with its segmentation truth; a dict of arrays (float32 unless noted).
 
     ``seed``: scene identity (same seed and arguments, same scene); ``season``:
@@ -160,7 +164,7 @@ def scene_image(scene, incidence=True):
     return np.stack(bands).astype(np.float32)
 
 
-def class_fractions(labels, n_classes=len(CLASSES)):
+def class_fractions(labels, n_classes=3):
     """Share of each class among the labelled pixels (labels != IGNORE)."""
     lab = np.asarray(labels)
     valid = lab[lab != IGNORE]

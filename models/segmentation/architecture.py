@@ -15,6 +15,7 @@ the channel mean and z-scores every channel (buffers ``mean``/``std``).
 ``forward`` returns softmax probabilities (the ONNX output); ``logits``
 returns the scores for the loss.
 """
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -51,8 +52,12 @@ class Encoder(nn.Module):
     def __init__(self, in_channels, width=16):
         super().__init__()
         w = int(width)
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, w, 7, 2, 3, bias=False), nn.BatchNorm2d(w),
-                                  nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1))
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, w, 7, 2, 3, bias=False),
+            nn.BatchNorm2d(w),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2, 1),
+        )
         self.layer1 = nn.Sequential(BasicBlock(w, w), BasicBlock(w, w))
         self.layer2 = nn.Sequential(BasicBlock(w, 2 * w, 2), BasicBlock(2 * w, 2 * w))
         self.layer3 = nn.Sequential(BasicBlock(2 * w, 4 * w, 2), BasicBlock(4 * w, 4 * w))
@@ -69,15 +74,22 @@ class ASPP(nn.Module):
         super().__init__()
 
         def branch(k, d):
-            return nn.Sequential(nn.Conv2d(cin, cout, k, padding=0 if k == 1 else d, dilation=d, bias=False),
-                                 nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+            return nn.Sequential(
+                nn.Conv2d(cin, cout, k, padding=0 if k == 1 else d, dilation=d, bias=False),
+                nn.BatchNorm2d(cout),
+                nn.ReLU(inplace=True),
+            )
 
         self.branches = nn.ModuleList([branch(1, 1)] + [branch(3, int(r)) for r in rates])
-        self.pool = (nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(cin, cout, 1, bias=False), nn.ReLU())
-                     if image_pooling else None)
+        self.pool = (
+            nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(cin, cout, 1, bias=False), nn.ReLU())
+            if image_pooling
+            else None
+        )
         n = len(self.branches) + (1 if image_pooling else 0)
-        self.project = nn.Sequential(nn.Conv2d(n * cout, cout, 1, bias=False), nn.BatchNorm2d(cout),
-                                     nn.ReLU(inplace=True))
+        self.project = nn.Sequential(
+            nn.Conv2d(n * cout, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+        )
 
     def forward(self, x):
         parts = [b(x) for b in self.branches]
@@ -89,19 +101,33 @@ class ASPP(nn.Module):
 class SegmentationNet(nn.Module):
     """Encoder + ASPP decoder for ``n_classes`` classes from ``in_channels`` bands (raw values)."""
 
-    def __init__(self, in_channels, n_classes, width=cfg.NETWORK["width"],
-                 aspp_channels=cfg.NETWORK["aspp_channels"], aspp_rates=cfg.NETWORK["aspp_rates"],
-                 image_pooling=cfg.NETWORK["image_pooling"]):
+    def __init__(
+        self,
+        in_channels,
+        n_classes,
+        width=cfg.NETWORK["width"],
+        aspp_channels=cfg.NETWORK["aspp_channels"],
+        aspp_rates=cfg.NETWORK["aspp_rates"],
+        image_pooling=cfg.NETWORK["image_pooling"],
+    ):
         super().__init__()
-        self.config = dict(in_channels=int(in_channels), n_classes=int(n_classes), width=int(width),
-                           aspp_channels=int(aspp_channels), aspp_rates=[int(r) for r in aspp_rates],
-                           image_pooling=bool(image_pooling))
+        self.config = dict(
+            in_channels=int(in_channels),
+            n_classes=int(n_classes),
+            width=int(width),
+            aspp_channels=int(aspp_channels),
+            aspp_rates=[int(r) for r in aspp_rates],
+            image_pooling=bool(image_pooling),
+        )
         self.register_buffer("mean", torch.zeros(in_channels))
         self.register_buffer("std", torch.ones(in_channels))
         self.encoder = Encoder(in_channels, width)
         self.aspp = ASPP(self.encoder.out_channels, aspp_channels, aspp_rates, image_pooling)
-        self.head = nn.Sequential(nn.Conv2d(aspp_channels, aspp_channels, 3, padding=1, bias=False),
-                                  nn.BatchNorm2d(aspp_channels), nn.ReLU(inplace=True))
+        self.head = nn.Sequential(
+            nn.Conv2d(aspp_channels, aspp_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(aspp_channels),
+            nn.ReLU(inplace=True),
+        )
         self.classifier = nn.Conv2d(aspp_channels, n_classes, 1)
 
     def set_normalisation(self, mean, std):

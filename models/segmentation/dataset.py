@@ -8,6 +8,7 @@ likely; the patch is shifted to stay inside the image), optionally flipped
 and rotated by multiples of 90 degrees; validation patches are drawn once
 with a fixed generator.
 """
+
 import numpy as np
 import torch
 
@@ -26,12 +27,16 @@ def check_sets(sets, patch, n_classes, what="training"):
         if image.ndim != 3 or labels.shape != image.shape[1:]:
             raise ValueError(f"{what} labels {labels.shape} are not on the image grid {image.shape[1:]}")
         if min(labels.shape) < patch:
-            raise ValueError(f"a {what} image of {labels.shape[0]} x {labels.shape[1]} pixels is smaller than "
-                             f"the patch size {patch}: give a smaller patch size")
+            raise ValueError(
+                f"a {what} image of {labels.shape[0]} x {labels.shape[1]} pixels is smaller than "
+                f"the patch size {patch}: give a smaller patch size"
+            )
         values = np.unique(labels[labels != IGNORE])
         if values.size and values.max() >= n_classes:
-            raise ValueError(f"{what} labels hold class value {int(values.max())} but only {n_classes} classes "
-                             f"are named (values 0..{n_classes - 1}, {IGNORE} = unlabelled)")
+            raise ValueError(
+                f"{what} labels hold class value {int(values.max())} but only {n_classes} classes "
+                f"are named (values 0..{n_classes - 1}, {IGNORE} = unlabelled)"
+            )
         labelled += int((labels != IGNORE).sum())
     if labelled == 0:
         raise ValueError(f"the {what} labels hold no labelled pixel: draw labels over the raster")
@@ -101,8 +106,8 @@ def cut(sets, sample, patch):
     """(image patch (C, P, P), labels patch (P, P)) of one sample, augmented."""
     s, r0, c0, flip, rot = sample
     image, labels = sets[s]
-    x = image[:, r0:r0 + patch, c0:c0 + patch]
-    y = labels[r0:r0 + patch, c0:c0 + patch]
+    x = image[:, r0 : r0 + patch, c0 : c0 + patch]
+    y = labels[r0 : r0 + patch, c0 : c0 + patch]
     if flip:
         x, y = x[:, :, ::-1], y[:, ::-1]
     if rot:
@@ -113,9 +118,11 @@ def cut(sets, sample, patch):
 def loader(sets, samples, patch, batch):
     """Batches {"image": (B, C, P, P) float32, "labels": (B, P, P) int64} of ``samples``, in order."""
     for i in range(0, len(samples), int(batch)):
-        pairs = [cut(sets, s, patch) for s in samples[i:i + int(batch)]]
-        yield {"image": torch.from_numpy(np.stack([p[0] for p in pairs])),
-               "labels": torch.from_numpy(np.stack([p[1] for p in pairs]).astype(np.int64))}
+        pairs = [cut(sets, s, patch) for s in samples[i : i + int(batch)]]
+        yield {
+            "image": torch.from_numpy(np.stack([p[0] for p in pairs])),
+            "labels": torch.from_numpy(np.stack([p[1] for p in pairs]).astype(np.int64)),
+        }
 
 
 def subsample_labels(labels, fraction, patch, rng):
@@ -128,5 +135,5 @@ def subsample_labels(labels, fraction, patch, rng):
     out = np.full_like(labels, IGNORE)
     for i in rng.choice(len(cells), keep, replace=False):
         r, c = cells[i]
-        out[r:r + patch, c:c + patch] = labels[r:r + patch, c:c + patch]
+        out[r : r + patch, c : c + patch] = labels[r : r + patch, c : c + patch]
     return out

@@ -6,6 +6,7 @@ Averages: macro (mean over classes present in the truth or the prediction),
 weighted (by the class's share of the truth), micro IoU (sum TP / sum (TP +
 FP + FN)); accuracy = trace / total. Pixels labelled ``ignore`` are left out.
 """
+
 import numpy as np
 
 
@@ -15,7 +16,8 @@ def confusion(truth, predicted, n_classes, ignore=255):
     p = np.asarray(predicted).ravel().astype(np.int64)
     keep = (t != ignore) & (t >= 0) & (t < n_classes) & (p >= 0) & (p < n_classes)
     return np.bincount(t[keep] * n_classes + p[keep], minlength=n_classes * n_classes).reshape(
-        n_classes, n_classes)
+        n_classes, n_classes
+    )
 
 
 def scores(cm, names=None):
@@ -35,8 +37,9 @@ def scores(cm, names=None):
     total = cm.sum()
     w = support / total if total > 0 else np.zeros(k)
     out = {
-        "per_class": {names[i]: {"iou": _num(iou[i]), "f1": _num(f1[i]), "support": int(support[i])}
-                      for i in range(k)},
+        "per_class": {
+            names[i]: {"iou": _num(iou[i]), "f1": _num(f1[i]), "support": int(support[i])} for i in range(k)
+        },
         "miou": _num(np.nanmean(iou[present])) if present.any() else None,
         "macro_f1": _num(np.nanmean(f1[present])) if present.any() else None,
         "weighted_iou": _num(np.nansum(w * np.nan_to_num(iou))),

@@ -11,6 +11,7 @@ Metadata (``models.framework.metadata`` schema plus ``classes``): a JSON list
 of {"value", "name", "colour"} (colour "#rrggbb") in class order; the class
 raster holds ``value`` (0..K-1), 255 is no data.
 """
+
 import json
 
 from ..framework import metadata as md
@@ -26,8 +27,18 @@ META_CLASSES = "classes"
 #: Label value of unlabelled pixels (ignored by the loss) and no-data value of class rasters.
 IGNORE = 255
 #: Fallback palette (RGB) for classes without a colour.
-PALETTE = ((31, 87, 191), (224, 240, 255), (115, 150, 80), (200, 60, 50), (240, 200, 60), (150, 90, 200),
-           (60, 180, 180), (120, 120, 120), (250, 140, 40), (20, 120, 40))
+PALETTE = (
+    (31, 87, 191),
+    (224, 240, 255),
+    (115, 150, 80),
+    (200, 60, 50),
+    (240, 200, 60),
+    (150, 90, 200),
+    (60, 180, 180),
+    (120, 120, 120),
+    (250, 140, 40),
+    (20, 120, 40),
+)
 
 
 def hex_colour(rgb):
@@ -43,7 +54,7 @@ def rgb(colour):
     text = str(colour).strip().lstrip("#")
     if len(text) != 6:
         raise ValueError(f"colour {colour!r}: give '#rrggbb'")
-    return tuple(int(text[i:i + 2], 16) for i in (0, 2, 4))
+    return tuple(int(text[i : i + 2], 16) for i in (0, 2, 4))
 
 
 def class_entries(names, colours=None):

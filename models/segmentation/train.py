@@ -11,6 +11,7 @@ raster's no data) unlabelled. Linear power bands are converted to dB here
 (on the grid of --val-image, default --image). Runs outside QGIS (torch,
 GDAL); stdout follows ``models.framework.protocol``.
 """
+
 import argparse
 import sys
 
@@ -20,15 +21,21 @@ from sar_change.models.segmentation import config as cfg
 
 def build_parser():
     t = cfg.TRAINING
-    p = argparse.ArgumentParser(prog="python -m sar_change.models.segmentation.train",
-                                description="Train a SAR segmentation model (ResNet-18 encoder cut after its third "
-                                            "block + ASPP; Karimzadeh & Pires de Lima 2022) and export it as ONNX.")
+    p = argparse.ArgumentParser(
+        prog="python -m sar_change.models.segmentation.train",
+        description="Train a SAR segmentation model (ResNet-18 encoder cut after its third "
+        "block + ASPP; Karimzadeh & Pires de Lima 2022) and export it as ONNX.",
+    )
     p.add_argument("--image", required=True, help="SAR raster (GeoTIFF)")
     p.add_argument("--bands", default="1,2", help="1-based SAR bands, comma-separated (default 1,2)")
     p.add_argument("--band-names", default="VV,VH", help="names of the SAR bands (default VV,VH)")
     p.add_argument("--scale", choices=("db", "linear"), default="db", help="SAR bands in dB or linear power")
-    p.add_argument("--incidence-band", type=int, default=0, help="1-based incidence angle band (deg); 0: none")
-    p.add_argument("--labels", required=True, help="label raster on the image's grid (uint8 classes, 255 = none)")
+    p.add_argument(
+        "--incidence-band", type=int, default=0, help="1-based incidence angle band (deg); 0: none"
+    )
+    p.add_argument(
+        "--labels", required=True, help="label raster on the image's grid (uint8 classes, 255 = none)"
+    )
     p.add_argument("--val-image", default=None, help="validation SAR raster (default: --image)")
     p.add_argument("--val-labels", required=True, help="validation label raster (held-out areas)")
     p.add_argument("--classes", required=True, help="class names in label order, comma-separated")
@@ -41,8 +48,12 @@ def build_parser():
     p.add_argument("--loss", choices=("ce", "focal"), default=t["loss"], help="cross-entropy or focal loss")
     p.add_argument("--focal-gamma", type=float, default=t["focal_gamma"])
     p.add_argument("--class-weights", default="none", help="none, balanced, or K numbers comma-separated")
-    p.add_argument("--width", type=int, default=cfg.NETWORK["width"],
-                   help="encoder width (paper's ResNet-18: 64; default 16)")
+    p.add_argument(
+        "--width",
+        type=int,
+        default=cfg.NETWORK["width"],
+        help="encoder width (paper's ResNet-18: 64; default 16)",
+    )
     p.add_argument("--no-augment", action="store_true", help="no flips and rotations")
     return p
 
@@ -72,8 +83,10 @@ def read_labels(path, shape):
 
     a = read_array(path, 1)
     if a.shape != tuple(shape):
-        raise ValueError(f"label raster {path} ({a.shape[1]} x {a.shape[0]}) is not on the grid of its image "
-                         f"({shape[1]} x {shape[0]})")
+        raise ValueError(
+            f"label raster {path} ({a.shape[1]} x {a.shape[0]}) is not on the grid of its image "
+            f"({shape[1]} x {shape[0]})"
+        )
     return np.where(np.isfinite(a), a, 255).astype(np.uint8)
 
 
@@ -98,24 +111,54 @@ def run(args, emitter, should_stop):
     if weights not in ("none", "balanced"):
         weights = [float(v) for v in weights.split(",")]
     summary = training.train(
-        [(image, labels)], [(val_image, val_labels)], [c.strip() for c in args.classes.split(",")],
-        out_onnx=args.out, bands=names, band_units=units,
-        colours=[c.strip() for c in args.colours.split(",")] if args.colours else None, epochs=args.epochs,
-        patch=args.patch, batch=args.batch, lr=args.lr, seed=args.seed, init=args.init, loss=args.loss,
-        focal_gamma=args.focal_gamma, class_weights=weights, patches_per_epoch=args.patches_per_epoch,
-        val_patches=args.val_patches, augment=not args.no_augment,
-        network=dict(cfg.NETWORK, width=args.width), schedule=args.schedule or cfg.TRAINING["schedule"],
+        [(image, labels)],
+        [(val_image, val_labels)],
+        [c.strip() for c in args.classes.split(",")],
+        out_onnx=args.out,
+        bands=names,
+        band_units=units,
+        colours=[c.strip() for c in args.colours.split(",")] if args.colours else None,
+        epochs=args.epochs,
+        patch=args.patch,
+        batch=args.batch,
+        lr=args.lr,
+        seed=args.seed,
+        init=args.init,
+        loss=args.loss,
+        focal_gamma=args.focal_gamma,
+        class_weights=weights,
+        patches_per_epoch=args.patches_per_epoch,
+        val_patches=args.val_patches,
+        augment=not args.no_augment,
+        network=dict(cfg.NETWORK, width=args.width),
+        schedule=args.schedule or cfg.TRAINING["schedule"],
         patience=args.patience if args.patience is not None else cfg.TRAINING["patience"],
-        max_minutes=args.max_minutes, freeze_encoder_epochs=args.freeze_encoder_epochs, threads=args.threads,
-        device=args.device, progress=emitter.progress, should_stop=should_stop, log=emitter.log,
-        on_epoch=emitter.on_epoch, checkpoint=cli.optional_path(args.checkpoint), card=cli.optional_path(args.card),
+        max_minutes=args.max_minutes,
+        freeze_encoder_epochs=args.freeze_encoder_epochs,
+        threads=args.threads,
+        device=args.device,
+        progress=emitter.progress,
+        should_stop=should_stop,
+        log=emitter.log,
+        on_epoch=emitter.on_epoch,
+        checkpoint=cli.optional_path(args.checkpoint),
+        card=cli.optional_path(args.card),
         command=" ".join(["python -m sar_change.models.segmentation.train"] + sys.argv[1:]),
-        sources={"image": args.image, "labels": args.labels, "val_image": args.val_image or args.image,
-                 "val_labels": args.val_labels, "bands": bands, "scale": args.scale})
+        sources={
+            "image": args.image,
+            "labels": args.labels,
+            "val_image": args.val_image or args.image,
+            "val_labels": args.val_labels,
+            "bands": bands,
+            "scale": args.scale,
+        },
+    )
     summary.pop("model", None)
     metrics = summary.get("metrics") or {}
-    summary["metrics"] = {k: metrics.get(k) for k in ("val_loss", "val_miou", "val_macro_f1", "val_weighted_iou",
-                                                      "val_accuracy", "best_epoch")}
+    summary["metrics"] = {
+        k: metrics.get(k)
+        for k in ("val_loss", "val_miou", "val_macro_f1", "val_weighted_iou", "val_accuracy", "best_epoch")
+    }
     return summary
 
 

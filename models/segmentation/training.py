@@ -19,6 +19,7 @@ Initial weights (``init``, ``models.framework.pretrained``): None (random), a
 when present). The normalisation of a pretrained encoder is kept when its
 bands match (its weights were trained with it).
 """
+
 import os
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -55,17 +56,22 @@ REFERENCES = [
 
 def _shipped_encoder():
     if not os.path.isfile(SHIPPED_ENCODER):
-        raise ValueError(f"the pretrained encoder {SHIPPED_ENCODER} is absent: make it with "
-                         "python -m sar_change.models.segmentation.pretrain --out " + SHIPPED_ENCODER)
+        raise ValueError(
+            f"the pretrained encoder {SHIPPED_ENCODER} is absent: make it with "
+            "python -m sar_change.models.segmentation.pretrain --out " + SHIPPED_ENCODER
+        )
     weights = pretrained.load_file(SHIPPED_ENCODER)
     weights.prefixes = cfg.ENCODER_PREFIXES
     weights.encoder = cfg.ENCODER_PREFIXES
     return weights
 
 
-pretrained.register(PRETRAINED_NAME, _shipped_encoder,
-                    "ResNet-18 (3 stages) encoder pretrained by despeckling simulated single-look SAR "
-                    "(VV, VH dB, incidence deg); models/segmentation/pretrained_encoder.pt")
+pretrained.register(
+    PRETRAINED_NAME,
+    _shipped_encoder,
+    "ResNet-18 (3 stages) encoder pretrained by despeckling simulated single-look SAR "
+    "(VV, VH dB, incidence deg); models/segmentation/pretrained_encoder.pt",
+)
 
 
 def segmentation_loss(logits, labels, kind="ce", weights=None, gamma=2.0):
@@ -126,8 +132,11 @@ def build_model(in_channels, n_classes, init, network, log):
     weights = pretrained.resolve(init, kind=schema.KIND)
     config = dict(network)
     if weights is not None and weights.config:
-        same = {k: weights.config[k] for k in ("width", "aspp_channels", "aspp_rates", "image_pooling")
-                if k in weights.config}
+        same = {
+            k: weights.config[k]
+            for k in ("width", "aspp_channels", "aspp_rates", "image_pooling")
+            if k in weights.config
+        }
         config.update(same)  # the starting weights' widths, so every tensor fits
     model = SegmentationNet(in_channels, n_classes, **config)
     report = None
@@ -139,14 +148,44 @@ def build_model(in_channels, n_classes, init, network, log):
     return model, weights, report
 
 
-def train(train_sets, val_sets, classes, out_onnx=None, bands=("VV", "VH", "incidence"),
-          band_units=("dB", "dB", "deg"), colours=None, epochs=cfg.TRAINING["epochs"], patch=64, batch=16,
-          lr=cfg.TRAINING["lr"], seed=0, init=None, loss="ce", focal_gamma=2.0, class_weights=None,
-          patches_per_epoch=cfg.TRAINING["patches_per_epoch"], val_patches=cfg.TRAINING["val_patches"],
-          augment=True, network=None, schedule="plateau", patience=cfg.TRAINING["patience"],
-          max_minutes=None, freeze_encoder_epochs=0, threads=2, device="cpu", progress=None, should_stop=None,
-          log=None, on_epoch=None, checkpoint="auto", card="auto", command=None,
-          tile_size=cfg.TILING["tile_size"], overlap=cfg.TILING["overlap"], sources=None):
+def train(
+    train_sets,
+    val_sets,
+    classes,
+    out_onnx=None,
+    bands=("VV", "VH", "incidence"),
+    band_units=("dB", "dB", "deg"),
+    colours=None,
+    epochs=cfg.TRAINING["epochs"],
+    patch=64,
+    batch=16,
+    lr=cfg.TRAINING["lr"],
+    seed=0,
+    init=None,
+    loss="ce",
+    focal_gamma=2.0,
+    class_weights=None,
+    patches_per_epoch=cfg.TRAINING["patches_per_epoch"],
+    val_patches=cfg.TRAINING["val_patches"],
+    augment=True,
+    network=None,
+    schedule="plateau",
+    patience=cfg.TRAINING["patience"],
+    max_minutes=None,
+    freeze_encoder_epochs=0,
+    threads=2,
+    device="cpu",
+    progress=None,
+    should_stop=None,
+    log=None,
+    on_epoch=None,
+    checkpoint="auto",
+    card="auto",
+    command=None,
+    tile_size=cfg.TILING["tile_size"],
+    overlap=cfg.TILING["overlap"],
+    sources=None,
+):
     """Train a segmentation model; returns a summary dict (``model``: the trained torch module).
 
     ``train_sets``/``val_sets``: lists of (image (C, H, W) float32, labels (H, W)
@@ -174,8 +213,10 @@ def train(train_sets, val_sets, classes, out_onnx=None, bands=("VV", "VH", "inci
     ds.check_sets(val_sets, patch, k, "validation")
     counts = ds.class_counts(train_sets, k)
     if int((counts > 0).sum()) < 2:
-        raise ValueError(f"the training labels hold a single class ({names[int(np.argmax(counts))]}): label at "
-                         "least two classes")
+        raise ValueError(
+            f"the training labels hold a single class ({names[int(np.argmax(counts))]}): label at "
+            "least two classes"
+        )
     c = train_sets[0][0].shape[0]
     if len(bands) != c:
         raise ValueError(f"{len(bands)} band names for images of {c} bands")
@@ -199,19 +240,26 @@ def train(train_sets, val_sets, classes, out_onnx=None, bands=("VV", "VH", "inci
         if cw.shape != (k,) or (cw < 0).any():
             raise ValueError(f"class weights {list(class_weights)}: give {k} numbers >= 0")
     wt = None if cw is None else torch.tensor(cw, dtype=torch.float32)
-    log(f"model: {count_parameters(model)} parameters ({model.config}); normalisation from {norm_source}; "
-        f"labelled training pixels per class {dict(zip(names, counts.tolist()))}")
+    log(
+        f"model: {count_parameters(model)} parameters ({model.config}); normalisation from {norm_source}; "
+        f"labelled training pixels per class {dict(zip(names, counts.tolist()))}"
+    )
 
     train_index = ds.labelled_index(train_sets)
     val_index = ds.labelled_index(val_sets)
-    val_samples = ds.random_samples(val_sets, val_index, patch, int(val_patches), np.random.default_rng(
-        [int(seed), 99991]), augment=False)
+    val_samples = ds.random_samples(
+        val_sets, val_index, patch, int(val_patches), np.random.default_rng([int(seed), 99991]), augment=False
+    )
     val_batches = list(ds.loader(val_sets, val_samples, patch, batch))
 
     def batches(epoch):
         erng = np.random.default_rng([int(seed), int(epoch)])
-        return ds.loader(train_sets, ds.random_samples(train_sets, train_index, patch, int(patches_per_epoch),
-                                                       erng, augment), patch, batch)
+        return ds.loader(
+            train_sets,
+            ds.random_samples(train_sets, train_index, patch, int(patches_per_epoch), erng, augment),
+            patch,
+            batch,
+        )
 
     def step(net, b):
         return segmentation_loss(net.logits(b["image"]), b["labels"], loss, wt, focal_gamma), len(b["labels"])
@@ -219,44 +267,98 @@ def train(train_sets, val_sets, classes, out_onnx=None, bands=("VV", "VH", "inci
     def epoch_log(record):
         if on_epoch is not None:
             on_epoch(record)
-        log(f"epoch {record['epoch']}: train {record['train']:.4f} val {record['val']:.4f} "
-            f"(mIoU {record.get('val_miou', float('nan')):.3f})")
+        log(
+            f"epoch {record['epoch']}: train {record['train']:.4f} val {record['val']:.4f} "
+            f"(mIoU {record.get('val_miou', float('nan')):.3f})"
+        )
 
-    fit = loop.fit(model, batches, step, lambda net: evaluate(net, val_batches, k, names, loss, wt, focal_gamma,
-                                                               device),
-                   epochs, lr=lr, schedule=schedule, patience=patience, max_minutes=max_minutes, t0=t0,
-                   should_stop=should_stop, progress=progress, log=log, on_epoch=epoch_log, device=device,
-                   freeze=cfg.ENCODER_PREFIXES if weights is not None else (),
-                   freeze_epochs=freeze_encoder_epochs if weights is not None else 0,
-                   evaluate_initial=False, batches_per_epoch=-(-int(patches_per_epoch) // int(batch)))
+    fit = loop.fit(
+        model,
+        batches,
+        step,
+        lambda net: evaluate(net, val_batches, k, names, loss, wt, focal_gamma, device),
+        epochs,
+        lr=lr,
+        schedule=schedule,
+        patience=patience,
+        max_minutes=max_minutes,
+        t0=t0,
+        should_stop=should_stop,
+        progress=progress,
+        log=log,
+        on_epoch=epoch_log,
+        device=device,
+        freeze=cfg.ENCODER_PREFIXES if weights is not None else (),
+        freeze_epochs=freeze_encoder_epochs if weights is not None else 0,
+        evaluate_initial=False,
+        batches_per_epoch=-(-int(patches_per_epoch) // int(batch)),
+    )
     model.cpu()
-    records = [{k2: r.get(k2) for k2 in ("epoch", "train", "val", "val_miou", "val_weighted_iou", "lr",
-                                         "seconds")} for r in fit.records]
-    summary = {"onnx": None, "checkpoint": None, "card": None, "stopped": fit.stopped, "epochs": records,
-               "parameters": count_parameters(model), "init_report": report.as_dict() if report else None,
-               "patches_per_second": fit.samples_per_second, "model": model, "best_epoch": fit.best_epoch}
+    records = [
+        {k2: r.get(k2) for k2 in ("epoch", "train", "val", "val_miou", "val_weighted_iou", "lr", "seconds")}
+        for r in fit.records
+    ]
+    summary = {
+        "onnx": None,
+        "checkpoint": None,
+        "card": None,
+        "stopped": fit.stopped,
+        "epochs": records,
+        "parameters": count_parameters(model),
+        "init_report": report.as_dict() if report else None,
+        "patches_per_second": fit.samples_per_second,
+        "model": model,
+        "best_epoch": fit.best_epoch,
+    }
     if fit.best_state is None:
         summary["seconds"] = time.perf_counter() - t0
         return summary
     best = fit.best_val
-    metrics = {"loss": loss, "best_epoch": fit.best_epoch, "val_loss": best["loss"], "val_miou": best["miou"],
-               "val_macro_f1": best["macro_f1"], "val_weighted_iou": best["weighted_iou"],
-               "val_micro_iou": best["micro_iou"], "val_accuracy": best["accuracy"],
-               "per_class": best["per_class"], "confusion": best["confusion"], "val_pixels": best["pixels"],
-               "val_patches": len(val_samples), "epochs_to_best": fit.best_epoch,
-               "history": [{k2: r.get(k2) for k2 in ("epoch", "train", "val", "val_miou")} for r in records]}
-    training = {"sources": sources, "classes": names, "labelled_pixels": n_train,
-                "labelled_per_class": dict(zip(names, counts.tolist())), "patch": patch, "batch": int(batch),
-                "patches": fit.samples, "epochs": len([r for r in records if r["epoch"] > 0]),
-                "epochs_requested": int(epochs), "stopped": fit.stopped, "early_stopped": fit.early_stopped,
-                "seed": int(seed), "init": None if weights is None else weights.source,
-                "init_loaded_tensors": len(report.loaded) if report else 0, "normalisation_from": norm_source,
-                "loss": loss, "focal_gamma": float(focal_gamma) if loss == "focal" else None,
-                "class_weights": None if cw is None else [round(float(v), 4) for v in cw],
-                "lr": float(lr), "schedule": schedule, "augment": bool(augment),
-                "freeze_encoder_epochs": int(freeze_encoder_epochs), "threads": int(threads),
-                "device": str(device), "seconds": round(time.perf_counter() - t0, 2), "torch": torch.__version__,
-                "finished": _dt.datetime.now().isoformat(timespec="seconds")}
+    metrics = {
+        "loss": loss,
+        "best_epoch": fit.best_epoch,
+        "val_loss": best["loss"],
+        "val_miou": best["miou"],
+        "val_macro_f1": best["macro_f1"],
+        "val_weighted_iou": best["weighted_iou"],
+        "val_micro_iou": best["micro_iou"],
+        "val_accuracy": best["accuracy"],
+        "per_class": best["per_class"],
+        "confusion": best["confusion"],
+        "val_pixels": best["pixels"],
+        "val_patches": len(val_samples),
+        "epochs_to_best": fit.best_epoch,
+        "history": [{k2: r.get(k2) for k2 in ("epoch", "train", "val", "val_miou")} for r in records],
+    }
+    training = {
+        "sources": sources,
+        "classes": names,
+        "labelled_pixels": n_train,
+        "labelled_per_class": dict(zip(names, counts.tolist())),
+        "patch": patch,
+        "batch": int(batch),
+        "patches": fit.samples,
+        "epochs": len([r for r in records if r["epoch"] > 0]),
+        "epochs_requested": int(epochs),
+        "stopped": fit.stopped,
+        "early_stopped": fit.early_stopped,
+        "seed": int(seed),
+        "init": None if weights is None else weights.source,
+        "init_loaded_tensors": len(report.loaded) if report else 0,
+        "normalisation_from": norm_source,
+        "loss": loss,
+        "focal_gamma": float(focal_gamma) if loss == "focal" else None,
+        "class_weights": None if cw is None else [round(float(v), 4) for v in cw],
+        "lr": float(lr),
+        "schedule": schedule,
+        "augment": bool(augment),
+        "freeze_encoder_epochs": int(freeze_encoder_epochs),
+        "threads": int(threads),
+        "device": str(device),
+        "seconds": round(time.perf_counter() - t0, 2),
+        "torch": torch.__version__,
+        "finished": _dt.datetime.now().isoformat(timespec="seconds"),
+    }
     summary.update(metrics=metrics, training=training)
     if out_onnx is None:
         summary["seconds"] = time.perf_counter() - t0
@@ -272,44 +374,101 @@ def train(train_sets, val_sets, classes, out_onnx=None, bands=("VV", "VH", "inci
     if checkpoint:
         ckpt = os.path.splitext(out_onnx)[0] + ".pt" if checkpoint == "auto" else os.fspath(checkpoint)
         tmp = ckpt + ".partial"
-        torch.save({"state_dict": model.state_dict(), "config": model.config,
-                    "normalisation": model.normalisation(), "classes": entries}, tmp)
+        torch.save(
+            {
+                "state_dict": model.state_dict(),
+                "config": model.config,
+                "normalisation": model.normalisation(),
+                "classes": entries,
+            },
+            tmp,
+        )
         os.replace(tmp, ckpt)
     card_path = None
     if card:
         card_path = os.path.splitext(out_onnx)[0] + ".md" if card == "auto" else os.fspath(card)
         write_card(card_path, fx.read_metadata(out_onnx), command)
-    summary.update(onnx=os.fspath(out_onnx), checkpoint=ckpt, card=card_path, seconds=time.perf_counter() - t0)
+    summary.update(
+        onnx=os.fspath(out_onnx), checkpoint=ckpt, card=card_path, seconds=time.perf_counter() - t0
+    )
     if progress is not None:
         progress(100.0)
     return summary
 
 
-def build_metadata(model, bands, band_units, entries, training=None, metrics=None, valid_ranges=None,
-                   tile_size=cfg.TILING["tile_size"], overlap=cfg.TILING["overlap"]):
+def build_metadata(
+    model,
+    bands,
+    band_units,
+    entries,
+    training=None,
+    metrics=None,
+    valid_ranges=None,
+    tile_size=cfg.TILING["tile_size"],
+    overlap=cfg.TILING["overlap"],
+):
     """metadata_props (dict of str) of a segmentation model with its classes (names, colours)."""
     scale = "/".join(dict.fromkeys(band_units))
-    inputs = {"tensors": [md.tensor_spec(schema.INPUT, "BCHW", bands=bands, scale=scale,
-                                         description="raw values per band (NaN = no data)")],
-              "bands": list(bands), "band_units": list(band_units)}
-    outputs = [md.tensor_spec(schema.OUTPUT, "BKHW", bands=[e["name"] for e in entries], units="probability",
-                              valid_range=(0.0, 1.0), description="softmax over the classes")]
-    arch = {"name": "ResNet-18 encoder (3 stages) + ASPP (Karimzadeh & Pires de Lima 2022)", **model.config,
-            "parameters": count_parameters(model), "references": REFERENCES}
-    return md.build_metadata(schema.KIND, schema.VERSION, inputs, outputs, size_multiple=schema.SIZE_MULTIPLE,
-                             tile_size=tile_size, overlap=overlap,
-                             normalisation={**model.normalisation(), "bands": list(bands)}, training=training,
-                             metrics=metrics, valid_ranges=valid_ranges, architecture=arch,
-                             extra={schema.META_CLASSES: entries})
+    inputs = {
+        "tensors": [
+            md.tensor_spec(
+                schema.INPUT,
+                "BCHW",
+                bands=bands,
+                scale=scale,
+                description="raw values per band (NaN = no data)",
+            )
+        ],
+        "bands": list(bands),
+        "band_units": list(band_units),
+    }
+    outputs = [
+        md.tensor_spec(
+            schema.OUTPUT,
+            "BKHW",
+            bands=[e["name"] for e in entries],
+            units="probability",
+            valid_range=(0.0, 1.0),
+            description="softmax over the classes",
+        )
+    ]
+    arch = {
+        "name": "ResNet-18 encoder (3 stages) + ASPP (Karimzadeh & Pires de Lima 2022)",
+        **model.config,
+        "parameters": count_parameters(model),
+        "references": REFERENCES,
+    }
+    return md.build_metadata(
+        schema.KIND,
+        schema.VERSION,
+        inputs,
+        outputs,
+        size_multiple=schema.SIZE_MULTIPLE,
+        tile_size=tile_size,
+        overlap=overlap,
+        normalisation={**model.normalisation(), "bands": list(bands)},
+        training=training,
+        metrics=metrics,
+        valid_ranges=valid_ranges,
+        architecture=arch,
+        extra={schema.META_CLASSES: entries},
+    )
 
 
 def export_model(model, out_onnx, meta):
     """Write ``model`` as ONNX (input "image", output "probabilities", batch/height/width dynamic)."""
     c = model.config["in_channels"]
     example = torch.zeros(1, c, 64, 64) + model.mean.view(1, -1, 1, 1)
-    return fx.export_onnx(model, out_onnx, (example,), [schema.INPUT], [schema.OUTPUT],
-                          fx.image_axes([schema.INPUT, schema.OUTPUT]), meta,
-                          doc="SAR segmentation: class probabilities from SAR bands")
+    return fx.export_onnx(
+        model,
+        out_onnx,
+        (example,),
+        [schema.INPUT],
+        [schema.OUTPUT],
+        fx.image_axes([schema.INPUT, schema.OUTPUT]),
+        meta,
+        doc="SAR segmentation: class probabilities from SAR bands",
+    )
 
 
 def write_card(path, meta_text, command=None):
@@ -320,23 +479,42 @@ def write_card(path, meta_text, command=None):
     rows = ["| class | value | colour | IoU | F1 | validation pixels |", "|---|---:|---|---:|---:|---:|"]
     for e in entries:
         pc = (metrics.get("per_class") or {}).get(e["name"], {})
-        rows.append(f"| {e['name']} | {e['value']} | {e['colour']} | {cards.number(pc.get('iou'), 3)} | "
-                    f"{cards.number(pc.get('f1'), 3)} | {pc.get('support', '-')} |")
+        rows.append(
+            f"| {e['name']} | {e['value']} | {e['colour']} | {cards.number(pc.get('iou'), 3)} | "
+            f"{cards.number(pc.get('f1'), 3)} | {pc.get('support', '-')} |"
+        )
     hist = ["| epoch | train loss | validation loss | validation mIoU |", "|---:|---:|---:|---:|"]
-    hist += [f"| {h['epoch']} | {cards.number(h['train'])} | {cards.number(h['val'])} | "
-             f"{cards.number(h.get('val_miou'), 3)} |" for h in metrics.get("history") or []]
+    hist += [
+        f"| {h['epoch']} | {cards.number(h['train'])} | {cards.number(h['val'])} | "
+        f"{cards.number(h.get('val_miou'), 3)} |"
+        for h in metrics.get("history") or []
+    ]
     cm = metrics.get("confusion") or []
-    conf = ["| truth \\ predicted | " + " | ".join(e["name"] for e in entries) + " |",
-            "|---|" + "---:|" * len(entries)]
-    conf += [f"| {entries[i]['name']} | " + " | ".join(str(v) for v in row) + " |" for i, row in enumerate(cm)]
+    conf = [
+        "| truth \\ predicted | " + " | ".join(e["name"] for e in entries) + " |",
+        "|---|" + "---:|" * len(entries),
+    ]
+    conf += [
+        f"| {entries[i]['name']} | " + " | ".join(str(v) for v in row) + " |" for i, row in enumerate(cm)
+    ]
     return cards.write_card(
-        path, meta, cfg.CARD_TITLE, command=command,
-        summary=("Per-pixel classes from SAR backscatter (dB) and the incidence angle: a ResNet-18 encoder cut "
-                 "after its third block with an ASPP decoder (Karimzadeh & Pires de Lima 2022), trained here "
-                 "on labelled patches; the graph z-scores its inputs and outputs class probabilities."),
-        sections=[("Classes and validation scores (best epoch)", "\n".join(rows)),
-                  ("Validation confusion matrix (pixels)", "\n".join(conf)),
-                  ("Validation by epoch", "\n".join(hist))],
-        limits=["Validation figures come from the validation labels given to the run; they say nothing of "
-                "other scenes, seasons or sensors.",
-                "Bands outside the valid ranges above are extrapolation."])
+        path,
+        meta,
+        cfg.CARD_TITLE,
+        command=command,
+        summary=(
+            "Per-pixel classes from SAR backscatter (dB) and the incidence angle: a ResNet-18 encoder cut "
+            "after its third block with an ASPP decoder (Karimzadeh & Pires de Lima 2022), trained here "
+            "on labelled patches; the graph z-scores its inputs and outputs class probabilities."
+        ),
+        sections=[
+            ("Classes and validation scores (best epoch)", "\n".join(rows)),
+            ("Validation confusion matrix (pixels)", "\n".join(conf)),
+            ("Validation by epoch", "\n".join(hist)),
+        ],
+        limits=[
+            "Validation figures come from the validation labels given to the run; they say nothing of "
+            "other scenes, seasons or sensors.",
+            "Bands outside the valid ranges above are extrapolation.",
+        ],
+    )
