@@ -230,7 +230,9 @@ def pretrain(
             summary=(
                 "The encoder of the segmentation network trained without labels to predict the "
                 "speckle-free image from a single-look one (simulated Sentinel-1 scenes); start "
-                "segmentation training from it with --init " + out_pt + "."
+                "segmentation training from it with --init " + os.path.basename(out_pt) + " (the shipped "
+                "models/segmentation/pretrained_encoder.pt is the registered name "
+                "segmentation.sar_despeckling)."
             ),
             sections=[("Pretext validation by epoch", "\n".join(hist))],
             limits=[
