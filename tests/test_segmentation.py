@@ -336,3 +336,46 @@ def test_qgis_side_of_segmentation_is_torch_free():
         PYTHONPATH=str(ROOT / ".plugins") + os.pathsep + os.environ.get("PYTHONPATH", ""),
     )
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/qgis_process.bin"), reason="qgis_process not installed")
+def test_both_algorithms_under_qgis_process(trained, tmp_path):
+    """qgis_process lists the training algorithm and runs the segmentation with the tiny model."""
+    summary, _ = trained
+    import sysconfig
+
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        QGIS_PLUGINPATH=str(ROOT / ".plugins"),
+        QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
+        # QGIS's embedded Python sees the packages of the Python running the tests (onnxruntime)
+        PYTHONPATH=os.pathsep.join([sysconfig.get_paths()["purelib"], os.environ.get("PYTHONPATH", "")]),
+    )
+
+    def qgis_process(*args):
+        proc = subprocess.run(
+            ["/usr/bin/qgis_process.bin", *args], env=env, capture_output=True, text=True, timeout=300
+        )
+        return proc.returncode, proc.stdout + proc.stderr
+
+    assert qgis_process("plugins", "enable", "sar_change")[0] == 0
+    rc, out = qgis_process("help", "sarchange:trainsegmentation")
+    assert rc == 0 and "CLASS_FIELD" in out and "VAL_POLYGONS" in out, out
+    src = write_array(tmp_path / "scene.tif", scene_set(ss.TEST_SEEDS[4], shape=(64, 80))[0])
+    dst = tmp_path / "classes.tif"
+    rc, out = qgis_process(
+        "run",
+        "sarchange:segment",
+        "--",
+        f"INPUT={src}",
+        "BANDS=1,2",
+        "INCIDENCE_BAND=3",
+        f"MODEL={summary['onnx']}",
+        f"OUTPUT={dst}",
+    )
+    assert rc == 0, out
+    out_ds = gdal.Open(str(dst))
+    assert out_ds.GetRasterBand(1).GetColorTable().GetColorEntry(0)[:3] == schema.rgb(COLOURS[0])
+    classes = out_ds.ReadAsArray()
+    assert classes.shape == (64, 80) and set(np.unique(classes)) <= {0, 1, 2}
