@@ -59,11 +59,53 @@ def parse_bands(text):
     return bands
 
 
-class SegmentAlgorithm(common.SarChangeAlgorithm):
+class SarBandsMixin:
+    """SAR input parameters of the segmentation algorithms: raster, bands, scale, incidence band."""
+
     INPUT = "INPUT"
     BANDS = "BANDS"
     SCALE = "SCALE"
     INCIDENCE_BAND = "INCIDENCE_BAND"
+
+    def add_sar_parameters(self, bands_label):
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("SAR raster")))
+        self.addParameter(QgsProcessingParameterString(self.BANDS, bands_label, defaultValue="1,2"))
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.SCALE,
+                tr("Scale of the SAR bands"),
+                options=[tr("dB"), tr("Linear power")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBand(
+                self.INCIDENCE_BAND,
+                tr("Incidence angle band (degrees)"),
+                parentLayerParameterName=self.INPUT,
+                optional=True,
+            )
+        )
+
+    def sar_inputs(self, parameters, context):
+        """(layer, GDAL path, SAR bands, scale 'db'/'linear', incidence band or None); bands checked."""
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        src = common.gdal_source(layer, self.INPUT)
+        try:
+            bands = parse_bands(self.parameterAsString(parameters, self.BANDS, context))
+        except ValueError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        if max(bands) > layer.bandCount():
+            raise QgsProcessingException(
+                tr("Input layer '{name}' has {n} band(s); band {b} does not exist").format(
+                    name=layer.name(), n=layer.bandCount(), b=max(bands)
+                )
+            )
+        incidence = self.parameterAsInt(parameters, self.INCIDENCE_BAND, context) or None
+        return layer, src, bands, SCALES[self.parameterAsEnum(parameters, self.SCALE, context)], incidence
+
+
+class SegmentAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
     MODEL = "MODEL"
     THREADS = "THREADS"
     OUTPUT = "OUTPUT"
@@ -88,28 +130,7 @@ class SegmentAlgorithm(common.SarChangeAlgorithm):
         return SegmentAlgorithm()
 
     def initAlgorithm(self, config=None):
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("SAR raster")))
-        self.addParameter(
-            QgsProcessingParameterString(
-                self.BANDS, tr("SAR bands (model order, e.g. 1,2)"), defaultValue="1,2"
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                self.SCALE,
-                tr("Scale of the SAR bands"),
-                options=[tr("dB"), tr("Linear power")],
-                defaultValue=0,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterBand(
-                self.INCIDENCE_BAND,
-                tr("Incidence angle band (degrees)"),
-                parentLayerParameterName=self.INPUT,
-                optional=True,
-            )
-        )
+        self.add_sar_parameters(tr("SAR bands (model order, e.g. 1,2)"))
         self.addParameter(
             QgsProcessingParameterFile(
                 self.MODEL,
@@ -138,20 +159,7 @@ class SegmentAlgorithm(common.SarChangeAlgorithm):
         parse_bands(self.parameterAsString(parameters, self.BANDS, context))
 
     def processAlgorithm(self, parameters, context, feedback):
-        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
-        src = common.gdal_source(layer, self.INPUT)
-        try:
-            bands = parse_bands(self.parameterAsString(parameters, self.BANDS, context))
-        except ValueError as exc:
-            raise QgsProcessingException(str(exc)) from exc
-        if max(bands) > layer.bandCount():
-            raise QgsProcessingException(
-                tr("Input layer '{name}' has {n} band(s); band {b} does not exist").format(
-                    name=layer.name(), n=layer.bandCount(), b=max(bands)
-                )
-            )
-        incidence = self.parameterAsInt(parameters, self.INCIDENCE_BAND, context) or None
-        scale = SCALES[self.parameterAsEnum(parameters, self.SCALE, context)]
+        layer, src, bands, scale, incidence = self.sar_inputs(parameters, context)
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         probs = self.parameterAsOutputLayer(parameters, self.PROBABILITIES, context) or None

@@ -19,7 +19,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterBand,
     QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
@@ -37,7 +36,7 @@ from ...models.segmentation.schema import IGNORE, SIZE_MULTIPLE, class_entries
 from . import common
 from . import training_runner as runner
 from .common import tr
-from .segment import SCALES, parse_bands
+from .segment import SarBandsMixin, parse_bands
 
 TRAINER_MODULE = "models.segmentation.train"
 LOSSES = ("ce", "focal")
@@ -160,12 +159,8 @@ def check_labels(path, n_classes, what, patch):
     return np.bincount(valid, minlength=n_classes)
 
 
-class TrainSegmentationAlgorithm(common.SarChangeAlgorithm):
-    INPUT = "INPUT"
-    BANDS = "BANDS"
+class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
     BAND_NAMES = "BAND_NAMES"
-    SCALE = "SCALE"
-    INCIDENCE_BAND = "INCIDENCE_BAND"
     POLYGONS = "POLYGONS"
     CLASS_FIELD = "CLASS_FIELD"
     LABEL_RASTER = "LABEL_RASTER"
@@ -211,25 +206,8 @@ class TrainSegmentationAlgorithm(common.SarChangeAlgorithm):
     def initAlgorithm(self, config=None):
         number = QgsProcessingParameterNumber
         string = QgsProcessingParameterString
-        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("SAR raster")))
-        self.addParameter(string(self.BANDS, tr("SAR bands (e.g. 1,2)"), defaultValue="1,2"))
+        self.add_sar_parameters(tr("SAR bands (e.g. 1,2)"))
         self.addParameter(string(self.BAND_NAMES, tr("Band names"), defaultValue="VV,VH"))
-        self.addParameter(
-            QgsProcessingParameterEnum(
-                self.SCALE,
-                tr("Scale of the SAR bands"),
-                options=[tr("dB"), tr("Linear power")],
-                defaultValue=0,
-            )
-        )
-        self.addParameter(
-            QgsProcessingParameterBand(
-                self.INCIDENCE_BAND,
-                tr("Incidence angle band (degrees)"),
-                parentLayerParameterName=self.INPUT,
-                optional=True,
-            )
-        )
         self.addParameter(
             QgsProcessingParameterFeatureSource(self.POLYGONS, tr("Label polygons"), optional=True)
         )
@@ -424,15 +402,7 @@ class TrainSegmentationAlgorithm(common.SarChangeAlgorithm):
         except ValueError as exc:
             raise QgsProcessingException(str(exc)) from exc
         k = len(entries)
-        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
-        src = common.gdal_source(layer, self.INPUT)
-        bands = parse_bands(self.parameterAsString(parameters, self.BANDS, context))
-        if max(bands) > layer.bandCount():
-            raise QgsProcessingException(
-                tr("Input layer '{name}' has {n} band(s); band {b} does not exist").format(
-                    name=layer.name(), n=layer.bandCount(), b=max(bands)
-                )
-            )
+        layer, src, bands, scale, incidence = self.sar_inputs(parameters, context)
         info = read_info(src)
         crs = (
             QgsCoordinateReferenceSystem.fromWkt(info.projection)
@@ -495,7 +465,6 @@ class TrainSegmentationAlgorithm(common.SarChangeAlgorithm):
             for n in self.parameterAsString(parameters, self.BAND_NAMES, context).split(",")
             if n.strip()
         ]
-        incidence = self.parameterAsInt(parameters, self.INCIDENCE_BAND, context) or 0
 
         def arguments(partial_onnx):
             args = [
@@ -506,9 +475,9 @@ class TrainSegmentationAlgorithm(common.SarChangeAlgorithm):
                 "--band-names",
                 ",".join(names),
                 "--scale",
-                SCALES[self.parameterAsEnum(parameters, self.SCALE, context)],
+                scale,
                 "--incidence-band",
-                str(incidence),
+                str(incidence or 0),
                 "--labels",
                 train_path,
                 "--val-labels",
