@@ -320,6 +320,9 @@ def test_train_segmentation_refuses_bad_labels(run, tmp_path):
     for layer, message in cases:
         with pytest.raises(QgsProcessingException, match=message):
             run("sarchange:trainsegmentation", dict(base, POLYGONS=layer, VAL_POLYGONS=layer))
+    small = write_array(tmp_path / "labels.tif", np.zeros((50, 50), np.float32))  # another grid
+    with pytest.raises(QgsProcessingException, match="not on the grid"):
+        run("sarchange:trainsegmentation", dict(base, LABEL_RASTER=small, VAL_RASTER=small))
     assert not (tmp_path / "never.onnx").exists()
 
 
