@@ -7,10 +7,14 @@ ResNet-18 encoder, He et al. 2016). Inputs VV/VH (or HH/HV) in dB plus,
 optionally, the incidence angle in degrees; z-scored inside the graph; the
 ONNX graph outputs per-class probabilities.
 
-Modules (only ``schema`` may be imported inside QGIS; the others need torch):
+Modules (``schema``, ``metrics`` and ``apply`` are torch-free and used inside
+QGIS; the others need torch):
 
 - ``schema``: the ONNX contract (tensor names, classes with names and colours
   in the metadata) and ``read_classes``;
+- ``metrics``: IoU / F1 / confusion matrix;
+- ``apply``: ``segment_raster``, the model on a raster block by block (class
+  raster with the model's palette, optional probabilities);
 - ``architecture``: ``SegmentationNet`` (encoder, ASPP decoder, in-graph
   normalisation);
 - ``config``: defaults (widths scaled for 2 CPU cores);
