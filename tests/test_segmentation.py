@@ -382,3 +382,14 @@ def test_both_algorithms_under_qgis_process(trained, tmp_path):
     assert out_ds.GetRasterBand(1).GetColorTable().GetColorEntry(0)[:3] == schema.rgb(COLOURS[0])
     classes = out_ds.ReadAsArray()
     assert classes.shape == (64, 80) and set(np.unique(classes)) <= {0, 1, 2}
+
+
+def test_shipped_encoder_loads_by_its_registered_name():
+    if not os.path.isfile(training.SHIPPED_ENCODER):
+        pytest.skip("no shipped encoder (make it with benchmarks/segmentation.py --ship)")
+    model, weights, report = training.build_model(3, 3, training.PRETRAINED_NAME, TINY, lambda t: None)
+    saved = torch.load(training.SHIPPED_ENCODER, weights_only=True)
+    assert sorted(report.loaded) == sorted(saved["state_dict"]) and not report.skipped
+    assert all(k.startswith("encoder.") for k in report.loaded)
+    assert weights.normalisation == saved["normalisation"]
+    assert model.config["width"] == saved["config"]["width"]
