@@ -12,9 +12,11 @@ from .algorithms.coregister import CoregisterAlgorithm
 from .algorithms.difference_image import DifferenceImageAlgorithm
 from .algorithms.estimate_enl import EstimateEnlAlgorithm
 from .algorithms.evaluate_change import EvaluateChangeAlgorithm
+from .algorithms.finetune_learned_di import FinetuneLearnedDiAlgorithm
 from .algorithms.inject_changes import InjectChangesAlgorithm
 from .algorithms.install_dependencies import InstallDependenciesAlgorithm
 from .algorithms.learned_di import LearnedDiAlgorithm
+from .algorithms.segment import SegmentAlgorithm
 from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
 from .algorithms.speckle_filter import SpeckleFilterAlgorithm
 from .algorithms.svm_change import SvmChangeAlgorithm
@@ -22,6 +24,7 @@ from .algorithms.terrain_flattening import TerrainFlatteningAlgorithm
 from .algorithms.terrain_geometry import TerrainGeometryAlgorithm
 from .algorithms.threshold_change import ThresholdChangeAlgorithm
 from .algorithms.train_learned_di import TrainLearnedDiAlgorithm
+from .algorithms.train_segmentation import TrainSegmentationAlgorithm
 from .algorithms.unsupervised_change import UnsupervisedChangeAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
@@ -80,6 +83,9 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(CoherenceSlcAlgorithm())
         self.addAlgorithm(CoherenceFromIntensityAlgorithm())
         self.addAlgorithm(UnsupervisedChangeAlgorithm())
+        self.addAlgorithm(FinetuneLearnedDiAlgorithm())
+        self.addAlgorithm(TrainSegmentationAlgorithm())
+        self.addAlgorithm(SegmentAlgorithm())
         self.addAlgorithm(InstallDependenciesAlgorithm())
         for model in shipped_models.load_models():
             self.addAlgorithm(model)

@@ -1,0 +1,230 @@
+"""SAR segmentation: SAR-pretrained versus randomly initialised encoders with few labels (simulator scenes).
+
+The protocol of Karimzadeh & Pires de Lima (2022), scaled to two CPU cores:
+
+1. pretraining (no labels): the encoder learns to despeckle simulated
+   single-look scenes (``models.segmentation.pretrain``, seeds 500+), or an
+   existing encoder is loaded (``--encoder``);
+2. labelled training scenes: ``--train-scenes`` seeds of
+   ``core.simulator.segmentation.TRAIN_SEEDS``, each in the freeze and the melt
+   season; only a fraction of their 32 x 32-pixel cells keeps its labels
+   (``--fractions``, the "few labels" setting); validation: two further
+   training seed in both seasons, fully labelled (used for the best epoch
+   and early stopping only);
+3. for each label fraction, each initialisation (random, pretrained) and each
+   seed (``--seeds``): the same budget (epochs, patches, patience, time limit);
+4. test: held-out scenes (``TEST_SEEDS``: other DEMs, floes, wind, speckle),
+   ``--test-scenes`` per season, whole scenes; macro F1, mean / micro /
+   weighted IoU, IoU per class, confusion matrix per season; epochs to the best
+   validation loss.
+
+Everything is chosen before the test scenes are seen: the test seeds are never
+used for training, validation or pretraining. Scenes are tiny (128 x 128
+pixels of 40 m) and budgets short so the whole run stays within ~8 minutes on
+two cores; the figures say what happens at that scale, not at the paper's.
+
+    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/segmentation.py [--ship] [--json out.json]
+
+``--ship`` writes the pretrained encoder (and its card) to
+models/segmentation/pretrained_encoder.pt, the registered pretrained source
+"segmentation.sar_despeckling".
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), ".plugins"))
+
+import numpy as np  # noqa: E402
+
+from sar_change.core.simulator import segmentation as ss  # noqa: E402
+from sar_change.models.segmentation import dataset as ds  # noqa: E402
+from sar_change.models.segmentation import metrics as mx  # noqa: E402
+
+SHAPE = (128, 128)
+CELL = 32
+
+
+def labelled_sets(seeds, fraction, rng):
+    """(image, labels with only ``fraction`` of the cells kept) for each seed in both seasons."""
+    out = []
+    for seed in seeds:
+        for season in ss.SEASONS:
+            sc = ss.segmentation_scene(seed, season, shape=SHAPE)
+            labels = sc["labels"] if fraction >= 1 else ds.subsample_labels(sc["labels"], fraction, CELL, rng)
+            out.append((ss.scene_image(sc), labels))
+    return out
+
+
+def test_scores(model, scenes):
+    """Per season: scores of the summed confusion matrix over the test scenes."""
+    from sar_change.models.segmentation.training import predict_classes
+
+    out = {}
+    for season in ss.SEASONS:
+        cm = np.zeros((3, 3), dtype=np.int64)
+        for sc in scenes[season]:
+            classes, _ = predict_classes(model, ss.scene_image(sc))
+            cm += mx.confusion(sc["labels"], classes, 3)
+        s = mx.scores(cm, ss.CLASSES)
+        s["confusion"] = cm.tolist()
+        out[season] = s
+    return out
+
+
+def mean_sd(values):
+    v = np.array([x for x in values if x is not None], dtype=np.float64)
+    return (float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0) if v.size else (None, None)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--encoder", default=None, help="use this pretrained encoder (.pt) instead of pretraining")
+    p.add_argument("--pretrain-minutes", type=float, default=2.0)
+    p.add_argument("--pretrain-scenes", type=int, default=24)
+    p.add_argument("--train-scenes", type=int, default=4, help="labelled training seeds (x 2 seasons)")
+    p.add_argument("--test-scenes", type=int, default=3, help="held-out test scenes per season")
+    p.add_argument("--fractions", default="0.03,0.1", help="shares of labelled 32-px cells")
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--patches-per-epoch", type=int, default=128)
+    p.add_argument("--patience", type=int, default=5)
+    p.add_argument("--max-minutes", type=float, default=0.5, help="time limit of each training run")
+    p.add_argument("--ship", action="store_true", help="write the encoder to models/segmentation/")
+    p.add_argument("--json", default=None)
+    args = p.parse_args(argv)
+
+    import torch
+
+    from sar_change.models.segmentation import training
+    from sar_change.models.segmentation.pretrain import pretrain
+
+    torch.set_num_threads(2)
+    t0 = time.perf_counter()
+    command = "flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/segmentation.py " + " ".join(
+        argv if argv is not None else sys.argv[1:]
+    )
+    scale = f"tiny scenes ({SHAPE[0]} x {SHAPE[1]} px), short budgets, 2 CPU threads"
+    report = {"scale": scale, "args": vars(args)}
+    if args.encoder:
+        encoder = args.encoder
+        report["pretrain"] = {"encoder": encoder}
+    else:
+        if args.ship:
+            encoder = training.SHIPPED_ENCODER
+        else:
+            encoder = os.path.join(os.environ.get("TMPDIR", "/tmp"), "sar_change_seg_encoder.pt")
+        pre = pretrain(
+            encoder,
+            scenes=args.pretrain_scenes,
+            epochs=1000,
+            max_minutes=args.pretrain_minutes,
+            command=command,
+            log=lambda t: None,
+        )
+        keys = ("checkpoint", "best_epoch", "metrics", "seconds", "parameters")
+        report["pretrain"] = {k: pre.get(k) for k in keys}
+        print(
+            f"pretraining: best epoch {pre['best_epoch']}, validation RMSE "
+            f"{pre['metrics']['val_rmse_db']:.2f} dB "
+            f"(despeckling pretext), {pre['seconds']:.0f} s; encoder {encoder} "
+            f"({os.path.getsize(encoder) / 1e6:.2f} MB)",
+            flush=True,
+        )
+    seeds = ss.TRAIN_SEEDS[: args.train_scenes]
+    val_seeds = ss.TRAIN_SEEDS[args.train_scenes : args.train_scenes + 1]
+    val_sets = labelled_sets(val_seeds, 1.0, None)
+    tests = {
+        season: [ss.segmentation_scene(s, season, shape=SHAPE) for s in ss.TEST_SEEDS[: args.test_scenes]]
+        for season in ss.SEASONS
+    }
+    runs = []
+    for fraction in [float(f) for f in args.fractions.split(",")]:
+        for seed in range(args.seeds):
+            train_sets = labelled_sets(seeds, fraction, np.random.default_rng([seed, 17]))
+            labelled = sum(int((lab != ss.IGNORE).sum()) for _, lab in train_sets)
+            for init in ("random", "pretrained"):
+                summary = training.train(
+                    train_sets,
+                    val_sets,
+                    ss.CLASSES,
+                    out_onnx=None,
+                    epochs=args.epochs,
+                    patches_per_epoch=args.patches_per_epoch,
+                    patience=args.patience,
+                    max_minutes=args.max_minutes,
+                    seed=seed,
+                    init=None if init == "random" else encoder,
+                )
+                scores = test_scores(summary["model"], tests)
+                run = {
+                    "fraction": fraction,
+                    "seed": seed,
+                    "init": init,
+                    "labelled_pixels": labelled,
+                    "best_epoch": summary["best_epoch"],
+                    "epochs": len(summary["epochs"]),
+                    "seconds": round(summary["seconds"], 1),
+                    "test": scores,
+                }
+                runs.append(run)
+                print(
+                    f"fraction {fraction:.2f} seed {seed} {init:10s}: best epoch {run['best_epoch']:2d}/"
+                    f"{run['epochs']:2d}; "
+                    + "; ".join(
+                        f"{s} F1 {scores[s]['macro_f1']:.3f} wIoU {scores[s]['weighted_iou']:.3f}"
+                        for s in ss.SEASONS
+                    ),
+                    flush=True,
+                )
+    report["runs"] = runs
+    lines = [
+        "",
+        f"Segmentation benchmark ({report['scale']}); test: {args.test_scenes} held-out scenes per season; "
+        f"mean +- sd over {args.seeds} seeds",
+        "",
+        "| labels | init | season | macro F1 | mIoU | weighted IoU | micro IoU | IoU water | IoU ice "
+        "| IoU land "
+        "| best epoch |",
+        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    summary_rows = []
+    for fraction in sorted({r["fraction"] for r in runs}):
+        for init in ("random", "pretrained"):
+            group = [r for r in runs if r["fraction"] == fraction and r["init"] == init]
+            for season in ss.SEASONS:
+                cells = {}
+                for key in ("macro_f1", "miou", "weighted_iou", "micro_iou"):
+                    cells[key] = mean_sd([r["test"][season][key] for r in group])
+                for name in ss.CLASSES:
+                    cells[name] = mean_sd([r["test"][season]["per_class"][name]["iou"] for r in group])
+                cells["best_epoch"] = mean_sd([r["best_epoch"] for r in group])
+                summary_rows.append({"fraction": fraction, "init": init, "season": season, **cells})
+
+                def fmt(ms, d=3):
+                    return "-" if ms[0] is None else f"{ms[0]:.{d}f} +- {ms[1]:.{d}f}"
+
+                lines.append(
+                    f"| {fraction:.0%} | {init} | {season} | "
+                    + " | ".join(
+                        fmt(cells[k]) for k in ("macro_f1", "miou", "weighted_iou", "micro_iou", *ss.CLASSES)
+                    )
+                    + f" | {fmt(cells['best_epoch'], 1)} |"
+                )
+    report["summary"] = summary_rows
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    lines.append("")
+    lines.append(f"total {report['seconds']:.0f} s. Command: {command}")
+    print("\n".join(lines))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=1, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

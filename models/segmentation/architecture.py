@@ -1,0 +1,152 @@
+"""The segmentation network: ResNet-18 encoder cut after its third block, ASPP decoder, in-graph z-scores.
+
+Encoder (He et al. 2016, "Deep residual learning", CVPR; ResNet-18 layout):
+7x7 stride-2 stem, 3x3 stride-2 max-pool, then three stages of two basic
+blocks (widths w, 2w, 4w; strides 1, 2, 2): output stride 16. The fourth
+stage is cut, as in Karimzadeh & Pires de Lima (2022). Decoder: atrous
+spatial pyramid pooling (Chen et al. 2017, "Rethinking atrous convolution",
+DeepLabv3): a 1x1 branch and 3x3 branches at the given dilation rates
+(optionally the image-pooling branch, off by default: a global mean makes a
+tile's result depend on the tile), concatenated, projected, a 3x3 head, a
+1x1 classifier, bilinear upsampling to the input size.
+
+Inputs are raw physical values (dB, degrees); the graph replaces NaN with
+the channel mean and z-scores every channel (buffers ``mean``/``std``).
+``forward`` returns softmax probabilities (the ONNX output); ``logits``
+returns the scores for the loss.
+"""
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from . import config as cfg
+
+
+def count_parameters(model):
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 conv + batch norm + ReLU with an identity (or 1x1 projected) shortcut."""
+
+    def __init__(self, cin, cout, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.down = None
+        if stride != 1 or cin != cout:
+            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (x if self.down is None else self.down(x)))
+
+
+class Encoder(nn.Module):
+    """ResNet-18 stem and stages 1-3 (output stride 16, ``4 * width`` channels)."""
+
+    def __init__(self, in_channels, width=16):
+        super().__init__()
+        w = int(width)
+        self.stem = nn.Sequential(
+            nn.Conv2d(in_channels, w, 7, 2, 3, bias=False),
+            nn.BatchNorm2d(w),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2, 1),
+        )
+        self.layer1 = nn.Sequential(BasicBlock(w, w), BasicBlock(w, w))
+        self.layer2 = nn.Sequential(BasicBlock(w, 2 * w, 2), BasicBlock(2 * w, 2 * w))
+        self.layer3 = nn.Sequential(BasicBlock(2 * w, 4 * w, 2), BasicBlock(4 * w, 4 * w))
+        self.out_channels = 4 * w
+
+    def forward(self, x):
+        return self.layer3(self.layer2(self.layer1(self.stem(x))))
+
+
+class ASPP(nn.Module):
+    """Atrous spatial pyramid pooling (DeepLabv3) without or with the image-pooling branch."""
+
+    def __init__(self, cin, cout, rates=(1, 2, 3), image_pooling=False):
+        super().__init__()
+
+        def branch(k, d):
+            return nn.Sequential(
+                nn.Conv2d(cin, cout, k, padding=0 if k == 1 else d, dilation=d, bias=False),
+                nn.BatchNorm2d(cout),
+                nn.ReLU(inplace=True),
+            )
+
+        self.branches = nn.ModuleList([branch(1, 1)] + [branch(3, int(r)) for r in rates])
+        self.pool = (
+            nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(cin, cout, 1, bias=False), nn.ReLU())
+            if image_pooling
+            else None
+        )
+        n = len(self.branches) + (1 if image_pooling else 0)
+        self.project = nn.Sequential(
+            nn.Conv2d(n * cout, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+        )
+
+    def forward(self, x):
+        parts = [b(x) for b in self.branches]
+        if self.pool is not None:
+            parts.append(self.pool(x).expand(-1, -1, x.shape[2], x.shape[3]))
+        return self.project(torch.cat(parts, 1))
+
+
+class SegmentationNet(nn.Module):
+    """Encoder + ASPP decoder for ``n_classes`` classes from ``in_channels`` bands (raw values)."""
+
+    def __init__(
+        self,
+        in_channels,
+        n_classes,
+        width=cfg.NETWORK["width"],
+        aspp_channels=cfg.NETWORK["aspp_channels"],
+        aspp_rates=cfg.NETWORK["aspp_rates"],
+        image_pooling=cfg.NETWORK["image_pooling"],
+    ):
+        super().__init__()
+        self.config = dict(
+            in_channels=int(in_channels),
+            n_classes=int(n_classes),
+            width=int(width),
+            aspp_channels=int(aspp_channels),
+            aspp_rates=[int(r) for r in aspp_rates],
+            image_pooling=bool(image_pooling),
+        )
+        self.register_buffer("mean", torch.zeros(in_channels))
+        self.register_buffer("std", torch.ones(in_channels))
+        self.encoder = Encoder(in_channels, width)
+        self.aspp = ASPP(self.encoder.out_channels, aspp_channels, aspp_rates, image_pooling)
+        self.head = nn.Sequential(
+            nn.Conv2d(aspp_channels, aspp_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(aspp_channels),
+            nn.ReLU(inplace=True),
+        )
+        self.classifier = nn.Conv2d(aspp_channels, n_classes, 1)
+
+    def set_normalisation(self, mean, std):
+        """Per-band mean and standard deviation (the bands' units) used inside the graph."""
+        self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+        self.std.copy_(torch.as_tensor(std, dtype=torch.float32).clamp(min=1e-3))
+
+    def normalisation(self):
+        return {"mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std]}
+
+    def normalise(self, x):
+        m = self.mean.view(1, -1, 1, 1)
+        x = torch.where(torch.isnan(x), m.expand_as(x), x)
+        return (x - m) / self.std.view(1, -1, 1, 1)
+
+    def logits(self, x):
+        size = x.shape[2:]
+        y = self.classifier(self.head(self.aspp(self.encoder(self.normalise(x)))))
+        return F.interpolate(y, size=size, mode="bilinear", align_corners=False)
+
+    def forward(self, x):
+        return torch.softmax(self.logits(x), dim=1)

@@ -1,0 +1,28 @@
+"""Defaults of the segmentation model folder (read by ``training``, ``pretrain`` and the command lines)."""
+
+#: Network (``architecture.SegmentationNet`` arguments). The paper's ResNet-18 has widths 64/128/256
+#: (``width=64``); 16 keeps a 2-core CPU run to minutes and the encoder under 1 MB.
+NETWORK = dict(width=16, aspp_channels=32, aspp_rates=(1, 2, 3), image_pooling=False)
+#: Training on labelled patches.
+TRAINING = dict(
+    epochs=30,
+    patch=64,
+    batch=16,
+    lr=2e-3,
+    schedule="plateau",
+    patches_per_epoch=256,
+    val_patches=64,
+    loss="ce",
+    focal_gamma=2.0,
+    augment=True,
+    patience=8,
+)
+#: Self-supervised despeckling pretraining of the encoder.
+PRETRAIN = dict(
+    epochs=40, patch=64, batch=16, lr=2e-3, scenes=24, patches_per_epoch=256, looks=1.0, max_minutes=4.0
+)
+#: Parameter name prefixes of the encoder (loaded from a pretrained source, frozen with
+#: --freeze-encoder-epochs).
+ENCODER_PREFIXES = ("encoder.",)
+TILING = dict(tile_size=256, overlap=32)
+CARD_TITLE = "SAR segmentation model"

@@ -1,0 +1,199 @@
+"""Processing algorithm "Segment SAR raster": applies a segmentation model (ONNX) block by block.
+
+Thin wrapper of ``models.segmentation.apply.segment_raster`` (onnxruntime
+only, no torch): the framework's tiled runner inside every block of the block
+engine, a class raster with the model's palette and class names, optional
+per-class probabilities.
+"""
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingParameterBand,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ...core.raster_blocks import Cancelled
+from ...models.segmentation import apply
+from . import common
+from .common import tr
+
+#: Scales offered, in enum order (``apply.SCALES``).
+SCALES = ("db", "linear")
+
+HELP = """<p>Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation
+model trained by <i>Train SAR segmentation model</i> (a ResNet-18 encoder cut after its third
+block with an ASPP decoder; Karimzadeh &amp; Pires de Lima 2022), saved as ONNX.</p>
+<p>The raster is read block by block; inside each block the model runs on overlapping tiles
+whose probabilities are blended, so a full scene needs little memory.</p>
+<h3>Parameters</h3>
+<ul>
+<li><b>SAR bands</b>: the bands the model was trained on, in its order (e.g. VV then VH),
+given as numbers separated by commas.</li>
+<li><b>Scale</b>: dB, or linear power (converted to dB here).</li>
+<li><b>Incidence angle band</b> (degrees): needed when the model was trained with one.</li>
+<li><b>Model</b>: the .onnx file; its class names and colours become the output's palette.</li>
+<li><b>Classes</b>: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour
+table and class names.</li>
+<li><b>Class probabilities</b> (optional): one Float32 band per class.</li>
+</ul>"""
+
+
+def parse_bands(text):
+    """1-based band numbers from '1,2'; ValueError naming the fix."""
+    try:
+        bands = [int(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(
+            tr("SAR bands {text!r}: give band numbers separated by commas, e.g. 1,2").format(text=text)
+        ) from None
+    if not bands or min(bands) < 1:
+        raise ValueError(
+            tr("SAR bands {text!r}: give band numbers >= 1 separated by commas, e.g. 1,2").format(text=text)
+        )
+    return bands
+
+
+class SarBandsMixin:
+    """SAR input parameters of the segmentation algorithms: raster, bands, scale, incidence band."""
+
+    INPUT = "INPUT"
+    BANDS = "BANDS"
+    SCALE = "SCALE"
+    INCIDENCE_BAND = "INCIDENCE_BAND"
+
+    def add_sar_parameters(self, bands_label):
+        self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("SAR raster")))
+        self.addParameter(QgsProcessingParameterString(self.BANDS, bands_label, defaultValue="1,2"))
+        self.addParameter(
+            QgsProcessingParameterEnum(
+                self.SCALE,
+                tr("Scale of the SAR bands"),
+                options=[tr("dB"), tr("Linear power")],
+                defaultValue=0,
+            )
+        )
+        self.addParameter(
+            QgsProcessingParameterBand(
+                self.INCIDENCE_BAND,
+                tr("Incidence angle band (degrees)"),
+                parentLayerParameterName=self.INPUT,
+                optional=True,
+            )
+        )
+
+    def sar_inputs(self, parameters, context):
+        """(layer, GDAL path, SAR bands, scale 'db'/'linear', incidence band or None); bands checked."""
+        layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
+        src = common.gdal_source(layer, self.INPUT)
+        try:
+            bands = parse_bands(self.parameterAsString(parameters, self.BANDS, context))
+        except ValueError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        if max(bands) > layer.bandCount():
+            raise QgsProcessingException(
+                tr("Input layer '{name}' has {n} band(s); band {b} does not exist").format(
+                    name=layer.name(), n=layer.bandCount(), b=max(bands)
+                )
+            )
+        incidence = self.parameterAsInt(parameters, self.INCIDENCE_BAND, context) or None
+        return layer, src, bands, SCALES[self.parameterAsEnum(parameters, self.SCALE, context)], incidence
+
+
+class SegmentAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
+    MODEL = "MODEL"
+    THREADS = "THREADS"
+    OUTPUT = "OUTPUT"
+    PROBABILITIES = "PROBABILITIES"
+
+    def name(self):
+        return "segment"
+
+    def displayName(self):
+        return tr("Segment SAR raster (water, ice, land cover)")
+
+    def group(self):
+        return tr("Segmentation")
+
+    def groupId(self):
+        return "segmentation"
+
+    def shortHelpString(self):
+        return tr(HELP)
+
+    def createInstance(self):
+        return SegmentAlgorithm()
+
+    def initAlgorithm(self, config=None):
+        self.add_sar_parameters(tr("SAR bands (model order, e.g. 1,2)"))
+        self.addParameter(
+            QgsProcessingParameterFile(
+                self.MODEL,
+                tr("Segmentation model (.onnx)"),
+                behavior=QgsProcessingParameterFile.File,
+                fileFilter=tr("ONNX models (*.onnx)"),
+            )
+        )
+        threads = QgsProcessingParameterNumber(
+            self.THREADS,
+            tr("onnxruntime threads"),
+            type=QgsProcessingParameterNumber.Integer,
+            defaultValue=2,
+            minValue=1,
+        )
+        threads.setFlags(threads.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        self.addParameter(threads)
+        self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Classes")))
+        self.addParameter(
+            QgsProcessingParameterRasterDestination(
+                self.PROBABILITIES, tr("Class probabilities"), optional=True, createByDefault=False
+            )
+        )
+
+    def validate(self, parameters, context):
+        parse_bands(self.parameterAsString(parameters, self.BANDS, context))
+
+    def processAlgorithm(self, parameters, context, feedback):
+        layer, src, bands, scale, incidence = self.sar_inputs(parameters, context)
+        model_path = self.parameterAsFile(parameters, self.MODEL, context)
+        dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
+        probs = self.parameterAsOutputLayer(parameters, self.PROBABILITIES, context) or None
+        for out in (dst, probs):
+            if out and common.same_file(src, out):
+                raise QgsProcessingException(
+                    tr("The output must not overwrite the input {path}").format(path=src)
+                )
+        try:
+            with common.core_errors(layer.name()):
+                result = apply.segment_raster(
+                    src,
+                    dst,
+                    model_path,
+                    bands=bands,
+                    scale=scale,
+                    incidence_band=incidence,
+                    out_probabilities=probs,
+                    threads=self.parameterAsInt(parameters, self.THREADS, context),
+                    progress=common.progress_callback(feedback),
+                    is_canceled=common.cancel_callback(feedback),
+                )
+        except Cancelled:
+            feedback.pushInfo(tr("Cancelled: no output was written."))
+            common.forget_output(context, dst)
+            if probs:
+                common.forget_output(context, probs)
+            return {}
+        feedback.pushInfo(
+            tr("Classes: {classes}").format(
+                classes=", ".join(f"{e['value']} {e['name']} {e['colour']}" for e in result["classes_meta"])
+            )
+        )
+        out = {self.OUTPUT: dst}
+        if probs:
+            out[self.PROBABILITIES] = probs
+        return out

@@ -1,0 +1,395 @@
+"""SAR segmentation: simulator truth, network, loss, training, ONNX (metadata, parity), pretrained encoder,
+the block-wise segmentation and both Processing algorithms."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnxruntime")
+
+from osgeo import gdal  # noqa: E402
+
+from sar_change.core.raster_blocks import write_array  # noqa: E402
+from sar_change.core.simulator import segmentation as ss  # noqa: E402
+from sar_change.models.framework import export as fx  # noqa: E402
+from sar_change.models.framework import metadata as md  # noqa: E402
+from sar_change.models.framework import pretrained  # noqa: E402
+from sar_change.models.segmentation import apply, metrics, schema, training  # noqa: E402
+from sar_change.models.segmentation.architecture import SegmentationNet  # noqa: E402
+from sar_change.models.segmentation.pretrain import pretrain  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = dict(width=8, aspp_channels=16, aspp_rates=(1, 2), image_pooling=False)
+COLOURS = ("#1f57bf", "#e0f0ff", "#739650")
+
+
+def scene_set(seed, season="freeze", shape=(96, 96)):
+    sc = ss.segmentation_scene(seed, season, shape=shape)
+    return ss.scene_image(sc), sc["labels"]
+
+
+def test_scenes_repeat_hold_classes_and_melt_darkens_ice():
+    a = ss.segmentation_scene(100, "freeze", shape=(96, 96))
+    b = ss.segmentation_scene(100, "freeze", shape=(96, 96))
+    assert np.array_equal(a["vv_db"], b["vv_db"]) and np.array_equal(a["labels"], b["labels"])
+    assert set(np.unique(a["labels"])) == {0, 1, 2}
+    assert not set(ss.TRAIN_SEEDS) & set(ss.TEST_SEEDS)
+    melt = ss.segmentation_scene(100, "melt", shape=(96, 96))
+    both = (a["labels"] == ss.ICE_CLASS) & (melt["labels"] == ss.ICE_CLASS)
+    assert both.sum() > 100
+    # wet snow on ice: WET_ICE_DB (-6 dB VV) below the dry ice of the same pixel (same ridges, incidence),
+    # both plus the noise floor (NESZ -22 dB; ice has no texture)
+    noise = 10 ** (ss.NESZ_DB / 10)
+    signal = 10 ** (a["clean_vv_db"][both].astype(np.float64) / 10) - noise
+    expected = 10 * np.log10(signal * 10 ** (ss.WET_ICE_DB["VV"] / 10) + noise)
+    assert np.abs(melt["clean_vv_db"][both] - expected).max() < 1e-3
+    # speckle: mean of the linear ratio single/clean ~ 1 (Gamma(L, 1/L) has mean 1)
+    ratio = 10 ** ((a["vv_db"] - a["clean_vv_db"]) / 10)
+    assert ratio.mean() == pytest.approx(1.0, abs=0.03)
+
+
+def test_network_shapes_nan_and_normalisation():
+    net = SegmentationNet(3, 4, **TINY).eval()
+    net.set_normalisation([-15.0, -22.0, 38.0], [4.0, 4.0, 5.0])
+    x = torch.tensor(scene_set(101)[0][None, :, :64, :80])
+    assert net.encoder(net.normalise(x)).shape == (1, 32, 4, 5)  # output stride 16, 4 * width channels
+    p = net(x)
+    assert p.shape == (1, 4, 64, 80)
+    assert torch.allclose(p.sum(1), torch.ones(1, 64, 80), atol=1e-5)
+    x2 = x.clone()
+    x2[0, :, :3, :3] = float("nan")
+    assert torch.isfinite(net(x2)).all()
+    # NaN is replaced by the channel mean: same as feeding the mean
+    x3 = x.clone()
+    x3[0, :, :3, :3] = torch.tensor([-15.0, -22.0, 38.0]).view(3, 1, 1)
+    assert torch.allclose(net(x2), net(x3))
+
+
+def test_loss_ignores_unlabelled_pixels_and_focal_weights():
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(2, 3, 8, 8, generator=g)
+    labels = torch.randint(0, 3, (2, 8, 8), generator=g)
+    labels[:, :4] = schema.IGNORE
+    keep = labels != schema.IGNORE
+    ref = torch.nn.functional.cross_entropy(logits.permute(0, 2, 3, 1)[keep], labels[keep])
+    assert float(training.segmentation_loss(logits, labels)) == pytest.approx(float(ref), rel=1e-5)
+    w = torch.tensor([1.0, 2.0, 0.5])
+    ref_w = torch.nn.functional.cross_entropy(logits.permute(0, 2, 3, 1)[keep], labels[keep], weight=w)
+    assert float(training.segmentation_loss(logits, labels, weights=w)) == pytest.approx(
+        float(ref_w), rel=1e-5
+    )
+    assert float(training.segmentation_loss(logits, labels, "focal", gamma=0.0)) == pytest.approx(
+        float(ref), rel=1e-5
+    )
+    assert float(training.segmentation_loss(logits, labels, "focal")) < float(ref)
+    assert float(training.segmentation_loss(logits, torch.full_like(labels, schema.IGNORE))) == 0.0
+
+
+def test_scores_on_a_known_confusion_matrix():
+    cm = np.array([[8, 2], [1, 9]])
+    s = metrics.scores(cm, ["a", "b"])
+    assert s["per_class"]["a"]["iou"] == pytest.approx(8 / 11)
+    assert s["per_class"]["b"]["f1"] == pytest.approx(18 / 21)
+    assert s["accuracy"] == pytest.approx(17 / 20)
+    assert s["weighted_iou"] == pytest.approx(0.5 * 8 / 11 + 0.5 * 9 / 12)
+    assert metrics.confusion([0, 1, 255, 1], [0, 0, 1, 1], 2).tolist() == [[1, 0], [1, 1]]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A tiny model trained on two simulated freeze scenes, validated on a held-out one."""
+    out = tmp_path_factory.mktemp("seg") / "tiny.onnx"
+    train_sets = [scene_set(s) for s in ss.TRAIN_SEEDS[:2]]
+    val_sets = [scene_set(ss.TEST_SEEDS[0])]
+    summary = training.train(
+        train_sets,
+        val_sets,
+        ss.CLASSES,
+        out_onnx=str(out),
+        colours=COLOURS,
+        epochs=8,
+        patch=64,
+        batch=8,
+        patches_per_epoch=64,
+        val_patches=16,
+        network=TINY,
+        seed=1,
+        class_weights=None,
+        patience=None,
+        command="pytest",
+    )
+    return summary, val_sets
+
+
+def test_short_training_lowers_the_loss_and_beats_the_majority_class(trained):
+    summary, val_sets = trained
+    epochs = summary["epochs"]
+    assert epochs[-1]["train"] < epochs[0]["train"]
+    assert min(e["val"] for e in epochs) < epochs[0]["val"]
+    image, labels = val_sets[0]
+    classes, _ = training.predict_classes(summary["model"], image)
+    s = metrics.scores(metrics.confusion(labels, classes, 3))
+    majority = np.bincount(labels.ravel()).max() / labels.size
+    assert s["accuracy"] > majority + 0.05
+
+
+def test_onnx_metadata_round_trip_parity_and_card(trained):
+    summary, val_sets = trained
+    raw = fx.read_metadata(summary["onnx"])
+    meta = md.parse_metadata(raw, kind=schema.KIND, version=schema.VERSION)
+    classes = schema.read_classes(meta)
+    assert [c["name"] for c in classes] == list(ss.CLASSES)
+    assert [c["colour"] for c in classes] == list(COLOURS)
+    assert schema.input_bands(meta) == ["VV", "VH", "incidence"]
+    assert meta["metrics"]["best_epoch"] == summary["best_epoch"]
+    assert set(meta["valid_ranges"]) == {"VV", "VH", "incidence"}
+    x = val_sets[0][0][None, :, :48, :64]
+    assert fx.parity(summary["model"], summary["onnx"], [x], [schema.INPUT], schema.OUTPUT) < 1e-4
+    card = Path(summary["card"]).read_text()
+    assert "| water | 0 | #1f57bf |" in card and "confusion" in card.lower()
+    assert os.path.isfile(summary["checkpoint"])
+
+
+def test_pretrained_encoder_loads_exactly_the_encoder(tmp_path):
+    out = tmp_path / "enc.pt"
+    result = pretrain(out, scenes=2, epochs=1, width=8, patches_per_epoch=16, val_scenes=1, batch=8)
+    assert result["checkpoint"] == str(out) and Path(result["card"]).is_file()
+    saved = torch.load(out, weights_only=True)["state_dict"]
+    assert saved and all(k.startswith("encoder.") for k in saved)
+    model, weights, report = training.build_model(3, 3, str(out), dict(TINY, width=16), lambda t: None)
+    assert model.config["width"] == 8  # the pretrained widths are taken so every encoder tensor fits
+    assert sorted(report.loaded) == sorted(saved)
+    assert not report.skipped and all(not k.startswith("encoder.") for k in report.new)
+    state = model.state_dict()
+    assert all(torch.equal(state[k], v) for k, v in saved.items())
+    # two input bands: the stem (3 bands) is skipped, the rest of the encoder loads
+    _, _, report2 = training.build_model(2, 3, str(out), TINY, lambda t: None)
+    assert report2.skipped == ["encoder.stem.0.weight"]
+    assert training.PRETRAINED_NAME in pretrained.names()
+
+
+def test_segment_raster_blocks_match_the_whole_image(trained, tmp_path):
+    summary, _ = trained
+    image, labels = scene_set(ss.TEST_SEEDS[1], shape=(150, 170))
+    image[:, :4, :6] = np.nan
+    src = write_array(tmp_path / "scene.tif", image)
+    a = apply.segment_raster(
+        src,
+        str(tmp_path / "a.tif"),
+        summary["onnx"],
+        bands=(1, 2),
+        incidence_band=3,
+        out_probabilities=str(tmp_path / "pa.tif"),
+        block=64,
+    )
+    apply.segment_raster(
+        src, str(tmp_path / "b.tif"), summary["onnx"], bands=(1, 2), incidence_band=3, block=512
+    )
+    ca = gdal.Open(a["classes"]).ReadAsArray()
+    cb = gdal.Open(str(tmp_path / "b.tif")).ReadAsArray()
+    assert (ca[:4, :6] == schema.IGNORE).all() and (ca[4:, 6:] != schema.IGNORE).all()
+    assert (ca != cb).mean() < 0.02  # blocks of 64 px with a 64-px halo vs one block
+    probs = gdal.Open(a["probabilities"]).ReadAsArray()
+    assert np.allclose(np.nansum(probs, 0)[4:, 6:], 1.0, atol=1e-4) and np.isnan(probs[:, 0, 0]).all()
+    with pytest.raises(ValueError, match="takes 3 bands"):
+        apply.segment_raster(src, str(tmp_path / "c.tif"), summary["onnx"], bands=(1, 2))
+    assert not (tmp_path / "c.tif").exists()
+
+
+def test_segment_through_processing_has_the_palette(run, trained, tmp_path):
+    summary, _ = trained
+    image, labels = scene_set(ss.TEST_SEEDS[2], shape=(80, 96))
+    power = np.concatenate([10 ** (image[:2] / 10), image[2:]])  # linear power SAR bands
+    src = write_array(tmp_path / "scene.tif", power)
+    result = run(
+        "sarchange:segment",
+        {
+            "INPUT": src,
+            "BANDS": "1,2",
+            "SCALE": 1,
+            "INCIDENCE_BAND": 3,
+            "MODEL": summary["onnx"],
+            "OUTPUT": str(tmp_path / "classes.tif"),
+            "PROBABILITIES": str(tmp_path / "p.tif"),
+        },
+    )
+    out = gdal.Open(result["OUTPUT"])
+    band = out.GetRasterBand(1)
+    assert [c["name"] for c in json.loads(band.GetMetadataItem(schema.META_CLASSES))] == list(ss.CLASSES)
+    assert 'value="1" color="#e0f0ff" label="ice"' in (tmp_path / "classes.qml").read_text()
+    assert band.GetColorTable().GetColorEntry(0)[:3] == schema.rgb(COLOURS[0])
+    assert gdal.Open(result["PROBABILITIES"]).RasterCount == 3
+    # the same classes as the dB input through the torch model
+    expected, _ = training.predict_classes(summary["model"], image)
+    assert (band.ReadAsArray() == expected).mean() > 0.97
+
+
+def _polygon_layer(polygons, field_type="int"):
+    from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
+
+    layer = QgsVectorLayer(f"Polygon?crs=EPSG:32632&field=cls:{field_type}", "labels", "memory")
+    feats = []
+    for wkt, value in polygons:
+        f = QgsFeature(layer.fields())
+        f.setGeometry(QgsGeometry.fromWkt(wkt))
+        f.setAttributes([value])
+        feats.append(f)
+    layer.dataProvider().addFeatures(feats)
+    return layer
+
+
+def _box(x0, y0, x1, y1):
+    return f"POLYGON(({x0} {y0},{x1} {y0},{x1} {y1},{x0} {y1},{x0} {y0}))"
+
+
+def _georeferenced_scene(tmp_path):
+    image, labels = scene_set(ss.TEST_SEEDS[3], shape=(96, 96))
+    path = str(tmp_path / "sar.tif")
+    write_array(path, image)
+    ds_ = gdal.Open(path, gdal.GA_Update)
+    ds_.SetGeoTransform((500000.0, 40.0, 0.0, 5000000.0, 0.0, -40.0))
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32632)
+    ds_.SetProjection(srs.ExportToWkt())
+    ds_ = None
+    return path, labels
+
+
+def test_train_segmentation_processing_runs_the_trainer(run, tmp_path):
+    src, labels = _georeferenced_scene(tmp_path)
+    # one polygon per 32 x 32 cell, labelled by its majority class
+    polygons = []
+    for r in range(0, 96, 32):
+        for c in range(0, 96, 32):
+            cls = int(np.bincount(labels[r : r + 32, c : c + 32].ravel()).argmax())
+            x0, y0 = 500000.0 + 40 * c, 5000000.0 - 40 * r
+            polygons.append((_box(x0, y0 - 40 * 32, x0 + 40 * 32, y0), cls))
+    layer = _polygon_layer(polygons)
+    result = run(
+        "sarchange:trainsegmentation",
+        {
+            "INPUT": src,
+            "BANDS": "1,2",
+            "INCIDENCE_BAND": 3,
+            "POLYGONS": layer,
+            "CLASS_FIELD": "cls",
+            "VAL_POLYGONS": layer,
+            "CLASSES": "water,ice,land",
+            "EPOCHS": 1,
+            "PATCH": 32,
+            "PATCHES_PER_EPOCH": 16,
+            "THREADS": 1,
+            "OUTPUT_MODEL": str(tmp_path / "model.onnx"),
+        },
+    )
+    meta = md.parse_metadata(fx.read_metadata(result["OUTPUT_MODEL"]), kind=schema.KIND)
+    assert [c["name"] for c in schema.read_classes(meta)] == ["water", "ice", "land"]
+    assert os.path.isfile(tmp_path / "model.md") and os.path.isfile(result["CHECKPOINT"])
+    assert not [p for p in os.listdir(tmp_path) if "partial" in p]
+
+
+def test_train_segmentation_refuses_bad_labels(run, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    src, _ = _georeferenced_scene(tmp_path)
+    inside = _box(500000, 4996200, 501280, 5000000)
+    base = {
+        "INPUT": src,
+        "BANDS": "1,2",
+        "INCIDENCE_BAND": 3,
+        "CLASS_FIELD": "cls",
+        "CLASSES": "water,ice,land",
+        "EPOCHS": 1,
+        "PATCH": 32,
+        "OUTPUT_MODEL": str(tmp_path / "never.onnx"),
+    }
+    cases = [
+        (_polygon_layer([(_box(0, 0, 100, 100), 0), (_box(0, 200, 100, 300), 1)]), "overlap"),
+        (_polygon_layer([(inside, 0), (_box(501300, 4996200, 502000, 5000000), 0)]), "single class"),
+        (_polygon_layer([(inside, 0), (_box(501300, 4996200, 502000, 5000000), 7)]), "0..2"),
+        (_polygon_layer([(inside, "water")], "string"), "not numeric"),
+    ]
+    for layer, message in cases:
+        with pytest.raises(QgsProcessingException, match=message):
+            run("sarchange:trainsegmentation", dict(base, POLYGONS=layer, VAL_POLYGONS=layer))
+    small = write_array(tmp_path / "labels.tif", np.zeros((50, 50), np.float32))  # another grid
+    with pytest.raises(QgsProcessingException, match="not on the grid"):
+        run("sarchange:trainsegmentation", dict(base, LABEL_RASTER=small, VAL_RASTER=small))
+    assert not (tmp_path / "never.onnx").exists()
+
+
+def test_qgis_side_of_segmentation_is_torch_free():
+    code = (
+        "import sys; import sar_change.processing.algorithms.segment, "
+        "sar_change.processing.algorithms.train_segmentation, sar_change.models.segmentation.apply, "
+        "sar_change.models.segmentation.metrics, sar_change.core.simulator.segmentation; "
+        "assert 'torch' not in sys.modules and 'onnx' not in sys.modules, 'torch imported'"
+    )
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONPATH=str(ROOT / ".plugins") + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/qgis_process.bin"), reason="qgis_process not installed")
+def test_both_algorithms_under_qgis_process(trained, tmp_path):
+    """qgis_process lists the training algorithm and runs the segmentation with the tiny model."""
+    summary, _ = trained
+    import sysconfig
+
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        QGIS_PLUGINPATH=str(ROOT / ".plugins"),
+        QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
+        # QGIS's embedded Python sees the packages of the Python running the tests (onnxruntime)
+        PYTHONPATH=os.pathsep.join([sysconfig.get_paths()["purelib"], os.environ.get("PYTHONPATH", "")]),
+    )
+
+    def qgis_process(*args):
+        proc = subprocess.run(
+            ["/usr/bin/qgis_process.bin", *args], env=env, capture_output=True, text=True, timeout=300
+        )
+        return proc.returncode, proc.stdout + proc.stderr
+
+    assert qgis_process("plugins", "enable", "sar_change")[0] == 0
+    rc, out = qgis_process("help", "sarchange:trainsegmentation")
+    assert rc == 0 and "CLASS_FIELD" in out and "VAL_POLYGONS" in out, out
+    src = write_array(tmp_path / "scene.tif", scene_set(ss.TEST_SEEDS[4], shape=(64, 80))[0])
+    dst = tmp_path / "classes.tif"
+    rc, out = qgis_process(
+        "run",
+        "sarchange:segment",
+        "--",
+        f"INPUT={src}",
+        "BANDS=1,2",
+        "INCIDENCE_BAND=3",
+        f"MODEL={summary['onnx']}",
+        f"OUTPUT={dst}",
+    )
+    assert rc == 0, out
+    out_ds = gdal.Open(str(dst))
+    assert out_ds.GetRasterBand(1).GetColorTable().GetColorEntry(0)[:3] == schema.rgb(COLOURS[0])
+    classes = out_ds.ReadAsArray()
+    assert classes.shape == (64, 80) and set(np.unique(classes)) <= {0, 1, 2}
+
+
+def test_shipped_encoder_loads_by_its_registered_name():
+    if not os.path.isfile(training.SHIPPED_ENCODER):
+        pytest.skip("no shipped encoder (make it with benchmarks/segmentation.py --ship)")
+    model, weights, report = training.build_model(3, 3, training.PRETRAINED_NAME, TINY, lambda t: None)
+    saved = torch.load(training.SHIPPED_ENCODER, weights_only=True)
+    assert sorted(report.loaded) == sorted(saved["state_dict"]) and not report.skipped
+    assert all(k.startswith("encoder.") for k in report.loaded)
+    assert weights.normalisation == saved["normalisation"]
+    assert model.config["width"] == saved["config"]["width"]
