@@ -33,7 +33,7 @@
             <translation>Installer les paquets manquants…</translation>
         </message>
         <message>
-            <location filename="../processing/provider.py" line="39" />
+            <location filename="../processing/provider.py" line="42" />
             <source>SAR Change</source>
             <translation>SAR Change</translation>
         </message>
@@ -83,7 +83,7 @@
             <translation>Installer…</translation>
         </message>
         <message>
-            <location filename="../processing/provider.py" line="42" />
+            <location filename="../processing/provider.py" line="45" />
             <source>SAR Change: SAR speckle filtering and change detection</source>
             <translation>SAR Change : filtrage du chatoiement SAR et détection de changements</translation>
         </message>
@@ -153,7 +153,282 @@
             <translation>Modèles</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="60" />
+            <location filename="../processing/algorithms/coherence_common.py" line="22" />
+            <source>Input layer '{b}' is not on the grid of '{a}' ({problem}): the two images must share size, pixel grid and CRS; coregister them first (sarchange:coregister for detected images)</source>
+            <translation>La couche d'entrée '{b}' n'est pas sur la grille de '{a}' ({problem}) : les deux images doivent avoir la même taille, la même grille de pixels et le même SCR ; coregistrez-les d'abord (sarchange:coregister pour des images détectées)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_common.py" line="31" />
+            <source>{what} must be odd and &gt;= 1, e.g. 5 (got {v})</source>
+            <translation>{what} doit être impair et &gt;= 1, par ex. 5 (reçu {v})</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="437" />
+            <source>The output must not overwrite the input {path}</source>
+            <translation>La sortie ne doit pas écraser l'entrée {path}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="200" />
+            <source>Cancelled: no output was written.</source>
+            <translation>Annulé : aucune sortie n'a été écrite.</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_common.py" line="71" />
+            <source>No valid coherence from '{a}' and '{b}': every window is no data, NaN or zero power. Check the no-data values, that the images hold data and that they cover the same area</source>
+            <translation>Aucune cohérence valide à partir de '{a}' et '{b}' : chaque fenêtre est sans données, NaN ou de puissance nulle. Vérifiez les valeurs de non-données, que les images contiennent des données et qu'elles couvrent la même zone</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/difference_image.py" line="280" />
+            <source>{n} valid pixels written</source>
+            <translation>{n} pixels valides écrits</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="32" />
+            <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) estimated from two co-registered &lt;i&gt;detected&lt;/i&gt; images (GRD intensities, no phase) of the same polarisation and orbit.&lt;/p&gt;&lt;p&gt;For circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp;amp; Prati 1996), so the output is sqrt(max(rho, 0)) with rho estimated over a moving window:&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;correlation from the window&lt;/b&gt;: the sample correlation coefficient (no look number needed);&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalised by the number of looks&lt;/b&gt;: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images (the term R / N corrects the window bias).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and texture or a brightness change inside a window reads as coherence: use large windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image&lt;/b&gt;, &lt;b&gt;Later image&lt;/b&gt;: rasters on the same grid and CRS.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (both images the same).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window&lt;/b&gt;: odd side in pixels (e.g. 7: N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method only.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) estimé à partir de deux images &lt;i&gt;détectées&lt;/i&gt; coregistrées (intensités GRD, sans phase) de même polarisation et de même orbite.&lt;/p&gt;&lt;p&gt;Pour un chatoiement gaussien circulaire, le coefficient de corrélation des deux intensités vaut |gamma|^2 (relation de Siegert ; Catelli, Monti Guarnieri &amp;amp; Prati 1996) : la sortie est donc sqrt(max(rho, 0)), rho étant estimé sur une fenêtre glissante :&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;corrélation sur la fenêtre&lt;/b&gt; : le coefficient de corrélation empirique (aucun nombre de vues nécessaire) ;&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalisée par le nombre de vues&lt;/b&gt; : rho = L (R - 1) / (1 - R / N) avec R = mean(I1 I2) / (mean I1 mean I2) sur les N pixels de la fenêtre et L le nombre de vues des images (le terme R / N corrige le biais de la fenêtre).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'estimation est bruitée (écart type de rho d'environ 1/sqrt(N)) et biaisée vers le haut aux faibles cohérences, et une texture ou un changement de luminosité dans une fenêtre passe pour de la cohérence : utilisez de grandes fenêtres sur des zones homogènes. Sortie : GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun pixel valide ou aucune variance. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure&lt;/b&gt;, &lt;b&gt;Image postérieure&lt;/b&gt; : rasters sur la même grille et le même SCR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (la même pour les deux images).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre&lt;/b&gt; : côté impair en pixels (par ex. 7 : N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : ENL des images (environ 4,4 pour Sentinel-1 IW GRD), utilisé seulement par la méthode normalisée.&lt;/li&gt;&lt;/ul&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="60" />
+            <source>Input layer '{db}' looks like dB (mostly negative values) but '{lin}' does not: give both images in the same scale (convert one of them) and set the input scale to match</source>
+            <translation>La couche d'entrée '{db}' semble être en dB (valeurs surtout négatives) mais pas '{lin}' : donnez les deux images dans la même échelle (convertissez l'une d'elles) et réglez l'échelle d'entrée en conséquence</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="83" />
+            <source>Coherence from detected images</source>
+            <translation>Cohérence à partir d'images détectées</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="94" />
+            <source>Coherence</source>
+            <translation>Cohérence</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="99" />
+            <source>Earlier image</source>
+            <translation>Image antérieure</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="100" />
+            <source>Later image (same grid)</source>
+            <translation>Image postérieure (même grille)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="101" />
+            <source>Band of the earlier image</source>
+            <translation>Bande de l'image antérieure</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="103" />
+            <source>Band of the later image</source>
+            <translation>Bande de l'image postérieure</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="107" />
+            <source>Input scale</source>
+            <translation>Échelle de l'entrée</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="111" />
+            <source>Method</source>
+            <translation>Méthode</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/speckle_filter.py" line="125" />
+            <source>Window size (pixels, odd)</source>
+            <translation>Taille de fenêtre (pixels, impaire)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="111" />
+            <source>Number of looks of the images (normalised method)</source>
+            <translation>Nombre de vues des images (méthode normalisée)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="117" />
+            <source>the window size</source>
+            <translation>la taille de fenêtre</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="119" />
+            <source>the window must be at least 3 pixels: a correlation needs several pixels</source>
+            <translation>la fenêtre doit faire au moins 3 pixels : une corrélation demande plusieurs pixels</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="123" />
+            <source>the number of looks must be &gt; 0 (got {v})</source>
+            <translation>le nombre de vues doit être &gt; 0 (reçu {v})</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="154" />
+            <source>Input layer '{name}': band {b} does not exist (the raster has {n})</source>
+            <translation>Couche d'entrée '{name}' : la bande {b} n'existe pas (le raster en a {n})</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="158" />
+            <source>{method}: '{a}' band {b1}, '{b}' band {b2}, window {w}</source>
+            <translation>{method} : '{a}' bande {b1}, '{b}' bande {b2}, fenêtre {w}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="23" />
+            <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) of two co-registered complex (SLC) images: the standard sample estimator |sum z1 z2*| / sqrt(sum |z1|^2 sum |z2|^2) over a moving boxcar window (Touzi et al. 1999; Hanssen 2001). Output: a float32 GeoTIFF on the input grid, NaN where a window holds no valid sample. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Reference SLC&lt;/b&gt;, &lt;b&gt;Secondary SLC&lt;/b&gt;: file-based GDAL rasters on the same grid (size, pixel grid, CRS): the secondary must already be co-registered and resampled onto the reference.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Complex data as&lt;/b&gt;: complex bands (CFloat32, CInt16, ...) or I/Q band pairs (two real bands: I at the given band, Q at the next).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band of the reference&lt;/b&gt;, &lt;b&gt;Band of the secondary&lt;/b&gt;: the complex band, or the I band.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window (azimuth rows)&lt;/b&gt;, &lt;b&gt;Window (range columns)&lt;/b&gt;: odd sizes in pixels of the boxcar (the looks in each direction). The sample coherence is biased high for few looks (about 0.46 for 4 and 0.13 for 49 looks where the true coherence is 0).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Phase to remove&lt;/b&gt; (optional): a raster on the same grid holding the expected interferometric phase arg(z1 z2*) in radians (flat earth + topography); each product is rotated by -phase before summing, so fringes do not lower the coherence.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;No-data, NaN and zero-power samples are left out of every window.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) de deux images complexes (SLC) coregistrées : l'estimateur empirique usuel |sum z1 z2*| / sqrt(sum |z1|^2 sum |z2|^2) sur une fenêtre glissante rectangulaire (Touzi et al. 1999 ; Hanssen 2001). Sortie : un GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun échantillon valide. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SLC de référence&lt;/b&gt;, &lt;b&gt;SLC secondaire&lt;/b&gt; : rasters GDAL sur fichier, sur la même grille (taille, grille de pixels, SCR) : la secondaire doit déjà être coregistrée et rééchantillonnée sur la référence.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Données complexes en&lt;/b&gt; : bandes complexes (CFloat32, CInt16, ...) ou paires de bandes I/Q (deux bandes réelles : I à la bande donnée, Q à la suivante).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de la référence&lt;/b&gt;, &lt;b&gt;Bande de la secondaire&lt;/b&gt; : la bande complexe, ou la bande I.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre (lignes en azimut)&lt;/b&gt;, &lt;b&gt;Fenêtre (colonnes en distance)&lt;/b&gt; : tailles impaires en pixels de la fenêtre (les vues dans chaque direction). La cohérence empirique est biaisée vers le haut avec peu de vues (environ 0,46 pour 4 et 0,13 pour 49 vues là où la vraie cohérence est 0).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Phase à retirer&lt;/b&gt; (facultatif) : un raster sur la même grille contenant la phase interférométrique attendue arg(z1 z2*) en radians (terre plate + topographie) ; chaque produit est tourné de -phase avant la somme, si bien que les franges ne font pas baisser la cohérence.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les échantillons sans données, NaN ou de puissance nulle sont exclus de chaque fenêtre.&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="60" />
+            <source>Coherence from SLC pair</source>
+            <translation>Cohérence d'une paire SLC</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="76" />
+            <source>Reference SLC</source>
+            <translation>SLC de référence</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="77" />
+            <source>Secondary SLC (co-registered)</source>
+            <translation>SLC secondaire (coregistrée)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="78" />
+            <source>Complex data as</source>
+            <translation>Données complexes en</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="78" />
+            <source>Complex bands (CFloat32, CInt16, ...)</source>
+            <translation>Bandes complexes (CFloat32, CInt16, ...)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="78" />
+            <source>I/Q band pairs (I, then Q)</source>
+            <translation>Paires de bandes I/Q (I, puis Q)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="82" />
+            <source>Band of the reference (complex band or I)</source>
+            <translation>Bande de la référence (bande complexe ou I)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="84" />
+            <source>Band of the secondary (complex band or I)</source>
+            <translation>Bande de la secondaire (bande complexe ou I)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="86" />
+            <source>Window, azimuth (rows, odd)</source>
+            <translation>Fenêtre, azimut (lignes, impair)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="88" />
+            <source>Window, range (columns, odd)</source>
+            <translation>Fenêtre, distance (colonnes, impair)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="90" />
+            <source>Phase to remove (radians, flat earth + topography)</source>
+            <translation>Phase à retirer (radians, terre plate + topographie)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="92" />
+            <source>Band of the phase raster</source>
+            <translation>Bande du raster de phase</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="99" />
+            <source>the azimuth window</source>
+            <translation>la fenêtre en azimut</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="100" />
+            <source>the range window</source>
+            <translation>la fenêtre en distance</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="118" />
+            <source>Input layer '{name}' has {n} band(s): band {b} does not exist (I/Q pairs need bands b and b + 1)</source>
+            <translation>La couche d'entrée '{name}' a {n} bande(s) : la bande {b} n'existe pas (les paires I/Q demandent les bandes b et b + 1)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="124" />
+            <source>Input layer '{name}' band {b} is {kind}, not complex: the coherence needs the complex SLC (CFloat32 or CInt16). Give the SLC, or choose 'I/Q band pairs' if I and Q are two real bands; for detected (GRD) images use sarchange:coherencefromintensity</source>
+            <translation>La bande {b} de la couche d'entrée '{name}' est de type {kind}, pas complexe : la cohérence demande la SLC complexe (CFloat32 ou CInt16). Donnez la SLC, ou choisissez 'Paires de bandes I/Q' si I et Q sont deux bandes réelles ; pour des images détectées (GRD), utilisez sarchange:coherencefromintensity</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="130" />
+            <source>Input layer '{name}' band {b} is complex ({kind}): choose 'Complex bands' instead of 'I/Q band pairs'</source>
+            <translation>La bande {b} de la couche d'entrée '{name}' est complexe ({kind}) : choisissez 'Bandes complexes' au lieu de 'Paires de bandes I/Q'</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="162" />
+            <source>Sample coherence of '{a}' and '{b}' over {r} x {c} pixels (azimuth x range){p}</source>
+            <translation>Cohérence empirique de '{a}' et '{b}' sur {r} x {c} pixels (azimut x distance){p}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_slc.py" line="162" />
+            <source>, phase removed</source>
+            <translation>, phase retirée</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="135" />
+            <source>Not enough memory for these settings: use a smaller window or a smaller extent, or close other programs</source>
+            <translation>Mémoire insuffisante pour ces réglages : utilisez une fenêtre ou une emprise plus petite, ou fermez d'autres programmes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="270" />
+            <source>Output {path}: {reason}</source>
+            <translation>Sortie {path} : {reason}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="164" />
+            <source>Output '{label}' ({path}): {reason}</source>
+            <translation>Sortie '{label}' ({path}) : {reason}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="295" />
+            <source>GDAL does not recognise its format</source>
+            <translation>GDAL ne reconnaît pas son format</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="296" />
+            <source>Input '{label}' ({path}): the file exists but is not a readable raster ({detail}). Give a GeoTIFF or another raster GDAL reads, or re-create the file if it was cut short</source>
+            <translation>Entrée '{label}' ({path}) : le fichier existe mais n'est pas un raster lisible ({detail}). Donnez un GeoTIFF ou un autre raster que GDAL lit, ou recréez le fichier s'il a été tronqué</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="321" />
+            <source>Input layer '{name}' ({path}): {problem}</source>
+            <translation>Couche d'entrée '{name}' ({path}) : {problem}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="367" />
+            <source>Input layer '{name}': {problem}</source>
+            <translation>Couche d'entrée '{name}' : {problem}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="397" />
+            <source>median {problems}: the images are not like those the model was trained on; check the input scale and the calibration (sigma0)</source>
+            <translation>médiane {problems} : les images ne ressemblent pas à celles sur lesquelles le modèle a été entraîné ; vérifiez l'échelle d'entrée et l'étalonnage (sigma0)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="401" />
+            <source>Acquisition {path}: {error}</source>
+            <translation>Acquisition {path} : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="407" />
+            <source>DEM {path}: {error}</source>
+            <translation>MNT {path} : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="411" />
+            <source>{where}: {problem}</source>
+            <translation>{where} : {problem}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="415" />
+            <source>{where}: {problems}: the model was not trained for such conditions; use a model trained on similar conditions</source>
+            <translation>{where} : {problems} : le modèle n'a pas été entraîné pour de telles conditions ; utilisez un modèle entraîné dans des conditions semblables</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/common.py" line="422" />
             <source>Linear power (intensity)</source>
             <translation>Puissance linéaire (intensité)</translation>
         </message>
@@ -173,17 +448,17 @@
             <translation>Couche en entrée « {name} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="95" />
+            <location filename="../processing/algorithms/common.py" line="457" />
             <source>Invalid raster layer for parameter {name}</source>
             <translation>Couche raster non valide pour le paramètre {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="98" />
+            <location filename="../processing/algorithms/common.py" line="460" />
             <source>Input layer '{name}' is served by the '{provider}' data provider; SAR Change reads rasters through GDAL only. Save the layer as a GeoTIFF and use that file.</source>
             <translation>La couche en entrée « {name} » est servie par le fournisseur de données « {provider} » ; SAR Change ne lit les rasters qu'avec GDAL. Enregistrez la couche en GeoTIFF et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="126" />
+            <location filename="../processing/algorithms/common.py" line="488" />
             <source>{what} cannot be reprojected from {src} to the raster CRS {dst}: {error}</source>
             <translation>{what} ne peut pas être reprojeté de {src} vers le SCR du raster {dst} : {error}</translation>
         </message>
@@ -203,7 +478,7 @@
             <translation>Recaler une pile SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="401" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="377" />
             <source>Terrain</source>
             <translation>Terrain</translation>
         </message>
@@ -223,12 +498,7 @@
             <translation>Bande utilisée pour l'appariement (par défaut 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="114" />
-            <source>Input scale</source>
-            <translation>Échelle de l'entrée</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="295" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="296" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
@@ -353,27 +623,27 @@
             <translation>Rapport (fichier JSON)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="231" />
+            <location filename="../processing/algorithms/coregister.py" line="233" />
             <source>Registering to the DEM needs a DEM: choose one or untick the option</source>
             <translation>Le recalage sur le MNT demande un MNT : choisissez-en un ou décochez l'option</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="224" />
+            <location filename="../processing/algorithms/coregister.py" line="213" />
+            <source>matching window</source>
+            <translation>fenêtre d'appariement</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coregister.py" line="226" />
             <source>Choose at least one raster to coregister</source>
             <translation>Choisissez au moins un raster à recaler</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="248" />
+            <location filename="../processing/algorithms/coregister.py" line="250" />
             <source>Reference: {name}; {n} raster(s) to coregister; model {model}, {resampling} resampling, {window} px windows</source>
             <translation>Référence : {name} ; {n} raster(s) à recaler ; modèle {model}, rééchantillonnage {resampling}, fenêtres de {window} px</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/threshold_change.py" line="178" />
-            <source>Cancelled: no output was written.</source>
-            <translation>Annulé : aucune sortie n'a été écrite.</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/coregister.py" line="271" />
+            <location filename="../processing/algorithms/coregister.py" line="273" />
             <source>{image}: {used} of {measured} windows used; {params} (pixels); residual RMSE {rmse:.3f} px</source>
             <translation>{image} : {used} fenêtres utilisées sur {measured} ; {params} (pixels) ; RMSE résiduelle {rmse:.3f} px</translation>
         </message>
@@ -383,139 +653,114 @@
             <translation>&lt;p&gt;Compare deux images SAR recalées d'une même zone et écrit une image de différence (DI) : un GeoTIFF float32 sur la grille d'entrée dont les valeurs croissent avec le changement. Seuillez-la avec &lt;i&gt;Seuiller les changements&lt;/i&gt; pour obtenir un masque de changement.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure (image 1)&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image postérieure (image 2)&lt;/b&gt; (optionnelle) : un raster exactement sur la même grille (taille, taille de pixel, origine) et le même SCR ; lancez d'abord &lt;i&gt;sarchange:coregister&lt;/i&gt; si ce n'est pas le cas. Laissez-la vide pour prendre les deux dates dans des bandes de l'image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de l'image 1&lt;/b&gt;, &lt;b&gt;Bande de l'image 2&lt;/b&gt; : les bandes comparées (numérotées à partir de 1). Sans image postérieure, les deux désignent des bandes de l'image 1 et doivent différer. La norme euclidienne utilise à la place toutes les bandes : toutes les bandes de l'image 1 contre toutes celles de l'image 2 (même nombre, même ordre) ou, avec une seule image, sa première moitié de bandes contre la seconde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les deux images sont stockées : puissance linéaire (intensité), amplitude ou dB. Tout est d'abord converti en puissance linéaire.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Différence I2 - I1, en puissance linéaire.&lt;/li&gt;&lt;li&gt;Rapport I2 / I1.&lt;/li&gt;&lt;li&gt;Log-rapport 10 log10(I2 / I1), dB : &amp;gt; 0 là où l'image postérieure est plus claire (Dekker 1998 ; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Rapport des moyennes r = 1 - min(m1/m2, m2/m1), m les moyennes locales sur la fenêtre, de 0 à 1 (Inglada &amp;amp; Mercier 2007) ; la variante signée multiplie r par sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Rapport de voisinage (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)) : NR = theta q + (1 - theta) somme min(I1, I2) / somme max(I1, I2) sur la fenêtre sans le centre, q = min/max du pixel et theta = var/moyenne de q sur la fenêtre ; écrit 1 - NR (de 0 à 1) afin que, comme pour le rapport des moyennes, plus grand signifie plus de changement.&lt;/li&gt;&lt;li&gt;Norme euclidienne des différences en dB : sqrt(somme sur les bandes (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), par ex. VV et VH ensemble.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté impair en pixels de la fenêtre locale du rapport des moyennes et du rapport de voisinage (par ex. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport des moyennes signé&lt;/b&gt; : écrire sign(m2 - m1) r au lieu de r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : les rapports et les logarithmes demandent une puissance &amp;gt; 0. Avec 0 (par défaut), un pixel de puissance nulle ou négative arrête l'exécution avec une erreur ; une valeur &amp;gt; 0 (puissance linéaire) relève à la place chaque valeur plus petite à ce plancher (par ex. 1 pour des images 8 bits avec quelques zéros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les pixels sans donnée de l'une ou l'autre image (et, dans une fenêtre, les pixels sans donnée dans l'une ou l'autre image) sont écartés ; la valeur sans donnée de la sortie est NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Emprise&lt;/b&gt; (optionnelle) : ne comparer que les pixels qu'elle contient ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur l'image entière découpé à l'emprise.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="81" />
-            <source>{a} x {b} pixels against {c} x {d}</source>
-            <translation>{a} x {b} pixels contre {c} x {d}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/difference_image.py" line="87" />
-            <source>geotransform {b} against {a}</source>
-            <translation>géotransformation {b} contre {a}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/difference_image.py" line="89" />
-            <source>a different CRS</source>
-            <translation>un SCR différent</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/threshold_change.py" line="94" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="122" />
             <source>Difference image</source>
             <translation>Image de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/threshold_change.py" line="81" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="88" />
             <source>Change detection</source>
             <translation>Détection de changements</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="128" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="101" />
             <source>Earlier image (image 1)</source>
             <translation>Image antérieure (image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="129" />
+            <location filename="../processing/algorithms/difference_image.py" line="107" />
             <source>Later image (image 2; empty: bands of image 1)</source>
             <translation>Image postérieure (image 2 ; vide : bandes de l'image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="131" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="103" />
             <source>Band of image 1</source>
             <translation>Bande de l'image 1</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="133" />
+            <location filename="../processing/algorithms/difference_image.py" line="111" />
             <source>Band of image 2 (of image 1 when no image 2)</source>
             <translation>Bande de l'image 2 (de l'image 1 sans image 2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/threshold_change.py" line="98" />
-            <source>Method</source>
-            <translation>Méthode</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/difference_image.py" line="140" />
+            <location filename="../processing/algorithms/difference_image.py" line="118" />
             <source>Window size (pixels, odd; mean ratio, neighbourhood ratio)</source>
             <translation>Taille de fenêtre (pixels, impaire ; rapport des moyennes, rapport de voisinage)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="143" />
+            <location filename="../processing/algorithms/difference_image.py" line="121" />
             <source>Signed mean ratio (&gt; 0 where image 2 is brighter)</source>
             <translation>Rapport des moyennes signé (&gt; 0 là où l'image 2 est plus claire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="145" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="117" />
             <source>Power floor (linear power; 0 = refuse zero power)</source>
             <translation>Plancher de puissance (puissance linéaire ; 0 = refuser une puissance nulle)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="136" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="150" />
             <source>Extent (empty: whole raster)</source>
             <translation>Emprise (vide : tout le raster)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="156" />
+            <location filename="../processing/algorithms/difference_image.py" line="134" />
             <source>window size must be odd and &gt;= 1, e.g. 3 (got {size})</source>
             <translation>la taille de fenêtre doit être impaire et &gt;= 1, par ex. 3 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="159" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="134" />
             <source>the power floor must be &gt;= 0 (0 = refuse zero power), got {v}</source>
             <translation>le plancher de puissance doit être &gt;= 0 (0 = refuser une puissance nulle), reçu {v}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="186" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="196" />
+            <source>window</source>
+            <translation>fenêtre</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/difference_image.py" line="166" />
             <source>Input layer '{b}' is not on the grid of '{a}' ({problem}): the two images must share size, pixel grid and CRS; run sarchange:coregister first</source>
             <translation>La couche en entrée « {b} » n'est pas sur la grille de « {a} » ({problem}) : les deux images doivent partager taille, grille de pixels et SCR ; lancez d'abord sarchange:coregister</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="193" />
+            <location filename="../processing/algorithms/difference_image.py" line="173" />
             <source>Input layer '{a}' has {n} band(s): with a single image the Euclidean norm compares its first half of bands with its second half, so it needs an even band count; give the later date as image 2</source>
             <translation>La couche en entrée « {a} » a {n} bande(s) : avec une seule image, la norme euclidienne compare sa première moitié de bandes à la seconde, il faut donc un nombre pair de bandes ; donnez la date postérieure comme image 2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="202" />
+            <location filename="../processing/algorithms/difference_image.py" line="182" />
             <source>Input layers '{a}' ({n1} band(s)) and '{b}' ({n2} band(s)) differ in band count: the Euclidean norm compares every band with the same band of the other date; give rasters with the same bands in the same order</source>
             <translation>Les couches en entrée « {a} » ({n1} bande(s)) et « {b} » ({n2} bande(s)) n'ont pas le même nombre de bandes : la norme euclidienne compare chaque bande à la même bande de l'autre date ; donnez des rasters avec les mêmes bandes dans le même ordre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="212" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="152" />
             <source>Input layer '{name}': band {band} does not exist (the raster has {n})</source>
             <translation>Couche en entrée « {name} » : la bande {band} n'existe pas (le raster en a {n})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="216" />
+            <location filename="../processing/algorithms/difference_image.py" line="196" />
             <source>Without a later image both dates are bands of '{a}': set 'Band of image 2' to the band of the later date (it is {b}, the same as image 1's)</source>
             <translation>Sans image postérieure, les deux dates sont des bandes de « {a} » : réglez « Bande de l'image 2 » sur la bande de la date postérieure (c'est {b}, la même que celle de l'image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="461" />
-            <source>The output must not overwrite the input {path}</source>
-            <translation>La sortie ne doit pas écraser l'entrée {path}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/difference_image.py" line="263" />
+            <location filename="../processing/algorithms/difference_image.py" line="243" />
             <source>{method}: image 1 '{a}' band(s) {b1}, image 2 '{b}' band(s) {b2}, margin {m} pixels</source>
             <translation>{method} : image 1 « {a} » bande(s) {b1}, image 2 « {b} » bande(s) {b2}, marge de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="281" />
+            <location filename="../processing/algorithms/difference_image.py" line="261" />
             <source>Input layer '{name}' holds zero or negative power (at least {count} pixel(s) in band(s) {bands}): give linear power &gt; 0, set the correct input scale, mask those pixels as no data, or set a power floor &gt; 0</source>
             <translation>La couche en entrée « {name} » contient une puissance nulle ou négative (au moins {count} pixel(s) dans la/les bande(s) {bands}) : donnez une puissance linéaire &gt; 0, réglez la bonne échelle d'entrée, masquez ces pixels comme sans donnée, ou fixez un plancher de puissance &gt; 0</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="288" />
+            <location filename="../processing/algorithms/difference_image.py" line="268" />
             <source>Input layers '{a}', '{b}': {error}</source>
             <translation>Couches en entrée « {a} », « {b} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="297" />
+            <location filename="../processing/algorithms/difference_image.py" line="277" />
             <source>No pixel is valid in both '{a}' and '{b}' (all no data): check the no-data values and that the two images cover the same area</source>
             <translation>Aucun pixel n'est valide à la fois dans « {a} » et « {b} » (tout est sans donnée) : vérifiez les valeurs sans donnée et que les deux images couvrent la même zone</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/difference_image.py" line="300" />
-            <source>{n} valid pixels written</source>
-            <translation>{n} pixels valides écrits</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/estimate_enl.py" line="33" />
@@ -528,12 +773,12 @@
             <translation>Estimer l'ENL</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="97" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="108" />
             <source>Speckle</source>
             <translation>Chatoiement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="110" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="121" />
             <source>Input SAR raster</source>
             <translation>Raster SAR en entrée</translation>
         </message>
@@ -558,22 +803,27 @@
             <translation>Pixels utilisés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/estimate_enl.py" line="136" />
+            <location filename="../processing/algorithms/estimate_enl.py" line="131" />
+            <source>Input layer '{name}' band {band}: {error}</source>
+            <translation>Couche d'entrée '{name}' bande {band} : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/estimate_enl.py" line="148" />
             <source>whole image (sample windows)</source>
             <translation>image entière (fenêtres d'échantillonnage)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/estimate_enl.py" line="139" />
+            <location filename="../processing/algorithms/estimate_enl.py" line="151" />
             <source>homogeneous area</source>
             <translation>zone homogène</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/estimate_enl.py" line="141" />
+            <location filename="../processing/algorithms/estimate_enl.py" line="153" />
             <source>Cancelled.</source>
             <translation>Annulé.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/estimate_enl.py" line="143" />
+            <location filename="../processing/algorithms/estimate_enl.py" line="155" />
             <source>ENL of {name} band {band} over the {where}: {enl:.4f} ({pixels} pixels)</source>
             <translation>ENL de {name} bande {band} sur la {where} : {enl:.4f} ({pixels} pixels)</translation>
         </message>
@@ -718,12 +968,12 @@
             <translation>La couche « {name} » a {bands} bandes ; la bande 1 est utilisée.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="54" />
+            <location filename="../processing/algorithms/inject_changes.py" line="52" />
             <source>&lt;p&gt;Injects simulated changes into a SAR image, to evaluate change detection (difference images and classifiers) against a known change mask, as Alatalo, Sipola &amp;amp; Rantonen (2023, IEEE TGRS 61) do. Irregular blobs (or your polygons) are drawn on the image and the pixels whose centre falls inside are changed in the selected bands.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input SAR raster&lt;/b&gt;: a file-based GDAL raster. It is read whole into memory (about 4 bytes per pixel and band, twice): use it on evaluation scenes or clips, not on full archives.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bands to change&lt;/b&gt;: default all bands. The other bands are copied unchanged (e.g. leave out an incidence-angle band). A pixel that is no data in any band to change is never changed.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power (intensity), amplitude or dB. A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Offset change in dB: every changed pixel gets the offset added in dB, i.e. linear power multiplied by 10^(offset/10) (amplitude by 10^(offset/20)).&lt;/li&gt;&lt;li&gt;Statistical change (CDF mapping): the values inside each blob are mapped through their own empirical CDF and the inverse empirical CDF of a target class: they keep their rank (texture) but take the target's distribution. Each band is mapped independently. The target class is the target mask when given; otherwise, per blob, a copy of the blob shifted to a random unchanged, valid place whose mean differs by at least 1 dB from the blob's (the most different of 64 tries when none does).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offset (dB)&lt;/b&gt;: offset change, e.g. -2.5 (darker, as flooding or felling).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change polygons&lt;/b&gt; (optional): polygons (any CRS; reprojected to the raster's) to change instead of random blobs.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of blobs, Blob radius (pixels), Vertices per blob, Irregularity (0..1), Spikiness (0..1)&lt;/b&gt;: random star-shaped blobs: angular steps of 2&amp;pi;/n (1 &amp;plusmn; irregularity), vertex distances Normal(radius, spikiness &amp;times; radius) clipped to [0, 2 radius]. Blobs lie inside the image on valid pixels and do not touch each other (centres at least 2 radii apart).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;: the same seed gives the same blobs and targets.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target class mask&lt;/b&gt; (optional, statistical change): a raster on the input's grid whose non-zero pixels sample the target class.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Changed raster&lt;/b&gt;: float32 GeoTIFF with the input's grid, CRS, no-data value and band descriptions.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change mask&lt;/b&gt;: uint8 GeoTIFF, 1 changed, 0 unchanged, 255 no data (its no-data value).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change polygons&lt;/b&gt; (optional): the blobs (or your polygons) in the raster CRS, with the number of changed pixels and the band-1 mean before and after (dB).&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Injecte des changements simulés dans une image SAR, pour évaluer la détection de changements (images de différence et classifieurs) face à un masque de changement connu, comme le font Alatalo, Sipola &amp;amp; Rantonen (2023, IEEE TGRS 61). Des taches irrégulières (ou vos polygones) sont dessinées sur l'image et les pixels dont le centre tombe à l'intérieur sont modifiés dans les bandes choisies.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR en entrée&lt;/b&gt; : un raster GDAL sur fichier. Il est lu entièrement en mémoire (environ 4 octets par pixel et par bande, deux fois) : utilisez-le sur des scènes d'évaluation ou des extraits, pas sur des archives entières.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes à modifier&lt;/b&gt; : par défaut toutes les bandes. Les autres bandes sont copiées telles quelles (par ex. laissez de côté une bande d'angle d'incidence). Un pixel sans donnée dans l'une des bandes à modifier n'est jamais modifié.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire (intensité), amplitude ou dB. Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Changement&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Changement par décalage en dB : chaque pixel modifié reçoit le décalage ajouté en dB, c.-à-d. la puissance linéaire multipliée par 10^(décalage/10) (l'amplitude par 10^(décalage/20)).&lt;/li&gt;&lt;li&gt;Changement statistique (appariement de fonctions de répartition) : les valeurs de chaque tache passent par leur propre fonction de répartition empirique puis par l'inverse de celle d'une classe cible : elles gardent leur rang (la texture) mais prennent la distribution de la cible. Chaque bande est transformée indépendamment. La classe cible est le masque cible s'il est donné ; sinon, pour chaque tache, une copie de la tache déplacée à un endroit aléatoire inchangé et valide dont la moyenne diffère d'au moins 1 dB de celle de la tache (la plus différente de 64 essais si aucune ne convient).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Décalage (dB)&lt;/b&gt; : changement par décalage, par ex. -2.5 (plus sombre, comme une inondation ou une coupe).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones de changement&lt;/b&gt; (optionnels) : des polygones (dans n'importe quel SCR ; reprojetés dans celui du raster) à modifier au lieu de taches aléatoires.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de taches, Rayon des taches (pixels), Sommets par tache, Irrégularité (0..1), Pointes (0..1)&lt;/b&gt; : taches aléatoires en étoile : pas angulaires de 2&amp;pi;/n (1 &amp;plusmn; irrégularité), distances des sommets Normale(rayon, pointes &amp;times; rayon) bornées à [0, 2 rayons]. Les taches sont dans l'image sur des pixels valides et ne se touchent pas (centres espacés d'au moins 2 rayons).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt; : la même graine donne les mêmes taches et les mêmes cibles.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque de la classe cible&lt;/b&gt; (optionnel, changement statistique) : un raster sur la grille de l'entrée dont les pixels non nuls échantillonnent la classe cible.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster modifié&lt;/b&gt; : GeoTIFF float32 avec la grille, le SCR, la valeur sans donnée et les descriptions de bandes de l'entrée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque de changement&lt;/b&gt; : GeoTIFF uint8, 1 changé, 0 inchangé, 255 sans donnée (sa valeur sans donnée).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones de changement&lt;/b&gt; (optionnels) : les taches (ou vos polygones) dans le SCR du raster, avec le nombre de pixels modifiés et la moyenne de la bande 1 avant et après (dB).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="166" />
+            <location filename="../processing/algorithms/inject_changes.py" line="144" />
             <source>Inject simulated changes</source>
             <translation>Injecter des changements simulés</translation>
         </message>
@@ -733,7 +983,7 @@
             <translation>Simulation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="183" />
+            <location filename="../processing/algorithms/inject_changes.py" line="161" />
             <source>Bands to change (default: all)</source>
             <translation>Bandes à modifier (par défaut : toutes)</translation>
         </message>
@@ -743,107 +993,107 @@
             <translation>Changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="188" />
+            <location filename="../processing/algorithms/inject_changes.py" line="166" />
             <source>Offset change in dB</source>
             <translation>Changement par décalage en dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="188" />
+            <location filename="../processing/algorithms/inject_changes.py" line="166" />
             <source>Statistical change (CDF mapping)</source>
             <translation>Changement statistique (appariement de fonctions de répartition)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="191" />
+            <location filename="../processing/algorithms/inject_changes.py" line="169" />
             <source>Offset (dB)</source>
             <translation>Décalage (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="192" />
+            <location filename="../processing/algorithms/inject_changes.py" line="170" />
             <source>Change polygons (default: random blobs)</source>
             <translation>Polygones de changement (par défaut : taches aléatoires)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="195" />
+            <location filename="../processing/algorithms/inject_changes.py" line="173" />
             <source>Number of blobs</source>
             <translation>Nombre de taches</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="197" />
+            <location filename="../processing/algorithms/inject_changes.py" line="175" />
             <source>Blob radius (pixels)</source>
             <translation>Rayon des taches (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="199" />
+            <location filename="../processing/algorithms/inject_changes.py" line="177" />
             <source>Vertices per blob</source>
             <translation>Sommets par tache</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="201" />
+            <location filename="../processing/algorithms/inject_changes.py" line="179" />
             <source>Irregularity (0..1)</source>
             <translation>Irrégularité (0..1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="203" />
+            <location filename="../processing/algorithms/inject_changes.py" line="181" />
             <source>Spikiness (0..1)</source>
             <translation>Pointes (0..1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="285" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="119" />
             <source>Random seed</source>
             <translation>Graine aléatoire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="207" />
+            <location filename="../processing/algorithms/inject_changes.py" line="185" />
             <source>Target class mask (statistical change; non-zero pixels)</source>
             <translation>Masque de la classe cible (changement statistique ; pixels non nuls)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="210" />
+            <location filename="../processing/algorithms/inject_changes.py" line="188" />
             <source>Changed raster</source>
             <translation>Raster modifié</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/threshold_change.py" line="109" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="121" />
             <source>Change mask</source>
             <translation>Masque de changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="212" />
+            <location filename="../processing/algorithms/inject_changes.py" line="190" />
             <source>Change polygons</source>
             <translation>Polygones de changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="229" />
+            <location filename="../processing/algorithms/inject_changes.py" line="207" />
             <source>an offset of {offset} dB changes nothing: give a non-zero offset, e.g. -2.5</source>
             <translation>un décalage de {offset} dB ne change rien : donnez un décalage non nul, par ex. -2.5</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="232" />
+            <location filename="../processing/algorithms/inject_changes.py" line="210" />
             <source>the number of blobs must be &gt;= 1, e.g. 5</source>
             <translation>le nombre de taches doit être &gt;= 1, par ex. 5</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="234" />
+            <location filename="../processing/algorithms/inject_changes.py" line="212" />
             <source>the blob radius must be &gt; 0 pixels, e.g. 20</source>
             <translation>le rayon des taches doit être &gt; 0 pixel, par ex. 20</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="236" />
+            <location filename="../processing/algorithms/inject_changes.py" line="214" />
             <source>a blob needs at least 3 vertices, e.g. 16</source>
             <translation>une tache demande au moins 3 sommets, par ex. 16</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="237" />
+            <location filename="../processing/algorithms/inject_changes.py" line="215" />
             <source>irregularity</source>
             <translation>irrégularité</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="237" />
+            <location filename="../processing/algorithms/inject_changes.py" line="215" />
             <source>spikiness</source>
             <translation>pointes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="239" />
+            <location filename="../processing/algorithms/inject_changes.py" line="217" />
             <source>{name} must be between 0 and 1, e.g. 0.5</source>
             <translation>{name} doit être compris entre 0 et 1, par ex. 0.5</translation>
         </message>
@@ -853,47 +1103,47 @@
             <translation>Les sorties ne doivent pas écraser l'entrée {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="262" />
+            <location filename="../processing/algorithms/inject_changes.py" line="241" />
             <source>The changed raster and the change mask need different files</source>
             <translation>Le raster modifié et le masque de changement doivent être des fichiers différents</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="274" />
+            <location filename="../processing/algorithms/inject_changes.py" line="253" />
             <source>Reading {name} ({x} x {y} pixels, {n} band(s)) into memory</source>
             <translation>Lecture de {name} ({x} x {y} pixels, {n} bande(s)) en mémoire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="300" />
+            <location filename="../processing/algorithms/inject_changes.py" line="279" />
             <source>Placed {n} random blobs of radius {r} pixels (seed {seed})</source>
             <translation>{n} taches aléatoires de rayon {r} pixels placées (graine {seed})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="306" />
+            <location filename="../processing/algorithms/inject_changes.py" line="285" />
             <source>The target class mask is used by the statistical change only; ignored.</source>
             <translation>Le masque de la classe cible ne sert qu'au changement statistique ; ignoré.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="322" />
+            <location filename="../processing/algorithms/inject_changes.py" line="301" />
             <source>Region {label}: {pixels} pixels changed, band {band} mean {before:.2f} dB -&gt; {after:.2f} dB</source>
             <translation>Région {label} : {pixels} pixels modifiés, moyenne de la bande {band} {before:.2f} dB -&gt; {after:.2f} dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="351" />
+            <location filename="../processing/algorithms/inject_changes.py" line="330" />
             <source>The change polygons</source>
             <translation>Les polygones de changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="354" />
+            <location filename="../processing/algorithms/inject_changes.py" line="333" />
             <source>The change polygon layer has no polygon: draw some, or leave it empty for random blobs</source>
             <translation>La couche de polygones de changement n'a aucun polygone : dessinez-en, ou laissez-la vide pour des taches aléatoires</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="363" />
+            <location filename="../processing/algorithms/inject_changes.py" line="342" />
             <source>The polygons of layer '{layer}' do not overlap raster '{raster}' (no pixel centre inside, after reprojection to the raster CRS): draw them over the raster, or leave the polygons empty for random blobs</source>
             <translation>Les polygones de la couche « {layer} » ne recouvrent pas le raster « {raster} » (aucun centre de pixel à l'intérieur, après reprojection dans le SCR du raster) : dessinez-les sur le raster, ou laissez les polygones vides pour des taches aléatoires</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="368" />
+            <location filename="../processing/algorithms/inject_changes.py" line="347" />
             <source>The polygons of layer '{layer}' cover only no-data pixels of raster '{raster}': draw them over valid pixels</source>
             <translation>Les polygones de la couche « {layer} » ne couvrent que des pixels sans donnée du raster « {raster} » : dessinez-les sur des pixels valides</translation>
         </message>
@@ -978,7 +1228,7 @@
             <translation>&lt;p&gt;Image de différence apprise (Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) : un réseau entraîné prédit la rétrodiffusion VV et VH (dB) de l'acquisition cible à partir des N acquisitions qui la précèdent, du MNT et des conditions de chaque acquisition (température, précipitations, épaisseur de neige, cap de l'orbite, angle d'incidence moyen, plateforme). L'image de différence apprise est la cible observée moins la prédiction, par bande, en dB ; sa norme euclidienne sur VV et VH est l'image de différence multibande de l'article. Les changements dus à la météo, à la saison ou à la géométrie sont en grande partie supprimés ; les vrais changements d'occupation du sol restent. Seuillez la norme avec &lt;i&gt;Seuiller les changements&lt;/i&gt; ou classez-la avec &lt;i&gt;Classifieur de changements SVM&lt;/i&gt;.&lt;/p&gt;&lt;h3&gt;Entrées : une table de pile, ou des couches et des conditions&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Table des acquisitions&lt;/b&gt; : l'acquisitions.csv d'une pile (telle qu'écrite par &lt;i&gt;Simuler une pile Sentinel-1&lt;/i&gt;) : colonnes date, platform, orbit_direction, heading_deg, mean_incidence_deg, temperature_c, precip_mm, precip_3day_mm, snow_depth_m et file (le GeoTIFF, relatif à la table, bandes décrites VV et VH). Les N acquisitions antérieures sont les N plus récentes avant la date cible.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date cible&lt;/b&gt; : AAAA-MM-JJ (vide : l'acquisition la plus récente) ; ajoutez le sens d'orbite (« 2020-03-15 descending ») quand deux acquisitions ont la même date.&lt;/li&gt;&lt;li&gt;Sans table : les &lt;b&gt;Acquisitions antérieures&lt;/b&gt; (exactement N rasters, de la plus ancienne à la plus récente), l'&lt;b&gt;Acquisition cible&lt;/b&gt; et les &lt;b&gt;Conditions&lt;/b&gt; : un CSV avec les colonnes ci-dessus (lignes associées aux rasters par la colonne file, sinon dans l'ordre), ou des lignes saisies, une par acquisition, les antérieures de la plus ancienne à la plus récente puis la cible, chacune soit &lt;code&gt;date=2020-03-13, platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=40.4, temperature_c=0.1, precip_mm=1.5, precip_3day_mm=0, snow_depth_m=0.01&lt;/code&gt;, soit les 8 valeurs de conditions temperature_c, precip_mm, precip_3day_mm, snow_depth_m, sin_heading, cos_heading, mean_incidence_deg, platform_s1b (0 = S1A, 1 = S1B).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : altitude en mètres sur la grille de la pile (par défaut : dem.tif à côté de la table ou de la cible).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les images sont stockées (puissance linéaire par défaut).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : un fichier .onnx de DI apprise (par défaut : le modèle fourni avec l'extension, models/learned_di.onnx, s'il existe). Entraînez-en un avec &lt;i&gt;Entraîner un modèle d'image de différence apprise&lt;/i&gt;. Les métadonnées du modèle fixent N, les bandes et les conditions ; une incohérence arrête l'exécution en indiquant la correction.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fils d'exécution&lt;/b&gt; : fils d'onnxruntime.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille des tuiles&lt;/b&gt;, &lt;b&gt;Recouvrement&lt;/b&gt; (avancé) : côté des tuiles et bordure par côté partagée avec les tuiles voisines, en pixels (0 et -1 : les valeurs du modèle). Les tuiles sont fondues avec des poids en cosinus surélevé, sans raccords visibles.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Tous les rasters doivent partager une même grille (lancez d'abord &lt;i&gt;Recaler une pile SAR&lt;/i&gt;). La scène est gardée en mémoire (environ 8N + 30 octets par pixel, 4 Go pour 8000 x 8000 pixels et N = 4 ; les scènes plus grandes sont refusées : découpez-les en parties).&lt;/p&gt;&lt;h3&gt;Sorties (GeoTIFF float32, NaN = sans donnée)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image prédite&lt;/b&gt; : VV et VH prédits de la cible, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DI apprise&lt;/b&gt; : observé moins prédit, VV et VH, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Norme de la DI apprise&lt;/b&gt; : sqrt(DI_VV^2 + DI_VH^2), dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DI conventionnelle&lt;/b&gt; (optionnelle) : racine de la somme des carrés des différences en dB entre la cible et une acquisition antérieure de référence choisie comme chez Alatalo et al. (méthode 1 : même sens d'orbite, angle d'incidence moyen le plus proche), pour comparaison : parmi toutes les acquisitions antérieures de la table, ou parmi les couches antérieures données.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="255" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="256" />
             <source>Learned difference image</source>
             <translation>Image de différence apprise</translation>
         </message>
@@ -1063,67 +1313,87 @@
             <translation>Sans table des acquisitions, les conditions sont nécessaires : donnez un CSV des acquisitions ou une ligne de valeurs par acquisition (les antérieures de la plus ancienne à la plus récente, puis la cible)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="202" />
+            <location filename="../processing/algorithms/learned_di.py" line="208" />
+            <source>Acquisitions table '{path}': {error}</source>
+            <translation>Table des acquisitions '{path}' : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="323" />
+            <source>acquisitions table '{path}'</source>
+            <translation>table des acquisitions '{path}'</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/learned_di.py" line="223" />
+            <source>Conditions: {error}</source>
+            <translation>Conditions : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/learned_di.py" line="227" />
+            <source>the conditions</source>
+            <translation>les conditions</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/learned_di.py" line="251" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train learned difference image model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle d'image de différence apprise » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="225" />
+            <location filename="../processing/algorithms/learned_di.py" line="274" />
             <source>Model '{path}': {error}</source>
             <translation>Modèle « {path} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="228" />
+            <location filename="../processing/algorithms/learned_di.py" line="277" />
             <source>Model {path}: {n} earlier acquisitions, bands {bands}, tiles of {tile} pixels with {overlap} pixels of overlap per side</source>
             <translation>Modèle {path} : {n} acquisitions antérieures, bandes {bands}, tuiles de {tile} pixels avec {overlap} pixels de recouvrement par côté</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="233" />
+            <location filename="../processing/algorithms/learned_di.py" line="282" />
             <source>Model metrics at training: {metrics}</source>
             <translation>Métriques du modèle à l'entraînement : {metrics}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="288" />
+            <location filename="../processing/algorithms/learned_di.py" line="337" />
             <source>Model '{model}' predicts from {n} earlier acquisitions but {k} layer(s) were given as earlier acquisitions: give exactly {n}, oldest first, or use a model trained with {k} inputs</source>
             <translation>Le modèle « {model} » prédit à partir de {n} acquisitions antérieures mais {k} couche(s) ont été données comme acquisitions antérieures : donnez-en exactement {n}, de la plus ancienne à la plus récente, ou utilisez un modèle entraîné avec {k} entrées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="298" />
+            <location filename="../processing/algorithms/learned_di.py" line="347" />
             <source>No DEM given and no dem.tif beside the target {path}: give the DEM (metres) on the target's grid</source>
             <translation>Aucun MNT donné et pas de dem.tif à côté de la cible {path} : donnez le MNT (mètres) sur la grille de la cible</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="308" />
+            <location filename="../processing/algorithms/learned_di.py" line="357" />
             <source>the conditions' dates {dates} are not in order: give the earlier acquisitions oldest first, then the target (later than all of them)</source>
             <translation>les dates des conditions {dates} ne sont pas dans l'ordre : donnez les acquisitions antérieures de la plus ancienne à la plus récente, puis la cible (postérieure à toutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="321" />
+            <location filename="../processing/algorithms/learned_di.py" line="370" />
             <source>Target: {target}</source>
             <translation>Cible : {target}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="323" />
+            <location filename="../processing/algorithms/learned_di.py" line="372" />
             <source>Earlier acquisitions (oldest first): {dates}</source>
             <translation>Acquisitions antérieures (de la plus ancienne à la plus récente) : {dates}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="326" />
+            <location filename="../processing/algorithms/learned_di.py" line="375" />
             <source>Conventional DI reference (same orbit, closest incidence): {ref}</source>
             <translation>Référence de la DI conventionnelle (même orbite, incidence la plus proche) : {ref}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="328" />
+            <location filename="../processing/algorithms/learned_di.py" line="377" />
             <source>{what}: median {median:.2f} dB, 99th percentile {p99:.2f} dB</source>
             <translation>{what} : médiane {median:.2f} dB, 99e centile {p99:.2f} dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="329" />
+            <location filename="../processing/algorithms/learned_di.py" line="378" />
             <source>Learned DI norm</source>
             <translation>Norme de la DI apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="329" />
+            <location filename="../processing/algorithms/learned_di.py" line="378" />
             <source>Conventional DI</source>
             <translation>DI conventionnelle</translation>
         </message>
@@ -1173,22 +1443,22 @@
             <translation>Tout</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="171" />
+            <location filename="../processing/algorithms/presentation.py" line="193" />
             <source>Could not style {name}: {error}</source>
             <translation>Impossible de styler {name} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="196" />
+            <location filename="../processing/algorithms/presentation.py" line="218" />
             <source>{packages} (to {purpose})</source>
             <translation>{packages} (pour {purpose})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="196" />
+            <location filename="../processing/algorithms/presentation.py" line="218" />
             <source> or </source>
             <translation> ou </translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="199" />
+            <location filename="../processing/algorithms/presentation.py" line="221" />
             <source>This algorithm needs {needs}, which the Python running QGIS cannot import. Install it with Plugins &gt; SAR Change &gt; Install optional Python packages, or run the algorithm sarchange:installdependencies, then restart QGIS.</source>
             <translation>Cet algorithme a besoin de {needs}, que le Python qui exécute QGIS ne peut pas importer. Installez-le avec Extensions &gt; SAR Change &gt; Installer les paquets Python optionnels, ou lancez l'algorithme sarchange:installdependencies, puis redémarrez QGIS.</translation>
         </message>
@@ -1383,117 +1653,127 @@
             <translation>Seconde date</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="37" />
-            <source>&lt;p&gt;Reduces speckle in SAR images. The chosen bands are filtered; the filtering is done on linear power (intensity) and the result is written in the input's scale as a tiled, compressed float32 GeoTIFF with the input's grid, CRS and no-data value. Large rasters are processed block by block.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input SAR raster&lt;/b&gt;: a file-based GDAL raster.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filter&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Boxcar: moving mean over the window.&lt;/li&gt;&lt;li&gt;Median: moving median over the window.&lt;/li&gt;&lt;li&gt;Lee: minimum mean square error filter with the multiplicative speckle model, R = mean + b (I - mean), b = var_x / var_I (Lee 1980, 1981).&lt;/li&gt;&lt;li&gt;Refined Lee: Lee filter on the most homogeneous of eight edge-aligned sub-windows of a fixed 7x7 window (Lee 1981); the window size is not used.&lt;/li&gt;&lt;li&gt;Improved Lee Sigma: sigma-range selection of pixels from a target window, point-target preservation and MMSE filtering (Lee, Wen, Ainsworth, Chen &amp;amp; Chen 2009, as in ESA SNAP).&lt;/li&gt;&lt;li&gt;Frost: exponentially damped kernel m = exp(-K Ci^2 d) (Frost et al. 1982).&lt;/li&gt;&lt;li&gt;Gamma-MAP: maximum a posteriori estimate with gamma-distributed scene and speckle (Lopes, Nezry, Touzi &amp;amp; Laur 1990).&lt;/li&gt;&lt;li&gt;Kuan: local linear MMSE filter derived without approximating the multiplicative model (Kuan et al. 1985).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: side of the square moving window in pixels; odd and &amp;gt;= 1 (e.g. 7).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: equivalent number of looks L of the input, &amp;gt; 0; sets the speckle variation coefficient Cu^2 = 1/L used by Lee, Refined Lee, Lee Sigma, Gamma-MAP and Kuan.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Estimate the number of looks from the image&lt;/b&gt;: estimate L per band from up to 32 sample windows (1 / mode of the local squared coefficient of variation) and use it instead of the value above; with several bands the median estimate is used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Frost damping factor K&lt;/b&gt;: larger K keeps more detail (default 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Frost distance&lt;/b&gt;: Euclidean distance (Frost 1982, as in Orfeo ToolBox) or city-block distance |dx| + |dy|.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lee Sigma sigma&lt;/b&gt;: probability mass of the sigma range, 0.5 to 0.9.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lee Sigma target window&lt;/b&gt;: odd side (pixels) of the window used to estimate the target value, e.g. 3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how the input pixels are stored: linear power (intensity), amplitude (sqrt of power) or dB (10 log10 power). A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bands&lt;/b&gt;: the bands to filter; the output holds these bands only. Empty: every band that looks like backscatter, leaving out bands named like incidence angle, elevation or mask and bands whose values are a smooth field of angles (degrees or radians).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Extent&lt;/b&gt;: filter only the pixels inside this extent (empty: the whole raster); the pixels around it that the windows need are read too, so the result equals the whole-raster result cut to the extent.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtered raster&lt;/b&gt;: the output GeoTIFF.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Réduit le chatoiement des images SAR. Les bandes choisies sont filtrées ; le filtrage se fait en puissance linéaire (intensité) et le résultat est écrit dans l'échelle de l'entrée sous forme d'un GeoTIFF float32 tuilé et compressé avec la grille, le SCR et la valeur sans donnée de l'entrée. Les grands rasters sont traités bloc par bloc.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR en entrée&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtre&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Boxcar : moyenne glissante sur la fenêtre.&lt;/li&gt;&lt;li&gt;Médian : médiane glissante sur la fenêtre.&lt;/li&gt;&lt;li&gt;Lee : filtre à erreur quadratique moyenne minimale avec le modèle multiplicatif du chatoiement, R = moyenne + b (I - moyenne), b = var_x / var_I (Lee 1980, 1981).&lt;/li&gt;&lt;li&gt;Lee raffiné : filtre de Lee sur la plus homogène de huit sous-fenêtres alignées sur les contours d'une fenêtre fixe de 7x7 (Lee 1981) ; la taille de fenêtre n'est pas utilisée.&lt;/li&gt;&lt;li&gt;Lee Sigma amélioré : sélection des pixels dans l'intervalle sigma à partir d'une fenêtre cible, préservation des cibles ponctuelles et filtrage MMSE (Lee, Wen, Ainsworth, Chen &amp;amp; Chen 2009, comme dans ESA SNAP).&lt;/li&gt;&lt;li&gt;Frost : noyau à amortissement exponentiel m = exp(-K Ci^2 d) (Frost et al. 1982).&lt;/li&gt;&lt;li&gt;Gamma-MAP : estimation du maximum a posteriori avec une scène et un chatoiement de loi gamma (Lopes, Nezry, Touzi &amp;amp; Laur 1990).&lt;/li&gt;&lt;li&gt;Kuan : filtre MMSE linéaire local établi sans approximer le modèle multiplicatif (Kuan et al. 1985).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté de la fenêtre glissante carrée en pixels ; impair et &amp;gt;= 1 (par ex. 7).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : nombre équivalent de vues L de l'entrée, &amp;gt; 0 ; fixe le coefficient de variation du chatoiement Cu^2 = 1/L utilisé par Lee, Lee raffiné, Lee Sigma, Gamma-MAP et Kuan.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Estimer le nombre de vues à partir de l'image&lt;/b&gt; : estimer L pour chaque bande sur au plus 32 fenêtres d'échantillonnage (1 / mode du carré du coefficient de variation local) et l'utiliser à la place de la valeur ci-dessus ; avec plusieurs bandes, l'estimation médiane est utilisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Facteur d'amortissement de Frost K&lt;/b&gt; : un K plus grand garde plus de détails (par défaut 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distance de Frost&lt;/b&gt; : distance euclidienne (Frost 1982, comme dans Orfeo ToolBox) ou distance de Manhattan |dx| + |dy|.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Sigma de Lee Sigma&lt;/b&gt; : masse de probabilité de l'intervalle sigma, de 0.5 à 0.9.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre cible de Lee Sigma&lt;/b&gt; : côté impair (pixels) de la fenêtre servant à estimer la valeur cible, par ex. 3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les pixels d'entrée sont stockés : puissance linéaire (intensité), amplitude (racine de la puissance) ou dB (10 log10 de la puissance). Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes&lt;/b&gt; : les bandes à filtrer ; la sortie ne contient que ces bandes. Vide : chaque bande qui ressemble à une rétrodiffusion, en écartant les bandes nommées comme un angle d'incidence, une altitude ou un masque et les bandes dont les valeurs forment un champ lisse d'angles (degrés ou radians).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Emprise&lt;/b&gt; : ne filtrer que les pixels de cette emprise (vide : tout le raster) ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur tout le raster découpé à l'emprise.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster filtré&lt;/b&gt; : le GeoTIFF de sortie.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing/algorithms/speckle_filter.py" line="40" />
+            <source>&lt;p&gt;Reduces speckle in SAR images. The chosen bands are filtered; the filtering is done on linear power (intensity) and the result is written in the input's scale as a tiled, compressed float32 GeoTIFF with the input's grid, CRS and no-data value. Large rasters are processed block by block.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input SAR raster&lt;/b&gt;: a file-based GDAL raster.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filter&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Boxcar: moving mean over the window.&lt;/li&gt;&lt;li&gt;Median: moving median over the window.&lt;/li&gt;&lt;li&gt;Lee: minimum mean square error filter with the multiplicative speckle model, R = mean + b (I - mean), b = var_x / var_I (Lee 1980, 1981).&lt;/li&gt;&lt;li&gt;Refined Lee: Lee filter on the most homogeneous of eight edge-aligned sub-windows of a fixed 7x7 window (Lee 1981); the window size is not used.&lt;/li&gt;&lt;li&gt;Improved Lee Sigma: sigma-range selection of pixels from a target window, point-target preservation and MMSE filtering (Lee, Wen, Ainsworth, Chen &amp;amp; Chen 2009, as in ESA SNAP).&lt;/li&gt;&lt;li&gt;Frost: exponentially damped kernel m = exp(-K Ci^2 d) (Frost et al. 1982).&lt;/li&gt;&lt;li&gt;Gamma-MAP: maximum a posteriori estimate with gamma-distributed scene and speckle (Lopes, Nezry, Touzi &amp;amp; Laur 1990).&lt;/li&gt;&lt;li&gt;Kuan: local linear MMSE filter derived without approximating the multiplicative model (Kuan et al. 1985).&lt;/li&gt;&lt;li&gt;Learned (MERLIN, ONNX): the MERLIN network of the deepdespeckling package (Dalsasso, Denis &amp;amp; Tupin 2021; Sentinel-1 TOPS weights, MIT licence) run with onnxruntime, its local mean re-anchored to the input's over the window in the model's card; uses the number of looks, not the window size.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: side of the square moving window in pixels; odd and &amp;gt;= 1 (e.g. 7).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: equivalent number of looks L of the input, &amp;gt; 0; sets the speckle variation coefficient Cu^2 = 1/L used by Lee, Refined Lee, Lee Sigma, Gamma-MAP and Kuan.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Estimate the number of looks from the image&lt;/b&gt;: estimate L per band from up to 32 sample windows (1 / mode of the local squared coefficient of variation) and use it instead of the value above; with several bands the median estimate is used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Frost damping factor K&lt;/b&gt;: larger K keeps more detail (default 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Frost distance&lt;/b&gt;: Euclidean distance (Frost 1982, as in Orfeo ToolBox) or city-block distance |dx| + |dy|.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lee Sigma sigma&lt;/b&gt;: probability mass of the sigma range, 0.5 to 0.9.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lee Sigma target window&lt;/b&gt;: odd side (pixels) of the window used to estimate the target value, e.g. 3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how the input pixels are stored: linear power (intensity), amplitude (sqrt of power) or dB (10 log10 power). A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bands&lt;/b&gt;: the bands to filter; the output holds these bands only. Empty: every band that looks like backscatter, leaving out bands named like incidence angle, elevation or mask and bands whose values are a smooth field of angles (degrees or radians).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Extent&lt;/b&gt;: filter only the pixels inside this extent (empty: the whole raster); the pixels around it that the windows need are read too, so the result equals the whole-raster result cut to the extent.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Learned filter: ONNX model&lt;/b&gt;: a converted despeckling model; empty uses models/merlin/merlin_s1_tops.onnx, written by scripts/setup.sh (or &lt;code&gt;python -m sar_change.models.merlin.convert&lt;/code&gt; with torch and deepdespeckling).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtered raster&lt;/b&gt;: the output GeoTIFF.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Réduit le chatoiement des images SAR. Les bandes choisies sont filtrées ; le filtrage se fait en puissance linéaire (intensité) et le résultat est écrit dans l'échelle de l'entrée sous forme d'un GeoTIFF float32 tuilé et compressé avec la grille, le SCR et la valeur sans donnée de l'entrée. Les grands rasters sont traités bloc par bloc.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR en entrée&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtre&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Boxcar : moyenne glissante sur la fenêtre.&lt;/li&gt;&lt;li&gt;Médian : médiane glissante sur la fenêtre.&lt;/li&gt;&lt;li&gt;Lee : filtre à erreur quadratique moyenne minimale avec le modèle multiplicatif du chatoiement, R = moyenne + b (I - moyenne), b = var_x / var_I (Lee 1980, 1981).&lt;/li&gt;&lt;li&gt;Lee raffiné : filtre de Lee sur la plus homogène de huit sous-fenêtres alignées sur les contours d'une fenêtre fixe de 7x7 (Lee 1981) ; la taille de fenêtre n'est pas utilisée.&lt;/li&gt;&lt;li&gt;Lee Sigma amélioré : sélection des pixels dans l'intervalle sigma à partir d'une fenêtre cible, préservation des cibles ponctuelles et filtrage MMSE (Lee, Wen, Ainsworth, Chen &amp;amp; Chen 2009, comme dans ESA SNAP).&lt;/li&gt;&lt;li&gt;Frost : noyau à amortissement exponentiel m = exp(-K Ci^2 d) (Frost et al. 1982).&lt;/li&gt;&lt;li&gt;Gamma-MAP : estimation du maximum a posteriori avec une scène et un chatoiement de loi gamma (Lopes, Nezry, Touzi &amp;amp; Laur 1990).&lt;/li&gt;&lt;li&gt;Kuan : filtre MMSE linéaire local établi sans approximer le modèle multiplicatif (Kuan et al. 1985).&lt;/li&gt;&lt;li&gt;Appris (MERLIN, ONNX) : le réseau MERLIN du paquet deepdespeckling (Dalsasso, Denis &amp;amp; Tupin 2021 ; poids Sentinel-1 TOPS, licence MIT) exécuté avec onnxruntime, sa moyenne locale recalée sur celle de l'entrée sur la fenêtre indiquée dans la fiche du modèle ; utilise le nombre de vues, pas la taille de fenêtre.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté de la fenêtre glissante carrée en pixels ; impair et &amp;gt;= 1 (par ex. 7).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : nombre équivalent de vues L de l'entrée, &amp;gt; 0 ; fixe le coefficient de variation du chatoiement Cu^2 = 1/L utilisé par Lee, Lee raffiné, Lee Sigma, Gamma-MAP et Kuan.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Estimer le nombre de vues à partir de l'image&lt;/b&gt; : estimer L pour chaque bande sur au plus 32 fenêtres d'échantillonnage (1 / mode du carré du coefficient de variation local) et l'utiliser à la place de la valeur ci-dessus ; avec plusieurs bandes, l'estimation médiane est utilisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Facteur d'amortissement de Frost K&lt;/b&gt; : un K plus grand garde plus de détails (par défaut 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distance de Frost&lt;/b&gt; : distance euclidienne (Frost 1982, comme dans Orfeo ToolBox) ou distance de Manhattan |dx| + |dy|.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Sigma de Lee Sigma&lt;/b&gt; : masse de probabilité de l'intervalle sigma, de 0.5 à 0.9.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre cible de Lee Sigma&lt;/b&gt; : côté impair (pixels) de la fenêtre servant à estimer la valeur cible, par ex. 3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les pixels d'entrée sont stockés : puissance linéaire (intensité), amplitude (racine de la puissance) ou dB (10 log10 de la puissance). Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes&lt;/b&gt; : les bandes à filtrer ; la sortie ne contient que ces bandes. Vide : chaque bande qui ressemble à une rétrodiffusion, en écartant les bandes nommées comme un angle d'incidence, une altitude ou un masque et les bandes dont les valeurs forment un champ lisse d'angles (degrés ou radians).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Emprise&lt;/b&gt; : ne filtrer que les pixels de cette emprise (vide : tout le raster) ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur tout le raster découpé à l'emprise.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtre appris : modèle ONNX&lt;/b&gt; : un modèle de réduction du chatoiement converti ; vide utilise models/merlin/merlin_s1_tops.onnx, écrit par scripts/setup.sh (ou &lt;code&gt;python -m sar_change.models.merlin.convert&lt;/code&gt; avec torch et deepdespeckling).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster filtré&lt;/b&gt; : le GeoTIFF de sortie.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="94" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="105" />
             <source>Speckle filter</source>
             <translation>Filtre de chatoiement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="111" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="122" />
             <source>Filter</source>
             <translation>Filtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="114" />
-            <source>Window size (pixels, odd)</source>
-            <translation>Taille de fenêtre (pixels, impaire)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="116" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="127" />
             <source>Number of looks</source>
             <translation>Nombre de vues</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="118" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="129" />
             <source>Estimate the number of looks from the image</source>
             <translation>Estimer le nombre de vues à partir de l'image</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="120" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="131" />
             <source>Frost damping factor K</source>
             <translation>Facteur d'amortissement de Frost K</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="122" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="133" />
             <source>Frost distance</source>
             <translation>Distance de Frost</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="122" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="133" />
             <source>Euclidean (Frost 1982, Orfeo ToolBox)</source>
             <translation>Euclidienne (Frost 1982, Orfeo ToolBox)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="122" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="133" />
             <source>City-block |dx| + |dy|</source>
             <translation>Manhattan |dx| + |dy|</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="126" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="137" />
             <source>Lee Sigma sigma</source>
             <translation>Sigma de Lee Sigma</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="129" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="140" />
             <source>Lee Sigma target window (pixels, odd)</source>
             <translation>Fenêtre cible de Lee Sigma (pixels, impaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="133" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="144" />
+            <source>Learned filter: ONNX model (empty: the converted MERLIN model)</source>
+            <translation>Filtre appris : modèle ONNX (vide : le modèle MERLIN converti)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/speckle_filter.py" line="147" />
             <source>Bands (empty: every band that looks like backscatter)</source>
             <translation>Bandes (vide : chaque bande qui ressemble à une rétrodiffusion)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="138" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="152" />
             <source>Filtered raster</source>
             <translation>Raster filtré</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="144" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="158" />
             <source>window size must be odd and &gt;= 1, e.g. 7 (got {size})</source>
             <translation>la taille de fenêtre doit être impaire et &gt;= 1, par ex. 7 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="149" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="163" />
             <source>Lee Sigma target window must be odd and &gt;= 1, e.g. 3 (got {size})</source>
             <translation>la fenêtre cible de Lee Sigma doit être impaire et &gt;= 1, par ex. 3 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="154" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="168" />
             <source>number of looks must be &gt; 0, e.g. 1 (got {looks})</source>
             <translation>le nombre de vues doit être &gt; 0, par ex. 1 (reçu {looks})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="195" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="194" />
+            <source>{method}: {problem}</source>
+            <translation>{method} : {problem}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/speckle_filter.py" line="198" />
+            <source>target window</source>
+            <translation>fenêtre cible</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/speckle_filter.py" line="224" />
             <source>Filtering {name} with {method}, margin {margin} pixels</source>
             <translation>Filtrage de {name} avec {method}, marge de {margin} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="217" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="249" />
             <source>Bands filtered: {bands}; pixel window: {window}</source>
             <translation>Bandes filtrées : {bands} ; fenêtre de pixels : {window}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="217" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="249" />
             <source>whole raster</source>
             <translation>tout le raster</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="224" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="256" />
             <source>{method} does not use the number of looks; not estimated.</source>
             <translation>{method} n'utilise pas le nombre de vues ; non estimé.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="231" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="263" />
             <source>Band {band}: estimated ENL {enl:.3f} ({pixels} pixels sampled)</source>
             <translation>Bande {band} : ENL estimé {enl:.3f} ({pixels} pixels échantillonnés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="235" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="267" />
             <source>Number of looks used: {looks:.3f}</source>
             <translation>Nombre de vues utilisé : {looks:.3f}</translation>
         </message>
@@ -1633,117 +1913,117 @@
             <translation>les pixels d'entraînement par classe doivent être &gt;= 0 (0 = automatique)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="262" />
+            <location filename="../processing/algorithms/svm_change.py" line="263" />
             <source>Give both images (earlier and later), or neither and a difference image</source>
             <translation>Donnez les deux images (antérieure et postérieure), ou aucune et une image de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="265" />
+            <location filename="../processing/algorithms/svm_change.py" line="266" />
             <source>Give the two images, or a difference image</source>
             <translation>Donnez les deux images, ou une image de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="286" />
+            <location filename="../processing/algorithms/svm_change.py" line="287" />
             <source>{n} features per pixel: {names}; block margin {m} pixels</source>
             <translation>{n} descripteurs par pixel : {names} ; marge de bloc de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="296" />
+            <location filename="../processing/algorithms/svm_change.py" line="297" />
             <source>A saved model is applied, not trained: no model is written</source>
             <translation>Un modèle enregistré est appliqué, pas entraîné : aucun modèle n'est écrit</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="302" />
+            <location filename="../processing/algorithms/svm_change.py" line="303" />
             <source>Model saved to {path}</source>
             <translation>Modèle enregistré dans {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="335" />
+            <location filename="../processing/algorithms/svm_change.py" line="336" />
             <source>The model computes its own difference image ({di}): the difference image given is not used</source>
             <translation>Le modèle calcule sa propre image de différence ({di}) : l'image de différence donnée n'est pas utilisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="338" />
+            <location filename="../processing/algorithms/svm_change.py" line="339" />
             <source>Applying the saved model {path} ({clf}); its features: DI {di}, windows {w}, bands {b}, backscatter {bs}. Training labels: {src}, {n0} no change / {n1} change pixels</source>
             <translation>Application du modèle enregistré {path} ({clf}) ; ses descripteurs : DI {di}, fenêtres {w}, bandes {b}, rétrodiffusion {bs}. Étiquettes d'entraînement : {src}, {n0} pixels sans changement / {n1} avec changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="351" />
+            <location filename="../processing/algorithms/svm_change.py" line="352" />
             <source>Using the {n} band(s) of the difference image; the difference method is not used</source>
             <translation>Utilisation des {n} bande(s) de l'image de différence ; la méthode de différence n'est pas utilisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="381" />
+            <location filename="../processing/algorithms/svm_change.py" line="382" />
             <source>scikit-learn is needed to train; apply an existing .onnx model instead</source>
             <translation>scikit-learn est nécessaire pour entraîner ; appliquez plutôt un modèle .onnx existant</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="389" />
+            <location filename="../processing/algorithms/svm_change.py" line="390" />
             <source>Give a reference mask raster for the reference-mask labels</source>
             <translation>Donnez un raster de masque de référence pour les étiquettes par masque de référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="420" />
+            <location filename="../processing/algorithms/svm_change.py" line="421" />
             <source>Pseudo-label rule: {rule}</source>
             <translation>Règle des pseudo-étiquettes : {rule}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="430" />
+            <location filename="../processing/algorithms/svm_change.py" line="431" />
             <source>Labelled pixels: {n0} no change, {n1} change; training on {k0} and {k1} (at most {cap} per class, seed {seed})</source>
             <translation>Pixels étiquetés : {n0} sans changement, {n1} avec changement ; entraînement sur {k0} et {k1} (au plus {cap} par classe, graine {seed})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="440" />
+            <location filename="../processing/algorithms/svm_change.py" line="441" />
             <source>Trained {clf}: training accuracy {acc:.4f}</source>
             <translation>{clf} entraîné : exactitude d'entraînement {acc:.4f}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="450" />
+            <location filename="../processing/algorithms/svm_change.py" line="451" />
             <source>The model cannot be saved: {error}</source>
             <translation>Le modèle ne peut pas être enregistré : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="452" />
+            <location filename="../processing/algorithms/svm_change.py" line="453" />
             <source>skl2onnx is not installed: classifying with scikit-learn</source>
             <translation>skl2onnx n'est pas installé : classification avec scikit-learn</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="456" />
+            <location filename="../processing/algorithms/svm_change.py" line="457" />
             <source>onnxruntime is not installed: classifying with scikit-learn</source>
             <translation>onnxruntime n'est pas installé : classification avec scikit-learn</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="491" />
+            <location filename="../processing/algorithms/svm_change.py" line="490" />
             <source>Give training polygons for the polygon labels</source>
             <translation>Donnez des polygones d'entraînement pour les étiquettes par polygones</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="494" />
+            <location filename="../processing/algorithms/svm_change.py" line="493" />
             <source>Choose the class field of the polygons (1 change, 0 no change)</source>
             <translation>Choisissez le champ de classe des polygones (1 changement, 0 pas de changement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="496" />
+            <location filename="../processing/algorithms/svm_change.py" line="495" />
             <source>The polygons have no field {field}</source>
             <translation>Les polygones n'ont pas de champ {field}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="509" />
+            <location filename="../processing/algorithms/svm_change.py" line="508" />
             <source>The polygons</source>
             <translation>Les polygones</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="520" />
+            <location filename="../processing/algorithms/svm_change.py" line="519" />
             <source>{n} polygon(s) skipped: field {field} is not 0 or 1</source>
             <translation>{n} polygone(s) ignoré(s) : le champ {field} ne vaut ni 0 ni 1</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="523" />
+            <location filename="../processing/algorithms/svm_change.py" line="522" />
             <source>No polygon has the class 1 (change) or 0 (no change) in field {field}</source>
             <translation>Aucun polygone n'a la classe 1 (changement) ou 0 (pas de changement) dans le champ {field}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="538" />
+            <location filename="../processing/algorithms/svm_change.py" line="537" />
             <source>{n} training polygon(s) rasterised</source>
             <translation>{n} polygone(s) d'entraînement rastérisé(s)</translation>
         </message>
@@ -1763,7 +2043,7 @@
             <translation>Raster sigma0 (géocodé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="413" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="389" />
             <source>DEM (heights in metres)</source>
             <translation>MNT (altitudes en mètres)</translation>
         </message>
@@ -1778,27 +2058,27 @@
             <translation>Gamma0 aplani</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="156" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="160" />
             <source>the sigma0 raster '{name}'</source>
             <translation>le raster sigma0 « {name} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="162" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="166" />
             <source>Flattening reference: {method}, layover/shadow {masked}.</source>
             <translation>Référence d'aplanissement : {method}, repliement/ombre {masked}.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="162" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="166" />
             <source>masked</source>
             <translation>masqués</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="162" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="166" />
             <source>kept</source>
             <translation>conservés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="168" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="172" />
             <source>{pct:.2f} % of the DEM pixels get no gamma0 (layover, shadow or undefined angles).</source>
             <translation>{pct:.2f} % des pixels du MNT n'obtiennent pas de gamma0 (repliement, ombre ou angles indéfinis).</translation>
         </message>
@@ -1878,182 +2158,182 @@
             <translation>La largeur des pixels de « {name} » varie de {pct:.0f} % entre son bord supérieur et son bord inférieur ; les pentes est-ouest sont faussées d'autant. Reprojetez-la dans un SCR projeté en mètres (par ex. UTM) pour des résultats exacts.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="325" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="301" />
             <source>Flight direction (heading), degrees clockwise from north (Sentinel-1: ~348 ascending, ~192 descending)</source>
             <translation>Direction de vol (cap), degrés dans le sens horaire depuis le nord (Sentinel-1 : ~348 ascendant, ~192 descendant)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="329" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="305" />
             <source>Look side</source>
             <translation>Côté de visée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="329" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="305" />
             <source>Right (Sentinel-1, most SARs)</source>
             <translation>Droite (Sentinel-1, la plupart des SAR)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="329" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="305" />
             <source>Left</source>
             <translation>Gauche</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="332" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="308" />
             <source>Incidence angle (degrees, used without an incidence raster)</source>
             <translation>Angle d'incidence (degrés, utilisé sans raster d'incidence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="335" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="311" />
             <source>Incidence angle raster</source>
             <translation>Raster d'angle d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="337" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="313" />
             <source>Incidence band</source>
             <translation>Bande d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="340" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="316" />
             <source>Incidence raster units</source>
             <translation>Unités du raster d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="340" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="316" />
             <source>Degrees</source>
             <translation>Degrés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="340" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="316" />
             <source>Radians</source>
             <translation>Radians</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="348" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="324" />
             <source>The incidence angle must be between 0 and 90 degrees (exclusive), e.g. 35; got {value}</source>
             <translation>L'angle d'incidence doit être compris entre 0 et 90 degrés (exclus), par ex. 35 ; reçu {value}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="352" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="328" />
             <source>The heading must be a number of degrees, e.g. 348</source>
             <translation>Le cap doit être un nombre de degrés, par ex. 348</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="366" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="342" />
             <source>Incidence angle: {deg:g} degrees everywhere.</source>
             <translation>Angle d'incidence : {deg:g} degrés partout.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="373" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="349" />
             <source>Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.</source>
             <translation>Angle d'incidence de « {name} » bande {band} : {lo:.2f} à {hi:.2f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="398" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="374" />
             <source>Terrain geometry</source>
             <translation>Géométrie du terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="416" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="392" />
             <source>Slope (degrees)</source>
             <translation>Pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="417" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="393" />
             <source>Aspect (degrees clockwise from north, downslope)</source>
             <translation>Exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="418" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="394" />
             <source>Local incidence angle (degrees)</source>
             <translation>Angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="419" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="395" />
             <source>Projected local incidence angle (degrees)</source>
             <translation>Angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="420" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="396" />
             <source>Distortion mask (1 layover, 2 shadow, 4 foreshortening)</source>
             <translation>Masque des distorsions (1 repliement, 2 ombre, 4 raccourcissement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="421" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="397" />
             <source>Simulated SAR (sigma0 of gamma0 = 1, linear)</source>
             <translation>SAR simulé (sigma0 d'un gamma0 = 1, linéaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="448" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="424" />
             <source>Ask for at least one output (slope, aspect, local incidence, projected local incidence, distortion mask or simulated SAR)</source>
             <translation>Demandez au moins une sortie (pente, exposition, incidence locale, incidence locale projetée, masque des distorsions ou SAR simulé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="458" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="434" />
             <source>Ask for at least one output</source>
             <translation>Demandez au moins une sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="468" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="444" />
             <source>the DEM '{name}'</source>
             <translation>le MNT « {name} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="475" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
             <source>Input layer '{name}' holds no valid height</source>
             <translation>La couche en entrée « {name} » ne contient aucune altitude valide</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="477" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="453" />
             <source>DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} degrees, looking towards {look:.1f} degrees.</source>
             <translation>MNT « {name} » : {x} x {y} pixels de {dx:.2f} x {dy:.2f} m ; cap {h:g} degrés, visée vers {look:.1f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="495" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="471" />
             <source>slope (degrees)</source>
             <translation>pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="496" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="472" />
             <source>aspect (degrees clockwise from north, downslope)</source>
             <translation>exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="497" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="473" />
             <source>local incidence angle (degrees)</source>
             <translation>angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="500" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="476" />
             <source>projected local incidence angle (degrees)</source>
             <translation>angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="516" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="492" />
             <source>layover</source>
             <translation>repliement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="516" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="492" />
             <source>shadow</source>
             <translation>ombre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="516" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="492" />
             <source>foreshortening</source>
             <translation>raccourcissement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="519" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="495" />
             <source>{label}: {pct:.2f} % of the valid pixels</source>
             <translation>{label} : {pct:.2f} % des pixels valides</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="522" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="498" />
             <source>distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)</source>
             <translation>distorsion (bits : 1 repliement, 2 ombre, 4 raccourcissement ; 255 sans donnée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="529" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="505" />
             <source>simulated sigma0 of a uniform gamma0 = 1 surface (linear power)</source>
             <translation>sigma0 simulé d'une surface uniforme de gamma0 = 1 (puissance linéaire)</translation>
         </message>
@@ -2138,186 +2418,271 @@
             <translation>Le modèle du rapport attend une DI en log-rapport en dB (10 log10(I2/I1)).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/threshold_change.py" line="169" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="214" />
             <source>Change mask: {c} changed, {u} unchanged, {n} no-data pixels</source>
             <translation>Masque de changement : {c} changés, {u} inchangés, {n} pixels sans donnée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="122" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="123" />
             <source>The Python interpreter {path} set in the QGIS setting {key} does not exist: fix the setting or give the interpreter as 'Python with PyTorch'</source>
             <translation>L'interpréteur Python {path} défini dans le réglage QGIS {key} n'existe pas : corrigez le réglage ou donnez l'interpréteur comme « Python avec PyTorch »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="126" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="127" />
             <source>No Python interpreter with PyTorch found ({candidate} cannot import torch and the QGIS setting {key} is empty): install torch (python -m pip install torch) into a Python 3 and give it as 'Python with PyTorch', or store its path in the setting {key}</source>
             <translation>Aucun interpréteur Python avec PyTorch trouvé ({candidate} ne peut pas importer torch et le réglage QGIS {key} est vide) : installez torch (python -m pip install torch) dans un Python 3 et donnez-le comme « Python avec PyTorch », ou enregistrez son chemin dans le réglage {key}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="148" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="149" />
             <source>stack folder {path} holds no acquisitions.csv: give folders of stacks as written by 'Simulate Sentinel-1 stack'</source>
             <translation>le dossier de pile {path} ne contient pas d'acquisitions.csv : donnez des dossiers de piles tels qu'écrits par « Simuler une pile Sentinel-1 »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="153" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="154" />
             <source>give at least one stack folder (one per line)</source>
             <translation>donnez au moins un dossier de pile (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="252" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="253" />
             <source>Train learned difference image model</source>
             <translation>Entraîner un modèle d'image de différence apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="268" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="269" />
             <source>Stack folders (one per line)</source>
             <translation>Dossiers de piles (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="270" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="271" />
             <source>Python with PyTorch (default: python3 beside QGIS's Python, or the setting sar_change/training_python)</source>
             <translation>Python avec PyTorch (par défaut : python3 à côté du Python de QGIS, ou le réglage sar_change/training_python)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="282" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="283" />
             <source>All files (*)</source>
             <translation>Tous les fichiers (*)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="274" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="275" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="276" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="277" />
             <source>Earlier acquisitions per prediction (N)</source>
             <translation>Acquisitions antérieures par prédiction (N)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="278" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="279" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="278" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="279" />
             <source>FiLM (conditions in every block)</source>
             <translation>FiLM (conditions dans chaque bloc)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="278" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="279" />
             <source>Bottleneck (conditions at the bottleneck)</source>
             <translation>Goulot (conditions au goulot d'étranglement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="282" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="283" />
             <source>Initial weights for transfer learning (.pt or .onnx)</source>
             <translation>Poids initiaux pour l'apprentissage par transfert (.pt ou .onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="287" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="288" />
             <source>Torch threads</source>
             <translation>Fils d'exécution de torch</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="288" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="289" />
             <source>Time limit (minutes; 0 = none)</source>
             <translation>Limite de temps (minutes ; 0 = aucune)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="290" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="291" />
             <source>Patches per epoch</source>
             <translation>Imagettes par époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="295" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="296" />
             <source>ONNX models (*.onnx)</source>
             <translation>Modèles ONNX (*.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="297" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="298" />
             <source>Checkpoint (.pt)</source>
             <translation>Point de contrôle (.pt)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="298" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="299" />
             <source>Best epoch</source>
             <translation>Meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="299" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="300" />
             <source>Validation loss at the best epoch</source>
             <translation>Perte de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="300" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="301" />
             <source>Validation MAE at the best epoch (dB)</source>
             <translation>MAE de validation à la meilleure époque (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="314" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="319" />
+            <source>Stack {path}: {error}</source>
+            <translation>Pile {path} : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="332" />
+            <source>Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another model file</source>
+            <translation>La sortie 'Modèle' ({path}) ne doit pas écraser les poids initiaux {init} : choisissez un autre fichier de modèle</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="343" />
             <source>Python interpreter {path} does not exist: give the path of a python3 that has PyTorch</source>
             <translation>L'interpréteur Python {path} n'existe pas : donnez le chemin d'un python3 qui a PyTorch</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="318" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="347" />
             <source>Initial weights {path} do not exist</source>
             <translation>Les poids initiaux {path} n'existent pas</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="344" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="373" />
             <source>Cancelled: the trainer was stopped and no model was written.</source>
             <translation>Annulé : l'entraîneur a été arrêté et aucun modèle n'a été écrit.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="348" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="377" />
             <source>(nothing on stderr)</source>
             <translation>(rien sur stderr)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="351" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="380" />
             <source> {python} has no PyTorch: install it there (python -m pip install torch) or give another interpreter.</source>
             <translation> {python} n'a pas PyTorch : installez-le (python -m pip install torch) ou donnez un autre interpréteur.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="353" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="382" />
             <source>Training failed (exit status {status}).{hint} Last lines of the trainer's error output:
 {tail}</source>
             <translation>L'entraînement a échoué (code de sortie {status}).{hint} Dernières lignes de la sortie d'erreur de l'entraîneur :
 {tail}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="358" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="387" />
             <source>The trainer exited without writing a model: see the log above</source>
             <translation>L'entraîneur s'est terminé sans écrire de modèle : voir le journal ci-dessus</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="371" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="400" />
             <source>Model written: {path}</source>
             <translation>Modèle écrit : {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="380" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="409" />
             <source>Cannot start {python}: {error}</source>
             <translation>Impossible de démarrer {python} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="395" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="424" />
             <source>Stopping the trainer...</source>
             <translation>Arrêt de l'entraîneur...</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="431" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="460" />
             <source>Epoch {epoch}: training loss {train}, validation loss {val}{extra}</source>
             <translation>Époque {epoch} : perte d'entraînement {train}, perte de validation {val}{extra}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="431" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="460" />
             <source>, validation MAE {mae} dB</source>
             <translation>, MAE de validation {mae} dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="437" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="466" />
             <source>Trainer stopped: {reason}</source>
             <translation>Entraîneur arrêté : {reason}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="34" />
+            <source>&lt;p&gt;Change mask of two co-registered SAR images of the same area (earlier, later) with no training data: 1 = changed, 0 = unchanged, 255 = no data (uint8 GeoTIFF on the grid of the earlier image). A pixel that is no data in either image is no data.&lt;/p&gt;&lt;h3&gt;Methods&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Default (robust)&lt;/b&gt;: {default}. Chosen, with no per-dataset parameter, by a leave-one-pair-out protocol over the labelled benchmark pairs and simulated pairs (&lt;code&gt;benchmarks/change_detection.py --protocol loo&lt;/code&gt;). The difference image setting below does not apply to it.&lt;/li&gt;&lt;li&gt;The other methods run after the default's speckle filter, on the difference image chosen below.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans&lt;/b&gt; (Celik 2009): principal components of 5 x 5 blocks of the difference image, 5 x 5 neighbourhood of every pixel projected on the first 3, k-means with two clusters; the cluster with the larger mean difference is the change.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fuzzy c-means&lt;/b&gt;: two clusters of the difference image values (pixel by pixel).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Self-supervised classifier&lt;/b&gt; (PCANet / DDNet family): a pre-classification of this pair labels confident changed and unchanged pixels; a small neural network (one hidden layer, scikit-learn MLP) learns from their 7 x 7 patches of the log ratio and the difference image and labels every pixel. Trained for each pair in seconds; no torch, no shipped weights.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Image 1 is first scaled so that the median log ratio is 0 dB (removes a calibration or 8-bit stretch difference and the log-ratio bias of different numbers of looks).&lt;/p&gt;&lt;h3&gt;Guard against all-change maps&lt;/h3&gt;&lt;p&gt;Rule: {guard}. The log reports the changed share, the class separation (Ashman's D) and whether the fallback was used; the outputs &lt;i&gt;Changed fraction&lt;/i&gt;, &lt;i&gt;Separation&lt;/i&gt; and &lt;i&gt;Guard&lt;/i&gt; carry them.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude (e.g. 8-bit images of the classic benchmarks) or dB; both images in the same scale.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Power floor&lt;/b&gt;: linear power below which values are raised to it before the ratios; 0 refuses zero power (8-bit images often hold zeros: give e.g. 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;: of k-means, the samples and the network (results are repeatable).&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Masque de changement de deux images SAR coregistrées de la même zone (antérieure, postérieure) sans données d'entraînement : 1 = changé, 0 = inchangé, 255 = sans données (GeoTIFF uint8 sur la grille de l'image antérieure). Un pixel sans données dans l'une des images est sans données.&lt;/p&gt;&lt;h3&gt;Méthodes&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Par défaut (robuste)&lt;/b&gt; : {default}. Choisie, sans aucun paramètre propre au jeu de données, par un protocole « une paire laissée de côté » sur les paires de référence annotées et des paires simulées (&lt;code&gt;benchmarks/change_detection.py --protocol loo&lt;/code&gt;). Le réglage d'image de différence ci-dessous ne s'y applique pas.&lt;/li&gt;&lt;li&gt;Les autres méthodes s'exécutent après le filtre de chatoiement de la chaîne par défaut, sur l'image de différence choisie ci-dessous.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans&lt;/b&gt; (Celik 2009) : composantes principales de blocs 5 x 5 de l'image de différence, voisinage 5 x 5 de chaque pixel projeté sur les 3 premières, k-means à deux classes ; la classe de plus grande différence moyenne est le changement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;C-moyennes floues&lt;/b&gt; : deux classes des valeurs de l'image de différence (pixel par pixel).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classifieur auto-supervisé&lt;/b&gt; (famille PCANet / DDNet) : une pré-classification de cette paire étiquette des pixels changés et inchangés sûrs ; un petit réseau de neurones (une couche cachée, MLP de scikit-learn) apprend sur leurs imagettes 7 x 7 du log-rapport et de l'image de différence et étiquette chaque pixel. Entraîné pour chaque paire en quelques secondes ; sans torch, sans poids fournis.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'image 1 est d'abord mise à l'échelle pour que le log-rapport médian soit de 0 dB (supprime une différence d'étalonnage ou d'étirement 8 bits et le biais du log-rapport dû à des nombres de vues différents).&lt;/p&gt;&lt;h3&gt;Garde-fou contre les cartes tout en changement&lt;/h3&gt;&lt;p&gt;Règle : {guard}. Le journal indique la part de pixels changés, la séparation des classes (D d'Ashman) et si la solution de repli a été utilisée ; les sorties &lt;i&gt;Fraction changée&lt;/i&gt;, &lt;i&gt;Séparation&lt;/i&gt; et &lt;i&gt;Garde-fou&lt;/i&gt; les portent.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude (par ex. les images 8 bits des jeux de référence classiques) ou dB ; les deux images dans la même échelle.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : puissance linéaire en dessous de laquelle les valeurs y sont relevées avant les rapports ; 0 refuse une puissance nulle (les images 8 bits contiennent souvent des zéros : donnez par ex. 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt; : des k-means, des échantillons et du réseau (les résultats sont reproductibles).&lt;/li&gt;&lt;/ul&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="85" />
+            <source>Unsupervised change detection</source>
+            <translation>Détection de changements non supervisée</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="102" />
+            <source>Later image (image 2)</source>
+            <translation>Image postérieure (image 2)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="105" />
+            <source>Band of image 2</source>
+            <translation>Bande de l'image 2</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="109" />
+            <source>Default (robust): {name}</source>
+            <translation>Par défaut (robuste) : {name}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="113" />
+            <source>Difference image (methods other than the default)</source>
+            <translation>Image de différence (méthodes autres que celle par défaut)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="124" />
+            <source>Changed fraction (0-1)</source>
+            <translation>Fraction changée (0-1)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="125" />
+            <source>Separation (Ashman's D)</source>
+            <translation>Séparation (D d'Ashman)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="126" />
+            <source>Guard</source>
+            <translation>Garde-fou</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="162" />
+            <source>Input layer '{b}' is not on the grid of '{a}' ({bx} x {by} vs {ax} x {ay} pixels or another geotransform): run sarchange:coregister first</source>
+            <translation>La couche d'entrée '{b}' n'est pas sur la grille de '{a}' ({bx} x {by} contre {ax} x {ay} pixels ou autre géotransformation) : lancez d'abord sarchange:coregister</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="179" />
+            <source>The outputs must not overwrite an input ({path})</source>
+            <translation>Les sorties ne doivent pas écraser une entrée ({path})</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="182" />
+            <source>The change mask and the difference image need different files</source>
+            <translation>Le masque de changement et l'image de différence doivent être des fichiers différents</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="186" />
+            <source>Chain: {name}</source>
+            <translation>Chaîne : {name}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="195" />
+            <source>Input layer '{name}' holds zero or negative power: give linear power &gt; 0, set the correct input scale, mask those pixels as no data, or set a power floor &gt; 0 (e.g. 1 for 8-bit images)</source>
+            <translation>La couche d'entrée '{name}' contient une puissance nulle ou négative : donnez une puissance linéaire &gt; 0, réglez la bonne échelle d'entrée, masquez ces pixels en non-données, ou fixez un plancher de puissance &gt; 0 (par ex. 1 pour des images 8 bits)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="209" />
+            <source>The pre-classification found too few confident pixels of one class to train the classifier: {name} labelled the pair instead</source>
+            <translation>La pré-classification a trouvé trop peu de pixels sûrs d'une classe pour entraîner le classifieur : {name} a étiqueté la paire à la place</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/core_labels.py" line="8" />
@@ -2358,6 +2723,11 @@
             <location filename="../processing/algorithms/core_labels.py" line="8" />
             <source>Kuan (1985)</source>
             <translation>Kuan (1985)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/core_labels.py" line="8" />
+            <source>Learned (MERLIN, ONNX)</source>
+            <translation>Appris (MERLIN, ONNX)</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/core_labels.py" line="8" />

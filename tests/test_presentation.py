@@ -154,3 +154,22 @@ def test_two_speckle_runs_get_different_names(qgis_app, project, two_dates):
             "INPUT": src, "METHOD": method, "WINDOW_SIZE": 5, "OUTPUT": "TEMPORARY_OUTPUT"})
     names = sorted(lay.name() for lay in project.mapLayers().values())
     assert names == ["Filtered raster (Frost, 2020-01-17)", "Filtered raster (Lee, 2020-01-05)"]
+
+
+def test_unsupervised_mask_and_di_and_coherence_are_styled(qgis_app, project, two_dates):
+    import processing
+    from qgis.core import QgsPalettedRasterRenderer, QgsSingleBandPseudoColorRenderer
+
+    a, b = two_dates
+    processing.runAndLoadResults("sarchange:unsupervisedchange", {
+        "IMAGE_1": a, "IMAGE_2": b, "OUTPUT": "TEMPORARY_OUTPUT", "OUTPUT_DI": "TEMPORARY_OUTPUT"})
+    mask = _loaded(project, "Change mask").renderer()
+    assert isinstance(mask, QgsPalettedRasterRenderer)
+    assert {c.value for c in mask.classes()} == {0, 1} and mask.nodataColor().name() == "#808080"
+    di = _loaded(project, "Difference image").renderer()  # the default chain's |log ratio|, dB >= 0
+    assert isinstance(di, QgsSingleBandPseudoColorRenderer) and di.classificationMin() >= 0
+    assert di.classificationMax() > 3
+    processing.runAndLoadResults("sarchange:coherencefromintensity", {
+        "IMAGE_1": a, "IMAGE_2": b, "OUTPUT": "TEMPORARY_OUTPUT"})
+    coherence = _loaded(project, "Coherence").renderer()
+    assert (coherence.classificationMin(), coherence.classificationMax()) == (0.0, 1.0)

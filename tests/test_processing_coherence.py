@@ -97,8 +97,16 @@ def test_slc_errors_name_the_layer_and_write_nothing(run, slc_pair, tmp_path):
         with pytest.raises(QgsProcessingException, match="(?s)not on the grid of 'ref'.*coregister"):
             run("coherenceslc", {"SLC_1": src1, "SLC_2": other, "OUTPUT": str(out)})
     empty = complex_raster(tmp_path / "empty.tif", np.full(SHAPE, np.nan, np.complex64))
-    with pytest.raises(QgsProcessingException, match="(?s)No valid coherence.*NaN"):
+    with pytest.raises(QgsProcessingException, match="(?s)'empty' .*no valid pixel.*no-data value"):
         run("coherenceslc", {"SLC_1": src1, "SLC_2": empty, "OUTPUT": str(out)})
+    # each image valid, but never at the same pixel: no window holds a sample of both
+    left, right = np.array(z1), np.array(z2)
+    left[:, SHAPE[1] // 2:] = np.nan
+    right[:, :SHAPE[1] // 2] = np.nan
+    left_src = complex_raster(tmp_path / "left.tif", left)
+    right_src = complex_raster(tmp_path / "right.tif", right)
+    with pytest.raises(QgsProcessingException, match="(?s)No valid coherence from 'left' and 'right'.*NaN"):
+        run("coherenceslc", {"SLC_1": left_src, "SLC_2": right_src, "OUTPUT": str(out)})
     with pytest.raises(QgsProcessingException, match="azimuth window must be odd"):
         run("coherenceslc", {"SLC_1": src1, "SLC_2": src2, "WINDOW_AZIMUTH": 4, "OUTPUT": str(out)})
     assert not out.exists()
@@ -142,8 +150,14 @@ def test_intensity_errors(run, intensity_pair, tmp_path):
     out = tmp_path / "out.tif"
     with pytest.raises(QgsProcessingException, match="(?s)'d2'.*looks like dB"):
         run("coherencefromintensity", {"IMAGE_1": src1, "IMAGE_2": db2, "OUTPUT": str(out)})
-    with pytest.raises(QgsProcessingException, match="(?s)'d2' looks like dB.*'i1' does not"):
+    with pytest.raises(QgsProcessingException, match="(?s)'i1': declared dB.*Set the input scale to linear"):
         run("coherencefromintensity", {"IMAGE_1": src1, "IMAGE_2": db2, "SCALE": 2, "OUTPUT": str(out)})
+    # both pass the per-image dB rule (no negative pixel but a median above 1 dB), yet disagree
+    amplitude = np.sqrt(i1) * 30.0
+    assert np.nanmax(amplitude) < 100 and np.nanmedian(amplitude) > 1
+    bright = write_raster(tmp_path / "bright.tif", amplitude, GEOTRANSFORM)
+    with pytest.raises(QgsProcessingException, match="(?s)'d2' looks like dB.*'bright' does not"):
+        run("coherencefromintensity", {"IMAGE_1": bright, "IMAGE_2": db2, "SCALE": 2, "OUTPUT": str(out)})
     small = write_raster(tmp_path / "small.tif", i2[:, :50], GEOTRANSFORM)
     with pytest.raises(QgsProcessingException, match="not on the grid of 'i1'"):
         run("coherencefromintensity", {"IMAGE_1": src1, "IMAGE_2": small, "OUTPUT": str(out)})

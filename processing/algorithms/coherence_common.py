@@ -1,56 +1,18 @@
-"""Shared by the coherence algorithms: grid checks and the block-by-block run of a coherence function."""
+"""Shared by the coherence algorithms: grid checks and the block-by-block run of a coherence function.
+
+Loaded outputs are named and styled (fixed 0-1 ramp) by ``presentation.OUTPUT_STYLES``.
+"""
 import os
 import threading
 
 import numpy as np
 from osgeo import gdal
-from qgis.core import (
-    QgsColorRampShader,
-    QgsProcessingException,
-    QgsProcessingLayerPostProcessorInterface,
-    QgsRasterShader,
-    QgsSingleBandPseudoColorRenderer,
-)
-from qgis.PyQt.QtGui import QColor
+from qgis.core import QgsProcessingException
 
 from ...core.raster_blocks import Cancelled, map_raster
 from . import common
 from .common import tr
 from .difference_image import grid_problem
-
-#: Colour ramp of coherence outputs, 0 (decorrelated) to 1 (coherent): viridis stops.
-COHERENCE_RAMP = ((0.0, "#440154"), (0.25, "#3b528b"), (0.5, "#21918c"), (0.75, "#5ec962"), (1.0, "#fde725"))
-
-
-def apply_coherence_style(layer):
-    """Render band 1 of a raster layer with the fixed 0-1 COHERENCE_RAMP (interpolated)."""
-    ramp = QgsColorRampShader(0.0, 1.0)
-    ramp.setColorRampType(QgsColorRampShader.Interpolated)
-    ramp.setColorRampItemList([QgsColorRampShader.ColorRampItem(v, QColor(c), f"{v:g}")
-                               for v, c in COHERENCE_RAMP])
-    shader = QgsRasterShader(0.0, 1.0)
-    shader.setRasterShaderFunction(ramp)
-    renderer = QgsSingleBandPseudoColorRenderer(layer.dataProvider(), 1, shader)
-    renderer.setClassificationMin(0.0)
-    renderer.setClassificationMax(1.0)
-    layer.setRenderer(renderer)
-    layer.triggerRepaint()
-
-
-class CoherenceStyler(QgsProcessingLayerPostProcessorInterface):
-    """Styles a coherence output when QGIS loads it (runs on the main thread, after the algorithm)."""
-
-    instance = None  # the registry keeps no Python reference: hold the last one here
-
-    def postProcessLayer(self, layer, context, feedback):
-        apply_coherence_style(layer)
-
-    @staticmethod
-    def attach(context, dst):
-        """Style ``dst`` with the coherence ramp if the run loads it on completion."""
-        if context.willLoadLayerOnCompletion(dst):
-            CoherenceStyler.instance = CoherenceStyler()
-            context.layerToLoadOnCompletionDetails(dst).setPostProcessor(CoherenceStyler.instance)
 
 
 def check_same_grid(info_1, name_1, info_2, name_2):
@@ -111,5 +73,4 @@ def run_coherence(vrt, dst, func, margin, description, names, context, feedback,
             "no-data values, that the images hold data and that they cover the same area").format(
                 a=names[0], b=names[1]))
     feedback.pushInfo(tr("{n} valid pixels written").format(n=sum(valid)))
-    CoherenceStyler.attach(context, dst)
     return {"OUTPUT": dst}

@@ -27,30 +27,26 @@ METHOD_LABELS = {
     coherence.SPECKLE: "Intensity correlation (Catelli et al. 1996), normalised by the number of looks",
 }
 
-HELP = """<p>Interferometric coherence magnitude (0 to 1) estimated from two co-registered
-<i>detected</i> images (GRD intensities, no phase) of the same polarisation and orbit.</p>
-<p>For circular-Gaussian speckle the correlation coefficient of the two intensities equals
-|gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp; Prati 1996), so the output is
-sqrt(max(rho, 0)) with rho estimated over a moving window:</p>
-<ul>
-<li><b>correlation from the window</b>: the sample correlation coefficient (no look number needed);</li>
-<li><b>normalised by the number of looks</b>: rho = L (R - 1) / (1 - R / N) with
-R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images
-(the term R / N corrects the window bias).</li>
-</ul>
-<p>The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and
-texture or a brightness change inside a window reads as coherence: use large windows on
-homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no
-valid pixel or no variance. When loaded, it is drawn
-with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Earlier image</b>, <b>Later image</b>: rasters on the same grid and CRS.</li>
-<li><b>Input scale</b>: linear power, amplitude or dB (both images the same).</li>
-<li><b>Window</b>: odd side in pixels (e.g. 7: N = 49).</li>
-<li><b>Number of looks</b>: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the
-normalised method only.</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Interferometric coherence magnitude (0 to 1) estimated from two co-registered <i>detected</i>"
+        " images (GRD intensities, no phase) of the same polarisation and orbit.</p><p>For "
+        "circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 "
+        "(Siegert relation; Catelli, Monti Guarnieri &amp; Prati 1996), so the output is sqrt(max(rho, "
+        "0)) with rho estimated over a moving window:</p><ul><li><b>correlation from the window</b>: the "
+        "sample correlation coefficient (no look number needed);</li><li><b>normalised by the number of "
+        "looks</b>: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N "
+        "window pixels and L the looks of the images (the term R / N corrects the window "
+        "bias).</li></ul><p>The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low "
+        "coherence, and texture or a brightness change inside a window reads as coherence: use large "
+        "windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window "
+        "holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1"
+        " (coherent) colour ramp.</p><h3>Parameters</h3><ul><li><b>Earlier image</b>, <b>Later image</b>:"
+        " rasters on the same grid and CRS.</li><li><b>Input scale</b>: linear power, amplitude or dB "
+        "(both images the same).</li><li><b>Window</b>: odd side in pixels (e.g. 7: N = "
+        "49).</li><li><b>Number of looks</b>: ENL of the images (Sentinel-1 IW GRD about 4.4), used by "
+        "the normalised method only.</li></ul>")
 
 
 def check_same_scale(path_1, name_1, band_1, path_2, name_2, band_2, scale):
@@ -93,7 +89,7 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         return "coherence"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return CoherenceFromIntensityAlgorithm()

@@ -17,27 +17,26 @@ from ...core.raster_blocks import read_info
 from . import coherence_common, common
 from .common import tr
 
-HELP = """<p>Interferometric coherence magnitude (0 to 1) of two co-registered complex (SLC)
-images: the standard sample estimator |sum z1 z2*| / sqrt(sum |z1|^2 sum |z2|^2) over a
-moving boxcar window (Touzi et al. 1999; Hanssen 2001). Output: a float32 GeoTIFF on the
-input grid, NaN where a window holds no valid sample. When loaded, it is drawn
-with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Reference SLC</b>, <b>Secondary SLC</b>: file-based GDAL rasters on the same grid
-(size, pixel grid, CRS): the secondary must already be co-registered and resampled onto the
-reference.</li>
-<li><b>Complex data as</b>: complex bands (CFloat32, CInt16, ...) or I/Q band pairs (two real
-bands: I at the given band, Q at the next).</li>
-<li><b>Band of the reference</b>, <b>Band of the secondary</b>: the complex band, or the I band.</li>
-<li><b>Window (azimuth rows)</b>, <b>Window (range columns)</b>: odd sizes in pixels of the
-boxcar (the looks in each direction). The sample coherence is biased high for few looks
-(about 0.46 for 4 and 0.13 for 49 looks where the true coherence is 0).</li>
-<li><b>Phase to remove</b> (optional): a raster on the same grid holding the expected
-interferometric phase arg(z1 z2*) in radians (flat earth + topography); each product is
-rotated by -phase before summing, so fringes do not lower the coherence.</li>
-</ul>
-<p>No-data, NaN and zero-power samples are left out of every window.</p>"""
+
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Interferometric coherence magnitude (0 to 1) of two co-registered complex (SLC) images: the "
+        "standard sample estimator |sum z1 z2*| / sqrt(sum |z1|^2 sum |z2|^2) over a moving boxcar window"
+        " (Touzi et al. 1999; Hanssen 2001). Output: a float32 GeoTIFF on the input grid, NaN where a "
+        "window holds no valid sample. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 "
+        "(coherent) colour ramp.</p><h3>Parameters</h3><ul><li><b>Reference SLC</b>, <b>Secondary "
+        "SLC</b>: file-based GDAL rasters on the same grid (size, pixel grid, CRS): the secondary must "
+        "already be co-registered and resampled onto the reference.</li><li><b>Complex data as</b>: "
+        "complex bands (CFloat32, CInt16, ...) or I/Q band pairs (two real bands: I at the given band, Q "
+        "at the next).</li><li><b>Band of the reference</b>, <b>Band of the secondary</b>: the complex "
+        "band, or the I band.</li><li><b>Window (azimuth rows)</b>, <b>Window (range columns)</b>: odd "
+        "sizes in pixels of the boxcar (the looks in each direction). The sample coherence is biased high"
+        " for few looks (about 0.46 for 4 and 0.13 for 49 looks where the true coherence is "
+        "0).</li><li><b>Phase to remove</b> (optional): a raster on the same grid holding the expected "
+        "interferometric phase arg(z1 z2*) in radians (flat earth + topography); each product is rotated "
+        "by -phase before summing, so fringes do not lower the coherence.</li></ul><p>No-data, NaN and "
+        "zero-power samples are left out of every window.</p>")
 
 
 class CoherenceSlcAlgorithm(common.SarChangeAlgorithm):
@@ -67,7 +66,7 @@ class CoherenceSlcAlgorithm(common.SarChangeAlgorithm):
         return "coherence"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return CoherenceSlcAlgorithm()

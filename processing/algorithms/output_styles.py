@@ -7,7 +7,7 @@ Kinds:
 - ``DIVERGING``: signed difference images (difference, log-ratio, learned DI per band): blue-white-red
   ramp symmetric about 0 (+- the 98th percentile of |value|).
 - ``SEQUENTIAL``: non-negative DIs (ratio, Euclidean norm, learned DI norm): 2nd to 98th percentile.
-- ``UNIT``: 0-1 quantities (mean ratio, neighbourhood ratio, coherence-like): fixed 0 to 1 ramp.
+- ``UNIT``: 0-1 quantities (mean ratio, neighbourhood ratio, coherence): fixed 0 to 1 ramp.
 - ``SIGNED_UNIT``: signed mean ratio, fixed -1 to 1 diverging ramp.
 """
 from qgis.core import (

@@ -33,6 +33,7 @@ GROUP_ANCHORS = {
     "changedetection": "change-detection",
     "terrain": "terrain-and-coregistration",
     "learneddi": "learned-difference-image",
+    "coherence": "coherence",
     "setup": "optional-python-packages",
 }
 
@@ -52,6 +53,13 @@ TAGS = {
                         "flood", "flood map", "change map", "binary"],
     "svmchange": ["change detection", "svm", "support vector machine", "classification", "machine learning",
                   "flood", "onnx", "scikit-learn"],
+    "unsupervisedchange": ["change detection", "unsupervised", "no training", "pca", "pca-kmeans", "k-means",
+                           "kmeans", "fcm", "fuzzy c-means", "self-supervised", "kittler-illingworth",
+                           "log ratio", "flood", "flood map", "change map"],
+    "coherenceslc": ["coherence", "insar", "interferometric", "interferometry", "slc", "complex", "phase",
+                     "decorrelation", "gamma"],
+    "coherencefromintensity": ["coherence", "interferometric", "decorrelation", "intensity correlation",
+                               "grd", "detected", "speckle correlation", "siegert"],
     "evaluatechange": ["evaluation", "accuracy", "kappa", "f1", "roc", "auc", "confusion matrix", "flood"],
     "terraingeometry": ["terrain", "dem", "slope", "aspect", "incidence angle", "layover", "shadow",
                         "foreshortening"],
@@ -79,12 +87,26 @@ def _difference_kind(alg, parameters, context):
     return styles.SEQUENTIAL
 
 
+def _unsupervised_di_kind(alg, parameters, context):
+    """Style of the unsupervised chain's DI: |log ratio| (dB, >= 0) sequential, the ratio indices 0-1."""
+    from ...core.change import unsupervised as us
+
+    if alg.parameterAsEnum(parameters, "METHOD", context) == 0:  # the default chain
+        di = us.DEFAULT.di
+    else:
+        di = us.DI_KINDS[alg.parameterAsEnum(parameters, "DIFFERENCE", context)]
+    return styles.UNIT if di in (us.MEAN_RATIO, us.NEIGHBOURHOOD_RATIO) else styles.SEQUENTIAL
+
+
 #: Styled outputs: algorithm name -> {output name: style kind, or f(alg, parameters, context) -> kind}.
 #: Outputs not listed keep QGIS's default (grey) rendering but still get a descriptive name.
 OUTPUT_STYLES = {
     "differenceimage": {"OUTPUT": _difference_kind},
     "thresholdchange": {"OUTPUT_MASK": styles.MASK},
     "svmchange": {"OUTPUT_MASK": styles.MASK},
+    "unsupervisedchange": {"OUTPUT": styles.MASK, "OUTPUT_DI": _unsupervised_di_kind},
+    "coherenceslc": {"OUTPUT": styles.UNIT},
+    "coherencefromintensity": {"OUTPUT": styles.UNIT},
     "injectchanges": {"OUTPUT_MASK": styles.MASK},
     "simulatedchangemask": {"OUTPUT": styles.MASK},
     "terraingeometry": {"DISTORTION_MASK": styles.DISTORTION},

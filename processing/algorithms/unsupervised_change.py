@@ -29,39 +29,35 @@ from .common import tr
 #: Method enum: index 0 is the default chain, then one entry per method.
 METHOD_CHOICES = ("default", us.PCA_KMEANS, us.FCM, us.SELF_SUPERVISED)
 
-HELP = """<p>Change mask of two co-registered SAR images of the same area (earlier, later) with
-no training data: 1 = changed, 0 = unchanged, 255 = no data (uint8 GeoTIFF on the grid of the
-earlier image). A pixel that is no data in either image is no data.</p>
-<h3>Methods</h3>
-<ul>
-<li><b>Default (robust)</b>: {default}. Chosen, with no per-dataset parameter, by a
-leave-one-pair-out protocol over the labelled benchmark pairs and simulated pairs
-(<code>benchmarks/change_detection.py --protocol loo</code>). The difference image setting
-below does not apply to it.</li>
-<li>The other methods run after the default's speckle filter, on the difference image chosen below.</li>
-<li><b>PCA-KMeans</b> (Celik 2009): principal components of 5 x 5 blocks of the difference image,
-5 x 5 neighbourhood of every pixel projected on the first 3, k-means with two clusters; the
-cluster with the larger mean difference is the change.</li>
-<li><b>Fuzzy c-means</b>: two clusters of the difference image values (pixel by pixel).</li>
-<li><b>Self-supervised classifier</b> (PCANet / DDNet family): a pre-classification of this
-pair labels confident changed and unchanged pixels; a small neural network (one hidden layer,
-scikit-learn MLP) learns from their 7 x 7 patches of the log ratio and the difference image and
-labels every pixel. Trained for each pair in seconds; no torch, no shipped weights.</li>
-</ul>
-<p>Image 1 is first scaled so that the median log ratio is 0 dB (removes a calibration or
-8-bit stretch difference and the log-ratio bias of different numbers of looks).</p>
-<h3>Guard against all-change maps</h3>
-<p>Rule: {guard}. The log reports the changed share, the class separation (Ashman's D) and
-whether the fallback was used; the outputs <i>Changed fraction</i>, <i>Separation</i> and
-<i>Guard</i> carry them.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Input scale</b>: linear power, amplitude (e.g. 8-bit images of the classic benchmarks)
-or dB; both images in the same scale.</li>
-<li><b>Power floor</b>: linear power below which values are raised to it before the ratios;
-0 refuses zero power (8-bit images often hold zeros: give e.g. 1).</li>
-<li><b>Random seed</b>: of k-means, the samples and the network (results are repeatable).</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Change mask of two co-registered SAR images of the same area (earlier, later) with no "
+        "training data: 1 = changed, 0 = unchanged, 255 = no data (uint8 GeoTIFF on the grid of the "
+        "earlier image). A pixel that is no data in either image is no "
+        "data.</p><h3>Methods</h3><ul><li><b>Default (robust)</b>: {default}. Chosen, with no per-dataset"
+        " parameter, by a leave-one-pair-out protocol over the labelled benchmark pairs and simulated "
+        "pairs (<code>benchmarks/change_detection.py --protocol loo</code>). The difference image setting"
+        " below does not apply to it.</li><li>The other methods run after the default's speckle filter, "
+        "on the difference image chosen below.</li><li><b>PCA-KMeans</b> (Celik 2009): principal "
+        "components of 5 x 5 blocks of the difference image, 5 x 5 neighbourhood of every pixel projected"
+        " on the first 3, k-means with two clusters; the cluster with the larger mean difference is the "
+        "change.</li><li><b>Fuzzy c-means</b>: two clusters of the difference image values (pixel by "
+        "pixel).</li><li><b>Self-supervised classifier</b> (PCANet / DDNet family): a pre-classification "
+        "of this pair labels confident changed and unchanged pixels; a small neural network (one hidden "
+        "layer, scikit-learn MLP) learns from their 7 x 7 patches of the log ratio and the difference "
+        "image and labels every pixel. Trained for each pair in seconds; no torch, no shipped "
+        "weights.</li></ul><p>Image 1 is first scaled so that the median log ratio is 0 dB (removes a "
+        "calibration or 8-bit stretch difference and the log-ratio bias of different numbers of "
+        "looks).</p><h3>Guard against all-change maps</h3><p>Rule: {guard}. The log reports the changed "
+        "share, the class separation (Ashman's D) and whether the fallback was used; the outputs "
+        "<i>Changed fraction</i>, <i>Separation</i> and <i>Guard</i> carry "
+        "them.</p><h3>Parameters</h3><ul><li><b>Input scale</b>: linear power, amplitude (e.g. 8-bit "
+        "images of the classic benchmarks) or dB; both images in the same scale.</li><li><b>Power "
+        "floor</b>: linear power below which values are raised to it before the ratios; 0 refuses zero "
+        "power (8-bit images often hold zeros: give e.g. 1).</li><li><b>Random seed</b>: of k-means, the "
+        "samples and the network (results are repeatable).</li></ul>").format(
+        default=us.DEFAULT.name(), guard=us.GUARD_RULE)
 
 
 class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
@@ -95,7 +91,7 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
         return "changedetection"
 
     def shortHelpString(self):
-        return tr(HELP).format(default=us.DEFAULT.name(), guard=us.GUARD_RULE)
+        return help_text()
 
     def createInstance(self):
         return UnsupervisedChangeAlgorithm()
