@@ -10,7 +10,7 @@ import numpy as np
 
 from . import enl as enl_stats
 from . import scale as scales
-from .raster_blocks import Cancelled, RasterError, Window, open_readonly, read_block
+from .raster_blocks import Cancelled, RasterError, Window, block_windows, open_readonly, read_block
 
 #: Pixels read (at most) for the scale check.
 SCALE_SAMPLE_PIXELS = 1_000_000
@@ -102,3 +102,27 @@ def estimate_looks(path, scale, bands=None, is_canceled=None):
         value, pixels = estimate_image_enl(path, band, scale, is_canceled)
         per_band.append((band, value, pixels))
     return float(statistics.median([v for _, v, _ in per_band])), per_band
+
+
+def band_range(path, band_number, is_canceled=None):
+    """``(min, max, valid fraction)`` of a band, read block by block (no data and NaN left out).
+
+    min and max are NaN when no pixel is valid. Bounded memory, exact (every
+    pixel is read), and nothing is written beside the raster (unlike GDAL's
+    statistics, which go to an .aux.xml file).
+    """
+    dataset = open_readonly(path)
+    band = dataset.GetRasterBand(band_number)
+    nodata = band.GetNoDataValue()
+    lo, hi, valid = np.inf, -np.inf, 0
+    for window in block_windows(dataset.RasterXSize, dataset.RasterYSize):
+        if is_canceled is not None and is_canceled():
+            raise Cancelled("cancelled by the user")
+        data = read_block(band, window, nodata)
+        finite = data[np.isfinite(data)]
+        if finite.size:
+            lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+            valid += finite.size
+    if not valid:
+        return float("nan"), float("nan"), 0.0
+    return lo, hi, valid / float(dataset.RasterXSize * dataset.RasterYSize)
