@@ -180,6 +180,15 @@ def test_killed_worker_is_recovered(client, images, tmp_path):
         assert_same_raster(got, want)
 
 
+def test_stack_pairs_consecutive_dates(images, tmp_path):
+    stack = {"output_dir": str(tmp_path), "stack": str(images[0].parent / "S1B_*.tif"),
+             "steps": [{"id": pl.DIFFERENCE}]}
+    jobs = pl.parse(stack).jobs
+    assert [(Path(j.image_1).name[4:12], Path(j.image_2).name[4:12]) for j in jobs] == [
+        ("20190225", "20190309"), ("20190309", "20190321")]
+    assert len({j.folder for j in jobs}) == 2
+
+
 def test_pipeline_errors_name_the_fix(images, tmp_path):
     bad = spec(tmp_path, images, [(pl.THRESHOLD, {}), (pl.DIFFERENCE, {})])
     with pytest.raises(pl.PipelineError, match="in this order"):
