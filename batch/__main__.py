@@ -16,7 +16,7 @@ def main(argv=None):
     parser.add_argument("--scheduler", help="address of a running dask scheduler (default: a LocalCluster)")
     parser.add_argument("--workers", type=int, help="LocalCluster worker processes (default: one per core)")
     parser.add_argument("--threads-per-worker", type=int, help="threads per LocalCluster worker (default 1)")
-    parser.add_argument("--chunk", type=int, help="chunk side in pixels (default: the file's, else 1024)")
+    parser.add_argument("--chunk", type=int, help="chunk side, pixels (default: the pipeline's, else 1024)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     try:

@@ -89,7 +89,7 @@ def run(pipeline, client, on_output=None, quiet=False):
         os.makedirs(job.folder, exist_ok=True)
     inputs = {job.name: (job.image_1, job.image_2) for job in pipeline.jobs}
     for alg, params in pipeline.steps:
-        work = []
+        work, fits = [], []
         for job in pipeline.jobs:
             src = inputs[job.name]
             if alg == pl.SPECKLE:
@@ -108,13 +108,15 @@ def run(pipeline, client, on_output=None, quiet=False):
             else:
                 dst, record = job.output(MASK_OUTPUT), job.output(THRESHOLD_OUTPUT)
                 outputs[job.name].update(change_mask=dst, threshold=record)
-                if os.path.exists(dst) and os.path.exists(record):
-                    continue
-                # The fit reads a bounded sample of the written DI on a worker.
-                result = client.submit(pl.fit_threshold, src[0], params, pure=False).result()
-                pl.write_json(record, {"threshold": result.threshold, "low_threshold": result.low_threshold,
-                                       "method": result.method, "side": result.side,
-                                       "description": list(result.describe())})
-                work.append(pl.threshold_tasks(src[0], dst, result, params, pipeline.chunk))
+                if not (os.path.exists(dst) and os.path.exists(record)):
+                    # The fit reads a bounded sample of the written DI, on a worker; all jobs at once.
+                    fits.append((src[0], dst, record, client.submit(pl.fit_threshold, src[0], params,
+                                                                    pure=False)))
+        for src, dst, record, future in fits:
+            result = future.result()
+            pl.write_json(record, {"threshold": result.threshold, "low_threshold": result.low_threshold,
+                                   "method": result.method, "side": result.side,
+                                   "description": list(result.describe())})
+            work.append(pl.threshold_tasks(src, dst, result, params, pipeline.chunk))
         _compute(client, work, alg.split(":")[-1], on_output, quiet)
     return outputs
