@@ -16,6 +16,7 @@ Processing history (enum parameters as their index, as QGIS stores them)::
         params: {METHOD: 2}
       - id: sarchange:thresholdchange  # optional
         params: {METHOD: 1, SIDE: 2}
+    # or: model: chain.model3        # the static parameters of a QGIS graphical model's steps
 
 Outputs per job, under ``output_dir/<name>/``: ``speckle_1.tif``,
 ``speckle_2.tif``, ``difference.tif``, ``change_mask.tif`` and
@@ -108,7 +109,12 @@ def parse(spec, base="."):
         return p if os.path.isabs(p) else os.path.normpath(os.path.join(base, p))
 
     steps = []
-    for i, step in enumerate(spec.get("steps") or []):
+    raw_steps = spec.get("steps") or []
+    if spec.get("model"):
+        if raw_steps:
+            raise PipelineError("give either 'steps' or 'model' (a QGIS .model3), not both")
+        raw_steps = model_steps(where(spec["model"]))
+    for i, step in enumerate(raw_steps):
         alg = step.get("id", "") if isinstance(step, dict) else ""
         if alg not in DEFAULTS:
             raise PipelineError(f"step {i + 1}: unknown algorithm id {alg!r}; use one of {list(DEFAULTS)}")
@@ -153,6 +159,44 @@ def parse(spec, base="."):
         raise PipelineError(f"chunk must be >= 64 pixels, got {chunk}")
     return Pipeline(steps, jobs, chunk, spec.get("scheduler"), spec.get("workers"),
                     int(spec.get("threads_per_worker", 1)))
+
+
+_MODEL_TYPES = {"int": int, "double": float, "bool": lambda v: v.lower() == "true", "QString": str}
+
+
+def model_steps(path):
+    """Steps ``[{"id", "params"}]`` of the SAR Change algorithms of a QGIS graphical model (.model3).
+
+    Every static parameter value of a child algorithm this runner knows is
+    taken (inputs and outputs are the runner's own); the same algorithm used
+    twice (e.g. one speckle filter per date) must have the same values.
+    """
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise PipelineError(f"cannot read the model {path}: {exc}") from exc
+    children = root.find("./Option[@name='children']")
+    found = {}
+    for child in (children if children is not None else []):
+        alg_id = child.find("./Option[@name='alg_id']")
+        alg = None if alg_id is None else alg_id.get("value")
+        if alg not in DEFAULTS:
+            continue
+        params = {}
+        for param in child.findall("./Option[@name='params']/Option"):
+            sources = param.findall("./Option")
+            static = sources[0].find("./Option[@name='static_value']") if len(sources) == 1 else None
+            name = param.get("name")
+            if static is None or name not in DEFAULTS[alg] or static.get("type") not in _MODEL_TYPES:
+                continue
+            params[name] = _MODEL_TYPES[static.get("type")](static.get("value"))
+        if alg in found and found[alg] != params:
+            raise PipelineError(f"model {path}: {alg} is used twice with different parameters "
+                                f"({found[alg]} and {params}); the runner applies one set to both dates")
+        found[alg] = params
+    return [{"id": alg, "params": found[alg]} for alg in ORDER if alg in found]
 
 
 def _stem(path):

@@ -221,3 +221,34 @@ def test_plugin_never_imports_dask():
             "assert not bad, bad")
     env = dict(os.environ, PYTHONPATH=str(ROOT / ".plugins"), QT_QPA_PLATFORM="offscreen")
     subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
+
+
+def test_steps_from_a_graphical_model(qgis_app, images, tmp_path):
+    """A .model3 made with the QGIS API: Lee on both dates -> log ratio -> KI gives the same steps."""
+    from qgis.core import (
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterRasterLayer,
+    )
+
+    chain = CHAINS["lee_logratio_ki"]
+    model = QgsProcessingModelAlgorithm("chain", "sar")
+    for name in ("IMAGE_1", "IMAGE_2"):
+        model.addModelParameter(QgsProcessingParameterRasterLayer(name, name),
+                                QgsProcessingModelParameter(name))
+    plan = [(chain[0], "IMAGE_1"), (chain[0], "IMAGE_2"), (chain[1], None), (chain[2], None)]
+    sources = QgsProcessingModelChildParameterSource
+    for (alg, params), source in plan:
+        child = QgsProcessingModelChildAlgorithm(alg)
+        child.generateChildId(model)
+        if source:
+            child.addParameterSources("INPUT", [sources.fromModelParameter(source)])
+        for key, value in params.items():
+            child.addParameterSources(key, [sources.fromStaticValue(value)])
+        model.addChildAlgorithm(child)
+    path = tmp_path / "chain.model3"
+    assert model.toFile(str(path))
+    from_model = pl.parse({**spec(tmp_path, images, []), "steps": None, "model": str(path)}).steps
+    assert from_model == pl.parse(spec(tmp_path, images, chain)).steps
