@@ -210,9 +210,12 @@ def _enum(params, key, table, alg):
     if isinstance(value, str) and value in table:
         return value
     try:
-        return table[int(value)]
-    except (ValueError, TypeError, IndexError):
-        raise PipelineError(f"{alg}: {key}={value!r} is not an index of {list(table)}") from None
+        index = int(value)
+    except (ValueError, TypeError):
+        index = -1
+    if not 0 <= index < len(table):
+        raise PipelineError(f"{alg}: {key}={value!r} is not an index (0 to {len(table) - 1}) of {list(table)}")
+    return table[index]
 
 
 def speckle_settings(params):
