@@ -214,7 +214,8 @@ def _enum(params, key, table, alg):
     except (ValueError, TypeError):
         index = -1
     if not 0 <= index < len(table):
-        raise PipelineError(f"{alg}: {key}={value!r} is not an index (0 to {len(table) - 1}) of {list(table)}")
+        raise PipelineError(
+            f"{alg}: {key}={value!r} is not an index (0 to {len(table) - 1}) of {list(table)}")
     return table[index]
 
 

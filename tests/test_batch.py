@@ -197,7 +197,8 @@ def test_pipeline_errors_name_the_fix(images, tmp_path):
     with pytest.raises(pl.PipelineError, match="unknown parameter"):
         pl.parse(bad)
     with pytest.raises(pl.PipelineError, match="not an index"):
-        pl.difference_settings(pl.parse(spec(tmp_path, images, [(pl.DIFFERENCE, {"METHOD": -1})])).steps[0][1])
+        steps = pl.parse(spec(tmp_path, images, [(pl.DIFFERENCE, {"METHOD": -1})])).steps
+        pl.difference_settings(steps[0][1])
     bad = spec(tmp_path, images, [(pl.SPECKLE, {"WINDOW_SIZE": 4}), (pl.DIFFERENCE, {})])
     with pytest.raises(pl.PipelineError, match="odd"):
         pl.speckle_settings(pl.parse(bad).steps[0][1])
