@@ -367,15 +367,28 @@ def layover_shadow(dem, dx, dy, incidence, heading_deg, right_looking=True):
     overlap exceeds the longest expected layover/shadow. Geographic DEMs use
     one (dx, dy) for the whole raster (``pixel_size_metres`` at its centre).
     """
+    return distortion_and_simulation(dem, dx, dy, incidence, heading_deg, right_looking, simulate=False)[0]
+
+
+def _traced(dem, dx, dy, incidence, heading_deg, right_looking):
+    """Range lines, their ray tracing and the range slope: what the mask and the simulation share.
+
+    Returns ``(z, theta, lines, (layover nodes, shadow nodes, rho), beta)``.
+    """
     z = np.asarray(dem, dtype=np.float64)
     theta = _check_incidence(incidence, z.shape)
     lines = _RangeLines(z, dx, dy, look_azimuth(heading_deg, right_looking), theta)
-    lay_nodes, shadow_nodes, _ = _trace(lines)
-    layover = lines.at_pixels(lay_nodes)
-    shadow = lines.at_pixels(shadow_nodes)
-
+    traced = _trace(lines)
     slope, aspect = slope_aspect(z, dx, dy)
     beta = range_slope(slope, aspect, heading_deg, right_looking)
+    return z, theta, lines, traced, beta
+
+
+def _distortion_mask(z, theta, lines, traced, beta):
+    """The uint8 bit mask of ``layover_shadow`` from ``_traced``'s results."""
+    lay_nodes, shadow_nodes, _ = traced
+    layover = lines.at_pixels(lay_nodes)
+    shadow = lines.at_pixels(shadow_nodes)
     with np.errstate(invalid="ignore"):
         layover |= beta > theta
         shadow |= beta < -(np.pi / 2 - theta)
@@ -384,6 +397,19 @@ def layover_shadow(dem, dx, dy, incidence, heading_deg, right_looking=True):
     mask = mask.astype(np.uint8)
     mask[np.isnan(z)] = 0
     return mask
+
+
+def distortion_and_simulation(dem, dx, dy, incidence, heading_deg, right_looking=True, mask=True,
+                              simulate=True):
+    """``(layover_shadow(...), simulated_sar(...))`` sharing one set of range lines, one ray tracing
+    and one slope computation; either is None when not asked for (``mask``, ``simulate``).
+
+    Same arguments, units and results as the two functions called separately.
+    """
+    z, theta, lines, traced, beta = _traced(dem, dx, dy, incidence, heading_deg, right_looking)
+    out_mask = _distortion_mask(z, theta, lines, traced, beta) if mask else None
+    out_sim = _simulation(z, theta, lines, traced, beta) if simulate else None
+    return out_mask, out_sim
 
 
 # ----------------------------------------------------------------------------------------------
@@ -409,10 +435,12 @@ def simulated_sar(dem, dx, dy, incidence, heading_deg, right_looking=True):
     sin(theta) cot(theta - beta), layover is bright (sum over all terrain in
     the cell), shadow is 0 and no-data NaN.
     """
-    z = np.asarray(dem, dtype=np.float64)
-    theta = _check_incidence(incidence, z.shape)
-    lines = _RangeLines(z, dx, dy, look_azimuth(heading_deg, right_looking), theta)
-    _, shadow_nodes, rho = _trace(lines)
+    return distortion_and_simulation(dem, dx, dy, incidence, heading_deg, right_looking, mask=False)[1]
+
+
+def _simulation(z, theta, lines, traced, beta):
+    """The float32 sigma0 of ``simulated_sar`` from ``_traced``'s results."""
+    _, shadow_nodes, rho = traced
     step = lines.step
     n_lines = rho.shape[0]
 
@@ -466,9 +494,57 @@ def simulated_sar(dem, dx, dy, incidence, heading_deg, right_looking=True):
     w = np.clip(np.where(ok, t, 0.0) - j0, 0.0, 1.0)
     out = (1 - w) * sigma_cells[lines.line, j0] + w * sigma_cells[lines.line, j0 + 1]
     out[lines.at_pixels(shadow_nodes)] = 0.0
-    slope, aspect = slope_aspect(z, dx, dy)
-    beta = range_slope(slope, aspect, heading_deg, right_looking)
     with np.errstate(invalid="ignore"):
         out[beta < -(np.pi / 2 - theta)] = 0.0  # active shadow
     out[~ok] = np.nan
     return out.astype(np.float32)
+
+
+# ----------------------------------------------------------------------------------------------
+# Angles block by block
+# ----------------------------------------------------------------------------------------------
+
+SLOPE_OUT = "slope"
+ASPECT_OUT = "aspect"
+LOCAL_INCIDENCE_OUT = "local_incidence"
+PROJECTED_LOCAL_INCIDENCE_OUT = "projected_local_incidence"
+ANGLE_OUTPUTS = (SLOPE_OUT, ASPECT_OUT, LOCAL_INCIDENCE_OUT, PROJECTED_LOCAL_INCIDENCE_OUT)
+#: Pixels the angle outputs read around a pixel (Horn's 3x3 gradients).
+ANGLE_MARGIN = 1
+
+
+def angle_block_function(outputs, dx, dy, heading_deg, right_looking=True, incidence=None,
+                         incidence_degrees=False):
+    """``func(block)`` for ``raster_blocks.map_raster``: angle outputs of a DEM block, in degrees.
+
+    ``outputs``: names from ``ANGLE_OUTPUTS``, in the order of the output
+    bands. ``block``: float32 ``(1, rows, cols)`` DEM heights (metres, NaN
+    = no data) when ``incidence`` is a scalar (radians), or ``(2, rows, cols)``
+    DEM and incidence (degrees if ``incidence_degrees``, else radians) when
+    ``incidence`` is None; pixels with no incidence are no data. Returns
+    float32 ``(len(outputs), rows, cols)`` degrees. Slope and aspect are
+    computed once per block for all outputs. Reads ``ANGLE_MARGIN`` pixels
+    around a pixel; at the DEM's edge ``slope_aspect`` extrapolates as on the
+    whole DEM, so a tiled run equals the whole-DEM run bit for bit.
+    """
+    unknown = [o for o in outputs if o not in ANGLE_OUTPUTS]
+    if unknown or not outputs:
+        raise ValueError(f"unknown angle output(s) {unknown}; choose from {ANGLE_OUTPUTS}")
+
+    def func(block):
+        z = block[0].astype(np.float64)
+        if incidence is None:
+            theta = block[1].astype(np.float64)
+            theta = np.radians(theta) if incidence_degrees else theta
+            z[np.isnan(theta)] = np.nan
+        else:
+            theta = incidence
+        slope, aspect = slope_aspect(z, dx, dy)
+        values = {SLOPE_OUT: lambda: slope, ASPECT_OUT: lambda: aspect,
+                  LOCAL_INCIDENCE_OUT: lambda: local_incidence(slope, aspect, theta, heading_deg,
+                                                               right_looking),
+                  PROJECTED_LOCAL_INCIDENCE_OUT: lambda: projected_local_incidence(
+                      slope, aspect, theta, heading_deg, right_looking)}
+        return np.stack([np.degrees(values[o]()).astype(np.float32) for o in outputs])
+
+    return func

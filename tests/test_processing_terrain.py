@@ -243,7 +243,9 @@ def test_geometry_errors(run, geometry, tmp_path, monkeypatch):
         run(geometry, {"DEM": src, "SLOPE": src})
     monkeypatch.setattr(terrain_geometry, "MAX_PIXELS", 100)
     with pytest.raises(QgsProcessingException, match="(?s)12 x 10 pixels.*Clip it"):
-        run(geometry, {"DEM": src, "SLOPE": str(tmp_path / "s.tif")})
+        run(geometry, {"DEM": src, "DISTORTION_MASK": str(tmp_path / "m.tif")})
+    # The angles stream block by block: no size limit.
+    assert run(geometry, {"DEM": src, "SLOPE": str(tmp_path / "s.tif")})["SLOPE"] == str(tmp_path / "s.tif")
 
 
 # ------------------------------------------------------------------------------------------------

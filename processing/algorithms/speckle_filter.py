@@ -5,7 +5,6 @@ raster is streamed through ``core.raster_blocks.filter_raster`` with the block
 function from ``registry.make_block_function`` (filtering in linear power,
 output in the input's scale).
 """
-import statistics
 from dataclasses import replace
 
 from qgis.core import (
@@ -21,7 +20,7 @@ from qgis.core import (
 )
 
 from ...core import raster_sampling, validation
-from ...core.raster_blocks import Cancelled, filter_raster, read_info
+from ...core.raster_blocks import Cancelled, filter_raster
 from ...core.speckle import frost, registry
 from ...core.window_stats import check_window
 from .. import provider_settings
@@ -256,13 +255,9 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
             feedback.pushInfo(tr("{method} does not use the number of looks; not estimated.").format(
                 method=registry.LABELS[params.method]))
             return params
-        estimates = []
-        for band in range(1, read_info(src).bands + 1):
-            value, pixels = raster_sampling.estimate_image_enl(
-                src, band, scale, common.cancel_callback(feedback))
+        looks, per_band = raster_sampling.estimate_looks(src, scale, None, common.cancel_callback(feedback))
+        for band, value, pixels in per_band:
             feedback.pushInfo(tr("Band {band}: estimated ENL {enl:.3f} ({pixels} pixels sampled)").format(
                 band=band, enl=value, pixels=pixels))
-            estimates.append(value)
-        looks = float(statistics.median(estimates))
         feedback.pushInfo(tr("Number of looks used: {looks:.3f}").format(looks=looks))
         return replace(params, looks=looks)

@@ -1,12 +1,16 @@
 """Processing algorithm "Terrain geometry": a thin wrapper around core.terrain.
 
-The DEM is read whole (``core.terrain`` works on whole arrays: about 300 bytes
-per pixel for the layover/shadow mask, 450 for the simulated SAR image), its
-pixel size in metres comes from ``terrain.pixel_size_metres`` (projected CRS in
-metres, or geographic), and the requested outputs are written on the DEM's grid
-and CRS, each through a temporary file renamed on success. The distortion mask
-and the simulated SAR image are computed on the DEM extended at its edges
-(``core.terrain_flattening.layover_shadow_extended`` / ``simulated_sar_extended``).
+Slope, aspect and the (projected) local incidence stream through the block
+engine (``core.raster_blocks.map_raster`` with ``terrain.angle_block_function``,
+a 1-pixel halo; slope and aspect computed once per block for all of them), so
+their memory does not grow with the DEM and there is no size limit; several
+angle outputs are written as one multi-band temporary file split into the
+requested files. An incidence raster on another grid is warped onto the DEM's
+into a temporary file first. The distortion mask and the simulated SAR image
+still trace rays along range over the whole DEM (about 450 bytes per pixel,
+``check_size``), extended at its edges as ``core.terrain_flattening`` does,
+with one set of range lines and one ray tracing for both
+(``terrain.distortion_and_simulation``).
 
 The helpers here (grid comparison, warping onto a reference grid, incidence
 angles, memory check, single-band writer) are shared with the terrain
@@ -14,6 +18,8 @@ flattening algorithm.
 """
 import math
 import os
+import shutil
+import tempfile
 import uuid
 
 import numpy as np
@@ -27,8 +33,18 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import terrain, terrain_flattening
-from ...core.raster_blocks import read_array, read_info, write_single_band
+from ...core import raster_sampling, terrain, terrain_flattening
+from ...core.raster_blocks import (
+    Cancelled,
+    RasterError,
+    geotiff_options,
+    map_raster,
+    read_array,
+    read_info,
+    stack_vrt,
+    temporary_path,
+    write_single_band,
+)
 from . import common
 from .common import tr
 
@@ -57,9 +73,11 @@ def help_text():
         " metres, in a projected CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; "
         "the pixel size in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few"
         " degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a projected"
-        " CRS in metres. The DEM is processed whole in memory, about 450 bytes per pixel: DEMs above 8000"
-        " x 8000 pixels (or needing more than 70 % of the machine's memory) are refused: clip the DEM to "
-        "your area first.</li><li><b>Flight direction (heading)</b>: azimuth of the satellite track in "
+        " CRS in metres. Slope, aspect and the incidence angles are computed block by block (any DEM "
+        "size); the distortion mask and the simulated SAR image hold the whole DEM in memory, about 450 "
+        "bytes per pixel: for them DEMs above 8000 x 8000 pixels (or needing more than 70 % of the "
+        "machine's memory) are refused: clip the DEM to your area first.</li><li><b>Flight direction "
+        "(heading)</b>: azimuth of the satellite track in "
         "degrees clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for "
         "ascending passes, about 192 for descending passes.</li><li><b>Look side</b>: right (Sentinel-1 "
         "and most SARs) or left. The sensor looks at heading + 90 degrees (right) or heading - 90 degrees"
@@ -151,12 +169,14 @@ def same_grid(info, ref):
     return same_crs(info.projection, ref.projection)
 
 
-def warp_onto(path, band, ref, layer_name, resample="bilinear"):
+def warp_onto(path, band, ref, layer_name, resample="bilinear", dst=None):
     """Band ``band`` of ``path`` resampled onto the grid and CRS of RasterInfo ``ref``.
 
     Returns ``(array, covered)``: float64 with NaN where no data or outside
     the source, and the fraction of ``ref``'s pixels it covers. Done with
-    gdal.Translate (band selection, VRT) and gdal.Warp into memory.
+    gdal.Translate (band selection, VRT) and gdal.Warp into memory. With
+    ``dst`` (a GeoTIFF path) the result is warped into that file instead, in
+    bounded memory, and ``dst`` is returned.
     """
     if not ref.geotransform or not ref.projection:
         raise QgsProcessingException(tr(
@@ -177,10 +197,11 @@ def warp_onto(path, band, ref, layer_name, resample="bilinear"):
             if sel is None:
                 raise RuntimeError(gdal.GetLastErrorMsg())
             sel = None
-            out = gdal.Warp("", vrt, format="MEM", outputBounds=(min(xs), min(ys), max(xs), max(ys)),
+            out = gdal.Warp(dst or "", vrt, format="GTiff" if dst else "MEM",
+                            outputBounds=(min(xs), min(ys), max(xs), max(ys)),
                             width=ref.xsize, height=ref.ysize, dstSRS=ref.projection,
                             resampleAlg=resample, outputType=gdal.GDT_Float32, dstNodata=float("nan"),
-                            multithread=True)
+                            multithread=True, creationOptions=geotiff_options() if dst else None)
             if out is None:
                 raise RuntimeError(gdal.GetLastErrorMsg())
         except RuntimeError as exc:
@@ -188,6 +209,9 @@ def warp_onto(path, band, ref, layer_name, resample="bilinear"):
                 "Cannot resample input layer '{name}' onto the grid of {path}: {error}. Warp it yourself "
                 "onto that grid (gdal:warpreproject) first.").format(name=layer_name, path=ref.path,
                                                                       error=exc)) from exc
+        if dst:
+            out = None
+            return dst
         array = out.GetRasterBand(1).ReadAsArray().astype(np.float64)
         nodata = out.GetRasterBand(1).GetNoDataValue()
         out = None
@@ -215,17 +239,22 @@ def read_on_grid(layer, parameter_name, band, ref, what, feedback):
     if same_grid(info, ref):
         return read_array(path, band).astype(np.float64)
     array, covered = warp_onto(path, band, ref, layer.name())
+    report_coverage(layer.name(), what, covered, feedback)
+    return array
+
+
+def report_coverage(layer_name, what, covered, feedback):
+    """Refuse a resampled raster covering none of ``what``; log (and warn below 99.9 %) its coverage."""
     if covered == 0:
         raise QgsProcessingException(tr(
             "Input layer '{name}' does not overlap {what}: check that it covers the same area")
-            .format(name=layer.name(), what=what))
+            .format(name=layer_name, what=what))
     feedback.pushInfo(tr(
         "'{name}' is not on the grid of {what}: resampled bilinearly onto it with gdal.Warp "
-        "({pct:.1f} % of the grid covered).").format(name=layer.name(), what=what, pct=100 * covered))
+        "({pct:.1f} % of the grid covered).").format(name=layer_name, what=what, pct=100 * covered))
     if covered < 0.999:
         feedback.pushWarning(tr("'{name}' covers only {pct:.1f} % of {what}; the rest is no data.")
-                             .format(name=layer.name(), pct=100 * covered, what=what))
-    return array
+                             .format(name=layer_name, pct=100 * covered, what=what))
 
 
 def incidence_radians(values, units, layer_name):
@@ -425,6 +454,48 @@ class TerrainGeometryAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
                              "incidence, distortion mask or simulated SAR)")
         return True, ""
 
+    #: Angle outputs (streamed block by block) -> core.terrain output name and description.
+    def _angle_outputs(self):
+        return {
+            self.SLOPE: (terrain.SLOPE_OUT, tr("slope (degrees)")),
+            self.ASPECT: (terrain.ASPECT_OUT, tr("aspect (degrees clockwise from north, downslope)")),
+            self.LOCAL_INCIDENCE: (terrain.LOCAL_INCIDENCE_OUT, tr("local incidence angle (degrees)")),
+            self.PROJECTED_LOCAL_INCIDENCE: (terrain.PROJECTED_LOCAL_INCIDENCE_OUT,
+                                             tr("projected local incidence angle (degrees)")),
+        }
+
+    def _incidence_source(self, parameters, context, info, what, feedback, scratch):
+        """Incidence for the run: ``(radians, None)``, or ``(None, (path, band, degrees?))`` on the DEM grid.
+
+        An incidence raster on another grid is warped onto the DEM's into a
+        file in ``scratch`` (bounded memory). Its range is checked from a
+        block-by-block pass (``raster_sampling.band_range``).
+        """
+        layer = self.parameterAsRasterLayer(parameters, self.INCIDENCE_RASTER, context)
+        if layer is None:
+            degrees = self.parameterAsDouble(parameters, self.INCIDENCE, context)
+            feedback.pushInfo(tr("Incidence angle: {deg:g} degrees everywhere.").format(deg=degrees))
+            return math.radians(degrees), None
+        band = self.parameterAsInt(parameters, self.INCIDENCE_BAND, context) or 1
+        units = INCIDENCE_UNITS[self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)]
+        path = common.gdal_source(layer, self.INCIDENCE_RASTER)
+        inc_info = read_info(path)
+        if not 1 <= band <= inc_info.bands:
+            raise QgsProcessingException(
+                tr("Input layer '{name}' has {n} band(s); band {band} does not exist").format(
+                    name=layer.name(), n=inc_info.bands, band=band))
+        if not same_grid(inc_info, info):
+            path = warp_onto(path, band, info, layer.name(), dst=os.path.join(scratch, "incidence.tif"))
+            band = 1
+        lo, hi, covered = raster_sampling.band_range(path, band)
+        if path.startswith(scratch):
+            report_coverage(layer.name(), what, covered, feedback)
+        theta = incidence_radians(np.array([lo, hi]), units, layer.name())  # checks the range
+        feedback.pushInfo(tr("Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.")
+                          .format(name=layer.name(), band=band, lo=math.degrees(theta[0]),
+                                  hi=math.degrees(theta[1])))
+        return None, (path, band, units == "degrees")
+
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
         src = common.gdal_source(layer, self.DEM)
@@ -438,75 +509,118 @@ class TerrainGeometryAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
                     tr("The output must not overwrite the input {path}").format(path=src))
         with common.core_errors(name):
             info = read_info(src)
-        check_size(info.xsize, info.ysize, name)
+        angles = [key for key in self._angle_outputs() if key in outputs]
+        whole = [key for key in (self.DISTORTION_MASK, self.SIMULATED_SAR) if key in outputs]
+        if whole:  # ray tracing along range still holds the whole DEM
+            check_size(info.xsize, info.ysize, name)
         dx, dy = pixel_size(info, name, feedback)
         heading, right = self.geometry_values(parameters, context)
-        theta = self.incidence_on_grid(parameters, context, info, tr("the DEM '{name}'").format(name=name),
-                                       feedback)
-        with common.core_errors(name):
-            dem = read_array(src, 1).astype(np.float64)
-        if np.ndim(theta):
-            dem[np.isnan(theta)] = np.nan
-        if not np.isfinite(dem).any():
-            raise QgsProcessingException(tr("Input layer '{name}' holds no valid height").format(name=name))
         look = math.degrees(terrain.look_azimuth(heading, right))
         feedback.pushInfo(tr("DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} "
                              "degrees, looking towards {look:.1f} degrees.").format(
             name=name, x=info.xsize, y=info.ysize, dx=dx, dy=dy, h=heading, look=look))
-
+        scratch = tempfile.mkdtemp(prefix="sar_change_terrain_")
         results = {}
-        steps = len(outputs) + 1
-        done = 0
-
-        def progress():
-            nonlocal done
-            done += 1
-            feedback.setProgress(100.0 * done / steps)
-            return feedback.isCanceled()
-
-        slope, aspect = terrain.slope_aspect(dem, dx, dy)
-        if progress():
+        try:
+            what = tr("the DEM '{name}'").format(name=name)
+            theta, on_grid = self._incidence_source(parameters, context, info, what, feedback, scratch)
+            share = len(angles) / (len(angles) + 2 * len(whole))
+            if angles:
+                with common.core_errors(name):
+                    valid = self._write_angles(src, info, angles, outputs, results, dx, dy, heading, right,
+                                               theta, on_grid, feedback, share)
+                if not valid:
+                    for path in results.values():
+                        os.remove(path)
+                    raise QgsProcessingException(tr("Input layer '{name}' holds no valid height").format(
+                        name=name))
+            if whole:
+                with common.core_errors(name):
+                    self._write_whole(src, name, info, whole, outputs, results, dx, dy, heading, right,
+                                      theta, on_grid, feedback, share)
+        except Cancelled:
             return self._cancelled(context, results, feedback)
-        angle_outputs = {
-            self.SLOPE: (lambda: slope, tr("slope (degrees)")),
-            self.ASPECT: (lambda: aspect, tr("aspect (degrees clockwise from north, downslope)")),
-            self.LOCAL_INCIDENCE: (
-                lambda: terrain.local_incidence(slope, aspect, theta, heading, right),
-                tr("local incidence angle (degrees)")),
-            self.PROJECTED_LOCAL_INCIDENCE: (
-                lambda: terrain.projected_local_incidence(slope, aspect, theta, heading, right),
-                tr("projected local incidence angle (degrees)")),
-        }
-        with common.core_errors(name):
-            for key, (compute, description) in angle_outputs.items():
-                if key not in outputs:
-                    continue
-                values = np.degrees(compute()).astype(np.float32)
-                results[key] = write_band(outputs[key], values, info, gdal.GDT_Float32, float("nan"),
-                                          description)
-                if progress():
-                    return self._cancelled(context, results, feedback)
-            if self.DISTORTION_MASK in outputs:
-                mask = terrain_flattening.layover_shadow_extended(dem, dx, dy, theta, heading, right)
-                valid = np.isfinite(dem)
-                for bit, label in ((terrain.LAYOVER, tr("layover")), (terrain.SHADOW, tr("shadow")),
-                                   (terrain.FORESHORTENING, tr("foreshortening"))):
-                    share = 100.0 * np.count_nonzero(mask[valid] & bit) / max(1, np.count_nonzero(valid))
-                    feedback.pushInfo(tr("{label}: {pct:.2f} % of the valid pixels").format(label=label,
-                                                                                           pct=share))
-                mask[~valid] = MASK_NODATA
-                results[self.DISTORTION_MASK] = write_band(
-                    outputs[self.DISTORTION_MASK], mask, info, gdal.GDT_Byte, MASK_NODATA,
-                    tr("distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)"))
-                if progress():
-                    return self._cancelled(context, results, feedback)
-            if self.SIMULATED_SAR in outputs:
-                sim = terrain_flattening.simulated_sar_extended(dem, dx, dy, theta, heading, right)
-                results[self.SIMULATED_SAR] = write_band(
-                    outputs[self.SIMULATED_SAR], sim, info, gdal.GDT_Float32, float("nan"),
-                    tr("simulated sigma0 of a uniform gamma0 = 1 surface (linear power)"))
-                progress()
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
         return results
+
+    def _write_angles(self, src, info, angles, outputs, results, dx, dy, heading, right, theta, on_grid,
+                      feedback, share):
+        """Stream the angle outputs through the block engine (1-pixel halo); True if a height is valid."""
+        table = self._angle_outputs()
+        func = terrain.angle_block_function([table[k][0] for k in angles], dx, dy, heading, right,
+                                            incidence=theta, incidence_degrees=bool(on_grid and on_grid[2]))
+        valid = []
+
+        def counted(block):
+            valid.append(bool(np.isfinite(block[0]).any()))
+            return func(block)
+
+        source, bands, vrt = src, [1], None
+        if on_grid is not None:
+            vrt = source = stack_vrt([src, on_grid[0]])
+            bands = [1, info.bands + on_grid[1]]
+        dst = outputs[angles[0]] if len(angles) == 1 else temporary_path(outputs[angles[0]])
+        try:
+            map_raster(source, dst, counted, terrain.ANGLE_MARGIN, len(angles), bands=bands,
+                       nodata=float("nan"), descriptions=[table[k][1] for k in angles],
+                       progress=lambda p: feedback.setProgress(p * share),
+                       is_canceled=common.cancel_callback(feedback))
+            if len(angles) > 1:  # one band per requested file
+                for i, key in enumerate(angles):
+                    tmp = temporary_path(outputs[key])
+                    out = gdal.Translate(tmp, dst, bandList=[i + 1], creationOptions=geotiff_options())
+                    if out is None:
+                        raise RasterError(f"cannot write {outputs[key]}: check that the folder is writable")
+                    out = None
+                    os.replace(tmp, outputs[key])
+                    results[key] = outputs[key]
+            else:
+                results[angles[0]] = dst
+        finally:
+            if vrt:
+                gdal.Unlink(vrt)
+            if len(angles) > 1 and os.path.exists(dst):
+                os.remove(dst)
+        return any(valid)
+
+    def _write_whole(self, src, name, info, whole, outputs, results, dx, dy, heading, right, theta, on_grid,
+                     feedback, share):
+        """Distortion mask and simulated SAR on the whole DEM, one ray tracing for both."""
+        dem = read_array(src, 1).astype(np.float64)
+        if on_grid is not None:
+            values = read_array(on_grid[0], on_grid[1]).astype(np.float64)
+            theta = np.radians(values) if on_grid[2] else values
+            dem[np.isnan(theta)] = np.nan
+        if not np.isfinite(dem).any():
+            raise QgsProcessingException(tr("Input layer '{name}' holds no valid height").format(name=name))
+        # The DEM filled and extended at its edges as terrain_flattening.*_extended do it.
+        zp, thp, core, voids = terrain_flattening._padded(dem, theta)
+        mask, sim = terrain.distortion_and_simulation(zp, dx, dy, thp, heading, right,
+                                                      mask=self.DISTORTION_MASK in whole,
+                                                      simulate=self.SIMULATED_SAR in whole)
+        feedback.setProgress(share * 100 + (100 - share * 100) / 2)
+        if feedback.isCanceled():
+            raise Cancelled("cancelled by the user")
+        if mask is not None:
+            mask = mask[core]
+            mask[voids] = 0
+            valid = np.isfinite(dem)
+            for bit, label in ((terrain.LAYOVER, tr("layover")), (terrain.SHADOW, tr("shadow")),
+                               (terrain.FORESHORTENING, tr("foreshortening"))):
+                pct = 100.0 * np.count_nonzero(mask[valid] & bit) / max(1, np.count_nonzero(valid))
+                feedback.pushInfo(tr("{label}: {pct:.2f} % of the valid pixels").format(label=label, pct=pct))
+            mask[~valid] = MASK_NODATA
+            results[self.DISTORTION_MASK] = write_band(
+                outputs[self.DISTORTION_MASK], mask, info, gdal.GDT_Byte, MASK_NODATA,
+                tr("distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)"))
+        if sim is not None:
+            sim = sim[core]
+            sim[voids] = np.nan
+            results[self.SIMULATED_SAR] = write_band(
+                outputs[self.SIMULATED_SAR], sim, info, gdal.GDT_Float32, float("nan"),
+                tr("simulated sigma0 of a uniform gamma0 = 1 surface (linear power)"))
+        feedback.setProgress(100)
 
     def _cancelled(self, context, written, feedback):
         """Remove what was written so far and report the cancel."""
