@@ -11,6 +11,7 @@ from .algorithms.coregister import CoregisterAlgorithm
 from .algorithms.difference_image import DifferenceImageAlgorithm
 from .algorithms.estimate_enl import EstimateEnlAlgorithm
 from .algorithms.evaluate_change import EvaluateChangeAlgorithm
+from .algorithms.finetune_learned_di import FinetuneLearnedDiAlgorithm
 from .algorithms.inject_changes import InjectChangesAlgorithm
 from .algorithms.learned_di import LearnedDiAlgorithm
 from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
@@ -74,6 +75,7 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(TrainLearnedDiAlgorithm())
         self.addAlgorithm(CoherenceSlcAlgorithm())
         self.addAlgorithm(CoherenceFromIntensityAlgorithm())
+        self.addAlgorithm(FinetuneLearnedDiAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]
