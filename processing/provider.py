@@ -20,6 +20,7 @@ from .algorithms.svm_change import SvmChangeAlgorithm
 from .algorithms.terrain_flattening import TerrainFlatteningAlgorithm
 from .algorithms.terrain_geometry import TerrainGeometryAlgorithm
 from .algorithms.threshold_change import ThresholdChangeAlgorithm
+from .algorithms.train_coherence import TrainCoherenceAlgorithm
 from .algorithms.train_learned_di import TrainLearnedDiAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
@@ -75,6 +76,7 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(TrainLearnedDiAlgorithm())
         self.addAlgorithm(CoherenceSlcAlgorithm())
         self.addAlgorithm(CoherenceFromIntensityAlgorithm())
+        self.addAlgorithm(TrainCoherenceAlgorithm())
         self.addAlgorithm(FinetuneLearnedDiAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
