@@ -136,30 +136,3 @@ def test_qgis_side_modules_do_not_import_torch():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split("\n")[-2] == "[]"
 
-
-QGIS_PROCESS = "/usr/bin/qgis_process.bin"
-
-
-@pytest.mark.skipif(not os.path.exists(QGIS_PROCESS) or not SHIPPED.is_file(),
-                    reason="needs qgis_process and the shipped coherence model")
-def test_learned_default_runs_under_qgis_process(scene, tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_PLUGINPATH=str(ROOT / ".plugins"),
-               QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"))
-
-    def qgis_process(*args):
-        proc = subprocess.run([QGIS_PROCESS, *args], env=env, capture_output=True, text=True, timeout=300)
-        return proc.returncode, proc.stdout + proc.stderr
-
-    assert qgis_process("plugins", "enable", "sar_change")[0] == 0
-    _, i1, i2 = scene
-    a = write_raster(tmp_path / "a.tif", i1, GEOTRANSFORM)
-    b = write_raster(tmp_path / "b.tif", i2, GEOTRANSFORM)
-    rc, log = qgis_process("run", "sarchange:coherencefromintensity", "--", f"IMAGE_1={a}", f"IMAGE_2={b}",
-                           f"OUTPUT={tmp_path / 'coh.tif'}", f"OUTPUT_SIGMA={tmp_path / 'sigma.tif'}")
-    assert rc == 0, log
-    db = np.stack([schema.to_db(i1), schema.to_db(i2)])
-    db[1, 5:9, 5:9] = np.nan
-    whole = inference.open_model(SHIPPED).predict({schema.INPUT_IMAGES: db})
-    np.testing.assert_allclose(read_array(tmp_path / "coh.tif"), np.clip(whole[0], 0, 1), atol=1e-5,
-                               equal_nan=True)
-    np.testing.assert_allclose(read_array(tmp_path / "sigma.tif"), whole[1], atol=1e-5, equal_nan=True)
