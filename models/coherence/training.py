@@ -193,6 +193,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     baselines = sorted({p.baseline_days for p in train_pairs})
     training = {
         "pairs": {"train": [p.folder for p in train_pairs], "validation": [p.folder for p in val_pairs]},
+        "train_pairs": len(train_pairs), "validation_pairs": len(val_pairs),
+        "sources": sorted({os.path.dirname(p.folder) for p in pairs}),
         "baseline_days": baselines,
         "polarisations": sorted({p.row.get("polarisation", "?") for p in train_pairs}),
         "looks": sorted({p.row.get("looks", "?") for p in train_pairs}),
