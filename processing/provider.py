@@ -23,6 +23,7 @@ from .algorithms.svm_change import SvmChangeAlgorithm
 from .algorithms.terrain_flattening import TerrainFlatteningAlgorithm
 from .algorithms.terrain_geometry import TerrainGeometryAlgorithm
 from .algorithms.threshold_change import ThresholdChangeAlgorithm
+from .algorithms.train_coherence import TrainCoherenceAlgorithm
 from .algorithms.train_learned_di import TrainLearnedDiAlgorithm
 from .algorithms.train_segmentation import TrainSegmentationAlgorithm
 from .algorithms.unsupervised_change import UnsupervisedChangeAlgorithm
@@ -84,6 +85,7 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(CoherenceFromIntensityAlgorithm())
         self.addAlgorithm(UnsupervisedChangeAlgorithm())
         self.addAlgorithm(FinetuneLearnedDiAlgorithm())
+        self.addAlgorithm(TrainCoherenceAlgorithm())
         self.addAlgorithm(TrainSegmentationAlgorithm())
         self.addAlgorithm(SegmentAlgorithm())
         self.addAlgorithm(InstallDependenciesAlgorithm())

@@ -122,14 +122,14 @@ def intensity_pair():
     return i1, i2
 
 
-@pytest.mark.parametrize("method", [0, 1])
+@pytest.mark.parametrize("method", [1, 2])
 def test_intensity_coherence_equals_core_linear_and_db(run, intensity_pair, tmp_path, method):
     i1, i2 = intensity_pair
     src1 = write_raster(tmp_path / "i1.tif", i1, GEOTRANSFORM)
     src2 = write_raster(tmp_path / "i2.tif", i2, GEOTRANSFORM)
     run("coherencefromintensity", {"IMAGE_1": src1, "IMAGE_2": src2, "METHOD": method, "WINDOW": 9,
                                    "LOOKS": 4, "OUTPUT": str(tmp_path / "lin.tif")})
-    name = (coherence.PEARSON, coherence.SPECKLE)[method]
+    name = (None, coherence.PEARSON, coherence.SPECKLE)[method]
     expected = coherence.intensity_coherence(i1, i2, 9, name, 4.0)
     got = read_array(tmp_path / "lin.tif")
     np.testing.assert_allclose(got, expected, atol=1e-5)
@@ -176,7 +176,7 @@ def test_outputs_load_with_the_coherence_ramp(qgis_app, intensity_pair, tmp_path
     out = str(tmp_path / "styled.tif")
     before = set(QgsProject.instance().mapLayers())
     processing.runAndLoadResults(algorithm_id("coherencefromintensity"),
-                                 {"IMAGE_1": src1, "IMAGE_2": src2, "OUTPUT": out})
+                                 {"IMAGE_1": src1, "IMAGE_2": src2, "METHOD": 1, "OUTPUT": out})
     added = [layer for key, layer in QgsProject.instance().mapLayers().items() if key not in before]
     try:
         assert len(added) == 1 and added[0].source() == out
@@ -247,7 +247,7 @@ def test_both_algorithms_run_under_qgis_process(slc_pair, intensity_pair, tmp_pa
     a = write_raster(tmp_path / "i1.tif", i1, GEOTRANSFORM)
     b = write_raster(tmp_path / "i2.tif", i2, GEOTRANSFORM)
     rc, log = qgis_process("run", "sarchange:coherencefromintensity", "--", f"IMAGE_1={a}", f"IMAGE_2={b}",
-                           f"OUTPUT={tmp_path / 'int.tif'}")
+                           "METHOD=1", f"OUTPUT={tmp_path / 'int.tif'}")
     assert rc == 0, log
     np.testing.assert_allclose(read_array(tmp_path / "int.tif"), coherence.intensity_coherence(i1, i2, 7),
                                atol=1e-5)

@@ -39,10 +39,13 @@ def check_output(dst, sources):
                 tr("The output must not overwrite the input {path}").format(path=src))
 
 
-def run_coherence(vrt, dst, func, margin, description, names, context, feedback, bands=None):
-    """Stream ``func`` over the bands of ``vrt`` into the 1-band coherence ``dst``; release ``vrt``.
+def run_coherence(vrt, dst, func, margin, description, names, context, feedback, bands=None, out_bands=1,
+                  descriptions=None, threads=2):
+    """Stream ``func`` over the bands of ``vrt`` into the coherence ``dst``; release ``vrt``.
 
-    ``bands``: the VRT bands ``func`` gets (default all). Returns the output
+    ``bands``: the VRT bands ``func`` gets (default all); ``out_bands``,
+    ``descriptions``: the output's bands (default one, ``description``);
+    ``threads``: blocks run at once. Returns the output
     dict, {} after a cancel (nothing written). Raises a QgsProcessingException
     naming the layers when no output pixel is valid (every window no data,
     NaN or zero power).
@@ -57,7 +60,8 @@ def run_coherence(vrt, dst, func, margin, description, names, context, feedback,
         return out
 
     try:
-        map_raster(vrt, dst, counted, margin, 1, bands=bands, nodata=float("nan"), descriptions=[description],
+        map_raster(vrt, dst, counted, margin, out_bands, bands=bands, nodata=float("nan"),
+                   descriptions=descriptions or [description], threads=threads,
                    progress=common.progress_callback(feedback), is_canceled=common.cancel_callback(feedback))
     except Cancelled:
         feedback.pushInfo(tr("Cancelled: no output was written."))

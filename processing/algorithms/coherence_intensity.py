@@ -1,14 +1,22 @@
-"""Processing algorithm "Coherence from detected images": a thin wrapper around core.coherence.
+"""Processing algorithm "Coherence from detected images": a thin wrapper around core.coherence and the
+learned coherence model.
 
-Methods (the METHOD enum; a learned model will join as the default):
-the intensity-correlation (speckle-similarity) estimator of Catelli, Monti
-Guarnieri & Prati (1996), with the correlation coefficient estimated from the
-window, or normalised by the known number of looks. Both dates are stacked in
-an in-memory VRT and streamed block by block through ``map_raster``.
+Methods (the METHOD enum): the learned model (default; a Residual U-Net
+predicting coherence and its sigma, ``models.coherence``, run with
+onnxruntime through the framework runner: blended tiles inside every block,
+the model's overlap as the block halo), and the intensity-correlation
+(speckle-similarity) estimator of Catelli, Monti Guarnieri & Prati (1996),
+with the correlation coefficient estimated from the window, or normalised by
+the known number of looks. Both dates are stacked in an in-memory VRT and
+streamed block by block through ``map_raster``.
 """
+import os
+
+from osgeo import gdal
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
@@ -17,12 +25,16 @@ from qgis.core import (
 from ...core import coherence, raster_sampling
 from ...core import scale as scales
 from ...core.raster_blocks import open_readonly, read_info, stack_vrt
+from ...models.coherence import inference
 from . import coherence_common, common
 from .common import tr
 
+#: The learned method's name in METHODS.
+LEARNED = "learned"
 #: Methods in the order of the METHOD enum.
-METHODS = (coherence.PEARSON, coherence.SPECKLE)
+METHODS = (LEARNED, coherence.PEARSON, coherence.SPECKLE)
 METHOD_LABELS = {
+    LEARNED: "Learned model (Residual U-Net): coherence and its uncertainty",
     coherence.PEARSON: "Intensity correlation (Catelli et al. 1996), correlation from the window",
     coherence.SPECKLE: "Intensity correlation (Catelli et al. 1996), normalised by the number of looks",
 }
@@ -30,23 +42,34 @@ METHOD_LABELS = {
 def help_text():
     """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
     return tr(
-        "<p>Interferometric coherence magnitude (0 to 1) estimated from two co-registered <i>detected</i>"
-        " images (GRD intensities, no phase) of the same polarisation and orbit.</p><p>For "
-        "circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 "
-        "(Siegert relation; Catelli, Monti Guarnieri &amp; Prati 1996), so the output is sqrt(max(rho, "
-        "0)) with rho estimated over a moving window:</p><ul><li><b>correlation from the window</b>: the "
-        "sample correlation coefficient (no look number needed);</li><li><b>normalised by the number of "
-        "looks</b>: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N "
-        "window pixels and L the looks of the images (the term R / N corrects the window "
-        "bias).</li></ul><p>The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low "
-        "coherence, and texture or a brightness change inside a window reads as coherence: use large "
-        "windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window "
-        "holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1"
-        " (coherent) colour ramp.</p><h3>Parameters</h3><ul><li><b>Earlier image</b>, <b>Later image</b>:"
-        " rasters on the same grid and CRS.</li><li><b>Input scale</b>: linear power, amplitude or dB "
-        "(both images the same).</li><li><b>Window</b>: odd side in pixels (e.g. 7: N = "
-        "49).</li><li><b>Number of looks</b>: ENL of the images (Sentinel-1 IW GRD about 4.4), used by "
-        "the normalised method only.</li></ul>")
+        "<p>Interferometric coherence magnitude (0 to 1) estimated from two co-registered "
+        "<i>detected</i> images (GRD intensities, no phase) of the same polarisation and "
+        "orbit.</p><p><b>Learned model</b> (default): a Residual U-Net (after Sica, Pulella &amp; "
+        "Schmitt, \"Beyond Backscatter: InSAR coherence from detected SAR images\") predicts the "
+        "coherence that a boxcar estimate on the complex pair would give, and its uncertainty sigma "
+        "(the standard deviation of a Gaussian likelihood, same units), from the two images in dB. "
+        "Default model: the one shipped with the plugin (trained on simulated Sentinel-1 12-day VV "
+        "pairs of 4-look images; see models/coherence.md); give your own from <i>Train coherence "
+        "model</i>. The window and looks parameters are not used by the model.</p><p><b>Intensity "
+        "correlation</b>: for circular-Gaussian speckle the correlation coefficient of the two "
+        "intensities equals |gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp; Prati 1996), so "
+        "the output is sqrt(max(rho, 0)) with rho estimated over a moving "
+        "window:</p><ul><li><b>correlation from the window</b>: the sample correlation coefficient (no "
+        "look number needed);</li><li><b>normalised by the number of looks</b>: rho = L (R - 1) / (1 - "
+        "R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of "
+        "the images (the term R / N corrects the window bias).</li></ul><p>The estimate is noisy (std "
+        "of rho about 1/sqrt(N)) and biased high at low coherence, and texture or a brightness change "
+        "inside a window reads as coherence: use large windows on homogeneous areas. Output: float32 "
+        "GeoTIFF on the input grid, NaN where a window holds no valid pixel or no variance. When "
+        "loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour "
+        "ramp.</p><h3>Parameters</h3><ul><li><b>Earlier image</b>, <b>Later image</b>: rasters on the "
+        "same grid and CRS.</li><li><b>Input scale</b>: linear power, amplitude or dB (both images the "
+        "same).</li><li><b>Window</b>: odd side in pixels (e.g. 7: N = 49).</li><li><b>Number of "
+        "looks</b>: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method "
+        "only.</li><li><b>Coherence model</b> (learned method, optional): an .onnx of kind \"coherence\"; "
+        "default the shipped model.</li><li><b>Temporal baseline</b> (learned method): days between the "
+        "dates, used only by models trained with the baseline as an input.</li><li><b>Predicted "
+        "uncertainty</b> (learned method, optional): sigma of the coherence, 0-1.</li></ul>")
 
 
 def check_same_scale(path_1, name_1, band_1, path_2, name_2, band_2, scale):
@@ -74,7 +97,10 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
     METHOD = "METHOD"
     WINDOW = "WINDOW"
     LOOKS = "LOOKS"
+    MODEL = "MODEL"
+    BASELINE_DAYS = "BASELINE_DAYS"
     OUTPUT = "OUTPUT"
+    OUTPUT_SIGMA = "OUTPUT_SIGMA"
 
     def name(self):
         return "coherencefromintensity"
@@ -110,7 +136,15 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
                                  defaultValue=7, minValue=3))
         self.addParameter(number(self.LOOKS, tr("Number of looks of the images (normalised method)"),
                                  type=number.Double, defaultValue=4.4, minValue=0.1))
+        self.addParameter(QgsProcessingParameterFile(
+            self.MODEL, tr("Coherence model (.onnx; default: the shipped model)"),
+            behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("ONNX models (*.onnx)")))
+        self.addParameter(number(self.BASELINE_DAYS, tr("Temporal baseline (days; models that take it)"),
+                                 type=number.Double, defaultValue=12.0, minValue=0.0))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Coherence")))
+        self.addParameter(QgsProcessingParameterRasterDestination(
+            self.OUTPUT_SIGMA, tr("Predicted uncertainty (sigma; learned method)"), optional=True,
+            createByDefault=False))
 
     def _settings(self, parameters, context):
         size = self.parameterAsInt(parameters, self.WINDOW, context)
@@ -154,9 +188,61 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         check_same_scale(path_1, name_1, band_1, path_2, name_2, band_2, scale)
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         coherence_common.check_output(dst, (path_1, path_2))
+        vrt_bands = [band_1, info_1.bands + band_2]
+        if method == LEARNED:
+            return self._learned(parameters, context, feedback, (path_1, path_2), (name_1, name_2), vrt_bands,
+                                 scale, dst)
         func, margin = coherence.intensity_block_function(size, method, looks, scale)
         feedback.pushInfo(tr("{method}: '{a}' band {b1}, '{b}' band {b2}, window {w}").format(
             method=METHOD_LABELS[method], a=name_1, b1=band_1, b=name_2, b2=band_2, w=size))
         vrt = stack_vrt([path_1, path_2])
         return coherence_common.run_coherence(vrt, dst, func, margin, "coherence", (name_1, name_2), context,
-                                              feedback, bands=[band_1, info_1.bands + band_2])
+                                              feedback, bands=vrt_bands)
+
+    def _learned(self, parameters, context, feedback, paths, names, vrt_bands, scale, dst):
+        """Run the learned model block by block into ``dst`` (and the sigma output when asked)."""
+        model_path = self.parameterAsFile(parameters, self.MODEL, context) or None
+        sigma_dst = None
+        if parameters.get(self.OUTPUT_SIGMA) is not None:
+            sigma_dst = self.parameterAsOutputLayer(parameters, self.OUTPUT_SIGMA, context) or None
+        if sigma_dst:
+            coherence_common.check_output(sigma_dst, paths + (dst,))
+        try:
+            model = inference.open_model(model_path, threads=2)
+            func, margin = inference.block_function(
+                model, scale, self.parameterAsDouble(parameters, self.BASELINE_DAYS, context))
+        except ValueError as exc:
+            raise QgsProcessingException(tr("Coherence model: {e}").format(e=exc)) from exc
+        feedback.pushInfo(tr("{method}: model {model}, tiles of {t} pixels with {o} pixels of overlap; "
+                             "'{a}' then '{b}'").format(method=METHOD_LABELS[LEARNED], model=model.source,
+                                                        t=model.tile_size, o=model.overlap, a=names[0],
+                                                        b=names[1]))
+        both = dst + ".bands.tif"
+        vrt = stack_vrt(list(paths))
+        try:
+            result = coherence_common.run_coherence(vrt, both, func, margin, "coherence", names, context,
+                                                    feedback, bands=vrt_bands, out_bands=2,
+                                                    descriptions=["coherence", "sigma"], threads=1)
+            if not result:
+                return {}
+            outputs = {self.OUTPUT: dst}
+            split_band(both, 1, dst, "coherence")
+            if sigma_dst:
+                split_band(both, 2, sigma_dst, "coherence sigma")
+                outputs[self.OUTPUT_SIGMA] = sigma_dst
+        finally:
+            if os.path.exists(both):
+                os.remove(both)
+        return outputs
+
+
+def split_band(src, band, dst, description):
+    """Copy band ``band`` of GeoTIFF ``src`` to the 1-band GeoTIFF ``dst`` (temporary name, then renamed)."""
+    tmp = os.path.splitext(dst)[0] + ".partial.tif"
+    out = gdal.Translate(tmp, src, bandList=[band], format="GTiff", creationOptions=["COMPRESS=DEFLATE",
+                                                                                    "TILED=YES"])
+    if out is None:
+        raise QgsProcessingException(tr("Cannot write {path}").format(path=dst))
+    out.GetRasterBand(1).SetDescription(description)
+    out = None
+    os.replace(tmp, dst)

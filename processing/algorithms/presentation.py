@@ -106,7 +106,7 @@ OUTPUT_STYLES = {
     "svmchange": {"OUTPUT_MASK": styles.MASK},
     "unsupervisedchange": {"OUTPUT": styles.MASK, "OUTPUT_DI": _unsupervised_di_kind},
     "coherenceslc": {"OUTPUT": styles.UNIT},
-    "coherencefromintensity": {"OUTPUT": styles.UNIT},
+    "coherencefromintensity": {"OUTPUT": styles.UNIT, "OUTPUT_SIGMA": styles.UNIT},
     "injectchanges": {"OUTPUT_MASK": styles.MASK},
     "simulatedchangemask": {"OUTPUT": styles.MASK},
     "terraingeometry": {"DISTORTION_MASK": styles.DISTORTION},

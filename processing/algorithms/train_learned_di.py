@@ -67,22 +67,10 @@ def parse_stack_folders(text):
     A path to an acquisitions.csv stands for its folder. ValueError naming a
     folder without acquisitions.csv.
     """
-    folders = []
-    for line in str(text or "").replace(";", "\n").splitlines():
-        path = line.strip().strip('"').strip("'")
-        if not path:
-            continue
-        if os.path.isfile(path) and os.path.basename(path).lower().endswith(".csv"):
-            path = os.path.dirname(path)
-        path = os.path.abspath(path)
-        if not os.path.isfile(os.path.join(path, "acquisitions.csv")):
-            raise ValueError(tr("stack folder {path} holds no acquisitions.csv: give folders of stacks as "
-                                "written by 'Simulate Sentinel-1 stack'").format(path=path))
-        if path not in folders:
-            folders.append(path)
-    if not folders:
-        raise ValueError(tr("give at least one stack folder (one per line)"))
-    return folders
+    return runner.parse_folder_list(
+        text, ("acquisitions.csv",),
+        tr("stack folder {path} holds no acquisitions.csv: give folders of stacks as written by 'Simulate "
+           "Sentinel-1 stack'"))
 
 
 def trainer_arguments(folders, out_path, epochs, inputs, arch, seed, init=None, threads=None,
@@ -93,15 +81,7 @@ def trainer_arguments(folders, out_path, epochs, inputs, arch, seed, init=None, 
         arguments += ["--stack", folder]
     arguments += ["--out", out_path, "--epochs", str(int(epochs)), "--inputs", str(int(inputs)),
                   "--arch", arch, "--seed", str(int(seed))]
-    if init:
-        arguments += ["--init", init]
-    if threads:
-        arguments += ["--threads", str(int(threads))]
-    if max_minutes:
-        arguments += ["--max-minutes", repr(float(max_minutes))]
-    if patches_per_epoch:
-        arguments += ["--patches-per-epoch", str(int(patches_per_epoch))]
-    return arguments
+    return arguments + runner.budget_arguments(init, threads, max_minutes, patches_per_epoch)
 
 
 class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):

@@ -304,6 +304,45 @@ def train_model(python, module, arguments, destination, feedback):
     return files, summary or {}
 
 
+def parse_folder_list(text, markers, problem):
+    """Absolute folders from text: one per line or ';'-separated; a path to a .csv stands for its folder.
+
+    ``markers``: file names one of which every folder must hold; ``problem``:
+    the ValueError text for a folder without any, formatted with ``path``.
+    Raises ValueError when no folder is given.
+    """
+    folders = []
+    for line in str(text or "").replace(";", "\n").splitlines():
+        path = line.strip().strip('"').strip("'")
+        if not path:
+            continue
+        if os.path.isfile(path) and os.path.basename(path).lower().endswith(".csv"):
+            path = os.path.dirname(path)
+        path = os.path.abspath(path)
+        if not any(os.path.isfile(os.path.join(path, name)) for name in markers):
+            raise ValueError(problem.format(path=path))
+        if path not in folders:
+            folders.append(path)
+    if not folders:
+        raise ValueError(tr("give at least one folder (one per line)"))
+    return folders
+
+
+def budget_arguments(init=None, threads=None, max_minutes=None, patches_per_epoch=None):
+    """The optional trainer arguments every training algorithm passes (--init, --threads, --max-minutes,
+    --patches-per-epoch), for the values that are set."""
+    arguments = []
+    if init:
+        arguments += ["--init", init]
+    if threads:
+        arguments += ["--threads", str(int(threads))]
+    if max_minutes:
+        arguments += ["--max-minutes", repr(float(max_minutes))]
+    if patches_per_epoch:
+        arguments += ["--patches-per-epoch", str(int(patches_per_epoch))]
+    return arguments
+
+
 def metric_outputs(summary, keys):
     """{output name: value} for (output name, summary path) pairs whose value is a number.
 

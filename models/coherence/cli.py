@@ -1,0 +1,64 @@
+"""Command line: train a coherence-from-intensity model on pair folders and write it as ONNX.
+
+    python -m sar_change.models.coherence.cli --pairs DIR|CSV [--pairs ...] --out coherence.onnx \\
+        [--epochs 200] [--max-minutes 10] [--init coherence|model.onnx|weights.pt] [--width-scale 0.25]
+
+Runs outside QGIS (needs torch and onnx); ``sarchange:traincoherence`` starts
+it as a subprocess and reads its stdout (``models.framework.protocol``); exit
+status as in ``models.framework.cli``.
+"""
+import argparse
+import sys
+
+from sar_change.models.coherence import config as cfg
+from sar_change.models.framework import cli
+
+
+def build_parser():
+    t, n = cfg.TRAINING, cfg.NETWORK
+    p = argparse.ArgumentParser(prog="python -m sar_change.models.coherence.cli",
+                                description="Train a Residual U-Net predicting InSAR coherence and its "
+                                            "uncertainty from two detected images; export it as ONNX.")
+    p.add_argument("--pairs", action="append", required=True, metavar="DIR",
+                   help="pair folder (intensity_1.tif, intensity_2.tif, coherence_reference.tif, pair.csv), "
+                        "a folder with pairs.csv, or a CSV path; repeat for more")
+    cli.add_common_arguments(p, epochs=t["epochs"], lr=t["lr"])
+    p.add_argument("--patch", type=int, default=t["patch"], help=f"patch size, pixels (default {t['patch']})")
+    p.add_argument("--batch", type=int, default=t["batch"], help=f"patches per batch (default {t['batch']})")
+    p.add_argument("--patches-per-epoch", type=int, default=t["patches_per_epoch"])
+    p.add_argument("--val-patches", type=int, default=t["val_patches"])
+    p.add_argument("--val-fraction", type=float, default=t["val_fraction"])
+    p.add_argument("--width-scale", type=float, default=n["width_scale"],
+                   help=f"multiplier of the published widths 32-256/512 (default {n['width_scale']:g})")
+    p.add_argument("--stem", type=int, choices=(1, 2, 4), default=n["stem"],
+                   help=f"resolution reduction of the stem (default {n['stem']})")
+    p.add_argument("--use-baseline", action="store_true", help="temporal baseline (days) as an input")
+    p.add_argument("--beta", type=float, default=t["beta"], help="beta-NLL weight (0: plain NLL)")
+    p.add_argument("--no-augment", action="store_true")
+    return p
+
+
+def run(args, emitter, should_stop):
+    from sar_change.models.coherence.training import train  # torch is imported here
+
+    return train(args.pairs, args.out, epochs=args.epochs, patch=args.patch, batch=args.batch, lr=args.lr,
+                 seed=args.seed, init=args.init, progress=emitter.progress, should_stop=should_stop,
+                 threads=args.threads, max_minutes=args.max_minutes, patches_per_epoch=args.patches_per_epoch,
+                 val_patches=args.val_patches, val_fraction=args.val_fraction, width_scale=args.width_scale,
+                 stem=args.stem, use_baseline=args.use_baseline, beta=args.beta, augment=not args.no_augment,
+                 schedule=args.schedule or cfg.TRAINING["schedule"], patience=args.patience,
+                 device=args.device, freeze_encoder_epochs=args.freeze_encoder_epochs,
+                 checkpoint=cli.optional_path(args.checkpoint), card=cli.optional_path(args.card),
+                 command="python -m sar_change.models.coherence.cli " + " ".join(sys.argv[1:]),
+                 log=emitter.log, on_epoch=emitter.on_epoch)
+
+
+def main(argv=None):
+    from sar_change.models.framework import protocol
+
+    parser = build_parser()
+    return cli.main(parser, lambda a, e, s: run(a, protocol.Emitter(extra_keys=("val_rmse",)), s), argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""Defaults of the coherence model folder (read by ``training``, the command line and the benchmark).
+
+Widths: the published Residual U-Net has encoder levels of 32, 64, 128, 256
+channels and a 512-channel bridge (``FULL_WIDTHS``). Every width is
+multiplied by ``width_scale`` (rounded, at least 4; ``widths``): the default
+0.25 gives 8, 16, 32, 64 and a 128-channel bridge, about 1/16 of the published
+multiply-adds, so training fits in minutes on two CPU cores and inference
+runs at several megapixels per second; ``width_scale=1`` is the published size.
+``stem``: the network works at 1/stem of the input resolution after a
+strided stem (the reference coherence is itself a window estimate, 5 x 5
+pixels in the simulator) and its two heads are upsampled bilinearly back to
+the input grid. Measured with benchmarks/coherence.py's speed check on two
+threads (1024 x 1024 px, tiles of 256): width_scale 0.25 runs at about 2.4,
+4.8 and 13.7 MPix/s with stem 1, 2 and 4; the default is stem 4.
+"""
+
+#: Encoder widths and bridge of the published network (channels).
+FULL_WIDTHS = (32, 64, 128, 256)
+FULL_BRIDGE = 512
+#: Network defaults (``architecture.CoherenceUNet`` arguments).
+NETWORK = dict(width_scale=0.25, stem=4, use_baseline=False)
+#: Training defaults.
+TRAINING = dict(epochs=200, patch=128, batch=8, lr=2e-3, schedule="plateau", patches_per_epoch=256,
+                val_patches=192, val_fraction=0.2, augment=True, beta=0.5)
+#: Parameter-name prefixes of the encoder (frozen with --freeze-encoder-epochs).
+ENCODER_PREFIXES = ("stem.", "encoders.", "bridge.")
+#: Model card title.
+CARD_TITLE = "Coherence from detected images (Residual U-Net)"
+
+
+def widths(width_scale):
+    """(encoder widths, bridge width) for ``width_scale`` (1 = the published 32-256 and 512)."""
+    def w(c):
+        return max(4, int(round(c * float(width_scale))))
+    return tuple(w(c) for c in FULL_WIDTHS), w(FULL_BRIDGE)

@@ -1,0 +1,184 @@
+"""Training patches from coherence pair folders (numpy and GDAL; used by the torch trainer).
+
+A pair folder (written by ``core.simulator.coherence.simulate_coherence_pairs``,
+or by the user in the same layout) holds intensity_1.tif and intensity_2.tif
+(detected sigma0, linear power, NaN = no data), coherence_reference.tif (the
+coherence estimated from the complex pair, 0-1: the training target) and
+pair.csv (one row; ``baseline_days`` is read when present, else the days
+between ``date_1`` and ``date_2``); landcover.tif is optional (per-class
+metrics). A folder with a pairs.csv (a simulator run) stands for every pair
+listed in it; a path to a pairs.csv or pair.csv stands for its folder.
+"""
+import csv
+import datetime as _dt
+import os
+
+import numpy as np
+
+from ...core.raster_blocks import read_array
+from . import schema
+
+FILES = ("intensity_1.tif", "intensity_2.tif", "coherence_reference.tif")
+
+
+def _rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def pair_folders(paths):
+    """Pair folders (absolute, in order, no repeats) from folders or CSV paths; ValueError names a bad one."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    out = []
+    for p in paths:
+        p = os.path.abspath(os.fspath(p))
+        if os.path.isfile(p) and p.lower().endswith(".csv"):
+            p = os.path.dirname(p)
+        if os.path.isfile(os.path.join(p, "pair.csv")):
+            found = [p]
+        elif os.path.isfile(os.path.join(p, "pairs.csv")):
+            found = [os.path.join(p, r["pair"]) for r in _rows(os.path.join(p, "pairs.csv"))]
+        else:
+            raise ValueError(f"{p} holds neither pair.csv nor pairs.csv: give pair folders as written by "
+                             "simulate_coherence_pairs (intensity_1.tif, intensity_2.tif, "
+                             "coherence_reference.tif, pair.csv)")
+        for f in found:
+            missing = [name for name in FILES if not os.path.isfile(os.path.join(f, name))]
+            if missing:
+                raise ValueError(f"pair folder {f} lacks {', '.join(missing)}")
+            if f not in out:
+                out.append(f)
+    if not out:
+        raise ValueError("give at least one pair folder")
+    return out
+
+
+def baseline_days(row):
+    """Temporal baseline (days) of a pair.csv row."""
+    if row.get("baseline_days") not in (None, ""):
+        return float(row["baseline_days"])
+    d1, d2 = (_dt.date.fromisoformat(str(row[k])[:10]) for k in ("date_1", "date_2"))
+    return float(abs((d2 - d1).days))
+
+
+class Pair:
+    """One pair in memory: ``db`` (2, H, W) float32 dB, ``target`` (H, W) coherence, ``valid`` mask,
+    ``landcover`` (H, W) uint8 class of date 1 or None, ``baseline_days``, ``row`` (pair.csv)."""
+
+    def __init__(self, folder):
+        self.folder = folder
+        rows = _rows(os.path.join(folder, "pair.csv"))
+        if not rows:
+            raise ValueError(f"{folder}/pair.csv has no row")
+        self.row = rows[0]
+        self.baseline_days = baseline_days(self.row)
+        i1 = read_array(os.path.join(folder, FILES[0]))
+        i2 = read_array(os.path.join(folder, FILES[1]))
+        target = read_array(os.path.join(folder, FILES[2])).astype(np.float32)
+        if not (i1.shape == i2.shape == target.shape):
+            raise ValueError(f"pair folder {folder}: the intensities and the reference coherence are not on "
+                             "one grid")
+        self.db = np.stack([schema.to_db(i1), schema.to_db(i2)])
+        self.valid = np.isfinite(i1) & np.isfinite(i2) & np.isfinite(target) & (i1 > 0) & (i2 > 0)
+        self.target = np.clip(np.nan_to_num(target), 0.0, 1.0).astype(np.float32)
+        lc = os.path.join(folder, "landcover.tif")
+        self.landcover = read_array(lc).astype(np.uint8) if os.path.isfile(lc) else None
+
+    @property
+    def shape(self):
+        return self.target.shape
+
+
+def load_pairs(paths):
+    return [Pair(f) for f in pair_folders(paths)]
+
+
+def split_pairs(pairs, val_fraction):
+    """(train, validation) lists: the last ``val_fraction`` of the pairs by date_1 of each source folder
+    (at least one when there are two or more); a single pair serves both."""
+    if len(pairs) == 1:
+        return list(pairs), list(pairs)
+    groups = {}
+    for p in pairs:
+        groups.setdefault(os.path.dirname(p.folder), []).append(p)
+    train, val = [], []
+    for group in groups.values():
+        group = sorted(group, key=lambda p: (p.row.get("date_1", ""), p.folder))
+        n_val = int(round(len(group) * float(val_fraction)))
+        if len(group) > 1:
+            n_val = max(1, n_val)
+        n_val = min(n_val, len(group) - 1) if len(groups) == 1 else n_val
+        train += group[:len(group) - n_val]
+        val += group[len(group) - n_val:]
+    if not val:
+        val = train[-1:]
+    return train, val
+
+
+def check_patch(patch, pairs, multiple):
+    """``patch`` fitted to the smallest pair (a multiple of ``multiple``); ValueError when too small."""
+    smallest = min(min(p.shape) for p in pairs)
+    patch = min(int(patch), smallest // multiple * multiple)
+    if patch < multiple:
+        raise ValueError(f"the pairs are {smallest} pixels wide at the least; the network needs at least "
+                         f"{multiple} x {multiple} pixels")
+    return patch
+
+
+def normalisation_stats(pairs):
+    """dB mean/std of both dates and the std of their dB difference over the valid pixels."""
+    db = np.concatenate([p.db[:, p.valid].ravel() for p in pairs])
+    diff = np.concatenate([(p.db[0] - p.db[1])[p.valid] for p in pairs])
+    return {"db_mean": float(db.mean()), "db_std": float(max(db.std(), 1.0)),
+            "diff_std": float(max(diff.std(), 0.5))}
+
+
+def random_samples(pairs, patch, count, rng, augment=True):
+    """``count`` random (pair index, y, x, k rotations, flip, swap dates) samples, pairs weighted by area."""
+    area = np.array([p.target.size for p in pairs], dtype=np.float64)
+    which = rng.choice(len(pairs), size=int(count), p=area / area.sum())
+    out = []
+    for i in which:
+        h, w = pairs[i].shape
+        y, x = int(rng.integers(0, h - patch + 1)), int(rng.integers(0, w - patch + 1))
+        aug = (int(rng.integers(4)), bool(rng.integers(2)), bool(rng.integers(2))) if augment else (0, False,
+                                                                                                    False)
+        out.append((int(i), y, x) + aug)
+    return out
+
+
+def grid_samples(pairs, patch, limit, rng):
+    """Non-overlapping patches over every pair (a random subset of at most ``limit``), no augmentation."""
+    out = [(i, y, x, 0, False, False) for i, p in enumerate(pairs)
+           for y in range(0, p.shape[0] - patch + 1, patch) for x in range(0, p.shape[1] - patch + 1, patch)]
+    if len(out) > limit:
+        keep = rng.choice(len(out), size=int(limit), replace=False)
+        out = [out[k] for k in sorted(keep)]
+    return out
+
+
+def patch_arrays(pair, y, x, patch, k=0, flip=False, swap=False):
+    """(dB (2, P, P), target (1, P, P), mask (1, P, P)) of one sample, augmented."""
+    sl = (slice(y, y + patch), slice(x, x + patch))
+    db = pair.db[(slice(None),) + sl]
+    target = pair.target[sl][None]
+    mask = pair.valid[sl][None].astype(np.float32)
+    if swap:  # coherence is symmetric in the two dates
+        db = db[::-1]
+    if k:
+        db, target, mask = (np.rot90(a, k, axes=(1, 2)) for a in (db, target, mask))
+    if flip:
+        db, target, mask = (a[:, :, ::-1] for a in (db, target, mask))
+    return (np.ascontiguousarray(db, dtype=np.float32), np.ascontiguousarray(target),
+            np.ascontiguousarray(mask))
+
+
+def batches(pairs, samples, patch, batch):
+    """Iterator of dicts of numpy arrays: images (B, 2, P, P) dB, baseline (B, 1) days, target, mask."""
+    for start in range(0, len(samples), int(batch)):
+        chunk = samples[start:start + int(batch)]
+        parts = [patch_arrays(pairs[i], y, x, patch, k, f, s) for i, y, x, k, f, s in chunk]
+        yield {"images": np.stack([p[0] for p in parts]),
+               "baseline": np.array([[pairs[c[0]].baseline_days] for c in chunk], dtype=np.float32),
+               "target": np.stack([p[1] for p in parts]), "mask": np.stack([p[2] for p in parts])}

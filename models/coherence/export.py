@@ -1,0 +1,76 @@
+"""ONNX export of coherence models through the framework exporter (``models.framework.export``).
+
+Graph: inputs "images" (and "baseline_days" when the model takes it), output
+"coherence" (channel 0 coherence, 1 sigma); batch, height and width dynamic.
+Metadata: the common schema (``models.framework.metadata``), kind "coherence".
+"""
+import torch
+
+from ..framework import export as fx
+from ..framework import metadata as md
+from . import schema
+from .architecture import CoherenceUNet, count_parameters
+
+REFERENCES = [
+    "Sica, Pulella & Schmitt, Beyond Backscatter: InSAR coherence from detected SAR images",
+    "He, Zhang, Ren & Sun (2016) Deep residual learning for image recognition, CVPR",
+    "Ronneberger, Fischer & Brox (2015) U-Net, MICCAI",
+    "Nix & Weigend (1994) Estimating the mean and variance of the target probability distribution, ICNN",
+]
+
+
+def architecture_info(model):
+    """The "architecture" metadata entry of a ``CoherenceUNet``."""
+    return {"name": "Residual U-Net (coherence and log-variance heads)", **model.config,
+            "encoder_widths": list(model.widths), "bridge_width": model.bridge_width,
+            "parameters": count_parameters(model), "upsampling": "bilinear",
+            "references": REFERENCES}
+
+
+def build_metadata(model, training=None, metrics=None, tile_size=schema.DEFAULT_TILE_SIZE,
+                   overlap=schema.DEFAULT_OVERLAP, valid_ranges=None):
+    """metadata_props (dict of str) of ``model`` in the common schema."""
+    inputs = {"tensors": schema.input_specs(model.use_baseline), "scale": "dB",
+              "order": "earlier date, later date"}
+    return md.build_metadata(schema.KIND, schema.VERSION, inputs, schema.output_specs(),
+                             size_multiple=model.size_multiple, tile_size=tile_size, overlap=overlap,
+                             normalisation=model.normalisation(), training=training, metrics=metrics,
+                             valid_ranges=valid_ranges, architecture=architecture_info(model))
+
+
+def example_inputs(model, batch=2, size=None, seed=0):
+    """Plausible input tensors (images dB[, baseline days]) for ``model``."""
+    g = torch.Generator().manual_seed(int(seed))
+    size = size or 2 * model.size_multiple
+    images = -12.0 + 5.0 * torch.randn(batch, 2, size, size, generator=g)
+    if model.use_baseline:
+        return images, torch.full((batch, 1), 12.0)
+    return (images,)
+
+
+def export_onnx(model, out_path, metadata=None):
+    """Write ``model`` to ``out_path`` as ONNX with ``metadata`` (default ``build_metadata(model)``)."""
+    names = schema.input_names(model.use_baseline)
+    axes = fx.image_axes([schema.INPUT_IMAGES, schema.OUTPUT])
+    if model.use_baseline:
+        axes[schema.INPUT_BASELINE] = {0: "batch"}
+    return fx.export_onnx(model, out_path, example_inputs(model), names, (schema.OUTPUT,), axes,
+                          build_metadata(model) if metadata is None else dict(metadata),
+                          producer="sar_change.models.coherence",
+                          doc="InSAR coherence and its sigma from two detected images (Residual U-Net)")
+
+
+def parity(model, onnx_path, inputs, threads=1):
+    """Largest |torch - onnxruntime| of the output (coherence units) on ``inputs``."""
+    return fx.parity(model, onnx_path, inputs, schema.input_names(model.use_baseline), schema.OUTPUT, threads)
+
+
+def model_from_onnx(onnx_path):
+    """(``CoherenceUNet`` rebuilt from an exported .onnx, parsed metadata); ValueError for another kind."""
+    state, raw = fx.onnx_state_dict(onnx_path)
+    meta = md.parse_metadata(raw, kind=schema.KIND)
+    arch = meta.get(md.META_ARCHITECTURE) or {}
+    model = CoherenceUNet(**{k: arch[k] for k in ("width_scale", "stem", "use_baseline") if k in arch})
+    model.load_state_dict(state, strict=False)
+    model.set_normalisation(meta[md.META_NORMALISATION])
+    return model.eval(), meta

@@ -1,0 +1,65 @@
+"""Whole-scene inference of coherence models with onnxruntime (no torch: usable inside QGIS).
+
+``open_model`` loads an exported model through the framework runner
+(``models.framework.runner``) and refuses a model of another kind with the
+fix; ``block_function`` turns it into a block function for the block engine
+(``core.raster_blocks.map_raster``): detected images of any supported scale
+in, (coherence, sigma) out, each block run in blended tiles with the
+model's overlap as the block halo.
+"""
+import os
+
+import numpy as np
+
+from ..framework import runner
+from . import schema
+
+#: The shipped model (trained and benchmarked by benchmarks/coherence.py --ship).
+SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "coherence.onnx")
+TRAIN_HINT = ("train one with 'Train coherence model' (sarchange:traincoherence) or "
+              "python -m sar_change.models.coherence.cli")
+
+
+def open_model(model=None, threads=2):
+    """A ``TiledModel`` of a coherence model (path; None: the shipped one). ValueError naming the file and
+    the fix when it is missing, not ONNX, or of another kind."""
+    path = SHIPPED_MODEL if model is None else os.fspath(model)
+    if not os.path.isfile(path):
+        what = "no model given and no shipped model at" if model is None else "model"
+        raise ValueError(f"{what} {path} does not exist: {TRAIN_HINT}")
+    try:
+        tiled = runner.load(path, kind=schema.KIND, version=schema.VERSION, threads=threads)
+    except ValueError as exc:
+        raise ValueError(f"{exc}. Give a coherence model (kind {schema.KIND!r}) or {TRAIN_HINT}") from exc
+    names = [s.name for s in tiled.outputs]
+    if schema.OUTPUT not in names:
+        raise ValueError(f"model {path} has no output {schema.OUTPUT!r} (outputs {names}): {TRAIN_HINT}")
+    return tiled
+
+
+def block_function(model, scale="linear", baseline_days=None, tile=None):
+    """(func, margin): ``func`` maps a (2, rows, cols) block of the two dates in ``scale`` ('linear',
+    'amplitude' or 'db') to (2, rows, cols) float32 coherence and sigma (NaN where an input is no data);
+    ``margin``: the block halo in pixels (the model's tile overlap). ``baseline_days``: the pair's
+    temporal baseline, required when the model takes it."""
+    from ...core.scale import DB, to_linear_power
+
+    feed_extra = {}
+    if schema.uses_baseline(model):
+        if baseline_days is None or not float(baseline_days) > 0:
+            raise ValueError("this model takes the temporal baseline of the pair: give it in days (> 0)")
+        feed_extra[schema.INPUT_BASELINE] = np.array([float(baseline_days)], dtype=np.float32)
+
+    def func(block):
+        if scale == DB:
+            db = np.asarray(block[:2], dtype=np.float32)
+        else:
+            db = np.stack([schema.to_db(to_linear_power(block[k], scale)) for k in range(2)])
+            db[~np.isfinite(block[:2])] = np.nan
+        if not np.isfinite(db).any():
+            return np.full((2,) + db.shape[1:], np.nan, dtype=np.float32)
+        out = model.predict({schema.INPUT_IMAGES: db, **feed_extra}, tile=tile)
+        out[0] = np.clip(out[0], 0.0, 1.0)
+        return out
+
+    return func, int(model.overlap)

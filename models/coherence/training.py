@@ -1,0 +1,260 @@
+"""Training of coherence models on pair folders with the framework loop, ending in an ONNX model.
+
+``train`` draws random patches (rotations, flips, date swaps) from the
+training pairs, minimises a Gaussian negative log-likelihood of the
+SLC-derived reference coherence under the network's (coherence, log-variance)
+with ``models.framework.loop.fit``, evaluates the validation pairs (the last
+dates of each source folder, ``dataset.split_pairs``) after every epoch,
+keeps the best weights and exports them with the framework exporter (kind
+"coherence"), plus a .pt checkpoint and a model card written from the run.
+
+Loss, per valid pixel, with mu the predicted coherence, s = log sigma^2 and
+y the reference: 0.5 (s + (y - mu)^2 exp(-s)) (Nix & Weigend 1994; Kendall &
+Gal 2017), weighted by the detached sigma^(2 beta) (beta-NLL, Seitzer et al.
+2022, ICLR: with beta = 0 the plain NLL, whose 1/sigma^2 weighting lets the
+mean fit stall where the predicted variance is large; beta = 0.5 is their
+recommended compromise). Validation metrics: NLL (beta = 0), RMSE, MAE and
+bias of the coherence, and the fraction of errors within 1 and 2 sigma.
+
+Initial weights (``init``, ``models.framework.pretrained``): None (random),
+a .pt written here, a coherence .onnx, or "coherence" (the shipped model).
+"""
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import datetime as _dt  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from ..framework import card as cards  # noqa: E402
+from ..framework import loop, pretrained  # noqa: E402
+from ..framework import metadata as md  # noqa: E402
+from . import config as cfg  # noqa: E402
+from . import dataset as ds  # noqa: E402
+from . import export, schema  # noqa: E402
+from .architecture import CoherenceUNet, count_parameters  # noqa: E402
+
+SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "coherence.onnx")
+
+
+def _shipped():
+    weights = pretrained.load_file(SHIPPED_MODEL, kind=schema.KIND)
+    weights.encoder = cfg.ENCODER_PREFIXES
+    return weights
+
+
+pretrained.register("coherence", _shipped, "the shipped coherence model (models/coherence.onnx)")
+
+
+def nll(coh, logvar, target, mask, beta=0.0):
+    """Masked mean Gaussian negative log-likelihood (constant dropped), beta-NLL weighted when beta > 0."""
+    e = 0.5 * (logvar + (target - coh) ** 2 * torch.exp(-logvar))
+    if beta:
+        e = e * torch.exp(beta * logvar).detach()
+    return (e * mask).sum() / mask.sum().clamp(min=1.0)
+
+
+def _tensors(b, device):
+    return {k: torch.from_numpy(v).to(device) for k, v in b.items()}
+
+
+def evaluate(model, pairs, samples, patch, batch, device="cpu"):
+    """Validation numbers: loss (NLL), RMSE/MAE/bias of the coherence, fractions within 1 and 2 sigma."""
+    acc = dict(nll=0.0, sq=0.0, ab=0.0, bias=0.0, in1=0.0, in2=0.0, n=0.0)
+    with torch.no_grad():
+        for b in ds.batches(pairs, samples, patch, batch):
+            t = _tensors(b, device)
+            coh, logvar = model.heads(t["images"], t["baseline"])
+            m = t["mask"]
+            err = coh - t["target"]
+            sigma = torch.exp(0.5 * logvar)
+            acc["nll"] += float((0.5 * (logvar + err ** 2 / sigma ** 2) * m).sum())
+            acc["sq"] += float((err ** 2 * m).sum())
+            acc["ab"] += float((err.abs() * m).sum())
+            acc["bias"] += float((err * m).sum())
+            acc["in1"] += float(((err.abs() <= sigma).float() * m).sum())
+            acc["in2"] += float(((err.abs() <= 2 * sigma).float() * m).sum())
+            acc["n"] += float(m.sum())
+    n = max(acc["n"], 1.0)
+    return {"loss": acc["nll"] / n, "rmse": float(np.sqrt(acc["sq"] / n)), "mae": acc["ab"] / n,
+            "bias": acc["bias"] / n, "within_1_sigma": acc["in1"] / n, "within_2_sigma": acc["in2"] / n,
+            "pixels": int(acc["n"])}
+
+
+def build_model(config, init, log):
+    """(model, InitWeights or None, InitReport or None); the initial model's widths win when it has them."""
+    weights = pretrained.resolve(init, kind=schema.KIND)
+    config = dict(config)
+    if weights is not None and weights.config:
+        config.update({k: weights.config[k] for k in ("width_scale", "stem", "use_baseline")
+                       if k in weights.config})
+    model = CoherenceUNet(**config)
+    report = None
+    if weights is not None:
+        report = pretrained.apply(model, weights)
+        log(report.describe())
+    return model, weights, report
+
+
+def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAINING["patch"],
+          batch=cfg.TRAINING["batch"], lr=cfg.TRAINING["lr"], seed=0, init=None, progress=None,
+          should_stop=None, threads=2, max_minutes=None, patches_per_epoch=cfg.TRAINING["patches_per_epoch"],
+          val_patches=cfg.TRAINING["val_patches"], val_fraction=cfg.TRAINING["val_fraction"],
+          width_scale=cfg.NETWORK["width_scale"], stem=cfg.NETWORK["stem"],
+          use_baseline=cfg.NETWORK["use_baseline"], beta=cfg.TRAINING["beta"], augment=True,
+          schedule=cfg.TRAINING["schedule"], patience=None, device="cpu", freeze_encoder_epochs=0,
+          checkpoint="auto", card="auto", command=None, log=None, on_epoch=None,
+          tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP):
+    """Train a coherence model on ``pair_paths`` (pair folders, simulator runs or CSVs) into ``out_onnx``.
+
+    ``epochs`` passes of ``patches_per_epoch`` random ``patch`` x ``patch``
+    pixel patches in batches of ``batch``; ``lr``: Adam learning rate;
+    ``max_minutes``: wall-clock budget (the best model so far is exported);
+    ``width_scale``, ``stem``, ``use_baseline``: the network (``config``);
+    ``beta``: beta-NLL weight (0 = plain NLL); ``init``: see the module
+    docstring; ``checkpoint``/``card``: 'auto' (beside ``out_onnx``), a path
+    or None. Returns the summary (onnx, checkpoint, card, stopped, epochs,
+    best_epoch, metrics, training, parameters, patches_per_second, seconds,
+    init_report).
+    """
+    t0 = time.perf_counter()
+    log = log or (lambda msg: None)
+    if int(epochs) < 1 or int(batch) < 1 or int(patches_per_epoch) < 1:
+        raise ValueError("epochs, batch and patches_per_epoch must be >= 1")
+    torch.set_num_threads(max(1, int(threads)))
+    rng = loop.seed_everything(seed)
+    device = loop.choose_device(device)
+    pairs = ds.load_pairs(pair_paths)
+    train_pairs, val_pairs = ds.split_pairs(pairs, val_fraction)
+    model, weights, init_report = build_model(
+        dict(width_scale=width_scale, stem=stem, use_baseline=use_baseline), init, log)
+    patch = ds.check_patch(patch, pairs, model.size_multiple)
+    if weights is not None and weights.normalisation:
+        model.set_normalisation(weights.normalisation)
+        norm_source = "init"
+    else:
+        model.set_normalisation(ds.normalisation_stats(train_pairs))
+        norm_source = "training data"
+    log(f"model: Residual U-Net, widths {model.widths} bridge {model.bridge_width} (width scale "
+        f"{model.width_scale:g}, stem {model.stem_factor}), {count_parameters(model)} parameters; "
+        f"{len(train_pairs)} training and {len(val_pairs)} validation pairs; normalisation from "
+        f"{norm_source}")
+    val_samples = ds.grid_samples(val_pairs, patch, int(val_patches), rng)
+
+    def batches(epoch):
+        erng = np.random.default_rng([int(seed), int(epoch)])
+        samples = ds.random_samples(train_pairs, patch, int(patches_per_epoch), erng, augment)
+        return ds.batches(train_pairs, samples, patch, batch)
+
+    def step(net, b):
+        t = _tensors(b, device)
+        coh, logvar = net.heads(t["images"], t["baseline"])
+        return nll(coh, logvar, t["target"], t["mask"], beta), len(b["images"])
+
+    def epoch_log(record):
+        if on_epoch is not None:
+            on_epoch(record)
+        log(f"epoch {record['epoch']}: train {record['train']:.4f} val NLL {record['val']:.4f} "
+            f"RMSE {record['val_rmse']:.4f}")
+
+    def validate(net):
+        return evaluate(net, val_pairs, val_samples, patch, batch, device)
+
+    fit = loop.fit(model, batches, step, validate, epochs, lr=lr, schedule=schedule, patience=patience,
+                   max_minutes=max_minutes, t0=t0,
+                   should_stop=should_stop, progress=progress, log=log, on_epoch=epoch_log, device=device,
+                   freeze=cfg.ENCODER_PREFIXES if weights is not None else (),
+                   freeze_epochs=freeze_encoder_epochs if weights is not None else 0,
+                   evaluate_initial=weights is not None,
+                   batches_per_epoch=-(-int(patches_per_epoch) // int(batch)))
+    model.cpu()
+    keys = ("epoch", "train", "val", "val_rmse", "val_mae", "lr", "seconds")
+    records = [{k: r.get(k) for k in keys} for r in fit.records]
+    summary = {"onnx": None, "checkpoint": None, "card": None, "stopped": fit.stopped, "epochs": records,
+               "parameters": count_parameters(model),
+               "init_report": init_report.as_dict() if init_report else None,
+               "patches_per_second": fit.samples_per_second}
+    trained = [r for r in records if r["epoch"] > 0]
+    if fit.best_state is None or not trained:
+        summary["seconds"] = time.perf_counter() - t0
+        return summary
+    best = fit.best_val
+    metrics = {"loss": "gaussian_nll", "beta": float(beta), "best_epoch": fit.best_epoch,
+               "val_nll": best["loss"], "val_rmse": best["rmse"], "val_mae": best["mae"],
+               "val_bias": best["bias"],
+               "val_within_1_sigma": best["within_1_sigma"], "val_within_2_sigma": best["within_2_sigma"],
+               "val_pixels": best["pixels"], "val_patches": len(val_samples),
+               "history": [{k: r[k] for k in ("epoch", "train", "val", "val_rmse")} for r in records]}
+    if fit.initial_val is not None:
+        metrics["initial"] = {"val_nll": fit.initial_val["loss"], "val_rmse": fit.initial_val["rmse"]}
+    baselines = sorted({p.baseline_days for p in train_pairs})
+    training = {
+        "pairs": {"train": [p.folder for p in train_pairs], "validation": [p.folder for p in val_pairs]},
+        "train_pairs": len(train_pairs), "validation_pairs": len(val_pairs),
+        "sources": sorted({os.path.dirname(p.folder) for p in pairs}),
+        "baseline_days": baselines,
+        "polarisations": sorted({p.row.get("polarisation", "?") for p in train_pairs}),
+        "looks": sorted({p.row.get("looks", "?") for p in train_pairs}),
+        "reference_window": sorted({p.row.get("window", "?") for p in train_pairs}),
+        "patches": fit.samples, "patch": patch, "batch": int(batch), "epochs": len(trained),
+        "epochs_requested": int(epochs), "stopped": fit.stopped, "early_stopped": fit.early_stopped,
+        "seconds": round(time.perf_counter() - t0, 2), "seed": int(seed),
+        "init": None if weights is None else weights.source, "normalisation_from": norm_source,
+        "lr": float(lr), "schedule": schedule, "augment": bool(augment), "threads": int(threads),
+        "device": str(device), "max_minutes": max_minutes,
+        "patches_per_second": round(summary["patches_per_second"] or 0.0, 2), "torch": str(torch.__version__),
+        "finished": _dt.datetime.now().isoformat(timespec="seconds"),
+    }
+    db = np.concatenate([p.db[:, p.valid].ravel() for p in train_pairs])
+    ranges = {"sigma0_db": md.value_range(np.percentile(db, [0.1, 99.9]), "dB"),
+              "baseline_days": {"min": baselines[0], "max": baselines[-1], "units": "days"}}
+    meta = export.build_metadata(model, training, metrics, tile_size=tile_size, overlap=overlap,
+                                 valid_ranges=ranges)
+    out_onnx = export.export_onnx(model, out_onnx, meta)
+    ckpt = None
+    if checkpoint:
+        ckpt = beside(out_onnx, ".pt") if checkpoint == "auto" else os.fspath(checkpoint)
+        torch.save({"state_dict": model.state_dict(), "config": model.config,
+                    "normalisation": model.normalisation(), "training": training, "metrics": metrics},
+                   ckpt + ".partial")
+        os.replace(ckpt + ".partial", ckpt)
+    card_path = None
+    if card:
+        card_path = beside(out_onnx, ".md") if card == "auto" else os.fspath(card)
+        write_card(card_path, meta, command)
+    summary.update(onnx=os.fspath(out_onnx), checkpoint=ckpt, card=card_path, best_epoch=fit.best_epoch,
+                   metrics=metrics, training=training, seconds=time.perf_counter() - t0)
+    if progress is not None:
+        progress(100.0)
+    return summary
+
+
+def beside(path, extension):
+    """``path`` with its extension replaced by ``extension``."""
+    return os.path.splitext(os.fspath(path))[0] + extension
+
+
+def write_card(path, meta_text, command=None, sections=()):
+    """Write the model card of an exported coherence model (``meta_text``: its metadata, dict of str);
+    ``sections``: further (heading, markdown) pairs from the run (e.g. the benchmark's test tables)."""
+    meta = md.parse_metadata(meta_text)
+    history = (meta.get("metrics") or {}).get("history") or []
+    rows = ["| epoch | train loss | validation NLL | validation RMSE |", "|---:|---:|---:|---:|"]
+    rows += [f"| {h['epoch']} | {cards.number(h['train'])} | {cards.number(h['val'])} | "
+             f"{cards.number(h.get('val_rmse'), 4)} |" for h in history]
+    return cards.write_card(
+        path, meta, cfg.CARD_TITLE, command=command,
+        summary=("Predicts the repeat-pass InSAR coherence magnitude (0-1) and its standard deviation from "
+                 "two co-registered detected images (dB) of one pair, after Sica, Pulella & Schmitt "
+                 "('Beyond Backscatter: InSAR coherence from detected SAR images'): a Residual U-Net with a "
+                 "coherence and a log-variance head, trained with a Gaussian negative log-likelihood "
+                 "against the coherence estimated from the complex pairs."),
+        sections=[("Validation by epoch", "\n".join(rows))] + list(sections),
+        limits=["Trained on simulated Sentinel-1 pairs (see the training data above): the polarisation, "
+                "number of looks, reference window and temporal baselines seen in training bound what it "
+                "has learned; elsewhere it extrapolates.",
+                "The predicted sigma is the spread the model expects around the window (reference) "
+                "coherence, itself a noisy estimate of the true coherence."])

@@ -1,0 +1,189 @@
+"""Processing algorithm "Train coherence model": runs the coherence trainer as a torch subprocess.
+
+``PYTHON -m sar_change.models.coherence.cli --pairs DIR ... --out MODEL.onnx``
+(see models/coherence/cli.py), started, streamed, cancelled and published by
+``training_runner.train_model``: the model, its .pt checkpoint and its .md card
+appear under the destination's name only when the trainer succeeds.
+"""
+import os
+
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterDefinition,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+)
+
+from . import common
+from . import training_runner as runner
+from .common import tr
+
+#: The trainer's module under the plugin package.
+TRAINER_MODULE = "models.coherence.cli"
+#: Starting weights, in the order of the START enum: random, the shipped model (registered name), a file.
+STARTS = ("random", "coherence", "file")
+
+HELP = """<p>Trains a coherence-from-intensity model (a Residual U-Net predicting the InSAR
+coherence of a pair and its uncertainty from the two detected images in dB, trained with a
+Gaussian negative log-likelihood; after Sica, Pulella &amp; Schmitt, "Beyond Backscatter:
+InSAR coherence from detected SAR images") and saves it as ONNX for <i>Coherence from
+detected images</i>.</p>
+<p>Training needs PyTorch, which QGIS's Python does not have: it runs in another Python
+interpreter as <code>python -m sar_change.models.coherence.cli</code>, whose progress and
+losses appear here. Cancelling stops it and leaves no model behind.</p>
+<h3>Parameters</h3>
+<ul>
+<li><b>Pair folders</b>: one per line. A pair folder holds intensity_1.tif and
+intensity_2.tif (detected sigma0, linear power, one grid), coherence_reference.tif (the
+coherence estimated from the complex pair, e.g. with <i>Coherence from SLC pairs</i>) and
+pair.csv (columns date_1, date_2 and optionally baseline_days, polarisation, looks); a folder
+with a pairs.csv listing pair folders (as the simulator writes) stands for all of them. The
+last dates of each folder are kept for validation.</p>
+<li><b>Python with PyTorch</b>: the interpreter to run (default: python3 beside QGIS's
+Python if it has torch, else the setting <code>sar_change/training_python</code>).</li>
+<li><b>Start from</b>: random weights, the shipped model (fine-tuning to your data), or the
+weights file given (.pt checkpoint or coherence .onnx).</li>
+<li><b>Epochs</b>, <b>Time limit</b>: passes over <b>Patches per epoch</b> random patches;
+training stops at the limit and the best model so far is saved.</li>
+<li><b>Model</b>: the .onnx written; the checkpoint (.pt) and the model card (.md) are
+written beside it.</li>
+</ul>"""
+
+
+def parse_pair_folders(text):
+    """Absolute folders from text (one per line or ';'-separated); a CSV path stands for its folder.
+    ValueError naming a folder with neither pair.csv nor pairs.csv."""
+    return runner.parse_folder_list(
+        text, ("pair.csv", "pairs.csv"),
+        tr("folder {path} holds neither pair.csv nor pairs.csv: give pair folders (intensity_1.tif, "
+           "intensity_2.tif, coherence_reference.tif, pair.csv)"))
+
+
+def trainer_arguments(folders, out_path, epochs, seed, init=None, threads=None, max_minutes=None,
+                      patches_per_epoch=None):
+    """The arguments of ``python -m sar_change.models.coherence.cli`` (after the module)."""
+    arguments = []
+    for folder in folders:
+        arguments += ["--pairs", folder]
+    arguments += ["--out", out_path, "--epochs", str(int(epochs)), "--seed", str(int(seed))]
+    return arguments + runner.budget_arguments(init, threads, max_minutes, patches_per_epoch)
+
+
+class TrainCoherenceAlgorithm(common.SarChangeAlgorithm):
+    """Train a coherence model in a Python with torch, streaming its progress."""
+
+    PAIR_FOLDERS = "PAIR_FOLDERS"
+    PYTHON = "PYTHON"
+    START = "START"
+    INIT = "INIT"
+    EPOCHS = "EPOCHS"
+    SEED = "SEED"
+    THREADS = "THREADS"
+    MAX_MINUTES = "MAX_MINUTES"
+    PATCHES_PER_EPOCH = "PATCHES_PER_EPOCH"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    CHECKPOINT = "CHECKPOINT"
+    CARD = "CARD"
+    BEST_EPOCH = "BEST_EPOCH"
+    VAL_RMSE = "VAL_RMSE"
+
+    def name(self):
+        return "traincoherence"
+
+    def displayName(self):
+        return tr("Train coherence model")
+
+    def group(self):
+        return tr("Coherence")
+
+    def groupId(self):
+        return "coherence"
+
+    def shortHelpString(self):
+        return tr(HELP)
+
+    def createInstance(self):
+        return TrainCoherenceAlgorithm()
+
+    def initAlgorithm(self, config=None):
+        number = QgsProcessingParameterNumber
+        self.addParameter(QgsProcessingParameterString(
+            self.PAIR_FOLDERS, tr("Pair folders (one per line)"), multiLine=True))
+        self.addParameter(QgsProcessingParameterFile(
+            self.PYTHON, tr("Python with PyTorch (default: python3 beside QGIS's Python, or the setting "
+                            "sar_change/training_python)"),
+            behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("All files (*)")))
+        self.addParameter(QgsProcessingParameterEnum(
+            self.START, tr("Start from"), options=[tr("Random weights"), tr("The shipped coherence model"),
+                                                   tr("The weights file below")], defaultValue=0))
+        self.addParameter(QgsProcessingParameterFile(
+            self.INIT, tr("Initial weights (.pt or coherence .onnx)"),
+            behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("All files (*)")))
+        self.addParameter(number(self.EPOCHS, tr("Epochs"), type=number.Integer, defaultValue=50, minValue=1))
+        self.addParameter(number(self.MAX_MINUTES, tr("Time limit (minutes; 0 = none)"), type=number.Double,
+                                 defaultValue=10.0, minValue=0.0))
+        self.addParameter(number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0,
+                                 minValue=0))
+        threads = number(self.THREADS, tr("Torch threads"), type=number.Integer, defaultValue=2, minValue=1)
+        patches = number(self.PATCHES_PER_EPOCH, tr("Patches per epoch"), type=number.Integer,
+                         defaultValue=256, minValue=1)
+        for param in (threads, patches):
+            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(param)
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_MODEL, tr("Model"), fileFilter=tr("ONNX models (*.onnx)")))
+        self.addOutput(QgsProcessingOutputFile(self.CHECKPOINT, tr("Checkpoint (.pt)")))
+        self.addOutput(QgsProcessingOutputFile(self.CARD, tr("Model card (.md)")))
+        self.addOutput(QgsProcessingOutputNumber(self.BEST_EPOCH, tr("Best epoch")))
+        self.addOutput(QgsProcessingOutputNumber(self.VAL_RMSE, tr("Validation RMSE of the coherence")))
+
+    def _init(self, parameters, context):
+        start = STARTS[self.parameterAsEnum(parameters, self.START, context)]
+        path = self.parameterAsFile(parameters, self.INIT, context) or None
+        if start == "random":
+            return None
+        if start == "coherence":
+            return start
+        if not path or not os.path.isfile(path):
+            raise ValueError(tr("'Start from' is the weights file, but the initial weights file {path} does "
+                                "not exist: give a .pt checkpoint or a coherence .onnx").format(
+                path=path or "(none)"))
+        return path
+
+    def validate(self, parameters, context):
+        """Refuse an empty or wrong folder list and a missing weights file before starting."""
+        parse_pair_folders(self.parameterAsString(parameters, self.PAIR_FOLDERS, context))
+        self._init(parameters, context)
+
+    def processAlgorithm(self, parameters, context, feedback):
+        try:
+            folders = parse_pair_folders(self.parameterAsString(parameters, self.PAIR_FOLDERS, context))
+            init = self._init(parameters, context)
+        except ValueError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        python = runner.resolve_python(self.parameterAsFile(parameters, self.PYTHON, context))
+        destination = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
+
+        def arguments(partial_onnx):
+            return trainer_arguments(
+                folders, partial_onnx, epochs=self.parameterAsInt(parameters, self.EPOCHS, context),
+                seed=self.parameterAsInt(parameters, self.SEED, context), init=init,
+                threads=self.parameterAsInt(parameters, self.THREADS, context),
+                max_minutes=self.parameterAsDouble(parameters, self.MAX_MINUTES, context),
+                patches_per_epoch=self.parameterAsInt(parameters, self.PATCHES_PER_EPOCH, context))
+
+        files, summary = runner.train_model(python, TRAINER_MODULE, arguments, destination, feedback)
+        if files is None:
+            return {}
+        results = {self.OUTPUT_MODEL: files[".onnx"]}
+        for key, ext in ((self.CHECKPOINT, ".pt"), (self.CARD, ".md")):
+            if files.get(ext):
+                results[key] = files[ext]
+        results.update(runner.metric_outputs(summary, ((self.BEST_EPOCH, "best_epoch"),
+                                                       (self.VAL_RMSE, "metrics.val_rmse"))))
+        return results
