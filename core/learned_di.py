@@ -652,3 +652,43 @@ def write_outputs(result, predicted=None, di=None, di_norm=None, conventional=No
         written[name] = write_array(path, array, like=result.grid_path, nodata=float("nan"),
                                     descriptions=descriptions)
     return written
+
+
+# --- Fine-tuning on a stack's history ------------------------------------------------------------
+
+#: Fewest target dates a fine-tune needs before the target (training and validation dates).
+MIN_HISTORY_TARGETS = 4
+
+
+def finetune_plan(csv_path, model=None, target_date=None):
+    """What fine-tuning ``model`` on the history of a stack before its target would use (no torch).
+
+    ``csv_path``: the stack's acquisitions CSV; ``model``: a learned-DI .onnx
+    (None: the shipped one); ``target_date``: see ``target_index`` (default
+    the newest acquisition). Only acquisitions strictly before the target's
+    date are used for training and validation; the target never is.
+
+    Returns a dict: model (path), n_inputs, target (row), before (ISO date),
+    history (number of acquisitions before it), history_targets (those with
+    n_inputs earlier ones), out_of_range (list of (condition, value, min,
+    max) of the target's conditions outside the model's valid ranges),
+    ranges_exact (False when the model predates recorded ranges and they are
+    approximated from its normalisation). Raises ValueError (with the fix)
+    when the history is too short.
+    """
+    tiled = open_model(model)
+    rows = read_stack(csv_path)
+    t = target_index(rows, target_date)
+    before = rows[t]["date"]
+    dates = [r["date"] for r in rows if r["date"] < before]
+    n = tiled.learned_di["n_inputs"]
+    usable = [i for i in range(len(dates)) if SCHEMA.select_inputs(dates, i, n) is not None]
+    if len({dates[i] for i in usable}) < MIN_HISTORY_TARGETS:
+        raise ValueError(f"only {len(dates)} acquisition(s) before the target {before}: fine-tuning needs "
+                         f"at least {n + MIN_HISTORY_TARGETS} on different dates ({n} inputs, then targets "
+                         "to train and validate on); give a longer stack or a later target")
+    items, exact = [], True
+    if hasattr(SCHEMA, "conditions_out_of_range"):
+        items, exact = SCHEMA.conditions_out_of_range(tiled.metadata, rows[t])
+    return {"model": tiled.source, "n_inputs": n, "target": rows[t], "before": before, "history": len(dates),
+            "history_targets": len(usable), "out_of_range": items, "ranges_exact": exact}

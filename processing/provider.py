@@ -9,6 +9,7 @@ from .algorithms.coregister import CoregisterAlgorithm
 from .algorithms.difference_image import DifferenceImageAlgorithm
 from .algorithms.estimate_enl import EstimateEnlAlgorithm
 from .algorithms.evaluate_change import EvaluateChangeAlgorithm
+from .algorithms.finetune_learned_di import FinetuneLearnedDiAlgorithm
 from .algorithms.inject_changes import InjectChangesAlgorithm
 from .algorithms.learned_di import LearnedDiAlgorithm
 from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
@@ -70,6 +71,7 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(CoregisterAlgorithm())
         self.addAlgorithm(LearnedDiAlgorithm())
         self.addAlgorithm(TrainLearnedDiAlgorithm())
+        self.addAlgorithm(FinetuneLearnedDiAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]

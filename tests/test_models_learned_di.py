@@ -178,12 +178,14 @@ def test_parity_on_real_patch(trained, stack_dir):
 
 
 def test_transfer_learning_init(trained):
+    from sar_change.models.framework import pretrained
+
     # From the .onnx: weights and normalisation come back exactly.
-    state, config, norm = training.load_init(trained["onnx"])
+    weights = pretrained.resolve(trained["onnx"], kind=schema.KIND)
     ref = torch.load(trained["checkpoint"], weights_only=True)
-    m = LearnedDI(**config)
-    report = training.apply_init(m, state, log=lambda msg: None)
-    m.set_normalisation(norm)
+    m = LearnedDI(**{k: weights.config[k] for k in schema.CONFIG_KEYS})
+    report = pretrained.apply(m, weights)
+    m.set_normalisation(weights.normalisation)
     src = LearnedDI(**ref["config"])
     src.load_state_dict(ref["state_dict"])
     m.eval()
@@ -191,11 +193,16 @@ def test_transfer_learning_init(trained):
     args = _inputs(1, 32, 32)
     with torch.no_grad():
         assert (m(*args) - src(*args)).abs().max() < 1e-5
-    assert report["unexpected"] == [] and report["shape_mismatch"] == []
+    assert report.unexpected == [] and report.skipped == []
+    # Every parameter is in the graph; only the normalisation buffers (folded) are new.
+    assert set(report.new) <= set(schema.NORMALISATION_BUFFERS)
+    assert len(report.loaded) == len(dict(m.named_parameters()))
     # Into the other architecture: what does not fit is reported, not fatal.
     other = LearnedDI(N, "bottleneck", base=8)
-    rep = training.apply_init(other, ref["state_dict"], log=lambda msg: None)
-    assert rep["unexpected"] and rep["loaded"] > 0
+    rep = pretrained.apply(other, pretrained.load_file(trained["checkpoint"]))
+    assert rep.unexpected and rep.loaded
+    film_only = {k for k in ref["state_dict"] if k.startswith("film.")}
+    assert film_only and film_only <= set(rep.unexpected)
 
 
 def test_condition_vector_from_csv_row(stack_dir):

@@ -75,6 +75,10 @@ def logging_feedback():
             self.lines.append(info)
             super().pushInfo(info)
 
+        def pushWarning(self, warning):
+            self.lines.append("WARNING " + warning)
+            super().pushWarning(warning)
+
     return Log()
 
 
@@ -230,7 +234,7 @@ FAKE_TRAINER = textwrap.dedent('''
     p.add_argument("--arch")
     p.add_argument("--init")
     p.add_argument("--max-minutes", type=float)
-    args = p.parse_args()
+    args = p.parse_known_args()[0]  # fine-tuning passes more options
     mode = os.environ.get("FAKE_MODE", "ok")
     log = os.environ["FAKE_LOG"]
     with open(log, "w") as f:
@@ -260,7 +264,8 @@ FAKE_TRAINER = textwrap.dedent('''
         f.write(b"fake onnx")
     with open(os.path.splitext(args.out)[0] + ".pt", "wb") as f:
         f.write(b"fake checkpoint")
-    result = {"onnx": args.out, "best_epoch": args.epochs, "metrics": {"val_loss": 0.5, "val_mae_db": 0.75}}
+    result = {"onnx": args.out, "best_epoch": args.epochs,
+              "metrics": {"val_loss": 0.5, "val_mae_db": 0.75, "initial": {"val_loss": 0.9}}}
     print("RESULT " + json.dumps(result), flush=True)
 ''')
 
@@ -283,7 +288,7 @@ def train_params(stack, out, **extra):
 def test_train_streams_progress_and_losses(run, alg_ids, stack, fake_trainer, tmp_path):
     import json
 
-    from sar_change.processing.algorithms import train_learned_di as module
+    from sar_change.processing.algorithms import training_runner as module
 
     out_dir = tmp_path / "models"
     out = out_dir / "trained.onnx"
@@ -324,7 +329,7 @@ def test_train_cancel_terminates_the_trainer(run, alg_ids, stack, fake_trainer, 
 
     from qgis.core import QgsProcessingFeedback
 
-    from sar_change.processing.algorithms import train_learned_di as module
+    from sar_change.processing.algorithms import training_runner as module
 
     monkeypatch.setenv("FAKE_MODE", mode)
     monkeypatch.setattr(module, "TERMINATE_TIMEOUT_S", 1.0)
@@ -367,7 +372,7 @@ def test_real_trainer_then_learned_di(run, alg_ids, stack, tmp_path):
     assert result["OUTPUT_MODEL"] == str(model) and model.is_file()
     assert os.path.isfile(result["CHECKPOINT"]) and result["BEST_EPOCH"] == 1
     assert any(line.startswith("Epoch 1: training loss") for line in feedback.lines)
-    assert sorted(os.listdir(tmp_path)) == ["real.onnx", "real.pt"]
+    assert sorted(os.listdir(tmp_path)) == ["real.md", "real.onnx", "real.pt"]
     paths = outputs(tmp_path, "real")
     run(alg_ids[0], {"STACK_TABLE": stack["acquisitions_csv"], "MODEL": str(model), **paths})
     di_norm = read_array(paths["OUTPUT_DI_NORM"])
@@ -387,11 +392,11 @@ def test_stack_folder_errors(run, alg_ids, tmp_path):
 def test_default_python(monkeypatch, qgis_app, tmp_path):
     from qgis.core import QgsProcessingException, QgsSettings
 
-    from sar_change.processing.algorithms import train_learned_di as module
+    from sar_change.processing.algorithms import training_runner as module
 
-    monkeypatch.setattr(module, "_can_import_torch", lambda python: True)
+    monkeypatch.setattr(module, "can_import_torch", lambda python: True)
     assert module.default_python() == os.path.join(os.path.dirname(sys.executable), "python3")
-    monkeypatch.setattr(module, "_can_import_torch", lambda python: False)
+    monkeypatch.setattr(module, "can_import_torch", lambda python: False)
     settings = QgsSettings()
     settings.setValue(module.SETTINGS_KEY, sys.executable)
     try:

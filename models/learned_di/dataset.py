@@ -61,18 +61,32 @@ def _date(text):
     return _dt.date.fromisoformat(str(text).strip()[:10])
 
 
-class Stack:
-    """One stack folder: acquisitions sorted by date, open rasters, condition matrix.
+def stack_location(source):
+    """(folder, acquisitions CSV path) of a stack folder or of a path to its acquisitions CSV."""
+    source = os.path.abspath(os.fspath(source))
+    if os.path.isfile(source) and source.lower().endswith(".csv"):
+        return os.path.dirname(source), source
+    return source, os.path.join(source, ACQUISITIONS_CSV)
 
-    Attributes: ``folder``, ``rows`` (dicts, date order), ``dates``
+
+class Stack:
+    """One stack (a folder, or the path of its acquisitions CSV): acquisitions sorted by date, open
+    rasters, condition matrix.
+
+    ``before``: a date (ISO text or datetime.date): only acquisitions strictly
+    before it are used (fine-tuning on a stack's history never sees the
+    target). ``change_mask``: use change_date.tif (when present) to keep
+    changed pixels out of the loss; False ignores it (no labels used).
+
+    Attributes: ``folder``, ``csv_path``, ``rows`` (dicts, date order), ``dates``
     (datetime.date), ``files`` (paths), ``conditions`` ((n, C) float32),
     ``shape`` (rows, cols), ``change_start`` (date of day 0 of
-    change_date.tif, or None when the folder has none).
+    change_date.tif, or None when the folder has none or it is not used).
     """
 
-    def __init__(self, folder):
-        self.folder = os.path.abspath(os.fspath(folder))
-        csv_path = os.path.join(self.folder, ACQUISITIONS_CSV)
+    def __init__(self, folder, before=None, change_mask=True):
+        self.folder, csv_path = stack_location(folder)
+        self.csv_path = csv_path
         if not os.path.isfile(csv_path):
             raise ValueError(f"{self.folder} has no {ACQUISITIONS_CSV}: give a stack folder written by "
                              "'Simulate stack' (or one laid out the same way)")
@@ -82,6 +96,11 @@ class Stack:
         if not rows or missing:
             raise ValueError(f"{csv_path} has no acquisitions" if not rows else
                              f"{csv_path} lacks the column(s) {missing}")
+        if before is not None:
+            cutoff = _date(before) if not isinstance(before, _dt.date) else before
+            rows = [r for r in rows if _date(r["date"]) < cutoff]
+            if not rows:
+                raise ValueError(f"{csv_path} has no acquisition before {cutoff.isoformat()}")
         order = sorted(range(len(rows)), key=lambda i: _date(rows[i]["date"]))  # stable: keeps CSV order
         self.rows = [rows[i] for i in order]
         self.dates = [_date(r["date"]) for r in self.rows]
@@ -107,7 +126,7 @@ class Stack:
                                  "grid")
         self.change_path = os.path.join(self.folder, CHANGE_DATE_TIF)
         self.change_start = None
-        if os.path.isfile(self.change_path):
+        if change_mask and os.path.isfile(self.change_path):
             ds = self._open(self.change_path)
             start = ds.tags().get("START_DATE")
             if start and ds.count >= 2 and (ds.height, ds.width) == self.shape:
@@ -195,22 +214,37 @@ class Stack:
         self.close()
 
 
-def split_targets(stack, n_inputs, val_fraction=0.2):
+SPLITS = ("last", "interleaved")
+
+
+def split_targets(stack, n_inputs, val_fraction=0.2, split="last"):
     """(train, validation) target lists of ``stack`` (see ``Stack.targets``), split by target date.
 
-    The last ``val_fraction`` of the distinct target dates (at least one)
-    validate. Raises ValueError when the stack has fewer than two target dates.
+    ``split="last"``: the last ``val_fraction`` of the distinct target dates
+    (at least one) validate: validation measures prediction into the future.
+    ``split="interleaved"``: every k-th date counted back from the newest (k =
+    round(1 / val_fraction), starting k // 2 dates before it) validates, so
+    the most recent dates (closest to a target that follows) are trained on
+    (fine-tuning on a stack's history). Raises ValueError when the stack has
+    fewer than two target dates.
     """
+    if split not in SPLITS:
+        raise ValueError(f"split {split!r}: use one of {SPLITS}")
     targets = stack.targets(n_inputs)
     dates = sorted({stack.dates[t] for t, _ in targets})
     if len(dates) < 2:
         raise ValueError(f"{stack.folder}: {len(targets)} acquisition(s) have {n_inputs} earlier ones; "
                          f"at least two dates are needed (training and validation): use a longer stack "
                          "or fewer inputs")
-    n_val = min(len(dates) - 1, max(1, int(round(val_fraction * len(dates)))))
-    cutoff = dates[-n_val]
-    train = [x for x in targets if stack.dates[x[0]] < cutoff]
-    val = [x for x in targets if stack.dates[x[0]] >= cutoff]
+    if split == "interleaved":
+        step = max(2, int(round(1.0 / max(val_fraction, 1e-6))))
+        newest_first = dates[::-1]
+        val_dates = {d for i, d in enumerate(newest_first) if i % step == step // 2} or {newest_first[-1]}
+    else:
+        n_val = min(len(dates) - 1, max(1, int(round(val_fraction * len(dates)))))
+        val_dates = set(dates[-n_val:])
+    train = [x for x in targets if stack.dates[x[0]] not in val_dates]
+    val = [x for x in targets if stack.dates[x[0]] in val_dates]
     return train, val
 
 

@@ -43,6 +43,8 @@ import math
 
 import numpy as np
 
+from ..framework import metadata as md
+
 #: Value of the "sar_change.kind" metadata entry of a learned-DI model.
 KIND = "learned_di"
 #: Contract version ("sar_change.version"); bumped when tensors or conditions change meaning.
@@ -97,20 +99,32 @@ MIN_DB_STD = 1.0
 #: orbit direction but no heading (mid-latitude values; the simulator uses the same).
 NOMINAL_HEADING_DEG = {"ascending": 349.0, "descending": 191.0}
 
-# metadata_props keys (values are strings; JSON where structured).
-META_KIND = "sar_change.kind"
-META_VERSION = "sar_change.version"
-META_INPUTS = "inputs"
-META_SIZE_MULTIPLE = "size_multiple"
-META_TILE_SIZE = "tile_size"
-META_OVERLAP = "overlap"
-META_NORMALISATION = "normalisation"
-META_TRAINING = "training"
-META_METRICS = "metrics"
-META_ARCHITECTURE = "architecture"
-METADATA_KEYS = (META_KIND, META_VERSION, META_INPUTS, META_SIZE_MULTIPLE, META_TILE_SIZE, META_OVERLAP,
-                 META_NORMALISATION, META_TRAINING, META_METRICS, META_ARCHITECTURE)
+# metadata_props keys: the common schema of models.framework.metadata (values are strings; JSON where
+# structured).
+META_KIND = md.META_KIND
+META_VERSION = md.META_VERSION
+META_INPUTS = md.META_INPUTS
+META_SIZE_MULTIPLE = md.META_SIZE_MULTIPLE
+META_TILE_SIZE = md.META_TILE_SIZE
+META_OVERLAP = md.META_OVERLAP
+META_NORMALISATION = md.META_NORMALISATION
+META_TRAINING = md.META_TRAINING
+META_METRICS = md.META_METRICS
+META_ARCHITECTURE = md.META_ARCHITECTURE
+META_VALID_RANGES = md.META_VALID_RANGES
+METADATA_KEYS = md.KEYS
 INPUT_ORDER = "oldest first, then target"
+#: ``LearnedDI`` constructor arguments recorded in the "architecture" entry.
+CONFIG_KEYS = ("n_inputs", "arch", "base", "max_channels", "cond_dim", "depth", "residual")
+#: Buffers holding the normalisation (set from the "normalisation" entry, not from graph initializers).
+NORMALISATION_BUFFERS = ("db_mean", "db_std", "cond_mean", "cond_std", "dem_scale")
+#: Units of each condition (CONDITION_NAMES order), for valid ranges and cards.
+CONDITION_UNITS = ("deg C", "mm", "mm", "m", "1", "1", "deg", "0/1")
+#: Conditions whose valid range is checked (heading and platform are categorical: any value is known).
+RANGED_CONDITIONS = ("temperature_c", "precip_mm", "precip_3day_mm", "snow_depth_m", "mean_incidence_deg")
+#: Standard deviations around the training mean taken as the valid range of models exported without
+#: "valid_ranges" (before the common schema); an approximation, said so where it is used.
+FALLBACK_RANGE_STDS = 2.5
 
 _PLATFORMS = {"S1A": 0.0, "1A": 0.0, "S1B": 1.0, "1B": 1.0}
 
@@ -219,13 +233,87 @@ def inputs_metadata(n_inputs):
             "conditions": list(CONDITION_NAMES), "order": INPUT_ORDER}
 
 
+def input_specs(n_inputs):
+    """The ``inputs["tensors"]`` entry (common schema) for N = ``n_inputs``."""
+    return [
+        md.tensor_spec(INPUT_IMAGES, "BCHW", bands=[f"{b}_{i}" for i in range(1, int(n_inputs) + 1)
+                                                    for b in BANDS],
+                       scale="dB", units="dB", valid_range=[DB_FLOOR, DB_CEIL],
+                       description=f"{int(n_inputs)} earlier acquisitions, oldest first, sigma0; "
+                                   "NaN = no data"),
+        md.tensor_spec(INPUT_DEM, "BCHW", bands=["elevation"], units="m",
+                       description="elevation; each tile's mean is removed inside the graph"),
+        md.tensor_spec(INPUT_CONDITIONS, "BNC", bands=list(CONDITION_NAMES),
+                       units=", ".join(CONDITION_UNITS),
+                       description="one condition_vector per input acquisition, then the target's; NaN = "
+                                   "unknown"),
+    ]
+
+
+def output_specs():
+    """The ``outputs`` entry (common schema)."""
+    return [md.tensor_spec(OUTPUT, "BCHW", bands=list(BANDS), scale="dB", units="dB",
+                           description="predicted target sigma0")]
+
+
+def valid_ranges_from(conditions, db_by_band=None):
+    """The "valid_ranges" entry: range of each ranged condition over ``conditions`` ((n, C) rows used
+    in training) and, with ``db_by_band`` ({band: dB values}), of the input dB per band."""
+    c = np.asarray(conditions, dtype=np.float64).reshape(-1, N_CONDITIONS)
+    out = {}
+    for name in RANGED_CONDITIONS:
+        i = CONDITION_NAMES.index(name)
+        r = md.value_range(c[:, i], CONDITION_UNITS[i])
+        if r is not None:
+            out[name] = r
+    for band, values in (db_by_band or {}).items():
+        r = md.value_range(values, "dB")
+        if r is not None:
+            out[f"{band}_db"] = r
+    return out
+
+
+def model_valid_ranges(meta):
+    """(valid ranges, exact) of a parsed model metadata: its "valid_ranges" entry (exact=True) or, for
+    models exported before the common schema, the training mean +- FALLBACK_RANGE_STDS standard
+    deviations of each ranged condition from "normalisation" (exact=False; lower bounds of
+    non-negative quantities clipped at 0)."""
+    ranges = meta.get(META_VALID_RANGES)
+    if isinstance(ranges, str):
+        ranges = json.loads(ranges)
+    if ranges:
+        return ranges, True
+    norm = meta.get(META_NORMALISATION)
+    if isinstance(norm, str):
+        norm = json.loads(norm)
+    out = {}
+    if norm and "condition_mean" in norm:
+        for name in RANGED_CONDITIONS:
+            i = CONDITION_NAMES.index(name)
+            mean, std = float(norm["condition_mean"][i]), float(norm["condition_std"][i])
+            lo = mean - FALLBACK_RANGE_STDS * std
+            if name in ("precip_mm", "precip_3day_mm", "snow_depth_m"):
+                lo = max(0.0, lo)
+            out[name] = {"min": lo, "max": mean + FALLBACK_RANGE_STDS * std, "units": CONDITION_UNITS[i]}
+    return out, False
+
+
+def conditions_out_of_range(meta, row):
+    """(items, exact): ``md.out_of_range`` of an acquisitions.csv ``row``'s conditions against a model's
+    valid ranges (see ``model_valid_ranges``)."""
+    ranges, exact = model_valid_ranges(meta)
+    vector = condition_vector(row)
+    values = {name: float(vector[CONDITION_NAMES.index(name)]) for name in RANGED_CONDITIONS}
+    return md.out_of_range(ranges, values), exact
+
+
 def read_model_metadata(metadata):
     """Check a model's metadata_props (dict of str) and return them parsed.
 
-    Returns a dict with the JSON entries decoded and ``n_inputs``,
-    ``size_multiple``, ``tile_size`` and ``overlap`` as ints. Raises ValueError
-    when the model is not a learned-DI model of this contract version or its
-    conditions differ from ``CONDITION_NAMES``.
+    Returns a dict with the JSON entries decoded (``md.parse_metadata``) and
+    ``n_inputs``, ``size_multiple``, ``tile_size`` and ``overlap`` as ints.
+    Raises ValueError when the model is not a learned-DI model of this
+    contract version or its conditions differ from ``CONDITION_NAMES``.
     """
     meta = dict(metadata)
     if meta.get(META_KIND) != KIND:
@@ -234,13 +322,7 @@ def read_model_metadata(metadata):
     if meta.get(META_VERSION) != VERSION:
         raise ValueError(f"learned-DI model of contract version {meta.get(META_VERSION)!r}; this plugin "
                          f"reads version {VERSION!r}: retrain or update the plugin")
-    out = dict(meta)
-    for key in (META_INPUTS, META_NORMALISATION, META_TRAINING, META_METRICS, META_ARCHITECTURE):
-        if key in meta:
-            try:
-                out[key] = json.loads(meta[key])
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"model metadata {key!r} is not JSON: {exc}") from exc
+    out = md.parse_metadata(meta)
     inputs = out.get(META_INPUTS)
     if not isinstance(inputs, dict) or "acquisitions" not in inputs:
         raise ValueError(f"model metadata {META_INPUTS!r} is missing or lacks 'acquisitions'")

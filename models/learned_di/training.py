@@ -1,29 +1,35 @@
-"""Training of learned-DI predictors on stack folders, ending in an ONNX model.
+"""Training of learned-DI predictors on stack folders with the framework loop, ending in an ONNX model.
 
 ``train`` draws random patches from the training targets of every stack
 (see ``dataset``), minimises the masked loss between the predicted and the
-observed target dB with Adam (learning rate decayed by a cosine from ``lr``
-to ``lr / 10`` over the epochs), evaluates the validation targets after
-every epoch, keeps the weights of the best validation loss and exports them
-with ``export.export_onnx`` (metadata: normalisation, training summary,
-validation metrics, architecture), plus a .pt checkpoint for transfer learning.
+observed target dB with ``models.framework.loop.fit`` (Adam; learning rate
+"cosine" from ``lr`` to ``lr / 10`` for training from scratch, "plateau" for
+fine-tuning; see ``config``), evaluates the validation targets after every
+epoch, keeps the weights of the best validation loss and exports them with
+``export.export_onnx`` (common metadata schema: normalisation, training
+summary, validation metrics, valid ranges, architecture), plus a .pt
+checkpoint for transfer learning and a model card written from the run.
 
 Loss: mean squared error in dB over the mask (valid, unchanged pixels), as
-in Alatalo et al. (2023); ``loss="l1"`` uses the mean absolute error, which
-is less pulled by speckle's heavy lower tail in dB. The reported validation
-metrics are always MSE (dB^2), RMSE and MAE (dB), per band and overall, and
-the same for the trivial predictor "mean of the inputs' dB" as a baseline.
+in Alatalo et al. (2023); ``loss="l1"`` uses the mean absolute error. The
+reported validation metrics are always MSE (dB^2), RMSE and MAE (dB), per
+band and overall, and the same for the trivial predictor "mean of the
+inputs' dB" as a baseline.
 
-Transfer learning (``init``): a .pt file written here (dict with
-"state_dict", "config", "normalisation"), a bare state dict, or a learned-DI
-.onnx (initializers and metadata). Weights are loaded with strict=False;
-tensors whose shape differs are skipped; missing, unexpected and skipped
-keys are reported through ``log``. When the initial model has the same
-``arch`` and N, its widths (base, max_channels, ...) are used so every tensor
-fits; otherwise the requested model is built and whatever fits is loaded.
-The normalisation of the initial model is kept (its weights were trained
-with it); only a bare state dict without normalisation buffers gets
-statistics from the new data.
+Initial weights (``init``, ``models.framework.pretrained``): None (random),
+a .pt written here, a bare state dict, a learned-DI .onnx, or a registered
+name: "learned_di" (the shipped model) or "learned_di.encoder" (its encoder
+only). Tensors that fit are loaded; the report (loaded / new / skipped for
+shape / unexpected) goes to ``log`` and the summary. When the initial model
+has the same ``arch`` and N, its widths are used so every tensor fits. Its
+normalisation is kept (its weights were trained with it); only sources
+without one get statistics from the new data. With initial weights the
+initial model is validated first ("epoch 0"): the model written is never
+worse on the validation targets than the one it started from.
+
+Fine-tuning on a user's history (``before``): only acquisitions strictly
+before that date are read (targets and inputs), and ``change_mask=False``
+ignores change_date.tif (no labels).
 
 Determinism: ``seed`` seeds torch (weights) and numpy (patch positions,
 augmentation); with the same data, arguments and thread count, runs repeat.
@@ -32,27 +38,43 @@ import os
 
 # Before torch (and its OpenMP runtime) is loaded: with busy-waiting OpenMP threads, two threads on a
 # two-core machine that also runs other work train ~10x slower than one; passive waiting avoids it.
-# Has no effect when the caller imported torch first (then set the variable yourself).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import copy  # noqa: E402
 import datetime as _dt  # noqa: E402
 import json  # noqa: E402
-import math  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from ..framework import card as cards  # noqa: E402
+from ..framework import loop, pretrained  # noqa: E402
+from ..framework import metadata as md  # noqa: E402
+from . import config as cfg  # noqa: E402
 from . import dataset as ds  # noqa: E402
 from . import export, schema  # noqa: E402
 from .architecture import ARCHITECTURES, LearnedDI, count_parameters  # noqa: E402
 
 LOSSES = ("mse", "l1")
+SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "learned_di.onnx")
 
 
-class Stopped(Exception):
-    """Raised inside the loop when ``should_stop()`` turns true (caught by ``train``)."""
+def _shipped(prefixes=()):
+    def load():
+        weights = pretrained.load_file(SHIPPED_MODEL, kind=schema.KIND)
+        weights.prefixes = tuple(prefixes)
+        weights.encoder = cfg.ENCODER_PREFIXES
+        if prefixes:  # an encoder alone: the new model keeps its own widths and normalisation
+            weights.config = None
+            weights.normalisation = None
+        return weights
+    return load
+
+
+pretrained.register("learned_di", _shipped(),
+                    "the shipped learned-DI model (models/learned_di.onnx), all tensors")
+pretrained.register("learned_di.encoder", _shipped(cfg.ENCODER_PREFIXES),
+                    "the encoder and bottleneck of the shipped learned-DI model")
 
 
 def _masked(err, mask, kind):
@@ -61,48 +83,16 @@ def _masked(err, mask, kind):
     return (e * w).sum() / w.sum().clamp(min=1.0)
 
 
-def load_init(path, log=print):
-    """(state dict, config or None, normalisation or None) from a .pt or .onnx file."""
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise ValueError(f"initial weights {path} do not exist")
-    if path.lower().endswith(".onnx"):
-        state, meta = export.onnx_state_dict(path)
-        info = schema.read_model_metadata(meta)
-        arch = info.get(schema.META_ARCHITECTURE) or {}
-        config = {k: arch[k] for k in ("n_inputs", "arch", "base", "max_channels", "cond_dim", "depth",
-                                       "residual") if k in arch}
-        return state, config or None, info.get(schema.META_NORMALISATION)
-    obj = torch.load(path, map_location="cpu", weights_only=True)
-    if isinstance(obj, dict) and "state_dict" in obj:
-        return obj["state_dict"], obj.get("config"), obj.get("normalisation")
-    if isinstance(obj, dict) and all(isinstance(v, torch.Tensor) for v in obj.values()):
-        return obj, None, None
-    raise ValueError(f"{path} is neither a state dict nor a learned-DI checkpoint")
-
-
-def apply_init(model, state, log=print):
-    """Load ``state`` into ``model`` (strict=False, shape mismatches skipped); returns a report dict."""
-    own = model.state_dict()
-    usable = {k: v for k, v in state.items() if k in own and tuple(v.shape) == tuple(own[k].shape)}
-    skipped = sorted(k for k, v in state.items() if k in own and tuple(v.shape) != tuple(own[k].shape))
-    result = model.load_state_dict(usable, strict=False)
-    report = {"loaded": len(usable), "missing": sorted(result.missing_keys),
-              "unexpected": sorted(k for k in state if k not in own), "shape_mismatch": skipped}
-    log(f"init: loaded {report['loaded']} tensors; missing {len(report['missing'])} "
-        f"{report['missing'][:8]}; unexpected {len(report['unexpected'])} {report['unexpected'][:8]}; "
-        f"shape mismatch {len(skipped)} {skipped[:8]}")
-    return report
-
-
-def evaluate(model, loader, loss_kind="mse"):
+def evaluate(model, loader, loss_kind="mse", device="cpu"):
     """Validation numbers over ``loader``: loss, MSE (dB^2), RMSE/MAE (dB) overall and per band,
     and the same for the mean-of-inputs baseline."""
     nb = len(schema.BANDS)
     tot = {"sq": np.zeros(nb), "ab": np.zeros(nb), "bsq": np.zeros(nb), "bab": np.zeros(nb), "n": 0.0}
+    was_training = model.training
     model.eval()
     with torch.no_grad():
         for b in loader:
+            b = loop.to_device(b, device)
             pred = model(b["images"], b["dem"], b["conditions"])
             target = torch.nan_to_num(b["target"])
             m = b["mask"]
@@ -110,12 +100,12 @@ def evaluate(model, loader, loss_kind="mse"):
             imgs = torch.nan_to_num(b["images"])
             base = torch.cat([imgs[:, k::nb].mean(1, keepdim=True) for k in range(nb)], 1)
             berr = (base - target) * m
-            tot["sq"] += (err ** 2).sum((0, 2, 3)).double().numpy()
-            tot["ab"] += err.abs().sum((0, 2, 3)).double().numpy()
-            tot["bsq"] += (berr ** 2).sum((0, 2, 3)).double().numpy()
-            tot["bab"] += berr.abs().sum((0, 2, 3)).double().numpy()
+            tot["sq"] += (err ** 2).sum((0, 2, 3)).double().cpu().numpy()
+            tot["ab"] += err.abs().sum((0, 2, 3)).double().cpu().numpy()
+            tot["bsq"] += (berr ** 2).sum((0, 2, 3)).double().cpu().numpy()
+            tot["bab"] += berr.abs().sum((0, 2, 3)).double().cpu().numpy()
             tot["n"] += float(m.sum())
-    model.train()
+    model.train(was_training)
     n = max(tot["n"], 1.0)
     mse_b = tot["sq"] / n
     mae_b = tot["ab"] / n
@@ -132,31 +122,57 @@ def evaluate(model, loader, loss_kind="mse"):
     return out
 
 
+def build_model(config, init, arch, n_inputs, log):
+    """(model, InitWeights or None, InitReport or None) for the requested config and init source."""
+    weights = pretrained.resolve(init, kind=schema.KIND)
+    config = dict(config)
+    if weights is not None and weights.config:
+        init_config = {k: weights.config[k] for k in schema.CONFIG_KEYS if k in weights.config}
+        same_n = int(init_config.get("n_inputs", n_inputs)) == int(n_inputs)
+        if init_config.get("arch", arch) != arch or not same_n:
+            log(f"init: {weights.source} was trained as {init_config}; building {config} and loading "
+                "what fits")
+        else:  # same task: keep the initial model's widths so every weight fits
+            config.update({k: v for k, v in init_config.items() if k not in ("n_inputs", "arch")})
+    model = LearnedDI(**config)
+    report = None
+    if weights is not None:
+        report = pretrained.apply(model, weights)
+        log(report.describe())
+    return model, weights, report
+
+
 def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", epochs=20, patch=64, batch=16,
           lr=1e-3, seed=0, init=None, progress=None, should_stop=None, threads=2, max_minutes=None,
           patches_per_epoch=512, val_patches=256, base=16, max_channels=64, loss="mse", augment=True,
           val_fraction=0.2, checkpoint="auto", log=None, on_epoch=None,
-          tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP):
+          tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP, schedule="cosine",
+          patience=None, device="cpu", freeze_encoder_epochs=0, before=None, change_mask=True, card=None,
+          command=None, split="last"):
     """Train a learned-DI predictor on ``stack_dirs`` and export it to ``out_onnx``; returns a summary.
 
-    ``n_inputs``: N earlier acquisitions; ``arch``: 'film' or 'bottleneck';
-    ``epochs``: passes of ``patches_per_epoch`` random patches of ``patch`` x
-    ``patch`` pixels in batches of ``batch``; ``lr``: Adam learning rate;
-    ``seed``: random seed; ``init``: None or a .pt/.onnx to start from;
-    ``progress(percent)``, ``should_stop() -> bool``, ``log(str)``,
-    ``on_epoch(record)``: optional callbacks (record: epoch, train, val,
-    val_mae_db, seconds); ``threads``: torch intra-op threads; ``max_minutes``:
-    wall-clock budget (training stops after the epoch/batch that exceeds it and
-    the best model so far is exported); ``val_patches``: at most this many
-    validation patches (a grid over the validation targets); ``base``,
-    ``max_channels``: U-Net widths; ``loss``: 'mse' or 'l1' (dB);
-    ``augment``: 180-degree rotations (see ``dataset``); ``checkpoint``:
-    'auto' (``out_onnx`` with .pt), a path, or None for none.
+    ``stack_dirs``: stack folders or acquisitions CSV paths; ``n_inputs``: N
+    earlier acquisitions; ``arch``: 'film' or 'bottleneck'; ``epochs``: passes
+    of ``patches_per_epoch`` random patches of ``patch`` x ``patch`` pixels in
+    batches of ``batch``; ``lr``: Adam learning rate; ``seed``; ``init``:
+    see the module docstring; ``progress(percent)``, ``should_stop() ->
+    bool``, ``log(str)``, ``on_epoch(record)``: optional callbacks;
+    ``threads``: torch CPU threads; ``max_minutes``: wall-clock budget (the
+    best model so far is exported); ``val_patches``: at most this many
+    validation patches; ``base``, ``max_channels``: U-Net widths; ``loss``:
+    'mse' or 'l1' (dB); ``augment``: 180-degree rotations; ``checkpoint``:
+    'auto' (``out_onnx`` with .pt), a path, or None; ``schedule``,
+    ``patience``, ``device``, ``freeze_encoder_epochs``: see
+    ``framework.loop.fit``; ``before``: only acquisitions before this date;
+    ``change_mask``: use change_date.tif; ``split``: validation dates, 'last'
+    or 'interleaved' (``dataset.split_targets``); ``card``: 'auto' (``out_onnx``
+    with .md), a path, or None; ``command``: the command line quoted in the card.
 
     Summary keys: onnx (path, or None when stopped before the first
-    validation), checkpoint, stopped (None, 'cancelled' or 'time limit'),
-    epochs (records), best_epoch, metrics, training (the metadata entry),
-    parameters, patches_per_second, seconds, init_report.
+    validation), checkpoint, card, stopped (None, 'cancelled' or 'time
+    limit'), epochs (records; epoch 0 = the initial model when ``init``),
+    best_epoch, metrics, training (the metadata entry), parameters,
+    patches_per_second, seconds, init_report.
     """
     t0 = time.perf_counter()
     log = log or (lambda msg: None)
@@ -173,35 +189,24 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
         raise ValueError("give at least one stack folder")
     threads = max(1, int(threads))
     torch.set_num_threads(threads)
-    torch.manual_seed(int(seed))
-    rng = np.random.default_rng(int(seed))
-    stop_reason = None
-    deadline = None if max_minutes is None else t0 + 60.0 * float(max_minutes)
+    rng = loop.seed_everything(seed)
+    device = loop.choose_device(device)
 
-    stacks = [ds.Stack(d) for d in stack_dirs]
+    stacks = [ds.Stack(d, before=before, change_mask=change_mask) for d in stack_dirs]
     try:
         patch = ds.check_patch(patch, stacks)
-        splits = [ds.split_targets(s, int(n_inputs), val_fraction) for s in stacks]
+        splits = [ds.split_targets(s, int(n_inputs), val_fraction, split) for s in stacks]
         train_targets = [sp[0] for sp in splits]
         val_targets = [sp[1] for sp in splits]
         if not any(train_targets):
             raise ValueError("no training target: use longer stacks or fewer inputs")
 
         config = dict(n_inputs=int(n_inputs), arch=arch, base=int(base), max_channels=int(max_channels))
-        init_state, init_config, init_norm, init_report = None, None, None, None
-        if init is not None:
-            init_state, init_config, init_norm = load_init(init, log)
-            if init_config and (init_config.get("arch") != arch
-                                or int(init_config.get("n_inputs", n_inputs)) != int(n_inputs)):
-                log(f"init: {init} was trained as {init_config}; building {config} and loading what fits")
-            elif init_config:  # same task: keep the initial model's widths so every weight fits
-                config.update({k: v for k, v in init_config.items() if k not in ("n_inputs", "arch")})
-        model = LearnedDI(**config)
-        if init_state is not None:
-            init_report = apply_init(model, init_state, log)
-        buffers_loaded = init_state is not None and all(k in init_state for k in ("db_mean", "cond_mean"))
-        if init_norm is not None:
-            model.set_normalisation(init_norm)
+        model, weights, init_report = build_model(config, init, arch, n_inputs, log)
+        buffers_loaded = init_report is not None and all(k in init_report.loaded
+                                                         for k in ("db_mean", "cond_mean"))
+        if weights is not None and weights.normalisation:
+            model.set_normalisation(weights.normalisation)
             norm_source = "init"
         elif buffers_loaded:
             norm_source = "init"
@@ -213,124 +218,138 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
 
         val_samples = ds.grid_samples(stacks, val_targets, patch, val_patches, rng)
         val_loader = ds.loader(stacks, val_samples, patch, batch)
-        opt = torch.optim.Adam(model.parameters(), lr=float(lr))
-        n_batches = int(math.ceil(int(patches_per_epoch) / int(batch)))
-        total_steps = int(epochs) * (n_batches + 1)
-        step = 0
-        records = []
-        best = None
-        patches_seen = 0
-        train_seconds = 0.0
 
-        def report(extra=0):
-            if progress is not None:
-                progress(min(100.0, 100.0 * (step + extra) / total_steps))
+        def batches(epoch):
+            erng = np.random.default_rng([int(seed), epoch])
+            samples = ds.random_samples(stacks, train_targets, patch, int(patches_per_epoch), erng,
+                                        augment=augment)
+            return ds.loader(stacks, samples, patch, batch)
 
-        def check_stop():
-            nonlocal stop_reason
-            if should_stop is not None and should_stop():
-                stop_reason = "cancelled"
-                raise Stopped
-            if deadline is not None and time.perf_counter() > deadline:
-                stop_reason = "time limit"
-                raise Stopped
+        def step(net, b):
+            pred = net(b["images"], b["dem"], b["conditions"])
+            return _masked(pred - torch.nan_to_num(b["target"]), b["mask"], loss), len(b["target"])
 
-        try:
-            for epoch in range(1, int(epochs) + 1):
-                te = time.perf_counter()
-                for g in opt.param_groups:  # cosine decay from lr to lr/10
-                    frac = (epoch - 1) / max(1, int(epochs) - 1)
-                    g["lr"] = float(lr) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
-                erng = np.random.default_rng([int(seed), epoch])
-                samples = ds.random_samples(stacks, train_targets, patch, int(patches_per_epoch), erng,
-                                            augment=augment)
-                model.train()
-                tot, cnt = 0.0, 0
-                tb = time.perf_counter()
-                for b in ds.loader(stacks, samples, patch, batch):
-                    check_stop()
-                    pred = model(b["images"], b["dem"], b["conditions"])
-                    lval = _masked(pred - torch.nan_to_num(b["target"]), b["mask"], loss)
-                    opt.zero_grad()
-                    lval.backward()
-                    opt.step()
-                    tot += float(lval.detach()) * len(b["target"])
-                    cnt += len(b["target"])
-                    step += 1
-                    report()
-                train_seconds += time.perf_counter() - tb
-                patches_seen += cnt
-                check_stop()
-                val = evaluate(model, val_loader, loss)
-                step += 1
-                record = {"epoch": epoch, "train": tot / max(cnt, 1), "val": val["loss"],
-                          "val_mae_db": val["mae_db"], "val_rmse_db": val["rmse_db"],
-                          "seconds": time.perf_counter() - te}
-                records.append(record)
-                if best is None or val["loss"] < best[1]["loss"]:
-                    best = (epoch, val, copy.deepcopy(model.state_dict()))
-                if on_epoch is not None:
-                    on_epoch(record)
-                base_mae = val["baseline_mean_of_inputs"]["mae_db"]
-                log(f"epoch {epoch}: train {record['train']:.4f} val {val['loss']:.4f} "
-                    f"(MAE {val['mae_db']:.3f} dB; mean-of-inputs {base_mae:.3f} dB)")
-                report()
-        except Stopped:
-            log(f"stopped ({stop_reason}) after {len(records)} epoch(s)")
+        def epoch_log(record):
+            if on_epoch is not None:
+                on_epoch(record)
+            log(f"epoch {record['epoch']}: train {record['train']:.4f} val {record['val']:.4f} "
+                f"(MAE {record['val_mae_db']:.3f} dB)")
 
-        summary = {"onnx": None, "checkpoint": None, "stopped": stop_reason, "epochs": records,
-                   "parameters": count_parameters(model), "init_report": init_report,
-                   "patches_per_second": patches_seen / train_seconds if train_seconds > 0 else None}
-        if best is None:
+        fit = loop.fit(model, batches, step, lambda net: evaluate(net, val_loader, loss, device), epochs,
+                       lr=lr, schedule=schedule, patience=patience, max_minutes=max_minutes, t0=t0,
+                       should_stop=should_stop, progress=progress, log=log, on_epoch=epoch_log, device=device,
+                       freeze=(weights.encoder or cfg.ENCODER_PREFIXES) if weights is not None else (),
+                       freeze_epochs=freeze_encoder_epochs if weights is not None else 0,
+                       evaluate_initial=weights is not None,
+                       batches_per_epoch=-(-int(patches_per_epoch) // int(batch)))
+        model.cpu()
+        records = [{k: r[k] for k in ("epoch", "train", "val", "val_mae_db", "val_rmse_db", "lr", "seconds")}
+                   for r in fit.records]
+        summary = {"onnx": None, "checkpoint": None, "card": None, "stopped": fit.stopped, "epochs": records,
+                   "parameters": count_parameters(model),
+                   "init_report": init_report.as_dict() if init_report else None,
+                   "patches_per_second": fit.samples_per_second}
+        trained_epochs = [r for r in records if r["epoch"] > 0]
+        if fit.best_state is None or not trained_epochs:
             summary["seconds"] = time.perf_counter() - t0
             return summary
-        best_epoch, best_val, best_state = best
-        model.load_state_dict(best_state)
-        model.eval()
-        metrics = {"loss": loss, "best_epoch": best_epoch, "val_loss": best_val["loss"],
+        best_val = fit.best_val
+        metrics = {"loss": loss, "best_epoch": fit.best_epoch, "val_loss": best_val["loss"],
                    "val_mse_db2": best_val["mse_db2"], "val_rmse_db": best_val["rmse_db"],
                    "val_mae_db": best_val["mae_db"], "per_band": best_val["per_band"],
                    "baseline_mean_of_inputs": best_val["baseline_mean_of_inputs"],
                    "val_pixels": best_val["pixels"], "val_patches": len(val_samples),
+                   "epochs_to_best": fit.best_epoch,
                    "history": [{k: r[k] for k in ("epoch", "train", "val", "val_mae_db")} for r in records]}
+        if fit.initial_val is not None:
+            first = fit.initial_val
+            metrics["initial"] = {"val_loss": first["loss"], "val_mae_db": first["mae_db"],
+                                  "val_rmse_db": first["rmse_db"]}
         training = {
             "stacks": stack_dirs,
-            "dates": [{"stack": s.folder,
+            "dates": [{"stack": s.csv_path,
                        "train": _date_range(s, tr), "validation": _date_range(s, va)}
                       for s, tr, va in zip(stacks, train_targets, val_targets)],
+            "before": None if before is None else str(before),
+            "change_mask": bool(change_mask),
             "targets": {"train": sum(len(t) for t in train_targets),
                         "validation": sum(len(t) for t in val_targets)},
-            "patches": patches_seen, "patch": patch, "batch": int(batch), "epochs": len(records),
-            "epochs_requested": int(epochs), "stopped": stop_reason,
+            "patches": fit.samples, "patch": patch, "batch": int(batch), "epochs": len(trained_epochs),
+            "epochs_requested": int(epochs), "stopped": fit.stopped, "early_stopped": fit.early_stopped,
             "seconds": round(time.perf_counter() - t0, 2), "arch": arch, "seed": int(seed),
-            "init": None if init is None else os.path.abspath(os.fspath(init)),
-            "normalisation_from": norm_source, "lr": float(lr), "loss": loss, "augment": bool(augment),
-            "val_fraction": float(val_fraction), "threads": threads,
+            "init": None if weights is None else weights.source,
+            "normalisation_from": norm_source, "lr": float(lr), "schedule": schedule, "loss": loss,
+            "augment": bool(augment), "val_fraction": float(val_fraction), "split": split, "threads": threads,
+            "device": str(device), "freeze_encoder_epochs": int(freeze_encoder_epochs),
             "patches_per_second": round(summary["patches_per_second"] or 0.0, 2),
             "torch": str(torch.__version__),
             "finished": _dt.datetime.now().isoformat(timespec="seconds"),
         }
-        meta = export.build_metadata(model, training, metrics, tile_size=tile_size, overlap=overlap)
+        ranges = valid_ranges(stacks, train_targets, weights)
+        meta = export.build_metadata(model, training, metrics, tile_size=tile_size, overlap=overlap,
+                                     valid_ranges=ranges)
         out_onnx = export.export_onnx(model, out_onnx, meta)
         ckpt = None
         if checkpoint:
-            if checkpoint == "auto":
-                ckpt = os.path.splitext(os.fspath(out_onnx))[0] + ".pt"
-            else:
-                ckpt = os.fspath(checkpoint)
+            ckpt = beside(out_onnx, ".pt") if checkpoint == "auto" else os.fspath(checkpoint)
             tmp = ckpt + ".partial"
             torch.save({"state_dict": model.state_dict(), "config": model.config,
                         "normalisation": model.normalisation(), "training": training,
                         "metrics": metrics}, tmp)
             os.replace(tmp, ckpt)
-        summary.update(onnx=os.fspath(out_onnx), checkpoint=ckpt, best_epoch=best_epoch, metrics=metrics,
-                       training=training, seconds=time.perf_counter() - t0)
+        card_path = None
+        if card:
+            card_path = beside(out_onnx, ".md") if card == "auto" else os.fspath(card)
+            write_card(card_path, meta, command)
+        summary.update(onnx=os.fspath(out_onnx), checkpoint=ckpt, card=card_path, best_epoch=fit.best_epoch,
+                       metrics=metrics, training=training, seconds=time.perf_counter() - t0)
         if progress is not None:
             progress(100.0)
         return summary
     finally:
         for s in stacks:
             s.close()
+
+
+def valid_ranges(stacks, train_targets, weights=None):
+    """The "valid_ranges" of a model trained on ``train_targets`` (conditions of every acquisition used),
+    widened to the initial model's ranges when it started from one."""
+    rows = [s.conditions[sorted({j for t, inputs in ts for j in (t, *inputs)})]
+            for s, ts in zip(stacks, train_targets) if ts]
+    ranges = schema.valid_ranges_from(np.concatenate(rows)) if rows else {}
+    if weights is not None and weights.metadata:
+        old, _exact = schema.model_valid_ranges(weights.metadata)
+        for name, r in old.items():
+            if name in ranges:
+                new = ranges[name]
+                ranges[name] = {"min": min(new["min"], r["min"]), "max": max(new["max"], r["max"]),
+                                "units": new.get("units", r.get("units"))}
+            else:
+                ranges[name] = dict(r)
+    return ranges
+
+
+def write_card(path, meta_text, command=None):
+    """Write the model card of an exported learned-DI model (``meta_text``: its metadata, dict of str)."""
+    meta = md.parse_metadata(meta_text)
+    metrics = meta.get("metrics") or {}
+    history = metrics.get("history") or []
+    rows = ["| epoch | train loss | validation loss | validation MAE (dB) |", "|---:|---:|---:|---:|"]
+    rows += [f"| {h['epoch']} | {cards.number(h['train'])} | {cards.number(h['val'])} | "
+             f"{cards.number(h['val_mae_db'], 3)} |" for h in history]
+    return cards.write_card(
+        path, meta, cfg.CARD_TITLE, command=command,
+        summary=("Predicts the backscatter (dB, VV and VH) of a target acquisition from the N "
+                 "acquisitions before it, the DEM and the acquisition conditions (Alatalo, Sipola & "
+                 "Rantonen 2023, IEEE TGRS 61); the learned difference image is actual minus predicted."),
+        sections=[("Validation by epoch", "\n".join(rows))],
+        limits=["Conditions outside the valid ranges above are extrapolation.",
+                "Validation targets are the last dates of each stack: prediction into the future."])
+
+
+def beside(path, extension):
+    """``path`` with its extension replaced by ``extension`` (e.g. '.pt')."""
+    return os.path.splitext(os.fspath(path))[0] + extension
 
 
 def _date_range(stack, targets):

@@ -2,36 +2,12 @@
 
 QGIS's Python has no torch, so training runs in another interpreter:
 ``PYTHON -m sar_change.models.train --stack DIR ... --out MODEL.onnx`` (see
-models/train.py for the command line and its stdout protocol), with
-PYTHONPATH set to the folder holding the plugin so that ``sar_change``
-imports. Its stdout is read line by line on a helper thread:
-
-- ``PROGRESS <percent>`` -> feedback.setProgress;
-- ``LOSS epoch=<e> train=<x> val=<y> ...`` and ``INFO``/``STOPPED`` lines -> feedback.pushInfo;
-- ``RESULT <json>`` -> the summary (best epoch, metrics, checkpoint);
-- anything else -> the console log.
-
-The model (and the trainer's .pt checkpoint beside it) is written under a
-temporary name in the destination folder and renamed when the trainer exits
-with status 0. Cancelling sends SIGTERM to the trainer (it stops at the next
-batch), kills it if it is still running after ``TERMINATE_TIMEOUT_S``
-seconds, and removes every file written under the temporary name. A non-zero
-exit raises QgsProcessingException with the last lines of the trainer's
-stderr.
-
-Testing seam: when the environment variable ``SAR_CHANGE_TRAINER`` names a
-Python script, that script is run (``PYTHON script ARGS``) instead of
-``-m sar_change.models.train``, with the same arguments; the tests use a
-tiny fake trainer so the subprocess plumbing is checked without torch.
+models/train.py for the command line), started, streamed (progress, losses),
+cancelled and published by ``training_runner.train_model``: the model, its
+.pt checkpoint and its .md card appear under the destination's name only
+when the trainer succeeds.
 """
-import json
 import os
-import queue
-import subprocess
-import sys
-import threading
-import uuid
-from collections import deque
 
 from qgis.core import (
     QgsProcessingException,
@@ -43,29 +19,16 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
-    QgsSettings,
 )
 
 from . import common
+from . import training_runner as runner
 from .common import tr
 
-#: QgsSettings key of the Python interpreter (with torch) used for training.
-SETTINGS_KEY = "sar_change/training_python"
-#: Environment variable naming a script run instead of the trainer module (tests, custom trainers).
-TRAINER_ENV = "SAR_CHANGE_TRAINER"
-#: Seconds between SIGTERM and kill on cancel (the trainer stops at its next batch, then saves).
-TERMINATE_TIMEOUT_S = 30.0
-#: Lines of the trainer's stderr quoted in an error.
-STDERR_LINES = 20
 #: Architectures offered, in enum order (the trainer's --arch values).
 ARCHITECTURES = ("film", "bottleneck")
-#: Seconds to wait for ``python -c "import torch"`` when looking for an interpreter.
-TORCH_CHECK_TIMEOUT_S = 120
-
-#: The plugin's package (``sar_change``) and the folder that holds it (put on the child's PYTHONPATH).
-PACKAGE = __name__.split(".")[0]
-PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLUGIN_PARENT = os.path.dirname(PLUGIN_DIR)
+#: The trainer's module under the plugin package.
+TRAINER_MODULE = "models.train"
 
 HELP = """<p>Trains a learned difference-image model (a conditional U-Net predicting the
 target acquisition's VV and VH in dB from the N earlier acquisitions, the DEM and the
@@ -97,39 +60,6 @@ learning) is written beside it.</li>
 </ul>"""
 
 
-def _can_import_torch(python):
-    """True when ``python -c 'import torch'`` succeeds (within TORCH_CHECK_TIMEOUT_S seconds)."""
-    try:
-        proc = subprocess.run([python, "-c", "import torch"], capture_output=True,
-                              timeout=TORCH_CHECK_TIMEOUT_S, env=_child_env())
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return proc.returncode == 0
-
-
-def default_python():
-    """The interpreter used when none is given; QgsProcessingException with the fix when none is found.
-
-    The 'python3' beside ``sys.executable`` (e.g. the venv QGIS or the tests run
-    in) when it can import torch, else the QgsSettings value ``SETTINGS_KEY``.
-    """
-    candidate = os.path.join(os.path.dirname(sys.executable), "python3")
-    if os.path.isfile(candidate) and _can_import_torch(candidate):
-        return candidate
-    setting = QgsSettings().value(SETTINGS_KEY, "") or ""
-    if setting:
-        if not os.path.isfile(str(setting)):
-            raise QgsProcessingException(tr(
-                "The Python interpreter {path} set in the QGIS setting {key} does not exist: fix the setting "
-                "or give the interpreter as 'Python with PyTorch'").format(path=setting, key=SETTINGS_KEY))
-        return str(setting)
-    raise QgsProcessingException(tr(
-        "No Python interpreter with PyTorch found ({candidate} cannot import torch and the QGIS setting "
-        "{key} is empty): install torch (python -m pip install torch) into a Python 3 and give it as "
-        "'Python with PyTorch', or store its path in the setting {key}").format(
-            candidate=candidate, key=SETTINGS_KEY))
-
-
 def parse_stack_folders(text):
     """Absolute stack folders from text: one per line or ';'-separated.
 
@@ -154,76 +84,23 @@ def parse_stack_folders(text):
     return folders
 
 
-def _child_env():
-    """The trainer's environment: PYTHONPATH starting with the plugin's parent folder, unbuffered output.
-
-    PYTHONHOME (set by some QGIS installers for their own Python) is dropped:
-    it would point another interpreter at the wrong standard library.
-    """
-    env = dict(os.environ)
-    env.pop("PYTHONHOME", None)
-    paths = [PLUGIN_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    env["PYTHONPATH"] = os.pathsep.join(paths)
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
-def trainer_command(python, folders, out_path, epochs, inputs, arch, seed, init=None, threads=None,
-                    max_minutes=None, patches_per_epoch=None):
-    """The trainer's argument list (``SAR_CHANGE_TRAINER`` replaces ``-m sar_change.models.train``)."""
-    script = os.environ.get(TRAINER_ENV)
-    command = [python, script] if script else [python, "-m", f"{PACKAGE}.models.train"]
+def trainer_arguments(folders, out_path, epochs, inputs, arch, seed, init=None, threads=None,
+                      max_minutes=None, patches_per_epoch=None):
+    """The arguments of ``python -m sar_change.models.train`` (after the module)."""
+    arguments = []
     for folder in folders:
-        command += ["--stack", folder]
-    command += ["--out", out_path, "--epochs", str(int(epochs)), "--inputs", str(int(inputs)),
-                "--arch", arch, "--seed", str(int(seed))]
+        arguments += ["--stack", folder]
+    arguments += ["--out", out_path, "--epochs", str(int(epochs)), "--inputs", str(int(inputs)),
+                  "--arch", arch, "--seed", str(int(seed))]
     if init:
-        command += ["--init", init]
+        arguments += ["--init", init]
     if threads:
-        command += ["--threads", str(int(threads))]
+        arguments += ["--threads", str(int(threads))]
     if max_minutes:
-        command += ["--max-minutes", repr(float(max_minutes))]
+        arguments += ["--max-minutes", repr(float(max_minutes))]
     if patches_per_epoch:
-        command += ["--patches-per-epoch", str(int(patches_per_epoch))]
-    return command
-
-
-def parse_loss(line):
-    """The key=value fields of a 'LOSS epoch=3 train=0.1 val=0.2' line as a dict (numbers as float)."""
-    fields = {}
-    for item in line.split()[1:]:
-        key, sep, value = item.partition("=")
-        if sep:
-            try:
-                fields[key] = float(value)
-            except ValueError:
-                fields[key] = value
-    return fields
-
-
-def _reader(stream, tag, out_queue, keep=None):
-    """Put each line of ``stream`` on ``out_queue`` as (tag, line); (tag, None) at the end."""
-    try:
-        for line in iter(stream.readline, ""):
-            line = line.rstrip("\r\n")
-            if keep is not None:
-                keep.append(line)
-            out_queue.put((tag, line))
-    finally:
-        out_queue.put((tag, None))
-
-
-def stop_process(proc, timeout=None):
-    """SIGTERM ``proc``, then kill it if it has not exited after ``timeout`` seconds; returns its status."""
-    timeout = TERMINATE_TIMEOUT_S if timeout is None else timeout
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
+        arguments += ["--patches-per-epoch", str(int(patches_per_epoch))]
+    return arguments
 
 
 class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
@@ -309,174 +186,29 @@ class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
             folders = parse_stack_folders(self.parameterAsString(parameters, self.STACK_FOLDERS, context))
         except ValueError as exc:
             raise QgsProcessingException(str(exc)) from exc
-        python = self.parameterAsFile(parameters, self.PYTHON, context) or default_python()
-        if not os.path.isfile(python):
-            raise QgsProcessingException(tr("Python interpreter {path} does not exist: give the path of a "
-                                            "python3 that has PyTorch").format(path=python))
+        python = runner.resolve_python(self.parameterAsFile(parameters, self.PYTHON, context))
         init = self.parameterAsFile(parameters, self.INIT, context) or None
         if init and not os.path.isfile(init):
             raise QgsProcessingException(tr("Initial weights {path} do not exist").format(path=init))
         destination = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
-        if not destination.lower().endswith(".onnx"):
-            destination += ".onnx"
-        folder = os.path.dirname(os.path.abspath(destination))
-        os.makedirs(folder, exist_ok=True)
-        stem = os.path.splitext(os.path.basename(destination))[0]
-        prefix = os.path.join(folder, f".{stem}.{uuid.uuid4().hex[:8]}.partial")
-        command = trainer_command(
-            python, folders, prefix + ".onnx",
-            epochs=self.parameterAsInt(parameters, self.EPOCHS, context),
-            inputs=self.parameterAsInt(parameters, self.INPUTS, context),
-            arch=ARCHITECTURES[self.parameterAsEnum(parameters, self.ARCH, context)],
-            seed=self.parameterAsInt(parameters, self.SEED, context), init=init,
-            threads=self.parameterAsInt(parameters, self.THREADS, context),
-            max_minutes=self.parameterAsDouble(parameters, self.MAX_MINUTES, context),
-            patches_per_epoch=self.parameterAsInt(parameters, self.PATCHES_PER_EPOCH, context))
-        feedback.pushCommandInfo(" ".join(_quote(c) for c in command))
 
-        try:
-            status, summary, stderr = self._run(command, feedback)
-        except BaseException:
-            _remove_partial(prefix)
-            raise
-        if status is None:  # cancelled
-            _remove_partial(prefix)
-            feedback.pushInfo(tr("Cancelled: the trainer was stopped and no model was written."))
+        def arguments(partial_onnx):
+            return trainer_arguments(
+                folders, partial_onnx, epochs=self.parameterAsInt(parameters, self.EPOCHS, context),
+                inputs=self.parameterAsInt(parameters, self.INPUTS, context),
+                arch=ARCHITECTURES[self.parameterAsEnum(parameters, self.ARCH, context)],
+                seed=self.parameterAsInt(parameters, self.SEED, context), init=init,
+                threads=self.parameterAsInt(parameters, self.THREADS, context),
+                max_minutes=self.parameterAsDouble(parameters, self.MAX_MINUTES, context),
+                patches_per_epoch=self.parameterAsInt(parameters, self.PATCHES_PER_EPOCH, context))
+
+        files, summary = runner.train_model(python, TRAINER_MODULE, arguments, destination, feedback)
+        if files is None:
             return {}
-        if status != 0:
-            _remove_partial(prefix)
-            tail = "\n".join(stderr[-STDERR_LINES:]) or tr("(nothing on stderr)")
-            hint = ""
-            if "No module named 'torch'" in tail or "No module named torch" in tail:
-                hint = tr(" {python} has no PyTorch: install it there (python -m pip install torch) or give "
-                          "another interpreter.").format(python=python)
-            raise QgsProcessingException(tr("Training failed (exit status {status}).{hint} Last lines of the "
-                                            "trainer's error output:\n{tail}").format(
-                status=status, hint=hint, tail=tail))
-        if not os.path.isfile(prefix + ".onnx"):
-            _remove_partial(prefix)
-            raise QgsProcessingException(tr("The trainer exited without writing a model: see the log above"))
-        renamed = _publish(prefix, destination)
-        results = {self.OUTPUT_MODEL: destination}
-        checkpoint = renamed.get(".pt")
-        if checkpoint:
-            results[self.CHECKPOINT] = checkpoint
-        summary = summary or {}
-        metrics = summary.get("metrics") or {}
-        for key, value in ((self.BEST_EPOCH, summary.get("best_epoch")),
-                           (self.VAL_LOSS, metrics.get("val_loss")),
-                           (self.VAL_MAE_DB, metrics.get("val_mae_db"))):
-            if isinstance(value, (int, float)):
-                results[key] = value
-        feedback.pushInfo(tr("Model written: {path}").format(path=destination))
+        results = {self.OUTPUT_MODEL: files[".onnx"]}
+        if files.get(".pt"):
+            results[self.CHECKPOINT] = files[".pt"]
+        results.update(runner.metric_outputs(summary, ((self.BEST_EPOCH, "best_epoch"),
+                                                       (self.VAL_LOSS, "metrics.val_loss"),
+                                                       (self.VAL_MAE_DB, "metrics.val_mae_db"))))
         return results
-
-    def _run(self, command, feedback):
-        """Run the trainer; returns (exit status or None when cancelled, RESULT summary, stderr lines)."""
-        try:
-            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                    encoding="utf-8", errors="replace", bufsize=1, env=_child_env())
-        except OSError as exc:
-            raise QgsProcessingException(tr("Cannot start {python}: {error}").format(
-                python=command[0], error=exc)) from exc
-        lines = queue.Queue()
-        stderr = deque(maxlen=200)
-        readers = [threading.Thread(target=_reader, args=(proc.stdout, "out", lines), daemon=True),
-                   threading.Thread(target=_reader, args=(proc.stderr, "err", lines, stderr), daemon=True)]
-        for reader in readers:
-            reader.start()
-        summary = None
-        open_streams = 2
-        cancelled = False
-        try:
-            while open_streams:
-                if feedback.isCanceled():
-                    cancelled = True
-                    feedback.pushInfo(tr("Stopping the trainer..."))
-                    stop_process(proc)
-                    break
-                try:
-                    tag, line = lines.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                if line is None:
-                    open_streams -= 1
-                elif tag == "err":
-                    feedback.pushConsoleInfo(line)
-                else:
-                    summary = self._handle(line, feedback) or summary
-            if not cancelled:
-                proc.wait()
-        finally:
-            if proc.poll() is None:  # an exception in the loop: never leave the trainer running
-                stop_process(proc)
-            for reader in readers:
-                reader.join(timeout=5)
-            proc.stdout.close()
-            proc.stderr.close()
-        return (None if cancelled else proc.returncode), summary, list(stderr)
-
-    def _handle(self, line, feedback):
-        """Act on one stdout line of the trainer; returns the RESULT summary when the line is one."""
-        word = line.split(" ", 1)[0]
-        rest = line[len(word):].strip()
-        if word == "PROGRESS":
-            try:
-                feedback.setProgress(max(0.0, min(100.0, float(rest))))
-            except ValueError:
-                feedback.pushConsoleInfo(line)
-        elif word == "LOSS":
-            fields = parse_loss(line)
-            epoch = fields.get("epoch")
-            feedback.pushInfo(tr("Epoch {epoch}: training loss {train}, validation loss {val}{extra}").format(
-                epoch=int(epoch) if isinstance(epoch, float) else epoch, train=fields.get("train"),
-                val=fields.get("val"),
-                extra=(tr(", validation MAE {mae} dB").format(mae=fields["val_mae_db"])
-                       if "val_mae_db" in fields else "")))
-        elif word in ("INFO", "STOPPED"):
-            feedback.pushInfo(rest if word == "INFO" else tr("Trainer stopped: {reason}").format(reason=rest))
-        elif word == "RESULT":
-            try:
-                return json.loads(rest)
-            except json.JSONDecodeError:
-                feedback.pushConsoleInfo(line)
-        else:
-            feedback.pushConsoleInfo(line)
-        return None
-
-
-def _quote(arg):
-    return f'"{arg}"' if (" " in arg or not arg) else arg
-
-
-def _partial_files(prefix):
-    folder, base = os.path.split(prefix)
-    try:
-        names = os.listdir(folder)
-    except OSError:
-        return []
-    return [os.path.join(folder, n) for n in names if n.startswith(base)]
-
-
-def _remove_partial(prefix):
-    """Delete every file whose name starts with the temporary ``prefix`` (model, checkpoint, .partial)."""
-    for path in _partial_files(prefix):
-        try:
-            os.remove(path)
-        except OSError:
-            pass
-
-
-def _publish(prefix, destination):
-    """Rename prefix.onnx to ``destination`` and prefix<rest> to <destination stem><rest>; {rest: path}."""
-    stem = os.path.splitext(destination)[0]
-    renamed = {}
-    for path in sorted(_partial_files(prefix), key=lambda p: not p.endswith(".onnx")):
-        rest = path[len(prefix):]
-        if rest.endswith(".partial"):  # the trainer's own temporary file: never published
-            os.remove(path)
-            continue
-        target = destination if rest == ".onnx" else stem + rest
-        os.replace(path, target)
-        renamed[rest] = target
-    return renamed

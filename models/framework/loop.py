@@ -1,0 +1,231 @@
+"""The one training loop of SAR Change models (torch; runs outside QGIS).
+
+``fit`` trains any ``torch.nn.Module`` given three callables of the model's
+folder: ``batches(epoch)`` (an iterable of batches), ``step(model, batch)``
+(the loss tensor and the number of samples) and ``evaluate(model)`` (a dict
+with at least "loss", lower is better). It provides:
+
+- device choice (``device``: "cpu", "cuda", "cuda:1" or "auto"; batches that
+  are dicts/lists/tuples of tensors are moved there by ``to_device``);
+- seeds: ``seed_everything`` seeds torch (weights, dropout) and returns a
+  numpy Generator for the caller's sampling;
+- a wall-clock budget (``max_minutes``, counted from ``t0``): training
+  stops at the next batch after it and the best weights so far are kept;
+- the best checkpoint: a copy of the weights at the lowest validation loss
+  (optionally the initial weights as "epoch 0", ``evaluate_initial``);
+- early stopping after ``patience`` epochs without improvement;
+- the learning rate: "plateau" (divided by ``1 / plateau_factor`` after
+  ``plateau_patience`` epochs without improvement, as
+  torch.optim.lr_scheduler.ReduceLROnPlateau, floor ``lr * min_lr_factor``)
+  or "cosine" (per epoch from ``lr`` to ``lr / 10``; the learned DI's
+  historical schedule) or "constant";
+- freezing: parameters whose names start with one of ``freeze`` get no
+  gradient during the first ``freeze_epochs`` epochs (e.g. a pretrained
+  encoder while the new layers settle);
+- callbacks: ``progress(percent)``, ``log(text)``, ``on_epoch(record)``
+  (see ``protocol.Emitter``) and ``should_stop() -> bool`` (cancel: checked
+  before every batch).
+
+The optimiser is Adam (Kingma & Ba 2015). Records: epoch, train (mean batch
+loss), val, lr, seconds, plus every scalar of ``evaluate``'s result.
+"""
+import copy
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+SCHEDULES = ("plateau", "cosine", "constant")
+
+
+class Stopped(Exception):
+    """Raised inside the loop when it must stop (cancel or time budget)."""
+
+
+def seed_everything(seed):
+    """Seed torch (CPU and CUDA); return ``numpy.random.default_rng(seed)``."""
+    torch.manual_seed(int(seed))
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(int(seed))
+    return np.random.default_rng(int(seed))
+
+
+def choose_device(device="cpu"):
+    """torch.device for "cpu", "cuda", "cuda:N" or "auto" (cuda when available); ValueError when absent."""
+    name = str(device or "cpu").lower()
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r}: this torch has no CUDA device; use --device cpu")
+    return torch.device(name)
+
+
+def to_device(batch, device):
+    """``batch`` (tensor, or dict/list/tuple of them) on ``device``."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, dict):
+        return {k: to_device(v, device) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(to_device(v, device) for v in batch)
+    return batch
+
+
+def set_frozen(model, prefixes, frozen):
+    """requires_grad = not ``frozen`` for every parameter whose name starts with one of ``prefixes``;
+    returns the number of tensors changed."""
+    count = 0
+    for name, p in model.named_parameters():
+        if any(name.startswith(pre) for pre in prefixes):
+            p.requires_grad_(not frozen)
+            count += 1
+    return count
+
+
+@dataclass
+class FitResult:
+    """What ``fit`` returns. ``best_state`` is None when no validation ran (stopped too early)."""
+
+    records: list = field(default_factory=list)
+    best_epoch: int = None
+    best_val: dict = None
+    best_state: dict = None
+    initial_val: dict = None
+    stopped: str = None
+    early_stopped: bool = False
+    samples: int = 0
+    train_seconds: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def samples_per_second(self):
+        return self.samples / self.train_seconds if self.train_seconds > 0 else None
+
+
+def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", plateau_patience=2,
+        plateau_factor=0.5, min_lr_factor=0.01, patience=None, max_minutes=None, t0=None, should_stop=None,
+        progress=None, log=None, on_epoch=None, device="cpu", freeze=(), freeze_epochs=0,
+        evaluate_initial=False, batches_per_epoch=None, weight_decay=0.0):
+    """Train ``model`` (see the module docstring); returns a FitResult. The model ends in eval mode
+    holding the best weights (when any validation ran)."""
+    t0 = time.perf_counter() if t0 is None else t0
+    log = log or (lambda text: None)
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule {schedule!r}: use one of {SCHEDULES}")
+    epochs = int(epochs)
+    if epochs < 1:
+        raise ValueError("epochs must be >= 1")
+    device = choose_device(device) if not isinstance(device, torch.device) else device
+    model.to(device)
+    deadline = None if max_minutes is None else t0 + 60.0 * float(max_minutes)
+    opt = torch.optim.Adam(model.parameters(), lr=float(lr), weight_decay=float(weight_decay))
+    plateau = None
+    if schedule == "plateau":
+        plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            opt, mode="min", factor=float(plateau_factor), patience=int(plateau_patience),
+            min_lr=float(lr) * float(min_lr_factor))
+    n_batches = int(batches_per_epoch) if batches_per_epoch else 1
+    total = epochs * (n_batches + 1) + (1 if evaluate_initial else 0)
+    result = FitResult()
+    counter = {"step": 0}
+
+    def report():
+        if progress is not None:
+            progress(min(100.0, 100.0 * counter["step"] / total))
+
+    def check_stop():
+        if should_stop is not None and should_stop():
+            result.stopped = "cancelled"
+            raise Stopped
+        if deadline is not None and time.perf_counter() > deadline:
+            result.stopped = "time limit"
+            raise Stopped
+
+    def keep_if_best(epoch, val):
+        if result.best_val is None or val["loss"] < result.best_val["loss"]:
+            result.best_epoch, result.best_val = epoch, val
+            result.best_state = copy.deepcopy(model.state_dict())
+            return True
+        return False
+
+    frozen = bool(freeze) and int(freeze_epochs) > 0
+    if frozen:
+        n = set_frozen(model, freeze, True)
+        log(f"freezing {n} tensors ({', '.join(freeze)}) for the first {int(freeze_epochs)} epoch(s)")
+    since_best = 0
+    try:
+        if evaluate_initial:
+            check_stop()
+            val = evaluate(model)
+            result.initial_val = val
+            keep_if_best(0, val)
+            counter["step"] += 1
+            record = {"epoch": 0, "train": float("nan"), "val": val["loss"], "lr": float(lr), "seconds": 0.0,
+                      **_scalars(val)}
+            result.records.append(record)
+            if on_epoch is not None:
+                on_epoch(record)
+            report()
+        for epoch in range(1, epochs + 1):
+            te = time.perf_counter()
+            if frozen and epoch == int(freeze_epochs) + 1:
+                set_frozen(model, freeze, False)
+                frozen = False
+                log(f"epoch {epoch}: unfreezing {', '.join(freeze)}")
+            if schedule == "cosine":
+                frac = (epoch - 1) / max(1, epochs - 1)
+                for g in opt.param_groups:
+                    g["lr"] = float(lr) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * frac)))
+            model.train()
+            tot, cnt = 0.0, 0
+            tb = time.perf_counter()
+            for batch in batches(epoch):
+                check_stop()
+                loss, n = step(model, to_device(batch, device))
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                tot += float(loss.detach()) * n
+                cnt += n
+                counter["step"] += 1
+                report()
+            result.train_seconds += time.perf_counter() - tb
+            result.samples += cnt
+            check_stop()
+            model.eval()
+            with torch.no_grad():
+                val = evaluate(model)
+            model.train()
+            counter["step"] += 1
+            improved = keep_if_best(epoch, val)
+            since_best = 0 if improved else since_best + 1
+            record = {"epoch": epoch, "train": tot / max(cnt, 1), "val": val["loss"],
+                      "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - te, **_scalars(val)}
+            result.records.append(record)
+            if plateau is not None:
+                plateau.step(val["loss"])
+            if on_epoch is not None:
+                on_epoch(record)
+            report()
+            if patience is not None and since_best >= int(patience):
+                result.early_stopped = True
+                log(f"early stopping: no improvement for {since_best} epoch(s); best epoch "
+                    f"{result.best_epoch}")
+                break
+    except Stopped:
+        log(f"stopped ({result.stopped}) after {sum(r['epoch'] > 0 for r in result.records)} epoch(s)")
+    finally:
+        if frozen:
+            set_frozen(model, freeze, False)
+    if result.best_state is not None:
+        model.load_state_dict(result.best_state)
+    model.eval()
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def _scalars(val):
+    return {f"val_{k}" if not k.startswith("val") else k: float(v) for k, v in val.items()
+            if isinstance(v, (int, float)) and k != "loss"}

@@ -1,0 +1,318 @@
+"""Run a model trainer in another Python (with torch) from a QGIS Processing algorithm.
+
+QGIS's Python has no torch, so every training algorithm starts its trainer as
+a subprocess: ``PYTHON -m sar_change.models.<trainer> ARGS`` with PYTHONPATH
+set to the folder holding the plugin (so ``sar_change`` imports) and reads
+its stdout line by line on helper threads (the protocol of
+``models.framework.protocol``):
+
+- ``PROGRESS <percent>`` -> feedback.setProgress;
+- ``LOSS epoch=<e> train=<x> val=<y> ...`` and ``INFO``/``STOPPED`` lines -> feedback.pushInfo;
+- ``RESULT <json>`` -> the summary returned to the algorithm;
+- anything else (and stderr) -> the console log.
+
+``train_model`` writes the model (and every file the trainer writes beside
+it: .pt checkpoint, .md card) under a temporary name in the destination
+folder and renames them when the trainer exits with status 0. Cancelling
+sends SIGTERM (the trainer stops at its next batch), kills it after
+``TERMINATE_TIMEOUT_S`` seconds, and removes every temporary file. A non-zero
+exit raises QgsProcessingException with the last lines of its stderr.
+
+Testing seam: when the environment variable ``SAR_CHANGE_TRAINER`` names a
+Python script, that script is run (``PYTHON script ARGS``) instead of the
+trainer module; the tests use a fake trainer without torch.
+"""
+import os
+import queue
+import subprocess
+import sys
+import threading
+import uuid
+from collections import deque
+
+from qgis.core import QgsProcessingException, QgsSettings
+
+from ...models.framework import protocol
+from .common import tr
+
+#: QgsSettings key of the Python interpreter (with torch) used for training.
+SETTINGS_KEY = "sar_change/training_python"
+#: Environment variable naming a script run instead of the trainer module (tests, custom trainers).
+TRAINER_ENV = "SAR_CHANGE_TRAINER"
+#: Seconds between SIGTERM and kill on cancel (the trainer stops at its next batch, then saves).
+TERMINATE_TIMEOUT_S = 30.0
+#: Lines of the trainer's stderr quoted in an error.
+STDERR_LINES = 20
+#: Seconds to wait for ``python -c "import torch"`` when looking for an interpreter.
+TORCH_CHECK_TIMEOUT_S = 120
+
+#: The plugin's package (``sar_change``) and the folder that holds it (put on the child's PYTHONPATH).
+PACKAGE = __name__.split(".")[0]
+PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PLUGIN_PARENT = os.path.dirname(PLUGIN_DIR)
+
+
+def child_env():
+    """The trainer's environment: PYTHONPATH starting with the plugin's parent folder, unbuffered output.
+
+    PYTHONHOME (set by some QGIS installers for their own Python) is dropped:
+    it would point another interpreter at the wrong standard library.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONHOME", None)
+    paths = [PLUGIN_PARENT] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def can_import_torch(python):
+    """True when ``python -c 'import torch'`` succeeds (within TORCH_CHECK_TIMEOUT_S seconds)."""
+    try:
+        proc = subprocess.run([python, "-c", "import torch"], capture_output=True,
+                              timeout=TORCH_CHECK_TIMEOUT_S, env=child_env())
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.returncode == 0
+
+
+def default_python():
+    """The interpreter used when none is given; QgsProcessingException with the fix when none is found.
+
+    The 'python3' beside ``sys.executable`` (e.g. the venv QGIS or the tests run
+    in) when it can import torch, else the QgsSettings value ``SETTINGS_KEY``.
+    """
+    candidate = os.path.join(os.path.dirname(sys.executable), "python3")
+    if os.path.isfile(candidate) and can_import_torch(candidate):
+        return candidate
+    setting = QgsSettings().value(SETTINGS_KEY, "") or ""
+    if setting:
+        if not os.path.isfile(str(setting)):
+            raise QgsProcessingException(tr(
+                "The Python interpreter {path} set in the QGIS setting {key} does not exist: fix the setting "
+                "or give the interpreter as 'Python with PyTorch'").format(path=setting, key=SETTINGS_KEY))
+        return str(setting)
+    raise QgsProcessingException(tr(
+        "No Python interpreter with PyTorch found ({candidate} cannot import torch and the QGIS setting "
+        "{key} is empty): install torch (python -m pip install torch) into a Python 3 and give it as "
+        "'Python with PyTorch', or store its path in the setting {key}").format(
+            candidate=candidate, key=SETTINGS_KEY))
+
+
+def resolve_python(path):
+    """``path`` (the algorithm's PYTHON parameter) or ``default_python()``; checked to exist."""
+    python = path or default_python()
+    if not os.path.isfile(python):
+        raise QgsProcessingException(tr("Python interpreter {path} does not exist: give the path of a "
+                                        "python3 that has PyTorch").format(path=python))
+    return python
+
+
+def trainer_command(python, module, arguments):
+    """[python, -m sar_change.<module>, *arguments] (``SAR_CHANGE_TRAINER`` replaces ``-m module``)."""
+    script = os.environ.get(TRAINER_ENV)
+    head = [python, script] if script else [python, "-m", f"{PACKAGE}.{module}"]
+    return head + [str(a) for a in arguments]
+
+
+def stop_process(proc, timeout=None):
+    """SIGTERM ``proc``, then kill it if it has not exited after ``timeout`` seconds; returns its status."""
+    timeout = TERMINATE_TIMEOUT_S if timeout is None else timeout
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def _reader(stream, tag, out_queue, keep=None):
+    """Put each line of ``stream`` on ``out_queue`` as (tag, line); (tag, None) at the end."""
+    try:
+        for line in iter(stream.readline, ""):
+            line = line.rstrip("\r\n")
+            if keep is not None:
+                keep.append(line)
+            out_queue.put((tag, line))
+    finally:
+        out_queue.put((tag, None))
+
+
+def show_line(line, feedback):
+    """Act on one stdout line of a trainer; returns the RESULT summary when the line is one."""
+    word, payload = protocol.parse(line)
+    if word == protocol.PROGRESS:
+        feedback.setProgress(payload)
+    elif word == protocol.LOSS:
+        epoch = payload.get("epoch")
+        epoch = int(epoch) if isinstance(epoch, float) else epoch
+        mae = (tr(", validation MAE {mae} dB").format(mae=payload["val_mae_db"])
+               if "val_mae_db" in payload else "")
+        if epoch == 0:
+            feedback.pushInfo(tr("Initial model: validation loss {val}{extra}").format(
+                val=payload.get("val"), extra=mae))
+        else:
+            feedback.pushInfo(tr("Epoch {epoch}: training loss {train}, validation loss {val}{extra}").format(
+                epoch=epoch, train=payload.get("train"), val=payload.get("val"), extra=mae))
+    elif word == protocol.INFO:
+        feedback.pushInfo(payload)
+    elif word == protocol.STOPPED:
+        feedback.pushInfo(tr("Trainer stopped: {reason}").format(reason=payload))
+    elif word == protocol.RESULT:
+        return payload
+    else:
+        feedback.pushConsoleInfo(line)
+    return None
+
+
+def run_trainer(command, feedback):
+    """Run a trainer command; returns (exit status or None when cancelled, RESULT summary, stderr lines)."""
+    try:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                encoding="utf-8", errors="replace", bufsize=1, env=child_env())
+    except OSError as exc:
+        raise QgsProcessingException(tr("Cannot start {python}: {error}").format(
+            python=command[0], error=exc)) from exc
+    lines = queue.Queue()
+    stderr = deque(maxlen=200)
+    readers = [threading.Thread(target=_reader, args=(proc.stdout, "out", lines), daemon=True),
+               threading.Thread(target=_reader, args=(proc.stderr, "err", lines, stderr), daemon=True)]
+    for reader in readers:
+        reader.start()
+    summary = None
+    open_streams = 2
+    cancelled = False
+    try:
+        while open_streams:
+            if feedback.isCanceled():
+                cancelled = True
+                feedback.pushInfo(tr("Stopping the trainer..."))
+                stop_process(proc)
+                break
+            try:
+                tag, line = lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if line is None:
+                open_streams -= 1
+            elif tag == "err":
+                feedback.pushConsoleInfo(line)
+            else:
+                summary = show_line(line, feedback) or summary
+        if not cancelled:
+            proc.wait()
+    finally:
+        if proc.poll() is None:  # an exception in the loop: never leave the trainer running
+            stop_process(proc)
+        for reader in readers:
+            reader.join(timeout=5)
+        proc.stdout.close()
+        proc.stderr.close()
+    return (None if cancelled else proc.returncode), summary, list(stderr)
+
+
+def quote(arg):
+    return f'"{arg}"' if (" " in arg or not arg) else arg
+
+
+def onnx_destination(path):
+    """``path`` with .onnx appended when it lacks it; its folder is created."""
+    if not path.lower().endswith(".onnx"):
+        path += ".onnx"
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    return path
+
+
+def partial_prefix(destination):
+    """A unique temporary name prefix beside ``destination`` (hidden, ends in .partial)."""
+    folder = os.path.dirname(os.path.abspath(destination))
+    stem = os.path.splitext(os.path.basename(destination))[0]
+    return os.path.join(folder, f".{stem}.{uuid.uuid4().hex[:8]}.partial")
+
+
+def _partial_files(prefix):
+    folder, base = os.path.split(prefix)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return [os.path.join(folder, n) for n in names if n.startswith(base)]
+
+
+def remove_partial(prefix):
+    """Delete every file whose name starts with the temporary ``prefix`` (model, checkpoint, .partial)."""
+    for path in _partial_files(prefix):
+        try:
+            os.remove(path)
+        except OSError:
+            pass
+
+
+def publish(prefix, destination):
+    """Rename prefix.onnx to ``destination`` and prefix<rest> to <destination stem><rest>; {rest: path}."""
+    stem = os.path.splitext(destination)[0]
+    renamed = {}
+    for path in sorted(_partial_files(prefix), key=lambda p: not p.endswith(".onnx")):
+        rest = path[len(prefix):]
+        if rest.endswith(".partial"):  # the trainer's own temporary file: never published
+            os.remove(path)
+            continue
+        target = destination if rest == ".onnx" else stem + rest
+        os.replace(path, target)
+        renamed[rest] = target
+    return renamed
+
+
+def train_model(python, module, arguments, destination, feedback):
+    """Run ``module`` with ``arguments(partial_onnx_path)`` and publish its model as ``destination``.
+
+    Returns (files, summary): files maps '.onnx', '.pt', '.md', ... to the
+    published paths; (None, None) when cancelled (nothing left behind).
+    Raises QgsProcessingException when the trainer fails (stderr quoted).
+    """
+    destination = onnx_destination(destination)
+    prefix = partial_prefix(destination)
+    command = trainer_command(python, module, arguments(prefix + ".onnx"))
+    feedback.pushCommandInfo(" ".join(quote(c) for c in command))
+    try:
+        status, summary, stderr = run_trainer(command, feedback)
+    except BaseException:
+        remove_partial(prefix)
+        raise
+    if status is None:
+        remove_partial(prefix)
+        feedback.pushInfo(tr("Cancelled: the trainer was stopped and no model was written."))
+        return None, None
+    if status != 0:
+        remove_partial(prefix)
+        tail = "\n".join(stderr[-STDERR_LINES:]) or tr("(nothing on stderr)")
+        hint = ""
+        if "No module named 'torch'" in tail or "No module named torch" in tail:
+            hint = tr(" {python} has no PyTorch: install it there (python -m pip install torch) or give "
+                      "another interpreter.").format(python=python)
+        raise QgsProcessingException(tr("Training failed (exit status {status}).{hint} Last lines of the "
+                                        "trainer's error output:\n{tail}").format(
+            status=status, hint=hint, tail=tail))
+    if not os.path.isfile(prefix + ".onnx"):
+        remove_partial(prefix)
+        raise QgsProcessingException(tr("The trainer exited without writing a model: see the log above"))
+    files = publish(prefix, destination)
+    feedback.pushInfo(tr("Model written: {path}").format(path=destination))
+    return files, summary or {}
+
+
+def metric_outputs(summary, keys):
+    """{output name: value} for (output name, summary path) pairs whose value is a number.
+
+    A summary path is a key, or 'metrics.<key>'.
+    """
+    out = {}
+    for name, path in keys:
+        value = summary
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, (int, float)):
+            out[name] = value
+    return out
