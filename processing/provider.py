@@ -12,6 +12,7 @@ from .algorithms.evaluate_change import EvaluateChangeAlgorithm
 from .algorithms.finetune_learned_di import FinetuneLearnedDiAlgorithm
 from .algorithms.inject_changes import InjectChangesAlgorithm
 from .algorithms.learned_di import LearnedDiAlgorithm
+from .algorithms.sar_to_optical import SarToOpticalAlgorithm
 from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
 from .algorithms.speckle_filter import SpeckleFilterAlgorithm
 from .algorithms.svm_change import SvmChangeAlgorithm
@@ -19,6 +20,7 @@ from .algorithms.terrain_flattening import TerrainFlatteningAlgorithm
 from .algorithms.terrain_geometry import TerrainGeometryAlgorithm
 from .algorithms.threshold_change import ThresholdChangeAlgorithm
 from .algorithms.train_learned_di import TrainLearnedDiAlgorithm
+from .algorithms.train_sar_to_optical import TrainSarToOpticalAlgorithm
 
 ICON_PATH = os.path.join(os.path.dirname(os.path.dirname(__file__)), "icons", "icon.svg")
 
@@ -72,6 +74,8 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(LearnedDiAlgorithm())
         self.addAlgorithm(TrainLearnedDiAlgorithm())
         self.addAlgorithm(FinetuneLearnedDiAlgorithm())
+        self.addAlgorithm(SarToOpticalAlgorithm())
+        self.addAlgorithm(TrainSarToOpticalAlgorithm())
 
     def supportedOutputRasterLayerExtensions(self):
         return ["tif"]
