@@ -24,7 +24,7 @@ RGB_NIR_ORDER = ("B04", "B03", "B02", "B08")
 #: Network families and DEM fusions (Bralet et al. 2024): "none" = SAR only.
 ARCHES = ("sardinet", "pix2pix")
 FUSIONS = ("none", "early", "late", "intermediate")
-DEFAULT_TILE_SIZE = 256
+DEFAULT_TILE_SIZE = 512
 DEFAULT_OVERLAP = 32
 
 
