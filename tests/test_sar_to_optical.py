@@ -117,6 +117,17 @@ def test_short_training_lowers_validation_loss_and_writes_files(trained):
     assert set(info["valid_ranges"]) == {"VV_dB", "VH_dB", "elevation_m"}
 
 
+def test_fine_tuning_from_an_exported_model_starts_from_its_validation(trained, pair_csvs, tmp_path):
+    summary = training.train(pair_csvs, tmp_path / "tuned.onnx", fusion="early", epochs=1, patch=32, batch=8,
+                             patches_per_epoch=32, val_patches=32, init=trained["onnx"], seed=1, card=None)
+    initial = summary["metrics"]["initial"]["val_mae"]
+    assert initial == pytest.approx(trained["metrics"]["val_mae"], rel=1e-4)  # same weights, same validation
+    assert summary["metrics"]["val_mae"] <= initial
+    assert not summary["init_report"]["new"] and not summary["init_report"]["skipped"]
+    with pytest.raises(ValueError, match="fusion 'early'"):
+        training.train(pair_csvs, tmp_path / "x.onnx", fusion="late", epochs=1, init=trained["onnx"])
+
+
 def test_split_holds_out_scenes_and_refuses_missing_dem(pair_csvs):
     pairs = dataset.read_pairs(pair_csvs)
     train, val = dataset.split(pairs, 0.25)

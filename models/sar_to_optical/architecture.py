@@ -41,6 +41,9 @@ from . import schema
 
 N_OUT = len(schema.OPTICAL_BANDS)
 PIX2PIX_KEYS = ("fusion", "base", "depth", "max_channels")
+SARDINET_KEYS = ("fusion", "width")
+#: Every key of a model's config (``model.config``; the "architecture" metadata holds them).
+CONFIG_KEYS = ("arch",) + tuple(dict.fromkeys(SARDINET_KEYS + PIX2PIX_KEYS))
 
 
 class Normaliser(nn.Module):
@@ -268,7 +271,7 @@ def build(config):
     config = dict(config)
     arch = config.pop("arch", "sardinet")
     if arch == "sardinet":
-        return SARDINet(**{k: config[k] for k in ("fusion", "width") if k in config})
+        return SARDINet(**{k: config[k] for k in SARDINET_KEYS if k in config})
     if arch == "pix2pix":
         return Pix2PixUNet(**{k: config[k] for k in PIX2PIX_KEYS if k in config})
     raise ValueError(f"arch {arch!r}: use one of {schema.ARCHES}")

@@ -47,7 +47,10 @@ def read_pairs(folders):
         folders = [folders]
     out = []
     for folder in folders:
-        out += [Pair(row) for row in pairs_io.read_pairs(os.fspath(folder))]
+        for row in pairs_io.read_pairs(os.fspath(folder)):
+            pair = Pair(row)
+            pair.folder = os.path.abspath(os.fspath(folder))
+            out.append(pair)
     if not out:
         raise ValueError(f"no pair in {list(folders)}: pairs.csv lists none")
     return out

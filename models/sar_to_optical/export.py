@@ -4,7 +4,7 @@ import torch
 from ..framework import export as fx
 from ..framework import metadata as md
 from . import schema
-from .architecture import Pix2PixUNet, build, conditioning_parameters, count_parameters
+from .architecture import CONFIG_KEYS, Pix2PixUNet, build, conditioning_parameters, count_parameters
 
 REFERENCES = [
     "Bralet, Atto, Chanussot & Trouve (2022) Deep learning of radiometrical and geometrical SAR distorsions "
@@ -68,7 +68,7 @@ def model_from_onnx(onnx_path):
     state, raw = fx.onnx_state_dict(onnx_path)
     meta = md.parse_metadata(raw, kind=schema.KIND)
     arch = {k: v for k, v in (meta.get("architecture") or {}).items()
-            if k in ("arch", "fusion", "width", "base", "depth", "max_channels")}
+            if k in CONFIG_KEYS}
     model = build(arch)
     model.load_state_dict(state, strict=False)
     model.norm.load(meta["normalisation"])

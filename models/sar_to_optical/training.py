@@ -9,9 +9,11 @@ after every epoch, keeps the best weights and exports them
 summary, validation metrics), with a .pt checkpoint and a model card written
 from the run.
 
-Initial weights (``init``): None (random), a .pt written here, or a
-sar_to_optical .onnx of the same architecture (``framework.pretrained``);
-then the initial model is validated first (epoch 0).
+Initial weights (``init``): None (random), a .pt written here, a
+sar_to_optical .onnx, or the registered name "sar_to_optical" (the shipped
+model; ``framework.pretrained``); the network is then built with the initial
+model's architecture and normalisation, and the initial model is validated
+first (epoch 0), so the model written is never worse on validation.
 """
 import os
 
@@ -29,10 +31,18 @@ from ..framework import metadata as md  # noqa: E402
 from . import config as cfg  # noqa: E402
 from . import dataset as ds  # noqa: E402
 from . import export, schema  # noqa: E402
-from .architecture import build, conditioning_parameters, count_parameters  # noqa: E402
+from .architecture import CONFIG_KEYS, build, conditioning_parameters, count_parameters  # noqa: E402
 
 SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                              "sar_to_optical.onnx")
+
+
+def _shipped():
+    return pretrained.load_file(SHIPPED_MODEL, kind=schema.KIND)
+
+
+pretrained.register("sar_to_optical", _shipped,
+                    "the shipped SAR-to-optical model (models/sar_to_optical.onnx), all tensors")
 
 
 def _masked_abs(pred, target, mask):
@@ -114,8 +124,7 @@ def train(pair_dirs, out_onnx, arch="sardinet", fusion="none", epochs=None, patc
         config["width"] = float(width)
     weights = pretrained.resolve(init, kind=schema.KIND)
     if weights is not None and weights.config:
-        config.update({k: v for k, v in weights.config.items() if k in ("arch", "fusion", "width", "base",
-                                                                          "depth", "max_channels")})
+        config.update({k: v for k, v in weights.config.items() if k in CONFIG_KEYS})
         if config["arch"] != arch or config["fusion"] != fusion:
             raise ValueError(f"initial weights {weights.source} are a {config['arch']} with fusion "
                              f"{config['fusion']!r}; train that arch/fusion or start from random weights")
@@ -173,7 +182,7 @@ def train(pair_dirs, out_onnx, arch="sardinet", fusion="none", epochs=None, patc
     if fit.initial_val is not None:
         metrics["initial"] = {"val_mae": fit.initial_val["mae"], "val_mse": fit.initial_val["mse"]}
     training = {
-        "pairs": sorted({os.path.dirname(p.row["sar"]) for p in pairs}) if pair_dirs is None else pair_dirs,
+        "pairs": sorted({getattr(p, "folder", "?") for p in pairs}) if pair_dirs is None else pair_dirs,
         "train_scenes": sorted({p.scene for p in train_pairs}),
         "validation_scenes": sorted({p.scene for p in val_pairs}),
         "train_pairs": len(train_pairs), "validation_pairs": len(val_pairs), "patch": patch, "batch": batch,
