@@ -212,4 +212,14 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
     finally:
         for path in unlink:
             gdal.Unlink(path)
+    mark_colours(out_path, output_bands)
     return {**model.summary, "block": block, "margin": margin}
+
+
+def mark_colours(path, output_bands):
+    """Set the GDAL colour interpretation of the B04, B03, B02 bands of ``path`` to red, green, blue."""
+    colours = {"B04": gdal.GCI_RedBand, "B03": gdal.GCI_GreenBand, "B02": gdal.GCI_BlueBand}
+    ds = gdal.Open(str(path), gdal.GA_Update)
+    for i, band in enumerate(output_bands):
+        ds.GetRasterBand(i + 1).SetColorInterpretation(colours.get(band, gdal.GCI_Undefined))
+    ds = None
