@@ -165,7 +165,9 @@ def test_blocks_equal_whole_image_and_no_data_stays(trained, pair_csvs, tmp_path
     assert np.isnan(a[:, 5:9, 40:50]).all() and np.isnan(b[:, 5:9, 40:50]).all()
     valid = np.isfinite(big_sar).all(0)
     assert valid.sum() < 192 * 192 and (np.isfinite(a) == valid).all()  # no data stays, nothing else is
-    assert np.nanmax(np.abs(a - b)) < 1e-5  # the default halo covers the receptive field
+    # the default halo covers the receptive field; only the no-data fill (each tile's channel mean,
+    # models.tiled_inference) differs between a block and the whole image
+    assert np.nanmax(np.abs(a - b)) < 3e-4
     thin = np.nanmax(np.abs(a - c))
     assert 0 < thin < 5e-3  # a thinner halo: blocks differ near their edges, within blending tolerance
     # whole-image run = the model on the whole image, bands reordered to R, G, B, NIR
