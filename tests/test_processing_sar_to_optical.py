@@ -140,3 +140,19 @@ def test_real_trainer_then_translation(run, ids, pairs, tmp_path):
     out = str(tmp_path / "out.tif")
     run(ids[0], {"INPUT": row["sar"], "DEM": row["dem"], "MODEL": str(model), "OUTPUT": out})
     assert np.isfinite(_bands(out)).all()
+
+
+def test_band_choice_and_linear_input(run, ids, pairs, models, tmp_path):
+    """VV and VH taken from bands 3 and 2 of a linear-power raster give the dB run's output."""
+    from sar_change.core.raster_blocks import write_array
+
+    row = _row(pairs)
+    db = np.stack([read_array(row["sar"], b) for b in (1, 2)])
+    stacked = str(tmp_path / "vh_vv_linear.tif")
+    write_array(stacked, np.stack([np.ones_like(db[0]), 10 ** (db[1] / 10), 10 ** (db[0] / 10)]),
+                like=row["sar"])
+    ref, got = str(tmp_path / "ref.tif"), str(tmp_path / "got.tif")
+    run(ids[0], {"INPUT": row["sar"], "MODEL": models["none"], "OUTPUT": ref})
+    run(ids[0], {"INPUT": stacked, "VV_BAND": 3, "VH_BAND": 2, "SCALE": 1, "MODEL": models["none"],
+                 "OUTPUT": got})
+    assert np.max(np.abs(_bands(got) - _bands(ref))) < 1e-4

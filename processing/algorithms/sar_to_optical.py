@@ -106,8 +106,12 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
     def initAlgorithm(self, config=None):
         number = QgsProcessingParameterNumber
         self.addParameter(QgsProcessingParameterRasterLayer(self.INPUT, tr("SAR raster (VV, VH)")))
-        self.addParameter(QgsProcessingParameterBand(self.VV_BAND, tr("VV band"), 1, self.INPUT))
-        self.addParameter(QgsProcessingParameterBand(self.VH_BAND, tr("VH band"), 2, self.INPUT))
+        # Optional so that a missing value means the default (QGIS 3.22 refuses a required band
+        # parameter left at its default).
+        for name, label, default in ((self.VV_BAND, tr("VV band (default 1)"), 1),
+                                     (self.VH_BAND, tr("VH band (default 2)"), 2)):
+            self.addParameter(QgsProcessingParameterBand(name, label, defaultValue=default,
+                                                         parentLayerParameterName=self.INPUT, optional=True))
         self.addParameter(QgsProcessingParameterEnum(
             self.SCALE, tr("Input scale"),
             options=[tr("dB"), tr("Linear power (intensity)"), tr("Amplitude")], defaultValue=0))
@@ -180,8 +184,8 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
             with errors(layer.name(), model_path):
                 result = inference.translate_raster(
                     sar, out, model, dem_path=dem if summary["needs_dem"] else None,
-                    bands=(self.parameterAsInt(parameters, self.VV_BAND, context),
-                           self.parameterAsInt(parameters, self.VH_BAND, context)),
+                    bands=(self.parameterAsInt(parameters, self.VV_BAND, context) or 1,
+                           self.parameterAsInt(parameters, self.VH_BAND, context) or 2),
                     scale=SCALES[self.parameterAsEnum(parameters, self.SCALE, context)],
                     contrast=CONTRASTS[self.parameterAsEnum(parameters, self.CONTRAST, context)],
                     tile=tile, overlap=None if overlap < 0 else overlap,
