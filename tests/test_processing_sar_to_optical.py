@@ -156,3 +156,29 @@ def test_band_choice_and_linear_input(run, ids, pairs, models, tmp_path):
     run(ids[0], {"INPUT": stacked, "VV_BAND": 3, "VH_BAND": 2, "SCALE": 1, "MODEL": models["none"],
                  "OUTPUT": got})
     assert np.max(np.abs(_bands(got) - _bands(ref))) < 1e-4
+
+
+def test_qgis_process_runs_the_shipped_model(pairs, tmp_path):
+    """sarchange:sartooptical from the command line with the default (shipped) model."""
+    import subprocess
+
+    from test_qgis_process import PLUGINS, QGIS_PROCESS
+
+    if not os.path.exists(QGIS_PROCESS) or not os.path.isfile(alg_module.SHIPPED_MODEL):
+        pytest.skip("qgis_process or the shipped SAR-to-optical model is missing")
+    if subprocess.run(["/usr/bin/python3", "-c", "import onnxruntime"], capture_output=True).returncode:
+        pytest.skip("QGIS's Python (/usr/bin/python3) has no onnxruntime")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QGIS_PLUGINPATH=str(PLUGINS),
+               QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"))
+
+    def cli(*args):
+        proc = subprocess.run([QGIS_PROCESS, *args], env=env, capture_output=True, text=True, timeout=300)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    assert cli("plugins", "enable", "sar_change")[0] == 0
+    row = _row(pairs)
+    out = tmp_path / "cli.tif"
+    rc, text = cli("run", "sarchange:sartooptical", "--", f"INPUT={row['sar']}", f"DEM={row['dem']}",
+                   f"OUTPUT={out}")
+    assert rc == 0, text
+    assert _bands(out).shape == (4, 64, 64) and np.isfinite(_bands(out)).all()
