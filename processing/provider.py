@@ -16,6 +16,7 @@ from .algorithms.finetune_learned_di import FinetuneLearnedDiAlgorithm
 from .algorithms.inject_changes import InjectChangesAlgorithm
 from .algorithms.install_dependencies import InstallDependenciesAlgorithm
 from .algorithms.learned_di import LearnedDiAlgorithm
+from .algorithms.sar_to_optical import SarToOpticalAlgorithm
 from .algorithms.segment import SegmentAlgorithm
 from .algorithms.simulate_stack import SimulatedChangeMaskAlgorithm, SimulateStackAlgorithm
 from .algorithms.speckle_filter import SpeckleFilterAlgorithm
@@ -25,6 +26,7 @@ from .algorithms.terrain_geometry import TerrainGeometryAlgorithm
 from .algorithms.threshold_change import ThresholdChangeAlgorithm
 from .algorithms.train_coherence import TrainCoherenceAlgorithm
 from .algorithms.train_learned_di import TrainLearnedDiAlgorithm
+from .algorithms.train_sar_to_optical import TrainSarToOpticalAlgorithm
 from .algorithms.train_segmentation import TrainSegmentationAlgorithm
 from .algorithms.unsupervised_change import UnsupervisedChangeAlgorithm
 
@@ -88,6 +90,8 @@ class SarChangeProvider(QgsProcessingProvider):
         self.addAlgorithm(TrainCoherenceAlgorithm())
         self.addAlgorithm(TrainSegmentationAlgorithm())
         self.addAlgorithm(SegmentAlgorithm())
+        self.addAlgorithm(SarToOpticalAlgorithm())
+        self.addAlgorithm(TrainSarToOpticalAlgorithm())
         self.addAlgorithm(InstallDependenciesAlgorithm())
         for model in shipped_models.load_models():
             self.addAlgorithm(model)

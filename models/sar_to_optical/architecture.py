@@ -1,0 +1,287 @@
+"""SARDINet with its DEM fusions, and the pix2pix U-Net generator (torch).
+
+SARDINet (Bralet et al., ICIP 2022; the layout of the authors' public code,
+widths scaled down by ``width`` so that it trains on two CPU cores):
+
+- input conditioning: a strided 3 x 3 convolution (1/2 resolution) then a
+  3 x 3 convolution, each followed by ReLU;
+- encoder: three parallel branches built on depthwise-separable convolutions
+  (a per-channel 3 x 3 convolution then a 1 x 1 convolution; Chollet 2017),
+  each down-sampling by 4 with max pooling, with different depths; their
+  outputs are summed (1/8 resolution);
+- decoder: one branch per output band, three (nearest 2x up-sampling, two
+  5 x 5 convolutions) stages, LeakyReLU between stages; the band outputs are
+  concatenated.
+
+DEM fusions (Bralet et al., IGARSS 2024), all before the encoder:
+- "early": SAR and DEM stacked as input channels of the conditioning;
+- "late": a SAR conditioning branch and a DEM conditioning branch (each half
+  the width), concatenated before the encoder;
+- "intermediate": the conditioning made of balanced separable convolutions
+  (``BalancedSeparable``): K_S depthwise kernels per input channel, one
+  point-wise layer of K_C kernels shared by the K_S depthwise outputs, so
+  K_S x K_C maps with far fewer parameters;
+- "none": SAR only.
+
+pix2pix generator (Isola et al. 2017): a U-Net of 4 x 4 strided
+convolutions with batch normalisation, LeakyReLU down, ReLU up and skip
+connections; trained here with L1 only (the baseline users would pick). The
+final tanh is replaced by the de-normalisation below (reflectance is not
+bounded to [-1, 1]).
+
+Every model holds its normalisation as buffers: SAR dB and DEM metres are
+standardised on the way in, and the output is de-standardised per band, so the
+graph takes and returns physical values. Padding is zeros (as the tiled
+runner's analysis assumes).
+"""
+import torch
+from torch import nn
+
+from . import schema
+
+N_OUT = len(schema.OPTICAL_BANDS)
+PIX2PIX_KEYS = ("fusion", "base", "depth", "max_channels")
+SARDINET_KEYS = ("fusion", "width")
+#: Every key of a model's config (``model.config``; the "architecture" metadata holds them).
+CONFIG_KEYS = ("arch",) + tuple(dict.fromkeys(SARDINET_KEYS + PIX2PIX_KEYS))
+
+
+class Normaliser(nn.Module):
+    """Buffers of the input/output normalisation (means and standard deviations)."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("sar_mean", torch.tensor([-12.0, -19.0]))
+        self.register_buffer("sar_std", torch.tensor([4.0, 4.0]))
+        self.register_buffer("dem_mean", torch.tensor([1000.0]))
+        self.register_buffer("dem_std", torch.tensor([500.0]))
+        self.register_buffer("out_mean", torch.tensor([0.08, 0.09, 0.09, 0.2]))
+        self.register_buffer("out_std", torch.tensor([0.05, 0.05, 0.06, 0.08]))
+
+    def as_dict(self):
+        return {k: [float(v) for v in getattr(self, k)] for k in
+                ("sar_mean", "sar_std", "dem_mean", "dem_std", "out_mean", "out_std")}
+
+    def load(self, stats):
+        for key, values in stats.items():
+            buf = getattr(self, key)
+            buf.copy_(torch.as_tensor(values, dtype=buf.dtype).reshape(buf.shape))
+
+    @staticmethod
+    def _scale(x, mean, std):
+        return (x - mean.view(1, -1, 1, 1)) / std.view(1, -1, 1, 1)
+
+    def inputs(self, sar, dem=None):
+        s = self._scale(sar, self.sar_mean, self.sar_std)
+        if dem is None:
+            return s, None
+        return s, self._scale(dem, self.dem_mean, self.dem_std)
+
+    def output(self, y):
+        return y * self.out_std.view(1, -1, 1, 1) + self.out_mean.view(1, -1, 1, 1)
+
+
+class SeparableConv(nn.Module):
+    """Depthwise k x k convolution (one kernel per channel) then a 1 x 1 convolution."""
+
+    def __init__(self, c_in, c_out, kernel=3):
+        super().__init__()
+        self.depthwise = nn.Conv2d(c_in, c_in, kernel, padding=kernel // 2, groups=c_in)
+        self.pointwise = nn.Conv2d(c_in, c_out, 1)
+
+    def forward(self, x):
+        return self.pointwise(self.depthwise(x))
+
+
+class BalancedSeparable(nn.Module):
+    """Balanced separable convolution (Bralet et al. 2024): ``k_s`` depthwise kernels per input channel,
+    then one point-wise layer of ``k_c`` kernels shared by the ``k_s`` depthwise outputs: ``k_s * k_c``
+    maps. Parameters: C k_s (k^2 + 1) + k_c (C + 1), against C_out (C k^2 + 1) for a full convolution."""
+
+    def __init__(self, c_in, k_s, k_c, kernel=3, stride=1):
+        super().__init__()
+        self.c_in, self.k_s, self.k_c = int(c_in), int(k_s), int(k_c)
+        self.depthwise = nn.Conv2d(c_in, c_in * k_s, kernel, stride=stride, padding=kernel // 2, groups=c_in)
+        self.pointwise = nn.Conv2d(c_in, k_c, 1)
+
+    def forward(self, x):
+        d = self.depthwise(x)  # channels ordered (input channel, depthwise kernel)
+        b, _, h, w = d.shape
+        # group by depthwise kernel: (B, C, K_S, H, W) -> (B, K_S, C, H, W) -> one grouped 1 x 1 conv
+        d = d.reshape(b, self.c_in, self.k_s, h, w).transpose(1, 2).reshape(b, self.k_s * self.c_in, h, w)
+        weight = self.pointwise.weight.repeat(self.k_s, 1, 1, 1)
+        bias = self.pointwise.bias.repeat(self.k_s)
+        return nn.functional.conv2d(d, weight, bias, groups=self.k_s)
+
+
+def _conditioning(c_in, c1, c2):
+    return nn.Sequential(nn.Conv2d(c_in, c1, 3, stride=2, padding=1), nn.ReLU(),
+                         nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU())
+
+
+class LateConditioning(nn.Module):
+    """Separate SAR and DEM conditioning branches (half width each), concatenated."""
+
+    def __init__(self, c1, c2):
+        super().__init__()
+        self.sar = _conditioning(2, c1 // 2, c2 // 2)
+        self.dem = _conditioning(1, c1 // 2, c2 - c2 // 2)
+
+    def forward(self, x):
+        return torch.cat([self.sar(x[:, :2]), self.dem(x[:, 2:])], 1)
+
+
+def _factor(c, k_s):
+    if c % k_s:
+        raise ValueError(f"{c} channels are not a multiple of K_S = {k_s}")
+    return c // k_s
+
+
+class IntermediateConditioning(nn.Module):
+    """Two balanced separable convolutions over SAR + DEM (K_S x K_C maps each), with ReLU."""
+
+    def __init__(self, c1, c2, k_s=(4, 2)):
+        super().__init__()
+        self.layers = nn.Sequential(BalancedSeparable(3, k_s[0], _factor(c1, k_s[0]), stride=2), nn.ReLU(),
+                                    BalancedSeparable(c1, k_s[1], _factor(c2, k_s[1])), nn.ReLU())
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class DecoderBranch(nn.Module):
+    """One output band: three (2x nearest up-sampling, two 5 x 5 convolutions) stages."""
+
+    def __init__(self, widths):
+        super().__init__()
+        layers = []
+        for k in range(len(widths) - 1):
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"),
+                       nn.Conv2d(widths[k], widths[k + 1], 5, padding=2),
+                       nn.Conv2d(widths[k + 1], widths[k + 1], 5, padding=2)]
+            if k < len(widths) - 2:
+                layers.append(nn.LeakyReLU(0.01))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class SARDINet(nn.Module):
+    """SARDINet (see the module docstring); ``fusion`` in schema.FUSIONS; ``width`` scales every width
+    of the paper's network (1.0 = conditioning 96/256, encoder 396/512, decoder 64/16)."""
+
+    size_multiple = 8
+
+    def __init__(self, fusion="none", width=0.125, n_out=N_OUT):
+        super().__init__()
+        self.fusion = fusion
+        self.width = float(width)
+        self.uses_dem = schema.uses_dem(fusion)
+
+        def w(c, multiple=4):
+            return max(multiple, int(round(c * width / multiple)) * multiple)
+
+        c1, c2, e1, e2 = w(96), w(256), w(396), w(512)
+        d1, d2 = w(64), w(16)
+        self.channels = dict(conditioning=[c1, c2], encoder=[e1, e2], decoder=[d1, d2, 1])
+        self.norm = Normaliser()
+        if fusion == "late":
+            self.conditioning = LateConditioning(c1, c2)
+        elif fusion == "intermediate":
+            self.conditioning = IntermediateConditioning(c1, c2)
+        else:
+            self.conditioning = _conditioning(3 if fusion == "early" else 2, c1, c2)
+        pool = nn.MaxPool2d(2)
+        self.encoder = nn.ModuleList([
+            nn.Sequential(SeparableConv(c2, e1), pool, nn.Conv2d(e1, e2, 1), nn.MaxPool2d(2)),
+            nn.Sequential(nn.Conv2d(c2, e1, 1), nn.ReLU(), nn.MaxPool2d(2), SeparableConv(e1, e1), nn.ReLU(),
+                          SeparableConv(e1, e2), nn.MaxPool2d(2)),
+            nn.Sequential(SeparableConv(c2, e1), nn.ReLU(), SeparableConv(e1, e1), nn.MaxPool2d(2),
+                          SeparableConv(e1, e2), nn.MaxPool2d(2)),
+        ])
+        self.decoders = nn.ModuleList([DecoderBranch([e2, d1, d2, 1]) for _ in range(n_out)])
+
+    @property
+    def config(self):
+        return {"arch": "sardinet", "fusion": self.fusion, "width": self.width}
+
+    def forward(self, sar, dem=None):
+        s, d = self.norm.inputs(sar, dem if self.uses_dem else None)
+        x = torch.cat([s, d], 1) if self.uses_dem else s
+        x = self.conditioning(x)
+        x = self.encoder[0](x) + self.encoder[1](x) + self.encoder[2](x)
+        return self.norm.output(torch.cat([dec(x) for dec in self.decoders], 1))
+
+
+class Pix2PixUNet(nn.Module):
+    """pix2pix U-Net generator: ``depth`` 4 x 4 stride-2 levels from ``base`` channels (cap ``max_channels``),
+    skip connections, batch normalisation; SAR only unless ``fusion`` is "early" (DEM as a channel)."""
+
+    def __init__(self, fusion="none", base=16, depth=4, max_channels=64, n_out=N_OUT):
+        super().__init__()
+        if fusion not in ("none", "early"):
+            raise ValueError("the pix2pix baseline takes the DEM only as an extra channel: fusion 'none' or "
+                             "'early'")
+        self.fusion, self.base, self.depth = fusion, int(base), int(depth)
+        self.max_channels = int(max_channels)
+        self.uses_dem = fusion == "early"
+        self.size_multiple = 2 ** self.depth
+        self.norm = Normaliser()
+        widths = [min(self.base * 2 ** i, self.max_channels) for i in range(self.depth)]
+        c_in = 3 if self.uses_dem else 2
+        self.down = nn.ModuleList()
+        for i, c in enumerate(widths):
+            layers = [nn.Conv2d(c_in if i == 0 else widths[i - 1], c, 4, stride=2, padding=1)]
+            if i > 0:
+                layers.append(nn.BatchNorm2d(c))
+            layers.append(nn.LeakyReLU(0.2))
+            self.down.append(nn.Sequential(*layers))
+        self.up = nn.ModuleList()
+        for i in reversed(range(self.depth)):
+            c_up_in = widths[i] if i == self.depth - 1 else 2 * widths[i]
+            c_out = n_out if i == 0 else widths[i - 1]
+            layers = [nn.ConvTranspose2d(c_up_in, c_out, 4, stride=2, padding=1)]
+            if i > 0:
+                layers += [nn.BatchNorm2d(c_out), nn.ReLU()]
+            self.up.append(nn.Sequential(*layers))
+
+    @property
+    def config(self):
+        return {"arch": "pix2pix", "fusion": self.fusion, "base": self.base, "depth": self.depth,
+                "max_channels": self.max_channels}
+
+    def forward(self, sar, dem=None):
+        s, d = self.norm.inputs(sar, dem if self.uses_dem else None)
+        x = torch.cat([s, d], 1) if self.uses_dem else s
+        skips = []
+        for layer in self.down:
+            x = layer(x)
+            skips.append(x)
+        skips.pop()
+        for layer in self.up:
+            x = layer(x)
+            if skips:
+                x = torch.cat([x, skips.pop()], 1)
+        return self.norm.output(x)
+
+
+def build(config):
+    """A model from its config dict (``arch``, ``fusion`` and the family's widths)."""
+    config = dict(config)
+    arch = config.pop("arch", "sardinet")
+    if arch == "sardinet":
+        return SARDINet(**{k: config[k] for k in SARDINET_KEYS if k in config})
+    if arch == "pix2pix":
+        return Pix2PixUNet(**{k: config[k] for k in PIX2PIX_KEYS if k in config})
+    raise ValueError(f"arch {arch!r}: use one of {schema.ARCHES}")
+
+
+def count_parameters(module):
+    return int(sum(p.numel() for p in module.parameters()))
+
+
+def conditioning_parameters(model):
+    """Parameters of the input conditioning (SARDINet) or of the first level (pix2pix)."""
+    part = model.conditioning if isinstance(model, SARDINet) else model.down[0]
+    return count_parameters(part)

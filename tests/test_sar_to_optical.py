@@ -1,0 +1,253 @@
+"""SAR-to-optical models (models/sar_to_optical): architecture, export, training, block inference.
+
+Small simulated pair folders (64 x 64 px, four months, two scenes) keep every test short.
+"""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+from osgeo import gdal  # noqa: E402
+
+from sar_change.core import pair_dataset  # noqa: E402
+from sar_change.core.raster_blocks import read_array, write_array  # noqa: E402
+from sar_change.models.framework import metadata as md  # noqa: E402
+from sar_change.models.framework import runner  # noqa: E402
+from sar_change.models.sar_to_optical import architecture as arch  # noqa: E402
+from sar_change.models.sar_to_optical import dataset, export, inference, schema, training  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+VARIANTS = [("sardinet", f) for f in schema.FUSIONS] + [("pix2pix", "none")]
+
+
+def simulate_pair_folders(root, seeds=(1, 2)):
+    """Pair folders of 64 x 64 px mountain scenes (Jan-Apr 2020, 24-day revisit, both orbits)."""
+    from sar_change.core.simulator import optical
+
+    return [optical.simulate_pairs(os.path.join(root, f"scene{s}"), seed=s, shape=(64, 64), relief_m=400,
+                                   start="2020-01-01", end="2020-04-30", revisit_days=24) for s in seeds]
+
+
+@pytest.fixture(scope="module")
+def pair_csvs(tmp_path_factory):
+    return simulate_pair_folders(tmp_path_factory.mktemp("s2o_pairs"))
+
+
+@pytest.fixture(scope="module")
+def trained(pair_csvs, tmp_path_factory):
+    """A SARDINet early-fusion model trained for three short epochs (with its files)."""
+    torch.set_num_threads(2)
+    out = tmp_path_factory.mktemp("s2o_model") / "early.onnx"
+    summary = training.train(pair_csvs, out, fusion="early", epochs=3, patch=32, batch=8,
+                             patches_per_epoch=96, val_patches=32, seed=0, command="pytest")
+    return summary
+
+
+@pytest.mark.parametrize("name, fusion", VARIANTS)
+def test_shapes_metadata_round_trip_and_parity(name, fusion, tmp_path):
+    torch.manual_seed(0)
+    model = arch.build({"arch": name, "fusion": fusion}).eval()
+    inputs = export.example_inputs(fusion, batch=2, height=48, width=80, seed=1)
+    with torch.no_grad():
+        out = model(*inputs)
+    assert out.shape == (2, 4, 48, 80)
+    path = export.export_onnx(model, tmp_path / "m.onnx", export.build_metadata(model, {"seed": 0},
+                                                                                   {"val_mae": 0.1}))
+    assert export.parity(model, path, inputs) < 1e-4
+    info = runner.load(path, kind=schema.KIND, version=schema.VERSION).info
+    assert info["inputs"]["fusion"] == fusion
+    assert [t["name"] for t in info["inputs"]["tensors"]] == list(schema.input_names(fusion))
+    assert info["outputs"][0]["bands"] == list(schema.OPTICAL_BANDS)
+    assert info["size_multiple"] == model.size_multiple and info["tile_size"] == schema.DEFAULT_TILE_SIZE
+    assert info["normalisation"]["sar_mean"] == pytest.approx(model.norm.as_dict()["sar_mean"])
+    assert (info["inputs"]["dem"] is not None) == schema.uses_dem(fusion)
+    assert info["training"] == {"seed": 0} and info["metrics"] == {"val_mae": 0.1}
+    if name == "sardinet":  # rebuilt from the file alone: same outputs
+        rebuilt, _ = export.model_from_onnx(path)
+        with torch.no_grad():
+            assert torch.max(torch.abs(rebuilt(*inputs) - out)) < 1e-5
+
+
+def test_balanced_separable_equals_its_definition():
+    """K_S depthwise kernels per channel, one K_C point-wise layer shared by the K_S groups."""
+    torch.manual_seed(0)
+    layer = arch.BalancedSeparable(3, k_s=4, k_c=5)
+    x = torch.randn(2, 3, 16, 16)
+    got = layer(x)
+    assert got.shape == (2, 4 * 5, 16, 16)
+    w, b = layer.depthwise.weight, layer.depthwise.bias  # (C * K_S, 1, 3, 3), ordered (channel, kernel)
+    for j in range(4):
+        maps = torch.stack([torch.nn.functional.conv2d(x[:, c:c + 1], w[c * 4 + j:c * 4 + j + 1],
+                                                       b[c * 4 + j:c * 4 + j + 1], padding=1)[:, 0]
+                            for c in range(3)], 1)
+        want = layer.pointwise(maps)
+        assert torch.allclose(got[:, 5 * j:5 * (j + 1)], want, atol=1e-5)
+    # parameters: C K_S (k^2 + 1) + K_C (C + 1)
+    assert arch.count_parameters(layer) == 3 * 4 * 10 + 5 * 4
+
+
+def test_conditioning_parameters_at_full_width():
+    """The paper's widths: early fusion's conditioning 3->96 (stride 2) -> 256, 3 x 3 kernels with bias;
+    the intermediate fusion's balanced separable conditioning is 15 times smaller."""
+    early = arch.conditioning_parameters(arch.SARDINet("early", width=1.0))
+    assert early == (3 * 96 * 9 + 96) + (96 * 256 * 9 + 256)
+    inter = arch.conditioning_parameters(arch.SARDINet("intermediate", width=1.0))
+    assert inter == (3 * 4 * 10 + 24 * 4) + (96 * 2 * 10 + 128 * 97)
+    assert early / inter > 15
+
+
+def test_short_training_lowers_validation_loss_and_writes_files(trained):
+    history = trained["metrics"]["history"]
+    assert [h["epoch"] for h in history] == [1, 2, 3]
+    assert min(h["val"] for h in history[1:]) < history[0]["val"]
+    assert trained["metrics"]["val_mae"] == pytest.approx(min(h["val"] for h in history))
+    for key, ext in (("onnx", ".onnx"), ("checkpoint", ".pt"), ("card", ".md")):
+        assert trained[key].endswith(ext) and os.path.isfile(trained[key])
+    card = open(trained["card"]).read()
+    assert "Validation by epoch" in card and "early" in card and "    pytest" in card
+    info = runner.load(trained["onnx"], kind=schema.KIND).info
+    assert info["training"]["validation_scenes"] == ["scene2_seed2"]
+    assert set(info["valid_ranges"]) == {"VV_dB", "VH_dB", "elevation_m"}
+
+
+def test_fine_tuning_from_an_exported_model_starts_from_its_validation(trained, pair_csvs, tmp_path):
+    summary = training.train(pair_csvs, tmp_path / "tuned.onnx", fusion="early", epochs=1, patch=32, batch=8,
+                             patches_per_epoch=32, val_patches=32, init=trained["onnx"], seed=1, card=None)
+    initial = summary["metrics"]["initial"]["val_mae"]
+    assert initial == pytest.approx(trained["metrics"]["val_mae"], rel=1e-4)  # same weights, same validation
+    assert summary["metrics"]["val_mae"] <= initial
+    assert not summary["init_report"]["skipped"]
+    assert all(k.startswith("norm.") for k in summary["init_report"]["new"])  # buffers: from the metadata
+    with pytest.raises(ValueError, match="fusion 'early'"):
+        training.train(pair_csvs, tmp_path / "x.onnx", fusion="late", epochs=1, init=trained["onnx"])
+
+
+def test_split_holds_out_scenes_and_refuses_missing_dem(pair_csvs):
+    pairs = dataset.read_pairs(pair_csvs)
+    train, val = dataset.split(pairs, 0.25)
+    assert {p.scene for p in train}.isdisjoint({p.scene for p in val})
+    for p in pairs:
+        p.dem = None
+    with pytest.raises(ValueError, match="needs a DEM .* fusion 'none'"):
+        dataset.check_dem(pairs, "late")
+
+
+def _pair(pair_csvs, index=3):
+    return pair_dataset.read_pairs(pair_csvs[0])[index]
+
+
+def _bands(path):
+    return np.stack([read_array(path, b + 1) for b in range(gdal.Open(str(path)).RasterCount)])
+
+
+def test_blocks_equal_whole_image_and_no_data_stays(trained, pair_csvs, tmp_path):
+    row = _pair(pair_csvs)
+    sar = np.stack([read_array(row["sar"], b) for b in (1, 2)])
+    sar[:, 5:9, 40:50] = np.nan
+    # a 192 x 192 scene (the pair mirrored), larger than a block plus its halos
+    big_sar = np.pad(sar, ((0, 0), (0, 128), (0, 128)), mode="symmetric")
+    big_dem = np.pad(read_array(row["dem"]), ((0, 128), (0, 128)), mode="symmetric")
+    src, dem = str(tmp_path / "sar.tif"), str(tmp_path / "dem.tif")
+    write_array(src, big_sar, like=row["sar"])
+    write_array(dem, big_dem, like=row["dem"])
+    whole = inference.translate_raster(src, tmp_path / "whole.tif", trained["onnx"], dem_path=dem, block=512)
+    inference.translate_raster(src, tmp_path / "blocks.tif", trained["onnx"], dem_path=dem, block=64)
+    inference.translate_raster(src, tmp_path / "thin.tif", trained["onnx"], dem_path=dem, block=64, margin=32)
+    a, b, c = (_bands(tmp_path / f"{n}.tif") for n in ("whole", "blocks", "thin"))
+    assert whole["needs_dem"] and a.shape == (4, 192, 192)
+    assert np.isnan(a[:, 5:9, 40:50]).all() and np.isnan(b[:, 5:9, 40:50]).all()
+    valid = np.isfinite(big_sar).all(0)
+    assert valid.sum() < 192 * 192 and (np.isfinite(a) == valid).all()  # no data stays, nothing else is
+    # the default halo covers the receptive field; only the no-data fill (each tile's channel mean,
+    # models.tiled_inference) differs between a block and the whole image
+    assert np.nanmax(np.abs(a - b)) < 3e-4
+    thin = np.nanmax(np.abs(a - c))
+    assert 0 < thin < 5e-3  # a thinner halo: blocks differ near their edges, within blending tolerance
+    # whole-image run = the model on the whole image, bands reordered to R, G, B, NIR
+    model = runner.load(trained["onnx"], kind=schema.KIND)
+    direct = model.predict({"sar": big_sar, "dem": big_dem[None]})
+    order = [schema.OPTICAL_BANDS.index(x) for x in schema.RGB_NIR_ORDER]
+    assert np.nanmax(np.abs(a - direct[order])) < 1e-5
+
+
+def test_dem_in_another_crs_is_warped_and_must_cover(trained, pair_csvs, tmp_path):
+    row = _pair(pair_csvs)
+    ref = tmp_path / "ref.tif"
+    inference.translate_raster(row["sar"], ref, trained["onnx"], dem_path=row["dem"])
+    geo_dem = str(tmp_path / "dem_4326.tif")  # the DEM in geographic coordinates, wider than the scene
+    big = tmp_path / "dem_big.tif"  # padded by reflection: the geographic DEM covers the scene's extent
+    z = read_array(row["dem"])
+    gt = gdal.Open(row["dem"]).GetGeoTransform()
+    write_array(str(big), np.pad(z, 16, mode="reflect"), like=row["dem"])
+    ds = gdal.Open(str(big), gdal.GA_Update)
+    ds.SetGeoTransform((gt[0] - 16 * gt[1], gt[1], 0, gt[3] - 16 * gt[5], 0, gt[5]))
+    ds = None
+    gdal.Warp(geo_dem, str(big), dstSRS="EPSG:4326", resampleAlg="bilinear", dstNodata=float("nan"))
+    on_grid, temporary = inference.dem_on_grid(geo_dem, inference.read_info(row["sar"]))
+    assert temporary
+    back = read_array(on_grid)
+    gdal.Unlink(on_grid)
+    assert np.median(np.abs(back - z)) < 0.02 * (np.nanmax(z) - np.nanmin(z))  # the same terrain
+    warped = tmp_path / "warped.tif"
+    inference.translate_raster(row["sar"], warped, trained["onnx"], dem_path=geo_dem)
+    diff = np.abs(_bands(warped) - _bands(ref))
+    assert np.isfinite(diff).all() and np.median(diff) < 0.02  # two bilinear resamplings of the DEM
+    half = tmp_path / "dem_half.tif"
+    gdal.Translate(str(half), row["dem"], srcWin=[0, 0, 64, 32])
+    with pytest.raises(ValueError, match="does not cover the SAR extent"):
+        inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"], dem_path=str(half))
+    assert not (tmp_path / "x.tif").exists()
+
+
+def test_bad_inputs(trained, pair_csvs, tmp_path):
+    row = _pair(pair_csvs)
+    with pytest.raises(ValueError, match="uses the DEM"):
+        inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"])
+    linear = str(tmp_path / "linear.tif")
+    write_array(linear, 10 ** (np.stack([read_array(row["sar"], b) for b in (1, 2)]) / 10), like=row["sar"])
+    with pytest.raises(ValueError, match="looks like linear power"):
+        inference.translate_raster(linear, tmp_path / "x.tif", trained["onnx"], dem_path=row["dem"])
+    with pytest.raises(ValueError, match="looks like dB"):
+        inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"], dem_path=row["dem"],
+                                   scale="linear")
+    # linear power declared as such gives the dB run's output
+    inference.translate_raster(linear, tmp_path / "lin.tif", trained["onnx"], dem_path=row["dem"],
+                               scale="linear")
+    inference.translate_raster(row["sar"], tmp_path / "db.tif", trained["onnx"], dem_path=row["dem"])
+    assert np.nanmax(np.abs(_bands(tmp_path / "lin.tif") - _bands(tmp_path / "db.tif"))) < 1e-4
+    with pytest.raises(ValueError, match="band 3 does not exist"):
+        inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"], dem_path=row["dem"],
+                                   bands=(1, 3))
+    other = ROOT / "models" / "learned_di.onnx"
+    if other.is_file():
+        with pytest.raises(ValueError, match="kind 'learned_di'.*expected 'sar_to_optical'"):
+            inference.open_model(str(other))
+    assert not (tmp_path / "x.tif").exists()
+
+
+def test_metadata_keys_follow_the_schema(trained):
+    info = runner.load(trained["onnx"]).info
+    assert set(md.KEYS) <= set(info)
+    assert info["architecture"]["conditioning_parameters"] == arch.conditioning_parameters(
+        arch.SARDINet("early"))
+
+
+def test_qgis_side_modules_do_not_import_torch():
+    code = ("import sys\n"
+            f"sys.path.insert(0, {str(ROOT / '.plugins')!r})\n"
+            "import sar_change.models.sar_to_optical.inference\n"
+            "import sar_change.models.sar_to_optical.schema\n"
+            "import sar_change.processing.algorithms.sar_to_optical\n"
+            "import sar_change.processing.algorithms.train_sar_to_optical\n"
+            "print('torch' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[-1] == "False"
