@@ -260,17 +260,27 @@ def check_patch(patch, stacks):
     return patch
 
 
-def random_samples(stacks, targets, patch, count, rng, augment=False):
-    """``count`` samples (stack, target, inputs, row, col, rotate) drawn uniformly.
+def random_samples(stacks, targets, patch, count, rng, augment=False, half_life_days=None):
+    """``count`` samples (stack, target, inputs, row, col, rotate) drawn at random.
 
-    ``targets``: per stack, a list as from ``split_targets``; stacks are
-    chosen in proportion to their number of targets. ``rotate`` is True for a
+    ``targets``: per stack, a list as from ``split_targets``; without
+    ``half_life_days`` every target is equally likely (stacks in proportion to
+    their number of targets). With it, a target ``d`` days older than the
+    newest training target of its stack is drawn with weight 0.5 ** (d /
+    half_life_days): fine-tuning then weights the recent history, whose season
+    and conditions are closest to a target that follows. ``rotate`` is True for a
     random half when ``augment``.
     """
     pool = [(k, t, inputs) for k, ts in enumerate(targets) for t, inputs in ts]
     if not pool:
         raise ValueError("no training targets: the stacks are too short for this number of inputs")
-    picks = rng.integers(0, len(pool), count)
+    if half_life_days:
+        newest = {k: max(stacks[k].dates[t] for t, _ in ts) for k, ts in enumerate(targets) if ts}
+        age = np.array([(newest[k] - stacks[k].dates[t]).days for k, t, _ in pool], dtype=np.float64)
+        weights = 0.5 ** (age / float(half_life_days))
+        picks = rng.choice(len(pool), size=count, p=weights / weights.sum())
+    else:
+        picks = rng.integers(0, len(pool), count)
     out = []
     for p in picks:
         k, t, inputs = pool[int(p)]

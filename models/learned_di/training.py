@@ -148,7 +148,7 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
           val_fraction=0.2, checkpoint="auto", log=None, on_epoch=None,
           tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP, schedule="cosine",
           patience=None, device="cpu", freeze_encoder_epochs=0, before=None, change_mask=True, card=None,
-          command=None, split="last"):
+          command=None, split="last", half_life_days=None):
     """Train a learned-DI predictor on ``stack_dirs`` and export it to ``out_onnx``; returns a summary.
 
     ``stack_dirs``: stack folders or acquisitions CSV paths; ``n_inputs``: N
@@ -165,7 +165,8 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
     ``patience``, ``device``, ``freeze_encoder_epochs``: see
     ``framework.loop.fit``; ``before``: only acquisitions before this date;
     ``change_mask``: use change_date.tif; ``split``: validation dates, 'last'
-    or 'interleaved' (``dataset.split_targets``); ``card``: 'auto' (``out_onnx``
+    or 'interleaved' (``dataset.split_targets``); ``half_life_days``: weight
+    recent training targets (``dataset.random_samples``); ``card``: 'auto' (``out_onnx``
     with .md), a path, or None; ``command``: the command line quoted in the card.
 
     Summary keys: onnx (path, or None when stopped before the first
@@ -222,7 +223,7 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
         def batches(epoch):
             erng = np.random.default_rng([int(seed), epoch])
             samples = ds.random_samples(stacks, train_targets, patch, int(patches_per_epoch), erng,
-                                        augment=augment)
+                                        augment=augment, half_life_days=half_life_days)
             return ds.loader(stacks, samples, patch, batch)
 
         def step(net, b):
@@ -279,7 +280,8 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
             "seconds": round(time.perf_counter() - t0, 2), "arch": arch, "seed": int(seed),
             "init": None if weights is None else weights.source,
             "normalisation_from": norm_source, "lr": float(lr), "schedule": schedule, "loss": loss,
-            "augment": bool(augment), "val_fraction": float(val_fraction), "split": split, "threads": threads,
+            "augment": bool(augment), "val_fraction": float(val_fraction), "split": split,
+            "half_life_days": half_life_days, "threads": threads,
             "device": str(device), "freeze_encoder_epochs": int(freeze_encoder_epochs),
             "patches_per_second": round(summary["patches_per_second"] or 0.0, 2),
             "torch": str(torch.__version__),

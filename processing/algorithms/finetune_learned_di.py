@@ -138,10 +138,7 @@ class FinetuneLearnedDiAlgorithm(common.SarChangeAlgorithm):
             behavior=QgsProcessingParameterFile.File, extension="onnx", optional=True))
         self.addParameter(number(self.MAX_MINUTES, tr("Time budget (minutes)"), type=number.Double,
                                  defaultValue=SETTINGS["max_minutes"], minValue=0.05))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PYTHON, tr("Python with PyTorch (default: python3 beside QGIS's Python, or the setting "
-                            "sar_change/training_python)"),
-            behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("All files (*)")))
+        self.addParameter(runner.python_parameter(self.PYTHON))
         advanced = [
             number(self.THREADS, tr("Torch threads"), type=number.Integer, defaultValue=2, minValue=1),
             number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0, minValue=0),
