@@ -79,7 +79,8 @@ def trainer_arguments(plan, out_path, minutes, threads, seed, patch, lr, freeze_
                  "--schedule", f["schedule"], "--lr", repr(float(lr)), "--epochs", str(f["epochs"]),
                  "--patience", str(f["patience"]), "--patches-per-epoch", str(f["patches_per_epoch"]),
                  "--val-patches", str(f["val_patches"]), "--val-fraction", repr(f["val_fraction"]),
-                 "--split", f["split"], "--patch", str(int(patch)), "--max-minutes", repr(float(minutes)),
+                 "--split", f["split"], "--half-life-days", repr(f["half_life_days"]),
+                 "--patch", str(int(patch)), "--max-minutes", repr(float(minutes)),
                  "--threads", str(int(threads)), "--seed", str(int(seed))]
     if freeze_epochs:
         arguments += ["--freeze-encoder-epochs", str(int(freeze_epochs))]
