@@ -19,13 +19,21 @@ and runs the Processing algorithms exactly as a user would, in order:
 7. ``sarchange:coregister``: the target against its reference;
 8. ``sarchange:learneddi`` with the shipped model (models/learned_di.onnx), when
    present: learned DI vs the conventional DI, each evaluated against the
-   injected changes (balanced ROC, as Alatalo et al. 2023).
+   injected changes (balanced ROC, as Alatalo et al. 2023);
+9. ``sarchange:finetunelearneddi``: the shipped model fine-tuned on the stack's
+   acquisitions *before* the target (``--finetune-minutes``, default 2; no
+   labels, the target date and the injected changes are never seen), then
+   step 8 again with the fine-tuned model. Needs a Python with torch (skipped
+   otherwise, or with ``--finetune-minutes 0``). The AUCs before and after go
+   to ``learned_di_auc.json``.
 
 Outputs go to the output folder: the stack, filtered images, masks,
-``report.html`` and ``quicklook.png``. Must finish in under 2 minutes.
+``report.html`` and ``quicklook.png``. Steps 1-8 take under a minute; the
+fine-tune adds its time budget.
 """
 import argparse
 import csv
+import json
 import os
 import sys
 import time
@@ -77,6 +85,42 @@ def reference_for(rows, target):
                key=lambda r: abs(float(r["mean_incidence_deg"]) - float(t["mean_incidence_deg"])))
 
 
+def torch_python():
+    """True when the training algorithms can find a Python with torch (the fine-tuning step needs one)."""
+    from sar_change.processing.algorithms import training_runner
+
+    try:
+        training_runner.default_python()
+    except Exception as exc:  # QgsProcessingException naming the fix
+        print(f"    (fine-tuning skipped: {exc})")
+        return False
+    return True
+
+
+def learned_vs_conventional(processing, table, model, out, tag, images):
+    """Learned DI of the table's newest acquisition with ``model`` and the conventional DI, each
+    evaluated against the injected changes; returns {"learned": AUC, "conventional": AUC}."""
+    learned = processing.run("sarchange:learneddi", {
+        "STACK_TABLE": str(table), "MODEL": str(model),
+        "OUTPUT_PREDICTED": str(out / f"learned_predicted_db_{tag}.tif"),
+        "OUTPUT_DI": str(out / f"learned_di_db_{tag}.tif"),
+        "OUTPUT_DI_NORM": str(out / f"learned_di_norm_{tag}.tif"),
+        "OUTPUT_CONVENTIONAL_DI": str(out / "conventional_di_norm.tif")})
+    aucs = {}
+    for name, di_path in (("learned", learned["OUTPUT_DI_NORM"]),
+                          ("conventional", learned["OUTPUT_CONVENTIONAL_DI"])):
+        label = f"{name}_{tag}" if name == "learned" else name
+        ev = processing.run("sarchange:evaluatechange", {
+            "DI": di_path, "REFERENCE": str(out / "injected_mask.tif"), "BALANCED": True,
+            "OUTPUT_HTML": str(out / f"report_{label}_di.html"),
+            "OUTPUT_JSON": str(out / f"report_{label}_di.json")})
+        aucs[name] = ev["AUC"]
+        print(f"    {name} DI ({tag} model): AUC {ev['AUC']:.3f} against the injected changes "
+              f"-> {out / f'report_{label}_di.html'}")
+        images[f"{label} DI (Euclidean norm, dB)"] = (rb.read_array(di_path), "di")
+    return aucs
+
+
 def quicklook(images, path, cols=4):
     """Save a grid of images (dict title -> (array, kind)) as a PNG; kind 'db' or 'mask'."""
     import matplotlib
@@ -102,6 +146,8 @@ def quicklook(images, path, cols=4):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=ROOT / "demo_output")
+    ap.add_argument("--finetune-minutes", type=float, default=2.0,
+                    help="time budget of the fine-tuning step (0: skip it)")
     args = ap.parse_args()
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -203,21 +249,25 @@ def main():
             writer = csv.DictWriter(f, fieldnames=list(lines[0].keys()))
             writer.writeheader()
             writer.writerows(lines)
-        learned = processing.run("sarchange:learneddi", {
-            "STACK_TABLE": str(table), "MODEL": str(model),
-            "OUTPUT_PREDICTED": str(out / "learned_predicted_db.tif"),
-            "OUTPUT_DI": str(out / "learned_di_db.tif"), "OUTPUT_DI_NORM": str(out / "learned_di_norm.tif"),
-            "OUTPUT_CONVENTIONAL_DI": str(out / "conventional_di_norm.tif")})
-        injected_truth = str(out / "injected_mask.tif")
-        for name, di_path in (("learned", learned["OUTPUT_DI_NORM"]),
-                              ("conventional", learned["OUTPUT_CONVENTIONAL_DI"])):
-            ev = processing.run("sarchange:evaluatechange", {
-                "DI": di_path, "REFERENCE": injected_truth, "BALANCED": True,
-                "OUTPUT_HTML": str(out / f"report_{name}_di.html"),
-                "OUTPUT_JSON": str(out / f"report_{name}_di.json")})
-            print(f"    {name} DI: AUC {ev['AUC']:.3f} against the injected changes "
-                  f"-> {out / f'report_{name}_di.html'}")
-            images[f"{name} DI (Euclidean norm, dB)"] = (rb.read_array(di_path), "di")
+        aucs = learned_vs_conventional(processing, table, model, out, "shipped", images)
+        scores = {"target": target["date"], "shipped": aucs}
+        if args.finetune_minutes > 0 and has_algorithm("sarchange:finetunelearneddi") and torch_python():
+            step(f"9. fine-tune the shipped model on the acquisitions before {target['date']} "
+                 f"({args.finetune_minutes:g} min), then the learned DI again")
+            tuned = processing.run("sarchange:finetunelearneddi", {
+                "STACK_TABLE": stack["ACQUISITIONS_CSV"],
+                "TARGET_DATE": f"{target['date']} {target['orbit_direction']}", "MODEL": str(model),
+                "MAX_MINUTES": args.finetune_minutes, "THREADS": 2, "SEED": 0,
+                "OUTPUT_MODEL": str(out / "learned_di_finetuned.onnx")})
+            print(f"    validation loss on earlier dates {tuned['VAL_LOSS_BEFORE']:.3f} -> "
+                  f"{tuned['VAL_LOSS']:.3f} dB^2 (best epoch {tuned['BEST_EPOCH']:.0f}); "
+                  f"card {tuned['CARD']}")
+            scores["finetuned"] = learned_vs_conventional(processing, table, tuned["OUTPUT_MODEL"], out,
+                                                          "finetuned", images)
+            scores["finetune_minutes"] = args.finetune_minutes
+        with open(out / "learned_di_auc.json", "w") as f:
+            json.dump(scores, f, indent=1)
+        print(f"    AUCs: {json.dumps(scores)} -> {out / 'learned_di_auc.json'}")
 
     quicklook(images, out / "quicklook.png")
     print(f"quick-look: {out / 'quicklook.png'}; total {time.perf_counter() - t0:.1f} s")

@@ -48,6 +48,9 @@ def build_parser():
                    help="share of the last target dates used for validation (default 0.2)")
     p.add_argument("--split", choices=("last", "interleaved"), default="last",
                    help="validation dates: the last ones (default) or every k-th back from the newest")
+    p.add_argument("--half-life-days", type=float, default=None,
+                   help="draw training targets with weight 0.5**(age/half-life), age in days before the "
+                        "newest (fine-tuning: favour the recent history); default uniform")
     p.add_argument("--base", type=int, default=cfg.NETWORK["base"], help="channels of the first U-Net level")
     p.add_argument("--max-channels", type=int, default=cfg.NETWORK["max_channels"],
                    help="channel cap per level")
@@ -78,7 +81,8 @@ def run(args, emitter, should_stop):
                  schedule=args.schedule or cfg.TRAINING["schedule"], patience=args.patience,
                  device=args.device,
                  freeze_encoder_epochs=args.freeze_encoder_epochs, before=args.before,
-                 change_mask=not args.no_change_mask, split=args.split, card=cli.optional_path(args.card),
+                 change_mask=not args.no_change_mask, split=args.split, half_life_days=args.half_life_days,
+                 card=cli.optional_path(args.card),
                  command="python -m sar_change.models.train " + " ".join(sys.argv[1:]))
 
 

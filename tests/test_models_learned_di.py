@@ -254,6 +254,25 @@ def test_inputs_split_and_change_mask(stack_dir):
         assert not item["mask"][0][torch.from_numpy(np.ascontiguousarray(got[::-1, ::-1]))].any()
 
 
+def test_history_before_a_date_interleaved_split_and_recency_weights(stack_dir):
+    with dataset.Stack(stack_dir, before="2020-03-01", change_mask=False) as st:
+        assert max(st.dates).isoformat() < "2020-03-01" and st.change_start is None
+        dates = sorted({st.dates[t] for t, _ in st.targets(N)})
+        train_t, val_t = dataset.split_targets(st, N, val_fraction=0.34, split="interleaved")
+        val_dates = sorted({st.dates[t] for t, _ in val_t})
+        newest_first = dates[::-1]
+        assert val_dates == sorted(newest_first[1::3])  # step round(1 / 0.34) = 3, from 3 // 2 = 1
+        assert newest_first[0] in {st.dates[t] for t, _ in train_t}  # the most recent date is trained on
+        rng = np.random.default_rng(0)
+        recent = dataset.random_samples([st], [train_t], 32, 200, rng, half_life_days=1e-3)
+        newest_t = max(train_t, key=lambda x: st.dates[x[0]])
+        assert {st.dates[s[1]] for s in recent} == {st.dates[newest_t[0]]}
+        uniform = dataset.random_samples([st], [train_t], 32, 200, rng)
+        assert len({s[1] for s in uniform}) > 3
+    with pytest.raises(ValueError, match="no acquisition before"):
+        dataset.Stack(stack_dir, before="1999-01-01")
+
+
 def test_few_open_files(stack_dir, monkeypatch):
     monkeypatch.setattr(dataset, "MAX_OPEN", 3)
     with dataset.Stack(stack_dir) as st:

@@ -260,17 +260,25 @@ def check_patch(patch, stacks):
     return patch
 
 
-def random_samples(stacks, targets, patch, count, rng, augment=False):
-    """``count`` samples (stack, target, inputs, row, col, rotate) drawn uniformly.
+def random_samples(stacks, targets, patch, count, rng, augment=False, half_life_days=None):
+    """``count`` samples (stack, target, inputs, row, col, rotate) drawn at random.
 
-    ``targets``: per stack, a list as from ``split_targets``; stacks are
-    chosen in proportion to their number of targets. ``rotate`` is True for a
+    ``targets``: per stack, a list as from ``split_targets``; without
+    ``half_life_days`` every target is equally likely (stacks in proportion to
+    their number of targets). With it, a target ``d`` days older than the
+    newest training target of its stack is drawn with weight 0.5 ** (d /
+    half_life_days): fine-tuning then weights the recent history, whose season
+    and conditions are closest to a target that follows. ``rotate`` is True for a
     random half when ``augment``.
     """
     pool = [(k, t, inputs) for k, ts in enumerate(targets) for t, inputs in ts]
     if not pool:
         raise ValueError("no training targets: the stacks are too short for this number of inputs")
-    picks = rng.integers(0, len(pool), count)
+    if half_life_days:
+        weights = recency_weights(stacks, pool, half_life_days)
+        picks = rng.choice(len(pool), size=count, p=weights / weights.sum())
+    else:
+        picks = rng.integers(0, len(pool), count)
     out = []
     for p in picks:
         k, t, inputs = pool[int(p)]
@@ -280,6 +288,13 @@ def random_samples(stacks, targets, patch, count, rng, augment=False):
         rot = bool(rng.integers(0, 2)) if augment else False
         out.append((k, t, tuple(inputs), r, c, rot))
     return out
+
+
+def recency_weights(stacks, items, half_life_days):
+    """0.5 ** (d / half_life_days) per item (stack index, target index, ...): d = days between the
+    target and the newest acquisition of its stack (the history's end)."""
+    age = np.array([(max(stacks[k].dates) - stacks[k].dates[t]).days for k, t, *_ in items], dtype=np.float64)
+    return 0.5 ** (age / float(half_life_days))
 
 
 def grid_samples(stacks, targets, patch, max_count, rng):
@@ -308,10 +323,11 @@ class PatchDataset(Dataset):
     mask (1, P, P) 1 where the pixel enters the loss.
     """
 
-    def __init__(self, stacks, samples, patch):
+    def __init__(self, stacks, samples, patch, weights=None):
         self.stacks = stacks
         self.samples = list(samples)
         self.patch = int(patch)
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float32)
 
     def __len__(self):
         return len(self.samples)
@@ -331,16 +347,20 @@ class PatchDataset(Dataset):
             images, target, dem, mask = (np.ascontiguousarray(a[:, ::-1, ::-1])
                                          for a in (images, target, dem, mask))
             cond[:, _HEADING] *= -1.0
-        return {"images": torch.from_numpy(images), "dem": torch.from_numpy(np.ascontiguousarray(dem)),
+        item = {"images": torch.from_numpy(images), "dem": torch.from_numpy(np.ascontiguousarray(dem)),
                 "conditions": torch.from_numpy(cond), "target": torch.from_numpy(target),
                 "mask": torch.from_numpy(mask)}
+        if self.weights is not None:
+            item["weight"] = torch.tensor(self.weights[i])
+        return item
 
 
-def loader(stacks, samples, patch, batch, shuffle=False, seed=0):
-    """DataLoader (num_workers 0, so rasterio handles stay in this process) over ``samples``."""
+def loader(stacks, samples, patch, batch, shuffle=False, seed=0, weights=None):
+    """DataLoader (num_workers 0, so rasterio handles stay in this process) over ``samples``;
+    ``weights``: one per sample (items then carry "weight")."""
     gen = torch.Generator()
     gen.manual_seed(int(seed))
-    return DataLoader(PatchDataset(stacks, samples, patch), batch_size=int(batch), shuffle=shuffle,
+    return DataLoader(PatchDataset(stacks, samples, patch, weights), batch_size=int(batch), shuffle=shuffle,
                       num_workers=0, generator=gen)
 
 

@@ -83,6 +83,11 @@ def _masked(err, mask, kind):
     return (e * w).sum() / w.sum().clamp(min=1.0)
 
 
+def _weighted_sum(x, w):
+    """Per-band sum over samples (weights ``w``) and pixels of x (B, bands, H, W), as float64 numpy."""
+    return (x.sum((2, 3)).double() * w[:, None]).sum(0).cpu().numpy()
+
+
 def evaluate(model, loader, loss_kind="mse", device="cpu"):
     """Validation numbers over ``loader``: loss, MSE (dB^2), RMSE/MAE (dB) overall and per band,
     and the same for the mean-of-inputs baseline."""
@@ -100,11 +105,12 @@ def evaluate(model, loader, loss_kind="mse", device="cpu"):
             imgs = torch.nan_to_num(b["images"])
             base = torch.cat([imgs[:, k::nb].mean(1, keepdim=True) for k in range(nb)], 1)
             berr = (base - target) * m
-            tot["sq"] += (err ** 2).sum((0, 2, 3)).double().cpu().numpy()
-            tot["ab"] += err.abs().sum((0, 2, 3)).double().cpu().numpy()
-            tot["bsq"] += (berr ** 2).sum((0, 2, 3)).double().cpu().numpy()
-            tot["bab"] += berr.abs().sum((0, 2, 3)).double().cpu().numpy()
-            tot["n"] += float(m.sum())
+            w = b["weight"].double() if "weight" in b else torch.ones(len(m), dtype=torch.float64)
+            tot["sq"] += _weighted_sum(err ** 2, w)
+            tot["ab"] += _weighted_sum(err.abs(), w)
+            tot["bsq"] += _weighted_sum(berr ** 2, w)
+            tot["bab"] += _weighted_sum(berr.abs(), w)
+            tot["n"] += float((m.sum((1, 2, 3)).double() * w).sum())
     model.train(was_training)
     n = max(tot["n"], 1.0)
     mse_b = tot["sq"] / n
@@ -148,7 +154,7 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
           val_fraction=0.2, checkpoint="auto", log=None, on_epoch=None,
           tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP, schedule="cosine",
           patience=None, device="cpu", freeze_encoder_epochs=0, before=None, change_mask=True, card=None,
-          command=None, split="last"):
+          command=None, split="last", half_life_days=None):
     """Train a learned-DI predictor on ``stack_dirs`` and export it to ``out_onnx``; returns a summary.
 
     ``stack_dirs``: stack folders or acquisitions CSV paths; ``n_inputs``: N
@@ -165,7 +171,9 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
     ``patience``, ``device``, ``freeze_encoder_epochs``: see
     ``framework.loop.fit``; ``before``: only acquisitions before this date;
     ``change_mask``: use change_date.tif; ``split``: validation dates, 'last'
-    or 'interleaved' (``dataset.split_targets``); ``card``: 'auto' (``out_onnx``
+    or 'interleaved' (``dataset.split_targets``); ``half_life_days``: weight
+    recent targets, in training (``dataset.random_samples``) and alike in the
+    validation loss (``dataset.recency_weights``); ``card``: 'auto' (``out_onnx``
     with .md), a path, or None; ``command``: the command line quoted in the card.
 
     Summary keys: onnx (path, or None when stopped before the first
@@ -217,12 +225,13 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
             f"normalisation from {norm_source}")
 
         val_samples = ds.grid_samples(stacks, val_targets, patch, val_patches, rng)
-        val_loader = ds.loader(stacks, val_samples, patch, batch)
+        val_weights = ds.recency_weights(stacks, val_samples, half_life_days) if half_life_days else None
+        val_loader = ds.loader(stacks, val_samples, patch, batch, weights=val_weights)
 
         def batches(epoch):
             erng = np.random.default_rng([int(seed), epoch])
             samples = ds.random_samples(stacks, train_targets, patch, int(patches_per_epoch), erng,
-                                        augment=augment)
+                                        augment=augment, half_life_days=half_life_days)
             return ds.loader(stacks, samples, patch, batch)
 
         def step(net, b):
@@ -279,7 +288,8 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
             "seconds": round(time.perf_counter() - t0, 2), "arch": arch, "seed": int(seed),
             "init": None if weights is None else weights.source,
             "normalisation_from": norm_source, "lr": float(lr), "schedule": schedule, "loss": loss,
-            "augment": bool(augment), "val_fraction": float(val_fraction), "split": split, "threads": threads,
+            "augment": bool(augment), "val_fraction": float(val_fraction), "split": split,
+            "half_life_days": half_life_days, "threads": threads,
             "device": str(device), "freeze_encoder_epochs": int(freeze_encoder_epochs),
             "patches_per_second": round(summary["patches_per_second"] or 0.0, 2),
             "torch": str(torch.__version__),

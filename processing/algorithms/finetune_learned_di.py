@@ -79,7 +79,8 @@ def trainer_arguments(plan, out_path, minutes, threads, seed, patch, lr, freeze_
                  "--schedule", f["schedule"], "--lr", repr(float(lr)), "--epochs", str(f["epochs"]),
                  "--patience", str(f["patience"]), "--patches-per-epoch", str(f["patches_per_epoch"]),
                  "--val-patches", str(f["val_patches"]), "--val-fraction", repr(f["val_fraction"]),
-                 "--split", f["split"], "--patch", str(int(patch)), "--max-minutes", repr(float(minutes)),
+                 "--split", f["split"], "--half-life-days", repr(f["half_life_days"]),
+                 "--patch", str(int(patch)), "--max-minutes", repr(float(minutes)),
                  "--threads", str(int(threads)), "--seed", str(int(seed))]
     if freeze_epochs:
         arguments += ["--freeze-encoder-epochs", str(int(freeze_epochs))]
@@ -138,10 +139,7 @@ class FinetuneLearnedDiAlgorithm(common.SarChangeAlgorithm):
             behavior=QgsProcessingParameterFile.File, extension="onnx", optional=True))
         self.addParameter(number(self.MAX_MINUTES, tr("Time budget (minutes)"), type=number.Double,
                                  defaultValue=SETTINGS["max_minutes"], minValue=0.05))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PYTHON, tr("Python with PyTorch (default: python3 beside QGIS's Python, or the setting "
-                            "sar_change/training_python)"),
-            behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("All files (*)")))
+        self.addParameter(runner.python_parameter(self.PYTHON))
         advanced = [
             number(self.THREADS, tr("Torch threads"), type=number.Integer, defaultValue=2, minValue=1),
             number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0, minValue=0),

@@ -125,10 +125,7 @@ class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
         number = QgsProcessingParameterNumber
         self.addParameter(QgsProcessingParameterString(
             self.STACK_FOLDERS, tr("Stack folders (one per line)"), multiLine=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PYTHON, tr("Python with PyTorch (default: python3 beside QGIS's Python, or the setting "
-                            "sar_change/training_python)"),
-            behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("All files (*)")))
+        self.addParameter(runner.python_parameter(self.PYTHON))
         self.addParameter(number(self.EPOCHS, tr("Epochs"), type=number.Integer, defaultValue=20,
                                  minValue=1))
         self.addParameter(number(self.INPUTS, tr("Earlier acquisitions per prediction (N)"),

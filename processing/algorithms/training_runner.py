@@ -30,7 +30,7 @@ import threading
 import uuid
 from collections import deque
 
-from qgis.core import QgsProcessingException
+from qgis.core import QgsProcessingException, QgsProcessingParameterFile
 
 from ...models.framework import protocol
 from .. import provider_settings
@@ -98,6 +98,14 @@ def default_python():
         "{key} is empty): install torch (python -m pip install torch) into a Python 3 and give it as "
         "'Python with PyTorch', or store its path in the setting {key}").format(
             candidate=candidate, key=SETTINGS_KEY))
+
+
+def python_parameter(name):
+    """The optional 'Python with PyTorch' file parameter every training algorithm offers."""
+    return QgsProcessingParameterFile(
+        name, tr("Python with PyTorch (default: python3 beside QGIS's Python, or the setting "
+                 "sar_change/training_python)"),
+        behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("All files (*)"))
 
 
 def resolve_python(path):
