@@ -410,11 +410,24 @@ def check_learned_inputs(images, scale, dem, rows, where, normalisation=None):
     if problem:
         raise QgsProcessingException(tr("{where}: {problem}").format(where=where, problem=problem))
     values = {c: [float(r[c]) for r in rows] for c in present}
-    problems = validation.range_problems(values, ranges)
+    # Typical conditions outside the trained ranges (e.g. a unit error) are refused; a few extreme
+    # days are only warned about (condition_range_warnings): weather has heavy tails.
+    problems = validation.range_problems({c: float(np.median(v)) for c, v in values.items()}, ranges)
     if problems:
         raise QgsProcessingException(tr(
-            "{where}: {problems}: the model was not trained for such conditions; use a model trained on "
-            "similar conditions").format(where=where, problems="; ".join(problems)))
+            "{where}: median {problems}: the model was not trained for such conditions; use a model trained "
+            "on similar conditions").format(where=where, problems="; ".join(problems)))
+
+
+def condition_range_warnings(rows, normalisation):
+    """Phrases for condition values outside a learned model's trained ranges (empty when none)."""
+    ranges = validation.trained_ranges(normalisation)
+    present = [c for c in validation.NUMERIC_CONDITIONS if rows and c in rows[0]]
+    try:
+        values = {c: [float(r[c]) for r in rows] for c in present}
+    except (TypeError, ValueError):
+        return []
+    return validation.range_problems(values, ranges)
 
 
 def scale_labels():

@@ -198,6 +198,12 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         values, and images and conditions against the trained ranges of the
         model (``core.validation.trained_ranges``).
         """
+        images, dem, rows, where, scale = self._inputs(parameters, context)
+        common.check_learned_inputs(images, scale, dem, rows, where,
+                                    self._model_normalisation(parameters, context))
+
+    def _inputs(self, parameters, context):
+        """(image paths oldest first with the target last, DEM path, condition rows, where, scale)."""
         route = self._route(parameters, context)
         scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
         if route == "table":
@@ -225,8 +231,7 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             dem = dem_layer.source() if dem_layer is not None else os.path.join(
                 os.path.dirname(images[-1]), "dem.tif")
             where = tr("the conditions")
-        common.check_learned_inputs(images, scale, dem, rows, where,
-                                    self._model_normalisation(parameters, context))
+        return images, dem, rows, where, scale
 
     def _model_normalisation(self, parameters, context):
         """The normalisation metadata (dict) of the model to be used, or None when unreadable."""
@@ -256,6 +261,11 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
     # -- run -----------------------------------------------------------------------------------
 
     def processAlgorithm(self, parameters, context, feedback):
+        rows, where = self._inputs(parameters, context)[2:4]
+        for problem in common.condition_range_warnings(rows, self._model_normalisation(parameters, context)):
+            feedback.reportError(tr("Warning, {where}: {problem}: the model was not trained for such "
+                                    "conditions; the prediction there is less reliable").format(
+                where=where, problem=problem), False)
         route = self._route(parameters, context)
         model_path = self._model_path(parameters, context)
         threads = self.parameterAsInt(parameters, self.THREADS, context)
