@@ -43,7 +43,7 @@ def help_text():
         "coherence_reference.tif (the coherence estimated from the complex pair, e.g. with <i>Coherence "
         "from SLC pairs</i>) and pair.csv (columns date_1, date_2 and optionally baseline_days, "
         "polarisation, looks); a folder with a pairs.csv listing pair folders (as the simulator writes) "
-        "stands for all of them. The last dates of each folder are kept for validation.</p><li><b>Python "
+        "stands for all of them. The last dates of each folder are kept for validation.</li><li><b>Python "
         "with PyTorch</b>: the interpreter to run (default: python3 beside QGIS's Python if it has torch,"
         " else the setting <code>sar_change/training_python</code>).</li><li><b>Start from</b>: random "
         "weights, the shipped model (fine-tuning to your data), or the weights file given (.pt checkpoint"
