@@ -226,10 +226,11 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
                 os.path.dirname(images[-1]), "dem.tif")
             where = tr("the conditions")
         common.check_learned_inputs(images, scale, dem, rows, where,
-                                    self._model_normalisation(parameters, context))
+                                    *self._model_ranges_metadata(parameters, context))
 
-    def _model_normalisation(self, parameters, context):
-        """The normalisation metadata (dict) of the model to be used, or None when unreadable."""
+    def _model_ranges_metadata(self, parameters, context):
+        """(normalisation, valid_ranges) metadata (dicts) of the model to be used; (None, None) when
+        unreadable."""
         try:
             import json
 
@@ -238,9 +239,10 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             path = self._model_path(parameters, context)
             meta = onnxruntime.InferenceSession(
                 path, providers=["CPUExecutionProvider"]).get_modelmeta().custom_metadata_map
-            return json.loads(meta.get("normalisation", "null"))
+            return (json.loads(meta.get("normalisation", "null")),
+                    json.loads(meta.get("valid_ranges", "null")))
         except Exception:  # noqa: BLE001 - a bad model is reported by processAlgorithm
-            return None
+            return None, None
 
     def _model_path(self, parameters, context):
         path = self.parameterAsFile(parameters, self.MODEL, context)
