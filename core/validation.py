@@ -210,13 +210,17 @@ RANGE_STD_CONDITIONS = 5.0
 NUMERIC_CONDITIONS = ("temperature_c", "precip_mm", "precip_3day_mm", "snow_depth_m", "mean_incidence_deg")
 
 
-def trained_ranges(normalisation):
+def trained_ranges(normalisation, recorded=None):
     """Valid input ranges from a learned model's normalisation metadata (dict, JSON of the .onnx).
 
     Images: each band's median (dB) within ``db_mean`` +- RANGE_STD_IMAGES
     ``db_std``; conditions within ``condition_mean`` +- RANGE_STD_CONDITIONS
-    ``condition_std``. Returns {name: (lo, hi)}; names are '<band> dB' and
-    the condition names. Missing metadata gives an empty dict.
+    ``condition_std``. ``recorded``: the model's "valid_ranges" metadata
+    ({name: {"min": .., "max": ..}}, image bands as '<band>_db'), the values it
+    was trained or fine-tuned on: each range is widened to cover them (a
+    fine-tuned model keeps its starting model's normalisation but has seen its
+    own area). Returns {name: (lo, hi)}; names are '<band> dB' and the
+    condition names. Missing metadata gives an empty dict.
     """
     ranges = {}
     if not isinstance(normalisation, dict):
@@ -228,6 +232,11 @@ def trained_ranges(normalisation):
                                normalisation.get("condition_std", [])):
         if name in NUMERIC_CONDITIONS:
             ranges[name] = (mean - RANGE_STD_CONDITIONS * std, mean + RANGE_STD_CONDITIONS * std)
+    for name, seen in (recorded or {}).items():
+        name = f"{name[:-3]} dB" if name.endswith("_db") else name
+        if name in ranges and isinstance(seen, dict):
+            lo, hi = ranges[name]
+            ranges[name] = (min(lo, seen.get("min", lo)), max(hi, seen.get("max", hi)))
     return ranges
 
 

@@ -33,7 +33,7 @@
             <translation>Installer les paquets manquants…</translation>
         </message>
         <message>
-            <location filename="../processing/provider.py" line="42" />
+            <location filename="../processing/provider.py" line="48" />
             <source>SAR Change</source>
             <translation>SAR Change</translation>
         </message>
@@ -83,7 +83,7 @@
             <translation>Installer…</translation>
         </message>
         <message>
-            <location filename="../processing/provider.py" line="45" />
+            <location filename="../processing/provider.py" line="51" />
             <source>SAR Change: SAR speckle filtering and change detection</source>
             <translation>SAR Change : filtrage du chatoiement SAR et détection de changements</translation>
         </message>
@@ -163,7 +163,7 @@
             <translation>{what} doit être impair et &gt;= 1, par ex. 5 (reçu {v})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="437" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="508" />
             <source>The output must not overwrite the input {path}</source>
             <translation>La sortie ne doit pas écraser l'entrée {path}</translation>
         </message>
@@ -173,7 +173,7 @@
             <translation>Annulé : aucune sortie n'a été écrite.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_common.py" line="71" />
+            <location filename="../processing/algorithms/coherence_common.py" line="75" />
             <source>No valid coherence from '{a}' and '{b}': every window is no data, NaN or zero power. Check the no-data values, that the images hold data and that they cover the same area</source>
             <translation>Aucune cohérence valide à partir de '{a}' et '{b}' : chaque fenêtre est sans données, NaN ou de puissance nulle. Vérifiez les valeurs de non-données, que les images contiennent des données et qu'elles couvrent la même zone</translation>
         </message>
@@ -183,42 +183,42 @@
             <translation>{n} pixels valides écrits</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="32" />
-            <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) estimated from two co-registered &lt;i&gt;detected&lt;/i&gt; images (GRD intensities, no phase) of the same polarisation and orbit.&lt;/p&gt;&lt;p&gt;For circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp;amp; Prati 1996), so the output is sqrt(max(rho, 0)) with rho estimated over a moving window:&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;correlation from the window&lt;/b&gt;: the sample correlation coefficient (no look number needed);&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalised by the number of looks&lt;/b&gt;: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images (the term R / N corrects the window bias).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and texture or a brightness change inside a window reads as coherence: use large windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image&lt;/b&gt;, &lt;b&gt;Later image&lt;/b&gt;: rasters on the same grid and CRS.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (both images the same).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window&lt;/b&gt;: odd side in pixels (e.g. 7: N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method only.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) estimé à partir de deux images &lt;i&gt;détectées&lt;/i&gt; coregistrées (intensités GRD, sans phase) de même polarisation et de même orbite.&lt;/p&gt;&lt;p&gt;Pour un chatoiement gaussien circulaire, le coefficient de corrélation des deux intensités vaut |gamma|^2 (relation de Siegert ; Catelli, Monti Guarnieri &amp;amp; Prati 1996) : la sortie est donc sqrt(max(rho, 0)), rho étant estimé sur une fenêtre glissante :&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;corrélation sur la fenêtre&lt;/b&gt; : le coefficient de corrélation empirique (aucun nombre de vues nécessaire) ;&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalisée par le nombre de vues&lt;/b&gt; : rho = L (R - 1) / (1 - R / N) avec R = mean(I1 I2) / (mean I1 mean I2) sur les N pixels de la fenêtre et L le nombre de vues des images (le terme R / N corrige le biais de la fenêtre).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'estimation est bruitée (écart type de rho d'environ 1/sqrt(N)) et biaisée vers le haut aux faibles cohérences, et une texture ou un changement de luminosité dans une fenêtre passe pour de la cohérence : utilisez de grandes fenêtres sur des zones homogènes. Sortie : GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun pixel valide ou aucune variance. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure&lt;/b&gt;, &lt;b&gt;Image postérieure&lt;/b&gt; : rasters sur la même grille et le même SCR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (la même pour les deux images).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre&lt;/b&gt; : côté impair en pixels (par ex. 7 : N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : ENL des images (environ 4,4 pour Sentinel-1 IW GRD), utilisé seulement par la méthode normalisée.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="44" />
+            <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) estimated from two co-registered &lt;i&gt;detected&lt;/i&gt; images (GRD intensities, no phase) of the same polarisation and orbit.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Learned model&lt;/b&gt; (default): a Residual U-Net (after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") predicts the coherence that a boxcar estimate on the complex pair would give, and its uncertainty sigma (the standard deviation of a Gaussian likelihood, same units), from the two images in dB. Default model: the one shipped with the plugin (trained on simulated Sentinel-1 12-day VV pairs of 4-look images; see models/coherence.md); give your own from &lt;i&gt;Train coherence model&lt;/i&gt;. The window and looks parameters are not used by the model.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Intensity correlation&lt;/b&gt;: for circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp;amp; Prati 1996), so the output is sqrt(max(rho, 0)) with rho estimated over a moving window:&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;correlation from the window&lt;/b&gt;: the sample correlation coefficient (no look number needed);&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalised by the number of looks&lt;/b&gt;: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images (the term R / N corrects the window bias).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and texture or a brightness change inside a window reads as coherence: use large windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image&lt;/b&gt;, &lt;b&gt;Later image&lt;/b&gt;: rasters on the same grid and CRS.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (both images the same).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window&lt;/b&gt;: odd side in pixels (e.g. 7: N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method only.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coherence model&lt;/b&gt; (learned method, optional): an .onnx of kind "coherence"; default the shipped model.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Temporal baseline&lt;/b&gt; (learned method): days between the dates, used only by models trained with the baseline as an input.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Predicted uncertainty&lt;/b&gt; (learned method, optional): sigma of the coherence, 0-1.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) estimé à partir de deux images &lt;i&gt;détectées&lt;/i&gt; coregistrées (intensités GRD, sans phase) de même polarisation et de même orbite.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Modèle appris&lt;/b&gt; (par défaut) : un U-Net résiduel (d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") prédit la cohérence que donnerait une estimation par fenêtre glissante sur la paire complexe, et son incertitude sigma (l'écart type d'une vraisemblance gaussienne, mêmes unités), à partir des deux images en dB. Modèle par défaut : celui fourni avec l'extension (entraîné sur des paires VV Sentinel-1 simulées à 12 jours d'images à 4 vues ; voir models/coherence.md) ; donnez le vôtre issu de &lt;i&gt;Entraîner un modèle de cohérence&lt;/i&gt;. Les paramètres de fenêtre et de nombre de vues ne sont pas utilisés par le modèle.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Corrélation des intensités&lt;/b&gt; : pour un chatoiement gaussien circulaire, le coefficient de corrélation des deux intensités vaut |gamma|^2 (relation de Siegert ; Catelli, Monti Guarnieri &amp;amp; Prati 1996) : la sortie est donc sqrt(max(rho, 0)), rho étant estimé sur une fenêtre glissante :&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;corrélation sur la fenêtre&lt;/b&gt; : le coefficient de corrélation empirique (aucun nombre de vues nécessaire) ;&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalisée par le nombre de vues&lt;/b&gt; : rho = L (R - 1) / (1 - R / N) avec R = mean(I1 I2) / (mean I1 mean I2) sur les N pixels de la fenêtre et L le nombre de vues des images (le terme R / N corrige le biais de la fenêtre).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'estimation est bruitée (écart type de rho d'environ 1/sqrt(N)) et biaisée vers le haut aux faibles cohérences, et une texture ou un changement de luminosité dans une fenêtre passe pour de la cohérence : utilisez de grandes fenêtres sur des zones homogènes. Sortie : GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun pixel valide ou aucune variance. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure&lt;/b&gt;, &lt;b&gt;Image postérieure&lt;/b&gt; : rasters sur la même grille et le même SCR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (la même pour les deux images).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre&lt;/b&gt; : côté impair en pixels (par ex. 7 : N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : ENL des images (environ 4,4 pour Sentinel-1 IW GRD), utilisé seulement par la méthode normalisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de cohérence&lt;/b&gt; (méthode apprise, optionnel) : un .onnx de type "coherence" ; par défaut le modèle fourni.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Base temporelle&lt;/b&gt; (méthode apprise) : jours entre les dates, utilisée seulement par les modèles entraînés avec la base temporelle en entrée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incertitude prédite&lt;/b&gt; (méthode apprise, optionnelle) : sigma de la cohérence, 0-1.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="60" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="83" />
             <source>Input layer '{db}' looks like dB (mostly negative values) but '{lin}' does not: give both images in the same scale (convert one of them) and set the input scale to match</source>
             <translation>La couche d'entrée '{db}' semble être en dB (valeurs surtout négatives) mais pas '{lin}' : donnez les deux images dans la même échelle (convertissez l'une d'elles) et réglez l'échelle d'entrée en conséquence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="83" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="109" />
             <source>Coherence from detected images</source>
             <translation>Cohérence à partir d'images détectées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="94" />
+            <location filename="../processing/algorithms/train_coherence.py" line="101" />
             <source>Coherence</source>
             <translation>Cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="99" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="125" />
             <source>Earlier image</source>
             <translation>Image antérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="100" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="126" />
             <source>Later image (same grid)</source>
             <translation>Image postérieure (même grille)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="101" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="127" />
             <source>Band of the earlier image</source>
             <translation>Bande de l'image antérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="103" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="129" />
             <source>Band of the later image</source>
             <translation>Bande de l'image postérieure</translation>
         </message>
@@ -233,27 +233,47 @@
             <translation>Méthode</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="125" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="124" />
             <source>Window size (pixels, odd)</source>
             <translation>Taille de fenêtre (pixels, impaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="111" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="137" />
             <source>Number of looks of the images (normalised method)</source>
             <translation>Nombre de vues des images (méthode normalisée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="117" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="139" />
+            <source>Coherence model (.onnx; default: the shipped model)</source>
+            <translation>Modèle de cohérence (.onnx ; par défaut : le modèle fourni)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="324" />
+            <source>ONNX models (*.onnx)</source>
+            <translation>Modèles ONNX (*.onnx)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="142" />
+            <source>Temporal baseline (days; models that take it)</source>
+            <translation>Base temporelle (jours ; modèles qui la prennent)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="145" />
+            <source>Predicted uncertainty (sigma; learned method)</source>
+            <translation>Incertitude prédite (sigma ; méthode apprise)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="151" />
             <source>the window size</source>
             <translation>la taille de fenêtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="119" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="153" />
             <source>the window must be at least 3 pixels: a correlation needs several pixels</source>
             <translation>la fenêtre doit faire au moins 3 pixels : une corrélation demande plusieurs pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="123" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="157" />
             <source>the number of looks must be &gt; 0 (got {v})</source>
             <translation>le nombre de vues doit être &gt; 0 (reçu {v})</translation>
         </message>
@@ -263,9 +283,24 @@
             <translation>Couche d'entrée '{name}' : la bande {b} n'existe pas (le raster en a {n})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="158" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="196" />
             <source>{method}: '{a}' band {b1}, '{b}' band {b2}, window {w}</source>
             <translation>{method} : '{a}' bande {b1}, '{b}' bande {b2}, fenêtre {w}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="215" />
+            <source>Coherence model: {e}</source>
+            <translation>Modèle de cohérence : {e}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="216" />
+            <source>{method}: model {model}, tiles of {t} pixels with {o} pixels of overlap; '{a}' then '{b}'</source>
+            <translation>{method} : modèle {model}, tuiles de {t} pixels avec {o} pixels de recouvrement ; « {a} » puis « {b} »</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="245" />
+            <source>Cannot write {path}</source>
+            <translation>Impossible d'écrire {path}</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/coherence_slc.py" line="23" />
@@ -428,22 +463,22 @@
             <translation>{where} : {problems} : le modèle n'a pas été entraîné pour de telles conditions ; utilisez un modèle entraîné dans des conditions semblables</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="422" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="115" />
             <source>Linear power (intensity)</source>
             <translation>Puissance linéaire (intensité)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="186" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="115" />
             <source>Amplitude</source>
             <translation>Amplitude</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="186" />
+            <location filename="../processing/algorithms/segment.py" line="73" />
             <source>dB</source>
             <translation>dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="265" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="294" />
             <source>Input layer '{name}': {error}</source>
             <translation>Couche en entrée « {name} » : {error}</translation>
         </message>
@@ -478,7 +513,7 @@
             <translation>Recaler une pile SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="377" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="406" />
             <source>Terrain</source>
             <translation>Terrain</translation>
         </message>
@@ -498,7 +533,7 @@
             <translation>Bande utilisée pour l'appariement (par défaut 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="296" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="324" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
@@ -583,7 +618,7 @@
             <translation>Automatique (amplitude ; dB pour le recalage sur le MNT)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="186" />
+            <location filename="../processing/algorithms/segment.py" line="73" />
             <source>Linear power</source>
             <translation>Puissance linéaire</translation>
         </message>
@@ -698,7 +733,7 @@
             <translation>Plancher de puissance (puissance linéaire ; 0 = refuser une puissance nulle)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="150" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="149" />
             <source>Extent (empty: whole raster)</source>
             <translation>Emprise (vide : tout le raster)</translation>
         </message>
@@ -713,7 +748,7 @@
             <translation>le plancher de puissance doit être &gt;= 0 (0 = refuser une puissance nulle), reçu {v}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="196" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="195" />
             <source>window</source>
             <translation>fenêtre</translation>
         </message>
@@ -773,12 +808,12 @@
             <translation>Estimer l'ENL</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="108" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="107" />
             <source>Speckle</source>
             <translation>Chatoiement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="121" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="120" />
             <source>Input SAR raster</source>
             <translation>Raster SAR en entrée</translation>
         </message>
@@ -968,6 +1003,126 @@
             <translation>La couche « {name} » a {bands} bandes ; la bande 1 est utilisée.</translation>
         </message>
         <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="50" />
+            <source>&lt;p&gt;Fine-tunes a learned difference-image model (default: the model shipped with the plugin) on &lt;b&gt;your own stack&lt;/b&gt;: the network learns to predict each acquisition &lt;i&gt;before&lt;/i&gt; the target date from the acquisitions before it, the DEM and the conditions. No labels are needed, the target date is never used, and the simulated change dates (change_date.tif) are ignored. Use the fine-tuned model in &lt;i&gt;Learned difference image&lt;/i&gt; on the target.&lt;/p&gt;&lt;p&gt;A model trained elsewhere (another climate, relief, speckle level) often predicts a new area with a bias; a short fine-tune on the area's history removes most of it. The model written is the best on the last earlier dates (validation), the starting model included: it is never worse there than the model it started from.&lt;/p&gt;&lt;p&gt;Before training, the target's conditions (temperature, precipitation, snow depth, incidence) are compared with the model's valid ranges; values outside are reported as warnings.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Acquisitions table&lt;/b&gt;: the acquisitions.csv of the stack (with dem.tif beside it), as for &lt;i&gt;Learned difference image&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target date&lt;/b&gt;: YYYY-MM-DD (empty: the newest acquisition); only earlier acquisitions are used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model to start from&lt;/b&gt;: a learned-DI .onnx (empty: the shipped model).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Time budget&lt;/b&gt;: minutes of training (the best model so far is kept).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;, &lt;b&gt;Threads&lt;/b&gt;, &lt;b&gt;Seed&lt;/b&gt;, &lt;b&gt;Patch size&lt;/b&gt;, &lt;b&gt;Learning rate&lt;/b&gt;, &lt;b&gt;Freeze the encoder for the first epochs&lt;/b&gt; (advanced).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fine-tuned model&lt;/b&gt;: the .onnx written, with its checkpoint (.pt) and model card (.md) beside it.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Affine un modèle d'image de différence apprise (par défaut : le modèle fourni avec l'extension) sur &lt;b&gt;votre propre pile&lt;/b&gt; : le réseau apprend à prédire chaque acquisition &lt;i&gt;antérieure&lt;/i&gt; à la date cible à partir des acquisitions qui la précèdent, du MNT et des conditions. Aucune étiquette n'est nécessaire, la date cible n'est jamais utilisée et les dates de changement simulées (change_date.tif) sont ignorées. Utilisez le modèle affiné dans &lt;i&gt;Image de différence apprise&lt;/i&gt; sur la cible.&lt;/p&gt;&lt;p&gt;Un modèle entraîné ailleurs (autre climat, autre relief, autre niveau de chatoiement) prédit souvent une nouvelle zone avec un biais ; un court affinage sur l'historique de la zone en retire l'essentiel. Le modèle écrit est le meilleur sur les dernières dates antérieures (validation), modèle de départ compris : il n'y est jamais moins bon que le modèle dont il est parti.&lt;/p&gt;&lt;p&gt;Avant l'entraînement, les conditions de la cible (température, précipitations, hauteur de neige, incidence) sont comparées aux plages valides du modèle ; les valeurs hors plage sont signalées par des avertissements.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Table des acquisitions&lt;/b&gt; : l'acquisitions.csv de la pile (avec dem.tif à côté), comme pour &lt;i&gt;Image de différence apprise&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date cible&lt;/b&gt; : AAAA-MM-JJ (vide : l'acquisition la plus récente) ; seules les acquisitions antérieures sont utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de départ&lt;/b&gt; : un .onnx de DI apprise (vide : le modèle fourni).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Budget de temps&lt;/b&gt; : minutes d'entraînement (le meilleur modèle obtenu jusque-là est conservé).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt;, &lt;b&gt;Fils d'exécution&lt;/b&gt;, &lt;b&gt;Graine&lt;/b&gt;, &lt;b&gt;Taille des imagettes&lt;/b&gt;, &lt;b&gt;Taux d'apprentissage&lt;/b&gt;, &lt;b&gt;Geler l'encodeur pendant les premières époques&lt;/b&gt; (avancés).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle affiné&lt;/b&gt; : le .onnx écrit, avec son point de contrôle (.pt) et sa fiche (.md) à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="114" />
+            <source>Fine-tune learned difference image model on a stack</source>
+            <translation>Affiner un modèle d'image de différence apprise sur une pile</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="110" />
+            <source>Learned difference image</source>
+            <translation>Image de différence apprise</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/learned_di.py" line="131" />
+            <source>Acquisitions table (acquisitions.csv of a stack)</source>
+            <translation>Table des acquisitions (acquisitions.csv d'une pile)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="133" />
+            <source>Target date (YYYY-MM-DD; empty: the newest acquisition); only earlier acquisitions are used</source>
+            <translation>Date cible (AAAA-MM-JJ ; vide : l'acquisition la plus récente) ; seules les acquisitions antérieures sont utilisées</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="136" />
+            <source>Model to start from (empty: the shipped model)</source>
+            <translation>Modèle de départ (vide : le modèle fourni)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="139" />
+            <source>Time budget (minutes)</source>
+            <translation>Budget de temps (minutes)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="305" />
+            <source>Torch threads</source>
+            <translation>Fils d'exécution de torch</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="119" />
+            <source>Random seed</source>
+            <translation>Graine aléatoire</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="273" />
+            <source>Patch size (pixels, multiple of 16)</source>
+            <translation>Taille des imagettes (pixels, multiple de 16)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="147" />
+            <source>Learning rate</source>
+            <translation>Taux d'apprentissage</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="149" />
+            <source>Freeze the encoder for the first epochs</source>
+            <translation>Geler l'encodeur pendant les premières époques</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="154" />
+            <source>Fine-tuned model</source>
+            <translation>Modèle affiné</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="329" />
+            <source>Checkpoint (.pt)</source>
+            <translation>Point de contrôle (.pt)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="149" />
+            <source>Model card (.md)</source>
+            <translation>Fiche du modèle (.md)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="158" />
+            <source>Best epoch (0 = the starting model)</source>
+            <translation>Meilleure époque (0 = le modèle de départ)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="159" />
+            <source>Validation loss of the starting model</source>
+            <translation>Perte de validation du modèle de départ</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="161" />
+            <source>Validation loss of the fine-tuned model</source>
+            <translation>Perte de validation du modèle affiné</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="163" />
+            <source>Target conditions outside the model's valid ranges</source>
+            <translation>Conditions de la cible hors des plages valides du modèle</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="173" />
+            <source>Fine-tuning on {table}: {error}</source>
+            <translation>Affinage sur {table} : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="185" />
+            <source>Starting model {model}; target {date}: training on the {count} acquisitions before it ({targets} with {n} earlier ones)</source>
+            <translation>Modèle de départ {model} ; cible {date} : entraînement sur les {count} acquisitions qui la précèdent ({targets} avec {n} acquisitions antérieures)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="190" />
+            <source> (ranges approximated from the model's normalisation: training mean +- 2.5 standard deviations)</source>
+            <translation> (plages approchées à partir de la normalisation du modèle : moyenne d'entraînement +- 2,5 écarts types)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="192" />
+            <source>The target's conditions lie outside the starting model's valid ranges{how}: {items}. The model extrapolates there; fine-tuning on earlier acquisitions under similar conditions helps.</source>
+            <translation>Les conditions de la cible sont hors des plages valides du modèle de départ{how} : {items}. Le modèle y extrapole ; un affinage sur des acquisitions antérieures dans des conditions semblables aide.</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="218" />
+            <source>Validation loss on the dates before the target: {before:.4g} (starting model) -&gt; {after:.4g} (fine-tuned)</source>
+            <translation>Perte de validation sur les dates antérieures à la cible : {before:.4g} (modèle de départ) -&gt; {after:.4g} (affiné)</translation>
+        </message>
+        <message>
             <location filename="../processing/algorithms/inject_changes.py" line="52" />
             <source>&lt;p&gt;Injects simulated changes into a SAR image, to evaluate change detection (difference images and classifiers) against a known change mask, as Alatalo, Sipola &amp;amp; Rantonen (2023, IEEE TGRS 61) do. Irregular blobs (or your polygons) are drawn on the image and the pixels whose centre falls inside are changed in the selected bands.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input SAR raster&lt;/b&gt;: a file-based GDAL raster. It is read whole into memory (about 4 bytes per pixel and band, twice): use it on evaluation scenes or clips, not on full archives.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bands to change&lt;/b&gt;: default all bands. The other bands are copied unchanged (e.g. leave out an incidence-angle band). A pixel that is no data in any band to change is never changed.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power (intensity), amplitude or dB. A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Offset change in dB: every changed pixel gets the offset added in dB, i.e. linear power multiplied by 10^(offset/10) (amplitude by 10^(offset/20)).&lt;/li&gt;&lt;li&gt;Statistical change (CDF mapping): the values inside each blob are mapped through their own empirical CDF and the inverse empirical CDF of a target class: they keep their rank (texture) but take the target's distribution. Each band is mapped independently. The target class is the target mask when given; otherwise, per blob, a copy of the blob shifted to a random unchanged, valid place whose mean differs by at least 1 dB from the blob's (the most different of 64 tries when none does).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offset (dB)&lt;/b&gt;: offset change, e.g. -2.5 (darker, as flooding or felling).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change polygons&lt;/b&gt; (optional): polygons (any CRS; reprojected to the raster's) to change instead of random blobs.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of blobs, Blob radius (pixels), Vertices per blob, Irregularity (0..1), Spikiness (0..1)&lt;/b&gt;: random star-shaped blobs: angular steps of 2&amp;pi;/n (1 &amp;plusmn; irregularity), vertex distances Normal(radius, spikiness &amp;times; radius) clipped to [0, 2 radius]. Blobs lie inside the image on valid pixels and do not touch each other (centres at least 2 radii apart).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;: the same seed gives the same blobs and targets.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target class mask&lt;/b&gt; (optional, statistical change): a raster on the input's grid whose non-zero pixels sample the target class.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Changed raster&lt;/b&gt;: float32 GeoTIFF with the input's grid, CRS, no-data value and band descriptions.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change mask&lt;/b&gt;: uint8 GeoTIFF, 1 changed, 0 unchanged, 255 no data (its no-data value).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change polygons&lt;/b&gt; (optional): the blobs (or your polygons) in the raster CRS, with the number of changed pixels and the band-1 mean before and after (dB).&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Injecte des changements simulés dans une image SAR, pour évaluer la détection de changements (images de différence et classifieurs) face à un masque de changement connu, comme le font Alatalo, Sipola &amp;amp; Rantonen (2023, IEEE TGRS 61). Des taches irrégulières (ou vos polygones) sont dessinées sur l'image et les pixels dont le centre tombe à l'intérieur sont modifiés dans les bandes choisies.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR en entrée&lt;/b&gt; : un raster GDAL sur fichier. Il est lu entièrement en mémoire (environ 4 octets par pixel et par bande, deux fois) : utilisez-le sur des scènes d'évaluation ou des extraits, pas sur des archives entières.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes à modifier&lt;/b&gt; : par défaut toutes les bandes. Les autres bandes sont copiées telles quelles (par ex. laissez de côté une bande d'angle d'incidence). Un pixel sans donnée dans l'une des bandes à modifier n'est jamais modifié.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire (intensité), amplitude ou dB. Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Changement&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Changement par décalage en dB : chaque pixel modifié reçoit le décalage ajouté en dB, c.-à-d. la puissance linéaire multipliée par 10^(décalage/10) (l'amplitude par 10^(décalage/20)).&lt;/li&gt;&lt;li&gt;Changement statistique (appariement de fonctions de répartition) : les valeurs de chaque tache passent par leur propre fonction de répartition empirique puis par l'inverse de celle d'une classe cible : elles gardent leur rang (la texture) mais prennent la distribution de la cible. Chaque bande est transformée indépendamment. La classe cible est le masque cible s'il est donné ; sinon, pour chaque tache, une copie de la tache déplacée à un endroit aléatoire inchangé et valide dont la moyenne diffère d'au moins 1 dB de celle de la tache (la plus différente de 64 essais si aucune ne convient).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Décalage (dB)&lt;/b&gt; : changement par décalage, par ex. -2.5 (plus sombre, comme une inondation ou une coupe).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones de changement&lt;/b&gt; (optionnels) : des polygones (dans n'importe quel SCR ; reprojetés dans celui du raster) à modifier au lieu de taches aléatoires.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de taches, Rayon des taches (pixels), Sommets par tache, Irrégularité (0..1), Pointes (0..1)&lt;/b&gt; : taches aléatoires en étoile : pas angulaires de 2&amp;pi;/n (1 &amp;plusmn; irrégularité), distances des sommets Normale(rayon, pointes &amp;times; rayon) bornées à [0, 2 rayons]. Les taches sont dans l'image sur des pixels valides et ne se touchent pas (centres espacés d'au moins 2 rayons).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt; : la même graine donne les mêmes taches et les mêmes cibles.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque de la classe cible&lt;/b&gt; (optionnel, changement statistique) : un raster sur la grille de l'entrée dont les pixels non nuls échantillonnent la classe cible.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster modifié&lt;/b&gt; : GeoTIFF float32 avec la grille, le SCR, la valeur sans donnée et les descriptions de bandes de l'entrée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque de changement&lt;/b&gt; : GeoTIFF uint8, 1 changé, 0 inchangé, 255 sans donnée (sa valeur sans donnée).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones de changement&lt;/b&gt; (optionnels) : les taches (ou vos polygones) dans le SCR du raster, avec le nombre de pixels modifiés et la moyenne de la bande 1 avant et après (dB).&lt;/li&gt;&lt;/ul&gt;</translation>
@@ -988,7 +1143,7 @@
             <translation>Bandes à modifier (par défaut : toutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/output_styles.py" line="43" />
+            <location filename="../processing/algorithms/output_styles.py" line="48" />
             <source>Change</source>
             <translation>Changement</translation>
         </message>
@@ -1036,11 +1191,6 @@
             <location filename="../processing/algorithms/inject_changes.py" line="181" />
             <source>Spikiness (0..1)</source>
             <translation>Pointes (0..1)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="119" />
-            <source>Random seed</source>
-            <translation>Graine aléatoire</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/inject_changes.py" line="185" />
@@ -1228,16 +1378,6 @@
             <translation>&lt;p&gt;Image de différence apprise (Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) : un réseau entraîné prédit la rétrodiffusion VV et VH (dB) de l'acquisition cible à partir des N acquisitions qui la précèdent, du MNT et des conditions de chaque acquisition (température, précipitations, épaisseur de neige, cap de l'orbite, angle d'incidence moyen, plateforme). L'image de différence apprise est la cible observée moins la prédiction, par bande, en dB ; sa norme euclidienne sur VV et VH est l'image de différence multibande de l'article. Les changements dus à la météo, à la saison ou à la géométrie sont en grande partie supprimés ; les vrais changements d'occupation du sol restent. Seuillez la norme avec &lt;i&gt;Seuiller les changements&lt;/i&gt; ou classez-la avec &lt;i&gt;Classifieur de changements SVM&lt;/i&gt;.&lt;/p&gt;&lt;h3&gt;Entrées : une table de pile, ou des couches et des conditions&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Table des acquisitions&lt;/b&gt; : l'acquisitions.csv d'une pile (telle qu'écrite par &lt;i&gt;Simuler une pile Sentinel-1&lt;/i&gt;) : colonnes date, platform, orbit_direction, heading_deg, mean_incidence_deg, temperature_c, precip_mm, precip_3day_mm, snow_depth_m et file (le GeoTIFF, relatif à la table, bandes décrites VV et VH). Les N acquisitions antérieures sont les N plus récentes avant la date cible.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date cible&lt;/b&gt; : AAAA-MM-JJ (vide : l'acquisition la plus récente) ; ajoutez le sens d'orbite (« 2020-03-15 descending ») quand deux acquisitions ont la même date.&lt;/li&gt;&lt;li&gt;Sans table : les &lt;b&gt;Acquisitions antérieures&lt;/b&gt; (exactement N rasters, de la plus ancienne à la plus récente), l'&lt;b&gt;Acquisition cible&lt;/b&gt; et les &lt;b&gt;Conditions&lt;/b&gt; : un CSV avec les colonnes ci-dessus (lignes associées aux rasters par la colonne file, sinon dans l'ordre), ou des lignes saisies, une par acquisition, les antérieures de la plus ancienne à la plus récente puis la cible, chacune soit &lt;code&gt;date=2020-03-13, platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=40.4, temperature_c=0.1, precip_mm=1.5, precip_3day_mm=0, snow_depth_m=0.01&lt;/code&gt;, soit les 8 valeurs de conditions temperature_c, precip_mm, precip_3day_mm, snow_depth_m, sin_heading, cos_heading, mean_incidence_deg, platform_s1b (0 = S1A, 1 = S1B).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : altitude en mètres sur la grille de la pile (par défaut : dem.tif à côté de la table ou de la cible).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les images sont stockées (puissance linéaire par défaut).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : un fichier .onnx de DI apprise (par défaut : le modèle fourni avec l'extension, models/learned_di.onnx, s'il existe). Entraînez-en un avec &lt;i&gt;Entraîner un modèle d'image de différence apprise&lt;/i&gt;. Les métadonnées du modèle fixent N, les bandes et les conditions ; une incohérence arrête l'exécution en indiquant la correction.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fils d'exécution&lt;/b&gt; : fils d'onnxruntime.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille des tuiles&lt;/b&gt;, &lt;b&gt;Recouvrement&lt;/b&gt; (avancé) : côté des tuiles et bordure par côté partagée avec les tuiles voisines, en pixels (0 et -1 : les valeurs du modèle). Les tuiles sont fondues avec des poids en cosinus surélevé, sans raccords visibles.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Tous les rasters doivent partager une même grille (lancez d'abord &lt;i&gt;Recaler une pile SAR&lt;/i&gt;). La scène est gardée en mémoire (environ 8N + 30 octets par pixel, 4 Go pour 8000 x 8000 pixels et N = 4 ; les scènes plus grandes sont refusées : découpez-les en parties).&lt;/p&gt;&lt;h3&gt;Sorties (GeoTIFF float32, NaN = sans donnée)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image prédite&lt;/b&gt; : VV et VH prédits de la cible, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DI apprise&lt;/b&gt; : observé moins prédit, VV et VH, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Norme de la DI apprise&lt;/b&gt; : sqrt(DI_VV^2 + DI_VH^2), dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DI conventionnelle&lt;/b&gt; (optionnelle) : racine de la somme des carrés des différences en dB entre la cible et une acquisition antérieure de référence choisie comme chez Alatalo et al. (méthode 1 : même sens d'orbite, angle d'incidence moyen le plus proche), pour comparaison : parmi toutes les acquisitions antérieures de la table, ou parmi les couches antérieures données.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="256" />
-            <source>Learned difference image</source>
-            <translation>Image de différence apprise</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/learned_di.py" line="131" />
-            <source>Acquisitions table (acquisitions.csv of a stack)</source>
-            <translation>Table des acquisitions (acquisitions.csv d'une pile)</translation>
-        </message>
-        <message>
             <location filename="../processing/algorithms/learned_di.py" line="134" />
             <source>Target date (YYYY-MM-DD; empty: the newest acquisition)</source>
             <translation>Date cible (AAAA-MM-JJ ; vide : l'acquisition la plus récente)</translation>
@@ -1268,17 +1408,17 @@
             <translation>Modèle de DI apprise (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="152" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="130" />
             <source>Threads</source>
             <translation>Fils d'exécution</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="154" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="132" />
             <source>Tile size (pixels; 0 = the model's)</source>
             <translation>Taille des tuiles (pixels ; 0 = celle du modèle)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="154" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="132" />
             <source>Tile overlap per side (pixels; -1 = the model's)</source>
             <translation>Recouvrement des tuiles par côté (pixels ; -1 = celui du modèle)</translation>
         </message>
@@ -1318,7 +1458,7 @@
             <translation>Table des acquisitions '{path}' : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="323" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="174" />
             <source>acquisitions table '{path}'</source>
             <translation>table des acquisitions '{path}'</translation>
         </message>
@@ -1398,67 +1538,67 @@
             <translation>DI conventionnelle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/output_styles.py" line="42" />
+            <location filename="../processing/algorithms/output_styles.py" line="47" />
             <source>No change</source>
             <translation>Pas de changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/output_styles.py" line="47" />
+            <location filename="../processing/algorithms/output_styles.py" line="52" />
             <source>No distortion</source>
             <translation>Pas de distorsion</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/output_styles.py" line="47" />
+            <location filename="../processing/algorithms/output_styles.py" line="52" />
             <source>Layover</source>
             <translation>Repliement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/output_styles.py" line="47" />
+            <location filename="../processing/algorithms/output_styles.py" line="52" />
             <source>Shadow</source>
             <translation>Ombre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/output_styles.py" line="47" />
+            <location filename="../processing/algorithms/output_styles.py" line="52" />
             <source>Layover and shadow</source>
             <translation>Repliement et ombre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/output_styles.py" line="47" />
+            <location filename="../processing/algorithms/output_styles.py" line="52" />
             <source>Foreshortening</source>
             <translation>Raccourcissement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/output_styles.py" line="47" />
+            <location filename="../processing/algorithms/output_styles.py" line="52" />
             <source>Layover, foreshortening</source>
             <translation>Repliement, raccourcissement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/output_styles.py" line="47" />
+            <location filename="../processing/algorithms/output_styles.py" line="52" />
             <source>Shadow, foreshortening</source>
             <translation>Ombre, raccourcissement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/output_styles.py" line="47" />
+            <location filename="../processing/algorithms/output_styles.py" line="52" />
             <source>All</source>
             <translation>Tout</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="193" />
+            <location filename="../processing/algorithms/presentation.py" line="211" />
             <source>Could not style {name}: {error}</source>
             <translation>Impossible de styler {name} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="218" />
+            <location filename="../processing/algorithms/presentation.py" line="236" />
             <source>{packages} (to {purpose})</source>
             <translation>{packages} (pour {purpose})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="218" />
+            <location filename="../processing/algorithms/presentation.py" line="236" />
             <source> or </source>
             <translation> ou </translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="221" />
+            <location filename="../processing/algorithms/presentation.py" line="239" />
             <source>This algorithm needs {needs}, which the Python running QGIS cannot import. Install it with Plugins &gt; SAR Change &gt; Install optional Python packages, or run the algorithm sarchange:installdependencies, then restart QGIS.</source>
             <translation>Cet algorithme a besoin de {needs}, que le Python qui exécute QGIS ne peut pas importer. Installez-le avec Extensions &gt; SAR Change &gt; Installer les paquets Python optionnels, ou lancez l'algorithme sarchange:installdependencies, puis redémarrez QGIS.</translation>
         </message>
@@ -1481,6 +1621,201 @@
             <location filename="../processing/algorithms/raster_subset.py" line="97" />
             <source>Cannot read a part of {path}: {error}</source>
             <translation>Impossible de lire une partie de {path} : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="38" />
+            <source>&lt;p&gt;Translates a Sentinel-1 SAR image (VV and VH) into a Sentinel-2-like optical image (surface reflectance of B04 red, B03 green, B02 blue and B08 near infrared) with a trained network: SARDINet (Bralet et al., ICIP 2022) with the DEM fused as in Bralet et al. (IGARSS 2024), or a SAR-only model. Useful where the optical archive is cloudy: an optical-looking view of a SAR acquisition, e.g. to map landslides, floods or clear-cuts in mountains.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;VV band&lt;/b&gt;, &lt;b&gt;VH band&lt;/b&gt;, &lt;b&gt;Input scale&lt;/b&gt; (dB, linear power or amplitude; a raster whose values contradict the scale is refused).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;, metres: needed by models with a DEM fusion. Another grid or CRS is warped onto the SAR grid on the fly (bilinear); it must cover the whole SAR extent.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: a sar_to_optical .onnx (default: the model shipped with the plugin, models/sar_to_optical.onnx; its card models/sar_to_optical.md gives its training and metrics). Train one with &lt;i&gt;Train SAR-to-optical model&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Contrast enhancement&lt;/b&gt;: none, Laplacian sharpening or Wiener deconvolution of a Gaussian blur (paper sec. 4.2.3): the network's output is smooth.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Output bands&lt;/b&gt;: B04, B03, B02, B08 or B04, B03, B02; red, green and blue come first so the result loads as a true-colour layer.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tile size&lt;/b&gt;, &lt;b&gt;Overlap&lt;/b&gt;, &lt;b&gt;Block size&lt;/b&gt; (advanced): inference tiles blended with raised-cosine weights (0 / -1: the model's values), and the blocks streamed from disk.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Output: float32 GeoTIFF of reflectance (0..1; snow can exceed 1), NaN where the SAR or the DEM has no data.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Traduit une image SAR Sentinel-1 (VV et VH) en une image optique de type Sentinel-2 (réflectance de surface des bandes B04 rouge, B03 vert, B02 bleu et B08 proche infrarouge) avec un réseau entraîné : SARDINet (Bralet et al., ICIP 2022) avec le MNT fusionné comme dans Bralet et al. (IGARSS 2024), ou un modèle SAR seul. Utile là où l'archive optique est nuageuse : une vue d'aspect optique d'une acquisition SAR, par ex. pour cartographier glissements de terrain, inondations ou coupes rases en montagne.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bande VV&lt;/b&gt;, &lt;b&gt;Bande VH&lt;/b&gt;, &lt;b&gt;Échelle de l'entrée&lt;/b&gt; (dB, puissance linéaire ou amplitude ; un raster dont les valeurs contredisent l'échelle est refusé).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt;, mètres : nécessaire aux modèles avec fusion du MNT. Une autre grille ou un autre SCR est reprojeté à la volée sur la grille SAR (bilinéaire) ; il doit couvrir toute l'emprise SAR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : un .onnx sar_to_optical (par défaut : le modèle fourni avec l'extension, models/sar_to_optical.onnx ; sa fiche models/sar_to_optical.md donne son entraînement et ses métriques). Entraînez-en un avec &lt;i&gt;Entraîner un modèle SAR vers optique&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Amélioration du contraste&lt;/b&gt; : aucune, accentuation laplacienne ou déconvolution de Wiener d'un flou gaussien (article, sect. 4.2.3) : la sortie du réseau est lisse.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes de sortie&lt;/b&gt; : B04, B03, B02, B08 ou B04, B03, B02 ; rouge, vert et bleu viennent en premier pour que le résultat se charge comme une couche en couleurs naturelles.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille des tuiles&lt;/b&gt;, &lt;b&gt;Recouvrement&lt;/b&gt;, &lt;b&gt;Taille des blocs&lt;/b&gt; (avancés) : tuiles d'inférence fondues avec des poids en cosinus surélevé (0 / -1 : les valeurs du modèle), et blocs lus en flux depuis le disque.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Sortie : GeoTIFF float32 de réflectance (0..1 ; la neige peut dépasser 1), NaN là où le SAR ou le MNT n'a pas de donnée.&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="67" />
+            <source>Input '{name}' with model '{model}': {error}</source>
+            <translation>Entrée « {name} » avec le modèle « {model} » : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="92" />
+            <source>SAR to optical (SARDINet)</source>
+            <translation>SAR vers optique (SARDINet)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="106" />
+            <source>SAR to optical</source>
+            <translation>SAR vers optique</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="108" />
+            <source>SAR raster (VV, VH)</source>
+            <translation>Raster SAR (VV, VH)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="111" />
+            <source>VV band (default 1)</source>
+            <translation>Bande VV (par défaut 1)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="111" />
+            <source>VH band (default 2)</source>
+            <translation>Bande VH (par défaut 2)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="118" />
+            <source>DEM, metres (models with a DEM fusion)</source>
+            <translation>MNT, mètres (modèles avec fusion du MNT)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="120" />
+            <source>SAR-to-optical model (.onnx; default: the shipped model)</source>
+            <translation>Modèle SAR vers optique (.onnx ; par défaut : le modèle fourni)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="123" />
+            <source>Contrast enhancement</source>
+            <translation>Amélioration du contraste</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <source>None</source>
+            <translation>Aucune</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="123" />
+            <source>Laplacian sharpening</source>
+            <translation>Accentuation laplacienne</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="123" />
+            <source>Wiener deconvolution</source>
+            <translation>Déconvolution de Wiener</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="126" />
+            <source>Output bands</source>
+            <translation>Bandes de sortie</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="126" />
+            <source>B04, B03, B02, B08 (true colour + NIR)</source>
+            <translation>B04, B03, B02, B08 (couleurs naturelles + PIR)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="126" />
+            <source>B04, B03, B02 (true colour)</source>
+            <translation>B04, B03, B02 (couleurs naturelles)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="132" />
+            <source>Block size (pixels)</source>
+            <translation>Taille des blocs (pixels)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="139" />
+            <source>Optical image (reflectance)</source>
+            <translation>Image optique (réflectance)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="148" />
+            <source>No model given and no model shipped with the plugin ({path}): train one with 'Train SAR-to-optical model' and give the .onnx file as the model</source>
+            <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle SAR vers optique » et donnez le fichier .onnx comme modèle</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="167" />
+            <source>Model '{path}': {error}. Give a SAR-to-optical model (kind '{kind}') trained with 'Train SAR-to-optical model'</source>
+            <translation>Modèle « {path} » : {error}. Donnez un modèle SAR vers optique (type « {kind} ») entraîné avec « Entraîner un modèle SAR vers optique »</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="172" />
+            <source>Model '{path}' fuses the DEM (fusion '{fusion}'): give the DEM (metres) covering the SAR layer '{name}', or use a SAR-only model</source>
+            <translation>Le modèle « {path} » fusionne le MNT (fusion « {fusion} ») : donnez le MNT (mètres) couvrant la couche SAR « {name} », ou utilisez un modèle SAR seul</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="177" />
+            <source>The model is SAR-only (fusion 'none'): the DEM is not used.</source>
+            <translation>Le modèle est SAR seul (fusion « none ») : le MNT n'est pas utilisé.</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="178" />
+            <source>Model {path}: fusion '{fusion}', output {bands}</source>
+            <translation>Modèle {path} : fusion « {fusion} », sortie {bands}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="199" />
+            <source>Blocks of {block} pixels with {margin} pixels of halo; bands {bands}</source>
+            <translation>Blocs de {block} pixels avec {margin} pixels de marge ; bandes {bands}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="31" />
+            <source>&lt;p&gt;Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation model trained by &lt;i&gt;Train SAR segmentation model&lt;/i&gt; (a ResNet-18 encoder cut after its third block with an ASPP decoder; Karimzadeh &amp;amp; Pires de Lima 2022), saved as ONNX.&lt;/p&gt;&lt;p&gt;The raster is read block by block; inside each block the model runs on overlapping tiles whose probabilities are blended, so a full scene needs little memory.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR bands&lt;/b&gt;: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers separated by commas.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Scale&lt;/b&gt;: dB, or linear power (converted to dB here).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle band&lt;/b&gt; (degrees): needed when the model was trained with one.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file; its class names and colours become the output's palette.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt;: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour table and class names.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class probabilities&lt;/b&gt; (optional): one Float32 band per class.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Classe chaque pixel d'un raster SAR (par ex. eau / glace / terre) avec un modèle de segmentation entraîné par &lt;i&gt;Entraîner un modèle de segmentation SAR&lt;/i&gt; (un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP ; Karimzadeh &amp;amp; Pires de Lima 2022), enregistré en ONNX.&lt;/p&gt;&lt;p&gt;Le raster est lu bloc par bloc ; dans chaque bloc, le modèle s'applique sur des tuiles qui se recouvrent et dont les probabilités sont fondues, si bien qu'une scène entière demande peu de mémoire.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Bandes SAR&lt;/b&gt; : les bandes sur lesquelles le modèle a été entraîné, dans son ordre (par ex. VV puis VH), données par leurs numéros séparés par des virgules.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle&lt;/b&gt; : dB, ou puissance linéaire (convertie ici en dB).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés) : nécessaire quand le modèle a été entraîné avec.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx ; ses noms et couleurs de classes deviennent la palette de la sortie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt; : raster Byte, valeur = classe (0, 1, ...), 255 = sans donnée, avec une table de couleurs et les noms des classes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Probabilités des classes&lt;/b&gt; (optionnel) : une bande Float32 par classe.&lt;/li&gt;&lt;/ul&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="52" />
+            <source>SAR bands {text!r}: give band numbers separated by commas, e.g. 1,2</source>
+            <translation>Bandes SAR {text!r} : donnez des numéros de bandes séparés par des virgules, par ex. 1,2</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="56" />
+            <source>SAR bands {text!r}: give band numbers &gt;= 1 separated by commas, e.g. 1,2</source>
+            <translation>Bandes SAR {text!r} : donnez des numéros de bandes &gt;= 1 séparés par des virgules, par ex. 1,2</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="71" />
+            <source>SAR raster</source>
+            <translation>Raster SAR</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="73" />
+            <source>Scale of the SAR bands</source>
+            <translation>Échelle des bandes SAR</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="81" />
+            <source>Incidence angle band (degrees)</source>
+            <translation>Bande d'angle d'incidence (degrés)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="99" />
+            <source>Input layer '{name}' has {n} band(s); band {b} does not exist</source>
+            <translation>La couche d'entrée « {name} » a {n} bande(s) ; la bande {b} n'existe pas</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="118" />
+            <source>Segment SAR raster (water, ice, land cover)</source>
+            <translation>Segmenter un raster SAR (eau, glace, occupation du sol)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="193" />
+            <source>Segmentation</source>
+            <translation>Segmentation</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="133" />
+            <source>SAR bands (model order, e.g. 1,2)</source>
+            <translation>Bandes SAR (ordre du modèle, par ex. 1,2)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="134" />
+            <source>Segmentation model (.onnx)</source>
+            <translation>Modèle de segmentation (.onnx)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="142" />
+            <source>onnxruntime threads</source>
+            <translation>Fils d'exécution onnxruntime</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="151" />
+            <source>Classes</source>
+            <translation>Classes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="152" />
+            <source>Class probabilities</source>
+            <translation>Probabilités des classes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="191" />
+            <source>Classes: {classes}</source>
+            <translation>Classes : {classes}</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/simulate_stack.py" line="33" />
@@ -1653,127 +1988,127 @@
             <translation>Seconde date</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="40" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="39" />
             <source>&lt;p&gt;Reduces speckle in SAR images. The chosen bands are filtered; the filtering is done on linear power (intensity) and the result is written in the input's scale as a tiled, compressed float32 GeoTIFF with the input's grid, CRS and no-data value. Large rasters are processed block by block.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input SAR raster&lt;/b&gt;: a file-based GDAL raster.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filter&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Boxcar: moving mean over the window.&lt;/li&gt;&lt;li&gt;Median: moving median over the window.&lt;/li&gt;&lt;li&gt;Lee: minimum mean square error filter with the multiplicative speckle model, R = mean + b (I - mean), b = var_x / var_I (Lee 1980, 1981).&lt;/li&gt;&lt;li&gt;Refined Lee: Lee filter on the most homogeneous of eight edge-aligned sub-windows of a fixed 7x7 window (Lee 1981); the window size is not used.&lt;/li&gt;&lt;li&gt;Improved Lee Sigma: sigma-range selection of pixels from a target window, point-target preservation and MMSE filtering (Lee, Wen, Ainsworth, Chen &amp;amp; Chen 2009, as in ESA SNAP).&lt;/li&gt;&lt;li&gt;Frost: exponentially damped kernel m = exp(-K Ci^2 d) (Frost et al. 1982).&lt;/li&gt;&lt;li&gt;Gamma-MAP: maximum a posteriori estimate with gamma-distributed scene and speckle (Lopes, Nezry, Touzi &amp;amp; Laur 1990).&lt;/li&gt;&lt;li&gt;Kuan: local linear MMSE filter derived without approximating the multiplicative model (Kuan et al. 1985).&lt;/li&gt;&lt;li&gt;Learned (MERLIN, ONNX): the MERLIN network of the deepdespeckling package (Dalsasso, Denis &amp;amp; Tupin 2021; Sentinel-1 TOPS weights, MIT licence) run with onnxruntime, its local mean re-anchored to the input's over the window in the model's card; uses the number of looks, not the window size.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: side of the square moving window in pixels; odd and &amp;gt;= 1 (e.g. 7).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: equivalent number of looks L of the input, &amp;gt; 0; sets the speckle variation coefficient Cu^2 = 1/L used by Lee, Refined Lee, Lee Sigma, Gamma-MAP and Kuan.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Estimate the number of looks from the image&lt;/b&gt;: estimate L per band from up to 32 sample windows (1 / mode of the local squared coefficient of variation) and use it instead of the value above; with several bands the median estimate is used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Frost damping factor K&lt;/b&gt;: larger K keeps more detail (default 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Frost distance&lt;/b&gt;: Euclidean distance (Frost 1982, as in Orfeo ToolBox) or city-block distance |dx| + |dy|.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lee Sigma sigma&lt;/b&gt;: probability mass of the sigma range, 0.5 to 0.9.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Lee Sigma target window&lt;/b&gt;: odd side (pixels) of the window used to estimate the target value, e.g. 3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how the input pixels are stored: linear power (intensity), amplitude (sqrt of power) or dB (10 log10 power). A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bands&lt;/b&gt;: the bands to filter; the output holds these bands only. Empty: every band that looks like backscatter, leaving out bands named like incidence angle, elevation or mask and bands whose values are a smooth field of angles (degrees or radians).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Extent&lt;/b&gt;: filter only the pixels inside this extent (empty: the whole raster); the pixels around it that the windows need are read too, so the result equals the whole-raster result cut to the extent.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Learned filter: ONNX model&lt;/b&gt;: a converted despeckling model; empty uses models/merlin/merlin_s1_tops.onnx, written by scripts/setup.sh (or &lt;code&gt;python -m sar_change.models.merlin.convert&lt;/code&gt; with torch and deepdespeckling).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtered raster&lt;/b&gt;: the output GeoTIFF.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Réduit le chatoiement des images SAR. Les bandes choisies sont filtrées ; le filtrage se fait en puissance linéaire (intensité) et le résultat est écrit dans l'échelle de l'entrée sous forme d'un GeoTIFF float32 tuilé et compressé avec la grille, le SCR et la valeur sans donnée de l'entrée. Les grands rasters sont traités bloc par bloc.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR en entrée&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtre&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Boxcar : moyenne glissante sur la fenêtre.&lt;/li&gt;&lt;li&gt;Médian : médiane glissante sur la fenêtre.&lt;/li&gt;&lt;li&gt;Lee : filtre à erreur quadratique moyenne minimale avec le modèle multiplicatif du chatoiement, R = moyenne + b (I - moyenne), b = var_x / var_I (Lee 1980, 1981).&lt;/li&gt;&lt;li&gt;Lee raffiné : filtre de Lee sur la plus homogène de huit sous-fenêtres alignées sur les contours d'une fenêtre fixe de 7x7 (Lee 1981) ; la taille de fenêtre n'est pas utilisée.&lt;/li&gt;&lt;li&gt;Lee Sigma amélioré : sélection des pixels dans l'intervalle sigma à partir d'une fenêtre cible, préservation des cibles ponctuelles et filtrage MMSE (Lee, Wen, Ainsworth, Chen &amp;amp; Chen 2009, comme dans ESA SNAP).&lt;/li&gt;&lt;li&gt;Frost : noyau à amortissement exponentiel m = exp(-K Ci^2 d) (Frost et al. 1982).&lt;/li&gt;&lt;li&gt;Gamma-MAP : estimation du maximum a posteriori avec une scène et un chatoiement de loi gamma (Lopes, Nezry, Touzi &amp;amp; Laur 1990).&lt;/li&gt;&lt;li&gt;Kuan : filtre MMSE linéaire local établi sans approximer le modèle multiplicatif (Kuan et al. 1985).&lt;/li&gt;&lt;li&gt;Appris (MERLIN, ONNX) : le réseau MERLIN du paquet deepdespeckling (Dalsasso, Denis &amp;amp; Tupin 2021 ; poids Sentinel-1 TOPS, licence MIT) exécuté avec onnxruntime, sa moyenne locale recalée sur celle de l'entrée sur la fenêtre indiquée dans la fiche du modèle ; utilise le nombre de vues, pas la taille de fenêtre.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté de la fenêtre glissante carrée en pixels ; impair et &amp;gt;= 1 (par ex. 7).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : nombre équivalent de vues L de l'entrée, &amp;gt; 0 ; fixe le coefficient de variation du chatoiement Cu^2 = 1/L utilisé par Lee, Lee raffiné, Lee Sigma, Gamma-MAP et Kuan.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Estimer le nombre de vues à partir de l'image&lt;/b&gt; : estimer L pour chaque bande sur au plus 32 fenêtres d'échantillonnage (1 / mode du carré du coefficient de variation local) et l'utiliser à la place de la valeur ci-dessus ; avec plusieurs bandes, l'estimation médiane est utilisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Facteur d'amortissement de Frost K&lt;/b&gt; : un K plus grand garde plus de détails (par défaut 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distance de Frost&lt;/b&gt; : distance euclidienne (Frost 1982, comme dans Orfeo ToolBox) ou distance de Manhattan |dx| + |dy|.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Sigma de Lee Sigma&lt;/b&gt; : masse de probabilité de l'intervalle sigma, de 0.5 à 0.9.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre cible de Lee Sigma&lt;/b&gt; : côté impair (pixels) de la fenêtre servant à estimer la valeur cible, par ex. 3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les pixels d'entrée sont stockés : puissance linéaire (intensité), amplitude (racine de la puissance) ou dB (10 log10 de la puissance). Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes&lt;/b&gt; : les bandes à filtrer ; la sortie ne contient que ces bandes. Vide : chaque bande qui ressemble à une rétrodiffusion, en écartant les bandes nommées comme un angle d'incidence, une altitude ou un masque et les bandes dont les valeurs forment un champ lisse d'angles (degrés ou radians).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Emprise&lt;/b&gt; : ne filtrer que les pixels de cette emprise (vide : tout le raster) ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur tout le raster découpé à l'emprise.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Filtre appris : modèle ONNX&lt;/b&gt; : un modèle de réduction du chatoiement converti ; vide utilise models/merlin/merlin_s1_tops.onnx, écrit par scripts/setup.sh (ou &lt;code&gt;python -m sar_change.models.merlin.convert&lt;/code&gt; avec torch et deepdespeckling).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster filtré&lt;/b&gt; : le GeoTIFF de sortie.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="105" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="104" />
             <source>Speckle filter</source>
             <translation>Filtre de chatoiement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="122" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="121" />
             <source>Filter</source>
             <translation>Filtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="127" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="126" />
             <source>Number of looks</source>
             <translation>Nombre de vues</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="129" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="128" />
             <source>Estimate the number of looks from the image</source>
             <translation>Estimer le nombre de vues à partir de l'image</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="131" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="130" />
             <source>Frost damping factor K</source>
             <translation>Facteur d'amortissement de Frost K</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="133" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="132" />
             <source>Frost distance</source>
             <translation>Distance de Frost</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="133" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="132" />
             <source>Euclidean (Frost 1982, Orfeo ToolBox)</source>
             <translation>Euclidienne (Frost 1982, Orfeo ToolBox)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="133" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="132" />
             <source>City-block |dx| + |dy|</source>
             <translation>Manhattan |dx| + |dy|</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="137" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="136" />
             <source>Lee Sigma sigma</source>
             <translation>Sigma de Lee Sigma</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="140" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="139" />
             <source>Lee Sigma target window (pixels, odd)</source>
             <translation>Fenêtre cible de Lee Sigma (pixels, impaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="144" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="143" />
             <source>Learned filter: ONNX model (empty: the converted MERLIN model)</source>
             <translation>Filtre appris : modèle ONNX (vide : le modèle MERLIN converti)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="147" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="146" />
             <source>Bands (empty: every band that looks like backscatter)</source>
             <translation>Bandes (vide : chaque bande qui ressemble à une rétrodiffusion)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="152" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="151" />
             <source>Filtered raster</source>
             <translation>Raster filtré</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="158" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="157" />
             <source>window size must be odd and &gt;= 1, e.g. 7 (got {size})</source>
             <translation>la taille de fenêtre doit être impaire et &gt;= 1, par ex. 7 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="163" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="162" />
             <source>Lee Sigma target window must be odd and &gt;= 1, e.g. 3 (got {size})</source>
             <translation>la fenêtre cible de Lee Sigma doit être impaire et &gt;= 1, par ex. 3 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="168" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="167" />
             <source>number of looks must be &gt; 0, e.g. 1 (got {looks})</source>
             <translation>le nombre de vues doit être &gt; 0, par ex. 1 (reçu {looks})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="194" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="193" />
             <source>{method}: {problem}</source>
             <translation>{method} : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="198" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="197" />
             <source>target window</source>
             <translation>fenêtre cible</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="224" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="223" />
             <source>Filtering {name} with {method}, margin {margin} pixels</source>
             <translation>Filtrage de {name} avec {method}, marge de {margin} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="249" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="248" />
             <source>Bands filtered: {bands}; pixel window: {window}</source>
             <translation>Bandes filtrées : {bands} ; fenêtre de pixels : {window}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="249" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="248" />
             <source>whole raster</source>
             <translation>tout le raster</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="256" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="255" />
             <source>{method} does not use the number of looks; not estimated.</source>
             <translation>{method} n'utilise pas le nombre de vues ; non estimé.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="263" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="260" />
             <source>Band {band}: estimated ENL {enl:.3f} ({pixels} pixels sampled)</source>
             <translation>Bande {band} : ENL estimé {enl:.3f} ({pixels} pixels échantillonnés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="267" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="262" />
             <source>Number of looks used: {looks:.3f}</source>
             <translation>Nombre de vues utilisé : {looks:.3f}</translation>
         </message>
@@ -2043,7 +2378,7 @@
             <translation>Raster sigma0 (géocodé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="389" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="418" />
             <source>DEM (heights in metres)</source>
             <translation>MNT (altitudes en mètres)</translation>
         </message>
@@ -2083,257 +2418,257 @@
             <translation>{pct:.2f} % des pixels du MNT n'obtiennent pas de gamma0 (repliement, ombre ou angles indéfinis).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="51" />
-            <source>&lt;p&gt;Computes the SAR imaging geometry of a DEM: slope, aspect, local and projected local incidence angles, a layover / shadow / foreshortening mask and a simulated SAR image, on the DEM's own grid and CRS. Use it to see which slopes a pass can image before trusting change detection in mountains, or as the terrain inputs of other tools.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: a file-based, north-up DEM (band 1), heights in metres, in a projected CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; the pixel size in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a projected CRS in metres. The DEM is processed whole in memory, about 450 bytes per pixel: DEMs above 8000 x 8000 pixels (or needing more than 70 % of the machine's memory) are refused: clip the DEM to your area first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Flight direction (heading)&lt;/b&gt;: azimuth of the satellite track in degrees clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for ascending passes, about 192 for descending passes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Look side&lt;/b&gt;: right (Sentinel-1 and most SARs) or left. The sensor looks at heading + 90 degrees (right) or heading - 90 degrees (left).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle&lt;/b&gt;: ellipsoid incidence angle in degrees (0 to 90), used everywhere when no incidence raster is given. Sentinel-1 IW: about 30 to 46 across the swath; 35 is a mid-swath value.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle raster&lt;/b&gt; (optional): per-pixel ellipsoid incidence angles (e.g. the incidence angle band of a terrain-corrected product); resampled bilinearly onto the DEM grid when it is on another grid. &lt;b&gt;Incidence band&lt;/b&gt; chooses its band and &lt;b&gt;Incidence raster units&lt;/b&gt; whether it holds degrees or radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs (optional; ask for at least one)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Slope&lt;/b&gt;: degrees from horizontal (Horn 1981 3x3 gradients).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Aspect&lt;/b&gt;: degrees clockwise from north of the downslope direction (the direction the slope faces); 0 on flat ground.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Local incidence angle&lt;/b&gt;: degrees between the line of sight and the surface normal; above 90 the slope faces away from the sensor. Flat ground gives the ellipsoid incidence.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Projected local incidence angle&lt;/b&gt;: degrees, the local incidence in the plane of incidence, incidence minus range slope (Ulander 1996); negative in layover, above 90 in shadow.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distortion mask&lt;/b&gt;: uint8 bit flags: 1 layover, 2 shadow, 4 foreshortening (values add up: 3 = layover and shadow); 0 = none; 255 = no data. Layover and shadow include the passive areas found by tracing the radar rays along range.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Simulated SAR&lt;/b&gt;: float32 sigma0 (linear power) of a surface of uniform gamma0 = 1 in geocoded geometry (Small 2011 area model): flat ground gives cos(incidence), slopes facing the sensor are bright, layover brighter, shadow 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Float outputs use NaN as no data. Terrain outside the DEM is unknown: for the mask and the simulated image the DEM is extended by 5 pixels along its edges by reflection (planes continue exactly), and layover or shadow cast into the DEM from beyond its edge are missed. DEM voids are interpolated for these two outputs (so that the terrain around them is simulated sensibly) and are no data in them.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;Calcule la géométrie d'imagerie SAR d'un MNT : pente, exposition, angles d'incidence local et local projeté, un masque de repliement / ombre / raccourcissement et une image SAR simulée, sur la grille et le SCR propres au MNT. Servez-vous-en pour voir quels versants un passage peut imager avant de vous fier à une détection de changements en montagne, ou comme entrées de terrain d'autres outils.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : un MNT sur fichier orienté nord (bande 1), altitudes en mètres, dans un SCR projeté dont l'unité est le mètre (par ex. UTM) ou dans un SCR géographique (degrés ; la taille de pixel en mètres est prise à la latitude du centre du MNT, gardez donc les MNT géographiques à quelques degrés de latitude). Les autres unités (pieds, inconnues) sont refusées : reprojetez le MNT dans un SCR projeté en mètres. Le MNT est traité entièrement en mémoire, environ 450 octets par pixel : les MNT de plus de 8000 x 8000 pixels (ou demandant plus de 70 % de la mémoire de la machine) sont refusés : découpez d'abord le MNT sur votre zone.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Direction de vol (cap)&lt;/b&gt; : azimut de la trace du satellite en degrés dans le sens horaire depuis le nord, comme dans les métadonnées du produit. Sentinel-1 : environ 348 (-12) pour les passages ascendants, environ 192 pour les descendants.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Côté de visée&lt;/b&gt; : droite (Sentinel-1 et la plupart des SAR) ou gauche. Le capteur vise à cap + 90 degrés (droite) ou cap - 90 degrés (gauche).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence&lt;/b&gt; : angle d'incidence sur l'ellipsoïde en degrés (0 à 90), utilisé partout quand aucun raster d'incidence n'est donné. Sentinel-1 IW : environ 30 à 46 à travers la fauchée ; 35 est une valeur de milieu de fauchée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster d'angle d'incidence&lt;/b&gt; (optionnel) : angles d'incidence sur l'ellipsoïde par pixel (par ex. la bande d'angle d'incidence d'un produit corrigé du terrain) ; rééchantillonné de façon bilinéaire sur la grille du MNT s'il est sur une autre grille. &lt;b&gt;Bande d'incidence&lt;/b&gt; choisit sa bande et &lt;b&gt;Unités du raster d'incidence&lt;/b&gt; indique s'il contient des degrés ou des radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties (optionnelles ; demandez-en au moins une)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pente&lt;/b&gt; : degrés depuis l'horizontale (gradients 3x3 de Horn 1981).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Exposition&lt;/b&gt; : degrés dans le sens horaire depuis le nord de la direction de la descente (la direction vers laquelle le versant est tourné) ; 0 sur terrain plat.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local&lt;/b&gt; : degrés entre la ligne de visée et la normale à la surface ; au-delà de 90, le versant est opposé au capteur. Un terrain plat donne l'incidence sur l'ellipsoïde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local projeté&lt;/b&gt; : degrés, l'incidence locale dans le plan d'incidence, incidence moins pente en distance (Ulander 1996) ; négatif en repliement, au-delà de 90 en ombre.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque des distorsions&lt;/b&gt; : bits uint8 : 1 repliement, 2 ombre, 4 raccourcissement (les valeurs s'additionnent : 3 = repliement et ombre) ; 0 = aucune ; 255 = sans donnée. Le repliement et l'ombre incluent les zones passives trouvées en traçant les rayons radar le long de la distance.&lt;/li&gt;&lt;li&gt;&lt;b&gt;SAR simulé&lt;/b&gt; : sigma0 float32 (puissance linéaire) d'une surface de gamma0 uniforme = 1 en géométrie géocodée (modèle d'aires de Small 2011) : un terrain plat donne cos(incidence), les versants tournés vers le capteur sont clairs, le repliement plus clair encore, l'ombre 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les sorties flottantes utilisent NaN comme valeur sans donnée. Le terrain hors du MNT est inconnu : pour le masque et l'image simulée, le MNT est prolongé de 5 pixels le long de ses bords par réflexion (les plans se prolongent exactement), et le repliement ou l'ombre projetés dans le MNT depuis l'extérieur de son bord sont manqués. Les lacunes du MNT sont interpolées pour ces deux sorties (afin que le terrain autour soit simulé de façon raisonnable) et y sont sans donnée.&lt;/p&gt;</translation>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="67" />
+            <source>&lt;p&gt;Computes the SAR imaging geometry of a DEM: slope, aspect, local and projected local incidence angles, a layover / shadow / foreshortening mask and a simulated SAR image, on the DEM's own grid and CRS. Use it to see which slopes a pass can image before trusting change detection in mountains, or as the terrain inputs of other tools.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: a file-based, north-up DEM (band 1), heights in metres, in a projected CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; the pixel size in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a projected CRS in metres. Slope, aspect and the incidence angles are computed block by block (any DEM size); the distortion mask and the simulated SAR image hold the whole DEM in memory, about 450 bytes per pixel: for them DEMs above 8000 x 8000 pixels (or needing more than 70 % of the machine's memory) are refused: clip the DEM to your area first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Flight direction (heading)&lt;/b&gt;: azimuth of the satellite track in degrees clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for ascending passes, about 192 for descending passes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Look side&lt;/b&gt;: right (Sentinel-1 and most SARs) or left. The sensor looks at heading + 90 degrees (right) or heading - 90 degrees (left).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle&lt;/b&gt;: ellipsoid incidence angle in degrees (0 to 90), used everywhere when no incidence raster is given. Sentinel-1 IW: about 30 to 46 across the swath; 35 is a mid-swath value.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle raster&lt;/b&gt; (optional): per-pixel ellipsoid incidence angles (e.g. the incidence angle band of a terrain-corrected product); resampled bilinearly onto the DEM grid when it is on another grid. &lt;b&gt;Incidence band&lt;/b&gt; chooses its band and &lt;b&gt;Incidence raster units&lt;/b&gt; whether it holds degrees or radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs (optional; ask for at least one)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Slope&lt;/b&gt;: degrees from horizontal (Horn 1981 3x3 gradients).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Aspect&lt;/b&gt;: degrees clockwise from north of the downslope direction (the direction the slope faces); 0 on flat ground.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Local incidence angle&lt;/b&gt;: degrees between the line of sight and the surface normal; above 90 the slope faces away from the sensor. Flat ground gives the ellipsoid incidence.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Projected local incidence angle&lt;/b&gt;: degrees, the local incidence in the plane of incidence, incidence minus range slope (Ulander 1996); negative in layover, above 90 in shadow.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distortion mask&lt;/b&gt;: uint8 bit flags: 1 layover, 2 shadow, 4 foreshortening (values add up: 3 = layover and shadow); 0 = none; 255 = no data. Layover and shadow include the passive areas found by tracing the radar rays along range.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Simulated SAR&lt;/b&gt;: float32 sigma0 (linear power) of a surface of uniform gamma0 = 1 in geocoded geometry (Small 2011 area model): flat ground gives cos(incidence), slopes facing the sensor are bright, layover brighter, shadow 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Float outputs use NaN as no data. Terrain outside the DEM is unknown: for the mask and the simulated image the DEM is extended by 5 pixels along its edges by reflection (planes continue exactly), and layover or shadow cast into the DEM from beyond its edge are missed. DEM voids are interpolated for these two outputs (so that the terrain around them is simulated sensibly) and are no data in them.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Calcule la géométrie d'imagerie SAR d'un MNT : pente, exposition, angles d'incidence local et local projeté, un masque de repliement / ombre / raccourcissement et une image SAR simulée, sur la grille et le SCR propres au MNT. Servez-vous-en pour voir quels versants un passage peut imager avant de vous fier à une détection de changements en montagne, ou comme entrées de terrain d'autres outils.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : un MNT sur fichier orienté nord (bande 1), altitudes en mètres, dans un SCR projeté dont l'unité est le mètre (par ex. UTM) ou dans un SCR géographique (degrés ; la taille de pixel en mètres est prise à la latitude du centre du MNT, gardez donc les MNT géographiques à quelques degrés de latitude). Les autres unités (pieds, inconnues) sont refusées : reprojetez le MNT dans un SCR projeté en mètres. La pente, l'exposition et les angles d'incidence sont calculés bloc par bloc (MNT de toute taille) ; le masque des distorsions et l'image SAR simulée gardent tout le MNT en mémoire, environ 450 octets par pixel : pour eux, les MNT de plus de 8000 x 8000 pixels (ou demandant plus de 70 % de la mémoire de la machine) sont refusés : découpez d'abord le MNT sur votre zone.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Direction de vol (cap)&lt;/b&gt; : azimut de la trace du satellite en degrés dans le sens horaire depuis le nord, comme dans les métadonnées du produit. Sentinel-1 : environ 348 (-12) pour les passages ascendants, environ 192 pour les descendants.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Côté de visée&lt;/b&gt; : droite (Sentinel-1 et la plupart des SAR) ou gauche. Le capteur vise à cap + 90 degrés (droite) ou cap - 90 degrés (gauche).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence&lt;/b&gt; : angle d'incidence sur l'ellipsoïde en degrés (0 à 90), utilisé partout quand aucun raster d'incidence n'est donné. Sentinel-1 IW : environ 30 à 46 à travers la fauchée ; 35 est une valeur de milieu de fauchée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster d'angle d'incidence&lt;/b&gt; (optionnel) : angles d'incidence sur l'ellipsoïde par pixel (par ex. la bande d'angle d'incidence d'un produit corrigé du terrain) ; rééchantillonné de façon bilinéaire sur la grille du MNT s'il est sur une autre grille. &lt;b&gt;Bande d'incidence&lt;/b&gt; choisit sa bande et &lt;b&gt;Unités du raster d'incidence&lt;/b&gt; indique s'il contient des degrés ou des radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties (optionnelles ; demandez-en au moins une)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pente&lt;/b&gt; : degrés depuis l'horizontale (gradients 3x3 de Horn 1981).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Exposition&lt;/b&gt; : degrés dans le sens horaire depuis le nord de la direction de la descente (la direction vers laquelle le versant est tourné) ; 0 sur terrain plat.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local&lt;/b&gt; : degrés entre la ligne de visée et la normale à la surface ; au-delà de 90, le versant est opposé au capteur. Un terrain plat donne l'incidence sur l'ellipsoïde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local projeté&lt;/b&gt; : degrés, l'incidence locale dans le plan d'incidence, incidence moins pente en distance (Ulander 1996) ; négatif en repliement, au-delà de 90 en ombre.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque des distorsions&lt;/b&gt; : bits uint8 : 1 repliement, 2 ombre, 4 raccourcissement (les valeurs s'additionnent : 3 = repliement et ombre) ; 0 = aucune ; 255 = sans donnée. Le repliement et l'ombre incluent les zones passives trouvées en traçant les rayons radar le long de la distance.&lt;/li&gt;&lt;li&gt;&lt;b&gt;SAR simulé&lt;/b&gt; : sigma0 float32 (puissance linéaire) d'une surface de gamma0 uniforme = 1 en géométrie géocodée (modèle d'aires de Small 2011) : un terrain plat donne cos(incidence), les versants tournés vers le capteur sont clairs, le repliement plus clair encore, l'ombre 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les sorties flottantes utilisent NaN comme valeur sans donnée. Le terrain hors du MNT est inconnu : pour le masque et l'image simulée, le MNT est prolongé de 5 pixels le long de ses bords par réflexion (les plans se prolongent exactement), et le repliement ou l'ombre projetés dans le MNT depuis l'extérieur de son bord sont manqués. Les lacunes du MNT sont interpolées pour ces deux sorties (afin que le terrain autour soit simulé de façon raisonnable) et y sont sans donnée.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="109" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="127" />
             <source>Input layer '{name}' is {x} x {y} pixels: the terrain computation holds the whole grid in memory (about {gb:.1f} GB here, {bpp} bytes per pixel; at most {limit} pixels). Clip it to your area of interest first (e.g. gdal:cliprasterbyextent) or use a coarser pixel size.</source>
             <translation>La couche en entrée « {name} » fait {x} x {y} pixels : le calcul du terrain garde toute la grille en mémoire (environ {gb:.1f} Go ici, {bpp} octets par pixel ; au plus {limit} pixels). Découpez-la d'abord sur votre zone d'intérêt (par ex. gdal:cliprasterbyextent) ou utilisez une taille de pixel plus grossière.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="162" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="182" />
             <source>The reference raster {path} has no geotransform or CRS: cannot resample '{name}' onto it</source>
             <translation>Le raster de référence {path} n'a ni géotransformation ni SCR : impossible d'y rééchantillonner « {name} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="167" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="187" />
             <source>Input layer '{name}' has no CRS: cannot resample it onto the grid of {path}. Assign its CRS (e.g. gdal:assignprojection) first.</source>
             <translation>La couche en entrée « {name} » n'a pas de SCR : impossible de la rééchantillonner sur la grille de {path}. Attribuez-lui d'abord son SCR (par ex. gdal:assignprojection).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="187" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="208" />
             <source>Cannot resample input layer '{name}' onto the grid of {path}: {error}. Warp it yourself onto that grid (gdal:warpreproject) first.</source>
             <translation>Impossible de rééchantillonner la couche en entrée « {name} » sur la grille de {path} : {error}. Reprojetez-la d'abord vous-même sur cette grille (gdal:warpreproject).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="213" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="484" />
             <source>Input layer '{name}' has {n} band(s); band {band} does not exist</source>
             <translation>La couche en entrée « {name} » a {n} bande(s) ; la bande {band} n'existe pas</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="219" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="249" />
             <source>Input layer '{name}' does not overlap {what}: check that it covers the same area</source>
             <translation>La couche en entrée « {name} » ne recouvre pas {what} : vérifiez qu'elle couvre la même zone</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="222" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="252" />
             <source>'{name}' is not on the grid of {what}: resampled bilinearly onto it with gdal.Warp ({pct:.1f} % of the grid covered).</source>
             <translation>« {name} » n'est pas sur la grille de {what} : rééchantillonnée de façon bilinéaire avec gdal.Warp ({pct:.1f} % de la grille couverts).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="226" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="256" />
             <source>'{name}' covers only {pct:.1f} % of {what}; the rest is no data.</source>
             <translation>« {name} » ne couvre que {pct:.1f} % de {what} ; le reste est sans donnée.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="236" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="265" />
             <source>The incidence angle raster '{name}' holds no valid value</source>
             <translation>Le raster d'angle d'incidence « {name} » ne contient aucune valeur valide</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="243" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="272" />
             <source> The values look like degrees: set the incidence raster units to degrees.</source>
             <translation> Les valeurs ressemblent à des degrés : réglez les unités du raster d'incidence sur degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="244" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="273" />
             <source>The incidence angle raster '{name}' has values {lo:.4g} to {hi:.4g}, outside 0 to {limit:.4g} {units}.{hint}</source>
             <translation>Le raster d'angle d'incidence « {name} » a des valeurs de {lo:.4g} à {hi:.4g}, hors de 0 à {limit:.4g} {units}.{hint}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="248" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="277" />
             <source>The incidence angle raster '{name}' has values {lo:.4g} to {hi:.4g}: these look like radians, not degrees. Set the incidence raster units to radians.</source>
             <translation>Le raster d'angle d'incidence « {name} » a des valeurs de {lo:.4g} à {hi:.4g} : elles ressemblent à des radians, pas à des degrés. Réglez les unités du raster d'incidence sur radians.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="274" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="303" />
             <source>'{name}' is in a geographic CRS: pixel size {dx:.2f} x {dy:.2f} m taken at its centre latitude.</source>
             <translation>« {name} » est dans un SCR géographique : taille de pixel {dx:.2f} x {dy:.2f} m prise à la latitude de son centre.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="277" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="306" />
             <source>The pixel width of '{name}' varies by {pct:.0f} % from its top to its bottom edge; east-west slopes are off by up to that much. Reproject it to a projected CRS in metres (e.g. UTM) for accurate results.</source>
             <translation>La largeur des pixels de « {name} » varie de {pct:.0f} % entre son bord supérieur et son bord inférieur ; les pentes est-ouest sont faussées d'autant. Reprojetez-la dans un SCR projeté en mètres (par ex. UTM) pour des résultats exacts.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="301" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="330" />
             <source>Flight direction (heading), degrees clockwise from north (Sentinel-1: ~348 ascending, ~192 descending)</source>
             <translation>Direction de vol (cap), degrés dans le sens horaire depuis le nord (Sentinel-1 : ~348 ascendant, ~192 descendant)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="305" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="334" />
             <source>Look side</source>
             <translation>Côté de visée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="305" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="334" />
             <source>Right (Sentinel-1, most SARs)</source>
             <translation>Droite (Sentinel-1, la plupart des SAR)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="305" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="334" />
             <source>Left</source>
             <translation>Gauche</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="308" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="337" />
             <source>Incidence angle (degrees, used without an incidence raster)</source>
             <translation>Angle d'incidence (degrés, utilisé sans raster d'incidence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="311" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="340" />
             <source>Incidence angle raster</source>
             <translation>Raster d'angle d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="313" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="342" />
             <source>Incidence band</source>
             <translation>Bande d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="316" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="345" />
             <source>Incidence raster units</source>
             <translation>Unités du raster d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="316" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="345" />
             <source>Degrees</source>
             <translation>Degrés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="316" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="345" />
             <source>Radians</source>
             <translation>Radians</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="324" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="353" />
             <source>The incidence angle must be between 0 and 90 degrees (exclusive), e.g. 35; got {value}</source>
             <translation>L'angle d'incidence doit être compris entre 0 et 90 degrés (exclus), par ex. 35 ; reçu {value}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="328" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="357" />
             <source>The heading must be a number of degrees, e.g. 348</source>
             <translation>Le cap doit être un nombre de degrés, par ex. 348</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="342" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="477" />
             <source>Incidence angle: {deg:g} degrees everywhere.</source>
             <translation>Angle d'incidence : {deg:g} degrés partout.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="349" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="494" />
             <source>Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.</source>
             <translation>Angle d'incidence de « {name} » bande {band} : {lo:.2f} à {hi:.2f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="374" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="403" />
             <source>Terrain geometry</source>
             <translation>Géométrie du terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="392" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="421" />
             <source>Slope (degrees)</source>
             <translation>Pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="393" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="422" />
             <source>Aspect (degrees clockwise from north, downslope)</source>
             <translation>Exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="394" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="423" />
             <source>Local incidence angle (degrees)</source>
             <translation>Angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="395" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="424" />
             <source>Projected local incidence angle (degrees)</source>
             <translation>Angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="396" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="425" />
             <source>Distortion mask (1 layover, 2 shadow, 4 foreshortening)</source>
             <translation>Masque des distorsions (1 repliement, 2 ombre, 4 raccourcissement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="397" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="426" />
             <source>Simulated SAR (sigma0 of gamma0 = 1, linear)</source>
             <translation>SAR simulé (sigma0 d'un gamma0 = 1, linéaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="424" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="453" />
             <source>Ask for at least one output (slope, aspect, local incidence, projected local incidence, distortion mask or simulated SAR)</source>
             <translation>Demandez au moins une sortie (pente, exposition, incidence locale, incidence locale projetée, masque des distorsions ou SAR simulé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="434" />
-            <source>Ask for at least one output</source>
-            <translation>Demandez au moins une sortie</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="444" />
-            <source>the DEM '{name}'</source>
-            <translation>le MNT « {name} »</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
-            <source>Input layer '{name}' holds no valid height</source>
-            <translation>La couche en entrée « {name} » ne contient aucune altitude valide</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="453" />
-            <source>DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} degrees, looking towards {look:.1f} degrees.</source>
-            <translation>MNT « {name} » : {x} x {y} pixels de {dx:.2f} x {dy:.2f} m ; cap {h:g} degrés, visée vers {look:.1f} degrés.</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="471" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="460" />
             <source>slope (degrees)</source>
             <translation>pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="472" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="461" />
             <source>aspect (degrees clockwise from north, downslope)</source>
             <translation>exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="473" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="462" />
             <source>local incidence angle (degrees)</source>
             <translation>angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="476" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="463" />
             <source>projected local incidence angle (degrees)</source>
             <translation>angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="492" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="505" />
+            <source>Ask for at least one output</source>
+            <translation>Demandez au moins une sortie</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="519" />
+            <source>DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} degrees, looking towards {look:.1f} degrees.</source>
+            <translation>MNT « {name} » : {x} x {y} pixels de {dx:.2f} x {dy:.2f} m ; cap {h:g} degrés, visée vers {look:.1f} degrés.</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="525" />
+            <source>the DEM '{name}'</source>
+            <translation>le MNT « {name} »</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="596" />
+            <source>Input layer '{name}' holds no valid height</source>
+            <translation>La couche en entrée « {name} » ne contient aucune altitude valide</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="609" />
             <source>layover</source>
             <translation>repliement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="492" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="609" />
             <source>shadow</source>
             <translation>ombre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="492" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="609" />
             <source>foreshortening</source>
             <translation>raccourcissement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="495" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="612" />
             <source>{label}: {pct:.2f} % of the valid pixels</source>
             <translation>{label} : {pct:.2f} % des pixels valides</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="498" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="614" />
             <source>distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)</source>
             <translation>distorsion (bits : 1 repliement, 2 ombre, 4 raccourcissement ; 255 sans donnée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="505" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="620" />
             <source>simulated sigma0 of a uniform gamma0 = 1 surface (linear power)</source>
             <translation>sigma0 simulé d'une surface uniforme de gamma0 = 1 (puissance linéaire)</translation>
         </message>
@@ -2423,191 +2758,521 @@
             <translation>Masque de changement : {c} changés, {u} inchangés, {n} pixels sans donnée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="123" />
-            <source>The Python interpreter {path} set in the QGIS setting {key} does not exist: fix the setting or give the interpreter as 'Python with PyTorch'</source>
-            <translation>L'interpréteur Python {path} défini dans le réglage QGIS {key} n'existe pas : corrigez le réglage ou donnez l'interpréteur comme « Python avec PyTorch »</translation>
+            <location filename="../processing/algorithms/train_coherence.py" line="33" />
+            <source>&lt;p&gt;Trains a coherence-from-intensity model (a Residual U-Net predicting the InSAR coherence of a pair and its uncertainty from the two detected images in dB, trained with a Gaussian negative log-likelihood; after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") and saves it as ONNX for &lt;i&gt;Coherence from detected images&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python interpreter as &lt;code&gt;python -m sar_change.models.coherence.cli&lt;/code&gt;, whose progress and losses appear here. Cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pair folders&lt;/b&gt;: one per line. A pair folder holds intensity_1.tif and intensity_2.tif (detected sigma0, linear power, one grid), coherence_reference.tif (the coherence estimated from the complex pair, e.g. with &lt;i&gt;Coherence from SLC pairs&lt;/i&gt;) and pair.csv (columns date_1, date_2 and optionally baseline_days, polarisation, looks); a folder with a pairs.csv listing pair folders (as the simulator writes) stands for all of them. The last dates of each folder are kept for validation.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;: the interpreter to run (default: python3 beside QGIS's Python if it has torch, else the setting &lt;code&gt;sar_change/training_python&lt;/code&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Start from&lt;/b&gt;: random weights, the shipped model (fine-tuning to your data), or the weights file given (.pt checkpoint or coherence .onnx).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;, &lt;b&gt;Time limit&lt;/b&gt;: passes over &lt;b&gt;Patches per epoch&lt;/b&gt; random patches; training stops at the limit and the best model so far is saved.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx written; the checkpoint (.pt) and the model card (.md) are written beside it.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Entraîne un modèle de cohérence à partir de l'intensité (un U-Net résiduel prédisant la cohérence InSAR d'une paire et son incertitude à partir des deux images détectées en dB, entraîné avec une log-vraisemblance négative gaussienne ; d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") et l'enregistre en ONNX pour &lt;i&gt;Cohérence à partir d'images détectées&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre interpréteur Python sous la forme &lt;code&gt;python -m sar_change.models.coherence.cli&lt;/code&gt;, dont la progression et les pertes s'affichent ici. L'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de paires&lt;/b&gt; : un par ligne. Un dossier de paire contient intensity_1.tif et intensity_2.tif (sigma0 détecté, puissance linéaire, une seule grille), coherence_reference.tif (la cohérence estimée à partir de la paire complexe, par ex. avec &lt;i&gt;Cohérence d'une paire SLC&lt;/i&gt;) et pair.csv (colonnes date_1, date_2 et en option baseline_days, polarisation, looks) ; un dossier avec un pairs.csv listant des dossiers de paires (comme l'écrit le simulateur) vaut pour tous ceux-ci. Les dernières dates de chaque dossier sont réservées à la validation.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt; : l'interpréteur à exécuter (par défaut : python3 à côté du Python de QGIS s'il a torch, sinon le réglage &lt;code&gt;sar_change/training_python&lt;/code&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Partir de&lt;/b&gt; : poids aléatoires, le modèle fourni (affinage sur vos données) ou le fichier de poids donné (point de contrôle .pt ou .onnx de cohérence).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt;, &lt;b&gt;Limite de temps&lt;/b&gt; : passes sur &lt;b&gt;Imagettes par époque&lt;/b&gt; imagettes aléatoires ; l'entraînement s'arrête à la limite et le meilleur modèle obtenu jusque-là est enregistré.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le .onnx écrit ; le point de contrôle (.pt) et la fiche du modèle (.md) sont écrits à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="127" />
-            <source>No Python interpreter with PyTorch found ({candidate} cannot import torch and the QGIS setting {key} is empty): install torch (python -m pip install torch) into a Python 3 and give it as 'Python with PyTorch', or store its path in the setting {key}</source>
-            <translation>Aucun interpréteur Python avec PyTorch trouvé ({candidate} ne peut pas importer torch et le réglage QGIS {key} est vide) : installez torch (python -m pip install torch) dans un Python 3 et donnez-le comme « Python avec PyTorch », ou enregistrez son chemin dans le réglage {key}</translation>
+            <location filename="../processing/algorithms/train_coherence.py" line="60" />
+            <source>folder {path} holds neither pair.csv nor pairs.csv: give pair folders (intensity_1.tif, intensity_2.tif, coherence_reference.tif, pair.csv)</source>
+            <translation>le dossier {path} ne contient ni pair.csv ni pairs.csv : donnez des dossiers de paires (intensity_1.tif, intensity_2.tif, coherence_reference.tif, pair.csv)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="149" />
-            <source>stack folder {path} holds no acquisitions.csv: give folders of stacks as written by 'Simulate Sentinel-1 stack'</source>
-            <translation>le dossier de pile {path} ne contient pas d'acquisitions.csv : donnez des dossiers de piles tels qu'écrits par « Simuler une pile Sentinel-1 »</translation>
+            <location filename="../processing/algorithms/train_coherence.py" line="98" />
+            <source>Train coherence model</source>
+            <translation>Entraîner un modèle de cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="154" />
-            <source>give at least one stack folder (one per line)</source>
-            <translation>donnez au moins un dossier de pile (un par ligne)</translation>
+            <location filename="../processing/algorithms/train_coherence.py" line="114" />
+            <source>Pair folders (one per line)</source>
+            <translation>Dossiers de paires (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="253" />
-            <source>Train learned difference image model</source>
-            <translation>Entraîner un modèle d'image de différence apprise</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="269" />
-            <source>Stack folders (one per line)</source>
-            <translation>Dossiers de piles (un par ligne)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="271" />
+            <location filename="../processing/algorithms/training_runner.py" line="105" />
             <source>Python with PyTorch (default: python3 beside QGIS's Python, or the setting sar_change/training_python)</source>
             <translation>Python avec PyTorch (par défaut : python3 à côté du Python de QGIS, ou le réglage sar_change/training_python)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="283" />
+            <location filename="../processing/algorithms/training_runner.py" line="105" />
             <source>All files (*)</source>
             <translation>Tous les fichiers (*)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="275" />
+            <location filename="../processing/algorithms/train_coherence.py" line="120" />
+            <source>Start from</source>
+            <translation>Partir de</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_coherence.py" line="120" />
+            <source>Random weights</source>
+            <translation>Poids aléatoires</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_coherence.py" line="120" />
+            <source>The shipped coherence model</source>
+            <translation>Le modèle de cohérence fourni</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_coherence.py" line="120" />
+            <source>The weights file below</source>
+            <translation>Le fichier de poids ci-dessous</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_coherence.py" line="123" />
+            <source>Initial weights (.pt or coherence .onnx)</source>
+            <translation>Poids initiaux (.pt ou .onnx de cohérence)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="272" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="277" />
-            <source>Earlier acquisitions per prediction (N)</source>
-            <translation>Acquisitions antérieures par prédiction (N)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="279" />
-            <source>Architecture</source>
-            <translation>Architecture</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="279" />
-            <source>FiLM (conditions in every block)</source>
-            <translation>FiLM (conditions dans chaque bloc)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="279" />
-            <source>Bottleneck (conditions at the bottleneck)</source>
-            <translation>Goulot (conditions au goulot d'étranglement)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="283" />
-            <source>Initial weights for transfer learning (.pt or .onnx)</source>
-            <translation>Poids initiaux pour l'apprentissage par transfert (.pt ou .onnx)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="288" />
-            <source>Torch threads</source>
-            <translation>Fils d'exécution de torch</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="289" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="306" />
             <source>Time limit (minutes; 0 = none)</source>
             <translation>Limite de temps (minutes ; 0 = aucune)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="291" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="313" />
             <source>Patches per epoch</source>
             <translation>Imagettes par époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="296" />
-            <source>ONNX models (*.onnx)</source>
-            <translation>Modèles ONNX (*.onnx)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="298" />
-            <source>Checkpoint (.pt)</source>
-            <translation>Point de contrôle (.pt)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="299" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="330" />
             <source>Best epoch</source>
             <translation>Meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="300" />
+            <location filename="../processing/algorithms/train_coherence.py" line="142" />
+            <source>Validation RMSE of the coherence</source>
+            <translation>RMSE de validation de la cohérence</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_coherence.py" line="152" />
+            <source>'Start from' is the weights file, but the initial weights file {path} does not exist: give a .pt checkpoint or a coherence .onnx</source>
+            <translation>« Partir de » est le fichier de poids, mais le fichier de poids initiaux {path} n'existe pas : donnez un point de contrôle .pt ou un .onnx de cohérence</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="36" />
+            <source>&lt;p&gt;Trains a learned difference-image model (a conditional U-Net predicting the target acquisition's VV and VH in dB from the N earlier acquisitions, the DEM and the acquisition conditions; Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) on one or more stacks and saves it as ONNX for &lt;i&gt;Learned difference image&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python interpreter as &lt;code&gt;python -m sar_change.models.train&lt;/code&gt;, whose progress and losses appear here. Cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Stack folders&lt;/b&gt;: one folder per line, each holding acquisitions.csv, the acquisition GeoTIFFs (VV, VH, linear power) and dem.tif, as written by &lt;i&gt;Simulate Sentinel-1 stack&lt;/i&gt; (change_date.tif, when present, keeps changed pixels out of the loss).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;: the interpreter to run. Default: the python3 beside the running Python if it can import torch, else the path stored in the QGIS setting &lt;code&gt;sar_change/training_python&lt;/code&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;: training passes, each over &lt;b&gt;Patches per epoch&lt;/b&gt; (advanced, default 512) random 64 x 64 patches.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Earlier acquisitions (N)&lt;/b&gt;: inputs per prediction (default 4).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt;: FiLM (conditions modulate every U-Net block; Perez et al. 2018) or bottleneck (conditions embedded at the U-Net bottleneck).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt; (optional): a .pt checkpoint or a learned-DI .onnx to start from (transfer learning).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Seed&lt;/b&gt;: random seed; the same data, settings and seed repeat a run.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Threads&lt;/b&gt;, &lt;b&gt;Time limit&lt;/b&gt; (advanced): torch threads; minutes after which training stops and the best model so far is saved (0 = none).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file written; the trainer's checkpoint (.pt, for transfer learning) is written beside it.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Entraîne un modèle d'image de différence apprise (un U-Net conditionnel prédisant le VV et le VH en dB de l'acquisition cible à partir des N acquisitions antérieures, du MNT et des conditions d'acquisition ; Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) sur une ou plusieurs piles et l'enregistre en ONNX pour &lt;i&gt;Image de différence apprise&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre interpréteur Python sous la forme &lt;code&gt;python -m sar_change.models.train&lt;/code&gt;, dont la progression et les pertes s'affichent ici. L'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de piles&lt;/b&gt; : un dossier par ligne, chacun contenant acquisitions.csv, les GeoTIFF des acquisitions (VV, VH, puissance linéaire) et dem.tif, tels qu'écrits par &lt;i&gt;Simuler une pile Sentinel-1&lt;/i&gt; (change_date.tif, s'il est présent, exclut les pixels changés de la perte).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt; : l'interpréteur à exécuter. Par défaut : le python3 à côté du Python en cours d'exécution s'il peut importer torch, sinon le chemin enregistré dans le réglage QGIS &lt;code&gt;sar_change/training_python&lt;/code&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt; : passes d'entraînement, chacune sur &lt;b&gt;Imagettes par époque&lt;/b&gt; (avancé, 512 par défaut) imagettes aléatoires de 64 x 64.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Acquisitions antérieures (N)&lt;/b&gt; : entrées par prédiction (4 par défaut).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt; : FiLM (les conditions modulent chaque bloc du U-Net ; Perez et al. 2018) ou goulot (conditions intégrées au goulot d'étranglement du U-Net).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; (optionnel) : un point de contrôle .pt ou un .onnx de DI apprise dont partir (apprentissage par transfert).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine&lt;/b&gt; : graine aléatoire ; les mêmes données, réglages et graine reproduisent une exécution.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fils d'exécution&lt;/b&gt;, &lt;b&gt;Limite de temps&lt;/b&gt; (avancés) : fils de torch ; minutes après lesquelles l'entraînement s'arrête et le meilleur modèle obtenu jusque-là est enregistré (0 = aucune).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx écrit ; le point de contrôle de l'entraîneur (.pt, pour l'apprentissage par transfert) est écrit à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="67" />
+            <source>stack folder {path} holds no acquisitions.csv: give folders of stacks as written by 'Simulate Sentinel-1 stack'</source>
+            <translation>le dossier de pile {path} ne contient pas d'acquisitions.csv : donnez des dossiers de piles tels qu'écrits par « Simuler une pile Sentinel-1 »</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="107" />
+            <source>Train learned difference image model</source>
+            <translation>Entraîner un modèle d'image de différence apprise</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="123" />
+            <source>Stack folders (one per line)</source>
+            <translation>Dossiers de piles (un par ligne)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="128" />
+            <source>Earlier acquisitions per prediction (N)</source>
+            <translation>Acquisitions antérieures par prédiction (N)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="130" />
+            <source>Architecture</source>
+            <translation>Architecture</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="130" />
+            <source>FiLM (conditions in every block)</source>
+            <translation>FiLM (conditions dans chaque bloc)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="130" />
+            <source>Bottleneck (conditions at the bottleneck)</source>
+            <translation>Goulot (conditions au goulot d'étranglement)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="134" />
+            <source>Initial weights for transfer learning (.pt or .onnx)</source>
+            <translation>Poids initiaux pour l'apprentissage par transfert (.pt ou .onnx)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_learned_di.py" line="151" />
             <source>Validation loss at the best epoch</source>
             <translation>Perte de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="301" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="152" />
             <source>Validation MAE at the best epoch (dB)</source>
             <translation>MAE de validation à la meilleure époque (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="319" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="170" />
             <source>Stack {path}: {error}</source>
             <translation>Pile {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="332" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="183" />
             <source>Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another model file</source>
             <translation>La sortie 'Modèle' ({path}) ne doit pas écraser les poids initiaux {init} : choisissez un autre fichier de modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="343" />
-            <source>Python interpreter {path} does not exist: give the path of a python3 that has PyTorch</source>
-            <translation>L'interpréteur Python {path} n'existe pas : donnez le chemin d'un python3 qui a PyTorch</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="347" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="174" />
             <source>Initial weights {path} do not exist</source>
             <translation>Les poids initiaux {path} n'existent pas</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="373" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="31" />
+            <source>&lt;p&gt;Trains a SAR-to-optical translation model on co-registered SAR/optical pairs and saves it as ONNX for &lt;i&gt;SAR to optical&lt;/i&gt;: SARDINet (Bralet et al., ICIP 2022) without DEM or with the early, late or intermediate DEM fusion of Bralet et al. (IGARSS 2024), or a pix2pix U-Net baseline; mean absolute error with Adam.&lt;/p&gt;&lt;p&gt;Training needs PyTorch and runs in another Python interpreter (&lt;code&gt;python -m sar_change.models.sar_to_optical.cli&lt;/code&gt;); its progress and losses appear here, cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pair folders&lt;/b&gt;: one per line, each with a pairs.csv (columns pair_id, source, scene, date, sar_date, orbit_direction, sar, optical, dem, distortion, cloud_mask, ...; raster paths relative to the CSV): SAR GeoTIFFs with VV and VH in dB, optical GeoTIFFs with B02, B03, B04, B08 reflectance (0..1), the DEM (m) on the same grid for the DEM fusions, an optional cloud mask (0 = clear). The simulator's optical twin and the BigEarthNet reader write this format. Validation holds out whole scenes (or every fourth pair with a single scene).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: a .pt checkpoint or a sar_to_optical .onnx of the same network to fine-tune (e.g. the shipped model on your own pairs); empty: random weights.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Entraîne un modèle de traduction SAR vers optique sur des paires SAR/optique recalées et l'enregistre en ONNX pour &lt;i&gt;SAR vers optique&lt;/i&gt; : SARDINet (Bralet et al., ICIP 2022) sans MNT ou avec la fusion précoce, tardive ou intermédiaire du MNT de Bralet et al. (IGARSS 2024), ou une référence U-Net pix2pix ; erreur absolue moyenne avec Adam.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch et s'exécute dans un autre interpréteur Python (&lt;code&gt;python -m sar_change.models.sar_to_optical.cli&lt;/code&gt;) ; sa progression et ses pertes s'affichent ici, l'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de paires&lt;/b&gt; : un par ligne, chacun avec un pairs.csv (colonnes pair_id, source, scene, date, sar_date, orbit_direction, sar, optical, dem, distortion, cloud_mask, ... ; chemins des rasters relatifs au CSV) : GeoTIFF SAR avec VV et VH en dB, GeoTIFF optiques avec la réflectance de B02, B03, B04, B08 (0..1), le MNT (m) sur la même grille pour les fusions du MNT, un masque de nuages optionnel (0 = dégagé). Le jumeau optique du simulateur et le lecteur BigEarthNet écrivent ce format. La validation réserve des scènes entières (ou une paire sur quatre s'il n'y a qu'une scène).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : un point de contrôle .pt ou un .onnx sar_to_optical du même réseau à affiner (par ex. le modèle fourni sur vos propres paires) ; vide : poids aléatoires.&lt;/li&gt;&lt;/ul&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="63" />
+            <source>pair folder {path} holds no pairs.csv: give folders written by the simulator's optical twin or the BigEarthNet reader, or your own with that table</source>
+            <translation>le dossier de paires {path} ne contient pas de pairs.csv : donnez des dossiers écrits par le jumeau optique du simulateur ou par le lecteur BigEarthNet, ou les vôtres avec cette table</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="70" />
+            <source>fusion '{fusion}' needs a DEM but {n} pair(s) of {path} have none (e.g. {pair}): fill the dem column or choose the fusion 'none'</source>
+            <translation>la fusion « {fusion} » demande un MNT mais {n} paire(s) de {path} n'en ont pas (par ex. {pair}) : remplissez la colonne dem ou choisissez la fusion « none »</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="76" />
+            <source>give at least one pair folder (one per line)</source>
+            <translation>donnez au moins un dossier de paires (un par ligne)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="103" />
+            <source>Train SAR-to-optical model</source>
+            <translation>Entraîner un modèle SAR vers optique</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="119" />
+            <source>Pair folders with pairs.csv (one per line)</source>
+            <translation>Dossiers de paires avec pairs.csv (un par ligne)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <source>Network</source>
+            <translation>Réseau</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <source>SARDINet</source>
+            <translation>SARDINet</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <source>pix2pix U-Net (baseline)</source>
+            <translation>U-Net pix2pix (référence)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <source>DEM fusion</source>
+            <translation>Fusion du MNT</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <source>None (SAR only)</source>
+            <translation>Aucune (SAR seul)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <source>Early</source>
+            <translation>Précoce</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <source>Late</source>
+            <translation>Tardive</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <source>Intermediate</source>
+            <translation>Intermédiaire</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="132" />
+            <source>Initial weights (.pt or .onnx; empty: random)</source>
+            <translation>Poids initiaux (.pt ou .onnx ; vide : aléatoires)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="151" />
+            <source>Validation MAE at the best epoch</source>
+            <translation>MAE de validation à la meilleure époque</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="157" />
+            <source>the pix2pix baseline takes the DEM only as an extra input channel: choose the fusion 'None' or 'Early', or the network SARDINet</source>
+            <translation>la référence pix2pix ne prend le MNT que comme canal d'entrée supplémentaire : choisissez la fusion « None » ou « Early », ou le réseau SARDINet</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="47" />
+            <source>&lt;p&gt;Trains a SAR segmentation model (water, ice, land cover, ...) from your own labels: a ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp;amp; Pires de Lima 2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with the class names and colours for &lt;i&gt;Segment SAR raster&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python as &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt;; progress and losses appear here; cancelling leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;SAR bands&lt;/b&gt; (e.g. 1,2), &lt;b&gt;Band names&lt;/b&gt; (e.g. VV,VH), &lt;b&gt;Scale&lt;/b&gt; (dB or linear power), &lt;b&gt;Incidence angle band&lt;/b&gt; (degrees, optional).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Label polygons&lt;/b&gt; with an integer &lt;b&gt;Class field&lt;/b&gt; (0, 1, ... in the order of the class names), or a &lt;b&gt;Label raster&lt;/b&gt; on the SAR raster's grid (255 or no data = unlabelled).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt;: validation polygons (same class field), or a validation label raster, or else a share of the label polygons held out at random (&lt;b&gt;Validation share&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class names&lt;/b&gt;: comma-separated, e.g. water,ice,land; &lt;b&gt;Colours&lt;/b&gt; (optional): #rrggbb per class.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Loss&lt;/b&gt;: cross-entropy or focal; &lt;b&gt;Class weights&lt;/b&gt;: none or balanced (inverse class frequency).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: empty = random; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = the SAR-pretrained encoder (self-supervised despeckling); or a .pt/.onnx path.&lt;/li&gt;&lt;li&gt;Patches of &lt;b&gt;Patch size&lt;/b&gt; pixels (multiple of 16) are drawn at random around labelled pixels.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Entraîne un modèle de segmentation SAR (eau, glace, occupation du sol, ...) à partir de vos propres étiquettes : un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP (Karimzadeh &amp;amp; Pires de Lima 2022), en entrée les bandes SAR choisies en dB et en option l'angle d'incidence, enregistré en ONNX avec les noms et couleurs des classes pour &lt;i&gt;Segmenter un raster SAR&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre Python sous la forme &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt; ; la progression et les pertes s'affichent ici ; l'annulation ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bandes SAR&lt;/b&gt; (par ex. 1,2), &lt;b&gt;Noms des bandes&lt;/b&gt; (par ex. VV,VH), &lt;b&gt;Échelle&lt;/b&gt; (dB ou puissance linéaire), &lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés, optionnelle).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones d'étiquettes&lt;/b&gt; avec un &lt;b&gt;Champ de classe&lt;/b&gt; entier (0, 1, ... dans l'ordre des noms de classes), ou un &lt;b&gt;Raster d'étiquettes&lt;/b&gt; sur la grille du raster SAR (255 ou sans donnée = non étiqueté).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt; : des polygones de validation (même champ de classe), ou un raster d'étiquettes de validation, ou à défaut une part des polygones d'étiquettes réservée au hasard (&lt;b&gt;Part de validation&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Noms des classes&lt;/b&gt; : séparés par des virgules, par ex. eau,glace,terre ; &lt;b&gt;Couleurs&lt;/b&gt; (optionnelles) : #rrggbb par classe.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Perte&lt;/b&gt; : entropie croisée ou focale ; &lt;b&gt;Poids des classes&lt;/b&gt; : aucun ou équilibrés (inverse de la fréquence des classes).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : vide = aléatoires ; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = l'encodeur préentraîné sur du SAR (débruitage du chatoiement auto-supervisé) ; ou un chemin .pt/.onnx.&lt;/li&gt;&lt;li&gt;Des imagettes de &lt;b&gt;Taille des imagettes&lt;/b&gt; pixels (multiple de 16) sont tirées au hasard autour des pixels étiquetés.&lt;/li&gt;&lt;/ul&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="73" />
+            <source>The label polygons have no field {field}: choose the class field</source>
+            <translation>Les polygones d'étiquettes n'ont pas de champ {field} : choisissez le champ de classe</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="77" />
+            <source>The class field {field} is not numeric: give integer classes 0, 1, ... in the order of the class names</source>
+            <translation>Le champ de classe {field} n'est pas numérique : donnez des classes entières 0, 1, ... dans l'ordre des noms de classes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="93" />
+            <source>Class field {field} holds {value}: classes must be integers 0..{last} (one per class name)</source>
+            <translation>Le champ de classe {field} contient {value} : les classes doivent être des entiers 0..{last} (un par nom de classe)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="139" />
+            <source>The {what} hold no labelled pixel on the SAR raster: do they overlap it (same area, CRS)?</source>
+            <translation>Les {what} ne contiennent aucun pixel étiqueté sur le raster SAR : le recouvrent-elles (même zone, même SCR) ?</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="145" />
+            <source>The {what} hold class value {v}: classes must be 0..{last} (one per class name, 255 = unlabelled)</source>
+            <translation>Les {what} contiennent la valeur de classe {v} : les classes doivent être 0..{last} (une par nom de classe, 255 = non étiqueté)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="152" />
+            <source>The {what} label only {n} pixel(s), too few for {p} x {p}-pixel patches: draw larger areas</source>
+            <translation>Les {what} n'étiquettent que {n} pixel(s), trop peu pour des imagettes de {p} x {p} pixels : dessinez des zones plus grandes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="190" />
+            <source>Train SAR segmentation model</source>
+            <translation>Entraîner un modèle de segmentation SAR</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
+            <source>SAR bands (e.g. 1,2)</source>
+            <translation>Bandes SAR (par ex. 1,2)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
+            <source>Band names</source>
+            <translation>Noms des bandes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="209" />
+            <source>Label polygons</source>
+            <translation>Polygones d'étiquettes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="212" />
+            <source>Class field (0, 1, ...)</source>
+            <translation>Champ de classe (0, 1, ...)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="220" />
+            <source>Label raster (instead of polygons)</source>
+            <translation>Raster d'étiquettes (au lieu des polygones)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="225" />
+            <source>Validation polygons</source>
+            <translation>Polygones de validation</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="228" />
+            <source>Validation label raster</source>
+            <translation>Raster d'étiquettes de validation</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="231" />
+            <source>Validation share of the label polygons (when no validation layer)</source>
+            <translation>Part des polygones d'étiquettes pour la validation (sans couche de validation)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="241" />
+            <source>Class names (comma-separated, in class order)</source>
+            <translation>Noms des classes (séparés par des virgules, dans l'ordre des classes)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <source>Class colours (#rrggbb, comma-separated)</source>
+            <translation>Couleurs des classes (#rrggbb, séparées par des virgules)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <source>Loss</source>
+            <translation>Perte</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <source>Cross-entropy</source>
+            <translation>Entropie croisée</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <source>Focal</source>
+            <translation>Focale</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <source>Class weights</source>
+            <translation>Poids des classes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <source>Balanced (inverse frequency)</source>
+            <translation>Équilibrés (inverse de la fréquence)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="262" />
+            <source>Initial weights (empty = random; segmentation.sar_despeckling = SAR-pretrained encoder; or a .pt/.onnx path)</source>
+            <translation>Poids initiaux (vide = aléatoires ; segmentation.sar_despeckling = encodeur préentraîné sur du SAR ; ou un chemin .pt/.onnx)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="298" />
+            <source>Keep the pretrained encoder frozen for the first epochs</source>
+            <translation>Garder l'encodeur préentraîné gelé pendant les premières époques</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="331" />
+            <source>Validation mean IoU at the best epoch</source>
+            <translation>IoU moyenne de validation à la meilleure époque</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="349" />
+            <source>{n} band names for {b} SAR bands: give one name per band</source>
+            <translation>{n} noms de bandes pour {b} bandes SAR : donnez un nom par bande</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="355" />
+            <source>Patch size must be a multiple of {m} pixels</source>
+            <translation>La taille des imagettes doit être un multiple de {m} pixels</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="359" />
+            <source>Give the labels either as polygons (with a class field) or as a label raster</source>
+            <translation>Donnez les étiquettes soit en polygones (avec un champ de classe), soit en raster d'étiquettes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="363" />
+            <source>Choose the class field of the label polygons</source>
+            <translation>Choisissez le champ de classe des polygones d'étiquettes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="369" />
+            <source>With a label raster, give a validation label raster or validation polygons</source>
+            <translation>Avec un raster d'étiquettes, donnez un raster d'étiquettes de validation ou des polygones de validation</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="375" />
+            <source>The label polygons</source>
+            <translation>Les polygones d'étiquettes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="387" />
+            <source>The {what} '{name}' ({w} x {h}) is not on the grid of the SAR raster ({W} x {H}): resample it onto that grid</source>
+            <translation>La couche {what} « {name} » ({w} x {h}) n'est pas sur la grille du raster SAR ({W} x {H}) : rééchantillonnez-la sur cette grille</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="428" />
+            <source>Too few label polygons to hold some out for validation: draw more or give validation polygons</source>
+            <translation>Trop peu de polygones d'étiquettes pour en réserver à la validation : dessinez-en davantage ou donnez des polygones de validation</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="436" />
+            <source>{n} polygon(s) held out for validation</source>
+            <translation>{n} polygone(s) réservé(s) pour la validation</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="448" />
+            <source>training labels</source>
+            <translation>étiquettes d'entraînement</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="450" />
+            <source>The training labels hold a single class: label at least two classes</source>
+            <translation>Les étiquettes d'entraînement ne contiennent qu'une seule classe : étiquetez au moins deux classes</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="453" />
+            <source>validation labels</source>
+            <translation>étiquettes de validation</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="454" />
+            <source>Labelled training pixels per class: {counts}</source>
+            <translation>Pixels d'entraînement étiquetés par classe : {counts}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="92" />
+            <source>The Python interpreter {path} set in the QGIS setting {key} does not exist: fix the setting or give the interpreter as 'Python with PyTorch'</source>
+            <translation>L'interpréteur Python {path} défini dans le réglage QGIS {key} n'existe pas : corrigez le réglage ou donnez l'interpréteur comme « Python avec PyTorch »</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="96" />
+            <source>No Python interpreter with PyTorch found ({candidate} cannot import torch and the QGIS setting {key} is empty): install torch (python -m pip install torch) into a Python 3 and give it as 'Python with PyTorch', or store its path in the setting {key}</source>
+            <translation>Aucun interpréteur Python avec PyTorch trouvé ({candidate} ne peut pas importer torch et le réglage QGIS {key} est vide) : installez torch (python -m pip install torch) dans un Python 3 et donnez-le comme « Python avec PyTorch », ou enregistrez son chemin dans le réglage {key}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="115" />
+            <source>Python interpreter {path} does not exist: give the path of a python3 that has PyTorch</source>
+            <translation>L'interpréteur Python {path} n'existe pas : donnez le chemin d'un python3 qui a PyTorch</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="160" />
+            <source>, validation MAE {mae} dB</source>
+            <translation>, MAE de validation {mae} dB</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="163" />
+            <source>Initial model: validation loss {val}{extra}</source>
+            <translation>Modèle initial : perte de validation {val}{extra}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="166" />
+            <source>Epoch {epoch}: training loss {train}, validation loss {val}{extra}</source>
+            <translation>Époque {epoch} : perte d'entraînement {train}, perte de validation {val}{extra}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="171" />
+            <source>Trainer stopped: {reason}</source>
+            <translation>Entraîneur arrêté : {reason}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="185" />
+            <source>Cannot start {python}: {error}</source>
+            <translation>Impossible de démarrer {python} : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="200" />
+            <source>Stopping the trainer...</source>
+            <translation>Arrêt de l'entraîneur...</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="295" />
             <source>Cancelled: the trainer was stopped and no model was written.</source>
             <translation>Annulé : l'entraîneur a été arrêté et aucun modèle n'a été écrit.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="377" />
+            <location filename="../processing/algorithms/training_runner.py" line="299" />
             <source>(nothing on stderr)</source>
             <translation>(rien sur stderr)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="380" />
+            <location filename="../processing/algorithms/training_runner.py" line="302" />
             <source> {python} has no PyTorch: install it there (python -m pip install torch) or give another interpreter.</source>
             <translation> {python} n'a pas PyTorch : installez-le (python -m pip install torch) ou donnez un autre interpréteur.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="382" />
+            <location filename="../processing/algorithms/training_runner.py" line="304" />
             <source>Training failed (exit status {status}).{hint} Last lines of the trainer's error output:
 {tail}</source>
             <translation>L'entraînement a échoué (code de sortie {status}).{hint} Dernières lignes de la sortie d'erreur de l'entraîneur :
 {tail}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="387" />
+            <location filename="../processing/algorithms/training_runner.py" line="309" />
             <source>The trainer exited without writing a model: see the log above</source>
             <translation>L'entraîneur s'est terminé sans écrire de modèle : voir le journal ci-dessus</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="400" />
+            <location filename="../processing/algorithms/training_runner.py" line="311" />
             <source>Model written: {path}</source>
             <translation>Modèle écrit : {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="409" />
-            <source>Cannot start {python}: {error}</source>
-            <translation>Impossible de démarrer {python} : {error}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="424" />
-            <source>Stopping the trainer...</source>
-            <translation>Arrêt de l'entraîneur...</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="460" />
-            <source>Epoch {epoch}: training loss {train}, validation loss {val}{extra}</source>
-            <translation>Époque {epoch} : perte d'entraînement {train}, perte de validation {val}{extra}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="460" />
-            <source>, validation MAE {mae} dB</source>
-            <translation>, MAE de validation {mae} dB</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="466" />
-            <source>Trainer stopped: {reason}</source>
-            <translation>Entraîneur arrêté : {reason}</translation>
+            <location filename="../processing/algorithms/training_runner.py" line="335" />
+            <source>give at least one folder (one per line)</source>
+            <translation>donnez au moins un dossier (un par ligne)</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/unsupervised_change.py" line="34" />

@@ -73,6 +73,11 @@ def test_conditions_and_trained_ranges():
     (problem,) = validation.range_problems({"temperature_c": [3.0, 80.0]}, ranges)
     assert "outside the trained range -15 .. 25 (50% of the values)" in problem
     assert validation.trained_ranges(None) == {}
+    # values the model was trained (fine-tuned) on widen the ranges; a narrower record changes nothing
+    recorded = {"temperature_c": {"min": -2.0, "max": 31.0}, "VV_db": {"min": -14.0, "max": -3.0},
+                "snow_depth_m": {"min": 0.0, "max": 1.0}}
+    widened = {"VV dB": (-16.0, -3.0), "temperature_c": (-15.0, 31.0)}
+    assert validation.trained_ranges(norm, recorded) == widened
 
 
 def test_zero_power():

@@ -30,8 +30,7 @@ def test_help_is_paragraphs_with_a_readme_link(qgis_app):
     from sar_change.processing.algorithms.presentation import README_URL
 
     anchors = _readme_anchors()
-    # (the training algorithm's help is left to its refactoring, elsewhere)
-    algorithms = [a for a in _algorithms() if a.name() != "trainlearneddi"]
+    algorithms = _algorithms()
     assert len(algorithms) >= 14
     for alg in algorithms:
         text = alg.shortHelpString()
@@ -143,6 +142,29 @@ def test_ratio_in_zero_one_gets_a_fixed_unit_ramp(qgis_app, project, two_dates):
         "IMAGE_1": a, "IMAGE_2": b, "METHOD": 3, "OUTPUT": "TEMPORARY_OUTPUT"})
     renderer = _loaded(project, "Difference image (Mean ratio").renderer()
     assert (renderer.classificationMin(), renderer.classificationMax()) == (0.0, 1.0)
+
+
+def test_optical_output_gets_one_true_colour_stretch(qgis_app, tmp_path):
+    import numpy as np
+    from qgis.core import QgsMultiBandColorRenderer, QgsRasterLayer
+
+    from sar_change.processing.algorithms import output_styles as styles
+    from sar_change.processing.algorithms.presentation import OUTPUT_STYLES
+
+    assert OUTPUT_STYLES["sartooptical"]["OUTPUT"] == styles.TRUE_COLOUR
+    # red, green, blue reflectance uniform on [0, 0.1], [0, 0.2], [0, 0.3] (98th percentiles ~0.098..0.294)
+    ramp = np.linspace(0.0, 1.0, 100 * 100, dtype=np.float32).reshape(100, 100)
+    path = write_raster(tmp_path / "optical.tif", np.stack([0.1 * ramp, 0.2 * ramp, 0.3 * ramp, ramp]), GT)
+    layer = QgsRasterLayer(path, "optical")
+    styles.apply(layer, styles.TRUE_COLOUR)
+    renderer = layer.renderer()
+    assert isinstance(renderer, QgsMultiBandColorRenderer)
+    assert (renderer.redBand(), renderer.greenBand(), renderer.blueBand()) == (1, 2, 3)
+    stretches = (renderer.redContrastEnhancement(), renderer.greenContrastEnhancement(),
+                 renderer.blueContrastEnhancement())
+    # one stretch for the three bands (colour balance kept), topped by the blue band's 98th percentile
+    assert {(s.minimumValue(), s.maximumValue()) for s in stretches} == {(0.0, stretches[0].maximumValue())}
+    assert stretches[0].maximumValue() == pytest.approx(0.98 * 0.3, abs=0.003)
 
 
 def test_two_speckle_runs_get_different_names(qgis_app, project, two_dates):

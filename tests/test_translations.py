@@ -94,8 +94,6 @@ def test_plugin_shows_french_names(qgis_app):
         # a help formatted after tr() ({default}, {guard}, ...): its translation with any value there
         templates = [re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(t)), re.S) for t in french if "{" in t]
         for alg in registry.providerById("sarchange").algorithms():
-            if alg.name() == "trainlearneddi":  # its help is refactored on another branch
-                continue
             for text in (alg.displayName(), alg.group(), alg.shortHelpString()):
                 assert text in french or any(p.fullmatch(text) for p in templates), (alg.name(), text[:60])
         speckle = registry.algorithmById("sarchange:specklefilter")

@@ -368,15 +368,16 @@ def check_sar_inputs(alg, parameters, context, names, scale_parameter="SCALE", w
                     name=layer.name(), problem=problem))
 
 
-def check_learned_inputs(images, scale, dem, rows, where, normalisation=None):
+def check_learned_inputs(images, scale, dem, rows, where, normalisation=None, recorded_ranges=None):
     """Checks of a learned model's inputs (images oldest first, the target last); QgsProcessingException.
 
     ``rows``: the acquisition rows (conditions) named by ``where`` in messages;
-    ``normalisation``: the model's normalisation metadata (trained ranges), or None.
+    ``normalisation``: the model's normalisation metadata (trained ranges), or None;
+    ``recorded_ranges``: its "valid_ranges" metadata (values seen in training), or None.
     """
     from ...core.raster_blocks import open_readonly
 
-    ranges = validation.trained_ranges(normalisation)
+    ranges = validation.trained_ranges(normalisation, recorded_ranges)
     for i, path in enumerate(images):
         try:
             raster_sampling.check_input_content(path)
@@ -419,9 +420,9 @@ def check_learned_inputs(images, scale, dem, rows, where, normalisation=None):
             "on similar conditions").format(where=where, problems="; ".join(problems)))
 
 
-def condition_range_warnings(rows, normalisation):
+def condition_range_warnings(rows, normalisation, recorded_ranges=None):
     """Phrases for condition values outside a learned model's trained ranges (empty when none)."""
-    ranges = validation.trained_ranges(normalisation)
+    ranges = validation.trained_ranges(normalisation, recorded_ranges)
     present = [c for c in validation.NUMERIC_CONDITIONS if rows and c in rows[0]]
     try:
         values = {c: [float(r[c]) for r in rows] for c in present}

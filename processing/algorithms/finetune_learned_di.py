@@ -45,30 +45,29 @@ TRAINER_MODULE = "models.train"
 #: Fine-tuning settings passed to the trainer (epochs, schedule, patience, patches, validation split).
 SETTINGS = FINETUNE
 
-HELP = """<p>Fine-tunes a learned difference-image model (default: the model shipped with the
-plugin) on <b>your own stack</b>: the network learns to predict each acquisition <i>before</i>
-the target date from the acquisitions before it, the DEM and the conditions. No labels are
-needed, the target date is never used, and the simulated change dates (change_date.tif) are
-ignored. Use the fine-tuned model in <i>Learned difference image</i> on the target.</p>
-<p>A model trained elsewhere (another climate, relief, speckle level) often predicts a new area
-with a bias; a short fine-tune on the area's history removes most of it. The model written is
-the best on the last earlier dates (validation), the starting model included: it is never worse
-there than the model it started from.</p>
-<p>Before training, the target's conditions (temperature, precipitation, snow depth, incidence)
-are compared with the model's valid ranges; values outside are reported as warnings.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Acquisitions table</b>: the acquisitions.csv of the stack (with dem.tif beside it), as
-for <i>Learned difference image</i>.</li>
-<li><b>Target date</b>: YYYY-MM-DD (empty: the newest acquisition); only earlier acquisitions
-are used.</li>
-<li><b>Model to start from</b>: a learned-DI .onnx (empty: the shipped model).</li>
-<li><b>Time budget</b>: minutes of training (the best model so far is kept).</li>
-<li><b>Python with PyTorch</b>, <b>Threads</b>, <b>Seed</b>, <b>Patch size</b>, <b>Learning
-rate</b>, <b>Freeze the encoder for the first epochs</b> (advanced).</li>
-<li><b>Fine-tuned model</b>: the .onnx written, with its checkpoint (.pt) and model card (.md)
-beside it.</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Fine-tunes a learned difference-image model (default: the model shipped with the plugin) on "
+        "<b>your own stack</b>: the network learns to predict each acquisition <i>before</i> the target "
+        "date from the acquisitions before it, the DEM and the conditions. No labels are needed, the "
+        "target date is never used, and the simulated change dates (change_date.tif) are ignored. Use the"
+        " fine-tuned model in <i>Learned difference image</i> on the target.</p><p>A model trained "
+        "elsewhere (another climate, relief, speckle level) often predicts a new area with a bias; a "
+        "short fine-tune on the area's history removes most of it. The model written is the best on the "
+        "last earlier dates (validation), the starting model included: it is never worse there than the "
+        "model it started from.</p><p>Before training, the target's conditions (temperature, "
+        "precipitation, snow depth, incidence) are compared with the model's valid ranges; values outside"
+        " are reported as warnings.</p><h3>Parameters</h3><ul><li><b>Acquisitions table</b>: the "
+        "acquisitions.csv of the stack (with dem.tif beside it), as for <i>Learned difference "
+        "image</i>.</li><li><b>Target date</b>: YYYY-MM-DD (empty: the newest acquisition); only earlier "
+        "acquisitions are used.</li><li><b>Model to start from</b>: a learned-DI .onnx (empty: the "
+        "shipped model).</li><li><b>Time budget</b>: minutes of training (the best model so far is "
+        "kept).</li><li><b>Python with PyTorch</b>, <b>Threads</b>, <b>Seed</b>, <b>Patch size</b>, "
+        "<b>Learning rate</b>, <b>Freeze the encoder for the first epochs</b> "
+        "(advanced).</li><li><b>Fine-tuned model</b>: the .onnx written, with its checkpoint (.pt) and "
+        "model card (.md) beside it.</li></ul>"
+    )
 
 
 def trainer_arguments(plan, out_path, minutes, threads, seed, patch, lr, freeze_epochs):
@@ -121,7 +120,7 @@ class FinetuneLearnedDiAlgorithm(common.SarChangeAlgorithm):
         return "learneddi"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return FinetuneLearnedDiAlgorithm()

@@ -200,7 +200,7 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         """
         images, dem, rows, where, scale = self._inputs(parameters, context)
         common.check_learned_inputs(images, scale, dem, rows, where,
-                                    self._model_normalisation(parameters, context))
+                                    *self._model_ranges_metadata(parameters, context))
 
     def _inputs(self, parameters, context):
         """(image paths oldest first with the target last, DEM path, condition rows, where, scale)."""
@@ -233,8 +233,9 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             where = tr("the conditions")
         return images, dem, rows, where, scale
 
-    def _model_normalisation(self, parameters, context):
-        """The normalisation metadata (dict) of the model to be used, or None when unreadable."""
+    def _model_ranges_metadata(self, parameters, context):
+        """(normalisation, valid_ranges) metadata (dicts) of the model to be used; (None, None) when
+        unreadable."""
         try:
             import json
 
@@ -243,9 +244,10 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             path = self._model_path(parameters, context)
             meta = onnxruntime.InferenceSession(
                 path, providers=["CPUExecutionProvider"]).get_modelmeta().custom_metadata_map
-            return json.loads(meta.get("normalisation", "null"))
+            return (json.loads(meta.get("normalisation", "null")),
+                    json.loads(meta.get("valid_ranges", "null")))
         except Exception:  # noqa: BLE001 - a bad model is reported by processAlgorithm
-            return None
+            return None, None
 
     def _model_path(self, parameters, context):
         path = self.parameterAsFile(parameters, self.MODEL, context)
@@ -262,7 +264,8 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):
         rows, where = self._inputs(parameters, context)[2:4]
-        for problem in common.condition_range_warnings(rows, self._model_normalisation(parameters, context)):
+        ranges_metadata = self._model_ranges_metadata(parameters, context)
+        for problem in common.condition_range_warnings(rows, *ranges_metadata):
             feedback.reportError(tr("Warning, {where}: {problem}: the model was not trained for such "
                                     "conditions; the prediction there is less reliable").format(
                 where=where, problem=problem), False)

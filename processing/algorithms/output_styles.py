@@ -9,9 +9,13 @@ Kinds:
 - ``SEQUENTIAL``: non-negative DIs (ratio, Euclidean norm, learned DI norm): 2nd to 98th percentile.
 - ``UNIT``: 0-1 quantities (mean ratio, neighbourhood ratio, coherence): fixed 0 to 1 ramp.
 - ``SIGNED_UNIT``: signed mean ratio, fixed -1 to 1 diverging ramp.
+- ``TRUE_COLOUR``: reflectance with red, green, blue in bands 1, 2, 3 (SAR to optical): one stretch
+  from 0 to the largest of the three bands' 98th percentiles, so the colour balance is kept.
 """
 from qgis.core import (
     QgsColorRampShader,
+    QgsContrastEnhancement,
+    QgsMultiBandColorRenderer,
     QgsPalettedRasterRenderer,
     QgsRasterBandStats,
     QgsRasterShader,
@@ -27,7 +31,8 @@ DIVERGING = "diverging"
 SEQUENTIAL = "sequential"
 UNIT = "unit"
 SIGNED_UNIT = "signed_unit"
-KINDS = (MASK, DISTORTION, DIVERGING, SEQUENTIAL, UNIT, SIGNED_UNIT)
+TRUE_COLOUR = "true_colour"
+KINDS = (MASK, DISTORTION, DIVERGING, SEQUENTIAL, UNIT, SIGNED_UNIT, TRUE_COLOUR)
 
 NO_DATA_GREY = QColor(128, 128, 128, 255)
 CHANGE_RED = QColor(228, 26, 28, 255)
@@ -96,6 +101,22 @@ def _ramp_renderer(layer, band, vmin, vmax, colours):
     return renderer
 
 
+def _true_colour_renderer(layer):
+    """Bands 1, 2, 3 as red, green, blue, one linear stretch 0 .. max 98th percentile (reflectance)."""
+    provider = layer.dataProvider()
+    top = max(_percentiles(layer, band, 0.02, 0.98)[1] for band in (1, 2, 3))
+    top = top if top > 0 else 1.0
+    renderer = QgsMultiBandColorRenderer(provider, 1, 2, 3)
+    for band, setter in ((1, renderer.setRedContrastEnhancement), (2, renderer.setGreenContrastEnhancement),
+                         (3, renderer.setBlueContrastEnhancement)):
+        stretch = QgsContrastEnhancement(provider.dataType(band))
+        stretch.setContrastEnhancementAlgorithm(QgsContrastEnhancement.StretchToMinimumMaximum)
+        stretch.setMinimumValue(0.0)
+        stretch.setMaximumValue(top)
+        setter(stretch)
+    return renderer
+
+
 def make_renderer(layer, kind, band=1):
     """The renderer of ``kind`` for ``layer`` (a QgsRasterLayer); ValueError for an unknown kind."""
     provider = layer.dataProvider()
@@ -115,6 +136,8 @@ def make_renderer(layer, kind, band=1):
     if kind == SEQUENTIAL:
         lo, hi = _percentiles(layer, band, 0.02, 0.98)
         return _ramp_renderer(layer, band, lo, hi, SEQUENTIAL_COLOURS)
+    if kind == TRUE_COLOUR:
+        return _true_colour_renderer(layer)
     raise ValueError(f"unknown output style {kind!r}; expected one of {KINDS}")
 
 

@@ -34,6 +34,8 @@ GROUP_ANCHORS = {
     "terrain": "terrain-and-coregistration",
     "learneddi": "learned-difference-image",
     "coherence": "coherence",
+    "segmentation": "segmentation",
+    "sartooptical": "sar-to-optical",
     "setup": "optional-python-packages",
 }
 
@@ -69,6 +71,21 @@ TAGS = {
     "learneddi": ["learned", "deep learning", "neural network", "onnx", "change detection",
                   "difference image", "flood", "weather"],
     "trainlearneddi": ["train", "training", "deep learning", "pytorch", "onnx", "learned difference image"],
+    "finetunelearneddi": ["fine-tune", "fine tune", "finetune", "transfer learning", "domain adaptation",
+                          "training", "deep learning", "pytorch", "onnx", "learned difference image",
+                          "self-supervised", "no labels"],
+    "traincoherence": ["coherence", "train", "training", "deep learning", "pytorch", "onnx", "u-net",
+                       "interferometric", "insar", "grd", "uncertainty"],
+    "segment": ["segmentation", "classification", "water", "ice", "sea ice", "flood", "land cover",
+                "deep learning", "neural network", "pretrained", "onnx", "resnet", "aspp"],
+    "trainsegmentation": ["segmentation", "train", "training", "water", "ice", "flood", "land cover",
+                          "deep learning", "transfer learning", "pretrained", "pytorch", "onnx", "labels"],
+    "sartooptical": ["sar to optical", "sar-to-optical", "optical", "sentinel-2", "s2", "translation",
+                     "image translation", "sardinet", "true colour", "true color", "rgb", "dem", "cloud",
+                     "deep learning", "onnx"],
+    "trainsartooptical": ["sar to optical", "sar-to-optical", "optical", "sentinel-2", "translation",
+                          "sardinet", "pix2pix", "dem", "train", "training", "deep learning", "pytorch",
+                          "onnx"],
     "installdependencies": ["install", "dependencies", "pip", "onnxruntime", "scikit-learn", "skl2onnx"],
 }
 
@@ -110,6 +127,7 @@ OUTPUT_STYLES = {
     "injectchanges": {"OUTPUT_MASK": styles.MASK},
     "simulatedchangemask": {"OUTPUT": styles.MASK},
     "terraingeometry": {"DISTORTION_MASK": styles.DISTORTION},
+    "sartooptical": {"OUTPUT": styles.TRUE_COLOUR},
     "learneddi": {"OUTPUT_DI": styles.DIVERGING, "OUTPUT_DI_NORM": styles.SEQUENTIAL,
                   "OUTPUT_CONVENTIONAL_DI": styles.SEQUENTIAL},
 }

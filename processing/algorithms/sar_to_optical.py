@@ -33,28 +33,28 @@ CONTRASTS = ("none", "laplacian", "wiener")
 #: Output band sets in enum order.
 OUTPUT_BAND_SETS = (schema.RGB_NIR_ORDER, schema.RGB_NIR_ORDER[:3])
 
-HELP = """<p>Translates a Sentinel-1 SAR image (VV and VH) into a Sentinel-2-like optical image
-(surface reflectance of B04 red, B03 green, B02 blue and B08 near infrared) with a trained
-network: SARDINet (Bralet et al., ICIP 2022) with the DEM fused as in Bralet et al. (IGARSS
-2024), or a SAR-only model. Useful where the optical archive is cloudy: an optical-looking
-view of a SAR acquisition, e.g. to map landslides, floods or clear-cuts in mountains.</p>
-<ul>
-<li><b>SAR raster</b>, <b>VV band</b>, <b>VH band</b>, <b>Input scale</b> (dB, linear power or
-amplitude; a raster whose values contradict the scale is refused).</li>
-<li><b>DEM</b>, metres: needed by models with a DEM fusion. Another grid or CRS is warped onto
-the SAR grid on the fly (bilinear); it must cover the whole SAR extent.</li>
-<li><b>Model</b>: a sar_to_optical .onnx (default: the model shipped with the plugin,
-models/sar_to_optical.onnx; its card models/sar_to_optical.md gives its training and
-metrics). Train one with <i>Train SAR-to-optical model</i>.</li>
-<li><b>Contrast enhancement</b>: none, Laplacian sharpening or Wiener deconvolution of a
-Gaussian blur (paper sec. 4.2.3): the network's output is smooth.</li>
-<li><b>Output bands</b>: B04, B03, B02, B08 or B04, B03, B02; red, green and blue come first so
-the result loads as a true-colour layer.</li>
-<li><b>Tile size</b>, <b>Overlap</b>, <b>Block size</b> (advanced): inference tiles blended
-with raised-cosine weights (0 / -1: the model's values), and the blocks streamed from disk.</li>
-</ul>
-<p>Output: float32 GeoTIFF of reflectance (0..1; snow can exceed 1), NaN where the SAR or
-the DEM has no data.</p>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Translates a Sentinel-1 SAR image (VV and VH) into a Sentinel-2-like optical image (surface "
+        "reflectance of B04 red, B03 green, B02 blue and B08 near infrared) with a trained network: "
+        "SARDINet (Bralet et al., ICIP 2022) with the DEM fused as in Bralet et al. (IGARSS 2024), or a "
+        "SAR-only model. Useful where the optical archive is cloudy: an optical-looking view of a SAR "
+        "acquisition, e.g. to map landslides, floods or clear-cuts in mountains.</p><ul><li><b>SAR "
+        "raster</b>, <b>VV band</b>, <b>VH band</b>, <b>Input scale</b> (dB, linear power or amplitude; a"
+        " raster whose values contradict the scale is refused).</li><li><b>DEM</b>, metres: needed by "
+        "models with a DEM fusion. Another grid or CRS is warped onto the SAR grid on the fly (bilinear);"
+        " it must cover the whole SAR extent.</li><li><b>Model</b>: a sar_to_optical .onnx (default: the "
+        "model shipped with the plugin, models/sar_to_optical.onnx; its card models/sar_to_optical.md "
+        "gives its training and metrics). Train one with <i>Train SAR-to-optical "
+        "model</i>.</li><li><b>Contrast enhancement</b>: none, Laplacian sharpening or Wiener "
+        "deconvolution of a Gaussian blur (paper sec. 4.2.3): the network's output is "
+        "smooth.</li><li><b>Output bands</b>: B04, B03, B02, B08 or B04, B03, B02; red, green and blue "
+        "come first so the result loads as a true-colour layer.</li><li><b>Tile size</b>, <b>Overlap</b>,"
+        " <b>Block size</b> (advanced): inference tiles blended with raised-cosine weights (0 / -1: the "
+        "model's values), and the blocks streamed from disk.</li></ul><p>Output: float32 GeoTIFF of "
+        "reflectance (0..1; snow can exceed 1), NaN where the SAR or the DEM has no data.</p>"
+    )
 
 
 @contextmanager
@@ -98,7 +98,7 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
         return "sartooptical"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return SarToOpticalAlgorithm()

@@ -26,22 +26,22 @@ from .common import tr
 #: Scales offered, in enum order (``apply.SCALES``).
 SCALES = ("db", "linear")
 
-HELP = """<p>Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation
-model trained by <i>Train SAR segmentation model</i> (a ResNet-18 encoder cut after its third
-block with an ASPP decoder; Karimzadeh &amp; Pires de Lima 2022), saved as ONNX.</p>
-<p>The raster is read block by block; inside each block the model runs on overlapping tiles
-whose probabilities are blended, so a full scene needs little memory.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>SAR bands</b>: the bands the model was trained on, in its order (e.g. VV then VH),
-given as numbers separated by commas.</li>
-<li><b>Scale</b>: dB, or linear power (converted to dB here).</li>
-<li><b>Incidence angle band</b> (degrees): needed when the model was trained with one.</li>
-<li><b>Model</b>: the .onnx file; its class names and colours become the output's palette.</li>
-<li><b>Classes</b>: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour
-table and class names.</li>
-<li><b>Class probabilities</b> (optional): one Float32 band per class.</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation model "
+        "trained by <i>Train SAR segmentation model</i> (a ResNet-18 encoder cut after its third block "
+        "with an ASPP decoder; Karimzadeh &amp; Pires de Lima 2022), saved as ONNX.</p><p>The raster is "
+        "read block by block; inside each block the model runs on overlapping tiles whose probabilities "
+        "are blended, so a full scene needs little memory.</p><h3>Parameters</h3><ul><li><b>SAR "
+        "bands</b>: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers "
+        "separated by commas.</li><li><b>Scale</b>: dB, or linear power (converted to dB "
+        "here).</li><li><b>Incidence angle band</b> (degrees): needed when the model was trained with "
+        "one.</li><li><b>Model</b>: the .onnx file; its class names and colours become the output's "
+        "palette.</li><li><b>Classes</b>: Byte raster, value = class (0, 1, ...), 255 = no data, with a "
+        "colour table and class names.</li><li><b>Class probabilities</b> (optional): one Float32 band "
+        "per class.</li></ul>"
+    )
 
 
 def parse_bands(text):
@@ -124,7 +124,7 @@ class SegmentAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
         return "segmentation"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return SegmentAlgorithm()

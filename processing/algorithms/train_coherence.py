@@ -28,31 +28,30 @@ TRAINER_MODULE = "models.coherence.cli"
 #: Starting weights, in the order of the START enum: random, the shipped model (registered name), a file.
 STARTS = ("random", "coherence", "file")
 
-HELP = """<p>Trains a coherence-from-intensity model (a Residual U-Net predicting the InSAR
-coherence of a pair and its uncertainty from the two detected images in dB, trained with a
-Gaussian negative log-likelihood; after Sica, Pulella &amp; Schmitt, "Beyond Backscatter:
-InSAR coherence from detected SAR images") and saves it as ONNX for <i>Coherence from
-detected images</i>.</p>
-<p>Training needs PyTorch, which QGIS's Python does not have: it runs in another Python
-interpreter as <code>python -m sar_change.models.coherence.cli</code>, whose progress and
-losses appear here. Cancelling stops it and leaves no model behind.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Pair folders</b>: one per line. A pair folder holds intensity_1.tif and
-intensity_2.tif (detected sigma0, linear power, one grid), coherence_reference.tif (the
-coherence estimated from the complex pair, e.g. with <i>Coherence from SLC pairs</i>) and
-pair.csv (columns date_1, date_2 and optionally baseline_days, polarisation, looks); a folder
-with a pairs.csv listing pair folders (as the simulator writes) stands for all of them. The
-last dates of each folder are kept for validation.</p>
-<li><b>Python with PyTorch</b>: the interpreter to run (default: python3 beside QGIS's
-Python if it has torch, else the setting <code>sar_change/training_python</code>).</li>
-<li><b>Start from</b>: random weights, the shipped model (fine-tuning to your data), or the
-weights file given (.pt checkpoint or coherence .onnx).</li>
-<li><b>Epochs</b>, <b>Time limit</b>: passes over <b>Patches per epoch</b> random patches;
-training stops at the limit and the best model so far is saved.</li>
-<li><b>Model</b>: the .onnx written; the checkpoint (.pt) and the model card (.md) are
-written beside it.</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Trains a coherence-from-intensity model (a Residual U-Net predicting the InSAR coherence of a"
+        " pair and its uncertainty from the two detected images in dB, trained with a Gaussian negative "
+        "log-likelihood; after Sica, Pulella &amp; Schmitt, \"Beyond Backscatter: InSAR coherence from "
+        "detected SAR images\") and saves it as ONNX for <i>Coherence from detected "
+        "images</i>.</p><p>Training needs PyTorch, which QGIS's Python does not have: it runs in another "
+        "Python interpreter as <code>python -m sar_change.models.coherence.cli</code>, whose progress and"
+        " losses appear here. Cancelling stops it and leaves no model "
+        "behind.</p><h3>Parameters</h3><ul><li><b>Pair folders</b>: one per line. A pair folder holds "
+        "intensity_1.tif and intensity_2.tif (detected sigma0, linear power, one grid), "
+        "coherence_reference.tif (the coherence estimated from the complex pair, e.g. with <i>Coherence "
+        "from SLC pairs</i>) and pair.csv (columns date_1, date_2 and optionally baseline_days, "
+        "polarisation, looks); a folder with a pairs.csv listing pair folders (as the simulator writes) "
+        "stands for all of them. The last dates of each folder are kept for validation.</li><li><b>Python "
+        "with PyTorch</b>: the interpreter to run (default: python3 beside QGIS's Python if it has torch,"
+        " else the setting <code>sar_change/training_python</code>).</li><li><b>Start from</b>: random "
+        "weights, the shipped model (fine-tuning to your data), or the weights file given (.pt checkpoint"
+        " or coherence .onnx).</li><li><b>Epochs</b>, <b>Time limit</b>: passes over <b>Patches per "
+        "epoch</b> random patches; training stops at the limit and the best model so far is "
+        "saved.</li><li><b>Model</b>: the .onnx written; the checkpoint (.pt) and the model card (.md) "
+        "are written beside it.</li></ul>"
+    )
 
 
 def parse_pair_folders(text):
@@ -105,7 +104,7 @@ class TrainCoherenceAlgorithm(common.SarChangeAlgorithm):
         return "coherence"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return TrainCoherenceAlgorithm()

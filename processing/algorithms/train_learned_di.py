@@ -31,34 +31,31 @@ ARCHITECTURES = ("film", "bottleneck")
 #: The trainer's module under the plugin package.
 TRAINER_MODULE = "models.train"
 
-HELP = """<p>Trains a learned difference-image model (a conditional U-Net predicting the
-target acquisition's VV and VH in dB from the N earlier acquisitions, the DEM and the
-acquisition conditions; Alatalo, Sipola &amp; Rantonen 2023, IEEE TGRS 61) on one or more
-stacks and saves it as ONNX for <i>Learned difference image</i>.</p>
-<p>Training needs PyTorch, which QGIS's Python does not have: it runs in another Python
-interpreter as <code>python -m sar_change.models.train</code>, whose progress and losses
-appear here. Cancelling stops it and leaves no model behind.</p>
-<h3>Parameters</h3>
-<ul>
-<li><b>Stack folders</b>: one folder per line, each holding acquisitions.csv, the acquisition
-GeoTIFFs (VV, VH, linear power) and dem.tif, as written by <i>Simulate Sentinel-1
-stack</i> (change_date.tif, when present, keeps changed pixels out of the loss).</li>
-<li><b>Python with PyTorch</b>: the interpreter to run. Default: the python3 beside the
-running Python if it can import torch, else the path stored in the QGIS setting
-<code>sar_change/training_python</code>.</li>
-<li><b>Epochs</b>: training passes, each over <b>Patches per epoch</b> (advanced, default
-512) random 64 x 64 patches.</li>
-<li><b>Earlier acquisitions (N)</b>: inputs per prediction (default 4).</li>
-<li><b>Architecture</b>: FiLM (conditions modulate every U-Net block; Perez et al. 2018) or
-bottleneck (conditions embedded at the U-Net bottleneck).</li>
-<li><b>Initial weights</b> (optional): a .pt checkpoint or a learned-DI .onnx to start from
-(transfer learning).</li>
-<li><b>Seed</b>: random seed; the same data, settings and seed repeat a run.</li>
-<li><b>Threads</b>, <b>Time limit</b> (advanced): torch threads; minutes after which
-training stops and the best model so far is saved (0 = none).</li>
-<li><b>Model</b>: the .onnx file written; the trainer's checkpoint (.pt, for transfer
-learning) is written beside it.</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Trains a learned difference-image model (a conditional U-Net predicting the target "
+        "acquisition's VV and VH in dB from the N earlier acquisitions, the DEM and the acquisition "
+        "conditions; Alatalo, Sipola &amp; Rantonen 2023, IEEE TGRS 61) on one or more stacks and saves "
+        "it as ONNX for <i>Learned difference image</i>.</p><p>Training needs PyTorch, which QGIS's "
+        "Python does not have: it runs in another Python interpreter as <code>python -m "
+        "sar_change.models.train</code>, whose progress and losses appear here. Cancelling stops it and "
+        "leaves no model behind.</p><h3>Parameters</h3><ul><li><b>Stack folders</b>: one folder per line,"
+        " each holding acquisitions.csv, the acquisition GeoTIFFs (VV, VH, linear power) and dem.tif, as "
+        "written by <i>Simulate Sentinel-1 stack</i> (change_date.tif, when present, keeps changed pixels"
+        " out of the loss).</li><li><b>Python with PyTorch</b>: the interpreter to run. Default: the "
+        "python3 beside the running Python if it can import torch, else the path stored in the QGIS "
+        "setting <code>sar_change/training_python</code>.</li><li><b>Epochs</b>: training passes, each "
+        "over <b>Patches per epoch</b> (advanced, default 512) random 64 x 64 patches.</li><li><b>Earlier"
+        " acquisitions (N)</b>: inputs per prediction (default 4).</li><li><b>Architecture</b>: FiLM "
+        "(conditions modulate every U-Net block; Perez et al. 2018) or bottleneck (conditions embedded at"
+        " the U-Net bottleneck).</li><li><b>Initial weights</b> (optional): a .pt checkpoint or a "
+        "learned-DI .onnx to start from (transfer learning).</li><li><b>Seed</b>: random seed; the same "
+        "data, settings and seed repeat a run.</li><li><b>Threads</b>, <b>Time limit</b> (advanced): "
+        "torch threads; minutes after which training stops and the best model so far is saved (0 = "
+        "none).</li><li><b>Model</b>: the .onnx file written; the trainer's checkpoint (.pt, for transfer"
+        " learning) is written beside it.</li></ul>"
+    )
 
 
 def parse_stack_folders(text):
@@ -116,7 +113,7 @@ class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
         return "learneddi"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return TrainLearnedDiAlgorithm()

@@ -26,23 +26,24 @@ from .common import tr
 
 TRAINER_MODULE = "models.sar_to_optical.cli"
 
-HELP = """<p>Trains a SAR-to-optical translation model on co-registered SAR/optical pairs and
-saves it as ONNX for <i>SAR to optical</i>: SARDINet (Bralet et al., ICIP 2022) without DEM
-or with the early, late or intermediate DEM fusion of Bralet et al. (IGARSS 2024), or a
-pix2pix U-Net baseline; mean absolute error with Adam.</p>
-<p>Training needs PyTorch and runs in another Python interpreter
-(<code>python -m sar_change.models.sar_to_optical.cli</code>); its progress and losses appear
-here, cancelling stops it and leaves no model behind.</p>
-<ul>
-<li><b>Pair folders</b>: one per line, each with a pairs.csv (columns pair_id, source, scene,
-date, sar_date, orbit_direction, sar, optical, dem, distortion, cloud_mask, ...; raster paths
-relative to the CSV): SAR GeoTIFFs with VV and VH in dB, optical GeoTIFFs with B02, B03, B04,
-B08 reflectance (0..1), the DEM (m) on the same grid for the DEM fusions, an optional cloud
-mask (0 = clear). The simulator's optical twin and the BigEarthNet reader write this format.
-Validation holds out whole scenes (or every fourth pair with a single scene).</li>
-<li><b>Initial weights</b>: a .pt checkpoint or a sar_to_optical .onnx of the same network to
-fine-tune (e.g. the shipped model on your own pairs); empty: random weights.</li>
-</ul>"""
+def help_text():
+    """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
+    return tr(
+        "<p>Trains a SAR-to-optical translation model on co-registered SAR/optical pairs and saves it as "
+        "ONNX for <i>SAR to optical</i>: SARDINet (Bralet et al., ICIP 2022) without DEM or with the "
+        "early, late or intermediate DEM fusion of Bralet et al. (IGARSS 2024), or a pix2pix U-Net "
+        "baseline; mean absolute error with Adam.</p><p>Training needs PyTorch and runs in another Python"
+        " interpreter (<code>python -m sar_change.models.sar_to_optical.cli</code>); its progress and "
+        "losses appear here, cancelling stops it and leaves no model behind.</p><ul><li><b>Pair "
+        "folders</b>: one per line, each with a pairs.csv (columns pair_id, source, scene, date, "
+        "sar_date, orbit_direction, sar, optical, dem, distortion, cloud_mask, ...; raster paths relative"
+        " to the CSV): SAR GeoTIFFs with VV and VH in dB, optical GeoTIFFs with B02, B03, B04, B08 "
+        "reflectance (0..1), the DEM (m) on the same grid for the DEM fusions, an optional cloud mask (0 "
+        "= clear). The simulator's optical twin and the BigEarthNet reader write this format. Validation "
+        "holds out whole scenes (or every fourth pair with a single scene).</li><li><b>Initial "
+        "weights</b>: a .pt checkpoint or a sar_to_optical .onnx of the same network to fine-tune (e.g. "
+        "the shipped model on your own pairs); empty: random weights.</li></ul>"
+    )
 
 
 def parse_pair_folders(text, fusion="none"):
@@ -108,7 +109,7 @@ class TrainSarToOpticalAlgorithm(common.SarChangeAlgorithm):
         return "sartooptical"
 
     def shortHelpString(self):
-        return tr(HELP)
+        return help_text()
 
     def createInstance(self):
         return TrainSarToOpticalAlgorithm()
