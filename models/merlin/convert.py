@@ -277,7 +277,8 @@ def convert(out_path=DEFAULT_OUT, threads=2, log=print):
     write_card(os.path.splitext(out_path)[0] + ".md", meta)
     licence = os.path.join(os.path.dirname(out_path), LICENCE_FILE)
     packaged = os.path.join(os.path.dirname(os.path.abspath(__file__)), LICENCE_FILE)
-    if os.path.abspath(licence) != packaged and os.path.isfile(packaged):
+    same = os.path.exists(licence) and os.path.samefile(licence, packaged)  # e.g. through .plugins/
+    if not same and os.path.isfile(packaged):
         import shutil
         shutil.copyfile(packaged, licence)
     log(f"wrote {out_path}")
