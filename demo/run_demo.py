@@ -27,6 +27,12 @@ and runs the Processing algorithms exactly as a user would, in order:
    otherwise, or with ``--finetune-minutes 0``). The AUCs before and after go
    to ``learned_di_auc.json``.
 
+10. ``sarchange:unsupervisedchange`` (default chain) on the same pair, evaluated;
+11. ``sarchange:coherencefromintensity``: coherence of the reference and the target
+    from the detected images, shipped model and intensity-correlation baseline;
+12. ``sarchange:sartooptical``: the target as Sentinel-2-like true colour (shipped
+    SARDINet with DEM fusion).
+
 Outputs go to the output folder: the stack, filtered images, masks,
 ``report.html`` and ``quicklook.png``. Steps 1-8 take under a minute; the
 fine-tune adds its time budget.
@@ -122,7 +128,7 @@ def learned_vs_conventional(processing, table, model, out, tag, images):
 
 
 def quicklook(images, path, cols=4):
-    """Save a grid of images (dict title -> (array, kind)) as a PNG; kind 'db' or 'mask'."""
+    """Save a grid of images (dict title -> (array, kind)) as a PNG; kind db, mask, di, unit or rgb."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -135,6 +141,11 @@ def quicklook(images, path, cols=4):
     for ax, (title, (array, kind)) in zip(axes.ravel(), images.items()):
         if kind == "db":
             ax.imshow(10 * np.log10(np.maximum(array, 1e-6)), cmap="gray", vmin=-25, vmax=0)
+        elif kind == "rgb":  # reflectance bands (rows, cols, 3), one common stretch
+            top = np.nanpercentile(array, 98) or 1.0
+            ax.imshow(np.clip(np.nan_to_num(array / top), 0, 1))
+        elif kind == "unit":
+            ax.imshow(array, cmap="viridis", vmin=0, vmax=1)
         else:
             ax.imshow(array, cmap="magma", vmin=0, vmax=1 if kind == "mask" else None)
         ax.set_title(title, fontsize=8)
@@ -268,6 +279,40 @@ def main():
         with open(out / "learned_di_auc.json", "w") as f:
             json.dump(scores, f, indent=1)
         print(f"    AUCs: {json.dumps(scores)} -> {out / 'learned_di_auc.json'}")
+
+    if has_algorithm("sarchange:unsupervisedchange"):
+        step("10. unsupervised change detection (default chain, no parameter to tune) on the same pair")
+        unsup = processing.run("sarchange:unsupervisedchange", {
+            "IMAGE_1": ref_path, "IMAGE_2": injected["OUTPUT"], "BAND_1": 1, "BAND_2": 1, "SCALE": 0,
+            "METHOD": 0, "OUTPUT": str(out / "unsupervised_change_mask.tif")})
+        images["unsupervised change (default)"] = (rb.read_array(unsup["OUTPUT"]) == 1, "mask")
+        ev = processing.run("sarchange:evaluatechange", {
+            "PREDICTION": unsup["OUTPUT"], "REFERENCE": str(out / "truth_mask.tif"),
+            "OUTPUT_HTML": str(out / "report_unsupervised.html"),
+            "OUTPUT_JSON": str(out / "report_unsupervised.json")})
+        print(f"    changed {unsup['CHANGED_FRACTION']:.2%} (guard: {unsup['GUARD']}); "
+              f"kappa {ev['KAPPA']:.3f}, F1 {ev['F1']:.3f} -> {out / 'report_unsupervised.html'}")
+
+    coherence_model = ROOT / "models" / "coherence.onnx"
+    if coherence_model.exists() and has_algorithm("sarchange:coherencefromintensity"):
+        step("11. InSAR coherence from the two detected images (shipped model) and the intensity baseline")
+        for method, name in ((0, "learned"), (1, "intensity_correlation")):
+            result = processing.run("sarchange:coherencefromintensity", {
+                "IMAGE_1": ref_path, "IMAGE_2": target_path, "BAND_1": 1, "BAND_2": 1, "SCALE": 0,
+                "METHOD": method, "WINDOW": 7, "OUTPUT": str(out / f"coherence_{name}.tif")})
+            coherence = rb.read_array(result["OUTPUT"])
+            images[f"coherence ({name.replace('_', ' ')})"] = (coherence, "unit")
+            print(f"    {name}: median coherence {np.nanmedian(coherence):.2f} -> {result['OUTPUT']}")
+
+    optical_model = ROOT / "models" / "sar_to_optical.onnx"
+    if optical_model.exists() and has_algorithm("sarchange:sartooptical"):
+        step("12. SAR to optical (shipped SARDINet, DEM fusion) of the target")
+        optical = processing.run("sarchange:sartooptical", {
+            "INPUT": target_path, "VV_BAND": 1, "VH_BAND": 2, "SCALE": 1,
+            "DEM": str(out / "stack" / "dem.tif"), "OUTPUT": str(out / "target_optical.tif")})
+        rgb = np.dstack([rb.read_array(optical["OUTPUT"], band) for band in (1, 2, 3)])
+        images["SAR to optical (B04/B03/B02)"] = (rgb, "rgb")
+        print(f"    true-colour reflectance -> {optical['OUTPUT']}")
 
     quicklook(images, out / "quicklook.png")
     print(f"quick-look: {out / 'quicklook.png'}; total {time.perf_counter() - t0:.1f} s")
