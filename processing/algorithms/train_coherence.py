@@ -113,10 +113,7 @@ class TrainCoherenceAlgorithm(common.SarChangeAlgorithm):
         number = QgsProcessingParameterNumber
         self.addParameter(QgsProcessingParameterString(
             self.PAIR_FOLDERS, tr("Pair folders (one per line)"), multiLine=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PYTHON, tr("Python with PyTorch (default: python3 beside QGIS's Python, or the setting "
-                            "sar_change/training_python)"),
-            behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("All files (*)")))
+        self.addParameter(runner.python_parameter(self.PYTHON))
         self.addParameter(QgsProcessingParameterEnum(
             self.START, tr("Start from"), options=[tr("Random weights"), tr("The shipped coherence model"),
                                                    tr("The weights file below")], defaultValue=0))

@@ -118,10 +118,7 @@ class TrainSarToOpticalAlgorithm(common.SarChangeAlgorithm):
         number = QgsProcessingParameterNumber
         self.addParameter(QgsProcessingParameterString(
             self.PAIRS, tr("Pair folders with pairs.csv (one per line)"), multiLine=True))
-        self.addParameter(QgsProcessingParameterFile(
-            self.PYTHON, tr("Python with PyTorch (default: python3 beside QGIS's Python, or the setting "
-                            "sar_change/training_python)"),
-            behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("All files (*)")))
+        self.addParameter(runner.python_parameter(self.PYTHON))
         self.addParameter(QgsProcessingParameterEnum(
             self.ARCH, tr("Network"), options=[tr("SARDINet"), tr("pix2pix U-Net (baseline)")],
             defaultValue=0))

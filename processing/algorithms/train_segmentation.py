@@ -23,7 +23,6 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
@@ -282,18 +281,7 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
         self.addParameter(
             number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0, minValue=0)
         )
-        self.addParameter(
-            QgsProcessingParameterFile(
-                self.PYTHON,
-                tr(
-                    "Python with PyTorch (default: python3 beside QGIS's Python, or the setting "
-                    "sar_change/training_python)"
-                ),
-                behavior=QgsProcessingParameterFile.File,
-                optional=True,
-                fileFilter=tr("All files (*)"),
-            )
-        )
+        self.addParameter(runner.python_parameter(self.PYTHON))
         advanced = [
             number(
                 self.FREEZE_EPOCHS,
