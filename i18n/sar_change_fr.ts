@@ -63,22 +63,42 @@
             <translation>Détection de changements (deux dates)…</translation>
         </message>
         <message>
-            <location filename="../plugin/sar_change_plugin.py" line="122" />
+            <location filename="../plugin/sar_change_plugin.py" line="39" />
+            <source>Unsupervised change detection (two dates)…</source>
+            <translation>Détection de changements non supervisée (deux dates)…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/sar_change_plugin.py" line="41" />
+            <source>Coherence from intensity (two dates)…</source>
+            <translation>Cohérence à partir de l'intensité (deux dates)…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/sar_change_plugin.py" line="43" />
+            <source>Segment (water, ice, land cover)…</source>
+            <translation>Segmenter (eau, glace, occupation du sol)…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/sar_change_plugin.py" line="44" />
+            <source>SAR to optical…</source>
+            <translation>SAR vers optique…</translation>
+        </message>
+        <message>
+            <location filename="../plugin/sar_change_plugin.py" line="128" />
             <source>Install optional Python packages…</source>
             <translation>Installer les paquets Python optionnels…</translation>
         </message>
         <message>
-            <location filename="../plugin/sar_change_plugin.py" line="133" />
+            <location filename="../plugin/sar_change_plugin.py" line="139" />
             <source>SAR Change algorithms</source>
             <translation>Algorithmes SAR Change</translation>
         </message>
         <message>
-            <location filename="../plugin/sar_change_plugin.py" line="210" />
+            <location filename="../plugin/sar_change_plugin.py" line="216" />
             <source>Optional Python packages missing: {names}. Some algorithms are unavailable until they are installed.</source>
             <translation>Paquets Python optionnels manquants : {names}. Certains algorithmes restent indisponibles tant qu'ils ne sont pas installés.</translation>
         </message>
         <message>
-            <location filename="../plugin/sar_change_plugin.py" line="213" />
+            <location filename="../plugin/sar_change_plugin.py" line="219" />
             <source>Install…</source>
             <translation>Installer…</translation>
         </message>
@@ -248,7 +268,7 @@
             <translation>Modèle de cohérence (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="324" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="312" />
             <source>ONNX models (*.onnx)</source>
             <translation>Modèles ONNX (*.onnx)</translation>
         </message>
@@ -438,29 +458,29 @@
             <translation>Couche d'entrée '{name}' : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="397" />
+            <location filename="../processing/algorithms/common.py" line="398" />
             <source>median {problems}: the images are not like those the model was trained on; check the input scale and the calibration (sigma0)</source>
             <translation>médiane {problems} : les images ne ressemblent pas à celles sur lesquelles le modèle a été entraîné ; vérifiez l'échelle d'entrée et l'étalonnage (sigma0)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="401" />
+            <location filename="../processing/algorithms/common.py" line="402" />
             <source>Acquisition {path}: {error}</source>
             <translation>Acquisition {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="407" />
+            <location filename="../processing/algorithms/common.py" line="408" />
             <source>DEM {path}: {error}</source>
             <translation>MNT {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="411" />
+            <location filename="../processing/algorithms/common.py" line="412" />
             <source>{where}: {problem}</source>
             <translation>{where} : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="415" />
-            <source>{where}: {problems}: the model was not trained for such conditions; use a model trained on similar conditions</source>
-            <translation>{where} : {problems} : le modèle n'a pas été entraîné pour de telles conditions ; utilisez un modèle entraîné dans des conditions semblables</translation>
+            <location filename="../processing/algorithms/common.py" line="418" />
+            <source>{where}: median {problems}: the model was not trained for such conditions; use a model trained on similar conditions</source>
+            <translation>{where} : médiane {problems} : le modèle n'a pas été entraîné pour de telles conditions ; utilisez un modèle entraîné dans des conditions semblables</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/sar_to_optical.py" line="115" />
@@ -483,17 +503,17 @@
             <translation>Couche en entrée « {name} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="457" />
+            <location filename="../processing/algorithms/common.py" line="471" />
             <source>Invalid raster layer for parameter {name}</source>
             <translation>Couche raster non valide pour le paramètre {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="460" />
+            <location filename="../processing/algorithms/common.py" line="474" />
             <source>Input layer '{name}' is served by the '{provider}' data provider; SAR Change reads rasters through GDAL only. Save the layer as a GeoTIFF and use that file.</source>
             <translation>La couche en entrée « {name} » est servie par le fournisseur de données « {provider} » ; SAR Change ne lit les rasters qu'avec GDAL. Enregistrez la couche en GeoTIFF et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="488" />
+            <location filename="../processing/algorithms/common.py" line="502" />
             <source>{what} cannot be reprojected from {src} to the raster CRS {dst}: {error}</source>
             <translation>{what} ne peut pas être reprojeté de {src} vers le SCR du raster {dst} : {error}</translation>
         </message>
@@ -533,7 +553,7 @@
             <translation>Bande utilisée pour l'appariement (par défaut 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="324" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="312" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
@@ -1038,7 +1058,7 @@
             <translation>Budget de temps (minutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="305" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="293" />
             <source>Torch threads</source>
             <translation>Fils d'exécution de torch</translation>
         </message>
@@ -1048,7 +1068,7 @@
             <translation>Graine aléatoire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="273" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="272" />
             <source>Patch size (pixels, multiple of 16)</source>
             <translation>Taille des imagettes (pixels, multiple de 16)</translation>
         </message>
@@ -1068,12 +1088,12 @@
             <translation>Modèle affiné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="329" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="317" />
             <source>Checkpoint (.pt)</source>
             <translation>Point de contrôle (.pt)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="149" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="146" />
             <source>Model card (.md)</source>
             <translation>Fiche du modèle (.md)</translation>
         </message>
@@ -1453,7 +1473,7 @@
             <translation>Sans table des acquisitions, les conditions sont nécessaires : donnez un CSV des acquisitions ou une ligne de valeurs par acquisition (les antérieures de la plus ancienne à la plus récente, puis la cible)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="208" />
+            <location filename="../processing/algorithms/learned_di.py" line="214" />
             <source>Acquisitions table '{path}': {error}</source>
             <translation>Table des acquisitions '{path}' : {error}</translation>
         </message>
@@ -1463,77 +1483,82 @@
             <translation>table des acquisitions '{path}'</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="223" />
+            <location filename="../processing/algorithms/learned_di.py" line="229" />
             <source>Conditions: {error}</source>
             <translation>Conditions : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="227" />
+            <location filename="../processing/algorithms/learned_di.py" line="233" />
             <source>the conditions</source>
             <translation>les conditions</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="251" />
+            <location filename="../processing/algorithms/learned_di.py" line="258" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train learned difference image model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle d'image de différence apprise » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="274" />
+            <location filename="../processing/algorithms/learned_di.py" line="269" />
+            <source>Warning, {where}: {problem}: the model was not trained for such conditions; the prediction there is less reliable</source>
+            <translation>Avertissement, {where} : {problem} : le modèle n'a pas été entraîné pour de telles conditions ; la prédiction y est moins fiable</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/learned_di.py" line="287" />
             <source>Model '{path}': {error}</source>
             <translation>Modèle « {path} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="277" />
+            <location filename="../processing/algorithms/learned_di.py" line="290" />
             <source>Model {path}: {n} earlier acquisitions, bands {bands}, tiles of {tile} pixels with {overlap} pixels of overlap per side</source>
             <translation>Modèle {path} : {n} acquisitions antérieures, bandes {bands}, tuiles de {tile} pixels avec {overlap} pixels de recouvrement par côté</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="282" />
+            <location filename="../processing/algorithms/learned_di.py" line="295" />
             <source>Model metrics at training: {metrics}</source>
             <translation>Métriques du modèle à l'entraînement : {metrics}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="337" />
+            <location filename="../processing/algorithms/learned_di.py" line="350" />
             <source>Model '{model}' predicts from {n} earlier acquisitions but {k} layer(s) were given as earlier acquisitions: give exactly {n}, oldest first, or use a model trained with {k} inputs</source>
             <translation>Le modèle « {model} » prédit à partir de {n} acquisitions antérieures mais {k} couche(s) ont été données comme acquisitions antérieures : donnez-en exactement {n}, de la plus ancienne à la plus récente, ou utilisez un modèle entraîné avec {k} entrées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="347" />
+            <location filename="../processing/algorithms/learned_di.py" line="360" />
             <source>No DEM given and no dem.tif beside the target {path}: give the DEM (metres) on the target's grid</source>
             <translation>Aucun MNT donné et pas de dem.tif à côté de la cible {path} : donnez le MNT (mètres) sur la grille de la cible</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="357" />
+            <location filename="../processing/algorithms/learned_di.py" line="370" />
             <source>the conditions' dates {dates} are not in order: give the earlier acquisitions oldest first, then the target (later than all of them)</source>
             <translation>les dates des conditions {dates} ne sont pas dans l'ordre : donnez les acquisitions antérieures de la plus ancienne à la plus récente, puis la cible (postérieure à toutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="370" />
+            <location filename="../processing/algorithms/learned_di.py" line="383" />
             <source>Target: {target}</source>
             <translation>Cible : {target}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="372" />
+            <location filename="../processing/algorithms/learned_di.py" line="385" />
             <source>Earlier acquisitions (oldest first): {dates}</source>
             <translation>Acquisitions antérieures (de la plus ancienne à la plus récente) : {dates}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="375" />
+            <location filename="../processing/algorithms/learned_di.py" line="388" />
             <source>Conventional DI reference (same orbit, closest incidence): {ref}</source>
             <translation>Référence de la DI conventionnelle (même orbite, incidence la plus proche) : {ref}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="377" />
+            <location filename="../processing/algorithms/learned_di.py" line="390" />
             <source>{what}: median {median:.2f} dB, 99th percentile {p99:.2f} dB</source>
             <translation>{what} : médiane {median:.2f} dB, 99e centile {p99:.2f} dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="378" />
+            <location filename="../processing/algorithms/learned_di.py" line="391" />
             <source>Learned DI norm</source>
             <translation>Norme de la DI apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="378" />
+            <location filename="../processing/algorithms/learned_di.py" line="391" />
             <source>Conventional DI</source>
             <translation>DI conventionnelle</translation>
         </message>
@@ -1673,7 +1698,7 @@
             <translation>Amélioration du contraste</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
             <source>None</source>
             <translation>Aucune</translation>
         </message>
@@ -1783,7 +1808,7 @@
             <translation>Segmenter un raster SAR (eau, glace, occupation du sol)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="193" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="192" />
             <source>Segmentation</source>
             <translation>Segmentation</translation>
         </message>
@@ -2778,9 +2803,29 @@
             <translation>Dossiers de paires (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="105" />
-            <source>Python with PyTorch (default: python3 beside QGIS's Python, or the setting sar_change/training_python)</source>
-            <translation>Python avec PyTorch (par défaut : python3 à côté du Python de QGIS, ou le réglage sar_change/training_python)</translation>
+            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <source>Start from</source>
+            <translation>Partir de</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <source>Random weights</source>
+            <translation>Poids aléatoires</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <source>The shipped coherence model</source>
+            <translation>Le modèle de cohérence fourni</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <source>The weights file below</source>
+            <translation>Le fichier de poids ci-dessous</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_coherence.py" line="120" />
+            <source>Initial weights (.pt or coherence .onnx)</source>
+            <translation>Poids initiaux (.pt ou .onnx de cohérence)</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/training_runner.py" line="105" />
@@ -2788,57 +2833,32 @@
             <translation>Tous les fichiers (*)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="120" />
-            <source>Start from</source>
-            <translation>Partir de</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="120" />
-            <source>Random weights</source>
-            <translation>Poids aléatoires</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="120" />
-            <source>The shipped coherence model</source>
-            <translation>Le modèle de cohérence fourni</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="120" />
-            <source>The weights file below</source>
-            <translation>Le fichier de poids ci-dessous</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="123" />
-            <source>Initial weights (.pt or coherence .onnx)</source>
-            <translation>Poids initiaux (.pt ou .onnx de cohérence)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="272" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="271" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="306" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="294" />
             <source>Time limit (minutes; 0 = none)</source>
             <translation>Limite de temps (minutes ; 0 = aucune)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="313" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="301" />
             <source>Patches per epoch</source>
             <translation>Imagettes par époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="330" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="318" />
             <source>Best epoch</source>
             <translation>Meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="142" />
+            <location filename="../processing/algorithms/train_coherence.py" line="139" />
             <source>Validation RMSE of the coherence</source>
             <translation>RMSE de validation de la cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="152" />
+            <location filename="../processing/algorithms/train_coherence.py" line="149" />
             <source>'Start from' is the weights file, but the initial weights file {path} does not exist: give a .pt checkpoint or a coherence .onnx</source>
             <translation>« Partir de » est le fichier de poids, mais le fichier de poids initiaux {path} n'existe pas : donnez un point de contrôle .pt ou un .onnx de cohérence</translation>
         </message>
@@ -2908,7 +2928,7 @@
             <translation>La sortie 'Modèle' ({path}) ne doit pas écraser les poids initiaux {init} : choisissez un autre fichier de modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="174" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="171" />
             <source>Initial weights {path} do not exist</source>
             <translation>Les poids initiaux {path} n'existent pas</translation>
         </message>
@@ -2943,252 +2963,252 @@
             <translation>Dossiers de paires avec pairs.csv (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="122" />
             <source>Network</source>
             <translation>Réseau</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="122" />
             <source>SARDINet</source>
             <translation>SARDINet</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="122" />
             <source>pix2pix U-Net (baseline)</source>
             <translation>U-Net pix2pix (référence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
             <source>DEM fusion</source>
             <translation>Fusion du MNT</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
             <source>None (SAR only)</source>
             <translation>Aucune (SAR seul)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
             <source>Early</source>
             <translation>Précoce</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
             <source>Late</source>
             <translation>Tardive</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
             <source>Intermediate</source>
             <translation>Intermédiaire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="132" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="129" />
             <source>Initial weights (.pt or .onnx; empty: random)</source>
             <translation>Poids initiaux (.pt ou .onnx ; vide : aléatoires)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="151" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="148" />
             <source>Validation MAE at the best epoch</source>
             <translation>MAE de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="157" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="154" />
             <source>the pix2pix baseline takes the DEM only as an extra input channel: choose the fusion 'None' or 'Early', or the network SARDINet</source>
             <translation>la référence pix2pix ne prend le MNT que comme canal d'entrée supplémentaire : choisissez la fusion « None » ou « Early », ou le réseau SARDINet</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="47" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="46" />
             <source>&lt;p&gt;Trains a SAR segmentation model (water, ice, land cover, ...) from your own labels: a ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp;amp; Pires de Lima 2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with the class names and colours for &lt;i&gt;Segment SAR raster&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python as &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt;; progress and losses appear here; cancelling leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;SAR bands&lt;/b&gt; (e.g. 1,2), &lt;b&gt;Band names&lt;/b&gt; (e.g. VV,VH), &lt;b&gt;Scale&lt;/b&gt; (dB or linear power), &lt;b&gt;Incidence angle band&lt;/b&gt; (degrees, optional).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Label polygons&lt;/b&gt; with an integer &lt;b&gt;Class field&lt;/b&gt; (0, 1, ... in the order of the class names), or a &lt;b&gt;Label raster&lt;/b&gt; on the SAR raster's grid (255 or no data = unlabelled).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt;: validation polygons (same class field), or a validation label raster, or else a share of the label polygons held out at random (&lt;b&gt;Validation share&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class names&lt;/b&gt;: comma-separated, e.g. water,ice,land; &lt;b&gt;Colours&lt;/b&gt; (optional): #rrggbb per class.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Loss&lt;/b&gt;: cross-entropy or focal; &lt;b&gt;Class weights&lt;/b&gt;: none or balanced (inverse class frequency).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: empty = random; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = the SAR-pretrained encoder (self-supervised despeckling); or a .pt/.onnx path.&lt;/li&gt;&lt;li&gt;Patches of &lt;b&gt;Patch size&lt;/b&gt; pixels (multiple of 16) are drawn at random around labelled pixels.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle de segmentation SAR (eau, glace, occupation du sol, ...) à partir de vos propres étiquettes : un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP (Karimzadeh &amp;amp; Pires de Lima 2022), en entrée les bandes SAR choisies en dB et en option l'angle d'incidence, enregistré en ONNX avec les noms et couleurs des classes pour &lt;i&gt;Segmenter un raster SAR&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre Python sous la forme &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt; ; la progression et les pertes s'affichent ici ; l'annulation ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bandes SAR&lt;/b&gt; (par ex. 1,2), &lt;b&gt;Noms des bandes&lt;/b&gt; (par ex. VV,VH), &lt;b&gt;Échelle&lt;/b&gt; (dB ou puissance linéaire), &lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés, optionnelle).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones d'étiquettes&lt;/b&gt; avec un &lt;b&gt;Champ de classe&lt;/b&gt; entier (0, 1, ... dans l'ordre des noms de classes), ou un &lt;b&gt;Raster d'étiquettes&lt;/b&gt; sur la grille du raster SAR (255 ou sans donnée = non étiqueté).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt; : des polygones de validation (même champ de classe), ou un raster d'étiquettes de validation, ou à défaut une part des polygones d'étiquettes réservée au hasard (&lt;b&gt;Part de validation&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Noms des classes&lt;/b&gt; : séparés par des virgules, par ex. eau,glace,terre ; &lt;b&gt;Couleurs&lt;/b&gt; (optionnelles) : #rrggbb par classe.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Perte&lt;/b&gt; : entropie croisée ou focale ; &lt;b&gt;Poids des classes&lt;/b&gt; : aucun ou équilibrés (inverse de la fréquence des classes).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : vide = aléatoires ; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = l'encodeur préentraîné sur du SAR (débruitage du chatoiement auto-supervisé) ; ou un chemin .pt/.onnx.&lt;/li&gt;&lt;li&gt;Des imagettes de &lt;b&gt;Taille des imagettes&lt;/b&gt; pixels (multiple de 16) sont tirées au hasard autour des pixels étiquetés.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="73" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="72" />
             <source>The label polygons have no field {field}: choose the class field</source>
             <translation>Les polygones d'étiquettes n'ont pas de champ {field} : choisissez le champ de classe</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="77" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="76" />
             <source>The class field {field} is not numeric: give integer classes 0, 1, ... in the order of the class names</source>
             <translation>Le champ de classe {field} n'est pas numérique : donnez des classes entières 0, 1, ... dans l'ordre des noms de classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="93" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="92" />
             <source>Class field {field} holds {value}: classes must be integers 0..{last} (one per class name)</source>
             <translation>Le champ de classe {field} contient {value} : les classes doivent être des entiers 0..{last} (un par nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="139" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="138" />
             <source>The {what} hold no labelled pixel on the SAR raster: do they overlap it (same area, CRS)?</source>
             <translation>Les {what} ne contiennent aucun pixel étiqueté sur le raster SAR : le recouvrent-elles (même zone, même SCR) ?</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="145" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="144" />
             <source>The {what} hold class value {v}: classes must be 0..{last} (one per class name, 255 = unlabelled)</source>
             <translation>Les {what} contiennent la valeur de classe {v} : les classes doivent être 0..{last} (une par nom de classe, 255 = non étiqueté)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="152" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="151" />
             <source>The {what} label only {n} pixel(s), too few for {p} x {p}-pixel patches: draw larger areas</source>
             <translation>Les {what} n'étiquettent que {n} pixel(s), trop peu pour des imagettes de {p} x {p} pixels : dessinez des zones plus grandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="190" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="189" />
             <source>Train SAR segmentation model</source>
             <translation>Entraîner un modèle de segmentation SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="206" />
             <source>SAR bands (e.g. 1,2)</source>
             <translation>Bandes SAR (par ex. 1,2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
             <source>Band names</source>
             <translation>Noms des bandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="209" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
             <source>Label polygons</source>
             <translation>Polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="212" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="211" />
             <source>Class field (0, 1, ...)</source>
             <translation>Champ de classe (0, 1, ...)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="220" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="219" />
             <source>Label raster (instead of polygons)</source>
             <translation>Raster d'étiquettes (au lieu des polygones)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="225" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="224" />
             <source>Validation polygons</source>
             <translation>Polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="228" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="227" />
             <source>Validation label raster</source>
             <translation>Raster d'étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="231" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="230" />
             <source>Validation share of the label polygons (when no validation layer)</source>
             <translation>Part des polygones d'étiquettes pour la validation (sans couche de validation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="241" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="240" />
             <source>Class names (comma-separated, in class order)</source>
             <translation>Noms des classes (séparés par des virgules, dans l'ordre des classes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="247" />
             <source>Class colours (#rrggbb, comma-separated)</source>
             <translation>Couleurs des classes (#rrggbb, séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
             <source>Loss</source>
             <translation>Perte</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
             <source>Cross-entropy</source>
             <translation>Entropie croisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
             <source>Focal</source>
             <translation>Focale</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
             <source>Class weights</source>
             <translation>Poids des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
             <source>Balanced (inverse frequency)</source>
             <translation>Équilibrés (inverse de la fréquence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="262" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="261" />
             <source>Initial weights (empty = random; segmentation.sar_despeckling = SAR-pretrained encoder; or a .pt/.onnx path)</source>
             <translation>Poids initiaux (vide = aléatoires ; segmentation.sar_despeckling = encodeur préentraîné sur du SAR ; ou un chemin .pt/.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="298" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="286" />
             <source>Keep the pretrained encoder frozen for the first epochs</source>
             <translation>Garder l'encodeur préentraîné gelé pendant les premières époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="331" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="319" />
             <source>Validation mean IoU at the best epoch</source>
             <translation>IoU moyenne de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="349" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="337" />
             <source>{n} band names for {b} SAR bands: give one name per band</source>
             <translation>{n} noms de bandes pour {b} bandes SAR : donnez un nom par bande</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="355" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="343" />
             <source>Patch size must be a multiple of {m} pixels</source>
             <translation>La taille des imagettes doit être un multiple de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="359" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="347" />
             <source>Give the labels either as polygons (with a class field) or as a label raster</source>
             <translation>Donnez les étiquettes soit en polygones (avec un champ de classe), soit en raster d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="363" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="351" />
             <source>Choose the class field of the label polygons</source>
             <translation>Choisissez le champ de classe des polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="369" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="357" />
             <source>With a label raster, give a validation label raster or validation polygons</source>
             <translation>Avec un raster d'étiquettes, donnez un raster d'étiquettes de validation ou des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="375" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="363" />
             <source>The label polygons</source>
             <translation>Les polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="387" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="375" />
             <source>The {what} '{name}' ({w} x {h}) is not on the grid of the SAR raster ({W} x {H}): resample it onto that grid</source>
             <translation>La couche {what} « {name} » ({w} x {h}) n'est pas sur la grille du raster SAR ({W} x {H}) : rééchantillonnez-la sur cette grille</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="428" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="416" />
             <source>Too few label polygons to hold some out for validation: draw more or give validation polygons</source>
             <translation>Trop peu de polygones d'étiquettes pour en réserver à la validation : dessinez-en davantage ou donnez des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="436" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="424" />
             <source>{n} polygon(s) held out for validation</source>
             <translation>{n} polygone(s) réservé(s) pour la validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="448" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="436" />
             <source>training labels</source>
             <translation>étiquettes d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="450" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="438" />
             <source>The training labels hold a single class: label at least two classes</source>
             <translation>Les étiquettes d'entraînement ne contiennent qu'une seule classe : étiquetez au moins deux classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="453" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="441" />
             <source>validation labels</source>
             <translation>étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="454" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="442" />
             <source>Labelled training pixels per class: {counts}</source>
             <translation>Pixels d'entraînement étiquetés par classe : {counts}</translation>
         </message>
@@ -3201,6 +3221,11 @@
             <location filename="../processing/algorithms/training_runner.py" line="96" />
             <source>No Python interpreter with PyTorch found ({candidate} cannot import torch and the QGIS setting {key} is empty): install torch (python -m pip install torch) into a Python 3 and give it as 'Python with PyTorch', or store its path in the setting {key}</source>
             <translation>Aucun interpréteur Python avec PyTorch trouvé ({candidate} ne peut pas importer torch et le réglage QGIS {key} est vide) : installez torch (python -m pip install torch) dans un Python 3 et donnez-le comme « Python avec PyTorch », ou enregistrez son chemin dans le réglage {key}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="105" />
+            <source>Python with PyTorch (default: python3 beside QGIS's Python, or the setting sar_change/training_python)</source>
+            <translation>Python avec PyTorch (par défaut : python3 à côté du Python de QGIS, ou le réglage sar_change/training_python)</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/training_runner.py" line="115" />

@@ -40,6 +40,8 @@ OPTIONAL = (ONNXRUNTIME, SKLEARN, SKL2ONNX)
 #: What each algorithm needs: a list of groups, each satisfied by ANY package of the group.
 REQUIREMENTS = {
     "learneddi": ((ONNXRUNTIME,),),
+    "segment": ((ONNXRUNTIME,),),
+    "sartooptical": ((ONNXRUNTIME,),),
     "svmchange": ((SKLEARN, ONNXRUNTIME),),
 }
 

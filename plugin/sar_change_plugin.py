@@ -36,6 +36,12 @@ def context_actions():
         ("sarChangeContextLearnedDi", tr("Learned difference image (layer as target)…"),
          "sarchange:learneddi", "TARGET"),
         ("sarChangeContextChange", tr("Change detection (two dates)…"), CHANGE_MODEL, ("earlier", "later")),
+        ("sarChangeContextUnsupervised", tr("Unsupervised change detection (two dates)…"),
+         "sarchange:unsupervisedchange", ("IMAGE_1", "IMAGE_2")),
+        ("sarChangeContextCoherence", tr("Coherence from intensity (two dates)…"),
+         "sarchange:coherencefromintensity", ("IMAGE_1", "IMAGE_2")),
+        ("sarChangeContextSegment", tr("Segment (water, ice, land cover)…"), "sarchange:segment", "INPUT"),
+        ("sarChangeContextSarToOptical", tr("SAR to optical…"), "sarchange:sartooptical", "INPUT"),
     ]
 
 

@@ -73,7 +73,8 @@ def test_context_actions_on_raster_layers(plugin, layers):
     names = {a.objectName() for a, menu, layer_type, all_layers in plugin.iface.custom_actions
              if menu == "SAR Change" and layer_type == QgsMapLayerType.RasterLayer and all_layers}
     assert {"sarChangeContextSpeckle", "sarChangeContextEnl", "sarChangeContextTerrain",
-            "sarChangeContextLearnedDi", "sarChangeContextChange"} <= names
+            "sarChangeContextLearnedDi", "sarChangeContextChange", "sarChangeContextUnsupervised",
+            "sarChangeContextCoherence", "sarChangeContextSegment", "sarChangeContextSarToOptical"} <= names
 
     later, earlier = layers
     plugin.iface.active = later
@@ -85,6 +86,9 @@ def test_context_actions_on_raster_layers(plugin, layers):
     plugin.iface.view.selected = [later, earlier]  # selection order is not date order
     _context(plugin, "sarChangeContextChange").trigger()
     assert plugin.opened[-1] == ("sarchange:changemap", {"earlier": earlier.id(), "later": later.id()})
+    _context(plugin, "sarChangeContextCoherence").trigger()
+    assert plugin.opened[-1] == ("sarchange:coherencefromintensity",
+                                 {"IMAGE_1": earlier.id(), "IMAGE_2": later.id()})
 
 
 def test_context_parameters_open_a_valid_dialog_value(plugin, layers):
