@@ -21,6 +21,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterRasterDestination,
@@ -66,6 +67,11 @@ class SarChangeAlgorithm(Presentation, QgsProcessingAlgorithm):
         super().__init_subclass__(**kwargs)
         if "processAlgorithm" in cls.__dict__:
             cls.processAlgorithm = guarded_process(cls.__dict__["processAlgorithm"])
+
+    def add_advanced_parameter(self, parameter):
+        """Add ``parameter`` under the dialog's "Advanced parameters" (same as addParameter otherwise)."""
+        parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+        return self.addParameter(parameter)
 
     def validate(self, parameters, context):
         """Raise ValueError or QgsProcessingException naming the fix for unusable values (default: none)."""

@@ -23,7 +23,6 @@ from qgis.core import (
     QgsProcessingOutputString,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFileDestination,
@@ -187,8 +186,7 @@ class CoregisterAlgorithm(common.SarChangeAlgorithm):
             self.MATCH_DOMAIN, tr("Matching domain"),
             options=[tr("Automatic (amplitude; dB when registering to the DEM)"), tr("Amplitude"), tr("dB"),
                      tr("Linear power")], defaultValue=0)
-        domain.setFlags(domain.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(domain)
+        self.add_advanced_parameter(domain)
         self.addParameter(QgsProcessingParameterFolderDestination(
             self.OUTPUT_FOLDER, tr("Output folder"), defaultValue=QgsProcessing.TEMPORARY_OUTPUT))
         self.addParameter(QgsProcessingParameterFileDestination(

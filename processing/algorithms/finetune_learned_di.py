@@ -26,7 +26,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
@@ -149,8 +148,7 @@ class FinetuneLearnedDiAlgorithm(common.SarChangeAlgorithm):
             number(self.FREEZE_EPOCHS, tr("Freeze the encoder for the first epochs"), type=number.Integer,
                    defaultValue=0, minValue=0)]
         for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+            self.add_advanced_parameter(param)
         self.addParameter(QgsProcessingParameterFileDestination(
             self.OUTPUT_MODEL, tr("Fine-tuned model"), fileFilter=tr("ONNX models (*.onnx)")))
         self.addOutput(QgsProcessingOutputFile(self.CHECKPOINT, tr("Checkpoint (.pt)")))

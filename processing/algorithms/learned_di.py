@@ -13,7 +13,6 @@ import numpy as np
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterMultipleLayers,
@@ -155,8 +154,7 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
                 (self.TILE_SIZE, tr("Tile size (pixels; 0 = the model's)"), 0, 0),
                 (self.OVERLAP, tr("Tile overlap per side (pixels; -1 = the model's)"), -1, -1)):
             param = number(name, label, type=number.Integer, defaultValue=default, minValue=minimum)
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+            self.add_advanced_parameter(param)
         # Optional (written when named, and by default in the dialog): headless runs and models
         # name none; the norm then goes to a temporary file (QGIS 3.22 refuses a missing required one).
         self.addParameter(QgsProcessingParameterRasterDestination(

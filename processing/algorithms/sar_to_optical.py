@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBand,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
@@ -134,8 +133,7 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
                 (self.OVERLAP, tr("Tile overlap per side (pixels; -1 = the model's)"), -1, -1),
                 (self.BLOCK_SIZE, tr("Block size (pixels)"), inference.DEFAULT_BLOCK, 64)):
             param = number(name, label, type=number.Integer, defaultValue=default, minValue=minimum)
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+            self.add_advanced_parameter(param)
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT, tr("Optical image (reflectance)")))
 

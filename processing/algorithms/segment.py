@@ -9,7 +9,6 @@ per-class probabilities.
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBand,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
@@ -146,8 +145,7 @@ class SegmentAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
             defaultValue=2,
             minValue=1,
         )
-        threads.setFlags(threads.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        self.addParameter(threads)
+        self.add_advanced_parameter(threads)
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Classes")))
         self.addParameter(
             QgsProcessingParameterRasterDestination(

@@ -23,7 +23,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBand,
     QgsProcessingParameterBoolean,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -198,8 +197,7 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
                    type=number.Double, defaultValue=svm.DEFAULT_MEMBERSHIP, minValue=0.5, maxValue=1.0),
         ]
         for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+            self.add_advanced_parameter(param)
         self.addParameter(number(
             self.SAMPLE_CAP, tr("Training pixels per class, at most (0 = 5000 RBF SVC, 100000 LinearSVC)"),
             type=number.Integer, defaultValue=0, minValue=0))

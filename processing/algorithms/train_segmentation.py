@@ -19,7 +19,6 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingOutputFile,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -307,8 +306,7 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
             ),
         ]
         for param in advanced:
-            param.setFlags(param.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-            self.addParameter(param)
+            self.add_advanced_parameter(param)
         self.addParameter(
             QgsProcessingParameterFileDestination(
                 self.OUTPUT_MODEL, tr("Model"), fileFilter=tr("ONNX models (*.onnx)")
