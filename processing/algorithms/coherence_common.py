@@ -3,9 +3,7 @@
 Loaded outputs are named and styled (fixed 0-1 ramp) by ``presentation.OUTPUT_STYLES``.
 """
 import os
-import threading
 
-import numpy as np
 from osgeo import gdal
 from qgis.core import QgsProcessingException
 
@@ -50,14 +48,7 @@ def run_coherence(vrt, dst, func, margin, description, names, context, feedback,
     naming the layers when no output pixel is valid (every window no data,
     NaN or zero power).
     """
-    valid = []
-    lock = threading.Lock()
-
-    def counted(block):
-        out = func(block)
-        with lock:
-            valid.append(int(np.count_nonzero(np.isfinite(out))))
-        return out
+    counted = common.ValidPixelCounter(func)
 
     try:
         map_raster(vrt, dst, counted, margin, out_bands, bands=bands, nodata=float("nan"),
@@ -69,12 +60,12 @@ def run_coherence(vrt, dst, func, margin, description, names, context, feedback,
         return {}
     finally:
         gdal.Unlink(vrt)
-    if sum(valid) == 0:
+    if counted.total == 0:
         if os.path.exists(dst):
             os.remove(dst)
         raise QgsProcessingException(tr(
             "No valid coherence from '{a}' and '{b}': every window is no data, NaN or zero power. Check the "
             "no-data values, that the images hold data and that they cover the same area").format(
                 a=names[0], b=names[1]))
-    feedback.pushInfo(tr("{n} valid pixels written").format(n=sum(valid)))
+    feedback.pushInfo(tr("{n} valid pixels written").format(n=counted.total))
     return {"OUTPUT": dst}

@@ -7,6 +7,7 @@ image-wide checks they call (scale check, ENL from sample windows) live in
 """
 import functools
 import os
+import threading
 from contextlib import contextmanager
 
 import numpy as np
@@ -517,6 +518,25 @@ def forget_output(context, path):
     if path in layers:
         del layers[path]
         context.setLayersToLoadOnCompletion(layers)
+
+
+class ValidPixelCounter:
+    """A block function that runs ``func`` and counts the finite pixels it returns (thread-safe).
+
+    ``total`` after the run: 0 means every output pixel is no data.
+    """
+
+    def __init__(self, func):
+        self.func = func
+        self.total = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, block):
+        out = self.func(block)
+        count = int(np.count_nonzero(np.isfinite(out)))
+        with self._lock:
+            self.total += count
+        return out
 
 
 def same_file(a, b):

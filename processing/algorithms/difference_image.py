@@ -6,7 +6,6 @@ bands of image 1, then those of image 2) and streamed block by block through
 ``core.change.difference.make_block_function``.
 """
 import os
-import threading
 
 import numpy as np
 from osgeo import gdal
@@ -231,14 +230,7 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
 
         with common.core_errors(names[0]):
             func, margin = difference.make_block_function(method, scale, size, len(bands_1), signed, floor)
-        valid = []
-        lock = threading.Lock()
-
-        def counted(block):
-            out = func(block)
-            with lock:
-                valid.append(int(np.count_nonzero(np.isfinite(out))))
-            return out
+        counted = common.ValidPixelCounter(func)
 
         feedback.pushInfo(tr("{method}: image 1 '{a}' band(s) {b1}, image 2 '{b}' band(s) {b2}, "
                              "margin {m} pixels").format(method=difference.LABELS[method], a=names[0],
@@ -271,11 +263,11 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
             gdal.Unlink(vrt)
             for subset in subsets:
                 raster_subset.release(subset)
-        if sum(valid) == 0:
+        if counted.total == 0:
             if os.path.exists(dst):
                 os.remove(dst)
             raise QgsProcessingException(tr(
                 "No pixel is valid in both '{a}' and '{b}' (all no data): check the no-data values and "
                 "that the two images cover the same area").format(a=names[0], b=names[1]))
-        feedback.pushInfo(tr("{n} valid pixels written").format(n=sum(valid)))
+        feedback.pushInfo(tr("{n} valid pixels written").format(n=counted.total))
         return {self.OUTPUT: dst}
