@@ -224,12 +224,19 @@ def measure(argv):
             (peaks[0] / 2 ** 20) if peaks else float("nan"), ok)
 
 
-def run_size(cols, rows, work, cases, whole_terrain):
+def _have(path, cols, rows):
+    ds = gdal.Open(str(path)) if Path(path).exists() else None
+    return ds is not None and (ds.RasterXSize, ds.RasterYSize) == (cols, rows)
+
+
+def run_size(cols, rows, work, cases, whole_terrain, reuse=False):
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    make_scene(work / "date1.tif", cols, rows, seed=1)
-    make_scene(work / "date2.tif", cols, rows, seed=2, change=True)
-    make_dem(work / "dem.tif", cols, rows)
+    for name, make in (("date1.tif", lambda p: make_scene(p, cols, rows, seed=1)),
+                       ("date2.tif", lambda p: make_scene(p, cols, rows, seed=2, change=True)),
+                       ("dem.tif", lambda p: make_dem(p, cols, rows))):
+        if not (reuse and _have(work / name, cols, rows)):
+            make(work / name)
     print(f"# {cols} x {rows}: inputs written in {time.perf_counter() - t:.1f} s ({work})", flush=True)
     order = ["speckle_lee_2band", "otb_despeckle_lee_2band", "logratio", "gdal_calc_logratio",
              "otb_bandmath_logratio", "threshold_ki", "terrain_angles", "terrain_mask_sim",
@@ -258,6 +265,8 @@ def main():
                         help="also the distortion mask + simulated SAR (whole DEM in memory)")
     parser.add_argument("--workdir", help="folder for the inputs and outputs (default: a temporary one)")
     parser.add_argument("--only", nargs="*", help="run only these cases")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the inputs already in --workdir when their size matches")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -267,7 +276,7 @@ def main():
     try:
         sizes = [(args.size, args.size)] + ([(25000, 17000)] if args.full else [])
         for cols, rows in sizes:
-            run_size(cols, rows, base / f"{cols}x{rows}", args.only, args.whole_terrain)
+            run_size(cols, rows, base / f"{cols}x{rows}", args.only, args.whole_terrain, args.reuse)
     finally:
         if not args.workdir:
             shutil.rmtree(base, ignore_errors=True)

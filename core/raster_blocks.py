@@ -10,13 +10,20 @@ interior exact: a tiled run equals the untiled run bit for bit.
 Memory is bounded by the block size (a few blocks in flight), not the image.
 Output is a tiled, compressed GeoTIFF (BIGTIFF when needed) written under a
 temporary name in the destination folder and renamed only on success; the
-input is opened read-only. Blocks are computed on a small thread pool (numpy
-and scipy release the GIL); GDAL I/O stays on the calling thread.
+input is opened read-only. Reads, compute and writes overlap: a reader thread
+reads blocks ahead, a small pool computes them (numpy and scipy release the
+GIL) and the calling thread writes them in order (``stream_blocks``). GDAL's
+block cache is capped while the engine runs (``gdal_cache_budget``), so peak
+memory does not depend on GDAL_CACHEMAX.
 """
+import contextlib
 import os
+import queue
+import threading
 import uuid
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -223,9 +230,10 @@ def filter_raster(src_path, dst_path, func, margin, bands=None, block=DEFAULT_BL
         descriptions = [info.descriptions[b - 1] for b in bands]
     windows = block_windows(info.xsize, info.ysize, block, margin)
     jobs = [(w, [b], [i]) for w in windows for i, b in enumerate(bands)]
-    return _run_blocks(src_path, dst_path, info, jobs, lambda data: func(data[0])[None],
-                       len(bands), descriptions, output_nodata(info), threads, progress,
-                       is_canceled, creation_options)
+    target = OutputRaster(dst_path, len(bands), descriptions, output_nodata(info))
+    _run_blocks(src_path, [target], info, jobs, lambda data: func(data[0])[None], threads, progress,
+                is_canceled, creation_options)
+    return str(dst_path)
 
 
 def map_raster(src_path, dst_path, func, margin, out_bands, bands=None, block=DEFAULT_BLOCK,
@@ -240,12 +248,43 @@ def map_raster(src_path, dst_path, func, margin, out_bands, bands=None, block=DE
     value (default: the input's, else NaN). Returns ``dst_path``.
     """
     info = read_info(src_path)
+    nodata = output_nodata(info) if nodata is None else float(nodata)
+    map_raster_outputs(src_path, [OutputRaster(dst_path, out_bands, descriptions, nodata)], func, margin,
+                       bands, block, threads, progress, is_canceled, creation_options)
+    return str(dst_path)
+
+
+@dataclass(frozen=True)
+class OutputRaster:
+    """One float32 output of ``map_raster_outputs``: path, band count, band descriptions, no-data value.
+
+    ``path`` None: the bands are computed but not written (an output the user did not ask for).
+    """
+
+    path: object
+    bands: int
+    descriptions: object = None
+    nodata: float = float("nan")
+
+
+def map_raster_outputs(src_path, targets, func, margin, bands=None, block=DEFAULT_BLOCK, threads=2,
+                       progress=None, is_canceled=None, creation_options=None):
+    """``map_raster`` with several output files: ``func`` returns the bands of every target in order.
+
+    ``targets``: OutputRaster list; ``func(array)`` returns
+    ``(sum of target bands, rows, cols)``; the first ``targets[0].bands``
+    bands go to the first file, and so on (a target whose path is None is
+    skipped). All files are written together, block by block, then each is
+    verified and renamed; a failure or cancel during the blocks leaves none
+    of them. Returns the written paths.
+    """
+    info = read_info(src_path)
     bands = _check_bands(info, bands)
     windows = block_windows(info.xsize, info.ysize, block, margin)
-    jobs = [(w, bands, list(range(out_bands))) for w in windows]
-    nodata = output_nodata(info) if nodata is None else float(nodata)
-    return _run_blocks(src_path, dst_path, info, jobs, func, out_bands, descriptions, nodata,
-                       threads, progress, is_canceled, creation_options)
+    total = sum(t.bands for t in targets)
+    jobs = [(w, bands, list(range(total))) for w in windows]
+    _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_canceled, creation_options)
+    return [str(t.path) for t in targets if t.path is not None]
 
 
 def stack_vrt(paths):
@@ -296,70 +335,186 @@ def _check_bands(info, bands):
     return bands
 
 
-def _run_blocks(src_path, dst_path, info, jobs, func, out_count, descriptions, nodata, threads,
-                progress, is_canceled, creation_options):
+def _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_canceled, creation_options):
     """Shared loop: read each job's bands, compute on the pool, write, flush, verify, rename.
 
-    The output goes through ``core.outputs``: refused before any work when it
-    is the input or its folder lacks room or write access; every GDAL write
-    and the final flush are checked; on any failure (or cancel) nothing is
-    left at ``dst_path`` and OutputError names it.
+    ``jobs``: (window, input bands, output band indices over all targets).
+    Reads, compute and writes overlap (``stream_blocks``). The outputs go
+    through ``core.outputs``: refused before any work when one is the input or
+    its folder lacks room or write access; every GDAL write and the final
+    flush are checked; on any failure (or cancel) nothing is left at any
+    destination and OutputError names it.
     """
-    dst_path = str(dst_path)
-    outputs.check_targets({"": dst_path}, {"": _real_sources(src_path)},
-                          raster_bytes(info.xsize, info.ysize, out_count))
-    src = open_readonly(src_path)
+    wanted = [t for t in targets if t.path is not None]
+    outputs.check_targets({str(i): str(t.path) for i, t in enumerate(wanted)},
+                          {"": _real_sources(src_path)},
+                          raster_bytes(info.xsize, info.ysize, sum(t.bands for t in wanted)))
+    # output band index (over all targets) -> (target number, band number within it)
+    where = [(k, b) for k, t in enumerate(targets) for b in range(t.bands)]
+    nodata = np.array([targets[k].nodata for k, _ in where], dtype=np.float64)
+    total = len(where)
 
-    def compute(data, window, n_out):
+    def compute(job, data):
+        window, _, outs = job
         with cancel_scope(is_canceled):
             result = np.asarray(func(data), dtype=np.float32)
-        if result.shape != (n_out,) + data.shape[1:]:
+        if result.shape != (len(outs),) + data.shape[1:]:
             raise RasterError(f"block function returned shape {result.shape}, "
-                              f"expected {(n_out,) + data.shape[1:]}")
+                              f"expected {(len(outs),) + data.shape[1:]}")
         core = result[(slice(None),) + window.crop()]
-        if not np.isnan(nodata):
-            core = np.where(np.isnan(core), np.float32(nodata), core)
+        for plane, out_index in zip(core, outs):
+            if not np.isnan(nodata[out_index]):
+                plane[np.isnan(plane)] = np.float32(nodata[out_index])
         return core
 
-    with outputs.raster_output(dst_path, out_count) as tmp:
-        dst = create_like(tmp, info, out_count, nodata, descriptions, creation_options)
+    last_of_window = {id(job) for job, nxt in zip(jobs, jobs[1:] + [None])
+                      if nxt is None or nxt[0] != job[0]}
+    with gdal_cache_budget(), contextlib.ExitStack() as stack:
+        tmps = {k: stack.enter_context(outputs.raster_output(str(t.path), t.bands))
+                for k, t in enumerate(targets) if t.path is not None}
+        src = open_readonly(src_path)
+        dsts = {k: create_like(tmp, info, targets[k].bands, targets[k].nodata, targets[k].descriptions,
+                               creation_options) for k, tmp in tmps.items()}
         try:
-            with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-                pending = []
-                done = 0
+            def read(job):
+                window, in_bands, _ = job
+                data = np.stack([read_block(src.GetRasterBand(b), window, info.nodata[b - 1])
+                                 for b in in_bands])
+                if _ends_tile_row(window, info, id(job) in last_of_window):
+                    src.FlushCache()  # the reader owns ``src``: only it touches its cache
+                return data
 
-                def drain(limit):
-                    nonlocal done
-                    while len(pending) > limit:
-                        fut, window, outs = pending.pop(0)
-                        cx, cy, cw, ch = window.core
-                        for plane, out_index in zip(fut.result(), outs):
-                            outputs.check_write(
-                                dst.GetRasterBand(out_index + 1).WriteArray(plane, cx, cy), dst_path)
-                        done += 1
-                        if cx + cw == info.xsize and outs[-1] == out_count - 1 and (
-                                (cy + ch) % GTIFF_TILE == 0 or cy + ch == info.ysize):
-                            release_cache(src, dst)
-                        if progress is not None:
-                            progress(100.0 * done / len(jobs))
+            done = 0
 
-                try:
-                    for window, in_bands, outs in jobs:
-                        if is_canceled is not None and is_canceled():
-                            raise Cancelled("cancelled by the user")
-                        data = np.stack([read_block(src.GetRasterBand(b), window, info.nodata[b - 1])
-                                         for b in in_bands])
-                        pending.append((pool.submit(compute, data, window, len(outs)), window, outs))
-                        drain(2 * max(1, threads))
-                    drain(0)
-                finally:
-                    for fut, _, _ in pending:
-                        fut.cancel()
-            dst.FlushCache()
+            def write(job, core):
+                nonlocal done
+                window, _, outs = job
+                cx, cy, _, _ = window.core
+                for plane, out_index in zip(core, outs):
+                    k, b = where[out_index]
+                    if k in dsts:
+                        outputs.check_write(dsts[k].GetRasterBand(b + 1).WriteArray(plane, cx, cy),
+                                            str(targets[k].path))
+                done += 1
+                if outs[-1] == total - 1 and _ends_tile_row(window, info, True):
+                    release_cache(*dsts.values())
+                if progress is not None:
+                    progress(100.0 * done / len(jobs))
+
+            stream_blocks(jobs, read, compute, write, threads=threads, is_canceled=is_canceled)
+            release_cache(*dsts.values())
         finally:
-            dst = None
+            dsts.clear()
             src = None
-    return dst_path
+
+
+def _ends_tile_row(window, info, last_of_window):
+    """True when ``window`` is the last block of a row of GeoTIFF tiles (or of the image)."""
+    cx, cy, cw, ch = window.core
+    return last_of_window and cx + cw == info.xsize and (
+        (cy + ch) % GTIFF_TILE == 0 or cy + ch == info.ysize)
+
+
+def stream_blocks(jobs, read, compute, write, threads=2, is_canceled=None, depth=None):
+    """Run ``read``, ``compute`` and ``write`` over ``jobs`` with the three stages overlapping.
+
+    ``read(job) -> data`` runs on one reader thread, in job order;
+    ``compute(job, data) -> result`` on a pool of ``threads`` workers (numpy,
+    scipy, GDAL and onnxruntime release the GIL, so the two cores are busy
+    while the reader waits on the disk); ``write(job, result)`` on the calling
+    thread, in job order (so progress callbacks stay on the caller's thread).
+    Each stage owns its GDAL datasets: a dataset is never shared between
+    threads. At most ``depth`` (default 2 x threads) blocks are in flight
+    between reader and writer, which bounds memory. ``is_canceled() -> bool``
+    is checked before each read and once after the last write; cancel raises
+    Cancelled. An exception in any
+    stage stops the others and is raised here.
+    """
+    depth = max(1, depth or 2 * max(1, threads))
+    handoff = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def hand(item):
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    pool = ThreadPoolExecutor(max_workers=max(1, threads))
+
+    def reader():
+        try:
+            for job in jobs:
+                if stop.is_set():
+                    return
+                if is_canceled is not None and is_canceled():
+                    raise Cancelled("cancelled by the user")
+                data = read(job)
+                if not hand((job, pool.submit(compute, job, data))):
+                    return
+            hand(end)
+        except BaseException as exc:  # handed to the writer, which raises it
+            hand(exc)
+
+    thread = threading.Thread(target=reader, name="sar_change-block-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is end:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            job, future = item
+            write(job, future.result())
+        if is_canceled is not None and is_canceled():  # e.g. cancelled at the last block's progress
+            raise Cancelled("cancelled by the user")
+    finally:
+        stop.set()
+        thread.join()
+        while not handoff.empty():
+            item = handoff.get_nowait()
+            if isinstance(item, tuple):
+                item[1].cancel()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+DEFAULT_GDAL_CACHE_MB = 256
+_cache_lock = threading.Lock()
+_cache_state = {"users": 0, "saved": None}
+
+
+@contextmanager
+def gdal_cache_budget(megabytes=None):
+    """Cap GDAL's process-wide block cache while the engine runs, restore it afterwards.
+
+    GDAL keeps every block read or written in one cache of up to
+    GDAL_CACHEMAX (5 % of RAM by default: 1.2 GB on a 24 GB machine, more on
+    larger ones), so peak memory would depend on the machine. The engine
+    sets the cap to ``megabytes`` (default: ``SAR_CHANGE_GDAL_CACHE_MB`` from
+    the environment, else 256 MiB), never raising a lower cap the user set;
+    nested or concurrent runs share one budget and the last one out restores
+    the previous value.
+    """
+    if megabytes is None:
+        megabytes = float(os.environ.get("SAR_CHANGE_GDAL_CACHE_MB", DEFAULT_GDAL_CACHE_MB))
+    budget = int(megabytes * 2 ** 20)
+    with _cache_lock:
+        if _cache_state["users"] == 0:
+            _cache_state["saved"] = gdal.GetCacheMax()
+            gdal.SetCacheMax(max(16 * 2 ** 20, min(budget, _cache_state["saved"])))
+        _cache_state["users"] += 1
+    try:
+        yield
+    finally:
+        with _cache_lock:
+            _cache_state["users"] -= 1
+            if _cache_state["users"] == 0:
+                gdal.SetCacheMax(_cache_state["saved"])
 
 
 def _real_sources(src_path):

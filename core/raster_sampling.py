@@ -4,7 +4,9 @@ The scale check reads one decimated overview-sized sample; the image ENL
 reads a fixed number of windows spread over the raster. Both cost the same on
 a 300 x 300 test image and on a full Sentinel-1 scene.
 """
+import os
 import statistics
+import threading
 
 import numpy as np
 
@@ -23,11 +25,23 @@ ENL_LOCAL_WINDOW = 9
 
 
 def decimated_band(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
-    """Read band ``band_number`` decimated to at most ``max_pixels``; no data as NaN."""
+    """Read band ``band_number`` decimated to at most ``max_pixels``; no data as NaN.
+
+    A decimated read touches every tile of the file (about 1 s per band of a
+    full scene), and an algorithm's checks ask for the same sample several
+    times (scale, content, per input): samples of files on disk are kept in a
+    small cache keyed by the file's path, size and modification time, so each
+    is read once. The caller gets its own copy.
+    """
     band = dataset.GetRasterBand(band_number)
     xs, ys = dataset.RasterXSize, dataset.RasterYSize
     step = max(1.0, float(np.sqrt(xs * ys / max_pixels)))
     bx, by = max(1, int(xs / step)), max(1, int(ys / step))
+    key = _sample_key(dataset, band_number, bx, by)
+    with _samples_lock:
+        cached = _samples.get(key) if key else None
+    if cached is not None:
+        return cached.copy()
     data = band.ReadAsArray(0, 0, xs, ys, buf_xsize=bx, buf_ysize=by)
     if data is None:
         raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}: the file is "
@@ -36,7 +50,30 @@ def decimated_band(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     nodata = band.GetNoDataValue()
     if nodata is not None and not np.isnan(nodata):
         data[data == np.float32(nodata)] = np.nan
+    if key:
+        with _samples_lock:
+            _samples[key] = data.copy()
+            while len(_samples) > SAMPLE_CACHE_ENTRIES:
+                _samples.pop(next(iter(_samples)))
     return data
+
+
+#: Decimated samples kept (at most SCALE_SAMPLE_PIXELS float32 each: 4 MB).
+SAMPLE_CACHE_ENTRIES = 8
+_samples = {}
+_samples_lock = threading.Lock()
+
+
+def _sample_key(dataset, band_number, bx, by):
+    """Cache key of a decimated sample: the file's identity and the sample's size; None if not a file."""
+    path = dataset.GetDescription()
+    try:
+        stat = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None  # in-memory or virtual: not cached
+    if path.lower().endswith(".vrt"):
+        return None  # its sources may change without the VRT changing
+    return (os.path.realpath(path), stat.st_size, stat.st_mtime_ns, band_number, bx, by)
 
 
 def check_input_scale(path, scale, bands=None):

@@ -175,3 +175,67 @@ def test_stack_vrt_refuses_rasters_on_different_grids(tmp_path):
     pb = make_raster(tmp_path / "b.tif", [np.ones((20, 21))])
     with pytest.raises(rb.RasterError, match="coregister"):
         rb.stack_vrt([pa, pb])
+
+
+def test_gdal_cache_is_capped_during_a_run_and_restored(tmp_path, scene):
+    before = gdal.GetCacheMax()
+    gdal.SetCacheMax(2 ** 30)
+    seen = []
+
+    def func(a):
+        seen.append(gdal.GetCacheMax())
+        return a
+
+    try:
+        rb.filter_raster(scene, tmp_path / "out.tif", func, 0, block=64)
+        assert set(seen) == {rb.DEFAULT_GDAL_CACHE_MB * 2 ** 20}
+        assert gdal.GetCacheMax() == 2 ** 30
+        with rb.gdal_cache_budget(64):
+            with rb.gdal_cache_budget(128):  # nested: one budget, restored by the last one out
+                assert gdal.GetCacheMax() == 64 * 2 ** 20
+            assert gdal.GetCacheMax() == 64 * 2 ** 20
+        assert gdal.GetCacheMax() == 2 ** 30
+        gdal.SetCacheMax(32 * 2 ** 20)  # a lower cap set by the user is kept
+        with rb.gdal_cache_budget():
+            assert gdal.GetCacheMax() == 32 * 2 ** 20
+    finally:
+        gdal.SetCacheMax(before)
+
+
+def test_stream_blocks_keeps_order_bounds_the_queue_and_raises_errors():
+    import threading
+    import time
+
+    in_flight, peak, lock = [0], [0], threading.Lock()
+
+    def read(job):
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        return job
+
+    def compute(job, data):
+        time.sleep(0.002 * (job % 3))  # out-of-order completion
+        return data * 10
+
+    written = []
+
+    def write(job, result):
+        written.append(result)
+        with lock:
+            in_flight[0] -= 1
+
+    rb.stream_blocks(list(range(40)), read, compute, write, threads=2, depth=3)
+    assert written == [10 * j for j in range(40)]
+    assert peak[0] <= 3 + 2  # queue depth + the one being handed + the one being written
+
+    def failing(job, data):
+        if job == 5:
+            raise ValueError("block 5")
+        return data
+
+    with pytest.raises(ValueError, match="block 5"):
+        rb.stream_blocks(list(range(40)), lambda j: j, failing, lambda j, r: None)
+    with pytest.raises(rb.Cancelled):
+        rb.stream_blocks(list(range(40)), lambda j: j, lambda j, d: d, lambda j, r: None,
+                         is_canceled=lambda: True)
