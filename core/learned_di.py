@@ -31,18 +31,19 @@ descriptions; without descriptions bands 1 and 2), linear power by default.
 The DEM (metres) defaults to dem.tif beside the CSV. Every raster must be on
 the target's grid (run sarchange:coregister first).
 
-Memory: the whole scene is held in memory (the model itself runs tile by
-tile): about 8N + 30 bytes per pixel while the model runs (N earlier
-acquisitions of 2 float32 bands, the DEM, the no-data mask, the float64
-output accumulator and the float32 result) and about 40 afterwards
-(predicted, actual, per-band and norm DI, reference), plus about 25 MB for
-a batch of four 256-pixel tiles: e.g. 4 GB for 8000 x 8000 pixels and N = 4
-(measured with tracemalloc on 1024 x 1024 pixels: 37 bytes per pixel before
-the model runs, 74 at the peak including the 25 MB of tiles). ``MAX_PIXELS`` (8000 x 8000)
-is the largest scene accepted; clip larger scenes into parts.
+Memory: ``stream_learned_di`` (the Processing algorithm, and
+``learned_di_from_stack`` with ``outputs``) streams every raster through the
+block engine: blocks of ``STREAM_BLOCK`` pixels with a halo, each run
+through the tiled model as one tile, so memory is bounded by the block
+(about 0.5 GB for the shipped model) whatever the scene size.
+``run_learned_di`` holds the whole scene in memory (about 8N + 30 bytes per
+pixel while the model runs, 40 afterwards: e.g. 4 GB for 8000 x 8000 pixels
+and N = 4) and returns arrays; ``MAX_PIXELS`` (8000 x 8000) is the largest
+scene it accepts.
 """
 import csv
 import datetime as _dt
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -52,7 +53,15 @@ import numpy as np
 from . import scale as scales
 from .change import difference
 from .change.evaluation import grid_mismatch
-from .raster_blocks import RasterError, read_array, read_info, write_array
+from .raster_blocks import (
+    OutputRaster,
+    RasterError,
+    map_raster_outputs,
+    read_array,
+    read_info,
+    stack_vrt,
+    write_array,
+)
 
 #: Largest scene (pixels) computed in one piece; see the module docstring for the memory.
 MAX_PIXELS = 8000 * 8000
@@ -155,6 +164,7 @@ class LearnedDiResult:
     reference: object = None
     grid_path: str = ""
     model: dict = field(default_factory=dict)
+    written: dict = field(default_factory=dict)
 
 
 # --- Stack ---------------------------------------------------------------------------------------
@@ -474,10 +484,13 @@ def read_db(path, bands=BANDS, scale=scales.LINEAR_POWER, out=None):
     return out
 
 
-def check_grids(target_path, others):
-    """Raise RasterError unless every raster of ``others`` (path, role) is on the target's grid."""
+def check_grids(target_path, others, limit=True):
+    """Raise RasterError unless every raster of ``others`` (path, role) is on the target's grid.
+
+    ``limit``: also refuse scenes above ``MAX_PIXELS`` (the whole-image run; the streamed one has no limit).
+    """
     ref = read_info(target_path)
-    if ref.xsize * ref.ysize > MAX_PIXELS:
+    if limit and ref.xsize * ref.ysize > MAX_PIXELS:
         raise RasterError(f"{target_path} has {ref.xsize} x {ref.ysize} pixels, more than the "
                           f"{MAX_PIXELS} handled in one piece (about {MAX_PIXELS ** 0.5:.0f} x "
                           f"{MAX_PIXELS ** 0.5:.0f}): clip the stack into smaller parts")
@@ -506,21 +519,8 @@ def euclidean_norm(values):
     return np.sqrt(np.sum(np.square(values), axis=0, dtype=np.float32)).astype(np.float32)
 
 
-def run_learned_di(model, input_paths, target_path, dem_path, conditions, scale=scales.LINEAR_POWER,
-                   reference_path=None, threads=2, tile=None, overlap=None, batch=4, progress=None,
-                   is_canceled=None):
-    """Learned DI of ``target_path`` given its earlier acquisitions ``input_paths`` (oldest first).
-
-    ``model``: path, bytes or ``TiledModel`` (None: the shipped model).
-    ``dem_path``: elevation in metres on the target's grid. ``conditions``:
-    N + 1 acquisition rows (dicts, see ``condition_vector``) or an (N + 1, C)
-    array: the inputs' then the target's. ``scale``: how the images are
-    stored (``core.scale``). ``reference_path``: when given, also the
-    conventional DI (Euclidean norm of dB differences, target against it).
-    ``tile``, ``overlap``, ``batch``: tiling (pixels; None: the model's).
-    Raises ModelMismatch, RasterError or ValueError with the fix;
-    core.raster_blocks.Cancelled on cancel.
-    """
+def _prepare(model, input_paths, target_path, dem_path, conditions, reference_path, threads, limit):
+    """Checks shared by the whole-image and the streamed learned DI: (model, paths, bands, cond, rows)."""
     model = model if getattr(model, "learned_di", None) else open_model(model, threads)
     input_paths = [os.fspath(p) for p in input_paths]
     check_model(model, n_inputs=len(input_paths))
@@ -538,10 +538,29 @@ def run_learned_di(model, input_paths, target_path, dem_path, conditions, scale=
     others = [(p, "input") for p in input_paths] + [(os.fspath(dem_path), "DEM")]
     if reference_path is not None:
         others.append((os.fspath(reference_path), "reference"))
-    check_grids(target_path, others)
+    check_grids(target_path, others, limit=limit)
     for path in input_paths + [os.fspath(target_path)]:
         band_numbers(read_info(path), bands)
+    return model, input_paths, bands, cond, rows
 
+
+def run_learned_di(model, input_paths, target_path, dem_path, conditions, scale=scales.LINEAR_POWER,
+                   reference_path=None, threads=2, tile=None, overlap=None, batch=4, progress=None,
+                   is_canceled=None):
+    """Learned DI of ``target_path`` given its earlier acquisitions ``input_paths`` (oldest first).
+
+    ``model``: path, bytes or ``TiledModel`` (None: the shipped model).
+    ``dem_path``: elevation in metres on the target's grid. ``conditions``:
+    N + 1 acquisition rows (dicts, see ``condition_vector``) or an (N + 1, C)
+    array: the inputs' then the target's. ``scale``: how the images are
+    stored (``core.scale``). ``reference_path``: when given, also the
+    conventional DI (Euclidean norm of dB differences, target against it).
+    ``tile``, ``overlap``, ``batch``: tiling (pixels; None: the model's).
+    Raises ModelMismatch, RasterError or ValueError with the fix;
+    core.raster_blocks.Cancelled on cancel.
+    """
+    model, input_paths, bands, cond, rows = _prepare(model, input_paths, target_path, dem_path, conditions,
+                                                     reference_path, threads, limit=True)
     grid = read_info(target_path)
     nb = len(bands)
     images = np.empty((nb * len(input_paths), grid.ysize, grid.xsize), dtype=np.float32)
@@ -571,9 +590,116 @@ def run_learned_di(model, input_paths, target_path, dem_path, conditions, scale=
                            model=dict(model.learned_di))
 
 
+#: Block side (pixels) of the streamed learned DI: each block plus its halo is one model tile.
+STREAM_BLOCK = 1024
+#: Output names of ``stream_learned_di`` in band order, with their band descriptions.
+OUTPUT_NAMES = ("predicted", "di", "di_norm", "conventional")
+
+
+def _descriptions(name, bands):
+    return {"predicted": [f"{b} predicted (dB)" for b in bands],
+            "di": [f"{b} learned DI (dB)" for b in bands],
+            "di_norm": ["learned DI Euclidean norm (dB)"],
+            "conventional": ["conventional DI Euclidean norm (dB)"]}[name]
+
+
+def stream_halo(model, overlap=None):
+    """Halo per block side (pixels): the overlap (default the model's), rounded up to the size multiple.
+
+    A block is predicted with this many pixels of real neighbours around it,
+    so the zero padding the network sees at the block edge lies this far
+    from the written core, as between blended tiles of the whole-image run.
+    """
+    overlap = model.overlap if overlap is None else int(overlap)
+    m = model.size_multiple
+    return -(-max(0, overlap) // m) * m
+
+
+def stream_learned_di(model, input_paths, target_path, dem_path, conditions, outputs,
+                      scale=scales.LINEAR_POWER, reference_path=None, threads=2, tile=None, overlap=None,
+                      batch=4, block=None, progress=None, is_canceled=None):
+    """Learned DI written to files block by block: memory bounded by the block, any scene size.
+
+    Same inputs as ``run_learned_di``; ``outputs``: {name: path} with names
+    from ``OUTPUT_NAMES`` ('conventional' needs ``reference_path``). Every
+    raster is stacked in one VRT and read by the block engine
+    (``core.raster_blocks.map_raster_outputs``) in blocks of ``block`` pixels
+    with a halo of ``stream_halo`` pixels; each block (halo included) goes
+    through the tiled runner with ``tile`` (default: the whole block and halo,
+    one tile), ``overlap`` and ``batch``; the reader, the model and the
+    writer overlap. The result equals ``run_learned_di`` exactly for a model
+    whose output at a pixel depends on that pixel only, and within the
+    blending tolerance of the tiled runner otherwise (the block edge plays
+    the part of a tile edge; tests/test_learned_di_stream.py measures it).
+    Returns a LearnedDiResult whose arrays are None, with ``written``
+    ({name: path}) and ``block``/``halo`` in ``model``.
+    """
+    model, input_paths, bands, cond, rows = _prepare(model, input_paths, target_path, dem_path, conditions,
+                                                     reference_path, threads, limit=False)
+    unknown = sorted(set(outputs) - set(OUTPUT_NAMES))
+    if unknown:
+        raise ValueError(f"unknown learned-DI output(s) {unknown}; expected some of {list(OUTPUT_NAMES)}")
+    if outputs.get("conventional") and reference_path is None:
+        raise ValueError("the conventional DI output needs a reference acquisition")
+    nb = len(bands)
+    rasters = input_paths + [os.fspath(dem_path), os.fspath(target_path)]
+    if reference_path is not None:
+        rasters.append(os.fspath(reference_path))
+    offsets, vrt_bands = 0, []
+    for k, path in enumerate(rasters):
+        info = read_info(path)
+        vrt_bands.append([offsets + b for b in ([1] if k == len(input_paths) else band_numbers(info, bands))])
+        offsets += info.bands
+    read_bands = [b for group in vrt_bands for b in group]
+    n_img = nb * len(input_paths)
+    halo = stream_halo(model, overlap)
+    block = STREAM_BLOCK if block is None else int(block)
+    block = max(model.size_multiple, block // model.size_multiple * model.size_multiple)
+    tile = block + 2 * halo if tile is None else int(tile)
+    names = {"images": SCHEMA.INPUT_IMAGES, "dem": SCHEMA.INPUT_DEM, "cond": SCHEMA.INPUT_CONDITIONS}
+
+    def to_db(values):
+        return values if scale == scales.DB else SCHEMA.to_db(scales.to_linear_power(values, scale))
+
+    def func(data):
+        images, dem = to_db(data[:n_img]), data[n_img:n_img + 1]
+        actual = to_db(data[n_img + 1:n_img + 1 + nb])
+        rows_, cols_ = data.shape[1:]
+        if np.isfinite(images).all(axis=0).any() and np.isfinite(dem).any():
+            predicted = model.predict({names["images"]: images, names["dem"]: dem, names["cond"]: cond},
+                                      tile=tile, overlap=overlap, batch=batch, output=SCHEMA.OUTPUT,
+                                      is_canceled=is_canceled)
+        else:  # a block of no data only: nothing to run
+            predicted = np.full((nb, rows_, cols_), np.nan, np.float32)
+        di = (actual - predicted).astype(np.float32)
+        parts = [predicted, di, euclidean_norm(di)[None]]
+        if reference_path is not None:
+            parts.append(euclidean_norm(actual - to_db(data[n_img + 1 + nb:]))[None])
+        return np.concatenate(parts)
+
+    counts = {"predicted": nb, "di": nb, "di_norm": 1, "conventional": 1 if reference_path is not None else 0}
+    targets = [OutputRaster(outputs.get(name), counts[name], _descriptions(name, bands))
+               for name in OUTPUT_NAMES if counts[name]]
+    vrt = stack_vrt(rasters)
+    try:
+        map_raster_outputs(vrt, targets, func, halo, bands=read_bands, block=block, threads=1,
+                           progress=progress, is_canceled=is_canceled)
+    finally:
+        from osgeo import gdal
+
+        gdal.Unlink(vrt)
+    summary = dict(model.learned_di, block=block, halo=halo, tile=tile)
+    result = LearnedDiResult(predicted=None, actual=None, di=None, di_norm=None, bands=tuple(bands),
+                             inputs=[dict(r) for r in rows[:-1]] if rows else [],
+                             target=dict(rows[-1]) if rows else {}, grid_path=os.fspath(target_path),
+                             model=summary)
+    result.written = {name: os.fspath(path) for name, path in outputs.items() if path}
+    return result
+
+
 def learned_di_from_stack(csv_path, model=None, target_date=None, dem_path=None, conventional=False,
                           scale=scales.LINEAR_POWER, threads=2, tile=None, overlap=None, batch=4,
-                          progress=None, is_canceled=None):
+                          progress=None, is_canceled=None, outputs=None, block=None):
     """Learned DI of one acquisition of a stack (acquisitions CSV; see the module docstring).
 
     ``target_date``: see ``target_index`` (default the newest acquisition);
@@ -582,7 +708,10 @@ def learned_di_from_stack(csv_path, model=None, target_date=None, dem_path=None,
     also the conventional DI against the reference of Alatalo et al.'s method
     1 (``difference.choose_reference``: earlier, same orbit direction, closest
     mean incidence) among all earlier acquisitions. Returns LearnedDiResult
-    with ``target``, ``inputs`` and ``reference`` rows.
+    with ``target``, ``inputs`` and ``reference`` rows. ``outputs``
+    ({name: path}, see ``stream_learned_di``): stream the result to these
+    files block by block instead of computing it in memory (``block``: its
+    block side, pixels).
     """
     model = open_model(model, threads)
     rows = read_stack(csv_path)
@@ -596,11 +725,12 @@ def learned_di_from_stack(csv_path, model=None, target_date=None, dem_path=None,
     reference = None
     if conventional:
         reference = rows[difference.choose_reference(rows, t)]
-    result = run_learned_di(model, [rows[i]["path"] for i in chosen], rows[t]["path"], dem_path,
-                            [rows[i] for i in chosen] + [rows[t]], scale,
-                            reference_path=reference["path"] if reference else None, threads=threads,
-                            tile=tile, overlap=overlap, batch=batch, progress=progress,
-                            is_canceled=is_canceled)
+    run = run_learned_di if outputs is None else functools.partial(stream_learned_di, outputs=outputs,
+                                                                   block=block)
+    result = run(model, [rows[i]["path"] for i in chosen], rows[t]["path"], dem_path,
+                 [rows[i] for i in chosen] + [rows[t]], scale=scale,
+                 reference_path=reference["path"] if reference else None, threads=threads,
+                 tile=tile, overlap=overlap, batch=batch, progress=progress, is_canceled=is_canceled)
     result.reference = dict(reference) if reference else None
     return result
 

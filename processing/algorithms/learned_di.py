@@ -22,8 +22,8 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core import learned_di
-from ...core.raster_blocks import Cancelled, RasterError
+from ...core import learned_di, raster_sampling
+from ...core.raster_blocks import Cancelled, RasterError, open_readonly
 from . import common
 from .common import tr
 
@@ -294,34 +294,36 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
 
         progress = common.progress_callback(feedback)
         is_canceled = common.cancel_callback(feedback)
+        files = {name: outputs[key] for key, name in self._OUTPUT_NAMES.items() if key in outputs}
         try:
             if route == "table":
-                result, sources, name = self._from_table(parameters, context, model, conventional, scale,
-                                                         threads, tile, overlap, progress, is_canceled)
+                result, name = self._from_table(parameters, context, model, conventional, scale, threads,
+                                                tile, overlap, progress, is_canceled, files)
             else:
-                result, sources, name = self._from_layers(parameters, context, model, conventional, scale,
-                                                          threads, tile, overlap, progress, is_canceled)
+                result, name = self._from_layers(parameters, context, model, conventional, scale, threads,
+                                                 tile, overlap, progress, is_canceled, files)
         except Cancelled:
             feedback.pushInfo(tr("Cancelled: no output was written."))
             for path in outputs.values():
                 common.forget_output(context, path)
             return {}
+        self._log(result, feedback)
+        return dict(outputs)
 
-        for path in outputs.values():
+    #: Output parameter -> output name of ``core.learned_di.stream_learned_di``.
+    _OUTPUT_NAMES = {"OUTPUT_PREDICTED": "predicted", "OUTPUT_DI": "di", "OUTPUT_DI_NORM": "di_norm",
+                     "OUTPUT_CONVENTIONAL_DI": "conventional"}
+
+    @staticmethod
+    def _refuse_overwrite(sources, files):
+        for path in files.values():
             for src in sources:
                 if common.same_file(src, path):
                     raise QgsProcessingException(
                         tr("The output must not overwrite the input {path}").format(path=src))
-        self._log(result, feedback)
-        with errors(name, model.source):
-            learned_di.write_outputs(
-                result, predicted=outputs.get(self.OUTPUT_PREDICTED), di=outputs.get(self.OUTPUT_DI),
-                di_norm=outputs.get(self.OUTPUT_DI_NORM),
-                conventional=outputs.get(self.OUTPUT_CONVENTIONAL_DI))
-        return dict(outputs)
 
     def _from_table(self, parameters, context, model, conventional, scale, threads, tile, overlap,
-                    progress, is_canceled):
+                    progress, is_canceled, files):
         table = self.parameterAsFile(parameters, self.STACK_TABLE, context)
         name = os.path.basename(table)
         dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
@@ -329,15 +331,15 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         target_date = (self.parameterAsString(parameters, self.TARGET_DATE, context) or "").strip() or None
         with errors(name, model.source):
             rows = learned_di.read_stack(table)
+            self._refuse_overwrite([r["path"] for r in rows] + ([dem] if dem else []), files)
             result = learned_di.learned_di_from_stack(
                 table, model, target_date=target_date, dem_path=dem, conventional=conventional,
                 scale=scale, threads=threads, tile=tile, overlap=overlap, progress=progress,
-                is_canceled=is_canceled)
-        sources = [r["path"] for r in rows] + ([dem] if dem else [])
-        return result, sources, name
+                is_canceled=is_canceled, outputs=files)
+        return result, name
 
     def _from_layers(self, parameters, context, model, conventional, scale, threads, tile, overlap,
-                     progress, is_canceled):
+                     progress, is_canceled, files):
         layers = self.parameterAsLayerList(parameters, self.INPUT_LAYERS, context)
         target_layer = self.parameterAsRasterLayer(parameters, self.TARGET, context)
         inputs = [common.gdal_source(layer, self.INPUT_LAYERS) for layer in layers]
@@ -369,12 +371,13 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
                         "the conditions' dates {dates} are not in order: give the earlier acquisitions "
                         "oldest first, then the target (later than all of them)").format(dates=dates))
             reference = inputs[learned_di.reference_among(rows)] if conventional else None
-            result = learned_di.run_learned_di(
-                model, inputs, target, dem, rows, scale=scale, reference_path=reference,
+            self._refuse_overwrite(inputs + [target, dem], files)
+            result = learned_di.stream_learned_di(
+                model, inputs, target, dem, rows, files, scale=scale, reference_path=reference,
                 threads=threads, tile=tile, overlap=overlap, progress=progress, is_canceled=is_canceled)
         if reference is not None:
             result.reference = {"path": reference}
-        return result, inputs + [target, dem], name
+        return result, name
 
     def _log(self, result, feedback):
         target = result.target.get("date") or result.grid_path
@@ -386,8 +389,10 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             feedback.pushInfo(tr("Conventional DI reference (same orbit, closest incidence): {ref}").format(
                 ref=result.reference.get("date") or result.reference.get("path")))
         summary = tr("{what}: median {median:.2f} dB, 99th percentile {p99:.2f} dB")
-        for what, values in ((tr("Learned DI norm"), result.di_norm),
-                             (tr("Conventional DI"), result.conventional)):
+        for what, name in ((tr("Learned DI norm"), "di_norm"), (tr("Conventional DI"), "conventional")):
+            values = None
+            if name in result.written:  # a decimated sample of the written file (about 1 MPix)
+                values = raster_sampling.decimated_band(open_readonly(result.written[name]), 1)
             finite = None if values is None else values[np.isfinite(values)]
             if finite is not None and finite.size:
                 feedback.pushInfo(summary.format(what=what, median=float(np.median(finite)),
