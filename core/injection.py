@@ -25,8 +25,8 @@ Conventions:
 - No data is NaN. A pixel that is NaN in any band is never changed, in any
   band, and is 255 in the change mask.
 - Input arrays are never modified; new float32 arrays are returned.
-- Whole images are held in memory (injection targets evaluation scenes, not
-  full archives).
+- ``inject`` holds whole images in memory; ``core.injection_raster``
+  streams the offset change through the block engine (any size).
 """
 import numpy as np
 
@@ -124,23 +124,28 @@ def _inside(polygon, r0, r1, c0, c1):
     return inside
 
 
-def label_polygons(polygons, shape):
+def label_polygons(polygons, shape, window=None):
     """int32 label image: pixels whose centre is inside polygon k get k + 1, others 0.
 
     ``polygons``: sequence of (N, 2) arrays of (x, y) vertices in pixels
     (closing vertex optional). Where polygons overlap, the later one wins.
     Parts outside the ``shape`` = (rows, cols) image are dropped.
+    ``window``: (x offset, y offset, width, height) in pixels: only that part
+    of the label image, equal to the same slice of the whole one (for
+    streaming block by block).
     """
-    labels = np.zeros(shape, dtype=np.int32)
+    x0, y0, width, height = (0, 0, int(shape[1]), int(shape[0])) if window is None else window
+    labels = np.zeros((height, width), dtype=np.int32)
     for k, polygon in enumerate(polygons):
         polygon = np.asarray(polygon, dtype=np.float64)
         if polygon.ndim != 2 or polygon.shape[1] != 2 or polygon.shape[0] < 3:
             raise ValueError(f"polygon {k} must be an (N >= 3, 2) array of (x, y) vertices")
         r0, r1, c0, c1 = _polygon_window(polygon, shape)
+        r0, r1, c0, c1 = max(r0, y0), min(r1, y0 + height), max(c0, x0), min(c1, x0 + width)
         if r1 <= r0 or c1 <= c0:
             continue
         inside = _inside(polygon, r0, r1, c0, c1)
-        labels[r0:r1, c0:c1][inside] = k + 1
+        labels[r0 - y0:r1 - y0, c0 - x0:c1 - x0][inside] = k + 1
     return labels
 
 
@@ -159,7 +164,10 @@ def random_blobs(shape, count, radius, irregularity, spikiness, rng=None, valid=
     - ``shape``: (rows, cols) of the image.
     - ``radius``, ``irregularity``, ``spikiness``, ``n_vertices``: as in ``random_blob``.
     - ``valid``: optional bool (rows, cols) array; every pixel covered by a
-      blob must be valid (e.g. ``np.isfinite(image)``).
+      blob must be valid (e.g. ``np.isfinite(image)``). Or a function
+      ``valid(r0, r1, c0, c1)`` returning that array's [r0:r1, c0:c1] (e.g.
+      read from a file window by window): the same blobs, without the whole
+      mask in memory.
     - ``min_separation``: minimum distance between blob centres, pixels
       (default 2 * radius, so blobs of mean size do not touch).
 
@@ -174,14 +182,16 @@ def random_blobs(shape, count, radius, irregularity, spikiness, rng=None, valid=
     count = int(count)
     if count < 1:
         raise ValueError(f"the number of blobs must be >= 1 (got {count})")
-    if valid is not None:
+    if valid is not None and not callable(valid):
         valid = np.asarray(valid, dtype=bool)
         if valid.shape != (rows, cols):
             raise ValueError(f"valid mask shape {valid.shape} differs from the image shape {(rows, cols)}")
+        mask = valid
+        valid = lambda r0, r1, c0, c1: mask[r0:r1, c0:c1]  # noqa: E731
     if min_separation is None:
         min_separation = 2.0 * radius
     rng = _rng(rng)
-    occupied = np.zeros((rows, cols), dtype=bool)
+    placed = []  # (r0, r1, c0, c1, inside) of each blob: the occupied pixels, without a full mask
     blobs, centres = [], []
     for _ in range(ATTEMPTS_PER_BLOB * count):
         if len(blobs) == count:
@@ -197,11 +207,11 @@ def random_blobs(shape, count, radius, irregularity, spikiness, rng=None, valid=
         if r1 <= r0 or c1 <= c0:
             continue
         inside = _inside(polygon, r0, r1, c0, c1)
-        if not inside.any() or occupied[r0:r1, c0:c1][inside].any():
+        if not inside.any() or _overlaps(placed, r0, r1, c0, c1, inside):
             continue
-        if valid is not None and not valid[r0:r1, c0:c1][inside].all():
+        if valid is not None and not np.asarray(valid(r0, r1, c0, c1), dtype=bool)[inside].all():
             continue
-        occupied[r0:r1, c0:c1] |= inside
+        placed.append((r0, r1, c0, c1, inside))
         blobs.append(polygon)
         centres.append(centre)
     if len(blobs) < count:
@@ -210,6 +220,16 @@ def random_blobs(shape, count, radius, irregularity, spikiness, rng=None, valid=
             f"{cols} x {rows} image on valid pixels {min_separation:g} pixels apart: "
             "ask for fewer or smaller blobs")
     return blobs
+
+
+def _overlaps(placed, r0, r1, c0, c1, inside):
+    """True when the pixels ``inside`` (window r0:r1, c0:c1) share a pixel with a placed blob."""
+    for a0, a1, b0, b1, other in placed:
+        y0, y1, x0, x1 = max(r0, a0), min(r1, a1), max(c0, b0), min(c1, b1)
+        if y0 < y1 and x0 < x1 and (inside[y0 - r0:y1 - r0, x0 - c0:x1 - c0]
+                                    & other[y0 - a0:y1 - a0, x0 - b0:x1 - b0]).any():
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- changes

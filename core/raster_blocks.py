@@ -173,10 +173,10 @@ def raster_bytes(xsize, ysize, bands, bytes_per_pixel=4):
     return int(xsize) * int(ysize) * int(bands) * int(bytes_per_pixel)
 
 
-def create_like(path, info, bands, nodata, descriptions, creation_options=None):
-    """Create a float32 GeoTIFF on ``info``'s grid and CRS; returns the dataset."""
+def create_like(path, info, bands, nodata, descriptions, creation_options=None, gdal_type=gdal.GDT_Float32):
+    """Create a GeoTIFF (float32 unless ``gdal_type``) on ``info``'s grid and CRS; returns the dataset."""
     driver = gdal.GetDriverByName("GTiff")
-    ds = driver.Create(str(path), info.xsize, info.ysize, bands, gdal.GDT_Float32,
+    ds = driver.Create(str(path), info.xsize, info.ysize, bands, gdal_type,
                        creation_options or geotiff_options())
     outputs.check_created(ds, path)
     if info.geotransform:
@@ -259,22 +259,26 @@ class OutputRaster:
     """One float32 output of ``map_raster_outputs``: path, band count, band descriptions, no-data value.
 
     ``path`` None: the bands are computed but not written (an output the user did not ask for).
+    ``gdal_type``: the file's data type (e.g. gdal.GDT_Byte for a mask; values are cast on writing).
     """
 
     path: object
     bands: int
     descriptions: object = None
     nodata: float = float("nan")
+    gdal_type: int = gdal.GDT_Float32
 
 
 def map_raster_outputs(src_path, targets, func, margin, bands=None, block=DEFAULT_BLOCK, threads=2,
-                       progress=None, is_canceled=None, creation_options=None):
+                       progress=None, is_canceled=None, creation_options=None, with_window=False):
     """``map_raster`` with several output files: ``func`` returns the bands of every target in order.
 
     ``targets``: OutputRaster list; ``func(array)`` returns
     ``(sum of target bands, rows, cols)``; the first ``targets[0].bands``
     bands go to the first file, and so on (a target whose path is None is
-    skipped). All files are written together, block by block, then each is
+    skipped). ``with_window``: call ``func(array, window)`` with the block's
+    Window (for stages that place things by image position, e.g. polygons).
+    All files are written together, block by block, then each is
     verified and renamed; a failure or cancel during the blocks leaves none
     of them. Returns the written paths.
     """
@@ -283,7 +287,8 @@ def map_raster_outputs(src_path, targets, func, margin, bands=None, block=DEFAUL
     windows = block_windows(info.xsize, info.ysize, block, margin)
     total = sum(t.bands for t in targets)
     jobs = [(w, bands, list(range(total))) for w in windows]
-    _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_canceled, creation_options)
+    _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_canceled, creation_options,
+                with_window)
     return [str(t.path) for t in targets if t.path is not None]
 
 
@@ -335,7 +340,8 @@ def _check_bands(info, bands):
     return bands
 
 
-def _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_canceled, creation_options):
+def _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_canceled, creation_options,
+                with_window=False):
     """Shared loop: read each job's bands, compute on the pool, write, flush, verify, rename.
 
     ``jobs``: (window, input bands, output band indices over all targets).
@@ -357,7 +363,7 @@ def _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_cance
     def compute(job, data):
         window, _, outs = job
         with cancel_scope(is_canceled):
-            result = np.asarray(func(data), dtype=np.float32)
+            result = np.asarray(func(data, window) if with_window else func(data), dtype=np.float32)
         if result.shape != (len(outs),) + data.shape[1:]:
             raise RasterError(f"block function returned shape {result.shape}, "
                               f"expected {(len(outs),) + data.shape[1:]}")
@@ -374,7 +380,7 @@ def _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_cance
                 for k, t in enumerate(targets) if t.path is not None}
         src = open_readonly(src_path)
         dsts = {k: create_like(tmp, info, targets[k].bands, targets[k].nodata, targets[k].descriptions,
-                               creation_options) for k, tmp in tmps.items()}
+                               creation_options, targets[k].gdal_type) for k, tmp in tmps.items()}
         try:
             def read(job):
                 window, in_bands, _ = job

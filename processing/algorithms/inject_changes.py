@@ -1,14 +1,19 @@
 """Processing algorithm "Inject simulated changes": a thin wrapper around core.injection.
 
-The input raster is read whole (a documented limit: injection targets
-evaluation scenes), the change regions come from a polygon layer
-(reprojected to the raster CRS with QgsCoordinateTransform and rasterised
-with GDAL in memory, one label per feature) or from random blobs
+The offset change streams block by block through
+``core.injection_raster`` (blobs placed from the seed reading windows of the
+file, polygons rasterised to a temporary label raster by GDAL): any raster
+size. The statistical change reads the raster whole (it maps every pixel of
+a region and of its target class at once). The change regions come from a
+polygon layer (reprojected to the raster CRS with QgsCoordinateTransform and
+rasterised with GDAL, one label per feature) or from random blobs
 (``core.injection.random_blobs``), and ``core.injection.inject`` changes the
 selected bands. Outputs: the changed raster (same grid, CRS, no-data value
 and band descriptions), the uint8 change mask and, optionally, the change
 polygons in the raster CRS.
 """
+import dataclasses
+import os
 
 import numpy as np
 from osgeo import gdal, ogr
@@ -32,15 +37,18 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ...core import injection, raster_sampling, validation
+from ...core import injection, injection_raster, outputs, raster_sampling, validation
 from ...core.raster_blocks import (
+    Cancelled,
     RasterError,
+    create_like,
     output_nodata,
     read_array,
     read_info,
     write_array,
     write_single_band,
 )
+from .. import provider_settings
 from . import common
 from .common import tr
 
@@ -90,14 +98,8 @@ def pixel_to_map(geotransform, xy):
     return np.column_stack((gt[0] + x * gt[1] + y * gt[2], gt[3] + x * gt[4] + y * gt[5]))
 
 
-def rasterize_labels(geometries, geotransform, xsize, ysize):
-    """Burn geometry k (QgsGeometry, raster CRS) as label k + 1 into an int32 array.
-
-    Pixels whose centre is inside are burned (GDAL's default rule); later
-    geometries overwrite earlier ones where they overlap.
-    """
-    mem = gdal.GetDriverByName("MEM").Create("", xsize, ysize, 1, gdal.GDT_Int32)
-    mem.SetGeoTransform(tuple(geotransform))
+def _label_layer(geometries):
+    """An in-memory OGR layer holding geometry k (QgsGeometry) with the field label = k + 1."""
     source = ogr.GetDriverByName("Memory").CreateDataSource("changes")
     layer = source.CreateLayer("changes", geom_type=ogr.wkbUnknown)
     layer.CreateField(ogr.FieldDefn("label", ogr.OFTInteger))
@@ -106,9 +108,38 @@ def rasterize_labels(geometries, geotransform, xsize, ysize):
         feature.SetField("label", k + 1)
         feature.SetGeometry(ogr.CreateGeometryFromWkt(geometry.asWkt()))
         layer.CreateFeature(feature)
-    if gdal.RasterizeLayer(mem, [1], layer, options=["ATTRIBUTE=label"]) != 0:
+    return source, layer
+
+
+def _burn(dataset, geometries):
+    source, layer = _label_layer(geometries)
+    if gdal.RasterizeLayer(dataset, [1], layer, options=["ATTRIBUTE=label"]) != 0:
         raise RasterError("cannot rasterise the change polygons")
+    del source
+
+
+def rasterize_labels(geometries, geotransform, xsize, ysize):
+    """Burn geometry k (QgsGeometry, raster CRS) as label k + 1 into an int32 array.
+
+    Pixels whose centre is inside are burned (GDAL's default rule); later
+    geometries overwrite earlier ones where they overlap.
+    """
+    mem = gdal.GetDriverByName("MEM").Create("", xsize, ysize, 1, gdal.GDT_Int32)
+    mem.SetGeoTransform(tuple(geotransform))
+    _burn(mem, geometries)
     return mem.GetRasterBand(1).ReadAsArray().astype(np.int32)
+
+
+def rasterize_labels_file(geometries, info, path):
+    """``rasterize_labels`` into a tiled Int32 GeoTIFF at ``path`` on ``info``'s grid (GDAL burns it
+    in chunks, so memory does not grow with the raster). Returns ``path``."""
+    if not info.geotransform:
+        info = dataclasses.replace(info, geotransform=(0.0, 1.0, 0.0, 0.0, 0.0, 1.0))
+    dataset = create_like(path, info, 1, None, None, gdal_type=gdal.GDT_Int32)
+    _burn(dataset, geometries)
+    dataset.FlushCache()
+    dataset = None
+    return path
 
 
 def write_mask(path, mask, info):
@@ -241,14 +272,13 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
             raise QgsProcessingException(tr("The changed raster and the change mask need different files"))
         polygons = self.parameterAsSource(parameters, self.POLYGONS, context)
         target_layer = self.parameterAsRasterLayer(parameters, self.TARGET_MASK, context)
+        if s["mode"] == injection.OFFSET:
+            return self._offset_streamed(parameters, context, feedback, layer, s, scale, dst, dst_mask,
+                                         polygons, target_layer)
 
         with common.core_errors(name):
             info = read_info(src)
-            bands = sorted(set(self.parameterAsInts(parameters, self.BANDS, context))) or list(
-                range(1, info.bands + 1))
-            for b in bands:
-                if not 1 <= b <= info.bands:
-                    raise RasterError(f"band {b} does not exist (the raster has {info.bands})")
+            bands = self._selected_bands(parameters, context, info)
             raster_sampling.check_input_scale(src, scale, bands)
             feedback.pushInfo(tr("Reading {name} ({x} x {y} pixels, {n} band(s)) into memory").format(
                 name=name, x=info.xsize, y=info.ysize, n=info.bands))
@@ -266,7 +296,7 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
         if polygons is not None:
             geometries = self._polygons_in_raster_crs(polygons, layer, context)
             labels = rasterize_labels(geometries, geotransform, info.xsize, info.ysize)
-            self._check_overlap(labels, valid, parameters, polygons, name)
+            self._check_overlap((labels > 0).any(), ((labels > 0) & valid).any(), parameters, polygons, name)
             regions = labels
         else:
             with common.core_errors(name):
@@ -297,11 +327,6 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
             changed[clash] = np.nextafter(np.float32(nodata), np.float32(np.inf))
         data[selected] = changed  # ``data`` is this algorithm's own copy of the input
         del changed
-        for d in details:
-            feedback.pushInfo(tr("Region {label}: {pixels} pixels changed, band {band} mean "
-                                 "{before:.2f} dB -> {after:.2f} dB").format(
-                label=d["label"], pixels=d["pixels"], band=bands[0], before=d["before_db"],
-                after=d["after_db"]))
         feedback.setProgress(70)
         if feedback.isCanceled():
             return self._cancelled(context, feedback, dst, dst_mask)
@@ -310,12 +335,7 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
             write_array(dst, data, like=src, nodata=nodata, descriptions=info.descriptions)
             write_mask(dst_mask, mask, info)
         feedback.setProgress(90)
-        results = {self.OUTPUT: dst, self.OUTPUT_MASK: dst_mask}
-        sink_id = self._write_polygons(parameters, context, layer, geometries, details)
-        if sink_id is not None:
-            results[self.OUTPUT_POLYGONS] = sink_id
-        feedback.setProgress(100)
-        return results
+        return self._finish(parameters, context, feedback, layer, geometries, details, bands, dst, dst_mask)
 
     @staticmethod
     def _cancelled(context, feedback, *paths):
@@ -334,19 +354,88 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
                 "The change polygon layer has no polygon: draw some, or leave it empty for random blobs"))
         return geometries
 
-    def _check_overlap(self, labels, valid, parameters, source, raster_name):
-        """Refuse polygons that cover no pixel, or only no-data pixels, of the raster."""
+    def _check_overlap(self, labelled, changed, parameters, source, raster_name):
+        """Refuse polygons that cover no pixel (``labelled`` False), or only no-data pixels."""
         layer_name = source.sourceName() if hasattr(source, "sourceName") else str(
             parameters.get(self.POLYGONS))
-        if not (labels > 0).any():
+        if not labelled:
             raise QgsProcessingException(tr(
                 "The polygons of layer '{layer}' do not overlap raster '{raster}' (no pixel centre "
                 "inside, after reprojection to the raster CRS): draw them over the raster, or leave "
                 "the polygons empty for random blobs").format(layer=layer_name, raster=raster_name))
-        if not ((labels > 0) & valid).any():
+        if not changed:
             raise QgsProcessingException(tr(
                 "The polygons of layer '{layer}' cover only no-data pixels of raster '{raster}': "
                 "draw them over valid pixels").format(layer=layer_name, raster=raster_name))
+
+    def _selected_bands(self, parameters, context, info):
+        bands = sorted(set(self.parameterAsInts(parameters, self.BANDS, context))) or list(
+            range(1, info.bands + 1))
+        for b in bands:
+            if not 1 <= b <= info.bands:
+                raise RasterError(f"band {b} does not exist (the raster has {info.bands})")
+        return bands
+
+    def _offset_streamed(self, parameters, context, feedback, layer, s, scale, dst, dst_mask, polygons,
+                         target_layer):
+        """The offset change through ``core.injection_raster``: block by block, any raster size."""
+        src = common.gdal_source(layer, self.INPUT)
+        name = layer.name()
+        with common.core_errors(name):
+            info = read_info(src)
+            bands = self._selected_bands(parameters, context, info)
+            raster_sampling.check_input_scale(src, scale, bands)
+        if target_layer is not None:
+            feedback.pushInfo(tr("The target class mask is used by the statistical change only; ignored."))
+        geotransform = info.geotransform or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+        labels_path = None
+        try:
+            if polygons is not None:
+                geometries = self._polygons_in_raster_crs(polygons, layer, context)
+                labels_path = rasterize_labels_file(geometries, info,
+                                                    outputs.temporary_path(dst, ".labels.tif"))
+                regions = {"labels_path": labels_path}
+            else:
+                with common.core_errors(name):
+                    blobs = injection_raster.place_blobs(
+                        src, bands, s["count"], s["radius"], s["irregularity"], s["spikiness"],
+                        np.random.default_rng(s["seed"]), n_vertices=s["vertices"])
+                geometries = [QgsGeometry.fromPolygonXY([[QgsPointXY(*p) for p in pixel_to_map(
+                    geotransform, np.vstack((blob, blob[:1])))]]) for blob in blobs]
+                regions = {"polygons": blobs}
+                feedback.pushInfo(tr("Placed {n} random blobs of radius {r} pixels (seed {seed})").format(
+                    n=len(blobs), r=s["radius"], seed=s["seed"]))
+            with common.core_errors(name):
+                stats = injection_raster.inject_offset_raster(
+                    src, dst, dst_mask, scale, s["offset_db"], bands, **regions,
+                    **provider_settings.block_engine_options(), progress=common.progress_callback(feedback),
+                    is_canceled=common.cancel_callback(feedback))
+        except Cancelled:
+            return self._cancelled(context, feedback, dst, dst_mask)
+        finally:
+            if labels_path is not None and os.path.exists(labels_path):
+                os.remove(labels_path)
+        if polygons is not None and not stats["changed"]:
+            for path in (dst, dst_mask):
+                if os.path.exists(path):
+                    os.remove(path)
+            self._check_overlap(stats["labelled"] > 0, False, parameters, polygons, name)
+        return self._finish(parameters, context, feedback, layer, geometries, stats["regions"], bands,
+                            dst, dst_mask)
+
+    def _finish(self, parameters, context, feedback, layer, geometries, details, bands, dst, dst_mask):
+        """Log the regions, write the optional polygons; the results dict."""
+        for d in details:
+            feedback.pushInfo(tr("Region {label}: {pixels} pixels changed, band {band} mean "
+                                 "{before:.2f} dB -> {after:.2f} dB").format(
+                label=d["label"], pixels=d["pixels"], band=bands[0], before=d["before_db"],
+                after=d["after_db"]))
+        results = {self.OUTPUT: dst, self.OUTPUT_MASK: dst_mask}
+        sink_id = self._write_polygons(parameters, context, layer, geometries, details)
+        if sink_id is not None:
+            results[self.OUTPUT_POLYGONS] = sink_id
+        feedback.setProgress(100)
+        return results
 
     def _target_mask(self, target_layer, info):
         """bool target mask from a raster on the input's grid (non-zero, valid pixels)."""
