@@ -128,6 +128,12 @@ def child(case, work):
         "terrain_angles": ("sarchange:terraingeometry", {
             "DEM": dem, "SLOPE": str(work / "slope.tif"), "ASPECT": str(work / "aspect.tif"),
             "LOCAL_INCIDENCE": str(work / "lia.tif"), "PROJECTED_LOCAL_INCIDENCE": str(work / "plia.tif")}),
+        "inject_offset": ("sarchange:injectchanges", {
+            "INPUT": d1, "MODE": 0, "OFFSET_DB": -3.0, "COUNT": 50, "RADIUS": 40.0,
+            "OUTPUT": str(work / "injected.tif"), "OUTPUT_MASK": str(work / "injected_mask.tif")}),
+        "learned_di": ("sarchange:learneddi", {
+            "INPUT_LAYERS": [d1, d2, d1, d2], "TARGET": d2, "DEM": dem, "CONDITIONS": learned_di_conditions(),
+            "OUTPUT_DI_NORM": str(work / "learned_di_norm.tif")}),
         "terrain_mask_sim": ("sarchange:terraingeometry", {
             "DEM": dem, "DISTORTION_MASK": str(work / "distortion.tif"),
             "SIMULATED_SAR": str(work / "sim.tif")}),
@@ -137,6 +143,14 @@ def child(case, work):
     processing.run(alg, values)
     print(f"ALG_SECONDS {time.perf_counter() - start:.3f}")
     del provider, app
+
+
+def learned_di_conditions():
+    """Typed conditions of the learned-DI case: four earlier acquisitions 12 days apart, then the target."""
+    dates = ("2020-01-01", "2020-01-13", "2020-01-25", "2020-02-06", "2020-02-18")
+    rest = ("platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=37.5, "
+            "temperature_c=2, precip_mm=0, precip_3day_mm=0, snow_depth_m=0")
+    return "\n".join(f"date={d}, {rest}" for d in dates)
 
 
 def batch_pipeline(work):
@@ -165,7 +179,8 @@ def commands(work):
     me = [sys.executable, str(Path(__file__).resolve()), "--child"]
     d1, d2 = str(work / "date1.tif"), str(work / "date2.tif")
     ours = {c: me + [c, "--workdir", str(work)] for c in
-            ("speckle_lee_2band", "logratio", "threshold_ki", "terrain_angles", "terrain_mask_sim")}
+            ("speckle_lee_2band", "logratio", "threshold_ki", "terrain_angles", "terrain_mask_sim",
+             "learned_di", "inject_offset")}
     peers = {
         # otbcli_Despeckle filters the first band only: one run per band (single-band VRTs).
         "otb_despeckle_lee_2band": ["sh", "-c", " && ".join(
@@ -239,8 +254,8 @@ def run_size(cols, rows, work, cases, whole_terrain, reuse=False):
             make(work / name)
     print(f"# {cols} x {rows}: inputs written in {time.perf_counter() - t:.1f} s ({work})", flush=True)
     order = ["speckle_lee_2band", "otb_despeckle_lee_2band", "logratio", "gdal_calc_logratio",
-             "otb_bandmath_logratio", "threshold_ki", "terrain_angles", "terrain_mask_sim",
-             "batch_dask_chain"]
+             "otb_bandmath_logratio", "threshold_ki", "inject_offset", "learned_di", "terrain_angles",
+             "terrain_mask_sim", "batch_dask_chain"]
     if not whole_terrain:
         order.remove("terrain_mask_sim")
     mpix = cols * rows / 1e6

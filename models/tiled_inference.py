@@ -187,6 +187,8 @@ class TiledModel:
         if threads:
             options.intra_op_num_threads = int(threads)
         options.inter_op_num_threads = 1
+        # Every graph optimisation (constant folding, node fusions, layout changes), stated explicitly.
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         try:
             self.session = ort.InferenceSession(bytes(model) if is_bytes else self.source, options,
                                                 providers=["CPUExecutionProvider"])
