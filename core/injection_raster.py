@@ -12,7 +12,8 @@ mask are written together. Every step is per pixel, so the result equals
 ``injection.inject`` on the whole image bit for bit; per-region figures
 (pixels, band means before/after) are summed over the blocks in float64.
 The statistical change needs every pixel of a region and of its target
-class at once and stays with ``injection.inject`` (whole image).
+class at once: ``inject_whole_raster`` runs ``injection.inject`` on the
+whole raster (the same file-level pipeline, in memory).
 """
 import threading
 
@@ -24,13 +25,17 @@ from . import scale as scales
 from .raster_blocks import (
     DEFAULT_BLOCK,
     OutputRaster,
+    RasterError,
     Window,
     map_raster_outputs,
     open_readonly,
     output_nodata,
+    read_array,
     read_block,
     read_info,
     stack_vrt,
+    write_array,
+    write_single_band,
 )
 
 MASK_DESCRIPTION = "change (1 changed, 0 unchanged, 255 no data)"
@@ -146,3 +151,57 @@ def _add_region_sums(sums, lock, labels, changed, before, after, scale):
 def _db(power):
     """10 log10 of a mean linear power (NaN when not positive)."""
     return float(10.0 * np.log10(power)) if power > 0 else float("nan")
+
+
+def read_target_mask(path, info):
+    """bool target-class mask from the raster at ``path`` (non-zero, valid pixels of band 1).
+
+    It must lie on ``info``'s grid; RasterError naming the fix otherwise, or
+    when it has no non-zero pixel.
+    """
+    from .validation import grid_problem
+
+    other = read_info(path)
+    problem = grid_problem(other, info)
+    if problem:
+        raise RasterError(f"the target class mask ({problem}) is not on the grid of the input "
+                          f"({info.xsize} x {info.ysize}): resample it onto the input grid first")
+    values = read_array(path, 1)
+    target = np.isfinite(values) & (values != 0)
+    if not target.any():
+        raise RasterError("the target class mask has no non-zero pixel")
+    return target
+
+
+def inject_whole_raster(src_path, dst_path, mask_path, scale, regions, bands=None, mode=injection.STATISTICAL,
+                        offset_db=-2.5, rng=None, target_mask_path=None, joint=False):
+    """``injection.inject`` on the whole raster at ``src_path``: read, change, write both outputs.
+
+    The statistical change maps every pixel of a region (and of its target
+    class) at once, so the raster is held in memory (about 4 bytes per pixel
+    and band, plus the copies ``inject`` makes). ``regions``: pixel polygons
+    or an int label image (> 0: regions) of the raster's shape;
+    ``target_mask_path``: a raster on the grid whose non-zero pixels are the
+    target class (``read_target_mask``); ``rng``: the Generator that placed
+    the blobs, so that a seed gives one result. Outputs, nodata handling and
+    the returned dict as ``inject_offset_raster``.
+    """
+    info = read_info(src_path)
+    bands = list(range(1, info.bands + 1)) if bands is None else sorted(set(bands))
+    data = np.stack([read_array(src_path, b) for b in range(1, info.bands + 1)])
+    selected = np.array(bands) - 1
+    target = read_target_mask(target_mask_path, info) if target_mask_path is not None else None
+    details = []
+    changed, mask = injection.inject(data[selected], scale, regions, mode, offset_db, rng, target_mask=target,
+                                     joint=joint, details=details)
+    nodata = output_nodata(info)
+    if np.isfinite(nodata):  # a changed value must not become the no-data value
+        clash = (mask == injection.CHANGED)[None] & (changed == np.float32(nodata))
+        changed[clash] = np.nextafter(np.float32(nodata), np.float32(np.inf))
+    data[selected] = changed  # ``data`` is this function's own copy of the input
+    del changed
+    write_array(dst_path, data, like=src_path, nodata=nodata, descriptions=info.descriptions)
+    write_single_band(mask_path, mask, info, gdal.GDT_Byte, injection.NO_DATA, MASK_DESCRIPTION)
+    labelled = (regions > 0).sum() if isinstance(regions, np.ndarray) else (
+        injection.label_polygons(regions, (info.ysize, info.xsize)) > 0).sum()
+    return {"labelled": int(labelled), "changed": int((mask == injection.CHANGED).sum()), "regions": details}

@@ -3,12 +3,12 @@
 The offset change streams block by block through
 ``core.injection_raster`` (blobs placed from the seed reading windows of the
 file, polygons rasterised to a temporary label raster by GDAL): any raster
-size. The statistical change reads the raster whole (it maps every pixel of
-a region and of its target class at once). The change regions come from a
-polygon layer (reprojected to the raster CRS with QgsCoordinateTransform and
-rasterised with GDAL, one label per feature) or from random blobs
-(``core.injection.random_blobs``), and ``core.injection.inject`` changes the
-selected bands. Outputs: the changed raster (same grid, CRS, no-data value
+size. The statistical change runs ``core.injection_raster.inject_whole_raster``
+(it maps every pixel of a region and of its target class at once, so the
+raster is read whole). The change regions come from a polygon layer
+(reprojected to the raster CRS with QgsCoordinateTransform and rasterised
+with GDAL, one label per feature) or from random blobs
+(``core.injection_raster.place_blobs``). Outputs: the changed raster (same grid, CRS, no-data value
 and band descriptions), the uint8 change mask and, optionally, the change
 polygons in the raster CRS.
 """
@@ -37,16 +37,12 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ...core import injection, injection_raster, outputs, raster_sampling, validation
+from ...core import injection, injection_raster, outputs, raster_sampling
 from ...core.raster_blocks import (
     Cancelled,
     RasterError,
     create_like,
-    output_nodata,
-    read_array,
     read_info,
-    write_array,
-    write_single_band,
 )
 from .. import provider_settings
 from . import common
@@ -140,12 +136,6 @@ def rasterize_labels_file(geometries, info, path):
     dataset.FlushCache()
     dataset = None
     return path
-
-
-def write_mask(path, mask, info):
-    """Write the uint8 change mask on ``info``'s grid (no data 255) through ``core.outputs``."""
-    return write_single_band(path, mask, info, gdal.GDT_Byte, injection.NO_DATA,
-                             "change (1 changed, 0 unchanged, 255 no data)")
 
 
 class InjectChangesAlgorithm(common.SarChangeAlgorithm):
@@ -280,62 +270,45 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
             info = read_info(src)
             bands = self._selected_bands(parameters, context, info)
             raster_sampling.check_input_scale(src, scale, bands)
-            feedback.pushInfo(tr("Reading {name} ({x} x {y} pixels, {n} band(s)) into memory").format(
-                name=name, x=info.xsize, y=info.ysize, n=info.bands))
-            data = np.stack([read_array(src, b) for b in range(1, info.bands + 1)])
-            selected = np.array(bands) - 1
-            valid = np.all(np.isfinite(data[selected]), axis=0)
-            if not valid.any():
-                raise RasterError(f"no pixel is valid in band(s) {bands}: every pixel is no data")
+        geotransform = info.geotransform or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
+        rng = np.random.default_rng(s["seed"])  # places the blobs, then picks the target regions
+        if polygons is not None:
+            geometries = self._polygons_in_raster_crs(polygons, layer, context)
+            regions = rasterize_labels(geometries, geotransform, info.xsize, info.ysize)
+        else:
+            with common.core_errors(name):
+                regions = injection_raster.place_blobs(src, bands, s["count"], s["radius"], s["irregularity"],
+                                                       s["spikiness"], rng, n_vertices=s["vertices"])
+            geometries = self._blob_geometries(regions, geotransform, s, feedback)
+        target = common.gdal_source(target_layer, self.TARGET_MASK) if target_layer is not None else None
         feedback.setProgress(20)
         if feedback.isCanceled():
             return self._cancelled(context, feedback, dst, dst_mask)
-
-        geotransform = info.geotransform or (0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
-        rng = np.random.default_rng(s["seed"])
-        if polygons is not None:
-            geometries = self._polygons_in_raster_crs(polygons, layer, context)
-            labels = rasterize_labels(geometries, geotransform, info.xsize, info.ysize)
-            self._check_overlap((labels > 0).any(), ((labels > 0) & valid).any(), parameters, polygons, name)
-            regions = labels
-        else:
-            with common.core_errors(name):
-                blobs = injection.random_blobs(
-                    (info.ysize, info.xsize), s["count"], s["radius"], s["irregularity"],
-                    s["spikiness"], rng, valid=valid, n_vertices=s["vertices"])
-            geometries = [QgsGeometry.fromPolygonXY([[QgsPointXY(*p) for p in pixel_to_map(
-                geotransform, np.vstack((blob, blob[:1])))]]) for blob in blobs]
-            regions = blobs
-            feedback.pushInfo(tr("Placed {n} random blobs of radius {r} pixels (seed {seed})").format(
-                n=len(blobs), r=s["radius"], seed=s["seed"]))
-        target = None
-        if s["mode"] == injection.STATISTICAL and target_layer is not None:
-            target = self._target_mask(target_layer, info)
-        elif target_layer is not None:
-            feedback.pushInfo(tr("The target class mask is used by the statistical change only; ignored."))
-        feedback.setProgress(40)
-        if feedback.isCanceled():
-            return self._cancelled(context, feedback, dst, dst_mask)
-
-        details = []
+        feedback.pushInfo(tr("Reading {name} ({x} x {y} pixels, {n} band(s)) into memory").format(
+            name=name, x=info.xsize, y=info.ysize, n=info.bands))
         with common.core_errors(name):
-            changed, mask = injection.inject(data[selected], scale, regions, s["mode"], s["offset_db"],
-                                             rng, target_mask=target, details=details)
-        nodata = output_nodata(info)
-        if np.isfinite(nodata):  # a changed value must not become the no-data value
-            clash = (mask == injection.CHANGED)[None] & (changed == np.float32(nodata))
-            changed[clash] = np.nextafter(np.float32(nodata), np.float32(np.inf))
-        data[selected] = changed  # ``data`` is this algorithm's own copy of the input
-        del changed
-        feedback.setProgress(70)
-        if feedback.isCanceled():
-            return self._cancelled(context, feedback, dst, dst_mask)
-
-        with common.core_errors(name):
-            write_array(dst, data, like=src, nodata=nodata, descriptions=info.descriptions)
-            write_mask(dst_mask, mask, info)
+            stats = injection_raster.inject_whole_raster(src, dst, dst_mask, scale, regions, bands, s["mode"],
+                                                         s["offset_db"], rng, target_mask_path=target)
+        self._refuse_empty_polygons(stats, parameters, polygons, name, dst, dst_mask)
         feedback.setProgress(90)
-        return self._finish(parameters, context, feedback, layer, geometries, details, bands, dst, dst_mask)
+        return self._finish(parameters, context, feedback, layer, geometries, stats["regions"], bands, dst,
+                            dst_mask)
+
+    def _blob_geometries(self, blobs, geotransform, s, feedback):
+        """The blobs as QgsGeometry in the raster CRS; logs their placement."""
+        feedback.pushInfo(tr("Placed {n} random blobs of radius {r} pixels (seed {seed})").format(
+            n=len(blobs), r=s["radius"], seed=s["seed"]))
+        return [QgsGeometry.fromPolygonXY([[QgsPointXY(*p) for p in pixel_to_map(
+            geotransform, np.vstack((blob, blob[:1])))]]) for blob in blobs]
+
+    def _refuse_empty_polygons(self, stats, parameters, polygons, name, *paths):
+        """Remove the outputs and refuse polygons that changed no pixel (outside or on no data)."""
+        if polygons is None or stats["changed"]:
+            return
+        for path in paths:
+            if os.path.exists(path):
+                os.remove(path)
+        self._check_overlap(stats["labelled"] > 0, False, parameters, polygons, name)
 
     @staticmethod
     def _cancelled(context, feedback, *paths):
@@ -400,11 +373,8 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
                     blobs = injection_raster.place_blobs(
                         src, bands, s["count"], s["radius"], s["irregularity"], s["spikiness"],
                         np.random.default_rng(s["seed"]), n_vertices=s["vertices"])
-                geometries = [QgsGeometry.fromPolygonXY([[QgsPointXY(*p) for p in pixel_to_map(
-                    geotransform, np.vstack((blob, blob[:1])))]]) for blob in blobs]
+                geometries = self._blob_geometries(blobs, geotransform, s, feedback)
                 regions = {"polygons": blobs}
-                feedback.pushInfo(tr("Placed {n} random blobs of radius {r} pixels (seed {seed})").format(
-                    n=len(blobs), r=s["radius"], seed=s["seed"]))
             with common.core_errors(name):
                 stats = injection_raster.inject_offset_raster(
                     src, dst, dst_mask, scale, s["offset_db"], bands, **regions,
@@ -415,11 +385,7 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
         finally:
             if labels_path is not None and os.path.exists(labels_path):
                 os.remove(labels_path)
-        if polygons is not None and not stats["changed"]:
-            for path in (dst, dst_mask):
-                if os.path.exists(path):
-                    os.remove(path)
-            self._check_overlap(stats["labelled"] > 0, False, parameters, polygons, name)
+        self._refuse_empty_polygons(stats, parameters, polygons, name, dst, dst_mask)
         return self._finish(parameters, context, feedback, layer, geometries, stats["regions"], bands,
                             dst, dst_mask)
 
@@ -436,22 +402,6 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
             results[self.OUTPUT_POLYGONS] = sink_id
         feedback.setProgress(100)
         return results
-
-    def _target_mask(self, target_layer, info):
-        """bool target mask from a raster on the input's grid (non-zero, valid pixels)."""
-        path = common.gdal_source(target_layer, self.TARGET_MASK)
-        with common.core_errors(target_layer.name()):
-            other = read_info(path)
-            problem = validation.grid_problem(other, info)
-            if problem:
-                raise RasterError(
-                    f"the target class mask ({problem}) is not on the grid of the "
-                    f"input ({info.xsize} x {info.ysize}): resample it onto the input grid first")
-            values = read_array(path, 1)
-            target = np.isfinite(values) & (values != 0)
-            if not target.any():
-                raise RasterError("the target class mask has no non-zero pixel")
-        return target
 
     def _write_polygons(self, parameters, context, layer, geometries, details):
         """Write the change polygons to OUTPUT_POLYGONS when asked; returns the sink id or None."""
