@@ -19,7 +19,7 @@ bands) over the whole-process time, the peak RSS of the largest process
 summed RSS of the whole process tree (sampled every 0.1 s with psutil; it
 matters for the Dask workers).
 
-``--size N``: N x N pixels (default 4096). ``--full``: add the full
+``--size N``: N x N pixels (default 4096; 0: none). ``--full``: add the full
 Sentinel-1 IW scene size, 25,000 x 17,000 (about 7 GB of inputs on disk).
 ``--whole-terrain``: also the distortion mask and simulated SAR, which still
 hold the whole DEM in memory (about 450 B/px: 7.5 GB at 4096^2).
@@ -289,7 +289,7 @@ def main():
         return
     base = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="sar_change_scale_"))
     try:
-        sizes = [(args.size, args.size)] + ([(25000, 17000)] if args.full else [])
+        sizes = ([(args.size, args.size)] if args.size else []) + ([(25000, 17000)] if args.full else [])
         for cols, rows in sizes:
             run_size(cols, rows, base / f"{cols}x{rows}", args.only, args.whole_terrain, args.reuse)
     finally:
