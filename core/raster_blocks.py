@@ -352,7 +352,8 @@ def _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_cance
     destination and OutputError names it.
     """
     wanted = [t for t in targets if t.path is not None]
-    outputs.check_targets({str(i): str(t.path) for i, t in enumerate(wanted)},
+    labels = [""] if len(wanted) == 1 else [os.path.basename(str(t.path)) for t in wanted]
+    outputs.check_targets(dict(zip(labels, (str(t.path) for t in wanted))),
                           {"": _real_sources(src_path)},
                           raster_bytes(info.xsize, info.ysize, sum(t.bands for t in wanted)))
     # output band index (over all targets) -> (target number, band number within it)
