@@ -13,7 +13,15 @@ import numpy as np
 from . import enl as enl_stats
 from . import scale as scales
 from . import validation
-from .raster_blocks import Cancelled, RasterError, Window, block_windows, open_readonly, read_block
+from .raster_blocks import (
+    Cancelled,
+    RasterError,
+    Window,
+    block_windows,
+    gdal_cache_budget,
+    open_readonly,
+    read_block,
+)
 
 #: Pixels read (at most) for the scale check.
 SCALE_SAMPLE_PIXELS = 1_000_000
@@ -42,7 +50,9 @@ def decimated_band(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
         cached = _samples.get(key) if key else None
     if cached is not None:
         return cached.copy()
-    data = band.ReadAsArray(0, 0, xs, ys, buf_xsize=bx, buf_ysize=by)
+    with gdal_cache_budget():  # a decimated read touches every tile: keep GDAL's cache bounded
+        data = band.ReadAsArray(0, 0, xs, ys, buf_xsize=bx, buf_ysize=by)
+        dataset.FlushCache()  # and drop the blocks it cached (read-only: nothing is written)
     if data is None:
         raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}: the file is "
                           "damaged or cut short; re-create the file (or copy it again)")
