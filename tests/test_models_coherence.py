@@ -87,20 +87,6 @@ def test_class_balanced_patches_show_the_rare_classes(pairs_dir):
     assert share_with_rarest(1.0) > share_with_rarest(0.0) + 0.05
 
 
-def test_class_weights_average_one_and_favour_rare_classes(pairs_dir):
-    pairs = ds.load_pairs([pairs_dir])
-    weights = ds.set_class_weights(pairs, 0.5)
-    w = np.concatenate([p.weight[p.valid] for p in pairs])
-    assert w.mean() == pytest.approx(1.0, abs=1e-4)
-    lc = np.concatenate([p.landcover[p.valid] for p in pairs])
-    share = {c: float(np.mean(lc == c)) for c in weights}
-    rare, common = min(share, key=share.get), max(share, key=share.get)
-    assert weights[rare] / weights[common] == pytest.approx(np.sqrt(share[common] / share[rare]), rel=1e-2)
-    # the weight rides on the mask of a patch
-    _, _, mask = ds.patch_arrays(pairs[0], 0, 0, 32)
-    np.testing.assert_allclose(mask[0], pairs[0].valid[:32, :32] * pairs[0].weight[:32, :32], rtol=1e-6)
-
-
 def test_parity_torch_onnxruntime(trained):
     model, _ = export.model_from_onnx(trained["onnx"])
     for b, h, w in ((1, 128, 128), (2, 64, 192)):

@@ -84,7 +84,6 @@ class Pair:
         self.target = np.clip(np.nan_to_num(target), 0.0, 1.0).astype(np.float32)
         lc = os.path.join(folder, "landcover.tif")
         self.landcover = read_array(lc).astype(np.uint8) if os.path.isfile(lc) else None
-        self.weight = None  # per-pixel loss weight (set_class_weights), None = 1
 
     @property
     def shape(self):
@@ -115,27 +114,6 @@ def split_pairs(pairs, val_fraction):
     if not val:
         val = train[-1:]
     return train, val
-
-
-def set_class_weights(pairs, power):
-    """Per-pixel loss weights f_c^-power by land-cover class (date 1) on ``pairs`` with landcover.tif.
-
-    f_c: the class's share of the valid pixels of those pairs; normalised so
-    that their mean weight is 1 (power 0.5: inverse square root of the
-    frequency, so a class of 3 % of the pixels counts about 4 times as much
-    per pixel as one of 45 %). Returns {class: weight}."""
-    with_lc = [p for p in pairs if p.landcover is not None]
-    if not with_lc or not power > 0:
-        return {}
-    counts = np.zeros(256)
-    for p in with_lc:
-        counts += np.bincount(p.landcover[p.valid], minlength=256)
-    share = counts / counts.sum()
-    table = np.where(share > 0, np.maximum(share, 1e-12) ** -float(power), 0.0)
-    table /= float((share * table).sum())
-    for p in with_lc:
-        p.weight = table[p.landcover].astype(np.float32)
-    return {int(c): round(float(table[c]), 3) for c in np.flatnonzero(share)}
 
 
 def check_patch(patch, pairs, multiple):
@@ -221,8 +199,6 @@ def patch_arrays(pair, y, x, patch, k=0, flip=False, swap=False):
     db = pair.db[(slice(None),) + sl]
     target = pair.target[sl][None]
     mask = pair.valid[sl][None].astype(np.float32)
-    if pair.weight is not None:  # the loss weight rides on the mask
-        mask = mask * pair.weight[sl][None]
     if swap:  # coherence is symmetric in the two dates
         db = db[::-1]
     if k:

@@ -131,7 +131,7 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
           val_patches=cfg.TRAINING["val_patches"], val_fraction=cfg.TRAINING["val_fraction"],
           width_scale=cfg.NETWORK["width_scale"], stem=cfg.NETWORK["stem"],
           use_baseline=cfg.NETWORK["use_baseline"], beta=cfg.TRAINING["beta"], augment=True,
-          balance=cfg.TRAINING["balance"], class_weight_power=cfg.TRAINING["class_weight_power"],
+          balance=cfg.TRAINING["balance"],
           schedule=cfg.TRAINING["schedule"], patience=None, device="cpu", freeze_encoder_epochs=0,
           checkpoint="auto", card="auto", command=None, log=None, on_epoch=None,
           tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP):
@@ -143,9 +143,7 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     ``width_scale``, ``stem``, ``use_baseline``: the network (``config``);
     ``beta``: beta-NLL weight (0 = plain NLL); ``balance``: fraction of the
     patches centred on a land-cover class drawn uniformly (``dataset.random_samples``;
-    pairs with landcover.tif only); ``class_weight_power``: per-pixel loss
-    weights f_c^-power by land-cover class on the training pairs (0: none;
-    ``dataset.set_class_weights``); ``init``: see the module
+    pairs with landcover.tif only); ``init``: see the module
     docstring; ``checkpoint``/``card``: 'auto' (beside ``out_onnx``), a path
     or None. Returns the summary (onnx, checkpoint, card, stopped, epochs,
     best_epoch, metrics, training, parameters, patches_per_second, seconds,
@@ -160,7 +158,6 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     device = loop.choose_device(device)
     pairs = ds.load_pairs(pair_paths)
     train_pairs, val_pairs = ds.split_pairs(pairs, val_fraction)
-    class_weights = ds.set_class_weights(train_pairs, class_weight_power)
     model, weights, init_report = build_model(
         dict(width_scale=width_scale, stem=stem, use_baseline=use_baseline), init, log)
     model.sigma_scale.fill_(1.0)  # trained on the raw log-variance; fitted again below
@@ -248,7 +245,6 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         "seconds": round(time.perf_counter() - t0, 2), "seed": int(seed),
         "init": None if weights is None else weights.source, "normalisation_from": norm_source,
         "lr": float(lr), "schedule": schedule, "augment": bool(augment), "balance": float(balance),
-        "class_weight_power": float(class_weight_power), "class_weights": class_weights,
         "threads": int(threads),
         "device": str(device), "max_minutes": max_minutes,
         "patches_per_second": round(summary["patches_per_second"] or 0.0, 2), "torch": str(torch.__version__),
