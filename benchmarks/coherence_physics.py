@@ -19,11 +19,11 @@ Protocol (fixed before looking at the comparison; nothing here is fitted to the 
    Urban constants (``--fit-urban``): the urban (gamma_0, tau, gamma_inf) of the simulator were
    fitted to the real means of the CALIBRATION_DAYS pairs only (12, 36, 60, 84 and 108 days, every
    other baseline); the others (24, 48, 72, 96, 132 days) are held out and reported as such. (A
-   first fit on 12-36 days alone left the long-term floor free: no urban decay at all fitted best.) The fit simulates the calibration
-   pairs once with the urban temporal term set to 1, so the urban true coherence of a candidate is
-   its temporal term times the simulated other terms; its reference mean is the Touzi et al.
-   (1999) expectation for N = 196; the grid minimises the squared error of the 80/20 mixture
-   mean against the real mean of each calibration pair.
+   first fit on 12-36 days alone left the long-term floor free: no urban decay at all fitted best.)
+   The fit simulates the calibration pairs once with the urban temporal term set to 1, so the
+   urban true coherence of a candidate is its temporal term times the simulated other terms;
+   its reference mean is the Touzi et al. (1999) expectation for N = 196; the grid minimises
+   the squared error of the 80/20 mixture mean against the real mean of each calibration pair.
 3. Estimators: for N = 4 ... 100 looks and |gamma| = 0 ... 0.95, the mean of the sample
    coherence over 4000 independent windows of circular-Gaussian pairs against Touzi et al.
    (1999) E|gamma_hat|, and the intensity-correlation estimator (Pearson, 4-look
