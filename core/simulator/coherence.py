@@ -64,13 +64,26 @@ ORBIT_TUBE_SD_M = 50.0  # S-1 perpendicular baselines mostly within +-150 m (orb
 FOREST_HEIGHT_M = 20.0
 FOREST_EXTINCTION_DB_PER_M = 0.3  # C band canopies 0.1-0.5 dB/m (Treuhaft & Siqueira 2000 range)
 
+# Reference coherence window (pixels of the simulated 20 m, 4-look grid). The standard Sentinel-1
+# product is SNAP's Coherence operator default: 10 range samples and, with "square pixel", an azimuth
+# size giving a square on the ground, round(10 x 3.7 m / 13.9 m) = 3 for IW (SLC spacing 2.3 m slant
+# / ~3.7 m ground in range, 13.9 m in azimuth): 30 SLC samples (~16 independent after the IW
+# oversampling) over ~37 m x 42 m. The smallest odd boxcar of this grid covering that footprint is
+# 3 x 3 (60 m, N = 4 x 9 = 36 looks); 5 x 5 (N = 100) would average 2.5 times more than the standard.
+REFERENCE_WINDOW = 3
+
 # Temporal decorrelation per class: (gamma_0, tau in days, gamma_inf). C band VV,
 # values inside the ranges of Kellndorfer et al. 2022 (global S-1 rho_inf / tau
-# fits: forest tau a few days, rho_inf ~0.1-0.2; urban rho_inf > 0.5, tau long)
-# and Parizzi et al. 2009 (urban stable, rural decay within weeks).
+# fits: forest tau a few days, rho_inf ~0.1-0.2; urban rho_inf high, tau long)
+# and Parizzi et al. 2009 (urban stable, rural decay within weeks). Urban is
+# fitted to real S-1 VV coherence of Mexico City (PyRate test data) on the
+# 12/36/60/84/108-day pairs only, the 24/48/72/96/132-day pairs held out
+# (benchmarks/coherence_physics.py --fit-urban; the earlier 0.95/150/0.65 read
+# 0.08 too high at 12 days): a lower gamma_0 (mixed urban pixels, vegetation and
+# traffic inside a 20 m cell) and a slow decay to a high floor.
 TEMPORAL = {
     FOREST: (0.70, 6.0, 0.10),
-    URBAN: (0.95, 150.0, 0.65),
+    URBAN: (0.82, 48.0, 0.85),
     BARE: (0.90, 80.0, 0.45),
 }
 FIELD_DORMANT = (0.85, 40.0, 0.30)  # bare or stubble fields outside the growing season
@@ -258,6 +271,17 @@ def draw_pair(gamma, power_1, power_2, looks, window, rng):
     (pixels) of the reference sample coherence (N = looks window^2).
     Returns float32 arrays, NaN where no data.
     """
+    i1, i2, refs = draw_pair_windows(gamma, power_1, power_2, looks, (window,), rng)
+    return i1, i2, refs[window]
+
+
+def draw_pair_windows(gamma, power_1, power_2, looks, windows, rng):
+    """As ``draw_pair`` with the sample coherence of one draw over several ``windows``.
+
+    Returns (intensity_1, intensity_2, {window: reference coherence}): every
+    window's estimate comes from the same complex samples (so the windows
+    differ only by their averaging).
+    """
     looks = int(looks)
     if looks < 1:
         raise ValueError(f"looks must be a whole number >= 1 (got {looks})")
@@ -276,16 +300,18 @@ def draw_pair(gamma, power_1, power_2, looks, window, rng):
     i1 = (np.abs(z1) ** 2).mean(axis=0)
     i2 = (np.abs(z2) ** 2).mean(axis=0)
     cross = (z1 * np.conj(z2)).sum(axis=0)
-    ref = coherence_from_sums(box_sum_2d(np.where(valid, cross.real, 0.0), window),
-                              box_sum_2d(np.where(valid, cross.imag, 0.0), window),
-                              box_sum_2d(np.where(valid, i1 * looks, 0.0), window),
-                              box_sum_2d(np.where(valid, i2 * looks, 0.0), window))
+    sums = [np.where(valid, a, 0.0) for a in (cross.real, cross.imag, i1 * looks, i2 * looks)]
+    refs = {}
+    for w in windows:
+        ref = coherence_from_sums(*(box_sum_2d(a, w) for a in sums))
+        ref[~valid] = np.nan
+        refs[w] = ref
     out = []
-    for a in (i1, i2, ref):
+    for a in (i1, i2):
         a = a.astype(np.float32)
         a[~valid] = np.nan
         out.append(a)
-    return tuple(out)
+    return out[0], out[1], refs
 
 
 def stack_pairs(acquisitions, baselines_days=(12,)):
@@ -317,8 +343,9 @@ def _read_weather(path):
     return out
 
 
-def simulate_coherence_pairs(out_dir, baselines_days=(12,), polarisation="VV", looks=4, window=5,
-                             seed=0, max_pairs=None, only_pairs=None, progress=None, **stack_options):
+def simulate_coherence_pairs(out_dir, baselines_days=(12,), polarisation="VV", looks=4,
+                             window=REFERENCE_WINDOW, seed=0, max_pairs=None, only_pairs=None, progress=None,
+                             extra_windows=(), **stack_options):
     """Simulate a stack and write one folder per pair with intensities and coherence.
 
     The stack (``core.simulator.simulate_stack`` with ``stack_options``,
@@ -332,6 +359,8 @@ def simulate_coherence_pairs(out_dir, baselines_days=(12,), polarisation="VV", l
     ``window`` x ``window`` boxcar), coherence_true.tif, landcover.tif (band
     1: date 1, band 2: date 2), distortion.tif (layover 1 / shadow 2 / foreshortening 4 bits),
     pair.csv (one row, PAIR_COLUMNS); ``out_dir/pairs.csv`` lists every pair.
+    ``extra_windows``: more odd windows whose sample coherence of the same
+    draw goes to coherence_reference_w<size>.tif (window studies).
     Perpendicular baselines: each acquisition's orbit position ~ N(0, 50 m).
     Returns dict(stack=summary of simulate_stack, pairs=list of row dicts, pairs_csv=path).
     """
@@ -382,7 +411,8 @@ def simulate_coherence_pairs(out_dir, baselines_days=(12,), polarisation="VV", l
                                stack_options.get("nesz_db", NESZ_DB))
         gamma[~np.isfinite(p1) | ~np.isfinite(p2)] = np.nan
         rng = np.random.default_rng([int(seed), 92, d1.toordinal(), d2.toordinal(), len(orbit)])
-        i1, i2, ref = draw_pair(gamma, p1, p2, looks, window, rng)
+        i1, i2, refs = draw_pair_windows(gamma, p1, p2, looks, (window,) + tuple(extra_windows), rng)
+        ref = refs[window]
         name = f"{d1:%Y%m%d}_{d2:%Y%m%d}_{ORBIT_CODES[orbit]}_{pol}"
         folder = os.path.join(str(out_dir), name)
         os.makedirs(folder, exist_ok=True)
@@ -393,6 +423,9 @@ def simulate_coherence_pairs(out_dir, baselines_days=(12,), polarisation="VV", l
                     descriptions=[f"{pol} {d2} sigma0 linear"])
         write_array(os.path.join(folder, "coherence_reference.tif"), ref, like=like, nodata=float("nan"),
                     descriptions=["coherence (sample, complex pair)"])
+        for w in extra_windows:
+            write_array(os.path.join(folder, f"coherence_reference_w{w}.tif"), refs[w], like=like,
+                        nodata=float("nan"), descriptions=[f"coherence (sample, complex pair, {w} x {w})"])
         write_array(os.path.join(folder, "coherence_true.tif"), gamma, like=like, nodata=float("nan"),
                     descriptions=["coherence (true)"])
         write_array(os.path.join(folder, "landcover.tif"), np.stack([c1, c2]).astype(np.float32),

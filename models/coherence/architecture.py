@@ -6,7 +6,9 @@ blocks are residual blocks with projection shortcuts (He, Zhang, Ren & Sun
 2016: a 1x1 convolution where the width changes), encoder widths 32 to 256,
 a 512-channel bridge and bilinear upsampling in the decoder, all widths times
 ``width_scale`` (``config.widths``). Two 1x1 heads give the coherence (sigmoid)
-and the log-variance of a Gaussian likelihood (Nix & Weigend 1994).
+and the log-variance of a Gaussian likelihood (Nix & Weigend 1994); the
+exported sigma is exp(log-variance / 2) times ``sigma_scale``, a buffer fitted
+after training on the validation pairs (1 while training).
 
 Inside the graph: the dB inputs are clamped to [DB_FLOOR, DB_CEIL] and
 normalised with the training statistics (buffers), and the date difference
@@ -77,6 +79,7 @@ class CoherenceUNet(nn.Module):
         self.register_buffer("db_mean", torch.tensor(-12.0))
         self.register_buffer("db_std", torch.tensor(5.0))
         self.register_buffer("diff_std", torch.tensor(3.0))
+        self.register_buffer("sigma_scale", torch.tensor(1.0))
 
     @property
     def depth(self):
@@ -121,9 +124,13 @@ class CoherenceUNet(nn.Module):
                                 align_corners=False)
         return torch.sigmoid(out[:, :1]), torch.clamp(out[:, 1:2], LOGVAR_MIN, LOGVAR_MAX)
 
+    def sigma(self, logvar):
+        """Predicted standard deviation (coherence units) of a log-variance, times ``sigma_scale``."""
+        return self.sigma_scale * torch.exp(0.5 * logvar)
+
     def forward(self, images, baseline=None):
         coh, logvar = self.heads(images, baseline)
-        return torch.cat([coh, torch.exp(0.5 * logvar)], 1)
+        return torch.cat([coh, self.sigma(logvar)], 1)
 
 
 def count_parameters(model):

@@ -21,7 +21,7 @@ FULL_BRIDGE = 512
 NETWORK = dict(width_scale=0.25, stem=4, use_baseline=False)
 #: Training defaults.
 TRAINING = dict(epochs=200, patch=128, batch=8, lr=2e-3, schedule="plateau", patches_per_epoch=256,
-                val_patches=192, val_fraction=0.2, augment=True, beta=0.5)
+                val_patches=192, val_fraction=0.2, augment=True, beta=0.5, balance=0.25)
 #: Parameter-name prefixes of the encoder (frozen with --freeze-encoder-epochs).
 ENCODER_PREFIXES = ("stem.", "encoders.", "bridge.")
 #: Model card title.

@@ -134,14 +134,49 @@ def normalisation_stats(pairs):
             "diff_std": float(max(diff.std(), 0.5))}
 
 
-def random_samples(pairs, patch, count, rng, augment=True):
-    """``count`` random (pair index, y, x, k rotations, flip, swap dates) samples, pairs weighted by area."""
+#: Most pixels of one class and pair kept as patch centres for class-balanced sampling.
+CLASS_CENTRES = 2000
+
+
+def class_centres(pairs, seed=0):
+    """{class: [(pair index, flat pixel indices)]} of valid pixels per land-cover class (date 1), at most
+    CLASS_CENTRES per class and pair (a fixed random subset); pairs without landcover.tif are left out."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for i, p in enumerate(pairs):
+        if p.landcover is None:
+            continue
+        lc = np.where(p.valid, p.landcover, 0).ravel()
+        for cls in np.unique(lc[lc > 0]):
+            idx = np.flatnonzero(lc == cls)
+            if idx.size > CLASS_CENTRES:
+                idx = rng.choice(idx, CLASS_CENTRES, replace=False)
+            out.setdefault(int(cls), []).append((i, idx))
+    return out
+
+
+def random_samples(pairs, patch, count, rng, augment=True, balance=0.0, centres=None):
+    """``count`` random (pair index, y, x, k rotations, flip, swap dates) samples, pairs weighted by area.
+
+    ``balance``: the fraction of the patches centred on a pixel of a land-cover
+    class drawn uniformly among the classes of ``centres`` (``class_centres``),
+    so that rare classes (towns cover ~1 % of a scene) are seen often enough;
+    the others are drawn uniformly over the area.
+    """
     area = np.array([p.target.size for p in pairs], dtype=np.float64)
     which = rng.choice(len(pairs), size=int(count), p=area / area.sum())
+    classes = sorted(centres) if centres else []
     out = []
     for i in which:
         h, w = pairs[i].shape
         y, x = int(rng.integers(0, h - patch + 1)), int(rng.integers(0, w - patch + 1))
+        if classes and rng.random() < float(balance):
+            options = centres[classes[int(rng.integers(len(classes)))]]
+            i, idx = options[int(rng.integers(len(options)))]
+            h, w = pairs[i].shape
+            cy, cx = divmod(int(idx[int(rng.integers(idx.size))]), w)
+            y = int(np.clip(cy - patch // 2, 0, h - patch))
+            x = int(np.clip(cx - patch // 2, 0, w - patch))
         aug = (int(rng.integers(4)), bool(rng.integers(2)), bool(rng.integers(2))) if augment else (0, False,
                                                                                                     False)
         out.append((int(i), y, x) + aug)

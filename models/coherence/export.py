@@ -73,4 +73,6 @@ def model_from_onnx(onnx_path):
     model = CoherenceUNet(**{k: arch[k] for k in ("width_scale", "stem", "use_baseline") if k in arch})
     model.load_state_dict(state, strict=False)
     model.set_normalisation(meta[md.META_NORMALISATION])
+    # sigma_scale is folded into the graph like the normalisation: the metrics record it
+    model.sigma_scale.fill_(float((meta.get(md.META_METRICS) or {}).get("sigma_scale", 1.0)))
     return model.eval(), meta

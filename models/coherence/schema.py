@@ -11,7 +11,7 @@ metadata's ``size_multiple``):
   baseline as an input: days between the two acquisitions;
 - ``coherence`` (B, 2, H, W): channel 0 the coherence magnitude (0-1),
   channel 1 its predicted standard deviation sigma (same units), from the
-  log-variance head: sigma = exp(log_variance / 2).
+  log-variance head: sigma = s exp(log_variance / 2), s the sigma scale fitted on the validation pairs.
 """
 import numpy as np
 
@@ -64,7 +64,7 @@ def output_specs():
     return [md.tensor_spec(OUTPUT, "BCHW", bands=list(OUTPUT_BANDS), units="coherence magnitude",
                            valid_range=[0.0, 1.0],
                            description="coherence (sigmoid head) and its predicted standard deviation "
-                                       "(exp of half the log-variance head)")]
+                                       "(exp of half the log-variance head, times the fitted sigma scale)")]
 
 
 def uses_baseline(model):

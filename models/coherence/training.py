@@ -16,6 +16,14 @@ mean fit stall where the predicted variance is large; beta = 0.5 is their
 recommended compromise). Validation metrics: NLL (beta = 0), RMSE, MAE and
 bias of the coherence, and the fraction of errors within 1 and 2 sigma.
 
+Calibration of sigma: the NLL-trained sigma of a network is usually
+overconfident away from its training data; after training, one factor s on
+sigma is fitted on the validation pairs (never the test scenes): the 68.27th
+percentile of |error| / sigma, so that 68.27 % of the validation errors lie
+within 1 sigma as for a Gaussian (a scale recalibration in the manner of
+Kuleshov, Fenner & Ermon 2018, ICML, and Levi et al. 2022, Sensors). s is a
+buffer of the exported graph; the card gives it and both calibrations.
+
 Initial weights (``init``, ``models.framework.pretrained``): None (random),
 a .pt written here, a coherence .onnx, or "coherence" (the shipped model).
 """
@@ -61,16 +69,21 @@ def _tensors(b, device):
     return {k: torch.from_numpy(v).to(device) for k, v in b.items()}
 
 
-def evaluate(model, pairs, samples, patch, batch, device="cpu"):
-    """Validation numbers: loss (NLL), RMSE/MAE/bias of the coherence, fractions within 1 and 2 sigma."""
-    acc = dict(nll=0.0, sq=0.0, ab=0.0, bias=0.0, in1=0.0, in2=0.0, n=0.0)
+def _predictions(model, pairs, samples, patch, batch, device):
+    """Iterator of (coherence error, sigma, mask) tensors of the ``samples`` (sigma with ``sigma_scale``)."""
     with torch.no_grad():
         for b in ds.batches(pairs, samples, patch, batch):
             t = _tensors(b, device)
             coh, logvar = model.heads(t["images"], t["baseline"])
-            m = t["mask"]
-            err = coh - t["target"]
-            sigma = torch.exp(0.5 * logvar)
+            yield coh - t["target"], model.sigma(logvar), t["mask"]
+
+
+def evaluate(model, pairs, samples, patch, batch, device="cpu"):
+    """Validation numbers: loss (NLL), RMSE/MAE/bias of the coherence, fractions within 1 and 2 sigma."""
+    acc = dict(nll=0.0, sq=0.0, ab=0.0, bias=0.0, in1=0.0, in2=0.0, n=0.0)
+    with torch.no_grad():
+        for err, sigma, m in _predictions(model, pairs, samples, patch, batch, device):
+            logvar = 2.0 * torch.log(sigma)
             acc["nll"] += float((0.5 * (logvar + err ** 2 / sigma ** 2) * m).sum())
             acc["sq"] += float((err ** 2 * m).sum())
             acc["ab"] += float((err.abs() * m).sum())
@@ -82,6 +95,19 @@ def evaluate(model, pairs, samples, patch, batch, device="cpu"):
     return {"loss": acc["nll"] / n, "rmse": float(np.sqrt(acc["sq"] / n)), "mae": acc["ab"] / n,
             "bias": acc["bias"] / n, "within_1_sigma": acc["in1"] / n, "within_2_sigma": acc["in2"] / n,
             "pixels": int(acc["n"])}
+
+
+#: Fraction of a Gaussian within 1 sigma.
+WITHIN_1_SIGMA = 0.6827
+
+
+def fit_sigma_scale(model, pairs, samples, patch, batch, device="cpu"):
+    """The factor on sigma that puts 68.27 % of the errors on ``samples`` within 1 sigma (at the model's
+    current ``sigma_scale`` = 1: call before setting it)."""
+    ratios = [(err.abs() / sigma)[m > 0].cpu().numpy()
+              for err, sigma, m in _predictions(model, pairs, samples, patch, batch, device)]
+    ratios = np.concatenate(ratios) if ratios else np.zeros(0)
+    return float(np.quantile(ratios, WITHIN_1_SIGMA)) if ratios.size else 1.0
 
 
 def build_model(config, init, log):
@@ -105,6 +131,7 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
           val_patches=cfg.TRAINING["val_patches"], val_fraction=cfg.TRAINING["val_fraction"],
           width_scale=cfg.NETWORK["width_scale"], stem=cfg.NETWORK["stem"],
           use_baseline=cfg.NETWORK["use_baseline"], beta=cfg.TRAINING["beta"], augment=True,
+          balance=cfg.TRAINING["balance"],
           schedule=cfg.TRAINING["schedule"], patience=None, device="cpu", freeze_encoder_epochs=0,
           checkpoint="auto", card="auto", command=None, log=None, on_epoch=None,
           tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP):
@@ -114,7 +141,9 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     pixel patches in batches of ``batch``; ``lr``: Adam learning rate;
     ``max_minutes``: wall-clock budget (the best model so far is exported);
     ``width_scale``, ``stem``, ``use_baseline``: the network (``config``);
-    ``beta``: beta-NLL weight (0 = plain NLL); ``init``: see the module
+    ``beta``: beta-NLL weight (0 = plain NLL); ``balance``: fraction of the
+    patches centred on a land-cover class drawn uniformly (``dataset.random_samples``;
+    pairs with landcover.tif only); ``init``: see the module
     docstring; ``checkpoint``/``card``: 'auto' (beside ``out_onnx``), a path
     or None. Returns the summary (onnx, checkpoint, card, stopped, epochs,
     best_epoch, metrics, training, parameters, patches_per_second, seconds,
@@ -131,6 +160,7 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     train_pairs, val_pairs = ds.split_pairs(pairs, val_fraction)
     model, weights, init_report = build_model(
         dict(width_scale=width_scale, stem=stem, use_baseline=use_baseline), init, log)
+    model.sigma_scale.fill_(1.0)  # trained on the raw log-variance; fitted again below
     patch = ds.check_patch(patch, pairs, model.size_multiple)
     if weights is not None and weights.normalisation:
         model.set_normalisation(weights.normalisation)
@@ -144,9 +174,12 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         f"{norm_source}")
     val_samples = ds.grid_samples(val_pairs, patch, int(val_patches), rng)
 
+    centres = ds.class_centres(train_pairs, seed) if balance > 0 else None
+
     def batches(epoch):
         erng = np.random.default_rng([int(seed), int(epoch)])
-        samples = ds.random_samples(train_pairs, patch, int(patches_per_epoch), erng, augment)
+        samples = ds.random_samples(train_pairs, patch, int(patches_per_epoch), erng, augment, balance,
+                                    centres)
         return ds.batches(train_pairs, samples, patch, batch)
 
     def step(net, b):
@@ -181,11 +214,19 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     if fit.best_state is None or not trained:
         summary["seconds"] = time.perf_counter() - t0
         return summary
-    best = fit.best_val
+    uncalibrated = fit.best_val
+    scale = fit_sigma_scale(model, val_pairs, val_samples, patch, batch)
+    model.sigma_scale.fill_(scale)
+    best = evaluate(model, val_pairs, val_samples, patch, batch)
+    log(f"sigma scale {scale:.3f} fitted on the validation pairs: within 1 / 2 sigma "
+        f"{uncalibrated['within_1_sigma']:.3f} / {uncalibrated['within_2_sigma']:.3f} -> "
+        f"{best['within_1_sigma']:.3f} / {best['within_2_sigma']:.3f}")
     metrics = {"loss": "gaussian_nll", "beta": float(beta), "best_epoch": fit.best_epoch,
                "val_nll": best["loss"], "val_rmse": best["rmse"], "val_mae": best["mae"],
                "val_bias": best["bias"],
                "val_within_1_sigma": best["within_1_sigma"], "val_within_2_sigma": best["within_2_sigma"],
+               "sigma_scale": scale, "val_within_1_sigma_uncalibrated": uncalibrated["within_1_sigma"],
+               "val_within_2_sigma_uncalibrated": uncalibrated["within_2_sigma"],
                "val_pixels": best["pixels"], "val_patches": len(val_samples),
                "history": [{k: r[k] for k in ("epoch", "train", "val", "val_rmse")} for r in records]}
     if fit.initial_val is not None:
@@ -203,7 +244,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         "epochs_requested": int(epochs), "stopped": fit.stopped, "early_stopped": fit.early_stopped,
         "seconds": round(time.perf_counter() - t0, 2), "seed": int(seed),
         "init": None if weights is None else weights.source, "normalisation_from": norm_source,
-        "lr": float(lr), "schedule": schedule, "augment": bool(augment), "threads": int(threads),
+        "lr": float(lr), "schedule": schedule, "augment": bool(augment), "balance": float(balance),
+        "threads": int(threads),
         "device": str(device), "max_minutes": max_minutes,
         "patches_per_second": round(summary["patches_per_second"] or 0.0, 2), "torch": str(torch.__version__),
         "finished": _dt.datetime.now().isoformat(timespec="seconds"),
