@@ -308,7 +308,7 @@ def main():
     if optical_model.exists() and has_algorithm("sarchange:sartooptical"):
         step("12. SAR to optical (shipped SARDINet, DEM fusion) of the target")
         optical = processing.run("sarchange:sartooptical", {
-            "INPUT": target_path, "VV_BAND": 1, "VH_BAND": 2, "SCALE": 1,
+            "INPUT": target_path, "VV_BAND": 1, "VH_BAND": 2, "SCALE": 0,
             "DEM": str(out / "stack" / "dem.tif"), "OUTPUT": str(out / "target_optical.tif")})
         rgb = np.dstack([rb.read_array(optical["OUTPUT"], band) for band in (1, 2, 3)])
         images["SAR to optical (B04/B03/B02)"] = (rgb, "rgb")

@@ -164,9 +164,10 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
     ``model``: a path or ``open_model``'s result; ``bands``: 1-based (VV, VH)
     band numbers; ``scale``: core.scale name of the SAR values; ``contrast``:
     None, 'laplacian' or 'wiener' (options to ``core.contrast.enhance``);
-    ``tile``, ``overlap``: pixels (None: the model's); ``block``: block side,
-    pixels; ``margin``: halo per side, pixels (default the model's overlap,
-    at least DEFAULT_MARGIN); ``threads``: onnxruntime threads; ``output_bands``: the
+    ``tile``, ``overlap``: pixels (tile None: each block with its halo is one
+    tile, overlap 0 unless given); ``block``: block side, pixels; ``margin``:
+    halo per side, pixels (default the model's overlap, at least DEFAULT_MARGIN);
+    ``threads``: onnxruntime threads; ``output_bands``: the
     bands written, in order (default B04, B03, B02, B08). Returns a dict with the
     model summary and the block layout.
     """
@@ -189,6 +190,9 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
     margin = max(DEFAULT_MARGIN, model.overlap) if margin is None else int(margin)
     margin = -(-margin // m) * m
     block = max(m, int(block) // m * m)
+    if tile is None:  # one tile per block: the halo already gives the model its context, and cutting
+        # a block plus halo into model-sized tiles ran the network on up to 4 times the pixels
+        tile, overlap = block + 2 * margin, 0 if overlap is None else overlap
     unlink = []
     try:
         sources = [sar_path]
