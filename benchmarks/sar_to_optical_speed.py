@@ -3,8 +3,10 @@ on the path ``sarchange:sartooptical`` uses (``models.sar_to_optical.inference.t
 
 Training: one Adam step (forward, MAE, backward) on a batch of 16 SAR patches of 64 x 64 px (the
 training defaults), 2 torch threads, best of 5 after a warm-up, for pix2pix and SARDINet:
-- SARDINet's band decoders as ``n`` separate branches (one convolution call per band and layer, as the
-  per-band ``nn.ModuleList`` it replaced) or as one stack of grouped convolutions (``BandDecoders``);
+- SARDINet's band decoders as ``n`` separate branches (one convolution call per band and layer, each
+  up-sampling followed by a 5 x 5 convolution at the high resolution: the per-band ``nn.ModuleList``
+  it replaced) or as one stack of grouped convolutions with the up-sampling convolutions computed at
+  the low resolution (``BandDecoders``, ``UpsampleConv2d``);
 - NCHW or channels-last weights (``training.MEMORY_FORMAT``).
 
 Inference (random weights: speed does not depend on them), 2 onnxruntime threads, default session
@@ -43,7 +45,8 @@ from sar_change.models.sar_to_optical import export, inference  # noqa: E402
 
 class PerBandDecoders(nn.Module):
     """The band decoders of ``fused`` (a BandDecoders) run band by band: one convolution call per band and
-    layer on that band's slice of the weights (the layout before BandDecoders; same outputs)."""
+    layer on that band's slice of the weights, nearest up-sampling then a 5 x 5 convolution at the high
+    resolution (the layout before BandDecoders and UpsampleConv2d; same outputs)."""
 
     def __init__(self, fused):
         super().__init__()
@@ -55,6 +58,8 @@ class PerBandDecoders(nn.Module):
             y = x
             for layer in self.fused.layers:
                 if isinstance(layer, nn.Conv2d):
+                    if isinstance(layer, arch.UpsampleConv2d):
+                        y = nn.functional.interpolate(y, scale_factor=2, mode="nearest")
                     c_out = layer.out_channels // self.fused.n_bands
                     w, b = layer.weight[k * c_out:(k + 1) * c_out], layer.bias[k * c_out:(k + 1) * c_out]
                     y = nn.functional.conv2d(y, w, b, padding=2)
