@@ -167,8 +167,8 @@ def inference_rows(size):
     sar, dem = write_scene(work, size)
     configs = [("model tiles 512 px, overlap 32, block 512 (former default)", dict(tile=512, overlap=32,
                                                                                block=512)),
-               ("block 512 + halo as one tile (default)", dict(block=512)),
-               ("block 1024 + halo as one tile", dict(block=1024)),
+               ("block 512 + halo as one tile", dict(block=512)),
+               ("block 1024 + halo as one tile (default)", dict(block=1024)),
                ("block 2048 + halo as one tile", dict(block=2048))]
     head = ["| model | graph, one 512 px tile | " + " | ".join(c for c, _ in configs) + " |",
             "|---|---:|" + "---:|" * len(configs)]
