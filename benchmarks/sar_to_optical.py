@@ -229,7 +229,8 @@ def main(argv=None):
           f"{time.perf_counter() - t:.1f} s")
     print(f"budget: {args.epochs} epochs per run for every variant, {args.seeds} seed(s), 2 torch threads "
           "(short runs: the numbers rank variants under equal small budgets, they are not converged models)")
-    print(terrain_information(test_dirs, test_pairs), flush=True)
+    terrain = terrain_information(test_dirs, test_pairs)
+    print(terrain, flush=True)
 
     sim, real, info = {}, {}, {}
     mean_model = MeanModel([p for p in pairs if p.scene not in val_scene])
@@ -301,7 +302,8 @@ def main(argv=None):
     lines += ["", f"Input conditioning at the paper's full width: early fusion {full['early']}, intermediate "
               f"fusion {full['intermediate']} parameters (paper: 223,776 vs 9,852)."]
     lines += ["", "### Goals of the issue", ""] + goals
-    lines += ["", "FID is not reported: it needs Inception-v3 weights, which cannot be downloaded here."]
+    lines += ["", "FID is not reported: it needs Inception-v3 weights, which cannot be downloaded here.", "",
+              terrain]
     report = "\n".join(lines)
     print(report)
 
