@@ -29,7 +29,8 @@ from . import schema
 
 #: Block side (pixels) of the block engine. Each block runs with its halo as one tile (the default), so
 #: the share of the network's work that is halo is 1 - (block / (block + 2 halo))^2: 29 % at 512 px,
-#: 16 % at 1024 px (benchmarks/sar_to_optical_speed.py); a 1120-px tile takes a few hundred MB.
+#: 16 % at 1024 px (benchmarks/sar_to_optical_speed.py); a 1120-px tile adds about 300 MiB to the
+#: peak memory (608 px: 80 MiB), measured on the shipped model.
 DEFAULT_BLOCK = 1024
 #: Default halo per block side (pixels). SARDINet's outputs depend on inputs less than 48 px away
 #: (pooling to 1/8 and 5 x 5 decoder convolutions): with this halo a block equals the whole-image
