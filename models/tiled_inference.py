@@ -45,8 +45,8 @@ tests/test_tiled_inference.py for the measured figure).
 Inputs are full arrays in memory: (C, H, W) float per image input and a
 per-sample array (the model's input shape without the batch axis) for other
 inputs, e.g. a condition vector, repeated over the tiles of a batch. Memory
-is the inputs plus one float64 accumulator (C_out, H, W), the float32 result
-and ``batch`` tiles.
+is the inputs plus one float64 accumulator (C_out, H, W) (none when one tile
+covers the image), the float32 result and ``batch`` tiles.
 
 Model metadata (``metadata_props``) read here, all optional: ``size_multiple``
 (int, default 1), ``tile_size`` (pixels, default 256), ``overlap`` (pixels
@@ -435,10 +435,13 @@ class TiledModel:
             norm_x[x:x + tw] += w
 
         positions = [(y, x) for y in layout["rows"] for x in layout["cols"]]
+        # One tile over the whole (padded) image: its weights are all 1, so its output is the result as
+        # it is (what the blending would give exactly), without the float64 accumulator.
+        single = len(positions) == 1
         accumulator = None
         out_channels = out_spec.shape[1] if out_spec.rank == 4 else None
         if out_channels is not None:
-            accumulator = np.zeros((out_channels, ph, pw), dtype=np.float64)
+            accumulator = np.zeros((out_channels, ph, pw), dtype=np.float32 if single else np.float64)
         done = 0
         pending = []
 
@@ -468,6 +471,10 @@ class TiledModel:
             elif result.shape[1] != accumulator.shape[0]:
                 raise ValueError(f"ONNX model {self.source} returned {result.shape[1]} channels, its "
                                  f"declared output has {accumulator.shape[0]}")
+            if single:
+                accumulator = result[0]
+                pending.clear()
+                return
             for k, (y, x, _) in enumerate(pending):
                 weight = wy[y][:, None] * wx[x][None, :]
                 accumulator[:, y:y + th, x:x + tw] += result[k] * weight
@@ -492,9 +499,12 @@ class TiledModel:
         if accumulator is None:  # every tile was no data and the output width is not declared
             raise ValueError(f"every pixel of the inputs is no data; ONNX model {self.source} was not run")
         accumulator = accumulator[:, :rows, :cols]
-        accumulator /= norm_y[:rows, None]  # the summed weights are separable: no (H, W) temporary
-        accumulator /= norm_x[None, :cols]
-        result = accumulator.astype(np.float32)
+        if single:
+            result = np.array(accumulator, dtype=np.float32)
+        else:
+            accumulator /= norm_y[:rows, None]  # the summed weights are separable: no (H, W) temporary
+            accumulator /= norm_x[None, :cols]
+            result = accumulator.astype(np.float32)
         del accumulator
         if any_invalid:
             result[:, invalid] = np.nan

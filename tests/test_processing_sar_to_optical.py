@@ -99,7 +99,7 @@ def test_bad_inputs_name_the_fix(run, ids, pairs, models, tmp_path):
     with pytest.raises(QgsProcessingException, match="fuses the DEM .* give the DEM"):
         run(ids[0], {"INPUT": row["sar"], "MODEL": models["intermediate"], "OUTPUT": str(out)})
     with pytest.raises(QgsProcessingException, match="looks like dB"):
-        run(ids[0], {"INPUT": row["sar"], "SCALE": 1, "MODEL": models["none"], "OUTPUT": str(out)})
+        run(ids[0], {"INPUT": row["sar"], "SCALE": 0, "MODEL": models["none"], "OUTPUT": str(out)})
     other = os.path.join(os.path.dirname(alg_module.SHIPPED_MODEL), "learned_di.onnx")
     if os.path.isfile(other):
         with pytest.raises(QgsProcessingException, match="kind 'learned_di'.*kind 'sar_to_optical'"):
@@ -153,7 +153,7 @@ def test_band_choice_and_linear_input(run, ids, pairs, models, tmp_path):
                 like=row["sar"])
     ref, got = str(tmp_path / "ref.tif"), str(tmp_path / "got.tif")
     run(ids[0], {"INPUT": row["sar"], "MODEL": models["none"], "OUTPUT": ref})
-    run(ids[0], {"INPUT": stacked, "VV_BAND": 3, "VH_BAND": 2, "SCALE": 1, "MODEL": models["none"],
+    run(ids[0], {"INPUT": stacked, "VV_BAND": 3, "VH_BAND": 2, "SCALE": 0, "MODEL": models["none"],
                  "OUTPUT": got})
     assert np.max(np.abs(_bands(got) - _bands(ref))) < 1e-4
 

@@ -93,6 +93,30 @@ def test_balanced_separable_equals_its_definition():
     assert arch.count_parameters(layer) == 3 * 4 * 10 + 5 * 4
 
 
+def test_band_decoders_equal_one_branch_per_band():
+    """Group k of every BandDecoders convolution is band k's own branch: running each band alone on its
+    slice of the weights, with plain nearest up-sampling before each UpsampleConv2d (the paper's per-band
+    decoders), gives the same bands; same parameter count."""
+    torch.manual_seed(0)
+    fused = arch.BandDecoders([8, 4, 2, 1], n_bands=3).double()
+    x = torch.randn(2, 8, 5, 6, dtype=torch.float64)
+    got = fused(x)
+    assert got.shape == (2, 3, 40, 48)
+    for k in range(3):
+        y = x
+        for layer in fused.layers:
+            if isinstance(layer, torch.nn.Conv2d):
+                if isinstance(layer, arch.UpsampleConv2d):
+                    y = torch.nn.functional.interpolate(y, scale_factor=2, mode="nearest")
+                rows = slice(k * layer.out_channels // 3, (k + 1) * layer.out_channels // 3)
+                y = torch.nn.functional.conv2d(y, layer.weight[rows], layer.bias[rows], padding=2)
+            else:
+                y = layer(y)
+        assert torch.allclose(got[:, k:k + 1], y, atol=1e-12)
+    per_branch = (8 * 4 * 25 + 4) + (4 * 4 * 25 + 4) + (4 * 2 * 25 + 2) + (2 * 2 * 25 + 2) + (2 * 25 + 1) + 26
+    assert arch.count_parameters(fused) == 3 * per_branch
+
+
 def test_conditioning_parameters_at_full_width():
     """The paper's widths: early fusion's conditioning 3->96 (stride 2) -> 256, 3 x 3 kernels with bias;
     the intermediate fusion's balanced separable conditioning is 15 times smaller."""

@@ -453,53 +453,30 @@ def write_simulated_pairs(stack_dir, out_dir, dem=None, seed=0, cloud_probabilit
     acquisitions the stack shifted on purpose (shifts_px > 0; otherwise a
     ValueError, since such pairs are not co-registered). Returns the pairs.csv path.
     """
-    stack_dir = str(stack_dir)
-    acq_rows = _read_csv(os.path.join(stack_dir, "acquisitions.csv"))
-    shifted = [r["file"] for r in acq_rows if float(r["shift_x_px"]) or float(r["shift_y_px"])]
-    if shifted and not allow_shifts:
-        raise ValueError(f"{len(shifted)} acquisition(s) of {stack_dir} are shifted on purpose (shifts_px, "
-                         f"e.g. {shifted[0]}): their SAR is not co-registered with the optical twin; "
-                         "simulate the stack with shifts_px=0, or pass allow_shifts=True to pair them anyway")
-    weather_rows = _read_csv(os.path.join(stack_dir, "weather.csv"))
-    change_rows = _read_csv(os.path.join(stack_dir, "changes.csv"))
-    lc_path = os.path.join(stack_dir, "landcover.tif")
-    info = read_info(lc_path)
-    base = np.nan_to_num(read_array(lc_path)).astype(np.uint8)
-    z = _stack_dem(stack_dir, dem, base.shape)
-    valid = np.isfinite(z)
-    dx, dy = terrain.pixel_size_metres(info.geotransform, info.projection, info.ysize)
-    latitude = scene_latitude(info.geotransform, info.projection, base.shape)
-    cd_path = os.path.join(stack_dir, "change_date.tif")
-    change_day, end_day = read_array(cd_path, 1), read_array(cd_path, 2)
-    start = weather_rows[0]["date"]
-    snow = snow_on_dates(weather_rows, z, [r["date"] for r in acq_rows])
-    maps = scene_maps(base.shape, float(np.sqrt(dx * dy)), np.random.default_rng([int(seed), 101]))
-    scene = scene or os.path.basename(os.path.normpath(stack_dir))
+    scene_name = scene
+    scene = twin_scene(stack_dir, dem, seed, allow_shifts)
+    scene_name = scene_name or os.path.basename(os.path.normpath(str(stack_dir)))
+    info, valid = scene["info"], scene["valid"]
 
     writer = PairWriter(out_dir, info.geotransform, info.projection)
-    dem_rel = writer.raster("dem.tif", z, ["elevation_m"])
+    dem_rel = writer.raster("dem.tif", scene["dem"], ["elevation_m"])
     distortion_rel = {}
     for direction, code in ORBIT_CODES.items():
-        geo_path = os.path.join(stack_dir, f"geometry_{code}.tif")
+        geo_path = os.path.join(scene["stack_dir"], f"geometry_{code}.tif")
         if os.path.exists(geo_path):
             bits = np.nan_to_num(read_array(geo_path, 3)).astype(np.uint8)
             classes = distortion_classes(bits, valid).astype(np.float32)
             distortion_rel[direction] = writer.raster(f"distortion_{code}.tif", classes, ["distortion_class"],
                                                       nodata=None)
-    for i, row in enumerate(acq_rows):
+    for i, row in enumerate(scene["acquisitions"]):
         date = as_date(row["date"])
-        rng = np.random.default_rng([int(seed), 202, date.toordinal()])
-        cover = float(rng.uniform(0.0, max_cloud_cover)) if rng.random() < cloud_probability else 0.0
-        depth, density = snow[date]
-        classes = classes_on(base, change_day, end_day, change_rows, start, date)
-        optical = render_optical(classes, z, dx, dy, date, latitude, maps, depth, density, cover, rng,
-                                 photometry=photometry)
-        sar_path = os.path.join(stack_dir, row["file"])
+        optical = render_twin(scene, row, cloud_probability, max_cloud_cover, photometry)
+        sar_path = os.path.join(scene["stack_dir"], row["file"])
         sar = np.stack([power_to_db(read_array(sar_path, b)) for b in (1, 2)])
         pair_id = os.path.splitext(row["file"])[0]
         mask = optical["cloud_mask"]
         writer.add(
-            pair_id=pair_id, source="simulator", scene=scene, date=date.isoformat(),
+            pair_id=pair_id, source="simulator", scene=scene_name, date=date.isoformat(),
             sar_date=date.isoformat(), orbit_direction=row["orbit_direction"],
             sar=writer.raster(f"sar/{pair_id}.tif", sar, SAR_BANDS),
             optical=writer.raster(f"optical/{pair_id}.tif", optical["reflectance"], BANDS),
@@ -510,8 +487,53 @@ def write_simulated_pairs(stack_dir, out_dir, dem=None, seed=0, cloud_probabilit
             sun_elevation_deg=f"{optical['sun_elevation_deg']:.3f}",
             sun_azimuth_deg=f"{optical['sun_azimuth_deg']:.3f}")
         if progress is not None:
-            progress(100.0 * (i + 1) / len(acq_rows))
+            progress(100.0 * (i + 1) / len(scene["acquisitions"]))
     return writer.close()
+
+
+def twin_scene(stack_dir, dem=None, seed=0, allow_shifts=False):
+    """What the optical twin of a simulated stack needs once for all its dates (dict; see render_twin).
+
+    ``stack_dir``, ``dem``, ``seed``, ``allow_shifts``: as in write_simulated_pairs. Keys: stack_dir,
+    acquisitions (acquisitions.csv rows), info (the grid), landcover, dem (m), valid, dx, dy (m),
+    latitude (deg), snow ({date: (depth m, density kg/m3)}), maps (scene_maps), seed, and the change
+    rasters and rows that set the land cover of each date.
+    """
+    stack_dir = str(stack_dir)
+    acq_rows = _read_csv(os.path.join(stack_dir, "acquisitions.csv"))
+    shifted = [r["file"] for r in acq_rows if float(r["shift_x_px"]) or float(r["shift_y_px"])]
+    if shifted and not allow_shifts:
+        raise ValueError(f"{len(shifted)} acquisition(s) of {stack_dir} are shifted on purpose (shifts_px, "
+                         f"e.g. {shifted[0]}): their SAR is not co-registered with the optical twin; "
+                         "simulate the stack with shifts_px=0, or pass allow_shifts=True to pair them anyway")
+    weather_rows = _read_csv(os.path.join(stack_dir, "weather.csv"))
+    lc_path = os.path.join(stack_dir, "landcover.tif")
+    info = read_info(lc_path)
+    base = np.nan_to_num(read_array(lc_path)).astype(np.uint8)
+    z = _stack_dem(stack_dir, dem, base.shape)
+    dx, dy = terrain.pixel_size_metres(info.geotransform, info.projection, info.ysize)
+    cd_path = os.path.join(stack_dir, "change_date.tif")
+    return dict(stack_dir=stack_dir, acquisitions=acq_rows, info=info, landcover=base, dem=z,
+                valid=np.isfinite(z), dx=dx, dy=dy,
+                latitude=scene_latitude(info.geotransform, info.projection, base.shape),
+                change_day=read_array(cd_path, 1), end_day=read_array(cd_path, 2),
+                change_rows=_read_csv(os.path.join(stack_dir, "changes.csv")), start=weather_rows[0]["date"],
+                snow=snow_on_dates(weather_rows, z, [r["date"] for r in acq_rows]),
+                maps=scene_maps(base.shape, float(np.sqrt(dx * dy)), np.random.default_rng([int(seed), 101])),
+                seed=int(seed))
+
+
+def render_twin(scene, acquisition, cloud_probability=0.0, max_cloud_cover=0.7, photometry="lambert"):
+    """render_optical's result for one acquisition (an acquisitions.csv row) of ``twin_scene``'s stack:
+    its date's land cover and snowpack, clouds drawn per date from the scene's seed."""
+    date = as_date(acquisition["date"])
+    rng = np.random.default_rng([scene["seed"], 202, date.toordinal()])
+    cover = float(rng.uniform(0.0, max_cloud_cover)) if rng.random() < cloud_probability else 0.0
+    depth, density = scene["snow"][date]
+    classes = classes_on(scene["landcover"], scene["change_day"], scene["end_day"], scene["change_rows"],
+                         scene["start"], date)
+    return render_optical(classes, scene["dem"], scene["dx"], scene["dy"], date, scene["latitude"],
+                          scene["maps"], depth, density, cover, rng, photometry=photometry)
 
 
 def _stack_dem(stack_dir, dem, shape):

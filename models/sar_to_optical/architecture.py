@@ -11,7 +11,10 @@ widths scaled down by ``width`` so that it trains on two CPU cores):
   outputs are summed (1/8 resolution);
 - decoder: one branch per output band, three (nearest 2x up-sampling, two
   5 x 5 convolutions) stages, LeakyReLU between stages; the band outputs are
-  concatenated.
+  concatenated. The branches run together as grouped convolutions, each
+  up-sampling and the convolution after it at the low resolution
+  (``BandDecoders``, ``UpsampleConv2d``: the same network and parameters,
+  fewer operations).
 
 DEM fusions (Bralet et al., IGARSS 2024), all before the encoder:
 - "early": SAR and DEM stacked as input channels of the conditioning;
@@ -149,16 +152,62 @@ class IntermediateConditioning(nn.Module):
         return self.layers(x)
 
 
-class DecoderBranch(nn.Module):
-    """One output band: three (2x nearest up-sampling, two 5 x 5 convolutions) stages."""
+class UpsampleConv2d(nn.Conv2d):
+    """Nearest 2x up-sampling then this k x k convolution (odd k, zero padding k // 2, any groups), computed
+    at the low resolution: output pixel (2i + p, 2j + q) only sees input pixels i - 1 .. i + 1 (for k = 5),
+    so each of the four output phases (p, q) is a 3 x 3 convolution of the low-resolution input whose
+    kernel sums the k x k taps falling on the same input pixel; the phases are interleaved by a pixel
+    shuffle (Shi et al. 2016, CVPR). Same parameters (the k x k kernel) and outputs as
+    ``nn.Upsample(scale_factor=2, mode="nearest")`` followed by the convolution, in 36/100 of its
+    multiply-adds for k = 5 (4 x 3 x 3 taps per input pixel instead of 4 x 5 x 5) and without the
+    up-sampled copy of the input."""
 
-    def __init__(self, widths):
+    def __init__(self, c_in, c_out, kernel=5, groups=1):
+        super().__init__(c_in, c_out, kernel, padding=kernel // 2, groups=groups)
+        r = kernel // 2
+        taps = (r + 1) // 2  # low-resolution taps on each side: offsets floor((p + d) / 2), |d| <= r
+        # phase_taps[p, t, d] = 1 when offset d - r of phase p lands on low-resolution offset t - taps
+        phase_taps = torch.zeros(2, 2 * taps + 1, kernel)
+        for p in range(2):
+            for d in range(kernel):
+                phase_taps[p, (p + d - r) // 2 + taps, d] = 1.0
+        self.register_buffer("phase_taps", phase_taps, persistent=False)
+        self.register_buffer("phases", torch.ones(4), persistent=False)
+        self.low_padding = taps
+
+    def forward(self, x):
+        a = self.phase_taps
+        # (c_out, c_in / groups, k, k) -> (c_out, 2, 2, c_in / groups, K, K): output channel o, phase (p, q)
+        w = torch.einsum("pyd,qxe,ocde->opqcyx", a, a, self.weight)
+        w = w.reshape(4 * self.out_channels, w.shape[3], w.shape[4], w.shape[5])
+        # einsum, not repeat_interleave: the ONNX exporter keeps it, so the graph keeps the named weight
+        # and bias initializers that export.model_from_onnx reads back (onnxruntime folds it at load)
+        b = torch.einsum("o,p->op", self.bias, self.phases).reshape(-1)
+        y = nn.functional.conv2d(x, w, b, padding=self.low_padding, groups=self.groups)
+        return nn.functional.pixel_shuffle(y, 2)  # channel o * 4 + 2 p + q -> pixel (2i + p, 2j + q)
+
+
+class BandDecoders(nn.Module):
+    """One decoder branch per output band, each three (2x nearest up-sampling, two 5 x 5 convolutions)
+    stages with ``widths`` channels, run as one stack of grouped convolutions.
+
+    Group k of every convolution is band k's branch: the first convolution (every band reads all the
+    encoder features) stacks the ``n_bands`` branch kernels as one convolution with ``n_bands * widths[1]``
+    outputs, and every later one is a convolution with ``groups=n_bands``, so band k's channels only see
+    band k's channels. Same parameters and outputs as ``n_bands`` separate branches, but one
+    convolution call per layer instead of ``n_bands`` (the per-band calls on 1 to 8 channels dominated
+    the CPU time of a training step). Each up-sampling and the convolution after it run as one
+    ``UpsampleConv2d`` (same parameters and outputs, fewer operations)."""
+
+    def __init__(self, widths, n_bands):
         super().__init__()
+        self.widths, self.n_bands = list(widths), int(n_bands)
         layers = []
         for k in range(len(widths) - 1):
-            layers += [nn.Upsample(scale_factor=2, mode="nearest"),
-                       nn.Conv2d(widths[k], widths[k + 1], 5, padding=2),
-                       nn.Conv2d(widths[k + 1], widths[k + 1], 5, padding=2)]
+            c_in, c_out = widths[k] * n_bands, widths[k + 1] * n_bands
+            groups = 1 if k == 0 else n_bands
+            layers += [UpsampleConv2d(widths[k] if k == 0 else c_in, c_out, 5, groups=groups),
+                       nn.Conv2d(c_out, c_out, 5, padding=2, groups=n_bands)]
             if k < len(widths) - 2:
                 layers.append(nn.LeakyReLU(0.01))
         self.layers = nn.Sequential(*layers)
@@ -200,7 +249,7 @@ class SARDINet(nn.Module):
             nn.Sequential(SeparableConv(c2, e1), nn.ReLU(), SeparableConv(e1, e1), nn.MaxPool2d(2),
                           SeparableConv(e1, e2), nn.MaxPool2d(2)),
         ])
-        self.decoders = nn.ModuleList([DecoderBranch([e2, d1, d2, 1]) for _ in range(n_out)])
+        self.decoder = BandDecoders([e2, d1, d2, 1], n_out)
 
     @property
     def config(self):
@@ -211,7 +260,7 @@ class SARDINet(nn.Module):
         x = torch.cat([s, d], 1) if self.uses_dem else s
         x = self.conditioning(x)
         x = self.encoder[0](x) + self.encoder[1](x) + self.encoder[2](x)
-        return self.norm.output(torch.cat([dec(x) for dec in self.decoders], 1))
+        return self.norm.output(self.decoder(x))
 
 
 class Pix2PixUNet(nn.Module):

@@ -25,8 +25,9 @@ from .common import tr
 #: Shipped model (written by ``benchmarks/sar_to_optical.py --ship``).
 SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                              "models", "sar_to_optical.onnx")
-#: Input scales in enum order.
-SCALES = (scales.DB, scales.LINEAR_POWER, scales.AMPLITUDE)
+#: Input scales in enum order: the order of every other algorithm (linear power, amplitude, dB);
+#: the default is dB, the models' input scale.
+SCALES = common.SCALE_CHOICES
 #: Contrast enhancement options in enum order (core.contrast.enhance methods).
 CONTRASTS = ("none", "laplacian", "wiener")
 #: Output band sets in enum order.
@@ -40,7 +41,7 @@ def help_text():
         "SARDINet (Bralet et al., ICIP 2022) with the DEM fused as in Bralet et al. (IGARSS 2024), or a "
         "SAR-only model. Useful where the optical archive is cloudy: an optical-looking view of a SAR "
         "acquisition, e.g. to map landslides, floods or clear-cuts in mountains.</p><ul><li><b>SAR "
-        "raster</b>, <b>VV band</b>, <b>VH band</b>, <b>Input scale</b> (dB, linear power or amplitude; a"
+        "raster</b>, <b>VV band</b>, <b>VH band</b>, <b>Input scale</b> (linear power, amplitude or dB; a"
         " raster whose values contradict the scale is refused).</li><li><b>DEM</b>, metres: needed by "
         "models with a DEM fusion. Another grid or CRS is warped onto the SAR grid on the fly (bilinear);"
         " it must cover the whole SAR extent.</li><li><b>Model</b>: a sar_to_optical .onnx (default: the "
@@ -50,9 +51,11 @@ def help_text():
         "deconvolution of a Gaussian blur (paper sec. 4.2.3): the network's output is "
         "smooth.</li><li><b>Output bands</b>: B04, B03, B02, B08 or B04, B03, B02; red, green and blue "
         "come first so the result loads as a true-colour layer.</li><li><b>Tile size</b>, <b>Overlap</b>,"
-        " <b>Block size</b> (advanced): inference tiles blended with raised-cosine weights (0 / -1: the "
-        "model's values), and the blocks streamed from disk.</li></ul><p>Output: float32 GeoTIFF of "
-        "reflectance (0..1; snow can exceed 1), NaN where the SAR or the DEM has no data.</p>"
+        " <b>Block size</b> (advanced): the blocks streamed from disk (each with a halo) and the "
+        "inference tiles inside them, blended with raised-cosine weights (tile 0: the whole block with "
+        "its halo in one tile, the fastest, without overlap; overlap -1: the model's).</li></ul><p>Output: "
+        "float32 GeoTIFF of reflectance (0..1; snow can exceed 1), NaN where the SAR or the DEM has no "
+        "data.</p>"
     )
 
 
@@ -112,8 +115,8 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
             self.addParameter(QgsProcessingParameterBand(name, label, defaultValue=default,
                                                          parentLayerParameterName=self.INPUT, optional=True))
         self.addParameter(QgsProcessingParameterEnum(
-            self.SCALE, tr("Input scale"),
-            options=[tr("dB"), tr("Linear power (intensity)"), tr("Amplitude")], defaultValue=0))
+            self.SCALE, tr("Input scale"), options=common.scale_labels(),
+            defaultValue=SCALES.index(scales.DB)))  # the model's own scale, as in the pair folders
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.DEM, tr("DEM, metres (models with a DEM fusion)"), optional=True))
         self.addParameter(QgsProcessingParameterFile(
@@ -129,7 +132,7 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
         self.addParameter(number(self.THREADS, tr("Threads"), type=number.Integer, defaultValue=2,
                                  minValue=1))
         for name, label, default, minimum in (
-                (self.TILE_SIZE, tr("Tile size (pixels; 0 = the model's)"), 0, 0),
+                (self.TILE_SIZE, tr("Tile size (pixels; 0 = each block with its halo)"), 0, 0),
                 (self.OVERLAP, tr("Tile overlap per side (pixels; -1 = the model's)"), -1, -1),
                 (self.BLOCK_SIZE, tr("Block size (pixels)"), inference.DEFAULT_BLOCK, 64)):
             param = number(name, label, type=number.Integer, defaultValue=default, minValue=minimum)

@@ -1,0 +1,212 @@
+"""Speed of the SAR-to-optical models on CPU: a training step in torch, and inference through onnxruntime
+on the path ``sarchange:sartooptical`` uses (``models.sar_to_optical.inference.translate_raster``).
+
+Training: one Adam step (forward, MAE, backward) on a batch of 16 SAR patches of 64 x 64 px (the
+training defaults), 2 torch threads, best of 5 after a warm-up, for pix2pix and SARDINet:
+- SARDINet's band decoders as ``n`` separate branches (one convolution call per band and layer, each
+  up-sampling followed by a 5 x 5 convolution at the high resolution: the per-band ``nn.ModuleList``
+  it replaced) or as one stack of grouped convolutions with the up-sampling convolutions computed at
+  the low resolution (``BandDecoders``, ``UpsampleConv2d``);
+- NCHW or channels-last weights (``training.MEMORY_FORMAT``).
+
+Inference (random weights: speed does not depend on them), 2 onnxruntime threads, default session
+options (graph optimisation level ORT_ENABLE_ALL), MPix/s of output:
+- the bare graph on one 512 x 512 tile (``InferenceSession.run``);
+- ``translate_raster`` on a 2048 x 2048 GeoTIFF (VV, VH dB; DEM for the fusions): with the model's
+  512-px tiles and 32-px overlap inside every 512-px block (the former default), then with each block
+  and its halo as one tile for several block sizes.
+
+    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/sar_to_optical_speed.py [--size 2048]
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / ".plugins"))
+if not (ROOT / ".plugins" / "sar_change").exists():
+    (ROOT / ".plugins").mkdir(exist_ok=True)
+    (ROOT / ".plugins" / "sar_change").symlink_to(ROOT, target_is_directory=True)
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from sar_change.core.raster_blocks import write_array  # noqa: E402
+from sar_change.models.sar_to_optical import architecture as arch  # noqa: E402
+from sar_change.models.sar_to_optical import export, inference  # noqa: E402
+
+
+class PerBandDecoders(nn.Module):
+    """The band decoders of ``fused`` (a BandDecoders) run band by band: one convolution call per band and
+    layer on that band's slice of the weights, nearest up-sampling then a 5 x 5 convolution at the high
+    resolution (the layout before BandDecoders and UpsampleConv2d; same outputs)."""
+
+    def __init__(self, fused):
+        super().__init__()
+        self.fused = fused
+
+    def forward(self, x):
+        outs = []
+        for k in range(self.fused.n_bands):
+            y = x
+            for layer in self.fused.layers:
+                if isinstance(layer, nn.Conv2d):
+                    if isinstance(layer, arch.UpsampleConv2d):
+                        y = nn.functional.interpolate(y, scale_factor=2, mode="nearest")
+                    c_out = layer.out_channels // self.fused.n_bands
+                    w, b = layer.weight[k * c_out:(k + 1) * c_out], layer.bias[k * c_out:(k + 1) * c_out]
+                    y = nn.functional.conv2d(y, w, b, padding=2)
+                else:
+                    y = layer(y)
+            outs.append(y)
+        return torch.cat(outs, 1)
+
+
+def step_ms(model, dem, channels_last, batch=16, patch=64, repeats=5):
+    """Best time (ms) of one Adam step on random inputs."""
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    g = torch.Generator().manual_seed(0)
+    sar = torch.randn(batch, 2, patch, patch, generator=g) * 4 - 14
+    d = torch.rand(batch, 1, patch, patch, generator=g) * 600 + 200 if dem else None
+    target = torch.rand(batch, 4, patch, patch, generator=g) * 0.3
+    times = []
+    for _ in range(repeats + 1):
+        t = time.perf_counter()
+        opt.zero_grad()
+        loss = (model(sar, d) - target).abs().mean()
+        loss.backward()
+        opt.step()
+        times.append(time.perf_counter() - t)
+    return 1e3 * min(times[1:])
+
+
+def training_rows():
+    rows = []
+    for name, config, per_band in (
+            ("pix2pix U-Net", {"arch": "pix2pix"}, False),
+            ("SARDINet (no DEM), per-band decoders", {"arch": "sardinet", "fusion": "none"}, True),
+            ("SARDINet (no DEM)", {"arch": "sardinet", "fusion": "none"}, False),
+            ("SARDINet late fusion", {"arch": "sardinet", "fusion": "late"}, False),
+            ("SARDINet intermediate fusion", {"arch": "sardinet", "fusion": "intermediate"}, False)):
+        cells = []
+        for channels_last in (False, True):
+            torch.manual_seed(0)
+            model = arch.build(config)
+            if per_band:
+                model.decoder = PerBandDecoders(model.decoder)
+            cells.append(step_ms(model, model.uses_dem, channels_last))
+        rows.append(f"| {name} | {cells[0]:.0f} | {cells[1]:.0f} |")
+    return ["| model | step ms, NCHW | step ms, channels-last |", "|---|---:|---:|"] + rows
+
+
+def session_mpix(path, dem, size=512, repeats=4):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = 2, 1
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    feed = {"sar": rng.normal(-14, 4, (1, 2, size, size)).astype(np.float32)}
+    if dem:
+        feed["dem"] = rng.uniform(200, 800, (1, 1, size, size)).astype(np.float32)
+    session.run(None, feed)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        session.run(None, feed)
+        times.append(time.perf_counter() - t)
+    return size * size / min(times) / 1e6, str(options.graph_optimization_level)
+
+
+def write_scene(work, size, seed=1):
+    """(SAR path, DEM path): a ``size`` x ``size`` px scene of noise (VV, VH dB; DEM 200-800 m), 10 m UTM."""
+    from osgeo import gdal, osr
+
+    rng = np.random.default_rng(seed)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32632)
+    ref = os.path.join(work, "grid.tif")
+    grid = gdal.GetDriverByName("GTiff").Create(ref, size, size, 1, gdal.GDT_Byte)
+    grid.SetGeoTransform((600000.0, 10.0, 0.0, 5100000.0, 0.0, -10.0))
+    grid.SetProjection(srs.ExportToWkt())
+    grid = None
+    sar, dem = os.path.join(work, "sar.tif"), os.path.join(work, "dem.tif")
+    write_array(sar, np.stack([rng.normal(-11, 3, (size, size)), rng.normal(-18, 3, (size, size))]), like=ref)
+    write_array(dem, rng.uniform(200, 800, (size, size)), like=ref)
+    return sar, dem
+
+
+def raster_mpix(model_path, sar, dem, **kwargs):
+    """MPix/s of translate_raster on the ``sar`` raster (best of 2; the model is loaded in each run);
+    ``dem``: the DEM path or None; ``kwargs`` to translate_raster."""
+    from osgeo import gdal
+
+    ds = gdal.Open(sar)
+    pixels = ds.RasterXSize * ds.RasterYSize
+    ds = None
+    out = os.path.join(os.path.dirname(sar), "speed_out.tif")
+    times = []
+    for _ in range(2):
+        t = time.perf_counter()
+        inference.translate_raster(sar, out, str(model_path), dem_path=dem, **kwargs)
+        times.append(time.perf_counter() - t)
+    return pixels / min(times) / 1e6
+
+
+def inference_rows(size):
+    work = tempfile.mkdtemp(prefix="s2o_speed_")
+    sar, dem = write_scene(work, size)
+    configs = [("model tiles 512 px, overlap 32, block 512 (former default)", dict(tile=512, overlap=32,
+                                                                               block=512)),
+               ("block 512 + halo as one tile", dict(block=512)),
+               ("block 1024 + halo as one tile (default)", dict(block=1024)),
+               ("block 2048 + halo as one tile", dict(block=2048))]
+    head = ["| model | graph, one 512 px tile | " + " | ".join(c for c, _ in configs) + " |",
+            "|---|---:|" + "---:|" * len(configs)]
+    rows, level = [], None
+    for name, config in (("pix2pix U-Net", {"arch": "pix2pix"}),
+                         ("SARDINet (no DEM)", {"arch": "sardinet", "fusion": "none"}),
+                         ("SARDINet early fusion", {"arch": "sardinet", "fusion": "early"}),
+                         ("SARDINet late fusion", {"arch": "sardinet", "fusion": "late"}),
+                         ("SARDINet intermediate fusion", {"arch": "sardinet", "fusion": "intermediate"})):
+        torch.manual_seed(0)
+        model = arch.build(config).eval()
+        path = export.export_onnx(model, os.path.join(work, f"{name.split()[1]}.onnx"))
+        graph, level = session_mpix(path, model.uses_dem)
+        cells = [f"{graph:.2f}"]
+        for _, kwargs in configs:
+            cells.append(f"{raster_mpix(path, sar, dem if model.uses_dem else None, **kwargs):.2f}")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+        print(rows[-1], flush=True)
+    return head + rows, level
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", type=int, default=2048, help="scene side for translate_raster (pixels)")
+    ap.add_argument("--skip-training", action="store_true")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(2)
+    t0 = time.perf_counter()
+    if not args.skip_training:
+        print("### Training step (batch 16 x 64 x 64 px, Adam, 2 threads)\n")
+        print("\n".join(training_rows()), flush=True)
+    print(f"\n### Inference MPix/s (onnxruntime, 2 threads; translate_raster on {args.size} x {args.size} "
+          "px)\n")
+    rows, level = inference_rows(args.size)
+    print("\n".join(rows))
+    print(f"\ngraph optimisation level: {level}; total {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
