@@ -22,14 +22,14 @@ A pair here is built as follows (every random choice from ``seed``):
 - land cover: ``landcover`` on a fractal DEM (``dem.fractal_dem``): a river,
   lakes, field parcels, forest, bare ground, towns; pixel 10-25 m, relief
   30-300 m;
-- backscatter (C band, dB): water -22 (windier water up to -16 on a date),
+- backscatter (C band, dB): water -22 (windier water up to -19 on a date),
   fields -12 with +-2.5 dB per parcel and +-1 dB per date (moisture, crops;
   not change), forest -7.5, towns -1, bare -13 (Ulaby & Dobson 1989 handbook
   ranges), plus a static slope term (local incidence) and the class's static
   K-texture (``speckle.texture_maps``);
 - changes, the truth mask (exactly ``fraction`` of the pixels, when enough
-  eligible land exists): ``flood`` (field/bare/forest edge lowest above water
-  -> water, darkening), ``recession`` (the same, image 1 flooded:
+  eligible land exists): ``flood`` (the land lowest above water around 1-3
+  shore points -> water, darkening), ``recession`` (the same, image 1 flooded:
   brightening, as Ottawa), ``clearcut`` (forest blocks -> cut soil, -4 to
   -7 dB), ``building`` (field/bare near towns -> urban, brightening),
   ``river`` (flood in one place, recession in another: both directions) and
@@ -156,13 +156,19 @@ def _lowest(score, eligible, n):
 
 
 def _flood_region(dem, classes, n, rng):
-    """The n land pixels lowest above their nearest water (plus smooth noise): a flood."""
+    """The n land pixels lowest above water near 1-3 points of the shore (a contiguous flood)."""
     water = classes == WATER
+    land = np.isin(classes, (FIELD, BARE, FOREST)) & ~water
+    shore = np.flatnonzero((ndimage.binary_dilation(water) & ~water & land).ravel())
+    if shore.size == 0:
+        shore = np.flatnonzero(land.ravel())
+    seeds = np.zeros(classes.shape, bool)
+    seeds.flat[rng.choice(shore, min(shore.size, int(rng.integers(1, 4))), replace=False)] = True
     idx = ndimage.distance_transform_edt(~water, return_distances=False, return_indices=True)
-    hand = dem - dem[tuple(idx)]
-    dist = ndimage.distance_transform_edt(~water)
-    score = hand / max(float(np.ptp(dem)), 1.0) + 0.002 * dist + 0.01 * _smooth_noise(dem.shape, 6, rng)
-    return _lowest(score, np.isin(classes, (FIELD, BARE, FOREST)) & ~water, n)
+    hand = (dem - dem[tuple(idx)]) / max(float(np.ptp(dem)), 1.0)
+    near = ndimage.distance_transform_edt(~seeds) / max(classes.shape)
+    score = hand + near + 0.02 * _smooth_noise(dem.shape, 4, rng)
+    return _lowest(score, land, n)
 
 
 def _block_region(classes, eligible, n, rng, block):
@@ -247,7 +253,7 @@ def simulate_pair(spec):
     cut_db = rng.uniform(*CLEARCUT_DB)
     images = []
     for k, (cls, looks) in enumerate(zip((c1, c2), spec.looks)):
-        terms = {FIELD: rng.normal(0, 1.0), BARE: rng.normal(0, 0.5), WATER: rng.uniform(0, 6)}
+        terms = {FIELD: rng.normal(0, 1.0), BARE: rng.normal(0, 0.5), WATER: rng.uniform(0, 3)}
         db = _sigma0_db(cls, base + 0.7 * _smooth_noise(shape, 10, rng), terms)
         if k == 1 and spec.change in ("clearcut", "mixed"):
             cut = region & (classes == FOREST) & (cls == BARE)
