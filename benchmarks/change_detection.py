@@ -154,7 +154,15 @@ CANDIDATES = (
     _C(us.PCA_KMEANS, us.ABS_LOG_RATIO, despeckle=registry.REFINED_LEE),
     _C(us.FCM, us.ABS_LOG_RATIO, despeckle=registry.REFINED_LEE),
     _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO, despeckle=registry.REFINED_LEE),
-    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_HFCM, despeckle=registry.REFINED_LEE),
+    # the same chains with a 5 x 5 majority filter of their labels
+    _C(us.PCA_KMEANS, us.ABS_LOG_RATIO, majority=5),
+    _C(us.OUTLIER, us.ABS_LOG_RATIO, majority=5),
+    _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO, majority=5),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_KI, majority=5),
+    _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO, despeckle=registry.LEE_SIGMA, majority=5),
+    _C(us.SELF_SUPERVISED, us.ABS_LOG_RATIO, pseudo_labels=us.LABELS_KI, despeckle=registry.LEE_SIGMA,
+       majority=5),
+    _C(us.SMOOTHED_KI, us.ABS_LOG_RATIO, despeckle=registry.REFINED_LEE, majority=5),
 )
 #: Rows of the main table for the new methods: the default, each method as the Processing
 #: algorithm runs it (core.change.unsupervised.method_config), plain Celik PCA-KMeans, no guard.
@@ -420,7 +428,15 @@ def leave_one_out(datasets, candidates=None):
     table = [{"name": c.name(), "score_all_pairs": scores[i], "seconds_per_pair": seconds[i] / len(datasets),
               "kappa": [finite(v) for v in kappa[i]], "pcc": [finite(v) for v in pcc[i]],
               "guard_fallbacks": int(fallbacks[i].sum())} for i, c in enumerate(candidates)]
-    return {"score_rule": SCORE_RULE, "worst_weight": WORST_WEIGHT, "pairs": pairs,
+    best_per_method = {}
+    for method in us.METHODS:
+        members = [i for i, c in enumerate(candidates) if c.method == method]
+        if members:
+            best = max(members, key=lambda i: scores[i])
+            best_per_method[method] = candidates[best].name()
+            print(f"  best {method}: {candidates[best].name()} (score {scores[best]:.3f})")
+    return {"score_rule": SCORE_RULE, "best_per_method": best_per_method, "worst_weight": WORST_WEIGHT,
+            "pairs": pairs,
             "candidates": table, "summary": summary, "default": candidates[final].name(),
             "default_index": final, "default_matches_shipped": candidates[final] == us.DEFAULT}
 

@@ -69,7 +69,7 @@ def test_guard_on_a_pair_without_change(config):
 
 def test_guard_keeps_a_real_change():
     """A clear 5 % flood: the KI map is kept (no fallback), its changed class far above the DI's mode."""
-    pair = cp.simulate_pair(cp.PairSpec(seed=4, shape=(150, 160), looks=(4, 4), change="flood", fraction=0.05))
-    mask, fitted = us.detect(*pair.power(), us.ChainConfig(us.SMOOTHED_KI))
+    spec = cp.PairSpec(seed=4, shape=(150, 160), looks=(4, 4), change="flood", fraction=0.05)
+    mask, fitted = us.detect(*cp.simulate_pair(spec).power(), us.ChainConfig(us.SMOOTHED_KI))
     assert not fitted.guard.fallback and fitted.guard.contrast > 2 * us.MODE_Z
     assert np.mean(mask == 1) == pytest.approx(0.05, abs=0.02)

@@ -118,6 +118,7 @@ class ChainConfig:
     centre: bool = True  # scale image 1 so that the median log ratio is 0 dB (gain / looks offset)
     despeckle: str = ""  # core.speckle.registry filter applied to both dates first ("" = none)
     despeckle_size: int = 7  # its window (pixels); looks estimated per image on the fitting sample
+    majority: int = 1  # k x k majority filter of the chain's labels (1 = none; odd, pixels)
     guard: bool = True
 
     def name(self):
@@ -139,6 +140,8 @@ class ChainConfig:
         if self.despeckle:
             filt = registry.LABELS[self.despeckle].split(" (")[0]
             text = f"{filt} {self.despeckle_size}x{self.despeckle_size} + {text}"
+        if self.majority > 1:
+            text += f" + {self.majority}x{self.majority} majority"
         return text + ("" if self.centre else " uncentred") + ("" if self.guard else " (no guard)")
 
     def check(self):
@@ -152,7 +155,7 @@ class ChainConfig:
         if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS, LABELS_OUTLIER, LABELS_CONSENSUS,
                                       LABELS_KI):
             raise ValueError(f"unknown pseudo-label source {self.pseudo_labels!r}")
-        for name in ("size", "patch"):
+        for name in ("size", "patch", "majority"):
             value = getattr(self, name)
             if value < 1 or value % 2 == 0:
                 raise ValueError(f"{name} must be odd and >= 1, got {value}")
@@ -280,7 +283,7 @@ class FittedChain:
         """Pixels read around each output pixel."""
         reach = {PCA_KMEANS: self.config.size // 2, FCM: 0, SELF_SUPERVISED: self.config.patch // 2,
                  OUTLIER: OUTLIER_WINDOW // 2, SMOOTHED_KI: OUTLIER_WINDOW // 2}
-        inner = reach[self.config.method]
+        inner = reach[self.config.method] + self.config.majority // 2
         if self.guard is not None and self.guard.fallback:
             inner = OUTLIER_WINDOW // 2
         return despeckle_margin(self.config) + di_margin(self.config.di) + inner
@@ -297,6 +300,10 @@ class FittedChain:
         return _channels(replace(self.config, method=OUTLIER), p1, p2, self.floor, self.offset_db)[0]
 
     def _labels_from(self, di, channels):
+        labels = self._method_labels(di, channels)
+        return majority_filter(labels, self.config.majority) if self.config.majority > 1 else labels
+
+    def _method_labels(self, di, channels):
         if self.config.method == OUTLIER:
             return self.outlier_labels(di)
         if self.config.method == SMOOTHED_KI:
@@ -322,6 +329,19 @@ def _above(di, threshold):
     """uint8 1 where the local mean of ``di`` exceeds ``threshold``, 0 below, 255 where ``di`` is NaN."""
     out = (local_mean(di, OUTLIER_WINDOW) > threshold).astype(np.uint8)
     out[~np.isfinite(di)] = NODATA
+    return out
+
+
+def majority_filter(labels, size):
+    """Changed (1) where more than half of the valid labels in the ``size`` x ``size`` window are.
+
+    ``labels``: uint8 1 / 0 / 255 no data; no-data pixels stay 255 and do not
+    vote, nor do pixels outside the array (so a block run with a margin of
+    ``size // 2`` equals the whole-array run).
+    """
+    votes = np.where(labels == NODATA, np.nan, labels == CHANGED).astype(np.float32)
+    out = (local_mean(votes, size) > 0.5).astype(np.uint8)
+    out[labels == NODATA] = NODATA
     return out
 
 
