@@ -73,3 +73,35 @@ def test_guard_keeps_a_real_change():
     mask, fitted = us.detect(*cp.simulate_pair(spec).power(), us.ChainConfig(us.SMOOTHED_KI))
     assert not fitted.guard.fallback and fitted.guard.contrast > 2 * us.MODE_Z
     assert np.mean(mask == 1) == pytest.approx(0.05, abs=0.02)
+
+
+def oracle_kappa(p1, p2, truth, window=5):
+    """Best kappa of any threshold of the 5 x 5 mean of the centred |log ratio| (the truth chooses it)."""
+    from sar_change.core.change import evaluation
+    from sar_change.core.window_stats import local_mean
+
+    lr = 10 * np.log10(p2 / p1)
+    di = local_mean(np.abs(lr - np.median(lr)), window)
+    best = -1.0
+    for t in np.quantile(di, np.linspace(0.5, 0.999, 200)):
+        best = max(best, evaluation.confusion((di > t).astype(np.uint8), truth).kappa)
+    return best
+
+
+def test_default_chain_close_to_the_oracle_threshold():
+    """The shipped default on a small 4-look flood pair (8 %) is within 0.1 kappa of the oracle.
+
+    The oracle is the best kappa any threshold of the 5 x 5 mean centred
+    |log ratio| reaches when the truth picks it: an upper reference for a
+    threshold chain with no labels. Losing more than 0.1 of it would mean the
+    default's threshold (or its guard) misplaces the split on an easy pair.
+    """
+    from sar_change.core.change import evaluation
+
+    spec = cp.PairSpec(seed=8, shape=(160, 170), looks=(4, 4), change="flood", fraction=0.08)
+    pair = cp.simulate_pair(spec)
+    p1, p2 = pair.power()
+    mask, fitted = us.detect(p1, p2, us.DEFAULT)
+    kappa = evaluation.confusion((mask == 1).astype(np.uint8), pair.truth).kappa
+    assert not fitted.guard.fallback
+    assert kappa >= oracle_kappa(p1, p2, pair.truth) - 0.1
