@@ -1,4 +1,6 @@
 """PCA-KMeans, fuzzy c-means, the self-supervised patch classifier and the unsupervised chains."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -143,7 +145,8 @@ def test_self_supervised_classifier_beats_its_pseudo_labels():
 # --- Chains, guard, block-wise application ---------------------------------------------------
 
 @pytest.mark.parametrize("config", [us.ChainConfig(us.PCA_KMEANS), us.ChainConfig(us.FCM, us.MEAN_RATIO),
-                                    us.ChainConfig(us.SMOOTHED_KI, despeckle="lee_sigma"), us.DEFAULT])
+                                    us.ChainConfig(us.SMOOTHED_KI, despeckle="lee_sigma"),
+                                    us.ChainConfig(us.SMOOTHED_KI, majority=5), us.DEFAULT])
 def test_tiled_equals_whole_image(tmp_path, config):
     """Block-wise (64 px blocks, halo = margin) == in memory, bit for bit, with no data kept."""
     p1, p2, _ = speckled_pair((150, 170), looks=2, seed=2)
@@ -190,15 +193,28 @@ def test_config_names_and_checks():
 
 # --- Real benchmark -------------------------------------------------------------------------
 
-#: Kappa of the default on Ottawa measured by benchmarks/change_detection.py --protocol loo
-#: (0.651, Refined Lee + KI on the 5 x 5 mean |LR|), less a margin of 0.02.
-OTTAWA_KAPPA_FLOOR = 0.63
+#: Written by benchmarks/change_detection.py --protocol loo --out benchmarks/results/change_detection_loo.
+LOO_RESULT = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "change_detection_loo.json"
 
 
-def test_default_on_ottawa(shared_data):
+def loo_result():
+    import json
+
+    return json.loads(LOO_RESULT.read_text(encoding="utf-8"))
+
+
+def test_default_is_the_protocol_choice():
+    """The shipped default is the chain the recorded leave-one-pair-out run chose on all pairs."""
+    result = loo_result()
+    assert result["default"] == us.DEFAULT.name()
+
+
+def test_default_reproduces_the_recorded_ottawa_kappa(shared_data):
+    """The default gives, on Ottawa, the kappa the recorded run wrote (same code, same data)."""
     import glob
     import os
 
+    result = loo_result()
     folder = shared_data / "cd_benchmarks" / "ottawa"
     if not folder.is_dir():
         pytest.skip("the Ottawa benchmark is not in ../shared/data/cd_benchmarks")
@@ -213,7 +229,8 @@ def test_default_on_ottawa(shared_data):
     mask, _ = us.detect(p1, p2, us.DEFAULT, seed=0)
     ref = np.where(gt == 255, 1, 0).astype(np.uint8)
     k = evaluation.confusion((mask == 1).astype(np.uint8), ref, ignore=(gt != 255) & (gt != 0)).kappa
-    assert k >= OTTAWA_KAPPA_FLOOR
+    recorded = next(p["default_kappa"] for p in result["pairs"] if p["name"] == "ottawa")
+    assert k == pytest.approx(recorded, abs=1e-6)
 
 
 def test_neighbourhoods_at_equals_the_full_array():

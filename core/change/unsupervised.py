@@ -24,13 +24,18 @@ those within ``margin`` (so block-by-block == whole image).
 
 Guard (``GUARD_RULE``): the fitted labels are checked on the fitting sample.
 If the chain labels more than ``MAX_CHANGED_FRACTION`` of the valid pixels
-as changed - the failure mode of thresholds that fall inside the main mode
-of a unimodal or heavily overlapping DI - the result is replaced by the
-*robust outlier rule*: a pixel is changed when the 5 x 5 local mean of the
-DI exceeds median + ``OUTLIER_Z`` x 1.4826 MAD of that local mean (the
-no-change population, which is the majority whenever the first rule
-fired). The report gives the changed fraction, Ashman's D between the two
-classes' local-mean DI (D > 2: well separated modes; below: overlapping,
+as changed, or its changed pixels sit inside the main mode of the DI (their
+median 5 x 5 local-mean DI is less than ``MODE_Z`` robust sigmas above the
+median of all pixels: a split of a unimodal DI, e.g. k-means or FCM on a pair
+without change, which cut ~30 % off the upper tail) - the failure modes of
+thresholds that fall inside the main mode of a unimodal or heavily
+overlapping DI - the result is replaced by the *robust outlier rule*: a
+pixel is changed when the 5 x 5 local mean of the DI exceeds median +
+``OUTLIER_Z`` x 1.4826 MAD of that local mean (the no-change population,
+which is the majority whenever the first rule fired). The report gives the
+changed fraction, the contrast of the changed class (that median in robust
+sigmas above the DI median), Ashman's D between the two classes' local-mean
+DI (D > 2: well separated modes; below: overlapping,
 treat the map with care) and which rule produced the map.
 """
 from dataclasses import dataclass, field, replace
@@ -84,10 +89,14 @@ OUTLIER_UNCHANGED_Z = 1.0
 PCA_CONFIDENT_RATIO = 0.5
 
 MAX_CHANGED_FRACTION = 0.5
+#: Changed pixels whose median local-mean DI is below median + MODE_Z robust sigmas lie in the main mode.
+MODE_Z = 2.0
 OUTLIER_Z = 3.0
 OUTLIER_WINDOW = 5
 MIN_SEPARATION = 2.0
-GUARD_RULE = (f"if more than {MAX_CHANGED_FRACTION:.0%} of the valid pixels are labelled changed, the map "
+GUARD_RULE = (f"if more than {MAX_CHANGED_FRACTION:.0%} of the valid pixels are labelled changed, or the "
+              f"changed pixels' median local-mean DI is less than {MODE_Z:g} robust sigmas above the median "
+              "(a split inside the main mode of a unimodal DI), the map "
               f"is replaced by the robust outlier rule (local {OUTLIER_WINDOW} x {OUTLIER_WINDOW} mean DI > "
               f"median + {OUTLIER_Z:g} x 1.4826 MAD); Ashman's D < {MIN_SEPARATION:g} is reported as "
               "weak separation")
@@ -109,6 +118,7 @@ class ChainConfig:
     centre: bool = True  # scale image 1 so that the median log ratio is 0 dB (gain / looks offset)
     despeckle: str = ""  # core.speckle.registry filter applied to both dates first ("" = none)
     despeckle_size: int = 7  # its window (pixels); looks estimated per image on the fitting sample
+    majority: int = 1  # k x k majority filter of the chain's labels (1 = none; odd, pixels)
     guard: bool = True
 
     def name(self):
@@ -130,6 +140,8 @@ class ChainConfig:
         if self.despeckle:
             filt = registry.LABELS[self.despeckle].split(" (")[0]
             text = f"{filt} {self.despeckle_size}x{self.despeckle_size} + {text}"
+        if self.majority > 1:
+            text += f" + {self.majority}x{self.majority} majority"
         return text + ("" if self.centre else " uncentred") + ("" if self.guard else " (no guard)")
 
     def check(self):
@@ -143,7 +155,7 @@ class ChainConfig:
         if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS, LABELS_OUTLIER, LABELS_CONSENSUS,
                                       LABELS_KI):
             raise ValueError(f"unknown pseudo-label source {self.pseudo_labels!r}")
-        for name in ("size", "patch"):
+        for name in ("size", "patch", "majority"):
             value = getattr(self, name)
             if value < 1 or value % 2 == 0:
                 raise ValueError(f"{name} must be odd and >= 1, got {value}")
@@ -151,11 +163,12 @@ class ChainConfig:
 
 
 #: The default chain, chosen by the leave-one-pair-out protocol of
-#: benchmarks/change_detection.py (--protocol loo); see README.md.
-DEFAULT = ChainConfig(method=SMOOTHED_KI, di=ABS_LOG_RATIO, despeckle=registry.REFINED_LEE)
-#: Pre-classification of the self-supervised method when chosen on its own (the best
-#: self-supervised candidate without a filter on the benchmark pairs of that same run).
-SELF_SUPERVISED_LABELS = LABELS_KI
+#: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
+#: benchmarks/results/change_detection_loo.json "default"); see README.md.
+DEFAULT = ChainConfig(method=SMOOTHED_KI, di=ABS_LOG_RATIO, majority=5)
+#: Pre-classification of the self-supervised method when chosen on its own: that of the
+#: best-scoring self-supervised candidate of the same run ("best_per_method").
+SELF_SUPERVISED_LABELS = LABELS_CONSENSUS
 
 
 def di_margin(kind):
@@ -216,12 +229,22 @@ def ashman_d(a, b):
     return float(np.sqrt(2.0) * abs(a.mean() - b.mean()) / spread) if spread > 0 else float("inf")
 
 
+def guard_contrast(changed_values, median, sigma):
+    """(median of ``changed_values`` - ``median``) / ``sigma`` (inf when none is changed or sigma is 0)."""
+    if np.size(changed_values) == 0:
+        return float("inf")
+    if not sigma > 0:
+        return float("inf") if float(np.median(changed_values)) > median else 0.0
+    return float((np.median(changed_values) - median) / sigma)
+
+
 @dataclass(frozen=True)
 class GuardReport:
     """What the guard saw on the fitting sample and which rule made the map."""
 
     changed_fraction: float  # of the chain, before any fallback
     separation: float  # Ashman's D of the local-mean DI between the chain's classes
+    contrast: float  # changed pixels' median local-mean DI, robust sigmas above the median of all
     fallback: bool
     final_fraction: float
     outlier_threshold: float  # DI units (local mean), used by the fallback
@@ -229,9 +252,13 @@ class GuardReport:
     def lines(self):
         """Human-readable summary lines."""
         out = [f"chain labels {100 * self.changed_fraction:.2f} % of the fitting sample as changed; "
-               f"class separation (Ashman's D of the local-mean DI) {self.separation:.2f}"]
+               f"class separation (Ashman's D of the local-mean DI) {self.separation:.2f}; changed class "
+               f"{self.contrast:.2f} robust sigmas above the DI median"]
         if self.fallback:
-            out.append(f"GUARD: more than {MAX_CHANGED_FRACTION:.0%} changed is implausible; the map uses "
+            why = (f"more than {MAX_CHANGED_FRACTION:.0%} changed is implausible"
+                   if self.changed_fraction > MAX_CHANGED_FRACTION else
+                   f"the changed class lies in the main mode of the DI (< {MODE_Z:g} sigmas)")
+            out.append(f"GUARD: {why}; the map uses "
                        f"the robust outlier rule (local mean DI > {self.outlier_threshold:.4g}): "
                        f"{100 * self.final_fraction:.2f} % changed")
         elif not self.separation >= MIN_SEPARATION:
@@ -257,7 +284,7 @@ class FittedChain:
         """Pixels read around each output pixel."""
         reach = {PCA_KMEANS: self.config.size // 2, FCM: 0, SELF_SUPERVISED: self.config.patch // 2,
                  OUTLIER: OUTLIER_WINDOW // 2, SMOOTHED_KI: OUTLIER_WINDOW // 2}
-        inner = reach[self.config.method]
+        inner = reach[self.config.method] + self.config.majority // 2
         if self.guard is not None and self.guard.fallback:
             inner = OUTLIER_WINDOW // 2
         return despeckle_margin(self.config) + di_margin(self.config.di) + inner
@@ -274,6 +301,10 @@ class FittedChain:
         return _channels(replace(self.config, method=OUTLIER), p1, p2, self.floor, self.offset_db)[0]
 
     def _labels_from(self, di, channels):
+        labels = self._method_labels(di, channels)
+        return majority_filter(labels, self.config.majority) if self.config.majority > 1 else labels
+
+    def _method_labels(self, di, channels):
         if self.config.method == OUTLIER:
             return self.outlier_labels(di)
         if self.config.method == SMOOTHED_KI:
@@ -299,6 +330,19 @@ def _above(di, threshold):
     """uint8 1 where the local mean of ``di`` exceeds ``threshold``, 0 below, 255 where ``di`` is NaN."""
     out = (local_mean(di, OUTLIER_WINDOW) > threshold).astype(np.uint8)
     out[~np.isfinite(di)] = NODATA
+    return out
+
+
+def majority_filter(labels, size):
+    """Changed (1) where more than half of the valid labels in the ``size`` x ``size`` window are.
+
+    ``labels``: uint8 1 / 0 / 255 no data; no-data pixels stay 255 and do not
+    vote, nor do pixels outside the array (so a block run with a margin of
+    ``size // 2`` equals the whole-array run).
+    """
+    votes = np.where(labels == NODATA, np.nan, labels == CHANGED).astype(np.float32)
+    out = (local_mean(votes, size) > 0.5).astype(np.uint8)
+    out[labels == NODATA] = NODATA
     return out
 
 
@@ -440,9 +484,10 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     lab = np.concatenate([c[np.isfinite(d)] for c, d in zip(chain, di_tiles)])
     fraction = float(np.count_nonzero(lab == CHANGED)) / max(lab.size, 1)
     separation = ashman_d(lm[lab == CHANGED], lm[lab == UNCHANGED])
-    fallback = fraction > MAX_CHANGED_FRACTION
+    contrast = guard_contrast(lm[lab == CHANGED], med, sigma)
+    fallback = fraction > MAX_CHANGED_FRACTION or contrast < MODE_Z
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
-    report = GuardReport(fraction, separation, fallback, final, threshold)
+    report = GuardReport(fraction, separation, contrast, fallback, final, threshold)
     return replace(fitted, guard=report)
 
 
