@@ -11,14 +11,21 @@ difference images for change detection classifiers in SAR imagery using deep
 learning", IEEE TGRS 61, art. 5218714), with simulated stacks
 (``core.simulator.simulate_stack``) in place of their Sentinel-1 archive:
 
-1. Training: ``--train-stacks`` K stacks over fractal DEMs (seeds
-   ``TRAIN_SEEDS``), no scheduled change (``changes=None``), both orbit
-   directions, 12-day revisit per direction, two years; the model
+1. Training: ``--train-stacks`` K stacks over fractal DEMs and
+   ``--train-real-stacks`` over crops of real DEMs
+   (``models.learned_di.simulated_stacks.training_plan``: temperate, boreal,
+   mediterranean and alpine climates, two-year periods of 2016-2019 and
+   2022-2025 starting in different seasons, 150-1200 m of relief), no
+   scheduled change (``changes=None``), both orbit directions, 12-day
+   revisit per direction; the model
    (``models.learned_di.training.train``) learns to predict an acquisition
    in dB from the N earlier ones, the DEM and the acquisition conditions.
    ``--model PATH`` skips training and evaluates an existing .onnx;
    ``--baseline-predictor`` skips it too and prints the reference rows only.
    The training stacks' speckle ENL cycles through ``--train-looks``.
+   After training, the validation targets (the last fifth of each training
+   stack's dates, as the trainer split them) are scored again per season:
+   winter with snow or frost, summer (June-August), other dates.
 2. Test: stacks over terrain never used in training: fractal DEMs with
    ``TEST_SEEDS`` and a crop of a real DEM (``--real-dem``, Rome, 1 arc-second
    geographic grid), no scheduled change. For several targets per stack
@@ -119,22 +126,25 @@ from sar_change.core.change import difference as dif  # noqa: E402
 from sar_change.core.change import evaluation as ev  # noqa: E402
 from sar_change.core.change import svm  # noqa: E402
 from sar_change.core.change.features import local_features  # noqa: E402
-from sar_change.core.raster_blocks import read_array, write_array  # noqa: E402
-from sar_change.core.simulator import simulate_stack  # noqa: E402
+from sar_change.core.raster_blocks import read_array  # noqa: E402
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
+from sar_change.models.learned_di import simulated_stacks as plan  # noqa: E402
 
 gdal.UseExceptions()
 
-#: Fractal-DEM seeds of the training stacks and of the test stacks (never shared).
-TRAIN_SEEDS = (1101, 1102, 1103, 1104, 1105, 1106, 1107, 1108, 1109, 1110, 1111, 1112)
+#: Fractal-DEM seeds of the test stacks (held out of ``simulated_stacks.training_plan``).
 TEST_SEEDS = (9101, 9102)
-#: Seed of the simulated stack over the real DEM (its terrain is not generated).
+#: Seed of the simulated test stack over the real DEM (its terrain is not generated).
 REAL_DEM_SEED = 9201
-#: Relief (m) of the fractal DEMs, cycled over the stacks.
-TRAIN_RELIEF_M = (300.0, 600.0, 900.0)
+#: Relief (m) of the test fractal DEMs.
 TEST_RELIEF_M = (450.0, 750.0)
-TRAIN_PERIOD = ("2019-01-01", "2020-12-31")
+#: Validation share of each training stack's dates (the trainer's split "last").
+VAL_FRACTION = 0.2
+#: Snow depth (m) above which a date counts as snow covered (core.simulator.weather.SNOW_COVER_M).
+SNOW_COVER_M = 0.02
+SUMMER_MONTHS = (6, 7, 8)
+SEASONS = ("winter: snow or frost", "summer (June-August)", "other dates")
 TEST_PERIOD = ("2021-01-01", "2021-12-31")
 REVISIT_DAYS = 12
 DEFAULT_REAL_DEM = ROOT.parent / "shared" / "data" / "dem" / "Rome-30m-DEM.tif"
@@ -230,15 +240,9 @@ class Stack:
 
 
 def simulate(out_dir, seed, period, shape=None, dem=None, relief_m=600.0, looks=4.0):
-    """Simulate a stack without scheduled changes; write dem.tif when the DEM is given."""
-    summary = simulate_stack(out_dir, dem=dem, start=period[0], end=period[1], revisit_days=REVISIT_DAYS,
-                             orbits=("ascending", "descending"), polarisations=POLS, seed=seed,
-                             changes=None, shape=shape, relief_m=relief_m, looks=looks)
-    if summary["dem"] is None:  # the simulator writes dem.tif only for the DEMs it generates
-        summary["dem"] = os.path.join(out_dir, "dem.tif")
-        write_array(summary["dem"], dem[0], like=summary["landcover"], nodata=float("nan"),
-                    descriptions=["elevation_m"])
-    return summary
+    """Simulate a temperate stack without scheduled changes; write dem.tif when the DEM is given."""
+    return plan.simulate_unchanged(out_dir, seed, period, "temperate", looks, shape=shape, dem=dem,
+                                   relief_m=relief_m)
 
 
 def load_stack(name, summary, kind, clean_summary):
@@ -249,33 +253,22 @@ def load_stack(name, summary, kind, clean_summary):
 
 def read_real_dem(path, size):
     """Central ``size`` x ``size`` crop of a DEM as (array m, geotransform, wkt), NaN = no data."""
-    ds = gdal.Open(str(path))
-    band = ds.GetRasterBand(1)
-    rows, cols = ds.RasterYSize, ds.RasterXSize
-    size = min(int(size), rows, cols)
-    r0, c0 = (rows - size) // 2, (cols - size) // 2
-    z = band.ReadAsArray(c0, r0, size, size).astype(np.float64)
-    nodata = band.GetNoDataValue()
-    if nodata is not None:
-        z[z == nodata] = np.nan
-    gt = list(ds.GetGeoTransform())
-    gt[0] += c0 * gt[1]
-    gt[3] += r0 * gt[5]
-    return z, tuple(gt), ds.GetProjection()
+    return plan.read_dem_crop(path, size, 0)
 
 
-def training_stacks(workdir, count, size, looks):
-    """``count`` training stacks; their speckle ENL cycles through the sequence ``looks``."""
-    seeds = TRAIN_SEEDS[:count]
-    if len(seeds) < count:
-        raise SystemExit(f"--train-stacks is at most {len(TRAIN_SEEDS)} (seeds TRAIN_SEEDS)")
+def training_stacks(workdir, n_fractal, n_real, size, looks):
+    """The training stacks of ``plan.training_plan``; returns (folders, StackSpecs)."""
+    specs = plan.training_plan(n_fractal, n_real, looks)
+    leaks = [spec.name for spec in specs if plan.overlaps_held_out(spec) or spec.seed in TEST_SEEDS
+             or spec.seed == REAL_DEM_SEED]
+    if leaks:
+        raise SystemExit(f"training stacks {leaks} use a held-out seed or period")
     dirs = []
-    for k, seed in enumerate(seeds):
-        out = os.path.join(workdir, "train", f"fractal_{seed}")
-        relief = TRAIN_RELIEF_M[k % len(TRAIN_RELIEF_M)]
-        simulate(out, seed, TRAIN_PERIOD, shape=(size, size), relief_m=relief, looks=looks[k % len(looks)])
+    for spec in specs:
+        out = os.path.join(workdir, "train", spec.name)
+        plan.simulate_spec(spec, out, size)
         dirs.append(out)
-    return dirs, seeds
+    return dirs, specs
 
 
 def test_stacks(workdir, size, real_dem, real_size, looks):
@@ -714,6 +707,7 @@ def train_model(stack_dirs, out_onnx, args):
     t0 = time.perf_counter()
     summary = training.train(stack_dirs, str(out_onnx), n_inputs=args.n_inputs, arch=args.arch,
                              epochs=args.epochs, seed=args.seed, progress=progress,
+                             val_fraction=VAL_FRACTION,
                              max_minutes=args.minutes, threads=args.threads,
                              log=(lambda m: log(f"    {m}")) if args.verbose else None)
     seconds = time.perf_counter() - t0
@@ -738,12 +732,85 @@ def describe_training(summary, seconds):
     return ", ".join(parts)
 
 
+def season_of(row):
+    """SEASONS label of an acquisitions.csv row: snow cover or frost at the scene's median elevation,
+    else summer by month (northern hemisphere, as every simulated climate), else other."""
+    if float(row["snow_depth_m"]) > SNOW_COVER_M or float(row["temperature_c"]) < 0.0:
+        return SEASONS[0]
+    return SEASONS[1] if int(row["date"][5:7]) in SUMMER_MONTHS else SEASONS[2]
+
+
+def seasonal_validation(stack_dirs, model_path, n_inputs, threads):
+    """Scores of the model on the validation targets of ``stack_dirs`` (the trainer's own split), per
+    season (``season_of`` the target): {season: {"targets", "mae_db", "rmse_db", "bias_db" (actual -
+    predicted, mean over VV and VH), "baseline_mae_db" (mean dB of the inputs)}}, whole images."""
+    from rasterio.windows import Window
+
+    from sar_change.models.learned_di import dataset as ds
+
+    predictor = OnnxPredictor(model_path, threads)
+    sums = {name: np.zeros(5) for name in SEASONS}  # targets, |e|, e^2, e, |baseline e| (pixel sums)
+    pixels = {name: 0 for name in SEASONS}
+    for folder in stack_dirs:
+        with ds.Stack(folder) as stack:
+            _, val = ds.split_targets(stack, n_inputs, VAL_FRACTION, "last")
+            window = Window(0, 0, stack.shape[1], stack.shape[0])
+            dem = stack.read_dem(window)
+            for t, inputs in val:
+                images = np.concatenate([stack.read_db(j, window) for j in inputs])
+                actual = stack.read_db(t, window)
+                feed = {predictor.schema.INPUT_IMAGES: images[None], predictor.schema.INPUT_DEM: dem[None],
+                        predictor.schema.INPUT_CONDITIONS: stack.conditions[list(inputs) + [t]][None]}
+                predicted = predictor.session.run([predictor.schema.OUTPUT], feed)[0][0]
+                ok = np.isfinite(actual).all(0) & np.isfinite(images).all(0)
+                err = (actual - predicted)[:, ok].astype(np.float64)
+                base = (actual - images.reshape(n_inputs, len(POLS), *ok.shape).mean(0))[:, ok]
+                season = season_of(stack.rows[t])
+                sums[season] += [1, np.abs(err).sum(), (err ** 2).sum(), err.sum(), np.abs(base).sum()]
+                pixels[season] += err.size
+    out = {}
+    for name in SEASONS:
+        n = max(pixels[name], 1)
+        total = sums[name]
+        out[name] = {"targets": int(total[0]), "mae_db": float(total[1] / n),
+                     "rmse_db": float(np.sqrt(total[2] / n)), "bias_db": float(total[3] / n),
+                     "baseline_mae_db": float(total[4] / n)}
+    return out
+
+
+def format_seasons(seasons, markdown=False):
+    """Table of ``seasonal_validation``'s result (text, or markdown)."""
+    head = ("season of the target", "targets", "MAE dB", "RMSE dB", "bias dB (actual - predicted)",
+            "MAE dB, mean of inputs")
+    rows = [(name, str(v["targets"]), f"{v['mae_db']:.2f}", f"{v['rmse_db']:.2f}", f"{v['bias_db']:+.2f}",
+             f"{v['baseline_mae_db']:.2f}") for name, v in seasons.items() if v["targets"]]
+    if markdown:
+        return "\n".join(["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+                         + ["| " + " | ".join(r) + " |" for r in rows])
+    return "\n".join(f"  {r[0]:<24}{r[1]:>8}{r[2]:>9}{r[3]:>9}{r[4]:>8}{r[5]:>9}" for r in
+                     [("season", "targets", "MAE", "RMSE", "bias", "base")] + rows)
+
+
 # --------------------------------------------------------------------------- model card
 
 
 def write_model_card(path, args, predictor, train_info, results, runtime_s):
     names = ", ".join(predictor.condition_names) or "(none)"
-    train_seeds, train_summary, train_seconds = train_info
+    specs, train_summary, train_seconds, seasons = train_info
+    climates = sorted({spec.climate for spec in specs})
+    years = sorted({y for spec in specs for y in range(int(spec.period[0][:4]), int(spec.period[1][:4]) + 1)})
+    reliefs = sorted({spec.relief_m for spec in specs if not spec.dem})
+    real = sorted({Path(spec.dem).stem for spec in specs if spec.dem})
+    stack_rows = ["| stack | climate | terrain | period | looks | seed |", "|---|---|---|---|---:|---:|"]
+    stack_rows += [f"| {k + 1} | {spec.climate} | "
+                   + (f"{Path(spec.dem).name}, crop {spec.crop}" if spec.dem else
+                      f"fractal, {spec.relief_m:g} m relief")
+                   + f" | {spec.period[0]} .. {spec.period[1]} | {spec.looks:g} | {spec.seed} |"
+                   for k, spec in enumerate(specs)]
+    ranges = predictor.metadata.get("valid_ranges") or {}
+    range_rows = ["| input | min | max | units |", "|---|---:|---:|---|"]
+    range_rows += [f"| {name} | {r['min']:.4g} | {r['max']:.4g} | {r.get('units', '')} |"
+                   for name, r in ranges.items()]
     lines = [
         "# Learned difference image model (`learned_di.onnx`)",
         "",
@@ -776,13 +843,41 @@ def write_model_card(path, args, predictor, train_info, results, runtime_s):
         "",
         "## Training data",
         "",
-        f"- {len(train_seeds)} simulated stacks (`core.simulator.simulate_stack`), fractal DEMs with seeds "
-        f"{', '.join(str(s) for s in train_seeds)}, {args.size} x {args.size} pixels of 20 m, "
-        f"{TRAIN_PERIOD[0]} to {TRAIN_PERIOD[1]}, {REVISIT_DAYS}-day revisit per orbit direction, "
-        f"ascending and descending, VV and VH, {looks_text(args.train_looks)} (cycled over the stacks), "
-        "no scheduled land-cover change;",
+        f"- {len(specs)} simulated stacks (`core.simulator.simulate_stack`, plan "
+        "`models.learned_di.simulated_stacks.training_plan`), "
+        f"{args.size} x {args.size} pixels; climates {', '.join(climates)} "
+        "(`core.simulator.weather.CLIMATES`); years "
+        f"{', '.join(str(y) for y in years)} (two-year periods starting in different seasons); fractal DEMs "
+        f"of {', '.join(f'{r:g}' for r in reliefs)} m relief (20 m pixels)"
+        + (f" and crops of the real DEMs {', '.join(real)} (../shared/data/dem)" if real else "")
+        + f"; {REVISIT_DAYS}-day revisit per orbit direction, ascending and descending, VV and VH, "
+        f"{looks_text(args.train_looks)} (cycled over the stacks), no scheduled land-cover change;",
+        "- held out (never simulated for training or validation): the README demo's stack (demo/run_demo.py: "
+        f"seed 2026, its DEM, {plan.HELD_OUT_PERIOD[0]} .. {plan.HELD_OUT_PERIOD[1]}: no training period "
+        "touches those years), the test stacks below and the stacks of benchmarks/transfer.py;",
         f"- architecture `{args.arch}`, seed {args.seed}, budget {args.minutes} min; "
         f"{describe_training(train_summary, train_seconds)}.",
+        "",
+        "\n".join(stack_rows),
+        "",
+        "## Validation by season",
+        "",
+        f"Validation targets: the last {VAL_FRACTION:.0%} of each training stack's dates (the trainer's "
+        "split; prediction into the future), whole images. Season of a target: winter = snow cover "
+        f"(> {SNOW_COVER_M:g} m) or frost (temperature < 0 deg C) at the scene's median elevation; summer = "
+        "June to August without either; other = the remaining dates. Bias: mean of actual - predicted dB "
+        "over VV and VH (a model that is too low on snow has a positive bias there). Last column: the mean "
+        "dB of the inputs as the prediction.",
+        "",
+        format_seasons(seasons, markdown=True),
+        "",
+        "## Valid ranges (recorded in the model's metadata, from the training data)",
+        "",
+        "Conditions over every acquisition used in training; dB of each band over a decimated sample of "
+        "the acquisitions; elevation over the DEMs (the graph sees it relative to each tile's mean). "
+        "Conditions outside these ranges are extrapolation: 'Learned difference image' warns about them.",
+        "",
+        "\n".join(range_rows),
         "",
         "## Results (`benchmarks/learned_di.py`)",
         "",
@@ -901,7 +996,11 @@ def main(argv=None):
                         help="folder --ship writes to (default models/)")
     parser.add_argument("--retrain-ablations", action="store_true",
                         help="also retrain one model per condition group left out (4x the training time)")
-    parser.add_argument("--train-stacks", type=int, default=6, help="training stacks K (default 6)")
+    parser.add_argument("--train-stacks", type=int, default=20,
+                        help="training stacks over fractal DEMs (default 20)")
+    parser.add_argument("--train-real-stacks", type=int, default=4,
+                        help="training stacks over crops of the real DEMs in ../shared/data/dem (default 4; "
+                             "0 where the folder is absent)")
     parser.add_argument("--size", type=int, default=128,
                         help="side of the fractal stacks, pixels (default 128)")
     parser.add_argument("--real-dem", default=str(DEFAULT_REAL_DEM),
@@ -925,8 +1024,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.train_looks is None:
         args.train_looks = list(args.looks)
-    if set(TRAIN_SEEDS) & set(TEST_SEEDS) or REAL_DEM_SEED in TRAIN_SEEDS:
-        raise SystemExit("training and test seeds overlap")
+    if (set(TEST_SEEDS) | {REAL_DEM_SEED}) - set(plan.HELD_OUT_SEEDS):
+        raise SystemExit("the test seeds must be held out of the training plan (simulated_stacks)")
+    if args.train_real_stacks and not plan.DEFAULT_DEM_DIR.is_dir():
+        log(f"real DEMs {plan.DEFAULT_DEM_DIR} not found: training stacks over fractal DEMs only")
+        args.train_real_stacks = 0
     if args.ship and (args.model or args.baseline_predictor):
         raise SystemExit("--ship ships a model trained by this run: drop --model / --baseline-predictor")
     if args.real_dem and not Path(args.real_dem).exists():
@@ -948,12 +1050,14 @@ def main(argv=None):
             model_path = args.model
             if model_path is None:
                 t0 = time.perf_counter()
-                dirs, seeds = training_stacks(workdir, args.train_stacks, args.size, args.train_looks)
+                dirs, specs = training_stacks(workdir, args.train_stacks, args.train_real_stacks, args.size,
+                                              args.train_looks)
                 n_acq = sum(len(dif.read_acquisitions(os.path.join(d, "acquisitions.csv"))) for d in dirs)
-                log(f"training data: {len(dirs)} stacks ({args.size} x {args.size} px, seeds "
-                    f"{seeds[0]}..{seeds[-1]}, {TRAIN_PERIOD[0]}..{TRAIN_PERIOD[1]}, "
+                log(f"training data: {len(dirs)} stacks ({args.size} x {args.size} px, "
                     f"{looks_text(args.train_looks)}), {n_acq} acquisitions, "
-                    f"simulated in {time.perf_counter() - t0:.1f} s")
+                    f"simulated in {time.perf_counter() - t0:.1f} s:")
+                for spec in specs:
+                    log(f"  {spec.name}: {spec.period[0]}..{spec.period[1]}")
                 model_path = os.path.join(workdir, "learned_di.onnx")
                 if args.epochs is None:
                     args.epochs, sec = calibrate_epochs(dirs, workdir, args)
@@ -961,8 +1065,11 @@ def main(argv=None):
                         f"in {sec:.0f} s)")
                 log(f"training ({args.arch}, {args.epochs} epochs, budget {args.minutes:g} min) ...")
                 summary, seconds = train_model(dirs, model_path, args)
-                train_info = (seeds, summary, seconds)
                 log(f"  {describe_training(summary, seconds)}")
+                seasons = seasonal_validation(dirs, model_path, args.n_inputs, args.threads)
+                log("validation targets of the training stacks by season:")
+                log(format_seasons(seasons))
+                train_info = (specs, summary, seconds, seasons)
                 if args.retrain_ablations:
                     for group, columns in RETRAIN_BLANK.items():
                         slug = group.replace(" ", "_")

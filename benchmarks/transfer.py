@@ -3,9 +3,10 @@
 The protocol of Karimzadeh & Pires de Lima (2022, "Deep learning on SAR
 imagery: transfer learning versus randomly initialized weights"), adapted to
 the learned DI (Alatalo, Sipola & Rantonen 2023): on held-out simulated
-stacks (seeds never used for the shipped model; climates cycled over
-``--climates``, by default the snowy boreal and alpine ones the shipped model
-did not see), for one winter target (the 2021 acquisition from December to
+stacks (seeds and years never used for the shipped model: seeds from 5101,
+2020-2021, both held out of ``models.learned_di.simulated_stacks``; climates
+cycled over ``--climates``, by default the snowy boreal and alpine ones), for
+one winter target (the 2021 acquisition from December to
 March with the most snow, else the coldest) and one summer target (the
 acquisition closest to 2021-07-15) per stack:
 
@@ -27,14 +28,19 @@ targets. "Epochs" is the mean best epoch (epochs to converge; 0 = the
 starting model was best).
 
     .venv/bin/python benchmarks/transfer.py [--stacks 2] [--size 256] [--minutes 0.5] [--seeds 3]
-        [--climates boreal alpine] [--workdir DIR]
+        [--climates boreal alpine] [--workdir DIR] [--markdown FILE]
+
+``--markdown`` writes the tables with the command line (default
+benchmarks/results/learned_di_transfer.md, linked from the README).
 
 Needs torch (training); runs under ``flock /tmp/sar_cpu.lock`` on shared machines.
 """
 import argparse
 import csv
+import datetime as _dt
 import importlib.util
 import os
+import platform
 import sys
 import tempfile
 import time
@@ -53,6 +59,7 @@ from sar_change.core.simulator.stack import simulate_stack  # noqa: E402
 
 SEED0 = 5101
 SEASONS = ("winter", "summer")
+DEFAULT_MARKDOWN = ROOT / "benchmarks" / "results" / "learned_di_transfer.md"
 
 
 def _benchmark_module():
@@ -129,6 +136,8 @@ def main(argv=None):
     ap.add_argument("--climates", nargs="+", default=["boreal", "alpine"])
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--markdown", type=Path, default=DEFAULT_MARKDOWN,
+                    help="write the tables here (default benchmarks/results/learned_di_transfer.md)")
     args = ap.parse_args(argv)
     from sar_change.models.learned_di import config as cfg
 
@@ -170,26 +179,73 @@ def main(argv=None):
                         else "(c) from scratch on earlier years")
                 dis[season].setdefault(name, []).append(runs)
 
-    print(f"\n{args.stacks} held-out stack(s) ({', '.join(args.climates)}), {args.size} px, 4 looks; budget "
-          f"{args.minutes:g} min per run, {args.seeds} seed(s); -2.5 dB blobs in the target")
+    runtime = time.perf_counter() - t0
+    setup = (f"{args.stacks} held-out stack(s) ({', '.join(args.climates[:args.stacks])}), {args.size} px, "
+             f"4 looks, 2020-2021; budget {args.minutes:g} min per training run, {args.seeds} seed(s); "
+             "-2.5 dB blobs in the target")
+    tables = {season: results_table(bench, dis[season], masks[season], epochs[season], args.seeds)
+              for season in SEASONS}
+    print(f"\n{setup}")
     for season in SEASONS:
         print(f"\n{season} targets ({len(masks[season])}):")
         print(f"{'DI':<45}{'AUC':>16}{'SVM acc.':>16}{'epochs':>10}")
-        for name, values in dis[season].items():
-            if isinstance(values[0], list):  # one DI per seed per target
-                seeds = range(args.seeds)
-                aucs = [bench.pooled_auc([v[s] for v in values], masks[season], s) for s in seeds]
-                accs = ([bench.svm_accuracy([v[s] for v in values], masks[season], s) for s in seeds]
-                        if len(values) > 1 else [float("nan")])
-                label = "fine-tuned" if name.startswith("(b)") else "from scratch"
-                ep = f"{np.mean(epochs[season][label]):.1f}"
-                print(f"{name:<45}{np.mean(aucs):>9.3f} ± {np.std(aucs):.3f}{np.mean(accs):>9.3f} ± "
-                      f"{np.std(accs):.3f}{ep:>10}")
-            else:
-                auc = bench.pooled_auc(values, masks[season], 0)
-                acc = bench.svm_accuracy(values, masks[season], 0) if len(values) > 1 else float("nan")
-                print(f"{name:<45}{auc:>16.3f}{acc:>16.3f}{'':>10}")
-    print(f"\nrun time {(time.perf_counter() - t0) / 60:.1f} min on {os.cpu_count()} CPU core(s)")
+        for name, auc, acc, ep in tables[season]:
+            print(f"{name:<45}{auc:>16}{acc:>16}{ep:>10}")
+    print(f"\nrun time {runtime / 60:.1f} min on {os.cpu_count()} CPU core(s)")
+    if args.markdown:
+        write_markdown(args.markdown, setup, tables, masks, runtime)
+        print(f"tables -> {args.markdown}")
+
+
+def _mean_sd(values):
+    return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
+
+
+def results_table(bench, dis, masks, epochs, n_seeds):
+    """[(DI, AUC, SVM accuracy, epochs)] as text for one season: per-seed DIs give mean ± sd over seeds."""
+    rows = []
+    for name, values in dis.items():
+        if isinstance(values[0], list):  # one DI per seed per target
+            seeds = range(n_seeds)
+            aucs = [bench.pooled_auc([v[s] for v in values], masks, s) for s in seeds]
+            accs = ([bench.svm_accuracy([v[s] for v in values], masks, s) for s in seeds]
+                    if len(values) > 1 else [float("nan")])
+            label = "fine-tuned" if name.startswith("(b)") else "from scratch"
+            rows.append((name, _mean_sd(aucs), _mean_sd(accs), f"{np.mean(epochs[label]):.1f}"))
+        else:
+            auc = bench.pooled_auc(values, masks, 0)
+            acc = bench.svm_accuracy(values, masks, 0) if len(values) > 1 else float("nan")
+            rows.append((name, f"{auc:.3f}", f"{acc:.3f}", ""))
+    return rows
+
+
+def write_markdown(path, setup, tables, masks, runtime):
+    """The tables of this run, with its command line, as a markdown file."""
+    lines = [
+        "# Transfer learning for the learned DI (`benchmarks/transfer.py`)",
+        "",
+        f"Written by `benchmarks/transfer.py` on {_dt.date.today().isoformat()}; every number below comes "
+        "from that run:",
+        "",
+        f"    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/transfer.py {' '.join(sys.argv[1:])}",
+        "",
+        f"{setup}. (a) the shipped model as is; (b) the shipped model fine-tuned on the stack's acquisitions "
+        "before the target (no labels; the settings of 'Fine-tune learned difference image model'); (c) the "
+        "same network from random weights on the same history and budget. AUC: balanced pooled ROC of the "
+        "DI against the injected blobs; SVM: LinearSVC accuracy on the DI and its local statistics, 2-fold "
+        "over targets; mean ± sd over the seeds. Epochs: mean best epoch (epochs to converge; 0 = the "
+        "starting model was best).",
+        "",
+    ]
+    for season, rows in tables.items():
+        lines += [f"## {season.capitalize()} targets ({len(masks[season])})", "",
+                  "| DI | AUC | SVM accuracy | epochs |", "|---|---:|---:|---:|"]
+        lines += [f"| {name} | {auc} | {acc} | {ep} |" for name, auc, acc, ep in rows]
+        lines.append("")
+    lines.append(f"Run time {runtime / 60:.1f} min on {os.cpu_count()} CPU core(s) "
+                 f"({platform.processor() or platform.machine()}).")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

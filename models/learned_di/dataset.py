@@ -364,6 +364,43 @@ def loader(stacks, samples, patch, batch, shuffle=False, seed=0, weights=None):
                       num_workers=0, generator=gen)
 
 
+def decimated_db(stack, index, max_pixels=256 * 256):
+    """(2, h, w) float32 dB (VV, VH) of acquisition ``index`` of ``stack``, read decimated to about
+    ``max_pixels`` pixels (nearest neighbour); NaN = no data."""
+    rows, cols = stack.shape
+    step = max(1, int(np.ceil(np.sqrt(rows * cols / max_pixels))))
+    path = stack.files[index]
+    ds = stack._open(path)
+    a = ds.read(stack._band_indexes(path), out_shape=(len(schema.BANDS), max(1, rows // step),
+                                                     max(1, cols // step)), out_dtype="float32")
+    if ds.nodata is not None and not np.isnan(ds.nodata):
+        a[a == ds.nodata] = np.nan
+    return schema.to_db(a)
+
+
+def input_ranges(stacks, train_targets, max_files=8, max_pixels=64 * 64):
+    """Ranges of the image and DEM inputs seen in training: {"<band>_db": dB values, "elevation_m":
+    metres} (arrays to pass to ``schema.valid_ranges_from`` / ``metadata.value_range``).
+
+    dB from up to ``max_files`` acquisitions per stack (evenly spaced over those used in training),
+    each decimated to about ``max_pixels``; elevation from each stack's whole DEM.
+    """
+    db = {band: [] for band in schema.BANDS}
+    elevation = []
+    for s, targets in zip(stacks, train_targets):
+        used = sorted({j for t, inputs in targets for j in (t, *inputs)})
+        if not used:
+            continue
+        pick = [used[i] for i in np.unique(np.linspace(0, len(used) - 1, max_files).round().astype(int))]
+        for j in pick:
+            a = decimated_db(s, j, max_pixels)
+            for b, band in enumerate(schema.BANDS):
+                db[band].append(a[b].ravel())
+        elevation.append(s.read_dem(Window(0, 0, s.shape[1], s.shape[0])).ravel())
+    return ({band: np.concatenate(v) if v else np.zeros(0) for band, v in db.items()},
+            np.concatenate(elevation) if elevation else np.zeros(0))
+
+
 def normalisation_stats(stacks, train_targets, rng, max_files=16, max_pixels=256 * 256):
     """The ``normalisation`` dict (see ``LearnedDI.normalisation``) from training data.
 
@@ -383,16 +420,8 @@ def normalisation_stats(stacks, train_targets, rng, max_files=16, max_pixels=256
             continue
         cond_rows.append(s.conditions[used])
         pick = used if len(used) <= max_files else sorted(rng.choice(used, max_files, replace=False))
-        rows, cols = s.shape
-        step = max(1, int(np.ceil(np.sqrt(rows * cols / max_pixels))))
-        out_shape = (nb, max(1, rows // step), max(1, cols // step))
         for j in pick:
-            path = s.files[int(j)]
-            ds = s._open(path)
-            a = ds.read(s._band_indexes(path), out_shape=out_shape, out_dtype="float32")
-            if ds.nodata is not None and not np.isnan(ds.nodata):
-                a[a == ds.nodata] = np.nan
-            db = schema.to_db(a).reshape(nb, -1).astype(np.float64)
+            db = decimated_db(s, int(j), max_pixels).reshape(nb, -1).astype(np.float64)
             for b in range(nb):
                 v = db[b][np.isfinite(db[b])]
                 sums[b] += v.sum()

@@ -322,11 +322,17 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
 
 
 def valid_ranges(stacks, train_targets, weights=None):
-    """The "valid_ranges" of a model trained on ``train_targets`` (conditions of every acquisition used),
-    widened to the initial model's ranges when it started from one."""
+    """The "valid_ranges" of a model trained on ``train_targets``: every input seen in training, i.e.
+    the conditions of every acquisition used, the dB of each band ("VV_db", "VH_db", from a decimated
+    sample, ``dataset.input_ranges``) and the elevation ("elevation_m"; the graph sees it relative to
+    each tile's mean), widened to the initial model's ranges when it started from one."""
     rows = [s.conditions[sorted({j for t, inputs in ts for j in (t, *inputs)})]
             for s, ts in zip(stacks, train_targets) if ts]
-    ranges = schema.valid_ranges_from(np.concatenate(rows)) if rows else {}
+    db, elevation = ds.input_ranges(stacks, train_targets)
+    ranges = schema.valid_ranges_from(np.concatenate(rows), db_by_band=db) if rows else {}
+    seen = md.value_range(elevation, "m")
+    if seen is not None:
+        ranges["elevation_m"] = seen
     if weights is not None and weights.metadata:
         old, _exact = schema.model_valid_ranges(weights.metadata)
         for name, r in old.items():
