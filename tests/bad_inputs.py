@@ -214,7 +214,7 @@ BASE = {
 
 #: Output parameter descriptions as the messages name them (a regex alternative per algorithm).
 OUTPUT_FIX = r"choose another|give each output its own|choose a writable|free some space|choose a folder|" \
-             r"choose an output path|create it"
+             r"choose an output path|create it|give a file name"
 
 
 def _with(alg, **changes):
@@ -258,7 +258,9 @@ def output_cases():
             cases.append(Case(alg, "two_outputs_one_file",
                               _with(alg, **{outs[1]: lambda s, o, a=alg, f=outs[0]: BASE[a][0](s, o)[f]}),
                               r"are the same file", OUTPUT_FIX))
-        if outs:
+        if outs:  # the folder the outputs go to: a temporary file would land in its parent
+            cases.append(Case(alg, "output_is_a_folder", _with(alg, **{outs[0]: lambda s, o: str(o)}),
+                              r"is an existing folder", r"give a file name", outputs=outs[1:]))
             cases.append(Case(alg, "output_under_a_file",
                               _with(alg, **{outs[0]: lambda s, o: os.path.join(s.not_raster, "out.tif")}),
                               r"is a file, not a folder", OUTPUT_FIX))
@@ -518,7 +520,8 @@ def run_case(case, scene, out, run):
         kind, message = "crash", f"{type(exc).__name__}: {exc}"
     left = [p for p in paths if os.path.exists(p) and not existed[p]
             and (os.path.isfile(p) or os.listdir(p))]
-    left += [p for p in glob.glob(os.path.join(str(out), ".*partial*"))]
+    for folder in (str(out), os.path.dirname(os.path.abspath(str(out)))):  # beside an output, or a folder
+        left += [p for p in glob.glob(os.path.join(folder, ".*partial*"))]
     after = scene.checksums()
     modified = [p for p in before if after.get(p) != before[p]]
     return Outcome(kind, message, left, modified)
