@@ -158,8 +158,11 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         return size, method, looks
 
     def validate(self, parameters, context):
-        """Refuse an even window and non-positive looks before running."""
-        self._settings(parameters, context)
+        """Refuse an even window, non-positive looks and a correlation window larger than the images."""
+        size, method, _ = self._settings(parameters, context)
+        windows = {} if method == LEARNED else {self.WINDOW: tr("window")}
+        common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2], windows=windows,
+                                allow_constant=True)
 
     def _image(self, parameters, context, layer_key, band_key):
         layer = self.parameterAsRasterLayer(parameters, layer_key, context)
@@ -168,8 +171,7 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         with common.core_errors(layer.name()):
             info = read_info(path)
         if not 1 <= band <= info.bands:
-            raise QgsProcessingException(tr("Input layer '{name}': band {b} does not exist (the raster has "
-                                            "{n})").format(name=layer.name(), b=band, n=info.bands))
+            raise common.band_error(layer.name(), band, info.bands)
         return path, layer.name(), info, band
 
     def processAlgorithm(self, parameters, context, feedback):

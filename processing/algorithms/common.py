@@ -7,6 +7,7 @@ image-wide checks they call (scale check, ENL from sample windows) live in
 """
 import functools
 import os
+import re
 import threading
 from contextlib import contextmanager
 
@@ -23,6 +24,7 @@ from qgis.core import (
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingParameterDefinition,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterRasterDestination,
@@ -84,7 +86,8 @@ class SarChangeAlgorithm(Presentation, QgsProcessingAlgorithm):
     def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
-            return ok, unreadable_raster_message(self, parameters) or message
+            why = unreadable_raster_message(self, parameters) or wrong_file_message(self, parameters)
+            return ok, why or message
         try:
             check_outputs(self, parameters, context)
             self.validate(parameters, context)
@@ -322,6 +325,38 @@ def raster_inputs(alg, parameters, context):
             found += [(name, layer) for layer in alg.parameterAsLayerList(parameters, name, context)
                       if isinstance(layer, QgsRasterLayer)]
     return found
+
+
+def band_error(layer_name, band, count):
+    """QgsProcessingException: band ``band`` of layer ``layer_name`` (``count`` bands) does not exist."""
+    return QgsProcessingException(tr(
+        "Input layer '{name}': band {band} does not exist (the raster has {n}); choose a band from 1 to "
+        "{n}").format(name=layer_name, band=band, n=count))
+
+
+def window_fit_error(layer_name, size, xsize, ysize, label):
+    """QgsProcessingException naming the layer when a ``size``-pixel window does not fit it; else None."""
+    problem = validation.window_problem(size, xsize, ysize, label)
+    if problem:
+        return QgsProcessingException(tr("Input layer '{name}': {problem}").format(name=layer_name,
+                                                                                  problem=problem))
+    return None
+
+
+def wrong_file_message(alg, parameters):
+    """Why a file parameter's existing file has the wrong extension (QGIS only says "incorrect value")."""
+    for definition in alg.parameterDefinitions():
+        if not isinstance(definition, QgsProcessingParameterFile):
+            continue
+        filtered = re.findall(r"\*\.(\w+)", definition.fileFilter() or "")
+        ext = (definition.extension() or (filtered[0] if len(filtered) == 1 else "")).lower()
+        if not ext:
+            continue
+        value = parameters.get(definition.name())
+        if isinstance(value, str) and value and not value.lower().endswith("." + ext):
+            return tr("{what}: {path} is not a .{ext} file; give a .{ext} file").format(
+                what=definition.description(), path=value, ext=definition.extension())
+    return None
 
 
 def _layer_error(layer, problem):

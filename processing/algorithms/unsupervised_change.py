@@ -137,8 +137,9 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
         return config.check(), (floor or None), self.parameterAsInt(parameters, self.SEED, context)
 
     def validate(self, parameters, context):
-        """Refuse a negative power floor before running."""
+        """Refuse a negative power floor, a constant image (no speckle) and a wrong scale before running."""
         self._settings(parameters, context)
+        common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2])
 
     def _inputs(self, parameters, context):
         sources, names, bands = [], [], []
@@ -149,9 +150,7 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
             with common.core_errors(layer.name()):
                 info = read_info(src)
             if not 1 <= band <= info.bands:
-                raise QgsProcessingException(tr(
-                    "Input layer '{name}': band {band} does not exist (the raster has {n})").format(
-                        name=layer.name(), band=band, n=info.bands))
+                raise common.band_error(layer.name(), band, info.bands)
             sources.append(src)
             names.append(layer.name())
             bands.append(band)
