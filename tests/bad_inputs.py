@@ -169,6 +169,13 @@ class Scene:
         y, x = np.mgrid[0:N, 0:N]
         return write_raster(os.path.join(self.folder, "labels.tif"), (x // 16).astype(np.float32), GT)
 
+    @property
+    def first_acquisition(self):
+        """The raster of the first row of the stack table: an input that no parameter names."""
+        rows = open(self.stack_csv, encoding="utf-8").read().splitlines()
+        col = rows[0].split(",").index("file")
+        return os.path.join(os.path.dirname(self.stack_csv), rows[1].split(",")[col])
+
     @functools.cached_property
     def empty_folder(self):
         folder = os.path.join(self.folder, "empty")
@@ -522,6 +529,8 @@ def input_cases():
              (r"temperature_c .*outside the trained range", r"use a model trained on similar conditions")),
             ("output_is_table", {"OUTPUT_DI_NORM": lambda s, o: s.stack_csv},
              (r"must not overwrite the input", OUTPUT_FIX)),
+            ("output_is_an_acquisition_of_the_table", {"OUTPUT_DI": lambda s, o: s.first_acquisition},
+             (r"'Learned DI \(VV, VH; dB\)' must not overwrite the input acquisition", OUTPUT_FIX)),
     ):
         c.append(Case("learneddi", case, _with("learneddi", **params), names, fix,
                       outputs=tuple(k for k in BASE["learneddi"][1] if k not in params)))
@@ -574,6 +583,8 @@ def newer_algorithm_cases():
             ("band_out_of_range", {"BAND_2": 3}, (r"'slc_2': " + band[0], band[1])),
             ("window_larger_than_image", {"WINDOW_AZIMUTH": 61}, (r"'slc_1'.*azimuth window", window[1])),
             ("phase_origin_differs", {"PHASE": lambda s, o: s.shifted}, grid),
+            ("output_is_the_phase", {"PHASE": lambda s, o: s.sar, "OUTPUT": lambda s, o: s.sar},
+             (r"must not overwrite the input", OUTPUT_FIX)),
         ),
         "coherencefromintensity": (
             ("all_nan", {"IMAGE_2": lambda s, o: s.all_nan}, nodata),
@@ -600,6 +611,8 @@ def newer_algorithm_cases():
             ("model_not_a_model", {"MODEL": lambda s, o: s.not_raster}, NOT_A_MODEL),
             ("fewer_bands_than_the_model", {"BANDS": "1"}, (r"takes 2 bands", r"choose the SAR bands")),
             ("band_out_of_range", {"BANDS": "1,3"}, (r"'vv_vh_db': " + band[0], band[1])),
+            ("probabilities_is_input", {"PROBABILITIES": lambda s, o: s.vv_vh_db},
+             (r"'Class probabilities.*must not overwrite the input", OUTPUT_FIX)),
         ),
         "sartooptical": (
             ("all_nan", {"INPUT": lambda s, o: s.vv_vh_db_nan}, nodata),
@@ -610,6 +623,8 @@ def newer_algorithm_cases():
              (r"'vv_vh_db'.*band 3 does not exist", r"choose the VV and VH bands")),
             ("model_of_another_kind", {"MODEL": learned_di}, OTHER_KIND),
             ("model_not_a_model", {"MODEL": lambda s, o: s.not_raster}, NOT_A_MODEL),
+            ("output_is_the_dem", {"OUTPUT": lambda s, o: s.dem},
+             (r"must not overwrite the input 'DEM", OUTPUT_FIX)),
         ),
         "finetunelearneddi": (  # the target itself is not trained on: only the history is checked
             ("db_stack", {"STACK_TABLE": lambda s, o: s.stack_db}, (r"looks like dB", r"[Ss]et the input")),

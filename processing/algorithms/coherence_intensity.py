@@ -189,7 +189,6 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
             raster_sampling.check_input_scale(path_2, scale, [band_2])
         check_same_scale(path_1, name_1, band_1, path_2, name_2, band_2, scale)
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        coherence_common.check_output(dst, (path_1, path_2))
         vrt_bands = [band_1, info_1.bands + band_2]
         if method == LEARNED:
             return self._learned(parameters, context, feedback, (path_1, path_2), (name_1, name_2), vrt_bands,
@@ -207,8 +206,6 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         sigma_dst = None
         if parameters.get(self.OUTPUT_SIGMA) is not None:
             sigma_dst = self.parameterAsOutputLayer(parameters, self.OUTPUT_SIGMA, context) or None
-        if sigma_dst:
-            coherence_common.check_output(sigma_dst, paths + (dst,))
         try:
             model = inference.open_model(model_path, threads=2)
             func, margin = inference.block_function(

@@ -167,7 +167,6 @@ class CoherenceSlcAlgorithm(common.SarChangeAlgorithm):
             specs.append((phase_path, phase_band, None))
             sources.append(phase_path)
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        coherence_common.check_output(dst, sources)
         func, margin = coherence.slc_block_function(window, with_phase=phase_layer is not None)
         feedback.pushInfo(tr("Sample coherence of '{a}' and '{b}' over {r} x {c} pixels "
                              "(azimuth x range){p}")

@@ -282,6 +282,24 @@ def check_outputs(alg, parameters, context):
     return list(targets.values())
 
 
+def check_outputs_against(alg, parameters, context, files, label):
+    """The output policy for inputs that are no parameters (files listed in a table, VRT sources).
+
+    ``check_outputs`` compares the outputs with the files of the input
+    parameters; this compares every explicit output of ``alg`` with ``files``
+    (``label``: what they are). Raises QgsProcessingException naming the output and the fix.
+    """
+    targets = {d.description(): _explicit_destination(parameters.get(d.name()), context)
+               for d in alg.destinationParameterDefinitions()
+               if not isinstance(d, QgsProcessingParameterFolderDestination)}
+    for out_label, path in targets.items():
+        for src in files:
+            if path and outputs.same_file(path, src):
+                raise QgsProcessingException(tr(
+                    "Output {path}: output '{label}' must not overwrite the input {what} ({src}); choose "
+                    "another output file").format(path=path, label=out_label, what=label, src=src))
+
+
 def unreadable_raster_message(alg, parameters):
     """Why a raster parameter's existing file cannot be read (QGIS only says "not found"), or None."""
     from osgeo import gdal

@@ -307,11 +307,8 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
                 common.forget_output(context, path)
             return {}
 
-        for path in outputs.values():
-            for src in sources:
-                if common.same_file(src, path):
-                    raise QgsProcessingException(
-                        tr("The output must not overwrite the input {path}").format(path=src))
+        # The acquisitions listed in the table are inputs but no parameters: the output policy for them.
+        common.check_outputs_against(self, parameters, context, sources, tr("acquisition or DEM"))
         self._log(result, feedback)
         with errors(name, model.source):
             learned_di.write_outputs(

@@ -168,11 +168,6 @@ class SegmentAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         probs = self.parameterAsOutputLayer(parameters, self.PROBABILITIES, context) or None
-        for out in (dst, probs):
-            if out and common.same_file(src, out):
-                raise QgsProcessingException(
-                    tr("The output must not overwrite the input {path}").format(path=src)
-                )
         try:
             with common.core_errors(layer.name()):
                 result = apply.segment_raster(

@@ -503,10 +503,6 @@ class TerrainGeometryAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
         outputs = self._requested(parameters, context)
         if not outputs:
             raise QgsProcessingException(tr("Ask for at least one output"))
-        for path in outputs.values():
-            if common.same_file(src, path):
-                raise QgsProcessingException(
-                    tr("The output must not overwrite the input {path}").format(path=src))
         with common.core_errors(name):
             info = read_info(src)
         angles = [key for key in self._angle_outputs() if key in outputs]

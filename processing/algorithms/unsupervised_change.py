@@ -173,12 +173,6 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
         scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         dst_di = self.parameterAsOutputLayer(parameters, self.OUTPUT_DI, context) or None
-        for path in (dst, dst_di):
-            if path and any(common.same_file(src, path) for src in sources):
-                raise QgsProcessingException(tr("The outputs must not overwrite an input ({path})").format(
-                    path=path))
-        if dst_di and common.same_file(dst, dst_di):
-            raise QgsProcessingException(tr("The change mask and the difference image need different files"))
         for src, name, band in zip(sources, names, bands):
             with common.core_errors(name):
                 raster_sampling.check_input_scale(src, scale, [band])
