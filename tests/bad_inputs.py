@@ -169,6 +169,15 @@ class Scene:
         y, x = np.mgrid[0:N, 0:N]
         return write_raster(os.path.join(self.folder, "labels.tif"), (x // 16).astype(np.float32), GT)
 
+    @functools.cached_property
+    def sar_vrt(self):
+        """A VRT reading sar.tif: an output on sar.tif would overwrite this input's data."""
+        from osgeo import gdal
+
+        path = os.path.join(self.folder, "sar.vrt")
+        gdal.BuildVRT(path, [self.sar])  # the dataset is dropped (closed and written) at once
+        return path
+
     @property
     def first_acquisition(self):
         """The raster of the first row of the stack table: an input that no parameter names."""
@@ -249,7 +258,9 @@ class Scene:
         """{path: sha1} of every file of the scene (inputs must never change)."""
         sums = {}
         for path in sorted(glob.glob(os.path.join(self.folder, "**", "*"), recursive=True)):
-            if os.path.isfile(path) and not os.path.islink(path):
+            # (a VRT input is left out: GDAL stores the statistics QGIS computes on loading a layer inside
+            # the .vrt itself; its sources, checked as files, are what must not change)
+            if os.path.isfile(path) and not os.path.islink(path) and not path.endswith(".vrt"):
                 with open(path, "rb") as handle:
                     sums[path] = hashlib.sha1(handle.read()).hexdigest()
         return sums
@@ -545,6 +556,9 @@ def input_cases():
     ):
         c.append(Case("trainlearneddi", case, _with("trainlearneddi", **params), names, fix,
                       outputs=("OUTPUT_MODEL",) if "OUTPUT_MODEL" not in params else ()))
+    c.append(Case("specklefilter", "output_is_the_source_of_a_vrt_input",
+                  _with("specklefilter", INPUT=lambda s, o: s.sar_vrt, OUTPUT=lambda s, o: s.sar),
+                  r"must not overwrite the input 'Input SAR raster'", OUTPUT_FIX))
     c += newer_algorithm_cases()
     return c
 

@@ -208,7 +208,17 @@ def _layer_sources(value, context):
         layer = QgsProcessingUtils.mapLayerFromString(item, context)
         if layer is not None:
             paths.append(outputs.file_path(layer.source()))
+    paths += [source for p in paths if p.lower().endswith(".vrt") for source in vrt_sources(p)]
     return [p for p in paths if p and os.path.exists(p)]
+
+
+def vrt_sources(path):
+    """The files a GDAL VRT reads (an output on one of them would overwrite the input); [] if unreadable."""
+    from osgeo import gdal
+
+    dataset = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+    files = (dataset.GetFileList() or []) if dataset is not None else []
+    return [f for f in files if os.path.abspath(f) != os.path.abspath(path)]
 
 
 def output_inputs(alg, parameters, context):
