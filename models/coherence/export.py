@@ -67,10 +67,5 @@ def parity(model, onnx_path, inputs, threads=1):
 
 def model_from_onnx(onnx_path):
     """(``CoherenceUNet`` rebuilt from an exported .onnx, parsed metadata); ValueError for another kind."""
-    state, raw = fx.onnx_state_dict(onnx_path)
-    meta = md.parse_metadata(raw, kind=schema.KIND)
-    arch = meta.get(md.META_ARCHITECTURE) or {}
-    model = CoherenceUNet(**{k: arch[k] for k in ("width_scale", "stem", "use_baseline") if k in arch})
-    model.load_state_dict(state, strict=False)
-    model.set_normalisation(meta[md.META_NORMALISATION])
-    return model.eval(), meta
+    keys = ("width_scale", "stem", "use_baseline")
+    return fx.model_from_onnx(onnx_path, CoherenceUNet, keys, CoherenceUNet.set_normalisation, schema.KIND)
