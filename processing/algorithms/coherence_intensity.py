@@ -161,8 +161,8 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         """Refuse an even window, non-positive looks and a correlation window larger than the images."""
         size, method, _ = self._settings(parameters, context)
         windows = {} if method == LEARNED else {self.WINDOW: tr("window")}
-        common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2], windows=windows,
-                                allow_constant=True)
+        common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2], scale_parameter=None,
+                                windows=windows, allow_constant=True)  # (the scale: checked per band below)
 
     def _image(self, parameters, context, layer_key, band_key):
         layer = self.parameterAsRasterLayer(parameters, layer_key, context)

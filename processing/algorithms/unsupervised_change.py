@@ -139,6 +139,7 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
     def validate(self, parameters, context):
         """Refuse a negative power floor, a constant image (no speckle) and a wrong scale before running."""
         self._settings(parameters, context)
+        self._inputs(parameters, context)  # bands and grids first: their messages say what to do
         common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2])
 
     def _inputs(self, parameters, context):
