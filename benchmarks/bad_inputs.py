@@ -5,7 +5,9 @@ headless, the SAR Change provider) and prints the totals in the issue's form:
 cases tried, clear, unclear, crashes, silent wrong outputs, partial files,
 inputs modified; then one line per case that is not clear (or every case with
 ``--all``). Full-disk and read-only cases mount a tmpfs (root only); where
-that is not allowed they are counted as skipped.
+that is not allowed they are counted as skipped. The newer algorithms (coherence,
+unsupervised change, segmentation, SAR to optical, fine-tuning) and the trainers
+are included; a trainer's cases are all refused before training starts.
 
     .venv/bin/python benchmarks/bad_inputs.py [--all] [--json out.json]
 """

@@ -46,9 +46,34 @@ class OutputError(RuntimeError):
 
 
 def temporary_path(dst_path, suffix=".partial.tif"):
-    """A unique hidden file name beside ``dst_path`` (same folder, same disk)."""
+    """A unique hidden file name beside ``dst_path`` (same folder, same disk).
+
+    Raises OutputError, before any file exists, when ``dst_path`` is not a
+    file name (see ``folder_as_output``): the temporary file would otherwise
+    land beside the folder, in its parent.
+    """
+    refuse_folder(dst_path)
     folder, name = os.path.split(os.path.abspath(str(dst_path)))
     return os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}{suffix}")
+
+
+def folder_as_output(path):
+    """Why ``path`` cannot name an output file (empty, an existing folder, ends with a separator), or None."""
+    path = str(path or "")
+    if not path.strip():
+        return "has no file name (an empty path names the current folder)"
+    if os.path.isdir(path):
+        return "is an existing folder"
+    if path.endswith(("/", os.sep)):
+        return "names a folder (it ends with a separator), not a file"
+    return None
+
+
+def refuse_folder(path, label=""):
+    """Raise OutputError when ``path`` names a folder rather than an output file (``folder_as_output``)."""
+    why = folder_as_output(path)
+    if why:
+        raise OutputError(path, f"{_named('output', label)} {why}", "give a file name")
 
 
 def same_file(a, b):
@@ -165,8 +190,7 @@ def check_targets(outputs, inputs=(), estimated_bytes=None, create_folders=False
                                         "(one would overwrite the other)",
                                   "give each output its own file")
         seen.append((label, path))
-        if os.path.isdir(path):
-            raise OutputError(path, f"{_named('output', label)} is an existing folder", "give a file name")
+        refuse_folder(path, label)
         folder = os.path.dirname(os.path.abspath(path))
         if create_folders:
             folder = existing_ancestor(folder)

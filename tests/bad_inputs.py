@@ -12,6 +12,7 @@ but the message lacks the name or the fix), 'crash' (another exception),
 'silent' (no error: a wrong output reported as success), plus whether a
 file was left at an output path ('partial') and whether an input changed.
 """
+import functools
 import glob
 import hashlib
 import os
@@ -85,6 +86,111 @@ class Scene:
             cut.write(handle.read()[:-2000])  # the end of the pixel data is missing
         self.stack = self._stack()
 
+    # --- Inputs of the newer algorithms, made on first use ------------------------------------------
+
+    @functools.cached_property
+    def slc(self):
+        """Two complex (CFloat32) SLC images of one scene (48 x 48) on the scene grid."""
+        from osgeo import gdal
+
+        rng = np.random.default_rng(5)
+        common = rng.normal(size=(N, N)) + 1j * rng.normal(size=(N, N))
+        return [write_raster(os.path.join(self.folder, f"slc_{i}.tif"),
+                             (common + noise * (rng.normal(size=(N, N)) + 1j * rng.normal(size=(N, N))))
+                             .astype(np.complex64), GT, dtype=gdal.GDT_CFloat32)
+                for i, noise in ((1, 0.3), (2, 0.6))]
+
+    @property
+    def slc_1(self):
+        return self.slc[0]
+
+    @property
+    def slc_2(self):
+        return self.slc[1]
+
+    @functools.cached_property
+    def vv_vh_db(self):
+        """A two-band VV/VH image in dB (48 x 48) on the scene grid."""
+        vv = 10 * np.log10(np.maximum(gamma_speckle((N, N), 4, seed=7) * 0.1, 1e-6))
+        return write_raster(os.path.join(self.folder, "vv_vh_db.tif"),
+                            np.stack([vv, vv - 7]).astype(np.float32), GT, descriptions=["VV", "VH"])
+
+    @functools.cached_property
+    def vv_vh_db_nan(self):
+        return write_raster(os.path.join(self.folder, "vv_vh_db_nan.tif"),
+                            np.full((2, N, N), NODATA, np.float32), GT, crs=32631, nodata=NODATA)
+
+    @functools.cached_property
+    def dem_elsewhere(self):
+        """The DEM 10 km east of the scene: it does not cover it."""
+        ds_values = np.full((N, N), 300.0, np.float32)
+        return write_raster(os.path.join(self.folder, "dem_elsewhere.tif"), ds_values,
+                            (GT[0] + 10000.0,) + GT[1:], crs=32631)
+
+    @functools.cached_property
+    def segmentation_model(self):
+        """A tiny untrained segmentation model (VV, VH in dB -> water, ice, land) exported to ONNX."""
+        import torch
+
+        from sar_change.models.segmentation import schema as seg_schema
+        from sar_change.models.segmentation import training as seg_training
+        from sar_change.models.segmentation.architecture import SegmentationNet
+
+        torch.manual_seed(0)
+        net = SegmentationNet(2, 3, width=8, aspp_channels=16, aspp_rates=(1, 2), image_pooling=False).eval()
+        net.set_normalisation([-15.0, -22.0], [4.0, 4.0])
+        meta = seg_training.build_metadata(net, ["VV", "VH"], ["dB", "dB"],
+                                           seg_schema.class_entries(["water", "ice", "land"]))
+        path = os.path.join(self.folder, "segmentation_tiny.onnx")
+        seg_training.export_model(net, path, meta)
+        return path
+
+    @functools.cached_property
+    def coherence_pairs(self):
+        """A folder of simulated 12-day coherence pairs (48 x 48), as traincoherence reads them."""
+        from sar_change.core.simulator.coherence import simulate_coherence_pairs
+
+        folder = os.path.join(self.folder, "coherence_pairs")
+        simulate_coherence_pairs(folder, baselines_days=(12,), seed=3, shape=(N, N), start="2020-03-01",
+                                 end="2020-03-31", orbits=("ascending",), revisit_days=12, max_pairs=1)
+        return folder
+
+    @functools.cached_property
+    def optical_pairs(self):
+        """A SAR/optical pair folder (pairs.csv) of a 48 x 48 scene, as trainsartooptical reads it."""
+        from sar_change.core.simulator import optical
+
+        return optical.simulate_pairs(os.path.join(self.folder, "optical"), seed=1, shape=(N, N),
+                                      start="2020-01-01", end="2020-02-28", revisit_days=24)
+
+    @functools.cached_property
+    def labels(self):
+        """Class labels 0 water, 1 ice, 2 land on the scene grid (for trainsegmentation)."""
+        y, x = np.mgrid[0:N, 0:N]
+        return write_raster(os.path.join(self.folder, "labels.tif"), (x // 16).astype(np.float32), GT)
+
+    @functools.cached_property
+    def sar_vrt(self):
+        """A VRT reading sar.tif: an output on sar.tif would overwrite this input's data."""
+        from osgeo import gdal
+
+        path = os.path.join(self.folder, "sar.vrt")
+        gdal.BuildVRT(path, [self.sar])  # the dataset is dropped (closed and written) at once
+        return path
+
+    @property
+    def first_acquisition(self):
+        """The raster of the first row of the stack table: an input that no parameter names."""
+        rows = open(self.stack_csv, encoding="utf-8").read().splitlines()
+        col = rows[0].split(",").index("file")
+        return os.path.join(os.path.dirname(self.stack_csv), rows[1].split(",")[col])
+
+    @functools.cached_property
+    def empty_folder(self):
+        folder = os.path.join(self.folder, "empty")
+        os.makedirs(folder, exist_ok=True)
+        return folder
+
     def _write(self, name, array, gt=GT, crs=32631, nodata=None):
         return write_raster(os.path.join(self.folder, f"{name}.tif"), array, gt, crs=crs, nodata=nodata)
 
@@ -152,7 +258,9 @@ class Scene:
         """{path: sha1} of every file of the scene (inputs must never change)."""
         sums = {}
         for path in sorted(glob.glob(os.path.join(self.folder, "**", "*"), recursive=True)):
-            if os.path.isfile(path) and not os.path.islink(path):
+            # (a VRT input is left out: GDAL stores the statistics QGIS computes on loading a layer inside
+            # the .vrt itself; its sources, checked as files, are what must not change)
+            if os.path.isfile(path) and not os.path.islink(path) and not path.endswith(".vrt"):
                 with open(path, "rb") as handle:
                     sums[path] = hashlib.sha1(handle.read()).hexdigest()
         return sums
@@ -210,11 +318,34 @@ BASE = {
                   ("OUTPUT_PREDICTED", "OUTPUT_DI", "OUTPUT_DI_NORM"), "stack_csv"),
     "trainlearneddi": (lambda s, o: {"STACK_FOLDERS": os.path.dirname(s.stack_csv), "EPOCHS": 1,
                                      "OUTPUT_MODEL": _out(o, "model.onnx")}, ("OUTPUT_MODEL",), None),
+    "coherenceslc": (lambda s, o: {"SLC_1": s.slc_1, "SLC_2": s.slc_2, "OUTPUT": _out(o, "coh.tif")},
+                     ("OUTPUT",), "slc_1"),
+    "coherencefromintensity": (lambda s, o: {"IMAGE_1": s.sar, "IMAGE_2": s.sar2, "METHOD": 1,
+                                             "OUTPUT": _out(o, "cohi.tif"),
+                                             "OUTPUT_SIGMA": _out(o, "cohi_sigma.tif")},
+                               ("OUTPUT", "OUTPUT_SIGMA"), "sar"),
+    "unsupervisedchange": (lambda s, o: {"IMAGE_1": s.sar, "IMAGE_2": s.sar2, "OUTPUT": _out(o, "us.tif"),
+                                         "OUTPUT_DI": _out(o, "us_di.tif")}, ("OUTPUT", "OUTPUT_DI"), "sar"),
+    "segment": (lambda s, o: {"INPUT": s.vv_vh_db, "BANDS": "1,2", "MODEL": s.segmentation_model,
+                              "OUTPUT": _out(o, "classes.tif"), "PROBABILITIES": _out(o, "probs.tif")},
+                ("OUTPUT", "PROBABILITIES"), "vv_vh_db"),
+    "sartooptical": (lambda s, o: {"INPUT": s.vv_vh_db, "DEM": s.dem, "OUTPUT": _out(o, "optical.tif")},
+                     ("OUTPUT",), "vv_vh_db"),
+    "finetunelearneddi": (lambda s, o: {"STACK_TABLE": s.stack_csv, "MAX_MINUTES": 0.05, "PATCH": 32,
+                                        "OUTPUT_MODEL": _out(o, "finetuned.onnx")},
+                          ("OUTPUT_MODEL",), "stack_csv"),
+    "traincoherence": (lambda s, o: {"PAIR_FOLDERS": s.coherence_pairs, "EPOCHS": 1,
+                                     "OUTPUT_MODEL": _out(o, "coherence.onnx")}, ("OUTPUT_MODEL",), None),
+    "trainsartooptical": (lambda s, o: {"PAIRS": os.path.dirname(s.optical_pairs), "EPOCHS": 1,
+                                        "OUTPUT_MODEL": _out(o, "s2o.onnx")}, ("OUTPUT_MODEL",), None),
+    "trainsegmentation": (lambda s, o: {"INPUT": s.vv_vh_db, "LABEL_RASTER": s.labels, "VAL_RASTER": s.labels,
+                                        "EPOCHS": 1, "PATCH": 32,
+                                        "OUTPUT_MODEL": _out(o, "seg.onnx")}, ("OUTPUT_MODEL",), "vv_vh_db"),
 }
 
 #: Output parameter descriptions as the messages name them (a regex alternative per algorithm).
 OUTPUT_FIX = r"choose another|give each output its own|choose a writable|free some space|choose a folder|" \
-             r"choose an output path|create it"
+             r"choose an output path|create it|give a file name"
 
 
 def _with(alg, **changes):
@@ -258,7 +389,9 @@ def output_cases():
             cases.append(Case(alg, "two_outputs_one_file",
                               _with(alg, **{outs[1]: lambda s, o, a=alg, f=outs[0]: BASE[a][0](s, o)[f]}),
                               r"are the same file", OUTPUT_FIX))
-        if outs:
+        if outs:  # the folder the outputs go to: a temporary file would land in its parent
+            cases.append(Case(alg, "output_is_a_folder", _with(alg, **{outs[0]: lambda s, o: str(o)}),
+                              r"is an existing folder", r"give a file name", outputs=outs[1:]))
             cases.append(Case(alg, "output_under_a_file",
                               _with(alg, **{outs[0]: lambda s, o: os.path.join(s.not_raster, "out.tif")}),
                               r"is a file, not a folder", OUTPUT_FIX))
@@ -407,6 +540,8 @@ def input_cases():
              (r"temperature_c .*outside the trained range", r"use a model trained on similar conditions")),
             ("output_is_table", {"OUTPUT_DI_NORM": lambda s, o: s.stack_csv},
              (r"must not overwrite the input", OUTPUT_FIX)),
+            ("output_is_an_acquisition_of_the_table", {"OUTPUT_DI": lambda s, o: s.first_acquisition},
+             (r"'Learned DI \(VV, VH; dB\)' must not overwrite the input acquisition", OUTPUT_FIX)),
     ):
         c.append(Case("learneddi", case, _with("learneddi", **params), names, fix,
                       outputs=tuple(k for k in BASE["learneddi"][1] if k not in params)))
@@ -421,6 +556,135 @@ def input_cases():
     ):
         c.append(Case("trainlearneddi", case, _with("trainlearneddi", **params), names, fix,
                       outputs=("OUTPUT_MODEL",) if "OUTPUT_MODEL" not in params else ()))
+    c.append(Case("specklefilter", "output_is_the_source_of_a_vrt_input",
+                  _with("specklefilter", INPUT=lambda s, o: s.sar_vrt, OUTPUT=lambda s, o: s.sar),
+                  r"must not overwrite the input 'Input SAR raster'", OUTPUT_FIX))
+    c += newer_algorithm_cases()
+    return c
+
+
+#: Models of the repository (a model of another kind for each algorithm that takes one).
+MODELS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models")
+OTHER_KIND = (r"[Mm]odel.* of kind 'learned_di'|is a 'learned_di' model", r"(?i)give a|train one")
+NOT_A_MODEL = (r"(?i)(model|weights).*not_raster\.tif", r"(?i)give (a|one)")
+
+
+def _model_copy(out, name="learned_di.onnx"):
+    """A copy of a shipped model in the output folder (an output may not overwrite it)."""
+    path = _out(out, f"copy_{name}")
+    if not os.path.exists(path):
+        with open(os.path.join(MODELS, name), "rb") as src, open(path, "wb") as dst:
+            dst.write(src.read())
+    return path
+
+
+def newer_algorithm_cases():
+    """Bad inputs of the coherence, unsupervised change, segmentation, SAR-to-optical, fine-tuning and
+    training algorithms (the trainers: only what is refused before training starts)."""
+    c = []
+    nodata = (r"no valid pixel", r"check its no-data value")
+    db_as_linear = (r"looks like dB", r"Set the input scale to dB")
+    grid = (r"not on the grid", r"coregister|[Rr]esample")
+    window = (r"larger than", r"at most")
+    band = (r"band \d does not exist", r"choose a band from 1 to \d")
+    learned_di = lambda s, o: os.path.join(MODELS, "learned_di.onnx")  # noqa: E731
+    groups = {
+        "coherenceslc": (
+            ("detected_image_as_slc", {"SLC_1": lambda s, o: s.sar},
+             (r"'sar' band 1 is Float32, not complex", r"Give the SLC")),
+            ("iq_pairs_of_one_band", {"FORMAT": 1, "SLC_1": lambda s, o: s.sar, "SLC_2": lambda s, o: s.sar2},
+             (r"'sar' has 1 band\(s\): band 2 does not exist", r"I/Q pairs need bands b and b \+ 1")),
+            ("band_out_of_range", {"BAND_2": 3}, (r"'slc_2': " + band[0], band[1])),
+            ("window_larger_than_image", {"WINDOW_AZIMUTH": 61}, (r"'slc_1'.*azimuth window", window[1])),
+            ("phase_origin_differs", {"PHASE": lambda s, o: s.shifted}, grid),
+            ("output_is_the_phase", {"PHASE": lambda s, o: s.sar, "OUTPUT": lambda s, o: s.sar},
+             (r"must not overwrite the input", OUTPUT_FIX)),
+        ),
+        "coherencefromintensity": (
+            ("all_nan", {"IMAGE_2": lambda s, o: s.all_nan}, nodata),
+            ("db_declared_linear", {"IMAGE_1": lambda s, o: s.sar_db}, db_as_linear),
+            ("origin_differs", {"IMAGE_2": lambda s, o: s.shifted}, grid),
+            ("window_larger_than_image", {"WINDOW": 61}, window),
+            ("model_of_another_kind", {"METHOD": 0, "MODEL": learned_di},
+             (r"Coherence model: .* kind 'learned_di'", r"Give a coherence model")),
+            ("model_not_a_model", {"METHOD": 0, "MODEL": lambda s, o: s.not_raster}, NOT_A_MODEL),
+        ),
+        "unsupervisedchange": (
+            ("all_nan", {"IMAGE_2": lambda s, o: s.all_nan}, nodata),
+            ("db_declared_linear", {"IMAGE_1": lambda s, o: s.sar_db}, db_as_linear),
+            ("negative_power", {"IMAGE_1": lambda s, o: s.sar_negative}, (r"negative", r"no data")),
+            ("crs_differs", {"IMAGE_2": lambda s, o: s.other_crs}, grid),
+            ("band_out_of_range", {"BAND_2": 2}, (r"'sar2': " + band[0], band[1])),
+            ("constant_image", {"IMAGE_2": lambda s, o: s.constant},
+             (r"'constant'.*same value", r"check the band")),
+        ),
+        "segment": (
+            ("all_nan", {"INPUT": lambda s, o: s.vv_vh_db_nan}, nodata),
+            ("linear_declared_for_db", {"SCALE": 1}, db_as_linear),
+            ("model_of_another_kind", {"MODEL": learned_di}, OTHER_KIND),
+            ("model_not_a_model", {"MODEL": lambda s, o: s.not_raster}, NOT_A_MODEL),
+            ("fewer_bands_than_the_model", {"BANDS": "1"}, (r"takes 2 bands", r"choose the SAR bands")),
+            ("band_out_of_range", {"BANDS": "1,3"}, (r"'vv_vh_db': " + band[0], band[1])),
+            ("probabilities_is_input", {"PROBABILITIES": lambda s, o: s.vv_vh_db},
+             (r"'Class probabilities.*must not overwrite the input", OUTPUT_FIX)),
+        ),
+        "sartooptical": (
+            ("all_nan", {"INPUT": lambda s, o: s.vv_vh_db_nan}, nodata),
+            ("linear_declared_for_db", {"SCALE": 1}, db_as_linear),
+            ("dem_does_not_cover", {"DEM": lambda s, o: s.dem_elsewhere},
+             (r"the DEM .* does not cover the SAR extent", r"give a DEM covering")),
+            ("vh_band_out_of_range", {"VH_BAND": 3},
+             (r"'vv_vh_db'.*band 3 does not exist", r"choose the VV and VH bands")),
+            ("model_of_another_kind", {"MODEL": learned_di}, OTHER_KIND),
+            ("model_not_a_model", {"MODEL": lambda s, o: s.not_raster}, NOT_A_MODEL),
+            ("output_is_the_dem", {"OUTPUT": lambda s, o: s.dem},
+             (r"must not overwrite the input 'DEM", OUTPUT_FIX)),
+        ),
+        "finetunelearneddi": (  # the target itself is not trained on: only the history is checked
+            ("db_stack", {"STACK_TABLE": lambda s, o: s.stack_db}, (r"looks like dB", r"[Ss]et the input")),
+            ("no_history_before_target", {"TARGET_DATE": "2020-01-01"},
+             (r"only 0 acquisition\(s\) before the target", r"give a longer stack or a later target")),
+            ("model_of_another_kind", {"MODEL": lambda s, o: os.path.join(MODELS, "coherence.onnx")},
+             (r"coherence.onnx is not a learned difference-image model", r"train one")),
+            ("output_over_the_model", {"MODEL": lambda s, o: _model_copy(o),
+                                       "OUTPUT_MODEL": lambda s, o: _model_copy(o)},
+             (r"must not overwrite", r"choose another")),
+        ),
+        "traincoherence": (
+            ("no_pairs_in_folder", {"PAIR_FOLDERS": lambda s, o: s.empty_folder},
+             (r"empty holds neither pair.csv", r"give pair folders")),
+            ("missing_folder", {"PAIR_FOLDERS": lambda s, o: _out(o, "nowhere")},
+             (r"nowhere", r"give pair folders")),
+            ("weights_file_not_given", {"START": 2}, (r"initial weights file \(none\)", r"give a \.pt")),
+            ("weights_not_a_model", {"START": 2, "INIT": lambda s, o: s.not_raster}, NOT_A_MODEL),
+            ("weights_of_another_kind", {"START": 2, "INIT": learned_di}, OTHER_KIND),
+            ("model_over_init", {"START": 2, "INIT": lambda s, o: _model_copy(o, "coherence.onnx"),
+                                 "OUTPUT_MODEL": lambda s, o: _model_copy(o, "coherence.onnx")},
+             (r"must not overwrite", r"choose another")),
+        ),
+        "trainsartooptical": (
+            ("no_pairs_csv", {"PAIRS": lambda s, o: s.empty_folder},
+             (r"empty holds no pairs\.csv", r"give folders")),
+            ("init_of_another_kind", {"INIT": learned_di}, OTHER_KIND),
+            ("init_not_a_model", {"INIT": lambda s, o: s.not_raster}, NOT_A_MODEL),
+            ("model_over_init", {"INIT": lambda s, o: _model_copy(o, "sar_to_optical.onnx"),
+                                 "OUTPUT_MODEL": lambda s, o: _model_copy(o, "sar_to_optical.onnx")},
+             (r"must not overwrite", r"choose another")),
+        ),
+        "trainsegmentation": (
+            ("no_labels", {"LABEL_RASTER": None, "VAL_RASTER": None}, (r"labels", r"Give the labels")),
+            ("labels_origin_differs", {"LABEL_RASTER": lambda s, o: s.mask_shifted},
+             (r"'mask_shifted' .* is not on the grid", r"resample it")),
+            ("all_nan", {"INPUT": lambda s, o: s.vv_vh_db_nan}, nodata),
+            ("band_out_of_range", {"BANDS": "1,3"}, (r"'vv_vh_db': " + band[0], band[1])),
+            ("one_class_name", {"CLASSES": "water"}, (r"(?i)classes", r"give at least two")),
+        ),
+    }
+    for alg, cases in groups.items():
+        outs = BASE[alg][1]
+        for case, params, (names, fix) in cases:
+            c.append(Case(alg, case, _with(alg, **params), names, fix,
+                          outputs=tuple(k for k in outs if k not in params)))
     return c
 
 
@@ -518,7 +782,8 @@ def run_case(case, scene, out, run):
         kind, message = "crash", f"{type(exc).__name__}: {exc}"
     left = [p for p in paths if os.path.exists(p) and not existed[p]
             and (os.path.isfile(p) or os.listdir(p))]
-    left += [p for p in glob.glob(os.path.join(str(out), ".*partial*"))]
+    for folder in (str(out), os.path.dirname(os.path.abspath(str(out)))):  # beside an output, or a folder
+        left += [p for p in glob.glob(os.path.join(folder, ".*partial*"))]
     after = scene.checksums()
     modified = [p for p in before if after.get(p) != before[p]]
     return Outcome(kind, message, left, modified)

@@ -57,6 +57,23 @@ def test_valid_runs_still_succeed(scene, run, tmp_path):
             assert os.path.isfile(result[key]), (alg, key)
 
 
+def test_newer_base_runs_are_valid(scene, run, tmp_path):
+    """The newer algorithms' base runs succeed (the trainers: their parameters pass every check before
+    training, which is not started), so their refusals come from the bad inputs."""
+    from qgis.core import QgsApplication, QgsProcessingContext
+
+    for alg in ("coherenceslc", "coherencefromintensity", "unsupervisedchange", "segment", "sartooptical"):
+        build, outs, _ = bad_inputs.BASE[alg]
+        result = run(f"sarchange:{alg}", build(scene, str(tmp_path)))
+        assert os.path.isfile(result[outs[0]]), alg  # (the correlation method writes no sigma)
+    context = QgsProcessingContext()
+    for alg in ("finetunelearneddi", "traincoherence", "trainsartooptical", "trainsegmentation",
+                "trainlearneddi"):
+        algorithm = QgsApplication.processingRegistry().createAlgorithmById(f"sarchange:{alg}")
+        ok, message = algorithm.checkParameterValues(bad_inputs.BASE[alg][0](scene, str(tmp_path)), context)
+        assert ok, (alg, message)
+
+
 @pytest.mark.parametrize("alg,params,label", [
     ("specklefilter", {"METHOD": 0, "WINDOW_SIZE": 3}, "Filtered raster"),
     ("terraingeometry", {}, "Slope"),

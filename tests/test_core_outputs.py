@@ -113,3 +113,29 @@ def test_verify_catches_an_unreadable_raster(tmp_path):
     outputs.verify_raster(src, bands=1)
     with pytest.raises(RuntimeError, match="1 band"):
         outputs.verify_raster(src, bands=2)
+
+
+def test_a_folder_as_output_is_refused_before_any_temporary_file(tmp_path, monkeypatch):
+    """An output naming a folder ('', '.', '..', the checkout, a trailing separator) is refused before a
+    temporary file exists: it would land beside the folder, in its parent (a stray
+    '.<checkout>.<hex>.partial.tif' next to a checkout, from a run whose output was '' in it)."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    src, values = _image(tmp_path / "in.tif", n=16)
+    monkeypatch.chdir(repo)  # as a test run from the checkout: '' and '.' are the checkout itself
+    writers = {
+        "write_array": lambda dst: rb.write_array(dst, values),
+        "filter_raster": lambda dst: rb.filter_raster(src, dst, lambda block: block, 0),
+        "raster_output": lambda dst: outputs.raster_output(dst).__enter__(),
+        "write_bytes": lambda dst: outputs.write_bytes(dst, b"x"),
+        "text_output": lambda dst: outputs.text_output(dst).__enter__(),
+    }
+    for dst in ("", ".", "..", str(repo), str(repo) + os.sep, str(tmp_path / "new") + os.sep):
+        for name, write in writers.items():
+            with pytest.raises(outputs.OutputError, match="give a file name") as info:
+                write(dst)
+            assert "folder" in str(info.value) or "no file name" in str(info.value), (name, dst)
+        with pytest.raises(outputs.OutputError, match="is an existing folder|names a folder|no file name"):
+            outputs.check_targets({"out": dst} if dst else {"out": "."})
+    left = [p for d in (repo, tmp_path) for p in os.listdir(d) if ".partial" in p]
+    assert left == [] and os.listdir(repo) == [] and not (tmp_path / "new").exists()

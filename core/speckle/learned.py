@@ -54,8 +54,9 @@ def load_model(path=None, threads=1):
     except ImportError as exc:  # onnxruntime missing: its message says how to install it
         raise ValueError(str(exc)) from exc
     names = {spec.name for spec in model.inputs}
-    if model.metadata.get("kind") != KIND or names != {INPUT_POWER, INPUT_LOOKS}:
-        raise ValueError(f"{path} is not a despeckling model (metadata kind {model.metadata.get('kind')!r}, "
+    kind = model.metadata.get("sar_change.kind", model.metadata.get("kind"))  # (older conversions: 'kind')
+    if kind != KIND or names != {INPUT_POWER, INPUT_LOOKS}:
+        raise ValueError(f"{path} is not a despeckling model (metadata kind {kind!r}, "
                          f"inputs {sorted(names)}; expected kind '{KIND}' with inputs 'power' and "
                          f"'looks'): {CONVERT_HINT}")
     return model

@@ -67,12 +67,9 @@ def parity(model, onnx_path, inputs, threads=1):
 
 def model_from_onnx(onnx_path):
     """(``CoherenceUNet`` rebuilt from an exported .onnx, parsed metadata); ValueError for another kind."""
-    state, raw = fx.onnx_state_dict(onnx_path)
-    meta = md.parse_metadata(raw, kind=schema.KIND)
-    arch = meta.get(md.META_ARCHITECTURE) or {}
-    model = CoherenceUNet(**{k: arch[k] for k in ("width_scale", "stem", "use_baseline") if k in arch})
-    model.load_state_dict(state, strict=False)
-    model.set_normalisation(meta[md.META_NORMALISATION])
+    keys = ("width_scale", "stem", "use_baseline")
+    model, meta = fx.model_from_onnx(onnx_path, CoherenceUNet, keys, CoherenceUNet.set_normalisation,
+                                     schema.KIND)
     # sigma_scale is folded into the graph like the normalisation: the metrics record it
     model.sigma_scale.fill_(float((meta.get(md.META_METRICS) or {}).get("sigma_scale", 1.0)))
-    return model.eval(), meta
+    return model, meta

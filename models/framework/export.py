@@ -98,6 +98,30 @@ def onnx_state_dict(onnx_path):
     return state, {p.key: p.value for p in proto.metadata_props}
 
 
+def model_from_onnx(onnx_path, build, config_keys, set_normalisation, kind=None, parse=None, optional=None):
+    """(torch model rebuilt from an exported .onnx, its parsed metadata): every model folder's rebuild.
+
+    ``build(**config)``: the model from the metadata's ``architecture``
+    entries named in ``config_keys``; ``set_normalisation(model, normalisation)``
+    loads the metadata's normalisation; ``parse(raw)``: the metadata reader
+    (default ``metadata.parse_metadata(raw, kind=kind)``, ValueError for
+    another kind); ``optional``: when given, a state-dict entry the graph
+    lacks (other than these names) is a ValueError.
+    """
+    from . import metadata as md
+
+    state, raw = onnx_state_dict(onnx_path)
+    meta = parse(raw) if parse else md.parse_metadata(raw, kind=kind)
+    arch = meta.get(md.META_ARCHITECTURE) or {}
+    model = build(**{k: arch[k] for k in config_keys if k in arch})
+    loaded = model.load_state_dict(state, strict=False)
+    missing = [k for k in loaded.missing_keys if k not in (optional or ())]
+    if optional is not None and missing:
+        raise ValueError(f"{onnx_path}: the graph lacks the tensors {missing[:6]}")
+    set_normalisation(model, meta[md.META_NORMALISATION])
+    return model.eval(), meta
+
+
 def run_onnx(onnx_path, feed, outputs=None, threads=1):
     """Run an ONNX file once with onnxruntime (CPU); ``feed``: {name: array}. Returns a list of arrays."""
     import onnxruntime as ort

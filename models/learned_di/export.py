@@ -84,13 +84,5 @@ def model_from_onnx(onnx_path):
     """(``LearnedDI`` rebuilt from an exported .onnx's architecture and weights, parsed metadata)."""
     from .architecture import LearnedDI
 
-    state, raw = onnx_state_dict(onnx_path)
-    meta = schema.read_model_metadata(raw)
-    arch = meta.get(schema.META_ARCHITECTURE) or {}
-    model = LearnedDI(**{k: arch[k] for k in schema.CONFIG_KEYS if k in arch})
-    missing = [k for k in model.load_state_dict(state, strict=False).missing_keys
-               if k not in schema.NORMALISATION_BUFFERS]
-    if missing:
-        raise ValueError(f"{onnx_path}: the graph lacks the tensors {missing[:6]}")
-    model.set_normalisation(meta[schema.META_NORMALISATION])
-    return model.eval(), meta
+    return fx.model_from_onnx(onnx_path, LearnedDI, schema.CONFIG_KEYS, LearnedDI.set_normalisation,
+                              parse=schema.read_model_metadata, optional=schema.NORMALISATION_BUFFERS)

@@ -22,20 +22,17 @@ before the local re-anchoring, for study). Rows and cols must be multiples of 32
 """
 import argparse
 import datetime as _dt
-import json
 import os
 import sys
 import time
-import warnings
 
 import numpy as np
 
 from . import network, paths
 from .scenes import log_rmse_db, simulated_scene, speckled
 
-OPSET = 17
-#: Highest ONNX IR version written (onnxruntime 1.31 reads 10).
-MAX_IR_VERSION = 10
+#: Model kind (``sar_change.kind``) and its contract version; core.speckle.learned reads them.
+KIND, KIND_VERSION = "despeckle", "1"
 DEFAULT_OUT = paths.DEFAULT_MODEL
 INPUT_POWER, INPUT_LOOKS, OUTPUT, OUTPUT_RAW = "power", "looks", "despeckled", "network_estimate"
 TILE_SIZE = 256
@@ -104,35 +101,15 @@ def calibrate(model, seeds=CALIBRATION_SEEDS, looks=CALIBRATION_LOOKS, gains=GAI
 
 
 def export(despeckler, out_path, metadata):
-    """Write ``despeckler`` as ONNX (opset 17, dynamic batch/rows/cols) with ``metadata``."""
-    import onnx
+    """Write ``despeckler`` as ONNX (dynamic batch/rows/cols) with ``metadata`` (the framework exporter)."""
     import torch
-    tmp = out_path + ".partial"
+
+    from ..framework import export as fx
     args = (torch.ones(2, 1, 64, 96), torch.full((2, 1), 4.0))
-    axes = {INPUT_POWER: {0: "batch", 2: "rows", 3: "cols"}, INPUT_LOOKS: {0: "batch"},
-            OUTPUT: {0: "batch", 2: "rows", 3: "cols"}, OUTPUT_RAW: {0: "batch", 2: "rows", 3: "cols"}}
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices
-            torch.onnx.export(despeckler.eval(), args, tmp, input_names=[INPUT_POWER, INPUT_LOOKS],
-                              output_names=[OUTPUT, OUTPUT_RAW], dynamic_axes=axes, opset_version=OPSET,
-                              dynamo=False, do_constant_folding=True)
-        proto = onnx.load(tmp)
-        proto.ir_version = min(proto.ir_version, MAX_IR_VERSION)
-        del proto.metadata_props[:]
-        for key, value in metadata.items():
-            entry = proto.metadata_props.add()
-            entry.key = str(key)
-            entry.value = value if isinstance(value, str) else json.dumps(value)
-        proto.producer_name = "sar_change.models.merlin.convert"
-        proto.doc_string = "MERLIN (deepdespeckling, Sentinel-1 TOPS weights) on detected linear power"
-        onnx.checker.check_model(proto)
-        onnx.save(proto, tmp)
-        os.replace(tmp, out_path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return out_path
+    axes = {**fx.image_axes([INPUT_POWER, OUTPUT, OUTPUT_RAW]), **fx.image_axes([INPUT_LOOKS], spatial=False)}
+    return fx.export_onnx(despeckler, out_path, args, [INPUT_POWER, INPUT_LOOKS], [OUTPUT, OUTPUT_RAW], axes,
+                          metadata, producer="sar_change.models.merlin.convert",
+                          doc="MERLIN (deepdespeckling, Sentinel-1 TOPS weights) on detected linear power")
 
 
 def parity_patch():
@@ -170,33 +147,44 @@ def parity(despeckler, model, onnx_path, patch, looks=4.0):
 
 
 def build_metadata(gain, window, calibration, checks, patch_source, runtime_s):
+    """(metadata in the framework schema as stored, the same entries decoded for the card)."""
+    from ..framework import metadata as md
     M, m = network.normalisation()
-    return {
-        "kind": "despeckle",
-        "parameters": sum(int(v.numel()) for v in network.state_dict().values()),
+    ranges = {INPUT_POWER: {"min": 1e-5, "max": 10.0, "units": "linear power"},
+              INPUT_LOOKS: {"min": 1.0, "max": 100.0, "units": "looks"}}
+    inputs = {"tensors": [
+        md.tensor_spec(INPUT_POWER, "BCHW", bands=["one band (VV, VH, HH or HV)"], scale="linear_power",
+                       units="sigma0 or gamma0, linear", valid_range=(1e-5, 10.0)),
+        md.tensor_spec(INPUT_LOOKS, "BC", scale="none", units="equivalent number of looks",
+                       valid_range=(1.0, 100.0))]}
+    outputs = [md.tensor_spec(OUTPUT, "BCHW", scale="linear_power", units="as the input power"),
+               md.tensor_spec(OUTPUT_RAW, "BCHW", scale="linear_power", units="as the input power",
+                              description="the network's estimate before the local re-anchoring (biased; "
+                                          "for study)")]
+    preprocessing = {"gain": gain, "log_floor": network.LOG_FLOOR, "M": M, "m": m,
+                     "looks_shift": "power * exp(psi(1/2) - psi(L) + ln L)", "mean_window": window}
+    parameters = sum(int(v.numel()) for v in network.state_dict().values())
+    extra = {
         "name": "MERLIN Sentinel-1 TOPS (deepdespeckling)",
-        "version": "1",
         "source": f"deepdespeckling {network.package_version()} merlin/saved_models/sentinel_tops.pth",
         "licence": LICENCE_NOTICE,
         "references": REFERENCES,
-        "inputs": [{"name": INPUT_POWER, "bands": ["one band (VV, VH, HH or HV)"], "scale": "linear_power",
-                    "units": "sigma0 or gamma0, linear"},
-                   {"name": INPUT_LOOKS, "scale": "none", "units": "equivalent number of looks"}],
-        "outputs": [{"name": OUTPUT, "scale": "linear_power", "units": "as the input power"},
-                    {"name": OUTPUT_RAW, "scale": "linear_power",
-                     "units": "the network's estimate before the local re-anchoring (biased; for study)"}],
-        "tile_size": TILE_SIZE,
-        "overlap": OVERLAP,
-        "size_multiple": network.SIZE_MULTIPLE,
-        "valid_ranges": {INPUT_POWER: [1e-5, 10.0], INPUT_LOOKS: [1.0, 100.0]},
-        "preprocessing": {"gain": gain, "log_floor": network.LOG_FLOOR, "M": M, "m": m,
-                          "looks_shift": "power * exp(psi(1/2) - psi(L) + ln L)", "mean_window": window},
+        "parameters": parameters,
+        "preprocessing": preprocessing,
         "calibration": {"seeds": list(CALIBRATION_SEEDS), "looks": list(CALIBRATION_LOOKS),
                         "size": CALIBRATION_SIZE, **calibration},
         "parity": {**checks, "patch": patch_source},
         "converted": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "runtime_s": round(runtime_s, 1),
     }
+    stored = md.build_metadata(
+        KIND, KIND_VERSION, inputs, outputs, size_multiple=network.SIZE_MULTIPLE, tile_size=TILE_SIZE,
+        overlap=OVERLAP, normalisation=preprocessing, valid_ranges=ranges,
+        architecture={"name": "MERLIN U-Net (Dalsasso, Denis & Tupin 2021)", "parameters": parameters},
+        extra=extra)
+    card = {"kind": KIND, "tile_size": TILE_SIZE, "overlap": OVERLAP, "size_multiple": network.SIZE_MULTIPLE,
+            "valid_ranges": {k: [v["min"], v["max"]] for k, v in ranges.items()}, **extra}
+    return stored, card
 
 
 def write_card(path, meta):
@@ -257,7 +245,7 @@ filters on real Sentinel-1 and on the simulator.
 
 
 def convert(out_path=DEFAULT_OUT, threads=2, log=print):
-    """Run the whole conversion; returns the metadata dict written into ``out_path``."""
+    """Run the whole conversion; returns the metadata written to ``out_path`` (framework schema)."""
     import torch
     torch.set_num_threads(int(threads))
     t0 = time.perf_counter()
@@ -268,13 +256,13 @@ def convert(out_path=DEFAULT_OUT, threads=2, log=print):
     gain, window, calibration = calibrate(model)
     log(f"chosen gain {gain:.4g}, window {window}")
     despeckler = network.PowerDespeckler(model, gain, window).eval()
-    export(despeckler, out_path, {"kind": "despeckle"})
+    export(despeckler, out_path, {"sar_change.kind": KIND})  # for the parity run; rewritten below
     patch, patch_source = parity_patch()
     checks = parity(despeckler, model, out_path, patch)
     log(f"parity: {checks}")
-    meta = build_metadata(gain, window, calibration, checks, patch_source, time.perf_counter() - t0)
+    meta, card = build_metadata(gain, window, calibration, checks, patch_source, time.perf_counter() - t0)
     export(despeckler, out_path, meta)
-    write_card(os.path.splitext(out_path)[0] + ".md", meta)
+    write_card(os.path.splitext(out_path)[0] + ".md", card)
     licence = os.path.join(os.path.dirname(out_path), LICENCE_FILE)
     packaged = os.path.join(os.path.dirname(os.path.abspath(__file__)), LICENCE_FILE)
     same = os.path.exists(licence) and os.path.samefile(licence, packaged)  # e.g. through .plugins/

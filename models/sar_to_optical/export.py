@@ -65,11 +65,5 @@ def parity(model, onnx_path, inputs, threads=1):
 
 def model_from_onnx(onnx_path):
     """(model rebuilt from an exported .onnx, parsed metadata)."""
-    state, raw = fx.onnx_state_dict(onnx_path)
-    meta = md.parse_metadata(raw, kind=schema.KIND)
-    arch = {k: v for k, v in (meta.get("architecture") or {}).items()
-            if k in CONFIG_KEYS}
-    model = build(arch)
-    model.load_state_dict(state, strict=False)
-    model.norm.load(meta["normalisation"])
-    return model.eval(), meta
+    return fx.model_from_onnx(onnx_path, lambda **config: build(config), CONFIG_KEYS,
+                              lambda model, norm: model.norm.load(norm), schema.KIND)

@@ -152,7 +152,7 @@ def segment_raster(
         classes, probs = classify(model, model_input(data, n_sar, scale), tile, overlap)
         return np.concatenate([classes[None], probs])
 
-    tmp = rb.temporary_path(out_classes)
+    tmp = part = rb.temporary_path(out_classes)
     names = [e["name"] for e in model.classes]
     try:
         rb.map_raster(
@@ -196,8 +196,8 @@ def segment_raster(
                 ds.GetRasterBand(i + 1).SetDescription(f"probability of {name}")
             ds = None
             _replace(part, out_probabilities)
-    finally:
-        for path in (tmp,):
+    finally:  # the float stack, and a class or probability file not renamed (failed run)
+        for path in (tmp, part, part + ".aux.xml", os.path.splitext(part)[0] + ".qml"):
             if os.path.exists(path):
                 os.remove(path)
     return {"classes": out_classes, "probabilities": out_probabilities, "classes_meta": model.classes}

@@ -29,14 +29,6 @@ def check_odd(value, what):
         raise ValueError(tr("{what} must be odd and >= 1, e.g. 5 (got {v})").format(what=what, v=value))
 
 
-def check_output(dst, sources):
-    """Refuse an output path that names one of the inputs."""
-    for src in sources:
-        if common.same_file(src, dst):
-            raise QgsProcessingException(
-                tr("The output must not overwrite the input {path}").format(path=src))
-
-
 def run_coherence(vrt, dst, func, margin, description, names, context, feedback, bands=None, out_bands=1,
                   descriptions=None, threads=2):
     """Stream ``func`` over the bands of ``vrt`` into the coherence ``dst``; release ``vrt``.

@@ -158,8 +158,11 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         return size, method, looks
 
     def validate(self, parameters, context):
-        """Refuse an even window and non-positive looks before running."""
-        self._settings(parameters, context)
+        """Refuse an even window, non-positive looks and a correlation window larger than the images."""
+        size, method, _ = self._settings(parameters, context)
+        windows = {} if method == LEARNED else {self.WINDOW: tr("window")}
+        common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2], scale_parameter=None,
+                                windows=windows, allow_constant=True)  # (the scale: checked per band below)
 
     def _image(self, parameters, context, layer_key, band_key):
         layer = self.parameterAsRasterLayer(parameters, layer_key, context)
@@ -168,8 +171,7 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         with common.core_errors(layer.name()):
             info = read_info(path)
         if not 1 <= band <= info.bands:
-            raise QgsProcessingException(tr("Input layer '{name}': band {b} does not exist (the raster has "
-                                            "{n})").format(name=layer.name(), b=band, n=info.bands))
+            raise common.band_error(layer.name(), band, info.bands)
         return path, layer.name(), info, band
 
     def processAlgorithm(self, parameters, context, feedback):
@@ -187,7 +189,6 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
             raster_sampling.check_input_scale(path_2, scale, [band_2])
         check_same_scale(path_1, name_1, band_1, path_2, name_2, band_2, scale)
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        coherence_common.check_output(dst, (path_1, path_2))
         vrt_bands = [band_1, info_1.bands + band_2]
         if method == LEARNED:
             return self._learned(parameters, context, feedback, (path_1, path_2), (name_1, name_2), vrt_bands,
@@ -205,8 +206,6 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         sigma_dst = None
         if parameters.get(self.OUTPUT_SIGMA) is not None:
             sigma_dst = self.parameterAsOutputLayer(parameters, self.OUTPUT_SIGMA, context) or None
-        if sigma_dst:
-            coherence_common.check_output(sigma_dst, paths + (dst,))
         try:
             model = inference.open_model(model_path, threads=2)
             func, margin = inference.block_function(

@@ -101,8 +101,16 @@ class CoherenceSlcAlgorithm(common.SarChangeAlgorithm):
         return rows, cols
 
     def validate(self, parameters, context):
-        """Refuse even windows before running."""
-        self._window(parameters, context)
+        """Refuse even windows, and windows larger than the SLC images, before running."""
+        rows, cols = self._window(parameters, context)
+        for key in (self.SLC_1, self.SLC_2):
+            layer = self.parameterAsRasterLayer(parameters, key, context)
+            if layer is not None:
+                for size, xsize, label in ((rows, layer.height(), tr("azimuth window")),
+                                           (cols, layer.width(), tr("range window"))):
+                    error = common.window_fit_error(layer.name(), size, xsize, xsize, label)
+                    if error:
+                        raise error
 
     def _image(self, parameters, context, layer_key, band_key, iq):
         """(path, name, info, specs) of one SLC; QgsProcessingException naming the layer and the fix."""
@@ -114,6 +122,8 @@ class CoherenceSlcAlgorithm(common.SarChangeAlgorithm):
             info = read_info(path)
         last = band + 1 if iq else band
         for b in range(band, last + 1):
+            if b > info.bands and not iq:
+                raise common.band_error(name, b, info.bands)
             if b > info.bands:
                 raise QgsProcessingException(tr(
                     "Input layer '{name}' has {n} band(s): band {b} does not exist (I/Q pairs need bands "
@@ -157,7 +167,6 @@ class CoherenceSlcAlgorithm(common.SarChangeAlgorithm):
             specs.append((phase_path, phase_band, None))
             sources.append(phase_path)
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        coherence_common.check_output(dst, sources)
         func, margin = coherence.slc_block_function(window, with_phase=phase_layer is not None)
         feedback.pushInfo(tr("Sample coherence of '{a}' and '{b}' over {r} x {c} pixels "
                              "(azimuth x range){p}")

@@ -7,6 +7,7 @@ image-wide checks they call (scale check, ENL from sample windows) live in
 """
 import functools
 import os
+import re
 import threading
 from contextlib import contextmanager
 
@@ -23,6 +24,7 @@ from qgis.core import (
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
     QgsProcessingParameterDefinition,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterRasterDestination,
@@ -84,7 +86,8 @@ class SarChangeAlgorithm(Presentation, QgsProcessingAlgorithm):
     def checkParameterValues(self, parameters, context):
         ok, message = super().checkParameterValues(parameters, context)
         if not ok:
-            return ok, unreadable_raster_message(self, parameters) or message
+            why = unreadable_raster_message(self, parameters) or wrong_file_message(self, parameters)
+            return ok, why or message
         try:
             check_outputs(self, parameters, context)
             self.validate(parameters, context)
@@ -205,7 +208,17 @@ def _layer_sources(value, context):
         layer = QgsProcessingUtils.mapLayerFromString(item, context)
         if layer is not None:
             paths.append(outputs.file_path(layer.source()))
+    paths += [source for p in paths if p.lower().endswith(".vrt") for source in vrt_sources(p)]
     return [p for p in paths if p and os.path.exists(p)]
+
+
+def vrt_sources(path):
+    """The files a GDAL VRT reads (an output on one of them would overwrite the input); [] if unreadable."""
+    from osgeo import gdal
+
+    dataset = gdal.OpenEx(path, gdal.OF_RASTER | gdal.OF_READONLY)
+    files = (dataset.GetFileList() or []) if dataset is not None else []
+    return [f for f in files if os.path.abspath(f) != os.path.abspath(path)]
 
 
 def output_inputs(alg, parameters, context):
@@ -279,6 +292,24 @@ def check_outputs(alg, parameters, context):
     return list(targets.values())
 
 
+def check_outputs_against(alg, parameters, context, files, label):
+    """The output policy for inputs that are no parameters (files listed in a table, VRT sources).
+
+    ``check_outputs`` compares the outputs with the files of the input
+    parameters; this compares every explicit output of ``alg`` with ``files``
+    (``label``: what they are). Raises QgsProcessingException naming the output and the fix.
+    """
+    targets = {d.description(): _explicit_destination(parameters.get(d.name()), context)
+               for d in alg.destinationParameterDefinitions()
+               if not isinstance(d, QgsProcessingParameterFolderDestination)}
+    for out_label, path in targets.items():
+        for src in files:
+            if path and outputs.same_file(path, src):
+                raise QgsProcessingException(tr(
+                    "Output {path}: output '{label}' must not overwrite the input {what} ({src}); choose "
+                    "another output file").format(path=path, label=out_label, what=label, src=src))
+
+
 def unreadable_raster_message(alg, parameters):
     """Why a raster parameter's existing file cannot be read (QGIS only says "not found"), or None."""
     from osgeo import gdal
@@ -322,6 +353,38 @@ def raster_inputs(alg, parameters, context):
             found += [(name, layer) for layer in alg.parameterAsLayerList(parameters, name, context)
                       if isinstance(layer, QgsRasterLayer)]
     return found
+
+
+def band_error(layer_name, band, count):
+    """QgsProcessingException: band ``band`` of layer ``layer_name`` (``count`` bands) does not exist."""
+    return QgsProcessingException(tr(
+        "Input layer '{name}': band {band} does not exist (the raster has {n}); choose a band from 1 to "
+        "{n}").format(name=layer_name, band=band, n=count))
+
+
+def window_fit_error(layer_name, size, xsize, ysize, label):
+    """QgsProcessingException naming the layer when a ``size``-pixel window does not fit it; else None."""
+    problem = validation.window_problem(size, xsize, ysize, label)
+    if problem:
+        return QgsProcessingException(tr("Input layer '{name}': {problem}").format(name=layer_name,
+                                                                                  problem=problem))
+    return None
+
+
+def wrong_file_message(alg, parameters):
+    """Why a file parameter's existing file has the wrong extension (QGIS only says "incorrect value")."""
+    for definition in alg.parameterDefinitions():
+        if not isinstance(definition, QgsProcessingParameterFile):
+            continue
+        filtered = re.findall(r"\*\.(\w+)", definition.fileFilter() or "")
+        ext = (definition.extension() or (filtered[0] if len(filtered) == 1 else "")).lower()
+        if not ext:
+            continue
+        value = parameters.get(definition.name())
+        if isinstance(value, str) and value and not value.lower().endswith("." + ext):
+            return tr("{what}: {path} is not a .{ext} file; give a .{ext} file").format(
+                what=definition.description(), path=value, ext=definition.extension())
+    return None
 
 
 def _layer_error(layer, problem):

@@ -218,10 +218,6 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
         sources, names, (bands_1, bands_2), vrt_bands = self._inputs(parameters, context, method)
         scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        for src in sources:
-            if common.same_file(src, dst):
-                raise QgsProcessingException(
-                    tr("The output must not overwrite the input {path}").format(path=src))
         src_2 = sources[-1]
         with common.core_errors(names[0]):
             raster_sampling.check_input_scale(sources[0], scale, bands_1)

@@ -174,8 +174,12 @@ class FinetuneLearnedDiAlgorithm(common.SarChangeAlgorithm):
         return plan
 
     def validate(self, parameters, context):
-        """Refuse a missing table, an unknown target date, a wrong model or a too short history."""
-        self._plan(parameters, context)
+        """Refuse a missing table, an unknown target date, a wrong model, a too short history, and history
+        images that are not linear power with valid pixels (what the trainer reads)."""
+        plan = self._plan(parameters, context)
+        rows = [r for r in learned_di.read_stack(plan["csv_path"]) if r["date"] < plan["before"]]
+        common.check_learned_inputs([r["path"] for r in rows], common.SCALE_CHOICES[0], None, rows,
+                                    os.path.basename(plan["csv_path"]))
 
     def processAlgorithm(self, parameters, context, feedback):
         plan = self._plan(parameters, context)

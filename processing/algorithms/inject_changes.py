@@ -254,12 +254,6 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
             raise QgsProcessingException(str(exc)) from exc
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         dst_mask = self.parameterAsOutputLayer(parameters, self.OUTPUT_MASK, context)
-        for path in (dst, dst_mask):
-            if common.same_file(src, path):
-                raise QgsProcessingException(tr("The outputs must not overwrite the input {path}")
-                                             .format(path=src))
-        if common.same_file(dst, dst_mask):
-            raise QgsProcessingException(tr("The changed raster and the change mask need different files"))
         polygons = self.parameterAsSource(parameters, self.POLYGONS, context)
         target_layer = self.parameterAsRasterLayer(parameters, self.TARGET_MASK, context)
         if s["mode"] == injection.OFFSET:

@@ -314,13 +314,9 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
     _OUTPUT_NAMES = {"OUTPUT_PREDICTED": "predicted", "OUTPUT_DI": "di", "OUTPUT_DI_NORM": "di_norm",
                      "OUTPUT_CONVENTIONAL_DI": "conventional"}
 
-    @staticmethod
-    def _refuse_overwrite(sources, files):
-        for path in files.values():
-            for src in sources:
-                if common.same_file(src, path):
-                    raise QgsProcessingException(
-                        tr("The output must not overwrite the input {path}").format(path=src))
+    def _check_sources(self, parameters, context, sources):
+        # The acquisitions listed in the table are inputs but no parameters: the output policy for them.
+        common.check_outputs_against(self, parameters, context, sources, tr("acquisition or DEM"))
 
     def _from_table(self, parameters, context, model, conventional, scale, threads, tile, overlap,
                     progress, is_canceled, files):
@@ -331,7 +327,7 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         target_date = (self.parameterAsString(parameters, self.TARGET_DATE, context) or "").strip() or None
         with errors(name, model.source):
             rows = learned_di.read_stack(table)
-            self._refuse_overwrite([r["path"] for r in rows] + ([dem] if dem else []), files)
+            self._check_sources(parameters, context, [r["path"] for r in rows] + ([dem] if dem else []))
             result = learned_di.learned_di_from_stack(
                 table, model, target_date=target_date, dem_path=dem, conventional=conventional,
                 scale=scale, threads=threads, tile=tile, overlap=overlap, progress=progress,
@@ -371,7 +367,7 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
                         "the conditions' dates {dates} are not in order: give the earlier acquisitions "
                         "oldest first, then the target (later than all of them)").format(dates=dates))
             reference = inputs[learned_di.reference_among(rows)] if conventional else None
-            self._refuse_overwrite(inputs + [target, dem], files)
+            self._check_sources(parameters, context, inputs + [target, dem])
             result = learned_di.stream_learned_di(
                 model, inputs, target, dem, rows, files, scale=scale, reference_path=reference,
                 threads=threads, tile=tile, overlap=overlap, progress=progress, is_canceled=is_canceled)

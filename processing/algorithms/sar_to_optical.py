@@ -158,10 +158,6 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
         model_path = self._model_path(parameters, context)
         threads = self.parameterAsInt(parameters, self.THREADS, context)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        for src in [sar] + ([dem] if dem else []):
-            if common.same_file(src, out):
-                raise QgsProcessingException(tr("The output must not overwrite the input {path}").format(
-                    path=src))
         try:
             model = inference.open_model(model_path, threads)
         except ValueError as exc:

@@ -17,6 +17,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ...core import raster_sampling
 from ...core.raster_blocks import Cancelled
 from ...models.segmentation import apply
 from . import common
@@ -95,13 +96,12 @@ class SarBandsMixin:
         except ValueError as exc:
             raise QgsProcessingException(str(exc)) from exc
         if max(bands) > layer.bandCount():
-            raise QgsProcessingException(
-                tr("Input layer '{name}' has {n} band(s); band {b} does not exist").format(
-                    name=layer.name(), n=layer.bandCount(), b=max(bands)
-                )
-            )
+            raise common.band_error(layer.name(), max(bands), layer.bandCount())
         incidence = self.parameterAsInt(parameters, self.INCIDENCE_BAND, context) or None
-        return layer, src, bands, SCALES[self.parameterAsEnum(parameters, self.SCALE, context)], incidence
+        scale = SCALES[self.parameterAsEnum(parameters, self.SCALE, context)]
+        with common.core_errors(layer.name()):  # dB declared linear or the reverse
+            raster_sampling.check_input_scale(src, scale, bands)
+        return layer, src, bands, scale, incidence
 
 
 class SegmentAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
@@ -155,17 +155,19 @@ class SegmentAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
 
     def validate(self, parameters, context):
         parse_bands(self.parameterAsString(parameters, self.BANDS, context))
+        model_path = self.parameterAsFile(parameters, self.MODEL, context)
+        try:
+            apply.load_model(model_path)
+        except (ValueError, RuntimeError) as exc:
+            raise QgsProcessingException(tr(
+                "Model '{path}': {error}. Give a segmentation model trained with 'Train SAR segmentation "
+                "model' (sarchange:trainsegmentation)").format(path=model_path, error=exc)) from exc
 
     def processAlgorithm(self, parameters, context, feedback):
         layer, src, bands, scale, incidence = self.sar_inputs(parameters, context)
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         probs = self.parameterAsOutputLayer(parameters, self.PROBABILITIES, context) or None
-        for out in (dst, probs):
-            if out and common.same_file(src, out):
-                raise QgsProcessingException(
-                    tr("The output must not overwrite the input {path}").format(path=src)
-                )
         try:
             with common.core_errors(layer.name()):
                 result = apply.segment_raster(

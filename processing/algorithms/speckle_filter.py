@@ -208,9 +208,6 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
         except ValueError as exc:
             raise QgsProcessingException(str(exc)) from exc
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        if common.same_file(src, dst):
-            raise QgsProcessingException(
-                tr("The output must not overwrite the input {path}").format(path=src))
         margin = registry.make_block_function(params, scale)[1]
         subset = self._subset(parameters, context, layer, src, feedback, margin)  # bands and extent
         src, out = subset.path, raster_subset.work_path(subset, dst)

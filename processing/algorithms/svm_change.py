@@ -268,10 +268,6 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
                 paths[key] = common.gdal_source(layer, key)
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT_MASK, context)
         dst_model = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
-        for path in paths.values():
-            if common.same_file(path, dst) or (dst_model and common.same_file(path, dst_model)):
-                raise QgsProcessingException(tr("The outputs must not overwrite the input {path}").format(
-                    path=path))
         model_in = self.parameterAsFile(parameters, self.MODEL_IN, context) or None
         bands = sorted(set(self.parameterAsInts(parameters, self.BANDS, context))) or [1]
 

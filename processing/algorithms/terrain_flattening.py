@@ -14,7 +14,6 @@ import os
 import numpy as np
 from osgeo import gdal
 from qgis.core import (
-    QgsProcessingException,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterRasterDestination,
@@ -141,9 +140,6 @@ class TerrainFlatteningAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
         mask = self.parameterAsBool(parameters, self.MASK_DISTORTED, context)
         heading, right = self.geometry_values(parameters, context)
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
-        if common.same_file(src, dst):
-            raise QgsProcessingException(
-                tr("The output must not overwrite the input {path}").format(path=src))
 
         with common.core_errors(name):
             info = read_info(src)

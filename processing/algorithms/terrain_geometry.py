@@ -33,10 +33,10 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ...core import outputs as output_policy
 from ...core import raster_sampling, terrain, terrain_flattening
 from ...core.raster_blocks import (
     Cancelled,
-    RasterError,
     geotiff_options,
     map_raster,
     read_array,
@@ -503,10 +503,6 @@ class TerrainGeometryAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
         outputs = self._requested(parameters, context)
         if not outputs:
             raise QgsProcessingException(tr("Ask for at least one output"))
-        for path in outputs.values():
-            if common.same_file(src, path):
-                raise QgsProcessingException(
-                    tr("The output must not overwrite the input {path}").format(path=src))
         with common.core_errors(name):
             info = read_info(src)
         angles = [key for key in self._angle_outputs() if key in outputs]
@@ -568,12 +564,10 @@ class TerrainGeometryAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
                        is_canceled=common.cancel_callback(feedback))
             if len(angles) > 1:  # one band per requested file
                 for i, key in enumerate(angles):
-                    tmp = temporary_path(outputs[key])
-                    out = gdal.Translate(tmp, dst, bandList=[i + 1], creationOptions=geotiff_options())
-                    if out is None:
-                        raise RasterError(f"cannot write {outputs[key]}: check that the folder is writable")
-                    out = None
-                    os.replace(tmp, outputs[key])
+                    with output_policy.raster_output(outputs[key], 1) as tmp:  # temporary removed on failure
+                        out = gdal.Translate(tmp, dst, bandList=[i + 1], creationOptions=geotiff_options())
+                        output_policy.check_created(out, outputs[key])
+                        out = None
                     results[key] = outputs[key]
             else:
                 results[angles[0]] = dst

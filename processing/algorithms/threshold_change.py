@@ -138,13 +138,6 @@ class ThresholdChangeAlgorithm(common.SarChangeAlgorithm):
             raise QgsProcessingException(str(exc)) from exc
         dst_mask = self.parameterAsOutputLayer(parameters, self.OUTPUT_MASK, context)
         dst_di = self.parameterAsOutputLayer(parameters, self.OUTPUT_DI, context) or None
-        for path in (dst_mask, dst_di):
-            if path and common.same_file(src, path):
-                raise QgsProcessingException(tr("The outputs must not overwrite the input {path}").format(
-                    path=src))
-        if dst_di and common.same_file(dst_mask, dst_di):
-            raise QgsProcessingException(
-                tr("The change mask and the difference image copy need different files"))
         results = {}
         try:
             with common.core_errors(name):

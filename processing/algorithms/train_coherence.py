@@ -18,6 +18,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
+from ...models.coherence import schema as coherence_schema
 from . import common
 from . import training_runner as runner
 from .common import tr
@@ -147,6 +148,9 @@ class TrainCoherenceAlgorithm(common.SarChangeAlgorithm):
             raise ValueError(tr("'Start from' is the weights file, but the initial weights file {path} does "
                                 "not exist: give a .pt checkpoint or a coherence .onnx").format(
                 path=path or "(none)"))
+        problem = runner.init_weights_problem(path, coherence_schema.KIND)
+        if problem:
+            raise ValueError(problem)
         return path
 
     def validate(self, parameters, context):

@@ -177,6 +177,7 @@ class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
         if destination and init:
             onnx = destination if destination.lower().endswith(".onnx") else destination + ".onnx"
             stem = os.path.splitext(onnx)[0]
+            # Kept: the trainer also writes <model>.pt beside the output, a file no parameter names.
             if any(common.same_file(init, p) for p in (onnx, stem + ".pt")):
                 raise QgsProcessingException(tr(
                     "Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another "

@@ -155,8 +155,13 @@ class TrainSarToOpticalAlgorithm(common.SarChangeAlgorithm):
         return arch, fusion, folders
 
     def validate(self, parameters, context):
-        """Refuse missing pair tables, pairs without DEM for a fusion, and pix2pix with late/intermediate."""
+        """Refuse missing pair tables, pairs without DEM for a fusion, pix2pix with late/intermediate, and
+        initial weights that cannot start this model."""
         self._choices(parameters, context)
+        init = self.parameterAsFile(parameters, self.INIT, context)
+        problem = init and runner.init_weights_problem(init, schema.KIND)
+        if problem:
+            raise ValueError(problem)
 
     def processAlgorithm(self, parameters, context, feedback):
         try:

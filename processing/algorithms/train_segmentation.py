@@ -29,6 +29,7 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
+from ...core import validation
 from ...core.raster_blocks import RasterError, geotiff_options, read_array, read_info
 from ...models.segmentation.schema import IGNORE, SIZE_MULTIPLE, class_entries
 from . import common
@@ -367,9 +368,7 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
     def _label_raster(self, layer, info, what):
         path = common.gdal_source(layer, what)
         other = read_info(path)
-        if (other.xsize, other.ysize) != (info.xsize, info.ysize) or not np.allclose(
-            other.geotransform or (0,) * 6, info.geotransform or (0,) * 6
-        ):
+        if validation.grid_problem(other, info):  # (np.allclose took a half-pixel shift for the same grid)
             raise QgsProcessingException(
                 tr(
                     "The {what} '{name}' ({w} x {h}) is not on the grid of the SAR raster "

@@ -32,7 +32,9 @@ from collections import deque
 
 from qgis.core import QgsProcessingException, QgsProcessingParameterFile
 
+from ...models import onnx_runtime
 from ...models.framework import protocol
+from ...models.framework import runner as framework_runner
 from .. import provider_settings
 from .common import tr
 
@@ -364,3 +366,24 @@ def metric_outputs(summary, keys):
         if isinstance(value, (int, float)):
             out[name] = value
     return out
+
+
+def init_weights_problem(path, kind):
+    """Why the initial weights file ``path`` cannot start a ``kind`` model, or None (QGIS side, no torch).
+
+    Refused: a missing file, a file that is neither a .pt checkpoint nor an .onnx model, an .onnx that
+    does not load or is of another kind (checked when onnxruntime is installed).
+    """
+    if not os.path.isfile(path):
+        return tr("Initial weights {path} do not exist: give a .pt checkpoint or an .onnx model").format(
+            path=path)
+    if os.path.splitext(path)[1].lower() not in (".pt", ".onnx"):
+        return tr("Initial weights {path} are neither a .pt checkpoint nor an .onnx model: give one of "
+                  "those (or start from random weights)").format(path=path)
+    if path.lower().endswith(".onnx") and onnx_runtime.available():
+        try:
+            framework_runner.load(path, kind=kind, threads=1)
+        except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types for unreadable files
+            return tr("Initial weights {path}: {error}; give a '{kind}' model (or a .pt checkpoint)").format(
+                path=path, error=str(exc).splitlines()[0][:300], kind=kind)
+    return None

@@ -137,8 +137,10 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
         return config.check(), (floor or None), self.parameterAsInt(parameters, self.SEED, context)
 
     def validate(self, parameters, context):
-        """Refuse a negative power floor before running."""
+        """Refuse a negative power floor, a constant image (no speckle) and a wrong scale before running."""
         self._settings(parameters, context)
+        self._inputs(parameters, context)  # bands and grids first: their messages say what to do
+        common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2])
 
     def _inputs(self, parameters, context):
         sources, names, bands = [], [], []
@@ -149,9 +151,7 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
             with common.core_errors(layer.name()):
                 info = read_info(src)
             if not 1 <= band <= info.bands:
-                raise QgsProcessingException(tr(
-                    "Input layer '{name}': band {band} does not exist (the raster has {n})").format(
-                        name=layer.name(), band=band, n=info.bands))
+                raise common.band_error(layer.name(), band, info.bands)
             sources.append(src)
             names.append(layer.name())
             bands.append(band)
@@ -174,12 +174,6 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
         scale = common.SCALE_CHOICES[self.parameterAsEnum(parameters, self.SCALE, context)]
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         dst_di = self.parameterAsOutputLayer(parameters, self.OUTPUT_DI, context) or None
-        for path in (dst, dst_di):
-            if path and any(common.same_file(src, path) for src in sources):
-                raise QgsProcessingException(tr("The outputs must not overwrite an input ({path})").format(
-                    path=path))
-        if dst_di and common.same_file(dst, dst_di):
-            raise QgsProcessingException(tr("The change mask and the difference image need different files"))
         for src, name, band in zip(sources, names, bands):
             with common.core_errors(name):
                 raster_sampling.check_input_scale(src, scale, [band])
