@@ -173,12 +173,12 @@
             <translation>Modèles</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_common.py" line="22" />
+            <location filename="../processing/algorithms/coherence_common.py" line="20" />
             <source>Input layer '{b}' is not on the grid of '{a}' ({problem}): the two images must share size, pixel grid and CRS; coregister them first (sarchange:coregister for detected images)</source>
             <translation>La couche d'entrée '{b}' n'est pas sur la grille de '{a}' ({problem}) : les deux images doivent avoir la même taille, la même grille de pixels et le même SCR ; coregistrez-les d'abord (sarchange:coregister pour des images détectées)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_common.py" line="31" />
+            <location filename="../processing/algorithms/coherence_common.py" line="29" />
             <source>{what} must be odd and &gt;= 1, e.g. 5 (got {v})</source>
             <translation>{what} doit être impair et &gt;= 1, par ex. 5 (reçu {v})</translation>
         </message>
@@ -193,12 +193,12 @@
             <translation>Annulé : aucune sortie n'a été écrite.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_common.py" line="75" />
+            <location filename="../processing/algorithms/coherence_common.py" line="66" />
             <source>No valid coherence from '{a}' and '{b}': every window is no data, NaN or zero power. Check the no-data values, that the images hold data and that they cover the same area</source>
             <translation>Aucune cohérence valide à partir de '{a}' et '{b}' : chaque fenêtre est sans données, NaN ou de puissance nulle. Vérifiez les valeurs de non-données, que les images contiennent des données et qu'elles couvrent la même zone</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="280" />
+            <location filename="../processing/algorithms/difference_image.py" line="272" />
             <source>{n} valid pixels written</source>
             <translation>{n} pixels valides écrits</translation>
         </message>
@@ -218,7 +218,7 @@
             <translation>Cohérence à partir d'images détectées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="101" />
+            <location filename="../processing/algorithms/train_coherence.py" line="100" />
             <source>Coherence</source>
             <translation>Cohérence</translation>
         </message>
@@ -268,7 +268,7 @@
             <translation>Modèle de cohérence (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="312" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="310" />
             <source>ONNX models (*.onnx)</source>
             <translation>Modèles ONNX (*.onnx)</translation>
         </message>
@@ -423,77 +423,77 @@
             <translation>, phase retirée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="135" />
+            <location filename="../processing/algorithms/common.py" line="142" />
             <source>Not enough memory for these settings: use a smaller window or a smaller extent, or close other programs</source>
             <translation>Mémoire insuffisante pour ces réglages : utilisez une fenêtre ou une emprise plus petite, ou fermez d'autres programmes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="270" />
+            <location filename="../processing/algorithms/common.py" line="277" />
             <source>Output {path}: {reason}</source>
             <translation>Sortie {path} : {reason}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="164" />
+            <location filename="../processing/algorithms/common.py" line="171" />
             <source>Output '{label}' ({path}): {reason}</source>
             <translation>Sortie '{label}' ({path}) : {reason}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="295" />
+            <location filename="../processing/algorithms/common.py" line="302" />
             <source>GDAL does not recognise its format</source>
             <translation>GDAL ne reconnaît pas son format</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="296" />
+            <location filename="../processing/algorithms/common.py" line="303" />
             <source>Input '{label}' ({path}): the file exists but is not a readable raster ({detail}). Give a GeoTIFF or another raster GDAL reads, or re-create the file if it was cut short</source>
             <translation>Entrée '{label}' ({path}) : le fichier existe mais n'est pas un raster lisible ({detail}). Donnez un GeoTIFF ou un autre raster que GDAL lit, ou recréez le fichier s'il a été tronqué</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="321" />
+            <location filename="../processing/algorithms/common.py" line="328" />
             <source>Input layer '{name}' ({path}): {problem}</source>
             <translation>Couche d'entrée '{name}' ({path}) : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="367" />
+            <location filename="../processing/algorithms/common.py" line="374" />
             <source>Input layer '{name}': {problem}</source>
             <translation>Couche d'entrée '{name}' : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="398" />
+            <location filename="../processing/algorithms/common.py" line="405" />
             <source>median {problems}: the images are not like those the model was trained on; check the input scale and the calibration (sigma0)</source>
             <translation>médiane {problems} : les images ne ressemblent pas à celles sur lesquelles le modèle a été entraîné ; vérifiez l'échelle d'entrée et l'étalonnage (sigma0)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="402" />
+            <location filename="../processing/algorithms/common.py" line="409" />
             <source>Acquisition {path}: {error}</source>
             <translation>Acquisition {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="408" />
+            <location filename="../processing/algorithms/common.py" line="415" />
             <source>DEM {path}: {error}</source>
             <translation>MNT {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="412" />
+            <location filename="../processing/algorithms/common.py" line="419" />
             <source>{where}: {problem}</source>
             <translation>{where} : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="418" />
+            <location filename="../processing/algorithms/common.py" line="425" />
             <source>{where}: median {problems}: the model was not trained for such conditions; use a model trained on similar conditions</source>
             <translation>{where} : médiane {problems} : le modèle n'a pas été entraîné pour de telles conditions ; utilisez un modèle entraîné dans des conditions semblables</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="115" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="114" />
             <source>Linear power (intensity)</source>
             <translation>Puissance linéaire (intensité)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="115" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="114" />
             <source>Amplitude</source>
             <translation>Amplitude</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="73" />
+            <location filename="../processing/algorithms/segment.py" line="76" />
             <source>dB</source>
             <translation>dB</translation>
         </message>
@@ -503,22 +503,22 @@
             <translation>Couche en entrée « {name} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="471" />
+            <location filename="../processing/algorithms/common.py" line="478" />
             <source>Invalid raster layer for parameter {name}</source>
             <translation>Couche raster non valide pour le paramètre {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="474" />
+            <location filename="../processing/algorithms/common.py" line="481" />
             <source>Input layer '{name}' is served by the '{provider}' data provider; SAR Change reads rasters through GDAL only. Save the layer as a GeoTIFF and use that file.</source>
             <translation>La couche en entrée « {name} » est servie par le fournisseur de données « {provider} » ; SAR Change ne lit les rasters qu'avec GDAL. Enregistrez la couche en GeoTIFF et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="502" />
+            <location filename="../processing/algorithms/common.py" line="509" />
             <source>{what} cannot be reprojected from {src} to the raster CRS {dst}: {error}</source>
             <translation>{what} ne peut pas être reprojeté de {src} vers le SCR du raster {dst} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="55" />
+            <location filename="../processing/algorithms/coregister.py" line="54" />
             <source>&lt;p&gt;Aligns SAR rasters of the same area (a time series, other orbits) onto a reference raster to a fraction of a pixel. Offsets are measured on a grid of windows by cross-correlation (of amplitudes by default) with sub-pixel refinement by the upsampled DFT (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)); a translation, affine or 2nd-order polynomial model is fitted with outlier rejection (peak threshold, RANSAC consensus after Fischler &amp;amp; Bolles 1981, then iterative 3-sigma clipping with a median-absolute-deviation sigma); every band is resampled onto the reference grid.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Reference raster&lt;/b&gt;: defines the output grid (CRS, pixel size, extent) and, unless registering to the DEM, the image matched against.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters to coregister&lt;/b&gt;: file-based GDAL rasters. A raster on another grid (CRS, pixel size or origin) is first warped onto the reference grid with GDAL; one that does not overlap the reference is refused. Rasters are read whole into memory, one at a time (about 60 bytes per pixel: 1 GB for 4096 x 4096): clip very large scenes first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band used for matching&lt;/b&gt;: offsets are measured on this band and applied to all bands.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (resampling keeps the stored scale).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Matching domain&lt;/b&gt; (advanced): what is correlated. Automatic: amplitude between rasters, dB against the DEM simulation. Amplitude: as in amplitude cross-correlation tools such as ISCE's ampcor. dB: speckle becomes additive; most precise on scenes that are smooth at the pixel scale, but biased by a few hundredths of a pixel on finely textured data. Linear power: unbiased, but dominated by the brightest targets.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: translation (one offset), affine (offset varying linearly across the image) or 2nd-order polynomial. Each needs at least 3, 6 or 12 consistent windows.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Resampling&lt;/b&gt;: nearest, bilinear, cubic spline or Lanczos-3. No data stays no data; pixels falling outside the moving raster become no data.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: side of the matching windows in pixels (64 handles shifts of up to about 10 pixels after the coarse whole-image estimate; larger windows are more precise, smaller ones follow local distortions).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt; (optional): heights in metres, any CRS (warped onto the reference grid). Windows in layover, shadow or strong foreshortening for the given &lt;b&gt;heading&lt;/b&gt; (flight direction, degrees clockwise from north; Sentinel-1 ascending about 348, descending about 192) and &lt;b&gt;incidence&lt;/b&gt; (degrees) are not used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Register to the DEM&lt;/b&gt;: match every raster, the reference included, against a SAR image simulated from the DEM instead of the reference raster: absolute alignment with the DEM (needs clear relief).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask water&lt;/b&gt;: do not use dark, featureless areas (mean below -18 dB and little texture), whose speckle does not correlate between dates.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Output folder&lt;/b&gt;: one float32 GeoTIFF per input, named &amp;lt;input&amp;gt;_coreg.tif, on the reference grid; coregistration_report.json (per image: windows measured and used, model parameters in pixels, residual RMSE in pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offset table&lt;/b&gt;: CSV, one row per window and image: image, row, col (window centre, reference pixels), dy, dx (pixels: the reference pixel (row, col) shows the ground of the input pixel (row - dy, col - dx)), peak (correlation 0..1), inlier (1 used by the fit, 0 rejected), x, y (map coordinates).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tie points&lt;/b&gt; (optional): the windows as points with the same fields.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coregistered raster (single image)&lt;/b&gt;: a copy of the first registered raster, as one raster output that a model can feed into a single-raster input (for example the later image of &lt;i&gt;Difference image&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Aligne des rasters SAR d'une même zone (une série temporelle, d'autres orbites) sur un raster de référence, à une fraction de pixel près. Les décalages sont mesurés sur une grille de fenêtres par corrélation croisée (des amplitudes par défaut) avec un affinage sous-pixellaire par TFD suréchantillonnée (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)) ; un modèle de translation, affine ou polynomial du 2e degré est ajusté avec rejet des valeurs aberrantes (seuil sur le pic, consensus RANSAC d'après Fischler &amp;amp; Bolles 1981, puis écrêtage itératif à 3 sigma avec un sigma tiré de l'écart absolu médian) ; chaque bande est rééchantillonnée sur la grille de référence.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster de référence&lt;/b&gt; : définit la grille de sortie (SCR, taille de pixel, emprise) et, sauf recalage sur le MNT, l'image à laquelle on apparie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters à recaler&lt;/b&gt; : rasters GDAL sur fichier. Un raster sur une autre grille (SCR, taille de pixel ou origine) est d'abord reprojeté sur la grille de référence avec GDAL ; un raster qui ne recouvre pas la référence est refusé. Les rasters sont lus entièrement en mémoire, un à la fois (environ 60 octets par pixel : 1 Go pour 4096 x 4096) : découpez d'abord les très grandes scènes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande utilisée pour l'appariement&lt;/b&gt; : les décalages sont mesurés sur cette bande et appliqués à toutes les bandes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (le rééchantillonnage conserve l'échelle stockée).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Domaine d'appariement&lt;/b&gt; (avancé) : ce qui est corrélé. Automatique : l'amplitude entre rasters, les dB face à la simulation du MNT. Amplitude : comme les outils de corrélation d'amplitude tels qu'ampcor d'ISCE. dB : le chatoiement devient additif ; le plus précis sur des scènes lisses à l'échelle du pixel, mais biaisé de quelques centièmes de pixel sur des données finement texturées. Puissance linéaire : sans biais, mais dominée par les cibles les plus brillantes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : translation (un seul décalage), affine (décalage variant linéairement dans l'image) ou polynôme du 2e degré. Il faut au moins 3, 6 ou 12 fenêtres cohérentes respectivement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rééchantillonnage&lt;/b&gt; : plus proche voisin, bilinéaire, spline cubique ou Lanczos-3. Les pixels sans donnée restent sans donnée ; les pixels qui tombent hors du raster recalé deviennent sans donnée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté des fenêtres d'appariement en pixels (64 gère des décalages jusqu'à environ 10 pixels après l'estimation grossière sur l'image entière ; des fenêtres plus grandes sont plus précises, des plus petites suivent les distorsions locales).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; (optionnel) : altitudes en mètres, dans n'importe quel SCR (reprojeté sur la grille de référence). Les fenêtres en repliement, en ombre ou en fort raccourcissement pour le &lt;b&gt;cap&lt;/b&gt; (direction de vol, degrés dans le sens horaire depuis le nord ; Sentinel-1 ascendant environ 348, descendant environ 192) et l'&lt;b&gt;incidence&lt;/b&gt; (degrés) donnés ne sont pas utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Recaler sur le MNT&lt;/b&gt; : apparier chaque raster, référence comprise, à une image SAR simulée à partir du MNT au lieu du raster de référence : alignement absolu sur le MNT (demande un relief marqué).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer l'eau&lt;/b&gt; : ne pas utiliser les zones sombres et sans texture (moyenne inférieure à -18 dB et peu de texture), dont le chatoiement n'est pas corrélé d'une date à l'autre.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossier de sortie&lt;/b&gt; : un GeoTIFF float32 par entrée, nommé &amp;lt;entrée&amp;gt;_coreg.tif, sur la grille de référence ; coregistration_report.json (par image : fenêtres mesurées et utilisées, paramètres du modèle en pixels, RMSE résiduelle en pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Table des décalages&lt;/b&gt; : CSV, une ligne par fenêtre et par image : image, row, col (centre de la fenêtre, pixels de référence), dy, dx (pixels : le pixel de référence (row, col) montre le sol du pixel d'entrée (row - dy, col - dx)), peak (corrélation 0..1), inlier (1 utilisé par l'ajustement, 0 rejeté), x, y (coordonnées cartographiques).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Points homologues&lt;/b&gt; (optionnel) : les fenêtres sous forme de points avec les mêmes champs.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster recalé (image unique)&lt;/b&gt; : une copie du premier raster recalé, sous forme d'une sortie raster unique qu'un modèle peut brancher sur une entrée raster unique (par exemple l'image postérieure de &lt;i&gt;Image de différence&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
@@ -528,7 +528,7 @@
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="142" />
+            <location filename="../processing/algorithms/coregister.py" line="141" />
             <source>Coregister SAR stack</source>
             <translation>Recaler une pile SAR</translation>
         </message>
@@ -538,107 +538,107 @@
             <translation>Terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="158" />
+            <location filename="../processing/algorithms/coregister.py" line="157" />
             <source>Reference raster</source>
             <translation>Raster de référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="159" />
+            <location filename="../processing/algorithms/coregister.py" line="158" />
             <source>Rasters to coregister</source>
             <translation>Rasters à recaler</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="162" />
+            <location filename="../processing/algorithms/coregister.py" line="161" />
             <source>Band used for matching (default 1)</source>
             <translation>Bande utilisée pour l'appariement (par défaut 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="312" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="310" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="167" />
+            <location filename="../processing/algorithms/coregister.py" line="166" />
             <source>Translation</source>
             <translation>Translation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="167" />
+            <location filename="../processing/algorithms/coregister.py" line="166" />
             <source>Affine</source>
             <translation>Affine</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="167" />
+            <location filename="../processing/algorithms/coregister.py" line="166" />
             <source>2nd-order polynomial</source>
             <translation>Polynôme du 2e degré</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="169" />
             <source>Resampling</source>
             <translation>Rééchantillonnage</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="169" />
             <source>Nearest neighbour</source>
             <translation>Plus proche voisin</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="169" />
             <source>Bilinear</source>
             <translation>Bilinéaire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="169" />
             <source>Cubic spline</source>
             <translation>Spline cubique</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="169" />
             <source>Lanczos-3</source>
             <translation>Lanczos-3</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="174" />
+            <location filename="../processing/algorithms/coregister.py" line="173" />
             <source>Window size (pixels)</source>
             <translation>Taille de fenêtre (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="176" />
+            <location filename="../processing/algorithms/coregister.py" line="175" />
             <source>DEM (metres)</source>
             <translation>MNT (mètres)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="177" />
+            <location filename="../processing/algorithms/coregister.py" line="176" />
             <source>Heading (degrees clockwise from north)</source>
             <translation>Cap (degrés dans le sens horaire depuis le nord)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="179" />
+            <location filename="../processing/algorithms/coregister.py" line="178" />
             <source>Incidence angle (degrees)</source>
             <translation>Angle d'incidence (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="181" />
+            <location filename="../processing/algorithms/coregister.py" line="180" />
             <source>Register to the DEM (simulated SAR image) instead of the reference</source>
             <translation>Recaler sur le MNT (image SAR simulée) au lieu de la référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="184" />
+            <location filename="../processing/algorithms/coregister.py" line="183" />
             <source>Mask water (dark, featureless areas)</source>
             <translation>Masquer l'eau (zones sombres et sans texture)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="186" />
+            <location filename="../processing/algorithms/coregister.py" line="185" />
             <source>Matching domain</source>
             <translation>Domaine d'appariement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="186" />
+            <location filename="../processing/algorithms/coregister.py" line="185" />
             <source>Automatic (amplitude; dB when registering to the DEM)</source>
             <translation>Automatique (amplitude ; dB pour le recalage sur le MNT)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="73" />
+            <location filename="../processing/algorithms/segment.py" line="76" />
             <source>Linear power</source>
             <translation>Puissance linéaire</translation>
         </message>
@@ -648,62 +648,62 @@
             <translation>Dossier de sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="194" />
+            <location filename="../processing/algorithms/coregister.py" line="192" />
             <source>Offset table</source>
             <translation>Table des décalages</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="194" />
+            <location filename="../processing/algorithms/coregister.py" line="192" />
             <source>CSV files (*.csv)</source>
             <translation>Fichiers CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="197" />
+            <location filename="../processing/algorithms/coregister.py" line="195" />
             <source>Tie points</source>
             <translation>Points homologues</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="202" />
+            <location filename="../processing/algorithms/coregister.py" line="200" />
             <source>Coregistered raster (single image: the first raster to coregister)</source>
             <translation>Raster recalé (image unique : le premier raster à recaler)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="205" />
+            <location filename="../processing/algorithms/coregister.py" line="203" />
             <source>Coregistered rasters</source>
             <translation>Rasters recalés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="206" />
+            <location filename="../processing/algorithms/coregister.py" line="204" />
             <source>Report (JSON file)</source>
             <translation>Rapport (fichier JSON)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="233" />
+            <location filename="../processing/algorithms/coregister.py" line="231" />
             <source>Registering to the DEM needs a DEM: choose one or untick the option</source>
             <translation>Le recalage sur le MNT demande un MNT : choisissez-en un ou décochez l'option</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="213" />
+            <location filename="../processing/algorithms/coregister.py" line="211" />
             <source>matching window</source>
             <translation>fenêtre d'appariement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="226" />
+            <location filename="../processing/algorithms/coregister.py" line="224" />
             <source>Choose at least one raster to coregister</source>
             <translation>Choisissez au moins un raster à recaler</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="250" />
+            <location filename="../processing/algorithms/coregister.py" line="248" />
             <source>Reference: {name}; {n} raster(s) to coregister; model {model}, {resampling} resampling, {window} px windows</source>
             <translation>Référence : {name} ; {n} raster(s) à recaler ; modèle {model}, rééchantillonnage {resampling}, fenêtres de {window} px</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="273" />
+            <location filename="../processing/algorithms/coregister.py" line="271" />
             <source>{image}: {used} of {measured} windows used; {params} (pixels); residual RMSE {rmse:.3f} px</source>
             <translation>{image} : {used} fenêtres utilisées sur {measured} ; {params} (pixels) ; RMSE résiduelle {rmse:.3f} px</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="33" />
+            <location filename="../processing/algorithms/difference_image.py" line="32" />
             <source>&lt;p&gt;Compares two co-registered SAR images of the same area and writes a difference image (DI): a float32 GeoTIFF on the input grid whose values grow with the change. Threshold it with &lt;i&gt;Threshold change&lt;/i&gt; to get a change mask.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image (image 1)&lt;/b&gt;: a file-based GDAL raster.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Later image (image 2)&lt;/b&gt; (optional): a raster on exactly the same grid (size, pixel size, origin) and CRS; run &lt;i&gt;sarchange:coregister&lt;/i&gt; first if it is not. Leave it empty to take both dates from bands of image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band of image 1&lt;/b&gt;, &lt;b&gt;Band of image 2&lt;/b&gt;: the bands compared (1-based). Without a later image both refer to bands of image 1 and must differ. The Euclidean norm uses every band instead: all bands of image 1 against all bands of image 2 (same count, same order), or, with a single image, its first half of bands against its second half.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how both images are stored: linear power (intensity), amplitude or dB. Everything is converted to linear power first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Method&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Difference I2 - I1, in linear power.&lt;/li&gt;&lt;li&gt;Ratio I2 / I1.&lt;/li&gt;&lt;li&gt;Log ratio 10 log10(I2 / I1), dB: &amp;gt; 0 where the later image is brighter (Dekker 1998; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Mean ratio r = 1 - min(m1/m2, m2/m1), m the local means over the window, 0 to 1 (Inglada &amp;amp; Mercier 2007); the signed variant multiplies r by sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Neighbourhood ratio (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)): NR = theta q + (1 - theta) sum min(I1, I2) / sum max(I1, I2) over the window without the centre, q = min/max of the pixel and theta = var/mean of q over the window; written as 1 - NR (0 to 1) so that, like the mean ratio, larger means more change.&lt;/li&gt;&lt;li&gt;Euclidean norm of dB differences: sqrt(sum over bands (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), e.g. VV and VH together.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: odd side in pixels of the local window of the mean ratio and the neighbourhood ratio (e.g. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Signed mean ratio&lt;/b&gt;: write sign(m2 - m1) r instead of r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Power floor&lt;/b&gt;: ratios and logarithms need power &amp;gt; 0. With 0 (default) a pixel with zero or negative power stops the run with an error; a value &amp;gt; 0 (linear power) raises every smaller value to it instead (e.g. 1 for 8-bit images with a few zeros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;No-data pixels of either image (and pixels no-data in either image within a window) are left out; the output's no-data value is NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Extent&lt;/b&gt; (optional): compare only the pixels inside it; the pixels around it that the windows need are read too, so the result equals the whole-image result cut to the extent.&lt;/p&gt;</source>
             <translation>&lt;p&gt;Compare deux images SAR recalées d'une même zone et écrit une image de différence (DI) : un GeoTIFF float32 sur la grille d'entrée dont les valeurs croissent avec le changement. Seuillez-la avec &lt;i&gt;Seuiller les changements&lt;/i&gt; pour obtenir un masque de changement.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure (image 1)&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image postérieure (image 2)&lt;/b&gt; (optionnelle) : un raster exactement sur la même grille (taille, taille de pixel, origine) et le même SCR ; lancez d'abord &lt;i&gt;sarchange:coregister&lt;/i&gt; si ce n'est pas le cas. Laissez-la vide pour prendre les deux dates dans des bandes de l'image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de l'image 1&lt;/b&gt;, &lt;b&gt;Bande de l'image 2&lt;/b&gt; : les bandes comparées (numérotées à partir de 1). Sans image postérieure, les deux désignent des bandes de l'image 1 et doivent différer. La norme euclidienne utilise à la place toutes les bandes : toutes les bandes de l'image 1 contre toutes celles de l'image 2 (même nombre, même ordre) ou, avec une seule image, sa première moitié de bandes contre la seconde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les deux images sont stockées : puissance linéaire (intensité), amplitude ou dB. Tout est d'abord converti en puissance linéaire.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Différence I2 - I1, en puissance linéaire.&lt;/li&gt;&lt;li&gt;Rapport I2 / I1.&lt;/li&gt;&lt;li&gt;Log-rapport 10 log10(I2 / I1), dB : &amp;gt; 0 là où l'image postérieure est plus claire (Dekker 1998 ; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Rapport des moyennes r = 1 - min(m1/m2, m2/m1), m les moyennes locales sur la fenêtre, de 0 à 1 (Inglada &amp;amp; Mercier 2007) ; la variante signée multiplie r par sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Rapport de voisinage (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)) : NR = theta q + (1 - theta) somme min(I1, I2) / somme max(I1, I2) sur la fenêtre sans le centre, q = min/max du pixel et theta = var/moyenne de q sur la fenêtre ; écrit 1 - NR (de 0 à 1) afin que, comme pour le rapport des moyennes, plus grand signifie plus de changement.&lt;/li&gt;&lt;li&gt;Norme euclidienne des différences en dB : sqrt(somme sur les bandes (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), par ex. VV et VH ensemble.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté impair en pixels de la fenêtre locale du rapport des moyennes et du rapport de voisinage (par ex. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport des moyennes signé&lt;/b&gt; : écrire sign(m2 - m1) r au lieu de r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : les rapports et les logarithmes demandent une puissance &amp;gt; 0. Avec 0 (par défaut), un pixel de puissance nulle ou négative arrête l'exécution avec une erreur ; une valeur &amp;gt; 0 (puissance linéaire) relève à la place chaque valeur plus petite à ce plancher (par ex. 1 pour des images 8 bits avec quelques zéros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les pixels sans donnée de l'une ou l'autre image (et, dans une fenêtre, les pixels sans donnée dans l'une ou l'autre image) sont écartés ; la valeur sans donnée de la sortie est NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Emprise&lt;/b&gt; (optionnelle) : ne comparer que les pixels qu'elle contient ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur l'image entière découpé à l'emprise.&lt;/p&gt;</translation>
         </message>
@@ -723,7 +723,7 @@
             <translation>Image antérieure (image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="107" />
+            <location filename="../processing/algorithms/difference_image.py" line="106" />
             <source>Later image (image 2; empty: bands of image 1)</source>
             <translation>Image postérieure (image 2 ; vide : bandes de l'image 1)</translation>
         </message>
@@ -733,17 +733,17 @@
             <translation>Bande de l'image 1</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="111" />
+            <location filename="../processing/algorithms/difference_image.py" line="110" />
             <source>Band of image 2 (of image 1 when no image 2)</source>
             <translation>Bande de l'image 2 (de l'image 1 sans image 2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="118" />
+            <location filename="../processing/algorithms/difference_image.py" line="117" />
             <source>Window size (pixels, odd; mean ratio, neighbourhood ratio)</source>
             <translation>Taille de fenêtre (pixels, impaire ; rapport des moyennes, rapport de voisinage)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="121" />
+            <location filename="../processing/algorithms/difference_image.py" line="120" />
             <source>Signed mean ratio (&gt; 0 where image 2 is brighter)</source>
             <translation>Rapport des moyennes signé (&gt; 0 là où l'image 2 est plus claire)</translation>
         </message>
@@ -758,7 +758,7 @@
             <translation>Emprise (vide : tout le raster)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="134" />
+            <location filename="../processing/algorithms/difference_image.py" line="133" />
             <source>window size must be odd and &gt;= 1, e.g. 3 (got {size})</source>
             <translation>la taille de fenêtre doit être impaire et &gt;= 1, par ex. 3 (reçu {size})</translation>
         </message>
@@ -773,17 +773,17 @@
             <translation>fenêtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="166" />
+            <location filename="../processing/algorithms/difference_image.py" line="165" />
             <source>Input layer '{b}' is not on the grid of '{a}' ({problem}): the two images must share size, pixel grid and CRS; run sarchange:coregister first</source>
             <translation>La couche en entrée « {b} » n'est pas sur la grille de « {a} » ({problem}) : les deux images doivent partager taille, grille de pixels et SCR ; lancez d'abord sarchange:coregister</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="173" />
+            <location filename="../processing/algorithms/difference_image.py" line="172" />
             <source>Input layer '{a}' has {n} band(s): with a single image the Euclidean norm compares its first half of bands with its second half, so it needs an even band count; give the later date as image 2</source>
             <translation>La couche en entrée « {a} » a {n} bande(s) : avec une seule image, la norme euclidienne compare sa première moitié de bandes à la seconde, il faut donc un nombre pair de bandes ; donnez la date postérieure comme image 2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="182" />
+            <location filename="../processing/algorithms/difference_image.py" line="181" />
             <source>Input layers '{a}' ({n1} band(s)) and '{b}' ({n2} band(s)) differ in band count: the Euclidean norm compares every band with the same band of the other date; give rasters with the same bands in the same order</source>
             <translation>Les couches en entrée « {a} » ({n1} bande(s)) et « {b} » ({n2} bande(s)) n'ont pas le même nombre de bandes : la norme euclidienne compare chaque bande à la même bande de l'autre date ; donnez des rasters avec les mêmes bandes dans le même ordre</translation>
         </message>
@@ -793,27 +793,27 @@
             <translation>Couche en entrée « {name} » : la bande {band} n'existe pas (le raster en a {n})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="196" />
+            <location filename="../processing/algorithms/difference_image.py" line="195" />
             <source>Without a later image both dates are bands of '{a}': set 'Band of image 2' to the band of the later date (it is {b}, the same as image 1's)</source>
             <translation>Sans image postérieure, les deux dates sont des bandes de « {a} » : réglez « Bande de l'image 2 » sur la bande de la date postérieure (c'est {b}, la même que celle de l'image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="243" />
+            <location filename="../processing/algorithms/difference_image.py" line="235" />
             <source>{method}: image 1 '{a}' band(s) {b1}, image 2 '{b}' band(s) {b2}, margin {m} pixels</source>
             <translation>{method} : image 1 « {a} » bande(s) {b1}, image 2 « {b} » bande(s) {b2}, marge de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="261" />
+            <location filename="../processing/algorithms/difference_image.py" line="253" />
             <source>Input layer '{name}' holds zero or negative power (at least {count} pixel(s) in band(s) {bands}): give linear power &gt; 0, set the correct input scale, mask those pixels as no data, or set a power floor &gt; 0</source>
             <translation>La couche en entrée « {name} » contient une puissance nulle ou négative (au moins {count} pixel(s) dans la/les bande(s) {bands}) : donnez une puissance linéaire &gt; 0, réglez la bonne échelle d'entrée, masquez ces pixels comme sans donnée, ou fixez un plancher de puissance &gt; 0</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="268" />
+            <location filename="../processing/algorithms/difference_image.py" line="260" />
             <source>Input layers '{a}', '{b}': {error}</source>
             <translation>Couches en entrée « {a} », « {b} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="277" />
+            <location filename="../processing/algorithms/difference_image.py" line="269" />
             <source>No pixel is valid in both '{a}' and '{b}' (all no data): check the no-data values and that the two images cover the same area</source>
             <translation>Aucun pixel n'est valide à la fois dans « {a} » et « {b} » (tout est sans donnée) : vérifiez les valeurs sans donnée et que les deux images couvrent la même zone</translation>
         </message>
@@ -1023,42 +1023,42 @@
             <translation>La couche « {name} » a {bands} bandes ; la bande 1 est utilisée.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="50" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="49" />
             <source>&lt;p&gt;Fine-tunes a learned difference-image model (default: the model shipped with the plugin) on &lt;b&gt;your own stack&lt;/b&gt;: the network learns to predict each acquisition &lt;i&gt;before&lt;/i&gt; the target date from the acquisitions before it, the DEM and the conditions. No labels are needed, the target date is never used, and the simulated change dates (change_date.tif) are ignored. Use the fine-tuned model in &lt;i&gt;Learned difference image&lt;/i&gt; on the target.&lt;/p&gt;&lt;p&gt;A model trained elsewhere (another climate, relief, speckle level) often predicts a new area with a bias; a short fine-tune on the area's history removes most of it. The model written is the best on the last earlier dates (validation), the starting model included: it is never worse there than the model it started from.&lt;/p&gt;&lt;p&gt;Before training, the target's conditions (temperature, precipitation, snow depth, incidence) are compared with the model's valid ranges; values outside are reported as warnings.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Acquisitions table&lt;/b&gt;: the acquisitions.csv of the stack (with dem.tif beside it), as for &lt;i&gt;Learned difference image&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target date&lt;/b&gt;: YYYY-MM-DD (empty: the newest acquisition); only earlier acquisitions are used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model to start from&lt;/b&gt;: a learned-DI .onnx (empty: the shipped model).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Time budget&lt;/b&gt;: minutes of training (the best model so far is kept).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;, &lt;b&gt;Threads&lt;/b&gt;, &lt;b&gt;Seed&lt;/b&gt;, &lt;b&gt;Patch size&lt;/b&gt;, &lt;b&gt;Learning rate&lt;/b&gt;, &lt;b&gt;Freeze the encoder for the first epochs&lt;/b&gt; (advanced).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fine-tuned model&lt;/b&gt;: the .onnx written, with its checkpoint (.pt) and model card (.md) beside it.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Affine un modèle d'image de différence apprise (par défaut : le modèle fourni avec l'extension) sur &lt;b&gt;votre propre pile&lt;/b&gt; : le réseau apprend à prédire chaque acquisition &lt;i&gt;antérieure&lt;/i&gt; à la date cible à partir des acquisitions qui la précèdent, du MNT et des conditions. Aucune étiquette n'est nécessaire, la date cible n'est jamais utilisée et les dates de changement simulées (change_date.tif) sont ignorées. Utilisez le modèle affiné dans &lt;i&gt;Image de différence apprise&lt;/i&gt; sur la cible.&lt;/p&gt;&lt;p&gt;Un modèle entraîné ailleurs (autre climat, autre relief, autre niveau de chatoiement) prédit souvent une nouvelle zone avec un biais ; un court affinage sur l'historique de la zone en retire l'essentiel. Le modèle écrit est le meilleur sur les dernières dates antérieures (validation), modèle de départ compris : il n'y est jamais moins bon que le modèle dont il est parti.&lt;/p&gt;&lt;p&gt;Avant l'entraînement, les conditions de la cible (température, précipitations, hauteur de neige, incidence) sont comparées aux plages valides du modèle ; les valeurs hors plage sont signalées par des avertissements.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Table des acquisitions&lt;/b&gt; : l'acquisitions.csv de la pile (avec dem.tif à côté), comme pour &lt;i&gt;Image de différence apprise&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date cible&lt;/b&gt; : AAAA-MM-JJ (vide : l'acquisition la plus récente) ; seules les acquisitions antérieures sont utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de départ&lt;/b&gt; : un .onnx de DI apprise (vide : le modèle fourni).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Budget de temps&lt;/b&gt; : minutes d'entraînement (le meilleur modèle obtenu jusque-là est conservé).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt;, &lt;b&gt;Fils d'exécution&lt;/b&gt;, &lt;b&gt;Graine&lt;/b&gt;, &lt;b&gt;Taille des imagettes&lt;/b&gt;, &lt;b&gt;Taux d'apprentissage&lt;/b&gt;, &lt;b&gt;Geler l'encodeur pendant les premières époques&lt;/b&gt; (avancés).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle affiné&lt;/b&gt; : le .onnx écrit, avec son point de contrôle (.pt) et sa fiche (.md) à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="114" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="113" />
             <source>Fine-tune learned difference image model on a stack</source>
             <translation>Affiner un modèle d'image de différence apprise sur une pile</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="110" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="109" />
             <source>Learned difference image</source>
             <translation>Image de différence apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="131" />
+            <location filename="../processing/algorithms/learned_di.py" line="130" />
             <source>Acquisitions table (acquisitions.csv of a stack)</source>
             <translation>Table des acquisitions (acquisitions.csv d'une pile)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="133" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="132" />
             <source>Target date (YYYY-MM-DD; empty: the newest acquisition); only earlier acquisitions are used</source>
             <translation>Date cible (AAAA-MM-JJ ; vide : l'acquisition la plus récente) ; seules les acquisitions antérieures sont utilisées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="136" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="135" />
             <source>Model to start from (empty: the shipped model)</source>
             <translation>Modèle de départ (vide : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="139" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="138" />
             <source>Time budget (minutes)</source>
             <translation>Budget de temps (minutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="293" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="292" />
             <source>Torch threads</source>
             <translation>Fils d'exécution de torch</translation>
         </message>
@@ -1068,77 +1068,77 @@
             <translation>Graine aléatoire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="272" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="271" />
             <source>Patch size (pixels, multiple of 16)</source>
             <translation>Taille des imagettes (pixels, multiple de 16)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="147" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="146" />
             <source>Learning rate</source>
             <translation>Taux d'apprentissage</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="149" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="148" />
             <source>Freeze the encoder for the first epochs</source>
             <translation>Geler l'encodeur pendant les premières époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="154" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="152" />
             <source>Fine-tuned model</source>
             <translation>Modèle affiné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="317" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="315" />
             <source>Checkpoint (.pt)</source>
             <translation>Point de contrôle (.pt)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="146" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="144" />
             <source>Model card (.md)</source>
             <translation>Fiche du modèle (.md)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="158" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="156" />
             <source>Best epoch (0 = the starting model)</source>
             <translation>Meilleure époque (0 = le modèle de départ)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="159" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="157" />
             <source>Validation loss of the starting model</source>
             <translation>Perte de validation du modèle de départ</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="161" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="159" />
             <source>Validation loss of the fine-tuned model</source>
             <translation>Perte de validation du modèle affiné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="163" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="161" />
             <source>Target conditions outside the model's valid ranges</source>
             <translation>Conditions de la cible hors des plages valides du modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="173" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="171" />
             <source>Fine-tuning on {table}: {error}</source>
             <translation>Affinage sur {table} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="185" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="183" />
             <source>Starting model {model}; target {date}: training on the {count} acquisitions before it ({targets} with {n} earlier ones)</source>
             <translation>Modèle de départ {model} ; cible {date} : entraînement sur les {count} acquisitions qui la précèdent ({targets} avec {n} acquisitions antérieures)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="190" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="188" />
             <source> (ranges approximated from the model's normalisation: training mean +- 2.5 standard deviations)</source>
             <translation> (plages approchées à partir de la normalisation du modèle : moyenne d'entraînement +- 2,5 écarts types)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="192" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="190" />
             <source>The target's conditions lie outside the starting model's valid ranges{how}: {items}. The model extrapolates there; fine-tuning on earlier acquisitions under similar conditions helps.</source>
             <translation>Les conditions de la cible sont hors des plages valides du modèle de départ{how} : {items}. Le modèle y extrapole ; un affinage sur des acquisitions antérieures dans des conditions semblables aide.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="218" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="216" />
             <source>Validation loss on the dates before the target: {before:.4g} (starting model) -&gt; {after:.4g} (fine-tuned)</source>
             <translation>Perte de validation sur les dates antérieures à la cible : {before:.4g} (modèle de départ) -&gt; {after:.4g} (affiné)</translation>
         </message>
@@ -1383,182 +1383,182 @@
             <translation>Installé, mais pas encore importable : {names}. Redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="43" />
+            <location filename="../processing/algorithms/learned_di.py" line="42" />
             <source>Model '{path}' does not fit the data: {error}</source>
             <translation>Le modèle « {path} » ne correspond pas aux données : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="46" />
+            <location filename="../processing/algorithms/learned_di.py" line="45" />
             <source>Input '{name}': {error}</source>
             <translation>Entrée « {name} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="50" />
+            <location filename="../processing/algorithms/learned_di.py" line="49" />
             <source>&lt;p&gt;Learned difference image (Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61): a trained network predicts the target acquisition's VV and VH backscatter (dB) from the N acquisitions before it, the DEM and each acquisition's conditions (temperature, precipitation, snow depth, orbit heading, mean incidence angle, platform). The learned difference image is the observed target minus the prediction, per band, in dB; its Euclidean norm over VV and VH is the multi-band difference image of the paper. Changes explained by weather, season or geometry are largely removed; real land-cover changes remain. Threshold the norm with &lt;i&gt;Threshold change&lt;/i&gt; or classify it with &lt;i&gt;SVM change classifier&lt;/i&gt;.&lt;/p&gt;&lt;h3&gt;Inputs: a stack table, or layers and conditions&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Acquisitions table&lt;/b&gt;: the acquisitions.csv of a stack (as written by &lt;i&gt;Simulate Sentinel-1 stack&lt;/i&gt;): columns date, platform, orbit_direction, heading_deg, mean_incidence_deg, temperature_c, precip_mm, precip_3day_mm, snow_depth_m and file (the GeoTIFF, relative to the table, bands described VV and VH). The N earlier acquisitions are the N most recent before the target date.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target date&lt;/b&gt;: YYYY-MM-DD (empty: the newest acquisition); add the orbit direction ('2020-03-15 descending') when two acquisitions share the date.&lt;/li&gt;&lt;li&gt;Without a table: &lt;b&gt;Earlier acquisitions&lt;/b&gt; (exactly N rasters, oldest first), the &lt;b&gt;Target acquisition&lt;/b&gt; and &lt;b&gt;Conditions&lt;/b&gt;: a CSV with the columns above (rows matched to the rasters by the file column, else in order), or typed lines, one per acquisition, earlier ones oldest first then the target, each either &lt;code&gt;date=2020-03-13, platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=40.4, temperature_c=0.1, precip_mm=1.5, precip_3day_mm=0, snow_depth_m=0.01&lt;/code&gt; or the 8 condition values temperature_c, precip_mm, precip_3day_mm, snow_depth_m, sin_heading, cos_heading, mean_incidence_deg, platform_s1b (0 = S1A, 1 = S1B).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: elevation in metres on the stack's grid (default: dem.tif beside the table or the target).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how the images are stored (linear power by default).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: a learned-DI .onnx file (default: the model shipped with the plugin, models/learned_di.onnx, if there is one). Train one with &lt;i&gt;Train learned difference image model&lt;/i&gt;. The model's metadata set N, the bands and the conditions; a mismatch stops the run with the fix.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Threads&lt;/b&gt;: onnxruntime threads.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tile size&lt;/b&gt;, &lt;b&gt;Overlap&lt;/b&gt; (advanced): tile side and the border per side shared with the neighbouring tiles, pixels (0 and -1: the model's values). Tiles are blended with raised-cosine weights, so no seams appear.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;All rasters must share one grid (run &lt;i&gt;Coregister SAR stack&lt;/i&gt; first). The scene is held in memory (about 8N + 30 bytes per pixel, 4 GB for 8000 x 8000 pixels and N = 4; larger scenes are refused: clip them into parts).&lt;/p&gt;&lt;h3&gt;Outputs (float32 GeoTIFF, NaN = no data)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Predicted image&lt;/b&gt;: the predicted VV and VH of the target, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Learned DI&lt;/b&gt;: observed minus predicted, VV and VH, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Learned DI norm&lt;/b&gt;: sqrt(DI_VV^2 + DI_VH^2), dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Conventional DI&lt;/b&gt; (optional): sqrt of the summed squared dB differences between the target and one earlier reference acquisition chosen as in Alatalo et al. (method 1: same orbit direction, closest mean incidence angle), for comparison: among all earlier acquisitions of the table, or among the given earlier layers.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Image de différence apprise (Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) : un réseau entraîné prédit la rétrodiffusion VV et VH (dB) de l'acquisition cible à partir des N acquisitions qui la précèdent, du MNT et des conditions de chaque acquisition (température, précipitations, épaisseur de neige, cap de l'orbite, angle d'incidence moyen, plateforme). L'image de différence apprise est la cible observée moins la prédiction, par bande, en dB ; sa norme euclidienne sur VV et VH est l'image de différence multibande de l'article. Les changements dus à la météo, à la saison ou à la géométrie sont en grande partie supprimés ; les vrais changements d'occupation du sol restent. Seuillez la norme avec &lt;i&gt;Seuiller les changements&lt;/i&gt; ou classez-la avec &lt;i&gt;Classifieur de changements SVM&lt;/i&gt;.&lt;/p&gt;&lt;h3&gt;Entrées : une table de pile, ou des couches et des conditions&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Table des acquisitions&lt;/b&gt; : l'acquisitions.csv d'une pile (telle qu'écrite par &lt;i&gt;Simuler une pile Sentinel-1&lt;/i&gt;) : colonnes date, platform, orbit_direction, heading_deg, mean_incidence_deg, temperature_c, precip_mm, precip_3day_mm, snow_depth_m et file (le GeoTIFF, relatif à la table, bandes décrites VV et VH). Les N acquisitions antérieures sont les N plus récentes avant la date cible.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date cible&lt;/b&gt; : AAAA-MM-JJ (vide : l'acquisition la plus récente) ; ajoutez le sens d'orbite (« 2020-03-15 descending ») quand deux acquisitions ont la même date.&lt;/li&gt;&lt;li&gt;Sans table : les &lt;b&gt;Acquisitions antérieures&lt;/b&gt; (exactement N rasters, de la plus ancienne à la plus récente), l'&lt;b&gt;Acquisition cible&lt;/b&gt; et les &lt;b&gt;Conditions&lt;/b&gt; : un CSV avec les colonnes ci-dessus (lignes associées aux rasters par la colonne file, sinon dans l'ordre), ou des lignes saisies, une par acquisition, les antérieures de la plus ancienne à la plus récente puis la cible, chacune soit &lt;code&gt;date=2020-03-13, platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=40.4, temperature_c=0.1, precip_mm=1.5, precip_3day_mm=0, snow_depth_m=0.01&lt;/code&gt;, soit les 8 valeurs de conditions temperature_c, precip_mm, precip_3day_mm, snow_depth_m, sin_heading, cos_heading, mean_incidence_deg, platform_s1b (0 = S1A, 1 = S1B).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : altitude en mètres sur la grille de la pile (par défaut : dem.tif à côté de la table ou de la cible).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les images sont stockées (puissance linéaire par défaut).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : un fichier .onnx de DI apprise (par défaut : le modèle fourni avec l'extension, models/learned_di.onnx, s'il existe). Entraînez-en un avec &lt;i&gt;Entraîner un modèle d'image de différence apprise&lt;/i&gt;. Les métadonnées du modèle fixent N, les bandes et les conditions ; une incohérence arrête l'exécution en indiquant la correction.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fils d'exécution&lt;/b&gt; : fils d'onnxruntime.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille des tuiles&lt;/b&gt;, &lt;b&gt;Recouvrement&lt;/b&gt; (avancé) : côté des tuiles et bordure par côté partagée avec les tuiles voisines, en pixels (0 et -1 : les valeurs du modèle). Les tuiles sont fondues avec des poids en cosinus surélevé, sans raccords visibles.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Tous les rasters doivent partager une même grille (lancez d'abord &lt;i&gt;Recaler une pile SAR&lt;/i&gt;). La scène est gardée en mémoire (environ 8N + 30 octets par pixel, 4 Go pour 8000 x 8000 pixels et N = 4 ; les scènes plus grandes sont refusées : découpez-les en parties).&lt;/p&gt;&lt;h3&gt;Sorties (GeoTIFF float32, NaN = sans donnée)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image prédite&lt;/b&gt; : VV et VH prédits de la cible, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DI apprise&lt;/b&gt; : observé moins prédit, VV et VH, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Norme de la DI apprise&lt;/b&gt; : sqrt(DI_VV^2 + DI_VH^2), dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DI conventionnelle&lt;/b&gt; (optionnelle) : racine de la somme des carrés des différences en dB entre la cible et une acquisition antérieure de référence choisie comme chez Alatalo et al. (méthode 1 : même sens d'orbite, angle d'incidence moyen le plus proche), pour comparaison : parmi toutes les acquisitions antérieures de la table, ou parmi les couches antérieures données.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="134" />
+            <location filename="../processing/algorithms/learned_di.py" line="133" />
             <source>Target date (YYYY-MM-DD; empty: the newest acquisition)</source>
             <translation>Date cible (AAAA-MM-JJ ; vide : l'acquisition la plus récente)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="137" />
+            <location filename="../processing/algorithms/learned_di.py" line="136" />
             <source>Earlier acquisitions, oldest first (without a table)</source>
             <translation>Acquisitions antérieures, de la plus ancienne à la plus récente (sans table)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="140" />
+            <location filename="../processing/algorithms/learned_di.py" line="139" />
             <source>Target acquisition (without a table)</source>
             <translation>Acquisition cible (sans table)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="142" />
+            <location filename="../processing/algorithms/learned_di.py" line="141" />
             <source>Conditions (without a table): a CSV path, or one line per acquisition</source>
             <translation>Conditions (sans table) : un chemin CSV, ou une ligne par acquisition</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="145" />
+            <location filename="../processing/algorithms/learned_di.py" line="144" />
             <source>DEM, metres (default: dem.tif beside the table or the target)</source>
             <translation>MNT, mètres (par défaut : dem.tif à côté de la table ou de la cible)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="149" />
+            <location filename="../processing/algorithms/learned_di.py" line="148" />
             <source>Learned-DI model (.onnx; default: the shipped model)</source>
             <translation>Modèle de DI apprise (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="130" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="129" />
             <source>Threads</source>
             <translation>Fils d'exécution</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="132" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="131" />
             <source>Tile size (pixels; 0 = the model's)</source>
             <translation>Taille des tuiles (pixels ; 0 = celle du modèle)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="132" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="131" />
             <source>Tile overlap per side (pixels; -1 = the model's)</source>
             <translation>Recouvrement des tuiles par côté (pixels ; -1 = celui du modèle)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="162" />
+            <location filename="../processing/algorithms/learned_di.py" line="160" />
             <source>Predicted image (VV, VH; dB)</source>
             <translation>Image prédite (VV, VH ; dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="164" />
+            <location filename="../processing/algorithms/learned_di.py" line="162" />
             <source>Learned DI (VV, VH; dB)</source>
             <translation>DI apprise (VV, VH ; dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="166" />
+            <location filename="../processing/algorithms/learned_di.py" line="164" />
             <source>Learned DI norm (dB)</source>
             <translation>Norme de la DI apprise (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="169" />
+            <location filename="../processing/algorithms/learned_di.py" line="167" />
             <source>Conventional DI (Euclidean norm of dB differences)</source>
             <translation>DI conventionnelle (norme euclidienne des différences en dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="183" />
+            <location filename="../processing/algorithms/learned_di.py" line="181" />
             <source>Give an acquisitions table (the acquisitions.csv of a stack), or the earlier acquisitions, the target acquisition and their conditions</source>
             <translation>Donnez une table des acquisitions (l'acquisitions.csv d'une pile), ou les acquisitions antérieures, l'acquisition cible et leurs conditions</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="187" />
+            <location filename="../processing/algorithms/learned_di.py" line="185" />
             <source>Without an acquisitions table the conditions are needed: give a CSV of the acquisitions or one line of values per acquisition (earlier ones oldest first, then the target)</source>
             <translation>Sans table des acquisitions, les conditions sont nécessaires : donnez un CSV des acquisitions ou une ligne de valeurs par acquisition (les antérieures de la plus ancienne à la plus récente, puis la cible)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="214" />
+            <location filename="../processing/algorithms/learned_di.py" line="212" />
             <source>Acquisitions table '{path}': {error}</source>
             <translation>Table des acquisitions '{path}' : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="174" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="172" />
             <source>acquisitions table '{path}'</source>
             <translation>table des acquisitions '{path}'</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="229" />
+            <location filename="../processing/algorithms/learned_di.py" line="227" />
             <source>Conditions: {error}</source>
             <translation>Conditions : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="233" />
+            <location filename="../processing/algorithms/learned_di.py" line="231" />
             <source>the conditions</source>
             <translation>les conditions</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="258" />
+            <location filename="../processing/algorithms/learned_di.py" line="256" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train learned difference image model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle d'image de différence apprise » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="269" />
+            <location filename="../processing/algorithms/learned_di.py" line="267" />
             <source>Warning, {where}: {problem}: the model was not trained for such conditions; the prediction there is less reliable</source>
             <translation>Avertissement, {where} : {problem} : le modèle n'a pas été entraîné pour de telles conditions ; la prédiction y est moins fiable</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="287" />
+            <location filename="../processing/algorithms/learned_di.py" line="285" />
             <source>Model '{path}': {error}</source>
             <translation>Modèle « {path} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="290" />
+            <location filename="../processing/algorithms/learned_di.py" line="288" />
             <source>Model {path}: {n} earlier acquisitions, bands {bands}, tiles of {tile} pixels with {overlap} pixels of overlap per side</source>
             <translation>Modèle {path} : {n} acquisitions antérieures, bandes {bands}, tuiles de {tile} pixels avec {overlap} pixels de recouvrement par côté</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="295" />
+            <location filename="../processing/algorithms/learned_di.py" line="293" />
             <source>Model metrics at training: {metrics}</source>
             <translation>Métriques du modèle à l'entraînement : {metrics}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="350" />
+            <location filename="../processing/algorithms/learned_di.py" line="348" />
             <source>Model '{model}' predicts from {n} earlier acquisitions but {k} layer(s) were given as earlier acquisitions: give exactly {n}, oldest first, or use a model trained with {k} inputs</source>
             <translation>Le modèle « {model} » prédit à partir de {n} acquisitions antérieures mais {k} couche(s) ont été données comme acquisitions antérieures : donnez-en exactement {n}, de la plus ancienne à la plus récente, ou utilisez un modèle entraîné avec {k} entrées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="360" />
+            <location filename="../processing/algorithms/learned_di.py" line="358" />
             <source>No DEM given and no dem.tif beside the target {path}: give the DEM (metres) on the target's grid</source>
             <translation>Aucun MNT donné et pas de dem.tif à côté de la cible {path} : donnez le MNT (mètres) sur la grille de la cible</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="370" />
+            <location filename="../processing/algorithms/learned_di.py" line="368" />
             <source>the conditions' dates {dates} are not in order: give the earlier acquisitions oldest first, then the target (later than all of them)</source>
             <translation>les dates des conditions {dates} ne sont pas dans l'ordre : donnez les acquisitions antérieures de la plus ancienne à la plus récente, puis la cible (postérieure à toutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="383" />
+            <location filename="../processing/algorithms/learned_di.py" line="381" />
             <source>Target: {target}</source>
             <translation>Cible : {target}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="385" />
+            <location filename="../processing/algorithms/learned_di.py" line="383" />
             <source>Earlier acquisitions (oldest first): {dates}</source>
             <translation>Acquisitions antérieures (de la plus ancienne à la plus récente) : {dates}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="388" />
+            <location filename="../processing/algorithms/learned_di.py" line="386" />
             <source>Conventional DI reference (same orbit, closest incidence): {ref}</source>
             <translation>Référence de la DI conventionnelle (même orbite, incidence la plus proche) : {ref}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="390" />
+            <location filename="../processing/algorithms/learned_di.py" line="388" />
             <source>{what}: median {median:.2f} dB, 99th percentile {p99:.2f} dB</source>
             <translation>{what} : médiane {median:.2f} dB, 99e centile {p99:.2f} dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="391" />
+            <location filename="../processing/algorithms/learned_di.py" line="389" />
             <source>Learned DI norm</source>
             <translation>Norme de la DI apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="391" />
+            <location filename="../processing/algorithms/learned_di.py" line="389" />
             <source>Conventional DI</source>
             <translation>DI conventionnelle</translation>
         </message>
@@ -1648,197 +1648,207 @@
             <translation>Impossible de lire une partie de {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="38" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="37" />
             <source>&lt;p&gt;Translates a Sentinel-1 SAR image (VV and VH) into a Sentinel-2-like optical image (surface reflectance of B04 red, B03 green, B02 blue and B08 near infrared) with a trained network: SARDINet (Bralet et al., ICIP 2022) with the DEM fused as in Bralet et al. (IGARSS 2024), or a SAR-only model. Useful where the optical archive is cloudy: an optical-looking view of a SAR acquisition, e.g. to map landslides, floods or clear-cuts in mountains.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;VV band&lt;/b&gt;, &lt;b&gt;VH band&lt;/b&gt;, &lt;b&gt;Input scale&lt;/b&gt; (dB, linear power or amplitude; a raster whose values contradict the scale is refused).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;, metres: needed by models with a DEM fusion. Another grid or CRS is warped onto the SAR grid on the fly (bilinear); it must cover the whole SAR extent.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: a sar_to_optical .onnx (default: the model shipped with the plugin, models/sar_to_optical.onnx; its card models/sar_to_optical.md gives its training and metrics). Train one with &lt;i&gt;Train SAR-to-optical model&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Contrast enhancement&lt;/b&gt;: none, Laplacian sharpening or Wiener deconvolution of a Gaussian blur (paper sec. 4.2.3): the network's output is smooth.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Output bands&lt;/b&gt;: B04, B03, B02, B08 or B04, B03, B02; red, green and blue come first so the result loads as a true-colour layer.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tile size&lt;/b&gt;, &lt;b&gt;Overlap&lt;/b&gt;, &lt;b&gt;Block size&lt;/b&gt; (advanced): inference tiles blended with raised-cosine weights (0 / -1: the model's values), and the blocks streamed from disk.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Output: float32 GeoTIFF of reflectance (0..1; snow can exceed 1), NaN where the SAR or the DEM has no data.&lt;/p&gt;</source>
             <translation>&lt;p&gt;Traduit une image SAR Sentinel-1 (VV et VH) en une image optique de type Sentinel-2 (réflectance de surface des bandes B04 rouge, B03 vert, B02 bleu et B08 proche infrarouge) avec un réseau entraîné : SARDINet (Bralet et al., ICIP 2022) avec le MNT fusionné comme dans Bralet et al. (IGARSS 2024), ou un modèle SAR seul. Utile là où l'archive optique est nuageuse : une vue d'aspect optique d'une acquisition SAR, par ex. pour cartographier glissements de terrain, inondations ou coupes rases en montagne.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bande VV&lt;/b&gt;, &lt;b&gt;Bande VH&lt;/b&gt;, &lt;b&gt;Échelle de l'entrée&lt;/b&gt; (dB, puissance linéaire ou amplitude ; un raster dont les valeurs contredisent l'échelle est refusé).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt;, mètres : nécessaire aux modèles avec fusion du MNT. Une autre grille ou un autre SCR est reprojeté à la volée sur la grille SAR (bilinéaire) ; il doit couvrir toute l'emprise SAR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : un .onnx sar_to_optical (par défaut : le modèle fourni avec l'extension, models/sar_to_optical.onnx ; sa fiche models/sar_to_optical.md donne son entraînement et ses métriques). Entraînez-en un avec &lt;i&gt;Entraîner un modèle SAR vers optique&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Amélioration du contraste&lt;/b&gt; : aucune, accentuation laplacienne ou déconvolution de Wiener d'un flou gaussien (article, sect. 4.2.3) : la sortie du réseau est lisse.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes de sortie&lt;/b&gt; : B04, B03, B02, B08 ou B04, B03, B02 ; rouge, vert et bleu viennent en premier pour que le résultat se charge comme une couche en couleurs naturelles.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille des tuiles&lt;/b&gt;, &lt;b&gt;Recouvrement&lt;/b&gt;, &lt;b&gt;Taille des blocs&lt;/b&gt; (avancés) : tuiles d'inférence fondues avec des poids en cosinus surélevé (0 / -1 : les valeurs du modèle), et blocs lus en flux depuis le disque.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Sortie : GeoTIFF float32 de réflectance (0..1 ; la neige peut dépasser 1), NaN là où le SAR ou le MNT n'a pas de donnée.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="67" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="66" />
             <source>Input '{name}' with model '{model}': {error}</source>
             <translation>Entrée « {name} » avec le modèle « {model} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="92" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="91" />
             <source>SAR to optical (SARDINet)</source>
             <translation>SAR vers optique (SARDINet)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="106" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="105" />
             <source>SAR to optical</source>
             <translation>SAR vers optique</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="108" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="107" />
             <source>SAR raster (VV, VH)</source>
             <translation>Raster SAR (VV, VH)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="111" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="110" />
             <source>VV band (default 1)</source>
             <translation>Bande VV (par défaut 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="111" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="110" />
             <source>VH band (default 2)</source>
             <translation>Bande VH (par défaut 2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="118" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="117" />
             <source>DEM, metres (models with a DEM fusion)</source>
             <translation>MNT, mètres (modèles avec fusion du MNT)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="120" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="119" />
             <source>SAR-to-optical model (.onnx; default: the shipped model)</source>
             <translation>Modèle SAR vers optique (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="123" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="122" />
             <source>Contrast enhancement</source>
             <translation>Amélioration du contraste</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="252" />
             <source>None</source>
             <translation>Aucune</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="123" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="122" />
             <source>Laplacian sharpening</source>
             <translation>Accentuation laplacienne</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="123" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="122" />
             <source>Wiener deconvolution</source>
             <translation>Déconvolution de Wiener</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="126" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="125" />
             <source>Output bands</source>
             <translation>Bandes de sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="126" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="125" />
             <source>B04, B03, B02, B08 (true colour + NIR)</source>
             <translation>B04, B03, B02, B08 (couleurs naturelles + PIR)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="126" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="125" />
             <source>B04, B03, B02 (true colour)</source>
             <translation>B04, B03, B02 (couleurs naturelles)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="132" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="131" />
             <source>Block size (pixels)</source>
             <translation>Taille des blocs (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="139" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="137" />
             <source>Optical image (reflectance)</source>
             <translation>Image optique (réflectance)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="148" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="146" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train SAR-to-optical model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle SAR vers optique » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="167" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="165" />
             <source>Model '{path}': {error}. Give a SAR-to-optical model (kind '{kind}') trained with 'Train SAR-to-optical model'</source>
             <translation>Modèle « {path} » : {error}. Donnez un modèle SAR vers optique (type « {kind} ») entraîné avec « Entraîner un modèle SAR vers optique »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="172" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="170" />
             <source>Model '{path}' fuses the DEM (fusion '{fusion}'): give the DEM (metres) covering the SAR layer '{name}', or use a SAR-only model</source>
             <translation>Le modèle « {path} » fusionne le MNT (fusion « {fusion} ») : donnez le MNT (mètres) couvrant la couche SAR « {name} », ou utilisez un modèle SAR seul</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="177" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="175" />
             <source>The model is SAR-only (fusion 'none'): the DEM is not used.</source>
             <translation>Le modèle est SAR seul (fusion « none ») : le MNT n'est pas utilisé.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="178" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="176" />
             <source>Model {path}: fusion '{fusion}', output {bands}</source>
             <translation>Modèle {path} : fusion « {fusion} », sortie {bands}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="199" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="197" />
             <source>Blocks of {block} pixels with {margin} pixels of halo; bands {bands}</source>
             <translation>Blocs de {block} pixels avec {margin} pixels de marge ; bandes {bands}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="31" />
-            <source>&lt;p&gt;Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation model trained by &lt;i&gt;Train SAR segmentation model&lt;/i&gt; (a ResNet-18 encoder cut after its third block with an ASPP decoder; Karimzadeh &amp;amp; Pires de Lima 2022), saved as ONNX.&lt;/p&gt;&lt;p&gt;The raster is read block by block; inside each block the model runs on overlapping tiles whose probabilities are blended, so a full scene needs little memory.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR bands&lt;/b&gt;: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers separated by commas.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Scale&lt;/b&gt;: dB, or linear power (converted to dB here).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle band&lt;/b&gt; (degrees): needed when the model was trained with one.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file; its class names and colours become the output's palette.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt;: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour table and class names.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class probabilities&lt;/b&gt; (optional): one Float32 band per class.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Classe chaque pixel d'un raster SAR (par ex. eau / glace / terre) avec un modèle de segmentation entraîné par &lt;i&gt;Entraîner un modèle de segmentation SAR&lt;/i&gt; (un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP ; Karimzadeh &amp;amp; Pires de Lima 2022), enregistré en ONNX.&lt;/p&gt;&lt;p&gt;Le raster est lu bloc par bloc ; dans chaque bloc, le modèle s'applique sur des tuiles qui se recouvrent et dont les probabilités sont fondues, si bien qu'une scène entière demande peu de mémoire.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Bandes SAR&lt;/b&gt; : les bandes sur lesquelles le modèle a été entraîné, dans son ordre (par ex. VV puis VH), données par leurs numéros séparés par des virgules.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle&lt;/b&gt; : dB, ou puissance linéaire (convertie ici en dB).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés) : nécessaire quand le modèle a été entraîné avec.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx ; ses noms et couleurs de classes deviennent la palette de la sortie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt; : raster Byte, valeur = classe (0, 1, ...), 255 = sans donnée, avec une table de couleurs et les noms des classes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Probabilités des classes&lt;/b&gt; (optionnel) : une bande Float32 par classe.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing/algorithms/segment.py" line="32" />
+            <source>&lt;p&gt;Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation model trained by &lt;i&gt;Train SAR segmentation model&lt;/i&gt; (a ResNet-18 encoder cut after its third block with an ASPP decoder; Karimzadeh &amp;amp; Pires de Lima 2022), saved as ONNX.&lt;/p&gt;&lt;p&gt;The raster is read block by block; inside each block the model runs on overlapping tiles whose probabilities are blended, so a full scene needs little memory.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR bands&lt;/b&gt;: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers separated by commas.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Scale&lt;/b&gt;: dB, or linear power (converted to dB here).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle band&lt;/b&gt; (degrees): needed when the model was trained with one.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file (default: the model shipped with the plugin, models/segmentation.onnx: water / ice / land from Sentinel-1 VV, VH dB and the incidence angle, trained on simulated scenes; its card models/segmentation.md); its class names and colours become the output's palette.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt;: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour table and class names.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class probabilities&lt;/b&gt; (optional): one Float32 band per class.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Classe chaque pixel d'un raster SAR (par ex. eau / glace / terre) avec un modèle de segmentation entraîné par &lt;i&gt;Entraîner un modèle de segmentation SAR&lt;/i&gt; (un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP ; Karimzadeh &amp;amp; Pires de Lima 2022), enregistré en ONNX.&lt;/p&gt;&lt;p&gt;Le raster est lu bloc par bloc ; dans chaque bloc, le modèle s'applique sur des tuiles qui se recouvrent et dont les probabilités sont fondues, si bien qu'une scène entière demande peu de mémoire.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Bandes SAR&lt;/b&gt; : les bandes sur lesquelles le modèle a été entraîné, dans son ordre (par ex. VV puis VH), données par leurs numéros séparés par des virgules.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle&lt;/b&gt; : dB, ou puissance linéaire (convertie ici en dB).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés) : nécessaire quand le modèle a été entraîné avec.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx (par défaut : le modèle fourni avec l'extension, models/segmentation.onnx : eau / glace / terre à partir de VV, VH de Sentinel-1 en dB et de l'angle d'incidence, entraîné sur des scènes simulées ; sa fiche models/segmentation.md) ; ses noms et couleurs de classes deviennent la palette de la sortie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt; : raster Byte, valeur = classe (0, 1, ...), 255 = sans donnée, avec une table de couleurs et les noms des classes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Probabilités des classes&lt;/b&gt; (optionnel) : une bande Float32 par classe.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="52" />
+            <location filename="../processing/algorithms/segment.py" line="55" />
             <source>SAR bands {text!r}: give band numbers separated by commas, e.g. 1,2</source>
             <translation>Bandes SAR {text!r} : donnez des numéros de bandes séparés par des virgules, par ex. 1,2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="56" />
+            <location filename="../processing/algorithms/segment.py" line="59" />
             <source>SAR bands {text!r}: give band numbers &gt;= 1 separated by commas, e.g. 1,2</source>
             <translation>Bandes SAR {text!r} : donnez des numéros de bandes &gt;= 1 séparés par des virgules, par ex. 1,2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="71" />
+            <location filename="../processing/algorithms/segment.py" line="74" />
             <source>SAR raster</source>
             <translation>Raster SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="73" />
+            <location filename="../processing/algorithms/segment.py" line="76" />
             <source>Scale of the SAR bands</source>
             <translation>Échelle des bandes SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="81" />
+            <location filename="../processing/algorithms/segment.py" line="84" />
             <source>Incidence angle band (degrees)</source>
             <translation>Bande d'angle d'incidence (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="99" />
+            <location filename="../processing/algorithms/segment.py" line="102" />
             <source>Input layer '{name}' has {n} band(s); band {b} does not exist</source>
             <translation>La couche d'entrée « {name} » a {n} bande(s) ; la bande {b} n'existe pas</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="118" />
+            <location filename="../processing/algorithms/segment.py" line="121" />
             <source>Segment SAR raster (water, ice, land cover)</source>
             <translation>Segmenter un raster SAR (eau, glace, occupation du sol)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="192" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="191" />
             <source>Segmentation</source>
             <translation>Segmentation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="133" />
+            <location filename="../processing/algorithms/segment.py" line="136" />
             <source>SAR bands (model order, e.g. 1,2)</source>
             <translation>Bandes SAR (ordre du modèle, par ex. 1,2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="134" />
-            <source>Segmentation model (.onnx)</source>
-            <translation>Modèle de segmentation (.onnx)</translation>
+            <location filename="../processing/algorithms/segment.py" line="137" />
+            <source>Segmentation model (.onnx; default: the shipped model)</source>
+            <translation>Modèle de segmentation (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="142" />
+            <location filename="../processing/algorithms/segment.py" line="146" />
             <source>onnxruntime threads</source>
             <translation>Fils d'exécution onnxruntime</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="151" />
+            <location filename="../processing/algorithms/segment.py" line="154" />
             <source>Classes</source>
             <translation>Classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="152" />
+            <location filename="../processing/algorithms/segment.py" line="155" />
             <source>Class probabilities</source>
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="191" />
+            <location filename="../processing/algorithms/segment.py" line="169" />
+            <source>No model given and no model shipped with the plugin ({path}): train one with 'Train SAR segmentation model' and give the .onnx file as the model</source>
+            <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle de segmentation SAR » et donnez le fichier .onnx comme modèle</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="176" />
+            <source>Model: the shipped model {path}</source>
+            <translation>Modèle : le modèle fourni {path}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="204" />
             <source>Classes: {classes}</source>
             <translation>Classes : {classes}</translation>
         </message>
@@ -2138,252 +2148,252 @@
             <translation>Nombre de vues utilisé : {looks:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="62" />
+            <location filename="../processing/algorithms/svm_change.py" line="61" />
             <source>&lt;p&gt;Classifies every pixel of two co-registered SAR images (or of a difference image) as change (1) or no change (0) with a support vector machine (SVM) trained on per-pixel features (Camps-Valls et al. 2008; Bovolo, Bruzzone &amp;amp; Marconcini 2008; scikit-learn's LinearSVC and SVC). The trained model is saved as ONNX and can be reapplied to other images with onnxruntime only.&lt;/p&gt;&lt;h3&gt;Features&lt;/h3&gt;&lt;p&gt;For each difference image (DI) band: the DI value and its local mean and standard deviation over each feature window; optionally the backscatter of both dates in dB and its local means. Features are standardised (mean 0, variance 1) on the training sample. Pixels that are no data in any input, or have power &amp;lt;= 0 where a logarithm is taken, are no data (255) in the output.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image 1 (earlier), Image 2 (later)&lt;/b&gt;: file-based rasters on the same grid. Leave both empty to classify a precomputed difference image alone.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bands to compare&lt;/b&gt;: bands of the images (default band 1). Per-band DI methods give one DI per band; the Euclidean dB norm one DI for all.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Difference image&lt;/b&gt; (optional): a precomputed DI raster (any number of bands, any unit) on the images' grid, used instead of the DI method. Pseudo-labels assume that |DI| grows with the change (log ratio, mean ratio, neighbourhood-ratio index); give the log of a plain ratio I2/I1. With images too, the images serve only the backscatter features.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how the images store the pixels: linear power, amplitude or dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Difference method&lt;/b&gt;: the DI of the two dates (core.change.difference): log ratio 10 log10(I2/I1) in dB by default; mean and neighbourhood ratio use 3x3 windows.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Feature windows&lt;/b&gt;: odd local window sizes in pixels, comma separated, e.g. 3,7.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Include backscatter&lt;/b&gt;: add both dates' dB backscatter and its local means.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classifier&lt;/b&gt;: LinearSVC (linear, fast, scales to large samples) or RBF SVC (Gaussian kernel, gamma = 1 / (features x variance); slower, capped sample).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Training labels&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Polygons: polygons (any CRS) with a class field, 1 = change, 0 = no change (other values are skipped); pixels whose centre is inside a polygon are labelled.&lt;/li&gt;&lt;li&gt;Reference mask: a raster on the images' grid, 1 or 255 = change, 0 = no change; any other value and its no-data value are ignored.&lt;/li&gt;&lt;li&gt;Unsupervised pseudo-labels: a pre-classification of the DI (threshold on the |local mean of the first DI| over the smallest window, or 2-class k-means on the DI features) whose confidently classified pixels train the SVM, which then labels every pixel (pre-classification in the spirit of PCANet, Gao et al. 2016, and DDNet, Qu et al. 2022).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Pseudo-label pre-classification&lt;/b&gt;: Otsu or Kittler-Illingworth threshold, or 2-class k-means. &lt;b&gt;Kept fraction&lt;/b&gt; (threshold): the fraction of each class farthest from the threshold used as labels (0.5: the outer half). &lt;b&gt;Membership&lt;/b&gt; (k-means): fuzzy membership above which a pixel is a label (0.9).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Training pixels per class&lt;/b&gt;: random sample per class, at most; 0 = automatic (5000 for RBF SVC, 100000 for LinearSVC).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;: the same seed gives the same sample and model.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Apply a saved model&lt;/b&gt; (optional .onnx): skip training and apply this model; its recorded features (windows, DI method, bands, backscatter) replace those parameters, and the inputs must give the same features.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Change mask&lt;/b&gt;: uint8 GeoTIFF, 1 change, 0 no change, 255 no data.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Trained model&lt;/b&gt; (optional): the standardisation and the SVM as an .onnx file, with the feature names, windows, input scale and training summary in its metadata.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Training needs scikit-learn and skl2onnx; applying a model needs only onnxruntime.&lt;/p&gt;</source>
             <translation>&lt;p&gt;Classe chaque pixel de deux images SAR recalées (ou d'une image de différence) en changement (1) ou pas de changement (0) avec une machine à vecteurs de support (SVM) entraînée sur des descripteurs par pixel (Camps-Valls et al. 2008 ; Bovolo, Bruzzone &amp;amp; Marconcini 2008 ; LinearSVC et SVC de scikit-learn). Le modèle entraîné est enregistré en ONNX et peut être réappliqué à d'autres images avec onnxruntime seul.&lt;/p&gt;&lt;h3&gt;Descripteurs&lt;/h3&gt;&lt;p&gt;Pour chaque bande de l'image de différence (DI) : la valeur de la DI et sa moyenne et son écart type locaux sur chaque fenêtre de descripteurs ; en option la rétrodiffusion des deux dates en dB et ses moyennes locales. Les descripteurs sont centrés réduits (moyenne 0, variance 1) sur l'échantillon d'entraînement. Les pixels sans donnée dans une entrée, ou de puissance &amp;lt;= 0 là où un logarithme est pris, sont sans donnée (255) dans la sortie.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image 1 (antérieure), Image 2 (postérieure)&lt;/b&gt; : rasters sur fichier sur la même grille. Laissez-les vides toutes les deux pour classer seule une image de différence précalculée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes à comparer&lt;/b&gt; : bandes des images (par défaut la bande 1). Les méthodes de DI par bande donnent une DI par bande ; la norme euclidienne en dB une seule DI pour toutes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image de différence&lt;/b&gt; (optionnelle) : un raster de DI précalculé (nombre de bandes et unité quelconques) sur la grille des images, utilisé au lieu de la méthode de DI. Les pseudo-étiquettes supposent que |DI| croît avec le changement (log-rapport, rapport des moyennes, indice de rapport de voisinage) ; donnez le logarithme d'un simple rapport I2/I1. Si les images sont aussi données, elles ne servent qu'aux descripteurs de rétrodiffusion.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les images stockent les pixels : puissance linéaire, amplitude ou dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode de différence&lt;/b&gt; : la DI des deux dates (core.change.difference) : log-rapport 10 log10(I2/I1) en dB par défaut ; le rapport des moyennes et le rapport de voisinage utilisent des fenêtres 3x3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtres des descripteurs&lt;/b&gt; : tailles impaires de fenêtres locales en pixels, séparées par des virgules, par ex. 3,7.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Inclure la rétrodiffusion&lt;/b&gt; : ajouter la rétrodiffusion en dB des deux dates et ses moyennes locales.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classifieur&lt;/b&gt; : LinearSVC (linéaire, rapide, adapté aux grands échantillons) ou SVC RBF (noyau gaussien, gamma = 1 / (descripteurs x variance) ; plus lent, échantillon plafonné).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Étiquettes d'entraînement&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Polygones : des polygones (dans n'importe quel SCR) avec un champ de classe, 1 = changement, 0 = pas de changement (les autres valeurs sont ignorées) ; les pixels dont le centre est dans un polygone sont étiquetés.&lt;/li&gt;&lt;li&gt;Masque de référence : un raster sur la grille des images, 1 ou 255 = changement, 0 = pas de changement ; toute autre valeur et sa valeur sans donnée sont ignorées.&lt;/li&gt;&lt;li&gt;Pseudo-étiquettes non supervisées : une pré-classification de la DI (seuil sur la |moyenne locale de la première DI| sur la plus petite fenêtre, ou k-moyennes à 2 classes sur les descripteurs de la DI) dont les pixels classés avec confiance entraînent la SVM, qui étiquette ensuite chaque pixel (pré-classification dans l'esprit de PCANet, Gao et al. 2016, et de DDNet, Qu et al. 2022).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Pré-classification des pseudo-étiquettes&lt;/b&gt; : seuil d'Otsu ou de Kittler-Illingworth, ou k-moyennes à 2 classes. &lt;b&gt;Fraction conservée&lt;/b&gt; (seuil) : la fraction de chaque classe la plus éloignée du seuil utilisée comme étiquettes (0.5 : la moitié extérieure). &lt;b&gt;Appartenance&lt;/b&gt; (k-moyennes) : appartenance floue au-dessus de laquelle un pixel devient une étiquette (0.9).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Pixels d'entraînement par classe&lt;/b&gt; : échantillon aléatoire par classe, au plus ; 0 = automatique (5000 pour SVC RBF, 100000 pour LinearSVC).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt; : la même graine donne le même échantillon et le même modèle.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Appliquer un modèle enregistré&lt;/b&gt; (.onnx optionnel) : sauter l'entraînement et appliquer ce modèle ; ses descripteurs enregistrés (fenêtres, méthode de DI, bandes, rétrodiffusion) remplacent ces paramètres, et les entrées doivent donner les mêmes descripteurs.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Masque de changement&lt;/b&gt; : GeoTIFF uint8, 1 changement, 0 pas de changement, 255 sans donnée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle entraîné&lt;/b&gt; (optionnel) : le centrage-réduction et la SVM dans un fichier .onnx, avec les noms des descripteurs, les fenêtres, l'échelle d'entrée et le résumé de l'entraînement dans ses métadonnées.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'entraînement demande scikit-learn et skl2onnx ; appliquer un modèle ne demande qu'onnxruntime.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="138" />
+            <location filename="../processing/algorithms/svm_change.py" line="137" />
             <source>SVM change classifier</source>
             <translation>Classifieur de changements SVM</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="154" />
+            <location filename="../processing/algorithms/svm_change.py" line="153" />
             <source>Image 1 (earlier)</source>
             <translation>Image 1 (antérieure)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="156" />
+            <location filename="../processing/algorithms/svm_change.py" line="155" />
             <source>Image 2 (later)</source>
             <translation>Image 2 (postérieure)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="158" />
+            <location filename="../processing/algorithms/svm_change.py" line="157" />
             <source>Bands to compare (default: band 1)</source>
             <translation>Bandes à comparer (par défaut : bande 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="161" />
+            <location filename="../processing/algorithms/svm_change.py" line="160" />
             <source>Difference image (optional, instead of the difference method)</source>
             <translation>Image de différence (optionnelle, au lieu de la méthode de différence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="165" />
+            <location filename="../processing/algorithms/svm_change.py" line="164" />
             <source>Difference method</source>
             <translation>Méthode de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="168" />
+            <location filename="../processing/algorithms/svm_change.py" line="167" />
             <source>Feature windows (odd sizes in pixels, comma separated)</source>
             <translation>Fenêtres des descripteurs (tailles impaires en pixels, séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="171" />
+            <location filename="../processing/algorithms/svm_change.py" line="170" />
             <source>Include the backscatter of both dates (dB) as features</source>
             <translation>Inclure la rétrodiffusion des deux dates (dB) dans les descripteurs</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="174" />
+            <location filename="../processing/algorithms/svm_change.py" line="173" />
             <source>Classifier</source>
             <translation>Classifieur</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="177" />
+            <location filename="../processing/algorithms/svm_change.py" line="176" />
             <source>Training labels</source>
             <translation>Étiquettes d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="177" />
+            <location filename="../processing/algorithms/svm_change.py" line="176" />
             <source>Polygons with a class field (1 change, 0 no change)</source>
             <translation>Polygones avec un champ de classe (1 changement, 0 pas de changement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="177" />
+            <location filename="../processing/algorithms/svm_change.py" line="176" />
             <source>Reference mask raster (1 or 255 change, 0 no change)</source>
             <translation>Raster de masque de référence (1 ou 255 changement, 0 pas de changement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="177" />
+            <location filename="../processing/algorithms/svm_change.py" line="176" />
             <source>Unsupervised pseudo-labels</source>
             <translation>Pseudo-étiquettes non supervisées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="183" />
+            <location filename="../processing/algorithms/svm_change.py" line="182" />
             <source>Training polygons</source>
             <translation>Polygones d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="185" />
+            <location filename="../processing/algorithms/svm_change.py" line="184" />
             <source>Class field (1 change, 0 no change)</source>
             <translation>Champ de classe (1 changement, 0 pas de changement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="188" />
+            <location filename="../processing/algorithms/svm_change.py" line="187" />
             <source>Reference mask</source>
             <translation>Masque de référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="191" />
+            <location filename="../processing/algorithms/svm_change.py" line="190" />
             <source>Pseudo-label pre-classification</source>
             <translation>Pré-classification des pseudo-étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="195" />
+            <location filename="../processing/algorithms/svm_change.py" line="194" />
             <source>Pseudo-labels: kept fraction of each threshold class (0..1)</source>
             <translation>Pseudo-étiquettes : fraction conservée de chaque classe du seuillage (0..1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="197" />
+            <location filename="../processing/algorithms/svm_change.py" line="196" />
             <source>Pseudo-labels: k-means fuzzy membership above (0.5..1)</source>
             <translation>Pseudo-étiquettes : appartenance floue des k-moyennes au-dessus de (0.5..1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="203" />
+            <location filename="../processing/algorithms/svm_change.py" line="201" />
             <source>Training pixels per class, at most (0 = 5000 RBF SVC, 100000 LinearSVC)</source>
             <translation>Pixels d'entraînement par classe, au plus (0 = 5000 SVC RBF, 100000 LinearSVC)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="208" />
+            <location filename="../processing/algorithms/svm_change.py" line="206" />
             <source>Apply a saved model instead of training (.onnx)</source>
             <translation>Appliquer un modèle enregistré au lieu d'entraîner (.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="212" />
+            <location filename="../processing/algorithms/svm_change.py" line="210" />
             <source>Trained model</source>
             <translation>Modèle entraîné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="212" />
+            <location filename="../processing/algorithms/svm_change.py" line="210" />
             <source>ONNX model (*.onnx)</source>
             <translation>Modèle ONNX (*.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="238" />
+            <location filename="../processing/algorithms/svm_change.py" line="236" />
             <source>the kept fraction of each class must be in (0, 1], e.g. 0.5</source>
             <translation>la fraction conservée de chaque classe doit être dans (0, 1], par ex. 0.5</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="240" />
+            <location filename="../processing/algorithms/svm_change.py" line="238" />
             <source>the k-means membership must be between 0.5 and 1 (exclusive), e.g. 0.9</source>
             <translation>l'appartenance des k-moyennes doit être entre 0.5 et 1 (exclus), par ex. 0.9</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="242" />
+            <location filename="../processing/algorithms/svm_change.py" line="240" />
             <source>the training pixels per class must be &gt;= 0 (0 = automatic)</source>
             <translation>les pixels d'entraînement par classe doivent être &gt;= 0 (0 = automatique)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="263" />
+            <location filename="../processing/algorithms/svm_change.py" line="261" />
             <source>Give both images (earlier and later), or neither and a difference image</source>
             <translation>Donnez les deux images (antérieure et postérieure), ou aucune et une image de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="266" />
+            <location filename="../processing/algorithms/svm_change.py" line="264" />
             <source>Give the two images, or a difference image</source>
             <translation>Donnez les deux images, ou une image de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="287" />
+            <location filename="../processing/algorithms/svm_change.py" line="285" />
             <source>{n} features per pixel: {names}; block margin {m} pixels</source>
             <translation>{n} descripteurs par pixel : {names} ; marge de bloc de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="297" />
+            <location filename="../processing/algorithms/svm_change.py" line="295" />
             <source>A saved model is applied, not trained: no model is written</source>
             <translation>Un modèle enregistré est appliqué, pas entraîné : aucun modèle n'est écrit</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="303" />
+            <location filename="../processing/algorithms/svm_change.py" line="301" />
             <source>Model saved to {path}</source>
             <translation>Modèle enregistré dans {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="336" />
+            <location filename="../processing/algorithms/svm_change.py" line="334" />
             <source>The model computes its own difference image ({di}): the difference image given is not used</source>
             <translation>Le modèle calcule sa propre image de différence ({di}) : l'image de différence donnée n'est pas utilisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="339" />
+            <location filename="../processing/algorithms/svm_change.py" line="337" />
             <source>Applying the saved model {path} ({clf}); its features: DI {di}, windows {w}, bands {b}, backscatter {bs}. Training labels: {src}, {n0} no change / {n1} change pixels</source>
             <translation>Application du modèle enregistré {path} ({clf}) ; ses descripteurs : DI {di}, fenêtres {w}, bandes {b}, rétrodiffusion {bs}. Étiquettes d'entraînement : {src}, {n0} pixels sans changement / {n1} avec changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="352" />
+            <location filename="../processing/algorithms/svm_change.py" line="350" />
             <source>Using the {n} band(s) of the difference image; the difference method is not used</source>
             <translation>Utilisation des {n} bande(s) de l'image de différence ; la méthode de différence n'est pas utilisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="382" />
+            <location filename="../processing/algorithms/svm_change.py" line="380" />
             <source>scikit-learn is needed to train; apply an existing .onnx model instead</source>
             <translation>scikit-learn est nécessaire pour entraîner ; appliquez plutôt un modèle .onnx existant</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="390" />
+            <location filename="../processing/algorithms/svm_change.py" line="388" />
             <source>Give a reference mask raster for the reference-mask labels</source>
             <translation>Donnez un raster de masque de référence pour les étiquettes par masque de référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="421" />
+            <location filename="../processing/algorithms/svm_change.py" line="419" />
             <source>Pseudo-label rule: {rule}</source>
             <translation>Règle des pseudo-étiquettes : {rule}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="431" />
+            <location filename="../processing/algorithms/svm_change.py" line="429" />
             <source>Labelled pixels: {n0} no change, {n1} change; training on {k0} and {k1} (at most {cap} per class, seed {seed})</source>
             <translation>Pixels étiquetés : {n0} sans changement, {n1} avec changement ; entraînement sur {k0} et {k1} (au plus {cap} par classe, graine {seed})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="441" />
+            <location filename="../processing/algorithms/svm_change.py" line="439" />
             <source>Trained {clf}: training accuracy {acc:.4f}</source>
             <translation>{clf} entraîné : exactitude d'entraînement {acc:.4f}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="451" />
+            <location filename="../processing/algorithms/svm_change.py" line="449" />
             <source>The model cannot be saved: {error}</source>
             <translation>Le modèle ne peut pas être enregistré : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="453" />
+            <location filename="../processing/algorithms/svm_change.py" line="451" />
             <source>skl2onnx is not installed: classifying with scikit-learn</source>
             <translation>skl2onnx n'est pas installé : classification avec scikit-learn</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="457" />
+            <location filename="../processing/algorithms/svm_change.py" line="455" />
             <source>onnxruntime is not installed: classifying with scikit-learn</source>
             <translation>onnxruntime n'est pas installé : classification avec scikit-learn</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="490" />
+            <location filename="../processing/algorithms/svm_change.py" line="488" />
             <source>Give training polygons for the polygon labels</source>
             <translation>Donnez des polygones d'entraînement pour les étiquettes par polygones</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="493" />
+            <location filename="../processing/algorithms/svm_change.py" line="491" />
             <source>Choose the class field of the polygons (1 change, 0 no change)</source>
             <translation>Choisissez le champ de classe des polygones (1 changement, 0 pas de changement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="495" />
+            <location filename="../processing/algorithms/svm_change.py" line="493" />
             <source>The polygons have no field {field}</source>
             <translation>Les polygones n'ont pas de champ {field}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="508" />
+            <location filename="../processing/algorithms/svm_change.py" line="506" />
             <source>The polygons</source>
             <translation>Les polygones</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="519" />
+            <location filename="../processing/algorithms/svm_change.py" line="517" />
             <source>{n} polygon(s) skipped: field {field} is not 0 or 1</source>
             <translation>{n} polygone(s) ignoré(s) : le champ {field} ne vaut ni 0 ni 1</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="522" />
+            <location filename="../processing/algorithms/svm_change.py" line="520" />
             <source>No polygon has the class 1 (change) or 0 (no change) in field {field}</source>
             <translation>Aucun polygone n'a la classe 1 (changement) ou 0 (pas de changement) dans le champ {field}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="537" />
+            <location filename="../processing/algorithms/svm_change.py" line="535" />
             <source>{n} training polygon(s) rasterised</source>
             <translation>{n} polygone(s) d'entraînement rastérisé(s)</translation>
         </message>
@@ -2783,47 +2793,47 @@
             <translation>Masque de changement : {c} changés, {u} inchangés, {n} pixels sans donnée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="33" />
+            <location filename="../processing/algorithms/train_coherence.py" line="32" />
             <source>&lt;p&gt;Trains a coherence-from-intensity model (a Residual U-Net predicting the InSAR coherence of a pair and its uncertainty from the two detected images in dB, trained with a Gaussian negative log-likelihood; after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") and saves it as ONNX for &lt;i&gt;Coherence from detected images&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python interpreter as &lt;code&gt;python -m sar_change.models.coherence.cli&lt;/code&gt;, whose progress and losses appear here. Cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pair folders&lt;/b&gt;: one per line. A pair folder holds intensity_1.tif and intensity_2.tif (detected sigma0, linear power, one grid), coherence_reference.tif (the coherence estimated from the complex pair, e.g. with &lt;i&gt;Coherence from SLC pairs&lt;/i&gt;) and pair.csv (columns date_1, date_2 and optionally baseline_days, polarisation, looks); a folder with a pairs.csv listing pair folders (as the simulator writes) stands for all of them. The last dates of each folder are kept for validation.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;: the interpreter to run (default: python3 beside QGIS's Python if it has torch, else the setting &lt;code&gt;sar_change/training_python&lt;/code&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Start from&lt;/b&gt;: random weights, the shipped model (fine-tuning to your data), or the weights file given (.pt checkpoint or coherence .onnx).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;, &lt;b&gt;Time limit&lt;/b&gt;: passes over &lt;b&gt;Patches per epoch&lt;/b&gt; random patches; training stops at the limit and the best model so far is saved.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx written; the checkpoint (.pt) and the model card (.md) are written beside it.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle de cohérence à partir de l'intensité (un U-Net résiduel prédisant la cohérence InSAR d'une paire et son incertitude à partir des deux images détectées en dB, entraîné avec une log-vraisemblance négative gaussienne ; d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") et l'enregistre en ONNX pour &lt;i&gt;Cohérence à partir d'images détectées&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre interpréteur Python sous la forme &lt;code&gt;python -m sar_change.models.coherence.cli&lt;/code&gt;, dont la progression et les pertes s'affichent ici. L'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de paires&lt;/b&gt; : un par ligne. Un dossier de paire contient intensity_1.tif et intensity_2.tif (sigma0 détecté, puissance linéaire, une seule grille), coherence_reference.tif (la cohérence estimée à partir de la paire complexe, par ex. avec &lt;i&gt;Cohérence d'une paire SLC&lt;/i&gt;) et pair.csv (colonnes date_1, date_2 et en option baseline_days, polarisation, looks) ; un dossier avec un pairs.csv listant des dossiers de paires (comme l'écrit le simulateur) vaut pour tous ceux-ci. Les dernières dates de chaque dossier sont réservées à la validation.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt; : l'interpréteur à exécuter (par défaut : python3 à côté du Python de QGIS s'il a torch, sinon le réglage &lt;code&gt;sar_change/training_python&lt;/code&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Partir de&lt;/b&gt; : poids aléatoires, le modèle fourni (affinage sur vos données) ou le fichier de poids donné (point de contrôle .pt ou .onnx de cohérence).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt;, &lt;b&gt;Limite de temps&lt;/b&gt; : passes sur &lt;b&gt;Imagettes par époque&lt;/b&gt; imagettes aléatoires ; l'entraînement s'arrête à la limite et le meilleur modèle obtenu jusque-là est enregistré.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le .onnx écrit ; le point de contrôle (.pt) et la fiche du modèle (.md) sont écrits à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="60" />
+            <location filename="../processing/algorithms/train_coherence.py" line="59" />
             <source>folder {path} holds neither pair.csv nor pairs.csv: give pair folders (intensity_1.tif, intensity_2.tif, coherence_reference.tif, pair.csv)</source>
             <translation>le dossier {path} ne contient ni pair.csv ni pairs.csv : donnez des dossiers de paires (intensity_1.tif, intensity_2.tif, coherence_reference.tif, pair.csv)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="98" />
+            <location filename="../processing/algorithms/train_coherence.py" line="97" />
             <source>Train coherence model</source>
             <translation>Entraîner un modèle de cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="114" />
+            <location filename="../processing/algorithms/train_coherence.py" line="113" />
             <source>Pair folders (one per line)</source>
             <translation>Dossiers de paires (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="116" />
             <source>Start from</source>
             <translation>Partir de</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="116" />
             <source>Random weights</source>
             <translation>Poids aléatoires</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="116" />
             <source>The shipped coherence model</source>
             <translation>Le modèle de cohérence fourni</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="116" />
             <source>The weights file below</source>
             <translation>Le fichier de poids ci-dessous</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="120" />
+            <location filename="../processing/algorithms/train_coherence.py" line="119" />
             <source>Initial weights (.pt or coherence .onnx)</source>
             <translation>Poids initiaux (.pt ou .onnx de cohérence)</translation>
         </message>
@@ -2833,382 +2843,382 @@
             <translation>Tous les fichiers (*)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="271" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="270" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="294" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="293" />
             <source>Time limit (minutes; 0 = none)</source>
             <translation>Limite de temps (minutes ; 0 = aucune)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="301" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="300" />
             <source>Patches per epoch</source>
             <translation>Imagettes par époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="318" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
             <source>Best epoch</source>
             <translation>Meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="139" />
+            <location filename="../processing/algorithms/train_coherence.py" line="137" />
             <source>Validation RMSE of the coherence</source>
             <translation>RMSE de validation de la cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="149" />
+            <location filename="../processing/algorithms/train_coherence.py" line="147" />
             <source>'Start from' is the weights file, but the initial weights file {path} does not exist: give a .pt checkpoint or a coherence .onnx</source>
             <translation>« Partir de » est le fichier de poids, mais le fichier de poids initiaux {path} n'existe pas : donnez un point de contrôle .pt ou un .onnx de cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="36" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="35" />
             <source>&lt;p&gt;Trains a learned difference-image model (a conditional U-Net predicting the target acquisition's VV and VH in dB from the N earlier acquisitions, the DEM and the acquisition conditions; Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) on one or more stacks and saves it as ONNX for &lt;i&gt;Learned difference image&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python interpreter as &lt;code&gt;python -m sar_change.models.train&lt;/code&gt;, whose progress and losses appear here. Cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Stack folders&lt;/b&gt;: one folder per line, each holding acquisitions.csv, the acquisition GeoTIFFs (VV, VH, linear power) and dem.tif, as written by &lt;i&gt;Simulate Sentinel-1 stack&lt;/i&gt; (change_date.tif, when present, keeps changed pixels out of the loss).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;: the interpreter to run. Default: the python3 beside the running Python if it can import torch, else the path stored in the QGIS setting &lt;code&gt;sar_change/training_python&lt;/code&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;: training passes, each over &lt;b&gt;Patches per epoch&lt;/b&gt; (advanced, default 512) random 64 x 64 patches.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Earlier acquisitions (N)&lt;/b&gt;: inputs per prediction (default 4).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt;: FiLM (conditions modulate every U-Net block; Perez et al. 2018) or bottleneck (conditions embedded at the U-Net bottleneck).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt; (optional): a .pt checkpoint or a learned-DI .onnx to start from (transfer learning).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Seed&lt;/b&gt;: random seed; the same data, settings and seed repeat a run.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Threads&lt;/b&gt;, &lt;b&gt;Time limit&lt;/b&gt; (advanced): torch threads; minutes after which training stops and the best model so far is saved (0 = none).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file written; the trainer's checkpoint (.pt, for transfer learning) is written beside it.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle d'image de différence apprise (un U-Net conditionnel prédisant le VV et le VH en dB de l'acquisition cible à partir des N acquisitions antérieures, du MNT et des conditions d'acquisition ; Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) sur une ou plusieurs piles et l'enregistre en ONNX pour &lt;i&gt;Image de différence apprise&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre interpréteur Python sous la forme &lt;code&gt;python -m sar_change.models.train&lt;/code&gt;, dont la progression et les pertes s'affichent ici. L'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de piles&lt;/b&gt; : un dossier par ligne, chacun contenant acquisitions.csv, les GeoTIFF des acquisitions (VV, VH, puissance linéaire) et dem.tif, tels qu'écrits par &lt;i&gt;Simuler une pile Sentinel-1&lt;/i&gt; (change_date.tif, s'il est présent, exclut les pixels changés de la perte).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt; : l'interpréteur à exécuter. Par défaut : le python3 à côté du Python en cours d'exécution s'il peut importer torch, sinon le chemin enregistré dans le réglage QGIS &lt;code&gt;sar_change/training_python&lt;/code&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt; : passes d'entraînement, chacune sur &lt;b&gt;Imagettes par époque&lt;/b&gt; (avancé, 512 par défaut) imagettes aléatoires de 64 x 64.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Acquisitions antérieures (N)&lt;/b&gt; : entrées par prédiction (4 par défaut).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt; : FiLM (les conditions modulent chaque bloc du U-Net ; Perez et al. 2018) ou goulot (conditions intégrées au goulot d'étranglement du U-Net).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; (optionnel) : un point de contrôle .pt ou un .onnx de DI apprise dont partir (apprentissage par transfert).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine&lt;/b&gt; : graine aléatoire ; les mêmes données, réglages et graine reproduisent une exécution.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fils d'exécution&lt;/b&gt;, &lt;b&gt;Limite de temps&lt;/b&gt; (avancés) : fils de torch ; minutes après lesquelles l'entraînement s'arrête et le meilleur modèle obtenu jusque-là est enregistré (0 = aucune).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx écrit ; le point de contrôle de l'entraîneur (.pt, pour l'apprentissage par transfert) est écrit à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="67" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="66" />
             <source>stack folder {path} holds no acquisitions.csv: give folders of stacks as written by 'Simulate Sentinel-1 stack'</source>
             <translation>le dossier de pile {path} ne contient pas d'acquisitions.csv : donnez des dossiers de piles tels qu'écrits par « Simuler une pile Sentinel-1 »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="107" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="106" />
             <source>Train learned difference image model</source>
             <translation>Entraîner un modèle d'image de différence apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="123" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="122" />
             <source>Stack folders (one per line)</source>
             <translation>Dossiers de piles (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="128" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="127" />
             <source>Earlier acquisitions per prediction (N)</source>
             <translation>Acquisitions antérieures par prédiction (N)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="130" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="129" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="130" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="129" />
             <source>FiLM (conditions in every block)</source>
             <translation>FiLM (conditions dans chaque bloc)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="130" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="129" />
             <source>Bottleneck (conditions at the bottleneck)</source>
             <translation>Goulot (conditions au goulot d'étranglement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="134" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="133" />
             <source>Initial weights for transfer learning (.pt or .onnx)</source>
             <translation>Poids initiaux pour l'apprentissage par transfert (.pt ou .onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="151" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="149" />
             <source>Validation loss at the best epoch</source>
             <translation>Perte de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="152" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="150" />
             <source>Validation MAE at the best epoch (dB)</source>
             <translation>MAE de validation à la meilleure époque (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="170" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="168" />
             <source>Stack {path}: {error}</source>
             <translation>Pile {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="183" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="181" />
             <source>Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another model file</source>
             <translation>La sortie 'Modèle' ({path}) ne doit pas écraser les poids initiaux {init} : choisissez un autre fichier de modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="171" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="169" />
             <source>Initial weights {path} do not exist</source>
             <translation>Les poids initiaux {path} n'existent pas</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="31" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="30" />
             <source>&lt;p&gt;Trains a SAR-to-optical translation model on co-registered SAR/optical pairs and saves it as ONNX for &lt;i&gt;SAR to optical&lt;/i&gt;: SARDINet (Bralet et al., ICIP 2022) without DEM or with the early, late or intermediate DEM fusion of Bralet et al. (IGARSS 2024), or a pix2pix U-Net baseline; mean absolute error with Adam.&lt;/p&gt;&lt;p&gt;Training needs PyTorch and runs in another Python interpreter (&lt;code&gt;python -m sar_change.models.sar_to_optical.cli&lt;/code&gt;); its progress and losses appear here, cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pair folders&lt;/b&gt;: one per line, each with a pairs.csv (columns pair_id, source, scene, date, sar_date, orbit_direction, sar, optical, dem, distortion, cloud_mask, ...; raster paths relative to the CSV): SAR GeoTIFFs with VV and VH in dB, optical GeoTIFFs with B02, B03, B04, B08 reflectance (0..1), the DEM (m) on the same grid for the DEM fusions, an optional cloud mask (0 = clear). The simulator's optical twin and the BigEarthNet reader write this format. Validation holds out whole scenes (or every fourth pair with a single scene).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: a .pt checkpoint or a sar_to_optical .onnx of the same network to fine-tune (e.g. the shipped model on your own pairs); empty: random weights.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle de traduction SAR vers optique sur des paires SAR/optique recalées et l'enregistre en ONNX pour &lt;i&gt;SAR vers optique&lt;/i&gt; : SARDINet (Bralet et al., ICIP 2022) sans MNT ou avec la fusion précoce, tardive ou intermédiaire du MNT de Bralet et al. (IGARSS 2024), ou une référence U-Net pix2pix ; erreur absolue moyenne avec Adam.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch et s'exécute dans un autre interpréteur Python (&lt;code&gt;python -m sar_change.models.sar_to_optical.cli&lt;/code&gt;) ; sa progression et ses pertes s'affichent ici, l'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de paires&lt;/b&gt; : un par ligne, chacun avec un pairs.csv (colonnes pair_id, source, scene, date, sar_date, orbit_direction, sar, optical, dem, distortion, cloud_mask, ... ; chemins des rasters relatifs au CSV) : GeoTIFF SAR avec VV et VH en dB, GeoTIFF optiques avec la réflectance de B02, B03, B04, B08 (0..1), le MNT (m) sur la même grille pour les fusions du MNT, un masque de nuages optionnel (0 = dégagé). Le jumeau optique du simulateur et le lecteur BigEarthNet écrivent ce format. La validation réserve des scènes entières (ou une paire sur quatre s'il n'y a qu'une scène).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : un point de contrôle .pt ou un .onnx sar_to_optical du même réseau à affiner (par ex. le modèle fourni sur vos propres paires) ; vide : poids aléatoires.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="63" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="62" />
             <source>pair folder {path} holds no pairs.csv: give folders written by the simulator's optical twin or the BigEarthNet reader, or your own with that table</source>
             <translation>le dossier de paires {path} ne contient pas de pairs.csv : donnez des dossiers écrits par le jumeau optique du simulateur ou par le lecteur BigEarthNet, ou les vôtres avec cette table</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="70" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="69" />
             <source>fusion '{fusion}' needs a DEM but {n} pair(s) of {path} have none (e.g. {pair}): fill the dem column or choose the fusion 'none'</source>
             <translation>la fusion « {fusion} » demande un MNT mais {n} paire(s) de {path} n'en ont pas (par ex. {pair}) : remplissez la colonne dem ou choisissez la fusion « none »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="76" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="75" />
             <source>give at least one pair folder (one per line)</source>
             <translation>donnez au moins un dossier de paires (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="103" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="102" />
             <source>Train SAR-to-optical model</source>
             <translation>Entraîner un modèle SAR vers optique</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="119" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="118" />
             <source>Pair folders with pairs.csv (one per line)</source>
             <translation>Dossiers de paires avec pairs.csv (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="122" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="121" />
             <source>Network</source>
             <translation>Réseau</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="122" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="121" />
             <source>SARDINet</source>
             <translation>SARDINet</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="122" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="121" />
             <source>pix2pix U-Net (baseline)</source>
             <translation>U-Net pix2pix (référence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
             <source>DEM fusion</source>
             <translation>Fusion du MNT</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
             <source>None (SAR only)</source>
             <translation>Aucune (SAR seul)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
             <source>Early</source>
             <translation>Précoce</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
             <source>Late</source>
             <translation>Tardive</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
             <source>Intermediate</source>
             <translation>Intermédiaire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="129" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
             <source>Initial weights (.pt or .onnx; empty: random)</source>
             <translation>Poids initiaux (.pt ou .onnx ; vide : aléatoires)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="148" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="146" />
             <source>Validation MAE at the best epoch</source>
             <translation>MAE de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="154" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="152" />
             <source>the pix2pix baseline takes the DEM only as an extra input channel: choose the fusion 'None' or 'Early', or the network SARDINet</source>
             <translation>la référence pix2pix ne prend le MNT que comme canal d'entrée supplémentaire : choisissez la fusion « None » ou « Early », ou le réseau SARDINet</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="46" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="45" />
             <source>&lt;p&gt;Trains a SAR segmentation model (water, ice, land cover, ...) from your own labels: a ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp;amp; Pires de Lima 2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with the class names and colours for &lt;i&gt;Segment SAR raster&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python as &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt;; progress and losses appear here; cancelling leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;SAR bands&lt;/b&gt; (e.g. 1,2), &lt;b&gt;Band names&lt;/b&gt; (e.g. VV,VH), &lt;b&gt;Scale&lt;/b&gt; (dB or linear power), &lt;b&gt;Incidence angle band&lt;/b&gt; (degrees, optional).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Label polygons&lt;/b&gt; with an integer &lt;b&gt;Class field&lt;/b&gt; (0, 1, ... in the order of the class names), or a &lt;b&gt;Label raster&lt;/b&gt; on the SAR raster's grid (255 or no data = unlabelled).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt;: validation polygons (same class field), or a validation label raster, or else a share of the label polygons held out at random (&lt;b&gt;Validation share&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class names&lt;/b&gt;: comma-separated, e.g. water,ice,land; &lt;b&gt;Colours&lt;/b&gt; (optional): #rrggbb per class.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Loss&lt;/b&gt;: cross-entropy or focal; &lt;b&gt;Class weights&lt;/b&gt;: none or balanced (inverse class frequency).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: empty = random; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = the SAR-pretrained encoder (self-supervised despeckling); or a .pt/.onnx path.&lt;/li&gt;&lt;li&gt;Patches of &lt;b&gt;Patch size&lt;/b&gt; pixels (multiple of 16) are drawn at random around labelled pixels.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle de segmentation SAR (eau, glace, occupation du sol, ...) à partir de vos propres étiquettes : un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP (Karimzadeh &amp;amp; Pires de Lima 2022), en entrée les bandes SAR choisies en dB et en option l'angle d'incidence, enregistré en ONNX avec les noms et couleurs des classes pour &lt;i&gt;Segmenter un raster SAR&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre Python sous la forme &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt; ; la progression et les pertes s'affichent ici ; l'annulation ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bandes SAR&lt;/b&gt; (par ex. 1,2), &lt;b&gt;Noms des bandes&lt;/b&gt; (par ex. VV,VH), &lt;b&gt;Échelle&lt;/b&gt; (dB ou puissance linéaire), &lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés, optionnelle).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones d'étiquettes&lt;/b&gt; avec un &lt;b&gt;Champ de classe&lt;/b&gt; entier (0, 1, ... dans l'ordre des noms de classes), ou un &lt;b&gt;Raster d'étiquettes&lt;/b&gt; sur la grille du raster SAR (255 ou sans donnée = non étiqueté).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt; : des polygones de validation (même champ de classe), ou un raster d'étiquettes de validation, ou à défaut une part des polygones d'étiquettes réservée au hasard (&lt;b&gt;Part de validation&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Noms des classes&lt;/b&gt; : séparés par des virgules, par ex. eau,glace,terre ; &lt;b&gt;Couleurs&lt;/b&gt; (optionnelles) : #rrggbb par classe.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Perte&lt;/b&gt; : entropie croisée ou focale ; &lt;b&gt;Poids des classes&lt;/b&gt; : aucun ou équilibrés (inverse de la fréquence des classes).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : vide = aléatoires ; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = l'encodeur préentraîné sur du SAR (débruitage du chatoiement auto-supervisé) ; ou un chemin .pt/.onnx.&lt;/li&gt;&lt;li&gt;Des imagettes de &lt;b&gt;Taille des imagettes&lt;/b&gt; pixels (multiple de 16) sont tirées au hasard autour des pixels étiquetés.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="72" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="71" />
             <source>The label polygons have no field {field}: choose the class field</source>
             <translation>Les polygones d'étiquettes n'ont pas de champ {field} : choisissez le champ de classe</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="76" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="75" />
             <source>The class field {field} is not numeric: give integer classes 0, 1, ... in the order of the class names</source>
             <translation>Le champ de classe {field} n'est pas numérique : donnez des classes entières 0, 1, ... dans l'ordre des noms de classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="92" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="91" />
             <source>Class field {field} holds {value}: classes must be integers 0..{last} (one per class name)</source>
             <translation>Le champ de classe {field} contient {value} : les classes doivent être des entiers 0..{last} (un par nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="138" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="137" />
             <source>The {what} hold no labelled pixel on the SAR raster: do they overlap it (same area, CRS)?</source>
             <translation>Les {what} ne contiennent aucun pixel étiqueté sur le raster SAR : le recouvrent-elles (même zone, même SCR) ?</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="144" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="143" />
             <source>The {what} hold class value {v}: classes must be 0..{last} (one per class name, 255 = unlabelled)</source>
             <translation>Les {what} contiennent la valeur de classe {v} : les classes doivent être 0..{last} (une par nom de classe, 255 = non étiqueté)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="151" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="150" />
             <source>The {what} label only {n} pixel(s), too few for {p} x {p}-pixel patches: draw larger areas</source>
             <translation>Les {what} n'étiquettent que {n} pixel(s), trop peu pour des imagettes de {p} x {p} pixels : dessinez des zones plus grandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="189" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="188" />
             <source>Train SAR segmentation model</source>
             <translation>Entraîner un modèle de segmentation SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="206" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="205" />
             <source>SAR bands (e.g. 1,2)</source>
             <translation>Bandes SAR (par ex. 1,2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="206" />
             <source>Band names</source>
             <translation>Noms des bandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
             <source>Label polygons</source>
             <translation>Polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="211" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="210" />
             <source>Class field (0, 1, ...)</source>
             <translation>Champ de classe (0, 1, ...)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="219" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="218" />
             <source>Label raster (instead of polygons)</source>
             <translation>Raster d'étiquettes (au lieu des polygones)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="224" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="223" />
             <source>Validation polygons</source>
             <translation>Polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="227" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="226" />
             <source>Validation label raster</source>
             <translation>Raster d'étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="230" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="229" />
             <source>Validation share of the label polygons (when no validation layer)</source>
             <translation>Part des polygones d'étiquettes pour la validation (sans couche de validation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="240" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="239" />
             <source>Class names (comma-separated, in class order)</source>
             <translation>Noms des classes (séparés par des virgules, dans l'ordre des classes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="247" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="246" />
             <source>Class colours (#rrggbb, comma-separated)</source>
             <translation>Couleurs des classes (#rrggbb, séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="247" />
             <source>Loss</source>
             <translation>Perte</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="247" />
             <source>Cross-entropy</source>
             <translation>Entropie croisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="247" />
             <source>Focal</source>
             <translation>Focale</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="252" />
             <source>Class weights</source>
             <translation>Poids des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="252" />
             <source>Balanced (inverse frequency)</source>
             <translation>Équilibrés (inverse de la fréquence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="261" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="260" />
             <source>Initial weights (empty = random; segmentation.sar_despeckling = SAR-pretrained encoder; or a .pt/.onnx path)</source>
             <translation>Poids initiaux (vide = aléatoires ; segmentation.sar_despeckling = encodeur préentraîné sur du SAR ; ou un chemin .pt/.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="286" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="285" />
             <source>Keep the pretrained encoder frozen for the first epochs</source>
             <translation>Garder l'encodeur préentraîné gelé pendant les premières époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="319" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="317" />
             <source>Validation mean IoU at the best epoch</source>
             <translation>IoU moyenne de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="337" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="335" />
             <source>{n} band names for {b} SAR bands: give one name per band</source>
             <translation>{n} noms de bandes pour {b} bandes SAR : donnez un nom par bande</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="343" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="341" />
             <source>Patch size must be a multiple of {m} pixels</source>
             <translation>La taille des imagettes doit être un multiple de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="347" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="345" />
             <source>Give the labels either as polygons (with a class field) or as a label raster</source>
             <translation>Donnez les étiquettes soit en polygones (avec un champ de classe), soit en raster d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="351" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="349" />
             <source>Choose the class field of the label polygons</source>
             <translation>Choisissez le champ de classe des polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="357" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="355" />
             <source>With a label raster, give a validation label raster or validation polygons</source>
             <translation>Avec un raster d'étiquettes, donnez un raster d'étiquettes de validation ou des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="363" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="361" />
             <source>The label polygons</source>
             <translation>Les polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="375" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="373" />
             <source>The {what} '{name}' ({w} x {h}) is not on the grid of the SAR raster ({W} x {H}): resample it onto that grid</source>
             <translation>La couche {what} « {name} » ({w} x {h}) n'est pas sur la grille du raster SAR ({W} x {H}) : rééchantillonnez-la sur cette grille</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="416" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="414" />
             <source>Too few label polygons to hold some out for validation: draw more or give validation polygons</source>
             <translation>Trop peu de polygones d'étiquettes pour en réserver à la validation : dessinez-en davantage ou donnez des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="424" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="422" />
             <source>{n} polygon(s) held out for validation</source>
             <translation>{n} polygone(s) réservé(s) pour la validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="436" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="434" />
             <source>training labels</source>
             <translation>étiquettes d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="438" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="436" />
             <source>The training labels hold a single class: label at least two classes</source>
             <translation>Les étiquettes d'entraînement ne contiennent qu'une seule classe : étiquetez au moins deux classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="441" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="439" />
             <source>validation labels</source>
             <translation>étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="442" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="440" />
             <source>Labelled training pixels per class: {counts}</source>
             <translation>Pixels d'entraînement étiquetés par classe : {counts}</translation>
         </message>
