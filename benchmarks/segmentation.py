@@ -190,8 +190,12 @@ def main(argv=None):
     p.add_argument("--ship", action="store_true", help="write the encoder and the shipped model to models/")
     p.add_argument("--ship-scenes", type=int, default=32, help="training seeds of the shipped model")
     p.add_argument("--ship-minutes", type=float, default=2.5, help="time limit of each shipped candidate")
+    p.add_argument(
+        "--ship-only", action="store_true", help="--ship without the benchmark runs (with --encoder)"
+    )
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
+    args.ship = args.ship or args.ship_only
 
     import torch
 
@@ -238,7 +242,7 @@ def main(argv=None):
         for season in ss.SEASONS
     }
     runs = []
-    for fraction in [float(f) for f in args.fractions.split(",")]:
+    for fraction in [] if args.ship_only else [float(f) for f in args.fractions.split(",")]:
         for seed in range(args.seeds):
             train_sets = labelled_sets(seeds, fraction, np.random.default_rng([seed, 17]))
             labelled = sum(int((lab != ss.IGNORE).sum()) for _, lab in train_sets)
