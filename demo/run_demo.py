@@ -167,6 +167,7 @@ def segment_target(processing, out, stack, target, target_path, images):
                   and (not r["end_date"] or target["date"] < r["end_date"])]
     water = truth == WATER
     scores = water_scores(classes == 0, water)
+    surface = water_scores((classes == 0) | (classes == 1), water)  # open or frozen water
     from sar_change.models.segmentation import apply
 
     names = [c["name"] for c in apply.load_model(apply.SHIPPED_MODEL).classes]
@@ -174,12 +175,14 @@ def segment_target(processing, out, stack, target, target_path, images):
     report = {"model": "models/segmentation.onnx", "target": target["file"],
               "truth": "landcover.tif water class",
               "water_share_truth": float(water.mean()), "predicted_shares": shares, "water": scores,
+              "water_or_ice": surface,
               "floods_under_way": [r["event_id"] for r in floods]}
     with open(out / "segmentation_scores.json", "w") as f:
         json.dump(report, f, indent=1)
     print(f"    predicted shares {', '.join(f'{k} {v:.1%}' for k, v in shares.items())} "
           f"(truth: water {water.mean():.1%}, no ice); water IoU {scores['iou']:.3f}, F1 {scores['f1']:.3f}, "
-          f"precision {scores['precision']:.3f}, recall {scores['recall']:.3f} -> "
+          f"precision {scores['precision']:.3f}, recall {scores['recall']:.3f}; water or ice vs the "
+          f"water: IoU {surface['iou']:.3f}, F1 {surface['f1']:.3f} -> "
           f"{out / 'segmentation_scores.json'}" + (f" (floods under way: {report['floods_under_way']})"
                                                    if floods else ""))
     from sar_change.core.simulator.segmentation import COLOURS

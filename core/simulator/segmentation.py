@@ -10,9 +10,10 @@ test scenes are separated by seeds (``TRAIN_SEEDS`` / ``TEST_SEEDS``).
 Classes (uint8 labels): 0 water, 1 ice, 2 land; ``IGNORE`` (255) = no label.
 
 Scene: a fractal DEM (``dem.fractal_dem``, relief drawn in ``RELIEF_M_PER_KM``)
-flooded up to a random level (0-45 % of the scene is sea/lake, plus the
-land-cover river and lakes: some scenes are land with a river); water and ice surfaces are flat (the flooded
-DEM is set to its level there); land keeps the land-cover classes of
+flooded up to a random level (10-45 % of the scene is sea/lake, plus the
+land-cover river and lakes; half the scenes have no sea: land with a
+river); water and ice surfaces are flat (the flooded DEM is set to its
+level there); land keeps the land-cover classes of
 ``landcover.landcover`` and their backscatter (``backscatter.sigma0``) at the
 *local* incidence of an ascending or descending pass over the DEM, projected
 onto the ellipsoid with foreshortening, layover sums and radar shadow
@@ -79,8 +80,11 @@ ICE_ROUGHNESS_DB = 2.0
 #: seasons (Onstott 1992; Dierking 2010).
 RIDGE_SHARE = 0.08
 RIDGE_DB = 5.0
-#: Share of the scene below the flooding level (sea / large lake), drawn uniformly.
-SEA_SHARE = (0.0, 0.45)
+#: Share of the scene below the flooding level (sea / large lake), drawn uniformly; with probability
+#: ``RIVER_ONLY`` a scene has no sea: land with its 2-3 pixel river and small lakes (the look of the
+#: demo stack and of most inland scenes, rare when every scene holds a sea).
+SEA_SHARE = (0.1, 0.45)
+RIVER_ONLY = 0.5
 #: Relief of the scene's DEM per km of scene extent (m/km, drawn uniformly per scene): hills to
 #: mountains whatever the scene size (the demo stack: 600 m over 10 km). 20 m pixels by default
 #: (Sentinel-1 GRD-like).
@@ -138,7 +142,8 @@ def segmentation_scene(
     dem = fractal_dem(shape, px, relief, 3.2, rng_dem, valley=True, base_m=0.0).astype(np.float64)
     rng_land = _rng(seed, _LAND)
     cover = landcover(dem, px, px, rng_land)
-    level = np.quantile(dem, rng_land.uniform(*SEA_SHARE))
+    share_sea = rng_land.uniform(*SEA_SHARE)
+    level = np.quantile(dem, share_sea) if rng_land.uniform() >= RIVER_ONLY else -np.inf
     water = (dem <= level) | (cover == WATER)
     surface = np.where(dem <= level, level, dem)  # still water is flat
 
