@@ -189,12 +189,13 @@ def segment_target(processing, out, stack, target, target_path, images):
 
     palette = np.array(list(COLOURS) + [(0, 0, 0)] * (256 - len(COLOURS)), dtype=np.float64) / 255.0
     images["segmentation (shipped model): water / ice / land"] = (
-        palette[np.nan_to_num(classes, nan=255).astype(np.uint8)], "rgb")
+        palette[np.nan_to_num(classes, nan=255).astype(np.uint8)], "palette")
     images["truth: water (land cover)"] = (water.astype(np.float32), "mask")
 
 
 def quicklook(images, path, cols=4):
-    """Save a grid of images (dict title -> (array, kind)) as a PNG; kind db, mask, di, unit or rgb."""
+    """Save a grid of images (dict title -> (array, kind)) as a PNG; kind db, mask, di, unit, rgb or
+    palette."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -210,6 +211,8 @@ def quicklook(images, path, cols=4):
         elif kind == "rgb":  # reflectance bands (rows, cols, 3), one common stretch
             top = np.nanpercentile(array, 98) or 1.0
             ax.imshow(np.clip(np.nan_to_num(array / top), 0, 1))
+        elif kind == "palette":  # class colours (rows, cols, 3), 0-1, shown as they are
+            ax.imshow(array)
         elif kind == "unit":
             ax.imshow(array, cmap="viridis", vmin=0, vmax=1)
         else:
