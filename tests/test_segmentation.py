@@ -416,3 +416,18 @@ def test_segment_defaults_to_the_shipped_model_and_beats_the_majority_class(run,
     majority = np.bincount(sc["labels"].ravel(), minlength=3).max() / sc["labels"].size
     accuracy = float(np.mean(classes == sc["labels"]))
     assert accuracy > majority + 0.05, (accuracy, majority)
+
+
+def test_shipped_model_selection_scenes_hold_only_a_river_and_are_never_trained_or_tested_on():
+    import importlib.util
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.path.join(root, "benchmarks", "segmentation.py")
+    spec = importlib.util.spec_from_file_location("segmentation_benchmark", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    seeds, scenes = bench.river_only_scenes(1, shape=(128, 128))
+    assert len(seeds) == 1 and len(scenes) == len(ss.SEASONS)
+    assert seeds[0] not in ss.TEST_SEEDS and seeds[0] not in ss.TRAIN_SEEDS[:36]  # shipped train + validation
+    wet = np.isin(scenes[0]["labels"], (0, 1)).mean()
+    assert 0.0 < wet < ss.SEA_SHARE[0]
