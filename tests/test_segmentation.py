@@ -401,7 +401,7 @@ def test_shipped_model_loads_with_its_classes_colours_bands_and_card():
     assert [schema.rgb(c["colour"]) for c in model.classes] == [tuple(c) for c in ss.COLOURS]
     assert model.bands == ["VV", "VH", "incidence"]
     card = open(os.path.splitext(apply.SHIPPED_MODEL)[0] + ".md", encoding="utf-8").read()
-    assert "| water | 0 |" in card and "Selection" in card
+    assert "| water | 0 |" in card and "Selection" in card and "river-only" in card
 
 
 def test_segment_defaults_to_the_shipped_model_and_beats_the_majority_class(run, tmp_path):
