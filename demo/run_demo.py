@@ -35,6 +35,11 @@ and runs the Processing algorithms exactly as a user would, in order:
     SLC-derived reference and true coherence (``coherence_scores.json``);
 12. ``sarchange:sartooptical``: the latest snow-free acquisition as Sentinel-2-like
     true colour (shipped SARDINet with DEM fusion), next to the simulator's optical twin.
+13. ``sarchange:segment`` with the shipped segmentation model (water / ice / land,
+    models/segmentation.onnx) on the target (VV, VH and the incidence angle of its
+    pass): the demo scene holds a river and lakes and no ice, so the water class is
+    scored against the simulator's land cover (water vs not water: IoU, F1,
+    precision, recall) in ``segmentation_scores.json``.
 
 Outputs go to the output folder: the stack, filtered images, masks,
 ``report.html`` and ``quicklook.png``. Steps 1-8 take under a minute; the
@@ -131,8 +136,70 @@ def learned_vs_conventional(processing, table, model, out, tag, images):
     return aucs
 
 
+def water_scores(predicted, truth):
+    """Water vs not-water scores of boolean maps: IoU, F1, precision, recall, accuracy, pixel counts."""
+    tp = int(np.sum(predicted & truth))
+    fp = int(np.sum(predicted & ~truth))
+    fn = int(np.sum(~predicted & truth))
+    tn = int(predicted.size - tp - fp - fn)
+    return {"iou": tp / max(tp + fp + fn, 1), "f1": 2 * tp / max(2 * tp + fp + fn, 1),
+            "precision": tp / max(tp + fp, 1), "recall": tp / max(tp + fn, 1),
+            "accuracy": (tp + tn) / max(predicted.size, 1), "true_positive": tp, "false_positive": fp,
+            "false_negative": fn, "true_negative": tn}
+
+
+def segment_target(processing, out, stack, target, target_path, images):
+    """Step 13: the shipped segmentation model on the target (VV, VH linear + incidence of its pass);
+    water scored against the land cover's water class (the stack's floods are checked: none may be
+    under way on the target date, or the score says so)."""
+    from sar_change.core.simulator.acquisitions import ORBIT_CODES
+    from sar_change.core.simulator.landcover import WATER
+
+    geometry = out / "stack" / f"geometry_{ORBIT_CODES[target['orbit_direction']]}.tif"
+    scene = out / "target_vv_vh_incidence.tif"
+    rb.write_array(scene, np.stack([rb.read_array(target_path, 1), rb.read_array(target_path, 2),
+                                    rb.read_array(str(geometry), 1)]), like=target_path,
+                   descriptions=["VV", "VH", "incidence_deg"])
+    result = processing.run("sarchange:segment", {
+        "INPUT": str(scene), "BANDS": "1,2", "SCALE": 1, "INCIDENCE_BAND": 3,
+        "OUTPUT": str(out / "segmentation_classes.tif"),
+        "PROBABILITIES": str(out / "segmentation_probabilities.tif")})
+    classes = rb.read_array(result["OUTPUT"])
+    truth = rb.read_array(str(out / "stack" / "landcover.tif"))
+    with open(out / "stack" / "changes.csv") as f:
+        floods = [r for r in csv.DictReader(f) if r["type"] == "flood" and r["date"] <= target["date"]
+                  and (not r["end_date"] or target["date"] < r["end_date"])]
+    water = truth == WATER
+    scores = water_scores(classes == 0, water)
+    surface = water_scores((classes == 0) | (classes == 1), water)  # open or frozen water
+    from sar_change.models.segmentation import apply
+
+    names = [c["name"] for c in apply.load_model(apply.SHIPPED_MODEL).classes]
+    shares = {name: float(np.mean(classes == i)) for i, name in enumerate(names)}
+    report = {"model": "models/segmentation.onnx", "target": target["file"],
+              "truth": "landcover.tif water class",
+              "water_share_truth": float(water.mean()), "predicted_shares": shares, "water": scores,
+              "water_or_ice": surface,
+              "floods_under_way": [r["event_id"] for r in floods]}
+    with open(out / "segmentation_scores.json", "w") as f:
+        json.dump(report, f, indent=1)
+    print(f"    predicted shares {', '.join(f'{k} {v:.1%}' for k, v in shares.items())} "
+          f"(truth: water {water.mean():.1%}, no ice); water IoU {scores['iou']:.3f}, F1 {scores['f1']:.3f}, "
+          f"precision {scores['precision']:.3f}, recall {scores['recall']:.3f}; water or ice vs the "
+          f"water: IoU {surface['iou']:.3f}, F1 {surface['f1']:.3f} -> "
+          f"{out / 'segmentation_scores.json'}" + (f" (floods under way: {report['floods_under_way']})"
+                                                   if floods else ""))
+    from sar_change.core.simulator.segmentation import COLOURS
+
+    palette = np.array(list(COLOURS) + [(0, 0, 0)] * (256 - len(COLOURS)), dtype=np.float64) / 255.0
+    images["segmentation (shipped model): water / ice / land"] = (
+        palette[np.nan_to_num(classes, nan=255).astype(np.uint8)], "palette")
+    images["truth: water (land cover)"] = (water.astype(np.float32), "mask")
+
+
 def quicklook(images, path, cols=4):
-    """Save a grid of images (dict title -> (array, kind)) as a PNG; kind db, mask, di, unit or rgb."""
+    """Save a grid of images (dict title -> (array, kind)) as a PNG; kind db, mask, di, unit, rgb or
+    palette."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -147,6 +214,8 @@ def quicklook(images, path, cols=4):
             ax.imshow(10 * np.log10(np.maximum(array, 1e-6)), cmap="gray", vmin=-25, vmax=0)
         elif kind == "rgb":  # reflectance bands (rows, cols, 3), one fixed stretch 0..0.3 (snow saturates)
             ax.imshow(np.clip(np.nan_to_num(array / 0.3), 0, 1))
+        elif kind == "palette":  # class colours (rows, cols, 3), 0-1, shown as they are
+            ax.imshow(array)
         elif kind == "unit":
             ax.imshow(array, cmap="viridis", vmin=0, vmax=1)
         else:
@@ -381,6 +450,12 @@ def main():
         images[f"optical twin {pick['date']} (truth)"] = (np.moveaxis(truth[:3], 0, -1), "rgb")
         print(f"    {pick['date']}: MSE against the simulator's optical twin {mse:.4f} (the twin's variance "
               f"about its band means: {floor:.4f}) -> {optical['OUTPUT']}")
+
+    segmentation_model = ROOT / "models" / "segmentation.onnx"
+    if segmentation_model.exists() and has_algorithm("sarchange:segment"):
+        step("13. segment the target (shipped model: water / ice / land), water scored against the "
+             "land cover")
+        segment_target(processing, out, stack, target, target_path, images)
 
     quicklook(images, out / "quicklook.png")
     print(f"quick-look: {out / 'quicklook.png'}; total {time.perf_counter() - t0:.1f} s")

@@ -518,7 +518,7 @@
             <translation>Amplitude</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="73" />
+            <location filename="../processing/algorithms/segment.py" line="77" />
             <source>dB</source>
             <translation>dB</translation>
         </message>
@@ -663,7 +663,7 @@
             <translation>Automatique (amplitude ; dB pour le recalage sur le MNT)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="73" />
+            <location filename="../processing/algorithms/segment.py" line="77" />
             <source>Linear power</source>
             <translation>Puissance linéaire</translation>
         </message>
@@ -1788,37 +1788,37 @@
             <translation>Blocs de {block} pixels avec {margin} pixels de marge ; bandes {bands}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="31" />
-            <source>&lt;p&gt;Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation model trained by &lt;i&gt;Train SAR segmentation model&lt;/i&gt; (a ResNet-18 encoder cut after its third block with an ASPP decoder; Karimzadeh &amp;amp; Pires de Lima 2022), saved as ONNX.&lt;/p&gt;&lt;p&gt;The raster is read block by block; inside each block the model runs on overlapping tiles whose probabilities are blended, so a full scene needs little memory.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR bands&lt;/b&gt;: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers separated by commas.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Scale&lt;/b&gt;: dB, or linear power (converted to dB here).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle band&lt;/b&gt; (degrees): needed when the model was trained with one.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file; its class names and colours become the output's palette.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt;: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour table and class names.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class probabilities&lt;/b&gt; (optional): one Float32 band per class.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Classe chaque pixel d'un raster SAR (par ex. eau / glace / terre) avec un modèle de segmentation entraîné par &lt;i&gt;Entraîner un modèle de segmentation SAR&lt;/i&gt; (un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP ; Karimzadeh &amp;amp; Pires de Lima 2022), enregistré en ONNX.&lt;/p&gt;&lt;p&gt;Le raster est lu bloc par bloc ; dans chaque bloc, le modèle s'applique sur des tuiles qui se recouvrent et dont les probabilités sont fondues, si bien qu'une scène entière demande peu de mémoire.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Bandes SAR&lt;/b&gt; : les bandes sur lesquelles le modèle a été entraîné, dans son ordre (par ex. VV puis VH), données par leurs numéros séparés par des virgules.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle&lt;/b&gt; : dB, ou puissance linéaire (convertie ici en dB).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés) : nécessaire quand le modèle a été entraîné avec.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx ; ses noms et couleurs de classes deviennent la palette de la sortie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt; : raster Byte, valeur = classe (0, 1, ...), 255 = sans donnée, avec une table de couleurs et les noms des classes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Probabilités des classes&lt;/b&gt; (optionnel) : une bande Float32 par classe.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing/algorithms/segment.py" line="33" />
+            <source>&lt;p&gt;Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation model trained by &lt;i&gt;Train SAR segmentation model&lt;/i&gt; (a ResNet-18 encoder cut after its third block with an ASPP decoder; Karimzadeh &amp;amp; Pires de Lima 2022), saved as ONNX.&lt;/p&gt;&lt;p&gt;The raster is read block by block; inside each block the model runs on overlapping tiles whose probabilities are blended, so a full scene needs little memory.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR bands&lt;/b&gt;: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers separated by commas.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Scale&lt;/b&gt;: dB, or linear power (converted to dB here).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle band&lt;/b&gt; (degrees): needed when the model was trained with one.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file (default: the model shipped with the plugin, models/segmentation.onnx: water / ice / land from Sentinel-1 VV, VH dB and the incidence angle, trained on simulated scenes; its card models/segmentation.md); its class names and colours become the output's palette.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt;: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour table and class names.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class probabilities&lt;/b&gt; (optional): one Float32 band per class.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Classe chaque pixel d'un raster SAR (par ex. eau / glace / terre) avec un modèle de segmentation entraîné par &lt;i&gt;Entraîner un modèle de segmentation SAR&lt;/i&gt; (un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP ; Karimzadeh &amp;amp; Pires de Lima 2022), enregistré en ONNX.&lt;/p&gt;&lt;p&gt;Le raster est lu bloc par bloc ; dans chaque bloc, le modèle s'applique sur des tuiles qui se recouvrent et dont les probabilités sont fondues, si bien qu'une scène entière demande peu de mémoire.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Bandes SAR&lt;/b&gt; : les bandes sur lesquelles le modèle a été entraîné, dans son ordre (par ex. VV puis VH), données par leurs numéros séparés par des virgules.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle&lt;/b&gt; : dB, ou puissance linéaire (convertie ici en dB).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés) : nécessaire quand le modèle a été entraîné avec.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx (par défaut : le modèle fourni avec l'extension, models/segmentation.onnx : eau / glace / terre à partir de VV, VH de Sentinel-1 en dB et de l'angle d'incidence, entraîné sur des scènes simulées ; sa fiche models/segmentation.md) ; ses noms et couleurs de classes deviennent la palette de la sortie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt; : raster Byte, valeur = classe (0, 1, ...), 255 = sans donnée, avec une table de couleurs et les noms des classes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Probabilités des classes&lt;/b&gt; (optionnel) : une bande Float32 par classe.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="52" />
+            <location filename="../processing/algorithms/segment.py" line="56" />
             <source>SAR bands {text!r}: give band numbers separated by commas, e.g. 1,2</source>
             <translation>Bandes SAR {text!r} : donnez des numéros de bandes séparés par des virgules, par ex. 1,2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="56" />
+            <location filename="../processing/algorithms/segment.py" line="60" />
             <source>SAR bands {text!r}: give band numbers &gt;= 1 separated by commas, e.g. 1,2</source>
             <translation>Bandes SAR {text!r} : donnez des numéros de bandes &gt;= 1 séparés par des virgules, par ex. 1,2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="71" />
+            <location filename="../processing/algorithms/segment.py" line="75" />
             <source>SAR raster</source>
             <translation>Raster SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="73" />
+            <location filename="../processing/algorithms/segment.py" line="77" />
             <source>Scale of the SAR bands</source>
             <translation>Échelle des bandes SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="81" />
+            <location filename="../processing/algorithms/segment.py" line="85" />
             <source>Incidence angle band (degrees)</source>
             <translation>Bande d'angle d'incidence (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="117" />
+            <location filename="../processing/algorithms/segment.py" line="121" />
             <source>Segment SAR raster (water, ice, land cover)</source>
             <translation>Segmenter un raster SAR (eau, glace, occupation du sol)</translation>
         </message>
@@ -1828,37 +1828,47 @@
             <translation>Segmentation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="132" />
+            <location filename="../processing/algorithms/segment.py" line="136" />
             <source>SAR bands (model order, e.g. 1,2)</source>
             <translation>Bandes SAR (ordre du modèle, par ex. 1,2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="133" />
-            <source>Segmentation model (.onnx)</source>
-            <translation>Modèle de segmentation (.onnx)</translation>
+            <location filename="../processing/algorithms/segment.py" line="137" />
+            <source>Segmentation model (.onnx; default: the shipped model)</source>
+            <translation>Modèle de segmentation (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="141" />
+            <location filename="../processing/algorithms/segment.py" line="146" />
             <source>onnxruntime threads</source>
             <translation>Fils d'exécution onnxruntime</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="149" />
+            <location filename="../processing/algorithms/segment.py" line="154" />
             <source>Classes</source>
             <translation>Classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="150" />
+            <location filename="../processing/algorithms/segment.py" line="155" />
             <source>Class probabilities</source>
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="162" />
+            <location filename="../processing/algorithms/segment.py" line="167" />
             <source>Model '{path}': {error}. Give a segmentation model trained with 'Train SAR segmentation model' (sarchange:trainsegmentation)</source>
             <translation>Modèle '{path}' : {error}. Donnez un modèle de segmentation entraîné avec « Entraîner un modèle de segmentation SAR » (sarchange:trainsegmentation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="191" />
+            <location filename="../processing/algorithms/segment.py" line="176" />
+            <source>No model given and no model shipped with the plugin ({path}): train one with 'Train SAR segmentation model' and give the .onnx file as the model</source>
+            <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle de segmentation SAR » et donnez le fichier .onnx comme modèle</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="183" />
+            <source>Model: the shipped model {path}</source>
+            <translation>Modèle : le modèle fourni {path}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/segment.py" line="206" />
             <source>Classes: {classes}</source>
             <translation>Classes : {classes}</translation>
         </message>

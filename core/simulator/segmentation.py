@@ -9,11 +9,17 @@ test scenes are separated by seeds (``TRAIN_SEEDS`` / ``TEST_SEEDS``).
 
 Classes (uint8 labels): 0 water, 1 ice, 2 land; ``IGNORE`` (255) = no label.
 
-Scene: a fractal DEM (``dem.fractal_dem``) flooded up to a random level
-(25-45 % of the scene is sea/lake, plus the land-cover river and lakes);
-land keeps the land-cover classes of ``landcover.landcover`` and their
-backscatter (``backscatter.sigma0_db``); ice floes are the high parts of a
-smooth random field inside the water, covering a random share of it.
+Scene: a fractal DEM (``dem.fractal_dem``, relief drawn in ``RELIEF_M_PER_KM``)
+flooded up to a random level (10-45 % of the scene is sea/lake, plus the
+land-cover river and lakes; half the scenes have no sea: land with a
+river); water and ice surfaces are flat (the flooded DEM is set to its
+level there); land keeps the land-cover classes of
+``landcover.landcover`` and their backscatter (``backscatter.sigma0``) at the
+*local* incidence of an ascending or descending pass over the DEM, projected
+onto the ellipsoid with foreshortening, layover sums and radar shadow
+(``geometry.orbit_geometry``, as ``stack.simulate_stack`` does: slopes facing
+the radar are bright, slopes facing away dark); ice floes are the high parts
+of a smooth random field inside the water, covering a random share of it.
 
 Seasons (``SEASONS``):
 
@@ -27,7 +33,13 @@ Backscatter of ice (C band, dB at 35 deg incidence, slope dB/deg): dry
 first-year / lake ice VV -13, VH -24 (Onstott 1992, "SAR and scatterometer
 signatures of sea ice", AGU Geophys. Monogr. 68, ch. 5: FY ice -10..-16 dB
 VV at 20-40 deg; Duguay et al. 2002, Hydrol. Process. 16: grounded/floating
-lake ice); ridging adds a smooth +-2 dB field. Wet snow on ice: -6 dB VV,
+lake ice); ridging adds a smooth +-2 dB field and ridge lines (pressure
+ridges and rubble, a few pixels wide, ``RIDGE_SHARE`` of the ice) +5 dB
+brighter than level ice, which they stay in the melt season because their
+return is dominated by surface roughness, not by the wet snow's absorption
+(Onstott 1992; Dierking 2010, IEEE TGRS 48(3) "Mapping of different sea ice
+regimes using images from Sentinel-1 and ALOS synthetic aperture radar":
+deformed ice several dB above level ice at C band). Wet snow on ice: -6 dB VV,
 -5 dB VH (Barber et al. 1995, melt-onset C-band drop of ~5 dB; Nagler & Rott
 2000 for wet snow). These are illustrative levels, not a calibrated model.
 Open water follows ``backscatter`` (Ulaby et al. 1986) with a spatial wind
@@ -42,8 +54,9 @@ despeckling pretext tasks.
 import numpy as np
 
 from .backscatter import NESZ_DB, add_noise_floor, sigma0_db
+from .backscatter import sigma0 as sigma0_linear
 from .dem import fractal_dem
-from .geometry import scene_incidence
+from .geometry import orbit_geometry
 from .landcover import WATER, landcover
 from .speckle import apply_texture, gamma_speckle, texture_maps
 
@@ -63,6 +76,19 @@ ICE_DB = {"VV": (-13.0, -0.12), "VH": (-24.0, -0.10)}
 WET_ICE_DB = {"VV": -6.0, "VH": -5.0}
 #: Standard deviation (dB) of the smooth ridging field on ice.
 ICE_ROUGHNESS_DB = 2.0
+#: Pressure ridges / rubble: share of the ice and brightening over level ice (dB, VV and VH), both
+#: seasons (Onstott 1992; Dierking 2010).
+RIDGE_SHARE = 0.08
+RIDGE_DB = 5.0
+#: Share of the scene below the flooding level (sea / large lake), drawn uniformly; with probability
+#: ``RIVER_ONLY`` a scene has no sea: land with its 2-3 pixel river and small lakes (the look of the
+#: demo stack and of most inland scenes, rare when every scene holds a sea).
+SEA_SHARE = (0.1, 0.45)
+RIVER_ONLY = 0.5
+#: Relief of the scene's DEM per km of scene extent (m/km, drawn uniformly per scene): hills to
+#: mountains whatever the scene size (the demo stack: 600 m over 10 km). 20 m pixels by default
+#: (Sentinel-1 GRD-like).
+RELIEF_M_PER_KM = (10.0, 70.0)
 #: Wind speed range over open water (m/s) per season.
 WIND_M_S = {"freeze": (2.0, 6.0), "melt": (4.0, 12.0)}
 #: Share of the water covered by ice per season (drawn uniformly).
@@ -95,7 +121,7 @@ def check_season(season):
 
 
 def segmentation_scene(
-    seed, season="freeze", shape=(128, 128), pixel_size_m=40.0, looks=4.0, incidence_range=(29.0, 46.0)
+    seed, season="freeze", shape=(128, 128), pixel_size_m=20.0, looks=4.0, incidence_range=(29.0, 46.0)
 ):
     """One simulated scene with its segmentation truth; a dict of arrays (float32 unless noted).
 
@@ -104,16 +130,22 @@ def segmentation_scene(
     metres; ``looks``: ENL of the speckle (inf: none). Keys: ``vv_db``,
     ``vh_db`` (sigma0, dB), ``incidence_deg`` (ellipsoid incidence, degrees),
     ``labels`` (uint8, ``CLASSES`` order), ``clean_vv_db``, ``clean_vh_db``
-    (the speckle-free twin, dB), ``season``, ``seed``.
+    (the speckle-free twin, dB), ``layover_shadow`` (uint8 terrain bits of
+    ``geometry``: 1 layover, 2 shadow, 4 foreshortening), ``season``,
+    ``seed``, ``orbit`` (pass direction).
     """
     season = check_season(season)
     shape = tuple(int(v) for v in shape)
     px = float(pixel_size_m)
-    dem = fractal_dem(shape, px, 300.0, 3.2, _rng(seed, _DEM), valley=True, base_m=0.0).astype(np.float64)
+    rng_dem = _rng(seed, _DEM)
+    relief = rng_dem.uniform(*RELIEF_M_PER_KM) * max(shape) * px / 1000.0
+    dem = fractal_dem(shape, px, relief, 3.2, rng_dem, valley=True, base_m=0.0).astype(np.float64)
     rng_land = _rng(seed, _LAND)
     cover = landcover(dem, px, px, rng_land)
-    level = np.quantile(dem, rng_land.uniform(0.25, 0.45))
+    share_sea = rng_land.uniform(*SEA_SHARE)
+    level = np.quantile(dem, share_sea) if rng_land.uniform() >= RIVER_ONLY else -np.inf
     water = (dem <= level) | (cover == WATER)
+    surface = np.where(dem <= level, level, dem)  # still water is flat
 
     rng_ice = _rng(seed, _ICE)
     floes = _smooth_field(shape, px, 2.4, rng_ice)
@@ -121,6 +153,9 @@ def segmentation_scene(
     threshold = np.quantile(floes[water], 1.0 - share) if water.any() else np.inf
     ice = water & (floes > threshold)
     ridges = ICE_ROUGHNESS_DB * _smooth_field(shape, px, 2.0, rng_ice)
+    lines = np.abs(_smooth_field(shape, px, 2.6, rng_ice))
+    ridge_lines = lines < np.quantile(lines, RIDGE_SHARE)
+    ridges = ridges + RIDGE_DB * ridge_lines
 
     rng_wind = _rng(seed, _WIND)
     lo, hi = WIND_M_S[season]
@@ -128,21 +163,29 @@ def segmentation_scene(
     wind_db = 10.0 * np.log10(np.maximum(wind, 1.5) / 4.0)
 
     rng_orbit = _rng(seed, _ORBIT)
-    heading = float(rng_orbit.choice([-12.0, 192.0]))
-    inc = scene_incidence(shape, px, px, heading, incidence_range, swath_position=rng_orbit.uniform())
-    inc_deg = np.degrees(inc)
+    orbit = str(rng_orbit.choice(["ascending", "descending"]))
+    geo = orbit_geometry(surface, px, px, orbit, incidence_range, swath_position=rng_orbit.uniform())
+    inc_deg = np.degrees(geo.incidence)
+    local_deg = np.degrees(geo.local_incidence)
 
     classes = np.where(water, WATER, cover).astype(np.uint8)
     textures = texture_maps(shape, _rng(seed, _TEXTURE))
     rng_speckle = _rng(seed, _SPECKLE)
-    out = {"incidence_deg": inc_deg.astype(np.float32), "season": season, "seed": int(seed)}
+    out = {
+        "incidence_deg": inc_deg.astype(np.float32),
+        "layover_shadow": geo.mask,
+        "season": season,
+        "seed": int(seed),
+        "orbit": orbit,
+    }
     for pol in ("VV", "VH"):
-        land_db = sigma0_db(classes, inc, LAND_CONDITIONS[season], pol)
-        water_db = sigma0_db(np.full(shape, WATER, np.uint8), inc, {"wind_m_s": 4.0}, pol) + wind_db
+        land = sigma0_linear(classes, geo.local_incidence, LAND_CONDITIONS[season], pol, mask=geo.mask)
+        water_db = sigma0_db(np.full(shape, WATER, np.uint8), geo.local_incidence, {"wind_m_s": 4.0}, pol)
         a, b = ICE_DB[pol]
-        ice_db = a + b * (inc_deg - 35.0) + ridges + (WET_ICE_DB[pol] if season == "melt" else 0.0)
-        db = np.where(ice, ice_db, np.where(water, water_db, land_db))
-        power = apply_texture(np.power(10.0, db / 10.0).astype(np.float32), classes, textures)
+        ice_db = a + b * (local_deg - 35.0) + ridges + (WET_ICE_DB[pol] if season == "melt" else 0.0)
+        surface_db = np.where(ice, ice_db, water_db + wind_db)
+        power = np.where(water, np.power(10.0, surface_db / 10.0), land).astype(np.float32)
+        power = geo.project(apply_texture(power, classes, textures))
         power = add_noise_floor(power, NESZ_DB)
         out[f"clean_{pol.lower()}_db"] = to_db(power)
         out[f"{pol.lower()}_db"] = to_db(power * gamma_speckle(shape, looks, rng_speckle))

@@ -27,6 +27,10 @@ from ...core import raster_blocks as rb
 from ..framework import runner
 from . import schema
 
+#: The shipped segmentation model (water / ice / land; written by ``benchmarks/segmentation.py --ship``).
+SHIPPED_MODEL = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "segmentation.onnx"
+)
 #: Halo of each block (pixels, a multiple of the size multiple): covers most of the network's reach
 #: (stride-16 features, 3x3 dilated ASPP); blocks then match the whole-image run within the tolerance
 #: of tests/test_segmentation.py.

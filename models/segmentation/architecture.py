@@ -7,8 +7,13 @@ stage is cut, as in Karimzadeh & Pires de Lima (2022). Decoder: atrous
 spatial pyramid pooling (Chen et al. 2017, "Rethinking atrous convolution",
 DeepLabv3): a 1x1 branch and 3x3 branches at the given dilation rates
 (optionally the image-pooling branch, off by default: a global mean makes a
-tile's result depend on the tile), concatenated, projected, a 3x3 head, a
-1x1 classifier, bilinear upsampling to the input size.
+tile's result depend on the tile), concatenated, projected; then, with
+``low_level`` (default), the DeepLabv3+ decoder (Chen et al. 2018,
+"Encoder-decoder with atrous separable convolution", ECCV): the ASPP output
+upsampled to stride 4 and concatenated with the first stage's features
+(1x1-reduced), so thin objects (a 50 m river is 2-3 pixels of 20 m) survive
+the stride-16 encoder; a 3x3 head, a 1x1 classifier, bilinear upsampling to
+the input size.
 
 Inputs are raw physical values (dB, degrees); the graph replaces NaN with
 the channel mean and z-scores every channel (buffers ``mean``/``std``).
@@ -63,8 +68,13 @@ class Encoder(nn.Module):
         self.layer3 = nn.Sequential(BasicBlock(2 * w, 4 * w, 2), BasicBlock(4 * w, 4 * w))
         self.out_channels = 4 * w
 
+    def features(self, x):
+        """(stage-1 features at stride 4, stage-3 features at stride 16)."""
+        low = self.layer1(self.stem(x))
+        return low, self.layer3(self.layer2(low))
+
     def forward(self, x):
-        return self.layer3(self.layer2(self.layer1(self.stem(x))))
+        return self.features(x)[1]
 
 
 class ASPP(nn.Module):
@@ -109,6 +119,7 @@ class SegmentationNet(nn.Module):
         aspp_channels=cfg.NETWORK["aspp_channels"],
         aspp_rates=cfg.NETWORK["aspp_rates"],
         image_pooling=cfg.NETWORK["image_pooling"],
+        low_level=cfg.NETWORK["low_level"],
     ):
         super().__init__()
         self.config = dict(
@@ -118,13 +129,24 @@ class SegmentationNet(nn.Module):
             aspp_channels=int(aspp_channels),
             aspp_rates=[int(r) for r in aspp_rates],
             image_pooling=bool(image_pooling),
+            low_level=bool(low_level),
         )
         self.register_buffer("mean", torch.zeros(in_channels))
         self.register_buffer("std", torch.ones(in_channels))
         self.encoder = Encoder(in_channels, width)
         self.aspp = ASPP(self.encoder.out_channels, aspp_channels, aspp_rates, image_pooling)
+        self.low = None
+        head_in = aspp_channels
+        if low_level:
+            low_channels = max(8, aspp_channels // 2)
+            self.low = nn.Sequential(
+                nn.Conv2d(width, low_channels, 1, bias=False),
+                nn.BatchNorm2d(low_channels),
+                nn.ReLU(inplace=True),
+            )
+            head_in += low_channels
         self.head = nn.Sequential(
-            nn.Conv2d(aspp_channels, aspp_channels, 3, padding=1, bias=False),
+            nn.Conv2d(head_in, aspp_channels, 3, padding=1, bias=False),
             nn.BatchNorm2d(aspp_channels),
             nn.ReLU(inplace=True),
         )
@@ -145,7 +167,12 @@ class SegmentationNet(nn.Module):
 
     def logits(self, x):
         size = x.shape[2:]
-        y = self.classifier(self.head(self.aspp(self.encoder(self.normalise(x)))))
+        low, high = self.encoder.features(self.normalise(x))
+        y = self.aspp(high)
+        if self.low is not None:
+            y = F.interpolate(y, size=low.shape[2:], mode="bilinear", align_corners=False)
+            y = torch.cat([y, self.low(low)], 1)
+        y = self.classifier(self.head(y))
         return F.interpolate(y, size=size, mode="bilinear", align_corners=False)
 
     def forward(self, x):

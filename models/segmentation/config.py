@@ -2,7 +2,8 @@
 
 #: Network (``architecture.SegmentationNet`` arguments). The paper's ResNet-18 has widths 64/128/256
 #: (``width=64``); 16 keeps a 2-core CPU run to minutes and the encoder under 1 MB.
-NETWORK = dict(width=16, aspp_channels=32, aspp_rates=(1, 2, 3), image_pooling=False)
+#: ``low_level``: the DeepLabv3+ skip from the first stage (stride 4), for thin rivers and ridges.
+NETWORK = dict(width=16, aspp_channels=32, aspp_rates=(1, 2, 3), image_pooling=False, low_level=True)
 #: Training on labelled patches.
 TRAINING = dict(
     epochs=30,
@@ -10,8 +11,8 @@ TRAINING = dict(
     batch=16,
     lr=2e-3,
     schedule="plateau",
-    patches_per_epoch=256,
-    val_patches=64,
+    patches_per_epoch=1024,
+    val_patches=128,
     loss="ce",
     focal_gamma=2.0,
     augment=True,

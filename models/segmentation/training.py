@@ -134,9 +134,11 @@ def build_model(in_channels, n_classes, init, network, log):
     if weights is not None and weights.config:
         same = {
             k: weights.config[k]
-            for k in ("width", "aspp_channels", "aspp_rates", "image_pooling")
+            for k in ("width", "aspp_channels", "aspp_rates", "image_pooling", "low_level")
             if k in weights.config
         }
+        if "width" in same and "low_level" not in same:
+            same["low_level"] = False  # a model written before the DeepLabv3+ skip
         config.update(same)  # the starting weights' widths, so every tensor fits
     model = SegmentationNet(in_channels, n_classes, **config)
     report = None

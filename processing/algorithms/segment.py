@@ -6,6 +6,8 @@ engine, a class raster with the model's palette and class names, optional
 per-class probabilities.
 """
 
+import os
+
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBand,
@@ -37,10 +39,12 @@ def help_text():
         "bands</b>: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers "
         "separated by commas.</li><li><b>Scale</b>: dB, or linear power (converted to dB "
         "here).</li><li><b>Incidence angle band</b> (degrees): needed when the model was trained with "
-        "one.</li><li><b>Model</b>: the .onnx file; its class names and colours become the output's "
-        "palette.</li><li><b>Classes</b>: Byte raster, value = class (0, 1, ...), 255 = no data, with a "
-        "colour table and class names.</li><li><b>Class probabilities</b> (optional): one Float32 band "
-        "per class.</li></ul>"
+        "one.</li><li><b>Model</b>: the .onnx file (default: the model shipped with the plugin, "
+        "models/segmentation.onnx: water / ice / land from Sentinel-1 VV, VH dB and the incidence angle, "
+        "trained on simulated scenes; its card models/segmentation.md); its class names and colours "
+        "become the output's palette.</li><li><b>Classes</b>: Byte raster, value = class (0, 1, ...), "
+        "255 = no data, with a colour table and class names.</li><li><b>Class probabilities</b> "
+        "(optional): one Float32 band per class.</li></ul>"
     )
 
 
@@ -133,9 +137,10 @@ class SegmentAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
         self.addParameter(
             QgsProcessingParameterFile(
                 self.MODEL,
-                tr("Segmentation model (.onnx)"),
+                tr("Segmentation model (.onnx; default: the shipped model)"),
                 behavior=QgsProcessingParameterFile.File,
                 fileFilter=tr("ONNX models (*.onnx)"),
+                optional=True,
             )
         )
         threads = QgsProcessingParameterNumber(
@@ -166,6 +171,16 @@ class SegmentAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):
         layer, src, bands, scale, incidence = self.sar_inputs(parameters, context)
         model_path = self.parameterAsFile(parameters, self.MODEL, context)
+        if not model_path:
+            if not os.path.isfile(apply.SHIPPED_MODEL):
+                raise QgsProcessingException(
+                    tr(
+                        "No model given and no model shipped with the plugin ({path}): train one with "
+                        "'Train SAR segmentation model' and give the .onnx file as the model"
+                    ).format(path=apply.SHIPPED_MODEL)
+                )
+            model_path = apply.SHIPPED_MODEL
+            feedback.pushInfo(tr("Model: the shipped model {path}").format(path=model_path))
         dst = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         probs = self.parameterAsOutputLayer(parameters, self.PROBABILITIES, context) or None
         try:
