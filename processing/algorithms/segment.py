@@ -160,7 +160,9 @@ class SegmentAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
 
     def validate(self, parameters, context):
         parse_bands(self.parameterAsString(parameters, self.BANDS, context))
-        model_path = self.parameterAsFile(parameters, self.MODEL, context)
+        model_path = self.parameterAsFile(parameters, self.MODEL, context) or apply.SHIPPED_MODEL
+        if not os.path.isfile(model_path):
+            return  # processAlgorithm names the missing shipped model and the fix
         try:
             apply.load_model(model_path)
         except (ValueError, RuntimeError) as exc:
