@@ -31,10 +31,10 @@ import json
 import os
 from dataclasses import dataclass, replace
 
-from ..core import raster_sampling
-from ..core import scale as scales
 from ..core.change import difference, thresholds
-from ..core.raster_blocks import RasterError, output_nodata, read_info, stack_vrt
+from ..core.engine import raster_sampling
+from ..core.engine import scale as scales
+from ..core.engine.raster_blocks import RasterError, output_nodata, read_info, stack_vrt
 from ..core.speckle import frost, registry
 from . import rasters, stages
 

@@ -1,7 +1,7 @@
 """Rasters as Dask arrays and Dask arrays as Cloud-Optimized GeoTIFFs.
 
 Reading goes through rioxarray (rasterio, lazily, one chunk per task); no
-data and non-finite values become NaN exactly as ``core.raster_blocks.read_block``
+data and non-finite values become NaN exactly as ``core.engine.raster_blocks.read_block``
 does, so a stage sees the same float32 values as in QGIS.
 
 Writing is lock-free and restartable: every chunk is written by its task to
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from osgeo import gdal
 
-from ..core.raster_blocks import RasterError, geotiff_options, read_info
+from ..core.engine.raster_blocks import RasterError, geotiff_options, read_info
 
 #: Default chunk side in pixels (a multiple of the COG tile).
 DEFAULT_CHUNK = 1024

@@ -12,7 +12,7 @@ a fixed order, a chunked result equals the QGIS result bit for bit.
 
 Image-wide statistics are computed exactly as the Processing algorithms do,
 with the same core functions, on the same files: the number of looks from
-sample windows of the input (``core.raster_sampling.estimate_looks``), the
+sample windows of the input (``core.engine.raster_sampling.estimate_looks``), the
 threshold from a bounded sample of the written difference image
 (``decimated_band`` at full resolution, then ``thresholds.fit``).
 """
@@ -20,7 +20,7 @@ import numpy as np
 from osgeo import gdal
 
 from ..core.change import difference, thresholds
-from ..core.raster_sampling import decimated_band
+from ..core.engine.raster_sampling import decimated_band
 from ..core.speckle import registry
 
 

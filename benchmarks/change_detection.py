@@ -37,7 +37,7 @@ band 1 is read (the Ottawa BMP repeats one grey level in three bands).
 The 8-bit benchmark images are treated as amplitude (power = DN^2). A few
 pixels are 0 (up to 0.3 %), which ratios and logarithms cannot take, so every
 DN is floored at 1 before squaring. The despeckled chains estimate the
-equivalent number of looks (ENL) of each image with ``core.enl``
+equivalent number of looks (ENL) of each image with ``core.speckle.enl``
 (1 / mode of the local squared coefficient of variation in 9 x 9 windows) and
 filter each image with its own ENL.
 
@@ -80,10 +80,10 @@ from osgeo import gdal
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".plugins"))
 
-from sar_change.core import enl as enl_stats  # noqa: E402
 from sar_change.core.change import difference as dif  # noqa: E402
 from sar_change.core.change import thresholds as th  # noqa: E402
 from sar_change.core.change import unsupervised as us  # noqa: E402
+from sar_change.core.speckle import enl as enl_stats  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
 
 try:  # the project's evaluation module, when it exists
@@ -276,7 +276,7 @@ def simulated_pairs(count=SIMULATED_PAIRS, start=SIM_SEED_START):
 
 
 def image_enl(power):
-    """ENL of a linear power image (core.enl, 9 x 9 windows)."""
+    """ENL of a linear power image (core.speckle.enl, 9 x 9 windows)."""
     return enl_stats.estimate_enl(enl_stats.local_cv2(power, ENL_WINDOW))
 
 
@@ -308,9 +308,9 @@ def accuracy(mask, ref):
 
 def svm_mask(chain, p1, p2):
     """Pseudo-label LinearSVC change mask (1 change, 0 no change, 255 no data) from linear power."""
-    from sar_change.core import scale as scales
     from sar_change.core.change import features as feat
     from sar_change.core.change import svm
+    from sar_change.core.engine import scale as scales
 
     spec = feat.FeatureSpec(di_method=chain.di, windows=(3, 7), scale=scales.LINEAR_POWER)
     features = spec.compute(np.stack([p1, p2]))

@@ -45,8 +45,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".plugins"))
 
-from sar_change.core import coherence as coh  # noqa: E402
-from sar_change.core.raster_blocks import read_array  # noqa: E402
+from sar_change.core.coherence import estimation as coh  # noqa: E402
+from sar_change.core.engine.raster_blocks import read_array  # noqa: E402
 from sar_change.core.simulator.coherence import REFERENCE_WINDOW, simulate_coherence_pairs  # noqa: E402
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
 from sar_change.models.coherence import dataset as ds  # noqa: E402

@@ -51,8 +51,9 @@ PLUGINS = os.path.join(ROOT, ".plugins")
 if os.path.isdir(os.path.join(PLUGINS, "sar_change")):
     sys.path.insert(0, PLUGINS)
 
-from sar_change.core import coherence, complex_raster  # noqa: E402
-from sar_change.core.raster_blocks import map_raster, read_array, stack_vrt, write_array  # noqa: E402
+from sar_change.core.coherence import estimation as coherence  # noqa: E402
+from sar_change.core.engine import complex_raster  # noqa: E402
+from sar_change.core.engine.raster_blocks import map_raster, read_array, stack_vrt, write_array  # noqa: E402
 from sar_change.core.simulator import coherence as simcoh  # noqa: E402
 from sar_change.core.simulator.landcover import FIELD, URBAN  # noqa: E402
 

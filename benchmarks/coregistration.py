@@ -61,11 +61,11 @@ from scipy import ndimage
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".plugins"))
 
-from sar_change.core import terrain  # noqa: E402
 from sar_change.core.coregistration import correlation as corr  # noqa: E402
 from sar_change.core.coregistration import models as mdl  # noqa: E402
 from sar_change.core.coregistration import offsets as ofs  # noqa: E402
-from sar_change.core.raster_blocks import read_array, read_info  # noqa: E402
+from sar_change.core.engine.raster_blocks import read_array, read_info  # noqa: E402
+from sar_change.core.terrain import geometry as terrain  # noqa: E402
 
 LOOKS = 4
 MAX_SHIFT = 5.0

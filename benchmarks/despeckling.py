@@ -54,9 +54,9 @@ from scipy import ndimage
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".plugins"))
 
-from sar_change.core import raster_blocks as rb  # noqa: E402
-from sar_change.core import raster_sampling  # noqa: E402
-from sar_change.core import scale as scales  # noqa: E402
+from sar_change.core.engine import raster_blocks as rb  # noqa: E402
+from sar_change.core.engine import raster_sampling  # noqa: E402
+from sar_change.core.engine import scale as scales  # noqa: E402
 from sar_change.core.speckle import learned, registry  # noqa: E402
 from sar_change.models.merlin.scenes import log_rmse_db, simulated_scene, speckled  # noqa: E402
 

@@ -30,7 +30,7 @@ learning", IEEE TGRS 61, art. 5218714), with simulated stacks
    ``TEST_SEEDS`` and a crop of a real DEM (``--real-dem``, Rome, 1 arc-second
    geographic grid), no scheduled change. For several targets per stack
    (each with N earlier acquisitions), changes are injected into the TARGET
-   only (``core.injection``): (a) -2.5 dB in random blobs (``offset``);
+   only (``core.change.injection``): (a) -2.5 dB in random blobs (``offset``);
    (b) statistical change: each blob's pixels are quantile-mapped (CDF
    matching, per band) onto the pixels of another land-cover class of the
    scene (``statistical``). The injected masks are the ground truth.
@@ -91,7 +91,7 @@ training throughput measured by a short run first (``calibrate_epochs``), so
 that the trainer's learning-rate schedule runs to its end.
 The model is run on each whole test image with onnxruntime under the ONNX
 contract of ``models.learned_di.schema``; the prediction for the first target
-of each stack is checked against ``core.learned_di.learned_di_from_stack``
+of each stack is checked against ``core.learned_di.pipeline.learned_di_from_stack``
 (the plugin's own inference path) and the largest difference printed.
 
 Every figure printed is computed by this run, except the paper's figures,
@@ -120,13 +120,13 @@ from osgeo import gdal
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".plugins"))
 
-from sar_change.core import injection as inj  # noqa: E402
-from sar_change.core import scale as scales  # noqa: E402
 from sar_change.core.change import difference as dif  # noqa: E402
 from sar_change.core.change import evaluation as ev  # noqa: E402
+from sar_change.core.change import injection as inj  # noqa: E402
 from sar_change.core.change import svm  # noqa: E402
 from sar_change.core.change.features import local_features  # noqa: E402
-from sar_change.core.raster_blocks import read_array  # noqa: E402
+from sar_change.core.engine import scale as scales  # noqa: E402
+from sar_change.core.engine.raster_blocks import read_array  # noqa: E402
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
 from sar_change.models.learned_di import simulated_stacks as plan  # noqa: E402
@@ -443,14 +443,14 @@ def ablation_indices(names):
 
 
 def cross_check(stack, model_path, target, predicted, threads):
-    """Largest |difference| (dB) of our prediction and conventional DI from ``core.learned_di``'s.
+    """Largest |difference| (dB) of our prediction and conventional DI from ``core.learned_di.pipeline``'s.
 
-    ``core.learned_di.learned_di_from_stack`` reads the stack from disk, picks the inputs and the
+    ``core.learned_di.pipeline.learned_di_from_stack`` reads the stack from disk, picks the inputs and the
     method-1 reference itself and runs the model tile by tile: agreement checks this script's
     feeding of the model. Returns None when that module is absent.
     """
     try:
-        from sar_change.core import learned_di as core_ldi
+        from sar_change.core.learned_di import pipeline as core_ldi
     except ImportError:
         return None
     row = stack.rows[target]
@@ -839,7 +839,7 @@ def write_model_card(path, args, predictor, train_info, results, runtime_s):
         f"H and W must be multiples of {predictor.size_multiple} pixels; NaN (no data) is allowed in the "
         "images and conditions (replaced by the training mean inside the graph). Normalisation is inside "
         "the graph: feed raw dB, metres and raw condition values. Whole scenes run tile by tile "
-        "(`models.tiled_inference`, `core.learned_di`).",
+        "(`models.tiled_inference`, `core.learned_di.pipeline`).",
         "",
         "## Training data",
         "",
@@ -969,7 +969,7 @@ def evaluate_at(looks, args, predictor, variants, retrained, select_inputs, desp
             predicted = predictor.predict(stack, t, select_inputs(stack.rows, t, args.n_inputs))
             checks.append(cross_check(stack, predictor.path, t, predicted, args.threads))
         if None not in checks:
-            log("  cross-check with core.learned_di.learned_di_from_stack (first target per stack): "
+            log("  cross-check with core.learned_di.pipeline.learned_di_from_stack (first target per stack): "
                 f"max |difference| of the prediction {max(c[0] for c in checks):.2g} dB, of the "
                 f"conventional DI {max(c[1] for c in checks):.2g} dB")
     return looks, stacks, len(where), table, by_stack

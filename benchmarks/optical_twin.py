@@ -29,11 +29,12 @@ if not (ROOT / ".plugins" / "sar_change").exists():
 
 from osgeo import gdal, osr  # noqa: E402
 
-from sar_change.core import pair_dataset, terrain  # noqa: E402
 from sar_change.core.simulator import fractal_dem, simulate_stack  # noqa: E402
 from sar_change.core.simulator import optical as opt  # noqa: E402
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
-from sar_change.core.translation_metrics import DISTORTION_NAMES  # noqa: E402
+from sar_change.core.terrain import geometry as terrain  # noqa: E402
+from sar_change.core.translation import pair_dataset  # noqa: E402
+from sar_change.core.translation.metrics import DISTORTION_NAMES  # noqa: E402
 
 SHARED_DEM = ROOT.parent / "shared" / "data" / "dem" / "dem_himalayas_E81p5_N28p3_short.tiff"
 SEASONS = {"DJF": (12, 1, 2), "MAM": (3, 4, 5), "JJA": (6, 7, 8), "SON": (9, 10, 11)}
@@ -131,7 +132,7 @@ def run_scene(name, dem, climate, out_dir):
 
 def real_anchor():
     """Mean reflectance and NDVI of the real BigEarthNet S2 example patches (a sanity anchor)."""
-    from sar_change.core import bigearthnet
+    from sar_change.core.translation import bigearthnet
 
     try:
         pairs = bigearthnet.read_example_pairs()

@@ -51,7 +51,7 @@ import torch  # noqa: E402
 from sar_to_optical_speed import ROOT, raster_mpix, write_scene  # noqa: E402
 
 from sar_change.core.simulator import optical as opt  # noqa: E402
-from sar_change.core.translation_metrics import translation_metrics  # noqa: E402
+from sar_change.core.translation.metrics import translation_metrics  # noqa: E402
 from sar_change.models.framework import runner  # noqa: E402
 from sar_change.models.sar_to_optical import architecture, export, schema, training  # noqa: E402
 from sar_change.models.sar_to_optical import dataset as ds  # noqa: E402
@@ -71,7 +71,7 @@ def make_scenes(root, seeds, scene):
 
 def bigearthnet_pairs(root):
     try:
-        from sar_change.core.bigearthnet import write_bigearthnet_pairs
+        from sar_change.core.translation.bigearthnet import write_bigearthnet_pairs
 
         return ds.read_pairs(write_bigearthnet_pairs(os.path.join(root, "bigearthnet")))
     except (ImportError, ValueError) as exc:
@@ -122,9 +122,9 @@ def terrain_information(test_dirs, pairs):
     """Markdown table: per distortion class of ``pairs`` (simulated), the optical variance, the mean
     squared effect of the terrain illumination and the R^2 of the sun's cos(i) explained by the SAR
     local incidence."""
-    from sar_change.core import terrain
-    from sar_change.core.raster_blocks import read_array, read_info
+    from sar_change.core.engine.raster_blocks import read_array, read_info
     from sar_change.core.simulator.acquisitions import ORBIT_CODES
+    from sar_change.core.terrain import geometry as terrain
 
     stacks = {}
     for csv_path in test_dirs:

@@ -38,7 +38,7 @@ if not (ROOT / ".plugins" / "sar_change").exists():
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 
-from sar_change.core.raster_blocks import write_array  # noqa: E402
+from sar_change.core.engine.raster_blocks import write_array  # noqa: E402
 from sar_change.models.sar_to_optical import architecture as arch  # noqa: E402
 from sar_change.models.sar_to_optical import export, inference  # noqa: E402
 

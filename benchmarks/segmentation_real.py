@@ -80,7 +80,7 @@ def main(argv=None):
     import torch
 
     from sar_change.core.change import thresholds
-    from sar_change.core.raster_blocks import read_array
+    from sar_change.core.engine.raster_blocks import read_array
     from sar_change.models.segmentation import training
 
     torch.set_num_threads(2)

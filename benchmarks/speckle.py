@@ -27,7 +27,7 @@ from osgeo import gdal
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".plugins"))
 
-from sar_change.core import raster_blocks as rb  # noqa: E402
+from sar_change.core.engine import raster_blocks as rb  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
 
 OTB_NAMES = {registry.LEE: "lee", registry.KUAN: "kuan", registry.GAMMA_MAP: "gammamap",

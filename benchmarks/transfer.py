@@ -51,10 +51,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".plugins"))
 
-from sar_change.core import injection as inj  # noqa: E402
-from sar_change.core import learned_di as cl  # noqa: E402
-from sar_change.core import raster_blocks as rb  # noqa: E402
-from sar_change.core import scale as scales  # noqa: E402
+from sar_change.core.change import injection as inj  # noqa: E402
+from sar_change.core.engine import raster_blocks as rb  # noqa: E402
+from sar_change.core.engine import scale as scales  # noqa: E402
+from sar_change.core.learned_di import pipeline as cl  # noqa: E402
 from sar_change.core.simulator.stack import simulate_stack  # noqa: E402
 
 SEED0 = 5101

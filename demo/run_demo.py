@@ -59,7 +59,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / ".plugins"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from sar_change.core import raster_blocks as rb  # noqa: E402
+from sar_change.core.engine import raster_blocks as rb  # noqa: E402
 from sar_change.core.simulator import optical as twin  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
 

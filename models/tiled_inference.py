@@ -64,7 +64,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.raster_blocks import Cancelled
+from ..core.engine.raster_blocks import Cancelled
 from .onnx_runtime import _onnxruntime
 
 #: Defaults when neither the caller nor the model's metadata give a value.
@@ -367,7 +367,7 @@ class TiledModel:
         ``tile``, ``overlap``: tile side and the border per side shared with the
         neighbours, pixels (None: the model's metadata). ``batch``: tiles per
         onnxruntime call. ``progress(percent)``, ``is_canceled() -> bool``:
-        optional callbacks; cancel raises core.raster_blocks.Cancelled.
+        optional callbacks; cancel raises core.engine.raster_blocks.Cancelled.
         ``output``: output name (default the first). See the module docstring
         for blending, padding and no data.
         """

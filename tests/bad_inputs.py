@@ -228,7 +228,7 @@ class Scene:
     def _variant(self, folder, name, rows, change):
         from osgeo import gdal
 
-        from sar_change.core.raster_blocks import read_info
+        from sar_change.core.engine.raster_blocks import read_info
 
         out = os.path.join(self.folder, name)
         os.makedirs(out, exist_ok=True)

@@ -82,7 +82,7 @@ def test_disk_filling_up_during_a_run_names_the_output(alg, params, label, run, 
     """The room check is fooled (free space misreported); the write fails: named, nothing left."""
     from qgis.core import QgsProcessingException
 
-    from sar_change.core import outputs
+    from sar_change.core.engine import outputs
 
     from helpers import write_raster
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from sar_change.core import band_roles
+from sar_change.core.engine import band_roles
 
 from helpers import gamma_speckle, write_raster
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from osgeo import osr
 
-from sar_change.core import pair_dataset
+from sar_change.core.translation import pair_dataset
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("bigearthnet_common") is None,
                                 reason="bigearthnet-common not installed (pip install -c constraints.txt "
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.skipif(importlib.util.find_spec("bigearthnet_common") i
 
 @pytest.fixture(scope="module")
 def pairs():
-    from sar_change.core import bigearthnet
+    from sar_change.core.translation import bigearthnet
 
     return bigearthnet.read_example_pairs()
 
@@ -48,7 +48,7 @@ def test_six_coregistered_pairs_with_shapes_crs_and_value_ranges(pairs):
 
 
 def test_pair_folder_round_trip(pairs, tmp_path):
-    from sar_change.core import bigearthnet
+    from sar_change.core.translation import bigearthnet
 
     csv_path = bigearthnet.write_bigearthnet_pairs(tmp_path / "ben", pairs)
     rows = pair_dataset.read_pairs(csv_path)

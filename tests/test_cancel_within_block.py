@@ -4,8 +4,8 @@ import os
 import numpy as np
 import pytest
 
-from sar_change.core import raster_blocks as rb
-from sar_change.core import validation
+from sar_change.core.engine import raster_blocks as rb
+from sar_change.core.engine import validation
 from sar_change.core.speckle import basic, registry
 
 

@@ -7,7 +7,7 @@ import pytest
 from sar_change.core.change import unsupervised as us
 from sar_change.core.simulator import change_pairs as cp
 
-#: Measured ENL (power = DN^2, core.enl 9 x 9) of the three shared real pairs is 1.5-4.0;
+#: Measured ENL (power = DN^2, core.speckle.enl 9 x 9) of the three shared real pairs is 1.5-4.0;
 #: simulated pairs span 1-8 looks, so their measured ENL may reach 1-look level (~0.9) and
 #: a little above 4 (8 looks with texture and correlated speckle measure ~4.5).
 ENL_RANGE = (0.8, 5.0)
@@ -78,7 +78,7 @@ def test_guard_keeps_a_real_change():
 def oracle_kappa(p1, p2, truth, window=5):
     """Best kappa of any threshold of the 5 x 5 mean of the centred |log ratio| (the truth chooses it)."""
     from sar_change.core.change import evaluation
-    from sar_change.core.window_stats import local_mean
+    from sar_change.core.engine.window_stats import local_mean
 
     lr = 10 * np.log10(p2 / p1)
     di = local_mean(np.abs(lr - np.median(lr)), window)

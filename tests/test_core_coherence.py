@@ -1,11 +1,11 @@
-"""Coherence estimators (core/coherence.py) against analytic results on circular-Gaussian pairs."""
+"""Coherence estimators (core/coherence/estimation.py) against analytic results on circular-Gaussian pairs."""
 import math
 
 import numpy as np
 import pytest
 
-from sar_change.core import coherence
-from sar_change.core.raster_blocks import block_windows
+from sar_change.core.coherence import estimation as coherence
+from sar_change.core.engine.raster_blocks import block_windows
 
 
 def independent_windows(image, size, border=None):

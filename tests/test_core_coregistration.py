@@ -8,13 +8,13 @@ import pytest
 from osgeo import gdal
 from scipy import ndimage
 
-from sar_change.core import terrain
 from sar_change.core.coregistration import correlation as corr
 from sar_change.core.coregistration import models as mdl
 from sar_change.core.coregistration import offsets as ofs
 from sar_change.core.coregistration import resampling as rs
 from sar_change.core.coregistration import stack as cs
-from sar_change.core.raster_blocks import read_array, read_info
+from sar_change.core.engine.raster_blocks import read_array, read_info
+from sar_change.core.terrain import geometry as terrain
 
 from helpers import write_raster
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from sar_change.core import scale as scales
 from sar_change.core.change import difference as dif
-from sar_change.core.raster_blocks import map_raster, read_array, stack_vrt, write_array
+from sar_change.core.engine import scale as scales
+from sar_change.core.engine.raster_blocks import map_raster, read_array, stack_vrt, write_array
 
 from helpers import gamma_speckle
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sar_change.core.enl import enl, estimate_enl, local_cv2
+from sar_change.core.speckle.enl import enl, estimate_enl, local_cv2
 
 from helpers import gamma_speckle
 

@@ -14,7 +14,7 @@ from osgeo import gdal
 
 from sar_change.core.change import evaluation as ev
 from sar_change.core.change import report
-from sar_change.core.raster_blocks import Cancelled, RasterError, block_windows, read_array
+from sar_change.core.engine.raster_blocks import Cancelled, RasterError, block_windows, read_array
 
 metrics = pytest.importorskip("sklearn.metrics")
 
@@ -421,7 +421,7 @@ def test_every_benchmark_reference_is_valid(shared_data):
 
 
 def test_di_direction_orients_scores_and_threshold(tmp_path):
-    from sar_change.core.raster_blocks import write_array
+    from sar_change.core.engine.raster_blocks import write_array
 
     rng = np.random.default_rng(5)
     ref = np.zeros((60, 60), np.float32)

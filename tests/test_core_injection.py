@@ -1,9 +1,9 @@
-"""core.injection: blobs, rasterisation, offset and statistical (quantile-mapping) changes."""
+"""core.change.injection: blobs, rasterisation, offset and statistical (quantile-mapping) changes."""
 import numpy as np
 import pytest
 
-from sar_change.core import injection as inj
-from sar_change.core import scale as scales
+from sar_change.core.change import injection as inj
+from sar_change.core.engine import scale as scales
 
 from helpers import gamma_speckle
 

@@ -1,4 +1,4 @@
-"""core.outputs: the output policy of every writer (same file, room, checked writes, atomic rename)."""
+"""core.engine.outputs: the output policy of every writer (same file, room, checked writes, atomic rename)."""
 import errno
 import os
 import subprocess
@@ -6,8 +6,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from sar_change.core import outputs
-from sar_change.core import raster_blocks as rb
+from sar_change.core.engine import outputs
+from sar_change.core.engine import raster_blocks as rb
 
 
 def _image(path, n=64, seed=0):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from osgeo import gdal, osr
 
-from sar_change.core import raster_blocks as rb
+from sar_change.core.engine import raster_blocks as rb
 from sar_change.core.speckle import registry
 
 from helpers import structured_scene, write_raster

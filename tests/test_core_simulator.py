@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from osgeo import osr
 
-from sar_change.core import terrain
-from sar_change.core.raster_blocks import read_array, read_info
+from sar_change.core.engine.raster_blocks import read_array, read_info
 from sar_change.core.simulator import (
     ACQUISITION_COLUMNS,
     BARE,
@@ -40,6 +39,7 @@ from sar_change.core.simulator import (
 )
 from sar_change.core.simulator.backscatter import NESZ_DB, add_noise_floor
 from sar_change.core.simulator.geometry import LAYOVER, SHADOW
+from sar_change.core.terrain import geometry as terrain
 
 PX = 20.0
 
@@ -231,7 +231,7 @@ def test_every_acquisition_after_an_event_shows_it(tmp_path):
 
 
 def test_cancel_leaves_nothing_behind(tmp_path):
-    from sar_change.core.raster_blocks import Cancelled
+    from sar_change.core.engine.raster_blocks import Cancelled
 
     calls = []
 

@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from sar_change.core import coherence
-from sar_change.core.raster_blocks import read_array
+from sar_change.core.coherence import estimation as coherence
+from sar_change.core.engine.raster_blocks import read_array
 from sar_change.core.simulator import coherence as sim
 from sar_change.core.simulator.landcover import BARE, FIELD, FOREST, URBAN, WATER
 

@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from sar_change.core import scale
-from sar_change.core.enl import enl
+from sar_change.core.engine import scale
+from sar_change.core.engine.window_stats import local_moments
 from sar_change.core.speckle import basic, frost, lopes, registry
-from sar_change.core.window_stats import local_moments
+from sar_change.core.speckle.enl import enl
 
 from helpers import brute_window, gamma_speckle, structured_scene
 

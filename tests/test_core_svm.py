@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sar_change.core import scale as scales
 from sar_change.core.change import difference, evaluation, svm
 from sar_change.core.change import features as feat
-from sar_change.core.raster_blocks import map_raster, read_array, stack_vrt, write_array
+from sar_change.core.engine import scale as scales
+from sar_change.core.engine.raster_blocks import map_raster, read_array, stack_vrt, write_array
 
 from helpers import gamma_speckle
 

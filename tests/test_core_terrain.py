@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from sar_change.core.terrain import (
+from sar_change.core.terrain.geometry import (
     FORESHORTENING,
     LAYOVER,
     SHADOW,

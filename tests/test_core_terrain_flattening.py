@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from sar_change.core import terrain
-from sar_change.core.terrain import LAYOVER, SHADOW, layover_shadow, look_azimuth, simulated_sar
-from sar_change.core.terrain_flattening import (
+from sar_change.core.terrain import geometry as terrain
+from sar_change.core.terrain.flattening import (
     AREA,
     COS_RATIO,
     EDGE_PAD,
@@ -23,6 +22,7 @@ from sar_change.core.terrain_flattening import (
     sigma0_to_gamma0_ellipsoid,
     simulated_sar_extended,
 )
+from sar_change.core.terrain.geometry import LAYOVER, SHADOW, layover_shadow, look_azimuth, simulated_sar
 
 THETA = np.radians(35.0)
 ASC, DESC = 348.0, 192.0  # Sentinel-1 headings (degrees clockwise from north)

@@ -8,7 +8,7 @@ from osgeo import gdal
 
 from sar_change.core.change import difference as dif
 from sar_change.core.change import thresholds as th
-from sar_change.core.raster_blocks import read_array, write_array
+from sar_change.core.engine.raster_blocks import read_array, write_array
 
 stats = pytest.importorskip("scipy.stats")
 optimize = pytest.importorskip("scipy.optimize")

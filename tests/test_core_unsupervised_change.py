@@ -8,7 +8,7 @@ from sar_change.core.change import evaluation, fcm
 from sar_change.core.change import pca_kmeans as pk
 from sar_change.core.change import unsupervised as us
 from sar_change.core.change import unsupervised_raster as ur
-from sar_change.core.raster_blocks import read_array
+from sar_change.core.engine.raster_blocks import read_array
 
 from helpers import gamma_speckle, write_raster
 

@@ -1,9 +1,9 @@
-"""core.validation: the input rules every algorithm applies (numbers and wording)."""
+"""core.engine.validation: the input rules every algorithm applies (numbers and wording)."""
 import numpy as np
 
-from sar_change.core import scale as scales
-from sar_change.core import validation
-from sar_change.core.raster_blocks import RasterInfo
+from sar_change.core.engine import scale as scales
+from sar_change.core.engine import validation
+from sar_change.core.engine.raster_blocks import RasterInfo
 
 GT = (600000.0, 10.0, 0.0, 4800000.0, 0.0, -10.0)
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sar_change.core import window_stats as ws
+from sar_change.core.engine import window_stats as ws
 
 from helpers import brute_window, gamma_speckle
 

@@ -13,10 +13,11 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from sar_change.core import scale as scales  # noqa: E402
-from sar_change.core import terrain_flattening, validation  # noqa: E402
 from sar_change.core.change import difference  # noqa: E402
+from sar_change.core.engine import scale as scales  # noqa: E402
+from sar_change.core.engine import validation  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
+from sar_change.core.terrain import flattening as terrain_flattening  # noqa: E402
 
 FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

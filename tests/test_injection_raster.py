@@ -1,12 +1,13 @@
-"""core.injection_raster: the offset change streamed block by block equals core.injection.inject."""
+"""core.change.injection_raster: the offset change streamed block by block equals
+core.change.injection.inject."""
 import numpy as np
 import pytest
 from osgeo import gdal
 
-from sar_change.core import injection as inj
-from sar_change.core import injection_raster
-from sar_change.core import scale as scales
-from sar_change.core.raster_blocks import read_array, read_info
+from sar_change.core.change import injection as inj
+from sar_change.core.change import injection_raster
+from sar_change.core.engine import scale as scales
+from sar_change.core.engine.raster_blocks import read_array, read_info
 
 from helpers import gamma_speckle, write_raster
 

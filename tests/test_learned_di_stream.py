@@ -1,4 +1,4 @@
-"""Streamed learned DI (core.learned_di.stream_learned_di): block by block == the whole-image run.
+"""Streamed learned DI (core.learned_di.pipeline.stream_learned_di): block by block == the whole-image run.
 
 A pointwise model (prediction = mean of the inputs' dB) must give exactly the
 whole-image result whatever the blocks; the shipped convolutional model must
@@ -15,8 +15,8 @@ pytest.importorskip("onnx")
 
 from test_tiled_inference import pointwise_model  # noqa: E402
 
-from sar_change.core import learned_di  # noqa: E402
-from sar_change.core.raster_blocks import read_array, read_info  # noqa: E402
+from sar_change.core.engine.raster_blocks import read_array, read_info  # noqa: E402
+from sar_change.core.learned_di import pipeline as learned_di  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from sar_change.core.enl import enl
 from sar_change.core.speckle import basic, registry
+from sar_change.core.speckle.enl import enl
 from sar_change.core.speckle.lee_sigma import cluster_k, lee_sigma, sigma_range, speckle_percentile
 
 from helpers import gamma_speckle, structured_scene

@@ -11,8 +11,8 @@ import os
 import numpy as np
 import pytest
 
-from sar_change.core import scale as scales
-from sar_change.core.raster_blocks import filter_raster, read_array
+from sar_change.core.engine import scale as scales
+from sar_change.core.engine.raster_blocks import filter_raster, read_array
 from sar_change.core.speckle import learned, registry
 
 from helpers import gamma_speckle, write_raster
@@ -93,7 +93,7 @@ def test_onnx_parity_with_torch_on_idaho(model, torch_network, shared_data):
 def test_idaho_mean_kept_and_speckle_reduced(model, shared_data, date):
     """VV and VH of each date at the image's estimated ENL (as the algorithm's "estimate the number
     of looks"): mean within 2 %, and the local coefficient of variation reduced."""
-    from sar_change.core.raster_sampling import estimate_image_enl
+    from sar_change.core.engine.raster_sampling import estimate_image_enl
     from sar_change.core.speckle import basic
     for band in (1, 2):
         power = read_array(idaho(shared_data, date), band)

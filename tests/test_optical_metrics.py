@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from sar_change.core import contrast, terrain
-from sar_change.core import translation_metrics as tm
+from sar_change.core.terrain import geometry as terrain
+from sar_change.core.translation import contrast
+from sar_change.core.translation import metrics as tm
 
 
 def textured(n=48, seed=0):

@@ -4,10 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from sar_change.core import pair_dataset
 from sar_change.core.simulator import BARE, FIELD, FOREST, WATER, simulate_stack
 from sar_change.core.simulator import optical as opt
-from sar_change.core.translation_metrics import LAYOVER, NODATA
+from sar_change.core.translation import pair_dataset
+from sar_change.core.translation.metrics import LAYOVER, NODATA
 
 B02, B03, B04, B08 = range(4)
 
@@ -185,7 +185,7 @@ def test_pair_folder_from_a_simulated_stack(tmp_path):
     rows = pair_dataset.read_pairs(tmp_path / "pairs")
     assert len(rows) == len(stack["files"])
     assert tuple(open(csv_path).readline().strip().split(",")) == pair_dataset.PAIR_COLUMNS
-    from sar_change.core.raster_blocks import read_array
+    from sar_change.core.engine.raster_blocks import read_array
     for row, sar_file in zip(rows, stack["files"]):
         pair = pair_dataset.load_pair(row)
         assert pair["sar"].shape == (2, 48, 48) and pair["optical"].shape == (4, 48, 48)
@@ -228,7 +228,7 @@ def test_land_cover_on_a_date_from_the_stack_folder_matches_the_events(tmp_path)
     import csv
     import datetime
 
-    from sar_change.core.raster_blocks import read_array
+    from sar_change.core.engine.raster_blocks import read_array
     from sar_change.core.simulator import classes_at
 
     s = simulate_stack(tmp_path / "s", shape=(64, 64), start="2021-01-01", end="2021-12-31", revisit_days=60,

@@ -11,7 +11,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from sar_change.core.raster_blocks import read_array, write_array
+from sar_change.core.engine.raster_blocks import read_array, write_array
 from sar_change.core.speckle import frost, lopes
 
 from helpers import structured_scene

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from sar_change.core import coherence
-from sar_change.core.raster_blocks import read_array
+from sar_change.core.coherence import estimation as coherence
+from sar_change.core.engine.raster_blocks import read_array
 
 from helpers import algorithm_id, write_raster
 
@@ -209,7 +209,7 @@ def test_coherence_modules_do_not_import_torch():
     code = (
         "import sys\n"
         f"sys.path.insert(0, {str(Path(__file__).resolve().parents[1] / '.plugins')!r})\n"
-        "import sar_change.core.coherence, sar_change.core.complex_raster\n"
+        "import sar_change.core.coherence.estimation, sar_change.core.engine.complex_raster\n"
         "import sar_change.core.simulator.coherence\n"
         "import sar_change.processing.algorithms.coherence_slc\n"
         "import sar_change.processing.algorithms.coherence_intensity\n"

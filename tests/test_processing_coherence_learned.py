@@ -18,7 +18,7 @@ from helpers import algorithm_id, write_raster
 
 pytest.importorskip("onnxruntime")
 
-from sar_change.core.raster_blocks import read_array, read_info  # noqa: E402
+from sar_change.core.engine.raster_blocks import read_array, read_info  # noqa: E402
 from sar_change.models.coherence import dataset as ds  # noqa: E402
 from sar_change.models.coherence import inference, schema  # noqa: E402
 

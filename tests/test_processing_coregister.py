@@ -13,7 +13,7 @@ from osgeo import gdal
 from scipy import ndimage
 
 from sar_change.core.coregistration import correlation as corr
-from sar_change.core.raster_blocks import read_array, read_info
+from sar_change.core.engine.raster_blocks import read_array, read_info
 
 from helpers import algorithm_id, write_raster
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from sar_change.core import scale as scales
 from sar_change.core.change import difference as dif
 from sar_change.core.change import thresholds as th
-from sar_change.core.raster_blocks import read_array
+from sar_change.core.engine import scale as scales
+from sar_change.core.engine.raster_blocks import read_array
 
 from helpers import algorithm_id, gamma_speckle, write_raster
 

@@ -14,7 +14,7 @@ import pytest
 from osgeo import gdal
 
 from sar_change.core.change import evaluation as ev
-from sar_change.core.raster_blocks import read_array, write_array
+from sar_change.core.engine.raster_blocks import read_array, write_array
 
 from helpers import algorithm_id, write_raster
 

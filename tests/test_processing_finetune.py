@@ -19,8 +19,8 @@ from test_processing_learned_di import (  # noqa: E402
     outputs,
 )
 
-from sar_change.core import learned_di  # noqa: E402
-from sar_change.core.raster_blocks import read_array  # noqa: E402
+from sar_change.core.engine.raster_blocks import read_array  # noqa: E402
+from sar_change.core.learned_di import pipeline as learned_di  # noqa: E402
 
 needs_shipped = pytest.mark.skipif(not os.path.isfile(learned_di.SHIPPED_MODEL), reason="no shipped model")
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from sar_change.core import injection as inj
-from sar_change.core import scale as scales
-from sar_change.core.raster_blocks import read_array, read_info
+from sar_change.core.change import injection as inj
+from sar_change.core.engine import scale as scales
+from sar_change.core.engine.raster_blocks import read_array, read_info
 
 from helpers import algorithm_id, gamma_speckle, write_raster
 
@@ -263,7 +263,7 @@ def test_real_sentinel1_offset(run, alg_id, shared_data, tmp_path):
         np.testing.assert_allclose(10 * np.log10(after[b][changed] / before[b][changed]), -2.5, atol=1e-4)
         np.testing.assert_array_equal(after[b][~changed].view(np.uint32), before[b][~changed].view(np.uint32))
     np.testing.assert_array_equal(after[2].view(np.uint32), before[2].view(np.uint32))
-    # Same blobs as core.injection with the same seed on the same valid pixels.
+    # Same blobs as core.change.injection with the same seed on the same valid pixels.
     valid = np.all(np.isfinite(before[:2]), axis=0)
     blobs = inj.random_blobs(valid.shape, 5, 20.0, 0.5, 0.3, np.random.default_rng(1), valid=valid)
     np.testing.assert_array_equal(changed, inj.rasterize_polygons(blobs, valid.shape))

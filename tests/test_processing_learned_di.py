@@ -22,9 +22,9 @@ pytest.importorskip("onnxruntime")
 
 from test_tiled_inference import expected_mean, pointwise_model  # noqa: E402
 
-from sar_change.core import learned_di  # noqa: E402
 from sar_change.core.change import difference  # noqa: E402
-from sar_change.core.raster_blocks import read_array, read_info, write_array  # noqa: E402
+from sar_change.core.engine.raster_blocks import read_array, read_info, write_array  # noqa: E402
+from sar_change.core.learned_di import pipeline as learned_di  # noqa: E402
 
 
 @pytest.fixture(scope="module")

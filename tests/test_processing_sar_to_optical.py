@@ -14,8 +14,8 @@ torch = pytest.importorskip("torch")
 from osgeo import gdal  # noqa: E402
 from test_sar_to_optical import simulate_pair_folders  # noqa: E402
 
-from sar_change.core import contrast, pair_dataset  # noqa: E402
-from sar_change.core.raster_blocks import read_array  # noqa: E402
+from sar_change.core.engine.raster_blocks import read_array  # noqa: E402
+from sar_change.core.translation import contrast, pair_dataset  # noqa: E402
 from sar_change.models.framework import runner  # noqa: E402
 from sar_change.models.sar_to_optical import schema, training  # noqa: E402
 from sar_change.processing.algorithms import sar_to_optical as alg_module  # noqa: E402
@@ -144,7 +144,7 @@ def test_real_trainer_then_translation(run, ids, pairs, tmp_path):
 
 def test_band_choice_and_linear_input(run, ids, pairs, models, tmp_path):
     """VV and VH taken from bands 3 and 2 of a linear-power raster give the dB run's output."""
-    from sar_change.core.raster_blocks import write_array
+    from sar_change.core.engine.raster_blocks import write_array
 
     row = _row(pairs)
     db = np.stack([read_array(row["sar"], b) for b in (1, 2)])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from sar_change.core import raster_blocks as rb
+from sar_change.core.engine import raster_blocks as rb
 from sar_change.core.simulator import ACQUISITION_COLUMNS
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from osgeo import gdal, osr
 
-from sar_change.core import scale as scales
-from sar_change.core.raster_blocks import read_array
+from sar_change.core.engine import scale as scales
+from sar_change.core.engine.raster_blocks import read_array
 from sar_change.core.speckle import registry
 
 from helpers import gamma_speckle, write_raster
@@ -288,7 +288,7 @@ def test_class_factory_without_iface(qgis_app):
 
 @pytest.mark.parametrize("shape", [(64, 64), (300, 700), (10000, 8000), (100000, 300), (257, 5000)])
 def test_enl_sample_windows_spread_inside_the_image(qgis_app, shape):
-    from sar_change.core.raster_sampling import ENL_SAMPLE_WINDOWS, sample_windows
+    from sar_change.core.engine.raster_sampling import ENL_SAMPLE_WINDOWS, sample_windows
 
     xsize, ysize = shape
     windows = sample_windows(xsize, ysize)

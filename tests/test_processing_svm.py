@@ -11,7 +11,7 @@ import pytest
 from osgeo import gdal
 
 from sar_change.core.change import evaluation, svm
-from sar_change.core.raster_blocks import read_info
+from sar_change.core.engine.raster_blocks import read_info
 
 from helpers import algorithm_id, gamma_speckle, write_raster
 
@@ -187,7 +187,7 @@ def test_polygon_labels_reprojected(run, alg_id, scene, tmp_path):
 
 def test_precomputed_difference_image(run, alg_id, scene, tmp_path):
     from sar_change.core.change import difference
-    from sar_change.core.raster_blocks import read_array
+    from sar_change.core.engine.raster_blocks import read_array
 
     p1, p2 = read_array(scene[0]), read_array(scene[1])
     di = make_raster(tmp_path / "di.tif", np.nan_to_num(difference.log_ratio(p1, p2), nan=NODATA))

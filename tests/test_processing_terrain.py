@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from osgeo import gdal, osr
 
-from sar_change.core import terrain
-from sar_change.core.raster_blocks import read_array
-from sar_change.core.terrain_flattening import (
+from sar_change.core.engine.raster_blocks import read_array
+from sar_change.core.terrain import geometry as terrain
+from sar_change.core.terrain.flattening import (
     gamma0_flattened,
     layover_shadow_extended,
     simulated_sar_extended,

@@ -5,7 +5,7 @@ from osgeo import gdal
 from test_core_unsupervised_change import GEOTRANSFORM, speckled_pair
 
 from sar_change.core.change import unsupervised as us
-from sar_change.core.raster_blocks import read_array
+from sar_change.core.engine.raster_blocks import read_array
 
 from helpers import algorithm_id, write_raster
 

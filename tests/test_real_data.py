@@ -9,10 +9,10 @@ Contains modified Copernicus Sentinel data 2015, 2019.
 import numpy as np
 import pytest
 
-from sar_change.core import raster_blocks as rb
-from sar_change.core import scale
-from sar_change.core.enl import estimate_enl, local_cv2
+from sar_change.core.engine import raster_blocks as rb
+from sar_change.core.engine import scale
 from sar_change.core.speckle import registry
+from sar_change.core.speckle.enl import estimate_enl, local_cv2
 
 METHODS = registry.METHODS
 

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from sar_change.core.enl import enl
 from sar_change.core.speckle import basic, registry
+from sar_change.core.speckle.enl import enl
 from sar_change.core.speckle.refined_lee import MARGIN, refined_lee
 
 from helpers import gamma_speckle, structured_scene

@@ -16,8 +16,8 @@ pytest.importorskip("onnxruntime")
 
 from osgeo import gdal  # noqa: E402
 
-from sar_change.core import pair_dataset  # noqa: E402
-from sar_change.core.raster_blocks import read_array, write_array  # noqa: E402
+from sar_change.core.engine.raster_blocks import read_array, write_array  # noqa: E402
+from sar_change.core.translation import pair_dataset  # noqa: E402
 from sar_change.models.framework import metadata as md  # noqa: E402
 from sar_change.models.framework import runner  # noqa: E402
 from sar_change.models.sar_to_optical import architecture as arch  # noqa: E402

@@ -15,7 +15,7 @@ pytest.importorskip("onnxruntime")
 
 from osgeo import gdal  # noqa: E402
 
-from sar_change.core.raster_blocks import write_array  # noqa: E402
+from sar_change.core.engine.raster_blocks import write_array  # noqa: E402
 from sar_change.core.simulator import segmentation as ss  # noqa: E402
 from sar_change.models.framework import export as fx  # noqa: E402
 from sar_change.models.framework import metadata as md  # noqa: E402

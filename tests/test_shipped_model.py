@@ -29,7 +29,7 @@ def test_metadata_follows_the_contract():
 
 
 def test_runs_on_a_simulated_stack_and_beats_the_input_mean(tmp_path):
-    from sar_change.core.learned_di import learned_di_from_stack
+    from sar_change.core.learned_di.pipeline import learned_di_from_stack
     from sar_change.core.simulator import simulate_stack
 
     summary = simulate_stack(tmp_path, shape=(64, 64), start="2022-01-01", end="2022-04-30", seed=4242,

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from sar_change.core import terrain
-from sar_change.core.raster_blocks import map_raster, read_array, stack_vrt
+from sar_change.core.engine.raster_blocks import map_raster, read_array, stack_vrt
+from sar_change.core.terrain import geometry as terrain
 
 from helpers import write_raster
 
@@ -66,7 +66,7 @@ def test_one_ray_tracing_for_mask_and_simulation(heading):
 
 def test_processing_streams_blocks_like_the_whole_dem(run, tmp_path):
     """A DEM of 4 blocks and an incidence raster on another grid (warped to a file, read by block)."""
-    from sar_change.core.raster_blocks import read_info
+    from sar_change.core.engine.raster_blocks import read_info
     from sar_change.processing.algorithms.terrain_geometry import TerrainGeometryAlgorithm, warp_onto
 
     dem = np.tile(ridge(), (16, 12))[:530, :600]

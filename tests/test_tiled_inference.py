@@ -1,4 +1,4 @@
-"""Tiled ONNX inference (models.tiled_inference) and the QGIS-free learned DI (core.learned_di).
+"""Tiled ONNX inference (models.tiled_inference) and the QGIS-free learned DI (core.learned_di.pipeline).
 
 The models are built with onnx.helper (no torch):
 
@@ -24,9 +24,9 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from sar_change.core import learned_di  # noqa: E402
 from sar_change.core.change import difference  # noqa: E402
-from sar_change.core.raster_blocks import Cancelled, RasterError, read_array, write_array  # noqa: E402
+from sar_change.core.engine.raster_blocks import Cancelled, RasterError, read_array, write_array  # noqa: E402
+from sar_change.core.learned_di import pipeline as learned_di  # noqa: E402
 from sar_change.models import tiled_inference  # noqa: E402
 from sar_change.models.tiled_inference import TiledModel  # noqa: E402
 
@@ -305,7 +305,7 @@ def test_progress_and_cancel():
         model.predict(inputs, tile=32, overlap=4, batch=1, is_canceled=cancel_after_two)
 
 
-# --- core.learned_di -----------------------------------------------------------------------------
+# --- core.learned_di.pipeline -----------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -364,7 +364,7 @@ def test_target_date_and_outputs(stack, model_path, tmp_path):
     written = learned_di.write_outputs(result, predicted=tmp_path / "p.tif", di=tmp_path / "d.tif",
                                        di_norm=tmp_path / "n.tif")
     assert set(written) == {"predicted", "di", "di_norm"}
-    from sar_change.core.raster_blocks import read_info
+    from sar_change.core.engine.raster_blocks import read_info
 
     info = read_info(written["di"])
     assert info.bands == 2 and info.descriptions == ("VV learned DI (dB)", "VH learned DI (dB)")
@@ -498,7 +498,7 @@ def test_modules_do_not_import_torch():
         "import sys\n"
         f"sys.path.insert(0, {str(ROOT / '.plugins')!r})\n"
         "import sar_change.models.tiled_inference\n"
-        "import sar_change.core.learned_di as ld\n"
+        "import sar_change.core.learned_di.pipeline as ld\n"
         "ld.condition_vector({'platform': 'S1A', 'heading_deg': '349'})\n"
         "import sar_change.processing.algorithms.learned_di\n"
         "import sar_change.processing.algorithms.train_learned_di\n"

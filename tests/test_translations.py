@@ -31,9 +31,9 @@ def test_french_is_complete_and_keeps_placeholders():
 
 def test_core_labels_are_extractable():
     """Labels the core defines reach the .ts through core_labels.py (tr(LABELS[m]) is not extracted)."""
-    from sar_change.core import terrain_flattening
     from sar_change.core.change import difference, svm, thresholds
     from sar_change.core.speckle import registry
+    from sar_change.core.terrain import flattening as terrain_flattening
     from sar_change.processing.algorithms.core_labels import CORE_LABELS
 
     for labels in (registry.LABELS, difference.LABELS, thresholds.LABELS, svm.CLASSIFIER_LABELS,

@@ -10,10 +10,10 @@ Conventions:
 - Every operator that divides or takes a logarithm needs power > 0. Zero or
   negative power raises ``ZeroPowerError`` (a ValueError) unless a ``floor``
   (linear power > 0) is given: values below it are then raised to it.
-- Windowed operators sum in the fixed order of ``core.window_stats`` and look
+- Windowed operators sum in the fixed order of ``core.engine.window_stats`` and look
   at most ``margin(method, size)`` pixels around a pixel, treating pixels
   outside the array as no data, so a block-by-block run through
-  ``core.raster_blocks.map_raster`` equals the whole-image run bit for bit.
+  ``core.engine.raster_blocks.map_raster`` equals the whole-image run bit for bit.
 - Outputs are float32. Unsigned operators (mean ratio, neighbourhood-ratio
   change index, Euclidean norm) grow with the change; signed ones
   (difference, log ratio, signed mean ratio) are > 0 where the later image
@@ -37,8 +37,8 @@ import math
 
 import numpy as np
 
-from .. import scale as scales
-from ..window_stats import border_count, box_sum, check_window
+from ..engine import scale as scales
+from ..engine.window_stats import border_count, box_sum, check_window
 
 DIFFERENCE = "difference"
 RATIO = "ratio"
@@ -85,7 +85,8 @@ class ZeroPowerError(ValueError):
 
 
 def to_power(values, scale):
-    """``values`` stored in ``scale`` (``core.scale``: linear, amplitude, dB) as float32 linear power."""
+    """``values`` stored in ``scale`` (``core.engine.scale``: linear, amplitude, dB) as float32 linear
+    power."""
     return scales.to_linear_power(values, scale)
 
 
@@ -287,7 +288,7 @@ def compute(method, p1, p2, size=3, signed=False, floor=None):
 
 def make_block_function(method, scale=scales.LINEAR_POWER, size=3, bands_per_image=1, signed=False,
                         floor=None):
-    """Return ``(func, margin)`` for ``core.raster_blocks.map_raster``.
+    """Return ``(func, margin)`` for ``core.engine.raster_blocks.map_raster``.
 
     ``func`` takes a float32 block ``(2 * bands_per_image, rows, cols)``: the
     bands of image 1 then those of image 2, stored in ``scale``, NaN = no

@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..raster_blocks import (
+from ..engine.raster_blocks import (
     DEFAULT_BLOCK,
     Cancelled,
     RasterError,
@@ -70,7 +70,7 @@ from ..raster_blocks import (
     read_block,
     read_info,
 )
-from ..validation import grid_problem
+from ..engine.validation import grid_problem
 
 #: The message every refused reference mask carries.
 REFERENCE_HELP = "reference mask must hold 0 = unchanged, 1 or 255 = changed, or no data"
@@ -554,7 +554,7 @@ def grid_mismatch(info, ref_info):
     """Why raster ``info`` is not on the grid of ``ref_info`` (a phrase), or None if it is.
 
     Same grid = same size in pixels, the same geotransform (to a millionth of
-    a pixel) and the same CRS (``core.validation.grid_problem``, which says
+    a pixel) and the same CRS (``core.engine.validation.grid_problem``, which says
     which of size, pixel size, origin or CRS differs).
     """
     return grid_problem(info, ref_info)

@@ -18,7 +18,7 @@ optionally, the two dates' backscatter:
   means ``..._mean{w}``: they tell the classifier what kind of surface
   changed (e.g. water is dark).
 
-Local statistics come from ``core.window_stats.local_moments``: NaN-aware
+Local statistics come from ``core.engine.window_stats.local_moments``: NaN-aware
 (no data and pixels outside the array are left out of each window; the
 standard deviation is the square root of the unbiased N - 1 variance) and
 summed in a fixed order, so a block processed with a margin of
@@ -36,8 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import scale as scales
-from ..raster_blocks import (
+from ..engine import scale as scales
+from ..engine.raster_blocks import (
     DEFAULT_BLOCK,
     Cancelled,
     Window,
@@ -46,7 +46,7 @@ from ..raster_blocks import (
     read_block,
     read_info,
 )
-from ..window_stats import check_window, local_moments
+from ..engine.window_stats import check_window, local_moments
 from . import difference
 
 #: Default local-statistics windows, pixels (odd).
@@ -180,7 +180,7 @@ class FeatureSpec:
     The block holds, in order: the compared bands of date 1, the same bands
     of date 2 (``len(bands)`` each; none when ``di_method`` is
     ``PRECOMPUTED``), then ``di_bands`` precomputed DI bands. Images are
-    stored in ``scale`` (``core.scale``: linear power, amplitude or dB).
+    stored in ``scale`` (``core.engine.scale``: linear power, amplitude or dB).
 
     ``di_method``: a ``core.change.difference`` method (log ratio by
     default; windowed ones use ``DI_WINDOW``), or ``PRECOMPUTED`` to use the

@@ -4,11 +4,11 @@ A pixel's neighbourhood is the ``size`` x ``size`` window centred on it,
 flattened row by row. Pixels outside the array and NaN pixels (no data) are
 replaced by a constant ``fill`` value, so a pixel's vector depends only on its
 own window: block-by-block application with a margin of ``size // 2`` pixels
-(``core.raster_blocks.map_raster``) gives the same vectors as the whole image.
+(``core.engine.raster_blocks.map_raster``) gives the same vectors as the whole image.
 """
 import numpy as np
 
-from ..window_stats import check_window
+from ..engine.window_stats import check_window
 
 
 def neighbourhoods(image, size, fill):

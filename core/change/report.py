@@ -23,7 +23,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ..outputs import text_output
+from ..engine.outputs import text_output
 from .evaluation import CHANGED, CONFUSION_UNITS, UNCHANGED, Confusion, RocCurve
 
 #: Most ROC points written to the JSON and drawn.

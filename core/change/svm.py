@@ -70,7 +70,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..outputs import write_bytes
+from ..engine.outputs import write_bytes
 from . import thresholds
 
 LINEAR_SVC = "linear_svc"

@@ -56,8 +56,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..outputs import check_created, check_targets, check_write, raster_output
-from ..raster_blocks import (
+from ..engine.outputs import check_created, check_targets, check_write, raster_output
+from ..engine.raster_blocks import (
     Cancelled,
     RasterError,
     block_windows,
@@ -68,7 +68,7 @@ from ..raster_blocks import (
     read_info,
     release_cache,
 )
-from ..raster_sampling import decimated_band
+from ..engine.raster_sampling import decimated_band
 
 INCREASE = "increase"
 DECREASE = "decrease"

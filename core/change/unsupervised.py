@@ -42,9 +42,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .. import enl as enl_stats
+from ..engine.window_stats import local_mean
+from ..speckle import enl as enl_stats
 from ..speckle import registry
-from ..window_stats import local_mean
 from . import difference as dif
 from . import fcm as fcm_mod
 from . import patch_classifier as pc
@@ -429,7 +429,7 @@ def _pseudo_labels(config, di_tiles, seed):
 
 
 def image_looks(tiles, window=9):
-    """ENL of an image from its tiles (``core.enl``: 1 / mode of the local CV^2 in 9 x 9 windows)."""
+    """ENL of an image from its tiles (``core.speckle.enl``: 1 / mode of the local CV^2 in 9 x 9 windows)."""
     cv2 = np.concatenate([enl_stats.local_cv2(t, window) for t in tiles])
     return float(enl_stats.estimate_enl(cv2))
 

@@ -1,12 +1,12 @@
 """File-level unsupervised change detection: fit a chain on a bounded sample, write the mask by blocks.
 
 Two co-registered rasters (one band each used) are stacked in a VRT
-(``core.raster_blocks.stack_vrt``). The chain (``core.change.unsupervised``)
+(``core.engine.raster_blocks.stack_vrt``). The chain (``core.change.unsupervised``)
 is fitted on the whole pair when it has at most ``max_fit_pixels`` pixels,
 else on evenly spread ``FIT_TILE`` x ``FIT_TILE`` tiles totalling about that
 many, so memory and fitting time do not grow with the scene. The mask is then
 written block by block with a halo of the chain's margin through
-``core.raster_blocks.map_raster`` (tiled == whole image) and converted to a
+``core.engine.raster_blocks.map_raster`` (tiled == whole image) and converted to a
 uint8 GeoTIFF: 1 changed, 0 unchanged, 255 no data (a pixel that is no data
 in either image). The optional DI is the chain's unsigned difference image
 (float32, NaN no data).
@@ -16,8 +16,8 @@ import os
 import numpy as np
 from osgeo import gdal
 
-from .. import scale as scales
-from ..raster_blocks import (
+from ..engine import scale as scales
+from ..engine.raster_blocks import (
     RasterError,
     Window,
     block_windows,
@@ -87,11 +87,11 @@ def detect_rasters(src_1, src_2, dst_mask, band_1=1, band_2=1, config=us.DEFAULT
                    progress=None, is_canceled=None):
     """Unsupervised change mask of band ``band_1`` of ``src_1`` (earlier) vs ``band_2`` of ``src_2``.
 
-    ``scale``: storage of both images (``core.scale``); ``floor``: linear power
+    ``scale``: storage of both images (``core.engine.scale``); ``floor``: linear power
     floor for ratios (None: refuse power <= 0); ``dst_di``: optional path for
     the chain's DI. Returns ``(FittedChain, counts)``, counts a dict of
     changed / unchanged / nodata pixels of the written mask. Raises
-    ``core.raster_blocks.Cancelled`` (no output left) when ``is_canceled()``.
+    ``core.engine.raster_blocks.Cancelled`` (no output left) when ``is_canceled()``.
     """
     config.check()
     info_1 = read_info(src_1)

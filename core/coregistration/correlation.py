@@ -442,7 +442,7 @@ def iterate_offsets(measure, est_y, est_x, iterations, is_canceled=None):
     passes, clipped to [0, MAX_SLOPE]. This converges in 2-3 passes where
     plain repetition would need many on smooth scenes.
     """
-    from ..raster_blocks import Cancelled
+    from ..engine.raster_blocks import Cancelled
 
     prev = None
     peak = None

@@ -11,8 +11,8 @@ where a pixel is usable (``valid_mask``) or where it is excluded
 import numpy as np
 from scipy import ndimage
 
-from .. import terrain
-from ..window_stats import local_moments
+from ..engine.window_stats import local_moments
+from ..terrain import geometry as terrain
 from . import correlation as corr
 
 #: Fields of the offset table (numpy structured array), one record per measured window.

@@ -31,10 +31,10 @@ import uuid
 import numpy as np
 from osgeo import gdal, osr
 
-from .. import scale as scales
-from .. import terrain
-from ..outputs import text_output
-from ..raster_blocks import Cancelled, RasterError, open_readonly, read_array, read_info, write_array
+from ..engine import scale as scales
+from ..engine.outputs import text_output
+from ..engine.raster_blocks import Cancelled, RasterError, open_readonly, read_array, read_info, write_array
+from ..terrain import geometry as terrain
 from . import correlation as corr
 from . import models as mdl
 from . import offsets as ofs

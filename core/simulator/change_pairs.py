@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from .. import enl as enl_stats
+from ..speckle import enl as enl_stats
 from .dem import fractal_dem
 from .landcover import BARE, FIELD, FOREST, URBAN, WATER, landcover
 from .speckle import apply_texture, texture_maps
@@ -269,7 +269,7 @@ def simulate_pair(spec):
 def describe(dn1, dn2, truth):
     """Measured statistics of an 8-bit pair with truth (1 changed, 0 not, other ignored): a dict.
 
-    ENL as the benchmark loads the pair (power = max(DN, 1)^2; ``core.enl``,
+    ENL as the benchmark loads the pair (power = max(DN, 1)^2; ``core.speckle.enl``,
     9 x 9 windows), DN 1 % quantile and median, zero and saturated shares (%),
     the log ratio (dB) std over unchanged pixels and median over changed ones,
     and the share of changed pixels that darken.

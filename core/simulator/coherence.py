@@ -48,9 +48,9 @@ import os
 
 import numpy as np
 
-from .. import terrain
-from ..coherence import box_sum_2d, coherence_from_sums
-from ..raster_blocks import read_array, write_array
+from ..coherence.estimation import box_sum_2d, coherence_from_sums
+from ..engine.raster_blocks import read_array, write_array
+from ..terrain import geometry as terrain
 from . import changes as chg
 from .acquisitions import ORBIT_CODES
 from .backscatter import NESZ_DB, crop_growth

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .. import terrain
+from ..terrain import geometry as terrain
 from .dem import fill_nodata
 
 ORBITS = ("ascending", "descending")

@@ -19,7 +19,7 @@ Every random choice comes from ``rng``: same generator state, same map.
 import numpy as np
 from scipy import ndimage
 
-from .. import terrain
+from ..terrain import geometry as terrain
 from .dem import fill_nodata, fractal_dem
 
 NODATA, FOREST, FIELD, WATER, URBAN, BARE = 0, 1, 2, 3, 4, 5

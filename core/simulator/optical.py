@@ -41,10 +41,10 @@ import os
 import numpy as np
 from scipy import ndimage
 
-from .. import terrain
-from ..pair_dataset import OPTICAL_BANDS, SAR_BANDS, PairWriter, power_to_db
-from ..raster_blocks import read_array, read_info
-from ..translation_metrics import distortion_classes
+from ..engine.raster_blocks import read_array, read_info
+from ..terrain import geometry as terrain
+from ..translation.metrics import distortion_classes
+from ..translation.pair_dataset import OPTICAL_BANDS, SAR_BANDS, PairWriter, power_to_db
 from .acquisitions import ORBIT_CODES
 from .backscatter import crop_growth
 from .dem import fractal_dem
@@ -437,7 +437,8 @@ def snow_on_dates(weather_rows, dem, dates):
 
 def write_simulated_pairs(stack_dir, out_dir, dem=None, seed=0, cloud_probability=0.0, max_cloud_cover=0.7,
                           photometry="lambert", scene=None, progress=None, allow_shifts=False):
-    """Write a pair folder (core/pair_dataset.py format) for every acquisition of a simulated stack.
+    """Write a pair folder (core/translation/pair_dataset.py format) for every acquisition of a simulated
+    stack.
 
     ``stack_dir``: a folder written by simulate_stack; ``dem``: the DEM the
     stack was simulated on (a GeoTIFF path, or (array, geotransform,

@@ -16,9 +16,9 @@ import uuid
 import numpy as np
 from osgeo import gdal, osr
 
-from .. import terrain
-from ..outputs import text_output
-from ..raster_blocks import Cancelled, read_array, read_info, write_array
+from ..engine.outputs import text_output
+from ..engine.raster_blocks import Cancelled, read_array, read_info, write_array
+from ..terrain import geometry as terrain
 from . import changes as chg
 from .acquisitions import ORBIT_CODES, acquisition_schedule
 from .backscatter import NESZ_DB, add_noise_floor, check_polarisation, sigma0

@@ -2,8 +2,8 @@
 import numpy as np
 from scipy import ndimage
 
-from ..cancel import cancel_point
-from ..window_stats import box_sum, check_window, local_mean, split_valid
+from ..engine.cancel import cancel_point
+from ..engine.window_stats import box_sum, check_window, local_mean, split_valid
 
 
 def boxcar(power, size=7):

@@ -14,8 +14,8 @@ sum per window pixel plus one exp per distinct distance, instead of size^2 exps.
 """
 import numpy as np
 
-from ..cancel import cancel_point
-from ..window_stats import check_window, local_moments, pad_zero, split_valid
+from ..engine.cancel import cancel_point
+from ..engine.window_stats import check_window, local_moments, pad_zero, split_valid
 
 EUCLIDEAN = "euclidean"
 CITY_BLOCK = "city_block"

@@ -42,7 +42,7 @@ import functools
 import numpy as np
 from scipy import optimize, special
 
-from ..window_stats import border_count, box_sum, check_window, local_moments, split_valid, valid_count
+from ..engine.window_stats import border_count, box_sum, check_window, local_moments, split_valid, valid_count
 from .lopes import lee_mmse
 
 #: Point-target percentile (Z98, Lee et al. 2009) and SNAP's cluster threshold K for 3 x 3.

@@ -16,7 +16,7 @@ results agree with ``otbcli_Despeckle`` (see tests/test_otb_agreement.py).
 """
 import numpy as np
 
-from ..window_stats import check_window, local_moments
+from ..engine.window_stats import check_window, local_moments
 
 
 def _check_looks(looks):

@@ -29,7 +29,7 @@ tiling.
 """
 import numpy as np
 
-from ..window_stats import box_sum, local_moments, pad_zero, split_valid
+from ..engine.window_stats import box_sum, local_moments, pad_zero, split_valid
 from .lopes import lee_mmse
 
 SIZE = 7

@@ -6,8 +6,8 @@ together with the margin (pixels) the filter reads around a pixel.
 """
 from dataclasses import dataclass
 
-from .. import scale as scales
-from ..window_stats import check_window
+from ..engine import scale as scales
+from ..engine.window_stats import check_window
 from . import basic, frost, lopes
 
 BOXCAR = "boxcar"

@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from ...core.raster_blocks import read_array
+from ...core.engine.raster_blocks import read_array
 from . import schema
 
 FILES = ("intensity_1.tif", "intensity_2.tif", "coherence_reference.tif")

@@ -3,7 +3,7 @@
 ``open_model`` loads an exported model through the framework runner
 (``models.framework.runner``) and refuses a model of another kind with the
 fix; ``block_function`` turns it into a block function for the block engine
-(``core.raster_blocks.map_raster``): detected images of any supported scale
+(``core.engine.raster_blocks.map_raster``): detected images of any supported scale
 in, (coherence, sigma) out, each block run in blended tiles with the
 model's overlap as the block halo.
 """
@@ -42,7 +42,7 @@ def block_function(model, scale="linear", baseline_days=None, tile=None):
     'amplitude' or 'db') to (2, rows, cols) float32 coherence and sigma (NaN where an input is no data);
     ``margin``: the block halo in pixels (the model's tile overlap). ``baseline_days``: the pair's
     temporal baseline, required when the model takes it."""
-    from ...core.scale import DB, to_linear_power
+    from ...core.engine.scale import DB, to_linear_power
 
     feed_extra = {}
     if schema.uses_baseline(model):

@@ -127,7 +127,7 @@ def simulate_unchanged(out_dir, seed, period, climate="temperate", looks=4.0, sh
                        relief_m=600.0):
     """``simulate_stack`` without scheduled change, both orbits, VV and VH; writes dem.tif also for a
     given ``dem`` ((array m, geotransform, wkt)). Returns the simulator's summary."""
-    from ...core.raster_blocks import write_array
+    from ...core.engine.raster_blocks import write_array
     from ...core.simulator import simulate_stack
 
     summary = simulate_stack(out_dir, dem=dem, start=period[0], end=period[1], revisit_days=REVISIT_DAYS,

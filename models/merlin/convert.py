@@ -116,7 +116,7 @@ def parity_patch():
     """(256 x 256 float32 linear power patch, description): Idaho VV when present, else simulated."""
     path = os.path.join(repository_root(), PARITY_SCENE)
     if os.path.isfile(path):
-        from ...core.raster_blocks import read_array
+        from ...core.engine.raster_blocks import read_array
         vv = read_array(path, 1)[:256, :256]
         return np.ascontiguousarray(vv, np.float32), f"{os.path.basename(path)} band 1 (VV), rows/cols 0-255"
     clean = simulated_scene(7)

@@ -12,7 +12,7 @@ def simulated_scene(seed, size=256):
     """Speckle-free VV linear power (size x size, float64) of the first date of a simulated stack."""
     import tempfile
 
-    from ...core.raster_blocks import read_array
+    from ...core.engine.raster_blocks import read_array
     from ...core.simulator.stack import simulate_stack
     with tempfile.TemporaryDirectory() as tmp:
         summary = simulate_stack(tmp, start="2021-01-01", end="2021-01-12", looks=np.inf,

@@ -15,7 +15,7 @@ others need torch and run outside it):
   on a SAR raster with the DEM warped onto its grid;
 - ``architecture``: SARDINet (no DEM; early, late and intermediate fusion)
   and the pix2pix U-Net generator;
-- ``dataset``: patches from pair folders (``core.pair_dataset``);
+- ``dataset``: patches from pair folders (``core.translation.pair_dataset``);
 - ``export``: ONNX export with the common metadata and the parity check;
 - ``training``: ``train(...)`` on ``framework.loop.fit``, export and card;
 - ``cli``: ``python -m sar_change.models.sar_to_optical.cli``.

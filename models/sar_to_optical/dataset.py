@@ -1,4 +1,4 @@
-"""Training patches from SAR/optical pair folders (``core.pair_dataset`` format; numpy + torch).
+"""Training patches from SAR/optical pair folders (``core.translation.pair_dataset`` format; numpy + torch).
 
 Every pair is read whole into memory (the pair folders here are small:
 simulated scenes and 120 x 120 BigEarthNet patches). A pixel enters the loss
@@ -11,7 +11,7 @@ import os
 import numpy as np
 import torch
 
-from ...core import pair_dataset as pairs_io
+from ...core.translation import pair_dataset as pairs_io
 from . import schema
 
 

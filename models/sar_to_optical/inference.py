@@ -5,10 +5,10 @@ amplitude; any two bands) and, for the DEM fusions, a DEM through an
 exported model: the DEM is warped onto the SAR grid on the fly (an in-memory
 GDAL VRT, bilinear, any CRS) when its grid differs, after checking that it
 covers the SAR extent; both are stacked in a VRT and read in blocks with a
-halo by the block engine (``core.raster_blocks.map_raster``); every block
+halo by the block engine (``core.engine.raster_blocks.map_raster``); every block
 goes through the framework runner (``models.framework.runner``: tiles blended
 with raised-cosine weights), the optional contrast enhancement
-(``core.contrast``) runs on the block with its halo, and the core is
+(``core.translation.contrast``) runs on the block with its halo, and the core is
 written. Memory is bounded by the block size, not the scene.
 
 The output bands are B04, B03, B02, B08 (schema.RGB_NIR_ORDER): red, green,
@@ -20,10 +20,10 @@ import uuid
 import numpy as np
 from osgeo import gdal, osr
 
-from ...core import contrast as contrast_ops
-from ...core import scale as scales
-from ...core.raster_blocks import map_raster, open_readonly, read_info, stack_vrt
-from ...core.raster_sampling import check_input_scale, decimated_band
+from ...core.engine import scale as scales
+from ...core.engine.raster_blocks import map_raster, open_readonly, read_info, stack_vrt
+from ...core.engine.raster_sampling import check_input_scale, decimated_band
+from ...core.translation import contrast as contrast_ops
 from ..framework import runner
 from . import schema
 
@@ -165,8 +165,8 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
     """Translate ``sar_path`` into optical reflectance at ``out_path`` (GeoTIFF; see the module docstring).
 
     ``model``: a path or ``open_model``'s result; ``bands``: 1-based (VV, VH)
-    band numbers; ``scale``: core.scale name of the SAR values; ``contrast``:
-    None, 'laplacian' or 'wiener' (options to ``core.contrast.enhance``);
+    band numbers; ``scale``: core.engine.scale name of the SAR values; ``contrast``:
+    None, 'laplacian' or 'wiener' (options to ``core.translation.contrast.enhance``);
     ``tile``, ``overlap``: pixels (tile None: each block with its halo is one
     tile, overlap 0 unless given); ``block``: block side, pixels; ``margin``:
     halo per side, pixels (default the model's overlap, at least DEFAULT_MARGIN);

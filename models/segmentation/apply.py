@@ -1,7 +1,7 @@
 """Apply a segmentation model to a SAR raster block by block (torch-free: numpy, GDAL, onnxruntime).
 
 ``segment_raster`` streams the raster through the block engine
-(``core.raster_blocks.map_raster``, a halo of ``MARGIN`` pixels per block);
+(``core.engine.raster_blocks.map_raster``, a halo of ``MARGIN`` pixels per block);
 inside each block the framework runner (``models.framework.runner``: tiles of
 the model's tile size, Hann-blended overlaps, reflected padding, NaN filled
 before and restored after) gives the class probabilities. Outputs:
@@ -23,7 +23,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 from osgeo import gdal
 
-from ...core import raster_blocks as rb
+from ...core.engine import raster_blocks as rb
 from ..framework import runner
 from . import schema
 

@@ -62,7 +62,7 @@ def read_image(path, bands, scale, incidence_band):
     """(C, H, W) float32: the SAR bands in dB (+ incidence deg); no data as NaN."""
     import numpy as np
 
-    from sar_change.core.raster_blocks import read_array
+    from sar_change.core.engine.raster_blocks import read_array
     from sar_change.core.simulator.segmentation import to_db
 
     out = []
@@ -79,7 +79,7 @@ def read_image(path, bands, scale, incidence_band):
 def read_labels(path, shape):
     import numpy as np
 
-    from sar_change.core.raster_blocks import read_array
+    from sar_change.core.engine.raster_blocks import read_array
 
     a = read_array(path, 1)
     if a.shape != tuple(shape):

@@ -7,7 +7,7 @@ import os
 from osgeo import gdal
 from qgis.core import QgsProcessingException
 
-from ...core.raster_blocks import Cancelled, map_raster
+from ...core.engine.raster_blocks import Cancelled, map_raster
 from . import common
 from .common import tr
 from .difference_image import grid_problem

@@ -1,4 +1,5 @@
-"""Processing algorithm "Coherence from detected images": a thin wrapper around core.coherence and the
+"""Processing algorithm "Coherence from detected images": a thin wrapper around core.coherence.estimation and
+the
 learned coherence model.
 
 Methods (the METHOD enum): the learned model (default; a Residual U-Net
@@ -22,9 +23,10 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import coherence, raster_sampling
-from ...core import scale as scales
-from ...core.raster_blocks import open_readonly, read_info, stack_vrt
+from ...core.coherence import estimation as coherence
+from ...core.engine import raster_sampling
+from ...core.engine import scale as scales
+from ...core.engine.raster_blocks import open_readonly, read_info, stack_vrt
 from ...models.coherence import inference
 from . import coherence_common, common
 from .common import tr

@@ -1,8 +1,9 @@
-"""Processing algorithm "Coherence from SLC pair": a thin wrapper around core.coherence.sample_coherence.
+"""Processing algorithm "Coherence from SLC pair": a thin wrapper around
+core.coherence.estimation.sample_coherence.
 
 The real and imaginary parts of both images (and the optional phase) are
-exposed as Float32 bands of an in-memory VRT (``core.complex_raster``) and
-streamed block by block through ``core.raster_blocks.map_raster``.
+exposed as Float32 bands of an in-memory VRT (``core.engine.complex_raster``) and
+streamed block by block through ``core.engine.raster_blocks.map_raster``.
 """
 from qgis.core import (
     QgsProcessingException,
@@ -12,8 +13,9 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import coherence, complex_raster
-from ...core.raster_blocks import read_info
+from ...core.coherence import estimation as coherence
+from ...core.engine import complex_raster
+from ...core.engine.raster_blocks import read_info
 from . import coherence_common, common
 from .common import tr
 

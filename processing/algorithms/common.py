@@ -3,7 +3,7 @@
 Adapters between QGIS Processing and the QGIS-free ``core``: feedback
 callbacks, error translation and reading the input layer's file path. The
 image-wide checks they call (scale check, ENL from sample windows) live in
-``core.raster_sampling``.
+``core.engine.raster_sampling``.
 """
 import functools
 import os
@@ -36,9 +36,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ...core import outputs, raster_sampling, validation
-from ...core import scale as scales
-from ...core.raster_blocks import Cancelled, RasterError, read_info
+from ...core.engine import outputs, raster_sampling, validation
+from ...core.engine import scale as scales
+from ...core.engine.raster_blocks import Cancelled, RasterError, read_info
 from .presentation import Presentation
 
 #: Radiometric scales in the order of the SCALE enum parameter.
@@ -251,7 +251,7 @@ def default_output_bytes(alg, inputs):
 
 
 def check_outputs(alg, parameters, context):
-    """Apply ``core.outputs.check_targets`` to the explicit outputs of ``alg``.
+    """Apply ``core.engine.outputs.check_targets`` to the explicit outputs of ``alg``.
 
     Refuses (QgsProcessingException naming the output parameter and the fix)
     an output that is an input or another output (links included), a folder
@@ -393,7 +393,7 @@ def _layer_error(layer, problem):
 
 
 def check_raster_contents(alg, parameters, context):
-    """Refuse a raster input that holds no valid pixel (every algorithm; ``core.validation`` words)."""
+    """Refuse a raster input that holds no valid pixel (every algorithm; ``core.engine.validation`` words)."""
     for _name, layer in raster_inputs(alg, parameters, context):
         if layer.providerType() != "gdal":
             continue  # gdal_source() explains it in processAlgorithm
@@ -407,7 +407,7 @@ def check_sar_inputs(alg, parameters, context, names, scale_parameter="SCALE", w
                      allow_constant=False):
     """Check the SAR rasters ``names`` (parameter names) against the declared scale and windows.
 
-    Scale: ``core.validation.scale_problem`` both ways (the SCALE enum
+    Scale: ``core.engine.validation.scale_problem`` both ways (the SCALE enum
     parameter ``scale_parameter``); size: at least 2 x 2 pixels; a constant
     band is refused unless ``allow_constant`` (a SAR image carries speckle); windows:
     {window parameter name: its label} must fit every image. Raises
@@ -445,7 +445,7 @@ def check_learned_inputs(images, scale, dem, rows, where, normalisation=None, re
     ``normalisation``: the model's normalisation metadata (trained ranges), or None;
     ``recorded_ranges``: its "valid_ranges" metadata (values seen in training), or None.
     """
-    from ...core.raster_blocks import open_readonly
+    from ...core.engine.raster_blocks import open_readonly
 
     ranges = validation.trained_ranges(normalisation, recorded_ranges)
     for i, path in enumerate(images):

@@ -39,7 +39,7 @@ from ...core.coregistration import correlation as corr
 from ...core.coregistration import models as mdl
 from ...core.coregistration import resampling as rs
 from ...core.coregistration import stack as coreg
-from ...core.raster_blocks import Cancelled, RasterError, geotiff_options, temporary_path
+from ...core.engine.raster_blocks import Cancelled, RasterError, geotiff_options, temporary_path
 from . import common
 from .common import tr
 

@@ -1,8 +1,8 @@
 """Processing algorithm "Difference image": a thin wrapper around core.change.difference.
 
-The two dates are stacked in an in-memory VRT (``core.raster_blocks.stack_vrt``:
+The two dates are stacked in an in-memory VRT (``core.engine.raster_blocks.stack_vrt``:
 bands of image 1, then those of image 2) and streamed block by block through
-``core.raster_blocks.map_raster`` with the block function of
+``core.engine.raster_blocks.map_raster`` with the block function of
 ``core.change.difference.make_block_function``.
 """
 import os
@@ -19,9 +19,9 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import raster_sampling, validation
 from ...core.change import difference
-from ...core.raster_blocks import Cancelled, map_raster, read_info, stack_vrt
+from ...core.engine import raster_sampling, validation
+from ...core.engine.raster_blocks import Cancelled, map_raster, read_info, stack_vrt
 from .. import provider_settings
 from . import common, raster_subset
 from .common import tr

@@ -2,8 +2,8 @@
 
 Over a homogeneous area (polygons rasterised onto the raster grid in memory
 with GDAL) the ENL is mean^2 / variance of the covered pixels
-(``core.enl.enl``); without an area it is estimated from the whole image
-(``core.enl.local_cv2`` + ``core.enl.estimate_enl`` on sample windows).
+(``core.speckle.enl.enl``); without an area it is estimated from the whole image
+(``core.speckle.enl.local_cv2`` + ``core.speckle.enl.estimate_enl`` on sample windows).
 """
 import numpy as np
 from osgeo import gdal, ogr
@@ -18,10 +18,10 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import enl as enl_stats
-from ...core import raster_sampling
-from ...core import scale as scales
-from ...core.raster_blocks import Cancelled, RasterError, Window, open_readonly, read_block
+from ...core.engine import raster_sampling
+from ...core.engine import scale as scales
+from ...core.engine.raster_blocks import Cancelled, RasterError, Window, open_readonly, read_block
+from ...core.speckle import enl as enl_stats
 from . import common
 from .common import tr
 

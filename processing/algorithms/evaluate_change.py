@@ -21,7 +21,7 @@ from qgis.core import (
 )
 
 from ...core.change import evaluation, report
-from ...core.raster_blocks import Cancelled, RasterError, read_info
+from ...core.engine.raster_blocks import Cancelled, RasterError, read_info
 from . import common
 from .common import tr
 

@@ -32,7 +32,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core import learned_di
+from ...core.learned_di import pipeline as learned_di
 from ...models.framework import metadata as md
 from ...models.learned_di.config import FINETUNE
 from . import common

@@ -1,14 +1,14 @@
-"""Processing algorithm "Inject simulated changes": a thin wrapper around core.injection.
+"""Processing algorithm "Inject simulated changes": a thin wrapper around core.change.injection.
 
 The offset change streams block by block through
-``core.injection_raster`` (blobs placed from the seed reading windows of the
+``core.change.injection_raster`` (blobs placed from the seed reading windows of the
 file, polygons rasterised to a temporary label raster by GDAL): any raster
-size. The statistical change runs ``core.injection_raster.inject_whole_raster``
+size. The statistical change runs ``core.change.injection_raster.inject_whole_raster``
 (it maps every pixel of a region and of its target class at once, so the
 raster is read whole). The change regions come from a polygon layer
 (reprojected to the raster CRS with QgsCoordinateTransform and rasterised
 with GDAL, one label per feature) or from random blobs
-(``core.injection_raster.place_blobs``). Outputs: the changed raster (same grid, CRS, no-data value
+(``core.change.injection_raster.place_blobs``). Outputs: the changed raster (same grid, CRS, no-data value
 and band descriptions), the uint8 change mask and, optionally, the change
 polygons in the raster CRS.
 """
@@ -37,13 +37,9 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QVariant
 
-from ...core import injection, injection_raster, outputs, raster_sampling
-from ...core.raster_blocks import (
-    Cancelled,
-    RasterError,
-    create_like,
-    read_info,
-)
+from ...core.change import injection, injection_raster
+from ...core.engine import outputs, raster_sampling
+from ...core.engine.raster_blocks import Cancelled, RasterError, create_like, read_info
 from .. import provider_settings
 from . import common
 from .common import tr
@@ -345,7 +341,7 @@ class InjectChangesAlgorithm(common.SarChangeAlgorithm):
 
     def _offset_streamed(self, parameters, context, feedback, layer, s, scale, dst, dst_mask, polygons,
                          target_layer):
-        """The offset change through ``core.injection_raster``: block by block, any raster size."""
+        """The offset change through ``core.change.injection_raster``: block by block, any raster size."""
         src = common.gdal_source(layer, self.INPUT)
         name = layer.name()
         with common.core_errors(name):

@@ -1,4 +1,4 @@
-"""Processing algorithm "Learned difference image": a thin wrapper around core.learned_di.
+"""Processing algorithm "Learned difference image": a thin wrapper around core.learned_di.pipeline.
 
 Reads the stack (an acquisitions CSV, or explicit layers with their
 conditions), applies a learned-DI ONNX model tile by tile with onnxruntime
@@ -22,8 +22,9 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core import learned_di, raster_sampling
-from ...core.raster_blocks import Cancelled, RasterError, open_readonly
+from ...core.engine import raster_sampling
+from ...core.engine.raster_blocks import Cancelled, RasterError, open_readonly
+from ...core.learned_di import pipeline as learned_di
 from . import common
 from .common import tr
 
@@ -191,10 +192,10 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         """Refuse a run without a table and without layers plus conditions, and inputs the model cannot use.
 
         Every acquisition is checked against the declared scale both ways
-        (``core.validation.scale_problem``) and for valid pixels, the target
+        (``core.engine.validation.scale_problem``) and for valid pixels, the target
         for zero power, the DEM for valid pixels, the conditions for missing
         values, and images and conditions against the trained ranges of the
-        model (``core.validation.trained_ranges``).
+        model (``core.engine.validation.trained_ranges``).
         """
         images, dem, rows, where, scale = self._inputs(parameters, context)
         common.check_learned_inputs(images, scale, dem, rows, where,
@@ -310,7 +311,7 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         self._log(result, feedback)
         return dict(outputs)
 
-    #: Output parameter -> output name of ``core.learned_di.stream_learned_di``.
+    #: Output parameter -> output name of ``core.learned_di.pipeline.stream_learned_di``.
     _OUTPUT_NAMES = {"OUTPUT_PREDICTED": "predicted", "OUTPUT_DI": "di", "OUTPUT_DI_NORM": "di_norm",
                      "OUTPUT_CONVENTIONAL_DI": "conventional"}
 

@@ -15,8 +15,8 @@ import numpy as np
 from osgeo import gdal
 from qgis.core import QgsCoordinateTransform, QgsCsException, QgsProcessingException
 
-from ...core import band_roles
-from ...core.raster_blocks import geotiff_options, open_readonly, read_info, temporary_path
+from ...core.engine import band_roles
+from ...core.engine.raster_blocks import geotiff_options, open_readonly, read_info, temporary_path
 from .translation import tr
 
 #: Side (pixels) of the central sample used to recognise backscatter bands.

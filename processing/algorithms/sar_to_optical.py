@@ -16,8 +16,8 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import scale as scales
-from ...core.raster_blocks import Cancelled, RasterError
+from ...core.engine import scale as scales
+from ...core.engine.raster_blocks import Cancelled, RasterError
 from ...models.sar_to_optical import inference, schema
 from . import common
 from .common import tr
@@ -28,7 +28,7 @@ SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.
 #: Input scales in enum order: the order of every other algorithm (linear power, amplitude, dB);
 #: the default is dB, the models' input scale.
 SCALES = common.SCALE_CHOICES
-#: Contrast enhancement options in enum order (core.contrast.enhance methods).
+#: Contrast enhancement options in enum order (core.translation.contrast.enhance methods).
 CONTRASTS = ("none", "laplacian", "wiener")
 #: Output band sets in enum order.
 OUTPUT_BAND_SETS = (schema.RGB_NIR_ORDER, schema.RGB_NIR_ORDER[:3])

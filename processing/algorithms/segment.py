@@ -19,8 +19,8 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core import raster_sampling
-from ...core.raster_blocks import Cancelled
+from ...core.engine import raster_sampling
+from ...core.engine.raster_blocks import Cancelled
 from ...models.segmentation import apply
 from . import common
 from .common import tr

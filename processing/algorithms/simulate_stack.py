@@ -19,7 +19,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, QTime
 
-from ...core.raster_blocks import Cancelled, read_array, read_info
+from ...core.engine.raster_blocks import Cancelled, read_array, read_info
 from ...core.simulator import CLIMATES, simulate_stack, write_change_mask
 from . import common
 from .common import tr

@@ -1,7 +1,7 @@
 """Processing algorithm "Speckle filter": a thin wrapper around core.speckle.
 
 Parameters are translated into a ``core.speckle.registry.FilterParams``; the
-raster is streamed through ``core.raster_blocks.filter_raster`` with the block
+raster is streamed through ``core.engine.raster_blocks.filter_raster`` with the block
 function from ``registry.make_block_function`` (filtering in linear power,
 output in the input's scale).
 """
@@ -19,10 +19,10 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import raster_sampling, validation
-from ...core.raster_blocks import Cancelled, filter_raster
+from ...core.engine import raster_sampling, validation
+from ...core.engine.raster_blocks import Cancelled, filter_raster
+from ...core.engine.window_stats import check_window
 from ...core.speckle import frost, registry
-from ...core.window_stats import check_window
 from .. import provider_settings
 from . import common, raster_subset
 from .common import tr
@@ -183,7 +183,7 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
 
         Windows must fit the image, and the median and Frost windows (whose
         work grows with the window area) stay within
-        ``core.validation.MAX_AREA_COST_WINDOW``; the input's scale is checked
+        ``core.engine.validation.MAX_AREA_COST_WINDOW``; the input's scale is checked
         both ways.
         """
         estimate = self.parameterAsBool(parameters, self.ESTIMATE_ENL, context)

@@ -35,10 +35,10 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ...core import outputs, raster_sampling
 from ...core.change import difference, features, svm
 from ...core.change.evaluation import grid_mismatch
-from ...core.raster_blocks import (
+from ...core.engine import outputs, raster_sampling
+from ...core.engine.raster_blocks import (
     Cancelled,
     RasterError,
     geotiff_options,

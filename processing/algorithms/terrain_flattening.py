@@ -1,11 +1,11 @@
-"""Processing algorithm "Radiometric terrain flattening": a thin wrapper around core.terrain_flattening.
+"""Processing algorithm "Radiometric terrain flattening": a thin wrapper around core.terrain.flattening.
 
 The DEM (and an optional incidence raster) is brought onto the SAR raster's
 grid (read directly when already on it, else resampled bilinearly with
 gdal.Warp), the flattening reference (sigma0 of a uniform gamma0 = 1 surface,
-``core.terrain_flattening.flattening_reference``) is computed on that whole
+``core.terrain.flattening.flattening_reference``) is computed on that whole
 grid in memory and written to a temporary GeoTIFF, and every SAR band is
-divided by it block by block (``core.raster_blocks.map_raster`` over a VRT
+divided by it block by block (``core.engine.raster_blocks.map_raster`` over a VRT
 stacking the SAR bands and the reference), in linear power, the output being
 written in the input's scale.
 """
@@ -21,10 +21,9 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ...core import raster_sampling, terrain
-from ...core import scale as scales
-from ...core import terrain_flattening as flattening
-from ...core.raster_blocks import (
+from ...core.engine import raster_sampling
+from ...core.engine import scale as scales
+from ...core.engine.raster_blocks import (
     Cancelled,
     map_raster,
     output_nodata,
@@ -32,6 +31,8 @@ from ...core.raster_blocks import (
     stack_vrt,
     write_array,
 )
+from ...core.terrain import flattening as flattening
+from ...core.terrain import geometry as terrain
 from . import common
 from .common import tr
 from .terrain_geometry import TerrainInputsMixin, check_size, pixel_size, read_on_grid

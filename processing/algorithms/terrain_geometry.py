@@ -1,14 +1,14 @@
-"""Processing algorithm "Terrain geometry": a thin wrapper around core.terrain.
+"""Processing algorithm "Terrain geometry": a thin wrapper around core.terrain.geometry.
 
 Slope, aspect and the (projected) local incidence stream through the block
-engine (``core.raster_blocks.map_raster`` with ``terrain.angle_block_function``,
+engine (``core.engine.raster_blocks.map_raster`` with ``terrain.angle_block_function``,
 a 1-pixel halo; slope and aspect computed once per block for all of them), so
 their memory does not grow with the DEM and there is no size limit; several
 angle outputs are written as one multi-band temporary file split into the
 requested files. An incidence raster on another grid is warped onto the DEM's
 into a temporary file first. The distortion mask and the simulated SAR image
 still trace rays along range over the whole DEM (about 450 bytes per pixel,
-``check_size``), extended at its edges as ``core.terrain_flattening`` does,
+``check_size``), extended at its edges as ``core.terrain.flattening`` does,
 with one set of range lines and one ray tracing for both
 (``terrain.distortion_and_simulation``).
 
@@ -33,9 +33,9 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import outputs as output_policy
-from ...core import raster_sampling, terrain, terrain_flattening
-from ...core.raster_blocks import (
+from ...core.engine import outputs as output_policy
+from ...core.engine import raster_sampling
+from ...core.engine.raster_blocks import (
     Cancelled,
     geotiff_options,
     map_raster,
@@ -45,6 +45,8 @@ from ...core.raster_blocks import (
     temporary_path,
     write_single_band,
 )
+from ...core.terrain import flattening as terrain_flattening
+from ...core.terrain import geometry as terrain
 from . import common
 from .common import tr
 
@@ -311,7 +313,7 @@ def pixel_size(info, layer_name, feedback, is_dem=True):
 
 
 def write_band(path, array, info, gdal_type, nodata, description):
-    """Write one band on RasterInfo ``info``'s grid and CRS to a GeoTIFF (``core.outputs`` policy)."""
+    """Write one band on RasterInfo ``info``'s grid and CRS to a GeoTIFF (``core.engine.outputs`` policy)."""
     return write_single_band(path, array, info, gdal_type, nodata, description)
 
 
@@ -454,7 +456,7 @@ class TerrainGeometryAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
                              "incidence, distortion mask or simulated SAR)")
         return True, ""
 
-    #: Angle outputs (streamed block by block) -> core.terrain output name and description.
+    #: Angle outputs (streamed block by block) -> core.terrain.geometry output name and description.
     def _angle_outputs(self):
         return {
             self.SLOPE: (terrain.SLOPE_OUT, tr("slope (degrees)")),

@@ -19,7 +19,7 @@ from qgis.core import (
 )
 
 from ...core.change import thresholds
-from ...core.raster_blocks import Cancelled, RasterError, filter_raster
+from ...core.engine.raster_blocks import Cancelled, RasterError, filter_raster
 from . import common
 from .common import tr
 

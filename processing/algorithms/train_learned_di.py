@@ -20,7 +20,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core import learned_di
+from ...core.learned_di import pipeline as learned_di
 from . import common
 from . import training_runner as runner
 from .common import tr

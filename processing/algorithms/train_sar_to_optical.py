@@ -17,7 +17,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ...core import pair_dataset
+from ...core.translation import pair_dataset
 from ...models.sar_to_optical import schema
 from . import common
 from . import training_runner as runner

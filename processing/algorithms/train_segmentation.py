@@ -29,8 +29,8 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ...core import validation
-from ...core.raster_blocks import RasterError, geotiff_options, read_array, read_info
+from ...core.engine import validation
+from ...core.engine.raster_blocks import RasterError, geotiff_options, read_array, read_info
 from ...models.segmentation.schema import IGNORE, SIZE_MULTIPLE, class_entries
 from . import common
 from . import training_runner as runner

@@ -2,7 +2,7 @@
 
 The chain is fitted on a bounded sample of the pair (whole pair up to one
 million pixels, else evenly spread tiles) and the uint8 change mask is
-written block by block with a halo (``core.raster_blocks.map_raster``).
+written block by block with a halo (``core.engine.raster_blocks.map_raster``).
 No torch: scikit-learn trains the small patch classifier, numpy applies it.
 """
 import math
@@ -18,11 +18,11 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core import raster_sampling
 from ...core.change import unsupervised as us
 from ...core.change import unsupervised_raster as ur
 from ...core.change.difference import ZeroPowerError
-from ...core.raster_blocks import Cancelled, read_info
+from ...core.engine import raster_sampling
+from ...core.engine.raster_blocks import Cancelled, read_info
 from . import common
 from .common import tr
 

@@ -30,7 +30,7 @@ import os
 import numpy as np
 from osgeo import gdal
 
-from .raster_blocks import read_array, read_info, write_array
+from ..engine.raster_blocks import read_array, read_info, write_array
 
 PAIR_COLUMNS = ("pair_id", "source", "scene", "date", "sar_date", "orbit_direction", "sar", "optical",
                 "dem", "distortion", "cloud_mask", "cloud_fraction", "sun_elevation_deg", "sun_azimuth_deg")

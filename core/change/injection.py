@@ -25,12 +25,12 @@ Conventions:
 - No data is NaN. A pixel that is NaN in any band is never changed, in any
   band, and is 255 in the change mask.
 - Input arrays are never modified; new float32 arrays are returned.
-- ``inject`` holds whole images in memory; ``core.injection_raster``
+- ``inject`` holds whole images in memory; ``core.change.injection_raster``
   streams the offset change through the block engine (any size).
 """
 import numpy as np
 
-from . import scale as scales
+from ..engine import scale as scales
 
 #: Change mask values.
 UNCHANGED, CHANGED, NO_DATA = 0, 1, 255
@@ -238,7 +238,7 @@ def _overlaps(placed, r0, r1, c0, c1, inside):
 def offset_change(image, mask, offset_db=-2.5, scale=scales.DB):
     """Return a copy of ``image`` with ``offset_db`` dB added inside ``mask``.
 
-    - ``image``: 2-D array in ``scale`` (core.scale: linear power, amplitude
+    - ``image``: 2-D array in ``scale`` (core.engine.scale: linear power, amplitude
       or dB); NaN = no data, never changed.
     - ``mask``: bool array, same shape: the pixels to change.
     - ``offset_db``: the change in dB (negative darkens, e.g. -2.5 dB).
@@ -246,7 +246,7 @@ def offset_change(image, mask, offset_db=-2.5, scale=scales.DB):
     In dB the offset is added (exact up to float32 rounding); in linear
     power the pixels are multiplied by 10**(offset_db / 10), which is the
     same change: the value is converted to linear power
-    (``core.scale.to_linear_power``), multiplied, and converted back
+    (``core.engine.scale.to_linear_power``), multiplied, and converted back
     (``from_linear_power``), so amplitude is multiplied by
     10**(offset_db / 20). Pixels outside the mask are bit-identical.
     """
@@ -439,7 +439,7 @@ def inject(image_bands, scale, regions, mode=OFFSET, offset_db=-2.5, rng=None, t
     """Inject simulated changes into ``image_bands``; return ``(new_bands, change_mask)``.
 
     - ``image_bands``: 2-D band, (bands, rows, cols) array or list of 2-D
-      bands, in ``scale`` (core.scale: linear power, amplitude or dB);
+      bands, in ``scale`` (core.engine.scale: linear power, amplitude or dB);
       NaN = no data. Never modified.
     - ``regions``: list of polygons ((N, 2) x/y pixel vertices, e.g. from
       ``random_blobs``; polygon k is region k + 1), an int label image

@@ -23,8 +23,8 @@ import uuid
 import numpy as np
 from osgeo import gdal
 
+from ..simulator.optical import scene_lonlat, solar_hour, sun_position
 from .pair_dataset import L2A_QUANTIFICATION, OPTICAL_BANDS
-from .simulator.optical import scene_lonlat, solar_hour, sun_position
 
 S1_ARCHIVE = "BigEarthNet-S1-Example.tar.bz2"
 S2_ARCHIVE = "BigEarthNet-S2-Example.tar.bz2"
@@ -138,7 +138,8 @@ def read_example_pairs():
 
 
 def write_bigearthnet_pairs(out_dir, pairs=None):
-    """Write the example pairs as a pair folder (core/pair_dataset.py format); returns pairs.csv's path.
+    """Write the example pairs as a pair folder (core/translation/pair_dataset.py format); returns
+    pairs.csv's path.
 
     ``pairs``: from read_example_pairs (default: read them). No DEM ships with
     BigEarthNet, so the dem and distortion columns are empty.

@@ -8,7 +8,7 @@ computed where the whole window lies inside the image and on valid pixels
 ('valid' filtering, as the paper's reference code), and averaged. Several
 bands: the mean of the per-band values (as scikit-image with channel_axis).
 
-Distortion classes of a SAR pixel (from the terrain bits of core/terrain.py;
+Distortion classes of a SAR pixel (from the terrain bits of core/terrain/geometry.py;
 a pixel in both layover and shadow counts as layover):
 NODATA = 0, UNDISTORTED = 1, FORESHORTENING = 2, SHADOW = 3, LAYOVER = 4.
 Per class, MSE and PSNR use the class's pixels and SSIM averages the SSIM
@@ -20,7 +20,7 @@ import math
 import numpy as np
 from scipy import ndimage
 
-from . import terrain
+from ..terrain import geometry as terrain
 
 NODATA, UNDISTORTED, FORESHORTENING, SHADOW, LAYOVER = 0, 1, 2, 3, 4
 DISTORTION_NAMES = {UNDISTORTED: "undistorted", FORESHORTENING: "foreshortening", SHADOW: "shadow",

@@ -6,7 +6,7 @@ ENL equals L.
 """
 import numpy as np
 
-from .window_stats import check_window
+from ..engine.window_stats import check_window
 
 MIN_PIXELS = 16
 

@@ -51,10 +51,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import scale as scales
-from .change import difference
-from .change.evaluation import grid_mismatch
-from .raster_blocks import (
+from ..change import difference
+from ..change.evaluation import grid_mismatch
+from ..engine import scale as scales
+from ..engine.raster_blocks import (
     OutputRaster,
     RasterError,
     map_raster_outputs,
@@ -67,7 +67,8 @@ from .raster_blocks import (
 #: Largest scene (pixels) computed in one piece; see the module docstring for the memory.
 MAX_PIXELS = 8000 * 8000
 #: The model shipped with the plugin (absent until one is trained and copied there).
-SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models",
+SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             "models",
                              "learned_di.onnx")
 #: Columns an acquisitions CSV needs here.
 STACK_COLUMNS = ("date", "platform", "orbit_direction", "heading_deg", "mean_incidence_deg",
@@ -128,7 +129,7 @@ class _LocalSchema:
 def _schema():
     """``models.learned_di.schema`` when importable (it is torch-free), else the local copy."""
     try:
-        from ..models.learned_di import schema
+        from ...models.learned_di import schema
     except ImportError:
         return _LocalSchema
     return schema
@@ -362,7 +363,7 @@ def open_model(model=None, threads=2):
 
     Returns the ``TiledModel`` with ``learned_di`` set to ``check_model``'s summary.
     """
-    from ..models.tiled_inference import TiledModel
+    from ...models.tiled_inference import TiledModel
 
     if model is None:
         if not os.path.isfile(SHIPPED_MODEL):
@@ -467,7 +468,7 @@ def band_numbers(info, bands=BANDS):
 def read_db(path, bands=BANDS, scale=scales.LINEAR_POWER, out=None):
     """The ``bands`` of a raster in dB, float32 (len(bands), rows, cols), NaN = no data.
 
-    ``scale``: how the raster is stored (``core.scale``); linear power and
+    ``scale``: how the raster is stored (``core.engine.scale``); linear power and
     amplitude go through the schema's ``to_db`` (power at or below its
     -50 dB floor, zero included, is set to the floor). ``out``: an array of
     that shape to fill (saves a copy of the stack); returned.
@@ -554,11 +555,11 @@ def run_learned_di(model, input_paths, target_path, dem_path, conditions, scale=
     ``dem_path``: elevation in metres on the target's grid. ``conditions``:
     N + 1 acquisition rows (dicts, see ``condition_vector``) or an (N + 1, C)
     array: the inputs' then the target's. ``scale``: how the images are
-    stored (``core.scale``). ``reference_path``: when given, also the
+    stored (``core.engine.scale``). ``reference_path``: when given, also the
     conventional DI (Euclidean norm of dB differences, target against it).
     ``tile``, ``overlap``, ``batch``: tiling (pixels; None: the model's).
     Raises ModelMismatch, RasterError or ValueError with the fix;
-    core.raster_blocks.Cancelled on cancel.
+    core.engine.raster_blocks.Cancelled on cancel.
     """
     model, input_paths, bands, cond, rows = _prepare(model, input_paths, target_path, dem_path, conditions,
                                                      reference_path, threads, limit=True)
@@ -626,7 +627,7 @@ def stream_learned_di(model, input_paths, target_path, dem_path, conditions, out
     Same inputs as ``run_learned_di``; ``outputs``: {name: path} with names
     from ``OUTPUT_NAMES`` ('conventional' needs ``reference_path``). Every
     raster is stacked in one VRT and read by the block engine
-    (``core.raster_blocks.map_raster_outputs``) in blocks of ``block`` pixels
+    (``core.engine.raster_blocks.map_raster_outputs``) in blocks of ``block`` pixels
     with a halo of ``stream_halo`` pixels; each block (halo included) goes
     through the tiled runner with ``tile`` (default: the whole block and halo,
     one tile), ``overlap`` and ``batch``; the reader, the model and the

@@ -346,7 +346,7 @@ def _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_cance
 
     ``jobs``: (window, input bands, output band indices over all targets).
     Reads, compute and writes overlap (``stream_blocks``). The outputs go
-    through ``core.outputs``: refused before any work when one is the input or
+    through ``core.engine.outputs``: refused before any work when one is the input or
     its folder lacks room or write access; every GDAL write and the final
     flush are checked; on any failure (or cancel) nothing is left at any
     destination and OutputError names it.
@@ -538,7 +538,7 @@ def write_single_band(path, array, info, gdal_type, nodata, description):
     """Write a 2-D ``array`` as one band of GDAL type ``gdal_type`` on ``info``'s grid and CRS.
 
     ``nodata`` (or None) and ``description`` are set on the band; written
-    through ``core.outputs`` (temporary file, checked writes, verified, renamed).
+    through ``core.engine.outputs`` (temporary file, checked writes, verified, renamed).
     Returns ``path``.
     """
     path = str(path)

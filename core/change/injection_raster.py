@@ -1,10 +1,10 @@
 """Simulated changes injected into a raster file block by block (QGIS-free, any scene size).
 
-The file-level pipeline of the offset change of ``core.injection``
+The file-level pipeline of the offset change of ``core.change.injection``
 (Alatalo, Sipola & Rantonen 2023): blobs are placed from a seed by
 ``injection.random_blobs`` reading the validity of each candidate's window
 from the file (no whole-image mask), then the raster streams through the
-block engine (``core.raster_blocks.map_raster_outputs``): each block gets
+block engine (``core.engine.raster_blocks.map_raster_outputs``): each block gets
 its labels from the polygons (``injection.label_polygons`` on the block's
 window) or from a label raster, the offset is added in the selected bands
 (``injection.offset_change``) and the changed raster and the uint8 change
@@ -20,9 +20,8 @@ import threading
 import numpy as np
 from osgeo import gdal
 
-from . import injection
-from . import scale as scales
-from .raster_blocks import (
+from ..engine import scale as scales
+from ..engine.raster_blocks import (
     DEFAULT_BLOCK,
     OutputRaster,
     RasterError,
@@ -37,6 +36,7 @@ from .raster_blocks import (
     write_array,
     write_single_band,
 )
+from . import injection
 
 MASK_DESCRIPTION = "change (1 changed, 0 unchanged, 255 no data)"
 
@@ -73,7 +73,7 @@ def inject_offset_raster(src_path, dst_path, mask_path, scale, offset_db, bands=
     - Regions: ``polygons`` (pixel (x, y) vertices; polygon k is region
       k + 1, later ones win where they overlap) or ``labels_path``, a raster
       on the input's grid whose values > 0 label the regions.
-    - ``scale``: how the raster is stored (``core.scale``).
+    - ``scale``: how the raster is stored (``core.engine.scale``).
 
     A changed value equal to the output's no-data value is moved to the next
     float32 up. Outputs keep the input's grid, CRS, no data and band
@@ -159,7 +159,7 @@ def read_target_mask(path, info):
     It must lie on ``info``'s grid; RasterError naming the fix otherwise, or
     when it has no non-zero pixel.
     """
-    from .validation import grid_problem
+    from ..engine.validation import grid_problem
 
     other = read_info(path)
     problem = grid_problem(other, info)

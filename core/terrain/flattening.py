@@ -1,6 +1,6 @@
 """Radiometric terrain flattening: geocoded sigma0 -> terrain-flattened gamma0.
 
-QGIS-free, numpy in, numpy out; the conventions of ``core.terrain`` apply
+QGIS-free, numpy in, numpy out; the conventions of ``core.terrain.geometry`` apply
 (north-up DEM in metres with NaN as no data, pixel sizes ``dx``, ``dy`` in
 metres, ellipsoid incidence in radians, ``heading_deg`` in degrees clockwise
 from north).
@@ -19,7 +19,7 @@ uniform gamma0 = 1 would show at that pixel, so that
   radiometric terrain correction for SAR imagery"): gamma0_T is the
   backscattered power divided by the sum of the illuminated areas, projected
   perpendicular to the line of sight (A_gamma), of all the terrain sharing
-  the pixel's slant-range cell. ``core.terrain.simulated_sar`` returns that
+  the pixel's slant-range cell. ``core.terrain.geometry.simulated_sar`` returns that
   sum divided by the cell's ellipsoid area, i.e. sigma0 of a gamma0 = 1
   surface; it is the reference. Since
   sigma0_E = P / A_E and reference = A_gamma / A_E,
@@ -74,7 +74,7 @@ import numpy as np
 from scipy import ndimage, sparse
 from scipy.sparse import linalg as sparse_linalg
 
-from . import terrain
+from . import geometry as terrain
 
 AREA = "area"
 COS_RATIO = "cos_ratio"
@@ -204,7 +204,7 @@ def _padded(dem, incidence):
     on every side (point reflection for the DEM, edge values for the
     incidence).
 
-    Heights are measured from their median: ``core.terrain``'s flat-earth
+    Heights are measured from their median: ``core.terrain.geometry``'s flat-earth
     range coordinate rho = u - h cot(theta) uses each node's own incidence,
     so with a varying incidence an absolute height h stretches rho by
     h d(cot theta)/du, a bias proportional to the height above the zero

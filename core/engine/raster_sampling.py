@@ -10,7 +10,7 @@ import threading
 
 import numpy as np
 
-from . import enl as enl_stats
+from ..speckle import enl as enl_stats
 from . import scale as scales
 from . import validation
 from .raster_blocks import (
@@ -28,7 +28,7 @@ SCALE_SAMPLE_PIXELS = 1_000_000
 #: Whole-image ENL: number and side (pixels) of the sample windows.
 ENL_SAMPLE_WINDOWS = 32
 ENL_SAMPLE_SIZE = 256
-#: Side of the local windows whose CV^2 feed ``core.enl.estimate_enl``.
+#: Side of the local windows whose CV^2 feed ``core.speckle.enl.estimate_enl``.
 ENL_LOCAL_WINDOW = 9
 
 
@@ -89,7 +89,7 @@ def _sample_key(dataset, band_number, bx, by):
 def check_input_scale(path, scale, bands=None):
     """Check the declared ``scale`` both ways on a decimated sample of each band.
 
-    Rules: ``core.validation.scale_problem`` (dB declared linear, linear
+    Rules: ``core.engine.validation.scale_problem`` (dB declared linear, linear
     declared dB, negative power). Raises ValueError naming the band and the fix.
     """
     dataset = open_readonly(path)
@@ -153,7 +153,7 @@ def sample_windows(xsize, ysize, size=ENL_SAMPLE_SIZE, count=ENL_SAMPLE_WINDOWS)
 
 
 def estimate_image_enl(path, band_number, scale, is_canceled=None):
-    """ENL of a band from sample windows: local CV^2 -> ``core.enl.estimate_enl``.
+    """ENL of a band from sample windows: local CV^2 -> ``core.speckle.enl.estimate_enl``.
 
     Returns ``(enl, pixels)``: the estimate and the number of valid pixels read.
     Raises ValueError (too few homogeneous windows) or Cancelled.

@@ -21,14 +21,14 @@
 
 Windows are centred boxcars of odd size (rows x cols, in pixels). Every
 window sum is accumulated in a fixed order from the values inside the window
-only (as core/window_stats.py does), so a tiled run equals the whole-image
+only (as core/engine/window_stats.py does), so a tiled run equals the whole-image
 run exactly. NaN (either image) is no data: left out of every window; a
 window without valid power gives NaN.
 """
 import numpy as np
 from scipy.special import gammaln
 
-from .window_stats import check_window
+from ..engine.window_stats import check_window
 
 SPECKLE = "speckle"
 PEARSON = "pearson"
@@ -234,7 +234,7 @@ def intensity_block_function(size, method=PEARSON, looks=None, scale=None):
     ``scale``: None or 'linear' (linear power), 'db' (converted first) or
     'amplitude'. Returns (func, margin in pixels).
     """
-    from .scale import LINEAR_POWER, to_linear_power
+    from ..engine.scale import LINEAR_POWER, to_linear_power
 
     scale = LINEAR_POWER if scale is None else scale
     to_linear_power(np.zeros(1, np.float32), scale)  # validates the scale name

@@ -1,0 +1,1 @@
+"""InSAR coherence estimators (SLC sample coherence, intensity correlation)."""

@@ -1,0 +1,1 @@
+"""Block engine and raster I/O: streaming with a halo, output policy, validation, scales."""

@@ -1,0 +1,1 @@
+"""Learned difference image: stacks, model runs and fine-tuning plans (no torch)."""

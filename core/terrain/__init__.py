@@ -1,0 +1,1 @@
+"""Terrain geometry (slope, incidence, layover/shadow, simulated SAR) and flattening."""

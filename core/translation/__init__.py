@@ -1,0 +1,1 @@
+"""SAR-to-optical translation: pair datasets, BigEarthNet reader, metrics, contrast."""
