@@ -139,3 +139,29 @@ def test_a_folder_as_output_is_refused_before_any_temporary_file(tmp_path, monke
             outputs.check_targets({"out": dst} if dst else {"out": "."})
     left = [p for d in (repo, tmp_path) for p in os.listdir(d) if ".partial" in p]
     assert left == [] and os.listdir(repo) == [] and not (tmp_path / "new").exists()
+
+
+def _byte_raster(path, values):
+    from osgeo import gdal
+
+    with outputs.raster_output(path, bands=1) as tmp:
+        ds = gdal.GetDriverByName("GTiff").Create(tmp, values.shape[1], values.shape[0], 1, gdal.GDT_Byte)
+        ds.GetRasterBand(1).WriteArray(values)
+        ds = None
+
+
+def test_a_replaced_raster_drops_the_old_files_statistics_sidecar(tmp_path):
+    """A histogram cached in <file>.aux.xml by an earlier file must not describe the new one."""
+    from osgeo import gdal
+
+    path = str(tmp_path / "mask.tif")
+    _byte_raster(path, np.ones((8, 8), np.uint8))
+    ds = gdal.Open(path)
+    assert ds.GetRasterBand(1).GetHistogram(-0.5, 255.5, 256, False, False)[1] == 64
+    ds = None  # closing writes the histogram to mask.tif.aux.xml
+    assert os.path.exists(path + ".aux.xml")
+    values = np.zeros((8, 8), np.uint8)
+    values[0, :3] = 1
+    _byte_raster(path, values)
+    ds = gdal.Open(path)
+    assert ds.GetRasterBand(1).GetHistogram(-0.5, 255.5, 256, False, False)[1] == 3

@@ -17,6 +17,7 @@ import numpy as np
 from osgeo import gdal
 
 from ..engine import scale as scales
+from ..engine.outputs import replace_file
 from ..engine.raster_blocks import (
     RasterError,
     Window,
@@ -70,7 +71,7 @@ def _to_byte(tmp, dst, description):
         out.GetRasterBand(1).SetDescription(description)
         out.FlushCache()
         out = None
-        os.replace(tmp_byte, dst)
+        replace_file(tmp_byte, dst)
     finally:
         if os.path.exists(tmp_byte):
             os.remove(tmp_byte)

@@ -291,6 +291,23 @@ def verify_raster(path, bands=None):
         log.raise_if_any()
 
 
+def replace_file(tmp, path):
+    """Rename ``tmp`` onto ``path`` (atomic on one file system) with its GDAL sidecar.
+
+    GDAL keeps statistics, histograms and band descriptions in ``<file>.aux.xml``:
+    the temporary file's sidecar moves with it, and a sidecar left by an earlier
+    file at ``path`` is removed, or GDAL and QGIS would report that file's
+    statistics for the new one.
+    """
+    path = str(path)
+    os.replace(tmp, path)
+    sidecar = path + ".aux.xml"
+    if os.path.exists(str(tmp) + ".aux.xml"):
+        os.replace(str(tmp) + ".aux.xml", sidecar)
+    elif os.path.exists(sidecar):
+        os.remove(sidecar)
+
+
 @contextmanager
 def file_output(path, suffix=".partial"):
     """Yield a temporary path beside ``path``; on success it is renamed onto ``path``.
@@ -304,7 +321,7 @@ def file_output(path, suffix=".partial"):
         yield tmp
         if not os.path.exists(tmp):
             raise RuntimeError("nothing was written")
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     except BaseException as exc:
         _remove(tmp)
         if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)) or not _is_write_error(exc):

@@ -26,6 +26,7 @@ from qgis.core import (
 from ...core.coherence import estimation as coherence
 from ...core.engine import raster_sampling
 from ...core.engine import scale as scales
+from ...core.engine.outputs import replace_file
 from ...core.engine.raster_blocks import open_readonly, read_info, stack_vrt
 from ...models.coherence import inference
 from . import coherence_common, common
@@ -246,4 +247,4 @@ def split_band(src, band, dst, description):
         raise QgsProcessingException(tr("Cannot write {path}").format(path=dst))
     out.GetRasterBand(1).SetDescription(description)
     out = None
-    os.replace(tmp, dst)
+    replace_file(tmp, dst)

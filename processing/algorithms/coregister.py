@@ -39,6 +39,7 @@ from ...core.coregistration import correlation as corr
 from ...core.coregistration import models as mdl
 from ...core.coregistration import resampling as rs
 from ...core.coregistration import stack as coreg
+from ...core.engine.outputs import replace_file
 from ...core.engine.raster_blocks import Cancelled, RasterError, geotiff_options, temporary_path
 from . import common
 from .common import tr
@@ -104,7 +105,7 @@ def copy_raster(src, dst):
         if gdal.Translate(tmp, src, format="GTiff", creationOptions=geotiff_options()) is None:
             raise QgsProcessingException(tr("Cannot write {path}: {error}").format(
                 path=dst, error=gdal.GetLastErrorMsg()))
-        os.replace(tmp, dst)
+        replace_file(tmp, dst)
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)

@@ -16,6 +16,7 @@ from osgeo import gdal
 from qgis.core import QgsCoordinateTransform, QgsCsException, QgsProcessingException
 
 from ...core.engine import band_roles
+from ...core.engine.outputs import replace_file
 from ...core.engine.raster_blocks import geotiff_options, open_readonly, read_info, temporary_path
 from .translation import tr
 
@@ -114,7 +115,7 @@ def finish(subset, work, dst):
                           creationOptions=geotiff_options()) is None:
             raise QgsProcessingException(tr("Cannot write {path}: {error}").format(
                 path=dst, error=gdal.GetLastErrorMsg()))
-        os.replace(tmp, dst)
+        replace_file(tmp, dst)
     finally:
         for path in (tmp, work):
             if os.path.exists(path):
