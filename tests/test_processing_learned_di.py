@@ -361,8 +361,8 @@ def _has_trainer_dependencies():
 @pytest.mark.slow
 def test_real_trainer_then_learned_di(run, alg_ids, stack, tmp_path):
     """End to end with the real trainer (1 short epoch, ~10 s on CPU): its model runs in learneddi."""
-    if not os.path.isfile(os.path.join(os.path.dirname(os.path.dirname(learned_di.__file__)), "models",
-                                       "train.py")) or not _has_trainer_dependencies():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not os.path.isfile(os.path.join(root, "models", "train.py")) or not _has_trainer_dependencies():
         pytest.skip("the torch trainer (models/train.py with torch, rasterio, onnx) is not available")
     model = tmp_path / "real.onnx"
     feedback = logging_feedback()
