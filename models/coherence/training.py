@@ -204,12 +204,9 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
                    evaluate_initial=weights is not None,
                    batches_per_epoch=-(-int(patches_per_epoch) // int(batch)))
     model.cpu()
-    keys = ("epoch", "train", "val", "val_rmse", "val_mae", "lr", "seconds")
-    records = [{k: r.get(k) for k in keys} for r in fit.records]
-    summary = {"onnx": None, "checkpoint": None, "card": None, "stopped": fit.stopped, "epochs": records,
-               "parameters": count_parameters(model),
-               "init_report": init_report.as_dict() if init_report else None,
-               "patches_per_second": fit.samples_per_second}
+    records, summary = loop.fit_summary(
+        fit, ("epoch", "train", "val", "val_rmse", "val_mae", "lr", "seconds"), count_parameters(model),
+        init_report)
     trained = [r for r in records if r["epoch"] > 0]
     if fit.best_state is None or not trained:
         summary["seconds"] = time.perf_counter() - t0

@@ -226,6 +226,21 @@ def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", pla
     return result
 
 
+def fit_summary(fit, keys, parameters, init_report, **extra):
+    """(per-epoch records, training summary) that every trainer returns after ``fit``.
+
+    ``keys``: the fields kept from each epoch record (missing ones become None);
+    ``parameters``: the model's parameter count; ``init_report``: the pretrained
+    initialisation report or None; ``extra``: model-specific entries. The
+    caller fills in onnx, checkpoint and card once they are written.
+    """
+    records = [{k: r.get(k) for k in keys} for r in fit.records]
+    summary = {"onnx": None, "checkpoint": None, "card": None, "stopped": fit.stopped, "epochs": records,
+               "parameters": parameters, "init_report": init_report.as_dict() if init_report else None,
+               "patches_per_second": fit.samples_per_second, **extra}
+    return records, summary
+
+
 def _scalars(val):
     return {f"val_{k}" if not k.startswith("val") else k: float(v) for k, v in val.items()
             if isinstance(v, (int, float)) and k != "loss"}

@@ -252,12 +252,9 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
                        evaluate_initial=weights is not None,
                        batches_per_epoch=-(-int(patches_per_epoch) // int(batch)))
         model.cpu()
-        records = [{k: r[k] for k in ("epoch", "train", "val", "val_mae_db", "val_rmse_db", "lr", "seconds")}
-                   for r in fit.records]
-        summary = {"onnx": None, "checkpoint": None, "card": None, "stopped": fit.stopped, "epochs": records,
-                   "parameters": count_parameters(model),
-                   "init_report": init_report.as_dict() if init_report else None,
-                   "patches_per_second": fit.samples_per_second}
+        records, summary = loop.fit_summary(
+            fit, ("epoch", "train", "val", "val_mae_db", "val_rmse_db", "lr", "seconds"),
+            count_parameters(model), init_report)
         trained_epochs = [r for r in records if r["epoch"] > 0]
         if fit.best_state is None or not trained_epochs:
             summary["seconds"] = time.perf_counter() - t0

@@ -169,13 +169,9 @@ def train(pair_dirs, out_onnx, arch="sardinet", fusion="none", epochs=None, patc
                    evaluate_initial=weights is not None,
                    batches_per_epoch=-(-patches_per_epoch // batch))
     model = model.cpu().to(memory_format=torch.contiguous_format).eval()  # plain layout for export and users
-    records = [{k: r.get(k) for k in ("epoch", "train", "val", "val_mse", "lr", "seconds")}
-               for r in fit.records]
-    summary = {"onnx": None, "checkpoint": None, "card": None, "stopped": fit.stopped, "epochs": records,
-               "parameters": count_parameters(model),
-               "conditioning_parameters": conditioning_parameters(model),
-               "init_report": report.as_dict() if report else None, "model": model,
-               "patches_per_second": fit.samples_per_second, "train_seconds": fit.train_seconds}
+    records, summary = loop.fit_summary(
+        fit, ("epoch", "train", "val", "val_mse", "lr", "seconds"), count_parameters(model), report,
+        conditioning_parameters=conditioning_parameters(model), model=model, train_seconds=fit.train_seconds)
     if fit.best_state is None or not any(r["epoch"] > 0 for r in records):
         summary["seconds"] = time.perf_counter() - t0
         return summary

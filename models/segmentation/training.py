@@ -296,22 +296,9 @@ def train(
         batches_per_epoch=-(-int(patches_per_epoch) // int(batch)),
     )
     model.cpu()
-    records = [
-        {k2: r.get(k2) for k2 in ("epoch", "train", "val", "val_miou", "val_weighted_iou", "lr", "seconds")}
-        for r in fit.records
-    ]
-    summary = {
-        "onnx": None,
-        "checkpoint": None,
-        "card": None,
-        "stopped": fit.stopped,
-        "epochs": records,
-        "parameters": count_parameters(model),
-        "init_report": report.as_dict() if report else None,
-        "patches_per_second": fit.samples_per_second,
-        "model": model,
-        "best_epoch": fit.best_epoch,
-    }
+    records, summary = loop.fit_summary(
+        fit, ("epoch", "train", "val", "val_miou", "val_weighted_iou", "lr", "seconds"),
+        count_parameters(model), report, model=model, best_epoch=fit.best_epoch)
     if fit.best_state is None:
         summary["seconds"] = time.perf_counter() - t0
         return summary
