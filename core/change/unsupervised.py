@@ -4,7 +4,9 @@ A chain (``ChainConfig``) is: an optional speckle filter of both dates
 (``core.speckle.registry``, each image with the ENL estimated on the fitting
 sample) -> image 1 scaled so that the median log ratio is 0 dB (a calibration
 or 8-bit stretch difference, and the log-ratio bias of unequal looks, are not
-change) -> an unsigned difference image (DI, larger = more change) -> one method:
+change) -> an unsigned difference image (DI, larger = more change: |log ratio|,
+the mean ratio or the neighbourhood-ratio index of 3 x 3 windows, or |log mean
+ratio|, the log ratio of the 3 x 3 means in dB) -> one method:
 
 - ``pca_kmeans``: PCA-KMeans of Celik (2009) on the DI (``core.change.pca_kmeans``);
 - ``fcm``: 2-cluster fuzzy c-means of the DI values (``core.change.fcm``);
@@ -168,10 +170,10 @@ class ChainConfig:
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
-DEFAULT = ChainConfig(method=SMOOTHED_KI, di=ABS_LOG_RATIO, majority=5)
+DEFAULT = ChainConfig(method=PCA_KMEANS, di=LOG_MEAN_RATIO)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
-SELF_SUPERVISED_LABELS = LABELS_CONSENSUS
+SELF_SUPERVISED_LABELS = LABELS_KI
 
 
 def di_margin(kind):
