@@ -48,6 +48,21 @@ def test_mean_ratio_hand_computed():
     assert np.all(r >= 0) and np.all(r < 1)
 
 
+def test_log_mean_ratio_is_the_mean_ratio_in_db():
+    """10 log10(m2 / m1) of the window means; |LMR| = -10 log10(1 - mean ratio); NaN left out."""
+    p1 = np.ones((3, 3), np.float32)
+    p2 = np.full((3, 3), 2.0, np.float32)
+    p2[1, 1] = 4.0
+    lmr = dif.log_mean_ratio(p1, p2, 3)
+    assert lmr[1, 1] == pytest.approx(10 * math.log10(20 / 9), rel=1e-6)
+    assert lmr[0, 0] == pytest.approx(10 * math.log10(10 / 4), rel=1e-6)
+    np.testing.assert_allclose(dif.log_mean_ratio(p2, p1, 3), -lmr, rtol=1e-6)
+    np.testing.assert_allclose(np.abs(lmr), -10 * np.log10(1 - dif.mean_ratio(p1, p2, 3)), rtol=1e-5)
+    p2[0, 1] = np.nan  # out of every window, NaN itself
+    lmr = dif.log_mean_ratio(p1, p2, 3)
+    assert np.isnan(lmr[0, 1]) and lmr[1, 1] == pytest.approx(10 * math.log10(18 / 8), rel=1e-6)
+
+
 def test_neighbourhood_ratio_hand_computed():
     p1 = np.ones((3, 3), np.float32)
     p2 = np.full((3, 3), 2.0, np.float32)

@@ -146,7 +146,9 @@ def test_self_supervised_classifier_beats_its_pseudo_labels():
 
 @pytest.mark.parametrize("config", [us.ChainConfig(us.PCA_KMEANS), us.ChainConfig(us.FCM, us.MEAN_RATIO),
                                     us.ChainConfig(us.SMOOTHED_KI, despeckle="lee_sigma"),
-                                    us.ChainConfig(us.SMOOTHED_KI, majority=5), us.DEFAULT])
+                                    us.ChainConfig(us.SMOOTHED_KI, majority=5),
+                                    us.ChainConfig(us.SMOOTHED_KI, us.LOG_MEAN_RATIO, majority=5),
+                                    us.DEFAULT])
 def test_tiled_equals_whole_image(tmp_path, config):
     """Block-wise (64 px blocks, halo = margin) == in memory, bit for bit, with no data kept."""
     p1, p2, _ = speckled_pair((150, 170), looks=2, seed=2)

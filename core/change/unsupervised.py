@@ -4,7 +4,9 @@ A chain (``ChainConfig``) is: an optional speckle filter of both dates
 (``core.speckle.registry``, each image with the ENL estimated on the fitting
 sample) -> image 1 scaled so that the median log ratio is 0 dB (a calibration
 or 8-bit stretch difference, and the log-ratio bias of unequal looks, are not
-change) -> an unsigned difference image (DI, larger = more change) -> one method:
+change) -> an unsigned difference image (DI, larger = more change: |log ratio|,
+the mean ratio or the neighbourhood-ratio index of 3 x 3 windows, or |log mean
+ratio|, the log ratio of the 3 x 3 means in dB) -> one method:
 
 - ``pca_kmeans``: PCA-KMeans of Celik (2009) on the DI (``core.change.pca_kmeans``);
 - ``fcm``: 2-cluster fuzzy c-means of the DI values (``core.change.fcm``);
@@ -53,11 +55,13 @@ from . import pca_kmeans as pk
 ABS_LOG_RATIO = "abs_log_ratio"
 MEAN_RATIO = "mean_ratio"
 NEIGHBOURHOOD_RATIO = "neighbourhood_ratio"
-DI_KINDS = (ABS_LOG_RATIO, MEAN_RATIO, NEIGHBOURHOOD_RATIO)
+LOG_MEAN_RATIO = "log_mean_ratio"
+DI_KINDS = (ABS_LOG_RATIO, MEAN_RATIO, NEIGHBOURHOOD_RATIO, LOG_MEAN_RATIO)
 DI_LABELS = {
     ABS_LOG_RATIO: "Absolute log ratio |10 log10(I2/I1)| (dB)",
     MEAN_RATIO: "Mean ratio, 3 x 3 (Inglada & Mercier 2007)",
     NEIGHBOURHOOD_RATIO: "Neighbourhood ratio index 1 - NR, 3 x 3 (Gong et al. 2012)",
+    LOG_MEAN_RATIO: "Absolute log ratio of the 3 x 3 means |10 log10(m2/m1)| (dB)",
 }
 DI_WINDOW = 3
 
@@ -123,7 +127,8 @@ class ChainConfig:
 
     def name(self):
         """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
-        di = {ABS_LOG_RATIO: "|LR|", MEAN_RATIO: "MR3", NEIGHBOURHOOD_RATIO: "NR3"}[self.di]
+        di = {ABS_LOG_RATIO: "|LR|", MEAN_RATIO: "MR3", NEIGHBOURHOOD_RATIO: "NR3",
+              LOG_MEAN_RATIO: "|LMR3|"}[self.di]
         if self.method == PCA_KMEANS:
             text = f"PCA-KMeans h={self.size} S={self.components} on {di}"
         elif self.method == FCM:
@@ -165,21 +170,21 @@ class ChainConfig:
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
-DEFAULT = ChainConfig(method=SMOOTHED_KI, di=ABS_LOG_RATIO, majority=5)
+DEFAULT = ChainConfig(method=PCA_KMEANS, di=LOG_MEAN_RATIO)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
-SELF_SUPERVISED_LABELS = LABELS_CONSENSUS
+SELF_SUPERVISED_LABELS = LABELS_KI
 
 
 def di_margin(kind):
     """Pixels the DI ``kind`` reads around a pixel."""
-    return DI_WINDOW // 2 if kind in (MEAN_RATIO, NEIGHBOURHOOD_RATIO) else 0
+    return DI_WINDOW // 2 if kind in (MEAN_RATIO, NEIGHBOURHOOD_RATIO, LOG_MEAN_RATIO) else 0
 
 
 def change_index(kind, p1, p2, floor=None):
     """Unsigned DI of two 2-D linear-power arrays (NaN = no data); float32.
 
-    ``abs_log_ratio`` in dB; the two ratio indices in [0, 1).
+    ``abs_log_ratio`` and ``log_mean_ratio`` (absolute) in dB; the two ratio indices in [0, 1).
     """
     if kind == ABS_LOG_RATIO:
         return np.abs(dif.log_ratio(p1, p2, floor))
@@ -187,6 +192,8 @@ def change_index(kind, p1, p2, floor=None):
         return dif.mean_ratio(p1, p2, DI_WINDOW, floor=floor)
     if kind == NEIGHBOURHOOD_RATIO:
         return dif.neighbourhood_ratio_index(p1, p2, DI_WINDOW, floor=floor)
+    if kind == LOG_MEAN_RATIO:
+        return np.abs(dif.log_mean_ratio(p1, p2, DI_WINDOW, floor=floor))
     raise ValueError(f"unknown difference image {kind!r}; choose one of {DI_KINDS}")
 
 
