@@ -72,6 +72,16 @@ class SvmOptions:
     cap: int = 0  # training pixels per class at most; 0: svm.DEFAULT_CAP of the classifier
     seed: int = 1
 
+    def problem(self):
+        """What is wrong with the settings (text with the fix), or None."""
+        if not 0.0 < self.keep <= 1.0:
+            return "the kept fraction of each class must be in (0, 1], e.g. 0.5"
+        if not 0.5 < self.membership < 1.0:
+            return "the k-means membership must be between 0.5 and 1 (exclusive), e.g. 0.9"
+        if self.cap < 0:
+            return "the training pixels per class must be >= 0 (0 = automatic)"
+        return None
+
     @property
     def pixels_per_class(self):
         return self.cap or svm.DEFAULT_CAP[self.classifier]
