@@ -29,6 +29,7 @@ from ..engine import outputs, raster_sampling
 from ..engine.raster_blocks import (
     Cancelled,
     RasterError,
+    gdal_cache_budget,
     geotiff_options,
     map_raster,
     read_info,
@@ -115,6 +116,15 @@ def classify_rasters(dst, image_1=None, image_2=None, di=None, bands=(1,), optio
     if "image_1" not in paths and "di" not in paths:
         raise ValueError("give the two images, or a difference image")
     bands = tuple(sorted(set(bands))) or (1,)
+    # GDAL's block cache would otherwise grow to GDAL_CACHEMAX (5 % of RAM) over the sampling passes
+    # and the conversion to uint8, which read the whole scene outside the block engine.
+    with gdal_cache_budget():
+        return _classify(dst, paths, bands, options, label_path, label_text, model_in, dst_model, say,
+                         progress, is_canceled)
+
+
+def _classify(dst, paths, bands, options, label_path, label_text, model_in, dst_model, say, progress,
+              is_canceled):
     spec, runner = _feature_spec(options, paths, bands, model_in, say)
     vrt, vrt_bands, ref_path = _stack(spec, paths, options.scale)
     try:

@@ -36,7 +36,15 @@ from osgeo import gdal, osr
 
 from ..engine import scale as scales
 from ..engine.outputs import text_output
-from ..engine.raster_blocks import Cancelled, RasterError, open_readonly, read_array, read_info, write_array
+from ..engine.raster_blocks import (
+    Cancelled,
+    RasterError,
+    gdal_cache_budget,
+    open_readonly,
+    read_array,
+    read_info,
+    write_array,
+)
 from ..terrain import geometry as terrain
 from . import correlation as corr
 from . import models as mdl
@@ -144,7 +152,8 @@ def warp_to_file(path, ref, dst, resampling=rs.BILINEAR):
         outputType=gdal.GDT_Float32, dstNodata=float("nan"), warpOptions=["INIT_DEST=NO_DATA"],
         creationOptions=["TILED=YES", "BIGTIFF=IF_SAFER"])
     try:
-        ds = gdal.Warp(str(dst), open_readonly(path), options=options)
+        with gdal_cache_budget():
+            ds = gdal.Warp(str(dst), open_readonly(path), options=options)
         if ds is None:
             raise CoregistrationError(
                 f"cannot warp {path} onto the grid of {ref.path}: {gdal.GetLastErrorMsg()}", path)
