@@ -7,6 +7,7 @@
 images with a no-data border, holes and the water mask.
 """
 import csv
+import os
 
 import numpy as np
 import pytest
@@ -112,3 +113,28 @@ def test_coregister_stack_streamed_equals_whole_image_mode(tmp_path, monkeypatch
         np.testing.assert_allclose(read_array(streamed["outputs"][0], band),
                                    read_array(whole["outputs"][0], band), rtol=2e-7, atol=0)
     assert any(m.startswith("Water mask:") for m in logs)
+
+
+def cancel_at(count):
+    """An ``is_canceled`` that answers True from its ``count``-th call on."""
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) >= count
+    return cancel
+
+
+def test_cancel_leaves_nothing(tmp_path):
+    """A cancel while matching (3rd check) or at the last checks (resampling) leaves no raster behind."""
+    ref, mov = bordered_pair((300, 400), 1.2, 0.7, seed=8)
+    ref_path = make_raster(tmp_path / "ref.tif", ref)
+    mov_path = make_raster(tmp_path / "mov.tif", mov, geotransform=(GT[0] + 10.0,) + GT[1:])  # warped first
+    checks = []
+    cs.coregister_stack(ref_path, [mov_path], tmp_path / "full", window=32,
+                        is_canceled=lambda: checks.append(1))
+    for after in (3, len(checks) - 1):
+        with pytest.raises(cs.Cancelled):
+            cs.coregister_stack(ref_path, [mov_path], tmp_path / f"out{after}", window=32,
+                                is_canceled=cancel_at(after))
+        assert os.listdir(tmp_path / f"out{after}") == []
