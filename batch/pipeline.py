@@ -16,22 +16,29 @@ Processing history (enum parameters as their index, as QGIS stores them)::
         params: {METHOD: 2}
       - id: sarchange:thresholdchange  # optional
         params: {METHOD: 1, SIDE: 2}
+    # or, after the optional speckle filter, instead of the DI and threshold:
+    #   - id: sarchange:svmchange      # pseudo-labels (LABEL_SOURCE 2), or MODEL_IN: a saved .onnx
+    #     params: {FEATURE_WINDOWS: "3,7"}
     # or: model: chain.model3        # the static parameters of a QGIS graphical model's steps
 
 Outputs per job, under ``output_dir/<name>/``: ``speckle_1.tif``,
 ``speckle_2.tif``, ``difference.tif``, ``change_mask.tif`` and
-``threshold.json`` (COGs; each written under a temporary name and renamed
+``threshold.json``, or ``svm_change_mask.tif`` (COGs; each written under a temporary name and renamed
 when complete). A rerun skips every output that exists, so an interrupted run
 resumes where it stopped. Steps run in waves (all jobs' step 1, then step 2,
 ...), each step reading the files of the previous one as the Processing
-chain does, so every output equals the QGIS run's.
+chain does, so every output equals the QGIS run's. The SVM step is one task
+per job (its training sample spans the whole pair), the pipeline of the
+Processing algorithm itself (``core.change.svm_raster.classify_rasters``).
 """
 import glob
 import json
 import os
 from dataclasses import dataclass, replace
 
-from ..core.change import difference, thresholds
+import numpy as np
+
+from ..core.change import difference, features, svm, svm_raster, thresholds
 from ..core.engine import raster_sampling
 from ..core.engine import scale as scales
 from ..core.engine.raster_blocks import RasterError, output_nodata, read_info, stack_vrt
@@ -41,6 +48,7 @@ from . import rasters, stages
 SPECKLE = "sarchange:specklefilter"
 DIFFERENCE = "sarchange:differenceimage"
 THRESHOLD = "sarchange:thresholdchange"
+SVM = "sarchange:svmchange"
 #: Enum-to-value tables and defaults, as the Processing algorithms declare them
 #: (tests/test_batch.py checks them against the algorithms).
 SCALES = (scales.LINEAR_POWER, scales.AMPLITUDE, scales.DB)
@@ -55,8 +63,16 @@ DEFAULTS = {
                  "WINDOW": 3, "SIGNED": False, "POWER_FLOOR": 0.0},
     THRESHOLD: {"BAND": 1, "METHOD": thresholds.METHODS.index(thresholds.KI), "MANUAL_THRESHOLD": 0.0,
                 "SIDE": 0, "LOOKS": 0.0},
+    SVM: {"BANDS": None, "SCALE": 0, "DI_METHOD": difference.METHODS.index(difference.LOG_RATIO),
+          "FEATURE_WINDOWS": ",".join(str(w) for w in features.DEFAULT_WINDOWS), "INCLUDE_BACKSCATTER": False,
+          "CLASSIFIER": 0, "LABEL_SOURCE": svm.LABEL_SOURCES.index(svm.PSEUDO_LABELS),
+          "PSEUDO_METHOD": svm.PSEUDO_METHODS.index(svm.KI), "PSEUDO_KEEP": svm.DEFAULT_KEEP,
+          "PSEUDO_MEMBERSHIP": svm.DEFAULT_MEMBERSHIP, "SAMPLE_CAP": 0, "SEED": 1, "MODEL_IN": None},
 }
-ORDER = (SPECKLE, DIFFERENCE, THRESHOLD)
+ORDER = (SPECKLE, DIFFERENCE, THRESHOLD, SVM)
+#: The chains the runner takes (algorithm ids in order).
+CHAINS = tuple(pre + rest for pre in ((), (SPECKLE,))
+               for rest in ((DIFFERENCE,), (DIFFERENCE, THRESHOLD), (SVM,)))
 
 
 class PipelineError(ValueError):
@@ -125,9 +141,9 @@ def parse(spec, base="."):
                                 f"this runner takes {sorted(DEFAULTS[alg])}")
         steps.append((alg, {**DEFAULTS[alg], **params}))
     ids = [s[0] for s in steps]
-    if DIFFERENCE not in ids or ids != sorted(ids, key=ORDER.index) or len(set(ids)) != len(ids):
+    if tuple(ids) not in CHAINS:
         raise PipelineError(f"steps must be, in this order: optionally {SPECKLE}, then {DIFFERENCE}, "
-                            f"then optionally {THRESHOLD}; got {ids}")
+                            f"then optionally {THRESHOLD}; or optionally {SPECKLE}, then {SVM}; got {ids}")
     out_dir = where(spec.get("output_dir", "batch_output"))
     pairs = []
     for j, job in enumerate(spec.get("jobs") or []):
@@ -311,6 +327,53 @@ def threshold_tasks(src, dst, result, params, chunk):
     mask = stages.change_mask(rasters.open_bands(src, [band], chunk), result)
     return rasters.write_cog(mask, dst, rasters.grid_of(src), thresholds.NODATA,
                              ["change mask (1 change, 0 no change, 255 no data)"])
+
+
+def svm_settings(params):
+    """``(SvmOptions, bands, model path or None)`` from svmchange parameters (pseudo-labels or MODEL_IN)."""
+    model_in = params["MODEL_IN"] or None
+    source = _enum(params, "LABEL_SOURCE", svm.LABEL_SOURCES, SVM)
+    if source != svm.PSEUDO_LABELS and not model_in:
+        raise PipelineError(f"{SVM}: the batch runner trains on pseudo-labels (LABEL_SOURCE "
+                            f"{svm.LABEL_SOURCES.index(svm.PSEUDO_LABELS)}) or applies a saved model "
+                            "(MODEL_IN)")
+    try:
+        windows = features.parse_windows(str(params["FEATURE_WINDOWS"]))
+    except ValueError as exc:
+        raise PipelineError(f"{SVM}: {exc}") from exc
+    options = svm_raster.SvmOptions(
+        scale=_enum(params, "SCALE", SCALES, SVM),
+        di_method=_enum(params, "DI_METHOD", difference.METHODS, SVM),
+        windows=tuple(windows), backscatter=bool(params["INCLUDE_BACKSCATTER"]),
+        classifier=_enum(params, "CLASSIFIER", svm.CLASSIFIERS, SVM), label_source=source,
+        pseudo_method=_enum(params, "PSEUDO_METHOD", svm.PSEUDO_METHODS, SVM),
+        keep=float(params["PSEUDO_KEEP"]), membership=float(params["PSEUDO_MEMBERSHIP"]),
+        cap=int(params["SAMPLE_CAP"]), seed=int(params["SEED"]))
+    problem = options.problem()
+    if problem:
+        raise PipelineError(f"{SVM}: {problem}")
+    bands = tuple(int(b) for b in (params["BANDS"] or [1]))
+    return options, bands, model_in
+
+
+def svm_tasks(src_1, src_2, dst, params):
+    """``([], final)``: one Delayed writing the SVM change mask of the pair to ``dst`` (a COG)."""
+    import dask
+
+    options, bands, model_in = svm_settings(params)
+    return [], dask.delayed(_svm_mask, pure=False)(src_1, src_2, dst, bands, options, model_in)
+
+
+def _svm_mask(src_1, src_2, dst, bands, options, model_in):
+    dst = os.path.abspath(dst)
+    tmp = os.path.join(os.path.dirname(dst), f".{os.path.basename(dst)}.svm.tif")
+    try:
+        svm_raster.classify_rasters(tmp, src_1, src_2, bands=bands, options=options, model_in=model_in)
+        rasters.to_cog(tmp, dst, np.uint8)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return dst
 
 
 def write_json(path, data):

@@ -143,19 +143,27 @@ def _finalize(tiles, folder, dst_path, grid, chunks, dtype, nodata, descriptions
         return dst_path  # finished by an earlier attempt of this task
     vrt = f"/vsimem/sar_change_batch_{uuid.uuid4().hex}.vrt"
     gdal.FileFromMemBuffer(vrt, _mosaic_vrt(folder, grid, chunks, dtype, nodata, descriptions))
+    try:
+        to_cog(vrt, dst_path, dtype)
+    finally:
+        gdal.Unlink(vrt)
+    shutil.rmtree(folder, ignore_errors=True)
+    return dst_path
+
+
+def to_cog(src, dst_path, dtype):
+    """Translate the raster ``src`` (numpy ``dtype``) into the COG ``dst_path`` (temporary name, renamed)."""
     tmp = os.path.join(os.path.dirname(dst_path), f".{os.path.basename(dst_path)}.{uuid.uuid4().hex[:8]}"
                        ".partial.tif")
     try:
-        out = gdal.Translate(tmp, vrt, format="COG", creationOptions=cog_options(dtype))
+        out = gdal.Translate(tmp, src, format="COG", creationOptions=cog_options(dtype))
         if out is None:
             raise RasterError(f"cannot write {dst_path}: check that the folder is writable")
         out = None
         os.replace(tmp, dst_path)
     finally:
-        gdal.Unlink(vrt)
         if os.path.exists(tmp):
             os.remove(tmp)
-    shutil.rmtree(folder, ignore_errors=True)
     return dst_path
 
 

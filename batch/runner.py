@@ -9,6 +9,7 @@ SPECKLE_OUTPUTS = ("speckle_1.tif", "speckle_2.tif")
 DIFFERENCE_OUTPUT = "difference.tif"
 MASK_OUTPUT = "change_mask.tif"
 THRESHOLD_OUTPUT = "threshold.json"
+SVM_OUTPUT = "svm_change_mask.tif"
 
 
 @contextlib.contextmanager
@@ -105,6 +106,11 @@ def run(pipeline, client, on_output=None, quiet=False):
                     work.append(pl.difference_tasks(src[0], src[1], dst, params, pipeline.chunk))
                 inputs[job.name] = (dst,)
                 outputs[job.name]["difference"] = dst
+            elif alg == pl.SVM:
+                dst = job.output(SVM_OUTPUT)
+                if not os.path.exists(dst):
+                    work.append(pl.svm_tasks(src[0], src[1], dst, params))
+                outputs[job.name]["svm_change_mask"] = dst
             else:
                 dst, record = job.output(MASK_OUTPUT), job.output(THRESHOLD_OUTPUT)
                 outputs[job.name].update(change_mask=dst, threshold=record)

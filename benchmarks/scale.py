@@ -47,6 +47,10 @@ LOOKS = 4
 CO = ["TILED=YES", "BIGTIFF=IF_SAFER"]
 
 
+#: Cases that read the DEM (it is written only when one of them runs).
+DEM_CASES = {"learned_di", "terrain_angles", "terrain_mask_sim"}
+
+
 # --- Data ---------------------------------------------------------------------------------------
 
 def _create(path, cols, rows, bands):
@@ -134,6 +138,11 @@ def child(case, work):
         "learned_di": ("sarchange:learneddi", {
             "INPUT_LAYERS": [d1, d2, d1, d2], "TARGET": d2, "DEM": dem, "CONDITIONS": learned_di_conditions(),
             "OUTPUT_DI_NORM": str(work / "learned_di_norm.tif")}),
+        "coregister_pair": ("sarchange:coregister", {
+            "REFERENCE": d1, "INPUTS": [d2], "OUTPUT_FOLDER": str(work / "coreg"),
+            "OUTPUT_TABLE": str(work / "coreg" / "offsets.csv"), "OUTPUT": ""}),
+        "svm_change": ("sarchange:svmchange", {"IMAGE_1": d1, "IMAGE_2": d2,
+                                               "OUTPUT_MASK": str(work / "svm_mask.tif")}),
         "terrain_mask_sim": ("sarchange:terraingeometry", {
             "DEM": dem, "DISTORTION_MASK": str(work / "distortion.tif"),
             "SIMULATED_SAR": str(work / "sim.tif")}),
@@ -180,7 +189,7 @@ def commands(work):
     d1, d2 = str(work / "date1.tif"), str(work / "date2.tif")
     ours = {c: me + [c, "--workdir", str(work)] for c in
             ("speckle_lee_2band", "logratio", "threshold_ki", "terrain_angles", "terrain_mask_sim",
-             "learned_di", "inject_offset")}
+             "learned_di", "inject_offset", "coregister_pair", "svm_change")}
     peers = {
         # otbcli_Despeckle filters the first band only: one run per band (single-band VRTs).
         "otb_despeckle_lee_2band": ["sh", "-c", " && ".join(
@@ -247,15 +256,18 @@ def _have(path, cols, rows):
 def run_size(cols, rows, work, cases, whole_terrain, reuse=False):
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
+    needs_dem = not cases or bool(set(cases) & DEM_CASES)
     for name, make in (("date1.tif", lambda p: make_scene(p, cols, rows, seed=1)),
                        ("date2.tif", lambda p: make_scene(p, cols, rows, seed=2, change=True)),
                        ("dem.tif", lambda p: make_dem(p, cols, rows))):
+        if name == "dem.tif" and not needs_dem:
+            continue
         if not (reuse and _have(work / name, cols, rows)):
             make(work / name)
     print(f"# {cols} x {rows}: inputs written in {time.perf_counter() - t:.1f} s ({work})", flush=True)
     order = ["speckle_lee_2band", "otb_despeckle_lee_2band", "logratio", "gdal_calc_logratio",
-             "otb_bandmath_logratio", "threshold_ki", "inject_offset", "learned_di", "terrain_angles",
-             "terrain_mask_sim", "batch_dask_chain"]
+             "otb_bandmath_logratio", "threshold_ki", "inject_offset", "learned_di", "coregister_pair",
+             "svm_change", "terrain_angles", "terrain_mask_sim", "batch_dask_chain"]
     if not whole_terrain:
         order.remove("terrain_mask_sim")
     mpix = cols * rows / 1e6

@@ -98,6 +98,25 @@ def test_chain_equals_processing_bit_for_bit(run, client, images, tmp_path, name
     assert gdal.Open(outputs["difference"]).GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE") == "COG"
 
 
+def test_svm_chain_equals_processing(run, client, images, tmp_path):
+    """Lee, then the SVM change classifier on pseudo-labels: the Processing algorithm's own pipeline."""
+    pytest.importorskip("sklearn")
+    speckle = {"METHOD": 2, "WINDOW_SIZE": 5, "LOOKS": 4.0}
+    ref = tmp_path / "qgis"
+    ref.mkdir()
+    filtered = [str(ref / f"speckle_{i}.tif") for i in (1, 2)]
+    for image, out in zip(images, filtered):
+        run("sarchange:specklefilter", {**speckle, "INPUT": str(image), "OUTPUT": out})
+    expected = run("sarchange:svmchange", {"IMAGE_1": filtered[0], "IMAGE_2": filtered[1], "SEED": 3,
+                                           "OUTPUT_MASK": str(ref / "svm.tif")})["OUTPUT_MASK"]
+    chain = [(pl.SPECKLE, speckle), (pl.SVM, {"SEED": 3})]
+    outputs = runner.run(pl.parse(spec(tmp_path / "dask", images, chain)), client, quiet=True)["idaho"]
+    assert_same_raster(outputs["svm_change_mask"], expected)
+    assert gdal.Open(outputs["svm_change_mask"]).GetMetadataItem("LAYOUT", "IMAGE_STRUCTURE") == "COG"
+    with pytest.raises(pl.PipelineError, match="pseudo-labels"):
+        pl.svm_settings({**pl.DEFAULTS[pl.SVM], "LABEL_SOURCE": 1})
+
+
 def test_defaults_are_the_algorithms(qgis_app):
     from qgis.core import QgsApplication
 

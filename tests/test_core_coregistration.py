@@ -348,6 +348,9 @@ def test_different_grid_is_warped(tmp_path):
     for path in result["outputs"]:
         info = read_info(path)
         assert (info.xsize, info.ysize, info.geotransform) == (256, 256, GT)
+    # The temporary rasters warped onto the reference grid (streamed mode) are removed.
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(
+        [os.path.basename(p) for p in result["outputs"]] + [cs.DEFAULT_TABLE, cs.DEFAULT_REPORT])
 
 
 def test_no_overlap_and_too_few_windows(tmp_path):

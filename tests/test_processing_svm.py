@@ -295,3 +295,25 @@ def test_ottawa_end_to_end(run, alg_id, shared_data, tmp_path):
     k = kappa(read_mask(result["OUTPUT_MASK"]), reference)
     print(f"Ottawa (Processing, KI pseudo-labels, LinearSVC): kappa {k:.4f}")
     assert k >= 0.8
+
+
+def test_core_pipeline_equals_the_algorithm_and_reports_events(run, alg_id, scene, tmp_path):
+    """``svm_raster.classify_rasters`` (a runner's entry point) gives the algorithm's mask, without QGIS."""
+    from sar_change.core.change import svm_raster
+
+    result = run(alg_id, inputs(scene, OUTPUT_MASK=str(tmp_path / "alg.tif")))
+    events, progress = [], []
+    out = svm_raster.classify_rasters(
+        str(tmp_path / "core.tif"), scene[0], scene[1], options=svm_raster.SvmOptions(),
+        dst_model=str(tmp_path / "core.onnx"), notify=lambda event, **values: events.append((event, values)),
+        progress=progress.append)
+    assert np.array_equal(read_mask(out["mask"]), read_mask(result["OUTPUT_MASK"]))
+    assert out["model"] == str(tmp_path / "core.onnx") and os.path.exists(out["model"])
+    assert [e for e, _ in events] == ["features", "pseudo_rule", "labelled", "trained", "model_saved"]
+    for event, values in events:  # every event carries exactly the values EVENTS declares
+        assert set(values) == set(svm_raster.EVENTS[event]), event
+    assert progress[-1] == 100.0 and progress == sorted(progress)
+    with pytest.raises(svm_raster.Cancelled):
+        svm_raster.classify_rasters(str(tmp_path / "cancel.tif"), scene[0], scene[1],
+                                    is_canceled=lambda: True)
+    assert not os.path.exists(tmp_path / "cancel.tif")

@@ -106,17 +106,34 @@ def window_grid(shape, window, step):
     return rr.ravel(), cc.ravel()
 
 
-def _block_mean(image, factor):
-    """NaN-aware mean over factor x factor blocks (image cropped to a multiple of factor)."""
+def block_sums(image, factor):
+    """(sum, count) of the finite values over factor x factor blocks (image cropped to a multiple of factor).
+
+    Each block is summed on its own, so the sums of tiles whose sides are
+    multiples of ``factor`` assemble into the sums of the whole image.
+    """
     rows, cols = (image.shape[0] // factor) * factor, (image.shape[1] // factor) * factor
     a = image[:rows, :cols].reshape(rows // factor, factor, cols // factor, factor)
     valid = np.isfinite(a)
-    count = valid.sum(axis=(1, 3))
-    total = np.where(valid, a, 0.0).sum(axis=(1, 3))
+    return np.where(valid, a, 0.0).sum(axis=(1, 3)), valid.sum(axis=(1, 3))
+
+
+def block_mean_from_sums(total, count, factor):
+    """NaN-aware block mean from ``block_sums``; NaN where under half the block is valid."""
     with np.errstate(invalid="ignore", divide="ignore"):
         out = total / count
     out[count < 0.5 * factor * factor] = np.nan
     return out
+
+
+def _block_mean(image, factor):
+    """NaN-aware mean over factor x factor blocks (image cropped to a multiple of factor)."""
+    return block_mean_from_sums(*block_sums(image, factor), factor)
+
+
+def coarse_factor(shape, max_size=512):
+    """Block size (pixels) of ``coarse_offset`` for an image of ``shape``."""
+    return max(1, int(np.ceil(max(shape) / max_size)))
 
 
 def coarse_offset(ref, mov, max_size=512):
@@ -127,9 +144,14 @@ def coarse_offset(ref, mov, max_size=512):
     (``phase_correlation``, 2 passes) and the result scaled back and rounded.
     The resolution is the block size; the windows refine it.
     """
-    factor = max(1, int(np.ceil(max(ref.shape) / max_size)))
+    factor = coarse_factor(ref.shape, max_size)
     a = _block_mean(ref, factor) if factor > 1 else ref
     b = _block_mean(mov, factor) if factor > 1 else mov
+    return coarse_offset_of_means(a, b, factor)
+
+
+def coarse_offset_of_means(a, b, factor):
+    """``coarse_offset`` from block means ``a`` (reference) and ``b`` (moving) of ``factor`` px blocks."""
     if min(a.shape) < 8 or not np.isfinite(a).any() or not np.isfinite(b).any():
         return 0, 0
     dy, dx, _ = corr.phase_correlation(a, b, upsample=1 if factor > 1 else 10, iterations=2)

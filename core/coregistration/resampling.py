@@ -117,16 +117,7 @@ def resample(mov, model, method=BILINEAR, out_shape=None):
     out_shape = a.shape[1:] if out_shape is None else tuple(int(v) for v in out_shape)
     rows, cols = a.shape[1:]
     out = np.full((a.shape[0],) + out_shape, np.nan, dtype=np.float32)
-    prepared = []
-    for band in a:
-        bad = ~np.isfinite(band)
-        filled = _fill_nearest(band.astype(np.float64), bad)
-        if method == CUBIC:
-            coeffs = ndimage.spline_filter(filled, order=3, mode="nearest")
-        else:
-            coeffs = filled
-        prepared.append((bad, filled, coeffs))
-
+    prepared = [prepare_band(band, method) for band in a]
     col_idx = np.arange(out_shape[1], dtype=np.float64)
     for r0 in range(0, out_shape[0], ROW_CHUNK):
         r1 = min(out_shape[0], r0 + ROW_CHUNK)
@@ -134,24 +125,64 @@ def resample(mov, model, method=BILINEAR, out_shape=None):
         y, x = model.source_coordinates(rr, cc)
         y = np.asarray(y, dtype=np.float64)
         x = np.asarray(x, dtype=np.float64)
-        inside = (y >= -0.5) & (y <= rows - 0.5) & (x >= -0.5) & (x <= cols - 0.5)
-        for b, (bad, filled, coeffs) in enumerate(prepared):
-            if method == NEAREST:
-                vals = ndimage.map_coordinates(filled, [y, x], order=0, mode="nearest")
-                iy = np.clip(np.floor(y + 0.5).astype(np.int64), 0, rows - 1)
-                ix = np.clip(np.floor(x + 0.5).astype(np.int64), 0, cols - 1)
-                hole = bad[iy, ix]
-            elif method == BILINEAR:
-                vals = ndimage.map_coordinates(filled, [y, x], order=1, mode="nearest")
-                hole = _footprint_hits(bad, y, x, 1, _bilinear_support) if bad.any() else None
-            elif method == CUBIC:
-                vals = ndimage.map_coordinates(coeffs, [y, x], order=3, mode="nearest", prefilter=False)
-                hole = _footprint_hits(bad, y, x, 2, _keys_support) if bad.any() else None
-            else:
-                total, wsum = _gather(filled, y, x, LANCZOS_A, lanczos_kernel)
-                vals = total / wsum
-                hole = _footprint_hits(bad, y, x, LANCZOS_A,
-                                       lambda t: np.abs(lanczos_kernel(t)) > 1e-12) if bad.any() else None
-            keep = inside if hole is None else inside & ~hole
-            out[b, r0:r1] = np.where(keep, vals, np.nan)
+        inside = inside_image(y, x, rows, cols)
+        for b, prep in enumerate(prepared):
+            out[b, r0:r1] = interpolate(prep, y, x, method, inside)
     return out[0] if single else out
+
+
+def prepare_band(band, method, fill=None):
+    """(bad, filled, coefficients) of one band for ``interpolate``.
+
+    ``fill``: how no data is filled before interpolating: 'nearest' (each
+    bad pixel takes its nearest valid neighbour's value, a distance
+    transform over ``band``) or 'zero'. Default: nearest. Only the cubic
+    spline's prefilter, which spreads every value over the whole image,
+    sees the filled values (with weights decaying by 0.268 per pixel);
+    the other methods mark an output no data whenever a bad pixel has a
+    non-zero weight, so any finite fill gives them the same result.
+    """
+    band = np.asarray(band, dtype=np.float64)
+    bad = ~np.isfinite(band)
+    if fill in (None, "nearest"):
+        filled = _fill_nearest(band, bad)
+    else:
+        filled = np.where(bad, 0.0, band) if bad.any() else band
+    coeffs = ndimage.spline_filter(filled, order=3, mode="nearest") if method == CUBIC else filled
+    return bad, filled, coeffs
+
+
+def inside_image(y, x, rows, cols):
+    """True where the source position (pixels) lies within half a pixel of a ``rows`` x ``cols`` image."""
+    return (y >= -0.5) & (y <= rows - 0.5) & (x >= -0.5) & (x <= cols - 0.5)
+
+
+def interpolate(prepared, y, x, method, inside):
+    """One band (``prepare_band``) at source coordinates ``y``, ``x`` (pixels of that array); float32.
+
+    NaN where ``inside`` is False or a no-data pixel weighs in the footprint.
+    """
+    bad, filled, coeffs = prepared
+    rows, cols = filled.shape
+    if method == NEAREST:
+        vals = ndimage.map_coordinates(filled, [y, x], order=0, mode="nearest")
+        iy = np.clip(np.floor(y + 0.5).astype(np.int64), 0, rows - 1)
+        ix = np.clip(np.floor(x + 0.5).astype(np.int64), 0, cols - 1)
+        hole = bad[iy, ix]
+    elif method == BILINEAR:
+        vals = ndimage.map_coordinates(filled, [y, x], order=1, mode="nearest")
+        hole = _footprint_hits(bad, y, x, 1, _bilinear_support) if bad.any() else None
+    elif method == CUBIC:
+        vals = ndimage.map_coordinates(coeffs, [y, x], order=3, mode="nearest", prefilter=False)
+        hole = _footprint_hits(bad, y, x, 2, _keys_support) if bad.any() else None
+    else:
+        total, wsum = _gather(filled, y, x, LANCZOS_A, lanczos_kernel)
+        vals = total / wsum
+        hole = _footprint_hits(bad, y, x, LANCZOS_A,
+                               lambda t: np.abs(lanczos_kernel(t)) > 1e-12) if bad.any() else None
+    keep = inside if hole is None else inside & ~hole
+    return np.where(keep, vals, np.nan).astype(np.float32)
+
+
+#: Interpolation reach (pixels) of each method: the footprint spans floor(pos) - r + 1 .. floor(pos) + r.
+RADIUS = {NEAREST: 1, BILINEAR: 1, CUBIC: 2, LANCZOS: LANCZOS_A}

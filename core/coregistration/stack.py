@@ -16,12 +16,15 @@ writes:
 - a JSON report, one entry per image: windows measured and used, model
   parameters, residual RMSE (pixels), whether it was warped.
 
-Limits: whole images are held in memory: the reference and one moving
-raster at a time, about 60 bytes per pixel plus 8 bytes per band and pixel
-of the moving raster (measured: a single-band 4096 x 4096 pair peaks at
-1.0 GB and takes 7 s with bilinear resampling on 2 cores, 15 s with
-Lanczos). Clip larger scenes first. Offsets are measured on one band and
-applied to all bands.
+Memory: without a DEM (and without a despeckling filter) rasters stream
+tile by tile (``raster_offsets`` for the offsets, ``raster_resampling`` for
+the output; a moving raster on another grid is first warped by GDAL into a
+temporary GeoTIFF beside the outputs), equal to the whole-image results
+(tests/test_coregistration_streaming.py). With a DEM, the layover / shadow
+masks and the simulated image need the whole DEM, and that mode holds whole
+images: the reference and one moving raster at a time, about 60 bytes per
+pixel plus 8 bytes per band and pixel of the moving raster. Offsets are
+measured on one band and applied to all bands.
 """
 import csv
 import json
@@ -33,12 +36,22 @@ from osgeo import gdal, osr
 
 from ..engine import scale as scales
 from ..engine.outputs import text_output
-from ..engine.raster_blocks import Cancelled, RasterError, open_readonly, read_array, read_info, write_array
+from ..engine.raster_blocks import (
+    Cancelled,
+    RasterError,
+    gdal_cache_budget,
+    open_readonly,
+    read_array,
+    read_info,
+    write_array,
+)
 from ..terrain import geometry as terrain
 from . import correlation as corr
 from . import models as mdl
 from . import offsets as ofs
+from . import raster_offsets as rofs
 from . import resampling as rs
+from .raster_resampling import resample_raster
 
 TABLE_COLUMNS = ("image", "row", "col", "dy", "dx", "peak", "inlier", "x", "y")
 DEFAULT_TABLE = "coregistration_offsets.csv"
@@ -116,6 +129,16 @@ def warp_to_grid(path, ref, resampling=rs.BILINEAR):
     GDAL's ``resampling`` kernel, NaN as no data (source no data honoured).
     Raises CoregistrationError when the raster lacks a CRS the warp needs.
     """
+    dst = f"/vsimem/sar_change_warp_{uuid.uuid4().hex}.tif"
+    try:
+        warp_to_file(path, ref, dst, resampling)
+        return np.stack([read_array(dst, b) for b in range(1, read_info(dst).bands + 1)])
+    finally:
+        gdal.Unlink(dst)
+
+
+def warp_to_file(path, ref, dst, resampling=rs.BILINEAR):
+    """``warp_to_grid`` into the float32 GeoTIFF ``dst`` (tiled; GDAL warps it in chunks); returns ``dst``."""
     src = read_info(path)
     if bool(src.projection) != bool(ref.projection):
         raise CoregistrationError(
@@ -123,22 +146,21 @@ def warp_to_grid(path, ref, resampling=rs.BILINEAR):
             "assign the missing CRS first", path)
     gt = ref.geotransform
     bounds = (gt[0], gt[3] + ref.ysize * gt[5], gt[0] + ref.xsize * gt[1], gt[3])
-    dst = f"/vsimem/sar_change_warp_{uuid.uuid4().hex}.tif"
     options = gdal.WarpOptions(
         format="GTiff", outputBounds=bounds, width=ref.xsize, height=ref.ysize,
         dstSRS=ref.projection or None, resampleAlg=rs.GDAL_NAMES[resampling],
-        outputType=gdal.GDT_Float32, dstNodata=float("nan"), warpOptions=["INIT_DEST=NO_DATA"])
+        outputType=gdal.GDT_Float32, dstNodata=float("nan"), warpOptions=["INIT_DEST=NO_DATA"],
+        creationOptions=["TILED=YES", "BIGTIFF=IF_SAFER"])
     try:
-        ds = gdal.Warp(dst, open_readonly(path), options=options)
+        with gdal_cache_budget():
+            ds = gdal.Warp(str(dst), open_readonly(path), options=options)
         if ds is None:
             raise CoregistrationError(
                 f"cannot warp {path} onto the grid of {ref.path}: {gdal.GetLastErrorMsg()}", path)
         ds = None
-        return np.stack([read_array(dst, b) for b in range(1, read_info(dst).bands + 1)])
     except RuntimeError as exc:
         raise CoregistrationError(f"cannot warp {path} onto the grid of {ref.path}: {exc}", path) from exc
-    finally:
-        gdal.Unlink(dst)
+    return str(dst)
 
 
 def _read_all(path, info):
@@ -164,6 +186,95 @@ def _label(path, used):
         label, k = f"{base}_{k}", k + 1
     used.add(label)
     return label
+
+
+def _part(progress, index, count):
+    """``part(start, stop)``: a callback mapping 0..100 onto this image's share from start to stop %."""
+    def part(start, stop):
+        if progress is None:
+            return None
+        base, share = 100.0 * index / count, 1.0 / count
+        return lambda percent: progress(base + share * (start + (stop - start) * percent / 100.0))
+    return part
+
+
+def _streamed_offsets(ref_path, on_grid, path, band, matching, overlap_error, say, progress, is_canceled):
+    """Offset table of ``on_grid`` (``path`` on the reference grid) read tile by tile (``raster_offsets``).
+
+    Returns (table, windows without texture, windows in the grid). ``say``:
+    a log callback for the water share (None: not logged again).
+    """
+    ref_reader = rofs.BandReader(ref_path, band)
+    mov_reader = rofs.BandReader(on_grid, band)
+    found = rofs.scan(ref_reader, mov_reader, matching, is_canceled)
+    _check_negatives(found.ref_negative, found.ref_finite, matching.scale, ref_path)
+    if found.mov_finite == 0:
+        raise overlap_error
+    _check_negatives(found.mov_negative, found.mov_finite, matching.scale, path)
+    if say is not None and matching.mask_water:
+        say(f"Water mask: {100.0 * found.ref_water / found.pixels:.1f} % of the reference is dark and "
+            "featureless (excluded)")
+    table, flat = rofs.measure(ref_reader, mov_reader, matching, found, progress=progress,
+                               is_canceled=is_canceled)
+    return table, int(np.count_nonzero(flat)), len(flat)
+
+
+def _check_negatives(negative, finite, scale, path):
+    try:
+        scales.check_negative_fraction(negative / finite if finite else 0.0, scale)
+    except ValueError as exc:
+        raise CoregistrationError(f"{path}: {exc}", path) from exc
+
+
+class _WholeImages:
+    """The whole-image mode (a DEM or a despeckling filter): the reference band and masks in memory."""
+
+    def __init__(self, ref_path, ref, band, scale, dem_path, register_to_dem, mask_water, water_db,
+                 heading_deg, incidence_deg, right_looking, foreshortening_ratio, say):
+        self.ref_power = _to_power(read_array(ref_path, band), scale, ref_path)
+        self.shape = self.ref_power.shape
+        self.band, self.scale, self.mask_water, self.water_db = band, scale, mask_water, water_db
+        self.base_valid = np.ones(self.shape, dtype=bool)
+        self.target = self.ref_power
+        if dem_path:
+            dem = warp_to_grid(str(dem_path), ref, rs.BILINEAR)[0].astype(np.float64)
+            if not np.isfinite(dem).any():
+                raise CoregistrationError(f"the DEM {dem_path} does not overlap the reference {ref_path}",
+                                          str(dem_path))
+            try:
+                dx_m, dy_m = terrain.pixel_size_metres(ref.geotransform, ref.projection, ref.ysize)
+            except ValueError as exc:
+                raise CoregistrationError(f"reference grid of {ref_path}: {exc}", ref_path) from exc
+            exclude, _ = ofs.terrain_exclusion(dem, dx_m, dy_m, incidence_deg, heading_deg, right_looking,
+                                               foreshortening_ratio)
+            self.base_valid &= ~exclude
+            say(f"DEM mask: {100.0 * exclude.mean():.1f} % of the reference grid in layover, shadow or "
+                "strong foreshortening (excluded)")
+            if register_to_dem:
+                self.target = terrain.simulated_sar(dem, dx_m, dy_m, np.radians(incidence_deg), heading_deg,
+                                                    right_looking)
+                say("Absolute mode: matching every raster against the SAR image simulated from the DEM")
+        if mask_water:
+            water = ofs.water_mask(self.ref_power, water_db)
+            self.base_valid &= ~water
+            say(f"Water mask: {100.0 * water.mean():.1f} % of the reference is dark and featureless "
+                "(excluded)")
+
+    def offsets(self, data, path, m, overlap_error, despeckle, is_canceled):
+        """(table, windows without texture, windows in the grid) of ``data`` (bands on the reference grid)."""
+        if not np.isfinite(data[self.band - 1]).any():
+            raise overlap_error
+        mov_power = _to_power(data[self.band - 1], self.scale, path)
+        valid = self.base_valid
+        if self.mask_water:
+            valid = valid & ~ofs.water_mask(mov_power, self.water_db)
+        table = ofs.estimate_offsets(self.target, mov_power, window=m.window, step=m.step, valid_mask=valid,
+                                     max_invalid=m.max_invalid, upsample=m.upsample, domain=m.domain,
+                                     despeckle=despeckle, is_canceled=is_canceled)
+        grid = ofs.window_grid(self.shape, m.window, m.spacing)
+        flat = int(np.count_nonzero(~(ofs.textured(self.target, *grid, m.window)
+                                      & ofs.textured(mov_power, *grid, m.window))))
+        return table, flat, len(grid[0])
 
 
 def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_POWER,
@@ -233,80 +344,60 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
     _check_north_up(ref)
     if not 1 <= band <= ref.bands:
         raise CoregistrationError(f"{ref_path} has {ref.bands} band(s); band {band} does not exist", ref_path)
-    ref_power = _to_power(read_array(ref_path, band), scale, ref_path)
-    shape = ref_power.shape
-
-    base_valid = np.ones(shape, dtype=bool)
-    target = ref_power
-    if dem_path:
-        dem = warp_to_grid(str(dem_path), ref, rs.BILINEAR)[0].astype(np.float64)
-        if not np.isfinite(dem).any():
-            raise CoregistrationError(f"the DEM {dem_path} does not overlap the reference {ref_path}",
-                                      str(dem_path))
-        try:
-            dx_m, dy_m = terrain.pixel_size_metres(ref.geotransform, ref.projection, ref.ysize)
-        except ValueError as exc:
-            raise CoregistrationError(f"reference grid of {ref_path}: {exc}", ref_path) from exc
-        exclude, _ = ofs.terrain_exclusion(dem, dx_m, dy_m, incidence_deg, heading_deg, right_looking,
-                                           foreshortening_ratio)
-        base_valid &= ~exclude
-        say(f"DEM mask: {100.0 * exclude.mean():.1f} % of the reference grid in layover, shadow or strong "
-            "foreshortening (excluded)")
-        if register_to_dem:
-            target = terrain.simulated_sar(dem, dx_m, dy_m, np.radians(incidence_deg), heading_deg,
-                                           right_looking)
-            say("Absolute mode: matching every raster against the SAR image simulated from the DEM")
-    if mask_water:
-        water = ofs.water_mask(ref_power, water_db)
-        base_valid &= ~water
-        say(f"Water mask: {100.0 * water.mean():.1f} % of the reference is dark and featureless (excluded)")
+    # Without a DEM or a despeckling filter, rasters stream tile by tile (bounded memory); the DEM masks
+    # and simulation still need the whole DEM, so that mode reads whole images.
+    streamed = not dem_path and despeckle is None
+    whole = None if streamed else _WholeImages(ref_path, ref, band, scale, dem_path, register_to_dem,
+                                                mask_water, water_db, heading_deg, incidence_deg,
+                                                right_looking, foreshortening_ratio, say)
+    matching = rofs.Matching(scale=scale, domain=domain, window=window, step=step, max_invalid=max_invalid,
+                             upsample=upsample, mask_water=mask_water, water_db=water_db)
 
     jobs = ([ref_path] if register_to_dem and ref_path not in mov_paths else []) + mov_paths
     os.makedirs(out_dir, exist_ok=True)
     table_path = str(table_path or os.path.join(out_dir, DEFAULT_TABLE))
     report_path = str(report_path or os.path.join(out_dir, DEFAULT_REPORT))
     used_labels = set()
-    written, outputs, images, rows_out, warped = [], [], [], [], []
+    written, outputs, images, rows_out, warped, temporary = [], [], [], [], [], []
     gt = ref.geotransform
     try:
         for i, path in enumerate(jobs):
             if is_canceled is not None and is_canceled():
                 raise Cancelled("cancelled by the user")
+            part = _part(progress, i, len(jobs))
             label = _label(path, used_labels)
             info = read_info(path)
             if not 1 <= band <= info.bands:
                 raise CoregistrationError(
                     f"{path} has {info.bands} band(s); band {band} does not exist", path)
-            if same_grid(info, ref):
-                data = _read_all(path, info)
-                was_warped = False
-            else:
+            on_grid, was_warped = path, False
+            if not same_grid(info, ref):
                 _check_north_up(info)
                 what = _grid_difference(info, ref)
-                data = warp_to_grid(path, ref, resampling)
                 was_warped = True
                 warped.append(label)
                 say(f"{label}: {what} differ from the reference: warped onto the reference grid "
                     f"({rs.GDAL_NAMES[resampling]}) before matching")
-            if not np.isfinite(data[band - 1]).any():
-                raise CoregistrationError(
-                    f"{path} does not overlap the reference {ref_path}"
-                    + (" after warping onto its grid" if was_warped else "")
-                    + ": choose rasters covering the same area", path)
-            mov_power = _to_power(data[band - 1], scale, path)
-            valid = base_valid
-            if mask_water:
-                valid = valid & ~ofs.water_mask(mov_power, water_db)
-            table = ofs.estimate_offsets(target, mov_power, window=window, step=step, valid_mask=valid,
-                                         max_invalid=max_invalid, upsample=upsample, domain=domain,
-                                         despeckle=despeckle, is_canceled=is_canceled)
+                if streamed:
+                    on_grid = os.path.join(str(out_dir), f".{label}_on_grid_{uuid.uuid4().hex}.tif")
+                    temporary.append(on_grid)
+                    warp_to_file(path, ref, on_grid, resampling)
+            overlap_error = CoregistrationError(
+                f"{path} does not overlap the reference {ref_path}"
+                + (" after warping onto its grid" if was_warped else "")
+                + ": choose rasters covering the same area", path)
+            if streamed:
+                table, flat, n_grid = _streamed_offsets(
+                    ref_path, on_grid, path, band, matching, overlap_error, say if i == 0 else None,
+                    part(0, 60), is_canceled)
+            else:
+                data = _read_all(path, info) if not was_warped else warp_to_grid(path, ref, resampling)
+                table, flat, n_grid = whole.offsets(data, path, matching, overlap_error, despeckle,
+                                                    is_canceled)
             usable = int(np.count_nonzero(table["peak"] >= min_peak))
-            grid = ofs.window_grid(target.shape, window, step or window)
-            flat = int(np.count_nonzero(~(ofs.textured(target, *grid, window)
-                                          & ofs.textured(mov_power, *grid, window))))
-            if usable < min_windows and flat and flat >= len(grid[0]) - min_windows:
+            if usable < min_windows and flat and flat >= n_grid - min_windows:
                 raise CoregistrationError(
-                    f"no reliable match for {path}: {flat} of {len(grid[0])} windows have no "
+                    f"no reliable match for {path}: {flat} of {n_grid} windows have no "
                     f"texture (relative spread below {ofs.MIN_TEXTURE_CV:g}: constant or featureless areas), "
                     f"{min_windows} textured windows are needed for a {kind} model. Use rasters with "
                     "visible features, a larger window, or coregister with the DEM (register to the DEM)",
@@ -322,14 +413,19 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
                 raise CoregistrationError(
                     f"too few valid windows in {path}: {n_used} consistent windows after outlier "
                     f"rejection ({min_windows} needed for a {kind} model)", path)
-            out = rs.resample(data, fit.model, resampling, out_shape=shape)
             name = f"{label}{suffix}.tif"
             out_path = os.path.join(str(out_dir), name)
             if os.path.abspath(out_path) in (os.path.abspath(p) for p in jobs + [ref_path]):
                 raise CoregistrationError(f"the output {out_path} would overwrite an input: change the "
                                           "suffix or the output folder", path)
-            write_array(out_path, out, like=ref_path, nodata=float("nan"),
-                        descriptions=list(info.descriptions))
+            if streamed:
+                resample_raster(on_grid, out_path, fit.model, resampling, ref,
+                                descriptions=list(info.descriptions), progress=part(60, 100),
+                                is_canceled=is_canceled)
+            else:
+                write_array(out_path, rs.resample(data, fit.model, resampling, out_shape=whole.shape),
+                            like=ref_path, nodata=float("nan"), descriptions=list(info.descriptions))
+                data = None
             written.append(out_path)
             outputs.append(out_path)
             peaks = table["peak"][fit.inliers]
@@ -359,6 +455,10 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
             if os.path.exists(path):
                 os.remove(path)
         raise
+    finally:
+        for path in temporary:
+            if os.path.exists(path):
+                os.remove(path)
     return dict(outputs=outputs, table=table_path, report=report_path, images=images, rows=rows_out,
                 warped=warped)
 

@@ -66,7 +66,12 @@ def check_scale(values, scale, max_negative_fraction=0.01):
     ``max_negative_fraction`` negative values is almost surely in dB.
     """
     if scale in (LINEAR_POWER, AMPLITUDE):
-        frac = negative_fraction(values)
+        check_negative_fraction(negative_fraction(values), scale, max_negative_fraction)
+
+
+def check_negative_fraction(frac, scale, max_negative_fraction=0.01):
+    """``check_scale`` from the fraction (0..1) of negative finite values, counted elsewhere (per block)."""
+    if scale in (LINEAR_POWER, AMPLITUDE):
         if frac > max_negative_fraction:
             raise ValueError(
                 f"{frac:.0%} of the pixels are negative, which linear power or amplitude "

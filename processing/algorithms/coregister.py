@@ -40,7 +40,13 @@ from ...core.coregistration import models as mdl
 from ...core.coregistration import resampling as rs
 from ...core.coregistration import stack as coreg
 from ...core.engine.outputs import replace_file
-from ...core.engine.raster_blocks import Cancelled, RasterError, geotiff_options, temporary_path
+from ...core.engine.raster_blocks import (
+    Cancelled,
+    RasterError,
+    gdal_cache_budget,
+    geotiff_options,
+    temporary_path,
+)
 from . import common
 from .common import tr
 
@@ -102,7 +108,10 @@ def copy_raster(src, dst):
     """Copy the GeoTIFF ``src`` to ``dst`` through a temporary file renamed on success; returns ``dst``."""
     tmp = temporary_path(dst)
     try:
-        if gdal.Translate(tmp, src, format="GTiff", creationOptions=geotiff_options()) is None:
+        with gdal_cache_budget():  # GDAL's cache would otherwise take up to GDAL_CACHEMAX
+            out = gdal.Translate(tmp, src, format="GTiff", creationOptions=geotiff_options())
+            written, out = out is not None, None  # closed: flushed before the rename
+        if not written:
             raise QgsProcessingException(tr("Cannot write {path}: {error}").format(
                 path=dst, error=gdal.GetLastErrorMsg()))
         replace_file(tmp, dst)

@@ -1,21 +1,14 @@
-"""Processing algorithm "SVM change classifier": a thin wrapper around core.change.svm.
+"""Processing algorithm "SVM change classifier": a thin wrapper around core.change.svm_raster.
 
-The two dates (or a precomputed DI raster) are stacked in an in-memory VRT
-(``raster_blocks.stack_vrt``, which refuses rasters on different grids);
-features come block by block from ``core.change.features.FeatureSpec``.
-Training reads the labelled pixels block by block into per-class random
-samples (``svm.ClassSampler``): labels from polygons (rasterised here into a
-temporary label raster on the image grid, in the image CRS), from a reference
-mask, or unsupervised pseudo-labels (a first pass samples pixels to fit the
-pre-classification, a second collects the confident ones). The mask is
-written through ``raster_blocks.map_raster`` (model inference per block with
-onnxruntime, else scikit-learn) into a temporary float32 GeoTIFF that is
-converted to the uint8 output. scikit-learn is imported only to train;
-applying a saved .onnx model needs only onnxruntime.
+Parameters are validated and translated into one call of
+``core.change.svm_raster.classify_rasters`` (features per block, training
+sample, SVM, ONNX export, mask written block by block). Only the training
+polygons are handled here: they come through QGIS (any CRS, any provider)
+and are rasterised into a temporary uint8 label raster on the image grid.
+The core's messages (``svm_raster.EVENTS``) are worded and translated here.
 """
 import os
 
-import numpy as np
 from osgeo import gdal, ogr, osr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -35,18 +28,8 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ...core.change import difference, features, svm
-from ...core.change.evaluation import grid_mismatch
-from ...core.engine import outputs, raster_sampling
-from ...core.engine.raster_blocks import (
-    Cancelled,
-    RasterError,
-    geotiff_options,
-    map_raster,
-    read_info,
-    stack_vrt,
-    temporary_path,
-)
+from ...core.change import difference, features, svm, svm_raster
+from ...core.engine.raster_blocks import Cancelled, RasterError, geotiff_options, read_info
 from ...models import onnx_runtime
 from . import common
 from .common import tr
@@ -214,7 +197,7 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
     # ------------------------------------------------------------------ settings
 
     def _settings(self, parameters, context):
-        """Validated scalar settings as a dict; ValueError with the fix if invalid."""
+        """Validated settings (``svm_raster.SvmOptions``); ValueError with the fix if invalid."""
         def enum(name, choices):
             return choices[self.parameterAsEnum(parameters, name, context)]
 
@@ -238,9 +221,7 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
             raise ValueError(tr("the k-means membership must be between 0.5 and 1 (exclusive), e.g. 0.9"))
         if s["cap"] < 0:
             raise ValueError(tr("the training pixels per class must be >= 0 (0 = automatic)"))
-        if s["cap"] == 0:
-            s["cap"] = svm.DEFAULT_CAP[s["classifier"]]
-        return s
+        return svm_raster.SvmOptions(**s)
 
     def validate(self, parameters, context):
         """Refuse invalid windows, fractions and caps, and images that contradict the scale or are flat."""
@@ -270,31 +251,26 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
         dst_model = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context) or None
         model_in = self.parameterAsFile(parameters, self.MODEL_IN, context) or None
         bands = sorted(set(self.parameterAsInts(parameters, self.BANDS, context))) or [1]
+        if model_in and not onnx_runtime.available():
+            raise QgsProcessingException(tr(onnx_runtime.INSTALL_HINT))
 
+        label_path = label_text = None
         cleanup = []
         try:
             with _errors():
-                spec, runner = self._feature_spec(s, paths, bands, model_in, feedback)
-                vrt, vrt_bands, ref_path = self._stack(spec, paths, s["scale"])
-                cleanup.append(lambda: gdal.Unlink(vrt))
-                names = spec.names
-                feedback.pushInfo(tr("{n} features per pixel: {names}; block margin {m} pixels").format(
-                    n=len(names), names=", ".join(names), m=spec.margin))
-                model_data = None
-                if runner is None:
-                    trained = self._train(parameters, context, feedback, s, spec, vrt, vrt_bands, ref_path,
-                                          cleanup)
-                    runner, model_data = self._export(trained, spec, dst_model, feedback)
-                else:
-                    runner.check_features(len(names), names)
-                    if dst_model:
-                        feedback.pushInfo(tr("A saved model is applied, not trained: no model is written"))
-                self._predict(runner, spec, vrt, vrt_bands, dst, feedback)
-                model_written = None
-                if model_data is not None and dst_model:  # written last: a cancel leaves no file
-                    _write_bytes(dst_model, model_data)
-                    model_written = dst_model
-                    feedback.pushInfo(tr("Model saved to {path}").format(path=dst_model))
+                if model_in is None:
+                    try:
+                        svm._sklearn()
+                    except ImportError as exc:
+                        raise QgsProcessingException(tr(
+                            "scikit-learn is needed to train; apply an existing .onnx model instead")) \
+                            from exc
+                    label_path, label_text = self._labels(parameters, context, feedback, s, paths, cleanup)
+                result = svm_raster.classify_rasters(
+                    dst, paths.get(self.IMAGE_1), paths.get(self.IMAGE_2), paths.get(self.DI), bands, s,
+                    label_path=label_path, label_text=label_text, model_in=model_in, dst_model=dst_model,
+                    notify=_notifier(feedback), progress=common.progress_callback(feedback),
+                    is_canceled=common.cancel_callback(feedback))
         except Cancelled:
             feedback.pushInfo(tr("Cancelled: no output was written."))
             common.forget_output(context, dst)
@@ -302,180 +278,25 @@ class SvmChangeAlgorithm(common.SarChangeAlgorithm):
         finally:
             for step in reversed(cleanup):
                 step()
+        feedback.setProgress(100)
         results = {self.OUTPUT_MASK: dst}
-        if model_written:
-            results[self.OUTPUT_MODEL] = model_written
+        if result["model"]:
+            results[self.OUTPUT_MODEL] = result["model"]
         return results
 
-    def _feature_spec(self, s, paths, bands, model_in, feedback):
-        """(FeatureSpec, runner or None): from a saved model's metadata, or from the parameters."""
-        has_images = self.IMAGE_1 in paths
-        has_di = self.DI in paths
-        di_bands = read_info(paths[self.DI]).bands if has_di else 0
-        if model_in:
-            if not onnx_runtime.available():
-                raise QgsProcessingException(tr(onnx_runtime.INSTALL_HINT))
-            runner = svm.load_model(model_in, threads=1)
-            spec = features.FeatureSpec.from_metadata(runner.metadata, scale=s["scale"])
-            if spec.images and not has_images:
-                raise ValueError(f"the model {model_in} was trained on features of the two images "
-                                 f"(bands {list(spec.bands)}): give the two images")
-            if spec.di_method == features.PRECOMPUTED and not has_di:
-                raise ValueError(f"the model {model_in} was trained on a precomputed difference image with "
-                                 f"{spec.di_bands} band(s): give a difference image")
-            if spec.di_method == features.PRECOMPUTED and di_bands != spec.di_bands:
-                raise ValueError(f"the model {model_in} expects a difference image with {spec.di_bands} "
-                                 f"band(s); the one given has {di_bands}")
-            if has_di and spec.di_method != features.PRECOMPUTED:
-                feedback.pushInfo(tr("The model computes its own difference image ({di}): the difference "
-                                     "image given is not used").format(di=spec.di_method))
-            summary = svm.training_summary(runner)
-            feedback.pushInfo(tr("Applying the saved model {path} ({clf}); its features: DI {di}, windows "
-                                 "{w}, bands {b}, backscatter {bs}. Training labels: {src}, {n0} no change / "
-                                 "{n1} change pixels").format(
-                path=model_in, clf=runner.metadata.get("classifier"), di=spec.di_method, w=list(spec.windows),
-                b=list(spec.bands), bs=spec.include_backscatter, src=summary.get("label_source", "?"),
-                n0=summary.get("n_no_change", "?"), n1=summary.get("n_change", "?")))
-            return spec, runner
-        use_images = has_images and (not has_di or s["backscatter"])
-        spec = features.FeatureSpec(
-            di_method=features.PRECOMPUTED if has_di else s["di_method"],
-            bands=tuple(bands) if use_images else (), di_bands=di_bands, windows=s["windows"],
-            include_backscatter=s["backscatter"], scale=s["scale"], images=use_images)
-        if has_di:
-            feedback.pushInfo(tr("Using the {n} band(s) of the difference image; the difference method is "
-                                 "not used").format(n=di_bands))
-        return spec, None
-
-    def _stack(self, spec, paths, scale):
-        """VRT of the inputs, its band numbers in FeatureSpec order, and the reference raster path."""
-        stack = []
-        vrt_bands = []
-        offset = 0
-        if spec.images:
-            for key in (self.IMAGE_1, self.IMAGE_2):
-                info = read_info(paths[key])
-                for b in spec.bands:
-                    if not 1 <= b <= info.bands:
-                        raise RasterError(f"{paths[key]} has {info.bands} band(s); band {b} does not exist")
-                raster_sampling.check_input_scale(paths[key], scale, list(spec.bands))
-                stack.append(paths[key])
-                vrt_bands += [offset + b for b in spec.bands]
-                offset += info.bands
-        if spec.di_method == features.PRECOMPUTED:
-            info = read_info(paths[self.DI])
-            stack.append(paths[self.DI])
-            vrt_bands += [offset + b for b in range(1, info.bands + 1)]
-        return stack_vrt(stack), vrt_bands, stack[0]
-
-    def _train(self, parameters, context, feedback, s, spec, vrt, vrt_bands, ref_path, cleanup):
-        """Collect the training sample block by block and fit the SVM; returns a TrainedSvm."""
-        try:
-            svm._sklearn()
-        except ImportError as exc:
-            raise QgsProcessingException(tr(
-                "scikit-learn is needed to train; apply an existing .onnx model instead")) from exc
-        names = spec.names
-        source = s["label_source"]
-        label_path, extra = None, {}
-        if source == svm.REFERENCE_MASK:
+    def _labels(self, parameters, context, feedback, s, paths, cleanup):
+        """(label raster path, its description) for the polygon and reference-mask label sources."""
+        if s.label_source == svm.REFERENCE_MASK:
             layer = self.parameterAsRasterLayer(parameters, self.REFERENCE_MASK, context)
             if layer is None:
                 raise QgsProcessingException(tr("Give a reference mask raster for the reference-mask labels"))
-            label_path = common.gdal_source(layer, self.REFERENCE_MASK)
-            why = grid_mismatch(read_info(label_path), read_info(ref_path))
-            if why:
-                raise RasterError(f"reference mask {label_path} is not on the grid of {ref_path}: {why}. "
-                                  "Resample it onto the images' grid first")
-            label_text = f"reference mask {label_path}"
-        elif source == svm.POLYGONS:
-            label_path, label_text = self._rasterise_polygons(parameters, context, feedback, ref_path)
-            cleanup.append(lambda: _remove(label_path))
-        else:
-            label_text = "the pseudo-labels"
-        cap, seed = s["cap"], s["seed"]
-        progress = common.progress_callback(feedback)
-        cancel = common.cancel_callback(feedback)
-
-        def blocks(start, stop, labels=None):
-            def part(percent):
-                if progress is not None:
-                    progress(start + (stop - start) * percent / 100.0)
-            return features.feature_blocks(vrt, spec.compute, spec.margin, bands=vrt_bands, label_path=labels,
-                                           progress=part, is_canceled=cancel)
-
-        sampler = svm.ClassSampler(cap, seed)
-        if source == svm.PSEUDO_LABELS:
-            rows_sampler = svm.ClassSampler(svm.PSEUDO_SAMPLE, seed, classes=(0,))
-            for _, block, _ in blocks(0, 20):
-                rows, _ = svm.valid_rows(block)
-                rows_sampler.add(rows, np.zeros(rows.shape[0], np.int8))
-            rule = svm.fit_pseudo_labels(rows_sampler.result()[0], names, s["pseudo_method"], s["keep"],
-                                         s["membership"], seed, log_score=spec.di_method == difference.RATIO)
-            feedback.pushInfo(tr("Pseudo-label rule: {rule}").format(rule=rule.summary()))
-            for _, block, _ in blocks(20, 40):
-                rows, _ = svm.valid_rows(block)
-                sampler.add(rows, rule.labels(rows))
-            extra["pseudo_labels"] = rule.summary()
-        else:
-            for _, block, labels in blocks(0, 40, label_path):
-                rows, valid = svm.valid_rows(block)
-                sampler.add(rows, svm.labels_from_values(labels)[valid])
-        svm.check_labels(sampler.seen, label_text)
-        feedback.pushInfo(tr("Labelled pixels: {n0} no change, {n1} change; training on {k0} and {k1} "
-                             "(at most {cap} per class, seed {seed})").format(
-            n0=sampler.seen[svm.NO_CHANGE], n1=sampler.seen[svm.CHANGE], k0=sampler.counts[svm.NO_CHANGE],
-            k1=sampler.counts[svm.CHANGE], cap=cap, seed=seed))
-        if cancel is not None and cancel():
-            raise Cancelled("cancelled by the user")
-        X, y = sampler.result()
-        extra.update(labelled_no_change=sampler.seen[svm.NO_CHANGE], labelled_change=sampler.seen[svm.CHANGE],
-                     cap_per_class=cap)
-        trained = svm.train_svm(X, y, names, s["classifier"], seed=seed, label_source=source, extra=extra)
-        feedback.pushInfo(tr("Trained {clf}: training accuracy {acc:.4f}").format(
-            clf=svm.CLASSIFIER_LABELS[s["classifier"]], acc=trained.summary["training_accuracy"]))
-        return trained
-
-    def _export(self, trained, spec, dst_model, feedback):
-        """(runner for inference, ONNX bytes or None): onnxruntime when possible, else scikit-learn."""
-        try:
-            data = svm.to_onnx(trained, spec.to_metadata())
-        except ImportError as exc:
-            if dst_model:
-                feedback.reportError(tr("The model cannot be saved: {error}").format(error=exc), False)
-            else:
-                feedback.pushInfo(tr("skl2onnx is not installed: classifying with scikit-learn"))
-            return trained, None
-        if onnx_runtime.available():
-            return svm.load_model(data, threads=1), data
-        feedback.pushInfo(tr("onnxruntime is not installed: classifying with scikit-learn"))
-        return trained, data
-
-    def _predict(self, runner, spec, vrt, vrt_bands, dst, feedback):
-        """Write the uint8 change mask block by block."""
-        def func(block):
-            return svm.classify(runner, spec.compute(block))[None].astype(np.float32)
-
-        tmp = temporary_path(dst)
-        try:
-            map_raster(vrt, tmp, func, spec.margin, 1, bands=vrt_bands, nodata=svm.NODATA,
-                       progress=_scaled(common.progress_callback(feedback), 40, 95),
-                       is_canceled=common.cancel_callback(feedback))
-            if feedback is not None and feedback.isCanceled():  # cancelled during the last block
-                raise Cancelled("cancelled by the user")
-            options = gdal.TranslateOptions(format="GTiff", outputType=gdal.GDT_Byte, noData=svm.NODATA,
-                                            creationOptions=geotiff_options())
-            with outputs.raster_output(dst, 1) as tmp_mask:
-                out = outputs.check_created(gdal.Translate(tmp_mask, tmp, options=options), dst)
-                band = out.GetRasterBand(1)
-                band.SetDescription("change (1 change, 0 no change, 255 no data)")
-                out.FlushCache()
-                out = band = None
-        except outputs.OutputError as exc:
-            raise outputs.OutputError(dst, exc.reason, exc.fix) from exc
-        finally:
-            _remove(tmp)
-        feedback.setProgress(100)
+            return common.gdal_source(layer, self.REFERENCE_MASK), None
+        if s.label_source == svm.POLYGONS:
+            ref_path = paths.get(self.IMAGE_1) or paths[self.DI]
+            path, text = self._rasterise_polygons(parameters, context, feedback, ref_path)
+            cleanup.append(lambda: _remove(path))
+            return path, text
+        return None, None
 
     def _rasterise_polygons(self, parameters, context, feedback, ref_path):
         """Burn the class field of the polygons into a temporary uint8 label raster on the grid."""
@@ -555,15 +376,34 @@ def _class_value(value):
     return int(number) if number in (0.0, 1.0) else None
 
 
-def _write_bytes(path, data):
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    outputs.write_bytes(path, data)
+def _notifier(feedback):
+    """``notify(event, **values)`` for ``svm_raster.classify_rasters``: translated, to ``feedback``."""
+    messages = {
+        "features": tr("{n} features per pixel: {names}; block margin {m} pixels"),
+        "model_applied_not_written": tr("A saved model is applied, not trained: no model is written"),
+        "model_saved": tr("Model saved to {path}"),
+        "di_not_used": tr("The model computes its own difference image ({di}): the difference image given is "
+                          "not used"),
+        "applying_model": tr("Applying the saved model {path} ({clf}); its features: DI {di}, windows "
+                             "{w}, bands {b}, backscatter {bs}. Training labels: {src}, {n0} no change / "
+                             "{n1} change pixels"),
+        "using_di": tr("Using the {n} band(s) of the difference image; the difference method is not used"),
+        "pseudo_rule": tr("Pseudo-label rule: {rule}"),
+        "labelled": tr("Labelled pixels: {n0} no change, {n1} change; training on {k0} and {k1} "
+                       "(at most {cap} per class, seed {seed})"),
+        "trained": tr("Trained {clf}: training accuracy {acc:.4f}"),
+        "model_not_saved": tr("The model cannot be saved: {error}"),
+        "no_skl2onnx": tr("skl2onnx is not installed: classifying with scikit-learn"),
+        "no_onnxruntime": tr("onnxruntime is not installed: classifying with scikit-learn"),
+    }
 
-
-def _scaled(progress, start, stop):
-    if progress is None:
-        return None
-    return lambda percent: progress(start + (stop - start) * percent / 100.0)
+    def notify(event, **values):
+        text = messages[event].format(**values)
+        if event == "model_not_saved":
+            feedback.reportError(text, False)
+        else:
+            feedback.pushInfo(text)
+    return notify
 
 
 def _remove(path):
