@@ -1,8 +1,11 @@
 """Whole-raster checks from bounded samples (QGIS-free, through osgeo.gdal).
 
-The scale check reads one decimated overview-sized sample; the image ENL
-reads a fixed number of windows spread over the raster. Both cost the same on
-a 300 x 300 test image and on a full Sentinel-1 scene.
+Input checks (scale, content) read a few of the file's own blocks spread
+over the raster (``block_sample``); thresholds fit on a spatially uniform
+decimated sample (``decimated_band``, which touches every tile once and is
+cached); the image ENL reads a fixed number of windows spread over the
+raster. Checks and ENL cost the same on a 300 x 300 test image and on a full
+Sentinel-1 scene.
 """
 import os
 import statistics
@@ -35,47 +38,115 @@ ENL_LOCAL_WINDOW = 9
 def decimated_band(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     """Read band ``band_number`` decimated to at most ``max_pixels``; no data as NaN.
 
-    A decimated read touches every tile of the file (about 1 s per band of a
-    full scene), and an algorithm's checks ask for the same sample several
-    times (scale, content, per input): samples of files on disk are kept in a
-    small cache keyed by the file's path, size and modification time, so each
-    is read once. The caller gets its own copy.
+    A spatially uniform sample (thresholds are fitted on it). A decimated read
+    touches every tile of the file (about 1 s per band of a full scene), so
+    samples of files on disk are kept in a small cache keyed by the file's
+    path, size and modification time, read once at no fewer than
+    SCALE_SAMPLE_PIXELS and strided down for smaller requests. The caller
+    gets its own copy. Input checks that need no spatial uniformity read
+    ``block_sample`` instead (a few natural blocks of the file).
     """
-    band = dataset.GetRasterBand(band_number)
     xs, ys = dataset.RasterXSize, dataset.RasterYSize
-    step = max(1.0, float(np.sqrt(xs * ys / max_pixels)))
+    read_pixels = max(int(max_pixels), SCALE_SAMPLE_PIXELS)
+    step = max(1.0, float(np.sqrt(xs * ys / read_pixels)))
     bx, by = max(1, int(xs / step)), max(1, int(ys / step))
-    key = _sample_key(dataset, band_number, bx, by)
-    with _samples_lock:
-        cached = _samples.get(key) if key else None
-    if cached is not None:
-        return cached.copy()
-    with gdal_cache_budget():  # a decimated read touches every tile: keep GDAL's cache bounded
-        data = band.ReadAsArray(0, 0, xs, ys, buf_xsize=bx, buf_ysize=by)
-        dataset.FlushCache()  # and drop the blocks it cached (read-only: nothing is written)
+    key = _sample_key(dataset, band_number, ("decimated", bx, by))
+    data = _cached(key)
     if data is None:
-        raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}: the file is "
-                          "damaged or cut short; re-create the file (or copy it again)")
-    data = data.astype(np.float32)
-    nodata = band.GetNoDataValue()
+        band = dataset.GetRasterBand(band_number)
+        with gdal_cache_budget():  # a decimated read touches every tile: keep GDAL's cache bounded
+            data = band.ReadAsArray(0, 0, xs, ys, buf_xsize=bx, buf_ysize=by)
+            dataset.FlushCache()  # and drop the blocks it cached (read-only: nothing is written)
+        if data is None:
+            raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}: the file is "
+                              "damaged or cut short; re-create the file (or copy it again)")
+        data = _with_nan(data, band.GetNoDataValue())
+        _remember(key, data)
+    stride = max(1, int(np.sqrt(data.size / max(1, int(max_pixels)))))
+    while -(-data.shape[0] // stride) * -(-data.shape[1] // stride) > max_pixels:
+        stride += 1
+    return data[::stride, ::stride].copy() if stride > 1 else data.copy()
+
+
+#: Natural blocks of the file read by ``block_sample``, spread evenly over the raster.
+BLOCK_SAMPLE_BLOCKS = 64
+
+
+def block_sample(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
+    """About ``max_pixels`` values of band ``band_number`` from whole natural blocks; no data as NaN.
+
+    For input checks (scale, content, medians): it reads BLOCK_SAMPLE_BLOCKS
+    of the file's own blocks (tiles or strips) spread evenly over the raster,
+    so its cost does not grow with the scene (a decimated read touches every
+    tile of the file). A raster no larger than ``max_pixels``, or whose blocks
+    are so large that the sample would read a quarter of it, is read through
+    ``decimated_band`` instead. Returns a 1-D float32 array (cached like
+    ``decimated_band``; the caller gets its own copy).
+    """
+    xs, ys = dataset.RasterXSize, dataset.RasterYSize
+    band = dataset.GetRasterBand(band_number)
+    bw, bh = (min(v, n) for v, n in zip(band.GetBlockSize(), (xs, ys)))
+    nbx, nby = -(-xs // bw), -(-ys // bh)
+    if xs * ys <= max_pixels or 4 * BLOCK_SAMPLE_BLOCKS >= nbx * nby:
+        return decimated_band(dataset, band_number, max_pixels).ravel()
+    key = _sample_key(dataset, band_number, ("blocks", bw, bh, int(max_pixels)))
+    data = _cached(key)
+    if data is None:
+        gy = int(min(nby, BLOCK_SAMPLE_BLOCKS, max(1, round(np.sqrt(BLOCK_SAMPLE_BLOCKS * nby / nbx)))))
+        gx = int(min(nbx, max(1, BLOCK_SAMPLE_BLOCKS // gy)))
+        per_block = max(1, int(max_pixels) // (gx * gy))
+        nodata = band.GetNoDataValue()
+        parts = []
+        with gdal_cache_budget():
+            for j in np.linspace(0, nby - 1, gy).round().astype(int):
+                for i in np.linspace(0, nbx - 1, gx).round().astype(int):
+                    x, y = int(i) * bw, int(j) * bh
+                    values = band.ReadAsArray(x, y, min(bw, xs - x), min(bh, ys - y))
+                    if values is None:
+                        raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}: "
+                                          "the file is damaged or cut short; re-create the file (or copy "
+                                          "it again)")
+                    values = values.ravel()
+                    parts.append(values[::max(1, -(-values.size // per_block))])
+            dataset.FlushCache()
+        data = _with_nan(np.concatenate(parts), nodata)
+        _remember(key, data)
+    return data.copy()
+
+
+def _with_nan(values, nodata):
+    """float32 copy of ``values`` with the no-data value as NaN."""
+    data = values.astype(np.float32)
     if nodata is not None and not np.isnan(nodata):
         data[data == np.float32(nodata)] = np.nan
-    if key:
-        with _samples_lock:
-            _samples[key] = data.copy()
-            while len(_samples) > SAMPLE_CACHE_ENTRIES:
-                _samples.pop(next(iter(_samples)))
     return data
 
 
-#: Decimated samples kept (at most SCALE_SAMPLE_PIXELS float32 each: 4 MB).
+def _cached(key):
+    if key is None:
+        return None
+    with _samples_lock:
+        return _samples.get(key)
+
+
+def _remember(key, data):
+    if key is None:
+        return
+    with _samples_lock:
+        _samples[key] = data.copy()
+        while len(_samples) > SAMPLE_CACHE_ENTRIES:
+            _samples.pop(next(iter(_samples)))
+
+
+#: Samples kept (decimated or block samples, at most about SCALE_SAMPLE_PIXELS float32 each: 4 MB).
 SAMPLE_CACHE_ENTRIES = 8
 _samples = {}
 _samples_lock = threading.Lock()
 
 
-def _sample_key(dataset, band_number, bx, by):
-    """Cache key of a decimated sample: the file's identity and the sample's size; None if not a file."""
+def _sample_key(dataset, band_number, kind):
+    """Cache key of a sample: the file's identity, the band and ``kind`` (how it was read); None if not a
+    file."""
     path = dataset.GetDescription()
     try:
         stat = os.stat(path)
@@ -83,11 +154,11 @@ def _sample_key(dataset, band_number, bx, by):
         return None  # in-memory or virtual: not cached
     if path.lower().endswith(".vrt"):
         return None  # its sources may change without the VRT changing
-    return (os.path.realpath(path), stat.st_size, stat.st_mtime_ns, band_number, bx, by)
+    return (os.path.realpath(path), stat.st_size, stat.st_mtime_ns, band_number, kind)
 
 
 def check_input_scale(path, scale, bands=None):
-    """Check the declared ``scale`` both ways on a decimated sample of each band.
+    """Check the declared ``scale`` both ways on a sample of each band (``block_sample``).
 
     Rules: ``core.engine.validation.scale_problem`` (dB declared linear, linear
     declared dB, negative power). Raises ValueError naming the band and the fix.
@@ -96,7 +167,7 @@ def check_input_scale(path, scale, bands=None):
     bands = list(range(1, dataset.RasterCount + 1) if bands is None else bands)
     budget = max(10_000, SCALE_SAMPLE_PIXELS // max(1, len(bands)))
     for b in bands:
-        problem = validation.scale_problem(decimated_band(dataset, b, budget), scale)
+        problem = validation.scale_problem(block_sample(dataset, b, budget), scale)
         if problem:
             where = f"band {b}: " if len(bands) > 1 else ""
             raise ValueError(where + problem)
@@ -104,7 +175,7 @@ def check_input_scale(path, scale, bands=None):
 
 def band_has_valid_pixel(dataset, band_number):
     """True when band ``band_number`` holds a finite, non-no-data pixel (sample first, then blocks)."""
-    if np.isfinite(decimated_band(dataset, band_number)).any():
+    if np.isfinite(block_sample(dataset, band_number)).any():
         return True
     if dataset.RasterXSize * dataset.RasterYSize <= SCALE_SAMPLE_PIXELS:
         return False  # the sample was the whole band
@@ -125,7 +196,7 @@ def check_input_content(path, bands=None, allow_constant=True):
         if not band_has_valid_pixel(dataset, b):
             raise ValueError(where + validation.content_problem([]))
         if not allow_constant:
-            problem = validation.content_problem(decimated_band(dataset, b), allow_constant=False)
+            problem = validation.content_problem(block_sample(dataset, b), allow_constant=False)
             if problem:
                 raise ValueError(where + problem)
 

@@ -1,7 +1,7 @@
 """Input checks shared by every algorithm (QGIS-free): each returns a problem in words, or None.
 
 The Processing side (``processing/algorithms/common.py``) reads a bounded
-sample of each input (``core.engine.raster_sampling.decimated_band``) and turns a
+sample of each input (``core.engine.raster_sampling.block_sample``) and turns a
 problem into a QgsProcessingException naming the layer.
 
 Scale rule (sigma0 of land and sea lies between about -30 and +5 dB, i.e.

@@ -22,7 +22,7 @@ from osgeo import gdal, osr
 
 from ...core.engine import scale as scales
 from ...core.engine.raster_blocks import map_raster, open_readonly, read_info, stack_vrt
-from ...core.engine.raster_sampling import check_input_scale, decimated_band
+from ...core.engine.raster_sampling import block_sample, check_input_scale
 from ...core.translation import contrast as contrast_ops
 from ..framework import runner
 from . import schema
@@ -55,7 +55,7 @@ def check_db_scale(path, bands):
     """ValueError when rasters declared dB look like linear power (non-negative, median below 1)."""
     dataset = open_readonly(path)
     for b in bands:
-        values = decimated_band(dataset, b, 250_000)
+        values = block_sample(dataset, b, 250_000)
         finite = values[np.isfinite(values)]
         if finite.size and float(np.mean(finite >= 0)) > 0.99 and float(np.median(finite)) < 1.0:
             raise ValueError(f"band {b} holds only non-negative values with median {np.median(finite):.3g}, "

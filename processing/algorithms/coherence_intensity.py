@@ -80,7 +80,7 @@ def check_same_scale(path_1, name_1, band_1, path_2, name_2, band_2, scale):
     fractions = []
     for path, band in ((path_1, band_1), (path_2, band_2)):
         dataset = open_readonly(path)
-        fractions.append(scales.negative_fraction(raster_sampling.decimated_band(dataset, band)))
+        fractions.append(scales.negative_fraction(raster_sampling.block_sample(dataset, band)))
     if abs(fractions[0] - fractions[1]) > 0.5:
         db, linear = (name_1, name_2) if fractions[0] > fractions[1] else (name_2, name_1)
         raise QgsProcessingException(tr(

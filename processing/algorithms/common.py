@@ -453,13 +453,13 @@ def check_learned_inputs(images, scale, dem, rows, where, normalisation=None, re
             raster_sampling.check_input_content(path)
             raster_sampling.check_input_scale(path, scale)
             dataset = open_readonly(path)
-            sample = np.stack([raster_sampling.decimated_band(dataset, b, 250_000)
-                               for b in range(1, dataset.RasterCount + 1)])
+            sample = [raster_sampling.block_sample(dataset, b, 250_000)
+                      for b in range(1, dataset.RasterCount + 1)]
             if i == len(images) - 1:
-                problem = validation.zero_power_problem(sample, scale)
+                problem = validation.zero_power_problem(np.concatenate(sample), scale)
                 if problem:
                     raise ValueError(problem)
-            power = scales.to_linear_power(sample, scale)
+            power = [scales.to_linear_power(values, scale) for values in sample]
             with np.errstate(divide="ignore", invalid="ignore"):
                 medians = {f"{band} dB": float(np.nanmedian(10 * np.log10(np.where(p > 0, p, np.nan))))
                            for band, p in zip(normalisation.get("bands", []) if normalisation else [], power)}

@@ -1,0 +1,70 @@
+"""Bounded samples of whole rasters (core.engine.raster_sampling): which pixels they hold."""
+import numpy as np
+import pytest
+from osgeo import gdal
+
+from sar_change.core.engine import raster_sampling as rs
+
+
+def _block_index_raster(path, xs, ys, options, block):
+    """A raster whose pixels hold the index of the ``block`` x ``block`` cell they lie in (row-major)."""
+    cols = np.arange(xs) // block[0]
+    rows = np.arange(ys) // block[1]
+    values = (rows[:, None] * (-(-xs // block[0])) + cols[None, :]).astype(np.float32)
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), xs, ys, 1, gdal.GDT_Float32, options)
+    ds.GetRasterBand(1).WriteArray(values)
+    ds.GetRasterBand(1).SetNoDataValue(-1.0)
+    ds = None
+    return values
+
+
+def test_block_sample_reads_whole_tiles_spread_over_the_raster(tmp_path):
+    # 64 x 48 tiles of 32 px: the sample takes at most 64 tiles, on a 7 x 9 grid shaped like the raster
+    # (7 = round(sqrt(64 * 48 / 64))), the corner tiles included.
+    path = tmp_path / "tiles.tif"
+    _block_index_raster(path, 2048, 1536, ["TILED=YES", "BLOCKXSIZE=32", "BLOCKYSIZE=32"], (32, 32))
+    ds = gdal.Open(str(path))
+    assert ds.GetRasterBand(1).GetBlockSize() == [32, 32]
+    sample = rs.block_sample(ds, 1, 64 * 1024)
+    tiles = set(np.unique(sample).astype(int))
+    assert len(tiles) == 63 <= rs.BLOCK_SAMPLE_BLOCKS
+    assert {0, 63, 47 * 64, 47 * 64 + 63} <= tiles  # the four corner tiles
+    assert sample.size == 63 * 32 * 32  # whole tiles within the budget
+    rows, cols = np.divmod(np.array(sorted(tiles)), 64)
+    assert len(np.unique(rows)) == 7 and len(np.unique(cols)) == 9
+
+
+def test_block_sample_of_a_strip_file_reads_rows_and_keeps_no_data(tmp_path):
+    path = tmp_path / "strips.tif"
+    values = _block_index_raster(path, 1500, 2000, [], (1500, 1))  # one row per strip: value = row
+    ds = gdal.Open(str(path), gdal.GA_Update)
+    ds.GetRasterBand(1).WriteArray(np.full((1, 1500), -1.0, np.float32), 0, 0)  # row 0 is no data
+    ds = None
+    ds = gdal.Open(str(path))
+    assert ds.GetRasterBand(1).GetBlockSize()[1] <= 8
+    sample = rs.block_sample(ds, 1, 100_000)
+    finite = sample[np.isfinite(sample)]
+    assert np.isnan(sample).sum() == sample.size - finite.size > 0  # row 0 sampled, as NaN
+    assert finite.min() > 0 and finite.max() == values.max()  # down to the last row
+    assert sample.size == rs.BLOCK_SAMPLE_BLOCKS * 1500  # 64 whole rows
+
+
+def test_small_raster_sample_is_the_decimated_band(tmp_path):
+    path = tmp_path / "small.tif"
+    _block_index_raster(path, 300, 200, ["TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16"], (16, 16))
+    ds = gdal.Open(str(path))
+    np.testing.assert_array_equal(rs.block_sample(ds, 1), rs.decimated_band(ds, 1).ravel())
+    assert rs.block_sample(ds, 1).size == 300 * 200
+
+
+@pytest.mark.parametrize("max_pixels", [250_000, 40_000])
+def test_decimated_band_smaller_requests_stride_the_cached_sample(tmp_path, max_pixels):
+    path = tmp_path / "big.tif"
+    _block_index_raster(path, 2000, 1000, ["TILED=YES"], (1, 1))  # value = row * 2000 + col
+    ds = gdal.Open(str(path))
+    full = rs.decimated_band(ds, 1)
+    assert full.size <= rs.SCALE_SAMPLE_PIXELS
+    small = rs.decimated_band(ds, 1, max_pixels)
+    assert small.size <= max_pixels
+    stride = 3 if max_pixels == 250_000 else 6  # the smallest strides that fit 707 x 1414 in the budget
+    np.testing.assert_array_equal(small, full[::stride, ::stride])
