@@ -23,8 +23,9 @@ used for training, validation or pretraining. Scenes are small (256 x 256
 pixels of 20 m, hilly to mountainous terrain, 4 looks) and budgets short so
 the whole run stays within ~12 minutes on two cores; the network is the
 paper's (ResNet-18 cut after its third block + ASPP) at a quarter of its width
-(16 instead of 64 channels in the first stage) with the DeepLabv3+ skip; the
-figures say what happens at that scale, not at the paper's.
+(16 instead of 64 channels in the first stage) with the DeepLabv3+ skip and the
+stride-2 refinement (``config.NETWORK``); the figures say what happens at that
+scale, not at the paper's.
 
     flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/segmentation.py [--ship] [--json out.json]
 
@@ -94,9 +95,9 @@ def test_scores(model, scenes):
 
 #: Shipped-model candidates: the SAR-pretrained encoder with focal loss and square-root inverse
 #: frequency class weights (fully balanced weights traded missed rivers for false water on the banks),
-#: with the decoder of ``config.NETWORK`` (classifier at stride 4) or with the stride-2 refinement.
+#: with the classifier at stride 4 or after the stride-2 refinement (``config.NETWORK`` fine_level).
 SHIP_CANDIDATES = {
-    "focal-sqrt": {"loss": "focal", "class_weights": "sqrt"},
+    "focal-sqrt": {"loss": "focal", "class_weights": "sqrt", "network": {"fine_level": False}},
     "focal-sqrt-fine": {"loss": "focal", "class_weights": "sqrt", "network": {"fine_level": True}},
 }
 #: Decision rules tried after each candidate's training: prior corrections ``-alpha log(w)`` of the
