@@ -161,7 +161,7 @@ def segment_target(processing, out, stack, target, target_path, images):
                                     rb.read_array(str(geometry), 1)]), like=target_path,
                    descriptions=["VV", "VH", "incidence_deg"])
     result = processing.run("sarchange:segment", {
-        "INPUT": str(scene), "BANDS": "1,2", "SCALE": 1, "INCIDENCE_BAND": 3,
+        "INPUT": str(scene), "BANDS": "1,2", "SCALE": 0, "INCIDENCE_BAND": 3,
         "OUTPUT": str(out / "segmentation_classes.tif"),
         "PROBABILITIES": str(out / "segmentation_probabilities.tif")})
     classes = rb.read_array(result["OUTPUT"])

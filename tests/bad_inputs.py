@@ -620,7 +620,7 @@ def newer_algorithm_cases():
         ),
         "segment": (
             ("all_nan", {"INPUT": lambda s, o: s.vv_vh_db_nan}, nodata),
-            ("linear_declared_for_db", {"SCALE": 1}, db_as_linear),
+            ("linear_declared_for_db", {"SCALE": 0}, db_as_linear),
             ("model_of_another_kind", {"MODEL": learned_di}, OTHER_KIND),
             ("model_not_a_model", {"MODEL": lambda s, o: s.not_raster}, NOT_A_MODEL),
             ("fewer_bands_than_the_model", {"BANDS": "1"}, (r"takes 2 bands", r"choose the SAR bands")),

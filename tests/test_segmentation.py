@@ -71,6 +71,41 @@ def test_network_shapes_nan_and_normalisation():
     assert torch.allclose(net(x2), net(x3))
 
 
+def test_fine_level_class_bias_and_prior_correction(tmp_path):
+    net = SegmentationNet(3, 3, **TINY, fine_level=True).eval()
+    net.set_normalisation([-15.0, -22.0, 38.0], [4.0, 4.0, 5.0])
+    x = torch.tensor(scene_set(101)[0][None, :, :48, :64])
+    with torch.no_grad():
+        logits = net.logits(x)
+        assert logits.shape == (1, 3, 48, 64)
+        net.set_class_bias([0.5, -1.0, 0.0])
+        p = net(x)
+    assert torch.allclose(p, torch.softmax(logits + torch.tensor([0.5, -1.0, 0.0]).view(1, 3, 1, 1), 1))
+    # the bias travels inside the ONNX graph
+    out = training.export_model(net, str(tmp_path / "fine.onnx"), training.build_metadata(
+        net, ("VV", "VH", "incidence"), ("dB", "dB", "deg"), schema.class_entries(list(ss.CLASSES))))
+    assert fx.parity(net, out, [x], [schema.INPUT], schema.OUTPUT) < 1e-4
+    # weighted cross-entropy's optimum is q_k ~ w_k p_k; the prior correction with alpha 1 gives p back
+    prior, w = np.array([0.2, 0.3, 0.5]), np.array([4.0, 2.0, 0.5])
+    q = np.log(w * prior) + 1.7
+    corrected = q + np.array(training.prior_correction(w, 1.0))
+    assert np.allclose(np.exp(corrected) / np.exp(corrected).sum(), prior)
+    assert training.prior_correction(w, 0.0) == [0.0, 0.0, 0.0]
+    counts = np.array([100, 400, 10000])
+    sqrt = np.array([2.0, 1.0, 0.2])  # counts ** -0.5, then mean 1
+    assert np.allclose(training.class_weight_vector("sqrt", counts), sqrt / sqrt.mean())
+    assert np.allclose(training.class_weight_vector("balanced", counts), np.array([4.0, 1.0, 0.04]) / 1.68)
+
+
+def test_sar_bands_in_every_scale_become_db():
+    db = np.array([[-20.0, -10.0, 0.0, np.nan]], dtype=np.float32)
+    power = 10 ** (db / 10)
+    for scale, values in (("db", db), ("linear", power), ("amplitude", np.sqrt(power))):
+        assert np.allclose(schema.sar_to_db(values, scale), db, atol=1e-5, equal_nan=True), scale
+    assert np.isnan(schema.sar_to_db(np.array([0.0, -1.0]), "linear")).all()  # no power: no data
+    assert apply.SCALES == ("linear", "amplitude", "db")
+
+
 def test_loss_ignores_unlabelled_pixels_and_focal_weights():
     g = torch.Generator().manual_seed(0)
     logits = torch.randn(2, 3, 8, 8, generator=g)
@@ -123,6 +158,8 @@ def trained(tmp_path_factory):
         class_weights=None,
         patience=None,
         command="pytest",
+        decide=lambda model, weights: ([0.2, -0.1, 0.0], {"rule": "fixed test offsets", "grid": [
+            {"alpha": 0.0, "iou": 0.5}]}),
     )
     return summary, val_sets
 
@@ -148,11 +185,14 @@ def test_onnx_metadata_round_trip_parity_and_card(trained):
     assert [c["colour"] for c in classes] == list(COLOURS)
     assert schema.input_bands(meta) == ["VV", "VH", "incidence"]
     assert meta["metrics"]["best_epoch"] == summary["best_epoch"]
+    assert meta["training"]["class_bias"] == [0.2, -0.1, 0.0]
+    assert meta["training"]["decision_rule"] == "fixed test offsets"
     assert set(meta["valid_ranges"]) == {"VV", "VH", "incidence"}
     x = val_sets[0][0][None, :, :48, :64]
     assert fx.parity(summary["model"], summary["onnx"], [x], [schema.INPUT], schema.OUTPUT) < 1e-4
     card = Path(summary["card"]).read_text()
     assert "| water | 0 | #1f57bf |" in card and "confusion" in card.lower()
+    assert "## Decision rule (chosen after training)" in card and "| 0.000 | 0.500 |" in card
     assert os.path.isfile(summary["checkpoint"])
 
 
@@ -212,7 +252,7 @@ def test_segment_through_processing_has_the_palette(run, trained, tmp_path):
         {
             "INPUT": src,
             "BANDS": "1,2",
-            "SCALE": 1,
+            "SCALE": 0,  # linear power (common.SCALE_CHOICES order)
             "INCIDENCE_BAND": 3,
             "MODEL": summary["onnx"],
             "OUTPUT": str(tmp_path / "classes.tif"),

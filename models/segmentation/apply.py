@@ -11,8 +11,8 @@ before and restored after) gives the class probabilities. Outputs:
 - optionally the per-class probabilities (Float32, one band per class, NaN =
   no data).
 
-Inputs: the chosen SAR bands in dB or linear power (converted to dB, floor
--60 dB) and, when the model takes it, an incidence band in degrees. The model's
+Inputs: the chosen SAR bands in linear power, amplitude or dB (converted to
+dB, ``schema.sar_to_db``) and, when the model takes it, an incidence band in degrees. The model's
 band count must match.
 """
 
@@ -35,7 +35,7 @@ SHIPPED_MODEL = os.path.join(
 #: (stride-16 features, 3x3 dilated ASPP); blocks then match the whole-image run within the tolerance
 #: of tests/test_segmentation.py.
 MARGIN = 64
-SCALES = ("db", "linear")
+SCALES = schema.SCALES
 
 
 def load_model(path, threads=1):
@@ -54,12 +54,8 @@ def load_model(path, threads=1):
 
 def model_input(data, n_sar, scale):
     """(C, H, W) float32 model input from block ``data``: the first ``n_sar`` bands to dB, the rest as is."""
-    data = np.asarray(data, dtype=np.float32)
-    out = data.copy()
-    if scale == "linear":
-        sar = data[:n_sar]
-        ok = np.isfinite(sar) & (sar > 0)
-        out[:n_sar] = np.where(ok, 10.0 * np.log10(np.maximum(np.where(ok, sar, 1.0), 1e-6)), np.nan)
+    out = np.array(data, dtype=np.float32)
+    out[:n_sar] = schema.sar_to_db(out[:n_sar], scale)
     return out
 
 

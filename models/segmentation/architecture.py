@@ -13,7 +13,17 @@ tile's result depend on the tile), concatenated, projected; then, with
 upsampled to stride 4 and concatenated with the first stage's features
 (1x1-reduced), so thin objects (a 50 m river is 2-3 pixels of 20 m) survive
 the stride-16 encoder; a 3x3 head, a 1x1 classifier, bilinear upsampling to
-the input size.
+the input size. With ``fine_level`` (after the DeepLabv3+ decoder), the head's
+stride-4 features are upsampled once more and refined with the stem
+convolution's stride-2 features (1x1-reduced) by a further 3x3 layer before
+the classifier: a 2-3 pixel river is under one stride-4 cell, and a
+classifier at stride 4 upsampled four times smears it into a band of false
+water on both banks.
+
+``class_bias`` (a buffer, zero unless set) is added to the logits before the
+softmax of ``forward``: the decision rule (e.g. a prior correction of
+class-weighted training) chosen after training and exported with the graph;
+``logits`` (the loss) leaves it out.
 
 Inputs are raw physical values (dB, degrees); the graph replaces NaN with
 the channel mean and z-scores every channel (buffers ``mean``/``std``).
@@ -69,12 +79,14 @@ class Encoder(nn.Module):
         self.out_channels = 4 * w
 
     def features(self, x):
-        """(stage-1 features at stride 4, stage-3 features at stride 16)."""
-        low = self.layer1(self.stem(x))
-        return low, self.layer3(self.layer2(low))
+        """(stem convolution features at stride 2, stage-1 features at stride 4, stage-3 features at
+        stride 16)."""
+        fine = self.stem[:3](x)
+        low = self.layer1(self.stem[3](fine))
+        return fine, low, self.layer3(self.layer2(low))
 
     def forward(self, x):
-        return self.features(x)[1]
+        return self.features(x)[2]
 
 
 class ASPP(nn.Module):
@@ -120,6 +132,7 @@ class SegmentationNet(nn.Module):
         aspp_rates=cfg.NETWORK["aspp_rates"],
         image_pooling=cfg.NETWORK["image_pooling"],
         low_level=cfg.NETWORK["low_level"],
+        fine_level=cfg.NETWORK["fine_level"],
     ):
         super().__init__()
         self.config = dict(
@@ -130,9 +143,11 @@ class SegmentationNet(nn.Module):
             aspp_rates=[int(r) for r in aspp_rates],
             image_pooling=bool(image_pooling),
             low_level=bool(low_level),
+            fine_level=bool(fine_level),
         )
         self.register_buffer("mean", torch.zeros(in_channels))
         self.register_buffer("std", torch.ones(in_channels))
+        self.register_buffer("class_bias", torch.zeros(n_classes))
         self.encoder = Encoder(in_channels, width)
         self.aspp = ASPP(self.encoder.out_channels, aspp_channels, aspp_rates, image_pooling)
         self.low = None
@@ -150,12 +165,31 @@ class SegmentationNet(nn.Module):
             nn.BatchNorm2d(aspp_channels),
             nn.ReLU(inplace=True),
         )
-        self.classifier = nn.Conv2d(aspp_channels, n_classes, 1)
+        self.fine = None
+        classifier_in = aspp_channels
+        if fine_level:
+            fine_channels = max(8, aspp_channels // 4)
+            classifier_in = max(8, aspp_channels // 2)
+            self.fine = nn.Sequential(
+                nn.Conv2d(width, fine_channels, 1, bias=False),
+                nn.BatchNorm2d(fine_channels),
+                nn.ReLU(inplace=True),
+            )
+            self.fine_head = nn.Sequential(
+                nn.Conv2d(aspp_channels + fine_channels, classifier_in, 3, padding=1, bias=False),
+                nn.BatchNorm2d(classifier_in),
+                nn.ReLU(inplace=True),
+            )
+        self.classifier = nn.Conv2d(classifier_in, n_classes, 1)
 
     def set_normalisation(self, mean, std):
         """Per-band mean and standard deviation (the bands' units) used inside the graph."""
         self.mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
         self.std.copy_(torch.as_tensor(std, dtype=torch.float32).clamp(min=1e-3))
+
+    def set_class_bias(self, bias):
+        """Per-class offsets (natural-log units) added to the logits before the softmax of ``forward``."""
+        self.class_bias.copy_(torch.as_tensor(bias, dtype=torch.float32))
 
     def normalisation(self):
         return {"mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std]}
@@ -167,13 +201,17 @@ class SegmentationNet(nn.Module):
 
     def logits(self, x):
         size = x.shape[2:]
-        low, high = self.encoder.features(self.normalise(x))
+        fine, low, high = self.encoder.features(self.normalise(x))
         y = self.aspp(high)
         if self.low is not None:
             y = F.interpolate(y, size=low.shape[2:], mode="bilinear", align_corners=False)
             y = torch.cat([y, self.low(low)], 1)
-        y = self.classifier(self.head(y))
+        y = self.head(y)
+        if self.fine is not None:
+            y = F.interpolate(y, size=fine.shape[2:], mode="bilinear", align_corners=False)
+            y = self.fine_head(torch.cat([y, self.fine(fine)], 1))
+        y = self.classifier(y)
         return F.interpolate(y, size=size, mode="bilinear", align_corners=False)
 
     def forward(self, x):
-        return torch.softmax(self.logits(x), dim=1)
+        return torch.softmax(self.logits(x) + self.class_bias.view(1, -1, 1, 1), dim=1)

@@ -3,7 +3,11 @@
 #: Network (``architecture.SegmentationNet`` arguments). The paper's ResNet-18 has widths 64/128/256
 #: (``width=64``); 16 keeps a 2-core CPU run to minutes and the encoder under 1 MB.
 #: ``low_level``: the DeepLabv3+ skip from the first stage (stride 4), for thin rivers and ridges.
-NETWORK = dict(width=16, aspp_channels=32, aspp_rates=(1, 2, 3), image_pooling=False, low_level=True)
+#: ``fine_level``: a further refinement with the stem's stride-2 features before the classifier (the
+#: shipped model's selection preferred it on the river-only selection seeds: models/segmentation.md).
+NETWORK = dict(
+    width=16, aspp_channels=32, aspp_rates=(1, 2, 3), image_pooling=False, low_level=True, fine_level=True
+)
 #: Training on labelled patches.
 TRAINING = dict(
     epochs=30,

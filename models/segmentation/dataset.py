@@ -72,10 +72,15 @@ def class_counts(sets, n_classes):
     return counts
 
 
-def balanced_weights(counts):
-    """Inverse-frequency class weights (mean 1 over the classes present; 0 for absent classes)."""
+#: Named class weightings: the power of the inverse class frequency ("balanced": 1, "sqrt": 1/2).
+WEIGHTINGS = {"balanced": 1.0, "sqrt": 0.5}
+
+
+def balanced_weights(counts, power=1.0):
+    """Inverse-frequency class weights to the ``power`` (mean 1 over the classes present; 0 for
+    absent classes)."""
     counts = np.asarray(counts, dtype=np.float64)
-    w = np.where(counts > 0, 1.0 / np.maximum(counts, 1.0), 0.0)
+    w = np.where(counts > 0, np.maximum(counts, 1.0) ** -float(power), 0.0)
     present = counts > 0
     return w / w[present].mean() if present.any() else np.ones_like(w)
 

@@ -14,6 +14,9 @@ raster holds ``value`` (0..K-1), 255 is no data.
 
 import json
 
+import numpy as np
+
+from ...core.engine import scale as scales
 from ..framework import metadata as md
 
 KIND = "segmentation"
@@ -26,6 +29,9 @@ DEFAULT_OVERLAP = 32
 META_CLASSES = "classes"
 #: Label value of unlabelled pixels (ignored by the loss) and no-data value of class rasters.
 IGNORE = 255
+#: Scales the SAR bands may come in (``core.engine.scale`` order: linear power, amplitude, dB); the
+#: model takes dB.
+SCALES = scales.SCALES
 #: Fallback palette (RGB) for classes without a colour.
 PALETTE = (
     (31, 87, 191),
@@ -39,6 +45,19 @@ PALETTE = (
     (250, 140, 40),
     (20, 120, 40),
 )
+
+
+def sar_to_db(values, scale):
+    """SAR ``values`` in ``scale`` (one of ``SCALES``) as float32 dB, the model's input; a
+    non-finite value or a power <= 0 becomes NaN (no data)."""
+    values = np.asarray(values, dtype=np.float32)
+    if scale == scales.DB:
+        return values.copy()
+    power = scales.to_linear_power(values, scale)
+    ok = np.isfinite(power) & (power > 0)
+    return np.where(ok, scales.from_linear_power(np.where(ok, power, 1.0), scales.DB), np.nan).astype(
+        np.float32
+    )
 
 
 def hex_colour(rgb):

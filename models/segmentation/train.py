@@ -1,13 +1,13 @@
 """Command line: train a SAR segmentation model on a raster with a label raster and write it as ONNX.
 
     python -m sar_change.models.segmentation.train --image SAR.tif --labels LABELS.tif \\
-        --classes water,ice,land [--bands 1,2] [--scale db|linear] [--incidence-band 3] \\
-        [--val-image SAR2.tif] [--val-labels VAL.tif] [--loss ce|focal] [--class-weights balanced] \\
+        --classes water,ice,land [--bands 1,2] [--scale linear|amplitude|db] [--incidence-band 3] \\
+        [--val-image SAR2.tif] [--val-labels VAL.tif] [--loss ce|focal] [--class-weights sqrt] \\
         [--init segmentation.sar_despeckling|encoder.pt|model.onnx] --out model.onnx ...
 
 Labels: uint8 class values 0..K-1 (the order of --classes), 255 (or the
-raster's no data) unlabelled. Linear power bands are converted to dB here
-(floor -60 dB); the incidence band is in degrees. Validation: --val-labels
+raster's no data) unlabelled. Linear power and amplitude bands are converted
+to dB here (power <= 0: no data); the incidence band is in degrees. Validation: --val-labels
 (on the grid of --val-image, default --image). Runs outside QGIS (torch,
 GDAL); stdout follows ``models.framework.protocol``.
 """
@@ -17,6 +17,7 @@ import sys
 
 from sar_change.models.framework import cli
 from sar_change.models.segmentation import config as cfg
+from sar_change.models.segmentation import schema
 
 
 def build_parser():
@@ -29,7 +30,9 @@ def build_parser():
     p.add_argument("--image", required=True, help="SAR raster (GeoTIFF)")
     p.add_argument("--bands", default="1,2", help="1-based SAR bands, comma-separated (default 1,2)")
     p.add_argument("--band-names", default="VV,VH", help="names of the SAR bands (default VV,VH)")
-    p.add_argument("--scale", choices=("db", "linear"), default="db", help="SAR bands in dB or linear power")
+    p.add_argument(
+        "--scale", choices=schema.SCALES, default="db", help="SAR bands in linear power, amplitude or dB"
+    )
     p.add_argument(
         "--incidence-band", type=int, default=0, help="1-based incidence angle band (deg); 0: none"
     )
@@ -47,7 +50,11 @@ def build_parser():
     p.add_argument("--val-patches", type=int, default=t["val_patches"])
     p.add_argument("--loss", choices=("ce", "focal"), default=t["loss"], help="cross-entropy or focal loss")
     p.add_argument("--focal-gamma", type=float, default=t["focal_gamma"])
-    p.add_argument("--class-weights", default="none", help="none, balanced, or K numbers comma-separated")
+    p.add_argument(
+        "--class-weights",
+        default="none",
+        help="none, balanced (inverse class frequency), sqrt (its square root), or K numbers comma-separated",
+    )
     p.add_argument(
         "--width",
         type=int,
@@ -63,14 +70,8 @@ def read_image(path, bands, scale, incidence_band):
     import numpy as np
 
     from sar_change.core.engine.raster_blocks import read_array
-    from sar_change.core.simulator.segmentation import to_db
 
-    out = []
-    for b in bands:
-        a = read_array(path, b).astype(np.float32)
-        if scale == "linear":
-            a = np.where(np.isfinite(a), to_db(np.where(np.isfinite(a), a, 1.0)), np.nan)
-        out.append(a)
+    out = [schema.sar_to_db(read_array(path, b), scale) for b in bands]
     if incidence_band:
         out.append(read_array(path, incidence_band).astype(np.float32))
     return np.stack(out)
@@ -92,6 +93,7 @@ def read_labels(path, shape):
 
 def run(args, emitter, should_stop):
     from sar_change.models.segmentation import training
+    from sar_change.models.segmentation.dataset import WEIGHTINGS
 
     bands = [int(b) for b in args.bands.split(",") if b.strip()]
     names = [n.strip() for n in args.band_names.split(",") if n.strip()]
@@ -108,7 +110,7 @@ def run(args, emitter, should_stop):
         val_image = image
     val_labels = read_labels(args.val_labels, val_image.shape[1:])
     weights = args.class_weights
-    if weights not in ("none", "balanced"):
+    if weights not in ("none", *WEIGHTINGS):
         weights = [float(v) for v in weights.split(",")]
     summary = training.train(
         [(image, labels)],

@@ -95,16 +95,23 @@ def segmentation_loss(logits, labels, kind="ce", weights=None, gamma=2.0):
     return (loss * w).sum() / w.sum().clamp(min=1e-6)
 
 
-def predict_classes(model, image, device="cpu"):
-    """(classes uint8 (H, W), probabilities float32 (K, H, W)) of a whole image (C, H, W) with torch;
-    H and W are padded by reflection to the size multiple."""
+def predict_logits(model, image, device="cpu"):
+    """Logits float32 (K, H, W) of a whole image (C, H, W) with torch, without the model's
+    ``class_bias``; H and W are padded by reflection to the size multiple."""
     c, h, w = image.shape
     m = schema.SIZE_MULTIPLE
-    ph, pw = -h % m, -w % m
-    x = np.pad(image, ((0, 0), (0, ph), (0, pw)), mode="reflect")
+    x = np.pad(image, ((0, 0), (0, -h % m), (0, -w % m)), mode="reflect")
     model.eval()
     with torch.no_grad():
-        p = model(torch.from_numpy(np.ascontiguousarray(x))[None].to(device))[0, :, :h, :w].cpu().numpy()
+        y = model.logits(torch.from_numpy(np.ascontiguousarray(x))[None].to(device))
+    return y[0, :, :h, :w].cpu().numpy()
+
+
+def predict_classes(model, image, device="cpu"):
+    """(classes uint8 (H, W), probabilities float32 (K, H, W)) of a whole image (C, H, W) with torch
+    (the model's ``class_bias`` applied, as in its ONNX graph)."""
+    y = torch.from_numpy(predict_logits(model, image, device)) + model.class_bias.cpu().view(-1, 1, 1)
+    p = torch.softmax(y, 0).numpy()
     return p.argmax(0).astype(np.uint8), p
 
 
@@ -134,20 +141,46 @@ def build_model(in_channels, n_classes, init, network, log):
     if weights is not None and weights.config:
         same = {
             k: weights.config[k]
-            for k in ("width", "aspp_channels", "aspp_rates", "image_pooling", "low_level")
+            for k in ("width", "aspp_channels", "aspp_rates", "image_pooling", "low_level", "fine_level")
             if k in weights.config
         }
         if "width" in same and "low_level" not in same:
             same["low_level"] = False  # a model written before the DeepLabv3+ skip
+        if "fine_level" not in same and any(k.startswith("classifier.") for k in weights.state):
+            same["fine_level"] = False  # a whole model written before the stride-2 refinement
         config.update(same)  # the starting weights' widths, so every tensor fits
     model = SegmentationNet(in_channels, n_classes, **config)
     report = None
     if weights is not None:
         report = pretrained.apply(model, weights)
+        model.set_class_bias(np.zeros(n_classes))  # a new run chooses its own decision rule
         log(report.describe())
         if not report.loaded:
             raise ValueError(f"no tensor of {weights.source} fits this network ({report.describe()})")
     return model, weights, report
+
+
+def class_weight_vector(class_weights, counts):
+    """Per-class loss weights (float64, length K) or None: ``class_weights`` None/"none", "balanced"
+    (inverse class frequency of ``counts``), "sqrt" (its square root: milder, the rare classes
+    count more without outweighing the common ones), or K numbers >= 0."""
+    if class_weights is None or class_weights == "none":
+        return None
+    if class_weights in ds.WEIGHTINGS:
+        return ds.balanced_weights(counts, ds.WEIGHTINGS[class_weights])
+    cw = np.asarray(class_weights, dtype=np.float64)
+    if cw.shape != (len(counts),) or (cw < 0).any():
+        raise ValueError(f"class weights {list(class_weights)}: give {len(counts)} numbers >= 0")
+    return cw
+
+
+def prior_correction(class_weights, alpha):
+    """Logit offsets (natural log) ``-alpha * log(w)`` for loss weights ``w`` (mean-1 scale): alpha 1
+    undoes the weights' shift of the posterior (weighted cross-entropy trains p(k|x) proportional to
+    w_k p(k|x); Elkan 2001, "The foundations of cost-sensitive learning", IJCAI), 0 keeps it."""
+    w = np.asarray(class_weights, dtype=np.float64)
+    w = np.where(w > 0, w, 1.0) / np.exp(np.mean(np.log(np.where(w > 0, w, 1.0))))
+    return (-float(alpha) * np.log(w)).tolist()
 
 
 def train(
@@ -187,6 +220,7 @@ def train(
     tile_size=cfg.TILING["tile_size"],
     overlap=cfg.TILING["overlap"],
     sources=None,
+    decide=None,
 ):
     """Train a segmentation model; returns a summary dict (``model``: the trained torch module).
 
@@ -195,11 +229,15 @@ def train(
     ``out_onnx``: the ONNX file to write (None: no export, e.g. benchmarks);
     ``bands``/``band_units``: names and units of the image channels;
     ``colours``: '#rrggbb' per class (default palette); ``loss``: 'ce' or
-    'focal'; ``class_weights``: None, 'balanced' or a list of K numbers;
+    'focal'; ``class_weights``: None, 'balanced', 'sqrt' or a list of K numbers;
     ``init``: see the module docstring; ``network``: ``architecture``
     arguments (default ``config.NETWORK``); the rest as in
     ``framework.loop.fit`` and ``learned_di.training.train``; ``sources``: a
-    description of the data for the card.
+    description of the data for the card; ``decide``: None (argmax of the
+    trained probabilities) or ``decide(model, class_weights)`` -> (per-class
+    logit offsets, {"rule": text, "grid": [rows]}): the decision rule, chosen
+    after training on data of the caller's choosing (never the validation
+    labels' own test), exported inside the graph and written to the card.
     """
     t0 = time.perf_counter()
     log = log or (lambda text: None)
@@ -233,14 +271,7 @@ def train(
     else:
         model.set_normalisation(*ds.normalisation_stats(train_sets, rng=rng))
         norm_source = "training data"
-    if class_weights == "balanced":
-        cw = ds.balanced_weights(counts)
-    elif class_weights is None or class_weights == "none":
-        cw = None
-    else:
-        cw = np.asarray(class_weights, dtype=np.float64)
-        if cw.shape != (k,) or (cw < 0).any():
-            raise ValueError(f"class weights {list(class_weights)}: give {k} numbers >= 0")
+    cw = class_weight_vector(class_weights, counts)
     wt = None if cw is None else torch.tensor(cw, dtype=torch.float32)
     log(
         f"model: {count_parameters(model)} parameters ({model.config}); normalisation from {norm_source}; "
@@ -302,6 +333,10 @@ def train(
     if fit.best_state is None:
         summary["seconds"] = time.perf_counter() - t0
         return summary
+    decision = None
+    if decide is not None:
+        bias, decision = decide(model, cw)
+        model.set_class_bias(bias)
     best = fit.best_val
     metrics = {
         "loss": loss,
@@ -319,6 +354,8 @@ def train(
         "epochs_to_best": fit.best_epoch,
         "history": [{k2: r.get(k2) for k2 in ("epoch", "train", "val", "val_miou")} for r in records],
     }
+    if decision is not None:
+        metrics["decision"] = decision
     training = {
         "sources": sources,
         "classes": names,
@@ -338,6 +375,8 @@ def train(
         "loss": loss,
         "focal_gamma": float(focal_gamma) if loss == "focal" else None,
         "class_weights": None if cw is None else [round(float(v), 4) for v in cw],
+        "decision_rule": "argmax of the probabilities" if decision is None else decision.get("rule"),
+        "class_bias": [round(float(v), 4) + 0.0 for v in model.class_bias],
         "lr": float(lr),
         "schedule": schedule,
         "augment": bool(augment),
@@ -486,6 +525,19 @@ def write_card(path, meta_text, command=None):
     conf += [
         f"| {entries[i]['name']} | " + " | ".join(str(v) for v in row) + " |" for i, row in enumerate(cm)
     ]
+    sections = [
+        ("Classes and validation scores (best epoch)", "\n".join(rows)),
+        ("Validation confusion matrix (pixels)", "\n".join(conf)),
+        ("Validation by epoch", "\n".join(hist)),
+    ]
+    decision = metrics.get("decision") or {}
+    grid = decision.get("grid") or []
+    if grid:
+        keys = list(grid[0])
+        table = ["| " + " | ".join(keys) + " |", "|" + "---:|" * len(keys)]
+        table += ["| " + " | ".join(cards.number(r[k2], 3) for k2 in keys) + " |" for r in grid]
+        text = decision.get("rule", "") + "\n\n" + "\n".join(table)
+        sections.append(("Decision rule (chosen after training)", text))
     return cards.write_card(
         path,
         meta,
@@ -496,11 +548,7 @@ def write_card(path, meta_text, command=None):
             "after its third block with an ASPP decoder (Karimzadeh & Pires de Lima 2022), trained here "
             "on labelled patches; the graph z-scores its inputs and outputs class probabilities."
         ),
-        sections=[
-            ("Classes and validation scores (best epoch)", "\n".join(rows)),
-            ("Validation confusion matrix (pixels)", "\n".join(conf)),
-            ("Validation by epoch", "\n".join(hist)),
-        ],
+        sections=sections,
         limits=[
             "Validation figures come from the validation labels given to the run; they say nothing of "
             "other scenes, seasons or sensors.",

@@ -20,13 +20,15 @@ from qgis.core import (
 )
 
 from ...core.engine import raster_sampling
+from ...core.engine import scale as scales
 from ...core.engine.raster_blocks import Cancelled
 from ...models.segmentation import apply
 from . import common
 from .common import tr
 
-#: Scales offered, in enum order (``apply.SCALES``).
-SCALES = ("db", "linear")
+#: Scales offered, in enum order: the order of every other algorithm (linear power, amplitude, dB);
+#: the default is dB, the models' input scale.
+SCALES = common.SCALE_CHOICES
 
 def help_text():
     """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
@@ -37,8 +39,8 @@ def help_text():
         "read block by block; inside each block the model runs on overlapping tiles whose probabilities "
         "are blended, so a full scene needs little memory.</p><h3>Parameters</h3><ul><li><b>SAR "
         "bands</b>: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers "
-        "separated by commas.</li><li><b>Scale</b>: dB, or linear power (converted to dB "
-        "here).</li><li><b>Incidence angle band</b> (degrees): needed when the model was trained with "
+        "separated by commas.</li><li><b>Scale</b>: linear power, amplitude or dB (converted to "
+        "dB here).</li><li><b>Incidence angle band</b> (degrees): needed when the model was trained with "
         "one.</li><li><b>Model</b>: the .onnx file (default: the model shipped with the plugin, "
         "models/segmentation.onnx: water / ice / land from Sentinel-1 VV, VH dB and the incidence angle, "
         "trained on simulated scenes; its card models/segmentation.md); its class names and colours "
@@ -78,8 +80,8 @@ class SarBandsMixin:
             QgsProcessingParameterEnum(
                 self.SCALE,
                 tr("Scale of the SAR bands"),
-                options=[tr("dB"), tr("Linear power")],
-                defaultValue=0,
+                options=common.scale_labels(),
+                defaultValue=SCALES.index(scales.DB),
             )
         )
         self.addParameter(
@@ -92,7 +94,8 @@ class SarBandsMixin:
         )
 
     def sar_inputs(self, parameters, context):
-        """(layer, GDAL path, SAR bands, scale 'db'/'linear', incidence band or None); bands checked."""
+        """(layer, GDAL path, SAR bands, scale (one of ``SCALES``), incidence band or None); bands
+        checked."""
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         src = common.gdal_source(layer, self.INPUT)
         try:

@@ -39,29 +39,30 @@ from .segment import SarBandsMixin, parse_bands
 
 TRAINER_MODULE = "models.segmentation.train"
 LOSSES = ("ce", "focal")
-WEIGHTS = ("none", "balanced")
+WEIGHTS = ("none", "balanced", "sqrt")
 
 def help_text():
     """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
     return tr(
         "<p>Trains a SAR segmentation model (water, ice, land cover, ...) from your own labels: a "
-        "ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp; Pires de Lima"
-        " 2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with"
-        " the class names and colours for <i>Segment SAR raster</i>.</p><p>Training needs PyTorch, which "
+        "ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp; Pires de Lima "
+        "2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with "
+        "the class names and colours for <i>Segment SAR raster</i>.</p><p>Training needs PyTorch, which "
         "QGIS's Python does not have: it runs in another Python as <code>python -m "
         "sar_change.models.segmentation.train</code>; progress and losses appear here; cancelling leaves "
         "no model behind.</p><h3>Parameters</h3><ul><li><b>SAR raster</b>, <b>SAR bands</b> (e.g. 1,2), "
-        "<b>Band names</b> (e.g. VV,VH), <b>Scale</b> (dB or linear power), <b>Incidence angle band</b> "
-        "(degrees, optional).</li><li><b>Label polygons</b> with an integer <b>Class field</b> (0, 1, ..."
-        " in the order of the class names), or a <b>Label raster</b> on the SAR raster's grid (255 or no "
-        "data = unlabelled).</li><li><b>Validation</b>: validation polygons (same class field), or a "
-        "validation label raster, or else a share of the label polygons held out at random (<b>Validation"
-        " share</b>).</li><li><b>Class names</b>: comma-separated, e.g. water,ice,land; <b>Colours</b> "
-        "(optional): #rrggbb per class.</li><li><b>Loss</b>: cross-entropy or focal; <b>Class "
-        "weights</b>: none or balanced (inverse class frequency).</li><li><b>Initial weights</b>: empty ="
-        " random; <code>segmentation.sar_despeckling</code> = the SAR-pretrained encoder (self-supervised"
-        " despeckling); or a .pt/.onnx path.</li><li>Patches of <b>Patch size</b> pixels (multiple of 16)"
-        " are drawn at random around labelled pixels.</li></ul>"
+        "<b>Band names</b> (e.g. VV,VH), <b>Scale</b> (linear power, amplitude or dB), <b>Incidence angle "
+        "band</b> (degrees, optional).</li><li><b>Label polygons</b> with an integer <b>Class field</b> "
+        "(0, 1, ... in the order of the class names), or a <b>Label raster</b> on the SAR raster's grid "
+        "(255 or no data = unlabelled).</li><li><b>Validation</b>: validation polygons (same class field), "
+        "or a validation label raster, or else a share of the label polygons held out at random "
+        "(<b>Validation share</b>).</li><li><b>Class names</b>: comma-separated, e.g. water,ice,land; "
+        "<b>Colours</b> (optional): #rrggbb per class.</li><li><b>Loss</b>: cross-entropy or focal; "
+        "<b>Class weights</b>: none, balanced (inverse class frequency) or square root (of the inverse "
+        "frequency, milder).</li><li><b>Initial weights</b>: empty = random; "
+        "<code>segmentation.sar_despeckling</code> = the SAR-pretrained encoder (self-supervised "
+        "despeckling); or a .pt/.onnx path.</li><li>Patches of <b>Patch size</b> pixels (multiple of 16) "
+        "are drawn at random around labelled pixels.</li></ul>"
     )
 
 
@@ -254,7 +255,11 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
             QgsProcessingParameterEnum(
                 self.CLASS_WEIGHTS,
                 tr("Class weights"),
-                options=[tr("None"), tr("Balanced (inverse frequency)")],
+                options=[
+                    tr("None"),
+                    tr("Balanced (inverse frequency)"),
+                    tr("Square root of the inverse frequency"),
+                ],
                 defaultValue=0,
             )
         )
