@@ -198,17 +198,17 @@
             <translation>{n} pixels valides écrits</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="44" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="47" />
             <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) estimated from two co-registered &lt;i&gt;detected&lt;/i&gt; images (GRD intensities, no phase) of the same polarisation and orbit.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Learned model&lt;/b&gt; (default): a Residual U-Net (after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") predicts the coherence that a boxcar estimate on the complex pair would give, and its uncertainty sigma (the standard deviation of a Gaussian likelihood, same units), from the two images in dB. Default model: the one shipped with the plugin (trained on simulated Sentinel-1 12-day VV pairs of 4-look images; see models/coherence.md); give your own from &lt;i&gt;Train coherence model&lt;/i&gt;. The window and looks parameters are not used by the model.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Intensity correlation&lt;/b&gt;: for circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp;amp; Prati 1996), so the output is sqrt(max(rho, 0)) with rho estimated over a moving window:&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;correlation from the window&lt;/b&gt;: the sample correlation coefficient (no look number needed);&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalised by the number of looks&lt;/b&gt;: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images (the term R / N corrects the window bias).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and texture or a brightness change inside a window reads as coherence: use large windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image&lt;/b&gt;, &lt;b&gt;Later image&lt;/b&gt;: rasters on the same grid and CRS.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (both images the same).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window&lt;/b&gt;: odd side in pixels (e.g. 7: N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method only.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coherence model&lt;/b&gt; (learned method, optional): an .onnx of kind "coherence"; default the shipped model.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Temporal baseline&lt;/b&gt; (learned method): days between the dates, used only by models trained with the baseline as an input.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Predicted uncertainty&lt;/b&gt; (learned method, optional): sigma of the coherence, 0-1.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) estimé à partir de deux images &lt;i&gt;détectées&lt;/i&gt; coregistrées (intensités GRD, sans phase) de même polarisation et de même orbite.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Modèle appris&lt;/b&gt; (par défaut) : un U-Net résiduel (d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") prédit la cohérence que donnerait une estimation par fenêtre glissante sur la paire complexe, et son incertitude sigma (l'écart type d'une vraisemblance gaussienne, mêmes unités), à partir des deux images en dB. Modèle par défaut : celui fourni avec l'extension (entraîné sur des paires VV Sentinel-1 simulées à 12 jours d'images à 4 vues ; voir models/coherence.md) ; donnez le vôtre issu de &lt;i&gt;Entraîner un modèle de cohérence&lt;/i&gt;. Les paramètres de fenêtre et de nombre de vues ne sont pas utilisés par le modèle.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Corrélation des intensités&lt;/b&gt; : pour un chatoiement gaussien circulaire, le coefficient de corrélation des deux intensités vaut |gamma|^2 (relation de Siegert ; Catelli, Monti Guarnieri &amp;amp; Prati 1996) : la sortie est donc sqrt(max(rho, 0)), rho étant estimé sur une fenêtre glissante :&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;corrélation sur la fenêtre&lt;/b&gt; : le coefficient de corrélation empirique (aucun nombre de vues nécessaire) ;&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalisée par le nombre de vues&lt;/b&gt; : rho = L (R - 1) / (1 - R / N) avec R = mean(I1 I2) / (mean I1 mean I2) sur les N pixels de la fenêtre et L le nombre de vues des images (le terme R / N corrige le biais de la fenêtre).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'estimation est bruitée (écart type de rho d'environ 1/sqrt(N)) et biaisée vers le haut aux faibles cohérences, et une texture ou un changement de luminosité dans une fenêtre passe pour de la cohérence : utilisez de grandes fenêtres sur des zones homogènes. Sortie : GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun pixel valide ou aucune variance. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure&lt;/b&gt;, &lt;b&gt;Image postérieure&lt;/b&gt; : rasters sur la même grille et le même SCR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (la même pour les deux images).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre&lt;/b&gt; : côté impair en pixels (par ex. 7 : N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : ENL des images (environ 4,4 pour Sentinel-1 IW GRD), utilisé seulement par la méthode normalisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de cohérence&lt;/b&gt; (méthode apprise, optionnel) : un .onnx de type "coherence" ; par défaut le modèle fourni.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Base temporelle&lt;/b&gt; (méthode apprise) : jours entre les dates, utilisée seulement par les modèles entraînés avec la base temporelle en entrée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incertitude prédite&lt;/b&gt; (méthode apprise, optionnelle) : sigma de la cohérence, 0-1.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="83" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="86" />
             <source>Input layer '{db}' looks like dB (mostly negative values) but '{lin}' does not: give both images in the same scale (convert one of them) and set the input scale to match</source>
             <translation>La couche d'entrée '{db}' semble être en dB (valeurs surtout négatives) mais pas '{lin}' : donnez les deux images dans la même échelle (convertissez l'une d'elles) et réglez l'échelle d'entrée en conséquence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="109" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="112" />
             <source>Coherence from detected images</source>
             <translation>Cohérence à partir d'images détectées</translation>
         </message>
@@ -218,22 +218,22 @@
             <translation>Cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="125" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="128" />
             <source>Earlier image</source>
             <translation>Image antérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="126" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="129" />
             <source>Later image (same grid)</source>
             <translation>Image postérieure (même grille)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="127" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="130" />
             <source>Band of the earlier image</source>
             <translation>Bande de l'image antérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="129" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="132" />
             <source>Band of the later image</source>
             <translation>Bande de l'image postérieure</translation>
         </message>
@@ -253,12 +253,12 @@
             <translation>Taille de fenêtre (pixels, impaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="137" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="140" />
             <source>Number of looks of the images (normalised method)</source>
             <translation>Nombre de vues des images (méthode normalisée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="139" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="142" />
             <source>Coherence model (.onnx; default: the shipped model)</source>
             <translation>Modèle de cohérence (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
@@ -268,27 +268,27 @@
             <translation>Modèles ONNX (*.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="142" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="145" />
             <source>Temporal baseline (days; models that take it)</source>
             <translation>Base temporelle (jours ; modèles qui la prennent)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="145" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="148" />
             <source>Predicted uncertainty (sigma; learned method)</source>
             <translation>Incertitude prédite (sigma ; méthode apprise)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="151" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="154" />
             <source>the window size</source>
             <translation>la taille de fenêtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="153" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="156" />
             <source>the window must be at least 3 pixels: a correlation needs several pixels</source>
             <translation>la fenêtre doit faire au moins 3 pixels : une corrélation demande plusieurs pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="157" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="160" />
             <source>the number of looks must be &gt; 0 (got {v})</source>
             <translation>le nombre de vues doit être &gt; 0 (reçu {v})</translation>
         </message>
@@ -298,137 +298,137 @@
             <translation>fenêtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="197" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="200" />
             <source>{method}: '{a}' band {b1}, '{b}' band {b2}, window {w}</source>
             <translation>{method} : '{a}' bande {b1}, '{b}' bande {b2}, fenêtre {w}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="214" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="217" />
             <source>Coherence model: {e}</source>
             <translation>Modèle de cohérence : {e}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="215" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="218" />
             <source>{method}: model {model}, tiles of {t} pixels with {o} pixels of overlap; '{a}' then '{b}'</source>
             <translation>{method} : modèle {model}, tuiles de {t} pixels avec {o} pixels de recouvrement ; « {a} » puis « {b} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="244" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="247" />
             <source>Cannot write {path}</source>
             <translation>Impossible d'écrire {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="23" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="25" />
             <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) of two co-registered complex (SLC) images: the standard sample estimator |sum z1 z2*| / sqrt(sum |z1|^2 sum |z2|^2) over a moving boxcar window (Touzi et al. 1999; Hanssen 2001). Output: a float32 GeoTIFF on the input grid, NaN where a window holds no valid sample. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Reference SLC&lt;/b&gt;, &lt;b&gt;Secondary SLC&lt;/b&gt;: file-based GDAL rasters on the same grid (size, pixel grid, CRS): the secondary must already be co-registered and resampled onto the reference.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Complex data as&lt;/b&gt;: complex bands (CFloat32, CInt16, ...) or I/Q band pairs (two real bands: I at the given band, Q at the next).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band of the reference&lt;/b&gt;, &lt;b&gt;Band of the secondary&lt;/b&gt;: the complex band, or the I band.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window (azimuth rows)&lt;/b&gt;, &lt;b&gt;Window (range columns)&lt;/b&gt;: odd sizes in pixels of the boxcar (the looks in each direction). The sample coherence is biased high for few looks (about 0.46 for 4 and 0.13 for 49 looks where the true coherence is 0).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Phase to remove&lt;/b&gt; (optional): a raster on the same grid holding the expected interferometric phase arg(z1 z2*) in radians (flat earth + topography); each product is rotated by -phase before summing, so fringes do not lower the coherence.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;No-data, NaN and zero-power samples are left out of every window.&lt;/p&gt;</source>
             <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) de deux images complexes (SLC) coregistrées : l'estimateur empirique usuel |sum z1 z2*| / sqrt(sum |z1|^2 sum |z2|^2) sur une fenêtre glissante rectangulaire (Touzi et al. 1999 ; Hanssen 2001). Sortie : un GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun échantillon valide. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SLC de référence&lt;/b&gt;, &lt;b&gt;SLC secondaire&lt;/b&gt; : rasters GDAL sur fichier, sur la même grille (taille, grille de pixels, SCR) : la secondaire doit déjà être coregistrée et rééchantillonnée sur la référence.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Données complexes en&lt;/b&gt; : bandes complexes (CFloat32, CInt16, ...) ou paires de bandes I/Q (deux bandes réelles : I à la bande donnée, Q à la suivante).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de la référence&lt;/b&gt;, &lt;b&gt;Bande de la secondaire&lt;/b&gt; : la bande complexe, ou la bande I.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre (lignes en azimut)&lt;/b&gt;, &lt;b&gt;Fenêtre (colonnes en distance)&lt;/b&gt; : tailles impaires en pixels de la fenêtre (les vues dans chaque direction). La cohérence empirique est biaisée vers le haut avec peu de vues (environ 0,46 pour 4 et 0,13 pour 49 vues là où la vraie cohérence est 0).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Phase à retirer&lt;/b&gt; (facultatif) : un raster sur la même grille contenant la phase interférométrique attendue arg(z1 z2*) en radians (terre plate + topographie) ; chaque produit est tourné de -phase avant la somme, si bien que les franges ne font pas baisser la cohérence.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les échantillons sans données, NaN ou de puissance nulle sont exclus de chaque fenêtre.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="60" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="62" />
             <source>Coherence from SLC pair</source>
             <translation>Cohérence d'une paire SLC</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="76" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="78" />
             <source>Reference SLC</source>
             <translation>SLC de référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="77" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="79" />
             <source>Secondary SLC (co-registered)</source>
             <translation>SLC secondaire (coregistrée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="78" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="80" />
             <source>Complex data as</source>
             <translation>Données complexes en</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="78" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="80" />
             <source>Complex bands (CFloat32, CInt16, ...)</source>
             <translation>Bandes complexes (CFloat32, CInt16, ...)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="78" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="80" />
             <source>I/Q band pairs (I, then Q)</source>
             <translation>Paires de bandes I/Q (I, puis Q)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="82" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="84" />
             <source>Band of the reference (complex band or I)</source>
             <translation>Bande de la référence (bande complexe ou I)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="84" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="86" />
             <source>Band of the secondary (complex band or I)</source>
             <translation>Bande de la secondaire (bande complexe ou I)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="86" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="88" />
             <source>Window, azimuth (rows, odd)</source>
             <translation>Fenêtre, azimut (lignes, impair)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="88" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="90" />
             <source>Window, range (columns, odd)</source>
             <translation>Fenêtre, distance (colonnes, impair)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="90" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="92" />
             <source>Phase to remove (radians, flat earth + topography)</source>
             <translation>Phase à retirer (radians, terre plate + topographie)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="92" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="94" />
             <source>Band of the phase raster</source>
             <translation>Bande du raster de phase</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="99" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="101" />
             <source>the azimuth window</source>
             <translation>la fenêtre en azimut</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="100" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="102" />
             <source>the range window</source>
             <translation>la fenêtre en distance</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="109" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="111" />
             <source>azimuth window</source>
             <translation>fenêtre en azimut</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="109" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="111" />
             <source>range window</source>
             <translation>fenêtre en distance</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="128" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="130" />
             <source>Input layer '{name}' has {n} band(s): band {b} does not exist (I/Q pairs need bands b and b + 1)</source>
             <translation>La couche d'entrée '{name}' a {n} bande(s) : la bande {b} n'existe pas (les paires I/Q demandent les bandes b et b + 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="134" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="136" />
             <source>Input layer '{name}' band {b} is {kind}, not complex: the coherence needs the complex SLC (CFloat32 or CInt16). Give the SLC, or choose 'I/Q band pairs' if I and Q are two real bands; for detected (GRD) images use sarchange:coherencefromintensity</source>
             <translation>La bande {b} de la couche d'entrée '{name}' est de type {kind}, pas complexe : la cohérence demande la SLC complexe (CFloat32 ou CInt16). Donnez la SLC, ou choisissez 'Paires de bandes I/Q' si I et Q sont deux bandes réelles ; pour des images détectées (GRD), utilisez sarchange:coherencefromintensity</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="140" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="142" />
             <source>Input layer '{name}' band {b} is complex ({kind}): choose 'Complex bands' instead of 'I/Q band pairs'</source>
             <translation>La bande {b} de la couche d'entrée '{name}' est complexe ({kind}) : choisissez 'Bandes complexes' au lieu de 'Paires de bandes I/Q'</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="164" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="166" />
             <source>Input layer '{name}': band {b} does not exist (the raster has {n})</source>
             <translation>Couche d'entrée '{name}' : la bande {b} n'existe pas (le raster en a {n})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="171" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="173" />
             <source>Sample coherence of '{a}' and '{b}' over {r} x {c} pixels (azimuth x range){p}</source>
             <translation>Cohérence empirique de '{a}' et '{b}' sur {r} x {c} pixels (azimut x distance){p}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_slc.py" line="171" />
+            <location filename="../processing/algorithms/coherence_slc.py" line="173" />
             <source>, phase removed</source>
             <translation>, phase retirée</translation>
         </message>
@@ -513,7 +513,7 @@
             <translation>Puissance linéaire (intensité)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="185" />
+            <location filename="../processing/algorithms/coregister.py" line="186" />
             <source>Amplitude</source>
             <translation>Amplitude</translation>
         </message>
@@ -523,7 +523,7 @@
             <translation>dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="294" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="234" />
             <source>Input layer '{name}': {error}</source>
             <translation>Couche en entrée « {name} » : {error}</translation>
         </message>
@@ -543,37 +543,37 @@
             <translation>{what} ne peut pas être reprojeté de {src} vers le SCR du raster {dst} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="54" />
+            <location filename="../processing/algorithms/coregister.py" line="55" />
             <source>&lt;p&gt;Aligns SAR rasters of the same area (a time series, other orbits) onto a reference raster to a fraction of a pixel. Offsets are measured on a grid of windows by cross-correlation (of amplitudes by default) with sub-pixel refinement by the upsampled DFT (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)); a translation, affine or 2nd-order polynomial model is fitted with outlier rejection (peak threshold, RANSAC consensus after Fischler &amp;amp; Bolles 1981, then iterative 3-sigma clipping with a median-absolute-deviation sigma); every band is resampled onto the reference grid.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Reference raster&lt;/b&gt;: defines the output grid (CRS, pixel size, extent) and, unless registering to the DEM, the image matched against.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters to coregister&lt;/b&gt;: file-based GDAL rasters. A raster on another grid (CRS, pixel size or origin) is first warped onto the reference grid with GDAL; one that does not overlap the reference is refused. Rasters are read whole into memory, one at a time (about 60 bytes per pixel: 1 GB for 4096 x 4096): clip very large scenes first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band used for matching&lt;/b&gt;: offsets are measured on this band and applied to all bands.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (resampling keeps the stored scale).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Matching domain&lt;/b&gt; (advanced): what is correlated. Automatic: amplitude between rasters, dB against the DEM simulation. Amplitude: as in amplitude cross-correlation tools such as ISCE's ampcor. dB: speckle becomes additive; most precise on scenes that are smooth at the pixel scale, but biased by a few hundredths of a pixel on finely textured data. Linear power: unbiased, but dominated by the brightest targets.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: translation (one offset), affine (offset varying linearly across the image) or 2nd-order polynomial. Each needs at least 3, 6 or 12 consistent windows.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Resampling&lt;/b&gt;: nearest, bilinear, cubic spline or Lanczos-3. No data stays no data; pixels falling outside the moving raster become no data.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: side of the matching windows in pixels (64 handles shifts of up to about 10 pixels after the coarse whole-image estimate; larger windows are more precise, smaller ones follow local distortions).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt; (optional): heights in metres, any CRS (warped onto the reference grid). Windows in layover, shadow or strong foreshortening for the given &lt;b&gt;heading&lt;/b&gt; (flight direction, degrees clockwise from north; Sentinel-1 ascending about 348, descending about 192) and &lt;b&gt;incidence&lt;/b&gt; (degrees) are not used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Register to the DEM&lt;/b&gt;: match every raster, the reference included, against a SAR image simulated from the DEM instead of the reference raster: absolute alignment with the DEM (needs clear relief).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask water&lt;/b&gt;: do not use dark, featureless areas (mean below -18 dB and little texture), whose speckle does not correlate between dates.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Output folder&lt;/b&gt;: one float32 GeoTIFF per input, named &amp;lt;input&amp;gt;_coreg.tif, on the reference grid; coregistration_report.json (per image: windows measured and used, model parameters in pixels, residual RMSE in pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offset table&lt;/b&gt;: CSV, one row per window and image: image, row, col (window centre, reference pixels), dy, dx (pixels: the reference pixel (row, col) shows the ground of the input pixel (row - dy, col - dx)), peak (correlation 0..1), inlier (1 used by the fit, 0 rejected), x, y (map coordinates).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tie points&lt;/b&gt; (optional): the windows as points with the same fields.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coregistered raster (single image)&lt;/b&gt;: a copy of the first registered raster, as one raster output that a model can feed into a single-raster input (for example the later image of &lt;i&gt;Difference image&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Aligne des rasters SAR d'une même zone (une série temporelle, d'autres orbites) sur un raster de référence, à une fraction de pixel près. Les décalages sont mesurés sur une grille de fenêtres par corrélation croisée (des amplitudes par défaut) avec un affinage sous-pixellaire par TFD suréchantillonnée (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)) ; un modèle de translation, affine ou polynomial du 2e degré est ajusté avec rejet des valeurs aberrantes (seuil sur le pic, consensus RANSAC d'après Fischler &amp;amp; Bolles 1981, puis écrêtage itératif à 3 sigma avec un sigma tiré de l'écart absolu médian) ; chaque bande est rééchantillonnée sur la grille de référence.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster de référence&lt;/b&gt; : définit la grille de sortie (SCR, taille de pixel, emprise) et, sauf recalage sur le MNT, l'image à laquelle on apparie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters à recaler&lt;/b&gt; : rasters GDAL sur fichier. Un raster sur une autre grille (SCR, taille de pixel ou origine) est d'abord reprojeté sur la grille de référence avec GDAL ; un raster qui ne recouvre pas la référence est refusé. Les rasters sont lus entièrement en mémoire, un à la fois (environ 60 octets par pixel : 1 Go pour 4096 x 4096) : découpez d'abord les très grandes scènes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande utilisée pour l'appariement&lt;/b&gt; : les décalages sont mesurés sur cette bande et appliqués à toutes les bandes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (le rééchantillonnage conserve l'échelle stockée).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Domaine d'appariement&lt;/b&gt; (avancé) : ce qui est corrélé. Automatique : l'amplitude entre rasters, les dB face à la simulation du MNT. Amplitude : comme les outils de corrélation d'amplitude tels qu'ampcor d'ISCE. dB : le chatoiement devient additif ; le plus précis sur des scènes lisses à l'échelle du pixel, mais biaisé de quelques centièmes de pixel sur des données finement texturées. Puissance linéaire : sans biais, mais dominée par les cibles les plus brillantes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : translation (un seul décalage), affine (décalage variant linéairement dans l'image) ou polynôme du 2e degré. Il faut au moins 3, 6 ou 12 fenêtres cohérentes respectivement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rééchantillonnage&lt;/b&gt; : plus proche voisin, bilinéaire, spline cubique ou Lanczos-3. Les pixels sans donnée restent sans donnée ; les pixels qui tombent hors du raster recalé deviennent sans donnée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté des fenêtres d'appariement en pixels (64 gère des décalages jusqu'à environ 10 pixels après l'estimation grossière sur l'image entière ; des fenêtres plus grandes sont plus précises, des plus petites suivent les distorsions locales).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; (optionnel) : altitudes en mètres, dans n'importe quel SCR (reprojeté sur la grille de référence). Les fenêtres en repliement, en ombre ou en fort raccourcissement pour le &lt;b&gt;cap&lt;/b&gt; (direction de vol, degrés dans le sens horaire depuis le nord ; Sentinel-1 ascendant environ 348, descendant environ 192) et l'&lt;b&gt;incidence&lt;/b&gt; (degrés) donnés ne sont pas utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Recaler sur le MNT&lt;/b&gt; : apparier chaque raster, référence comprise, à une image SAR simulée à partir du MNT au lieu du raster de référence : alignement absolu sur le MNT (demande un relief marqué).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer l'eau&lt;/b&gt; : ne pas utiliser les zones sombres et sans texture (moyenne inférieure à -18 dB et peu de texture), dont le chatoiement n'est pas corrélé d'une date à l'autre.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossier de sortie&lt;/b&gt; : un GeoTIFF float32 par entrée, nommé &amp;lt;entrée&amp;gt;_coreg.tif, sur la grille de référence ; coregistration_report.json (par image : fenêtres mesurées et utilisées, paramètres du modèle en pixels, RMSE résiduelle en pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Table des décalages&lt;/b&gt; : CSV, une ligne par fenêtre et par image : image, row, col (centre de la fenêtre, pixels de référence), dy, dx (pixels : le pixel de référence (row, col) montre le sol du pixel d'entrée (row - dy, col - dx)), peak (corrélation 0..1), inlier (1 utilisé par l'ajustement, 0 rejeté), x, y (coordonnées cartographiques).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Points homologues&lt;/b&gt; (optionnel) : les fenêtres sous forme de points avec les mêmes champs.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster recalé (image unique)&lt;/b&gt; : une copie du premier raster recalé, sous forme d'une sortie raster unique qu'un modèle peut brancher sur une entrée raster unique (par exemple l'image postérieure de &lt;i&gt;Image de différence&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="115" />
+            <location filename="../processing/algorithms/raster_subset.py" line="116" />
             <source>Cannot write {path}: {error}</source>
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="141" />
+            <location filename="../processing/algorithms/coregister.py" line="142" />
             <source>Coregister SAR stack</source>
             <translation>Recaler une pile SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="406" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="368" />
             <source>Terrain</source>
             <translation>Terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="157" />
+            <location filename="../processing/algorithms/coregister.py" line="158" />
             <source>Reference raster</source>
             <translation>Raster de référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="158" />
+            <location filename="../processing/algorithms/coregister.py" line="159" />
             <source>Rasters to coregister</source>
             <translation>Rasters à recaler</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="161" />
+            <location filename="../processing/algorithms/coregister.py" line="162" />
             <source>Band used for matching (default 1)</source>
             <translation>Bande utilisée pour l'appariement (par défaut 1)</translation>
         </message>
@@ -583,82 +583,82 @@
             <translation>Modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="166" />
+            <location filename="../processing/algorithms/coregister.py" line="167" />
             <source>Translation</source>
             <translation>Translation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="166" />
+            <location filename="../processing/algorithms/coregister.py" line="167" />
             <source>Affine</source>
             <translation>Affine</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="166" />
+            <location filename="../processing/algorithms/coregister.py" line="167" />
             <source>2nd-order polynomial</source>
             <translation>Polynôme du 2e degré</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="169" />
+            <location filename="../processing/algorithms/coregister.py" line="170" />
             <source>Resampling</source>
             <translation>Rééchantillonnage</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="169" />
+            <location filename="../processing/algorithms/coregister.py" line="170" />
             <source>Nearest neighbour</source>
             <translation>Plus proche voisin</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="169" />
+            <location filename="../processing/algorithms/coregister.py" line="170" />
             <source>Bilinear</source>
             <translation>Bilinéaire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="169" />
+            <location filename="../processing/algorithms/coregister.py" line="170" />
             <source>Cubic spline</source>
             <translation>Spline cubique</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="169" />
+            <location filename="../processing/algorithms/coregister.py" line="170" />
             <source>Lanczos-3</source>
             <translation>Lanczos-3</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="173" />
+            <location filename="../processing/algorithms/coregister.py" line="174" />
             <source>Window size (pixels)</source>
             <translation>Taille de fenêtre (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="175" />
+            <location filename="../processing/algorithms/coregister.py" line="176" />
             <source>DEM (metres)</source>
             <translation>MNT (mètres)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="176" />
+            <location filename="../processing/algorithms/coregister.py" line="177" />
             <source>Heading (degrees clockwise from north)</source>
             <translation>Cap (degrés dans le sens horaire depuis le nord)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="178" />
+            <location filename="../processing/algorithms/coregister.py" line="179" />
             <source>Incidence angle (degrees)</source>
             <translation>Angle d'incidence (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="180" />
+            <location filename="../processing/algorithms/coregister.py" line="181" />
             <source>Register to the DEM (simulated SAR image) instead of the reference</source>
             <translation>Recaler sur le MNT (image SAR simulée) au lieu de la référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="183" />
+            <location filename="../processing/algorithms/coregister.py" line="184" />
             <source>Mask water (dark, featureless areas)</source>
             <translation>Masquer l'eau (zones sombres et sans texture)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="185" />
+            <location filename="../processing/algorithms/coregister.py" line="186" />
             <source>Matching domain</source>
             <translation>Domaine d'appariement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="185" />
+            <location filename="../processing/algorithms/coregister.py" line="186" />
             <source>Automatic (amplitude; dB when registering to the DEM)</source>
             <translation>Automatique (amplitude ; dB pour le recalage sur le MNT)</translation>
         </message>
@@ -673,57 +673,57 @@
             <translation>Dossier de sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="192" />
+            <location filename="../processing/algorithms/coregister.py" line="193" />
             <source>Offset table</source>
             <translation>Table des décalages</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="192" />
+            <location filename="../processing/algorithms/coregister.py" line="193" />
             <source>CSV files (*.csv)</source>
             <translation>Fichiers CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="195" />
+            <location filename="../processing/algorithms/coregister.py" line="196" />
             <source>Tie points</source>
             <translation>Points homologues</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="200" />
+            <location filename="../processing/algorithms/coregister.py" line="201" />
             <source>Coregistered raster (single image: the first raster to coregister)</source>
             <translation>Raster recalé (image unique : le premier raster à recaler)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="203" />
+            <location filename="../processing/algorithms/coregister.py" line="204" />
             <source>Coregistered rasters</source>
             <translation>Rasters recalés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="204" />
+            <location filename="../processing/algorithms/coregister.py" line="205" />
             <source>Report (JSON file)</source>
             <translation>Rapport (fichier JSON)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="231" />
+            <location filename="../processing/algorithms/coregister.py" line="232" />
             <source>Registering to the DEM needs a DEM: choose one or untick the option</source>
             <translation>Le recalage sur le MNT demande un MNT : choisissez-en un ou décochez l'option</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="211" />
+            <location filename="../processing/algorithms/coregister.py" line="212" />
             <source>matching window</source>
             <translation>fenêtre d'appariement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="224" />
+            <location filename="../processing/algorithms/coregister.py" line="225" />
             <source>Choose at least one raster to coregister</source>
             <translation>Choisissez au moins un raster à recaler</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="248" />
+            <location filename="../processing/algorithms/coregister.py" line="249" />
             <source>Reference: {name}; {n} raster(s) to coregister; model {model}, {resampling} resampling, {window} px windows</source>
             <translation>Référence : {name} ; {n} raster(s) à recaler ; modèle {model}, rééchantillonnage {resampling}, fenêtres de {window} px</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="271" />
+            <location filename="../processing/algorithms/coregister.py" line="272" />
             <source>{image}: {used} of {measured} windows used; {params} (pixels); residual RMSE {rmse:.3f} px</source>
             <translation>{image} : {used} fenêtres utilisées sur {measured} ; {params} (pixels) ; RMSE résiduelle {rmse:.3f} px</translation>
         </message>
@@ -1058,7 +1058,7 @@
             <translation>Image de différence apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="130" />
+            <location filename="../processing/algorithms/learned_di.py" line="131" />
             <source>Acquisitions table (acquisitions.csv of a stack)</source>
             <translation>Table des acquisitions (acquisitions.csv d'une pile)</translation>
         </message>
@@ -1163,12 +1163,12 @@
             <translation>Perte de validation sur les dates antérieures à la cible : {before:.4g} (modèle de départ) -&gt; {after:.4g} (affiné)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="56" />
+            <location filename="../processing/algorithms/inject_changes.py" line="52" />
             <source>&lt;p&gt;Injects simulated changes into a SAR image, to evaluate change detection (difference images and classifiers) against a known change mask, as Alatalo, Sipola &amp;amp; Rantonen (2023, IEEE TGRS 61) do. Irregular blobs (or your polygons) are drawn on the image and the pixels whose centre falls inside are changed in the selected bands.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input SAR raster&lt;/b&gt;: a file-based GDAL raster. It is read whole into memory (about 4 bytes per pixel and band, twice): use it on evaluation scenes or clips, not on full archives.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bands to change&lt;/b&gt;: default all bands. The other bands are copied unchanged (e.g. leave out an incidence-angle band). A pixel that is no data in any band to change is never changed.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power (intensity), amplitude or dB. A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Offset change in dB: every changed pixel gets the offset added in dB, i.e. linear power multiplied by 10^(offset/10) (amplitude by 10^(offset/20)).&lt;/li&gt;&lt;li&gt;Statistical change (CDF mapping): the values inside each blob are mapped through their own empirical CDF and the inverse empirical CDF of a target class: they keep their rank (texture) but take the target's distribution. Each band is mapped independently. The target class is the target mask when given; otherwise, per blob, a copy of the blob shifted to a random unchanged, valid place whose mean differs by at least 1 dB from the blob's (the most different of 64 tries when none does).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offset (dB)&lt;/b&gt;: offset change, e.g. -2.5 (darker, as flooding or felling).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change polygons&lt;/b&gt; (optional): polygons (any CRS; reprojected to the raster's) to change instead of random blobs.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of blobs, Blob radius (pixels), Vertices per blob, Irregularity (0..1), Spikiness (0..1)&lt;/b&gt;: random star-shaped blobs: angular steps of 2&amp;pi;/n (1 &amp;plusmn; irregularity), vertex distances Normal(radius, spikiness &amp;times; radius) clipped to [0, 2 radius]. Blobs lie inside the image on valid pixels and do not touch each other (centres at least 2 radii apart).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;: the same seed gives the same blobs and targets.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target class mask&lt;/b&gt; (optional, statistical change): a raster on the input's grid whose non-zero pixels sample the target class.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Changed raster&lt;/b&gt;: float32 GeoTIFF with the input's grid, CRS, no-data value and band descriptions.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change mask&lt;/b&gt;: uint8 GeoTIFF, 1 changed, 0 unchanged, 255 no data (its no-data value).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Change polygons&lt;/b&gt; (optional): the blobs (or your polygons) in the raster CRS, with the number of changed pixels and the band-1 mean before and after (dB).&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Injecte des changements simulés dans une image SAR, pour évaluer la détection de changements (images de différence et classifieurs) face à un masque de changement connu, comme le font Alatalo, Sipola &amp;amp; Rantonen (2023, IEEE TGRS 61). Des taches irrégulières (ou vos polygones) sont dessinées sur l'image et les pixels dont le centre tombe à l'intérieur sont modifiés dans les bandes choisies.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR en entrée&lt;/b&gt; : un raster GDAL sur fichier. Il est lu entièrement en mémoire (environ 4 octets par pixel et par bande, deux fois) : utilisez-le sur des scènes d'évaluation ou des extraits, pas sur des archives entières.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes à modifier&lt;/b&gt; : par défaut toutes les bandes. Les autres bandes sont copiées telles quelles (par ex. laissez de côté une bande d'angle d'incidence). Un pixel sans donnée dans l'une des bandes à modifier n'est jamais modifié.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire (intensité), amplitude ou dB. Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Changement&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Changement par décalage en dB : chaque pixel modifié reçoit le décalage ajouté en dB, c.-à-d. la puissance linéaire multipliée par 10^(décalage/10) (l'amplitude par 10^(décalage/20)).&lt;/li&gt;&lt;li&gt;Changement statistique (appariement de fonctions de répartition) : les valeurs de chaque tache passent par leur propre fonction de répartition empirique puis par l'inverse de celle d'une classe cible : elles gardent leur rang (la texture) mais prennent la distribution de la cible. Chaque bande est transformée indépendamment. La classe cible est le masque cible s'il est donné ; sinon, pour chaque tache, une copie de la tache déplacée à un endroit aléatoire inchangé et valide dont la moyenne diffère d'au moins 1 dB de celle de la tache (la plus différente de 64 essais si aucune ne convient).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Décalage (dB)&lt;/b&gt; : changement par décalage, par ex. -2.5 (plus sombre, comme une inondation ou une coupe).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones de changement&lt;/b&gt; (optionnels) : des polygones (dans n'importe quel SCR ; reprojetés dans celui du raster) à modifier au lieu de taches aléatoires.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de taches, Rayon des taches (pixels), Sommets par tache, Irrégularité (0..1), Pointes (0..1)&lt;/b&gt; : taches aléatoires en étoile : pas angulaires de 2&amp;pi;/n (1 &amp;plusmn; irrégularité), distances des sommets Normale(rayon, pointes &amp;times; rayon) bornées à [0, 2 rayons]. Les taches sont dans l'image sur des pixels valides et ne se touchent pas (centres espacés d'au moins 2 rayons).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt; : la même graine donne les mêmes taches et les mêmes cibles.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque de la classe cible&lt;/b&gt; (optionnel, changement statistique) : un raster sur la grille de l'entrée dont les pixels non nuls échantillonnent la classe cible.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster modifié&lt;/b&gt; : GeoTIFF float32 avec la grille, le SCR, la valeur sans donnée et les descriptions de bandes de l'entrée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque de changement&lt;/b&gt; : GeoTIFF uint8, 1 changé, 0 inchangé, 255 sans donnée (sa valeur sans donnée).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones de changement&lt;/b&gt; (optionnels) : les taches (ou vos polygones) dans le SCR du raster, avec le nombre de pixels modifiés et la moyenne de la bande 1 avant et après (dB).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="165" />
+            <location filename="../processing/algorithms/inject_changes.py" line="161" />
             <source>Inject simulated changes</source>
             <translation>Injecter des changements simulés</translation>
         </message>
@@ -1178,7 +1178,7 @@
             <translation>Simulation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="182" />
+            <location filename="../processing/algorithms/inject_changes.py" line="178" />
             <source>Bands to change (default: all)</source>
             <translation>Bandes à modifier (par défaut : toutes)</translation>
         </message>
@@ -1188,57 +1188,57 @@
             <translation>Changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="187" />
+            <location filename="../processing/algorithms/inject_changes.py" line="183" />
             <source>Offset change in dB</source>
             <translation>Changement par décalage en dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="187" />
+            <location filename="../processing/algorithms/inject_changes.py" line="183" />
             <source>Statistical change (CDF mapping)</source>
             <translation>Changement statistique (appariement de fonctions de répartition)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="190" />
+            <location filename="../processing/algorithms/inject_changes.py" line="186" />
             <source>Offset (dB)</source>
             <translation>Décalage (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="191" />
+            <location filename="../processing/algorithms/inject_changes.py" line="187" />
             <source>Change polygons (default: random blobs)</source>
             <translation>Polygones de changement (par défaut : taches aléatoires)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="194" />
+            <location filename="../processing/algorithms/inject_changes.py" line="190" />
             <source>Number of blobs</source>
             <translation>Nombre de taches</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="196" />
+            <location filename="../processing/algorithms/inject_changes.py" line="192" />
             <source>Blob radius (pixels)</source>
             <translation>Rayon des taches (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="198" />
+            <location filename="../processing/algorithms/inject_changes.py" line="194" />
             <source>Vertices per blob</source>
             <translation>Sommets par tache</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="200" />
+            <location filename="../processing/algorithms/inject_changes.py" line="196" />
             <source>Irregularity (0..1)</source>
             <translation>Irrégularité (0..1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="202" />
+            <location filename="../processing/algorithms/inject_changes.py" line="198" />
             <source>Spikiness (0..1)</source>
             <translation>Pointes (0..1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="206" />
+            <location filename="../processing/algorithms/inject_changes.py" line="202" />
             <source>Target class mask (statistical change; non-zero pixels)</source>
             <translation>Masque de la classe cible (changement statistique ; pixels non nuls)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="209" />
+            <location filename="../processing/algorithms/inject_changes.py" line="205" />
             <source>Changed raster</source>
             <translation>Raster modifié</translation>
         </message>
@@ -1248,82 +1248,82 @@
             <translation>Masque de changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="211" />
+            <location filename="../processing/algorithms/inject_changes.py" line="207" />
             <source>Change polygons</source>
             <translation>Polygones de changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="228" />
+            <location filename="../processing/algorithms/inject_changes.py" line="224" />
             <source>an offset of {offset} dB changes nothing: give a non-zero offset, e.g. -2.5</source>
             <translation>un décalage de {offset} dB ne change rien : donnez un décalage non nul, par ex. -2.5</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="231" />
+            <location filename="../processing/algorithms/inject_changes.py" line="227" />
             <source>the number of blobs must be &gt;= 1, e.g. 5</source>
             <translation>le nombre de taches doit être &gt;= 1, par ex. 5</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="233" />
+            <location filename="../processing/algorithms/inject_changes.py" line="229" />
             <source>the blob radius must be &gt; 0 pixels, e.g. 20</source>
             <translation>le rayon des taches doit être &gt; 0 pixel, par ex. 20</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="235" />
+            <location filename="../processing/algorithms/inject_changes.py" line="231" />
             <source>a blob needs at least 3 vertices, e.g. 16</source>
             <translation>une tache demande au moins 3 sommets, par ex. 16</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="236" />
+            <location filename="../processing/algorithms/inject_changes.py" line="232" />
             <source>irregularity</source>
             <translation>irrégularité</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="236" />
+            <location filename="../processing/algorithms/inject_changes.py" line="232" />
             <source>spikiness</source>
             <translation>pointes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="238" />
+            <location filename="../processing/algorithms/inject_changes.py" line="234" />
             <source>{name} must be between 0 and 1, e.g. 0.5</source>
             <translation>{name} doit être compris entre 0 et 1, par ex. 0.5</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="281" />
+            <location filename="../processing/algorithms/inject_changes.py" line="277" />
             <source>Reading {name} ({x} x {y} pixels, {n} band(s)) into memory</source>
             <translation>Lecture de {name} ({x} x {y} pixels, {n} bande(s)) en mémoire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="293" />
+            <location filename="../processing/algorithms/inject_changes.py" line="289" />
             <source>Placed {n} random blobs of radius {r} pixels (seed {seed})</source>
             <translation>{n} taches aléatoires de rayon {r} pixels placées (graine {seed})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="317" />
+            <location filename="../processing/algorithms/inject_changes.py" line="313" />
             <source>The change polygons</source>
             <translation>Les polygones de changement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="320" />
+            <location filename="../processing/algorithms/inject_changes.py" line="316" />
             <source>The change polygon layer has no polygon: draw some, or leave it empty for random blobs</source>
             <translation>La couche de polygones de changement n'a aucun polygone : dessinez-en, ou laissez-la vide pour des taches aléatoires</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="329" />
+            <location filename="../processing/algorithms/inject_changes.py" line="325" />
             <source>The polygons of layer '{layer}' do not overlap raster '{raster}' (no pixel centre inside, after reprojection to the raster CRS): draw them over the raster, or leave the polygons empty for random blobs</source>
             <translation>Les polygones de la couche « {layer} » ne recouvrent pas le raster « {raster} » (aucun centre de pixel à l'intérieur, après reprojection dans le SCR du raster) : dessinez-les sur le raster, ou laissez les polygones vides pour des taches aléatoires</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="334" />
+            <location filename="../processing/algorithms/inject_changes.py" line="330" />
             <source>The polygons of layer '{layer}' cover only no-data pixels of raster '{raster}': draw them over valid pixels</source>
             <translation>Les polygones de la couche « {layer} » ne couvrent que des pixels sans donnée du raster « {raster} » : dessinez-les sur des pixels valides</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="356" />
+            <location filename="../processing/algorithms/inject_changes.py" line="352" />
             <source>The target class mask is used by the statistical change only; ignored.</source>
             <translation>Le masque de la classe cible ne sert qu'au changement statistique ; ignoré.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/inject_changes.py" line="389" />
+            <location filename="../processing/algorithms/inject_changes.py" line="385" />
             <source>Region {label}: {pixels} pixels changed, band {band} mean {before:.2f} dB -&gt; {after:.2f} dB</source>
             <translation>Région {label} : {pixels} pixels modifiés, moyenne de la bande {band} {before:.2f} dB -&gt; {after:.2f} dB</translation>
         </message>
@@ -1393,47 +1393,47 @@
             <translation>Installé, mais pas encore importable : {names}. Redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="42" />
+            <location filename="../processing/algorithms/learned_di.py" line="43" />
             <source>Model '{path}' does not fit the data: {error}</source>
             <translation>Le modèle « {path} » ne correspond pas aux données : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="45" />
+            <location filename="../processing/algorithms/learned_di.py" line="46" />
             <source>Input '{name}': {error}</source>
             <translation>Entrée « {name} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="49" />
+            <location filename="../processing/algorithms/learned_di.py" line="50" />
             <source>&lt;p&gt;Learned difference image (Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61): a trained network predicts the target acquisition's VV and VH backscatter (dB) from the N acquisitions before it, the DEM and each acquisition's conditions (temperature, precipitation, snow depth, orbit heading, mean incidence angle, platform). The learned difference image is the observed target minus the prediction, per band, in dB; its Euclidean norm over VV and VH is the multi-band difference image of the paper. Changes explained by weather, season or geometry are largely removed; real land-cover changes remain. Threshold the norm with &lt;i&gt;Threshold change&lt;/i&gt; or classify it with &lt;i&gt;SVM change classifier&lt;/i&gt;.&lt;/p&gt;&lt;h3&gt;Inputs: a stack table, or layers and conditions&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Acquisitions table&lt;/b&gt;: the acquisitions.csv of a stack (as written by &lt;i&gt;Simulate Sentinel-1 stack&lt;/i&gt;): columns date, platform, orbit_direction, heading_deg, mean_incidence_deg, temperature_c, precip_mm, precip_3day_mm, snow_depth_m and file (the GeoTIFF, relative to the table, bands described VV and VH). The N earlier acquisitions are the N most recent before the target date.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target date&lt;/b&gt;: YYYY-MM-DD (empty: the newest acquisition); add the orbit direction ('2020-03-15 descending') when two acquisitions share the date.&lt;/li&gt;&lt;li&gt;Without a table: &lt;b&gt;Earlier acquisitions&lt;/b&gt; (exactly N rasters, oldest first), the &lt;b&gt;Target acquisition&lt;/b&gt; and &lt;b&gt;Conditions&lt;/b&gt;: a CSV with the columns above (rows matched to the rasters by the file column, else in order), or typed lines, one per acquisition, earlier ones oldest first then the target, each either &lt;code&gt;date=2020-03-13, platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=40.4, temperature_c=0.1, precip_mm=1.5, precip_3day_mm=0, snow_depth_m=0.01&lt;/code&gt; or the 8 condition values temperature_c, precip_mm, precip_3day_mm, snow_depth_m, sin_heading, cos_heading, mean_incidence_deg, platform_s1b (0 = S1A, 1 = S1B).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: elevation in metres on the stack's grid (default: dem.tif beside the table or the target).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how the images are stored (linear power by default).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: a learned-DI .onnx file (default: the model shipped with the plugin, models/learned_di.onnx, if there is one). Train one with &lt;i&gt;Train learned difference image model&lt;/i&gt;. The model's metadata set N, the bands and the conditions; a mismatch stops the run with the fix.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Threads&lt;/b&gt;: onnxruntime threads.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tile size&lt;/b&gt;, &lt;b&gt;Overlap&lt;/b&gt; (advanced): tile side and the border per side shared with the neighbouring tiles, pixels (0 and -1: the model's values). Tiles are blended with raised-cosine weights, so no seams appear.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;All rasters must share one grid (run &lt;i&gt;Coregister SAR stack&lt;/i&gt; first). The scene is held in memory (about 8N + 30 bytes per pixel, 4 GB for 8000 x 8000 pixels and N = 4; larger scenes are refused: clip them into parts).&lt;/p&gt;&lt;h3&gt;Outputs (float32 GeoTIFF, NaN = no data)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Predicted image&lt;/b&gt;: the predicted VV and VH of the target, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Learned DI&lt;/b&gt;: observed minus predicted, VV and VH, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Learned DI norm&lt;/b&gt;: sqrt(DI_VV^2 + DI_VH^2), dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Conventional DI&lt;/b&gt; (optional): sqrt of the summed squared dB differences between the target and one earlier reference acquisition chosen as in Alatalo et al. (method 1: same orbit direction, closest mean incidence angle), for comparison: among all earlier acquisitions of the table, or among the given earlier layers.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Image de différence apprise (Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) : un réseau entraîné prédit la rétrodiffusion VV et VH (dB) de l'acquisition cible à partir des N acquisitions qui la précèdent, du MNT et des conditions de chaque acquisition (température, précipitations, épaisseur de neige, cap de l'orbite, angle d'incidence moyen, plateforme). L'image de différence apprise est la cible observée moins la prédiction, par bande, en dB ; sa norme euclidienne sur VV et VH est l'image de différence multibande de l'article. Les changements dus à la météo, à la saison ou à la géométrie sont en grande partie supprimés ; les vrais changements d'occupation du sol restent. Seuillez la norme avec &lt;i&gt;Seuiller les changements&lt;/i&gt; ou classez-la avec &lt;i&gt;Classifieur de changements SVM&lt;/i&gt;.&lt;/p&gt;&lt;h3&gt;Entrées : une table de pile, ou des couches et des conditions&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Table des acquisitions&lt;/b&gt; : l'acquisitions.csv d'une pile (telle qu'écrite par &lt;i&gt;Simuler une pile Sentinel-1&lt;/i&gt;) : colonnes date, platform, orbit_direction, heading_deg, mean_incidence_deg, temperature_c, precip_mm, precip_3day_mm, snow_depth_m et file (le GeoTIFF, relatif à la table, bandes décrites VV et VH). Les N acquisitions antérieures sont les N plus récentes avant la date cible.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date cible&lt;/b&gt; : AAAA-MM-JJ (vide : l'acquisition la plus récente) ; ajoutez le sens d'orbite (« 2020-03-15 descending ») quand deux acquisitions ont la même date.&lt;/li&gt;&lt;li&gt;Sans table : les &lt;b&gt;Acquisitions antérieures&lt;/b&gt; (exactement N rasters, de la plus ancienne à la plus récente), l'&lt;b&gt;Acquisition cible&lt;/b&gt; et les &lt;b&gt;Conditions&lt;/b&gt; : un CSV avec les colonnes ci-dessus (lignes associées aux rasters par la colonne file, sinon dans l'ordre), ou des lignes saisies, une par acquisition, les antérieures de la plus ancienne à la plus récente puis la cible, chacune soit &lt;code&gt;date=2020-03-13, platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=40.4, temperature_c=0.1, precip_mm=1.5, precip_3day_mm=0, snow_depth_m=0.01&lt;/code&gt;, soit les 8 valeurs de conditions temperature_c, precip_mm, precip_3day_mm, snow_depth_m, sin_heading, cos_heading, mean_incidence_deg, platform_s1b (0 = S1A, 1 = S1B).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : altitude en mètres sur la grille de la pile (par défaut : dem.tif à côté de la table ou de la cible).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les images sont stockées (puissance linéaire par défaut).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : un fichier .onnx de DI apprise (par défaut : le modèle fourni avec l'extension, models/learned_di.onnx, s'il existe). Entraînez-en un avec &lt;i&gt;Entraîner un modèle d'image de différence apprise&lt;/i&gt;. Les métadonnées du modèle fixent N, les bandes et les conditions ; une incohérence arrête l'exécution en indiquant la correction.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fils d'exécution&lt;/b&gt; : fils d'onnxruntime.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille des tuiles&lt;/b&gt;, &lt;b&gt;Recouvrement&lt;/b&gt; (avancé) : côté des tuiles et bordure par côté partagée avec les tuiles voisines, en pixels (0 et -1 : les valeurs du modèle). Les tuiles sont fondues avec des poids en cosinus surélevé, sans raccords visibles.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Tous les rasters doivent partager une même grille (lancez d'abord &lt;i&gt;Recaler une pile SAR&lt;/i&gt;). La scène est gardée en mémoire (environ 8N + 30 octets par pixel, 4 Go pour 8000 x 8000 pixels et N = 4 ; les scènes plus grandes sont refusées : découpez-les en parties).&lt;/p&gt;&lt;h3&gt;Sorties (GeoTIFF float32, NaN = sans donnée)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image prédite&lt;/b&gt; : VV et VH prédits de la cible, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DI apprise&lt;/b&gt; : observé moins prédit, VV et VH, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Norme de la DI apprise&lt;/b&gt; : sqrt(DI_VV^2 + DI_VH^2), dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DI conventionnelle&lt;/b&gt; (optionnelle) : racine de la somme des carrés des différences en dB entre la cible et une acquisition antérieure de référence choisie comme chez Alatalo et al. (méthode 1 : même sens d'orbite, angle d'incidence moyen le plus proche), pour comparaison : parmi toutes les acquisitions antérieures de la table, ou parmi les couches antérieures données.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="133" />
+            <location filename="../processing/algorithms/learned_di.py" line="134" />
             <source>Target date (YYYY-MM-DD; empty: the newest acquisition)</source>
             <translation>Date cible (AAAA-MM-JJ ; vide : l'acquisition la plus récente)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="136" />
+            <location filename="../processing/algorithms/learned_di.py" line="137" />
             <source>Earlier acquisitions, oldest first (without a table)</source>
             <translation>Acquisitions antérieures, de la plus ancienne à la plus récente (sans table)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="139" />
+            <location filename="../processing/algorithms/learned_di.py" line="140" />
             <source>Target acquisition (without a table)</source>
             <translation>Acquisition cible (sans table)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="141" />
+            <location filename="../processing/algorithms/learned_di.py" line="142" />
             <source>Conditions (without a table): a CSV path, or one line per acquisition</source>
             <translation>Conditions (sans table) : un chemin CSV, ou une ligne par acquisition</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="144" />
+            <location filename="../processing/algorithms/learned_di.py" line="145" />
             <source>DEM, metres (default: dem.tif beside the table or the target)</source>
             <translation>MNT, mètres (par défaut : dem.tif à côté de la table ou de la cible)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="148" />
+            <location filename="../processing/algorithms/learned_di.py" line="149" />
             <source>Learned-DI model (.onnx; default: the shipped model)</source>
             <translation>Modèle de DI apprise (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
@@ -1443,7 +1443,7 @@
             <translation>Fils d'exécution</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="153" />
+            <location filename="../processing/algorithms/learned_di.py" line="154" />
             <source>Tile size (pixels; 0 = the model's)</source>
             <translation>Taille des tuiles (pixels ; 0 = celle du modèle)</translation>
         </message>
@@ -1453,37 +1453,37 @@
             <translation>Recouvrement des tuiles par côté (pixels ; -1 = celui du modèle)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="160" />
+            <location filename="../processing/algorithms/learned_di.py" line="161" />
             <source>Predicted image (VV, VH; dB)</source>
             <translation>Image prédite (VV, VH ; dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="162" />
+            <location filename="../processing/algorithms/learned_di.py" line="163" />
             <source>Learned DI (VV, VH; dB)</source>
             <translation>DI apprise (VV, VH ; dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="164" />
+            <location filename="../processing/algorithms/learned_di.py" line="165" />
             <source>Learned DI norm (dB)</source>
             <translation>Norme de la DI apprise (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="167" />
+            <location filename="../processing/algorithms/learned_di.py" line="168" />
             <source>Conventional DI (Euclidean norm of dB differences)</source>
             <translation>DI conventionnelle (norme euclidienne des différences en dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="181" />
+            <location filename="../processing/algorithms/learned_di.py" line="182" />
             <source>Give an acquisitions table (the acquisitions.csv of a stack), or the earlier acquisitions, the target acquisition and their conditions</source>
             <translation>Donnez une table des acquisitions (l'acquisitions.csv d'une pile), ou les acquisitions antérieures, l'acquisition cible et leurs conditions</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="185" />
+            <location filename="../processing/algorithms/learned_di.py" line="186" />
             <source>Without an acquisitions table the conditions are needed: give a CSV of the acquisitions or one line of values per acquisition (earlier ones oldest first, then the target)</source>
             <translation>Sans table des acquisitions, les conditions sont nécessaires : donnez un CSV des acquisitions ou une ligne de valeurs par acquisition (les antérieures de la plus ancienne à la plus récente, puis la cible)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="212" />
+            <location filename="../processing/algorithms/learned_di.py" line="213" />
             <source>Acquisitions table '{path}': {error}</source>
             <translation>Table des acquisitions '{path}' : {error}</translation>
         </message>
@@ -1493,87 +1493,87 @@
             <translation>table des acquisitions '{path}'</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="227" />
+            <location filename="../processing/algorithms/learned_di.py" line="228" />
             <source>Conditions: {error}</source>
             <translation>Conditions : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="231" />
+            <location filename="../processing/algorithms/learned_di.py" line="232" />
             <source>the conditions</source>
             <translation>les conditions</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="256" />
+            <location filename="../processing/algorithms/learned_di.py" line="257" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train learned difference image model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle d'image de différence apprise » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="267" />
+            <location filename="../processing/algorithms/learned_di.py" line="268" />
             <source>Warning, {where}: {problem}: the model was not trained for such conditions; the prediction there is less reliable</source>
             <translation>Avertissement, {where} : {problem} : le modèle n'a pas été entraîné pour de telles conditions ; la prédiction y est moins fiable</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="285" />
+            <location filename="../processing/algorithms/learned_di.py" line="286" />
             <source>Model '{path}': {error}</source>
             <translation>Modèle « {path} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="288" />
+            <location filename="../processing/algorithms/learned_di.py" line="289" />
             <source>Model {path}: {n} earlier acquisitions, bands {bands}, tiles of {tile} pixels with {overlap} pixels of overlap per side</source>
             <translation>Modèle {path} : {n} acquisitions antérieures, bandes {bands}, tuiles de {tile} pixels avec {overlap} pixels de recouvrement par côté</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="293" />
+            <location filename="../processing/algorithms/learned_di.py" line="294" />
             <source>Model metrics at training: {metrics}</source>
             <translation>Métriques du modèle à l'entraînement : {metrics}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="319" />
+            <location filename="../processing/algorithms/learned_di.py" line="320" />
             <source>acquisition or DEM</source>
             <translation>acquisition ou MNT</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="346" />
+            <location filename="../processing/algorithms/learned_di.py" line="347" />
             <source>Model '{model}' predicts from {n} earlier acquisitions but {k} layer(s) were given as earlier acquisitions: give exactly {n}, oldest first, or use a model trained with {k} inputs</source>
             <translation>Le modèle « {model} » prédit à partir de {n} acquisitions antérieures mais {k} couche(s) ont été données comme acquisitions antérieures : donnez-en exactement {n}, de la plus ancienne à la plus récente, ou utilisez un modèle entraîné avec {k} entrées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="356" />
+            <location filename="../processing/algorithms/learned_di.py" line="357" />
             <source>No DEM given and no dem.tif beside the target {path}: give the DEM (metres) on the target's grid</source>
             <translation>Aucun MNT donné et pas de dem.tif à côté de la cible {path} : donnez le MNT (mètres) sur la grille de la cible</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="366" />
+            <location filename="../processing/algorithms/learned_di.py" line="367" />
             <source>the conditions' dates {dates} are not in order: give the earlier acquisitions oldest first, then the target (later than all of them)</source>
             <translation>les dates des conditions {dates} ne sont pas dans l'ordre : donnez les acquisitions antérieures de la plus ancienne à la plus récente, puis la cible (postérieure à toutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="380" />
+            <location filename="../processing/algorithms/learned_di.py" line="381" />
             <source>Target: {target}</source>
             <translation>Cible : {target}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="382" />
+            <location filename="../processing/algorithms/learned_di.py" line="383" />
             <source>Earlier acquisitions (oldest first): {dates}</source>
             <translation>Acquisitions antérieures (de la plus ancienne à la plus récente) : {dates}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="385" />
+            <location filename="../processing/algorithms/learned_di.py" line="386" />
             <source>Conventional DI reference (same orbit, closest incidence): {ref}</source>
             <translation>Référence de la DI conventionnelle (même orbite, incidence la plus proche) : {ref}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="387" />
+            <location filename="../processing/algorithms/learned_di.py" line="388" />
             <source>{what}: median {median:.2f} dB, 99th percentile {p99:.2f} dB</source>
             <translation>{what} : médiane {median:.2f} dB, 99e centile {p99:.2f} dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="388" />
+            <location filename="../processing/algorithms/learned_di.py" line="389" />
             <source>Learned DI norm</source>
             <translation>Norme de la DI apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="388" />
+            <location filename="../processing/algorithms/learned_di.py" line="389" />
             <source>Conventional DI</source>
             <translation>DI conventionnelle</translation>
         </message>
@@ -1643,22 +1643,22 @@
             <translation>Cet algorithme a besoin de {needs}, que le Python qui exécute QGIS ne peut pas importer. Installez-le avec Extensions &gt; SAR Change &gt; Installer les paquets Python optionnels, ou lancez l'algorithme sarchange:installdependencies, puis redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="55" />
+            <location filename="../processing/algorithms/raster_subset.py" line="56" />
             <source>The extent cannot be reprojected to the raster CRS: {error}</source>
             <translation>L'emprise ne peut pas être reprojetée dans le SCR du raster : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="60" />
+            <location filename="../processing/algorithms/raster_subset.py" line="61" />
             <source>An extent needs a north-up georeferenced raster (no rotation)</source>
             <translation>Une emprise demande un raster géoréférencé orienté nord (sans rotation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="66" />
+            <location filename="../processing/algorithms/raster_subset.py" line="67" />
             <source>The extent does not overlap the raster {path}: choose an extent inside the layer</source>
             <translation>L'emprise ne recouvre pas le raster {path} : choisissez une emprise à l'intérieur de la couche</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="97" />
+            <location filename="../processing/algorithms/raster_subset.py" line="98" />
             <source>Cannot read a part of {path}: {error}</source>
             <translation>Impossible de lire une partie de {path} : {error}</translation>
         </message>
@@ -1853,22 +1853,22 @@
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="167" />
+            <location filename="../processing/algorithms/segment.py" line="169" />
             <source>Model '{path}': {error}. Give a segmentation model trained with 'Train SAR segmentation model' (sarchange:trainsegmentation)</source>
             <translation>Modèle '{path}' : {error}. Donnez un modèle de segmentation entraîné avec « Entraîner un modèle de segmentation SAR » (sarchange:trainsegmentation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="176" />
+            <location filename="../processing/algorithms/segment.py" line="178" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train SAR segmentation model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle de segmentation SAR » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="183" />
+            <location filename="../processing/algorithms/segment.py" line="185" />
             <source>Model: the shipped model {path}</source>
             <translation>Modèle : le modèle fourni {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="206" />
+            <location filename="../processing/algorithms/segment.py" line="208" />
             <source>Classes: {classes}</source>
             <translation>Classes : {classes}</translation>
         </message>
@@ -2418,314 +2418,304 @@
             <translation>{n} polygone(s) d'entraînement rastérisé(s)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="42" />
-            <source>&lt;p&gt;Radiometric terrain flattening: turns a geocoded, calibrated sigma0 image into terrain-flattened gamma0, removing the brightening of slopes facing the sensor and the darkening of slopes facing away (Small 2011, IEEE TGRS 49(8), "Flattening gamma: radiometric terrain correction for SAR imagery"). Flattened images of ascending and descending passes, or of different tracks, can be compared over hills.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sigma0 raster&lt;/b&gt;: calibrated sigma0 referred to the ellipsoid (the standard calibration, e.g. Sentinel-1 GRD "Sigma0"), geocoded on a north-up map grid without radiometric normalisation (e.g. ESA SNAP Calibration then Range-Doppler Terrain Correction), in a projected CRS in metres or a geographic CRS. Every band is flattened (e.g. VV and VH); the same reference is used for all bands.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power (intensity), amplitude or dB. The output is written in the same scale. A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: heights in metres (the DEM used for the terrain correction, ideally). When it is not on the sigma0 raster's grid it is resampled bilinearly onto that grid automatically (gdal.Warp); the log says so. DEMs in a CRS in feet or unknown units are refused: reproject the DEM to a projected CRS in metres. The grid is processed whole in memory, about 450 bytes per pixel: rasters above 8000 x 8000 pixels (or needing more than 70 % of the machine's memory) are refused: clip them first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Flight direction (heading)&lt;/b&gt;, &lt;b&gt;Look side&lt;/b&gt;, &lt;b&gt;Incidence angle&lt;/b&gt; or &lt;b&gt;Incidence angle raster&lt;/b&gt; (degrees or radians; resampled onto the sigma0 grid if needed): as in &lt;i&gt;Terrain geometry&lt;/i&gt;. Sentinel-1 heading: about 348 ascending, 192 descending.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Method&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Area-based (Small 2011): sigma0 divided by the simulated sigma0 of a surface of uniform gamma0 = 1, i.e. the sum of the illuminated areas (projected perpendicular to the line of sight) of all terrain sharing each slant-range cell, divided by the cell's ellipsoid area. Handles foreshortening and layover by integrating the DEM.&lt;/li&gt;&lt;li&gt;Cosine ratio with projected-area factor: per pixel, sigma0 referred to the tilted pixel area with Ulander's (1996) projection angle psi and divided by the cosine of the local incidence angle (as in Kellndorfer et al. 1998): gamma0 = sigma0 cos(psi) / (sin(incidence) cos(local incidence)), which equals sigma0 tan(incidence - range slope) / sin(incidence). Exact on planes, blind to terrain sharing a slant-range cell (crests, valleys).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask layover and shadow&lt;/b&gt;: set layover and shadow pixels (passive areas included, found by tracing the radar rays along range) to no data. Without it, shadow (nothing illuminated) is still no data, and area-based layover pixels hold gamma0 averaged over all the terrain sharing their slant-range cell.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Output: gamma0 in the input's scale, float32, on the sigma0 raster's grid, CRS and no-data value; no data where the sigma0 or the DEM is. Terrain outside the DEM is unknown: along the raster's edges the DEM is extended by reflection, and layover or shadow cast into the area from beyond it is missed. DEM voids are interpolated for the area simulation, so their surroundings are flattened sensibly. Steep slopes facing away from the sensor (grazing illumination) receive large corrections and amplify noise.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;Aplanissement radiométrique du terrain : transforme une image sigma0 géocodée et étalonnée en gamma0 aplani, en supprimant l'éclaircissement des versants tournés vers le capteur et l'assombrissement des versants opposés (Small 2011, IEEE TGRS 49(8), « Flattening gamma: radiometric terrain correction for SAR imagery »). Les images aplanies de passages ascendants et descendants, ou de traces différentes, deviennent comparables sur les reliefs.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster sigma0&lt;/b&gt; : sigma0 étalonné rapporté à l'ellipsoïde (l'étalonnage standard, par ex. « Sigma0 » des GRD Sentinel-1), géocodé sur une grille cartographique orientée nord sans normalisation radiométrique (par ex. ESA SNAP Calibration puis Range-Doppler Terrain Correction), dans un SCR projeté en mètres ou un SCR géographique. Chaque bande est aplanie (par ex. VV et VH) ; la même référence sert pour toutes les bandes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire (intensité), amplitude ou dB. La sortie est écrite dans la même échelle. Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : altitudes en mètres (idéalement le MNT utilisé pour la correction de terrain). S'il n'est pas sur la grille du raster sigma0, il est automatiquement rééchantillonné de façon bilinéaire sur cette grille (gdal.Warp) ; le journal l'indique. Les MNT dans un SCR en pieds ou en unités inconnues sont refusés : reprojetez le MNT dans un SCR projeté en mètres. La grille est traitée entièrement en mémoire, environ 450 octets par pixel : les rasters de plus de 8000 x 8000 pixels (ou demandant plus de 70 % de la mémoire de la machine) sont refusés : découpez-les d'abord.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Direction de vol (cap)&lt;/b&gt;, &lt;b&gt;Côté de visée&lt;/b&gt;, &lt;b&gt;Angle d'incidence&lt;/b&gt; ou &lt;b&gt;Raster d'angle d'incidence&lt;/b&gt; (degrés ou radians ; rééchantillonné sur la grille sigma0 si besoin) : comme dans &lt;i&gt;Géométrie du terrain&lt;/i&gt;. Cap de Sentinel-1 : environ 348 en ascendant, 192 en descendant.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Par aires (Small 2011) : sigma0 divisé par le sigma0 simulé d'une surface de gamma0 uniforme = 1, c.-à-d. la somme des aires éclairées (projetées perpendiculairement à la ligne de visée) de tout le terrain partageant chaque cellule en distance oblique, divisée par l'aire de la cellule sur l'ellipsoïde. Gère le raccourcissement et le repliement en intégrant le MNT.&lt;/li&gt;&lt;li&gt;Rapport des cosinus avec facteur d'aire projetée : par pixel, sigma0 rapporté à l'aire inclinée du pixel avec l'angle de projection psi d'Ulander (1996) et divisé par le cosinus de l'angle d'incidence local (comme chez Kellndorfer et al. 1998) : gamma0 = sigma0 cos(psi) / (sin(incidence) cos(incidence locale)), ce qui vaut sigma0 tan(incidence - pente en distance) / sin(incidence). Exact sur des plans, aveugle au terrain partageant une cellule en distance oblique (crêtes, vallées).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer le repliement et l'ombre&lt;/b&gt; : mettre sans donnée les pixels en repliement et en ombre (zones passives comprises, trouvées en traçant les rayons radar le long de la distance). Sans cette option, l'ombre (rien n'est éclairé) reste sans donnée, et les pixels en repliement de la méthode par aires contiennent le gamma0 moyen de tout le terrain partageant leur cellule en distance oblique.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Sortie : gamma0 dans l'échelle de l'entrée, float32, sur la grille, le SCR et la valeur sans donnée du raster sigma0 ; sans donnée là où le sigma0 ou le MNT l'est. Le terrain hors du MNT est inconnu : le long des bords du raster, le MNT est prolongé par réflexion, et le repliement ou l'ombre projetés dans la zone depuis l'extérieur sont manqués. Les lacunes du MNT sont interpolées pour la simulation des aires, si bien que leurs abords sont aplanis de façon raisonnable. Les fortes pentes opposées au capteur (éclairement rasant) reçoivent de grandes corrections et amplifient le bruit.&lt;/p&gt;</translation>
+            <location filename="../processing/algorithms/terrain_flattening.py" line="34" />
+            <source>&lt;p&gt;Radiometric terrain flattening: turns a geocoded, calibrated sigma0 image into terrain-flattened gamma0, removing the brightening of slopes facing the sensor and the darkening of slopes facing away (Small 2011, IEEE TGRS 49(8), "Flattening gamma: radiometric terrain correction for SAR imagery"). Flattened images of ascending and descending passes, or of different tracks, can be compared over hills.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sigma0 raster&lt;/b&gt;: calibrated sigma0 referred to the ellipsoid (the standard calibration, e.g. Sentinel-1 GRD "Sigma0"), geocoded on a north-up map grid without radiometric normalisation (e.g. ESA SNAP Calibration then Range-Doppler Terrain Correction), in a projected CRS in metres or a geographic CRS. Every band is flattened (e.g. VV and VH); the same reference is used for all bands.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power (intensity), amplitude or dB. The output is written in the same scale. A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: heights in metres (the DEM used for the terrain correction, ideally). When it is not on the sigma0 raster's grid it is resampled bilinearly onto that grid automatically (gdal.Warp); the log says so. DEMs in a CRS in feet or unknown units are refused: reproject the DEM to a projected CRS in metres. The raster is processed block by block in bounded memory, whatever its size.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Flight direction (heading)&lt;/b&gt;, &lt;b&gt;Look side&lt;/b&gt;, &lt;b&gt;Incidence angle&lt;/b&gt; or &lt;b&gt;Incidence angle raster&lt;/b&gt; (degrees or radians; resampled onto the sigma0 grid if needed): as in &lt;i&gt;Terrain geometry&lt;/i&gt;. Sentinel-1 heading: about 348 ascending, 192 descending.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Method&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Area-based (Small 2011): sigma0 divided by the simulated sigma0 of a surface of uniform gamma0 = 1, i.e. the sum of the illuminated areas (projected perpendicular to the line of sight) of all terrain sharing each slant-range cell, divided by the cell's ellipsoid area. Handles foreshortening and layover by integrating the DEM.&lt;/li&gt;&lt;li&gt;Cosine ratio with projected-area factor: per pixel, sigma0 referred to the tilted pixel area with Ulander's (1996) projection angle psi and divided by the cosine of the local incidence angle (as in Kellndorfer et al. 1998): gamma0 = sigma0 cos(psi) / (sin(incidence) cos(local incidence)), which equals sigma0 tan(incidence - range slope) / sin(incidence). Exact on planes, blind to terrain sharing a slant-range cell (crests, valleys).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask layover and shadow&lt;/b&gt;: set layover and shadow pixels (passive areas included, found by tracing the radar rays along range) to no data. Without it, shadow (nothing illuminated) is still no data, and area-based layover pixels hold gamma0 averaged over all the terrain sharing their slant-range cell.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Output: gamma0 in the input's scale, float32, on the sigma0 raster's grid, CRS and no-data value; no data where the sigma0 or the DEM is. Terrain outside the DEM is unknown: along the raster's edges the DEM is extended by reflection, and layover or shadow cast into the area from beyond it is missed. DEM voids are interpolated for the area simulation, so their surroundings are flattened sensibly. Steep slopes facing away from the sensor (grazing illumination) receive large corrections and amplify noise.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Aplanissement radiométrique du terrain : transforme une image sigma0 géocodée et étalonnée en gamma0 aplani, en supprimant l'éclaircissement des versants tournés vers le capteur et l'assombrissement des versants opposés (Small 2011, IEEE TGRS 49(8), « Flattening gamma: radiometric terrain correction for SAR imagery »). Les images aplanies de passages ascendants et descendants, ou de traces différentes, deviennent comparables sur les reliefs.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster sigma0&lt;/b&gt; : sigma0 étalonné rapporté à l'ellipsoïde (l'étalonnage standard, par ex. « Sigma0 » des GRD Sentinel-1), géocodé sur une grille cartographique orientée nord sans normalisation radiométrique (par ex. ESA SNAP Calibration puis Range-Doppler Terrain Correction), dans un SCR projeté en mètres ou un SCR géographique. Chaque bande est aplanie (par ex. VV et VH) ; la même référence sert pour toutes les bandes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire (intensité), amplitude ou dB. La sortie est écrite dans la même échelle. Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : altitudes en mètres (idéalement le MNT utilisé pour la correction de terrain). S'il n'est pas sur la grille du raster sigma0, il est automatiquement rééchantillonné de façon bilinéaire sur cette grille (gdal.Warp) ; le journal l'indique. Les MNT dans un SCR en pieds ou en unités inconnues sont refusés : reprojetez le MNT dans un SCR projeté en mètres. Le raster est traité bloc par bloc en mémoire bornée, quelle que soit sa taille.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Direction de vol (cap)&lt;/b&gt;, &lt;b&gt;Côté de visée&lt;/b&gt;, &lt;b&gt;Angle d'incidence&lt;/b&gt; ou &lt;b&gt;Raster d'angle d'incidence&lt;/b&gt; (degrés ou radians ; rééchantillonné sur la grille sigma0 si besoin) : comme dans &lt;i&gt;Géométrie du terrain&lt;/i&gt;. Cap de Sentinel-1 : environ 348 en ascendant, 192 en descendant.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Par aires (Small 2011) : sigma0 divisé par le sigma0 simulé d'une surface de gamma0 uniforme = 1, c.-à-d. la somme des aires éclairées (projetées perpendiculairement à la ligne de visée) de tout le terrain partageant chaque cellule en distance oblique, divisée par l'aire de la cellule sur l'ellipsoïde. Gère le raccourcissement et le repliement en intégrant le MNT.&lt;/li&gt;&lt;li&gt;Rapport des cosinus avec facteur d'aire projetée : par pixel, sigma0 rapporté à l'aire inclinée du pixel avec l'angle de projection psi d'Ulander (1996) et divisé par le cosinus de l'angle d'incidence local (comme chez Kellndorfer et al. 1998) : gamma0 = sigma0 cos(psi) / (sin(incidence) cos(incidence locale)), ce qui vaut sigma0 tan(incidence - pente en distance) / sin(incidence). Exact sur des plans, aveugle au terrain partageant une cellule en distance oblique (crêtes, vallées).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer le repliement et l'ombre&lt;/b&gt; : mettre sans donnée les pixels en repliement et en ombre (zones passives comprises, trouvées en traçant les rayons radar le long de la distance). Sans cette option, l'ombre (rien n'est éclairé) reste sans donnée, et les pixels en repliement de la méthode par aires contiennent le gamma0 moyen de tout le terrain partageant leur cellule en distance oblique.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Sortie : gamma0 dans l'échelle de l'entrée, float32, sur la grille, le SCR et la valeur sans donnée du raster sigma0 ; sans donnée là où le sigma0 ou le MNT l'est. Le terrain hors du MNT est inconnu : le long des bords du raster, le MNT est prolongé par réflexion, et le repliement ou l'ombre projetés dans la zone depuis l'extérieur sont manqués. Les lacunes du MNT sont interpolées pour la simulation des aires, si bien que leurs abords sont aplanis de façon raisonnable. Les fortes pentes opposées au capteur (éclairement rasant) reçoivent de grandes corrections et amplifient le bruit.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="97" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="88" />
             <source>Radiometric terrain flattening</source>
             <translation>Aplanissement radiométrique du terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="112" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="103" />
             <source>Sigma0 raster (geocoded)</source>
             <translation>Raster sigma0 (géocodé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="418" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="380" />
             <source>DEM (heights in metres)</source>
             <translation>MNT (altitudes en mètres)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="120" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="111" />
             <source>Mask layover and shadow (no data)</source>
             <translation>Masquer le repliement et l'ombre (sans donnée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="122" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="113" />
             <source>Flattened gamma0</source>
             <translation>Gamma0 aplani</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="156" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="146" />
             <source>the sigma0 raster '{name}'</source>
             <translation>le raster sigma0 « {name} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="162" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="154" />
             <source>Flattening reference: {method}, layover/shadow {masked}.</source>
             <translation>Référence d'aplanissement : {method}, repliement/ombre {masked}.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="162" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="154" />
             <source>masked</source>
             <translation>masqués</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="162" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="154" />
             <source>kept</source>
             <translation>conservés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="168" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="166" />
             <source>{pct:.2f} % of the DEM pixels get no gamma0 (layover, shadow or undefined angles).</source>
             <translation>{pct:.2f} % des pixels du MNT n'obtiennent pas de gamma0 (repliement, ombre ou angles indéfinis).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="67" />
-            <source>&lt;p&gt;Computes the SAR imaging geometry of a DEM: slope, aspect, local and projected local incidence angles, a layover / shadow / foreshortening mask and a simulated SAR image, on the DEM's own grid and CRS. Use it to see which slopes a pass can image before trusting change detection in mountains, or as the terrain inputs of other tools.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: a file-based, north-up DEM (band 1), heights in metres, in a projected CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; the pixel size in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a projected CRS in metres. Slope, aspect and the incidence angles are computed block by block (any DEM size); the distortion mask and the simulated SAR image hold the whole DEM in memory, about 450 bytes per pixel: for them DEMs above 8000 x 8000 pixels (or needing more than 70 % of the machine's memory) are refused: clip the DEM to your area first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Flight direction (heading)&lt;/b&gt;: azimuth of the satellite track in degrees clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for ascending passes, about 192 for descending passes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Look side&lt;/b&gt;: right (Sentinel-1 and most SARs) or left. The sensor looks at heading + 90 degrees (right) or heading - 90 degrees (left).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle&lt;/b&gt;: ellipsoid incidence angle in degrees (0 to 90), used everywhere when no incidence raster is given. Sentinel-1 IW: about 30 to 46 across the swath; 35 is a mid-swath value.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle raster&lt;/b&gt; (optional): per-pixel ellipsoid incidence angles (e.g. the incidence angle band of a terrain-corrected product); resampled bilinearly onto the DEM grid when it is on another grid. &lt;b&gt;Incidence band&lt;/b&gt; chooses its band and &lt;b&gt;Incidence raster units&lt;/b&gt; whether it holds degrees or radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs (optional; ask for at least one)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Slope&lt;/b&gt;: degrees from horizontal (Horn 1981 3x3 gradients).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Aspect&lt;/b&gt;: degrees clockwise from north of the downslope direction (the direction the slope faces); 0 on flat ground.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Local incidence angle&lt;/b&gt;: degrees between the line of sight and the surface normal; above 90 the slope faces away from the sensor. Flat ground gives the ellipsoid incidence.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Projected local incidence angle&lt;/b&gt;: degrees, the local incidence in the plane of incidence, incidence minus range slope (Ulander 1996); negative in layover, above 90 in shadow.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distortion mask&lt;/b&gt;: uint8 bit flags: 1 layover, 2 shadow, 4 foreshortening (values add up: 3 = layover and shadow); 0 = none; 255 = no data. Layover and shadow include the passive areas found by tracing the radar rays along range.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Simulated SAR&lt;/b&gt;: float32 sigma0 (linear power) of a surface of uniform gamma0 = 1 in geocoded geometry (Small 2011 area model): flat ground gives cos(incidence), slopes facing the sensor are bright, layover brighter, shadow 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Float outputs use NaN as no data. Terrain outside the DEM is unknown: for the mask and the simulated image the DEM is extended by 5 pixels along its edges by reflection (planes continue exactly), and layover or shadow cast into the DEM from beyond its edge are missed. DEM voids are interpolated for these two outputs (so that the terrain around them is simulated sensibly) and are no data in them.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;Calcule la géométrie d'imagerie SAR d'un MNT : pente, exposition, angles d'incidence local et local projeté, un masque de repliement / ombre / raccourcissement et une image SAR simulée, sur la grille et le SCR propres au MNT. Servez-vous-en pour voir quels versants un passage peut imager avant de vous fier à une détection de changements en montagne, ou comme entrées de terrain d'autres outils.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : un MNT sur fichier orienté nord (bande 1), altitudes en mètres, dans un SCR projeté dont l'unité est le mètre (par ex. UTM) ou dans un SCR géographique (degrés ; la taille de pixel en mètres est prise à la latitude du centre du MNT, gardez donc les MNT géographiques à quelques degrés de latitude). Les autres unités (pieds, inconnues) sont refusées : reprojetez le MNT dans un SCR projeté en mètres. La pente, l'exposition et les angles d'incidence sont calculés bloc par bloc (MNT de toute taille) ; le masque des distorsions et l'image SAR simulée gardent tout le MNT en mémoire, environ 450 octets par pixel : pour eux, les MNT de plus de 8000 x 8000 pixels (ou demandant plus de 70 % de la mémoire de la machine) sont refusés : découpez d'abord le MNT sur votre zone.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Direction de vol (cap)&lt;/b&gt; : azimut de la trace du satellite en degrés dans le sens horaire depuis le nord, comme dans les métadonnées du produit. Sentinel-1 : environ 348 (-12) pour les passages ascendants, environ 192 pour les descendants.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Côté de visée&lt;/b&gt; : droite (Sentinel-1 et la plupart des SAR) ou gauche. Le capteur vise à cap + 90 degrés (droite) ou cap - 90 degrés (gauche).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence&lt;/b&gt; : angle d'incidence sur l'ellipsoïde en degrés (0 à 90), utilisé partout quand aucun raster d'incidence n'est donné. Sentinel-1 IW : environ 30 à 46 à travers la fauchée ; 35 est une valeur de milieu de fauchée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster d'angle d'incidence&lt;/b&gt; (optionnel) : angles d'incidence sur l'ellipsoïde par pixel (par ex. la bande d'angle d'incidence d'un produit corrigé du terrain) ; rééchantillonné de façon bilinéaire sur la grille du MNT s'il est sur une autre grille. &lt;b&gt;Bande d'incidence&lt;/b&gt; choisit sa bande et &lt;b&gt;Unités du raster d'incidence&lt;/b&gt; indique s'il contient des degrés ou des radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties (optionnelles ; demandez-en au moins une)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pente&lt;/b&gt; : degrés depuis l'horizontale (gradients 3x3 de Horn 1981).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Exposition&lt;/b&gt; : degrés dans le sens horaire depuis le nord de la direction de la descente (la direction vers laquelle le versant est tourné) ; 0 sur terrain plat.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local&lt;/b&gt; : degrés entre la ligne de visée et la normale à la surface ; au-delà de 90, le versant est opposé au capteur. Un terrain plat donne l'incidence sur l'ellipsoïde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local projeté&lt;/b&gt; : degrés, l'incidence locale dans le plan d'incidence, incidence moins pente en distance (Ulander 1996) ; négatif en repliement, au-delà de 90 en ombre.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque des distorsions&lt;/b&gt; : bits uint8 : 1 repliement, 2 ombre, 4 raccourcissement (les valeurs s'additionnent : 3 = repliement et ombre) ; 0 = aucune ; 255 = sans donnée. Le repliement et l'ombre incluent les zones passives trouvées en traçant les rayons radar le long de la distance.&lt;/li&gt;&lt;li&gt;&lt;b&gt;SAR simulé&lt;/b&gt; : sigma0 float32 (puissance linéaire) d'une surface de gamma0 uniforme = 1 en géométrie géocodée (modèle d'aires de Small 2011) : un terrain plat donne cos(incidence), les versants tournés vers le capteur sont clairs, le repliement plus clair encore, l'ombre 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les sorties flottantes utilisent NaN comme valeur sans donnée. Le terrain hors du MNT est inconnu : pour le masque et l'image simulée, le MNT est prolongé de 5 pixels le long de ses bords par réflexion (les plans se prolongent exactement), et le repliement ou l'ombre projetés dans le MNT depuis l'extérieur de son bord sont manqués. Les lacunes du MNT sont interpolées pour ces deux sorties (afin que le terrain autour soit simulé de façon raisonnable) et y sont sans donnée.&lt;/p&gt;</translation>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="48" />
+            <source>&lt;p&gt;Computes the SAR imaging geometry of a DEM: slope, aspect, local and projected local incidence angles, a layover / shadow / foreshortening mask and a simulated SAR image, on the DEM's own grid and CRS. Use it to see which slopes a pass can image before trusting change detection in mountains, or as the terrain inputs of other tools.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: a file-based, north-up DEM (band 1), heights in metres, in a projected CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; the pixel size in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a projected CRS in metres. Every output is computed block by block in bounded memory, for a DEM of any size; for the distortion mask and the simulated SAR image each block also reads the terrain within reach along range (a few kilometres, set by the DEM's relief).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Flight direction (heading)&lt;/b&gt;: azimuth of the satellite track in degrees clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for ascending passes, about 192 for descending passes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Look side&lt;/b&gt;: right (Sentinel-1 and most SARs) or left. The sensor looks at heading + 90 degrees (right) or heading - 90 degrees (left).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle&lt;/b&gt;: ellipsoid incidence angle in degrees (0 to 90), used everywhere when no incidence raster is given. Sentinel-1 IW: about 30 to 46 across the swath; 35 is a mid-swath value.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle raster&lt;/b&gt; (optional): per-pixel ellipsoid incidence angles (e.g. the incidence angle band of a terrain-corrected product); resampled bilinearly onto the DEM grid when it is on another grid. &lt;b&gt;Incidence band&lt;/b&gt; chooses its band and &lt;b&gt;Incidence raster units&lt;/b&gt; whether it holds degrees or radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs (optional; ask for at least one)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Slope&lt;/b&gt;: degrees from horizontal (Horn 1981 3x3 gradients).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Aspect&lt;/b&gt;: degrees clockwise from north of the downslope direction (the direction the slope faces); 0 on flat ground.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Local incidence angle&lt;/b&gt;: degrees between the line of sight and the surface normal; above 90 the slope faces away from the sensor. Flat ground gives the ellipsoid incidence.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Projected local incidence angle&lt;/b&gt;: degrees, the local incidence in the plane of incidence, incidence minus range slope (Ulander 1996); negative in layover, above 90 in shadow.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distortion mask&lt;/b&gt;: uint8 bit flags: 1 layover, 2 shadow, 4 foreshortening (values add up: 3 = layover and shadow); 0 = none; 255 = no data. Layover and shadow include the passive areas found by tracing the radar rays along range.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Simulated SAR&lt;/b&gt;: float32 sigma0 (linear power) of a surface of uniform gamma0 = 1 in geocoded geometry (Small 2011 area model): flat ground gives cos(incidence), slopes facing the sensor are bright, layover brighter, shadow 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Float outputs use NaN as no data. Terrain outside the DEM is unknown: for the mask and the simulated image the DEM is extended by 5 pixels along its edges by reflection (planes continue exactly), and layover or shadow cast into the DEM from beyond its edge are missed. DEM voids are interpolated for these two outputs (so that the terrain around them is simulated sensibly) and are no data in them.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Calcule la géométrie d'imagerie SAR d'un MNT : pente, exposition, angles d'incidence local et local projeté, un masque de repliement / ombre / raccourcissement et une image SAR simulée, sur la grille et le SCR propres au MNT. Servez-vous-en pour voir quels versants un passage peut imager avant de vous fier à une détection de changements en montagne, ou comme entrées de terrain d'autres outils.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : un MNT sur fichier orienté nord (bande 1), altitudes en mètres, dans un SCR projeté dont l'unité est le mètre (par ex. UTM) ou dans un SCR géographique (degrés ; la taille de pixel en mètres est prise à la latitude du centre du MNT, gardez donc les MNT géographiques à quelques degrés de latitude). Les autres unités (pieds, inconnues) sont refusées : reprojetez le MNT dans un SCR projeté en mètres. Chaque sortie est calculée bloc par bloc en mémoire bornée, pour un MNT de toute taille ; pour le masque des distorsions et l'image SAR simulée, chaque bloc lit aussi le relief à portée le long de la distance radar (quelques kilomètres, fixés par le dénivelé du MNT).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Direction de vol (cap)&lt;/b&gt; : azimut de la trace du satellite en degrés dans le sens horaire depuis le nord, comme dans les métadonnées du produit. Sentinel-1 : environ 348 (-12) pour les passages ascendants, environ 192 pour les descendants.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Côté de visée&lt;/b&gt; : droite (Sentinel-1 et la plupart des SAR) ou gauche. Le capteur vise à cap + 90 degrés (droite) ou cap - 90 degrés (gauche).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence&lt;/b&gt; : angle d'incidence sur l'ellipsoïde en degrés (0 à 90), utilisé partout quand aucun raster d'incidence n'est donné. Sentinel-1 IW : environ 30 à 46 à travers la fauchée ; 35 est une valeur de milieu de fauchée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster d'angle d'incidence&lt;/b&gt; (optionnel) : angles d'incidence sur l'ellipsoïde par pixel (par ex. la bande d'angle d'incidence d'un produit corrigé du terrain) ; rééchantillonné de façon bilinéaire sur la grille du MNT s'il est sur une autre grille. &lt;b&gt;Bande d'incidence&lt;/b&gt; choisit sa bande et &lt;b&gt;Unités du raster d'incidence&lt;/b&gt; indique s'il contient des degrés ou des radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties (optionnelles ; demandez-en au moins une)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pente&lt;/b&gt; : degrés depuis l'horizontale (gradients 3x3 de Horn 1981).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Exposition&lt;/b&gt; : degrés dans le sens horaire depuis le nord de la direction de la descente (la direction vers laquelle le versant est tourné) ; 0 sur terrain plat.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local&lt;/b&gt; : degrés entre la ligne de visée et la normale à la surface ; au-delà de 90, le versant est opposé au capteur. Un terrain plat donne l'incidence sur l'ellipsoïde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local projeté&lt;/b&gt; : degrés, l'incidence locale dans le plan d'incidence, incidence moins pente en distance (Ulander 1996) ; négatif en repliement, au-delà de 90 en ombre.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque des distorsions&lt;/b&gt; : bits uint8 : 1 repliement, 2 ombre, 4 raccourcissement (les valeurs s'additionnent : 3 = repliement et ombre) ; 0 = aucune ; 255 = sans donnée. Le repliement et l'ombre incluent les zones passives trouvées en traçant les rayons radar le long de la distance.&lt;/li&gt;&lt;li&gt;&lt;b&gt;SAR simulé&lt;/b&gt; : sigma0 float32 (puissance linéaire) d'une surface de gamma0 uniforme = 1 en géométrie géocodée (modèle d'aires de Small 2011) : un terrain plat donne cos(incidence), les versants tournés vers le capteur sont clairs, le repliement plus clair encore, l'ombre 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les sorties flottantes utilisent NaN comme valeur sans donnée. Le terrain hors du MNT est inconnu : pour le masque et l'image simulée, le MNT est prolongé de 5 pixels le long de ses bords par réflexion (les plans se prolongent exactement), et le repliement ou l'ombre projetés dans le MNT depuis l'extérieur de son bord sont manqués. Les lacunes du MNT sont interpolées pour ces deux sorties (afin que le terrain autour soit simulé de façon raisonnable) et y sont sans donnée.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="127" />
-            <source>Input layer '{name}' is {x} x {y} pixels: the terrain computation holds the whole grid in memory (about {gb:.1f} GB here, {bpp} bytes per pixel; at most {limit} pixels). Clip it to your area of interest first (e.g. gdal:cliprasterbyextent) or use a coarser pixel size.</source>
-            <translation>La couche en entrée « {name} » fait {x} x {y} pixels : le calcul du terrain garde toute la grille en mémoire (environ {gb:.1f} Go ici, {bpp} octets par pixel ; au plus {limit} pixels). Découpez-la d'abord sur votre zone d'intérêt (par ex. gdal:cliprasterbyextent) ou utilisez une taille de pixel plus grossière.</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="182" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="141" />
             <source>The reference raster {path} has no geotransform or CRS: cannot resample '{name}' onto it</source>
             <translation>Le raster de référence {path} n'a ni géotransformation ni SCR : impossible d'y rééchantillonner « {name} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="187" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="146" />
             <source>Input layer '{name}' has no CRS: cannot resample it onto the grid of {path}. Assign its CRS (e.g. gdal:assignprojection) first.</source>
             <translation>La couche en entrée « {name} » n'a pas de SCR : impossible de la rééchantillonner sur la grille de {path}. Attribuez-lui d'abord son SCR (par ex. gdal:assignprojection).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="208" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="167" />
             <source>Cannot resample input layer '{name}' onto the grid of {path}: {error}. Warp it yourself onto that grid (gdal:warpreproject) first.</source>
             <translation>Impossible de rééchantillonner la couche en entrée « {name} » sur la grille de {path} : {error}. Reprojetez-la d'abord vous-même sur cette grille (gdal:warpreproject).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="484" />
-            <source>Input layer '{name}' has {n} band(s); band {band} does not exist</source>
-            <translation>La couche en entrée « {name} » a {n} bande(s) ; la bande {band} n'existe pas</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="249" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="189" />
             <source>Input layer '{name}' does not overlap {what}: check that it covers the same area</source>
             <translation>La couche en entrée « {name} » ne recouvre pas {what} : vérifiez qu'elle couvre la même zone</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="252" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="192" />
             <source>'{name}' is not on the grid of {what}: resampled bilinearly onto it with gdal.Warp ({pct:.1f} % of the grid covered).</source>
             <translation>« {name} » n'est pas sur la grille de {what} : rééchantillonnée de façon bilinéaire avec gdal.Warp ({pct:.1f} % de la grille couverts).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="256" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="196" />
             <source>'{name}' covers only {pct:.1f} % of {what}; the rest is no data.</source>
             <translation>« {name} » ne couvre que {pct:.1f} % de {what} ; le reste est sans donnée.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="265" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="205" />
             <source>The incidence angle raster '{name}' holds no valid value</source>
             <translation>Le raster d'angle d'incidence « {name} » ne contient aucune valeur valide</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="272" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="212" />
             <source> The values look like degrees: set the incidence raster units to degrees.</source>
             <translation> Les valeurs ressemblent à des degrés : réglez les unités du raster d'incidence sur degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="273" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="213" />
             <source>The incidence angle raster '{name}' has values {lo:.4g} to {hi:.4g}, outside 0 to {limit:.4g} {units}.{hint}</source>
             <translation>Le raster d'angle d'incidence « {name} » a des valeurs de {lo:.4g} à {hi:.4g}, hors de 0 à {limit:.4g} {units}.{hint}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="277" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="217" />
             <source>The incidence angle raster '{name}' has values {lo:.4g} to {hi:.4g}: these look like radians, not degrees. Set the incidence raster units to radians.</source>
             <translation>Le raster d'angle d'incidence « {name} » a des valeurs de {lo:.4g} à {hi:.4g} : elles ressemblent à des radians, pas à des degrés. Réglez les unités du raster d'incidence sur radians.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="303" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="243" />
             <source>'{name}' is in a geographic CRS: pixel size {dx:.2f} x {dy:.2f} m taken at its centre latitude.</source>
             <translation>« {name} » est dans un SCR géographique : taille de pixel {dx:.2f} x {dy:.2f} m prise à la latitude de son centre.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="306" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="246" />
             <source>The pixel width of '{name}' varies by {pct:.0f} % from its top to its bottom edge; east-west slopes are off by up to that much. Reproject it to a projected CRS in metres (e.g. UTM) for accurate results.</source>
             <translation>La largeur des pixels de « {name} » varie de {pct:.0f} % entre son bord supérieur et son bord inférieur ; les pentes est-ouest sont faussées d'autant. Reprojetez-la dans un SCR projeté en mètres (par ex. UTM) pour des résultats exacts.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="330" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="265" />
             <source>Flight direction (heading), degrees clockwise from north (Sentinel-1: ~348 ascending, ~192 descending)</source>
             <translation>Direction de vol (cap), degrés dans le sens horaire depuis le nord (Sentinel-1 : ~348 ascendant, ~192 descendant)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="334" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="269" />
             <source>Look side</source>
             <translation>Côté de visée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="334" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="269" />
             <source>Right (Sentinel-1, most SARs)</source>
             <translation>Droite (Sentinel-1, la plupart des SAR)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="334" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="269" />
             <source>Left</source>
             <translation>Gauche</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="337" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="272" />
             <source>Incidence angle (degrees, used without an incidence raster)</source>
             <translation>Angle d'incidence (degrés, utilisé sans raster d'incidence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="340" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="275" />
             <source>Incidence angle raster</source>
             <translation>Raster d'angle d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="342" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="277" />
             <source>Incidence band</source>
             <translation>Bande d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="345" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="280" />
             <source>Incidence raster units</source>
             <translation>Unités du raster d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="345" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="280" />
             <source>Degrees</source>
             <translation>Degrés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="345" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="280" />
             <source>Radians</source>
             <translation>Radians</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="353" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="288" />
             <source>The incidence angle must be between 0 and 90 degrees (exclusive), e.g. 35; got {value}</source>
             <translation>L'angle d'incidence doit être compris entre 0 et 90 degrés (exclus), par ex. 35 ; reçu {value}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="357" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="292" />
             <source>The heading must be a number of degrees, e.g. 348</source>
             <translation>Le cap doit être un nombre de degrés, par ex. 348</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="477" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="311" />
             <source>Incidence angle: {deg:g} degrees everywhere.</source>
             <translation>Angle d'incidence : {deg:g} degrés partout.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="494" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="319" />
             <source>Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.</source>
             <translation>Angle d'incidence de « {name} » bande {band} : {lo:.2f} à {hi:.2f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="403" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="335" />
+            <source>Input layer '{name}' has {n} band(s); band {band} does not exist</source>
+            <translation>La couche en entrée « {name} » a {n} bande(s) ; la bande {band} n'existe pas</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="365" />
             <source>Terrain geometry</source>
             <translation>Géométrie du terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="421" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="383" />
             <source>Slope (degrees)</source>
             <translation>Pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="422" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="384" />
             <source>Aspect (degrees clockwise from north, downslope)</source>
             <translation>Exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="423" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="385" />
             <source>Local incidence angle (degrees)</source>
             <translation>Angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="424" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="386" />
             <source>Projected local incidence angle (degrees)</source>
             <translation>Angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="425" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="387" />
             <source>Distortion mask (1 layover, 2 shadow, 4 foreshortening)</source>
             <translation>Masque des distorsions (1 repliement, 2 ombre, 4 raccourcissement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="426" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="388" />
             <source>Simulated SAR (sigma0 of gamma0 = 1, linear)</source>
             <translation>SAR simulé (sigma0 d'un gamma0 = 1, linéaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="453" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="415" />
             <source>Ask for at least one output (slope, aspect, local incidence, projected local incidence, distortion mask or simulated SAR)</source>
             <translation>Demandez au moins une sortie (pente, exposition, incidence locale, incidence locale projetée, masque des distorsions ou SAR simulé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="460" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="425" />
             <source>slope (degrees)</source>
             <translation>pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="461" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="426" />
             <source>aspect (degrees clockwise from north, downslope)</source>
             <translation>exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="462" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="427" />
             <source>local incidence angle (degrees)</source>
             <translation>angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="463" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="428" />
             <source>projected local incidence angle (degrees)</source>
             <translation>angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="505" />
-            <source>Ask for at least one output</source>
-            <translation>Demandez au moins une sortie</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="515" />
-            <source>DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} degrees, looking towards {look:.1f} degrees.</source>
-            <translation>MNT « {name} » : {x} x {y} pixels de {dx:.2f} x {dy:.2f} m ; cap {h:g} degrés, visée vers {look:.1f} degrés.</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="521" />
-            <source>the DEM '{name}'</source>
-            <translation>le MNT « {name} »</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="590" />
-            <source>Input layer '{name}' holds no valid height</source>
-            <translation>La couche en entrée « {name} » ne contient aucune altitude valide</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="603" />
-            <source>layover</source>
-            <translation>repliement</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="603" />
-            <source>shadow</source>
-            <translation>ombre</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="603" />
-            <source>foreshortening</source>
-            <translation>raccourcissement</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="606" />
-            <source>{label}: {pct:.2f} % of the valid pixels</source>
-            <translation>{label} : {pct:.2f} % des pixels valides</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="608" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="429" />
             <source>distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)</source>
             <translation>distorsion (bits : 1 repliement, 2 ombre, 4 raccourcissement ; 255 sans donnée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="614" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="431" />
             <source>simulated sigma0 of a uniform gamma0 = 1 surface (linear power)</source>
             <translation>sigma0 simulé d'une surface uniforme de gamma0 = 1 (puissance linéaire)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="440" />
+            <source>Ask for at least one output</source>
+            <translation>Demandez au moins une sortie</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="446" />
+            <source>DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} degrees, looking towards {look:.1f} degrees.</source>
+            <translation>MNT « {name} » : {x} x {y} pixels de {dx:.2f} x {dy:.2f} m ; cap {h:g} degrés, visée vers {look:.1f} degrés.</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="449" />
+            <source>layover</source>
+            <translation>repliement</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="449" />
+            <source>shadow</source>
+            <translation>ombre</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="449" />
+            <source>foreshortening</source>
+            <translation>raccourcissement</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="452" />
+            <source>{label}: {pct:.2f} % of the valid pixels</source>
+            <translation>{label} : {pct:.2f} % des pixels valides</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="458" />
+            <source>the DEM '{name}'</source>
+            <translation>le MNT « {name} »</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/threshold_change.py" line="29" />
