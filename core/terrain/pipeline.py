@@ -324,6 +324,8 @@ def terrain_geometry(dem_path, outputs, dx, dy, heading_deg, right_looking=True,
     tracing. Returns {name: path}. Raises ValueError (bad input, no valid
     height) or Cancelled; nothing is left at the destinations then.
     """
+    if incidence is None:
+        raise ValueError("give the incidence (an Incidence: radians or a raster)")
     unknown = [n for n in outputs if n not in GEOMETRY_OUTPUTS]
     if unknown or not outputs:
         raise ValueError(f"unknown or no output(s) {unknown}; choose from {GEOMETRY_OUTPUTS}")
@@ -425,6 +427,8 @@ def terrain_flattening(sigma0_path, dem_path, dst, scale, dx, dy, heading_deg, r
     """
     if method not in flattening.METHODS:
         raise ValueError(f"unknown flattening method {method!r}; expected one of {flattening.METHODS}")
+    if incidence is None:
+        raise ValueError("give the incidence (an Incidence: radians or a raster)")
     counts = _Counts()
 
     def make(found, voids):
