@@ -261,18 +261,24 @@ def trace_window(grid, z, theta, origin, core, beta, ref=0.0, rho0=0.0, reach_m=
         return out_mask, out_sim
     extra = int(math.ceil(reach_m / grid.du)) + 2 if np.isfinite(reach_m) else grid.nu
     # Lines are independent: trace them a few at a time (bounded memory, same numbers).
-    for first in range(int(line_px.min()), int(line_px.max()) + 1, LINE_CHUNK):
-        sel = (line_px >= first) & (line_px < first + LINE_CHUNK)
-        if not sel.any():
+    flat = [a.ravel() for a in (u_px, zc, th_px, np.broadcast_to(beta, zc.shape), line_px, node_px)]
+    order = np.argsort(flat[4], kind="stable")
+    firsts = np.arange(int(line_px.min()), int(line_px.max()) + 1, LINE_CHUNK)
+    bounds = np.searchsorted(flat[4], np.append(firsts, firsts[-1] + LINE_CHUNK), sorter=order)
+    out_mask, out_sim = out_mask.ravel() if mask else None, out_sim.ravel() if simulate else None
+    for first, a, b in zip(firsts, bounds[:-1], bounds[1:]):
+        if a == b:
             continue
-        pixels = _Pixels(u_px[sel], zc[sel], th_px[sel], beta[sel], line_px[sel] - first, node_px[sel])
-        bits, sim = _trace_lines(grid, z, theta, origin, np.arange(first, first + LINE_CHUNK), pixels, extra,
-                                 ref, rho0, mask, simulate)
+        sel = order[a:b]
+        u, zz, th, bt, line, node = (f[sel] for f in flat)
+        bits, sim = _trace_lines(grid, z, theta, origin, np.arange(first, first + LINE_CHUNK),
+                                 _Pixels(u, zz, th, bt, line - first, node), extra, ref, rho0, mask, simulate)
         if mask:
             out_mask[sel] = bits
         if simulate:
             out_sim[sel] = sim
-    return out_mask, out_sim
+    shape = zc.shape
+    return (out_mask.reshape(shape) if mask else None), (out_sim.reshape(shape) if simulate else None)
 
 
 @dataclass(frozen=True)
