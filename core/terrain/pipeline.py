@@ -53,6 +53,7 @@ from ..engine.raster_blocks import (
     GTIFF_TILE,
     OutputRaster,
     block_windows,
+    gdal_cache_budget,
     map_raster,
     map_raster_outputs,
     open_readonly,
@@ -125,6 +126,11 @@ def scan_dem(dem_path, incidence, is_canceled=None):
     regular sample of at most about ``MEDIAN_SAMPLE`` pixels (exact below
     that size). Bounded memory.
     """
+    with gdal_cache_budget():  # GDAL keeps what it reads: cap it as the block engine does
+        return _scan(dem_path, incidence, is_canceled)
+
+
+def _scan(dem_path, incidence, is_canceled):
     info = read_info(dem_path)
     stride = max(1, int(math.ceil(math.sqrt(info.xsize * info.ysize / MEDIAN_SAMPLE))))
     datasets = [open_readonly(dem_path)] + ([open_readonly(incidence.path)] if incidence.path else [])
@@ -251,7 +257,8 @@ def _traced_pass(dem_path, incidence, dx, dy, heading_deg, right_looking, mask, 
             traced_path = vrts[-1]
             traced_bands = bands + [n + 1 + i for i in range(len(bands))]
             start = 25
-        edge = _edge_range(filled if stats.voids else dem_path)
+        with gdal_cache_budget():
+            edge = _edge_range(filled if stats.voids else dem_path)
         h_range = (min(stats.h_min, edge[0]), max(stats.h_max, edge[1]))
         theta_ref = stats.theta_median
         tracing = products.Tracing.for_raster(info.ysize, info.xsize, dx, dy, heading_deg, right_looking,

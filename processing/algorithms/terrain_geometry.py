@@ -29,7 +29,7 @@ from qgis.core import (
 )
 
 from ...core.engine import raster_sampling
-from ...core.engine.raster_blocks import Cancelled, geotiff_options, read_info
+from ...core.engine.raster_blocks import Cancelled, gdal_cache_budget, geotiff_options, read_info
 from ...core.terrain import geometry as terrain
 from ...core.terrain import pipeline
 from . import common
@@ -314,7 +314,8 @@ class TerrainInputsMixin:
         units = INCIDENCE_UNITS[self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)]
         path, band = raster_on_grid(layer, self.INCIDENCE_RASTER, band, info, what, feedback,
                                     os.path.join(scratch, "incidence.tif"))
-        lo, hi, _ = raster_sampling.band_range(path, band)
+        with gdal_cache_budget():  # GDAL's cache would keep the whole raster
+            lo, hi, _ = raster_sampling.band_range(path, band)
         theta = incidence_radians(np.array([lo, hi]), units, layer.name())  # checks the range
         feedback.pushInfo(tr("Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.")
                           .format(name=layer.name(), band=band, lo=math.degrees(theta[0]),
@@ -336,8 +337,9 @@ def raster_on_grid(layer, parameter_name, band, ref, what, feedback, warped):
                                      .format(name=layer.name(), n=info.bands, band=band))
     if same_grid(info, ref):
         return path, band
-    warp_onto(path, band, ref, layer.name(), dst=warped)
-    _, _, covered = raster_sampling.band_range(warped, 1)
+    with gdal_cache_budget():  # GDAL's cache would keep the whole raster
+        warp_onto(path, band, ref, layer.name(), dst=warped)
+        _, _, covered = raster_sampling.band_range(warped, 1)
     report_coverage(layer.name(), what, covered, feedback)
     return warped, 1
 
