@@ -2,7 +2,7 @@
 
 Usage (from the repository root, after scripts/setup.sh; heavy: run it under the CPU lock):
     flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/scale.py [--size 4096] [--full]
-        [--whole-terrain] [--workdir DIR] [--only CASE ...]
+        [--workdir DIR] [--reuse] [--only CASE ...]
 
 Every case runs as its own child process, wrapped in ``/usr/bin/time -v``, on
 synthetic float32 GeoTIFFs written here (two dates of a two-band speckled
@@ -21,8 +21,12 @@ matters for the Dask workers).
 
 ``--size N``: N x N pixels (default 4096; 0: none). ``--full``: add the full
 Sentinel-1 IW scene size, 25,000 x 17,000 (about 7 GB of inputs on disk).
-``--whole-terrain``: also the distortion mask and simulated SAR, which still
-hold the whole DEM in memory (about 450 B/px: 7.5 GB at 4096^2).
+Only the inputs the chosen cases read are written (``--only``); ``--reuse``
+keeps those already in ``--workdir``. Terrain cases: ``terrain_angles`` (the
+four angles), ``terrain_mask_sim`` (distortion mask and simulated SAR),
+``terrain_geometry`` (all six outputs) and ``terrain_flattening`` (area
+method, layover/shadow masked, the two-band scene), all streamed block by
+block (``core.terrain.pipeline``).
 """
 import argparse
 import json
@@ -45,10 +49,6 @@ EPSG = 32633
 PIXEL = 10.0
 LOOKS = 4
 CO = ["TILED=YES", "BIGTIFF=IF_SAFER"]
-
-
-#: Cases that read the DEM (it is written only when one of them runs).
-DEM_CASES = {"learned_di", "terrain_angles", "terrain_mask_sim"}
 
 
 # --- Data ---------------------------------------------------------------------------------------
@@ -146,6 +146,13 @@ def child(case, work):
         "terrain_mask_sim": ("sarchange:terraingeometry", {
             "DEM": dem, "DISTORTION_MASK": str(work / "distortion.tif"),
             "SIMULATED_SAR": str(work / "sim.tif")}),
+        "terrain_geometry": ("sarchange:terraingeometry", {
+            "DEM": dem, **{k: str(work / f"geometry_{k.lower()}.tif") for k in (
+                "SLOPE", "ASPECT", "LOCAL_INCIDENCE", "PROJECTED_LOCAL_INCIDENCE", "DISTORTION_MASK",
+                "SIMULATED_SAR")}}),
+        "terrain_flattening": ("sarchange:terrainflattening", {
+            "SIGMA0": d1, "SCALE": 0, "DEM": dem, "METHOD": 0, "MASK_DISTORTED": True,
+            "OUTPUT": str(work / "gamma0.tif")}),
     }
     alg, values = params[case]
     start = time.perf_counter()
@@ -189,7 +196,8 @@ def commands(work):
     d1, d2 = str(work / "date1.tif"), str(work / "date2.tif")
     ours = {c: me + [c, "--workdir", str(work)] for c in
             ("speckle_lee_2band", "logratio", "threshold_ki", "terrain_angles", "terrain_mask_sim",
-             "learned_di", "inject_offset", "coregister_pair", "svm_change")}
+             "terrain_geometry", "terrain_flattening", "learned_di", "inject_offset", "coregister_pair",
+             "svm_change")}
     peers = {
         # otbcli_Despeckle filters the first band only: one run per band (single-band VRTs).
         "otb_despeckle_lee_2band": ["sh", "-c", " && ".join(
@@ -253,23 +261,28 @@ def _have(path, cols, rows):
     return ds is not None and (ds.RasterXSize, ds.RasterYSize) == (cols, rows)
 
 
-def run_size(cols, rows, work, cases, whole_terrain, reuse=False):
+#: Inputs each case reads (the others need every input).
+INPUTS = {"terrain_angles": ("dem.tif",), "terrain_mask_sim": ("dem.tif",), "terrain_geometry": ("dem.tif",),
+          "terrain_flattening": ("date1.tif", "dem.tif"), "coregister_pair": ("date1.tif", "date2.tif"),
+          "svm_change": ("date1.tif", "date2.tif")}
+
+
+def run_size(cols, rows, work, cases, reuse=False):
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    needs_dem = not cases or bool(set(cases) & DEM_CASES)
+    needed = set()
+    for case in cases or ["all"]:
+        needed |= set(INPUTS.get(case, ("date1.tif", "date2.tif", "dem.tif")))
     for name, make in (("date1.tif", lambda p: make_scene(p, cols, rows, seed=1)),
                        ("date2.tif", lambda p: make_scene(p, cols, rows, seed=2, change=True)),
                        ("dem.tif", lambda p: make_dem(p, cols, rows))):
-        if name == "dem.tif" and not needs_dem:
-            continue
-        if not (reuse and _have(work / name, cols, rows)):
+        if name in needed and not (reuse and _have(work / name, cols, rows)):
             make(work / name)
     print(f"# {cols} x {rows}: inputs written in {time.perf_counter() - t:.1f} s ({work})", flush=True)
     order = ["speckle_lee_2band", "otb_despeckle_lee_2band", "logratio", "gdal_calc_logratio",
              "otb_bandmath_logratio", "threshold_ki", "inject_offset", "learned_di", "coregister_pair",
-             "svm_change", "terrain_angles", "terrain_mask_sim", "batch_dask_chain"]
-    if not whole_terrain:
-        order.remove("terrain_mask_sim")
+             "svm_change", "terrain_angles", "terrain_mask_sim", "terrain_geometry", "terrain_flattening",
+             "batch_dask_chain"]
     mpix = cols * rows / 1e6
     print("| case | size | process s | algorithm s | MPix/s (process) | MPix/s (algorithm) | "
           "peak RSS MiB (largest process) | peak RSS MiB (process tree, sampled) |")
@@ -288,8 +301,6 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=4096)
     parser.add_argument("--full", action="store_true", help="also 25,000 x 17,000 (full IW scene)")
-    parser.add_argument("--whole-terrain", action="store_true",
-                        help="also the distortion mask + simulated SAR (whole DEM in memory)")
     parser.add_argument("--workdir", help="folder for the inputs and outputs (default: a temporary one)")
     parser.add_argument("--only", nargs="*", help="run only these cases")
     parser.add_argument("--reuse", action="store_true",
@@ -303,7 +314,7 @@ def main():
     try:
         sizes = ([(args.size, args.size)] if args.size else []) + ([(25000, 17000)] if args.full else [])
         for cols, rows in sizes:
-            run_size(cols, rows, base / f"{cols}x{rows}", args.only, args.whole_terrain, args.reuse)
+            run_size(cols, rows, base / f"{cols}x{rows}", args.only, args.reuse)
     finally:
         if not args.workdir:
             shutil.rmtree(base, ignore_errors=True)

@@ -263,7 +263,7 @@
             <translation>Modèle de cohérence (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="311" />
             <source>ONNX models (*.onnx)</source>
             <translation>Modèles ONNX (*.onnx)</translation>
         </message>
@@ -518,12 +518,12 @@
             <translation>Amplitude</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="186" />
+            <location filename="../processing/algorithms/segment.py" line="77" />
             <source>dB</source>
             <translation>dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="296" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="234" />
             <source>Input layer '{name}': {error}</source>
             <translation>Couche en entrée « {name} » : {error}</translation>
         </message>
@@ -558,7 +558,7 @@
             <translation>Recaler une pile SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="408" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="368" />
             <source>Terrain</source>
             <translation>Terrain</translation>
         </message>
@@ -578,7 +578,7 @@
             <translation>Bande utilisée pour l'appariement (par défaut 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="311" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
@@ -663,7 +663,7 @@
             <translation>Automatique (amplitude ; dB pour le recalage sur le MNT)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="186" />
+            <location filename="../processing/algorithms/segment.py" line="77" />
             <source>Linear power</source>
             <translation>Puissance linéaire</translation>
         </message>
@@ -1078,7 +1078,7 @@
             <translation>Budget de temps (minutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="298" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="293" />
             <source>Torch threads</source>
             <translation>Fils d'exécution de torch</translation>
         </message>
@@ -1088,7 +1088,7 @@
             <translation>Graine aléatoire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="277" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="272" />
             <source>Patch size (pixels, multiple of 16)</source>
             <translation>Taille des imagettes (pixels, multiple de 16)</translation>
         </message>
@@ -1108,7 +1108,7 @@
             <translation>Modèle affiné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="321" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
             <source>Checkpoint (.pt)</source>
             <translation>Point de contrôle (.pt)</translation>
         </message>
@@ -1713,7 +1713,7 @@
             <translation>Amélioration du contraste</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
             <source>None</source>
             <translation>Aucune</translation>
         </message>
@@ -1788,87 +1788,87 @@
             <translation>Blocs de {block} pixels avec {margin} pixels de marge ; bandes {bands}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="35" />
-            <source>&lt;p&gt;Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation model trained by &lt;i&gt;Train SAR segmentation model&lt;/i&gt; (a ResNet-18 encoder cut after its third block with an ASPP decoder; Karimzadeh &amp;amp; Pires de Lima 2022), saved as ONNX.&lt;/p&gt;&lt;p&gt;The raster is read block by block; inside each block the model runs on overlapping tiles whose probabilities are blended, so a full scene needs little memory.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR bands&lt;/b&gt;: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers separated by commas.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Scale&lt;/b&gt;: linear power, amplitude or dB (converted to dB here).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle band&lt;/b&gt; (degrees): needed when the model was trained with one.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file (default: the model shipped with the plugin, models/segmentation.onnx: water / ice / land from Sentinel-1 VV, VH dB and the incidence angle, trained on simulated scenes; its card models/segmentation.md); its class names and colours become the output's palette.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt;: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour table and class names.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class probabilities&lt;/b&gt; (optional): one Float32 band per class.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Classe chaque pixel d'un raster SAR (par ex. eau / glace / terre) avec un modèle de segmentation entraîné par &lt;i&gt;Entraîner un modèle de segmentation SAR&lt;/i&gt; (un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP ; Karimzadeh &amp;amp; Pires de Lima 2022), enregistré en ONNX.&lt;/p&gt;&lt;p&gt;Le raster est lu bloc par bloc ; dans chaque bloc, le modèle s'applique sur des tuiles qui se recouvrent et dont les probabilités sont fondues, si bien qu'une scène entière demande peu de mémoire.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Bandes SAR&lt;/b&gt; : les bandes sur lesquelles le modèle a été entraîné, dans son ordre (par ex. VV puis VH), données par leurs numéros séparés par des virgules.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle&lt;/b&gt; : puissance linéaire, amplitude ou dB (converties ici en dB).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés) : nécessaire quand le modèle a été entraîné avec.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx (par défaut : le modèle fourni avec l'extension, models/segmentation.onnx : eau / glace / terre à partir de VV, VH de Sentinel-1 en dB et de l'angle d'incidence, entraîné sur des scènes simulées ; sa fiche models/segmentation.md) ; ses noms et couleurs de classes deviennent la palette de la sortie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt; : raster Byte, valeur = classe (0, 1, ...), 255 = sans donnée, avec une table de couleurs et les noms des classes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Probabilités des classes&lt;/b&gt; (optionnel) : une bande Float32 par classe.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing/algorithms/segment.py" line="33" />
+            <source>&lt;p&gt;Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation model trained by &lt;i&gt;Train SAR segmentation model&lt;/i&gt; (a ResNet-18 encoder cut after its third block with an ASPP decoder; Karimzadeh &amp;amp; Pires de Lima 2022), saved as ONNX.&lt;/p&gt;&lt;p&gt;The raster is read block by block; inside each block the model runs on overlapping tiles whose probabilities are blended, so a full scene needs little memory.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR bands&lt;/b&gt;: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers separated by commas.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Scale&lt;/b&gt;: dB, or linear power (converted to dB here).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle band&lt;/b&gt; (degrees): needed when the model was trained with one.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file (default: the model shipped with the plugin, models/segmentation.onnx: water / ice / land from Sentinel-1 VV, VH dB and the incidence angle, trained on simulated scenes; its card models/segmentation.md); its class names and colours become the output's palette.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt;: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour table and class names.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class probabilities&lt;/b&gt; (optional): one Float32 band per class.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Classe chaque pixel d'un raster SAR (par ex. eau / glace / terre) avec un modèle de segmentation entraîné par &lt;i&gt;Entraîner un modèle de segmentation SAR&lt;/i&gt; (un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP ; Karimzadeh &amp;amp; Pires de Lima 2022), enregistré en ONNX.&lt;/p&gt;&lt;p&gt;Le raster est lu bloc par bloc ; dans chaque bloc, le modèle s'applique sur des tuiles qui se recouvrent et dont les probabilités sont fondues, si bien qu'une scène entière demande peu de mémoire.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Bandes SAR&lt;/b&gt; : les bandes sur lesquelles le modèle a été entraîné, dans son ordre (par ex. VV puis VH), données par leurs numéros séparés par des virgules.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle&lt;/b&gt; : dB, ou puissance linéaire (convertie ici en dB).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés) : nécessaire quand le modèle a été entraîné avec.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx (par défaut : le modèle fourni avec l'extension, models/segmentation.onnx : eau / glace / terre à partir de VV, VH de Sentinel-1 en dB et de l'angle d'incidence, entraîné sur des scènes simulées ; sa fiche models/segmentation.md) ; ses noms et couleurs de classes deviennent la palette de la sortie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt; : raster Byte, valeur = classe (0, 1, ...), 255 = sans donnée, avec une table de couleurs et les noms des classes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Probabilités des classes&lt;/b&gt; (optionnel) : une bande Float32 par classe.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="58" />
+            <location filename="../processing/algorithms/segment.py" line="56" />
             <source>SAR bands {text!r}: give band numbers separated by commas, e.g. 1,2</source>
             <translation>Bandes SAR {text!r} : donnez des numéros de bandes séparés par des virgules, par ex. 1,2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="62" />
+            <location filename="../processing/algorithms/segment.py" line="60" />
             <source>SAR bands {text!r}: give band numbers &gt;= 1 separated by commas, e.g. 1,2</source>
             <translation>Bandes SAR {text!r} : donnez des numéros de bandes &gt;= 1 séparés par des virgules, par ex. 1,2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="77" />
+            <location filename="../processing/algorithms/segment.py" line="75" />
             <source>SAR raster</source>
             <translation>Raster SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="79" />
+            <location filename="../processing/algorithms/segment.py" line="77" />
             <source>Scale of the SAR bands</source>
             <translation>Échelle des bandes SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="87" />
+            <location filename="../processing/algorithms/segment.py" line="85" />
             <source>Incidence angle band (degrees)</source>
             <translation>Bande d'angle d'incidence (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="124" />
+            <location filename="../processing/algorithms/segment.py" line="121" />
             <source>Segment SAR raster (water, ice, land cover)</source>
             <translation>Segmenter un raster SAR (eau, glace, occupation du sol)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="193" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="192" />
             <source>Segmentation</source>
             <translation>Segmentation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="139" />
+            <location filename="../processing/algorithms/segment.py" line="136" />
             <source>SAR bands (model order, e.g. 1,2)</source>
             <translation>Bandes SAR (ordre du modèle, par ex. 1,2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="140" />
+            <location filename="../processing/algorithms/segment.py" line="137" />
             <source>Segmentation model (.onnx; default: the shipped model)</source>
             <translation>Modèle de segmentation (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="149" />
+            <location filename="../processing/algorithms/segment.py" line="146" />
             <source>onnxruntime threads</source>
             <translation>Fils d'exécution onnxruntime</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="157" />
+            <location filename="../processing/algorithms/segment.py" line="154" />
             <source>Classes</source>
             <translation>Classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="158" />
+            <location filename="../processing/algorithms/segment.py" line="155" />
             <source>Class probabilities</source>
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="172" />
+            <location filename="../processing/algorithms/segment.py" line="169" />
             <source>Model '{path}': {error}. Give a segmentation model trained with 'Train SAR segmentation model' (sarchange:trainsegmentation)</source>
             <translation>Modèle '{path}' : {error}. Donnez un modèle de segmentation entraîné avec « Entraîner un modèle de segmentation SAR » (sarchange:trainsegmentation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="181" />
+            <location filename="../processing/algorithms/segment.py" line="178" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train SAR segmentation model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle de segmentation SAR » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="188" />
+            <location filename="../processing/algorithms/segment.py" line="185" />
             <source>Model: the shipped model {path}</source>
             <translation>Modèle : le modèle fourni {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="211" />
+            <location filename="../processing/algorithms/segment.py" line="208" />
             <source>Classes: {classes}</source>
             <translation>Classes : {classes}</translation>
         </message>
@@ -2418,314 +2418,304 @@
             <translation>{n} polygone(s) d'entraînement rastérisé(s)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="43" />
-            <source>&lt;p&gt;Radiometric terrain flattening: turns a geocoded, calibrated sigma0 image into terrain-flattened gamma0, removing the brightening of slopes facing the sensor and the darkening of slopes facing away (Small 2011, IEEE TGRS 49(8), "Flattening gamma: radiometric terrain correction for SAR imagery"). Flattened images of ascending and descending passes, or of different tracks, can be compared over hills.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sigma0 raster&lt;/b&gt;: calibrated sigma0 referred to the ellipsoid (the standard calibration, e.g. Sentinel-1 GRD "Sigma0"), geocoded on a north-up map grid without radiometric normalisation (e.g. ESA SNAP Calibration then Range-Doppler Terrain Correction), in a projected CRS in metres or a geographic CRS. Every band is flattened (e.g. VV and VH); the same reference is used for all bands.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power (intensity), amplitude or dB. The output is written in the same scale. A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: heights in metres (the DEM used for the terrain correction, ideally). When it is not on the sigma0 raster's grid it is resampled bilinearly onto that grid automatically (gdal.Warp); the log says so. DEMs in a CRS in feet or unknown units are refused: reproject the DEM to a projected CRS in metres. The grid is processed whole in memory, about 450 bytes per pixel: rasters above 8000 x 8000 pixels (or needing more than 70 % of the machine's memory) are refused: clip them first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Flight direction (heading)&lt;/b&gt;, &lt;b&gt;Look side&lt;/b&gt;, &lt;b&gt;Incidence angle&lt;/b&gt; or &lt;b&gt;Incidence angle raster&lt;/b&gt; (degrees or radians; resampled onto the sigma0 grid if needed): as in &lt;i&gt;Terrain geometry&lt;/i&gt;. Sentinel-1 heading: about 348 ascending, 192 descending.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Method&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Area-based (Small 2011): sigma0 divided by the simulated sigma0 of a surface of uniform gamma0 = 1, i.e. the sum of the illuminated areas (projected perpendicular to the line of sight) of all terrain sharing each slant-range cell, divided by the cell's ellipsoid area. Handles foreshortening and layover by integrating the DEM.&lt;/li&gt;&lt;li&gt;Cosine ratio with projected-area factor: per pixel, sigma0 referred to the tilted pixel area with Ulander's (1996) projection angle psi and divided by the cosine of the local incidence angle (as in Kellndorfer et al. 1998): gamma0 = sigma0 cos(psi) / (sin(incidence) cos(local incidence)), which equals sigma0 tan(incidence - range slope) / sin(incidence). Exact on planes, blind to terrain sharing a slant-range cell (crests, valleys).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask layover and shadow&lt;/b&gt;: set layover and shadow pixels (passive areas included, found by tracing the radar rays along range) to no data. Without it, shadow (nothing illuminated) is still no data, and area-based layover pixels hold gamma0 averaged over all the terrain sharing their slant-range cell.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Output: gamma0 in the input's scale, float32, on the sigma0 raster's grid, CRS and no-data value; no data where the sigma0 or the DEM is. Terrain outside the DEM is unknown: along the raster's edges the DEM is extended by reflection, and layover or shadow cast into the area from beyond it is missed. DEM voids are interpolated for the area simulation, so their surroundings are flattened sensibly. Steep slopes facing away from the sensor (grazing illumination) receive large corrections and amplify noise.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;Aplanissement radiométrique du terrain : transforme une image sigma0 géocodée et étalonnée en gamma0 aplani, en supprimant l'éclaircissement des versants tournés vers le capteur et l'assombrissement des versants opposés (Small 2011, IEEE TGRS 49(8), « Flattening gamma: radiometric terrain correction for SAR imagery »). Les images aplanies de passages ascendants et descendants, ou de traces différentes, deviennent comparables sur les reliefs.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster sigma0&lt;/b&gt; : sigma0 étalonné rapporté à l'ellipsoïde (l'étalonnage standard, par ex. « Sigma0 » des GRD Sentinel-1), géocodé sur une grille cartographique orientée nord sans normalisation radiométrique (par ex. ESA SNAP Calibration puis Range-Doppler Terrain Correction), dans un SCR projeté en mètres ou un SCR géographique. Chaque bande est aplanie (par ex. VV et VH) ; la même référence sert pour toutes les bandes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire (intensité), amplitude ou dB. La sortie est écrite dans la même échelle. Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : altitudes en mètres (idéalement le MNT utilisé pour la correction de terrain). S'il n'est pas sur la grille du raster sigma0, il est automatiquement rééchantillonné de façon bilinéaire sur cette grille (gdal.Warp) ; le journal l'indique. Les MNT dans un SCR en pieds ou en unités inconnues sont refusés : reprojetez le MNT dans un SCR projeté en mètres. La grille est traitée entièrement en mémoire, environ 450 octets par pixel : les rasters de plus de 8000 x 8000 pixels (ou demandant plus de 70 % de la mémoire de la machine) sont refusés : découpez-les d'abord.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Direction de vol (cap)&lt;/b&gt;, &lt;b&gt;Côté de visée&lt;/b&gt;, &lt;b&gt;Angle d'incidence&lt;/b&gt; ou &lt;b&gt;Raster d'angle d'incidence&lt;/b&gt; (degrés ou radians ; rééchantillonné sur la grille sigma0 si besoin) : comme dans &lt;i&gt;Géométrie du terrain&lt;/i&gt;. Cap de Sentinel-1 : environ 348 en ascendant, 192 en descendant.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Par aires (Small 2011) : sigma0 divisé par le sigma0 simulé d'une surface de gamma0 uniforme = 1, c.-à-d. la somme des aires éclairées (projetées perpendiculairement à la ligne de visée) de tout le terrain partageant chaque cellule en distance oblique, divisée par l'aire de la cellule sur l'ellipsoïde. Gère le raccourcissement et le repliement en intégrant le MNT.&lt;/li&gt;&lt;li&gt;Rapport des cosinus avec facteur d'aire projetée : par pixel, sigma0 rapporté à l'aire inclinée du pixel avec l'angle de projection psi d'Ulander (1996) et divisé par le cosinus de l'angle d'incidence local (comme chez Kellndorfer et al. 1998) : gamma0 = sigma0 cos(psi) / (sin(incidence) cos(incidence locale)), ce qui vaut sigma0 tan(incidence - pente en distance) / sin(incidence). Exact sur des plans, aveugle au terrain partageant une cellule en distance oblique (crêtes, vallées).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer le repliement et l'ombre&lt;/b&gt; : mettre sans donnée les pixels en repliement et en ombre (zones passives comprises, trouvées en traçant les rayons radar le long de la distance). Sans cette option, l'ombre (rien n'est éclairé) reste sans donnée, et les pixels en repliement de la méthode par aires contiennent le gamma0 moyen de tout le terrain partageant leur cellule en distance oblique.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Sortie : gamma0 dans l'échelle de l'entrée, float32, sur la grille, le SCR et la valeur sans donnée du raster sigma0 ; sans donnée là où le sigma0 ou le MNT l'est. Le terrain hors du MNT est inconnu : le long des bords du raster, le MNT est prolongé par réflexion, et le repliement ou l'ombre projetés dans la zone depuis l'extérieur sont manqués. Les lacunes du MNT sont interpolées pour la simulation des aires, si bien que leurs abords sont aplanis de façon raisonnable. Les fortes pentes opposées au capteur (éclairement rasant) reçoivent de grandes corrections et amplifient le bruit.&lt;/p&gt;</translation>
+            <location filename="../processing/algorithms/terrain_flattening.py" line="34" />
+            <source>&lt;p&gt;Radiometric terrain flattening: turns a geocoded, calibrated sigma0 image into terrain-flattened gamma0, removing the brightening of slopes facing the sensor and the darkening of slopes facing away (Small 2011, IEEE TGRS 49(8), "Flattening gamma: radiometric terrain correction for SAR imagery"). Flattened images of ascending and descending passes, or of different tracks, can be compared over hills.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Sigma0 raster&lt;/b&gt;: calibrated sigma0 referred to the ellipsoid (the standard calibration, e.g. Sentinel-1 GRD "Sigma0"), geocoded on a north-up map grid without radiometric normalisation (e.g. ESA SNAP Calibration then Range-Doppler Terrain Correction), in a projected CRS in metres or a geographic CRS. Every band is flattened (e.g. VV and VH); the same reference is used for all bands.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power (intensity), amplitude or dB. The output is written in the same scale. A dB raster declared as linear power or amplitude is refused.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: heights in metres (the DEM used for the terrain correction, ideally). When it is not on the sigma0 raster's grid it is resampled bilinearly onto that grid automatically (gdal.Warp); the log says so. DEMs in a CRS in feet or unknown units are refused: reproject the DEM to a projected CRS in metres. The raster is processed block by block in bounded memory, whatever its size.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Flight direction (heading)&lt;/b&gt;, &lt;b&gt;Look side&lt;/b&gt;, &lt;b&gt;Incidence angle&lt;/b&gt; or &lt;b&gt;Incidence angle raster&lt;/b&gt; (degrees or radians; resampled onto the sigma0 grid if needed): as in &lt;i&gt;Terrain geometry&lt;/i&gt;. Sentinel-1 heading: about 348 ascending, 192 descending.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Method&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Area-based (Small 2011): sigma0 divided by the simulated sigma0 of a surface of uniform gamma0 = 1, i.e. the sum of the illuminated areas (projected perpendicular to the line of sight) of all terrain sharing each slant-range cell, divided by the cell's ellipsoid area. Handles foreshortening and layover by integrating the DEM.&lt;/li&gt;&lt;li&gt;Cosine ratio with projected-area factor: per pixel, sigma0 referred to the tilted pixel area with Ulander's (1996) projection angle psi and divided by the cosine of the local incidence angle (as in Kellndorfer et al. 1998): gamma0 = sigma0 cos(psi) / (sin(incidence) cos(local incidence)), which equals sigma0 tan(incidence - range slope) / sin(incidence). Exact on planes, blind to terrain sharing a slant-range cell (crests, valleys).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask layover and shadow&lt;/b&gt;: set layover and shadow pixels (passive areas included, found by tracing the radar rays along range) to no data. Without it, shadow (nothing illuminated) is still no data, and area-based layover pixels hold gamma0 averaged over all the terrain sharing their slant-range cell.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Output: gamma0 in the input's scale, float32, on the sigma0 raster's grid, CRS and no-data value; no data where the sigma0 or the DEM is. Terrain outside the DEM is unknown: along the raster's edges the DEM is extended by reflection, and layover or shadow cast into the area from beyond it is missed. DEM voids are interpolated for the area simulation, so their surroundings are flattened sensibly. Steep slopes facing away from the sensor (grazing illumination) receive large corrections and amplify noise.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Aplanissement radiométrique du terrain : transforme une image sigma0 géocodée et étalonnée en gamma0 aplani, en supprimant l'éclaircissement des versants tournés vers le capteur et l'assombrissement des versants opposés (Small 2011, IEEE TGRS 49(8), « Flattening gamma: radiometric terrain correction for SAR imagery »). Les images aplanies de passages ascendants et descendants, ou de traces différentes, deviennent comparables sur les reliefs.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster sigma0&lt;/b&gt; : sigma0 étalonné rapporté à l'ellipsoïde (l'étalonnage standard, par ex. « Sigma0 » des GRD Sentinel-1), géocodé sur une grille cartographique orientée nord sans normalisation radiométrique (par ex. ESA SNAP Calibration puis Range-Doppler Terrain Correction), dans un SCR projeté en mètres ou un SCR géographique. Chaque bande est aplanie (par ex. VV et VH) ; la même référence sert pour toutes les bandes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire (intensité), amplitude ou dB. La sortie est écrite dans la même échelle. Un raster en dB déclaré en puissance linéaire ou en amplitude est refusé.&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : altitudes en mètres (idéalement le MNT utilisé pour la correction de terrain). S'il n'est pas sur la grille du raster sigma0, il est automatiquement rééchantillonné de façon bilinéaire sur cette grille (gdal.Warp) ; le journal l'indique. Les MNT dans un SCR en pieds ou en unités inconnues sont refusés : reprojetez le MNT dans un SCR projeté en mètres. Le raster est traité bloc par bloc en mémoire bornée, quelle que soit sa taille.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Direction de vol (cap)&lt;/b&gt;, &lt;b&gt;Côté de visée&lt;/b&gt;, &lt;b&gt;Angle d'incidence&lt;/b&gt; ou &lt;b&gt;Raster d'angle d'incidence&lt;/b&gt; (degrés ou radians ; rééchantillonné sur la grille sigma0 si besoin) : comme dans &lt;i&gt;Géométrie du terrain&lt;/i&gt;. Cap de Sentinel-1 : environ 348 en ascendant, 192 en descendant.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Par aires (Small 2011) : sigma0 divisé par le sigma0 simulé d'une surface de gamma0 uniforme = 1, c.-à-d. la somme des aires éclairées (projetées perpendiculairement à la ligne de visée) de tout le terrain partageant chaque cellule en distance oblique, divisée par l'aire de la cellule sur l'ellipsoïde. Gère le raccourcissement et le repliement en intégrant le MNT.&lt;/li&gt;&lt;li&gt;Rapport des cosinus avec facteur d'aire projetée : par pixel, sigma0 rapporté à l'aire inclinée du pixel avec l'angle de projection psi d'Ulander (1996) et divisé par le cosinus de l'angle d'incidence local (comme chez Kellndorfer et al. 1998) : gamma0 = sigma0 cos(psi) / (sin(incidence) cos(incidence locale)), ce qui vaut sigma0 tan(incidence - pente en distance) / sin(incidence). Exact sur des plans, aveugle au terrain partageant une cellule en distance oblique (crêtes, vallées).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer le repliement et l'ombre&lt;/b&gt; : mettre sans donnée les pixels en repliement et en ombre (zones passives comprises, trouvées en traçant les rayons radar le long de la distance). Sans cette option, l'ombre (rien n'est éclairé) reste sans donnée, et les pixels en repliement de la méthode par aires contiennent le gamma0 moyen de tout le terrain partageant leur cellule en distance oblique.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Sortie : gamma0 dans l'échelle de l'entrée, float32, sur la grille, le SCR et la valeur sans donnée du raster sigma0 ; sans donnée là où le sigma0 ou le MNT l'est. Le terrain hors du MNT est inconnu : le long des bords du raster, le MNT est prolongé par réflexion, et le repliement ou l'ombre projetés dans la zone depuis l'extérieur sont manqués. Les lacunes du MNT sont interpolées pour la simulation des aires, si bien que leurs abords sont aplanis de façon raisonnable. Les fortes pentes opposées au capteur (éclairement rasant) reçoivent de grandes corrections et amplifient le bruit.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="98" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="88" />
             <source>Radiometric terrain flattening</source>
             <translation>Aplanissement radiométrique du terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="113" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="103" />
             <source>Sigma0 raster (geocoded)</source>
             <translation>Raster sigma0 (géocodé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="420" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="380" />
             <source>DEM (heights in metres)</source>
             <translation>MNT (altitudes en mètres)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="121" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="111" />
             <source>Mask layover and shadow (no data)</source>
             <translation>Masquer le repliement et l'ombre (sans donnée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="123" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="113" />
             <source>Flattened gamma0</source>
             <translation>Gamma0 aplani</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="157" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="146" />
             <source>the sigma0 raster '{name}'</source>
             <translation>le raster sigma0 « {name} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="163" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="154" />
             <source>Flattening reference: {method}, layover/shadow {masked}.</source>
             <translation>Référence d'aplanissement : {method}, repliement/ombre {masked}.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="163" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="154" />
             <source>masked</source>
             <translation>masqués</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="163" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="154" />
             <source>kept</source>
             <translation>conservés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_flattening.py" line="169" />
+            <location filename="../processing/algorithms/terrain_flattening.py" line="166" />
             <source>{pct:.2f} % of the DEM pixels get no gamma0 (layover, shadow or undefined angles).</source>
             <translation>{pct:.2f} % des pixels du MNT n'obtiennent pas de gamma0 (repliement, ombre ou angles indéfinis).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="69" />
-            <source>&lt;p&gt;Computes the SAR imaging geometry of a DEM: slope, aspect, local and projected local incidence angles, a layover / shadow / foreshortening mask and a simulated SAR image, on the DEM's own grid and CRS. Use it to see which slopes a pass can image before trusting change detection in mountains, or as the terrain inputs of other tools.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: a file-based, north-up DEM (band 1), heights in metres, in a projected CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; the pixel size in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a projected CRS in metres. Slope, aspect and the incidence angles are computed block by block (any DEM size); the distortion mask and the simulated SAR image hold the whole DEM in memory, about 450 bytes per pixel: for them DEMs above 8000 x 8000 pixels (or needing more than 70 % of the machine's memory) are refused: clip the DEM to your area first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Flight direction (heading)&lt;/b&gt;: azimuth of the satellite track in degrees clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for ascending passes, about 192 for descending passes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Look side&lt;/b&gt;: right (Sentinel-1 and most SARs) or left. The sensor looks at heading + 90 degrees (right) or heading - 90 degrees (left).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle&lt;/b&gt;: ellipsoid incidence angle in degrees (0 to 90), used everywhere when no incidence raster is given. Sentinel-1 IW: about 30 to 46 across the swath; 35 is a mid-swath value.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle raster&lt;/b&gt; (optional): per-pixel ellipsoid incidence angles (e.g. the incidence angle band of a terrain-corrected product); resampled bilinearly onto the DEM grid when it is on another grid. &lt;b&gt;Incidence band&lt;/b&gt; chooses its band and &lt;b&gt;Incidence raster units&lt;/b&gt; whether it holds degrees or radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs (optional; ask for at least one)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Slope&lt;/b&gt;: degrees from horizontal (Horn 1981 3x3 gradients).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Aspect&lt;/b&gt;: degrees clockwise from north of the downslope direction (the direction the slope faces); 0 on flat ground.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Local incidence angle&lt;/b&gt;: degrees between the line of sight and the surface normal; above 90 the slope faces away from the sensor. Flat ground gives the ellipsoid incidence.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Projected local incidence angle&lt;/b&gt;: degrees, the local incidence in the plane of incidence, incidence minus range slope (Ulander 1996); negative in layover, above 90 in shadow.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distortion mask&lt;/b&gt;: uint8 bit flags: 1 layover, 2 shadow, 4 foreshortening (values add up: 3 = layover and shadow); 0 = none; 255 = no data. Layover and shadow include the passive areas found by tracing the radar rays along range.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Simulated SAR&lt;/b&gt;: float32 sigma0 (linear power) of a surface of uniform gamma0 = 1 in geocoded geometry (Small 2011 area model): flat ground gives cos(incidence), slopes facing the sensor are bright, layover brighter, shadow 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Float outputs use NaN as no data. Terrain outside the DEM is unknown: for the mask and the simulated image the DEM is extended by 5 pixels along its edges by reflection (planes continue exactly), and layover or shadow cast into the DEM from beyond its edge are missed. DEM voids are interpolated for these two outputs (so that the terrain around them is simulated sensibly) and are no data in them.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;Calcule la géométrie d'imagerie SAR d'un MNT : pente, exposition, angles d'incidence local et local projeté, un masque de repliement / ombre / raccourcissement et une image SAR simulée, sur la grille et le SCR propres au MNT. Servez-vous-en pour voir quels versants un passage peut imager avant de vous fier à une détection de changements en montagne, ou comme entrées de terrain d'autres outils.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : un MNT sur fichier orienté nord (bande 1), altitudes en mètres, dans un SCR projeté dont l'unité est le mètre (par ex. UTM) ou dans un SCR géographique (degrés ; la taille de pixel en mètres est prise à la latitude du centre du MNT, gardez donc les MNT géographiques à quelques degrés de latitude). Les autres unités (pieds, inconnues) sont refusées : reprojetez le MNT dans un SCR projeté en mètres. La pente, l'exposition et les angles d'incidence sont calculés bloc par bloc (MNT de toute taille) ; le masque des distorsions et l'image SAR simulée gardent tout le MNT en mémoire, environ 450 octets par pixel : pour eux, les MNT de plus de 8000 x 8000 pixels (ou demandant plus de 70 % de la mémoire de la machine) sont refusés : découpez d'abord le MNT sur votre zone.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Direction de vol (cap)&lt;/b&gt; : azimut de la trace du satellite en degrés dans le sens horaire depuis le nord, comme dans les métadonnées du produit. Sentinel-1 : environ 348 (-12) pour les passages ascendants, environ 192 pour les descendants.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Côté de visée&lt;/b&gt; : droite (Sentinel-1 et la plupart des SAR) ou gauche. Le capteur vise à cap + 90 degrés (droite) ou cap - 90 degrés (gauche).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence&lt;/b&gt; : angle d'incidence sur l'ellipsoïde en degrés (0 à 90), utilisé partout quand aucun raster d'incidence n'est donné. Sentinel-1 IW : environ 30 à 46 à travers la fauchée ; 35 est une valeur de milieu de fauchée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster d'angle d'incidence&lt;/b&gt; (optionnel) : angles d'incidence sur l'ellipsoïde par pixel (par ex. la bande d'angle d'incidence d'un produit corrigé du terrain) ; rééchantillonné de façon bilinéaire sur la grille du MNT s'il est sur une autre grille. &lt;b&gt;Bande d'incidence&lt;/b&gt; choisit sa bande et &lt;b&gt;Unités du raster d'incidence&lt;/b&gt; indique s'il contient des degrés ou des radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties (optionnelles ; demandez-en au moins une)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pente&lt;/b&gt; : degrés depuis l'horizontale (gradients 3x3 de Horn 1981).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Exposition&lt;/b&gt; : degrés dans le sens horaire depuis le nord de la direction de la descente (la direction vers laquelle le versant est tourné) ; 0 sur terrain plat.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local&lt;/b&gt; : degrés entre la ligne de visée et la normale à la surface ; au-delà de 90, le versant est opposé au capteur. Un terrain plat donne l'incidence sur l'ellipsoïde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local projeté&lt;/b&gt; : degrés, l'incidence locale dans le plan d'incidence, incidence moins pente en distance (Ulander 1996) ; négatif en repliement, au-delà de 90 en ombre.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque des distorsions&lt;/b&gt; : bits uint8 : 1 repliement, 2 ombre, 4 raccourcissement (les valeurs s'additionnent : 3 = repliement et ombre) ; 0 = aucune ; 255 = sans donnée. Le repliement et l'ombre incluent les zones passives trouvées en traçant les rayons radar le long de la distance.&lt;/li&gt;&lt;li&gt;&lt;b&gt;SAR simulé&lt;/b&gt; : sigma0 float32 (puissance linéaire) d'une surface de gamma0 uniforme = 1 en géométrie géocodée (modèle d'aires de Small 2011) : un terrain plat donne cos(incidence), les versants tournés vers le capteur sont clairs, le repliement plus clair encore, l'ombre 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les sorties flottantes utilisent NaN comme valeur sans donnée. Le terrain hors du MNT est inconnu : pour le masque et l'image simulée, le MNT est prolongé de 5 pixels le long de ses bords par réflexion (les plans se prolongent exactement), et le repliement ou l'ombre projetés dans le MNT depuis l'extérieur de son bord sont manqués. Les lacunes du MNT sont interpolées pour ces deux sorties (afin que le terrain autour soit simulé de façon raisonnable) et y sont sans donnée.&lt;/p&gt;</translation>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="48" />
+            <source>&lt;p&gt;Computes the SAR imaging geometry of a DEM: slope, aspect, local and projected local incidence angles, a layover / shadow / foreshortening mask and a simulated SAR image, on the DEM's own grid and CRS. Use it to see which slopes a pass can image before trusting change detection in mountains, or as the terrain inputs of other tools.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: a file-based, north-up DEM (band 1), heights in metres, in a projected CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; the pixel size in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a projected CRS in metres. Every output is computed block by block in bounded memory, for a DEM of any size; for the distortion mask and the simulated SAR image each block also reads the terrain within reach along range (a few kilometres, set by the DEM's relief).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Flight direction (heading)&lt;/b&gt;: azimuth of the satellite track in degrees clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for ascending passes, about 192 for descending passes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Look side&lt;/b&gt;: right (Sentinel-1 and most SARs) or left. The sensor looks at heading + 90 degrees (right) or heading - 90 degrees (left).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle&lt;/b&gt;: ellipsoid incidence angle in degrees (0 to 90), used everywhere when no incidence raster is given. Sentinel-1 IW: about 30 to 46 across the swath; 35 is a mid-swath value.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle raster&lt;/b&gt; (optional): per-pixel ellipsoid incidence angles (e.g. the incidence angle band of a terrain-corrected product); resampled bilinearly onto the DEM grid when it is on another grid. &lt;b&gt;Incidence band&lt;/b&gt; chooses its band and &lt;b&gt;Incidence raster units&lt;/b&gt; whether it holds degrees or radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs (optional; ask for at least one)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Slope&lt;/b&gt;: degrees from horizontal (Horn 1981 3x3 gradients).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Aspect&lt;/b&gt;: degrees clockwise from north of the downslope direction (the direction the slope faces); 0 on flat ground.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Local incidence angle&lt;/b&gt;: degrees between the line of sight and the surface normal; above 90 the slope faces away from the sensor. Flat ground gives the ellipsoid incidence.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Projected local incidence angle&lt;/b&gt;: degrees, the local incidence in the plane of incidence, incidence minus range slope (Ulander 1996); negative in layover, above 90 in shadow.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Distortion mask&lt;/b&gt;: uint8 bit flags: 1 layover, 2 shadow, 4 foreshortening (values add up: 3 = layover and shadow); 0 = none; 255 = no data. Layover and shadow include the passive areas found by tracing the radar rays along range.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Simulated SAR&lt;/b&gt;: float32 sigma0 (linear power) of a surface of uniform gamma0 = 1 in geocoded geometry (Small 2011 area model): flat ground gives cos(incidence), slopes facing the sensor are bright, layover brighter, shadow 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Float outputs use NaN as no data. Terrain outside the DEM is unknown: for the mask and the simulated image the DEM is extended by 5 pixels along its edges by reflection (planes continue exactly), and layover or shadow cast into the DEM from beyond its edge are missed. DEM voids are interpolated for these two outputs (so that the terrain around them is simulated sensibly) and are no data in them.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Calcule la géométrie d'imagerie SAR d'un MNT : pente, exposition, angles d'incidence local et local projeté, un masque de repliement / ombre / raccourcissement et une image SAR simulée, sur la grille et le SCR propres au MNT. Servez-vous-en pour voir quels versants un passage peut imager avant de vous fier à une détection de changements en montagne, ou comme entrées de terrain d'autres outils.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : un MNT sur fichier orienté nord (bande 1), altitudes en mètres, dans un SCR projeté dont l'unité est le mètre (par ex. UTM) ou dans un SCR géographique (degrés ; la taille de pixel en mètres est prise à la latitude du centre du MNT, gardez donc les MNT géographiques à quelques degrés de latitude). Les autres unités (pieds, inconnues) sont refusées : reprojetez le MNT dans un SCR projeté en mètres. Chaque sortie est calculée bloc par bloc en mémoire bornée, pour un MNT de toute taille ; pour le masque des distorsions et l'image SAR simulée, chaque bloc lit aussi le relief à portée le long de la distance radar (quelques kilomètres, fixés par le dénivelé du MNT).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Direction de vol (cap)&lt;/b&gt; : azimut de la trace du satellite en degrés dans le sens horaire depuis le nord, comme dans les métadonnées du produit. Sentinel-1 : environ 348 (-12) pour les passages ascendants, environ 192 pour les descendants.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Côté de visée&lt;/b&gt; : droite (Sentinel-1 et la plupart des SAR) ou gauche. Le capteur vise à cap + 90 degrés (droite) ou cap - 90 degrés (gauche).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence&lt;/b&gt; : angle d'incidence sur l'ellipsoïde en degrés (0 à 90), utilisé partout quand aucun raster d'incidence n'est donné. Sentinel-1 IW : environ 30 à 46 à travers la fauchée ; 35 est une valeur de milieu de fauchée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster d'angle d'incidence&lt;/b&gt; (optionnel) : angles d'incidence sur l'ellipsoïde par pixel (par ex. la bande d'angle d'incidence d'un produit corrigé du terrain) ; rééchantillonné de façon bilinéaire sur la grille du MNT s'il est sur une autre grille. &lt;b&gt;Bande d'incidence&lt;/b&gt; choisit sa bande et &lt;b&gt;Unités du raster d'incidence&lt;/b&gt; indique s'il contient des degrés ou des radians.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties (optionnelles ; demandez-en au moins une)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pente&lt;/b&gt; : degrés depuis l'horizontale (gradients 3x3 de Horn 1981).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Exposition&lt;/b&gt; : degrés dans le sens horaire depuis le nord de la direction de la descente (la direction vers laquelle le versant est tourné) ; 0 sur terrain plat.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local&lt;/b&gt; : degrés entre la ligne de visée et la normale à la surface ; au-delà de 90, le versant est opposé au capteur. Un terrain plat donne l'incidence sur l'ellipsoïde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Angle d'incidence local projeté&lt;/b&gt; : degrés, l'incidence locale dans le plan d'incidence, incidence moins pente en distance (Ulander 1996) ; négatif en repliement, au-delà de 90 en ombre.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque des distorsions&lt;/b&gt; : bits uint8 : 1 repliement, 2 ombre, 4 raccourcissement (les valeurs s'additionnent : 3 = repliement et ombre) ; 0 = aucune ; 255 = sans donnée. Le repliement et l'ombre incluent les zones passives trouvées en traçant les rayons radar le long de la distance.&lt;/li&gt;&lt;li&gt;&lt;b&gt;SAR simulé&lt;/b&gt; : sigma0 float32 (puissance linéaire) d'une surface de gamma0 uniforme = 1 en géométrie géocodée (modèle d'aires de Small 2011) : un terrain plat donne cos(incidence), les versants tournés vers le capteur sont clairs, le repliement plus clair encore, l'ombre 0.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les sorties flottantes utilisent NaN comme valeur sans donnée. Le terrain hors du MNT est inconnu : pour le masque et l'image simulée, le MNT est prolongé de 5 pixels le long de ses bords par réflexion (les plans se prolongent exactement), et le repliement ou l'ombre projetés dans le MNT depuis l'extérieur de son bord sont manqués. Les lacunes du MNT sont interpolées pour ces deux sorties (afin que le terrain autour soit simulé de façon raisonnable) et y sont sans donnée.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="129" />
-            <source>Input layer '{name}' is {x} x {y} pixels: the terrain computation holds the whole grid in memory (about {gb:.1f} GB here, {bpp} bytes per pixel; at most {limit} pixels). Clip it to your area of interest first (e.g. gdal:cliprasterbyextent) or use a coarser pixel size.</source>
-            <translation>La couche en entrée « {name} » fait {x} x {y} pixels : le calcul du terrain garde toute la grille en mémoire (environ {gb:.1f} Go ici, {bpp} octets par pixel ; au plus {limit} pixels). Découpez-la d'abord sur votre zone d'intérêt (par ex. gdal:cliprasterbyextent) ou utilisez une taille de pixel plus grossière.</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="184" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="141" />
             <source>The reference raster {path} has no geotransform or CRS: cannot resample '{name}' onto it</source>
             <translation>Le raster de référence {path} n'a ni géotransformation ni SCR : impossible d'y rééchantillonner « {name} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="189" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="146" />
             <source>Input layer '{name}' has no CRS: cannot resample it onto the grid of {path}. Assign its CRS (e.g. gdal:assignprojection) first.</source>
             <translation>La couche en entrée « {name} » n'a pas de SCR : impossible de la rééchantillonner sur la grille de {path}. Attribuez-lui d'abord son SCR (par ex. gdal:assignprojection).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="210" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="167" />
             <source>Cannot resample input layer '{name}' onto the grid of {path}: {error}. Warp it yourself onto that grid (gdal:warpreproject) first.</source>
             <translation>Impossible de rééchantillonner la couche en entrée « {name} » sur la grille de {path} : {error}. Reprojetez-la d'abord vous-même sur cette grille (gdal:warpreproject).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="486" />
-            <source>Input layer '{name}' has {n} band(s); band {band} does not exist</source>
-            <translation>La couche en entrée « {name} » a {n} bande(s) ; la bande {band} n'existe pas</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="251" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="189" />
             <source>Input layer '{name}' does not overlap {what}: check that it covers the same area</source>
             <translation>La couche en entrée « {name} » ne recouvre pas {what} : vérifiez qu'elle couvre la même zone</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="254" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="192" />
             <source>'{name}' is not on the grid of {what}: resampled bilinearly onto it with gdal.Warp ({pct:.1f} % of the grid covered).</source>
             <translation>« {name} » n'est pas sur la grille de {what} : rééchantillonnée de façon bilinéaire avec gdal.Warp ({pct:.1f} % de la grille couverts).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="258" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="196" />
             <source>'{name}' covers only {pct:.1f} % of {what}; the rest is no data.</source>
             <translation>« {name} » ne couvre que {pct:.1f} % de {what} ; le reste est sans donnée.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="267" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="205" />
             <source>The incidence angle raster '{name}' holds no valid value</source>
             <translation>Le raster d'angle d'incidence « {name} » ne contient aucune valeur valide</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="274" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="212" />
             <source> The values look like degrees: set the incidence raster units to degrees.</source>
             <translation> Les valeurs ressemblent à des degrés : réglez les unités du raster d'incidence sur degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="275" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="213" />
             <source>The incidence angle raster '{name}' has values {lo:.4g} to {hi:.4g}, outside 0 to {limit:.4g} {units}.{hint}</source>
             <translation>Le raster d'angle d'incidence « {name} » a des valeurs de {lo:.4g} à {hi:.4g}, hors de 0 à {limit:.4g} {units}.{hint}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="279" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="217" />
             <source>The incidence angle raster '{name}' has values {lo:.4g} to {hi:.4g}: these look like radians, not degrees. Set the incidence raster units to radians.</source>
             <translation>Le raster d'angle d'incidence « {name} » a des valeurs de {lo:.4g} à {hi:.4g} : elles ressemblent à des radians, pas à des degrés. Réglez les unités du raster d'incidence sur radians.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="305" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="243" />
             <source>'{name}' is in a geographic CRS: pixel size {dx:.2f} x {dy:.2f} m taken at its centre latitude.</source>
             <translation>« {name} » est dans un SCR géographique : taille de pixel {dx:.2f} x {dy:.2f} m prise à la latitude de son centre.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="308" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="246" />
             <source>The pixel width of '{name}' varies by {pct:.0f} % from its top to its bottom edge; east-west slopes are off by up to that much. Reproject it to a projected CRS in metres (e.g. UTM) for accurate results.</source>
             <translation>La largeur des pixels de « {name} » varie de {pct:.0f} % entre son bord supérieur et son bord inférieur ; les pentes est-ouest sont faussées d'autant. Reprojetez-la dans un SCR projeté en mètres (par ex. UTM) pour des résultats exacts.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="332" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="265" />
             <source>Flight direction (heading), degrees clockwise from north (Sentinel-1: ~348 ascending, ~192 descending)</source>
             <translation>Direction de vol (cap), degrés dans le sens horaire depuis le nord (Sentinel-1 : ~348 ascendant, ~192 descendant)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="336" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="269" />
             <source>Look side</source>
             <translation>Côté de visée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="336" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="269" />
             <source>Right (Sentinel-1, most SARs)</source>
             <translation>Droite (Sentinel-1, la plupart des SAR)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="336" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="269" />
             <source>Left</source>
             <translation>Gauche</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="339" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="272" />
             <source>Incidence angle (degrees, used without an incidence raster)</source>
             <translation>Angle d'incidence (degrés, utilisé sans raster d'incidence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="342" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="275" />
             <source>Incidence angle raster</source>
             <translation>Raster d'angle d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="344" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="277" />
             <source>Incidence band</source>
             <translation>Bande d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="347" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="280" />
             <source>Incidence raster units</source>
             <translation>Unités du raster d'incidence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="347" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="280" />
             <source>Degrees</source>
             <translation>Degrés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="347" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="280" />
             <source>Radians</source>
             <translation>Radians</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="355" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="288" />
             <source>The incidence angle must be between 0 and 90 degrees (exclusive), e.g. 35; got {value}</source>
             <translation>L'angle d'incidence doit être compris entre 0 et 90 degrés (exclus), par ex. 35 ; reçu {value}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="359" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="292" />
             <source>The heading must be a number of degrees, e.g. 348</source>
             <translation>Le cap doit être un nombre de degrés, par ex. 348</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="479" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="311" />
             <source>Incidence angle: {deg:g} degrees everywhere.</source>
             <translation>Angle d'incidence : {deg:g} degrés partout.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="496" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="319" />
             <source>Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.</source>
             <translation>Angle d'incidence de « {name} » bande {band} : {lo:.2f} à {hi:.2f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="405" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="335" />
+            <source>Input layer '{name}' has {n} band(s); band {band} does not exist</source>
+            <translation>La couche en entrée « {name} » a {n} bande(s) ; la bande {band} n'existe pas</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="365" />
             <source>Terrain geometry</source>
             <translation>Géométrie du terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="423" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="383" />
             <source>Slope (degrees)</source>
             <translation>Pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="424" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="384" />
             <source>Aspect (degrees clockwise from north, downslope)</source>
             <translation>Exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="425" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="385" />
             <source>Local incidence angle (degrees)</source>
             <translation>Angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="426" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="386" />
             <source>Projected local incidence angle (degrees)</source>
             <translation>Angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="427" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="387" />
             <source>Distortion mask (1 layover, 2 shadow, 4 foreshortening)</source>
             <translation>Masque des distorsions (1 repliement, 2 ombre, 4 raccourcissement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="428" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="388" />
             <source>Simulated SAR (sigma0 of gamma0 = 1, linear)</source>
             <translation>SAR simulé (sigma0 d'un gamma0 = 1, linéaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="455" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="415" />
             <source>Ask for at least one output (slope, aspect, local incidence, projected local incidence, distortion mask or simulated SAR)</source>
             <translation>Demandez au moins une sortie (pente, exposition, incidence locale, incidence locale projetée, masque des distorsions ou SAR simulé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="462" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="425" />
             <source>slope (degrees)</source>
             <translation>pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="463" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="426" />
             <source>aspect (degrees clockwise from north, downslope)</source>
             <translation>exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="464" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="427" />
             <source>local incidence angle (degrees)</source>
             <translation>angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="465" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="428" />
             <source>projected local incidence angle (degrees)</source>
             <translation>angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="507" />
-            <source>Ask for at least one output</source>
-            <translation>Demandez au moins une sortie</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="517" />
-            <source>DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} degrees, looking towards {look:.1f} degrees.</source>
-            <translation>MNT « {name} » : {x} x {y} pixels de {dx:.2f} x {dy:.2f} m ; cap {h:g} degrés, visée vers {look:.1f} degrés.</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="523" />
-            <source>the DEM '{name}'</source>
-            <translation>le MNT « {name} »</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="592" />
-            <source>Input layer '{name}' holds no valid height</source>
-            <translation>La couche en entrée « {name} » ne contient aucune altitude valide</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="605" />
-            <source>layover</source>
-            <translation>repliement</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="605" />
-            <source>shadow</source>
-            <translation>ombre</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="605" />
-            <source>foreshortening</source>
-            <translation>raccourcissement</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="608" />
-            <source>{label}: {pct:.2f} % of the valid pixels</source>
-            <translation>{label} : {pct:.2f} % des pixels valides</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="610" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="429" />
             <source>distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)</source>
             <translation>distorsion (bits : 1 repliement, 2 ombre, 4 raccourcissement ; 255 sans donnée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="616" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="431" />
             <source>simulated sigma0 of a uniform gamma0 = 1 surface (linear power)</source>
             <translation>sigma0 simulé d'une surface uniforme de gamma0 = 1 (puissance linéaire)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="440" />
+            <source>Ask for at least one output</source>
+            <translation>Demandez au moins une sortie</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="446" />
+            <source>DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} degrees, looking towards {look:.1f} degrees.</source>
+            <translation>MNT « {name} » : {x} x {y} pixels de {dx:.2f} x {dy:.2f} m ; cap {h:g} degrés, visée vers {look:.1f} degrés.</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="449" />
+            <source>layover</source>
+            <translation>repliement</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="449" />
+            <source>shadow</source>
+            <translation>ombre</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="449" />
+            <source>foreshortening</source>
+            <translation>raccourcissement</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="452" />
+            <source>{label}: {pct:.2f} % of the valid pixels</source>
+            <translation>{label} : {pct:.2f} % des pixels valides</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/terrain_geometry.py" line="458" />
+            <source>the DEM '{name}'</source>
+            <translation>le MNT « {name} »</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/threshold_change.py" line="29" />
@@ -2858,22 +2848,22 @@
             <translation>Tous les fichiers (*)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="276" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="271" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="299" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="294" />
             <source>Time limit (minutes; 0 = none)</source>
             <translation>Limite de temps (minutes ; 0 = aucune)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="306" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="301" />
             <source>Patches per epoch</source>
             <translation>Imagettes par époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="322" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="317" />
             <source>Best epoch</source>
             <translation>Meilleure époque</translation>
         </message>
@@ -3044,201 +3034,196 @@
         </message>
         <message>
             <location filename="../processing/algorithms/train_segmentation.py" line="46" />
-            <source>&lt;p&gt;Trains a SAR segmentation model (water, ice, land cover, ...) from your own labels: a ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp;amp; Pires de Lima 2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with the class names and colours for &lt;i&gt;Segment SAR raster&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python as &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt;; progress and losses appear here; cancelling leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;SAR bands&lt;/b&gt; (e.g. 1,2), &lt;b&gt;Band names&lt;/b&gt; (e.g. VV,VH), &lt;b&gt;Scale&lt;/b&gt; (linear power, amplitude or dB), &lt;b&gt;Incidence angle band&lt;/b&gt; (degrees, optional).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Label polygons&lt;/b&gt; with an integer &lt;b&gt;Class field&lt;/b&gt; (0, 1, ... in the order of the class names), or a &lt;b&gt;Label raster&lt;/b&gt; on the SAR raster's grid (255 or no data = unlabelled).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt;: validation polygons (same class field), or a validation label raster, or else a share of the label polygons held out at random (&lt;b&gt;Validation share&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class names&lt;/b&gt;: comma-separated, e.g. water,ice,land; &lt;b&gt;Colours&lt;/b&gt; (optional): #rrggbb per class.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Loss&lt;/b&gt;: cross-entropy or focal; &lt;b&gt;Class weights&lt;/b&gt;: none, balanced (inverse class frequency) or square root (of the inverse frequency, milder).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: empty = random; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = the SAR-pretrained encoder (self-supervised despeckling); or a .pt/.onnx path.&lt;/li&gt;&lt;li&gt;Patches of &lt;b&gt;Patch size&lt;/b&gt; pixels (multiple of 16) are drawn at random around labelled pixels.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Entraîne un modèle de segmentation SAR (eau, glace, occupation du sol, ...) à partir de vos propres étiquettes : un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP (Karimzadeh &amp;amp; Pires de Lima 2022), en entrée les bandes SAR choisies en dB et en option l'angle d'incidence, enregistré en ONNX avec les noms et couleurs des classes pour &lt;i&gt;Segmenter un raster SAR&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre Python sous la forme &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt; ; la progression et les pertes s'affichent ici ; l'annulation ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bandes SAR&lt;/b&gt; (par ex. 1,2), &lt;b&gt;Noms des bandes&lt;/b&gt; (par ex. VV,VH), &lt;b&gt;Échelle&lt;/b&gt; (puissance linéaire, amplitude ou dB), &lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés, optionnelle).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones d'étiquettes&lt;/b&gt; avec un &lt;b&gt;Champ de classe&lt;/b&gt; entier (0, 1, ... dans l'ordre des noms de classes), ou un &lt;b&gt;Raster d'étiquettes&lt;/b&gt; sur la grille du raster SAR (255 ou sans donnée = non étiqueté).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt; : des polygones de validation (même champ de classe), ou un raster d'étiquettes de validation, ou à défaut une part des polygones d'étiquettes réservée au hasard (&lt;b&gt;Part de validation&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Noms des classes&lt;/b&gt; : séparés par des virgules, par ex. eau,glace,terre ; &lt;b&gt;Couleurs&lt;/b&gt; (optionnelles) : #rrggbb par classe.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Perte&lt;/b&gt; : entropie croisée ou focale ; &lt;b&gt;Poids des classes&lt;/b&gt; : aucun, équilibrés (inverse de la fréquence des classes) ou racine carrée (de l'inverse de la fréquence : plus doux).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : vide = aléatoires ; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = l'encodeur préentraîné sur du SAR (débruitage du chatoiement auto-supervisé) ; ou un chemin .pt/.onnx.&lt;/li&gt;&lt;li&gt;Des imagettes de &lt;b&gt;Taille des imagettes&lt;/b&gt; pixels (multiple de 16) sont tirées au hasard autour des pixels étiquetés.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <source>&lt;p&gt;Trains a SAR segmentation model (water, ice, land cover, ...) from your own labels: a ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp;amp; Pires de Lima 2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with the class names and colours for &lt;i&gt;Segment SAR raster&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python as &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt;; progress and losses appear here; cancelling leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;SAR bands&lt;/b&gt; (e.g. 1,2), &lt;b&gt;Band names&lt;/b&gt; (e.g. VV,VH), &lt;b&gt;Scale&lt;/b&gt; (dB or linear power), &lt;b&gt;Incidence angle band&lt;/b&gt; (degrees, optional).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Label polygons&lt;/b&gt; with an integer &lt;b&gt;Class field&lt;/b&gt; (0, 1, ... in the order of the class names), or a &lt;b&gt;Label raster&lt;/b&gt; on the SAR raster's grid (255 or no data = unlabelled).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt;: validation polygons (same class field), or a validation label raster, or else a share of the label polygons held out at random (&lt;b&gt;Validation share&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class names&lt;/b&gt;: comma-separated, e.g. water,ice,land; &lt;b&gt;Colours&lt;/b&gt; (optional): #rrggbb per class.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Loss&lt;/b&gt;: cross-entropy or focal; &lt;b&gt;Class weights&lt;/b&gt;: none or balanced (inverse class frequency).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: empty = random; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = the SAR-pretrained encoder (self-supervised despeckling); or a .pt/.onnx path.&lt;/li&gt;&lt;li&gt;Patches of &lt;b&gt;Patch size&lt;/b&gt; pixels (multiple of 16) are drawn at random around labelled pixels.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Entraîne un modèle de segmentation SAR (eau, glace, occupation du sol, ...) à partir de vos propres étiquettes : un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP (Karimzadeh &amp;amp; Pires de Lima 2022), en entrée les bandes SAR choisies en dB et en option l'angle d'incidence, enregistré en ONNX avec les noms et couleurs des classes pour &lt;i&gt;Segmenter un raster SAR&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre Python sous la forme &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt; ; la progression et les pertes s'affichent ici ; l'annulation ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bandes SAR&lt;/b&gt; (par ex. 1,2), &lt;b&gt;Noms des bandes&lt;/b&gt; (par ex. VV,VH), &lt;b&gt;Échelle&lt;/b&gt; (dB ou puissance linéaire), &lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés, optionnelle).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones d'étiquettes&lt;/b&gt; avec un &lt;b&gt;Champ de classe&lt;/b&gt; entier (0, 1, ... dans l'ordre des noms de classes), ou un &lt;b&gt;Raster d'étiquettes&lt;/b&gt; sur la grille du raster SAR (255 ou sans donnée = non étiqueté).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt; : des polygones de validation (même champ de classe), ou un raster d'étiquettes de validation, ou à défaut une part des polygones d'étiquettes réservée au hasard (&lt;b&gt;Part de validation&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Noms des classes&lt;/b&gt; : séparés par des virgules, par ex. eau,glace,terre ; &lt;b&gt;Couleurs&lt;/b&gt; (optionnelles) : #rrggbb par classe.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Perte&lt;/b&gt; : entropie croisée ou focale ; &lt;b&gt;Poids des classes&lt;/b&gt; : aucun ou équilibrés (inverse de la fréquence des classes).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : vide = aléatoires ; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = l'encodeur préentraîné sur du SAR (débruitage du chatoiement auto-supervisé) ; ou un chemin .pt/.onnx.&lt;/li&gt;&lt;li&gt;Des imagettes de &lt;b&gt;Taille des imagettes&lt;/b&gt; pixels (multiple de 16) sont tirées au hasard autour des pixels étiquetés.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="73" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="72" />
             <source>The label polygons have no field {field}: choose the class field</source>
             <translation>Les polygones d'étiquettes n'ont pas de champ {field} : choisissez le champ de classe</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="77" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="76" />
             <source>The class field {field} is not numeric: give integer classes 0, 1, ... in the order of the class names</source>
             <translation>Le champ de classe {field} n'est pas numérique : donnez des classes entières 0, 1, ... dans l'ordre des noms de classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="93" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="92" />
             <source>Class field {field} holds {value}: classes must be integers 0..{last} (one per class name)</source>
             <translation>Le champ de classe {field} contient {value} : les classes doivent être des entiers 0..{last} (un par nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="139" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="138" />
             <source>The {what} hold no labelled pixel on the SAR raster: do they overlap it (same area, CRS)?</source>
             <translation>Les {what} ne contiennent aucun pixel étiqueté sur le raster SAR : le recouvrent-elles (même zone, même SCR) ?</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="145" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="144" />
             <source>The {what} hold class value {v}: classes must be 0..{last} (one per class name, 255 = unlabelled)</source>
             <translation>Les {what} contiennent la valeur de classe {v} : les classes doivent être 0..{last} (une par nom de classe, 255 = non étiqueté)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="152" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="151" />
             <source>The {what} label only {n} pixel(s), too few for {p} x {p}-pixel patches: draw larger areas</source>
             <translation>Les {what} n'étiquettent que {n} pixel(s), trop peu pour des imagettes de {p} x {p} pixels : dessinez des zones plus grandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="190" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="189" />
             <source>Train SAR segmentation model</source>
             <translation>Entraîner un modèle de segmentation SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="206" />
             <source>SAR bands (e.g. 1,2)</source>
             <translation>Bandes SAR (par ex. 1,2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
             <source>Band names</source>
             <translation>Noms des bandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="209" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
             <source>Label polygons</source>
             <translation>Polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="212" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="211" />
             <source>Class field (0, 1, ...)</source>
             <translation>Champ de classe (0, 1, ...)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="220" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="219" />
             <source>Label raster (instead of polygons)</source>
             <translation>Raster d'étiquettes (au lieu des polygones)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="225" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="224" />
             <source>Validation polygons</source>
             <translation>Polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="228" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="227" />
             <source>Validation label raster</source>
             <translation>Raster d'étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="231" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="230" />
             <source>Validation share of the label polygons (when no validation layer)</source>
             <translation>Part des polygones d'étiquettes pour la validation (sans couche de validation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="241" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="240" />
             <source>Class names (comma-separated, in class order)</source>
             <translation>Noms des classes (séparés par des virgules, dans l'ordre des classes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="247" />
             <source>Class colours (#rrggbb, comma-separated)</source>
             <translation>Couleurs des classes (#rrggbb, séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
             <source>Loss</source>
             <translation>Perte</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
             <source>Cross-entropy</source>
             <translation>Entropie croisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
             <source>Focal</source>
             <translation>Focale</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
             <source>Class weights</source>
             <translation>Poids des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
             <source>Balanced (inverse frequency)</source>
             <translation>Équilibrés (inverse de la fréquence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
-            <source>Square root of the inverse frequency</source>
-            <translation>Racine carrée de l'inverse de la fréquence</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="266" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="261" />
             <source>Initial weights (empty = random; segmentation.sar_despeckling = SAR-pretrained encoder; or a .pt/.onnx path)</source>
             <translation>Poids initiaux (vide = aléatoires ; segmentation.sar_despeckling = encodeur préentraîné sur du SAR ; ou un chemin .pt/.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="291" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="286" />
             <source>Keep the pretrained encoder frozen for the first epochs</source>
             <translation>Garder l'encodeur préentraîné gelé pendant les premières époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="323" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="318" />
             <source>Validation mean IoU at the best epoch</source>
             <translation>IoU moyenne de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="341" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="336" />
             <source>{n} band names for {b} SAR bands: give one name per band</source>
             <translation>{n} noms de bandes pour {b} bandes SAR : donnez un nom par bande</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="347" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="342" />
             <source>Patch size must be a multiple of {m} pixels</source>
             <translation>La taille des imagettes doit être un multiple de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="351" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="346" />
             <source>Give the labels either as polygons (with a class field) or as a label raster</source>
             <translation>Donnez les étiquettes soit en polygones (avec un champ de classe), soit en raster d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="355" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="350" />
             <source>Choose the class field of the label polygons</source>
             <translation>Choisissez le champ de classe des polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="361" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="356" />
             <source>With a label raster, give a validation label raster or validation polygons</source>
             <translation>Avec un raster d'étiquettes, donnez un raster d'étiquettes de validation ou des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="367" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="362" />
             <source>The label polygons</source>
             <translation>Les polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="377" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="372" />
             <source>The {what} '{name}' ({w} x {h}) is not on the grid of the SAR raster ({W} x {H}): resample it onto that grid</source>
             <translation>La couche {what} « {name} » ({w} x {h}) n'est pas sur la grille du raster SAR ({W} x {H}) : rééchantillonnez-la sur cette grille</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="418" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="413" />
             <source>Too few label polygons to hold some out for validation: draw more or give validation polygons</source>
             <translation>Trop peu de polygones d'étiquettes pour en réserver à la validation : dessinez-en davantage ou donnez des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="426" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="421" />
             <source>{n} polygon(s) held out for validation</source>
             <translation>{n} polygone(s) réservé(s) pour la validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="438" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="433" />
             <source>training labels</source>
             <translation>étiquettes d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="440" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="435" />
             <source>The training labels hold a single class: label at least two classes</source>
             <translation>Les étiquettes d'entraînement ne contiennent qu'une seule classe : étiquetez au moins deux classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="443" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="438" />
             <source>validation labels</source>
             <translation>étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="444" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="439" />
             <source>Labelled training pixels per class: {counts}</source>
             <translation>Pixels d'entraînement étiquetés par classe : {counts}</translation>
         </message>

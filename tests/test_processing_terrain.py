@@ -241,11 +241,14 @@ def test_geometry_errors(run, geometry, tmp_path, monkeypatch):
         run(geometry, {"DEM": src, "INCIDENCE": 0.0, **out})
     with pytest.raises(QgsProcessingException, match="must not overwrite"):
         run(geometry, {"DEM": src, "SLOPE": src})
-    monkeypatch.setattr(terrain_geometry, "MAX_PIXELS", 100)
-    with pytest.raises(QgsProcessingException, match="(?s)12 x 10 pixels.*Clip it"):
-        run(geometry, {"DEM": src, "DISTORTION_MASK": str(tmp_path / "m.tif")})
-    # The angles stream block by block: no size limit.
+    # Every output streams block by block: no size limit, no refusal.
+    assert not hasattr(terrain_geometry, "MAX_PIXELS")
     assert run(geometry, {"DEM": src, "SLOPE": str(tmp_path / "s.tif")})["SLOPE"] == str(tmp_path / "s.tif")
+    empty = make_raster(tmp_path / "empty.tif", np.full((10, 12), NODATA), nodata=NODATA)
+    for key in ("SLOPE", "DISTORTION_MASK"):
+        with pytest.raises(QgsProcessingException, match="(?s)empty.*no valid"):
+            run(geometry, {"DEM": empty, key: str(tmp_path / "x.tif")})
+    assert not (tmp_path / "x.tif").exists()
 
 
 # ------------------------------------------------------------------------------------------------

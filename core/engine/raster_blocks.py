@@ -105,18 +105,22 @@ def block_windows(xsize, ysize, block=DEFAULT_BLOCK, margin=0):
     """Cover a ``xsize`` x ``ysize`` image with blocks of ``block`` pixels.
 
     Returns Windows in row-major order; each read window is the core grown by
-    ``margin`` pixels and clipped to the image.
+    ``margin`` pixels and clipped to the image. ``block`` and ``margin`` are
+    pixels, or ``(x, y)`` pairs for blocks and margins that differ along
+    columns and rows (e.g. a reach along one direction).
     """
-    if block < 1 or margin < 0:
+    bx, by = (block, block) if np.ndim(block) == 0 else block
+    mx, my = (margin, margin) if np.ndim(margin) == 0 else margin
+    if min(bx, by) < 1 or min(mx, my) < 0:
         raise ValueError("block must be >= 1 and margin >= 0")
     out = []
-    for y in range(0, ysize, block):
-        h = min(block, ysize - y)
-        for x in range(0, xsize, block):
-            w = min(block, xsize - x)
-            rx, ry = max(x - margin, 0), max(y - margin, 0)
-            rw = min(x + w + margin, xsize) - rx
-            rh = min(y + h + margin, ysize) - ry
+    for y in range(0, ysize, by):
+        h = min(by, ysize - y)
+        for x in range(0, xsize, bx):
+            w = min(bx, xsize - x)
+            rx, ry = max(x - mx, 0), max(y - my, 0)
+            rw = min(x + w + mx, xsize) - rx
+            rh = min(y + h + my, ysize) - ry
             out.append(Window((x, y, w, h), (rx, ry, rw, rh)))
     return out
 
@@ -278,6 +282,7 @@ def map_raster_outputs(src_path, targets, func, margin, bands=None, block=DEFAUL
     bands go to the first file, and so on (a target whose path is None is
     skipped). ``with_window``: call ``func(array, window)`` with the block's
     Window (for stages that place things by image position, e.g. polygons).
+    ``block`` and ``margin``: pixels or ``(x, y)`` pairs (``block_windows``).
     All files are written together, block by block, then each is
     verified and renamed; a failure or cancel during the blocks leaves none
     of them. Returns the written paths.

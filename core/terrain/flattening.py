@@ -58,23 +58,27 @@ where its angles are undefined (beta >= theta: active layover; theta - beta
 >= 90 deg: active shadow); in area-method layover the value is gamma0
 averaged over all terrain sharing the cell (Small 2011).
 
-For the area simulation and the layover/shadow mask (``_padded``) the DEM's
-voids are interpolated (``fill_voids``; they stay no data in the result),
-heights are measured from their median, and the DEM is extended by
-``EDGE_PAD`` pixels on every side (point reflection, which continues planes
-exactly) so that the slant-range cells of the border pixels are fully
-populated; terrain beyond the DEM (e.g. a mountain just outside it casting
-shadow or layover into it) is not known and not simulated. The simulation's
-slant-range cells are one ground pixel wide with a phase set by the grid
-extent (``terrain.simulated_sar``), so on rough terrain the reference
-carries a discretisation noise of a few hundredths of a dB (0.05-0.08 dB
-standard deviation on a 30 m DEM of hills) that no flattening removes.
+For the area simulation and the layover/shadow mask (``_filled``,
+``extended_products``) the DEM's voids are interpolated (``fill_voids``;
+they stay no data in the result), heights are measured from their median,
+and the DEM is extended by ``EDGE_PAD`` pixels on every side (point
+reflection, which continues planes exactly; ``core.terrain.products``) so
+that the slant-range cells of the border pixels are fully populated; terrain
+beyond the DEM (e.g. a mountain just outside it casting shadow or layover
+into it) is not known and not simulated. The simulation's slant-range cells
+are one ground pixel wide, their edges at fixed slant ranges of the grid
+(``range_trace.cell_origin``), so on rough terrain the reference carries a
+discretisation noise of a few hundredths of a dB (0.05-0.08 dB standard
+deviation on a 30 m DEM of hills) that no flattening removes. These
+functions hold the whole DEM; ``core.terrain.pipeline`` computes the same on
+raster files of any size block by block.
 """
 import numpy as np
 from scipy import ndimage, sparse
 from scipy.sparse import linalg as sparse_linalg
 
 from . import geometry as terrain
+from . import products
 
 AREA = "area"
 COS_RATIO = "cos_ratio"
@@ -94,9 +98,8 @@ MIN_REFERENCE = 0.05
 #: DEM voids are interpolated smoothly up to this many pixels from valid terrain (``fill_voids``).
 FILL_BAND = 16
 
-#: Pixels added on every side of the DEM for the area simulation (4 make the border pixels of any
-#: plane exact, for any look direction and pixel aspect ratio; one more for safety).
-EDGE_PAD = 5
+#: Pixels added on every side of the DEM for the area simulation (``products.EDGE_PAD``).
+EDGE_PAD = products.EDGE_PAD
 
 
 def _radians(incidence, shape=None):
@@ -120,20 +123,6 @@ def sigma0_to_gamma0_ellipsoid(sigma0, incidence):
     """
     theta = _radians(incidence)
     return (np.asarray(sigma0, dtype=np.float64) / np.cos(theta)).astype(np.float32)
-
-
-def _extend(a, pad, odd):
-    """``a`` padded by ``pad`` pixels: point reflection (``odd``) or edge replication (1-pixel axes)."""
-    if pad == 0:
-        return a
-    for axis in (0, 1):
-        widths = [(0, 0), (0, 0)]
-        widths[axis] = (pad, pad)
-        if odd and a.shape[axis] > 1:
-            a = np.pad(a, widths, mode="reflect", reflect_type="odd")
-        else:
-            a = np.pad(a, widths, mode="edge")
-    return a
 
 
 def _nearest_fill(a, bad):
@@ -194,17 +183,15 @@ def fill_voids(dem):
     return z
 
 
-def _padded(dem, incidence):
-    """Inputs of the whole-DEM simulations: (DEM, incidence, slices of the original grid, voids).
+def _filled(dem, incidence):
+    """Inputs of the whole-DEM simulations: (DEM, incidence, voids, reference height).
 
     The DEM's voids (NaN, or NaN incidence) are filled (``fill_voids``) so
     that the terrain around them is simulated with plausible neighbours
     instead of a hole that receives and casts nothing; the caller sets the
-    voids back to no data. The grid is then extended by ``EDGE_PAD`` pixels
-    on every side (point reflection for the DEM, edge values for the
-    incidence).
+    voids back to no data. NaN incidences take their nearest valid value.
 
-    Heights are measured from their median: ``core.terrain.geometry``'s flat-earth
+    The reference height is the median: ``core.terrain.geometry``'s flat-earth
     range coordinate rho = u - h cot(theta) uses each node's own incidence,
     so with a varying incidence an absolute height h stretches rho by
     h d(cot theta)/du, a bias proportional to the height above the zero
@@ -224,12 +211,27 @@ def _padded(dem, incidence):
             theta = _nearest_fill(theta, theta_bad)
     if voids.any() and not voids.all():
         z = fill_voids(np.where(voids, np.nan, z))
-    if np.isfinite(z).any():
-        z = z - np.nanmedian(z)
+    ref = float(np.nanmedian(z)) if np.isfinite(z).any() else 0.0
+    return z, theta, voids, ref
+
+
+def extended_products(dem, dx, dy, incidence, heading_deg, right_looking=True, mask=True, simulate=True):
+    """``products.window_products`` of the whole DEM, extended at its edges and with its voids filled.
+
+    Same arguments and units as ``terrain.simulated_sar``; ``mask``,
+    ``simulate``: trace for the distortion bits, the simulation. The file
+    pipeline (``core.terrain.pipeline``) gives the same numbers window by
+    window (with its own void filling, see there).
+    """
+    z, theta, voids, ref = _filled(dem, incidence)
+    tracing = products.Tracing.for_raster(z.shape[0], z.shape[1], dx, dy, heading_deg, right_looking, ref,
+                                          products.typical(theta), None, None, mask, simulate, whole=True)
     pad = EDGE_PAD
+    sides = (True,) * 4
+    zp = products.extend_edges(z, sides, z.shape, odd=True)
+    thp = products.extend_edges(theta, sides, z.shape, odd=False) if theta.ndim else theta
     core = (slice(pad, pad + z.shape[0]), slice(pad, pad + z.shape[1]))
-    theta = _extend(theta, pad, odd=False) if theta.ndim else theta
-    return _extend(z, pad, odd=True), theta, core, voids
+    return products.window_products(tracing, dx, dy, zp, thp, (0, 0), core, np.pad(voids, pad))
 
 
 def simulated_sar_extended(dem, dx, dy, incidence, heading_deg, right_looking=True):
@@ -243,10 +245,8 @@ def simulated_sar_extended(dem, dx, dy, incidence, heading_deg, right_looking=Tr
     filled for the simulation (``fill_voids``) and NaN in the result, as
     are pixels with a NaN incidence.
     """
-    zp, thp, core, voids = _padded(dem, incidence)
-    sim = terrain.simulated_sar(zp, dx, dy, thp, heading_deg, right_looking)[core]
-    sim[voids] = np.nan
-    return sim
+    return extended_products(dem, dx, dy, incidence, heading_deg, right_looking, mask=False)["sim"].astype(
+        np.float32)
 
 
 def layover_shadow_extended(dem, dx, dy, incidence, heading_deg, right_looking=True):
@@ -254,10 +254,30 @@ def layover_shadow_extended(dem, dx, dy, incidence, heading_deg, right_looking=T
 
     DEM voids and pixels with a NaN incidence get 0.
     """
-    zp, thp, core, voids = _padded(dem, incidence)
-    mask = terrain.layover_shadow(zp, dx, dy, thp, heading_deg, right_looking)[core]
-    mask[voids] = 0
-    return mask
+    return extended_products(dem, dx, dy, incidence, heading_deg, right_looking, simulate=False)["bits"]
+
+
+def reference_values(method, found, heading_deg, right_looking=True, mask_distorted=True):
+    """Flattening reference (float32, linear power) from ``products.window_products``' dict ``found``.
+
+    NaN where the slope or the incidence is no data, where the reference is
+    below ``MIN_REFERENCE`` and, with ``mask_distorted``, on layover and
+    shadow (``found`` must then hold ``bits``; the area method needs ``sim``).
+    """
+    slope, aspect, beta, theta = found["slope"], found["aspect"], found["beta"], found["theta"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if method == AREA:
+            ref = np.array(found["sim"], dtype=np.float64)
+        else:
+            theta_loc = terrain.local_incidence(slope, aspect, theta, heading_deg, right_looking)
+            cos_psi = np.cos(slope) * np.sin(theta - beta) / np.cos(beta)  # Ulander 1996 projection angle
+            ref = np.sin(theta) * np.cos(theta_loc) / cos_psi
+            ref[~((cos_psi > 0) & (np.cos(theta_loc) > 0))] = np.nan
+        ref[~(ref >= MIN_REFERENCE)] = np.nan  # near-empty cells: see MIN_REFERENCE
+        if mask_distorted:
+            ref[(found["bits"] & (terrain.LAYOVER | terrain.SHADOW)) > 0] = np.nan
+    ref[np.isnan(found["sim"] if method == AREA else slope)] = np.nan  # no data (the area: voids only)
+    return ref.astype(np.float32)
 
 
 def flattening_reference(dem, dx, dy, incidence, heading_deg, right_looking=True, method=AREA,
@@ -269,35 +289,20 @@ def flattening_reference(dem, dx, dy, incidence, heading_deg, right_looking=True
     (radians, scalar or DEM-shaped); ``heading_deg`` flight direction
     (degrees clockwise from north); ``method`` AREA or COS_RATIO (see the
     module docstring). Terrain-flattened gamma0 = sigma0 / reference. NaN
-    where the DEM or incidence is no data, where the reference is below
+    where the DEM or incidence is no data (and, for the cosine ratio, next
+    to it: Horn's 3x3 slope), where the reference is below
     ``MIN_REFERENCE`` (near-empty cells) and, with ``mask_distorted``, on
-    layover and shadow pixels.
-    Flat ground gives cos(theta).
+    layover and shadow pixels. Flat ground gives cos(theta). One slope
+    computation and one ray tracing serve the simulation and the mask.
     """
     if method not in METHODS:
         raise ValueError(f"unknown flattening method {method!r}; expected one of {METHODS}")
     z = np.asarray(dem, dtype=np.float64)
     if z.ndim != 2:
         raise ValueError(f"the DEM must be a 2-D array, got shape {z.shape}")
-    theta = _radians(incidence, z.shape)
-    z = np.where(np.isnan(theta), np.nan, z) if theta.ndim else z
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if method == AREA:
-            ref = simulated_sar_extended(z, dx, dy, theta, heading_deg, right_looking).astype(np.float64)
-        else:
-            slope, aspect = terrain.slope_aspect(z, dx, dy)
-            beta = terrain.range_slope(slope, aspect, heading_deg, right_looking)
-            theta_loc = terrain.local_incidence(slope, aspect, theta, heading_deg, right_looking)
-            cos_psi = np.cos(slope) * np.sin(theta - beta) / np.cos(beta)  # Ulander 1996 projection angle
-            ref = np.sin(theta) * np.cos(theta_loc) / cos_psi
-            ref[~((cos_psi > 0) & (np.cos(theta_loc) > 0))] = np.nan
-        ref[~(ref >= MIN_REFERENCE)] = np.nan  # near-empty cells: see MIN_REFERENCE
-        if mask_distorted:
-            mask = layover_shadow_extended(z, dx, dy, theta, heading_deg, right_looking)
-            ref[(mask & (terrain.LAYOVER | terrain.SHADOW)) > 0] = np.nan
-    ref[np.isnan(z)] = np.nan
-    return ref.astype(np.float32)
+    found = extended_products(z, dx, dy, incidence, heading_deg, right_looking, mask=mask_distorted,
+                              simulate=method == AREA)
+    return reference_values(method, found, heading_deg, right_looking, mask_distorted)
 
 
 def apply_reference(sigma0, reference):

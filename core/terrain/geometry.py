@@ -24,11 +24,9 @@ Conventions used throughout (all QGIS-free, numpy in, numpy out):
 import math
 
 import numpy as np
-from scipy import ndimage
 
-LAYOVER = 1
-SHADOW = 2
-FORESHORTENING = 4
+from . import range_trace
+from .range_trace import FORESHORTENING, LAYOVER, SHADOW  # noqa: F401  (the distortion bits)
 
 METRES_FIX = "reproject the DEM to a projected CRS in metres"
 
@@ -222,7 +220,7 @@ def projected_local_incidence(slope, aspect, incidence, heading_deg, right_looki
 
 
 # ----------------------------------------------------------------------------------------------
-# Range lines: the DEM resampled on lines parallel to the look direction
+# Range lines, ray tracing and simulation (core.terrain.range_trace)
 # ----------------------------------------------------------------------------------------------
 
 def _check_incidence(incidence, shape):
@@ -235,110 +233,6 @@ def _check_incidence(incidence, shape):
         raise ValueError("incidence must be in radians, strictly between 0 and pi/2 "
                          f"(got {finite.min():.4g}..{finite.max():.4g}); convert degrees with np.radians")
     return theta
-
-
-def _node_count(coord, step):
-    """Number of nodes, symmetric about 0, covering ``coord`` with a node beyond each end.
-
-    Odd counts put nodes at integer multiples of ``step``, even counts at
-    half-integer ones; the parity follows the pixel centres so that, for
-    north/south/east/west looks on square pixels, nodes fall on pixel centres
-    (no resampling) whatever the raster's size.
-    """
-    half = int(math.ceil(np.abs(coord).max() / step)) + 1
-    frac = (float(coord.flat[0]) / step) % 1.0
-    return 2 * half + 2 if abs(frac - 0.5) < 1e-6 else 2 * half + 1
-
-
-_U_OVERSAMPLING = 2  # nodes per pixel along the lines: samples crests finely enough
-
-
-class _RangeLines:
-    """The DEM bilinearly resampled on a regular (v, u) grid aligned with the look direction.
-
-    u: ground coordinate along the horizontal look direction (increasing away
-    from the sensor), v: across it; both in metres. Lines are ``step`` =
-    min(dx, dy) apart, nodes on a line ``du`` = step / 2 apart. Nodes are
-    placed symmetrically about the raster's centre, so mirroring the DEM and
-    the look direction mirrors the grid (see ``_node_count``). Each DEM pixel
-    is attached to its nearest node.
-    """
-
-    def __init__(self, dem, dx, dy, look_az, theta):
-        z = np.asarray(dem, dtype=np.float64)
-        rows, cols = z.shape
-        self.step = step = float(min(dx, dy))
-        self.du = du = step / _U_OVERSAMPLING
-        sin_a, cos_a = math.sin(look_az), math.cos(look_az)
-        # Pixel centres relative to the raster centre: east x, north y (metres).
-        x = (np.arange(cols) - (cols - 1) / 2.0) * dx
-        y = -(np.arange(rows) - (rows - 1) / 2.0) * dy
-        # Rotation (an orthogonal reflection, its own inverse): u along the look direction.
-        u = x[None, :] * sin_a + y[:, None] * cos_a
-        v = x[None, :] * cos_a - y[:, None] * sin_a
-        nu, nv = _node_count(u, du), _node_count(v, step)
-        un = (np.arange(nu) - (nu - 1) / 2.0) * du
-        vn = (np.arange(nv) - (nv - 1) / 2.0) * step
-        xn = un[None, :] * sin_a + vn[:, None] * cos_a
-        yn = un[None, :] * cos_a - vn[:, None] * sin_a
-        col = xn / dx + (cols - 1) / 2.0
-        row = -yn / dy + (rows - 1) / 2.0
-        outside = (row < -0.5) | (row > rows - 0.5) | (col < -0.5) | (col > cols - 0.5)
-        coords = np.array([row, col])
-        h = ndimage.map_coordinates(z, coords, order=1, mode="nearest")
-        h[outside] = np.nan
-        self.h = h
-        if theta.ndim:
-            self.theta = ndimage.map_coordinates(theta, coords, order=1, mode="nearest")
-        else:
-            self.theta = np.full(h.shape, float(theta))
-        self.u_nodes = un
-        self.u = u
-        self.line = np.rint(v / step + (nv - 1) / 2.0).astype(np.int64)  # each pixel's line ...
-        self.node = np.rint(u / du + (nu - 1) / 2.0).astype(np.int64)  # ... and node on it
-
-    def at_pixels(self, node_values):
-        """Node array -> DEM-shaped array (nearest node)."""
-        return node_values[self.line, self.node]
-
-
-def _exclusive_running(func, a, reverse=False):
-    """Running fmax/fmin of the previous (or, reversed, the following) nodes along each line."""
-    fill = -np.inf if func is np.fmax else np.inf
-    pad = np.full((a.shape[0], 1), fill)
-    if reverse:
-        acc = func.accumulate(a[:, ::-1], axis=1)[:, ::-1]
-        return np.concatenate([acc[:, 1:], pad], axis=1)
-    acc = func.accumulate(a, axis=1)
-    return np.concatenate([pad, acc[:, :-1]], axis=1)
-
-
-def _trace(lines):
-    """Ray tracing along the range lines: (layover, shadow) boolean node arrays.
-
-    Shadow: a node is hidden if it lies below the ray grazing some nearer
-    node, h(u) < h(u') - (u - u') cot(theta). Writing each node's far-range
-    intercept of its ray with h = 0, g = u + h tan(theta), that is g(u) < max
-    over u' < u of g(u'), one running maximum per line.
-    Layover: slant range over sin(theta), rho = u - h cot(theta), is not
-    monotonic: a node is in layover if some nearer node has a larger rho
-    (running max, finds active layover and the passive layover behind it) or
-    some farther node has a smaller rho (running min from the far end, finds
-    the near-range ground whose echo overlaps a steep slope's).
-    With a varying incidence each node uses its own theta (g and rho are
-    positions on the h = 0 reference, so they stay comparable).
-    Following the straight-ray slant-range geometry of SAR simulators
-    (e.g. ESA SNAP SAR Simulation; Schreier 1993, SAR Geocoding, ch. 4).
-    """
-    u = lines.u_nodes[None, :]
-    tan_t = np.tan(lines.theta)
-    g = u + lines.h * tan_t
-    rho = u - lines.h / tan_t
-    tol = 1e-9 * lines.step
-    shadow = g < _exclusive_running(np.fmax, g) - tol
-    layover = (rho < _exclusive_running(np.fmax, rho) - tol) | (
-        rho > _exclusive_running(np.fmin, rho, reverse=True) + tol)
-    return layover, shadow, rho
 
 
 def layover_shadow(dem, dx, dy, incidence, heading_deg, right_looking=True):
@@ -358,45 +252,16 @@ def layover_shadow(dem, dx, dy, incidence, heading_deg, right_looking=True):
       pixel neither in layover nor in shadow.
     A pixel can be both LAYOVER and SHADOW. No-data pixels get 0.
 
-    Method: the DEM is resampled bilinearly on lines parallel to the look
-    direction (lines min(dx, dy) apart, nodes half that along them); ``_trace`` does the ray tracing with
-    running maxima along the lines; each pixel takes its nearest node's
-    flags, plus the active layover/shadow of its own Horn slope. Peak memory
-    is about 300 bytes per DEM pixel (45 deg headings; 450 for
-    ``simulated_sar``): split very large DEMs into overlapping tiles whose
-    overlap exceeds the longest expected layover/shadow. Geographic DEMs use
-    one (dx, dy) for the whole raster (``pixel_size_metres`` at its centre).
+    Method (``core.terrain.range_trace``): the DEM is resampled bilinearly on
+    lines parallel to the look direction (lines min(dx, dy) apart, nodes half
+    that along them); running maxima along the lines do the ray tracing; each
+    pixel takes its nearest node's flags, plus the active layover/shadow of
+    its own Horn slope. This whole-array function holds about 300 bytes per
+    pixel; ``core.terrain.pipeline`` gives the same result on a raster file of
+    any size in bounded memory. Geographic DEMs use one (dx, dy) for the
+    whole raster (``pixel_size_metres`` at its centre).
     """
     return distortion_and_simulation(dem, dx, dy, incidence, heading_deg, right_looking, simulate=False)[0]
-
-
-def _traced(dem, dx, dy, incidence, heading_deg, right_looking):
-    """Range lines, their ray tracing and the range slope: what the mask and the simulation share.
-
-    Returns ``(z, theta, lines, (layover nodes, shadow nodes, rho), beta)``.
-    """
-    z = np.asarray(dem, dtype=np.float64)
-    theta = _check_incidence(incidence, z.shape)
-    lines = _RangeLines(z, dx, dy, look_azimuth(heading_deg, right_looking), theta)
-    traced = _trace(lines)
-    slope, aspect = slope_aspect(z, dx, dy)
-    beta = range_slope(slope, aspect, heading_deg, right_looking)
-    return z, theta, lines, traced, beta
-
-
-def _distortion_mask(z, theta, lines, traced, beta):
-    """The uint8 bit mask of ``layover_shadow`` from ``_traced``'s results."""
-    lay_nodes, shadow_nodes, _ = traced
-    layover = lines.at_pixels(lay_nodes)
-    shadow = lines.at_pixels(shadow_nodes)
-    with np.errstate(invalid="ignore"):
-        layover |= beta > theta
-        shadow |= beta < -(np.pi / 2 - theta)
-        fore = (beta > 0) & ~layover & ~shadow
-    mask = (layover * LAYOVER) | (shadow * SHADOW) | (fore * FORESHORTENING)
-    mask = mask.astype(np.uint8)
-    mask[np.isnan(z)] = 0
-    return mask
 
 
 def distortion_and_simulation(dem, dx, dy, incidence, heading_deg, right_looking=True, mask=True,
@@ -406,10 +271,15 @@ def distortion_and_simulation(dem, dx, dy, incidence, heading_deg, right_looking
 
     Same arguments, units and results as the two functions called separately.
     """
-    z, theta, lines, traced, beta = _traced(dem, dx, dy, incidence, heading_deg, right_looking)
-    out_mask = _distortion_mask(z, theta, lines, traced, beta) if mask else None
-    out_sim = _simulation(z, theta, lines, traced, beta) if simulate else None
-    return out_mask, out_sim
+    z = np.asarray(dem, dtype=np.float64)
+    theta = _check_incidence(incidence, z.shape)
+    grid = range_trace.RangeGrid(z.shape[0], z.shape[1], dx, dy, look_azimuth(heading_deg, right_looking))
+    slope, aspect = slope_aspect(z, dx, dy)
+    beta = range_slope(slope, aspect, heading_deg, right_looking)
+    whole = (slice(0, z.shape[0]), slice(0, z.shape[1]))
+    out_mask, out_sim = range_trace.trace_window(grid, z, theta, (0, 0), whole, beta, mask=mask,
+                                                 simulate=simulate)
+    return out_mask, (None if out_sim is None else out_sim.astype(np.float32))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -438,68 +308,6 @@ def simulated_sar(dem, dx, dy, incidence, heading_deg, right_looking=True):
     return distortion_and_simulation(dem, dx, dy, incidence, heading_deg, right_looking, mask=False)[1]
 
 
-def _simulation(z, theta, lines, traced, beta):
-    """The float32 sigma0 of ``simulated_sar`` from ``_traced``'s results."""
-    _, shadow_nodes, rho = traced
-    step = lines.step
-    n_lines = rho.shape[0]
-
-    # Segments between nodes k and k + 1 on each line.
-    th = 0.5 * (lines.theta[:, 1:] + lines.theta[:, :-1])
-    dh = np.diff(lines.h, axis=1)
-    area = lines.du * np.cos(th) + dh * np.sin(th)  # Small 2011: A_gamma of the segment (projected length)
-    lo = np.fmin(rho[:, :-1], rho[:, 1:])
-    hi = np.fmax(rho[:, :-1], rho[:, 1:])
-    lit = np.isfinite(dh) & (area > 0) & ~shadow_nodes[:, :-1] & ~shadow_nodes[:, 1:]
-    line_of = np.broadcast_to(np.arange(n_lines)[:, None], area.shape)[lit]
-    area, lo, hi = area[lit], lo[lit], hi[lit]
-
-    # Slant-range cells of width ``step`` in rho: edges e_j = rho0 + j step.
-    finite_rho = rho[np.isfinite(rho)]
-    if finite_rho.size == 0:
-        return np.full(z.shape, np.nan, dtype=np.float32)
-    rho0 = finite_rho.min() - 2 * step
-    n_cells = int(math.ceil((finite_rho.max() - rho0) / step)) + 2
-    width = n_cells + 3  # per-line difference arrays need indices up to n_cells + 2
-
-    # Area received below rho by each line, F(rho) = sum of area * clip((rho - lo)/(hi - lo), 0, 1),
-    # built from second differences of ramps (uniform spread) and first differences of steps
-    # (segments shorter than 1e-6 step in rho, i.e. slopes equal to the incidence).
-    second = np.zeros(n_lines * width)
-    first = np.zeros(n_lines * width)
-    span = hi - lo
-    point = span < 1e-6 * step
-    base = line_of * width
-    for edge, sign in ((lo, 1.0), (hi, -1.0)):
-        t = (edge - rho0) / step
-        m = np.floor(t).astype(np.int64)
-        frac = (m + 1 - t) * step  # e_{m+1} - edge
-        dens = np.where(point, 0.0, area / np.where(point, 1.0, span)) * sign
-        second += np.bincount(base + m + 1, dens * frac, minlength=second.size)
-        second += np.bincount(base + m + 2, dens * (step - frac), minlength=second.size)
-    t = (lo[point] - rho0) / step
-    first += np.bincount(base[point] + np.floor(t).astype(np.int64) + 1, area[point],
-                         minlength=first.size)
-    cdf = np.cumsum(np.cumsum(second.reshape(n_lines, width), axis=1)
-                    + first.reshape(n_lines, width), axis=1)
-    sigma_cells = np.diff(cdf, axis=1)[:, :n_cells + 1] / step  # cell j = [e_j, e_j+1)
-
-    # Each pixel: sigma0 at its own rho on its line, linear between cell centres.
-    tan_p = np.tan(theta) if theta.ndim else math.tan(float(theta))
-    rho_px = lines.u - z / tan_p
-    t = (rho_px - rho0) / step - 0.5
-    ok = np.isfinite(t)
-    j0 = np.zeros(z.shape, dtype=np.int64)
-    j0[ok] = np.clip(np.floor(t[ok]), 0, n_cells - 1).astype(np.int64)
-    w = np.clip(np.where(ok, t, 0.0) - j0, 0.0, 1.0)
-    out = (1 - w) * sigma_cells[lines.line, j0] + w * sigma_cells[lines.line, j0 + 1]
-    out[lines.at_pixels(shadow_nodes)] = 0.0
-    with np.errstate(invalid="ignore"):
-        out[beta < -(np.pi / 2 - theta)] = 0.0  # active shadow
-    out[~ok] = np.nan
-    return out.astype(np.float32)
-
-
 # ----------------------------------------------------------------------------------------------
 # Angles block by block
 # ----------------------------------------------------------------------------------------------
@@ -511,6 +319,19 @@ PROJECTED_LOCAL_INCIDENCE_OUT = "projected_local_incidence"
 ANGLE_OUTPUTS = (SLOPE_OUT, ASPECT_OUT, LOCAL_INCIDENCE_OUT, PROJECTED_LOCAL_INCIDENCE_OUT)
 #: Pixels the angle outputs read around a pixel (Horn's 3x3 gradients).
 ANGLE_MARGIN = 1
+
+
+def angle_planes(outputs, slope, aspect, theta, heading_deg, right_looking=True):
+    """The angle outputs ``outputs`` (names from ``ANGLE_OUTPUTS``) as float32 degrees, a list of arrays.
+
+    ``slope``, ``aspect`` from ``slope_aspect``, ``theta`` the incidence
+    (radians, scalar or of their shape).
+    """
+    values = {SLOPE_OUT: lambda: slope, ASPECT_OUT: lambda: aspect,
+              LOCAL_INCIDENCE_OUT: lambda: local_incidence(slope, aspect, theta, heading_deg, right_looking),
+              PROJECTED_LOCAL_INCIDENCE_OUT: lambda: projected_local_incidence(
+                  slope, aspect, theta, heading_deg, right_looking)}
+    return [np.degrees(values[o]()).astype(np.float32) for o in outputs]
 
 
 def angle_block_function(outputs, dx, dy, heading_deg, right_looking=True, incidence=None,
@@ -540,11 +361,6 @@ def angle_block_function(outputs, dx, dy, heading_deg, right_looking=True, incid
         else:
             theta = incidence
         slope, aspect = slope_aspect(z, dx, dy)
-        values = {SLOPE_OUT: lambda: slope, ASPECT_OUT: lambda: aspect,
-                  LOCAL_INCIDENCE_OUT: lambda: local_incidence(slope, aspect, theta, heading_deg,
-                                                               right_looking),
-                  PROJECTED_LOCAL_INCIDENCE_OUT: lambda: projected_local_incidence(
-                      slope, aspect, theta, heading_deg, right_looking)}
-        return np.stack([np.degrees(values[o]()).astype(np.float32) for o in outputs])
+        return np.stack(angle_planes(outputs, slope, aspect, theta, heading_deg, right_looking))
 
     return func

@@ -1,41 +1,32 @@
-"""Processing algorithm "Radiometric terrain flattening": a thin wrapper around core.terrain.flattening.
+"""Processing algorithm "Radiometric terrain flattening": a thin wrapper around core.terrain.pipeline.
 
-The DEM (and an optional incidence raster) is brought onto the SAR raster's
-grid (read directly when already on it, else resampled bilinearly with
-gdal.Warp), the flattening reference (sigma0 of a uniform gamma0 = 1 surface,
-``core.terrain.flattening.flattening_reference``) is computed on that whole
-grid in memory and written to a temporary GeoTIFF, and every SAR band is
-divided by it block by block (``core.engine.raster_blocks.map_raster`` over a VRT
-stacking the SAR bands and the reference), in linear power, the output being
-written in the input's scale.
+It declares the parameters, checks them (scale, CRS units, incidence),
+brings the DEM (and an optional incidence raster) onto the SAR raster's grid
+(used as is when already on it, else resampled bilinearly with gdal.Warp into
+a temporary file, bounded memory) and calls
+``core.terrain.pipeline.terrain_flattening``, which traces the flattening
+reference block by block and divides every SAR band by it, in linear power,
+the output being written in the input's scale. No size limit.
 """
 import os
+import shutil
+import tempfile
 
-import numpy as np
-from osgeo import gdal
 from qgis.core import (
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
-    QgsProcessingUtils,
 )
 
 from ...core.engine import raster_sampling
-from ...core.engine import scale as scales
-from ...core.engine.raster_blocks import (
-    Cancelled,
-    map_raster,
-    output_nodata,
-    read_info,
-    stack_vrt,
-    write_array,
-)
+from ...core.engine.raster_blocks import Cancelled, read_info
 from ...core.terrain import flattening as flattening
 from ...core.terrain import geometry as terrain
+from ...core.terrain import pipeline
 from . import common
 from .common import tr
-from .terrain_geometry import TerrainInputsMixin, check_size, pixel_size, read_on_grid
+from .terrain_geometry import TerrainInputsMixin, pixel_size, raster_on_grid
 
 
 def help_text():
@@ -55,9 +46,8 @@ def help_text():
         "refused.</li><li><b>DEM</b>: heights in metres (the DEM used for the terrain correction, "
         "ideally). When it is not on the sigma0 raster's grid it is resampled bilinearly onto that grid "
         "automatically (gdal.Warp); the log says so. DEMs in a CRS in feet or unknown units are refused: "
-        "reproject the DEM to a projected CRS in metres. The grid is processed whole in memory, about 450"
-        " bytes per pixel: rasters above 8000 x 8000 pixels (or needing more than 70 % of the machine's "
-        "memory) are refused: clip them first.</li><li><b>Flight direction (heading)</b>, <b>Look "
+        "reproject the DEM to a projected CRS in metres. The raster is processed block by block in bounded "
+        "memory, whatever its size.</li><li><b>Flight direction (heading)</b>, <b>Look "
         "side</b>, <b>Incidence angle</b> or <b>Incidence angle raster</b> (degrees or radians; resampled"
         " onto the sigma0 grid if needed): as in <i>Terrain geometry</i>. Sentinel-1 heading: about 348 "
         "ascending, 192 descending.</li><li><b>Method</b>: <ul><li>Area-based (Small 2011): sigma0 "
@@ -145,7 +135,6 @@ class TerrainFlatteningAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
         with common.core_errors(name):
             info = read_info(src)
             raster_sampling.check_input_scale(src, scale)
-        check_size(info.xsize, info.ysize, name)
         dx, dy = pixel_size(info, name, feedback, is_dem=False)
 
         dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
@@ -155,49 +144,25 @@ class TerrainFlatteningAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
             # Refuse DEMs in feet or unknown units (their heights are likely not metres either).
             terrain.pixel_size_metres(dem_info.geotransform, dem_info.projection, dem_info.ysize)
         what = tr("the sigma0 raster '{name}'").format(name=name)
-        dem = read_on_grid(dem_layer, self.DEM, 1, info, what, feedback)
-        theta = self.incidence_on_grid(parameters, context, info, what, feedback)
-        if feedback.isCanceled():
-            return {}
-
-        feedback.pushInfo(tr("Flattening reference: {method}, layover/shadow {masked}.").format(
-            method=flattening.LABELS[method], masked=tr("masked") if mask else tr("kept")))
-        with common.core_errors(dem_layer.name()):
-            reference = flattening.flattening_reference(dem, dx, dy, theta, heading, right, method, mask)
-        valid_dem = np.isfinite(dem)
-        lost = np.count_nonzero(valid_dem & ~np.isfinite(reference))
-        feedback.pushInfo(tr("{pct:.2f} % of the DEM pixels get no gamma0 (layover, shadow or undefined "
-                             "angles).").format(pct=100.0 * lost / max(1, np.count_nonzero(valid_dem))))
-        feedback.setProgress(20)
-        if feedback.isCanceled():
-            return {}
-
-        ref_path = QgsProcessingUtils.generateTempFilename("flattening_reference.tif")
-        vrt = None
+        scratch = tempfile.mkdtemp(prefix="sar_change_flattening_")
         try:
-            write_array(ref_path, reference, like=src)
-            vrt = stack_vrt([src, ref_path])
-            bands = info.bands
-            nodata = output_nodata(info)
-
-            def flatten(data):
-                power = scales.to_linear_power(data[:bands], scale)
-                return scales.from_linear_power(flattening.apply_reference(power, data[bands]), scale)
-
-            def progress(percent):
-                feedback.setProgress(20 + 0.8 * percent)
-
-            with common.core_errors(name):
-                map_raster(vrt, dst, flatten, 0, bands, progress=progress,
-                           is_canceled=common.cancel_callback(feedback),
-                           descriptions=list(info.descriptions), nodata=nodata)
+            dem_path, _ = raster_on_grid(dem_layer, self.DEM, 1, info, what, feedback,
+                                         os.path.join(scratch, "dem.tif"))
+            incidence = self.incidence_source(parameters, context, info, what, feedback, scratch)
+            if feedback.isCanceled():
+                return {}
+            feedback.pushInfo(tr("Flattening reference: {method}, layover/shadow {masked}.").format(
+                method=flattening.LABELS[method], masked=tr("masked") if mask else tr("kept")))
+            with common.core_errors(dem_layer.name()):
+                _, lost = pipeline.terrain_flattening(
+                    src, dem_path, dst, scale, dx, dy, heading, right, incidence, method, mask,
+                    progress=feedback.setProgress, is_canceled=common.cancel_callback(feedback))
         except Cancelled:
             feedback.pushInfo(tr("Cancelled: no output was written."))
             common.forget_output(context, dst)
             return {}
         finally:
-            if vrt is not None:
-                gdal.Unlink(vrt)
-            if os.path.exists(ref_path):
-                os.remove(ref_path)
+            shutil.rmtree(scratch, ignore_errors=True)
+        feedback.pushInfo(tr("{pct:.2f} % of the DEM pixels get no gamma0 (layover, shadow or undefined "
+                             "angles).").format(pct=100.0 * lost))
         return {self.OUTPUT: dst}

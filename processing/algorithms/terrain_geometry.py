@@ -1,20 +1,15 @@
-"""Processing algorithm "Terrain geometry": a thin wrapper around core.terrain.geometry.
+"""Processing algorithm "Terrain geometry": a thin wrapper around core.terrain.pipeline.terrain_geometry.
 
-Slope, aspect and the (projected) local incidence stream through the block
-engine (``core.engine.raster_blocks.map_raster`` with ``terrain.angle_block_function``,
-a 1-pixel halo; slope and aspect computed once per block for all of them), so
-their memory does not grow with the DEM and there is no size limit; several
-angle outputs are written as one multi-band temporary file split into the
-requested files. An incidence raster on another grid is warped onto the DEM's
-into a temporary file first. The distortion mask and the simulated SAR image
-still trace rays along range over the whole DEM (about 450 bytes per pixel,
-``check_size``), extended at its edges as ``core.terrain.flattening`` does,
-with one set of range lines and one ray tracing for both
-(``terrain.distortion_and_simulation``).
+It declares the parameters, checks them (CRS units, incidence, outputs),
+brings an incidence raster on another grid onto the DEM's (warped into a
+temporary file, bounded memory) and calls the core pipeline, which streams
+every output block by block (``core.terrain.pipeline``: the ray tracing
+along range reads blocks with margins covering the DEM's reach, so there is
+no size limit).
 
 The helpers here (grid comparison, warping onto a reference grid, incidence
-angles, memory check, single-band writer) are shared with the terrain
-flattening algorithm.
+angles, pixel size, the heading/look/incidence parameters) are shared with
+the terrain flattening algorithm.
 """
 import math
 import os
@@ -33,20 +28,10 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core.engine import outputs as output_policy
 from ...core.engine import raster_sampling
-from ...core.engine.raster_blocks import (
-    Cancelled,
-    geotiff_options,
-    map_raster,
-    read_array,
-    read_info,
-    stack_vrt,
-    temporary_path,
-    write_single_band,
-)
-from ...core.terrain import flattening as terrain_flattening
+from ...core.engine.raster_blocks import Cancelled, gdal_cache_budget, geotiff_options, read_info
 from ...core.terrain import geometry as terrain
+from ...core.terrain import pipeline
 from . import common
 from .common import tr
 
@@ -54,15 +39,9 @@ from .common import tr
 LOOK_SIDES = ("right", "left")
 #: Incidence raster units enum, in order.
 INCIDENCE_UNITS = ("degrees", "radians")
-#: Largest DEM (pixels) processed in memory; larger ones must be clipped or tiled.
-MAX_PIXELS = 8000 * 8000
-#: Peak memory per DEM pixel (bytes) of the whole-array terrain computations (measured: 375 for
-#: the simulated SAR image at oblique headings, plus the inputs and outputs).
-BYTES_PER_PIXEL = 450
-#: Share of the physical memory a run may plan to use.
-MEMORY_SHARE = 0.7
 #: No-data value of the uint8 distortion mask.
-MASK_NODATA = 255
+MASK_NODATA = pipeline.MASK_NODATA
+
 
 def help_text():
     """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
@@ -75,10 +54,9 @@ def help_text():
         " metres, in a projected CRS whose unit is the metre (e.g. UTM) or in a geographic CRS (degrees; "
         "the pixel size in metres is taken at the DEM's centre latitude, so keep geographic DEMs to a few"
         " degrees of latitude). Other units (feet, unknown) are refused: reproject the DEM to a projected"
-        " CRS in metres. Slope, aspect and the incidence angles are computed block by block (any DEM "
-        "size); the distortion mask and the simulated SAR image hold the whole DEM in memory, about 450 "
-        "bytes per pixel: for them DEMs above 8000 x 8000 pixels (or needing more than 70 % of the "
-        "machine's memory) are refused: clip the DEM to your area first.</li><li><b>Flight direction "
+        " CRS in metres. Every output is computed block by block in bounded memory, for a DEM of any "
+        "size; for the distortion mask and the simulated SAR image each block also reads the terrain "
+        "within reach along range (a few kilometres, set by the DEM's relief).</li><li><b>Flight direction "
         "(heading)</b>: azimuth of the satellite track in "
         "degrees clockwise from north, as in the product metadata. Sentinel-1: about 348 (-12) for "
         "ascending passes, about 192 for descending passes.</li><li><b>Look side</b>: right (Sentinel-1 "
@@ -111,27 +89,6 @@ def help_text():
 # ------------------------------------------------------------------------------------------------
 # Shared helpers (also used by the terrain flattening algorithm)
 # ------------------------------------------------------------------------------------------------
-
-def physical_memory():
-    """Physical memory in bytes, or None where the platform does not tell (Windows)."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def check_size(xsize, ysize, layer_name, bytes_per_pixel=BYTES_PER_PIXEL):
-    """Refuse grids too large for the whole-array terrain code (QgsProcessingException)."""
-    pixels = int(xsize) * int(ysize)
-    need = pixels * bytes_per_pixel
-    memory = physical_memory()
-    if pixels > MAX_PIXELS or (memory and need > MEMORY_SHARE * memory):
-        raise QgsProcessingException(tr(
-            "Input layer '{name}' is {x} x {y} pixels: the terrain computation holds the whole grid in "
-            "memory (about {gb:.1f} GB here, {bpp} bytes per pixel; at most {limit} pixels). Clip it to "
-            "your area of interest first (e.g. gdal:cliprasterbyextent) or use a coarser pixel size."
-        ).format(name=layer_name, x=xsize, y=ysize, gb=need / 1e9, bpp=bytes_per_pixel, limit=MAX_PIXELS))
-
 
 def same_crs(wkt_a, wkt_b):
     """True when two WKT CRSs have the same horizontal CRS (both empty counts as the same).
@@ -226,25 +183,6 @@ def warp_onto(path, band, ref, layer_name, resample="bilinear", dst=None):
     return array, covered
 
 
-def read_on_grid(layer, parameter_name, band, ref, what, feedback):
-    """Band ``band`` of a raster layer on RasterInfo ``ref``'s grid (float64, NaN no data).
-
-    Read directly when it is already on that grid, else resampled bilinearly
-    (``warp_onto``) with a note in the feedback. Refuses a raster that does
-    not overlap ``ref`` at all.
-    """
-    path = common.gdal_source(layer, parameter_name)
-    info = read_info(path)
-    if not 1 <= band <= info.bands:
-        raise QgsProcessingException(tr("Input layer '{name}' has {n} band(s); band {band} does not exist")
-                                     .format(name=layer.name(), n=info.bands, band=band))
-    if same_grid(info, ref):
-        return read_array(path, band).astype(np.float64)
-    array, covered = warp_onto(path, band, ref, layer.name())
-    report_coverage(layer.name(), what, covered, feedback)
-    return array
-
-
 def report_coverage(layer_name, what, covered, feedback):
     """Refuse a resampled raster covering none of ``what``; log (and warn below 99.9 %) its coverage."""
     if covered == 0:
@@ -312,11 +250,6 @@ def pixel_size(info, layer_name, feedback, is_dem=True):
     return dx, dy
 
 
-def write_band(path, array, info, gdal_type, nodata, description):
-    """Write one band on RasterInfo ``info``'s grid and CRS to a GeoTIFF (``core.engine.outputs`` policy)."""
-    return write_single_band(path, array, info, gdal_type, nodata, description)
-
-
 class TerrainInputsMixin:
     """Heading, look side and incidence parameters shared by the terrain algorithms."""
 
@@ -365,21 +298,50 @@ class TerrainInputsMixin:
         right = LOOK_SIDES[self.parameterAsEnum(parameters, self.LOOK_SIDE, context)] == "right"
         return heading, right
 
-    def incidence_on_grid(self, parameters, context, ref, what, feedback):
-        """Incidence in radians: a float, or an array on RasterInfo ``ref``'s grid."""
+    def incidence_source(self, parameters, context, info, what, feedback, scratch):
+        """The run's ``pipeline.Incidence``: a scalar (radians) or a raster band on ``info``'s grid.
+
+        An incidence raster on another grid is warped onto it into a file in
+        ``scratch`` (bounded memory). Its range is checked from a
+        block-by-block pass (``raster_sampling.band_range``).
+        """
         layer = self.parameterAsRasterLayer(parameters, self.INCIDENCE_RASTER, context)
         if layer is None:
             degrees = self.parameterAsDouble(parameters, self.INCIDENCE, context)
             feedback.pushInfo(tr("Incidence angle: {deg:g} degrees everywhere.").format(deg=degrees))
-            return math.radians(degrees)
+            return pipeline.Incidence(radians=math.radians(degrees))
         band = self.parameterAsInt(parameters, self.INCIDENCE_BAND, context) or 1
         units = INCIDENCE_UNITS[self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)]
-        values = read_on_grid(layer, self.INCIDENCE_RASTER, band, ref, what, feedback)
-        theta = incidence_radians(values, units, layer.name())
-        lo, hi = math.degrees(np.nanmin(theta)), math.degrees(np.nanmax(theta))
+        path, band = raster_on_grid(layer, self.INCIDENCE_RASTER, band, info, what, feedback,
+                                    os.path.join(scratch, "incidence.tif"))
+        with gdal_cache_budget():  # GDAL's cache would keep the whole raster
+            lo, hi, _ = raster_sampling.band_range(path, band)
+        theta = incidence_radians(np.array([lo, hi]), units, layer.name())  # checks the range
         feedback.pushInfo(tr("Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.")
-                          .format(name=layer.name(), band=band, lo=lo, hi=hi))
-        return theta
+                          .format(name=layer.name(), band=band, lo=math.degrees(theta[0]),
+                                  hi=math.degrees(theta[1])))
+        return pipeline.Incidence(path=path, band=band, degrees=units == "degrees")
+
+
+def raster_on_grid(layer, parameter_name, band, ref, what, feedback, warped):
+    """``(path, band)`` of band ``band`` of a raster layer on RasterInfo ``ref``'s grid.
+
+    The layer's own file when it is already on that grid, else the band
+    resampled bilinearly into the GeoTIFF ``warped`` (``warp_onto``, bounded
+    memory) with its coverage reported (``report_coverage``).
+    """
+    path = common.gdal_source(layer, parameter_name)
+    info = read_info(path)
+    if not 1 <= band <= info.bands:
+        raise QgsProcessingException(tr("Input layer '{name}' has {n} band(s); band {band} does not exist")
+                                     .format(name=layer.name(), n=info.bands, band=band))
+    if same_grid(info, ref):
+        return path, band
+    with gdal_cache_budget():  # GDAL's cache would keep the whole raster
+        warp_onto(path, band, ref, layer.name(), dst=warped)
+        _, _, covered = raster_sampling.band_range(warped, 1)
+    report_coverage(layer.name(), what, covered, feedback)
+    return warped, 1
 
 
 # ------------------------------------------------------------------------------------------------
@@ -456,47 +418,20 @@ class TerrainGeometryAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
                              "incidence, distortion mask or simulated SAR)")
         return True, ""
 
-    #: Angle outputs (streamed block by block) -> core.terrain.geometry output name and description.
-    def _angle_outputs(self):
+    def _core_names(self):
+        """{output key: core.terrain.pipeline output name}."""
+        return dict(zip(self.OUTPUTS, pipeline.GEOMETRY_OUTPUTS))
+
+    def _descriptions(self):
         return {
-            self.SLOPE: (terrain.SLOPE_OUT, tr("slope (degrees)")),
-            self.ASPECT: (terrain.ASPECT_OUT, tr("aspect (degrees clockwise from north, downslope)")),
-            self.LOCAL_INCIDENCE: (terrain.LOCAL_INCIDENCE_OUT, tr("local incidence angle (degrees)")),
-            self.PROJECTED_LOCAL_INCIDENCE: (terrain.PROJECTED_LOCAL_INCIDENCE_OUT,
-                                             tr("projected local incidence angle (degrees)")),
+            pipeline.SLOPE: tr("slope (degrees)"),
+            pipeline.ASPECT: tr("aspect (degrees clockwise from north, downslope)"),
+            pipeline.LOCAL_INCIDENCE: tr("local incidence angle (degrees)"),
+            pipeline.PROJECTED_LOCAL_INCIDENCE: tr("projected local incidence angle (degrees)"),
+            pipeline.DISTORTION_MASK: tr(
+                "distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)"),
+            pipeline.SIMULATED_SAR: tr("simulated sigma0 of a uniform gamma0 = 1 surface (linear power)"),
         }
-
-    def _incidence_source(self, parameters, context, info, what, feedback, scratch):
-        """Incidence for the run: ``(radians, None)``, or ``(None, (path, band, degrees?))`` on the DEM grid.
-
-        An incidence raster on another grid is warped onto the DEM's into a
-        file in ``scratch`` (bounded memory). Its range is checked from a
-        block-by-block pass (``raster_sampling.band_range``).
-        """
-        layer = self.parameterAsRasterLayer(parameters, self.INCIDENCE_RASTER, context)
-        if layer is None:
-            degrees = self.parameterAsDouble(parameters, self.INCIDENCE, context)
-            feedback.pushInfo(tr("Incidence angle: {deg:g} degrees everywhere.").format(deg=degrees))
-            return math.radians(degrees), None
-        band = self.parameterAsInt(parameters, self.INCIDENCE_BAND, context) or 1
-        units = INCIDENCE_UNITS[self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)]
-        path = common.gdal_source(layer, self.INCIDENCE_RASTER)
-        inc_info = read_info(path)
-        if not 1 <= band <= inc_info.bands:
-            raise QgsProcessingException(
-                tr("Input layer '{name}' has {n} band(s); band {band} does not exist").format(
-                    name=layer.name(), n=inc_info.bands, band=band))
-        if not same_grid(inc_info, info):
-            path = warp_onto(path, band, info, layer.name(), dst=os.path.join(scratch, "incidence.tif"))
-            band = 1
-        lo, hi, covered = raster_sampling.band_range(path, band)
-        if path.startswith(scratch):
-            report_coverage(layer.name(), what, covered, feedback)
-        theta = incidence_radians(np.array([lo, hi]), units, layer.name())  # checks the range
-        feedback.pushInfo(tr("Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.")
-                          .format(name=layer.name(), band=band, lo=math.degrees(theta[0]),
-                                  hi=math.degrees(theta[1])))
-        return None, (path, band, units == "degrees")
 
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
@@ -507,122 +442,34 @@ class TerrainGeometryAlgorithm(TerrainInputsMixin, common.SarChangeAlgorithm):
             raise QgsProcessingException(tr("Ask for at least one output"))
         with common.core_errors(name):
             info = read_info(src)
-        angles = [key for key in self._angle_outputs() if key in outputs]
-        whole = [key for key in (self.DISTORTION_MASK, self.SIMULATED_SAR) if key in outputs]
-        if whole:  # ray tracing along range still holds the whole DEM
-            check_size(info.xsize, info.ysize, name)
         dx, dy = pixel_size(info, name, feedback)
         heading, right = self.geometry_values(parameters, context)
         look = math.degrees(terrain.look_azimuth(heading, right))
         feedback.pushInfo(tr("DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} "
                              "degrees, looking towards {look:.1f} degrees.").format(
             name=name, x=info.xsize, y=info.ysize, dx=dx, dy=dy, h=heading, look=look))
+        labels = {"layover": tr("layover"), "shadow": tr("shadow"), "foreshortening": tr("foreshortening")}
+
+        def log(label, pct):
+            feedback.pushInfo(tr("{label}: {pct:.2f} % of the valid pixels").format(label=labels[label],
+                                                                                    pct=pct))
+
+        names = self._core_names()
         scratch = tempfile.mkdtemp(prefix="sar_change_terrain_")
-        results = {}
         try:
             what = tr("the DEM '{name}'").format(name=name)
-            theta, on_grid = self._incidence_source(parameters, context, info, what, feedback, scratch)
-            share = len(angles) / (len(angles) + 2 * len(whole))
-            if angles:
-                with common.core_errors(name):
-                    valid = self._write_angles(src, info, angles, outputs, results, dx, dy, heading, right,
-                                               theta, on_grid, feedback, share)
-                if not valid:
-                    for path in results.values():
-                        os.remove(path)
-                    raise QgsProcessingException(tr("Input layer '{name}' holds no valid height").format(
-                        name=name))
-            if whole:
-                with common.core_errors(name):
-                    self._write_whole(src, name, info, whole, outputs, results, dx, dy, heading, right,
-                                      theta, on_grid, feedback, share)
+            incidence = self.incidence_source(parameters, context, info, what, feedback, scratch)
+            with common.core_errors(name):
+                written = pipeline.terrain_geometry(
+                    src, {names[k]: path for k, path in outputs.items()}, dx, dy, heading, right, incidence,
+                    descriptions=self._descriptions(), progress=feedback.setProgress,
+                    is_canceled=common.cancel_callback(feedback), log=log)
         except Cancelled:
-            return self._cancelled(context, results, feedback)
+            for path in outputs.values():
+                common.forget_output(context, path)
+            feedback.pushInfo(tr("Cancelled: no output was written."))
+            return {}
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        return results
-
-    def _write_angles(self, src, info, angles, outputs, results, dx, dy, heading, right, theta, on_grid,
-                      feedback, share):
-        """Stream the angle outputs through the block engine (1-pixel halo); True if a height is valid."""
-        table = self._angle_outputs()
-        func = terrain.angle_block_function([table[k][0] for k in angles], dx, dy, heading, right,
-                                            incidence=theta, incidence_degrees=bool(on_grid and on_grid[2]))
-        valid = []
-
-        def counted(block):
-            valid.append(bool(np.isfinite(block[0]).any()))
-            return func(block)
-
-        source, bands, vrt = src, [1], None
-        if on_grid is not None:
-            vrt = source = stack_vrt([src, on_grid[0]])
-            bands = [1, info.bands + on_grid[1]]
-        dst = outputs[angles[0]] if len(angles) == 1 else temporary_path(outputs[angles[0]])
-        try:
-            map_raster(source, dst, counted, terrain.ANGLE_MARGIN, len(angles), bands=bands,
-                       nodata=float("nan"), descriptions=[table[k][1] for k in angles],
-                       progress=lambda p: feedback.setProgress(p * share),
-                       is_canceled=common.cancel_callback(feedback))
-            if len(angles) > 1:  # one band per requested file
-                for i, key in enumerate(angles):
-                    with output_policy.raster_output(outputs[key], 1) as tmp:  # temporary removed on failure
-                        out = gdal.Translate(tmp, dst, bandList=[i + 1], creationOptions=geotiff_options())
-                        output_policy.check_created(out, outputs[key])
-                        out = None
-                    results[key] = outputs[key]
-            else:
-                results[angles[0]] = dst
-        finally:
-            if vrt:
-                gdal.Unlink(vrt)
-            if len(angles) > 1 and os.path.exists(dst):
-                os.remove(dst)
-        return any(valid)
-
-    def _write_whole(self, src, name, info, whole, outputs, results, dx, dy, heading, right, theta, on_grid,
-                     feedback, share):
-        """Distortion mask and simulated SAR on the whole DEM, one ray tracing for both."""
-        dem = read_array(src, 1).astype(np.float64)
-        if on_grid is not None:
-            values = read_array(on_grid[0], on_grid[1]).astype(np.float64)
-            theta = np.radians(values) if on_grid[2] else values
-            dem[np.isnan(theta)] = np.nan
-        if not np.isfinite(dem).any():
-            raise QgsProcessingException(tr("Input layer '{name}' holds no valid height").format(name=name))
-        # The DEM filled and extended at its edges as terrain_flattening.*_extended do it.
-        zp, thp, core, voids = terrain_flattening._padded(dem, theta)
-        mask, sim = terrain.distortion_and_simulation(zp, dx, dy, thp, heading, right,
-                                                      mask=self.DISTORTION_MASK in whole,
-                                                      simulate=self.SIMULATED_SAR in whole)
-        feedback.setProgress(share * 100 + (100 - share * 100) / 2)
-        if feedback.isCanceled():
-            raise Cancelled("cancelled by the user")
-        if mask is not None:
-            mask = mask[core]
-            mask[voids] = 0
-            valid = np.isfinite(dem)
-            for bit, label in ((terrain.LAYOVER, tr("layover")), (terrain.SHADOW, tr("shadow")),
-                               (terrain.FORESHORTENING, tr("foreshortening"))):
-                pct = 100.0 * np.count_nonzero(mask[valid] & bit) / max(1, np.count_nonzero(valid))
-                feedback.pushInfo(tr("{label}: {pct:.2f} % of the valid pixels").format(label=label, pct=pct))
-            mask[~valid] = MASK_NODATA
-            results[self.DISTORTION_MASK] = write_band(
-                outputs[self.DISTORTION_MASK], mask, info, gdal.GDT_Byte, MASK_NODATA,
-                tr("distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)"))
-        if sim is not None:
-            sim = sim[core]
-            sim[voids] = np.nan
-            results[self.SIMULATED_SAR] = write_band(
-                outputs[self.SIMULATED_SAR], sim, info, gdal.GDT_Float32, float("nan"),
-                tr("simulated sigma0 of a uniform gamma0 = 1 surface (linear power)"))
-        feedback.setProgress(100)
-
-    def _cancelled(self, context, written, feedback):
-        """Remove what was written so far and report the cancel."""
-        for path in written.values():
-            if os.path.exists(path):
-                os.remove(path)
-            common.forget_output(context, path)
-        feedback.pushInfo(tr("Cancelled: no output was written."))
-        return {}
+        keys = {v: k for k, v in names.items()}
+        return {keys[n]: path for n, path in written.items()}
