@@ -331,3 +331,34 @@ def test_cli_sigterm_stops_cleanly(stack_dir, tmp_path):
     assert p.returncode == 128 + signal.SIGTERM, err
     assert "STOPPED cancelled" in rest
     assert out.is_file() and not Path(str(out) + ".partial").exists()
+
+
+def test_season_and_analog_weights(stack_dir):
+    """Cold targets and freeze/thaw steps weigh more; analog weights follow the target's conditions."""
+    temp, snow = schema.CONDITION_NAMES.index("temperature_c"), schema.CONDITION_NAMES.index("snow_depth_m")
+    with dataset.Stack(stack_dir, change_mask=False) as st:
+        targets = st.targets(N)
+        (j, _), (k, _), (m, _), _ = targets[:4]  # consecutive dates: each the newest input of the next
+        c = st.conditions.copy()
+        c[:, temp], c[:, snow] = 5.0, 0.0
+        c[[j, k], temp] = -2.0  # freeze onset at j, still frozen at k, thaw at m, mild at q
+        st.conditions = c
+        items = [(0, t, inputs) for t, inputs in targets[:4]]
+        assert [dataset.cold_and_transition(st, t, i) for _, t, i in items] == [
+            (True, True), (True, False), (False, True), (False, False)]
+        assert dataset.season_weights([st], items, 3.0).tolist() == [5.0, 3.0, 3.0, 1.0]
+        assert dataset.target_weights([st], items) is None  # no weighting asked: uniform draws
+    with dataset.Stack(stack_dir) as st:
+        rows = st.rows  # date order
+    with dataset.Stack(stack_dir, before=rows[-1]["date"], change_mask=False) as st:
+        ref = schema.condition_vector(rows[-1])
+        np.testing.assert_array_equal(st.target_conditions, ref)
+        c = st.conditions.copy()
+        c[:, temp], c[:, snow] = ref[temp], ref[snow]
+        c[j, temp] += 3.0  # one scale away in temperature: exp(-1/2)
+        c[k, snow] += 10.0  # far away: the floor
+        st.conditions = c
+        w = dataset.analog_weights([st], [(0, j), (0, k), (0, m)])
+        np.testing.assert_allclose(w, [math.exp(-0.5), dataset.ANALOG_FLOOR, 1.0], rtol=1e-6)
+    with dataset.Stack(stack_dir) as st:  # no target date: every date alike
+        assert dataset.analog_weights([st], [(0, j), (0, k)]).tolist() == [1.0, 1.0]

@@ -55,6 +55,10 @@ CHANGE_DATE_TIF = "change_date.tif"
 #: limit of 1024 open files even with several long stacks.
 MAX_OPEN = 48
 _HEADING = (schema.CONDITION_NAMES.index("sin_heading"), schema.CONDITION_NAMES.index("cos_heading"))
+_TEMPERATURE = schema.CONDITION_NAMES.index("temperature_c")
+_SNOW = schema.CONDITION_NAMES.index("snow_depth_m")
+#: Snow depth (m) above which the ground counts as snow covered (``core.simulator.weather.SNOW_COVER_M``).
+SNOW_COVER_M = 0.02
 
 
 def _date(text):
@@ -77,6 +81,9 @@ class Stack:
     before it are used (fine-tuning on a stack's history never sees the
     target). ``change_mask``: use change_date.tif (when present) to keep
     changed pixels out of the loss; False ignores it (no labels used).
+    The conditions of the row dated ``before`` (the target's weather and
+    orbit, never its image) are kept as ``target_conditions`` ((C,) float32,
+    None without such a row) for ``analog_weights``.
 
     Attributes: ``folder``, ``csv_path``, ``rows`` (dicts, date order), ``dates``
     (datetime.date), ``files`` (paths), ``conditions`` ((n, C) float32),
@@ -96,8 +103,12 @@ class Stack:
         if not rows or missing:
             raise ValueError(f"{csv_path} has no acquisitions" if not rows else
                              f"{csv_path} lacks the column(s) {missing}")
+        self.target_conditions = None
         if before is not None:
             cutoff = _date(before) if not isinstance(before, _dt.date) else before
+            on_target = [r for r in rows if _date(r["date"]) == cutoff]
+            if on_target:
+                self.target_conditions = schema.condition_matrix(on_target[:1])[0]
             rows = [r for r in rows if _date(r["date"]) < cutoff]
             if not rows:
                 raise ValueError(f"{csv_path} has no acquisition before {cutoff.isoformat()}")
@@ -260,22 +271,21 @@ def check_patch(patch, stacks):
     return patch
 
 
-def random_samples(stacks, targets, patch, count, rng, augment=False, half_life_days=None):
+def random_samples(stacks, targets, patch, count, rng, augment=False, half_life_days=None,
+                   season_weight=None, analog=False):
     """``count`` samples (stack, target, inputs, row, col, rotate) drawn at random.
 
     ``targets``: per stack, a list as from ``split_targets``; without
-    ``half_life_days`` every target is equally likely (stacks in proportion to
-    their number of targets). With it, a target ``d`` days older than the
-    newest training target of its stack is drawn with weight 0.5 ** (d /
-    half_life_days): fine-tuning then weights the recent history, whose season
-    and conditions are closest to a target that follows. ``rotate`` is True for a
-    random half when ``augment``.
+    weights every target is equally likely (stacks in proportion to their
+    number of targets); ``half_life_days``, ``season_weight``, ``analog``:
+    draw targets in proportion to ``target_weights``. ``rotate`` is True for
+    a random half when ``augment``.
     """
     pool = [(k, t, inputs) for k, ts in enumerate(targets) for t, inputs in ts]
     if not pool:
         raise ValueError("no training targets: the stacks are too short for this number of inputs")
-    if half_life_days:
-        weights = recency_weights(stacks, pool, half_life_days)
+    weights = target_weights(stacks, pool, half_life_days, season_weight, analog)
+    if weights is not None:
         picks = rng.choice(len(pool), size=count, p=weights / weights.sum())
     else:
         picks = rng.integers(0, len(pool), count)
@@ -290,11 +300,89 @@ def random_samples(stacks, targets, patch, count, rng, augment=False, half_life_
     return out
 
 
+def target_weights(stacks, items, half_life_days=None, season_weight=None, analog=False):
+    """Relative weight per item (stack index, target index, ...), or None when all are equal.
+
+    The product of: ``recency_weights`` (with ``half_life_days``: fine-tuning
+    favours the recent history, whose season is closest to a target that
+    follows), ``season_weights`` (with ``season_weight`` w != 1: cold targets
+    and freeze/thaw or snow transitions drawn more often) and
+    ``analog_weights`` (with ``analog``: dates whose conditions are like the
+    target's, for a stack read with ``before``).
+    """
+    weights = np.ones(len(items))
+    if half_life_days:
+        weights *= recency_weights(stacks, items, half_life_days)
+    if season_weight and float(season_weight) != 1.0:
+        weights *= season_weights(stacks, items, season_weight)
+    if analog:
+        weights *= analog_weights(stacks, items)
+    return weights if np.ptp(weights) > 0 else None
+
+
 def recency_weights(stacks, items, half_life_days):
     """0.5 ** (d / half_life_days) per item (stack index, target index, ...): d = days between the
     target and the newest acquisition of its stack (the history's end)."""
     age = np.array([(max(stacks[k].dates) - stacks[k].dates[t]).days for k, t, *_ in items], dtype=np.float64)
     return 0.5 ** (age / float(half_life_days))
+
+
+def cold_and_transition(stack, target, inputs):
+    """(cold, transition) flags of ``target`` (an index of ``stack``) with its ``inputs``.
+
+    cold: snow cover (depth > ``SNOW_COVER_M``) or frost (temperature < 0 deg C)
+    at the target; transition: the target's frozen or snow-covered state
+    differs from that of its newest input (freeze onset, thaw, snowfall or
+    melt-out between the two dates). Unknown conditions (NaN) count as neither.
+    """
+    c = stack.conditions
+
+    def state(i):
+        with np.errstate(invalid="ignore"):
+            return (bool(c[i, _TEMPERATURE] < 0.0), bool(c[i, _SNOW] > SNOW_COVER_M))
+
+    now, before = state(target), state(max(inputs, key=lambda j: stack.dates[j]))
+    return any(now), now != before
+
+
+def season_weights(stacks, items, weight):
+    """Sampling weight per item (stack index, target index, inputs, ...): 1 + (``weight`` - 1) per flag
+    of ``cold_and_transition`` that is set (1, ``weight`` or 2 ``weight`` - 1). Snowy and frozen
+    dates and the freeze/thaw steps between them are a small share of a stack's dates but where a
+    predictor errs most (frozen soil and canopy: about -3 dB at C band, Rignot & Way 1994; wet snow:
+    -3 dB or more, Nagler & Rott 2000; dry snow: a rise with depth, Lievens et al. 2019)."""
+    flags = np.array([cold_and_transition(stacks[k], t, inputs) for k, t, inputs, *_ in items], dtype=float)
+    return 1.0 + (float(weight) - 1.0) * flags.reshape(-1, 2).sum(1)
+
+
+#: Scales of ``analog_weights``: (condition, scale in its units).
+ANALOG_SCALES = (("temperature_c", 3.0), ("snow_depth_m", 0.1))
+#: Least analog weight, so that no date of the history is dropped entirely.
+ANALOG_FLOOR = 0.05
+
+
+def analog_weights(stacks, items, scales=ANALOG_SCALES, floor=ANALOG_FLOOR):
+    """Weight per item (stack index, target index, ...): how alike the target date's conditions are to
+    the stack's ``target_conditions`` (the date the model will be used on).
+
+    exp(-0.5 * sum(((c - c_target) / scale) ** 2)) over ``scales`` (temperature
+    3 deg C, snow depth 0.1 m: frozen or snow-covered dates weigh most before a
+    frozen, snowy target), at least ``floor``; 1 for stacks without target
+    conditions or unknown values. Importance weighting for a shift of the
+    conditions between the history and the target (Shimodaira 2000, J. Stat.
+    Plan. Inference 90; Sugiyama, Krauledat & Mueller 2007, JMLR 8: the same
+    weights in training and in the validation loss that selects the model).
+    """
+    cols = [schema.CONDITION_NAMES.index(name) for name, _ in scales]
+    scale = np.array([v for _, v in scales], dtype=np.float64)
+    out = np.ones(len(items))
+    for n, (k, t, *_) in enumerate(items):
+        ref = stacks[k].target_conditions
+        if ref is None:
+            continue
+        z = (stacks[k].conditions[t, cols].astype(np.float64) - ref[cols]) / scale
+        out[n] = max(float(np.exp(-0.5 * np.nansum(z * z))), float(floor))
+    return out
 
 
 def grid_samples(stacks, targets, patch, max_count, rng):
