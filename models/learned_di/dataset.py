@@ -81,9 +81,6 @@ class Stack:
     before it are used (fine-tuning on a stack's history never sees the
     target). ``change_mask``: use change_date.tif (when present) to keep
     changed pixels out of the loss; False ignores it (no labels used).
-    The conditions of the row dated ``before`` (the target's weather and
-    orbit, never its image) are kept as ``target_conditions`` ((C,) float32,
-    None without such a row) for ``analog_weights``.
 
     Attributes: ``folder``, ``csv_path``, ``rows`` (dicts, date order), ``dates``
     (datetime.date), ``files`` (paths), ``conditions`` ((n, C) float32),
@@ -103,12 +100,8 @@ class Stack:
         if not rows or missing:
             raise ValueError(f"{csv_path} has no acquisitions" if not rows else
                              f"{csv_path} lacks the column(s) {missing}")
-        self.target_conditions = None
         if before is not None:
             cutoff = _date(before) if not isinstance(before, _dt.date) else before
-            on_target = [r for r in rows if _date(r["date"]) == cutoff]
-            if on_target:
-                self.target_conditions = schema.condition_matrix(on_target[:1])[0]
             rows = [r for r in rows if _date(r["date"]) < cutoff]
             if not rows:
                 raise ValueError(f"{csv_path} has no acquisition before {cutoff.isoformat()}")
@@ -272,19 +265,19 @@ def check_patch(patch, stacks):
 
 
 def random_samples(stacks, targets, patch, count, rng, augment=False, half_life_days=None,
-                   season_weight=None, analog=False):
+                   season_weight=None):
     """``count`` samples (stack, target, inputs, row, col, rotate) drawn at random.
 
     ``targets``: per stack, a list as from ``split_targets``; without
     weights every target is equally likely (stacks in proportion to their
-    number of targets); ``half_life_days``, ``season_weight``, ``analog``:
-    draw targets in proportion to ``target_weights``. ``rotate`` is True for
+    number of targets); ``half_life_days``, ``season_weight``: draw targets
+    in proportion to ``target_weights``. ``rotate`` is True for
     a random half when ``augment``.
     """
     pool = [(k, t, inputs) for k, ts in enumerate(targets) for t, inputs in ts]
     if not pool:
         raise ValueError("no training targets: the stacks are too short for this number of inputs")
-    weights = target_weights(stacks, pool, half_life_days, season_weight, analog)
+    weights = target_weights(stacks, pool, half_life_days, season_weight)
     if weights is not None:
         picks = rng.choice(len(pool), size=count, p=weights / weights.sum())
     else:
@@ -300,23 +293,19 @@ def random_samples(stacks, targets, patch, count, rng, augment=False, half_life_
     return out
 
 
-def target_weights(stacks, items, half_life_days=None, season_weight=None, analog=False):
+def target_weights(stacks, items, half_life_days=None, season_weight=None):
     """Relative weight per item (stack index, target index, ...), or None when all are equal.
 
     The product of: ``recency_weights`` (with ``half_life_days``: fine-tuning
     favours the recent history, whose season is closest to a target that
-    follows), ``season_weights`` (with ``season_weight`` w != 1: cold targets
-    and freeze/thaw or snow transitions drawn more often) and
-    ``analog_weights`` (with ``analog``: dates whose conditions are like the
-    target's, for a stack read with ``before``).
+    follows) and ``season_weights`` (with ``season_weight`` w != 1: cold
+    targets and freeze/thaw or snow transitions drawn more often).
     """
     weights = np.ones(len(items))
     if half_life_days:
         weights *= recency_weights(stacks, items, half_life_days)
     if season_weight and float(season_weight) != 1.0:
         weights *= season_weights(stacks, items, season_weight)
-    if analog:
-        weights *= analog_weights(stacks, items)
     return weights if np.ptp(weights) > 0 else None
 
 
@@ -353,36 +342,6 @@ def season_weights(stacks, items, weight):
     -3 dB or more, Nagler & Rott 2000; dry snow: a rise with depth, Lievens et al. 2019)."""
     flags = np.array([cold_and_transition(stacks[k], t, inputs) for k, t, inputs, *_ in items], dtype=float)
     return 1.0 + (float(weight) - 1.0) * flags.reshape(-1, 2).sum(1)
-
-
-#: Scales of ``analog_weights``: (condition, scale in its units).
-ANALOG_SCALES = (("temperature_c", 3.0), ("snow_depth_m", 0.1))
-#: Least analog weight, so that no date of the history is dropped entirely.
-ANALOG_FLOOR = 0.05
-
-
-def analog_weights(stacks, items, scales=ANALOG_SCALES, floor=ANALOG_FLOOR):
-    """Weight per item (stack index, target index, ...): how alike the target date's conditions are to
-    the stack's ``target_conditions`` (the date the model will be used on).
-
-    exp(-0.5 * sum(((c - c_target) / scale) ** 2)) over ``scales`` (temperature
-    3 deg C, snow depth 0.1 m: frozen or snow-covered dates weigh most before a
-    frozen, snowy target), at least ``floor``; 1 for stacks without target
-    conditions or unknown values. Importance weighting for a shift of the
-    conditions between the history and the target (Shimodaira 2000, J. Stat.
-    Plan. Inference 90; Sugiyama, Krauledat & Mueller 2007, JMLR 8: the same
-    weights in training and in the validation loss that selects the model).
-    """
-    cols = [schema.CONDITION_NAMES.index(name) for name, _ in scales]
-    scale = np.array([v for _, v in scales], dtype=np.float64)
-    out = np.ones(len(items))
-    for n, (k, t, *_) in enumerate(items):
-        ref = stacks[k].target_conditions
-        if ref is None:
-            continue
-        z = (stacks[k].conditions[t, cols].astype(np.float64) - ref[cols]) / scale
-        out[n] = max(float(np.exp(-0.5 * np.nansum(z * z))), float(floor))
-    return out
 
 
 def grid_samples(stacks, targets, patch, max_count, rng):
