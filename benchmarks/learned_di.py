@@ -3,7 +3,7 @@
 Usage (from the repository root, after scripts/setup.sh):
     .venv/bin/python benchmarks/learned_di.py [--minutes 10] [--arch film|bottleneck] [--epochs E]
         [--model models/learned_di.onnx | --baseline-predictor] [--looks L [L ...]]
-        [--train-looks L [L ...]] [--despeckle METHOD] [--retrain-ablations] [--ship]
+        [--train-looks L [L ...]] [--season-weight W] [--despeckle METHOD] [--retrain-ablations] [--ship]
         [--workdir DIR] [--keep] [--verbose]
 
 The evaluation protocol follows Alatalo, Sipola & Rantonen (2023, "Improved
@@ -15,14 +15,17 @@ learning", IEEE TGRS 61, art. 5218714), with simulated stacks
    ``--train-real-stacks`` over crops of real DEMs
    (``models.learned_di.simulated_stacks.training_plan``: temperate, boreal,
    mediterranean and alpine climates, two-year periods of 2016-2019 and
-   2022-2025 starting in different seasons, 150-1200 m of relief), no
+   2022-2025 starting in different seasons, 150-1200 m of relief, swaths
+   of near, middle and far incidence), no
    scheduled change (``changes=None``), both orbit directions, 12-day
    revisit per direction; the model
    (``models.learned_di.training.train``) learns to predict an acquisition
    in dB from the N earlier ones, the DEM and the acquisition conditions.
    ``--model PATH`` skips training and evaluates an existing .onnx;
    ``--baseline-predictor`` skips it too and prints the reference rows only.
-   The training stacks' speckle ENL cycles through ``--train-looks``.
+   The training stacks' speckle ENL cycles through ``--train-looks``;
+   ``--season-weight`` W draws snowy or frozen targets and freeze/thaw or
+   snow transitions W times more often (``dataset.season_weights``).
    After training, the validation targets (the last fifth of each training
    stack's dates, as the trainer split them) are scored again per season:
    winter with snow or frost, summer (June-August), other dates.
@@ -707,7 +710,7 @@ def train_model(stack_dirs, out_onnx, args):
     t0 = time.perf_counter()
     summary = training.train(stack_dirs, str(out_onnx), n_inputs=args.n_inputs, arch=args.arch,
                              epochs=args.epochs, seed=args.seed, progress=progress,
-                             val_fraction=VAL_FRACTION,
+                             val_fraction=VAL_FRACTION, season_weight=args.season_weight,
                              max_minutes=args.minutes, threads=args.threads,
                              log=(lambda m: log(f"    {m}")) if args.verbose else None)
     seconds = time.perf_counter() - t0
@@ -801,11 +804,13 @@ def write_model_card(path, args, predictor, train_info, results, runtime_s):
     years = sorted({y for spec in specs for y in range(int(spec.period[0][:4]), int(spec.period[1][:4]) + 1)})
     reliefs = sorted({spec.relief_m for spec in specs if not spec.dem})
     real = sorted({Path(spec.dem).stem for spec in specs if spec.dem})
-    stack_rows = ["| stack | climate | terrain | period | looks | seed |", "|---|---|---|---|---:|---:|"]
+    stack_rows = ["| stack | climate | terrain | period | looks | swath incidence (deg) | seed |",
+                  "|---|---|---|---|---:|---:|---:|"]
     stack_rows += [f"| {k + 1} | {spec.climate} | "
                    + (f"{Path(spec.dem).name}, crop {spec.crop}" if spec.dem else
                       f"fractal, {spec.relief_m:g} m relief")
-                   + f" | {spec.period[0]} .. {spec.period[1]} | {spec.looks:g} | {spec.seed} |"
+                   + f" | {spec.period[0]} .. {spec.period[1]} | {spec.looks:g} | "
+                   f"{spec.incidence_range[0]:g}-{spec.incidence_range[1]:g} | {spec.seed} |"
                    for k, spec in enumerate(specs)]
     ranges = predictor.metadata.get("valid_ranges") or {}
     range_rows = ["| input | min | max | units |", "|---|---:|---:|---|"]
@@ -851,7 +856,13 @@ def write_model_card(path, args, predictor, train_info, results, runtime_s):
         f"of {', '.join(f'{r:g}' for r in reliefs)} m relief (20 m pixels)"
         + (f" and crops of the real DEMs {', '.join(real)} (../shared/data/dem)" if real else "")
         + f"; {REVISIT_DAYS}-day revisit per orbit direction, ascending and descending, VV and VH, "
-        f"{looks_text(args.train_looks)} (cycled over the stacks), no scheduled land-cover change;",
+        f"{looks_text(args.train_looks)} (cycled over the stacks), swaths of "
+        + ", ".join(f"{lo:g}-{hi:g}" for lo, hi in sorted({spec.incidence_range for spec in specs}))
+        + " deg incidence (cycled), no scheduled land-cover change;",
+        "- training targets drawn " + (
+            f"with weight {args.season_weight:g} per flag for snowy or frozen targets and for freeze/thaw or "
+            "snow transitions since the newest input (`models.learned_di.dataset.season_weights`); "
+            "validation targets unweighted;" if (args.season_weight or 1.0) != 1.0 else "uniformly;"),
         "- held out (never simulated for training or validation): the README demo's stack (demo/run_demo.py: "
         f"seed 2026, its DEM, {plan.HELD_OUT_PERIOD[0]} .. {plan.HELD_OUT_PERIOD[1]}: no training period "
         "touches those years), the test stacks below and the stacks of benchmarks/transfer.py;",
@@ -1017,6 +1028,9 @@ def main(argv=None):
     parser.add_argument("--train-looks", type=float, nargs="+", default=None,
                         help="speckle ENL of the training stacks, cycled over them (default: --looks)")
     parser.add_argument("--seed", type=int, default=0, help="seed of changes, samples and training")
+    parser.add_argument("--season-weight", type=float, default=None,
+                        help="draw snowy or frozen training targets and freeze/thaw or snow transitions this "
+                             "many times more often (models.learned_di.dataset.season_weights; default none)")
     parser.add_argument("--threads", type=int, default=2, help="torch and onnxruntime threads (default 2)")
     parser.add_argument("--workdir", default=None, help="folder for the stacks (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")

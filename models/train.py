@@ -51,6 +51,9 @@ def build_parser():
     p.add_argument("--half-life-days", type=float, default=None,
                    help="draw training targets with weight 0.5**(age/half-life), age in days before the "
                         "newest (fine-tuning: favour the recent history); default uniform")
+    p.add_argument("--season-weight", type=float, default=None,
+                   help="draw snowy or frozen targets and freeze/thaw or snow transitions this many times "
+                        "more often (default: no weighting)")
     p.add_argument("--base", type=int, default=cfg.NETWORK["base"], help="channels of the first U-Net level")
     p.add_argument("--max-channels", type=int, default=cfg.NETWORK["max_channels"],
                    help="channel cap per level")
@@ -82,6 +85,7 @@ def run(args, emitter, should_stop):
                  device=args.device,
                  freeze_encoder_epochs=args.freeze_encoder_epochs, before=args.before,
                  change_mask=not args.no_change_mask, split=args.split, half_life_days=args.half_life_days,
+                 season_weight=args.season_weight,
                  card=cli.optional_path(args.card),
                  command="python -m sar_change.models.train " + " ".join(sys.argv[1:]))
 

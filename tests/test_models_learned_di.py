@@ -153,6 +153,27 @@ def test_training_reduces_validation_loss(trained):
     assert metrics["val_mae_db"] > 0 and set(metrics["per_band"]) == {"VV", "VH"}
 
 
+def test_finetune_on_a_stack_history_lowers_the_validation_loss(trained, tmp_path):
+    """The fine-tuning of 'Fine-tune learned difference image model' (its settings, no labels, only the
+    acquisitions before the target) lowers the validation loss of a model trained elsewhere on the
+    user's stack (a boreal winter; the model saw three temperate months)."""
+    from sar_change.models.learned_di.config import FINETUNE as f
+
+    other = tmp_path / "boreal"
+    simulate_stack(str(other), shape=(64, 64), start="2020-10-01", end="2021-01-31", climate="boreal",
+                   seed=11)
+    with dataset.Stack(other) as st:
+        target = st.dates[-1].isoformat()
+    s = training.train([other], tmp_path / "tuned.onnx", init=trained["onnx"], before=target,
+                       change_mask=False, epochs=3, patch=32, batch=8, patches_per_epoch=48, val_patches=32,
+                       lr=f["lr"], schedule=f["schedule"], val_fraction=f["val_fraction"], split=f["split"],
+                       half_life_days=f["half_life_days"], seed=0, threads=1,
+                       checkpoint=None)
+    assert s["epochs"][0]["epoch"] == 0 and s["best_epoch"] >= 1
+    assert s["metrics"]["val_loss"] < s["metrics"]["initial"]["val_loss"]
+    assert s["training"]["dates"][0]["validation"][1] < target and s["training"]["change_mask"] is False
+
+
 def test_training_is_deterministic(stack_dir, tmp_path):
     runs = [training.train([stack_dir], tmp_path / f"d{i}.onnx", epochs=1, patch=32, batch=8,
                            patches_per_epoch=16, val_patches=8, base=8, seed=5, threads=1, checkpoint=None)
@@ -331,3 +352,20 @@ def test_cli_sigterm_stops_cleanly(stack_dir, tmp_path):
     assert p.returncode == 128 + signal.SIGTERM, err
     assert "STOPPED cancelled" in rest
     assert out.is_file() and not Path(str(out) + ".partial").exists()
+
+
+def test_season_weights(stack_dir):
+    """Cold targets and freeze/thaw steps are drawn more often."""
+    temp, snow = schema.CONDITION_NAMES.index("temperature_c"), schema.CONDITION_NAMES.index("snow_depth_m")
+    with dataset.Stack(stack_dir, change_mask=False) as st:
+        targets = st.targets(N)
+        (j, _), (k, _), (m, _), _ = targets[:4]  # consecutive dates: each the newest input of the next
+        c = st.conditions.copy()
+        c[:, temp], c[:, snow] = 5.0, 0.0
+        c[[j, k], temp] = -2.0  # freeze onset at j, still frozen at k, thaw at m, mild at q
+        st.conditions = c
+        items = [(0, t, inputs) for t, inputs in targets[:4]]
+        assert [dataset.cold_and_transition(st, t, i) for _, t, i in items] == [
+            (True, True), (True, False), (False, True), (False, False)]
+        assert dataset.season_weights([st], items, 3.0).tolist() == [5.0, 3.0, 3.0, 1.0]
+        assert dataset.target_weights([st], items) is None  # no weighting asked: uniform draws

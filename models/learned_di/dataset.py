@@ -55,6 +55,10 @@ CHANGE_DATE_TIF = "change_date.tif"
 #: limit of 1024 open files even with several long stacks.
 MAX_OPEN = 48
 _HEADING = (schema.CONDITION_NAMES.index("sin_heading"), schema.CONDITION_NAMES.index("cos_heading"))
+_TEMPERATURE = schema.CONDITION_NAMES.index("temperature_c")
+_SNOW = schema.CONDITION_NAMES.index("snow_depth_m")
+#: Snow depth (m) above which the ground counts as snow covered (``core.simulator.weather.SNOW_COVER_M``).
+SNOW_COVER_M = 0.02
 
 
 def _date(text):
@@ -260,22 +264,21 @@ def check_patch(patch, stacks):
     return patch
 
 
-def random_samples(stacks, targets, patch, count, rng, augment=False, half_life_days=None):
+def random_samples(stacks, targets, patch, count, rng, augment=False, half_life_days=None,
+                   season_weight=None):
     """``count`` samples (stack, target, inputs, row, col, rotate) drawn at random.
 
     ``targets``: per stack, a list as from ``split_targets``; without
-    ``half_life_days`` every target is equally likely (stacks in proportion to
-    their number of targets). With it, a target ``d`` days older than the
-    newest training target of its stack is drawn with weight 0.5 ** (d /
-    half_life_days): fine-tuning then weights the recent history, whose season
-    and conditions are closest to a target that follows. ``rotate`` is True for a
-    random half when ``augment``.
+    weights every target is equally likely (stacks in proportion to their
+    number of targets); ``half_life_days``, ``season_weight``: draw targets
+    in proportion to ``target_weights``. ``rotate`` is True for
+    a random half when ``augment``.
     """
     pool = [(k, t, inputs) for k, ts in enumerate(targets) for t, inputs in ts]
     if not pool:
         raise ValueError("no training targets: the stacks are too short for this number of inputs")
-    if half_life_days:
-        weights = recency_weights(stacks, pool, half_life_days)
+    weights = target_weights(stacks, pool, half_life_days, season_weight)
+    if weights is not None:
         picks = rng.choice(len(pool), size=count, p=weights / weights.sum())
     else:
         picks = rng.integers(0, len(pool), count)
@@ -290,11 +293,55 @@ def random_samples(stacks, targets, patch, count, rng, augment=False, half_life_
     return out
 
 
+def target_weights(stacks, items, half_life_days=None, season_weight=None):
+    """Relative weight per item (stack index, target index, ...), or None when all are equal.
+
+    The product of: ``recency_weights`` (with ``half_life_days``: fine-tuning
+    favours the recent history, whose season is closest to a target that
+    follows) and ``season_weights`` (with ``season_weight`` w != 1: cold
+    targets and freeze/thaw or snow transitions drawn more often).
+    """
+    weights = np.ones(len(items))
+    if half_life_days:
+        weights *= recency_weights(stacks, items, half_life_days)
+    if season_weight and float(season_weight) != 1.0:
+        weights *= season_weights(stacks, items, season_weight)
+    return weights if np.ptp(weights) > 0 else None
+
+
 def recency_weights(stacks, items, half_life_days):
     """0.5 ** (d / half_life_days) per item (stack index, target index, ...): d = days between the
     target and the newest acquisition of its stack (the history's end)."""
     age = np.array([(max(stacks[k].dates) - stacks[k].dates[t]).days for k, t, *_ in items], dtype=np.float64)
     return 0.5 ** (age / float(half_life_days))
+
+
+def cold_and_transition(stack, target, inputs):
+    """(cold, transition) flags of ``target`` (an index of ``stack``) with its ``inputs``.
+
+    cold: snow cover (depth > ``SNOW_COVER_M``) or frost (temperature < 0 deg C)
+    at the target; transition: the target's frozen or snow-covered state
+    differs from that of its newest input (freeze onset, thaw, snowfall or
+    melt-out between the two dates). Unknown conditions (NaN) count as neither.
+    """
+    c = stack.conditions
+
+    def state(i):
+        with np.errstate(invalid="ignore"):
+            return (bool(c[i, _TEMPERATURE] < 0.0), bool(c[i, _SNOW] > SNOW_COVER_M))
+
+    now, before = state(target), state(max(inputs, key=lambda j: stack.dates[j]))
+    return any(now), now != before
+
+
+def season_weights(stacks, items, weight):
+    """Sampling weight per item (stack index, target index, inputs, ...): 1 + (``weight`` - 1) per flag
+    of ``cold_and_transition`` that is set (1, ``weight`` or 2 ``weight`` - 1). Snowy and frozen
+    dates and the freeze/thaw steps between them are a small share of a stack's dates but where a
+    predictor errs most (frozen soil and canopy: about -3 dB at C band, Rignot & Way 1994; wet snow:
+    -3 dB or more, Nagler & Rott 2000; dry snow: a rise with depth, Lievens et al. 2019)."""
+    flags = np.array([cold_and_transition(stacks[k], t, inputs) for k, t, inputs, *_ in items], dtype=float)
+    return 1.0 + (float(weight) - 1.0) * flags.reshape(-1, 2).sum(1)
 
 
 def grid_samples(stacks, targets, patch, max_count, rng):

@@ -14,7 +14,16 @@ Lievens et al. 2019). ``training_plan`` varies what the simulator can vary:
   (the last fifth of each stack) fall in winter for some stacks and in summer for others;
 - fractal DEMs from 150 m to 1200 m of relief, and crops of two real DEMs of
   ``../shared/data/dem`` (Winnipeg: flat prairie; Himalaya foothills: steep hills);
-- the speckle ENL cycled through ``looks`` (e.g. 16 and 4).
+- the speckle ENL cycled through ``looks`` (e.g. 16 and 4);
+- the swath's incidence range (``INCIDENCE_RANGES``, cycled): scenes in the near, middle and far
+  part of a Sentinel-1 IW-like swath, so the mean incidence of the training scenes spans about
+  25-48 deg instead of the 35-40 deg of one swath's middle (Sentinel-1 IW: 29-46 deg, ESA
+  Sentinel-1 User Handbook 2013; the simulator places a small scene mid-swath).
+
+The second cycle of climates repeats the boreal one: cold, snowy winters with freeze and thaw are
+the rarest dates of the other climates and where the first models erred (too dark under dry snow,
+too bright at freeze onset); the trainer also draws such targets more often (``--season-weight``
+of benchmarks/learned_di.py, ``dataset.season_weights``).
 
 Held out (``HELD_OUT_SEEDS``, ``HELD_OUT_PERIOD``): never simulated here, so neither training nor
 validation sees them: the README demo (``demo/run_demo.py``: seed 2026, its fractal DEM, 2020-2021),
@@ -32,8 +41,9 @@ import numpy as np
 #: Seeds of the fractal-DEM stacks and of the real-DEM stacks.
 FRACTAL_SEEDS = tuple(range(1101, 1141))
 REAL_SEEDS = tuple(range(1201, 1221))
-#: Climates, cycled over the fractal stacks (the simulator's default climate twice per cycle).
-CLIMATES = ("temperate", "boreal", "mediterranean", "temperate", "alpine")
+#: Climates, cycled over the fractal stacks (the simulator's default climate and the boreal one twice
+#: per cycle).
+CLIMATES = ("temperate", "boreal", "mediterranean", "temperate", "alpine", "boreal")
 #: Two-year periods: validation (the last fifth) in late winter, summer, early winter, spring.
 PERIODS = (("2016-03-01", "2018-02-28"), ("2017-09-01", "2019-08-31"), ("2022-01-01", "2023-12-31"),
            ("2023-06-01", "2025-05-31"))
@@ -42,6 +52,9 @@ RELIEF_M = (150.0, 300.0, 600.0, 900.0, 1200.0)
 #: Real DEMs (file in the DEM folder, climate), cycled over the real-DEM stacks; Rome is a test DEM.
 REAL_DEMS = (("winnipeg_dem.tif", "boreal"), ("dem_himalayas_E81p5_N28p3_short.tiff", "mediterranean"),
              ("winnipeg_dem.tif", "temperate"), ("dem_himalayas_E81p5_N28p3_short.tiff", "alpine"))
+#: Incidence ranges (min, max deg) of the simulated swath, cycled over all stacks: the simulator's
+#: default (Sentinel-1 IW, 29-46 deg) and swaths shifted to nearer and farther incidence.
+INCIDENCE_RANGES = ((29.0, 46.0), (20.0, 36.0), (36.0, 54.0))
 DEFAULT_DEM_DIR = Path(__file__).resolve().parents[3] / "shared" / "data" / "dem"
 #: Seeds and period never used here (the demo, the benchmarks' test and transfer stacks).
 HELD_OUT_SEEDS = (2026, 2027, 2028, 9101, 9102, 9201) + tuple(range(5101, 5121))
@@ -53,7 +66,8 @@ POLS = ("VV", "VH")
 @dataclass(frozen=True)
 class StackSpec:
     """One training stack: seed, climate, period (start, end), looks, and either a fractal DEM of
-    ``relief_m`` or a crop (``crop`` = index of the crop position) of the real DEM file ``dem``."""
+    ``relief_m`` or a crop (``crop`` = index of the crop position) of the real DEM file ``dem``;
+    ``incidence_range``: (min, max) deg of the swath."""
 
     seed: int
     climate: str
@@ -62,17 +76,22 @@ class StackSpec:
     relief_m: float = 600.0
     dem: str = ""
     crop: int = 0
+    incidence_range: tuple = INCIDENCE_RANGES[0]
 
     @property
     def name(self):
         terrain = f"{Path(self.dem).stem} crop {self.crop}" if self.dem else f"fractal {self.relief_m:g} m"
-        return f"{self.climate}_{terrain}_{self.period[0][:4]}_L{self.looks:g}_s{self.seed}".replace(" ", "_")
+        lo, hi = self.incidence_range
+        swath = "" if self.incidence_range == INCIDENCE_RANGES[0] else f"_inc{lo:g}-{hi:g}"
+        name = f"{self.climate}_{terrain}_{self.period[0][:4]}_L{self.looks:g}{swath}_s{self.seed}"
+        return name.replace(" ", "_")
 
 
 def training_plan(n_fractal, n_real, looks=(16.0, 4.0)):
     """The ``n_fractal`` + ``n_real`` StackSpecs (fractal first): climates cycled; per cycle of the
     climates (a round) the next period; relief and looks shifted by one per round, so that each
-    climate meets every period, relief and speckle level."""
+    climate meets every period, relief and speckle level; incidence ranges cycled, shifted by one per
+    round."""
     if n_fractal > len(FRACTAL_SEEDS) or n_real > len(REAL_SEEDS):
         raise ValueError(f"at most {len(FRACTAL_SEEDS)} fractal and {len(REAL_SEEDS)} real-DEM stacks")
     looks = tuple(float(v) for v in looks)
@@ -81,11 +100,13 @@ def training_plan(n_fractal, n_real, looks=(16.0, 4.0)):
         slot, round_ = k % len(CLIMATES), k // len(CLIMATES)
         shift = slot + round_
         specs.append(StackSpec(FRACTAL_SEEDS[k], CLIMATES[slot], PERIODS[round_ % len(PERIODS)],
-                               looks[shift % len(looks)], RELIEF_M[shift % len(RELIEF_M)]))
+                               looks[shift % len(looks)], RELIEF_M[shift % len(RELIEF_M)],
+                               incidence_range=INCIDENCE_RANGES[(k + round_) % len(INCIDENCE_RANGES)]))
     for k in range(n_real):
         dem, climate = REAL_DEMS[k % len(REAL_DEMS)]
         specs.append(StackSpec(REAL_SEEDS[k], climate, PERIODS[(k + 1) % len(PERIODS)],
-                               looks[k % len(looks)], dem=dem, crop=k // len(REAL_DEMS)))
+                               looks[k % len(looks)], dem=dem, crop=k // len(REAL_DEMS),
+                               incidence_range=INCIDENCE_RANGES[(n_fractal + k) % len(INCIDENCE_RANGES)]))
     return specs
 
 
@@ -124,15 +145,17 @@ def read_dem_crop(path, size, crop=0):
 
 
 def simulate_unchanged(out_dir, seed, period, climate="temperate", looks=4.0, shape=None, dem=None,
-                       relief_m=600.0):
+                       relief_m=600.0, incidence_range=INCIDENCE_RANGES[0]):
     """``simulate_stack`` without scheduled change, both orbits, VV and VH; writes dem.tif also for a
-    given ``dem`` ((array m, geotransform, wkt)). Returns the simulator's summary."""
+    given ``dem`` ((array m, geotransform, wkt)); ``incidence_range``: (min, max) deg of the swath.
+    Returns the simulator's summary."""
     from ...core.engine.raster_blocks import write_array
     from ...core.simulator import simulate_stack
 
     summary = simulate_stack(out_dir, dem=dem, start=period[0], end=period[1], revisit_days=REVISIT_DAYS,
                              orbits=("ascending", "descending"), polarisations=POLS, seed=seed,
-                             changes=None, shape=shape, relief_m=relief_m, looks=looks, climate=climate)
+                             changes=None, shape=shape, relief_m=relief_m, looks=looks, climate=climate,
+                             incidence_range=tuple(incidence_range))
     if summary["dem"] is None:  # the simulator writes dem.tif only for the DEMs it generates
         summary["dem"] = os.path.join(out_dir, "dem.tif")
         write_array(summary["dem"], dem[0], like=summary["landcover"], nodata=float("nan"),
@@ -146,6 +169,7 @@ def simulate_spec(spec, out_dir, size, dem_dir=DEFAULT_DEM_DIR):
         raise ValueError(f"{spec.name} uses a held-out seed or period")
     if spec.dem:
         dem = read_dem_crop(Path(dem_dir) / spec.dem, size, spec.crop)
-        return simulate_unchanged(out_dir, spec.seed, spec.period, spec.climate, spec.looks, dem=dem)
+        return simulate_unchanged(out_dir, spec.seed, spec.period, spec.climate, spec.looks, dem=dem,
+                                  incidence_range=spec.incidence_range)
     return simulate_unchanged(out_dir, spec.seed, spec.period, spec.climate, spec.looks, shape=(size, size),
-                              relief_m=spec.relief_m)
+                              relief_m=spec.relief_m, incidence_range=spec.incidence_range)

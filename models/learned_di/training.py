@@ -154,7 +154,7 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
           val_fraction=0.2, checkpoint="auto", log=None, on_epoch=None,
           tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP, schedule="cosine",
           patience=None, device="cpu", freeze_encoder_epochs=0, before=None, change_mask=True, card=None,
-          command=None, split="last", half_life_days=None):
+          command=None, split="last", half_life_days=None, season_weight=None):
     """Train a learned-DI predictor on ``stack_dirs`` and export it to ``out_onnx``; returns a summary.
 
     ``stack_dirs``: stack folders or acquisitions CSV paths; ``n_inputs``: N
@@ -173,7 +173,9 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
     ``change_mask``: use change_date.tif; ``split``: validation dates, 'last'
     or 'interleaved' (``dataset.split_targets``); ``half_life_days``: weight
     recent targets, in training (``dataset.random_samples``) and alike in the
-    validation loss (``dataset.recency_weights``); ``card``: 'auto' (``out_onnx``
+    validation loss (``dataset.recency_weights``); ``season_weight``: draw cold
+    targets and freeze/thaw or snow transitions that many times more often
+    (``dataset.season_weights``; training only); ``card``: 'auto' (``out_onnx``
     with .md), a path, or None; ``command``: the command line quoted in the card.
 
     Summary keys: onnx (path, or None when stopped before the first
@@ -225,13 +227,14 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
             f"normalisation from {norm_source}")
 
         val_samples = ds.grid_samples(stacks, val_targets, patch, val_patches, rng)
-        val_weights = ds.recency_weights(stacks, val_samples, half_life_days) if half_life_days else None
+        val_weights = ds.target_weights(stacks, val_samples, half_life_days)
         val_loader = ds.loader(stacks, val_samples, patch, batch, weights=val_weights)
 
         def batches(epoch):
             erng = np.random.default_rng([int(seed), epoch])
             samples = ds.random_samples(stacks, train_targets, patch, int(patches_per_epoch), erng,
-                                        augment=augment, half_life_days=half_life_days)
+                                        augment=augment, half_life_days=half_life_days,
+                                        season_weight=season_weight)
             return ds.loader(stacks, samples, patch, batch)
 
         def step(net, b):
@@ -286,7 +289,7 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
             "init": None if weights is None else weights.source,
             "normalisation_from": norm_source, "lr": float(lr), "schedule": schedule, "loss": loss,
             "augment": bool(augment), "val_fraction": float(val_fraction), "split": split,
-            "half_life_days": half_life_days, "threads": threads,
+            "half_life_days": half_life_days, "season_weight": season_weight, "threads": threads,
             "device": str(device), "freeze_encoder_epochs": int(freeze_encoder_epochs),
             "patches_per_second": round(summary["patches_per_second"] or 0.0, 2),
             "torch": str(torch.__version__),

@@ -8,8 +8,10 @@ budget, then used on the target with *Learned difference image*. No labels:
 the network learns to predict each earlier acquisition from the ones before
 it; the target date is never read (``--before``) and change_date.tif is
 ignored (``--no-change-mask``). The model written is the one with the lowest
-validation loss on the last earlier dates, the starting model included
-(epoch 0), so it is never worse there than the model it started from.
+validation loss on validation dates spread through the history (every
+seventh date), the starting model included (epoch 0), so it is never worse
+there than the model it started from; settings in
+``models.learned_di.config.FINETUNE``.
 
 Before training, the target's conditions are compared with the model's valid
 ranges (its metadata; approximated from its normalisation for models exported
@@ -77,9 +79,11 @@ def trainer_arguments(plan, out_path, minutes, threads, seed, patch, lr, freeze_
                  "--schedule", f["schedule"], "--lr", repr(float(lr)), "--epochs", str(f["epochs"]),
                  "--patience", str(f["patience"]), "--patches-per-epoch", str(f["patches_per_epoch"]),
                  "--val-patches", str(f["val_patches"]), "--val-fraction", repr(f["val_fraction"]),
-                 "--split", f["split"], "--half-life-days", repr(f["half_life_days"]),
+                 "--split", f["split"],
                  "--patch", str(int(patch)), "--max-minutes", repr(float(minutes)),
                  "--threads", str(int(threads)), "--seed", str(int(seed))]
+    if f.get("half_life_days"):
+        arguments += ["--half-life-days", repr(f["half_life_days"])]
     if freeze_epochs:
         arguments += ["--freeze-encoder-epochs", str(int(freeze_epochs))]
     return arguments
