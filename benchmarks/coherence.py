@@ -33,7 +33,10 @@ Goals (issue 12): 12-day RMSE <= 0.10 and >= 30 % below the baseline; below
 the baseline at every unseen baseline; >= 5 MPix/s. ``--ship`` copies the
 model to models/coherence.onnx and writes models/coherence.md (the training
 card plus this run's tables) only when the network beats the best baseline
-on the held-out 12-day test.
+on the held-out 12-day test and its validation RMSE (overall, and the mean
+over the land-cover classes when both cards have it) is not above the
+shipped model's (same validation pairs: the last dates of the training
+scenes).
 """
 import argparse
 import os
@@ -51,6 +54,7 @@ from sar_change.core.simulator.coherence import REFERENCE_WINDOW, simulate_coher
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
 from sar_change.models.coherence import dataset as ds  # noqa: E402
 from sar_change.models.coherence import schema  # noqa: E402
+from sar_change.models.framework import metadata as md  # noqa: E402
 from sar_change.models.framework import runner  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -249,6 +253,16 @@ def goals(results, mpix):
     return "\n".join(rows), net12 < base12
 
 
+def validation_regression(new_meta, old_meta):
+    """Why the new model is worse than the shipped one on the validation pairs (overall RMSE, and the mean
+    of the per-class RMSEs when both have it), or '' when it is not (the test scenes play no part)."""
+    new, old = (md.parse_metadata(m).get("metrics") or {} for m in (new_meta, old_meta))
+    for key in ("val_rmse", "val_rmse_class_mean"):
+        if key in new and key in old and new[key] > old[key]:
+            return f"validation {key} {new[key]:.4f} above the shipped model's {old[key]:.4f}"
+    return ""
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--workdir", default="/tmp/sar_coherence_bench_v2")
@@ -288,13 +302,17 @@ def main(argv=None):
         print(f"\n## {title}\n\n{text}")
     print(f"\n## Goals\n\n{goal_text}\n")
     if args.ship:
-        if not beats:
-            print("not shipped: the network does not beat the intensity baseline on the held-out 12-day test")
-            return 1
         from sar_change.models.coherence.training import write_card
         from sar_change.models.framework import export as fx
 
         dst = os.path.join(ROOT, "models", "coherence.onnx")
+        if not beats:
+            print("not shipped: the network does not beat the intensity baseline on the held-out 12-day test")
+            return 1
+        worse = validation_regression(fx.read_metadata(model_path), fx.read_metadata(dst))
+        if worse:
+            print(f"not shipped: {worse}")
+            return 1
         shutil.copyfile(model_path, dst + ".partial")
         os.replace(dst + ".partial", dst)
         sections = [("Held-out test (benchmarks/coherence.py)",
