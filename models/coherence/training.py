@@ -179,6 +179,9 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         dict(width_scale=width_scale, stem=stem, use_baseline=use_baseline), init, log)
     model.sigma_scale.fill_(1.0)  # trained on the raw log-variance; fitted again below
     patch = ds.check_patch(patch, pairs, model.size_multiple)
+    if patch != int(tile_size):
+        log(f"note: training patches of {patch} px, inference tiles of {tile_size} px: the deepest maps of "
+            "the network differ in size between the two, which can bias the predictions (config.py)")
     if weights is not None and weights.normalisation:
         model.set_normalisation(weights.normalisation)
         norm_source = "init"
