@@ -142,3 +142,36 @@ def test_a_model_of_another_kind_is_refused(tmp_path):
         inference.open_model(tmp_path / "none.onnx")
     with pytest.raises(ValueError, match="'learned_di' model; this trainer starts from 'coherence'"):
         training.build_model({}, str(other), print)
+
+
+def test_class_weights_lift_the_rare_classes_at_unit_mean(pairs_dir):
+    pairs = ds.load_pairs([pairs_dir])
+    lc = np.concatenate([p.landcover[p.valid] for p in pairs])
+    lc = lc[lc > 0]
+    classes, counts = np.unique(lc, return_counts=True)
+    assert ds.class_weights(pairs, 0.0) == {}
+    for power in (0.5, 1.0):
+        w = ds.class_weights(pairs, power)
+        # mean weight per pixel 1; weight ratio of two classes = (share ratio) ** -power
+        assert np.mean(ds.weight_map(lc, w), dtype=np.float64) == pytest.approx(1.0, rel=1e-6)
+        a, b = classes[np.argmin(counts)], classes[np.argmax(counts)]
+        assert w[a] / w[b] == pytest.approx((counts.min() / counts.max()) ** -power)
+        assert ds.weight_map(np.array([0, a], np.uint8), w).tolist() == [1.0, pytest.approx(w[a])]
+
+
+def test_validation_rmse_by_class_adds_up_to_the_overall_rmse(pairs_dir):
+    pairs = ds.load_pairs([pairs_dir])
+    torch.manual_seed(0)
+    model = CoherenceUNet(**TINY).eval()
+    samples = ds.grid_samples(pairs, 64, 8, np.random.default_rng(0))
+    e = training.evaluate(model, pairs, samples, 64, 4)
+    counts = {}
+    for i, y, x, *_ in samples:
+        p = pairs[i]
+        lc = p.landcover[y:y + 64, x:x + 64][p.valid[y:y + 64, x:x + 64]]
+        for c in np.unique(lc):
+            counts[int(c)] = counts.get(int(c), 0) + int((lc == c).sum())
+    assert 0 not in counts and sorted(e["rmse_by_class"]) == sorted(counts)
+    pooled = sum(e["rmse_by_class"][c] ** 2 * n for c, n in counts.items()) / sum(counts.values())
+    assert np.sqrt(pooled) == pytest.approx(e["rmse"], rel=1e-4)
+    assert e["rmse_class_mean"] == pytest.approx(np.mean(list(e["rmse_by_class"].values())))

@@ -34,6 +34,9 @@ def build_parser():
                    help=f"resolution reduction of the stem (default {n['stem']})")
     p.add_argument("--use-baseline", action="store_true", help="temporal baseline (days) as an input")
     p.add_argument("--beta", type=float, default=t["beta"], help="beta-NLL weight (0: plain NLL)")
+    p.add_argument("--class-weight-power", type=float, default=t["class_weight_power"],
+                   help="per-pixel loss weight (land-cover share) ** -power; 0: none, 0.5: inverse "
+                        f"square root of the class frequency (default {t['class_weight_power']:g})")
     p.add_argument("--no-augment", action="store_true")
     return p
 
@@ -46,6 +49,7 @@ def run(args, emitter, should_stop):
                  threads=args.threads, max_minutes=args.max_minutes, patches_per_epoch=args.patches_per_epoch,
                  val_patches=args.val_patches, val_fraction=args.val_fraction, width_scale=args.width_scale,
                  stem=args.stem, use_baseline=args.use_baseline, beta=args.beta, augment=not args.no_augment,
+                 class_weight_power=args.class_weight_power,
                  schedule=args.schedule or cfg.TRAINING["schedule"], patience=args.patience,
                  device=args.device, freeze_encoder_epochs=args.freeze_encoder_epochs,
                  checkpoint=cli.optional_path(args.checkpoint), card=cli.optional_path(args.card),

@@ -155,6 +155,35 @@ def class_centres(pairs, seed=0):
     return out
 
 
+def class_weights(pairs, power):
+    """{class: loss weight} = (pixel share of the class) ** -``power`` over the valid pixels of the pairs'
+    land cover (date 1), scaled so that the mean weight per pixel is 1; {} when ``power`` is 0 or no pair
+    has landcover.tif. ``power`` 0.5: inverse square-root frequency, 1: inverse frequency (rare classes,
+    towns ~1-2 % of a scene, otherwise weigh next to nothing in the pixel-mean loss)."""
+    counts = {}
+    for p in pairs:
+        if p.landcover is None:
+            continue
+        cls, n = np.unique(p.landcover[p.valid], return_counts=True)
+        for c, k in zip(cls, n):
+            if c > 0:
+                counts[int(c)] = counts.get(int(c), 0) + int(k)
+    if not power or not counts:
+        return {}
+    total = float(sum(counts.values()))
+    raw = {c: (n / total) ** -float(power) for c, n in counts.items()}
+    mean = sum(raw[c] * n for c, n in counts.items()) / total
+    return {c: w / mean for c, w in raw.items()}
+
+
+def weight_map(landcover, weights):
+    """(H, W) float32 loss weights of a land-cover patch (1 where the class has no weight)."""
+    lut = np.ones(256, dtype=np.float32)
+    for c, w in weights.items():
+        lut[int(c)] = w
+    return lut[landcover]
+
+
 def random_samples(pairs, patch, count, rng, augment=True, balance=0.0, centres=None):
     """``count`` random (pair index, y, x, k rotations, flip, swap dates) samples, pairs weighted by area.
 
@@ -194,26 +223,35 @@ def grid_samples(pairs, patch, limit, rng):
 
 
 def patch_arrays(pair, y, x, patch, k=0, flip=False, swap=False):
-    """(dB (2, P, P), target (1, P, P), mask (1, P, P)) of one sample, augmented."""
+    """(dB (2, P, P), target (1, P, P), mask (1, P, P), landcover (1, P, P) uint8, 0 when the pair has
+    none) of one sample, augmented."""
     sl = (slice(y, y + patch), slice(x, x + patch))
     db = pair.db[(slice(None),) + sl]
     target = pair.target[sl][None]
     mask = pair.valid[sl][None].astype(np.float32)
+    lc = (pair.landcover[sl] if pair.landcover is not None else np.zeros((patch, patch), np.uint8))[None]
     if swap:  # coherence is symmetric in the two dates
         db = db[::-1]
+    arrays = (db, target, mask, lc)
     if k:
-        db, target, mask = (np.rot90(a, k, axes=(1, 2)) for a in (db, target, mask))
+        arrays = tuple(np.rot90(a, k, axes=(1, 2)) for a in arrays)
     if flip:
-        db, target, mask = (a[:, :, ::-1] for a in (db, target, mask))
-    return (np.ascontiguousarray(db, dtype=np.float32), np.ascontiguousarray(target),
-            np.ascontiguousarray(mask))
+        arrays = tuple(a[:, :, ::-1] for a in arrays)
+    db, target, mask, lc = (np.ascontiguousarray(a) for a in arrays)
+    return db.astype(np.float32, copy=False), target, mask, lc
 
 
-def batches(pairs, samples, patch, batch):
-    """Iterator of dicts of numpy arrays: images (B, 2, P, P) dB, baseline (B, 1) days, target, mask."""
+def batches(pairs, samples, patch, batch, weights=None):
+    """Iterator of dicts of numpy arrays: images (B, 2, P, P) dB, baseline (B, 1) days, target, mask,
+    landcover (B, 1, P, P) uint8 and, with ``weights`` (``class_weights``), weight: the per-pixel loss
+    weights."""
     for start in range(0, len(samples), int(batch)):
         chunk = samples[start:start + int(batch)]
         parts = [patch_arrays(pairs[i], y, x, patch, k, f, s) for i, y, x, k, f, s in chunk]
-        yield {"images": np.stack([p[0] for p in parts]),
+        out = {"images": np.stack([p[0] for p in parts]),
                "baseline": np.array([[pairs[c[0]].baseline_days] for c in chunk], dtype=np.float32),
-               "target": np.stack([p[1] for p in parts]), "mask": np.stack([p[2] for p in parts])}
+               "target": np.stack([p[1] for p in parts]), "mask": np.stack([p[2] for p in parts]),
+               "landcover": np.stack([p[3] for p in parts])}
+        if weights:
+            out["weight"] = weight_map(out["landcover"], weights)
+        yield out

@@ -37,6 +37,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+from ...core.simulator.landcover import CLASS_NAMES  # noqa: E402
 from ..framework import card as cards  # noqa: E402
 from ..framework import loop, pretrained  # noqa: E402
 from ..framework import metadata as md  # noqa: E402
@@ -58,7 +59,8 @@ pretrained.register("coherence", _shipped, "the shipped coherence model (models/
 
 
 def nll(coh, logvar, target, mask, beta=0.0):
-    """Masked mean Gaussian negative log-likelihood (constant dropped), beta-NLL weighted when beta > 0."""
+    """Masked mean Gaussian negative log-likelihood (constant dropped), beta-NLL weighted when beta > 0;
+    ``mask`` may carry per-pixel weights (the mean is weighted)."""
     e = 0.5 * (logvar + (target - coh) ** 2 * torch.exp(-logvar))
     if beta:
         e = e * torch.exp(beta * logvar).detach()
@@ -70,19 +72,29 @@ def _tensors(b, device):
 
 
 def _predictions(model, pairs, samples, patch, batch, device):
-    """Iterator of (coherence error, sigma, mask) tensors of the ``samples`` (sigma with ``sigma_scale``)."""
+    """Iterator of (coherence error, sigma, mask, landcover) tensors of the ``samples`` (sigma with
+    ``sigma_scale``)."""
     with torch.no_grad():
         for b in ds.batches(pairs, samples, patch, batch):
             t = _tensors(b, device)
             coh, logvar = model.heads(t["images"], t["baseline"])
-            yield coh - t["target"], model.sigma(logvar), t["mask"]
+            yield coh - t["target"], model.sigma(logvar), t["mask"], t["landcover"]
 
 
 def evaluate(model, pairs, samples, patch, batch, device="cpu"):
-    """Validation numbers: loss (NLL), RMSE/MAE/bias of the coherence, fractions within 1 and 2 sigma."""
+    """Validation numbers: loss (NLL), RMSE/MAE/bias of the coherence, fractions within 1 and 2 sigma,
+    ``rmse_by_class`` ({land-cover class: RMSE}, pairs with landcover.tif) and ``rmse_class_mean`` (their
+    mean: every class counts alike, whatever its area; the overall RMSE when no pair has land cover)."""
     acc = dict(nll=0.0, sq=0.0, ab=0.0, bias=0.0, in1=0.0, in2=0.0, n=0.0)
+    by_class = {}
     with torch.no_grad():
-        for err, sigma, m in _predictions(model, pairs, samples, patch, batch, device):
+        for err, sigma, m, lc in _predictions(model, pairs, samples, patch, batch, device):
+            for c in torch.unique(lc[m > 0]).tolist():
+                if c > 0:
+                    sel = (lc == c) & (m > 0)
+                    s = by_class.setdefault(int(c), [0.0, 0.0])
+                    s[0] += float((err[sel] ** 2).sum())
+                    s[1] += float(sel.sum())
             logvar = 2.0 * torch.log(sigma)
             acc["nll"] += float((0.5 * (logvar + err ** 2 / sigma ** 2) * m).sum())
             acc["sq"] += float((err ** 2 * m).sum())
@@ -92,9 +104,12 @@ def evaluate(model, pairs, samples, patch, batch, device="cpu"):
             acc["in2"] += float(((err.abs() <= 2 * sigma).float() * m).sum())
             acc["n"] += float(m.sum())
     n = max(acc["n"], 1.0)
-    return {"loss": acc["nll"] / n, "rmse": float(np.sqrt(acc["sq"] / n)), "mae": acc["ab"] / n,
+    rmse = float(np.sqrt(acc["sq"] / n))
+    rmse_by_class = {c: float(np.sqrt(sq / k)) for c, (sq, k) in sorted(by_class.items())}
+    return {"loss": acc["nll"] / n, "rmse": rmse, "mae": acc["ab"] / n,
             "bias": acc["bias"] / n, "within_1_sigma": acc["in1"] / n, "within_2_sigma": acc["in2"] / n,
-            "pixels": int(acc["n"])}
+            "pixels": int(acc["n"]), "rmse_by_class": rmse_by_class,
+            "rmse_class_mean": float(np.mean(list(rmse_by_class.values()))) if rmse_by_class else rmse}
 
 
 #: Fraction of a Gaussian within 1 sigma.
@@ -105,7 +120,7 @@ def fit_sigma_scale(model, pairs, samples, patch, batch, device="cpu"):
     """The factor on sigma that puts 68.27 % of the errors on ``samples`` within 1 sigma (at the model's
     current ``sigma_scale`` = 1: call before setting it)."""
     ratios = [(err.abs() / sigma)[m > 0].cpu().numpy()
-              for err, sigma, m in _predictions(model, pairs, samples, patch, batch, device)]
+              for err, sigma, m, _ in _predictions(model, pairs, samples, patch, batch, device)]
     ratios = np.concatenate(ratios) if ratios else np.zeros(0)
     return float(np.quantile(ratios, WITHIN_1_SIGMA)) if ratios.size else 1.0
 
@@ -131,7 +146,7 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
           val_patches=cfg.TRAINING["val_patches"], val_fraction=cfg.TRAINING["val_fraction"],
           width_scale=cfg.NETWORK["width_scale"], stem=cfg.NETWORK["stem"],
           use_baseline=cfg.NETWORK["use_baseline"], beta=cfg.TRAINING["beta"], augment=True,
-          balance=cfg.TRAINING["balance"],
+          balance=cfg.TRAINING["balance"], class_weight_power=cfg.TRAINING["class_weight_power"],
           schedule=cfg.TRAINING["schedule"], patience=None, device="cpu", freeze_encoder_epochs=0,
           checkpoint="auto", card="auto", command=None, log=None, on_epoch=None,
           tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP):
@@ -143,7 +158,9 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     ``width_scale``, ``stem``, ``use_baseline``: the network (``config``);
     ``beta``: beta-NLL weight (0 = plain NLL); ``balance``: fraction of the
     patches centred on a land-cover class drawn uniformly (``dataset.random_samples``;
-    pairs with landcover.tif only); ``init``: see the module
+    pairs with landcover.tif only); ``class_weight_power``: per-pixel loss
+    weights (land-cover share) ** -power (``dataset.class_weights``; 0 = none,
+    0.5 = inverse square-root frequency); ``init``: see the module
     docstring; ``checkpoint``/``card``: 'auto' (beside ``out_onnx``), a path
     or None. Returns the summary (onnx, checkpoint, card, stopped, epochs,
     best_epoch, metrics, training, parameters, patches_per_second, seconds,
@@ -162,6 +179,9 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         dict(width_scale=width_scale, stem=stem, use_baseline=use_baseline), init, log)
     model.sigma_scale.fill_(1.0)  # trained on the raw log-variance; fitted again below
     patch = ds.check_patch(patch, pairs, model.size_multiple)
+    if patch != int(tile_size):
+        log(f"note: training patches of {patch} px, inference tiles of {tile_size} px: the deepest maps of "
+            "the network differ in size between the two, which can bias the predictions (config.py)")
     if weights is not None and weights.normalisation:
         model.set_normalisation(weights.normalisation)
         norm_source = "init"
@@ -175,17 +195,22 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     val_samples = ds.grid_samples(val_pairs, patch, int(val_patches), rng)
 
     centres = ds.class_centres(train_pairs, seed) if balance > 0 else None
+    weights_by_class = ds.class_weights(train_pairs, class_weight_power)
+    if weights_by_class:
+        log("loss weights by land-cover class: " + ", ".join(
+            f"{CLASS_NAMES.get(c, c)} {w:.2f}" for c, w in weights_by_class.items()))
 
     def batches(epoch):
         erng = np.random.default_rng([int(seed), int(epoch)])
         samples = ds.random_samples(train_pairs, patch, int(patches_per_epoch), erng, augment, balance,
                                     centres)
-        return ds.batches(train_pairs, samples, patch, batch)
+        return ds.batches(train_pairs, samples, patch, batch, weights_by_class)
 
     def step(net, b):
         t = _tensors(b, device)
         coh, logvar = net.heads(t["images"], t["baseline"])
-        return nll(coh, logvar, t["target"], t["mask"], beta), len(b["images"])
+        mask = t["mask"] * t["weight"] if "weight" in t else t["mask"]
+        return nll(coh, logvar, t["target"], mask, beta), len(b["images"])
 
     def epoch_log(record):
         if on_epoch is not None:
@@ -220,7 +245,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         f"{best['within_1_sigma']:.3f} / {best['within_2_sigma']:.3f}")
     metrics = {"loss": "gaussian_nll", "beta": float(beta), "best_epoch": fit.best_epoch,
                "val_nll": best["loss"], "val_rmse": best["rmse"], "val_mae": best["mae"],
-               "val_bias": best["bias"],
+               "val_bias": best["bias"], "val_rmse_class_mean": best["rmse_class_mean"],
+               **{f"val_rmse_{CLASS_NAMES.get(c, c)}": r for c, r in best["rmse_by_class"].items()},
                "val_within_1_sigma": best["within_1_sigma"], "val_within_2_sigma": best["within_2_sigma"],
                "sigma_scale": scale, "val_within_1_sigma_uncalibrated": uncalibrated["within_1_sigma"],
                "val_within_2_sigma_uncalibrated": uncalibrated["within_2_sigma"],
@@ -242,6 +268,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         "seconds": round(time.perf_counter() - t0, 2), "seed": int(seed),
         "init": None if weights is None else weights.source, "normalisation_from": norm_source,
         "lr": float(lr), "schedule": schedule, "augment": bool(augment), "balance": float(balance),
+        "class_weight_power": float(class_weight_power),
+        "class_weights": {CLASS_NAMES.get(c, str(c)): round(w, 3) for c, w in weights_by_class.items()},
         "threads": int(threads),
         "device": str(device), "max_minutes": max_minutes,
         "patches_per_second": round(summary["patches_per_second"] or 0.0, 2), "torch": str(torch.__version__),
