@@ -216,6 +216,18 @@ def test_guard_keeps_a_clearly_bimodal_change():
     assert kappa(mask, truth) > 0.9
 
 
+def test_guard_reasons_of_each_rule():
+    """Each rule fires alone on its own numbers (fraction, contrast, BC, fitted D, body share)."""
+    keep = dict(fraction=0.05, contrast=10.0, bimodality=0.8, mixture_d=2.5, body_share=0.0)
+    assert us.guard_reasons(**keep) == ()
+    assert us.guard_reasons(**dict(keep, fraction=0.6)) == (us.TOO_MANY,)
+    assert us.guard_reasons(**dict(keep, bimodality=0.5, mixture_d=1.5)) == (us.UNIMODAL,)
+    assert us.guard_reasons(**dict(keep, bimodality=0.5)) == ()  # one criterion left: weak, kept
+    assert us.guard_reasons(**dict(keep, contrast=2.9)) == (us.IN_TAIL,)  # below the outlier rule's bar
+    assert us.guard_reasons(**dict(keep, body_share=0.6)) == (us.IN_TAIL,)
+    assert us.guard_reasons(**dict(keep, contrast=1.5)) == (us.IN_TAIL, us.IN_MODE)
+
+
 def test_config_names_and_checks():
     assert "PCA-KMeans h=5 S=3" in us.ChainConfig(us.PCA_KMEANS).name()
     with pytest.raises(ValueError, match="odd"):
