@@ -422,7 +422,8 @@ def main():
             "PREDICTION": unsup["OUTPUT"], "REFERENCE": str(out / "truth_mask.tif"),
             "OUTPUT_HTML": str(out / "report_unsupervised.html"),
             "OUTPUT_JSON": str(out / "report_unsupervised.json")})
-        print(f"    changed {unsup['CHANGED_FRACTION']:.2%} (guard: {unsup['GUARD']}); "
+        print(f"    changed {unsup['CHANGED_FRACTION']:.2%} (guard: {unsup['GUARD']}; bimodality "
+              f"coefficient {unsup['BIMODALITY']:.3f}, Ashman's D {unsup['SEPARATION']:.2f}); "
               f"kappa {ev['KAPPA']:.3f}, F1 {ev['F1']:.3f} -> {out / 'report_unsupervised.html'}")
 
     coherence_model = ROOT / "models" / "coherence.onnx"

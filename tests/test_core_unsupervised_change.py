@@ -6,6 +6,7 @@ import pytest
 
 from sar_change.core.change import evaluation, fcm
 from sar_change.core.change import pca_kmeans as pk
+from sar_change.core.change import separation as sep
 from sar_change.core.change import unsupervised as us
 from sar_change.core.change import unsupervised_raster as ur
 from sar_change.core.engine.raster_blocks import read_array
@@ -183,6 +184,48 @@ def test_guard_replaces_an_all_change_map():
     assert np.mean(us.in_strips(bare.labels, [p1, p2], bare.margin) == 1) > 0.5
     assert np.mean(mask == 1) < 0.5
     assert mask[42:48, 82:88].all()  # the strongest change survives the fallback
+
+
+def test_guard_reports_a_unimodal_di_on_a_pair_without_change():
+    """Two independent 4-look gamma images of one flat scene: the log ratio is unimodal (no change).
+
+    PCA-KMeans splits it (~1/3 'changed'); the guard must say that no change class
+    is separable (bimodality coefficient below 5/9, Ashman's D of the fitted classes
+    below 2) and the outlier rule must flag only the far tail.
+    """
+    p1, p2 = gamma_speckle((160, 160), 4, 21), gamma_speckle((160, 160), 4, 22)
+    mask, fitted = us.detect(p1, p2, us.DEFAULT, seed=0)
+    g = fitted.guard
+    assert g.changed_fraction > 0.2  # what the chain alone would map
+    assert g.bimodality < sep.BC_BIMODAL and g.mixture_d < sep.D_SEPARATED
+    assert g.confidence == "none" and us.UNIMODAL in g.reasons and g.fallback
+    assert np.mean(mask == 1) < 0.03
+    text = "\n".join(g.lines())
+    assert "no separable change class" in text and "outlier rule" in text
+
+
+def test_guard_keeps_a_clearly_bimodal_change():
+    """A x8 brightening and darkening (3 % of the scene): confident separation, the chain's map kept."""
+    p1, p2, truth = speckled_pair((160, 160), looks=4, seed=3, gain=8.0)
+    mask, fitted = us.detect(p1, p2, us.DEFAULT, seed=0)
+    g = fitted.guard
+    assert g.bimodality > sep.BC_BIMODAL and g.mixture_d > sep.D_SEPARATED
+    assert g.body_share < 0.01 and g.overlap < 0.2
+    assert g.confidence == "confident" and g.reasons == () and not g.fallback
+    np.testing.assert_array_equal(mask, us.in_strips(fitted.chain_labels, [p1, p2], fitted.margin))
+    assert kappa(mask, truth) > 0.9
+
+
+def test_guard_reasons_of_each_rule():
+    """Each rule fires alone on its own numbers (fraction, contrast, BC, fitted D, body share)."""
+    keep = dict(fraction=0.05, contrast=10.0, bimodality=0.8, mixture_d=2.5, body_share=0.0)
+    assert us.guard_reasons(**keep) == ()
+    assert us.guard_reasons(**dict(keep, fraction=0.6)) == (us.TOO_MANY,)
+    assert us.guard_reasons(**dict(keep, bimodality=0.5, mixture_d=1.5)) == (us.UNIMODAL,)
+    assert us.guard_reasons(**dict(keep, bimodality=0.5)) == ()  # one criterion left: weak, kept
+    assert us.guard_reasons(**dict(keep, contrast=2.9)) == (us.IN_TAIL,)  # below the outlier rule's bar
+    assert us.guard_reasons(**dict(keep, body_share=0.6)) == (us.IN_TAIL,)
+    assert us.guard_reasons(**dict(keep, contrast=1.5)) == (us.IN_TAIL, us.IN_MODE)
 
 
 def test_config_names_and_checks():

@@ -50,14 +50,23 @@ def help_text():
         "weights.</li></ul><p>Image 1 is first scaled so that the median log ratio is 0 dB (removes a "
         "calibration or 8-bit stretch difference and the log-ratio bias of different numbers of "
         "looks).</p><h3>Guard against all-change maps</h3><p>Rule: {guard}. The log reports the changed "
-        "share, the class separation (Ashman's D) and whether the fallback was used; the outputs "
-        "<i>Changed fraction</i>, <i>Separation</i> and <i>Guard</i> carry "
-        "them.</p><h3>Parameters</h3><ul><li><b>Input scale</b>: linear power, amplitude (e.g. 8-bit "
+        "share, how confident the separation of the difference image is (Sarle's bimodality coefficient;"
+        " Ashman's D, overlap and false-alarm share of two Gaussian classes fitted from the method's "
+        "split) and which rule made the map; the outputs <i>Changed fraction</i>, <i>Separation</i>, "
+        "<i>Bimodality</i> and <i>Guard</i> carry them.</p><h3>Parameters</h3><ul><li><b>Input scale</b>: "
+        "linear power, amplitude (e.g. 8-bit "
         "images of the classic benchmarks) or dB; both images in the same scale.</li><li><b>Power "
         "floor</b>: linear power below which values are raised to it before the ratios; 0 refuses zero "
         "power (8-bit images often hold zeros: give e.g. 1).</li><li><b>Random seed</b>: of k-means, the "
         "samples and the network (results are repeatable).</li></ul>").format(
         default=us.DEFAULT.name(), guard=us.GUARD_RULE)
+
+
+def guard_summary(guard):
+    """One line for the Guard output: the rule that made the map, the reasons and the confidence."""
+    if guard.fallback:
+        return f"fallback: robust outlier rule ({', '.join(guard.reasons)}; separation {guard.confidence})"
+    return f"chain (separation {guard.confidence})"
 
 
 class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
@@ -76,6 +85,7 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
     OUTPUT_DI = "OUTPUT_DI"
     CHANGED_FRACTION = "CHANGED_FRACTION"
     SEPARATION = "SEPARATION"
+    BIMODALITY = "BIMODALITY"
     GUARD = "GUARD"
 
     def name(self):
@@ -122,7 +132,9 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_DI, tr("Difference image"), optional=True, createByDefault=False))
         self.addOutput(QgsProcessingOutputNumber(self.CHANGED_FRACTION, tr("Changed fraction (0-1)")))
-        self.addOutput(QgsProcessingOutputNumber(self.SEPARATION, tr("Separation (Ashman's D)")))
+        self.addOutput(QgsProcessingOutputNumber(self.SEPARATION,
+                                                 tr("Separation (Ashman's D of the fitted classes)")))
+        self.addOutput(QgsProcessingOutputNumber(self.BIMODALITY, tr("Bimodality coefficient")))
         self.addOutput(QgsProcessingOutputString(self.GUARD, tr("Guard")))
 
     def _settings(self, parameters, context):
@@ -210,8 +222,9 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
         valid = counts["changed"] + counts["unchanged"]
         results = {self.OUTPUT: dst,
                    self.CHANGED_FRACTION: counts["changed"] / valid if valid else float("nan"),
-                   self.SEPARATION: guard.separation,
-                   self.GUARD: "fallback: robust outlier rule" if guard.fallback else "chain"}
+                   self.SEPARATION: guard.mixture_d,
+                   self.BIMODALITY: guard.bimodality,
+                   self.GUARD: guard_summary(guard)}
         if dst_di:
             results[self.OUTPUT_DI] = dst_di
         return results
