@@ -183,7 +183,7 @@
             <translation>{what} doit être impair et &gt;= 1, par ex. 5 (reçu {v})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="194" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="206" />
             <source>Cancelled: no output was written.</source>
             <translation>Annulé : aucune sortie n'a été écrite.</translation>
         </message>
@@ -238,12 +238,12 @@
             <translation>Bande de l'image postérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="107" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="117" />
             <source>Input scale</source>
             <translation>Échelle de l'entrée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="111" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="121" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
@@ -263,7 +263,7 @@
             <translation>Modèle de cohérence (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="311" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
             <source>ONNX models (*.onnx)</source>
             <translation>Modèles ONNX (*.onnx)</translation>
         </message>
@@ -513,12 +513,12 @@
             <translation>Puissance linéaire (intensité)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="186" />
+            <location filename="../processing/algorithms/coregister.py" line="196" />
             <source>Amplitude</source>
             <translation>Amplitude</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="77" />
+            <location filename="../processing/algorithms/coregister.py" line="196" />
             <source>dB</source>
             <translation>dB</translation>
         </message>
@@ -543,9 +543,9 @@
             <translation>{what} ne peut pas être reprojeté de {src} vers le SCR du raster {dst} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="55" />
-            <source>&lt;p&gt;Aligns SAR rasters of the same area (a time series, other orbits) onto a reference raster to a fraction of a pixel. Offsets are measured on a grid of windows by cross-correlation (of amplitudes by default) with sub-pixel refinement by the upsampled DFT (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)); a translation, affine or 2nd-order polynomial model is fitted with outlier rejection (peak threshold, RANSAC consensus after Fischler &amp;amp; Bolles 1981, then iterative 3-sigma clipping with a median-absolute-deviation sigma); every band is resampled onto the reference grid.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Reference raster&lt;/b&gt;: defines the output grid (CRS, pixel size, extent) and, unless registering to the DEM, the image matched against.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters to coregister&lt;/b&gt;: file-based GDAL rasters. A raster on another grid (CRS, pixel size or origin) is first warped onto the reference grid with GDAL; one that does not overlap the reference is refused. Rasters are read whole into memory, one at a time (about 60 bytes per pixel: 1 GB for 4096 x 4096): clip very large scenes first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band used for matching&lt;/b&gt;: offsets are measured on this band and applied to all bands.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (resampling keeps the stored scale).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Matching domain&lt;/b&gt; (advanced): what is correlated. Automatic: amplitude between rasters, dB against the DEM simulation. Amplitude: as in amplitude cross-correlation tools such as ISCE's ampcor. dB: speckle becomes additive; most precise on scenes that are smooth at the pixel scale, but biased by a few hundredths of a pixel on finely textured data. Linear power: unbiased, but dominated by the brightest targets.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: translation (one offset), affine (offset varying linearly across the image) or 2nd-order polynomial. Each needs at least 3, 6 or 12 consistent windows.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Resampling&lt;/b&gt;: nearest, bilinear, cubic spline or Lanczos-3. No data stays no data; pixels falling outside the moving raster become no data.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: side of the matching windows in pixels (64 handles shifts of up to about 10 pixels after the coarse whole-image estimate; larger windows are more precise, smaller ones follow local distortions).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt; (optional): heights in metres, any CRS (warped onto the reference grid). Windows in layover, shadow or strong foreshortening for the given &lt;b&gt;heading&lt;/b&gt; (flight direction, degrees clockwise from north; Sentinel-1 ascending about 348, descending about 192) and &lt;b&gt;incidence&lt;/b&gt; (degrees) are not used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Register to the DEM&lt;/b&gt;: match every raster, the reference included, against a SAR image simulated from the DEM instead of the reference raster: absolute alignment with the DEM (needs clear relief).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask water&lt;/b&gt;: do not use dark, featureless areas (mean below -18 dB and little texture), whose speckle does not correlate between dates.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Output folder&lt;/b&gt;: one float32 GeoTIFF per input, named &amp;lt;input&amp;gt;_coreg.tif, on the reference grid; coregistration_report.json (per image: windows measured and used, model parameters in pixels, residual RMSE in pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offset table&lt;/b&gt;: CSV, one row per window and image: image, row, col (window centre, reference pixels), dy, dx (pixels: the reference pixel (row, col) shows the ground of the input pixel (row - dy, col - dx)), peak (correlation 0..1), inlier (1 used by the fit, 0 rejected), x, y (map coordinates).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tie points&lt;/b&gt; (optional): the windows as points with the same fields.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coregistered raster (single image)&lt;/b&gt;: a copy of the first registered raster, as one raster output that a model can feed into a single-raster input (for example the later image of &lt;i&gt;Difference image&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Aligne des rasters SAR d'une même zone (une série temporelle, d'autres orbites) sur un raster de référence, à une fraction de pixel près. Les décalages sont mesurés sur une grille de fenêtres par corrélation croisée (des amplitudes par défaut) avec un affinage sous-pixellaire par TFD suréchantillonnée (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)) ; un modèle de translation, affine ou polynomial du 2e degré est ajusté avec rejet des valeurs aberrantes (seuil sur le pic, consensus RANSAC d'après Fischler &amp;amp; Bolles 1981, puis écrêtage itératif à 3 sigma avec un sigma tiré de l'écart absolu médian) ; chaque bande est rééchantillonnée sur la grille de référence.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster de référence&lt;/b&gt; : définit la grille de sortie (SCR, taille de pixel, emprise) et, sauf recalage sur le MNT, l'image à laquelle on apparie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters à recaler&lt;/b&gt; : rasters GDAL sur fichier. Un raster sur une autre grille (SCR, taille de pixel ou origine) est d'abord reprojeté sur la grille de référence avec GDAL ; un raster qui ne recouvre pas la référence est refusé. Les rasters sont lus entièrement en mémoire, un à la fois (environ 60 octets par pixel : 1 Go pour 4096 x 4096) : découpez d'abord les très grandes scènes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande utilisée pour l'appariement&lt;/b&gt; : les décalages sont mesurés sur cette bande et appliqués à toutes les bandes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (le rééchantillonnage conserve l'échelle stockée).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Domaine d'appariement&lt;/b&gt; (avancé) : ce qui est corrélé. Automatique : l'amplitude entre rasters, les dB face à la simulation du MNT. Amplitude : comme les outils de corrélation d'amplitude tels qu'ampcor d'ISCE. dB : le chatoiement devient additif ; le plus précis sur des scènes lisses à l'échelle du pixel, mais biaisé de quelques centièmes de pixel sur des données finement texturées. Puissance linéaire : sans biais, mais dominée par les cibles les plus brillantes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : translation (un seul décalage), affine (décalage variant linéairement dans l'image) ou polynôme du 2e degré. Il faut au moins 3, 6 ou 12 fenêtres cohérentes respectivement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rééchantillonnage&lt;/b&gt; : plus proche voisin, bilinéaire, spline cubique ou Lanczos-3. Les pixels sans donnée restent sans donnée ; les pixels qui tombent hors du raster recalé deviennent sans donnée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté des fenêtres d'appariement en pixels (64 gère des décalages jusqu'à environ 10 pixels après l'estimation grossière sur l'image entière ; des fenêtres plus grandes sont plus précises, des plus petites suivent les distorsions locales).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; (optionnel) : altitudes en mètres, dans n'importe quel SCR (reprojeté sur la grille de référence). Les fenêtres en repliement, en ombre ou en fort raccourcissement pour le &lt;b&gt;cap&lt;/b&gt; (direction de vol, degrés dans le sens horaire depuis le nord ; Sentinel-1 ascendant environ 348, descendant environ 192) et l'&lt;b&gt;incidence&lt;/b&gt; (degrés) donnés ne sont pas utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Recaler sur le MNT&lt;/b&gt; : apparier chaque raster, référence comprise, à une image SAR simulée à partir du MNT au lieu du raster de référence : alignement absolu sur le MNT (demande un relief marqué).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer l'eau&lt;/b&gt; : ne pas utiliser les zones sombres et sans texture (moyenne inférieure à -18 dB et peu de texture), dont le chatoiement n'est pas corrélé d'une date à l'autre.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossier de sortie&lt;/b&gt; : un GeoTIFF float32 par entrée, nommé &amp;lt;entrée&amp;gt;_coreg.tif, sur la grille de référence ; coregistration_report.json (par image : fenêtres mesurées et utilisées, paramètres du modèle en pixels, RMSE résiduelle en pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Table des décalages&lt;/b&gt; : CSV, une ligne par fenêtre et par image : image, row, col (centre de la fenêtre, pixels de référence), dy, dx (pixels : le pixel de référence (row, col) montre le sol du pixel d'entrée (row - dy, col - dx)), peak (corrélation 0..1), inlier (1 utilisé par l'ajustement, 0 rejeté), x, y (coordonnées cartographiques).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Points homologues&lt;/b&gt; (optionnel) : les fenêtres sous forme de points avec les mêmes champs.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster recalé (image unique)&lt;/b&gt; : une copie du premier raster recalé, sous forme d'une sortie raster unique qu'un modèle peut brancher sur une entrée raster unique (par exemple l'image postérieure de &lt;i&gt;Image de différence&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing/algorithms/coregister.py" line="61" />
+            <source>&lt;p&gt;Aligns SAR rasters of the same area (a time series, other orbits) onto a reference raster to a fraction of a pixel. Offsets are measured on a grid of windows by cross-correlation (of amplitudes by default) with sub-pixel refinement by the upsampled DFT (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)); a translation, affine or 2nd-order polynomial model is fitted with outlier rejection (peak threshold, RANSAC consensus after Fischler &amp;amp; Bolles 1981, then iterative 3-sigma clipping with a median-absolute-deviation sigma); every band is resampled onto the reference grid.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Reference raster&lt;/b&gt;: defines the output grid (CRS, pixel size, extent) and, unless registering to the DEM, the image matched against.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters to coregister&lt;/b&gt;: file-based GDAL rasters. A raster on another grid (CRS, pixel size or origin) is first warped onto the reference grid with GDAL; one that does not overlap the reference is refused. Without a DEM the rasters are read and resampled block by block (bounded memory on a full scene); with a DEM they are read whole into memory, one at a time (about 60 bytes per pixel: 1 GB for 4096 x 4096): clip very large scenes first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band used for matching&lt;/b&gt;: offsets are measured on this band and applied to all bands.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (resampling keeps the stored scale).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Matching domain&lt;/b&gt; (advanced): what is correlated. Automatic: amplitude between rasters, dB against the DEM simulation. Amplitude: as in amplitude cross-correlation tools such as ISCE's ampcor. dB: speckle becomes additive; most precise on scenes that are smooth at the pixel scale, but biased by a few hundredths of a pixel on finely textured data. Linear power: unbiased, but dominated by the brightest targets.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: translation (one offset), affine (offset varying linearly across the image) or 2nd-order polynomial. Each needs at least 3, 6 or 12 consistent windows.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Resampling&lt;/b&gt;: nearest, bilinear, cubic spline or Lanczos-3. No data stays no data; pixels falling outside the moving raster become no data.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: side of the matching windows in pixels (64 handles shifts of up to about 10 pixels after the coarse whole-image estimate; larger windows are more precise, smaller ones follow local distortions).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt; (optional): heights in metres, any CRS (warped onto the reference grid). Windows in layover, shadow or strong foreshortening for the given &lt;b&gt;heading&lt;/b&gt; (flight direction, degrees clockwise from north; Sentinel-1 ascending about 348, descending about 192) and &lt;b&gt;incidence&lt;/b&gt; (degrees) are not used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Register to the DEM&lt;/b&gt;: match every raster, the reference included, against a SAR image simulated from the DEM instead of the reference raster: absolute alignment with the DEM (needs clear relief).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask water&lt;/b&gt;: do not use dark, featureless areas (mean below -18 dB and little texture), whose speckle does not correlate between dates.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Output folder&lt;/b&gt;: one float32 GeoTIFF per input, named &amp;lt;input&amp;gt;_coreg.tif, on the reference grid; coregistration_report.json (per image: windows measured and used, model parameters in pixels, residual RMSE in pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offset table&lt;/b&gt;: CSV, one row per window and image: image, row, col (window centre, reference pixels), dy, dx (pixels: the reference pixel (row, col) shows the ground of the input pixel (row - dy, col - dx)), peak (correlation 0..1), inlier (1 used by the fit, 0 rejected), x, y (map coordinates).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tie points&lt;/b&gt; (optional): the windows as points with the same fields.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coregistered raster (single image)&lt;/b&gt;: a copy of the first registered raster, as one raster output that a model can feed into a single-raster input (for example the later image of &lt;i&gt;Difference image&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Aligne des rasters SAR d'une même zone (une série temporelle, d'autres orbites) sur un raster de référence, à une fraction de pixel près. Les décalages sont mesurés sur une grille de fenêtres par corrélation croisée (des amplitudes par défaut) avec un affinage sous-pixellaire par TFD suréchantillonnée (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)) ; un modèle de translation, affine ou polynomial du 2e degré est ajusté avec rejet des valeurs aberrantes (seuil sur le pic, consensus RANSAC d'après Fischler &amp;amp; Bolles 1981, puis écrêtage itératif à 3 sigma avec un sigma tiré de l'écart absolu médian) ; chaque bande est rééchantillonnée sur la grille de référence.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster de référence&lt;/b&gt; : définit la grille de sortie (SCR, taille de pixel, emprise) et, sauf recalage sur le MNT, l'image à laquelle on apparie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters à recaler&lt;/b&gt; : rasters GDAL sur fichier. Un raster sur une autre grille (SCR, taille de pixel ou origine) est d'abord reprojeté sur la grille de référence avec GDAL ; un raster qui ne recouvre pas la référence est refusé. Sans MNT, les rasters sont lus et rééchantillonnés bloc par bloc (mémoire bornée sur une scène entière) ; avec un MNT, ils sont lus entièrement en mémoire, un à la fois (environ 60 octets par pixel : 1 Go pour 4096 x 4096) : découpez d'abord les très grandes scènes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande utilisée pour l'appariement&lt;/b&gt; : les décalages sont mesurés sur cette bande et appliqués à toutes les bandes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (le rééchantillonnage conserve l'échelle stockée).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Domaine d'appariement&lt;/b&gt; (avancé) : ce qui est corrélé. Automatique : l'amplitude entre rasters, les dB face à la simulation du MNT. Amplitude : comme les outils de corrélation d'amplitude tels qu'ampcor d'ISCE. dB : le chatoiement devient additif ; le plus précis sur des scènes lisses à l'échelle du pixel, mais biaisé de quelques centièmes de pixel sur des données finement texturées. Puissance linéaire : sans biais, mais dominée par les cibles les plus brillantes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : translation (un seul décalage), affine (décalage variant linéairement dans l'image) ou polynôme du 2e degré. Il faut au moins 3, 6 ou 12 fenêtres cohérentes respectivement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rééchantillonnage&lt;/b&gt; : plus proche voisin, bilinéaire, spline cubique ou Lanczos-3. Les pixels sans donnée restent sans donnée ; les pixels qui tombent hors du raster recalé deviennent sans donnée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté des fenêtres d'appariement en pixels (64 gère des décalages jusqu'à environ 10 pixels après l'estimation grossière sur l'image entière ; des fenêtres plus grandes sont plus précises, des plus petites suivent les distorsions locales).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; (optionnel) : altitudes en mètres, dans n'importe quel SCR (reprojeté sur la grille de référence). Les fenêtres en repliement, en ombre ou en fort raccourcissement pour le &lt;b&gt;cap&lt;/b&gt; (direction de vol, degrés dans le sens horaire depuis le nord ; Sentinel-1 ascendant environ 348, descendant environ 192) et l'&lt;b&gt;incidence&lt;/b&gt; (degrés) donnés ne sont pas utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Recaler sur le MNT&lt;/b&gt; : apparier chaque raster, référence comprise, à une image SAR simulée à partir du MNT au lieu du raster de référence : alignement absolu sur le MNT (demande un relief marqué).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer l'eau&lt;/b&gt; : ne pas utiliser les zones sombres et sans texture (moyenne inférieure à -18 dB et peu de texture), dont le chatoiement n'est pas corrélé d'une date à l'autre.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossier de sortie&lt;/b&gt; : un GeoTIFF float32 par entrée, nommé &amp;lt;entrée&amp;gt;_coreg.tif, sur la grille de référence ; coregistration_report.json (par image : fenêtres mesurées et utilisées, paramètres du modèle en pixels, RMSE résiduelle en pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Table des décalages&lt;/b&gt; : CSV, une ligne par fenêtre et par image : image, row, col (centre de la fenêtre, pixels de référence), dy, dx (pixels : le pixel de référence (row, col) montre le sol du pixel d'entrée (row - dy, col - dx)), peak (corrélation 0..1), inlier (1 utilisé par l'ajustement, 0 rejeté), x, y (coordonnées cartographiques).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Points homologues&lt;/b&gt; (optionnel) : les fenêtres sous forme de points avec les mêmes champs.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster recalé (image unique)&lt;/b&gt; : une copie du premier raster recalé, sous forme d'une sortie raster unique qu'un modèle peut brancher sur une entrée raster unique (par exemple l'image postérieure de &lt;i&gt;Image de différence&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/raster_subset.py" line="116" />
@@ -553,117 +553,117 @@
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="142" />
+            <location filename="../processing/algorithms/coregister.py" line="152" />
             <source>Coregister SAR stack</source>
             <translation>Recaler une pile SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="368" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="370" />
             <source>Terrain</source>
             <translation>Terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="158" />
+            <location filename="../processing/algorithms/coregister.py" line="168" />
             <source>Reference raster</source>
             <translation>Raster de référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="159" />
+            <location filename="../processing/algorithms/coregister.py" line="169" />
             <source>Rasters to coregister</source>
             <translation>Rasters à recaler</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="162" />
+            <location filename="../processing/algorithms/coregister.py" line="172" />
             <source>Band used for matching (default 1)</source>
             <translation>Bande utilisée pour l'appariement (par défaut 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="311" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="167" />
+            <location filename="../processing/algorithms/coregister.py" line="177" />
             <source>Translation</source>
             <translation>Translation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="167" />
+            <location filename="../processing/algorithms/coregister.py" line="177" />
             <source>Affine</source>
             <translation>Affine</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="167" />
+            <location filename="../processing/algorithms/coregister.py" line="177" />
             <source>2nd-order polynomial</source>
             <translation>Polynôme du 2e degré</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="180" />
             <source>Resampling</source>
             <translation>Rééchantillonnage</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="180" />
             <source>Nearest neighbour</source>
             <translation>Plus proche voisin</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="180" />
             <source>Bilinear</source>
             <translation>Bilinéaire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="180" />
             <source>Cubic spline</source>
             <translation>Spline cubique</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="180" />
             <source>Lanczos-3</source>
             <translation>Lanczos-3</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="174" />
+            <location filename="../processing/algorithms/coregister.py" line="184" />
             <source>Window size (pixels)</source>
             <translation>Taille de fenêtre (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="176" />
+            <location filename="../processing/algorithms/coregister.py" line="186" />
             <source>DEM (metres)</source>
             <translation>MNT (mètres)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="177" />
+            <location filename="../processing/algorithms/coregister.py" line="187" />
             <source>Heading (degrees clockwise from north)</source>
             <translation>Cap (degrés dans le sens horaire depuis le nord)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="179" />
+            <location filename="../processing/algorithms/coregister.py" line="189" />
             <source>Incidence angle (degrees)</source>
             <translation>Angle d'incidence (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="181" />
+            <location filename="../processing/algorithms/coregister.py" line="191" />
             <source>Register to the DEM (simulated SAR image) instead of the reference</source>
             <translation>Recaler sur le MNT (image SAR simulée) au lieu de la référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="184" />
+            <location filename="../processing/algorithms/coregister.py" line="194" />
             <source>Mask water (dark, featureless areas)</source>
             <translation>Masquer l'eau (zones sombres et sans texture)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="186" />
+            <location filename="../processing/algorithms/coregister.py" line="196" />
             <source>Matching domain</source>
             <translation>Domaine d'appariement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="186" />
+            <location filename="../processing/algorithms/coregister.py" line="196" />
             <source>Automatic (amplitude; dB when registering to the DEM)</source>
             <translation>Automatique (amplitude ; dB pour le recalage sur le MNT)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="77" />
+            <location filename="../processing/algorithms/coregister.py" line="196" />
             <source>Linear power</source>
             <translation>Puissance linéaire</translation>
         </message>
@@ -673,57 +673,57 @@
             <translation>Dossier de sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="193" />
+            <location filename="../processing/algorithms/coregister.py" line="203" />
             <source>Offset table</source>
             <translation>Table des décalages</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="193" />
+            <location filename="../processing/algorithms/coregister.py" line="203" />
             <source>CSV files (*.csv)</source>
             <translation>Fichiers CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="196" />
+            <location filename="../processing/algorithms/coregister.py" line="206" />
             <source>Tie points</source>
             <translation>Points homologues</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="201" />
+            <location filename="../processing/algorithms/coregister.py" line="211" />
             <source>Coregistered raster (single image: the first raster to coregister)</source>
             <translation>Raster recalé (image unique : le premier raster à recaler)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="204" />
+            <location filename="../processing/algorithms/coregister.py" line="214" />
             <source>Coregistered rasters</source>
             <translation>Rasters recalés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="205" />
+            <location filename="../processing/algorithms/coregister.py" line="215" />
             <source>Report (JSON file)</source>
             <translation>Rapport (fichier JSON)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="232" />
+            <location filename="../processing/algorithms/coregister.py" line="242" />
             <source>Registering to the DEM needs a DEM: choose one or untick the option</source>
             <translation>Le recalage sur le MNT demande un MNT : choisissez-en un ou décochez l'option</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="212" />
+            <location filename="../processing/algorithms/coregister.py" line="222" />
             <source>matching window</source>
             <translation>fenêtre d'appariement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="225" />
+            <location filename="../processing/algorithms/coregister.py" line="235" />
             <source>Choose at least one raster to coregister</source>
             <translation>Choisissez au moins un raster à recaler</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="249" />
+            <location filename="../processing/algorithms/coregister.py" line="259" />
             <source>Reference: {name}; {n} raster(s) to coregister; model {model}, {resampling} resampling, {window} px windows</source>
             <translation>Référence : {name} ; {n} raster(s) à recaler ; modèle {model}, rééchantillonnage {resampling}, fenêtres de {window} px</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="272" />
+            <location filename="../processing/algorithms/coregister.py" line="282" />
             <source>{image}: {used} of {measured} windows used; {params} (pixels); residual RMSE {rmse:.3f} px</source>
             <translation>{image} : {used} fenêtres utilisées sur {measured} ; {params} (pixels) ; RMSE résiduelle {rmse:.3f} px</translation>
         </message>
@@ -733,17 +733,17 @@
             <translation>&lt;p&gt;Compare deux images SAR recalées d'une même zone et écrit une image de différence (DI) : un GeoTIFF float32 sur la grille d'entrée dont les valeurs croissent avec le changement. Seuillez-la avec &lt;i&gt;Seuiller les changements&lt;/i&gt; pour obtenir un masque de changement.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure (image 1)&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image postérieure (image 2)&lt;/b&gt; (optionnelle) : un raster exactement sur la même grille (taille, taille de pixel, origine) et le même SCR ; lancez d'abord &lt;i&gt;sarchange:coregister&lt;/i&gt; si ce n'est pas le cas. Laissez-la vide pour prendre les deux dates dans des bandes de l'image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de l'image 1&lt;/b&gt;, &lt;b&gt;Bande de l'image 2&lt;/b&gt; : les bandes comparées (numérotées à partir de 1). Sans image postérieure, les deux désignent des bandes de l'image 1 et doivent différer. La norme euclidienne utilise à la place toutes les bandes : toutes les bandes de l'image 1 contre toutes celles de l'image 2 (même nombre, même ordre) ou, avec une seule image, sa première moitié de bandes contre la seconde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les deux images sont stockées : puissance linéaire (intensité), amplitude ou dB. Tout est d'abord converti en puissance linéaire.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Différence I2 - I1, en puissance linéaire.&lt;/li&gt;&lt;li&gt;Rapport I2 / I1.&lt;/li&gt;&lt;li&gt;Log-rapport 10 log10(I2 / I1), dB : &amp;gt; 0 là où l'image postérieure est plus claire (Dekker 1998 ; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Rapport des moyennes r = 1 - min(m1/m2, m2/m1), m les moyennes locales sur la fenêtre, de 0 à 1 (Inglada &amp;amp; Mercier 2007) ; la variante signée multiplie r par sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Rapport de voisinage (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)) : NR = theta q + (1 - theta) somme min(I1, I2) / somme max(I1, I2) sur la fenêtre sans le centre, q = min/max du pixel et theta = var/moyenne de q sur la fenêtre ; écrit 1 - NR (de 0 à 1) afin que, comme pour le rapport des moyennes, plus grand signifie plus de changement.&lt;/li&gt;&lt;li&gt;Norme euclidienne des différences en dB : sqrt(somme sur les bandes (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), par ex. VV et VH ensemble.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté impair en pixels de la fenêtre locale du rapport des moyennes et du rapport de voisinage (par ex. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport des moyennes signé&lt;/b&gt; : écrire sign(m2 - m1) r au lieu de r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : les rapports et les logarithmes demandent une puissance &amp;gt; 0. Avec 0 (par défaut), un pixel de puissance nulle ou négative arrête l'exécution avec une erreur ; une valeur &amp;gt; 0 (puissance linéaire) relève à la place chaque valeur plus petite à ce plancher (par ex. 1 pour des images 8 bits avec quelques zéros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les pixels sans donnée de l'une ou l'autre image (et, dans une fenêtre, les pixels sans donnée dans l'une ou l'autre image) sont écartés ; la valeur sans donnée de la sortie est NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Emprise&lt;/b&gt; (optionnelle) : ne comparer que les pixels qu'elle contient ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur l'image entière découpé à l'emprise.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="122" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="132" />
             <source>Difference image</source>
             <translation>Image de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="88" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="98" />
             <source>Change detection</source>
             <translation>Détection de changements</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="101" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="111" />
             <source>Earlier image (image 1)</source>
             <translation>Image antérieure (image 1)</translation>
         </message>
@@ -753,7 +753,7 @@
             <translation>Image postérieure (image 2 ; vide : bandes de l'image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="103" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="113" />
             <source>Band of image 1</source>
             <translation>Bande de l'image 1</translation>
         </message>
@@ -773,7 +773,7 @@
             <translation>Rapport des moyennes signé (&gt; 0 là où l'image 2 est plus claire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="117" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="127" />
             <source>Power floor (linear power; 0 = refuse zero power)</source>
             <translation>Plancher de puissance (puissance linéaire ; 0 = refuser une puissance nulle)</translation>
         </message>
@@ -788,7 +788,7 @@
             <translation>la taille de fenêtre doit être impaire et &gt;= 1, par ex. 3 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="134" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="146" />
             <source>the power floor must be &gt;= 0 (0 = refuse zero power), got {v}</source>
             <translation>le plancher de puissance doit être &gt;= 0 (0 = refuser une puissance nulle), reçu {v}</translation>
         </message>
@@ -1043,12 +1043,12 @@
             <translation>La couche « {name} » a {bands} bandes ; la bande 1 est utilisée.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="49" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="51" />
             <source>&lt;p&gt;Fine-tunes a learned difference-image model (default: the model shipped with the plugin) on &lt;b&gt;your own stack&lt;/b&gt;: the network learns to predict each acquisition &lt;i&gt;before&lt;/i&gt; the target date from the acquisitions before it, the DEM and the conditions. No labels are needed, the target date is never used, and the simulated change dates (change_date.tif) are ignored. Use the fine-tuned model in &lt;i&gt;Learned difference image&lt;/i&gt; on the target.&lt;/p&gt;&lt;p&gt;A model trained elsewhere (another climate, relief, speckle level) often predicts a new area with a bias; a short fine-tune on the area's history removes most of it. The model written is the best on the last earlier dates (validation), the starting model included: it is never worse there than the model it started from.&lt;/p&gt;&lt;p&gt;Before training, the target's conditions (temperature, precipitation, snow depth, incidence) are compared with the model's valid ranges; values outside are reported as warnings.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Acquisitions table&lt;/b&gt;: the acquisitions.csv of the stack (with dem.tif beside it), as for &lt;i&gt;Learned difference image&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target date&lt;/b&gt;: YYYY-MM-DD (empty: the newest acquisition); only earlier acquisitions are used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model to start from&lt;/b&gt;: a learned-DI .onnx (empty: the shipped model).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Time budget&lt;/b&gt;: minutes of training (the best model so far is kept).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;, &lt;b&gt;Threads&lt;/b&gt;, &lt;b&gt;Seed&lt;/b&gt;, &lt;b&gt;Patch size&lt;/b&gt;, &lt;b&gt;Learning rate&lt;/b&gt;, &lt;b&gt;Freeze the encoder for the first epochs&lt;/b&gt; (advanced).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fine-tuned model&lt;/b&gt;: the .onnx written, with its checkpoint (.pt) and model card (.md) beside it.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Affine un modèle d'image de différence apprise (par défaut : le modèle fourni avec l'extension) sur &lt;b&gt;votre propre pile&lt;/b&gt; : le réseau apprend à prédire chaque acquisition &lt;i&gt;antérieure&lt;/i&gt; à la date cible à partir des acquisitions qui la précèdent, du MNT et des conditions. Aucune étiquette n'est nécessaire, la date cible n'est jamais utilisée et les dates de changement simulées (change_date.tif) sont ignorées. Utilisez le modèle affiné dans &lt;i&gt;Image de différence apprise&lt;/i&gt; sur la cible.&lt;/p&gt;&lt;p&gt;Un modèle entraîné ailleurs (autre climat, autre relief, autre niveau de chatoiement) prédit souvent une nouvelle zone avec un biais ; un court affinage sur l'historique de la zone en retire l'essentiel. Le modèle écrit est le meilleur sur les dernières dates antérieures (validation), modèle de départ compris : il n'y est jamais moins bon que le modèle dont il est parti.&lt;/p&gt;&lt;p&gt;Avant l'entraînement, les conditions de la cible (température, précipitations, hauteur de neige, incidence) sont comparées aux plages valides du modèle ; les valeurs hors plage sont signalées par des avertissements.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Table des acquisitions&lt;/b&gt; : l'acquisitions.csv de la pile (avec dem.tif à côté), comme pour &lt;i&gt;Image de différence apprise&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date cible&lt;/b&gt; : AAAA-MM-JJ (vide : l'acquisition la plus récente) ; seules les acquisitions antérieures sont utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de départ&lt;/b&gt; : un .onnx de DI apprise (vide : le modèle fourni).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Budget de temps&lt;/b&gt; : minutes d'entraînement (le meilleur modèle obtenu jusque-là est conservé).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt;, &lt;b&gt;Fils d'exécution&lt;/b&gt;, &lt;b&gt;Graine&lt;/b&gt;, &lt;b&gt;Taille des imagettes&lt;/b&gt;, &lt;b&gt;Taux d'apprentissage&lt;/b&gt;, &lt;b&gt;Geler l'encodeur pendant les premières époques&lt;/b&gt; (avancés).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle affiné&lt;/b&gt; : le .onnx écrit, avec son point de contrôle (.pt) et sa fiche (.md) à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="113" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="117" />
             <source>Fine-tune learned difference image model on a stack</source>
             <translation>Affiner un modèle d'image de différence apprise sur une pile</translation>
         </message>
@@ -1063,52 +1063,52 @@
             <translation>Table des acquisitions (acquisitions.csv d'une pile)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="132" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="136" />
             <source>Target date (YYYY-MM-DD; empty: the newest acquisition); only earlier acquisitions are used</source>
             <translation>Date cible (AAAA-MM-JJ ; vide : l'acquisition la plus récente) ; seules les acquisitions antérieures sont utilisées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="135" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="139" />
             <source>Model to start from (empty: the shipped model)</source>
             <translation>Modèle de départ (vide : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="138" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="142" />
             <source>Time budget (minutes)</source>
             <translation>Budget de temps (minutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="293" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="298" />
             <source>Torch threads</source>
             <translation>Fils d'exécution de torch</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="119" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="129" />
             <source>Random seed</source>
             <translation>Graine aléatoire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="272" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="277" />
             <source>Patch size (pixels, multiple of 16)</source>
             <translation>Taille des imagettes (pixels, multiple de 16)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="146" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="150" />
             <source>Learning rate</source>
             <translation>Taux d'apprentissage</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="148" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="152" />
             <source>Freeze the encoder for the first epochs</source>
             <translation>Geler l'encodeur pendant les premières époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="152" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="156" />
             <source>Fine-tuned model</source>
             <translation>Modèle affiné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="321" />
             <source>Checkpoint (.pt)</source>
             <translation>Point de contrôle (.pt)</translation>
         </message>
@@ -1118,47 +1118,47 @@
             <translation>Fiche du modèle (.md)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="156" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="160" />
             <source>Best epoch (0 = the starting model)</source>
             <translation>Meilleure époque (0 = le modèle de départ)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="157" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="161" />
             <source>Validation loss of the starting model</source>
             <translation>Perte de validation du modèle de départ</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="159" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="163" />
             <source>Validation loss of the fine-tuned model</source>
             <translation>Perte de validation du modèle affiné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="161" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="165" />
             <source>Target conditions outside the model's valid ranges</source>
             <translation>Conditions de la cible hors des plages valides du modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="171" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="175" />
             <source>Fine-tuning on {table}: {error}</source>
             <translation>Affinage sur {table} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="187" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="191" />
             <source>Starting model {model}; target {date}: training on the {count} acquisitions before it ({targets} with {n} earlier ones)</source>
             <translation>Modèle de départ {model} ; cible {date} : entraînement sur les {count} acquisitions qui la précèdent ({targets} avec {n} acquisitions antérieures)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="192" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="196" />
             <source> (ranges approximated from the model's normalisation: training mean +- 2.5 standard deviations)</source>
             <translation> (plages approchées à partir de la normalisation du modèle : moyenne d'entraînement +- 2,5 écarts types)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="194" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="198" />
             <source>The target's conditions lie outside the starting model's valid ranges{how}: {items}. The model extrapolates there; fine-tuning on earlier acquisitions under similar conditions helps.</source>
             <translation>Les conditions de la cible sont hors des plages valides du modèle de départ{how} : {items}. Le modèle y extrapole ; un affinage sur des acquisitions antérieures dans des conditions semblables aide.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="220" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="224" />
             <source>Validation loss on the dates before the target: {before:.4g} (starting model) -&gt; {after:.4g} (fine-tuned)</source>
             <translation>Perte de validation sur les dates antérieures à la cible : {before:.4g} (modèle de départ) -&gt; {after:.4g} (affiné)</translation>
         </message>
@@ -1243,7 +1243,7 @@
             <translation>Raster modifié</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="121" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="131" />
             <source>Change mask</source>
             <translation>Masque de changement</translation>
         </message>
@@ -1713,7 +1713,7 @@
             <translation>Amélioration du contraste</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
             <source>None</source>
             <translation>Aucune</translation>
         </message>
@@ -1788,87 +1788,87 @@
             <translation>Blocs de {block} pixels avec {margin} pixels de marge ; bandes {bands}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="33" />
-            <source>&lt;p&gt;Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation model trained by &lt;i&gt;Train SAR segmentation model&lt;/i&gt; (a ResNet-18 encoder cut after its third block with an ASPP decoder; Karimzadeh &amp;amp; Pires de Lima 2022), saved as ONNX.&lt;/p&gt;&lt;p&gt;The raster is read block by block; inside each block the model runs on overlapping tiles whose probabilities are blended, so a full scene needs little memory.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR bands&lt;/b&gt;: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers separated by commas.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Scale&lt;/b&gt;: dB, or linear power (converted to dB here).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle band&lt;/b&gt; (degrees): needed when the model was trained with one.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file (default: the model shipped with the plugin, models/segmentation.onnx: water / ice / land from Sentinel-1 VV, VH dB and the incidence angle, trained on simulated scenes; its card models/segmentation.md); its class names and colours become the output's palette.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt;: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour table and class names.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class probabilities&lt;/b&gt; (optional): one Float32 band per class.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Classe chaque pixel d'un raster SAR (par ex. eau / glace / terre) avec un modèle de segmentation entraîné par &lt;i&gt;Entraîner un modèle de segmentation SAR&lt;/i&gt; (un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP ; Karimzadeh &amp;amp; Pires de Lima 2022), enregistré en ONNX.&lt;/p&gt;&lt;p&gt;Le raster est lu bloc par bloc ; dans chaque bloc, le modèle s'applique sur des tuiles qui se recouvrent et dont les probabilités sont fondues, si bien qu'une scène entière demande peu de mémoire.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Bandes SAR&lt;/b&gt; : les bandes sur lesquelles le modèle a été entraîné, dans son ordre (par ex. VV puis VH), données par leurs numéros séparés par des virgules.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle&lt;/b&gt; : dB, ou puissance linéaire (convertie ici en dB).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés) : nécessaire quand le modèle a été entraîné avec.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx (par défaut : le modèle fourni avec l'extension, models/segmentation.onnx : eau / glace / terre à partir de VV, VH de Sentinel-1 en dB et de l'angle d'incidence, entraîné sur des scènes simulées ; sa fiche models/segmentation.md) ; ses noms et couleurs de classes deviennent la palette de la sortie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt; : raster Byte, valeur = classe (0, 1, ...), 255 = sans donnée, avec une table de couleurs et les noms des classes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Probabilités des classes&lt;/b&gt; (optionnel) : une bande Float32 par classe.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing/algorithms/segment.py" line="35" />
+            <source>&lt;p&gt;Classifies every pixel of a SAR raster (e.g. water / ice / land) with a segmentation model trained by &lt;i&gt;Train SAR segmentation model&lt;/i&gt; (a ResNet-18 encoder cut after its third block with an ASPP decoder; Karimzadeh &amp;amp; Pires de Lima 2022), saved as ONNX.&lt;/p&gt;&lt;p&gt;The raster is read block by block; inside each block the model runs on overlapping tiles whose probabilities are blended, so a full scene needs little memory.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR bands&lt;/b&gt;: the bands the model was trained on, in its order (e.g. VV then VH), given as numbers separated by commas.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Scale&lt;/b&gt;: linear power, amplitude or dB (converted to dB here).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incidence angle band&lt;/b&gt; (degrees): needed when the model was trained with one.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file (default: the model shipped with the plugin, models/segmentation.onnx: water / ice / land from Sentinel-1 VV, VH dB and the incidence angle, trained on simulated scenes; its card models/segmentation.md); its class names and colours become the output's palette.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt;: Byte raster, value = class (0, 1, ...), 255 = no data, with a colour table and class names.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class probabilities&lt;/b&gt; (optional): one Float32 band per class.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Classe chaque pixel d'un raster SAR (par ex. eau / glace / terre) avec un modèle de segmentation entraîné par &lt;i&gt;Entraîner un modèle de segmentation SAR&lt;/i&gt; (un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP ; Karimzadeh &amp;amp; Pires de Lima 2022), enregistré en ONNX.&lt;/p&gt;&lt;p&gt;Le raster est lu bloc par bloc ; dans chaque bloc, le modèle s'applique sur des tuiles qui se recouvrent et dont les probabilités sont fondues, si bien qu'une scène entière demande peu de mémoire.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Bandes SAR&lt;/b&gt; : les bandes sur lesquelles le modèle a été entraîné, dans son ordre (par ex. VV puis VH), données par leurs numéros séparés par des virgules.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle&lt;/b&gt; : puissance linéaire, amplitude ou dB (converties ici en dB).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés) : nécessaire quand le modèle a été entraîné avec.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx (par défaut : le modèle fourni avec l'extension, models/segmentation.onnx : eau / glace / terre à partir de VV, VH de Sentinel-1 en dB et de l'angle d'incidence, entraîné sur des scènes simulées ; sa fiche models/segmentation.md) ; ses noms et couleurs de classes deviennent la palette de la sortie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classes&lt;/b&gt; : raster Byte, valeur = classe (0, 1, ...), 255 = sans donnée, avec une table de couleurs et les noms des classes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Probabilités des classes&lt;/b&gt; (optionnel) : une bande Float32 par classe.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="56" />
+            <location filename="../processing/algorithms/segment.py" line="58" />
             <source>SAR bands {text!r}: give band numbers separated by commas, e.g. 1,2</source>
             <translation>Bandes SAR {text!r} : donnez des numéros de bandes séparés par des virgules, par ex. 1,2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="60" />
+            <location filename="../processing/algorithms/segment.py" line="62" />
             <source>SAR bands {text!r}: give band numbers &gt;= 1 separated by commas, e.g. 1,2</source>
             <translation>Bandes SAR {text!r} : donnez des numéros de bandes &gt;= 1 séparés par des virgules, par ex. 1,2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="75" />
+            <location filename="../processing/algorithms/segment.py" line="77" />
             <source>SAR raster</source>
             <translation>Raster SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="77" />
+            <location filename="../processing/algorithms/segment.py" line="79" />
             <source>Scale of the SAR bands</source>
             <translation>Échelle des bandes SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="85" />
+            <location filename="../processing/algorithms/segment.py" line="87" />
             <source>Incidence angle band (degrees)</source>
             <translation>Bande d'angle d'incidence (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="121" />
+            <location filename="../processing/algorithms/segment.py" line="124" />
             <source>Segment SAR raster (water, ice, land cover)</source>
             <translation>Segmenter un raster SAR (eau, glace, occupation du sol)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="192" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="193" />
             <source>Segmentation</source>
             <translation>Segmentation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="136" />
+            <location filename="../processing/algorithms/segment.py" line="139" />
             <source>SAR bands (model order, e.g. 1,2)</source>
             <translation>Bandes SAR (ordre du modèle, par ex. 1,2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="137" />
+            <location filename="../processing/algorithms/segment.py" line="140" />
             <source>Segmentation model (.onnx; default: the shipped model)</source>
             <translation>Modèle de segmentation (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="146" />
+            <location filename="../processing/algorithms/segment.py" line="149" />
             <source>onnxruntime threads</source>
             <translation>Fils d'exécution onnxruntime</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="154" />
+            <location filename="../processing/algorithms/segment.py" line="157" />
             <source>Classes</source>
             <translation>Classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="155" />
+            <location filename="../processing/algorithms/segment.py" line="158" />
             <source>Class probabilities</source>
             <translation>Probabilités des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="169" />
+            <location filename="../processing/algorithms/segment.py" line="172" />
             <source>Model '{path}': {error}. Give a segmentation model trained with 'Train SAR segmentation model' (sarchange:trainsegmentation)</source>
             <translation>Modèle '{path}' : {error}. Donnez un modèle de segmentation entraîné avec « Entraîner un modèle de segmentation SAR » (sarchange:trainsegmentation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="178" />
+            <location filename="../processing/algorithms/segment.py" line="181" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train SAR segmentation model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle de segmentation SAR » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="185" />
+            <location filename="../processing/algorithms/segment.py" line="188" />
             <source>Model: the shipped model {path}</source>
             <translation>Modèle : le modèle fourni {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/segment.py" line="208" />
+            <location filename="../processing/algorithms/segment.py" line="211" />
             <source>Classes: {classes}</source>
             <translation>Classes : {classes}</translation>
         </message>
@@ -2168,254 +2168,254 @@
             <translation>Nombre de vues utilisé : {looks:.3f}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="61" />
+            <location filename="../processing/algorithms/svm_change.py" line="44" />
             <source>&lt;p&gt;Classifies every pixel of two co-registered SAR images (or of a difference image) as change (1) or no change (0) with a support vector machine (SVM) trained on per-pixel features (Camps-Valls et al. 2008; Bovolo, Bruzzone &amp;amp; Marconcini 2008; scikit-learn's LinearSVC and SVC). The trained model is saved as ONNX and can be reapplied to other images with onnxruntime only.&lt;/p&gt;&lt;h3&gt;Features&lt;/h3&gt;&lt;p&gt;For each difference image (DI) band: the DI value and its local mean and standard deviation over each feature window; optionally the backscatter of both dates in dB and its local means. Features are standardised (mean 0, variance 1) on the training sample. Pixels that are no data in any input, or have power &amp;lt;= 0 where a logarithm is taken, are no data (255) in the output.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image 1 (earlier), Image 2 (later)&lt;/b&gt;: file-based rasters on the same grid. Leave both empty to classify a precomputed difference image alone.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bands to compare&lt;/b&gt;: bands of the images (default band 1). Per-band DI methods give one DI per band; the Euclidean dB norm one DI for all.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Difference image&lt;/b&gt; (optional): a precomputed DI raster (any number of bands, any unit) on the images' grid, used instead of the DI method. Pseudo-labels assume that |DI| grows with the change (log ratio, mean ratio, neighbourhood-ratio index); give the log of a plain ratio I2/I1. With images too, the images serve only the backscatter features.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how the images store the pixels: linear power, amplitude or dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Difference method&lt;/b&gt;: the DI of the two dates (core.change.difference): log ratio 10 log10(I2/I1) in dB by default; mean and neighbourhood ratio use 3x3 windows.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Feature windows&lt;/b&gt;: odd local window sizes in pixels, comma separated, e.g. 3,7.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Include backscatter&lt;/b&gt;: add both dates' dB backscatter and its local means.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classifier&lt;/b&gt;: LinearSVC (linear, fast, scales to large samples) or RBF SVC (Gaussian kernel, gamma = 1 / (features x variance); slower, capped sample).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Training labels&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Polygons: polygons (any CRS) with a class field, 1 = change, 0 = no change (other values are skipped); pixels whose centre is inside a polygon are labelled.&lt;/li&gt;&lt;li&gt;Reference mask: a raster on the images' grid, 1 or 255 = change, 0 = no change; any other value and its no-data value are ignored.&lt;/li&gt;&lt;li&gt;Unsupervised pseudo-labels: a pre-classification of the DI (threshold on the |local mean of the first DI| over the smallest window, or 2-class k-means on the DI features) whose confidently classified pixels train the SVM, which then labels every pixel (pre-classification in the spirit of PCANet, Gao et al. 2016, and DDNet, Qu et al. 2022).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Pseudo-label pre-classification&lt;/b&gt;: Otsu or Kittler-Illingworth threshold, or 2-class k-means. &lt;b&gt;Kept fraction&lt;/b&gt; (threshold): the fraction of each class farthest from the threshold used as labels (0.5: the outer half). &lt;b&gt;Membership&lt;/b&gt; (k-means): fuzzy membership above which a pixel is a label (0.9).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Training pixels per class&lt;/b&gt;: random sample per class, at most; 0 = automatic (5000 for RBF SVC, 100000 for LinearSVC).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;: the same seed gives the same sample and model.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Apply a saved model&lt;/b&gt; (optional .onnx): skip training and apply this model; its recorded features (windows, DI method, bands, backscatter) replace those parameters, and the inputs must give the same features.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Change mask&lt;/b&gt;: uint8 GeoTIFF, 1 change, 0 no change, 255 no data.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Trained model&lt;/b&gt; (optional): the standardisation and the SVM as an .onnx file, with the feature names, windows, input scale and training summary in its metadata.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Training needs scikit-learn and skl2onnx; applying a model needs only onnxruntime.&lt;/p&gt;</source>
             <translation>&lt;p&gt;Classe chaque pixel de deux images SAR recalées (ou d'une image de différence) en changement (1) ou pas de changement (0) avec une machine à vecteurs de support (SVM) entraînée sur des descripteurs par pixel (Camps-Valls et al. 2008 ; Bovolo, Bruzzone &amp;amp; Marconcini 2008 ; LinearSVC et SVC de scikit-learn). Le modèle entraîné est enregistré en ONNX et peut être réappliqué à d'autres images avec onnxruntime seul.&lt;/p&gt;&lt;h3&gt;Descripteurs&lt;/h3&gt;&lt;p&gt;Pour chaque bande de l'image de différence (DI) : la valeur de la DI et sa moyenne et son écart type locaux sur chaque fenêtre de descripteurs ; en option la rétrodiffusion des deux dates en dB et ses moyennes locales. Les descripteurs sont centrés réduits (moyenne 0, variance 1) sur l'échantillon d'entraînement. Les pixels sans donnée dans une entrée, ou de puissance &amp;lt;= 0 là où un logarithme est pris, sont sans donnée (255) dans la sortie.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image 1 (antérieure), Image 2 (postérieure)&lt;/b&gt; : rasters sur fichier sur la même grille. Laissez-les vides toutes les deux pour classer seule une image de différence précalculée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes à comparer&lt;/b&gt; : bandes des images (par défaut la bande 1). Les méthodes de DI par bande donnent une DI par bande ; la norme euclidienne en dB une seule DI pour toutes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image de différence&lt;/b&gt; (optionnelle) : un raster de DI précalculé (nombre de bandes et unité quelconques) sur la grille des images, utilisé au lieu de la méthode de DI. Les pseudo-étiquettes supposent que |DI| croît avec le changement (log-rapport, rapport des moyennes, indice de rapport de voisinage) ; donnez le logarithme d'un simple rapport I2/I1. Si les images sont aussi données, elles ne servent qu'aux descripteurs de rétrodiffusion.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les images stockent les pixels : puissance linéaire, amplitude ou dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode de différence&lt;/b&gt; : la DI des deux dates (core.change.difference) : log-rapport 10 log10(I2/I1) en dB par défaut ; le rapport des moyennes et le rapport de voisinage utilisent des fenêtres 3x3.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtres des descripteurs&lt;/b&gt; : tailles impaires de fenêtres locales en pixels, séparées par des virgules, par ex. 3,7.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Inclure la rétrodiffusion&lt;/b&gt; : ajouter la rétrodiffusion en dB des deux dates et ses moyennes locales.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classifieur&lt;/b&gt; : LinearSVC (linéaire, rapide, adapté aux grands échantillons) ou SVC RBF (noyau gaussien, gamma = 1 / (descripteurs x variance) ; plus lent, échantillon plafonné).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Étiquettes d'entraînement&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Polygones : des polygones (dans n'importe quel SCR) avec un champ de classe, 1 = changement, 0 = pas de changement (les autres valeurs sont ignorées) ; les pixels dont le centre est dans un polygone sont étiquetés.&lt;/li&gt;&lt;li&gt;Masque de référence : un raster sur la grille des images, 1 ou 255 = changement, 0 = pas de changement ; toute autre valeur et sa valeur sans donnée sont ignorées.&lt;/li&gt;&lt;li&gt;Pseudo-étiquettes non supervisées : une pré-classification de la DI (seuil sur la |moyenne locale de la première DI| sur la plus petite fenêtre, ou k-moyennes à 2 classes sur les descripteurs de la DI) dont les pixels classés avec confiance entraînent la SVM, qui étiquette ensuite chaque pixel (pré-classification dans l'esprit de PCANet, Gao et al. 2016, et de DDNet, Qu et al. 2022).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Pré-classification des pseudo-étiquettes&lt;/b&gt; : seuil d'Otsu ou de Kittler-Illingworth, ou k-moyennes à 2 classes. &lt;b&gt;Fraction conservée&lt;/b&gt; (seuil) : la fraction de chaque classe la plus éloignée du seuil utilisée comme étiquettes (0.5 : la moitié extérieure). &lt;b&gt;Appartenance&lt;/b&gt; (k-moyennes) : appartenance floue au-dessus de laquelle un pixel devient une étiquette (0.9).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Pixels d'entraînement par classe&lt;/b&gt; : échantillon aléatoire par classe, au plus ; 0 = automatique (5000 pour SVC RBF, 100000 pour LinearSVC).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt; : la même graine donne le même échantillon et le même modèle.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Appliquer un modèle enregistré&lt;/b&gt; (.onnx optionnel) : sauter l'entraînement et appliquer ce modèle ; ses descripteurs enregistrés (fenêtres, méthode de DI, bandes, rétrodiffusion) remplacent ces paramètres, et les entrées doivent donner les mêmes descripteurs.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Masque de changement&lt;/b&gt; : GeoTIFF uint8, 1 changement, 0 pas de changement, 255 sans donnée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle entraîné&lt;/b&gt; (optionnel) : le centrage-réduction et la SVM dans un fichier .onnx, avec les noms des descripteurs, les fenêtres, l'échelle d'entrée et le résumé de l'entraînement dans ses métadonnées.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'entraînement demande scikit-learn et skl2onnx ; appliquer un modèle ne demande qu'onnxruntime.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="137" />
+            <location filename="../processing/algorithms/svm_change.py" line="120" />
             <source>SVM change classifier</source>
             <translation>Classifieur de changements SVM</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="153" />
+            <location filename="../processing/algorithms/svm_change.py" line="136" />
             <source>Image 1 (earlier)</source>
             <translation>Image 1 (antérieure)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="155" />
+            <location filename="../processing/algorithms/svm_change.py" line="138" />
             <source>Image 2 (later)</source>
             <translation>Image 2 (postérieure)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="157" />
+            <location filename="../processing/algorithms/svm_change.py" line="140" />
             <source>Bands to compare (default: band 1)</source>
             <translation>Bandes à comparer (par défaut : bande 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="160" />
+            <location filename="../processing/algorithms/svm_change.py" line="143" />
             <source>Difference image (optional, instead of the difference method)</source>
             <translation>Image de différence (optionnelle, au lieu de la méthode de différence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="164" />
+            <location filename="../processing/algorithms/svm_change.py" line="147" />
             <source>Difference method</source>
             <translation>Méthode de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="167" />
+            <location filename="../processing/algorithms/svm_change.py" line="150" />
             <source>Feature windows (odd sizes in pixels, comma separated)</source>
             <translation>Fenêtres des descripteurs (tailles impaires en pixels, séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="170" />
+            <location filename="../processing/algorithms/svm_change.py" line="153" />
             <source>Include the backscatter of both dates (dB) as features</source>
             <translation>Inclure la rétrodiffusion des deux dates (dB) dans les descripteurs</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="173" />
+            <location filename="../processing/algorithms/svm_change.py" line="156" />
             <source>Classifier</source>
             <translation>Classifieur</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="176" />
+            <location filename="../processing/algorithms/svm_change.py" line="159" />
             <source>Training labels</source>
             <translation>Étiquettes d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="176" />
+            <location filename="../processing/algorithms/svm_change.py" line="159" />
             <source>Polygons with a class field (1 change, 0 no change)</source>
             <translation>Polygones avec un champ de classe (1 changement, 0 pas de changement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="176" />
+            <location filename="../processing/algorithms/svm_change.py" line="159" />
             <source>Reference mask raster (1 or 255 change, 0 no change)</source>
             <translation>Raster de masque de référence (1 ou 255 changement, 0 pas de changement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="176" />
+            <location filename="../processing/algorithms/svm_change.py" line="159" />
             <source>Unsupervised pseudo-labels</source>
             <translation>Pseudo-étiquettes non supervisées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="182" />
+            <location filename="../processing/algorithms/svm_change.py" line="165" />
             <source>Training polygons</source>
             <translation>Polygones d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="184" />
+            <location filename="../processing/algorithms/svm_change.py" line="167" />
             <source>Class field (1 change, 0 no change)</source>
             <translation>Champ de classe (1 changement, 0 pas de changement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="187" />
+            <location filename="../processing/algorithms/svm_change.py" line="170" />
             <source>Reference mask</source>
             <translation>Masque de référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="190" />
+            <location filename="../processing/algorithms/svm_change.py" line="173" />
             <source>Pseudo-label pre-classification</source>
             <translation>Pré-classification des pseudo-étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="194" />
+            <location filename="../processing/algorithms/svm_change.py" line="177" />
             <source>Pseudo-labels: kept fraction of each threshold class (0..1)</source>
             <translation>Pseudo-étiquettes : fraction conservée de chaque classe du seuillage (0..1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="196" />
+            <location filename="../processing/algorithms/svm_change.py" line="179" />
             <source>Pseudo-labels: k-means fuzzy membership above (0.5..1)</source>
             <translation>Pseudo-étiquettes : appartenance floue des k-moyennes au-dessus de (0.5..1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="201" />
+            <location filename="../processing/algorithms/svm_change.py" line="184" />
             <source>Training pixels per class, at most (0 = 5000 RBF SVC, 100000 LinearSVC)</source>
             <translation>Pixels d'entraînement par classe, au plus (0 = 5000 SVC RBF, 100000 LinearSVC)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="206" />
+            <location filename="../processing/algorithms/svm_change.py" line="189" />
             <source>Apply a saved model instead of training (.onnx)</source>
             <translation>Appliquer un modèle enregistré au lieu d'entraîner (.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="210" />
+            <location filename="../processing/algorithms/svm_change.py" line="193" />
             <source>Trained model</source>
             <translation>Modèle entraîné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="210" />
+            <location filename="../processing/algorithms/svm_change.py" line="193" />
             <source>ONNX model (*.onnx)</source>
             <translation>Modèle ONNX (*.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="236" />
+            <location filename="../processing/algorithms/svm_change.py" line="219" />
             <source>the kept fraction of each class must be in (0, 1], e.g. 0.5</source>
             <translation>la fraction conservée de chaque classe doit être dans (0, 1], par ex. 0.5</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="238" />
+            <location filename="../processing/algorithms/svm_change.py" line="221" />
             <source>the k-means membership must be between 0.5 and 1 (exclusive), e.g. 0.9</source>
             <translation>l'appartenance des k-moyennes doit être entre 0.5 et 1 (exclus), par ex. 0.9</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="240" />
+            <location filename="../processing/algorithms/svm_change.py" line="223" />
             <source>the training pixels per class must be &gt;= 0 (0 = automatic)</source>
             <translation>les pixels d'entraînement par classe doivent être &gt;= 0 (0 = automatique)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="261" />
+            <location filename="../processing/algorithms/svm_change.py" line="242" />
             <source>Give both images (earlier and later), or neither and a difference image</source>
             <translation>Donnez les deux images (antérieure et postérieure), ou aucune et une image de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="264" />
+            <location filename="../processing/algorithms/svm_change.py" line="245" />
             <source>Give the two images, or a difference image</source>
             <translation>Donnez les deux images, ou une image de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="281" />
-            <source>{n} features per pixel: {names}; block margin {m} pixels</source>
-            <translation>{n} descripteurs par pixel : {names} ; marge de bloc de {m} pixels</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="291" />
-            <source>A saved model is applied, not trained: no model is written</source>
-            <translation>Un modèle enregistré est appliqué, pas entraîné : aucun modèle n'est écrit</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="297" />
-            <source>Model saved to {path}</source>
-            <translation>Modèle enregistré dans {path}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="330" />
-            <source>The model computes its own difference image ({di}): the difference image given is not used</source>
-            <translation>Le modèle calcule sa propre image de différence ({di}) : l'image de différence donnée n'est pas utilisée</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="333" />
-            <source>Applying the saved model {path} ({clf}); its features: DI {di}, windows {w}, bands {b}, backscatter {bs}. Training labels: {src}, {n0} no change / {n1} change pixels</source>
-            <translation>Application du modèle enregistré {path} ({clf}) ; ses descripteurs : DI {di}, fenêtres {w}, bandes {b}, rétrodiffusion {bs}. Étiquettes d'entraînement : {src}, {n0} pixels sans changement / {n1} avec changement</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="346" />
-            <source>Using the {n} band(s) of the difference image; the difference method is not used</source>
-            <translation>Utilisation des {n} bande(s) de l'image de différence ; la méthode de différence n'est pas utilisée</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="376" />
+            <location filename="../processing/algorithms/svm_change.py" line="265" />
             <source>scikit-learn is needed to train; apply an existing .onnx model instead</source>
             <translation>scikit-learn est nécessaire pour entraîner ; appliquez plutôt un modèle .onnx existant</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="384" />
+            <location filename="../processing/algorithms/svm_change.py" line="292" />
             <source>Give a reference mask raster for the reference-mask labels</source>
             <translation>Donnez un raster de masque de référence pour les étiquettes par masque de référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="415" />
-            <source>Pseudo-label rule: {rule}</source>
-            <translation>Règle des pseudo-étiquettes : {rule}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="425" />
-            <source>Labelled pixels: {n0} no change, {n1} change; training on {k0} and {k1} (at most {cap} per class, seed {seed})</source>
-            <translation>Pixels étiquetés : {n0} sans changement, {n1} avec changement ; entraînement sur {k0} et {k1} (au plus {cap} par classe, graine {seed})</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="435" />
-            <source>Trained {clf}: training accuracy {acc:.4f}</source>
-            <translation>{clf} entraîné : exactitude d'entraînement {acc:.4f}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="445" />
-            <source>The model cannot be saved: {error}</source>
-            <translation>Le modèle ne peut pas être enregistré : {error}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="447" />
-            <source>skl2onnx is not installed: classifying with scikit-learn</source>
-            <translation>skl2onnx n'est pas installé : classification avec scikit-learn</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="451" />
-            <source>onnxruntime is not installed: classifying with scikit-learn</source>
-            <translation>onnxruntime n'est pas installé : classification avec scikit-learn</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/svm_change.py" line="484" />
+            <location filename="../processing/algorithms/svm_change.py" line="305" />
             <source>Give training polygons for the polygon labels</source>
             <translation>Donnez des polygones d'entraînement pour les étiquettes par polygones</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="487" />
+            <location filename="../processing/algorithms/svm_change.py" line="308" />
             <source>Choose the class field of the polygons (1 change, 0 no change)</source>
             <translation>Choisissez le champ de classe des polygones (1 changement, 0 pas de changement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="489" />
+            <location filename="../processing/algorithms/svm_change.py" line="310" />
             <source>The polygons have no field {field}</source>
             <translation>Les polygones n'ont pas de champ {field}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="502" />
+            <location filename="../processing/algorithms/svm_change.py" line="323" />
             <source>The polygons</source>
             <translation>Les polygones</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="513" />
+            <location filename="../processing/algorithms/svm_change.py" line="334" />
             <source>{n} polygon(s) skipped: field {field} is not 0 or 1</source>
             <translation>{n} polygone(s) ignoré(s) : le champ {field} ne vaut ni 0 ni 1</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="516" />
+            <location filename="../processing/algorithms/svm_change.py" line="337" />
             <source>No polygon has the class 1 (change) or 0 (no change) in field {field}</source>
             <translation>Aucun polygone n'a la classe 1 (changement) ou 0 (pas de changement) dans le champ {field}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/svm_change.py" line="531" />
+            <location filename="../processing/algorithms/svm_change.py" line="352" />
             <source>{n} training polygon(s) rasterised</source>
             <translation>{n} polygone(s) d'entraînement rastérisé(s)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="382" />
+            <source>{n} features per pixel: {names}; block margin {m} pixels</source>
+            <translation>{n} descripteurs par pixel : {names} ; marge de bloc de {m} pixels</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="383" />
+            <source>A saved model is applied, not trained: no model is written</source>
+            <translation>Un modèle enregistré est appliqué, pas entraîné : aucun modèle n'est écrit</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="384" />
+            <source>Model saved to {path}</source>
+            <translation>Modèle enregistré dans {path}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="385" />
+            <source>The model computes its own difference image ({di}): the difference image given is not used</source>
+            <translation>Le modèle calcule sa propre image de différence ({di}) : l'image de différence donnée n'est pas utilisée</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="387" />
+            <source>Applying the saved model {path} ({clf}); its features: DI {di}, windows {w}, bands {b}, backscatter {bs}. Training labels: {src}, {n0} no change / {n1} change pixels</source>
+            <translation>Application du modèle enregistré {path} ({clf}) ; ses descripteurs : DI {di}, fenêtres {w}, bandes {b}, rétrodiffusion {bs}. Étiquettes d'entraînement : {src}, {n0} pixels sans changement / {n1} avec changement</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="390" />
+            <source>Using the {n} band(s) of the difference image; the difference method is not used</source>
+            <translation>Utilisation des {n} bande(s) de l'image de différence ; la méthode de différence n'est pas utilisée</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="391" />
+            <source>Pseudo-label rule: {rule}</source>
+            <translation>Règle des pseudo-étiquettes : {rule}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="392" />
+            <source>Labelled pixels: {n0} no change, {n1} change; training on {k0} and {k1} (at most {cap} per class, seed {seed})</source>
+            <translation>Pixels étiquetés : {n0} sans changement, {n1} avec changement ; entraînement sur {k0} et {k1} (au plus {cap} par classe, graine {seed})</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="394" />
+            <source>Trained {clf}: training accuracy {acc:.4f}</source>
+            <translation>{clf} entraîné : exactitude d'entraînement {acc:.4f}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="395" />
+            <source>The model cannot be saved: {error}</source>
+            <translation>Le modèle ne peut pas être enregistré : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="396" />
+            <source>skl2onnx is not installed: classifying with scikit-learn</source>
+            <translation>skl2onnx n'est pas installé : classification avec scikit-learn</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/svm_change.py" line="397" />
+            <source>onnxruntime is not installed: classifying with scikit-learn</source>
+            <translation>onnxruntime n'est pas installé : classification avec scikit-learn</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/terrain_flattening.py" line="34" />
@@ -2433,7 +2433,7 @@
             <translation>Raster sigma0 (géocodé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="380" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="382" />
             <source>DEM (heights in metres)</source>
             <translation>MNT (altitudes en mètres)</translation>
         </message>
@@ -2603,117 +2603,117 @@
             <translation>Angle d'incidence : {deg:g} degrés partout.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="319" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="320" />
             <source>Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.</source>
             <translation>Angle d'incidence de « {name} » bande {band} : {lo:.2f} à {hi:.2f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="335" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="336" />
             <source>Input layer '{name}' has {n} band(s); band {band} does not exist</source>
             <translation>La couche en entrée « {name} » a {n} bande(s) ; la bande {band} n'existe pas</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="365" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="367" />
             <source>Terrain geometry</source>
             <translation>Géométrie du terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="383" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="385" />
             <source>Slope (degrees)</source>
             <translation>Pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="384" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="386" />
             <source>Aspect (degrees clockwise from north, downslope)</source>
             <translation>Exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="385" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="387" />
             <source>Local incidence angle (degrees)</source>
             <translation>Angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="386" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="388" />
             <source>Projected local incidence angle (degrees)</source>
             <translation>Angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="387" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="389" />
             <source>Distortion mask (1 layover, 2 shadow, 4 foreshortening)</source>
             <translation>Masque des distorsions (1 repliement, 2 ombre, 4 raccourcissement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="388" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="390" />
             <source>Simulated SAR (sigma0 of gamma0 = 1, linear)</source>
             <translation>SAR simulé (sigma0 d'un gamma0 = 1, linéaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="415" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="417" />
             <source>Ask for at least one output (slope, aspect, local incidence, projected local incidence, distortion mask or simulated SAR)</source>
             <translation>Demandez au moins une sortie (pente, exposition, incidence locale, incidence locale projetée, masque des distorsions ou SAR simulé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="425" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="427" />
             <source>slope (degrees)</source>
             <translation>pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="426" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="428" />
             <source>aspect (degrees clockwise from north, downslope)</source>
             <translation>exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="427" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="429" />
             <source>local incidence angle (degrees)</source>
             <translation>angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="428" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="430" />
             <source>projected local incidence angle (degrees)</source>
             <translation>angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="429" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="431" />
             <source>distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)</source>
             <translation>distorsion (bits : 1 repliement, 2 ombre, 4 raccourcissement ; 255 sans donnée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="431" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="433" />
             <source>simulated sigma0 of a uniform gamma0 = 1 surface (linear power)</source>
             <translation>sigma0 simulé d'une surface uniforme de gamma0 = 1 (puissance linéaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="440" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="442" />
             <source>Ask for at least one output</source>
             <translation>Demandez au moins une sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="446" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="448" />
             <source>DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} degrees, looking towards {look:.1f} degrees.</source>
             <translation>MNT « {name} » : {x} x {y} pixels de {dx:.2f} x {dy:.2f} m ; cap {h:g} degrés, visée vers {look:.1f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="449" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
             <source>layover</source>
             <translation>repliement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="449" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
             <source>shadow</source>
             <translation>ombre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="449" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
             <source>foreshortening</source>
             <translation>raccourcissement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="452" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="454" />
             <source>{label}: {pct:.2f} % of the valid pixels</source>
             <translation>{label} : {pct:.2f} % des pixels valides</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="458" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="460" />
             <source>the DEM '{name}'</source>
             <translation>le MNT « {name} »</translation>
         </message>
@@ -2793,7 +2793,7 @@
             <translation>Le modèle du rapport attend une DI en log-rapport en dB (10 log10(I2/I1)).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="208" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="220" />
             <source>Change mask: {c} changed, {u} unchanged, {n} no-data pixels</source>
             <translation>Masque de changement : {c} changés, {u} inchangés, {n} pixels sans donnée</translation>
         </message>
@@ -2848,22 +2848,22 @@
             <translation>Tous les fichiers (*)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="271" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="276" />
             <source>Epochs</source>
             <translation>Époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="294" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="299" />
             <source>Time limit (minutes; 0 = none)</source>
             <translation>Limite de temps (minutes ; 0 = aucune)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="301" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="306" />
             <source>Patches per epoch</source>
             <translation>Imagettes par époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="317" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="322" />
             <source>Best epoch</source>
             <translation>Meilleure époque</translation>
         </message>
@@ -3034,196 +3034,201 @@
         </message>
         <message>
             <location filename="../processing/algorithms/train_segmentation.py" line="46" />
-            <source>&lt;p&gt;Trains a SAR segmentation model (water, ice, land cover, ...) from your own labels: a ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp;amp; Pires de Lima 2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with the class names and colours for &lt;i&gt;Segment SAR raster&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python as &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt;; progress and losses appear here; cancelling leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;SAR bands&lt;/b&gt; (e.g. 1,2), &lt;b&gt;Band names&lt;/b&gt; (e.g. VV,VH), &lt;b&gt;Scale&lt;/b&gt; (dB or linear power), &lt;b&gt;Incidence angle band&lt;/b&gt; (degrees, optional).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Label polygons&lt;/b&gt; with an integer &lt;b&gt;Class field&lt;/b&gt; (0, 1, ... in the order of the class names), or a &lt;b&gt;Label raster&lt;/b&gt; on the SAR raster's grid (255 or no data = unlabelled).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt;: validation polygons (same class field), or a validation label raster, or else a share of the label polygons held out at random (&lt;b&gt;Validation share&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class names&lt;/b&gt;: comma-separated, e.g. water,ice,land; &lt;b&gt;Colours&lt;/b&gt; (optional): #rrggbb per class.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Loss&lt;/b&gt;: cross-entropy or focal; &lt;b&gt;Class weights&lt;/b&gt;: none or balanced (inverse class frequency).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: empty = random; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = the SAR-pretrained encoder (self-supervised despeckling); or a .pt/.onnx path.&lt;/li&gt;&lt;li&gt;Patches of &lt;b&gt;Patch size&lt;/b&gt; pixels (multiple of 16) are drawn at random around labelled pixels.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Entraîne un modèle de segmentation SAR (eau, glace, occupation du sol, ...) à partir de vos propres étiquettes : un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP (Karimzadeh &amp;amp; Pires de Lima 2022), en entrée les bandes SAR choisies en dB et en option l'angle d'incidence, enregistré en ONNX avec les noms et couleurs des classes pour &lt;i&gt;Segmenter un raster SAR&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre Python sous la forme &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt; ; la progression et les pertes s'affichent ici ; l'annulation ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bandes SAR&lt;/b&gt; (par ex. 1,2), &lt;b&gt;Noms des bandes&lt;/b&gt; (par ex. VV,VH), &lt;b&gt;Échelle&lt;/b&gt; (dB ou puissance linéaire), &lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés, optionnelle).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones d'étiquettes&lt;/b&gt; avec un &lt;b&gt;Champ de classe&lt;/b&gt; entier (0, 1, ... dans l'ordre des noms de classes), ou un &lt;b&gt;Raster d'étiquettes&lt;/b&gt; sur la grille du raster SAR (255 ou sans donnée = non étiqueté).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt; : des polygones de validation (même champ de classe), ou un raster d'étiquettes de validation, ou à défaut une part des polygones d'étiquettes réservée au hasard (&lt;b&gt;Part de validation&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Noms des classes&lt;/b&gt; : séparés par des virgules, par ex. eau,glace,terre ; &lt;b&gt;Couleurs&lt;/b&gt; (optionnelles) : #rrggbb par classe.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Perte&lt;/b&gt; : entropie croisée ou focale ; &lt;b&gt;Poids des classes&lt;/b&gt; : aucun ou équilibrés (inverse de la fréquence des classes).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : vide = aléatoires ; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = l'encodeur préentraîné sur du SAR (débruitage du chatoiement auto-supervisé) ; ou un chemin .pt/.onnx.&lt;/li&gt;&lt;li&gt;Des imagettes de &lt;b&gt;Taille des imagettes&lt;/b&gt; pixels (multiple de 16) sont tirées au hasard autour des pixels étiquetés.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <source>&lt;p&gt;Trains a SAR segmentation model (water, ice, land cover, ...) from your own labels: a ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp;amp; Pires de Lima 2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with the class names and colours for &lt;i&gt;Segment SAR raster&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python as &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt;; progress and losses appear here; cancelling leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;SAR bands&lt;/b&gt; (e.g. 1,2), &lt;b&gt;Band names&lt;/b&gt; (e.g. VV,VH), &lt;b&gt;Scale&lt;/b&gt; (linear power, amplitude or dB), &lt;b&gt;Incidence angle band&lt;/b&gt; (degrees, optional).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Label polygons&lt;/b&gt; with an integer &lt;b&gt;Class field&lt;/b&gt; (0, 1, ... in the order of the class names), or a &lt;b&gt;Label raster&lt;/b&gt; on the SAR raster's grid (255 or no data = unlabelled).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt;: validation polygons (same class field), or a validation label raster, or else a share of the label polygons held out at random (&lt;b&gt;Validation share&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class names&lt;/b&gt;: comma-separated, e.g. water,ice,land; &lt;b&gt;Colours&lt;/b&gt; (optional): #rrggbb per class.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Loss&lt;/b&gt;: cross-entropy or focal; &lt;b&gt;Class weights&lt;/b&gt;: none, balanced (inverse class frequency) or square root (of the inverse frequency, milder).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: empty = random; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = the SAR-pretrained encoder (self-supervised despeckling); or a .pt/.onnx path.&lt;/li&gt;&lt;li&gt;Patches of &lt;b&gt;Patch size&lt;/b&gt; pixels (multiple of 16) are drawn at random around labelled pixels.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Entraîne un modèle de segmentation SAR (eau, glace, occupation du sol, ...) à partir de vos propres étiquettes : un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP (Karimzadeh &amp;amp; Pires de Lima 2022), en entrée les bandes SAR choisies en dB et en option l'angle d'incidence, enregistré en ONNX avec les noms et couleurs des classes pour &lt;i&gt;Segmenter un raster SAR&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre Python sous la forme &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt; ; la progression et les pertes s'affichent ici ; l'annulation ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bandes SAR&lt;/b&gt; (par ex. 1,2), &lt;b&gt;Noms des bandes&lt;/b&gt; (par ex. VV,VH), &lt;b&gt;Échelle&lt;/b&gt; (puissance linéaire, amplitude ou dB), &lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés, optionnelle).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones d'étiquettes&lt;/b&gt; avec un &lt;b&gt;Champ de classe&lt;/b&gt; entier (0, 1, ... dans l'ordre des noms de classes), ou un &lt;b&gt;Raster d'étiquettes&lt;/b&gt; sur la grille du raster SAR (255 ou sans donnée = non étiqueté).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt; : des polygones de validation (même champ de classe), ou un raster d'étiquettes de validation, ou à défaut une part des polygones d'étiquettes réservée au hasard (&lt;b&gt;Part de validation&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Noms des classes&lt;/b&gt; : séparés par des virgules, par ex. eau,glace,terre ; &lt;b&gt;Couleurs&lt;/b&gt; (optionnelles) : #rrggbb par classe.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Perte&lt;/b&gt; : entropie croisée ou focale ; &lt;b&gt;Poids des classes&lt;/b&gt; : aucun, équilibrés (inverse de la fréquence des classes) ou racine carrée (de l'inverse de la fréquence : plus doux).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : vide = aléatoires ; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = l'encodeur préentraîné sur du SAR (débruitage du chatoiement auto-supervisé) ; ou un chemin .pt/.onnx.&lt;/li&gt;&lt;li&gt;Des imagettes de &lt;b&gt;Taille des imagettes&lt;/b&gt; pixels (multiple de 16) sont tirées au hasard autour des pixels étiquetés.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="72" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="73" />
             <source>The label polygons have no field {field}: choose the class field</source>
             <translation>Les polygones d'étiquettes n'ont pas de champ {field} : choisissez le champ de classe</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="76" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="77" />
             <source>The class field {field} is not numeric: give integer classes 0, 1, ... in the order of the class names</source>
             <translation>Le champ de classe {field} n'est pas numérique : donnez des classes entières 0, 1, ... dans l'ordre des noms de classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="92" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="93" />
             <source>Class field {field} holds {value}: classes must be integers 0..{last} (one per class name)</source>
             <translation>Le champ de classe {field} contient {value} : les classes doivent être des entiers 0..{last} (un par nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="138" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="139" />
             <source>The {what} hold no labelled pixel on the SAR raster: do they overlap it (same area, CRS)?</source>
             <translation>Les {what} ne contiennent aucun pixel étiqueté sur le raster SAR : le recouvrent-elles (même zone, même SCR) ?</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="144" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="145" />
             <source>The {what} hold class value {v}: classes must be 0..{last} (one per class name, 255 = unlabelled)</source>
             <translation>Les {what} contiennent la valeur de classe {v} : les classes doivent être 0..{last} (une par nom de classe, 255 = non étiqueté)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="151" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="152" />
             <source>The {what} label only {n} pixel(s), too few for {p} x {p}-pixel patches: draw larger areas</source>
             <translation>Les {what} n'étiquettent que {n} pixel(s), trop peu pour des imagettes de {p} x {p} pixels : dessinez des zones plus grandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="189" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="190" />
             <source>Train SAR segmentation model</source>
             <translation>Entraîner un modèle de segmentation SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="206" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
             <source>SAR bands (e.g. 1,2)</source>
             <translation>Bandes SAR (par ex. 1,2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
             <source>Band names</source>
             <translation>Noms des bandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="209" />
             <source>Label polygons</source>
             <translation>Polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="211" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="212" />
             <source>Class field (0, 1, ...)</source>
             <translation>Champ de classe (0, 1, ...)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="219" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="220" />
             <source>Label raster (instead of polygons)</source>
             <translation>Raster d'étiquettes (au lieu des polygones)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="224" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="225" />
             <source>Validation polygons</source>
             <translation>Polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="227" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="228" />
             <source>Validation label raster</source>
             <translation>Raster d'étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="230" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="231" />
             <source>Validation share of the label polygons (when no validation layer)</source>
             <translation>Part des polygones d'étiquettes pour la validation (sans couche de validation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="240" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="241" />
             <source>Class names (comma-separated, in class order)</source>
             <translation>Noms des classes (séparés par des virgules, dans l'ordre des classes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="247" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
             <source>Class colours (#rrggbb, comma-separated)</source>
             <translation>Couleurs des classes (#rrggbb, séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
             <source>Loss</source>
             <translation>Perte</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
             <source>Cross-entropy</source>
             <translation>Entropie croisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
             <source>Focal</source>
             <translation>Focale</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
             <source>Class weights</source>
             <translation>Poids des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="253" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
             <source>Balanced (inverse frequency)</source>
             <translation>Équilibrés (inverse de la fréquence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="261" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <source>Square root of the inverse frequency</source>
+            <translation>Racine carrée de l'inverse de la fréquence</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_segmentation.py" line="266" />
             <source>Initial weights (empty = random; segmentation.sar_despeckling = SAR-pretrained encoder; or a .pt/.onnx path)</source>
             <translation>Poids initiaux (vide = aléatoires ; segmentation.sar_despeckling = encodeur préentraîné sur du SAR ; ou un chemin .pt/.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="286" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="291" />
             <source>Keep the pretrained encoder frozen for the first epochs</source>
             <translation>Garder l'encodeur préentraîné gelé pendant les premières époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="318" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="323" />
             <source>Validation mean IoU at the best epoch</source>
             <translation>IoU moyenne de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="336" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="341" />
             <source>{n} band names for {b} SAR bands: give one name per band</source>
             <translation>{n} noms de bandes pour {b} bandes SAR : donnez un nom par bande</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="342" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="347" />
             <source>Patch size must be a multiple of {m} pixels</source>
             <translation>La taille des imagettes doit être un multiple de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="346" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="351" />
             <source>Give the labels either as polygons (with a class field) or as a label raster</source>
             <translation>Donnez les étiquettes soit en polygones (avec un champ de classe), soit en raster d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="350" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="355" />
             <source>Choose the class field of the label polygons</source>
             <translation>Choisissez le champ de classe des polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="356" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="361" />
             <source>With a label raster, give a validation label raster or validation polygons</source>
             <translation>Avec un raster d'étiquettes, donnez un raster d'étiquettes de validation ou des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="362" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="367" />
             <source>The label polygons</source>
             <translation>Les polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="372" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="377" />
             <source>The {what} '{name}' ({w} x {h}) is not on the grid of the SAR raster ({W} x {H}): resample it onto that grid</source>
             <translation>La couche {what} « {name} » ({w} x {h}) n'est pas sur la grille du raster SAR ({W} x {H}) : rééchantillonnez-la sur cette grille</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="413" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="418" />
             <source>Too few label polygons to hold some out for validation: draw more or give validation polygons</source>
             <translation>Trop peu de polygones d'étiquettes pour en réserver à la validation : dessinez-en davantage ou donnez des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="421" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="426" />
             <source>{n} polygon(s) held out for validation</source>
             <translation>{n} polygone(s) réservé(s) pour la validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="433" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="438" />
             <source>training labels</source>
             <translation>étiquettes d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="435" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="440" />
             <source>The training labels hold a single class: label at least two classes</source>
             <translation>Les étiquettes d'entraînement ne contiennent qu'une seule classe : étiquetez au moins deux classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="438" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="443" />
             <source>validation labels</source>
             <translation>étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="439" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="444" />
             <source>Labelled training pixels per class: {counts}</source>
             <translation>Pixels d'entraînement étiquetés par classe : {counts}</translation>
         </message>
@@ -3335,32 +3340,32 @@
             <translation>&lt;p&gt;Masque de changement de deux images SAR coregistrées de la même zone (antérieure, postérieure) sans données d'entraînement : 1 = changé, 0 = inchangé, 255 = sans données (GeoTIFF uint8 sur la grille de l'image antérieure). Un pixel sans données dans l'une des images est sans données.&lt;/p&gt;&lt;h3&gt;Méthodes&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Par défaut (robuste)&lt;/b&gt; : {default}. Choisie, sans aucun paramètre propre au jeu de données, par un protocole « une paire laissée de côté » sur les paires de référence annotées et des paires simulées (&lt;code&gt;benchmarks/change_detection.py --protocol loo&lt;/code&gt;). Le réglage d'image de différence ci-dessous ne s'y applique pas.&lt;/li&gt;&lt;li&gt;Les autres méthodes s'exécutent après le filtre de chatoiement de la chaîne par défaut, sur l'image de différence choisie ci-dessous.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans&lt;/b&gt; (Celik 2009) : composantes principales de blocs 5 x 5 de l'image de différence, voisinage 5 x 5 de chaque pixel projeté sur les 3 premières, k-means à deux classes ; la classe de plus grande différence moyenne est le changement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;C-moyennes floues&lt;/b&gt; : deux classes des valeurs de l'image de différence (pixel par pixel).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classifieur auto-supervisé&lt;/b&gt; (famille PCANet / DDNet) : une pré-classification de cette paire étiquette des pixels changés et inchangés sûrs ; un petit réseau de neurones (une couche cachée, MLP de scikit-learn) apprend sur leurs imagettes 7 x 7 du log-rapport et de l'image de différence et étiquette chaque pixel. Entraîné pour chaque paire en quelques secondes ; sans torch, sans poids fournis.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'image 1 est d'abord mise à l'échelle pour que le log-rapport médian soit de 0 dB (supprime une différence d'étalonnage ou d'étirement 8 bits et le biais du log-rapport dû à des nombres de vues différents).&lt;/p&gt;&lt;h3&gt;Garde-fou contre les cartes tout en changement&lt;/h3&gt;&lt;p&gt;Règle : {guard}. Le journal indique la part de pixels changés, le degré de confiance de la séparation de l'image de différence (coefficient de bimodalité de Sarle ; D d'Ashman, recouvrement et part de fausses alarmes de deux classes gaussiennes ajustées à partir de la partition de la méthode) et la règle qui a produit la carte ; les sorties &lt;i&gt;Fraction changée&lt;/i&gt;, &lt;i&gt;Séparation&lt;/i&gt;, &lt;i&gt;Bimodalité&lt;/i&gt; et &lt;i&gt;Garde-fou&lt;/i&gt; les portent.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude (par ex. les images 8 bits des jeux de référence classiques) ou dB ; les deux images dans la même échelle.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : puissance linéaire en dessous de laquelle les valeurs y sont relevées avant les rapports ; 0 refuse une puissance nulle (les images 8 bits contiennent souvent des zéros : donnez par ex. 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt; : des k-means, des échantillons et du réseau (les résultats sont reproductibles).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="85" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="95" />
             <source>Unsupervised change detection</source>
             <translation>Détection de changements non supervisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="102" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="112" />
             <source>Later image (image 2)</source>
             <translation>Image postérieure (image 2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="105" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="115" />
             <source>Band of image 2</source>
             <translation>Bande de l'image 2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="109" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="119" />
             <source>Default (robust): {name}</source>
             <translation>Par défaut (robuste) : {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="113" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="123" />
             <source>Difference image (methods other than the default)</source>
             <translation>Image de différence (méthodes autres que celle par défaut)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="124" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="134" />
             <source>Changed fraction (0-1)</source>
             <translation>Fraction changée (0-1)</translation>
         </message>
@@ -3375,27 +3380,27 @@
             <translation>Coefficient de bimodalité</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="126" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="138" />
             <source>Guard</source>
             <translation>Garde-fou</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="162" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="174" />
             <source>Input layer '{b}' is not on the grid of '{a}' ({bx} x {by} vs {ax} x {ay} pixels or another geotransform): run sarchange:coregister first</source>
             <translation>La couche d'entrée '{b}' n'est pas sur la grille de '{a}' ({bx} x {by} contre {ax} x {ay} pixels ou autre géotransformation) : lancez d'abord sarchange:coregister</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="180" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="192" />
             <source>Chain: {name}</source>
             <translation>Chaîne : {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="189" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="201" />
             <source>Input layer '{name}' holds zero or negative power: give linear power &gt; 0, set the correct input scale, mask those pixels as no data, or set a power floor &gt; 0 (e.g. 1 for 8-bit images)</source>
             <translation>La couche d'entrée '{name}' contient une puissance nulle ou négative : donnez une puissance linéaire &gt; 0, réglez la bonne échelle d'entrée, masquez ces pixels en non-données, ou fixez un plancher de puissance &gt; 0 (par ex. 1 pour des images 8 bits)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="203" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="215" />
             <source>The pre-classification found too few confident pixels of one class to train the classifier: {name} labelled the pair instead</source>
             <translation>La pré-classification a trouvé trop peu de pixels sûrs d'une classe pour entraîner le classifieur : {name} a étiqueté la paire à la place</translation>
         </message>
