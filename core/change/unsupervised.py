@@ -201,7 +201,7 @@ class ChainConfig:
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
-DEFAULT = ChainConfig(method=PCA_KMEANS, di=LOG_MEAN_RATIO)
+DEFAULT = ChainConfig(method=PCA_KMEANS, di=LOG_MEAN_RATIO, majority=5)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
 SELF_SUPERVISED_LABELS = LABELS_KI
