@@ -92,8 +92,7 @@ def block_sample(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     key = _sample_key(dataset, band_number, ("blocks", bw, bh, int(max_pixels)))
     data = _cached(key)
     if data is None:
-        gy = int(min(nby, BLOCK_SAMPLE_BLOCKS, max(1, round(np.sqrt(BLOCK_SAMPLE_BLOCKS * nby / nbx)))))
-        gx = int(min(nbx, max(1, BLOCK_SAMPLE_BLOCKS // gy)))
+        gx, gy = spread_grid(nbx, nby, BLOCK_SAMPLE_BLOCKS)
         per_block = max(1, int(max_pixels) // (gx * gy))
         nodata = band.GetNoDataValue()
         parts = []
@@ -201,6 +200,13 @@ def check_input_content(path, bands=None, allow_constant=True):
                 raise ValueError(where + problem)
 
 
+def spread_grid(nx, ny, count):
+    """``(gx, gy)``: a grid of at most ``count`` cells (gx * gy <= count) shaped like ``nx`` x ``ny``
+    cells (blocks or windows), gx <= nx and gy <= ny, to spread samples evenly over a raster."""
+    gy = int(min(ny, count, max(1, round(np.sqrt(count * ny / nx)))))
+    return int(min(nx, max(1, count // gy))), gy
+
+
 def sample_windows(xsize, ysize, size=ENL_SAMPLE_SIZE, count=ENL_SAMPLE_WINDOWS):
     """Up to ``count`` windows of ``size`` pixels spread evenly over the image.
 
@@ -211,8 +217,7 @@ def sample_windows(xsize, ysize, size=ENL_SAMPLE_SIZE, count=ENL_SAMPLE_WINDOWS)
     if nx * ny <= count:
         xs, ys = range(0, xsize, size), range(0, ysize, size)
     else:  # a gx x gy grid (gx * gy <= count) shaped like the image
-        gy = int(min(ny, max(1, round(np.sqrt(count * ny / nx)))))
-        gx = int(min(nx, max(1, count // gy)))
+        gx, gy = spread_grid(nx, ny, count)
         xs = np.linspace(0, xsize - min(size, xsize), gx).round().astype(int)
         ys = np.linspace(0, ysize - min(size, ysize), gy).round().astype(int)
     out = []
