@@ -167,14 +167,10 @@ def _name_difference(expected, given):
     """A phrase naming how feature name lists differ ('' when either is unknown or equal)."""
     if expected is None or given is None:
         return ""
+    from ..core.engine.validation import name_list_differences
+
     given = list(given)
-    missing = [n for n in expected if n not in given]
-    extra = [n for n in given if n not in expected]
-    parts = []
-    if missing:
-        parts.append(f"missing {missing}")
-    if extra:
-        parts.append(f"unexpected {extra}")
+    parts = name_list_differences(expected, given)
     if not parts and given != list(expected):
         parts.append(f"in another order (model order {list(expected)})")
     return f" ({'; '.join(parts)})" if parts else ""

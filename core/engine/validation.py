@@ -69,6 +69,19 @@ def scale_problem(sample, declared):
     return None
 
 
+def name_list_differences(expected, given):
+    """``["missing [...]", "unexpected [...]"]``: names of ``expected`` absent from ``given`` and names of
+    ``given`` absent from ``expected`` (each part only when not empty; [] when the sets agree)."""
+    parts = []
+    missing = [n for n in expected if n not in given]
+    extra = [n for n in given if n not in expected]
+    if missing:
+        parts.append(f"missing {missing}")
+    if extra:
+        parts.append(f"unexpected {extra}")
+    return parts
+
+
 def content_problem(sample, allow_constant=True):
     """Why ``sample`` holds nothing to work on (all no data, or constant when not allowed), or None."""
     values = finite(sample)

@@ -54,6 +54,7 @@ import numpy as np
 from ..change import difference
 from ..change.evaluation import grid_mismatch
 from ..engine import scale as scales
+from ..engine import validation
 from ..engine.raster_blocks import (
     OutputRaster,
     RasterError,
@@ -346,13 +347,7 @@ def parse_conditions(text, count, paths=None):
 
 
 def _names_phrase(expected, given):
-    missing = [n for n in expected if n not in given]
-    extra = [n for n in given if n not in expected]
-    parts = []
-    if missing:
-        parts.append(f"missing {missing}")
-    if extra:
-        parts.append(f"unexpected {extra}")
+    parts = validation.name_list_differences(expected, given)
     if not parts:
         parts.append(f"in another order ({list(given)} against {list(expected)})")
     return "; ".join(parts)
