@@ -16,7 +16,11 @@ first), with memory bounded by the tile size instead of the image size:
    the window search (prior offset + half a window + a window), and runs
    ``offsets._offsets_chunk`` on them, placed so that every index matches
    the whole-image run. Tiles stream through the block engine
-   (``raster_blocks.stream_blocks``: a reader thread, two workers).
+   (``raster_blocks.stream_blocks``: a reader thread, two workers). A tile
+   correlates its windows in one batch, the whole-image run in batches of
+   ``offsets.WINDOW_CHUNK_PIXELS``: the batched products of the upsampled
+   DFT may then round differently (offsets within 1e-10 px; bit for bit
+   when the batches agree, as in the tests).
 
 No whole-image distance transform: the soft mask clip((d - 0.5) / ramp,
 0, 1) saturates at d >= ramp + 0.5 pixels, so a local distance transform
