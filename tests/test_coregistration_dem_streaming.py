@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 from test_core_coregistration import make_raster, ridge_dem, speckled_pair
+from test_coregistration_streaming import cancel_at
 
 from sar_change.core.coregistration import correlation as corr
 from sar_change.core.coregistration import dem_layers
@@ -190,3 +191,18 @@ def test_dem_outside_the_reference_is_refused(tmp_path):
         cs.coregister_stack(ref_path, [mov_path], tmp_path / "out", dem_path=dem_path)
     assert info.value.path == str(dem_path)
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_cancel_while_tracing_or_matching_leaves_nothing(tmp_path):
+    """A cancel while tracing the DEM (2nd check) or matching leaves neither outputs nor temporaries."""
+    ref, mov = speckled_pair((200, 240), 0.8, -0.6, seed=21)
+    ref_path, mov_path = make_raster(tmp_path / "ref.tif", ref), make_raster(tmp_path / "mov.tif", mov)
+    dem_path = make_raster(tmp_path / "dem.tif", hilly_dem((200, 240), seed=8).astype(np.float32))
+    checks = []
+    cs.coregister_stack(ref_path, [mov_path], tmp_path / "full", dem_path=dem_path, window=32,
+                        is_canceled=lambda: checks.append(1))
+    for after in (2, len(checks) // 2):
+        with pytest.raises(cs.Cancelled):
+            cs.coregister_stack(ref_path, [mov_path], tmp_path / f"out{after}", dem_path=dem_path, window=32,
+                                is_canceled=cancel_at(after))
+        assert list((tmp_path / f"out{after}").iterdir()) == []
