@@ -514,6 +514,7 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
                 os.remove(path)
         raise
     finally:
+        layers = None  # closes the DEM layers' files before they are removed (Windows keeps open files)
         for path in temporary:
             if os.path.exists(path):
                 os.remove(path)
