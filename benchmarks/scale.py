@@ -26,7 +26,9 @@ keeps those already in ``--workdir``. Terrain cases: ``terrain_angles`` (the
 four angles), ``terrain_mask_sim`` (distortion mask and simulated SAR),
 ``terrain_geometry`` (all six outputs) and ``terrain_flattening`` (area
 method, layover/shadow masked, the two-band scene), all streamed block by
-block (``core.terrain.pipeline``).
+block (``core.terrain.pipeline``). ``coregister_pair`` coregisters the second date onto the
+first; ``coregister_dem`` does the same with the DEM's layover / shadow / strong foreshortening
+excluded from the matching windows (relative mode: the synthetic scene has no relation to the DEM).
 """
 import argparse
 import json
@@ -141,6 +143,9 @@ def child(case, work):
         "coregister_pair": ("sarchange:coregister", {
             "REFERENCE": d1, "INPUTS": [d2], "OUTPUT_FOLDER": str(work / "coreg"),
             "OUTPUT_TABLE": str(work / "coreg" / "offsets.csv"), "OUTPUT": ""}),
+        "coregister_dem": ("sarchange:coregister", {
+            "REFERENCE": d1, "INPUTS": [d2], "DEM": dem, "OUTPUT_FOLDER": str(work / "coreg_dem"),
+            "OUTPUT_TABLE": str(work / "coreg_dem" / "offsets.csv"), "OUTPUT": ""}),
         "svm_change": ("sarchange:svmchange", {"IMAGE_1": d1, "IMAGE_2": d2,
                                                "OUTPUT_MASK": str(work / "svm_mask.tif")}),
         "terrain_mask_sim": ("sarchange:terraingeometry", {
@@ -197,7 +202,7 @@ def commands(work):
     ours = {c: me + [c, "--workdir", str(work)] for c in
             ("speckle_lee_2band", "logratio", "threshold_ki", "terrain_angles", "terrain_mask_sim",
              "terrain_geometry", "terrain_flattening", "learned_di", "inject_offset", "coregister_pair",
-             "svm_change")}
+             "coregister_dem", "svm_change")}
     peers = {
         # otbcli_Despeckle filters the first band only: one run per band (single-band VRTs).
         "otb_despeckle_lee_2band": ["sh", "-c", " && ".join(
@@ -281,8 +286,8 @@ def run_size(cols, rows, work, cases, reuse=False):
     print(f"# {cols} x {rows}: inputs written in {time.perf_counter() - t:.1f} s ({work})", flush=True)
     order = ["speckle_lee_2band", "otb_despeckle_lee_2band", "logratio", "gdal_calc_logratio",
              "otb_bandmath_logratio", "threshold_ki", "inject_offset", "learned_di", "coregister_pair",
-             "svm_change", "terrain_angles", "terrain_mask_sim", "terrain_geometry", "terrain_flattening",
-             "batch_dask_chain"]
+             "coregister_dem", "svm_change", "terrain_angles", "terrain_mask_sim", "terrain_geometry",
+             "terrain_flattening", "batch_dask_chain"]
     mpix = cols * rows / 1e6
     print("| case | size | process s | algorithm s | MPix/s (process) | MPix/s (algorithm) | "
           "peak RSS MiB (largest process) | peak RSS MiB (process tree, sampled) |")

@@ -9,6 +9,9 @@ Modules, one job each:
   RANSAC and robust sigma clipping;
 - resampling: ``resample`` onto the reference grid (nearest, bilinear,
   cubic spline, Lanczos-3);
+- raster_offsets, raster_resampling, dem_layers: the same read from disk tile
+  by tile (offsets, resampling, and the DEM's exclusion mask and simulated
+  image traced block by block);
 - stack: ``coregister_stack``, the file-to-file orchestration.
 
 Conventions: positions and offsets in pixels of the reference grid, rows

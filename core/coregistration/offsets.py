@@ -55,13 +55,24 @@ def terrain_exclusion(dem, dx, dy, incidence_deg, heading_deg, right_looking=Tru
     z = np.asarray(dem, dtype=np.float64)
     theta = np.radians(np.asarray(incidence_deg, dtype=np.float64))
     bits = terrain.layover_shadow(z, dx, dy, theta, heading_deg, right_looking)
-    exclude = (bits & (terrain.LAYOVER | terrain.SHADOW)) > 0
+    beta = None
     if foreshortening_ratio < 1:
         slope, aspect = terrain.slope_aspect(z, dx, dy)
         beta = terrain.range_slope(slope, aspect, heading_deg, right_looking)
+    return exclusion_from_distortion(bits, beta, theta, foreshortening_ratio), bits
+
+
+def exclusion_from_distortion(bits, beta, theta, foreshortening_ratio=0.5):
+    """``terrain_exclusion``'s mask from the distortion ``bits`` and the range slope ``beta`` (radians).
+
+    ``theta``: incidence (radians); ``beta`` is only read when
+    ``foreshortening_ratio`` < 1 (None otherwise).
+    """
+    exclude = (bits & (terrain.LAYOVER | terrain.SHADOW)) > 0
+    if foreshortening_ratio < 1:
         with np.errstate(invalid="ignore"):
             exclude |= ((bits & terrain.FORESHORTENING) > 0) & (beta > foreshortening_ratio * theta)
-    return exclude, bits
+    return exclude
 
 
 def water_mask(power, threshold_db=WATER_DB, max_cv=WATER_MAX_CV, size=15, despeckle_size=5):

@@ -16,16 +16,25 @@ first), with memory bounded by the tile size instead of the image size:
    the window search (prior offset + half a window + a window), and runs
    ``offsets._offsets_chunk`` on them, placed so that every index matches
    the whole-image run. Tiles stream through the block engine
-   (``raster_blocks.stream_blocks``: a reader thread, two workers).
+   (``raster_blocks.stream_blocks``: a reader thread, two workers). A tile
+   correlates its windows in one batch, the whole-image run in batches of
+   ``offsets.WINDOW_CHUNK_PIXELS``: the batched products of the upsampled
+   DFT may then round differently (offsets within 1e-10 px; bit for bit
+   when the batches agree, as in the tests).
 
 No whole-image distance transform: the soft mask clip((d - 0.5) / ramp,
 0, 1) saturates at d >= ramp + 0.5 pixels, so a local distance transform
 over the tile plus ``SOFT_HALO`` pixels gives the same weights. The water
 mask (``offsets.water_mask``: a 5 px boxcar, then 15 px moments) depends
 on pixels within 9 px only. Positions and offsets are in pixels of the
-reference grid, as in ``offsets``. Despeckling before matching and the
-DEM masks are not handled here (``stack.coregister_stack`` then reads
-whole images).
+reference grid, as in ``offsets``. With a DEM (``TerrainReaders``), the
+exclusion mask and the simulated image that ``dem_layers`` traced onto the
+reference grid are read over the same regions as the reference: excluded
+pixels are not usable, and the simulated image, when given, is matched
+instead of the reference (whose values still give the water mask and the
+scale checks), as ``offsets.estimate_offsets`` does on whole images with
+``valid_mask`` and the simulation. Despeckling before matching is not
+handled here (``stack.coregister_stack`` then reads whole images).
 """
 from dataclasses import dataclass
 
@@ -90,6 +99,33 @@ class BandReader:
         return read_block(self.band, Window(win, win), self.nodata), (y0, x0)
 
 
+@dataclass(frozen=True)
+class TerrainReaders:
+    """The DEM's layers on the reference grid (``dem_layers.trace_layers``), read like the reference.
+
+    ``exclusion``: BandReader of the exclusion mask (non-zero: not used for
+    matching); ``simulation``: BandReader of the simulated image (linear
+    power) matched instead of the reference, or None.
+    """
+
+    exclusion: BandReader
+    simulation: BandReader = None
+
+    def region(self, y0, y1, x0, x1):
+        """(excluded bool, simulated image float32 or None) of the region, clipped like ``BandReader``."""
+        excluded = self.exclusion.clipped(y0, y1, x0, x1)[0] > 0
+        target = None if self.simulation is None else self.simulation.clipped(y0, y1, x0, x1)[0]
+        return excluded, target
+
+
+#: No DEM: nothing excluded beyond no data and water, the reference matched.
+NO_TERRAIN = (None, None)
+
+
+def _terrain_region(terrain, y0, y1, x0, x1):
+    return NO_TERRAIN if terrain is None else terrain.region(y0, y1, x0, x1)
+
+
 @dataclass
 class Scan:
     """What ``scan`` found over the whole grid (counts in pixels)."""
@@ -105,23 +141,29 @@ class Scan:
     pixels: int
 
 
-def _prepared(ref_raw, mov_raw, m, mov_at):
+def _prepared(ref_raw, mov_raw, m, mov_at, excluded=None, target=None):
     """Linear power (float32), working domain (float64) and the usable mask of the reference region.
 
-    ``mov_at``: slices of the moving region that cover the reference region.
-    Returns (ref power, ref domain, ok, mov power, mov domain, ref water, mov water).
+    ``mov_at``: slices of the moving region that cover the reference region;
+    ``excluded``, ``target``: ``TerrainReaders.region`` of the reference region
+    (None: no DEM). Returns (matched values, ref domain, ok, mov power, mov
+    domain, ref water, mov water); the matched values are the reference's
+    linear power, or ``target`` when given.
     """
     ref_pow = scales.to_linear_power(ref_raw, m.scale)
     mov_pow = scales.to_linear_power(mov_raw, m.scale)
-    ref_dom = corr.to_domain(ref_pow.astype(np.float64), m.domain)
+    matched = ref_pow if target is None else target
+    ref_dom = corr.to_domain(matched.astype(np.float64), m.domain)
     mov_dom = corr.to_domain(mov_pow.astype(np.float64), m.domain)
     ok = np.isfinite(ref_dom)
+    if excluded is not None:
+        ok &= ~excluded
     ref_water = mov_water = None
     if m.mask_water:
         ref_water = ofs.water_mask(ref_pow, m.water_db)
         mov_water = ofs.water_mask(mov_pow, m.water_db)[mov_at]
         ok &= ~ref_water & ~mov_water
-    return ref_pow, ref_dom, ok, mov_pow, mov_dom, ref_water, mov_water
+    return matched, ref_dom, ok, mov_pow, mov_dom, ref_water, mov_water
 
 
 def _cancel(is_canceled):
@@ -129,8 +171,11 @@ def _cancel(is_canceled):
         raise Cancelled("cancelled by the user")
 
 
-def scan(ref, mov, m, is_canceled=None):
-    """Pass 1 over ``ref`` and ``mov`` (BandReaders on one grid); returns a ``Scan``."""
+def scan(ref, mov, m, is_canceled=None, terrain=None):
+    """Pass 1 over ``ref`` and ``mov`` (BandReaders on one grid); returns a ``Scan``.
+
+    ``terrain``: ``TerrainReaders`` of a DEM, or None.
+    """
     rows, cols = ref.rows, ref.cols
     factor = ofs.coarse_factor((rows, cols))
     tile = factor * max(1, TILE // factor)
@@ -148,13 +193,15 @@ def scan(ref, mov, m, is_canceled=None):
                 h, w = min(tile, rows - y), min(tile, cols - x)
                 ref_raw, (ry, rx) = ref.clipped(y - halo, y + h + halo, x - halo, x + w + halo)
                 mov_raw, _ = mov.clipped(y - halo, y + h + halo, x - halo, x + w + halo)
+                layers = _terrain_region(terrain, y - halo, y + h + halo, x - halo, x + w + halo)
                 core = (slice(y - ry, y - ry + h), slice(x - rx, x - rx + w))
                 for key, raw in (("ref", ref_raw), ("mov", mov_raw)):
                     values = raw[core]
                     finite = np.isfinite(values)
                     found[f"{key}_finite"] += int(finite.sum())
                     found[f"{key}_negative"] += int(np.count_nonzero(values[finite] < 0))
-                _, ref_dom, ok, _, mov_dom, ref_water, mov_water = _prepared(ref_raw, mov_raw, m, Ellipsis)
+                _, ref_dom, ok, _, mov_dom, ref_water, mov_water = _prepared(ref_raw, mov_raw, m, Ellipsis,
+                                                                             *layers)
                 ok = ok[core]
                 found["any_excluded"] |= not ok.all()
                 if m.mask_water:
@@ -191,10 +238,11 @@ def _starts(values):
     return np.unique(values)
 
 
-def measure(ref, mov, m, found, threads=2, progress=None, is_canceled=None):
+def measure(ref, mov, m, found, threads=2, progress=None, is_canceled=None, terrain=None):
     """Pass 2: the offset table of ``ofs.estimate_offsets`` for the readers ``ref`` and ``mov``.
 
-    ``found``: the ``Scan`` of pass 1. Returns (table, flat) with ``flat``
+    ``found``: the ``Scan`` of pass 1; ``terrain``: ``TerrainReaders`` of a
+    DEM (as given to ``scan``), or None. Returns (table, flat) with ``flat``
     the boolean per measured window (before the valid-share filter, in
     ``offsets.window_grid`` order) of windows without texture in the raw
     reference or moving values at the same position (``offsets.textured``),
@@ -236,15 +284,16 @@ def measure(ref, mov, m, found, threads=2, progress=None, is_canceled=None):
     def read(job):
         _, _, ra, ca, h, w = extent(*job)
         ref_raw = ref.clipped(ra - halo, ra + h + halo, ca - halo, ca + w + halo)
+        layers = _terrain_region(terrain, ra - halo, ra + h + halo, ca - halo, ca + w + halo)
         lo, hi = max(halo, reach), max(halo, reach)
         mov_raw = mov.clipped(ra - lo, ra + h + hi, ca - lo, ca + w + hi)
-        return ref_raw, mov_raw
+        return ref_raw, mov_raw, layers
 
     def compute(job, data):
         ii, jj, ra, ca, h, w = extent(*job)
-        (ref_raw, (ry, rx)), (mov_raw, (my, mx)) = data
+        (ref_raw, (ry, rx)), (mov_raw, (my, mx)), layers = data
         mov_at = (slice(ry - my, ry - my + ref_raw.shape[0]), slice(rx - mx, rx - mx + ref_raw.shape[1]))
-        ref_pow, ref_dom, ok, mov_pow, mov_dom, _, _ = _prepared(ref_raw, mov_raw, m, mov_at)
+        matched, ref_dom, ok, mov_pow, mov_dom, _, _ = _prepared(ref_raw, mov_raw, m, mov_at, *layers)
         core = (slice(ra - ry, ra - ry + h), slice(ca - rx, ca - rx + w))
         ref_masked = np.where(ok, ref_dom, np.nan)[core]
         soft = None
@@ -266,14 +315,14 @@ def measure(ref, mov, m, found, threads=2, progress=None, is_canceled=None):
             result[sel] = ofs._offsets_chunk(
                 rr[sel] - ra, cc[sel] - ca, ref_masked, mov_pad, reach, soft, ref_taper, span, oy, ox, half,
                 m.max_invalid, m.upsample, m.normalization, m.iterations, m.taper, is_canceled)
-        ref_values = np.where(ok, ref_pow.astype(np.float64), np.nan)
+        ref_values = np.where(ok, matched.astype(np.float64), np.nan)
         mov_values = mov_pow.astype(np.float64)
         flat = ~(ofs.textured(ref_values, rr - ry, cc - rx, window)
                  & ofs.textured(mov_values, np.clip(rr - oy, 0, None) - my, np.clip(cc - ox, 0, None) - mx,
                                 window))
         result[flat, 1:] = np.nan
         result[flat, 3] = 0.0
-        raw_flat = ~(ofs.textured(ref_pow, rr - ry, cc - rx, window)
+        raw_flat = ~(ofs.textured(matched, rr - ry, cc - rx, window)
                      & ofs.textured(mov_pow, rr - my, cc - mx, window))
         index = (ii[:, None] * n_cols + jj[None, :]).ravel()
         return index, result, raw_flat

@@ -16,15 +16,18 @@ writes:
 - a JSON report, one entry per image: windows measured and used, model
   parameters, residual RMSE (pixels), whether it was warped.
 
-Memory: without a DEM (and without a despeckling filter) rasters stream
-tile by tile (``raster_offsets`` for the offsets, ``raster_resampling`` for
-the output; a moving raster on another grid is first warped by GDAL into a
-temporary GeoTIFF beside the outputs), equal to the whole-image results
-(tests/test_coregistration_streaming.py). With a DEM, the layover / shadow
-masks and the simulated image need the whole DEM, and that mode holds whole
-images: the reference and one moving raster at a time, about 60 bytes per
-pixel plus 8 bytes per band and pixel of the moving raster. Offsets are
-measured on one band and applied to all bands.
+Memory: without a despeckling filter, rasters stream tile by tile
+(``raster_offsets`` for the offsets, ``raster_resampling`` for the output; a
+moving raster on another grid is first warped by GDAL into a temporary
+GeoTIFF beside the outputs), equal to the whole-image results
+(tests/test_coregistration_streaming.py). With a DEM, the DEM is warped
+into a temporary GeoTIFF on the reference grid and its layover / shadow /
+foreshortening exclusion and simulated image are traced block by block into
+temporary GeoTIFFs (``dem_layers``) that the offsets read tile by tile
+(tests/test_coregistration_dem_streaming.py). With a despeckling filter the
+whole-image mode holds whole images: the reference and one moving raster at
+a time, about 60 bytes per pixel plus 8 bytes per band and pixel of the
+moving raster. Offsets are measured on one band and applied to all bands.
 """
 import csv
 import json
@@ -47,6 +50,7 @@ from ..engine.raster_blocks import (
 )
 from ..terrain import geometry as terrain
 from . import correlation as corr
+from . import dem_layers
 from . import models as mdl
 from . import offsets as ofs
 from . import raster_offsets as rofs
@@ -188,25 +192,32 @@ def _label(path, used):
     return label
 
 
+def _scaled(progress, start, stop):
+    """A callback mapping 0..100 onto start..stop % of ``progress`` (None stays None)."""
+    if progress is None:
+        return None
+    return lambda percent: progress(start + (stop - start) * percent / 100.0)
+
+
 def _part(progress, index, count):
     """``part(start, stop)``: a callback mapping 0..100 onto this image's share from start to stop %."""
     def part(start, stop):
-        if progress is None:
-            return None
         base, share = 100.0 * index / count, 1.0 / count
-        return lambda percent: progress(base + share * (start + (stop - start) * percent / 100.0))
+        return _scaled(progress, base + share * start, base + share * stop)
     return part
 
 
-def _streamed_offsets(ref_path, on_grid, path, band, matching, overlap_error, say, progress, is_canceled):
+def _streamed_offsets(ref_path, on_grid, path, band, matching, overlap_error, say, progress, is_canceled,
+                      terrain=None):
     """Offset table of ``on_grid`` (``path`` on the reference grid) read tile by tile (``raster_offsets``).
 
     Returns (table, windows without texture, windows in the grid). ``say``:
-    a log callback for the water share (None: not logged again).
+    a log callback for the water share (None: not logged again);
+    ``terrain``: ``raster_offsets.TerrainReaders`` of the DEM, or None.
     """
     ref_reader = rofs.BandReader(ref_path, band)
     mov_reader = rofs.BandReader(on_grid, band)
-    found = rofs.scan(ref_reader, mov_reader, matching, is_canceled)
+    found = rofs.scan(ref_reader, mov_reader, matching, is_canceled, terrain)
     _check_negatives(found.ref_negative, found.ref_finite, matching.scale, ref_path)
     if found.mov_finite == 0:
         raise overlap_error
@@ -215,7 +226,7 @@ def _streamed_offsets(ref_path, on_grid, path, band, matching, overlap_error, sa
         say(f"Water mask: {100.0 * found.ref_water / found.pixels:.1f} % of the reference is dark and "
             "featureless (excluded)")
     table, flat = rofs.measure(ref_reader, mov_reader, matching, found, progress=progress,
-                               is_canceled=is_canceled)
+                               is_canceled=is_canceled, terrain=terrain)
     return table, int(np.count_nonzero(flat)), len(flat)
 
 
@@ -226,8 +237,56 @@ def _check_negatives(negative, finite, scale, path):
         raise CoregistrationError(f"{path}: {exc}", path) from exc
 
 
+def _dem_pixel_metres(overlaps, dem_path, ref_path, ref):
+    """Pixel sizes (metres) of the reference grid for the DEM's tracing; refuses a DEM that does not
+    overlap the reference (``overlaps`` False: no finite height on its grid)."""
+    if not overlaps:
+        raise CoregistrationError(f"the DEM {dem_path} does not overlap the reference {ref_path}",
+                                  str(dem_path))
+    try:
+        return terrain.pixel_size_metres(ref.geotransform, ref.projection, ref.ysize)
+    except ValueError as exc:
+        raise CoregistrationError(f"reference grid of {ref_path}: {exc}", ref_path) from exc
+
+
+def _say_dem(say, excluded_share, register_to_dem):
+    say(f"DEM mask: {100.0 * excluded_share:.1f} % of the reference grid in layover, shadow or "
+        "strong foreshortening (excluded)")
+    if register_to_dem:
+        say("Absolute mode: matching every raster against the SAR image simulated from the DEM")
+
+
+def _streamed_terrain(ref_path, ref, dem_path, out_dir, temporary, register_to_dem, incidence_deg,
+                      heading_deg, right_looking, foreshortening_ratio, say, progress, is_canceled):
+    """The DEM's layers on the reference grid, traced block by block (``dem_layers``); TerrainReaders.
+
+    The DEM is warped onto the reference grid into a temporary GeoTIFF in
+    ``out_dir`` (bilinear, as the whole-image mode); the layers are written
+    beside it. Every file is appended to ``temporary`` (removed by the caller).
+    """
+    def scratch(name):
+        path = os.path.join(str(out_dir), f".{name}_{uuid.uuid4().hex}.tif")
+        temporary.append(path)
+        return path
+
+    on_grid = warp_to_file(str(dem_path), ref, scratch("dem_on_grid"), rs.BILINEAR)
+    heights = dem_layers.height_range(on_grid, is_canceled)
+    dx_m, dy_m = _dem_pixel_metres(np.isfinite(heights).all(), dem_path, ref_path, ref)
+    traced = dem_layers.trace_layers(
+        on_grid, scratch("dem_exclusion"), scratch("dem_simulation") if register_to_dem else None, dx_m, dy_m,
+        incidence_deg, heading_deg, right_looking, foreshortening_ratio, heights=heights, progress=progress,
+        is_canceled=is_canceled)
+    _say_dem(say, traced.excluded / traced.pixels, register_to_dem)
+    return rofs.TerrainReaders(rofs.BandReader(traced.exclusion, 1),
+                               rofs.BandReader(traced.simulation, 1) if register_to_dem else None)
+
+
+#: Share of the progress bar (%) taken by the DEM's tracing.
+DEM_PROGRESS = 15.0
+
+
 class _WholeImages:
-    """The whole-image mode (a DEM or a despeckling filter): the reference band and masks in memory."""
+    """The whole-image mode (a despeckling filter): the reference band and masks in memory (a DEM's too)."""
 
     def __init__(self, ref_path, ref, band, scale, dem_path, register_to_dem, mask_water, water_db,
                  heading_deg, incidence_deg, right_looking, foreshortening_ratio, say):
@@ -238,22 +297,14 @@ class _WholeImages:
         self.target = self.ref_power
         if dem_path:
             dem = warp_to_grid(str(dem_path), ref, rs.BILINEAR)[0].astype(np.float64)
-            if not np.isfinite(dem).any():
-                raise CoregistrationError(f"the DEM {dem_path} does not overlap the reference {ref_path}",
-                                          str(dem_path))
-            try:
-                dx_m, dy_m = terrain.pixel_size_metres(ref.geotransform, ref.projection, ref.ysize)
-            except ValueError as exc:
-                raise CoregistrationError(f"reference grid of {ref_path}: {exc}", ref_path) from exc
+            dx_m, dy_m = _dem_pixel_metres(np.isfinite(dem).any(), dem_path, ref_path, ref)
             exclude, _ = ofs.terrain_exclusion(dem, dx_m, dy_m, incidence_deg, heading_deg, right_looking,
                                                foreshortening_ratio)
             self.base_valid &= ~exclude
-            say(f"DEM mask: {100.0 * exclude.mean():.1f} % of the reference grid in layover, shadow or "
-                "strong foreshortening (excluded)")
             if register_to_dem:
                 self.target = terrain.simulated_sar(dem, dx_m, dy_m, np.radians(incidence_deg), heading_deg,
                                                     right_looking)
-                say("Absolute mode: matching every raster against the SAR image simulated from the DEM")
+            _say_dem(say, exclude.mean(), register_to_dem)
         if mask_water:
             water = ofs.water_mask(self.ref_power, water_db)
             self.base_valid &= ~water
@@ -344,9 +395,9 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
     _check_north_up(ref)
     if not 1 <= band <= ref.bands:
         raise CoregistrationError(f"{ref_path} has {ref.bands} band(s); band {band} does not exist", ref_path)
-    # Without a DEM or a despeckling filter, rasters stream tile by tile (bounded memory); the DEM masks
-    # and simulation still need the whole DEM, so that mode reads whole images.
-    streamed = not dem_path and despeckle is None
+    # Without a despeckling filter, rasters stream tile by tile (bounded memory); the filter needs whole
+    # images.
+    streamed = despeckle is None
     whole = None if streamed else _WholeImages(ref_path, ref, band, scale, dem_path, register_to_dem,
                                                 mask_water, water_db, heading_deg, incidence_deg,
                                                 right_looking, foreshortening_ratio, say)
@@ -360,11 +411,18 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
     used_labels = set()
     written, outputs, images, rows_out, warped, temporary = [], [], [], [], [], []
     gt = ref.geotransform
+    layers = None
+    images_progress = progress
     try:
+        if streamed and dem_path:
+            layers = _streamed_terrain(ref_path, ref, dem_path, out_dir, temporary, register_to_dem,
+                                       incidence_deg, heading_deg, right_looking, foreshortening_ratio, say,
+                                       _scaled(progress, 0.0, DEM_PROGRESS), is_canceled)
+            images_progress = _scaled(progress, DEM_PROGRESS, 100.0)
         for i, path in enumerate(jobs):
             if is_canceled is not None and is_canceled():
                 raise Cancelled("cancelled by the user")
-            part = _part(progress, i, len(jobs))
+            part = _part(images_progress, i, len(jobs))
             label = _label(path, used_labels)
             info = read_info(path)
             if not 1 <= band <= info.bands:
@@ -389,7 +447,7 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
             if streamed:
                 table, flat, n_grid = _streamed_offsets(
                     ref_path, on_grid, path, band, matching, overlap_error, say if i == 0 else None,
-                    part(0, 60), is_canceled)
+                    part(0, 60), is_canceled, layers)
             else:
                 data = _read_all(path, info) if not was_warped else warp_to_grid(path, ref, resampling)
                 table, flat, n_grid = whole.offsets(data, path, matching, overlap_error, despeckle,
@@ -441,8 +499,8 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
                     image=label, row=float(rec["row"]), col=float(rec["col"]), dy=float(rec["dy"]),
                     dx=float(rec["dx"]), peak=float(rec["peak"]), inlier=int(bool(inl)),
                     x=gt[0] + (rec["col"] + 0.5) * gt[1], y=gt[3] + (rec["row"] + 0.5) * gt[5]))
-            if progress is not None:
-                progress(100.0 * (i + 1) / len(jobs))
+            if images_progress is not None:
+                images_progress(100.0 * (i + 1) / len(jobs))
         _write_table(table_path, rows_out)
         written.append(table_path)
         with text_output(report_path) as fh:
@@ -456,6 +514,7 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
                 os.remove(path)
         raise
     finally:
+        layers = None  # closes the DEM layers' files before they are removed (Windows keeps open files)
         for path in temporary:
             if os.path.exists(path):
                 os.remove(path)

@@ -217,15 +217,22 @@ def _fill_voids(source, bands, stats, incidence, dst, progress, is_canceled):
                       progress=progress, is_canceled=is_canceled)
 
 
-def _blocks(tracing):
-    """((block x, block y), (margin x, margin y)): blocks elongated along the wider margin."""
-    rows, cols = tracing.margins()
+def tracing_blocks(rows, cols):
+    """((block x, block y), (margin x, margin y)) for tracing margins of ``rows`` x ``cols`` pixels.
 
+    Blocks are elongated along the wider margin (up to ``MAX_BLOCK`` pixels,
+    about six margins), one GeoTIFF tile row across it.
+    """
     def long_side(margin):
         return int(min(MAX_BLOCK, max(GTIFF_TILE, GTIFF_TILE * math.ceil(6 * margin / GTIFF_TILE))))
 
     block = (long_side(cols), GTIFF_TILE) if cols >= rows else (GTIFF_TILE, long_side(rows))
     return block, (cols, rows)
+
+
+def _blocks(tracing):
+    """``tracing_blocks`` of a ``products.Tracing``'s margins."""
+    return tracing_blocks(*tracing.margins())
 
 
 def _traced_pass(dem_path, incidence, dx, dy, heading_deg, right_looking, mask, simulate, targets, make,

@@ -1,11 +1,11 @@
 """Processing algorithm "Coregister SAR stack": a thin wrapper around core.coregistration.
 
 Parameters are translated into a call of ``core.coregistration.coregister_stack``,
-which reads the rasters through GDAL (whole images in memory, one moving
-raster at a time), warps rasters on another grid onto the reference grid,
-measures offsets on a grid of windows, fits a robust model, resamples and
-writes one GeoTIFF per input into the output folder, the offset table (CSV)
-and a JSON report. Optionally the windows are written as points.
+which reads the rasters through GDAL block by block (with or without a DEM),
+warps rasters on another grid onto the reference grid, measures offsets on a
+grid of windows, fits a robust model, resamples and writes one GeoTIFF per
+input into the output folder, the offset table (CSV) and a JSON report.
+Optionally the windows are written as points.
 """
 import os
 
@@ -69,10 +69,11 @@ def help_text():
         "defines the output grid (CRS, pixel size, extent) and, unless registering to the DEM, the image "
         "matched against.</li><li><b>Rasters to coregister</b>: file-based GDAL rasters. A raster on "
         "another grid (CRS, pixel size or origin) is first warped onto the reference grid with GDAL; one "
-        "that does not overlap the reference is refused. Without a DEM the rasters are read and resampled "
-        "block by block (bounded memory on a full scene); with a DEM they are read whole into memory, "
-        "one at a time (about 60 bytes per pixel: 1 GB for 4096 x 4096): clip very large scenes "
-        "first.</li><li><b>Band used for matching</b>: offsets are measured on this band and applied to "
+        "that does not overlap the reference is refused. The rasters are read and resampled block by "
+        "block, with or without a DEM (bounded memory on a full scene); a raster on another grid, the DEM "
+        "and the DEM's layover and shadow mask (and simulated image) are first written on the reference "
+        "grid as temporary files in the output folder (up to about 4 bytes per pixel "
+        "each).</li><li><b>Band used for matching</b>: offsets are measured on this band and applied to "
         "all bands.</li><li><b>Input scale</b>: linear power, amplitude or dB (resampling keeps the "
         "stored scale).</li><li><b>Matching domain</b> (advanced): what is correlated. Automatic: "
         "amplitude between rasters, dB against the DEM simulation. Amplitude: as in amplitude "
