@@ -75,22 +75,31 @@ def test_shapes_metadata_round_trip_and_parity(name, fusion, tmp_path):
             assert torch.max(torch.abs(rebuilt(*inputs) - out)) < 1e-5
 
 
-@pytest.mark.parametrize("name, fusion", [("sardinet", "early"), ("pix2pix", "none")])
+@pytest.mark.parametrize("name, fusion", [("sardinet", "early"), ("sardinet", "none"), ("pix2pix", "none")])
 def test_conditioned_model_starts_as_the_plain_one_and_exports(name, fusion, tmp_path):
-    """The FiLM modulations start as the identity (same outputs as the unconditioned network with the same
-    weights); once they are not, the output depends on the conditions, and the ONNX graph matches torch."""
+    """The FiLM modulations start as the identity: the same outputs as the unconditioned network with the
+    same weights (DEM fusions: times the terrain illumination, on a flat DEM (1 - d) / tan(el) + d with
+    d = sigmoid(-1.5)); once they are not, the output depends on the conditions, and the ONNX graph
+    matches torch."""
     torch.manual_seed(0)
     plain = arch.build({"arch": name, "fusion": fusion}).eval()
     model = arch.build({"arch": name, "fusion": fusion, "conditions": True}).eval()
     missing = model.load_state_dict(plain.state_dict(), strict=False).missing_keys
-    assert missing and all(k.startswith("film.") for k in missing)
+    assert missing and all(k.startswith(("film.", "illuminated.")) for k in missing)
     inputs = export.example_inputs(fusion, batch=2, height=48, width=80, seed=1, conditions=True)
     with torch.no_grad():
-        assert torch.equal(model(*inputs), plain(*inputs[:-1]))
+        if schema.uses_dem(fusion):
+            flat = (inputs[0], torch.full_like(inputs[1], 700.0), inputs[2])
+            el = torch.deg2rad(inputs[2][:, 0]).view(-1, 1, 1, 1)
+            d = torch.sigmoid(torch.tensor(-1.5))
+            want = plain(*flat[:-1]) * ((1 - d) * torch.cos(torch.pi / 2 - el) / torch.sin(el) + d)
+            assert torch.allclose(model(*flat), want, atol=1e-6)
+        else:
+            assert torch.equal(model(*inputs), plain(*inputs[:-1]))
         for p in model.film.parameters():
             p.add_(0.05 * torch.randn_like(p))
-        summer = model(*inputs[:-1], torch.tensor([[60.0, 150.0, 172.0]] * 2))
-        winter = model(*inputs[:-1], torch.tensor([[18.0, 155.0, 355.0]] * 2))
+        summer = model(*inputs[:-1], torch.tensor([[60.0, 150.0, 172.0, 20.0, 20.0]] * 2))
+        winter = model(*inputs[:-1], torch.tensor([[18.0, 155.0, 355.0, 20.0, 20.0]] * 2))
     assert torch.max(torch.abs(summer - winter)) > 1e-3
     path = export.export_onnx(model, tmp_path / "m.onnx")
     assert export.parity(model, path, inputs) < 1e-4
@@ -101,6 +110,25 @@ def test_conditioned_model_starts_as_the_plain_one_and_exports(name, fusion, tmp
         rebuilt, _ = export.model_from_onnx(path)
         with torch.no_grad():
             assert torch.max(torch.abs(rebuilt(*inputs) - model(*inputs))) < 1e-5
+
+
+def test_terrain_illumination_is_the_renderers():
+    """The graph's direct light max(cos i, 0) / sin(el) and sky view (1 + cos slope) / 2 equal the optical
+    renderer's (core/simulator/optical.py: Horn slopes of core/terrain) inside a fractal DEM, at 20 x 30 m
+    pixels and two suns."""
+    from sar_change.core.simulator import optical
+    from sar_change.core.simulator.dem import fractal_dem
+
+    z = fractal_dem((40, 50), 20.0, 600.0, 3.2, np.random.default_rng(3)).astype(np.float64)
+    layer = arch.TerrainIllumination()
+    for el, az in ((17.0, 158.0), (60.0, 120.0)):
+        light = optical.illumination(z, 20.0, 30.0, np.radians(el), np.radians(az))
+        c = torch.tensor([[el, az, 100.0, 20.0, 30.0]], dtype=torch.float64)
+        direct, sky = (t[0, 0].numpy() for t in layer.double()(torch.from_numpy(z)[None, None], c))
+        want = np.maximum(light["cos_i"], 0) / np.sin(np.radians(el))
+        np.testing.assert_allclose(direct[1:-1, 1:-1], want[1:-1, 1:-1], atol=1e-9)
+        np.testing.assert_allclose(sky[1:-1, 1:-1], (1 + light["cos_slope"][1:-1, 1:-1]) / 2, atol=1e-12)
+        assert want.std() > 0.1  # the terrain matters
 
 
 def test_conditions_from_dates_names_and_pair_rows(pair_csvs):
@@ -120,6 +148,7 @@ def test_conditions_from_dates_names_and_pair_rows(pair_csvs):
         assert c[0] == pytest.approx(float(p.row["sun_elevation_deg"]), abs=0.01)
         assert c[1] == pytest.approx(float(p.row["sun_azimuth_deg"]), abs=0.01)
         np.testing.assert_allclose(p.conditions, c, atol=0.01)
+        np.testing.assert_allclose(c[3:], [20.0, 20.0])  # the simulator's 20 m grid
     june, december = (conditions.condition_vector(d, 45.0) for d in ("2020-06-21", "2020-12-21"))
     # 10:30 solar time at 45 N: the noon elevations 68.4 / 21.6 deg less the hour angle's effect
     assert 55 < june[0] < 68.4 and 15 < december[0] < 21.6 and june[2] == 173 and december[2] == 356

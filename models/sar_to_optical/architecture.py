@@ -40,6 +40,16 @@ sun's direction there), after the encoder and on the output bands (the date's br
 modulations start as the identity. Without them a network cannot tell a December image (low sun, long
 shadows) from a June one and predicts the year's average.
 
+Terrain illumination (conditioned models with a DEM fusion; ``TerrainIllumination``): an optical image
+of a mountain is not terrain-corrected, and on a low-sun date most of its variance is the lighting of
+the slopes, a pixel-scale pattern that SARDINet's 1/8-resolution encoder and decoder cannot draw. The
+network predicts each band's reflectance of flat, sunlit ground g and the graph lights it as the
+optical renderer does (core/simulator/optical.py: Lambert's direct beam and the sky light):
+reflectance = g ((1 - d) max(cos i, 0) / sin(sun elevation) + d (1 + cos slope) / 2), with cos i the
+cosine between the slope's normal (Horn's 3 x 3 gradient of the DEM, as core/terrain/geometry.py) and
+the sun, and d the diffuse share per band, a function of the conditions learnt with the network. Cast
+shadows are left out: they need terrain beyond the tile.
+
 Every model holds its normalisation as buffers: SAR dB and DEM metres are
 standardised on the way in, and the output is de-standardised per band, so the
 graph takes and returns physical values. Padding is zeros (as the tiled
@@ -145,8 +155,8 @@ class ConditionFiLM(nn.Module):
 
     @staticmethod
     def encode(conditions):
-        rad = conditions * torch.tensor([torch.pi / 180.0, torch.pi / 180.0, 2.0 * torch.pi / 365.25],
-                                        dtype=conditions.dtype)
+        rad = conditions[:, :3] * torch.tensor([torch.pi / 180.0, torch.pi / 180.0, 2.0 * torch.pi / 365.25],
+                                               dtype=conditions.dtype)
         el, az, season = rad[:, 0], rad[:, 1], rad[:, 2]
         return torch.stack([torch.sin(el), torch.cos(el) * torch.sin(az), torch.cos(el) * torch.cos(az),
                             torch.sin(season), torch.cos(season)], 1)
@@ -165,6 +175,52 @@ class ConditionFiLM(nn.Module):
     def apply(x, modulation):
         scale, shift = modulation
         return x * (1.0 + scale) + shift
+
+
+class TerrainIllumination(nn.Module):
+    """Local terrain illumination of a DEM under the sun of the conditions (see the module docstring).
+
+    ``forward(dem, conditions)``: DEM (B, 1, H, W) in metres (north-up), conditions (B, 5) raw
+    (CONDITION_NAMES: sun elevation and azimuth in degrees, ..., pixel width and height in metres);
+    returns (direct, sky), each (B, 1, H, W): max(cos i, 0) / max(sin elevation, 0.05) and the sky-view
+    factor (1 + cos slope) / 2. Horn's gradient with the edge pixels repeated (no seam between tiles:
+    each output pixel only sees its 3 x 3 neighbourhood)."""
+
+    def __init__(self):
+        super().__init__()
+        # Horn (1981): east and north gradients times 8 pixel sizes; rows run south, columns east
+        east = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+        self.register_buffer("kernels", torch.stack([east, east.t().flip(0)])[:, None], persistent=False)
+
+    def forward(self, dem, conditions):
+        z = nn.functional.pad(dem, (1, 1, 1, 1), mode="replicate")
+        g = nn.functional.conv2d(z, self.kernels)
+        gx = g[:, :1] / (8.0 * conditions[:, 3].view(-1, 1, 1, 1))
+        gy = g[:, 1:] / (8.0 * conditions[:, 4].view(-1, 1, 1, 1))
+        inv_norm = torch.rsqrt(gx * gx + gy * gy + 1.0)  # cos slope
+        el = (conditions[:, 0] * (torch.pi / 180.0)).view(-1, 1, 1, 1)
+        az = (conditions[:, 1] * (torch.pi / 180.0)).view(-1, 1, 1, 1)
+        # normal (-gx, -gy, 1) / norm against the sun (cos el sin az, cos el cos az, sin el): east, north, up
+        cos_i = (torch.sin(el) - torch.cos(el) * (gx * torch.sin(az) + gy * torch.cos(az))) * inv_norm
+        direct = torch.relu(cos_i) / torch.clamp(torch.sin(el), min=0.05)
+        return direct, (1.0 + inv_norm) / 2.0
+
+
+class Illuminated(nn.Module):
+    """Flat-ground reflectance lit by the terrain: g ((1 - d) direct + d sky), with the diffuse share d per
+    band a learnt function of the encoded conditions (sigmoid; starts near 0.2)."""
+
+    def __init__(self, n_out):
+        super().__init__()
+        self.terrain = TerrainIllumination()
+        self.diffuse = nn.Linear(ConditionFiLM.N_FEATURES, n_out)
+        nn.init.zeros_(self.diffuse.weight)
+        nn.init.constant_(self.diffuse.bias, -1.5)
+
+    def forward(self, ground, dem, conditions):
+        direct, sky = self.terrain(dem, conditions)
+        d = torch.sigmoid(self.diffuse(ConditionFiLM.encode(conditions)))[:, :, None, None]
+        return ground * ((1.0 - d) * direct + d * sky)
 
 
 def split_inputs(model, extra):
@@ -313,6 +369,8 @@ class SARDINet(nn.Module):
         self.decoder = BandDecoders([e2, d1, d2, 1], n_out)
         if self.conditioned:
             self.film = ConditionFiLM([c2, e2, n_out])
+            if self.uses_dem:
+                self.illuminated = Illuminated(n_out)
 
     @property
     def config(self):
@@ -334,7 +392,8 @@ class SARDINet(nn.Module):
         y = self.decoder(x)
         if film:
             y = ConditionFiLM.apply(y, film[2])
-        return self.norm.output(y)
+        y = self.norm.output(y)
+        return self.illuminated(y, dem, conditions) if film and self.uses_dem else y
 
 
 class Pix2PixUNet(nn.Module):
@@ -371,6 +430,8 @@ class Pix2PixUNet(nn.Module):
             self.up.append(nn.Sequential(*layers))
         if self.conditioned:  # the same modulations as SARDINet: first level, bottleneck, output bands
             self.film = ConditionFiLM([widths[0], widths[-1], n_out])
+            if self.uses_dem:
+                self.illuminated = Illuminated(n_out)
 
     @property
     def config(self):
@@ -396,7 +457,8 @@ class Pix2PixUNet(nn.Module):
                 x = torch.cat([x, skips.pop()], 1)
         if film:
             x = ConditionFiLM.apply(x, film[2])
-        return self.norm.output(x)
+        x = self.norm.output(x)
+        return self.illuminated(x, dem, conditions) if film and self.uses_dem else x
 
 
 def build(config):

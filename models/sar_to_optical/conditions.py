@@ -8,10 +8,13 @@ date-blind network can only predict the average over the year, which on a
 winter or summer date loses to the date's own mean reflectance. Conditioned
 models (``model.conditioned``) take the vector
 
-    (sun elevation deg, sun azimuth deg clockwise from north, day of year 1..366)
+    (sun elevation deg, sun azimuth deg clockwise from north, day of year 1..366,
+     pixel width m, pixel height m)
 
 of the optical acquisition (Sentinel-2's overpass, 10:30 local solar time, on
-the SAR date at the scene's centre), as the ONNX input ``conditions`` (B, 3).
+the SAR date at the scene's centre), with the grid's pixel width and height in
+metres (the DEM's slopes, for the terrain illumination of the DEM fusions), as
+the ONNX input ``conditions`` (B, 5).
 Torch-free: the QGIS side computes it from the date and the raster's grid.
 """
 import datetime as _dt
@@ -46,31 +49,34 @@ def date_from_name(path):
         return None
 
 
-def condition_vector(date, latitude_deg):
-    """float32 (3,) conditions (CONDITION_NAMES) of the optical image on ``date`` at ``latitude_deg`` (deg N):
-    the sun at Sentinel-2's overpass (core.simulator.optical.sun_position, 10:30 local solar time)."""
+def condition_vector(date, latitude_deg, pixel_size_m=(20.0, 20.0)):
+    """float32 (5,) conditions (CONDITION_NAMES) of the optical image on ``date`` at ``latitude_deg`` (deg N)
+    on a grid of ``pixel_size_m`` (width, height in metres): the sun at Sentinel-2's overpass
+    (core.simulator.optical.sun_position, 10:30 local solar time)."""
     from ...core.simulator.optical import sun_position
 
     day = parse_date(date)
     elevation, azimuth = sun_position(day, float(latitude_deg))
-    return np.array([np.degrees(elevation), np.degrees(azimuth), day.timetuple().tm_yday], dtype=np.float32)
+    return np.array([np.degrees(elevation), np.degrees(azimuth), day.timetuple().tm_yday,
+                     float(pixel_size_m[0]), float(pixel_size_m[1])], dtype=np.float32)
 
 
 def grid_conditions(date, geotransform, projection, shape):
     """condition_vector of ``date`` at the centre of a raster grid (geotransform, projection WKT,
-    (rows, cols))."""
+    (rows, cols)), with its pixel size in metres."""
     from ...core.simulator.optical import scene_latitude
+    from ...core.terrain.geometry import pixel_size_metres
 
-    return condition_vector(date, scene_latitude(geotransform, projection, tuple(shape)))
+    return condition_vector(date, scene_latitude(geotransform, projection, tuple(shape)),
+                            pixel_size_metres(geotransform, projection, int(shape[0])))
 
 
 def row_conditions(row, geotransform, projection, shape):
-    """Conditions of a pairs.csv row: its sun_elevation_deg / sun_azimuth_deg when given (the optical
-    image's own sun), else computed from its date on the pair's grid; None when the row has no date."""
+    """Conditions of a pairs.csv row on its grid: its sun_elevation_deg / sun_azimuth_deg when given (the
+    optical image's own sun), else computed from its date; None when the row has no date."""
     if not row.get("date"):
         return None
-    day = parse_date(row["date"])
+    out = grid_conditions(row["date"], geotransform, projection, shape)
     if row.get("sun_elevation_deg") and row.get("sun_azimuth_deg"):
-        return np.array([float(row["sun_elevation_deg"]), float(row["sun_azimuth_deg"]),
-                         day.timetuple().tm_yday], dtype=np.float32)
-    return grid_conditions(day, geotransform, projection, shape)
+        out[:2] = float(row["sun_elevation_deg"]), float(row["sun_azimuth_deg"])
+    return out

@@ -47,9 +47,10 @@ def example_inputs(fusion, batch=1, height=64, width=64, seed=0, conditions=Fals
     out = [sar]
     if schema.uses_dem(fusion):
         out.append(1200.0 + 300.0 * torch.rand(batch, 1, height, width, generator=g))
-    if conditions:  # sun elevation 15..65 deg, azimuth 130..230 deg, day of year 1..365
-        u = torch.rand(batch, 3, generator=g)
-        out.append(torch.stack([15 + 50 * u[:, 0], 130 + 100 * u[:, 1], 1 + 364 * u[:, 2]], 1))
+    if conditions:  # sun elevation 15..65 deg, azimuth 130..230 deg, day of year 1..365, 10..30 m pixels
+        u = torch.rand(batch, 5, generator=g)
+        out.append(torch.stack([15 + 50 * u[:, 0], 130 + 100 * u[:, 1], 1 + 364 * u[:, 2], 10 + 20 * u[:, 3],
+                                10 + 20 * u[:, 4]], 1))
     return tuple(out)
 
 

@@ -4,8 +4,9 @@ Inputs (raw physical values; the normalisation is inside the graph):
 - ``sar``: float32 (B, 2, H, W), sigma0 VV and VH in dB;
 - ``dem``: float32 (B, 1, H, W), elevation in metres on the SAR grid (only
   for the DEM fusions "early", "late", "intermediate");
-- ``conditions``: float32 (B, 3), the optical acquisition's sun elevation and
-  azimuth (degrees) and day of year (only for conditioned models: metadata
+- ``conditions``: float32 (B, 5), the optical acquisition's sun elevation and
+  azimuth (degrees), day of year, and the grid's pixel width and height in
+  metres (for the DEM's slopes) (only for conditioned models: metadata
   ``inputs.conditions`` lists CONDITION_NAMES; see conditions.py).
 Output ``optical``: float32 (B, 4, H, W), Sentinel-2 L2A surface reflectance
 (0..1, digital number / 10000) of B02, B03, B04, B08.
@@ -18,7 +19,7 @@ VERSION = "1"
 INPUT_SAR = "sar"
 INPUT_DEM = "dem"
 INPUT_CONDITIONS = "conditions"
-CONDITION_NAMES = ("sun_elevation_deg", "sun_azimuth_deg", "day_of_year")
+CONDITION_NAMES = ("sun_elevation_deg", "sun_azimuth_deg", "day_of_year", "pixel_width_m", "pixel_height_m")
 OUTPUT = "optical"
 SAR_BANDS = ("VV", "VH")
 OPTICAL_BANDS = ("B02", "B03", "B04", "B08")
@@ -55,9 +56,9 @@ def input_specs(fusion, conditions=False):
                       "description": "elevation on the SAR grid"})
     if conditions:
         specs.append({"name": INPUT_CONDITIONS, "layout": "BC", "bands": list(CONDITION_NAMES),
-                      "units": "deg, deg, day", "description": "sun elevation and azimuth (clockwise from "
-                      "north) at Sentinel-2's overpass (10:30 local solar time) and day of year of the "
-                      "optical image"})
+                      "units": "deg, deg, day, m, m", "description": "sun elevation and azimuth (clockwise "
+                      "from north) at Sentinel-2's overpass (10:30 local solar time) and day of year of the "
+                      "optical image; pixel width and height of the grid"})
     return specs
 
 
