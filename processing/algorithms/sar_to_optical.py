@@ -220,7 +220,7 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
             common.forget_output(context, out)
             return {}
         if result.get("conditions"):
-            elevation, azimuth, day = result["conditions"]
+            elevation, azimuth, day = result["conditions"][:3]
             feedback.pushInfo(tr("Acquisition {date}: sun elevation {elevation:.1f} deg, azimuth "
                                  "{azimuth:.1f} deg, day of year {day:.0f}").format(
                 date=date.isoformat(), elevation=elevation, azimuth=azimuth, day=day))
