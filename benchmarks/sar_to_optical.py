@@ -229,7 +229,8 @@ def main(argv=None):
     ap.add_argument("--ship", action="store_true", help="train and write models/sar_to_optical.onnx + card")
     ap.add_argument("--ship-epochs", type=int, default=60, help="epochs of the shipped model (default 60)")
     ap.add_argument("--quick", action="store_true", help="smoke test: 1 seed, 5 s per run, small scenes")
-    ap.add_argument("--out", default=None, help="working folder (default a temporary one)")
+    ap.add_argument("--out", default=None, help="working folder (default a temporary one; scenes already "
+                    "simulated there are reused)")
     ap.add_argument("--json", default=None, help="write the raw results here")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
