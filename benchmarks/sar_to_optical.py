@@ -1,26 +1,31 @@
 """SAR-to-optical translation with DEM fusion: Table 1 of Bralet et al. (IGARSS 2024) on simulated
 mountain scenes and on the BigEarthNet example pairs.
 
-Data (all simulated with core/simulator/optical.py on fractal high-relief DEMs, 128 x 128 px at
-20 m, 600 m of relief, one year at a 24-day revisit per orbit, both orbits, 4-look speckle, no
-clouds):
-- training scenes: simulator seeds 11-14; validation scene: seed 15 (chooses the shipped fusion);
-- test scenes: seeds 21-23 (other fractal DEMs, other land cover: never seen in training or
-  validation), every second date;
+Data (all simulated with core/simulator/optical.py on fractal DEMs of 256 x 256 px at 20 m, from
+rolling hills to steep mountains: 300, 600 or 1200 m of relief (median slopes about 10, 21 and 36
+deg), one year (2018: not a year of the demo) at a 24-day revisit per orbit, both orbits, 4-look
+speckle, no clouds):
+- training scenes: simulator seeds 11-14 (relief 300, 600, 1200, 450 m); validation scene: seed 15
+  (600 m; chooses the shipped fusion);
+- test scenes: seeds 21-23 (300, 600, 1200 m; other fractal DEMs, other land cover: never seen in
+  training or validation), every second date;
 - BigEarthNet: the 6 real S1/S2 example pairs of bigearthnet-common (no DEM: SAR-only variants,
   applied as trained on the simulator: a domain shift, reported as a small sample).
 
 Variants: pix2pix U-Net (L1), SARDINet without DEM, SARDINet with early, late and intermediate
-fusion; each trained with MAE + Adam for the same number of epochs (``--epochs`` of 256 random
-64 x 64 patches: every variant sees the same data for the same number of steps, as in the paper's
-Table 1; equal wall-clock budgets would instead rank the networks by their CPU speed), for ``--seeds``
-initialisations; the best validation epoch is kept. For every variant: MSE, SSIM and PSNR
-(reflectance, data range 1) on the whole image and per SAR distortion class (undistorted,
-foreshortening, shadow, layover), mean +- std over the seeds; the input conditioning's parameters
-(and at the paper's full width); training time; ONNX inference throughput (MPix/s, onnxruntime, 2
-threads) through ``translate_raster``, the path of ``sarchange:sartooptical``, on a 2048 x 2048
-raster. A "mean reflectance" row (the training mean per band, no model) sets the floor. FID is left
-out: it needs Inception weights, which cannot be downloaded here.
+fusion, every one conditioned on the acquisition (sun elevation and azimuth, day of year:
+models/sar_to_optical/conditions.py); each trained with MAE + Adam for the same number of epochs
+(``--epochs`` of 256 random 64 x 64 patches: every variant sees the same data for the same number of
+steps, as in the paper's Table 1; equal wall-clock budgets would instead rank the networks by their
+CPU speed), for ``--seeds`` initialisations; the best validation epoch is kept. For every variant:
+MSE, SSIM and PSNR (reflectance, data range 1) on the whole image and per SAR distortion class
+(undistorted, foreshortening, shadow, layover), mean +- std over the seeds; the input conditioning's
+parameters (and at the paper's full width); training time; ONNX inference throughput (MPix/s,
+onnxruntime, 2 threads) through ``translate_raster``, the path of ``sarchange:sartooptical``, on a
+2048 x 2048 raster. Two rows without a model set the floors: "mean reflectance" (the training mean
+per band) and "mean reflectance of the date" (each test image's own band means: an oracle that knows
+the date's brightness, the floor the demo compares with). FID is left out: it needs Inception
+weights, which cannot be downloaded here.
 
 Terrain information: per distortion class of the test scenes, the variance of the optical image,
 the mean squared effect of the terrain illumination (the image against the same image lit as flat
@@ -60,13 +65,22 @@ VARIANTS = (("pix2pix U-Net", "pix2pix", "none"), ("SARDINet (no DEM)", "sardine
             ("SARDINet early fusion", "sardinet", "early"), ("SARDINet late fusion", "sardinet", "late"),
             ("SARDINet intermediate fusion", "sardinet", "intermediate"))
 REGIONS = ("all", "undistorted", "foreshortening", "shadow", "layover")
-SCENE = dict(shape=(128, 128), relief_m=600, start="2020-01-01", end="2020-12-31", revisit_days=24)
+SCENE = dict(shape=(256, 256), start="2018-01-01", end="2018-12-31", revisit_days=24)
 TRAIN_SEEDS, VAL_SEED, TEST_SEEDS = (11, 12, 13, 14), 15, (21, 22, 23)
+#: Relief (m) of each scene's fractal DEM: hills to steep mountains in training, validation and test.
+RELIEF_M = {11: 300, 12: 600, 13: 1200, 14: 450, 15: 600, 21: 300, 22: 600, 23: 1200}
 SHIPPED = ROOT / "models" / "sar_to_optical.onnx"
 
 
 def make_scenes(root, seeds, scene):
-    return [opt.simulate_pairs(os.path.join(root, f"scene{s}"), seed=s, **scene) for s in seeds]
+    """pairs.csv of each seed's scene under ``root`` (simulated unless a previous run left it there)."""
+    out = []
+    for s in seeds:
+        folder = os.path.join(root, f"scene{s}")
+        done = os.path.join(folder, "pairs", "pairs.csv")
+        out.append(done if os.path.exists(done) else
+                   opt.simulate_pairs(folder, seed=s, relief_m=RELIEF_M.get(s, 600), **scene))
+    return out
 
 
 def bigearthnet_pairs(root):
@@ -81,11 +95,14 @@ def bigearthnet_pairs(root):
 
 def predict(onnx_path, pairs, needs_dem):
     model = runner.load(onnx_path, kind=schema.KIND, threads=2)
+    conditioned = schema.needs_conditions(model.info)
     out = []
     for p in pairs:
         feed = {schema.INPUT_SAR: p.sar}
         if needs_dem:
             feed[schema.INPUT_DEM] = p.dem
+        if conditioned:
+            feed[schema.INPUT_CONDITIONS] = p.conditions[None]
         out.append(model.predict(feed))
     return out
 
@@ -178,6 +195,12 @@ class MeanModel:
                 for p in pairs]
 
 
+def date_means(pairs):
+    """Each pair's own band means over its valid pixels everywhere (an oracle of the date's brightness)."""
+    return [np.broadcast_to(p.optical[:, p.valid].mean(1)[:, None, None], p.optical.shape).astype(np.float32)
+            for p in pairs]
+
+
 def fmt(values, key, digits=4, scale=1.0):
     v = np.array([x[key] for x in values if x is not None], dtype=float) * scale
     v = v[np.isfinite(v)]
@@ -206,7 +229,8 @@ def main(argv=None):
     ap.add_argument("--ship", action="store_true", help="train and write models/sar_to_optical.onnx + card")
     ap.add_argument("--ship-epochs", type=int, default=60, help="epochs of the shipped model (default 60)")
     ap.add_argument("--quick", action="store_true", help="smoke test: 1 seed, 5 s per run, small scenes")
-    ap.add_argument("--out", default=None, help="working folder (default a temporary one)")
+    ap.add_argument("--out", default=None, help="working folder (default a temporary one; scenes already "
+                    "simulated there are reused)")
     ap.add_argument("--json", default=None, help="write the raw results here")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
@@ -214,7 +238,7 @@ def main(argv=None):
     scene = dict(SCENE)
     if args.quick:
         args.seeds, args.epochs, args.ship_epochs = 1, 1, 1
-        scene.update(start="2020-01-01", end="2020-04-30")
+        scene.update(shape=(128, 128), start="2018-01-01", end="2018-04-30")
     work = args.out or tempfile.mkdtemp(prefix="s2o_bench_")
     t = time.perf_counter()
     train_dirs = make_scenes(work, TRAIN_SEEDS, scene)
@@ -235,8 +259,10 @@ def main(argv=None):
     sim, real, info = {}, {}, {}
     mean_model = MeanModel([p for p in pairs if p.scene not in val_scene])
     sim["mean reflectance (no model)"] = [pair_metrics(mean_model.predict(test_pairs), test_pairs)]
+    sim["mean reflectance of the date (oracle)"] = [pair_metrics(date_means(test_pairs), test_pairs)]
     if ben:
         real["mean reflectance (no model)"] = [pair_metrics(mean_model.predict(ben), ben)]
+        real["mean reflectance of the date (oracle)"] = [pair_metrics(date_means(ben), ben)]
     tmp = tempfile.mkdtemp(prefix="s2o_models_")
     speed_scene = write_scene(tmp, 256 if args.quick else 2048)
     for name, arch, fusion in VARIANTS:
@@ -284,6 +310,10 @@ def main(argv=None):
         beats = (mean_of(sim[name], "mse") < mean_of(p2p, "mse")
                  and mean_of(sim[name], "ssim") > mean_of(p2p, "ssim"))
         goals.append(f"- {name} beats pix2pix on global MSE and SSIM: {'yes' if beats else 'no'}")
+    oracle = sim["mean reflectance of the date (oracle)"]
+    for name, _, _ in VARIANTS:
+        gain = 1 - mean_of(sim[name], "mse") / mean_of(oracle, "mse")
+        goals.append(f"- {name} vs the date's mean reflectance (oracle), global MSE: {100 * gain:+.1f} %")
     for name, _, _ in VARIANTS[2:]:
         for region in ("shadow", "foreshortening"):
             a = np.array([r[region]["mse"] for r in sim[name] if region in r])

@@ -34,7 +34,8 @@ and runs the Processing algorithms exactly as a user would, in order:
     simulated 12-day winter pair with correlated speckle, scored against its
     SLC-derived reference and true coherence (``coherence_scores.json``);
 12. ``sarchange:sartooptical``: the latest snow-free acquisition as Sentinel-2-like
-    true colour (shipped SARDINet with DEM fusion), next to the simulator's optical twin.
+    true colour (shipped SARDINet with DEM fusion, lit by the sun of the acquisition date read
+    from the file name), next to the simulator's optical twin.
 13. ``sarchange:segment`` with the shipped segmentation model (water / ice / land,
     models/segmentation.onnx) on the target (VV, VH and the incidence angle of its
     pass): the demo scene holds a river and lakes and no ice, so the water class is
@@ -437,9 +438,10 @@ def main():
     optical_model = ROOT / "models" / "sar_to_optical.onnx"
     if optical_model.exists() and has_algorithm("sarchange:sartooptical"):
         # The latest acquisition without snow (at the scene's median elevation): C-band sees through dry
-        # snow and the model has no date, so a snow-covered date comes out as snow-free ground.
+        # snow, so the snow cover of a date is mostly out of the SAR's sight.
         pick = ([r for r in rows if float(r["snow_depth_m"]) == 0.0] or [target])[-1]
-        step(f"12. SAR to optical (shipped SARDINet, DEM fusion) of {pick['file']}, against its optical twin")
+        step(f"12. SAR to optical (shipped SARDINet, DEM fusion, sun of {pick['date']}) of {pick['file']}, "
+             "against its optical twin")
         optical = processing.run("sarchange:sartooptical", {
             "INPUT": str(out / "stack" / pick["file"]), "VV_BAND": 1, "VH_BAND": 2, "SCALE": 0,
             "DEM": str(out / "stack" / "dem.tif"), "OUTPUT": str(out / "target_optical.tif")})

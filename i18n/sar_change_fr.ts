@@ -1438,7 +1438,7 @@
             <translation>Modèle de DI apprise (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="132" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="140" />
             <source>Threads</source>
             <translation>Fils d'exécution</translation>
         </message>
@@ -1448,7 +1448,7 @@
             <translation>Taille des tuiles (pixels ; 0 = celle du modèle)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="134" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="142" />
             <source>Tile overlap per side (pixels; -1 = the model's)</source>
             <translation>Recouvrement des tuiles par côté (pixels ; -1 = celui du modèle)</translation>
         </message>
@@ -1663,17 +1663,17 @@
             <translation>Impossible de lire une partie de {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="38" />
-            <source>&lt;p&gt;Translates a Sentinel-1 SAR image (VV and VH) into a Sentinel-2-like optical image (surface reflectance of B04 red, B03 green, B02 blue and B08 near infrared) with a trained network: SARDINet (Bralet et al., ICIP 2022) with the DEM fused as in Bralet et al. (IGARSS 2024), or a SAR-only model. Useful where the optical archive is cloudy: an optical-looking view of a SAR acquisition, e.g. to map landslides, floods or clear-cuts in mountains.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;VV band&lt;/b&gt;, &lt;b&gt;VH band&lt;/b&gt;, &lt;b&gt;Input scale&lt;/b&gt; (linear power, amplitude or dB; a raster whose values contradict the scale is refused).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;, metres: needed by models with a DEM fusion. Another grid or CRS is warped onto the SAR grid on the fly (bilinear); it must cover the whole SAR extent.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: a sar_to_optical .onnx (default: the model shipped with the plugin, models/sar_to_optical.onnx; its card models/sar_to_optical.md gives its training and metrics). Train one with &lt;i&gt;Train SAR-to-optical model&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Contrast enhancement&lt;/b&gt;: none, Laplacian sharpening or Wiener deconvolution of a Gaussian blur (paper sec. 4.2.3): the network's output is smooth.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Output bands&lt;/b&gt;: B04, B03, B02, B08 or B04, B03, B02; red, green and blue come first so the result loads as a true-colour layer.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tile size&lt;/b&gt;, &lt;b&gt;Overlap&lt;/b&gt;, &lt;b&gt;Block size&lt;/b&gt; (advanced): the blocks streamed from disk (each with a halo) and the inference tiles inside them, blended with raised-cosine weights (tile 0: the whole block with its halo in one tile, the fastest, without overlap; overlap -1: the model's).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Output: float32 GeoTIFF of reflectance (0..1; snow can exceed 1), NaN where the SAR or the DEM has no data.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;Traduit une image SAR Sentinel-1 (VV et VH) en une image optique de type Sentinel-2 (réflectance de surface des bandes B04 rouge, B03 vert, B02 bleu et B08 proche infrarouge) avec un réseau entraîné : SARDINet (Bralet et al., ICIP 2022) avec le MNT fusionné comme dans Bralet et al. (IGARSS 2024), ou un modèle SAR seul. Utile là où l'archive optique est nuageuse : une vue d'aspect optique d'une acquisition SAR, par ex. pour cartographier glissements de terrain, inondations ou coupes rases en montagne.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bande VV&lt;/b&gt;, &lt;b&gt;Bande VH&lt;/b&gt;, &lt;b&gt;Échelle de l'entrée&lt;/b&gt; (puissance linéaire, amplitude ou dB ; un raster dont les valeurs contredisent l'échelle est refusé).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt;, mètres : nécessaire aux modèles avec fusion du MNT. Une autre grille ou un autre SCR est reprojeté à la volée sur la grille SAR (bilinéaire) ; il doit couvrir toute l'emprise SAR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : un .onnx sar_to_optical (par défaut : le modèle fourni avec l'extension, models/sar_to_optical.onnx ; sa fiche models/sar_to_optical.md donne son entraînement et ses métriques). Entraînez-en un avec &lt;i&gt;Entraîner un modèle SAR vers optique&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Amélioration du contraste&lt;/b&gt; : aucune, accentuation laplacienne ou déconvolution de Wiener d'un flou gaussien (article, sect. 4.2.3) : la sortie du réseau est lisse.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes de sortie&lt;/b&gt; : B04, B03, B02, B08 ou B04, B03, B02 ; rouge, vert et bleu viennent en premier pour que le résultat se charge comme une couche en couleurs naturelles.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille des tuiles&lt;/b&gt;, &lt;b&gt;Recouvrement&lt;/b&gt;, &lt;b&gt;Taille des blocs&lt;/b&gt; (avancés) : les blocs lus en flux depuis le disque (chacun avec une marge) et les tuiles d'inférence qu'ils contiennent, fondues avec des poids en cosinus surélevé (tuile 0 : tout le bloc avec sa marge en une seule tuile, le plus rapide, sans recouvrement ; recouvrement -1 : celui du modèle).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Sortie : GeoTIFF float32 de réflectance (0..1 ; la neige peut dépasser 1), NaN là où le SAR ou le MNT n'a pas de donnée.&lt;/p&gt;</translation>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="40" />
+            <source>&lt;p&gt;Translates a Sentinel-1 SAR image (VV and VH) into a Sentinel-2-like optical image (surface reflectance of B04 red, B03 green, B02 blue and B08 near infrared) with a trained network: SARDINet (Bralet et al., ICIP 2022) with the DEM fused as in Bralet et al. (IGARSS 2024), or a SAR-only model. Useful where the optical archive is cloudy: an optical-looking view of a SAR acquisition, e.g. to map landslides, floods or clear-cuts in mountains.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;VV band&lt;/b&gt;, &lt;b&gt;VH band&lt;/b&gt;, &lt;b&gt;Input scale&lt;/b&gt; (linear power, amplitude or dB; a raster whose values contradict the scale is refused).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;, metres: needed by models with a DEM fusion. Another grid or CRS is warped onto the SAR grid on the fly (bilinear); it must cover the whole SAR extent.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: a sar_to_optical .onnx (default: the model shipped with the plugin, models/sar_to_optical.onnx; its card models/sar_to_optical.md gives its training and metrics). Train one with &lt;i&gt;Train SAR-to-optical model&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Acquisition date&lt;/b&gt; (YYYY-MM-DD): the date of the SAR image; the shipped model draws the optical image as Sentinel-2 would see it that day (sun elevation and azimuth at 10:30 local solar time, season). Empty: read from the file name (YYYYMMDD, as in Sentinel-1 product names).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Contrast enhancement&lt;/b&gt;: none, Laplacian sharpening or Wiener deconvolution of a Gaussian blur (paper sec. 4.2.3): the network's output is smooth.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Output bands&lt;/b&gt;: B04, B03, B02, B08 or B04, B03, B02; red, green and blue come first so the result loads as a true-colour layer.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tile size&lt;/b&gt;, &lt;b&gt;Overlap&lt;/b&gt;, &lt;b&gt;Block size&lt;/b&gt; (advanced): the blocks streamed from disk (each with a halo) and the inference tiles inside them, blended with raised-cosine weights (tile 0: the whole block with its halo in one tile, the fastest, without overlap; overlap -1: the model's).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Output: float32 GeoTIFF of reflectance (0..1; snow can exceed 1), NaN where the SAR or the DEM has no data.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Traduit une image SAR Sentinel-1 (VV et VH) en une image optique de type Sentinel-2 (réflectance de surface des bandes B04 rouge, B03 vert, B02 bleu et B08 proche infrarouge) avec un réseau entraîné : SARDINet (Bralet et al., ICIP 2022) avec le MNT fusionné comme dans Bralet et al. (IGARSS 2024), ou un modèle SAR seul. Utile là où l'archive optique est nuageuse : une vue d'aspect optique d'une acquisition SAR, par ex. pour cartographier glissements de terrain, inondations ou coupes rases en montagne.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bande VV&lt;/b&gt;, &lt;b&gt;Bande VH&lt;/b&gt;, &lt;b&gt;Échelle de l'entrée&lt;/b&gt; (puissance linéaire, amplitude ou dB ; un raster dont les valeurs contredisent l'échelle est refusé).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt;, mètres : nécessaire aux modèles avec fusion du MNT. Une autre grille ou un autre SCR est reprojeté à la volée sur la grille SAR (bilinéaire) ; il doit couvrir toute l'emprise SAR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : un .onnx sar_to_optical (par défaut : le modèle fourni avec l'extension, models/sar_to_optical.onnx ; sa fiche models/sar_to_optical.md donne son entraînement et ses métriques). Entraînez-en un avec &lt;i&gt;Entraîner un modèle SAR vers optique&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date d'acquisition&lt;/b&gt; (AAAA-MM-JJ) : la date de l'image SAR ; le modèle fourni dessine l'image optique telle que Sentinel-2 la verrait ce jour-là (hauteur et azimut du soleil à 10 h 30 heure solaire locale, saison). Vide : lue dans le nom du fichier (AAAAMMJJ, comme dans les noms de produits Sentinel-1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Amélioration du contraste&lt;/b&gt; : aucune, accentuation laplacienne ou déconvolution de Wiener d'un flou gaussien (article, sect. 4.2.3) : la sortie du réseau est lisse.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bandes de sortie&lt;/b&gt; : B04, B03, B02, B08 ou B04, B03, B02 ; rouge, vert et bleu viennent en premier pour que le résultat se charge comme une couche en couleurs naturelles.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille des tuiles&lt;/b&gt;, &lt;b&gt;Recouvrement&lt;/b&gt;, &lt;b&gt;Taille des blocs&lt;/b&gt; (avancés) : les blocs lus en flux depuis le disque (chacun avec une marge) et les tuiles d'inférence qu'ils contiennent, fondues avec des poids en cosinus surélevé (tuile 0 : tout le bloc avec sa marge en une seule tuile, le plus rapide, sans recouvrement ; recouvrement -1 : celui du modèle).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Sortie : GeoTIFF float32 de réflectance (0..1 ; la neige peut dépasser 1), NaN là où le SAR ou le MNT n'a pas de donnée.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="69" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="74" />
             <source>Input '{name}' with model '{model}': {error}</source>
             <translation>Entrée « {name} » avec le modèle « {model} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="94" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="100" />
             <source>SAR to optical (SARDINet)</source>
             <translation>SAR vers optique (SARDINet)</translation>
         </message>
@@ -1683,32 +1683,37 @@
             <translation>SAR vers optique</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="110" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="116" />
             <source>SAR raster (VV, VH)</source>
             <translation>Raster SAR (VV, VH)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="113" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="119" />
             <source>VV band (default 1)</source>
             <translation>Bande VV (par défaut 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="113" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="119" />
             <source>VH band (default 2)</source>
             <translation>Bande VH (par défaut 2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="120" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="126" />
             <source>DEM, metres (models with a DEM fusion)</source>
             <translation>MNT, mètres (modèles avec fusion du MNT)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="122" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="128" />
+            <source>Acquisition date (YYYY-MM-DD; empty: from the file name)</source>
+            <translation>Date d'acquisition (AAAA-MM-JJ ; vide : lue dans le nom du fichier)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="130" />
             <source>SAR-to-optical model (.onnx; default: the shipped model)</source>
             <translation>Modèle SAR vers optique (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="133" />
             <source>Contrast enhancement</source>
             <translation>Amélioration du contraste</translation>
         </message>
@@ -1718,72 +1723,87 @@
             <translation>Aucune</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="133" />
             <source>Laplacian sharpening</source>
             <translation>Accentuation laplacienne</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="125" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="133" />
             <source>Wiener deconvolution</source>
             <translation>Déconvolution de Wiener</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="128" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="136" />
             <source>Output bands</source>
             <translation>Bandes de sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="128" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="136" />
             <source>B04, B03, B02, B08 (true colour + NIR)</source>
             <translation>B04, B03, B02, B08 (couleurs naturelles + PIR)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="128" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="136" />
             <source>B04, B03, B02 (true colour)</source>
             <translation>B04, B03, B02 (couleurs naturelles)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="134" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="142" />
             <source>Tile size (pixels; 0 = each block with its halo)</source>
             <translation>Taille des tuiles (pixels ; 0 = chaque bloc avec sa marge)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="134" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="142" />
             <source>Block size (pixels)</source>
             <translation>Taille des blocs (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="140" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="148" />
             <source>Optical image (reflectance)</source>
             <translation>Image optique (réflectance)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="149" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="157" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train SAR-to-optical model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle SAR vers optique » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="164" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="168" />
+            <source>Acquisition date '{text}': {error}</source>
+            <translation>Date d'acquisition '{text}' : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="172" />
+            <source>The model draws the optical image of a given day (sun and season) but the name of the SAR layer '{name}' ({source}) holds no date (YYYYMMDD): give the acquisition date (YYYY-MM-DD)</source>
+            <translation>Le modèle dessine l'image optique d'un jour donné (soleil et saison) mais le nom de la couche SAR '{name}' ({source}) ne contient pas de date (AAAAMMJJ) : donnez la date d'acquisition (AAAA-MM-JJ)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="189" />
             <source>Model '{path}': {error}. Give a SAR-to-optical model (kind '{kind}') trained with 'Train SAR-to-optical model'</source>
             <translation>Modèle « {path} » : {error}. Donnez un modèle SAR vers optique (type « {kind} ») entraîné avec « Entraîner un modèle SAR vers optique »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="169" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="194" />
             <source>Model '{path}' fuses the DEM (fusion '{fusion}'): give the DEM (metres) covering the SAR layer '{name}', or use a SAR-only model</source>
             <translation>Le modèle « {path} » fusionne le MNT (fusion « {fusion} ») : donnez le MNT (mètres) couvrant la couche SAR « {name} », ou utilisez un modèle SAR seul</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="174" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="199" />
             <source>The model is SAR-only (fusion 'none'): the DEM is not used.</source>
             <translation>Le modèle est SAR seul (fusion « none ») : le MNT n'est pas utilisé.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="175" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="200" />
             <source>Model {path}: fusion '{fusion}', output {bands}</source>
             <translation>Modèle {path} : fusion « {fusion} », sortie {bands}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/sar_to_optical.py" line="196" />
+            <location filename="../processing/algorithms/sar_to_optical.py" line="224" />
+            <source>Acquisition {date}: sun elevation {elevation:.1f} deg, azimuth {azimuth:.1f} deg, day of year {day:.0f}</source>
+            <translation>Acquisition du {date} : hauteur du soleil {elevation:.1f} deg, azimut {azimuth:.1f} deg, jour de l'année {day:.0f}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/sar_to_optical.py" line="227" />
             <source>Blocks of {block} pixels with {margin} pixels of halo; bands {bands}</source>
             <translation>Blocs de {block} pixels avec {margin} pixels de marge ; bandes {bands}</translation>
         </message>

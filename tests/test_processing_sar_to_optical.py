@@ -18,6 +18,7 @@ from sar_change.core.engine.raster_blocks import read_array  # noqa: E402
 from sar_change.core.translation import contrast, pair_dataset  # noqa: E402
 from sar_change.models.framework import runner  # noqa: E402
 from sar_change.models.sar_to_optical import schema, training  # noqa: E402
+from sar_change.models.sar_to_optical.conditions import grid_conditions  # noqa: E402
 from sar_change.processing.algorithms import sar_to_optical as alg_module  # noqa: E402
 
 
@@ -62,8 +63,11 @@ def test_translation_loads_as_true_colour(run, ids, pairs, models, tmp_path):
                                                                                          "B08"]
     got = _bands(out)
     model = runner.load(models["intermediate"], kind=schema.KIND)
+    ds = gdal.Open(row["sar"])
+    grid = ds.GetGeoTransform(), ds.GetProjection(), (ds.RasterYSize, ds.RasterXSize)
     direct = model.predict({"sar": np.stack([read_array(row["sar"], b) for b in (1, 2)]),
-                            "dem": read_array(row["dem"])[None]})
+                            "dem": read_array(row["dem"])[None],
+                            "conditions": grid_conditions(row["date"], *grid)[None]})
     assert np.max(np.abs(got - direct[[2, 1, 0, 3]])) < 1e-5
     layer = QgsRasterLayer(out, "optical")
     renderer = layer.renderer()
@@ -100,11 +104,17 @@ def test_bad_inputs_name_the_fix(run, ids, pairs, models, tmp_path):
         run(ids[0], {"INPUT": row["sar"], "MODEL": models["intermediate"], "OUTPUT": str(out)})
     with pytest.raises(QgsProcessingException, match="looks like dB"):
         run(ids[0], {"INPUT": row["sar"], "SCALE": 0, "MODEL": models["none"], "OUTPUT": str(out)})
+    undated = str(tmp_path / "sar.tif")  # the models are conditioned on the date: none in this name
+    gdal.Translate(undated, row["sar"])
+    with pytest.raises(QgsProcessingException, match="holds no date .* give the acquisition date"):
+        run(ids[0], {"INPUT": undated, "MODEL": models["none"], "OUTPUT": str(out)})
+    with pytest.raises(QgsProcessingException, match="Acquisition date '9 May'"):
+        run(ids[0], {"INPUT": undated, "DATE": "9 May", "MODEL": models["none"], "OUTPUT": str(out)})
     other = os.path.join(os.path.dirname(alg_module.SHIPPED_MODEL), "learned_di.onnx")
     if os.path.isfile(other):
         with pytest.raises(QgsProcessingException, match="kind 'learned_di'.*kind 'sar_to_optical'"):
             run(ids[0], {"INPUT": row["sar"], "MODEL": other, "OUTPUT": str(out)})
-    assert not out.exists() and not [n for n in os.listdir(tmp_path) if "partial" in n]
+    assert not out.exists() and not [n for n in os.listdir(tmp_path) if "partial" in n or n == "x.tif"]
 
 
 def test_train_refuses_pairs_without_dem_for_a_fusion(run, ids, pairs, tmp_path):
@@ -154,7 +164,7 @@ def test_band_choice_and_linear_input(run, ids, pairs, models, tmp_path):
     ref, got = str(tmp_path / "ref.tif"), str(tmp_path / "got.tif")
     run(ids[0], {"INPUT": row["sar"], "MODEL": models["none"], "OUTPUT": ref})
     run(ids[0], {"INPUT": stacked, "VV_BAND": 3, "VH_BAND": 2, "SCALE": 0, "MODEL": models["none"],
-                 "OUTPUT": got})
+                 "DATE": row["date"], "OUTPUT": got})
     assert np.max(np.abs(_bands(got) - _bands(ref))) < 1e-4
 
 

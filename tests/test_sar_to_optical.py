@@ -21,7 +21,7 @@ from sar_change.core.translation import pair_dataset  # noqa: E402
 from sar_change.models.framework import metadata as md  # noqa: E402
 from sar_change.models.framework import runner  # noqa: E402
 from sar_change.models.sar_to_optical import architecture as arch  # noqa: E402
-from sar_change.models.sar_to_optical import dataset, export, inference, schema, training  # noqa: E402
+from sar_change.models.sar_to_optical import conditions, dataset, export, inference, schema, training  # noqa: E402,E501
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = [("sardinet", f) for f in schema.FUSIONS] + [("pix2pix", "none")]
@@ -73,6 +73,86 @@ def test_shapes_metadata_round_trip_and_parity(name, fusion, tmp_path):
         rebuilt, _ = export.model_from_onnx(path)
         with torch.no_grad():
             assert torch.max(torch.abs(rebuilt(*inputs) - out)) < 1e-5
+
+
+@pytest.mark.parametrize("name, fusion", [("sardinet", "early"), ("sardinet", "none"), ("pix2pix", "none")])
+def test_conditioned_model_starts_as_the_plain_one_and_exports(name, fusion, tmp_path):
+    """The FiLM modulations start as the identity: the same outputs as the unconditioned network with the
+    same weights (DEM fusions: times the terrain illumination, on a flat DEM (1 - d) / tan(el) + d with
+    d = sigmoid(-1.5)); once they are not, the output depends on the conditions, and the ONNX graph
+    matches torch."""
+    torch.manual_seed(0)
+    plain = arch.build({"arch": name, "fusion": fusion}).eval()
+    model = arch.build({"arch": name, "fusion": fusion, "conditions": True}).eval()
+    missing = model.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert missing and all(k.startswith(("film.", "illuminated.")) for k in missing)
+    inputs = export.example_inputs(fusion, batch=2, height=48, width=80, seed=1, conditions=True)
+    with torch.no_grad():
+        if schema.uses_dem(fusion):
+            flat = (inputs[0], torch.full_like(inputs[1], 700.0), inputs[2])
+            el = torch.deg2rad(inputs[2][:, 0]).view(-1, 1, 1, 1)
+            d = torch.sigmoid(torch.tensor(-1.5))
+            want = plain(*flat[:-1]) * ((1 - d) * torch.cos(torch.pi / 2 - el) / torch.sin(el) + d)
+            assert torch.allclose(model(*flat), want, atol=1e-6)
+        else:
+            assert torch.equal(model(*inputs), plain(*inputs[:-1]))
+        for p in model.film.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+        summer = model(*inputs[:-1], torch.tensor([[60.0, 150.0, 172.0, 20.0, 20.0]] * 2))
+        winter = model(*inputs[:-1], torch.tensor([[18.0, 155.0, 355.0, 20.0, 20.0]] * 2))
+    assert torch.max(torch.abs(summer - winter)) > 1e-3
+    path = export.export_onnx(model, tmp_path / "m.onnx")
+    assert export.parity(model, path, inputs) < 1e-4
+    info = runner.load(path, kind=schema.KIND).info
+    assert info["inputs"]["conditions"] == list(schema.CONDITION_NAMES) and schema.needs_conditions(info)
+    assert [t["name"] for t in info["inputs"]["tensors"]][-1] == schema.INPUT_CONDITIONS
+    if name == "sardinet":
+        rebuilt, _ = export.model_from_onnx(path)
+        with torch.no_grad():
+            assert torch.max(torch.abs(rebuilt(*inputs) - model(*inputs))) < 1e-5
+
+
+def test_terrain_illumination_is_the_renderers():
+    """The graph's direct light max(cos i, 0) / sin(el) and sky view (1 + cos slope) / 2 equal the optical
+    renderer's (core/simulator/optical.py: Horn slopes of core/terrain) inside a fractal DEM, at 20 x 30 m
+    pixels and two suns."""
+    from sar_change.core.simulator import optical
+    from sar_change.core.simulator.dem import fractal_dem
+
+    z = fractal_dem((40, 50), 20.0, 600.0, 3.2, np.random.default_rng(3)).astype(np.float64)
+    layer = arch.TerrainIllumination()
+    for el, az in ((17.0, 158.0), (60.0, 120.0)):
+        light = optical.illumination(z, 20.0, 30.0, np.radians(el), np.radians(az))
+        c = torch.tensor([[el, az, 100.0, 20.0, 30.0]], dtype=torch.float64)
+        direct, sky = (t[0, 0].numpy() for t in layer.double()(torch.from_numpy(z)[None, None], c))
+        want = np.maximum(light["cos_i"], 0) / np.sin(np.radians(el))
+        np.testing.assert_allclose(direct[1:-1, 1:-1], want[1:-1, 1:-1], atol=1e-9)
+        np.testing.assert_allclose(sky[1:-1, 1:-1], (1 + light["cos_slope"][1:-1, 1:-1]) / 2, atol=1e-12)
+        assert want.std() > 0.1  # the terrain matters
+
+
+def test_conditions_from_dates_names_and_pair_rows(pair_csvs):
+    """The sun computed from a pair's date and grid (what the QGIS side feeds) is the simulator's own sun
+    for that optical image; file-name dates as in Sentinel-1 and stack names."""
+    assert conditions.date_from_name("/x/S1B_20211209_ASC_VV_VH.tif").isoformat() == "2021-12-09"
+    assert conditions.date_from_name("S1A_IW_GRDH_1SDV_20200603T053012_20200603T053037_032.tif").month == 6
+    assert conditions.date_from_name("sar_20201340.tif") is None
+    assert conditions.date_from_name("a.tif") is None
+    assert conditions.parse_date(" 2020-02-29 ").day == 29
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        conditions.parse_date("29/02/2020")
+    pairs = dataset.read_pairs(pair_csvs)
+    for p in pairs[:3]:
+        grid = gdal_grid(p.row["sar"])
+        c = conditions.grid_conditions(p.row["date"], *grid)
+        assert c[0] == pytest.approx(float(p.row["sun_elevation_deg"]), abs=0.01)
+        assert c[1] == pytest.approx(float(p.row["sun_azimuth_deg"]), abs=0.01)
+        np.testing.assert_allclose(p.conditions, c, atol=0.01)
+        np.testing.assert_allclose(c[3:], [20.0, 20.0])  # the simulator's 20 m grid
+    june, december = (conditions.condition_vector(d, 45.0) for d in ("2020-06-21", "2020-12-21"))
+    # 10:30 solar time at 45 N: the noon elevations 68.4 / 21.6 deg less the hour angle's effect
+    assert 55 < june[0] < 68.4 and 15 < december[0] < 21.6 and june[2] == 173 and december[2] == 356
+    assert 90 < june[1] < 180 and 90 < december[1] < 180  # morning: the sun in the south-east
 
 
 def test_balanced_separable_equals_its_definition():
@@ -137,6 +217,7 @@ def test_short_training_lowers_validation_loss_and_writes_files(trained):
     card = open(trained["card"]).read()
     assert "Validation by epoch" in card and "early" in card and "    pytest" in card
     info = runner.load(trained["onnx"], kind=schema.KIND).info
+    assert info["inputs"]["conditions"] == list(schema.CONDITION_NAMES)  # the pairs have dates
     assert info["training"]["validation_scenes"] == ["scene2_seed2"]
     assert set(info["valid_ranges"]) == {"VV_dB", "VH_dB", "elevation_m"}
 
@@ -181,9 +262,13 @@ def test_blocks_equal_whole_image_and_no_data_stays(trained, pair_csvs, tmp_path
     src, dem = str(tmp_path / "sar.tif"), str(tmp_path / "dem.tif")
     write_array(src, big_sar, like=row["sar"])
     write_array(dem, big_dem, like=row["dem"])
-    whole = inference.translate_raster(src, tmp_path / "whole.tif", trained["onnx"], dem_path=dem, block=512)
-    inference.translate_raster(src, tmp_path / "blocks.tif", trained["onnx"], dem_path=dem, block=64)
-    inference.translate_raster(src, tmp_path / "thin.tif", trained["onnx"], dem_path=dem, block=64, margin=32)
+    day = row["date"]
+    whole = inference.translate_raster(src, tmp_path / "whole.tif", trained["onnx"], dem_path=dem, block=512,
+                                       date=day)
+    inference.translate_raster(src, tmp_path / "blocks.tif", trained["onnx"], dem_path=dem, block=64,
+                               date=day)
+    inference.translate_raster(src, tmp_path / "thin.tif", trained["onnx"], dem_path=dem, block=64, margin=32,
+                               date=day)
     a, b, c = (_bands(tmp_path / f"{n}.tif") for n in ("whole", "blocks", "thin"))
     assert whole["needs_dem"] and a.shape == (4, 192, 192)
     assert np.isnan(a[:, 5:9, 40:50]).all() and np.isnan(b[:, 5:9, 40:50]).all()
@@ -196,15 +281,21 @@ def test_blocks_equal_whole_image_and_no_data_stays(trained, pair_csvs, tmp_path
     assert 0 < thin < 5e-3  # a thinner halo: blocks differ near their edges, within blending tolerance
     # whole-image run = the model on the whole image, bands reordered to R, G, B, NIR
     model = runner.load(trained["onnx"], kind=schema.KIND)
-    direct = model.predict({"sar": big_sar, "dem": big_dem[None]})
+    conditions = inference.grid_conditions(day, *gdal_grid(src))[None]
+    direct = model.predict({"sar": big_sar, "dem": big_dem[None], "conditions": conditions})
     order = [schema.OPTICAL_BANDS.index(x) for x in schema.RGB_NIR_ORDER]
     assert np.nanmax(np.abs(a - direct[order])) < 1e-5
+
+
+def gdal_grid(path):
+    ds = gdal.Open(str(path))
+    return ds.GetGeoTransform(), ds.GetProjection(), (ds.RasterYSize, ds.RasterXSize)
 
 
 def test_dem_in_another_crs_is_warped_and_must_cover(trained, pair_csvs, tmp_path):
     row = _pair(pair_csvs)
     ref = tmp_path / "ref.tif"
-    inference.translate_raster(row["sar"], ref, trained["onnx"], dem_path=row["dem"])
+    inference.translate_raster(row["sar"], ref, trained["onnx"], dem_path=row["dem"], date=row["date"])
     geo_dem = str(tmp_path / "dem_4326.tif")  # the DEM in geographic coordinates, wider than the scene
     big = tmp_path / "dem_big.tif"  # padded by reflection: the geographic DEM covers the scene's extent
     z = read_array(row["dem"])
@@ -220,35 +311,40 @@ def test_dem_in_another_crs_is_warped_and_must_cover(trained, pair_csvs, tmp_pat
     gdal.Unlink(on_grid)
     assert np.median(np.abs(back - z)) < 0.02 * (np.nanmax(z) - np.nanmin(z))  # the same terrain
     warped = tmp_path / "warped.tif"
-    inference.translate_raster(row["sar"], warped, trained["onnx"], dem_path=geo_dem)
+    inference.translate_raster(row["sar"], warped, trained["onnx"], dem_path=geo_dem, date=row["date"])
     diff = np.abs(_bands(warped) - _bands(ref))
     assert np.isfinite(diff).all() and np.median(diff) < 0.02  # two bilinear resamplings of the DEM
     half = tmp_path / "dem_half.tif"
     gdal.Translate(str(half), row["dem"], srcWin=[0, 0, 64, 32])
     with pytest.raises(ValueError, match="does not cover the SAR extent"):
-        inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"], dem_path=str(half))
+        inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"], dem_path=str(half),
+                                   date=row["date"])
     assert not (tmp_path / "x.tif").exists()
 
 
 def test_bad_inputs(trained, pair_csvs, tmp_path):
     row = _pair(pair_csvs)
     with pytest.raises(ValueError, match="uses the DEM"):
-        inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"])
+        inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"], date=row["date"])
+    with pytest.raises(ValueError, match="conditioned on the acquisition date"):
+        inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"], dem_path=row["dem"])
+    day = row["date"]
     linear = str(tmp_path / "linear.tif")
     write_array(linear, 10 ** (np.stack([read_array(row["sar"], b) for b in (1, 2)]) / 10), like=row["sar"])
     with pytest.raises(ValueError, match="looks like linear power"):
-        inference.translate_raster(linear, tmp_path / "x.tif", trained["onnx"], dem_path=row["dem"])
+        inference.translate_raster(linear, tmp_path / "x.tif", trained["onnx"], dem_path=row["dem"], date=day)
     with pytest.raises(ValueError, match="looks like dB"):
         inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"], dem_path=row["dem"],
-                                   scale="linear")
+                                   scale="linear", date=day)
     # linear power declared as such gives the dB run's output
     inference.translate_raster(linear, tmp_path / "lin.tif", trained["onnx"], dem_path=row["dem"],
-                               scale="linear")
-    inference.translate_raster(row["sar"], tmp_path / "db.tif", trained["onnx"], dem_path=row["dem"])
+                               scale="linear", date=day)
+    inference.translate_raster(row["sar"], tmp_path / "db.tif", trained["onnx"], dem_path=row["dem"],
+                               date=day)
     assert np.nanmax(np.abs(_bands(tmp_path / "lin.tif") - _bands(tmp_path / "db.tif"))) < 1e-4
     with pytest.raises(ValueError, match="band 3 does not exist"):
         inference.translate_raster(row["sar"], tmp_path / "x.tif", trained["onnx"], dem_path=row["dem"],
-                                   bands=(1, 3))
+                                   bands=(1, 3), date=day)
     other = ROOT / "models" / "learned_di.onnx"
     if other.is_file():
         with pytest.raises(ValueError, match="kind 'learned_di'.*expected 'sar_to_optical'"):

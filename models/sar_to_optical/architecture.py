@@ -32,6 +32,24 @@ connections; trained here with L1 only (the baseline users would pick). The
 final tanh is replaced by the de-normalisation below (reflectance is not
 bounded to [-1, 1]).
 
+Acquisition conditions (``conditions=True``; models/sar_to_optical/conditions.py): the sun's elevation
+and azimuth and the day of year of the optical image, encoded as the sun's direction vector and the
+season's phase, modulate the features by FiLM (Perez et al. 2018, AAAI: a per-channel scale and shift
+computed from the conditions; ``ConditionFiLM``): after the input conditioning (the DEM's slopes meet the
+sun's direction there), after the encoder and on the output bands (the date's brightness). The
+modulations start as the identity. Without them a network cannot tell a December image (low sun, long
+shadows) from a June one and predicts the year's average.
+
+Terrain illumination (conditioned models with a DEM fusion; ``TerrainIllumination``): an optical image
+of a mountain is not terrain-corrected, and on a low-sun date most of its variance is the lighting of
+the slopes, a pixel-scale pattern that SARDINet's 1/8-resolution encoder and decoder cannot draw. The
+network predicts each band's reflectance of flat, sunlit ground g and the graph lights it as the
+optical renderer does (core/simulator/optical.py: Lambert's direct beam and the sky light):
+reflectance = g ((1 - d) max(cos i, 0) / sin(sun elevation) + d (1 + cos slope) / 2), with cos i the
+cosine between the slope's normal (Horn's 3 x 3 gradient of the DEM, as core/terrain/geometry.py) and
+the sun, and d the diffuse share per band, a function of the conditions learnt with the network. Cast
+shadows are left out: they need terrain beyond the tile.
+
 Every model holds its normalisation as buffers: SAR dB and DEM metres are
 standardised on the way in, and the output is de-standardised per band, so the
 graph takes and returns physical values. Padding is zeros (as the tiled
@@ -43,8 +61,8 @@ from torch import nn
 from . import schema
 
 N_OUT = len(schema.OPTICAL_BANDS)
-PIX2PIX_KEYS = ("fusion", "base", "depth", "max_channels")
-SARDINET_KEYS = ("fusion", "width")
+PIX2PIX_KEYS = ("fusion", "base", "depth", "max_channels", "conditions")
+SARDINET_KEYS = ("fusion", "width", "conditions")
 #: Every key of a model's config (``model.config``; the "architecture" metadata holds them).
 CONFIG_KEYS = ("arch",) + tuple(dict.fromkeys(SARDINET_KEYS + PIX2PIX_KEYS))
 
@@ -115,6 +133,104 @@ class BalancedSeparable(nn.Module):
         weight = self.pointwise.weight.repeat(self.k_s, 1, 1, 1)
         bias = self.pointwise.bias.repeat(self.k_s)
         return nn.functional.conv2d(d, weight, bias, groups=self.k_s)
+
+
+class ConditionFiLM(nn.Module):
+    """FiLM of feature maps by the acquisition conditions (sun elevation deg, sun azimuth deg, day of year).
+
+    The conditions are encoded as (sin el, cos el sin az, cos el cos az, sin season, cos season) (the unit
+    vector towards the sun in east-north-up and the phase of the year), then a two-layer perceptron gives
+    a scale and a shift per channel of each feature set of ``channels``; the last layer starts at zero, so
+    ``apply`` starts as the identity."""
+
+    N_FEATURES = 5
+
+    def __init__(self, channels, hidden=32):
+        super().__init__()
+        self.channels = [int(c) for c in channels]
+        self.mlp = nn.Sequential(nn.Linear(self.N_FEATURES, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 2 * sum(self.channels)))
+        nn.init.zeros_(self.mlp[2].weight)
+        nn.init.zeros_(self.mlp[2].bias)
+
+    @staticmethod
+    def encode(conditions):
+        rad = conditions[:, :3] * torch.tensor([torch.pi / 180.0, torch.pi / 180.0, 2.0 * torch.pi / 365.25],
+                                               dtype=conditions.dtype)
+        el, az, season = rad[:, 0], rad[:, 1], rad[:, 2]
+        return torch.stack([torch.sin(el), torch.cos(el) * torch.sin(az), torch.cos(el) * torch.cos(az),
+                            torch.sin(season), torch.cos(season)], 1)
+
+    def forward(self, conditions):
+        """[(scale, shift)] per feature set, each (B, C, 1, 1)."""
+        p = self.mlp(self.encode(conditions))
+        out, k = [], 0
+        for c in self.channels:
+            scale, shift = p[:, k:k + c], p[:, k + c:k + 2 * c]
+            out.append((scale[:, :, None, None], shift[:, :, None, None]))
+            k += 2 * c
+        return out
+
+    @staticmethod
+    def apply(x, modulation):
+        scale, shift = modulation
+        return x * (1.0 + scale) + shift
+
+
+class TerrainIllumination(nn.Module):
+    """Local terrain illumination of a DEM under the sun of the conditions (see the module docstring).
+
+    ``forward(dem, conditions)``: DEM (B, 1, H, W) in metres (north-up), conditions (B, 5) raw
+    (CONDITION_NAMES: sun elevation and azimuth in degrees, ..., pixel width and height in metres);
+    returns (direct, sky), each (B, 1, H, W): max(cos i, 0) / max(sin elevation, 0.05) and the sky-view
+    factor (1 + cos slope) / 2. Horn's gradient with the edge pixels repeated (no seam between tiles:
+    each output pixel only sees its 3 x 3 neighbourhood)."""
+
+    def __init__(self):
+        super().__init__()
+        # Horn (1981): east and north gradients times 8 pixel sizes; rows run south, columns east
+        east = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+        self.register_buffer("kernels", torch.stack([east, east.t().flip(0)])[:, None], persistent=False)
+
+    def forward(self, dem, conditions):
+        z = nn.functional.pad(dem, (1, 1, 1, 1), mode="replicate")
+        g = nn.functional.conv2d(z, self.kernels)
+        gx = g[:, :1] / (8.0 * conditions[:, 3].view(-1, 1, 1, 1))
+        gy = g[:, 1:] / (8.0 * conditions[:, 4].view(-1, 1, 1, 1))
+        inv_norm = torch.rsqrt(gx * gx + gy * gy + 1.0)  # cos slope
+        el = (conditions[:, 0] * (torch.pi / 180.0)).view(-1, 1, 1, 1)
+        az = (conditions[:, 1] * (torch.pi / 180.0)).view(-1, 1, 1, 1)
+        # normal (-gx, -gy, 1) / norm against the sun (cos el sin az, cos el cos az, sin el): east, north, up
+        cos_i = (torch.sin(el) - torch.cos(el) * (gx * torch.sin(az) + gy * torch.cos(az))) * inv_norm
+        direct = torch.relu(cos_i) / torch.clamp(torch.sin(el), min=0.05)
+        return direct, (1.0 + inv_norm) / 2.0
+
+
+class Illuminated(nn.Module):
+    """Flat-ground reflectance lit by the terrain: g ((1 - d) direct + d sky), with the diffuse share d per
+    band a learnt function of the encoded conditions (sigmoid; starts near 0.2)."""
+
+    def __init__(self, n_out):
+        super().__init__()
+        self.terrain = TerrainIllumination()
+        self.diffuse = nn.Linear(ConditionFiLM.N_FEATURES, n_out)
+        nn.init.zeros_(self.diffuse.weight)
+        nn.init.constant_(self.diffuse.bias, -1.5)
+
+    def forward(self, ground, dem, conditions):
+        direct, sky = self.terrain(dem, conditions)
+        d = torch.sigmoid(self.diffuse(ConditionFiLM.encode(conditions)))[:, :, None, None]
+        return ground * ((1.0 - d) * direct + d * sky)
+
+
+def split_inputs(model, extra):
+    """(dem, conditions) from the forward arguments after the SAR, in the graph's input order."""
+    extra = list(extra)
+    dem = extra.pop(0) if model.uses_dem and extra else None
+    conditions = extra.pop(0) if model.conditioned and extra else None
+    if model.conditioned and conditions is None:
+        raise ValueError("this model is conditioned on the acquisition: give the conditions (B, 3)")
+    return dem, conditions
 
 
 def _conditioning(c_in, c1, c2):
@@ -222,11 +338,12 @@ class SARDINet(nn.Module):
 
     size_multiple = 8
 
-    def __init__(self, fusion="none", width=0.125, n_out=N_OUT):
+    def __init__(self, fusion="none", width=0.125, n_out=N_OUT, conditions=False):
         super().__init__()
         self.fusion = fusion
         self.width = float(width)
         self.uses_dem = schema.uses_dem(fusion)
+        self.conditioned = bool(conditions)
 
         def w(c, multiple=4):
             return max(multiple, int(round(c * width / multiple)) * multiple)
@@ -250,25 +367,42 @@ class SARDINet(nn.Module):
                           SeparableConv(e1, e2), nn.MaxPool2d(2)),
         ])
         self.decoder = BandDecoders([e2, d1, d2, 1], n_out)
+        if self.conditioned:
+            self.film = ConditionFiLM([c2, e2, n_out])
+            if self.uses_dem:
+                self.illuminated = Illuminated(n_out)
 
     @property
     def config(self):
-        return {"arch": "sardinet", "fusion": self.fusion, "width": self.width}
+        return {"arch": "sardinet", "fusion": self.fusion, "width": self.width,
+                "conditions": self.conditioned}
 
-    def forward(self, sar, dem=None):
-        s, d = self.norm.inputs(sar, dem if self.uses_dem else None)
+    def forward(self, sar, *extra):
+        """Reflectance (B, 4, H, W) from SAR dB (B, 2, H, W)[, DEM m (B, 1, H, W)][, conditions (B, 3)]."""
+        dem, conditions = split_inputs(self, extra)
+        film = self.film(conditions) if self.conditioned else None
+        s, d = self.norm.inputs(sar, dem)
         x = torch.cat([s, d], 1) if self.uses_dem else s
         x = self.conditioning(x)
+        if film:
+            x = ConditionFiLM.apply(x, film[0])
         x = self.encoder[0](x) + self.encoder[1](x) + self.encoder[2](x)
-        return self.norm.output(self.decoder(x))
+        if film:
+            x = ConditionFiLM.apply(x, film[1])
+        y = self.decoder(x)
+        if film:
+            y = ConditionFiLM.apply(y, film[2])
+        y = self.norm.output(y)
+        return self.illuminated(y, dem, conditions) if film and self.uses_dem else y
 
 
 class Pix2PixUNet(nn.Module):
     """pix2pix U-Net generator: ``depth`` 4 x 4 stride-2 levels from ``base`` channels (cap ``max_channels``),
     skip connections, batch normalisation; SAR only unless ``fusion`` is "early" (DEM as a channel)."""
 
-    def __init__(self, fusion="none", base=16, depth=4, max_channels=64, n_out=N_OUT):
+    def __init__(self, fusion="none", base=16, depth=4, max_channels=64, n_out=N_OUT, conditions=False):
         super().__init__()
+        self.conditioned = bool(conditions)
         if fusion not in ("none", "early"):
             raise ValueError("the pix2pix baseline takes the DEM only as an extra channel: fusion 'none' or "
                              "'early'")
@@ -294,25 +428,37 @@ class Pix2PixUNet(nn.Module):
             if i > 0:
                 layers += [nn.BatchNorm2d(c_out), nn.ReLU()]
             self.up.append(nn.Sequential(*layers))
+        if self.conditioned:  # the same modulations as SARDINet: first level, bottleneck, output bands
+            self.film = ConditionFiLM([widths[0], widths[-1], n_out])
+            if self.uses_dem:
+                self.illuminated = Illuminated(n_out)
 
     @property
     def config(self):
         return {"arch": "pix2pix", "fusion": self.fusion, "base": self.base, "depth": self.depth,
-                "max_channels": self.max_channels}
+                "max_channels": self.max_channels, "conditions": self.conditioned}
 
-    def forward(self, sar, dem=None):
-        s, d = self.norm.inputs(sar, dem if self.uses_dem else None)
+    def forward(self, sar, *extra):
+        """Reflectance (B, 4, H, W) from SAR dB[, DEM m][, conditions (B, 3)], as SARDINet."""
+        dem, conditions = split_inputs(self, extra)
+        film = self.film(conditions) if self.conditioned else None
+        s, d = self.norm.inputs(sar, dem)
         x = torch.cat([s, d], 1) if self.uses_dem else s
         skips = []
-        for layer in self.down:
+        for i, layer in enumerate(self.down):
             x = layer(x)
+            if film and i in (0, self.depth - 1):
+                x = ConditionFiLM.apply(x, film[0 if i == 0 else 1])
             skips.append(x)
         skips.pop()
         for layer in self.up:
             x = layer(x)
             if skips:
                 x = torch.cat([x, skips.pop()], 1)
-        return self.norm.output(x)
+        if film:
+            x = ConditionFiLM.apply(x, film[2])
+        x = self.norm.output(x)
+        return self.illuminated(x, dem, conditions) if film and self.uses_dem else x
 
 
 def build(config):

@@ -35,6 +35,9 @@ def build_parser():
     p.add_argument("--val-patches", type=int, default=t["val_patches"])
     p.add_argument("--val-fraction", type=float, default=t["val_fraction"],
                    help="share of scenes (or of pairs, with one scene) held out for validation")
+    p.add_argument("--no-conditions", action="store_true",
+                   help="do not condition the model on the acquisition's sun and day of year (default: "
+                        "conditioned when every pair has a date)")
     p.add_argument("--width", type=float, default=None, help="SARDINet width factor (default 0.125)")
     p.add_argument("--tile-size", type=int, default=cfg.TILING["tile_size"])
     p.add_argument("--overlap", type=int, default=cfg.TILING["overlap"])
@@ -52,7 +55,8 @@ def run(args, emitter, should_stop):
                     checkpoint=cli.optional_path(args.checkpoint), card=cli.optional_path(args.card),
                     command=f"python -m sar_change.{MODULE} " + " ".join(sys.argv[1:]), log=emitter.log,
                     on_epoch=emitter.on_epoch, schedule=args.schedule, patience=args.patience,
-                    device=args.device, tile_size=args.tile_size, overlap=args.overlap)
+                    device=args.device, tile_size=args.tile_size, overlap=args.overlap,
+                    conditions=False if args.no_conditions else None)
     summary.pop("model", None)
     return summary
 

@@ -13,11 +13,13 @@ import torch
 
 from ...core.translation import pair_dataset as pairs_io
 from . import schema
+from .conditions import row_conditions
 
 
 class Pair:
     """One pair's arrays: sar (2, H, W) dB, dem (1, H, W) m or None, optical (4, H, W), valid (H, W),
-    distortion (H, W) uint8 or None; ``row``: its pairs.csv row."""
+    distortion (H, W) uint8 or None, conditions (3,) float32 (conditions.CONDITION_NAMES of the optical
+    image) or None when the row has no date; ``row``: its pairs.csv row."""
 
     def __init__(self, row):
         data = pairs_io.load_pair(row)
@@ -27,6 +29,7 @@ class Pair:
         self.optical = data["optical"].astype(np.float32)
         self.dem = None if data["dem"] is None else data["dem"][None].astype(np.float32)
         self.distortion = data["distortion"]
+        self.conditions = row_conditions(row, data["geotransform"], data["projection"], self.sar.shape[1:])
         valid = np.isfinite(self.sar).all(0) & np.isfinite(self.optical).all(0)
         if data["cloud_mask"] is not None:
             valid &= data["cloud_mask"] == 0
@@ -63,6 +66,19 @@ def check_dem(pairs, fusion):
         if missing:
             raise ValueError(f"fusion {fusion!r} needs a DEM but {len(missing)} pair(s) have none (e.g. "
                              f"{missing[0]}): give the dem column in pairs.csv or train with fusion 'none'")
+
+
+def has_conditions(pairs):
+    """True when every pair has its acquisition conditions (a date)."""
+    return all(p.conditions is not None for p in pairs)
+
+
+def check_conditions(pairs):
+    """ValueError naming the pairs without a date (a conditioned model needs the date of every pair)."""
+    missing = [p.row["pair_id"] for p in pairs if p.conditions is None]
+    if missing:
+        raise ValueError(f"{len(missing)} pair(s) have no date (e.g. {missing[0]}): give the date column in "
+                         "pairs.csv (YYYY-MM-DD), or train without the acquisition conditions")
 
 
 def split(pairs, val_fraction=0.2, val_scenes=None):
@@ -113,7 +129,7 @@ def check_patch(patch, pairs, multiple):
     return patch
 
 
-def _batch(pairs, items, patch, needs_dem):
+def _batch(pairs, items, patch, needs_dem, conditioned=False):
     sar, dem, opt, mask = [], [], [], []
     for i, y, x in items:
         p = pairs[i]
@@ -128,10 +144,12 @@ def _batch(pairs, items, patch, needs_dem):
          "mask": torch.from_numpy(np.stack(mask).astype(np.float32))}
     if needs_dem:
         b["dem"] = torch.from_numpy(np.nan_to_num(np.stack(dem)))
+    if conditioned:
+        b["conditions"] = torch.from_numpy(np.stack([pairs[i].conditions for i, _, _ in items]))
     return b
 
 
-def random_batches(pairs, patch, count, batch, rng, needs_dem):
+def random_batches(pairs, patch, count, batch, rng, needs_dem, conditioned=False):
     """``count`` random patches (at least a quarter valid) in batches of ``batch``."""
     items = []
     tries = 0
@@ -142,16 +160,18 @@ def random_batches(pairs, patch, count, batch, rng, needs_dem):
         y, x = int(rng.integers(h - patch + 1)), int(rng.integers(w - patch + 1))
         if pairs[i].mask(needs_dem)[y:y + patch, x:x + patch].mean() >= 0.25:
             items.append((i, y, x))
-    return [_batch(pairs, items[k:k + batch], patch, needs_dem) for k in range(0, len(items), batch)]
+    return [_batch(pairs, items[k:k + batch], patch, needs_dem, conditioned)
+            for k in range(0, len(items), batch)]
 
 
-def grid_batches(pairs, patch, batch, needs_dem, limit=None):
+def grid_batches(pairs, patch, batch, needs_dem, limit=None, conditioned=False):
     """Non-overlapping patches on a grid over every pair (deterministic), at most ``limit``."""
     items = [(i, y, x) for i, p in enumerate(pairs) for y in range(0, p.shape[0] - patch + 1, patch)
              for x in range(0, p.shape[1] - patch + 1, patch)]
     if limit is not None and len(items) > limit:
         items = [items[int(k)] for k in np.linspace(0, len(items) - 1, int(limit))]
-    return [_batch(pairs, items[k:k + batch], patch, needs_dem) for k in range(0, len(items), batch)]
+    return [_batch(pairs, items[k:k + batch], patch, needs_dem, conditioned)
+            for k in range(0, len(items), batch)]
 
 
 def value_ranges(pairs, needs_dem):

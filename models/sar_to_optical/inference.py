@@ -26,6 +26,7 @@ from ...core.engine.raster_sampling import block_sample, check_input_scale
 from ...core.translation import contrast as contrast_ops
 from ..framework import runner
 from . import schema
+from .conditions import grid_conditions
 
 #: Block side (pixels) of the block engine. Each block runs with its halo as one tile (the default), so
 #: the share of the network's work that is halo is 1 - (block / (block + 2 halo))^2: 29 % at 512 px,
@@ -47,7 +48,8 @@ def open_model(path, threads=2):
     """
     model = runner.load(path, kind=schema.KIND, version=schema.VERSION, threads=threads)
     fusion, needs_dem, bands = schema.model_summary(model.info)
-    model.summary = {"fusion": fusion, "needs_dem": needs_dem, "bands": bands}
+    model.summary = {"fusion": fusion, "needs_dem": needs_dem, "bands": bands,
+                     "needs_date": schema.needs_conditions(model.info)}
     return model
 
 
@@ -142,9 +144,10 @@ def output_order(output_bands):
 
 
 def translate_block(model, data, scale, needs_dem, contrast=None, contrast_options=None, tile=None,
-                    overlap=None, output_bands=schema.RGB_NIR_ORDER):
+                    overlap=None, output_bands=schema.RGB_NIR_ORDER, conditions=None):
     """Reflectance (len(output_bands), rows, cols) of one block: ``data`` (2 or 3, rows, cols) float32
-    with VV, VH in ``scale`` (then the DEM, m), NaN = no data."""
+    with VV, VH in ``scale`` (then the DEM, m), NaN = no data; ``conditions``: the (3,) acquisition
+    conditions of a conditioned model (conditions.py)."""
     sar = data[:2]
     if scale != scales.DB:
         sar = scales.from_linear_power(scales.to_linear_power(sar, scale), scales.DB)
@@ -152,6 +155,8 @@ def translate_block(model, data, scale, needs_dem, contrast=None, contrast_optio
     inputs = {schema.INPUT_SAR: sar}
     if needs_dem:
         inputs[schema.INPUT_DEM] = data[2:3]
+    if conditions is not None:
+        inputs[schema.INPUT_CONDITIONS] = np.asarray(conditions, np.float32).reshape(1, -1)
     out = model.predict(inputs, tile=tile, overlap=overlap)
     out = out[output_order(output_bands)]
     if contrast not in (None, "none"):
@@ -161,7 +166,8 @@ def translate_block(model, data, scale, needs_dem, contrast=None, contrast_optio
 
 def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), scale=scales.DB, contrast=None,
                      contrast_options=None, tile=None, overlap=None, block=DEFAULT_BLOCK, margin=None,
-                     threads=2, progress=None, is_canceled=None, output_bands=schema.RGB_NIR_ORDER):
+                     threads=2, progress=None, is_canceled=None, output_bands=schema.RGB_NIR_ORDER,
+                     date=None):
     """Translate ``sar_path`` into optical reflectance at ``out_path`` (GeoTIFF; see the module docstring).
 
     ``model``: a path or ``open_model``'s result; ``bands``: 1-based (VV, VH)
@@ -171,8 +177,11 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
     tile, overlap 0 unless given); ``block``: block side, pixels; ``margin``:
     halo per side, pixels (default the model's overlap, at least DEFAULT_MARGIN);
     ``threads``: onnxruntime threads; ``output_bands``: the
-    bands written, in order (default B04, B03, B02, B08). Returns a dict with the
-    model summary and the block layout.
+    bands written, in order (default B04, B03, B02, B08); ``date``: the
+    acquisition date (a date or 'YYYY-MM-DD'), needed by conditioned models
+    (summary "needs_date"): the sun and season of the optical image come from it
+    and the raster's centre. Returns a dict with the model summary, the block
+    layout and the conditions used.
     """
     output_order(output_bands)
     if not hasattr(model, "summary"):
@@ -189,6 +198,12 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
         check_input_scale(sar_path, scale, bands)
     if needs_dem and not dem_path:
         raise ValueError(f"the model uses the DEM (fusion {model.summary['fusion']!r}): give a DEM (m)")
+    conditions = None
+    if model.summary.get("needs_date"):
+        if date is None:
+            raise ValueError("the model is conditioned on the acquisition date (sun and season of the "
+                             "optical image): give the date of the SAR acquisition")
+        conditions = grid_conditions(date, info.geotransform, info.projection, (info.ysize, info.xsize))
     m = model.size_multiple
     margin = max(DEFAULT_MARGIN, model.overlap) if margin is None else int(margin)
     margin = -(-margin // m) * m
@@ -211,7 +226,7 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
 
         def func(data):
             return translate_block(model, data, scale, needs_dem, contrast, contrast_options, tile, overlap,
-                                   output_bands)
+                                   output_bands, conditions)
 
         map_raster(stacked, out_path, func, margin, len(output_bands), bands=read_bands, block=block,
                    threads=1, progress=progress, is_canceled=is_canceled, descriptions=list(output_bands),
@@ -220,7 +235,8 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
         for path in unlink:
             gdal.Unlink(path)
     mark_colours(out_path, output_bands)
-    return {**model.summary, "block": block, "margin": margin}
+    return {**model.summary, "block": block, "margin": margin,
+            "conditions": None if conditions is None else [float(v) for v in conditions]}
 
 
 def mark_colours(path, output_bands):

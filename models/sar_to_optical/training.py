@@ -55,7 +55,13 @@ def _masked_abs(pred, target, mask):
 
 
 def forward(model, b):
-    return model(b["sar"], b.get("dem"))
+    """The model's output on a batch dict (sar[, dem][, conditions], as the model takes them)."""
+    args = [b["sar"]]
+    if model.uses_dem:
+        args.append(b["dem"])
+    if getattr(model, "conditioned", False):
+        args.append(b["conditions"])
+    return model(*args)
 
 
 def evaluate(model, batches, device="cpu"):
@@ -82,7 +88,7 @@ def train(pair_dirs, out_onnx, arch="sardinet", fusion="none", epochs=None, patc
           patches_per_epoch=None, val_patches=None, val_fraction=None, val_scenes=None, width=None,
           checkpoint="auto", card="auto", command=None, log=None, on_epoch=None, schedule=None, patience=None,
           device="cpu", tile_size=schema.DEFAULT_TILE_SIZE, overlap=schema.DEFAULT_OVERLAP, pairs=None,
-          export_model=True):
+          export_model=True, conditions=None):
     """Train a SAR-to-optical model on the pair folders ``pair_dirs`` and export it to ``out_onnx``.
 
     ``arch``: 'sardinet' or 'pix2pix'; ``fusion``: schema.FUSIONS; ``epochs``
@@ -92,7 +98,9 @@ def train(pair_dirs, out_onnx, arch="sardinet", fusion="none", epochs=None, patc
     width factor; ``max_minutes``: wall-clock budget; ``pairs``: already read
     ``dataset.Pair`` objects (instead of reading ``pair_dirs``);
     ``export_model``: False keeps the trained model in the summary ("model")
-    without writing files (benchmarks). Other arguments as in
+    without writing files (benchmarks); ``conditions``: condition the model on
+    the acquisition's sun and day of year (conditions.py; None: when every pair
+    has a date).  Other arguments as in
     ``models.learned_di.training.train``. Returns the summary dict (onnx,
     checkpoint, card, stopped, best_epoch, metrics, training, parameters,
     conditioning_parameters, seconds, train_seconds, model).
@@ -123,7 +131,9 @@ def train(pair_dirs, out_onnx, arch="sardinet", fusion="none", epochs=None, patc
     ds.check_dem(pairs, fusion)
     train_pairs, val_pairs = ds.split(pairs, val_fraction, val_scenes)
 
-    config = dict(cfg.NETWORK[arch], arch=arch, fusion=fusion)
+    if conditions is None:
+        conditions = ds.has_conditions(pairs)
+    config = dict(cfg.NETWORK[arch], arch=arch, fusion=fusion, conditions=bool(conditions))
     if width is not None and arch == "sardinet":
         config["width"] = float(width)
     weights = pretrained.resolve(init, kind=schema.KIND)
@@ -133,6 +143,9 @@ def train(pair_dirs, out_onnx, arch="sardinet", fusion="none", epochs=None, patc
             raise ValueError(f"initial weights {weights.source} are a {config['arch']} with fusion "
                              f"{config['fusion']!r}; train that arch/fusion or start from random weights")
     model = build(config).to(memory_format=MEMORY_FORMAT)
+    conditioned = model.conditioned
+    if conditioned:
+        ds.check_conditions(pairs)
     report = None
     if weights is not None:
         report = pretrained.apply(model, weights)
@@ -146,13 +159,15 @@ def train(pair_dirs, out_onnx, arch="sardinet", fusion="none", epochs=None, patc
     multiple = model.size_multiple
     patch = ds.check_patch(patch, pairs, multiple)
     log(f"model: {arch}, fusion {fusion}, {count_parameters(model)} parameters "
-        f"({conditioning_parameters(model)} in the input conditioning); {len(train_pairs)} training and "
+        f"({conditioning_parameters(model)} in the input conditioning"
+        f"{', conditioned on the date' if conditioned else ''}); {len(train_pairs)} training and "
         f"{len(val_pairs)} validation pairs; normalisation from {norm_from}")
-    val_batches = ds.grid_batches(val_pairs, patch, batch, needs_dem, limit=val_patches)
+    val_batches = ds.grid_batches(val_pairs, patch, batch, needs_dem, limit=val_patches,
+                                  conditioned=conditioned)
 
     def batches(epoch):
         return ds.random_batches(train_pairs, patch, patches_per_epoch, batch,
-                                 np.random.default_rng([int(seed), int(epoch)]), needs_dem)
+                                 np.random.default_rng([int(seed), int(epoch)]), needs_dem, conditioned)
 
     def step(net, b):
         return _masked_abs(forward(net, b), b["optical"], b["mask"]), len(b["sar"])

@@ -14,10 +14,12 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
 )
 
 from ...core.engine import scale as scales
 from ...core.engine.raster_blocks import Cancelled, RasterError
+from ...models.sar_to_optical import conditions as acquisition
 from ...models.sar_to_optical import inference, schema
 from . import common
 from .common import tr
@@ -47,7 +49,10 @@ def help_text():
         " it must cover the whole SAR extent.</li><li><b>Model</b>: a sar_to_optical .onnx (default: the "
         "model shipped with the plugin, models/sar_to_optical.onnx; its card models/sar_to_optical.md "
         "gives its training and metrics). Train one with <i>Train SAR-to-optical "
-        "model</i>.</li><li><b>Contrast enhancement</b>: none, Laplacian sharpening or Wiener "
+        "model</i>.</li><li><b>Acquisition date</b> (YYYY-MM-DD): the date of the SAR image; the shipped "
+        "model draws the optical image as Sentinel-2 would see it that day (sun elevation and azimuth at "
+        "10:30 local solar time, season). Empty: read from the file name (YYYYMMDD, as in Sentinel-1 "
+        "product names).</li><li><b>Contrast enhancement</b>: none, Laplacian sharpening or Wiener "
         "deconvolution of a Gaussian blur (paper sec. 4.2.3): the network's output is "
         "smooth.</li><li><b>Output bands</b>: B04, B03, B02, B08 or B04, B03, B02; red, green and blue "
         "come first so the result loads as a true-colour layer.</li><li><b>Tile size</b>, <b>Overlap</b>,"
@@ -78,6 +83,7 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
     VH_BAND = "VH_BAND"
     SCALE = "SCALE"
     DEM = "DEM"
+    DATE = "DATE"
     MODEL = "MODEL"
     CONTRAST = "CONTRAST"
     OUTPUT_BANDS = "OUTPUT_BANDS"
@@ -119,6 +125,8 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
             defaultValue=SCALES.index(scales.DB)))  # the model's own scale, as in the pair folders
         self.addParameter(QgsProcessingParameterRasterLayer(
             self.DEM, tr("DEM, metres (models with a DEM fusion)"), optional=True))
+        self.addParameter(QgsProcessingParameterString(
+            self.DATE, tr("Acquisition date (YYYY-MM-DD; empty: from the file name)"), optional=True))
         self.addParameter(QgsProcessingParameterFile(
             self.MODEL, tr("SAR-to-optical model (.onnx; default: the shipped model)"),
             behavior=QgsProcessingParameterFile.File, extension="onnx", optional=True))
@@ -150,6 +158,23 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
             "No model given and no model shipped with the plugin ({path}): train one with 'Train "
             "SAR-to-optical model' and give the .onnx file as the model").format(path=SHIPPED_MODEL))
 
+    def _date(self, parameters, context, layer, source):
+        """The acquisition date: the DATE parameter, else the first YYYYMMDD of the SAR file name."""
+        text = (self.parameterAsString(parameters, self.DATE, context) or "").strip()
+        if text:
+            try:
+                return acquisition.parse_date(text)
+            except ValueError as exc:
+                raise QgsProcessingException(tr("Acquisition date '{text}': {error}").format(
+                    text=text, error=exc)) from exc
+        date = acquisition.date_from_name(source)
+        if date is None:
+            raise QgsProcessingException(tr(
+                "The model draws the optical image of a given day (sun and season) but the name of the SAR "
+                "layer '{name}' ({source}) holds no date (YYYYMMDD): give the acquisition date "
+                "(YYYY-MM-DD)").format(name=layer.name(), source=source))
+        return date
+
     def processAlgorithm(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, self.INPUT, context)
         sar = common.gdal_source(layer, self.INPUT)
@@ -174,6 +199,7 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
             feedback.pushInfo(tr("The model is SAR-only (fusion 'none'): the DEM is not used."))
         feedback.pushInfo(tr("Model {path}: fusion '{fusion}', output {bands}").format(
             path=model_path, fusion=summary["fusion"], bands=", ".join(summary["bands"])))
+        date = self._date(parameters, context, layer, sar) if summary["needs_date"] else None
         tile = self.parameterAsInt(parameters, self.TILE_SIZE, context) or None
         overlap = self.parameterAsInt(parameters, self.OVERLAP, context)
         bands_out = OUTPUT_BAND_SETS[self.parameterAsEnum(parameters, self.OUTPUT_BANDS, context)]
@@ -188,11 +214,16 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
                     tile=tile, overlap=None if overlap < 0 else overlap,
                     block=self.parameterAsInt(parameters, self.BLOCK_SIZE, context), threads=threads,
                     progress=common.progress_callback(feedback), is_canceled=common.cancel_callback(feedback),
-                    output_bands=bands_out)
+                    output_bands=bands_out, date=date)
         except Cancelled:
             feedback.pushInfo(tr("Cancelled: no output was written."))
             common.forget_output(context, out)
             return {}
+        if result.get("conditions"):
+            elevation, azimuth, day = result["conditions"][:3]
+            feedback.pushInfo(tr("Acquisition {date}: sun elevation {elevation:.1f} deg, azimuth "
+                                 "{azimuth:.1f} deg, day of year {day:.0f}").format(
+                date=date.isoformat(), elevation=elevation, azimuth=azimuth, day=day))
         feedback.pushInfo(tr("Blocks of {block} pixels with {margin} pixels of halo; bands {bands}").format(
             block=result["block"], margin=result["margin"], bands=", ".join(bands_out)))
         return {self.OUTPUT: out}
