@@ -1,4 +1,6 @@
 """Bounded samples of whole rasters (core.engine.raster_sampling): which pixels they hold."""
+import warnings
+
 import numpy as np
 import pytest
 from osgeo import gdal
@@ -68,3 +70,21 @@ def test_decimated_band_smaller_requests_stride_the_cached_sample(tmp_path, max_
     assert small.size <= max_pixels
     stride = 3 if max_pixels == 250_000 else 6  # the smallest strides that fit 707 x 1414 in the budget
     np.testing.assert_array_equal(small, full[::stride, ::stride])
+
+
+def test_complex_band_sample_is_its_magnitude_without_a_complex_warning(tmp_path):
+    # An SLC band: the sample is |z| (3-4i -> 5), no data where the real part is the no-data value
+    # (GDAL's mask of a complex band: 0+5i is no data) or a part is not finite; the content check
+    # then sees a valid, non-constant band without numpy's ComplexWarning.
+    z = np.array([[3 - 4j, 0 + 5j, 1 + 0j, np.nan + 1j], [0 + 0j, 6 + 8j, 1j * np.inf, 2 + 0j]], np.complex64)
+    path = tmp_path / "slc.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), 4, 2, 1, gdal.GDT_CFloat32)
+    ds.GetRasterBand(1).WriteArray(z)
+    ds.GetRasterBand(1).SetNoDataValue(0.0)
+    ds = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sample = rs.block_sample(gdal.Open(str(path)), 1)
+        rs.check_input_content(str(path), allow_constant=False)
+    assert sample.dtype == np.float32
+    np.testing.assert_array_equal(sample, [5, np.nan, 1, np.nan, np.nan, 10, np.nan, 2])
