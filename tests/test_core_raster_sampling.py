@@ -88,3 +88,30 @@ def test_complex_band_sample_is_its_magnitude_without_a_complex_warning(tmp_path
         rs.check_input_content(str(path), allow_constant=False)
     assert sample.dtype == np.float32
     np.testing.assert_array_equal(sample, [5, np.nan, 1, np.nan, np.nan, 10, np.nan, 2])
+
+
+def test_band_range_reads_under_the_engine_gdal_cache_cap(tmp_path, monkeypatch):
+    # Every block is read with GDAL's cache capped at SAR_CHANGE_GDAL_CACHE_MB (as in the block engine);
+    # the user's cap is back afterwards; the range and valid share are exact.
+    path = tmp_path / "range.tif"
+    values = _block_index_raster(path, 300, 200, [], (300, 1))  # 0 .. 199, row by row
+    ds = gdal.Open(str(path), gdal.GA_Update)
+    ds.GetRasterBand(1).WriteArray(np.full((1, 300), -1.0, np.float32))  # row 0: no data
+    ds = None
+    monkeypatch.setenv("SAR_CHANGE_GDAL_CACHE_MB", "32")
+    caps, read_block = [], rs.read_block
+
+    def recording_read(*args):
+        caps.append(gdal.GetCacheMax())
+        return read_block(*args)
+
+    monkeypatch.setattr(rs, "read_block", recording_read)
+    saved = gdal.GetCacheMax()
+    gdal.SetCacheMax(512 * 2 ** 20)
+    try:
+        lo, hi, valid = rs.band_range(str(path), 1)
+        assert gdal.GetCacheMax() == 512 * 2 ** 20
+    finally:
+        gdal.SetCacheMax(saved)
+    assert caps and set(caps) == {32 * 2 ** 20}
+    assert (lo, hi, valid) == (1.0, float(values.max()), 199 / 200)

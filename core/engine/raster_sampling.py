@@ -283,22 +283,26 @@ def estimate_looks(path, scale, bands=None, is_canceled=None):
 def band_range(path, band_number, is_canceled=None):
     """``(min, max, valid fraction)`` of a band, read block by block (no data and NaN left out).
 
-    min and max are NaN when no pixel is valid. Bounded memory, exact (every
-    pixel is read), and nothing is written beside the raster (unlike GDAL's
-    statistics, which go to an .aux.xml file).
+    min and max are NaN when no pixel is valid. Bounded memory (GDAL's block
+    cache capped as the block engine caps it, ``gdal_cache_budget``, and the
+    blocks read dropped afterwards), exact (every pixel is read), and nothing
+    is written beside the raster (unlike GDAL's statistics, which go to an
+    .aux.xml file).
     """
     dataset = open_readonly(path)
     band = dataset.GetRasterBand(band_number)
     nodata = band.GetNoDataValue()
     lo, hi, valid = np.inf, -np.inf, 0
-    for window in block_windows(dataset.RasterXSize, dataset.RasterYSize):
-        if is_canceled is not None and is_canceled():
-            raise Cancelled("cancelled by the user")
-        data = read_block(band, window, nodata)
-        finite = data[np.isfinite(data)]
-        if finite.size:
-            lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
-            valid += finite.size
+    with gdal_cache_budget():  # a full pass: GDAL's cache would otherwise keep up to GDAL_CACHEMAX of it
+        for window in block_windows(dataset.RasterXSize, dataset.RasterYSize):
+            if is_canceled is not None and is_canceled():
+                raise Cancelled("cancelled by the user")
+            data = read_block(band, window, nodata)
+            finite = data[np.isfinite(data)]
+            if finite.size:
+                lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+                valid += finite.size
+        dataset.FlushCache()
     if not valid:
         return float("nan"), float("nan"), 0.0
     return lo, hi, valid / float(dataset.RasterXSize * dataset.RasterYSize)
