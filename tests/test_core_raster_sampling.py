@@ -1,4 +1,6 @@
 """Bounded samples of whole rasters (core.engine.raster_sampling): which pixels they hold."""
+import warnings
+
 import numpy as np
 import pytest
 from osgeo import gdal
@@ -68,3 +70,48 @@ def test_decimated_band_smaller_requests_stride_the_cached_sample(tmp_path, max_
     assert small.size <= max_pixels
     stride = 3 if max_pixels == 250_000 else 6  # the smallest strides that fit 707 x 1414 in the budget
     np.testing.assert_array_equal(small, full[::stride, ::stride])
+
+
+def test_complex_band_sample_is_its_magnitude_without_a_complex_warning(tmp_path):
+    # An SLC band: the sample is |z| (3-4i -> 5), no data where the real part is the no-data value
+    # (GDAL's mask of a complex band: 0+5i is no data) or a part is not finite; the content check
+    # then sees a valid, non-constant band without numpy's ComplexWarning.
+    z = np.array([[3 - 4j, 0 + 5j, 1 + 0j, np.nan + 1j], [0 + 0j, 6 + 8j, 1j * np.inf, 2 + 0j]], np.complex64)
+    path = tmp_path / "slc.tif"
+    ds = gdal.GetDriverByName("GTiff").Create(str(path), 4, 2, 1, gdal.GDT_CFloat32)
+    ds.GetRasterBand(1).WriteArray(z)
+    ds.GetRasterBand(1).SetNoDataValue(0.0)
+    ds = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sample = rs.block_sample(gdal.Open(str(path)), 1)
+        rs.check_input_content(str(path), allow_constant=False)
+    assert sample.dtype == np.float32
+    np.testing.assert_array_equal(sample, [5, np.nan, 1, np.nan, np.nan, 10, np.nan, 2])
+
+
+def test_band_range_reads_under_the_engine_gdal_cache_cap(tmp_path, monkeypatch):
+    # Every block is read with GDAL's cache capped at SAR_CHANGE_GDAL_CACHE_MB (as in the block engine);
+    # the user's cap is back afterwards; the range and valid share are exact.
+    path = tmp_path / "range.tif"
+    values = _block_index_raster(path, 300, 200, [], (300, 1))  # 0 .. 199, row by row
+    ds = gdal.Open(str(path), gdal.GA_Update)
+    ds.GetRasterBand(1).WriteArray(np.full((1, 300), -1.0, np.float32))  # row 0: no data
+    ds = None
+    monkeypatch.setenv("SAR_CHANGE_GDAL_CACHE_MB", "32")
+    caps, read_block = [], rs.read_block
+
+    def recording_read(*args):
+        caps.append(gdal.GetCacheMax())
+        return read_block(*args)
+
+    monkeypatch.setattr(rs, "read_block", recording_read)
+    saved = gdal.GetCacheMax()
+    gdal.SetCacheMax(512 * 2 ** 20)
+    try:
+        lo, hi, valid = rs.band_range(str(path), 1)
+        assert gdal.GetCacheMax() == 512 * 2 ** 20
+    finally:
+        gdal.SetCacheMax(saved)
+    assert caps and set(caps) == {32 * 2 ** 20}
+    assert (lo, hi, valid) == (1.0, float(values.max()), 199 / 200)

@@ -72,6 +72,35 @@ def test_change_mask_between_dates(stack, qgis_app, tmp_path):
     assert ds_none.GetRasterBand(1).ReadAsArray().sum() == 0
 
 
+def _gdal_errors(action):
+    """(result of ``action()``, messages of the GDAL errors raised meanwhile)."""
+    errors = []
+    gdal.PushErrorHandler(lambda cls, number, message: errors.append(message) if cls >= gdal.CE_Failure
+                          else None)
+    try:
+        return action(), errors
+    finally:
+        gdal.PopErrorHandler()
+
+
+def test_change_date_loads_in_qgis_and_sizes_without_gdal_errors(stack, tmp_path):
+    # 0 (no change) is a value of change_date.tif, not no data: QGIS's default renderer of the layer
+    # (histograms of both bands) finds more than one value in each band; the acquisitions table is
+    # not probed as a raster when the output room is estimated.
+    from qgis.core import QgsRasterLayer
+
+    from sar_change.processing.algorithms import common
+
+    change_date = stack["CHANGE_DATE"]
+    assert rb.read_info(change_date).nodata == (None, None)
+    assert len(np.unique(rb.read_array(change_date, 2))) > 1  # no end day (0) and the flood's end
+    layer, errors = _gdal_errors(lambda: QgsRasterLayer(change_date, "change date", "gdal"))
+    assert layer.isValid() and errors == []
+    sizes, errors = _gdal_errors(lambda: [common.raster_float32_bytes(p)
+                                          for p in (stack["ACQUISITIONS_CSV"], change_date)])
+    assert sizes == [0, 96 * 96 * 2 * 4] and errors == []
+
+
 def test_reversed_dates_are_refused(qgis_app, tmp_path):
     import processing
     from qgis.core import QgsProcessingException

@@ -57,10 +57,7 @@ def decimated_band(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
         with gdal_cache_budget():  # a decimated read touches every tile: keep GDAL's cache bounded
             data = band.ReadAsArray(0, 0, xs, ys, buf_xsize=bx, buf_ysize=by)
             dataset.FlushCache()  # and drop the blocks it cached (read-only: nothing is written)
-        if data is None:
-            raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}: the file is "
-                              "damaged or cut short; re-create the file (or copy it again)")
-        data = _with_nan(data, band.GetNoDataValue())
+        data = _with_nan(_read_ok(data, band), band.GetNoDataValue())
         _remember(key, data)
     stride = max(1, int(np.sqrt(data.size / max(1, int(max_pixels)))))
     while -(-data.shape[0] // stride) * -(-data.shape[1] // stride) > max_pixels:
@@ -81,7 +78,8 @@ def block_sample(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     tile of the file). A raster no larger than ``max_pixels``, or whose blocks
     are so large that the sample would read a quarter of it, is read through
     ``decimated_band`` instead. Returns a 1-D float32 array (cached like
-    ``decimated_band``; the caller gets its own copy).
+    ``decimated_band``; the caller gets its own copy); a complex band's sample
+    is its magnitude (``_with_nan``).
     """
     xs, ys = dataset.RasterXSize, dataset.RasterYSize
     band = dataset.GetRasterBand(band_number)
@@ -101,11 +99,7 @@ def block_sample(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
                 for i in np.linspace(0, nbx - 1, gx).round().astype(int):
                     x, y = int(i) * bw, int(j) * bh
                     values = band.ReadAsArray(x, y, min(bw, xs - x), min(bh, ys - y))
-                    if values is None:
-                        raise RasterError(f"cannot read band {band_number} of {dataset.GetDescription()}: "
-                                          "the file is damaged or cut short; re-create the file (or copy "
-                                          "it again)")
-                    values = values.ravel()
+                    values = _read_ok(values, band).ravel()
                     parts.append(values[::max(1, -(-values.size // per_block))])
             dataset.FlushCache()
         data = _with_nan(np.concatenate(parts), nodata)
@@ -113,8 +107,29 @@ def block_sample(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     return data.copy()
 
 
+def _read_ok(data, band):
+    """``data`` read from ``band``; RasterError naming the file when the read failed (None)."""
+    if data is None:
+        raise RasterError(f"cannot read band {band.GetBand()} of {band.GetDataset().GetDescription()}: the "
+                          "file is damaged or cut short; re-create the file (or copy it again)")
+    return data
+
+
 def _with_nan(values, nodata):
-    """float32 copy of ``values`` with the no-data value as NaN."""
+    """float32 copy of ``values`` with the no-data value as NaN.
+
+    Complex values (an SLC band) become their magnitude |z|, NaN where a part
+    is not finite or the real part equals the no-data value (as GDAL's no-data
+    mask of a complex band): the input checks see which samples are valid or
+    constant without casting the imaginary part away.
+    """
+    if np.iscomplexobj(values):
+        data = np.abs(values).astype(np.float32)
+        invalid = ~np.isfinite(values)
+        if nodata is not None and not np.isnan(nodata):
+            invalid |= values.real.astype(np.float32) == np.float32(nodata)
+        data[invalid] = np.nan
+        return data
     data = values.astype(np.float32)
     if nodata is not None and not np.isnan(nodata):
         data[data == np.float32(nodata)] = np.nan
@@ -181,7 +196,8 @@ def band_has_valid_pixel(dataset, band_number):
     band = dataset.GetRasterBand(band_number)
     nodata = band.GetNoDataValue()
     for window in block_windows(dataset.RasterXSize, dataset.RasterYSize, 1024):
-        if np.isfinite(read_block(band, window, nodata)).any():
+        values = _read_ok(band.ReadAsArray(*window.read), band)
+        if np.isfinite(_with_nan(values, nodata)).any():
             return True
     return False
 
@@ -267,22 +283,26 @@ def estimate_looks(path, scale, bands=None, is_canceled=None):
 def band_range(path, band_number, is_canceled=None):
     """``(min, max, valid fraction)`` of a band, read block by block (no data and NaN left out).
 
-    min and max are NaN when no pixel is valid. Bounded memory, exact (every
-    pixel is read), and nothing is written beside the raster (unlike GDAL's
-    statistics, which go to an .aux.xml file).
+    min and max are NaN when no pixel is valid. Bounded memory (GDAL's block
+    cache capped as the block engine caps it, ``gdal_cache_budget``, and the
+    blocks read dropped afterwards), exact (every pixel is read), and nothing
+    is written beside the raster (unlike GDAL's statistics, which go to an
+    .aux.xml file).
     """
     dataset = open_readonly(path)
     band = dataset.GetRasterBand(band_number)
     nodata = band.GetNoDataValue()
     lo, hi, valid = np.inf, -np.inf, 0
-    for window in block_windows(dataset.RasterXSize, dataset.RasterYSize):
-        if is_canceled is not None and is_canceled():
-            raise Cancelled("cancelled by the user")
-        data = read_block(band, window, nodata)
-        finite = data[np.isfinite(data)]
-        if finite.size:
-            lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
-            valid += finite.size
+    with gdal_cache_budget():  # a full pass: GDAL's cache would otherwise keep up to GDAL_CACHEMAX of it
+        for window in block_windows(dataset.RasterXSize, dataset.RasterYSize):
+            if is_canceled is not None and is_canceled():
+                raise Cancelled("cancelled by the user")
+            data = read_block(band, window, nodata)
+            finite = data[np.isfinite(data)]
+            if finite.size:
+                lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+                valid += finite.size
+        dataset.FlushCache()
     if not valid:
         return float("nan"), float("nan"), 0.0
     return lo, hi, valid / float(dataset.RasterXSize * dataset.RasterYSize)

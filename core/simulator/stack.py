@@ -89,7 +89,8 @@ def simulate_stack(out_dir, dem=None, start="2020-01-01", end="2021-12-31", revi
     landcover.tif (classes 1-5, 0 = no data), dem.tif (when generated),
     geometry_ASC.tif / geometry_DSC.tif (incidence_deg, local_incidence_deg,
     layover_shadow bits), change_date.tif (band 1: days from ``start`` to
-    each pixel's change, band 2: days to its end (floods), 0 = none),
+    each pixel's change, band 2: days to its end (floods), 0 = none; no
+    no-data value),
     acquisitions.csv (columns ACQUISITION_COLUMNS; temperature_c, precip_mm
     and snow_depth_m are the day's values at the scene's median elevation as
     in weather.csv, precip_3day_mm the sum over the 3 days before, shifts the
@@ -179,7 +180,10 @@ def simulate_stack(out_dir, dem=None, start="2020-01-01", end="2021-12-31", revi
             geometry_paths[d] = write(f"geometry_{ORBIT_CODES[d]}.tif", stack, float("nan"),
                                       ["incidence_deg", "local_incidence_deg", "layover_shadow"])
         change_day, end_day = chg.change_day_rasters(events, start, (rows, cols))
-        cd_path = write("change_date.tif", np.stack([change_day, end_day]), 0,
+        # 0 (no change, no end) is a value, not no data: the valid values of a band with no data = 0
+        # can all be one day, and QGIS's default renderer then asks GDAL for a histogram of an empty
+        # range (ERROR 5 on every load of the layer).
+        cd_path = write("change_date.tif", np.stack([change_day, end_day]), None,
                         [f"change_day (days since {start})", f"end_day (days since {start})"])
         _set_metadata(cd_path, START_DATE=start.isoformat())
 

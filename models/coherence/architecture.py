@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..framework.loop import count_parameters  # noqa: F401 (the trainers and exporters take it from here)
 from . import config as cfg
 from . import schema
 
@@ -131,7 +132,3 @@ class CoherenceUNet(nn.Module):
     def forward(self, images, baseline=None):
         coh, logvar = self.heads(images, baseline)
         return torch.cat([coh, self.sigma(logvar)], 1)
-
-
-def count_parameters(model):
-    return int(sum(p.numel() for p in model.parameters()))

@@ -226,11 +226,19 @@ def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", pla
     return result
 
 
+def count_parameters(module):
+    """Number of parameters (scalars) of a torch module: the model size every card and summary reports.
+
+    All parameters count, frozen or not (``fit`` unfreezes every parameter before it returns).
+    """
+    return int(sum(p.numel() for p in module.parameters()))
+
+
 def fit_summary(fit, keys, parameters, init_report, **extra):
     """(per-epoch records, training summary) that every trainer returns after ``fit``.
 
     ``keys``: the fields kept from each epoch record (missing ones become None);
-    ``parameters``: the model's parameter count; ``init_report``: the pretrained
+    ``parameters``: the model's parameter count (``count_parameters``); ``init_report``: the pretrained
     initialisation report or None; ``extra``: model-specific entries. The
     caller fills in onnx, checkpoint and card once they are written.
     """

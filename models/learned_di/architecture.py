@@ -41,6 +41,7 @@ mapped to the training mean (0 after normalisation).
 import torch
 from torch import nn
 
+from ..framework.loop import count_parameters  # noqa: F401 (the trainers and exporters take it from here)
 from . import schema
 
 ARCHITECTURES = ("film", "bottleneck")
@@ -235,8 +236,3 @@ def build(config=None, **kwargs):
     cfg = dict(config or {})
     cfg.update(kwargs)
     return LearnedDI(**cfg)
-
-
-def count_parameters(model):
-    """Number of trainable parameters."""
-    return int(sum(p.numel() for p in model.parameters() if p.requires_grad))

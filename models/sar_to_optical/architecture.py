@@ -58,6 +58,7 @@ runner's analysis assumes).
 import torch
 from torch import nn
 
+from ..framework.loop import count_parameters  # noqa: F401 (the trainers and exporters take it from here)
 from . import schema
 
 N_OUT = len(schema.OPTICAL_BANDS)
@@ -470,10 +471,6 @@ def build(config):
     if arch == "pix2pix":
         return Pix2PixUNet(**{k: config[k] for k in PIX2PIX_KEYS if k in config})
     raise ValueError(f"arch {arch!r}: use one of {schema.ARCHES}")
-
-
-def count_parameters(module):
-    return int(sum(p.numel() for p in module.parameters()))
 
 
 def conditioning_parameters(model):

@@ -35,11 +35,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from ..framework.loop import count_parameters  # noqa: F401 (the trainers and exporters take it from here)
 from . import config as cfg
-
-
-def count_parameters(model):
-    return int(sum(p.numel() for p in model.parameters()))
 
 
 class BasicBlock(nn.Module):

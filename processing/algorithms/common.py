@@ -237,15 +237,29 @@ def output_inputs(alg, parameters, context):
 FILE_OUTPUT_BYTES = 256 << 10
 
 
+def raster_float32_bytes(path):
+    """Bytes of the raster at ``path`` as uncompressed float32; 0 for a file that is not a raster.
+
+    Read through GDAL: tables and models (CSV, ONNX, ...) are told apart by
+    GDAL's identification (never opened as rasters), and no QgsRasterLayer is
+    built (its default renderer computes band statistics, which GDAL reports
+    as an error on a constant band).
+    """
+    from osgeo import gdal
+
+    if gdal.IdentifyDriverEx(str(path), gdal.OF_RASTER) is None:
+        return 0
+    try:
+        info = read_info(path)
+    except RasterError:
+        return 0
+    return info.xsize * info.ysize * info.bands * 4
+
+
 def default_output_bytes(alg, inputs):
     """Room per output: a raster gets the largest raster input, uncompressed float32; files
     (tables, reports, models) ``FILE_OUTPUT_BYTES`` (bytes)."""
-    largest = 0
-    for paths in inputs.values():
-        for path in paths:
-            layer = QgsRasterLayer(path, "size", "gdal")
-            if layer.isValid():
-                largest = max(largest, layer.width() * layer.height() * layer.bandCount() * 4)
+    largest = max([raster_float32_bytes(path) for paths in inputs.values() for path in paths], default=0)
     return {d.name(): largest if isinstance(d, QgsProcessingParameterRasterDestination) else FILE_OUTPUT_BYTES
             for d in alg.destinationParameterDefinitions()}
 

@@ -89,26 +89,19 @@ def trainer_arguments(plan, out_path, minutes, threads, seed, patch, lr, freeze_
     return arguments
 
 
-class FinetuneLearnedDiAlgorithm(common.SarChangeAlgorithm):
+class FinetuneLearnedDiAlgorithm(runner.TrainingAlgorithm):
     """Fine-tune a learned-DI model on a stack's history before the target, in a Python with torch."""
 
     STACK_TABLE = "STACK_TABLE"
     TARGET_DATE = "TARGET_DATE"
     MODEL = "MODEL"
-    MAX_MINUTES = "MAX_MINUTES"
-    PYTHON = "PYTHON"
-    THREADS = "THREADS"
-    SEED = "SEED"
     PATCH = "PATCH"
     LEARNING_RATE = "LEARNING_RATE"
     FREEZE_EPOCHS = "FREEZE_EPOCHS"
-    OUTPUT_MODEL = "OUTPUT_MODEL"
-    CHECKPOINT = "CHECKPOINT"
-    CARD = "CARD"
-    BEST_EPOCH = "BEST_EPOCH"
     VAL_LOSS_BEFORE = "VAL_LOSS_BEFORE"
     VAL_LOSS = "VAL_LOSS"
     OUT_OF_RANGE = "OUT_OF_RANGE"
+    METRICS = ((VAL_LOSS_BEFORE, "metrics.initial.val_loss"), (VAL_LOSS, "metrics.val_loss"))
 
     def name(self):
         return "finetunelearneddi"
@@ -141,10 +134,10 @@ class FinetuneLearnedDiAlgorithm(common.SarChangeAlgorithm):
             behavior=QgsProcessingParameterFile.File, extension="onnx", optional=True))
         self.addParameter(number(self.MAX_MINUTES, tr("Time budget (minutes)"), type=number.Double,
                                  defaultValue=SETTINGS["max_minutes"], minValue=0.05))
-        self.addParameter(runner.python_parameter(self.PYTHON))
+        self.add_shared_parameters(self.PYTHON)
         advanced = [
-            number(self.THREADS, tr("Torch threads"), type=number.Integer, defaultValue=2, minValue=1),
-            number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0, minValue=0),
+            self.shared_parameter(self.THREADS),
+            self.shared_parameter(self.SEED),
             number(self.PATCH, tr("Patch size (pixels, multiple of 16)"), type=number.Integer,
                    defaultValue=64, minValue=16),
             number(self.LEARNING_RATE, tr("Learning rate"), type=number.Double, defaultValue=SETTINGS["lr"],
@@ -211,15 +204,10 @@ class FinetuneLearnedDiAlgorithm(common.SarChangeAlgorithm):
                 self.parameterAsInt(parameters, self.FREEZE_EPOCHS, context))
 
         files, summary = runner.train_model(python, TRAINER_MODULE, arguments, destination, feedback)
-        if files is None:
+        results = self.model_results(files, summary)
+        if not results:
             return {}
-        results = {self.OUTPUT_MODEL: files[".onnx"], self.OUT_OF_RANGE: len(plan["out_of_range"])}
-        for key, rest in ((self.CHECKPOINT, ".pt"), (self.CARD, ".md")):
-            if files.get(rest):
-                results[key] = files[rest]
-        results.update(runner.metric_outputs(summary, ((self.BEST_EPOCH, "best_epoch"),
-                                                       (self.VAL_LOSS_BEFORE, "metrics.initial.val_loss"),
-                                                       (self.VAL_LOSS, "metrics.val_loss"))))
+        results[self.OUT_OF_RANGE] = len(plan["out_of_range"])
         if self.VAL_LOSS_BEFORE in results and self.VAL_LOSS in results:
             feedback.pushInfo(tr("Validation loss on the dates before the target: {before:.4g} (starting "
                                  "model) -> {after:.4g} (fine-tuned)").format(

@@ -314,8 +314,7 @@ class TerrainInputsMixin:
         units = INCIDENCE_UNITS[self.parameterAsEnum(parameters, self.INCIDENCE_UNITS, context)]
         path, band = raster_on_grid(layer, self.INCIDENCE_RASTER, band, info, what, feedback,
                                     os.path.join(scratch, "incidence.tif"))
-        with gdal_cache_budget():  # GDAL's cache would keep the whole raster
-            lo, hi, _ = raster_sampling.band_range(path, band)
+        lo, hi, _ = raster_sampling.band_range(path, band)  # under the engine's GDAL cache cap
         theta = incidence_radians(np.array([lo, hi]), units, layer.name())  # checks the range
         feedback.pushInfo(tr("Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.")
                           .format(name=layer.name(), band=band, lo=math.degrees(theta[0]),

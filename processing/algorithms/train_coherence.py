@@ -7,24 +7,12 @@ appear under the destination's name only when the trainer succeeds.
 """
 import os
 
-from qgis.core import (
-    QgsProcessingException,
-    QgsProcessingOutputFile,
-    QgsProcessingOutputNumber,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterNumber,
-    QgsProcessingParameterString,
-)
+from qgis.core import QgsProcessingParameterEnum, QgsProcessingParameterString
 
 from ...models.coherence import schema as coherence_schema
-from . import common
 from . import training_runner as runner
 from .common import tr
 
-#: The trainer's module under the plugin package.
-TRAINER_MODULE = "models.coherence.cli"
 #: Starting weights, in the order of the START enum: random, the shipped model (registered name), a file.
 STARTS = ("random", "coherence", "file")
 
@@ -63,33 +51,14 @@ def parse_pair_folders(text):
            "intensity_2.tif, coherence_reference.tif, pair.csv)"))
 
 
-def trainer_arguments(folders, out_path, epochs, seed, init=None, threads=None, max_minutes=None,
-                      patches_per_epoch=None):
-    """The arguments of ``python -m sar_change.models.coherence.cli`` (after the module)."""
-    arguments = []
-    for folder in folders:
-        arguments += ["--pairs", folder]
-    arguments += ["--out", out_path, "--epochs", str(int(epochs)), "--seed", str(int(seed))]
-    return arguments + runner.budget_arguments(init, threads, max_minutes, patches_per_epoch)
-
-
-class TrainCoherenceAlgorithm(common.SarChangeAlgorithm):
+class TrainCoherenceAlgorithm(runner.TrainingAlgorithm):
     """Train a coherence model in a Python with torch, streaming its progress."""
 
     PAIR_FOLDERS = "PAIR_FOLDERS"
-    PYTHON = "PYTHON"
     START = "START"
-    INIT = "INIT"
-    EPOCHS = "EPOCHS"
-    SEED = "SEED"
-    THREADS = "THREADS"
-    MAX_MINUTES = "MAX_MINUTES"
-    PATCHES_PER_EPOCH = "PATCHES_PER_EPOCH"
-    OUTPUT_MODEL = "OUTPUT_MODEL"
-    CHECKPOINT = "CHECKPOINT"
-    CARD = "CARD"
-    BEST_EPOCH = "BEST_EPOCH"
     VAL_RMSE = "VAL_RMSE"
+    TRAINER_MODULE = "models.coherence.cli"
+    METRICS = ((VAL_RMSE, "metrics.val_rmse"),)
 
     def name(self):
         return "traincoherence"
@@ -110,32 +79,17 @@ class TrainCoherenceAlgorithm(common.SarChangeAlgorithm):
         return TrainCoherenceAlgorithm()
 
     def initAlgorithm(self, config=None):
-        number = QgsProcessingParameterNumber
         self.addParameter(QgsProcessingParameterString(
             self.PAIR_FOLDERS, tr("Pair folders (one per line)"), multiLine=True))
-        self.addParameter(runner.python_parameter(self.PYTHON))
+        self.add_shared_parameters(self.PYTHON)
         self.addParameter(QgsProcessingParameterEnum(
             self.START, tr("Start from"), options=[tr("Random weights"), tr("The shipped coherence model"),
                                                    tr("The weights file below")], defaultValue=0))
-        self.addParameter(QgsProcessingParameterFile(
-            self.INIT, tr("Initial weights (.pt or coherence .onnx)"),
-            behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("All files (*)")))
-        self.addParameter(number(self.EPOCHS, tr("Epochs"), type=number.Integer, defaultValue=50, minValue=1))
-        self.addParameter(number(self.MAX_MINUTES, tr("Time limit (minutes; 0 = none)"), type=number.Double,
-                                 defaultValue=10.0, minValue=0.0))
-        self.addParameter(number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0,
-                                 minValue=0))
-        threads = number(self.THREADS, tr("Torch threads"), type=number.Integer, defaultValue=2, minValue=1)
-        patches = number(self.PATCHES_PER_EPOCH, tr("Patches per epoch"), type=number.Integer,
-                         defaultValue=256, minValue=1)
-        for param in (threads, patches):
-            self.add_advanced_parameter(param)
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_MODEL, tr("Model"), fileFilter=tr("ONNX models (*.onnx)")))
-        self.addOutput(QgsProcessingOutputFile(self.CHECKPOINT, tr("Checkpoint (.pt)")))
-        self.addOutput(QgsProcessingOutputFile(self.CARD, tr("Model card (.md)")))
-        self.addOutput(QgsProcessingOutputNumber(self.BEST_EPOCH, tr("Best epoch")))
-        self.addOutput(QgsProcessingOutputNumber(self.VAL_RMSE, tr("Validation RMSE of the coherence")))
+        self.addParameter(runner.weights_file_parameter(
+            self.INIT, tr("Initial weights (.pt or coherence .onnx)")))
+        self.add_shared_parameters((self.EPOCHS, 50), (self.MAX_MINUTES, 10.0), self.SEED)
+        self.add_shared_parameters(self.THREADS, (self.PATCHES_PER_EPOCH, 256), advanced=True)
+        self.add_model_outputs(((self.VAL_RMSE, tr("Validation RMSE of the coherence")),))
 
     def _init(self, parameters, context):
         start = STARTS[self.parameterAsEnum(parameters, self.START, context)]
@@ -148,10 +102,7 @@ class TrainCoherenceAlgorithm(common.SarChangeAlgorithm):
             raise ValueError(tr("'Start from' is the weights file, but the initial weights file {path} does "
                                 "not exist: give a .pt checkpoint or a coherence .onnx").format(
                 path=path or "(none)"))
-        problem = runner.init_weights_problem(path, coherence_schema.KIND)
-        if problem:
-            raise ValueError(problem)
-        return path
+        return self.initial_weights(parameters, context, coherence_schema.KIND)
 
     def validate(self, parameters, context):
         """Refuse an empty or wrong folder list and a missing weights file before starting."""
@@ -159,29 +110,11 @@ class TrainCoherenceAlgorithm(common.SarChangeAlgorithm):
         self._init(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):
-        try:
+        with runner.refused_values():
             folders = parse_pair_folders(self.parameterAsString(parameters, self.PAIR_FOLDERS, context))
             init = self._init(parameters, context)
-        except ValueError as exc:
-            raise QgsProcessingException(str(exc)) from exc
-        python = runner.resolve_python(self.parameterAsFile(parameters, self.PYTHON, context))
-        destination = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
 
         def arguments(partial_onnx):
-            return trainer_arguments(
-                folders, partial_onnx, epochs=self.parameterAsInt(parameters, self.EPOCHS, context),
-                seed=self.parameterAsInt(parameters, self.SEED, context), init=init,
-                threads=self.parameterAsInt(parameters, self.THREADS, context),
-                max_minutes=self.parameterAsDouble(parameters, self.MAX_MINUTES, context),
-                patches_per_epoch=self.parameterAsInt(parameters, self.PATCHES_PER_EPOCH, context))
+            return runner.folder_arguments("--pairs", folders) + ["--out", partial_onnx]
 
-        files, summary = runner.train_model(python, TRAINER_MODULE, arguments, destination, feedback)
-        if files is None:
-            return {}
-        results = {self.OUTPUT_MODEL: files[".onnx"]}
-        for key, ext in ((self.CHECKPOINT, ".pt"), (self.CARD, ".md")):
-            if files.get(ext):
-                results[key] = files[ext]
-        results.update(runner.metric_outputs(summary, ((self.BEST_EPOCH, "best_epoch"),
-                                                       (self.VAL_RMSE, "metrics.val_rmse"))))
-        return results
+        return self.train(parameters, context, feedback, arguments, init)

@@ -11,11 +11,7 @@ import os
 
 from qgis.core import (
     QgsProcessingException,
-    QgsProcessingOutputFile,
-    QgsProcessingOutputNumber,
     QgsProcessingParameterEnum,
-    QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
 )
@@ -27,8 +23,6 @@ from .common import tr
 
 #: Architectures offered, in enum order (the trainer's --arch values).
 ARCHITECTURES = ("film", "bottleneck")
-#: The trainer's module under the plugin package.
-TRAINER_MODULE = "models.train"
 
 def help_text():
     """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
@@ -69,35 +63,23 @@ def parse_stack_folders(text):
            "Sentinel-1 stack'"))
 
 
-def trainer_arguments(folders, out_path, epochs, inputs, arch, seed, init=None, threads=None,
-                      max_minutes=None, patches_per_epoch=None):
-    """The arguments of ``python -m sar_change.models.train`` (after the module)."""
-    arguments = []
-    for folder in folders:
-        arguments += ["--stack", folder]
-    arguments += ["--out", out_path, "--epochs", str(int(epochs)), "--inputs", str(int(inputs)),
-                  "--arch", arch, "--seed", str(int(seed))]
-    return arguments + runner.budget_arguments(init, threads, max_minutes, patches_per_epoch)
+def trainer_arguments(folders, out_path, inputs, arch):
+    """The arguments of ``python -m sar_change.models.train`` that are this algorithm's own (the shared
+    ones follow: ``TrainingAlgorithm.train``)."""
+    return runner.folder_arguments("--stack", folders) + ["--out", out_path, "--inputs", str(int(inputs)),
+                                                         "--arch", arch]
 
 
-class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
+class TrainLearnedDiAlgorithm(runner.TrainingAlgorithm):
     """Train a learned-DI model in a Python with torch, streaming its progress."""
 
     STACK_FOLDERS = "STACK_FOLDERS"
-    PYTHON = "PYTHON"
-    EPOCHS = "EPOCHS"
     INPUTS = "INPUTS"
     ARCH = "ARCH"
-    INIT = "INIT"
-    SEED = "SEED"
-    THREADS = "THREADS"
-    MAX_MINUTES = "MAX_MINUTES"
-    PATCHES_PER_EPOCH = "PATCHES_PER_EPOCH"
-    OUTPUT_MODEL = "OUTPUT_MODEL"
-    CHECKPOINT = "CHECKPOINT"
-    BEST_EPOCH = "BEST_EPOCH"
     VAL_LOSS = "VAL_LOSS"
     VAL_MAE_DB = "VAL_MAE_DB"
+    TRAINER_MODULE = "models.train"
+    METRICS = ((VAL_LOSS, "metrics.val_loss"), (VAL_MAE_DB, "metrics.val_mae_db"))
 
     def name(self):
         return "trainlearneddi"
@@ -121,34 +103,20 @@ class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
         number = QgsProcessingParameterNumber
         self.addParameter(QgsProcessingParameterString(
             self.STACK_FOLDERS, tr("Stack folders (one per line)"), multiLine=True))
-        self.addParameter(runner.python_parameter(self.PYTHON))
-        self.addParameter(number(self.EPOCHS, tr("Epochs"), type=number.Integer, defaultValue=20,
-                                 minValue=1))
+        self.add_shared_parameters(self.PYTHON, (self.EPOCHS, 20))
         self.addParameter(number(self.INPUTS, tr("Earlier acquisitions per prediction (N)"),
                                  type=number.Integer, defaultValue=4, minValue=1))
         self.addParameter(QgsProcessingParameterEnum(
             self.ARCH, tr("Architecture"),
             options=[tr("FiLM (conditions in every block)"), tr("Bottleneck (conditions at the bottleneck)")],
             defaultValue=0))
-        self.addParameter(QgsProcessingParameterFile(
-            self.INIT, tr("Initial weights for transfer learning (.pt or .onnx)"),
-            behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("All files (*)")))
-        self.addParameter(number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0,
-                                 minValue=0))
-        threads = number(self.THREADS, tr("Torch threads"), type=number.Integer, defaultValue=2, minValue=1)
-        minutes = number(self.MAX_MINUTES, tr("Time limit (minutes; 0 = none)"), type=number.Double,
-                         defaultValue=0.0, minValue=0.0)
-        patches = number(self.PATCHES_PER_EPOCH, tr("Patches per epoch"), type=number.Integer,
-                         defaultValue=512, minValue=1)
-        for param in (threads, minutes, patches):
-            self.add_advanced_parameter(param)
-        self.addParameter(QgsProcessingParameterFileDestination(
-            self.OUTPUT_MODEL, tr("Model"), fileFilter=tr("ONNX models (*.onnx)")))
-        self.addOutput(QgsProcessingOutputFile(self.CHECKPOINT, tr("Checkpoint (.pt)")))
-        self.addOutput(QgsProcessingOutputNumber(self.BEST_EPOCH, tr("Best epoch")))
-        self.addOutput(QgsProcessingOutputNumber(self.VAL_LOSS, tr("Validation loss at the best epoch")))
-        self.addOutput(QgsProcessingOutputNumber(self.VAL_MAE_DB,
-                                                 tr("Validation MAE at the best epoch (dB)")))
+        self.addParameter(runner.weights_file_parameter(
+            self.INIT, tr("Initial weights for transfer learning (.pt or .onnx)")))
+        self.add_shared_parameters(self.SEED)
+        self.add_shared_parameters(self.THREADS, (self.MAX_MINUTES, 0.0), (self.PATCHES_PER_EPOCH, 512),
+                                   advanced=True)
+        self.add_model_outputs(((self.VAL_LOSS, tr("Validation loss at the best epoch")),
+                                (self.VAL_MAE_DB, tr("Validation MAE at the best epoch (dB)"))), card=False)
 
     def validate(self, parameters, context):
         """Refuse an empty or wrong stack folder list, and stacks the trainer cannot learn from.
@@ -157,7 +125,7 @@ class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
         images are checked for valid pixels and against that scale both ways,
         its DEM for valid pixels and its conditions for missing values
         (``common.check_learned_inputs``), before any training starts. The
-        model destination (and the .onnx name it gets) must not be an input.
+        initial weights must exist, and the model must not overwrite them.
         """
         folders = parse_stack_folders(self.parameterAsString(parameters, self.STACK_FOLDERS, context))
         for folder in folders:
@@ -172,45 +140,16 @@ class TrainLearnedDiAlgorithm(common.SarChangeAlgorithm):
             common.check_learned_inputs(images, common.SCALE_CHOICES[0],
                                         os.path.join(folder, "dem.tif"), rows,
                                         tr("acquisitions table '{path}'").format(path=table))
-        destination = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
-        init = self.parameterAsFile(parameters, self.INIT, context)
-        if destination and init:
-            onnx = destination if destination.lower().endswith(".onnx") else destination + ".onnx"
-            stem = os.path.splitext(onnx)[0]
-            # Kept: the trainer also writes <model>.pt beside the output, a file no parameter names.
-            if any(common.same_file(init, p) for p in (onnx, stem + ".pt")):
-                raise QgsProcessingException(tr(
-                    "Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another "
-                    "model file").format(path=onnx, init=init))
+        self.initial_weights(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):
-        try:
+        with runner.refused_values():
             folders = parse_stack_folders(self.parameterAsString(parameters, self.STACK_FOLDERS, context))
-        except ValueError as exc:
-            raise QgsProcessingException(str(exc)) from exc
-        python = runner.resolve_python(self.parameterAsFile(parameters, self.PYTHON, context))
-        init = self.parameterAsFile(parameters, self.INIT, context) or None
-        if init and not os.path.isfile(init):
-            raise QgsProcessingException(tr("Initial weights {path} do not exist").format(path=init))
-        destination = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
+            init = self.initial_weights(parameters, context)
 
         def arguments(partial_onnx):
             return trainer_arguments(
-                folders, partial_onnx, epochs=self.parameterAsInt(parameters, self.EPOCHS, context),
-                inputs=self.parameterAsInt(parameters, self.INPUTS, context),
-                arch=ARCHITECTURES[self.parameterAsEnum(parameters, self.ARCH, context)],
-                seed=self.parameterAsInt(parameters, self.SEED, context), init=init,
-                threads=self.parameterAsInt(parameters, self.THREADS, context),
-                max_minutes=self.parameterAsDouble(parameters, self.MAX_MINUTES, context),
-                patches_per_epoch=self.parameterAsInt(parameters, self.PATCHES_PER_EPOCH, context))
+                folders, partial_onnx, inputs=self.parameterAsInt(parameters, self.INPUTS, context),
+                arch=ARCHITECTURES[self.parameterAsEnum(parameters, self.ARCH, context)])
 
-        files, summary = runner.train_model(python, TRAINER_MODULE, arguments, destination, feedback)
-        if files is None:
-            return {}
-        results = {self.OUTPUT_MODEL: files[".onnx"]}
-        if files.get(".pt"):
-            results[self.CHECKPOINT] = files[".pt"]
-        results.update(runner.metric_outputs(summary, ((self.BEST_EPOCH, "best_epoch"),
-                                                       (self.VAL_LOSS, "metrics.val_loss"),
-                                                       (self.VAL_MAE_DB, "metrics.val_mae_db"))))
-        return results
+        return self.train(parameters, context, feedback, arguments, init)

@@ -17,12 +17,9 @@ from osgeo import gdal, ogr, osr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsProcessingException,
-    QgsProcessingOutputFile,
-    QgsProcessingOutputNumber,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
@@ -37,7 +34,6 @@ from . import training_runner as runner
 from .common import tr
 from .segment import SarBandsMixin, parse_bands
 
-TRAINER_MODULE = "models.segmentation.train"
 LOSSES = ("ce", "focal")
 WEIGHTS = ("none", "balanced", "sqrt")
 
@@ -157,7 +153,7 @@ def check_labels(path, n_classes, what, patch):
     return np.bincount(valid, minlength=n_classes)
 
 
-class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
+class TrainSegmentationAlgorithm(SarBandsMixin, runner.TrainingAlgorithm):
     BAND_NAMES = "BAND_NAMES"
     POLYGONS = "POLYGONS"
     CLASS_FIELD = "CLASS_FIELD"
@@ -169,19 +165,11 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
     COLOURS = "COLOURS"
     LOSS = "LOSS"
     CLASS_WEIGHTS = "CLASS_WEIGHTS"
-    INIT = "INIT"
     FREEZE_EPOCHS = "FREEZE_EPOCHS"
-    EPOCHS = "EPOCHS"
     PATCH = "PATCH"
-    SEED = "SEED"
-    PYTHON = "PYTHON"
-    THREADS = "THREADS"
-    MAX_MINUTES = "MAX_MINUTES"
-    PATCHES_PER_EPOCH = "PATCHES_PER_EPOCH"
-    OUTPUT_MODEL = "OUTPUT_MODEL"
-    CHECKPOINT = "CHECKPOINT"
-    BEST_EPOCH = "BEST_EPOCH"
     VAL_MIOU = "VAL_MIOU"
+    TRAINER_MODULE = "models.segmentation.train"
+    METRICS = ((VAL_MIOU, "metrics.val_miou"),)
 
     def name(self):
         return "trainsegmentation"
@@ -273,7 +261,7 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
                 optional=True,
             )
         )
-        self.addParameter(number(self.EPOCHS, tr("Epochs"), type=number.Integer, defaultValue=30, minValue=1))
+        self.add_shared_parameters((self.EPOCHS, 30))
         self.addParameter(
             number(
                 self.PATCH,
@@ -283,44 +271,20 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
                 minValue=16,
             )
         )
-        self.addParameter(
-            number(self.SEED, tr("Random seed"), type=number.Integer, defaultValue=0, minValue=0)
-        )
-        self.addParameter(runner.python_parameter(self.PYTHON))
-        advanced = [
+        self.add_shared_parameters(self.SEED, self.PYTHON)
+        self.add_advanced_parameter(
             number(
                 self.FREEZE_EPOCHS,
                 tr("Keep the pretrained encoder frozen for the first epochs"),
                 type=number.Integer,
                 defaultValue=0,
                 minValue=0,
-            ),
-            number(self.THREADS, tr("Torch threads"), type=number.Integer, defaultValue=2, minValue=1),
-            number(
-                self.MAX_MINUTES,
-                tr("Time limit (minutes; 0 = none)"),
-                type=number.Double,
-                defaultValue=0.0,
-                minValue=0.0,
-            ),
-            number(
-                self.PATCHES_PER_EPOCH,
-                tr("Patches per epoch"),
-                type=number.Integer,
-                defaultValue=256,
-                minValue=1,
-            ),
-        ]
-        for param in advanced:
-            self.add_advanced_parameter(param)
-        self.addParameter(
-            QgsProcessingParameterFileDestination(
-                self.OUTPUT_MODEL, tr("Model"), fileFilter=tr("ONNX models (*.onnx)")
             )
         )
-        self.addOutput(QgsProcessingOutputFile(self.CHECKPOINT, tr("Checkpoint (.pt)")))
-        self.addOutput(QgsProcessingOutputNumber(self.BEST_EPOCH, tr("Best epoch")))
-        self.addOutput(QgsProcessingOutputNumber(self.VAL_MIOU, tr("Validation mean IoU at the best epoch")))
+        self.add_shared_parameters(
+            self.THREADS, (self.MAX_MINUTES, 0.0), (self.PATCHES_PER_EPOCH, 256), advanced=True
+        )
+        self.add_model_outputs(((self.VAL_MIOU, tr("Validation mean IoU at the best epoch")),), card=False)
 
     def _classes(self, parameters, context):
         names = [n.strip() for n in self.parameterAsString(parameters, self.CLASSES, context).split(",")]
@@ -385,10 +349,8 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
         return path
 
     def processAlgorithm(self, parameters, context, feedback):
-        try:
+        with runner.refused_values():
             entries = self.validate(parameters, context)
-        except ValueError as exc:
-            raise QgsProcessingException(str(exc)) from exc
         k = len(entries)
         layer, src, bands, scale, incidence = self.sar_inputs(parameters, context)
         info = read_info(src)
@@ -446,7 +408,6 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
                 counts=", ".join(f"{e['name']} {int(c)}" for e, c in zip(entries, counts))
             )
         )
-        python = runner.resolve_python(self.parameterAsFile(parameters, self.PYTHON, context))
         init = (self.parameterAsString(parameters, self.INIT, context) or "").strip()
         names = [
             n.strip()
@@ -455,7 +416,7 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
         ]
 
         def arguments(partial_onnx):
-            args = [
+            return [
                 "--image",
                 src,
                 "--bands",
@@ -476,45 +437,19 @@ class TrainSegmentationAlgorithm(SarBandsMixin, common.SarChangeAlgorithm):
                 ",".join(e["colour"] for e in entries),
                 "--out",
                 partial_onnx,
-                "--epochs",
-                str(self.parameterAsInt(parameters, self.EPOCHS, context)),
                 "--patch",
                 str(patch),
-                "--seed",
-                str(seed),
                 "--loss",
                 LOSSES[self.parameterAsEnum(parameters, self.LOSS, context)],
                 "--class-weights",
                 WEIGHTS[self.parameterAsEnum(parameters, self.CLASS_WEIGHTS, context)],
-                "--threads",
-                str(self.parameterAsInt(parameters, self.THREADS, context)),
-                "--patches-per-epoch",
-                str(self.parameterAsInt(parameters, self.PATCHES_PER_EPOCH, context)),
                 "--freeze-encoder-epochs",
                 str(self.parameterAsInt(parameters, self.FREEZE_EPOCHS, context)),
             ]
-            minutes = self.parameterAsDouble(parameters, self.MAX_MINUTES, context)
-            if minutes:
-                args += ["--max-minutes", repr(float(minutes))]
-            if init:
-                args += ["--init", init]
-            return args
 
-        destination = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
         try:
-            files, summary = runner.train_model(python, TRAINER_MODULE, arguments, destination, feedback)
+            return self.train(parameters, context, feedback, arguments, init)
         finally:
             for path in (train_path, val_path):
                 if path.startswith(QgsProcessingUtils.tempFolder()) and os.path.exists(path):
                     os.remove(path)
-        if files is None:
-            return {}
-        results = {self.OUTPUT_MODEL: files[".onnx"]}
-        if files.get(".pt"):
-            results[self.CHECKPOINT] = files[".pt"]
-        results.update(
-            runner.metric_outputs(
-                summary, ((self.BEST_EPOCH, "best_epoch"), (self.VAL_MIOU, "metrics.val_miou"))
-            )
-        )
-        return results

@@ -18,6 +18,10 @@ sends SIGTERM (the trainer stops at its next batch), kills it after
 ``TERMINATE_TIMEOUT_S`` seconds, and removes every temporary file. A non-zero
 exit raises QgsProcessingException with the last lines of its stderr.
 
+``TrainingAlgorithm`` is the base of the training algorithms: the
+parameters they share (ids, descriptions, defaults, ranges), the check of the
+initial weights, the trainer run with the shared arguments and the outputs.
+
 Testing seam: when the environment variable ``SAR_CHANGE_TRAINER`` names a
 Python script, that script is run (``PYTHON script ARGS``) instead of the
 trainer module; the tests use a fake trainer without torch.
@@ -29,13 +33,22 @@ import sys
 import threading
 import uuid
 from collections import deque
+from contextlib import contextmanager
 
-from qgis.core import QgsProcessingException, QgsProcessingParameterFile
+from qgis.core import (
+    QgsProcessingException,
+    QgsProcessingOutputFile,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+)
 
 from ...models import onnx_runtime
 from ...models.framework import protocol
 from ...models.framework import runner as framework_runner
 from .. import provider_settings
+from . import common
 from .common import tr
 
 #: QgsSettings key of the Python interpreter (with torch) used for training.
@@ -314,12 +327,12 @@ def train_model(python, module, arguments, destination, feedback):
     return files, summary or {}
 
 
-def parse_folder_list(text, markers, problem):
+def parse_folder_list(text, markers, problem, empty=None):
     """Absolute folders from text: one per line or ';'-separated; a path to a .csv stands for its folder.
 
     ``markers``: file names one of which every folder must hold; ``problem``:
     the ValueError text for a folder without any, formatted with ``path``.
-    Raises ValueError when no folder is given.
+    Raises ValueError (``empty``, or a generic text) when no folder is given.
     """
     folders = []
     for line in str(text or "").replace(";", "\n").splitlines():
@@ -334,8 +347,13 @@ def parse_folder_list(text, markers, problem):
         if path not in folders:
             folders.append(path)
     if not folders:
-        raise ValueError(tr("give at least one folder (one per line)"))
+        raise ValueError(empty or tr("give at least one folder (one per line)"))
     return folders
+
+
+def folder_arguments(flag, folders):
+    """``[flag, folder]`` for each folder, flattened (e.g. ``--pairs A --pairs B``)."""
+    return [arg for folder in folders for arg in (flag, folder)]
 
 
 def budget_arguments(init=None, threads=None, max_minutes=None, patches_per_epoch=None):
@@ -387,3 +405,148 @@ def init_weights_problem(path, kind):
             return tr("Initial weights {path}: {error}; give a '{kind}' model (or a .pt checkpoint)").format(
                 path=path, error=str(exc).splitlines()[0][:300], kind=kind)
     return None
+
+
+def weights_file_parameter(name, description):
+    """The optional initial-weights file parameter (a .pt checkpoint or an .onnx model)."""
+    return QgsProcessingParameterFile(name, description, behavior=QgsProcessingParameterFile.File,
+                                      optional=True, fileFilter=tr("All files (*)"))
+
+
+@contextmanager
+def refused_values():
+    """Turn a ValueError (a value the algorithm cannot use; message: the fix) into QgsProcessingException."""
+    try:
+        yield
+    except ValueError as exc:
+        raise QgsProcessingException(str(exc)) from exc
+
+
+class TrainingAlgorithm(common.SarChangeAlgorithm):
+    """Base of the algorithms that train a model in a Python with torch (``train_model``).
+
+    What they share lives here, so that ids, descriptions, defaults and ranges
+    are the same in every one of them: ``shared_parameter`` (PYTHON, EPOCHS,
+    SEED, THREADS, MAX_MINUTES, PATCHES_PER_EPOCH), ``add_model_outputs``
+    (OUTPUT_MODEL and the outputs every trainer reports), ``initial_weights``
+    (the INIT file check) and ``train`` (the trainer run with the shared
+    arguments and the results). Each algorithm adds its parameters in its own
+    order and sets TRAINER_MODULE and METRICS.
+    """
+
+    PYTHON = "PYTHON"
+    INIT = "INIT"
+    EPOCHS = "EPOCHS"
+    SEED = "SEED"
+    THREADS = "THREADS"
+    MAX_MINUTES = "MAX_MINUTES"
+    PATCHES_PER_EPOCH = "PATCHES_PER_EPOCH"
+    OUTPUT_MODEL = "OUTPUT_MODEL"
+    CHECKPOINT = "CHECKPOINT"
+    CARD = "CARD"
+    BEST_EPOCH = "BEST_EPOCH"
+
+    #: The trainer's module under the plugin package (``python -m sar_change.<module>``).
+    TRAINER_MODULE = ""
+    #: (output id, path in the trainer's RESULT summary) of the numbers returned besides the best epoch.
+    METRICS = ()
+
+    def shared_parameter(self, name, default=None):
+        """The parameter ``name`` as every training algorithm offers it.
+
+        ``default``: the default of EPOCHS, MAX_MINUTES (minutes) and
+        PATCHES_PER_EPOCH, which differ between trainers; SEED defaults to 0 and
+        THREADS (torch threads) to 2.
+        """
+        number = QgsProcessingParameterNumber
+        if name == self.PYTHON:
+            return python_parameter(name)
+        if name == self.MAX_MINUTES:
+            return number(name, tr("Time limit (minutes; 0 = none)"), type=number.Double,
+                          defaultValue=default, minValue=0.0)
+        integers = {self.EPOCHS: (tr("Epochs"), default, 1),
+                    self.SEED: (tr("Random seed"), 0, 0),
+                    self.THREADS: (tr("Torch threads"), 2, 1),
+                    self.PATCHES_PER_EPOCH: (tr("Patches per epoch"), default, 1)}
+        description, value, minimum = integers[name]
+        return number(name, description, type=number.Integer, defaultValue=value, minValue=minimum)
+
+    def add_shared_parameters(self, *specs, advanced=False):
+        """Add shared parameters in the order given; a spec is a name or (name, default)."""
+        for spec in specs:
+            name, default = (spec, None) if isinstance(spec, str) else spec
+            parameter = self.shared_parameter(name, default)
+            if advanced:
+                self.add_advanced_parameter(parameter)
+            else:
+                self.addParameter(parameter)
+
+    def add_model_outputs(self, metrics, card=True):
+        """The model destination (the last parameter), then the outputs: checkpoint, model card (when
+        ``card``), best epoch and ``metrics`` ((output id, description) pairs, as in METRICS)."""
+        self.addParameter(QgsProcessingParameterFileDestination(
+            self.OUTPUT_MODEL, tr("Model"), fileFilter=tr("ONNX models (*.onnx)")))
+        self.addOutput(QgsProcessingOutputFile(self.CHECKPOINT, tr("Checkpoint (.pt)")))
+        if card:
+            self.addOutput(QgsProcessingOutputFile(self.CARD, tr("Model card (.md)")))
+        self.addOutput(QgsProcessingOutputNumber(self.BEST_EPOCH, tr("Best epoch")))
+        for name, description in metrics:
+            self.addOutput(QgsProcessingOutputNumber(name, description))
+
+    def initial_weights(self, parameters, context, kind=None):
+        """The INIT file (None when empty); ValueError when it is missing, or when ``kind`` is given and
+        it cannot start a model of that kind (``init_weights_problem``), or when the model written
+        (OUTPUT_MODEL, or the checkpoint the trainer writes beside it) would overwrite it."""
+        init = self.parameterAsFile(parameters, self.INIT, context) or None
+        if not init:
+            return None
+        if kind:
+            problem = init_weights_problem(init, kind)
+        elif not os.path.isfile(init):
+            problem = tr("Initial weights {path} do not exist").format(path=init)
+        else:
+            problem = None
+        if problem:
+            raise ValueError(problem)
+        destination = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
+        if destination:
+            onnx = destination if destination.lower().endswith(".onnx") else destination + ".onnx"
+            # The output policy checks OUTPUT_MODEL; the <model>.pt the trainer also writes is named by
+            # no parameter.
+            if any(common.same_file(init, p) for p in (onnx, os.path.splitext(onnx)[0] + ".pt")):
+                raise ValueError(tr(
+                    "Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another "
+                    "model file").format(path=onnx, init=init))
+        return init
+
+    def train(self, parameters, context, feedback, arguments, init=None):
+        """Run TRAINER_MODULE, publish its model as OUTPUT_MODEL and return the algorithm's results.
+
+        ``arguments(partial_onnx)``: the trainer arguments of this algorithm
+        (its inputs, ``--out partial_onnx``, its own options); the shared ones
+        follow (--epochs, --seed, and --init, --threads, --max-minutes,
+        --patches-per-epoch when set). ``init``: the initial weights (a path or
+        a registered name). Returns {} when cancelled.
+        """
+        python = resolve_python(self.parameterAsFile(parameters, self.PYTHON, context))
+        destination = self.parameterAsFileOutput(parameters, self.OUTPUT_MODEL, context)
+        shared = ["--epochs", str(self.parameterAsInt(parameters, self.EPOCHS, context)),
+                  "--seed", str(self.parameterAsInt(parameters, self.SEED, context))]
+        shared += budget_arguments(init, self.parameterAsInt(parameters, self.THREADS, context),
+                                   self.parameterAsDouble(parameters, self.MAX_MINUTES, context),
+                                   self.parameterAsInt(parameters, self.PATCHES_PER_EPOCH, context))
+        files, summary = train_model(python, self.TRAINER_MODULE, lambda partial: arguments(partial) + shared,
+                                     destination, feedback)
+        return self.model_results(files, summary)
+
+    def model_results(self, files, summary):
+        """The results of a ``train_model`` run ({} when cancelled): the model, the checkpoint and card
+        when the algorithm has those outputs, the best epoch and METRICS."""
+        if files is None:
+            return {}
+        results = {self.OUTPUT_MODEL: files[".onnx"]}
+        for name, rest in ((self.CHECKPOINT, ".pt"), (self.CARD, ".md")):
+            if files.get(rest) and self.outputDefinition(name) is not None:
+                results[name] = files[rest]
+        results.update(metric_outputs(summary, ((self.BEST_EPOCH, "best_epoch"),) + tuple(self.METRICS)))
+        return results
