@@ -13,25 +13,35 @@ acquisition closest to 2021-07-15) per stack:
 (a) the shipped model (models/learned_di.onnx) as is;
 (b) the shipped model fine-tuned on the stack's acquisitions before the
     target (all earlier years; no labels, the target never seen), with the
-    settings of ``sarchange:finetunelearneddi`` (models/learned_di/config.py
-    FINETUNE) and a budget of ``--minutes``;
-(c) the same network from random weights on the same history, same budget
-    and settings (learning rate ``--scratch-lr``);
+    settings of ``sarchange:finetunelearneddi`` for a budget of ``--minutes``
+    (models/learned_di/config.py ``finetune_settings``: FINETUNE with the
+    patches per epoch and validation patches scaled to short budgets);
+(c) the same network from random weights on the same history, with the same
+    budget, settings and validation patches (learning rate ``--scratch-lr``);
 
-(b) and (c) with ``--seeds`` seeds each. A -2.5 dB offset is injected into the
-target (both bands) in random blobs; the learned DI (Euclidean norm over VV
-and VH of actual - predicted dB) and the conventional DI (Alatalo's method 1
-reference) are scored by the balanced pooled ROC AUC and a LinearSVC's
-accuracy on the DI and its local statistics (2-fold over targets; the
-functions of benchmarks/learned_di.py), separately for winter and summer
-targets. "Epochs" is the mean best epoch (epochs to converge; 0 = the
-starting model was best).
+(b) and (c) with ``--seeds`` seeds each. Changes are injected into the target
+(both bands) in 5 random blobs: -2.5 dB in all of them, and, as a second
+variant, the same blobs with alternating signs (-2.5, +2.5, -2.5, ... dB),
+since with darkening only a model that predicts the target too high is
+rewarded for its bias. The learned DI (Euclidean norm over VV and VH of
+actual - predicted dB) and the conventional DI (Alatalo's method 1 reference)
+are scored by the balanced pooled ROC AUC and a LinearSVC's accuracy on the
+DI and its local statistics (2-fold over targets; the functions of
+benchmarks/learned_di.py), separately for winter and summer targets, with
+each model's bias and RMSE (actual - predicted) on the target's unchanged
+pixels. "Epochs": the mean best epoch (0 = the starting model was best) and
+the mean number of epochs trained in the budget.
 
     .venv/bin/python benchmarks/transfer.py [--stacks 2] [--size 256] [--minutes 0.5] [--seeds 3]
-        [--climates boreal alpine] [--workdir DIR] [--markdown FILE]
+        [--climates boreal alpine] [--workdir DIR] [--markdown FILE|none]
+        [--seed0 5101] [--methods fine-tuned "from scratch"] [--set KEY=VALUE ...]
 
 ``--markdown`` writes the tables with the command line (default
 benchmarks/results/learned_di_transfer.md, linked from the README).
+Settings are chosen on other held-out seeds, never on the reporting stacks:
+``--seed0 2027 --methods fine-tuned --markdown none`` against the same with ``--set
+full_epoch_minutes=0.25`` (256 + 256 patches at 15 s)
+(seeds 2026-2028 and 5101-5120 are held out of the shipped model's training).
 
 Needs torch (training); runs under ``flock /tmp/sar_cpu.lock`` on shared machines.
 """

@@ -20,10 +20,10 @@ TRAINING = dict(epochs=20, patch=64, batch=16, lr=1e-3, schedule="cosine", patch
 #: ``full_epoch_minutes``; shorter budgets scale both down in proportion, to ``min_patches`` at the
 #: least (``finetune_settings``), so a 15-s fine-tune still validates every ~1 s (about 12 epochs
 #: on 2 CPU cores) instead of every ~4 s (3 epochs, each a larger step away from the starting model
-#: before it is checked). Chosen on the same 2027/2028 stacks (transfer.py protocol, --seed0 2027,
-#: 15 s, one seed): 64 + 64 patches gave pooled learned-DI AUCs of 0.588 winter / 0.602 summer
-#: against 0.575 / 0.599 with 256 + 256, and a learning rate of 1e-3 (0.567 / 0.602) or a frozen
-#: encoder (0.568 / 0.593) did worse.
+#: before it is checked). Chosen on stacks of seeds 2027/2028 made by the transfer.py protocol
+#: (128 px, boreal and alpine, 15 s, one seed, -2.5 dB blobs): 64 + 64 patches gave pooled
+#: learned-DI AUCs of 0.588 winter / 0.602 summer against 0.575 / 0.599 with 256 + 256, and a
+#: learning rate of 1e-3 (0.567 / 0.602) or a frozen encoder (0.568 / 0.593) did worse.
 FINETUNE = dict(epochs=1000, lr=3e-4, schedule="plateau", patches_per_epoch=256, val_patches=256,
                 val_fraction=0.15, split="interleaved", half_life_days=None, max_minutes=2.0, patience=20,
                 full_epoch_minutes=1.0, min_patches=64, batch=16)
