@@ -174,6 +174,19 @@ def test_finetune_on_a_stack_history_lowers_the_validation_loss(trained, tmp_pat
     assert s["training"]["dates"][0]["validation"][1] < target and s["training"]["change_mask"] is False
 
 
+def test_finetune_settings_scale_epochs_to_short_budgets():
+    """Below a minute the patches per epoch and the validation patches shrink in proportion, in whole
+    batches, to 64 at the least; the other settings stay those of FINETUNE."""
+    from sar_change.models.learned_di import config
+
+    sizes = {m: config.finetune_settings(m) for m in (0.05, 0.25, 0.4, 1.0, 2.0)}
+    assert [(s["patches_per_epoch"], s["val_patches"]) for s in sizes.values()] == [
+        (64, 64), (64, 64), (112, 112), (256, 256), (256, 256)]
+    assert sizes[0.4]["max_minutes"] == 0.4 and sizes[0.4]["lr"] == config.FINETUNE["lr"]
+    assert config.finetune_settings()["patches_per_epoch"] == config.FINETUNE["patches_per_epoch"]
+    assert config.FINETUNE["patches_per_epoch"] == 256  # the module constant itself is not changed
+
+
 def test_training_is_deterministic(stack_dir, tmp_path):
     runs = [training.train([stack_dir], tmp_path / f"d{i}.onnx", epochs=1, patch=32, batch=8,
                            patches_per_epoch=16, val_patches=8, base=8, seed=5, threads=1, checkpoint=None)

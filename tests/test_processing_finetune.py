@@ -86,12 +86,15 @@ def test_finetune_trains_on_the_history_only_and_warns_out_of_range(
     assert flags["--before"] == rows[-1]["date"] and "--no-change-mask" in argv
     assert flags["--init"] == learned_di.SHIPPED_MODEL and flags["--inputs"] == "4"
     assert flags["--stack"] == str(table) and flags["--max-minutes"] == "0.5"
+    # Half a minute: half the patches per epoch and validation patches of a budget of a minute or more.
+    assert flags["--patches-per-epoch"] == "128" and flags["--val-patches"] == "128"
     # An earlier target: the history ends before it; no warning (conditions within range).
     feedback = logging_feedback()
     run(alg_id, {"STACK_TABLE": stack["acquisitions_csv"], "TARGET_DATE": target, "PYTHON": sys.executable,
                  "OUTPUT_MODEL": str(tmp_path / "t2.onnx")}, feedback=feedback)
     argv = json.loads(fake_trainer.read_text())["argv"]
     assert argv[argv.index("--before") + 1] == target
+    assert argv[argv.index("--patches-per-epoch") + 1] == "256"  # the default 2-minute budget: full size
     warnings = [line for line in feedback.lines if line.startswith("WARNING")]
     earlier = next(r for r in rows if r["date"] == target)
     assert len(warnings) == (1 if _out_of_range(earlier) else 0)

@@ -226,7 +226,10 @@ def train(stack_dirs, out_onnx, n_inputs=schema.DEFAULT_N_INPUTS, arch="film", e
         log(f"model: {arch}, {count_parameters(model)} parameters, channels {model.channels}; "
             f"normalisation from {norm_source}")
 
-        val_samples = ds.grid_samples(stacks, val_targets, patch, val_patches, rng)
+        # Validation patches from their own generator: the same for a given seed whether or not the
+        # normalisation was drawn from the data (a fine-tune and a from-scratch run compare alike).
+        val_samples = ds.grid_samples(stacks, val_targets, patch, val_patches,
+                                      np.random.default_rng([int(seed), 0, 1]))
         val_weights = ds.target_weights(stacks, val_samples, half_life_days)
         val_loader = ds.loader(stacks, val_samples, patch, batch, weights=val_weights)
 

@@ -11,7 +11,8 @@ ignored (``--no-change-mask``). The model written is the one with the lowest
 validation loss on validation dates spread through the history (every
 seventh date), the starting model included (epoch 0), so it is never worse
 there than the model it started from; settings in
-``models.learned_di.config.FINETUNE``.
+``models.learned_di.config.FINETUNE``, with the epoch and validation sizes scaled to short
+budgets (``finetune_settings``).
 
 Before training, the target's conditions are compared with the model's valid
 ranges (its metadata; approximated from its normalisation for models exported
@@ -36,7 +37,7 @@ from qgis.core import (
 
 from ...core.learned_di import pipeline as learned_di
 from ...models.framework import metadata as md
-from ...models.learned_di.config import FINETUNE
+from ...models.learned_di.config import FINETUNE, finetune_settings
 from . import common
 from . import training_runner as runner
 from .common import tr
@@ -72,8 +73,9 @@ def help_text():
 
 
 def trainer_arguments(plan, out_path, minutes, threads, seed, patch, lr, freeze_epochs):
-    """Arguments of ``python -m sar_change.models.train`` for a fine-tune (``plan``: ``finetune_plan``)."""
-    f = SETTINGS
+    """Arguments of ``python -m sar_change.models.train`` for a fine-tune (``plan``: ``finetune_plan``;
+    epoch and validation sizes for a budget of ``minutes``, ``finetune_settings``)."""
+    f = finetune_settings(minutes)
     arguments = ["--stack", plan["csv_path"], "--out", out_path, "--init", plan["model"],
                  "--inputs", str(plan["n_inputs"]), "--before", plan["before"], "--no-change-mask",
                  "--schedule", f["schedule"], "--lr", repr(float(lr)), "--epochs", str(f["epochs"]),
