@@ -120,7 +120,8 @@ def session_options(ort, threads):
 
     ``threads`` intra-op threads (0: onnxruntime's choice), one inter-op thread
     (the graphs are chains), every graph optimisation (constant folding,
-    node fusions, the blocked NCHWc layout). The intra-op threads sleep
+    node fusions, the blocked NCHWc layout), no memory pattern (see below).
+    The intra-op threads sleep
     between operators instead of spinning (``session.intra_op.allow_spinning``
     0): the graph runs as fast, and the CPU time spinning took is left to the
     block engine's reader and writer threads that run beside it.
@@ -132,6 +133,9 @@ def session_options(ort, threads):
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # No memory pattern: the blocks of a scene come in several sizes (edge blocks), and a pattern planned
+    # per input shape cost time at every new shape and kept 140-470 MiB more (benchmarks/scale.py).
+    options.enable_mem_pattern = False
     return options
 
 
@@ -510,9 +514,11 @@ class TiledModel:
             if bad is not None and bad.all():
                 return None
             out = {}
+            fill = bad is not None and bad.any()
             for name, value in images.items():
-                part = take(value).astype(dtypes[name], copy=True)
-                if bad is not None and bad.any():
+                # A copy only where it is written to (holes filled) or cast; else a view of the input.
+                part = take(value).astype(dtypes[name], copy=fill)
+                if fill:
                     for c in range(part.shape[0]):
                         plane = part[c]
                         holes = ~np.isfinite(plane)
@@ -552,7 +558,8 @@ class TiledModel:
             pad = batch - count if fixed_batch is not None else 0
             for name in images:
                 tiles = [p[2][name] for p in pending] + [pending[-1][2][name]] * pad
-                feed[name] = np.stack(tiles)
+                # One tile: no stacking copy (none at all when the tile is the whole contiguous input).
+                feed[name] = np.ascontiguousarray(tiles[0][None]) if len(tiles) == 1 else np.stack(tiles)
             for name, value in vectors.items():
                 feed[name] = np.ascontiguousarray(np.broadcast_to(value, (count + pad,) + value.shape))
             try:
@@ -597,8 +604,8 @@ class TiledModel:
         if accumulator is None:  # every tile was no data and the output width is not declared
             raise ValueError(f"every pixel of the inputs is no data; ONNX model {self.source} was not run")
         accumulator = accumulator[:, :rows, :cols]
-        if single:
-            result = np.array(accumulator, dtype=np.float32)
+        if single:  # onnxruntime's own output array: copied only when cropped or cast
+            result = np.ascontiguousarray(accumulator, dtype=np.float32)
         else:
             accumulator /= norm_y[:rows, None]  # the summed weights are separable: no (H, W) temporary
             accumulator /= norm_x[None, :cols]
