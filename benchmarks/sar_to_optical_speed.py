@@ -17,6 +17,9 @@ options (graph optimisation level ORT_ENABLE_ALL), MPix/s of output:
   and its halo as one tile for several block sizes.
 
     flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/sar_to_optical_speed.py [--size 2048]
+    # one exported model only (graph on one tile, translate_raster per block side, peak RSS):
+    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/sar_to_optical_speed.py \
+        --model models/sar_to_optical.onnx --size 4096 --blocks 1024,2048
 """
 import argparse
 import os
@@ -193,13 +196,42 @@ def inference_rows(size):
     return head + rows, level
 
 
+def model_rows(model_path, size, blocks):
+    """translate_raster MPix/s and peak RSS of one exported model (e.g. the shipped one) per block size."""
+    import resource
+
+    work = tempfile.mkdtemp(prefix="s2o_speed_")
+    sar, dem = write_scene(work, size)
+    needs_dem = inference.open_model(model_path).summary["needs_dem"]
+    rows = []
+    for block in blocks:  # smallest block first: the peak RSS so far is that block size's
+        rate = raster_mpix(model_path, sar, dem if needs_dem else None, block=block)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows.append(f"| translate_raster, block {block} + halo as one tile | {rate:.2f} | {peak:.0f} |")
+        print(rows[-1], flush=True)
+    tile = min(blocks) + 2 * inference.DEFAULT_MARGIN
+    graph, _ = session_mpix(model_path, needs_dem, size=tile)
+    rows.append(f"| graph alone, one {tile} px tile (the smallest block's) | {graph:.2f} | - |")
+    return ["| path | MPix/s | peak RSS MiB so far |", "|---|---:|---:|"] + rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", type=int, default=2048, help="scene side for translate_raster (pixels)")
     ap.add_argument("--skip-training", action="store_true")
+    ap.add_argument("--model", help="only time translate_raster on this exported model (e.g. the shipped "
+                    "models/sar_to_optical.onnx), for each of --blocks")
+    ap.add_argument("--blocks", default="1024", help="block sides for --model, pixels, comma-separated")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     t0 = time.perf_counter()
+    if args.model:
+        blocks = sorted(int(b) for b in args.blocks.split(","))
+        print(f"### {args.model}: translate_raster on {args.size} x {args.size} px (onnxruntime, "
+              "2 threads)\n")
+        print("\n".join(model_rows(args.model, args.size, blocks)))
+        print(f"\ntotal {time.perf_counter() - t0:.0f} s")
+        return 0
     if not args.skip_training:
         print("### Training step (batch 16 x 64 x 64 px, Adam, 2 threads)\n")
         print("\n".join(training_rows()), flush=True)

@@ -58,6 +58,7 @@ https://onnx.ai/onnx/repo-docs/IR.html); onnxruntime Python API
 (InferenceSession, SessionOptions.intra_op_num_threads,
 https://onnxruntime.ai/docs/api/python/api_summary.html).
 """
+import copy
 import json
 import os
 from dataclasses import dataclass
@@ -112,6 +113,53 @@ def _parse(value):
         return json.loads(value)
     except (TypeError, ValueError):
         return value
+
+
+def session_options(ort, threads):
+    """onnxruntime SessionOptions of the tiled runner (``ort``: the onnxruntime module).
+
+    ``threads`` intra-op threads (0: onnxruntime's choice), one inter-op thread
+    (the graphs are chains), every graph optimisation (constant folding,
+    node fusions, the blocked NCHWc layout), no memory pattern (see below).
+    The intra-op threads sleep
+    between operators instead of spinning (``session.intra_op.allow_spinning``
+    0): the graph runs as fast, and the CPU time spinning took is left to the
+    block engine's reader and writer threads that run beside it.
+    """
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    if threads:
+        options.intra_op_num_threads = int(threads)
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # No memory pattern: the blocks of a scene come in several sizes (edge blocks), and a pattern planned
+    # per input shape cost time at every new shape and kept 140-470 MiB more (benchmarks/scale.py).
+    options.enable_mem_pattern = False
+    return options
+
+
+def fold_inputs(model, values):
+    """The serialised ONNX model ``model`` (a path or bytes) with the graph inputs ``values`` (dict name ->
+    array of the input's shape) made constants (initializers); None when the ``onnx`` package is missing
+    or the model cannot be read with it."""
+    try:
+        import onnx
+        from onnx import numpy_helper
+    except ImportError:
+        return None
+    try:
+        proto = onnx.load_from_string(model) if isinstance(model, bytes) else onnx.load(model)
+    except Exception:  # noqa: BLE001  (protobuf and onnx raise several types; the caller falls back)
+        return None
+    graph = proto.graph
+    for name, value in values.items():
+        for entry in [e for e in graph.input if e.name == name]:
+            graph.input.remove(entry)
+        for entry in [e for e in graph.initializer if e.name == name]:
+            graph.initializer.remove(entry)
+        graph.initializer.append(numpy_helper.from_array(np.ascontiguousarray(value), name))
+    return proto.SerializeToString()
 
 
 def round_up(value, multiple):
@@ -177,27 +225,19 @@ class TiledModel:
     """
 
     def __init__(self, model, threads=2):
-        ort = _onnxruntime()
         is_bytes = isinstance(model, (bytes, bytearray))
         self.source = "<bytes>" if is_bytes else os.fspath(model)
         if not is_bytes and not os.path.isfile(self.source):
             raise ValueError(f"ONNX model {self.source} does not exist: check the path")
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        if threads:
-            options.intra_op_num_threads = int(threads)
-        options.inter_op_num_threads = 1
-        # Every graph optimisation (constant folding, node fusions, layout changes), stated explicitly.
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        try:
-            self.session = ort.InferenceSession(bytes(model) if is_bytes else self.source, options,
-                                                providers=["CPUExecutionProvider"])
-        except Exception as exc:  # onnxruntime raises its own exception types
-            raise ValueError(f"cannot load ONNX model {self.source}: {exc}") from exc
+        self._model = bytes(model) if is_bytes else self.source
+        self.session = self._open_session(self._model, threads)
+        #: Per-sample inputs fixed in the graph by ``specialised`` (name -> array with a batch of one).
+        self.folded = {}
         self.threads = int(threads)
         self.metadata_raw = dict(self.session.get_modelmeta().custom_metadata_map)
         self.metadata = {k: _parse(v) for k, v in self.metadata_raw.items()}
         self.inputs = [_spec(a) for a in self.session.get_inputs()]
+        self._specs = {s.name: s for s in self.inputs}
         self.outputs = [_spec(a) for a in self.session.get_outputs()]
         self.image_inputs = [s.name for s in self.inputs if s.rank == 4]
         self.vector_inputs = [s.name for s in self.inputs if s.rank != 4]
@@ -212,6 +252,56 @@ class TiledModel:
         if fixed and self._fixed_tile is None:
             raise ValueError(f"ONNX model {self.source}: image inputs with fixed but different sizes "
                              f"{self._describe(self.inputs)}")
+
+    def _open_session(self, model, threads):
+        """An onnxruntime session of ``model`` (path or bytes) with ``session_options``."""
+        ort = _onnxruntime()
+        try:
+            return ort.InferenceSession(model, session_options(ort, threads),
+                                        providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own exception types
+            raise ValueError(f"cannot load ONNX model {self.source}: {exc}") from exc
+
+    def specialised(self, values):
+        """This model with per-sample inputs (``values``: dict name -> array) fixed in its graph.
+
+        For inputs that stay the same over a whole scene (the learned DI's
+        acquisition conditions): onnxruntime then computes everything that
+        depends on them once, when it loads the graph (constant folding), and
+        fuses the results into the operators that use them (e.g. a FiLM
+        scale and shift into the weights and bias of the convolution before
+        it, which then also takes its activation), so each tile runs fewer,
+        cheaper operators. The outputs equal the general graph's up to float32
+        rounding (the folded weights are rounded once). The copy runs one
+        tile per onnxruntime call (the fixed inputs have a batch of one),
+        keeps every attribute of this model and still accepts the fixed
+        inputs in ``predict`` (ValueError unless they equal the fixed values).
+        Returns this model itself when it cannot be done: no such inputs, the
+        ``onnx`` package (needed to edit the graph) missing, or a graph that
+        onnxruntime cannot load once edited.
+        """
+        wanted = {}
+        for name, value in values.items():
+            spec = self.input(name)
+            if spec.rank == 4:
+                raise ValueError(f"input {name!r} of ONNX model {self.source} is an image: only per-sample "
+                                 "inputs can be fixed")
+            wanted[name] = self._per_sample(spec, value)[None]
+        if not wanted:
+            return self
+        graph = fold_inputs(self._model, wanted)
+        if graph is None:
+            return self
+        try:
+            session = self._open_session(graph, self.threads)
+        except ValueError:
+            return self
+        twin = copy.copy(self)
+        twin.session, twin._model = session, graph
+        twin.folded = {**self.folded, **wanted}
+        twin.inputs = [s for s in self.inputs if s.name not in wanted]
+        twin.vector_inputs = [n for n in self.vector_inputs if n not in wanted]
+        return twin
 
     # -- description ---------------------------------------------------------------------------
 
@@ -260,6 +350,20 @@ class TiledModel:
         raise ValueError(f"ONNX model {self.source} has no output {name!r}; its outputs are "
                          f"{self._describe(self.outputs)}")
 
+    def _per_sample(self, spec, value):
+        """``value`` as one sample of the per-sample input ``spec`` (batch axis dropped), of its dtype."""
+        value = np.asarray(value)
+        expected = spec.shape[1:]
+        if value.ndim == spec.rank and value.shape[:1] == (1,):
+            value = value[0]
+        if value.ndim != len(expected) or any(
+                e is not None and g != e for g, e in zip(value.shape, expected)):
+            raise ValueError(
+                f"input {spec.name!r} has shape {value.shape} but ONNX model {self.source} "
+                f"expects {spec.describe()} (batch first; give one sample without the batch "
+                "axis)")
+        return np.ascontiguousarray(value, dtype=spec.dtype)
+
     # -- checks --------------------------------------------------------------------------------
 
     def check_inputs(self, inputs):
@@ -270,7 +374,7 @@ class TiledModel:
         the input, what the model expects and what was given.
         """
         names = [s.name for s in self.inputs]
-        unknown = [n for n in inputs if n not in names]
+        unknown = [n for n in inputs if n not in names and n not in self.folded]
         missing = [n for n in names if n not in inputs]
         if unknown or missing:
             parts = []
@@ -305,16 +409,12 @@ class TiledModel:
                                      "images on one grid")
                 images[spec.name] = value
             else:
-                expected = spec.shape[1:]
-                if value.ndim == spec.rank and value.shape[:1] == (1,):
-                    value = value[0]
-                if value.ndim != len(expected) or any(
-                        e is not None and g != e for g, e in zip(value.shape, expected)):
-                    raise ValueError(
-                        f"input {spec.name!r} has shape {value.shape} but ONNX model {self.source} "
-                        f"expects {spec.describe()} (batch first; give one sample without the batch "
-                        "axis)")
-                vectors[spec.name] = np.ascontiguousarray(value, dtype=spec.dtype)
+                vectors[spec.name] = self._per_sample(spec, value)
+        for name, fixed in self.folded.items():
+            if name in inputs and not np.array_equal(self._per_sample(self._specs[name], inputs[name]),
+                                                     fixed[0], equal_nan=True):
+                raise ValueError(f"input {name!r} differs from the value fixed in this copy of ONNX model "
+                                 f"{self.source}: specialise the model for these values")
         if min(size) < 1:
             raise ValueError(f"the image inputs are empty ({size[1]} x {size[0]} pixels)")
         return images, vectors, size
@@ -379,6 +479,8 @@ class TiledModel:
         fixed_batch = self.inputs[0].shape[0]
         if fixed_batch is not None:
             batch = fixed_batch
+        elif self.folded:  # the inputs fixed by ``specialised`` have a batch of one
+            batch = fixed_batch = 1
 
         invalid = np.zeros((rows, cols), dtype=bool)
         for value in images.values():
@@ -412,9 +514,11 @@ class TiledModel:
             if bad is not None and bad.all():
                 return None
             out = {}
+            fill = bad is not None and bad.any()
             for name, value in images.items():
-                part = take(value).astype(dtypes[name], copy=True)
-                if bad is not None and bad.any():
+                # A copy only where it is written to (holes filled) or cast; else a view of the input.
+                part = take(value).astype(dtypes[name], copy=fill)
+                if fill:
                     for c in range(part.shape[0]):
                         plane = part[c]
                         holes = ~np.isfinite(plane)
@@ -454,7 +558,8 @@ class TiledModel:
             pad = batch - count if fixed_batch is not None else 0
             for name in images:
                 tiles = [p[2][name] for p in pending] + [pending[-1][2][name]] * pad
-                feed[name] = np.stack(tiles)
+                # One tile: no stacking copy (none at all when the tile is the whole contiguous input).
+                feed[name] = np.ascontiguousarray(tiles[0][None]) if len(tiles) == 1 else np.stack(tiles)
             for name, value in vectors.items():
                 feed[name] = np.ascontiguousarray(np.broadcast_to(value, (count + pad,) + value.shape))
             try:
@@ -499,8 +604,8 @@ class TiledModel:
         if accumulator is None:  # every tile was no data and the output width is not declared
             raise ValueError(f"every pixel of the inputs is no data; ONNX model {self.source} was not run")
         accumulator = accumulator[:, :rows, :cols]
-        if single:
-            result = np.array(accumulator, dtype=np.float32)
+        if single:  # onnxruntime's own output array: copied only when cropped or cast
+            result = np.ascontiguousarray(accumulator, dtype=np.float32)
         else:
             accumulator /= norm_y[:rows, None]  # the summed weights are separable: no (H, W) temporary
             accumulator /= norm_x[None, :cols]

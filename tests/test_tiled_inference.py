@@ -114,6 +114,32 @@ def conv_model(c_in=3, c_out=2, seed=0, size_multiple=4, tile=32, overlap=4):
                            "overlap": str(overlap)})
 
 
+def film_model(c_in=3, c_out=4, n_vector=5, seed=0):
+    """y = LeakyRelu(conv3x3(x) * (1 + v @ G) + v @ B): a convolution modulated by a per-sample vector v
+    (FiLM, as the learned-DI network), inputs 'x' (image) and 'v' (B, n_vector), output 'y'."""
+    rng = np.random.default_rng(seed)
+    init = [numpy_helper.from_array((rng.normal(size=(c_out, c_in, 3, 3)) / 3).astype(np.float32), "w"),
+            numpy_helper.from_array(rng.normal(size=c_out).astype(np.float32), "b"),
+            numpy_helper.from_array(rng.normal(0, 0.3, (n_vector, c_out)).astype(np.float32), "g"),
+            numpy_helper.from_array(rng.normal(size=(n_vector, c_out)).astype(np.float32), "s"),
+            numpy_helper.from_array(np.array(1.0, np.float32), "one"),
+            numpy_helper.from_array(np.array([2, 3], np.int64), "axes23")]
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("MatMul", ["v", "g"], ["gamma"]),
+             helper.make_node("Add", ["gamma", "one"], ["scale2"]),
+             helper.make_node("Unsqueeze", ["scale2", "axes23"], ["scale4"]),
+             helper.make_node("MatMul", ["v", "s"], ["beta"]),
+             helper.make_node("Unsqueeze", ["beta", "axes23"], ["beta4"]),
+             helper.make_node("Mul", ["c", "scale4"], ["scaled"]),
+             helper.make_node("Add", ["scaled", "beta4"], ["shifted"]),
+             helper.make_node("LeakyRelu", ["shifted"], ["y"], alpha=0.1)]
+    graph = helper.make_graph(nodes, "film", [
+        helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", c_in, "H", "W"]),
+        helper.make_tensor_value_info("v", TensorProto.FLOAT, ["B", n_vector])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["B", c_out, "H", "W"])], init)
+    return _finish(graph, {"size_multiple": "4", "tile_size": "32", "overlap": "4"})
+
+
 def pointwise_inputs(n=3, shape=(70, 90), seed=0):
     rng = np.random.default_rng(seed)
     return {"images": rng.normal(-12.0, 4.0, (2 * n,) + shape).astype(np.float32),
@@ -210,6 +236,27 @@ def test_conv_tiled_matches_whole_within_blending_tolerance():
     for end in [c + 32 for c in layout["cols"][:-1]]:
         band[:, end - 2:end + 2] = True
     np.testing.assert_allclose(tiled[:, ~band], whole[:, ~band], rtol=1e-5, atol=1e-5)
+
+
+def test_specialised_model_fixes_per_sample_inputs_in_the_graph(monkeypatch):
+    model = TiledModel(film_model())
+    rng = np.random.default_rng(3)
+    image = rng.normal(size=(3, 70, 90)).astype(np.float32)
+    vector = rng.normal(size=5).astype(np.float32)
+    general = model.predict({"x": image, "v": vector}, batch=3)
+    fixed = model.specialised({"v": vector})
+    assert fixed is not model and fixed.vector_inputs == [] and "v" in fixed.folded
+    assert [i.name for i in fixed.session.get_inputs()] == ["x"]
+    # The folded scale and shift are rounded once in float32: equal to rounding, tiled and untiled.
+    for kwargs in ({}, {"tile": 96, "overlap": 0}):
+        np.testing.assert_allclose(fixed.predict({"x": image, "v": vector}, **kwargs),
+                                   model.predict({"x": image, "v": vector}, **kwargs), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(fixed.predict({"x": image}), general, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="'v' differs from the value fixed"):
+        fixed.predict({"x": image, "v": vector + 1})
+    # Without the onnx package (optional inside QGIS) the model stays general.
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    assert model.specialised({"v": vector}) is model
 
 
 def test_no_seams_at_tile_borders():

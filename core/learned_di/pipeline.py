@@ -538,6 +538,9 @@ def _prepare(model, input_paths, target_path, dem_path, conditions, reference_pa
     check_grids(target_path, others, limit=limit)
     for path in input_paths + [os.fspath(target_path)]:
         band_numbers(read_info(path), bands)
+    # The conditions are the same for every tile of the scene: fixed in the graph, onnxruntime folds the
+    # condition network and the FiLM modulations into the convolutions once (TiledModel.specialised).
+    model = model.specialised({SCHEMA.INPUT_CONDITIONS: cond})
     return model, input_paths, bands, cond, rows
 
 
