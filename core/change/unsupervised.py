@@ -645,7 +645,7 @@ def detect(p1, p2, config=DEFAULT, floor=None, seed=0):
 
 
 def method_config(method, di=None):
-    """The chain of one method on ``di`` (default's when None), after the default's speckle filter."""
+    """The chain of one method on ``di`` (default's when None), the default's speckle filter and fallback."""
     di = DEFAULT.di if di is None else di
     return ChainConfig(method=method, di=di, pseudo_labels=SELF_SUPERVISED_LABELS,
-                       despeckle=DEFAULT.despeckle)
+                       despeckle=DEFAULT.despeckle, fallback=DEFAULT.fallback)
