@@ -173,6 +173,12 @@ CANDIDATES = (
     _C(us.PCA_KMEANS, us.LOG_MEAN_RATIO, majority=5),
     _C(us.SMOOTHED_KI, us.LOG_MEAN_RATIO, majority=5),
     _C(us.SELF_SUPERVISED, us.LOG_MEAN_RATIO, pseudo_labels=us.LABELS_KI, majority=5),
+    # the guard's fallback as a CFAR threshold of the speckle-only no-change law (core.change.cfar,
+    # false-alarm rate 1e-3 per pixel fixed beforehand) instead of the robust outlier rule
+    _C(us.PCA_KMEANS, us.LOG_MEAN_RATIO, majority=5, fallback=us.FALLBACK_CFAR_ENL),
+    _C(us.PCA_KMEANS, us.LOG_MEAN_RATIO, majority=5, fallback=us.FALLBACK_CFAR_MEDIAN),
+    _C(us.SMOOTHED_KI, us.LOG_MEAN_RATIO, majority=5, fallback=us.FALLBACK_CFAR_ENL),
+    _C(us.SMOOTHED_KI, us.LOG_MEAN_RATIO, majority=5, fallback=us.FALLBACK_CFAR_MEDIAN),
 )
 #: Rows of the main table for the new methods: the default, each method as the Processing
 #: algorithm runs it (core.change.unsupervised.method_config), plain Celik PCA-KMeans, no guard.

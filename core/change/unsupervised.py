@@ -58,6 +58,12 @@ population, the majority whenever a rule below fires) - when
   all pixels: a split of a unimodal DI, e.g. k-means or FCM on a pair
   without change, which cut ~30 % off the upper tail).
 
+With ``ChainConfig.fallback`` = ``cfar_enl`` or ``cfar_median`` the map is
+replaced instead by a CFAR threshold of the same local-mean DI: the value an
+unchanged pair of gamma speckle images exceeds at the false-alarm rate
+``cfar.PFA`` per pixel (``core.change.cfar``; Touzi, Lopes & Bousquet 1988),
+at the images' ENL or at the looks whose no-change median matches the DI's.
+
 The report (``GuardReport.lines``) gives the changed fraction, the contrast
 of the changed class, the separation confidence (confident: both criteria
 above; weak: one; none: neither) with the coefficient, D, the overlap of the
@@ -71,6 +77,7 @@ import numpy as np
 from ..engine.window_stats import local_mean
 from ..speckle import enl as enl_stats
 from ..speckle import registry
+from . import cfar
 from . import difference as dif
 from . import fcm as fcm_mod
 from . import patch_classifier as pc
@@ -136,6 +143,18 @@ GUARD_RULE = (f"if more than {MAX_CHANGED_FRACTION:.0%} of the valid pixels are 
               f"is replaced by the robust outlier rule (local {OUTLIER_WINDOW} x {OUTLIER_WINDOW} mean DI > "
               f"median + {OUTLIER_Z:g} x 1.4826 MAD)")
 CHANGED, UNCHANGED, NODATA = 1, 0, 255
+#: Fallback rules of the guard (ChainConfig.fallback): the robust outlier rule above, or a CFAR
+#: threshold of the same local-mean DI at ``cfar.PFA`` false alarms per pixel under the speckle-only
+#: no-change model (``core.change.cfar``), its looks the images' ENL or matched to the DI median.
+FALLBACK_OUTLIER = "outlier"
+FALLBACK_CFAR_ENL = "cfar_enl"
+FALLBACK_CFAR_MEDIAN = "cfar_median"
+FALLBACKS = (FALLBACK_OUTLIER, FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN)
+FALLBACK_LABELS = {
+    FALLBACK_OUTLIER: "robust outlier rule",
+    FALLBACK_CFAR_ENL: f"CFAR (false-alarm rate {cfar.PFA:g}, looks = image ENL)",
+    FALLBACK_CFAR_MEDIAN: f"CFAR (false-alarm rate {cfar.PFA:g}, looks matched to the DI median)",
+}
 #: Pixels per strip when labelling a whole array in memory (bounds the patch arrays).
 STRIP_PIXELS = 250_000
 
@@ -155,6 +174,7 @@ class ChainConfig:
     despeckle_size: int = 7  # its window (pixels); looks estimated per image on the fitting sample
     majority: int = 1  # k x k majority filter of the chain's labels (1 = none; odd, pixels)
     guard: bool = True
+    fallback: str = FALLBACK_OUTLIER  # the guard's rule when it replaces the map (FALLBACKS)
 
     def name(self):
         """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
@@ -178,6 +198,10 @@ class ChainConfig:
             text = f"{filt} {self.despeckle_size}x{self.despeckle_size} + {text}"
         if self.majority > 1:
             text += f" + {self.majority}x{self.majority} majority"
+        if self.fallback == FALLBACK_CFAR_ENL:
+            text += ", CFAR fallback (image ENL)"
+        elif self.fallback == FALLBACK_CFAR_MEDIAN:
+            text += ", CFAR fallback (median-matched looks)"
         return text + ("" if self.centre else " uncentred") + ("" if self.guard else " (no guard)")
 
     def check(self):
@@ -191,6 +215,10 @@ class ChainConfig:
         if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS, LABELS_OUTLIER, LABELS_CONSENSUS,
                                       LABELS_KI):
             raise ValueError(f"unknown pseudo-label source {self.pseudo_labels!r}")
+        if self.fallback not in FALLBACKS:
+            raise ValueError(f"unknown fallback {self.fallback!r}; choose one of {FALLBACKS}")
+        if self.fallback != FALLBACK_OUTLIER and self.despeckle:
+            raise ValueError("the CFAR fallback models unfiltered gamma speckle: use it without despeckle")
         for name in ("size", "patch", "majority"):
             value = getattr(self, name)
             if value < 1 or value % 2 == 0:
@@ -311,6 +339,8 @@ class GuardReport:
     overlap: float = float("nan")  # overlap of the two fitted components (0 disjoint, 1 nested)
     body_share: float = float("nan")  # share of the changed class the fitted body explains (false alarms)
     reasons: tuple = ()  # why the map was replaced (TOO_MANY, UNIMODAL, IN_TAIL, IN_MODE); empty: kept
+    fallback_rule: str = FALLBACK_OUTLIER  # FALLBACKS: the rule that makes the map when ``fallback``
+    fallback_looks: tuple = ()  # CFAR fallback: the looks its threshold was calibrated at
 
     @property
     def confidence(self):
@@ -321,7 +351,9 @@ class GuardReport:
     @property
     def rule(self):
         """Which rule made the map: 'chain' or 'outlier rule'."""
-        return "outlier rule" if self.fallback else "chain"
+        if not self.fallback:
+            return "chain"
+        return "outlier rule" if self.fallback_rule == FALLBACK_OUTLIER else "CFAR rule"
 
     def lines(self):
         """Human-readable summary lines."""
@@ -334,9 +366,11 @@ class GuardReport:
                f"{100 * self.body_share:.1f} % of the changed class explained as the body's tail"]
         if self.fallback:
             why = "; ".join(REASON_TEXT[r] for r in self.reasons)
+            looks = " / ".join(f"{n:.2f}" for n in self.fallback_looks)
+            looks = f", looks {looks}" if looks else ""
             out.append(f"GUARD: {why}; the map uses "
-                       f"the robust outlier rule (local mean DI > {self.outlier_threshold:.4g}): "
-                       f"{100 * self.final_fraction:.2f} % changed")
+                       f"the {FALLBACK_LABELS[self.fallback_rule]}{looks} (local mean DI > "
+                       f"{self.outlier_threshold:.4g}): {100 * self.final_fraction:.2f} % changed")
         elif self.confidence != "confident":
             out.append("WARNING: weak separation: changed and unchanged pixels "
                        "overlap; check the map against known areas")
@@ -579,10 +613,28 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     bimodality, body_share = sep.bimodality_coefficient(lm), mixture.body_share(lm[lab == CHANGED])
     reasons = guard_reasons(fraction, contrast, bimodality, mixture.ashman_d, body_share)
     fallback = bool(reasons)
+    fallback_looks = ()
+    if fallback and config.fallback != FALLBACK_OUTLIER:
+        threshold, fallback_looks = cfar_threshold(config, raw, med)
+        fitted = replace(fitted, outlier_threshold=threshold)
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
     report = GuardReport(fraction, separation, contrast, fallback, final, threshold, bimodality,
-                         mixture.ashman_d, mixture.overlap(), body_share, reasons)
+                         mixture.ashman_d, mixture.overlap(), body_share, reasons, config.fallback,
+                         fallback_looks)
     return replace(fitted, guard=report)
+
+
+def cfar_threshold(config, raw_tiles, median):
+    """(threshold of the local-mean DI, looks) of the chain's CFAR fallback (``core.change.cfar``).
+
+    ``raw_tiles``: (image 1 tiles, image 2 tiles) in linear power, as given;
+    ``median``: the median local-mean DI of the fitting sample (DI units).
+    """
+    if config.fallback == FALLBACK_CFAR_ENL:
+        looks = tuple(image_looks(tiles) for tiles in raw_tiles)
+        return cfar.threshold_for_looks(config.di, *looks, OUTLIER_WINDOW), looks
+    looks = cfar.effective_looks(config.di, median, OUTLIER_WINDOW)
+    return cfar.threshold_for_median(config.di, median, OUTLIER_WINDOW), (looks,)
 
 
 def detect(p1, p2, config=DEFAULT, floor=None, seed=0):
@@ -593,7 +645,7 @@ def detect(p1, p2, config=DEFAULT, floor=None, seed=0):
 
 
 def method_config(method, di=None):
-    """The chain of one method on ``di`` (default's when None), after the default's speckle filter."""
+    """The chain of one method on ``di`` (default's when None), the default's speckle filter and fallback."""
     di = DEFAULT.di if di is None else di
     return ChainConfig(method=method, di=di, pseudo_labels=SELF_SUPERVISED_LABELS,
-                       despeckle=DEFAULT.despeckle)
+                       despeckle=DEFAULT.despeckle, fallback=DEFAULT.fallback)

@@ -65,7 +65,8 @@ def help_text():
 def guard_summary(guard):
     """One line for the Guard output: the rule that made the map, the reasons and the confidence."""
     if guard.fallback:
-        return f"fallback: robust outlier rule ({', '.join(guard.reasons)}; separation {guard.confidence})"
+        rule = us.FALLBACK_LABELS[guard.fallback_rule]
+        return f"fallback: {rule} ({', '.join(guard.reasons)}; separation {guard.confidence})"
     return f"chain (separation {guard.confidence})"
 
 
