@@ -24,6 +24,8 @@ from ..engine.raster_blocks import Cancelled
 CENTRED_ITEM = "LEARNED_DI_RESIDUAL"
 OFFSET_ITEM = "LEARNED_DI_OFFSET_DB_{band}"
 RESIDUAL_CENTRED = "actual - predicted - scene median of (actual - predicted), per band, dB"
+#: Pixels per band read at once by the median passes (a few temporaries of this size are made).
+CHUNK_PIXELS = 4_000_000
 _BINS = 1 << 16
 _SIGN = np.uint32(0x80000000)
 
@@ -99,7 +101,7 @@ def _checked(chunks, is_canceled):
         yield chunk
 
 
-def raster_chunks(path, rows_per_chunk=None, max_pixels=4_000_000):
+def raster_chunks(path, rows_per_chunk=None, max_pixels=CHUNK_PIXELS):
     """Callable yielding (bands, rows, cols) float32 strips of the raster at ``path``, no data as NaN."""
 
     def chunks():

@@ -594,7 +594,9 @@ def run_learned_di(model, input_paths, target_path, dem_path, conditions, scale=
     di = (actual - predicted).astype(np.float32)
     offsets = None
     if centre:
-        medians = centring.exact_nanmedians(lambda: [di], nb, is_canceled)
+        step = max(1, centring.CHUNK_PIXELS // max(1, grid.xsize))  # strips: no whole-scene temporaries
+        medians = centring.exact_nanmedians(lambda: (di[:, y:y + step] for y in range(0, grid.ysize, step)),
+                                            nb, is_canceled)
         di = (di - centring.offsets_array(medians)).astype(np.float32)
         offsets = centring.offsets_dict(bands, medians)
     di_norm = euclidean_norm(di)
