@@ -176,3 +176,20 @@ def test_uncentred_output_is_the_raw_residual_bit_for_bit(stack, tmp_path, monke
     np.testing.assert_array_equal(out["di"], whole.di)
     np.testing.assert_array_equal(out["di_norm"][0], whole.di_norm)
     assert _metadata_offsets(result.written["di"]) == (None, {})
+
+
+def test_cancel_in_the_centring_pass_leaves_no_output(stack, tmp_path, monkeypatch):
+    from sar_change.core.engine.raster_blocks import Cancelled
+
+    model = tmp_path / "pointwise.onnx"
+    model.write_bytes(pointwise_model(n=3))
+    folder = tmp_path / "cancelled"
+    folder.mkdir()
+    files = {name: str(folder / f"{name}.tif") for name in ("predicted", "di", "di_norm", "conventional")}
+    started = []  # cancel once the median passes (after the model's pass wrote its files) begin
+    real = centring.exact_nanmedians
+    monkeypatch.setattr(centring, "exact_nanmedians", lambda *a, **k: started.append(1) or real(*a, **k))
+    with pytest.raises(Cancelled):
+        learned_di.learned_di_from_stack(stack["acquisitions_csv"], str(model), conventional=True,
+                                         outputs=files, is_canceled=lambda: bool(started))
+    assert started and os.listdir(folder) == []

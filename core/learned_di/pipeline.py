@@ -733,7 +733,13 @@ def stream_learned_di(model, input_paths, target_path, dem_path, conditions, out
 
             gdal.Unlink(vrt)
         if centring_pass:
-            offsets = _write_centred(paths["di"], outputs, bands, block, progress, is_canceled)
+            try:
+                offsets = _write_centred(paths["di"], outputs, bands, block, progress, is_canceled)
+            except BaseException:  # a failure or cancel leaves no output: drop those of the first pass
+                for name in ("predicted", "conventional"):
+                    if outputs.get(name) and os.path.isfile(outputs[name]):
+                        os.remove(outputs[name])
+                raise
     finally:
         if scratch is not None:
             scratch.cleanup()
