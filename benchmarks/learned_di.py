@@ -483,8 +483,14 @@ def despeckler(method, size):
     return apply
 
 
-def learned_di(actual_db, predicted_db):
-    return np.sqrt(np.sum(np.square(actual_db - predicted_db), axis=0, dtype=np.float32))
+def learned_di(actual_db, predicted_db, centre=False):
+    """Norm over the bands of actual - predicted (dB); ``centre``: each band's scene median removed first
+    (as ``core.learned_di.pipeline`` does by default: a scene-wide bias of the prediction drops out)."""
+    residual = (actual_db - predicted_db).astype(np.float32)
+    if centre:
+        median = np.nanmedian(residual.astype(np.float64), axis=(1, 2), keepdims=True)
+        residual = residual - np.nan_to_num(median).astype(np.float32)
+    return np.sqrt(np.sum(np.square(residual), axis=0, dtype=np.float32))
 
 
 def conventional_di(reference_db, target_db):
@@ -554,9 +560,13 @@ def evaluate(stacks, predictor, variants, n_inputs, select_inputs, targets_per_s
     """DIs of every target for each predictor variant; returns the results.
 
     ``variants``: {row label: indices of conditions zeroed} (empty: full conditions).
-    ``references``: also the conventional DI, the stand-in (mean of same-orbit inputs) and the oracle.
+    ``references``: also the conventional DI, the stand-in (mean of same-orbit inputs) and the oracle,
+    and the first variant's DI centred on each band's scene median (``learned_di(centre=True)``).
     """
-    labels = [CONVENTIONAL, STAND_IN, *variants, ORACLE] if references else list(variants)
+    first = next(iter(variants), None)
+    centred = f"{first}, centred on scene medians" if references and first is not None else None
+    labels = [CONVENTIONAL, STAND_IN, *variants, centred, ORACLE] if centred else (
+        [CONVENTIONAL, STAND_IN, *variants, ORACLE] if references else list(variants))
     dis = {label: {m: [] for m in MODES} for label in labels}
     stand_in = MeanPredictor(despeckle)
     masks = {m: [] for m in MODES}
@@ -585,6 +595,8 @@ def evaluate(stacks, predictor, variants, n_inputs, select_inputs, targets_per_s
                     dis[CONVENTIONAL][mode].append(conventional_di(ref_db, actual))
                 for label, predicted in predictions.items():
                     dis[label][mode].append(learned_di(actual, predicted))
+                if centred:
+                    dis[centred][mode].append(learned_di(actual, predictions[first], centre=True))
             where.append((s, t))
             if verbose:
                 row = stack.rows[t]

@@ -26,7 +26,8 @@ and runs the Processing algorithms exactly as a user would, in order:
    step 8 again with the fine-tuned model. Needs a Python with torch (skipped
    otherwise, or with ``--finetune-minutes 0``). The AUCs before and after, and
    each learned DI's mean and RMS of actual - predicted dB outside the injected
-   blobs, go to ``learned_di_auc.json``.
+   blobs and the per-band scene medians its default centring subtracted, go to
+   ``learned_di_auc.json``.
 
 10. ``sarchange:unsupervisedchange`` (default chain) on the same pair, evaluated;
 11. ``sarchange:coherencefromintensity``: coherence of the reference and the target
@@ -117,8 +118,9 @@ def torch_python():
 def learned_vs_conventional(processing, table, model, out, tag, images):
     """Learned DI of the table's newest acquisition with ``model`` and the conventional DI, each
     evaluated against the injected changes; returns {"learned": AUC, "conventional": AUC,
-    "learned_bias_db", "learned_rmse_db"}: the mean and RMS of actual - predicted dB (both bands)
-    outside the injected blobs (with darkening blobs, a positive bias brings them nearer 0 dB)."""
+    "learned_bias_db", "learned_rmse_db", "learned_offsets_db"}: the mean and RMS of actual - predicted
+    dB (both bands) outside the injected blobs, before the centring (with darkening blobs, a positive
+    bias brings them nearer 0 dB), and the scene medians the default centring subtracted per band."""
     learned = processing.run("sarchange:learneddi", {
         "STACK_TABLE": str(table), "MODEL": str(model),
         "OUTPUT_PREDICTED": str(out / f"learned_predicted_db_{tag}.tif"),
@@ -126,11 +128,14 @@ def learned_vs_conventional(processing, table, model, out, tag, images):
         "OUTPUT_DI_NORM": str(out / f"learned_di_norm_{tag}.tif"),
         "OUTPUT_CONVENTIONAL_DI": str(out / "conventional_di_norm.tif")})
     outside = rb.read_array(str(out / "injected_mask.tif")) == 0
-    residual = np.stack([rb.read_array(learned["OUTPUT_DI"], b) for b in (1, 2)])[:, outside]
+    offsets = {band: learned.get(f"RESIDUAL_OFFSET_{band}_DB", 0.0) for band in ("VV", "VH")}
+    residual = np.stack([rb.read_array(learned["OUTPUT_DI"], b) + np.float32(offsets[band])
+                         for b, band in ((1, "VV"), (2, "VH"))])[:, outside]  # the centring undone
     aucs = {"learned_bias_db": float(np.nanmean(residual)),
-            "learned_rmse_db": float(np.sqrt(np.nanmean(residual ** 2)))}
+            "learned_rmse_db": float(np.sqrt(np.nanmean(residual ** 2))), "learned_offsets_db": offsets}
     print(f"    learned DI ({tag} model): actual - predicted outside the injected blobs: mean "
-          f"{aucs['learned_bias_db']:+.2f} dB, RMS {aucs['learned_rmse_db']:.2f} dB")
+          f"{aucs['learned_bias_db']:+.2f} dB, RMS {aucs['learned_rmse_db']:.2f} dB; scene medians "
+          f"subtracted before the norm: VV {offsets['VV']:+.2f} dB, VH {offsets['VH']:+.2f} dB")
     for name, di_path in (("learned", learned["OUTPUT_DI_NORM"]),
                           ("conventional", learned["OUTPUT_CONVENTIONAL_DI"])):
         label = f"{name}_{tag}" if name == "learned" else name

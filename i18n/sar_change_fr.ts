@@ -213,7 +213,7 @@
             <translation>Cohérence à partir d'images détectées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="101" />
+            <location filename="../processing/algorithms/train_coherence.py" line="70" />
             <source>Coherence</source>
             <translation>Cohérence</translation>
         </message>
@@ -263,7 +263,7 @@
             <translation>Modèle de cohérence (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
+            <location filename="../processing/algorithms/training_runner.py" line="487" />
             <source>ONNX models (*.onnx)</source>
             <translation>Modèles ONNX (*.onnx)</translation>
         </message>
@@ -438,7 +438,7 @@
             <translation>Mémoire insuffisante pour ces réglages : utilisez une fenêtre ou une emprise plus petite, ou fermez d'autres programmes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="290" />
+            <location filename="../processing/algorithms/common.py" line="304" />
             <source>Output {path}: {reason}</source>
             <translation>Sortie {path} : {reason}</translation>
         </message>
@@ -448,67 +448,67 @@
             <translation>Sortie '{label}' ({path}) : {reason}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="308" />
+            <location filename="../processing/algorithms/common.py" line="322" />
             <source>Output {path}: output '{label}' must not overwrite the input {what} ({src}); choose another output file</source>
             <translation>Sortie {path} : la sortie '{label}' ne doit pas écraser l'entrée {what} ({src}) ; choisissez un autre fichier de sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="333" />
+            <location filename="../processing/algorithms/common.py" line="347" />
             <source>GDAL does not recognise its format</source>
             <translation>GDAL ne reconnaît pas son format</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="334" />
+            <location filename="../processing/algorithms/common.py" line="348" />
             <source>Input '{label}' ({path}): the file exists but is not a readable raster ({detail}). Give a GeoTIFF or another raster GDAL reads, or re-create the file if it was cut short</source>
             <translation>Entrée '{label}' ({path}) : le fichier existe mais n'est pas un raster lisible ({detail}). Donnez un GeoTIFF ou un autre raster que GDAL lit, ou recréez le fichier s'il a été tronqué</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="360" />
+            <location filename="../processing/algorithms/common.py" line="374" />
             <source>Input layer '{name}': band {band} does not exist (the raster has {n}); choose a band from 1 to {n}</source>
             <translation>Couche d'entrée '{name}' : la bande {band} n'existe pas (le raster en a {n}) ; choisissez une bande de 1 à {n}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="437" />
+            <location filename="../processing/algorithms/common.py" line="451" />
             <source>Input layer '{name}': {problem}</source>
             <translation>Couche d'entrée '{name}' : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="385" />
+            <location filename="../processing/algorithms/common.py" line="399" />
             <source>{what}: {path} is not a .{ext} file; give a .{ext} file</source>
             <translation>{what} : {path} n'est pas un fichier .{ext} ; donnez un fichier .{ext}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="391" />
+            <location filename="../processing/algorithms/common.py" line="405" />
             <source>Input layer '{name}' ({path}): {problem}</source>
             <translation>Couche d'entrée '{name}' ({path}) : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="468" />
+            <location filename="../processing/algorithms/common.py" line="482" />
             <source>median {problems}: the images are not like those the model was trained on; check the input scale and the calibration (sigma0)</source>
             <translation>médiane {problems} : les images ne ressemblent pas à celles sur lesquelles le modèle a été entraîné ; vérifiez l'échelle d'entrée et l'étalonnage (sigma0)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="472" />
+            <location filename="../processing/algorithms/common.py" line="486" />
             <source>Acquisition {path}: {error}</source>
             <translation>Acquisition {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="478" />
+            <location filename="../processing/algorithms/common.py" line="492" />
             <source>DEM {path}: {error}</source>
             <translation>MNT {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="482" />
+            <location filename="../processing/algorithms/common.py" line="496" />
             <source>{where}: {problem}</source>
             <translation>{where} : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="488" />
+            <location filename="../processing/algorithms/common.py" line="502" />
             <source>{where}: median {problems}: the model was not trained for such conditions; use a model trained on similar conditions</source>
             <translation>{where} : médiane {problems} : le modèle n'a pas été entraîné pour de telles conditions ; utilisez un modèle entraîné dans des conditions semblables</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="506" />
+            <location filename="../processing/algorithms/common.py" line="520" />
             <source>Linear power (intensity)</source>
             <translation>Puissance linéaire (intensité)</translation>
         </message>
@@ -528,17 +528,17 @@
             <translation>Couche en entrée « {name} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="541" />
+            <location filename="../processing/algorithms/common.py" line="555" />
             <source>Invalid raster layer for parameter {name}</source>
             <translation>Couche raster non valide pour le paramètre {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="544" />
+            <location filename="../processing/algorithms/common.py" line="558" />
             <source>Input layer '{name}' is served by the '{provider}' data provider; SAR Change reads rasters through GDAL only. Save the layer as a GeoTIFF and use that file.</source>
             <translation>La couche en entrée « {name} » est servie par le fournisseur de données « {provider} » ; SAR Change ne lit les rasters qu'avec GDAL. Enregistrez la couche en GeoTIFF et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="572" />
+            <location filename="../processing/algorithms/common.py" line="586" />
             <source>{what} cannot be reprojected from {src} to the raster CRS {dst}: {error}</source>
             <translation>{what} ne peut pas être reprojeté de {src} vers le SCR du raster {dst} : {error}</translation>
         </message>
@@ -558,7 +558,7 @@
             <translation>Recaler une pile SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="370" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="369" />
             <source>Terrain</source>
             <translation>Terrain</translation>
         </message>
@@ -578,7 +578,7 @@
             <translation>Bande utilisée pour l'appariement (par défaut 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
+            <location filename="../processing/algorithms/training_runner.py" line="487" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
@@ -1043,122 +1043,112 @@
             <translation>La couche « {name} » a {bands} bandes ; la bande 1 est utilisée.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="51" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="52" />
             <source>&lt;p&gt;Fine-tunes a learned difference-image model (default: the model shipped with the plugin) on &lt;b&gt;your own stack&lt;/b&gt;: the network learns to predict each acquisition &lt;i&gt;before&lt;/i&gt; the target date from the acquisitions before it, the DEM and the conditions. No labels are needed, the target date is never used, and the simulated change dates (change_date.tif) are ignored. Use the fine-tuned model in &lt;i&gt;Learned difference image&lt;/i&gt; on the target.&lt;/p&gt;&lt;p&gt;A model trained elsewhere (another climate, relief, speckle level) often predicts a new area with a bias; a short fine-tune on the area's history removes most of it. The model written is the best on the last earlier dates (validation), the starting model included: it is never worse there than the model it started from.&lt;/p&gt;&lt;p&gt;Before training, the target's conditions (temperature, precipitation, snow depth, incidence) are compared with the model's valid ranges; values outside are reported as warnings.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Acquisitions table&lt;/b&gt;: the acquisitions.csv of the stack (with dem.tif beside it), as for &lt;i&gt;Learned difference image&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target date&lt;/b&gt;: YYYY-MM-DD (empty: the newest acquisition); only earlier acquisitions are used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model to start from&lt;/b&gt;: a learned-DI .onnx (empty: the shipped model).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Time budget&lt;/b&gt;: minutes of training (the best model so far is kept).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;, &lt;b&gt;Threads&lt;/b&gt;, &lt;b&gt;Seed&lt;/b&gt;, &lt;b&gt;Patch size&lt;/b&gt;, &lt;b&gt;Learning rate&lt;/b&gt;, &lt;b&gt;Freeze the encoder for the first epochs&lt;/b&gt; (advanced).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fine-tuned model&lt;/b&gt;: the .onnx written, with its checkpoint (.pt) and model card (.md) beside it.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Affine un modèle d'image de différence apprise (par défaut : le modèle fourni avec l'extension) sur &lt;b&gt;votre propre pile&lt;/b&gt; : le réseau apprend à prédire chaque acquisition &lt;i&gt;antérieure&lt;/i&gt; à la date cible à partir des acquisitions qui la précèdent, du MNT et des conditions. Aucune étiquette n'est nécessaire, la date cible n'est jamais utilisée et les dates de changement simulées (change_date.tif) sont ignorées. Utilisez le modèle affiné dans &lt;i&gt;Image de différence apprise&lt;/i&gt; sur la cible.&lt;/p&gt;&lt;p&gt;Un modèle entraîné ailleurs (autre climat, autre relief, autre niveau de chatoiement) prédit souvent une nouvelle zone avec un biais ; un court affinage sur l'historique de la zone en retire l'essentiel. Le modèle écrit est le meilleur sur les dernières dates antérieures (validation), modèle de départ compris : il n'y est jamais moins bon que le modèle dont il est parti.&lt;/p&gt;&lt;p&gt;Avant l'entraînement, les conditions de la cible (température, précipitations, hauteur de neige, incidence) sont comparées aux plages valides du modèle ; les valeurs hors plage sont signalées par des avertissements.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Table des acquisitions&lt;/b&gt; : l'acquisitions.csv de la pile (avec dem.tif à côté), comme pour &lt;i&gt;Image de différence apprise&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date cible&lt;/b&gt; : AAAA-MM-JJ (vide : l'acquisition la plus récente) ; seules les acquisitions antérieures sont utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de départ&lt;/b&gt; : un .onnx de DI apprise (vide : le modèle fourni).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Budget de temps&lt;/b&gt; : minutes d'entraînement (le meilleur modèle obtenu jusque-là est conservé).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt;, &lt;b&gt;Fils d'exécution&lt;/b&gt;, &lt;b&gt;Graine&lt;/b&gt;, &lt;b&gt;Taille des imagettes&lt;/b&gt;, &lt;b&gt;Taux d'apprentissage&lt;/b&gt;, &lt;b&gt;Geler l'encodeur pendant les premières époques&lt;/b&gt; (avancés).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle affiné&lt;/b&gt; : le .onnx écrit, avec son point de contrôle (.pt) et sa fiche (.md) à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="117" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="112" />
             <source>Fine-tune learned difference image model on a stack</source>
             <translation>Affiner un modèle d'image de différence apprise sur une pile</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="109" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="91" />
             <source>Learned difference image</source>
             <translation>Image de différence apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="131" />
+            <location filename="../processing/algorithms/learned_di.py" line="145" />
             <source>Acquisitions table (acquisitions.csv of a stack)</source>
             <translation>Table des acquisitions (acquisitions.csv d'une pile)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="136" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="131" />
             <source>Target date (YYYY-MM-DD; empty: the newest acquisition); only earlier acquisitions are used</source>
             <translation>Date cible (AAAA-MM-JJ ; vide : l'acquisition la plus récente) ; seules les acquisitions antérieures sont utilisées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="139" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="134" />
             <source>Model to start from (empty: the shipped model)</source>
             <translation>Modèle de départ (vide : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="142" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="137" />
             <source>Time budget (minutes)</source>
             <translation>Budget de temps (minutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="298" />
-            <source>Torch threads</source>
-            <translation>Fils d'exécution de torch</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="129" />
-            <source>Random seed</source>
-            <translation>Graine aléatoire</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="277" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="265" />
             <source>Patch size (pixels, multiple of 16)</source>
             <translation>Taille des imagettes (pixels, multiple de 16)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="150" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="145" />
             <source>Learning rate</source>
             <translation>Taux d'apprentissage</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="152" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="147" />
             <source>Freeze the encoder for the first epochs</source>
             <translation>Geler l'encodeur pendant les premières époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="156" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="151" />
             <source>Fine-tuned model</source>
             <translation>Modèle affiné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="321" />
+            <location filename="../processing/algorithms/training_runner.py" line="489" />
             <source>Checkpoint (.pt)</source>
             <translation>Point de contrôle (.pt)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="144" />
+            <location filename="../processing/algorithms/training_runner.py" line="491" />
             <source>Model card (.md)</source>
             <translation>Fiche du modèle (.md)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="160" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="155" />
             <source>Best epoch (0 = the starting model)</source>
             <translation>Meilleure époque (0 = le modèle de départ)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="161" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="156" />
             <source>Validation loss of the starting model</source>
             <translation>Perte de validation du modèle de départ</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="163" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="158" />
             <source>Validation loss of the fine-tuned model</source>
             <translation>Perte de validation du modèle affiné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="165" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="160" />
             <source>Target conditions outside the model's valid ranges</source>
             <translation>Conditions de la cible hors des plages valides du modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="175" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="170" />
             <source>Fine-tuning on {table}: {error}</source>
             <translation>Affinage sur {table} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="191" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="186" />
             <source>Starting model {model}; target {date}: training on the {count} acquisitions before it ({targets} with {n} earlier ones)</source>
             <translation>Modèle de départ {model} ; cible {date} : entraînement sur les {count} acquisitions qui la précèdent ({targets} avec {n} acquisitions antérieures)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="196" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="191" />
             <source> (ranges approximated from the model's normalisation: training mean +- 2.5 standard deviations)</source>
             <translation> (plages approchées à partir de la normalisation du modèle : moyenne d'entraînement +- 2,5 écarts types)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="198" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="193" />
             <source>The target's conditions lie outside the starting model's valid ranges{how}: {items}. The model extrapolates there; fine-tuning on earlier acquisitions under similar conditions helps.</source>
             <translation>Les conditions de la cible sont hors des plages valides du modèle de départ{how} : {items}. Le modèle y extrapole ; un affinage sur des acquisitions antérieures dans des conditions semblables aide.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="224" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="214" />
             <source>Validation loss on the dates before the target: {before:.4g} (starting model) -&gt; {after:.4g} (fine-tuned)</source>
             <translation>Perte de validation sur les dates antérieures à la cible : {before:.4g} (modèle de départ) -&gt; {after:.4g} (affiné)</translation>
         </message>
@@ -1231,6 +1221,11 @@
             <location filename="../processing/algorithms/inject_changes.py" line="198" />
             <source>Spikiness (0..1)</source>
             <translation>Pointes (0..1)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="129" />
+            <source>Random seed</source>
+            <translation>Graine aléatoire</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/inject_changes.py" line="202" />
@@ -1393,49 +1388,59 @@
             <translation>Installé, mais pas encore importable : {names}. Redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="43" />
+            <location filename="../processing/algorithms/learned_di.py" line="45" />
             <source>Model '{path}' does not fit the data: {error}</source>
             <translation>Le modèle « {path} » ne correspond pas aux données : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="46" />
+            <location filename="../processing/algorithms/learned_di.py" line="48" />
             <source>Input '{name}': {error}</source>
             <translation>Entrée « {name} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="50" />
+            <location filename="../processing/algorithms/learned_di.py" line="52" />
             <source>&lt;p&gt;Learned difference image (Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61): a trained network predicts the target acquisition's VV and VH backscatter (dB) from the N acquisitions before it, the DEM and each acquisition's conditions (temperature, precipitation, snow depth, orbit heading, mean incidence angle, platform). The learned difference image is the observed target minus the prediction, per band, in dB; its Euclidean norm over VV and VH is the multi-band difference image of the paper. Changes explained by weather, season or geometry are largely removed; real land-cover changes remain. Threshold the norm with &lt;i&gt;Threshold change&lt;/i&gt; or classify it with &lt;i&gt;SVM change classifier&lt;/i&gt;.&lt;/p&gt;&lt;h3&gt;Inputs: a stack table, or layers and conditions&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Acquisitions table&lt;/b&gt;: the acquisitions.csv of a stack (as written by &lt;i&gt;Simulate Sentinel-1 stack&lt;/i&gt;): columns date, platform, orbit_direction, heading_deg, mean_incidence_deg, temperature_c, precip_mm, precip_3day_mm, snow_depth_m and file (the GeoTIFF, relative to the table, bands described VV and VH). The N earlier acquisitions are the N most recent before the target date.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target date&lt;/b&gt;: YYYY-MM-DD (empty: the newest acquisition); add the orbit direction ('2020-03-15 descending') when two acquisitions share the date.&lt;/li&gt;&lt;li&gt;Without a table: &lt;b&gt;Earlier acquisitions&lt;/b&gt; (exactly N rasters, oldest first), the &lt;b&gt;Target acquisition&lt;/b&gt; and &lt;b&gt;Conditions&lt;/b&gt;: a CSV with the columns above (rows matched to the rasters by the file column, else in order), or typed lines, one per acquisition, earlier ones oldest first then the target, each either &lt;code&gt;date=2020-03-13, platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=40.4, temperature_c=0.1, precip_mm=1.5, precip_3day_mm=0, snow_depth_m=0.01&lt;/code&gt; or the 8 condition values temperature_c, precip_mm, precip_3day_mm, snow_depth_m, sin_heading, cos_heading, mean_incidence_deg, platform_s1b (0 = S1A, 1 = S1B).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt;: elevation in metres on the stack's grid (default: dem.tif beside the table or the target).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how the images are stored (linear power by default).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: a learned-DI .onnx file (default: the model shipped with the plugin, models/learned_di.onnx, if there is one). Train one with &lt;i&gt;Train learned difference image model&lt;/i&gt;. The model's metadata set N, the bands and the conditions; a mismatch stops the run with the fix.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Threads&lt;/b&gt;: onnxruntime threads.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tile size&lt;/b&gt;, &lt;b&gt;Overlap&lt;/b&gt; (advanced): tile side and the border per side shared with the neighbouring tiles, pixels (0 and -1: the model's values). Tiles are blended with raised-cosine weights, so no seams appear.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;All rasters must share one grid (run &lt;i&gt;Coregister SAR stack&lt;/i&gt; first). The scene is held in memory (about 8N + 30 bytes per pixel, 4 GB for 8000 x 8000 pixels and N = 4; larger scenes are refused: clip them into parts).&lt;/p&gt;&lt;h3&gt;Outputs (float32 GeoTIFF, NaN = no data)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Predicted image&lt;/b&gt;: the predicted VV and VH of the target, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Learned DI&lt;/b&gt;: observed minus predicted, VV and VH, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Learned DI norm&lt;/b&gt;: sqrt(DI_VV^2 + DI_VH^2), dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Conventional DI&lt;/b&gt; (optional): sqrt of the summed squared dB differences between the target and one earlier reference acquisition chosen as in Alatalo et al. (method 1: same orbit direction, closest mean incidence angle), for comparison: among all earlier acquisitions of the table, or among the given earlier layers.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Image de différence apprise (Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) : un réseau entraîné prédit la rétrodiffusion VV et VH (dB) de l'acquisition cible à partir des N acquisitions qui la précèdent, du MNT et des conditions de chaque acquisition (température, précipitations, épaisseur de neige, cap de l'orbite, angle d'incidence moyen, plateforme). L'image de différence apprise est la cible observée moins la prédiction, par bande, en dB ; sa norme euclidienne sur VV et VH est l'image de différence multibande de l'article. Les changements dus à la météo, à la saison ou à la géométrie sont en grande partie supprimés ; les vrais changements d'occupation du sol restent. Seuillez la norme avec &lt;i&gt;Seuiller les changements&lt;/i&gt; ou classez-la avec &lt;i&gt;Classifieur de changements SVM&lt;/i&gt;.&lt;/p&gt;&lt;h3&gt;Entrées : une table de pile, ou des couches et des conditions&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Table des acquisitions&lt;/b&gt; : l'acquisitions.csv d'une pile (telle qu'écrite par &lt;i&gt;Simuler une pile Sentinel-1&lt;/i&gt;) : colonnes date, platform, orbit_direction, heading_deg, mean_incidence_deg, temperature_c, precip_mm, precip_3day_mm, snow_depth_m et file (le GeoTIFF, relatif à la table, bandes décrites VV et VH). Les N acquisitions antérieures sont les N plus récentes avant la date cible.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date cible&lt;/b&gt; : AAAA-MM-JJ (vide : l'acquisition la plus récente) ; ajoutez le sens d'orbite (« 2020-03-15 descending ») quand deux acquisitions ont la même date.&lt;/li&gt;&lt;li&gt;Sans table : les &lt;b&gt;Acquisitions antérieures&lt;/b&gt; (exactement N rasters, de la plus ancienne à la plus récente), l'&lt;b&gt;Acquisition cible&lt;/b&gt; et les &lt;b&gt;Conditions&lt;/b&gt; : un CSV avec les colonnes ci-dessus (lignes associées aux rasters par la colonne file, sinon dans l'ordre), ou des lignes saisies, une par acquisition, les antérieures de la plus ancienne à la plus récente puis la cible, chacune soit &lt;code&gt;date=2020-03-13, platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=40.4, temperature_c=0.1, precip_mm=1.5, precip_3day_mm=0, snow_depth_m=0.01&lt;/code&gt;, soit les 8 valeurs de conditions temperature_c, precip_mm, precip_3day_mm, snow_depth_m, sin_heading, cos_heading, mean_incidence_deg, platform_s1b (0 = S1A, 1 = S1B).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; : altitude en mètres sur la grille de la pile (par défaut : dem.tif à côté de la table ou de la cible).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les images sont stockées (puissance linéaire par défaut).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : un fichier .onnx de DI apprise (par défaut : le modèle fourni avec l'extension, models/learned_di.onnx, s'il existe). Entraînez-en un avec &lt;i&gt;Entraîner un modèle d'image de différence apprise&lt;/i&gt;. Les métadonnées du modèle fixent N, les bandes et les conditions ; une incohérence arrête l'exécution en indiquant la correction.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fils d'exécution&lt;/b&gt; : fils d'onnxruntime.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille des tuiles&lt;/b&gt;, &lt;b&gt;Recouvrement&lt;/b&gt; (avancé) : côté des tuiles et bordure par côté partagée avec les tuiles voisines, en pixels (0 et -1 : les valeurs du modèle). Les tuiles sont fondues avec des poids en cosinus surélevé, sans raccords visibles.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Tous les rasters doivent partager une même grille (lancez d'abord &lt;i&gt;Recaler une pile SAR&lt;/i&gt;). La scène est gardée en mémoire (environ 8N + 30 octets par pixel, 4 Go pour 8000 x 8000 pixels et N = 4 ; les scènes plus grandes sont refusées : découpez-les en parties).&lt;/p&gt;&lt;h3&gt;Sorties (GeoTIFF float32, NaN = sans donnée)&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image prédite&lt;/b&gt; : VV et VH prédits de la cible, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DI apprise&lt;/b&gt; : observé moins prédit, VV et VH, dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Norme de la DI apprise&lt;/b&gt; : sqrt(DI_VV^2 + DI_VH^2), dB.&lt;/li&gt;&lt;li&gt;&lt;b&gt;DI conventionnelle&lt;/b&gt; (optionnelle) : racine de la somme des carrés des différences en dB entre la cible et une acquisition antérieure de référence choisie comme chez Alatalo et al. (méthode 1 : même sens d'orbite, angle d'incidence moyen le plus proche), pour comparaison : parmi toutes les acquisitions antérieures de la table, ou parmi les couches antérieures données.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="134" />
+            <location filename="../processing/algorithms/learned_di.py" line="91" />
+            <source>&lt;h3&gt;Centring on the scene medians&lt;/h3&gt;&lt;p&gt;With &lt;b&gt;Centre each residual band on its scene median&lt;/b&gt; (on by default) the learned DI of each band is observed minus predicted minus that difference's median over the whole scene, in dB, and the norm is taken of these centred values. A bias of the prediction over the whole scene (calibration, weather, wet soil or snow that the conditions do not explain) would otherwise raise the norm everywhere and rank the changed pixels worse; the median is not moved by the changed pixels as long as they cover less than half of the scene. The subtracted offsets (dB per band) are shown in the log, returned as results and written in the metadata of the learned DI and its norm (LEARNED_DI_OFFSET_DB_VV, LEARNED_DI_OFFSET_DB_VH). Untick it for the raw observed minus predicted.&lt;/p&gt;</source>
+            <translation>&lt;h3&gt;Centrage sur les médianes de la scène&lt;/h3&gt;&lt;p&gt;Avec &lt;b&gt;Centrer chaque bande résiduelle sur sa médiane sur la scène&lt;/b&gt; (activé par défaut), l'image de différence apprise de chaque bande est l'observé moins le prédit moins la médiane de cette différence sur toute la scène, en dB, et la norme est calculée sur ces valeurs centrées. Sans cela, un biais de la prédiction sur toute la scène (étalonnage, météo, sol humide ou neige que les conditions n'expliquent pas) augmenterait la norme partout et classerait moins bien les pixels changés ; la médiane n'est pas déplacée par les pixels changés tant qu'ils couvrent moins de la moitié de la scène. Les décalages soustraits (dB par bande) sont affichés dans le journal, renvoyés comme résultats et écrits dans les métadonnées de l'image de différence apprise et de sa norme (LEARNED_DI_OFFSET_DB_VV, LEARNED_DI_OFFSET_DB_VH). Décochez l'option pour obtenir l'observé moins le prédit brut.&lt;/p&gt;</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/learned_di.py" line="148" />
             <source>Target date (YYYY-MM-DD; empty: the newest acquisition)</source>
             <translation>Date cible (AAAA-MM-JJ ; vide : l'acquisition la plus récente)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="137" />
+            <location filename="../processing/algorithms/learned_di.py" line="151" />
             <source>Earlier acquisitions, oldest first (without a table)</source>
             <translation>Acquisitions antérieures, de la plus ancienne à la plus récente (sans table)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="140" />
+            <location filename="../processing/algorithms/learned_di.py" line="154" />
             <source>Target acquisition (without a table)</source>
             <translation>Acquisition cible (sans table)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="142" />
+            <location filename="../processing/algorithms/learned_di.py" line="156" />
             <source>Conditions (without a table): a CSV path, or one line per acquisition</source>
             <translation>Conditions (sans table) : un chemin CSV, ou une ligne par acquisition</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="145" />
+            <location filename="../processing/algorithms/learned_di.py" line="159" />
             <source>DEM, metres (default: dem.tif beside the table or the target)</source>
             <translation>MNT, mètres (par défaut : dem.tif à côté de la table ou de la cible)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="149" />
+            <location filename="../processing/algorithms/learned_di.py" line="163" />
             <source>Learned-DI model (.onnx; default: the shipped model)</source>
             <translation>Modèle de DI apprise (.onnx ; par défaut : le modèle fourni)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/learned_di.py" line="166" />
+            <source>Centre each residual band on its scene median (removes a scene-wide bias of the prediction)</source>
+            <translation>Centrer chaque bande résiduelle sur sa médiane sur la scène (retire un biais de la prédiction commun à toute la scène)</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/sar_to_optical.py" line="140" />
@@ -1443,7 +1448,7 @@
             <translation>Fils d'exécution</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="154" />
+            <location filename="../processing/algorithms/learned_di.py" line="171" />
             <source>Tile size (pixels; 0 = the model's)</source>
             <translation>Taille des tuiles (pixels ; 0 = celle du modèle)</translation>
         </message>
@@ -1453,127 +1458,137 @@
             <translation>Recouvrement des tuiles par côté (pixels ; -1 = celui du modèle)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="161" />
+            <location filename="../processing/algorithms/learned_di.py" line="178" />
             <source>Predicted image (VV, VH; dB)</source>
             <translation>Image prédite (VV, VH ; dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="163" />
+            <location filename="../processing/algorithms/learned_di.py" line="180" />
             <source>Learned DI (VV, VH; dB)</source>
             <translation>DI apprise (VV, VH ; dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="165" />
+            <location filename="../processing/algorithms/learned_di.py" line="182" />
             <source>Learned DI norm (dB)</source>
             <translation>Norme de la DI apprise (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="168" />
+            <location filename="../processing/algorithms/learned_di.py" line="185" />
             <source>Conventional DI (Euclidean norm of dB differences)</source>
             <translation>DI conventionnelle (norme euclidienne des différences en dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="182" />
+            <location filename="../processing/algorithms/learned_di.py" line="189" />
+            <source>Offset subtracted from the {band} residual (scene median, dB)</source>
+            <translation>Décalage soustrait du résidu {band} (médiane sur la scène, dB)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/learned_di.py" line="203" />
             <source>Give an acquisitions table (the acquisitions.csv of a stack), or the earlier acquisitions, the target acquisition and their conditions</source>
             <translation>Donnez une table des acquisitions (l'acquisitions.csv d'une pile), ou les acquisitions antérieures, l'acquisition cible et leurs conditions</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="186" />
+            <location filename="../processing/algorithms/learned_di.py" line="207" />
             <source>Without an acquisitions table the conditions are needed: give a CSV of the acquisitions or one line of values per acquisition (earlier ones oldest first, then the target)</source>
             <translation>Sans table des acquisitions, les conditions sont nécessaires : donnez un CSV des acquisitions ou une ligne de valeurs par acquisition (les antérieures de la plus ancienne à la plus récente, puis la cible)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="213" />
+            <location filename="../processing/algorithms/learned_di.py" line="234" />
             <source>Acquisitions table '{path}': {error}</source>
             <translation>Table des acquisitions '{path}' : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="172" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="140" />
             <source>acquisitions table '{path}'</source>
             <translation>table des acquisitions '{path}'</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="228" />
+            <location filename="../processing/algorithms/learned_di.py" line="249" />
             <source>Conditions: {error}</source>
             <translation>Conditions : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="232" />
+            <location filename="../processing/algorithms/learned_di.py" line="253" />
             <source>the conditions</source>
             <translation>les conditions</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="257" />
+            <location filename="../processing/algorithms/learned_di.py" line="278" />
             <source>No model given and no model shipped with the plugin ({path}): train one with 'Train learned difference image model' and give the .onnx file as the model</source>
             <translation>Aucun modèle donné et aucun modèle fourni avec l'extension ({path}) : entraînez-en un avec « Entraîner un modèle d'image de différence apprise » et donnez le fichier .onnx comme modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="268" />
+            <location filename="../processing/algorithms/learned_di.py" line="289" />
             <source>Warning, {where}: {problem}: the model was not trained for such conditions; the prediction there is less reliable</source>
             <translation>Avertissement, {where} : {problem} : le modèle n'a pas été entraîné pour de telles conditions ; la prédiction y est moins fiable</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="286" />
+            <location filename="../processing/algorithms/learned_di.py" line="308" />
             <source>Model '{path}': {error}</source>
             <translation>Modèle « {path} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="289" />
+            <location filename="../processing/algorithms/learned_di.py" line="311" />
             <source>Model {path}: {n} earlier acquisitions, bands {bands}, tiles of {tile} pixels with {overlap} pixels of overlap per side</source>
             <translation>Modèle {path} : {n} acquisitions antérieures, bandes {bands}, tuiles de {tile} pixels avec {overlap} pixels de recouvrement par côté</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="294" />
+            <location filename="../processing/algorithms/learned_di.py" line="316" />
             <source>Model metrics at training: {metrics}</source>
             <translation>Métriques du modèle à l'entraînement : {metrics}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="320" />
+            <location filename="../processing/algorithms/learned_di.py" line="345" />
             <source>acquisition or DEM</source>
             <translation>acquisition ou MNT</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="347" />
+            <location filename="../processing/algorithms/learned_di.py" line="372" />
             <source>Model '{model}' predicts from {n} earlier acquisitions but {k} layer(s) were given as earlier acquisitions: give exactly {n}, oldest first, or use a model trained with {k} inputs</source>
             <translation>Le modèle « {model} » prédit à partir de {n} acquisitions antérieures mais {k} couche(s) ont été données comme acquisitions antérieures : donnez-en exactement {n}, de la plus ancienne à la plus récente, ou utilisez un modèle entraîné avec {k} entrées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="357" />
+            <location filename="../processing/algorithms/learned_di.py" line="382" />
             <source>No DEM given and no dem.tif beside the target {path}: give the DEM (metres) on the target's grid</source>
             <translation>Aucun MNT donné et pas de dem.tif à côté de la cible {path} : donnez le MNT (mètres) sur la grille de la cible</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="367" />
+            <location filename="../processing/algorithms/learned_di.py" line="392" />
             <source>the conditions' dates {dates} are not in order: give the earlier acquisitions oldest first, then the target (later than all of them)</source>
             <translation>les dates des conditions {dates} ne sont pas dans l'ordre : donnez les acquisitions antérieures de la plus ancienne à la plus récente, puis la cible (postérieure à toutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="381" />
+            <location filename="../processing/algorithms/learned_di.py" line="407" />
             <source>Target: {target}</source>
             <translation>Cible : {target}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="383" />
+            <location filename="../processing/algorithms/learned_di.py" line="409" />
             <source>Earlier acquisitions (oldest first): {dates}</source>
             <translation>Acquisitions antérieures (de la plus ancienne à la plus récente) : {dates}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="386" />
+            <location filename="../processing/algorithms/learned_di.py" line="412" />
             <source>Conventional DI reference (same orbit, closest incidence): {ref}</source>
             <translation>Référence de la DI conventionnelle (même orbite, incidence la plus proche) : {ref}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="388" />
+            <location filename="../processing/algorithms/learned_di.py" line="415" />
+            <source>Residuals centred: scene medians of observed - predicted subtracted: {offsets} (a scene-wide bias of the prediction)</source>
+            <translation>Résidus centrés : médianes sur la scène de observé - prédit soustraites : {offsets} (un biais de la prédiction commun à toute la scène)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/learned_di.py" line="418" />
             <source>{what}: median {median:.2f} dB, 99th percentile {p99:.2f} dB</source>
             <translation>{what} : médiane {median:.2f} dB, 99e centile {p99:.2f} dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="389" />
+            <location filename="../processing/algorithms/learned_di.py" line="419" />
             <source>Learned DI norm</source>
             <translation>Norme de la DI apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/learned_di.py" line="389" />
+            <location filename="../processing/algorithms/learned_di.py" line="419" />
             <source>Conventional DI</source>
             <translation>DI conventionnelle</translation>
         </message>
@@ -1678,7 +1693,7 @@
             <translation>SAR vers optique (SARDINet)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="105" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="71" />
             <source>SAR to optical</source>
             <translation>SAR vers optique</translation>
         </message>
@@ -1718,7 +1733,7 @@
             <translation>Amélioration du contraste</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="242" />
             <source>None</source>
             <translation>Aucune</translation>
         </message>
@@ -1843,7 +1858,7 @@
             <translation>Segmenter un raster SAR (eau, glace, occupation du sol)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="193" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="181" />
             <source>Segmentation</source>
             <translation>Segmentation</translation>
         </message>
@@ -2453,7 +2468,7 @@
             <translation>Raster sigma0 (géocodé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="382" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="381" />
             <source>DEM (heights in metres)</source>
             <translation>MNT (altitudes en mètres)</translation>
         </message>
@@ -2623,117 +2638,117 @@
             <translation>Angle d'incidence : {deg:g} degrés partout.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="320" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="319" />
             <source>Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.</source>
             <translation>Angle d'incidence de « {name} » bande {band} : {lo:.2f} à {hi:.2f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="336" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="335" />
             <source>Input layer '{name}' has {n} band(s); band {band} does not exist</source>
             <translation>La couche en entrée « {name} » a {n} bande(s) ; la bande {band} n'existe pas</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="367" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="366" />
             <source>Terrain geometry</source>
             <translation>Géométrie du terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="385" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="384" />
             <source>Slope (degrees)</source>
             <translation>Pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="386" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="385" />
             <source>Aspect (degrees clockwise from north, downslope)</source>
             <translation>Exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="387" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="386" />
             <source>Local incidence angle (degrees)</source>
             <translation>Angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="388" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="387" />
             <source>Projected local incidence angle (degrees)</source>
             <translation>Angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="389" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="388" />
             <source>Distortion mask (1 layover, 2 shadow, 4 foreshortening)</source>
             <translation>Masque des distorsions (1 repliement, 2 ombre, 4 raccourcissement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="390" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="389" />
             <source>Simulated SAR (sigma0 of gamma0 = 1, linear)</source>
             <translation>SAR simulé (sigma0 d'un gamma0 = 1, linéaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="417" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="416" />
             <source>Ask for at least one output (slope, aspect, local incidence, projected local incidence, distortion mask or simulated SAR)</source>
             <translation>Demandez au moins une sortie (pente, exposition, incidence locale, incidence locale projetée, masque des distorsions ou SAR simulé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="427" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="426" />
             <source>slope (degrees)</source>
             <translation>pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="428" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="427" />
             <source>aspect (degrees clockwise from north, downslope)</source>
             <translation>exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="429" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="428" />
             <source>local incidence angle (degrees)</source>
             <translation>angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="430" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="429" />
             <source>projected local incidence angle (degrees)</source>
             <translation>angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="431" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="430" />
             <source>distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)</source>
             <translation>distorsion (bits : 1 repliement, 2 ombre, 4 raccourcissement ; 255 sans donnée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="433" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="432" />
             <source>simulated sigma0 of a uniform gamma0 = 1 surface (linear power)</source>
             <translation>sigma0 simulé d'une surface uniforme de gamma0 = 1 (puissance linéaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="442" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="441" />
             <source>Ask for at least one output</source>
             <translation>Demandez au moins une sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="448" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="447" />
             <source>DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} degrees, looking towards {look:.1f} degrees.</source>
             <translation>MNT « {name} » : {x} x {y} pixels de {dx:.2f} x {dy:.2f} m ; cap {h:g} degrés, visée vers {look:.1f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="450" />
             <source>layover</source>
             <translation>repliement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="450" />
             <source>shadow</source>
             <translation>ombre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="450" />
             <source>foreshortening</source>
             <translation>raccourcissement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="454" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="453" />
             <source>{label}: {pct:.2f} % of the valid pixels</source>
             <translation>{label} : {pct:.2f} % des pixels valides</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="460" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="459" />
             <source>the DEM '{name}'</source>
             <translation>le MNT « {name} »</translation>
         </message>
@@ -2818,541 +2833,546 @@
             <translation>Masque de changement : {c} changés, {u} inchangés, {n} pixels sans donnée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="33" />
+            <location filename="../processing/algorithms/train_coherence.py" line="21" />
             <source>&lt;p&gt;Trains a coherence-from-intensity model (a Residual U-Net predicting the InSAR coherence of a pair and its uncertainty from the two detected images in dB, trained with a Gaussian negative log-likelihood; after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") and saves it as ONNX for &lt;i&gt;Coherence from detected images&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python interpreter as &lt;code&gt;python -m sar_change.models.coherence.cli&lt;/code&gt;, whose progress and losses appear here. Cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pair folders&lt;/b&gt;: one per line. A pair folder holds intensity_1.tif and intensity_2.tif (detected sigma0, linear power, one grid), coherence_reference.tif (the coherence estimated from the complex pair, e.g. with &lt;i&gt;Coherence from SLC pairs&lt;/i&gt;) and pair.csv (columns date_1, date_2 and optionally baseline_days, polarisation, looks); a folder with a pairs.csv listing pair folders (as the simulator writes) stands for all of them. The last dates of each folder are kept for validation.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;: the interpreter to run (default: python3 beside QGIS's Python if it has torch, else the setting &lt;code&gt;sar_change/training_python&lt;/code&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Start from&lt;/b&gt;: random weights, the shipped model (fine-tuning to your data), or the weights file given (.pt checkpoint or coherence .onnx).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;, &lt;b&gt;Time limit&lt;/b&gt;: passes over &lt;b&gt;Patches per epoch&lt;/b&gt; random patches; training stops at the limit and the best model so far is saved.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx written; the checkpoint (.pt) and the model card (.md) are written beside it.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle de cohérence à partir de l'intensité (un U-Net résiduel prédisant la cohérence InSAR d'une paire et son incertitude à partir des deux images détectées en dB, entraîné avec une log-vraisemblance négative gaussienne ; d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") et l'enregistre en ONNX pour &lt;i&gt;Cohérence à partir d'images détectées&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre interpréteur Python sous la forme &lt;code&gt;python -m sar_change.models.coherence.cli&lt;/code&gt;, dont la progression et les pertes s'affichent ici. L'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de paires&lt;/b&gt; : un par ligne. Un dossier de paire contient intensity_1.tif et intensity_2.tif (sigma0 détecté, puissance linéaire, une seule grille), coherence_reference.tif (la cohérence estimée à partir de la paire complexe, par ex. avec &lt;i&gt;Cohérence d'une paire SLC&lt;/i&gt;) et pair.csv (colonnes date_1, date_2 et en option baseline_days, polarisation, looks) ; un dossier avec un pairs.csv listant des dossiers de paires (comme l'écrit le simulateur) vaut pour tous ceux-ci. Les dernières dates de chaque dossier sont réservées à la validation.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt; : l'interpréteur à exécuter (par défaut : python3 à côté du Python de QGIS s'il a torch, sinon le réglage &lt;code&gt;sar_change/training_python&lt;/code&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Partir de&lt;/b&gt; : poids aléatoires, le modèle fourni (affinage sur vos données) ou le fichier de poids donné (point de contrôle .pt ou .onnx de cohérence).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt;, &lt;b&gt;Limite de temps&lt;/b&gt; : passes sur &lt;b&gt;Imagettes par époque&lt;/b&gt; imagettes aléatoires ; l'entraînement s'arrête à la limite et le meilleur modèle obtenu jusque-là est enregistré.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le .onnx écrit ; le point de contrôle (.pt) et la fiche du modèle (.md) sont écrits à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="60" />
+            <location filename="../processing/algorithms/train_coherence.py" line="48" />
             <source>folder {path} holds neither pair.csv nor pairs.csv: give pair folders (intensity_1.tif, intensity_2.tif, coherence_reference.tif, pair.csv)</source>
             <translation>le dossier {path} ne contient ni pair.csv ni pairs.csv : donnez des dossiers de paires (intensity_1.tif, intensity_2.tif, coherence_reference.tif, pair.csv)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="98" />
+            <location filename="../processing/algorithms/train_coherence.py" line="67" />
             <source>Train coherence model</source>
             <translation>Entraîner un modèle de cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="114" />
+            <location filename="../processing/algorithms/train_coherence.py" line="82" />
             <source>Pair folders (one per line)</source>
             <translation>Dossiers de paires (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="85" />
             <source>Start from</source>
             <translation>Partir de</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="85" />
             <source>Random weights</source>
             <translation>Poids aléatoires</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="85" />
             <source>The shipped coherence model</source>
             <translation>Le modèle de cohérence fourni</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="85" />
             <source>The weights file below</source>
             <translation>Le fichier de poids ci-dessous</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="120" />
+            <location filename="../processing/algorithms/train_coherence.py" line="88" />
             <source>Initial weights (.pt or coherence .onnx)</source>
             <translation>Poids initiaux (.pt ou .onnx de cohérence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="107" />
-            <source>All files (*)</source>
-            <translation>Tous les fichiers (*)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="276" />
-            <source>Epochs</source>
-            <translation>Époques</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="299" />
-            <source>Time limit (minutes; 0 = none)</source>
-            <translation>Limite de temps (minutes ; 0 = aucune)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="306" />
-            <source>Patches per epoch</source>
-            <translation>Imagettes par époque</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="322" />
-            <source>Best epoch</source>
-            <translation>Meilleure époque</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="138" />
+            <location filename="../processing/algorithms/train_coherence.py" line="92" />
             <source>Validation RMSE of the coherence</source>
             <translation>RMSE de validation de la cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="148" />
+            <location filename="../processing/algorithms/train_coherence.py" line="102" />
             <source>'Start from' is the weights file, but the initial weights file {path} does not exist: give a .pt checkpoint or a coherence .onnx</source>
             <translation>« Partir de » est le fichier de poids, mais le fichier de poids initiaux {path} n'existe pas : donnez un point de contrôle .pt ou un .onnx de cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="35" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="29" />
             <source>&lt;p&gt;Trains a learned difference-image model (a conditional U-Net predicting the target acquisition's VV and VH in dB from the N earlier acquisitions, the DEM and the acquisition conditions; Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) on one or more stacks and saves it as ONNX for &lt;i&gt;Learned difference image&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python interpreter as &lt;code&gt;python -m sar_change.models.train&lt;/code&gt;, whose progress and losses appear here. Cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Stack folders&lt;/b&gt;: one folder per line, each holding acquisitions.csv, the acquisition GeoTIFFs (VV, VH, linear power) and dem.tif, as written by &lt;i&gt;Simulate Sentinel-1 stack&lt;/i&gt; (change_date.tif, when present, keeps changed pixels out of the loss).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;: the interpreter to run. Default: the python3 beside the running Python if it can import torch, else the path stored in the QGIS setting &lt;code&gt;sar_change/training_python&lt;/code&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;: training passes, each over &lt;b&gt;Patches per epoch&lt;/b&gt; (advanced, default 512) random 64 x 64 patches.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Earlier acquisitions (N)&lt;/b&gt;: inputs per prediction (default 4).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt;: FiLM (conditions modulate every U-Net block; Perez et al. 2018) or bottleneck (conditions embedded at the U-Net bottleneck).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt; (optional): a .pt checkpoint or a learned-DI .onnx to start from (transfer learning).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Seed&lt;/b&gt;: random seed; the same data, settings and seed repeat a run.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Threads&lt;/b&gt;, &lt;b&gt;Time limit&lt;/b&gt; (advanced): torch threads; minutes after which training stops and the best model so far is saved (0 = none).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file written; the trainer's checkpoint (.pt, for transfer learning) is written beside it.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle d'image de différence apprise (un U-Net conditionnel prédisant le VV et le VH en dB de l'acquisition cible à partir des N acquisitions antérieures, du MNT et des conditions d'acquisition ; Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) sur une ou plusieurs piles et l'enregistre en ONNX pour &lt;i&gt;Image de différence apprise&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre interpréteur Python sous la forme &lt;code&gt;python -m sar_change.models.train&lt;/code&gt;, dont la progression et les pertes s'affichent ici. L'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de piles&lt;/b&gt; : un dossier par ligne, chacun contenant acquisitions.csv, les GeoTIFF des acquisitions (VV, VH, puissance linéaire) et dem.tif, tels qu'écrits par &lt;i&gt;Simuler une pile Sentinel-1&lt;/i&gt; (change_date.tif, s'il est présent, exclut les pixels changés de la perte).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt; : l'interpréteur à exécuter. Par défaut : le python3 à côté du Python en cours d'exécution s'il peut importer torch, sinon le chemin enregistré dans le réglage QGIS &lt;code&gt;sar_change/training_python&lt;/code&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt; : passes d'entraînement, chacune sur &lt;b&gt;Imagettes par époque&lt;/b&gt; (avancé, 512 par défaut) imagettes aléatoires de 64 x 64.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Acquisitions antérieures (N)&lt;/b&gt; : entrées par prédiction (4 par défaut).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt; : FiLM (les conditions modulent chaque bloc du U-Net ; Perez et al. 2018) ou goulot (conditions intégrées au goulot d'étranglement du U-Net).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; (optionnel) : un point de contrôle .pt ou un .onnx de DI apprise dont partir (apprentissage par transfert).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine&lt;/b&gt; : graine aléatoire ; les mêmes données, réglages et graine reproduisent une exécution.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fils d'exécution&lt;/b&gt;, &lt;b&gt;Limite de temps&lt;/b&gt; (avancés) : fils de torch ; minutes après lesquelles l'entraînement s'arrête et le meilleur modèle obtenu jusque-là est enregistré (0 = aucune).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx écrit ; le point de contrôle de l'entraîneur (.pt, pour l'apprentissage par transfert) est écrit à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="66" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="60" />
             <source>stack folder {path} holds no acquisitions.csv: give folders of stacks as written by 'Simulate Sentinel-1 stack'</source>
             <translation>le dossier de pile {path} ne contient pas d'acquisitions.csv : donnez des dossiers de piles tels qu'écrits par « Simuler une pile Sentinel-1 »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="106" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="88" />
             <source>Train learned difference image model</source>
             <translation>Entraîner un modèle d'image de différence apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="122" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="104" />
             <source>Stack folders (one per line)</source>
             <translation>Dossiers de piles (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="127" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="107" />
             <source>Earlier acquisitions per prediction (N)</source>
             <translation>Acquisitions antérieures par prédiction (N)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="129" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="109" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="129" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="109" />
             <source>FiLM (conditions in every block)</source>
             <translation>FiLM (conditions dans chaque bloc)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="129" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="109" />
             <source>Bottleneck (conditions at the bottleneck)</source>
             <translation>Goulot (conditions au goulot d'étranglement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="133" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="113" />
             <source>Initial weights for transfer learning (.pt or .onnx)</source>
             <translation>Poids initiaux pour l'apprentissage par transfert (.pt ou .onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="149" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="118" />
             <source>Validation loss at the best epoch</source>
             <translation>Perte de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="150" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="118" />
             <source>Validation MAE at the best epoch (dB)</source>
             <translation>MAE de validation à la meilleure époque (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="168" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="136" />
             <source>Stack {path}: {error}</source>
             <translation>Pile {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="182" />
-            <source>Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another model file</source>
-            <translation>La sortie 'Modèle' ({path}) ne doit pas écraser les poids initiaux {init} : choisissez un autre fichier de modèle</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="174" />
-            <source>Initial weights {path} do not exist</source>
-            <translation>Les poids initiaux {path} n'existent pas</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="30" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="17" />
             <source>&lt;p&gt;Trains a SAR-to-optical translation model on co-registered SAR/optical pairs and saves it as ONNX for &lt;i&gt;SAR to optical&lt;/i&gt;: SARDINet (Bralet et al., ICIP 2022) without DEM or with the early, late or intermediate DEM fusion of Bralet et al. (IGARSS 2024), or a pix2pix U-Net baseline; mean absolute error with Adam.&lt;/p&gt;&lt;p&gt;Training needs PyTorch and runs in another Python interpreter (&lt;code&gt;python -m sar_change.models.sar_to_optical.cli&lt;/code&gt;); its progress and losses appear here, cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pair folders&lt;/b&gt;: one per line, each with a pairs.csv (columns pair_id, source, scene, date, sar_date, orbit_direction, sar, optical, dem, distortion, cloud_mask, ...; raster paths relative to the CSV): SAR GeoTIFFs with VV and VH in dB, optical GeoTIFFs with B02, B03, B04, B08 reflectance (0..1), the DEM (m) on the same grid for the DEM fusions, an optional cloud mask (0 = clear). The simulator's optical twin and the BigEarthNet reader write this format. Validation holds out whole scenes (or every fourth pair with a single scene).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: a .pt checkpoint or a sar_to_optical .onnx of the same network to fine-tune (e.g. the shipped model on your own pairs); empty: random weights.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle de traduction SAR vers optique sur des paires SAR/optique recalées et l'enregistre en ONNX pour &lt;i&gt;SAR vers optique&lt;/i&gt; : SARDINet (Bralet et al., ICIP 2022) sans MNT ou avec la fusion précoce, tardive ou intermédiaire du MNT de Bralet et al. (IGARSS 2024), ou une référence U-Net pix2pix ; erreur absolue moyenne avec Adam.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch et s'exécute dans un autre interpréteur Python (&lt;code&gt;python -m sar_change.models.sar_to_optical.cli&lt;/code&gt;) ; sa progression et ses pertes s'affichent ici, l'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de paires&lt;/b&gt; : un par ligne, chacun avec un pairs.csv (colonnes pair_id, source, scene, date, sar_date, orbit_direction, sar, optical, dem, distortion, cloud_mask, ... ; chemins des rasters relatifs au CSV) : GeoTIFF SAR avec VV et VH en dB, GeoTIFF optiques avec la réflectance de B02, B03, B04, B08 (0..1), le MNT (m) sur la même grille pour les fusions du MNT, un masque de nuages optionnel (0 = dégagé). Le jumeau optique du simulateur et le lecteur BigEarthNet écrivent ce format. La validation réserve des scènes entières (ou une paire sur quatre s'il n'y a qu'une scène).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : un point de contrôle .pt ou un .onnx sar_to_optical du même réseau à affiner (par ex. le modèle fourni sur vos propres paires) ; vide : poids aléatoires.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="62" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="40" />
             <source>pair folder {path} holds no pairs.csv: give folders written by the simulator's optical twin or the BigEarthNet reader, or your own with that table</source>
             <translation>le dossier de paires {path} ne contient pas de pairs.csv : donnez des dossiers écrits par le jumeau optique du simulateur ou par le lecteur BigEarthNet, ou les vôtres avec cette table</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="69" />
-            <source>fusion '{fusion}' needs a DEM but {n} pair(s) of {path} have none (e.g. {pair}): fill the dem column or choose the fusion 'none'</source>
-            <translation>la fusion « {fusion} » demande un MNT mais {n} paire(s) de {path} n'en ont pas (par ex. {pair}) : remplissez la colonne dem ou choisissez la fusion « none »</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="75" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="40" />
             <source>give at least one pair folder (one per line)</source>
             <translation>donnez au moins un dossier de paires (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="102" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="48" />
+            <source>fusion '{fusion}' needs a DEM but {n} pair(s) of {path} have none (e.g. {pair}): fill the dem column or choose the fusion 'none'</source>
+            <translation>la fusion « {fusion} » demande un MNT mais {n} paire(s) de {path} n'en ont pas (par ex. {pair}) : remplissez la colonne dem ou choisissez la fusion « none »</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="68" />
             <source>Train SAR-to-optical model</source>
             <translation>Entraîner un modèle SAR vers optique</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="118" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="83" />
             <source>Pair folders with pairs.csv (one per line)</source>
             <translation>Dossiers de paires avec pairs.csv (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="121" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="86" />
             <source>Network</source>
             <translation>Réseau</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="121" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="86" />
             <source>SARDINet</source>
             <translation>SARDINet</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="121" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="86" />
             <source>pix2pix U-Net (baseline)</source>
             <translation>U-Net pix2pix (référence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="89" />
             <source>DEM fusion</source>
             <translation>Fusion du MNT</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="89" />
             <source>None (SAR only)</source>
             <translation>Aucune (SAR seul)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="89" />
             <source>Early</source>
             <translation>Précoce</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="89" />
             <source>Late</source>
             <translation>Tardive</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="89" />
             <source>Intermediate</source>
             <translation>Intermédiaire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="93" />
             <source>Initial weights (.pt or .onnx; empty: random)</source>
             <translation>Poids initiaux (.pt ou .onnx ; vide : aléatoires)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="146" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="98" />
             <source>Validation MAE at the best epoch</source>
             <translation>MAE de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="152" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="104" />
             <source>the pix2pix baseline takes the DEM only as an extra input channel: choose the fusion 'None' or 'Early', or the network SARDINet</source>
             <translation>la référence pix2pix ne prend le MNT que comme canal d'entrée supplémentaire : choisissez la fusion « None » ou « Early », ou le réseau SARDINet</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="46" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="42" />
             <source>&lt;p&gt;Trains a SAR segmentation model (water, ice, land cover, ...) from your own labels: a ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp;amp; Pires de Lima 2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with the class names and colours for &lt;i&gt;Segment SAR raster&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python as &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt;; progress and losses appear here; cancelling leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;SAR bands&lt;/b&gt; (e.g. 1,2), &lt;b&gt;Band names&lt;/b&gt; (e.g. VV,VH), &lt;b&gt;Scale&lt;/b&gt; (linear power, amplitude or dB), &lt;b&gt;Incidence angle band&lt;/b&gt; (degrees, optional).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Label polygons&lt;/b&gt; with an integer &lt;b&gt;Class field&lt;/b&gt; (0, 1, ... in the order of the class names), or a &lt;b&gt;Label raster&lt;/b&gt; on the SAR raster's grid (255 or no data = unlabelled).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt;: validation polygons (same class field), or a validation label raster, or else a share of the label polygons held out at random (&lt;b&gt;Validation share&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class names&lt;/b&gt;: comma-separated, e.g. water,ice,land; &lt;b&gt;Colours&lt;/b&gt; (optional): #rrggbb per class.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Loss&lt;/b&gt;: cross-entropy or focal; &lt;b&gt;Class weights&lt;/b&gt;: none, balanced (inverse class frequency) or square root (of the inverse frequency, milder).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: empty = random; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = the SAR-pretrained encoder (self-supervised despeckling); or a .pt/.onnx path.&lt;/li&gt;&lt;li&gt;Patches of &lt;b&gt;Patch size&lt;/b&gt; pixels (multiple of 16) are drawn at random around labelled pixels.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle de segmentation SAR (eau, glace, occupation du sol, ...) à partir de vos propres étiquettes : un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP (Karimzadeh &amp;amp; Pires de Lima 2022), en entrée les bandes SAR choisies en dB et en option l'angle d'incidence, enregistré en ONNX avec les noms et couleurs des classes pour &lt;i&gt;Segmenter un raster SAR&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre Python sous la forme &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt; ; la progression et les pertes s'affichent ici ; l'annulation ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bandes SAR&lt;/b&gt; (par ex. 1,2), &lt;b&gt;Noms des bandes&lt;/b&gt; (par ex. VV,VH), &lt;b&gt;Échelle&lt;/b&gt; (puissance linéaire, amplitude ou dB), &lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés, optionnelle).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones d'étiquettes&lt;/b&gt; avec un &lt;b&gt;Champ de classe&lt;/b&gt; entier (0, 1, ... dans l'ordre des noms de classes), ou un &lt;b&gt;Raster d'étiquettes&lt;/b&gt; sur la grille du raster SAR (255 ou sans donnée = non étiqueté).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt; : des polygones de validation (même champ de classe), ou un raster d'étiquettes de validation, ou à défaut une part des polygones d'étiquettes réservée au hasard (&lt;b&gt;Part de validation&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Noms des classes&lt;/b&gt; : séparés par des virgules, par ex. eau,glace,terre ; &lt;b&gt;Couleurs&lt;/b&gt; (optionnelles) : #rrggbb par classe.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Perte&lt;/b&gt; : entropie croisée ou focale ; &lt;b&gt;Poids des classes&lt;/b&gt; : aucun, équilibrés (inverse de la fréquence des classes) ou racine carrée (de l'inverse de la fréquence : plus doux).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : vide = aléatoires ; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = l'encodeur préentraîné sur du SAR (débruitage du chatoiement auto-supervisé) ; ou un chemin .pt/.onnx.&lt;/li&gt;&lt;li&gt;Des imagettes de &lt;b&gt;Taille des imagettes&lt;/b&gt; pixels (multiple de 16) sont tirées au hasard autour des pixels étiquetés.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="73" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="69" />
             <source>The label polygons have no field {field}: choose the class field</source>
             <translation>Les polygones d'étiquettes n'ont pas de champ {field} : choisissez le champ de classe</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="77" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="73" />
             <source>The class field {field} is not numeric: give integer classes 0, 1, ... in the order of the class names</source>
             <translation>Le champ de classe {field} n'est pas numérique : donnez des classes entières 0, 1, ... dans l'ordre des noms de classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="93" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="89" />
             <source>Class field {field} holds {value}: classes must be integers 0..{last} (one per class name)</source>
             <translation>Le champ de classe {field} contient {value} : les classes doivent être des entiers 0..{last} (un par nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="139" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="135" />
             <source>The {what} hold no labelled pixel on the SAR raster: do they overlap it (same area, CRS)?</source>
             <translation>Les {what} ne contiennent aucun pixel étiqueté sur le raster SAR : le recouvrent-elles (même zone, même SCR) ?</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="145" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="141" />
             <source>The {what} hold class value {v}: classes must be 0..{last} (one per class name, 255 = unlabelled)</source>
             <translation>Les {what} contiennent la valeur de classe {v} : les classes doivent être 0..{last} (une par nom de classe, 255 = non étiqueté)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="152" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="148" />
             <source>The {what} label only {n} pixel(s), too few for {p} x {p}-pixel patches: draw larger areas</source>
             <translation>Les {what} n'étiquettent que {n} pixel(s), trop peu pour des imagettes de {p} x {p} pixels : dessinez des zones plus grandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="190" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="178" />
             <source>Train SAR segmentation model</source>
             <translation>Entraîner un modèle de segmentation SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="195" />
             <source>SAR bands (e.g. 1,2)</source>
             <translation>Bandes SAR (par ex. 1,2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="196" />
             <source>Band names</source>
             <translation>Noms des bandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="209" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="197" />
             <source>Label polygons</source>
             <translation>Polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="212" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="200" />
             <source>Class field (0, 1, ...)</source>
             <translation>Champ de classe (0, 1, ...)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="220" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
             <source>Label raster (instead of polygons)</source>
             <translation>Raster d'étiquettes (au lieu des polygones)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="225" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="213" />
             <source>Validation polygons</source>
             <translation>Polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="228" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="216" />
             <source>Validation label raster</source>
             <translation>Raster d'étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="231" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="219" />
             <source>Validation share of the label polygons (when no validation layer)</source>
             <translation>Part des polygones d'étiquettes pour la validation (sans couche de validation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="241" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="229" />
             <source>Class names (comma-separated, in class order)</source>
             <translation>Noms des classes (séparés par des virgules, dans l'ordre des classes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="236" />
             <source>Class colours (#rrggbb, comma-separated)</source>
             <translation>Couleurs des classes (#rrggbb, séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="237" />
             <source>Loss</source>
             <translation>Perte</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="237" />
             <source>Cross-entropy</source>
             <translation>Entropie croisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="237" />
             <source>Focal</source>
             <translation>Focale</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="242" />
             <source>Class weights</source>
             <translation>Poids des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="242" />
             <source>Balanced (inverse frequency)</source>
             <translation>Équilibrés (inverse de la fréquence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="242" />
             <source>Square root of the inverse frequency</source>
             <translation>Racine carrée de l'inverse de la fréquence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="266" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
             <source>Initial weights (empty = random; segmentation.sar_despeckling = SAR-pretrained encoder; or a .pt/.onnx path)</source>
             <translation>Poids initiaux (vide = aléatoires ; segmentation.sar_despeckling = encodeur préentraîné sur du SAR ; ou un chemin .pt/.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="291" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="275" />
             <source>Keep the pretrained encoder frozen for the first epochs</source>
             <translation>Garder l'encodeur préentraîné gelé pendant les premières époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="323" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="287" />
             <source>Validation mean IoU at the best epoch</source>
             <translation>IoU moyenne de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="341" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="305" />
             <source>{n} band names for {b} SAR bands: give one name per band</source>
             <translation>{n} noms de bandes pour {b} bandes SAR : donnez un nom par bande</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="347" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="311" />
             <source>Patch size must be a multiple of {m} pixels</source>
             <translation>La taille des imagettes doit être un multiple de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="351" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="315" />
             <source>Give the labels either as polygons (with a class field) or as a label raster</source>
             <translation>Donnez les étiquettes soit en polygones (avec un champ de classe), soit en raster d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="355" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="319" />
             <source>Choose the class field of the label polygons</source>
             <translation>Choisissez le champ de classe des polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="361" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="325" />
             <source>With a label raster, give a validation label raster or validation polygons</source>
             <translation>Avec un raster d'étiquettes, donnez un raster d'étiquettes de validation ou des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="367" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="331" />
             <source>The label polygons</source>
             <translation>Les polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="377" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="341" />
             <source>The {what} '{name}' ({w} x {h}) is not on the grid of the SAR raster ({W} x {H}): resample it onto that grid</source>
             <translation>La couche {what} « {name} » ({w} x {h}) n'est pas sur la grille du raster SAR ({W} x {H}) : rééchantillonnez-la sur cette grille</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="418" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="380" />
             <source>Too few label polygons to hold some out for validation: draw more or give validation polygons</source>
             <translation>Trop peu de polygones d'étiquettes pour en réserver à la validation : dessinez-en davantage ou donnez des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="426" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="388" />
             <source>{n} polygon(s) held out for validation</source>
             <translation>{n} polygone(s) réservé(s) pour la validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="438" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="400" />
             <source>training labels</source>
             <translation>étiquettes d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="440" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="402" />
             <source>The training labels hold a single class: label at least two classes</source>
             <translation>Les étiquettes d'entraînement ne contiennent qu'une seule classe : étiquetez au moins deux classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="443" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="405" />
             <source>validation labels</source>
             <translation>étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="444" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="406" />
             <source>Labelled training pixels per class: {counts}</source>
             <translation>Pixels d'entraînement étiquetés par classe : {counts}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="94" />
+            <location filename="../processing/algorithms/training_runner.py" line="107" />
             <source>The Python interpreter {path} set in the QGIS setting {key} does not exist: fix the setting or give the interpreter as 'Python with PyTorch'</source>
             <translation>L'interpréteur Python {path} défini dans le réglage QGIS {key} n'existe pas : corrigez le réglage ou donnez l'interpréteur comme « Python avec PyTorch »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="98" />
+            <location filename="../processing/algorithms/training_runner.py" line="111" />
             <source>No Python interpreter with PyTorch found ({candidate} cannot import torch and the QGIS setting {key} is empty): install torch (python -m pip install torch) into a Python 3 and give it as 'Python with PyTorch', or store its path in the setting {key}</source>
             <translation>Aucun interpréteur Python avec PyTorch trouvé ({candidate} ne peut pas importer torch et le réglage QGIS {key} est vide) : installez torch (python -m pip install torch) dans un Python 3 et donnez-le comme « Python avec PyTorch », ou enregistrez son chemin dans le réglage {key}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="107" />
+            <location filename="../processing/algorithms/training_runner.py" line="120" />
             <source>Python with PyTorch (default: python3 beside QGIS's Python, or the setting sar_change/training_python)</source>
             <translation>Python avec PyTorch (par défaut : python3 à côté du Python de QGIS, ou le réglage sar_change/training_python)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="117" />
+            <location filename="../processing/algorithms/training_runner.py" line="412" />
+            <source>All files (*)</source>
+            <translation>Tous les fichiers (*)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="130" />
             <source>Python interpreter {path} does not exist: give the path of a python3 that has PyTorch</source>
             <translation>L'interpréteur Python {path} n'existe pas : donnez le chemin d'un python3 qui a PyTorch</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="162" />
+            <location filename="../processing/algorithms/training_runner.py" line="175" />
             <source>, validation MAE {mae} dB</source>
             <translation>, MAE de validation {mae} dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="165" />
+            <location filename="../processing/algorithms/training_runner.py" line="178" />
             <source>Initial model: validation loss {val}{extra}</source>
             <translation>Modèle initial : perte de validation {val}{extra}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="168" />
+            <location filename="../processing/algorithms/training_runner.py" line="181" />
             <source>Epoch {epoch}: training loss {train}, validation loss {val}{extra}</source>
             <translation>Époque {epoch} : perte d'entraînement {train}, perte de validation {val}{extra}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="173" />
+            <location filename="../processing/algorithms/training_runner.py" line="186" />
             <source>Trainer stopped: {reason}</source>
             <translation>Entraîneur arrêté : {reason}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="187" />
+            <location filename="../processing/algorithms/training_runner.py" line="200" />
             <source>Cannot start {python}: {error}</source>
             <translation>Impossible de démarrer {python} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="202" />
+            <location filename="../processing/algorithms/training_runner.py" line="215" />
             <source>Stopping the trainer...</source>
             <translation>Arrêt de l'entraîneur...</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="297" />
+            <location filename="../processing/algorithms/training_runner.py" line="310" />
             <source>Cancelled: the trainer was stopped and no model was written.</source>
             <translation>Annulé : l'entraîneur a été arrêté et aucun modèle n'a été écrit.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="301" />
+            <location filename="../processing/algorithms/training_runner.py" line="314" />
             <source>(nothing on stderr)</source>
             <translation>(rien sur stderr)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="304" />
+            <location filename="../processing/algorithms/training_runner.py" line="317" />
             <source> {python} has no PyTorch: install it there (python -m pip install torch) or give another interpreter.</source>
             <translation> {python} n'a pas PyTorch : installez-le (python -m pip install torch) ou donnez un autre interpréteur.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="306" />
+            <location filename="../processing/algorithms/training_runner.py" line="319" />
             <source>Training failed (exit status {status}).{hint} Last lines of the trainer's error output:
 {tail}</source>
             <translation>L'entraînement a échoué (code de sortie {status}).{hint} Dernières lignes de la sortie d'erreur de l'entraîneur :
 {tail}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="311" />
+            <location filename="../processing/algorithms/training_runner.py" line="324" />
             <source>The trainer exited without writing a model: see the log above</source>
             <translation>L'entraîneur s'est terminé sans écrire de modèle : voir le journal ci-dessus</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="313" />
+            <location filename="../processing/algorithms/training_runner.py" line="326" />
             <source>Model written: {path}</source>
             <translation>Modèle écrit : {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="337" />
+            <location filename="../processing/algorithms/training_runner.py" line="350" />
             <source>give at least one folder (one per line)</source>
             <translation>donnez au moins un dossier (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="378" />
+            <location filename="../processing/algorithms/training_runner.py" line="396" />
             <source>Initial weights {path} do not exist: give a .pt checkpoint or an .onnx model</source>
             <translation>Les poids initiaux {path} n'existent pas : donnez un point de contrôle .pt ou un modèle .onnx</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="381" />
+            <location filename="../processing/algorithms/training_runner.py" line="399" />
             <source>Initial weights {path} are neither a .pt checkpoint nor an .onnx model: give one of those (or start from random weights)</source>
             <translation>Les poids initiaux {path} ne sont ni un point de contrôle .pt ni un modèle .onnx : donnez l'un des deux (ou partez de poids aléatoires)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="387" />
+            <location filename="../processing/algorithms/training_runner.py" line="405" />
             <source>Initial weights {path}: {error}; give a '{kind}' model (or a .pt checkpoint)</source>
             <translation>Poids initiaux {path} : {error} ; donnez un modèle '{kind}' (ou un point de contrôle .pt)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="465" />
+            <source>Time limit (minutes; 0 = none)</source>
+            <translation>Limite de temps (minutes ; 0 = aucune)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="467" />
+            <source>Epochs</source>
+            <translation>Époques</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="469" />
+            <source>Torch threads</source>
+            <translation>Fils d'exécution de torch</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="470" />
+            <source>Patches per epoch</source>
+            <translation>Imagettes par époque</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="492" />
+            <source>Best epoch</source>
+            <translation>Meilleure époque</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="506" />
+            <source>Initial weights {path} do not exist</source>
+            <translation>Les poids initiaux {path} n'existent pas</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="517" />
+            <source>Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another model file</source>
+            <translation>La sortie 'Modèle' ({path}) ne doit pas écraser les poids initiaux {init} : choisissez un autre fichier de modèle</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/unsupervised_change.py" line="34" />

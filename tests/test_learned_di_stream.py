@@ -16,6 +16,7 @@ pytest.importorskip("onnx")
 from test_tiled_inference import pointwise_model  # noqa: E402
 
 from sar_change.core.engine.raster_blocks import read_array, read_info  # noqa: E402
+from sar_change.core.learned_di import centring  # noqa: E402
 from sar_change.core.learned_di import pipeline as learned_di  # noqa: E402
 
 
@@ -95,3 +96,100 @@ def test_streamed_run_refuses_unknown_outputs_and_a_missing_reference(stack, tmp
         learned_di.stream_learned_di(str(model), paths[:3], paths[3], stack["dem"], rows[-4:],
                                      {"conventional": str(tmp_path / "c.tif")})
     assert not os.listdir(tmp_path) or all(p.endswith(".onnx") for p in os.listdir(tmp_path))
+
+
+# --- Centring each residual band on its scene median (core.learned_di.centring) ------------------
+
+
+def _metadata_offsets(path):
+    from osgeo import gdal
+
+    meta = gdal.Open(path).GetMetadata()
+    return meta.get(centring.CENTRED_ITEM), {b: float(meta[centring.OFFSET_ITEM.format(band=b)])
+                                             for b in ("VV", "VH") if centring.OFFSET_ITEM.format(band=b)
+                                             in meta}
+
+
+def test_exact_medians_match_numpy_whatever_the_chunks():
+    rng = np.random.default_rng(3)
+    for n in (1, 2, 7, 1000, 4001):
+        values = (rng.normal(size=(2, n)) * rng.choice([1e-3, 1.0, 300.0], size=(2, n))).astype(np.float32)
+        values[0, ::5] = np.nan
+        expected = np.nanmedian(values.astype(np.float64), axis=1) if n > 1 else [np.nan, values[1, 0]]
+        for step in (1, 37, n):
+            chunks = [values[:, i:i + step] for i in range(0, n, step)]
+            got = centring.exact_nanmedians(lambda chunks=chunks: chunks, 2)
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_centring_removes_a_constant_bias_of_the_prediction(stack):
+    rows = learned_di.read_stack(stack["acquisitions_csv"])
+    paths = [r["path"] for r in rows[-4:]]
+    model = learned_di.open_model(pointwise_model(n=3))
+    plain = learned_di.run_learned_di(model, paths[:3], paths[3], stack["dem"], rows[-4:])
+    predict = model.predict
+    model.predict = lambda *args, **kwargs: predict(*args, **kwargs) + np.float32(0.75)  # a biased model
+    biased = learned_di.run_learned_di(model, paths[:3], paths[3], stack["dem"], rows[-4:])
+    raw = learned_di.run_learned_di(model, paths[:3], paths[3], stack["dem"], rows[-4:], centre=False)
+    assert np.nanmean(np.abs(raw.di_norm - plain.di_norm)) > 0.1  # the bias does move the uncentred DI
+    np.testing.assert_allclose(biased.di, plain.di, atol=2e-5)
+    np.testing.assert_allclose(biased.di_norm, plain.di_norm, atol=2e-5)
+    for band in ("VV", "VH"):
+        assert biased.offsets[band] == pytest.approx(plain.offsets[band] - 0.75, abs=1e-5)
+    # The offsets are the bands' scene medians of actual - predicted.
+    assert raw.offsets is None
+    medians = np.nanmedian((raw.actual - raw.predicted).astype(np.float64), axis=(1, 2))
+    np.testing.assert_array_equal([biased.offsets["VV"], biased.offsets["VH"]], medians.astype(np.float32))
+
+
+def test_centred_stream_equals_whole_and_tags_offsets(stack, tmp_path, monkeypatch):
+    model = tmp_path / "pointwise.onnx"
+    model.write_bytes(pointwise_model(n=3))
+    whole = learned_di.learned_di_from_stack(stack["acquisitions_csv"], str(model), conventional=True)
+    raw = learned_di.learned_di_from_stack(stack["acquisitions_csv"], str(model), centre=False)
+    monkeypatch.setattr(learned_di, "STREAM_BLOCK", 48)
+    result, out = _stream(stack, str(model), tmp_path / "centred")
+    assert result.offsets == whole.offsets and abs(whole.offsets["VH"]) > 0.01
+    np.testing.assert_array_equal(out["di"], whole.di)
+    np.testing.assert_array_equal(out["di_norm"][0], whole.di_norm)
+    shift = np.float32([whole.offsets["VV"], whole.offsets["VH"]])[:, None, None]
+    np.testing.assert_array_equal(whole.di, raw.di - shift)
+    for name in ("di", "di_norm"):
+        meaning, offsets = _metadata_offsets(result.written[name])
+        assert meaning == centring.RESIDUAL_CENTRED
+        assert offsets == pytest.approx(whole.offsets, abs=1e-6)
+    assert sorted(os.listdir(tmp_path / "centred")) == sorted(f"{n}.tif" for n in result.written)
+    written = learned_di.write_outputs(whole, di=str(tmp_path / "whole_di.tif"))
+    assert _metadata_offsets(written["di"])[1] == pytest.approx(whole.offsets, abs=1e-6)
+
+
+def test_uncentred_output_is_the_raw_residual_bit_for_bit(stack, tmp_path, monkeypatch):
+    model = tmp_path / "pointwise.onnx"
+    model.write_bytes(pointwise_model(n=3))
+    whole = learned_di.learned_di_from_stack(stack["acquisitions_csv"], str(model), centre=False)
+    assert whole.offsets is None
+    np.testing.assert_array_equal(whole.di, (whole.actual - whole.predicted).astype(np.float32))
+    np.testing.assert_array_equal(whole.di_norm, learned_di.euclidean_norm(whole.di))
+    monkeypatch.setattr(learned_di, "STREAM_BLOCK", 48)
+    result, out = _stream(stack, str(model), tmp_path / "raw", centre=False)
+    assert result.offsets is None
+    np.testing.assert_array_equal(out["di"], whole.di)
+    np.testing.assert_array_equal(out["di_norm"][0], whole.di_norm)
+    assert _metadata_offsets(result.written["di"]) == (None, {})
+
+
+def test_cancel_in_the_centring_pass_leaves_no_output(stack, tmp_path, monkeypatch):
+    from sar_change.core.engine.raster_blocks import Cancelled
+
+    model = tmp_path / "pointwise.onnx"
+    model.write_bytes(pointwise_model(n=3))
+    folder = tmp_path / "cancelled"
+    folder.mkdir()
+    files = {name: str(folder / f"{name}.tif") for name in ("predicted", "di", "di_norm", "conventional")}
+    started = []  # cancel once the median passes (after the model's pass wrote its files) begin
+    real = centring.exact_nanmedians
+    monkeypatch.setattr(centring, "exact_nanmedians", lambda *a, **k: started.append(1) or real(*a, **k))
+    with pytest.raises(Cancelled):
+        learned_di.learned_di_from_stack(stack["acquisitions_csv"], str(model), conventional=True,
+                                         outputs=files, is_canceled=lambda: bool(started))
+    assert started and os.listdir(folder) == []

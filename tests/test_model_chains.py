@@ -167,5 +167,6 @@ def test_model_outputs_are_named_and_styled_when_loaded(qgis_app, flood_pair):
 def test_learned_di_runs_headless_with_no_output_named(run, small_stack):
     pytest.importorskip("onnxruntime")
     result = run("sarchange:learneddi", {"STACK_TABLE": small_stack["acquisitions_csv"]})
-    assert set(result) == {"OUTPUT_DI_NORM"}  # the optional outputs are skipped, the norm is temporary
+    # The optional outputs are skipped, the norm is temporary; the offsets of the centred residuals.
+    assert set(result) == {"OUTPUT_DI_NORM", "RESIDUAL_OFFSET_VV_DB", "RESIDUAL_OFFSET_VH_DB"}
     assert gdal.Open(result["OUTPUT_DI_NORM"]).RasterCount == 1

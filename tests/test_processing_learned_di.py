@@ -20,7 +20,7 @@ from helpers import algorithm_id
 pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
-from test_tiled_inference import expected_mean, pointwise_model  # noqa: E402
+from test_tiled_inference import centred, expected_mean, pointwise_model  # noqa: E402
 
 from sar_change.core.change import difference  # noqa: E402
 from sar_change.core.engine.raster_blocks import read_array, read_info, write_array  # noqa: E402
@@ -113,10 +113,17 @@ def test_stack_table_route(run, alg_ids, stack, model_path, tmp_path):
     inputs = np.concatenate([db(os.path.join(folder, r["file"])) for r in rows[-4:-1]])
     target = db(os.path.join(folder, rows[-1]["file"]))
     mean = expected_mean(inputs, 3)
+    medians = np.nanmedian((target - mean).astype(np.float64), axis=(1, 2)).astype(np.float32)
+    assert [result["RESIDUAL_OFFSET_VV_DB"], result["RESIDUAL_OFFSET_VH_DB"]] == list(medians)
+    assert f"VV {medians[0]:+.3f} dB, VH {medians[1]:+.3f} dB" in "\n".join(feedback.lines)
+    raw = run(alg_ids[0], {"STACK_TABLE": stack["acquisitions_csv"], "MODEL": model_path, "CENTRE": False,
+                           **outputs(tmp_path, "raw", conventional=False)})
+    assert "RESIDUAL_OFFSET_VV_DB" not in raw
+    np.testing.assert_array_equal(np.stack([read_array(raw["OUTPUT_DI"], b) for b in (1, 2)]), target - mean)
     predicted = np.stack([read_array(paths["OUTPUT_PREDICTED"], b) for b in (1, 2)])
     np.testing.assert_array_equal(predicted, mean)
     di = np.stack([read_array(paths["OUTPUT_DI"], b) for b in (1, 2)])
-    np.testing.assert_array_equal(di, target - mean)
+    np.testing.assert_array_equal(di, centred(target - mean))
     np.testing.assert_allclose(read_array(paths["OUTPUT_DI_NORM"]), np.sqrt((di ** 2).sum(axis=0)), rtol=1e-6)
     ref = rows[difference.choose_reference(rows, len(rows) - 1)]
     p_ref = np.stack([read_array(os.path.join(folder, ref["file"]), b) for b in (1, 2)])
@@ -144,7 +151,7 @@ def test_target_date_and_optional_conventional(run, alg_ids, stack, model_path, 
     mean = expected_mean(np.concatenate([db(os.path.join(folder, r["file"])) for r in rows[3:6]]), 3)
     target = db(os.path.join(folder, rows[6]["file"]))
     di = np.stack([read_array(paths["OUTPUT_DI"], b) for b in (1, 2)])
-    np.testing.assert_array_equal(di, target - mean)
+    np.testing.assert_array_equal(di, centred(target - mean))
 
 
 def test_layers_route_with_typed_conditions(run, alg_ids, stack, model_path, tmp_path):
@@ -159,7 +166,7 @@ def test_layers_route_with_typed_conditions(run, alg_ids, stack, model_path, tmp
                      "MODEL": model_path, **paths})
     mean = expected_mean(np.concatenate([db(f) for f in files[:3]]), 3)
     di = np.stack([read_array(paths["OUTPUT_DI"], b) for b in (1, 2)])
-    np.testing.assert_array_equal(di, db(files[3]) - mean)
+    np.testing.assert_array_equal(di, centred(db(files[3]) - mean))
     # The conventional DI's reference is one of the inputs: same orbit as the target.
     orbit = chosen[3]["orbit_direction"]
     same_orbit = [f for f, r in zip(files[:3], chosen[:3]) if r["orbit_direction"] == orbit]

@@ -13,6 +13,8 @@ import numpy as np
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterMultipleLayers,
@@ -86,7 +88,16 @@ def help_text():
         "dB.</li><li><b>Conventional DI</b> (optional): sqrt of the summed squared dB differences between"
         " the target and one earlier reference acquisition chosen as in Alatalo et al. (method 1: same "
         "orbit direction, closest mean incidence angle), for comparison: among all earlier acquisitions "
-        "of the table, or among the given earlier layers.</li></ul>")
+        "of the table, or among the given earlier layers.</li></ul>") + tr(
+        "<h3>Centring on the scene medians</h3><p>With <b>Centre each residual band on its scene "
+        "median</b> (on by default) the learned DI of each band is observed minus predicted minus that "
+        "difference's median over the whole scene, in dB, and the norm is taken of these centred "
+        "values. A bias of the prediction over the whole scene (calibration, weather, wet soil or snow "
+        "that the conditions do not explain) would otherwise raise the norm everywhere and rank the "
+        "changed pixels worse; the median is not moved by the changed pixels as long as they cover less "
+        "than half of the scene. The subtracted offsets (dB per band) are shown in the log, returned as "
+        "results and written in the metadata of the learned DI and its norm (LEARNED_DI_OFFSET_DB_VV, "
+        "LEARNED_DI_OFFSET_DB_VH). Untick it for the raw observed minus predicted.</p>")
 
 
 class LearnedDiAlgorithm(common.SarChangeAlgorithm):
@@ -107,6 +118,9 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
     OUTPUT_DI = "OUTPUT_DI"
     OUTPUT_DI_NORM = "OUTPUT_DI_NORM"
     OUTPUT_CONVENTIONAL_DI = "OUTPUT_CONVENTIONAL_DI"
+    CENTRE = "CENTRE"
+    #: Result key of the offset subtracted from a band's residual (dB), per band name.
+    OFFSET_RESULT = "RESIDUAL_OFFSET_{band}_DB"
 
     def name(self):
         return "learneddi"
@@ -149,6 +163,9 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         self.addParameter(QgsProcessingParameterFile(
             self.MODEL, tr("Learned-DI model (.onnx; default: the shipped model)"),
             behavior=QgsProcessingParameterFile.File, extension="onnx", optional=True))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.CENTRE, tr("Centre each residual band on its scene median (removes a scene-wide bias of "
+                            "the prediction)"), defaultValue=learned_di.CENTRE_DEFAULT))
         self.addParameter(number(self.THREADS, tr("Threads"), type=number.Integer, defaultValue=2,
                                  minValue=1))
         for name, label, default, minimum in (
@@ -168,6 +185,10 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_CONVENTIONAL_DI, tr("Conventional DI (Euclidean norm of dB differences)"),
             optional=True, createByDefault=False))
+        for band in learned_di.BANDS:
+            self.addOutput(QgsProcessingOutputNumber(
+                self.OFFSET_RESULT.format(band=band),
+                tr("Offset subtracted from the {band} residual (scene median, dB)").format(band=band)))
 
     # -- parameters ----------------------------------------------------------------------------
 
@@ -279,6 +300,7 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             self.OUTPUT_PREDICTED, self.OUTPUT_DI, self.OUTPUT_DI_NORM, self.OUTPUT_CONVENTIONAL_DI)}
         outputs = {k: v for k, v in outputs.items() if v}
         conventional = self.OUTPUT_CONVENTIONAL_DI in outputs
+        centre = self.parameterAsBool(parameters, self.CENTRE, context)
 
         try:
             model = learned_di.open_model(model_path, threads)
@@ -299,17 +321,20 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         try:
             if route == "table":
                 result, name = self._from_table(parameters, context, model, conventional, scale, threads,
-                                                tile, overlap, progress, is_canceled, files)
+                                                tile, overlap, progress, is_canceled, files, centre)
             else:
                 result, name = self._from_layers(parameters, context, model, conventional, scale, threads,
-                                                 tile, overlap, progress, is_canceled, files)
+                                                 tile, overlap, progress, is_canceled, files, centre)
         except Cancelled:
             feedback.pushInfo(tr("Cancelled: no output was written."))
             for path in outputs.values():
                 common.forget_output(context, path)
             return {}
         self._log(result, feedback)
-        return dict(outputs)
+        results = dict(outputs)
+        for band, offset in (result.offsets or {}).items():
+            results[self.OFFSET_RESULT.format(band=band)] = offset
+        return results
 
     #: Output parameter -> output name of ``core.learned_di.pipeline.stream_learned_di``.
     _OUTPUT_NAMES = {"OUTPUT_PREDICTED": "predicted", "OUTPUT_DI": "di", "OUTPUT_DI_NORM": "di_norm",
@@ -320,7 +345,7 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         common.check_outputs_against(self, parameters, context, sources, tr("acquisition or DEM"))
 
     def _from_table(self, parameters, context, model, conventional, scale, threads, tile, overlap,
-                    progress, is_canceled, files):
+                    progress, is_canceled, files, centre):
         table = self.parameterAsFile(parameters, self.STACK_TABLE, context)
         name = os.path.basename(table)
         dem_layer = self.parameterAsRasterLayer(parameters, self.DEM, context)
@@ -332,11 +357,11 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             result = learned_di.learned_di_from_stack(
                 table, model, target_date=target_date, dem_path=dem, conventional=conventional,
                 scale=scale, threads=threads, tile=tile, overlap=overlap, progress=progress,
-                is_canceled=is_canceled, outputs=files)
+                is_canceled=is_canceled, outputs=files, centre=centre)
         return result, name
 
     def _from_layers(self, parameters, context, model, conventional, scale, threads, tile, overlap,
-                     progress, is_canceled, files):
+                     progress, is_canceled, files, centre):
         layers = self.parameterAsLayerList(parameters, self.INPUT_LAYERS, context)
         target_layer = self.parameterAsRasterLayer(parameters, self.TARGET, context)
         inputs = [common.gdal_source(layer, self.INPUT_LAYERS) for layer in layers]
@@ -371,7 +396,8 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
             self._check_sources(parameters, context, inputs + [target, dem])
             result = learned_di.stream_learned_di(
                 model, inputs, target, dem, rows, files, scale=scale, reference_path=reference,
-                threads=threads, tile=tile, overlap=overlap, progress=progress, is_canceled=is_canceled)
+                threads=threads, tile=tile, overlap=overlap, progress=progress, is_canceled=is_canceled,
+                centre=centre)
         if reference is not None:
             result.reference = {"path": reference}
         return result, name
@@ -385,6 +411,10 @@ class LearnedDiAlgorithm(common.SarChangeAlgorithm):
         if result.reference:
             feedback.pushInfo(tr("Conventional DI reference (same orbit, closest incidence): {ref}").format(
                 ref=result.reference.get("date") or result.reference.get("path")))
+        if result.offsets is not None:
+            feedback.pushInfo(tr("Residuals centred: scene medians of observed - predicted subtracted: "
+                                 "{offsets} (a scene-wide bias of the prediction)").format(
+                offsets=", ".join(f"{band} {value:+.3f} dB" for band, value in result.offsets.items())))
         summary = tr("{what}: median {median:.2f} dB, 99th percentile {p99:.2f} dB")
         for what, name in ((tr("Learned DI norm"), "di_norm"), (tr("Conventional DI"), "conventional")):
             values = None
