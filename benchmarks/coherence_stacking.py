@@ -101,7 +101,8 @@ def cross_scene(d):
     half = np.isin(d["scene"], scenes[::2])
     c, s = d["net"].copy(), d["sigma"].copy()
     for fit in (half, ~half):
-        table = stacking.fit_table(d["net"][fit], d["corr"][fit], d["ref"][fit], BINS, MIN_COUNT)
+        table = stacking.fit_table(d["net"][fit], d["corr"][fit], d["ref"][fit], bench.WINDOW, BINS,
+                                   MIN_COUNT)
         c[~fit], s[~fit] = stacking.apply_table(table, d["net"][~fit], d["sigma"][~fit], d["corr"][~fit])
     return scores(d["net"], d["sigma"], d), scores(c, s, d)
 
@@ -123,7 +124,7 @@ def main(argv=None):
     print(line("corrected", fused_cv))
     keep = fused_cv["rmse"] < net_cv["rmse"] and fused_cv["class_mean"] < net_cv["class_mean"]
     print(f"choice: {'keep' if keep else 'do not keep'} the correction")
-    table = stacking.fit_table(val["net"], val["corr"], val["ref"], BINS, MIN_COUNT)
+    table = stacking.fit_table(val["net"], val["corr"], val["ref"], bench.WINDOW, BINS, MIN_COUNT)
     if args.write and keep:
         table["provenance"] = {
             "written_by": "benchmarks/coherence_stacking.py --write",

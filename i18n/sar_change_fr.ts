@@ -183,7 +183,7 @@
             <translation>{what} doit être impair et &gt;= 1, par ex. 5 (reçu {v})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="206" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="207" />
             <source>Cancelled: no output was written.</source>
             <translation>Annulé : aucune sortie n'a été écrite.</translation>
         </message>
@@ -198,52 +198,52 @@
             <translation>{n} pixels valides écrits</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="47" />
-            <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) estimated from two co-registered &lt;i&gt;detected&lt;/i&gt; images (GRD intensities, no phase) of the same polarisation and orbit.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Learned model&lt;/b&gt; (default): a Residual U-Net (after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") predicts the coherence that a boxcar estimate on the complex pair would give, and its uncertainty sigma (the standard deviation of a Gaussian likelihood, same units), from the two images in dB. Default model: the one shipped with the plugin (trained on simulated Sentinel-1 12-day VV pairs of 4-look images; see models/coherence.md); give your own from &lt;i&gt;Train coherence model&lt;/i&gt;. The window and looks parameters are not used by the model.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Intensity correlation&lt;/b&gt;: for circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp;amp; Prati 1996), so the output is sqrt(max(rho, 0)) with rho estimated over a moving window:&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;correlation from the window&lt;/b&gt;: the sample correlation coefficient (no look number needed);&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalised by the number of looks&lt;/b&gt;: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images (the term R / N corrects the window bias).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and texture or a brightness change inside a window reads as coherence: use large windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image&lt;/b&gt;, &lt;b&gt;Later image&lt;/b&gt;: rasters on the same grid and CRS.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (both images the same).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window&lt;/b&gt;: odd side in pixels (e.g. 7: N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method only.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coherence model&lt;/b&gt; (learned method, optional): an .onnx of kind "coherence"; default the shipped model.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Temporal baseline&lt;/b&gt; (learned method): days between the dates, used only by models trained with the baseline as an input.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Predicted uncertainty&lt;/b&gt; (learned method, optional): sigma of the coherence, 0-1.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) estimé à partir de deux images &lt;i&gt;détectées&lt;/i&gt; coregistrées (intensités GRD, sans phase) de même polarisation et de même orbite.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Modèle appris&lt;/b&gt; (par défaut) : un U-Net résiduel (d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") prédit la cohérence que donnerait une estimation par fenêtre glissante sur la paire complexe, et son incertitude sigma (l'écart type d'une vraisemblance gaussienne, mêmes unités), à partir des deux images en dB. Modèle par défaut : celui fourni avec l'extension (entraîné sur des paires VV Sentinel-1 simulées à 12 jours d'images à 4 vues ; voir models/coherence.md) ; donnez le vôtre issu de &lt;i&gt;Entraîner un modèle de cohérence&lt;/i&gt;. Les paramètres de fenêtre et de nombre de vues ne sont pas utilisés par le modèle.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Corrélation des intensités&lt;/b&gt; : pour un chatoiement gaussien circulaire, le coefficient de corrélation des deux intensités vaut |gamma|^2 (relation de Siegert ; Catelli, Monti Guarnieri &amp;amp; Prati 1996) : la sortie est donc sqrt(max(rho, 0)), rho étant estimé sur une fenêtre glissante :&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;corrélation sur la fenêtre&lt;/b&gt; : le coefficient de corrélation empirique (aucun nombre de vues nécessaire) ;&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalisée par le nombre de vues&lt;/b&gt; : rho = L (R - 1) / (1 - R / N) avec R = mean(I1 I2) / (mean I1 mean I2) sur les N pixels de la fenêtre et L le nombre de vues des images (le terme R / N corrige le biais de la fenêtre).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'estimation est bruitée (écart type de rho d'environ 1/sqrt(N)) et biaisée vers le haut aux faibles cohérences, et une texture ou un changement de luminosité dans une fenêtre passe pour de la cohérence : utilisez de grandes fenêtres sur des zones homogènes. Sortie : GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun pixel valide ou aucune variance. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure&lt;/b&gt;, &lt;b&gt;Image postérieure&lt;/b&gt; : rasters sur la même grille et le même SCR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (la même pour les deux images).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre&lt;/b&gt; : côté impair en pixels (par ex. 7 : N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : ENL des images (environ 4,4 pour Sentinel-1 IW GRD), utilisé seulement par la méthode normalisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de cohérence&lt;/b&gt; (méthode apprise, optionnel) : un .onnx de type "coherence" ; par défaut le modèle fourni.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Base temporelle&lt;/b&gt; (méthode apprise) : jours entre les dates, utilisée seulement par les modèles entraînés avec la base temporelle en entrée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incertitude prédite&lt;/b&gt; (méthode apprise, optionnelle) : sigma de la cohérence, 0-1.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="48" />
+            <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) estimated from two co-registered &lt;i&gt;detected&lt;/i&gt; images (GRD intensities, no phase) of the same polarisation and orbit.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Learned model&lt;/b&gt; (default): a Residual U-Net (after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") predicts the coherence that a boxcar estimate on the complex pair would give, and its uncertainty sigma (the standard deviation of a Gaussian likelihood, same units), from the two images in dB. Default model: the one shipped with the plugin (trained on simulated Sentinel-1 12-day VV pairs of 4-look images; see models/coherence.md); give your own from &lt;i&gt;Train coherence model&lt;/i&gt;. The window and looks parameters are not used by the model.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Intensity correlation&lt;/b&gt;: for circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp;amp; Prati 1996), so the output is sqrt(max(rho, 0)) with rho estimated over a moving window:&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;correlation from the window&lt;/b&gt;: the sample correlation coefficient (no look number needed);&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalised by the number of looks&lt;/b&gt;: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images (the term R / N corrects the window bias).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and texture or a brightness change inside a window reads as coherence: use large windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image&lt;/b&gt;, &lt;b&gt;Later image&lt;/b&gt;: rasters on the same grid and CRS.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (both images the same).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window&lt;/b&gt;: odd side in pixels (e.g. 7: N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method only.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coherence model&lt;/b&gt; (learned method, optional): an .onnx of kind "coherence"; default the shipped model.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Temporal baseline&lt;/b&gt; (learned method): days between the dates, used only by models trained with the baseline as an input.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Correct with the intensity correlation&lt;/b&gt; (learned method, shipped model): the network under-estimates the rare, very coherent pixels (towns); a table fitted on its validation pairs maps each pixel's (network coherence, 3 x 3 intensity correlation) to the mean reference coherence and its spread (sigma) of such pixels (models/coherence.md).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Predicted uncertainty&lt;/b&gt; (learned method, optional): sigma of the coherence, 0-1.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) estimé à partir de deux images &lt;i&gt;détectées&lt;/i&gt; coregistrées (intensités GRD, sans phase) de même polarisation et de même orbite.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Modèle appris&lt;/b&gt; (par défaut) : un U-Net résiduel (d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") prédit la cohérence que donnerait une estimation par fenêtre glissante sur la paire complexe, et son incertitude sigma (l'écart type d'une vraisemblance gaussienne, mêmes unités), à partir des deux images en dB. Modèle par défaut : celui fourni avec l'extension (entraîné sur des paires VV Sentinel-1 simulées à 12 jours d'images à 4 vues ; voir models/coherence.md) ; donnez le vôtre issu de &lt;i&gt;Entraîner un modèle de cohérence&lt;/i&gt;. Les paramètres de fenêtre et de nombre de vues ne sont pas utilisés par le modèle.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Corrélation des intensités&lt;/b&gt; : pour un chatoiement gaussien circulaire, le coefficient de corrélation des deux intensités vaut |gamma|^2 (relation de Siegert ; Catelli, Monti Guarnieri &amp;amp; Prati 1996) : la sortie est donc sqrt(max(rho, 0)), rho étant estimé sur une fenêtre glissante :&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;corrélation sur la fenêtre&lt;/b&gt; : le coefficient de corrélation empirique (aucun nombre de vues nécessaire) ;&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalisée par le nombre de vues&lt;/b&gt; : rho = L (R - 1) / (1 - R / N) avec R = mean(I1 I2) / (mean I1 mean I2) sur les N pixels de la fenêtre et L le nombre de vues des images (le terme R / N corrige le biais de la fenêtre).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'estimation est bruitée (écart type de rho d'environ 1/sqrt(N)) et biaisée vers le haut aux faibles cohérences, et une texture ou un changement de luminosité dans une fenêtre passe pour de la cohérence : utilisez de grandes fenêtres sur des zones homogènes. Sortie : GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun pixel valide ou aucune variance. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure&lt;/b&gt;, &lt;b&gt;Image postérieure&lt;/b&gt; : rasters sur la même grille et le même SCR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (la même pour les deux images).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre&lt;/b&gt; : côté impair en pixels (par ex. 7 : N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : ENL des images (environ 4,4 pour Sentinel-1 IW GRD), utilisé seulement par la méthode normalisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de cohérence&lt;/b&gt; (méthode apprise, optionnel) : un .onnx de type "coherence" ; par défaut le modèle fourni.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Base temporelle&lt;/b&gt; (méthode apprise) : jours entre les dates, utilisée seulement par les modèles entraînés avec la base temporelle en entrée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Corriger par la corrélation d'intensité&lt;/b&gt; (méthode apprise, modèle fourni) : le réseau sous-estime les pixels rares et très cohérents (villes) ; une table ajustée sur ses paires de validation associe à chaque pixel (cohérence du réseau, corrélation d'intensité 3 x 3) la cohérence de référence moyenne de tels pixels et sa dispersion (sigma) (models/coherence.md).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incertitude prédite&lt;/b&gt; (méthode apprise, optionnelle) : sigma de la cohérence, 0-1.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="86" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="91" />
             <source>Input layer '{db}' looks like dB (mostly negative values) but '{lin}' does not: give both images in the same scale (convert one of them) and set the input scale to match</source>
             <translation>La couche d'entrée '{db}' semble être en dB (valeurs surtout négatives) mais pas '{lin}' : donnez les deux images dans la même échelle (convertissez l'une d'elles) et réglez l'échelle d'entrée en conséquence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="112" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="118" />
             <source>Coherence from detected images</source>
             <translation>Cohérence à partir d'images détectées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="101" />
+            <location filename="../processing/algorithms/train_coherence.py" line="70" />
             <source>Coherence</source>
             <translation>Cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="128" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="134" />
             <source>Earlier image</source>
             <translation>Image antérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="129" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="135" />
             <source>Later image (same grid)</source>
             <translation>Image postérieure (même grille)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="130" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="136" />
             <source>Band of the earlier image</source>
             <translation>Bande de l'image antérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="132" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="138" />
             <source>Band of the later image</source>
             <translation>Bande de l'image postérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="117" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="118" />
             <source>Input scale</source>
             <translation>Échelle de l'entrée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="121" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="122" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
@@ -253,42 +253,47 @@
             <translation>Taille de fenêtre (pixels, impaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="140" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="146" />
             <source>Number of looks of the images (normalised method)</source>
             <translation>Nombre de vues des images (méthode normalisée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="142" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="148" />
             <source>Coherence model (.onnx; default: the shipped model)</source>
             <translation>Modèle de cohérence (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
+            <location filename="../processing/algorithms/training_runner.py" line="487" />
             <source>ONNX models (*.onnx)</source>
             <translation>Modèles ONNX (*.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="145" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="151" />
             <source>Temporal baseline (days; models that take it)</source>
             <translation>Base temporelle (jours ; modèles qui la prennent)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="148" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="153" />
+            <source>Correct with the intensity correlation (shipped model)</source>
+            <translation>Corriger par la corrélation d'intensité (modèle fourni)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="156" />
             <source>Predicted uncertainty (sigma; learned method)</source>
             <translation>Incertitude prédite (sigma ; méthode apprise)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="154" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="162" />
             <source>the window size</source>
             <translation>la taille de fenêtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="156" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="164" />
             <source>the window must be at least 3 pixels: a correlation needs several pixels</source>
             <translation>la fenêtre doit faire au moins 3 pixels : une corrélation demande plusieurs pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="160" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="168" />
             <source>the number of looks must be &gt; 0 (got {v})</source>
             <translation>le nombre de vues doit être &gt; 0 (reçu {v})</translation>
         </message>
@@ -298,22 +303,32 @@
             <translation>fenêtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="200" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="208" />
             <source>{method}: '{a}' band {b1}, '{b}' band {b2}, window {w}</source>
             <translation>{method} : '{a}' bande {b1}, '{b}' bande {b2}, fenêtre {w}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="217" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="228" />
             <source>Coherence model: {e}</source>
             <translation>Modèle de cohérence : {e}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="218" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="229" />
             <source>{method}: model {model}, tiles of {t} pixels with {o} pixels of overlap; '{a}' then '{b}'</source>
             <translation>{method} : modèle {model}, tuiles de {t} pixels avec {o} pixels de recouvrement ; « {a} » puis « {b} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="247" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="234" />
+            <source>Coherence and sigma corrected by the {w} x {w} intensity correlation (table fitted on the model's validation pairs)</source>
+            <translation>Cohérence et sigma corrigés par la corrélation d'intensité {w} x {w} (table ajustée sur les paires de validation du modèle)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="238" />
+            <source>No correction by the intensity correlation: its table is fitted for the shipped model only</source>
+            <translation>Pas de correction par la corrélation d'intensité : sa table n'est ajustée que pour le modèle fourni</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="265" />
             <source>Cannot write {path}</source>
             <translation>Impossible d'écrire {path}</translation>
         </message>
@@ -438,7 +453,7 @@
             <translation>Mémoire insuffisante pour ces réglages : utilisez une fenêtre ou une emprise plus petite, ou fermez d'autres programmes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="290" />
+            <location filename="../processing/algorithms/common.py" line="304" />
             <source>Output {path}: {reason}</source>
             <translation>Sortie {path} : {reason}</translation>
         </message>
@@ -448,67 +463,67 @@
             <translation>Sortie '{label}' ({path}) : {reason}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="308" />
+            <location filename="../processing/algorithms/common.py" line="322" />
             <source>Output {path}: output '{label}' must not overwrite the input {what} ({src}); choose another output file</source>
             <translation>Sortie {path} : la sortie '{label}' ne doit pas écraser l'entrée {what} ({src}) ; choisissez un autre fichier de sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="333" />
+            <location filename="../processing/algorithms/common.py" line="347" />
             <source>GDAL does not recognise its format</source>
             <translation>GDAL ne reconnaît pas son format</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="334" />
+            <location filename="../processing/algorithms/common.py" line="348" />
             <source>Input '{label}' ({path}): the file exists but is not a readable raster ({detail}). Give a GeoTIFF or another raster GDAL reads, or re-create the file if it was cut short</source>
             <translation>Entrée '{label}' ({path}) : le fichier existe mais n'est pas un raster lisible ({detail}). Donnez un GeoTIFF ou un autre raster que GDAL lit, ou recréez le fichier s'il a été tronqué</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="360" />
+            <location filename="../processing/algorithms/common.py" line="374" />
             <source>Input layer '{name}': band {band} does not exist (the raster has {n}); choose a band from 1 to {n}</source>
             <translation>Couche d'entrée '{name}' : la bande {band} n'existe pas (le raster en a {n}) ; choisissez une bande de 1 à {n}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="437" />
+            <location filename="../processing/algorithms/common.py" line="451" />
             <source>Input layer '{name}': {problem}</source>
             <translation>Couche d'entrée '{name}' : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="385" />
+            <location filename="../processing/algorithms/common.py" line="399" />
             <source>{what}: {path} is not a .{ext} file; give a .{ext} file</source>
             <translation>{what} : {path} n'est pas un fichier .{ext} ; donnez un fichier .{ext}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="391" />
+            <location filename="../processing/algorithms/common.py" line="405" />
             <source>Input layer '{name}' ({path}): {problem}</source>
             <translation>Couche d'entrée '{name}' ({path}) : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="468" />
+            <location filename="../processing/algorithms/common.py" line="482" />
             <source>median {problems}: the images are not like those the model was trained on; check the input scale and the calibration (sigma0)</source>
             <translation>médiane {problems} : les images ne ressemblent pas à celles sur lesquelles le modèle a été entraîné ; vérifiez l'échelle d'entrée et l'étalonnage (sigma0)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="472" />
+            <location filename="../processing/algorithms/common.py" line="486" />
             <source>Acquisition {path}: {error}</source>
             <translation>Acquisition {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="478" />
+            <location filename="../processing/algorithms/common.py" line="492" />
             <source>DEM {path}: {error}</source>
             <translation>MNT {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="482" />
+            <location filename="../processing/algorithms/common.py" line="496" />
             <source>{where}: {problem}</source>
             <translation>{where} : {problem}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="488" />
+            <location filename="../processing/algorithms/common.py" line="502" />
             <source>{where}: median {problems}: the model was not trained for such conditions; use a model trained on similar conditions</source>
             <translation>{where} : médiane {problems} : le modèle n'a pas été entraîné pour de telles conditions ; utilisez un modèle entraîné dans des conditions semblables</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="506" />
+            <location filename="../processing/algorithms/common.py" line="520" />
             <source>Linear power (intensity)</source>
             <translation>Puissance linéaire (intensité)</translation>
         </message>
@@ -528,17 +543,17 @@
             <translation>Couche en entrée « {name} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="541" />
+            <location filename="../processing/algorithms/common.py" line="555" />
             <source>Invalid raster layer for parameter {name}</source>
             <translation>Couche raster non valide pour le paramètre {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="544" />
+            <location filename="../processing/algorithms/common.py" line="558" />
             <source>Input layer '{name}' is served by the '{provider}' data provider; SAR Change reads rasters through GDAL only. Save the layer as a GeoTIFF and use that file.</source>
             <translation>La couche en entrée « {name} » est servie par le fournisseur de données « {provider} » ; SAR Change ne lit les rasters qu'avec GDAL. Enregistrez la couche en GeoTIFF et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="572" />
+            <location filename="../processing/algorithms/common.py" line="586" />
             <source>{what} cannot be reprojected from {src} to the raster CRS {dst}: {error}</source>
             <translation>{what} ne peut pas être reprojeté de {src} vers le SCR du raster {dst} : {error}</translation>
         </message>
@@ -558,7 +573,7 @@
             <translation>Recaler une pile SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="370" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="369" />
             <source>Terrain</source>
             <translation>Terrain</translation>
         </message>
@@ -578,7 +593,7 @@
             <translation>Bande utilisée pour l'appariement (par défaut 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="316" />
+            <location filename="../processing/algorithms/training_runner.py" line="487" />
             <source>Model</source>
             <translation>Modèle</translation>
         </message>
@@ -733,17 +748,17 @@
             <translation>&lt;p&gt;Compare deux images SAR recalées d'une même zone et écrit une image de différence (DI) : un GeoTIFF float32 sur la grille d'entrée dont les valeurs croissent avec le changement. Seuillez-la avec &lt;i&gt;Seuiller les changements&lt;/i&gt; pour obtenir un masque de changement.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure (image 1)&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image postérieure (image 2)&lt;/b&gt; (optionnelle) : un raster exactement sur la même grille (taille, taille de pixel, origine) et le même SCR ; lancez d'abord &lt;i&gt;sarchange:coregister&lt;/i&gt; si ce n'est pas le cas. Laissez-la vide pour prendre les deux dates dans des bandes de l'image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de l'image 1&lt;/b&gt;, &lt;b&gt;Bande de l'image 2&lt;/b&gt; : les bandes comparées (numérotées à partir de 1). Sans image postérieure, les deux désignent des bandes de l'image 1 et doivent différer. La norme euclidienne utilise à la place toutes les bandes : toutes les bandes de l'image 1 contre toutes celles de l'image 2 (même nombre, même ordre) ou, avec une seule image, sa première moitié de bandes contre la seconde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les deux images sont stockées : puissance linéaire (intensité), amplitude ou dB. Tout est d'abord converti en puissance linéaire.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Différence I2 - I1, en puissance linéaire.&lt;/li&gt;&lt;li&gt;Rapport I2 / I1.&lt;/li&gt;&lt;li&gt;Log-rapport 10 log10(I2 / I1), dB : &amp;gt; 0 là où l'image postérieure est plus claire (Dekker 1998 ; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Rapport des moyennes r = 1 - min(m1/m2, m2/m1), m les moyennes locales sur la fenêtre, de 0 à 1 (Inglada &amp;amp; Mercier 2007) ; la variante signée multiplie r par sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Rapport de voisinage (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)) : NR = theta q + (1 - theta) somme min(I1, I2) / somme max(I1, I2) sur la fenêtre sans le centre, q = min/max du pixel et theta = var/moyenne de q sur la fenêtre ; écrit 1 - NR (de 0 à 1) afin que, comme pour le rapport des moyennes, plus grand signifie plus de changement.&lt;/li&gt;&lt;li&gt;Norme euclidienne des différences en dB : sqrt(somme sur les bandes (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), par ex. VV et VH ensemble.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté impair en pixels de la fenêtre locale du rapport des moyennes et du rapport de voisinage (par ex. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport des moyennes signé&lt;/b&gt; : écrire sign(m2 - m1) r au lieu de r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : les rapports et les logarithmes demandent une puissance &amp;gt; 0. Avec 0 (par défaut), un pixel de puissance nulle ou négative arrête l'exécution avec une erreur ; une valeur &amp;gt; 0 (puissance linéaire) relève à la place chaque valeur plus petite à ce plancher (par ex. 1 pour des images 8 bits avec quelques zéros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les pixels sans donnée de l'une ou l'autre image (et, dans une fenêtre, les pixels sans donnée dans l'une ou l'autre image) sont écartés ; la valeur sans donnée de la sortie est NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Emprise&lt;/b&gt; (optionnelle) : ne comparer que les pixels qu'elle contient ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur l'image entière découpé à l'emprise.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="132" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="133" />
             <source>Difference image</source>
             <translation>Image de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="98" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="99" />
             <source>Change detection</source>
             <translation>Détection de changements</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="111" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="112" />
             <source>Earlier image (image 1)</source>
             <translation>Image antérieure (image 1)</translation>
         </message>
@@ -753,7 +768,7 @@
             <translation>Image postérieure (image 2 ; vide : bandes de l'image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="113" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="114" />
             <source>Band of image 1</source>
             <translation>Bande de l'image 1</translation>
         </message>
@@ -773,7 +788,7 @@
             <translation>Rapport des moyennes signé (&gt; 0 là où l'image 2 est plus claire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="127" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="128" />
             <source>Power floor (linear power; 0 = refuse zero power)</source>
             <translation>Plancher de puissance (puissance linéaire ; 0 = refuser une puissance nulle)</translation>
         </message>
@@ -788,7 +803,7 @@
             <translation>la taille de fenêtre doit être impaire et &gt;= 1, par ex. 3 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="146" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="147" />
             <source>the power floor must be &gt;= 0 (0 = refuse zero power), got {v}</source>
             <translation>le plancher de puissance doit être &gt;= 0 (0 = refuser une puissance nulle), reçu {v}</translation>
         </message>
@@ -1043,17 +1058,17 @@
             <translation>La couche « {name} » a {bands} bandes ; la bande 1 est utilisée.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="51" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="52" />
             <source>&lt;p&gt;Fine-tunes a learned difference-image model (default: the model shipped with the plugin) on &lt;b&gt;your own stack&lt;/b&gt;: the network learns to predict each acquisition &lt;i&gt;before&lt;/i&gt; the target date from the acquisitions before it, the DEM and the conditions. No labels are needed, the target date is never used, and the simulated change dates (change_date.tif) are ignored. Use the fine-tuned model in &lt;i&gt;Learned difference image&lt;/i&gt; on the target.&lt;/p&gt;&lt;p&gt;A model trained elsewhere (another climate, relief, speckle level) often predicts a new area with a bias; a short fine-tune on the area's history removes most of it. The model written is the best on the last earlier dates (validation), the starting model included: it is never worse there than the model it started from.&lt;/p&gt;&lt;p&gt;Before training, the target's conditions (temperature, precipitation, snow depth, incidence) are compared with the model's valid ranges; values outside are reported as warnings.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Acquisitions table&lt;/b&gt;: the acquisitions.csv of the stack (with dem.tif beside it), as for &lt;i&gt;Learned difference image&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Target date&lt;/b&gt;: YYYY-MM-DD (empty: the newest acquisition); only earlier acquisitions are used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model to start from&lt;/b&gt;: a learned-DI .onnx (empty: the shipped model).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Time budget&lt;/b&gt;: minutes of training (the best model so far is kept).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;, &lt;b&gt;Threads&lt;/b&gt;, &lt;b&gt;Seed&lt;/b&gt;, &lt;b&gt;Patch size&lt;/b&gt;, &lt;b&gt;Learning rate&lt;/b&gt;, &lt;b&gt;Freeze the encoder for the first epochs&lt;/b&gt; (advanced).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fine-tuned model&lt;/b&gt;: the .onnx written, with its checkpoint (.pt) and model card (.md) beside it.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Affine un modèle d'image de différence apprise (par défaut : le modèle fourni avec l'extension) sur &lt;b&gt;votre propre pile&lt;/b&gt; : le réseau apprend à prédire chaque acquisition &lt;i&gt;antérieure&lt;/i&gt; à la date cible à partir des acquisitions qui la précèdent, du MNT et des conditions. Aucune étiquette n'est nécessaire, la date cible n'est jamais utilisée et les dates de changement simulées (change_date.tif) sont ignorées. Utilisez le modèle affiné dans &lt;i&gt;Image de différence apprise&lt;/i&gt; sur la cible.&lt;/p&gt;&lt;p&gt;Un modèle entraîné ailleurs (autre climat, autre relief, autre niveau de chatoiement) prédit souvent une nouvelle zone avec un biais ; un court affinage sur l'historique de la zone en retire l'essentiel. Le modèle écrit est le meilleur sur les dernières dates antérieures (validation), modèle de départ compris : il n'y est jamais moins bon que le modèle dont il est parti.&lt;/p&gt;&lt;p&gt;Avant l'entraînement, les conditions de la cible (température, précipitations, hauteur de neige, incidence) sont comparées aux plages valides du modèle ; les valeurs hors plage sont signalées par des avertissements.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Table des acquisitions&lt;/b&gt; : l'acquisitions.csv de la pile (avec dem.tif à côté), comme pour &lt;i&gt;Image de différence apprise&lt;/i&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Date cible&lt;/b&gt; : AAAA-MM-JJ (vide : l'acquisition la plus récente) ; seules les acquisitions antérieures sont utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de départ&lt;/b&gt; : un .onnx de DI apprise (vide : le modèle fourni).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Budget de temps&lt;/b&gt; : minutes d'entraînement (le meilleur modèle obtenu jusque-là est conservé).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt;, &lt;b&gt;Fils d'exécution&lt;/b&gt;, &lt;b&gt;Graine&lt;/b&gt;, &lt;b&gt;Taille des imagettes&lt;/b&gt;, &lt;b&gt;Taux d'apprentissage&lt;/b&gt;, &lt;b&gt;Geler l'encodeur pendant les premières époques&lt;/b&gt; (avancés).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle affiné&lt;/b&gt; : le .onnx écrit, avec son point de contrôle (.pt) et sa fiche (.md) à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="117" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="112" />
             <source>Fine-tune learned difference image model on a stack</source>
             <translation>Affiner un modèle d'image de différence apprise sur une pile</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="109" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="91" />
             <source>Learned difference image</source>
             <translation>Image de différence apprise</translation>
         </message>
@@ -1063,102 +1078,92 @@
             <translation>Table des acquisitions (acquisitions.csv d'une pile)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="136" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="131" />
             <source>Target date (YYYY-MM-DD; empty: the newest acquisition); only earlier acquisitions are used</source>
             <translation>Date cible (AAAA-MM-JJ ; vide : l'acquisition la plus récente) ; seules les acquisitions antérieures sont utilisées</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="139" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="134" />
             <source>Model to start from (empty: the shipped model)</source>
             <translation>Modèle de départ (vide : le modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="142" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="137" />
             <source>Time budget (minutes)</source>
             <translation>Budget de temps (minutes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="298" />
-            <source>Torch threads</source>
-            <translation>Fils d'exécution de torch</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="129" />
-            <source>Random seed</source>
-            <translation>Graine aléatoire</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="277" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="265" />
             <source>Patch size (pixels, multiple of 16)</source>
             <translation>Taille des imagettes (pixels, multiple de 16)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="150" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="145" />
             <source>Learning rate</source>
             <translation>Taux d'apprentissage</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="152" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="147" />
             <source>Freeze the encoder for the first epochs</source>
             <translation>Geler l'encodeur pendant les premières époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="156" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="151" />
             <source>Fine-tuned model</source>
             <translation>Modèle affiné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="321" />
+            <location filename="../processing/algorithms/training_runner.py" line="489" />
             <source>Checkpoint (.pt)</source>
             <translation>Point de contrôle (.pt)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="144" />
+            <location filename="../processing/algorithms/training_runner.py" line="491" />
             <source>Model card (.md)</source>
             <translation>Fiche du modèle (.md)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="160" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="155" />
             <source>Best epoch (0 = the starting model)</source>
             <translation>Meilleure époque (0 = le modèle de départ)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="161" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="156" />
             <source>Validation loss of the starting model</source>
             <translation>Perte de validation du modèle de départ</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="163" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="158" />
             <source>Validation loss of the fine-tuned model</source>
             <translation>Perte de validation du modèle affiné</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="165" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="160" />
             <source>Target conditions outside the model's valid ranges</source>
             <translation>Conditions de la cible hors des plages valides du modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="175" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="170" />
             <source>Fine-tuning on {table}: {error}</source>
             <translation>Affinage sur {table} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="191" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="186" />
             <source>Starting model {model}; target {date}: training on the {count} acquisitions before it ({targets} with {n} earlier ones)</source>
             <translation>Modèle de départ {model} ; cible {date} : entraînement sur les {count} acquisitions qui la précèdent ({targets} avec {n} acquisitions antérieures)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="196" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="191" />
             <source> (ranges approximated from the model's normalisation: training mean +- 2.5 standard deviations)</source>
             <translation> (plages approchées à partir de la normalisation du modèle : moyenne d'entraînement +- 2,5 écarts types)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="198" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="193" />
             <source>The target's conditions lie outside the starting model's valid ranges{how}: {items}. The model extrapolates there; fine-tuning on earlier acquisitions under similar conditions helps.</source>
             <translation>Les conditions de la cible sont hors des plages valides du modèle de départ{how} : {items}. Le modèle y extrapole ; un affinage sur des acquisitions antérieures dans des conditions semblables aide.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/finetune_learned_di.py" line="224" />
+            <location filename="../processing/algorithms/finetune_learned_di.py" line="214" />
             <source>Validation loss on the dates before the target: {before:.4g} (starting model) -&gt; {after:.4g} (fine-tuned)</source>
             <translation>Perte de validation sur les dates antérieures à la cible : {before:.4g} (modèle de départ) -&gt; {after:.4g} (affiné)</translation>
         </message>
@@ -1233,6 +1238,11 @@
             <translation>Pointes (0..1)</translation>
         </message>
         <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="130" />
+            <source>Random seed</source>
+            <translation>Graine aléatoire</translation>
+        </message>
+        <message>
             <location filename="../processing/algorithms/inject_changes.py" line="202" />
             <source>Target class mask (statistical change; non-zero pixels)</source>
             <translation>Masque de la classe cible (changement statistique ; pixels non nuls)</translation>
@@ -1243,7 +1253,7 @@
             <translation>Raster modifié</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="131" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="132" />
             <source>Change mask</source>
             <translation>Masque de changement</translation>
         </message>
@@ -1488,7 +1498,7 @@
             <translation>Table des acquisitions '{path}' : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="172" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="140" />
             <source>acquisitions table '{path}'</source>
             <translation>table des acquisitions '{path}'</translation>
         </message>
@@ -1678,7 +1688,7 @@
             <translation>SAR vers optique (SARDINet)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="105" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="71" />
             <source>SAR to optical</source>
             <translation>SAR vers optique</translation>
         </message>
@@ -1718,7 +1728,7 @@
             <translation>Amélioration du contraste</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="242" />
             <source>None</source>
             <translation>Aucune</translation>
         </message>
@@ -1843,7 +1853,7 @@
             <translation>Segmenter un raster SAR (eau, glace, occupation du sol)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="193" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="181" />
             <source>Segmentation</source>
             <translation>Segmentation</translation>
         </message>
@@ -2453,7 +2463,7 @@
             <translation>Raster sigma0 (géocodé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="382" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="381" />
             <source>DEM (heights in metres)</source>
             <translation>MNT (altitudes en mètres)</translation>
         </message>
@@ -2623,117 +2633,117 @@
             <translation>Angle d'incidence : {deg:g} degrés partout.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="320" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="319" />
             <source>Incidence angle from '{name}' band {band}: {lo:.2f} to {hi:.2f} degrees.</source>
             <translation>Angle d'incidence de « {name} » bande {band} : {lo:.2f} à {hi:.2f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="336" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="335" />
             <source>Input layer '{name}' has {n} band(s); band {band} does not exist</source>
             <translation>La couche en entrée « {name} » a {n} bande(s) ; la bande {band} n'existe pas</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="367" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="366" />
             <source>Terrain geometry</source>
             <translation>Géométrie du terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="385" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="384" />
             <source>Slope (degrees)</source>
             <translation>Pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="386" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="385" />
             <source>Aspect (degrees clockwise from north, downslope)</source>
             <translation>Exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="387" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="386" />
             <source>Local incidence angle (degrees)</source>
             <translation>Angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="388" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="387" />
             <source>Projected local incidence angle (degrees)</source>
             <translation>Angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="389" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="388" />
             <source>Distortion mask (1 layover, 2 shadow, 4 foreshortening)</source>
             <translation>Masque des distorsions (1 repliement, 2 ombre, 4 raccourcissement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="390" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="389" />
             <source>Simulated SAR (sigma0 of gamma0 = 1, linear)</source>
             <translation>SAR simulé (sigma0 d'un gamma0 = 1, linéaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="417" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="416" />
             <source>Ask for at least one output (slope, aspect, local incidence, projected local incidence, distortion mask or simulated SAR)</source>
             <translation>Demandez au moins une sortie (pente, exposition, incidence locale, incidence locale projetée, masque des distorsions ou SAR simulé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="427" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="426" />
             <source>slope (degrees)</source>
             <translation>pente (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="428" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="427" />
             <source>aspect (degrees clockwise from north, downslope)</source>
             <translation>exposition (degrés dans le sens horaire depuis le nord, vers l'aval)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="429" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="428" />
             <source>local incidence angle (degrees)</source>
             <translation>angle d'incidence local (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="430" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="429" />
             <source>projected local incidence angle (degrees)</source>
             <translation>angle d'incidence local projeté (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="431" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="430" />
             <source>distortion (bits: 1 layover, 2 shadow, 4 foreshortening; 255 no data)</source>
             <translation>distorsion (bits : 1 repliement, 2 ombre, 4 raccourcissement ; 255 sans donnée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="433" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="432" />
             <source>simulated sigma0 of a uniform gamma0 = 1 surface (linear power)</source>
             <translation>sigma0 simulé d'une surface uniforme de gamma0 = 1 (puissance linéaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="442" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="441" />
             <source>Ask for at least one output</source>
             <translation>Demandez au moins une sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="448" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="447" />
             <source>DEM '{name}': {x} x {y} pixels of {dx:.2f} x {dy:.2f} m; heading {h:g} degrees, looking towards {look:.1f} degrees.</source>
             <translation>MNT « {name} » : {x} x {y} pixels de {dx:.2f} x {dy:.2f} m ; cap {h:g} degrés, visée vers {look:.1f} degrés.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="450" />
             <source>layover</source>
             <translation>repliement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="450" />
             <source>shadow</source>
             <translation>ombre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="451" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="450" />
             <source>foreshortening</source>
             <translation>raccourcissement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="454" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="453" />
             <source>{label}: {pct:.2f} % of the valid pixels</source>
             <translation>{label} : {pct:.2f} % des pixels valides</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/terrain_geometry.py" line="460" />
+            <location filename="../processing/algorithms/terrain_geometry.py" line="459" />
             <source>the DEM '{name}'</source>
             <translation>le MNT « {name} »</translation>
         </message>
@@ -2813,546 +2823,551 @@
             <translation>Le modèle du rapport attend une DI en log-rapport en dB (10 log10(I2/I1)).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="220" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="221" />
             <source>Change mask: {c} changed, {u} unchanged, {n} no-data pixels</source>
             <translation>Masque de changement : {c} changés, {u} inchangés, {n} pixels sans donnée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="33" />
+            <location filename="../processing/algorithms/train_coherence.py" line="21" />
             <source>&lt;p&gt;Trains a coherence-from-intensity model (a Residual U-Net predicting the InSAR coherence of a pair and its uncertainty from the two detected images in dB, trained with a Gaussian negative log-likelihood; after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") and saves it as ONNX for &lt;i&gt;Coherence from detected images&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python interpreter as &lt;code&gt;python -m sar_change.models.coherence.cli&lt;/code&gt;, whose progress and losses appear here. Cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pair folders&lt;/b&gt;: one per line. A pair folder holds intensity_1.tif and intensity_2.tif (detected sigma0, linear power, one grid), coherence_reference.tif (the coherence estimated from the complex pair, e.g. with &lt;i&gt;Coherence from SLC pairs&lt;/i&gt;) and pair.csv (columns date_1, date_2 and optionally baseline_days, polarisation, looks); a folder with a pairs.csv listing pair folders (as the simulator writes) stands for all of them. The last dates of each folder are kept for validation.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;: the interpreter to run (default: python3 beside QGIS's Python if it has torch, else the setting &lt;code&gt;sar_change/training_python&lt;/code&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Start from&lt;/b&gt;: random weights, the shipped model (fine-tuning to your data), or the weights file given (.pt checkpoint or coherence .onnx).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;, &lt;b&gt;Time limit&lt;/b&gt;: passes over &lt;b&gt;Patches per epoch&lt;/b&gt; random patches; training stops at the limit and the best model so far is saved.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx written; the checkpoint (.pt) and the model card (.md) are written beside it.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle de cohérence à partir de l'intensité (un U-Net résiduel prédisant la cohérence InSAR d'une paire et son incertitude à partir des deux images détectées en dB, entraîné avec une log-vraisemblance négative gaussienne ; d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") et l'enregistre en ONNX pour &lt;i&gt;Cohérence à partir d'images détectées&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre interpréteur Python sous la forme &lt;code&gt;python -m sar_change.models.coherence.cli&lt;/code&gt;, dont la progression et les pertes s'affichent ici. L'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de paires&lt;/b&gt; : un par ligne. Un dossier de paire contient intensity_1.tif et intensity_2.tif (sigma0 détecté, puissance linéaire, une seule grille), coherence_reference.tif (la cohérence estimée à partir de la paire complexe, par ex. avec &lt;i&gt;Cohérence d'une paire SLC&lt;/i&gt;) et pair.csv (colonnes date_1, date_2 et en option baseline_days, polarisation, looks) ; un dossier avec un pairs.csv listant des dossiers de paires (comme l'écrit le simulateur) vaut pour tous ceux-ci. Les dernières dates de chaque dossier sont réservées à la validation.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt; : l'interpréteur à exécuter (par défaut : python3 à côté du Python de QGIS s'il a torch, sinon le réglage &lt;code&gt;sar_change/training_python&lt;/code&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Partir de&lt;/b&gt; : poids aléatoires, le modèle fourni (affinage sur vos données) ou le fichier de poids donné (point de contrôle .pt ou .onnx de cohérence).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt;, &lt;b&gt;Limite de temps&lt;/b&gt; : passes sur &lt;b&gt;Imagettes par époque&lt;/b&gt; imagettes aléatoires ; l'entraînement s'arrête à la limite et le meilleur modèle obtenu jusque-là est enregistré.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le .onnx écrit ; le point de contrôle (.pt) et la fiche du modèle (.md) sont écrits à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="60" />
+            <location filename="../processing/algorithms/train_coherence.py" line="48" />
             <source>folder {path} holds neither pair.csv nor pairs.csv: give pair folders (intensity_1.tif, intensity_2.tif, coherence_reference.tif, pair.csv)</source>
             <translation>le dossier {path} ne contient ni pair.csv ni pairs.csv : donnez des dossiers de paires (intensity_1.tif, intensity_2.tif, coherence_reference.tif, pair.csv)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="98" />
+            <location filename="../processing/algorithms/train_coherence.py" line="67" />
             <source>Train coherence model</source>
             <translation>Entraîner un modèle de cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="114" />
+            <location filename="../processing/algorithms/train_coherence.py" line="82" />
             <source>Pair folders (one per line)</source>
             <translation>Dossiers de paires (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="85" />
             <source>Start from</source>
             <translation>Partir de</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="85" />
             <source>Random weights</source>
             <translation>Poids aléatoires</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="85" />
             <source>The shipped coherence model</source>
             <translation>Le modèle de cohérence fourni</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="117" />
+            <location filename="../processing/algorithms/train_coherence.py" line="85" />
             <source>The weights file below</source>
             <translation>Le fichier de poids ci-dessous</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="120" />
+            <location filename="../processing/algorithms/train_coherence.py" line="88" />
             <source>Initial weights (.pt or coherence .onnx)</source>
             <translation>Poids initiaux (.pt ou .onnx de cohérence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="107" />
-            <source>All files (*)</source>
-            <translation>Tous les fichiers (*)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="276" />
-            <source>Epochs</source>
-            <translation>Époques</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="299" />
-            <source>Time limit (minutes; 0 = none)</source>
-            <translation>Limite de temps (minutes ; 0 = aucune)</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="306" />
-            <source>Patches per epoch</source>
-            <translation>Imagettes par époque</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="322" />
-            <source>Best epoch</source>
-            <translation>Meilleure époque</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="138" />
+            <location filename="../processing/algorithms/train_coherence.py" line="92" />
             <source>Validation RMSE of the coherence</source>
             <translation>RMSE de validation de la cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_coherence.py" line="148" />
+            <location filename="../processing/algorithms/train_coherence.py" line="102" />
             <source>'Start from' is the weights file, but the initial weights file {path} does not exist: give a .pt checkpoint or a coherence .onnx</source>
             <translation>« Partir de » est le fichier de poids, mais le fichier de poids initiaux {path} n'existe pas : donnez un point de contrôle .pt ou un .onnx de cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="35" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="29" />
             <source>&lt;p&gt;Trains a learned difference-image model (a conditional U-Net predicting the target acquisition's VV and VH in dB from the N earlier acquisitions, the DEM and the acquisition conditions; Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) on one or more stacks and saves it as ONNX for &lt;i&gt;Learned difference image&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python interpreter as &lt;code&gt;python -m sar_change.models.train&lt;/code&gt;, whose progress and losses appear here. Cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Stack folders&lt;/b&gt;: one folder per line, each holding acquisitions.csv, the acquisition GeoTIFFs (VV, VH, linear power) and dem.tif, as written by &lt;i&gt;Simulate Sentinel-1 stack&lt;/i&gt; (change_date.tif, when present, keeps changed pixels out of the loss).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python with PyTorch&lt;/b&gt;: the interpreter to run. Default: the python3 beside the running Python if it can import torch, else the path stored in the QGIS setting &lt;code&gt;sar_change/training_python&lt;/code&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Epochs&lt;/b&gt;: training passes, each over &lt;b&gt;Patches per epoch&lt;/b&gt; (advanced, default 512) random 64 x 64 patches.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Earlier acquisitions (N)&lt;/b&gt;: inputs per prediction (default 4).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt;: FiLM (conditions modulate every U-Net block; Perez et al. 2018) or bottleneck (conditions embedded at the U-Net bottleneck).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt; (optional): a .pt checkpoint or a learned-DI .onnx to start from (transfer learning).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Seed&lt;/b&gt;: random seed; the same data, settings and seed repeat a run.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Threads&lt;/b&gt;, &lt;b&gt;Time limit&lt;/b&gt; (advanced): torch threads; minutes after which training stops and the best model so far is saved (0 = none).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: the .onnx file written; the trainer's checkpoint (.pt, for transfer learning) is written beside it.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle d'image de différence apprise (un U-Net conditionnel prédisant le VV et le VH en dB de l'acquisition cible à partir des N acquisitions antérieures, du MNT et des conditions d'acquisition ; Alatalo, Sipola &amp;amp; Rantonen 2023, IEEE TGRS 61) sur une ou plusieurs piles et l'enregistre en ONNX pour &lt;i&gt;Image de différence apprise&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre interpréteur Python sous la forme &lt;code&gt;python -m sar_change.models.train&lt;/code&gt;, dont la progression et les pertes s'affichent ici. L'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de piles&lt;/b&gt; : un dossier par ligne, chacun contenant acquisitions.csv, les GeoTIFF des acquisitions (VV, VH, puissance linéaire) et dem.tif, tels qu'écrits par &lt;i&gt;Simuler une pile Sentinel-1&lt;/i&gt; (change_date.tif, s'il est présent, exclut les pixels changés de la perte).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Python avec PyTorch&lt;/b&gt; : l'interpréteur à exécuter. Par défaut : le python3 à côté du Python en cours d'exécution s'il peut importer torch, sinon le chemin enregistré dans le réglage QGIS &lt;code&gt;sar_change/training_python&lt;/code&gt;.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Époques&lt;/b&gt; : passes d'entraînement, chacune sur &lt;b&gt;Imagettes par époque&lt;/b&gt; (avancé, 512 par défaut) imagettes aléatoires de 64 x 64.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Acquisitions antérieures (N)&lt;/b&gt; : entrées par prédiction (4 par défaut).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Architecture&lt;/b&gt; : FiLM (les conditions modulent chaque bloc du U-Net ; Perez et al. 2018) ou goulot (conditions intégrées au goulot d'étranglement du U-Net).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; (optionnel) : un point de contrôle .pt ou un .onnx de DI apprise dont partir (apprentissage par transfert).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine&lt;/b&gt; : graine aléatoire ; les mêmes données, réglages et graine reproduisent une exécution.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fils d'exécution&lt;/b&gt;, &lt;b&gt;Limite de temps&lt;/b&gt; (avancés) : fils de torch ; minutes après lesquelles l'entraînement s'arrête et le meilleur modèle obtenu jusque-là est enregistré (0 = aucune).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : le fichier .onnx écrit ; le point de contrôle de l'entraîneur (.pt, pour l'apprentissage par transfert) est écrit à côté.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="66" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="60" />
             <source>stack folder {path} holds no acquisitions.csv: give folders of stacks as written by 'Simulate Sentinel-1 stack'</source>
             <translation>le dossier de pile {path} ne contient pas d'acquisitions.csv : donnez des dossiers de piles tels qu'écrits par « Simuler une pile Sentinel-1 »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="106" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="88" />
             <source>Train learned difference image model</source>
             <translation>Entraîner un modèle d'image de différence apprise</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="122" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="104" />
             <source>Stack folders (one per line)</source>
             <translation>Dossiers de piles (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="127" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="107" />
             <source>Earlier acquisitions per prediction (N)</source>
             <translation>Acquisitions antérieures par prédiction (N)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="129" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="109" />
             <source>Architecture</source>
             <translation>Architecture</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="129" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="109" />
             <source>FiLM (conditions in every block)</source>
             <translation>FiLM (conditions dans chaque bloc)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="129" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="109" />
             <source>Bottleneck (conditions at the bottleneck)</source>
             <translation>Goulot (conditions au goulot d'étranglement)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="133" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="113" />
             <source>Initial weights for transfer learning (.pt or .onnx)</source>
             <translation>Poids initiaux pour l'apprentissage par transfert (.pt ou .onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="149" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="118" />
             <source>Validation loss at the best epoch</source>
             <translation>Perte de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="150" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="118" />
             <source>Validation MAE at the best epoch (dB)</source>
             <translation>MAE de validation à la meilleure époque (dB)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="168" />
+            <location filename="../processing/algorithms/train_learned_di.py" line="136" />
             <source>Stack {path}: {error}</source>
             <translation>Pile {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_learned_di.py" line="182" />
-            <source>Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another model file</source>
-            <translation>La sortie 'Modèle' ({path}) ne doit pas écraser les poids initiaux {init} : choisissez un autre fichier de modèle</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="174" />
-            <source>Initial weights {path} do not exist</source>
-            <translation>Les poids initiaux {path} n'existent pas</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="30" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="17" />
             <source>&lt;p&gt;Trains a SAR-to-optical translation model on co-registered SAR/optical pairs and saves it as ONNX for &lt;i&gt;SAR to optical&lt;/i&gt;: SARDINet (Bralet et al., ICIP 2022) without DEM or with the early, late or intermediate DEM fusion of Bralet et al. (IGARSS 2024), or a pix2pix U-Net baseline; mean absolute error with Adam.&lt;/p&gt;&lt;p&gt;Training needs PyTorch and runs in another Python interpreter (&lt;code&gt;python -m sar_change.models.sar_to_optical.cli&lt;/code&gt;); its progress and losses appear here, cancelling stops it and leaves no model behind.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Pair folders&lt;/b&gt;: one per line, each with a pairs.csv (columns pair_id, source, scene, date, sar_date, orbit_direction, sar, optical, dem, distortion, cloud_mask, ...; raster paths relative to the CSV): SAR GeoTIFFs with VV and VH in dB, optical GeoTIFFs with B02, B03, B04, B08 reflectance (0..1), the DEM (m) on the same grid for the DEM fusions, an optional cloud mask (0 = clear). The simulator's optical twin and the BigEarthNet reader write this format. Validation holds out whole scenes (or every fourth pair with a single scene).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: a .pt checkpoint or a sar_to_optical .onnx of the same network to fine-tune (e.g. the shipped model on your own pairs); empty: random weights.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle de traduction SAR vers optique sur des paires SAR/optique recalées et l'enregistre en ONNX pour &lt;i&gt;SAR vers optique&lt;/i&gt; : SARDINet (Bralet et al., ICIP 2022) sans MNT ou avec la fusion précoce, tardive ou intermédiaire du MNT de Bralet et al. (IGARSS 2024), ou une référence U-Net pix2pix ; erreur absolue moyenne avec Adam.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch et s'exécute dans un autre interpréteur Python (&lt;code&gt;python -m sar_change.models.sar_to_optical.cli&lt;/code&gt;) ; sa progression et ses pertes s'affichent ici, l'annulation l'arrête et ne laisse aucun modèle.&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossiers de paires&lt;/b&gt; : un par ligne, chacun avec un pairs.csv (colonnes pair_id, source, scene, date, sar_date, orbit_direction, sar, optical, dem, distortion, cloud_mask, ... ; chemins des rasters relatifs au CSV) : GeoTIFF SAR avec VV et VH en dB, GeoTIFF optiques avec la réflectance de B02, B03, B04, B08 (0..1), le MNT (m) sur la même grille pour les fusions du MNT, un masque de nuages optionnel (0 = dégagé). Le jumeau optique du simulateur et le lecteur BigEarthNet écrivent ce format. La validation réserve des scènes entières (ou une paire sur quatre s'il n'y a qu'une scène).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : un point de contrôle .pt ou un .onnx sar_to_optical du même réseau à affiner (par ex. le modèle fourni sur vos propres paires) ; vide : poids aléatoires.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="62" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="40" />
             <source>pair folder {path} holds no pairs.csv: give folders written by the simulator's optical twin or the BigEarthNet reader, or your own with that table</source>
             <translation>le dossier de paires {path} ne contient pas de pairs.csv : donnez des dossiers écrits par le jumeau optique du simulateur ou par le lecteur BigEarthNet, ou les vôtres avec cette table</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="69" />
-            <source>fusion '{fusion}' needs a DEM but {n} pair(s) of {path} have none (e.g. {pair}): fill the dem column or choose the fusion 'none'</source>
-            <translation>la fusion « {fusion} » demande un MNT mais {n} paire(s) de {path} n'en ont pas (par ex. {pair}) : remplissez la colonne dem ou choisissez la fusion « none »</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="75" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="40" />
             <source>give at least one pair folder (one per line)</source>
             <translation>donnez au moins un dossier de paires (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="102" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="48" />
+            <source>fusion '{fusion}' needs a DEM but {n} pair(s) of {path} have none (e.g. {pair}): fill the dem column or choose the fusion 'none'</source>
+            <translation>la fusion « {fusion} » demande un MNT mais {n} paire(s) de {path} n'en ont pas (par ex. {pair}) : remplissez la colonne dem ou choisissez la fusion « none »</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="68" />
             <source>Train SAR-to-optical model</source>
             <translation>Entraîner un modèle SAR vers optique</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="118" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="83" />
             <source>Pair folders with pairs.csv (one per line)</source>
             <translation>Dossiers de paires avec pairs.csv (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="121" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="86" />
             <source>Network</source>
             <translation>Réseau</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="121" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="86" />
             <source>SARDINet</source>
             <translation>SARDINet</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="121" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="86" />
             <source>pix2pix U-Net (baseline)</source>
             <translation>U-Net pix2pix (référence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="89" />
             <source>DEM fusion</source>
             <translation>Fusion du MNT</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="89" />
             <source>None (SAR only)</source>
             <translation>Aucune (SAR seul)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="89" />
             <source>Early</source>
             <translation>Précoce</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="89" />
             <source>Late</source>
             <translation>Tardive</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="124" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="89" />
             <source>Intermediate</source>
             <translation>Intermédiaire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="128" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="93" />
             <source>Initial weights (.pt or .onnx; empty: random)</source>
             <translation>Poids initiaux (.pt ou .onnx ; vide : aléatoires)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="146" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="98" />
             <source>Validation MAE at the best epoch</source>
             <translation>MAE de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_sar_to_optical.py" line="152" />
+            <location filename="../processing/algorithms/train_sar_to_optical.py" line="104" />
             <source>the pix2pix baseline takes the DEM only as an extra input channel: choose the fusion 'None' or 'Early', or the network SARDINet</source>
             <translation>la référence pix2pix ne prend le MNT que comme canal d'entrée supplémentaire : choisissez la fusion « None » ou « Early », ou le réseau SARDINet</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="46" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="42" />
             <source>&lt;p&gt;Trains a SAR segmentation model (water, ice, land cover, ...) from your own labels: a ResNet-18 encoder cut after its third block with an ASPP decoder (Karimzadeh &amp;amp; Pires de Lima 2022), inputs the chosen SAR bands in dB and optionally the incidence angle, saved as ONNX with the class names and colours for &lt;i&gt;Segment SAR raster&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;Training needs PyTorch, which QGIS's Python does not have: it runs in another Python as &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt;; progress and losses appear here; cancelling leaves no model behind.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;SAR raster&lt;/b&gt;, &lt;b&gt;SAR bands&lt;/b&gt; (e.g. 1,2), &lt;b&gt;Band names&lt;/b&gt; (e.g. VV,VH), &lt;b&gt;Scale&lt;/b&gt; (linear power, amplitude or dB), &lt;b&gt;Incidence angle band&lt;/b&gt; (degrees, optional).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Label polygons&lt;/b&gt; with an integer &lt;b&gt;Class field&lt;/b&gt; (0, 1, ... in the order of the class names), or a &lt;b&gt;Label raster&lt;/b&gt; on the SAR raster's grid (255 or no data = unlabelled).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt;: validation polygons (same class field), or a validation label raster, or else a share of the label polygons held out at random (&lt;b&gt;Validation share&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Class names&lt;/b&gt;: comma-separated, e.g. water,ice,land; &lt;b&gt;Colours&lt;/b&gt; (optional): #rrggbb per class.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Loss&lt;/b&gt;: cross-entropy or focal; &lt;b&gt;Class weights&lt;/b&gt;: none, balanced (inverse class frequency) or square root (of the inverse frequency, milder).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Initial weights&lt;/b&gt;: empty = random; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = the SAR-pretrained encoder (self-supervised despeckling); or a .pt/.onnx path.&lt;/li&gt;&lt;li&gt;Patches of &lt;b&gt;Patch size&lt;/b&gt; pixels (multiple of 16) are drawn at random around labelled pixels.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Entraîne un modèle de segmentation SAR (eau, glace, occupation du sol, ...) à partir de vos propres étiquettes : un encodeur ResNet-18 coupé après son troisième bloc avec un décodeur ASPP (Karimzadeh &amp;amp; Pires de Lima 2022), en entrée les bandes SAR choisies en dB et en option l'angle d'incidence, enregistré en ONNX avec les noms et couleurs des classes pour &lt;i&gt;Segmenter un raster SAR&lt;/i&gt;.&lt;/p&gt;&lt;p&gt;L'entraînement demande PyTorch, que le Python de QGIS n'a pas : il s'exécute dans un autre Python sous la forme &lt;code&gt;python -m sar_change.models.segmentation.train&lt;/code&gt; ; la progression et les pertes s'affichent ici ; l'annulation ne laisse aucun modèle.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster SAR&lt;/b&gt;, &lt;b&gt;Bandes SAR&lt;/b&gt; (par ex. 1,2), &lt;b&gt;Noms des bandes&lt;/b&gt; (par ex. VV,VH), &lt;b&gt;Échelle&lt;/b&gt; (puissance linéaire, amplitude ou dB), &lt;b&gt;Bande d'angle d'incidence&lt;/b&gt; (degrés, optionnelle).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Polygones d'étiquettes&lt;/b&gt; avec un &lt;b&gt;Champ de classe&lt;/b&gt; entier (0, 1, ... dans l'ordre des noms de classes), ou un &lt;b&gt;Raster d'étiquettes&lt;/b&gt; sur la grille du raster SAR (255 ou sans donnée = non étiqueté).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Validation&lt;/b&gt; : des polygones de validation (même champ de classe), ou un raster d'étiquettes de validation, ou à défaut une part des polygones d'étiquettes réservée au hasard (&lt;b&gt;Part de validation&lt;/b&gt;).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Noms des classes&lt;/b&gt; : séparés par des virgules, par ex. eau,glace,terre ; &lt;b&gt;Couleurs&lt;/b&gt; (optionnelles) : #rrggbb par classe.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Perte&lt;/b&gt; : entropie croisée ou focale ; &lt;b&gt;Poids des classes&lt;/b&gt; : aucun, équilibrés (inverse de la fréquence des classes) ou racine carrée (de l'inverse de la fréquence : plus doux).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Poids initiaux&lt;/b&gt; : vide = aléatoires ; &lt;code&gt;segmentation.sar_despeckling&lt;/code&gt; = l'encodeur préentraîné sur du SAR (débruitage du chatoiement auto-supervisé) ; ou un chemin .pt/.onnx.&lt;/li&gt;&lt;li&gt;Des imagettes de &lt;b&gt;Taille des imagettes&lt;/b&gt; pixels (multiple de 16) sont tirées au hasard autour des pixels étiquetés.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="73" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="69" />
             <source>The label polygons have no field {field}: choose the class field</source>
             <translation>Les polygones d'étiquettes n'ont pas de champ {field} : choisissez le champ de classe</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="77" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="73" />
             <source>The class field {field} is not numeric: give integer classes 0, 1, ... in the order of the class names</source>
             <translation>Le champ de classe {field} n'est pas numérique : donnez des classes entières 0, 1, ... dans l'ordre des noms de classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="93" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="89" />
             <source>Class field {field} holds {value}: classes must be integers 0..{last} (one per class name)</source>
             <translation>Le champ de classe {field} contient {value} : les classes doivent être des entiers 0..{last} (un par nom de classe)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="139" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="135" />
             <source>The {what} hold no labelled pixel on the SAR raster: do they overlap it (same area, CRS)?</source>
             <translation>Les {what} ne contiennent aucun pixel étiqueté sur le raster SAR : le recouvrent-elles (même zone, même SCR) ?</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="145" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="141" />
             <source>The {what} hold class value {v}: classes must be 0..{last} (one per class name, 255 = unlabelled)</source>
             <translation>Les {what} contiennent la valeur de classe {v} : les classes doivent être 0..{last} (une par nom de classe, 255 = non étiqueté)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="152" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="148" />
             <source>The {what} label only {n} pixel(s), too few for {p} x {p}-pixel patches: draw larger areas</source>
             <translation>Les {what} n'étiquettent que {n} pixel(s), trop peu pour des imagettes de {p} x {p} pixels : dessinez des zones plus grandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="190" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="178" />
             <source>Train SAR segmentation model</source>
             <translation>Entraîner un modèle de segmentation SAR</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="207" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="195" />
             <source>SAR bands (e.g. 1,2)</source>
             <translation>Bandes SAR (par ex. 1,2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="196" />
             <source>Band names</source>
             <translation>Noms des bandes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="209" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="197" />
             <source>Label polygons</source>
             <translation>Polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="212" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="200" />
             <source>Class field (0, 1, ...)</source>
             <translation>Champ de classe (0, 1, ...)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="220" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="208" />
             <source>Label raster (instead of polygons)</source>
             <translation>Raster d'étiquettes (au lieu des polygones)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="225" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="213" />
             <source>Validation polygons</source>
             <translation>Polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="228" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="216" />
             <source>Validation label raster</source>
             <translation>Raster d'étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="231" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="219" />
             <source>Validation share of the label polygons (when no validation layer)</source>
             <translation>Part des polygones d'étiquettes pour la validation (sans couche de validation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="241" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="229" />
             <source>Class names (comma-separated, in class order)</source>
             <translation>Noms des classes (séparés par des virgules, dans l'ordre des classes)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="248" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="236" />
             <source>Class colours (#rrggbb, comma-separated)</source>
             <translation>Couleurs des classes (#rrggbb, séparées par des virgules)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="237" />
             <source>Loss</source>
             <translation>Perte</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="237" />
             <source>Cross-entropy</source>
             <translation>Entropie croisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="249" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="237" />
             <source>Focal</source>
             <translation>Focale</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="242" />
             <source>Class weights</source>
             <translation>Poids des classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="242" />
             <source>Balanced (inverse frequency)</source>
             <translation>Équilibrés (inverse de la fréquence)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="242" />
             <source>Square root of the inverse frequency</source>
             <translation>Racine carrée de l'inverse de la fréquence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="266" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="254" />
             <source>Initial weights (empty = random; segmentation.sar_despeckling = SAR-pretrained encoder; or a .pt/.onnx path)</source>
             <translation>Poids initiaux (vide = aléatoires ; segmentation.sar_despeckling = encodeur préentraîné sur du SAR ; ou un chemin .pt/.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="291" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="275" />
             <source>Keep the pretrained encoder frozen for the first epochs</source>
             <translation>Garder l'encodeur préentraîné gelé pendant les premières époques</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="323" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="287" />
             <source>Validation mean IoU at the best epoch</source>
             <translation>IoU moyenne de validation à la meilleure époque</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="341" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="305" />
             <source>{n} band names for {b} SAR bands: give one name per band</source>
             <translation>{n} noms de bandes pour {b} bandes SAR : donnez un nom par bande</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="347" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="311" />
             <source>Patch size must be a multiple of {m} pixels</source>
             <translation>La taille des imagettes doit être un multiple de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="351" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="315" />
             <source>Give the labels either as polygons (with a class field) or as a label raster</source>
             <translation>Donnez les étiquettes soit en polygones (avec un champ de classe), soit en raster d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="355" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="319" />
             <source>Choose the class field of the label polygons</source>
             <translation>Choisissez le champ de classe des polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="361" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="325" />
             <source>With a label raster, give a validation label raster or validation polygons</source>
             <translation>Avec un raster d'étiquettes, donnez un raster d'étiquettes de validation ou des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="367" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="331" />
             <source>The label polygons</source>
             <translation>Les polygones d'étiquettes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="377" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="341" />
             <source>The {what} '{name}' ({w} x {h}) is not on the grid of the SAR raster ({W} x {H}): resample it onto that grid</source>
             <translation>La couche {what} « {name} » ({w} x {h}) n'est pas sur la grille du raster SAR ({W} x {H}) : rééchantillonnez-la sur cette grille</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="418" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="380" />
             <source>Too few label polygons to hold some out for validation: draw more or give validation polygons</source>
             <translation>Trop peu de polygones d'étiquettes pour en réserver à la validation : dessinez-en davantage ou donnez des polygones de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="426" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="388" />
             <source>{n} polygon(s) held out for validation</source>
             <translation>{n} polygone(s) réservé(s) pour la validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="438" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="400" />
             <source>training labels</source>
             <translation>étiquettes d'entraînement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="440" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="402" />
             <source>The training labels hold a single class: label at least two classes</source>
             <translation>Les étiquettes d'entraînement ne contiennent qu'une seule classe : étiquetez au moins deux classes</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="443" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="405" />
             <source>validation labels</source>
             <translation>étiquettes de validation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/train_segmentation.py" line="444" />
+            <location filename="../processing/algorithms/train_segmentation.py" line="406" />
             <source>Labelled training pixels per class: {counts}</source>
             <translation>Pixels d'entraînement étiquetés par classe : {counts}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="94" />
+            <location filename="../processing/algorithms/training_runner.py" line="107" />
             <source>The Python interpreter {path} set in the QGIS setting {key} does not exist: fix the setting or give the interpreter as 'Python with PyTorch'</source>
             <translation>L'interpréteur Python {path} défini dans le réglage QGIS {key} n'existe pas : corrigez le réglage ou donnez l'interpréteur comme « Python avec PyTorch »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="98" />
+            <location filename="../processing/algorithms/training_runner.py" line="111" />
             <source>No Python interpreter with PyTorch found ({candidate} cannot import torch and the QGIS setting {key} is empty): install torch (python -m pip install torch) into a Python 3 and give it as 'Python with PyTorch', or store its path in the setting {key}</source>
             <translation>Aucun interpréteur Python avec PyTorch trouvé ({candidate} ne peut pas importer torch et le réglage QGIS {key} est vide) : installez torch (python -m pip install torch) dans un Python 3 et donnez-le comme « Python avec PyTorch », ou enregistrez son chemin dans le réglage {key}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="107" />
+            <location filename="../processing/algorithms/training_runner.py" line="120" />
             <source>Python with PyTorch (default: python3 beside QGIS's Python, or the setting sar_change/training_python)</source>
             <translation>Python avec PyTorch (par défaut : python3 à côté du Python de QGIS, ou le réglage sar_change/training_python)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="117" />
+            <location filename="../processing/algorithms/training_runner.py" line="412" />
+            <source>All files (*)</source>
+            <translation>Tous les fichiers (*)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="130" />
             <source>Python interpreter {path} does not exist: give the path of a python3 that has PyTorch</source>
             <translation>L'interpréteur Python {path} n'existe pas : donnez le chemin d'un python3 qui a PyTorch</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="162" />
+            <location filename="../processing/algorithms/training_runner.py" line="175" />
             <source>, validation MAE {mae} dB</source>
             <translation>, MAE de validation {mae} dB</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="165" />
+            <location filename="../processing/algorithms/training_runner.py" line="178" />
             <source>Initial model: validation loss {val}{extra}</source>
             <translation>Modèle initial : perte de validation {val}{extra}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="168" />
+            <location filename="../processing/algorithms/training_runner.py" line="181" />
             <source>Epoch {epoch}: training loss {train}, validation loss {val}{extra}</source>
             <translation>Époque {epoch} : perte d'entraînement {train}, perte de validation {val}{extra}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="173" />
+            <location filename="../processing/algorithms/training_runner.py" line="186" />
             <source>Trainer stopped: {reason}</source>
             <translation>Entraîneur arrêté : {reason}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="187" />
+            <location filename="../processing/algorithms/training_runner.py" line="200" />
             <source>Cannot start {python}: {error}</source>
             <translation>Impossible de démarrer {python} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="202" />
+            <location filename="../processing/algorithms/training_runner.py" line="215" />
             <source>Stopping the trainer...</source>
             <translation>Arrêt de l'entraîneur...</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="297" />
+            <location filename="../processing/algorithms/training_runner.py" line="310" />
             <source>Cancelled: the trainer was stopped and no model was written.</source>
             <translation>Annulé : l'entraîneur a été arrêté et aucun modèle n'a été écrit.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="301" />
+            <location filename="../processing/algorithms/training_runner.py" line="314" />
             <source>(nothing on stderr)</source>
             <translation>(rien sur stderr)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="304" />
+            <location filename="../processing/algorithms/training_runner.py" line="317" />
             <source> {python} has no PyTorch: install it there (python -m pip install torch) or give another interpreter.</source>
             <translation> {python} n'a pas PyTorch : installez-le (python -m pip install torch) ou donnez un autre interpréteur.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="306" />
+            <location filename="../processing/algorithms/training_runner.py" line="319" />
             <source>Training failed (exit status {status}).{hint} Last lines of the trainer's error output:
 {tail}</source>
             <translation>L'entraînement a échoué (code de sortie {status}).{hint} Dernières lignes de la sortie d'erreur de l'entraîneur :
 {tail}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="311" />
+            <location filename="../processing/algorithms/training_runner.py" line="324" />
             <source>The trainer exited without writing a model: see the log above</source>
             <translation>L'entraîneur s'est terminé sans écrire de modèle : voir le journal ci-dessus</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="313" />
+            <location filename="../processing/algorithms/training_runner.py" line="326" />
             <source>Model written: {path}</source>
             <translation>Modèle écrit : {path}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="337" />
+            <location filename="../processing/algorithms/training_runner.py" line="350" />
             <source>give at least one folder (one per line)</source>
             <translation>donnez au moins un dossier (un par ligne)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="378" />
+            <location filename="../processing/algorithms/training_runner.py" line="396" />
             <source>Initial weights {path} do not exist: give a .pt checkpoint or an .onnx model</source>
             <translation>Les poids initiaux {path} n'existent pas : donnez un point de contrôle .pt ou un modèle .onnx</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="381" />
+            <location filename="../processing/algorithms/training_runner.py" line="399" />
             <source>Initial weights {path} are neither a .pt checkpoint nor an .onnx model: give one of those (or start from random weights)</source>
             <translation>Les poids initiaux {path} ne sont ni un point de contrôle .pt ni un modèle .onnx : donnez l'un des deux (ou partez de poids aléatoires)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/training_runner.py" line="387" />
+            <location filename="../processing/algorithms/training_runner.py" line="405" />
             <source>Initial weights {path}: {error}; give a '{kind}' model (or a .pt checkpoint)</source>
             <translation>Poids initiaux {path} : {error} ; donnez un modèle '{kind}' (ou un point de contrôle .pt)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="465" />
+            <source>Time limit (minutes; 0 = none)</source>
+            <translation>Limite de temps (minutes ; 0 = aucune)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="467" />
+            <source>Epochs</source>
+            <translation>Époques</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="469" />
+            <source>Torch threads</source>
+            <translation>Fils d'exécution de torch</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="470" />
+            <source>Patches per epoch</source>
+            <translation>Imagettes par époque</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="492" />
+            <source>Best epoch</source>
+            <translation>Meilleure époque</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="506" />
+            <source>Initial weights {path} do not exist</source>
+            <translation>Les poids initiaux {path} n'existent pas</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/training_runner.py" line="517" />
+            <source>Output 'Model' ({path}) must not overwrite the initial weights {init}: choose another model file</source>
+            <translation>La sortie 'Modèle' ({path}) ne doit pas écraser les poids initiaux {init} : choisissez un autre fichier de modèle</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/unsupervised_change.py" line="34" />
@@ -3360,67 +3375,67 @@
             <translation>&lt;p&gt;Masque de changement de deux images SAR coregistrées de la même zone (antérieure, postérieure) sans données d'entraînement : 1 = changé, 0 = inchangé, 255 = sans données (GeoTIFF uint8 sur la grille de l'image antérieure). Un pixel sans données dans l'une des images est sans données.&lt;/p&gt;&lt;h3&gt;Méthodes&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Par défaut (robuste)&lt;/b&gt; : {default}. Choisie, sans aucun paramètre propre au jeu de données, par un protocole « une paire laissée de côté » sur les paires de référence annotées et des paires simulées (&lt;code&gt;benchmarks/change_detection.py --protocol loo&lt;/code&gt;). Le réglage d'image de différence ci-dessous ne s'y applique pas.&lt;/li&gt;&lt;li&gt;Les autres méthodes s'exécutent après le filtre de chatoiement de la chaîne par défaut, sur l'image de différence choisie ci-dessous.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans&lt;/b&gt; (Celik 2009) : composantes principales de blocs 5 x 5 de l'image de différence, voisinage 5 x 5 de chaque pixel projeté sur les 3 premières, k-means à deux classes ; la classe de plus grande différence moyenne est le changement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;C-moyennes floues&lt;/b&gt; : deux classes des valeurs de l'image de différence (pixel par pixel).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classifieur auto-supervisé&lt;/b&gt; (famille PCANet / DDNet) : une pré-classification de cette paire étiquette des pixels changés et inchangés sûrs ; un petit réseau de neurones (une couche cachée, MLP de scikit-learn) apprend sur leurs imagettes 7 x 7 du log-rapport et de l'image de différence et étiquette chaque pixel. Entraîné pour chaque paire en quelques secondes ; sans torch, sans poids fournis.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'image 1 est d'abord mise à l'échelle pour que le log-rapport médian soit de 0 dB (supprime une différence d'étalonnage ou d'étirement 8 bits et le biais du log-rapport dû à des nombres de vues différents).&lt;/p&gt;&lt;h3&gt;Garde-fou contre les cartes tout en changement&lt;/h3&gt;&lt;p&gt;Règle : {guard}. Le journal indique la part de pixels changés, le degré de confiance de la séparation de l'image de différence (coefficient de bimodalité de Sarle ; D d'Ashman, recouvrement et part de fausses alarmes de deux classes gaussiennes ajustées à partir de la partition de la méthode) et la règle qui a produit la carte ; les sorties &lt;i&gt;Fraction changée&lt;/i&gt;, &lt;i&gt;Séparation&lt;/i&gt;, &lt;i&gt;Bimodalité&lt;/i&gt; et &lt;i&gt;Garde-fou&lt;/i&gt; les portent.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude (par ex. les images 8 bits des jeux de référence classiques) ou dB ; les deux images dans la même échelle.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : puissance linéaire en dessous de laquelle les valeurs y sont relevées avant les rapports ; 0 refuse une puissance nulle (les images 8 bits contiennent souvent des zéros : donnez par ex. 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt; : des k-means, des échantillons et du réseau (les résultats sont reproductibles).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="95" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="96" />
             <source>Unsupervised change detection</source>
             <translation>Détection de changements non supervisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="112" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="113" />
             <source>Later image (image 2)</source>
             <translation>Image postérieure (image 2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="115" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="116" />
             <source>Band of image 2</source>
             <translation>Bande de l'image 2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="119" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="120" />
             <source>Default (robust): {name}</source>
             <translation>Par défaut (robuste) : {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="123" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="124" />
             <source>Difference image (methods other than the default)</source>
             <translation>Image de différence (méthodes autres que celle par défaut)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="134" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="135" />
             <source>Changed fraction (0-1)</source>
             <translation>Fraction changée (0-1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="135" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="136" />
             <source>Separation (Ashman's D of the fitted classes)</source>
             <translation>Séparation (D d'Ashman des classes ajustées)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="137" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="138" />
             <source>Bimodality coefficient</source>
             <translation>Coefficient de bimodalité</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="138" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="139" />
             <source>Guard</source>
             <translation>Garde-fou</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="174" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="175" />
             <source>Input layer '{b}' is not on the grid of '{a}' ({bx} x {by} vs {ax} x {ay} pixels or another geotransform): run sarchange:coregister first</source>
             <translation>La couche d'entrée '{b}' n'est pas sur la grille de '{a}' ({bx} x {by} contre {ax} x {ay} pixels ou autre géotransformation) : lancez d'abord sarchange:coregister</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="192" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="193" />
             <source>Chain: {name}</source>
             <translation>Chaîne : {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="201" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="202" />
             <source>Input layer '{name}' holds zero or negative power: give linear power &gt; 0, set the correct input scale, mask those pixels as no data, or set a power floor &gt; 0 (e.g. 1 for 8-bit images)</source>
             <translation>La couche d'entrée '{name}' contient une puissance nulle ou négative : donnez une puissance linéaire &gt; 0, réglez la bonne échelle d'entrée, masquez ces pixels en non-données, ou fixez un plancher de puissance &gt; 0 (par ex. 1 pour des images 8 bits)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="215" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="216" />
             <source>The pre-classification found too few confident pixels of one class to train the classifier: {name} labelled the pair instead</source>
             <translation>La pré-classification a trouvé trop peu de pixels sûrs d'une classe pour entraîner le classifieur : {name} a étiqueté la paire à la place</translation>
         </message>

@@ -28,10 +28,11 @@ def cell_index(coherence, correlation, bins):
     return row * bins + col
 
 
-def fit_table(coherence, correlation, reference, bins=20, min_count=50, provenance=None):
+def fit_table(coherence, correlation, reference, window, bins=20, min_count=50, provenance=None):
     """Table (dict) of the mean reference coherence and its RMS spread (coherence units) per cell of
-    (network coherence, intensity correlation), from 1-D arrays of valid pixels; ``min_count``: pixels
-    below which a cell is left empty (NaN)."""
+    (network coherence, intensity correlation), from 1-D arrays of valid pixels; ``window``: side (pixels)
+    of the window of the correlation (window-correlation form, ``estimation.PEARSON``); ``min_count``:
+    pixels below which a cell is left empty (NaN)."""
     idx = cell_index(coherence, correlation, bins)
     ref = np.asarray(reference, np.float64)
     n = np.bincount(idx, minlength=bins * bins).astype(np.float64)
@@ -40,7 +41,7 @@ def fit_table(coherence, correlation, reference, bins=20, min_count=50, provenan
     empty = n < min_count
     mean[empty] = np.nan
     spread[empty] = np.nan
-    return {"format": FORMAT, "bins": int(bins), "min_count": int(min_count),
+    return {"format": FORMAT, "window": int(window), "bins": int(bins), "min_count": int(min_count),
             "mean": mean.reshape(bins, bins).tolist(), "spread": spread.reshape(bins, bins).tolist(),
             "pixels": n.astype(np.int64).reshape(bins, bins).tolist(), "provenance": provenance or {}}
 
@@ -74,7 +75,7 @@ def load_table(path):
     try:
         with open(path, encoding="utf-8") as f:
             table = json.load(f)
-        bins = int(table["bins"])
+        bins, table["window"] = int(table["bins"]), int(table["window"])
         for key in ("mean", "spread"):
             table[key] = [[np.nan if v is None else float(v) for v in row] for row in table[key]]
             if np.shape(table[key]) != (bins, bins):
