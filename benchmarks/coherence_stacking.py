@@ -11,7 +11,8 @@ dates of the training scenes, listed in the model's metadata):
    (network coherence, 3 x 3 intensity correlation)) across scenes: fitted on the pairs of half the
    training scenes and scored on the other half, both ways; the table is kept only when that lowers
    both the overall RMSE and the mean of the per-class RMSEs;
-3. with --write: fits it on all validation pairs and writes models/coherence_stacking.json;
+3. with --write: fits it on all validation pairs and writes models/coherence_stacking.json (it names the
+   model's training run: the plugin applies it to that model only; rerun after shipping a new one);
 4. reports the held-out 12-day VV test figures (benchmarks/coherence.py scenes, never used to fit or
    choose) of the network and of the corrected network: RMSE overall and per class, within 1/2 sigma.
 """

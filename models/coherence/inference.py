@@ -40,11 +40,19 @@ def open_model(model=None, threads=2):
     return tiled
 
 
-def shipped_correction():
-    """The shipped model's correction table (``core.coherence.stacking``), or None when not shipped."""
+def shipped_correction(model):
+    """The shipped correction table (``core.coherence.stacking``) when it was fitted for ``model`` (a
+    loaded ``TiledModel``: same training run, by its finishing time), else None (no table, or a table
+    of an earlier shipped model: refit it with benchmarks/coherence_stacking.py --write)."""
     from ...core.coherence import stacking
 
-    return stacking.load_table(SHIPPED_CORRECTION) if os.path.isfile(SHIPPED_CORRECTION) else None
+    if not os.path.isfile(SHIPPED_CORRECTION):
+        return None
+    table = stacking.load_table(SHIPPED_CORRECTION)
+    finished = ((getattr(model, "info", None) or {}).get("training") or {}).get("finished")
+    if finished is None or table["provenance"].get("model_finished") != finished:
+        return None
+    return table
 
 
 def block_function(model, scale="linear", baseline_days=None, tile=None, correction=None):

@@ -220,9 +220,7 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         correct = self.parameterAsBool(parameters, self.CORRECT, context)
         try:
             model = inference.open_model(model_path, threads=2)
-            shipped = model_path is None or os.path.realpath(model_path) == os.path.realpath(
-                inference.SHIPPED_MODEL)
-            correction = inference.shipped_correction() if correct and shipped else None
+            correction = inference.shipped_correction(model) if correct else None
             func, margin = inference.block_function(
                 model, scale, self.parameterAsDouble(parameters, self.BASELINE_DAYS, context),
                 correction=correction)
