@@ -131,18 +131,19 @@ class Errors:
                 "pixels": int(self.sums.get(key, np.zeros(1))[0])}
 
 
+def baseline_feed(model, days):
+    """{baseline input: ``days``} for a model that takes the temporal baseline, else {}."""
+    return {schema.INPUT_BASELINE: np.array([days], np.float32)} if schema.uses_baseline(model) else {}
+
+
 def evaluate(model, folders):
     """{estimator: Errors} over the pair ``folders`` (pixels valid for every estimator)."""
     out = {name: Errors() for name in ("network", REFERENCE) + tuple(BASELINES)}
-    needs_baseline = schema.uses_baseline(model)
     for folder in folders:
         pair = ds.Pair(folder)
         truth = read_array(os.path.join(folder, "coherence_true.tif"))
         db = np.where(pair.valid, pair.db, np.nan).astype(np.float32)
-        feed = {schema.INPUT_IMAGES: db}
-        if needs_baseline:
-            feed[schema.INPUT_BASELINE] = np.array([pair.baseline_days], np.float32)
-        pred = model.predict(feed)
+        pred = model.predict({schema.INPUT_IMAGES: db, **baseline_feed(model, pair.baseline_days)})
         lin = 10.0 ** (db / 10.0)
         base = {name: coh.intensity_coherence(lin[0], lin[1], w, m, LOOKS)
                 for name, (m, w) in BASELINES.items()}
@@ -215,13 +216,15 @@ def results_tables(results):
 
 
 def speed(model, folder, size):
-    """MPix/s of whole-image tiled inference on a ``size`` x ``size`` image made of a test pair."""
+    """MPix/s of whole-image tiled inference on a ``size`` x ``size`` image made of a test pair (the pair's
+    baseline fed to a model that takes it)."""
     pair = ds.Pair(folder)
     reps = -(-size // pair.shape[0]), -(-size // pair.shape[1])
     image = np.tile(pair.db, (1,) + reps)[:, :size, :size].copy()
-    model.predict({schema.INPUT_IMAGES: image[:, :64, :64]})  # warm-up
+    feed = baseline_feed(model, pair.baseline_days)
+    model.predict({schema.INPUT_IMAGES: image[:, :64, :64], **feed})  # warm-up
     t = time.perf_counter()
-    model.predict({schema.INPUT_IMAGES: image})
+    model.predict({schema.INPUT_IMAGES: image, **feed})
     return size * size / 1e6 / (time.perf_counter() - t)
 
 

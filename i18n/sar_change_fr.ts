@@ -198,17 +198,17 @@
             <translation>{n} pixels valides écrits</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="47" />
-            <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) estimated from two co-registered &lt;i&gt;detected&lt;/i&gt; images (GRD intensities, no phase) of the same polarisation and orbit.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Learned model&lt;/b&gt; (default): a Residual U-Net (after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") predicts the coherence that a boxcar estimate on the complex pair would give, and its uncertainty sigma (the standard deviation of a Gaussian likelihood, same units), from the two images in dB. Default model: the one shipped with the plugin (trained on simulated Sentinel-1 12-day VV pairs of 4-look images; see models/coherence.md); give your own from &lt;i&gt;Train coherence model&lt;/i&gt;. The window and looks parameters are not used by the model.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Intensity correlation&lt;/b&gt;: for circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp;amp; Prati 1996), so the output is sqrt(max(rho, 0)) with rho estimated over a moving window:&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;correlation from the window&lt;/b&gt;: the sample correlation coefficient (no look number needed);&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalised by the number of looks&lt;/b&gt;: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images (the term R / N corrects the window bias).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and texture or a brightness change inside a window reads as coherence: use large windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image&lt;/b&gt;, &lt;b&gt;Later image&lt;/b&gt;: rasters on the same grid and CRS.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (both images the same).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window&lt;/b&gt;: odd side in pixels (e.g. 7: N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method only.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coherence model&lt;/b&gt; (learned method, optional): an .onnx of kind "coherence"; default the shipped model.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Temporal baseline&lt;/b&gt; (learned method): days between the dates, used only by models trained with the baseline as an input.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Predicted uncertainty&lt;/b&gt; (learned method, optional): sigma of the coherence, 0-1.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) estimé à partir de deux images &lt;i&gt;détectées&lt;/i&gt; coregistrées (intensités GRD, sans phase) de même polarisation et de même orbite.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Modèle appris&lt;/b&gt; (par défaut) : un U-Net résiduel (d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") prédit la cohérence que donnerait une estimation par fenêtre glissante sur la paire complexe, et son incertitude sigma (l'écart type d'une vraisemblance gaussienne, mêmes unités), à partir des deux images en dB. Modèle par défaut : celui fourni avec l'extension (entraîné sur des paires VV Sentinel-1 simulées à 12 jours d'images à 4 vues ; voir models/coherence.md) ; donnez le vôtre issu de &lt;i&gt;Entraîner un modèle de cohérence&lt;/i&gt;. Les paramètres de fenêtre et de nombre de vues ne sont pas utilisés par le modèle.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Corrélation des intensités&lt;/b&gt; : pour un chatoiement gaussien circulaire, le coefficient de corrélation des deux intensités vaut |gamma|^2 (relation de Siegert ; Catelli, Monti Guarnieri &amp;amp; Prati 1996) : la sortie est donc sqrt(max(rho, 0)), rho étant estimé sur une fenêtre glissante :&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;corrélation sur la fenêtre&lt;/b&gt; : le coefficient de corrélation empirique (aucun nombre de vues nécessaire) ;&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalisée par le nombre de vues&lt;/b&gt; : rho = L (R - 1) / (1 - R / N) avec R = mean(I1 I2) / (mean I1 mean I2) sur les N pixels de la fenêtre et L le nombre de vues des images (le terme R / N corrige le biais de la fenêtre).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'estimation est bruitée (écart type de rho d'environ 1/sqrt(N)) et biaisée vers le haut aux faibles cohérences, et une texture ou un changement de luminosité dans une fenêtre passe pour de la cohérence : utilisez de grandes fenêtres sur des zones homogènes. Sortie : GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun pixel valide ou aucune variance. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure&lt;/b&gt;, &lt;b&gt;Image postérieure&lt;/b&gt; : rasters sur la même grille et le même SCR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (la même pour les deux images).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre&lt;/b&gt; : côté impair en pixels (par ex. 7 : N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : ENL des images (environ 4,4 pour Sentinel-1 IW GRD), utilisé seulement par la méthode normalisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de cohérence&lt;/b&gt; (méthode apprise, optionnel) : un .onnx de type "coherence" ; par défaut le modèle fourni.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Base temporelle&lt;/b&gt; (méthode apprise) : jours entre les dates, utilisée seulement par les modèles entraînés avec la base temporelle en entrée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incertitude prédite&lt;/b&gt; (méthode apprise, optionnelle) : sigma de la cohérence, 0-1.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="48" />
+            <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) estimated from two co-registered &lt;i&gt;detected&lt;/i&gt; images (GRD intensities, no phase) of the same polarisation and orbit.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Learned model&lt;/b&gt; (default): a Residual U-Net (after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") predicts the coherence that a boxcar estimate on the complex pair would give, and its uncertainty sigma (the standard deviation of a Gaussian likelihood, same units), from the two images in dB. Default model: the one shipped with the plugin (trained on simulated Sentinel-1 12-day VV pairs of 4-look images; see models/coherence.md); give your own from &lt;i&gt;Train coherence model&lt;/i&gt;. The window and looks parameters are not used by the model.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Intensity correlation&lt;/b&gt;: for circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp;amp; Prati 1996), so the output is sqrt(max(rho, 0)) with rho estimated over a moving window:&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;correlation from the window&lt;/b&gt;: the sample correlation coefficient (no look number needed);&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalised by the number of looks&lt;/b&gt;: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images (the term R / N corrects the window bias).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and texture or a brightness change inside a window reads as coherence: use large windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image&lt;/b&gt;, &lt;b&gt;Later image&lt;/b&gt;: rasters on the same grid and CRS.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (both images the same).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window&lt;/b&gt;: odd side in pixels (e.g. 7: N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method only.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coherence model&lt;/b&gt; (learned method, optional): an .onnx of kind "coherence"; default the shipped model.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Temporal baseline&lt;/b&gt; (learned method): days between the dates, used only by models trained with the baseline as an input.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Correct with the intensity correlation&lt;/b&gt; (learned method, shipped model): the network under-estimates the rare, very coherent pixels (towns); a table fitted on its validation pairs maps each pixel's (network coherence, 3 x 3 intensity correlation) to the mean reference coherence and its spread (sigma) of such pixels (models/coherence.md).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Predicted uncertainty&lt;/b&gt; (learned method, optional): sigma of the coherence, 0-1.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) estimé à partir de deux images &lt;i&gt;détectées&lt;/i&gt; coregistrées (intensités GRD, sans phase) de même polarisation et de même orbite.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Modèle appris&lt;/b&gt; (par défaut) : un U-Net résiduel (d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") prédit la cohérence que donnerait une estimation par fenêtre glissante sur la paire complexe, et son incertitude sigma (l'écart type d'une vraisemblance gaussienne, mêmes unités), à partir des deux images en dB. Modèle par défaut : celui fourni avec l'extension (entraîné sur des paires VV Sentinel-1 simulées à 12 jours d'images à 4 vues ; voir models/coherence.md) ; donnez le vôtre issu de &lt;i&gt;Entraîner un modèle de cohérence&lt;/i&gt;. Les paramètres de fenêtre et de nombre de vues ne sont pas utilisés par le modèle.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Corrélation des intensités&lt;/b&gt; : pour un chatoiement gaussien circulaire, le coefficient de corrélation des deux intensités vaut |gamma|^2 (relation de Siegert ; Catelli, Monti Guarnieri &amp;amp; Prati 1996) : la sortie est donc sqrt(max(rho, 0)), rho étant estimé sur une fenêtre glissante :&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;corrélation sur la fenêtre&lt;/b&gt; : le coefficient de corrélation empirique (aucun nombre de vues nécessaire) ;&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalisée par le nombre de vues&lt;/b&gt; : rho = L (R - 1) / (1 - R / N) avec R = mean(I1 I2) / (mean I1 mean I2) sur les N pixels de la fenêtre et L le nombre de vues des images (le terme R / N corrige le biais de la fenêtre).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'estimation est bruitée (écart type de rho d'environ 1/sqrt(N)) et biaisée vers le haut aux faibles cohérences, et une texture ou un changement de luminosité dans une fenêtre passe pour de la cohérence : utilisez de grandes fenêtres sur des zones homogènes. Sortie : GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun pixel valide ou aucune variance. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure&lt;/b&gt;, &lt;b&gt;Image postérieure&lt;/b&gt; : rasters sur la même grille et le même SCR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (la même pour les deux images).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre&lt;/b&gt; : côté impair en pixels (par ex. 7 : N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : ENL des images (environ 4,4 pour Sentinel-1 IW GRD), utilisé seulement par la méthode normalisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de cohérence&lt;/b&gt; (méthode apprise, optionnel) : un .onnx de type "coherence" ; par défaut le modèle fourni.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Base temporelle&lt;/b&gt; (méthode apprise) : jours entre les dates, utilisée seulement par les modèles entraînés avec la base temporelle en entrée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Corriger par la corrélation d'intensité&lt;/b&gt; (méthode apprise, modèle fourni) : le réseau sous-estime les pixels rares et très cohérents (villes) ; une table ajustée sur ses paires de validation associe à chaque pixel (cohérence du réseau, corrélation d'intensité 3 x 3) la cohérence de référence moyenne de tels pixels et sa dispersion (sigma) (models/coherence.md).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incertitude prédite&lt;/b&gt; (méthode apprise, optionnelle) : sigma de la cohérence, 0-1.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="86" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="91" />
             <source>Input layer '{db}' looks like dB (mostly negative values) but '{lin}' does not: give both images in the same scale (convert one of them) and set the input scale to match</source>
             <translation>La couche d'entrée '{db}' semble être en dB (valeurs surtout négatives) mais pas '{lin}' : donnez les deux images dans la même échelle (convertissez l'une d'elles) et réglez l'échelle d'entrée en conséquence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="112" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="118" />
             <source>Coherence from detected images</source>
             <translation>Cohérence à partir d'images détectées</translation>
         </message>
@@ -218,22 +218,22 @@
             <translation>Cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="128" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="134" />
             <source>Earlier image</source>
             <translation>Image antérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="129" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="135" />
             <source>Later image (same grid)</source>
             <translation>Image postérieure (même grille)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="130" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="136" />
             <source>Band of the earlier image</source>
             <translation>Bande de l'image antérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="132" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="138" />
             <source>Band of the later image</source>
             <translation>Bande de l'image postérieure</translation>
         </message>
@@ -253,12 +253,12 @@
             <translation>Taille de fenêtre (pixels, impaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="140" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="146" />
             <source>Number of looks of the images (normalised method)</source>
             <translation>Nombre de vues des images (méthode normalisée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="142" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="148" />
             <source>Coherence model (.onnx; default: the shipped model)</source>
             <translation>Modèle de cohérence (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
@@ -268,27 +268,32 @@
             <translation>Modèles ONNX (*.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="145" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="151" />
             <source>Temporal baseline (days; models that take it)</source>
             <translation>Base temporelle (jours ; modèles qui la prennent)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="148" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="153" />
+            <source>Correct with the intensity correlation (shipped model)</source>
+            <translation>Corriger par la corrélation d'intensité (modèle fourni)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="156" />
             <source>Predicted uncertainty (sigma; learned method)</source>
             <translation>Incertitude prédite (sigma ; méthode apprise)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="154" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="162" />
             <source>the window size</source>
             <translation>la taille de fenêtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="156" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="164" />
             <source>the window must be at least 3 pixels: a correlation needs several pixels</source>
             <translation>la fenêtre doit faire au moins 3 pixels : une corrélation demande plusieurs pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="160" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="168" />
             <source>the number of looks must be &gt; 0 (got {v})</source>
             <translation>le nombre de vues doit être &gt; 0 (reçu {v})</translation>
         </message>
@@ -298,22 +303,32 @@
             <translation>fenêtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="200" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="208" />
             <source>{method}: '{a}' band {b1}, '{b}' band {b2}, window {w}</source>
             <translation>{method} : '{a}' bande {b1}, '{b}' bande {b2}, fenêtre {w}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="217" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="228" />
             <source>Coherence model: {e}</source>
             <translation>Modèle de cohérence : {e}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="218" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="229" />
             <source>{method}: model {model}, tiles of {t} pixels with {o} pixels of overlap; '{a}' then '{b}'</source>
             <translation>{method} : modèle {model}, tuiles de {t} pixels avec {o} pixels de recouvrement ; « {a} » puis « {b} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="247" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="234" />
+            <source>Coherence and sigma corrected by the {w} x {w} intensity correlation (table fitted on the model's validation pairs)</source>
+            <translation>Cohérence et sigma corrigés par la corrélation d'intensité {w} x {w} (table ajustée sur les paires de validation du modèle)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="238" />
+            <source>No correction by the intensity correlation: its table is fitted for the shipped model only</source>
+            <translation>Pas de correction par la corrélation d'intensité : sa table n'est ajustée que pour le modèle fourni</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/coherence_intensity.py" line="265" />
             <source>Cannot write {path}</source>
             <translation>Impossible d'écrire {path}</translation>
         </message>

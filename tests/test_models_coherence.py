@@ -176,3 +176,32 @@ def test_validation_rmse_by_class_adds_up_to_the_overall_rmse(pairs_dir):
     pooled = sum(e["rmse_by_class"][c] ** 2 * n for c, n in counts.items()) / sum(counts.values())
     assert np.sqrt(pooled) == pytest.approx(e["rmse"], rel=1e-4)
     assert e["rmse_class_mean"] == pytest.approx(np.mean(list(e["rmse_by_class"].values())))
+
+
+def test_a_baseline_model_gets_the_pairs_baseline_in_the_block_function(tmp_path):
+    """A model that takes the temporal baseline: the block function feeds the pair's baseline (the general
+    graph: fixing it with TiledModel.specialised was 0.81x as fast, benchmarks/coherence_baseline_speed.py)
+    and equals the model's output for that baseline, for two baselines whose outputs differ; a missing
+    baseline is refused."""
+    torch.manual_seed(1)
+    net = CoherenceUNet(use_baseline=True, **TINY).eval()
+    path = tmp_path / "baseline.onnx"
+    export.export_onnx(net, str(path))
+    model = inference.open_model(path)
+    db = (-12.0 + 5.0 * np.random.default_rng(2).standard_normal((2, 192, 320))).astype(np.float32)
+    outputs = []
+    for days in (6.0, 36.0):
+        feed = {schema.INPUT_IMAGES: db, schema.INPUT_BASELINE: np.array([days], np.float32)}
+        general = model.predict(feed)
+        with torch.no_grad():
+            direct = net(torch.from_numpy(db[None]), torch.tensor([[days]]))[0].numpy()
+        func, margin = inference.block_function(model, "db", baseline_days=days)
+        got = func(db)
+        np.testing.assert_allclose(got[0], np.clip(general[0], 0, 1), atol=1e-6)
+        np.testing.assert_allclose(got[1], general[1], atol=1e-6)
+        # tiles of 256 px with a 32 px overlap against one torch pass: equal away from tile seams
+        assert np.abs(got[0] - direct[0]).mean() < 0.03
+        outputs.append(got)
+    assert np.abs(outputs[0][0] - outputs[1][0]).mean() > 1e-3  # the baseline reaches the output
+    with pytest.raises(ValueError, match="temporal baseline"):
+        inference.block_function(model, "db")

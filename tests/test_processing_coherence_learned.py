@@ -67,7 +67,7 @@ def test_learned_method_writes_coherence_and_sigma(run, model_path, scene, tmp_p
     out, sig = tmp_path / "coh.tif", tmp_path / "sigma.tif"
     result = run(algorithm_id("coherencefromintensity"),
                  {"IMAGE_1": a, "IMAGE_2": b, "MODEL": str(model_path), "OUTPUT": str(out),
-                  "OUTPUT_SIGMA": str(sig)})
+                  "OUTPUT_SIGMA": str(sig), "CORRECT": False})
     assert result["OUTPUT"] == str(out) and result["OUTPUT_SIGMA"] == str(sig)
     coh, sigma = read_array(out), read_array(sig)
     assert read_info(str(out)).bands == 1 and coh.shape == i1.shape
@@ -84,11 +84,43 @@ def test_learned_method_writes_coherence_and_sigma(run, model_path, scene, tmp_p
     # Default model (when shipped) and no sigma output requested: only the coherence is written.
     if SHIPPED.is_file():
         again = tmp_path / "default.tif"
-        run(algorithm_id("coherencefromintensity"), {"IMAGE_1": a, "IMAGE_2": b, "OUTPUT": str(again)})
+        run(algorithm_id("coherencefromintensity"), {"IMAGE_1": a, "IMAGE_2": b, "OUTPUT": str(again),
+                                                     "CORRECT": False})
         np.testing.assert_allclose(read_array(again), coh, atol=1e-6, equal_nan=True)
     left = sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".aux.xml"))
     assert left == sorted(["a.tif", "b.tif", "coh.tif", "sigma.tif"] + (["default.tif"] if SHIPPED.is_file()
                                                                       else []))
+
+
+def test_the_shipped_model_is_corrected_by_the_intensity_correlation_by_default(run, scene, tmp_path):
+    """Default run of the shipped model: coherence and sigma of the uncorrected run mapped through the
+    shipped table with the 3 x 3 intensity correlation of the two images (core.coherence.stacking)."""
+    from sar_change.core.coherence import estimation, stacking
+
+    if not SHIPPED.is_file() or not os.path.isfile(inference.SHIPPED_CORRECTION):
+        pytest.skip("no shipped model and correction table")
+    table = inference.shipped_correction(inference.open_model(SHIPPED))
+    assert table is not None, "the shipped table is not fitted for the shipped model: refit it"
+    stale = inference.open_model(SHIPPED)
+    stale.info = {**stale.info, "training": {**stale.info["training"], "finished": "another run"}}
+    assert inference.shipped_correction(stale) is None
+    _, i1, i2 = scene
+    a = write_raster(tmp_path / "a.tif", i1, GEOTRANSFORM)
+    b = write_raster(tmp_path / "b.tif", i2, GEOTRANSFORM)
+    outs = {}
+    for correct in (False, True):
+        out, sig = tmp_path / f"coh_{correct}.tif", tmp_path / f"sig_{correct}.tif"
+        run(algorithm_id("coherencefromintensity"), {"IMAGE_1": a, "IMAGE_2": b, "OUTPUT": str(out),
+                                                     "OUTPUT_SIGMA": str(sig), "CORRECT": correct})
+        outs[correct] = read_array(out), read_array(sig)
+    power = 10.0 ** (np.stack([schema.to_db(i1), schema.to_db(i2)]) / 10.0)
+    corr = estimation.intensity_coherence(power[0], power[1], table["window"], estimation.PEARSON)
+    want = stacking.apply_table(table, *outs[False], corr)
+    ok = np.isfinite(outs[False][0]) & np.isfinite(corr)
+    for got, expected in zip(outs[True], want):
+        np.testing.assert_allclose(got[ok], expected[ok], atol=1e-6)
+    changed = np.abs(outs[True][0] - outs[False][0])[ok]
+    assert changed.mean() > 0.005  # the correction moves the coherence (this test can fail)
 
 
 def test_a_model_of_another_kind_is_refused(run, scene, tmp_path):

@@ -16,6 +16,9 @@ from . import schema
 
 #: The shipped model (trained and benchmarked by benchmarks/coherence.py --ship).
 SHIPPED_MODEL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "coherence.onnx")
+#: The shipped model's correction by the intensity correlation (written by benchmarks/coherence_stacking.py
+#: --write from the model's validation pairs; ``core.coherence.stacking``).
+SHIPPED_CORRECTION = os.path.join(os.path.dirname(SHIPPED_MODEL), "coherence_stacking.json")
 TRAIN_HINT = ("train one with 'Train coherence model' (sarchange:traincoherence) or "
               "python -m sar_change.models.coherence.cli")
 
@@ -37,14 +40,35 @@ def open_model(model=None, threads=2):
     return tiled
 
 
-def block_function(model, scale="linear", baseline_days=None, tile=None):
+def shipped_correction(model):
+    """The shipped correction table (``core.coherence.stacking``) when it was fitted for ``model`` (a
+    loaded ``TiledModel``: same training run, by its finishing time), else None (no table, or a table
+    of an earlier shipped model: refit it with benchmarks/coherence_stacking.py --write)."""
+    from ...core.coherence import stacking
+
+    if not os.path.isfile(SHIPPED_CORRECTION):
+        return None
+    table = stacking.load_table(SHIPPED_CORRECTION)
+    finished = ((getattr(model, "info", None) or {}).get("training") or {}).get("finished")
+    if finished is None or table["provenance"].get("model_finished") != finished:
+        return None
+    return table
+
+
+def block_function(model, scale="linear", baseline_days=None, tile=None, correction=None):
     """(func, margin): ``func`` maps a (2, rows, cols) block of the two dates in ``scale`` ('linear',
     'amplitude' or 'db') to (2, rows, cols) float32 coherence and sigma (NaN where an input is no data);
     ``margin``: the block halo in pixels (the model's tile overlap). ``baseline_days``: the pair's
-    temporal baseline, required when the model takes it."""
+    temporal baseline, required when the model takes it. ``correction``: a table of
+    ``core.coherence.stacking`` (fitted for this model): coherence and sigma corrected by the intensity
+    correlation over the table's window (which must fit in the halo)."""
+    from ...core.coherence import estimation, stacking
     from ...core.engine.scale import DB, to_linear_power
 
     feed_extra = {}
+    # Not fixed in the graph (TiledModel.specialised): the baseline is one constant input channel of the
+    # stem, nothing onnxruntime can fold into the convolutions, and the fixed graph runs one tile per call:
+    # 0.81x the speed (benchmarks/coherence_baseline_speed.py).
     if schema.uses_baseline(model):
         if baseline_days is None or not float(baseline_days) > 0:
             raise ValueError("this model takes the temporal baseline of the pair: give it in days (> 0)")
@@ -60,6 +84,14 @@ def block_function(model, scale="linear", baseline_days=None, tile=None):
             return np.full((2,) + db.shape[1:], np.nan, dtype=np.float32)
         out = model.predict({schema.INPUT_IMAGES: db, **feed_extra}, tile=tile)
         out[0] = np.clip(out[0], 0.0, 1.0)
+        if correction is not None:
+            power = 10.0 ** (db / 10.0)
+            corr = estimation.intensity_coherence(power[0], power[1], correction["window"],
+                                                  estimation.PEARSON)
+            out[0], out[1] = stacking.apply_table(correction, out[0], out[1], corr)
         return out
 
+    if correction is not None and correction["window"] // 2 > model.overlap:
+        raise ValueError(f"the correction's {correction['window']}-pixel window exceeds the model's "
+                         f"{model.overlap}-pixel overlap")
     return func, int(model.overlap)

@@ -16,6 +16,7 @@ import os
 from osgeo import gdal
 from qgis.core import (
     QgsProcessingException,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
     QgsProcessingParameterFile,
     QgsProcessingParameterNumber,
@@ -71,7 +72,11 @@ def help_text():
         "looks</b>: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method "
         "only.</li><li><b>Coherence model</b> (learned method, optional): an .onnx of kind \"coherence\"; "
         "default the shipped model.</li><li><b>Temporal baseline</b> (learned method): days between the "
-        "dates, used only by models trained with the baseline as an input.</li><li><b>Predicted "
+        "dates, used only by models trained with the baseline as an input.</li><li><b>Correct with the "
+        "intensity correlation</b> (learned method, shipped model): the network under-estimates the "
+        "rare, very coherent pixels (towns); a table fitted on its validation pairs maps each pixel's "
+        "(network coherence, 3 x 3 intensity correlation) to the mean reference coherence and its "
+        "spread (sigma) of such pixels (models/coherence.md).</li><li><b>Predicted "
         "uncertainty</b> (learned method, optional): sigma of the coherence, 0-1.</li></ul>")
 
 
@@ -102,6 +107,7 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
     LOOKS = "LOOKS"
     MODEL = "MODEL"
     BASELINE_DAYS = "BASELINE_DAYS"
+    CORRECT = "CORRECT"
     OUTPUT = "OUTPUT"
     OUTPUT_SIGMA = "OUTPUT_SIGMA"
 
@@ -144,6 +150,8 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
             behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("ONNX models (*.onnx)")))
         self.addParameter(number(self.BASELINE_DAYS, tr("Temporal baseline (days; models that take it)"),
                                  type=number.Double, defaultValue=12.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.CORRECT, tr("Correct with the intensity correlation (shipped model)"), defaultValue=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Coherence")))
         self.addParameter(QgsProcessingParameterRasterDestination(
             self.OUTPUT_SIGMA, tr("Predicted uncertainty (sigma; learned method)"), optional=True,
@@ -209,16 +217,26 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         sigma_dst = None
         if parameters.get(self.OUTPUT_SIGMA) is not None:
             sigma_dst = self.parameterAsOutputLayer(parameters, self.OUTPUT_SIGMA, context) or None
+        correct = self.parameterAsBool(parameters, self.CORRECT, context)
         try:
             model = inference.open_model(model_path, threads=2)
+            correction = inference.shipped_correction(model) if correct else None
             func, margin = inference.block_function(
-                model, scale, self.parameterAsDouble(parameters, self.BASELINE_DAYS, context))
+                model, scale, self.parameterAsDouble(parameters, self.BASELINE_DAYS, context),
+                correction=correction)
         except ValueError as exc:
             raise QgsProcessingException(tr("Coherence model: {e}").format(e=exc)) from exc
         feedback.pushInfo(tr("{method}: model {model}, tiles of {t} pixels with {o} pixels of overlap; "
                              "'{a}' then '{b}'").format(method=METHOD_LABELS[LEARNED], model=model.source,
                                                         t=model.tile_size, o=model.overlap, a=names[0],
                                                         b=names[1]))
+        if correction is not None:
+            feedback.pushInfo(tr("Coherence and sigma corrected by the {w} x {w} intensity correlation "
+                                 "(table fitted on the model's validation pairs)").format(
+                                     w=correction["window"]))
+        elif correct:
+            feedback.pushInfo(tr("No correction by the intensity correlation: its table is fitted for the "
+                                 "shipped model only"))
         both = dst + ".bands.tif"
         vrt = stack_vrt(list(paths))
         try:
