@@ -122,6 +122,27 @@ def test_exact_medians_match_numpy_whatever_the_chunks():
             np.testing.assert_array_equal(got, expected)
 
 
+def test_file_medians_read_each_tile_once_and_skip_no_data(tmp_path):
+    """The median passes read the residual file by its own tiles: every pixel once, its no-data as NaN."""
+    from osgeo import gdal
+
+    rng = np.random.default_rng(7)
+    values = rng.normal(0.3, 2.0, (2, 300, 200)).astype(np.float32)
+    values[:, :40, :] = -9999.0  # no data: would pull the median down if counted
+    path = str(tmp_path / "residual.tif")
+    ds = gdal.GetDriverByName("GTiff").Create(path, 200, 300, 2, gdal.GDT_Float32,
+                                               ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64"])
+    for b in range(2):
+        ds.GetRasterBand(b + 1).SetNoDataValue(-9999.0)
+        ds.GetRasterBand(b + 1).WriteArray(values[b])
+    ds = None
+    chunks = list(centring.raster_chunks(path)())
+    assert len(chunks) == 4 * 5 and sum(c[0].size for c in chunks) == 300 * 200
+    valid = values[:, 40:, :].astype(np.float64)
+    np.testing.assert_array_equal(centring.exact_nanmedians(centring.raster_chunks(path), 2),
+                                  np.median(valid.reshape(2, -1), axis=1))
+
+
 def test_centring_removes_a_constant_bias_of_the_prediction(stack):
     rows = learned_di.read_stack(stack["acquisitions_csv"])
     paths = [r["path"] for r in rows[-4:]]

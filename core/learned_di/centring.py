@@ -18,14 +18,16 @@ is bounded by one chunk whatever the scene size.
 import numpy as np
 from osgeo import gdal
 
-from ..engine.raster_blocks import Cancelled
+from ..engine.raster_blocks import Cancelled, gdal_cache_budget
 
 #: GDAL metadata items written on the centred outputs: the residual's meaning and one offset per band.
 CENTRED_ITEM = "LEARNED_DI_RESIDUAL"
 OFFSET_ITEM = "LEARNED_DI_OFFSET_DB_{band}"
 RESIDUAL_CENTRED = "actual - predicted - scene median of (actual - predicted), per band, dB"
-#: Pixels per band read at once by the median passes (a few temporaries of this size are made).
+#: Pixels per band of the strips the whole-image run takes its medians from.
 CHUNK_PIXELS = 4_000_000
+#: Cap of GDAL's block cache (MiB) while the median passes read the residual file block by block.
+BLOCK_CACHE_MB = 16
 _BINS = 1 << 16
 _SIGN = np.uint32(0x80000000)
 
@@ -101,22 +103,37 @@ def _checked(chunks, is_canceled):
         yield chunk
 
 
-def raster_chunks(path, rows_per_chunk=None, max_pixels=CHUNK_PIXELS):
-    """Callable yielding (bands, rows, cols) float32 strips of the raster at ``path``, no data as NaN."""
+def raster_chunks(path):
+    """Callable yielding (bands, rows, cols) float32 blocks of the raster at ``path``, no data as NaN.
+
+    The blocks are the file's own (its tiles, or strips of its block height),
+    so each pass decompresses every block once and GDAL's block cache, capped
+    at ``BLOCK_CACHE_MB`` meanwhile, holds none of them for long.
+    """
 
     def chunks():
         ds = gdal.Open(str(path))
         xs, ys, nb = ds.RasterXSize, ds.RasterYSize, ds.RasterCount
-        step = rows_per_chunk or max(1, max_pixels // max(1, xs * nb))
+        bw, bh = ds.GetRasterBand(1).GetBlockSize()
         try:
-            for y in range(0, ys, step):
-                h = min(step, ys - y)
-                yield np.stack([ds.GetRasterBand(b).ReadAsArray(0, y, xs, h).astype(np.float32)
-                                for b in range(1, nb + 1)])
+            with gdal_cache_budget(BLOCK_CACHE_MB):
+                for y in range(0, ys, bh):
+                    for x in range(0, xs, bw):
+                        w, h = min(bw, xs - x), min(bh, ys - y)
+                        yield np.stack([_read(ds.GetRasterBand(b), x, y, w, h) for b in range(1, nb + 1)])
         finally:
             ds = None
 
     return chunks
+
+
+def _read(band, x, y, w, h):
+    """float32 window of ``band``, its no-data value as NaN."""
+    values = band.ReadAsArray(x, y, w, h).astype(np.float32)
+    nodata = band.GetNoDataValue()
+    if nodata is not None and np.isfinite(nodata):
+        values[values == np.float32(nodata)] = np.nan
+    return values
 
 
 def offsets_array(medians):
