@@ -181,7 +181,8 @@ class Scene:
     @property
     def first_acquisition(self):
         """The raster of the first row of the stack table: an input that no parameter names."""
-        rows = open(self.stack_csv, encoding="utf-8").read().splitlines()
+        with open(self.stack_csv, encoding="utf-8") as table:
+            rows = table.read().splitlines()
         col = rows[0].split(",").index("file")
         return os.path.join(os.path.dirname(self.stack_csv), rows[1].split(",")[col])
 
@@ -203,7 +204,8 @@ class Scene:
         self.stack_csv = info["acquisitions_csv"]
         self.change_date = info["change_date"]
         self.stack_dem = info["dem"]
-        rows = open(self.stack_csv, encoding="utf-8").read().splitlines()
+        with open(self.stack_csv, encoding="utf-8") as table:
+            rows = table.read().splitlines()
         header = rows[0].split(",")
         # The same acquisitions with a missing temperature in the last row.
         col = header.index("temperature_c")
