@@ -18,7 +18,7 @@ is bounded by one chunk whatever the scene size.
 import numpy as np
 from osgeo import gdal
 
-from ..engine.raster_blocks import Cancelled, gdal_cache_budget
+from ..engine.raster_blocks import Cancelled, block_windows, gdal_cache_budget, read_block
 
 #: GDAL metadata items written on the centred outputs: the residual's meaning and one offset per band.
 CENTRED_ITEM = "LEARNED_DI_RESIDUAL"
@@ -113,27 +113,15 @@ def raster_chunks(path):
 
     def chunks():
         ds = gdal.Open(str(path))
-        xs, ys, nb = ds.RasterXSize, ds.RasterYSize, ds.RasterCount
-        bw, bh = ds.GetRasterBand(1).GetBlockSize()
+        bands = [ds.GetRasterBand(b) for b in range(1, ds.RasterCount + 1)]
         try:
             with gdal_cache_budget(BLOCK_CACHE_MB):
-                for y in range(0, ys, bh):
-                    for x in range(0, xs, bw):
-                        w, h = min(bw, xs - x), min(bh, ys - y)
-                        yield np.stack([_read(ds.GetRasterBand(b), x, y, w, h) for b in range(1, nb + 1)])
+                for window in block_windows(ds.RasterXSize, ds.RasterYSize, bands[0].GetBlockSize()):
+                    yield np.stack([read_block(band, window, band.GetNoDataValue()) for band in bands])
         finally:
-            ds = None
+            bands = ds = None
 
     return chunks
-
-
-def _read(band, x, y, w, h):
-    """float32 window of ``band``, its no-data value as NaN."""
-    values = band.ReadAsArray(x, y, w, h).astype(np.float32)
-    nodata = band.GetNoDataValue()
-    if nodata is not None and np.isfinite(nodata):
-        values[values == np.float32(nodata)] = np.nan
-    return values
 
 
 def offsets_array(medians):
