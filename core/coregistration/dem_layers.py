@@ -20,23 +20,13 @@ edges as on the whole array. ``range_trace.trace_window`` then gives every
 block's core exactly the whole array's values, bit for bit
 (tests/test_coregistration_dem_streaming.py).
 """
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from osgeo import gdal
 
-from ..engine.cancel import Cancelled
-from ..engine.raster_blocks import (
-    GTIFF_TILE,
-    OutputRaster,
-    block_windows,
-    gdal_cache_budget,
-    map_raster_outputs,
-    open_readonly,
-    read_block,
-    read_info,
-)
+from ..engine.raster_blocks import OutputRaster, map_raster_outputs, read_info
+from ..engine.raster_sampling import band_range
 from ..terrain import geometry as terrain
 from ..terrain import range_trace
 from ..terrain.pipeline import tracing_blocks
@@ -58,19 +48,8 @@ class Traced:
 
 def height_range(path, is_canceled=None):
     """(min, max) of the finite heights of band 1 of ``path`` (metres), read block by block; NaNs if none."""
-    info = read_info(path)
-    dataset = open_readonly(path)
-    band = dataset.GetRasterBand(1)  # the dataset stays referenced while its band is read
-    lo, hi = np.inf, -np.inf
-    with gdal_cache_budget():
-        for window in block_windows(info.xsize, info.ysize, GTIFF_TILE):
-            if is_canceled is not None and is_canceled():
-                raise Cancelled("cancelled by the user")
-            z = read_block(band, window, info.nodata[0])
-            z = z[np.isfinite(z)]
-            if z.size:
-                lo, hi = min(lo, float(z.min())), max(hi, float(z.max()))
-    return (lo, hi) if lo <= hi else (math.nan, math.nan)
+    lo, hi, _ = band_range(path, 1, is_canceled)
+    return lo, hi
 
 
 def core_range_slope(z, core, dx, dy, heading_deg, right_looking=True):
