@@ -26,6 +26,7 @@ from osgeo import gdal
 
 from ...models import onnx_runtime
 from ..engine import outputs, raster_sampling
+from ..engine.progress import progress_range
 from ..engine.raster_blocks import (
     Cancelled,
     RasterError,
@@ -224,7 +225,8 @@ def _train(o, spec, vrt, vrt_bands, ref_path, label_path, label_text, say, progr
 
     def blocks(start, stop, labels=None):
         return features.feature_blocks(vrt, spec.compute, spec.margin, bands=vrt_bands, label_path=labels,
-                                       progress=_scaled(progress, start, stop), is_canceled=is_canceled)
+                                       progress=progress_range(progress, start, stop),
+                                       is_canceled=is_canceled)
 
     sampler = svm.ClassSampler(cap, seed)
     if source == svm.PSEUDO_LABELS:
@@ -280,7 +282,7 @@ def _predict(runner, spec, vrt, vrt_bands, dst, progress, is_canceled):
     tmp = temporary_path(dst)
     try:
         map_raster(vrt, tmp, func, spec.margin, 1, bands=vrt_bands, nodata=svm.NODATA,
-                   progress=_scaled(progress, 40, 95), is_canceled=is_canceled)
+                   progress=progress_range(progress, 40, 95), is_canceled=is_canceled)
         if is_canceled is not None and is_canceled():  # cancelled during the last block
             raise Cancelled("cancelled by the user")
         options = gdal.TranslateOptions(format="GTiff", outputType=gdal.GDT_Byte, noData=svm.NODATA,
@@ -298,9 +300,3 @@ def _predict(runner, spec, vrt, vrt_bands, dst, progress, is_canceled):
             os.remove(tmp)
     if progress is not None:
         progress(100.0)
-
-
-def _scaled(progress, start, stop):
-    if progress is None:
-        return None
-    return lambda percent: progress(start + (stop - start) * percent / 100.0)

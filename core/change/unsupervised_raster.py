@@ -18,6 +18,7 @@ from osgeo import gdal
 
 from ..engine import scale as scales
 from ..engine.outputs import replace_file
+from ..engine.progress import progress_range
 from ..engine.raster_blocks import (
     RasterError,
     Window,
@@ -77,12 +78,6 @@ def _to_byte(tmp, dst, description):
             os.remove(tmp_byte)
 
 
-def _scaled(progress, start, stop):
-    if progress is None:
-        return None
-    return lambda p: progress(start + (stop - start) * p / 100.0)
-
-
 def detect_rasters(src_1, src_2, dst_mask, band_1=1, band_2=1, config=us.DEFAULT, scale=scales.LINEAR_POWER,
                    floor=None, dst_di=None, seed=0, max_fit_pixels=MAX_FIT_PIXELS, block=BLOCK,
                    progress=None, is_canceled=None):
@@ -114,7 +109,7 @@ def detect_rasters(src_1, src_2, dst_mask, band_1=1, band_2=1, config=us.DEFAULT
             return np.where(mask == us.NODATA, np.float32(np.nan), mask.astype(np.float32))[None]
 
         map_raster(vrt, tmp, labels, fitted.margin, 1, bands=bands, nodata=NODATA, block=block,
-                   progress=_scaled(progress, 20, 90 if dst_di else 98), is_canceled=is_canceled)
+                   progress=progress_range(progress, 20, 90 if dst_di else 98), is_canceled=is_canceled)
         _to_byte(tmp, dst_mask, "change (1 changed, 0 unchanged, 255 no data)")
         mask_ds = open_readonly(dst_mask)
         hist = mask_ds.GetRasterBand(1).GetHistogram(-0.5, 255.5, 256, False, False)
@@ -128,7 +123,7 @@ def detect_rasters(src_1, src_2, dst_mask, band_1=1, band_2=1, config=us.DEFAULT
             reach = us.despeckle_margin(config) + us.di_margin(config.di)
             map_raster(vrt, dst_di, di, reach, 1, bands=bands, nodata=float("nan"),
                        block=block, descriptions=[us.DI_LABELS[config.di]],
-                       progress=_scaled(progress, 90, 98), is_canceled=is_canceled)
+                       progress=progress_range(progress, 90, 98), is_canceled=is_canceled)
     finally:
         gdal.Unlink(vrt)
         if os.path.exists(tmp):

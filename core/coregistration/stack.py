@@ -39,6 +39,7 @@ from osgeo import gdal, osr
 
 from ..engine import scale as scales
 from ..engine.outputs import text_output
+from ..engine.progress import progress_range
 from ..engine.raster_blocks import (
     Cancelled,
     RasterError,
@@ -192,18 +193,11 @@ def _label(path, used):
     return label
 
 
-def _scaled(progress, start, stop):
-    """A callback mapping 0..100 onto start..stop % of ``progress`` (None stays None)."""
-    if progress is None:
-        return None
-    return lambda percent: progress(start + (stop - start) * percent / 100.0)
-
-
 def _part(progress, index, count):
     """``part(start, stop)``: a callback mapping 0..100 onto this image's share from start to stop %."""
     def part(start, stop):
         base, share = 100.0 * index / count, 1.0 / count
-        return _scaled(progress, base + share * start, base + share * stop)
+        return progress_range(progress, base + share * start, base + share * stop)
     return part
 
 
@@ -417,8 +411,8 @@ def coregister_stack(ref_path, mov_paths, out_dir, band=1, scale=scales.LINEAR_P
         if streamed and dem_path:
             layers = _streamed_terrain(ref_path, ref, dem_path, out_dir, temporary, register_to_dem,
                                        incidence_deg, heading_deg, right_looking, foreshortening_ratio, say,
-                                       _scaled(progress, 0.0, DEM_PROGRESS), is_canceled)
-            images_progress = _scaled(progress, DEM_PROGRESS, 100.0)
+                                       progress_range(progress, 0.0, DEM_PROGRESS), is_canceled)
+            images_progress = progress_range(progress, DEM_PROGRESS, 100.0)
         for i, path in enumerate(jobs):
             if is_canceled is not None and is_canceled():
                 raise Cancelled("cancelled by the user")

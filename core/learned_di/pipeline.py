@@ -62,6 +62,7 @@ from ..change import difference
 from ..change.evaluation import grid_mismatch
 from ..engine import scale as scales
 from ..engine import validation
+from ..engine.progress import progress_range
 from ..engine.raster_blocks import (
     OutputRaster,
     RasterError,
@@ -515,10 +516,6 @@ def check_grids(target_path, others, limit=True):
 # --- Learned DI ----------------------------------------------------------------------------------
 
 
-def _report(progress, start, span):
-    if progress is None:
-        return None
-    return lambda p: progress(start + span * p / 100.0)
 
 
 def euclidean_norm(values):
@@ -590,7 +587,7 @@ def run_learned_di(model, input_paths, target_path, dem_path, conditions, scale=
         progress(5.0)
     predicted = model.predict({SCHEMA.INPUT_IMAGES: images, SCHEMA.INPUT_DEM: dem,
                                SCHEMA.INPUT_CONDITIONS: cond}, tile=tile, overlap=overlap, batch=batch,
-                              progress=_report(progress, 5.0, 85.0), is_canceled=is_canceled,
+                              progress=progress_range(progress, 5.0, 90.0), is_canceled=is_canceled,
                               output=SCHEMA.OUTPUT)
     del images, dem
     actual = read_db(target_path, bands, scale)
@@ -729,7 +726,7 @@ def stream_learned_di(model, input_paths, target_path, dem_path, conditions, out
     try:
         try:
             map_raster_outputs(vrt, targets, func, halo, bands=read_bands, block=block, threads=1,
-                               progress=_report(progress, 0.0, 90.0) if centring_pass else progress,
+                               progress=progress_range(progress, 0.0, 90.0) if centring_pass else progress,
                                is_canceled=is_canceled)
         finally:
             from osgeo import gdal
@@ -773,7 +770,7 @@ def _write_centred(residual_path, outputs, bands, block, progress, is_canceled):
     targets = [OutputRaster(outputs.get("di"), len(bands), _descriptions("di", bands)),
                OutputRaster(outputs.get("di_norm"), 1, _descriptions("di_norm", bands))]
     written = map_raster_outputs(residual_path, targets, func, 0, block=block, threads=1,
-                                 progress=_report(progress, 93.0, 7.0), is_canceled=is_canceled)
+                                 progress=progress_range(progress, 93.0, 100.0), is_canceled=is_canceled)
     offsets = centring.offsets_dict(bands, medians)
     centring.tag_outputs(written, offsets)
     return offsets

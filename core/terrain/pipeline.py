@@ -49,6 +49,7 @@ from osgeo import gdal
 
 from ..engine import scale as scales
 from ..engine.cancel import Cancelled
+from ..engine.progress import progress_range
 from ..engine.raster_blocks import (
     GTIFF_TILE,
     OutputRaster,
@@ -111,12 +112,6 @@ class DemStats:
     theta_min: float
     theta_max: float
     theta_median: float
-
-
-def _progress_part(progress, start, end):
-    if progress is None:
-        return None
-    return lambda p: progress(start + (end - start) * p / 100.0)
 
 
 def scan_dem(dem_path, incidence, is_canceled=None):
@@ -258,7 +253,7 @@ def _traced_pass(dem_path, incidence, dx, dy, heading_deg, right_looking, mask, 
         traced_path, traced_bands = vrts[0], list(bands)
         if stats.voids:
             filled = _fill_voids(vrts[0], bands, stats, incidence, os.path.join(scratch, "filled.tif"),
-                                 _progress_part(progress, 10, 25), is_canceled)
+                                 progress_range(progress, 10, 25), is_canceled)
             vrts.append(stack_vrt([vrts[0], filled]))
             n = read_info(vrts[0]).bands
             traced_path = vrts[-1]
@@ -274,7 +269,7 @@ def _traced_pass(dem_path, incidence, dx, dy, heading_deg, right_looking, mask, 
         func = _window_function(tracing, info, dx, dy, incidence, stats.voids, make)
         block, margin = _blocks(tracing)
         map_raster_outputs(traced_path, targets, func, margin, bands=traced_bands, block=block,
-                           progress=_progress_part(progress, start, 100), is_canceled=is_canceled,
+                           progress=progress_range(progress, start, 100), is_canceled=is_canceled,
                            with_window=True)
     finally:
         for vrt in vrts:
@@ -464,7 +459,7 @@ def terrain_flattening(sigma0_path, dem_path, dst, scale, dx, dy, heading_deg, r
         ref_path = os.path.join(scratch, "reference.tif")
         _traced_pass(dem_path, incidence, dx, dy, heading_deg, right_looking, mask_distorted,
                      method == flattening.AREA, [OutputRaster(ref_path, 1, ["reference"])], make, scratch,
-                     _progress_part(progress, 0, 70), is_canceled)
+                     progress_range(progress, 0, 70), is_canceled)
         info = read_info(sigma0_path)
         _same_georeferencing(ref_path, info)
         vrt = stack_vrt([sigma0_path, ref_path])
@@ -474,7 +469,7 @@ def terrain_flattening(sigma0_path, dem_path, dst, scale, dx, dy, heading_deg, r
             power = scales.to_linear_power(data[:bands], scale)
             return scales.from_linear_power(flattening.apply_reference(power, data[bands]), scale)
 
-        map_raster(vrt, dst, flatten, 0, bands, progress=_progress_part(progress, 70, 100),
+        map_raster(vrt, dst, flatten, 0, bands, progress=progress_range(progress, 70, 100),
                    is_canceled=is_canceled, descriptions=list(info.descriptions), nodata=output_nodata(info))
     finally:
         if vrt is not None:
