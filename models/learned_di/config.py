@@ -42,6 +42,8 @@ def finetune_settings(minutes=None, settings=None):
         out[key] = max(min(int(out["min_patches"]), int(out[key])), min(int(out[key]), scaled))
     out["max_minutes"] = minutes
     return out
+
+
 #: Parameter name prefixes of the encoder (frozen with --freeze-encoder-epochs; the named
 #: pretrained source "learned_di.encoder" loads only these).
 ENCODER_PREFIXES = ("encoders.", "bottleneck.")

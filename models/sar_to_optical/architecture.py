@@ -230,7 +230,8 @@ def split_inputs(model, extra):
     dem = extra.pop(0) if model.uses_dem and extra else None
     conditions = extra.pop(0) if model.conditioned and extra else None
     if model.conditioned and conditions is None:
-        raise ValueError("this model is conditioned on the acquisition: give the conditions (B, 3)")
+        raise ValueError(f"this model is conditioned on the acquisition: give the conditions (B, "
+                         f"{len(schema.CONDITION_NAMES)}): {', '.join(schema.CONDITION_NAMES)}")
     return dem, conditions
 
 
@@ -379,7 +380,7 @@ class SARDINet(nn.Module):
                 "conditions": self.conditioned}
 
     def forward(self, sar, *extra):
-        """Reflectance (B, 4, H, W) from SAR dB (B, 2, H, W)[, DEM m (B, 1, H, W)][, conditions (B, 3)]."""
+        """Reflectance (B, 4, H, W) from SAR dB (B, 2, H, W)[, DEM m (B, 1, H, W)][, conditions (B, 5)]."""
         dem, conditions = split_inputs(self, extra)
         film = self.film(conditions) if self.conditioned else None
         s, d = self.norm.inputs(sar, dem)
@@ -440,7 +441,7 @@ class Pix2PixUNet(nn.Module):
                 "max_channels": self.max_channels, "conditions": self.conditioned}
 
     def forward(self, sar, *extra):
-        """Reflectance (B, 4, H, W) from SAR dB[, DEM m][, conditions (B, 3)], as SARDINet."""
+        """Reflectance (B, 4, H, W) from SAR dB[, DEM m][, conditions (B, 5)], as SARDINet."""
         dem, conditions = split_inputs(self, extra)
         film = self.film(conditions) if self.conditioned else None
         s, d = self.norm.inputs(sar, dem)

@@ -146,7 +146,7 @@ def output_order(output_bands):
 def translate_block(model, data, scale, needs_dem, contrast=None, contrast_options=None, tile=None,
                     overlap=None, output_bands=schema.RGB_NIR_ORDER, conditions=None):
     """Reflectance (len(output_bands), rows, cols) of one block: ``data`` (2 or 3, rows, cols) float32
-    with VV, VH in ``scale`` (then the DEM, m), NaN = no data; ``conditions``: the (3,) acquisition
+    with VV, VH in ``scale`` (then the DEM, m), NaN = no data; ``conditions``: the (5,) acquisition
     conditions of a conditioned model (conditions.py)."""
     sar = data[:2]
     if scale != scales.DB:
