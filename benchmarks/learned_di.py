@@ -4,7 +4,7 @@ Usage (from the repository root, after scripts/setup.sh):
     .venv/bin/python benchmarks/learned_di.py [--minutes 10] [--arch film|bottleneck] [--epochs E]
         [--model models/learned_di.onnx | --baseline-predictor] [--looks L [L ...]]
         [--train-looks L [L ...]] [--season-weight W] [--despeckle METHOD] [--retrain-ablations] [--ship]
-        [--workdir DIR] [--keep] [--verbose]
+        [--update-card CARD] [--workdir DIR] [--keep] [--verbose]
 
 The evaluation protocol follows Alatalo, Sipola & Rantonen (2023, "Improved
 difference images for change detection classifiers in SAR imagery using deep
@@ -38,7 +38,11 @@ learning", IEEE TGRS 61, art. 5218714), with simulated stacks
    matching, per band) onto the pixels of another land-cover class of the
    scene (``statistical``). The injected masks are the ground truth.
 3. Difference images (DIs): learned = Euclidean norm over VV, VH of
-   (actual dB - predicted dB); conventional = Euclidean norm of the dB
+   (actual dB - predicted dB), in two rows: uncentred, and centred (each
+   band's exact scene median subtracted before the norm,
+   ``core.learned_di.centring``, as 'Learned difference image' does by
+   default; the row the plugin computes is marked "plugin default");
+   conventional = Euclidean norm of the dB
    differences between the target and the reference chosen by the paper's
    method 1 (``difference.choose_reference``: same orbit direction, closest
    mean incidence angle; here the incidence of an orbit is constant, so the
@@ -104,12 +108,19 @@ itself may vary slightly with thread scheduling).
 
 ``--ship`` copies the trained model to models/learned_di.onnx and writes
 models/learned_di.md (the model card with this run's table).
+``--model models/learned_di.onnx --update-card models/learned_di.md`` evaluates
+the shipped model without retraining it and writes the card's section
+"Evaluation of the shipped model with the plugin's defaults (centred)" (date,
+the model file's sha256, the test set, the tables), replacing that section when
+rerun; it stops unless the card's own test set is this run's.
 """
 import argparse
 import csv
 import datetime as _dt
+import hashlib
 import os
 import platform
+import shlex
 import shutil
 import sys
 import tempfile
@@ -130,6 +141,8 @@ from sar_change.core.change import svm  # noqa: E402
 from sar_change.core.change.features import local_features  # noqa: E402
 from sar_change.core.engine import scale as scales  # noqa: E402
 from sar_change.core.engine.raster_blocks import read_array  # noqa: E402
+from sar_change.core.learned_di import centring  # noqa: E402
+from sar_change.core.learned_di import pipeline as core_ldi  # noqa: E402
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
 from sar_change.models.learned_di import simulated_stacks as plan  # noqa: E402
@@ -196,10 +209,28 @@ CONVENTIONAL = "conventional DI (method 1 reference)"
 STAND_IN = "stand-in: mean dB of same-orbit inputs, no model"
 ORACLE = "oracle: speckle-free target (best any predictor can do)"
 COLUMNS = ("AUC offset", "AUC statistical", "SVM acc. offset", "SVM acc. statistical")
+#: Marked on the main model's row that 'Learned difference image' computes with its defaults.
+PLUGIN_DEFAULT = " (plugin default)"
+#: Heading and delimiters of the card section that ``--update-card`` writes (and replaces when rerun).
+CARD_SECTION_TITLE = "## Evaluation of the shipped model with the plugin's defaults (centred)"
+CARD_SECTION_BEGIN = ("<!-- begin: written by benchmarks/learned_di.py --update-card; rerunning it replaces "
+                      "this section -->")
+CARD_SECTION_END = "<!-- end: written by benchmarks/learned_di.py --update-card -->"
 
 
 def log(message):
     print(message, flush=True)
+
+
+def main_di_labels(name):
+    """Row labels of the main model's learned DI: (uncentred, centred on the scene medians).
+
+    The one 'Learned difference image' computes by default (``core.learned_di.pipeline.CENTRE_DEFAULT``)
+    is marked ``PLUGIN_DEFAULT``.
+    """
+    default = core_ldi.CENTRE_DEFAULT
+    return (f"learned DI ({name}), uncentred" + ("" if default else PLUGIN_DEFAULT),
+            f"learned DI ({name}), centred on scene medians" + (PLUGIN_DEFAULT if default else ""))
 
 
 def looks_text(looks):
@@ -446,24 +477,23 @@ def ablation_indices(names):
 
 
 def cross_check(stack, model_path, target, predicted, threads):
-    """Largest |difference| (dB) of our prediction and conventional DI from ``core.learned_di.pipeline``'s.
+    """Largest |difference| (dB) of our prediction, conventional DI and centred learned DI (norm) from
+    ``core.learned_di.pipeline``'s.
 
     ``core.learned_di.pipeline.learned_di_from_stack`` reads the stack from disk, picks the inputs and the
-    method-1 reference itself and runs the model tile by tile: agreement checks this script's
-    feeding of the model. Returns None when that module is absent.
+    method-1 reference itself, runs the model tile by tile and centres the residual bands on their scene
+    medians: agreement checks this script's feeding of the model and its centred row.
     """
-    try:
-        from sar_change.core.learned_di import pipeline as core_ldi
-    except ImportError:
-        return None
     row = stack.rows[target]
     result = core_ldi.learned_di_from_stack(os.path.join(stack.path, "acquisitions.csv"), model=model_path,
                                             target_date=f"{row['date']} {row['orbit_direction']}",
-                                            conventional=True, threads=threads)
+                                            conventional=True, threads=threads, centre=True)
     reference = dif.choose_reference(stack.rows, target)
     ours_conv = conventional_di(stack.db(reference), stack.db(target))
+    ours_centred = learned_di(stack.db(target), predicted, centre=True)
     return (float(np.nanmax(np.abs(result.predicted - predicted))),
-            float(np.nanmax(np.abs(result.conventional - ours_conv))))
+            float(np.nanmax(np.abs(result.conventional - ours_conv))),
+            float(np.nanmax(np.abs(result.di_norm - ours_centred))))
 
 
 # --------------------------------------------------------------------------- DIs and metrics
@@ -484,12 +514,13 @@ def despeckler(method, size):
 
 
 def learned_di(actual_db, predicted_db, centre=False):
-    """Norm over the bands of actual - predicted (dB); ``centre``: each band's scene median removed first
-    (as ``core.learned_di.pipeline`` does by default: a scene-wide bias of the prediction drops out)."""
+    """Norm over the bands of actual - predicted (dB); ``centre``: each band's exact scene median (finite
+    values) removed first, with the plugin's own ``core.learned_di.centring`` as ``core.learned_di.pipeline``
+    does by default, so a scene-wide bias of the prediction drops out."""
     residual = (actual_db - predicted_db).astype(np.float32)
     if centre:
-        median = np.nanmedian(residual.astype(np.float64), axis=(1, 2), keepdims=True)
-        residual = residual - np.nan_to_num(median).astype(np.float32)
+        medians = centring.exact_nanmedians(lambda: [residual], len(residual))
+        residual = (residual - centring.offsets_array(medians)).astype(np.float32)
     return np.sqrt(np.sum(np.square(residual), axis=0, dtype=np.float32))
 
 
@@ -556,17 +587,19 @@ def oracle_prediction(stack, target, despeckle):
 
 
 def evaluate(stacks, predictor, variants, n_inputs, select_inputs, targets_per_stack, despeckle, seed,
-             verbose, references=True):
-    """DIs of every target for each predictor variant; returns the results.
+             verbose, references=True, centred=None):
+    """DIs of every target for each predictor variant (uncentred); returns the results.
 
     ``variants``: {row label: indices of conditions zeroed} (empty: full conditions).
-    ``references``: also the conventional DI, the stand-in (mean of same-orbit inputs) and the oracle,
-    and the first variant's DI centred on each band's scene median (``learned_di(centre=True)``).
+    ``references``: also the conventional DI, the stand-in (mean of same-orbit inputs) and the oracle.
+    ``centred``: row label of the first variant's DI centred on each band's scene median
+    (``learned_di(centre=True)``, the plugin's default), placed after it; None: no such row.
     """
     first = next(iter(variants), None)
-    centred = f"{first}, centred on scene medians" if references and first is not None else None
-    labels = [CONVENTIONAL, STAND_IN, *variants, centred, ORACLE] if centred else (
-        [CONVENTIONAL, STAND_IN, *variants, ORACLE] if references else list(variants))
+    centred = centred if first is not None else None
+    labels = [CONVENTIONAL, STAND_IN] if references else []
+    labels += list(variants)[:1] + ([centred] if centred else []) + list(variants)[1:]
+    labels += [ORACLE] if references else []
     dis = {label: {m: [] for m in MODES} for label in labels}
     stand_in = MeanPredictor(despeckle)
     masks = {m: [] for m in MODES}
@@ -809,6 +842,116 @@ def format_seasons(seasons, markdown=False):
 # --------------------------------------------------------------------------- model card
 
 
+def test_set_text(results):
+    """'3 stacks never used in training (names), 24 targets' of ``evaluate_at``'s results (the same stacks
+    and targets at every number of looks)."""
+    _, stacks, n_targets, _, _ = results[0]
+    return (f"{len(stacks)} stacks never used in training (" + "; ".join(s.name for s in stacks)
+            + f"), {n_targets} targets")
+
+
+def test_protocol_text(args):
+    """How the test changes are made and scored, and which rows the tables hold (markdown paragraph)."""
+    return (
+        "simulated at each number of looks below with the same seeds, changes injected into the target "
+        f"only: {OFFSET_DB} dB offset and statistical (CDF mapping onto another land-cover class) in "
+        f"{BLOB_COUNT} random blobs of radius {BLOB_RADIUS_PX:g} px. AUC: balanced pooled ROC of the "
+        "DI; SVM: LinearSVC on the DI and its local statistics, 2-fold over targets, balanced classes. "
+        f"Despeckling: {args.despeckle}. The stand-in row predicts the mean dB of the same-orbit inputs "
+        "(no model); the oracle row 'predicts' the simulator's speckle-free target, so its DI holds the "
+        "target's own speckle only: no predictor can do better at that number of looks. The model's "
+        "learned DI has two rows: 'uncentred', the norm over VV and VH of actual - predicted, and 'centred "
+        "on scene medians', each band's exact scene median subtracted before the norm "
+        f"(`core.learned_di.centring`); the row marked '{PLUGIN_DEFAULT.strip()}' is the DI that 'Learned "
+        "difference image' computes with its default settings. Ablation rows 'zeroed at inference' "
+        "(uncentred) feed a condition group as NaN (its training mean) to the full model; the paper "
+        "retrains without the group instead, as the rows 'retrained' (if any) do.")
+
+
+def results_tables(results):
+    """Markdown lines: one '### Test speckle' table per number of looks."""
+    lines = []
+    for looks, _, _, table, _ in results:
+        lines += [f"### Test speckle: {looks:g} looks", "", format_table(table, markdown=True), ""]
+    return lines
+
+
+def run_time_text(runtime_s):
+    return (f"{runtime_s / 60:.1f} min on {os.cpu_count()} CPU core(s) "
+            f"({platform.processor() or platform.machine()})")
+
+
+def command_line():
+    """This run's command, indented as a markdown code block."""
+    return f"    .venv/bin/python benchmarks/learned_di.py {shlex.join(sys.argv[1:])}"
+
+
+def file_sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def card_section(args, results, runtime_s):
+    """The card section ``--update-card`` writes, delimiters included (markdown lines)."""
+    lines = [
+        CARD_SECTION_BEGIN,
+        CARD_SECTION_TITLE,
+        "",
+        f"Written by `benchmarks/learned_di.py --update-card` on {_dt.date.today().isoformat()}, without "
+        "retraining: the shipped model file evaluated with the plugin's defaults; every number in this "
+        "section comes from that run (rerunning it replaces the section):",
+        "",
+        command_line(),
+        "",
+        f"- model: `{args.model}`, sha256 `{file_sha256(args.model)}`;",
+        f"- test set: the held-out stacks of 'Results' above, {test_set_text(results)}; "
+        + test_protocol_text(args),
+        f"- run time: {run_time_text(runtime_s)}.",
+        "",
+        *results_tables(results),
+        CARD_SECTION_END,
+    ]
+    return lines
+
+
+def replace_card_section(card, section, before="## Limits"):
+    """``card`` text with the ``--update-card`` section (text, delimiters included) in place of the
+    previous one, or inserted before the heading ``before`` (at the end when that is absent)."""
+    start, end = card.find(CARD_SECTION_BEGIN), card.find(CARD_SECTION_END)
+    if start >= 0 and end > start:
+        return card[:start] + section + card[end + len(CARD_SECTION_END):]
+    if start >= 0 or end >= 0:
+        raise ValueError("the card holds only one of the --update-card section's delimiters: remove it")
+    at = card.find("\n" + before + "\n")
+    if at < 0:
+        return card.rstrip("\n") + "\n\n" + section + "\n"
+    return card[:at + 1] + section + "\n\n" + card[at + 1:]
+
+
+def check_card_test_set(path, results):
+    """SystemExit unless the card at ``path`` was tested on the stacks and targets of ``results``."""
+    card = Path(path).read_text(encoding="utf-8")
+    start, end = card.find(CARD_SECTION_BEGIN), card.find(CARD_SECTION_END)
+    if 0 <= start < end:
+        card = card[:start] + card[end:]
+    if f"Test: {test_set_text(results)}," not in card:
+        raise SystemExit(f"{path} was not tested on {test_set_text(results)}: run --update-card with the "
+                         "card's test settings (--size, --real-dem, --real-size, --targets, --seed)")
+
+
+def update_model_card(path, args, results, runtime_s):
+    """Write (or replace) the ``--update-card`` section of the card at ``path`` (temporary file, renamed)."""
+    check_card_test_set(path, results)
+    card = Path(path).read_text(encoding="utf-8")
+    text = replace_card_section(card, "\n".join(card_section(args, results, runtime_s)))
+    tmp = Path(str(path) + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 def write_model_card(path, args, predictor, train_info, results, runtime_s):
     names = ", ".join(predictor.condition_names) or "(none)"
     specs, train_summary, train_seconds, seasons = train_info
@@ -834,7 +977,7 @@ def write_model_card(path, args, predictor, train_info, results, runtime_s):
         "Written by `benchmarks/learned_di.py --ship` on "
         f"{_dt.date.today().isoformat()}; every number below comes from that run:",
         "",
-        f"    .venv/bin/python benchmarks/learned_di.py {' '.join(sys.argv[1:])}",
+        command_line(),
         "",
         "## What it predicts",
         "",
@@ -904,21 +1047,10 @@ def write_model_card(path, args, predictor, train_info, results, runtime_s):
         "",
         "## Results (`benchmarks/learned_di.py`)",
         "",
-        f"Test: {len(results[0][1])} stacks never used in training ("
-        + "; ".join(s.name for s in results[0][1]) + f"), {results[0][2]} targets, simulated at each "
-        "number of looks below with the same seeds, changes injected into the target "
-        f"only: {OFFSET_DB} dB offset and statistical (CDF mapping onto another land-cover class) in "
-        f"{BLOB_COUNT} random blobs of radius {BLOB_RADIUS_PX:g} px. AUC: balanced pooled ROC of the "
-        "DI; SVM: LinearSVC on the DI and its local statistics, 2-fold over targets, balanced classes. "
-        f"Despeckling: {args.despeckle}. The stand-in row predicts the mean dB of the same-orbit inputs "
-        "(no model); the oracle row 'predicts' the simulator's speckle-free target, so its DI holds the "
-        "target's own speckle only: no predictor can do better at that number of looks. Ablation rows "
-        "'zeroed at inference' feed a condition group as NaN (its training mean) to the full model; the "
-        "paper retrains without the group instead, as the rows 'retrained' (if any) do.",
+        f"Test: {test_set_text(results)}, {test_protocol_text(args)}",
         "",
+        *results_tables(results),
     ]
-    for looks, _, _, table, _ in results:
-        lines += [f"### Test speckle: {looks:g} looks", "", format_table(table, markdown=True), ""]
     levels = "; ".join(f"{looks:g} looks: oracle AUC {table[ORACLE][0]:.3f}, conventional DI AUC "
                        f"{table[CONVENTIONAL][0]:.3f} and SVM accuracy {table[CONVENTIONAL][2]:.3f}"
                        for looks, _, _, table, _ in results)
@@ -933,8 +1065,7 @@ def write_model_card(path, args, predictor, train_info, results, runtime_s):
         f"{PAPER['auc_statistical'][1]} (statistical); SVM accuracy {PAPER['svm_accuracy'][0]} vs "
         f"{PAPER['svm_accuracy'][1]} (learned vs conventional).",
         "",
-        f"Benchmark run time: {runtime_s / 60:.1f} min on {os.cpu_count()} CPU core(s) "
-        f"({platform.processor() or platform.machine()}).",
+        f"Benchmark run time: {run_time_text(runtime_s)}.",
         "",
         "## Limits",
         "",
@@ -957,8 +1088,10 @@ def write_model_card(path, args, predictor, train_info, results, runtime_s):
     Path(path).write_text("\n".join(lines), encoding="utf-8")
 
 
-def evaluate_at(looks, args, predictor, variants, retrained, select_inputs, despeckle, workdir):
+def evaluate_at(looks, args, predictor, variants, centred, retrained, select_inputs, despeckle, workdir):
     """Simulate the test stacks with ``looks``-look speckle and score every DI on them.
+
+    ``centred``: row label of the first variant's DI centred on the scene medians (None: no such row).
 
     Returns (looks, stacks, number of targets, {row: metrics}, {row: AUCs per stack}).
     """
@@ -969,7 +1102,7 @@ def evaluate_at(looks, args, predictor, variants, retrained, select_inputs, desp
         f"{time.perf_counter() - t0:.1f} s")
     t0 = time.perf_counter()
     dis, masks, where, notes = evaluate(stacks, predictor, variants, args.n_inputs, select_inputs,
-                                        args.targets, despeckle, args.seed, args.verbose)
+                                        args.targets, despeckle, args.seed, args.verbose, centred=centred)
     for group, path in retrained.items():
         other = OnnxPredictor(path, args.threads)
         index = ablation_indices(other.condition_names)[group]  # fed as NaN, as in its training
@@ -991,10 +1124,10 @@ def evaluate_at(looks, args, predictor, variants, retrained, select_inputs, desp
             t = next(t for si, t in where if si == k)
             predicted = predictor.predict(stack, t, select_inputs(stack.rows, t, args.n_inputs))
             checks.append(cross_check(stack, predictor.path, t, predicted, args.threads))
-        if None not in checks:
-            log("  cross-check with core.learned_di.pipeline.learned_di_from_stack (first target per stack): "
-                f"max |difference| of the prediction {max(c[0] for c in checks):.2g} dB, of the "
-                f"conventional DI {max(c[1] for c in checks):.2g} dB")
+        log("  cross-check with core.learned_di.pipeline.learned_di_from_stack (first target per stack): "
+            f"max |difference| of the prediction {max(c[0] for c in checks):.2g} dB, of the "
+            f"conventional DI {max(c[1] for c in checks):.2g} dB, of the centred learned DI "
+            f"{max(c[2] for c in checks):.2g} dB")
     return looks, stacks, len(where), table, by_stack
 
 
@@ -1017,6 +1150,10 @@ def main(argv=None):
                              "models/learned_di.md")
     parser.add_argument("--ship-dir", default=str(ROOT / "models"),
                         help="folder --ship writes to (default models/)")
+    parser.add_argument("--update-card", default=None, metavar="CARD",
+                        help="with --model: write this run's tables into the model card CARD (e.g. "
+                             "models/learned_di.md) as the section on the plugin's defaults, replacing "
+                             "that section if present; the card's test set must be this run's")
     parser.add_argument("--retrain-ablations", action="store_true",
                         help="also retrain one model per condition group left out (4x the training time)")
     parser.add_argument("--train-stacks", type=int, default=20,
@@ -1057,6 +1194,10 @@ def main(argv=None):
         args.train_real_stacks = 0
     if args.ship and (args.model or args.baseline_predictor):
         raise SystemExit("--ship ships a model trained by this run: drop --model / --baseline-predictor")
+    if args.update_card and (not args.model or args.ship):
+        raise SystemExit("--update-card evaluates a shipped model: give --model, without --ship")
+    if args.update_card and not Path(args.update_card).is_file():
+        raise SystemExit(f"--update-card: no model card at {args.update_card}")
     if args.real_dem and not Path(args.real_dem).exists():
         log(f"real DEM {args.real_dem} not found: test stacks over fractal DEMs only")
         args.real_dem = ""
@@ -1114,10 +1255,11 @@ def main(argv=None):
                 args.n_inputs = predictor.n_inputs
 
         if args.baseline_predictor:
-            variants = {}
+            variants, centred = {}, None
         else:
-            variants = {f"learned DI ({Path(args.model).name})" if args.model
-                        else f"learned DI ({args.arch}, trained here)": []}
+            uncentred, centred = main_di_labels(Path(args.model).name if args.model
+                                                else f"{args.arch}, trained here")
+            variants = {uncentred: []}
             for group, index in ablation_indices(predictor.condition_names).items():
                 zeroed = ", ".join(predictor.condition_names[i] for i in index)
                 variants[f"ablation: no {group} (zeroed at inference)"] = index
@@ -1125,18 +1267,22 @@ def main(argv=None):
         despeckle = despeckler(args.despeckle, args.despeckle_size)
         results = []
         for looks in args.looks:
-            results.append(evaluate_at(looks, args, predictor, variants, retrained, select_inputs, despeckle,
-                                       workdir))
+            results.append(evaluate_at(looks, args, predictor, variants, centred, retrained, select_inputs,
+                                       despeckle, workdir))
+            if args.update_card:
+                check_card_test_set(args.update_card, results)  # before spending the other looks' time
         runtime = time.perf_counter() - t_start
         for looks, stacks, _, table, by_stack in results:
             log("")
             log(f"Test speckle: {looks:g} looks")
             log(format_table(table))
             log("AUC per test stack (offset / statistical):")
-            main_rows = [CONVENTIONAL] + list(variants)[:1] + [ORACLE]
+            main_rows = {CONVENTIONAL: "conventional", next(iter(variants), None): "learned DI uncentred",
+                         centred: "learned DI centred", ORACLE: "oracle"}
+            main_rows = {label: short for label, short in main_rows.items() if label in by_stack}
             for s, stack in enumerate(stacks):
-                cells = "; ".join(f"{label.split(' (')[0].split(':')[0]} {by_stack[label][s][0]:.3f} / "
-                                  f"{by_stack[label][s][1]:.3f}" for label in main_rows)
+                cells = "; ".join(f"{short} {by_stack[label][s][0]:.3f} / {by_stack[label][s][1]:.3f}"
+                                  for label, short in main_rows.items())
                 log(f"  {stack.name}: {cells}")
         log("")
         for line in paper_lines():
@@ -1149,6 +1295,9 @@ def main(argv=None):
             shutil.copyfile(model_path, ship_dir / "learned_di.onnx")
             write_model_card(ship_dir / "learned_di.md", args, predictor, train_info, results, runtime)
             log(f"shipped: {ship_dir / 'learned_di.onnx'}, {ship_dir / 'learned_di.md'}")
+        if args.update_card:
+            update_model_card(args.update_card, args, results, runtime)
+            log(f"model card section written: {args.update_card} ({CARD_SECTION_TITLE.lstrip('# ')})")
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
