@@ -975,7 +975,8 @@ def write_model_card(path, args, predictor, train_info, results, runtime_s):
         "# Learned difference image model (`learned_di.onnx`)",
         "",
         "Written by `benchmarks/learned_di.py --ship` on "
-        f"{_dt.date.today().isoformat()}; every number below comes from that run:",
+        f"{_dt.date.today().isoformat()}; every number below comes from that run (except in a section "
+        "written later by `--update-card`, which names its own run):",
         "",
         command_line(),
         "",
