@@ -28,6 +28,17 @@ def test_metadata_follows_the_contract():
     assert CARD.exists() and "AUC" in CARD.read_text()
 
 
+def test_card_section_on_the_defaults_is_of_this_model():
+    """The card's section written by benchmarks/learned_di.py --update-card (if any) names this file."""
+    import hashlib
+    import re
+
+    found = re.search(r"--update-card.*?sha256 `([0-9a-f]{64})`", CARD.read_text(), re.S)
+    if found is None:
+        pytest.skip("the card has no section written by --update-card")
+    assert found.group(1) == hashlib.sha256(MODEL.read_bytes()).hexdigest()
+
+
 def test_runs_on_a_simulated_stack_and_beats_the_input_mean(tmp_path):
     from sar_change.core.learned_di.pipeline import learned_di_from_stack
     from sar_change.core.simulator import simulate_stack
