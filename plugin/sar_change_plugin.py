@@ -8,8 +8,8 @@ import os
 from qgis.core import QgsApplication, QgsMapLayerType, QgsRasterLayer, QgsSettings
 from qgis.PyQt.QtCore import QCoreApplication, QSettings, QTranslator
 
+from ..core.engine.name_dates import label_dates
 from ..processing import provider_settings
-from ..processing.algorithms.presentation import find_dates
 from ..processing.algorithms.translation import tr
 from ..processing.provider import ICON_PATH, SarChangeProvider
 from . import dependencies
@@ -47,7 +47,7 @@ def context_actions():
 
 def order_by_date(layers):
     """``layers`` oldest first when every one has a date in its name or file name; else as given."""
-    dates = [(find_dates(lay.name()) or find_dates(os.path.basename(lay.source())) or [None])[0]
+    dates = [(label_dates(lay.name()) or label_dates(os.path.basename(lay.source())) or [None])[0]
              for lay in layers]
     if all(dates):
         return [lay for _, lay in sorted(zip(dates, layers), key=lambda pair: pair[0])]

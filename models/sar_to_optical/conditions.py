@@ -17,17 +17,14 @@ metres (the DEM's slopes, for the terrain illumination of the DEM fusions), as
 the ONNX input ``conditions`` (B, 5).
 Torch-free: the QGIS side computes it from the date and the raster's grid.
 """
-import datetime as _dt
 import os
-import re
 
 import numpy as np
 
+from ...core.engine.name_dates import product_date
 from .schema import CONDITION_NAMES
 
 N_CONDITIONS = len(CONDITION_NAMES)
-#: Dates in file names: Sentinel-1 product and SAR Change stack names carry YYYYMMDD (2000-2099).
-_NAME_DATE = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
 def parse_date(value):
@@ -39,14 +36,9 @@ def parse_date(value):
 
 def date_from_name(path):
     """The acquisition date in a file name (first YYYYMMDD in it, e.g. S1A_20211209_ASC_VV_VH.tif or
-    S1A_IW_GRDH_1SDV_20211209T053000_...), or None."""
-    match = _NAME_DATE.search(os.path.basename(os.fspath(path)))
-    if not match:
-        return None
-    try:
-        return _dt.date(*(int(g) for g in match.groups()))
-    except ValueError:
-        return None
+    S1A_IW_GRDH_1SDV_20211209T053000_...), or None (also when that is no calendar date);
+    ``core.engine.name_dates.product_date`` of the base name."""
+    return product_date(os.path.basename(os.fspath(path)))
 
 
 def condition_vector(date, latitude_deg, pixel_size_m=(20.0, 20.0)):

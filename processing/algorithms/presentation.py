@@ -6,7 +6,6 @@ algorithm's ``name()`` / ``groupId()`` in the tables below, so the algorithm mod
 parameters and running.
 """
 import os
-import re
 
 from qgis.core import (
     QgsProcessingLayerPostProcessorInterface,
@@ -17,6 +16,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QIcon
 
+from ...core.engine.name_dates import label_dates
 from ...plugin import dependencies
 from . import output_styles as styles
 from .translation import tr
@@ -132,14 +132,6 @@ OUTPUT_STYLES = {
                   "OUTPUT_CONVENTIONAL_DI": styles.SEQUENTIAL},
 }
 
-_DATE = re.compile(r"(?<!\d)((?:19|20)\d\d)-?([01]\d)-?([0-3]\d)(?!\d)")
-
-
-def find_dates(text):
-    """Dates written YYYYMMDD or YYYY-MM-DD in ``text``, as 'YYYY-MM-DD', in order of appearance."""
-    return ["-".join(groups) for groups in _DATE.findall(text or "")]
-
-
 def _input_layers(alg, parameters, context):
     """Raster layers given to the algorithm, in parameter order."""
     layers = []
@@ -160,9 +152,9 @@ def describe_when(alg, parameters, context):
     names, found = [], []
     for layer in _input_layers(alg, parameters, context):
         names.append(layer.name())
-        found += find_dates(layer.name()) or find_dates(os.path.basename(layer.source()))
+        found += label_dates(layer.name()) or label_dates(os.path.basename(layer.source()))
     target = parameters.get("TARGET_DATE")
-    found += find_dates(target) if isinstance(target, str) else []
+    found += label_dates(target) if isinstance(target, str) else []
     dates = list(dict.fromkeys(found))
     if len(dates) >= 2:
         return f"{dates[0]} → {dates[-1]}"
