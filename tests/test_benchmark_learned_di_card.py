@@ -10,10 +10,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def bench():
+    """The benchmark script as a module; GDAL's exception mode, which the script turns on, is restored."""
+    from osgeo import gdal
+
+    was = gdal.GetUseExceptions()
     spec = importlib.util.spec_from_file_location("learned_di_benchmark",
                                                   ROOT / "benchmarks" / "learned_di.py")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        if not was:
+            gdal.DontUseExceptions()
     return module
 
 
