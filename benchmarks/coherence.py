@@ -356,7 +356,9 @@ def main(argv=None):
                     ("Reference window against the true coherence (12-day VV test pairs)", tables[3]),
                     ("Goals", goal_text)]
         write_card(os.path.join(ROOT, "models", "coherence.md"), fx.read_metadata(dst), command, sections)
-        print(f"shipped {dst} and models/coherence.md")
+        print(f"shipped {dst} and models/coherence.md; the correction table models/coherence_stacking.json "
+              "(and its card section) is for the previous model: refit it with "
+              "benchmarks/coherence_stacking.py --write")
     return 0
 
 
