@@ -1,6 +1,7 @@
 """Learned coherence from detected images vs the intensity-correlation baseline, on held-out scenes.
 
-    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/coherence.py [--minutes 9] [--ship]
+    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/coherence.py [--minutes 9] [--init coherence]
+        [--lr 0.0005] [--ship]
 
 1. Training pairs: simulated 12-day VV pairs (``simulate_coherence_pairs``,
    256 x 256 px, one ascending orbit, 4-look intensities, reference
@@ -298,6 +299,9 @@ def main(argv=None):
     p.add_argument("--model", default=None, help="evaluate this .onnx instead of training one")
     p.add_argument("--speed-size", type=int, default=1024)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", default=None,
+                   help="start from these weights ('coherence': the shipped model; see training.train)")
+    p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the config's)")
     p.add_argument("--ship", action="store_true",
                    help="copy the model to models/coherence.onnx with its card if it beats the baseline")
     args = p.parse_args(argv)
@@ -313,8 +317,10 @@ def main(argv=None):
         from sar_change.models.coherence.training import train
 
         model_path = os.path.join(args.workdir, "coherence.onnx")
+        more = {"lr": args.lr} if args.lr is not None else {}
         summary = train(train_dirs, model_path, epochs=100000, max_minutes=args.minutes, seed=args.seed,
-                        threads=2, log=lambda s: print(s, flush=True), card="auto", command=command)
+                        init=args.init, threads=2, log=lambda s: print(s, flush=True), card="auto",
+                        command=command, **more)
         print(f"training time {summary['seconds']:.0f} s ({summary['training']['epochs']} epochs, "
               f"{summary['training']['patches']} patches, best epoch {summary['best_epoch']}, "
               f"stopped: {summary['stopped']})", flush=True)
@@ -356,7 +362,9 @@ def main(argv=None):
                     ("Reference window against the true coherence (12-day VV test pairs)", tables[3]),
                     ("Goals", goal_text)]
         write_card(os.path.join(ROOT, "models", "coherence.md"), fx.read_metadata(dst), command, sections)
-        print(f"shipped {dst} and models/coherence.md")
+        print(f"shipped {dst} and models/coherence.md; the correction table models/coherence_stacking.json "
+              "(and its card section) is for the previous model: refit it with "
+              "benchmarks/coherence_stacking.py --write")
     return 0
 
 

@@ -8,15 +8,19 @@ dates of the training scenes, listed in the model's metadata):
 1. diagnoses it: per land-cover class the mean reference, network and intensity-correlation coherence,
    the network's largest prediction and its bias per reference-coherence bin;
 2. scores the correction table (``core.coherence.stacking``: mean reference coherence per cell of
-   (network coherence, 3 x 3 intensity correlation)) across scenes: fitted on the pairs of half the
-   training scenes and scored on the other half, both ways; the table is kept only when that lowers
-   both the overall RMSE and the mean of the per-class RMSEs;
-3. with --write: fits it on all validation pairs and writes models/coherence_stacking.json (it names the
-   model's training run: the plugin applies it to that model only; rerun after shipping a new one);
-4. reports the held-out 12-day VV test figures (benchmarks/coherence.py scenes, never used to fit or
+   (network coherence, 3 x 3 intensity correlation), interpolated bilinearly between cell centres)
+   across scenes: fitted on the pairs of half the training scenes and scored on the other half, both
+   ways; the table is kept only when that lowers both the overall RMSE and the mean of the per-class
+   RMSEs (rule fixed before any scoring);
+3. reports the held-out 12-day VV test figures (benchmarks/coherence.py scenes, never used to fit or
    choose) of the network and of the corrected network: RMSE overall and per class, within 1/2 sigma;
-5. the plugin's block function (``models.coherence.inference.block_function``) with and without the
-   correction on a 1024 x 1024 px block, 2 threads, MPix/s (--speed-only: this step alone).
+4. the plugin's block function (``models.coherence.inference.block_function``) with and without the
+   correction on a 1024 x 1024 px block, 2 threads, MPix/s (--speed-only: this step alone);
+5. with --write: when kept, fits the table on all validation pairs and writes
+   models/coherence_stacking.json (it names the model's training run: the plugin applies it to that model
+   only; rerun after shipping a new one), else removes it; either way (re)writes the section
+   "Correction by the intensity correlation" of the model card models/coherence.md with this run's
+   command, date, the model's training run, the keep-rule figures, the held-out figures and the speed.
 """
 import argparse
 import datetime
@@ -36,11 +40,15 @@ from sar_change.core.coherence import stacking  # noqa: E402
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
 from sar_change.models.coherence import dataset as ds  # noqa: E402
 from sar_change.models.coherence import inference, schema  # noqa: E402
+from sar_change.models.framework import card as cards  # noqa: E402
 from sar_change.models.framework import export as fx  # noqa: E402
 from sar_change.models.framework import metadata as md  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 TABLE = os.path.join(ROOT, "models", "coherence_stacking.json")
+CARD = os.path.join(ROOT, "models", "coherence.md")
+CARD_HEADING = "Correction by the intensity correlation (models/coherence_stacking.json)"
+COMMAND = "flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/coherence_stacking.py --write"
 BINS, MIN_COUNT = 20, 50
 
 
@@ -128,6 +136,44 @@ def block_speed(model, table, size=1024):
     return out
 
 
+def score_rows(rows):
+    """Markdown table of (name, scores) rows: RMSE, class mean, per class, within 1/2 sigma."""
+    classes = sorted({k for _, sc in rows for k in sc["per_class"]})
+    out = ["| estimator | RMSE | class mean | " + " | ".join(CLASS_NAMES.get(k, str(k)) for k in classes)
+           + " | within 1 / 2 sigma |", "|---|---:|---:|" + "---:|" * len(classes) + "---:|"]
+    for name, sc in rows:
+        per = " | ".join(cards.number(sc["per_class"].get(k), 3) for k in classes)
+        out.append(f"| {name} | {sc['rmse']:.4f} | {sc['class_mean']:.4f} | {per} | "
+                   f"{sc['within_1']:.3f} / {sc['within_2']:.3f} |")
+    return "\n".join(out)
+
+
+def card_section(meta, val, keep, cv, test, urban_corr, speed):
+    """Markdown of the card section: how the correction was chosen and what it does on the test."""
+    training, w = meta["training"], bench.WINDOW
+    lines = [f"Written on {datetime.date.today().isoformat()} by `benchmarks/coherence_stacking.py --write`, "
+             "not by the training run above:", "", f"    {COMMAND}", "",
+             f"For the model of the training run finished {training.get('finished')} (this card's run); the "
+             "plugin applies the table to that run's model only. The table maps each pixel's (network "
+             f"coherence, {w} x {w} window intensity correlation), {BINS} x {BINS} cells "
+             "of 0-1, to the mean reference coherence and its RMS spread (the new sigma) of the validation "
+             "pixels in the cell, interpolated bilinearly between cell centres; cells under "
+             f"{MIN_COUNT} pixels hold the pixel's own network values. Fitted on the "
+             f"{len(training['pairs']['validation'])} validation pairs ({val['ref'].size} pixels) of the "
+             "training scenes.", "",
+             "Keep rule, fixed before scoring: fitted on the validation pairs of half of the training scenes "
+             "and scored on the other half (both ways), the correction must lower both the RMSE and the "
+             "mean of the per-class RMSEs.", "", score_rows([("network", cv[0]), ("corrected", cv[1])]), "",
+             f"Decision: {'kept' if keep else 'NOT kept (no table is shipped)'}.", "",
+             "Held-out 12-day VV test (benchmarks/coherence.py test scenes; not used to fit or choose), "
+             "table fitted on all validation pairs:", "",
+             score_rows([("network", test[0]), ("network + correction", test[1])]), "",
+             f"Intensity correlation {w} x {w} alone, urban RMSE: {urban_corr:.3f}.", "",
+             f"Speed of the plugin's block function (1024 x 1024 px, 2 threads): {speed[0]:.2f} MPix/s "
+             f"without the correction, {speed[1]:.2f} MPix/s with it."]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--workdir", default="/tmp/sar_coherence_bench_v2")
@@ -152,25 +198,40 @@ def main(argv=None):
     keep = fused_cv["rmse"] < net_cv["rmse"] and fused_cv["class_mean"] < net_cv["class_mean"]
     print(f"choice: {'keep' if keep else 'do not keep'} the correction")
     table = stacking.fit_table(val["net"], val["corr"], val["ref"], bench.WINDOW, BINS, MIN_COUNT)
-    if args.write and keep:
-        table["provenance"] = {
-            "written_by": "benchmarks/coherence_stacking.py --write",
-            "date": datetime.date.today().isoformat(),
-            "model": "models/coherence.onnx", "model_finished": meta["training"].get("finished"),
-            "validation_pairs": len(meta["training"]["pairs"]["validation"]), "pixels": int(val["ref"].size),
-            "correlation": f"pearson {bench.WINDOW}x{bench.WINDOW}",
-            "cross_scene_validation": {"network": {k: net_cv[k] for k in ("rmse", "class_mean")},
-                                       "corrected": {k: fused_cv[k] for k in ("rmse", "class_mean")},
-                                       "urban": [net_cv["per_class"].get(4), fused_cv["per_class"].get(4)]}}
-        stacking.save_table(table, TABLE)
-        print(f"wrote {TABLE}")
     test = pixels(model, bench.simulate_test(args.workdir)[("VV", 12)])
     c, s = stacking.apply_table(table, test["net"], test["sigma"], test["corr"])
+    held_out = scores(test["net"], test["sigma"], test), scores(c, s, test)
+    urban_corr = float(np.sqrt(np.mean((test["corr"] - test["ref"])[test["cls"] == 4] ** 2)))
     print("\n## Held-out 12-day VV test (table fitted on all validation pairs)\n")
-    print(line("network", scores(test["net"], test["sigma"], test)))
-    print(line("corrected", scores(c, s, test)))
-    print(f"intensity correlation 3x3 urban RMSE "
-          f"{np.sqrt(np.mean((test['corr'] - test['ref'])[test['cls'] == 4] ** 2)):.3f}")
+    print(line("network", held_out[0]))
+    print(line("corrected", held_out[1]))
+    print(f"intensity correlation 3x3 urban RMSE {urban_corr:.3f}")
+    speed = block_speed(model, table)
+    print(f"block function, 1024 x 1024 px, 2 threads: network {speed[0]:.2f} MPix/s, with the correction "
+          f"{speed[1]:.2f} MPix/s")
+    if args.write:
+        if keep:
+            table["provenance"] = {
+                "written_by": "benchmarks/coherence_stacking.py --write",
+                "date": datetime.date.today().isoformat(), "card": "models/coherence.md, section "
+                f"'{CARD_HEADING}'", "interpolation": "bilinear between cell centres",
+                "model": "models/coherence.onnx", "model_finished": meta["training"].get("finished"),
+                "validation_pairs": len(meta["training"]["pairs"]["validation"]),
+                "pixels": int(val["ref"].size), "correlation": f"pearson {bench.WINDOW}x{bench.WINDOW}",
+                "cross_scene_validation": {name: {k: sc[k] for k in ("rmse", "class_mean")} | {
+                    "urban": sc["per_class"].get(4)} for name, sc in (("network", net_cv),
+                                                                       ("corrected", fused_cv))},
+                "held_out_test_12_day_vv": {name: {k: sc[k] for k in ("rmse", "class_mean")} | {
+                    "urban": sc["per_class"].get(4)} for name, sc in (("network", held_out[0]),
+                                                                       ("corrected", held_out[1]))}}
+            stacking.save_table(table, TABLE)
+            print(f"wrote {TABLE}")
+        elif os.path.isfile(TABLE):
+            os.remove(TABLE)
+            print(f"removed {TABLE} (not kept)")
+        cards.replace_section(CARD, CARD_HEADING, card_section(meta, val, keep, (net_cv, fused_cv), held_out,
+                                                                urban_corr, speed))
+        print(f"wrote the section '{CARD_HEADING}' of {CARD}")
     return 0
 
 

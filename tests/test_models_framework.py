@@ -228,6 +228,17 @@ def test_card_renders_the_metadata_numbers(tmp_path):
         assert needle in text
 
 
+def test_a_later_run_rewrites_only_its_own_card_section(tmp_path):
+    path = tmp_path / "c.md"
+    path.write_text("# Title\n\n## Metrics\n\n- rmse: 0.1\n\n## Limits\n\n- a limit\n")
+    card.replace_section(path, "Correction", "first run: 0.5")
+    assert path.read_text().endswith("- a limit\n\n## Correction\n\nfirst run: 0.5\n")
+    card.replace_section(path, "Correction", "second run: 0.4")
+    card.replace_section(path, "Metrics", "- rmse: 0.2")
+    assert path.read_text() == ("# Title\n\n## Metrics\n\n- rmse: 0.2\n\n## Limits\n\n- a limit\n\n"
+                                "## Correction\n\nsecond run: 0.4\n")
+
+
 def test_framework_modules_for_qgis_are_torch_free():
     code = ("import sys; import sar_change.models.framework.metadata, sar_change.models.framework.protocol, "
             "sar_change.models.framework.card, sar_change.models.framework.runner, "

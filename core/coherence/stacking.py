@@ -9,15 +9,19 @@ how coherent a pixel is; the pair does: a table indexed by (network
 coherence, intensity correlation over the reference window), each in
 ``bins`` equal bins of 0-1, holds the mean reference coherence and the RMS
 spread around it of the validation pixels in that cell (a nonparametric
-regression; stacking, Wolpert 1992). Cells with fewer than ``min_count``
-pixels keep the network's coherence and sigma. Numpy only (QGIS side).
+regression; stacking, Wolpert 1992). A pixel's corrected values are
+interpolated bilinearly between the four nearest cell centres (no banding:
+the output is continuous in both inputs, and equals the cell's values at its
+centre); cells with fewer than ``min_count`` pixels hold the pixel's own
+network coherence and sigma there, so where all four are sparse the network's
+values come out unchanged. Numpy only (QGIS side).
 """
 import json
 
 import numpy as np
 
-#: Table file format version.
-FORMAT = 1
+#: Table file format version (2: applied by bilinear interpolation between cell centres).
+FORMAT = 2
 
 
 def cell_index(coherence, correlation, bins):
@@ -46,19 +50,53 @@ def fit_table(coherence, correlation, reference, window, bins=20, min_count=50, 
             "pixels": n.astype(np.int64).reshape(bins, bins).tolist(), "provenance": provenance or {}}
 
 
+def centre_coordinate(value, bins):
+    """(lower cell, weight of the upper cell) of each ``value`` (0-1) between the centres (k + 0.5) / bins
+    of two neighbouring cells: lower cell in 0..bins-2, weight in [0, 1] (0 below the first centre, 1
+    above the last: the end cells' values are held constant there)."""
+    u = np.asarray(value, np.float32) * np.float32(bins)
+    u -= np.float32(0.5)
+    np.maximum(u, np.float32(0.0), out=u)
+    np.minimum(u, np.float32(bins - 1), out=u)
+    lower = np.minimum(u.astype(np.intp), bins - 2)
+    u -= lower
+    return lower, u
+
+
 def apply_table(table, coherence, sigma, correlation):
-    """(coherence, sigma) float32 corrected by ``table``: the cell's mean reference coherence and RMS
-    spread where the cell is filled, the network's ``coherence`` and ``sigma`` elsewhere and where the
-    correlation is NaN (no data stays NaN)."""
+    """(coherence, sigma) float32 corrected by ``table``: bilinear interpolation between the cell centres
+    of the mean reference coherence and of its RMS spread, a sparse (NaN) cell holding the pixel's own
+    ``coherence`` and ``sigma``; unchanged where the correlation is NaN (no data stays NaN). Coherence in
+    [0, 1] when the network's is."""
     bins = int(table["bins"])
-    mean = np.asarray(table["mean"], np.float64).ravel()
-    spread = np.asarray(table["spread"], np.float64).ravel()
+    mean = np.asarray(table["mean"], np.float32)
+    spread = np.asarray(table["spread"], np.float32)
+    filled = np.isfinite(mean) & np.isfinite(spread)
     coherence = np.asarray(coherence, np.float32)
+    sigma = np.asarray(sigma, np.float32)
     ok = np.isfinite(coherence) & np.isfinite(correlation)
-    idx = cell_index(np.where(ok, coherence, 0.0), np.where(ok, correlation, 0.0), bins)
-    filled = ok & np.isfinite(mean[idx])
-    out_c = np.where(filled, mean[idx], coherence).astype(np.float32)
-    out_s = np.where(filled, spread[idx], sigma).astype(np.float32)
+    row, fr = centre_coordinate(np.where(ok, coherence, 0.0), bins)
+    col, fc = centre_coordinate(np.where(ok, correlation, 0.0), bins)
+    # the four neighbouring cell centres: cell k, the next column, the next row, both
+    corners = [row * bins + col]
+    corners += [corners[0] + 1, corners[0] + bins, corners[0] + (bins + 1)]
+
+    def interpolate(cells):
+        flat = cells.astype(np.float32).ravel()
+        top, right, below, diagonal = (np.take(flat, k) for k in corners)
+        top += fc * (right - top)
+        below += fc * (diagonal - below)
+        below -= top
+        below *= fr
+        return top + below
+
+    # Sparse cells hold the pixel's own values: the interpolated share w of filled cells weighs the
+    # table, 1 - w the network (w = 1 inside the filled cells, 0 among sparse ones).
+    own = 1.0 - interpolate(filled)
+    out_c = interpolate(np.where(filled, mean, 0.0)) + own * coherence
+    out_s = interpolate(np.where(filled, spread, 0.0)) + own * sigma
+    out_c = np.where(ok, np.clip(out_c, 0.0, 1.0), coherence).astype(np.float32)
+    out_s = np.where(ok, out_s, sigma).astype(np.float32)
     return out_c, out_s
 
 
@@ -75,6 +113,8 @@ def load_table(path):
     try:
         with open(path, encoding="utf-8") as f:
             table = json.load(f)
+        if table.get("format") != FORMAT:
+            raise ValueError(f"format {table.get('format')}, this version reads format {FORMAT}")
         bins, table["window"] = int(table["bins"]), int(table["window"])
         for key in ("mean", "spread"):
             table[key] = [[np.nan if v is None else float(v) for v in row] for row in table[key]]

@@ -111,3 +111,25 @@ def write_card(path, meta, title, **kwargs):
         f.write(render_card(meta, title, **kwargs))
     os.replace(tmp, path)
     return path
+
+
+def replace_section(path, heading, text):
+    """Rewrite the level-2 section ``## heading`` of the card at ``path`` (up to the next level-2 heading)
+    with ``text``, or append it at the end when the card has none; the rest of the card is kept as it
+    is (temporary name, then renamed). For figures a later run adds to a card it did not train."""
+    path = os.fspath(path)
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().rstrip("\n").split("\n")
+    title = f"## {heading}"
+    block = [title, "", text.rstrip()]
+    if title in lines:
+        start = lines.index(title)
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        lines[start:end] = block + ([""] if end < len(lines) else [])
+    else:
+        lines += [""] + block
+    tmp = path + ".partial"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+    return path
