@@ -471,3 +471,8 @@ def test_shipped_model_selection_scenes_hold_only_a_river_and_are_never_trained_
     assert seeds[0] not in ss.TEST_SEEDS and seeds[0] not in ss.TRAIN_SEEDS[:36]  # shipped train + validation
     wet = np.isin(scenes[0]["labels"], (0, 1)).mean()
     assert 0.0 < wet < ss.SEA_SHARE[0]
+    # the validation seeds (choosing a setup) are none of the training, selection, pretraining or test seeds
+    from sar_change.models.segmentation.pretrain import PRETRAIN_SEEDS
+
+    used = set(ss.TRAIN_SEEDS) | set(bench.RIVER_SELECTION_SEEDS) | set(PRETRAIN_SEEDS) | set(ss.TEST_SEEDS)
+    assert len(ss.VALIDATION_SEEDS) == 20 and not used & set(ss.VALIDATION_SEEDS)

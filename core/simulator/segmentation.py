@@ -5,7 +5,8 @@ sigma0 in dB, ellipsoid incidence angle in degrees) with a label raster, for
 training and testing segmentation models (after Karimzadeh & Pires de Lima
 2022, sea-ice / water segmentation). Each scene comes from a seed (its own
 fractal DEM, land cover, ice floes, wind field and speckle), so training and
-test scenes are separated by seeds (``TRAIN_SEEDS`` / ``TEST_SEEDS``).
+test scenes are separated by seeds (``TRAIN_SEEDS`` / ``TEST_SEEDS``; ``VALIDATION_SEEDS``
+for choosing a setup).
 
 Classes (uint8 labels): 0 water, 1 ice, 2 land; ``IGNORE`` (255) = no label.
 
@@ -69,6 +70,10 @@ SEASONS = ("freeze", "melt")
 #: Seeds of scenes for training and for held-out tests (disjoint: other DEMs, floes, wind, speckle).
 TRAIN_SEEDS = tuple(range(100, 140))
 TEST_SEEDS = tuple(range(900, 920))
+#: Seeds of validation scenes for choosing a setup (budget, loss, network) before the test scenes are
+#: scored: neither training (``TRAIN_SEEDS``, the river-only selection seeds after them up to 199),
+#: pretraining (500+) nor test seeds.
+VALIDATION_SEEDS = tuple(range(200, 220))
 
 #: Dry ice: (dB at 35 deg, dB/deg) per polarisation (Onstott 1992; Duguay et al. 2002).
 ICE_DB = {"VV": (-13.0, -0.12), "VH": (-24.0, -0.10)}
