@@ -287,6 +287,21 @@ def test_blocks_equal_whole_image_and_no_data_stays(trained, pair_csvs, tmp_path
     assert np.nanmax(np.abs(a - direct[order])) < 1e-5
 
 
+def test_conditions_fixed_in_the_graph_give_the_general_graphs_output(trained, pair_csvs, tmp_path,
+                                                                     monkeypatch):
+    row = _pair(pair_csvs)
+    args = dict(dem_path=row["dem"], date=row["date"], block=32)
+    fixed = inference.translate_raster(row["sar"], tmp_path / "fixed.tif", trained["onnx"], **args)
+    # without the onnx package the graph cannot be edited: the general graph takes the conditions per tile
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    general = inference.translate_raster(row["sar"], tmp_path / "general.tif", trained["onnx"], **args)
+    assert fixed["conditions_in_graph"] and not general["conditions_in_graph"]
+    a, b = _bands(tmp_path / "fixed.tif"), _bands(tmp_path / "general.tif")
+    assert (np.isfinite(a) == np.isfinite(b)).all() and np.isfinite(a).mean() > 0.9
+    difference = np.nanmax(np.abs(a - b))
+    assert difference < 1e-5 * np.nanmax(np.abs(b))  # float32 rounding of the folded weights only
+
+
 def gdal_grid(path):
     ds = gdal.Open(str(path))
     return ds.GetGeoTransform(), ds.GetProjection(), (ds.RasterYSize, ds.RasterXSize)

@@ -264,6 +264,12 @@ def test_specialised_model_fixes_per_sample_inputs_in_the_graph(monkeypatch):
     # Without the onnx package (optional inside QGIS) the model stays general.
     monkeypatch.setitem(sys.modules, "onnx", None)
     assert model.specialised({"v": vector}) is model
+    # Its own session with one onnxruntime thread (several blocks at once): same model, same outputs.
+    single = fixed.with_threads(1)
+    assert single.threads == 1 and model.threads == 2 and single.with_threads(1) is single
+    assert single.folded is fixed.folded and single.session is not fixed.session
+    np.testing.assert_allclose(single.predict({"x": image}), fixed.predict({"x": image}), rtol=1e-6,
+                               atol=1e-6)
 
 
 def test_no_seams_at_tile_borders():

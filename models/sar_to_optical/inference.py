@@ -176,16 +176,23 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
     ``tile``, ``overlap``: pixels (tile None: each block with its halo is one
     tile, overlap 0 unless given); ``block``: block side, pixels; ``margin``:
     halo per side, pixels (default the model's overlap, at least DEFAULT_MARGIN);
-    ``threads``: onnxruntime threads; ``output_bands``: the
+    ``threads``: blocks run at once, each on one onnxruntime thread (the peak
+    memory grows by a block's network activations per thread); ``output_bands``: the
     bands written, in order (default B04, B03, B02, B08); ``date``: the
     acquisition date (a date or 'YYYY-MM-DD'), needed by conditioned models
     (summary "needs_date"): the sun and season of the optical image come from it
-    and the raster's centre. Returns a dict with the model summary, the block
-    layout and the conditions used.
+    and the raster's centre; they are fixed in the graph for the whole raster
+    (``TiledModel.specialised``). Returns a dict with the model summary, the
+    block layout, the conditions used and whether they were fixed in the graph
+    ("conditions_in_graph": False without the ``onnx`` package).
     """
     output_order(output_bands)
     if not hasattr(model, "summary"):
-        model = open_model(model, threads)
+        model = open_model(model, 1)
+    # ``threads`` blocks at once, each through onnxruntime on one thread: the runs do not wait for each
+    # other inside the graph, and the reader and the writer fill the gaps (benchmarks/sar_to_optical_speed.py)
+    workers = max(1, int(threads))
+    model = model.with_threads(1)
     needs_dem = model.summary["needs_dem"]
     info = read_info(sar_path)
     for b in bands:
@@ -204,6 +211,10 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
             raise ValueError("the model is conditioned on the acquisition date (sun and season of the "
                              "optical image): give the date of the SAR acquisition")
         conditions = grid_conditions(date, info.geotransform, info.projection, (info.ysize, info.xsize))
+        # One vector for the whole raster: fixed in the graph, onnxruntime computes the FiLM scales and
+        # shifts once at load and folds them into the operators that use them (the general graph when
+        # the ``onnx`` package is missing; same outputs up to float32 rounding).
+        model = model.specialised({schema.INPUT_CONDITIONS: conditions[None]})
     m = model.size_multiple
     margin = max(DEFAULT_MARGIN, model.overlap) if margin is None else int(margin)
     margin = -(-margin // m) * m
@@ -229,14 +240,15 @@ def translate_raster(sar_path, out_path, model, dem_path=None, bands=(1, 2), sca
                                    output_bands, conditions)
 
         map_raster(stacked, out_path, func, margin, len(output_bands), bands=read_bands, block=block,
-                   threads=1, progress=progress, is_canceled=is_canceled, descriptions=list(output_bands),
-                   nodata=float("nan"))
+                   threads=workers, progress=progress, is_canceled=is_canceled,
+                   descriptions=list(output_bands), nodata=float("nan"))
     finally:
         for path in unlink:
             gdal.Unlink(path)
     mark_colours(out_path, output_bands)
     return {**model.summary, "block": block, "margin": margin,
-            "conditions": None if conditions is None else [float(v) for v in conditions]}
+            "conditions": None if conditions is None else [float(v) for v in conditions],
+            "conditions_in_graph": schema.INPUT_CONDITIONS in model.folded}
 
 
 def mark_colours(path, output_bands):

@@ -184,7 +184,7 @@ class SarToOpticalAlgorithm(common.SarChangeAlgorithm):
         threads = self.parameterAsInt(parameters, self.THREADS, context)
         out = self.parameterAsOutputLayer(parameters, self.OUTPUT, context)
         try:
-            model = inference.open_model(model_path, threads)
+            model = inference.open_model(model_path, 1)  # translate_raster runs THREADS blocks at once
         except ValueError as exc:
             raise QgsProcessingException(tr(
                 "Model '{path}': {error}. Give a SAR-to-optical model (kind '{kind}') trained with 'Train "
