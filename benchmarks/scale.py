@@ -166,7 +166,8 @@ def child(case, work):
             "IMAGE_1": d1, "IMAGE_2": d2, "SCALE": 0, "OUTPUT": str(work / "unsupervised_mask.tif")}),
         "evaluate_change": ("sarchange:evaluatechange", {
             "PREDICTION": str(work / "mask.tif"), "DI": str(work / "logratio.tif"),
-            "REFERENCE": str(work / "injected_mask.tif"), "OUTPUT_JSON": str(work / "evaluation.json")}),
+            "REFERENCE": str(work / "injected_mask.tif"), "OUTPUT_HTML": str(work / "evaluation.html"),
+            "OUTPUT_JSON": str(work / "evaluation.json")}),
         "coherence_learned": ("sarchange:coherencefromintensity", {
             "IMAGE_1": d1, "IMAGE_2": d2, "SCALE": 0, "METHOD": 0, "OUTPUT": str(work / "coherence.tif")}),
         "sar_to_optical": ("sarchange:sartooptical", {
@@ -435,15 +436,17 @@ def summary_table(results, small):
         ratio = per_pixel[1] / per_pixel[0] if None not in per_pixel else None
         misses = []
         full = runs[1]
-        if full is None or not full["ok"]:
-            misses.append("no full scene")
+        if full is None:
+            misses.append("full scene not run in this workdir")
+        elif not full["ok"]:
+            misses.append("full scene failed")
         elif full["rss_mib"] >= RSS_GOAL_MIB:
             misses.append("memory")
         if ratio is not None and abs(ratio - 1.0) > LINEARITY_TOLERANCE:
             misses.append("not linear")
         when = "; ".join(f"{run['commit']}, {run['when'][:16]}" for run in runs if run)
         lines.append(f"| {case} | " + " | ".join(cells) + f" | {'-' if ratio is None else f'{ratio:.2f}'} | "
-                     f"{'met' if not misses else 'missed: ' + ', '.join(misses)} | {when} |")
+                     f"{'met' if not misses else '; '.join(misses)} | {when} |")
     return lines
 
 
