@@ -23,6 +23,7 @@ from ..engine.raster_blocks import (
     RasterError,
     Window,
     block_windows,
+    gdal_cache_budget,
     geotiff_options,
     map_raster,
     open_readonly,
@@ -66,12 +67,13 @@ def _to_byte(tmp, dst, description):
                                     creationOptions=geotiff_options())
     tmp_byte = temporary_path(dst)
     try:
-        out = gdal.Translate(tmp_byte, tmp, options=options)
-        if out is None:
-            raise RasterError(f"cannot write {dst}: check that the folder exists and is writable")
-        out.GetRasterBand(1).SetDescription(description)
-        out.FlushCache()
-        out = None
+        with gdal_cache_budget():  # the default cache (5 % of RAM) would fill with a full scene's blocks
+            out = gdal.Translate(tmp_byte, tmp, options=options)
+            if out is None:
+                raise RasterError(f"cannot write {dst}: check that the folder exists and is writable")
+            out.GetRasterBand(1).SetDescription(description)
+            out.FlushCache()
+            out = None
         replace_file(tmp_byte, dst)
     finally:
         if os.path.exists(tmp_byte):
