@@ -66,6 +66,7 @@ from ..engine.progress import progress_range
 from ..engine.raster_blocks import (
     OutputRaster,
     RasterError,
+    geotiff_options,
     map_raster_outputs,
     read_array,
     read_info,
@@ -721,13 +722,17 @@ def stream_learned_di(model, input_paths, target_path, dem_path, conditions, out
         paths = outputs
     targets = [OutputRaster(paths.get(name), counts[name], _descriptions(name, bands))
                for name in OUTPUT_NAMES if counts[name]]
+    # A first pass that writes the temporary residual only: uncompressed (float noise hardly compresses,
+    # and compressing it once then decompressing it at each of the centring's three reads costs CPU time).
+    scratch_only = centring_pass and not any(outputs.get(n) for n in ("predicted", "conventional"))
+    options = geotiff_options(compress="NONE") if scratch_only else None
     vrt = stack_vrt(rasters)
     offsets = None
     try:
         try:
             map_raster_outputs(vrt, targets, func, halo, bands=read_bands, block=block, threads=1,
                                progress=progress_range(progress, 0.0, 90.0) if centring_pass else progress,
-                               is_canceled=is_canceled)
+                               is_canceled=is_canceled, creation_options=options)
         finally:
             from osgeo import gdal
 
