@@ -45,6 +45,9 @@ def fit_windows(xsize, ysize, max_pixels=MAX_FIT_PIXELS, tile=FIT_TILE):
     if xsize * ysize <= max_pixels:
         return [Window((0, 0, xsize, ysize), (0, 0, xsize, ysize))]
     tiles = block_windows(xsize, ysize, tile, 0)
+    # Tiles of the first tile's size only: the chain is fitted on a stack of equal tiles, and the last
+    # column and row of a scene whose size is no multiple of the tile are narrower.
+    tiles = [t for t in tiles if tuple(t.core[2:]) == tuple(tiles[0].core[2:])]
     count = max(1, min(len(tiles), max_pixels // (tile * tile)))
     picks = np.unique(np.linspace(0, len(tiles) - 1, count).round().astype(int))
     return [Window(tiles[i].core, tiles[i].core) for i in picks]
