@@ -480,9 +480,8 @@ class TiledModel:
             batch = fixed_batch = 1
 
         invalid = np.zeros((rows, cols), dtype=bool)
-        for value in images.values():
-            for channel in value:
-                invalid |= ~np.isfinite(channel)
+        for value in images.values():  # one reduction over the channels (not a pass per channel)
+            invalid |= ~np.isfinite(value).all(axis=0)
         any_invalid = bool(invalid.any())
         row_index = reflect_indices(ph, rows)
         col_index = reflect_indices(pw, cols)
