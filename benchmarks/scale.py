@@ -375,7 +375,7 @@ def run_size(cols, rows, work, cases, reuse=False, results=None, timeout=None, d
             print(f"| {case} skipped: about {guess:.0f} s predicted from a smaller run, over --timeout "
                   f"{timeout:.0f} s | {cols}x{rows} | | | | | | |", flush=True)
             continue
-        before = set(work.iterdir())
+        before, commit = set(work.iterdir()), _commit()  # the code as the case starts
         wall, alg, rss, tree, ok = measure(commands(work)[case], timeout)
         if drop_outputs:  # what the case wrote (a full scene's outputs take several GB each)
             for path in set(work.iterdir()) - before:
@@ -387,7 +387,7 @@ def run_size(cols, rows, work, cases, reuse=False, results=None, timeout=None, d
         if results is not None:
             results[f"{case}@{cols}x{rows}"] = dict(
                 case=case, cols=cols, rows=rows, process_s=wall, algorithm_s=alg, rss_mib=rss, tree_mib=tree,
-                ok=ok, commit=_commit(), when=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+                ok=ok, commit=commit, when=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
             if save is not None:
                 save()
 
