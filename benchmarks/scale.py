@@ -35,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -158,12 +159,35 @@ def child(case, work):
         "terrain_flattening": ("sarchange:terrainflattening", {
             "SIGMA0": d1, "SCALE": 0, "DEM": dem, "METHOD": 0, "MASK_DISTORTED": True,
             "OUTPUT": str(work / "gamma0.tif")}),
+        "speckle_merlin": ("sarchange:specklefilter", {"INPUT": d1, "METHOD": merlin_method(), "LOOKS": LOOKS,
+                                                       "BANDS": [1], "OUTPUT": str(work / "merlin.tif")}),
+        "estimate_enl": ("sarchange:estimateenl", {"INPUT": d1, "BAND": 1, "SCALE": 0}),
+        "unsupervised_change": ("sarchange:unsupervisedchange", {
+            "IMAGE_1": d1, "IMAGE_2": d2, "SCALE": 0, "OUTPUT": str(work / "unsupervised_mask.tif")}),
+        "evaluate_change": ("sarchange:evaluatechange", {
+            "PREDICTION": str(work / "mask.tif"), "DI": str(work / "logratio.tif"),
+            "REFERENCE": str(work / "injected_mask.tif"), "OUTPUT_HTML": str(work / "evaluation.html"),
+            "OUTPUT_JSON": str(work / "evaluation.json")}),
+        "coherence_learned": ("sarchange:coherencefromintensity", {
+            "IMAGE_1": d1, "IMAGE_2": d2, "SCALE": 0, "METHOD": 0, "OUTPUT": str(work / "coherence.tif")}),
+        "sar_to_optical": ("sarchange:sartooptical", {
+            "INPUT": d2, "SCALE": 0, "DEM": dem, "DATE": "2020-02-18", "OUTPUT": str(work / "optical.tif")}),
+        "segmentation": ("sarchange:segment", {
+            "INPUT": case == "segmentation" and with_incidence(work),  # written for that case only
+            "BANDS": "1,2", "SCALE": 0, "INCIDENCE_BAND": 3, "OUTPUT": str(work / "classes.tif")}),
     }
     alg, values = params[case]
     start = time.perf_counter()
     processing.run(alg, values)
     print(f"ALG_SECONDS {time.perf_counter() - start:.3f}")
     del provider, app
+
+
+def merlin_method():
+    """Index of the learned (MERLIN) speckle filter in the algorithm's filter list."""
+    from sar_change.core.speckle import registry
+
+    return registry.ALL_METHODS.index(registry.MERLIN)
 
 
 def learned_di_conditions():
@@ -188,6 +212,27 @@ def batch_pipeline(work):
     return str(path)
 
 
+def with_incidence(work, degrees=37.5):
+    """A VRT of date1's two bands plus a constant incidence-angle band (``degrees``, from the DEM's grid
+    times 0): the input of the segmentation model, which takes (VV, VH, incidence)."""
+    ds = gdal.Open(str(work / "date1.tif"))
+    cols, rows = ds.RasterXSize, ds.RasterYSize
+    bands = [(work / "date1.tif", 1, 1.0, 0.0), (work / "date1.tif", 2, 1.0, 0.0),
+             (work / "dem.tif", 1, 0.0, degrees)]
+    xml = [f'<VRTDataset rasterXSize="{cols}" rasterYSize="{rows}">',
+           f"<SRS>{ds.GetProjection()}</SRS>",
+           "<GeoTransform>" + ", ".join(repr(v) for v in ds.GetGeoTransform()) + "</GeoTransform>"]
+    for k, (path, band, ratio, offset) in enumerate(bands, start=1):
+        xml.append(f'<VRTRasterBand dataType="Float32" band="{k}"><ComplexSource>'
+                   f"<SourceFilename>{path}</SourceFilename><SourceBand>{band}</SourceBand>"
+                   f"<ScaleOffset>{offset}</ScaleOffset><ScaleRatio>{ratio}</ScaleRatio>"
+                   "</ComplexSource></VRTRasterBand>")
+    xml.append("</VRTDataset>")
+    vrt = work / "date1_incidence.vrt"
+    vrt.write_text("\n".join(xml))
+    return str(vrt)
+
+
 def band_vrt(path, band):
     """A single-band VRT of ``path`` (written beside it)."""
     vrt = f"{path}.band{band}.vrt"
@@ -202,7 +247,8 @@ def commands(work):
     ours = {c: me + [c, "--workdir", str(work)] for c in
             ("speckle_lee_2band", "logratio", "threshold_ki", "terrain_angles", "terrain_mask_sim",
              "terrain_geometry", "terrain_flattening", "learned_di", "inject_offset", "coregister_pair",
-             "coregister_dem", "svm_change")}
+             "coregister_dem", "svm_change", "speckle_merlin", "estimate_enl", "unsupervised_change",
+             "evaluate_change", "coherence_learned", "sar_to_optical", "segmentation")}
     peers = {
         # otbcli_Despeckle filters the first band only: one run per band (single-band VRTs).
         "otb_despeckle_lee_2band": ["sh", "-c", " && ".join(
@@ -239,16 +285,23 @@ def _tree_peak(pid, stop, out):
     out.append(peak)
 
 
-def measure(argv):
-    """Run ``argv`` under /usr/bin/time -v; (wall s, algorithm s or None, peak RSS MiB, tree MiB, ok)."""
+def measure(argv, timeout=None):
+    """Run ``argv`` under /usr/bin/time -v; (wall s, algorithm s or None, peak RSS MiB, tree MiB, ok).
+
+    ``timeout``: seconds, after which the whole process group is killed (not ok)."""
     env = dict(os.environ, PYTHONPATH=str(PLUGINS), QT_QPA_PLATFORM="offscreen", OMP_NUM_THREADS="2")
     start = time.perf_counter()
     proc = subprocess.Popen(["/usr/bin/time", "-v"] + argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+                            text=True, env=env, start_new_session=True)
     stop, peaks = threading.Event(), []
     sampler = threading.Thread(target=_tree_peak, args=(proc.pid, stop, peaks))
     sampler.start()
-    out, err = proc.communicate()
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        err += f"\ntimed out after {timeout} s"
     wall = time.perf_counter() - start
     stop.set()
     sampler.join()
@@ -256,7 +309,8 @@ def measure(argv):
     alg = re.search(r"ALG_SECONDS ([\d.]+)", out)
     ok = proc.returncode == 0
     if not ok:
-        print(f"  failed ({proc.returncode}): {err.strip().splitlines()[-12:]}", file=sys.stderr)
+        own = err.split("\tCommand being timed:")[0]  # the child's own messages, before time -v's report
+        print(f"  failed ({proc.returncode}): {own.strip().splitlines()[-8:]}", file=sys.stderr)
     return (wall, float(alg.group(1)) if alg else None, int(rss.group(1)) / 1024 if rss else float("nan"),
             (peaks[0] / 2 ** 20) if peaks else float("nan"), ok)
 
@@ -269,10 +323,35 @@ def _have(path, cols, rows):
 #: Inputs each case reads (the others need every input).
 INPUTS = {"terrain_angles": ("dem.tif",), "terrain_mask_sim": ("dem.tif",), "terrain_geometry": ("dem.tif",),
           "terrain_flattening": ("date1.tif", "dem.tif"), "coregister_pair": ("date1.tif", "date2.tif"),
-          "svm_change": ("date1.tif", "date2.tif")}
+          "svm_change": ("date1.tif", "date2.tif"), "speckle_merlin": ("date1.tif",),
+          "estimate_enl": ("date1.tif",), "unsupervised_change": ("date1.tif", "date2.tif"),
+          "coherence_learned": ("date1.tif", "date2.tif"), "sar_to_optical": ("date2.tif", "dem.tif"),
+          "segmentation": ("date1.tif", "dem.tif"), "evaluate_change": ()}
+#: Cases in the order they run (threshold_ki reads logratio's output; evaluate_change reads threshold_ki's
+#: mask, logratio's DI and inject_offset's mask).
+ORDER = ["speckle_lee_2band", "otb_despeckle_lee_2band", "speckle_merlin", "estimate_enl", "logratio",
+         "gdal_calc_logratio", "otb_bandmath_logratio", "threshold_ki", "inject_offset", "evaluate_change",
+         "unsupervised_change", "svm_change", "learned_di", "coherence_learned", "sar_to_optical",
+         "segmentation", "coregister_pair", "coregister_dem", "terrain_angles", "terrain_mask_sim",
+         "terrain_geometry", "terrain_flattening", "batch_dask_chain"]
 
 
-def run_size(cols, rows, work, cases, reuse=False):
+def predicted_seconds(results, case, cols, rows):
+    """Whole-process seconds of ``case`` at ``cols`` x ``rows`` scaled from its smallest recorded run in
+    ``results`` (time linear in pixels; None when there is none)."""
+    runs = [r for r in results.values()
+            if r["case"] == case and r["ok"] and r["cols"] * r["rows"] < cols * rows]
+    if not runs:
+        return None
+    run = min(runs, key=lambda r: r["cols"] * r["rows"])
+    return run["process_s"] * cols * rows / (run["cols"] * run["rows"])
+
+
+def run_size(cols, rows, work, cases, reuse=False, results=None, timeout=None, drop_outputs=False, save=None):
+    """Write the inputs, run ``cases`` (None: all) at ``cols`` x ``rows``; print a row per case and add it to
+    ``results`` (dict, key 'case@COLSxROWS'). ``timeout``: seconds per case; a case whose time scaled from a
+    smaller recorded run exceeds it is skipped (said so), one that runs past it is killed (FAILED).
+    ``drop_outputs``: delete what each case wrote once it is measured. ``save()``: called after each case."""
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     needed = set()
@@ -284,22 +363,91 @@ def run_size(cols, rows, work, cases, reuse=False):
         if name in needed and not (reuse and _have(work / name, cols, rows)):
             make(work / name)
     print(f"# {cols} x {rows}: inputs written in {time.perf_counter() - t:.1f} s ({work})", flush=True)
-    order = ["speckle_lee_2band", "otb_despeckle_lee_2band", "logratio", "gdal_calc_logratio",
-             "otb_bandmath_logratio", "threshold_ki", "inject_offset", "learned_di", "coregister_pair",
-             "coregister_dem", "svm_change", "terrain_angles", "terrain_mask_sim", "terrain_geometry",
-             "terrain_flattening", "batch_dask_chain"]
     mpix = cols * rows / 1e6
     print("| case | size | process s | algorithm s | MPix/s (process) | MPix/s (algorithm) | "
           "peak RSS MiB (largest process) | peak RSS MiB (process tree, sampled) |")
     print("|---|---|---|---|---|---|---|---|")
-    for case in order:
+    for case in ORDER:
         if cases and case not in cases:
             continue
-        wall, alg, rss, tree, ok = measure(commands(work)[case])
+        guess = predicted_seconds(results or {}, case, cols, rows)
+        if timeout and guess and guess > timeout:
+            print(f"| {case} skipped: about {guess:.0f} s predicted from a smaller run, over --timeout "
+                  f"{timeout:.0f} s | {cols}x{rows} | | | | | | |", flush=True)
+            continue
+        before, commit = set(work.iterdir()), _commit()  # the code as the case starts
+        wall, alg, rss, tree, ok = measure(commands(work)[case], timeout)
+        if drop_outputs:  # what the case wrote (a full scene's outputs take several GB each)
+            for path in set(work.iterdir()) - before:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
         alg_text, alg_rate = (f"{alg:.2f}", f"{mpix / alg:.2f}") if alg else ("-", "-")
         status = "" if ok else " FAILED"
         print(f"| {case}{status} | {cols}x{rows} | {wall:.2f} | {alg_text} | {mpix / wall:.2f} | "
               f"{alg_rate} | {rss:.0f} | {tree:.0f} |", flush=True)
+        if results is not None:
+            results[f"{case}@{cols}x{rows}"] = dict(
+                case=case, cols=cols, rows=rows, process_s=wall, algorithm_s=alg, rss_mib=rss, tree_mib=tree,
+                ok=ok, commit=commit, when=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
+            if save is not None:
+                save()
+
+
+def _commit():
+    try:
+        return subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+#: Goals of issue 17 checked in the summary table: peak RSS of the largest process (QGIS included) and the
+#: time per pixel of the full scene against the small size (algorithm time; whole process for the peers).
+RSS_GOAL_MIB = 1.5 * 1024
+LINEARITY_TOLERANCE = 0.20
+FULL = (25000, 17000)
+
+
+def summary_table(results, small):
+    """Markdown lines: per case, the ``small`` x ``small`` and full-scene rows of ``results`` side by side.
+
+    Linearity: (seconds per pixel on the full scene) / (seconds per pixel at the small size), from the
+    algorithm's own time (QGIS start-up excluded) where there is one, else the whole process's; 1 is
+    linear. Goal: peak RSS of the largest process < 1.5 GiB at the full scene and linearity within 20 %.
+    """
+    lines = [f"| case | {small}^2 s | {small}^2 MPix/s | {small}^2 peak RSS MiB | full s | full MPix/s | "
+             "full peak RSS MiB | linearity (full / small s per pixel) | "
+             "goal (< 1.5 GiB, linear within 20 %) | measured (commit, UTC) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for case in ORDER:
+        runs = [results.get(f"{case}@{c}x{r}") for c, r in ((small, small), FULL)]
+        if not any(runs):
+            continue
+        cells, per_pixel = [], []
+        for run in runs:
+            if run is None:
+                cells += ["-", "-", "-"]
+                per_pixel.append(None)
+                continue
+            seconds = run["algorithm_s"] or run["process_s"]
+            mpix = run["cols"] * run["rows"] / 1e6
+            failed = "" if run["ok"] else " FAILED"
+            cells += [f"{seconds:.1f}{failed}", f"{mpix / seconds:.2f}", f"{run['rss_mib']:.0f}"]
+            per_pixel.append(seconds / mpix if run["ok"] else None)
+        ratio = per_pixel[1] / per_pixel[0] if None not in per_pixel else None
+        misses = []
+        full = runs[1]
+        if full is None:
+            misses.append("full scene not run in this workdir")
+        elif not full["ok"]:
+            misses.append("full scene failed")
+        elif full["rss_mib"] >= RSS_GOAL_MIB:
+            misses.append("memory")
+        if ratio is not None and abs(ratio - 1.0) > LINEARITY_TOLERANCE:
+            misses.append("not linear")
+        when = "; ".join(f"{run['commit']}, {run['when'][:16]}" for run in runs if run)
+        lines.append(f"| {case} | " + " | ".join(cells) + f" | {'-' if ratio is None else f'{ratio:.2f}'} | "
+                     f"{'met' if not misses else '; '.join(misses)} | {when} |")
+    return lines
 
 
 def main():
@@ -310,16 +458,32 @@ def main():
     parser.add_argument("--only", nargs="*", help="run only these cases")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the inputs already in --workdir when their size matches")
+    parser.add_argument("--timeout", type=float,
+                        help="seconds per case: skip a case predicted (from a smaller recorded run) to take "
+                             "longer, kill one that runs longer")
+    parser.add_argument("--drop-outputs", action="store_true",
+                        help="delete each case's outputs once measured (cases that read another's outputs "
+                             "then need it in the same run)")
+    parser.add_argument("--table", action="store_true",
+                        help="print the summary table of every run recorded in --workdir and exit (the "
+                             "small size is --size, default 4096)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, Path(args.workdir))
         return
     base = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="sar_change_scale_"))
+    record = base / "results.json"  # every run of this workdir, the latest per case and size
+    results = json.loads(record.read_text()) if record.is_file() else {}
+    if args.table:
+        print("\n".join(summary_table(results, args.size or 4096)))
+        return
     try:
-        sizes = ([(args.size, args.size)] if args.size else []) + ([(25000, 17000)] if args.full else [])
+        sizes = ([(args.size, args.size)] if args.size else []) + ([FULL] if args.full else [])
         for cols, rows in sizes:
-            run_size(cols, rows, base / f"{cols}x{rows}", args.only, args.reuse)
+            run_size(cols, rows, base / f"{cols}x{rows}", args.only, args.reuse, results, args.timeout,
+                     args.drop_outputs, save=lambda: record.write_text(json.dumps(results, indent=1)))
+        print("\n".join(summary_table(results, args.size or 4096)))
     finally:
         if not args.workdir:
             shutil.rmtree(base, ignore_errors=True)

@@ -58,6 +58,23 @@ def test_check_targets_refuses_inputs_other_outputs_and_missing_room(tmp_path, m
     assert os.listdir(tmp_path) == ["a.tif", "hard.tif"]  # the probes are gone
 
 
+def test_room_of_several_outputs_is_each_ones_bands(tmp_path, monkeypatch):
+    """The engine asks for the sum of its outputs' sizes, not that sum once per output."""
+    src, _ = _image(tmp_path / "in.tif", n=64)
+    targets = [rb.OutputRaster(tmp_path / f"o{k}.tif", bands) for k, bands in ((1, 1), (2, 2))]
+    needed = 64 * 64 * 3 * 4  # three float32 bands in all
+
+    def run():
+        rb.map_raster_outputs(src, targets, lambda a: np.concatenate([a, a, a]), 0)
+
+    monkeypatch.setattr(outputs, "free_bytes", lambda folder: needed + outputs.ROOM_MARGIN - 1)
+    with pytest.raises(outputs.OutputError, match="needs about 48.0 KiB"):  # both, in one folder (not 96)
+        run()
+    monkeypatch.setattr(outputs, "free_bytes", lambda folder: needed + outputs.ROOM_MARGIN)
+    run()
+    assert sorted(os.listdir(tmp_path)) == ["in.tif", "o1.tif", "o2.tif"]
+
+
 def test_os_reasons_in_words():
     assert "is full" in outputs.os_reason(OSError(errno.ENOSPC, "x"), "/d")[0]
     assert "read-only" in outputs.os_reason(OSError(errno.EROFS, "x"), "/d")[0]

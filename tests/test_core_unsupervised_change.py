@@ -288,3 +288,11 @@ def test_neighbourhoods_at_equals_the_full_array():
     full = nb.stacked_neighbourhoods(image, 5, (0.5, -1.0, 2.0)).reshape(17 * 23, -1)[idx]
     np.testing.assert_array_equal(nb.stacked_neighbourhoods_at(image, 5, (0.5, -1.0, 2.0), idx), full)
     assert full[:, 12].tolist() == image[0].ravel()[idx].tolist()  # the centre is the pixel itself
+
+
+def test_fit_windows_are_equal_tiles_on_a_scene_no_multiple_of_the_tile():
+    windows = ur.fit_windows(1100, 700, max_pixels=3 * 256 * 256, tile=256)  # edges 76 and 188 px wide
+    assert len(windows) == 3
+    assert {tuple(w.core[2:]) for w in windows} == {(256, 256)}
+    strips = ur.fit_windows(100, 2000, max_pixels=10_000, tile=256)  # narrower than a tile
+    assert {tuple(w.core[2:]) for w in strips} == {(100, 256)}

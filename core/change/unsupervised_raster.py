@@ -23,6 +23,7 @@ from ..engine.raster_blocks import (
     RasterError,
     Window,
     block_windows,
+    gdal_cache_budget,
     geotiff_options,
     map_raster,
     open_readonly,
@@ -44,6 +45,9 @@ def fit_windows(xsize, ysize, max_pixels=MAX_FIT_PIXELS, tile=FIT_TILE):
     if xsize * ysize <= max_pixels:
         return [Window((0, 0, xsize, ysize), (0, 0, xsize, ysize))]
     tiles = block_windows(xsize, ysize, tile, 0)
+    # Tiles of the first tile's size only: the chain is fitted on a stack of equal tiles, and the last
+    # column and row of a scene whose size is no multiple of the tile are narrower.
+    tiles = [t for t in tiles if tuple(t.core[2:]) == tuple(tiles[0].core[2:])]
     count = max(1, min(len(tiles), max_pixels // (tile * tile)))
     picks = np.unique(np.linspace(0, len(tiles) - 1, count).round().astype(int))
     return [Window(tiles[i].core, tiles[i].core) for i in picks]
@@ -66,12 +70,13 @@ def _to_byte(tmp, dst, description):
                                     creationOptions=geotiff_options())
     tmp_byte = temporary_path(dst)
     try:
-        out = gdal.Translate(tmp_byte, tmp, options=options)
-        if out is None:
-            raise RasterError(f"cannot write {dst}: check that the folder exists and is writable")
-        out.GetRasterBand(1).SetDescription(description)
-        out.FlushCache()
-        out = None
+        with gdal_cache_budget():  # the default cache (5 % of RAM) would fill with a full scene's blocks
+            out = gdal.Translate(tmp_byte, tmp, options=options)
+            if out is None:
+                raise RasterError(f"cannot write {dst}: check that the folder exists and is writable")
+            out.GetRasterBand(1).SetDescription(description)
+            out.FlushCache()
+            out = None
         replace_file(tmp_byte, dst)
     finally:
         if os.path.exists(tmp_byte):

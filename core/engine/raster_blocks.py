@@ -358,9 +358,10 @@ def _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_cance
     """
     wanted = [t for t in targets if t.path is not None]
     labels = [""] if len(wanted) == 1 else [os.path.basename(str(t.path)) for t in wanted]
-    outputs.check_targets(dict(zip(labels, (str(t.path) for t in wanted))),
-                          {"": _real_sources(src_path)},
-                          raster_bytes(info.xsize, info.ysize, sum(t.bands for t in wanted)))
+    # Room per target for its own bands (one total given for all would be counted once per target).
+    room = {label: raster_bytes(info.xsize, info.ysize, t.bands) for label, t in zip(labels, wanted)}
+    outputs.check_targets(dict(zip(labels, (str(t.path) for t in wanted))), {"": _real_sources(src_path)},
+                          room)
     # output band index (over all targets) -> (target number, band number within it)
     where = [(k, b) for k, t in enumerate(targets) for b in range(t.bands)]
     nodata = np.array([targets[k].nodata for k, _ in where], dtype=np.float64)

@@ -66,6 +66,8 @@ from ..engine.progress import progress_range
 from ..engine.raster_blocks import (
     OutputRaster,
     RasterError,
+    gdal_cache_budget,
+    geotiff_options,
     map_raster_outputs,
     read_array,
     read_info,
@@ -617,6 +619,10 @@ def run_learned_di(model, input_paths, target_path, dem_path, conditions, scale=
 #: 768 + 2 x 32 = 832 px tiles: onnxruntime holds about 0.5 GB of activations for the shipped
 #: model (1088 px tiles: 0.9 GB, same throughput), the halo costs (832 / 768)^2 = 1.17x.
 STREAM_BLOCK = 768
+#: GDAL block cache of the streamed DI's passes (MiB; the engine's default is 256): onnxruntime holds the
+#: model's activations beside it, and a block's rasters are read once (its halo tiles again, whatever the
+#: cache: one row of tiles of the eleven bands of a full scene is larger than 256 MiB).
+STREAM_CACHE_MB = 64
 #: Output names of ``stream_learned_di`` in band order, with their band descriptions.
 OUTPUT_NAMES = ("predicted", "di", "di_norm", "conventional")
 
@@ -721,13 +727,18 @@ def stream_learned_di(model, input_paths, target_path, dem_path, conditions, out
         paths = outputs
     targets = [OutputRaster(paths.get(name), counts[name], _descriptions(name, bands))
                for name in OUTPUT_NAMES if counts[name]]
+    # A first pass that writes the temporary residual only: uncompressed (float noise hardly compresses,
+    # and compressing it once then decompressing it at each of the centring's three reads costs CPU time).
+    scratch_only = centring_pass and not any(outputs.get(n) for n in ("predicted", "conventional"))
+    options = geotiff_options(compress="NONE") if scratch_only else None
     vrt = stack_vrt(rasters)
     offsets = None
     try:
         try:
-            map_raster_outputs(vrt, targets, func, halo, bands=read_bands, block=block, threads=1,
-                               progress=progress_range(progress, 0.0, 90.0) if centring_pass else progress,
-                               is_canceled=is_canceled)
+            first_pass = progress_range(progress, 0.0, 90.0) if centring_pass else progress
+            with gdal_cache_budget(STREAM_CACHE_MB):
+                map_raster_outputs(vrt, targets, func, halo, bands=read_bands, block=block, threads=1,
+                                   progress=first_pass, is_canceled=is_canceled, creation_options=options)
         finally:
             from osgeo import gdal
 
@@ -769,8 +780,9 @@ def _write_centred(residual_path, outputs, bands, block, progress, is_canceled):
 
     targets = [OutputRaster(outputs.get("di"), len(bands), _descriptions("di", bands)),
                OutputRaster(outputs.get("di_norm"), 1, _descriptions("di_norm", bands))]
-    written = map_raster_outputs(residual_path, targets, func, 0, block=block, threads=1,
-                                 progress=progress_range(progress, 93.0, 100.0), is_canceled=is_canceled)
+    with gdal_cache_budget(STREAM_CACHE_MB):
+        written = map_raster_outputs(residual_path, targets, func, 0, block=block, threads=1,
+                                     progress=progress_range(progress, 93.0, 100.0), is_canceled=is_canceled)
     offsets = centring.offsets_dict(bands, medians)
     centring.tag_outputs(written, offsets)
     return offsets

@@ -209,7 +209,7 @@ def to_db(linear, floor_db=DB_FLOOR):
     floor_lin = np.float32(10.0 ** (floor_db / 10.0))
     with np.errstate(invalid="ignore"):
         out = 10.0 * np.log10(np.maximum(x, floor_lin))
-    return out.astype(np.float32)
+    return out.astype(np.float32, copy=False)
 
 
 def select_inputs(dates, target_index, n_inputs):

@@ -169,33 +169,36 @@ def segment_raster(
             descriptions=["class"] + [f"p_{n}" for n in names],
             nodata=float("nan"),
         )
-        part = rb.temporary_path(out_classes)
-        ds = gdal.Translate(
-            part,
-            tmp,
-            bandList=[1],
-            outputType=gdal.GDT_Byte,
-            noData=schema.IGNORE,
-            creationOptions=rb.geotiff_options(),
-            scaleParams=None,
-        )
-        if ds is None:
-            raise rb.RasterError(f"cannot write {out_classes}")
-        ds = None
-        _nan_to(part, schema.IGNORE, tmp)
-        write_palette(part, model.classes)
-        _replace(part, out_classes)
-        if out_probabilities:
-            part = rb.temporary_path(out_probabilities)
+        # The copies below read the whole float stack: under the engine's GDAL cache cap, or the default
+        # cache (5 % of RAM) fills with its blocks (1.8 GB peak on 25,000 x 17,000, benchmarks/scale.py).
+        with rb.gdal_cache_budget():
+            part = rb.temporary_path(out_classes)
             ds = gdal.Translate(
-                part, tmp, bandList=list(range(2, k + 2)), creationOptions=rb.geotiff_options()
+                part,
+                tmp,
+                bandList=[1],
+                outputType=gdal.GDT_Byte,
+                noData=schema.IGNORE,
+                creationOptions=rb.geotiff_options(),
+                scaleParams=None,
             )
             if ds is None:
-                raise rb.RasterError(f"cannot write {out_probabilities}")
-            for i, name in enumerate(names):
-                ds.GetRasterBand(i + 1).SetDescription(f"probability of {name}")
+                raise rb.RasterError(f"cannot write {out_classes}")
             ds = None
-            _replace(part, out_probabilities)
+            _nan_to(part, schema.IGNORE, tmp)
+            write_palette(part, model.classes)
+            _replace(part, out_classes)
+            if out_probabilities:
+                part = rb.temporary_path(out_probabilities)
+                ds = gdal.Translate(
+                    part, tmp, bandList=list(range(2, k + 2)), creationOptions=rb.geotiff_options()
+                )
+                if ds is None:
+                    raise rb.RasterError(f"cannot write {out_probabilities}")
+                for i, name in enumerate(names):
+                    ds.GetRasterBand(i + 1).SetDescription(f"probability of {name}")
+                ds = None
+                _replace(part, out_probabilities)
     finally:  # the float stack, and a class or probability file not renamed (failed run)
         for path in (tmp, part, part + ".aux.xml", os.path.splitext(part)[0] + ".qml"):
             if os.path.exists(path):

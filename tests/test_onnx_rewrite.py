@@ -1,0 +1,160 @@
+"""Graph edits before onnxruntime loads a model (models.onnx_rewrite) and the shipped learned DI specialised
+with them (models.tiled_inference.TiledModel.specialised)."""
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+
+from sar_change.models import onnx_rewrite  # noqa: E402
+from sar_change.models.onnx_runtime import _onnxruntime  # noqa: E402
+from sar_change.models.tiled_inference import TiledModel, session_options  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+LEARNED_DI = ROOT / "models" / "learned_di.onnx"
+
+
+def _model(nodes, inputs, outputs, init):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, init)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def _run(proto, feed):
+    ort = _onnxruntime()
+    session = ort.InferenceSession(proto.SerializeToString(), session_options(ort, 1),
+                                   providers=["CPUExecutionProvider"])
+    return session.run(None, feed)[0]
+
+
+def _image(name, channels):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["B", channels, "H", "W"])
+
+
+def small_unet(c_low=32, c_skip=16, c_up=16, seed=0):
+    """x (B, c_skip, H, W) -> conv3x3 -> skip; maxpool -> conv to c_low -> ConvTranspose 2x2/2 to c_up;
+    concat(up, skip) -> conv3x3 -> y: the U-Net level the learned DI repeats four times."""
+    rng = np.random.default_rng(seed)
+
+    def weights(name, *shape):
+        return numpy_helper.from_array(rng.normal(0, 0.3, shape).astype(np.float32), name)
+
+    init = [weights("w_skip", c_skip, c_skip, 3, 3), weights("b_skip", c_skip),
+            weights("w_low", c_low, c_skip, 3, 3), weights("b_low", c_low),
+            weights("w_up", c_low, c_up, 2, 2), weights("b_up", c_up),
+            weights("w_out", 4, c_up + c_skip, 3, 3), weights("b_out", 4),
+            numpy_helper.from_array(np.full((1, c_skip, 1, 1), 0.5, np.float32), "fill")]
+    nodes = [helper.make_node("IsNaN", ["x"], ["bad"]),
+             helper.make_node("Where", ["bad", "fill", "x"], ["clean"]),
+             helper.make_node("Conv", ["clean", "w_skip", "b_skip"], ["skip"], kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("MaxPool", ["skip"], ["pooled"], kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Conv", ["pooled", "w_low", "b_low"], ["low"], kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1]),
+             helper.make_node("LeakyRelu", ["low"], ["low_act"], alpha=0.1),
+             helper.make_node("ConvTranspose", ["low_act", "w_up", "b_up"], ["up"], kernel_shape=[2, 2],
+                              strides=[2, 2]),
+             helper.make_node("Concat", ["up", "skip"], ["cat"], axis=1),
+             helper.make_node("Conv", ["cat", "w_out", "b_out"], ["y"], kernel_shape=[3, 3],
+                              pads=[1, 1, 1, 1])]
+    return _model(nodes, [_image("x", c_skip)], [_image("y", 4)], init)
+
+
+def _edited(shape, seed, *edits):
+    """(small_unet's output, the output and op types of its copy after ``edits``) on random x of ``shape``;
+    each edit must rewrite one place."""
+    model = small_unet()
+    x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+    edited = onnx.load_from_string(model.SerializeToString())
+    for edit in edits:
+        assert edit(edited) == 1
+    onnx.checker.check_model(edited)
+    return _run(model, {"x": x}), _run(edited, {"x": x}), edited
+
+
+def test_sub_pixel_rewrite_equals_the_transposed_convolution():
+    before, after, edited = _edited((2, 16, 24, 40), 1, onnx_rewrite.conv_transpose_as_depth_to_space)
+    ops = [n.op_type for n in edited.graph.node]
+    assert "ConvTranspose" not in ops and "DepthToSpace" in ops
+    assert "w_up" not in {t.name for t in edited.graph.initializer}  # the old weights are dropped
+    np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-5)
+
+
+def test_sub_pixel_rewrite_leaves_other_transposed_convolutions():
+    w = numpy_helper.from_array(np.ones((2, 3, 3, 3), np.float32), "w")
+    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3, 3], strides=[2, 2])
+    model = _model([node], [_image("x", 2)], [_image("y", 3)], [w])
+    assert onnx_rewrite.conv_transpose_as_depth_to_space(model) == 0  # kernel 3 != stride 2
+
+
+def test_blocked_concat_and_nan_guards_keep_the_outputs_bit_for_bit():
+    before, after, edited = _edited((1, 16, 32, 48), 2, onnx_rewrite.nchwc_concat_inputs,
+                                    lambda proto: onnx_rewrite.skip_nan_guards(proto, {"x"}))
+    ops = [n.op_type for n in edited.graph.node]
+    assert "IsNaN" not in ops and "Where" not in ops
+    assert "fill" not in {t.name for t in edited.graph.initializer}
+    # Identity weights (1 * x + 0 * others) and a guard that returned x for finite x: nothing changes.
+    np.testing.assert_array_equal(after, before)
+
+
+def test_nan_guards_only_for_inputs_said_finite():
+    model = small_unet()
+    assert onnx_rewrite.skip_nan_guards(model, {"other"}) == 0
+    assert "Where" in [n.op_type for n in model.graph.node]
+
+
+def test_blocked_concat_needs_block_aligned_channels():
+    model = small_unet(c_up=12)  # 12 + 16 channels: onnxruntime could not concatenate them blocked anyway
+    assert onnx_rewrite.nchwc_concat_inputs(model) == 0
+
+
+def _learned_di_inputs(shape, seed):
+    rng = np.random.default_rng(seed)
+    images = rng.normal(-12.0, 4.0, (8,) + shape).astype(np.float32)
+    dem = rng.uniform(0.0, 900.0, (1,) + shape).astype(np.float32)
+    return images, dem
+
+
+def _conditions():
+    from sar_change.core.learned_di.pipeline import condition_array, parse_conditions
+
+    rest = ("platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=37.5, "
+            "temperature_c=2, precip_mm=0, precip_3day_mm=0, snow_depth_m=0")
+    text = "\n".join(f"date=2020-01-{d:02d}, {rest}" for d in (1, 13, 25, 27, 29))
+    return condition_array(parse_conditions(text, 5))
+
+
+@pytest.mark.skipif(not LEARNED_DI.exists(), reason="no shipped model at models/learned_di.onnx")
+def test_specialised_learned_di_equals_the_general_graph(shared_data):
+    from osgeo import gdal
+
+    general = TiledModel(str(LEARNED_DI), threads=2)
+    cond = _conditions()
+    fixed = general.specialised({"conditions": cond})
+    assert fixed is not general
+    ops = {n.op_type for n in onnx.load_from_string(fixed._model).graph.node}
+    assert "IsNaN" in ops  # the DEM's no-data test stays (it also counts the valid pixels)
+    images, dem = _learned_di_inputs((96, 160), seed=5)
+    # A real tile: three Sentinel-1 dates (VV, VH) of the Idaho stack in dB, the first again as the 4th.
+    paths = sorted((shared_data / "s1_idaho_3date").glob("*_VV_VH_inc.tif"))
+    real = [gdal.Open(str(p)).ReadAsArray(0, 0, 160, 96)[:2] for p in paths]
+    with np.errstate(divide="ignore"):  # zero power at the scene edge: -inf dB, no data for the runner
+        real_db = (10 * np.log10(np.concatenate(real + real[:1]))).astype(np.float32)
+    for imgs in (images, real_db):
+        whole = general.predict({"images": imgs, "dem": dem, "conditions": cond})
+        np.testing.assert_allclose(fixed.predict({"images": imgs, "dem": dem}), whole, rtol=0, atol=2e-5)
+        # Tiled (with the model's overlap) equals whole within the blending tolerance: both graphs alike.
+        tiled = fixed.predict({"images": imgs, "dem": dem}, tile=64, overlap=16)
+        general_tiled = general.predict({"images": imgs, "dem": dem, "conditions": cond}, tile=64, overlap=16)
+        np.testing.assert_allclose(tiled, general_tiled, rtol=0, atol=2e-5)
+    # No data in an image input: filled by TiledModel before the model runs, so the bypassed guard is safe.
+    holed = images.copy()
+    holed[2, 10:30, 40:90] = np.nan
+    a = fixed.predict({"images": holed, "dem": dem})
+    b = general.predict({"images": holed, "dem": dem, "conditions": cond})
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    np.testing.assert_allclose(a, b, rtol=0, atol=2e-5)
