@@ -328,7 +328,7 @@
             <translation>Pas de correction par la corrélation d'intensité : sa table n'est ajustée que pour le modèle fourni</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="265" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="268" />
             <source>Cannot write {path}</source>
             <translation>Impossible d'écrire {path}</translation>
         </message>
@@ -1653,22 +1653,22 @@
             <translation>Tout</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="211" />
+            <location filename="../processing/algorithms/presentation.py" line="203" />
             <source>Could not style {name}: {error}</source>
             <translation>Impossible de styler {name} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="236" />
+            <location filename="../processing/algorithms/presentation.py" line="228" />
             <source>{packages} (to {purpose})</source>
             <translation>{packages} (pour {purpose})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="236" />
+            <location filename="../processing/algorithms/presentation.py" line="228" />
             <source> or </source>
             <translation> ou </translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/presentation.py" line="239" />
+            <location filename="../processing/algorithms/presentation.py" line="231" />
             <source>This algorithm needs {needs}, which the Python running QGIS cannot import. Install it with Plugins &gt; SAR Change &gt; Install optional Python packages, or run the algorithm sarchange:installdependencies, then restart QGIS.</source>
             <translation>Cet algorithme a besoin de {needs}, que le Python qui exécute QGIS ne peut pas importer. Installez-le avec Extensions &gt; SAR Change &gt; Installer les paquets Python optionnels, ou lancez l'algorithme sarchange:installdependencies, puis redémarrez QGIS.</translation>
         </message>
