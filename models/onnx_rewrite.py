@@ -16,8 +16,10 @@ of the edited graph equal the original's up to float32 rounding.
   and bias b'[c k^2 + i k + j] = b[c], rearranged by DepthToSpace in 'CRD'
   mode (output[c, k h + i, k w + j] = input[c k^2 + i k + j, h, w], ONNX
   operator specification). onnxruntime runs that 1x1 convolution in its
-  blocked NCHWc layout, which has no ConvTranspose kernel (measured in
-  benchmarks/tiled_graph_speed.py).
+  blocked NCHWc layout, which has no ConvTranspose kernel, but DepthToSpace
+  has no blocked kernel either: on the learned DI the edit is slower
+  (benchmarks/tiled_graph_speed.py), so ``TiledModel.specialised`` does not
+  apply it; the benchmark keeps it as a compared variant.
 
 References: ONNX operators ConvTranspose and DepthToSpace
 (https://onnx.ai/onnx/operators/); Shi et al. 2016, "Real-time single image
