@@ -5,7 +5,8 @@ imagery: transfer learning versus randomly initialized weights"), adapted to
 the learned DI (Alatalo, Sipola & Rantonen 2023): on held-out simulated
 stacks (seeds and years never used for the shipped model: seeds from 5101,
 2020-2021, both held out of ``models.learned_di.simulated_stacks``; climates
-cycled over ``--climates``, by default the snowy boreal and alpine ones), for
+cycled over ``--climates``, by default the snowy boreal and alpine ones, then
+the mild-wintered mediterranean and temperate ones), for
 one winter target (the 2021 acquisition from December to
 March with the most snow, else the coldest) and one summer target (the
 acquisition closest to 2021-07-15) per stack:
@@ -30,10 +31,12 @@ DI and its local statistics (2-fold over targets; the functions of
 benchmarks/learned_di.py), separately for winter and summer targets, with
 each model's bias and RMSE (actual - predicted) on the target's unchanged
 pixels. "Epochs": the mean best epoch (0 = the starting model was best) and
-the mean number of epochs trained in the budget.
+the mean number of epochs trained in the budget. Each season's pooled table is
+followed by one row per stack (its target's AUC for every DI, mean ± sd over
+the seeds for (b) and (c)).
 
     .venv/bin/python benchmarks/transfer.py [--stacks 2] [--size 256] [--minutes 0.5] [--seeds 3]
-        [--climates boreal alpine] [--workdir DIR] [--markdown FILE|none]
+        [--climates boreal alpine mediterranean temperate] [--workdir DIR] [--markdown FILE|none]
         [--seed0 5101] [--methods fine-tuned "from scratch"] [--set KEY=VALUE ...]
 
 ``--markdown`` writes the tables with the command line (default
@@ -77,6 +80,8 @@ METHODS = ("fine-tuned", "from scratch")
 #: its DI grows on the lowered blobs; with both signs a bias either way costs AUC.
 VARIANTS = {"-2.5 dB": "", "±2.5 dB": "_pm"}
 SEASONS = ("winter", "summer")
+#: Climates cycled over the stacks: snowy winters first (boreal, alpine), then mild ones.
+CLIMATES = ("boreal", "alpine", "mediterranean", "temperate")
 DEFAULT_MARKDOWN = ROOT / "benchmarks" / "results" / "learned_di_transfer.md"
 
 
@@ -184,7 +189,7 @@ def main(argv=None):
     ap.add_argument("--minutes", type=float, default=0.5, help="training budget per run (minutes)")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--scratch-lr", type=float, default=1e-3)
-    ap.add_argument("--climates", nargs="+", default=["boreal", "alpine"])
+    ap.add_argument("--climates", nargs="+", default=list(CLIMATES))
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--markdown", default=str(DEFAULT_MARKDOWN),
@@ -212,6 +217,7 @@ def main(argv=None):
     dis = {v: {s: {} for s in SEASONS} for v in VARIANTS}  # variant -> season -> DI -> [per target]
     errors = {s: {} for s in SEASONS}  # season -> DI -> [(bias, RMSE) per target and seed]
     masks = {s: [] for s in SEASONS}
+    stacks = {s: [] for s in SEASONS}  # season -> [(seed, climate, target row)] per target
     epochs = {s: {m: [] for m in METHODS} for s in SEASONS}  # [(best epoch, epochs trained)]
     names = {"fine-tuned": "(b) shipped, fine-tuned on earlier years",
              "from scratch": "(c) from scratch on earlier years"}
@@ -230,6 +236,7 @@ def main(argv=None):
                   flush=True)
             tables, mask = inject(str(folder), rows, index, season, seed, args.size)
             masks[season].append(mask)
+            stacks[season].append((seed, climate, target))
 
             by_variant = {v: dis[v][season] for v in VARIANTS}
             score_model(tables, mask, None, "(a) shipped as is", by_variant, errors[season])
@@ -259,15 +266,21 @@ def main(argv=None):
     results = {season: results_table(bench, {v: dis[v][season] for v in VARIANTS}, masks[season],
                                      errors[season], epochs[season], args.seeds, names)
                for season in SEASONS}
+    per_stack = {season: per_stack_table(bench, {v: dis[v][season] for v in VARIANTS}, masks[season],
+                                         stacks[season], args.seeds)
+                 for season in SEASONS}
     print(f"\n{setup}")
     for season in SEASONS:
         print(f"\n{season} targets ({len(masks[season])}):")
         print(" | ".join(COLUMNS))
         for row in results[season]:
             print(" | ".join(row))
+        print(f"{season} targets per stack (AUC):")
+        for row in [per_stack[season][0]] + per_stack[season][1]:
+            print(" | ".join(row))
     print(f"\nrun time {runtime / 60:.1f} min on {os.cpu_count()} CPU core(s)")
     if markdown:
-        write_markdown(markdown, setup, results, masks, runtime)
+        write_markdown(markdown, setup, results, masks, runtime, per_stack)
         print(f"tables -> {markdown}")
 
 
@@ -310,8 +323,33 @@ def results_table(bench, dis, masks, errors, epochs, n_seeds, names):
     return rows
 
 
-def write_markdown(path, setup, tables, masks, runtime):
-    """The tables of this run, with its command line, as a markdown file."""
+def per_stack_table(bench, dis, masks, stacks, n_seeds):
+    """(header, rows) of the per-target AUCs of one season: one row per stack (``stacks``: [(seed,
+    climate, target row)]) with every DI's AUC for each variant of ``dis`` ({variant: {DI: [per target:
+    DI, or a list of per-seed DIs]}}); mean ± sd over the seeds for the trained models. The DIs are
+    abbreviated to their letter ("(a)", "(b)", "(c)") or "conventional"."""
+    first = dis[next(iter(VARIANTS))]
+    short = {name: name.split(" ")[0] for name in first}
+    header = ["stack (seed)", "climate", "target", "T deg C", "snow m"]
+    header += [f"{short[name]}, {variant}" for variant in VARIANTS for name in first]
+    rows = []
+    for k, (seed, climate, target) in enumerate(stacks):
+        row = [str(seed), climate, target["date"], str(target["temperature_c"]), str(target["snow_depth_m"])]
+        for variant in VARIANTS:
+            for name in first:
+                value = dis[variant][name][k]
+                if isinstance(value, list):  # one DI per seed
+                    aucs = [bench.pooled_auc([value[s]], [masks[k]], s) for s in range(n_seeds)]
+                    row.append(_mean_sd(aucs))
+                else:
+                    row.append(f"{bench.pooled_auc([value], [masks[k]], 0):.3f}")
+        rows.append(row)
+    return header, rows
+
+
+def write_markdown(path, setup, tables, masks, runtime, per_stack=None):
+    """The tables of this run, with its command line, as a markdown file; ``per_stack``: {season:
+    (header, rows)} of ``per_stack_table``, each after its season's table."""
     lines = [
         "# Transfer learning for the learned DI (`benchmarks/transfer.py`)",
         "",
@@ -339,6 +377,13 @@ def write_markdown(path, setup, tables, masks, runtime):
                   "| " + " | ".join(COLUMNS) + " |", "|---|" + "---:|" * (len(COLUMNS) - 1)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         lines.append("")
+        if per_stack and season in per_stack:
+            header, stack_rows = per_stack[season]
+            lines += [f"{season.capitalize()} targets per stack: AUC of each DI ((b), (c): mean ± sd over "
+                      "the seeds).", "", "| " + " | ".join(header) + " |",
+                      "|---|---|---|" + "---:|" * (len(header) - 3)]
+            lines += ["| " + " | ".join(row) + " |" for row in stack_rows]
+            lines.append("")
     lines.append(f"Run time {runtime / 60:.1f} min on {os.cpu_count()} CPU core(s) "
                  f"({platform.processor() or platform.machine()}).")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
