@@ -145,6 +145,7 @@ from sar_change.core.learned_di import centring  # noqa: E402
 from sar_change.core.learned_di import pipeline as core_ldi  # noqa: E402
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
+from sar_change.models.framework import card as cards  # noqa: E402
 from sar_change.models.learned_di import simulated_stacks as plan  # noqa: E402
 
 gdal.UseExceptions()
@@ -211,11 +212,10 @@ ORACLE = "oracle: speckle-free target (best any predictor can do)"
 COLUMNS = ("AUC offset", "AUC statistical", "SVM acc. offset", "SVM acc. statistical")
 #: Marked on the main model's row that 'Learned difference image' computes with its defaults.
 PLUGIN_DEFAULT = " (plugin default)"
-#: Heading and delimiters of the card section that ``--update-card`` writes (and replaces when rerun).
-CARD_SECTION_TITLE = "## Evaluation of the shipped model with the plugin's defaults (centred)"
-CARD_SECTION_BEGIN = ("<!-- begin: written by benchmarks/learned_di.py --update-card; rerunning it replaces "
-                      "this section -->")
-CARD_SECTION_END = "<!-- end: written by benchmarks/learned_di.py --update-card -->"
+#: Heading of the card section that ``--update-card`` writes (``models.framework.card.replace_section``:
+#: replaced when rerun, else inserted before the heading ``CARD_SECTION_BEFORE``).
+CARD_SECTION_HEADING = "Evaluation of the shipped model with the plugin's defaults (centred)"
+CARD_SECTION_BEFORE = "Limits"
 
 
 def log(message):
@@ -895,11 +895,9 @@ def file_sha256(path):
 
 
 def card_section(args, results, runtime_s):
-    """The card section ``--update-card`` writes, delimiters included (markdown lines)."""
+    """The body of the card section ``--update-card`` writes, under ``CARD_SECTION_HEADING`` (markdown
+    lines)."""
     lines = [
-        CARD_SECTION_BEGIN,
-        CARD_SECTION_TITLE,
-        "",
         f"Written by `benchmarks/learned_di.py --update-card` on {_dt.date.today().isoformat()}, without "
         "retraining: the shipped model file evaluated with the plugin's defaults; every number in this "
         "section comes from that run (rerunning it replaces the section):",
@@ -912,31 +910,13 @@ def card_section(args, results, runtime_s):
         f"- run time: {run_time_text(runtime_s)}.",
         "",
         *results_tables(results),
-        CARD_SECTION_END,
     ]
     return lines
 
 
-def replace_card_section(card, section, before="## Limits"):
-    """``card`` text with the ``--update-card`` section (text, delimiters included) in place of the
-    previous one, or inserted before the heading ``before`` (at the end when that is absent)."""
-    start, end = card.find(CARD_SECTION_BEGIN), card.find(CARD_SECTION_END)
-    if start >= 0 and end > start:
-        return card[:start] + section + card[end + len(CARD_SECTION_END):]
-    if start >= 0 or end >= 0:
-        raise ValueError("the card holds only one of the --update-card section's delimiters: remove it")
-    at = card.find("\n" + before + "\n")
-    if at < 0:
-        return card.rstrip("\n") + "\n\n" + section + "\n"
-    return card[:at + 1] + section + "\n\n" + card[at + 1:]
-
-
 def check_card_test_set(path, results):
     """SystemExit unless the card at ``path`` was tested on the stacks and targets of ``results``."""
-    card = Path(path).read_text(encoding="utf-8")
-    start, end = card.find(CARD_SECTION_BEGIN), card.find(CARD_SECTION_END)
-    if 0 <= start < end:
-        card = card[:start] + card[end:]
+    card = cards.with_section(Path(path).read_text(encoding="utf-8"), CARD_SECTION_HEADING, None)
     if f"Test: {test_set_text(results)}," not in card:
         raise SystemExit(f"{path} was not tested on {test_set_text(results)}: run --update-card with the "
                          "card's test settings (--size, --real-dem, --real-size, --targets, --seed)")
@@ -945,11 +925,8 @@ def check_card_test_set(path, results):
 def update_model_card(path, args, results, runtime_s):
     """Write (or replace) the ``--update-card`` section of the card at ``path`` (temporary file, renamed)."""
     check_card_test_set(path, results)
-    card = Path(path).read_text(encoding="utf-8")
-    text = replace_card_section(card, "\n".join(card_section(args, results, runtime_s)))
-    tmp = Path(str(path) + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    cards.replace_section(path, CARD_SECTION_HEADING, "\n".join(card_section(args, results, runtime_s)),
+                          before=CARD_SECTION_BEFORE)
 
 
 def write_model_card(path, args, predictor, train_info, results, runtime_s):
@@ -1298,7 +1275,7 @@ def main(argv=None):
             log(f"shipped: {ship_dir / 'learned_di.onnx'}, {ship_dir / 'learned_di.md'}")
         if args.update_card:
             update_model_card(args.update_card, args, results, runtime)
-            log(f"model card section written: {args.update_card} ({CARD_SECTION_TITLE.lstrip('# ')})")
+            log(f"model card section written: {args.update_card} ({CARD_SECTION_HEADING})")
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)

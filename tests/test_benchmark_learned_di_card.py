@@ -48,18 +48,19 @@ def test_plugin_default_marks_the_centred_row(bench):
     assert "uncentred" in uncentred and "centred on scene medians" in centred
 
 
-def test_card_section_is_inserted_before_limits_then_replaced(bench):
-    def _section(body):
-        return "\n".join([bench.CARD_SECTION_BEGIN, bench.CARD_SECTION_TITLE, body, bench.CARD_SECTION_END])
-
-    card = "# Card\n\n## Results\n\nTest: x\n\n## Limits\n\n- simulated only.\n"
-    first = bench.replace_card_section(card, _section("run 1"))
-    assert first.index("run 1") < first.index("## Limits") and first.count("## Limits") == 1
-    assert first.startswith("# Card\n\n## Results\n\nTest: x\n\n" + bench.CARD_SECTION_BEGIN)
-    second = bench.replace_card_section(first, _section("run 2"))
-    assert "run 1" not in second and second.count(bench.CARD_SECTION_TITLE) == 1
-    assert second == first.replace("run 1", "run 2")
-    # Without a Limits heading the section goes at the end; a lone delimiter is refused.
-    assert bench.replace_card_section("# Card\n", _section("x")).endswith(bench.CARD_SECTION_END + "\n")
-    with pytest.raises(ValueError):
-        bench.replace_card_section(card + bench.CARD_SECTION_BEGIN, _section("x"))
+def test_update_card_writes_its_section_before_limits_and_replaces_it(bench, tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "test_set_text", lambda results: "x")
+    monkeypatch.setattr(bench, "card_section", lambda args, results, runtime_s: [f"Test: x, run {runtime_s}"])
+    path = tmp_path / "card.md"
+    results = "# Card\n\n## Results\n\nTest: x, 3 targets\n\n"
+    path.write_text(results + "## Limits\n\n- simulated only.\n", encoding="utf-8")
+    bench.update_model_card(path, None, None, 1)
+    first = path.read_text(encoding="utf-8")
+    assert first == (results + f"## {bench.CARD_SECTION_HEADING}\n\nTest: x, run 1\n\n"
+                     "## Limits\n\n- simulated only.\n")
+    bench.update_model_card(path, None, None, 2)
+    assert path.read_text(encoding="utf-8") == first.replace("run 1", "run 2")
+    # The card's own test set is looked for outside the section (which names it too).
+    path.write_text(first.replace(results, "# Card\n\n"), encoding="utf-8")
+    with pytest.raises(SystemExit):
+        bench.update_model_card(path, None, None, 3)

@@ -239,6 +239,29 @@ def test_a_later_run_rewrites_only_its_own_card_section(tmp_path):
                                 "## Correction\n\nsecond run: 0.4\n")
 
 
+def test_a_section_rewritten_with_its_own_text_leaves_the_shipped_cards_unchanged():
+    for name in ("learned_di.md", "coherence.md"):
+        text = (ROOT / "models" / name).read_text(encoding="utf-8")
+        headings = [line[3:] for line in text.split("\n") if line.startswith("## ")]
+        assert len(headings) >= 3
+        for heading in headings:
+            assert card.with_section(text, heading, card.section_text(text, heading)) == text, (name, heading)
+            assert card.with_section(text, heading, card.section_text(text, heading), before="Limits") == text
+
+
+def test_an_absent_section_goes_before_the_named_heading_else_at_the_end():
+    text = "# T\n\n## A\n\na\n\n## Limits\n\n- l\n"
+    before = card.with_section(text, "New", "n\n", before="Limits")
+    assert before == "# T\n\n## A\n\na\n\n## New\n\nn\n\n## Limits\n\n- l\n"
+    assert card.section_text(before, "New") == "n" and card.section_text(before, "Missing") is None
+    assert card.with_section(text, "New", "n", before="Missing") == text + "\n## New\n\nn\n"
+    assert card.with_section(text, "New", "n") == text + "\n## New\n\nn\n"
+    # text None removes the section (first, middle or last); an absent one is left absent
+    assert card.with_section(before, "New", None) == text
+    assert card.with_section(text, "Limits", None) == "# T\n\n## A\n\na\n"
+    assert card.with_section(text, "Missing", None) == text
+
+
 def test_framework_modules_for_qgis_are_torch_free():
     code = ("import sys; import sar_change.models.framework.metadata, sar_change.models.framework.protocol, "
             "sar_change.models.framework.card, sar_change.models.framework.runner, "

@@ -113,23 +113,59 @@ def write_card(path, meta, title, **kwargs):
     return path
 
 
-def replace_section(path, heading, text):
-    """Rewrite the level-2 section ``## heading`` of the card at ``path`` (up to the next level-2 heading)
-    with ``text``, or append it at the end when the card has none; the rest of the card is kept as it
-    is (temporary name, then renamed). For figures a later run adds to a card it did not train."""
+def _section_span(lines, heading):
+    """(start, end) line indices of the level-2 section ``## heading`` in ``lines`` (end: the next level-2
+    heading or the end of the card), or None when the card has none."""
+    title = f"## {heading}"
+    if title not in lines:
+        return None
+    start = lines.index(title)
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+    return start, end
+
+
+def section_text(card, heading):
+    """The body of the level-2 section ``## heading`` of the markdown ``card`` (the lines after its heading
+    up to the next level-2 heading, blank lines at either end stripped), or None when it has none."""
+    lines = card.split("\n")
+    span = _section_span(lines, heading)
+    return None if span is None else "\n".join(lines[span[0] + 1:span[1]]).strip("\n")
+
+
+def with_section(card, heading, text, before=None):
+    """The markdown ``card`` with its level-2 section ``## heading`` (up to the next level-2 heading) holding
+    ``text``, or without that section when ``text`` is None; the rest of the card is kept as it is. A card
+    without the section gets it before the level-2 heading ``## before`` (at the end when ``before`` is
+    None or the card has no such heading). A section is written as its heading, one blank line, ``text``
+    and one blank line before the next heading, so that ``with_section(card, h, section_text(card, h))``
+    gives back a card written this way unchanged."""
+    lines = card.rstrip("\n").split("\n")
+    block = [] if text is None else [f"## {heading}", "", text.strip("\n")]
+    span = _section_span(lines, heading)
+    if span is not None:
+        start, end = span
+        lines[start:end] = block + ([""] if block and end < len(lines) else [])
+        if text is None and start == len(lines):  # the removed section was the last: no trailing blank line
+            while lines and not lines[-1]:
+                lines.pop()
+    elif block:
+        at = _section_span(lines, before) if before is not None else None
+        if at is None:
+            lines += [""] + block
+        else:
+            lines[at[0]:at[0]] = block + [""]
+    return "\n".join(lines) + "\n"
+
+
+def replace_section(path, heading, text, before=None):
+    """Rewrite the level-2 section ``## heading`` of the card at ``path`` with ``text`` (``with_section``:
+    inserted before ``## before``, else at the end, when the card has none); the rest of the card is kept
+    as it is (temporary name, then renamed). For figures a later run adds to a card it did not train."""
     path = os.fspath(path)
     with open(path, encoding="utf-8") as f:
-        lines = f.read().rstrip("\n").split("\n")
-    title = f"## {heading}"
-    block = [title, "", text.rstrip()]
-    if title in lines:
-        start = lines.index(title)
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        lines[start:end] = block + ([""] if end < len(lines) else [])
-    else:
-        lines += [""] + block
+        card = f.read()
     tmp = path + ".partial"
     with open(tmp, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write(with_section(card, heading, text, before))
     os.replace(tmp, path)
     return path
