@@ -54,6 +54,43 @@ def test_scenes_repeat_hold_classes_and_melt_darkens_ice():
     assert ratio.mean() == pytest.approx(1.0, abs=0.03)
 
 
+
+def test_melt_land_is_the_dry_snow_reference_less_the_wet_snow_ratio():
+    """Wet snow absorbs the ground return: melt land = freeze (dry-snow) land times the class's wet-snow
+    ratio (backscatter.WET_SNOW_DB: -5 dB open ground, -2 dB forest / town), so open ground is >= 3 dB
+    darker than in the freeze season (Nagler & Rott 2000); water and ice are as before the fix."""
+    from sar_change.core.simulator.backscatter import WET_SNOW_DB
+    from sar_change.core.simulator.landcover import BARE, FIELD, FOREST, URBAN
+
+    freeze = ss.segmentation_scene(100, "freeze", shape=(96, 96))
+    melt = ss.segmentation_scene(100, "melt", shape=(96, 96))
+    assert np.array_equal(freeze["landcover"], melt["landcover"])
+    cover = freeze["landcover"]
+    plain = (freeze["layover_shadow"] & 3) == 0  # no layover sums, no shadow: one facet per pixel
+    noise = 10 ** (ss.NESZ_DB / 10)
+    for pol in ("VV", "VH"):
+        key = f"clean_{pol.lower()}_db"
+        signal_f = 10 ** (freeze[key].astype(np.float64) / 10) - noise
+        signal_m = 10 ** (melt[key].astype(np.float64) / 10) - noise
+        for cls in (FOREST, FIELD, URBAN, BARE):
+            k = plain & (cover == cls)
+            if k.sum() < 20:
+                continue
+            drop = 10 * np.log10(signal_m[k] / signal_f[k])
+            assert np.abs(drop - WET_SNOW_DB[cls][pol]).max() < 0.01, (pol, cls)
+    open_ground = plain & np.isin(cover, (FIELD, BARE))
+    assert open_ground.sum() > 1000
+    darker = melt["clean_vv_db"][open_ground] - freeze["clean_vv_db"][open_ground]
+    assert np.median(darker) <= -3.0  # measured, noise floor included: the wet-snow threshold holds
+    # water and ice: the same values as before the fix (mean clean dB outside layover, seed 100)
+    before = {("freeze", 0): (-18.5108066, -21.1397580), ("freeze", 1): (-11.7720618, -19.3941726),
+              ("melt", 0): (-16.5955919, -20.4299425), ("melt", 1): (-16.6621168, -20.9650624)}
+    for (season, cls), (vv, vh) in before.items():
+        sc = freeze if season == "freeze" else melt
+        k = ((sc["layover_shadow"] & 1) == 0) & (sc["labels"] == cls)
+        assert sc["clean_vv_db"][k].astype(np.float64).mean() == pytest.approx(vv, abs=1e-4)
+        assert sc["clean_vh_db"][k].astype(np.float64).mean() == pytest.approx(vh, abs=1e-4)
+
 def test_network_shapes_nan_and_normalisation():
     net = SegmentationNet(3, 4, **TINY).eval()
     net.set_normalisation([-15.0, -22.0, 38.0], [4.0, 4.0, 5.0])

@@ -30,6 +30,18 @@ Seasons (``SEASONS``):
   paper's hard case: wet ice looks like water), open water rougher (4-12 m/s)
   and so brighter.
 
+Land in both seasons starts from the dry-snow reference: frozen ground under
+0.3 m of dry snow (``LAND_CONDITIONS``; dry snow is nearly transparent at C
+band). In the melt season the liquid water in the snow absorbs the ground
+return (C-band penetration depth of wet snow a few cm), so whatever the soil
+beneath does (thaw, moisture) does not show: melt land is the dry-snow
+reference times the wet-snow ratio of ``backscatter.WET_SNOW_DB`` (-5 dB on
+fields and bare ground, -2 dB under forest canopies and in towns, whose
+returns come partly from above the snow). Nagler & Rott 2000 (IEEE TGRS
+38(2), "Retrieval of wet snow by means of multitemporal SAR data"): wet snow
+is 3 dB or more below the dry-snow / snow-free reference of the same ground,
+their detection threshold.
+
 Backscatter of ice (C band, dB at 35 deg incidence, slope dB/deg): dry
 first-year / lake ice VV -13, VH -24 (Onstott 1992, "SAR and scatterometer
 signatures of sea ice", AGU Geophys. Monogr. 68, ch. 5: FY ice -10..-16 dB
@@ -54,7 +66,7 @@ despeckling pretext tasks.
 
 import numpy as np
 
-from .backscatter import NESZ_DB, add_noise_floor, sigma0_db
+from .backscatter import NESZ_DB, add_noise_floor, coefficient_tables, sigma0_db
 from .backscatter import sigma0 as sigma0_linear
 from .dem import fractal_dem
 from .geometry import orbit_geometry
@@ -98,11 +110,15 @@ RELIEF_M_PER_KM = (10.0, 70.0)
 WIND_M_S = {"freeze": (2.0, 6.0), "melt": (4.0, 12.0)}
 #: Share of the water covered by ice per season (drawn uniformly).
 ICE_SHARE = {"freeze": (0.45, 0.8), "melt": (0.3, 0.6)}
-#: Land conditions per season (``backscatter.sigma0_db`` conditions).
+#: Land conditions per season (``backscatter.sigma0_db`` conditions): the dry-snow reference, frozen
+#: ground under dry snow, in both seasons; ``WET_SNOW_ON_LAND`` seasons scale it by the wet-snow ratio.
 LAND_CONDITIONS = {
     "freeze": dict(frozen=True, snow_depth_m=0.3, wet_snow=False),
-    "melt": dict(frozen=False, snow_depth_m=0.3, wet_snow=True, soil_moisture=0.3),
+    "melt": dict(frozen=True, snow_depth_m=0.3, wet_snow=False),
 }
+#: Seasons whose snow is wet: it absorbs the ground return, so land is the dry-snow reference times
+#: ``backscatter.WET_SNOW_DB`` of its class (Nagler & Rott 2000: >= 3 dB below the dry-snow reference).
+WET_SNOW_ON_LAND = {"freeze": False, "melt": True}
 
 _DEM, _LAND, _ICE, _WIND, _TEXTURE, _SPECKLE, _ORBIT = range(1, 8)
 
@@ -136,7 +152,9 @@ def segmentation_scene(
     ``vh_db`` (sigma0, dB), ``incidence_deg`` (ellipsoid incidence, degrees),
     ``labels`` (uint8, ``CLASSES`` order), ``clean_vv_db``, ``clean_vh_db``
     (the speckle-free twin, dB), ``layover_shadow`` (uint8 terrain bits of
-    ``geometry``: 1 layover, 2 shadow, 4 foreshortening), ``season``,
+    ``geometry``: 1 layover, 2 shadow, 4 foreshortening), ``landcover``
+    (uint8 ``landcover`` classes of the true surface, WATER where water or
+    ice), ``season``,
     ``seed``, ``orbit`` (pass direction).
     """
     season = check_season(season)
@@ -184,7 +202,7 @@ def segmentation_scene(
         "orbit": orbit,
     }
     for pol in ("VV", "VH"):
-        land = sigma0_linear(classes, geo.local_incidence, LAND_CONDITIONS[season], pol, mask=geo.mask)
+        land = land_sigma0(classes, geo.local_incidence, season, pol, geo.mask)
         water_db = sigma0_db(np.full(shape, WATER, np.uint8), geo.local_incidence, {"wind_m_s": 4.0}, pol)
         a, b = ICE_DB[pol]
         ice_db = a + b * (local_deg - 35.0) + ridges + (WET_ICE_DB[pol] if season == "melt" else 0.0)
@@ -198,7 +216,25 @@ def segmentation_scene(
     labels[water] = WATER_CLASS
     labels[ice] = ICE_CLASS
     out["labels"] = labels
+    out["landcover"] = classes
     return out
+
+
+def land_sigma0(classes, local_incidence, season, pol, mask=None):
+    """Land sigma0 (linear power, float32) of ``landcover`` ``classes`` at ``local_incidence`` (radians).
+
+    The dry-snow reference (``LAND_CONDITIONS``, ``backscatter.sigma0``; 0 in
+    shadow, bit 2 of ``mask``), times the wet-snow ratio of the class in
+    ``WET_SNOW_ON_LAND`` seasons: wet snow absorbs the ground return, the
+    soil beneath does not show (Nagler & Rott 2000: wet snow >= 3 dB below
+    the dry-snow reference).
+    """
+    season = check_season(season)
+    land = sigma0_linear(classes, local_incidence, LAND_CONDITIONS[season], pol, mask=mask)
+    if WET_SNOW_ON_LAND[season]:
+        wet_db = coefficient_tables(pol)["wet_snow"][np.asarray(classes, dtype=np.intp)]
+        land = land * np.power(np.float32(10.0), wet_db / np.float32(10.0))
+    return land.astype(np.float32, copy=False)
 
 
 def to_db(power):
