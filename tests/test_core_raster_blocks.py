@@ -202,6 +202,30 @@ def test_gdal_cache_is_capped_during_a_run_and_restored(tmp_path, scene):
         gdal.SetCacheMax(before)
 
 
+def test_translated_output_copies_under_the_cache_cap_and_leaves_nothing_on_failure(tmp_path, scene):
+    before = gdal.GetCacheMax()
+    gdal.SetCacheMax(2 ** 30)
+    try:
+        dst = tmp_path / "band2.tif"
+        with rb.translated_output(scene, dst, ["second"], bands=1, bandList=[2]) as tmp:
+            assert gdal.GetCacheMax() == rb.DEFAULT_GDAL_CACHE_MB * 2 ** 20  # the body too runs capped
+            assert not dst.exists() and os.path.exists(tmp)
+        assert gdal.GetCacheMax() == 2 ** 30
+        out, src = gdal.Open(str(dst)), gdal.Open(scene)
+        np.testing.assert_array_equal(out.GetRasterBand(1).ReadAsArray(), src.GetRasterBand(2).ReadAsArray())
+        assert out.GetRasterBand(1).GetDescription() == "second"
+        out = src = None
+        failed = tmp_path / "failed.tif"
+        with pytest.raises(ValueError, match="body failed"):
+            with rb.translated_output(scene, failed):
+                raise ValueError("body failed")
+        with pytest.raises(rb.OutputError, match="expected 3"):  # the band count is checked before the rename
+            rb.translate_output(scene, failed, bands=3)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["band2.tif", "in.tif"]
+    finally:
+        gdal.SetCacheMax(before)
+
+
 def test_stream_blocks_keeps_order_bounds_the_queue_and_raises_errors():
     import threading
     import time

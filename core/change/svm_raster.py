@@ -36,6 +36,7 @@ from ..engine.raster_blocks import (
     read_info,
     stack_vrt,
     temporary_path,
+    translate_output,
 )
 from . import difference, features, svm
 from .evaluation import grid_mismatch
@@ -285,14 +286,8 @@ def _predict(runner, spec, vrt, vrt_bands, dst, progress, is_canceled):
                    progress=progress_range(progress, 40, 95), is_canceled=is_canceled)
         if is_canceled is not None and is_canceled():  # cancelled during the last block
             raise Cancelled("cancelled by the user")
-        options = gdal.TranslateOptions(format="GTiff", outputType=gdal.GDT_Byte, noData=svm.NODATA,
-                                        creationOptions=geotiff_options())
-        with outputs.raster_output(dst, 1) as tmp_mask:
-            out = outputs.check_created(gdal.Translate(tmp_mask, tmp, options=options), dst)
-            band = out.GetRasterBand(1)
-            band.SetDescription("change (1 change, 0 no change, 255 no data)")
-            out.FlushCache()
-            out = band = None
+        translate_output(tmp, dst, ["change (1 change, 0 no change, 255 no data)"], bands=1,
+                         outputType=gdal.GDT_Byte, noData=svm.NODATA, creationOptions=geotiff_options())
     except outputs.OutputError as exc:
         raise outputs.OutputError(dst, exc.reason, exc.fix) from exc
     finally:

@@ -17,13 +17,10 @@ import numpy as np
 from osgeo import gdal
 
 from ..engine import scale as scales
-from ..engine.outputs import replace_file
 from ..engine.progress import progress_range
 from ..engine.raster_blocks import (
-    RasterError,
     Window,
     block_windows,
-    gdal_cache_budget,
     geotiff_options,
     map_raster,
     open_readonly,
@@ -31,6 +28,7 @@ from ..engine.raster_blocks import (
     read_info,
     stack_vrt,
     temporary_path,
+    translate_output,
 )
 from . import unsupervised as us
 
@@ -65,24 +63,6 @@ def read_fit_tiles(vrt, bands, scale, max_pixels=MAX_FIT_PIXELS):
     return p1, p2
 
 
-def _to_byte(tmp, dst, description):
-    options = gdal.TranslateOptions(format="GTiff", outputType=gdal.GDT_Byte, noData=NODATA,
-                                    creationOptions=geotiff_options())
-    tmp_byte = temporary_path(dst)
-    try:
-        with gdal_cache_budget():  # the default cache (5 % of RAM) would fill with a full scene's blocks
-            out = gdal.Translate(tmp_byte, tmp, options=options)
-            if out is None:
-                raise RasterError(f"cannot write {dst}: check that the folder exists and is writable")
-            out.GetRasterBand(1).SetDescription(description)
-            out.FlushCache()
-            out = None
-        replace_file(tmp_byte, dst)
-    finally:
-        if os.path.exists(tmp_byte):
-            os.remove(tmp_byte)
-
-
 def detect_rasters(src_1, src_2, dst_mask, band_1=1, band_2=1, config=us.DEFAULT, scale=scales.LINEAR_POWER,
                    floor=None, dst_di=None, seed=0, max_fit_pixels=MAX_FIT_PIXELS, block=BLOCK,
                    progress=None, is_canceled=None):
@@ -115,7 +95,8 @@ def detect_rasters(src_1, src_2, dst_mask, band_1=1, band_2=1, config=us.DEFAULT
 
         map_raster(vrt, tmp, labels, fitted.margin, 1, bands=bands, nodata=NODATA, block=block,
                    progress=progress_range(progress, 20, 90 if dst_di else 98), is_canceled=is_canceled)
-        _to_byte(tmp, dst_mask, "change (1 changed, 0 unchanged, 255 no data)")
+        translate_output(tmp, dst_mask, ["change (1 changed, 0 unchanged, 255 no data)"], bands=1,
+                         outputType=gdal.GDT_Byte, noData=NODATA, creationOptions=geotiff_options())
         mask_ds = open_readonly(dst_mask)
         hist = mask_ds.GetRasterBand(1).GetHistogram(-0.5, 255.5, 256, False, False)
         mask_ds = None

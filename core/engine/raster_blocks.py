@@ -530,6 +530,37 @@ def gdal_cache_budget(megabytes=None):
                 gdal.SetCacheMax(_cache_state["saved"])
 
 
+@contextmanager
+def translated_output(src, dst, descriptions=None, bands=None, **options):
+    """Write ``dst`` as ``gdal.Translate(src, **options)``; yields the closed temporary file.
+
+    The whole copy runs under the engine's GDAL cache cap (``gdal_cache_budget``):
+    a copy reads every block of ``src``, and the default cache (GDAL_CACHEMAX,
+    5 % of RAM) would otherwise fill with a full scene's blocks (1.8-1.9 GB
+    peak on 25,000 x 17,000 px, benchmarks/scale.py). ``descriptions`` name the
+    bands. The body of the ``with`` may finish the temporary file (masks,
+    palettes) still under the cap; the file is then checked, read back and
+    renamed onto ``dst`` (``outputs.raster_output``, with ``bands`` bands when
+    given); any failure leaves nothing at ``dst`` and raises OutputError.
+    ``options`` are gdal.TranslateOptions keywords (format GeoTIFF unless given).
+    """
+    options.setdefault("format", "GTiff")
+    with gdal_cache_budget(), outputs.raster_output(dst, bands) as tmp:
+        ds = outputs.check_created(gdal.Translate(tmp, str(src), **options), dst)
+        for i, text in enumerate(descriptions or (), start=1):
+            ds.GetRasterBand(i).SetDescription(text)
+        ds.FlushCache()
+        ds = None  # closed: flushed before the body and the rename
+        yield tmp
+
+
+def translate_output(src, dst, descriptions=None, bands=None, **options):
+    """``translated_output`` with nothing more to do on the copy; returns ``dst``."""
+    with translated_output(src, dst, descriptions, bands, **options):
+        pass
+    return dst
+
+
 def _real_sources(src_path):
     """The files behind ``src_path``: itself, or the sources of an in-memory stack VRT."""
     path = str(src_path)

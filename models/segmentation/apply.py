@@ -72,10 +72,9 @@ def classify(model, image, tile=None, overlap=None):
     return classes, probs
 
 
-def write_palette(path, classes):
-    """Give band 1 of ``path`` the model's palette: a colour table (in the GeoTIFF), the class names (band
-    metadata ``CLASSES``, JSON, and category names) and a QGIS style beside it (``.qml``: paletted
-    renderer with the class names as labels, loaded by QGIS with the raster)."""
+def set_palette(path, classes):
+    """Give band 1 of the GeoTIFF ``path`` the model's palette: a colour table and the class names (band
+    metadata ``CLASSES``, JSON, and category names)."""
     ds = gdal.Open(os.fspath(path), gdal.GA_Update)
     band = ds.GetRasterBand(1)
     table = gdal.ColorTable()
@@ -92,6 +91,11 @@ def write_palette(path, classes):
     band.SetDescription("class")
     ds.FlushCache()
     ds = None
+
+
+def write_style(path, classes):
+    """Write the QGIS style beside the raster ``path`` (``.qml``: paletted renderer of band 1 with the
+    class names as labels, loaded by QGIS with the raster)."""
     with open(os.path.splitext(os.fspath(path))[0] + ".qml", "w", encoding="utf-8") as f:
         f.write(palette_qml(classes))
 
@@ -152,7 +156,7 @@ def segment_raster(
         classes, probs = classify(model, model_input(data, n_sar, scale), tile, overlap)
         return np.concatenate([classes[None], probs])
 
-    tmp = part = rb.temporary_path(out_classes)
+    tmp = rb.temporary_path(out_classes)
     names = [e["name"] for e in model.classes]
     try:
         rb.map_raster(
@@ -169,51 +173,20 @@ def segment_raster(
             descriptions=["class"] + [f"p_{n}" for n in names],
             nodata=float("nan"),
         )
-        # The copies below read the whole float stack: under the engine's GDAL cache cap, or the default
-        # cache (5 % of RAM) fills with its blocks (1.8 GB peak on 25,000 x 17,000, benchmarks/scale.py).
-        with rb.gdal_cache_budget():
-            part = rb.temporary_path(out_classes)
-            ds = gdal.Translate(
-                part,
-                tmp,
-                bandList=[1],
-                outputType=gdal.GDT_Byte,
-                noData=schema.IGNORE,
-                creationOptions=rb.geotiff_options(),
-                scaleParams=None,
-            )
-            if ds is None:
-                raise rb.RasterError(f"cannot write {out_classes}")
-            ds = None
+        # Each copy runs under the engine's GDAL cache cap (rb.translated_output), the NaN mask too.
+        with rb.translated_output(tmp, out_classes, ["class"], bands=1, bandList=[1],
+                                  outputType=gdal.GDT_Byte, noData=schema.IGNORE,
+                                  creationOptions=rb.geotiff_options()) as part:
             _nan_to(part, schema.IGNORE, tmp)
-            write_palette(part, model.classes)
-            _replace(part, out_classes)
-            if out_probabilities:
-                part = rb.temporary_path(out_probabilities)
-                ds = gdal.Translate(
-                    part, tmp, bandList=list(range(2, k + 2)), creationOptions=rb.geotiff_options()
-                )
-                if ds is None:
-                    raise rb.RasterError(f"cannot write {out_probabilities}")
-                for i, name in enumerate(names):
-                    ds.GetRasterBand(i + 1).SetDescription(f"probability of {name}")
-                ds = None
-                _replace(part, out_probabilities)
-    finally:  # the float stack, and a class or probability file not renamed (failed run)
-        for path in (tmp, part, part + ".aux.xml", os.path.splitext(part)[0] + ".qml"):
-            if os.path.exists(path):
-                os.remove(path)
+            set_palette(part, model.classes)
+        write_style(out_classes, model.classes)
+        if out_probabilities:
+            rb.translate_output(tmp, out_probabilities, [f"probability of {name}" for name in names], bands=k,
+                                bandList=list(range(2, k + 2)), creationOptions=rb.geotiff_options())
+    finally:  # the float stack (the copies clean up after themselves)
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return {"classes": out_classes, "probabilities": out_probabilities, "classes_meta": model.classes}
-
-
-def _replace(part, path):
-    """Rename ``part`` and its side files (.aux.xml, .qml) to ``path``."""
-    os.replace(part, path)
-    if os.path.exists(part + ".aux.xml"):
-        os.replace(part + ".aux.xml", path + ".aux.xml")
-    qml = os.path.splitext(part)[0] + ".qml"
-    if os.path.exists(qml):
-        os.replace(qml, os.path.splitext(path)[0] + ".qml")
 
 
 def _nan_to(byte_path, value, float_path):

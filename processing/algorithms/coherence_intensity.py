@@ -13,7 +13,6 @@ streamed block by block through ``map_raster``.
 """
 import os
 
-from osgeo import gdal
 from qgis.core import (
     QgsProcessingException,
     QgsProcessingParameterBoolean,
@@ -27,8 +26,7 @@ from qgis.core import (
 from ...core.coherence import estimation as coherence
 from ...core.engine import raster_sampling
 from ...core.engine import scale as scales
-from ...core.engine.outputs import replace_file
-from ...core.engine.raster_blocks import gdal_cache_budget, open_readonly, read_info, stack_vrt
+from ...core.engine.raster_blocks import open_readonly, read_info, stack_vrt, translate_output
 from ...models.coherence import inference
 from . import coherence_common, common
 from .common import tr
@@ -258,14 +256,5 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
 
 def split_band(src, band, dst, description):
     """Copy band ``band`` of GeoTIFF ``src`` to the 1-band GeoTIFF ``dst`` (temporary name, then renamed)."""
-    tmp = os.path.splitext(dst)[0] + ".partial.tif"
-    # Under the engine's cap: GDAL's cache (GDAL_CACHEMAX, 5 % of RAM by default) would otherwise fill with
-    # the blocks of a full scene as the band is copied (1.9 GB peak on 25,000 x 17,000, benchmarks/scale.py).
-    with gdal_cache_budget():
-        out = gdal.Translate(tmp, src, bandList=[band], format="GTiff",
-                             creationOptions=["COMPRESS=DEFLATE", "TILED=YES"])
-        if out is None:
-            raise QgsProcessingException(tr("Cannot write {path}").format(path=dst))
-        out.GetRasterBand(1).SetDescription(description)
-        out = None
-    replace_file(tmp, dst)
+    translate_output(src, dst, [description], bands=1, bandList=[band],
+                     creationOptions=["COMPRESS=DEFLATE", "TILED=YES"])

@@ -9,7 +9,6 @@ Optionally the windows are written as points.
 """
 import os
 
-from osgeo import gdal
 from qgis.core import (
     QgsFeature,
     QgsFeatureSink,
@@ -39,13 +38,11 @@ from ...core.coregistration import correlation as corr
 from ...core.coregistration import models as mdl
 from ...core.coregistration import resampling as rs
 from ...core.coregistration import stack as coreg
-from ...core.engine.outputs import replace_file
 from ...core.engine.raster_blocks import (
     Cancelled,
     RasterError,
-    gdal_cache_budget,
     geotiff_options,
-    temporary_path,
+    translate_output,
 )
 from . import common
 from .common import tr
@@ -108,19 +105,7 @@ def help_text():
 
 def copy_raster(src, dst):
     """Copy the GeoTIFF ``src`` to ``dst`` through a temporary file renamed on success; returns ``dst``."""
-    tmp = temporary_path(dst)
-    try:
-        with gdal_cache_budget():  # GDAL's cache would otherwise take up to GDAL_CACHEMAX
-            out = gdal.Translate(tmp, src, format="GTiff", creationOptions=geotiff_options())
-            written, out = out is not None, None  # closed: flushed before the rename
-        if not written:
-            raise QgsProcessingException(tr("Cannot write {path}: {error}").format(
-                path=dst, error=gdal.GetLastErrorMsg()))
-        replace_file(tmp, dst)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return dst
+    return translate_output(src, dst, creationOptions=geotiff_options())
 
 
 class CoregisterAlgorithm(common.SarChangeAlgorithm):
