@@ -1,6 +1,6 @@
 """What keeps the learned coherence above 0.10 RMSE against the 3 x 3 reference (validation pairs only).
 
-    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/coherence_limits.py
+    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/coherence_limits.py [--out FILE] [--draws 32]
 
 On the shipped model's VALIDATION pairs (the last dates of the training scenes; the held-out test scenes
 play no part), every fitted mapping cross-fitted on halves of the training scenes (fitted on one half,
@@ -13,10 +13,21 @@ scored on the other, both ways), as in benchmarks/coherence_stacking.py:
    regressor (scikit-learn) on the network's coherence and sigma, the intensity correlation over 3, 5, 7
    and 11 px and the two dates' 3 x 3 and 11 x 11 mean dB; the same regressor on the truth and the
    same intensity features (how far context alone goes when the truth is known);
-3. the training curve of the shipped model (its card's validation RMSE by epoch: what a longer run
+3. the lower bound for ANY estimator from the two intensities: the exact posterior of the reference
+   (core/simulator/reference_posterior.py) given the true coherence, the true sigma0 of both dates
+   (the simulator's speckle-free stack) and the intensities of every pixel, sampled ``--draws`` times per
+   pixel. This oracle knows more than the network (given the truth, pixels outside the window carry
+   independent speckle), so the square root of its mean posterior variance bounds every such
+   estimator's RMSE from below; nothing is fitted. Its posterior mean scored against the reference
+   checks the posterior on the actual draws (expected: the bound times sqrt(1 + 1/draws));
+4. the training curve of the shipped model (its card's validation RMSE by epoch: what a longer run
    may add).
 """
+import argparse
+import csv
+import datetime
 import os
+import subprocess
 import sys
 import time
 
@@ -32,12 +43,14 @@ from sar_change.core.coherence import estimation as coh  # noqa: E402
 from sar_change.core.coherence import stacking  # noqa: E402
 from sar_change.core.engine.raster_blocks import read_array  # noqa: E402
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
+from sar_change.core.simulator.reference_posterior import ReferencePosterior  # noqa: E402
 from sar_change.models.coherence import dataset as ds  # noqa: E402
 from sar_change.models.coherence import inference, schema  # noqa: E402
 from sar_change.models.framework import export as fx  # noqa: E402
 from sar_change.models.framework import metadata as md  # noqa: E402
 
 CORRELATION_WINDOWS = (3, 5, 7, 11)
+BOUND_WINDOWS = (3, 5, 7)  # reference windows (pixels) whose intensity-conditional floor is reported
 
 
 def box_mean(a, size):
@@ -45,13 +58,40 @@ def box_mean(a, size):
     return coh.box_sum_2d(a, size) / coh.box_sum_2d(np.ones_like(a), size)
 
 
-def pixels(model, folders):
+def true_powers(folder):
+    """The speckle-free sigma0 (linear) of the pair's two dates, from the simulator's stack beside it."""
+    stack = os.path.join(os.path.dirname(os.path.normpath(folder)), "stack")
+    with open(os.path.join(folder, "pair.csv"), newline="", encoding="utf-8") as f:
+        row = next(csv.DictReader(f))
+    with open(os.path.join(stack, "acquisitions.csv"), newline="", encoding="utf-8") as f:
+        files = {(r["date"], r["orbit_direction"]): r["file"] for r in csv.DictReader(f)}
+    return [read_array(os.path.join(stack, files[(row[k], row["orbit_direction"])]))
+            for k in ("date_1", "date_2")]
+
+
+def oracle(folder, truth, draws, rng, windows=BOUND_WINDOWS):
+    """{window: (posterior mean, posterior variance)} of the reference over each odd ``window`` (the pair's
+    own window first) given the truth, the true sigma0 and the intensities."""
+    with open(os.path.join(folder, "pair.csv"), newline="", encoding="utf-8") as f:
+        row = next(csv.DictReader(f))
+    p1, p2 = true_powers(folder)
+    i1, i2 = (read_array(os.path.join(folder, name)) for name in ds.FILES[:2])
+    out = {}
+    for w in dict.fromkeys((int(row["window"]),) + tuple(windows)):
+        out[w] = ReferencePosterior(int(row["looks"]), w).moments(truth, p1, p2, i1, i2, draws, rng)
+    return out
+
+
+def pixels(model, folders, draws=32, seed=0):
     """Dict of 1-D arrays over the valid pixels: class, scene, reference, truth, network coherence and
-    sigma, and the intensity features."""
+    sigma, the intensity features, and the oracle's posterior mean and variance (``draws`` draws)."""
     cols = {}
+    rng = np.random.default_rng(seed)
     for folder in folders:
         pair = ds.Pair(folder)
         truth = read_array(os.path.join(folder, "coherence_true.tif"))
+        bounds = oracle(folder, truth, draws, rng)
+        post_mean, post_var = next(iter(bounds.values()))  # the pair's own reference window
         db = np.where(pair.valid, pair.db, np.nan).astype(np.float32)
         pred = model.predict({schema.INPUT_IMAGES: db, **bench.baseline_feed(model, pair.baseline_days)})
         lin = 10.0 ** (db.astype(np.float64) / 10.0)
@@ -61,22 +101,32 @@ def pixels(model, folders):
             for k in range(2):
                 feats[f"dB {k + 1} {w}x{w}"] = box_mean(np.nan_to_num(db[k].astype(np.float64)), w)
         ok = pair.valid & np.isfinite(pred[0]) & np.isfinite(truth) & (pair.landcover > 0)
+        ok &= np.isfinite(post_mean)
         for f in feats.values():
             ok &= np.isfinite(f)
         scene = os.path.basename(os.path.dirname(os.path.normpath(folder)))
         values = {"cls": pair.landcover, "ref": pair.target, "truth": np.clip(truth, 0, 1),
-                  "net": np.clip(pred[0], 0, 1), "sigma": pred[1], **feats}
+                  "net": np.clip(pred[0], 0, 1), "sigma": pred[1], "oracle": post_mean,
+                  "oracle var": post_var, **{f"oracle var {w}x{w}": v for w, (_, v) in bounds.items()},
+                  **feats}
         for key, value in values.items():
             cols.setdefault(key, []).append(value[ok])
         cols.setdefault("scene", []).append(np.full(int(ok.sum()), scene))
     return {k: np.concatenate(v) for k, v in cols.items()}
 
 
-def rmse_line(name, pred, d):
-    e = pred - d["ref"]
+def rmse_line(name, pred, d, target="ref"):
+    e = pred - d[target]
     per = " ".join(f"{CLASS_NAMES.get(int(k), k)} {np.sqrt(np.mean(e[d['cls'] == k] ** 2)):.3f}"
                    for k in np.unique(d["cls"]))
     return f"{name:58s} RMSE {np.sqrt(np.mean(e ** 2)):.4f} ({per})"
+
+
+def floor_line(name, var, d):
+    """Square root of the mean posterior variance, overall and per class."""
+    per = " ".join(f"{CLASS_NAMES.get(int(k), k)} {np.sqrt(np.mean(var[d['cls'] == k])):.3f}"
+                   for k in np.unique(d["cls"]))
+    return f"{name:58s} RMSE {np.sqrt(np.mean(var)):.4f} ({per})"
 
 
 def cross_fit(d, fit_predict):
@@ -117,34 +167,63 @@ def boosted(d, names, fit, other, sample=400000, seed=0):
     return np.clip(reg.predict(x[other]), 0, 1)
 
 
-def main():
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", help="also write the printed report to this markdown file (command and date)")
+    p.add_argument("--draws", type=int, default=32, help="posterior draws per pixel of the oracle bound")
+    args = p.parse_args(argv)
+    lines = []
+
+    def say(text=""):
+        """One report line to stdout and, with --out, to the file."""
+        lines.append(text)
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
     t0 = time.perf_counter()
     model = inference.open_model(inference.SHIPPED_MODEL, threads=2)
     meta = md.parse_metadata(fx.read_metadata(inference.SHIPPED_MODEL))
-    d = pixels(model, meta["training"]["pairs"]["validation"])
-    print(f"## Validation pairs of the shipped model ({len(meta['training']['pairs']['validation'])}, "
-          f"{d['ref'].size} px), cross-fitted on halves of the training scenes\n")
-    print(rmse_line("reference vs truth (the reference's own error)", d["truth"], d))
-    print(rmse_line("floor: E[reference | truth]", cross_fit(d, lambda f, o: truth_table(d, f, o)), d))
-    print(rmse_line("floor: E[reference | truth, corr 3x3] (20 x 20 table)",
-                    cross_fit(d, lambda f, o: stacked(d, "truth", f, o)), d))
-    print(rmse_line("network", d["net"], d))
-    print(rmse_line("network + shipped correction (20 x 20 table)",
-                    cross_fit(d, lambda f, o: stacked(d, "net", f, o)), d))
+    d = pixels(model, meta["training"]["pairs"]["validation"], args.draws)
+    say(f"## Validation pairs of the shipped model ({len(meta['training']['pairs']['validation'])}, "
+        f"{d['ref'].size} px), cross-fitted on halves of the training scenes\n")
+    say(rmse_line("reference vs truth (the reference's own error)", d["truth"], d))
+    say(rmse_line("floor: E[reference | truth]", cross_fit(d, lambda f, o: truth_table(d, f, o)), d))
+    say(rmse_line("floor: E[reference | truth, corr 3x3] (20 x 20 table)",
+                  cross_fit(d, lambda f, o: stacked(d, "truth", f, o)), d))
+    say(floor_line("bound: exact posterior | truth, true sigma0, intensities", d["oracle var"], d))
+    check = np.sqrt(1 + 1 / args.draws)
+    say(rmse_line(f"  its posterior mean ({args.draws} draws; check: bound x {check:.4f})", d["oracle"], d))
+    for w in BOUND_WINDOWS[1:]:  # the first is the pairs' own window
+        say(floor_line(f"  the same bound for a {w} x {w} reference of the same draw",
+                       d[f"oracle var {w}x{w}"], d))
+    say(rmse_line("network", d["net"], d))
+    say(rmse_line("network vs TRUTH", d["net"], d, "truth"))
+    say(rmse_line("network + shipped correction (20 x 20 table)",
+                  cross_fit(d, lambda f, o: stacked(d, "net", f, o)), d))
     intensity = [f"corr {w}x{w}" for w in CORRELATION_WINDOWS] + [
         f"dB {k} {w}x{w}" for w in (3, 11) for k in (1, 2)]
-    print(rmse_line("boosted: network, sigma, corr 3-11 px, mean dB 3/11 px",
-                    cross_fit(d, lambda f, o: boosted(d, ["net", "sigma"] + intensity, f, o)), d))
-    print(rmse_line("boosted: corr 3-11 px, mean dB 3/11 px (no network)",
-                    cross_fit(d, lambda f, o: boosted(d, intensity, f, o)), d))
-    print(rmse_line("boosted: truth, corr 3-11 px, mean dB 3/11 px",
-                    cross_fit(d, lambda f, o: boosted(d, ["truth"] + intensity, f, o)), d))
+    say(rmse_line("boosted: network, sigma, corr 3-11 px, mean dB 3/11 px",
+                  cross_fit(d, lambda f, o: boosted(d, ["net", "sigma"] + intensity, f, o)), d))
+    say(rmse_line("boosted: corr 3-11 px, mean dB 3/11 px (no network)",
+                  cross_fit(d, lambda f, o: boosted(d, intensity, f, o)), d))
+    say(rmse_line("boosted: truth, corr 3-11 px, mean dB 3/11 px",
+                  cross_fit(d, lambda f, o: boosted(d, ["truth"] + intensity, f, o)), d))
     history = (meta.get("metrics") or {}).get("history") or []
     marks = [h for h in history if h["epoch"] in (10, 25, 50, 75, 100, 125) or h is history[-1]]
-    print("\nshipped model's validation RMSE by epoch (card): "
-          + ", ".join(f"{h['epoch']}: {h['val_rmse']:.4f}" for h in marks)
-          + f"; stopped: {meta['training'].get('stopped')} after {meta['training'].get('seconds')} s")
-    print(f"\n{time.perf_counter() - t0:.0f} s")
+    say("\nshipped model's validation RMSE by epoch (card): "
+        + ", ".join(f"{h['epoch']}: {h['val_rmse']:.4f}" for h in marks)
+        + f"; stopped: {meta['training'].get('stopped')} after {meta['training'].get('seconds')} s")
+    say(f"\n{time.perf_counter() - t0:.0f} s")
+    if args.out:
+        command = " ".join(["flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/coherence_limits.py"]
+                           + list(sys.argv[1:] if argv is None else argv))
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
+                                text=True).stdout.strip()
+        with open(args.out, "w", encoding="utf-8") as f:
+            f.write("\n".join([f"# {__doc__.splitlines()[0]}", "", f"`{command}`", "",
+                               f"Run {stamp} at commit {commit or 'unknown'} (printed output, verbatim):", "",
+                               "```"] + lines + ["```", ""]))
     return 0
 
 
