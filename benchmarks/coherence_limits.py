@@ -19,8 +19,15 @@ scored on the other, both ways), as in benchmarks/coherence_stacking.py:
    pixel. This oracle knows more than the network (given the truth, pixels outside the window carry
    independent speckle), so the square root of its mean posterior variance bounds every such
    estimator's RMSE from below; nothing is fitted. Its posterior mean scored against the reference
-   checks the posterior on the actual draws (expected: the bound times sqrt(1 + 1/draws));
-4. the training curve of the shipped model (its card's validation RMSE by epoch: what a longer run
+   checks the posterior on the actual draws (expected: the bound times sqrt(1 + 1/draws)). The same
+   bound for 5 x 5 and 7 x 7 references of the same draw (what a larger reference window would allow);
+4. what the network misses, by plug-ins into that posterior (nothing fitted): the true sigma0 replaced
+   by the 7 x 7 mean intensity (truth + intensities only), the truth replaced by the network's output
+   read as a coherence (the inverse of the 36-look expected sample coherence), both replaced (an
+   estimator from the intensities alone); and the network less each pair's own mean error (what a
+   perfect per-pair scalar, such as the weather between the dates, could add), with the correlation
+   of that per-pair error with the pair's rain, snowfall, melt, wind and mean true coherence;
+5. the training curve of the shipped model (its card's validation RMSE by epoch: what a longer run
    may add).
 """
 import argparse
@@ -51,6 +58,7 @@ from sar_change.models.framework import metadata as md  # noqa: E402
 
 CORRELATION_WINDOWS = (3, 5, 7, 11)
 BOUND_WINDOWS = (3, 5, 7)  # reference windows (pixels) whose intensity-conditional floor is reported
+SIGMA0_WINDOW = 7  # pixels: the plug-in sigma0 of a date is its intensity's mean over 7 x 7 (196 looks)
 
 
 def box_mean(a, size):
@@ -69,50 +77,78 @@ def true_powers(folder):
             for k in ("date_1", "date_2")]
 
 
-def oracle(folder, truth, draws, rng, windows=BOUND_WINDOWS):
-    """{window: (posterior mean, posterior variance)} of the reference over each odd ``window`` (the pair's
-    own window first) given the truth, the true sigma0 and the intensities."""
+def gamma_from_reference_scale(coherence, looks):
+    """The true coherence whose expected N-look sample coherence (Touzi et al. 1999) is ``coherence``
+    (0 below the expectation at gamma = 0): the network's output read as a coherence."""
+    g = np.linspace(0.0, 0.9999, 4000)
+    return np.interp(coherence, np.ravel(coh.expected_sample_coherence(g, looks)), g, left=0.0)
+
+
+def oracle(folder, truth, net, draws, rng):
+    """Posterior {name: (mean, variance)} of the reference coherence of a pair ``folder``.
+
+    "bound w": the exact posterior of a ``w`` x ``w`` reference (each of BOUND_WINDOWS) given the truth,
+    the true sigma0 and the intensities; at the pair's own window, plug-ins that replace what an
+    estimator cannot know: "truth, sigma0 est" (sigma0 = the intensity's SIGMA0_WINDOW mean), "net,
+    true sigma0" and "net, sigma0 est" (gamma = the network's ``net`` read as a coherence)."""
     with open(os.path.join(folder, "pair.csv"), newline="", encoding="utf-8") as f:
         row = next(csv.DictReader(f))
+    looks, window = int(row["looks"]), int(row["window"])
     p1, p2 = true_powers(folder)
     i1, i2 = (read_array(os.path.join(folder, name)) for name in ds.FILES[:2])
-    out = {}
-    for w in dict.fromkeys((int(row["window"]),) + tuple(windows)):
-        out[w] = ReferencePosterior(int(row["looks"]), w).moments(truth, p1, p2, i1, i2, draws, rng)
+    est = [box_mean(np.nan_to_num(i.astype(np.float64)), SIGMA0_WINDOW) for i in (i1, i2)]
+    g_net = gamma_from_reference_scale(net, looks * window * window)
+    out = {f"bound {w}": ReferencePosterior(looks, w).moments(truth, p1, p2, i1, i2, draws, rng)
+           for w in BOUND_WINDOWS}
+    post = ReferencePosterior(looks, window)
+    for name, (g, s1, s2) in {"truth, sigma0 est": (truth, *est), "net, true sigma0": (g_net, p1, p2),
+                              "net, sigma0 est": (g_net, *est)}.items():
+        out[name] = post.moments(g, s1, s2, i1, i2, draws, rng)
+    out["own"] = out[f"bound {window}"]
     return out
 
 
 def pixels(model, folders, draws=32, seed=0):
-    """Dict of 1-D arrays over the valid pixels: class, scene, reference, truth, network coherence and
-    sigma, the intensity features, and the oracle's posterior mean and variance (``draws`` draws)."""
+    """Dict of 1-D arrays over the valid pixels: class, scene, pair index, reference, truth, network
+    coherence and sigma, the intensity features, and the oracle's posterior means ("post ...") and
+    variances ("var ...") of ``oracle`` (``draws`` draws)."""
     cols = {}
     rng = np.random.default_rng(seed)
-    for folder in folders:
+    for n, folder in enumerate(folders):
         pair = ds.Pair(folder)
         truth = read_array(os.path.join(folder, "coherence_true.tif"))
-        bounds = oracle(folder, truth, draws, rng)
-        post_mean, post_var = next(iter(bounds.values()))  # the pair's own reference window
         db = np.where(pair.valid, pair.db, np.nan).astype(np.float32)
         pred = model.predict({schema.INPUT_IMAGES: db, **bench.baseline_feed(model, pair.baseline_days)})
+        net = np.clip(pred[0], 0, 1)
+        posts = oracle(folder, truth, net, draws, rng)
         lin = 10.0 ** (db.astype(np.float64) / 10.0)
         feats = {f"corr {w}x{w}": coh.intensity_coherence(lin[0], lin[1], w, coh.PEARSON)
                  for w in CORRELATION_WINDOWS}
         for w in (3, 11):
             for k in range(2):
                 feats[f"dB {k + 1} {w}x{w}"] = box_mean(np.nan_to_num(db[k].astype(np.float64)), w)
+        for name, (mean, var) in posts.items():
+            feats[f"var {name}"] = var
+            if not name.startswith("bound"):
+                feats[f"post {name}"] = mean
         ok = pair.valid & np.isfinite(pred[0]) & np.isfinite(truth) & (pair.landcover > 0)
-        ok &= np.isfinite(post_mean)
         for f in feats.values():
             ok &= np.isfinite(f)
         scene = os.path.basename(os.path.dirname(os.path.normpath(folder)))
         values = {"cls": pair.landcover, "ref": pair.target, "truth": np.clip(truth, 0, 1),
-                  "net": np.clip(pred[0], 0, 1), "sigma": pred[1], "oracle": post_mean,
-                  "oracle var": post_var, **{f"oracle var {w}x{w}": v for w, (_, v) in bounds.items()},
-                  **feats}
+                  "net": net, "sigma": pred[1], **feats}
         for key, value in values.items():
             cols.setdefault(key, []).append(value[ok])
         cols.setdefault("scene", []).append(np.full(int(ok.sum()), scene))
+        cols.setdefault("pair", []).append(np.full(int(ok.sum()), n))
     return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def pair_offsets(d, error):
+    """Each pair's mean of ``error`` (per pixel), and ``error`` less its pair's mean."""
+    n = np.bincount(d["pair"])
+    mean = np.bincount(d["pair"], error) / np.maximum(n, 1)
+    return mean, error - mean[d["pair"]]
 
 
 def rmse_line(name, pred, d, target="ref"):
@@ -190,14 +226,22 @@ def main(argv=None):
     say(rmse_line("floor: E[reference | truth]", cross_fit(d, lambda f, o: truth_table(d, f, o)), d))
     say(rmse_line("floor: E[reference | truth, corr 3x3] (20 x 20 table)",
                   cross_fit(d, lambda f, o: stacked(d, "truth", f, o)), d))
-    say(floor_line("bound: exact posterior | truth, true sigma0, intensities", d["oracle var"], d))
+    say(floor_line("bound: exact posterior | truth, true sigma0, intensities", d["var own"], d))
     check = np.sqrt(1 + 1 / args.draws)
-    say(rmse_line(f"  its posterior mean ({args.draws} draws; check: bound x {check:.4f})", d["oracle"], d))
-    for w in BOUND_WINDOWS[1:]:  # the first is the pairs' own window
-        say(floor_line(f"  the same bound for a {w} x {w} reference of the same draw",
-                       d[f"oracle var {w}x{w}"], d))
+    say(rmse_line(f"  its posterior mean ({args.draws} draws; check: bound x {check:.4f})", d["post own"], d))
+    for w in BOUND_WINDOWS:
+        if not np.array_equal(d[f"var bound {w}"], d["var own"]):
+            say(floor_line(f"  the same bound for a {w} x {w} reference of the same draw",
+                           d[f"var bound {w}"], d))
+    say(rmse_line(f"plug-in posterior | truth, intensities, sigma0 = {SIGMA0_WINDOW}x{SIGMA0_WINDOW} mean",
+                  d["post truth, sigma0 est"], d))
+    say(rmse_line("plug-in posterior | network as gamma, true sigma0", d["post net, true sigma0"], d))
+    say(rmse_line(f"plug-in posterior | network as gamma, sigma0 = {SIGMA0_WINDOW}x{SIGMA0_WINDOW} mean",
+                  d["post net, sigma0 est"], d))
     say(rmse_line("network", d["net"], d))
     say(rmse_line("network vs TRUTH", d["net"], d, "truth"))
+    offsets, rest = pair_offsets(d, d["net"] - d["ref"])
+    say(rmse_line("network less its pair's mean error (per-pair offset)", d["ref"] + rest, d))
     say(rmse_line("network + shipped correction (20 x 20 table)",
                   cross_fit(d, lambda f, o: stacked(d, "net", f, o)), d))
     intensity = [f"corr {w}x{w}" for w in CORRELATION_WINDOWS] + [
@@ -208,6 +252,18 @@ def main(argv=None):
                   cross_fit(d, lambda f, o: boosted(d, intensity, f, o)), d))
     say(rmse_line("boosted: truth, corr 3-11 px, mean dB 3/11 px",
                   cross_fit(d, lambda f, o: boosted(d, ["truth"] + intensity, f, o)), d))
+    rows = []
+    for folder in meta["training"]["pairs"]["validation"]:
+        with open(os.path.join(folder, "pair.csv"), newline="", encoding="utf-8") as f:
+            rows.append(next(csv.DictReader(f)))
+    rows = [rows[k] for k in np.unique(d["pair"])]
+    offsets = offsets[np.unique(d["pair"])]
+    weather = {k: np.array([float(r[k]) for r in rows]) for k in ("rain_mm", "snowfall_mm", "melt_mm",
+                                                                 "mean_true_coherence")}
+    weather["wind_m_s"] = np.array([max(float(r["wind_1_m_s"]), float(r["wind_2_m_s"])) for r in rows])
+    say(f"\nper-pair mean error of the network (vs reference; {len(rows)} pairs: mean {offsets.mean():+.3f}, "
+        f"sd {offsets.std():.3f}), Pearson r with the pair's: "
+        + ", ".join(f"{k} {np.corrcoef(offsets, v)[0, 1]:+.2f}" for k, v in weather.items() if v.std() > 0))
     history = (meta.get("metrics") or {}).get("history") or []
     marks = [h for h in history if h["epoch"] in (10, 25, 50, 75, 100, 125) or h is history[-1]]
     say("\nshipped model's validation RMSE by epoch (card): "
