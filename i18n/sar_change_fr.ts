@@ -198,17 +198,17 @@
             <translation>{n} pixels valides écrits</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="48" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="46" />
             <source>&lt;p&gt;Interferometric coherence magnitude (0 to 1) estimated from two co-registered &lt;i&gt;detected&lt;/i&gt; images (GRD intensities, no phase) of the same polarisation and orbit.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Learned model&lt;/b&gt; (default): a Residual U-Net (after Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") predicts the coherence that a boxcar estimate on the complex pair would give, and its uncertainty sigma (the standard deviation of a Gaussian likelihood, same units), from the two images in dB. Default model: the one shipped with the plugin (trained on simulated Sentinel-1 12-day VV pairs of 4-look images; see models/coherence.md); give your own from &lt;i&gt;Train coherence model&lt;/i&gt;. The window and looks parameters are not used by the model.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Intensity correlation&lt;/b&gt;: for circular-Gaussian speckle the correlation coefficient of the two intensities equals |gamma|^2 (Siegert relation; Catelli, Monti Guarnieri &amp;amp; Prati 1996), so the output is sqrt(max(rho, 0)) with rho estimated over a moving window:&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;correlation from the window&lt;/b&gt;: the sample correlation coefficient (no look number needed);&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalised by the number of looks&lt;/b&gt;: rho = L (R - 1) / (1 - R / N) with R = mean(I1 I2) / (mean I1 mean I2) over the N window pixels and L the looks of the images (the term R / N corrects the window bias).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;The estimate is noisy (std of rho about 1/sqrt(N)) and biased high at low coherence, and texture or a brightness change inside a window reads as coherence: use large windows on homogeneous areas. Output: float32 GeoTIFF on the input grid, NaN where a window holds no valid pixel or no variance. When loaded, it is drawn with a fixed 0 (decorrelated) to 1 (coherent) colour ramp.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image&lt;/b&gt;, &lt;b&gt;Later image&lt;/b&gt;: rasters on the same grid and CRS.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (both images the same).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window&lt;/b&gt;: odd side in pixels (e.g. 7: N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Number of looks&lt;/b&gt;: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method only.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coherence model&lt;/b&gt; (learned method, optional): an .onnx of kind "coherence"; default the shipped model.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Temporal baseline&lt;/b&gt; (learned method): days between the dates, used only by models trained with the baseline as an input.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Correct with the intensity correlation&lt;/b&gt; (learned method, shipped model): the network under-estimates the rare, very coherent pixels (towns); a table fitted on its validation pairs maps each pixel's (network coherence, 3 x 3 intensity correlation) to the mean reference coherence and its spread (sigma) of such pixels (models/coherence.md).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Predicted uncertainty&lt;/b&gt; (learned method, optional): sigma of the coherence, 0-1.&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Module de la cohérence interférométrique (0 à 1) estimé à partir de deux images &lt;i&gt;détectées&lt;/i&gt; coregistrées (intensités GRD, sans phase) de même polarisation et de même orbite.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Modèle appris&lt;/b&gt; (par défaut) : un U-Net résiduel (d'après Sica, Pulella &amp;amp; Schmitt, "Beyond Backscatter: InSAR coherence from detected SAR images") prédit la cohérence que donnerait une estimation par fenêtre glissante sur la paire complexe, et son incertitude sigma (l'écart type d'une vraisemblance gaussienne, mêmes unités), à partir des deux images en dB. Modèle par défaut : celui fourni avec l'extension (entraîné sur des paires VV Sentinel-1 simulées à 12 jours d'images à 4 vues ; voir models/coherence.md) ; donnez le vôtre issu de &lt;i&gt;Entraîner un modèle de cohérence&lt;/i&gt;. Les paramètres de fenêtre et de nombre de vues ne sont pas utilisés par le modèle.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Corrélation des intensités&lt;/b&gt; : pour un chatoiement gaussien circulaire, le coefficient de corrélation des deux intensités vaut |gamma|^2 (relation de Siegert ; Catelli, Monti Guarnieri &amp;amp; Prati 1996) : la sortie est donc sqrt(max(rho, 0)), rho étant estimé sur une fenêtre glissante :&lt;/p&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;corrélation sur la fenêtre&lt;/b&gt; : le coefficient de corrélation empirique (aucun nombre de vues nécessaire) ;&lt;/li&gt;&lt;li&gt;&lt;b&gt;normalisée par le nombre de vues&lt;/b&gt; : rho = L (R - 1) / (1 - R / N) avec R = mean(I1 I2) / (mean I1 mean I2) sur les N pixels de la fenêtre et L le nombre de vues des images (le terme R / N corrige le biais de la fenêtre).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'estimation est bruitée (écart type de rho d'environ 1/sqrt(N)) et biaisée vers le haut aux faibles cohérences, et une texture ou un changement de luminosité dans une fenêtre passe pour de la cohérence : utilisez de grandes fenêtres sur des zones homogènes. Sortie : GeoTIFF float32 sur la grille d'entrée, NaN là où une fenêtre ne contient aucun pixel valide ou aucune variance. Au chargement, elle est affichée avec une rampe de couleurs fixe de 0 (décorrélé) à 1 (cohérent).&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure&lt;/b&gt;, &lt;b&gt;Image postérieure&lt;/b&gt; : rasters sur la même grille et le même SCR.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (la même pour les deux images).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fenêtre&lt;/b&gt; : côté impair en pixels (par ex. 7 : N = 49).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Nombre de vues&lt;/b&gt; : ENL des images (environ 4,4 pour Sentinel-1 IW GRD), utilisé seulement par la méthode normalisée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle de cohérence&lt;/b&gt; (méthode apprise, optionnel) : un .onnx de type "coherence" ; par défaut le modèle fourni.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Base temporelle&lt;/b&gt; (méthode apprise) : jours entre les dates, utilisée seulement par les modèles entraînés avec la base temporelle en entrée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Corriger par la corrélation d'intensité&lt;/b&gt; (méthode apprise, modèle fourni) : le réseau sous-estime les pixels rares et très cohérents (villes) ; une table ajustée sur ses paires de validation associe à chaque pixel (cohérence du réseau, corrélation d'intensité 3 x 3) la cohérence de référence moyenne de tels pixels et sa dispersion (sigma) (models/coherence.md).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Incertitude prédite&lt;/b&gt; (méthode apprise, optionnelle) : sigma de la cohérence, 0-1.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="91" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="89" />
             <source>Input layer '{db}' looks like dB (mostly negative values) but '{lin}' does not: give both images in the same scale (convert one of them) and set the input scale to match</source>
             <translation>La couche d'entrée '{db}' semble être en dB (valeurs surtout négatives) mais pas '{lin}' : donnez les deux images dans la même échelle (convertissez l'une d'elles) et réglez l'échelle d'entrée en conséquence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="118" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="116" />
             <source>Coherence from detected images</source>
             <translation>Cohérence à partir d'images détectées</translation>
         </message>
@@ -218,22 +218,22 @@
             <translation>Cohérence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="134" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="132" />
             <source>Earlier image</source>
             <translation>Image antérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="135" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="133" />
             <source>Later image (same grid)</source>
             <translation>Image postérieure (même grille)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="136" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="134" />
             <source>Band of the earlier image</source>
             <translation>Bande de l'image antérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="138" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="136" />
             <source>Band of the later image</source>
             <translation>Bande de l'image postérieure</translation>
         </message>
@@ -253,12 +253,12 @@
             <translation>Taille de fenêtre (pixels, impaire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="146" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="144" />
             <source>Number of looks of the images (normalised method)</source>
             <translation>Nombre de vues des images (méthode normalisée)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="148" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="146" />
             <source>Coherence model (.onnx; default: the shipped model)</source>
             <translation>Modèle de cohérence (.onnx ; par défaut : le modèle fourni)</translation>
         </message>
@@ -268,32 +268,32 @@
             <translation>Modèles ONNX (*.onnx)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="151" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="149" />
             <source>Temporal baseline (days; models that take it)</source>
             <translation>Base temporelle (jours ; modèles qui la prennent)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="153" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="151" />
             <source>Correct with the intensity correlation (shipped model)</source>
             <translation>Corriger par la corrélation d'intensité (modèle fourni)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="156" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="154" />
             <source>Predicted uncertainty (sigma; learned method)</source>
             <translation>Incertitude prédite (sigma ; méthode apprise)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="162" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="160" />
             <source>the window size</source>
             <translation>la taille de fenêtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="164" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="162" />
             <source>the window must be at least 3 pixels: a correlation needs several pixels</source>
             <translation>la fenêtre doit faire au moins 3 pixels : une corrélation demande plusieurs pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="168" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="166" />
             <source>the number of looks must be &gt; 0 (got {v})</source>
             <translation>le nombre de vues doit être &gt; 0 (reçu {v})</translation>
         </message>
@@ -303,34 +303,29 @@
             <translation>fenêtre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="208" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="206" />
             <source>{method}: '{a}' band {b1}, '{b}' band {b2}, window {w}</source>
             <translation>{method} : '{a}' bande {b1}, '{b}' bande {b2}, fenêtre {w}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="228" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="226" />
             <source>Coherence model: {e}</source>
             <translation>Modèle de cohérence : {e}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="229" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="227" />
             <source>{method}: model {model}, tiles of {t} pixels with {o} pixels of overlap; '{a}' then '{b}'</source>
             <translation>{method} : modèle {model}, tuiles de {t} pixels avec {o} pixels de recouvrement ; « {a} » puis « {b} »</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="234" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="232" />
             <source>Coherence and sigma corrected by the {w} x {w} intensity correlation (table fitted on the model's validation pairs)</source>
             <translation>Cohérence et sigma corrigés par la corrélation d'intensité {w} x {w} (table ajustée sur les paires de validation du modèle)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="238" />
+            <location filename="../processing/algorithms/coherence_intensity.py" line="236" />
             <source>No correction by the intensity correlation: its table is fitted for the shipped model only</source>
             <translation>Pas de correction par la corrélation d'intensité : sa table n'est ajustée que pour le modèle fourni</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/coherence_intensity.py" line="268" />
-            <source>Cannot write {path}</source>
-            <translation>Impossible d'écrire {path}</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/coherence_slc.py" line="25" />
@@ -528,12 +523,12 @@
             <translation>Puissance linéaire (intensité)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="197" />
+            <location filename="../processing/algorithms/coregister.py" line="182" />
             <source>Amplitude</source>
             <translation>Amplitude</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="197" />
+            <location filename="../processing/algorithms/coregister.py" line="182" />
             <source>dB</source>
             <translation>dB</translation>
         </message>
@@ -558,17 +553,12 @@
             <translation>{what} ne peut pas être reprojeté de {src} vers le SCR du raster {dst} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="61" />
+            <location filename="../processing/algorithms/coregister.py" line="58" />
             <source>&lt;p&gt;Aligns SAR rasters of the same area (a time series, other orbits) onto a reference raster to a fraction of a pixel. Offsets are measured on a grid of windows by cross-correlation (of amplitudes by default) with sub-pixel refinement by the upsampled DFT (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)); a translation, affine or 2nd-order polynomial model is fitted with outlier rejection (peak threshold, RANSAC consensus after Fischler &amp;amp; Bolles 1981, then iterative 3-sigma clipping with a median-absolute-deviation sigma); every band is resampled onto the reference grid.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Reference raster&lt;/b&gt;: defines the output grid (CRS, pixel size, extent) and, unless registering to the DEM, the image matched against.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters to coregister&lt;/b&gt;: file-based GDAL rasters. A raster on another grid (CRS, pixel size or origin) is first warped onto the reference grid with GDAL; one that does not overlap the reference is refused. The rasters are read and resampled block by block, with or without a DEM (bounded memory on a full scene); a raster on another grid, the DEM and the DEM's layover and shadow mask (and simulated image) are first written on the reference grid as temporary files in the output folder (up to about 4 bytes per pixel each).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band used for matching&lt;/b&gt;: offsets are measured on this band and applied to all bands.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude or dB (resampling keeps the stored scale).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Matching domain&lt;/b&gt; (advanced): what is correlated. Automatic: amplitude between rasters, dB against the DEM simulation. Amplitude: as in amplitude cross-correlation tools such as ISCE's ampcor. dB: speckle becomes additive; most precise on scenes that are smooth at the pixel scale, but biased by a few hundredths of a pixel on finely textured data. Linear power: unbiased, but dominated by the brightest targets.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Model&lt;/b&gt;: translation (one offset), affine (offset varying linearly across the image) or 2nd-order polynomial. Each needs at least 3, 6 or 12 consistent windows.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Resampling&lt;/b&gt;: nearest, bilinear, cubic spline or Lanczos-3. No data stays no data; pixels falling outside the moving raster become no data.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: side of the matching windows in pixels (64 handles shifts of up to about 10 pixels after the coarse whole-image estimate; larger windows are more precise, smaller ones follow local distortions).&lt;/li&gt;&lt;li&gt;&lt;b&gt;DEM&lt;/b&gt; (optional): heights in metres, any CRS (warped onto the reference grid). Windows in layover, shadow or strong foreshortening for the given &lt;b&gt;heading&lt;/b&gt; (flight direction, degrees clockwise from north; Sentinel-1 ascending about 348, descending about 192) and &lt;b&gt;incidence&lt;/b&gt; (degrees) are not used.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Register to the DEM&lt;/b&gt;: match every raster, the reference included, against a SAR image simulated from the DEM instead of the reference raster: absolute alignment with the DEM (needs clear relief).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Mask water&lt;/b&gt;: do not use dark, featureless areas (mean below -18 dB and little texture), whose speckle does not correlate between dates.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Outputs&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Output folder&lt;/b&gt;: one float32 GeoTIFF per input, named &amp;lt;input&amp;gt;_coreg.tif, on the reference grid; coregistration_report.json (per image: windows measured and used, model parameters in pixels, residual RMSE in pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Offset table&lt;/b&gt;: CSV, one row per window and image: image, row, col (window centre, reference pixels), dy, dx (pixels: the reference pixel (row, col) shows the ground of the input pixel (row - dy, col - dx)), peak (correlation 0..1), inlier (1 used by the fit, 0 rejected), x, y (map coordinates).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Tie points&lt;/b&gt; (optional): the windows as points with the same fields.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Coregistered raster (single image)&lt;/b&gt;: a copy of the first registered raster, as one raster output that a model can feed into a single-raster input (for example the later image of &lt;i&gt;Difference image&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</source>
             <translation>&lt;p&gt;Aligne des rasters SAR d'une même zone (une série temporelle, d'autres orbites) sur un raster de référence, à une fraction de pixel près. Les décalages sont mesurés sur une grille de fenêtres par corrélation croisée (des amplitudes par défaut) avec un affinage sous-pixellaire par TFD suréchantillonnée (Guizar-Sicairos, Thurman &amp;amp; Fienup 2008, Opt. Lett. 33(2)) ; un modèle de translation, affine ou polynomial du 2e degré est ajusté avec rejet des valeurs aberrantes (seuil sur le pic, consensus RANSAC d'après Fischler &amp;amp; Bolles 1981, puis écrêtage itératif à 3 sigma avec un sigma tiré de l'écart absolu médian) ; chaque bande est rééchantillonnée sur la grille de référence.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Raster de référence&lt;/b&gt; : définit la grille de sortie (SCR, taille de pixel, emprise) et, sauf recalage sur le MNT, l'image à laquelle on apparie.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rasters à recaler&lt;/b&gt; : rasters GDAL sur fichier. Un raster sur une autre grille (SCR, taille de pixel ou origine) est d'abord reprojeté sur la grille de référence avec GDAL ; un raster qui ne recouvre pas la référence est refusé. Les rasters sont lus et rééchantillonnés bloc par bloc, avec ou sans MNT (mémoire bornée sur une scène entière) ; un raster sur une autre grille, le MNT et son masque de repliement et d'ombre (et l'image simulée) sont d'abord écrits sur la grille de référence dans des fichiers temporaires du dossier de sortie (jusqu'à environ 4 octets par pixel chacun).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande utilisée pour l'appariement&lt;/b&gt; : les décalages sont mesurés sur cette bande et appliqués à toutes les bandes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude ou dB (le rééchantillonnage conserve l'échelle stockée).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Domaine d'appariement&lt;/b&gt; (avancé) : ce qui est corrélé. Automatique : l'amplitude entre rasters, les dB face à la simulation du MNT. Amplitude : comme les outils de corrélation d'amplitude tels qu'ampcor d'ISCE. dB : le chatoiement devient additif ; le plus précis sur des scènes lisses à l'échelle du pixel, mais biaisé de quelques centièmes de pixel sur des données finement texturées. Puissance linéaire : sans biais, mais dominée par les cibles les plus brillantes.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Modèle&lt;/b&gt; : translation (un seul décalage), affine (décalage variant linéairement dans l'image) ou polynôme du 2e degré. Il faut au moins 3, 6 ou 12 fenêtres cohérentes respectivement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rééchantillonnage&lt;/b&gt; : plus proche voisin, bilinéaire, spline cubique ou Lanczos-3. Les pixels sans donnée restent sans donnée ; les pixels qui tombent hors du raster recalé deviennent sans donnée.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté des fenêtres d'appariement en pixels (64 gère des décalages jusqu'à environ 10 pixels après l'estimation grossière sur l'image entière ; des fenêtres plus grandes sont plus précises, des plus petites suivent les distorsions locales).&lt;/li&gt;&lt;li&gt;&lt;b&gt;MNT&lt;/b&gt; (optionnel) : altitudes en mètres, dans n'importe quel SCR (reprojeté sur la grille de référence). Les fenêtres en repliement, en ombre ou en fort raccourcissement pour le &lt;b&gt;cap&lt;/b&gt; (direction de vol, degrés dans le sens horaire depuis le nord ; Sentinel-1 ascendant environ 348, descendant environ 192) et l'&lt;b&gt;incidence&lt;/b&gt; (degrés) donnés ne sont pas utilisées.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Recaler sur le MNT&lt;/b&gt; : apparier chaque raster, référence comprise, à une image SAR simulée à partir du MNT au lieu du raster de référence : alignement absolu sur le MNT (demande un relief marqué).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masquer l'eau&lt;/b&gt; : ne pas utiliser les zones sombres et sans texture (moyenne inférieure à -18 dB et peu de texture), dont le chatoiement n'est pas corrélé d'une date à l'autre.&lt;/li&gt;&lt;/ul&gt;&lt;h3&gt;Sorties&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Dossier de sortie&lt;/b&gt; : un GeoTIFF float32 par entrée, nommé &amp;lt;entrée&amp;gt;_coreg.tif, sur la grille de référence ; coregistration_report.json (par image : fenêtres mesurées et utilisées, paramètres du modèle en pixels, RMSE résiduelle en pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Table des décalages&lt;/b&gt; : CSV, une ligne par fenêtre et par image : image, row, col (centre de la fenêtre, pixels de référence), dy, dx (pixels : le pixel de référence (row, col) montre le sol du pixel d'entrée (row - dy, col - dx)), peak (corrélation 0..1), inlier (1 utilisé par l'ajustement, 0 rejeté), x, y (coordonnées cartographiques).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Points homologues&lt;/b&gt; (optionnel) : les fenêtres sous forme de points avec les mêmes champs.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Raster recalé (image unique)&lt;/b&gt; : une copie du premier raster recalé, sous forme d'une sortie raster unique qu'un modèle peut brancher sur une entrée raster unique (par exemple l'image postérieure de &lt;i&gt;Image de différence&lt;/i&gt;).&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="116" />
-            <source>Cannot write {path}: {error}</source>
-            <translation>Impossible d'écrire {path} : {error}</translation>
-        </message>
-        <message>
-            <location filename="../processing/algorithms/coregister.py" line="153" />
+            <location filename="../processing/algorithms/coregister.py" line="138" />
             <source>Coregister SAR stack</source>
             <translation>Recaler une pile SAR</translation>
         </message>
@@ -578,17 +568,17 @@
             <translation>Terrain</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="169" />
+            <location filename="../processing/algorithms/coregister.py" line="154" />
             <source>Reference raster</source>
             <translation>Raster de référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="170" />
+            <location filename="../processing/algorithms/coregister.py" line="155" />
             <source>Rasters to coregister</source>
             <translation>Rasters à recaler</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="173" />
+            <location filename="../processing/algorithms/coregister.py" line="158" />
             <source>Band used for matching (default 1)</source>
             <translation>Bande utilisée pour l'appariement (par défaut 1)</translation>
         </message>
@@ -598,87 +588,87 @@
             <translation>Modèle</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="178" />
+            <location filename="../processing/algorithms/coregister.py" line="163" />
             <source>Translation</source>
             <translation>Translation</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="178" />
+            <location filename="../processing/algorithms/coregister.py" line="163" />
             <source>Affine</source>
             <translation>Affine</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="178" />
+            <location filename="../processing/algorithms/coregister.py" line="163" />
             <source>2nd-order polynomial</source>
             <translation>Polynôme du 2e degré</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="181" />
+            <location filename="../processing/algorithms/coregister.py" line="166" />
             <source>Resampling</source>
             <translation>Rééchantillonnage</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="181" />
+            <location filename="../processing/algorithms/coregister.py" line="166" />
             <source>Nearest neighbour</source>
             <translation>Plus proche voisin</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="181" />
+            <location filename="../processing/algorithms/coregister.py" line="166" />
             <source>Bilinear</source>
             <translation>Bilinéaire</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="181" />
+            <location filename="../processing/algorithms/coregister.py" line="166" />
             <source>Cubic spline</source>
             <translation>Spline cubique</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="181" />
+            <location filename="../processing/algorithms/coregister.py" line="166" />
             <source>Lanczos-3</source>
             <translation>Lanczos-3</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="185" />
+            <location filename="../processing/algorithms/coregister.py" line="170" />
             <source>Window size (pixels)</source>
             <translation>Taille de fenêtre (pixels)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="187" />
+            <location filename="../processing/algorithms/coregister.py" line="172" />
             <source>DEM (metres)</source>
             <translation>MNT (mètres)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="188" />
+            <location filename="../processing/algorithms/coregister.py" line="173" />
             <source>Heading (degrees clockwise from north)</source>
             <translation>Cap (degrés dans le sens horaire depuis le nord)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="190" />
+            <location filename="../processing/algorithms/coregister.py" line="175" />
             <source>Incidence angle (degrees)</source>
             <translation>Angle d'incidence (degrés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="192" />
+            <location filename="../processing/algorithms/coregister.py" line="177" />
             <source>Register to the DEM (simulated SAR image) instead of the reference</source>
             <translation>Recaler sur le MNT (image SAR simulée) au lieu de la référence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="195" />
+            <location filename="../processing/algorithms/coregister.py" line="180" />
             <source>Mask water (dark, featureless areas)</source>
             <translation>Masquer l'eau (zones sombres et sans texture)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="197" />
+            <location filename="../processing/algorithms/coregister.py" line="182" />
             <source>Matching domain</source>
             <translation>Domaine d'appariement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="197" />
+            <location filename="../processing/algorithms/coregister.py" line="182" />
             <source>Automatic (amplitude; dB when registering to the DEM)</source>
             <translation>Automatique (amplitude ; dB pour le recalage sur le MNT)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="197" />
+            <location filename="../processing/algorithms/coregister.py" line="182" />
             <source>Linear power</source>
             <translation>Puissance linéaire</translation>
         </message>
@@ -688,57 +678,57 @@
             <translation>Dossier de sortie</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="204" />
+            <location filename="../processing/algorithms/coregister.py" line="189" />
             <source>Offset table</source>
             <translation>Table des décalages</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="204" />
+            <location filename="../processing/algorithms/coregister.py" line="189" />
             <source>CSV files (*.csv)</source>
             <translation>Fichiers CSV (*.csv)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="207" />
+            <location filename="../processing/algorithms/coregister.py" line="192" />
             <source>Tie points</source>
             <translation>Points homologues</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="212" />
+            <location filename="../processing/algorithms/coregister.py" line="197" />
             <source>Coregistered raster (single image: the first raster to coregister)</source>
             <translation>Raster recalé (image unique : le premier raster à recaler)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="215" />
+            <location filename="../processing/algorithms/coregister.py" line="200" />
             <source>Coregistered rasters</source>
             <translation>Rasters recalés</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="216" />
+            <location filename="../processing/algorithms/coregister.py" line="201" />
             <source>Report (JSON file)</source>
             <translation>Rapport (fichier JSON)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="243" />
+            <location filename="../processing/algorithms/coregister.py" line="228" />
             <source>Registering to the DEM needs a DEM: choose one or untick the option</source>
             <translation>Le recalage sur le MNT demande un MNT : choisissez-en un ou décochez l'option</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="223" />
+            <location filename="../processing/algorithms/coregister.py" line="208" />
             <source>matching window</source>
             <translation>fenêtre d'appariement</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="236" />
+            <location filename="../processing/algorithms/coregister.py" line="221" />
             <source>Choose at least one raster to coregister</source>
             <translation>Choisissez au moins un raster à recaler</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="260" />
+            <location filename="../processing/algorithms/coregister.py" line="245" />
             <source>Reference: {name}; {n} raster(s) to coregister; model {model}, {resampling} resampling, {window} px windows</source>
             <translation>Référence : {name} ; {n} raster(s) à recaler ; modèle {model}, rééchantillonnage {resampling}, fenêtres de {window} px</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/coregister.py" line="283" />
+            <location filename="../processing/algorithms/coregister.py" line="268" />
             <source>{image}: {used} of {measured} windows used; {params} (pixels); residual RMSE {rmse:.3f} px</source>
             <translation>{image} : {used} fenêtres utilisées sur {measured} ; {params} (pixels) ; RMSE résiduelle {rmse:.3f} px</translation>
         </message>
@@ -1691,6 +1681,11 @@
             <location filename="../processing/algorithms/raster_subset.py" line="98" />
             <source>Cannot read a part of {path}: {error}</source>
             <translation>Impossible de lire une partie de {path} : {error}</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/raster_subset.py" line="116" />
+            <source>Cannot write {path}: {error}</source>
+            <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/sar_to_optical.py" line="40" />
