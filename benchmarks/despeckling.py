@@ -3,6 +3,7 @@
 Usage (from the repository root, after scripts/setup.sh, which converts the MERLIN model):
     .venv/bin/python benchmarks/despeckling.py [--model models/merlin/merlin_s1_tops.onnx]
         [--data ../shared/data] [--sim-seeds 301 302 303] [--sim-looks 1 4] [--size 1024]
+        [--out benchmarks/results/despeckling.md]
 
 Every filter runs through ``core.speckle.registry`` (linear power in and out,
 7 x 7 windows where a window is used) with the same number of looks L.
@@ -40,9 +41,15 @@ dB. Means over the seeds.
 Throughput: MERLIN file to file on a ``--size`` x ``--size`` single-look
 speckle image through the block engine (two blocks at once, one onnxruntime
 thread each: 2 threads), in Mpx/s, next to Lee 7 x 7 on the same file.
+
+``--out FILE`` also writes everything printed to FILE (markdown) under a header
+with the command, the date (UTC), the machine and the total wall time.
 """
 import argparse
+import datetime
 import os
+import platform
+import shlex
 import sys
 import tempfile
 import time
@@ -211,20 +218,66 @@ def throughput(model_path, size, workdir, log=print):
         log(f"  {registry.LABELS[method]}: {seconds:.2f} s, {size * size / seconds / 1e6:.3f} Mpx/s")
 
 
+class Log:
+    """print() that also keeps every line, for ``--out``."""
+
+    def __init__(self):
+        self.lines = []
+
+    def __call__(self, text=""):
+        print(text, flush=True)
+        self.lines.extend(str(text).split("\n"))
+
+
+def shown_path(path):
+    """``path`` relative to the repository root when it lies inside it, else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def report_text(lines, argv, started, seconds):
+    """Markdown report: the command, date (UTC), machine and wall time, then the printed ``lines``."""
+    command = shlex.join([".venv/bin/python", "benchmarks/despeckling.py", *argv])
+    machine = (f"{platform.node()}: {os.cpu_count()} CPU core(s) "
+               f"({platform.processor() or platform.machine()}), Python {platform.python_version()}, "
+               f"{platform.system()} {platform.release()}")
+    header = ["# Despeckling benchmark: Learned (MERLIN, ONNX) against the classic filters", "",
+              "Written by the run itself (`--out`); measures defined in the docstring of "
+              "`benchmarks/despeckling.py`.", "",
+              f"- command: `{command}`",
+              f"- date: {started:%Y-%m-%d %H:%M} UTC",
+              f"- machine: {machine}",
+              f"- total wall time: {seconds:.0f} s", ""]
+    return "\n".join(header + list(lines)) + "\n"
+
+
 def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="converted MERLIN .onnx (default: models/merlin/)")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--sim-seeds", type=int, nargs="+", default=[301, 302, 303])
     parser.add_argument("--sim-looks", type=float, nargs="+", default=[1.0, 4.0])
     parser.add_argument("--size", type=int, default=1024, help="side of the throughput image (pixels)")
+    parser.add_argument("--out", default=None,
+                        help="also write the printed output, command, date and machine to this markdown "
+                             "file (e.g. benchmarks/results/despeckling.md)")
     args = parser.parse_args(argv)
+    started = datetime.datetime.now(datetime.timezone.utc)
+    t0 = time.perf_counter()
+    log = Log()
     model = learned.load_model(args.model, threads=2)
-    print(f"MERLIN model: {model.source} ({model.metadata.get('source')})")
-    real_tables(args.data, model)
-    simulator_tables(args.sim_seeds, args.sim_looks, model)
+    log(f"MERLIN model: {shown_path(model.source)} ({model.metadata.get('source')})")
+    real_tables(args.data, model, log)
+    simulator_tables(args.sim_seeds, args.sim_looks, model, log)
     with tempfile.TemporaryDirectory() as tmp:
-        throughput(args.model, args.size, tmp)
+        throughput(args.model, args.size, tmp, log)
+    if args.out:
+        Path(args.out).write_text(report_text(log.lines, argv, started, time.perf_counter() - t0),
+                                  encoding="utf-8")
+        print(f"written {args.out}")
     return 0
 
 

@@ -1,5 +1,10 @@
-"""Small synthetic inputs shared by the tests (numpy only)."""
+"""Small synthetic inputs shared by the tests (numpy only), and a loader for the benchmark scripts."""
+import importlib.util
+from pathlib import Path
+
 import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def gamma_speckle(shape, looks, seed=0, mean=1.0):
@@ -72,3 +77,18 @@ def write_raster(path, bands, geotransform, crs=32631, nodata=None, descriptions
         b.WriteArray(band)
     ds = None
     return str(path)
+
+
+def load_benchmark(name):
+    """benchmarks/``name``.py as a module; GDAL's exception mode, which a script may turn on, is restored."""
+    from osgeo import gdal
+
+    was = gdal.GetUseExceptions()
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", ROOT / "benchmarks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        if not was:
+            gdal.DontUseExceptions()
+    return module

@@ -1,28 +1,14 @@
 """benchmarks/learned_di.py: the centred row and the model-card section that --update-card writes."""
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def bench():
-    """The benchmark script as a module; GDAL's exception mode, which the script turns on, is restored."""
-    from osgeo import gdal
-
-    was = gdal.GetUseExceptions()
-    spec = importlib.util.spec_from_file_location("learned_di_benchmark",
-                                                  ROOT / "benchmarks" / "learned_di.py")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        if not was:
-            gdal.DontUseExceptions()
-    return module
+    """The benchmark script as a module."""
+    return load_benchmark("learned_di")
 
 
 def test_centred_learned_di_subtracts_each_band_median(bench):
