@@ -92,3 +92,29 @@ def load_benchmark(name):
         if not was:
             gdal.DontUseExceptions()
     return module
+
+
+def recording_feedback():
+    """A QgsProcessingFeedback that keeps what it is told (built on call: needs QGIS): ``.infos``,
+    ``.warnings``, ``.lines`` (both in order, warnings prefixed "WARNING ") and ``.text()``."""
+    from qgis.core import QgsProcessingFeedback
+
+    class Recorder(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.infos, self.warnings, self.lines = [], [], []
+
+        def pushInfo(self, info):
+            self.infos.append(info)
+            self.lines.append(info)
+            super().pushInfo(info)
+
+        def pushWarning(self, warning):
+            self.warnings.append(warning)
+            self.lines.append("WARNING " + warning)
+            super().pushWarning(warning)
+
+        def text(self):
+            return "\n".join(self.lines)
+
+    return Recorder()

@@ -15,7 +15,7 @@ from sar_change.core.engine import scale as scales
 from sar_change.core.engine.raster_blocks import filter_raster, read_array
 from sar_change.core.speckle import learned, registry
 
-from helpers import gamma_speckle, write_raster
+from helpers import gamma_speckle, recording_feedback, write_raster
 
 IDAHO = ("s1_idaho_3date", "S1B_20190225_relorb20_asc_VV_VH_inc.tif")
 IDAHO_DATES = ("20190225", "20190309", "20190321")
@@ -145,6 +145,16 @@ def test_missing_model_is_a_clear_error(tmp_path):
         learned.load_model(tmp_path / "absent.onnx")
 
 
+def test_processing_warns_only_on_multilook_input(model, run, tmp_path):
+    power = gamma_speckle((64, 64), 1, seed=5, mean=0.05)
+    src = write_raster(tmp_path / "p.tif", [power], (600000.0, 10.0, 0.0, 4800000.0, 0.0, -10.0), 32631, None)
+    feedback = recording_feedback()
+    run("sarchange:specklefilter", {"INPUT": src, "METHOD": registry.ALL_METHODS.index(registry.MERLIN),
+                                    "LOOKS": 1, "SCALE": 0, "OUTPUT": str(tmp_path / "one_look.tif")},
+        feedback=feedback)
+    assert feedback.warnings == []
+
+
 def test_processing_runs_merlin(model, run, tmp_path):
     """sarchange:specklefilter with the learned method: dB in, dB out, no data kept."""
     from osgeo import gdal
@@ -155,7 +165,10 @@ def test_processing_runs_merlin(model, run, tmp_path):
     src = write_raster(tmp_path / "db.tif", [db], (600000.0, 10.0, 0.0, 4800000.0, 0.0, -10.0), 32631, -99.0)
     out = str(tmp_path / "merlin.tif")
     method = registry.ALL_METHODS.index(registry.MERLIN)
-    run("sarchange:specklefilter", {"INPUT": src, "METHOD": method, "LOOKS": 4, "SCALE": 2, "OUTPUT": out})
+    feedback = recording_feedback()
+    run("sarchange:specklefilter", {"INPUT": src, "METHOD": method, "LOOKS": 4, "SCALE": 2, "OUTPUT": out},
+        feedback=feedback)
+    assert len(feedback.warnings) == 1 and "4.0-look input" in feedback.warnings[0]  # outside its training
     ds = gdal.Open(out)  # keep the dataset alive while its band is read
     got = ds.GetRasterBand(1).ReadAsArray()
     assert (got[5:9, 5:9] == -99.0).all()

@@ -14,7 +14,7 @@ from sar_change.core.change import thresholds as th
 from sar_change.core.engine import scale as scales
 from sar_change.core.engine.raster_blocks import read_array
 
-from helpers import algorithm_id, gamma_speckle, write_raster
+from helpers import algorithm_id, gamma_speckle, recording_feedback, write_raster
 
 NODATA = -9999.0
 EPSG = 32631
@@ -39,25 +39,6 @@ def run(qgis_app):
         return processing.run(algorithm_id(name), params, **kw)
 
     return run_alg
-
-
-class _Recorder:
-    """A QgsProcessingFeedback that records pushInfo (built lazily: needs QGIS)."""
-
-    @staticmethod
-    def create():
-        from qgis.core import QgsProcessingFeedback
-
-        class Recorder(QgsProcessingFeedback):
-            def __init__(self):
-                super().__init__()
-                self.infos = []
-
-            def pushInfo(self, info):
-                self.infos.append(info)
-                super().pushInfo(info)
-
-        return Recorder()
 
 
 @pytest.fixture
@@ -202,7 +183,7 @@ def test_threshold_change_equals_core_and_reports(run, pair, tmp_path):
     src1, src2, a, b = pair
     di_path = tmp_path / "lr.tif"
     run("differenceimage", {"IMAGE_1": src1, "IMAGE_2": src2, "OUTPUT": str(di_path)})
-    feedback = _Recorder.create()
+    feedback = recording_feedback()
     mask_path, copy_path = tmp_path / "mask.tif", tmp_path / "copy.tif"
     result = run("thresholdchange", {"INPUT": str(di_path), "METHOD": th.METHODS.index(th.KI), "SIDE": 0,
                                      "OUTPUT_MASK": str(mask_path), "OUTPUT_DI": str(copy_path)},

@@ -10,7 +10,7 @@ from sar_change.core.engine import scale as scales
 from sar_change.core.engine.raster_blocks import read_array
 from sar_change.core.speckle import registry
 
-from helpers import gamma_speckle, write_raster
+from helpers import gamma_speckle, recording_feedback, write_raster
 
 NODATA = -9999.0
 EPSG = 32631
@@ -175,20 +175,9 @@ def test_cancel_leaves_no_file(run, tmp_path):
 
 
 def test_estimate_looks_option(run, tmp_path):
-    from qgis.core import QgsProcessingFeedback
-
-    class Recorder(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.infos = []
-
-        def pushInfo(self, info):
-            self.infos.append(info)
-            super().pushInfo(info)
-
     src = make_raster(tmp_path / "l4.tif", [gamma_speckle((256, 256), 4, seed=s) for s in (7, 8)])
     out = tmp_path / "l4_out.tif"
-    feedback = Recorder()
+    feedback = recording_feedback()
     run("sarchange:specklefilter", {"INPUT": src, "ESTIMATE_ENL": True, "LOOKS": 1, "OUTPUT": str(out)},
         feedback=feedback)
     assert out.exists()

@@ -15,7 +15,7 @@ from sar_change.core.terrain.flattening import (
     simulated_sar_extended,
 )
 
-from helpers import write_raster
+from helpers import recording_feedback, write_raster
 
 UTM = 32633
 GT = (500000.0, 10.0, 0.0, 4600000.0, 0.0, -10.0)
@@ -51,27 +51,6 @@ def look_coords(shape, dx, dy, heading):
 def plane_sigma0(beta):
     """sigma0 of a uniform-G0 plane with range slope beta (see test_core_terrain_flattening)."""
     return G0 * np.sin(THETA) / np.tan(THETA - beta)
-
-
-def make_log():
-    """A QgsProcessingFeedback that keeps the messages (``.text()``)."""
-    from qgis.core import QgsProcessingFeedback
-
-    class Log(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.lines = []
-
-        def pushInfo(self, text):
-            self.lines.append(text)
-
-        def pushWarning(self, text):
-            self.lines.append("WARNING " + text)
-
-        def text(self):
-            return "\n".join(self.lines)
-
-    return Log()
 
 
 @pytest.fixture
@@ -187,7 +166,7 @@ def test_geometry_geographic_dem(run, geometry, tmp_path):
     dem = 300.0 + np.tan(np.radians(10.0)) * np.arange(cols)[None, :] * dx + np.zeros((rows, 1))
     src = make_raster(tmp_path / "geo.tif", dem, crs=4326, gt=gt)
     out = outputs(tmp_path, ("SLOPE", "ASPECT", "LOCAL_INCIDENCE"))
-    log = make_log()
+    log = recording_feedback()
     run(geometry, {"DEM": src, "HEADING": 0.0, **out}, feedback=log)
     assert "geographic CRS" in log.text()
     np.testing.assert_allclose(read_array(out["SLOPE"]), 10.0, atol=1e-3)
@@ -210,7 +189,7 @@ def test_geometry_incidence_raster(run, geometry, tmp_path):
     # A coarser incidence raster on another grid is resampled onto the DEM's.
     coarse = make_raster(tmp_path / "inc_coarse.tif", np.full((10, 15), 33.0),
                          gt=(GT[0], 20.0, 0.0, GT[3], 0.0, -20.0))
-    log = make_log()
+    log = recording_feedback()
     out = outputs(tmp_path, ("LOCAL_INCIDENCE",))
     run(geometry, {"DEM": src, "INCIDENCE_RASTER": coarse, **out}, feedback=log)
     assert "resampled bilinearly" in log.text()
@@ -311,7 +290,7 @@ def test_flattening_geographic(run, flattening, tmp_path):
     dx, dy = terrain.pixel_size_metres(gt, wkt(4326), shape[0])
     sar, dem_path, _, _ = _plane_scene(tmp_path, scale="linear", shape=shape, gt=gt, crs=4326, dx=dx, dy=dy)
     out = str(tmp_path / "gamma0.tif")
-    log = make_log()
+    log = recording_feedback()
     run(flattening, {"SIGMA0": sar, "SCALE": 0, "DEM": dem_path, "OUTPUT": out}, feedback=log)
     assert "geographic CRS" in log.text() and "resampled" not in log.text()
     got = read_array(out, 1)
@@ -326,7 +305,7 @@ def test_flattening_resamples_a_dem_on_another_grid(run, flattening, tmp_path):
     fine_gt = (GT[0] + 250.0 - 120 * 2.5, 5.0, 0.0, GT[3] - 200.0 + 100 * 2.5, 0.0, -5.0)
     dem_path = make_raster(tmp_path / "dem_5m.tif", fine, gt=fine_gt)
     out = str(tmp_path / "gamma0.tif")
-    log = make_log()
+    log = recording_feedback()
     run(flattening, {"SIGMA0": sar, "SCALE": 0, "DEM": dem_path, "OUTPUT": out}, feedback=log)
     assert "resampled bilinearly" in log.text() and "100.0 % of the grid covered" in log.text()
     got = read_array(out, 1)
@@ -380,7 +359,7 @@ def test_flattening_errors(run, flattening, tmp_path):
         run(flattening, {"SIGMA0": sar_feet, "DEM": dem_path, "OUTPUT": out})
     # A DEM covering half the SAR raster: a warning, the rest no data.
     half = make_raster(tmp_path / "dem_half.tif", np.full((40, 25), 400.0))
-    log = make_log()
+    log = recording_feedback()
     run(flattening, {"SIGMA0": sar, "DEM": half, "OUTPUT": out}, feedback=log)
     assert "WARNING 'dem_half' covers only 50.0 %" in log.text()
     got = read_array(out, 1)
@@ -390,7 +369,7 @@ def test_flattening_errors(run, flattening, tmp_path):
 def test_cancel_leaves_no_output(run, geometry, flattening, tmp_path):
     sar, dem_path, _, _ = _plane_scene(tmp_path, scale="linear")
     out = outputs(tmp_path, ("SLOPE", "ASPECT"))
-    log = make_log()
+    log = recording_feedback()
     log.cancel()
     assert run(geometry, {"DEM": dem_path, **out}, feedback=log) == {}
     gamma0 = str(tmp_path / "gamma0.tif")
@@ -426,7 +405,7 @@ def test_real_geographic_dem(run, geometry, flattening, tmp_path, shared_data):
     stds = {}
     for method in (0, 1):
         gamma0 = str(tmp_path / f"rome_gamma0_{method}.tif")
-        log = make_log()
+        log = recording_feedback()
         run(flattening, {"SIGMA0": sar, "SCALE": 2, "DEM": rome, "METHOD": method, "OUTPUT": gamma0},
             feedback=log)
         assert "resampled" not in log.text()

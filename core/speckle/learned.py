@@ -23,6 +23,13 @@ import numpy as np
 #: (1.9x the pixels of a 512-pixel block) keeps the block-by-block result within the tolerance
 #: that tests/test_merlin.py asserts.
 MARGIN = 96
+#: Looks of the data MERLIN's Sentinel-1 TOPS weights were trained on (single-look SLC, Dalsasso,
+#: Denis & Tupin 2021). On multi-looked inputs it blurs edges and loses to the classic filters
+#: (benchmarks/results/despeckling.md: 4-look simulator PSNR below the unfiltered input; real GRD
+#: scenes of L = 6-74 with the lowest edge preservation of all filters).
+TRAINED_LOOKS = 1.0
+#: Above this many looks the Processing algorithm warns that the input is outside the training data.
+MAX_LOOKS_WITHOUT_WARNING = 1.5
 #: Model kind and input/output names the converter writes (models/merlin/convert.py).
 KIND = "despeckle"
 INPUT_POWER, INPUT_LOOKS = "power", "looks"

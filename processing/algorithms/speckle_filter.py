@@ -22,7 +22,7 @@ from qgis.core import (
 from ...core.engine import raster_sampling, validation
 from ...core.engine.raster_blocks import Cancelled, filter_raster
 from ...core.engine.window_stats import check_window
-from ...core.speckle import frost, registry
+from ...core.speckle import frost, learned, registry
 from .. import provider_settings
 from . import common, raster_subset
 from .common import tr
@@ -216,6 +216,12 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
                 raster_sampling.check_input_scale(src, scale)
                 if estimate:
                     params = self._with_estimated_looks(params, src, scale, feedback)
+                if params.method == registry.MERLIN and params.looks > learned.MAX_LOOKS_WITHOUT_WARNING:
+                    feedback.pushWarning(tr(
+                        "MERLIN was trained on single-look Sentinel-1 data; on this {looks:.1f}-look input "
+                        "it blurs edges and keeps less detail than the classic filters "
+                        "(benchmarks/results/despeckling.md): prefer Improved Lee Sigma or Refined Lee for "
+                        "multi-looked (GRD) images").format(looks=params.looks))
                 func, margin = registry.make_block_function(params, scale)
                 feedback.pushInfo(tr("Filtering {name} with {method}, margin {margin} pixels").format(
                     name=name, method=registry.LABELS[params.method], margin=margin))
