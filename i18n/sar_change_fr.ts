@@ -2184,31 +2184,36 @@
         </message>
         <message>
             <location filename="../processing/algorithms/speckle_filter.py" line="220" />
+            <source>MERLIN was trained on single-look Sentinel-1 data; on this {looks:.1f}-look input it blurs edges and keeps less detail than the classic filters (benchmarks/results/despeckling.md): prefer Improved Lee Sigma or Refined Lee for multi-looked (GRD) images</source>
+            <translation>MERLIN a été entraîné sur des données Sentinel-1 mono-vue ; sur cette entrée à {looks:.1f} vues, il floute les contours et garde moins de détails que les filtres classiques (benchmarks/results/despeckling.md) : préférez Lee Sigma amélioré ou Lee raffiné pour les images multi-vues (GRD)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/speckle_filter.py" line="226" />
             <source>Filtering {name} with {method}, margin {margin} pixels</source>
             <translation>Filtrage de {name} avec {method}, marge de {margin} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="245" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="251" />
             <source>Bands filtered: {bands}; pixel window: {window}</source>
             <translation>Bandes filtrées : {bands} ; fenêtre de pixels : {window}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="245" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="251" />
             <source>whole raster</source>
             <translation>tout le raster</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="252" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="258" />
             <source>{method} does not use the number of looks; not estimated.</source>
             <translation>{method} n'utilise pas le nombre de vues ; non estimé.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="257" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="263" />
             <source>Band {band}: estimated ENL {enl:.3f} ({pixels} pixels sampled)</source>
             <translation>Bande {band} : ENL estimé {enl:.3f} ({pixels} pixels échantillonnés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="259" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="265" />
             <source>Number of looks used: {looks:.3f}</source>
             <translation>Nombre de vues utilisé : {looks:.3f}</translation>
         </message>
