@@ -450,6 +450,48 @@ def summary_table(results, small):
     return lines
 
 
+#: Whole-process comparisons of issue 17: (our case, peer case, goal: peer seconds / our seconds at least
+#: this, sizes the goal applies to (None: every size), what the goal says). The goals are set on the large
+#: sizes: at 4096^2 QGIS's own start (about 1 s) outweighs a whole gdal_calc run.
+PEER_GOALS = (("logratio", "gdal_calc_logratio", 1.0, ((12000, 12000), FULL),
+               "at least as fast as gdal_calc (12000^2 and full scene)"),
+              ("logratio", "otb_bandmath_logratio", None, None, "(reference only)"),
+              ("speckle_lee_2band", "otb_despeckle_lee_2band", 4.0, ((12000, 12000),),
+               "at least 4x otbcli_Despeckle at 12000^2"))
+#: Learned DI inference speed goal of issue 17 (MPix/s of the algorithm on 2 cores).
+LEARNED_DI_GOAL = 2.0
+
+
+def comparison_table(results):
+    """Markdown lines: the whole-process comparisons with the peers (``PEER_GOALS``) at every size
+    recorded in ``results`` where both ran, and the learned DI's MPix/s (algorithm time) against
+    ``LEARNED_DI_GOAL``."""
+    lines = ["| comparison | size | ours s (whole process) | peer s (whole process) | peer / ours | goal | "
+             "verdict | measured (commit, UTC) |", "|---|---|---|---|---|---|---|---|"]
+    sizes = sorted({(r["cols"], r["rows"]) for r in results.values()}, key=lambda s: s[0] * s[1])
+    for ours, peer, goal, where, text in PEER_GOALS:
+        for cols, rows in sizes:
+            a, b = (results.get(f"{c}@{cols}x{rows}") for c in (ours, peer))
+            if not (a and b and a["ok"] and b["ok"]):
+                continue
+            ratio = b["process_s"] / a["process_s"]
+            applies = goal is not None and (where is None or (cols, rows) in where)
+            verdict = ("met" if ratio >= goal else "missed") if applies else "-"
+            lines.append(f"| {ours} vs {peer} | {cols}x{rows} | {a['process_s']:.1f} | "
+                         f"{b['process_s']:.1f} | {ratio:.2f} | {text if applies or goal is None else '-'} | "
+                         f"{verdict} | "
+                         f"{a['commit']}, {a['when'][:16]}; {b['commit']}, {b['when'][:16]} |")
+    for cols, rows in sizes:
+        run = results.get(f"learned_di@{cols}x{rows}")
+        if run and run["ok"] and run["algorithm_s"]:
+            rate = cols * rows / 1e6 / run["algorithm_s"]
+            lines.append(f"| learned_di MPix/s (algorithm) | {cols}x{rows} | {run['algorithm_s']:.1f} | - | "
+                         f"{rate:.2f} MPix/s | >= {LEARNED_DI_GOAL:g} MPix/s on 2 cores | "
+                         f"{'met' if rate >= LEARNED_DI_GOAL else 'missed'} | "
+                         f"{run['commit']}, {run['when'][:16]} |")
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=4096)
@@ -476,14 +518,14 @@ def main():
     record = base / "results.json"  # every run of this workdir, the latest per case and size
     results = json.loads(record.read_text()) if record.is_file() else {}
     if args.table:
-        print("\n".join(summary_table(results, args.size or 4096)))
+        print("\n".join(summary_table(results, args.size or 4096) + [""] + comparison_table(results)))
         return
     try:
         sizes = ([(args.size, args.size)] if args.size else []) + ([FULL] if args.full else [])
         for cols, rows in sizes:
             run_size(cols, rows, base / f"{cols}x{rows}", args.only, args.reuse, results, args.timeout,
                      args.drop_outputs, save=lambda: record.write_text(json.dumps(results, indent=1)))
-        print("\n".join(summary_table(results, args.size or 4096)))
+        print("\n".join(summary_table(results, args.size or 4096) + [""] + comparison_table(results)))
     finally:
         if not args.workdir:
             shutil.rmtree(base, ignore_errors=True)
