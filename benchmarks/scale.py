@@ -526,6 +526,7 @@ def main():
     parser.add_argument("--table", action="store_true",
                         help="print the summary table of every run recorded in --workdir and exit (the "
                              "small size is --size, default 4096)")
+    parser.add_argument("--out", help="with --table: also write the tables to this Markdown file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -535,7 +536,14 @@ def main():
     record = base / "results.json"  # every run of this workdir, the latest per case and size
     results = json.loads(record.read_text()) if record.is_file() else {}
     if args.table:
-        print("\n".join(summary_table(results, args.size or 4096) + [""] + comparison_table(results)))
+        lines = summary_table(results, args.size or 4096) + [""] + comparison_table(results)
+        if args.out:  # the tables as printed, under the command and the date that printed them
+            command = " ".join([".venv/bin/python", "benchmarks/scale.py"] + sys.argv[1:])
+            Path(args.out).write_text(
+                f"# benchmarks/scale.py: recorded runs of {base}\n\nPrinted by `{command}` on "
+                f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; each row names the commit and time "
+                "of its runs.\n\n" + "\n".join(lines) + "\n")
+        print("\n".join(lines))
         return
     try:
         sizes = ([(args.size, args.size)] if args.size else []) + ([FULL] if args.full else [])
