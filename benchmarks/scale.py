@@ -417,6 +417,8 @@ def _commit():
         return "?"
 
 
+#: Cases of the peers (gdal_calc, OTB): no goal of their own.
+PEERS = ("otb_despeckle_lee_2band", "gdal_calc_logratio", "otb_bandmath_logratio")
 #: Goals of issue 17 checked in the summary table: peak RSS of the largest process (QGIS included) and the
 #: time per pixel of the full scene against the small size (algorithm time; whole process for the peers).
 RSS_GOAL_MIB = 1.5 * 1024
@@ -429,7 +431,9 @@ def summary_table(results, small):
 
     Linearity: (seconds per pixel on the full scene) / (seconds per pixel at the small size), from the
     algorithm's own time (QGIS start-up excluded) where there is one, else the whole process's; 1 is
-    linear. Goal: peak RSS of the largest process < 1.5 GiB at the full scene and linearity within 20 %.
+    linear. Goal: peak RSS of the largest process < 1.5 GiB at the full scene and linearity within 20 %;
+    a ratio below 0.8 (cheaper per pixel on the full scene: fixed costs such as input checks and model
+    loading weigh at the small size) is not a scaling fault and is said so.
     """
     lines = [f"| case | {small}^2 s | {small}^2 MPix/s | {small}^2 peak RSS MiB | full s | full MPix/s | "
              "full peak RSS MiB | linearity (full / small s per pixel) | "
@@ -453,17 +457,23 @@ def summary_table(results, small):
         ratio = per_pixel[1] / per_pixel[0] if None not in per_pixel else None
         misses = []
         full = runs[1]
-        if full is None:
+        if case in PEERS:  # the goals are ours; the peers' rows are for the comparisons below
+            misses.append("peer (no goal)")
+        elif full is None:
             misses.append("full scene not run in this workdir")
         elif not full["ok"]:
             misses.append("full scene failed")
         elif full["rss_mib"] >= RSS_GOAL_MIB:
             misses.append("memory")
-        if ratio is not None and abs(ratio - 1.0) > LINEARITY_TOLERANCE:
+        if case in PEERS:
+            pass
+        elif ratio is not None and ratio > 1.0 + LINEARITY_TOLERANCE:
             misses.append("not linear")
+        note = ("; cheaper per pixel on the full scene (fixed costs weigh at the small size)"
+                if case not in PEERS and ratio is not None and ratio < 1.0 - LINEARITY_TOLERANCE else "")
         when = "; ".join(f"{run['commit']}, {run['when'][:16]}" for run in runs if run)
         lines.append(f"| {case} | " + " | ".join(cells) + f" | {'-' if ratio is None else f'{ratio:.2f}'} | "
-                     f"{'met' if not misses else '; '.join(misses)} | {when} |")
+                     f"{'met' if not misses else '; '.join(misses)}{note} | {when} |")
     return lines
 
 
