@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from osgeo import gdal
 
-from ..core.engine.raster_blocks import RasterError, geotiff_options, read_info
+from ..core.engine.raster_blocks import RasterError, gdal_cache_budget, geotiff_options, read_info
 
 #: Default chunk side in pixels (a multiple of the COG tile).
 DEFAULT_CHUNK = 1024
@@ -156,7 +156,9 @@ def to_cog(src, dst_path, dtype):
     tmp = os.path.join(os.path.dirname(dst_path), f".{os.path.basename(dst_path)}.{uuid.uuid4().hex[:8]}"
                        ".partial.tif")
     try:
-        out = gdal.Translate(tmp, src, format="COG", creationOptions=cog_options(dtype))
+        # Under the engine's GDAL cache cap: the default (5 % of RAM) let a full scene's COG take 2.4 GB.
+        with gdal_cache_budget():
+            out = gdal.Translate(tmp, src, format="COG", creationOptions=cog_options(dtype))
         if out is None:
             raise RasterError(f"cannot write {dst_path}: check that the folder is writable")
         out = None

@@ -27,6 +27,12 @@ def client_for(scheduler=None, workers=None, threads_per_worker=1, processes=Tru
     parent = os.path.dirname(os.path.dirname(os.path.abspath(sar_change.__file__)))
     paths = [parent] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    # The workers' GDAL block caches (osgeo's and rasterio's own) capped as the block engine caps its own,
+    # unless the user set GDAL_CACHEMAX: the default, 5 % of RAM per worker and per GDAL, is no bound.
+    from ..core.engine.raster_blocks import DEFAULT_GDAL_CACHE_MB
+
+    os.environ.setdefault("GDAL_CACHEMAX", str(int(float(os.environ.get("SAR_CHANGE_GDAL_CACHE_MB",
+                                                                        DEFAULT_GDAL_CACHE_MB)))))
     workers = workers or max(1, (os.cpu_count() or 2) // max(1, threads_per_worker))
     with LocalCluster(n_workers=workers, threads_per_worker=threads_per_worker, processes=processes,
                       dashboard_address=":0") as cluster, Client(cluster) as client:

@@ -127,8 +127,11 @@ class _LocalSchema:
     def to_db(cls, linear, floor_db=DB_FLOOR):
         """10 log10 of linear power, values at or below the floor set to it; NaN stays NaN."""
         x = np.asarray(linear, dtype=np.float32)
+        out = np.asarray(np.maximum(x, np.float32(10.0 ** (floor_db / 10.0))))  # the one new array; in place
         with np.errstate(invalid="ignore"):
-            return (10.0 * np.log10(np.maximum(x, np.float32(10.0 ** (floor_db / 10.0))))).astype(np.float32)
+            np.log10(out, out=out)
+        out *= np.float32(10.0)
+        return out
 
     @staticmethod
     def select_inputs(dates, target_index, n_inputs):
@@ -695,8 +698,10 @@ def stream_learned_di(model, input_paths, target_path, dem_path, conditions, out
     tile = block + 2 * halo if tile is None else int(tile)
     names = {"images": SCHEMA.INPUT_IMAGES, "dem": SCHEMA.INPUT_DEM, "cond": SCHEMA.INPUT_CONDITIONS}
 
-    def to_db(values):
-        return values if scale == scales.DB else SCHEMA.to_db(scales.to_linear_power(values, scale))
+    def to_db(values):  # SCHEMA.to_db leaves its input alone: linear power goes in without a copy
+        if scale == scales.DB:
+            return values
+        return SCHEMA.to_db(values if scale == scales.LINEAR_POWER else scales.to_linear_power(values, scale))
 
     def func(data):
         images, dem = to_db(data[:n_img]), data[n_img:n_img + 1]

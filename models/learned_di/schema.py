@@ -206,10 +206,11 @@ def to_db(linear, floor_db=DB_FLOOR):
     NaN stays NaN (no data). ``floor_db`` in dB.
     """
     x = np.asarray(linear, dtype=np.float32)
-    floor_lin = np.float32(10.0 ** (floor_db / 10.0))
+    out = np.asarray(np.maximum(x, np.float32(10.0 ** (floor_db / 10.0))))  # the one new array; in place
     with np.errstate(invalid="ignore"):
-        out = 10.0 * np.log10(np.maximum(x, floor_lin))
-    return out.astype(np.float32, copy=False)
+        np.log10(out, out=out)
+    out *= np.float32(10.0)
+    return out
 
 
 def select_inputs(dates, target_index, n_inputs):
