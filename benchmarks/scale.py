@@ -331,6 +331,9 @@ INPUTS = {"terrain_angles": ("dem.tif",), "terrain_mask_sim": ("dem.tif",), "ter
           "speckle_lee_2band": ("date1.tif",), "otb_despeckle_lee_2band": ("date1.tif",),
           "logratio": ("date1.tif", "date2.tif"), "gdal_calc_logratio": ("date1.tif", "date2.tif"),
           "otb_bandmath_logratio": ("date1.tif", "date2.tif"), "batch_dask_chain": ("date1.tif", "date2.tif")}
+#: Outputs of other cases that a case reads (``--drop-outputs`` keeps them until the last reader has run).
+READS = {"threshold_ki": ("logratio.tif",),
+         "evaluate_change": ("mask.tif", "logratio.tif", "injected_mask.tif")}
 #: Cases in the order they run (threshold_ki reads logratio's output; evaluate_change reads threshold_ki's
 #: mask, logratio's DI and inject_offset's mask).
 ORDER = ["speckle_lee_2band", "otb_despeckle_lee_2band", "speckle_merlin", "estimate_enl", "logratio",
@@ -383,9 +386,9 @@ def run_size(cols, rows, work, cases, reuse=False, results=None, timeout=None, d
     print("| case | size | process s | algorithm s | MPix/s (process) | MPix/s (algorithm) | "
           "peak RSS MiB (largest process) | peak RSS MiB (process tree, sampled) |")
     print("|---|---|---|---|---|---|---|---|")
-    for case in ORDER:
-        if cases and case not in cases:
-            continue
+    selected = [case for case in ORDER if not cases or case in cases]
+    kept = set()  # outputs --drop-outputs keeps for a later case
+    for i, case in enumerate(selected):
         guess = predicted_seconds(results or {}, case, cols, rows)
         if timeout and guess and guess > timeout:
             print(f"| {case} skipped: about {guess:.0f} s predicted from a smaller run, over --timeout "
@@ -395,8 +398,13 @@ def run_size(cols, rows, work, cases, reuse=False, results=None, timeout=None, d
         before, commit = set(work.iterdir()), _commit()  # the code as the case starts
         wall, alg, rss, tree, ok = measure(commands(work)[case], timeout)
         if drop_outputs:  # what the case wrote (a full scene's outputs take several GB each)
-            for path in set(work.iterdir()) - before:
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            later = {name for other in selected[i + 1:] for name in READS.get(other, ())}
+            for path in (set(work.iterdir()) - before) | kept:
+                if path.name in later:
+                    kept.add(path)
+                else:
+                    kept.discard(path)
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
         alg_text, alg_rate = (f"{alg:.2f}", f"{mpix / alg:.2f}") if alg else ("-", "-")
         status = "" if ok else " FAILED"
         print(f"| {case}{status} | {cols}x{rows} | {wall:.2f} | {alg_text} | {mpix / wall:.2f} | "
