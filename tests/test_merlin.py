@@ -140,6 +140,16 @@ def test_nodata_kept_and_scales(model):
     assert np.nanmean(lin) == pytest.approx(np.nanmean(power), rel=0.02)
 
 
+def test_one_tile_per_call_gives_the_batched_result(model):
+    """learned.BATCH (memory) changes nothing: tiles are independent, blended the same way."""
+    power = gamma_speckle((320, 320), 4, seed=6, mean=0.05)
+    one = learned.despeckle(power, model, 4.0)
+    four = model.predict({learned.INPUT_POWER: power[None], learned.INPUT_LOOKS: np.array([4.0], np.float32)},
+                         batch=4)[0]
+    assert learned.BATCH == 1
+    np.testing.assert_array_equal(one, four)
+
+
 def test_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match="merlin.convert"):
         learned.load_model(tmp_path / "absent.onnx")

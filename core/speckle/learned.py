@@ -30,6 +30,10 @@ MARGIN = 96
 TRAINED_LOOKS = 1.0
 #: Above this many looks the Processing algorithm warns that the input is outside the training data.
 MAX_LOOKS_WITHOUT_WARNING = 1.5
+#: Tiles per onnxruntime call. One: the U-Net's 48-channel activations of a batch of four 256-px tiles
+#: held ~340 MiB per call (two blocks run at once), against ~90 MiB for one tile, at the same speed and
+#: with the same output bit for bit (a full scene peaked above 1.6 GiB with four, benchmarks/scale.py).
+BATCH = 1
 #: Model kind and input/output names the converter writes (models/merlin/convert.py).
 KIND = "despeckle"
 INPUT_POWER, INPUT_LOOKS = "power", "looks"
@@ -83,7 +87,7 @@ def despeckle(power, model, looks, output=None):
     if not np.isfinite(power).any():
         return np.full(power.shape, np.nan, dtype=np.float32)
     out = model.predict({INPUT_POWER: power[None], INPUT_LOOKS: np.array([looks], dtype=np.float32)},
-                        output=output)
+                        output=output, batch=BATCH)
     return out[0]
 
 
