@@ -271,8 +271,15 @@ def test_evaluate_rasters_streams_like_in_memory(tmp_path):
     pred_path = write_tif(tmp_path / "pred.tif", np.nan_to_num(pred, nan=-1), nodata=-1)
     di_path = write_tif(tmp_path / "di.tif", di)
     ref_path = write_tif(tmp_path / "ref.tif", ref, nodata=99, dtype=gdal.GDT_Byte)
-    calls = []
-    result = ev.evaluate_rasters(ref_path, pred_path, di_path, block=64, progress=calls.append)
+    calls, caps, before = [], [], gdal.GetCacheMax()
+    gdal.SetCacheMax(2 ** 30)
+    try:
+        result = ev.evaluate_rasters(ref_path, pred_path, di_path, block=64,
+                                     progress=lambda p: (calls.append(p), caps.append(gdal.GetCacheMax())))
+    finally:
+        gdal.SetCacheMax(before)
+    from sar_change.core.engine.raster_blocks import DEFAULT_GDAL_CACHE_MB
+    assert set(caps) == {DEFAULT_GDAL_CACHE_MB * 2 ** 20}  # every block read under the engine's cache cap
     assert result.confusion == ev.confusion(pred, ref)
     assert result.stride == 1 and result.sample_pixels == 300 * 230
     assert abs(result.roc.auc - ev.roc_curve(di.astype(np.float32), ref).auc) < 1e-15
