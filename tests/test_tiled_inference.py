@@ -521,21 +521,6 @@ def test_conditions_csv_matched_by_file(stack, tmp_path):
     assert [r["date"] for r in parsed] == [r["date"] for r in rows[3:7]]
 
 
-def test_local_schema_copy_matches_the_shared_schema(stack):
-    """The fallback used when models.learned_di.schema cannot be imported gives the same numbers."""
-    local = learned_di._LocalSchema
-    schema = learned_di.SCHEMA
-    assert local.CONDITION_NAMES == tuple(schema.CONDITION_NAMES) and local.BANDS == tuple(schema.BANDS)
-    assert (local.KIND, local.VERSION, local.DB_FLOOR) == (schema.KIND, schema.VERSION, schema.DB_FLOOR)
-    for row in stack["acquisitions"] + [{"platform": "S1B", "orbit_direction": "descending"}]:
-        np.testing.assert_array_equal(local.condition_vector(row), schema.condition_vector(row))
-    power = np.array([0.0, 1e-7, 0.01, 1.0, np.nan, 3.0], np.float32)
-    np.testing.assert_array_equal(local.to_db(power), schema.to_db(power))
-    dates = [r["date"] for r in stack["acquisitions"]]
-    for target in range(len(dates)):
-        assert local.select_inputs(dates, target, 3) == schema.select_inputs(dates, target, 3)
-
-
 def test_target_with_orbit_direction():
     rows = [{"date": "2020-01-01", "orbit_direction": "ascending"},
             {"date": "2020-01-01", "orbit_direction": "descending"}]

@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...models.learned_di import schema
 from ..change import difference
 from ..change.evaluation import grid_mismatch
 from ..engine import scale as scales
@@ -88,69 +89,7 @@ STACK_COLUMNS = ("date", "platform", "orbit_direction", "heading_deg", "mean_inc
 TRAIN_HINT = "train one with 'Train learned difference image model' (sarchange:trainlearneddi)"
 
 
-class _LocalSchema:
-    """The parts of ``models.learned_di.schema`` used here (used only when it cannot be imported)."""
-
-    KIND = "learned_di"
-    VERSION = "1"
-    INPUT_IMAGES, INPUT_DEM, INPUT_CONDITIONS, OUTPUT = "images", "dem", "conditions", "predicted"
-    BANDS = ("VV", "VH")
-    CONDITION_NAMES = ("temperature_c", "precip_mm", "precip_3day_mm", "snow_depth_m", "sin_heading",
-                       "cos_heading", "mean_incidence_deg", "platform_s1b")
-    DB_FLOOR = -50.0
-    NOMINAL_HEADING_DEG = {"ascending": 349.0, "descending": 191.0}
-    META_KIND, META_VERSION, META_INPUTS = "sar_change.kind", "sar_change.version", "inputs"
-
-    @staticmethod
-    def _number(value):
-        text = "" if value is None else str(value).strip()
-        return float(text) if text else math.nan
-
-    @classmethod
-    def condition_vector(cls, row):
-        """Condition vector of an acquisitions.csv row (the contract's order and units)."""
-        heading = cls._number(row.get("heading_deg"))
-        if math.isnan(heading):
-            heading = cls.NOMINAL_HEADING_DEG.get(str(row.get("orbit_direction", "")).strip().lower(),
-                                                  math.nan)
-        platform = str(row.get("platform") or "").strip().upper().replace("SENTINEL-", "S")
-        code = {"S1A": 0.0, "S1B": 1.0, "": math.nan}.get(platform)
-        if code is None:
-            raise ValueError(f"unknown platform {row.get('platform')!r}: the models know S1A and S1B only")
-        rad = math.radians(heading)
-        return np.asarray([cls._number(row.get("temperature_c")), cls._number(row.get("precip_mm")),
-                           cls._number(row.get("precip_3day_mm")), cls._number(row.get("snow_depth_m")),
-                           math.sin(rad), math.cos(rad), cls._number(row.get("mean_incidence_deg")),
-                           code], dtype=np.float32)
-
-    @classmethod
-    def to_db(cls, linear, floor_db=DB_FLOOR):
-        """10 log10 of linear power, values at or below the floor set to it; NaN stays NaN."""
-        x = np.asarray(linear, dtype=np.float32)
-        out = np.asarray(np.maximum(x, np.float32(10.0 ** (floor_db / 10.0))))  # the one new array; in place
-        with np.errstate(invalid="ignore"):
-            np.log10(out, out=out)
-        out *= np.float32(10.0)
-        return out
-
-    @staticmethod
-    def select_inputs(dates, target_index, n_inputs):
-        """The n most recent acquisitions strictly before the target's date, oldest first, or None."""
-        target = str(dates[target_index])
-        earlier = [i for i in range(len(dates)) if str(dates[i]) < target]
-        return earlier[-n_inputs:] if len(earlier) >= n_inputs else None
-
-
-def _schema():
-    """``models.learned_di.schema`` when importable (it is torch-free), else the local copy."""
-    try:
-        from ...models.learned_di import schema
-    except ImportError:
-        return _LocalSchema
-    return schema
-
-
-SCHEMA = _schema()
+SCHEMA = schema  # the ONNX I/O contract (torch-free, QGIS side)
 BANDS = tuple(SCHEMA.BANDS)
 CONDITION_NAMES = tuple(SCHEMA.CONDITION_NAMES)
 
