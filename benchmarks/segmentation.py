@@ -53,6 +53,7 @@ never used to choose it.
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 
@@ -151,6 +152,23 @@ def wet_scores(model, scenes):
     labels = np.concatenate([sc["labels"].ravel() for sc in scenes])
     classes = np.concatenate([predict_classes(model, ss.scene_image(sc))[0].ravel() for sc in scenes])
     return wet_counts(labels, classes)
+
+
+def onnx_wet_scores(path, scenes):
+    """``wet_counts`` of an exported model (ONNX at ``path``, its decision rule inside the graph) run as
+    the plugin runs it (``apply.classify``: tiles with blending) over ``scenes``, all pixels pooled."""
+    from sar_change.models.segmentation import apply
+
+    model = apply.load_model(path, threads=2)
+    labels = np.concatenate([sc["labels"].ravel() for sc in scenes])
+    classes = np.concatenate([apply.classify(model, ss.scene_image(sc))[0].ravel() for sc in scenes])
+    return wet_counts(labels, classes)
+
+
+def replaces_shipped(candidate, shipped):
+    """True when a new model's water-or-ice scores (``wet_counts``) on the selection scenes beat the
+    shipped model's (``shipped`` None: no shipped model); a tie (to 3 decimals) keeps the shipped one."""
+    return shipped is None or round(candidate["iou"], 3) > round(shipped["iou"], 3)
 
 
 def prior_decision(scenes):
@@ -254,6 +272,24 @@ def ship_model(args, encoder, tests, command, training):
         )
     chosen = max(candidates, key=lambda k: candidates[k]["river_wet_iou"])
     src = candidates[chosen]["onnx"]
+    # the chosen model replaces the shipped one only if it beats it on the same selection scenes, both
+    # run through ONNX as the plugin runs them (the shipped model scored on today's simulator)
+    new = onnx_wet_scores(src, river_scenes)
+    old = onnx_wet_scores(SHIPPED, river_scenes) if os.path.isfile(SHIPPED) else None
+    versus = (
+        f"river-only water-or-ice IoU through ONNX: {chosen} {new['iou']:.3f} (recall {new['recall']:.3f}, "
+        f"precision {new['precision']:.3f}) vs the shipped model "
+        + ("(none)" if old is None else f"{old['iou']:.3f} (recall {old['recall']:.3f}, precision "
+                                        f"{old['precision']:.3f})")
+    )
+    print(versus, flush=True)
+    if not replaces_shipped(new, old):
+        shutil.rmtree(folder, ignore_errors=True)
+        for v in candidates.values():
+            v.pop("onnx")
+        line = f"NOT shipped: {versus}; {SHIPPED} and its card are unchanged"
+        return {"chosen": chosen, "candidates": candidates, "line": line, "shipped": False,
+                "selection_onnx": {"candidate": new, "shipped": old}}
     shutil.copyfile(src, SHIPPED)
     card = os.path.splitext(SHIPPED)[0] + ".md"
     with open(os.path.splitext(src)[0] + ".md", encoding="utf-8") as f:
@@ -276,7 +312,7 @@ def ship_model(args, encoder, tests, command, training):
         f"{v['val_loss']:.4f} | {v['val_weighted_iou']:.3f} | {v['val_macro_f1']:.3f} | {v['best_epoch']} |"
         for k, v in candidates.items()
     ]
-    rows += ["", f"Shipped: the {chosen} candidate."]
+    rows += ["", f"Shipped: the {chosen} candidate ({versus})."]
     with open(card, "w", encoding="utf-8") as f:
         f.write(text.rstrip() + "\n" + "\n".join(rows) + "\n")
     shutil.rmtree(folder, ignore_errors=True)
@@ -288,7 +324,18 @@ def ship_model(args, encoder, tests, command, training):
     )
     for v in candidates.values():
         v.pop("onnx")
-    return {"chosen": chosen, "candidates": candidates, "line": line}
+    return {"chosen": chosen, "candidates": candidates, "line": line, "shipped": True,
+            "selection_onnx": {"candidate": new, "shipped": old}}
+
+
+def class_weights_arg(text):
+    """``--class-weights``: "none", "sqrt", "balanced" or comma-separated numbers (one per class)."""
+    if text in ("none", "sqrt", "balanced"):
+        return None if text == "none" else text
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: none, sqrt, balanced or numbers like 1,2,1") from None
 
 
 def mean_sd(values):
@@ -318,6 +365,13 @@ def main(argv=None):
     p.add_argument("--patch", type=int, default=128, help="training patch size (pixels, multiple of 16)")
     p.add_argument("--batch", type=int, default=8, help="patches per batch")
     p.add_argument("--max-minutes", type=float, default=2.5, help="time limit of each training run")
+    p.add_argument("--loss", choices=("ce", "focal"), default="ce", help="loss of the benchmark runs")
+    p.add_argument(
+        "--class-weights",
+        default="none",
+        type=class_weights_arg,
+        help="loss weights of the benchmark runs: none, sqrt, balanced or numbers per class (water,ice,land)",
+    )
     p.add_argument("--ship", action="store_true", help="write the encoder and the shipped model to models/")
     p.add_argument("--ship-scenes", type=int, default=32, help="training seeds of the shipped model")
     p.add_argument("--ship-minutes", type=float, default=2.5, help="time limit of each shipped candidate")
@@ -325,7 +379,11 @@ def main(argv=None):
         "--ship-only", action="store_true", help="--ship without the benchmark runs (with --encoder)"
     )
     p.add_argument("--json", default=None)
+    p.add_argument("--out", default=None, help="also write the printed output to this markdown file ...")
+    p.add_argument("--section", default=None, help="... as its level-2 section of this heading (replaced)")
     args = p.parse_args(argv)
+    if bool(args.out) != bool(args.section):
+        p.error("--out and --section go together")
     args.ship = args.ship or args.ship_only
     if args.ship and args.score_on != "test":
         p.error("--ship scores the shipped model on the test scenes: leave --score-on at test")
@@ -337,9 +395,15 @@ def main(argv=None):
 
     torch.set_num_threads(2)
     t0 = time.perf_counter()
-    command = "flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/segmentation.py " + " ".join(
+    command = "flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/segmentation.py " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )
+    printed = []
+
+    def say(text):
+        printed.append(text)
+        print(text, flush=True)
+
     scale = f"tiny scenes ({SHAPE[0]} x {SHAPE[1]} px), short budgets, 2 CPU threads"
     report = {"scale": scale, "args": vars(args)}
     if args.encoder:
@@ -360,12 +424,11 @@ def main(argv=None):
         )
         keys = ("checkpoint", "best_epoch", "metrics", "seconds", "parameters")
         report["pretrain"] = {k: pre.get(k) for k in keys}
-        print(
+        say(
             f"pretraining: best epoch {pre['best_epoch']}, validation RMSE "
             f"{pre['metrics']['val_rmse_db']:.2f} dB "
             f"(despeckling pretext), {pre['seconds']:.0f} s; encoder {encoder} "
-            f"({os.path.getsize(encoder) / 1e6:.2f} MB)",
-            flush=True,
+            f"({os.path.getsize(encoder) / 1e6:.2f} MB)"
         )
     seeds = ss.TRAIN_SEEDS[: args.train_scenes]
     val_seeds = ss.TRAIN_SEEDS[args.train_scenes : args.train_scenes + 2]
@@ -394,6 +457,8 @@ def main(argv=None):
                     max_minutes=args.max_minutes,
                     seed=seed,
                     init=None if init == "random" else encoder,
+                    loss=args.loss,
+                    class_weights=args.class_weights,
                 )
                 scores = test_scores(summary["model"], tests)
                 run = {
@@ -407,14 +472,13 @@ def main(argv=None):
                     "test": scores,
                 }
                 runs.append(run)
-                print(
+                say(
                     f"fraction {fraction:.2f} seed {seed} {init:10s}: best epoch {run['best_epoch']:2d}/"
                     f"{run['epochs']:2d}; "
                     + "; ".join(
                         f"{s} F1 {scores[s]['macro_f1']:.3f} wIoU {scores[s]['weighted_iou']:.3f}"
                         for s in ss.SEASONS
-                    ),
-                    flush=True,
+                    )
                 )
     report["runs"] = runs
     lines = [
@@ -473,6 +537,13 @@ def main(argv=None):
     lines.append("")
     lines.append(f"total {report['seconds']:.0f} s. Command: {command}")
     print("\n".join(lines))
+    if args.out:
+        from sar_change.models.framework.card import replace_section
+
+        if not os.path.isfile(args.out):
+            with open(args.out, "w", encoding="utf-8") as f:
+                f.write(f"# {os.path.splitext(os.path.basename(args.out))[0]}\n")
+        replace_section(args.out, args.section, "```\n" + "\n".join(printed + lines).strip() + "\n```")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(report, f, indent=1, default=str)

@@ -164,9 +164,9 @@ def class_weight_vector(class_weights, counts):
     """Per-class loss weights (float64, length K) or None: ``class_weights`` None/"none", "balanced"
     (inverse class frequency of ``counts``), "sqrt" (its square root: milder, the rare classes
     count more without outweighing the common ones), or K numbers >= 0."""
-    if class_weights is None or class_weights == "none":
+    if class_weights is None or isinstance(class_weights, str) and class_weights == "none":
         return None
-    if class_weights in ds.WEIGHTINGS:
+    if isinstance(class_weights, str) and class_weights in ds.WEIGHTINGS:
         return ds.balanced_weights(counts, ds.WEIGHTINGS[class_weights])
     cw = np.asarray(class_weights, dtype=np.float64)
     if cw.shape != (len(counts),) or (cw < 0).any():
