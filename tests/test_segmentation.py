@@ -513,3 +513,36 @@ def test_shipped_model_selection_scenes_hold_only_a_river_and_are_never_trained_
 
     used = set(ss.TRAIN_SEEDS) | set(bench.RIVER_SELECTION_SEEDS) | set(PRETRAIN_SEEDS) | set(ss.TEST_SEEDS)
     assert len(ss.VALIDATION_SEEDS) == 20 and not used & set(ss.VALIDATION_SEEDS)
+
+
+def test_benchmark_class_weights_ship_guard_and_results_section(tmp_path):
+    import argparse
+
+    from helpers import load_benchmark
+
+    bench = load_benchmark("segmentation")
+    assert bench.class_weights_arg("1,2,1") == [1.0, 2.0, 1.0]
+    assert bench.class_weights_arg("none") is None and bench.class_weights_arg("sqrt") == "sqrt"
+    with pytest.raises(argparse.ArgumentTypeError):
+        bench.class_weights_arg("ice")
+    assert np.allclose(training.class_weight_vector([1, 2, 1], np.array([100, 400, 10000])), [1.0, 2.0, 1.0])
+    # the shipped model is replaced only by a better water-or-ice IoU on the selection scenes
+    labels = np.array([0, 0, 1, 2, 2, 2])
+    new = bench.wet_counts(labels, np.array([0, 1, 2, 2, 2, 0]))  # 2 hits, 1 missed, 1 false
+    old = bench.wet_counts(labels, np.array([0, 2, 2, 2, 0, 0]))  # 1 hit, 2 missed, 2 false
+    assert (new["iou"], new["recall"], new["precision"]) == (0.5, 2 / 3, 2 / 3) and old["iou"] == 0.2
+    assert bench.replaces_shipped(new, old) and not bench.replaces_shipped(old, new)
+    assert not bench.replaces_shipped(new, dict(new)) and bench.replaces_shipped(old, None)
+    # --out/--section: the printed output replaces that section of the results file, the rest is kept
+    out = tmp_path / "results.md"
+    out.write_text("# results\n\n## keep\n\nkept\n\n## tiny\n\nold text\n")
+    bench.main(["--encoder", "unused.pt", "--inits", "random", "--train-scenes", "2", "--epochs", "1",
+                "--patches-per-epoch", "8", "--patch", "64", "--seeds", "1", "--test-scenes", "1",
+                "--score-on", "validation", "--class-weights", "1,2,1",
+                "--out", str(out), "--section", "tiny"])
+    text = out.read_text()
+    assert "kept" in text and "old text" not in text and text.count("## tiny") == 1
+    rows = [line for line in text.splitlines() if line.startswith("Confusion matrix")]
+    assert len(rows) == len(ss.SEASONS)
+    for row in rows:  # one 256 x 256 validation scene per season, every pixel counted once
+        assert np.sum(json.loads(row.split(": ", 1)[1])) == 256 * 256
