@@ -48,7 +48,14 @@ chosen by the water-or-ice IoU on river-only selection scenes
 (``RIVER_SELECTION_SEEDS``: never trained on, never the test seeds, never
 the demo); the decision rule is exported inside the graph. The chosen
 model's scores on the held-out test scenes are printed (and go to --json),
-never used to choose it.
+never used to choose it. It replaces models/segmentation.onnx (and its card)
+only if it beats the shipped model on the same river-only selection scenes,
+both run through ONNX as the plugin runs them, over all of them and in no
+season worse (``replaces_shipped``); otherwise the shipped model stays (an
+encoder pretrained by the same run is written either way).
+
+``--out FILE --section HEADING`` writes the printed output of a run as the
+section ``## HEADING`` of FILE (benchmarks/results/segmentation.md).
 """
 import argparse
 import json
@@ -156,19 +163,33 @@ def wet_scores(model, scenes):
 
 def onnx_wet_scores(path, scenes):
     """``wet_counts`` of an exported model (ONNX at ``path``, its decision rule inside the graph) run as
-    the plugin runs it (``apply.classify``: tiles with blending) over ``scenes``, all pixels pooled."""
+    the plugin runs it (``apply.classify``: tiles with blending) over ``scenes``, all pixels pooled, plus
+    ``"seasons"``: the same per season of the scenes."""
     from sar_change.models.segmentation import apply
 
     model = apply.load_model(path, threads=2)
-    labels = np.concatenate([sc["labels"].ravel() for sc in scenes])
-    classes = np.concatenate([apply.classify(model, ss.scene_image(sc))[0].ravel() for sc in scenes])
-    return wet_counts(labels, classes)
+    pairs = [(sc["season"], sc["labels"].ravel(), apply.classify(model, ss.scene_image(sc))[0].ravel())
+             for sc in scenes]
+
+    def pooled(rows):
+        return wet_counts(np.concatenate([r[1] for r in rows]), np.concatenate([r[2] for r in rows]))
+
+    names = dict.fromkeys(r[0] for r in pairs)
+    seasons = {season: pooled([r for r in pairs if r[0] == season]) for season in names}
+    return {**pooled(pairs), "seasons": seasons}
 
 
 def replaces_shipped(candidate, shipped):
-    """True when a new model's water-or-ice scores (``wet_counts``) on the selection scenes beat the
-    shipped model's (``shipped`` None: no shipped model); a tie (to 3 decimals) keeps the shipped one."""
-    return shipped is None or round(candidate["iou"], 3) > round(shipped["iou"], 3)
+    """True when a new model's water-or-ice scores (``onnx_wet_scores``) on the selection scenes beat the
+    shipped model's over all scenes and are no worse in any season (``shipped`` None: no shipped model);
+    a tie (to 3 decimals) keeps the shipped one. A model that gains in one season and loses in another
+    is a regression for the users of the other season, so it does not replace the shipped one."""
+    if shipped is None:
+        return True
+    if round(candidate["iou"], 3) <= round(shipped["iou"], 3):
+        return False
+    ours = candidate.get("seasons", {})
+    return all(round(ours[k]["iou"], 3) >= round(v["iou"], 3) for k, v in shipped.get("seasons", {}).items())
 
 
 def prior_decision(scenes):
@@ -276,11 +297,13 @@ def ship_model(args, encoder, tests, command, training):
     # run through ONNX as the plugin runs them (the shipped model scored on today's simulator)
     new = onnx_wet_scores(src, river_scenes)
     old = onnx_wet_scores(SHIPPED, river_scenes) if os.path.isfile(SHIPPED) else None
+    def described(w):
+        per = ", ".join(f"{k} {v['iou']:.3f}" for k, v in w["seasons"].items())
+        return f"{w['iou']:.3f} (recall {w['recall']:.3f}, precision {w['precision']:.3f}; {per})"
+
     versus = (
-        f"river-only water-or-ice IoU through ONNX: {chosen} {new['iou']:.3f} (recall {new['recall']:.3f}, "
-        f"precision {new['precision']:.3f}) vs the shipped model "
-        + ("(none)" if old is None else f"{old['iou']:.3f} (recall {old['recall']:.3f}, precision "
-                                        f"{old['precision']:.3f})")
+        f"river-only water-or-ice IoU through ONNX: {chosen} {described(new)} vs the shipped model "
+        + ("(none)" if old is None else described(old))
     )
     print(versus, flush=True)
     if not replaces_shipped(new, old):

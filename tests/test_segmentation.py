@@ -533,6 +533,11 @@ def test_benchmark_class_weights_ship_guard_and_results_section(tmp_path):
     assert (new["iou"], new["recall"], new["precision"]) == (0.5, 2 / 3, 2 / 3) and old["iou"] == 0.2
     assert bench.replaces_shipped(new, old) and not bench.replaces_shipped(old, new)
     assert not bench.replaces_shipped(new, dict(new)) and bench.replaces_shipped(old, None)
+    # ... and no worse in any season: better pooled but worse in freeze keeps the shipped model
+    assert bench.replaces_shipped({**new, "seasons": {"freeze": new, "melt": new}},
+                                  {**old, "seasons": {"freeze": new, "melt": old}})
+    assert not bench.replaces_shipped({**new, "seasons": {"freeze": old, "melt": new}},
+                                      {**old, "seasons": {"freeze": new, "melt": old}})
     # --out/--section: the printed output replaces that section of the results file, the rest is kept
     out = tmp_path / "results.md"
     out.write_text("# results\n\n## keep\n\nkept\n\n## tiny\n\nold text\n")
