@@ -61,6 +61,12 @@ def test_block_sample_of_a_mid_size_tiled_raster_reads_a_quarter_of_its_tiles(tm
     assert len(tiles) == rs.BLOCK_SAMPLE_BLOCKS == 64
     assert {0, 15, 240, 255} <= tiles  # the four corner tiles
     assert sample.size == 64 * 64 * 64  # whole tiles within the budget
+    # Smaller requests stride the cached sample (the tiles are read once per band, whatever the budgets).
+    for max_pixels in (250_000, 10_000):
+        small = rs.block_sample(gdal.Open(str(path)), 1, max_pixels)
+        stride = -(-sample.size // max_pixels)
+        assert small.size <= max_pixels
+        np.testing.assert_array_equal(small, sample[::stride])
 
 
 def test_small_raster_sample_is_the_decimated_band(tmp_path):
