@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from osgeo import gdal
 
-from ..core.engine.raster_blocks import RasterError, gdal_cache_budget, geotiff_options, read_info
+from ..core.engine.raster_blocks import RasterError, geotiff_options, read_info, translate_output
 
 #: Default chunk side in pixels (a multiple of the COG tile).
 DEFAULT_CHUNK = 1024
@@ -152,21 +152,14 @@ def _finalize(tiles, folder, dst_path, grid, chunks, dtype, nodata, descriptions
 
 
 def to_cog(src, dst_path, dtype):
-    """Translate the raster ``src`` (numpy ``dtype``) into the COG ``dst_path`` (temporary name, renamed)."""
-    tmp = os.path.join(os.path.dirname(dst_path), f".{os.path.basename(dst_path)}.{uuid.uuid4().hex[:8]}"
-                       ".partial.tif")
-    try:
-        # Under the engine's GDAL cache cap: the default (5 % of RAM) let a full scene's COG take 2.4 GB.
-        with gdal_cache_budget():
-            out = gdal.Translate(tmp, src, format="COG", creationOptions=cog_options(dtype))
-        if out is None:
-            raise RasterError(f"cannot write {dst_path}: check that the folder is writable")
-        out = None
-        os.replace(tmp, dst_path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return dst_path
+    """Translate the raster ``src`` (a path; numpy ``dtype``) into the COG ``dst_path``; returns it.
+
+    Through the block engine's ``translate_output``: under its GDAL cache cap
+    (the default, 5 % of RAM, let a full scene's COG take 2.4 GB), into a
+    temporary file that is checked, read back and renamed (OutputError naming
+    ``dst_path`` on failure, nothing left behind).
+    """
+    return translate_output(src, dst_path, format="COG", creationOptions=cog_options(dtype))
 
 
 def write_cog(array, dst_path, grid, nodata=None, descriptions=None):

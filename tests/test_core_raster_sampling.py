@@ -51,6 +51,24 @@ def test_block_sample_of_a_strip_file_reads_rows_and_keeps_no_data(tmp_path):
     assert sample.size == rs.BLOCK_SAMPLE_BLOCKS * 1500  # 64 whole rows
 
 
+def test_block_sample_of_a_mid_size_tiled_raster_reads_a_quarter_of_its_tiles(tmp_path):
+    # 16 x 16 tiles of 64 px (a 4096^2 scene has 16 x 16 GeoTIFF tiles of 256 px): 64 of the 256 tiles,
+    # on an 8 x 8 grid, instead of a decimated read that decompresses every tile.
+    path = tmp_path / "mid.tif"
+    _block_index_raster(path, 1024, 1024, ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64"], (64, 64))
+    sample = rs.block_sample(gdal.Open(str(path)), 1)
+    tiles = set(np.unique(sample).astype(int))
+    assert len(tiles) == rs.BLOCK_SAMPLE_BLOCKS == 64
+    assert {0, 15, 240, 255} <= tiles  # the four corner tiles
+    assert sample.size == 64 * 64 * 64  # whole tiles within the budget
+    # Smaller requests stride the cached sample (the tiles are read once per band, whatever the budgets).
+    for max_pixels in (250_000, 10_000):
+        small = rs.block_sample(gdal.Open(str(path)), 1, max_pixels)
+        stride = -(-sample.size // max_pixels)
+        assert small.size <= max_pixels
+        np.testing.assert_array_equal(small, sample[::stride])
+
+
 def test_small_raster_sample_is_the_decimated_band(tmp_path):
     path = tmp_path / "small.tif"
     _block_index_raster(path, 300, 200, ["TILED=YES", "BLOCKXSIZE=16", "BLOCKYSIZE=16"], (16, 16))

@@ -122,6 +122,23 @@ def test_exact_medians_match_numpy_whatever_the_chunks():
             np.testing.assert_array_equal(got, expected)
 
 
+def test_exact_medians_skip_infinities_and_order_signed_zeros_and_subnormals():
+    # Infinities and NaNs of both signs are not values (np.nanmedian over the finite ones); -0.0, +0.0
+    # and subnormals sit in the bins next to the sign change of the bit-pattern keys.
+    tiny = np.float32(1e-45)  # the smallest subnormal
+    special = np.array([np.inf, -np.inf, np.nan, -np.nan, -0.0, 0.0, tiny, -tiny, 3 * tiny], np.float32)
+    rng = np.random.default_rng(11)
+    for extra in (np.array([], np.float32), rng.normal(0, 1e-40, 6).astype(np.float32),
+                  np.array([-0.0, -0.0, 5.0], np.float32)):
+        values = np.concatenate([special, extra])[None].repeat(2, axis=0)
+        values[1] = -values[1]
+        finite = np.where(np.isfinite(values), values, np.nan).astype(np.float64)
+        for step in (1, 4, values.shape[1]):
+            chunks = [values[:, i:i + step] for i in range(0, values.shape[1], step)]
+            got = centring.exact_nanmedians(lambda chunks=chunks: chunks, 2)
+            np.testing.assert_array_equal(got, np.nanmedian(finite, axis=1))
+
+
 def test_file_medians_read_each_tile_once_and_skip_no_data(tmp_path):
     """The median passes read the residual file by its own tiles: every pixel once, its no-data as NaN."""
     from osgeo import gdal

@@ -75,23 +75,26 @@ def block_sample(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     For input checks (scale, content, medians): it reads BLOCK_SAMPLE_BLOCKS
     of the file's own blocks (tiles or strips) spread evenly over the raster,
     so its cost does not grow with the scene (a decimated read touches every
-    tile of the file). A raster no larger than ``max_pixels``, or whose blocks
-    are so large that the sample would read a quarter of it, is read through
-    ``decimated_band`` instead. Returns a 1-D float32 array (cached like
-    ``decimated_band``; the caller gets its own copy); a complex band's sample
+    tile of the file). A raster no larger than ``max_pixels``, or with no more
+    than BLOCK_SAMPLE_BLOCKS blocks (the sample would read all of them), is
+    read through ``decimated_band`` instead. Returns a 1-D float32 array of at most
+    ``max_pixels`` values; like ``decimated_band`` the blocks are read once per
+    band (at no fewer than SCALE_SAMPLE_PIXELS, cached) and smaller requests
+    stride that sample; the caller gets its own copy. A complex band's sample
     is its magnitude (``_with_nan``).
     """
     xs, ys = dataset.RasterXSize, dataset.RasterYSize
     band = dataset.GetRasterBand(band_number)
     bw, bh = (min(v, n) for v, n in zip(band.GetBlockSize(), (xs, ys)))
     nbx, nby = -(-xs // bw), -(-ys // bh)
-    if xs * ys <= max_pixels or 4 * BLOCK_SAMPLE_BLOCKS >= nbx * nby:
+    if xs * ys <= max_pixels or nbx * nby <= BLOCK_SAMPLE_BLOCKS:
         return decimated_band(dataset, band_number, max_pixels).ravel()
-    key = _sample_key(dataset, band_number, ("blocks", bw, bh, int(max_pixels)))
+    read_pixels = max(int(max_pixels), SCALE_SAMPLE_PIXELS)
+    key = _sample_key(dataset, band_number, ("blocks", bw, bh, read_pixels))
     data = _cached(key)
     if data is None:
         gx, gy = spread_grid(nbx, nby, BLOCK_SAMPLE_BLOCKS)
-        per_block = max(1, int(max_pixels) // (gx * gy))
+        per_block = max(1, read_pixels // (gx * gy))
         nodata = band.GetNoDataValue()
         parts = []
         with gdal_cache_budget():
@@ -104,7 +107,8 @@ def block_sample(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
             dataset.FlushCache()
         data = _with_nan(np.concatenate(parts), nodata)
         _remember(key, data)
-    return data.copy()
+    stride = -(-data.size // max(1, int(max_pixels)))
+    return data[::stride].copy() if stride > 1 else data.copy()
 
 
 def _read_ok(data, band):

@@ -50,6 +50,41 @@ def _rank_bin(cumulative, rank):
     return int(np.searchsorted(cumulative, rank, side="right"))
 
 
+def _high_keys_lut():
+    """``_order_keys(x) >> 16`` as a function of the upper 16 bits of ``x``: a 65536-entry table."""
+    high = np.arange(_BINS, dtype=np.uint32)
+    return np.where(high & 0x8000, ~high & 0xFFFF, high | 0x8000).astype(np.intp)
+
+
+_HIGH_KEYS = _high_keys_lut()
+#: Bins of ``_order_keys >> 16`` that hold only NaN and infinities (exponent bits all ones).
+_NON_FINITE_HIGH = np.r_[0:0x80, 0xFF80:_BINS]
+_LITTLE_ENDIAN = np.little_endian
+
+
+def _upper_halves(values):
+    """The upper 16 bits of each float32 of ``values`` as a uint16 view (no copy when contiguous)."""
+    halves = np.ascontiguousarray(values, dtype=np.float32).reshape(-1).view(np.uint16)
+    return halves[1::2] if _LITTLE_ENDIAN else halves[0::2]
+
+
+def _high_histogram(values):
+    """Counts of the finite ``values`` per bin of ``_order_keys(values) >> 16``."""
+    by_bits = np.bincount(_upper_halves(values), minlength=_BINS)
+    hist = np.empty(_BINS, dtype=np.int64)
+    hist[_HIGH_KEYS] = by_bits  # the table is a permutation of the bins
+    hist[_NON_FINITE_HIGH] = 0
+    return hist
+
+
+def _low_histogram(values, h):
+    """Counts of the finite ``values`` whose key lies in upper bin ``h``, per lower 16 bits of the key."""
+    lo, hi = _key_value(h << 16), _key_value((h << 16) | 0xFFFF)
+    candidates = values[(values >= min(lo, hi)) & (values <= max(lo, hi))]  # a superset (-0.0 == 0.0)
+    keys = _order_keys(candidates)
+    return np.bincount(keys[(keys >> 16) == h] & 0xFFFF, minlength=_BINS)
+
+
 def exact_nanmedians(chunks, bands, is_canceled=None):
     """Exact median of each band over every finite value, reading the data twice in chunks.
 
@@ -59,13 +94,14 @@ def exact_nanmedians(chunks, bands, is_canceled=None):
     ``np.nanmedian`` of the values in float64 (mean of the two middle
     values for an even count); NaN for a band without finite values.
     Raises ``Cancelled`` when ``is_canceled()`` turns true between chunks.
+    The first pass counts the upper 16 bits of the values' bit patterns (the
+    bins holding only NaN and infinities dropped), the second only the values
+    inside the bin(s) holding the middle rank(s), selected by value range.
     """
     high = np.zeros((bands, _BINS), dtype=np.int64)
     for chunk in _checked(chunks(), is_canceled):
         for b in range(bands):
-            values = np.asarray(chunk[b]).ravel()
-            keys = _order_keys(values[np.isfinite(values)])
-            high[b] += np.bincount(keys >> 16, minlength=_BINS)
+            high[b] += _high_histogram(chunk[b])
     counts = high.sum(axis=1)
     cumulative = np.cumsum(high, axis=1)
     ranks = [((n - 1) // 2, n // 2) for n in counts]
@@ -75,13 +111,9 @@ def exact_nanmedians(chunks, bands, is_canceled=None):
     if any(wanted):
         for chunk in _checked(chunks(), is_canceled):
             for b in range(bands):
-                if not wanted[b]:
-                    continue
-                values = np.asarray(chunk[b]).ravel()
-                keys = _order_keys(values[np.isfinite(values)])
-                upper = keys >> 16
+                values = np.asarray(chunk[b], dtype=np.float32).ravel()
                 for h, hist in low[b].items():
-                    hist += np.bincount(keys[upper == h] & 0xFFFF, minlength=_BINS)
+                    hist += _low_histogram(values, h)
     medians = np.full(bands, np.nan)
     for b in range(bands):
         if not counts[b]:
