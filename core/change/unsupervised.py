@@ -18,7 +18,13 @@ ratio|, the log ratio of the 3 x 3 means in dB) -> one method:
   on the confident pixels of a pre-classification of this very pair
   (hierarchical FCM; PCA-KMeans with its least-certain pixels left out; the
   outlier rule; their consensus; or the smoothed KI threshold with a band of
-  +-20 % around it left out), on the signed log ratio and the DI.
+  +-20 % around it left out), on the signed log ratio and the DI;
+- ``pcanet``: the pipeline of Gao et al. (2016, PCANet SAR change detection,
+  IEEE GRSL 13(12); also DDNet, Qu et al. 2022): a hierarchical FCM
+  pre-classification (``core.change.fcm``) of the local-mean DI into changed,
+  unchanged and uncertain pixels; a patch MLP (``core.change.patch_classifier``)
+  trained on the confident ones, on both dates in dB, the DI and its local
+  mean, labels the uncertain ones; the confident ones keep their label.
 
 ``fit_chain`` fits on one or more tiles of the pair (a bounded sample of a
 scene); ``FittedChain.labels`` then labels any block from its pixels and
@@ -62,7 +68,12 @@ With ``ChainConfig.fallback`` = ``cfar_enl`` or ``cfar_median`` the map is
 replaced instead by a CFAR threshold of the same local-mean DI: the value an
 unchanged pair of gamma speckle images exceeds at the false-alarm rate
 ``cfar.PFA`` per pixel (``core.change.cfar``; Touzi, Lopes & Bousquet 1988),
-at the images' ENL or at the looks whose no-change median matches the DI's.
+at the images' ENL or at the looks whose no-change median matches the DI's;
+with ``adjusted_boxplot`` by the upper fence of the adjusted boxplot of the
+local-mean DI (``core.change.skewed_outliers``; Hubert & Vandervieren 2008,
+Q3 + 1.5 exp(3 MC) IQR, MC the medcouple): the DI of an unchanged pair is
+right-skewed, and the symmetric 3-sigma bar sits inside its upper tail, so
+on a small change it flags about as many false alarms as changed pixels.
 
 The report (``GuardReport.lines``) gives the changed fraction, the contrast
 of the changed class, the separation confidence (confident: both criteria
