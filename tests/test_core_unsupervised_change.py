@@ -223,7 +223,7 @@ def test_guard_reports_a_unimodal_di_on_a_pair_without_change():
 
     PCA-KMeans splits it (~1/3 'changed'); the guard must say that no change class
     is separable (bimodality coefficient below 5/9, Ashman's D of the fitted classes
-    below 2) and the outlier rule must flag only the far tail.
+    below 2) and the fallback (the default's: the adjusted-boxplot fence) must flag only the far tail.
     """
     p1, p2 = gamma_speckle((160, 160), 4, 21), gamma_speckle((160, 160), 4, 22)
     mask, fitted = us.detect(p1, p2, us.DEFAULT, seed=0)
@@ -233,7 +233,7 @@ def test_guard_reports_a_unimodal_di_on_a_pair_without_change():
     assert g.confidence == "none" and us.UNIMODAL in g.reasons and g.fallback
     assert np.mean(mask == 1) < 0.03
     text = "\n".join(g.lines())
-    assert "no separable change class" in text and "outlier rule" in text
+    assert "no separable change class" in text and "adjusted-boxplot outlier fence" in text
 
 
 def test_adjusted_boxplot_fallback_on_a_pair_without_change():

@@ -153,8 +153,11 @@ GUARD_RULE = (f"if more than {MAX_CHANGED_FRACTION:.0%} of the valid pixels are 
               f"or the fitted no-change class explains more than {MAX_BODY_SHARE:.0%} of them (the decision "
               "sits in the tail of the no-change class, or inside its main mode below "
               f"{MODE_Z:g} sigmas), the map "
-              f"is replaced by the robust outlier rule (local {OUTLIER_WINDOW} x {OUTLIER_WINDOW} mean DI > "
-              f"median + {OUTLIER_Z:g} x 1.4826 MAD)")
+              f"is replaced by an outlier rule of the local {OUTLIER_WINDOW} x {OUTLIER_WINDOW} mean DI: the "
+              "upper fence of the adjusted boxplot for skewed data (Hubert & Vandervieren 2008: DI > Q3 + "
+              "1.5 exp(3 MC) IQR, MC the medcouple) in the default and the methods of the Processing "
+              "algorithm; "
+              f"the robust outlier rule (DI > median + {OUTLIER_Z:g} x 1.4826 MAD) in chains that ask for it")
 CHANGED, UNCHANGED, NODATA = 1, 0, 255
 #: Fallback rules of the guard (ChainConfig.fallback): the robust outlier rule above, or a CFAR
 #: threshold of the same local-mean DI at ``cfar.PFA`` false alarms per pixel under the speckle-only
@@ -248,7 +251,7 @@ class ChainConfig:
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
-DEFAULT = ChainConfig(method=PCA_KMEANS, di=LOG_MEAN_RATIO, majority=5)
+DEFAULT = ChainConfig(method=PCA_KMEANS, di=LOG_MEAN_RATIO, majority=5, fallback=FALLBACK_ADJUSTED_BOXPLOT)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
 SELF_SUPERVISED_LABELS = LABELS_KI
