@@ -16,7 +16,9 @@ statistical blobs (``core.simulator.injected_pairs``, seeds from
 For each held-out pair the candidate (``CANDIDATES``) with the best selection
 score on the OTHER pairs is applied to it. The score rule, fixed before any
 held-out result was seen (issue 15, second round; kept for the third round,
-which added the injected pairs and the |LMR3| candidates):
+which added the injected pairs and the |LMR3| candidates, and for the fourth, which added the
+adjusted-boxplot fallback and the PCANet pipeline, and reports an oracle kappa per pair that no
+choice reads):
 
     score = (mean kappa over the benchmark pairs + mean kappa over the
              simulated pairs) / 2  +  0.5 x worst kappa over all pairs
