@@ -55,7 +55,7 @@ def test_false_alarm_rate_on_unchanged_pairs(fallback, looks):
     assert fitted.guard.fallback and fitted.guard.rule == "CFAR rule"
     rate = np.mean(mask == 1)
     assert 2e-4 < rate < 2.5e-3, rate
-    outlier, _ = us.detect(p1, p2, us.DEFAULT)
+    outlier, _ = us.detect(p1, p2, replace(us.DEFAULT, fallback=us.FALLBACK_OUTLIER))
     assert np.mean(outlier == 1) > 5e-3
     assert "CFAR (false-alarm rate 0.001" in "\n".join(fitted.guard.lines())
 

@@ -123,6 +123,18 @@ def test_hierarchical_fcm_marks_the_top_cluster_changed():
     assert 0.08 < model.expected_changed < 0.12
 
 
+def test_hierarchical_fcm_shares_on_a_bimodal_image():
+    """90 % at DI 1, 10 % at DI 3 (sd 0.1): exactly the upper mode is changed, uncertain only below."""
+    rng = np.random.default_rng(1)
+    x = np.concatenate([rng.normal(1.0, 0.1, 9000), rng.normal(3.0, 0.1, 1000)])
+    model = fcm.fit_hierarchical(x)
+    labels = model.labels(x)
+    assert model.expected_changed == 0.1
+    assert np.mean(labels == fcm.CHANGED) == 0.1 and (labels[9000:] == fcm.CHANGED).all()
+    uncertain = labels == fcm.UNCERTAIN
+    assert uncertain.any() and not uncertain[9000:].any()  # the cluster crossing T lies in the body
+
+
 # --- Self-supervised classifier -------------------------------------------------------------
 
 def test_self_supervised_classifier_beats_its_pseudo_labels():
@@ -143,12 +155,32 @@ def test_self_supervised_classifier_beats_its_pseudo_labels():
     assert fitted.model.train_counts[0] > 0 and fitted.model.train_counts[1] > 0
 
 
+def test_pcanet_pipeline_recovers_a_planted_change():
+    """Single-look pair, x3 (4.8 dB) brightening and darkening on 8.6 % of the scene.
+
+    The hierarchical FCM pre-classification calls about the planted share changed; the
+    classifier labels the uncertain pixels (measured kappa 0.820; the default 0.898).
+    """
+    p1, p2, truth = speckled_pair((120, 120), looks=1, seed=5, gain=3.0)
+    config = us.ChainConfig(us.PCANET, us.LOG_MEAN_RATIO)
+    mask, fitted = us.detect(p1, p2, config, seed=0)
+    assert fitted.config == config and not fitted.guard.fallback
+    pre = fitted.model.preclass.labels(us.local_mean(fitted.difference_image(p1, p2), us.OUTLIER_WINDOW))
+    assert abs(np.mean(pre == fcm.CHANGED) - truth.mean()) < 0.01
+    uncertain = pre == fcm.UNCERTAIN
+    assert 0.05 < uncertain.mean() < 0.4
+    np.testing.assert_array_equal(mask[~uncertain], pre[~uncertain])  # confident pixels keep their label
+    assert kappa(mask, truth) > 0.78
+    assert sum(fitted.model.classifier.train_counts) > 0
+
+
 # --- Chains, guard, block-wise application ---------------------------------------------------
 
 @pytest.mark.parametrize("config", [us.ChainConfig(us.PCA_KMEANS), us.ChainConfig(us.FCM, us.MEAN_RATIO),
                                     us.ChainConfig(us.SMOOTHED_KI, despeckle="lee_sigma"),
                                     us.ChainConfig(us.SMOOTHED_KI, majority=5),
                                     us.ChainConfig(us.SMOOTHED_KI, us.LOG_MEAN_RATIO, majority=5),
+                                    us.ChainConfig(us.PCANET, us.LOG_MEAN_RATIO, majority=5),
                                     us.DEFAULT])
 def test_tiled_equals_whole_image(tmp_path, config):
     """Block-wise (64 px blocks, halo = margin) == in memory, bit for bit, with no data kept."""
@@ -191,7 +223,7 @@ def test_guard_reports_a_unimodal_di_on_a_pair_without_change():
 
     PCA-KMeans splits it (~1/3 'changed'); the guard must say that no change class
     is separable (bimodality coefficient below 5/9, Ashman's D of the fitted classes
-    below 2) and the outlier rule must flag only the far tail.
+    below 2) and the fallback (the default's: the adjusted-boxplot fence) must flag only the far tail.
     """
     p1, p2 = gamma_speckle((160, 160), 4, 21), gamma_speckle((160, 160), 4, 22)
     mask, fitted = us.detect(p1, p2, us.DEFAULT, seed=0)
@@ -201,7 +233,21 @@ def test_guard_reports_a_unimodal_di_on_a_pair_without_change():
     assert g.confidence == "none" and us.UNIMODAL in g.reasons and g.fallback
     assert np.mean(mask == 1) < 0.03
     text = "\n".join(g.lines())
-    assert "no separable change class" in text and "outlier rule" in text
+    assert "no separable change class" in text and "adjusted-boxplot outlier fence" in text
+
+
+def test_adjusted_boxplot_fallback_on_a_pair_without_change():
+    """Same unchanged pair: the skew-adjusted fence flags ~0.4 % where the 3-sigma rule flags ~1.4 %."""
+    p1, p2 = gamma_speckle((160, 160), 4, 21), gamma_speckle((160, 160), 4, 22)
+    masks = {}
+    for fallback in (us.FALLBACK_OUTLIER, us.FALLBACK_ADJUSTED_BOXPLOT):
+        config = us.ChainConfig(us.PCA_KMEANS, us.LOG_MEAN_RATIO, majority=5, fallback=fallback)
+        masks[fallback], fitted = us.detect(p1, p2, config, seed=0)
+        assert fitted.guard.fallback and us.UNIMODAL in fitted.guard.reasons
+    assert fitted.guard.rule == "adjusted-boxplot rule"
+    assert "adjusted-boxplot" in "\n".join(fitted.guard.lines())
+    assert np.mean(masks[us.FALLBACK_ADJUSTED_BOXPLOT] == 1) < 0.008
+    assert np.mean(masks[us.FALLBACK_OUTLIER] == 1) > 2 * np.mean(masks[us.FALLBACK_ADJUSTED_BOXPLOT] == 1)
 
 
 def test_guard_keeps_a_clearly_bimodal_change():

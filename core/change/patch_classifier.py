@@ -59,14 +59,20 @@ class PatchClassifier:
     def probability(self, channels):
         """(rows, cols) probability of change (0-1) of every pixel."""
         x = self.features(channels)
-        shape = x.shape[:2]
-        h = x.reshape(-1, x.shape[2])
+        return self._forward(x.reshape(-1, x.shape[2])).reshape(x.shape[:2])
+
+    def probability_at(self, channels, flat_index):
+        """Probability of change (0-1) of the pixels at ``flat_index`` (row-major) only, 1-D."""
+        x = stacked_neighbourhoods_at(np.asarray(channels, np.float32), self.size, self.fills, flat_index)
+        return self._forward((x.astype(np.float64) - self.mean) / self.scale)
+
+    def _forward(self, h):
+        """Probability of change of (n, n_features) standardised rows: the MLP, prior-shifted."""
         for i, (w, b) in enumerate(self.weights):
             h = h @ w + b
             if i < len(self.weights) - 1:
                 h = np.maximum(h, 0.0)
-        p = 1.0 / (1.0 + np.exp(-np.clip(h[:, 0] + self.prior_logit, -500, 500)))
-        return p.reshape(shape)
+        return 1.0 / (1.0 + np.exp(-np.clip(h[:, 0] + self.prior_logit, -500, 500)))
 
     def labels(self, channels, valid=None):
         """uint8 map: 1 where P(change) > 0.5, else 0; 255 outside ``valid`` (default: all finite)."""

@@ -18,7 +18,13 @@ ratio|, the log ratio of the 3 x 3 means in dB) -> one method:
   on the confident pixels of a pre-classification of this very pair
   (hierarchical FCM; PCA-KMeans with its least-certain pixels left out; the
   outlier rule; their consensus; or the smoothed KI threshold with a band of
-  +-20 % around it left out), on the signed log ratio and the DI.
+  +-20 % around it left out), on the signed log ratio and the DI;
+- ``pcanet``: the pipeline of Gao et al. (2016, PCANet SAR change detection,
+  IEEE GRSL 13(12); also DDNet, Qu et al. 2022): a hierarchical FCM
+  pre-classification (``core.change.fcm``) of the local-mean DI into changed,
+  unchanged and uncertain pixels; a patch MLP (``core.change.patch_classifier``)
+  trained on the confident ones, on both dates in dB, the DI and its local
+  mean, labels the uncertain ones; the confident ones keep their label.
 
 ``fit_chain`` fits on one or more tiles of the pair (a bounded sample of a
 scene); ``FittedChain.labels`` then labels any block from its pixels and
@@ -62,7 +68,12 @@ With ``ChainConfig.fallback`` = ``cfar_enl`` or ``cfar_median`` the map is
 replaced instead by a CFAR threshold of the same local-mean DI: the value an
 unchanged pair of gamma speckle images exceeds at the false-alarm rate
 ``cfar.PFA`` per pixel (``core.change.cfar``; Touzi, Lopes & Bousquet 1988),
-at the images' ENL or at the looks whose no-change median matches the DI's.
+at the images' ENL or at the looks whose no-change median matches the DI's;
+with ``adjusted_boxplot`` by the upper fence of the adjusted boxplot of the
+local-mean DI (``core.change.skewed_outliers``; Hubert & Vandervieren 2008,
+Q3 + 1.5 exp(3 MC) IQR, MC the medcouple): the DI of an unchanged pair is
+right-skewed, and the symmetric 3-sigma bar sits inside its upper tail, so
+on a small change it flags about as many false alarms as changed pixels.
 
 The report (``GuardReport.lines``) gives the changed fraction, the contrast
 of the changed class, the separation confidence (confident: both criteria
@@ -77,7 +88,7 @@ import numpy as np
 from ..engine.window_stats import local_mean
 from ..speckle import enl as enl_stats
 from ..speckle import registry
-from . import cfar
+from . import cfar, skewed_outliers
 from . import difference as dif
 from . import fcm as fcm_mod
 from . import patch_classifier as pc
@@ -102,13 +113,15 @@ FCM = "fcm"
 SELF_SUPERVISED = "self_supervised"
 OUTLIER = "outlier"
 SMOOTHED_KI = "smoothed_ki"
-METHODS = (PCA_KMEANS, FCM, SELF_SUPERVISED, OUTLIER, SMOOTHED_KI)
+PCANET = "pcanet"
+METHODS = (PCA_KMEANS, FCM, SELF_SUPERVISED, OUTLIER, SMOOTHED_KI, PCANET)
 METHOD_LABELS = {
     PCA_KMEANS: "PCA-KMeans (Celik 2009)",
     FCM: "Fuzzy c-means, 2 clusters",
     OUTLIER: "Robust outlier rule on the local-mean DI",
     SMOOTHED_KI: "Kittler-Illingworth threshold of the local-mean DI",
     SELF_SUPERVISED: "Self-supervised patch classifier (PCANet/DDNet-style, MLP)",
+    PCANET: "PCANet pipeline: hierarchical FCM pre-classification + patch classifier of the uncertain pixels",
 }
 #: Pre-classifications that can train the self-supervised classifier.
 LABELS_HFCM = "hfcm"
@@ -140,8 +153,11 @@ GUARD_RULE = (f"if more than {MAX_CHANGED_FRACTION:.0%} of the valid pixels are 
               f"or the fitted no-change class explains more than {MAX_BODY_SHARE:.0%} of them (the decision "
               "sits in the tail of the no-change class, or inside its main mode below "
               f"{MODE_Z:g} sigmas), the map "
-              f"is replaced by the robust outlier rule (local {OUTLIER_WINDOW} x {OUTLIER_WINDOW} mean DI > "
-              f"median + {OUTLIER_Z:g} x 1.4826 MAD)")
+              f"is replaced by an outlier rule of the local {OUTLIER_WINDOW} x {OUTLIER_WINDOW} mean DI: the "
+              "upper fence of the adjusted boxplot for skewed data (Hubert & Vandervieren 2008: DI > Q3 + "
+              "1.5 exp(3 MC) IQR, MC the medcouple) in the default and the methods of the Processing "
+              "algorithm; "
+              f"the robust outlier rule (DI > median + {OUTLIER_Z:g} x 1.4826 MAD) in chains that ask for it")
 CHANGED, UNCHANGED, NODATA = 1, 0, 255
 #: Fallback rules of the guard (ChainConfig.fallback): the robust outlier rule above, or a CFAR
 #: threshold of the same local-mean DI at ``cfar.PFA`` false alarms per pixel under the speckle-only
@@ -149,11 +165,13 @@ CHANGED, UNCHANGED, NODATA = 1, 0, 255
 FALLBACK_OUTLIER = "outlier"
 FALLBACK_CFAR_ENL = "cfar_enl"
 FALLBACK_CFAR_MEDIAN = "cfar_median"
-FALLBACKS = (FALLBACK_OUTLIER, FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN)
+FALLBACK_ADJUSTED_BOXPLOT = "adjusted_boxplot"
+FALLBACKS = (FALLBACK_OUTLIER, FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN, FALLBACK_ADJUSTED_BOXPLOT)
 FALLBACK_LABELS = {
     FALLBACK_OUTLIER: "robust outlier rule",
     FALLBACK_CFAR_ENL: f"CFAR (false-alarm rate {cfar.PFA:g}, looks = image ENL)",
     FALLBACK_CFAR_MEDIAN: f"CFAR (false-alarm rate {cfar.PFA:g}, looks matched to the DI median)",
+    FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot outlier fence (Hubert & Vandervieren 2008: skewed body)",
 }
 #: Pixels per strip when labelling a whole array in memory (bounds the patch arrays).
 STRIP_PIXELS = 250_000
@@ -188,6 +206,8 @@ class ChainConfig:
             text = f"Outlier rule on {di}"
         elif self.method == SMOOTHED_KI:
             text = f"KI on {OUTLIER_WINDOW}x{OUTLIER_WINDOW} mean of {di}"
+        elif self.method == PCANET:
+            text = f"HFCM + MLP {self.patch}x{self.patch} of uncertain pixels on dates+{di}"
         else:
             src = {LABELS_HFCM: "HFCM", LABELS_OUTLIER: "outlier rule", LABELS_KI: "smoothed KI",
                    LABELS_CONSENSUS: f"PCA-KMeans h={self.size} & outlier rule"}.get(
@@ -202,6 +222,8 @@ class ChainConfig:
             text += ", CFAR fallback (image ENL)"
         elif self.fallback == FALLBACK_CFAR_MEDIAN:
             text += ", CFAR fallback (median-matched looks)"
+        elif self.fallback == FALLBACK_ADJUSTED_BOXPLOT:
+            text += ", adjusted-boxplot fallback"
         return text + ("" if self.centre else " uncentred") + ("" if self.guard else " (no guard)")
 
     def check(self):
@@ -217,7 +239,7 @@ class ChainConfig:
             raise ValueError(f"unknown pseudo-label source {self.pseudo_labels!r}")
         if self.fallback not in FALLBACKS:
             raise ValueError(f"unknown fallback {self.fallback!r}; choose one of {FALLBACKS}")
-        if self.fallback != FALLBACK_OUTLIER and self.despeckle:
+        if self.fallback in (FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN) and self.despeckle:
             raise ValueError("the CFAR fallback models unfiltered gamma speckle: use it without despeckle")
         for name in ("size", "patch", "majority"):
             value = getattr(self, name)
@@ -229,7 +251,7 @@ class ChainConfig:
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
-DEFAULT = ChainConfig(method=PCA_KMEANS, di=LOG_MEAN_RATIO, majority=5)
+DEFAULT = ChainConfig(method=PCA_KMEANS, di=LOG_MEAN_RATIO, majority=5, fallback=FALLBACK_ADJUSTED_BOXPLOT)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
 SELF_SUPERVISED_LABELS = LABELS_KI
@@ -278,12 +300,46 @@ def _channels(config, p1, p2, floor, offset_db=0.0):
     if offset_db:
         p1 = np.asarray(p1, np.float32) * np.float32(10.0 ** (offset_db / 10.0))
     di = change_index(config.di, p1, p2, floor)
+    if config.method == PCANET:
+        return di, np.stack([_db(p1, floor), _db(p2, floor), di, local_mean(di, OUTLIER_WINDOW)])
     if config.method != SELF_SUPERVISED:
         return di, None
     lr = dif.log_ratio(p1, p2, floor)
     if config.di == ABS_LOG_RATIO:
         return di, lr[None]
     return di, np.stack([lr, di])
+
+
+def _db(power, floor):
+    """10 log10 of linear power (floored at ``floor`` when given; NaN where not positive), float32."""
+    power = np.asarray(power, np.float32)
+    if floor:
+        power = np.maximum(power, np.float32(floor))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(power > 0, np.float32(10.0) * np.log10(power), np.float32(np.nan)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class PcanetModel:
+    """PCANet pipeline (Gao et al. 2016): hierarchical FCM of the local-mean DI, classifier of the rest.
+
+    Pixels the pre-classification calls changed or unchanged keep its label;
+    the uncertain ones are labelled by the patch classifier trained on the
+    confident ones (channels: both dates in dB, the DI, its local mean).
+    """
+
+    preclass: object  # core.change.fcm.HierarchicalFcm of the local-mean DI
+    classifier: object  # core.change.patch_classifier.PatchClassifier
+
+    def labels(self, channels, valid):
+        """uint8 1 / 0 / 255 of (4, rows, cols) channels (the last: local-mean DI)."""
+        out = self.preclass.labels(np.where(valid, channels[-1], np.nan))
+        idx = np.flatnonzero(out.ravel() == fcm_mod.UNCERTAIN)
+        if idx.size:
+            p = self.classifier.probability_at(channels, idx)
+            out.ravel()[idx] = (p > 0.5).astype(np.uint8)
+        out[~valid] = NODATA
+        return out
 
 
 def ashman_d(a, b):
@@ -353,7 +409,8 @@ class GuardReport:
         """Which rule made the map: 'chain' or 'outlier rule'."""
         if not self.fallback:
             return "chain"
-        return "outlier rule" if self.fallback_rule == FALLBACK_OUTLIER else "CFAR rule"
+        return {FALLBACK_OUTLIER: "outlier rule", FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot rule"}.get(
+            self.fallback_rule, "CFAR rule")
 
     def lines(self):
         """Human-readable summary lines."""
@@ -407,7 +464,8 @@ class FittedChain:
     def margin(self):
         """Pixels read around each output pixel."""
         reach = {PCA_KMEANS: self.config.size // 2, FCM: 0, SELF_SUPERVISED: self.config.patch // 2,
-                 OUTLIER: OUTLIER_WINDOW // 2, SMOOTHED_KI: OUTLIER_WINDOW // 2}
+                 OUTLIER: OUTLIER_WINDOW // 2, SMOOTHED_KI: OUTLIER_WINDOW // 2,
+                 PCANET: self.config.patch // 2 + OUTLIER_WINDOW // 2}
         inner = reach[self.config.method] + self.config.majority // 2
         if self.guard is not None and self.guard.fallback:
             inner = OUTLIER_WINDOW // 2
@@ -437,7 +495,7 @@ class FittedChain:
             return self.model.labels(di)
         if self.config.method == FCM:
             return self.model.two_class(di)
-        return self.model.labels(channels, valid=np.isfinite(di))
+        return self.model.labels(channels, valid=np.isfinite(di))  # self-supervised, PCANet
 
     def outlier_labels(self, di):
         """Robust outlier rule (module docstring) on a DI array: uint8 1 / 0 / 255."""
@@ -593,6 +651,15 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         model = pk.fit(di_tiles, config.size, config.components, seed=seed)
     elif config.method == FCM:
         model = fcm_mod.HierarchicalFcm(fcm_mod.fit_two_class(finite, seed), None, (), float("nan"))
+    elif config.method == PCANET:
+        preclass = fcm_mod.fit_hierarchical(lm, seed=seed)
+        labels = [np.where(np.isfinite(d), preclass.labels(m), NODATA).astype(np.uint8)
+                  for m, d in zip(local, di_tiles)]
+        try:
+            classifier = pc.train([c for _, c in pairs], labels, size=config.patch, seed=seed)
+            model = PcanetModel(preclass, classifier)
+        except pc.TooFewLabels:  # no usable split: the outlier rule labels the pair instead
+            return fit_chain(*raw, replace(config, method=OUTLIER), floor, seed)
     else:
         labels = _pseudo_labels(config, di_tiles, seed)
         try:
@@ -614,7 +681,10 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     reasons = guard_reasons(fraction, contrast, bimodality, mixture.ashman_d, body_share)
     fallback = bool(reasons)
     fallback_looks = ()
-    if fallback and config.fallback != FALLBACK_OUTLIER:
+    if fallback and config.fallback == FALLBACK_ADJUSTED_BOXPLOT:
+        threshold = skewed_outliers.upper_fence(lm)
+        fitted = replace(fitted, outlier_threshold=threshold)
+    elif fallback and config.fallback != FALLBACK_OUTLIER:
         threshold, fallback_looks = cfar_threshold(config, raw, med)
         fitted = replace(fitted, outlier_threshold=threshold)
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction

@@ -27,7 +27,7 @@ from . import common
 from .common import tr
 
 #: Method enum: index 0 is the default chain, then one entry per method.
-METHOD_CHOICES = ("default", us.PCA_KMEANS, us.FCM, us.SELF_SUPERVISED)
+METHOD_CHOICES = ("default", us.PCA_KMEANS, us.FCM, us.SELF_SUPERVISED, us.PCANET)
 
 def help_text():
     """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
