@@ -168,3 +168,30 @@ def test_qgis_side_modules_do_not_import_torch():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split("\n")[-2] == "[]"
 
+
+
+def test_weather_parameter_feeds_the_model_and_bad_values_name_it(run, model_path, scene, tmp_path):
+    """The optional weather: a value that cannot be weather stops the run naming the parameter and the
+    condition, nothing written; typed-in weather gives the runner's output for that weather (a model
+    without the weather input ignores it, with a warning)."""
+    from qgis.core import QgsProcessingException
+
+    _, i1, i2 = scene
+    a = write_raster(tmp_path / "a.tif", i1, GEOTRANSFORM)
+    b = write_raster(tmp_path / "b.tif", i2, GEOTRANSFORM)
+    out = tmp_path / "coh.tif"
+    params = {"IMAGE_1": a, "IMAGE_2": b, "MODEL": str(model_path), "OUTPUT": str(out), "CORRECT": False}
+    with pytest.raises(QgsProcessingException, match="Weather between the dates: .*rain_mm = -5 mm"):
+        run(algorithm_id("coherencefromintensity"), {**params, "WEATHER": "rain_mm=-5"})
+    assert not out.exists()
+    weather = {"rain_mm": 30.0, "snowfall_mm": 0.0, "melt_mm": 0.0, "wind_1_m_s": 2.0, "wind_2_m_s": 9.0}
+    run(algorithm_id("coherencefromintensity"),
+        {**params, "WEATHER": ", ".join(f"{k}={v}" for k, v in weather.items())})
+    model = inference.open_model(model_path)
+    db = np.stack([schema.to_db(i1), schema.to_db(i2)])
+    db[1, 5:9, 5:9] = np.nan
+    whole = model.predict({schema.INPUT_IMAGES: db, **inference.extra_inputs(model, 12.0, weather)})
+    coh = read_array(out)
+    ok = np.isfinite(coh)
+    assert np.abs(coh[ok] - np.clip(whole[0][ok], 0, 1)).mean() < 0.01
+    assert inference.ignored_weather(model, weather) != schema.uses_weather(model)
