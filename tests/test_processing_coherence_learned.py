@@ -143,11 +143,12 @@ def test_train_coherence_through_processing(run, pairs_dir, tmp_path):
     out = tmp_path / "trained.onnx"
     result = run(algorithm_id("traincoherence"),
                  {"PAIR_FOLDERS": str(pairs_dir), "PYTHON": sys.executable, "EPOCHS": 1,
-                  "PATCHES_PER_EPOCH": 8, "MAX_MINUTES": 0.5, "OUTPUT_MODEL": str(out)})
+                  "PATCHES_PER_EPOCH": 8, "MAX_MINUTES": 0.5, "OUTPUT_MODEL": str(out), "WEATHER": True})
     assert result["OUTPUT_MODEL"] == str(out) and out.is_file()
     assert Path(result["CHECKPOINT"]).is_file() and Path(result["CARD"]).is_file()
     assert result["BEST_EPOCH"] == 1 and 0.0 < result["VAL_RMSE"] < 1.0
     assert inference.open_model(out).info["sar_change.kind"] == schema.KIND
+    assert schema.uses_weather(inference.open_model(out))  # the WEATHER option reaches the trainer
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="neither pair.csv nor pairs.csv"):
