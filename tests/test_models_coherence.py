@@ -123,8 +123,9 @@ def test_tiled_inference_equals_whole_image_within_blending_tolerance(trained, p
     pair = ds.Pair(ds.pair_folders([pairs_dir])[0])
     db = np.tile(pair.db, (1, 4, 4))
     model = inference.open_model(path)
-    whole = model.predict({schema.INPUT_IMAGES: db}, tile=512, overlap=0)
-    tiled = model.predict({schema.INPUT_IMAGES: db})
+    feed = {schema.INPUT_IMAGES: db, **inference.extra_inputs(model)}  # (weather unknown)
+    whole = model.predict(feed, tile=512, overlap=0)
+    tiled = model.predict(feed)
     diff = np.abs(tiled - whole)
     mean_tol, p99_tol = (0.03, 0.15) if shipped else (0.03, 0.2)
     assert diff[0].mean() < mean_tol and np.percentile(diff[0], 99) < p99_tol

@@ -74,7 +74,7 @@ def test_learned_method_writes_coherence_and_sigma(run, model_path, scene, tmp_p
     model = inference.open_model(model_path)
     db = np.stack([schema.to_db(i1), schema.to_db(i2)])
     db[1, 5:9, 5:9] = np.nan
-    whole = model.predict({schema.INPUT_IMAGES: db})
+    whole = model.predict({schema.INPUT_IMAGES: db, **inference.extra_inputs(model)})
     assert np.isnan(coh[5:9, 5:9]).all() and np.isnan(sigma[5:9, 5:9]).all()
     ok = np.isfinite(coh)
     assert ok.sum() == coh.size - 16
