@@ -30,6 +30,12 @@
 4. Speed: whole-image tiled inference (``models.framework.runner``, 2
    threads) on a ``--speed-size`` square image, MPix/s.
 
+Weather (default; ``--no-weather`` to train without): the network gets the
+pairs' weather conditions (rain, snowfall, melt between the dates, wind on
+each date; ``schema.WEATHER_NAMES``), hidden at random in training; the test
+scores it with the weather known ("network") and unknown ("network, weather
+unknown", the path of a user without weather data).
+
 Goals (issue 12): 12-day RMSE <= 0.10 and >= 30 % below the baseline; below
 the baseline at every unseen baseline; >= 5 MPix/s. ``--ship`` copies the
 model to models/coherence.onnx and writes models/coherence.md (the training
@@ -37,7 +43,8 @@ card plus this run's tables) only when the network beats the best baseline
 on the held-out 12-day test and its validation RMSE (overall, and the mean
 over the land-cover classes) is not above the shipped model's, both scored
 here on the same validation patches (the last dates of the training scenes,
-patches the size of the inference tiles).
+patches the size of the inference tiles); a weather model also with its weather
+unknown, whose overall validation RMSE must not be above the shipped model's.
 """
 import argparse
 import os
@@ -54,7 +61,7 @@ from sar_change.core.engine.raster_blocks import read_array  # noqa: E402
 from sar_change.core.simulator.coherence import REFERENCE_WINDOW, simulate_coherence_pairs  # noqa: E402
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
 from sar_change.models.coherence import dataset as ds  # noqa: E402
-from sar_change.models.coherence import schema  # noqa: E402
+from sar_change.models.coherence import inference, schema  # noqa: E402
 from sar_change.models.framework import metadata as md  # noqa: E402
 from sar_change.models.framework import runner  # noqa: E402
 
@@ -132,19 +139,27 @@ class Errors:
                 "pixels": int(self.sums.get(key, np.zeros(1))[0])}
 
 
-def baseline_feed(model, days):
-    """{baseline input: ``days``} for a model that takes the temporal baseline, else {}."""
-    return {schema.INPUT_BASELINE: np.array([days], np.float32)} if schema.uses_baseline(model) else {}
+#: The network's row with the pair's weather unknown (weather models only).
+BLIND = "network, weather unknown"
+
+
+def pair_feed(model, pair, weather=True):
+    """The model's inputs besides the images for ``pair`` (``dataset.Pair``): its temporal baseline and,
+    with ``weather``, its weather conditions (a weather model gets them unknown otherwise)."""
+    return inference.extra_inputs(model, pair.baseline_days, pair.weather if weather else None)
 
 
 def evaluate(model, folders):
-    """{estimator: Errors} over the pair ``folders`` (pixels valid for every estimator)."""
-    out = {name: Errors() for name in ("network", REFERENCE) + tuple(BASELINES)}
+    """{estimator: Errors} over the pair ``folders`` (pixels valid for every estimator); a weather model is
+    scored with the pairs' weather ("network") and without it (BLIND)."""
+    blind = (BLIND,) if schema.uses_weather(model) else ()
+    out = {name: Errors() for name in ("network",) + blind + (REFERENCE,) + tuple(BASELINES)}
     for folder in folders:
         pair = ds.Pair(folder)
         truth = read_array(os.path.join(folder, "coherence_true.tif"))
         db = np.where(pair.valid, pair.db, np.nan).astype(np.float32)
-        pred = model.predict({schema.INPUT_IMAGES: db, **baseline_feed(model, pair.baseline_days)})
+        pred = model.predict({schema.INPUT_IMAGES: db, **pair_feed(model, pair)})
+        unknown = model.predict({schema.INPUT_IMAGES: db, **pair_feed(model, pair, False)}) if blind else None
         lin = 10.0 ** (db / 10.0)
         base = {name: coh.intensity_coherence(lin[0], lin[1], w, m, LOOKS)
                 for name, (m, w) in BASELINES.items()}
@@ -153,6 +168,8 @@ def evaluate(model, folders):
         classes = pair.landcover[ok] if pair.landcover is not None else np.zeros(int(ok.sum()), np.uint8)
         target, true = pair.target[ok], truth[ok]
         out["network"].add(pred[0][ok] - target, pred[0][ok] - true, classes, pred[1][ok])
+        if unknown is not None:
+            out[BLIND].add(unknown[0][ok] - target, unknown[0][ok] - true, classes, unknown[1][ok])
         out[REFERENCE].add(np.zeros_like(target), target - true, classes)
         for m, b in base.items():
             out[m].add(b[ok] - target, b[ok] - true, classes)
@@ -208,11 +225,13 @@ def results_tables(results):
                          + f" | {fmt(main['network'].stats(c)['rmse_true'])}"
                          + f" | {fmt(main[REFERENCE].stats(c)['rmse_true'])}"
                          + f" | {main['network'].stats(c)['pixels']} |")
-    calib = ["| pairs | within 1 sigma | within 2 sigma |", "|---|---:|---:|"]
+    calib = ["| pairs | network | within 1 sigma | within 2 sigma |", "|---|---|---:|---:|"]
     for (pol, days), errs in sorted(results.items()):
-        s = errs["network"].stats()
-        calib.append(f"| {pol} {days}-day | {fmt(s['within_1'])} | {fmt(s['within_2'])} |")
-    calib.append("| (Gaussian) | 0.683 | 0.954 |")
+        for name in ("network", BLIND):
+            if name in errs:
+                s = errs[name].stats()
+                calib.append(f"| {pol} {days}-day | {name} | {fmt(s['within_1'])} | {fmt(s['within_2'])} |")
+    calib.append("| (Gaussian) | | 0.683 | 0.954 |")
     return "\n".join(lines), "\n".join(per_class), "\n".join(calib)
 
 
@@ -222,7 +241,7 @@ def speed(model, folder, size):
     pair = ds.Pair(folder)
     reps = -(-size // pair.shape[0]), -(-size // pair.shape[1])
     image = np.tile(pair.db, (1,) + reps)[:, :size, :size].copy()
-    feed = baseline_feed(model, pair.baseline_days)
+    feed = pair_feed(model, pair)
     model.predict({schema.INPUT_IMAGES: image[:, :64, :64], **feed})  # warm-up
     t = time.perf_counter()
     model.predict({schema.INPUT_IMAGES: image, **feed})
@@ -243,11 +262,17 @@ def goals(results, mpix):
             f"{fmt(floor12)} ({'met' if true12 <= 0.10 else 'NOT met'} at 0.10)",
             f"- 12-day RMSE {100 * (1 - net12 / base12):.1f} % below the best baseline ({fmt(base12)}); "
             f"goal 30 %: {'met' if net12 <= 0.7 * base12 else 'NOT met'}"]
+    if BLIND in results[("VV", 12)]:
+        blind12 = results[("VV", 12)][BLIND].stats()["rmse"]
+        rows.append(f"- 12-day RMSE with the weather unknown {fmt(blind12)} "
+                    f"({100 * (1 - blind12 / base12):.1f} % below the best baseline)")
     for days in TEST_BASELINES:
         if days == 12 or ("VV", days) not in results:
             continue
         n, b = results[("VV", days)]["network"].stats()["rmse"], best_baseline(("VV", days))
-        rows.append(f"- unseen {days}-day baseline: network {fmt(n)} vs baseline {fmt(b)}: "
+        blind = (f" (weather unknown {fmt(results[('VV', days)][BLIND].stats()['rmse'])})"
+                 if BLIND in results[("VV", days)] else "")
+        rows.append(f"- unseen {days}-day baseline: network {fmt(n)}{blind} vs baseline {fmt(b)}: "
                     f"{'below' if n < b else 'NOT below'}")
     if ("VH", 12) in results:
         n, b = results[("VH", 12)]["network"].stats()["rmse"], best_baseline(("VH", 12))
@@ -276,6 +301,9 @@ def validation_regression(new_path, old_path):
     for name, path in (("new", new_path), ("shipped", old_path)):
         model, _ = export.model_from_onnx(path)
         scores[name] = training.evaluate(model.eval(), pairs, samples, patch, 2)
+        if model.use_weather:
+            scores[f"{name}, weather unknown"] = training.evaluate(model, pairs, samples, patch, 2,
+                                                                   weather=False)
     print("validation (" + f"{len(pairs)} pairs, {patch}-px patches): " + "; ".join(
         f"{name} RMSE {e['rmse']:.4f}, class mean {e['rmse_class_mean']:.4f}, urban "
         f"{e['rmse_by_class'].get(4, float('nan')):.4f}" for name, e in scores.items()), flush=True)
@@ -283,6 +311,11 @@ def validation_regression(new_path, old_path):
         if scores["new"][key] > scores["shipped"][key]:
             return (f"validation {key} {scores['new'][key]:.4f} above the shipped model's "
                     f"{scores['shipped'][key]:.4f}")
+    # A user without weather data gets the unconditioned path: it must not be worse overall either.
+    blind = scores.get("new, weather unknown")
+    if blind is not None and blind["rmse"] > scores["shipped"]["rmse"]:
+        return (f"validation rmse with the weather unknown {blind['rmse']:.4f} above the shipped model's "
+                f"{scores['shipped']['rmse']:.4f}")
     return ""
 
 
@@ -302,6 +335,8 @@ def main(argv=None):
     p.add_argument("--init", default=None,
                    help="start from these weights ('coherence': the shipped model; see training.train)")
     p.add_argument("--lr", type=float, default=None, help="Adam learning rate (default: the config's)")
+    p.add_argument("--no-weather", action="store_true",
+                   help="train without the weather conditions (default: with them, optional at inference)")
     p.add_argument("--ship", action="store_true",
                    help="copy the model to models/coherence.onnx with its card if it beats the baseline")
     args = p.parse_args(argv)
@@ -318,6 +353,7 @@ def main(argv=None):
 
         model_path = os.path.join(args.workdir, "coherence.onnx")
         more = {"lr": args.lr} if args.lr is not None else {}
+        more["use_weather"] = not args.no_weather
         summary = train(train_dirs, model_path, epochs=100000, max_minutes=args.minutes, seed=args.seed,
                         init=args.init, threads=2, log=lambda s: print(s, flush=True), card="auto",
                         command=command, **more)

@@ -127,7 +127,7 @@ def pixels(model, folders, draws=32, seed=0):
         pair = ds.Pair(folder)
         truth = read_array(os.path.join(folder, "coherence_true.tif"))
         db = np.where(pair.valid, pair.db, np.nan).astype(np.float32)
-        pred = model.predict({schema.INPUT_IMAGES: db, **bench.baseline_feed(model, pair.baseline_days)})
+        pred = model.predict({schema.INPUT_IMAGES: db, **bench.pair_feed(model, pair)})
         net = np.clip(pred[0], 0, 1)
         posts = oracle(folder, truth, net, draws, rng)
         lin = 10.0 ** (db.astype(np.float64) / 10.0)

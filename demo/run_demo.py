@@ -256,15 +256,19 @@ def coherence_step(processing, ref_path, target_path, out, images):
     scored against 0. (b) A 12-day winter pair of the same seed drawn as
     correlated circular-Gaussian SLC looks (core.simulator.coherence): both
     estimates scored against the SLC-derived reference (3 x 3 window) and the
-    simulator's true coherence. Returns the scores (RMSE, median)."""
+    simulator's true coherence; the learned method gets the pair's weather (its
+    pair.csv: rain, snowfall, melt, wind) and is also scored without it ("learned,
+    weather unknown"). Returns the scores (RMSE, median)."""
     from sar_change.core.simulator.coherence import simulate_coherence_pairs
 
-    def run(image_1, image_2, tag):
+    def run(image_1, image_2, tag, weather=""):
         maps = {}
-        for method, name in COHERENCE_METHODS:
+        runs = COHERENCE_METHODS + (((0, "learned_weather_unknown"),) if weather else ())
+        for method, name in runs:
             result = processing.run("sarchange:coherencefromintensity", {
                 "IMAGE_1": image_1, "IMAGE_2": image_2, "BAND_1": 1, "BAND_2": 1, "SCALE": 0,
-                "METHOD": method, "WINDOW": 7, "OUTPUT": str(out / f"coherence_{tag}{name}.tif")})
+                "METHOD": method, "WINDOW": 7, "OUTPUT": str(out / f"coherence_{tag}{name}.tif"),
+                "WEATHER": weather if name == "learned" else ""})
             maps[name] = rb.read_array(result["OUTPUT"])
         return maps
 
@@ -283,7 +287,8 @@ def coherence_step(processing, ref_path, target_path, out, images):
     folder = out / "coherence_pair" / sim["pairs"][0]["pair"]
     truth = rb.read_array(str(folder / "coherence_true.tif"))
     reference = rb.read_array(str(folder / "coherence_reference.tif"))
-    pair = run(str(folder / "intensity_1.tif"), str(folder / "intensity_2.tif"), "pair_")
+    pair = run(str(folder / "intensity_1.tif"), str(folder / "intensity_2.tif"), "pair_",
+               weather=str(folder / "pair.csv"))
     scores["simulated_pair"] = {"pair": sim["pairs"][0]["pair"], "reference_rmse_vs_truth":
                                 coherence_rmse(reference, truth)}
     for name, c in pair.items():

@@ -19,6 +19,7 @@ from sar_change.core.simulator.coherence import simulate_coherence_pairs  # noqa
 from sar_change.models.coherence import dataset as ds  # noqa: E402
 from sar_change.models.coherence import export, inference, schema, training  # noqa: E402
 from sar_change.models.coherence.architecture import CoherenceUNet  # noqa: E402
+from sar_change.models.framework import metadata as md  # noqa: E402
 from sar_change.models.framework import pretrained  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,8 +123,9 @@ def test_tiled_inference_equals_whole_image_within_blending_tolerance(trained, p
     pair = ds.Pair(ds.pair_folders([pairs_dir])[0])
     db = np.tile(pair.db, (1, 4, 4))
     model = inference.open_model(path)
-    whole = model.predict({schema.INPUT_IMAGES: db}, tile=512, overlap=0)
-    tiled = model.predict({schema.INPUT_IMAGES: db})
+    feed = {schema.INPUT_IMAGES: db, **inference.extra_inputs(model)}  # (weather unknown)
+    whole = model.predict(feed, tile=512, overlap=0)
+    tiled = model.predict(feed)
     diff = np.abs(tiled - whole)
     mean_tol, p99_tol = (0.03, 0.15) if shipped else (0.03, 0.2)
     assert diff[0].mean() < mean_tol and np.percentile(diff[0], 99) < p99_tol
@@ -206,3 +208,83 @@ def test_a_baseline_model_gets_the_pairs_baseline_in_the_block_function(tmp_path
     assert np.abs(outputs[0][0] - outputs[1][0]).mean() > 1e-3  # the baseline reaches the output
     with pytest.raises(ValueError, match="temporal baseline"):
         inference.block_function(model, "db")
+
+
+def test_weather_unknown_is_exactly_the_unconditioned_network(tmp_path):
+    """Weather FiLM: a sample whose conditions are all unknown (NaN) gets exactly the network without
+    weather (torch, bit for bit, and the exported graph within float tolerance); known weather moves the
+    output; partial knowledge differs from both; the block function without weather is the NaN path."""
+    torch.manual_seed(2)
+    net = CoherenceUNet(use_weather=True, **TINY).eval()
+    for lin in net.film:  # as after training (they start at zero: the identity)
+        torch.nn.init.normal_(lin.weight, std=0.2)
+    images = -12.0 + 5.0 * torch.randn(3, 2, 64, 64, generator=torch.Generator().manual_seed(3))
+    nan = float("nan")
+    weather = torch.tensor([[12.0, 3.0, 0.0, 2.0, 7.0], [nan] * 5, [12.0, nan, nan, nan, nan]])
+    with torch.no_grad():
+        plain, conditioned = net(images), net(images, weather)
+    assert torch.equal(conditioned[1], plain[1])
+    assert float((conditioned[0] - plain[0]).abs().mean()) > 1e-3
+    assert float((conditioned[2] - plain[2]).abs().mean()) > 1e-4
+    assert float((conditioned[2] - conditioned[0]).abs().mean()) > 1e-4
+    path = export.export_onnx(net, str(tmp_path / "weather.onnx"))
+    assert export.parity(net, path, (images, weather)) < 1e-5
+    model = inference.open_model(path)
+    assert schema.uses_weather(model)
+    db = images[1].numpy()
+    func, _ = inference.block_function(model, "db")
+    known, _ = inference.block_function(model, "db", weather={"rain_mm": 12.0, "wind_2_m_s": "7"})
+    np.testing.assert_array_equal(func(db), inference.block_function(model, "db", weather={})[0](db))
+    assert np.abs(func(db)[0] - known(db)[0]).mean() > 1e-3
+
+
+def test_weather_values_that_cannot_be_weather_name_the_condition(tmp_path):
+    w = schema.weather_vector({"rain_mm": "12.5", "wind_1_m_s": 3, "melt_mm": ""})
+    np.testing.assert_array_equal(np.isnan(w), [False, True, True, False, True])
+    assert w[0] == np.float32(12.5) and w[3] == 3.0
+    for values, message in (({"rain_mm": -1}, "rain_mm = -1 mm is outside its physical range"),
+                            ({"wind_2_m_s": 80}, "wind_2_m_s = 80 m/s is outside"),
+                            ({"snowfall_mm": "lots"}, "snowfall_mm: 'lots' is not a number"),
+                            ({"rain": 3}, r"unknown weather condition\(s\) \['rain'\]")):
+        with pytest.raises(ValueError, match=message):
+            schema.weather_vector(values)
+    assert schema.parse_weather("rain_mm=3; wind_1_m_s = 4") == {"rain_mm": "3", "wind_1_m_s": "4"}
+    with pytest.raises(ValueError, match="write name=value"):
+        schema.parse_weather("rain_mm 3")
+    csv_path = tmp_path / "pair.csv"
+    csv_path.write_text("pair,rain_mm,snowfall_mm,melt_mm,wind_1_m_s,wind_2_m_s\np,1.5,0,2,3,4\n")
+    np.testing.assert_array_equal(schema.weather_vector(schema.parse_weather(str(csv_path))),
+                                  np.float32([1.5, 0, 2, 3, 4]))
+
+
+def test_training_hides_the_weather_at_the_configured_rates():
+    weather = torch.ones(20000, 5)
+    hidden = torch.isnan(training.hide_weather(weather, torch.Generator().manual_seed(0), 0.3, 0.15))
+    all_hidden = hidden.all(1)
+    assert abs(float(all_hidden.float().mean()) - (0.3 + 0.7 * 0.15 ** 5)) < 0.015
+    assert abs(float(hidden[~all_hidden].float().mean()) - 0.15 / (1 - 0.15 ** 5)) < 0.01
+
+
+def test_a_weather_model_records_its_conditions_and_their_trained_ranges(pairs_dir, tmp_path):
+    """One-epoch weather model: the ONNX metadata lists the conditions (inputs, the weather tensor's bands,
+    the in-graph scaling) and their valid ranges = the training pairs' extremes; the card lists them; the
+    validation is also scored with the weather unknown."""
+    import onnx
+
+    summary = train_tiny(pairs_dir, tmp_path / "w.onnx", epochs=1, use_weather=True)
+    meta = {p.key: p.value for p in onnx.load(summary["onnx"]).metadata_props}
+    parsed = md.parse_metadata(meta)
+    assert parsed["inputs"]["conditions"] == list(schema.WEATHER_NAMES)
+    spec = [t for t in parsed["inputs"]["tensors"] if t["name"] == schema.INPUT_WEATHER][0]
+    assert spec["bands"] == list(schema.WEATHER_NAMES)
+    assert parsed["normalisation"]["weather"]["names"] == list(schema.WEATHER_NAMES)
+    train_pairs, _ = ds.split_pairs(ds.load_pairs([pairs_dir]), 0.2)
+    seen = np.stack([p.weather for p in train_pairs])
+    for i, (name, units) in enumerate(zip(schema.WEATHER_NAMES, schema.WEATHER_UNITS)):
+        r = parsed["valid_ranges"][name]
+        assert r["units"] == units
+        assert r["min"] == pytest.approx(float(seen[:, i].min())) and r["max"] == pytest.approx(
+            float(seen[:, i].max()))
+    assert "val_rmse_no_weather" in summary["metrics"]
+    card = Path(summary["card"]).read_text()
+    assert all(name in card for name in schema.WEATHER_NAMES)

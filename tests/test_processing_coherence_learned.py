@@ -74,7 +74,7 @@ def test_learned_method_writes_coherence_and_sigma(run, model_path, scene, tmp_p
     model = inference.open_model(model_path)
     db = np.stack([schema.to_db(i1), schema.to_db(i2)])
     db[1, 5:9, 5:9] = np.nan
-    whole = model.predict({schema.INPUT_IMAGES: db})
+    whole = model.predict({schema.INPUT_IMAGES: db, **inference.extra_inputs(model)})
     assert np.isnan(coh[5:9, 5:9]).all() and np.isnan(sigma[5:9, 5:9]).all()
     ok = np.isfinite(coh)
     assert ok.sum() == coh.size - 16
@@ -143,11 +143,12 @@ def test_train_coherence_through_processing(run, pairs_dir, tmp_path):
     out = tmp_path / "trained.onnx"
     result = run(algorithm_id("traincoherence"),
                  {"PAIR_FOLDERS": str(pairs_dir), "PYTHON": sys.executable, "EPOCHS": 1,
-                  "PATCHES_PER_EPOCH": 8, "MAX_MINUTES": 0.5, "OUTPUT_MODEL": str(out)})
+                  "PATCHES_PER_EPOCH": 8, "MAX_MINUTES": 0.5, "OUTPUT_MODEL": str(out), "WEATHER": True})
     assert result["OUTPUT_MODEL"] == str(out) and out.is_file()
     assert Path(result["CHECKPOINT"]).is_file() and Path(result["CARD"]).is_file()
     assert result["BEST_EPOCH"] == 1 and 0.0 < result["VAL_RMSE"] < 1.0
     assert inference.open_model(out).info["sar_change.kind"] == schema.KIND
+    assert schema.uses_weather(inference.open_model(out))  # the WEATHER option reaches the trainer
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="neither pair.csv nor pairs.csv"):
@@ -168,3 +169,30 @@ def test_qgis_side_modules_do_not_import_torch():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split("\n")[-2] == "[]"
 
+
+
+def test_weather_parameter_feeds_the_model_and_bad_values_name_it(run, model_path, scene, tmp_path):
+    """The optional weather: a value that cannot be weather stops the run naming the parameter and the
+    condition, nothing written; typed-in weather gives the runner's output for that weather (a model
+    without the weather input ignores it, with a warning)."""
+    from qgis.core import QgsProcessingException
+
+    _, i1, i2 = scene
+    a = write_raster(tmp_path / "a.tif", i1, GEOTRANSFORM)
+    b = write_raster(tmp_path / "b.tif", i2, GEOTRANSFORM)
+    out = tmp_path / "coh.tif"
+    params = {"IMAGE_1": a, "IMAGE_2": b, "MODEL": str(model_path), "OUTPUT": str(out), "CORRECT": False}
+    with pytest.raises(QgsProcessingException, match="Weather between the dates: .*rain_mm = -5 mm"):
+        run(algorithm_id("coherencefromintensity"), {**params, "WEATHER": "rain_mm=-5"})
+    assert not out.exists()
+    weather = {"rain_mm": 30.0, "snowfall_mm": 0.0, "melt_mm": 0.0, "wind_1_m_s": 2.0, "wind_2_m_s": 9.0}
+    run(algorithm_id("coherencefromintensity"),
+        {**params, "WEATHER": ", ".join(f"{k}={v}" for k, v in weather.items())})
+    model = inference.open_model(model_path)
+    db = np.stack([schema.to_db(i1), schema.to_db(i2)])
+    db[1, 5:9, 5:9] = np.nan
+    whole = model.predict({schema.INPUT_IMAGES: db, **inference.extra_inputs(model, 12.0, weather)})
+    coh = read_array(out)
+    ok = np.isfinite(coh)
+    assert np.abs(coh[ok] - np.clip(whole[0][ok], 0, 1)).mean() < 0.01
+    assert inference.ignored_weather(model, weather) != schema.uses_weather(model)

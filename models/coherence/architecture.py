@@ -16,6 +16,20 @@ normalised with the training statistics (buffers), and the date difference
 is correlated, so their dB difference is small). A strided stem brings the
 features to 1/stem of the input resolution; the heads are upsampled back
 bilinearly.
+
+Weather conditions (``use_weather``; ``schema.WEATHER_NAMES``: rain,
+snowfall and melt between the dates, wind on each date, the simulator's
+resets of temporal decorrelation) enter by feature-wise linear modulation
+(FiLM, Perez, Strub, de Vries, Dumoulin & Courville 2018, AAAI): a small MLP
+embeds [value x known, known] per condition (NaN = unknown, known = 0; values
+log- or affinely scaled in the graph, ``schema.weather_transform``), and each
+level's features y become y (1 + dg) + db with (dg, db) a linear map of the
+embedding MINUS the same map of the all-unknown vector's embedding. With every
+condition unknown the modulation is exactly the identity, so the network is
+then exactly its unconditioned self (the path a user without weather data
+gets); the FiLM maps start at zero, so a model initialised from an
+unconditioned one starts as that model. Training masks the conditions at
+random (``config.TRAINING`` ``weather_dropout``, ``condition_dropout``).
 """
 import torch
 import torch.nn.functional as F
@@ -29,6 +43,8 @@ from . import schema
 LOGVAR_MIN, LOGVAR_MAX = -12.0, 2.0
 #: Days the baseline input is divided by (the training revisit).
 BASELINE_SCALE_DAYS = 12.0
+#: Width of the weather embedding (features of the MLP that feeds the FiLM maps).
+WEATHER_EMBEDDING = 32
 
 
 class ResidualBlock(nn.Module):
@@ -55,16 +71,18 @@ class ResidualBlock(nn.Module):
 
 
 class CoherenceUNet(nn.Module):
-    """Residual U-Net: (images dB (B, 2, H, W)[, baseline days (B, 1)]) -> (B, 2, H, W) coherence, sigma."""
+    """Residual U-Net: (images dB (B, 2, H, W)[, baseline days (B, 1)][, weather (B, K)]) -> (B, 2, H, W)
+    coherence, sigma."""
 
     def __init__(self, width_scale=cfg.NETWORK["width_scale"], stem=cfg.NETWORK["stem"],
-                 use_baseline=cfg.NETWORK["use_baseline"]):
+                 use_baseline=cfg.NETWORK["use_baseline"], use_weather=cfg.NETWORK["use_weather"]):
         super().__init__()
         if int(stem) not in (1, 2, 4):
             raise ValueError(f"stem {stem!r}: use 1, 2 or 4")
         self.width_scale = float(width_scale)
         self.stem_factor = int(stem)
         self.use_baseline = bool(use_baseline)
+        self.use_weather = bool(use_weather)
         enc, bridge = cfg.widths(width_scale)
         self.widths, self.bridge_width = enc, bridge
         features = 5 if self.use_baseline else 4
@@ -77,6 +95,16 @@ class CoherenceUNet(nn.Module):
         ups = (bridge,) + enc[:0:-1]
         self.decoders = nn.ModuleList(ResidualBlock(cin + c, c) for cin, c in zip(ups, enc[::-1]))
         self.head = nn.Conv2d(enc[0], 2, 1)
+        if self.use_weather:
+            k = 2 * len(schema.WEATHER_NAMES)
+            self.weather_mlp = nn.Sequential(nn.Linear(k, WEATHER_EMBEDDING), nn.ReLU(),
+                                             nn.Linear(WEATHER_EMBEDDING, WEATHER_EMBEDDING), nn.ReLU())
+            # one map per modulated level: stem, encoders, bridge, decoders
+            levels = (enc[0],) + enc + (bridge,) + enc[::-1]
+            self.film = nn.ModuleList(nn.Linear(WEATHER_EMBEDDING, 2 * c) for c in levels)
+            for lin in self.film:
+                nn.init.zeros_(lin.weight)
+                nn.init.zeros_(lin.bias)
         self.register_buffer("db_mean", torch.tensor(-12.0))
         self.register_buffer("db_std", torch.tensor(5.0))
         self.register_buffer("diff_std", torch.tensor(3.0))
@@ -92,7 +120,8 @@ class CoherenceUNet(nn.Module):
 
     @property
     def config(self):
-        return {"width_scale": self.width_scale, "stem": self.stem_factor, "use_baseline": self.use_baseline}
+        return {"width_scale": self.width_scale, "stem": self.stem_factor, "use_baseline": self.use_baseline,
+                "use_weather": self.use_weather}
 
     def normalisation(self):
         return {"db_mean": float(self.db_mean), "db_std": float(self.db_std),
@@ -102,23 +131,48 @@ class CoherenceUNet(nn.Module):
         for key in ("db_mean", "db_std", "diff_std"):
             getattr(self, key).fill_(float(norm[key]))
 
-    def heads(self, images, baseline=None):
-        """(coherence (B, 1, H, W) in 0-1, log-variance (B, 1, H, W)) of dB ``images`` (B, 2, H, W)."""
+    def weather_embedding(self, weather):
+        """(embedding (B, WEATHER_EMBEDDING) of raw ``weather`` (B, K), NaN = unknown; that of the
+        all-unknown vector, same shape: one batched product for both, so that the two agree bit for bit)."""
+        known = torch.isfinite(weather)
+        scale = torch.tensor(schema.WEATHER_SCALE, dtype=weather.dtype)
+        offset = torch.tensor(schema.WEATHER_OFFSET, dtype=weather.dtype)
+        logged = torch.tensor(schema.WEATHER_LOG, dtype=torch.bool)
+        raw = torch.where(known, weather, torch.zeros_like(weather))
+        raw = torch.where(logged, torch.log1p(torch.clamp(raw, min=0.0)), raw)
+        value = torch.where(known, (raw - offset) / scale, torch.zeros_like(raw))
+        feats = torch.cat([value, known.to(weather.dtype)], 1)
+        return self.weather_mlp(feats), self.weather_mlp(torch.zeros_like(feats))
+
+    def heads(self, images, baseline=None, weather=None):
+        """(coherence (B, 1, H, W) in 0-1, log-variance (B, 1, H, W)) of dB ``images`` (B, 2, H, W);
+        ``weather`` (B, K) raw conditions, NaN = unknown (None: all unknown), for a weather model."""
+        films = iter(())
+        if self.use_weather and weather is not None:
+            emb, unknown = self.weather_embedding(weather)
+            # the map of the embedding less the map of the all-unknown embedding: exactly 0 when all unknown
+            films = iter([torch.chunk((lin(emb) - lin(unknown))[:, :, None, None], 2, dim=1)
+                          for lin in self.film])
+
+        def modulate(y):
+            film = next(films, None)
+            return y if film is None else y * (1.0 + film[0]) + film[1]
+
         x = torch.clamp(images, schema.DB_FLOOR, schema.DB_CEIL)
         diff = (x[:, :1] - x[:, 1:2]) / self.diff_std
         feats = [(x - self.db_mean) / self.db_std, diff, diff.abs()]
         if self.use_baseline:
             b = baseline.reshape(-1, 1, 1, 1) / BASELINE_SCALE_DAYS - 1.0
             feats.append(b.expand(-1, 1, x.shape[2], x.shape[3]))
-        y = self.stem(torch.cat(feats, 1))
+        y = modulate(self.stem(torch.cat(feats, 1)))
         skips = []
         for i, block in enumerate(self.encoders):
-            y = block(y if i == 0 else F.max_pool2d(y, 2))
+            y = modulate(block(y if i == 0 else F.max_pool2d(y, 2)))
             skips.append(y)
-        y = self.bridge(F.max_pool2d(y, 2))
+        y = modulate(self.bridge(F.max_pool2d(y, 2)))
         for block, skip in zip(self.decoders, skips[::-1]):
             y = F.interpolate(y, scale_factor=2.0, mode="bilinear", align_corners=False)
-            y = block(torch.cat([y, skip], 1))
+            y = modulate(block(torch.cat([y, skip], 1)))
         out = self.head(y)
         if self.stem_factor > 1:
             out = F.interpolate(out, scale_factor=float(self.stem_factor), mode="bilinear",
@@ -129,6 +183,10 @@ class CoherenceUNet(nn.Module):
         """Predicted standard deviation (coherence units) of a log-variance, times ``sigma_scale``."""
         return self.sigma_scale * torch.exp(0.5 * logvar)
 
-    def forward(self, images, baseline=None):
-        coh, logvar = self.heads(images, baseline)
+    def forward(self, images, *extra):
+        """The graph: ``images`` then the inputs of ``schema.input_names`` (baseline, weather) it takes."""
+        extra = list(extra)
+        baseline = extra.pop(0) if self.use_baseline else None
+        weather = extra.pop(0) if self.use_weather and extra else None
+        coh, logvar = self.heads(images, baseline, weather)
         return torch.cat([coh, self.sigma(logvar)], 1)

@@ -33,6 +33,9 @@ def build_parser():
     p.add_argument("--stem", type=int, choices=(1, 2, 4), default=n["stem"],
                    help=f"resolution reduction of the stem (default {n['stem']})")
     p.add_argument("--use-baseline", action="store_true", help="temporal baseline (days) as an input")
+    p.add_argument("--use-weather", action="store_true",
+                   help="the pairs' weather (pair.csv columns rain_mm, snowfall_mm, melt_mm, wind_1_m_s, "
+                        "wind_2_m_s) as optional conditions (FiLM; hidden at random in training)")
     p.add_argument("--beta", type=float, default=t["beta"], help="beta-NLL weight (0: plain NLL)")
     p.add_argument("--class-weight-power", type=float, default=t["class_weight_power"],
                    help="per-pixel loss weight (land-cover share) ** -power; 0: none, 0.5: inverse "
@@ -48,7 +51,8 @@ def run(args, emitter, should_stop):
                  seed=args.seed, init=args.init, progress=emitter.progress, should_stop=should_stop,
                  threads=args.threads, max_minutes=args.max_minutes, patches_per_epoch=args.patches_per_epoch,
                  val_patches=args.val_patches, val_fraction=args.val_fraction, width_scale=args.width_scale,
-                 stem=args.stem, use_baseline=args.use_baseline, beta=args.beta, augment=not args.no_augment,
+                 stem=args.stem, use_baseline=args.use_baseline, use_weather=args.use_weather, beta=args.beta,
+                 augment=not args.no_augment,
                  class_weight_power=args.class_weight_power,
                  schedule=args.schedule or cfg.TRAINING["schedule"], patience=args.patience,
                  device=args.device, freeze_encoder_epochs=args.freeze_encoder_epochs,

@@ -37,17 +37,21 @@ epochs): validation RMSE 0.142 (not shipped: the shipped model's card says
 patches (its tiles) the shipped model scores RMSE 0.150, class mean 0.200,
 urban 0.394; that run's model 0.142, 0.178, 0.300 (the --ship gate now scores
 both this way).
+``weather_dropout``, ``condition_dropout`` (weather models): the fraction of
+training patches whose weather conditions are all hidden (the path of a
+user without weather data, exactly the unconditioned network) and, among the
+others, the chance of hiding each condition on its own (partial knowledge).
 """
 
 #: Encoder widths and bridge of the published network (channels).
 FULL_WIDTHS = (32, 64, 128, 256)
 FULL_BRIDGE = 512
 #: Network defaults (``architecture.CoherenceUNet`` arguments).
-NETWORK = dict(width_scale=0.25, stem=4, use_baseline=False)
+NETWORK = dict(width_scale=0.25, stem=4, use_baseline=False, use_weather=False)
 #: Training defaults.
 TRAINING = dict(epochs=200, patch=256, batch=2, lr=2e-3, schedule="plateau", patches_per_epoch=64,
                 val_patches=48, val_fraction=0.2, augment=True, beta=0.5, balance=0.25,
-                class_weight_power=0.5)
+                class_weight_power=0.5, weather_dropout=0.3, condition_dropout=0.15)
 #: Parameter-name prefixes of the encoder (frozen with --freeze-encoder-epochs).
 ENCODER_PREFIXES = ("stem.", "encoders.", "bridge.")
 #: Model card title.

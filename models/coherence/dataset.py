@@ -5,7 +5,8 @@ or by the user in the same layout) holds intensity_1.tif and intensity_2.tif
 (detected sigma0, linear power, NaN = no data), coherence_reference.tif (the
 coherence estimated from the complex pair, 0-1: the training target) and
 pair.csv (one row; ``baseline_days`` is read when present, else the days
-between ``date_1`` and ``date_2``); landcover.tif is optional (per-class
+between ``date_1`` and ``date_2``; the weather columns ``schema.WEATHER_NAMES``
+when present, unknown otherwise); landcover.tif is optional (per-class
 metrics). A folder with a pairs.csv (a simulator run) stands for every pair
 listed in it; a path to a pairs.csv or pair.csv stands for its folder.
 """
@@ -64,7 +65,8 @@ def baseline_days(row):
 
 class Pair:
     """One pair in memory: ``db`` (2, H, W) float32 dB, ``target`` (H, W) coherence, ``valid`` mask,
-    ``landcover`` (H, W) uint8 class of date 1 or None, ``baseline_days``, ``row`` (pair.csv)."""
+    ``landcover`` (H, W) uint8 class of date 1 or None, ``baseline_days``, ``weather`` (K,) float32
+    (``schema.pair_weather``, NaN = unknown), ``row`` (pair.csv)."""
 
     def __init__(self, folder):
         self.folder = folder
@@ -73,6 +75,10 @@ class Pair:
             raise ValueError(f"{folder}/pair.csv has no row")
         self.row = rows[0]
         self.baseline_days = baseline_days(self.row)
+        try:
+            self.weather = schema.pair_weather(self.row)
+        except ValueError as exc:
+            raise ValueError(f"{folder}/pair.csv: {exc}") from exc
         i1 = read_array(os.path.join(folder, FILES[0]))
         i2 = read_array(os.path.join(folder, FILES[1]))
         target = read_array(os.path.join(folder, FILES[2])).astype(np.float32)
@@ -241,8 +247,21 @@ def patch_arrays(pair, y, x, patch, k=0, flip=False, swap=False):
     return db.astype(np.float32, copy=False), target, mask, lc
 
 
+#: Positions of the two dates' wind in the weather vector (exchanged when a sample swaps the dates).
+_WIND = [schema.WEATHER_NAMES.index("wind_1_m_s"), schema.WEATHER_NAMES.index("wind_2_m_s")]
+
+
+def sample_weather(pair, swap=False):
+    """The pair's weather vector as seen by a sample (the dates' winds exchanged when ``swap``)."""
+    w = pair.weather.copy()
+    if swap:
+        w[_WIND] = w[_WIND[::-1]]
+    return w
+
+
 def batches(pairs, samples, patch, batch, weights=None):
-    """Iterator of dicts of numpy arrays: images (B, 2, P, P) dB, baseline (B, 1) days, target, mask,
+    """Iterator of dicts of numpy arrays: images (B, 2, P, P) dB, baseline (B, 1) days, weather (B, K)
+    (NaN = unknown), target, mask,
     landcover (B, 1, P, P) uint8 and, with ``weights`` (``class_weights``), weight: the per-pixel loss
     weights."""
     for start in range(0, len(samples), int(batch)):
@@ -250,6 +269,7 @@ def batches(pairs, samples, patch, batch, weights=None):
         parts = [patch_arrays(pairs[i], y, x, patch, k, f, s) for i, y, x, k, f, s in chunk]
         out = {"images": np.stack([p[0] for p in parts]),
                "baseline": np.array([[pairs[c[0]].baseline_days] for c in chunk], dtype=np.float32),
+               "weather": np.stack([sample_weather(pairs[c[0]], c[5]) for c in chunk]),
                "target": np.stack([p[1] for p in parts]), "mask": np.stack([p[2] for p in parts]),
                "landcover": np.stack([p[3] for p in parts])}
         if weights:

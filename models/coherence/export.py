@@ -1,6 +1,6 @@
 """ONNX export of coherence models through the framework exporter (``models.framework.export``).
 
-Graph: inputs "images" (and "baseline_days" when the model takes it), output
+Graph: inputs "images" (and "baseline_days", "weather" when the model takes them), output
 "coherence" (channel 0 coherence, 1 sigma); batch, height and width dynamic.
 Metadata: the common schema (``models.framework.metadata``), kind "coherence".
 """
@@ -30,30 +30,39 @@ def architecture_info(model):
 def build_metadata(model, training=None, metrics=None, tile_size=schema.DEFAULT_TILE_SIZE,
                    overlap=schema.DEFAULT_OVERLAP, valid_ranges=None):
     """metadata_props (dict of str) of ``model`` in the common schema."""
-    inputs = {"tensors": schema.input_specs(model.use_baseline), "scale": "dB",
+    inputs = {"tensors": schema.input_specs(model.use_baseline, model.use_weather), "scale": "dB",
               "order": "earlier date, later date"}
+    norm = model.normalisation()
+    if model.use_weather:
+        inputs["conditions"] = list(schema.WEATHER_NAMES)
+        inputs["conditions_optional"] = "NaN = unknown; all unknown = the unconditioned network"
+        norm["weather"] = schema.weather_transform()
     return md.build_metadata(schema.KIND, schema.VERSION, inputs, schema.output_specs(),
                              size_multiple=model.size_multiple, tile_size=tile_size, overlap=overlap,
-                             normalisation=model.normalisation(), training=training, metrics=metrics,
+                             normalisation=norm, training=training, metrics=metrics,
                              valid_ranges=valid_ranges, architecture=architecture_info(model))
 
 
 def example_inputs(model, batch=2, size=None, seed=0):
-    """Plausible input tensors (images dB[, baseline days]) for ``model``."""
+    """Plausible input tensors (images dB[, baseline days][, weather]) for ``model``."""
     g = torch.Generator().manual_seed(int(seed))
     size = size or 2 * model.size_multiple
-    images = -12.0 + 5.0 * torch.randn(batch, 2, size, size, generator=g)
+    out = [-12.0 + 5.0 * torch.randn(batch, 2, size, size, generator=g)]
     if model.use_baseline:
-        return images, torch.full((batch, 1), 12.0)
-    return (images,)
+        out.append(torch.full((batch, 1), 12.0))
+    if model.use_weather:
+        weather = torch.tensor([[8.0, 0.0, 2.0, 4.0, 6.0]]).repeat(batch, 1)
+        weather[0, 1] = float("nan")  # one unknown value: the graph keeps its NaN handling
+        out.append(weather)
+    return tuple(out)
 
 
 def export_onnx(model, out_path, metadata=None):
     """Write ``model`` to ``out_path`` as ONNX with ``metadata`` (default ``build_metadata(model)``)."""
-    names = schema.input_names(model.use_baseline)
+    names = schema.input_names(model.use_baseline, model.use_weather)
     axes = fx.image_axes([schema.INPUT_IMAGES, schema.OUTPUT])
-    if model.use_baseline:
-        axes[schema.INPUT_BASELINE] = {0: "batch"}
+    for name in names[1:]:
+        axes[name] = {0: "batch"}
     return fx.export_onnx(model, out_path, example_inputs(model), names, (schema.OUTPUT,), axes,
                           build_metadata(model) if metadata is None else dict(metadata),
                           producer="sar_change.models.coherence",
@@ -62,12 +71,13 @@ def export_onnx(model, out_path, metadata=None):
 
 def parity(model, onnx_path, inputs, threads=1):
     """Largest |torch - onnxruntime| of the output (coherence units) on ``inputs``."""
-    return fx.parity(model, onnx_path, inputs, schema.input_names(model.use_baseline), schema.OUTPUT, threads)
+    return fx.parity(model, onnx_path, inputs, schema.input_names(model.use_baseline, model.use_weather),
+                     schema.OUTPUT, threads)
 
 
 def model_from_onnx(onnx_path):
     """(``CoherenceUNet`` rebuilt from an exported .onnx, parsed metadata); ValueError for another kind."""
-    keys = ("width_scale", "stem", "use_baseline")
+    keys = ("width_scale", "stem", "use_baseline", "use_weather")
     model, meta = fx.model_from_onnx(onnx_path, CoherenceUNet, keys, CoherenceUNet.set_normalisation,
                                      schema.KIND)
     # sigma_scale is folded into the graph like the normalisation: the metrics record it

@@ -55,24 +55,55 @@ def shipped_correction(model):
     return table
 
 
-def block_function(model, scale="linear", baseline_days=None, tile=None, correction=None):
-    """(func, margin): ``func`` maps a (2, rows, cols) block of the two dates in ``scale`` ('linear',
-    'amplitude' or 'db') to (2, rows, cols) float32 coherence and sigma (NaN where an input is no data);
-    ``margin``: the block halo in pixels (the model's tile overlap). ``baseline_days``: the pair's
-    temporal baseline, required when the model takes it. ``correction``: a table of
-    ``core.coherence.stacking`` (fitted for this model): coherence and sigma corrected by the intensity
-    correlation over the table's window (which must fit in the halo)."""
-    from ...core.coherence import estimation, stacking
-    from ...core.engine.scale import DB, to_linear_power
-
-    feed_extra = {}
+def extra_inputs(model, baseline_days=None, weather=None):
+    """The feed besides the images for a loaded model (``TiledModel``): the temporal baseline (days) for a
+    model that takes it (ValueError when missing or not > 0), and the ``weather`` ({condition: value} or a
+    ``schema.weather_vector``; None: all unknown) for a weather model. A model without the weather input
+    ignores the weather (``ignored_weather`` tells the caller)."""
+    feed = {}
     # Not fixed in the graph (TiledModel.specialised): the baseline is one constant input channel of the
     # stem, nothing onnxruntime can fold into the convolutions, and the fixed graph runs one tile per call:
     # 0.81x the speed (benchmarks/coherence_baseline_speed.py).
     if schema.uses_baseline(model):
         if baseline_days is None or not float(baseline_days) > 0:
             raise ValueError("this model takes the temporal baseline of the pair: give it in days (> 0)")
-        feed_extra[schema.INPUT_BASELINE] = np.array([float(baseline_days)], dtype=np.float32)
+        feed[schema.INPUT_BASELINE] = np.array([float(baseline_days)], dtype=np.float32)
+    if schema.uses_weather(model):
+        feed[schema.INPUT_WEATHER] = weather_array(weather)
+    return feed
+
+
+def weather_array(weather):
+    """float32 (K,) weather vector of ``weather`` (dict, vector or None = all unknown)."""
+    if weather is None:
+        return np.full(len(schema.WEATHER_NAMES), np.nan, dtype=np.float32)
+    if isinstance(weather, dict):
+        return schema.weather_vector(weather)
+    vector = np.asarray(weather, dtype=np.float32).reshape(-1)
+    if vector.size != len(schema.WEATHER_NAMES):
+        raise ValueError(f"the weather vector has {vector.size} values; give {len(schema.WEATHER_NAMES)} "
+                         f"({', '.join(schema.WEATHER_NAMES)})")
+    return vector
+
+
+def ignored_weather(model, weather):
+    """True when ``weather`` holds a known value but ``model`` does not take the weather."""
+    return (not schema.uses_weather(model) and weather is not None
+            and bool(np.isfinite(weather_array(weather)).any()))
+
+
+def block_function(model, scale="linear", baseline_days=None, tile=None, correction=None, weather=None):
+    """(func, margin): ``func`` maps a (2, rows, cols) block of the two dates in ``scale`` ('linear',
+    'amplitude' or 'db') to (2, rows, cols) float32 coherence and sigma (NaN where an input is no data);
+    ``margin``: the block halo in pixels (the model's tile overlap). ``baseline_days``: the pair's
+    temporal baseline, required when the model takes it. ``weather``: the pair's conditions for a weather
+    model ({name: value} of ``schema.WEATHER_NAMES`` or a vector; None or NaN: unknown). ``correction``: a
+    table of ``core.coherence.stacking`` (fitted for this model): coherence and sigma corrected by the
+    intensity correlation over the table's window (which must fit in the halo)."""
+    from ...core.coherence import estimation, stacking
+    from ...core.engine.scale import DB, to_linear_power
+
+    feed_extra = extra_inputs(model, baseline_days, weather)
 
     def func(block):
         if scale == DB:

@@ -24,6 +24,14 @@ within 1 sigma as for a Gaussian (a scale recalibration in the manner of
 Kuleshov, Fenner & Ermon 2018, ICML, and Levi et al. 2022, Sensors). s is a
 buffer of the exported graph; the card gives it and both calibrations.
 
+Weather conditions (models with ``use_weather``): the pair's conditions
+(``schema.WEATHER_NAMES``) are hidden at random during training (all of them
+for a fraction ``weather_dropout`` of the patches, each on its own with
+``condition_dropout`` for the others), so that the all-unknown path, exactly
+the unconditioned network, is trained too; validation, early stopping and
+the sigma scale use the known weather; the metrics also give the validation
+scores with the weather unknown (``*_no_weather``).
+
 Initial weights (``init``, ``models.framework.pretrained``): None (random),
 a .pt written here, a coherence .onnx, or "coherence" (the shipped model).
 """
@@ -71,24 +79,34 @@ def _tensors(b, device):
     return {k: torch.from_numpy(v).to(device) for k, v in b.items()}
 
 
-def _predictions(model, pairs, samples, patch, batch, device):
+def hide_weather(weather, generator, all_fraction, each_fraction):
+    """``weather`` (B, K) with conditions set to NaN (unknown): every condition of a sample with chance
+    ``all_fraction``, else each with chance ``each_fraction``."""
+    b, k = weather.shape
+    hide_all = torch.rand(b, 1, generator=generator) < float(all_fraction)
+    hide_each = torch.rand(b, k, generator=generator) < float(each_fraction)
+    return torch.where(hide_all | hide_each, torch.full_like(weather, float("nan")), weather)
+
+
+def _predictions(model, pairs, samples, patch, batch, device, weather=True):
     """Iterator of (coherence error, sigma, mask, landcover) tensors of the ``samples`` (sigma with
-    ``sigma_scale``)."""
+    ``sigma_scale``); ``weather``: False hides the pairs' weather conditions (all unknown)."""
     with torch.no_grad():
         for b in ds.batches(pairs, samples, patch, batch):
             t = _tensors(b, device)
-            coh, logvar = model.heads(t["images"], t["baseline"])
+            coh, logvar = model.heads(t["images"], t["baseline"], t["weather"] if weather else None)
             yield coh - t["target"], model.sigma(logvar), t["mask"], t["landcover"]
 
 
-def evaluate(model, pairs, samples, patch, batch, device="cpu"):
+def evaluate(model, pairs, samples, patch, batch, device="cpu", weather=True):
     """Validation numbers: loss (NLL), RMSE/MAE/bias of the coherence, fractions within 1 and 2 sigma,
     ``rmse_by_class`` ({land-cover class: RMSE}, pairs with landcover.tif) and ``rmse_class_mean`` (their
-    mean: every class counts alike, whatever its area; the overall RMSE when no pair has land cover)."""
+    mean: every class counts alike, whatever its area; the overall RMSE when no pair has land cover);
+    ``weather``: False scores a weather model with the conditions unknown."""
     acc = dict(nll=0.0, sq=0.0, ab=0.0, bias=0.0, in1=0.0, in2=0.0, n=0.0)
     by_class = {}
     with torch.no_grad():
-        for err, sigma, m, lc in _predictions(model, pairs, samples, patch, batch, device):
+        for err, sigma, m, lc in _predictions(model, pairs, samples, patch, batch, device, weather):
             for c in torch.unique(lc[m > 0]).tolist():
                 if c > 0:
                     sel = (lc == c) & (m > 0)
@@ -130,7 +148,7 @@ def build_model(config, init, log):
     weights = pretrained.resolve(init, kind=schema.KIND)
     config = dict(config)
     if weights is not None and weights.config:
-        config.update({k: weights.config[k] for k in ("width_scale", "stem", "use_baseline")
+        config.update({k: weights.config[k] for k in ("width_scale", "stem", "use_baseline", "use_weather")
                        if k in weights.config})
     model = CoherenceUNet(**config)
     report = None
@@ -145,7 +163,10 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
           should_stop=None, threads=2, max_minutes=None, patches_per_epoch=cfg.TRAINING["patches_per_epoch"],
           val_patches=cfg.TRAINING["val_patches"], val_fraction=cfg.TRAINING["val_fraction"],
           width_scale=cfg.NETWORK["width_scale"], stem=cfg.NETWORK["stem"],
-          use_baseline=cfg.NETWORK["use_baseline"], beta=cfg.TRAINING["beta"], augment=True,
+          use_baseline=cfg.NETWORK["use_baseline"], use_weather=cfg.NETWORK["use_weather"],
+          weather_dropout=cfg.TRAINING["weather_dropout"],
+          condition_dropout=cfg.TRAINING["condition_dropout"],
+          beta=cfg.TRAINING["beta"], augment=True,
           balance=cfg.TRAINING["balance"], class_weight_power=cfg.TRAINING["class_weight_power"],
           schedule=cfg.TRAINING["schedule"], patience=None, device="cpu", freeze_encoder_epochs=0,
           checkpoint="auto", card="auto", command=None, log=None, on_epoch=None,
@@ -155,7 +176,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     ``epochs`` passes of ``patches_per_epoch`` random ``patch`` x ``patch``
     pixel patches in batches of ``batch``; ``lr``: Adam learning rate;
     ``max_minutes``: wall-clock budget (the best model so far is exported);
-    ``width_scale``, ``stem``, ``use_baseline``: the network (``config``);
+    ``width_scale``, ``stem``, ``use_baseline``, ``use_weather``: the network (``config``; the initial
+    model's win when it records them); ``weather_dropout``, ``condition_dropout``: see the module docstring;
     ``beta``: beta-NLL weight (0 = plain NLL); ``balance``: fraction of the
     patches centred on a land-cover class drawn uniformly (``dataset.random_samples``;
     pairs with landcover.tif only); ``class_weight_power``: per-pixel loss
@@ -176,7 +198,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     pairs = ds.load_pairs(pair_paths)
     train_pairs, val_pairs = ds.split_pairs(pairs, val_fraction)
     model, weights, init_report = build_model(
-        dict(width_scale=width_scale, stem=stem, use_baseline=use_baseline), init, log)
+        dict(width_scale=width_scale, stem=stem, use_baseline=use_baseline, use_weather=use_weather), init,
+        log)
     model.sigma_scale.fill_(1.0)  # trained on the raw log-variance; fitted again below
     patch = ds.check_patch(patch, pairs, model.size_multiple)
     if patch != int(tile_size):
@@ -189,7 +212,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         model.set_normalisation(ds.normalisation_stats(train_pairs))
         norm_source = "training data"
     log(f"model: Residual U-Net, widths {model.widths} bridge {model.bridge_width} (width scale "
-        f"{model.width_scale:g}, stem {model.stem_factor}), {count_parameters(model)} parameters; "
+        f"{model.width_scale:g}, stem {model.stem_factor}{', weather FiLM' if model.use_weather else ''}), "
+        f"{count_parameters(model)} parameters; "
         f"{len(train_pairs)} training and {len(val_pairs)} validation pairs; normalisation from "
         f"{norm_source}")
     val_samples = ds.grid_samples(val_pairs, patch, int(val_patches), rng)
@@ -206,9 +230,14 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
                                     centres)
         return ds.batches(train_pairs, samples, patch, batch, weights_by_class)
 
+    hider = torch.Generator().manual_seed(int(seed) + 7)
+
     def step(net, b):
         t = _tensors(b, device)
-        coh, logvar = net.heads(t["images"], t["baseline"])
+        weather = None
+        if model.use_weather:
+            weather = hide_weather(t["weather"].cpu(), hider, weather_dropout, condition_dropout).to(device)
+        coh, logvar = net.heads(t["images"], t["baseline"], weather)
         mask = t["mask"] * t["weight"] if "weight" in t else t["mask"]
         return nll(coh, logvar, t["target"], mask, beta), len(b["images"])
 
@@ -240,6 +269,12 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     scale = fit_sigma_scale(model, val_pairs, val_samples, patch, batch)
     model.sigma_scale.fill_(scale)
     best = evaluate(model, val_pairs, val_samples, patch, batch)
+    blind = None
+    if model.use_weather:
+        blind = evaluate(model, val_pairs, val_samples, patch, batch, weather=False)
+    if blind is not None:
+        log(f"validation RMSE {best['rmse']:.4f} with the weather, {blind['rmse']:.4f} without (class mean "
+            f"{best['rmse_class_mean']:.4f} / {blind['rmse_class_mean']:.4f})")
     log(f"sigma scale {scale:.3f} fitted on the validation pairs: within 1 / 2 sigma "
         f"{uncalibrated['within_1_sigma']:.3f} / {uncalibrated['within_2_sigma']:.3f} -> "
         f"{best['within_1_sigma']:.3f} / {best['within_2_sigma']:.3f}")
@@ -250,6 +285,11 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
                "val_within_1_sigma": best["within_1_sigma"], "val_within_2_sigma": best["within_2_sigma"],
                "sigma_scale": scale, "val_within_1_sigma_uncalibrated": uncalibrated["within_1_sigma"],
                "val_within_2_sigma_uncalibrated": uncalibrated["within_2_sigma"],
+               **({} if blind is None else {
+                   "val_rmse_no_weather": blind["rmse"],
+                   "val_rmse_class_mean_no_weather": blind["rmse_class_mean"],
+                   "val_within_1_sigma_no_weather": blind["within_1_sigma"],
+                   "val_within_2_sigma_no_weather": blind["within_2_sigma"]}),
                "val_pixels": best["pixels"], "val_patches": len(val_samples),
                "history": [{k: r[k] for k in ("epoch", "train", "val", "val_rmse")} for r in records]}
     if fit.initial_val is not None:
@@ -269,6 +309,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         "init": None if weights is None else weights.source, "normalisation_from": norm_source,
         "lr": float(lr), "schedule": schedule, "augment": bool(augment), "balance": float(balance),
         "class_weight_power": float(class_weight_power),
+        **({"weather_dropout": float(weather_dropout), "condition_dropout": float(condition_dropout)}
+           if model.use_weather else {}),
         "class_weights": {CLASS_NAMES.get(c, str(c)): round(w, 3) for c, w in weights_by_class.items()},
         "threads": int(threads),
         "device": str(device), "max_minutes": max_minutes,
@@ -278,6 +320,12 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     db = np.concatenate([p.db[:, p.valid].ravel() for p in train_pairs])
     ranges = {"sigma0_db": md.value_range(np.percentile(db, [0.1, 99.9]), "dB"),
               "baseline_days": {"min": baselines[0], "max": baselines[-1], "units": "days"}}
+    if model.use_weather:
+        seen = np.stack([p.weather for p in train_pairs])
+        for i, (name, units) in enumerate(zip(schema.WEATHER_NAMES, schema.WEATHER_UNITS)):
+            r = md.value_range(seen[:, i], units)
+            if r is not None:
+                ranges[name] = r
     meta = export.build_metadata(model, training, metrics, tile_size=tile_size, overlap=overlap,
                                  valid_ranges=ranges)
     out_onnx = export.export_onnx(model, out_onnx, meta)

@@ -21,13 +21,15 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
 )
 
 from ...core.coherence import estimation as coherence
 from ...core.engine import raster_sampling
 from ...core.engine import scale as scales
 from ...core.engine.raster_blocks import open_readonly, read_info, stack_vrt, translate_output
-from ...models.coherence import inference
+from ...models.coherence import inference, schema
+from ...models.framework import metadata as md
 from . import coherence_common, common
 from .common import tr
 
@@ -70,7 +72,14 @@ def help_text():
         "looks</b>: ENL of the images (Sentinel-1 IW GRD about 4.4), used by the normalised method "
         "only.</li><li><b>Coherence model</b> (learned method, optional): an .onnx of kind \"coherence\"; "
         "default the shipped model.</li><li><b>Temporal baseline</b> (learned method): days between the "
-        "dates, used only by models trained with the baseline as an input.</li><li><b>Correct with the "
+        "dates, used only by models trained with the baseline as an input.</li><li><b>Weather between the "
+        "dates</b> (learned method, optional, models trained with it): <code>name=value</code> pairs "
+        "separated by commas, e.g. <code>rain_mm=12.5, snowfall_mm=0, melt_mm=0, wind_1_m_s=3.1, "
+        "wind_2_m_s=6</code> (rain, snowfall as water equivalent and snow melt summed over the days after "
+        "the earlier date up to the later one, mm; daily mean wind speed on each date, m/s), or the path of "
+        "a CSV whose first row has these columns (a simulator pair.csv). Rain, fresh snow, melt and wind "
+        "decorrelate the pair; any condition left out is unknown, and with none the model runs without "
+        "weather. Values outside those seen in training are warned about.</li><li><b>Correct with the "
         "intensity correlation</b> (learned method, shipped model): the network under-estimates the "
         "rare, very coherent pixels (towns); a table fitted on its validation pairs maps each pixel's "
         "(network coherence, 3 x 3 intensity correlation) to the mean reference coherence and its "
@@ -105,6 +114,7 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
     LOOKS = "LOOKS"
     MODEL = "MODEL"
     BASELINE_DAYS = "BASELINE_DAYS"
+    WEATHER = "WEATHER"
     CORRECT = "CORRECT"
     OUTPUT = "OUTPUT"
     OUTPUT_SIGMA = "OUTPUT_SIGMA"
@@ -148,6 +158,9 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
             behavior=QgsProcessingParameterFile.File, optional=True, fileFilter=tr("ONNX models (*.onnx)")))
         self.addParameter(number(self.BASELINE_DAYS, tr("Temporal baseline (days; models that take it)"),
                                  type=number.Double, defaultValue=12.0, minValue=0.0))
+        self.addParameter(QgsProcessingParameterString(
+            self.WEATHER, tr("Weather between the dates (optional; e.g. rain_mm=12.5, snowfall_mm=0, "
+                             "melt_mm=0, wind_1_m_s=3, wind_2_m_s=6; or a pair.csv)"), optional=True))
         self.addParameter(QgsProcessingParameterBoolean(
             self.CORRECT, tr("Correct with the intensity correlation (shipped model)"), defaultValue=True))
         self.addParameter(QgsProcessingParameterRasterDestination(self.OUTPUT, tr("Coherence")))
@@ -166,9 +179,21 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
             raise ValueError(tr("the number of looks must be > 0 (got {v})").format(v=looks))
         return size, method, looks
 
+    def _weather(self, parameters, context):
+        """The typed-in weather as a ``schema.weather_vector`` (NaN = unknown); QgsProcessingException
+        naming the parameter and the condition for a value that cannot be weather."""
+        text = self.parameterAsString(parameters, self.WEATHER, context)
+        try:
+            return schema.weather_vector(schema.parse_weather(text))
+        except ValueError as exc:
+            raise QgsProcessingException(tr("Weather between the dates: {e}").format(e=exc)) from exc
+
     def validate(self, parameters, context):
-        """Refuse an even window, non-positive looks and a correlation window larger than the images."""
+        """Refuse an even window, non-positive looks, weather values that cannot be weather and a
+        correlation window larger than the images."""
         size, method, _ = self._settings(parameters, context)
+        if method == LEARNED:
+            self._weather(parameters, context)
         windows = {} if method == LEARNED else {self.WINDOW: tr("window")}
         common.check_sar_inputs(self, parameters, context, [self.IMAGE_1, self.IMAGE_2], scale_parameter=None,
                                 windows=windows, allow_constant=True)  # (the scale: checked per band below)
@@ -216,14 +241,16 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
         if parameters.get(self.OUTPUT_SIGMA) is not None:
             sigma_dst = self.parameterAsOutputLayer(parameters, self.OUTPUT_SIGMA, context) or None
         correct = self.parameterAsBool(parameters, self.CORRECT, context)
+        weather = self._weather(parameters, context)
         try:
             model = inference.open_model(model_path, threads=2)
             correction = inference.shipped_correction(model) if correct else None
             func, margin = inference.block_function(
                 model, scale, self.parameterAsDouble(parameters, self.BASELINE_DAYS, context),
-                correction=correction)
+                correction=correction, weather=weather)
         except ValueError as exc:
             raise QgsProcessingException(tr("Coherence model: {e}").format(e=exc)) from exc
+        report_weather(model, weather, feedback)
         feedback.pushInfo(tr("{method}: model {model}, tiles of {t} pixels with {o} pixels of overlap; "
                              "'{a}' then '{b}'").format(method=METHOD_LABELS[LEARNED], model=model.source,
                                                         t=model.tile_size, o=model.overlap, a=names[0],
@@ -252,6 +279,26 @@ class CoherenceFromIntensityAlgorithm(common.SarChangeAlgorithm):
             if os.path.exists(both):
                 os.remove(both)
         return outputs
+
+
+def report_weather(model, weather, feedback):
+    """Say what the model makes of the weather: ignored (model without the weather input), unknown, or
+    the conditions used, with a warning for values outside the model's trained ranges."""
+    known = {n: float(v) for n, v in zip(schema.WEATHER_NAMES, weather) if v == v}
+    if inference.ignored_weather(model, weather):
+        feedback.reportError(tr("Warning: this coherence model was trained without weather conditions; "
+                                "the weather given is not used"), False)
+    elif schema.uses_weather(model):
+        if not known:
+            feedback.pushInfo(tr("No weather given: the model runs without weather conditions"))
+        else:
+            feedback.pushInfo(tr("Weather conditions used: {w}").format(
+                w=", ".join(f"{n}={v:g}" for n, v in known.items())))
+        problems = md.out_of_range((getattr(model, "info", None) or {}).get(md.META_VALID_RANGES), known)
+        if problems:
+            feedback.reportError(tr("Warning, weather between the dates: {p}: the model was not trained "
+                                    "for such weather; its coherence there is less reliable").format(
+                p=md.describe_out_of_range(problems)), False)
 
 
 def split_band(src, band, dst, description):

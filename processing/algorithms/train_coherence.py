@@ -7,7 +7,7 @@ appear under the destination's name only when the trainer succeeds.
 """
 import os
 
-from qgis.core import QgsProcessingParameterEnum, QgsProcessingParameterString
+from qgis.core import QgsProcessingParameterBoolean, QgsProcessingParameterEnum, QgsProcessingParameterString
 
 from ...models.coherence import schema as coherence_schema
 from . import training_runner as runner
@@ -35,7 +35,12 @@ def help_text():
         "with PyTorch</b>: the interpreter to run (default: python3 beside QGIS's Python if it has torch,"
         " else the setting <code>sar_change/training_python</code>).</li><li><b>Start from</b>: random "
         "weights, the shipped model (fine-tuning to your data), or the weights file given (.pt checkpoint"
-        " or coherence .onnx).</li><li><b>Epochs</b>, <b>Time limit</b>: passes over <b>Patches per "
+        " or coherence .onnx).</li><li><b>Weather conditions</b>: the network also takes the weather "
+        "between the dates (pair.csv columns rain_mm, snowfall_mm, melt_mm: totals over the days after the "
+        "first date up to the second; wind_1_m_s, wind_2_m_s: wind on each date) as optional inputs, hidden "
+        "at random "
+        "in training so that the model also works without them; a model started from one trained with "
+        "weather keeps them.</li><li><b>Epochs</b>, <b>Time limit</b>: passes over <b>Patches per "
         "epoch</b> random patches; training stops at the limit and the best model so far is "
         "saved.</li><li><b>Model</b>: the .onnx written; the checkpoint (.pt) and the model card (.md) "
         "are written beside it.</li></ul>"
@@ -56,6 +61,7 @@ class TrainCoherenceAlgorithm(runner.TrainingAlgorithm):
 
     PAIR_FOLDERS = "PAIR_FOLDERS"
     START = "START"
+    WEATHER = "WEATHER"
     VAL_RMSE = "VAL_RMSE"
     TRAINER_MODULE = "models.coherence.cli"
     METRICS = ((VAL_RMSE, "metrics.val_rmse"),)
@@ -87,6 +93,9 @@ class TrainCoherenceAlgorithm(runner.TrainingAlgorithm):
                                                    tr("The weights file below")], defaultValue=0))
         self.addParameter(runner.weights_file_parameter(
             self.INIT, tr("Initial weights (.pt or coherence .onnx)")))
+        self.addParameter(QgsProcessingParameterBoolean(
+            self.WEATHER, tr("Weather conditions as optional inputs (pair.csv rain_mm, snowfall_mm, melt_mm, "
+                             "wind_1_m_s, wind_2_m_s)"), defaultValue=False))
         self.add_shared_parameters((self.EPOCHS, 50), (self.MAX_MINUTES, 10.0), self.SEED)
         self.add_shared_parameters(self.THREADS, (self.PATCHES_PER_EPOCH, 256), advanced=True)
         self.add_model_outputs(((self.VAL_RMSE, tr("Validation RMSE of the coherence")),))
@@ -115,6 +124,7 @@ class TrainCoherenceAlgorithm(runner.TrainingAlgorithm):
             init = self._init(parameters, context)
 
         def arguments(partial_onnx):
-            return runner.folder_arguments("--pairs", folders) + ["--out", partial_onnx]
+            weather = ["--use-weather"] if self.parameterAsBool(parameters, self.WEATHER, context) else []
+            return runner.folder_arguments("--pairs", folders) + ["--out", partial_onnx] + weather
 
         return self.train(parameters, context, feedback, arguments, init)
