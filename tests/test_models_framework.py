@@ -179,6 +179,8 @@ def test_fit_stops_early_on_cancel_and_budget_and_freezes_the_encoder():
 def test_named_pretrained_encoder_loads_the_expected_tensors():
     assert {"learned_di", "learned_di.encoder"} <= set(pretrained.names())
     weights = pretrained.resolve("learned_di.encoder", kind=schema.KIND)
+    # the card names the shipped file inside the plugin, not the checkout it was trained in
+    assert weights.source == "learned_di.encoder (models/learned_di.onnx)"
     model = LearnedDI(4, "film")
     report = pretrained.apply(model, weights)
     shipped_state, _ = fx.onnx_state_dict(SHIPPED)

@@ -106,6 +106,14 @@ def load_file(path, kind=None):
     raise ValueError(f"{path} is neither a state dict nor a checkpoint written by a SAR Change trainer")
 
 
+def _plugin_relative(path):
+    """``path`` relative to the plugin folder when it lies inside it (model cards then name the shipped
+    file, not the checkout or link it was trained from), else unchanged."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+    real = os.path.realpath(str(path))
+    return os.path.relpath(real, root) if real.startswith(root + os.sep) else str(path)
+
+
 def resolve(source, kind=None):
     """InitWeights for ``source`` (None/'random', a path, or a registered name); None for random."""
     if source is None or str(source).strip().lower() in ("", "random", "none"):
@@ -113,7 +121,7 @@ def resolve(source, kind=None):
     text = os.fspath(source)
     if text in _REGISTRY:
         weights = _REGISTRY[text][0]()
-        weights.source = f"{text} ({weights.source})"
+        weights.source = f"{text} ({_plugin_relative(weights.source)})"
         return weights
     if not os.path.exists(text) and not text.lower().endswith((".pt", ".pth", ".onnx")):
         raise ValueError(f"init {text!r} is neither a file nor a registered pretrained name "
