@@ -190,13 +190,14 @@ CANDIDATES = (
     _C(us.PCANET, us.LOG_MEAN_RATIO, majority=5),
     _C(us.PCANET, us.LOG_MEAN_RATIO, majority=5, fallback=us.FALLBACK_ADJUSTED_BOXPLOT),
     _C(us.PCANET, us.LOG_MEAN_RATIO, fallback=us.FALLBACK_ADJUSTED_BOXPLOT),
-    # fifth round (issue 15): PCA-KMeans regularised by a Markov random field (Bruzzone & Prieto
-    # 2000: Gaussian classes of the DI from the split, Potts prior, 5 synchronous ICM sweeps; the
-    # guard's fallback map regularised the same way; core.change.mrf), beta 1.5 (design seeds)
-    # or by pseudo-likelihood on the pair, the classes by EM as published, and on |LR|
+    # fifth round (issue 15): PCA-KMeans regularised by a Markov random field (Potts prior, 5
+    # synchronous ICM sweeps, core.change.mrf) on the likelihood k-means assumes (two spherical
+    # Gaussians around its centres), the guard's fallback map regularised on the Gaussian classes
+    # of the local-mean DI; beta 1.5 (design seeds) or by pseudo-likelihood on the pair; the
+    # Bruzzone & Prieto (2000) data term (Gaussian classes of the pixel DI by EM); and on |LR|
     _C(us.MRF, us.LOG_MEAN_RATIO, fallback=us.FALLBACK_ADJUSTED_BOXPLOT),
     _C(us.MRF, us.LOG_MEAN_RATIO, fallback=us.FALLBACK_ADJUSTED_BOXPLOT, mrf_beta=None),
-    _C(us.MRF, us.LOG_MEAN_RATIO, fallback=us.FALLBACK_ADJUSTED_BOXPLOT, mrf_em=10),
+    _C(us.MRF, us.LOG_MEAN_RATIO, fallback=us.FALLBACK_ADJUSTED_BOXPLOT, mrf_data="di", mrf_em=10),
     _C(us.MRF, us.ABS_LOG_RATIO, fallback=us.FALLBACK_ADJUSTED_BOXPLOT),
 )
 #: Rows of the main table for the new methods: the default, each method as the Processing

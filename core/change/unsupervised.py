@@ -205,6 +205,7 @@ class ChainConfig:
     mrf_beta: object = mrf_mod.BETA  # MRF: Potts beta (nats per agreeing neighbour); None = pseudo-likelihood
     mrf_sweeps: int = mrf_mod.SWEEPS  # MRF: synchronous ICM sweeps
     mrf_em: int = mrf_mod.EM_ITERATIONS  # MRF: EM iterations of the Gaussian classes from the split
+    mrf_data: str = "kmeans"  # MRF data term: "kmeans" (PCA-KMeans' Gaussians) or "di" (classes of the DI)
 
     def name(self):
         """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
@@ -221,6 +222,7 @@ class ChainConfig:
         elif self.method == MRF:
             beta = "PL" if self.mrf_beta is None else f"{self.mrf_beta:g}"
             em = f" EM{self.mrf_em}" if self.mrf_em != mrf_mod.EM_ITERATIONS else ""
+            em += " DI classes" if self.mrf_data == "di" else ""
             text = f"PCA-KMeans h={self.size} S={self.components} + MRF beta={beta}{em} on {di}"
         elif self.method == PCANET:
             text = f"HFCM + MLP {self.patch}x{self.patch} of uncertain pixels on dates+{di}"
@@ -256,6 +258,8 @@ class ChainConfig:
         if self.mrf_sweeps < 0 or (self.mrf_beta is not None and not self.mrf_beta >= 0):
             raise ValueError(f"MRF beta must be >= 0 (or None) and sweeps >= 0, got {self.mrf_beta}, "
                              f"{self.mrf_sweeps}")
+        if self.mrf_data not in ("kmeans", "di"):
+            raise ValueError(f"unknown MRF data term {self.mrf_data!r}; choose 'kmeans' or 'di'")
         if self.fallback not in FALLBACKS:
             raise ValueError(f"unknown fallback {self.fallback!r}; choose one of {FALLBACKS}")
         if self.fallback in (FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN) and self.despeckle:
@@ -680,7 +684,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     elif config.method == MRF:
         initial = pk.fit(di_tiles, config.size, config.components, seed=seed)
         model = mrf_mod.fit(initial, di_tiles, config.mrf_beta, config.mrf_sweeps, seed=seed,
-                            strips=in_strips, em=config.mrf_em)
+                            strips=in_strips, em=config.mrf_em, kmeans=config.mrf_data == "kmeans")
     elif config.method == FCM:
         model = fcm_mod.HierarchicalFcm(fcm_mod.fit_two_class(finite, seed), None, (), float("nan"))
     elif config.method == PCANET:
