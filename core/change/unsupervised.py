@@ -130,7 +130,7 @@ METHOD_LABELS = {
     SMOOTHED_KI: "Kittler-Illingworth threshold of the local-mean DI",
     SELF_SUPERVISED: "Self-supervised patch classifier (PCANet/DDNet-style, MLP)",
     PCANET: "PCANet pipeline: hierarchical FCM pre-classification + patch classifier of the uncertain pixels",
-    MRF: "PCA-KMeans + Markov random field (Potts prior, ICM; Bruzzone & Prieto 2000)",
+    MRF: "PCA-KMeans + Markov random field (Potts prior, ICM)",
 }
 #: Pre-classifications that can train the self-supervised classifier.
 LABELS_HFCM = "hfcm"
@@ -274,7 +274,7 @@ class ChainConfig:
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
-DEFAULT = ChainConfig(method=PCA_KMEANS, di=LOG_MEAN_RATIO, majority=5, fallback=FALLBACK_ADJUSTED_BOXPLOT)
+DEFAULT = ChainConfig(method=MRF, di=LOG_MEAN_RATIO, fallback=FALLBACK_ADJUSTED_BOXPLOT)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
 SELF_SUPERVISED_LABELS = LABELS_KI
