@@ -21,7 +21,7 @@ def pair(tmp_path):
     return a, b, p1, p2, truth
 
 
-@pytest.mark.parametrize("method", [0, 1, 2, 3, 4])
+@pytest.mark.parametrize("method", [0, 1, 2, 3, 4, 5])
 def test_methods_match_core(run, pair, tmp_path, method):
     a, b, p1, p2, truth = pair
     out = str(tmp_path / f"mask{method}.tif")
@@ -33,7 +33,7 @@ def test_methods_match_core(run, pair, tmp_path, method):
     mask = ds.GetRasterBand(1).ReadAsArray()
     ds = None
     config = us.DEFAULT if method == 0 else us.method_config(
-        ("default", us.PCA_KMEANS, us.FCM, us.SELF_SUPERVISED, us.PCANET)[method])
+        ("default", us.PCA_KMEANS, us.FCM, us.SELF_SUPERVISED, us.PCANET, us.MRF)[method])
     expected, fitted = us.detect(p1, p2, config, seed=0)
     np.testing.assert_array_equal(mask, expected)
     assert (mask[:2, :3] == 255).all()

@@ -24,7 +24,13 @@ ratio|, the log ratio of the 3 x 3 means in dB) -> one method:
   pre-classification (``core.change.fcm``) of the local-mean DI into changed,
   unchanged and uncertain pixels; a patch MLP (``core.change.patch_classifier``)
   trained on the confident ones, on both dates in dB, the DI and its local
-  mean, labels the uncertain ones; the confident ones keep their label.
+  mean, labels the uncertain ones; the confident ones keep their label;
+- ``mrf``: PCA-KMeans as above, then two Gaussian classes of the DI fitted by
+  EM from its split and a Potts prior on the labels, minimised by a fixed
+  number of synchronous ICM sweeps (Bruzzone & Prieto 2000; ``core.change.mrf``;
+  beta fixed or by pseudo-likelihood on the pair's own initial map). When the
+  guard replaces its map, the fallback's map is regularised the same way
+  (its split of the 5 x 5 local-mean DI as initial map and Gaussian classes).
 
 ``fit_chain`` fits on one or more tiles of the pair (a bounded sample of a
 scene); ``FittedChain.labels`` then labels any block from its pixels and
@@ -91,6 +97,7 @@ from ..speckle import registry
 from . import cfar, skewed_outliers
 from . import difference as dif
 from . import fcm as fcm_mod
+from . import mrf as mrf_mod
 from . import patch_classifier as pc
 from . import pca_kmeans as pk
 from . import separation as sep
@@ -114,7 +121,8 @@ SELF_SUPERVISED = "self_supervised"
 OUTLIER = "outlier"
 SMOOTHED_KI = "smoothed_ki"
 PCANET = "pcanet"
-METHODS = (PCA_KMEANS, FCM, SELF_SUPERVISED, OUTLIER, SMOOTHED_KI, PCANET)
+MRF = "mrf"
+METHODS = (PCA_KMEANS, FCM, SELF_SUPERVISED, OUTLIER, SMOOTHED_KI, PCANET, MRF)
 METHOD_LABELS = {
     PCA_KMEANS: "PCA-KMeans (Celik 2009)",
     FCM: "Fuzzy c-means, 2 clusters",
@@ -122,6 +130,7 @@ METHOD_LABELS = {
     SMOOTHED_KI: "Kittler-Illingworth threshold of the local-mean DI",
     SELF_SUPERVISED: "Self-supervised patch classifier (PCANet/DDNet-style, MLP)",
     PCANET: "PCANet pipeline: hierarchical FCM pre-classification + patch classifier of the uncertain pixels",
+    MRF: "PCA-KMeans + Markov random field (Potts prior, ICM)",
 }
 #: Pre-classifications that can train the self-supervised classifier.
 LABELS_HFCM = "hfcm"
@@ -193,6 +202,10 @@ class ChainConfig:
     majority: int = 1  # k x k majority filter of the chain's labels (1 = none; odd, pixels)
     guard: bool = True
     fallback: str = FALLBACK_OUTLIER  # the guard's rule when it replaces the map (FALLBACKS)
+    mrf_beta: object = mrf_mod.BETA  # MRF: Potts beta (nats per agreeing neighbour); None = pseudo-likelihood
+    mrf_sweeps: int = mrf_mod.SWEEPS  # MRF: synchronous ICM sweeps
+    mrf_em: int = mrf_mod.EM_ITERATIONS  # MRF: EM iterations of the Gaussian classes from the split
+    mrf_data: str = "kmeans"  # MRF data term: "kmeans" (PCA-KMeans' Gaussians) or "di" (classes of the DI)
 
     def name(self):
         """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
@@ -206,6 +219,11 @@ class ChainConfig:
             text = f"Outlier rule on {di}"
         elif self.method == SMOOTHED_KI:
             text = f"KI on {OUTLIER_WINDOW}x{OUTLIER_WINDOW} mean of {di}"
+        elif self.method == MRF:
+            beta = "PL" if self.mrf_beta is None else f"{self.mrf_beta:g}"
+            em = f" EM{self.mrf_em}" if self.mrf_em != mrf_mod.EM_ITERATIONS else ""
+            em += " DI classes" if self.mrf_data == "di" else ""
+            text = f"PCA-KMeans h={self.size} S={self.components} + MRF beta={beta}{em} on {di}"
         elif self.method == PCANET:
             text = f"HFCM + MLP {self.patch}x{self.patch} of uncertain pixels on dates+{di}"
         else:
@@ -237,6 +255,11 @@ class ChainConfig:
         if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS, LABELS_OUTLIER, LABELS_CONSENSUS,
                                       LABELS_KI):
             raise ValueError(f"unknown pseudo-label source {self.pseudo_labels!r}")
+        if self.mrf_sweeps < 0 or (self.mrf_beta is not None and not self.mrf_beta >= 0):
+            raise ValueError(f"MRF beta must be >= 0 (or None) and sweeps >= 0, got {self.mrf_beta}, "
+                             f"{self.mrf_sweeps}")
+        if self.mrf_data not in ("kmeans", "di"):
+            raise ValueError(f"unknown MRF data term {self.mrf_data!r}; choose 'kmeans' or 'di'")
         if self.fallback not in FALLBACKS:
             raise ValueError(f"unknown fallback {self.fallback!r}; choose one of {FALLBACKS}")
         if self.fallback in (FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN) and self.despeckle:
@@ -251,7 +274,7 @@ class ChainConfig:
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
-DEFAULT = ChainConfig(method=PCA_KMEANS, di=LOG_MEAN_RATIO, majority=5, fallback=FALLBACK_ADJUSTED_BOXPLOT)
+DEFAULT = ChainConfig(method=MRF, di=LOG_MEAN_RATIO, fallback=FALLBACK_ADJUSTED_BOXPLOT)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
 SELF_SUPERVISED_LABELS = LABELS_KI
@@ -397,6 +420,7 @@ class GuardReport:
     reasons: tuple = ()  # why the map was replaced (TOO_MANY, UNIMODAL, IN_TAIL, IN_MODE); empty: kept
     fallback_rule: str = FALLBACK_OUTLIER  # FALLBACKS: the rule that makes the map when ``fallback``
     fallback_looks: tuple = ()  # CFAR fallback: the looks its threshold was calibrated at
+    regularised: bool = False  # the fallback's map regularised by the chain's MRF (core.change.mrf)
 
     @property
     def confidence(self):
@@ -427,7 +451,9 @@ class GuardReport:
             looks = f", looks {looks}" if looks else ""
             out.append(f"GUARD: {why}; the map uses "
                        f"the {FALLBACK_LABELS[self.fallback_rule]}{looks} (local mean DI > "
-                       f"{self.outlier_threshold:.4g}): {100 * self.final_fraction:.2f} % changed")
+                       f"{self.outlier_threshold:.4g}"
+                       f"{', regularised by the Markov random field' if self.regularised else ''}): "
+                       f"{100 * self.final_fraction:.2f} % changed")
         elif self.confidence != "confident":
             out.append("WARNING: weak separation: changed and unchanged pixels "
                        "overlap; check the map against known areas")
@@ -459,16 +485,21 @@ class FittedChain:
     model: object  # PcaKMeans, HierarchicalFcm, PatchClassifier or None (outlier rule)
     outlier_threshold: float  # local-mean DI units
     guard: GuardReport = field(default=None)
+    fallback_model: object = None  # MRF chains: core.change.mrf.MrfModel of the fallback's map
+
+    def _fallback_margin(self):
+        return OUTLIER_WINDOW // 2 if self.fallback_model is None else self.fallback_model.margin
 
     @property
     def margin(self):
         """Pixels read around each output pixel."""
         reach = {PCA_KMEANS: self.config.size // 2, FCM: 0, SELF_SUPERVISED: self.config.patch // 2,
                  OUTLIER: OUTLIER_WINDOW // 2, SMOOTHED_KI: OUTLIER_WINDOW // 2,
-                 PCANET: self.config.patch // 2 + OUTLIER_WINDOW // 2}
+                 PCANET: self.config.patch // 2 + OUTLIER_WINDOW // 2,
+                 MRF: self.config.size // 2 + self.config.mrf_sweeps}
         inner = reach[self.config.method] + self.config.majority // 2
         if self.guard is not None and self.guard.fallback:
-            inner = OUTLIER_WINDOW // 2
+            inner = self._fallback_margin()
         return despeckle_margin(self.config) + di_margin(self.config.di) + inner
 
     def chain_labels(self, p1, p2):
@@ -491,7 +522,7 @@ class FittedChain:
             return self.outlier_labels(di)
         if self.config.method == SMOOTHED_KI:
             return _above(di, self.model)
-        if self.config.method == PCA_KMEANS:
+        if self.config.method in (PCA_KMEANS, MRF):
             return self.model.labels(di)
         if self.config.method == FCM:
             return self.model.two_class(di)
@@ -504,7 +535,8 @@ class FittedChain:
     def labels(self, p1, p2):
         """Change mask (uint8: 1 changed, 0 unchanged, 255 no data) of 2-D power arrays."""
         if self.guard is not None and self.guard.fallback:
-            return self.outlier_labels(self.difference_image(p1, p2))
+            di = self.difference_image(p1, p2)
+            return self.outlier_labels(di) if self.fallback_model is None else self.fallback_model.labels(di)
         return self.chain_labels(p1, p2)
 
 
@@ -649,6 +681,10 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         model = smoothed_ki_threshold(lm)
     elif config.method == PCA_KMEANS:
         model = pk.fit(di_tiles, config.size, config.components, seed=seed)
+    elif config.method == MRF:
+        initial = pk.fit(di_tiles, config.size, config.components, seed=seed)
+        model = mrf_mod.fit(initial, di_tiles, config.mrf_beta, config.mrf_sweeps, seed=seed,
+                            strips=in_strips, em=config.mrf_em, kmeans=config.mrf_data == "kmeans")
     elif config.method == FCM:
         model = fcm_mod.HierarchicalFcm(fcm_mod.fit_two_class(finite, seed), None, (), float("nan"))
     elif config.method == PCANET:
@@ -687,10 +723,18 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     elif fallback and config.fallback != FALLBACK_OUTLIER:
         threshold, fallback_looks = cfar_threshold(config, raw, med)
         fitted = replace(fitted, outlier_threshold=threshold)
+    if fallback and config.method == MRF:
+        rule = mrf_mod.ThresholdRule(threshold, OUTLIER_WINDOW)
+        fitted = replace(fitted, fallback_model=mrf_mod.fit(
+            rule, di_tiles, config.mrf_beta, config.mrf_sweeps, seed=seed, strips=in_strips,
+            smooth=OUTLIER_WINDOW, em=config.mrf_em))
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
+    if fitted.fallback_model is not None:
+        maps = [in_strips(fitted.fallback_model.labels, [d], fitted.fallback_model.margin) for d in di_tiles]
+        final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(maps, di_tiles)]) == CHANGED))
     report = GuardReport(fraction, separation, contrast, fallback, final, threshold, bimodality,
                          mixture.ashman_d, mixture.overlap(), body_share, reasons, config.fallback,
-                         fallback_looks)
+                         fallback_looks, fitted.fallback_model is not None)
     return replace(fitted, guard=report)
 
 

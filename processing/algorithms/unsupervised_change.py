@@ -27,7 +27,7 @@ from . import common
 from .common import tr
 
 #: Method enum: index 0 is the default chain, then one entry per method.
-METHOD_CHOICES = ("default", us.PCA_KMEANS, us.FCM, us.SELF_SUPERVISED, us.PCANET)
+METHOD_CHOICES = ("default", us.PCA_KMEANS, us.FCM, us.SELF_SUPERVISED, us.PCANET, us.MRF)
 
 def help_text():
     """The help panel: one literal (pylupdate5 extracts it), no hard line breaks."""
@@ -50,8 +50,13 @@ def help_text():
         "weights.</li><li><b>PCANet pipeline</b> (Gao et al. 2016): a hierarchical fuzzy c-means "
         "pre-classification of the 5 x 5 mean difference image into changed, unchanged and uncertain "
         "pixels; the same kind of network, trained on the confident pixels from 7 x 7 patches of both "
-        "dates (dB), the difference image and its 5 x 5 mean, labels the uncertain pixels.</li></ul>"
-        "<p>Image 1 is first scaled so that the median log ratio is 0 dB (removes a "
+        "dates (dB), the difference image and its 5 x 5 mean, labels the uncertain pixels.</li><li><b>PCA-"
+        "KMeans + Markov random field</b> (spatial context; Bruzzone &amp; Prieto 2000): the PCA-KMeans "
+        "map is regularised by a Potts prior (beta 1.5 per agreeing neighbour of the 8) on the likelihood "
+        "k-means assumes (two Gaussian classes of equal spread around its two centres), 5 sweeps of "
+        "iterated conditional modes; when the guard replaces the map, the fallback's map is regularised "
+        "the same way on the 5 x 5 mean difference image.</li></ul><p>Image 1 is first scaled so that the "
+        "median log ratio is 0 dB (removes a "
         "calibration or 8-bit stretch difference and the log-ratio bias of different numbers of "
         "looks).</p><h3>Guard against all-change maps</h3><p>Rule: {guard}. The log reports the changed "
         "share, how confident the separation of the difference image is (Sarle's bimodality coefficient;"
