@@ -229,8 +229,6 @@ class KMeansLikelihood:
 
 def kmeans_variance(model, di_tiles, max_pixels=MAX_FIT_PIXELS, seed=0):
     """Per-feature variance of a PCA-KMeans model: mean squared distance to the nearer centre / S."""
-    from .neighbourhoods import neighbourhoods_at
-
     rng = np.random.default_rng(seed)
     per_tile = max(1, max_pixels // max(len(di_tiles), 1))
     near = []
@@ -238,10 +236,7 @@ def kmeans_variance(model, di_tiles, max_pixels=MAX_FIT_PIXELS, seed=0):
         idx = np.flatnonzero(np.isfinite(d).ravel())
         if idx.size > per_tile:
             idx = np.sort(rng.choice(idx, per_tile, replace=False))
-        vectors = neighbourhoods_at(d, model.size, model.fill, idx).astype(np.float64)
-        f = (vectors - model.mean) @ model.components.T
-        dist = np.stack([np.sum((f - c) ** 2, axis=-1) for c in model.centres], axis=-1)
-        near.append(dist.min(axis=-1))
+        near.append(model.distances_at(d, idx).min(axis=-1))
     near = np.concatenate(near)
     return max(float(near.mean()) / model.components.shape[0], 1e-12) if near.size else 1.0
 
@@ -309,10 +304,12 @@ def fit(initial, di_tiles, beta=BETA, sweeps=SWEEPS, seed=0, strips=None, smooth
     ``strips``: optional ``f(func, arrays, margin)`` labelling a whole tile in
     bounded strips (``core.change.unsupervised.in_strips``).
     """
-    if strips is None:
-        start = [initial.labels(d) for d in di_tiles]
-    else:
-        start = [strips(initial.labels, [d], initial.margin) for d in di_tiles]
+    start = None  # the initial rule's maps of the tiles: only the DI classes and pseudo-likelihood need them
+    if not kmeans or beta is None:
+        if strips is None:
+            start = [initial.labels(d) for d in di_tiles]
+        else:
+            start = [strips(initial.labels, [d], initial.margin) for d in di_tiles]
     if kmeans:
         data = KMeansLikelihood(initial, kmeans_variance(initial, di_tiles, seed=seed))
     else:

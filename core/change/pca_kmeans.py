@@ -53,10 +53,22 @@ class PcaKMeans:
         vectors = neighbourhoods(di, self.size, self.fill).astype(np.float64)
         return (vectors - self.mean) @ self.components.T
 
+    def features_at(self, di, idx):
+        """(n, S) float64 feature vectors of the pixels at flat indices ``idx`` of a 2-D DI."""
+        vectors = neighbourhoods_at(di, self.size, self.fill, idx).astype(np.float64)
+        return (vectors - self.mean) @ self.components.T
+
+    def centre_distances(self, features):
+        """(..., 2) squared distances of feature vectors (..., S) to the unchanged and changed centres."""
+        return np.stack([np.sum((features - c) ** 2, axis=-1) for c in self.centres], axis=-1)
+
     def distances(self, di):
         """(rows, cols, 2) squared distances to the unchanged and changed centres."""
-        f = self.features(di)
-        return np.stack([np.sum((f - c) ** 2, axis=-1) for c in self.centres], axis=-1)
+        return self.centre_distances(self.features(di))
+
+    def distances_at(self, di, idx):
+        """(n, 2) squared distances to the centres of the pixels at flat indices ``idx`` of a 2-D DI."""
+        return self.centre_distances(self.features_at(di, idx))
 
     def labels(self, di):
         """uint8 map: 1 changed, 0 unchanged, 255 where the DI is NaN (no data)."""
