@@ -269,10 +269,9 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     scale = fit_sigma_scale(model, val_pairs, val_samples, patch, batch)
     model.sigma_scale.fill_(scale)
     best = evaluate(model, val_pairs, val_samples, patch, batch)
-    blind = None
+    blind = None  # the validation scores of a weather model with the weather unknown
     if model.use_weather:
         blind = evaluate(model, val_pairs, val_samples, patch, batch, weather=False)
-    if blind is not None:
         log(f"validation RMSE {best['rmse']:.4f} with the weather, {blind['rmse']:.4f} without (class mean "
             f"{best['rmse_class_mean']:.4f} / {blind['rmse_class_mean']:.4f})")
     log(f"sigma scale {scale:.3f} fitted on the validation pairs: within 1 / 2 sigma "
