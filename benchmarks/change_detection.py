@@ -436,9 +436,8 @@ def oracle_kappas(data, kind=None):
 
     kind = us.DEFAULT.di if kind is None else kind
     p1, p2 = data.p1[0], data.p2[0]
-    lr = dif.log_ratio(p1, p2)
-    offset = float(np.median(lr[np.isfinite(lr)]))
-    di = us.change_index(kind, p1 * np.float32(10.0 ** (offset / 10.0)), p2)
+    offset = us.median_log_ratio_db([p1], [p2])
+    di = us.change_index(kind, us.scale_first_image(p1, offset), p2)
     return oracle_kappa(di, data.ref), oracle_kappa(local_mean(di, us.OUTLIER_WINDOW), data.ref)
 
 

@@ -318,10 +318,24 @@ def despeckled(config, p1, p2, looks):
                  for p, n in zip((p1, p2), looks))
 
 
+def median_log_ratio_db(p1_tiles, p2_tiles, floor=None):
+    """Median log ratio (dB) over the valid pixels of the pair's tiles (0 when none): the offset the
+    chain's centring (``ChainConfig.centre``) removes with ``scale_first_image``."""
+    lr = np.concatenate([dif.log_ratio(a, b, floor).ravel() for a, b in zip(p1_tiles, p2_tiles)])
+    lr = lr[np.isfinite(lr)]
+    return float(np.median(lr)) if lr.size else 0.0
+
+
+def scale_first_image(p1, offset_db):
+    """Image 1 (linear power) scaled by 10^(offset_db / 10), so that the median log ratio is 0 dB."""
+    if not offset_db:
+        return p1
+    return np.asarray(p1, np.float32) * np.float32(10.0 ** (offset_db / 10.0))
+
+
 def _channels(config, p1, p2, floor, offset_db=0.0):
     """(DI, classifier channels or None) of a (despeckled) pair; image 1 is scaled by 10^(offset_db / 10)."""
-    if offset_db:
-        p1 = np.asarray(p1, np.float32) * np.float32(10.0 ** (offset_db / 10.0))
+    p1 = scale_first_image(p1, offset_db)
     di = change_index(config.di, p1, p2, floor)
     if config.method == PCANET:
         return di, np.stack([_db(p1, floor), _db(p2, floor), di, local_mean(di, OUTLIER_WINDOW)])
@@ -663,11 +677,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         looks = tuple(image_looks(tiles) for tiles in (p1_tiles, p2_tiles))
         pairs = [despeckled(config, a, b, looks) for a, b in zip(p1_tiles, p2_tiles)]
         p1_tiles, p2_tiles = [a for a, _ in pairs], [b for _, b in pairs]
-    offset = 0.0
-    if config.centre:
-        lr = np.concatenate([dif.log_ratio(a, b, floor).ravel() for a, b in zip(p1_tiles, p2_tiles)])
-        lr = lr[np.isfinite(lr)]
-        offset = float(np.median(lr)) if lr.size else 0.0
+    offset = median_log_ratio_db(p1_tiles, p2_tiles, floor) if config.centre else 0.0
     pairs = [_channels(config, a, b, floor, offset) for a, b in zip(p1_tiles, p2_tiles)]
     di_tiles = [d for d, _ in pairs]
     finite = np.concatenate([d[np.isfinite(d)] for d in di_tiles])
