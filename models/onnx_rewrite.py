@@ -130,10 +130,15 @@ def conv_transpose_as_depth_to_space(proto, mode="CRD"):
                                            name=f"{prefix}/shuffle", blocksize=k, mode=mode))
         rewritten += 1
     if rewritten:
-        del graph.node[:]
-        graph.node.extend(nodes)
-        _drop_unused_initializers(graph)
+        _set_nodes(graph, nodes)
     return rewritten
+
+
+def _set_nodes(graph, nodes):
+    """Make ``nodes`` the graph's nodes and drop the initializers no node reads any more."""
+    del graph.node[:]
+    graph.node.extend(nodes)
+    _drop_unused_initializers(graph)
 
 
 def _drop_unused_initializers(graph):
@@ -319,10 +324,7 @@ def split_concat_convs(proto, multiple=16):
         merged.add(id(concat))
         count += 1
     if count:
-        nodes = [n for n in nodes if id(n) not in merged]
-        del graph.node[:]
-        graph.node.extend(nodes)
-        _drop_unused_initializers(graph)
+        _set_nodes(graph, [n for n in nodes if id(n) not in merged])
     return count
 
 
@@ -468,4 +470,77 @@ def blocked_depth_to_space(proto, block):
         count += 1
     del graph.node[:]
     graph.node.extend(n for n in nodes if id(n) not in remove)
+    return count
+
+
+def _per_channel(array, channels):
+    """``array`` as ``channels`` float32 values if it broadcasts per channel over (N, C, H, W), else None."""
+    if array is None or array.dtype != np.float32:
+        return None
+    shape = tuple(array.shape)
+    if shape in ((1, channels, 1, 1), (channels, 1, 1)):
+        return array.reshape(channels)
+    if array.size == 1:
+        return np.full(channels, array.reshape(()), np.float32)
+    return None
+
+
+def affine_as_depthwise_conv(proto, multiple=16):
+    """x * scale (+ shift) per channel as a depthwise 1x1 Conv (weights scale, bias shift); returns how many.
+
+    A FiLM modulation after an activation (``y = gamma * relu(conv(x)) +
+    beta``) cannot be folded into the convolution before it; onnxruntime runs
+    the multiplication in its blocked (NCHWc) layout but takes the tensor out
+    of it and back for the addition. As a depthwise convolution (group C, 1x1
+    kernel: y[c] = w[c] x[c] + b[c]) both stay blocked. Only Mul nodes with one
+    constant per-channel (or scalar) factor on a tensor whose channel count,
+    known from shape inference, is a multiple of ``multiple`` are rewritten,
+    with the Add of a constant that follows when it is the Mul's only user.
+    """
+    onnx, numpy_helper = _onnx()
+    graph = proto.graph
+    constants = {t.name: t for t in graph.initializer}
+    users = _consumers(graph)
+    outputs = {o.name for o in graph.output}
+    counts = None
+    nodes, absorbed, count = [], set(), 0
+    for node in graph.node:
+        if id(node) in absorbed:
+            continue
+        if node.op_type != "Mul" or len(node.input) != 2:
+            nodes.append(node)
+            continue
+        const = [k for k, name in enumerate(node.input) if name in constants]
+        if len(const) != 1:
+            nodes.append(node)
+            continue
+        if counts is None:
+            counts = _channel_counts(proto)
+        x = node.input[1 - const[0]]
+        channels = counts.get(x)
+        scale = _per_channel(numpy_helper.to_array(constants[node.input[const[0]]]), channels or 0)
+        if not channels or channels % multiple or scale is None:
+            nodes.append(node)
+            continue
+        output, shift = node.output[0], None
+        after = users.get(output, [])
+        if len(after) == 1 and after[0].op_type == "Add" and output not in outputs:
+            other = [name for name in after[0].input if name != output]
+            if len(other) == 1 and other[0] in constants:
+                shift = _per_channel(numpy_helper.to_array(constants[other[0]]), channels)
+                if shift is not None:
+                    absorbed.add(id(after[0]))
+                    output = after[0].output[0]
+        prefix = f"{node.name or node.output[0]}/depthwise"
+        graph.initializer.append(numpy_helper.from_array(scale.reshape(channels, 1, 1, 1).copy(),
+                                                         prefix + "/weights"))
+        inputs = [x, prefix + "/weights"]
+        if shift is not None:
+            graph.initializer.append(numpy_helper.from_array(shift.copy(), prefix + "/bias"))
+            inputs.append(prefix + "/bias")
+        nodes.append(onnx.helper.make_node("Conv", inputs, [output], name=prefix, group=channels,
+                                           kernel_shape=[1, 1]))
+        count += 1
+    if count:
+        _set_nodes(graph, nodes)
     return count

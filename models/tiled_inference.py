@@ -227,6 +227,7 @@ def cpu_optimised(graph):
         onnx_rewrite.conv_transpose_as_depth_to_space(proto, mode="DCR")
         proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_BASIC)
         onnx_rewrite.split_concat_convs(proto, multiple=block)
+        onnx_rewrite.affine_as_depthwise_conv(proto, multiple=block)
         proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
         onnx_rewrite.fuse_nchwc_activations(proto)
         onnx_rewrite.blocked_depth_to_space(proto, block)

@@ -158,6 +158,37 @@ def test_blocked_edits_leave_graphs_without_their_patterns():
     assert [n.op_type for n in model.graph.node] == [n.op_type for n in small_unet().graph.node]
 
 
+def _film(channels, shift=True):
+    """x -> Relu -> Mul(per-channel gamma) [-> Add(per-channel beta)] -> conv3x3 -> y (a FiLM after an
+    activation, as SARDINet's encoder has)."""
+    rng = np.random.default_rng(3)
+    init = [numpy_helper.from_array(rng.normal(1, 0.5, (1, channels, 1, 1)).astype(np.float32), "gamma"),
+            numpy_helper.from_array(rng.normal(0, 0.5, (1, channels, 1, 1)).astype(np.float32), "beta"),
+            numpy_helper.from_array(rng.normal(0, 0.3, (4, channels, 3, 3)).astype(np.float32), "w")]
+    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Mul", ["r", "gamma"], ["m"])]
+    nodes.append(helper.make_node("Add", ["beta", "m"], ["a"]) if shift
+                 else helper.make_node("Identity", ["m"], ["a"]))
+    nodes.append(helper.make_node("Conv", ["a", "w"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+    return _model(nodes, [_image("x", channels)], [_image("y", 4)], init)
+
+
+@pytest.mark.parametrize("shift", [True, False])
+def test_per_channel_affine_as_depthwise_convolution(shift):
+    model = _film(16, shift)
+    edited = onnx.load_from_string(model.SerializeToString())
+    assert onnx_rewrite.affine_as_depthwise_conv(edited) == 1
+    onnx.checker.check_model(edited)
+    ops = [n.op_type for n in edited.graph.node]
+    assert "Mul" not in ops and "Add" not in ops and ops.count("Conv") == 2
+    depthwise = next(n for n in edited.graph.node if n.op_type == "Conv" and len(n.input) > 1
+                     and n.input[0] == "r")
+    assert {a.name: a.i for a in depthwise.attribute}["group"] == 16
+    assert len(depthwise.input) == (3 if shift else 2)
+    x = np.random.default_rng(8).normal(size=(2, 16, 20, 36)).astype(np.float32)
+    np.testing.assert_allclose(_run(edited, {"x": x}), _run(model, {"x": x}), rtol=1e-5, atol=1e-5)
+    assert onnx_rewrite.affine_as_depthwise_conv(_film(12, shift)) == 0  # 12 channels: not block aligned
+
+
 def test_sub_pixel_rewrite_leaves_other_transposed_convolutions():
     w = numpy_helper.from_array(np.ones((2, 3, 3, 3), np.float32), "w")
     node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3, 3], strides=[2, 2])
