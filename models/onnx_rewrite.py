@@ -17,9 +17,24 @@ of the edited graph equal the original's up to float32 rounding.
   mode (output[c, k h + i, k w + j] = input[c k^2 + i k + j, h, w], ONNX
   operator specification). onnxruntime runs that 1x1 convolution in its
   blocked NCHWc layout, which has no ConvTranspose kernel, but DepthToSpace
-  has no blocked kernel either: on the learned DI the edit is slower
-  (benchmarks/tiled_graph_speed.py), so ``TiledModel.specialised`` does not
-  apply it; the benchmark keeps it as a compared variant.
+  has no blocked kernel either: alone, the edit is slower on the learned DI
+  (benchmarks/tiled_graph_speed.py); in DCR order and followed by
+  ``blocked_depth_to_space`` (below) it is faster, and
+  ``TiledModel.specialised`` applies it so.
+
+Edits for onnxruntime's CPU provider, whose convolutions run in a blocked
+layout (NCHWc: channel blocks of 8 or 16), chained by
+``models.tiled_inference.cpu_optimised``:
+
+- before onnxruntime optimises: ``split_concat_convs`` (the convolution of
+  a channel concatenation as the sum of the parts' convolutions),
+  ``affine_as_depthwise_conv`` (a per-channel scale and shift as a depthwise
+  1x1 convolution), ``conv_transpose_as_depth_to_space`` in DCR order;
+- in the graph onnxruntime saves after optimising (its blocked operators,
+  domain ``com.microsoft.nchwc``): ``fuse_nchwc_activations`` (a LeakyRelu
+  after a fused sum applied by the convolution) and
+  ``blocked_depth_to_space`` (DepthToSpace as a transpose of whole channel
+  blocks, without leaving the blocked layout).
 
 References: ONNX operators ConvTranspose and DepthToSpace
 (https://onnx.ai/onnx/operators/); Shi et al. 2016, "Real-time single image

@@ -211,11 +211,13 @@ def cpu_optimised(graph):
     Steps (``models.onnx_rewrite``): the k x k, stride-k transposed convolutions of a U-Net's
     up-sampling as 1x1 convolutions and DepthToSpace (DCR); onnxruntime's basic optimisations (constant
     folding; a FiLM scale and shift folded into the convolution before it); the convolutions of
-    channel concatenations split into summed convolutions of the parts; onnxruntime's full
+    channel concatenations split into summed convolutions of the parts; per-channel scales and shifts
+    (a FiLM after an activation) as depthwise 1x1 convolutions; onnxruntime's full
     optimisation (blocked NCHWc layout, sums fused into the convolutions); then, in the optimised
     graph, the activations after those sums fused into the convolutions and each DepthToSpace done
     in the blocked layout. On the shipped learned DI this removes the concatenations, the transposed
-    convolutions and most reorders between layouts (benchmarks/tiled_graph_speed.py prints the gain).
+    convolutions and most reorders between layouts (benchmarks/tiled_graph_speed.py prints the gain);
+    on SARDINet, the reorders around its FiLM additions.
     The outputs equal the unedited graph's up to float32 rounding (the order of the sums).
     """
     ort = _onnxruntime()
