@@ -388,9 +388,12 @@ class TiledModel:
         it, which then also takes its activation), so each tile runs fewer,
         cheaper operators. The graph is also edited for onnxruntime's CPU
         provider (``fold_inputs``; these edits leave the values unchanged bit
-        for bit; benchmarks/tiled_graph_speed.py prints the gain). The outputs
-        equal the general graph's up to float32 rounding (the folded weights
-        are rounded once). The copy runs one
+        for bit), then optimised by onnxruntime for this machine with the
+        edits of ``cpu_optimised`` (kept only when its outputs on a random tile
+        equal the folded graph's; benchmarks/tiled_graph_speed.py prints the
+        gains). The outputs equal the general graph's up to float32 rounding
+        (the folded weights are rounded once, split convolutions add in
+        another order). The copy runs one
         tile per onnxruntime call (the fixed inputs have a batch of one),
         keeps every attribute of this model and still accepts the fixed
         inputs in ``predict`` (ValueError unless they equal the fixed values).
