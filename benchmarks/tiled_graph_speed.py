@@ -6,10 +6,12 @@ Usage (from the repository root; heavy: run it under the CPU lock):
 Times ``session.run`` on one tile (batch 1, ``--tile`` pixels a side: 832 is the streamed learned
 DI's 768 px block with its 32 px halo) of random dB images and a DEM, for these graph variants:
 the general graph (conditions fed); the conditions folded into the graph (constants); folded
-with the edits ``TiledModel.specialised`` makes (``models.onnx_rewrite``: identity 1x1
-convolutions before the skip concatenations so onnxruntime keeps them in its blocked layout,
-and the images' NaN guard bypassed); and those plus the k x k stride-k transposed convolutions
-rewritten as 1x1 convolutions + DepthToSpace (not applied by ``specialised``: compare the rows).
+with the edits ``models.tiled_inference.fold_inputs`` makes (``models.onnx_rewrite``: identity
+1x1 convolutions before the skip concatenations where onnxruntime can then keep them in its
+blocked layout, and the images' NaN guard bypassed); those plus the k x k stride-k transposed
+convolutions rewritten as 1x1 convolutions + DepthToSpace; and the graph ``TiledModel.specialised``
+runs: the folded one optimised by onnxruntime with the edits of ``tiled_inference.cpu_optimised``
+(up-sampling and skip concatenations in the blocked layout, loaded without further optimisation).
 Printed per variant: median seconds per tile over ``--repeat`` runs after one warm-up, MPix/s
 of the tile, and the largest absolute difference from the folded graph's output (dB).
 ``--threads``: onnxruntime intra-op threads (2, as the plugin).
@@ -26,7 +28,7 @@ sys.path.insert(0, str(ROOT / ".plugins"))
 
 from sar_change.core.learned_di.pipeline import condition_array, open_model, parse_conditions  # noqa: E402
 from sar_change.models import onnx_rewrite  # noqa: E402
-from sar_change.models.tiled_inference import TiledModel  # noqa: E402
+from sar_change.models.tiled_inference import TiledModel, fold_inputs  # noqa: E402
 
 CONDITIONS = "\n".join(
     f"date={d}, platform=S1A, orbit_direction=ascending, heading_deg=349, mean_incidence_deg=37.5, "
@@ -66,13 +68,17 @@ def main():
     def finite(proto):
         onnx_rewrite.skip_nan_guards(proto, set(general.image_inputs))
 
-    specialised = general.specialised({"conditions": cond}).session
+    folded = fold_inputs(general._model, {"conditions": cond[None]}, finite=general.image_inputs)
+    specialised = general.specialised({"conditions": cond})
     rows = [("general (conditions fed)", general.session, dict(feed, conditions=cond[None])),
             ("conditions folded", variant(), feed),
-            ("folded + blocked concatenations + no image NaN guard (specialised)", specialised, feed),
+            ("folded + blocked concatenations + no image NaN guard (fold_inputs)",
+             TiledModel(folded, threads=args.threads).session, feed),
             ("specialised + sub-pixel up-sampling (1x1 conv + DepthToSpace)",
              variant(onnx_rewrite.nchwc_concat_inputs, finite, onnx_rewrite.conv_transpose_as_depth_to_space),
-             feed)]
+             feed),
+            ("specialised (fold_inputs + cpu_optimised)"
+             + ("" if specialised._optimised else ": cpu_optimised not applied"), specialised.session, feed)]
     print(f"| graph ({t} x {t} tile, batch 1, {args.threads} threads) | s per tile | MPix/s | "
           "max abs difference from folded (dB) |")
     print("|---|---|---|---|")

@@ -17,9 +17,24 @@ of the edited graph equal the original's up to float32 rounding.
   mode (output[c, k h + i, k w + j] = input[c k^2 + i k + j, h, w], ONNX
   operator specification). onnxruntime runs that 1x1 convolution in its
   blocked NCHWc layout, which has no ConvTranspose kernel, but DepthToSpace
-  has no blocked kernel either: on the learned DI the edit is slower
-  (benchmarks/tiled_graph_speed.py), so ``TiledModel.specialised`` does not
-  apply it; the benchmark keeps it as a compared variant.
+  has no blocked kernel either: alone, the edit is slower on the learned DI
+  (benchmarks/tiled_graph_speed.py); in DCR order and followed by
+  ``blocked_depth_to_space`` (below) it is faster, and
+  ``TiledModel.specialised`` applies it so.
+
+Edits for onnxruntime's CPU provider, whose convolutions run in a blocked
+layout (NCHWc: channel blocks of 8 or 16), chained by
+``models.tiled_inference.cpu_optimised``:
+
+- before onnxruntime optimises: ``split_concat_convs`` (the convolution of
+  a channel concatenation as the sum of the parts' convolutions),
+  ``affine_as_depthwise_conv`` (a per-channel scale and shift as a depthwise
+  1x1 convolution), ``conv_transpose_as_depth_to_space`` in DCR order;
+- in the graph onnxruntime saves after optimising (its blocked operators,
+  domain ``com.microsoft.nchwc``): ``fuse_nchwc_activations`` (a LeakyRelu
+  after a fused sum applied by the convolution) and
+  ``blocked_depth_to_space`` (DepthToSpace as a transpose of whole channel
+  blocks, without leaving the blocked layout).
 
 References: ONNX operators ConvTranspose and DepthToSpace
 (https://onnx.ai/onnx/operators/); Shi et al. 2016, "Real-time single image
@@ -86,12 +101,17 @@ def _sub_pixel_factor(node, weights):
     return k
 
 
-def conv_transpose_as_depth_to_space(proto):
+def conv_transpose_as_depth_to_space(proto, mode="CRD"):
     """Rewrite every k x k, stride-k ConvTranspose with constant weights; returns how many were rewritten.
 
-    See the module docstring for the identity. Other ConvTransposes (padding,
-    groups, dilation, weights computed in the graph) are left as they are.
+    See the module docstring for the identity. ``mode``: the DepthToSpace
+    channel order, 'CRD' (channel c k^2 + i k + j, as in the module docstring) or
+    'DCR' (channel (i k + j) C_out + c: each cell position's C_out channels
+    contiguous, which ``blocked_depth_to_space`` needs). Other ConvTransposes
+    (padding, groups, dilation, weights computed in the graph) are left as they are.
     """
+    if mode not in ("CRD", "DCR"):
+        raise ValueError(f"DepthToSpace mode must be 'CRD' or 'DCR', not {mode!r}")
     onnx, numpy_helper = _onnx()
     graph = proto.graph
     constants = {t.name: t for t in graph.initializer}
@@ -105,8 +125,9 @@ def conv_transpose_as_depth_to_space(proto):
             continue
         c_in, c_out = weights.shape[:2]
         prefix = f"{node.name or node.output[0]}/sub_pixel"
-        # W'[c k^2 + i k + j, ci] = W[ci, c, i, j]
-        conv_w = np.ascontiguousarray(weights.transpose(1, 2, 3, 0).reshape(c_out * k * k, c_in, 1, 1))
+        # CRD: W'[c k^2 + i k + j, ci] = W[ci, c, i, j]; DCR: W'[(i k + j) C_out + c, ci] = W[ci, c, i, j]
+        order = (1, 2, 3, 0) if mode == "CRD" else (2, 3, 1, 0)
+        conv_w = np.ascontiguousarray(weights.transpose(order).reshape(c_out * k * k, c_in, 1, 1))
         inputs = [node.input[0], f"{prefix}/weights"]
         graph.initializer.append(numpy_helper.from_array(conv_w.astype(weights.dtype), inputs[1]))
         if len(node.input) > 2 and node.input[2]:
@@ -116,17 +137,23 @@ def conv_transpose_as_depth_to_space(proto):
                 nodes.append(node)
                 continue
             inputs.append(f"{prefix}/bias")
-            graph.initializer.append(numpy_helper.from_array(np.repeat(bias, k * k), inputs[2]))
+            cell_bias = np.repeat(bias, k * k) if mode == "CRD" else np.tile(bias, k * k)
+            graph.initializer.append(numpy_helper.from_array(cell_bias, inputs[2]))
         nodes.append(onnx.helper.make_node("Conv", inputs, [f"{prefix}/cells"], name=f"{prefix}/conv",
                                            kernel_shape=[1, 1]))
         nodes.append(onnx.helper.make_node("DepthToSpace", [f"{prefix}/cells"], list(node.output),
-                                           name=f"{prefix}/shuffle", blocksize=k, mode="CRD"))
+                                           name=f"{prefix}/shuffle", blocksize=k, mode=mode))
         rewritten += 1
     if rewritten:
-        del graph.node[:]
-        graph.node.extend(nodes)
-        _drop_unused_initializers(graph)
+        _set_nodes(graph, nodes)
     return rewritten
+
+
+def _set_nodes(graph, nodes):
+    """Make ``nodes`` the graph's nodes and drop the initializers no node reads any more."""
+    del graph.node[:]
+    graph.node.extend(nodes)
+    _drop_unused_initializers(graph)
 
 
 def _drop_unused_initializers(graph):
@@ -228,3 +255,307 @@ def _drop_unused_nodes(graph):
         del graph.node[:]
         graph.node.extend(keep)
     _drop_unused_initializers(graph)
+
+
+def _channel_counts(proto):
+    """{tensor name: channels} of the rank-4 tensors whose channel count ONNX shape inference knows."""
+    onnx = _onnx()[0]
+    try:
+        inferred = onnx.shape_inference.infer_shapes(proto)
+    except Exception:  # noqa: BLE001  (an op shape inference does not know: no counts, nothing edited)
+        return {}
+    counts = {}
+    for info in list(inferred.graph.value_info) + list(inferred.graph.input) + list(inferred.graph.output):
+        dims = info.type.tensor_type.shape.dim
+        if len(dims) == 4 and dims[1].HasField("dim_value"):
+            counts[info.name] = dims[1].dim_value
+    return counts
+
+
+def split_concat_convs(proto, multiple=16):
+    """Conv(Concat(a, b, ...)) along channels as Conv(a, W_a) + Conv(b, W_b) + ...; returns how many.
+
+    A convolution is linear in its input channels: with its weights W cut
+    along the input channels into the parts' slices W_a, W_b, ..., the sum of
+    the parts' convolutions (the bias added once) is the convolution of the
+    concatenation (up to the order of the float32 sums). onnxruntime's CPU
+    provider adds such a sum inside the blocked (NCHWc) convolution that
+    produces its last term (its 'Sum' input), so the concatenated tensor is
+    never written, nor reordered out of and back into the blocked layout.
+    For that fusion onnxruntime must see that the terms have the same shape:
+    each sum's terms are declared with the same symbolic rows and columns
+    (value_info), which holds whatever the input size since every term is a
+    same-padded convolution of the Concat's parts, whose sizes match.
+    Only Concats used by that one convolution (group 1, constant weights),
+    whose parts all have a known number of channels that is a multiple of
+    ``multiple`` (onnxruntime's channel block, 8 or 16) are split.
+    """
+    onnx, numpy_helper = _onnx()
+    graph = proto.graph
+    constants = {t.name: t for t in graph.initializer}
+    producers = {o: n for n in graph.node for o in n.output}
+    uses = {}
+    for node in graph.node:
+        for name in node.input:
+            uses[name] = uses.get(name, 0) + 1
+    counts = None
+    nodes, merged, count = [], set(), 0
+    for node in graph.node:
+        concat = producers.get(node.input[0]) if node.op_type == "Conv" else None
+        if (concat is None or concat.op_type != "Concat" or uses.get(node.input[0]) != 1
+                or node.input[1] not in constants or _attributes(concat).get("axis") not in (1, -3)
+                or _attributes(node).get("group", 1) != 1):
+            nodes.append(node)
+            continue
+        if counts is None:
+            counts = _channel_counts(proto)
+        parts = [counts.get(name) for name in concat.input]
+        weights = numpy_helper.to_array(constants[node.input[1]])
+        if None in parts or any(c % multiple for c in parts) or sum(parts) != weights.shape[1]:
+            nodes.append(node)
+            continue
+        prefix = f"{node.name or node.output[0]}/split"
+        attrs = _attributes(node)
+        terms, start = [], 0
+        for k, (name, channels) in enumerate(zip(concat.input, parts)):
+            w_name = f"{prefix}{k}/weights"
+            graph.initializer.append(numpy_helper.from_array(
+                np.ascontiguousarray(weights[:, start:start + channels]), w_name))
+            start += channels
+            inputs = [name, w_name]
+            if k == len(parts) - 1 and len(node.input) > 2 and node.input[2]:
+                inputs.append(node.input[2])
+            terms.append(f"{prefix}{k}/out")
+            nodes.append(onnx.helper.make_node("Conv", inputs, [terms[-1]], name=f"{prefix}{k}", **attrs))
+        total = terms[0]
+        for k, term in enumerate(terms[1:], start=1):
+            out = node.output[0] if k == len(terms) - 1 else f"{prefix}/sum{k}"
+            nodes.append(onnx.helper.make_node("Add", [total, term], [out], name=f"{prefix}/sum{k}"))
+            total = out
+        for term in terms:  # the same symbolic shape for every term, so onnxruntime can fuse the sums
+            graph.value_info.append(onnx.helper.make_tensor_value_info(
+                term, onnx.TensorProto.FLOAT, [f"{prefix}/batch", weights.shape[0], f"{prefix}/rows",
+                                               f"{prefix}/cols"]))
+        merged.add(id(concat))
+        count += 1
+    if count:
+        _set_nodes(graph, [n for n in nodes if id(n) not in merged])
+    return count
+
+
+# -- Edits of the graph onnxruntime has optimised for its CPU provider (blocked NCHWc operators) -----------
+
+NCHWC_DOMAIN = "com.microsoft.nchwc"
+#: Activations the blocked convolution applies itself (attribute ``activation``; onnxruntime's own
+#: fusion after a fused sum takes Relu, Sigmoid and Tanh only).
+_FUSABLE_ACTIVATIONS = {"LeakyRelu": ("alpha", 0.01), "Relu": (None, None)}
+
+
+def _consumers(graph):
+    users = {}
+    for node in graph.node:
+        for name in node.input:
+            users.setdefault(name, []).append(node)
+    return users
+
+
+def _replace_nodes(graph, remove, rename):
+    """Drop the nodes whose id is in ``remove``; rename inputs per ``rename`` (old -> new) by its new name."""
+    keep = [n for n in graph.node if id(n) not in remove]
+    for node in keep:
+        for k, name in enumerate(node.input):
+            if name in rename:
+                node.input[k] = rename[name]
+    del graph.node[:]
+    graph.node.extend(keep)
+
+
+def fuse_nchwc_activations(proto):
+    """Blocked Conv -> ReorderOutput -> LeakyRelu/Relu as one Conv with the activation, then the reorder.
+
+    ``proto``: a graph as onnxruntime saves it after optimising for its CPU
+    provider. Where a convolution took a fused sum (``split_concat_convs``)
+    onnxruntime fuses only Relu, Sigmoid and Tanh after it and sends the
+    tensor out of the blocked layout for any other activation (and back in,
+    with a ReorderInput, for the next convolution); the blocked convolution
+    applies the activation after the sum and the bias itself (the same kernel
+    that runs the convolutions onnxruntime fused with LeakyRelu), so the
+    values are those of the separate operator. When the activation's only
+    user is a ReorderInput both reorders go too. Only chains whose
+    intermediate tensors have no other user are fused; returns how many.
+    """
+    onnx = _onnx()[0]
+    graph = proto.graph
+    producers = {o: n for n in graph.node for o in n.output}
+    users = _consumers(graph)
+    outputs = {o.name for o in graph.output}
+
+    def single(name):
+        return len(users.get(name, [])) == 1 and name not in outputs
+
+    remove, rename, count = set(), {}, 0
+    for act in graph.node:
+        if act.op_type not in _FUSABLE_ACTIVATIONS:
+            continue
+        back = producers.get(act.input[0])
+        if back is None or back.op_type != "ReorderOutput" or back.domain != NCHWC_DOMAIN or not single(
+                back.output[0]) or _attributes(back).get("channels_last"):
+            continue
+        conv = producers.get(back.input[0])
+        if (conv is None or conv.op_type != "Conv" or conv.domain != NCHWC_DOMAIN
+                or not single(conv.output[0]) or "activation" in _attributes(conv)):
+            continue
+        name, default = _FUSABLE_ACTIVATIONS[act.op_type]
+        conv.attribute.append(onnx.helper.make_attribute("activation", act.op_type))
+        if name is not None:
+            conv.attribute.append(onnx.helper.make_attribute(
+                "activation_params", [float(_attributes(act).get(name, default))]))
+        after = users.get(act.output[0], [])
+        if (single(act.output[0]) and after[0].op_type == "ReorderInput" and after[0].domain == NCHWC_DOMAIN
+                and not _attributes(after[0]).get("channels_last")):
+            rename[after[0].output[0]] = conv.output[0]  # back into the blocked layout: no reorder at all
+            remove |= {id(back), id(act), id(after[0])}
+        else:
+            back.output[0] = act.output[0]  # the reorder now writes the activated values
+            remove.add(id(act))
+        count += 1
+    _replace_nodes(graph, remove, rename)
+    return count
+
+
+def blocked_depth_to_space(proto, block):
+    """ReorderOutput -> DepthToSpace (DCR) -> ReorderInput as a reshape and transpose in the blocked layout.
+
+    ``proto``: a graph as onnxruntime saves it after optimising for its CPU
+    provider, whose blocked (NCHWc) tensors hold channel c of pixel (h, w) at
+    [c // block, h, w, c % block] (``block``: onnxruntime's channel block, 8 or
+    16). A DepthToSpace in DCR mode with block size k takes channel
+    (i k + j) C + c to channel c of pixel (k h + i, k w + j) (ONNX operator
+    specification). When C is a multiple of ``block``, channel (i k + j) C + c
+    lies in channel block (i k + j) C / block + c // block at lane c % block:
+    the up-sampled blocked tensor is the blocked input viewed as (N, k, k,
+    C / block, H, W, block) and transposed to (N, C / block, H, k, W, k, block),
+    whole channel blocks moved, values untouched. The reorders out of the
+    blocked layout and back go; returns how many were rewritten.
+    """
+    onnx, numpy_helper = _onnx()
+    graph = proto.graph
+    producers = {o: n for n in graph.node for o in n.output}
+    users = _consumers(graph)
+    outputs = {o.name for o in graph.output}
+    nodes, remove, count = [], set(), 0
+    for node in graph.node:
+        nodes.append(node)
+        attrs = _attributes(node)
+        if node.op_type != "DepthToSpace" or attrs.get("mode", b"DCR") not in (b"DCR", "DCR"):
+            continue
+        back = producers.get(node.input[0])
+        after = users.get(node.output[0], [])
+        if (back is None or back.op_type != "ReorderOutput" or back.domain != NCHWC_DOMAIN
+                or len(users.get(back.output[0], [])) != 1 or back.output[0] in outputs
+                or _attributes(back).get("channels_last") or len(after) != 1
+                or after[0].op_type != "ReorderInput" or after[0].domain != NCHWC_DOMAIN
+                or _attributes(after[0]).get("channels_last") or node.output[0] in outputs):
+            continue
+        k = int(attrs["blocksize"])
+        channels = int(_attributes(back)["channels"]) // (k * k)
+        if channels % block:
+            continue
+        x, prefix = back.input[0], f"{node.name or node.output[0]}/blocked"
+        shapes = {"/from": [2], "/to": [4], "/cells": [-1, k, k, channels // block], "/lanes": [block],
+                  "/k": [k], "/up_channels": [-1, channels]}
+        graph.initializer.extend(numpy_helper.from_array(np.asarray(v, dtype=np.int64), prefix + suffix)
+                                 for suffix, v in shapes.items())
+
+        make = onnx.helper.make_node
+        nodes[-1:] = [
+            make("Shape", [x], [prefix + "/shape"]),
+            make("Slice", [prefix + "/shape", prefix + "/from", prefix + "/to"],
+                 [prefix + "/rows_cols"]),
+            make("Concat", [prefix + "/cells", prefix + "/rows_cols",
+                            prefix + "/lanes"], [prefix + "/cell_shape"], axis=0),
+            make("Reshape", [x, prefix + "/cell_shape"], [prefix + "/cells_view"]),
+            make("Transpose", [prefix + "/cells_view"], [prefix + "/moved"], perm=[0, 3, 4, 1, 5, 2, 6]),
+            make("Mul", [prefix + "/rows_cols", prefix + "/k"], [prefix + "/up_rows_cols"]),
+            make("Concat", [prefix + "/up_channels", prefix + "/up_rows_cols"],
+                 [prefix + "/up_shape"], axis=0),
+            make("Reshape", [prefix + "/moved", prefix + "/up_shape"], [after[0].output[0]],
+                 name=prefix)]
+        remove |= {id(back), id(after[0])}
+        count += 1
+    del graph.node[:]
+    graph.node.extend(n for n in nodes if id(n) not in remove)
+    return count
+
+
+def _per_channel(array, channels):
+    """``array`` as ``channels`` float32 values if it broadcasts per channel over (N, C, H, W), else None."""
+    if array is None or array.dtype != np.float32:
+        return None
+    shape = tuple(array.shape)
+    if shape in ((1, channels, 1, 1), (channels, 1, 1)):
+        return array.reshape(channels)
+    if array.size == 1:
+        return np.full(channels, array.reshape(()), np.float32)
+    return None
+
+
+def affine_as_depthwise_conv(proto, multiple=16):
+    """x * scale (+ shift) per channel as a depthwise 1x1 Conv (weights scale, bias shift); returns how many.
+
+    A FiLM modulation after an activation (``y = gamma * relu(conv(x)) +
+    beta``) cannot be folded into the convolution before it; onnxruntime runs
+    the multiplication in its blocked (NCHWc) layout but takes the tensor out
+    of it and back for the addition. As a depthwise convolution (group C, 1x1
+    kernel: y[c] = w[c] x[c] + b[c]) both stay blocked. Only Mul nodes with one
+    constant per-channel (or scalar) factor on a tensor whose channel count,
+    known from shape inference, is a multiple of ``multiple`` are rewritten,
+    with the Add of a constant that follows when it is the Mul's only user.
+    """
+    onnx, numpy_helper = _onnx()
+    graph = proto.graph
+    constants = {t.name: t for t in graph.initializer}
+    users = _consumers(graph)
+    outputs = {o.name for o in graph.output}
+    counts = None
+    nodes, absorbed, count = [], set(), 0
+    for node in graph.node:
+        if id(node) in absorbed:
+            continue
+        if node.op_type != "Mul" or len(node.input) != 2:
+            nodes.append(node)
+            continue
+        const = [k for k, name in enumerate(node.input) if name in constants]
+        if len(const) != 1:
+            nodes.append(node)
+            continue
+        if counts is None:
+            counts = _channel_counts(proto)
+        x = node.input[1 - const[0]]
+        channels = counts.get(x)
+        scale = _per_channel(numpy_helper.to_array(constants[node.input[const[0]]]), channels or 0)
+        if not channels or channels % multiple or scale is None:
+            nodes.append(node)
+            continue
+        output, shift = node.output[0], None
+        after = users.get(output, [])
+        if len(after) == 1 and after[0].op_type == "Add" and output not in outputs:
+            other = [name for name in after[0].input if name != output]
+            if len(other) == 1 and other[0] in constants:
+                shift = _per_channel(numpy_helper.to_array(constants[other[0]]), channels)
+                if shift is not None:
+                    absorbed.add(id(after[0]))
+                    output = after[0].output[0]
+        prefix = f"{node.name or node.output[0]}/depthwise"
+        graph.initializer.append(numpy_helper.from_array(scale.reshape(channels, 1, 1, 1).copy(),
+                                                         prefix + "/weights"))
+        inputs = [x, prefix + "/weights"]
+        if shift is not None:
+            graph.initializer.append(numpy_helper.from_array(shift.copy(), prefix + "/bias"))
+            inputs.append(prefix + "/bias")
+        nodes.append(onnx.helper.make_node("Conv", inputs, [output], name=prefix, group=channels,
+                                           kernel_shape=[1, 1]))
+        count += 1
+    if count:
+        _set_nodes(graph, nodes)
+    return count

@@ -61,6 +61,7 @@ https://onnxruntime.ai/docs/api/python/api_summary.html).
 import copy
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,12 +117,14 @@ def _parse(value):
         return value
 
 
-def session_options(ort, threads):
+def session_options(ort, threads, optimise=True):
     """onnxruntime SessionOptions of the tiled runner (``ort``: the onnxruntime module).
 
     ``threads`` intra-op threads (0: onnxruntime's choice), one inter-op thread
     (the graphs are chains), every graph optimisation (constant folding,
-    node fusions, the blocked NCHWc layout), no memory pattern (see below).
+    node fusions, the blocked NCHWc layout; none with ``optimise`` False, for a
+    graph onnxruntime has optimised already, see ``cpu_optimised``), no memory
+    pattern (see below).
     The intra-op threads sleep
     between operators instead of spinning (``session.intra_op.allow_spinning``
     0): the graph runs as fast, and the CPU time spinning took is left to the
@@ -132,7 +135,8 @@ def session_options(ort, threads):
     if threads:
         options.intra_op_num_threads = int(threads)
     options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimise
+                                        else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     # No memory pattern: the blocks of a scene come in several sizes (edge blocks), and a pattern planned
     # per input shape cost time at every new shape and kept 140-470 MiB more (benchmarks/scale.py).
@@ -153,6 +157,85 @@ def fold_inputs(model, values, finite=()):
     onnx_rewrite.nchwc_concat_inputs(proto)
     onnx_rewrite.skip_nan_guards(proto, set(finite))
     return proto.SerializeToString()
+
+
+def nchwc_block_size(ort):
+    """onnxruntime's channel block of its blocked (NCHWc) CPU layout on this machine (8 with AVX2, 16 with
+    AVX-512), read from what its ReorderInput does to 32 numbered channels; None when it cannot be run."""
+    if "block" not in _NCHWC:
+        _NCHWC["block"] = None
+        modules = onnx_rewrite._onnx()
+        if modules is not None:
+            helper = modules[0].helper
+            tensor = modules[0].TensorProto.FLOAT
+            node = helper.make_node("ReorderInput", ["x"], ["y"], domain=onnx_rewrite.NCHWC_DOMAIN)
+            x_info, y_info = (helper.make_tensor_value_info(n, tensor, [1, 32, 1, 2]) for n in "xy")
+            graph = helper.make_graph([node], "probe", [x_info], [y_info])
+            opsets = [helper.make_opsetid("", 17), helper.make_opsetid(onnx_rewrite.NCHWC_DOMAIN, 1)]
+            model = helper.make_model(graph, opset_imports=opsets)
+            model.ir_version = 8
+            x = np.arange(64, dtype=np.float32).reshape(1, 32, 1, 2)  # x[c, 0, w] = 2 c + w
+            try:
+                options = session_options(ort, 1, optimise=False)
+                session = ort.InferenceSession(model.SerializeToString(), options,
+                                               providers=["CPUExecutionProvider"])
+                y = session.run(None, {"x": x})[0].ravel()  # blocked: [c // b, 0, w, c % b]
+            except Exception:  # noqa: BLE001  (no blocked layout in this onnxruntime build)
+                return None
+            block = int(np.argmax(y == 1.0))  # the first lane of pixel w = 1 comes after b lanes of w = 0
+            if block in (8, 16) and np.array_equal(y[:block], 2 * np.arange(block)):
+                _NCHWC["block"] = block
+    return _NCHWC["block"]
+
+
+_NCHWC = {}
+
+
+def _ort_optimised(ort, graph, level):
+    """``graph`` (serialised) as onnxruntime saves it after its graph optimisations of ``level``."""
+    with tempfile.TemporaryDirectory(prefix="sar_change_onnx_") as folder:
+        path = os.path.join(folder, "optimised.onnx")
+        options = session_options(ort, 1)
+        options.graph_optimization_level = level
+        options.optimized_model_filepath = path
+        ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        return onnx_rewrite.load(path)
+
+
+def cpu_optimised(graph):
+    """``graph`` (a serialised ONNX model) optimised by onnxruntime for this machine's CPU, with edits it
+    does not make itself; serialised, to be loaded without further optimisation (``session_options``
+    with ``optimise`` False). None when it cannot be done (no ``onnx`` package, no blocked layout, an
+    error on the way).
+
+    Steps (``models.onnx_rewrite``): the k x k, stride-k transposed convolutions of a U-Net's
+    up-sampling as 1x1 convolutions and DepthToSpace (DCR); onnxruntime's basic optimisations (constant
+    folding; a FiLM scale and shift folded into the convolution before it); the convolutions of
+    channel concatenations split into summed convolutions of the parts; per-channel scales and shifts
+    (a FiLM after an activation) as depthwise 1x1 convolutions; onnxruntime's full
+    optimisation (blocked NCHWc layout, sums fused into the convolutions); then, in the optimised
+    graph, the activations after those sums fused into the convolutions and each DepthToSpace done
+    in the blocked layout. On the shipped learned DI this removes the concatenations, the transposed
+    convolutions and most reorders between layouts (benchmarks/tiled_graph_speed.py prints the gain);
+    on SARDINet, the reorders around its FiLM additions.
+    The outputs equal the unedited graph's up to float32 rounding (the order of the sums).
+    """
+    ort = _onnxruntime()
+    block = nchwc_block_size(ort)
+    proto = onnx_rewrite.load(graph)
+    if block is None or proto is None:
+        return None
+    try:
+        onnx_rewrite.conv_transpose_as_depth_to_space(proto, mode="DCR")
+        proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_BASIC)
+        onnx_rewrite.split_concat_convs(proto, multiple=block)
+        onnx_rewrite.affine_as_depthwise_conv(proto, multiple=block)
+        proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
+        onnx_rewrite.fuse_nchwc_activations(proto)
+        onnx_rewrite.blocked_depth_to_space(proto, block)
+        return proto.SerializeToString()
+    except Exception:  # noqa: BLE001  (onnxruntime's and protobuf's own types; the caller keeps the graph)
+        return None
 
 
 def round_up(value, multiple):
@@ -218,6 +301,8 @@ class TiledModel:
     """
 
     def __init__(self, model, threads=2):
+        #: The session's graph was optimised by ``cpu_optimised`` (opened without further optimisation).
+        self._optimised = False
         is_bytes = isinstance(model, (bytes, bytearray))
         self.source = "<bytes>" if is_bytes else os.fspath(model)
         if not is_bytes and not os.path.isfile(self.source):
@@ -246,14 +331,40 @@ class TiledModel:
             raise ValueError(f"ONNX model {self.source}: image inputs with fixed but different sizes "
                              f"{self._describe(self.inputs)}")
 
-    def _open_session(self, model, threads):
-        """An onnxruntime session of ``model`` (path or bytes) with ``session_options``."""
+    def _open_session(self, model, threads, optimise=None):
+        """An onnxruntime session of ``model`` (path or bytes) with ``session_options`` (``optimise``: None
+        for this model's setting, False for a graph onnxruntime has optimised already)."""
         ort = _onnxruntime()
+        optimise = not self._optimised if optimise is None else optimise
         try:
-            return ort.InferenceSession(model, session_options(ort, threads),
+            return ort.InferenceSession(model, session_options(ort, threads, optimise=optimise),
                                         providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ValueError(f"cannot load ONNX model {self.source}: {exc}") from exc
+
+    def _same_outputs(self, reference, candidate, seed=0):
+        """True when two sessions of this model's graph (the second edited) give the same first output on a
+        random tile of 4 size multiples (at least 64 pixels) a side, within float32 rounding (1e-4 relative
+        to the largest value): a guard against an edit that a platform or onnxruntime version runs
+        otherwise."""
+        side = round_up(max(64, 4 * self.size_multiple), self.size_multiple)
+        rng = np.random.default_rng(seed)
+        feed = {}
+        for arg in reference.get_inputs():
+            spec = _spec(arg)
+            if spec.dtype not in (np.float32, np.float64) or None in spec.shape[1:2] or (
+                    spec.rank != 4 and None in spec.shape[1:]):
+                return False
+            shape = (1, spec.shape[1], side, side) if spec.rank == 4 else (1,) + spec.shape[1:]
+            feed[spec.name] = rng.normal(size=shape).astype(spec.dtype)
+        try:
+            expected = np.asarray(reference.run(None, feed)[0], dtype=np.float64)
+            got = np.asarray(candidate.run(None, feed)[0], dtype=np.float64)
+        except Exception:  # noqa: BLE001  (onnxruntime's own exception types)
+            return False
+        scale = max(1.0, float(np.nanmax(np.abs(expected)))) if expected.size else 1.0
+        return got.shape == expected.shape and bool(np.allclose(got, expected, rtol=1e-4, atol=1e-4 * scale,
+                                                                equal_nan=True))
 
     def with_threads(self, threads):
         """This model on its own onnxruntime session of ``threads`` intra-op threads (itself when it has
@@ -277,9 +388,12 @@ class TiledModel:
         it, which then also takes its activation), so each tile runs fewer,
         cheaper operators. The graph is also edited for onnxruntime's CPU
         provider (``fold_inputs``; these edits leave the values unchanged bit
-        for bit; benchmarks/tiled_graph_speed.py prints the gain). The outputs
-        equal the general graph's up to float32 rounding (the folded weights
-        are rounded once). The copy runs one
+        for bit), then optimised by onnxruntime for this machine with the
+        edits of ``cpu_optimised`` (kept only when its outputs on a random tile
+        equal the folded graph's; benchmarks/tiled_graph_speed.py prints the
+        gains). The outputs equal the general graph's up to float32 rounding
+        (the folded weights are rounded once, split convolutions add in
+        another order). The copy runs one
         tile per onnxruntime call (the fixed inputs have a batch of one),
         keeps every attribute of this model and still accepts the fixed
         inputs in ``predict`` (ValueError unless they equal the fixed values).
@@ -304,8 +418,17 @@ class TiledModel:
             session = self._open_session(graph, self.threads)
         except ValueError:
             return self
+        optimised = False
+        faster = cpu_optimised(graph)
+        if faster is not None:
+            try:
+                faster_session = self._open_session(faster, self.threads, optimise=False)
+            except ValueError:
+                faster_session = None
+            if faster_session is not None and self._same_outputs(session, faster_session):
+                session, graph, optimised = faster_session, faster, True
         twin = copy.copy(self)
-        twin.session, twin._model = session, graph
+        twin.session, twin._model, twin._optimised = session, graph, optimised
         twin.folded = {**self.folded, **wanted}
         twin.inputs = [s for s in self.inputs if s.name not in wanted]
         twin.vector_inputs = [n for n in self.vector_inputs if n not in wanted]

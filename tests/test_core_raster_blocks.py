@@ -170,6 +170,29 @@ def test_map_raster_combines_two_stacked_rasters(tmp_path):
     assert rb.read_info(out).descriptions == ("ratio",)
 
 
+def test_prepare_runs_on_the_reader_thread_before_the_block_function(tmp_path, scene):
+    import threading
+
+    seen = {"prepare": set(), "func": set()}
+
+    def prepare(data):
+        seen["prepare"].add(threading.current_thread().name)
+        return np.log10(data)  # a unit conversion of the block as read (NaN no data stays NaN)
+
+    def func(data):
+        seen["func"].add(threading.current_thread().name)
+        return data * 10.0
+
+    out = rb.map_raster_outputs(scene, [rb.OutputRaster(tmp_path / "db.tif", 2)], func, 2, block=37,
+                                threads=1, prepare=prepare)[0]
+    for band in (1, 2):
+        raw = rb.read_array(scene, band)
+        expected = np.where(raw == NODATA, np.nan, 10.0 * np.log10(raw)).astype(np.float32)
+        np.testing.assert_array_equal(rb.read_array(out, band), expected)
+    assert seen["prepare"] == {"sar_change-block-reader"}
+    assert "sar_change-block-reader" not in seen["func"]
+
+
 def test_stack_vrt_refuses_rasters_on_different_grids(tmp_path):
     pa = make_raster(tmp_path / "a.tif", [np.ones((20, 20))])
     pb = make_raster(tmp_path / "b.tif", [np.ones((20, 21))])

@@ -35,9 +35,10 @@ def _image(name, channels):
     return helper.make_tensor_value_info(name, TensorProto.FLOAT, ["B", channels, "H", "W"])
 
 
-def small_unet(c_low=32, c_skip=16, c_up=16, seed=0):
+def small_unet(c_low=32, c_skip=16, c_up=16, seed=0, c_out=4, activation=False):
     """x (B, c_skip, H, W) -> conv3x3 -> skip; maxpool -> conv to c_low -> ConvTranspose 2x2/2 to c_up;
-    concat(up, skip) -> conv3x3 -> y: the U-Net level the learned DI repeats four times."""
+    concat(up, skip) -> conv3x3 to c_out (-> LeakyRelu with ``activation``) -> y: the U-Net level the
+    learned DI repeats four times."""
     rng = np.random.default_rng(seed)
 
     def weights(name, *shape):
@@ -46,7 +47,7 @@ def small_unet(c_low=32, c_skip=16, c_up=16, seed=0):
     init = [weights("w_skip", c_skip, c_skip, 3, 3), weights("b_skip", c_skip),
             weights("w_low", c_low, c_skip, 3, 3), weights("b_low", c_low),
             weights("w_up", c_low, c_up, 2, 2), weights("b_up", c_up),
-            weights("w_out", 4, c_up + c_skip, 3, 3), weights("b_out", 4),
+            weights("w_out", c_out, c_up + c_skip, 3, 3), weights("b_out", c_out),
             numpy_helper.from_array(np.full((1, c_skip, 1, 1), 0.5, np.float32), "fill")]
     nodes = [helper.make_node("IsNaN", ["x"], ["bad"]),
              helper.make_node("Where", ["bad", "fill", "x"], ["clean"]),
@@ -59,9 +60,11 @@ def small_unet(c_low=32, c_skip=16, c_up=16, seed=0):
              helper.make_node("ConvTranspose", ["low_act", "w_up", "b_up"], ["up"], kernel_shape=[2, 2],
                               strides=[2, 2]),
              helper.make_node("Concat", ["up", "skip"], ["cat"], axis=1),
-             helper.make_node("Conv", ["cat", "w_out", "b_out"], ["y"], kernel_shape=[3, 3],
-                              pads=[1, 1, 1, 1])]
-    return _model(nodes, [_image("x", c_skip)], [_image("y", 4)], init)
+             helper.make_node("Conv", ["cat", "w_out", "b_out"], ["y_conv" if activation else "y"],
+                              kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
+    if activation:
+        nodes.append(helper.make_node("LeakyRelu", ["y_conv"], ["y"], alpha=0.1))
+    return _model(nodes, [_image("x", c_skip)], [_image("y", c_out)], init)
 
 
 def _edited(shape, seed, *edits):
@@ -82,6 +85,108 @@ def test_sub_pixel_rewrite_equals_the_transposed_convolution():
     assert "ConvTranspose" not in ops and "DepthToSpace" in ops
     assert "w_up" not in {t.name for t in edited.graph.initializer}  # the old weights are dropped
     np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-5)
+
+
+def test_sub_pixel_rewrite_in_dcr_order_equals_the_transposed_convolution():
+    def dcr(proto):
+        return onnx_rewrite.conv_transpose_as_depth_to_space(proto, mode="DCR")
+
+    before, after, edited = _edited((2, 16, 24, 40), 3, dcr)
+    modes = [a.s for n in edited.graph.node if n.op_type == "DepthToSpace"
+             for a in n.attribute if a.name == "mode"]
+    assert modes == [b"DCR"]
+    np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="CRD"):
+        onnx_rewrite.conv_transpose_as_depth_to_space(small_unet(), mode="crd")
+
+
+def test_split_concat_convolution_equals_the_concatenation():
+    before, after, edited = _edited((2, 16, 24, 40), 4, onnx_rewrite.split_concat_convs)
+    ops = [n.op_type for n in edited.graph.node]
+    assert "Concat" not in ops and ops.count("Conv") == 4 and ops.count("Add") == 1
+    assert "w_out" not in {t.name for t in edited.graph.initializer}
+    # The two terms carry one symbolic shape (onnxruntime fuses the sum only when it can prove them equal).
+    shapes = [tuple(d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim)
+              for v in edited.graph.value_info]
+    assert len(shapes) == 2 and shapes[0] == shapes[1] and shapes[0][1] == 4
+    np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-5)
+
+
+def test_split_concat_needs_block_aligned_channels():
+    assert onnx_rewrite.split_concat_convs(small_unet(c_up=12)) == 0
+    assert onnx_rewrite.split_concat_convs(small_unet(c_up=8), multiple=8) == 1
+
+
+@pytest.mark.parametrize("activation", [False, True])
+def test_cpu_optimised_graph_equals_the_original(activation):
+    """The whole chain of ``cpu_optimised`` on a U-Net level: same outputs within float32 rounding, and
+    (where onnxruntime has its blocked layout) no concatenation, transposed convolution or reorder left
+    between the up-sampling and the convolution that reads it."""
+    from sar_change.models.tiled_inference import cpu_optimised, nchwc_block_size
+
+    model = small_unet(c_out=16, activation=activation)
+    ort = _onnxruntime()
+    block = nchwc_block_size(ort)
+    if block is None:
+        pytest.skip("this onnxruntime has no blocked (NCHWc) CPU layout")
+    assert block in (8, 16)
+    graph = cpu_optimised(model.SerializeToString())
+    assert graph is not None
+    optimised = onnx.load_from_string(graph)
+    ops = [n.op_type for n in optimised.graph.node]
+    assert not [n for n in optimised.graph.node if n.op_type == "Concat"  # only the shape arithmetic's
+                and any(a.name == "axis" and a.i != 0 for a in n.attribute)]
+    assert "ConvTranspose" not in ops and "DepthToSpace" not in ops and "Transpose" in ops
+    convs = [n for n in optimised.graph.node if n.op_type == "Conv"]
+    assert any(len(n.input) == 4 and n.input[3] for n in convs)  # the split's sum fused into a convolution
+    if activation:  # LeakyRelu applied by the convolution that took the sum
+        assert "LeakyRelu" not in ops
+        assert any(a.name == "activation" and a.s == b"LeakyRelu" for n in convs if len(n.input) == 4
+                   for a in n.attribute)
+    session = ort.InferenceSession(graph, session_options(ort, 1, optimise=False),
+                                   providers=["CPUExecutionProvider"])
+    for shape in ((1, 16, 32, 48), (2, 16, 16, 80)):
+        x = np.random.default_rng(7).normal(size=shape).astype(np.float32)
+        np.testing.assert_allclose(session.run(None, {"x": x})[0], _run(model, {"x": x}),
+                                   rtol=1e-5, atol=1e-5)
+
+
+def test_blocked_edits_leave_graphs_without_their_patterns():
+    model = small_unet()
+    assert onnx_rewrite.fuse_nchwc_activations(model) == 0
+    assert onnx_rewrite.blocked_depth_to_space(model, 16) == 0
+    assert [n.op_type for n in model.graph.node] == [n.op_type for n in small_unet().graph.node]
+
+
+def _film(channels, shift=True):
+    """x -> Relu -> Mul(per-channel gamma) [-> Add(per-channel beta)] -> conv3x3 -> y (a FiLM after an
+    activation, as SARDINet's encoder has)."""
+    rng = np.random.default_rng(3)
+    init = [numpy_helper.from_array(rng.normal(1, 0.5, (1, channels, 1, 1)).astype(np.float32), "gamma"),
+            numpy_helper.from_array(rng.normal(0, 0.5, (1, channels, 1, 1)).astype(np.float32), "beta"),
+            numpy_helper.from_array(rng.normal(0, 0.3, (4, channels, 3, 3)).astype(np.float32), "w")]
+    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Mul", ["r", "gamma"], ["m"])]
+    nodes.append(helper.make_node("Add", ["beta", "m"], ["a"]) if shift
+                 else helper.make_node("Identity", ["m"], ["a"]))
+    nodes.append(helper.make_node("Conv", ["a", "w"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+    return _model(nodes, [_image("x", channels)], [_image("y", 4)], init)
+
+
+@pytest.mark.parametrize("shift", [True, False])
+def test_per_channel_affine_as_depthwise_convolution(shift):
+    model = _film(16, shift)
+    edited = onnx.load_from_string(model.SerializeToString())
+    assert onnx_rewrite.affine_as_depthwise_conv(edited) == 1
+    onnx.checker.check_model(edited)
+    ops = [n.op_type for n in edited.graph.node]
+    assert "Mul" not in ops and "Add" not in ops and ops.count("Conv") == 2
+    depthwise = next(n for n in edited.graph.node if n.op_type == "Conv" and len(n.input) > 1
+                     and n.input[0] == "r")
+    assert {a.name: a.i for a in depthwise.attribute}["group"] == 16
+    assert len(depthwise.input) == (3 if shift else 2)
+    x = np.random.default_rng(8).normal(size=(2, 16, 20, 36)).astype(np.float32)
+    np.testing.assert_allclose(_run(edited, {"x": x}), _run(model, {"x": x}), rtol=1e-5, atol=1e-5)
+    assert onnx_rewrite.affine_as_depthwise_conv(_film(12, shift)) == 0  # 12 channels: not block aligned
 
 
 def test_sub_pixel_rewrite_leaves_other_transposed_convolutions():
@@ -138,7 +243,14 @@ def test_specialised_learned_di_equals_the_general_graph(shared_data):
     assert fixed is not general
     ops = {n.op_type for n in onnx.load_from_string(fixed._model).graph.node}
     assert "IsNaN" in ops  # the DEM's no-data test stays (it also counts the valid pixels)
+    if fixed._optimised:  # cpu_optimised: no transposed convolution, the skip concatenations as summed convs
+        assert "ConvTranspose" not in ops and "DepthToSpace" not in ops
+        assert not [n for n in onnx.load_from_string(fixed._model).graph.node if n.op_type == "Concat"
+                    and any(a.name == "axis" and a.i == 1 for a in n.attribute) and "ups" in n.input[0]]
     images, dem = _learned_di_inputs((96, 160), seed=5)
+    if fixed._optimised:  # a copy on other threads opens the optimised graph as it is (not optimised again)
+        np.testing.assert_allclose(fixed.with_threads(1).predict({"images": images, "dem": dem}),
+                                   fixed.predict({"images": images, "dem": dem}), rtol=0, atol=1e-5)
     # A real tile: three Sentinel-1 dates (VV, VH) of the Idaho stack in dB, the first again as the 4th.
     paths = sorted((shared_data / "s1_idaho_3date").glob("*_VV_VH_inc.tif"))
     real = [gdal.Open(str(p)).ReadAsArray(0, 0, 160, 96)[:2] for p in paths]

@@ -274,7 +274,8 @@ class OutputRaster:
 
 
 def map_raster_outputs(src_path, targets, func, margin, bands=None, block=DEFAULT_BLOCK, threads=2,
-                       progress=None, is_canceled=None, creation_options=None, with_window=False):
+                       progress=None, is_canceled=None, creation_options=None, with_window=False,
+                       prepare=None):
     """``map_raster`` with several output files: ``func`` returns the bands of every target in order.
 
     ``targets``: OutputRaster list; ``func(array)`` returns
@@ -282,6 +283,9 @@ def map_raster_outputs(src_path, targets, func, margin, bands=None, block=DEFAUL
     bands go to the first file, and so on (a target whose path is None is
     skipped). ``with_window``: call ``func(array, window)`` with the block's
     Window (for stages that place things by image position, e.g. polygons).
+    ``prepare(array) -> array``: optional work on each block as read (e.g. a
+    unit conversion), done on the reader thread, beside ``func`` on the
+    previous block; ``func`` gets what it returns.
     ``block`` and ``margin``: pixels or ``(x, y)`` pairs (``block_windows``).
     All files are written together, block by block, then each is
     verified and renamed; a failure or cancel during the blocks leaves none
@@ -293,7 +297,7 @@ def map_raster_outputs(src_path, targets, func, margin, bands=None, block=DEFAUL
     total = sum(t.bands for t in targets)
     jobs = [(w, bands, list(range(total))) for w in windows]
     _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_canceled, creation_options,
-                with_window)
+                with_window, prepare)
     return [str(t.path) for t in targets if t.path is not None]
 
 
@@ -346,7 +350,7 @@ def _check_bands(info, bands):
 
 
 def _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_canceled, creation_options,
-                with_window=False):
+                with_window=False, prepare=None):
     """Shared loop: read each job's bands, compute on the pool, write, flush, verify, rename.
 
     ``jobs``: (window, input bands, output band indices over all targets).
@@ -395,7 +399,7 @@ def _run_blocks(src_path, targets, info, jobs, func, threads, progress, is_cance
                                  for b in in_bands])
                 if _ends_tile_row(window, info, id(job) in last_of_window):
                     src.FlushCache()  # the reader owns ``src``: only it touches its cache
-                return data
+                return data if prepare is None else prepare(data)
 
             done = 0
 

@@ -599,8 +599,8 @@ def stream_learned_di(model, input_paths, target_path, dem_path, conditions, out
     (``core.engine.raster_blocks.map_raster_outputs``) in blocks of ``block`` pixels
     with a halo of ``stream_halo`` pixels; each block (halo included) goes
     through the tiled runner with ``tile`` (default: the whole block and halo,
-    one tile), ``overlap`` and ``batch``; the reader, the model and the
-    writer overlap. The result equals ``run_learned_di`` exactly for a model
+    one tile), ``overlap`` and ``batch``; the reader (which also takes the
+    images to dB), the model and the writer overlap. The result equals ``run_learned_di`` exactly for a model
     whose output at a pixel depends on that pixel only, and within the
     blending tolerance of the tiled runner otherwise (the block edge plays
     the part of a tile edge; tests/test_learned_di_stream.py measures it).
@@ -642,9 +642,15 @@ def stream_learned_di(model, input_paths, target_path, dem_path, conditions, out
             return values
         return SCHEMA.to_db(values if scale == scales.LINEAR_POWER else scales.to_linear_power(values, scale))
 
+    def in_db(data):  # on the block engine's reader thread, beside the model's run on the previous block
+        if scale != scales.DB:
+            data[:n_img] = to_db(data[:n_img])
+            data[n_img + 1:] = to_db(data[n_img + 1:])  # the target and the reference; the DEM stays in m
+        return data
+
     def func(data):
-        images, dem = to_db(data[:n_img]), data[n_img:n_img + 1]
-        actual = to_db(data[n_img + 1:n_img + 1 + nb])
+        images, dem = data[:n_img], data[n_img:n_img + 1]
+        actual = data[n_img + 1:n_img + 1 + nb]
         rows_, cols_ = data.shape[1:]
         if np.isfinite(images).all(axis=0).any() and np.isfinite(dem).any():
             predicted = model.predict({names["images"]: images, names["dem"]: dem, names["cond"]: cond},
@@ -655,7 +661,7 @@ def stream_learned_di(model, input_paths, target_path, dem_path, conditions, out
         di = (actual - predicted).astype(np.float32)
         parts = [predicted, di] if centring_pass else [predicted, di, euclidean_norm(di)[None]]
         if reference_path is not None:
-            parts.append(euclidean_norm(actual - to_db(data[n_img + 1 + nb:]))[None])
+            parts.append(euclidean_norm(actual - data[n_img + 1 + nb:])[None])
         return np.concatenate(parts)
 
     centring_pass = bool(centre) and bool(outputs.get("di") or outputs.get("di_norm"))
@@ -682,7 +688,8 @@ def stream_learned_di(model, input_paths, target_path, dem_path, conditions, out
             first_pass = progress_range(progress, 0.0, 90.0) if centring_pass else progress
             with gdal_cache_budget(STREAM_CACHE_MB):
                 map_raster_outputs(vrt, targets, func, halo, bands=read_bands, block=block, threads=1,
-                                   progress=first_pass, is_canceled=is_canceled, creation_options=options)
+                                   progress=first_pass, is_canceled=is_canceled, creation_options=options,
+                                   prepare=in_db)
         finally:
             from osgeo import gdal
 
