@@ -299,7 +299,8 @@ class ChainConfig:
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
-DEFAULT = ChainConfig(method=MRF, di=LOG_MEAN_RATIO, fallback=FALLBACK_ADJUSTED_BOXPLOT)
+DEFAULT = ChainConfig(method=MRF, di=LOG_MEAN_RATIO, fallback=FALLBACK_ADJUSTED_BOXPLOT,
+                      centring=CENTRE_DI_MEDIAN, mrf_em=10)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
 SELF_SUPERVISED_LABELS = LABELS_KI
@@ -823,8 +824,9 @@ def detect(p1, p2, config=DEFAULT, floor=None, seed=0):
 
 
 def method_config(method, di=None):
-    """The chain of one method on ``di`` (default's when None), the default's speckle filter, fallback and
-    centring."""
+    """The chain of one method on ``di`` (default's when None), the default's speckle filter, fallback,
+    centring and (MRF) EM iterations of the fallback's classes."""
     di = DEFAULT.di if di is None else di
     return ChainConfig(method=method, di=di, pseudo_labels=SELF_SUPERVISED_LABELS,
-                       despeckle=DEFAULT.despeckle, fallback=DEFAULT.fallback, centring=DEFAULT.centring)
+                       despeckle=DEFAULT.despeckle, fallback=DEFAULT.fallback, centring=DEFAULT.centring,
+                       mrf_em=DEFAULT.mrf_em)
