@@ -206,13 +206,12 @@ CANDIDATES = (
     # (least-median-of-squares location, robust to the change class)
     _C(us.MRF, us.LOG_MEAN_RATIO, fallback=us.FALLBACK_ADJUSTED_BOXPLOT, centring=us.CENTRE_DI_MEDIAN),
     _C(us.MRF, us.LOG_MEAN_RATIO, fallback=us.FALLBACK_ADJUSTED_BOXPLOT, centring=us.CENTRE_DI_SHORTH),
-    # ... and the fallback's Gaussian classes of the 5 x 5 local-mean DI fitted by EM from the fence's
-    # split (Bruzzone & Prieto 2000) instead of the split's own moments, which a cut in the tail biases
-    # (changed class: mean too high, variance and share too small)
-    _C(us.MRF, us.LOG_MEAN_RATIO, fallback=us.FALLBACK_ADJUSTED_BOXPLOT, centring=us.CENTRE_DI_MEDIAN,
-       mrf_em=10),
-    _C(us.MRF, us.LOG_MEAN_RATIO, fallback=us.FALLBACK_ADJUSTED_BOXPLOT, centring=us.CENTRE_DI_SHORTH,
-       mrf_em=10),
+    # (withdrawn: the same two with the fallback's Gaussian classes fitted by 10 EM iterations from the
+    # fence's split, mrf_em=10. The run with them chose the DI-median one, score 0.910, held-out means
+    # 0.865 / 0.746, but the demo's unsupervised step, a pair no choice sees, fell from kappa 0.760 to
+    # 0.715 (2.84 % called for 2.05 % changed), as did the protocol's sparse changes (s1019 0.808 ->
+    # 0.586, s1022 0.648 -> 0.502): EM's Gaussian change class grows into the skewed body's tail, the
+    # all-change failure in small. See README.md.)
     _C(us.PCA_KMEANS, us.LOG_MEAN_RATIO, majority=5, fallback=us.FALLBACK_ADJUSTED_BOXPLOT,
        centring=us.CENTRE_DI_SHORTH),
     _C(us.SMOOTHED_KI, us.LOG_MEAN_RATIO, majority=5, fallback=us.FALLBACK_ADJUSTED_BOXPLOT,

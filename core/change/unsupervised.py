@@ -300,7 +300,7 @@ class ChainConfig:
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
 DEFAULT = ChainConfig(method=MRF, di=LOG_MEAN_RATIO, fallback=FALLBACK_ADJUSTED_BOXPLOT,
-                      centring=CENTRE_DI_MEDIAN, mrf_em=10)
+                      centring=CENTRE_DI_MEDIAN)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
 SELF_SUPERVISED_LABELS = LABELS_KI
