@@ -2,9 +2,12 @@
 
 A chain (``ChainConfig``) is: an optional speckle filter of both dates
 (``core.speckle.registry``, each image with the ENL estimated on the fitting
-sample) -> image 1 scaled so that the median log ratio is 0 dB (a calibration
-or 8-bit stretch difference, and the log-ratio bias of unequal looks, are not
-change) -> an unsigned difference image (DI, larger = more change: |log ratio|,
+sample) -> image 1 scaled so that the no-change log ratio sits at 0 dB (a
+calibration or 8-bit stretch difference, and the log-ratio bias of unequal
+looks, are not change; ``ChainConfig.centring``: the median of the pixel log
+ratio, or the median or shortest-half midpoint of the DI's own signed
+statistic, whose looks bias is that of 3 x 3 means, ``core.change.centring``)
+-> an unsigned difference image (DI, larger = more change: |log ratio|,
 the mean ratio or the neighbourhood-ratio index of 3 x 3 windows, or |log mean
 ratio|, the log ratio of the 3 x 3 means in dB) -> one method:
 
@@ -94,6 +97,7 @@ import numpy as np
 from ..engine.window_stats import local_mean
 from ..speckle import enl as enl_stats
 from ..speckle import registry
+from . import centring as centring_mod
 from . import cfar, skewed_outliers
 from . import difference as dif
 from . import fcm as fcm_mod
@@ -182,6 +186,19 @@ FALLBACK_LABELS = {
     FALLBACK_CFAR_MEDIAN: f"CFAR (false-alarm rate {cfar.PFA:g}, looks matched to the DI median)",
     FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot outlier fence (Hubert & Vandervieren 2008: skewed body)",
 }
+#: How the chain's centring measures the offset of image 1 (``core.change.centring``): the median
+#: of the pixel log ratio (the former rule, whatever the DI), or the median or the shortest-half
+#: midpoint of the DI's own signed statistic (``signed_statistic``: the log ratio of the 3 x 3 means
+#: for the window DIs), whose looks bias is that of the window means, not of single pixels.
+CENTRE_PIXEL_MEDIAN = "pixel_median"
+CENTRE_DI_MEDIAN = "di_median"
+CENTRE_DI_SHORTH = "di_shorth"
+CENTRINGS = (CENTRE_PIXEL_MEDIAN, CENTRE_DI_MEDIAN, CENTRE_DI_SHORTH)
+CENTRING_LABELS = {
+    CENTRE_PIXEL_MEDIAN: "median of the pixel log ratio",
+    CENTRE_DI_MEDIAN: "median of the DI's signed log ratio",
+    CENTRE_DI_SHORTH: "midpoint of the shortest half of the DI's signed log ratio",
+}
 #: Pixels per strip when labelling a whole array in memory (bounds the patch arrays).
 STRIP_PIXELS = 250_000
 
@@ -196,7 +213,8 @@ class ChainConfig:
     components: int = pk.DEFAULT_COMPONENTS  # PCA-KMeans S
     pseudo_labels: str = LABELS_HFCM  # self-supervised: pre-classification
     patch: int = pc.DEFAULT_SIZE  # self-supervised patch side (pixels)
-    centre: bool = True  # scale image 1 so that the median log ratio is 0 dB (gain / looks offset)
+    centre: bool = True  # scale image 1 so that the no-change log ratio sits at 0 dB (gain / looks offset)
+    centring: str = CENTRE_PIXEL_MEDIAN  # how that offset is measured (CENTRINGS)
     despeckle: str = ""  # core.speckle.registry filter applied to both dates first ("" = none)
     despeckle_size: int = 7  # its window (pixels); looks estimated per image on the fitting sample
     majority: int = 1  # k x k majority filter of the chain's labels (1 = none; odd, pixels)
@@ -222,6 +240,8 @@ class ChainConfig:
         elif self.method == MRF:
             beta = "PL" if self.mrf_beta is None else f"{self.mrf_beta:g}"
             em = f" EM{self.mrf_em}" if self.mrf_em != mrf_mod.EM_ITERATIONS else ""
+            if em and self.mrf_data == "kmeans":  # the EM iterations only fit the fallback's classes
+                em += " fallback classes"
             em += " DI classes" if self.mrf_data == "di" else ""
             text = f"PCA-KMeans h={self.size} S={self.components} + MRF beta={beta}{em} on {di}"
         elif self.method == PCANET:
@@ -242,6 +262,9 @@ class ChainConfig:
             text += ", CFAR fallback (median-matched looks)"
         elif self.fallback == FALLBACK_ADJUSTED_BOXPLOT:
             text += ", adjusted-boxplot fallback"
+        if self.centre and self.centring != CENTRE_PIXEL_MEDIAN:
+            text += {CENTRE_DI_MEDIAN: ", DI-median centring", CENTRE_DI_SHORTH: ", DI-shorth centring"}[
+                self.centring]
         return text + ("" if self.centre else " uncentred") + ("" if self.guard else " (no guard)")
 
     def check(self):
@@ -260,6 +283,8 @@ class ChainConfig:
                              f"{self.mrf_sweeps}")
         if self.mrf_data not in ("kmeans", "di"):
             raise ValueError(f"unknown MRF data term {self.mrf_data!r}; choose 'kmeans' or 'di'")
+        if self.centring not in CENTRINGS:
+            raise ValueError(f"unknown centring {self.centring!r}; choose one of {CENTRINGS}")
         if self.fallback not in FALLBACKS:
             raise ValueError(f"unknown fallback {self.fallback!r}; choose one of {FALLBACKS}")
         if self.fallback in (FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN) and self.despeckle:
@@ -274,7 +299,8 @@ class ChainConfig:
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
-DEFAULT = ChainConfig(method=MRF, di=LOG_MEAN_RATIO, fallback=FALLBACK_ADJUSTED_BOXPLOT)
+DEFAULT = ChainConfig(method=MRF, di=LOG_MEAN_RATIO, fallback=FALLBACK_ADJUSTED_BOXPLOT,
+                      centring=CENTRE_DI_MEDIAN)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
 SELF_SUPERVISED_LABELS = LABELS_KI
@@ -318,16 +344,29 @@ def despeckled(config, p1, p2, looks):
                  for p, n in zip((p1, p2), looks))
 
 
-def median_log_ratio_db(p1_tiles, p2_tiles, floor=None):
-    """Median log ratio (dB) over the valid pixels of the pair's tiles (0 when none): the offset the
-    chain's centring (``ChainConfig.centre``) removes with ``scale_first_image``."""
-    lr = np.concatenate([dif.log_ratio(a, b, floor).ravel() for a, b in zip(p1_tiles, p2_tiles)])
-    lr = lr[np.isfinite(lr)]
-    return float(np.median(lr)) if lr.size else 0.0
+def signed_statistic(kind, p1, p2, floor=None):
+    """The signed log ratio (dB) the DI ``kind`` folds or measures: the pixel log ratio for |LR|, the
+    log ratio of the ``DI_WINDOW`` x ``DI_WINDOW`` means for the window DIs; float32, NaN = no data."""
+    if kind == ABS_LOG_RATIO:
+        return dif.log_ratio(p1, p2, floor)
+    return dif.log_mean_ratio(p1, p2, DI_WINDOW, floor=floor)
+
+
+def centre_offset_db(config, p1_tiles, p2_tiles, floor=None):
+    """Offset (dB) the chain's centring removes with ``scale_first_image`` (0 without centring):
+    ``config.centring`` (``CENTRINGS``) over the valid pixels of the pair's tiles (0 when none)."""
+    if not config.centre:
+        return 0.0
+    if config.centring == CENTRE_PIXEL_MEDIAN:
+        stat = [dif.log_ratio(a, b, floor) for a, b in zip(p1_tiles, p2_tiles)]
+    else:
+        stat = [signed_statistic(config.di, a, b, floor) for a, b in zip(p1_tiles, p2_tiles)]
+    how = centring_mod.SHORTH if config.centring == CENTRE_DI_SHORTH else centring_mod.MEDIAN
+    return centring_mod.location(np.concatenate([v.ravel() for v in stat]), how)
 
 
 def scale_first_image(p1, offset_db):
-    """Image 1 (linear power) scaled by 10^(offset_db / 10), so that the median log ratio is 0 dB."""
+    """Image 1 (linear power) scaled by 10^(offset_db / 10), so that the centred log ratio is 0 dB."""
     if not offset_db:
         return p1
     return np.asarray(p1, np.float32) * np.float32(10.0 ** (offset_db / 10.0))
@@ -435,6 +474,9 @@ class GuardReport:
     fallback_rule: str = FALLBACK_OUTLIER  # FALLBACKS: the rule that makes the map when ``fallback``
     fallback_looks: tuple = ()  # CFAR fallback: the looks its threshold was calibrated at
     regularised: bool = False  # the fallback's map regularised by the chain's MRF (core.change.mrf)
+    fallback_em: int = 0  # EM iterations of the regularised fallback's classes (0: the split's moments)
+    offset_db: float = float("nan")  # centring: image 1 scaled by this many dB before the DI
+    centring: str = ""  # how that offset was measured (CENTRING_LABELS); "" = no centring
 
     @property
     def confidence(self):
@@ -450,9 +492,20 @@ class GuardReport:
         return {FALLBACK_OUTLIER: "outlier rule", FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot rule"}.get(
             self.fallback_rule, "CFAR rule")
 
+    def _regularised_text(self):
+        if not self.regularised:
+            return ""
+        classes = (f", its two Gaussian classes of the local-mean DI fitted by {self.fallback_em} EM "
+                   "iterations from that split" if self.fallback_em else "")
+        return ", regularised by the Markov random field" + classes
+
     def lines(self):
         """Human-readable summary lines."""
-        out = [f"chain labels {100 * self.changed_fraction:.2f} % of the fitting sample as changed; "
+        out = []
+        if self.centring:
+            out.append(f"centring: image 1 scaled by {self.offset_db:+.3f} dB ({self.centring}), so that "
+                       "the unchanged pixels' log ratio sits at 0 dB")
+        out += [f"chain labels {100 * self.changed_fraction:.2f} % of the fitting sample as changed; "
                f"changed class {self.contrast:.2f} robust sigmas above the DI median",
                f"separation ({self.confidence}): bimodality coefficient of the local-mean DI "
                f"{self.bimodality:.3f} (> {sep.BC_BIMODAL:.3f} suggests two modes); two Gaussians fitted "
@@ -466,7 +519,7 @@ class GuardReport:
             out.append(f"GUARD: {why}; the map uses "
                        f"the {FALLBACK_LABELS[self.fallback_rule]}{looks} (local mean DI > "
                        f"{self.outlier_threshold:.4g}"
-                       f"{', regularised by the Markov random field' if self.regularised else ''}): "
+                       f"{self._regularised_text()}): "
                        f"{100 * self.final_fraction:.2f} % changed")
         elif self.confidence != "confident":
             out.append("WARNING: weak separation: changed and unchanged pixels "
@@ -494,7 +547,7 @@ class FittedChain:
 
     config: ChainConfig
     floor: object
-    offset_db: float  # median log ratio of the fitting sample (dB), removed before the DI
+    offset_db: float  # centring offset of the fitting sample (dB, ``centre_offset_db``), removed first
     looks: tuple  # (image 1, image 2) ENL for the speckle filter (estimated on the fitting sample)
     model: object  # PcaKMeans, HierarchicalFcm, PatchClassifier or None (outlier rule)
     outlier_threshold: float  # local-mean DI units
@@ -677,7 +730,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         looks = tuple(image_looks(tiles) for tiles in (p1_tiles, p2_tiles))
         pairs = [despeckled(config, a, b, looks) for a, b in zip(p1_tiles, p2_tiles)]
         p1_tiles, p2_tiles = [a for a, _ in pairs], [b for _, b in pairs]
-    offset = median_log_ratio_db(p1_tiles, p2_tiles, floor) if config.centre else 0.0
+    offset = centre_offset_db(config, p1_tiles, p2_tiles, floor)
     pairs = [_channels(config, a, b, floor, offset) for a, b in zip(p1_tiles, p2_tiles)]
     di_tiles = [d for d, _ in pairs]
     finite = np.concatenate([d[np.isfinite(d)] for d in di_tiles])
@@ -744,7 +797,9 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(maps, di_tiles)]) == CHANGED))
     report = GuardReport(fraction, separation, contrast, fallback, final, threshold, bimodality,
                          mixture.ashman_d, mixture.overlap(), body_share, reasons, config.fallback,
-                         fallback_looks, fitted.fallback_model is not None)
+                         fallback_looks, fitted.fallback_model is not None,
+                         config.mrf_em if fitted.fallback_model is not None else 0, offset,
+                         CENTRING_LABELS[config.centring] if config.centre else "")
     return replace(fitted, guard=report)
 
 
@@ -769,7 +824,9 @@ def detect(p1, p2, config=DEFAULT, floor=None, seed=0):
 
 
 def method_config(method, di=None):
-    """The chain of one method on ``di`` (default's when None), the default's speckle filter and fallback."""
+    """The chain of one method on ``di`` (default's when None), the default's speckle filter, fallback,
+    centring and (MRF) EM iterations of the fallback's classes."""
     di = DEFAULT.di if di is None else di
     return ChainConfig(method=method, di=di, pseudo_labels=SELF_SUPERVISED_LABELS,
-                       despeckle=DEFAULT.despeckle, fallback=DEFAULT.fallback)
+                       despeckle=DEFAULT.despeckle, fallback=DEFAULT.fallback, centring=DEFAULT.centring,
+                       mrf_em=DEFAULT.mrf_em)
