@@ -10,8 +10,8 @@ alarm rate over the whole scene.
 
 The chains do not threshold the pixel ratio but the local mean (``window`` x
 ``window``) of an unsigned difference image of overlapping windows (e.g.
-|10 log10(m2 / m1)| of 3 x 3 means, after centring the median log ratio to
-0 dB), whose law has no closed form. It is therefore calibrated by simulation:
+|10 log10(m2 / m1)| of 3 x 3 means, after centring the median of that log
+ratio of means to 0 dB), whose law has no closed form. It is therefore calibrated by simulation:
 ``SIM_SIDE`` x ``SIM_SIDE`` pixels of unchanged gamma pairs at the looks (fixed
 seed, so the result is reproducible; cached per process), put through the very
 same statistic, and its quantiles read off.
