@@ -13,7 +13,8 @@ speckle, no clouds):
   applied as trained on the simulator: a domain shift, reported as a small sample).
 
 Variants: pix2pix U-Net (L1), SARDINet without DEM, SARDINet with early, late and intermediate
-fusion, every one conditioned on the acquisition (sun elevation and azimuth, day of year:
+fusion (SARDINet with the batch normalisation of the authors' later code, models/sar_to_optical/config.py;
+pix2pix has its own), every one conditioned on the acquisition (sun elevation and azimuth, day of year:
 models/sar_to_optical/conditions.py); each trained with MAE + Adam for the same number of epochs
 (``--epochs`` of 256 random 64 x 64 patches: every variant sees the same data for the same number of
 steps, as in the paper's Table 1; equal wall-clock budgets would instead rank the networks by their

@@ -35,12 +35,17 @@ def image_axes(names, spatial=True):
 
 
 def export_onnx(model, out_path, example_args, input_names, output_names, dynamic_axes, metadata,
-                opset=OPSET, producer="sar_change.models", doc=""):
+                opset=OPSET, producer="sar_change.models", doc="", keep_batch_norm=False):
     """Write ``model`` to ``out_path`` as ONNX with ``metadata`` (dict; non-strings stored as JSON).
 
     ``example_args``: a tuple of tensors traced through ``model.forward``;
     ``input_names``/``output_names``: the graph's tensor names in forward
-    order; ``dynamic_axes``: {name: {axis: label}}. Returns ``out_path``.
+    order; ``dynamic_axes``: {name: {axis: label}}; ``keep_batch_norm``: keep
+    every batch normalisation as a node with its named parameters (the
+    exporter otherwise folds one that follows a convolution into that
+    convolution's weights, under new names that ``onnx_state_dict`` cannot
+    read back; onnxruntime folds them when it loads the graph). Returns
+    ``out_path``.
     """
     out_path = os.fspath(out_path)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
@@ -52,7 +57,9 @@ def export_onnx(model, out_path, example_args, input_names, output_names, dynami
             warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices
             torch.onnx.export(model, tuple(example_args), tmp, input_names=list(input_names),
                               output_names=list(output_names), dynamic_axes=dynamic_axes,
-                              opset_version=int(opset), dynamo=False, do_constant_folding=True)
+                              opset_version=int(opset), dynamo=False, do_constant_folding=True,
+                              training=(torch.onnx.TrainingMode.PRESERVE if keep_batch_norm
+                                        else torch.onnx.TrainingMode.EVAL))
         proto = onnx.load(tmp)
         if proto.ir_version > MAX_IR_VERSION:
             proto.ir_version = MAX_IR_VERSION

@@ -69,7 +69,7 @@ def export_onnx(model, out_path, metadata=None):
                                                           conditions=getattr(model, "conditioned", False)),
                           names, [schema.OUTPUT], axes,
                           build_metadata(model) if metadata is None else dict(metadata),
-                          producer="sar_change.models.sar_to_optical",
+                          producer="sar_change.models.sar_to_optical", keep_batch_norm=True,
                           doc=("SAR (VV/VH dB[, DEM m][, sun and day of year]) to Sentinel-2 B02/B03/B04/B08 "
                                "reflectance"))
 

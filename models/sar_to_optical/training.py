@@ -31,7 +31,7 @@ from ..framework import metadata as md  # noqa: E402
 from . import config as cfg  # noqa: E402
 from . import dataset as ds  # noqa: E402
 from . import export, schema  # noqa: E402
-from .architecture import CONFIG_KEYS, build, conditioning_parameters, count_parameters  # noqa: E402
+from .architecture import CONFIG_KEYS, LEGACY_CONFIG, build, conditioning_parameters, count_parameters  # noqa: E402
 
 #: Layout of the weights and activations while training: oneDNN's depthwise and grouped convolutions
 #: (SARDINet's encoder and band decoders) run 2 to 4 times faster channels-last than in NCHW on CPU
@@ -138,6 +138,7 @@ def train(pair_dirs, out_onnx, arch="sardinet", fusion="none", epochs=None, patc
         config["width"] = float(width)
     weights = pretrained.resolve(init, kind=schema.KIND)
     if weights is not None and weights.config:
+        config.update(LEGACY_CONFIG)  # a saved config without one of these keys predates it
         config.update({k: v for k, v in weights.config.items() if k in CONFIG_KEYS})
         if config["arch"] != arch or config["fusion"] != fusion:
             raise ValueError(f"initial weights {weights.source} are a {config['arch']} with fusion "
