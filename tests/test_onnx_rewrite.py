@@ -189,6 +189,44 @@ def test_per_channel_affine_as_depthwise_convolution(shift):
     assert onnx_rewrite.affine_as_depthwise_conv(_film(12, shift)) == 0  # 12 channels: not block aligned
 
 
+def _conv_relu_batch_norm(channels):
+    """x -> conv3x3 -> Relu -> BatchNormalization (inference mode) -> conv3x3 (zero-padded) -> y: a batch
+    normalisation after an activation, which onnxruntime cannot fold into a convolution (SARDINet's)."""
+    rng = np.random.default_rng(5)
+    arrays = {"w1": rng.normal(0, 0.3, (channels, 4, 3, 3)), "gamma": rng.normal(1, 0.5, channels),
+              "beta": rng.normal(0, 0.5, channels), "mean": rng.uniform(0, 1, channels),
+              "var": rng.uniform(0.01, 2, channels), "w2": rng.normal(0, 0.3, (4, channels, 3, 3))}
+    init = [numpy_helper.from_array(v.astype(np.float32), k) for k, v in arrays.items()]
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("BatchNormalization", ["r", "gamma", "beta", "mean", "var"], ["n"],
+                              epsilon=1e-3),
+             helper.make_node("Conv", ["n", "w2"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
+    return _model(nodes, [_image("x", 4)], [_image("y", 4)], init)
+
+
+def test_cpu_optimised_batch_norm_after_activation_stays_blocked():
+    """A batch normalisation after an activation, which no convolution can absorb exactly (the next one
+    zero-pads): onnxruntime's blocked-layout optimisation runs it as a depthwise convolution on the blocked
+    tensor (no BatchNormalization, no reorder between the convolutions), within 1e-5 of the original, borders
+    included. (SARDINet's encoder relies on this; a rewrite of our own to the same form gained nothing.)"""
+    from sar_change.models.tiled_inference import cpu_optimised, nchwc_block_size
+
+    ort = _onnxruntime()
+    if nchwc_block_size(ort) is None:
+        pytest.skip("this onnxruntime has no blocked (NCHWc) CPU layout")
+    model = _conv_relu_batch_norm(16)
+    graph = cpu_optimised(model.SerializeToString())
+    nodes = onnx.load_from_string(graph).graph.node
+    # blocked Conv (from the plain input), depthwise Conv (the normalisation), Conv, one reorder out
+    assert [n.op_type for n in nodes] == ["Conv", "Conv", "Conv", "ReorderOutput"]
+    assert {n.domain for n in nodes} == {onnx_rewrite.NCHWC_DOMAIN}
+    session = ort.InferenceSession(graph, session_options(ort, 1, optimise=False),
+                                   providers=["CPUExecutionProvider"])
+    x = np.random.default_rng(9).normal(size=(2, 4, 20, 36)).astype(np.float32)
+    np.testing.assert_allclose(session.run(None, {"x": x})[0], _run(model, {"x": x}), rtol=1e-5, atol=1e-5)
+
+
 def test_sub_pixel_rewrite_leaves_other_transposed_convolutions():
     w = numpy_helper.from_array(np.ones((2, 3, 3, 3), np.float32), "w")
     node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3, 3], strides=[2, 2])
