@@ -28,8 +28,12 @@ layout (NCHWc: channel blocks of 8 or 16), chained by
 
 - before onnxruntime optimises: ``split_concat_convs`` (the convolution of
   a channel concatenation as the sum of the parts' convolutions),
-  ``affine_as_depthwise_conv`` (a per-channel scale and shift as a depthwise
-  1x1 convolution), ``conv_transpose_as_depth_to_space`` in DCR order;
+  ``grouped_conv_as_dense`` (a grouped convolution whose groups do not fill
+  channel blocks as a dense one with block-diagonal weights),
+  ``depth_to_space_as_dcr`` (a sub-pixel convolution's CRD DepthToSpace in
+  DCR order), ``affine_as_depthwise_conv`` (a per-channel scale and shift as
+  a depthwise 1x1 convolution), ``conv_transpose_as_depth_to_space`` in DCR
+  order;
 - in the graph onnxruntime saves after optimising (its blocked operators,
   domain ``com.microsoft.nchwc``): ``fuse_nchwc_activations`` (a LeakyRelu
   after a fused sum applied by the convolution) and
@@ -558,4 +562,99 @@ def affine_as_depthwise_conv(proto, multiple=16):
         count += 1
     if count:
         _set_nodes(graph, nodes)
+    return count
+
+
+def grouped_conv_as_dense(proto, multiple=16):
+    """A grouped Conv (g groups of C_in / g channels, not a depthwise one) as a dense Conv whose weights are
+    zero between groups (block-diagonal); returns how many were rewritten.
+
+    onnxruntime runs a grouped convolution in its blocked (NCHWc) layout only
+    when each group's channels fill whole channel blocks; SARDINet's band
+    decoders (4 groups of 8 or 4 channels) run outside it, with reorders and
+    a DepthToSpace and batch normalisations outside it too. The dense
+    convolution does g times the multiplications, the extra ones by exact
+    zeros (the sums equal the grouped ones up to float32 rounding, for finite
+    inputs). Only convolutions with constant weights whose input and output
+    channel counts are multiples of ``multiple`` and whose group's are not
+    are rewritten.
+    """
+    numpy_helper = _onnx()[1]
+    graph = proto.graph
+    constants = {t.name: t for t in graph.initializer}
+    count = 0
+    for node in graph.node:
+        attrs = _attributes(node)
+        groups = int(attrs.get("group", 1))
+        if node.op_type != "Conv" or node.domain not in ("", "ai.onnx") or groups == 1 or (
+                len(node.input) < 2 or node.input[1] not in constants):
+            continue
+        weights = numpy_helper.to_array(constants[node.input[1]])
+        c_out, c_group = weights.shape[:2]
+        c_in = c_group * groups
+        if c_group == 1 or c_in % multiple or c_out % multiple or c_out % groups or not c_group % multiple:
+            continue
+        dense = np.zeros((c_out, c_in) + weights.shape[2:], weights.dtype)
+        per = c_out // groups
+        for g in range(groups):
+            dense[g * per:(g + 1) * per, g * c_group:(g + 1) * c_group] = weights[g * per:(g + 1) * per]
+        name = f"{node.name or node.output[0]}/dense_weights"
+        graph.initializer.append(numpy_helper.from_array(dense, name))
+        node.input[1] = name
+        for a in node.attribute:
+            if a.name == "group":
+                a.i = 1
+        count += 1
+    if count:
+        _drop_unused_initializers(graph)
+    return count
+
+
+def depth_to_space_as_dcr(proto):
+    """A DepthToSpace in CRD mode after a Conv (one group, constant weights, its only user) in DCR mode,
+    the Conv's output channels permuted to match; returns how many were rewritten.
+
+    CRD takes channel c k^2 + i k + j to channel c of pixel (k h + i, k w + j),
+    DCR takes channel (i k + j) C + c there (ONNX operator specification): with
+    the convolution's output channel (i k + j) C + c computed by the weights and
+    bias of its former channel c k^2 + i k + j, the result is the same, values
+    untouched (a sub-pixel convolution, PyTorch's PixelShuffle, exports CRD).
+    ``blocked_depth_to_space`` then runs it in the blocked layout.
+    """
+    numpy_helper = _onnx()[1]
+    graph = proto.graph
+    constants = {t.name: t for t in graph.initializer}
+    producers = {o: n for n in graph.node for o in n.output}
+    users = _consumers(graph)
+    outputs = {o.name for o in graph.output}
+    count = 0
+    for node in graph.node:
+        attrs = _attributes(node)
+        if node.op_type != "DepthToSpace" or attrs.get("mode") not in (b"CRD", "CRD"):
+            continue
+        conv = producers.get(node.input[0])
+        if (conv is None or conv.op_type != "Conv" or conv.domain not in ("", "ai.onnx")
+                or int(_attributes(conv).get("group", 1)) != 1 or len(users.get(node.input[0], [])) != 1
+                or node.input[0] in outputs or any(n not in constants for n in conv.input[1:] if n)):
+            continue
+        weights = numpy_helper.to_array(constants[conv.input[1]])
+        k = int(attrs["blocksize"])
+        if weights.shape[0] % (k * k):
+            continue
+        c = weights.shape[0] // (k * k)
+        # new (DCR) channel (i k + j) C + c <- former (CRD) channel c k^2 + i k + j
+        order = np.arange(c * k * k).reshape(c, k * k).T.ravel()
+        prefix = f"{conv.name or conv.output[0]}/dcr"
+        graph.initializer.append(numpy_helper.from_array(weights[order].copy(), prefix + "/weights"))
+        conv.input[1] = prefix + "/weights"
+        if len(conv.input) > 2 and conv.input[2]:
+            bias = numpy_helper.to_array(constants[conv.input[2]])
+            graph.initializer.append(numpy_helper.from_array(bias[order].copy(), prefix + "/bias"))
+            conv.input[2] = prefix + "/bias"
+        for a in node.attribute:
+            if a.name == "mode":
+                a.s = b"DCR"
+        count += 1
+    if count:
+        _drop_unused_initializers(graph)
     return count
