@@ -287,6 +287,34 @@ def test_cpu_optimised_band_decoder_stays_blocked():
     _assert_optimised_equals(graph, model, ((1, 32, 12, 20), (2, 32, 9, 7)), seed=5)
 
 
+def _shuffle_then_conv(kernel, groups, pads):
+    """x (16 phase channels) -> DepthToSpace DCR 2 -> 4 channels -> conv (zero ``pads``, bias) -> y."""
+    rng = np.random.default_rng(11)
+    weights = rng.normal(0, 0.3, (4, 4 // groups, kernel, kernel)).astype(np.float32)
+    bias = rng.normal(0, 0.3, 4).astype(np.float32)
+    init = [numpy_helper.from_array(weights, "w"), numpy_helper.from_array(bias, "b")]
+    nodes = [helper.make_node("DepthToSpace", ["x"], ["up"], blocksize=2, mode="DCR"),
+             helper.make_node("Conv", ["up", "w", "b"], ["y"], kernel_shape=[kernel, kernel], pads=pads,
+                              group=groups)]
+    return _model(nodes, [_image("x", 16)], [_image("y", 4)], init)
+
+
+@pytest.mark.parametrize("kernel, groups, pads", [(5, 4, [2, 2, 2, 2]), (3, 1, [1, 0, 1, 2])])
+def test_convolution_after_depth_to_space_at_the_low_resolution(kernel, groups, pads):
+    """A same-size convolution after DepthToSpace as a convolution of the phase channels then DepthToSpace:
+    within 1e-5 everywhere, borders and odd sizes included."""
+    model = _shuffle_then_conv(kernel, groups, pads)
+    edited = onnx.load_from_string(model.SerializeToString())
+    assert onnx_rewrite.conv_before_depth_to_space(edited) == 1
+    onnx.checker.check_model(edited)
+    assert [n.op_type for n in edited.graph.node] == ["Conv", "DepthToSpace"]
+    for shape in ((1, 16, 7, 5), (2, 16, 12, 20)):
+        x = np.random.default_rng(12).normal(size=shape).astype(np.float32)
+        np.testing.assert_allclose(_run(edited, {"x": x}), _run(model, {"x": x}), rtol=1e-5, atol=1e-5)
+    assert onnx_rewrite.conv_before_depth_to_space(model, multiple=4) == 0  # 4 channels fill 4-lane blocks
+    assert onnx_rewrite.conv_before_depth_to_space(_shuffle_then_conv(kernel, groups, [0, 0, 0, 0])) == 0
+
+
 def test_sub_pixel_rewrite_leaves_other_transposed_convolutions():
     w = numpy_helper.from_array(np.ones((2, 3, 3, 3), np.float32), "w")
     node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], kernel_shape=[3, 3], strides=[2, 2])
