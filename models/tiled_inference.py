@@ -223,8 +223,8 @@ def cpu_optimised(graph):
     in the blocked layout. On the shipped learned DI this removes the concatenations, the transposed
     convolutions and most reorders between layouts (benchmarks/tiled_graph_speed.py prints the gain);
     on SARDINet, the reorders around its FiLM additions and in its band decoders (1120-px tile of
-    the shipped batch-normalised model, 2 threads: 5.34 -> 6.38 MPix/s median with the decoder
-    edits, alternated in one process; see the README for the whole raster).
+    the shipped batch-normalised model, 2 threads: 5.7-6.1 -> 7.3-7.4 MPix/s with the decoder
+    edits, benchmarks/sar_to_optical_speed.py --model).
     A batch normalisation after an activation needs no edit: onnxruntime runs it as a depthwise
     convolution in the blocked layout itself (tests/test_onnx_rewrite.py).
     The outputs equal the unedited graph's up to float32 rounding (the order of the sums).
