@@ -45,7 +45,7 @@ from sar_change.core.engine.raster_blocks import write_array  # noqa: E402
 from sar_change.models.sar_to_optical import architecture as arch  # noqa: E402
 from sar_change.models.sar_to_optical import export, inference  # noqa: E402
 from sar_change.models.sar_to_optical.conditions import condition_vector  # noqa: E402
-from sar_change.models.tiled_inference import fold_inputs  # noqa: E402
+from sar_change.models.tiled_inference import fold_inputs, load  # noqa: E402
 
 #: Acquisition date given to conditioned models (any date: the conditions are one vector per raster).
 SPEED_DATE = "2018-06-15"
@@ -121,10 +121,11 @@ def speed_conditions():
     return condition_vector(SPEED_DATE, 46.0, (10.0, 10.0))[None]
 
 
-def session_mpix(path, dem, size=512, repeats=4, fixed=False):
+def session_mpix(path, dem, size=512, repeats=4, fixed=False, edited=False):
     """MPix/s of the bare graph on one ``size`` px tile (best of ``repeats``); ``fixed``: with the conditions
-    of a conditioned model made constants of the graph (``tiled_inference.fold_inputs``, as
-    ``translate_raster`` does), else fed as an input."""
+    of a conditioned model made constants of the graph (``tiled_inference.fold_inputs``), else fed as an
+    input; ``edited`` (with ``fixed``): the session ``translate_raster`` runs, the folded graph edited
+    by ``tiled_inference.cpu_optimised`` (``TiledModel.specialised``)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -135,7 +136,9 @@ def session_mpix(path, dem, size=512, repeats=4, fixed=False):
     if dem:
         feed["dem"] = rng.uniform(200, 800, (1, 1, size, size)).astype(np.float32)
     if "conditions" in [i.name for i in session.get_inputs()]:
-        if fixed:
+        if fixed and edited:
+            session = load(str(path), threads=2).specialised({"conditions": speed_conditions()}).session
+        elif fixed:
             graph = fold_inputs(str(path), {"conditions": speed_conditions()})
             session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
         else:
@@ -226,9 +229,10 @@ def model_rows(model_path, size, blocks):
         rows.append(f"| translate_raster, block {block} + halo as one tile | {rate:.2f} | {peak:.0f} |")
         print(rows[-1], flush=True)
     tile = min(blocks) + 2 * inference.DEFAULT_MARGIN
-    for fixed in (False, True):
-        graph, _ = session_mpix(model_path, needs_dem, size=tile, fixed=fixed)
-        how = "conditions fixed in the graph" if fixed else "conditions as an input"
+    for fixed, edited, how in ((False, False, "conditions as an input"),
+                               (True, False, "conditions fixed in the graph"),
+                               (True, True, "conditions fixed, cpu_optimised (as translate_raster runs it)")):
+        graph, _ = session_mpix(model_path, needs_dem, size=tile, fixed=fixed, edited=edited)
         rows.append(f"| graph alone, one {tile} px tile (the smallest block's), {how} | {graph:.2f} | - |")
     return ["| path | MPix/s | peak RSS MiB so far |", "|---|---:|---:|"] + rows
 

@@ -28,8 +28,14 @@ layout (NCHWc: channel blocks of 8 or 16), chained by
 
 - before onnxruntime optimises: ``split_concat_convs`` (the convolution of
   a channel concatenation as the sum of the parts' convolutions),
-  ``affine_as_depthwise_conv`` (a per-channel scale and shift as a depthwise
-  1x1 convolution), ``conv_transpose_as_depth_to_space`` in DCR order;
+  ``grouped_conv_as_dense`` (a grouped convolution whose groups do not fill
+  channel blocks as a dense one with block-diagonal weights),
+  ``depth_to_space_as_dcr`` (a sub-pixel convolution's CRD DepthToSpace in
+  DCR order), ``conv_before_depth_to_space`` (a convolution after a
+  DepthToSpace as one of the phase channels at the low resolution),
+  ``affine_as_depthwise_conv`` (a per-channel scale and shift as
+  a depthwise 1x1 convolution), ``conv_transpose_as_depth_to_space`` in DCR
+  order;
 - in the graph onnxruntime saves after optimising (its blocked operators,
   domain ``com.microsoft.nchwc``): ``fuse_nchwc_activations`` (a LeakyRelu
   after a fused sum applied by the convolution) and
@@ -558,4 +564,180 @@ def affine_as_depthwise_conv(proto, multiple=16):
         count += 1
     if count:
         _set_nodes(graph, nodes)
+    return count
+
+
+def grouped_conv_as_dense(proto, multiple=16):
+    """A grouped Conv (g groups of C_in / g channels, not a depthwise one) as a dense Conv whose weights are
+    zero between groups (block-diagonal); returns how many were rewritten.
+
+    onnxruntime runs a grouped convolution in its blocked (NCHWc) layout only
+    when each group's channels fill whole channel blocks; SARDINet's band
+    decoders (4 groups of 8 or 4 channels) run outside it, with reorders and
+    a DepthToSpace and batch normalisations outside it too. The dense
+    convolution does g times the multiplications, the extra ones by exact
+    zeros (the sums equal the grouped ones up to float32 rounding, for finite
+    inputs). Only convolutions with constant weights whose input and output
+    channel counts are multiples of ``multiple`` and whose group's are not
+    are rewritten.
+    """
+    numpy_helper = _onnx()[1]
+    graph = proto.graph
+    constants = {t.name: t for t in graph.initializer}
+    count = 0
+    for node in graph.node:
+        attrs = _attributes(node)
+        groups = int(attrs.get("group", 1))
+        if node.op_type != "Conv" or node.domain not in ("", "ai.onnx") or groups == 1 or (
+                len(node.input) < 2 or node.input[1] not in constants):
+            continue
+        weights = numpy_helper.to_array(constants[node.input[1]])
+        c_out, c_group = weights.shape[:2]
+        c_in = c_group * groups
+        if c_group == 1 or c_in % multiple or c_out % multiple or c_out % groups or not c_group % multiple:
+            continue
+        dense = np.zeros((c_out, c_in) + weights.shape[2:], weights.dtype)
+        per = c_out // groups
+        for g in range(groups):
+            dense[g * per:(g + 1) * per, g * c_group:(g + 1) * c_group] = weights[g * per:(g + 1) * per]
+        name = f"{node.name or node.output[0]}/dense_weights"
+        graph.initializer.append(numpy_helper.from_array(dense, name))
+        node.input[1] = name
+        for a in node.attribute:
+            if a.name == "group":
+                a.i = 1
+        count += 1
+    if count:
+        _drop_unused_initializers(graph)
+    return count
+
+
+def _lookups(proto):
+    """(graph, {name: constant}, {tensor: producing node}, {tensor: consuming nodes}, {output names})."""
+    graph = proto.graph
+    return (graph, {t.name: t for t in graph.initializer}, {o: n for n in graph.node for o in n.output},
+            _consumers(graph), {o.name for o in graph.output})
+
+def depth_to_space_as_dcr(proto):
+    """A DepthToSpace in CRD mode after a Conv (one group, constant weights, its only user) in DCR mode,
+    the Conv's output channels permuted to match; returns how many were rewritten.
+
+    CRD takes channel c k^2 + i k + j to channel c of pixel (k h + i, k w + j),
+    DCR takes channel (i k + j) C + c there (ONNX operator specification): with
+    the convolution's output channel (i k + j) C + c computed by the weights and
+    bias of its former channel c k^2 + i k + j, the result is the same, values
+    untouched (a sub-pixel convolution, PyTorch's PixelShuffle, exports CRD).
+    ``blocked_depth_to_space`` then runs it in the blocked layout.
+    """
+    numpy_helper = _onnx()[1]
+    graph, constants, producers, users, outputs = _lookups(proto)
+    count = 0
+    for node in graph.node:
+        attrs = _attributes(node)
+        if node.op_type != "DepthToSpace" or attrs.get("mode") not in (b"CRD", "CRD"):
+            continue
+        conv = producers.get(node.input[0])
+        if (conv is None or conv.op_type != "Conv" or conv.domain not in ("", "ai.onnx")
+                or int(_attributes(conv).get("group", 1)) != 1 or len(users.get(node.input[0], [])) != 1
+                or node.input[0] in outputs or any(n not in constants for n in conv.input[1:] if n)):
+            continue
+        weights = numpy_helper.to_array(constants[conv.input[1]])
+        k = int(attrs["blocksize"])
+        if weights.shape[0] % (k * k):
+            continue
+        c = weights.shape[0] // (k * k)
+        # new (DCR) channel (i k + j) C + c <- former (CRD) channel c k^2 + i k + j
+        order = np.arange(c * k * k).reshape(c, k * k).T.ravel()
+        prefix = f"{conv.name or conv.output[0]}/dcr"
+        graph.initializer.append(numpy_helper.from_array(weights[order].copy(), prefix + "/weights"))
+        conv.input[1] = prefix + "/weights"
+        if len(conv.input) > 2 and conv.input[2]:
+            bias = numpy_helper.to_array(constants[conv.input[2]])
+            graph.initializer.append(numpy_helper.from_array(bias[order].copy(), prefix + "/bias"))
+            conv.input[2] = prefix + "/bias"
+        for a in node.attribute:
+            if a.name == "mode":
+                a.s = b"DCR"
+        count += 1
+    if count:
+        _drop_unused_initializers(graph)
+    return count
+
+
+def conv_before_depth_to_space(proto, multiple=16):
+    """DepthToSpace (DCR, block k) -> Conv (stride 1) as a Conv at the low resolution -> DepthToSpace;
+    returns how many were rewritten.
+
+    Output pixel Y = k Y' + a of a convolution (kernel K, zero padding p) reads
+    the up-sampled pixel Y + d - p = k (Y' + floor((a + d - p) / k)) + (a + d - p)
+    mod k, d = 0 .. K - 1: the low-resolution pixel at offset floor((a + d -
+    p) / k) in the phase (a + d - p) mod k, a DCR channel. So the convolution
+    is one at the low resolution from the k^2 C_in phase channels to k^2 C_out
+    (output phase a major, as DCR reads them) with a kernel spanning those
+    offsets, followed by the DepthToSpace; the zero padding lands on whole
+    low-resolution pixels (the up-sampled pixel -1 lies in the low-resolution
+    pixel -1), so the borders match too. For SARDINet's last band-decoder
+    stage (4 channels, which fill no channel block at the high resolution) the
+    convolution then runs on 16 blocked channels. Only convolutions with
+    constant weights, explicit pads that keep the size, stride and dilation 1,
+    whose up-sampled input has a channel count that is not a multiple of
+    ``multiple`` while k^2 C_in and k^2 C_out are, are rewritten (grouped
+    weights become dense).
+    """
+    numpy_helper = _onnx()[1]
+    graph, constants, producers, users, outputs = _lookups(proto)
+    nodes, remove, count = [], set(), 0
+    for conv in graph.node:
+        nodes.append(conv)
+        shuffle = producers.get(conv.input[0]) if conv.input else None
+        attrs = _attributes(conv)
+        if (conv.op_type != "Conv" or conv.domain not in ("", "ai.onnx") or shuffle is None
+                or shuffle.op_type != "DepthToSpace" or _attributes(shuffle).get("mode", b"DCR") not in (
+                    b"DCR", "DCR") or len(users.get(conv.input[0], [])) != 1 or conv.input[0] in outputs
+                or any(n not in constants for n in conv.input[1:] if n)
+                or attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")
+                or any(v != 1 for v in list(attrs.get("strides", [])) + list(attrs.get("dilations", [])))):
+            continue
+        weights = numpy_helper.to_array(constants[conv.input[1]])
+        if weights.ndim != 4:
+            continue
+        k, groups = int(_attributes(shuffle)["blocksize"]), int(attrs.get("group", 1))
+        c_out, c_group, size = weights.shape[0], weights.shape[1], weights.shape[2:]
+        c_in, pads = c_group * groups, list(attrs.get("pads", [0, 0, 0, 0]))
+        if (not c_in % multiple or (k * k * c_in) % multiple or (k * k * c_out) % multiple or c_out % groups
+                or pads[0] + pads[2] != size[0] - 1 or pads[1] + pads[3] != size[1] - 1):
+            continue  # (only same-size convolutions: the output rows and columns stay multiples of k)
+        # per axis: the low-resolution offset and phase of each (output phase a, kernel tap d)
+        offsets = [[[(a + d - pads[axis]) // k for d in range(size[axis])] for a in range(k)]
+                   for axis in (0, 1)]
+        low = [min(min(o) for o in offsets[axis]) for axis in (0, 1)]
+        span = [max(max(o) for o in offsets[axis]) - low[axis] + 1 for axis in (0, 1)]
+        dense = np.zeros((k * k * c_out, k * k * c_in, span[0], span[1]), weights.dtype)
+        per = c_out // groups
+        for o in range(c_out):
+            g = o // per
+            for ai in range(k):
+                for aj in range(k):
+                    for dy in range(size[0]):
+                        bi, oy = (ai + dy - pads[0]) % k, offsets[0][ai][dy] - low[0]
+                        for dx in range(size[1]):
+                            bj, ox = (aj + dx - pads[1]) % k, offsets[1][aj][dx] - low[1]
+                            rows = (bi * k + bj) * c_in + g * c_group + np.arange(c_group)
+                            dense[(ai * k + aj) * c_out + o, rows, oy, ox] = weights[o, :, dy, dx]
+        prefix = f"{conv.name or conv.output[0]}/low_resolution"
+        graph.initializer.append(numpy_helper.from_array(dense, prefix + "/weights"))
+        inputs = [shuffle.input[0], prefix + "/weights"]
+        if len(conv.input) > 2 and conv.input[2]:
+            bias = numpy_helper.to_array(constants[conv.input[2]])
+            graph.initializer.append(numpy_helper.from_array(np.tile(bias, k * k), prefix + "/bias"))
+            inputs.append(prefix + "/bias")
+        pad_low = [-low[0], -low[1], span[0] - 1 + low[0], span[1] - 1 + low[1]]
+        make = _onnx()[0].helper.make_node
+        nodes[-1:] = [make("Conv", inputs, [prefix], name=prefix, kernel_shape=span, pads=pad_low),
+                      make("DepthToSpace", [prefix], [conv.output[0]], name=prefix + "/shuffle", blocksize=k,
+                           mode="DCR")]
+        remove.add(id(shuffle))
+        count += 1
+    if count:
+        _set_nodes(graph, [n for n in nodes if id(n) not in remove])
     return count

@@ -117,6 +117,18 @@ def test_split_concat_needs_block_aligned_channels():
     assert onnx_rewrite.split_concat_convs(small_unet(c_up=8), multiple=8) == 1
 
 
+def _assert_optimised_equals(graph, model, shapes, seed):
+    """``graph`` (serialised by ``cpu_optimised``) gives ``model``'s output within 1e-5 on random inputs ``x``
+    of each of ``shapes``."""
+    ort = _onnxruntime()
+    session = ort.InferenceSession(graph, session_options(ort, 1, optimise=False),
+                                   providers=["CPUExecutionProvider"])
+    for shape in shapes:
+        x = np.random.default_rng(seed).normal(size=shape).astype(np.float32)
+        np.testing.assert_allclose(session.run(None, {"x": x})[0], _run(model, {"x": x}),
+                                   rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("activation", [False, True])
 def test_cpu_optimised_graph_equals_the_original(activation):
     """The whole chain of ``cpu_optimised`` on a U-Net level: same outputs within float32 rounding, and
@@ -143,12 +155,7 @@ def test_cpu_optimised_graph_equals_the_original(activation):
         assert "LeakyRelu" not in ops
         assert any(a.name == "activation" and a.s == b"LeakyRelu" for n in convs if len(n.input) == 4
                    for a in n.attribute)
-    session = ort.InferenceSession(graph, session_options(ort, 1, optimise=False),
-                                   providers=["CPUExecutionProvider"])
-    for shape in ((1, 16, 32, 48), (2, 16, 16, 80)):
-        x = np.random.default_rng(7).normal(size=shape).astype(np.float32)
-        np.testing.assert_allclose(session.run(None, {"x": x})[0], _run(model, {"x": x}),
-                                   rtol=1e-5, atol=1e-5)
+    _assert_optimised_equals(graph, model, ((1, 16, 32, 48), (2, 16, 16, 80)), seed=7)
 
 
 def test_blocked_edits_leave_graphs_without_their_patterns():
@@ -187,6 +194,125 @@ def test_per_channel_affine_as_depthwise_convolution(shift):
     x = np.random.default_rng(8).normal(size=(2, 16, 20, 36)).astype(np.float32)
     np.testing.assert_allclose(_run(edited, {"x": x}), _run(model, {"x": x}), rtol=1e-5, atol=1e-5)
     assert onnx_rewrite.affine_as_depthwise_conv(_film(12, shift)) == 0  # 12 channels: not block aligned
+
+
+def _conv_relu_batch_norm(channels):
+    """x -> conv3x3 -> Relu -> BatchNormalization (inference mode) -> conv3x3 (zero-padded) -> y: a batch
+    normalisation after an activation, which onnxruntime cannot fold into a convolution (SARDINet's)."""
+    rng = np.random.default_rng(5)
+    arrays = {"w1": rng.normal(0, 0.3, (channels, 4, 3, 3)), "gamma": rng.normal(1, 0.5, channels),
+              "beta": rng.normal(0, 0.5, channels), "mean": rng.uniform(0, 1, channels),
+              "var": rng.uniform(0.01, 2, channels), "w2": rng.normal(0, 0.3, (4, channels, 3, 3))}
+    init = [numpy_helper.from_array(v.astype(np.float32), k) for k, v in arrays.items()]
+    nodes = [helper.make_node("Conv", ["x", "w1"], ["c"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("BatchNormalization", ["r", "gamma", "beta", "mean", "var"], ["n"],
+                              epsilon=1e-3),
+             helper.make_node("Conv", ["n", "w2"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
+    return _model(nodes, [_image("x", 4)], [_image("y", 4)], init)
+
+
+def test_cpu_optimised_batch_norm_after_activation_stays_blocked():
+    """A batch normalisation after an activation, which no convolution can absorb exactly (the next one
+    zero-pads): onnxruntime's blocked-layout optimisation runs it as a depthwise convolution on the blocked
+    tensor (no BatchNormalization, no reorder between the convolutions), within 1e-5 of the original, borders
+    included. (SARDINet's encoder relies on this; a rewrite of our own to the same form gained nothing.)"""
+    from sar_change.models.tiled_inference import cpu_optimised, nchwc_block_size
+
+    ort = _onnxruntime()
+    if nchwc_block_size(ort) is None:
+        pytest.skip("this onnxruntime has no blocked (NCHWc) CPU layout")
+    model = _conv_relu_batch_norm(16)
+    graph = cpu_optimised(model.SerializeToString())
+    nodes = onnx.load_from_string(graph).graph.node
+    # blocked Conv (from the plain input), depthwise Conv (the normalisation), Conv, one reorder out
+    assert [n.op_type for n in nodes] == ["Conv", "Conv", "Conv", "ReorderOutput"]
+    assert {n.domain for n in nodes} == {onnx_rewrite.NCHWC_DOMAIN}
+    _assert_optimised_equals(graph, model, ((2, 4, 20, 36),), seed=9)
+
+
+def _band_decoder(groups=4, c_low=32, c_up=32, seed=6):
+    """x (c_low channels) -> conv3x3 + bias to 4 c_up -> DepthToSpace CRD 2 (a sub-pixel convolution, as
+    PyTorch's PixelShuffle exports) -> grouped conv5x5 (``groups`` groups, zero-padded) + bias -> LeakyRelu
+    -> y: one stage of SARDINet's band decoders."""
+    rng = np.random.default_rng(seed)
+    arrays = {"w_up": rng.normal(0, 0.2, (4 * c_up, c_low, 3, 3)), "b_up": rng.normal(0, 0.2, 4 * c_up),
+              "w": rng.normal(0, 0.2, (c_up, c_up // groups, 5, 5)), "b": rng.normal(0, 0.2, c_up)}
+    init = [numpy_helper.from_array(v.astype(np.float32), k) for k, v in arrays.items()]
+    nodes = [helper.make_node("Conv", ["x", "w_up", "b_up"], ["low"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             helper.make_node("DepthToSpace", ["low"], ["up"], blocksize=2, mode="CRD"),
+             helper.make_node("Conv", ["up", "w", "b"], ["c"], kernel_shape=[5, 5], pads=[2, 2, 2, 2],
+                              group=groups),
+             helper.make_node("LeakyRelu", ["c"], ["y"], alpha=0.2)]
+    return _model(nodes, [_image("x", c_low)], [_image("y", c_up)], init)
+
+
+def test_grouped_convolution_as_dense_and_sub_pixel_shuffle_in_dcr_order():
+    """Each edit alone keeps the outputs (within 1e-5; the DCR permutation leaves the values untouched);
+    neither touches a depthwise convolution, groups that fill channel blocks or a grouped sub-pixel
+    convolution."""
+    model = _band_decoder()
+    x = np.random.default_rng(4).normal(size=(2, 32, 12, 20)).astype(np.float32)
+    expected = _run(model, {"x": x})
+    dense = onnx.load_from_string(model.SerializeToString())
+    assert onnx_rewrite.grouped_conv_as_dense(dense) == 1
+    onnx.checker.check_model(dense)
+    assert all({a.name: a.i for a in n.attribute}.get("group", 1) == 1 for n in dense.graph.node)
+    np.testing.assert_allclose(_run(dense, {"x": x}), expected, rtol=1e-5, atol=1e-5)
+    dcr = onnx.load_from_string(model.SerializeToString())
+    assert onnx_rewrite.depth_to_space_as_dcr(dcr) == 1
+    onnx.checker.check_model(dcr)
+    assert {a.name: a.s for a in dcr.graph.node[1].attribute}["mode"] == b"DCR"
+    np.testing.assert_allclose(_run(dcr, {"x": x}), expected, rtol=1e-6, atol=1e-6)
+    assert onnx_rewrite.grouped_conv_as_dense(_band_decoder(groups=32)) == 0  # depthwise
+    assert onnx_rewrite.grouped_conv_as_dense(_band_decoder(groups=2)) == 0  # 16 channels a group: blocks
+    assert onnx_rewrite.grouped_conv_as_dense(_band_decoder(groups=2), multiple=32) == 1
+    assert onnx_rewrite.depth_to_space_as_dcr(dense) == 1  # after the dense edit too
+
+
+def test_cpu_optimised_band_decoder_stays_blocked():
+    """Through the whole ``cpu_optimised`` chain a band-decoder stage keeps no DepthToSpace, no grouped
+    convolution outside the blocked layout and one reorder (the output), within 1e-5 of the original."""
+    from sar_change.models.tiled_inference import cpu_optimised, nchwc_block_size
+
+    ort = _onnxruntime()
+    if nchwc_block_size(ort) is None:
+        pytest.skip("this onnxruntime has no blocked (NCHWc) CPU layout")
+    model = _band_decoder()
+    graph = cpu_optimised(model.SerializeToString())
+    nodes = onnx.load_from_string(graph).graph.node
+    ops = [n.op_type for n in nodes]
+    assert "DepthToSpace" not in ops and "Transpose" in ops and ops.count("ReorderOutput") == 1
+    assert all(n.domain == onnx_rewrite.NCHWC_DOMAIN for n in nodes if n.op_type == "Conv")
+    _assert_optimised_equals(graph, model, ((1, 32, 12, 20), (2, 32, 9, 7)), seed=5)
+
+
+def _shuffle_then_conv(kernel, groups, pads):
+    """x (16 phase channels) -> DepthToSpace DCR 2 -> 4 channels -> conv (zero ``pads``, bias) -> y."""
+    rng = np.random.default_rng(11)
+    weights = rng.normal(0, 0.3, (4, 4 // groups, kernel, kernel)).astype(np.float32)
+    bias = rng.normal(0, 0.3, 4).astype(np.float32)
+    init = [numpy_helper.from_array(weights, "w"), numpy_helper.from_array(bias, "b")]
+    nodes = [helper.make_node("DepthToSpace", ["x"], ["up"], blocksize=2, mode="DCR"),
+             helper.make_node("Conv", ["up", "w", "b"], ["y"], kernel_shape=[kernel, kernel], pads=pads,
+                              group=groups)]
+    return _model(nodes, [_image("x", 16)], [_image("y", 4)], init)
+
+
+@pytest.mark.parametrize("kernel, groups, pads", [(5, 4, [2, 2, 2, 2]), (3, 1, [1, 0, 1, 2])])
+def test_convolution_after_depth_to_space_at_the_low_resolution(kernel, groups, pads):
+    """A same-size convolution after DepthToSpace as a convolution of the phase channels then DepthToSpace:
+    within 1e-5 everywhere, borders and odd sizes included."""
+    model = _shuffle_then_conv(kernel, groups, pads)
+    edited = onnx.load_from_string(model.SerializeToString())
+    assert onnx_rewrite.conv_before_depth_to_space(edited) == 1
+    onnx.checker.check_model(edited)
+    assert [n.op_type for n in edited.graph.node] == ["Conv", "DepthToSpace"]
+    for shape in ((1, 16, 7, 5), (2, 16, 12, 20)):
+        x = np.random.default_rng(12).normal(size=shape).astype(np.float32)
+        np.testing.assert_allclose(_run(edited, {"x": x}), _run(model, {"x": x}), rtol=1e-5, atol=1e-5)
+    assert onnx_rewrite.conv_before_depth_to_space(model, multiple=4) == 0  # 4 channels fill 4-lane blocks
+    assert onnx_rewrite.conv_before_depth_to_space(_shuffle_then_conv(kernel, groups, [0, 0, 0, 0])) == 0
 
 
 def test_sub_pixel_rewrite_leaves_other_transposed_convolutions():
