@@ -297,18 +297,12 @@ def split_concat_convs(proto, multiple=16):
     ``multiple`` (onnxruntime's channel block, 8 or 16) are split.
     """
     onnx, numpy_helper = _onnx()
-    graph = proto.graph
-    constants = {t.name: t for t in graph.initializer}
-    producers = {o: n for n in graph.node for o in n.output}
-    uses = {}
-    for node in graph.node:
-        for name in node.input:
-            uses[name] = uses.get(name, 0) + 1
+    graph, constants, producers, users, _ = _lookups(proto)
     counts = None
     nodes, merged, count = [], set(), 0
     for node in graph.node:
         concat = producers.get(node.input[0]) if node.op_type == "Conv" else None
-        if (concat is None or concat.op_type != "Concat" or uses.get(node.input[0]) != 1
+        if (concat is None or concat.op_type != "Concat" or len(users.get(node.input[0], [])) != 1
                 or node.input[1] not in constants or _attributes(concat).get("axis") not in (1, -3)
                 or _attributes(node).get("group", 1) != 1):
             nodes.append(node)
@@ -365,6 +359,13 @@ def _consumers(graph):
     return users
 
 
+def _lookups(proto):
+    """(graph, {name: constant}, {tensor: producing node}, {tensor: consuming nodes}, {output names})."""
+    graph = proto.graph
+    return (graph, {t.name: t for t in graph.initializer}, {o: n for n in graph.node for o in n.output},
+            _consumers(graph), {o.name for o in graph.output})
+
+
 def _replace_nodes(graph, remove, rename):
     """Drop the nodes whose id is in ``remove``; rename inputs per ``rename`` (old -> new) by its new name."""
     keep = [n for n in graph.node if id(n) not in remove]
@@ -391,10 +392,7 @@ def fuse_nchwc_activations(proto):
     intermediate tensors have no other user are fused; returns how many.
     """
     onnx = _onnx()[0]
-    graph = proto.graph
-    producers = {o: n for n in graph.node for o in n.output}
-    users = _consumers(graph)
-    outputs = {o.name for o in graph.output}
+    graph, _, producers, users, outputs = _lookups(proto)
 
     def single(name):
         return len(users.get(name, [])) == 1 and name not in outputs
@@ -445,10 +443,7 @@ def blocked_depth_to_space(proto, block):
     blocked layout and back go; returns how many were rewritten.
     """
     onnx, numpy_helper = _onnx()
-    graph = proto.graph
-    producers = {o: n for n in graph.node for o in n.output}
-    users = _consumers(graph)
-    outputs = {o.name for o in graph.output}
+    graph, _, producers, users, outputs = _lookups(proto)
     nodes, remove, count = [], set(), 0
     for node in graph.node:
         nodes.append(node)
@@ -519,10 +514,7 @@ def affine_as_depthwise_conv(proto, multiple=16):
     with the Add of a constant that follows when it is the Mul's only user.
     """
     onnx, numpy_helper = _onnx()
-    graph = proto.graph
-    constants = {t.name: t for t in graph.initializer}
-    users = _consumers(graph)
-    outputs = {o.name for o in graph.output}
+    graph, constants, _, users, outputs = _lookups(proto)
     counts = None
     nodes, absorbed, count = [], set(), 0
     for node in graph.node:
@@ -611,12 +603,6 @@ def grouped_conv_as_dense(proto, multiple=16):
         _drop_unused_initializers(graph)
     return count
 
-
-def _lookups(proto):
-    """(graph, {name: constant}, {tensor: producing node}, {tensor: consuming nodes}, {output names})."""
-    graph = proto.graph
-    return (graph, {t.name: t for t in graph.initializer}, {o: n for n in graph.node for o in n.output},
-            _consumers(graph), {o.name for o in graph.output})
 
 def depth_to_space_as_dcr(proto):
     """A DepthToSpace in CRD mode after a Conv (one group, constant weights, its only user) in DCR mode,
