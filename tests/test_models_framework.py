@@ -267,6 +267,16 @@ def test_an_absent_section_goes_before_the_named_heading_else_at_the_end():
 def test_framework_modules_for_qgis_are_torch_free():
     code = ("import sys; import sar_change.models.framework.metadata, sar_change.models.framework.protocol, "
             "sar_change.models.framework.card, sar_change.models.framework.runner, "
+            "sar_change.models.framework.typed_conditions, "
             "sar_change.models.framework; assert 'torch' not in sys.modules and 'onnx' not in sys.modules")
     env = dict(os.environ, PYTHONPATH=str(ROOT / ".plugins") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_typed_conditions_are_name_value_pairs():
+    from sar_change.models.framework.typed_conditions import name_values
+
+    assert name_values(" a=1, b = x y ,, # note, c=", "a=1") == {"a": "1", "b": "x y", "c": ""}
+    assert name_values("", "a=1") == {}
+    with pytest.raises(ValueError, match=r"cannot read 'b 2': write name=value, e.g. a=1"):
+        name_values("a=1, b 2", "a=1")

@@ -507,6 +507,8 @@ def test_explicit_inputs_with_typed_conditions(stack, model_path):
         learned_di.parse_conditions(numbers.rsplit("\n", 1)[0], 4)
     with pytest.raises(ValueError, match="has 2 value"):
         learned_di.parse_conditions("1, 2", 1)
+    with pytest.raises(ValueError, match=r"cannot read 'platform S1A': write name=value, e.g. date="):
+        learned_di.parse_conditions("date=2020-03-03, platform S1A", 1)
 
 
 def test_conditions_csv_matched_by_file(stack, tmp_path):

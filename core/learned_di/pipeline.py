@@ -58,6 +58,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ...models.framework.typed_conditions import name_values
 from ...models.learned_di import schema
 from ..change import difference
 from ..change.evaluation import grid_mismatch
@@ -276,14 +277,7 @@ def parse_conditions(text, count, paths=None):
             if not line or line.startswith("#"):
                 continue
             if "=" in line:
-                row = {}
-                for pair in line.split(","):
-                    if not pair.strip():
-                        continue
-                    key, sep, value = pair.partition("=")
-                    if not sep:
-                        raise ValueError(f"cannot read {pair.strip()!r} in the conditions: write name=value")
-                    row[key.strip()] = value.strip()
+                row = name_values(line, "date=2020-03-03, temperature_c=2.1")
             else:
                 values = line.replace(",", " ").split()
                 if len(values) != len(CONDITION_NAMES):

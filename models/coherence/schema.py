@@ -27,6 +27,7 @@ import os
 import numpy as np
 
 from ..framework import metadata as md
+from ..framework.typed_conditions import name_values
 
 #: Value of the "sar_change.kind" metadata entry.
 KIND = "coherence"
@@ -130,16 +131,8 @@ def parse_weather(text):
         if not found:
             raise ValueError(f"the weather table {text} has none of the columns {list(WEATHER_NAMES)}")
         return found
-    out = {}
-    for part in text.replace(";", ",").replace("\n", ",").split(","):
-        if not part.strip() or part.strip().startswith("#"):
-            continue
-        key, sep, value = part.partition("=")
-        if not sep:
-            raise ValueError(f"cannot read {part.strip()!r}: write name=value, e.g. rain_mm=12.5 (names "
-                             f"{', '.join(WEATHER_NAMES)})")
-        out[key.strip()] = value.strip()
-    return out
+    return name_values(text.replace(";", ",").replace("\n", ","),
+                       f"rain_mm=12.5 (names {', '.join(WEATHER_NAMES)})")
 
 
 def to_db(linear, floor_db=DB_FLOOR):
