@@ -182,3 +182,33 @@ def test_a_replaced_raster_drops_the_old_files_statistics_sidecar(tmp_path):
     _byte_raster(path, values)
     ds = gdal.Open(path)
     assert ds.GetRasterBand(1).GetHistogram(-0.5, 255.5, 256, False, False)[1] == 3
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    import signal
+    import sys
+
+    dst = tmp_path / "out.tif"
+    code = ("import sys, time; from sar_change.core.engine import outputs; "
+            "p = outputs.temporary_path(sys.argv[1]); open(p, 'w').write('x'); open(p + '.aux.xml', 'w'); "
+            "print(p, flush=True); time.sleep(60)")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    child = subprocess.Popen([sys.executable, "-c", code, str(dst)], stdout=subprocess.PIPE, text=True,
+                             env=env)
+    try:
+        orphan = child.stdout.readline().strip()
+        assert os.path.dirname(orphan) == str(tmp_path) and f"-{child.pid}-" in orphan
+        mine = outputs.temporary_path(dst)
+        open(mine, "w").close()
+        other_host = tmp_path / f".out.tif.otherhost-{child.pid}-0123abcd.partial.tif"
+        other_output = tmp_path / f".out2.tif.{outputs._host_tag()}-{child.pid}-0123abcd.partial.tif"
+        for path in (other_host, other_output):
+            path.write_text("x")
+        assert outputs.remove_orphans(dst) == []  # the writer still runs: its file stays
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+    rb.write_array(dst, np.zeros((4, 4), np.float32))
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["out.tif", os.path.basename(mine), other_host.name, other_output.name])

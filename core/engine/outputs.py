@@ -14,7 +14,9 @@ Rules (checked in this order):
    worse, or RuntimeError when GDAL exceptions are on) are collected and
    fail the write; a raster must reopen and read back (first and last
    rows, or its checksum when small) before it is renamed onto the output
-   path with ``os.replace`` (atomic on one file system).
+   path with ``os.replace`` (atomic on one file system). A process killed
+   by a signal cannot clean up: its temporary file names this machine and
+   its process id, and the next write to that output removes it.
 3. On any failure the temporary file is removed, nothing is left at the
    output path (a file already there is left as it was) and an OutputError
    names the output path (never the temporary file) and why: disk full,
@@ -22,7 +24,9 @@ Rules (checked in this order):
 """
 import errno
 import os
+import re
 import shutil
+import socket
 import uuid
 from contextlib import contextmanager
 
@@ -45,16 +49,63 @@ class OutputError(RuntimeError):
         super().__init__(f"{text}; {fix}" if fix else text)
 
 
+def _host_tag():
+    """This machine's name reduced to letters and digits (part of every temporary name)."""
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:24] or "host"
+
+
+def _process_gone(pid):
+    """True when no process ``pid`` runs on this machine (POSIX signal-0 probe; never True elsewhere:
+    on Windows ``os.kill(pid, 0)`` would send CTRL_C_EVENT)."""
+    if os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # PermissionError: it runs under another user
+        return False
+    return False
+
+
+def remove_orphans(dst_path):
+    """Remove the temporary files of ``dst_path`` left by a process of this machine that no longer runs.
+
+    A run killed by a signal or a crash cannot clean up after itself (a
+    cancel or a failure does); its hidden file carries this machine's name
+    and its process id (``temporary_path``), so the next write to the same
+    output removes it. Files of running processes, of other machines and of
+    unknown form are left alone. Returns the removed paths.
+    """
+    folder, name = os.path.split(os.path.abspath(str(dst_path)))
+    pattern = re.compile(rf"\.{re.escape(name)}\.{_host_tag()}-(\d+)-[0-9a-f]{{8}}(\..*)?$")
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return []
+    removed = []
+    for entry in entries:
+        match = pattern.match(entry)
+        if match and int(match.group(1)) != os.getpid() and _process_gone(int(match.group(1))):
+            path = os.path.join(folder, entry)
+            _remove(path)
+            removed.append(path)
+    return removed
+
+
 def temporary_path(dst_path, suffix=".partial.tif"):
     """A unique hidden file name beside ``dst_path`` (same folder, same disk).
 
+    The name holds this machine's name and process id; temporary files of
+    ``dst_path`` left by killed processes are removed first (``remove_orphans``).
     Raises OutputError, before any file exists, when ``dst_path`` is not a
     file name (see ``folder_as_output``): the temporary file would otherwise
     land beside the folder, in its parent.
     """
     refuse_folder(dst_path)
+    remove_orphans(dst_path)
     folder, name = os.path.split(os.path.abspath(str(dst_path)))
-    return os.path.join(folder, f".{name}.{uuid.uuid4().hex[:8]}{suffix}")
+    return os.path.join(folder, f".{name}.{_host_tag()}-{os.getpid()}-{uuid.uuid4().hex[:8]}{suffix}")
 
 
 def folder_as_output(path):
