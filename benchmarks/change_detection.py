@@ -18,8 +18,9 @@ score on the OTHER pairs is applied to it. The score rule, fixed before any
 held-out result was seen (issue 15, second round; kept for the third round,
 which added the injected pairs and the |LMR3| candidates, and for the fourth, which added the
 adjusted-boxplot fallback and the PCANet pipeline, and reports an oracle kappa per pair that no
-choice reads, for the fifth, which added the Markov-random-field regularisation, and for the sixth,
-which added the centring on the DI's own signed statistic):
+choice reads, for the fifth, which added the Markov-random-field regularisation, for the sixth,
+which added the centring on the DI's own signed statistic, and for the seventh, where a unimodal DI
+alone no longer makes the guard replace a map):
 
     score = (mean kappa over the benchmark pairs + mean kappa over the
              simulated pairs) / 2  +  0.5 x worst kappa over all pairs

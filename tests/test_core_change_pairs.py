@@ -4,6 +4,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from sar_change.core.change import evaluation
 from sar_change.core.change import unsupervised as us
 from sar_change.core.simulator import change_pairs as cp
 
@@ -73,6 +74,18 @@ def test_guard_keeps_a_real_change():
     mask, fitted = us.detect(*cp.simulate_pair(spec).power(), us.ChainConfig(us.SMOOTHED_KI))
     assert not fitted.guard.fallback and fitted.guard.contrast > 2 * us.MODE_Z
     assert np.mean(mask == 1) == pytest.approx(0.05, abs=0.02)
+
+
+def test_guard_keeps_a_small_far_out_change_on_a_unimodal_di():
+    """A 0.6 % recession (simulator design seed 11, 1 and 3 looks): the DI's moments stay unimodal
+    (BC < 5/9, D < 2) but the changed class lies far beyond the body's tail: the map is kept."""
+    pair = cp.simulate_pair(cp.random_spec(11))
+    mask, fitted = us.detect(*pair.power(1.0), us.DEFAULT)
+    g = fitted.guard
+    assert g.confidence == "none" and g.contrast > 5 * us.OUTLIER_Z
+    assert not g.fallback and g.reasons == ()
+    assert any(line.startswith("WARNING: weak separation") for line in g.lines())
+    assert evaluation.confusion((mask == 1).astype(np.uint8), pair.truth.astype(np.uint8)).kappa > 0.8
 
 
 def oracle_kappa(p1, p2, truth, window=5):

@@ -267,7 +267,10 @@ def test_guard_reasons_of_each_rule():
     keep = dict(fraction=0.05, contrast=10.0, bimodality=0.8, mixture_d=2.5, body_share=0.0)
     assert us.guard_reasons(**keep) == ()
     assert us.guard_reasons(**dict(keep, fraction=0.6)) == (us.TOO_MANY,)
-    assert us.guard_reasons(**dict(keep, bimodality=0.5, mixture_d=1.5)) == (us.UNIMODAL,)
+    # a unimodal DI alone keeps the map (a tiny class far out leaves BC below 5/9); with a tail, both listed
+    assert us.guard_reasons(**dict(keep, bimodality=0.5, mixture_d=1.5)) == ()
+    unimodal_tail = dict(keep, bimodality=0.5, mixture_d=1.5, contrast=2.9)
+    assert us.guard_reasons(**unimodal_tail) == (us.UNIMODAL, us.IN_TAIL)
     assert us.guard_reasons(**dict(keep, bimodality=0.5)) == ()  # one criterion left: weak, kept
     assert us.guard_reasons(**dict(keep, contrast=2.9)) == (us.IN_TAIL,)  # below the outlier rule's bar
     assert us.guard_reasons(**dict(keep, body_share=0.6)) == (us.IN_TAIL,)
