@@ -361,6 +361,17 @@ def class_weights_arg(text):
         raise argparse.ArgumentTypeError(f"{text!r}: none, sqrt, balanced or numbers like 1,2,1") from None
 
 
+def network_arg(items, defaults):
+    """``--network`` KEY=VALUE items (JSON values) over ``defaults`` (``config.NETWORK``)."""
+    out = dict(defaults)
+    for item in items:
+        key, _, value = item.partition("=")
+        if key not in out:
+            raise SystemExit(f"--network {item}: unknown key {key!r} (one of {sorted(out)})")
+        out[key] = json.loads(value)
+    return out
+
+
 def mean_sd(values):
     v = np.array([x for x in values if x is not None], dtype=np.float64)
     return (float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0) if v.size else (None, None)
@@ -394,6 +405,13 @@ def main(argv=None):
         default="none",
         type=class_weights_arg,
         help="loss weights of the benchmark runs: none, sqrt, balanced or numbers per class (water,ice,land)",
+    )
+    p.add_argument(
+        "--network",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config.NETWORK overrides of the benchmark runs (JSON values), e.g. full_level=true",
     )
     p.add_argument("--ship", action="store_true", help="write the encoder and the shipped model to models/")
     p.add_argument("--ship-scenes", type=int, default=32, help="training seeds of the shipped model")
@@ -461,6 +479,7 @@ def main(argv=None):
         season: [ss.segmentation_scene(s, season, shape=SHAPE) for s in scored_seeds] for season in ss.SEASONS
     }
     inits = [i for i in ("random", "pretrained") if i in args.inits.split(",")]
+    network = network_arg(args.network, training.cfg.NETWORK)
     runs = []
     for fraction in [] if args.ship_only else [float(f) for f in args.fractions.split(",")]:
         for seed in range(args.seeds):
@@ -482,6 +501,7 @@ def main(argv=None):
                     init=None if init == "random" else encoder,
                     loss=args.loss,
                     class_weights=args.class_weights,
+                    network=network,
                 )
                 scores = test_scores(summary["model"], tests)
                 run = {

@@ -134,6 +134,28 @@ def test_fine_level_class_bias_and_prior_correction(tmp_path):
     assert np.allclose(training.class_weight_vector("balanced", counts), np.array([4.0, 1.0, 0.04]) / 1.68)
 
 
+def test_full_level_refines_at_the_input_resolution_and_old_models_load_without_it(tmp_path):
+    net = SegmentationNet(3, 3, **TINY, fine_level=True, full_level=True).eval()
+    net.set_normalisation([-15.0, -22.0, 38.0], [4.0, 4.0, 5.0])
+    x = torch.tensor(scene_set(101)[0][None, :, :48, :64])
+    with torch.no_grad():
+        logits = net.logits(x)
+        assert logits.shape == (1, 3, 48, 64)
+    # the refinement convolves the input itself (3 bands, 3 x 3) before the classifier
+    assert net.full[0].weight.shape == (8, 3, 3, 3) and net.classifier.in_channels == 8
+    out = training.export_model(net, str(tmp_path / "full.onnx"), training.build_metadata(
+        net, ("VV", "VH", "incidence"), ("dB", "dB", "deg"), schema.class_entries(list(ss.CLASSES))))
+    assert fx.parity(net, out, [x], [schema.INPUT], schema.OUTPUT) < 1e-4
+    # a whole model saved before the refinement existed (no full_level in its config) loads as it was
+    old = SegmentationNet(3, 3, **TINY, fine_level=True)
+    config = {k: v for k, v in old.config.items() if k != "full_level"}
+    torch.save({"state_dict": old.state_dict(), "config": config, "normalisation": old.normalisation()},
+               tmp_path / "old.pt")
+    model, _, report = training.build_model(
+        3, 3, str(tmp_path / "old.pt"), dict(TINY, fine_level=True, full_level=True), lambda t: None)
+    assert model.config["full_level"] is False and not report.new and not report.skipped
+
+
 def test_sar_bands_in_every_scale_become_db():
     db = np.array([[-20.0, -10.0, 0.0, np.nan]], dtype=np.float32)
     power = 10 ** (db / 10)

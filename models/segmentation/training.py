@@ -141,13 +141,16 @@ def build_model(in_channels, n_classes, init, network, log):
     if weights is not None and weights.config:
         same = {
             k: weights.config[k]
-            for k in ("width", "aspp_channels", "aspp_rates", "image_pooling", "low_level", "fine_level")
+            for k in ("width", "aspp_channels", "aspp_rates", "image_pooling", "low_level", "fine_level",
+                      "full_level")
             if k in weights.config
         }
         if "width" in same and "low_level" not in same:
             same["low_level"] = False  # a model written before the DeepLabv3+ skip
         if "fine_level" not in same and any(k.startswith("classifier.") for k in weights.state):
             same["fine_level"] = False  # a whole model written before the stride-2 refinement
+        if "full_level" not in same and any(k.startswith("classifier.") for k in weights.state):
+            same["full_level"] = False  # a whole model written before the full-resolution refinement
         config.update(same)  # the starting weights' widths, so every tensor fits
     model = SegmentationNet(in_channels, n_classes, **config)
     report = None
