@@ -407,6 +407,12 @@ def main(argv=None):
         help="loss weights of the benchmark runs: none, sqrt, balanced or numbers per class (water,ice,land)",
     )
     p.add_argument(
+        "--balance",
+        type=float,
+        default=0.0,
+        help="share of the training patches centred on a pixel of a class drawn uniformly",
+    )
+    p.add_argument(
         "--network",
         nargs="*",
         default=[],
@@ -502,6 +508,7 @@ def main(argv=None):
                     loss=args.loss,
                     class_weights=args.class_weights,
                     network=network,
+                    balance=args.balance,
                 )
                 scores = test_scores(summary["model"], tests)
                 run = {

@@ -21,6 +21,7 @@ from sar_change.models.framework import export as fx  # noqa: E402
 from sar_change.models.framework import metadata as md  # noqa: E402
 from sar_change.models.framework import pretrained  # noqa: E402
 from sar_change.models.segmentation import apply, metrics, schema, training  # noqa: E402
+from sar_change.models.segmentation import dataset as sds  # noqa: E402
 from sar_change.models.segmentation.architecture import SegmentationNet  # noqa: E402
 from sar_change.models.segmentation.pretrain import pretrain  # noqa: E402
 
@@ -154,6 +155,26 @@ def test_full_level_refines_at_the_input_resolution_and_old_models_load_without_
     model, _, report = training.build_model(
         3, 3, str(tmp_path / "old.pt"), dict(TINY, fine_level=True, full_level=True), lambda t: None)
     assert model.config["full_level"] is False and not report.new and not report.skipped
+
+
+def test_balanced_sampling_centres_patches_on_rare_classes():
+    labels = np.zeros((64, 64), np.uint8)
+    labels[:8, :8] = 1  # 1.6 % of the pixels
+    labels[60:, :] = schema.IGNORE
+    sets = [(np.zeros((3, 64, 64), np.float32), labels), (np.zeros((3, 64, 64), np.float32), labels.copy())]
+    index = sds.labelled_index(sets)
+    classes = sds.class_index(sets, index)
+    assert sorted(classes) == [0, 1] and classes[1][1].size == 128 and set(classes[1][0]) == {0, 1}
+
+    def rare_share(balance):
+        samples = sds.random_samples(sets, index, 16, 4000, np.random.default_rng(3), False, balance)
+        return np.mean([(sets[s][1][r:r + 16, c:c + 16] == 1).any() for s, r, c, _, _ in samples])
+
+    # patches reaching the rare corner: ~(8 + 16 + jitter)^2 / 60 x 64 of them uniformly, over half balanced
+    assert rare_share(0.0) < 0.2 and rare_share(1.0) > 0.5
+    # balance 0 draws exactly what the uniform sampler always drew
+    a = sds.random_samples(sets, index, 16, 50, np.random.default_rng(5))
+    assert a == sds.random_samples(sets, index, 16, 50, np.random.default_rng(5), True, 0.0, classes)
 
 
 def test_sar_bands_in_every_scale_become_db():
