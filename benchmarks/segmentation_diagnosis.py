@@ -16,7 +16,9 @@ seeds are never generated here. Three parts:
    - "local context": the pixel's VV and VH averaged (linear power) in 5,
      11, 21 and 41-pixel boxes, the local standard deviation of VV dB in 5
      and 11-pixel boxes (ridging texture), the incidence angle: what a
-     classifier with a 41-pixel reach and no learned filters reaches.
+     classifier with a 41-pixel reach and no learned filters reaches;
+   - "speckle-free local context" (``--kinds clean_context``): the same on
+     the speckle-free twin: what is there under the speckle.
 
    Scores as the benchmark's (confusion summed over the scenes, weighted
    IoU, IoU per class) and the water/ice confusion per scene incidence
@@ -85,12 +87,13 @@ def features(sc, kind):
         cols = [sc["vv_db"], sc["vh_db"], inc]
     elif kind == "clean":
         cols = [sc["clean_vv_db"], sc["clean_vh_db"], inc]
-    elif kind == "context":
-        cols = [sc["vv_db"], sc["vh_db"], inc]
+    elif kind in ("context", "clean_context"):
+        pre = "clean_" if kind == "clean_context" else ""
+        cols = [sc[pre + "vv_db"], sc[pre + "vh_db"], inc]
         for band in ("vv_db", "vh_db"):
-            power = np.power(10.0, sc[band].astype(np.float64) / 10.0)
+            power = np.power(10.0, sc[pre + band].astype(np.float64) / 10.0)
             cols += [_db(ndimage.uniform_filter(power, b, mode="reflect")) for b in BOXES]
-        vv = sc["vv_db"].astype(np.float64)
+        vv = sc[pre + "vv_db"].astype(np.float64)
         for b in TEXTURE_BOXES:
             m = ndimage.uniform_filter(vv, b, mode="reflect")
             m2 = ndimage.uniform_filter(vv * vv, b, mode="reflect")
@@ -104,6 +107,7 @@ FEATURE_SETS = {
     "pixel": "pixel (VV, VH, incidence)",
     "clean": "speckle-free pixel (perfect despeckling)",
     "context": "local context (boxes 5-41 px, VV texture)",
+    "clean_context": "speckle-free local context",
 }
 
 
@@ -299,6 +303,7 @@ def main(argv=None):
     p.add_argument("--bound-seeds", type=int, default=40, help="training seeds the classifiers are fitted on")
     p.add_argument("--bound-pixels", type=int, default=400_000, help="pixels each classifier is fitted on")
     p.add_argument("--val-scenes", type=int, default=20)
+    p.add_argument("--kinds", default="pixel,clean,context", help=f"classifiers: {', '.join(FEATURE_SETS)}")
     p.add_argument("--no-bounds", action="store_true", help="leave out the fitted classifiers")
     p.add_argument("--model", action="store_true", help="also train the benchmark's network and diagnose it")
     p.add_argument("--encoder", default="models/segmentation/pretrained_encoder.pt")
@@ -350,7 +355,8 @@ def main(argv=None):
         train = [] if args.no_bounds else scenes(ss.TRAIN_SEEDS[: args.bound_seeds], season)
         val = scenes(val_seeds, season)
         predictions = {}
-        for kind, name in ({} if args.no_bounds else FEATURE_SETS).items():
+        for kind in [] if args.no_bounds else args.kinds.split(","):
+            name = FEATURE_SETS[kind]
             clf = fit_classifier(train, kind, args.bound_pixels, rng)
             predictions[name] = [clf.predict(features(sc, kind)).reshape(SHAPE).astype(np.uint8)
                                  for sc in val]
