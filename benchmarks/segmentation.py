@@ -393,6 +393,7 @@ def main(argv=None):
     p.add_argument("--inits", default="random,pretrained", help="initialisations to run, comma-separated")
     p.add_argument("--fractions", default="1.0", help="shares of labelled 32-px cells, comma-separated")
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0, help="first training seed of the runs")
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--patches-per-epoch", type=int, default=256)
     p.add_argument("--patience", type=int, default=6)
@@ -488,7 +489,7 @@ def main(argv=None):
     network = network_arg(args.network, training.cfg.NETWORK)
     runs = []
     for fraction in [] if args.ship_only else [float(f) for f in args.fractions.split(",")]:
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             train_sets = labelled_sets(seeds, fraction, np.random.default_rng([seed, 17]))
             labelled = sum(int((lab != ss.IGNORE).sum()) for _, lab in train_sets)
             for init in inits:
