@@ -397,6 +397,12 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--patches-per-epoch", type=int, default=256)
     p.add_argument("--patience", type=int, default=6)
+    p.add_argument(
+        "--schedule",
+        choices=("plateau", "cosine", "constant"),
+        default="plateau",
+        help="learning-rate schedule of the benchmark runs (cosine: over --epochs)",
+    )
     p.add_argument("--patch", type=int, default=128, help="training patch size (pixels, multiple of 16)")
     p.add_argument("--batch", type=int, default=8, help="patches per batch")
     p.add_argument("--max-minutes", type=float, default=2.5, help="time limit of each training run")
@@ -510,6 +516,7 @@ def main(argv=None):
                     class_weights=args.class_weights,
                     network=network,
                     balance=args.balance,
+                    schedule=args.schedule,
                 )
                 scores = test_scores(summary["model"], tests)
                 run = {
