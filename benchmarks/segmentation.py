@@ -56,6 +56,11 @@ encoder pretrained by the same run is written either way).
 
 ``--out FILE --section HEADING`` writes the printed output of a run as the
 section ``## HEADING`` of FILE (benchmarks/results/segmentation.md).
+Candidates of a setup are tried with ``--network KEY=VALUE`` (``config.NETWORK``,
+e.g. ``full_level=true``), ``--balance`` (class-balanced patch centres),
+``--schedule``, ``--class-weights``, ``--loss``, ``--patience`` and
+``--first-seed`` (other training seeds); ``segmentation_diagnosis.py`` says
+where the errors are.
 """
 import argparse
 import json
