@@ -21,9 +21,11 @@ classifier at stride 4 upsampled four times smears it into a band of false
 water on both banks. With ``full_level`` (after the stride-2 refinement or
 the stride-4 head), the features are upsampled to the input size and refined
 once more with a 3x3 convolution of the normalised input itself (stride 1)
-before the classifier: ice floes and leads of one or two pixels, half of the
-melt-season water and ice pixels lie within 2 px of another class
-(benchmarks/results/segmentation_diagnosis.md), are below one stride-2 cell.
+before the classifier, for floes and leads of one or two pixels (half of the
+simulator's melt-season water and ice pixels lie within 2 px of another
+class: benchmarks/results/segmentation_diagnosis.md). Off by default: in the
+benchmark's 2.5-minute budget it trains a third fewer epochs and did not
+gain (benchmarks/results/segmentation.md, "sel E").
 
 ``class_bias`` (a buffer, zero unless set) is added to the logits before the
 softmax of ``forward``: the decision rule (e.g. a prior correction of
