@@ -9,7 +9,7 @@ seeds are never generated here. Three parts:
    scenes, on features of growing reach:
 
    - "pixel": VV, VH (dB, 4 looks) and the incidence angle of the pixel
-     alone: an estimate of the per-pixel Bayes bound (three features, ~10^6
+     alone: an estimate of the per-pixel Bayes bound (three features, 3 x 10^5
      training pixels: the fit is close to the Bayes rule);
    - "speckle-free pixel": the same on the speckle-free twin (perfect
      despeckling, still one pixel): what no despeckling can exceed per pixel;
@@ -301,7 +301,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seasons", default="melt,freeze")
     p.add_argument("--bound-seeds", type=int, default=40, help="training seeds the classifiers are fitted on")
-    p.add_argument("--bound-pixels", type=int, default=400_000, help="pixels each classifier is fitted on")
+    p.add_argument("--bound-pixels", type=int, default=300_000, help="pixels each classifier is fitted on")
     p.add_argument("--val-scenes", type=int, default=20)
     p.add_argument("--kinds", default="pixel,clean,context", help=f"classifiers: {', '.join(FEATURE_SETS)}")
     p.add_argument("--no-bounds", action="store_true", help="leave out the fitted classifiers")
