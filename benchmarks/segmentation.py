@@ -56,6 +56,11 @@ encoder pretrained by the same run is written either way).
 
 ``--out FILE --section HEADING`` writes the printed output of a run as the
 section ``## HEADING`` of FILE (benchmarks/results/segmentation.md).
+Candidates of a setup are tried with ``--network KEY=VALUE`` (``config.NETWORK``,
+e.g. ``full_level=true``), ``--balance`` (class-balanced patch centres),
+``--schedule``, ``--class-weights``, ``--loss``, ``--patience`` and
+``--first-seed`` (other training seeds); ``segmentation_diagnosis.py`` says
+where the errors are.
 """
 import argparse
 import json
@@ -361,6 +366,17 @@ def class_weights_arg(text):
         raise argparse.ArgumentTypeError(f"{text!r}: none, sqrt, balanced or numbers like 1,2,1") from None
 
 
+def network_arg(items, defaults):
+    """``--network`` KEY=VALUE items (JSON values) over ``defaults`` (``config.NETWORK``)."""
+    out = dict(defaults)
+    for item in items:
+        key, _, value = item.partition("=")
+        if key not in out:
+            raise SystemExit(f"--network {item}: unknown key {key!r} (one of {sorted(out)})")
+        out[key] = json.loads(value)
+    return out
+
+
 def mean_sd(values):
     v = np.array([x for x in values if x is not None], dtype=np.float64)
     return (float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0) if v.size else (None, None)
@@ -382,9 +398,16 @@ def main(argv=None):
     p.add_argument("--inits", default="random,pretrained", help="initialisations to run, comma-separated")
     p.add_argument("--fractions", default="1.0", help="shares of labelled 32-px cells, comma-separated")
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--first-seed", type=int, default=0, help="first training seed of the runs")
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--patches-per-epoch", type=int, default=256)
     p.add_argument("--patience", type=int, default=6)
+    p.add_argument(
+        "--schedule",
+        choices=("plateau", "cosine", "constant"),
+        default="plateau",
+        help="learning-rate schedule of the benchmark runs (cosine: over --epochs)",
+    )
     p.add_argument("--patch", type=int, default=128, help="training patch size (pixels, multiple of 16)")
     p.add_argument("--batch", type=int, default=8, help="patches per batch")
     p.add_argument("--max-minutes", type=float, default=2.5, help="time limit of each training run")
@@ -394,6 +417,19 @@ def main(argv=None):
         default="none",
         type=class_weights_arg,
         help="loss weights of the benchmark runs: none, sqrt, balanced or numbers per class (water,ice,land)",
+    )
+    p.add_argument(
+        "--balance",
+        type=float,
+        default=0.0,
+        help="share of the training patches centred on a pixel of a class drawn uniformly",
+    )
+    p.add_argument(
+        "--network",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="config.NETWORK overrides of the benchmark runs (JSON values), e.g. full_level=true",
     )
     p.add_argument("--ship", action="store_true", help="write the encoder and the shipped model to models/")
     p.add_argument("--ship-scenes", type=int, default=32, help="training seeds of the shipped model")
@@ -461,9 +497,10 @@ def main(argv=None):
         season: [ss.segmentation_scene(s, season, shape=SHAPE) for s in scored_seeds] for season in ss.SEASONS
     }
     inits = [i for i in ("random", "pretrained") if i in args.inits.split(",")]
+    network = network_arg(args.network, training.cfg.NETWORK)
     runs = []
     for fraction in [] if args.ship_only else [float(f) for f in args.fractions.split(",")]:
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             train_sets = labelled_sets(seeds, fraction, np.random.default_rng([seed, 17]))
             labelled = sum(int((lab != ss.IGNORE).sum()) for _, lab in train_sets)
             for init in inits:
@@ -482,6 +519,9 @@ def main(argv=None):
                     init=None if init == "random" else encoder,
                     loss=args.loss,
                     class_weights=args.class_weights,
+                    network=network,
+                    balance=args.balance,
+                    schedule=args.schedule,
                 )
                 scores = test_scores(summary["model"], tests)
                 run = {

@@ -21,6 +21,7 @@ from sar_change.models.framework import export as fx  # noqa: E402
 from sar_change.models.framework import metadata as md  # noqa: E402
 from sar_change.models.framework import pretrained  # noqa: E402
 from sar_change.models.segmentation import apply, metrics, schema, training  # noqa: E402
+from sar_change.models.segmentation import dataset as sds  # noqa: E402
 from sar_change.models.segmentation.architecture import SegmentationNet  # noqa: E402
 from sar_change.models.segmentation.pretrain import pretrain  # noqa: E402
 
@@ -132,6 +133,48 @@ def test_fine_level_class_bias_and_prior_correction(tmp_path):
     sqrt = np.array([2.0, 1.0, 0.2])  # counts ** -0.5, then mean 1
     assert np.allclose(training.class_weight_vector("sqrt", counts), sqrt / sqrt.mean())
     assert np.allclose(training.class_weight_vector("balanced", counts), np.array([4.0, 1.0, 0.04]) / 1.68)
+
+
+def test_full_level_refines_at_the_input_resolution_and_old_models_load_without_it(tmp_path):
+    net = SegmentationNet(3, 3, **TINY, fine_level=True, full_level=True).eval()
+    net.set_normalisation([-15.0, -22.0, 38.0], [4.0, 4.0, 5.0])
+    x = torch.tensor(scene_set(101)[0][None, :, :48, :64])
+    with torch.no_grad():
+        logits = net.logits(x)
+        assert logits.shape == (1, 3, 48, 64)
+    # the refinement convolves the input itself (3 bands, 3 x 3) before the classifier
+    assert net.full[0].weight.shape == (8, 3, 3, 3) and net.classifier.in_channels == 8
+    out = training.export_model(net, str(tmp_path / "full.onnx"), training.build_metadata(
+        net, ("VV", "VH", "incidence"), ("dB", "dB", "deg"), schema.class_entries(list(ss.CLASSES))))
+    assert fx.parity(net, out, [x], [schema.INPUT], schema.OUTPUT) < 1e-4
+    # a whole model saved before the refinement existed (no full_level in its config) loads as it was
+    old = SegmentationNet(3, 3, **TINY, fine_level=True)
+    config = {k: v for k, v in old.config.items() if k != "full_level"}
+    torch.save({"state_dict": old.state_dict(), "config": config, "normalisation": old.normalisation()},
+               tmp_path / "old.pt")
+    model, _, report = training.build_model(
+        3, 3, str(tmp_path / "old.pt"), dict(TINY, fine_level=True, full_level=True), lambda t: None)
+    assert model.config["full_level"] is False and not report.new and not report.skipped
+
+
+def test_balanced_sampling_centres_patches_on_rare_classes():
+    labels = np.zeros((64, 64), np.uint8)
+    labels[:8, :8] = 1  # 1.6 % of the pixels
+    labels[60:, :] = schema.IGNORE
+    sets = [(np.zeros((3, 64, 64), np.float32), labels), (np.zeros((3, 64, 64), np.float32), labels.copy())]
+    index = sds.labelled_index(sets)
+    classes = sds.class_index(sets, index)
+    assert sorted(classes) == [0, 1] and classes[1][1].size == 128 and set(classes[1][0]) == {0, 1}
+
+    def rare_share(balance):
+        samples = sds.random_samples(sets, index, 16, 4000, np.random.default_rng(3), False, balance)
+        return np.mean([(sets[s][1][r:r + 16, c:c + 16] == 1).any() for s, r, c, _, _ in samples])
+
+    # patches reaching the rare corner: ~(8 + 16 + jitter)^2 / 60 x 64 of them uniformly, over half balanced
+    assert rare_share(0.0) < 0.2 and rare_share(1.0) > 0.5
+    # balance 0 draws exactly what the uniform sampler always drew
+    a = sds.random_samples(sets, index, 16, 50, np.random.default_rng(5))
+    assert a == sds.random_samples(sets, index, 16, 50, np.random.default_rng(5), True, 0.0, classes)
 
 
 def test_sar_bands_in_every_scale_become_db():

@@ -18,7 +18,14 @@ stride-4 features are upsampled once more and refined with the stem
 convolution's stride-2 features (1x1-reduced) by a further 3x3 layer before
 the classifier: a 2-3 pixel river is under one stride-4 cell, and a
 classifier at stride 4 upsampled four times smears it into a band of false
-water on both banks.
+water on both banks. With ``full_level`` (after the stride-2 refinement or
+the stride-4 head), the features are upsampled to the input size and refined
+once more with a 3x3 convolution of the normalised input itself (stride 1)
+before the classifier, for floes and leads of one or two pixels (half of the
+simulator's melt-season water and ice pixels lie within 2 px of another
+class: benchmarks/results/segmentation_diagnosis.md). Off by default: in the
+benchmark's 2.5-minute budget it trains a third fewer epochs and did not
+gain (benchmarks/results/segmentation.md, "sel E").
 
 ``class_bias`` (a buffer, zero unless set) is added to the logits before the
 softmax of ``forward``: the decision rule (e.g. a prior correction of
@@ -37,6 +44,15 @@ from torch.nn import functional as F
 
 from ..framework.loop import count_parameters  # noqa: F401 (the trainers and exporters take it from here)
 from . import config as cfg
+
+
+def conv_bn_relu(cin, cout, k, dilation=1):
+    """k x k convolution (no bias, same size), batch norm, ReLU: one Sequential (state-dict keys 0, 1)."""
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, k, padding=0 if k == 1 else dilation, dilation=dilation, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+    )
 
 
 class BasicBlock(nn.Module):
@@ -92,23 +108,16 @@ class ASPP(nn.Module):
     def __init__(self, cin, cout, rates=(1, 2, 3), image_pooling=False):
         super().__init__()
 
-        def branch(k, d):
-            return nn.Sequential(
-                nn.Conv2d(cin, cout, k, padding=0 if k == 1 else d, dilation=d, bias=False),
-                nn.BatchNorm2d(cout),
-                nn.ReLU(inplace=True),
-            )
-
-        self.branches = nn.ModuleList([branch(1, 1)] + [branch(3, int(r)) for r in rates])
+        self.branches = nn.ModuleList(
+            [conv_bn_relu(cin, cout, 1)] + [conv_bn_relu(cin, cout, 3, int(r)) for r in rates]
+        )
         self.pool = (
             nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(cin, cout, 1, bias=False), nn.ReLU())
             if image_pooling
             else None
         )
         n = len(self.branches) + (1 if image_pooling else 0)
-        self.project = nn.Sequential(
-            nn.Conv2d(n * cout, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
-        )
+        self.project = conv_bn_relu(n * cout, cout, 1)
 
     def forward(self, x):
         parts = [b(x) for b in self.branches]
@@ -130,6 +139,7 @@ class SegmentationNet(nn.Module):
         image_pooling=cfg.NETWORK["image_pooling"],
         low_level=cfg.NETWORK["low_level"],
         fine_level=cfg.NETWORK["fine_level"],
+        full_level=cfg.NETWORK["full_level"],
     ):
         super().__init__()
         self.config = dict(
@@ -141,6 +151,7 @@ class SegmentationNet(nn.Module):
             image_pooling=bool(image_pooling),
             low_level=bool(low_level),
             fine_level=bool(fine_level),
+            full_level=bool(full_level),
         )
         self.register_buffer("mean", torch.zeros(in_channels))
         self.register_buffer("std", torch.ones(in_channels))
@@ -151,32 +162,21 @@ class SegmentationNet(nn.Module):
         head_in = aspp_channels
         if low_level:
             low_channels = max(8, aspp_channels // 2)
-            self.low = nn.Sequential(
-                nn.Conv2d(width, low_channels, 1, bias=False),
-                nn.BatchNorm2d(low_channels),
-                nn.ReLU(inplace=True),
-            )
+            self.low = conv_bn_relu(width, low_channels, 1)
             head_in += low_channels
-        self.head = nn.Sequential(
-            nn.Conv2d(head_in, aspp_channels, 3, padding=1, bias=False),
-            nn.BatchNorm2d(aspp_channels),
-            nn.ReLU(inplace=True),
-        )
+        self.head = conv_bn_relu(head_in, aspp_channels, 3)
         self.fine = None
         classifier_in = aspp_channels
         if fine_level:
             fine_channels = max(8, aspp_channels // 4)
             classifier_in = max(8, aspp_channels // 2)
-            self.fine = nn.Sequential(
-                nn.Conv2d(width, fine_channels, 1, bias=False),
-                nn.BatchNorm2d(fine_channels),
-                nn.ReLU(inplace=True),
-            )
-            self.fine_head = nn.Sequential(
-                nn.Conv2d(aspp_channels + fine_channels, classifier_in, 3, padding=1, bias=False),
-                nn.BatchNorm2d(classifier_in),
-                nn.ReLU(inplace=True),
-            )
+            self.fine = conv_bn_relu(width, fine_channels, 1)
+            self.fine_head = conv_bn_relu(aspp_channels + fine_channels, classifier_in, 3)
+        self.full = None
+        if full_level:
+            full_channels = max(8, aspp_channels // 4)
+            self.full = conv_bn_relu(in_channels, full_channels, 3)
+            self.full_head = conv_bn_relu(classifier_in + full_channels, classifier_in, 3)
         self.classifier = nn.Conv2d(classifier_in, n_classes, 1)
 
     def set_normalisation(self, mean, std):
@@ -198,7 +198,8 @@ class SegmentationNet(nn.Module):
 
     def logits(self, x):
         size = x.shape[2:]
-        fine, low, high = self.encoder.features(self.normalise(x))
+        x = self.normalise(x)
+        fine, low, high = self.encoder.features(x)
         y = self.aspp(high)
         if self.low is not None:
             y = F.interpolate(y, size=low.shape[2:], mode="bilinear", align_corners=False)
@@ -207,6 +208,9 @@ class SegmentationNet(nn.Module):
         if self.fine is not None:
             y = F.interpolate(y, size=fine.shape[2:], mode="bilinear", align_corners=False)
             y = self.fine_head(torch.cat([y, self.fine(fine)], 1))
+        if self.full is not None:
+            y = F.interpolate(y, size=size, mode="bilinear", align_corners=False)
+            return self.classifier(self.full_head(torch.cat([y, self.full(x)], 1)))
         y = self.classifier(y)
         return F.interpolate(y, size=size, mode="bilinear", align_corners=False)
 

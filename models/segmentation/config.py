@@ -5,8 +5,16 @@
 #: ``low_level``: the DeepLabv3+ skip from the first stage (stride 4), for thin rivers and ridges.
 #: ``fine_level``: a further refinement with the stem's stride-2 features before the classifier (the
 #: shipped model's selection preferred it on the river-only selection seeds: models/segmentation.md).
+#: ``full_level``: a last refinement at the input resolution with a 3x3 convolution of the input (off:
+#: it did not gain within the benchmark's time budget, benchmarks/results/segmentation.md "sel E").
 NETWORK = dict(
-    width=16, aspp_channels=32, aspp_rates=(1, 2, 3), image_pooling=False, low_level=True, fine_level=True
+    width=16,
+    aspp_channels=32,
+    aspp_rates=(1, 2, 3),
+    image_pooling=False,
+    low_level=True,
+    fine_level=True,
+    full_level=False,
 )
 #: Training on labelled patches.
 TRAINING = dict(

@@ -90,14 +90,43 @@ def labelled_index(sets):
     return [np.flatnonzero(labels.ravel() != IGNORE) for _, labels in sets]
 
 
-def random_samples(sets, index, patch, n, rng, augment=True):
-    """``n`` samples (set, row, col, flip, rot): patch origins around random labelled pixels."""
+def class_index(sets, index):
+    """{class value: (set numbers, flat indices)} of the labelled pixels of ``sets`` (``labelled_index``)."""
+    parts = {}
+    for s, ((_, labels), idx) in enumerate(zip(sets, index)):
+        values = labels.ravel()[idx]
+        for k in np.unique(values):
+            parts.setdefault(int(k), []).append((s, idx[values == k]))
+    out = {}
+    for k, v in sorted(parts.items()):
+        owners = np.concatenate([np.full(i.size, s, dtype=np.int64) for s, i in v])
+        out[k] = (owners, np.concatenate([i for _, i in v]))
+    return out
+
+
+def random_samples(sets, index, patch, n, rng, augment=True, balance=0.0, classes=None):
+    """``n`` samples (set, row, col, flip, rot): patch origins around random labelled pixels.
+
+    ``balance``: the share of the patches centred on a pixel of a class drawn
+    uniformly among the labelled classes (``classes``: ``class_index``), so
+    that rare classes (melt-season ice, a few % of the pixels) are seen more
+    often; the others (all with the default 0) around a labelled pixel drawn
+    uniformly.
+    """
     sizes = np.array([len(i) for i in index], dtype=np.float64)
     which = rng.choice(len(sets), size=int(n), p=sizes / sizes.sum())
+    if balance > 0 and classes is None:
+        classes = class_index(sets, index)
+    keys = sorted(classes) if balance > 0 else []
     out = []
     for s in which:
+        if keys and rng.random() < float(balance):
+            owners, flats = classes[keys[int(rng.integers(len(keys)))]]
+            pick = int(rng.integers(flats.size))
+            s, flat = owners[pick], flats[pick]
+        else:
+            flat = index[s][rng.integers(len(index[s]))]
         h, w = sets[s][1].shape
-        flat = index[s][rng.integers(len(index[s]))]
         r, c = divmod(int(flat), w)
         r0 = int(np.clip(r - patch // 2 + rng.integers(-patch // 4, patch // 4 + 1), 0, h - patch))
         c0 = int(np.clip(c - patch // 2 + rng.integers(-patch // 4, patch // 4 + 1), 0, w - patch))

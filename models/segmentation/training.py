@@ -141,13 +141,16 @@ def build_model(in_channels, n_classes, init, network, log):
     if weights is not None and weights.config:
         same = {
             k: weights.config[k]
-            for k in ("width", "aspp_channels", "aspp_rates", "image_pooling", "low_level", "fine_level")
+            for k in ("width", "aspp_channels", "aspp_rates", "image_pooling", "low_level", "fine_level",
+                      "full_level")
             if k in weights.config
         }
         if "width" in same and "low_level" not in same:
             same["low_level"] = False  # a model written before the DeepLabv3+ skip
         if "fine_level" not in same and any(k.startswith("classifier.") for k in weights.state):
             same["fine_level"] = False  # a whole model written before the stride-2 refinement
+        if "full_level" not in same and any(k.startswith("classifier.") for k in weights.state):
+            same["full_level"] = False  # a whole model written before the full-resolution refinement
         config.update(same)  # the starting weights' widths, so every tensor fits
     model = SegmentationNet(in_channels, n_classes, **config)
     report = None
@@ -221,6 +224,7 @@ def train(
     overlap=cfg.TILING["overlap"],
     sources=None,
     decide=None,
+    balance=0.0,
 ):
     """Train a segmentation model; returns a summary dict (``model``: the trained torch module).
 
@@ -237,7 +241,9 @@ def train(
     trained probabilities) or ``decide(model, class_weights)`` -> (per-class
     logit offsets, {"rule": text, "grid": [rows]}): the decision rule, chosen
     after training on data of the caller's choosing (never the validation
-    labels' own test), exported inside the graph and written to the card.
+    labels' own test), exported inside the graph and written to the card;
+    ``balance``: share of the training patches centred on a pixel of a class
+    drawn uniformly (``dataset.random_samples``; 0: every labelled pixel alike).
     """
     t0 = time.perf_counter()
     log = log or (lambda text: None)
@@ -279,6 +285,7 @@ def train(
     )
 
     train_index = ds.labelled_index(train_sets)
+    train_classes = ds.class_index(train_sets, train_index) if balance > 0 else None
     val_index = ds.labelled_index(val_sets)
     val_samples = ds.random_samples(
         val_sets, val_index, patch, int(val_patches), np.random.default_rng([int(seed), 99991]), augment=False
@@ -289,7 +296,9 @@ def train(
         erng = np.random.default_rng([int(seed), int(epoch)])
         return ds.loader(
             train_sets,
-            ds.random_samples(train_sets, train_index, patch, int(patches_per_epoch), erng, augment),
+            ds.random_samples(
+                train_sets, train_index, patch, int(patches_per_epoch), erng, augment, balance, train_classes
+            ),
             patch,
             batch,
         )
@@ -380,6 +389,7 @@ def train(
         "lr": float(lr),
         "schedule": schedule,
         "augment": bool(augment),
+        "balance": float(balance),
         "freeze_encoder_epochs": int(freeze_encoder_epochs),
         "threads": int(threads),
         "device": str(device),
