@@ -28,8 +28,9 @@ layout (NCHWc: channel blocks of 8 or 16), chained by
 
 - before onnxruntime optimises: ``split_concat_convs`` (the convolution of
   a channel concatenation as the sum of the parts' convolutions),
-  ``grouped_conv_as_dense`` (a grouped convolution whose groups do not fill
-  channel blocks as a dense one with block-diagonal weights),
+  ``grouped_conv_in_blocks`` (a grouped convolution whose groups do not fill
+  channel blocks as one with groups of whole blocks, or a dense one, with
+  block-diagonal weights),
   ``depth_to_space_as_dcr`` (a sub-pixel convolution's CRD DepthToSpace in
   DCR order), ``conv_before_depth_to_space`` (a convolution after a
   DepthToSpace as one of the phase channels at the low resolution),
@@ -489,6 +490,61 @@ def blocked_depth_to_space(proto, block):
     return count
 
 
+def narrow_convs_unblocked(proto, block):
+    """A blocked Conv of an unblocked input whose only user reorders at most a quarter of its channels out of
+    the blocked layout as a plain Conv of those channels; returns how many were rewritten.
+
+    ``proto``: a graph as onnxruntime saves it after optimising for its CPU
+    provider. onnxruntime runs every convolution with constant weights in its
+    blocked (NCHWc) layout, computing whole channel blocks: a convolution to
+    2 channels (the DEM's east and north Horn gradients of SARDINet's terrain
+    illumination) computes and writes ``block`` channels at full resolution
+    and reorders 2 of them back. Its filter, for an unblocked input, is stored
+    as (C_out / block, C_in, kh, kw, block) in the shape (C_out, C_in, kh, kw)
+    with the padded channels zero; the plain Conv takes the first ``channels``
+    output channels of it (same taps, same bias, same sums). Only
+    convolutions without a fused activation or sum are rewritten.
+    """
+    onnx, numpy_helper = _onnx()
+    graph, constants, producers, users, outputs = _lookups(proto)
+    nodes, remove, count = [], set(), 0
+    for conv in graph.node:
+        nodes.append(conv)
+        after = users.get(conv.output[0], [])
+        attrs = _attributes(conv)
+        if (conv.op_type != "Conv" or conv.domain != NCHWC_DOMAIN or len(after) != 1
+                or conv.output[0] in outputs or after[0].op_type != "ReorderOutput"
+                or after[0].domain != NCHWC_DOMAIN or _attributes(after[0]).get("channels_last")
+                or "activation" in attrs or len(conv.input) > 3 or int(attrs.get("group", 1)) != 1
+                or attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")
+                or any(n not in constants for n in conv.input[1:] if n)):
+            continue
+        source = producers.get(conv.input[0])
+        if source is not None and source.domain == NCHWC_DOMAIN:
+            continue  # a blocked input: its filter is stored otherwise
+        weights = numpy_helper.to_array(constants[conv.input[1]])
+        channels = int(_attributes(after[0]).get("channels", 0))
+        if weights.ndim != 4 or weights.shape[0] % block or not 0 < 4 * channels <= weights.shape[0]:
+            continue
+        c_pad, c_in, kh, kw = weights.shape
+        plain = weights.reshape(c_pad // block, c_in, kh, kw, block).transpose(0, 4, 1, 2, 3)
+        plain = np.ascontiguousarray(plain.reshape(c_pad, c_in, kh, kw)[:channels])
+        prefix = f"{conv.name or conv.output[0]}/unblocked"
+        graph.initializer.append(numpy_helper.from_array(plain, prefix + "/weights"))
+        inputs = [conv.input[0], prefix + "/weights"]
+        if len(conv.input) > 2 and conv.input[2]:
+            bias = numpy_helper.to_array(constants[conv.input[2]])[:channels].copy()
+            graph.initializer.append(numpy_helper.from_array(bias, prefix + "/bias"))
+            inputs.append(prefix + "/bias")
+        kept = {k: v for k, v in attrs.items() if k in ("kernel_shape", "pads", "strides", "dilations")}
+        nodes[-1] = onnx.helper.make_node("Conv", inputs, [after[0].output[0]], name=prefix, **kept)
+        remove.add(id(after[0]))
+        count += 1
+    if count:
+        _set_nodes(graph, [n for n in nodes if id(n) not in remove])
+    return count
+
+
 def _per_channel(array, channels):
     """``array`` as ``channels`` float32 values if it broadcasts per channel over (N, C, H, W), else None."""
     if array is None or array.dtype != np.float32:
@@ -559,23 +615,31 @@ def affine_as_depthwise_conv(proto, multiple=16):
     return count
 
 
-def grouped_conv_as_dense(proto, multiple=16):
-    """A grouped Conv (g groups of C_in / g channels, not a depthwise one) as a dense Conv whose weights are
-    zero between groups (block-diagonal); returns how many were rewritten.
+def grouped_conv_in_blocks(proto, multiple=16):
+    """A grouped Conv (g groups of C_in / g channels, not a depthwise one) whose groups do not fill channel
+    blocks of ``multiple`` as one with groups of whole blocks: C_in / ``multiple`` groups (a dense Conv when
+    that is one) whose weights are zero between the former groups (block-diagonal); returns how many were
+    rewritten.
 
     onnxruntime runs a grouped convolution in its blocked (NCHWc) layout only
     when each group's channels fill whole channel blocks; SARDINet's band
     decoders (4 groups of 8 or 4 channels) run outside it, with reorders and
-    a DepthToSpace and batch normalisations outside it too. The dense
-    convolution does g times the multiplications, the extra ones by exact
-    zeros (the sums equal the grouped ones up to float32 rounding, for finite
-    inputs). Only convolutions with constant weights whose input and output
-    channel counts are multiples of ``multiple`` and whose group's are not
-    are rewritten.
+    a DepthToSpace and batch normalisations outside it too. Merged into groups
+    of ``multiple`` input channels (each holding ``multiple`` / (C_in / g) former
+    groups, their outputs next to each other as the grouped convolution orders
+    them) they run blocked; the merged convolution does ``multiple`` / (C_in / g)
+    times the multiplications, the extra ones by exact zeros (the sums equal
+    the grouped ones up to float32 rounding, for finite inputs): 32 channels
+    in 4 groups of 8 as 2 groups of 16 take half the time of the dense
+    convolution (benchmarks/sar_to_optical_speed.py). A convolution whose
+    merged groups would not give whole blocks of outputs becomes dense, and
+    so does a sub-pixel convolution (its only user a DepthToSpace), whose
+    output channels ``depth_to_space_as_dcr`` reorders across the groups. Only
+    convolutions with constant weights whose input and output channel counts
+    are multiples of ``multiple`` and whose group's are not are rewritten.
     """
     numpy_helper = _onnx()[1]
-    graph = proto.graph
-    constants = {t.name: t for t in graph.initializer}
+    graph, constants, _, users, _ = _lookups(proto)
     count = 0
     for node in graph.node:
         attrs = _attributes(node)
@@ -588,16 +652,23 @@ def grouped_conv_as_dense(proto, multiple=16):
         c_in = c_group * groups
         if c_group == 1 or c_in % multiple or c_out % multiple or c_out % groups or not c_group % multiple:
             continue
-        dense = np.zeros((c_out, c_in) + weights.shape[2:], weights.dtype)
+        merged = c_in // multiple if multiple % c_group == 0 else 1
+        after = users.get(node.output[0], [])
+        if merged > 1 and (groups % merged or (c_out // merged) % multiple
+                           or (len(after) == 1 and after[0].op_type == "DepthToSpace")):
+            merged = 1
+        width = c_in // merged  # input channels of a merged group
+        blocks = np.zeros((c_out, width) + weights.shape[2:], weights.dtype)
         per = c_out // groups
         for g in range(groups):
-            dense[g * per:(g + 1) * per, g * c_group:(g + 1) * c_group] = weights[g * per:(g + 1) * per]
-        name = f"{node.name or node.output[0]}/dense_weights"
-        graph.initializer.append(numpy_helper.from_array(dense, name))
+            first = (g * c_group) % width  # the group's first input channel within its merged group
+            blocks[g * per:(g + 1) * per, first:first + c_group] = weights[g * per:(g + 1) * per]
+        name = f"{node.name or node.output[0]}/{'dense' if merged == 1 else 'block_grouped'}_weights"
+        graph.initializer.append(numpy_helper.from_array(blocks, name))
         node.input[1] = name
         for a in node.attribute:
             if a.name == "group":
-                a.i = 1
+                a.i = merged
         count += 1
     if count:
         _drop_unused_initializers(graph)

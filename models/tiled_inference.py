@@ -212,15 +212,18 @@ def cpu_optimised(graph):
     up-sampling as 1x1 convolutions and DepthToSpace (DCR); onnxruntime's basic optimisations (constant
     folding; a FiLM scale and shift folded into the convolution before it); the convolutions of
     channel concatenations split into summed convolutions of the parts; grouped convolutions whose
-    groups do not fill onnxruntime's channel blocks as dense ones (block-diagonal weights) and the
+    groups do not fill onnxruntime's channel blocks as ones with groups of whole blocks, or dense
+    ones (block-diagonal weights), and the
     DepthToSpace of a sub-pixel convolution (CRD) in DCR order, the convolution's channels permuted;
     a convolution after a DepthToSpace to too few channels for a block computed at the low
     resolution on the phase channels (SARDINet's band decoders then stay in the blocked layout
     up to the output); per-channel scales and shifts
     (a FiLM after an activation) as depthwise 1x1 convolutions; onnxruntime's full
     optimisation (blocked NCHWc layout, sums fused into the convolutions); then, in the optimised
-    graph, the activations after those sums fused into the convolutions and each DepthToSpace done
-    in the blocked layout. On the shipped learned DI this removes the concatenations, the transposed
+    graph, the activations after those sums fused into the convolutions, each DepthToSpace done
+    in the blocked layout, and a blocked convolution of which a quarter of the channels or fewer is
+    used (SARDINet's 2-channel terrain gradients, computed as a whole block) run unblocked on those
+    channels. On the shipped learned DI this removes the concatenations, the transposed
     convolutions and most reorders between layouts (benchmarks/tiled_graph_speed.py prints the gain);
     on SARDINet, the reorders around its FiLM additions and in its band decoders (1120-px tile of
     the shipped batch-normalised model, 2 threads: 5.7-6.1 -> 7.3-7.4 MPix/s with the decoder
@@ -238,13 +241,14 @@ def cpu_optimised(graph):
         onnx_rewrite.conv_transpose_as_depth_to_space(proto, mode="DCR")
         proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_BASIC)
         onnx_rewrite.split_concat_convs(proto, multiple=block)
-        onnx_rewrite.grouped_conv_as_dense(proto, multiple=block)
+        onnx_rewrite.grouped_conv_in_blocks(proto, multiple=block)
         onnx_rewrite.depth_to_space_as_dcr(proto)
         onnx_rewrite.conv_before_depth_to_space(proto, multiple=block)
         onnx_rewrite.affine_as_depthwise_conv(proto, multiple=block)
         proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
         onnx_rewrite.fuse_nchwc_activations(proto)
         onnx_rewrite.blocked_depth_to_space(proto, block)
+        onnx_rewrite.narrow_convs_unblocked(proto, block)
         return proto.SerializeToString()
     except Exception:  # noqa: BLE001  (onnxruntime's and protobuf's own types; the caller keeps the graph)
         return None
