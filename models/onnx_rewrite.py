@@ -490,61 +490,6 @@ def blocked_depth_to_space(proto, block):
     return count
 
 
-def narrow_convs_unblocked(proto, block):
-    """A blocked Conv of an unblocked input whose only user reorders at most a quarter of its channels out of
-    the blocked layout as a plain Conv of those channels; returns how many were rewritten.
-
-    ``proto``: a graph as onnxruntime saves it after optimising for its CPU
-    provider. onnxruntime runs every convolution with constant weights in its
-    blocked (NCHWc) layout, computing whole channel blocks: a convolution to
-    2 channels (the DEM's east and north Horn gradients of SARDINet's terrain
-    illumination) computes and writes ``block`` channels at full resolution
-    and reorders 2 of them back. Its filter, for an unblocked input, is stored
-    as (C_out / block, C_in, kh, kw, block) in the shape (C_out, C_in, kh, kw)
-    with the padded channels zero; the plain Conv takes the first ``channels``
-    output channels of it (same taps, same bias, same sums). Only
-    convolutions without a fused activation or sum are rewritten.
-    """
-    onnx, numpy_helper = _onnx()
-    graph, constants, producers, users, outputs = _lookups(proto)
-    nodes, remove, count = [], set(), 0
-    for conv in graph.node:
-        nodes.append(conv)
-        after = users.get(conv.output[0], [])
-        attrs = _attributes(conv)
-        if (conv.op_type != "Conv" or conv.domain != NCHWC_DOMAIN or len(after) != 1
-                or conv.output[0] in outputs or after[0].op_type != "ReorderOutput"
-                or after[0].domain != NCHWC_DOMAIN or _attributes(after[0]).get("channels_last")
-                or "activation" in attrs or len(conv.input) > 3 or int(attrs.get("group", 1)) != 1
-                or attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")
-                or any(n not in constants for n in conv.input[1:] if n)):
-            continue
-        source = producers.get(conv.input[0])
-        if source is not None and source.domain == NCHWC_DOMAIN:
-            continue  # a blocked input: its filter is stored otherwise
-        weights = numpy_helper.to_array(constants[conv.input[1]])
-        channels = int(_attributes(after[0]).get("channels", 0))
-        if weights.ndim != 4 or weights.shape[0] % block or not 0 < 4 * channels <= weights.shape[0]:
-            continue
-        c_pad, c_in, kh, kw = weights.shape
-        plain = weights.reshape(c_pad // block, c_in, kh, kw, block).transpose(0, 4, 1, 2, 3)
-        plain = np.ascontiguousarray(plain.reshape(c_pad, c_in, kh, kw)[:channels])
-        prefix = f"{conv.name or conv.output[0]}/unblocked"
-        graph.initializer.append(numpy_helper.from_array(plain, prefix + "/weights"))
-        inputs = [conv.input[0], prefix + "/weights"]
-        if len(conv.input) > 2 and conv.input[2]:
-            bias = numpy_helper.to_array(constants[conv.input[2]])[:channels].copy()
-            graph.initializer.append(numpy_helper.from_array(bias, prefix + "/bias"))
-            inputs.append(prefix + "/bias")
-        kept = {k: v for k, v in attrs.items() if k in ("kernel_shape", "pads", "strides", "dilations")}
-        nodes[-1] = onnx.helper.make_node("Conv", inputs, [after[0].output[0]], name=prefix, **kept)
-        remove.add(id(after[0]))
-        count += 1
-    if count:
-        _set_nodes(graph, [n for n in nodes if id(n) not in remove])
-    return count
-
-
 def _per_channel(array, channels):
     """``array`` as ``channels`` float32 values if it broadcasts per channel over (N, C, H, W), else None."""
     if array is None or array.dtype != np.float32:

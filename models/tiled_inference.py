@@ -220,10 +220,8 @@ def cpu_optimised(graph):
     up to the output); per-channel scales and shifts
     (a FiLM after an activation) as depthwise 1x1 convolutions; onnxruntime's full
     optimisation (blocked NCHWc layout, sums fused into the convolutions); then, in the optimised
-    graph, the activations after those sums fused into the convolutions, each DepthToSpace done
-    in the blocked layout, and a blocked convolution of which a quarter of the channels or fewer is
-    used (SARDINet's 2-channel terrain gradients, computed as a whole block) run unblocked on those
-    channels. On the shipped learned DI this removes the concatenations, the transposed
+    graph, the activations after those sums fused into the convolutions and each DepthToSpace done
+    in the blocked layout. On the shipped learned DI this removes the concatenations, the transposed
     convolutions and most reorders between layouts (benchmarks/tiled_graph_speed.py prints the gain);
     on SARDINet, the reorders around its FiLM additions and in its band decoders (1120-px tile of
     the shipped batch-normalised model, 2 threads: 5.7-6.1 -> 7.3-7.4 MPix/s with the decoder
@@ -248,7 +246,6 @@ def cpu_optimised(graph):
         proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
         onnx_rewrite.fuse_nchwc_activations(proto)
         onnx_rewrite.blocked_depth_to_space(proto, block)
-        onnx_rewrite.narrow_convs_unblocked(proto, block)
         return proto.SerializeToString()
     except Exception:  # noqa: BLE001  (onnxruntime's and protobuf's own types; the caller keeps the graph)
         return None

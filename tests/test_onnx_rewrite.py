@@ -312,37 +312,6 @@ def test_grouped_sub_pixel_convolution_in_blocks_is_dense():
     assert onnx_rewrite.depth_to_space_as_dcr(model) == 1
 
 
-def _terrain_gradients():
-    """dem (1 channel) -> edge Pad -> conv3x3 (no padding, bias) to 2 channels -> Split -> Mul: a Horn
-    gradient pair as SARDINet's terrain illumination computes it."""
-    rng = np.random.default_rng(13)
-    init = [numpy_helper.from_array(rng.normal(0, 1, (2, 1, 3, 3)).astype(np.float32), "w"),
-            numpy_helper.from_array(np.array([0.5, -0.25], np.float32), "b"),
-            numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64), "pads"),
-            numpy_helper.from_array(np.array([1, 1], np.int64), "halves")]
-    nodes = [helper.make_node("Pad", ["x", "pads"], ["z"], mode="edge"),
-             helper.make_node("Conv", ["z", "w", "b"], ["g"], kernel_shape=[3, 3]),
-             helper.make_node("Split", ["g", "halves"], ["gx", "gy"], axis=1),
-             helper.make_node("Mul", ["gx", "gy"], ["y"])]
-    return _model(nodes, [_image("x", 1)], [_image("y", 1)], init)
-
-
-def test_cpu_optimised_narrow_convolution_runs_unblocked():
-    """onnxruntime computes a 1 -> 2 channel convolution as a whole block of channels (8 or 16) and reorders
-    2 back; after ``cpu_optimised`` it is a plain Conv of the 2 channels (its filter read back from the
-    blocked storage, the bias kept), without a reorder, within 1e-5 of the original."""
-    model = _terrain_gradients()
-    graph, nodes = _blocked_optimised(model)
-    assert "ReorderOutput" not in [n.op_type for n in nodes]
-    conv = next(n for n in nodes if n.op_type == "Conv")
-    assert conv.domain == ""
-    constants = {t.name: numpy_helper.to_array(t) for t in onnx.load_from_string(graph).graph.initializer}
-    np.testing.assert_array_equal(constants[conv.input[1]], numpy_helper.to_array(model.graph.initializer[0]))
-    np.testing.assert_array_equal(constants[conv.input[2]], [0.5, -0.25])
-    _assert_optimised_equals(graph, model, ((1, 1, 24, 40), (2, 1, 17, 9)), seed=3)
-    assert onnx_rewrite.narrow_convs_unblocked(_terrain_gradients(), 16) == 0  # no blocked convolution
-
-
 def _shuffle_then_conv(kernel, groups, pads):
     """x (16 phase channels) -> DepthToSpace DCR 2 -> 4 channels -> conv (zero ``pads``, bias) -> y."""
     rng = np.random.default_rng(11)
@@ -460,9 +429,8 @@ SAR_TO_OPTICAL = ROOT / "models" / "sar_to_optical.onnx"
 @pytest.mark.skipif(not SAR_TO_OPTICAL.exists(), reason="no shipped model at models/sar_to_optical.onnx")
 def test_specialised_sar_to_optical_equals_the_general_graph():
     """The shipped SARDINet with its conditions fixed and its graph edited for the blocked CPU layout
-    (``cpu_optimised``: where onnxruntime has it, the terrain's Horn gradients as a plain 2-channel
-    convolution and the 4 x 8-channel band-decoder convolution as 2 block groups) gives the general graph's
-    reflectance on a random scene, borders included."""
+    (``cpu_optimised``: where onnxruntime has it, the 4 x 8-channel band-decoder convolution as 2 groups of
+    16 channels) gives the general graph's reflectance on a random scene, borders included."""
     from sar_change.models.sar_to_optical.conditions import condition_vector
     from sar_change.models.tiled_inference import nchwc_block_size
 
@@ -473,7 +441,6 @@ def test_specialised_sar_to_optical_equals_the_general_graph():
     assert fixed._optimised == (nchwc_block_size(_onnxruntime()) is not None)
     if fixed._optimised:
         nodes = onnx.load_from_string(fixed._model).graph.node
-        assert [n for n in nodes if n.op_type == "Conv" and n.domain == "" and "terrain" in n.name]
         assert [n for n in nodes if n.op_type == "Conv" and "layers.2" in n.name
                 and {a.name: a.i for a in n.attribute}.get("group") == 2]
     rng = np.random.default_rng(21)
