@@ -20,6 +20,9 @@ options (graph optimisation level ORT_ENABLE_ALL), MPix/s of output:
     # one exported model only (graph on one tile, translate_raster per block side, peak RSS):
     flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/sar_to_optical_speed.py \
         --model models/sar_to_optical.onnx --size 4096 --blocks 1024,2048
+    # where the time of one translate_raster run goes (after a warm-up run), per stage:
+    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/sar_to_optical_speed.py \
+        --model models/sar_to_optical.onnx --size 4096 --stages
 """
 import argparse
 import os
@@ -237,6 +240,87 @@ def model_rows(model_path, size, blocks):
     return ["| path | MPix/s | peak RSS MiB so far |", "|---|---:|---:|"] + rows
 
 
+class StageClock:
+    """Wall and CPU seconds (``time.thread_time`` of the calling thread) summed per named stage over calls
+    from any thread; ``wrap(name, func)`` times every call of ``func``."""
+
+    def __init__(self):
+        import threading
+
+        self.lock, self.totals = threading.Lock(), {}
+
+    def wrap(self, name, func):
+        def timed(*args, **kwargs):
+            wall, cpu = time.perf_counter(), time.thread_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                with self.lock:
+                    row = self.totals.setdefault(name, [0.0, 0.0, 0])
+                    row[0] += time.perf_counter() - wall
+                    row[1] += time.thread_time() - cpu
+                    row[2] += 1
+        return timed
+
+
+def stage_rows(model_path, size, block):
+    """Wall and CPU seconds per stage of one translate_raster run of ``model_path`` on a ``size`` px scene
+    (after a warm-up run on the same files, like the best of two of ``raster_mpix``): model load and
+    specialisation, input checks, the block engine's reader (GDAL reads of SAR and DEM), its block function
+    (of which the onnxruntime graph), its writer (GDAL writes and the flushes that compress), and the rest
+    (what runs before and after the blocks). Stages on the workers overlap, so their wall times add up to
+    more than the run; the CPU of GDAL's compression threads is in no stage's CPU, only in the process's."""
+    import onnxruntime as ort
+
+    from sar_change.core.engine import raster_blocks
+    from sar_change.models import tiled_inference
+
+    work = tempfile.mkdtemp(prefix="s2o_speed_")
+    sar, dem = write_scene(work, size)
+    needs_dem = inference.open_model(model_path).summary["needs_dem"]
+    out = os.path.join(work, "stages_out.tif")
+
+    def run():
+        if os.path.exists(out):  # a new output each time, as the warm-up wrote one
+            os.remove(out)
+        inference.translate_raster(sar, out, str(model_path), dem_path=dem if needs_dem else None,
+                                   block=block, date=SPEED_DATE)
+
+    run()
+    clock = StageClock()
+    stream = raster_blocks.stream_blocks
+
+    def timed_stream(jobs, read, compute, write, **kwargs):
+        return stream(jobs, clock.wrap("reader: read SAR + DEM blocks", read),
+                      clock.wrap("block function (workers)", compute),
+                      clock.wrap("writer: write + flush (compression)", write), **kwargs)
+
+    patches = [(inference, "open_model", "model: load"),
+               (tiled_inference.TiledModel, "specialised", "model: conditions fixed + cpu_optimised"),
+               (inference, "check_db_scale", "input checks (dB scale)"),
+               (ort.InferenceSession, "run", "  of which onnxruntime runs (and the load-time check's)")]
+    saved = [(owner, attr, getattr(owner, attr)) for owner, attr, _ in patches]
+    try:
+        for owner, attr, name in patches:
+            setattr(owner, attr, clock.wrap(name, getattr(owner, attr)))
+        raster_blocks.stream_blocks = timed_stream
+        cpu, wall = time.process_time(), time.perf_counter()
+        run()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    finally:
+        for owner, attr, func in saved:
+            setattr(owner, attr, func)
+        raster_blocks.stream_blocks = stream
+    rows = [f"| whole run ({size * size / wall / 1e6:.2f} MPix/s) | {wall:.2f} | {cpu:.2f} (process) | 1 |"]
+    order = [name for _, _, name in patches[:3]] + [
+        "reader: read SAR + DEM blocks", "block function (workers)", patches[3][2],
+        "writer: write + flush (compression)"]
+    for name in order:
+        w, c, n = clock.totals.get(name, (0.0, 0.0, 0))
+        rows.append(f"| {name} | {w:.2f} | {c:.2f} | {n} |")
+    return ["| stage | wall s | CPU s | calls |", "|---|---:|---:|---:|"] + rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", type=int, default=2048, help="scene side for translate_raster (pixels)")
@@ -244,14 +328,18 @@ def main(argv=None):
     ap.add_argument("--model", help="only time translate_raster on this exported model (e.g. the shipped "
                     "models/sar_to_optical.onnx), for each of --blocks")
     ap.add_argument("--blocks", default="1024", help="block sides for --model, pixels, comma-separated")
+    ap.add_argument("--stages", action="store_true", help="with --model: wall and CPU seconds per stage of "
+                    "one translate_raster run (the smallest of --blocks) instead of the speed rows")
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     t0 = time.perf_counter()
     if args.model:
         blocks = sorted(int(b) for b in args.blocks.split(","))
-        print(f"### {args.model}: translate_raster on {args.size} x {args.size} px (onnxruntime, "
-              "2 threads)\n")
-        print("\n".join(model_rows(args.model, args.size, blocks)))
+        what = f"block {blocks[0]}, per stage" if args.stages else "onnxruntime, 2 threads"
+        print(f"### {args.model}: translate_raster on {args.size} x {args.size} px ({what})\n")
+        rows = (stage_rows(args.model, args.size, blocks[0]) if args.stages
+                else model_rows(args.model, args.size, blocks))
+        print("\n".join(rows))
         print(f"\ntotal {time.perf_counter() - t0:.0f} s")
         return 0
     if not args.skip_training:

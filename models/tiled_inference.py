@@ -212,7 +212,8 @@ def cpu_optimised(graph):
     up-sampling as 1x1 convolutions and DepthToSpace (DCR); onnxruntime's basic optimisations (constant
     folding; a FiLM scale and shift folded into the convolution before it); the convolutions of
     channel concatenations split into summed convolutions of the parts; grouped convolutions whose
-    groups do not fill onnxruntime's channel blocks as dense ones (block-diagonal weights) and the
+    groups do not fill onnxruntime's channel blocks as ones with groups of whole blocks, or dense
+    ones (block-diagonal weights), and the
     DepthToSpace of a sub-pixel convolution (CRD) in DCR order, the convolution's channels permuted;
     a convolution after a DepthToSpace to too few channels for a block computed at the low
     resolution on the phase channels (SARDINet's band decoders then stay in the blocked layout
@@ -238,7 +239,7 @@ def cpu_optimised(graph):
         onnx_rewrite.conv_transpose_as_depth_to_space(proto, mode="DCR")
         proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_BASIC)
         onnx_rewrite.split_concat_convs(proto, multiple=block)
-        onnx_rewrite.grouped_conv_as_dense(proto, multiple=block)
+        onnx_rewrite.grouped_conv_in_blocks(proto, multiple=block)
         onnx_rewrite.depth_to_space_as_dcr(proto)
         onnx_rewrite.conv_before_depth_to_space(proto, multiple=block)
         onnx_rewrite.affine_as_depthwise_conv(proto, multiple=block)

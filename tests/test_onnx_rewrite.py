@@ -212,19 +212,25 @@ def _conv_relu_batch_norm(channels):
     return _model(nodes, [_image("x", 4)], [_image("y", 4)], init)
 
 
+def _blocked_optimised(model):
+    """(serialised ``cpu_optimised`` graph of ``model``, its nodes); skips where onnxruntime has no blocked
+    layout."""
+    from sar_change.models.tiled_inference import cpu_optimised, nchwc_block_size
+
+    if nchwc_block_size(_onnxruntime()) is None:
+        pytest.skip("this onnxruntime has no blocked (NCHWc) CPU layout")
+    graph = cpu_optimised(model.SerializeToString())
+    assert graph is not None
+    return graph, onnx.load_from_string(graph).graph.node
+
+
 def test_cpu_optimised_batch_norm_after_activation_stays_blocked():
     """A batch normalisation after an activation, which no convolution can absorb exactly (the next one
     zero-pads): onnxruntime's blocked-layout optimisation runs it as a depthwise convolution on the blocked
     tensor (no BatchNormalization, no reorder between the convolutions), within 1e-5 of the original, borders
     included. (SARDINet's encoder relies on this; a rewrite of our own to the same form gained nothing.)"""
-    from sar_change.models.tiled_inference import cpu_optimised, nchwc_block_size
-
-    ort = _onnxruntime()
-    if nchwc_block_size(ort) is None:
-        pytest.skip("this onnxruntime has no blocked (NCHWc) CPU layout")
     model = _conv_relu_batch_norm(16)
-    graph = cpu_optimised(model.SerializeToString())
-    nodes = onnx.load_from_string(graph).graph.node
+    graph, nodes = _blocked_optimised(model)
     # blocked Conv (from the plain input), depthwise Conv (the normalisation), Conv, one reorder out
     assert [n.op_type for n in nodes] == ["Conv", "Conv", "Conv", "ReorderOutput"]
     assert {n.domain for n in nodes} == {onnx_rewrite.NCHWC_DOMAIN}
@@ -255,36 +261,55 @@ def test_grouped_convolution_as_dense_and_sub_pixel_shuffle_in_dcr_order():
     x = np.random.default_rng(4).normal(size=(2, 32, 12, 20)).astype(np.float32)
     expected = _run(model, {"x": x})
     dense = onnx.load_from_string(model.SerializeToString())
-    assert onnx_rewrite.grouped_conv_as_dense(dense) == 1
+    assert onnx_rewrite.grouped_conv_in_blocks(dense) == 1
     onnx.checker.check_model(dense)
-    assert all({a.name: a.i for a in n.attribute}.get("group", 1) == 1 for n in dense.graph.node)
+    # 4 groups of 8 channels as 2 groups of 16 (whole blocks), each with two former groups block-diagonal
+    conv = next(n for n in dense.graph.node if n.op_type == "Conv" and n.input[0] == "up")
+    assert {a.name: a.i for a in conv.attribute}["group"] == 2
+    merged = numpy_helper.to_array(next(t for t in dense.graph.initializer if t.name == conv.input[1]))
+    original = numpy_helper.to_array(next(t for t in model.graph.initializer if t.name == "w"))
+    assert merged.shape == (32, 16, 5, 5)
+    np.testing.assert_array_equal(merged[:8, :8], original[:8])
+    np.testing.assert_array_equal(merged[24:, 8:], original[24:])
+    assert not merged[:8, 8:].any() and not merged[8:16, :8].any()
     np.testing.assert_allclose(_run(dense, {"x": x}), expected, rtol=1e-5, atol=1e-5)
+    single = onnx.load_from_string(model.SerializeToString())
+    assert onnx_rewrite.grouped_conv_in_blocks(single, multiple=32) == 1  # one block of 32: dense
+    assert all({a.name: a.i for a in n.attribute}.get("group", 1) == 1 for n in single.graph.node)
+    np.testing.assert_allclose(_run(single, {"x": x}), expected, rtol=1e-5, atol=1e-5)
     dcr = onnx.load_from_string(model.SerializeToString())
     assert onnx_rewrite.depth_to_space_as_dcr(dcr) == 1
     onnx.checker.check_model(dcr)
     assert {a.name: a.s for a in dcr.graph.node[1].attribute}["mode"] == b"DCR"
     np.testing.assert_allclose(_run(dcr, {"x": x}), expected, rtol=1e-6, atol=1e-6)
-    assert onnx_rewrite.grouped_conv_as_dense(_band_decoder(groups=32)) == 0  # depthwise
-    assert onnx_rewrite.grouped_conv_as_dense(_band_decoder(groups=2)) == 0  # 16 channels a group: blocks
-    assert onnx_rewrite.grouped_conv_as_dense(_band_decoder(groups=2), multiple=32) == 1
+    assert onnx_rewrite.grouped_conv_in_blocks(_band_decoder(groups=32)) == 0  # depthwise
+    assert onnx_rewrite.grouped_conv_in_blocks(_band_decoder(groups=2)) == 0  # 16 channels a group: blocks
+    assert onnx_rewrite.grouped_conv_in_blocks(_band_decoder(groups=2), multiple=32) == 1
     assert onnx_rewrite.depth_to_space_as_dcr(dense) == 1  # after the dense edit too
 
 
 def test_cpu_optimised_band_decoder_stays_blocked():
     """Through the whole ``cpu_optimised`` chain a band-decoder stage keeps no DepthToSpace, no grouped
     convolution outside the blocked layout and one reorder (the output), within 1e-5 of the original."""
-    from sar_change.models.tiled_inference import cpu_optimised, nchwc_block_size
-
-    ort = _onnxruntime()
-    if nchwc_block_size(ort) is None:
-        pytest.skip("this onnxruntime has no blocked (NCHWc) CPU layout")
     model = _band_decoder()
-    graph = cpu_optimised(model.SerializeToString())
-    nodes = onnx.load_from_string(graph).graph.node
+    graph, nodes = _blocked_optimised(model)
     ops = [n.op_type for n in nodes]
     assert "DepthToSpace" not in ops and "Transpose" in ops and ops.count("ReorderOutput") == 1
     assert all(n.domain == onnx_rewrite.NCHWC_DOMAIN for n in nodes if n.op_type == "Conv")
     _assert_optimised_equals(graph, model, ((1, 32, 12, 20), (2, 32, 9, 7)), seed=5)
+
+
+def test_grouped_sub_pixel_convolution_in_blocks_is_dense():
+    """A grouped convolution whose only user is a DepthToSpace becomes dense (the DCR edit then permutes its
+    output channels across the former groups), not one of block groups."""
+    rng = np.random.default_rng(12)
+    init = [numpy_helper.from_array(rng.normal(0, 0.3, (64, 8, 3, 3)).astype(np.float32), "w")]
+    nodes = [helper.make_node("Conv", ["x", "w"], ["low"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], group=4),
+             helper.make_node("DepthToSpace", ["low"], ["y"], blocksize=2, mode="CRD")]
+    model = _model(nodes, [_image("x", 32)], [_image("y", 16)], init)
+    assert onnx_rewrite.grouped_conv_in_blocks(model) == 1
+    assert {a.name: a.i for a in model.graph.node[0].attribute}["group"] == 1
+    assert onnx_rewrite.depth_to_space_as_dcr(model) == 1
 
 
 def _shuffle_then_conv(kernel, groups, pads):
@@ -396,3 +421,30 @@ def test_specialised_learned_di_equals_the_general_graph(shared_data):
     b = general.predict({"images": holed, "dem": dem, "conditions": cond})
     np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
     np.testing.assert_allclose(a, b, rtol=0, atol=2e-5)
+
+
+SAR_TO_OPTICAL = ROOT / "models" / "sar_to_optical.onnx"
+
+
+@pytest.mark.skipif(not SAR_TO_OPTICAL.exists(), reason="no shipped model at models/sar_to_optical.onnx")
+def test_specialised_sar_to_optical_equals_the_general_graph():
+    """The shipped SARDINet with its conditions fixed and its graph edited for the blocked CPU layout
+    (``cpu_optimised``: where onnxruntime has it, the 4 x 8-channel band-decoder convolution as 2 groups of
+    16 channels) gives the general graph's reflectance on a random scene, borders included."""
+    from sar_change.models.sar_to_optical.conditions import condition_vector
+    from sar_change.models.tiled_inference import nchwc_block_size
+
+    general = TiledModel(str(SAR_TO_OPTICAL), threads=1)
+    cond = condition_vector("2018-06-15", 46.0, (10.0, 10.0))[None]
+    fixed = general.specialised({"conditions": cond})
+    # the edited graph passed the load-time check against the folded one wherever the blocked layout exists
+    assert fixed._optimised == (nchwc_block_size(_onnxruntime()) is not None)
+    if fixed._optimised:
+        nodes = onnx.load_from_string(fixed._model).graph.node
+        assert [n for n in nodes if n.op_type == "Conv" and "layers.2" in n.name
+                and {a.name: a.i for a in n.attribute}.get("group") == 2]
+    rng = np.random.default_rng(21)
+    sar = rng.normal(-14.0, 4.0, (2, 96, 136)).astype(np.float32)
+    dem = (600 + np.cumsum(rng.normal(0, 8, (96, 136)), axis=1)).astype(np.float32)
+    whole = general.predict({"sar": sar, "dem": dem, "conditions": cond})
+    np.testing.assert_allclose(fixed.predict({"sar": sar, "dem": dem}), whole, rtol=0, atol=1e-5)
