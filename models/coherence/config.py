@@ -47,11 +47,11 @@ others, the chance of hiding each condition on its own (partial knowledge).
 FULL_WIDTHS = (32, 64, 128, 256)
 FULL_BRIDGE = 512
 #: Network defaults (``architecture.CoherenceUNet`` arguments).
-NETWORK = dict(width_scale=0.25, stem=4, use_baseline=False, use_weather=False)
+NETWORK = dict(width_scale=0.25, stem=4, use_baseline=False, use_weather=False, refine=0, window_stem=False)
 #: Training defaults.
 TRAINING = dict(epochs=200, patch=256, batch=2, lr=2e-3, schedule="plateau", patches_per_epoch=64,
                 val_patches=48, val_fraction=0.2, augment=True, beta=0.5, balance=0.25,
-                class_weight_power=0.5, weather_dropout=0.3, condition_dropout=0.15)
+                class_weight_power=0.5, weather_dropout=0.3, condition_dropout=0.15, posterior_targets=False)
 #: Parameter-name prefixes of the encoder (frozen with --freeze-encoder-epochs).
 ENCODER_PREFIXES = ("stem.", "encoders.", "bridge.")
 #: Model card title.
