@@ -363,8 +363,9 @@ def main(argv=None):
                    help="train on the posterior of the reference (simulated training pairs; see above)")
     p.add_argument("--refine", type=int, default=None,
                    help="hidden channels of the full-resolution refinement (default: the config's)")
-    p.add_argument("--window-stem", action="store_true",
-                   help="the 3 x 3 window features also in the network's stem (architecture)")
+    p.add_argument("--window-stem", action=argparse.BooleanOptionalAction, default=None,
+                   help="the 3 x 3 window features also in the network's stem (architecture; default: "
+                        "the config's)")
     p.add_argument("--validation-only", action="store_true",
                    help="train, print the validation scores and stop (no test scene is read)")
     p.add_argument("--ship", action="store_true",
@@ -391,8 +392,8 @@ def main(argv=None):
         more["posterior_targets"] = args.posterior_targets
         if args.refine is not None:
             more["refine"] = args.refine
-        if args.window_stem:
-            more["window_stem"] = True
+        if args.window_stem is not None:
+            more["window_stem"] = args.window_stem
         summary = train(train_dirs, model_path, epochs=100000, max_minutes=args.minutes, seed=args.seed,
                         init=args.init, threads=2, log=lambda s: print(s, flush=True), card="auto",
                         command=command, **more)

@@ -39,8 +39,9 @@ def build_parser():
     p.add_argument("--refine", type=int, default=n["refine"],
                    help="hidden channels of the full-resolution refinement head (0: none; default "
                         f"{n['refine']})")
-    p.add_argument("--window-stem", action="store_true",
-                   help="the 3 x 3 window statistics of the intensities also in the stem")
+    p.add_argument("--window-stem", action=argparse.BooleanOptionalAction, default=n["window_stem"],
+                   help="the 3 x 3 window statistics of the intensities also in the stem (default "
+                        f"{'on' if n['window_stem'] else 'off'})")
     p.add_argument("--posterior-targets", action="store_true",
                    help="train on the posterior mean and variance of the reference where a pair folder has "
                         "them (simulated pairs: core.simulator.reference_posterior.write_posterior_targets)")
