@@ -53,7 +53,7 @@ from sar_change.core.coherence import estimation as coh  # noqa: E402
 from sar_change.core.coherence import stacking  # noqa: E402
 from sar_change.core.engine.raster_blocks import read_array  # noqa: E402
 from sar_change.core.simulator.landcover import CLASS_NAMES  # noqa: E402
-from sar_change.core.simulator.reference_posterior import ReferencePosterior  # noqa: E402
+from sar_change.core.simulator.reference_posterior import ReferencePosterior, true_powers  # noqa: E402
 from sar_change.models.coherence import dataset as ds  # noqa: E402
 from sar_change.models.coherence import inference, schema  # noqa: E402
 from sar_change.models.framework import export as fx  # noqa: E402
@@ -67,17 +67,6 @@ SIGMA0_WINDOW = 7  # pixels: the plug-in sigma0 of a date is its intensity's mea
 def box_mean(a, size):
     """Mean over a centred size x size window (edges: the pixels inside the image)."""
     return coh.box_sum_2d(a, size) / coh.box_sum_2d(np.ones_like(a), size)
-
-
-def true_powers(folder):
-    """The speckle-free sigma0 (linear) of the pair's two dates, from the simulator's stack beside it."""
-    stack = os.path.join(os.path.dirname(os.path.normpath(folder)), "stack")
-    with open(os.path.join(folder, "pair.csv"), newline="", encoding="utf-8") as f:
-        row = next(csv.DictReader(f))
-    with open(os.path.join(stack, "acquisitions.csv"), newline="", encoding="utf-8") as f:
-        files = {(r["date"], r["orbit_direction"]): r["file"] for r in csv.DictReader(f)}
-    return [read_array(os.path.join(stack, files[(row[k], row["orbit_direction"])]))
-            for k in ("date_1", "date_2")]
 
 
 @functools.lru_cache(maxsize=None)

@@ -116,3 +116,20 @@ def test_bad_arguments_raise():
         coherence.intensity_correlation(np.ones((5, 5)), np.ones((5, 5)), 3, coherence.SPECKLE)
     with pytest.raises(ValueError, match="unknown intensity method"):
         coherence.intensity_correlation(np.ones((5, 5)), np.ones((5, 5)), 3, "learned")
+
+
+def test_float32_window_sums_agree_with_float64():
+    # the learned coherence's correction takes the window correlation in float32 (speed)
+    rng = np.random.default_rng(11)
+    z1, z2 = coherence.correlated_pair(rng.uniform(0.0, 0.99, (60, 70)), (4, 60, 70), rng, 3.0, 0.2)
+    i1 = (np.abs(z1) ** 2).mean(axis=0).astype(np.float32) * np.exp(2.0 * rng.standard_normal((60, 70)))
+    i2 = (np.abs(z2) ** 2).mean(axis=0).astype(np.float32)
+    i1[5, 7] = np.nan
+    single = coherence.intensity_coherence(i1, i2, 3, dtype=np.float32)
+    double = coherence.intensity_coherence(i1, i2, 3)
+    np.testing.assert_array_equal(np.isnan(single), np.isnan(double))
+    np.testing.assert_allclose(single, double, atol=1e-4)
+    # fixed-order sums: a block's interior equals the whole image's, bit for bit
+    np.testing.assert_array_equal(coherence.intensity_coherence(i1[10:40, 20:60], i2[10:40, 20:60], 3,
+                                                                dtype=np.float32)[1:-1, 1:-1],
+                                  single[11:39, 21:59])

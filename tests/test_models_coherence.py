@@ -288,3 +288,75 @@ def test_a_weather_model_records_its_conditions_and_their_trained_ranges(pairs_d
     assert "val_rmse_no_weather" in summary["metrics"]
     card = Path(summary["card"]).read_text()
     assert all(name in card for name in schema.WEATHER_NAMES)
+
+
+def test_refinement_window_statistics_match_the_intensity_correlation_and_bound_the_reference():
+    from sar_change.core.coherence import estimation
+    from sar_change.core.simulator import coherence as sim
+    from sar_change.models.coherence.architecture import window_intensity_statistics
+
+    rng = np.random.default_rng(5)
+    shape = (24, 24)
+    g = np.clip(rng.uniform(0.0, 1.0, shape), 0.0, 0.99)
+    power = np.exp(rng.standard_normal(shape))
+    i1, i2, refs = sim.draw_pair_windows(g, power, power * 2.0, 4, (3,), rng)
+    db = torch.from_numpy(10.0 * np.log10(np.stack([i1, i2])))[None]
+    corr, similarity, _ = window_intensity_statistics(db.double())
+    # the graph's window correlation is the Catelli estimator of core.coherence, borders included
+    np.testing.assert_allclose(corr[0, 0].numpy(), estimation.intensity_coherence(i1, i2, 3), atol=1e-6)
+    # sum sqrt(I1 I2) / sqrt(sum I1 sum I2) bounds the window's sample coherence of the complex looks
+    assert (similarity[0, 0].numpy() >= refs[3] - 1e-6).all()
+    same = window_intensity_statistics(torch.cat([db[:, :1], db[:, :1] - 3.0], 1).double())[1]
+    np.testing.assert_allclose(same.numpy(), 1.0, atol=1e-9)
+
+
+def test_a_refined_model_starts_as_its_coarse_model_and_exports(tmp_path):
+    torch.manual_seed(0)
+    coarse = CoherenceUNet(**TINY, use_weather=True, window_stem=False).eval()
+    refined = CoherenceUNet(**TINY, use_weather=True, refine=4, window_stem=True).eval()
+    report = pretrained.apply(refined, pretrained.InitWeights(state=coarse.state_dict(), source="coarse"))
+    new = ("refine.0", "refine.2", "refine.4", "stem_window")
+    assert sorted(report.new) == [f"{layer}.{p}" for layer in new for p in ("bias", "weight")]
+    images = export.example_inputs(refined, batch=1, size=64)
+    with torch.no_grad():
+        torch.testing.assert_close(refined(*images), coarse(*images), rtol=0, atol=0)
+        for layer in (refined.refine[-1], refined.stem_window):
+            torch.nn.init.normal_(layer.weight, std=0.1)
+        assert (refined(*images) - coarse(*images)).abs().max() > 1e-3
+    path = export.export_onnx(refined, tmp_path / "refined.onnx")
+    assert export.parity(refined, path, images) < 1e-5
+    rebuilt, meta = export.model_from_onnx(path)
+    assert rebuilt.refine_width == 4 and rebuilt.window_stem and meta["architecture"]["refine"] == 4
+
+
+def test_the_posterior_nll_is_the_expected_nll_of_its_target():
+    coh, logvar = torch.tensor([[0.3, 0.6]]), torch.tensor([[-3.0, -1.0]])
+    mean, d = torch.tensor([[0.5, 0.2]]), torch.tensor([[0.1, 0.3]])
+    mask = torch.ones(1, 2)
+    draws = [training.nll(coh, logvar, mean + s * d, mask, 0.5) for s in (-1.0, 1.0)]
+    expected = training.nll(coh, logvar, mean, mask, 0.5, target_var=d * d)
+    assert float(expected) == pytest.approx(float(sum(draws) / 2), rel=1e-6)
+
+
+def test_posterior_targets_are_read_and_trained_on(pairs_dir, tmp_path):
+    from sar_change.core.simulator.reference_posterior import POSTERIOR_FILES, write_posterior_targets
+
+    folders = ds.pair_folders([pairs_dir])
+    for n, folder in enumerate(folders):
+        write_posterior_targets(folder, draws=4, seed=n)
+    try:
+        pair = ds.Pair(folders[0])
+        mean, var = pair.posterior[:, pair.valid]
+        assert 0.0 <= mean.min() and mean.max() <= 1.0 and var.min() >= 0.0
+        # the posterior mean is nearer the reference than the reference's spread around it says
+        assert np.sqrt(np.mean((mean - pair.target[pair.valid]) ** 2)) < 0.2
+        batch = next(ds.batches([pair], [(0, 0, 0, 1, True, True)], 64, 1))
+        np.testing.assert_array_equal(batch["posterior"][0, 0],
+                                      np.rot90(pair.posterior[0, :64, :64], 1)[:, ::-1])
+        summary = train_tiny(pairs_dir, tmp_path / "post.onnx", epochs=1, posterior_targets=True)
+        assert summary["training"]["targets"] == "posterior of the reference"
+        assert summary["training"]["posterior_pairs"] == len(summary["training"]["pairs"]["train"])
+    finally:
+        for folder in folders:
+            for name in POSTERIOR_FILES:
+                Path(folder, name).unlink(missing_ok=True)

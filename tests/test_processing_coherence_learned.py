@@ -114,7 +114,8 @@ def test_the_shipped_model_is_corrected_by_the_intensity_correlation_by_default(
                                                      "OUTPUT_SIGMA": str(sig), "CORRECT": correct})
         outs[correct] = read_array(out), read_array(sig)
     power = 10.0 ** (np.stack([schema.to_db(i1), schema.to_db(i2)]) / 10.0)
-    corr = estimation.intensity_coherence(power[0], power[1], table["window"], estimation.PEARSON)
+    corr = estimation.intensity_coherence(power[0], power[1], table["window"], estimation.PEARSON,
+                                          dtype=np.float32)
     want = stacking.apply_table(table, *outs[False], corr)
     ok = np.isfinite(outs[False][0]) & np.isfinite(corr)
     for got, expected in zip(outs[True], want):

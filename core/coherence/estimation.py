@@ -49,8 +49,9 @@ def window_reach(size):
     return max(rows, cols) // 2
 
 
-def box_sum_2d(array, size):
-    """Sum over a centred ``size`` (rows, cols) window of a float64 array; outside counts as 0.
+def box_sum_2d(array, size, dtype=np.float64):
+    """Sum over a centred ``size`` (rows, cols) window of an array, in ``dtype`` (default float64);
+    outside counts as 0.
 
     Fixed-order accumulation (first sample to last) so results do not depend
     on where a block starts.
@@ -58,7 +59,7 @@ def box_sum_2d(array, size):
     rows, cols = window_shape(size)
     ry, rx = rows // 2, cols // 2
     h, w = array.shape
-    padded = np.zeros((h + 2 * ry, w + 2 * rx), dtype=np.float64)
+    padded = np.zeros((h + 2 * ry, w + 2 * rx), dtype=dtype)
     padded[ry:ry + h, rx:rx + w] = array
     acc = padded[:, 0:w].copy()
     for j in range(1, cols):
@@ -107,8 +108,9 @@ def coherence_from_sums(s12_re, s12_im, s11, s22):
     return np.minimum(gamma, 1.0).astype(np.float32)
 
 
-def intensity_correlation(i1, i2, size, method=PEARSON, looks=None):
-    """Normalised intensity correlation rho_I (float64, not clipped) over a boxcar window.
+def intensity_correlation(i1, i2, size, method=PEARSON, looks=None, dtype=np.float64):
+    """Normalised intensity correlation rho_I (``dtype``, default float64; not clipped) over a boxcar
+    window.
 
     ``i1``, ``i2``: detected images in linear power, NaN = no data; ``size``
     as in ``sample_coherence``. Circular-Gaussian speckle gives
@@ -130,17 +132,17 @@ def intensity_correlation(i1, i2, size, method=PEARSON, looks=None):
         raise ValueError(f"unknown intensity method {method!r}: use one of {INTENSITY_METHODS}")
     if method == SPECKLE and (looks is None or not looks > 0):
         raise ValueError(f"the 'speckle' method needs the number of looks > 0 (got {looks})")
-    i1 = np.asarray(i1, dtype=np.float64)
-    i2 = np.asarray(i2, dtype=np.float64)
+    i1 = np.asarray(i1, dtype=dtype)
+    i2 = np.asarray(i2, dtype=dtype)
     valid = np.isfinite(i1) & np.isfinite(i2)
-    a = np.where(valid, i1, 0.0)
-    b = np.where(valid, i2, 0.0)
-    n = box_sum_2d(valid.astype(np.float64), size)
-    s1, s2 = box_sum_2d(a, size), box_sum_2d(b, size)
-    s12 = box_sum_2d(a * b, size)
+    a = np.where(valid, i1, dtype(0))
+    b = np.where(valid, i2, dtype(0))
+    n = box_sum_2d(valid.astype(dtype), size, dtype)
+    s1, s2 = box_sum_2d(a, size, dtype), box_sum_2d(b, size, dtype)
+    s12 = box_sum_2d(a * b, size, dtype)
     with np.errstate(divide="ignore", invalid="ignore"):
         if method == PEARSON:
-            s11, s22 = box_sum_2d(a * a, size), box_sum_2d(b * b, size)
+            s11, s22 = box_sum_2d(a * a, size, dtype), box_sum_2d(b * b, size, dtype)
             var = (s11 - s1 * s1 / n) * (s22 - s2 * s2 / n)
             rho = (s12 - s1 * s2 / n) / np.sqrt(np.maximum(var, 0.0))
             rho[~(var > 0)] = np.nan
@@ -151,12 +153,12 @@ def intensity_correlation(i1, i2, size, method=PEARSON, looks=None):
     return rho
 
 
-def intensity_coherence(i1, i2, size, method=PEARSON, looks=None):
+def intensity_coherence(i1, i2, size, method=PEARSON, looks=None, dtype=np.float64):
     """Coherence magnitude 0-1 (float32) from two detected intensities: sqrt(clip(rho_I, 0, 1)).
 
-    See ``intensity_correlation`` for the inputs and the two methods.
+    See ``intensity_correlation`` for the inputs, the two methods and ``dtype`` (of the window sums).
     """
-    rho = intensity_correlation(i1, i2, size, method, looks)
+    rho = intensity_correlation(i1, i2, size, method, looks, dtype)
     return np.sqrt(np.clip(rho, 0.0, 1.0)).astype(np.float32)
 
 

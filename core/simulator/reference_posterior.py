@@ -20,6 +20,9 @@ given the oracle's knowledge, so posterior draws of every pixel's cross product
 L sqrt(I1 I2 t) e^(i phi) summed over the window give posterior draws of the reference
 |sum cross| / sqrt(sum L I1 sum L I2) (the denominator is observed).
 """
+import csv
+import os
+
 import numpy as np
 
 from ..coherence.estimation import box_sum_2d
@@ -137,3 +140,53 @@ class ReferencePosterior:
         mean = total / draws
         var = (squares - draws * mean * mean) / (draws - 1)
         return first + mean, np.maximum(var, 0.0)
+
+
+#: Files of a pair folder with the posterior mean and variance of its reference (``write_posterior_targets``).
+POSTERIOR_FILES = ("coherence_posterior_mean.tif", "coherence_posterior_var.tif")
+
+
+def _pair_row(folder):
+    with open(os.path.join(folder, "pair.csv"), newline="", encoding="utf-8") as f:
+        return next(csv.DictReader(f))
+
+
+def true_powers(folder):
+    """The speckle-free sigma0 (linear power) of a simulated pair's two dates, from the simulator's stack
+    beside the pair folder (``stack/acquisitions.csv``)."""
+    from ..engine.raster_blocks import read_array
+
+    stack = os.path.join(os.path.dirname(os.path.normpath(folder)), "stack")
+    row = _pair_row(folder)
+    with open(os.path.join(stack, "acquisitions.csv"), newline="", encoding="utf-8") as f:
+        files = {(r["date"], r["orbit_direction"]): r["file"] for r in csv.DictReader(f)}
+    return [read_array(os.path.join(stack, files[(row[k], row["orbit_direction"])]))
+            for k in ("date_1", "date_2")]
+
+
+def write_posterior_targets(folder, draws=16, seed=0, overwrite=False):
+    """Write POSTERIOR_FILES into a simulated pair ``folder``: the posterior mean and variance
+    (coherence units, squared for the variance; ``draws`` draws) of its reference coherence given the true
+    coherence, the true sigma0 and the intensities (``ReferencePosterior.moments``).
+
+    For training: the mean is the reference less the part of its speckle that nothing from the
+    intensities can tell, so a squared error against it has the same minimiser as against the reference
+    (E[(f - ref)^2 | info] = (f - mean)^2 + var for any f of the intensities) with much less noise. Only
+    simulated pairs have it (it needs the truth and the speckle-free stack). Returns the two paths;
+    existing files are kept unless ``overwrite``.
+    """
+    from ..engine.raster_blocks import read_array, write_array
+
+    paths = [os.path.join(folder, name) for name in POSTERIOR_FILES]
+    if not overwrite and all(os.path.isfile(p) for p in paths):
+        return paths
+    row = _pair_row(folder)
+    p1, p2 = true_powers(folder)
+    truth = read_array(os.path.join(folder, "coherence_true.tif"))
+    i1, i2 = (read_array(os.path.join(folder, f"intensity_{k}.tif")) for k in (1, 2))
+    post = ReferencePosterior(int(row["looks"]), int(row["window"]))
+    mean, var = post.moments(truth, p1, p2, i1, i2, int(draws), np.random.default_rng(int(seed)))
+    ok = np.isfinite(mean) & np.isfinite(var) & np.isfinite(truth) & np.isfinite(i1) & np.isfinite(i2)
+    for path, value in zip(paths, (np.clip(mean, 0.0, 1.0), var)):
+        write_array(path, np.where(ok, value, np.nan), like=os.path.join(folder, "intensity_1.tif"))
+    return paths

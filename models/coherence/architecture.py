@@ -17,6 +17,25 @@ is correlated, so their dB difference is small). A strided stem brings the
 features to 1/stem of the input resolution; the heads are upsampled back
 bilinearly.
 
+Full-resolution refinement (``refine`` > 0 hidden channels): the coarse heads
+see the images at 1/stem of their resolution, but the 3 x 3 reference shares
+its speckle with the intensities of its own pixels (the exact posterior of the
+reference given the truth is 0.107 RMSE from it, given the truth and every
+pixel's intensities 0.090: benchmarks/results/coherence_limits*.md). A
+per-pixel MLP (1x1 convolutions) at the input resolution takes the upsampled
+head outputs (coherence logit, log-variance), the per-pixel features above, each
+date's dB against its 3 x 3 mean, and two 3 x 3 window statistics of the
+linear intensities: the intensity-correlation coherence (Catelli, Monti
+Guarnieri & Prati 1996, the window-correlation form of
+``core.coherence.estimation.intensity_coherence``, which the tests check it
+against) and the amplitude similarity sum sqrt(I1 I2) / sqrt(sum I1 sum I2),
+an upper bound of the window's sample coherence (Cauchy-Schwarz); it adds a
+correction to both head outputs. Its last layer starts at zero, so a model
+initialised from one without it starts as that model. ``window_stem``: the
+same four window features also enter the stem, by a convolution of their own
+(zero at the start, for the same reason), so that the coarse network averages
+them and not only the per-pixel dB features.
+
 Weather conditions (``use_weather``; ``schema.WEATHER_NAMES``: rain,
 snowfall and melt between the dates, wind on each date, the simulator's
 resets of temporal decorrelation) enter by feature-wise linear modulation
@@ -45,6 +64,42 @@ LOGVAR_MIN, LOGVAR_MAX = -12.0, 2.0
 BASELINE_SCALE_DAYS = 12.0
 #: Width of the weather embedding (features of the MLP that feeds the FiLM maps).
 WEATHER_EMBEDDING = 32
+#: Inputs of the full-resolution refinement: 2 head outputs, 4 per-pixel features, 2 dB against the
+#: 3 x 3 mean, the 3 x 3 intensity-correlation coherence and amplitude similarity.
+REFINE_INPUTS = 6 + 4
+#: The window features (``CoherenceUNet.pixel_window_features``), channels in order.
+WINDOW_FEATURES = ("dB 1 against its window mean", "dB 2 against its window mean",
+                   "intensity-correlation coherence", "amplitude similarity")
+#: Side (pixels) of the refinement's windows: the simulator's reference window.
+REFINE_WINDOW = 3
+#: dB per unit of the refinement's "dB against the window mean" features.
+REFINE_DB_SCALE = 5.0
+
+
+def window_intensity_statistics(images_db, window=REFINE_WINDOW):
+    """(intensity-correlation coherence, amplitude similarity), each (B, 1, H, W), over ``window`` x
+    ``window`` pixels of the two dates' linear intensities from clamped dB ``images_db`` (B, 2, H, W); at
+    the borders over the pixels inside the image.
+
+    The first is sqrt(clip(rho, 0, 1)) with rho the window's Pearson correlation of the two intensities
+    (``core.coherence.estimation.intensity_coherence`` with PEARSON: Catelli, Monti Guarnieri & Prati 1996,
+    E[rho] = |gamma|^2); the second sum sqrt(I1 I2) / sqrt(sum I1 sum I2) (1 when the two dates' intensities
+    are proportional over the window, and never below the window's sample coherence of the complex looks
+    behind the intensities: Cauchy-Schwarz over each pixel's looks, then the triangle inequality).
+    """
+    lin = torch.exp(images_db * (0.1 * 2.302585092994046))  # 10 ** (dB / 10)
+    i1, i2 = lin[:, :1], lin[:, 1:2]
+    amp = torch.exp(images_db.sum(1, keepdim=True) * (0.05 * 2.302585092994046))  # sqrt(I1 I2)
+    # one pooling of the six window means (a single pass at full resolution)
+    means = F.avg_pool2d(torch.cat([lin, lin * lin, i1 * i2, amp], 1), window, stride=1, padding=window // 2,
+                         count_include_pad=False)
+    m1, m2, e11, e22, e12, m_amp = torch.split(means, 1, dim=1)
+    var1 = torch.clamp(e11 - m1 * m1, min=0.0)
+    var2 = torch.clamp(e22 - m2 * m2, min=0.0)
+    rho = (e12 - m1 * m2) / torch.sqrt(var1 * var2 + 1e-30)
+    corr = torch.sqrt(torch.clamp(rho, 0.0, 1.0))
+    similarity = torch.clamp(m_amp / torch.sqrt(m1 * m2), 0.0, 1.0)
+    return corr, similarity, (m1, m2)
 
 
 class ResidualBlock(nn.Module):
@@ -75,7 +130,8 @@ class CoherenceUNet(nn.Module):
     coherence, sigma."""
 
     def __init__(self, width_scale=cfg.NETWORK["width_scale"], stem=cfg.NETWORK["stem"],
-                 use_baseline=cfg.NETWORK["use_baseline"], use_weather=cfg.NETWORK["use_weather"]):
+                 use_baseline=cfg.NETWORK["use_baseline"], use_weather=cfg.NETWORK["use_weather"],
+                 refine=cfg.NETWORK["refine"], window_stem=cfg.NETWORK["window_stem"]):
         super().__init__()
         if int(stem) not in (1, 2, 4):
             raise ValueError(f"stem {stem!r}: use 1, 2 or 4")
@@ -83,18 +139,33 @@ class CoherenceUNet(nn.Module):
         self.stem_factor = int(stem)
         self.use_baseline = bool(use_baseline)
         self.use_weather = bool(use_weather)
+        self.refine_width = int(refine)
+        self.window_stem = bool(window_stem)
+        if self.refine_width < 0:
+            raise ValueError(f"refine {refine!r}: give the hidden width (0: no refinement)")
         enc, bridge = cfg.widths(width_scale)
         self.widths, self.bridge_width = enc, bridge
         features = 5 if self.use_baseline else 4
         k = 2 * self.stem_factor - 1 if self.stem_factor > 1 else 3
         self.stem = nn.Sequential(nn.Conv2d(features, enc[0], k, stride=self.stem_factor, padding=k // 2),
                                   nn.ReLU())
+        if self.window_stem:
+            self.stem_window = nn.Conv2d(len(WINDOW_FEATURES), enc[0], k, stride=self.stem_factor,
+                                         padding=k // 2)
+            nn.init.zeros_(self.stem_window.weight)
+            nn.init.zeros_(self.stem_window.bias)
         self.encoders = nn.ModuleList(
             ResidualBlock(enc[max(i - 1, 0)], c) for i, c in enumerate(enc))
         self.bridge = ResidualBlock(enc[-1], bridge)
         ups = (bridge,) + enc[:0:-1]
         self.decoders = nn.ModuleList(ResidualBlock(cin + c, c) for cin, c in zip(ups, enc[::-1]))
         self.head = nn.Conv2d(enc[0], 2, 1)
+        if self.refine_width:
+            r = self.refine_width
+            self.refine = nn.Sequential(nn.Conv2d(REFINE_INPUTS, r, 1), nn.ReLU(), nn.Conv2d(r, r, 1),
+                                        nn.ReLU(), nn.Conv2d(r, 2, 1))
+            nn.init.zeros_(self.refine[-1].weight)
+            nn.init.zeros_(self.refine[-1].bias)
         if self.use_weather:
             k = 2 * len(schema.WEATHER_NAMES)
             self.weather_mlp = nn.Sequential(nn.Linear(k, WEATHER_EMBEDDING), nn.ReLU(),
@@ -121,7 +192,7 @@ class CoherenceUNet(nn.Module):
     @property
     def config(self):
         return {"width_scale": self.width_scale, "stem": self.stem_factor, "use_baseline": self.use_baseline,
-                "use_weather": self.use_weather}
+                "use_weather": self.use_weather, "refine": self.refine_width, "window_stem": self.window_stem}
 
     def normalisation(self):
         return {"db_mean": float(self.db_mean), "db_std": float(self.db_std),
@@ -164,7 +235,11 @@ class CoherenceUNet(nn.Module):
         if self.use_baseline:
             b = baseline.reshape(-1, 1, 1, 1) / BASELINE_SCALE_DAYS - 1.0
             feats.append(b.expand(-1, 1, x.shape[2], x.shape[3]))
-        y = modulate(self.stem(torch.cat(feats, 1)))
+        window = self.pixel_window_features(x) if self.window_stem or self.refine_width else None
+        y = self.stem[0](torch.cat(feats, 1))
+        if self.window_stem:
+            y = y + self.stem_window(torch.cat(window, 1))
+        y = modulate(self.stem[1](y))
         skips = []
         for i, block in enumerate(self.encoders):
             y = modulate(block(y if i == 0 else F.max_pool2d(y, 2)))
@@ -177,7 +252,18 @@ class CoherenceUNet(nn.Module):
         if self.stem_factor > 1:
             out = F.interpolate(out, scale_factor=float(self.stem_factor), mode="bilinear",
                                 align_corners=False)
+        if self.refine_width:
+            out = out + self.refine(torch.cat([out] + feats[:4] + window, 1))
         return torch.sigmoid(out[:, :1]), torch.clamp(out[:, 1:2], LOGVAR_MIN, LOGVAR_MAX)
+
+    def pixel_window_features(self, x):
+        """The refinement's window features of clamped dB ``x`` (B, 2, H, W): each date's dB against its
+        window mean (units of REFINE_DB_SCALE), the intensity-correlation coherence, the amplitude
+        similarity."""
+        corr, similarity, (m1, m2) = window_intensity_statistics(x)
+        to_db = 10.0 / 2.302585092994046
+        rel = (x - to_db * torch.log(torch.cat([m1, m2], 1))) / REFINE_DB_SCALE
+        return [rel, corr, similarity]
 
     def sigma(self, logvar):
         """Predicted standard deviation (coherence units) of a log-variance, times ``sigma_scale``."""

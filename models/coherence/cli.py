@@ -36,6 +36,15 @@ def build_parser():
     p.add_argument("--use-weather", action="store_true",
                    help="the pairs' weather (pair.csv columns rain_mm, snowfall_mm, melt_mm, wind_1_m_s, "
                         "wind_2_m_s) as optional conditions (FiLM; hidden at random in training)")
+    p.add_argument("--refine", type=int, default=n["refine"],
+                   help="hidden channels of the full-resolution refinement head (0: none; default "
+                        f"{n['refine']})")
+    p.add_argument("--window-stem", action=argparse.BooleanOptionalAction, default=n["window_stem"],
+                   help="the 3 x 3 window statistics of the intensities also in the stem (default "
+                        f"{'on' if n['window_stem'] else 'off'})")
+    p.add_argument("--posterior-targets", action="store_true",
+                   help="train on the posterior mean and variance of the reference where a pair folder has "
+                        "them (simulated pairs: core.simulator.reference_posterior.write_posterior_targets)")
     p.add_argument("--beta", type=float, default=t["beta"], help="beta-NLL weight (0: plain NLL)")
     p.add_argument("--class-weight-power", type=float, default=t["class_weight_power"],
                    help="per-pixel loss weight (land-cover share) ** -power; 0: none, 0.5: inverse "
@@ -52,6 +61,7 @@ def run(args, emitter, should_stop):
                  threads=args.threads, max_minutes=args.max_minutes, patches_per_epoch=args.patches_per_epoch,
                  val_patches=args.val_patches, val_fraction=args.val_fraction, width_scale=args.width_scale,
                  stem=args.stem, use_baseline=args.use_baseline, use_weather=args.use_weather, beta=args.beta,
+                 refine=args.refine, window_stem=args.window_stem, posterior_targets=args.posterior_targets,
                  augment=not args.no_augment,
                  class_weight_power=args.class_weight_power,
                  schedule=args.schedule or cfg.TRAINING["schedule"], patience=args.patience,

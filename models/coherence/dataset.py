@@ -7,8 +7,11 @@ coherence estimated from the complex pair, 0-1: the training target) and
 pair.csv (one row; ``baseline_days`` is read when present, else the days
 between ``date_1`` and ``date_2``; the weather columns ``schema.WEATHER_NAMES``
 when present, unknown otherwise); landcover.tif is optional (per-class
-metrics). A folder with a pairs.csv (a simulator run) stands for every pair
-listed in it; a path to a pairs.csv or pair.csv stands for its folder.
+metrics), and so are the simulator's posterior mean and variance of the
+reference (``reference_posterior.POSTERIOR_FILES``: lower-noise training
+targets, ``training.train(posterior_targets=True)``). A folder with a
+pairs.csv (a simulator run) stands for every pair listed in it; a path to
+a pairs.csv or pair.csv stands for its folder.
 """
 import csv
 import datetime as _dt
@@ -17,6 +20,7 @@ import os
 import numpy as np
 
 from ...core.engine.raster_blocks import read_array
+from ...core.simulator.reference_posterior import POSTERIOR_FILES
 from . import schema
 
 FILES = ("intensity_1.tif", "intensity_2.tif", "coherence_reference.tif")
@@ -66,7 +70,9 @@ def baseline_days(row):
 class Pair:
     """One pair in memory: ``db`` (2, H, W) float32 dB, ``target`` (H, W) coherence, ``valid`` mask,
     ``landcover`` (H, W) uint8 class of date 1 or None, ``baseline_days``, ``weather`` (K,) float32
-    (``schema.pair_weather``, NaN = unknown), ``row`` (pair.csv)."""
+    (``schema.pair_weather``, NaN = unknown), ``row`` (pair.csv), ``posterior`` (2, H, W) float32 posterior
+    mean and variance of the reference or None (no POSTERIOR_FILES; where they are NaN: the reference
+    and 0)."""
 
     def __init__(self, folder):
         self.folder = folder
@@ -90,6 +96,13 @@ class Pair:
         self.target = np.clip(np.nan_to_num(target), 0.0, 1.0).astype(np.float32)
         lc = os.path.join(folder, "landcover.tif")
         self.landcover = read_array(lc).astype(np.uint8) if os.path.isfile(lc) else None
+        self.posterior = None
+        paths = [os.path.join(folder, name) for name in POSTERIOR_FILES]
+        if all(os.path.isfile(p) for p in paths):
+            mean, var = (read_array(p).astype(np.float32) for p in paths)
+            ok = np.isfinite(mean) & np.isfinite(var)
+            self.posterior = np.stack([np.where(ok, mean, self.target), np.where(ok, var, 0.0)]).astype(
+                np.float32)
 
     @property
     def shape(self):
@@ -230,7 +243,7 @@ def grid_samples(pairs, patch, limit, rng):
 
 def patch_arrays(pair, y, x, patch, k=0, flip=False, swap=False):
     """(dB (2, P, P), target (1, P, P), mask (1, P, P), landcover (1, P, P) uint8, 0 when the pair has
-    none) of one sample, augmented."""
+    none, posterior mean and variance (2, P, P) or None) of one sample, augmented."""
     sl = (slice(y, y + patch), slice(x, x + patch))
     db = pair.db[(slice(None),) + sl]
     target = pair.target[sl][None]
@@ -238,13 +251,16 @@ def patch_arrays(pair, y, x, patch, k=0, flip=False, swap=False):
     lc = (pair.landcover[sl] if pair.landcover is not None else np.zeros((patch, patch), np.uint8))[None]
     if swap:  # coherence is symmetric in the two dates
         db = db[::-1]
-    arrays = (db, target, mask, lc)
+    post = None if pair.posterior is None else pair.posterior[(slice(None),) + sl]
+    arrays = (db, target, mask, lc) + (() if post is None else (post,))
     if k:
         arrays = tuple(np.rot90(a, k, axes=(1, 2)) for a in arrays)
     if flip:
         arrays = tuple(a[:, :, ::-1] for a in arrays)
-    db, target, mask, lc = (np.ascontiguousarray(a) for a in arrays)
-    return db.astype(np.float32, copy=False), target, mask, lc
+    arrays = [np.ascontiguousarray(a) for a in arrays]
+    post = arrays[4] if post is not None else None
+    db, target, mask, lc = arrays[:4]
+    return db.astype(np.float32, copy=False), target, mask, lc, post
 
 
 #: Positions of the two dates' wind in the weather vector (exchanged when a sample swaps the dates).
@@ -262,8 +278,9 @@ def sample_weather(pair, swap=False):
 def batches(pairs, samples, patch, batch, weights=None):
     """Iterator of dicts of numpy arrays: images (B, 2, P, P) dB, baseline (B, 1) days, weather (B, K)
     (NaN = unknown), target, mask,
-    landcover (B, 1, P, P) uint8 and, with ``weights`` (``class_weights``), weight: the per-pixel loss
-    weights."""
+    landcover (B, 1, P, P) uint8, with ``weights`` (``class_weights``) weight: the per-pixel loss
+    weights, and when every pair of the batch has them posterior (B, 2, P, P): the posterior mean and
+    variance of the reference."""
     for start in range(0, len(samples), int(batch)):
         chunk = samples[start:start + int(batch)]
         parts = [patch_arrays(pairs[i], y, x, patch, k, f, s) for i, y, x, k, f, s in chunk]
@@ -274,4 +291,6 @@ def batches(pairs, samples, patch, batch, weights=None):
                "landcover": np.stack([p[3] for p in parts])}
         if weights:
             out["weight"] = weight_map(out["landcover"], weights)
+        if all(p[4] is not None for p in parts):
+            out["posterior"] = np.stack([p[4] for p in parts])
         yield out

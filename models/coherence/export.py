@@ -77,7 +77,7 @@ def parity(model, onnx_path, inputs, threads=1):
 
 def model_from_onnx(onnx_path):
     """(``CoherenceUNet`` rebuilt from an exported .onnx, parsed metadata); ValueError for another kind."""
-    keys = ("width_scale", "stem", "use_baseline", "use_weather")
+    keys = ("width_scale", "stem", "use_baseline", "use_weather", "refine", "window_stem")
     model, meta = fx.model_from_onnx(onnx_path, CoherenceUNet, keys, CoherenceUNet.set_normalisation,
                                      schema.KIND)
     # sigma_scale is folded into the graph like the normalisation: the metrics record it

@@ -24,6 +24,18 @@ within 1 sigma as for a Gaussian (a scale recalibration in the manner of
 Kuleshov, Fenner & Ermon 2018, ICML, and Levi et al. 2022, Sensors). s is a
 buffer of the exported graph; the card gives it and both calibrations.
 
+Posterior targets (``posterior_targets``; simulated pairs with
+``reference_posterior.POSTERIOR_FILES``, written by
+``reference_posterior.write_posterior_targets``): the training loss takes the
+NLL's expectation over the reference's posterior given the true coherence,
+the true sigma0 and the intensities (its mean m and variance v per pixel:
+0.5 (s + ((m - mu)^2 + v) exp(-s))). The network sees only the intensities, so
+for each pixel this has the same minimiser in mu and s as the NLL of the
+reference itself, without the reference's speckle noise in the gradients
+(the posterior's spread, 0.09 RMS on the validation pairs, is the larger part
+of the error). Pairs without the files (a user's pairs) keep the reference;
+validation always scores against the reference.
+
 Weather conditions (models with ``use_weather``): the pair's conditions
 (``schema.WEATHER_NAMES``) are hidden at random during training (all of them
 for a fraction ``weather_dropout`` of the patches, each on its own with
@@ -66,10 +78,13 @@ def _shipped():
 pretrained.register("coherence", _shipped, "the shipped coherence model (models/coherence.onnx)")
 
 
-def nll(coh, logvar, target, mask, beta=0.0):
+def nll(coh, logvar, target, mask, beta=0.0, target_var=None):
     """Masked mean Gaussian negative log-likelihood (constant dropped), beta-NLL weighted when beta > 0;
-    ``mask`` may carry per-pixel weights (the mean is weighted)."""
-    e = 0.5 * (logvar + (target - coh) ** 2 * torch.exp(-logvar))
+    ``mask`` may carry per-pixel weights (the mean is weighted). With ``target_var`` (the variance of a
+    random target around ``target``, its mean): the NLL's expectation over that target,
+    0.5 (s + ((target - coh)^2 + target_var) exp(-s))."""
+    sq = (target - coh) ** 2 if target_var is None else (target - coh) ** 2 + target_var
+    e = 0.5 * (logvar + sq * torch.exp(-logvar))
     if beta:
         e = e * torch.exp(beta * logvar).detach()
     return (e * mask).sum() / mask.sum().clamp(min=1.0)
@@ -148,7 +163,8 @@ def build_model(config, init, log):
     weights = pretrained.resolve(init, kind=schema.KIND)
     config = dict(config)
     if weights is not None and weights.config:
-        config.update({k: weights.config[k] for k in ("width_scale", "stem", "use_baseline", "use_weather")
+        config.update({k: weights.config[k] for k in ("width_scale", "stem", "use_baseline", "use_weather",
+                                                       "refine", "window_stem")
                        if k in weights.config})
     model = CoherenceUNet(**config)
     report = None
@@ -164,6 +180,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
           val_patches=cfg.TRAINING["val_patches"], val_fraction=cfg.TRAINING["val_fraction"],
           width_scale=cfg.NETWORK["width_scale"], stem=cfg.NETWORK["stem"],
           use_baseline=cfg.NETWORK["use_baseline"], use_weather=cfg.NETWORK["use_weather"],
+          refine=cfg.NETWORK["refine"], window_stem=cfg.NETWORK["window_stem"],
+          posterior_targets=cfg.TRAINING["posterior_targets"],
           weather_dropout=cfg.TRAINING["weather_dropout"],
           condition_dropout=cfg.TRAINING["condition_dropout"],
           beta=cfg.TRAINING["beta"], augment=True,
@@ -176,8 +194,10 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     ``epochs`` passes of ``patches_per_epoch`` random ``patch`` x ``patch``
     pixel patches in batches of ``batch``; ``lr``: Adam learning rate;
     ``max_minutes``: wall-clock budget (the best model so far is exported);
-    ``width_scale``, ``stem``, ``use_baseline``, ``use_weather``: the network (``config``; the initial
-    model's win when it records them); ``weather_dropout``, ``condition_dropout``: see the module docstring;
+    ``width_scale``, ``stem``, ``use_baseline``, ``use_weather``, ``refine``, ``window_stem``: the
+    network (``config``; the initial model's win when it records them); ``posterior_targets``: train on
+    the posterior of the reference where the pairs have it; ``weather_dropout``, ``condition_dropout``:
+    see the module docstring;
     ``beta``: beta-NLL weight (0 = plain NLL); ``balance``: fraction of the
     patches centred on a land-cover class drawn uniformly (``dataset.random_samples``;
     pairs with landcover.tif only); ``class_weight_power``: per-pixel loss
@@ -198,8 +218,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     pairs = ds.load_pairs(pair_paths)
     train_pairs, val_pairs = ds.split_pairs(pairs, val_fraction)
     model, weights, init_report = build_model(
-        dict(width_scale=width_scale, stem=stem, use_baseline=use_baseline, use_weather=use_weather), init,
-        log)
+        dict(width_scale=width_scale, stem=stem, use_baseline=use_baseline, use_weather=use_weather,
+             refine=refine, window_stem=window_stem), init, log)
     model.sigma_scale.fill_(1.0)  # trained on the raw log-variance; fitted again below
     patch = ds.check_patch(patch, pairs, model.size_multiple)
     if patch != int(tile_size):
@@ -212,11 +232,17 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         model.set_normalisation(ds.normalisation_stats(train_pairs))
         norm_source = "training data"
     log(f"model: Residual U-Net, widths {model.widths} bridge {model.bridge_width} (width scale "
-        f"{model.width_scale:g}, stem {model.stem_factor}{', weather FiLM' if model.use_weather else ''}), "
+        f"{model.width_scale:g}, stem {model.stem_factor}{', weather FiLM' if model.use_weather else ''}"
+        f"{f', refinement {model.refine_width}' if model.refine_width else ''}"
+        f"{', window features in the stem' if model.window_stem else ''}), "
         f"{count_parameters(model)} parameters; "
         f"{len(train_pairs)} training and {len(val_pairs)} validation pairs; normalisation from "
         f"{norm_source}")
     val_samples = ds.grid_samples(val_pairs, patch, int(val_patches), rng)
+    with_posterior = sum(p.posterior is not None for p in train_pairs) if posterior_targets else 0
+    if posterior_targets:
+        log(f"posterior targets: {with_posterior} of {len(train_pairs)} training pairs (the others: the "
+            "reference)")
 
     centres = ds.class_centres(train_pairs, seed) if balance > 0 else None
     weights_by_class = ds.class_weights(train_pairs, class_weight_power)
@@ -239,6 +265,9 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
             weather = hide_weather(t["weather"].cpu(), hider, weather_dropout, condition_dropout).to(device)
         coh, logvar = net.heads(t["images"], t["baseline"], weather)
         mask = t["mask"] * t["weight"] if "weight" in t else t["mask"]
+        if posterior_targets and "posterior" in t:
+            return (nll(coh, logvar, t["posterior"][:, :1], mask, beta, t["posterior"][:, 1:2]),
+                    len(b["images"]))
         return nll(coh, logvar, t["target"], mask, beta), len(b["images"])
 
     def epoch_log(record):
@@ -308,6 +337,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
         "init": None if weights is None else weights.source, "normalisation_from": norm_source,
         "lr": float(lr), "schedule": schedule, "augment": bool(augment), "balance": float(balance),
         "class_weight_power": float(class_weight_power),
+        "targets": "posterior of the reference" if with_posterior else "reference",
+        **({"posterior_pairs": int(with_posterior)} if with_posterior else {}),
         **({"weather_dropout": float(weather_dropout), "condition_dropout": float(condition_dropout)}
            if model.use_weather else {}),
         "class_weights": {CLASS_NAMES.get(c, str(c)): round(w, 3) for c, w in weights_by_class.items()},
