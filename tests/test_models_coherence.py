@@ -6,13 +6,14 @@ short training run lowers the validation NLL of the untrained network, an
 exported model reloads completely for transfer learning, and a model of
 another kind is refused with the fix.
 """
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-pytest.importorskip("onnx")
+onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
 from sar_change.core.simulator.coherence import simulate_coherence_pairs  # noqa: E402
@@ -327,6 +328,17 @@ def test_a_refined_model_starts_as_its_coarse_model_and_exports(tmp_path):
     assert export.parity(refined, path, images) < 1e-5
     rebuilt, meta = export.model_from_onnx(path)
     assert rebuilt.refine_width == 4 and rebuilt.window_stem and meta["architecture"]["refine"] == 4
+    # a model written before the window statistics (no window_stem in its metadata) rebuilds without them
+    old = export.export_onnx(coarse, tmp_path / "coarse.onnx")
+    proto = onnx.load(old)
+    for prop in proto.metadata_props:
+        if prop.key == md.META_ARCHITECTURE:
+            arch = json.loads(prop.value)
+            del arch["window_stem"], arch["refine"]
+            prop.value = json.dumps(arch)
+    onnx.save(proto, old)
+    rebuilt, _ = export.model_from_onnx(old)
+    assert not rebuilt.window_stem and not hasattr(rebuilt, "stem_window")
 
 
 def test_the_posterior_nll_is_the_expected_nll_of_its_target():

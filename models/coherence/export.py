@@ -78,8 +78,11 @@ def parity(model, onnx_path, inputs, threads=1):
 def model_from_onnx(onnx_path):
     """(``CoherenceUNet`` rebuilt from an exported .onnx, parsed metadata); ValueError for another kind."""
     keys = ("width_scale", "stem", "use_baseline", "use_weather", "refine", "window_stem")
-    model, meta = fx.model_from_onnx(onnx_path, CoherenceUNet, keys, CoherenceUNet.set_normalisation,
-                                     schema.KIND)
+
+    def build(window_stem=False, **config):  # a model written before the window statistics has none
+        return CoherenceUNet(window_stem=window_stem, **config)
+
+    model, meta = fx.model_from_onnx(onnx_path, build, keys, CoherenceUNet.set_normalisation, schema.KIND)
     # sigma_scale is folded into the graph like the normalisation: the metrics record it
     model.sigma_scale.fill_(float((meta.get(md.META_METRICS) or {}).get("sigma_scale", 1.0)))
     return model, meta
