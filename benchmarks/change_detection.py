@@ -321,12 +321,17 @@ def load_simulated(workdir):
     return Dataset(name, p1, p2, ref)
 
 
-def simulated_pair(seed):
-    """The simulated 8-bit pair of ``seed`` (change_pairs.random_spec), loaded like a benchmark pair."""
+def simulated_pair(seed, design=False):
+    """The simulated 8-bit pair of ``seed`` (change_pairs.random_spec), loaded like a benchmark pair.
+
+    A seed of ``DESIGN_SEEDS`` is refused unless ``design`` (a design study asks for it on purpose);
+    ``design`` with another seed is refused too.
+    """
     from sar_change.core.simulator import change_pairs as cp
 
-    if seed in DESIGN_SEEDS:
-        raise ValueError(f"seed {seed} was used to design the simulator; the protocol uses other seeds")
+    if (seed in DESIGN_SEEDS) != bool(design):
+        raise ValueError(f"seed {seed}: the design seeds {DESIGN_SEEDS} (used to design the simulator) are "
+                         "for design studies only (design=True), the protocol uses other seeds")
     pair = cp.simulate_pair(cp.random_spec(seed))
     p1, p2 = pair.power(DN_FLOOR)
     return Dataset("sim " + pair.spec.name(), p1[None], p2[None], pair.truth.astype(np.uint8))
@@ -337,12 +342,14 @@ def simulated_pairs(count=SIMULATED_PAIRS, start=SIM_SEED_START):
     return [simulated_pair(start + i) for i in range(count)]
 
 
-def injected_pair(seed):
-    """The injected-change pair of ``seed`` (core.simulator.injected_pairs), as a Dataset."""
+def injected_pair(seed, design=False):
+    """The injected-change pair of ``seed`` (core.simulator.injected_pairs), as a Dataset; a seed of
+    ``INJ_DESIGN_SEEDS`` only with ``design`` and ``design`` only with one of them (``simulated_pair``)."""
     from sar_change.core.simulator import injected_pairs as ip
 
-    if seed in INJ_DESIGN_SEEDS:
-        raise ValueError(f"seed {seed} was used to design the injected pairs; the protocol uses other seeds")
+    if (seed in INJ_DESIGN_SEEDS) != bool(design):
+        raise ValueError(f"seed {seed}: the design seeds {INJ_DESIGN_SEEDS} (used to design the injected "
+                         "pairs) are for design studies only (design=True), the protocol uses other seeds")
     spec = ip.random_spec(seed)
     p1, p2, truth = ip.simulate(spec)
     ref = np.where(truth == ip.injection.NO_DATA, 2, truth).astype(np.uint8)

@@ -47,20 +47,8 @@ BETAS = (0.75, 1.5, 2.25, 3.0)
 
 def design_pairs():
     """The simulator's design pairs as benchmark Datasets (change_pairs seeds, then injected seeds)."""
-    from sar_change.core.simulator import change_pairs as cp
-    from sar_change.core.simulator import injected_pairs as ip
-
-    out = []
-    for seed in cd.DESIGN_SEEDS:
-        pair = cp.simulate_pair(cp.random_spec(seed))
-        p1, p2 = pair.power(cd.DN_FLOOR)
-        out.append(cd.Dataset("sim " + pair.spec.name(), p1[None], p2[None], pair.truth.astype(np.uint8)))
-    for seed in cd.INJ_DESIGN_SEEDS:
-        spec = ip.random_spec(seed)
-        p1, p2, truth = ip.simulate(spec)
-        ref = np.where(truth == ip.injection.NO_DATA, 2, truth).astype(np.uint8)
-        out.append(cd.Dataset("sim " + spec.name(), p1[None], p2[None], ref))
-    return out
+    return ([cd.simulated_pair(seed, design=True) for seed in cd.DESIGN_SEEDS]
+            + [cd.injected_pair(seed, design=True) for seed in cd.INJ_DESIGN_SEEDS])
 
 
 @contextmanager

@@ -76,10 +76,6 @@ def scenes(seeds, season):
     return [ss.segmentation_scene(s, season, shape=SHAPE) for s in seeds]
 
 
-def _db(power):
-    return 10.0 * np.log10(np.maximum(power, 1e-6))
-
-
 def features(sc, kind):
     """(H * W, F) float32 features of one scene: "pixel", "clean" (speckle-free pixel) or "context"."""
     inc = sc["incidence_deg"]
@@ -92,7 +88,7 @@ def features(sc, kind):
         cols = [sc[pre + "vv_db"], sc[pre + "vh_db"], inc]
         for band in ("vv_db", "vh_db"):
             power = np.power(10.0, sc[pre + band].astype(np.float64) / 10.0)
-            cols += [_db(ndimage.uniform_filter(power, b, mode="reflect")) for b in BOXES]
+            cols += [ss.to_db(ndimage.uniform_filter(power, b, mode="reflect")) for b in BOXES]
         vv = sc[pre + "vv_db"].astype(np.float64)
         for b in TEXTURE_BOXES:
             m = ndimage.uniform_filter(vv, b, mode="reflect")
