@@ -342,8 +342,17 @@ def test_blocks_equal_whole_image_and_no_data_stays(trained, pair_csvs, tmp_path
     far = ndimage.distance_transform_edt(valid) > inference.DEFAULT_MARGIN
     assert far.mean() > 0.15 and np.max(np.abs(a - b)[:, far]) < 1e-5
     assert np.nanmax(np.abs(a - b)) < 0.05
-    thin = np.max(np.abs(a - c)[:, far])
-    assert 0 < thin < 1e-2  # a thinner halo: blocks differ near their edges, within blending tolerance
+    # a thinner halo (32 px): a pixel d px inside its block sees 32 + d px beyond the block edge, so only
+    # pixels within 48 - 32 = 16 px of an inner block edge lose part of the network's reach and differ
+    index = np.arange(192)
+    start = index // 64 * 64
+    inner = np.minimum(np.where(start > 0, index - start, 999),
+                       np.where(start + 64 < 192, start + 63 - index, 999))  # px to an inner block edge
+    reach = inner >= inference.DEFAULT_MARGIN - 32
+    deep = reach[:, None] & reach[None, :]
+    thin = np.abs(a - c)
+    assert np.max(thin[:, far & deep]) < 1e-5 and np.max(thin[:, far & ~deep]) > 1e-4
+    assert np.nanmax(thin) < 0.1  # near the block edges: within blending tolerance (reflectance)
     # whole-image run = the model on the whole image, bands reordered to R, G, B, NIR
     model = runner.load(trained["onnx"], kind=schema.KIND)
     conditions = inference.grid_conditions(day, *gdal_grid(src))[None]

@@ -35,8 +35,8 @@ from .conditions import grid_conditions
 DEFAULT_BLOCK = 1024
 #: Default halo per block side (pixels). SARDINet's outputs depend on inputs less than 48 px away
 #: (pooling to 1/8 and 5 x 5 decoder convolutions): with this halo a block equals the whole-image
-#: run (within 1e-5 beyond that reach from no data); with 32 px they differ near the block edges, by up
-#: to 0.0072 reflectance on the batch-normalised test model (tests/test_sar_to_optical.py: below 1e-2).
+#: run (within 1e-5 beyond that reach from no data); with 32 px only the pixels within 16 px of an inner
+#: block edge differ (tests/test_sar_to_optical.py; by a few hundredths of reflectance on its test model).
 DEFAULT_MARGIN = 48
 #: Edge points per side of the SAR extent checked against the DEM's extent.
 EDGE_POINTS = 21
