@@ -59,9 +59,14 @@ section ``## HEADING`` of FILE (benchmarks/results/segmentation.md).
 Candidates of a setup are tried with ``--network KEY=VALUE`` (``config.NETWORK``,
 e.g. ``full_level=true``), ``--balance`` (class-balanced patch centres),
 ``--schedule``, ``--class-weights``, ``--loss``, ``--patience`` and
-``--first-seed`` (other training seeds); ``segmentation_diagnosis.py`` says
-where the errors are.
+``--first-seed`` (other training seeds), ``--ema`` (the decay per step of
+the weight average validated and kept; 0.99 chosen on the validation seeds,
+results "sel M"); the same trained models are also scored with test-time
+augmentation (``--tta 1,2,4,8``: probabilities averaged over flips /
+rotations, ``models.segmentation.tta``) and as seed ensembles
+(``--ensemble``); ``segmentation_diagnosis.py`` says where the errors are.
 """
+
 import argparse
 import json
 import os
@@ -78,6 +83,7 @@ import numpy as np  # noqa: E402
 from sar_change.core.simulator import segmentation as ss  # noqa: E402
 from sar_change.models.segmentation import dataset as ds  # noqa: E402
 from sar_change.models.segmentation import metrics as mx  # noqa: E402
+from sar_change.models.segmentation import tta  # noqa: E402
 
 SHAPE = (256, 256)
 CELL = 32
@@ -95,20 +101,37 @@ def labelled_sets(seeds, fraction, rng):
     return out
 
 
-def test_scores(model, scenes):
-    """Per season: scores of the summed confusion matrix over the test scenes."""
+def scene_probabilities(model, scenes, views=1):
+    """{season: [probabilities (K, H, W) of each scene]} of a torch model, averaged over ``views``
+    flips / rotations (``tta.averaged``; 1: the plain prediction)."""
     from sar_change.models.segmentation.training import predict_classes
 
+    def predict(image):
+        return predict_classes(model, image)[1]
+
+    return {
+        season: [tta.averaged(predict, ss.scene_image(sc), views) for sc in scenes[season]]
+        for season in ss.SEASONS
+    }
+
+
+def scores_of(probabilities, scenes):
+    """Per season: scores of the summed confusion matrix of the argmax of ``probabilities``
+    (``scene_probabilities``) over the scenes."""
     out = {}
     for season in ss.SEASONS:
         cm = np.zeros((3, 3), dtype=np.int64)
-        for sc in scenes[season]:
-            classes, _ = predict_classes(model, ss.scene_image(sc))
-            cm += mx.confusion(sc["labels"], classes, 3)
+        for sc, p in zip(scenes[season], probabilities[season]):
+            cm += mx.confusion(sc["labels"], p.argmax(0).astype(np.uint8), 3)
         s = mx.scores(cm, ss.CLASSES)
         s["confusion"] = cm.tolist()
         out[season] = s
     return out
+
+
+def test_scores(model, scenes, views=1):
+    """Per season: scores of the summed confusion matrix over the test scenes."""
+    return scores_of(scene_probabilities(model, scenes, views), scenes)
 
 
 #: Shipped-model candidates: the SAR-pretrained encoder with focal loss and square-root inverse
@@ -173,8 +196,10 @@ def onnx_wet_scores(path, scenes):
     from sar_change.models.segmentation import apply
 
     model = apply.load_model(path, threads=2)
-    pairs = [(sc["season"], sc["labels"].ravel(), apply.classify(model, ss.scene_image(sc))[0].ravel())
-             for sc in scenes]
+    pairs = [
+        (sc["season"], sc["labels"].ravel(), apply.classify(model, ss.scene_image(sc))[0].ravel())
+        for sc in scenes
+    ]
 
     def pooled(rows):
         return wet_counts(np.concatenate([r[1] for r in rows]), np.concatenate([r[2] for r in rows]))
@@ -302,22 +327,30 @@ def ship_model(args, encoder, tests, command, training):
     # run through ONNX as the plugin runs them (the shipped model scored on today's simulator)
     new = onnx_wet_scores(src, river_scenes)
     old = onnx_wet_scores(SHIPPED, river_scenes) if os.path.isfile(SHIPPED) else None
+
     def described(w):
         per = ", ".join(f"{k} {v['iou']:.3f}" for k, v in w["seasons"].items())
         return f"{w['iou']:.3f} (recall {w['recall']:.3f}, precision {w['precision']:.3f}; {per})"
 
-    versus = (
-        f"river-only water-or-ice IoU through ONNX: {chosen} {described(new)} vs the shipped model "
-        + ("(none)" if old is None else described(old))
+    versus = f"river-only water-or-ice IoU through ONNX: {chosen} {described(new)} vs the shipped model " + (
+        "(none)" if old is None else described(old)
     )
     print(versus, flush=True)
-    if not replaces_shipped(new, old):
-        shutil.rmtree(folder, ignore_errors=True)
+
+    def outcome(line, shipped):
         for v in candidates.values():
             v.pop("onnx")
-        line = f"NOT shipped: {versus}; {SHIPPED} and its card are unchanged"
-        return {"chosen": chosen, "candidates": candidates, "line": line, "shipped": False,
-                "selection_onnx": {"candidate": new, "shipped": old}}
+        return {
+            "chosen": chosen,
+            "candidates": candidates,
+            "line": line,
+            "shipped": shipped,
+            "selection_onnx": {"candidate": new, "shipped": old},
+        }
+
+    if not replaces_shipped(new, old):
+        shutil.rmtree(folder, ignore_errors=True)
+        return outcome(f"NOT shipped: {versus}; {SHIPPED} and its card are unchanged", False)
     shutil.copyfile(src, SHIPPED)
     card = os.path.splitext(SHIPPED)[0] + ".md"
     with open(os.path.splitext(src)[0] + ".md", encoding="utf-8") as f:
@@ -350,10 +383,7 @@ def ship_model(args, encoder, tests, command, training):
         f"confusion {test[s]['confusion']}"
         for s in ss.SEASONS
     )
-    for v in candidates.values():
-        v.pop("onnx")
-    return {"chosen": chosen, "candidates": candidates, "line": line, "shipped": True,
-            "selection_onnx": {"candidate": new, "shipped": old}}
+    return outcome(line, True)
 
 
 def class_weights_arg(text):
@@ -431,6 +461,24 @@ def main(argv=None):
         metavar="KEY=VALUE",
         help="config.NETWORK overrides of the benchmark runs (JSON values), e.g. full_level=true",
     )
+    p.add_argument(
+        "--ema",
+        type=float,
+        default=0.99,
+        help="decay per step of the weight average validated and kept (0: the live weights; 0.99 chosen on "
+        "the validation seeds, results 'sel M')",
+    )
+    p.add_argument(
+        "--tta",
+        default="1",
+        help="views of the test-time augmentation scored (comma-separated, each of 1, 2, 4, 8; the first is "
+        "the runs' headline score): probabilities averaged over flips / rotations, same trained models",
+    )
+    p.add_argument(
+        "--ensemble",
+        action="store_true",
+        help="also score the mean probabilities of each group's seeds (one per labels / init / views)",
+    )
     p.add_argument("--ship", action="store_true", help="write the encoder and the shipped model to models/")
     p.add_argument("--ship-scenes", type=int, default=32, help="training seeds of the shipped model")
     p.add_argument("--ship-minutes", type=float, default=2.5, help="time limit of each shipped candidate")
@@ -444,6 +492,10 @@ def main(argv=None):
     if bool(args.out) != bool(args.section):
         p.error("--out and --section go together")
     args.ship = args.ship or args.ship_only
+    try:
+        views_list = [tta.check_count(v) for v in args.tta.split(",")]
+    except ValueError as exc:
+        p.error(f"--tta {args.tta}: {exc}")
     if args.ship and args.score_on != "test":
         p.error("--ship scores the shipped model on the test scenes: leave --score-on at test")
 
@@ -499,6 +551,7 @@ def main(argv=None):
     inits = [i for i in ("random", "pretrained") if i in args.inits.split(",")]
     network = network_arg(args.network, training.cfg.NETWORK)
     runs = []
+    ensemble = {}  # (fraction, init, views) -> summed probabilities of the seeds
     for fraction in [] if args.ship_only else [float(f) for f in args.fractions.split(",")]:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             train_sets = labelled_sets(seeds, fraction, np.random.default_rng([seed, 17]))
@@ -522,8 +575,23 @@ def main(argv=None):
                     network=network,
                     balance=args.balance,
                     schedule=args.schedule,
+                    ema=args.ema,
                 )
-                scores = test_scores(summary["model"], tests)
+                by_views, seconds = {}, {}
+                for views in views_list:
+                    t1 = time.perf_counter()
+                    probabilities = scene_probabilities(summary["model"], tests, views)
+                    seconds[views] = time.perf_counter() - t1
+                    by_views[views] = scores_of(probabilities, tests)
+                    if args.ensemble:
+                        key = (fraction, init, views)
+                        old = ensemble.get(key)
+                        ensemble[key] = (
+                            probabilities
+                            if old is None
+                            else {s: [a + b for a, b in zip(old[s], probabilities[s])] for s in ss.SEASONS}
+                        )
+                scores = by_views[views_list[0]]
                 run = {
                     "fraction": fraction,
                     "seed": seed,
@@ -533,16 +601,19 @@ def main(argv=None):
                     "epochs": len(summary["epochs"]),
                     "seconds": round(summary["seconds"], 1),
                     "test": scores,
+                    "views": by_views,
                 }
                 runs.append(run)
-                say(
-                    f"fraction {fraction:.2f} seed {seed} {init:10s}: best epoch {run['best_epoch']:2d}/"
-                    f"{run['epochs']:2d}; "
-                    + "; ".join(
-                        f"{s} F1 {scores[s]['macro_f1']:.3f} wIoU {scores[s]['weighted_iou']:.3f}"
-                        for s in ss.SEASONS
+                for views, vs in by_views.items():
+                    say(
+                        f"fraction {fraction:.2f} seed {seed} {init:10s}"
+                        + (f" {views} views ({seconds[views]:.0f} s to predict)" if views_list != [1] else "")
+                        + f": best epoch {run['best_epoch']:2d}/{run['epochs']:2d}; "
+                        + "; ".join(
+                            f"{s} F1 {vs[s]['macro_f1']:.3f} wIoU {vs[s]['weighted_iou']:.3f}"
+                            for s in ss.SEASONS
+                        )
                     )
-                )
     report["runs"] = runs
     lines = [
         "",
@@ -556,39 +627,70 @@ def main(argv=None):
         "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     summary_rows = []
-    for fraction in sorted({r["fraction"] for r in runs}):
-        for init in inits:
-            group = [r for r in runs if r["fraction"] == fraction and r["init"] == init]
-            for season in ss.SEASONS:
-                cells = {}
-                for key in ("macro_f1", "miou", "weighted_iou", "micro_iou"):
-                    cells[key] = mean_sd([r["test"][season][key] for r in group])
-                for name in ss.CLASSES:
-                    cells[name] = mean_sd([r["test"][season]["per_class"][name]["iou"] for r in group])
-                cells["best_epoch"] = mean_sd([r["best_epoch"] for r in group])
-                cells["epochs"] = mean_sd([r["epochs"] for r in group])
-                summary_rows.append({"fraction": fraction, "init": init, "season": season, **cells})
 
-                def fmt(ms, d=3):
-                    return "-" if ms[0] is None else f"{ms[0]:.{d}f} +- {ms[1]:.{d}f}"
+    def fmt(ms, d=3):
+        return "-" if ms[0] is None else f"{ms[0]:.{d}f} +- {ms[1]:.{d}f}"
 
-                lines.append(
-                    f"| {fraction:.0%} | {init} | {season} | "
-                    + " | ".join(
-                        fmt(cells[k]) for k in ("macro_f1", "miou", "weighted_iou", "micro_iou", *ss.CLASSES)
-                    )
-                    + f" | {fmt(cells['best_epoch'], 1)} | {fmt(cells['epochs'], 1)} |"
+    def named(init, views):
+        return init if views_list == [1] else f"{init}, {views} views"
+
+    for fraction, init, views in [
+        (f, i, v) for f in sorted({r["fraction"] for r in runs}) for i in inits for v in views_list
+    ]:
+        group = [r for r in runs if r["fraction"] == fraction and r["init"] == init]
+        for season in ss.SEASONS:
+            cells = {}
+            for key in ("macro_f1", "miou", "weighted_iou", "micro_iou"):
+                cells[key] = mean_sd([r["views"][views][season][key] for r in group])
+            for name in ss.CLASSES:
+                cells[name] = mean_sd([r["views"][views][season]["per_class"][name]["iou"] for r in group])
+            cells["best_epoch"] = mean_sd([r["best_epoch"] for r in group])
+            cells["epochs"] = mean_sd([r["epochs"] for r in group])
+            summary_rows.append(
+                {"fraction": fraction, "init": init, "views": views, "season": season, **cells}
+            )
+            lines.append(
+                f"| {fraction:.0%} | {named(init, views)} | {season} | "
+                + " | ".join(
+                    fmt(cells[k]) for k in ("macro_f1", "miou", "weighted_iou", "micro_iou", *ss.CLASSES)
                 )
+                + f" | {fmt(cells['best_epoch'], 1)} | {fmt(cells['epochs'], 1)} |"
+            )
     report["summary"] = summary_rows
+    if ensemble:
+        lines += [
+            "",
+            f"Ensembles: the probabilities of the {args.seeds} seeds' models averaged (one prediction per "
+            "scene)",
+            "",
+            "| labels | init | season | macro F1 | mIoU | weighted IoU | micro IoU | IoU water | IoU ice "
+            "| IoU land |",
+            "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        report["ensembles"] = []
+        for (fraction, init, views), summed in ensemble.items():
+            es = scores_of(summed, tests)
+            report["ensembles"].append({"fraction": fraction, "init": init, "views": views, "test": es})
+            for season in ss.SEASONS:
+                e = es[season]
+                lines.append(
+                    f"| {fraction:.0%} | {named(init, views)}, ensemble | {season} | "
+                    + " | ".join(f"{e[k]:.3f}" for k in ("macro_f1", "miou", "weighted_iou", "micro_iou"))
+                    + " | "
+                    + " | ".join(f"{e['per_class'][n]['iou']:.3f}" for n in ss.CLASSES)
+                    + " |"
+                )
     for fraction in sorted({r["fraction"] for r in runs}):
         for season in ss.SEASONS:
-            for init in inits:
+            for init, views in [(i, v) for i in inits for v in views_list]:
                 group = [r for r in runs if r["fraction"] == fraction and r["init"] == init]
-                cm = np.sum([r["test"][season]["confusion"] for r in group], axis=0)
+                cm = np.sum([r["views"][views][season]["confusion"] for r in group], axis=0)
                 lines.append("")
                 lines.append(
-                    f"Confusion matrix, {fraction:.0%} labels, {init}, {season} (pixels summed over runs and "
-                    "test scenes; rows truth, columns predicted " + "/".join(ss.CLASSES) + "): "
+                    f"Confusion matrix, {fraction:.0%} labels, {named(init, views)}, {season} (pixels summed "
+                    "over runs and test scenes; rows truth, columns predicted "
+                    + "/".join(ss.CLASSES)
+                    + "): "
                     + str(cm.tolist())
                 )
     if args.ship:

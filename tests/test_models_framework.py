@@ -46,6 +46,33 @@ def _feed(args):
     return dict(zip(schema.INPUT_NAMES, (a.numpy() for a in args)))
 
 
+def test_fit_validates_and_keeps_the_moving_average_of_the_weights_and_trains_the_live_ones():
+    loop.seed_everything(2)
+    model, decay = _Tiny(), 0.5
+    x, y = _regression()
+    seen, validated = [], []
+
+    def batches(epoch):
+        return [{"x": x[i:i + 16], "y": y[i:i + 16]} for i in range(0, len(x), 16)]
+
+    def step(net, b):  # the live weights before each optimiser step
+        seen.append(net.head.weight.detach().clone())
+        return torch.mean((net(b["x"]) - b["y"]) ** 2), len(b["x"])
+
+    def evaluate(net):
+        validated.append(net.head.weight.detach().clone())
+        return {"loss": -float(len(validated))}  # every epoch "improves": the last one is kept
+
+    res = loop.fit(model, batches, step, evaluate, epochs=2, lr=0.1, schedule="constant", ema=decay)
+    # after epoch 1 (4 steps): sum_j (1 - d) d^(4 - j) w_j / (1 - d^4), w_j the weights after step j
+    expected = sum((1 - decay) * decay ** (4 - j) * seen[j] for j in range(1, 5)) / (1 - decay**4)
+    assert torch.allclose(validated[0], expected, atol=1e-7)
+    assert not torch.allclose(seen[4], validated[0])  # training went on from the live weights
+    assert res.best_epoch == 2 and torch.equal(model.head.weight, validated[1])
+    with pytest.raises(ValueError, match="ema"):
+        loop.fit(_Tiny(), batches, step, evaluate, epochs=1, ema=1.0)
+
+
 @needs_shipped
 def test_shipped_weights_through_the_framework_exporter_are_bit_identical(tmp_path):
     model, meta = export.model_from_onnx(SHIPPED)

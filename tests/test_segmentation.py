@@ -20,7 +20,7 @@ from sar_change.core.simulator import segmentation as ss  # noqa: E402
 from sar_change.models.framework import export as fx  # noqa: E402
 from sar_change.models.framework import metadata as md  # noqa: E402
 from sar_change.models.framework import pretrained  # noqa: E402
-from sar_change.models.segmentation import apply, metrics, schema, training  # noqa: E402
+from sar_change.models.segmentation import apply, metrics, schema, training, tta  # noqa: E402
 from sar_change.models.segmentation import dataset as sds  # noqa: E402
 from sar_change.models.segmentation.architecture import SegmentationNet  # noqa: E402
 from sar_change.models.segmentation.pretrain import pretrain  # noqa: E402
@@ -214,6 +214,45 @@ def test_scores_on_a_known_confusion_matrix():
     assert s["accuracy"] == pytest.approx(17 / 20)
     assert s["weighted_iou"] == pytest.approx(0.5 * 8 / 11 + 0.5 * 9 / 12)
     assert metrics.confusion([0, 1, 255, 1], [0, 0, 1, 1], 2).tolist() == [[1, 0], [1, 1]]
+
+
+def test_test_time_augmentation_is_the_mean_of_the_views_mapped_back():
+    rng = np.random.default_rng(3)
+    image = rng.normal(size=(2, 5, 7)).astype(np.float32)  # not square: the transposing views too
+
+    def predict(x):  # not equivariant: depends on the position and on the orientation
+        a = np.cumsum(x[0], axis=0) + 0.1 * np.arange(x.shape[2])[None, :]
+        return np.stack([a, x[1] * a, -a]).astype(np.float32)
+
+    views = [
+        image,
+        image[:, :, ::-1],
+        np.rot90(image, 2, axes=(1, 2)),
+        np.rot90(image[:, :, ::-1], 2, axes=(1, 2)),
+        np.rot90(image, 1, axes=(1, 2)),
+        np.rot90(image[:, :, ::-1], 1, axes=(1, 2)),
+        np.rot90(image, 3, axes=(1, 2)),
+        np.rot90(image[:, :, ::-1], 3, axes=(1, 2)),
+    ]
+    back = [
+        predict(views[0]),
+        predict(views[1])[:, :, ::-1],
+        np.rot90(predict(views[2]), -2, axes=(1, 2)),
+        np.rot90(predict(views[3]), -2, axes=(1, 2))[:, :, ::-1],
+        np.rot90(predict(views[4]), -1, axes=(1, 2)),
+        np.rot90(predict(views[5]), -1, axes=(1, 2))[:, :, ::-1],
+        np.rot90(predict(views[6]), -3, axes=(1, 2)),
+        np.rot90(predict(views[7]), -3, axes=(1, 2))[:, :, ::-1],
+    ]
+    for n in (1, 2, 4, 8):
+        out = tta.averaged(predict, image, n)
+        assert out.shape == (3, 5, 7) and out.dtype == np.float32
+        np.testing.assert_allclose(out, np.mean(back[:n], axis=0), rtol=1e-6, atol=1e-6)
+    assert len({v.tobytes() for v in views}) == 8  # eight different views of a generic image
+    pixelwise = tta.averaged(lambda x: np.stack([x[0], x[1] ** 2]), image, 8)  # equivariant: unchanged
+    np.testing.assert_allclose(pixelwise, np.stack([image[0], image[1] ** 2]), rtol=1e-6, atol=1e-6)
+    with pytest.raises(ValueError, match="views"):
+        tta.averaged(predict, image, 3)
 
 
 @pytest.fixture(scope="module")

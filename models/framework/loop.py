@@ -22,6 +22,13 @@ with at least "loss", lower is better). It provides:
 - freezing: parameters whose names start with one of ``freeze`` get no
   gradient during the first ``freeze_epochs`` epochs (e.g. a pretrained
   encoder while the new layers settle);
+- weight averaging: ``ema`` > 0 keeps an exponential moving average of the
+  weights (and of the floating-point buffers, e.g. batch-norm statistics),
+  updated after every optimiser step with that decay per step and corrected
+  for its zero start as Adam's moments (Polyak & Juditsky 1992; Kingma & Ba
+  2015), so short runs are not pulled back to the initial weights;
+  validation, the best checkpoint and the returned model use the averaged
+  weights, training continues on the live ones;
 - callbacks: ``progress(percent)``, ``log(text)``, ``on_epoch(record)``
   (see ``protocol.Emitter``) and ``should_stop() -> bool`` (cancel: checked
   before every batch).
@@ -107,7 +114,7 @@ class FitResult:
 def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", plateau_patience=2,
         plateau_factor=0.5, min_lr_factor=0.01, patience=None, max_minutes=None, t0=None, should_stop=None,
         progress=None, log=None, on_epoch=None, device="cpu", freeze=(), freeze_epochs=0,
-        evaluate_initial=False, batches_per_epoch=None, weight_decay=0.0):
+        evaluate_initial=False, batches_per_epoch=None, weight_decay=0.0, ema=0.0):
     """Train ``model`` (see the module docstring); returns a FitResult. The model ends in eval mode
     holding the best weights (when any validation ran)."""
     t0 = time.perf_counter() if t0 is None else t0
@@ -117,6 +124,9 @@ def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", pla
     epochs = int(epochs)
     if epochs < 1:
         raise ValueError("epochs must be >= 1")
+    ema = float(ema or 0.0)
+    if not 0.0 <= ema < 1.0:
+        raise ValueError(f"ema {ema}: a decay per step in [0, 1) (0: no weight averaging)")
     device = choose_device(device) if not isinstance(device, torch.device) else device
     model.to(device)
     deadline = None if max_minutes is None else t0 + 60.0 * float(max_minutes)
@@ -154,6 +164,7 @@ def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", pla
     if frozen:
         n = set_frozen(model, freeze, True)
         log(f"freezing {n} tensors ({', '.join(freeze)}) for the first {int(freeze_epochs)} epoch(s)")
+    average = WeightAverage(model, ema) if ema > 0 else None
     since_best = 0
     try:
         if evaluate_initial:
@@ -187,6 +198,8 @@ def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", pla
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
+                if average is not None:
+                    average.update(model)
                 tot += float(loss.detach()) * n
                 cnt += n
                 counter["step"] += 1
@@ -194,12 +207,15 @@ def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", pla
             result.train_seconds += time.perf_counter() - tb
             result.samples += cnt
             check_stop()
+            live = None if average is None else average.swap_in(model)
             model.eval()
             with torch.no_grad():
                 val = evaluate(model)
+            improved = keep_if_best(epoch, val)
+            if live is not None:
+                model.load_state_dict(live)
             model.train()
             counter["step"] += 1
-            improved = keep_if_best(epoch, val)
             since_best = 0 if improved else since_best + 1
             record = {"epoch": epoch, "train": tot / max(cnt, 1), "val": val["loss"],
                       "lr": opt.param_groups[0]["lr"], "seconds": time.perf_counter() - te, **_scalars(val)}
@@ -224,6 +240,44 @@ def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", pla
     model.eval()
     result.seconds = time.perf_counter() - t0
     return result
+
+
+class WeightAverage:
+    """Exponential moving average of a model's state over the optimiser steps (parameters and
+    floating-point buffers; integer buffers such as batch-norm counters are copied):
+    ``sum = decay * sum + (1 - decay) * live`` from zero, averaged weights ``sum / (1 - decay ** n)``
+    after ``n`` updates (the weights of the steps only, their shares summing to one)."""
+
+    def __init__(self, model, decay):
+        self.decay, self.updates = float(decay), 0
+        self.sums = {k: torch.zeros_like(v) if v.dtype.is_floating_point else v.detach().clone()
+                     for k, v in model.state_dict().items()}
+
+    @torch.no_grad()
+    def update(self, model):
+        self.updates += 1
+        for k, v in model.state_dict().items():
+            if v.dtype.is_floating_point:
+                self.sums[k].mul_(self.decay).add_(v.detach(), alpha=1.0 - self.decay)
+            else:
+                self.sums[k].copy_(v)
+
+    def state(self):
+        """The averaged state (the live state's keys; None before the first update)."""
+        if not self.updates:
+            return None
+        norm = 1.0 - self.decay ** self.updates
+        return {k: v / norm if v.dtype.is_floating_point else v.clone() for k, v in self.sums.items()}
+
+    def swap_in(self, model):
+        """Load the averaged weights into ``model``; returns a copy of the live state to load back
+        (None, and nothing loaded, before the first update)."""
+        averaged = self.state()
+        if averaged is None:
+            return None
+        live = copy.deepcopy(model.state_dict())
+        model.load_state_dict(averaged)
+        return live
 
 
 def count_parameters(module):

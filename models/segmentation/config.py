@@ -29,6 +29,9 @@ TRAINING = dict(
     focal_gamma=2.0,
     augment=True,
     patience=8,
+    # decay per step of the weight average validated and kept (framework.loop.fit; 0: the live weights):
+    # chosen on the validation seeds, benchmarks/results/segmentation.md "sel M"
+    ema=0.99,
 )
 #: Self-supervised despeckling pretraining of the encoder.
 PRETRAIN = dict(

@@ -62,6 +62,12 @@ def build_parser():
         help="encoder width (paper's ResNet-18: 64; default 16)",
     )
     p.add_argument("--no-augment", action="store_true", help="no flips and rotations")
+    p.add_argument(
+        "--ema",
+        type=float,
+        default=cfg.TRAINING["ema"],
+        help="decay per step of the weight average validated and kept (0: the live weights)",
+    )
     return p
 
 
@@ -132,6 +138,7 @@ def run(args, emitter, should_stop):
         patches_per_epoch=args.patches_per_epoch,
         val_patches=args.val_patches,
         augment=not args.no_augment,
+        ema=args.ema,
         network=dict(cfg.NETWORK, width=args.width),
         schedule=args.schedule or cfg.TRAINING["schedule"],
         patience=args.patience if args.patience is not None else cfg.TRAINING["patience"],

@@ -225,6 +225,7 @@ def train(
     sources=None,
     decide=None,
     balance=0.0,
+    ema=cfg.TRAINING["ema"],
 ):
     """Train a segmentation model; returns a summary dict (``model``: the trained torch module).
 
@@ -243,7 +244,8 @@ def train(
     after training on data of the caller's choosing (never the validation
     labels' own test), exported inside the graph and written to the card;
     ``balance``: share of the training patches centred on a pixel of a class
-    drawn uniformly (``dataset.random_samples``; 0: every labelled pixel alike).
+    drawn uniformly (``dataset.random_samples``; 0: every labelled pixel alike); ``ema``: decay per
+    step of the weight average validated and kept (``framework.loop.fit``; 0: the live weights).
     """
     t0 = time.perf_counter()
     log = log or (lambda text: None)
@@ -334,6 +336,7 @@ def train(
         freeze_epochs=freeze_encoder_epochs if weights is not None else 0,
         evaluate_initial=False,
         batches_per_epoch=-(-int(patches_per_epoch) // int(batch)),
+        ema=ema,
     )
     model.cpu()
     records, summary = loop.fit_summary(
@@ -390,6 +393,7 @@ def train(
         "schedule": schedule,
         "augment": bool(augment),
         "balance": float(balance),
+        "ema": float(ema),
         "freeze_encoder_epochs": int(freeze_encoder_epochs),
         "threads": int(threads),
         "device": str(device),
