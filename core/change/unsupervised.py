@@ -104,7 +104,7 @@ from ..engine.window_stats import local_mean
 from ..speckle import enl as enl_stats
 from ..speckle import registry
 from . import centring as centring_mod
-from . import cfar, skewed_outliers
+from . import cfar, multiscale, skewed_outliers
 from . import difference as dif
 from . import fcm as fcm_mod
 from . import mrf as mrf_mod
@@ -183,12 +183,18 @@ FALLBACK_OUTLIER = "outlier"
 FALLBACK_CFAR_ENL = "cfar_enl"
 FALLBACK_CFAR_MEDIAN = "cfar_median"
 FALLBACK_ADJUSTED_BOXPLOT = "adjusted_boxplot"
-FALLBACKS = (FALLBACK_OUTLIER, FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN, FALLBACK_ADJUSTED_BOXPLOT)
+#: The adjusted-boxplot fence at 5 x 5 plus the fences of coarser means of the signed statistic
+#: (``core.change.multiscale``): changes inside the no-change spread at 5 x 5 clear a coarser one.
+FALLBACK_MULTISCALE = "multiscale_boxplot"
+FALLBACKS = (FALLBACK_OUTLIER, FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN, FALLBACK_ADJUSTED_BOXPLOT,
+             FALLBACK_MULTISCALE)
 FALLBACK_LABELS = {
     FALLBACK_OUTLIER: "robust outlier rule",
     FALLBACK_CFAR_ENL: f"CFAR (false-alarm rate {cfar.PFA:g}, looks = image ENL)",
     FALLBACK_CFAR_MEDIAN: f"CFAR (false-alarm rate {cfar.PFA:g}, looks matched to the DI median)",
     FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot outlier fence (Hubert & Vandervieren 2008: skewed body)",
+    FALLBACK_MULTISCALE: ("adjusted-boxplot outlier fences (Hubert & Vandervieren 2008) at 5 x 5 and of the "
+                          "signed log ratio's coarser means"),
 }
 #: How the chain's centring measures the offset of image 1 (``core.change.centring``): the median
 #: of the pixel log ratio (the former rule, whatever the DI), or the median or the shortest-half
@@ -266,6 +272,9 @@ class ChainConfig:
             text += ", CFAR fallback (median-matched looks)"
         elif self.fallback == FALLBACK_ADJUSTED_BOXPLOT:
             text += ", adjusted-boxplot fallback"
+        elif self.fallback == FALLBACK_MULTISCALE:
+            scales = "/".join(str(s) for s in multiscale.SCALES)
+            text += f", multi-scale ({scales}) boxplot fallback"
         if self.centre and self.centring != CENTRE_PIXEL_MEDIAN:
             text += {CENTRE_DI_MEDIAN: ", DI-median centring", CENTRE_DI_SHORTH: ", DI-shorth centring"}[
                 self.centring]
@@ -481,6 +490,7 @@ class GuardReport:
     fallback_em: int = 0  # EM iterations of the regularised fallback's classes (0: the split's moments)
     offset_db: float = float("nan")  # centring: image 1 scaled by this many dB before the DI
     centring: str = ""  # how that offset was measured (CENTRING_LABELS); "" = no centring
+    coarse_fences: tuple = ()  # multi-scale fallback: (window side px, fence dB) of |mean signed statistic|
 
     @property
     def confidence(self):
@@ -493,8 +503,8 @@ class GuardReport:
         """Which rule made the map: 'chain' or 'outlier rule'."""
         if not self.fallback:
             return "chain"
-        return {FALLBACK_OUTLIER: "outlier rule", FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot rule"}.get(
-            self.fallback_rule, "CFAR rule")
+        return {FALLBACK_OUTLIER: "outlier rule", FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot rule",
+                FALLBACK_MULTISCALE: "multi-scale adjusted-boxplot rule"}.get(self.fallback_rule, "CFAR rule")
 
     def _regularised_text(self):
         if not self.regularised:
@@ -502,6 +512,13 @@ class GuardReport:
         classes = (f", its two Gaussian classes of the local-mean DI fitted by {self.fallback_em} EM "
                    "iterations from that split" if self.fallback_em else "")
         return ", regularised by the Markov random field" + classes
+
+    def _coarse_text(self):
+        if not self.coarse_fences:
+            return ""
+        scales = ", ".join(f"{w} x {w} > {f:.3g}" for w, f in self.coarse_fences)
+        return (f"; or |mean of the signed log ratio| above its own fence at {scales}, "
+                f"the union cleaned by a {multiscale.MAJORITY} x {multiscale.MAJORITY} majority")
 
     def lines(self):
         """Human-readable summary lines."""
@@ -523,7 +540,7 @@ class GuardReport:
             out.append(f"GUARD: {why}; the map uses "
                        f"the {FALLBACK_LABELS[self.fallback_rule]}{looks} (local mean DI > "
                        f"{self.outlier_threshold:.4g}"
-                       f"{self._regularised_text()}): "
+                       f"{self._regularised_text()}{self._coarse_text()}): "
                        f"{100 * self.final_fraction:.2f} % changed")
         elif self.confidence != "confident":
             out.append("WARNING: weak separation: changed and unchanged pixels "
@@ -562,9 +579,13 @@ class FittedChain:
     outlier_threshold: float  # local-mean DI units
     guard: GuardReport = field(default=None)
     fallback_model: object = None  # MRF chains: core.change.mrf.MrfModel of the fallback's map
+    coarse: object = None  # multi-scale fallback: core.change.multiscale.CoarseFences added to that map
 
     def _fallback_margin(self):
-        return OUTLIER_WINDOW // 2 if self.fallback_model is None else self.fallback_model.margin
+        base = OUTLIER_WINDOW // 2 if self.fallback_model is None else self.fallback_model.margin
+        if self.coarse is None:
+            return base
+        return max(base + self.coarse.majority // 2, self.coarse.margin)
 
     @property
     def margin(self):
@@ -575,8 +596,13 @@ class FittedChain:
                  MRF: self.config.size // 2 + self.config.mrf_sweeps}
         inner = reach[self.config.method] + self.config.majority // 2
         if self.guard is not None and self.guard.fallback:
-            inner = self._fallback_margin()
+            return self.fallback_margin
         return despeckle_margin(self.config) + di_margin(self.config.di) + inner
+
+    @property
+    def fallback_margin(self):
+        """Pixels ``fallback_labels`` reads around each output pixel."""
+        return despeckle_margin(self.config) + di_margin(self.config.di) + self._fallback_margin()
 
     def chain_labels(self, p1, p2):
         """Labels of the chain itself (no guard): uint8 1 / 0 / 255 no data."""
@@ -608,12 +634,22 @@ class FittedChain:
         """Robust outlier rule (module docstring) on a DI array: uint8 1 / 0 / 255."""
         return _above(di, self.outlier_threshold)
 
+    def signed_image(self, p1, p2):
+        """The signed statistic the DI folds (``signed_statistic``, after the offset), float32 dB."""
+        p1, p2 = despeckled(self.config, p1, p2, self.looks)
+        return signed_statistic(self.config.di, scale_first_image(p1, self.offset_db), p2, self.floor)
+
     def labels(self, p1, p2):
         """Change mask (uint8: 1 changed, 0 unchanged, 255 no data) of 2-D power arrays."""
         if self.guard is not None and self.guard.fallback:
-            di = self.difference_image(p1, p2)
-            return self.outlier_labels(di) if self.fallback_model is None else self.fallback_model.labels(di)
+            return self.fallback_labels(p1, p2)
         return self.chain_labels(p1, p2)
+
+    def fallback_labels(self, p1, p2):
+        """Labels of the guard's fallback rule (whether or not it fired): uint8 1 / 0 / 255 no data."""
+        di = self.difference_image(p1, p2)
+        base = self.outlier_labels(di) if self.fallback_model is None else self.fallback_model.labels(di)
+        return base if self.coarse is None else self.coarse.labels(base, self.signed_image(p1, p2))
 
 
 def _above(di, threshold):
@@ -789,7 +825,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     reasons = guard_reasons(fraction, contrast, bimodality, mixture.ashman_d, body_share)
     fallback = bool(reasons)
     fallback_looks = ()
-    if fallback and config.fallback == FALLBACK_ADJUSTED_BOXPLOT:
+    if fallback and config.fallback in (FALLBACK_ADJUSTED_BOXPLOT, FALLBACK_MULTISCALE):
         threshold = skewed_outliers.upper_fence(lm)
         fitted = replace(fitted, outlier_threshold=threshold)
     elif fallback and config.fallback != FALLBACK_OUTLIER:
@@ -800,15 +836,23 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         fitted = replace(fitted, fallback_model=mrf_mod.fit(
             rule, di_tiles, config.mrf_beta, config.mrf_sweeps, seed=seed, strips=in_strips,
             smooth=OUTLIER_WINDOW, em=config.mrf_em))
+    if fallback and config.fallback == FALLBACK_MULTISCALE:
+        signed = [fitted.signed_image(a, b) for a, b in zip(*raw)]
+        fitted = replace(fitted, coarse=multiscale.fit(signed, [np.isfinite(d) for d in di_tiles]))
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
-    if fitted.fallback_model is not None:
+    if fitted.coarse is not None:
+        maps = [in_strips(fitted.fallback_labels, [a, b], fitted.fallback_margin) for a, b in zip(*raw)]
+        final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(maps, di_tiles)]) == CHANGED))
+    elif fitted.fallback_model is not None:
         maps = [in_strips(fitted.fallback_model.labels, [d], fitted.fallback_model.margin) for d in di_tiles]
         final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(maps, di_tiles)]) == CHANGED))
     report = GuardReport(fraction, separation, contrast, fallback, final, threshold, bimodality,
                          mixture.ashman_d, mixture.overlap(), body_share, reasons, config.fallback,
                          fallback_looks, fitted.fallback_model is not None,
                          config.mrf_em if fitted.fallback_model is not None else 0, offset,
-                         CENTRING_LABELS[config.centring] if config.centre else "")
+                         CENTRING_LABELS[config.centring] if config.centre else "",
+                         () if fitted.coarse is None else tuple(zip(fitted.coarse.scales,
+                                                                    fitted.coarse.fences)))
     return replace(fitted, guard=report)
 
 
