@@ -89,6 +89,13 @@ local-mean DI (``core.change.skewed_outliers``; Hubert & Vandervieren 2008,
 Q3 + 1.5 exp(3 MC) IQR, MC the medcouple): the DI of an unchanged pair is
 right-skewed, and the symmetric 3-sigma bar sits inside its upper tail, so
 on a small change it flags about as many false alarms as changed pixels.
+With ``multiscale_boxplot`` (the default since the eighth round of issue 15)
+that fence's map is joined by the outliers of the 9 x 9 and 15 x 15 means of
+the signed statistic the DI folds, each by its own adjusted-boxplot fence
+(``core.change.multiscale``): where the guard fires, the change lies inside the
+5 x 5 body's spread, and a faint blob larger than the window clears a coarser
+one (protocol pairs s6006-s6009, offsets of 1.6-3.9 dB at 1-4 looks: kappa
+0.30 / 0.52 / 0.20 / 0.39 -> 0.65 / 0.87 / 0.49 / 0.63).
 
 The report (``GuardReport.lines``) gives the changed fraction, the contrast
 of the changed class, the separation confidence (confident: both criteria
@@ -104,7 +111,7 @@ from ..engine.window_stats import local_mean
 from ..speckle import enl as enl_stats
 from ..speckle import registry
 from . import centring as centring_mod
-from . import cfar, skewed_outliers
+from . import cfar, multiscale, skewed_outliers
 from . import difference as dif
 from . import fcm as fcm_mod
 from . import mrf as mrf_mod
@@ -173,7 +180,11 @@ GUARD_RULE = (f"if more than {MAX_CHANGED_FRACTION:.0%} of the valid pixels are 
               f"is replaced by an outlier rule of the local {OUTLIER_WINDOW} x {OUTLIER_WINDOW} mean DI: the "
               "upper fence of the adjusted boxplot for skewed data (Hubert & Vandervieren 2008: DI > Q3 + "
               "1.5 exp(3 MC) IQR, MC the medcouple) in the default and the methods of the Processing "
-              "algorithm; "
+              "algorithm, which also flag a pixel whose "
+              + " or ".join(f"{w} x {w}" for w in multiscale.SCALES)
+              + " mean of the signed log ratio is beyond that statistic's own fence (a faint change "
+              f"larger than the window), the union cleaned by a {multiscale.MAJORITY} x "
+              f"{multiscale.MAJORITY} majority; "
               f"the robust outlier rule (DI > median + {OUTLIER_Z:g} x 1.4826 MAD) in chains that ask for it")
 CHANGED, UNCHANGED, NODATA = 1, 0, 255
 #: Fallback rules of the guard (ChainConfig.fallback): the robust outlier rule above, or a CFAR
@@ -183,12 +194,18 @@ FALLBACK_OUTLIER = "outlier"
 FALLBACK_CFAR_ENL = "cfar_enl"
 FALLBACK_CFAR_MEDIAN = "cfar_median"
 FALLBACK_ADJUSTED_BOXPLOT = "adjusted_boxplot"
-FALLBACKS = (FALLBACK_OUTLIER, FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN, FALLBACK_ADJUSTED_BOXPLOT)
+#: The adjusted-boxplot fence at 5 x 5 plus the fences of coarser means of the signed statistic
+#: (``core.change.multiscale``): changes inside the no-change spread at 5 x 5 clear a coarser one.
+FALLBACK_MULTISCALE = "multiscale_boxplot"
+FALLBACKS = (FALLBACK_OUTLIER, FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN, FALLBACK_ADJUSTED_BOXPLOT,
+             FALLBACK_MULTISCALE)
 FALLBACK_LABELS = {
     FALLBACK_OUTLIER: "robust outlier rule",
     FALLBACK_CFAR_ENL: f"CFAR (false-alarm rate {cfar.PFA:g}, looks = image ENL)",
     FALLBACK_CFAR_MEDIAN: f"CFAR (false-alarm rate {cfar.PFA:g}, looks matched to the DI median)",
     FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot outlier fence (Hubert & Vandervieren 2008: skewed body)",
+    FALLBACK_MULTISCALE: ("adjusted-boxplot outlier fences (Hubert & Vandervieren 2008) at 5 x 5 and of the "
+                          "signed log ratio's coarser means"),
 }
 #: How the chain's centring measures the offset of image 1 (``core.change.centring``): the median
 #: of the pixel log ratio (the former rule, whatever the DI), or the median or the shortest-half
@@ -266,6 +283,9 @@ class ChainConfig:
             text += ", CFAR fallback (median-matched looks)"
         elif self.fallback == FALLBACK_ADJUSTED_BOXPLOT:
             text += ", adjusted-boxplot fallback"
+        elif self.fallback == FALLBACK_MULTISCALE:
+            scales = "/".join(str(s) for s in multiscale.SCALES)
+            text += f", multi-scale ({scales}) boxplot fallback"
         if self.centre and self.centring != CENTRE_PIXEL_MEDIAN:
             text += {CENTRE_DI_MEDIAN: ", DI-median centring", CENTRE_DI_SHORTH: ", DI-shorth centring"}[
                 self.centring]
@@ -303,7 +323,7 @@ class ChainConfig:
 #: The default chain, chosen by the leave-one-pair-out protocol of
 #: benchmarks/change_detection.py (--protocol loo; its choice on all pairs, recorded in
 #: benchmarks/results/change_detection_loo.json "default"); see README.md.
-DEFAULT = ChainConfig(method=MRF, di=LOG_MEAN_RATIO, fallback=FALLBACK_ADJUSTED_BOXPLOT,
+DEFAULT = ChainConfig(method=MRF, di=LOG_MEAN_RATIO, fallback=FALLBACK_MULTISCALE,
                       centring=CENTRE_DI_MEDIAN)
 #: Pre-classification of the self-supervised method when chosen on its own: that of the
 #: best-scoring self-supervised candidate of the same run ("best_per_method").
@@ -481,6 +501,7 @@ class GuardReport:
     fallback_em: int = 0  # EM iterations of the regularised fallback's classes (0: the split's moments)
     offset_db: float = float("nan")  # centring: image 1 scaled by this many dB before the DI
     centring: str = ""  # how that offset was measured (CENTRING_LABELS); "" = no centring
+    coarse_fences: tuple = ()  # multi-scale fallback: (window side px, fence dB) of |mean signed statistic|
 
     @property
     def confidence(self):
@@ -493,8 +514,8 @@ class GuardReport:
         """Which rule made the map: 'chain' or 'outlier rule'."""
         if not self.fallback:
             return "chain"
-        return {FALLBACK_OUTLIER: "outlier rule", FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot rule"}.get(
-            self.fallback_rule, "CFAR rule")
+        return {FALLBACK_OUTLIER: "outlier rule", FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot rule",
+                FALLBACK_MULTISCALE: "multi-scale adjusted-boxplot rule"}.get(self.fallback_rule, "CFAR rule")
 
     def _regularised_text(self):
         if not self.regularised:
@@ -502,6 +523,13 @@ class GuardReport:
         classes = (f", its two Gaussian classes of the local-mean DI fitted by {self.fallback_em} EM "
                    "iterations from that split" if self.fallback_em else "")
         return ", regularised by the Markov random field" + classes
+
+    def _coarse_text(self):
+        if not self.coarse_fences:
+            return ""
+        scales = ", ".join(f"{w} x {w} > {f:.3g}" for w, f in self.coarse_fences)
+        return (f"; or |mean of the signed log ratio| above its own fence at {scales}, "
+                f"the union cleaned by a {multiscale.MAJORITY} x {multiscale.MAJORITY} majority")
 
     def lines(self):
         """Human-readable summary lines."""
@@ -523,7 +551,7 @@ class GuardReport:
             out.append(f"GUARD: {why}; the map uses "
                        f"the {FALLBACK_LABELS[self.fallback_rule]}{looks} (local mean DI > "
                        f"{self.outlier_threshold:.4g}"
-                       f"{self._regularised_text()}): "
+                       f"{self._regularised_text()}{self._coarse_text()}): "
                        f"{100 * self.final_fraction:.2f} % changed")
         elif self.confidence != "confident":
             out.append("WARNING: weak separation: changed and unchanged pixels "
@@ -562,9 +590,13 @@ class FittedChain:
     outlier_threshold: float  # local-mean DI units
     guard: GuardReport = field(default=None)
     fallback_model: object = None  # MRF chains: core.change.mrf.MrfModel of the fallback's map
+    coarse: object = None  # multi-scale fallback: core.change.multiscale.CoarseFences added to that map
 
     def _fallback_margin(self):
-        return OUTLIER_WINDOW // 2 if self.fallback_model is None else self.fallback_model.margin
+        base = OUTLIER_WINDOW // 2 if self.fallback_model is None else self.fallback_model.margin
+        if self.coarse is None:
+            return base
+        return max(base + self.coarse.majority // 2, self.coarse.margin)
 
     @property
     def margin(self):
@@ -575,8 +607,13 @@ class FittedChain:
                  MRF: self.config.size // 2 + self.config.mrf_sweeps}
         inner = reach[self.config.method] + self.config.majority // 2
         if self.guard is not None and self.guard.fallback:
-            inner = self._fallback_margin()
+            return self.fallback_margin
         return despeckle_margin(self.config) + di_margin(self.config.di) + inner
+
+    @property
+    def fallback_margin(self):
+        """Pixels ``fallback_labels`` reads around each output pixel."""
+        return despeckle_margin(self.config) + di_margin(self.config.di) + self._fallback_margin()
 
     def chain_labels(self, p1, p2):
         """Labels of the chain itself (no guard): uint8 1 / 0 / 255 no data."""
@@ -608,12 +645,22 @@ class FittedChain:
         """Robust outlier rule (module docstring) on a DI array: uint8 1 / 0 / 255."""
         return _above(di, self.outlier_threshold)
 
+    def signed_image(self, p1, p2):
+        """The signed statistic the DI folds (``signed_statistic``, after the offset), float32 dB."""
+        p1, p2 = despeckled(self.config, p1, p2, self.looks)
+        return signed_statistic(self.config.di, scale_first_image(p1, self.offset_db), p2, self.floor)
+
     def labels(self, p1, p2):
         """Change mask (uint8: 1 changed, 0 unchanged, 255 no data) of 2-D power arrays."""
         if self.guard is not None and self.guard.fallback:
-            di = self.difference_image(p1, p2)
-            return self.outlier_labels(di) if self.fallback_model is None else self.fallback_model.labels(di)
+            return self.fallback_labels(p1, p2)
         return self.chain_labels(p1, p2)
+
+    def fallback_labels(self, p1, p2):
+        """Labels of the guard's fallback rule (whether or not it fired): uint8 1 / 0 / 255 no data."""
+        di = self.difference_image(p1, p2)
+        base = self.outlier_labels(di) if self.fallback_model is None else self.fallback_model.labels(di)
+        return base if self.coarse is None else self.coarse.labels(base, self.signed_image(p1, p2))
 
 
 def _above(di, threshold):
@@ -789,7 +836,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     reasons = guard_reasons(fraction, contrast, bimodality, mixture.ashman_d, body_share)
     fallback = bool(reasons)
     fallback_looks = ()
-    if fallback and config.fallback == FALLBACK_ADJUSTED_BOXPLOT:
+    if fallback and config.fallback in (FALLBACK_ADJUSTED_BOXPLOT, FALLBACK_MULTISCALE):
         threshold = skewed_outliers.upper_fence(lm)
         fitted = replace(fitted, outlier_threshold=threshold)
     elif fallback and config.fallback != FALLBACK_OUTLIER:
@@ -800,15 +847,23 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         fitted = replace(fitted, fallback_model=mrf_mod.fit(
             rule, di_tiles, config.mrf_beta, config.mrf_sweeps, seed=seed, strips=in_strips,
             smooth=OUTLIER_WINDOW, em=config.mrf_em))
+    if fallback and config.fallback == FALLBACK_MULTISCALE:
+        signed = [fitted.signed_image(a, b) for a, b in zip(*raw)]
+        fitted = replace(fitted, coarse=multiscale.fit(signed, [np.isfinite(d) for d in di_tiles]))
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
-    if fitted.fallback_model is not None:
+    if fitted.coarse is not None:
+        maps = [in_strips(fitted.fallback_labels, [a, b], fitted.fallback_margin) for a, b in zip(*raw)]
+        final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(maps, di_tiles)]) == CHANGED))
+    elif fitted.fallback_model is not None:
         maps = [in_strips(fitted.fallback_model.labels, [d], fitted.fallback_model.margin) for d in di_tiles]
         final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(maps, di_tiles)]) == CHANGED))
     report = GuardReport(fraction, separation, contrast, fallback, final, threshold, bimodality,
                          mixture.ashman_d, mixture.overlap(), body_share, reasons, config.fallback,
                          fallback_looks, fitted.fallback_model is not None,
                          config.mrf_em if fitted.fallback_model is not None else 0, offset,
-                         CENTRING_LABELS[config.centring] if config.centre else "")
+                         CENTRING_LABELS[config.centring] if config.centre else "",
+                         () if fitted.coarse is None else tuple(zip(fitted.coarse.scales,
+                                                                    fitted.coarse.fences)))
     return replace(fitted, guard=report)
 
 
