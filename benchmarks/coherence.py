@@ -41,7 +41,8 @@ and variance of their reference given the truth, the true sigma0 and the intensi
 (``reference_posterior.write_posterior_targets``, POSTERIOR_DRAWS draws, written once into the workdir),
 and the trainer takes the NLL's expectation over it (``training``); validation and test still score
 against the reference. ``--refine N``: the network's full-resolution refinement with N hidden channels;
-``--window-stem``: its 3 x 3 window features also in the stem (``architecture``).
+``--window-stem``: its 3 x 3 window features also in the stem; ``--stem-blocks N``: N residual blocks
+after the stem (``architecture``).
 ``--validation-only``: train and print the validation scores, nothing of the test scenes (the
 selection runs).
 
@@ -366,6 +367,8 @@ def main(argv=None):
     p.add_argument("--window-stem", action=argparse.BooleanOptionalAction, default=None,
                    help="the 3 x 3 window features also in the network's stem (architecture; default: "
                         "the config's)")
+    p.add_argument("--stem-blocks", type=int, default=None,
+                   help="residual blocks after the stem (architecture; default: the config's)")
     p.add_argument("--validation-only", action="store_true",
                    help="train, print the validation scores and stop (no test scene is read)")
     p.add_argument("--ship", action="store_true",
@@ -394,6 +397,8 @@ def main(argv=None):
             more["refine"] = args.refine
         if args.window_stem is not None:
             more["window_stem"] = args.window_stem
+        if args.stem_blocks is not None:
+            more["stem_blocks"] = args.stem_blocks
         summary = train(train_dirs, model_path, epochs=100000, max_minutes=args.minutes, seed=args.seed,
                         init=args.init, threads=2, log=lambda s: print(s, flush=True), card="auto",
                         command=command, **more)

@@ -15,7 +15,9 @@ dates of the training scenes, listed in the model's metadata):
 3. reports the held-out 12-day VV test figures (benchmarks/coherence.py scenes, never used to fit or
    choose) of the network and of the corrected network: RMSE overall and per class, within 1/2 sigma;
 4. the plugin's block function (``models.coherence.inference.block_function``) with and without the
-   correction on a 1024 x 1024 px block, 2 threads, MPix/s (--speed-only: this step alone);
+   correction on a 1024 x 1024 px block, 2 threads, MPix/s (--speed-only: this step alone; with
+   --against OTHER.onnx the shipped model and OTHER, each with the shipped table, alternated --repeats times
+   in one process, and their medians: a comparison on a shared, loaded machine);
 5. with --write: when kept, fits the table on all validation pairs and writes
    models/coherence_stacking.json (it names the model's training run: the plugin applies it to that model
    only; rerun after shipping a new one), else removes it; either way (re)writes the section
@@ -122,8 +124,10 @@ def cross_scene(d):
     return scores(d["net"], d["sigma"], d), scores(c, s, d)
 
 
-def block_speed(model, table, size=1024):
-    """MPix/s of the block function without and with the correction table, best of two runs."""
+def block_speed(model, table, size=1024, cpu=None):
+    """MPix/s of the block function without and with the correction table, best of two runs; ``cpu``: a list
+    that gets the process CPU seconds per MPix of the run with the table (all threads: the work done,
+    whatever the idle cores hide), least of the two."""
     import time
 
     db = (-12.0 + 4.0 * np.random.default_rng(0).standard_normal((2, size, size))).astype(np.float32)
@@ -131,13 +135,38 @@ def block_speed(model, table, size=1024):
     for correction in (None, table):
         func, _ = inference.block_function(model, "db", correction=correction)
         func(db[:, :128, :128])
-        best = np.inf
+        best, least = np.inf, np.inf
         for _ in range(2):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             func(db)
-            best = min(best, time.perf_counter() - t)
+            best, least = min(best, time.perf_counter() - t), min(least, time.process_time() - c)
         out.append(size * size / 1e6 / best)
+    if cpu is not None:
+        cpu.append(least / (size * size / 1e6))
     return out
+
+
+def speed_comparison(model, against=None, repeats=1):
+    """Print ``block_speed`` of the shipped ``model`` (and of the model at path ``against``, alternated, with
+    the shipped table) ``repeats`` times, then the medians; returns 0."""
+    table = inference.shipped_correction(model)
+    models = {"shipped": model}
+    if against:
+        models[os.path.basename(against)] = inference.open_model(against, threads=2)
+    found = {name: [] for name in models}
+    for _ in range(max(1, int(repeats))):
+        for name, m in models.items():
+            cpu = []
+            plain, corrected = block_speed(m, table, cpu=cpu)
+            found[name].append((plain, corrected, cpu[0]))
+            print(f"{name}: block function, 1024 x 1024 px, 2 threads: network {plain:.2f} MPix/s, with the "
+                  f"correction {corrected:.2f} MPix/s ({cpu[0]:.3f} CPU s per MPix)", flush=True)
+    if repeats > 1:
+        for name, runs in found.items():
+            plain, corrected, cpu = np.median(np.array(runs), axis=0)
+            print(f"{name}: median of {len(runs)}: network {plain:.2f} MPix/s, with the correction "
+                  f"{corrected:.2f} MPix/s ({cpu:.3f} CPU s per MPix)")
+    return 0
 
 
 def score_rows(rows):
@@ -184,14 +213,13 @@ def main(argv=None):
     p.add_argument("--workdir", default="/tmp/sar_coherence_bench_v2")
     p.add_argument("--write", action="store_true", help="write models/coherence_stacking.json")
     p.add_argument("--speed-only", action="store_true", help="only the block function's speed")
+    p.add_argument("--against", default=None, help="with --speed-only: alternate with this .onnx")
+    p.add_argument("--repeats", type=int, default=1, help="with --speed-only: measurements of each model")
     args = p.parse_args(argv)
     model_path = inference.SHIPPED_MODEL
     model = inference.open_model(model_path, threads=2)
     if args.speed_only:
-        plain, corrected = block_speed(model, inference.shipped_correction(model))
-        print(f"block function, 1024 x 1024 px, 2 threads: network {plain:.2f} MPix/s, with the correction "
-              f"{corrected:.2f} MPix/s")
-        return 0
+        return speed_comparison(model, args.against, args.repeats)
     meta = md.parse_metadata(fx.read_metadata(model_path))
     val = pixels(model, meta["training"]["pairs"]["validation"])
     print(f"## Validation pairs of the shipped model ({len(meta['training']['pairs']['validation'])})\n")

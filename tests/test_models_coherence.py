@@ -372,3 +372,76 @@ def test_posterior_targets_are_read_and_trained_on(pairs_dir, tmp_path):
         for folder in folders:
             for name in POSTERIOR_FILES:
                 Path(folder, name).unlink(missing_ok=True)
+
+
+def test_the_correction_takes_the_graphs_window_correlation(tmp_path):
+    """The exported graph's second output carries the 3 x 3 intensity correlation of its window features:
+    equal to core.coherence's numpy estimator over whole images, tiled (128-px tiles of a 200 x 333 px
+    image, not a multiple of the 64-px size multiple: the reflected edges are mended) or not; the block
+    function's correction then needs no numpy correlation and gives the numpy path's outputs within 1e-4
+    (the graph's float32 window means against numpy's float32 window sums); with no data in the block it
+    takes the numpy path (a window leaves invalid pixels out there)."""
+    from sar_change.core.coherence import estimation, stacking
+
+    torch.manual_seed(2)
+    net = CoherenceUNet(**TINY, use_weather=True).eval()
+    torch.nn.init.normal_(net.stem_window.weight, std=0.1)
+    path = export.export_onnx(net, tmp_path / "corr.onnx")
+    model = inference.open_model(path)
+    assert schema.correlation_output(model)
+    rng = np.random.default_rng(4)
+    db = (-12.0 + 5.0 * rng.standard_normal((2, 200, 333))).astype(np.float32)
+    similar = db[0] + rng.normal(0, 1, (200, 333))  # coherent-looking pixels among independent ones
+    db[1] = np.where(rng.random((200, 333)) < 0.5, similar, db[1])
+    power = 10.0 ** (db / 10.0)
+    want = estimation.intensity_coherence(power[0], power[1], 3, estimation.PEARSON)
+    feed = {schema.INPUT_IMAGES: db, **inference.extra_inputs(model)}
+    whole = model.predict({**feed, schema.INPUT_IMAGES: db[:, :192, :320]}, tile=320,
+                          output=schema.OUTPUT_CORRELATED)
+    crop = estimation.intensity_coherence(power[0, :192, :320], power[1, :192, :320], 3, estimation.PEARSON)
+    np.testing.assert_allclose(whole[2] ** 2, crop ** 2, atol=1e-4)  # rho: the correlation
+    np.testing.assert_allclose(whole[:2], model.predict({**feed, schema.INPUT_IMAGES: db[:, :192, :320]},
+                                                        tile=320), atol=0)
+    n = rng.uniform(0, 1, 20000)
+    c = rng.uniform(0, 1, n.size)  # a table that leans on the correlation as much as on the network
+    table = stacking.fit_table(n, c, np.clip((n + c) / 2 + rng.normal(0, 0.1, n.size), 0, 1), 3, bins=10,
+                               min_count=20)
+    plain, _ = inference.block_function(model, "db", tile=128)
+    corrected, _ = inference.block_function(model, "db", tile=128, correction=table)
+    for block in (db, np.where(np.arange(333) == 100, np.nan, db).astype(np.float32)):
+        base = plain(block)
+        with np.errstate(invalid="ignore"):
+            corr = estimation.intensity_coherence(10.0 ** (block[0] / 10.0), 10.0 ** (block[1] / 10.0), 3,
+                                                  estimation.PEARSON, dtype=np.float32)
+        expected = stacking.apply_table(table, base[0], base[1], corr)
+        got = corrected(block)
+        ok = np.isfinite(expected[0])
+        assert ok.mean() > 0.99 and np.array_equal(ok, np.isfinite(got[0]))
+        for g, e in zip(got, expected):
+            assert np.abs(g[ok] - e[ok]).max() < 1e-4
+        assert np.abs(got[0][ok] - base[0][ok]).mean() > 0.01  # the correction acts (this test can fail)
+    # the raw tiled output: a tile's edge pixels, whose window the tile cuts, weigh sin^2(pi / 256) = 1.5e-4
+    # in the blend against about 1 (measured here: 3.0e-4 at most, on corr^2 in 0-1, where up to two cut
+    # tiles meet); the last row and column (reflected, not yet mended) left out
+    tiled = model.predict(feed, tile=128, output=schema.OUTPUT_CORRELATED)[2]
+    assert np.abs(tiled ** 2 - want ** 2)[:-1, :-1].max() < 5e-4
+
+
+def test_blocks_after_the_stem_start_as_the_identity_and_rebuild(tmp_path):
+    """``stem_blocks``: a model with a residual block after the stem, initialised from one without, starts
+    as that model (the block's output convolution is zero, its input non-negative), and its exported graph
+    rebuilds with the block."""
+    torch.manual_seed(3)
+    base = CoherenceUNet(**TINY, use_weather=True).eval()
+    deeper = CoherenceUNet(**TINY, use_weather=True, stem_blocks=1).eval()
+    report = pretrained.apply(deeper, pretrained.InitWeights(state=base.state_dict(), source="base"))
+    assert sorted(report.new) == [f"stem_extra.0.conv{k}.{p}" for k in (1, 2) for p in ("bias", "weight")]
+    images = export.example_inputs(deeper, batch=1, size=64)
+    with torch.no_grad():
+        torch.testing.assert_close(deeper(*images), base(*images), rtol=0, atol=0)
+        torch.nn.init.normal_(deeper.stem_extra[0].conv2.weight, std=0.1)
+        assert (deeper(*images) - base(*images)).abs().max() > 1e-4
+    path = export.export_onnx(deeper, tmp_path / "deeper.onnx")
+    assert export.parity(deeper, path, images) < 1e-5
+    rebuilt, meta = export.model_from_onnx(path)
+    assert rebuilt.stem_blocks == 1 and meta["architecture"]["stem_blocks"] == 1

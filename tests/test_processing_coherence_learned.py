@@ -118,8 +118,8 @@ def test_the_shipped_model_is_corrected_by_the_intensity_correlation_by_default(
                                           dtype=np.float32)
     want = stacking.apply_table(table, *outs[False], corr)
     ok = np.isfinite(outs[False][0]) & np.isfinite(corr)
-    for got, expected in zip(outs[True], want):
-        np.testing.assert_allclose(got[ok], expected[ok], atol=1e-6)
+    for got, expected in zip(outs[True], want):  # the graph's float32 window correlation against numpy's
+        np.testing.assert_allclose(got[ok], expected[ok], atol=1e-4)
     changed = np.abs(outs[True][0] - outs[False][0])[ok]
     assert changed.mean() > 0.005  # the correction moves the coherence (this test can fail)
 

@@ -34,7 +34,10 @@ correction to both head outputs. Its last layer starts at zero, so a model
 initialised from one without it starts as that model. ``window_stem``: the
 same four window features also enter the stem, by a convolution of their own
 (zero at the start, for the same reason), so that the coarse network averages
-them and not only the per-pixel dB features.
+them and not only the per-pixel dB features. ``stem_blocks``: residual blocks of the first level's width
+after the stem, at its resolution (1/stem), before the first encoder level; each starts as the identity
+(its output convolution is zero and its input is the stem's ReLU output), so a model initialised from one
+without them starts as that model.
 
 Weather conditions (``use_weather``; ``schema.WEATHER_NAMES``: rain,
 snowfall and melt between the dates, wind on each date, the simulator's
@@ -131,7 +134,8 @@ class CoherenceUNet(nn.Module):
 
     def __init__(self, width_scale=cfg.NETWORK["width_scale"], stem=cfg.NETWORK["stem"],
                  use_baseline=cfg.NETWORK["use_baseline"], use_weather=cfg.NETWORK["use_weather"],
-                 refine=cfg.NETWORK["refine"], window_stem=cfg.NETWORK["window_stem"]):
+                 refine=cfg.NETWORK["refine"], window_stem=cfg.NETWORK["window_stem"],
+                 stem_blocks=cfg.NETWORK["stem_blocks"]):
         super().__init__()
         if int(stem) not in (1, 2, 4):
             raise ValueError(f"stem {stem!r}: use 1, 2 or 4")
@@ -141,6 +145,9 @@ class CoherenceUNet(nn.Module):
         self.use_weather = bool(use_weather)
         self.refine_width = int(refine)
         self.window_stem = bool(window_stem)
+        self.stem_blocks = int(stem_blocks)
+        if self.stem_blocks < 0:
+            raise ValueError(f"stem_blocks {stem_blocks!r}: give a number of blocks >= 0")
         if self.refine_width < 0:
             raise ValueError(f"refine {refine!r}: give the hidden width (0: no refinement)")
         enc, bridge = cfg.widths(width_scale)
@@ -154,6 +161,7 @@ class CoherenceUNet(nn.Module):
                                          padding=k // 2)
             nn.init.zeros_(self.stem_window.weight)
             nn.init.zeros_(self.stem_window.bias)
+        self.stem_extra = nn.ModuleList(ResidualBlock(enc[0], enc[0]) for _ in range(self.stem_blocks))
         self.encoders = nn.ModuleList(
             ResidualBlock(enc[max(i - 1, 0)], c) for i, c in enumerate(enc))
         self.bridge = ResidualBlock(enc[-1], bridge)
@@ -180,6 +188,8 @@ class CoherenceUNet(nn.Module):
         self.register_buffer("db_std", torch.tensor(5.0))
         self.register_buffer("diff_std", torch.tensor(3.0))
         self.register_buffer("sigma_scale", torch.tensor(1.0))
+        #: forward gives both graph outputs (set while exporting; not a weight)
+        self.export_correlation = False
 
     @property
     def depth(self):
@@ -192,7 +202,8 @@ class CoherenceUNet(nn.Module):
     @property
     def config(self):
         return {"width_scale": self.width_scale, "stem": self.stem_factor, "use_baseline": self.use_baseline,
-                "use_weather": self.use_weather, "refine": self.refine_width, "window_stem": self.window_stem}
+                "use_weather": self.use_weather, "refine": self.refine_width, "window_stem": self.window_stem,
+                "stem_blocks": self.stem_blocks}
 
     def normalisation(self):
         return {"db_mean": float(self.db_mean), "db_std": float(self.db_std),
@@ -215,9 +226,11 @@ class CoherenceUNet(nn.Module):
         feats = torch.cat([value, known.to(weather.dtype)], 1)
         return self.weather_mlp(feats), self.weather_mlp(torch.zeros_like(feats))
 
-    def heads(self, images, baseline=None, weather=None):
+    def heads(self, images, baseline=None, weather=None, correlation=False):
         """(coherence (B, 1, H, W) in 0-1, log-variance (B, 1, H, W)) of dB ``images`` (B, 2, H, W);
-        ``weather`` (B, K) raw conditions, NaN = unknown (None: all unknown), for a weather model."""
+        ``weather`` (B, K) raw conditions, NaN = unknown (None: all unknown), for a weather model.
+        ``correlation``: also the 3 x 3 intensity-correlation coherence (B, 1, H, W) of the window features
+        (computed here even when the network does not use them)."""
         films = iter(())
         if self.use_weather and weather is not None:
             emb, unknown = self.weather_embedding(weather)
@@ -235,11 +248,15 @@ class CoherenceUNet(nn.Module):
         if self.use_baseline:
             b = baseline.reshape(-1, 1, 1, 1) / BASELINE_SCALE_DAYS - 1.0
             feats.append(b.expand(-1, 1, x.shape[2], x.shape[3]))
-        window = self.pixel_window_features(x) if self.window_stem or self.refine_width else None
+        windowed = self.window_stem or self.refine_width or correlation
+        window = self.pixel_window_features(x) if windowed else None
         y = self.stem[0](torch.cat(feats, 1))
         if self.window_stem:
             y = y + self.stem_window(torch.cat(window, 1))
-        y = modulate(self.stem[1](y))
+        y = self.stem[1](y)
+        for block in self.stem_extra:
+            y = block(y)
+        y = modulate(y)
         skips = []
         for i, block in enumerate(self.encoders):
             y = modulate(block(y if i == 0 else F.max_pool2d(y, 2)))
@@ -254,7 +271,8 @@ class CoherenceUNet(nn.Module):
                                 align_corners=False)
         if self.refine_width:
             out = out + self.refine(torch.cat([out] + feats[:4] + window, 1))
-        return torch.sigmoid(out[:, :1]), torch.clamp(out[:, 1:2], LOGVAR_MIN, LOGVAR_MAX)
+        heads = torch.sigmoid(out[:, :1]), torch.clamp(out[:, 1:2], LOGVAR_MIN, LOGVAR_MAX)
+        return heads + (window[1],) if correlation else heads
 
     def pixel_window_features(self, x):
         """The refinement's window features of clamped dB ``x`` (B, 2, H, W): each date's dB against its
@@ -270,9 +288,21 @@ class CoherenceUNet(nn.Module):
         return self.sigma_scale * torch.exp(0.5 * logvar)
 
     def forward(self, images, *extra):
-        """The graph: ``images`` then the inputs of ``schema.input_names`` (baseline, weather) it takes."""
+        """The graph: ``images`` then the inputs of ``schema.input_names`` (baseline, weather) it takes; the
+        coherence and sigma, and with ``export_correlation`` set (``export.export_onnx``) the graph's second
+        output too (``outputs``)."""
+        found = self.outputs(images, *extra, correlation=self.export_correlation)
+        return found if self.export_correlation else found[0]
+
+    def outputs(self, images, *extra, correlation=False):
+        """(coherence and sigma (B, 2, H, W),) and with ``correlation`` also (coherence, sigma, 3 x 3
+        intensity-correlation coherence) (B, 3, H, W): the exported graph's two outputs. The plugin's
+        correction by the intensity correlation (``core.coherence.stacking``) takes the third channel, which
+        the window features compute anyway, instead of computing it again in numpy
+        (``inference.block_function``)."""
         extra = list(extra)
         baseline = extra.pop(0) if self.use_baseline else None
         weather = extra.pop(0) if self.use_weather and extra else None
-        coh, logvar = self.heads(images, baseline, weather)
-        return torch.cat([coh, self.sigma(logvar)], 1)
+        found = self.heads(images, baseline, weather, correlation=correlation)
+        out = torch.cat([found[0], self.sigma(found[1])], 1)
+        return (out, torch.cat([out, found[2]], 1)) if correlation else (out,)

@@ -42,6 +42,8 @@ def build_parser():
     p.add_argument("--window-stem", action=argparse.BooleanOptionalAction, default=n["window_stem"],
                    help="the 3 x 3 window statistics of the intensities also in the stem (default "
                         f"{'on' if n['window_stem'] else 'off'})")
+    p.add_argument("--stem-blocks", type=int, default=n["stem_blocks"],
+                   help=f"residual blocks after the stem, at its resolution (default {n['stem_blocks']})")
     p.add_argument("--posterior-targets", action="store_true",
                    help="train on the posterior mean and variance of the reference where a pair folder has "
                         "them (simulated pairs: core.simulator.reference_posterior.write_posterior_targets)")
@@ -61,7 +63,8 @@ def run(args, emitter, should_stop):
                  threads=args.threads, max_minutes=args.max_minutes, patches_per_epoch=args.patches_per_epoch,
                  val_patches=args.val_patches, val_fraction=args.val_fraction, width_scale=args.width_scale,
                  stem=args.stem, use_baseline=args.use_baseline, use_weather=args.use_weather, beta=args.beta,
-                 refine=args.refine, window_stem=args.window_stem, posterior_targets=args.posterior_targets,
+                 refine=args.refine, window_stem=args.window_stem,
+                 stem_blocks=args.stem_blocks, posterior_targets=args.posterior_targets,
                  augment=not args.no_augment,
                  class_weight_power=args.class_weight_power,
                  schedule=args.schedule or cfg.TRAINING["schedule"], patience=args.patience,

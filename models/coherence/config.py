@@ -47,6 +47,10 @@ full-resolution refinement of 16 channels 0.1224 / 0.1359 (0.0004-0.0008
 at equal epochs, at twice the cost per epoch and about half the inference
 speed); the 3 x 3 window features in the stem 0.1197 / 0.1324, ahead of the
 control from epoch 5 on, at some cost in speed: chosen (the default).
+``stem_blocks`` (residual blocks after the stem, at 1/stem resolution): one
+block, from the window-stem model under the same 2-minute protocol, scored
+0.1163 against its control's 0.1164 (within 0.0008 of it at every epoch):
+no gain, the default stays 0 (benchmarks/results/coherence_selection.md).
 ``weather_dropout``, ``condition_dropout`` (weather models): the fraction of
 training patches whose weather conditions are all hidden (the path of a
 user without weather data, exactly the unconditioned network) and, among the
@@ -57,7 +61,8 @@ others, the chance of hiding each condition on its own (partial knowledge).
 FULL_WIDTHS = (32, 64, 128, 256)
 FULL_BRIDGE = 512
 #: Network defaults (``architecture.CoherenceUNet`` arguments).
-NETWORK = dict(width_scale=0.25, stem=4, use_baseline=False, use_weather=False, refine=0, window_stem=True)
+NETWORK = dict(width_scale=0.25, stem=4, use_baseline=False, use_weather=False, refine=0, window_stem=True,
+               stem_blocks=0)
 #: Training defaults.
 TRAINING = dict(epochs=200, patch=256, batch=2, lr=2e-3, schedule="plateau", patches_per_epoch=64,
                 val_patches=48, val_fraction=0.2, augment=True, beta=0.5, balance=0.25,

@@ -58,15 +58,40 @@ def example_inputs(model, batch=2, size=None, seed=0):
 
 
 def export_onnx(model, out_path, metadata=None):
-    """Write ``model`` to ``out_path`` as ONNX with ``metadata`` (default ``build_metadata(model)``)."""
+    """Write ``model`` to ``out_path`` as ONNX with ``metadata`` (default ``build_metadata(model)``); the
+    graph's outputs: OUTPUT and OUTPUT_CORRELATED (``CoherenceUNet.outputs``; the initializers keep the
+    state-dict names)."""
     names = schema.input_names(model.use_baseline, model.use_weather)
-    axes = fx.image_axes([schema.INPUT_IMAGES, schema.OUTPUT])
+    outputs = (schema.OUTPUT, schema.OUTPUT_CORRELATED)
+    axes = fx.image_axes([schema.INPUT_IMAGES, *outputs])
     for name in names[1:]:
         axes[name] = {0: "batch"}
-    return fx.export_onnx(model, out_path, example_inputs(model), names, (schema.OUTPUT,), axes,
-                          build_metadata(model) if metadata is None else dict(metadata),
-                          producer="sar_change.models.coherence",
-                          doc="InSAR coherence and its sigma from two detected images (Residual U-Net)")
+    model.export_correlation = True
+    try:
+        return fx.export_onnx(model, out_path, example_inputs(model), names, outputs, axes,
+                              build_metadata(model) if metadata is None else dict(metadata),
+                              producer="sar_change.models.coherence",
+                              doc="InSAR coherence and its sigma from two detected images (Residual U-Net)")
+    finally:
+        model.export_correlation = False
+
+
+def reexport(onnx_path, out_path):
+    """Export the model of ``onnx_path`` again (same weights under the same names, same metadata but the
+    outputs entry, which lists this version's outputs) to ``out_path``, e.g. a model exported before
+    OUTPUT_CORRELATED; returns the largest |difference| of OUTPUT between the two graphs on
+    ``example_inputs`` (coherence units); ValueError when the weights are named otherwise."""
+    model, _ = model_from_onnx(onnx_path)
+    meta = fx.read_metadata(onnx_path)
+    meta[md.META_OUTPUTS] = schema.output_specs()
+    export_onnx(model, out_path, meta)
+    inputs = {n: t.numpy() for n, t in zip(schema.input_names(model.use_baseline, model.use_weather),
+                                           example_inputs(model, size=128))}
+    old, new = (fx.run_onnx(p, inputs, [schema.OUTPUT])[0] for p in (onnx_path, out_path))
+    names = [sorted(fx.onnx_state_dict(p)[0]) for p in (onnx_path, out_path)]
+    if names[0] != names[1]:
+        raise ValueError(f"{out_path}: the re-exported graph names its weights otherwise than {onnx_path}")
+    return float(abs(old.astype("float64") - new).max())
 
 
 def parity(model, onnx_path, inputs, threads=1):
@@ -77,7 +102,7 @@ def parity(model, onnx_path, inputs, threads=1):
 
 def model_from_onnx(onnx_path):
     """(``CoherenceUNet`` rebuilt from an exported .onnx, parsed metadata); ValueError for another kind."""
-    keys = ("width_scale", "stem", "use_baseline", "use_weather", "refine", "window_stem")
+    keys = ("width_scale", "stem", "use_baseline", "use_weather", "refine", "window_stem", "stem_blocks")
 
     def build(window_stem=False, **config):  # a model written before the window statistics has none
         return CoherenceUNet(window_stem=window_stem, **config)

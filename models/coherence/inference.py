@@ -5,7 +5,10 @@
 fix; ``block_function`` turns it into a block function for the block engine
 (``core.engine.raster_blocks.map_raster``): detected images of any supported scale
 in, (coherence, sigma) out, each block run in blended tiles with the
-model's overlap as the block halo.
+model's overlap as the block halo. With a correction table, a model with the
+``schema.OUTPUT_CORRELATED`` output gives the table's 3 x 3 intensity correlation
+itself (no numpy window sums; the outputs within 1e-4 of the numpy path,
+tests/test_models_coherence.py).
 """
 import os
 import threading
@@ -114,6 +117,15 @@ def block_function(model, scale="linear", baseline_days=None, tile=None, correct
             db[~np.isfinite(block[:2])] = np.nan
         if not np.isfinite(db).any():
             return np.full((2,) + db.shape[1:], np.nan, dtype=np.float32)
+        if from_graph and graph_correlation_exact(db):
+            out = model.predict({schema.INPUT_IMAGES: db, **feed_extra}, tile=tile,
+                                output=schema.OUTPUT_CORRELATED)
+            corr = out[2]
+            mend_padded_edges(corr, db)
+            out = out[:2]
+            out[0] = np.clip(out[0], 0.0, 1.0)
+            out[0], out[1] = stacking.apply_table(correction, out[0], out[1], corr)
+            return out
         worker = None
         if correction is not None:
             # the window correlation needs only the images: numpy computes it on a thread of its own while
@@ -145,6 +157,27 @@ def block_function(model, scale="linear", baseline_days=None, tile=None, correct
         # float32 window sums: 2.5x faster than float64, within 1e-4 of it (tests/test_core_coherence.py)
         return estimation.intensity_coherence(power[0], power[1], correction["window"], estimation.PEARSON,
                                               dtype=np.float32)
+
+    def mend_padded_edges(corr, db):
+        """The last rows / columns of ``corr`` whose window the tiled run extended by reflection (the image
+        not a multiple of the model's size multiple) from ``window_correlation`` of a strip, in place."""
+        half = correction["window"] // 2
+        rows, cols = db.shape[1:]
+        if rows % model.size_multiple:
+            corr[-half:] = window_correlation(db[:, -2 * half:])[-half:]
+        if cols % model.size_multiple:
+            corr[:, -half:] = window_correlation(db[:, :, -2 * half:])[:, -half:]
+
+    # The graph's correlation (``schema.OUTPUT_CORRELATED``, the window features the network computes anyway)
+    # replaces ``window_correlation`` when it is the same: the table's window, every pixel valid (numpy
+    # leaves invalid pixels out of a window, the tiled runner fills them) and inside the graph's dB clamp.
+    from_graph = (correction is not None and schema.correlation_output(model)
+                  and correction["window"] == schema.CORRELATION_WINDOW)
+
+    def graph_correlation_exact(db):
+        lo, hi = db.min(), db.max()  # NaN when any pixel is no data
+        inside = bool(lo >= schema.DB_FLOOR and hi <= schema.DB_CEIL)
+        return inside and min(db.shape[1:]) > correction["window"]
 
     if correction is not None and correction["window"] // 2 > model.overlap:
         raise ValueError(f"the correction's {correction['window']}-pixel window exceeds the model's "

@@ -18,7 +18,12 @@ metadata's ``size_multiple``):
   ("valid_ranges");
 - ``coherence`` (B, 2, H, W): channel 0 the coherence magnitude (0-1),
   channel 1 its predicted standard deviation sigma (same units), from the
-  log-variance head: sigma = s exp(log_variance / 2), s the sigma scale fitted on the validation pairs.
+  log-variance head: sigma = s exp(log_variance / 2), s the sigma scale fitted on the validation pairs;
+- ``coherence_correlation`` (B, 3, H, W), in models exported since it exists: the two channels of
+  ``coherence`` and the 3 x 3 intensity-correlation coherence of the clamped inputs, which the window
+  features of the graph compute anyway; the plugin's correction by the intensity correlation reads it
+  instead of computing the correlation again (``inference.block_function``). Older models lack it and
+  still work (the correlation is then computed in numpy).
 """
 import csv
 import math
@@ -40,6 +45,12 @@ INPUT_WEATHER = "weather"
 OUTPUT = "coherence"
 #: Output channels, in order.
 OUTPUT_BANDS = ("coherence", "sigma")
+#: Second output (models exported since the correction took its correlation from the graph): OUTPUT's
+#: channels and the 3 x 3 intensity-correlation coherence of the window features (``architecture``).
+OUTPUT_CORRELATED = "coherence_correlation"
+OUTPUT_CORRELATED_BANDS = OUTPUT_BANDS + ("intensity correlation",)
+#: Side (pixels) of the window of OUTPUT_CORRELATED's correlation (``architecture.REFINE_WINDOW``).
+CORRELATION_WINDOW = 3
 
 #: dB clamp of the inputs (linear power <= 10**(DB_FLOOR/10), 0 included, maps to the floor).
 DB_FLOOR = -40.0
@@ -163,7 +174,19 @@ def output_specs():
     return [md.tensor_spec(OUTPUT, "BCHW", bands=list(OUTPUT_BANDS), units="coherence magnitude",
                            valid_range=[0.0, 1.0],
                            description="coherence (sigmoid head) and its predicted standard deviation "
-                                       "(exp of half the log-variance head, times the fitted sigma scale)")]
+                                       "(exp of half the log-variance head, times the fitted sigma scale)"),
+            md.tensor_spec(OUTPUT_CORRELATED, "BCHW", bands=list(OUTPUT_CORRELATED_BANDS),
+                           units="coherence magnitude", valid_range=[0.0, 1.0],
+                           description=f"the {OUTPUT!r} channels and the intensity-correlation coherence "
+                                       "sqrt(clip(Pearson correlation, 0, 1)) of the two dates' intensities "
+                                       f"(clamped dB inputs) over {CORRELATION_WINDOW} x "
+                                       f"{CORRELATION_WINDOW} pixels, the pixels inside the tile at its "
+                                       "borders")]
+
+
+def correlation_output(model):
+    """True when a loaded model (``TiledModel``) has the OUTPUT_CORRELATED output."""
+    return any(spec.name == OUTPUT_CORRELATED for spec in model.outputs)
 
 
 def uses_baseline(model):

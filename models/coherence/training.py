@@ -164,7 +164,7 @@ def build_model(config, init, log):
     config = dict(config)
     if weights is not None and weights.config:
         config.update({k: weights.config[k] for k in ("width_scale", "stem", "use_baseline", "use_weather",
-                                                       "refine", "window_stem")
+                                                       "refine", "window_stem", "stem_blocks")
                        if k in weights.config})
     model = CoherenceUNet(**config)
     report = None
@@ -181,7 +181,7 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
           width_scale=cfg.NETWORK["width_scale"], stem=cfg.NETWORK["stem"],
           use_baseline=cfg.NETWORK["use_baseline"], use_weather=cfg.NETWORK["use_weather"],
           refine=cfg.NETWORK["refine"], window_stem=cfg.NETWORK["window_stem"],
-          posterior_targets=cfg.TRAINING["posterior_targets"],
+          stem_blocks=cfg.NETWORK["stem_blocks"], posterior_targets=cfg.TRAINING["posterior_targets"],
           weather_dropout=cfg.TRAINING["weather_dropout"],
           condition_dropout=cfg.TRAINING["condition_dropout"],
           beta=cfg.TRAINING["beta"], augment=True,
@@ -194,7 +194,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     ``epochs`` passes of ``patches_per_epoch`` random ``patch`` x ``patch``
     pixel patches in batches of ``batch``; ``lr``: Adam learning rate;
     ``max_minutes``: wall-clock budget (the best model so far is exported);
-    ``width_scale``, ``stem``, ``use_baseline``, ``use_weather``, ``refine``, ``window_stem``: the
+    ``width_scale``, ``stem``, ``use_baseline``, ``use_weather``, ``refine``, ``window_stem``,
+    ``stem_blocks``: the
     network (``config``; the initial model's win when it records them); ``posterior_targets``: train on
     the posterior of the reference where the pairs have it; ``weather_dropout``, ``condition_dropout``:
     see the module docstring;
@@ -219,7 +220,7 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     train_pairs, val_pairs = ds.split_pairs(pairs, val_fraction)
     model, weights, init_report = build_model(
         dict(width_scale=width_scale, stem=stem, use_baseline=use_baseline, use_weather=use_weather,
-             refine=refine, window_stem=window_stem), init, log)
+             refine=refine, window_stem=window_stem, stem_blocks=stem_blocks), init, log)
     model.sigma_scale.fill_(1.0)  # trained on the raw log-variance; fitted again below
     patch = ds.check_patch(patch, pairs, model.size_multiple)
     if patch != int(tile_size):
@@ -234,7 +235,8 @@ def train(pair_paths, out_onnx, epochs=cfg.TRAINING["epochs"], patch=cfg.TRAININ
     log(f"model: Residual U-Net, widths {model.widths} bridge {model.bridge_width} (width scale "
         f"{model.width_scale:g}, stem {model.stem_factor}{', weather FiLM' if model.use_weather else ''}"
         f"{f', refinement {model.refine_width}' if model.refine_width else ''}"
-        f"{', window features in the stem' if model.window_stem else ''}), "
+        f"{', window features in the stem' if model.window_stem else ''}"
+        f"{f', {model.stem_blocks} block(s) after the stem' if model.stem_blocks else ''}), "
         f"{count_parameters(model)} parameters; "
         f"{len(train_pairs)} training and {len(val_pairs)} validation pairs; normalisation from "
         f"{norm_source}")
