@@ -50,6 +50,8 @@ class CoarseFences:
     scales: tuple
     fences: tuple
     majority: int = MAJORITY
+    refine: int = 0  # side (px) of the finer mean that must confirm a coarse flag (0: no check)
+    refine_fraction: float = 1.0  # ... by the coarse mean's sign and |fine mean| > this x the coarse fence
 
     @property
     def margin(self):
@@ -57,11 +59,22 @@ class CoarseFences:
         return max(self.scales) // 2 + self.majority // 2
 
     def flags(self, signed):
-        """Boolean map: the pixel's mean at some scale is above that scale's fence."""
+        """Boolean map: the pixel's mean at some scale is above that scale's fence.
+
+        With ``refine`` the flag also needs the pixel's ``refine`` x ``refine``
+        mean to have the coarse mean's sign and to exceed ``refine_fraction``
+        times the coarse fence (coarse-to-fine: a window that overhangs a
+        change from outside it is not confirmed by the finer mean there).
+        """
         out = np.zeros(np.shape(signed), bool)
+        fine = local_mean(signed, self.refine) if self.refine else None
         for size, fence in zip(self.scales, self.fences):
+            coarse = local_mean(signed, size)
             with np.errstate(invalid="ignore"):
-                out |= abs_mean(signed, size) > fence
+                flag = np.abs(coarse) > fence
+                if fine is not None:
+                    flag &= (np.sign(fine) == np.sign(coarse)) & (np.abs(fine) > self.refine_fraction * fence)
+            out |= flag
         return out
 
     def labels(self, base, signed):
