@@ -62,3 +62,23 @@ def test_unchanged_pair_stays_nearly_empty(looks):
     mask, fitted = us.detect(p1, p2, MULTISCALE)
     assert fitted.guard.fallback and fitted.coarse is not None
     assert np.mean(mask == 1) < 0.003
+
+
+def test_coarse_to_fine_check_trims_the_overhang_of_a_thin_line():
+    """A 2-px +3 dB line and a faint 24 x 24 blob: the 3 x 3 check (half the fence) keeps both,
+    trims the coarse windows' overhang beside the line from 480 to 160 pixels; strips == whole."""
+    signed = np.zeros((80, 80), np.float32)
+    signed[:, 20:22] = 3.0
+    signed[40:64, 46:70] = 1.2
+    line, blob = np.zeros(signed.shape, bool), np.zeros(signed.shape, bool)
+    line[:, 20:22], blob[40:64, 46:70] = True, True
+    coarse = multiscale.CoarseFences((9, 15), (0.6, 0.6), majority=5)
+    refined = us.replace(coarse, refine=3, refine_fraction=0.5)
+    base = np.zeros(signed.shape, np.uint8)
+    for fences, overhang in ((coarse, 480), (refined, 160)):
+        labels = fences.labels(base, signed)
+        assert np.all(labels[line] == 1)
+        assert np.mean(labels[blob] == 1) == pytest.approx(0.931, abs=0.001)
+        assert np.count_nonzero((labels == 1) & ~line & ~blob) == overhang
+        strips = us.in_strips(fences.labels, [base, signed], fences.margin, strip_pixels=80 * 7)
+        np.testing.assert_array_equal(strips, labels)
