@@ -220,9 +220,12 @@ def cpu_optimised(graph):
     up to the output); per-channel scales and shifts
     (a FiLM after an activation) as depthwise 1x1 convolutions; onnxruntime's full
     optimisation (blocked NCHWc layout, sums fused into the convolutions); then, in the optimised
-    graph, the activations after those sums fused into the convolutions and each DepthToSpace done
-    in the blocked layout. On the shipped learned DI this removes the concatenations, the transposed
-    convolutions and most reorders between layouts (benchmarks/tiled_graph_speed.py prints the gain);
+    graph, the activations after those sums fused into the convolutions, each DepthToSpace done
+    in the blocked layout, a separable filter of one input channel to a few channels (SARDINet's
+    Horn gradients of the DEM) as shifted slices and sums instead of a whole channel block, and any
+    other DepthToSpace (SARDINet's output) as two transposes. On the shipped learned DI this
+    removes the concatenations, the transposed convolutions and most reorders between layouts
+    (benchmarks/tiled_graph_speed.py prints the gain);
     on SARDINet, the reorders around its FiLM additions and in its band decoders (1120-px tile of
     the shipped batch-normalised model, 2 threads: 5.7-6.1 -> 7.3-7.4 MPix/s with the decoder
     edits, benchmarks/sar_to_optical_speed.py --model).
@@ -246,6 +249,8 @@ def cpu_optimised(graph):
         proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
         onnx_rewrite.fuse_nchwc_activations(proto)
         onnx_rewrite.blocked_depth_to_space(proto, block)
+        onnx_rewrite.separable_narrow_convs(proto, block)
+        onnx_rewrite.depth_to_space_as_transposes(proto)
         return proto.SerializeToString()
     except Exception:  # noqa: BLE001  (onnxruntime's and protobuf's own types; the caller keeps the graph)
         return None

@@ -448,3 +448,67 @@ def test_specialised_sar_to_optical_equals_the_general_graph():
     dem = (600 + np.cumsum(rng.normal(0, 8, (96, 136)), axis=1)).astype(np.float32)
     whole = general.predict({"sar": sar, "dem": dem, "conditions": cond})
     np.testing.assert_allclose(fixed.predict({"sar": sar, "dem": dem}), whole, rtol=0, atol=1e-5)
+
+
+def _gradients(kernels):
+    """dem (B, 1, H, W) -> edge Pad -> Conv of ``kernels`` (2, 3, 3), no padding -> Split into 2 channels
+    -> gx * gx + gy -> y: SARDINet's Horn gradients of the DEM in its terrain illumination."""
+    init = [numpy_helper.from_array(np.asarray(kernels, np.float32)[:, None], "k"),
+            numpy_helper.from_array(np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64), "pads")]
+    nodes = [helper.make_node("Pad", ["x", "pads"], ["p"], mode="edge"),
+             helper.make_node("Conv", ["p", "k"], ["g"], kernel_shape=[3, 3]),
+             helper.make_node("Split", ["g"], ["gx", "gy"], axis=1),
+             helper.make_node("Mul", ["gx", "gx"], ["gx2"]),
+             helper.make_node("Add", ["gx2", "gy"], ["y"])]
+    return _model(nodes, [_image("x", 1)], [_image("y", 1)], init)
+
+
+HORN_EAST = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]])
+
+
+@pytest.mark.parametrize("separable", [True, False])
+def test_separable_narrow_convolution_as_slices(separable):
+    """Horn's east and north gradients of a one-channel DEM (onnxruntime computes a whole 16-channel block
+    for them at full resolution) as shifted slices and sums: no convolution left, the same values within
+    float32 rounding of sums of hundreds of metres, borders included; a filter that is not separable stays a
+    convolution."""
+    north = HORN_EAST.T[::-1] if separable else np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 0.0], [-1.0, 0.0, 3.0]])
+    model = _gradients([HORN_EAST, north])
+    graph, nodes = _blocked_optimised(model)
+    convs = [n for n in nodes if n.op_type == "Conv"]
+    assert (not convs) == separable
+    assert bool([n for n in nodes if n.op_type == "Slice"]) == separable
+    rng = np.random.default_rng(3)
+    x = (500 + np.cumsum(rng.normal(0, 20, (2, 1, 24, 40)), axis=3)).astype(np.float32)
+    expected = _run(model, {"x": x})
+    ort = _onnxruntime()
+    session = ort.InferenceSession(graph, session_options(ort, 1, optimise=False),
+                                   providers=["CPUExecutionProvider"])
+    got = session.run(None, {"x": x})[0]
+    assert np.abs(expected).max() > 1e3
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6 * np.abs(expected).max())
+
+
+def test_rank_one_factors_of_horn_filters():
+    """Horn's filters split into integer factors, (column, row) with outer(column, row) the filter; a filter
+    of rank two has none."""
+    column, row = onnx_rewrite._rank_one(HORN_EAST)
+    assert column.tolist() == [1.0, 2.0, 1.0] and row.tolist() == [-1.0, 0.0, 1.0]
+    column, row = onnx_rewrite._rank_one(HORN_EAST.T[::-1])
+    assert column.tolist() == [1.0, 0.0, -1.0] and row.tolist() == [1.0, 2.0, 1.0]
+    assert onnx_rewrite._rank_one(np.eye(3)) is None
+
+
+@pytest.mark.parametrize("k, channels", [(2, 4), (3, 2)])
+def test_depth_to_space_as_transposes_moves_the_same_values(k, channels):
+    """DepthToSpace (DCR) as two transposes: bit for bit the operator's output, batches and sizes that differ
+    along rows and columns included; CRD is left alone."""
+    nodes = [helper.make_node("DepthToSpace", ["x"], ["up"], blocksize=k, mode="DCR"),
+             helper.make_node("DepthToSpace", ["x"], ["crd"], blocksize=k, mode="CRD"),
+             helper.make_node("Add", ["up", "crd"], ["y"])]
+    model = _model(nodes, [_image("x", k * k * channels)], [_image("y", channels)], [])
+    edited = onnx.load_from_string(model.SerializeToString())
+    assert onnx_rewrite.depth_to_space_as_transposes(edited) == 1
+    assert [n.op_type for n in edited.graph.node].count("DepthToSpace") == 1
+    x = np.random.default_rng(4).normal(size=(2, k * k * channels, 5, 7)).astype(np.float32)
+    np.testing.assert_array_equal(_run(edited, {"x": x}), _run(model, {"x": x}))
