@@ -353,12 +353,14 @@ def test_blocks_equal_whole_image_and_no_data_stays(trained, pair_csvs, tmp_path
     thin = np.abs(a - c)
     assert np.max(thin[:, far & deep]) < 1e-5 and np.max(thin[:, far & ~deep]) > 1e-4
     assert np.nanmax(thin) < 0.1  # near the block edges: within blending tolerance (reflectance)
-    # whole-image run = the model on the whole image, bands reordered to R, G, B, NIR
+    # whole-image run = the model on the whole image, bands reordered to R, G, B, NIR; the run goes through
+    # the CPU graph edits (models.tiled_inference: accepted within 1e-4 of the unedited graph at load;
+    # the separable gradients reorder float sums of DEM metres), the direct call through the unedited graph
     model = runner.load(trained["onnx"], kind=schema.KIND)
     conditions = inference.grid_conditions(day, *gdal_grid(src))[None]
     direct = model.predict({"sar": big_sar, "dem": big_dem[None], "conditions": conditions})
     order = [schema.OPTICAL_BANDS.index(x) for x in schema.RGB_NIR_ORDER]
-    assert np.nanmax(np.abs(a - direct[order])) < 1e-5
+    assert np.nanmax(np.abs(a - direct[order])) < 1e-4
 
 
 def test_conditions_fixed_in_the_graph_give_the_general_graphs_output(trained, pair_csvs, tmp_path,
