@@ -82,3 +82,13 @@ def test_coarse_to_fine_check_trims_the_overhang_of_a_thin_line():
         assert np.count_nonzero((labels == 1) & ~line & ~blob) == overhang
         strips = us.in_strips(fences.labels, [base, signed], fences.margin, strip_pixels=80 * 7)
         np.testing.assert_array_equal(strips, labels)
+
+
+@pytest.mark.parametrize("kind", us.FOLDED_DIS)
+def test_folded_dis_are_the_absolute_signed_statistic(kind):
+    """``fallback_labels`` takes these DIs as |signed statistic| instead of computing them again."""
+    p1, p2, _ = faint_blob_pair(shape=(48, 48))
+    p1[3, 4] = np.nan
+    expected = us.change_index(kind, p1, p2, floor=1e-3)
+    np.testing.assert_array_equal(np.abs(us.signed_statistic(kind, p1, p2, floor=1e-3)), expected)
+    assert np.isnan(expected[3, 4]) and np.isfinite(expected).sum() > 48 * 48 - 10

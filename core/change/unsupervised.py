@@ -368,6 +368,10 @@ def despeckled(config, p1, p2, looks):
                  for p, n in zip((p1, p2), looks))
 
 
+#: The DIs that are the absolute value of their ``signed_statistic`` (``change_index``).
+FOLDED_DIS = (ABS_LOG_RATIO, LOG_MEAN_RATIO)
+
+
 def signed_statistic(kind, p1, p2, floor=None):
     """The signed log ratio (dB) the DI ``kind`` folds or measures: the pixel log ratio for |LR|, the
     log ratio of the ``DI_WINDOW`` x ``DI_WINDOW`` means for the window DIs; float32, NaN = no data."""
@@ -623,7 +627,9 @@ class FittedChain:
 
     def difference_image(self, p1, p2):
         """The chain's unsigned DI (after the offset) of 2-D power arrays, float32."""
-        p1, p2 = despeckled(self.config, p1, p2, self.looks)
+        return self._despeckled_di(*despeckled(self.config, p1, p2, self.looks))
+
+    def _despeckled_di(self, p1, p2):
         return _channels(replace(self.config, method=OUTLIER), p1, p2, self.floor, self.offset_db)[0]
 
     def _labels_from(self, di, channels):
@@ -658,9 +664,15 @@ class FittedChain:
 
     def fallback_labels(self, p1, p2):
         """Labels of the guard's fallback rule (whether or not it fired): uint8 1 / 0 / 255 no data."""
-        di = self.difference_image(p1, p2)
+        signed = None
+        if self.coarse is None:
+            di = self.difference_image(p1, p2)
+        else:  # the pair despeckled once; |LR| and |LMR3| are the signed statistic folded, not computed again
+            p1, p2 = despeckled(self.config, p1, p2, self.looks)
+            signed = signed_statistic(self.config.di, scale_first_image(p1, self.offset_db), p2, self.floor)
+            di = np.abs(signed) if self.config.di in FOLDED_DIS else self._despeckled_di(p1, p2)
         base = self.outlier_labels(di) if self.fallback_model is None else self.fallback_model.labels(di)
-        return base if self.coarse is None else self.coarse.labels(base, self.signed_image(p1, p2))
+        return base if signed is None else self.coarse.labels(base, signed)
 
 
 def _above(di, threshold):
