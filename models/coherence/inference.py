@@ -117,21 +117,27 @@ def block_function(model, scale="linear", baseline_days=None, tile=None, correct
             db[~np.isfinite(block[:2])] = np.nan
         if not np.isfinite(db).any():
             return np.full((2,) + db.shape[1:], np.nan, dtype=np.float32)
+        found = {}
         if from_graph and graph_correlation_exact(db):
             out = model.predict({schema.INPUT_IMAGES: db, **feed_extra}, tile=tile,
                                 output=schema.OUTPUT_CORRELATED)
-            corr = out[2]
-            mend_padded_edges(corr, db)
+            found["corr"] = out[2]
+            mend_padded_edges(found["corr"], db)
             out = out[:2]
-            out[0] = np.clip(out[0], 0.0, 1.0)
-            out[0], out[1] = stacking.apply_table(correction, out[0], out[1], corr)
-            return out
+        else:
+            out = predict_beside_correlation(db, found)
+        out[0] = np.clip(out[0], 0.0, 1.0)
+        if correction is not None:
+            if "error" in found:
+                raise found["error"]
+            out[0], out[1] = stacking.apply_table(correction, out[0], out[1], found["corr"])
+        return out
+
+    def predict_beside_correlation(db, found):
+        """The network's outputs; with a correction, ``found['corr']`` (or ``found['error']``) from numpy on a
+        thread of its own while onnxruntime runs the network (both release the GIL)."""
         worker = None
         if correction is not None:
-            # the window correlation needs only the images: numpy computes it on a thread of its own while
-            # onnxruntime runs the network (both release the GIL)
-            found = {}
-
             def work():
                 try:
                     found["corr"] = window_correlation(db)
@@ -141,16 +147,10 @@ def block_function(model, scale="linear", baseline_days=None, tile=None, correct
             worker = threading.Thread(target=work)
             worker.start()
         try:
-            out = model.predict({schema.INPUT_IMAGES: db, **feed_extra}, tile=tile)
+            return model.predict({schema.INPUT_IMAGES: db, **feed_extra}, tile=tile)
         finally:
             if worker is not None:
                 worker.join()
-        out[0] = np.clip(out[0], 0.0, 1.0)
-        if correction is not None:
-            if "error" in found:
-                raise found["error"]
-            out[0], out[1] = stacking.apply_table(correction, out[0], out[1], found["corr"])
-        return out
 
     def window_correlation(db):
         power = 10.0 ** (db / 10.0)
