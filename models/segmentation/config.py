@@ -31,7 +31,8 @@ TRAINING = dict(
     loss="ce",
     focal_gamma=2.0,
     augment=True,
-    patience=8,
+    # chosen on the validation seeds with the weight average, benchmarks/results/segmentation.md "sel P"
+    patience=12,
     # decay per step of the weight average validated and kept (framework.loop.fit; 0: the live weights):
     # chosen on the validation seeds, benchmarks/results/segmentation.md "sel M"
     ema=0.99,
