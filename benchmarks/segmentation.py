@@ -431,7 +431,9 @@ def main(argv=None):
     p.add_argument("--first-seed", type=int, default=0, help="first training seed of the runs")
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--patches-per-epoch", type=int, default=256)
-    p.add_argument("--patience", type=int, default=6)
+    p.add_argument(
+        "--patience", type=int, default=12, help="early-stopping patience (epochs; 12: results 'sel P')"
+    )
     p.add_argument(
         "--schedule",
         choices=("plateau", "cosine", "constant"),

@@ -24,6 +24,7 @@ from sar_change.models.segmentation import apply, metrics, schema, training, tta
 from sar_change.models.segmentation import dataset as sds  # noqa: E402
 from sar_change.models.segmentation.architecture import SegmentationNet  # noqa: E402
 from sar_change.models.segmentation.pretrain import pretrain  # noqa: E402
+from sar_change.models.segmentation.texture import speckle_contrast  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(width=8, aspp_channels=16, aspp_rates=(1, 2), image_pooling=False)
@@ -155,6 +156,40 @@ def test_full_level_refines_at_the_input_resolution_and_old_models_load_without_
     model, _, report = training.build_model(
         3, 3, str(tmp_path / "old.pt"), dict(TINY, fine_level=True, full_level=True), lambda t: None)
     assert model.config["full_level"] is False and not report.new and not report.skipped
+
+
+def test_speckle_contrast_features_start_at_zero_export_and_old_models_load_without_them(tmp_path):
+    # C_9 = <I^2> / <I>^2 - 1 over 9 x 9 windows: 1/L for L-look speckle (Gamma(4, 1/4): 0.25), and
+    # (1 + 1/nu)(1 + 1/L) - 1 = 0.875 under a Gamma(nu = 2) texture; the 81-sample estimate is biased
+    # low by about C/81 relative (0.246, 0.865 expected)
+    rng = np.random.default_rng(0)
+    speckle = rng.gamma(4.0, 0.25, size=(1, 1, 200, 200))
+    textured = speckle * rng.gamma(2.0, 0.5, size=(1, 1, 200, 200))
+    for image, expected in ((speckle, 0.25), (textured, 0.875)):
+        c = torch.exp(speckle_contrast(torch.tensor(10 * np.log10(image), dtype=torch.float32), [9]))
+        assert float(c[0, 0, 4:-4, 4:-4].mean()) == pytest.approx(expected, rel=0.04)
+    # the trainer gives the branch the dB bands; zero at the start: the same output as without it
+    net = dict(TINY, fine_level=True, texture_windows=[5, 9])
+    model, _, _ = training.build_model(3, 3, None, net, lambda t: None, ("dB", "dB", "deg"))
+    assert model.config["texture_bands"] == [0, 1] and model.texture.conv.weight.shape == (8, 4, 7, 7)
+    model.set_normalisation([-15.0, -22.0, 38.0], [4.0, 4.0, 5.0])
+    plain = SegmentationNet(3, 3, **TINY, fine_level=True)
+    plain.load_state_dict({k: v for k, v in model.state_dict().items() if not k.startswith("texture.")})
+    x = torch.tensor(scene_set(101, "melt")[0][None, :, :48, :64])
+    model.eval(), plain.eval()
+    with torch.no_grad():
+        assert torch.equal(model(x), plain(x))
+        torch.nn.init.normal_(model.texture.conv.weight, std=0.1)
+        assert not torch.allclose(model(x), plain(x), atol=1e-3)
+    out = training.export_model(model, str(tmp_path / "texture.onnx"), training.build_metadata(
+        model, ("VV", "VH", "incidence"), ("dB", "dB", "deg"), schema.class_entries(list(ss.CLASSES))))
+    assert fx.parity(model, out, [x], [schema.INPUT], schema.OUTPUT) < 1e-4
+    # a whole model saved before the features existed loads without them, every tensor in place
+    config = {k: v for k, v in plain.config.items() if not k.startswith("texture")}
+    torch.save({"state_dict": plain.state_dict(), "config": config, "normalisation": plain.normalisation()},
+               tmp_path / "old.pt")
+    old, _, report = training.build_model(3, 3, str(tmp_path / "old.pt"), net, lambda t: None, ("dB",) * 3)
+    assert old.texture is None and old.config["texture_windows"] == [] and not report.new
 
 
 def test_balanced_sampling_centres_patches_on_rare_classes():

@@ -32,6 +32,11 @@ softmax of ``forward``: the decision rule (e.g. a prior correction of
 class-weighted training) chosen after training and exported with the graph;
 ``logits`` (the loss) leaves it out.
 
+With ``texture_windows`` (and ``texture_bands``, the channel indices of the
+dB bands), ``texture.TextureStem`` adds the local speckle contrast of those
+bands to the stem convolution's output (zero at the start; outside the
+encoder, so a pretrained encoder loads unchanged).
+
 Inputs are raw physical values (dB, degrees); the graph replaces NaN with
 the channel mean and z-scores every channel (buffers ``mean``/``std``).
 ``forward`` returns softmax probabilities (the ONNX output); ``logits``
@@ -44,6 +49,7 @@ from torch.nn import functional as F
 
 from ..framework.loop import count_parameters  # noqa: F401 (the trainers and exporters take it from here)
 from . import config as cfg
+from .texture import TextureStem
 
 
 def conv_bn_relu(cin, cout, k, dilation=1):
@@ -91,10 +97,13 @@ class Encoder(nn.Module):
         self.layer3 = nn.Sequential(BasicBlock(2 * w, 4 * w, 2), BasicBlock(4 * w, 4 * w))
         self.out_channels = 4 * w
 
-    def features(self, x):
+    def features(self, x, stem_extra=None):
         """(stem convolution features at stride 2, stage-1 features at stride 4, stage-3 features at
-        stride 16)."""
-        fine = self.stem[:3](x)
+        stride 16); ``stem_extra`` (stride-2 features, or None) is added to the stem convolution."""
+        stem = self.stem[0](x)
+        if stem_extra is not None:
+            stem = stem + stem_extra
+        fine = self.stem[1:3](stem)
         low = self.layer1(self.stem[3](fine))
         return fine, low, self.layer3(self.layer2(low))
 
@@ -140,6 +149,8 @@ class SegmentationNet(nn.Module):
         low_level=cfg.NETWORK["low_level"],
         fine_level=cfg.NETWORK["fine_level"],
         full_level=cfg.NETWORK["full_level"],
+        texture_windows=cfg.NETWORK["texture_windows"],
+        texture_bands=None,
     ):
         super().__init__()
         self.config = dict(
@@ -153,6 +164,9 @@ class SegmentationNet(nn.Module):
             fine_level=bool(fine_level),
             full_level=bool(full_level),
         )
+        bands = [] if texture_bands is None else [int(b) for b in texture_bands]
+        windows = [int(k) for k in texture_windows] if bands else []
+        self.config.update(texture_windows=windows, texture_bands=bands if windows else [])
         self.register_buffer("mean", torch.zeros(in_channels))
         self.register_buffer("std", torch.ones(in_channels))
         self.register_buffer("class_bias", torch.zeros(n_classes))
@@ -178,6 +192,7 @@ class SegmentationNet(nn.Module):
             self.full = conv_bn_relu(in_channels, full_channels, 3)
             self.full_head = conv_bn_relu(classifier_in + full_channels, classifier_in, 3)
         self.classifier = nn.Conv2d(classifier_in, n_classes, 1)
+        self.texture = TextureStem(bands, windows, width) if windows else None
 
     def set_normalisation(self, mean, std):
         """Per-band mean and standard deviation (the bands' units) used inside the graph."""
@@ -191,15 +206,20 @@ class SegmentationNet(nn.Module):
     def normalisation(self):
         return {"mean": [float(v) for v in self.mean], "std": [float(v) for v in self.std]}
 
-    def normalise(self, x):
+    def fill(self, x):
+        """``x`` with NaN replaced by the channel mean (the bands' units)."""
         m = self.mean.view(1, -1, 1, 1)
-        x = torch.where(torch.isnan(x), m.expand_as(x), x)
-        return (x - m) / self.std.view(1, -1, 1, 1)
+        return torch.where(torch.isnan(x), m.expand_as(x), x)
+
+    def normalise(self, x):
+        return (self.fill(x) - self.mean.view(1, -1, 1, 1)) / self.std.view(1, -1, 1, 1)
 
     def logits(self, x):
         size = x.shape[2:]
-        x = self.normalise(x)
-        fine, low, high = self.encoder.features(x)
+        raw = self.fill(x)
+        x = (raw - self.mean.view(1, -1, 1, 1)) / self.std.view(1, -1, 1, 1)
+        extra = None if self.texture is None else self.texture(raw)
+        fine, low, high = self.encoder.features(x, extra)
         y = self.aspp(high)
         if self.low is not None:
             y = F.interpolate(y, size=low.shape[2:], mode="bilinear", align_corners=False)

@@ -7,6 +7,8 @@
 #: shipped model's selection preferred it on the river-only selection seeds: models/segmentation.md).
 #: ``full_level``: a last refinement at the input resolution with a 3x3 convolution of the input (off:
 #: it did not gain within the benchmark's time budget, benchmarks/results/segmentation.md "sel E").
+#: ``texture_windows``: window sizes (odd, pixels) of the speckle-contrast features of the dB bands
+#: (``texture.TextureStem``; empty: none); the trainer gives the network its dB bands.
 NETWORK = dict(
     width=16,
     aspp_channels=32,
@@ -15,6 +17,7 @@ NETWORK = dict(
     low_level=True,
     fine_level=True,
     full_level=False,
+    texture_windows=(),
 )
 #: Training on labelled patches.
 TRAINING = dict(
@@ -28,7 +31,8 @@ TRAINING = dict(
     loss="ce",
     focal_gamma=2.0,
     augment=True,
-    patience=8,
+    # chosen on the validation seeds with the weight average, benchmarks/results/segmentation.md "sel P"
+    patience=12,
     # decay per step of the weight average validated and kept (framework.loop.fit; 0: the live weights):
     # chosen on the validation seeds, benchmarks/results/segmentation.md "sel M"
     ema=0.99,

@@ -94,7 +94,8 @@ def pretrain(
     loop.seed_everything(seed)
     train_pairs = simulator_pairs(scenes, looks=looks) + [(r, multilook_db(r[:2])) for r in rasters]
     val_pairs = simulator_pairs(val_scenes, looks=looks, first=int(scenes))
-    model = SegmentationNet(3, 2, **dict(cfg.NETWORK, width=int(width)))
+    # no texture branch: only the encoder is kept, and it should not lean on a branch left behind
+    model = SegmentationNet(3, 2, **dict(cfg.NETWORK, width=int(width), texture_windows=()))
     flat = np.concatenate([p[0].reshape(3, -1) for p in train_pairs], 1)
     mean = np.nanmean(flat, 1)
     std = np.nanstd(flat, 1)

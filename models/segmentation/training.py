@@ -134,23 +134,26 @@ def evaluate(model, val_batches, n_classes, names, kind="ce", weights=None, gamm
     return out
 
 
-def build_model(in_channels, n_classes, init, network, log):
-    """(model, InitWeights or None, InitReport or None)."""
+def build_model(in_channels, n_classes, init, network, log, band_units=None):
+    """(model, InitWeights or None, InitReport or None); ``band_units`` (one per channel) name the dB
+    bands that get the speckle-contrast features (``network["texture_windows"]``; None: every band)."""
     weights = pretrained.resolve(init, kind=schema.KIND)
     config = dict(network)
+    if band_units is not None and "texture_bands" not in config:
+        config["texture_bands"] = [i for i, u in enumerate(band_units) if str(u).lower() == "db"]
     if weights is not None and weights.config:
-        same = {
-            k: weights.config[k]
-            for k in ("width", "aspp_channels", "aspp_rates", "image_pooling", "low_level", "fine_level",
-                      "full_level")
-            if k in weights.config
-        }
+        whole = any(k.startswith("classifier.") for k in weights.state)
+        keys = ["width", "aspp_channels", "aspp_rates", "image_pooling", "low_level", "fine_level"]
+        keys += ["full_level"] + (["texture_windows", "texture_bands"] if whole else [])
+        same = {k: weights.config[k] for k in keys if k in weights.config}
         if "width" in same and "low_level" not in same:
             same["low_level"] = False  # a model written before the DeepLabv3+ skip
-        if "fine_level" not in same and any(k.startswith("classifier.") for k in weights.state):
+        if "fine_level" not in same and whole:
             same["fine_level"] = False  # a whole model written before the stride-2 refinement
-        if "full_level" not in same and any(k.startswith("classifier.") for k in weights.state):
+        if "full_level" not in same and whole:
             same["full_level"] = False  # a whole model written before the full-resolution refinement
+        if "texture_windows" not in same and whole:
+            same["texture_windows"] = []  # a whole model written before the speckle-contrast features
         config.update(same)  # the starting weights' widths, so every tensor fits
     model = SegmentationNet(in_channels, n_classes, **config)
     report = None
@@ -271,7 +274,7 @@ def train(
     torch.set_num_threads(max(1, int(threads)))
     rng = loop.seed_everything(seed)
     device = loop.choose_device(device)
-    model, weights, report = build_model(c, k, init, network or cfg.NETWORK, log)
+    model, weights, report = build_model(c, k, init, network or cfg.NETWORK, log, band_units)
     norm = (weights.normalisation if weights is not None else None) or {}
     if len(norm.get("mean", [])) == c:
         model.set_normalisation(norm["mean"], norm["std"])
