@@ -40,6 +40,12 @@ out whatever the share of change, so an 11 % change at +1.7 dB (2.9 sigmas at
 15 x 15) is missed; the bar is lowered to the Benjamini-Hochberg cut at level
 ``FDR_Q`` (``core.change.fdr``) of the z-scores (mean - median) / (1.4826 MAD)
 when that cut is below the fence: it drops only when many pixels carry a change.
+Chosen on the design seeds (clip 2 sigmas, q 0.05 of the variants in
+``benchmarks/change_context_design.py``: fallback design pairs 0.643 -> 0.681,
+largest loss 0.018), but the leave-one-pair-out protocol did not choose it (score
+0.889 against 0.898: a 1.3 % statistical change at 4 looks, s6000, fell from kappa
+0.615 to 0.295, the worst pair s1011 0.156 -> 0.134; README, tenth round), so the
+default keeps the plain fences; ``fit`` without ``clip_sigmas`` / ``fdr`` is them.
 
 Each pixel's label depends on its own windows only, so a block with a halo of
 ``margin`` pixels equals the whole image.
