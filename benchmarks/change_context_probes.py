@@ -163,7 +163,7 @@ def main(argv=None):
     r, fell = np.array(rows), np.array(fell)
     for label, keep in (("all", np.ones(len(r), bool)), ("fallback pairs", fell), ("other pairs", ~fell)):
         say(f"{'mean, ' + label + ' (' + str(int(keep.sum())) + ')':39s} "
-            + " ".join(f"{v:10.3f}" for v in np.nanmean(r[keep], axis=0)))
+            + " ".join(f"{v:10.3f}" for v in np.mean(r[keep], axis=0)))
     say(f"{'largest loss vs default':39s} " + " ".join(f"{v:10.3f}" for v in np.nanmax(r[:, :1] - r, axis=0)))
     say(f"Guard: mean of the better of chain and fallback per pair {np.maximum(r[:, 1], r[:, 2]).mean():.3f} "
         f"against the guard's choice {r[:, 0].mean():.3f}")
