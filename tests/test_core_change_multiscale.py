@@ -3,13 +3,14 @@ import numpy as np
 import pytest
 from test_core_unsupervised_change import kappa
 
-from sar_change.core.change import multiscale
+from sar_change.core.change import fdr, multiscale
 from sar_change.core.change import unsupervised as us
 
 from helpers import gamma_speckle
 
 MULTISCALE = us.replace(us.DEFAULT, fallback=us.FALLBACK_MULTISCALE)
 FENCE_ONLY = us.replace(us.DEFAULT, fallback=us.FALLBACK_ADJUSTED_BOXPLOT)  # the default before round 8
+ROBUST = us.replace(us.DEFAULT, fallback=us.FALLBACK_MULTISCALE_FDR)  # tenth round
 
 
 def faint_blob_pair(shape=(160, 160), looks=1, db=3.0, radius=20, seed=1):
@@ -55,11 +56,13 @@ def test_multiscale_fallback_finds_a_faint_blob_the_5x5_fence_misses():
     np.testing.assert_array_equal(strips, mask)
 
 
+@pytest.mark.parametrize("config", [MULTISCALE, ROBUST])
 @pytest.mark.parametrize("looks", [1, 4])
-def test_unchanged_pair_stays_nearly_empty(looks):
-    """No change: the coarse fences add few false alarms (0.18 % at 1 look, 0.17 % at 4)."""
+def test_unchanged_pair_stays_nearly_empty(looks, config):
+    """No change: the coarse bars add few false alarms (0.18 % at 1 look, 0.17 % at 4; clipped FDR
+    fallback 0.29 % and 0.17 %: with no change the FDR cut stays above the fences)."""
     p1, p2 = gamma_speckle((160, 160), looks, 21), gamma_speckle((160, 160), looks, 22)
-    mask, fitted = us.detect(p1, p2, MULTISCALE)
+    mask, fitted = us.detect(p1, p2, config)
     assert fitted.guard.fallback and fitted.coarse is not None
     assert np.mean(mask == 1) < 0.003
 
@@ -92,3 +95,40 @@ def test_folded_dis_are_the_absolute_signed_statistic(kind):
     expected = us.change_index(kind, p1, p2, floor=1e-3)
     np.testing.assert_array_equal(np.abs(us.signed_statistic(kind, p1, p2, floor=1e-3)), expected)
     assert np.isnan(expected[3, 4]) and np.isfinite(expected).sum() > 48 * 48 - 10
+
+
+def test_benjamini_hochberg_cut():
+    """p = 6.3e-5, 0.0027, 0.046, 0.62 against 0.0125, 0.025, 0.0375, 0.05: the first two are discoveries."""
+    assert fdr.cut(np.array([0.5, 4.0, np.nan, 2.0, 3.0]), 0.05) == 3.0
+    assert fdr.cut(np.array([0.5, 1.0]), 0.05) == np.inf and fdr.cut(np.array([]), 0.05) == np.inf
+
+
+def test_clipping_removes_the_overhang_of_a_strong_line():
+    """A 2-px +10 dB line lifts every 9 x 9 / 15 x 15 mean that touches it: 1280 pixels flagged beside
+    it; clipped at 2 dB first, none (2 x 2 / 81 = 0.1 dB < the 0.6 dB bar)."""
+    signed = np.zeros((80, 80), np.float32)
+    signed[:, 20:22] = 10.0
+    base = np.zeros(signed.shape, np.uint8)
+    for clip, flagged in ((0.0, 1280), (2.0, 0)):
+        labels = multiscale.CoarseFences((9, 15), (0.6, 0.6), majority=5, clip=clip).labels(base, signed)
+        assert np.count_nonzero(labels == 1) == flagged
+
+
+def test_fdr_fallback_finds_a_broad_faint_change():
+    """+2 dB over 19.6 % of a 1-look scene: the fences of |mean| sit above it (kappa 0.013); the
+    clipped FDR bar drops to it at 15 x 15 (1.46 dB against the fence's 3.30 dB): kappa 0.704;
+    strips == whole."""
+    p1, p2, truth = faint_blob_pair(db=2.0, radius=40)
+    base, f0 = us.detect(p1, p2, MULTISCALE)
+    mask, fitted = us.detect(p1, p2, ROBUST)
+    assert f0.guard.fallback and fitted.guard.fallback
+    assert kappa(base, truth) == pytest.approx(0.013, abs=0.002)
+    assert kappa(mask, truth) == pytest.approx(0.704, abs=0.002)
+    g = fitted.guard
+    assert dict(g.coarse_fences)[15] == pytest.approx(1.455, abs=0.002)
+    assert dict(f0.guard.coarse_fences)[15] == pytest.approx(3.300, abs=0.002)
+    assert g.coarse_clip == pytest.approx(4.51, abs=0.01) and g.rule == "multi-scale clipped FDR rule"
+    assert "clipped at +-4.51" in "\n".join(g.lines()) and "clipped FDR fallback" in ROBUST.name()
+    assert g.final_fraction == pytest.approx(np.mean(mask[mask != us.NODATA] == 1))
+    strips = us.in_strips(fitted.labels, [p1, p2], fitted.margin, strip_pixels=160 * 13)
+    np.testing.assert_array_equal(strips, mask)

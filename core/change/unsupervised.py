@@ -197,8 +197,13 @@ FALLBACK_ADJUSTED_BOXPLOT = "adjusted_boxplot"
 #: The adjusted-boxplot fence at 5 x 5 plus the fences of coarser means of the signed statistic
 #: (``core.change.multiscale``): changes inside the no-change spread at 5 x 5 clear a coarser one.
 FALLBACK_MULTISCALE = "multiscale_boxplot"
+#: The same with the signed statistic clipped at ``multiscale.CLIP_SIGMAS`` robust sigmas before the
+#: coarse means and each coarse bar lowered to the Benjamini-Hochberg cut at ``multiscale.FDR_Q``
+#: where that is lower (``core.change.multiscale``, tenth round of issue 15).
+FALLBACK_MULTISCALE_FDR = "multiscale_fdr"
+MULTISCALE_FALLBACKS = (FALLBACK_MULTISCALE, FALLBACK_MULTISCALE_FDR)
 FALLBACKS = (FALLBACK_OUTLIER, FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN, FALLBACK_ADJUSTED_BOXPLOT,
-             FALLBACK_MULTISCALE)
+             FALLBACK_MULTISCALE, FALLBACK_MULTISCALE_FDR)
 FALLBACK_LABELS = {
     FALLBACK_OUTLIER: "robust outlier rule",
     FALLBACK_CFAR_ENL: f"CFAR (false-alarm rate {cfar.PFA:g}, looks = image ENL)",
@@ -206,6 +211,11 @@ FALLBACK_LABELS = {
     FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot outlier fence (Hubert & Vandervieren 2008: skewed body)",
     FALLBACK_MULTISCALE: ("adjusted-boxplot outlier fences (Hubert & Vandervieren 2008) at 5 x 5 and of the "
                           "signed log ratio's coarser means"),
+    FALLBACK_MULTISCALE_FDR: ("adjusted-boxplot outlier fence (Hubert & Vandervieren 2008) at 5 x 5 and, on "
+                              "the signed log ratio clipped at "
+                              f"{multiscale.CLIP_SIGMAS:g} robust sigmas, coarser means beyond "
+                              "their fence or the false-discovery-rate cut (Benjamini & Hochberg 1995, "
+                              f"q = {multiscale.FDR_Q:g})"),
 }
 #: How the chain's centring measures the offset of image 1 (``core.change.centring``): the median
 #: of the pixel log ratio (the former rule, whatever the DI), or the median or the shortest-half
@@ -283,9 +293,10 @@ class ChainConfig:
             text += ", CFAR fallback (median-matched looks)"
         elif self.fallback == FALLBACK_ADJUSTED_BOXPLOT:
             text += ", adjusted-boxplot fallback"
-        elif self.fallback == FALLBACK_MULTISCALE:
+        elif self.fallback in MULTISCALE_FALLBACKS:
             scales = "/".join(str(s) for s in multiscale.SCALES)
-            text += f", multi-scale ({scales}) boxplot fallback"
+            rule = "boxplot" if self.fallback == FALLBACK_MULTISCALE else "clipped FDR"
+            text += f", multi-scale ({scales}) {rule} fallback"
         if self.centre and self.centring != CENTRE_PIXEL_MEDIAN:
             text += {CENTRE_DI_MEDIAN: ", DI-median centring", CENTRE_DI_SHORTH: ", DI-shorth centring"}[
                 self.centring]
@@ -506,6 +517,7 @@ class GuardReport:
     offset_db: float = float("nan")  # centring: image 1 scaled by this many dB before the DI
     centring: str = ""  # how that offset was measured (CENTRING_LABELS); "" = no centring
     coarse_fences: tuple = ()  # multi-scale fallback: (window side px, fence dB) of |mean signed statistic|
+    coarse_clip: float = 0.0  # multi-scale FDR fallback: the signed statistic clipped to +-this (dB); 0: not
 
     @property
     def confidence(self):
@@ -519,7 +531,8 @@ class GuardReport:
         if not self.fallback:
             return "chain"
         return {FALLBACK_OUTLIER: "outlier rule", FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot rule",
-                FALLBACK_MULTISCALE: "multi-scale adjusted-boxplot rule"}.get(self.fallback_rule, "CFAR rule")
+                FALLBACK_MULTISCALE: "multi-scale adjusted-boxplot rule",
+                FALLBACK_MULTISCALE_FDR: "multi-scale clipped FDR rule"}.get(self.fallback_rule, "CFAR rule")
 
     def _regularised_text(self):
         if not self.regularised:
@@ -532,7 +545,8 @@ class GuardReport:
         if not self.coarse_fences:
             return ""
         scales = ", ".join(f"{w} x {w} > {f:.3g}" for w, f in self.coarse_fences)
-        return (f"; or |mean of the signed log ratio| above its own fence at {scales}, "
+        clip = f" clipped at +-{self.coarse_clip:.3g}" if self.coarse_clip else ""
+        return (f"; or |mean of the signed log ratio{clip}| above its own bar at {scales}, "
                 f"the union cleaned by a {multiscale.MAJORITY} x {multiscale.MAJORITY} majority")
 
     def lines(self):
@@ -671,6 +685,10 @@ class FittedChain:
             p1, p2 = despeckled(self.config, p1, p2, self.looks)
             signed = signed_statistic(self.config.di, scale_first_image(p1, self.offset_db), p2, self.floor)
             di = np.abs(signed) if self.config.di in FOLDED_DIS else self._despeckled_di(p1, p2)
+        return self.fallback_map(di, signed)
+
+    def fallback_map(self, di, signed=None):
+        """The fallback's labels of a DI block and (multi-scale fallbacks) its signed statistic."""
         base = self.outlier_labels(di) if self.fallback_model is None else self.fallback_model.labels(di)
         return base if signed is None else self.coarse.labels(base, signed)
 
@@ -848,7 +866,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     reasons = guard_reasons(fraction, contrast, bimodality, mixture.ashman_d, body_share)
     fallback = bool(reasons)
     fallback_looks = ()
-    if fallback and config.fallback in (FALLBACK_ADJUSTED_BOXPLOT, FALLBACK_MULTISCALE):
+    if fallback and config.fallback in (FALLBACK_ADJUSTED_BOXPLOT,) + MULTISCALE_FALLBACKS:
         threshold = skewed_outliers.upper_fence(lm)
         fitted = replace(fitted, outlier_threshold=threshold)
     elif fallback and config.fallback != FALLBACK_OUTLIER:
@@ -859,12 +877,18 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         fitted = replace(fitted, fallback_model=mrf_mod.fit(
             rule, di_tiles, config.mrf_beta, config.mrf_sweeps, seed=seed, strips=in_strips,
             smooth=OUTLIER_WINDOW, em=config.mrf_em))
-    if fallback and config.fallback == FALLBACK_MULTISCALE:
-        signed = [fitted.signed_image(a, b) for a, b in zip(*raw)]
-        fitted = replace(fitted, coarse=multiscale.fit(signed, [np.isfinite(d) for d in di_tiles]))
+    signed = None
+    if fallback and config.fallback in MULTISCALE_FALLBACKS:
+        # the fitting tiles are despeckled already: their signed statistic is computed once, here
+        signed = [signed_statistic(config.di, scale_first_image(a, offset), b, floor)
+                  for a, b in zip(p1_tiles, p2_tiles)]
+        robust = config.fallback == FALLBACK_MULTISCALE_FDR
+        fitted = replace(fitted, coarse=multiscale.fit(
+            signed, [np.isfinite(d) for d in di_tiles], clip_sigmas=multiscale.CLIP_SIGMAS if robust else 0.0,
+            fdr=multiscale.FDR_Q if robust else 0.0))
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
     if fitted.coarse is not None:
-        maps = [in_strips(fitted.fallback_labels, [a, b], fitted.fallback_margin) for a, b in zip(*raw)]
+        maps = [fitted.fallback_map(d, s) for d, s in zip(di_tiles, signed)]
         final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(maps, di_tiles)]) == CHANGED))
     elif fitted.fallback_model is not None:
         maps = [in_strips(fitted.fallback_model.labels, [d], fitted.fallback_model.margin) for d in di_tiles]
@@ -875,7 +899,8 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
                          config.mrf_em if fitted.fallback_model is not None else 0, offset,
                          CENTRING_LABELS[config.centring] if config.centre else "",
                          () if fitted.coarse is None else tuple(zip(fitted.coarse.scales,
-                                                                    fitted.coarse.fences)))
+                                                                    fitted.coarse.fences)),
+                         0.0 if fitted.coarse is None else fitted.coarse.clip)
     return replace(fitted, guard=report)
 
 
