@@ -42,8 +42,9 @@ DEFAULT_MARGIN = 48
 EDGE_POINTS = 21
 #: GeoTIFF compression of the output by default: none. ZSTD level 1 (the engine's default) made the file
 #: 11 % smaller on the speed benchmark's 4096 x 4096 output (float32 reflectance hardly compresses without
-#: a predictor) and took 0.5 CPU s of about 5.7, on 2 cores 12 % of the throughput (5.08 against 5.77
-#: MPix/s, medians of 5 fresh processes alternated; benchmarks/results/sar_to_optical_speed.md).
+#: a predictor) and took 0.4-0.5 CPU s of about 5.6, on 2 cores 5-12 % of the throughput (5.08 against
+#: 5.77 MPix/s, then 5.27 against 5.57, medians of 5 and 7 fresh processes alternated;
+#: benchmarks/results/sar_to_optical_speed.md).
 DEFAULT_COMPRESS = False
 
 
