@@ -23,6 +23,13 @@ options (graph optimisation level ORT_ENABLE_ALL), MPix/s of output:
     # where the time of one translate_raster run goes (after a warm-up run), per stage:
     flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/sar_to_optical_speed.py \
         --model models/sar_to_optical.onnx --size 4096 --stages
+    # the robust figure: 7 rounds of one fresh process per variant, alternated (median, quartiles, min,
+    # max); here the code as it is against an older commit exported with `git archive` to /tmp/old:
+    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/sar_to_optical_speed.py \
+        --model models/sar_to_optical.onnx --size 4096 --repeats 7 --variants plugin,plugin@/tmp/old \
+        --out benchmarks/results/sar_to_optical_speed.md
+
+No torch is imported for the translate_raster rows (QGIS runs them without it).
 """
 import argparse
 import json
