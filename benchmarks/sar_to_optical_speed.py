@@ -23,9 +23,18 @@ options (graph optimisation level ORT_ENABLE_ALL), MPix/s of output:
     # where the time of one translate_raster run goes (after a warm-up run), per stage:
     flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/sar_to_optical_speed.py \
         --model models/sar_to_optical.onnx --size 4096 --stages
+    # the robust figure: 7 rounds of one fresh process per variant, alternated (median, quartiles, min,
+    # max); here the code as it is against an older commit exported with `git archive` to /tmp/old:
+    flock /tmp/sar_cpu.lock .venv/bin/python benchmarks/sar_to_optical_speed.py \
+        --model models/sar_to_optical.onnx --size 4096 --repeats 7 --variants plugin,plugin@/tmp/old \
+        --out benchmarks/results/sar_to_optical_speed.md
+
+No torch is imported for the translate_raster rows (QGIS runs them without it).
 """
 import argparse
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,17 +45,16 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / ".plugins"))
-if not (ROOT / ".plugins" / "sar_change").exists():
-    (ROOT / ".plugins").mkdir(exist_ok=True)
-    (ROOT / ".plugins" / "sar_change").symlink_to(ROOT, target_is_directory=True)
+#: The checkout whose ``sar_change`` runs (``--repeats`` variants NAME@TREE set it for their processes).
+TREE = Path(os.environ.get("SAR_CHANGE_SPEED_TREE", ROOT)).resolve()
+sys.path.insert(0, str(TREE / ".plugins"))
+if not (TREE / ".plugins" / "sar_change").exists():
+    (TREE / ".plugins").mkdir(exist_ok=True)
+    (TREE / ".plugins" / "sar_change").symlink_to(TREE, target_is_directory=True)
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
+# No torch here: translate_raster runs without it (as in QGIS); the training and export rows import it.
 from sar_change.core.engine.raster_blocks import write_array  # noqa: E402
-from sar_change.models.sar_to_optical import architecture as arch  # noqa: E402
-from sar_change.models.sar_to_optical import export, inference  # noqa: E402
+from sar_change.models.sar_to_optical import inference  # noqa: E402
 from sar_change.models.sar_to_optical.conditions import condition_vector  # noqa: E402
 from sar_change.models.tiled_inference import fold_inputs, load  # noqa: E402
 
@@ -54,34 +62,44 @@ from sar_change.models.tiled_inference import fold_inputs, load  # noqa: E402
 SPEED_DATE = "2018-06-15"
 
 
-class PerBandDecoders(nn.Module):
-    """The band decoders of ``fused`` (a BandDecoders) run band by band: one convolution call per band and
-    layer on that band's slice of the weights, nearest up-sampling then a 5 x 5 convolution at the high
-    resolution (the layout before BandDecoders and UpsampleConv2d; same outputs)."""
+def per_band_decoders(fused):
+    """The band decoders of ``fused`` (a BandDecoders) as a module that runs them band by band: one
+    convolution call per band and layer on that band's slice of the weights, nearest up-sampling then a
+    5 x 5 convolution at the high resolution (the layout before BandDecoders and UpsampleConv2d; same
+    outputs)."""
+    import torch
+    from torch import nn
 
-    def __init__(self, fused):
-        super().__init__()
-        self.fused = fused
+    from sar_change.models.sar_to_optical import architecture as arch
 
-    def forward(self, x):
-        outs = []
-        for k in range(self.fused.n_bands):
-            y = x
-            for layer in self.fused.layers:
-                if isinstance(layer, nn.Conv2d):
-                    if isinstance(layer, arch.UpsampleConv2d):
-                        y = nn.functional.interpolate(y, scale_factor=2, mode="nearest")
-                    c_out = layer.out_channels // self.fused.n_bands
-                    w, b = layer.weight[k * c_out:(k + 1) * c_out], layer.bias[k * c_out:(k + 1) * c_out]
-                    y = nn.functional.conv2d(y, w, b, padding=2)
-                else:
-                    y = layer(y)
-            outs.append(y)
-        return torch.cat(outs, 1)
+    class PerBandDecoders(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fused = fused
+
+        def forward(self, x):
+            outs = []
+            for k in range(self.fused.n_bands):
+                y = x
+                for layer in self.fused.layers:
+                    if isinstance(layer, nn.Conv2d):
+                        if isinstance(layer, arch.UpsampleConv2d):
+                            y = nn.functional.interpolate(y, scale_factor=2, mode="nearest")
+                        c_out = layer.out_channels // self.fused.n_bands
+                        w, b = layer.weight[k * c_out:(k + 1) * c_out], layer.bias[k * c_out:(k + 1) * c_out]
+                        y = nn.functional.conv2d(y, w, b, padding=2)
+                    else:
+                        y = layer(y)
+                outs.append(y)
+            return torch.cat(outs, 1)
+
+    return PerBandDecoders()
 
 
 def step_ms(model, dem, channels_last, batch=16, patch=64, repeats=5):
     """Best time (ms) of one Adam step on random inputs."""
+    import torch
+
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), 1e-3)
@@ -101,6 +119,10 @@ def step_ms(model, dem, channels_last, batch=16, patch=64, repeats=5):
 
 
 def training_rows():
+    import torch
+
+    from sar_change.models.sar_to_optical import architecture as arch
+
     rows = []
     for name, config, per_band in (
             ("pix2pix U-Net", {"arch": "pix2pix"}, False),
@@ -113,7 +135,7 @@ def training_rows():
             torch.manual_seed(0)
             model = arch.build(config)
             if per_band:
-                model.decoder = PerBandDecoders(model.decoder)
+                model.decoder = per_band_decoders(model.decoder)
             cells.append(step_ms(model, model.uses_dem, channels_last))
         rows.append(f"| {name} | {cells[0]:.0f} | {cells[1]:.0f} |")
     return ["| model | step ms, NCHW | step ms, channels-last |", "|---|---:|---:|"] + rows
@@ -191,6 +213,11 @@ def raster_mpix(model_path, sar, dem, **kwargs):
 
 
 def inference_rows(size):
+    import torch
+
+    from sar_change.models.sar_to_optical import architecture as arch
+    from sar_change.models.sar_to_optical import export
+
     work = tempfile.mkdtemp(prefix="s2o_speed_")
     sar, dem = write_scene(work, size)
     configs = [("model tiles 512 px, overlap 32, block 512 (former default)", dict(tile=512, overlap=32,
@@ -321,6 +348,114 @@ def stage_rows(model_path, size, block):
     return ["| stage | wall s | CPU s | calls |", "|---|---:|---:|---:|"] + rows
 
 
+#: ``--repeats`` variants: what each fresh process has loaded or changed when it runs translate_raster.
+VARIANTS = {
+    "plugin": "as QGIS runs it: numpy, GDAL, onnxruntime and onnx (the graph edits), no torch; the tree's "
+              "default output compression",
+    "torch-loaded": "torch imported first (as in this script's --model rows before it imported torch lazily)",
+    "compressed": "as plugin, the output GeoTIFF compressed (raster_blocks.geotiff_options: ZSTD level 1)",
+    "uncompressed": "as plugin, the output GeoTIFF uncompressed",
+    "3-workers": "as plugin, three blocks at once (translate_raster threads=3) on the two cores",
+}
+
+
+def child_run(variant, model_path, scene, warm_scene, block):
+    """One translate_raster run of ``model_path`` on ``scene`` (a folder of write_scene) in this process,
+    after a warm-up run on ``warm_scene`` (imports, GDAL drivers, the Python heap: what a QGIS session has
+    done before); prints one JSON line: wall s, CPU user and system s, minor page faults, peak RSS MiB,
+    output file bytes."""
+    import resource
+
+    if variant == "torch-loaded":
+        import torch  # noqa: F401
+    elif variant in ("compressed", "uncompressed"):
+        from sar_change.core.engine import raster_blocks
+
+        options = raster_blocks.geotiff_options(compress="NONE" if variant == "uncompressed" else None)
+
+        def map_raster(*args, **kwargs):  # these options whatever the tree's translate_raster passes
+            return raster_blocks.map_raster(*args, **dict(kwargs, creation_options=options))
+
+        inference.map_raster = map_raster
+    elif variant not in ("plugin", "3-workers"):
+        raise SystemExit(f"unknown variant {variant!r}: choose among {sorted(VARIANTS)}")
+    needs_dem = inference.open_model(model_path).summary["needs_dem"]
+
+    def run(folder, name):
+        out = os.path.join(folder, name)
+        if os.path.exists(out):
+            os.remove(out)
+        inference.translate_raster(os.path.join(folder, "sar.tif"), out, model_path, block=block,
+                                   dem_path=os.path.join(folder, "dem.tif") if needs_dem else None,
+                                   date=SPEED_DATE, threads=3 if variant == "3-workers" else 2)
+
+    run(warm_scene, "warm_out.tif")
+    before, wall = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    run(scene, f"out_{os.getpid()}.tif")
+    wall, after = time.perf_counter() - wall, resource.getrusage(resource.RUSAGE_SELF)
+    size = os.path.getsize(os.path.join(scene, f"out_{os.getpid()}.tif"))
+    os.remove(os.path.join(scene, f"out_{os.getpid()}.tif"))
+    print(json.dumps({"wall": wall, "user": after.ru_utime - before.ru_utime,
+                      "sys": after.ru_stime - before.ru_stime, "minflt": after.ru_minflt - before.ru_minflt,
+                      "rss": after.ru_maxrss / 1024, "bytes": size}))
+
+
+def protocol_rows(model_path, size, variants, repeats, block):
+    """``repeats`` rounds of one fresh process per variant (``child_run``), the order of the variants reversed
+    every other round; per variant the median, quartiles, min and max of MPix/s, the median CPU seconds and
+    page faults, the largest peak RSS. A variant NAME@TREE runs NAME with the ``sar_change`` of the checkout
+    TREE (e.g. a git worktree of an older commit), to compare code states in alternation."""
+    work = tempfile.mkdtemp(prefix="s2o_speed_")
+    scene, warm = os.path.join(work, "scene"), os.path.join(work, "warm")
+    for folder, side in ((scene, size), (warm, 256)):
+        os.makedirs(folder)
+        write_scene(folder, side)
+    runs = {v: [] for v in variants}
+    for r in range(repeats):
+        for variant in (variants if r % 2 == 0 else variants[::-1]):
+            name, _, tree = variant.partition("@")
+            env = dict(os.environ, SAR_CHANGE_SPEED_TREE=str(Path(tree).resolve() if tree else ROOT))
+            done = subprocess.run([sys.executable, __file__, "--child", name, "--model", str(model_path),
+                                   "--scene", scene, "--warm-scene", warm, "--blocks", str(block)],
+                                  env=env, capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"variant {variant} failed:\n{done.stderr[-2000:]}")
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            runs[variant].append(result)
+            print(f"round {r + 1}, {variant}: {size * size / result['wall'] / 1e6:.2f} MPix/s", flush=True)
+    rows = ["| variant | runs | MPix/s median | quartiles | min | max | CPU s user + sys (median) | "
+            "minor page faults (median) | peak RSS MiB (max) | output MB |", "|---|" + "---:|" * 9]
+    for variant, results in runs.items():
+        rate = np.array([size * size / x["wall"] / 1e6 for x in results])
+        q1, q3 = np.percentile(rate, [25, 75])
+        rows.append(f"| {variant} | {len(rate)} | {np.median(rate):.2f} | {q1:.2f}-{q3:.2f} | "
+                    f"{rate.min():.2f} | {rate.max():.2f} | {np.median([x['user'] for x in results]):.2f} + "
+                    f"{np.median([x['sys'] for x in results]):.2f} | "
+                    f"{np.median([x['minflt'] for x in results]):.0f} | "
+                    f"{max(x['rss'] for x in results):.0f} | "
+                    f"{np.median([x['bytes'] for x in results]) / 1e6:.1f} |")
+    return rows
+
+
+def write_out(path, command, lines):
+    """Append the printed ``lines`` to the markdown file ``path`` under a heading with the command, the UTC
+    date and the commit (``git describe --always --dirty``)."""
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "?"
+    path = Path(path)
+    head = [] if path.exists() else [
+        "# benchmarks/sar_to_optical_speed.py: recorded runs", "",
+        "Appended by the script with `--out`; do not edit by hand. 2 cores (AMD EPYC), run under the shared "
+        "CPU lock.", ""]
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    block = head + [f"## {when}, commit {commit}", "", f"`{command}`", ""] + lines + [""]
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("\n".join(block) + "\n")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--size", type=int, default=2048, help="scene side for translate_raster (pixels)")
@@ -330,26 +465,56 @@ def main(argv=None):
     ap.add_argument("--blocks", default="1024", help="block sides for --model, pixels, comma-separated")
     ap.add_argument("--stages", action="store_true", help="with --model: wall and CPU seconds per stage of "
                     "one translate_raster run (the smallest of --blocks) instead of the speed rows")
+    ap.add_argument("--repeats", type=int, help="with --model: this many rounds of one fresh process per "
+                    "--variants entry, alternated; median, quartiles, min and max MPix/s per variant")
+    ap.add_argument("--variants", default="plugin", help="with --repeats: comma-separated, among "
+                    f"{', '.join(VARIANTS)}; NAME@TREE runs NAME with the code of the checkout TREE")
+    ap.add_argument("--out", help="append the printed rows to this markdown file with the command, date and "
+                    "commit (e.g. benchmarks/results/sar_to_optical_speed.md)")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--scene", help=argparse.SUPPRESS)
+    ap.add_argument("--warm-scene", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    torch.set_num_threads(2)
+    if args.child:
+        child_run(args.child, args.model, args.scene, args.warm_scene, int(args.blocks))
+        return 0
     t0 = time.perf_counter()
+    lines = []
+
+    def say(text=""):
+        print(text, flush=True)
+        lines.extend(str(text).split("\n"))
+
     if args.model:
         blocks = sorted(int(b) for b in args.blocks.split(","))
-        what = f"block {blocks[0]}, per stage" if args.stages else "onnxruntime, 2 threads"
-        print(f"### {args.model}: translate_raster on {args.size} x {args.size} px ({what})\n")
-        rows = (stage_rows(args.model, args.size, blocks[0]) if args.stages
-                else model_rows(args.model, args.size, blocks))
-        print("\n".join(rows))
-        print(f"\ntotal {time.perf_counter() - t0:.0f} s")
-        return 0
-    if not args.skip_training:
-        print("### Training step (batch 16 x 64 x 64 px, Adam, 2 threads)\n")
-        print("\n".join(training_rows()), flush=True)
-    print(f"\n### Inference MPix/s (onnxruntime, 2 threads; translate_raster on {args.size} x {args.size} "
-          "px)\n")
-    rows, level = inference_rows(args.size)
-    print("\n".join(rows))
-    print(f"\ngraph optimisation level: {level}; total {time.perf_counter() - t0:.0f} s")
+        if args.repeats:
+            say(f"### {args.model}: translate_raster on {args.size} x {args.size} px, block {blocks[0]}, "
+                f"{args.repeats} rounds of one fresh process per variant, alternated\n")
+            rows = protocol_rows(args.model, args.size, args.variants.split(","), args.repeats, blocks[0])
+            say("\n".join(rows))
+            say("\nVariants: " + "; ".join(f"{k}: {v}" for k, v in VARIANTS.items()
+                                           if k in {x.partition('@')[0] for x in args.variants.split(',')}))
+        else:
+            what = f"block {blocks[0]}, per stage" if args.stages else "onnxruntime, 2 threads"
+            say(f"### {args.model}: translate_raster on {args.size} x {args.size} px ({what})\n")
+            say("\n".join(stage_rows(args.model, args.size, blocks[0]) if args.stages
+                          else model_rows(args.model, args.size, blocks)))
+    else:
+        import torch
+
+        torch.set_num_threads(2)
+        if not args.skip_training:
+            say("### Training step (batch 16 x 64 x 64 px, Adam, 2 threads)\n")
+            say("\n".join(training_rows()))
+        say(f"\n### Inference MPix/s (onnxruntime, 2 threads; translate_raster on {args.size} x {args.size} "
+            "px)\n")
+        rows, level = inference_rows(args.size)
+        say("\n".join(rows))
+        say(f"\ngraph optimisation level: {level}")
+    say(f"\ntotal {time.perf_counter() - t0:.0f} s")
+    if args.out:
+        write_out(args.out, "python benchmarks/sar_to_optical_speed.py " + " ".join(
+            sys.argv[1:] if argv is None else argv), lines)
     return 0
 
 

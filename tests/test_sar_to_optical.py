@@ -363,6 +363,21 @@ def test_blocks_equal_whole_image_and_no_data_stays(trained, pair_csvs, tmp_path
     assert np.nanmax(np.abs(a - direct[order])) < 1e-4
 
 
+def test_output_uncompressed_by_default_same_values_compressed(trained, pair_csvs, tmp_path):
+    # the GeoTIFF compression (DEFAULT_COMPRESS: none, for speed on 2 cores) changes the file, not the values
+    row = _pair(pair_csvs)
+    args = dict(dem_path=row["dem"], date=row["date"], block=32)
+    inference.translate_raster(row["sar"], tmp_path / "plain.tif", trained["onnx"], **args)
+    inference.translate_raster(row["sar"], tmp_path / "packed.tif", trained["onnx"], compress=True, **args)
+    plain, packed = (gdal.Open(str(tmp_path / f"{n}.tif")) for n in ("plain", "packed"))
+    assert plain.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") is None
+    assert packed.GetMetadataItem("COMPRESSION", "IMAGE_STRUCTURE") in ("ZSTD", "DEFLATE")
+    assert plain.GetRasterBand(1).GetColorInterpretation() == gdal.GCI_RedBand
+    a, b = _bands(tmp_path / "plain.tif"), _bands(tmp_path / "packed.tif")
+    assert a.shape[0] == 4 and np.isfinite(a).mean() > 0.9
+    assert np.array_equal(a, b, equal_nan=True)
+
+
 def test_conditions_fixed_in_the_graph_give_the_general_graphs_output(trained, pair_csvs, tmp_path,
                                                                      monkeypatch):
     row = _pair(pair_csvs)
