@@ -211,13 +211,17 @@ class SegmentationNet(nn.Module):
         m = self.mean.view(1, -1, 1, 1)
         return torch.where(torch.isnan(x), m.expand_as(x), x)
 
+    def standardise(self, raw):
+        """``raw`` (NaN filled, the bands' units) z-scored per channel (dimensionless)."""
+        return (raw - self.mean.view(1, -1, 1, 1)) / self.std.view(1, -1, 1, 1)
+
     def normalise(self, x):
-        return (self.fill(x) - self.mean.view(1, -1, 1, 1)) / self.std.view(1, -1, 1, 1)
+        return self.standardise(self.fill(x))
 
     def logits(self, x):
         size = x.shape[2:]
         raw = self.fill(x)
-        x = (raw - self.mean.view(1, -1, 1, 1)) / self.std.view(1, -1, 1, 1)
+        x = self.standardise(raw)
         extra = None if self.texture is None else self.texture(raw)
         fine, low, high = self.encoder.features(x, extra)
         y = self.aspp(high)
