@@ -443,6 +443,13 @@ def main(argv=None):
     p.add_argument("--patch", type=int, default=128, help="training patch size (pixels, multiple of 16)")
     p.add_argument("--batch", type=int, default=8, help="patches per batch")
     p.add_argument("--max-minutes", type=float, default=2.5, help="time limit of each training run")
+    p.add_argument(
+        "--max-steps",
+        type=int,
+        default=None,
+        help="optimiser steps of each training run at most (equal work whatever the machine's load; "
+        "--max-minutes stays a safety cap; default: no limit)",
+    )
     p.add_argument("--loss", choices=("ce", "focal"), default="ce", help="loss of the benchmark runs")
     p.add_argument(
         "--class-weights",
@@ -570,6 +577,7 @@ def main(argv=None):
                     batch=args.batch,
                     patience=args.patience,
                     max_minutes=args.max_minutes,
+                    max_steps=args.max_steps,
                     seed=seed,
                     init=None if init == "random" else encoder,
                     loss=args.loss,
@@ -601,6 +609,8 @@ def main(argv=None):
                     "labelled_pixels": labelled,
                     "best_epoch": summary["best_epoch"],
                     "epochs": len(summary["epochs"]),
+                    "steps": summary["steps"],
+                    "stopped": summary["stopped"] or ("patience" if summary["early_stopped"] else "epochs"),
                     "seconds": round(summary["seconds"], 1),
                     "test": scores,
                     "views": by_views,
@@ -610,7 +620,9 @@ def main(argv=None):
                     say(
                         f"fraction {fraction:.2f} seed {seed} {init:10s}"
                         + (f" {views} views ({seconds[views]:.0f} s to predict)" if views_list != [1] else "")
-                        + f": best epoch {run['best_epoch']:2d}/{run['epochs']:2d}; "
+                        + f": best epoch {run['best_epoch']:2d}/{run['epochs']:2d}"
+                        + (f" ({run['steps']} steps, stopped by {run['stopped']})" if args.max_steps else "")
+                        + "; "
                         + "; ".join(
                             f"{s} F1 {vs[s]['macro_f1']:.3f} wIoU {vs[s]['weighted_iou']:.3f}"
                             for s in ss.SEASONS

@@ -194,6 +194,11 @@ def test_fit_stops_early_on_cancel_and_budget_and_freezes_the_encoder():
     assert res.stopped == "cancelled" and 0 < len(res.records) < 50
     res = _fit(_Tiny(), epochs=50, max_minutes=0.0)
     assert res.stopped == "time limit" and res.best_state is None
+    res = _fit(_Tiny(), epochs=50, max_steps=10)  # 4 batches per epoch: 2 epochs and a validated half
+    assert res.stopped == "step limit" and res.steps == 10 and len(res.records) == 3
+    assert res.samples == 10 * 16 and res.best_state is not None
+    with pytest.raises(ValueError, match="max_steps"):
+        _fit(_Tiny(), epochs=2, max_steps=0)
     model = _Tiny()
     before = model.encoder.weight.detach().clone()
     head = model.head.weight.detach().clone()

@@ -318,6 +318,24 @@ def trained(tmp_path_factory):
     return summary, val_sets
 
 
+def test_step_budget_stops_at_exactly_its_steps_and_repeats_the_epoch_budget():
+    train_sets = [scene_set(ss.TRAIN_SEEDS[0], shape=(64, 64))]
+    val_sets = [scene_set(ss.TEST_SEEDS[0], shape=(64, 64))]
+    common = dict(patch=32, batch=4, patches_per_epoch=16, val_patches=4, network=TINY, seed=3, patience=None)
+    # 4 steps per epoch: 10 steps are 2 epochs and a half, the half validated too
+    s = training.train(train_sets, val_sets, ss.CLASSES, epochs=50, max_steps=10, **common)
+    assert s["stopped"] == "step limit" and s["steps"] == 10 and len(s["epochs"]) == 3
+    t = s["training"]
+    assert t["steps"] == 10 and t["patches"] == 40 and t["max_steps"] == 10
+    # at an epoch boundary the step budget ends the same run as the epoch count (equal work, same weights)
+    by_steps = training.train(train_sets, val_sets, ss.CLASSES, epochs=50, max_steps=8, **common)
+    by_epochs = training.train(train_sets, val_sets, ss.CLASSES, epochs=2, **common)
+    assert by_epochs["stopped"] is None and by_epochs["steps"] == 8
+    assert [e["val"] for e in by_steps["epochs"]] == [e["val"] for e in by_epochs["epochs"]]
+    a, b = by_steps["model"].state_dict(), by_epochs["model"].state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_short_training_lowers_the_loss_and_beats_the_majority_class(trained):
     summary, val_sets = trained
     epochs = summary["epochs"]

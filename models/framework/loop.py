@@ -11,6 +11,9 @@ with at least "loss", lower is better). It provides:
   numpy Generator for the caller's sampling;
 - a wall-clock budget (``max_minutes``, counted from ``t0``): training
   stops at the next batch after it and the best weights so far are kept;
+- a work budget (``max_steps``, optimiser steps): training stops after that
+  many steps, validating the last (possibly partial) epoch first, so runs
+  compare at equal work whatever the machine's load;
 - the best checkpoint: a copy of the weights at the lowest validation loss
   (optionally the initial weights as "epoch 0", ``evaluate_initial``);
 - early stopping after ``patience`` epochs without improvement;
@@ -103,6 +106,7 @@ class FitResult:
     stopped: str = None
     early_stopped: bool = False
     samples: int = 0
+    steps: int = 0
     train_seconds: float = 0.0
     seconds: float = 0.0
 
@@ -114,9 +118,10 @@ class FitResult:
 def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", plateau_patience=2,
         plateau_factor=0.5, min_lr_factor=0.01, patience=None, max_minutes=None, t0=None, should_stop=None,
         progress=None, log=None, on_epoch=None, device="cpu", freeze=(), freeze_epochs=0,
-        evaluate_initial=False, batches_per_epoch=None, weight_decay=0.0, ema=0.0):
+        evaluate_initial=False, batches_per_epoch=None, weight_decay=0.0, ema=0.0, max_steps=None):
     """Train ``model`` (see the module docstring); returns a FitResult. The model ends in eval mode
-    holding the best weights (when any validation ran)."""
+    holding the best weights (when any validation ran). ``max_steps``: optimiser steps at most (None:
+    no limit; ``result.stopped`` "step limit" when it ended the run)."""
     t0 = time.perf_counter() if t0 is None else t0
     log = log or (lambda text: None)
     if schedule not in SCHEDULES:
@@ -127,6 +132,8 @@ def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", pla
     ema = float(ema or 0.0)
     if not 0.0 <= ema < 1.0:
         raise ValueError(f"ema {ema}: a decay per step in [0, 1) (0: no weight averaging)")
+    if max_steps is not None and int(max_steps) < 1:
+        raise ValueError(f"max_steps {max_steps}: at least 1 optimiser step (None: no limit)")
     device = choose_device(device) if not isinstance(device, torch.device) else device
     model.to(device)
     deadline = None if max_minutes is None else t0 + 60.0 * float(max_minutes)
@@ -202,8 +209,11 @@ def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", pla
                     average.update(model)
                 tot += float(loss.detach()) * n
                 cnt += n
+                result.steps += 1
                 counter["step"] += 1
                 report()
+                if max_steps is not None and result.steps >= int(max_steps):
+                    break
             result.train_seconds += time.perf_counter() - tb
             result.samples += cnt
             check_stop()
@@ -225,6 +235,10 @@ def fit(model, batches, step, evaluate, epochs, lr=1e-3, schedule="plateau", pla
             if on_epoch is not None:
                 on_epoch(record)
             report()
+            if max_steps is not None and result.steps >= int(max_steps):
+                result.stopped = "step limit"
+                log(f"stopped (step limit) after {result.steps} optimiser step(s), epoch {epoch}")
+                break
             if patience is not None and since_best >= int(patience):
                 result.early_stopped = True
                 log(f"early stopping: no improvement for {since_best} epoch(s); best epoch "

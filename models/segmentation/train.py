@@ -48,6 +48,7 @@ def build_parser():
     p.add_argument("--batch", type=int, default=t["batch"], help="patches per batch (default 16)")
     p.add_argument("--patches-per-epoch", type=int, default=t["patches_per_epoch"])
     p.add_argument("--val-patches", type=int, default=t["val_patches"])
+    p.add_argument("--max-steps", type=int, default=None, help="optimiser steps at most (default: no limit)")
     p.add_argument("--loss", choices=("ce", "focal"), default=t["loss"], help="cross-entropy or focal loss")
     p.add_argument("--focal-gamma", type=float, default=t["focal_gamma"])
     p.add_argument(
@@ -143,6 +144,7 @@ def run(args, emitter, should_stop):
         schedule=args.schedule or cfg.TRAINING["schedule"],
         patience=args.patience if args.patience is not None else cfg.TRAINING["patience"],
         max_minutes=args.max_minutes,
+        max_steps=args.max_steps,
         freeze_encoder_epochs=args.freeze_encoder_epochs,
         threads=args.threads,
         device=args.device,

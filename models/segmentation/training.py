@@ -229,6 +229,7 @@ def train(
     decide=None,
     balance=0.0,
     ema=cfg.TRAINING["ema"],
+    max_steps=None,
 ):
     """Train a segmentation model; returns a summary dict (``model``: the trained torch module).
 
@@ -248,7 +249,9 @@ def train(
     labels' own test), exported inside the graph and written to the card;
     ``balance``: share of the training patches centred on a pixel of a class
     drawn uniformly (``dataset.random_samples``; 0: every labelled pixel alike); ``ema``: decay per
-    step of the weight average validated and kept (``framework.loop.fit``; 0: the live weights).
+    step of the weight average validated and kept (``framework.loop.fit``; 0: the live weights);
+    ``max_steps``: optimiser steps at most (None: no limit; ``max_minutes`` stays a safety cap), so runs
+    compare at equal work whatever the machine's load.
     """
     t0 = time.perf_counter()
     log = log or (lambda text: None)
@@ -340,11 +343,13 @@ def train(
         evaluate_initial=False,
         batches_per_epoch=-(-int(patches_per_epoch) // int(batch)),
         ema=ema,
+        max_steps=max_steps,
     )
     model.cpu()
     records, summary = loop.fit_summary(
         fit, ("epoch", "train", "val", "val_miou", "val_weighted_iou", "lr", "seconds"),
-        count_parameters(model), report, model=model, best_epoch=fit.best_epoch)
+        count_parameters(model), report, model=model, best_epoch=fit.best_epoch, steps=fit.steps,
+        early_stopped=fit.early_stopped)
     if fit.best_state is None:
         summary["seconds"] = time.perf_counter() - t0
         return summary
@@ -379,6 +384,8 @@ def train(
         "patch": patch,
         "batch": int(batch),
         "patches": fit.samples,
+        "steps": fit.steps,
+        "max_steps": None if max_steps is None else int(max_steps),
         "epochs": len([r for r in records if r["epoch"] > 0]),
         "epochs_requested": int(epochs),
         "stopped": fit.stopped,
