@@ -258,6 +258,10 @@ INJECTED_PAIRS = 12
 INJ_SEED_START = 6000
 INJ_DESIGN_SEEDS = range(5000, 5008)
 INJ_EXTRA_DESIGN_SEEDS = range(5008, 5020)
+#: Eleventh round: seeds 7000-7999 are design seeds too (benchmarks/change_context_design.py takes from
+#: them the pairs of the kind the tenth round's FDR bar failed on: statistical change at 4 looks); never a
+#: protocol seed.
+INJ_FAILURE_DESIGN_SEEDS = range(7000, 8000)
 
 
 @dataclass(frozen=True)
@@ -361,7 +365,8 @@ def injected_pair(seed, design=False):
     ``INJ_DESIGN_SEEDS`` only with ``design`` and ``design`` only with one of them (``simulated_pair``)."""
     from sar_change.core.simulator import injected_pairs as ip
 
-    if (seed in INJ_DESIGN_SEEDS or seed in INJ_EXTRA_DESIGN_SEEDS) != bool(design):
+    design_seeds = (INJ_DESIGN_SEEDS, INJ_EXTRA_DESIGN_SEEDS, INJ_FAILURE_DESIGN_SEEDS)
+    if any(seed in seeds for seeds in design_seeds) != bool(design):
         raise ValueError(f"seed {seed}: the design seeds {INJ_DESIGN_SEEDS} (used to design the injected "
                          "pairs) are for design studies only (design=True), the protocol uses other seeds")
     spec = ip.random_spec(seed)
