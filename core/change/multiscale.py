@@ -165,6 +165,11 @@ class NullRule:
         return centre + delta * sigma, max(width, 1.0) * sigma if self.floor else width * sigma
 
 
+#: The eleventh round's choice on the design seeds (``benchmarks/change_context_design.py``): the
+#: half-width at 1/8 of the maximum.
+EMPIRICAL_NULL = NullRule(NULL_HALF_WIDTH, 0.125)
+
+
 def fit(signed_tiles, valid_tiles, scales=SCALES, majority=MAJORITY, clip_sigmas=0.0, fdr=0.0,
         null=None):
     """CoarseFences of the signed statistic's tiles over their ``valid_tiles`` pixels (boolean 2-D).
