@@ -65,7 +65,9 @@ run: the fallback design pairs are the sixteen above plus the failure-kind pairs
 among the variants whose largest loss against ``+9/15 maj5`` (the default) on any
 fallback design pair is at most 0.05, the best mean over the fallback design pairs
 must rise by >= 0.01 over the default's, and its mean over the failure-kind pairs
-must not be below the default's; then it becomes a protocol candidate.
+must not be below the default's; then it becomes a protocol candidate. After that run (the
+rule's table unchanged) ``null_diagnostics`` was added: the figures above, per failure-kind
+pair, from the script (truth used to pick the no-change pixels: reported only).
 """
 import argparse
 import datetime
@@ -128,17 +130,55 @@ def failure_kind_pairs():
             if spec.mode == mode and spec.looks == looks and spec.fraction < share]
 
 
-def variant_kappa(fitted, data, scales, majority, refine=0, fraction=1.0, clip_sigmas=0.0, fdr=0.0,
-                  null=None):
-    """Kappa of ``fitted`` (a multi-scale fallback chain that fell back) with other coarse scales."""
+def variant_mask(fitted, data, scales, majority, refine=0, fraction=1.0, clip_sigmas=0.0, fdr=0.0, null=None):
+    """Map of ``fitted`` (a multi-scale fallback chain that fell back) with other coarse scales."""
     p1, p2 = data.p1[0], data.p2[0]
     signed = fitted.signed_image(p1, p2)
     valid = np.isfinite(fitted.difference_image(p1, p2))
     coarse = multiscale.fit([signed], [valid], scales, majority, clip_sigmas, fdr, null)
     coarse = replace(coarse, refine=refine, refine_fraction=fraction)
     variant = replace(fitted, coarse=coarse)
-    mask = us.in_strips(variant.labels, [p1, p2], variant.margin)
-    return cd.accuracy(mask, data.ref)[1]
+    return us.in_strips(variant.labels, [p1, p2], variant.margin)
+
+
+def variant_kappa(*args, **kwargs):
+    """Kappa of ``variant_mask``."""
+    return cd.accuracy(variant_mask(*args, **kwargs), args[1].ref)[1]
+
+
+def null_diagnostics(say, fallbacks):
+    """Per failure-kind fallback pair and coarse scale: the shape of the no-change null (truth used:
+    reported only, never used to choose) and the share flagged by the default and the two FDR bars."""
+    from sar_change.core.change import empirical_null
+    from sar_change.core.engine.window_stats import local_mean
+
+    say("Failure-kind pairs: no-change pixels' coarse means (clipped at 2 sigmas) as z = (mean - median) / "
+        "(1.4826 MAD of all means): sd, % beyond |z| > 3 (N(0,1): 0.27); widths of the empirical nulls of "
+        "all means (MAD units); % of the scene flagged by the default, the tenth round (MAD) and hw1/8")
+    for d, f1, is_failure in fallbacks:
+        if not is_failure:
+            continue
+        p1, p2 = d.p1[0], d.p2[0]
+        signed = f1.signed_image(p1, p2)
+        valid = np.isfinite(f1.difference_image(p1, p2))
+        _, sigma = multiscale.robust_sigma(signed[valid])
+        clipped = multiscale.clipped(signed, multiscale.CLIP_SIGMAS * sigma)
+        flagged = [100.0 * np.mean(variant_mask(f1, d, multiscale.SCALES, multiscale.MAJORITY, 0, 1.0, k, q,
+                                                n) == 1)
+                   for k, q, n in ((0.0, 0.0, None), (multiscale.CLIP_SIGMAS, multiscale.FDR_Q, None),
+                                   (multiscale.CLIP_SIGMAS, multiscale.FDR_Q, multiscale.EMPIRICAL_NULL))]
+        for size in multiscale.SCALES:
+            means = local_mean(clipped, size)
+            ok = valid & np.isfinite(means)
+            centre, width = multiscale.robust_sigma(means[ok])
+            z = (means - centre) / width
+            null = z[ok & (d.ref == 0)]
+            widths = [empirical_null.half_width(z[ok], f)[1] for f in (0.5, 0.25, 0.125)]
+            widths.append(empirical_null.central_matching(z[ok])[1])
+            say(f"  {d.name[4:40]:36s} {size:2d} x {size:<2d} null sd {np.std(null):.2f}, |z| > 3 "
+                f"{100 * np.mean(np.abs(null) > 3):.2f} %; hw1/2 {widths[0]:.2f} hw1/4 {widths[1]:.2f} "
+                f"hw1/8 {widths[2]:.2f} cm iqr {widths[3]:.2f}; flagged % "
+                + " / ".join(f"{v:.2f}" for v in flagged))
 
 
 def eleventh(say, fallbacks):
@@ -180,6 +220,7 @@ def eleventh(say, fallbacks):
         passes = gain[best] >= 0.01 and kind_gain >= 0.0
         verdict = (f"{names[best]}: {gain[best]:+.3f} on all, {kind_gain:+.3f} on the failure kind, largest "
                    f"loss {loss[best]:.3f}: " + ("PASSES" if passes else "fails"))
+    null_diagnostics(say, fallbacks)
     say("Eleventh-round rule (best mean among variants losing <= 0.05 on any fallback pair; adopted if +0.01 "
         "over +9/15 maj5 and no loss on the failure kind's mean): " + verdict)
 
