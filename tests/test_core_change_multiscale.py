@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from test_core_unsupervised_change import kappa
 
-from sar_change.core.change import fdr, multiscale
+from sar_change.core.change import empirical_null, fdr, multiscale
 from sar_change.core.change import unsupervised as us
 
 from helpers import gamma_speckle
@@ -11,6 +11,7 @@ from helpers import gamma_speckle
 MULTISCALE = us.replace(us.DEFAULT, fallback=us.FALLBACK_MULTISCALE)
 FENCE_ONLY = us.replace(us.DEFAULT, fallback=us.FALLBACK_ADJUSTED_BOXPLOT)  # the default before round 8
 ROBUST = us.replace(us.DEFAULT, fallback=us.FALLBACK_MULTISCALE_FDR)  # tenth round
+NULL = us.replace(us.DEFAULT, fallback=us.FALLBACK_MULTISCALE_NULL)  # eleventh round
 
 
 def faint_blob_pair(shape=(160, 160), looks=1, db=3.0, radius=20, seed=1):
@@ -56,11 +57,12 @@ def test_multiscale_fallback_finds_a_faint_blob_the_5x5_fence_misses():
     np.testing.assert_array_equal(strips, mask)
 
 
-@pytest.mark.parametrize("config", [MULTISCALE, ROBUST])
+@pytest.mark.parametrize("config", [MULTISCALE, ROBUST, NULL])
 @pytest.mark.parametrize("looks", [1, 4])
 def test_unchanged_pair_stays_nearly_empty(looks, config):
     """No change: the coarse bars add few false alarms (0.18 % at 1 look, 0.17 % at 4; clipped FDR
-    fallback 0.29 % and 0.17 %: with no change the FDR cut stays above the fences)."""
+    fallback 0.29 % and 0.17 %: with no change the FDR cut stays above the fences; with the empirical
+    null 0.09 % and 0.17 %)."""
     p1, p2 = gamma_speckle((160, 160), looks, 21), gamma_speckle((160, 160), looks, 22)
     mask, fitted = us.detect(p1, p2, config)
     assert fitted.guard.fallback and fitted.coarse is not None
@@ -130,5 +132,48 @@ def test_fdr_fallback_finds_a_broad_faint_change():
     assert g.coarse_clip == pytest.approx(4.51, abs=0.01) and g.rule == "multi-scale clipped FDR rule"
     assert "clipped at +-4.51" in "\n".join(g.lines()) and "clipped FDR fallback" in ROBUST.name()
     assert g.final_fraction == pytest.approx(np.mean(mask[mask != us.NODATA] == 1))
+    strips = us.in_strips(fitted.labels, [p1, p2], fitted.margin, strip_pixels=160 * 13)
+    np.testing.assert_array_equal(strips, mask)
+
+
+def test_empirical_null_recovers_a_shifted_wide_null_under_contamination():
+    """N(0.3, 1.4^2) plus 5 % of changes at +6: the half-width at 1/8 of the maximum finds the centre
+    within 0.02 and the width within 2 % (0.300, 1.385); Efron's quadratic fit on the interquartile
+    range within 10 % (1.533: its curvature is poorly fixed over +-0.9 sigma); the MAD says 1.49."""
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(0.3, 1.4, 50000), rng.normal(6.0, 1.0, 2500), [np.nan]])
+    centre, width = empirical_null.half_width(z, 0.125)
+    assert centre == pytest.approx(0.3, abs=0.02) and width == pytest.approx(1.4, rel=0.02)
+    centre, width = empirical_null.central_matching(z)
+    assert centre == pytest.approx(0.3, abs=0.05) and width == pytest.approx(1.4, rel=0.1)
+    assert multiscale.robust_sigma(z)[1] == pytest.approx(1.49, abs=0.01)
+    assert empirical_null.half_width(z[:50]) == (0.0, 0.0)
+
+
+def test_empirical_null_rule_on_a_two_component_null():
+    """No change, two land covers whose log ratios differ (80 % N(0, 1), 20 % N(3, 1)): the MAD z-scores
+    give a BH cut (q 0.05) of 4.57 with 2 'discoveries'; the half-width null is 1.09 MAD wide and
+    leaves none; the guard (1.05 MAD) refuses the bar; the default rule is the median / MAD."""
+    rng = np.random.default_rng(3)
+    t = np.concatenate([rng.normal(0.0, 1.0, 16000), rng.normal(3.0, 1.0, 4000)])
+    centre, sigma = multiscale.robust_sigma(t)
+    z = np.abs(t - centre) / sigma
+    assert fdr.cut(z, 0.05) == pytest.approx(4.57, abs=0.01) and np.count_nonzero(z >= 4.57) == 2
+    c, w = multiscale.EMPIRICAL_NULL.null(t)
+    assert w / sigma == pytest.approx(1.09, abs=0.01)
+    assert fdr.cut(np.abs(t - c) / w, 0.05) == np.inf
+    assert multiscale.NullRule(multiscale.NULL_HALF_WIDTH, 0.125, guard=0.05).null(t) is None
+    assert multiscale.NullRule().null(t) == (centre, sigma)
+
+
+def test_empirical_null_fallback_finds_a_broad_faint_change_tiled_as_whole():
+    """The broad +2 dB change (19.6 %) of the tenth-round test: the change widens the MAD, the half-width
+    null is narrower (15 x 15 bar 1.05 dB against 1.46): kappa 0.910 (0.704 with the MAD); strips == whole."""
+    p1, p2, truth = faint_blob_pair(db=2.0, radius=40)
+    mask, fitted = us.detect(p1, p2, NULL)
+    assert fitted.guard.fallback and fitted.guard.rule == "multi-scale clipped FDR rule, empirical null"
+    assert kappa(mask, truth) == pytest.approx(0.910, abs=0.002)
+    assert dict(fitted.guard.coarse_fences)[15] == pytest.approx(1.046, abs=0.002)
+    assert "clipped FDR empirical-null fallback" in NULL.name()
     strips = us.in_strips(fitted.labels, [p1, p2], fitted.margin, strip_pixels=160 * 13)
     np.testing.assert_array_equal(strips, mask)

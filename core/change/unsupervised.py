@@ -201,9 +201,14 @@ FALLBACK_MULTISCALE = "multiscale_boxplot"
 #: coarse means and each coarse bar lowered to the Benjamini-Hochberg cut at ``multiscale.FDR_Q``
 #: where that is lower (``core.change.multiscale``, tenth round of issue 15).
 FALLBACK_MULTISCALE_FDR = "multiscale_fdr"
-MULTISCALE_FALLBACKS = (FALLBACK_MULTISCALE, FALLBACK_MULTISCALE_FDR)
+#: The same with each coarse scale's z-scores re-standardised by an empirical null (half-width of the
+#: histogram at 1/8 of its maximum, ``multiscale.EMPIRICAL_NULL``; Efron 2004) before the
+#: Benjamini-Hochberg cut (eleventh round of issue 15).
+FALLBACK_MULTISCALE_NULL = "multiscale_fdr_null"
+MULTISCALE_FALLBACKS = (FALLBACK_MULTISCALE, FALLBACK_MULTISCALE_FDR, FALLBACK_MULTISCALE_NULL)
+FDR_FALLBACKS = (FALLBACK_MULTISCALE_FDR, FALLBACK_MULTISCALE_NULL)
 FALLBACKS = (FALLBACK_OUTLIER, FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN, FALLBACK_ADJUSTED_BOXPLOT,
-             FALLBACK_MULTISCALE, FALLBACK_MULTISCALE_FDR)
+             FALLBACK_MULTISCALE, FALLBACK_MULTISCALE_FDR, FALLBACK_MULTISCALE_NULL)
 FALLBACK_LABELS = {
     FALLBACK_OUTLIER: "robust outlier rule",
     FALLBACK_CFAR_ENL: f"CFAR (false-alarm rate {cfar.PFA:g}, looks = image ENL)",
@@ -216,6 +221,12 @@ FALLBACK_LABELS = {
                               f"{multiscale.CLIP_SIGMAS:g} robust sigmas, coarser means beyond "
                               "their fence or the false-discovery-rate cut (Benjamini & Hochberg 1995, "
                               f"q = {multiscale.FDR_Q:g})"),
+    FALLBACK_MULTISCALE_NULL: ("adjusted-boxplot outlier fence (Hubert & Vandervieren 2008) at 5 x 5 and, on "
+                               "the signed log ratio clipped at "
+                               f"{multiscale.CLIP_SIGMAS:g} robust sigmas, coarser means beyond "
+                               "their fence or the false-discovery-rate cut (Benjamini & Hochberg 1995, "
+                               f"q = {multiscale.FDR_Q:g}) of z-scores standardised by an empirical null "
+                               "(Efron 2004)"),
 }
 #: How the chain's centring measures the offset of image 1 (``core.change.centring``): the median
 #: of the pixel log ratio (the former rule, whatever the DI), or the median or the shortest-half
@@ -295,7 +306,8 @@ class ChainConfig:
             text += ", adjusted-boxplot fallback"
         elif self.fallback in MULTISCALE_FALLBACKS:
             scales = "/".join(str(s) for s in multiscale.SCALES)
-            rule = "boxplot" if self.fallback == FALLBACK_MULTISCALE else "clipped FDR"
+            rule = {FALLBACK_MULTISCALE: "boxplot", FALLBACK_MULTISCALE_FDR: "clipped FDR"}.get(
+                self.fallback, "clipped FDR empirical-null")
             text += f", multi-scale ({scales}) {rule} fallback"
         if self.centre and self.centring != CENTRE_PIXEL_MEDIAN:
             text += {CENTRE_DI_MEDIAN: ", DI-median centring", CENTRE_DI_SHORTH: ", DI-shorth centring"}[
@@ -532,7 +544,9 @@ class GuardReport:
             return "chain"
         return {FALLBACK_OUTLIER: "outlier rule", FALLBACK_ADJUSTED_BOXPLOT: "adjusted-boxplot rule",
                 FALLBACK_MULTISCALE: "multi-scale adjusted-boxplot rule",
-                FALLBACK_MULTISCALE_FDR: "multi-scale clipped FDR rule"}.get(self.fallback_rule, "CFAR rule")
+                FALLBACK_MULTISCALE_FDR: "multi-scale clipped FDR rule",
+                FALLBACK_MULTISCALE_NULL: "multi-scale clipped FDR rule, empirical null"}.get(
+                    self.fallback_rule, "CFAR rule")
 
     def _regularised_text(self):
         if not self.regularised:
@@ -882,10 +896,11 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         # the fitting tiles are despeckled already: their signed statistic is computed once, here
         signed = [signed_statistic(config.di, scale_first_image(a, offset), b, floor)
                   for a, b in zip(p1_tiles, p2_tiles)]
-        robust = config.fallback == FALLBACK_MULTISCALE_FDR
+        robust = config.fallback in FDR_FALLBACKS
+        null = multiscale.EMPIRICAL_NULL if config.fallback == FALLBACK_MULTISCALE_NULL else None
         fitted = replace(fitted, coarse=multiscale.fit(
             signed, [np.isfinite(d) for d in di_tiles], clip_sigmas=multiscale.CLIP_SIGMAS if robust else 0.0,
-            fdr=multiscale.FDR_Q if robust else 0.0))
+            fdr=multiscale.FDR_Q if robust else 0.0, null=null))
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
     if fitted.coarse is not None:
         maps = [fitted.fallback_map(d, s) for d, s in zip(di_tiles, signed)]
