@@ -520,21 +520,22 @@ def test_depth_to_space_as_transposes_moves_the_same_values(k, channels):
     np.testing.assert_array_equal(_run(edited, {"x": x}), _run(model, {"x": x}))
 
 
-def _narrow_band_decoder(seed=13):
-    """x (32 channels) -> conv3x3 to 64 -> DepthToSpace CRD 2 -> conv5x5 in 4 groups of 4 channels + bias
-    -> LeakyRelu -> BatchNormalization -> conv3x3 to 4 -> y: SARDINet's second band-decoder stage (4 bands of
-    4 channels at 560 px of a 1120-px tile) and the convolution after it."""
+def _narrow_band_decoder(seed=13, bands=4):
+    """x (32 channels) -> grouped conv3x3 to 16 ``bands`` -> DepthToSpace CRD 2 -> conv5x5 in ``bands``
+    groups of 4 channels + bias -> LeakyRelu -> BatchNormalization -> conv3x3 to 4 -> y: SARDINet's second
+    band-decoder stage (4 bands of 4 channels at 560 px of a 1120-px tile) and the convolution after it."""
     rng = np.random.default_rng(seed)
-    arrays = {"w_up": rng.normal(0, 0.2, (64, 8, 3, 3)), "b_up": rng.normal(0, 0.2, 64),
-              "w": rng.normal(0, 0.2, (16, 4, 5, 5)), "b": rng.normal(0, 0.2, 16),
-              "gamma": rng.normal(1, 0.5, 16), "beta": rng.normal(0, 0.5, 16), "mean": rng.uniform(-1, 1, 16),
-              "var": rng.uniform(0.01, 2, 16), "w_next": rng.normal(0, 0.2, (4, 16, 3, 3))}
+    c = 4 * bands
+    arrays = {"w_up": rng.normal(0, 0.2, (4 * c, 32 // bands, 3, 3)), "b_up": rng.normal(0, 0.2, 4 * c),
+              "w": rng.normal(0, 0.2, (c, 4, 5, 5)), "b": rng.normal(0, 0.2, c),
+              "gamma": rng.normal(1, 0.5, c), "beta": rng.normal(0, 0.5, c), "mean": rng.uniform(-1, 1, c),
+              "var": rng.uniform(0.01, 2, c), "w_next": rng.normal(0, 0.2, (4, c, 3, 3))}
     init = [numpy_helper.from_array(v.astype(np.float32), k) for k, v in arrays.items()]
     nodes = [helper.make_node("Conv", ["x", "w_up", "b_up"], ["low"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
-                              group=4),
+                              group=bands),
              helper.make_node("DepthToSpace", ["low"], ["up"], blocksize=2, mode="CRD"),
              helper.make_node("Conv", ["up", "w", "b"], ["c"], kernel_shape=[5, 5], pads=[2, 2, 2, 2],
-                              group=4),
+                              group=bands),
              helper.make_node("LeakyRelu", ["c"], ["r"], alpha=0.01),
              helper.make_node("BatchNormalization", ["r", "gamma", "beta", "mean", "var"], ["n"],
                               epsilon=1e-5),
@@ -565,15 +566,16 @@ def test_grouped_convolution_after_depth_to_space_at_the_low_resolution():
     assert onnx_rewrite.blocked_shuffled_depth_to_space(edited, 16) == 0  # no blocked layout yet
 
 
-def test_cpu_optimised_narrow_band_decoder_shuffles_in_the_blocked_layout():
-    """Through the whole ``cpu_optimised`` chain the narrow band-decoder stage keeps its 4 groups (16
-    phase channels each) in the blocked layout, the Gather and DepthToSpace as one blocked transpose, no
-    reorder but the output's, within 1e-5 of the original."""
-    model = _narrow_band_decoder()
+@pytest.mark.parametrize("bands", [4, 8])
+def test_cpu_optimised_narrow_band_decoder_shuffles_in_the_blocked_layout(bands):
+    """Through the whole ``cpu_optimised`` chain the narrow band-decoder stage keeps its groups (16 phase
+    channels each) in the blocked layout, the Gather and DepthToSpace as one blocked transpose (8 bands: to
+    two blocks of up-sampled channels), no reorder but the output's, within 1e-5 of the original."""
+    model = _narrow_band_decoder(bands=bands)
     graph, nodes = _blocked_optimised(model)
     ops = [n.op_type for n in nodes]
     assert "DepthToSpace" not in ops and "Gather" not in ops and ops.count("ReorderOutput") == 1
     assert any(n.op_type == "Conv" and n.domain == onnx_rewrite.NCHWC_DOMAIN
-               and {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}.get("group") == 4
+               and {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}.get("group") == bands
                for n in nodes)
     _assert_optimised_equals(graph, model, ((1, 32, 12, 20), (2, 32, 9, 7)), seed=15)
