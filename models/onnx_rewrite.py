@@ -28,6 +28,9 @@ layout (NCHWc: channel blocks of 8 or 16), chained by
 
 - before onnxruntime optimises: ``split_concat_convs`` (the convolution of
   a channel concatenation as the sum of the parts' convolutions),
+  ``grouped_conv_at_low_resolution`` (a grouped convolution after a
+  sub-pixel shuffle, whose groups fill no channel block, as one of groups
+  of whole blocks of phase channels at the low resolution),
   ``grouped_conv_in_blocks`` (a grouped convolution whose groups do not fill
   channel blocks as one with groups of whole blocks, or a dense one, with
   block-diagonal weights),
@@ -41,7 +44,9 @@ layout (NCHWc: channel blocks of 8 or 16), chained by
   domain ``com.microsoft.nchwc``): ``fuse_nchwc_activations`` (a LeakyRelu
   after a fused sum applied by the convolution) and
   ``blocked_depth_to_space`` (DepthToSpace as a transpose of whole channel
-  blocks, without leaving the blocked layout), ``separable_narrow_convs``
+  blocks, without leaving the blocked layout), ``blocked_shuffled_depth_to_space``
+  (the same with lanes moved between blocks, after the former),
+  ``separable_narrow_convs``
   (a separable filter of one input channel to a few channels as shifted
   slices and sums instead of a whole channel block).
 
@@ -430,6 +435,30 @@ def fuse_nchwc_activations(proto):
     return count
 
 
+def _dcr_shuffles(graph, nodes):
+    """(node, its attributes) for each DepthToSpace in DCR mode of ``graph``; every node is first appended
+    to ``nodes`` (the caller replaces the last one to rewrite it)."""
+    for node in graph.node:
+        nodes.append(node)
+        attrs = _attributes(node)
+        if node.op_type == "DepthToSpace" and attrs.get("mode", b"DCR") in (b"DCR", "DCR"):
+            yield node, attrs
+
+
+def _reordered_back(back, shuffle, users, outputs):
+    """The ReorderInput (to the blocked layout) that is the only user of ``shuffle``'s output when ``back``
+    is a ReorderOutput (from it) with one user (``shuffle`` or a node before it), neither a graph output;
+    else None."""
+    after = users.get(shuffle.output[0], [])
+    if (back is None or back.op_type != "ReorderOutput" or back.domain != NCHWC_DOMAIN
+            or len(users.get(back.output[0], [])) != 1 or back.output[0] in outputs
+            or _attributes(back).get("channels_last") or len(after) != 1
+            or after[0].op_type != "ReorderInput" or after[0].domain != NCHWC_DOMAIN
+            or _attributes(after[0]).get("channels_last") or shuffle.output[0] in outputs):
+        return None
+    return after[0]
+
+
 def blocked_depth_to_space(proto, block):
     """ReorderOutput -> DepthToSpace (DCR) -> ReorderInput as a reshape and transpose in the blocked layout.
 
@@ -448,18 +477,10 @@ def blocked_depth_to_space(proto, block):
     onnx, numpy_helper = _onnx()
     graph, _, producers, users, outputs = _lookups(proto)
     nodes, remove, count = [], set(), 0
-    for node in graph.node:
-        nodes.append(node)
-        attrs = _attributes(node)
-        if node.op_type != "DepthToSpace" or attrs.get("mode", b"DCR") not in (b"DCR", "DCR"):
-            continue
+    for node, attrs in _dcr_shuffles(graph, nodes):
         back = producers.get(node.input[0])
-        after = users.get(node.output[0], [])
-        if (back is None or back.op_type != "ReorderOutput" or back.domain != NCHWC_DOMAIN
-                or len(users.get(back.output[0], [])) != 1 or back.output[0] in outputs
-                or _attributes(back).get("channels_last") or len(after) != 1
-                or after[0].op_type != "ReorderInput" or after[0].domain != NCHWC_DOMAIN
-                or _attributes(after[0]).get("channels_last") or node.output[0] in outputs):
+        after = _reordered_back(back, node, users, outputs)
+        if after is None:
             continue
         k = int(attrs["blocksize"])
         channels = int(_attributes(back)["channels"]) // (k * k)
@@ -483,9 +504,9 @@ def blocked_depth_to_space(proto, block):
             make("Mul", [prefix + "/rows_cols", prefix + "/k"], [prefix + "/up_rows_cols"]),
             make("Concat", [prefix + "/up_channels", prefix + "/up_rows_cols"],
                  [prefix + "/up_shape"], axis=0),
-            make("Reshape", [prefix + "/moved", prefix + "/up_shape"], [after[0].output[0]],
+            make("Reshape", [prefix + "/moved", prefix + "/up_shape"], [after.output[0]],
                  name=prefix)]
-        remove |= {id(back), id(after[0])}
+        remove |= {id(back), id(after)}
         count += 1
     del graph.node[:]
     graph.node.extend(n for n in nodes if id(n) not in remove)
@@ -886,6 +907,24 @@ def depth_to_space_as_dcr(proto):
     return count
 
 
+def _conv_after_shuffle(conv, mode, constants, producers, users, outputs):
+    """(the DepthToSpace, the Conv's attributes, its weights) when ``conv`` is a Conv (stride and dilation 1,
+    explicit pads, constant 2-D weights and bias) whose input, used by it alone, is a DepthToSpace in
+    ``mode`` ('DCR' or 'CRD'); else None."""
+    shuffle = producers.get(conv.input[0]) if conv.input else None
+    attrs = _attributes(conv)
+    if (conv.op_type != "Conv" or conv.domain not in ("", "ai.onnx") or shuffle is None
+            or shuffle.op_type != "DepthToSpace"
+            or _attributes(shuffle).get("mode", b"DCR") not in (mode.encode(), mode)
+            or len(users.get(conv.input[0], [])) != 1 or conv.input[0] in outputs
+            or any(n not in constants for n in conv.input[1:] if n)
+            or attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")
+            or any(v != 1 for v in list(attrs.get("strides", [])) + list(attrs.get("dilations", [])))):
+        return None
+    weights = _onnx()[1].to_array(constants[conv.input[1]])
+    return (shuffle, attrs, weights) if weights.ndim == 4 else None
+
+
 def conv_before_depth_to_space(proto, multiple=16):
     """DepthToSpace (DCR, block k) -> Conv (stride 1) as a Conv at the low resolution -> DepthToSpace;
     returns how many were rewritten.
@@ -911,18 +950,10 @@ def conv_before_depth_to_space(proto, multiple=16):
     nodes, remove, count = [], set(), 0
     for conv in graph.node:
         nodes.append(conv)
-        shuffle = producers.get(conv.input[0]) if conv.input else None
-        attrs = _attributes(conv)
-        if (conv.op_type != "Conv" or conv.domain not in ("", "ai.onnx") or shuffle is None
-                or shuffle.op_type != "DepthToSpace" or _attributes(shuffle).get("mode", b"DCR") not in (
-                    b"DCR", "DCR") or len(users.get(conv.input[0], [])) != 1 or conv.input[0] in outputs
-                or any(n not in constants for n in conv.input[1:] if n)
-                or attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET")
-                or any(v != 1 for v in list(attrs.get("strides", [])) + list(attrs.get("dilations", [])))):
+        found = _conv_after_shuffle(conv, "DCR", constants, producers, users, outputs)
+        if found is None:
             continue
-        weights = numpy_helper.to_array(constants[conv.input[1]])
-        if weights.ndim != 4:
-            continue
+        shuffle, attrs, weights = found
         k, groups = int(_attributes(shuffle)["blocksize"]), int(attrs.get("group", 1))
         c_out, c_group, size = weights.shape[0], weights.shape[1], weights.shape[2:]
         c_in, pads = c_group * groups, list(attrs.get("pads", [0, 0, 0, 0]))
@@ -962,4 +993,187 @@ def conv_before_depth_to_space(proto, multiple=16):
         count += 1
     if count:
         _set_nodes(graph, [n for n in nodes if id(n) not in remove])
+    return count
+
+
+def _same_size_phase_taps(pads, size, k):
+    """Per axis, the low-resolution (offset, phase) of each (output phase a, kernel tap d) of a same-size
+    convolution (explicit zero ``pads``, kernel ``size``) after a DepthToSpace of block ``k``, the lowest
+    offset and the span of offsets: ([[(offset, phase) for d] for a], low, span) for rows and columns."""
+    axes = []
+    for axis in (0, 1):
+        taps = [[((a + d - pads[axis]) // k, (a + d - pads[axis]) % k) for d in range(size[axis])]
+                for a in range(k)]
+        offsets = [o for row in taps for o, _ in row]
+        axes.append((taps, min(offsets), max(offsets) - min(offsets) + 1))
+    return axes
+
+
+def grouped_conv_at_low_resolution(proto, multiple=16):
+    """DepthToSpace (CRD, block k) -> grouped Conv (G groups of C_g channels, stride 1, same size) as a
+    grouped Conv at the low resolution (G groups of k^2 C_g phase channels) -> the per-channel operators
+    after it -> a channel Gather -> DepthToSpace (DCR); returns how many were rewritten.
+
+    As in ``conv_before_depth_to_space``, output phase a of the convolution
+    reads the up-sampled pixel Y + d - p, the low-resolution pixel at offset
+    floor((a + d - p) / k) in phase (a + d - p) mod k. In CRD order
+    (channel c k^2 + i k + j, ONNX operator specification) group g's input
+    channels, all phases, are the contiguous channels g k^2 C_g ..
+    (g + 1) k^2 C_g - 1 of the low-resolution input, so the convolution at
+    the low resolution keeps the G groups, now of k^2 C_g channels that fill
+    channel blocks of ``multiple``; its outputs are ordered (group, phase,
+    channel of the group). SARDINet's band decoder at 560 px of a 1120-px tile
+    (4 groups of 4 channels, made dense by ``grouped_conv_in_blocks``:
+    16 x 16 x 25 multiply-adds per pixel, 4 times the grouped ones) becomes
+    4 groups of 16 x 16 x 3 x 3 at 280 px (9216 per low-resolution pixel
+    instead of 25 600), and the sub-pixel convolution before it keeps groups
+    of whole blocks instead of becoming dense. The LeakyRelu/Relu and
+    BatchNormalization (constant parameters, repeated per phase) after the
+    convolution move before the shuffle, then a Gather along channels puts
+    them in phase-major (DCR) order for the DepthToSpace;
+    ``blocked_shuffled_depth_to_space`` runs the two as one transpose in the
+    blocked layout. Only convolutions with constant weights, explicit pads
+    that keep the size, stride and dilation 1, more than one group, group
+    widths that are not multiples of ``multiple`` while k^2 C_g is and k^2
+    C_out / G is one block of ``multiple`` (as ``blocked_shuffled_depth_to_space``
+    needs), are rewritten.
+    """
+    onnx, numpy_helper = _onnx()
+    graph, constants, producers, users, outputs = _lookups(proto)
+    make = onnx.helper.make_node
+    nodes, remove, count = [], set(), 0
+    for conv in graph.node:
+        nodes.append(conv)
+        found = None if id(conv) in remove else _conv_after_shuffle(conv, "CRD", constants, producers, users,
+                                                                       outputs)
+        if found is None or int(found[1].get("group", 1)) == 1:
+            continue
+        shuffle, attrs, weights = found
+        groups = int(attrs["group"])
+        k = int(_attributes(shuffle)["blocksize"])
+        c_out, c_group, size = weights.shape[0], weights.shape[1], weights.shape[2:]
+        per, pads = c_out // groups, list(attrs.get("pads", [0, 0, 0, 0]))
+        if (c_out % groups or not c_group % multiple or (k * k * c_group) % multiple
+                or k * k * per != multiple or pads[0] + pads[2] != size[0] - 1
+                or pads[1] + pads[3] != size[1] - 1):
+            continue
+        (rows, low_r, span_r), (cols, low_c, span_c) = _same_size_phase_taps(pads, size, k)
+        # output channel (g, a_i k + a_j, o) <- input channel (c k^2 + b_i k + b_j) of the group
+        low = np.zeros((groups, k * k, per, k * k * c_group, span_r, span_c), weights.dtype)
+        grouped = weights.reshape(groups, per, c_group, size[0], size[1])
+        for ai in range(k):
+            for aj in range(k):
+                for dy, (oy, bi) in enumerate(rows[ai]):
+                    for dx, (ox, bj) in enumerate(cols[aj]):
+                        low[:, ai * k + aj, :, bi * k + bj::k * k, oy - low_r, ox - low_c] += \
+                            grouped[:, :, :, dy, dx]
+        prefix = f"{conv.name or conv.output[0]}/grouped_low_resolution"
+        graph.initializer.append(numpy_helper.from_array(
+            low.reshape(k * k * c_out, k * k * c_group, span_r, span_c), prefix + "/weights"))
+        # the high-resolution channel g per + o of each low-resolution output channel (g, phase, o)
+        source = np.broadcast_to(np.arange(c_out).reshape(groups, 1, per), (groups, k * k, per)).ravel()
+        inputs = [shuffle.input[0], prefix + "/weights"]
+        if len(conv.input) > 2 and conv.input[2]:
+            bias = numpy_helper.to_array(constants[conv.input[2]])
+            graph.initializer.append(numpy_helper.from_array(bias[source].copy(), prefix + "/bias"))
+            inputs.append(prefix + "/bias")
+        new = [make("Conv", inputs, [prefix], name=prefix, kernel_shape=[span_r, span_c],
+                    pads=[-low_r, -low_c, span_r - 1 + low_r, span_c - 1 + low_c], group=groups)]
+        tail = conv
+        while True:  # per-channel operators after the convolution move before the shuffle
+            after = users.get(tail.output[0], [])
+            if len(after) != 1 or tail.output[0] in outputs or after[0].domain not in ("", "ai.onnx"):
+                break
+            op = after[0]
+            if op.op_type in ("LeakyRelu", "Relu"):
+                new.append(make(op.op_type, [new[-1].output[0]], [f"{prefix}/{len(new)}"],
+                                name=f"{prefix}/{len(new)}", **_attributes(op)))
+            elif op.op_type == "BatchNormalization" and len(op.output) == 1 and all(
+                    n in constants for n in op.input[1:]):
+                params = []
+                for j, n in enumerate(op.input[1:]):
+                    params.append(f"{prefix}/norm{len(new)}_{j}")
+                    graph.initializer.append(numpy_helper.from_array(
+                        numpy_helper.to_array(constants[n])[source].copy(), params[-1]))
+                new.append(make("BatchNormalization", [new[-1].output[0]] + params, [f"{prefix}/{len(new)}"],
+                                name=f"{prefix}/{len(new)}", **_attributes(op)))
+            else:
+                break
+            remove.add(id(op))
+            tail = op
+        # phase-major (DCR) order: channel (phase, g, o) <- (g, phase, o)
+        order = np.arange(k * k * c_out).reshape(groups, k * k, per).transpose(1, 0, 2).ravel()
+        graph.initializer.append(numpy_helper.from_array(order.astype(np.int64), prefix + "/dcr_order"))
+        new += [make("Gather", [new[-1].output[0], prefix + "/dcr_order"], [prefix + "/dcr"],
+                     name=prefix + "/dcr", axis=1),
+                make("DepthToSpace", [prefix + "/dcr"], [tail.output[0]], name=prefix + "/shuffle",
+                     blocksize=k, mode="DCR")]
+        nodes[-1:] = new
+        if len(users.get(shuffle.output[0], [])) == 1:
+            remove.add(id(shuffle))
+        count += 1
+    if count:
+        _set_nodes(graph, [n for n in nodes if id(n) not in remove])
+    return count
+
+
+def blocked_shuffled_depth_to_space(proto, block):
+    """ReorderOutput -> Gather (group-major to phase-major channels) -> DepthToSpace (DCR) -> ReorderInput
+    as one transpose in the blocked layout; returns how many were rewritten.
+
+    ``proto``: a graph as onnxruntime saves it after optimising for its CPU
+    provider; the Gather is the one ``grouped_conv_at_low_resolution`` adds:
+    channel (phase r, g, o) <- (g, r, o), G groups of P channels, block size k.
+    With k^2 P = ``block`` each group's k^2 P channels are one channel block
+    (lane r P + o), and the up-sampled channel g P + o lies in block
+    g // (``block`` / P) at lane (g mod (``block`` / P)) P + o: the blocked input
+    viewed as (N, G P / block, block / P, H, W, k, k, P) is transposed to
+    (N, G P / block, H, k, W, k, block / P, P), runs of P values moved whole,
+    values untouched (``blocked_depth_to_space`` moves whole blocks; here
+    lanes move between blocks). The reorders out of the blocked layout and
+    back, the Gather and the DepthToSpace go.
+    """
+    onnx, numpy_helper = _onnx()
+    graph, constants, producers, users, outputs = _lookups(proto)
+    nodes, remove, count = [], set(), 0
+    for node, attrs in _dcr_shuffles(graph, nodes):
+        gather = producers.get(node.input[0])
+        if (gather is None or gather.op_type != "Gather" or int(_attributes(gather).get("axis", 0)) != 1
+                or gather.input[1] not in constants or len(users.get(gather.output[0], [])) != 1
+                or gather.output[0] in outputs):
+            continue
+        back = producers.get(gather.input[0])
+        after = _reordered_back(back, node, users, outputs)
+        if after is None:
+            continue
+        k = int(attrs["blocksize"])
+        order = numpy_helper.to_array(constants[gather.input[1]]).ravel()
+        total, per = order.size, block // (k * k)
+        if block % (k * k) or int(_attributes(back)["channels"]) != total or total % (k * k * block):
+            continue
+        if not np.array_equal(order, np.arange(total).reshape(-1, k * k, per).transpose(1, 0, 2).ravel()):
+            continue
+        x, prefix = back.input[0], f"{node.name or node.output[0]}/blocked_shuffle"
+        lanes = block // per  # groups sharing an up-sampled channel block
+        shapes = {"/from": [2], "/to": [4], "/cells": [-1, lanes], "/phases": [k, k, per], "/k": [k],
+                  "/up_channels": [-1, total // (k * k)]}
+        graph.initializer.extend(numpy_helper.from_array(np.asarray(v, dtype=np.int64), prefix + suffix)
+                                 for suffix, v in shapes.items())
+        make = onnx.helper.make_node
+        nodes[-1:] = [
+            make("Shape", [x], [prefix + "/shape"]),
+            make("Slice", [prefix + "/shape", prefix + "/from", prefix + "/to"], [prefix + "/rows_cols"]),
+            make("Concat", [prefix + "/cells", prefix + "/rows_cols", prefix + "/phases"],
+                 [prefix + "/cell_shape"], axis=0),
+            make("Reshape", [x, prefix + "/cell_shape"], [prefix + "/cells_view"]),
+            # (N', lanes, H, W, k, k, P) -> (N', H, k, W, k, lanes, P); N' = N G P / block
+            make("Transpose", [prefix + "/cells_view"], [prefix + "/moved"], perm=[0, 2, 4, 3, 5, 1, 6]),
+            make("Mul", [prefix + "/rows_cols", prefix + "/k"], [prefix + "/up_rows_cols"]),
+            make("Concat", [prefix + "/up_channels", prefix + "/up_rows_cols"], [prefix + "/up_shape"],
+                 axis=0),
+            make("Reshape", [prefix + "/moved", prefix + "/up_shape"], [after.output[0]], name=prefix)]
+        remove |= {id(back), id(gather), id(after)}
+        count += 1
+    del graph.node[:]
+    graph.node.extend(n for n in nodes if id(n) not in remove)
     return count

@@ -211,7 +211,9 @@ def cpu_optimised(graph):
     Steps (``models.onnx_rewrite``): the k x k, stride-k transposed convolutions of a U-Net's
     up-sampling as 1x1 convolutions and DepthToSpace (DCR); onnxruntime's basic optimisations (constant
     folding; a FiLM scale and shift folded into the convolution before it); the convolutions of
-    channel concatenations split into summed convolutions of the parts; grouped convolutions whose
+    channel concatenations split into summed convolutions of the parts; a grouped convolution after
+    a sub-pixel shuffle whose groups fill no channel block (SARDINet's 4 x 4-channel band decoder)
+    computed at the low resolution on groups of whole blocks of phase channels; grouped convolutions whose
     groups do not fill onnxruntime's channel blocks as ones with groups of whole blocks, or dense
     ones (block-diagonal weights), and the
     DepthToSpace of a sub-pixel convolution (CRD) in DCR order, the convolution's channels permuted;
@@ -221,7 +223,8 @@ def cpu_optimised(graph):
     (a FiLM after an activation) as depthwise 1x1 convolutions; onnxruntime's full
     optimisation (blocked NCHWc layout, sums fused into the convolutions); then, in the optimised
     graph, the activations after those sums fused into the convolutions, each DepthToSpace done
-    in the blocked layout, a separable filter of one input channel to a few channels (SARDINet's
+    in the blocked layout (with its channel Gather, for the low-resolution grouped convolution), a
+    separable filter of one input channel to a few channels (SARDINet's
     Horn gradients of the DEM) as shifted slices and sums instead of a whole channel block, and any
     other DepthToSpace (SARDINet's output) as two transposes. On the shipped learned DI this
     removes the concatenations, the transposed convolutions and most reorders between layouts
@@ -242,6 +245,7 @@ def cpu_optimised(graph):
         onnx_rewrite.conv_transpose_as_depth_to_space(proto, mode="DCR")
         proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_BASIC)
         onnx_rewrite.split_concat_convs(proto, multiple=block)
+        onnx_rewrite.grouped_conv_at_low_resolution(proto, multiple=block)
         onnx_rewrite.grouped_conv_in_blocks(proto, multiple=block)
         onnx_rewrite.depth_to_space_as_dcr(proto)
         onnx_rewrite.conv_before_depth_to_space(proto, multiple=block)
@@ -249,6 +253,7 @@ def cpu_optimised(graph):
         proto = _ort_optimised(ort, proto.SerializeToString(), ort.GraphOptimizationLevel.ORT_ENABLE_ALL)
         onnx_rewrite.fuse_nchwc_activations(proto)
         onnx_rewrite.blocked_depth_to_space(proto, block)
+        onnx_rewrite.blocked_shuffled_depth_to_space(proto, block)
         onnx_rewrite.separable_narrow_convs(proto, block)
         onnx_rewrite.depth_to_space_as_transposes(proto)
         return proto.SerializeToString()

@@ -430,7 +430,8 @@ SAR_TO_OPTICAL = ROOT / "models" / "sar_to_optical.onnx"
 def test_specialised_sar_to_optical_equals_the_general_graph():
     """The shipped SARDINet with its conditions fixed and its graph edited for the blocked CPU layout
     (``cpu_optimised``: where onnxruntime has it, the 4 x 8-channel band-decoder convolution as 2 groups of
-    16 channels) gives the general graph's reflectance on a random scene, borders included."""
+    16 channels, the 4 x 4-channel one as 4 groups of 16 phase channels at the low resolution) gives the
+    general graph's reflectance on a random scene, borders included."""
     from sar_change.models.sar_to_optical.conditions import condition_vector
     from sar_change.models.tiled_inference import nchwc_block_size
 
@@ -443,6 +444,11 @@ def test_specialised_sar_to_optical_equals_the_general_graph():
         nodes = onnx.load_from_string(fixed._model).graph.node
         assert [n for n in nodes if n.op_type == "Conv" and "layers.2" in n.name
                 and {a.name: a.i for a in n.attribute}.get("group") == 2]
+        # the 4 x 4-channel band-decoder convolution at 280 px on 4 groups of 16 phase channels, then one
+        # blocked transpose (no Gather, no DepthToSpace left)
+        assert [n for n in nodes if n.op_type == "Conv" and "layers.5/Conv/grouped_low_resolution" in n.name
+                and {a.name: a.i for a in n.attribute}.get("group") == 4]
+        assert not [n for n in nodes if n.op_type in ("Gather", "DepthToSpace")]
     rng = np.random.default_rng(21)
     sar = rng.normal(-14.0, 4.0, (2, 96, 136)).astype(np.float32)
     dem = (600 + np.cumsum(rng.normal(0, 8, (96, 136)), axis=1)).astype(np.float32)
@@ -512,3 +518,64 @@ def test_depth_to_space_as_transposes_moves_the_same_values(k, channels):
     assert [n.op_type for n in edited.graph.node].count("DepthToSpace") == 1
     x = np.random.default_rng(4).normal(size=(2, k * k * channels, 5, 7)).astype(np.float32)
     np.testing.assert_array_equal(_run(edited, {"x": x}), _run(model, {"x": x}))
+
+
+def _narrow_band_decoder(seed=13, bands=4):
+    """x (32 channels) -> grouped conv3x3 to 16 ``bands`` -> DepthToSpace CRD 2 -> conv5x5 in ``bands``
+    groups of 4 channels + bias -> LeakyRelu -> BatchNormalization -> conv3x3 to 4 -> y: SARDINet's second
+    band-decoder stage (4 bands of 4 channels at 560 px of a 1120-px tile) and the convolution after it."""
+    rng = np.random.default_rng(seed)
+    c = 4 * bands
+    arrays = {"w_up": rng.normal(0, 0.2, (4 * c, 32 // bands, 3, 3)), "b_up": rng.normal(0, 0.2, 4 * c),
+              "w": rng.normal(0, 0.2, (c, 4, 5, 5)), "b": rng.normal(0, 0.2, c),
+              "gamma": rng.normal(1, 0.5, c), "beta": rng.normal(0, 0.5, c), "mean": rng.uniform(-1, 1, c),
+              "var": rng.uniform(0.01, 2, c), "w_next": rng.normal(0, 0.2, (4, c, 3, 3))}
+    init = [numpy_helper.from_array(v.astype(np.float32), k) for k, v in arrays.items()]
+    nodes = [helper.make_node("Conv", ["x", "w_up", "b_up"], ["low"], kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                              group=bands),
+             helper.make_node("DepthToSpace", ["low"], ["up"], blocksize=2, mode="CRD"),
+             helper.make_node("Conv", ["up", "w", "b"], ["c"], kernel_shape=[5, 5], pads=[2, 2, 2, 2],
+                              group=bands),
+             helper.make_node("LeakyRelu", ["c"], ["r"], alpha=0.01),
+             helper.make_node("BatchNormalization", ["r", "gamma", "beta", "mean", "var"], ["n"],
+                              epsilon=1e-5),
+             helper.make_node("Conv", ["n", "w_next"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
+    return _model(nodes, [_image("x", 32)], [_image("y", 4)], init)
+
+
+def test_grouped_convolution_after_depth_to_space_at_the_low_resolution():
+    """A grouped convolution after a CRD DepthToSpace as 4 groups of 16 phase channels at the low resolution
+    (3 x 3 taps), its activation and normalisation moved before a channel Gather and a DCR DepthToSpace:
+    within 1e-5 everywhere, borders and odd sizes included; nothing else is rewritten."""
+    model = _narrow_band_decoder()
+    edited = onnx.load_from_string(model.SerializeToString())
+    assert onnx_rewrite.grouped_conv_at_low_resolution(edited) == 1
+    onnx.checker.check_model(edited)
+    assert [n.op_type for n in edited.graph.node] == ["Conv", "Conv", "LeakyRelu", "BatchNormalization",
+                                                      "Gather", "DepthToSpace", "Conv"]
+    low = edited.graph.node[1]
+    assert {a.name: onnx.helper.get_attribute_value(a) for a in low.attribute}["group"] == 4
+    weights = numpy_helper.to_array(next(t for t in edited.graph.initializer if t.name == low.input[1]))
+    assert weights.shape == (64, 16, 3, 3)
+    for shape in ((1, 32, 7, 5), (2, 32, 12, 20)):
+        x = np.random.default_rng(14).normal(size=shape).astype(np.float32)
+        np.testing.assert_allclose(_run(edited, {"x": x}), _run(model, {"x": x}), rtol=1e-5, atol=1e-5)
+    assert onnx_rewrite.grouped_conv_at_low_resolution(edited) == 0  # nothing left to rewrite
+    assert onnx_rewrite.grouped_conv_at_low_resolution(_narrow_band_decoder(), multiple=8) == 0  # 16 lanes
+    assert onnx_rewrite.grouped_conv_at_low_resolution(_band_decoder()) == 0  # 4 x 8 channels: 2 blocks
+    assert onnx_rewrite.blocked_shuffled_depth_to_space(edited, 16) == 0  # no blocked layout yet
+
+
+@pytest.mark.parametrize("bands", [4, 8])
+def test_cpu_optimised_narrow_band_decoder_shuffles_in_the_blocked_layout(bands):
+    """Through the whole ``cpu_optimised`` chain the narrow band-decoder stage keeps its groups (16 phase
+    channels each) in the blocked layout, the Gather and DepthToSpace as one blocked transpose (8 bands: to
+    two blocks of up-sampled channels), no reorder but the output's, within 1e-5 of the original."""
+    model = _narrow_band_decoder(bands=bands)
+    graph, nodes = _blocked_optimised(model)
+    ops = [n.op_type for n in nodes]
+    assert "DepthToSpace" not in ops and "Gather" not in ops and ops.count("ReorderOutput") == 1
+    assert any(n.op_type == "Conv" and n.domain == onnx_rewrite.NCHWC_DOMAIN
+               and {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}.get("group") == bands
+               for n in nodes)
+    _assert_optimised_equals(graph, model, ((1, 32, 12, 20), (2, 32, 9, 7)), seed=15)
