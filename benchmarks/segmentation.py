@@ -24,6 +24,8 @@ scenes, patch size) is chosen with ``--score-on validation``: the same runs
 scored on ``VALIDATION_SEEDS`` scenes (neither training, selection,
 pretraining nor test seeds) instead of the test scenes; the defaults (24
 scenes per season, 128-pixel patches, 2.5 minutes per run) were chosen so.
+``--validation-first-seed`` moves the validation scenes to other unused seeds
+(``FREE_SEEDS`` 200-499) for a confirmatory round on scenes no earlier choice saw.
 Scenes are small (256 x 256 pixels of 20 m, hilly to mountainous terrain, 4
 looks) and budgets short so the whole run stays within ~17 minutes on two
 cores; the network is the
@@ -145,6 +147,26 @@ SHIP_CANDIDATES = {
 #: class weights w (``training.prior_correction``; 0: argmax of the weighted model, 1: the weights'
 #: shift undone, above 1: stricter still on the rare classes).
 PRIOR_ALPHAS = tuple(np.round(np.arange(-1.0, 2.0001, 0.125), 3).tolist())
+#: Seeds free for validation scenes: after the river-only selection seeds (136-199), before the
+#: pretraining seeds (500+) and the test seeds (900+); 200-219 are ``VALIDATION_SEEDS``.
+FREE_SEEDS = range(200, 500)
+
+
+def scored_scene_seeds(args):
+    """Seeds of the scored scenes: the first ``--test-scenes`` test seeds, or with ``--score-on
+    validation`` that many consecutive seeds from ``--validation-first-seed`` (all in ``FREE_SEEDS``)."""
+    if args.score_on == "test":
+        return ss.TEST_SEEDS[: args.test_scenes]
+    seeds = tuple(range(args.validation_first_seed, args.validation_first_seed + args.test_scenes))
+    if seeds[0] not in FREE_SEEDS or seeds[-1] not in FREE_SEEDS:
+        raise SystemExit(
+            f"validation seeds {seeds[0]}-{seeds[-1]} leave {FREE_SEEDS.start}-{FREE_SEEDS.stop - 1} "
+            "(training, river-only selection, pretraining or test seeds): "
+            "choose another --validation-first-seed"
+        )
+    return seeds
+
+
 #: Seeds searched for river-only selection scenes: after the shipped training and validation seeds,
 #: before the pretraining seeds (500+) and the test seeds (900+).
 RIVER_SELECTION_SEEDS = range(136, 200)
@@ -425,6 +447,13 @@ def main(argv=None):
         default="test",
         help="score on the held-out test seeds or on validation seeds (for choosing a setup)",
     )
+    p.add_argument(
+        "--validation-first-seed",
+        type=int,
+        default=ss.VALIDATION_SEEDS[0],
+        help="first validation scene seed with --score-on validation (fresh scenes for a confirmatory "
+        f"round, e.g. 220; within {FREE_SEEDS.start}-{FREE_SEEDS.stop - 1})",
+    )
     p.add_argument("--inits", default="random,pretrained", help="initialisations to run, comma-separated")
     p.add_argument("--fractions", default="1.0", help="shares of labelled 32-px cells, comma-separated")
     p.add_argument("--seeds", type=int, default=3)
@@ -553,7 +582,7 @@ def main(argv=None):
     seeds = ss.TRAIN_SEEDS[: args.train_scenes]
     val_seeds = ss.TRAIN_SEEDS[args.train_scenes : args.train_scenes + 2]
     val_sets = labelled_sets(val_seeds, 1.0, None)
-    scored_seeds = (ss.TEST_SEEDS if args.score_on == "test" else ss.VALIDATION_SEEDS)[: args.test_scenes]
+    scored_seeds = scored_scene_seeds(args)
     tests = {
         season: [ss.segmentation_scene(s, season, shape=SHAPE) for s in scored_seeds] for season in ss.SEASONS
     }

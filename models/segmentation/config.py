@@ -8,7 +8,9 @@
 #: ``full_level``: a last refinement at the input resolution with a 3x3 convolution of the input (off:
 #: it did not gain within the benchmark's time budget, benchmarks/results/segmentation.md "sel E").
 #: ``texture_windows``: window sizes (odd, pixels) of the speckle-contrast features of the dB bands
-#: (``texture.TextureStem``; empty: none); the trainer gives the network its dB bands.
+#: (``texture.TextureStem``; empty: none); the trainer gives the network its dB bands. (5, 9): chosen
+#: by the confirmation round on fresh run seeds 3-5 and validation scenes 220-239 (melt macro F1
+#: 0.770 against 0.724 without; benchmarks/results/segmentation.md "Confirmation of T: outcome").
 NETWORK = dict(
     width=16,
     aspp_channels=32,
@@ -17,7 +19,7 @@ NETWORK = dict(
     low_level=True,
     fine_level=True,
     full_level=False,
-    texture_windows=(),
+    texture_windows=(5, 9),
 )
 #: Training on labelled patches.
 TRAINING = dict(
