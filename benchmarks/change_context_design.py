@@ -225,16 +225,37 @@ def eleventh(say, fallbacks):
         "over +9/15 maj5 and no loss on the failure kind's mean): " + verdict)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", help="write OUT.md with the printed table, the command, date and commit")
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
+def recorder():
+    """(say, lines): ``say(text)`` prints a line and keeps it in ``lines`` for ``write_record``."""
     lines = []
 
     def say(text=""):
         print(text, flush=True)
         lines.append(text)
+
+    return say, lines
+
+
+def write_record(out, title, script, argv, lines):
+    """Write ``lines`` (the printed output of benchmarks/``script``) to OUT.md under ``title``, with the
+    command, date and commit."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    command = f"python benchmarks/{script} " + " ".join(argv if argv is not None else sys.argv[1:])
+    head = [f"# {title}", "",
+            f"Written by `{command}` on {datetime.date.today().isoformat()} at commit {commit} "
+            f"(benchmarks/{script}); do not edit by hand.", "", "```"]
+    path = Path(out).with_suffix(".md")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(head + lines + ["```", ""]), encoding="utf-8")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", help="write OUT.md with the printed table, the command, date and commit")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    say, lines = recorder()
 
     names = ["5x5 (former)"] + [f"+{'/'.join(map(str, s))} maj5" for s in SCALE_SETS]
     names.insert(2, f"+{'/'.join(map(str, SCALE_SETS[0]))} no maj")
@@ -282,16 +303,8 @@ def main(argv=None):
     eleventh(say, fallbacks)
     say(f"Total {time.perf_counter() - start:.1f} s")
     if args.out:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True).stdout.strip()
-        command = "python benchmarks/change_context_design.py " + " ".join(argv if argv is not None
-                                                                            else sys.argv[1:])
-        head = ["# Multi-scale fallback of the unsupervised default: design seeds only", "",
-                f"Written by `{command}` on {datetime.date.today().isoformat()} at commit {commit} "
-                "(benchmarks/change_context_design.py); do not edit by hand.", "", "```"]
-        out = Path(args.out).with_suffix(".md")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("\n".join(head + lines + ["```", ""]), encoding="utf-8")
+        write_record(args.out, "Multi-scale fallback of the unsupervised default: design seeds only",
+                     "change_context_design.py", argv, lines)
     return 0
 
 

@@ -21,8 +21,6 @@ seeds (``change_context_design.design_pairs``; never a protocol pair, never a sh
   flags (``mask``: the fence of |mean| or the Benjamini-Hochberg bar, ``core.change.fdr``).
 """
 import argparse
-import datetime
-import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -132,11 +130,7 @@ def main(argv=None):
     parser.add_argument("--out", help="write OUT.md with the printed table, the command, date and commit")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    lines = []
-
-    def say(text=""):
-        print(text, flush=True)
-        lines.append(text)
+    say, lines = ccd.recorder()
 
     names = ["default", "chain", "fallback"] + [f"mrf3 b{b:g}" for b in BETAS] + [n for n, _, _ in BARS]
     say("Kappa per design pair (bars: fallback pairs only)")
@@ -169,17 +163,8 @@ def main(argv=None):
         f"against the guard's choice {r[:, 0].mean():.3f}")
     say(f"Total {time.perf_counter() - start:.1f} s")
     if args.out:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True).stdout.strip()
-        command = "python benchmarks/change_context_probes.py " + " ".join(argv if argv is not None
-                                                                            else sys.argv[1:])
-        head = ["# Tenth-round probes of the unsupervised default that lost, and the guard check: design "
-                "seeds only", "",
-                f"Written by `{command}` on {datetime.date.today().isoformat()} at commit {commit} "
-                "(benchmarks/change_context_probes.py); do not edit by hand.", "", "```"]
-        out = Path(args.out).with_suffix(".md")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("\n".join(head + lines + ["```", ""]), encoding="utf-8")
+        ccd.write_record(args.out, "Tenth-round probes of the unsupervised default that lost, and the guard "
+                         "check: design seeds only", "change_context_probes.py", argv, lines)
     return 0
 
 
