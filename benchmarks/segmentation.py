@@ -52,8 +52,9 @@ the demo); the decision rule is exported inside the graph. The chosen
 model's scores on the held-out test scenes are printed (and go to --json),
 never used to choose it. It replaces models/segmentation.onnx (and its card)
 only if it beats the shipped model on the same river-only selection scenes,
-both run through ONNX as the plugin runs them, over all of them and in no
-season worse (``replaces_shipped``); otherwise the shipped model stays (an
+both run through ONNX as the plugin runs them: over all of them by at least
+``SHIP_MARGIN`` and in no season below ``1 - SEASON_TOLERANCE`` of the shipped
+model's IoU there (``replaces_shipped``); otherwise the shipped model stays (an
 encoder pretrained by the same run is written either way).
 
 ``--out FILE --section HEADING`` writes the printed output of a run as the
@@ -231,17 +232,38 @@ def onnx_wet_scores(path, scenes):
     return {**pooled(pairs), "seasons": seasons}
 
 
-def replaces_shipped(candidate, shipped):
-    """True when a new model's water-or-ice scores (``onnx_wet_scores``) on the selection scenes beat the
-    shipped model's over all scenes and are no worse in any season (``shipped`` None: no shipped model);
-    a tie (to 3 decimals) keeps the shipped one. A model that gains in one season and loses in another
-    is a regression for the users of the other season, so it does not replace the shipped one."""
+#: The ship gate (benchmarks/results/segmentation.md "Ship gate (written before it runs)", 2026-12-03):
+#: the pooled water-or-ice IoU over all selection scenes must gain at least ``SHIP_MARGIN`` (above the
+#: 0.015 that two draws of the same candidate moved), and no season may fall below ``1 - SEASON_TOLERANCE``
+#: of the shipped model's own IoU in that season (a tenth of what its users had, at most).
+SHIP_MARGIN = 0.02
+SEASON_TOLERANCE = 0.10
+SHIP_GATE = (
+    f"pooled water-or-ice IoU at least {SHIP_MARGIN:g} above the shipped model's and in every season at "
+    f"least {1 - SEASON_TOLERANCE:g} x the shipped model's (3 decimals)"
+)
+
+
+def replaces_shipped(candidate, shipped, margin=SHIP_MARGIN, tolerance=SEASON_TOLERANCE):
+    """True when a new model's water-or-ice scores (``onnx_wet_scores``) on the selection scenes pass the
+    ship gate against the shipped model's (``shipped`` None: no shipped model): over all scenes at least
+    ``margin`` (IoU) higher, and in each season of the shipped model at least ``1 - tolerance`` times its
+    IoU there (figures to 3 decimals). A season may lose a little for a clear gain overall, never more
+    than a fraction ``tolerance`` of what the shipped model gives its users; a season the new model does
+    not report counts as lost."""
     if shipped is None:
         return True
-    if round(candidate["iou"], 3) <= round(shipped["iou"], 3):
+
+    def r(x):
+        return round(float(x), 3)
+
+    if r(candidate["iou"]) < r(r(shipped["iou"]) + margin):
         return False
     ours = candidate.get("seasons", {})
-    return all(round(ours[k]["iou"], 3) >= round(v["iou"], 3) for k, v in shipped.get("seasons", {}).items())
+    return all(
+        k in ours and r(ours[k]["iou"]) >= r((1.0 - tolerance) * r(v["iou"]))
+        for k, v in shipped.get("seasons", {}).items()
+    )
 
 
 def prior_decision(scenes):
@@ -273,7 +295,7 @@ def prior_decision(scenes):
     return decide
 
 
-def ship_model(args, encoder, tests, command, training):
+def ship_model(args, encoder, tests, command, training, say=print):
     """Train the shipped model (``SHIP_CANDIDATES``, from the pretrained encoder), keep the one with
     the higher water-or-ice IoU on river-only selection scenes (seeds never trained on, never the
     test seeds, never the demo), write it with its card to models/; returns the candidates'
@@ -335,13 +357,12 @@ def ship_model(args, encoder, tests, command, training):
             "best_epoch": summary["best_epoch"],
             "test": test_scores(summary["model"], tests),
         }
-        print(
+        say(
             f"shipped candidate {name} (prior alpha {candidates[name]['alpha']}): river-only "
             f"water-or-ice IoU {wet['iou']:.3f} (recall "
             f"{wet['recall']:.3f}, precision {wet['precision']:.3f}); validation loss "
             f"{candidates[name]['val_loss']:.4f}, weighted IoU {candidates[name]['val_weighted_iou']:.3f}, "
-            f"best epoch {summary['best_epoch']}",
-            flush=True,
+            f"best epoch {summary['best_epoch']}"
         )
     chosen = max(candidates, key=lambda k: candidates[k]["river_wet_iou"])
     src = candidates[chosen]["onnx"]
@@ -357,7 +378,7 @@ def ship_model(args, encoder, tests, command, training):
     versus = f"river-only water-or-ice IoU through ONNX: {chosen} {described(new)} vs the shipped model " + (
         "(none)" if old is None else described(old)
     )
-    print(versus, flush=True)
+    say(f"{versus}; gate: {SHIP_GATE}")
 
     def outcome(line, shipped):
         for v in candidates.values():
@@ -395,7 +416,7 @@ def ship_model(args, encoder, tests, command, training):
         f"{v['val_loss']:.4f} | {v['val_weighted_iou']:.3f} | {v['val_macro_f1']:.3f} | {v['best_epoch']} |"
         for k, v in candidates.items()
     ]
-    rows += ["", f"Shipped: the {chosen} candidate ({versus})."]
+    rows += ["", f"Shipped: the {chosen} candidate ({versus}); gate: {SHIP_GATE}."]
     with open(card, "w", encoding="utf-8") as f:
         f.write(text.rstrip() + "\n" + "\n".join(rows) + "\n")
     shutil.rmtree(folder, ignore_errors=True)
@@ -737,7 +758,7 @@ def main(argv=None):
                     + str(cm.tolist())
                 )
     if args.ship:
-        ship = ship_model(args, encoder, tests, command, training)
+        ship = ship_model(args, encoder, tests, command, training, say)
         report["shipped"] = ship
         lines.append("")
         lines.append(ship["line"])

@@ -673,6 +673,18 @@ def test_benchmark_class_weights_ship_guard_and_results_section(tmp_path):
                                   {**old, "seasons": {"freeze": new, "melt": old}})
     assert not bench.replaces_shipped({**new, "seasons": {"freeze": old, "melt": new}},
                                       {**old, "seasons": {"freeze": new, "melt": old}})
+
+    # the gate of 2026-12-03: +0.02 pooled at least, no season below 0.9 x the shipped model's
+    def wet(iou, freeze, melt):
+        return {"iou": iou, "seasons": {"freeze": {"iou": freeze}, "melt": {"iou": melt}}}
+
+    shipped = wet(0.087, 0.546, 0.050)  # the shipped model on today's river-only selection scenes
+    assert bench.replaces_shipped(wet(0.313, 0.501, 0.155), shipped)  # freeze 0.501 >= 0.491
+    assert not bench.replaces_shipped(wet(0.298, 0.489, 0.133), shipped)  # freeze 0.489 < 0.491
+    assert bench.replaces_shipped(wet(0.107, 0.546, 0.060), shipped)  # exactly the margin
+    assert not bench.replaces_shipped(wet(0.106, 0.546, 0.060), shipped)  # below the margin
+    assert not bench.replaces_shipped(wet(0.313, 0.546, 0.044), shipped)  # melt 0.044 < 0.045
+    assert not bench.replaces_shipped({"iou": 0.313, "seasons": {"freeze": {"iou": 0.6}}}, shipped)
     # --out/--section: the printed output replaces that section of the results file, the rest is kept
     out = tmp_path / "results.md"
     out.write_text("# results\n\n## keep\n\nkept\n\n## tiny\n\nold text\n")
