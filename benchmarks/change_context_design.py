@@ -236,6 +236,17 @@ def recorder():
     return say, lines
 
 
+def begin(doc, argv):
+    """(parsed arguments, start time, say, lines) of a design script whose module docstring is ``doc``:
+    its one option is ``--out`` (``write_record``)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--out", help="write OUT.md with the printed table, the command, date and commit")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    say, lines = recorder()
+    return args, start, say, lines
+
+
 def write_record(out, title, script, argv, lines):
     """Write ``lines`` (the printed output of benchmarks/``script``) to OUT.md under ``title``, with the
     command, date and commit."""
@@ -251,11 +262,7 @@ def write_record(out, title, script, argv, lines):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", help="write OUT.md with the printed table, the command, date and commit")
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    say, lines = recorder()
+    args, start, say, lines = begin(__doc__, argv)
 
     names = ["5x5 (former)"] + [f"+{'/'.join(map(str, s))} maj5" for s in SCALE_SETS]
     names.insert(2, f"+{'/'.join(map(str, SCALE_SETS[0]))} no maj")

@@ -20,7 +20,6 @@ seeds (``change_context_design.design_pairs``; never a protocol pair, never a sh
   3 or 3.5 x 1.4826 MAD), and the coarse means taken without the pixels the 5 x 5 fallback already
   flags (``mask``: the fence of |mean| or the Benjamini-Hochberg bar, ``core.change.fdr``).
 """
-import argparse
 import sys
 import time
 from contextlib import contextmanager
@@ -126,11 +125,7 @@ def bar_kappa(signed, base, valid, ref, bar, masked):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", help="write OUT.md with the printed table, the command, date and commit")
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    say, lines = ccd.recorder()
+    args, start, say, lines = ccd.begin(__doc__, argv)
 
     names = ["default", "chain", "fallback"] + [f"mrf3 b{b:g}" for b in BETAS] + [n for n, _, _ in BARS]
     say("Kappa per design pair (bars: fallback pairs only)")
