@@ -25,7 +25,11 @@ Candidates, each applied to the default's map only where its guard falls back:
   from the raised bar, the coarse fences kept.
 
 Per pair also: the share of the default's false alarms and of the changed pixels that
-are dark on both dates (truth used: reported only).
+are dark on both dates (truth used: reported only). Last, added after the verdict's run
+(reported only, never a candidate): where the low-looks fallback's false alarms come from
+(water on both dates in the simulator's land cover, ``change_pairs.simulate_pair(...,
+with_classes=True)``; the 5 x 5 fence and its MRF or the coarse flags) and the kappa a
+perfect permanent-water mask would give.
 
 Rule, written before the recorded run (``RULE``; exploratory runs of both candidates on
 these same seeds came first, and showed neither passing: the rule guards against a chance
@@ -34,6 +38,12 @@ fallback pairs becomes a protocol candidate only if that mean rises by >= 0.01 o
 default's, its mean over the 22 previous fallback design pairs (``change_context_design``:
 16 first design pairs and 6 failure-kind pairs) is not below the default's, and no pair of
 either set loses more than 0.05.
+
+Outcome (benchmarks/results/change_context_dark.md; README, thirteenth round): both fail. The
+valley bar -0.002 / +0.004, largest loss 0.060 (the exceedances' D is 1.7-2.4 everywhere: no
+test tells a strong change mode from the tail); dark both 0.595 -> 0.571 (its darkest class
+holds 10-70 % of the floods', recessions' and rivers' changed pixels). A perfect water mask
+(truth) would give 0.629 with no loss, the same mask dilated by 2 px 0.573. No protocol run.
 """
 import sys
 import time
@@ -111,6 +121,43 @@ def table(say, title, pairs):
     return r
 
 
+def water_oracle(say):
+    """Where the low-looks fallback's false alarms come from, and what a perfect permanent-water mask would
+    give (the simulator's land cover used: reported only, never a candidate)."""
+    from scipy import ndimage
+
+    from sar_change.core.simulator import change_pairs as cp
+
+    say("Permanent-water oracle of the low-looks fallback pairs (truth classes; reported only): water on "
+        "both dates (% of the scene, % of the FA), FA from the 5 x 5 fence + MRF, kappa with the FA on that "
+        "water removed (the pixels, the pixels dilated by 2 px)")
+    rows = []
+    for data, _ in ll.low_looks_pairs():
+        mask, fitted = us.detect(data.p1[0], data.p2[0], us.DEFAULT)
+        if not fitted.guard.fallback:
+            continue
+        seed = int(data.name.rsplit(" s", 1)[1])
+        _, c1, c2 = cp.simulate_pair(cp.random_spec(seed), with_classes=True)
+        water = (c1 == cp.WATER) & (c2 == cp.WATER)
+        false_alarm = (mask == 1) & (data.ref == 0)
+        _, di = ll.fence_median(fitted, data)
+        fence_mrf = us.in_strips(fitted.fallback_model.labels, [di], fitted.fallback_model.margin) == 1
+        row = [cd.accuracy(mask, data.ref)[1]]
+        for removed in (water, ndimage.binary_dilation(water, iterations=2)):
+            kept = mask.copy()
+            kept[(kept == 1) & removed] = 0
+            row.append(cd.accuracy(kept, data.ref)[1])
+        rows.append(row)
+        on_water = 100 * np.mean(water[false_alarm])
+        say(f"{data.name[4:40]:36s} water {100 * np.mean(water):4.1f} % FA on it {on_water:3.0f} "
+            f"% | FA from 5x5+MRF {100 * np.mean(fence_mrf[false_alarm]):3.0f} % | kappa "
+            + " ".join(f"{v:.3f}" for v in row))
+    r = np.array(rows)
+    say(f"{'mean (' + str(len(r)) + ' pairs)':36s} default, pixels, dilated: "
+        + " ".join(f"{v:.3f}" for v in r.mean(0))
+        + "; largest loss " + " ".join(f"{v:.3f}" for v in (r[:, :1] - r).max(0)[1:]))
+
+
 def main(argv=None):
     args, start, say, lines = ccd.begin(__doc__, argv)
     say(RULE)
@@ -122,6 +169,8 @@ def main(argv=None):
                      [(d, "  ") for d in ccd.design_pairs()] + [(d, "* ") for d in ccd.failure_kind_pairs()])
     say()
     say("Verdict: " + ll.verdict(low, previous, CANDIDATES))
+    say()
+    water_oracle(say)
     say(f"Total {time.perf_counter() - start:.1f} s")
     if args.out:
         title = "Thirteenth round: the fallback's false alarms in dark areas (design seeds only)"
