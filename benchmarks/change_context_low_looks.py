@@ -212,14 +212,16 @@ def previous_table(say):
     return r
 
 
-def verdict(low, previous):
-    """The round's rule (module docstring) on the two sets' rows (default first, then BARS)."""
+def verdict(low, previous, names=None):
+    """The round's rule (module docstring) on the two sets' rows (default first, then the candidates
+    ``names``: BARS' when None; the thirteenth round's script applies the same rule to its own)."""
+    names = [n for n, _ in BARS] if names is None else list(names)
     gains = low[:, 1:].mean(0) - low[:, 0].mean()
     best = int(np.argmax(gains))
     prev_gain = previous[:, 1 + best].mean() - previous[:, 0].mean()
     loss = max(float((rows[:, 0] - rows[:, 1 + best]).max()) for rows in (low, previous))
     passes = gains[best] >= 0.01 and prev_gain >= 0.0 and loss <= 0.05
-    return (f"{BARS[best][0]}: {gains[best]:+.3f} on the low-looks fallback pairs, {prev_gain:+.3f} on the "
+    return (f"{names[best]}: {gains[best]:+.3f} on the low-looks fallback pairs, {prev_gain:+.3f} on the "
             f"previous fallback design pairs, largest loss {loss:.3f}: " + ("PASSES" if passes else "fails"))
 
 

@@ -118,3 +118,13 @@ def test_default_chain_close_to_the_oracle_threshold():
     kappa = evaluation.confusion((mask == 1).astype(np.uint8), pair.truth).kappa
     assert not fitted.guard.fallback
     assert kappa >= oracle_kappa(p1, p2, pair.truth) - 0.1
+
+
+def test_classes_come_with_the_same_pair():
+    """``with_classes=True`` returns the very pair and its land cover; the flood turns land into water."""
+    spec = cp.PairSpec(seed=4, shape=(120, 130), change="flood", fraction=0.03)
+    pair, c1, c2 = cp.simulate_pair(spec, with_classes=True)
+    assert np.array_equal(pair.dn1, cp.simulate_pair(spec).dn1)
+    changed = pair.truth == 1
+    assert np.all(c2[changed] == cp.WATER) and not np.any(c1[changed] == cp.WATER)
+    assert np.array_equal(c1[~changed], c2[~changed])

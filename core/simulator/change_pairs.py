@@ -231,8 +231,12 @@ def _sigma0_db(classes, base, date_terms):
     return out
 
 
-def simulate_pair(spec):
-    """Simulate the pair of ``spec``: a SimulatedPair (uint8 images, truth)."""
+def simulate_pair(spec, with_classes=False):
+    """Simulate the pair of ``spec``: a SimulatedPair (uint8 images, truth).
+
+    ``with_classes``: return (SimulatedPair, land cover at date 1, at date 2) instead (class codes of
+    ``landcover``; the same draws, so the same pair), for probes that need the ground truth classes.
+    """
     if spec.storage not in (AMPLITUDE, INTENSITY):
         raise ValueError(f"unknown storage {spec.storage!r}; choose {AMPLITUDE!r} or {INTENSITY!r}")
     if not 0 <= spec.fraction < 1:
@@ -263,7 +267,8 @@ def simulate_pair(spec):
         value = np.sqrt(power) if spec.storage == AMPLITUDE else power
         gain = 255.0 / float(np.quantile(value, spec.clip[k]))
         images.append(np.clip(np.round(value * gain), 0, 255).astype(np.uint8))
-    return SimulatedPair(images[0], images[1], region.astype(np.uint8), spec)
+    pair = SimulatedPair(images[0], images[1], region.astype(np.uint8), spec)
+    return (pair, c1, c2) if with_classes else pair
 
 
 def describe(dn1, dn2, truth):
