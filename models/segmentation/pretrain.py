@@ -1,4 +1,4 @@
-"""Self-supervised SAR pretraining of the segmentation encoder: despeckling as the pretext task.
+"""Self-supervised SAR pretraining of the segmentation encoder: despeckling or cross-date pretext.
 
 ImageNet weights cannot be had here, and SAR users would rather start from SAR
 anyway. The pretext: from a single-look image (VV, VH dB, incidence deg)
@@ -7,14 +7,19 @@ predict the speckle-free image (dB). On simulator scenes
 segmentation train and test seeds, both seasons) the target is the
 simulator's speckle-free twin; on real rasters (``rasters``: (C, H, W) dB
 arrays) it is the 5 x 5 multi-looked image (mean of linear power, in dB),
-the input the raster itself. No labels are used. The network is
+the input the raster itself. The "cross_date" pretext (simulator scenes only)
+predicts instead the speckle-free image of the *other* season of the same
+seed (the same ground: relief, land cover, water, orbit and floe field) from
+the single-look image of one season, freeze -> melt and melt -> freeze
+alternating, so the encoder learns what the melt does to each surface (wet
+snow, wet ice against open water). No labels are used. The network is
 ``SegmentationNet`` with 2 outputs regressing the z-scored target; only its
 encoder (``encoder.*``) is kept, with the normalisation, in a .pt checkpoint
 that ``training`` loads (``--init PATH`` or the registered name
 "segmentation.sar_despeckling" for the shipped one), plus a card (.md).
 
     python -m sar_change.models.segmentation.pretrain --out encoder.pt [--scenes 24] [--epochs 40] \\
-        [--max-minutes 4] [--raster SCENE.tif ...]
+        [--max-minutes 4] [--pretext despeckling|cross_date] [--raster SCENE.tif ...]
 """
 
 import argparse
@@ -25,6 +30,18 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 PRETRAIN_SEEDS = tuple(range(500, 700))
 MULTILOOK = 5
+#: Pretext tasks: name -> (card config entry, card training entry).
+PRETEXTS = {
+    "despeckling": (
+        "despeckling (single look -> speckle-free dB)",
+        "predict the speckle-free VV/VH dB from a single-look image",
+    ),
+    "cross_date": (
+        "cross_date (single look of one season -> speckle-free dB of the other season)",
+        "predict the other season's speckle-free VV/VH dB of the same ground from a single-look image "
+        "(freeze -> melt and melt -> freeze alternating)",
+    ),
+}
 
 
 def multilook_db(image_db, size=MULTILOOK):
@@ -41,16 +58,34 @@ def multilook_db(image_db, size=MULTILOOK):
     return np.stack(out).astype(np.float32)
 
 
-def simulator_pairs(n_scenes, shape=(128, 128), looks=1.0, first=0):
-    """[(input (3, H, W), target (2, H, W))] of ``n_scenes`` simulator scenes (alternating seasons)."""
+def check_pretext(pretext):
+    """``pretext`` if it is one of ``PRETEXTS``, else ValueError naming them."""
+    if pretext not in PRETEXTS:
+        raise ValueError(f"unknown pretext {pretext!r}: use one of {', '.join(PRETEXTS)}")
+    return pretext
+
+
+def simulator_pairs(n_scenes, shape=(128, 128), looks=1.0, first=0, pretext="despeckling"):
+    """[(input (3, H, W), target (2, H, W))] of ``n_scenes`` simulator scenes (alternating seasons).
+
+    Input: the ``looks``-look image (VV, VH dB, incidence deg) of seed
+    ``PRETRAIN_SEEDS[i]`` in season ``SEASONS[i % 2]``; target: the
+    speckle-free VV/VH dB of the same scene ("despeckling") or of the same
+    seed in the other season ("cross_date").
+    """
     import numpy as np
 
     from sar_change.core.simulator import segmentation as ss
 
+    check_pretext(pretext)
     pairs = []
     for i in range(first, first + int(n_scenes)):
         sc = ss.segmentation_scene(PRETRAIN_SEEDS[i], ss.SEASONS[i % 2], shape=shape, looks=looks)
-        pairs.append((ss.scene_image(sc), np.stack([sc["clean_vv_db"], sc["clean_vh_db"]])))
+        target = sc
+        if pretext == "cross_date":
+            other = ss.SEASONS[(i + 1) % 2]
+            target = ss.segmentation_scene(PRETRAIN_SEEDS[i], other, shape=shape, looks=np.inf)
+        pairs.append((ss.scene_image(sc), np.stack([target["clean_vv_db"], target["clean_vh_db"]])))
     return pairs
 
 
@@ -75,8 +110,15 @@ def pretrain(
     on_epoch=None,
     card="auto",
     command=None,
+    pretext="despeckling",
 ):
-    """Pretrain the encoder by despeckling; write ``out_pt`` (encoder checkpoint); returns a summary."""
+    """Pretrain the encoder by ``pretext`` (``PRETEXTS``); write ``out_pt`` (encoder checkpoint).
+
+    Returns a summary (checkpoint, card, metrics, seconds).
+
+    Real ``rasters`` are despeckling pairs only: the cross-date pretext needs the
+    other date of the same ground, which the simulator gives.
+    """
     import time
 
     import numpy as np
@@ -91,9 +133,13 @@ def pretrain(
     t0 = time.perf_counter()
     log = log or (lambda text: None)
     torch.set_num_threads(max(1, int(threads)))
+    check_pretext(pretext)
+    if rasters and pretext != "despeckling":
+        raise ValueError("real rasters can only be used with the despeckling pretext (no second date)")
     loop.seed_everything(seed)
-    train_pairs = simulator_pairs(scenes, looks=looks) + [(r, multilook_db(r[:2])) for r in rasters]
-    val_pairs = simulator_pairs(val_scenes, looks=looks, first=int(scenes))
+    train_pairs = simulator_pairs(scenes, looks=looks, pretext=pretext)
+    train_pairs += [(r, multilook_db(r[:2])) for r in rasters]
+    val_pairs = simulator_pairs(val_scenes, looks=looks, first=int(scenes), pretext=pretext)
     # no texture branch: only the encoder is kept, and it should not lean on a branch left behind
     model = SegmentationNet(3, 2, **dict(cfg.NETWORK, width=int(width), texture_windows=()))
     flat = np.concatenate([p[0].reshape(3, -1) for p in train_pairs], 1)
@@ -158,9 +204,9 @@ def pretrain(
     encoder = {
         k: v.detach().clone() for k, v in model.state_dict().items() if k.startswith(cfg.ENCODER_PREFIXES)
     }
-    config = dict(model.config, pretext="despeckling (single look -> speckle-free dB)")
+    config = dict(model.config, pretext=PRETEXTS[pretext][0])
     training = {
-        "pretext": "predict the speckle-free VV/VH dB from a single-look image",
+        "pretext": PRETEXTS[pretext][1],
         "simulator_scenes": int(scenes),
         "simulator_seeds": [PRETRAIN_SEEDS[0], PRETRAIN_SEEDS[scenes - 1]],
         "real_rasters": len(rasters),
@@ -223,14 +269,18 @@ def pretrain(
             f"| {h['epoch']} | {cards.number(h['train'])} | {cards.number(h['val'])} |"
             for h in metrics["history"]
         ]
+        task = {
+            "despeckling": "speckle-free image from a single-look one",
+            "cross_date": "speckle-free image of the other season from a single-look one of the same ground",
+        }[pretext]
         cards.write_card(
             card_path,
             meta,
-            "Despeckling-pretrained SAR encoder",
+            ("Despeckling" if pretext == "despeckling" else "Cross-date") + "-pretrained SAR encoder",
             command=command,
             summary=(
                 "The encoder of the segmentation network trained without labels to predict the "
-                "speckle-free image from a single-look one (simulated Sentinel-1 scenes); start "
+                f"{task} (simulated Sentinel-1 scenes); start "
                 "segmentation training from it with --init " + os.path.basename(out_pt) + " (the shipped "
                 "models/segmentation/pretrained_encoder.pt is the registered name "
                 "segmentation.sar_despeckling)."
@@ -260,7 +310,7 @@ def build_parser():
     t = cfg.PRETRAIN
     p = argparse.ArgumentParser(
         prog="python -m sar_change.models.segmentation.pretrain",
-        description="Self-supervised despeckling pretraining of the segmentation encoder.",
+        description="Self-supervised pretraining of the segmentation encoder (despeckling or cross-date).",
     )
     p.add_argument("--out", required=True, help="encoder checkpoint (.pt) to write")
     p.add_argument("--scenes", type=int, default=t["scenes"], help="simulator scenes (default 24)")
@@ -269,6 +319,12 @@ def build_parser():
         action="append",
         default=[],
         help="real SAR raster (bands VV dB, VH dB, incidence deg); repeat for more",
+    )
+    p.add_argument(
+        "--pretext",
+        choices=tuple(PRETEXTS),
+        default="despeckling",
+        help="despeckling (default) or cross_date: predict the other season's speckle-free image",
     )
     p.add_argument("--epochs", type=int, default=t["epochs"])
     p.add_argument("--max-minutes", type=float, default=t["max_minutes"])
@@ -291,6 +347,7 @@ def run(args, emitter, should_stop):
         seed=args.seed,
         threads=args.threads,
         max_minutes=args.max_minutes,
+        pretext=args.pretext,
         progress=emitter.progress,
         should_stop=should_stop,
         log=emitter.log,
