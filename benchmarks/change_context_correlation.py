@@ -31,6 +31,10 @@ Rule, written before the recorded run (the twelfth / thirteenth rounds' rule,
 mean over the low-looks fallback pairs rises by >= 0.01 over the default's, its mean over the 22
 previous fallback design pairs is not below the default's, and no pair of either set loses more
 than 0.05.
+
+Outcome (benchmarks/results/change_context_correlation.md; README, fourteenth round): fails,
++0.011 on the low-looks fallback pairs, -0.020 on the previous 22, largest loss 0.308 (s5010); the
+correlated pairs s9448 / s9313 lose (0.270 -> 0.230, 0.529 -> 0.508). No protocol run.
 """
 import sys
 import time
