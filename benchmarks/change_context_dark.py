@@ -104,15 +104,18 @@ def candidate_row(data, mask, fitted):
     return kappas, text
 
 
-def table(say, title, pairs):
-    """Rows (default, CANDIDATES kappas) of the fallen-back ``pairs`` ((Dataset, label prefix))."""
-    say(f"{title:44s} " + " ".join(f"{n:>10s}" for n in ("default",) + CANDIDATES) + "  probe")
+def table(say, title, pairs, row=None, names=CANDIDATES):
+    """Rows (default, ``names`` kappas) of the fallen-back ``pairs`` ((Dataset, label prefix)); ``row(data,
+    mask, fitted)`` -> (kappas, probe text) measures them (``candidate_row`` when None; the fourteenth
+    round's script passes its own)."""
+    row = row or candidate_row
+    say(f"{title:44s} " + " ".join(f"{n:>10s}" for n in ("default",) + tuple(names)) + "  probe")
     rows = []
     for data, prefix in pairs:
         mask, fitted = us.detect(data.p1[0], data.p2[0], us.DEFAULT)
         if not fitted.guard.fallback:
             continue
-        kappas, text = candidate_row(data, mask, fitted)
+        kappas, text = row(data, mask, fitted)
         rows.append(kappas)
         say(f"{prefix + data.name[4:40]:44s} " + " ".join(f"{v:10.3f}" for v in kappas) + "  " + text)
     r = np.array(rows)
@@ -158,17 +161,24 @@ def water_oracle(say):
         + "; largest loss " + " ".join(f"{v:.3f}" for v in (r[:, :1] - r).max(0)[1:]))
 
 
+def both_sets(say, row=None, names=CANDIDATES):
+    """``table`` of the low-looks fallback pairs and of the previous fallback design pairs, then the
+    round's verdict (``change_context_low_looks.verdict``); ``row`` / ``names`` as ``table``'s."""
+    seeds = cd.LOW_LOOKS_DESIGN_SEEDS
+    low = table(say, f"Low-looks fallback pairs (seeds {seeds.start}-{seeds.stop - 1})",
+                [(d, "") for d, _ in ll.low_looks_pairs()], row, names)
+    say()
+    previous = table(say, "Previous fallback design pairs (* failure kind)",
+                     [(d, "  ") for d in ccd.design_pairs()] + [(d, "* ") for d in ccd.failure_kind_pairs()],
+                     row, names)
+    say()
+    say("Verdict: " + ll.verdict(low, previous, names))
+
+
 def main(argv=None):
     args, start, say, lines = ccd.begin(__doc__, argv)
     say(RULE)
-    seeds = cd.LOW_LOOKS_DESIGN_SEEDS
-    low = table(say, f"Low-looks fallback pairs (seeds {seeds.start}-{seeds.stop - 1})",
-                [(d, "") for d, _ in ll.low_looks_pairs()])
-    say()
-    previous = table(say, "Previous fallback design pairs (* failure kind)",
-                     [(d, "  ") for d in ccd.design_pairs()] + [(d, "* ") for d in ccd.failure_kind_pairs()])
-    say()
-    say("Verdict: " + ll.verdict(low, previous, CANDIDATES))
+    both_sets(say)
     say()
     water_oracle(say)
     say(f"Total {time.perf_counter() - start:.1f} s")

@@ -58,15 +58,22 @@ design pairs 0.625 -> 0.655, the failure kind 0.577 -> 0.591), but the leave-one
 protocol did not choose it (0.894 against 0.898: s6000 0.615 -> 0.624 instead of the tenth
 round's 0.295, simulated mean 0.774 -> 0.790, but the worst pair s1011 0.156 -> 0.132).
 
+Fourteenth round (``fit(..., correlation_window=w)``, off by default): each coarse fence
+multiplied by sqrt(k^2 / n_eff) of the signed statistic's fitted spatial correlation over that
+of white speckle through its own w x w window (``core.change.effective_samples``), the
+hypothesis that correlated speckle leaves the coarse fences too low (README, fourteenth round;
+``benchmarks/change_context_correlation.py``). The fences above are adjusted-boxplot fences of
+the coarse means' own distribution, so they already widen with the correlation.
+
 Each pixel's label depends on its own windows only, so a block with a halo of
 ``margin`` pixels equals the whole image.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..engine.window_stats import local_mean
-from . import empirical_null, skewed_outliers
+from . import effective_samples, empirical_null, skewed_outliers
 from . import fdr as fdr_mod
 
 #: Window sides (pixels) of the signed-log-ratio means whose outliers the fallback adds.
@@ -181,8 +188,17 @@ class NullRule:
 EMPIRICAL_NULL = NullRule(NULL_HALF_WIDTH, 0.125)
 
 
+def correlation_scaled(coarse, signed_tiles, window):
+    """``coarse`` with each fence scaled by the square root of ``effective_samples.excess_factor`` of the
+    signed tiles (fourteenth round, module docstring); ``window``: the signed statistic's own window (px)."""
+    weights = [np.count_nonzero(np.isfinite(s)) for s in signed_tiles]
+    factors = [np.sqrt(np.average([effective_samples.excess_factor(s, size, window) for s in signed_tiles],
+                                  weights=weights)) for size in coarse.scales]
+    return replace(coarse, fences=tuple(float(f * s) for f, s in zip(coarse.fences, factors)))
+
+
 def fit(signed_tiles, valid_tiles, scales=SCALES, majority=MAJORITY, clip_sigmas=0.0, fdr=0.0,
-        null=None):
+        null=None, correlation_window=0):
     """CoarseFences of the signed statistic's tiles over their ``valid_tiles`` pixels (boolean 2-D).
 
     ``clip_sigmas`` > 0: the statistic is clipped at that many robust sigmas
@@ -190,7 +206,9 @@ def fit(signed_tiles, valid_tiles, scales=SCALES, majority=MAJORITY, clip_sigmas
     means and lowered to the Benjamini-Hochberg cut at level ``fdr`` of their
     z-scores where that is lower (module docstring, tenth round); ``null``
     (``NullRule``) estimates that centre and width (eleventh round). Both 0: the
-    adjusted-boxplot fence of |mean| (the eighth round's rule).
+    adjusted-boxplot fence of |mean| (the eighth round's rule). ``correlation_window`` > 0
+    (the signed statistic's own window, px; fourteenth round, off by default): the fences
+    scaled by ``correlation_scaled``.
     """
     null = null or NullRule()
     clip = 0.0
@@ -209,5 +227,6 @@ def fit(signed_tiles, valid_tiles, scales=SCALES, majority=MAJORITY, clip_sigmas
             fence = min(fence, fdr_mod.cut(np.abs(values - centre) / fitted[1], fdr) * fitted[1])
         fences.append(fence)
         centres.append(centre)
-    return CoarseFences(tuple(int(s) for s in scales), tuple(float(f) for f in fences), int(majority),
-                        clip=float(clip), centres=tuple(float(c) for c in centres) if fdr else ())
+    coarse = CoarseFences(tuple(int(s) for s in scales), tuple(float(f) for f in fences), int(majority),
+                          clip=float(clip), centres=tuple(float(c) for c in centres) if fdr else ())
+    return correlation_scaled(coarse, signed_tiles, correlation_window) if correlation_window else coarse
