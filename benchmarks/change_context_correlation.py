@@ -75,7 +75,7 @@ def candidate_row(data, mask, fitted):
     for size, fence, new in zip(fitted.coarse.scales, fitted.coarse.fences, coarse.fences):
         means = local_mean(signed, size)
         means = means[np.isfinite(means)]
-        emp = 1.4826 * float(np.median(np.abs(means - np.median(means))))
+        emp = multiscale.robust_sigma(means)[1]
         pred = sd * np.sqrt(model.variance_factor(size)) / size
         parts.append(f"{size}: emp/pred {emp / pred:.2f} emp/indep {emp * size / sd:.1f} x{new / fence:.2f}")
     return kappas, " | ".join(parts)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..engine import scale as scales
 from ..engine.window_stats import local_mean
 from . import thresholds as th
 
@@ -40,8 +41,7 @@ CHANGED, UNCHANGED, NODATA = 1, 0, 255
 def level_db(power, window=WINDOW):
     """``window`` x ``window`` local mean of a linear power array in dB (NaN where no data or <= 0)."""
     mean = local_mean(np.asarray(power, np.float32), window)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(mean > 0, 10.0 * np.log10(mean), np.nan).astype(np.float32)
+    return np.where(mean > 0, scales.from_linear_power(mean, scales.DB), np.nan).astype(np.float32)
 
 
 @dataclass(frozen=True)

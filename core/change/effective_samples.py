@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .robust_scale import robust_sigma
+
 #: The values are clipped at this many robust sigmas (1.4826 MAD) around their median before the lags.
 CLIP_SIGMAS = 3.0
 #: Bounds of the model's shape exponent p (1: exponential, 2: Gaussian correlation).
@@ -51,11 +53,9 @@ def prepared(values, clip_sigmas=CLIP_SIGMAS):
     """``values`` (2-D, NaN = no data) centred on their median and clipped at +-``clip_sigmas`` robust
     sigmas (their units); the mean of the result removed."""
     x = np.array(values, np.float64)
-    finite = x[np.isfinite(x)]
-    if finite.size == 0:
+    if not np.isfinite(x).any():
         return x
-    med = float(np.median(finite))
-    sigma = 1.4826 * float(np.median(np.abs(finite - med)))
+    med, sigma = robust_sigma(x)
     x = x - med
     if sigma > 0:
         x = np.clip(x, -clip_sigmas * sigma, clip_sigmas * sigma)

@@ -75,6 +75,7 @@ import numpy as np
 from ..engine.window_stats import local_mean
 from . import effective_samples, empirical_null, skewed_outliers
 from . import fdr as fdr_mod
+from .robust_scale import robust_sigma
 
 #: Window sides (pixels) of the signed-log-ratio means whose outliers the fallback adds.
 SCALES = (9, 15)
@@ -136,16 +137,6 @@ class CoarseFences:
 def clipped(signed, clip):
     """``signed`` clipped to +-``clip`` (its units; NaN kept); as given when ``clip`` is 0."""
     return np.clip(signed, -clip, clip) if clip else signed
-
-
-def robust_sigma(values):
-    """(median, 1.4826 MAD) of the finite ``values`` (their units)."""
-    values = np.asarray(values, np.float64)
-    values = values[np.isfinite(values)]
-    if values.size == 0:
-        return 0.0, 0.0
-    med = float(np.median(values))
-    return med, 1.4826 * float(np.median(np.abs(values - med)))
 
 
 #: Eleventh round: empirical nulls of the coarse means' z-scores (``core.change.empirical_null``).
