@@ -6,7 +6,8 @@ The protocol of Karimzadeh & Pires de Lima (2022), scaled to two CPU cores:
    single-look scenes (``models.segmentation.pretrain``, seeds 500+), or an
    existing encoder is loaded (``--encoder``);
 2. labelled training scenes ("some dates"): ``--train-scenes`` seeds of
-   ``core.simulator.segmentation.TRAIN_SEEDS``, each in the freeze and the melt
+   ``core.simulator.segmentation.TRAIN_SEEDS`` (plus ``--extra-train-scenes``
+   seeds of ``EXTRA_TRAIN_SEEDS``, 700+), each in the freeze and the melt
    season; ``--fractions`` of their 32 x 32-pixel cells keep their labels
    (1: fully labelled scenes, as the paper; below 1: the "few labels"
    setting); validation: two further training seeds in both seasons, fully
@@ -171,6 +172,22 @@ def scored_scene_seeds(args):
 #: Seeds searched for river-only selection scenes: after the shipped training and validation seeds,
 #: before the pretraining seeds (500+) and the test seeds (900+).
 RIVER_SELECTION_SEEDS = range(136, 200)
+#: Further labelled training seeds (``--extra-train-scenes``): after the pretraining seeds (500-699),
+#: before the test seeds (900+); never validation, selection, pretraining or test scenes.
+EXTRA_TRAIN_SEEDS = range(700, 900)
+
+
+def training_seeds(train_scenes, extra_train_scenes=0):
+    """(training seeds, early-stopping seeds): the first ``train_scenes`` of ``TRAIN_SEEDS`` plus the
+    first ``extra_train_scenes`` of ``EXTRA_TRAIN_SEEDS``; the two ``TRAIN_SEEDS`` after the first
+    ``train_scenes`` stop early whatever the extra count (so runs differing only in it share them)."""
+    if train_scenes + 2 > len(ss.TRAIN_SEEDS) or extra_train_scenes > len(EXTRA_TRAIN_SEEDS):
+        raise SystemExit(
+            f"--train-scenes {train_scenes} / --extra-train-scenes {extra_train_scenes}: at most "
+            f"{len(ss.TRAIN_SEEDS) - 2} / {len(EXTRA_TRAIN_SEEDS)}"
+        )
+    seeds = tuple(ss.TRAIN_SEEDS[:train_scenes]) + tuple(EXTRA_TRAIN_SEEDS[:extra_train_scenes])
+    return seeds, tuple(ss.TRAIN_SEEDS[train_scenes : train_scenes + 2])
 
 
 def river_only_scenes(n, shape=SHAPE):
@@ -461,6 +478,12 @@ def main(argv=None):
     p.add_argument("--pretrain-minutes", type=float, default=2.0)
     p.add_argument("--pretrain-scenes", type=int, default=48)
     p.add_argument("--train-scenes", type=int, default=24, help="labelled training seeds (x 2 seasons)")
+    p.add_argument(
+        "--extra-train-scenes",
+        type=int,
+        default=0,
+        help="further labelled training seeds from EXTRA_TRAIN_SEEDS (700+), same early-stopping seeds",
+    )
     p.add_argument("--test-scenes", type=int, default=4, help="held-out test scenes per season")
     p.add_argument(
         "--score-on",
@@ -600,8 +623,8 @@ def main(argv=None):
             f"(despeckling pretext), {pre['seconds']:.0f} s; encoder {encoder} "
             f"({os.path.getsize(encoder) / 1e6:.2f} MB)"
         )
-    seeds = ss.TRAIN_SEEDS[: args.train_scenes]
-    val_seeds = ss.TRAIN_SEEDS[args.train_scenes : args.train_scenes + 2]
+    seeds, val_seeds = training_seeds(args.train_scenes, args.extra_train_scenes)
+    report["train_seeds"], report["early_stopping_seeds"] = list(seeds), list(val_seeds)
     val_sets = labelled_sets(val_seeds, 1.0, None)
     scored_seeds = scored_scene_seeds(args)
     tests = {

@@ -648,6 +648,11 @@ def test_shipped_model_selection_scenes_hold_only_a_river_and_are_never_trained_
 
     used = set(ss.TRAIN_SEEDS) | set(bench.RIVER_SELECTION_SEEDS) | set(PRETRAIN_SEEDS) | set(ss.TEST_SEEDS)
     assert len(ss.VALIDATION_SEEDS) == 20 and not used & set(ss.VALIDATION_SEEDS)
+    # the extra training seeds are none of them either, and keep the early-stopping seeds
+    assert not (used | set(bench.FREE_SEEDS)) & set(bench.EXTRA_TRAIN_SEEDS)
+    train, stop = bench.training_seeds(24, 72)
+    assert len(train) == 96 and train[23] == 123 and train[24] == 700 and stop == (124, 125)
+    assert bench.training_seeds(24)[1] == stop
 
 
 def test_benchmark_class_weights_ship_guard_and_results_section(tmp_path):
