@@ -69,3 +69,32 @@ def test_zero_power_names_the_floor(run, tmp_path):
     out = run(algorithm_id("unsupervisedchange"),
               {"IMAGE_1": a, "IMAGE_2": b, "POWER_FLOOR": 1e-3, "OUTPUT": str(tmp_path / "m2.tif")})
     assert read_array(out["OUTPUT"]).shape == (50, 60)
+
+
+def test_exclusion_mask_matches_core_and_reports_the_count(run, tmp_path):
+    from test_core_change_exclusion import water_pair
+
+    p1, p2, truth, lake = water_pair()
+    a = write_raster(tmp_path / "w1.tif", p1, GEOTRANSFORM)
+    b = write_raster(tmp_path / "w2.tif", p2, GEOTRANSFORM)
+    m = write_raster(tmp_path / "lake.tif", lake, GEOTRANSFORM)
+    result = run(algorithm_id("unsupervisedchange"),
+                 {"IMAGE_1": a, "IMAGE_2": b, "EXCLUDE": m, "OUTPUT": str(tmp_path / "m.tif")})
+    expected, _ = us.detect(p1, p2, exclude=lake)
+    np.testing.assert_array_equal(read_array(result["OUTPUT"]).astype(np.uint8), expected)
+    assert result["EXCLUDED"] == 59 * 69 and (expected[lake == 1] == 0).all()
+    plain = run(algorithm_id("unsupervisedchange"),
+                {"IMAGE_1": a, "IMAGE_2": b, "OUTPUT": str(tmp_path / "p.tif")})
+    assert plain["EXCLUDED"] == 0 and plain["CHANGED_FRACTION"] > 10 * result["CHANGED_FRACTION"]
+
+
+def test_exclusion_mask_off_the_grid_is_refused_with_the_fix(run, pair, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    a, b = pair[:2]
+    shifted = (GEOTRANSFORM[0] + 10.0,) + GEOTRANSFORM[1:]
+    m = write_raster(tmp_path / "water.tif", np.zeros((80, 90), np.float32), shifted)
+    with pytest.raises(QgsProcessingException, match="Exclusion mask 'water' is not on the grid of 't1'.*"
+                                                     "origin shifted.*Rasterize"):
+        run(algorithm_id("unsupervisedchange"),
+            {"IMAGE_1": a, "IMAGE_2": b, "EXCLUDE": m, "OUTPUT": str(tmp_path / "m.tif")})

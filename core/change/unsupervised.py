@@ -111,7 +111,7 @@ from ..engine.window_stats import local_mean
 from ..speckle import enl as enl_stats
 from ..speckle import registry
 from . import centring as centring_mod
-from . import cfar, multiscale, skewed_outliers
+from . import cfar, exclusion, multiscale, skewed_outliers
 from . import difference as dif
 from . import fcm as fcm_mod
 from . import mrf as mrf_mod
@@ -932,10 +932,19 @@ def cfar_threshold(config, raw_tiles, median):
     return cfar.threshold_for_median(config.di, median, OUTLIER_WINDOW), (looks,)
 
 
-def detect(p1, p2, config=DEFAULT, floor=None, seed=0):
-    """Fit and apply ``config`` to a whole 2-D pair in memory: (mask uint8, FittedChain)."""
-    fitted = fit_chain(p1, p2, config, floor, seed)
-    mask = in_strips(fitted.labels, [np.asarray(p1, np.float32), np.asarray(p2, np.float32)], fitted.margin)
+def detect(p1, p2, config=DEFAULT, floor=None, seed=0, exclude=None):
+    """Fit and apply ``config`` to a whole 2-D pair in memory: (mask uint8, FittedChain).
+
+    ``exclude``: optional exclusion mask on the pair's grid (``core.change.exclusion``: non-zero pixels
+    are no data for every statistic and window of the chain, then written unchanged, 0).
+    """
+    arrays = [np.asarray(p1, np.float32), np.asarray(p2, np.float32)]
+    if exclude is None:
+        fitted = fit_chain(p1, p2, config, floor, seed)
+        return in_strips(fitted.labels, arrays, fitted.margin), fitted
+    fitted = fit_chain(*exclusion.masked_pair(*arrays, exclude), config, floor, seed)
+    mask = in_strips(lambda a, b, e: exclusion.labels_with(fitted.labels, a, b, e),
+                     arrays + [np.asarray(exclude, np.float32)], fitted.margin)
     return mask, fitted
 
 
