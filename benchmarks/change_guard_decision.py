@@ -1,0 +1,126 @@
+"""How much can the guard's decision (chain's map or fallback's map) add? Design pairs only.
+
+Usage (from the repository root):
+    .venv/bin/python benchmarks/change_guard_decision.py [--out benchmarks/results/change_guard_decision]
+
+Issue 15, fifteenth round. The guard of the default chain (``core.change.unsupervised.
+GUARD_RULE``) keeps the chain's map or replaces it by the fallback's. Fourteen rounds
+changed the fallback's threshold; this one asks whether the decision itself is worth
+changing. Per design pair (the 44 ``change_context_design.design_pairs``, the 34
+``failure_kind_pairs`` of seeds 7000-7999 and the 25 ``change_context_low_looks.
+low_looks_pairs`` of seeds 9300-9499; never a protocol pair of ``change_detection.py``
+nor a shared pair) the default chain (``unsupervised.DEFAULT``) is fitted as it is and
+once more with its guard forced to fall back (``guard_reasons`` replaced for that fit
+only, so the fallback's map is the one the chain would give had the guard fired), and
+the table gives the kappa of
+
+- ``chain``: the chain's own map (``FittedChain.chain_labels``, no guard);
+- ``fallback``: the fallback's map (multi-scale adjusted-boxplot rule, MRF-regularised);
+- ``default``: the map the guard picked (``fb`` 1: the fallback's);
+- ``oracle``: per pair the better of the two (truth used: reported only, a bound on
+  what any guard decision can reach with these two maps).
+
+The oracle guard's gain over the default on the mean of all design pairs decides
+whether a round on the decision is worth running: below +0.01, it stops here.
+"""
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / ".plugins"))
+
+import change_context_design as ccd  # noqa: E402
+import change_context_low_looks as ll  # noqa: E402
+import change_detection as cd  # noqa: E402
+
+from sar_change.core.change import unsupervised as us  # noqa: E402
+
+#: The oracle guard must add at least this much to the mean kappa of all design pairs.
+ROOM = 0.01
+
+
+def families():
+    """(family name, list of Datasets) of the design pairs (module docstring)."""
+    return (("design", ccd.design_pairs()), ("failure kind", ccd.failure_kind_pairs()),
+            ("low looks", [d for d, _ in ll.low_looks_pairs()]))
+
+
+@contextmanager
+def forced_fallback():
+    """Within the block, every guard of ``unsupervised.fit_chain`` falls back (reason IN_TAIL)."""
+    saved = us.guard_reasons
+    us.guard_reasons = lambda *args: (us.IN_TAIL,)
+    try:
+        yield
+    finally:
+        us.guard_reasons = saved
+
+
+def pair_row(data, config=us.DEFAULT):
+    """(kappa of the chain's map, of the fallback's map, the guard fell back, FittedChain) of a pair."""
+    p1, p2, ref = data.p1[0], data.p2[0], data.ref
+    mask, fitted = us.detect(p1, p2, config)
+    chain = us.in_strips(fitted.chain_labels, [p1, p2], fitted.margin)
+    if fitted.guard.fallback:
+        fallback = mask
+    else:
+        with forced_fallback():
+            fallback, _ = us.detect(p1, p2, config)
+    return cd.accuracy(chain, ref)[1], cd.accuracy(fallback, ref)[1], bool(fitted.guard.fallback), fitted
+
+
+def summary(say, label, k):
+    """Mean of chain / fallback / default / oracle over rows ``k`` (columns as in ``pair_row``)."""
+    say(f"{label:44s}" + " ".join(f"{v:9.3f}" for v in k.mean(0)))
+
+
+def main(argv=None):
+    args, start, say, lines = ccd.begin(__doc__, argv)
+    say(f"Default chain {us.DEFAULT.name()}; kappa of the chain's map, of the fallback's map, of the map the "
+        "guard picked (fb 1: the fallback's) and the oracle guard (the better of the two; truth used, "
+        "reported only); chg %: changed share of the truth")
+    say(f"{'design pair':34s}{'chg %':>6}{'fb':>3}{'chain':>9}{'fallback':>9}{'default':>9}{'oracle':>9}"
+        f"{'regret':>9}")
+    rows, fam, fell = [], [], []
+    for name, pairs in families():
+        for data in pairs:
+            k_chain, k_fb, fallback, _ = pair_row(data)
+            picked = k_fb if fallback else k_chain
+            rows.append([k_chain, k_fb, picked, max(k_chain, k_fb)])
+            fam.append(name)
+            fell.append(fallback)
+            changed = 100.0 * np.count_nonzero(data.ref == 1) / np.count_nonzero(data.ref != 2)
+            say(f"{data.name[4:36]:34s}{changed:6.2f}{int(fallback):3d}"
+                + "".join(f"{v:9.3f}" for v in rows[-1]) + f"{rows[-1][3] - picked:9.3f}")
+    r, fam, fell = np.array(rows), np.array(fam), np.array(fell)
+    say()
+    say(f"{'':44s}" + "".join(f"{c:>9s}" for c in ("chain", "fallback", "default", "oracle")))
+    summary(say, f"mean, all design pairs ({len(r)})", r)
+    for name, _ in families():
+        summary(say, f"  {name} ({np.sum(fam == name)})", r[fam == name])
+    summary(say, f"  fallback pairs ({fell.sum()})", r[fell])
+    summary(say, f"  chain pairs ({(~fell).sum()})", r[~fell])
+    say(f"{'worst':44s}" + " ".join(f"{v:9.3f}" for v in r.min(0)))
+    wrong_fb = fell & (r[:, 0] > r[:, 1] + 0.01)
+    wrong_chain = ~fell & (r[:, 1] > r[:, 0] + 0.01)
+    say(f"Guard picked the worse map by more than 0.01 on {wrong_fb.sum()} fallback pairs (chain better; "
+        f"regret sum {np.sum(r[wrong_fb, 3] - r[wrong_fb, 2]):.3f}) and {wrong_chain.sum()} chain pairs "
+        f"(fallback better; regret sum {np.sum(r[wrong_chain, 3] - r[wrong_chain, 2]):.3f})")
+    room = r[:, 3].mean() - r[:, 2].mean()
+    say(f"Oracle guard over the default, mean of all design pairs: {room:+.3f} "
+        + (f"(>= +{ROOM:g}: room for a round on the decision)" if room >= ROOM else
+           f"(< +{ROOM:g}: no round on the decision)"))
+    say(f"Total {time.perf_counter() - start:.1f} s")
+    if args.out:
+        ccd.write_record(args.out, "The guard's decision on the design pairs: chain's map, fallback's map, "
+                         "oracle", "change_guard_decision.py", argv, lines)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
