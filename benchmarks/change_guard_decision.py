@@ -22,6 +22,32 @@ the table gives the kappa of
 
 The oracle guard's gain over the default on the mean of all design pairs decides
 whether a round on the decision is worth running: below +0.01, it stops here.
+
+First run (benchmarks/results/change_guard_decision.md, commit 9a4220b): the oracle adds
++0.010 (0.713 -> 0.723, 1.04 kappa summed over 103 pairs); the guard never falls back
+where the chain's map is better, and keeps the chain's map on 12 pairs where the
+fallback's is better by more than 0.01 (10 of them statistical changes at 4 looks).
+
+Rule, written and committed before any candidate below was computed: a candidate
+decision adds one reason to fall back where the default keeps the chain's map (it
+never keeps a map the default replaces); it passes when the mean kappa of the 103
+design pairs rises by >= +0.01 over the default's and no design pair loses more than
+0.05; fallback-pair and chain-pair means and the pairs it flips are reported. As the
+oracle bound is +0.0101, passing needs nearly every one of the 12 flips and no other.
+Candidates (label-free, fixed thresholds from the statistics, not fitted; ``core.change.
+guard_stats``), each evaluated on the fitting sample as the guard is:
+
+- ``share ratio``: the chain calls more than ``SHARE_RATIO`` (2) times the fallback's
+  changed share while the separation is not confident (Sarle's coefficient <= 5/9 or
+  Ashman's D <= 2): without a second mode, the chain's extra pixels lie in the body's
+  tail that the fallback's outlier fence leaves out;
+- ``fragments``: more than half of the chain's changed pixels lie in 8-connected
+  components smaller than the 5 x 5 window the guard's statistics use (25 px):
+  speckle false alarms, not the compact changes the fallback and its MRF keep;
+- ``dark``: more than 2 x 10 % of the chain's changed pixels lie where the brighter
+  date's 5 x 5 mean intensity is in the scene's darkest decile (low signal on both
+  dates, where a noise floor widens the log ratio; under multiplicative speckle alone
+  false alarms are spread evenly over intensity, 10 % in any decile).
 """
 import sys
 import time
