@@ -64,6 +64,7 @@ import change_context_design as ccd  # noqa: E402
 import change_context_low_looks as ll  # noqa: E402
 import change_detection as cd  # noqa: E402
 
+from sar_change.core.change import guard_stats as gs  # noqa: E402
 from sar_change.core.change import unsupervised as us  # noqa: E402
 
 #: The oracle guard must add at least this much to the mean kappa of all design pairs.
@@ -88,7 +89,8 @@ def forced_fallback():
 
 
 def pair_row(data, config=us.DEFAULT):
-    """(kappa of the chain's map, of the fallback's map, the guard fell back, FittedChain) of a pair."""
+    """(kappa of the chain's map, of the fallback's map, the guard fell back, FittedChain, the candidates'
+    statistics: share ratio, fragment share, dark share) of a pair (the whole pair is the fitting sample)."""
     p1, p2, ref = data.p1[0], data.p2[0], data.ref
     mask, fitted = us.detect(p1, p2, config)
     chain = us.in_strips(fitted.chain_labels, [p1, p2], fitted.margin)
@@ -97,7 +99,37 @@ def pair_row(data, config=us.DEFAULT):
     else:
         with forced_fallback():
             fallback, _ = us.detect(p1, p2, config)
-    return cd.accuracy(chain, ref)[1], cd.accuracy(fallback, ref)[1], bool(fitted.guard.fallback), fitted
+    stats = (gs.share_ratio(chain, fallback), gs.fragment_share(chain), gs.dark_share(p1, p2, chain))
+    return (cd.accuracy(chain, ref)[1], cd.accuracy(fallback, ref)[1], bool(fitted.guard.fallback), fitted,
+            stats)
+
+
+def candidate_fires(fitted, stats):
+    """Whether each of ``CANDIDATES`` adds a reason to fall back (module docstring)."""
+    ratio, fragments, dark = stats
+    return (gs.share_ratio_fires(ratio, fitted.guard.confidence == "confident"), gs.fragments_fire(fragments),
+            gs.dark_fires(dark))
+
+
+CANDIDATES = ("share ratio", "fragments", "dark")
+
+
+def candidate_table(say, r, fell, fires):
+    """Each candidate's kappas (the fallback's map where it or the default's guard fires) against the rule."""
+    say("Candidates (rule in the module docstring, written before they were computed); flips: chain pairs "
+        "whose map they replace")
+    say(f"{'':32s}" + "".join(f"{c:>9s}" for c in ("all", "fb pairs", "ch pairs", "gain", "max loss", "flips",
+                                                     "helped")) + "  verdict")
+    default = r[:, 2]
+    for i, name in enumerate(CANDIDATES):
+        pick = np.where(fell | fires[:, i], r[:, 1], r[:, 0])
+        loss = float(np.max(default - pick))
+        gain = float(pick.mean() - default.mean())
+        flips = ~fell & fires[:, i]
+        helped = int(np.sum(flips & (r[:, 1] > r[:, 0] + 0.01)))
+        passes = gain >= ROOM and loss <= 0.05
+        say(f"{name:32s}{pick.mean():9.3f}{pick[fell].mean():9.3f}{pick[~fell].mean():9.3f}{gain:+9.3f}"
+            f"{loss:9.3f}{flips.sum():9d}{helped:9d}  " + ("PASSES" if passes else "fails"))
 
 
 def summary(say, label, k):
@@ -110,20 +142,27 @@ def main(argv=None):
     say(f"Default chain {us.DEFAULT.name()}; kappa of the chain's map, of the fallback's map, of the map the "
         "guard picked (fb 1: the fallback's) and the oracle guard (the better of the two; truth used, "
         "reported only); chg %: changed share of the truth")
+    say("Candidates' statistics (label-free): ratio: chain's changed share / fallback's; conf: separation "
+        "confidence; frag: share of the chain's changed pixels in components < "
+        f"{gs.FRAGMENT_PIXELS} px; dark: share in the darkest decile of the brighter date; fires: 1 per "
+        "candidate (share ratio, fragments, dark)")
     say(f"{'design pair':34s}{'chg %':>6}{'fb':>3}{'chain':>9}{'fallback':>9}{'default':>9}{'oracle':>9}"
-        f"{'regret':>9}")
-    rows, fam, fell = [], [], []
+        f"{'regret':>9}{'ratio':>8}{'conf':>10}{'frag':>6}{'dark':>6}{'fires':>6}")
+    rows, fam, fell, fires = [], [], [], []
     for name, pairs in families():
         for data in pairs:
-            k_chain, k_fb, fallback, _ = pair_row(data)
+            k_chain, k_fb, fallback, fitted, stats = pair_row(data)
             picked = k_fb if fallback else k_chain
             rows.append([k_chain, k_fb, picked, max(k_chain, k_fb)])
             fam.append(name)
             fell.append(fallback)
+            fires.append(candidate_fires(fitted, stats))
             changed = 100.0 * np.count_nonzero(data.ref == 1) / np.count_nonzero(data.ref != 2)
             say(f"{data.name[4:36]:34s}{changed:6.2f}{int(fallback):3d}"
-                + "".join(f"{v:9.3f}" for v in rows[-1]) + f"{rows[-1][3] - picked:9.3f}")
-    r, fam, fell = np.array(rows), np.array(fam), np.array(fell)
+                + "".join(f"{v:9.3f}" for v in rows[-1]) + f"{rows[-1][3] - picked:9.3f}"
+                + f"{stats[0]:8.2f}{fitted.guard.confidence:>10s}{stats[1]:6.2f}{stats[2]:6.2f}   "
+                + "".join(str(int(f)) for f in fires[-1]))
+    r, fam, fell, fires = np.array(rows), np.array(fam), np.array(fell), np.array(fires)
     say()
     say(f"{'':44s}" + "".join(f"{c:>9s}" for c in ("chain", "fallback", "default", "oracle")))
     summary(say, f"mean, all design pairs ({len(r)})", r)
@@ -141,6 +180,8 @@ def main(argv=None):
     say(f"Oracle guard over the default, mean of all design pairs: {room:+.3f} "
         + (f"(>= +{ROOM:g}: room for a round on the decision)" if room >= ROOM else
            f"(< +{ROOM:g}: no round on the decision)"))
+    say()
+    candidate_table(say, r, fell, fires)
     say(f"Total {time.perf_counter() - start:.1f} s")
     if args.out:
         ccd.write_record(args.out, "The guard's decision on the design pairs: chain's map, fallback's map, "
