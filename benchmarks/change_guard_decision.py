@@ -48,6 +48,9 @@ guard_stats``), each evaluated on the fitting sample as the guard is:
   date's 5 x 5 mean intensity is in the scene's darkest decile (low signal on both
   dates, where a noise floor widens the log ratio; under multiplicative speckle alone
   false alarms are spread evenly over intensity, 10 % in any decile).
+
+Second run (commit 97a0279): all three fail (0.701, 0.713, 0.709 against 0.713); README.md,
+fifteenth round.
 """
 import sys
 import time
