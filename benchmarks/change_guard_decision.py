@@ -54,7 +54,6 @@ fifteenth round.
 """
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +65,7 @@ sys.path.insert(0, str(ROOT / ".plugins"))
 import change_context_design as ccd  # noqa: E402
 import change_context_low_looks as ll  # noqa: E402
 import change_detection as cd  # noqa: E402
+from change_context_probes import forced_fallback  # noqa: E402
 
 from sar_change.core.change import guard_stats as gs  # noqa: E402
 from sar_change.core.change import unsupervised as us  # noqa: E402
@@ -78,17 +78,6 @@ def families():
     """(family name, list of Datasets) of the design pairs (module docstring)."""
     return (("design", ccd.design_pairs()), ("failure kind", ccd.failure_kind_pairs()),
             ("low looks", [d for d, _ in ll.low_looks_pairs()]))
-
-
-@contextmanager
-def forced_fallback():
-    """Within the block, every guard of ``unsupervised.fit_chain`` falls back (reason IN_TAIL)."""
-    saved = us.guard_reasons
-    us.guard_reasons = lambda *args: (us.IN_TAIL,)
-    try:
-        yield
-    finally:
-        us.guard_reasons = saved
 
 
 def pair_row(data, config=us.DEFAULT):
