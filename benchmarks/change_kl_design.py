@@ -31,6 +31,14 @@ unfolded DIs). The DI kinds are added to ``core.change.unsupervised`` for this s
 Also reported (truth used, reporting only): the oracle-threshold kappa of each DI, |LMR3|, KL7 and
 KL9: per pair the best kappa of a single global threshold on the DI (every cut between sorted
 values), a bound on what any threshold of that DI alone reaches.
+
+First run (benchmarks/results/change_kl_design.md, commit d45df5c, 92 s): both fail, by far.
+Mean kappa 0.713 default, 0.111 KL7, 0.131 KL9 (statistical pairs 0.709 / 0.171 / 0.204); every
+pair loses more than 0.05; the KL chains never fall back (default: 41 pairs). Oracle threshold:
+|LMR3| 0.526, KL7 0.181, KL9 0.206 (better than |LMR3| on 4 and 6 of the 103 pairs). The fourth-
+order Edgeworth terms are not monotonic in a strong change: the divergence dips below zero and is
+clipped to 0 inside strong changes, while the noisy sample skewness and kurtosis of 49-81 pixels
+give the unchanged class a heavy tail. No protocol run; README.md, sixteenth round.
 """
 import contextlib
 import dataclasses

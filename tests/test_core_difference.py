@@ -199,6 +199,14 @@ def test_cumulant_kl_identical_windows_symmetry_and_invariance():
     assert dif.cumulant_kl_divergence(np.exp(x), np.exp(2 / 3 - x), 3)[1, 1] == pytest.approx(0.0, abs=1e-6)
 
 
+def test_cumulant_kl_is_not_monotonic_in_a_strong_change():
+    # exact cumulants of the log of 4-look gamma speckle (psi1, psi2, psi3 at L = 4; Xie et al. 2002),
+    # the later date shifted by s standard deviations (sigma = 0.533 nepers = 2.3 dB)
+    k2, k3, k4 = 0.28382295573711525, -0.0800397322451145, 0.04486532819275508
+    kl = [float(ck.symmetric_kl((0.0, k2, k3, k4), (s * math.sqrt(k2), k2, k3, k4))) for s in (1, 2, 3)]
+    np.testing.assert_allclose(kl, [0.72787, 0.99575, 0.0], atol=1e-5)  # Gaussian KL: 1, 4, 9
+
+
 def test_cumulant_kl_constant_window_is_nan():
     p1 = np.ones((5, 5), np.float32)
     p2 = gamma_speckle((5, 5), 4, seed=3)

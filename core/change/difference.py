@@ -310,7 +310,13 @@ def cumulant_kl_divergence(p1, p2, size=7, floor=None):
     log-intensity and for a gain common to both images. Windows where either
     date's log-intensity is constant, or with fewer than 2 valid pixels, give
     NaN (no pdf to fit). The paper uses large windows (e.g. 9 to 51 pixels):
-    with few pixels the sample skewness and kurtosis are noisy.
+    with few pixels the sample skewness and kurtosis are noisy. The
+    expansion is an approximation near Gaussian pdfs: for a strong change
+    (a mean shift of several sigma) its polynomial terms can drive it below
+    zero, clipped to 0, so it is not monotonic in the change: with the
+    exact cumulants of 4-look log-gamma speckle a 3-sigma (about 7 dB)
+    mean shift gives 0 (tests/test_core_difference.py; on the design
+    pairs: benchmarks/results/change_kl_design.md).
     """
     check_window(size)
     p1, p2 = _as_pair(p1, p2)
