@@ -193,7 +193,7 @@
             <translation>Aucune cohérence valide à partir de '{a}' et '{b}' : chaque fenêtre est sans données, NaN ou de puissance nulle. Vérifiez les valeurs de non-données, que les images contiennent des données et qu'elles couvrent la même zone</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="268" />
+            <location filename="../processing/algorithms/difference_image.py" line="274" />
             <source>{n} valid pixels written</source>
             <translation>{n} pixels valides écrits</translation>
         </message>
@@ -764,8 +764,8 @@
         </message>
         <message>
             <location filename="../processing/algorithms/difference_image.py" line="32" />
-            <source>&lt;p&gt;Compares two co-registered SAR images of the same area and writes a difference image (DI): a float32 GeoTIFF on the input grid whose values grow with the change. Threshold it with &lt;i&gt;Threshold change&lt;/i&gt; to get a change mask.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image (image 1)&lt;/b&gt;: a file-based GDAL raster.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Later image (image 2)&lt;/b&gt; (optional): a raster on exactly the same grid (size, pixel size, origin) and CRS; run &lt;i&gt;sarchange:coregister&lt;/i&gt; first if it is not. Leave it empty to take both dates from bands of image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band of image 1&lt;/b&gt;, &lt;b&gt;Band of image 2&lt;/b&gt;: the bands compared (1-based). Without a later image both refer to bands of image 1 and must differ. The Euclidean norm uses every band instead: all bands of image 1 against all bands of image 2 (same count, same order), or, with a single image, its first half of bands against its second half.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how both images are stored: linear power (intensity), amplitude or dB. Everything is converted to linear power first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Method&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Difference I2 - I1, in linear power.&lt;/li&gt;&lt;li&gt;Ratio I2 / I1.&lt;/li&gt;&lt;li&gt;Log ratio 10 log10(I2 / I1), dB: &amp;gt; 0 where the later image is brighter (Dekker 1998; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Mean ratio r = 1 - min(m1/m2, m2/m1), m the local means over the window, 0 to 1 (Inglada &amp;amp; Mercier 2007); the signed variant multiplies r by sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Neighbourhood ratio (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)): NR = theta q + (1 - theta) sum min(I1, I2) / sum max(I1, I2) over the window without the centre, q = min/max of the pixel and theta = var/mean of q over the window; written as 1 - NR (0 to 1) so that, like the mean ratio, larger means more change.&lt;/li&gt;&lt;li&gt;Euclidean norm of dB differences: sqrt(sum over bands (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), e.g. VV and VH together.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: odd side in pixels of the local window of the mean ratio and the neighbourhood ratio (e.g. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Signed mean ratio&lt;/b&gt;: write sign(m2 - m1) r instead of r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Power floor&lt;/b&gt;: ratios and logarithms need power &amp;gt; 0. With 0 (default) a pixel with zero or negative power stops the run with an error; a value &amp;gt; 0 (linear power) raises every smaller value to it instead (e.g. 1 for 8-bit images with a few zeros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;No-data pixels of either image (and pixels no-data in either image within a window) are left out; the output's no-data value is NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Extent&lt;/b&gt; (optional): compare only the pixels inside it; the pixels around it that the windows need are read too, so the result equals the whole-image result cut to the extent.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;Compare deux images SAR recalées d'une même zone et écrit une image de différence (DI) : un GeoTIFF float32 sur la grille d'entrée dont les valeurs croissent avec le changement. Seuillez-la avec &lt;i&gt;Seuiller les changements&lt;/i&gt; pour obtenir un masque de changement.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure (image 1)&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image postérieure (image 2)&lt;/b&gt; (optionnelle) : un raster exactement sur la même grille (taille, taille de pixel, origine) et le même SCR ; lancez d'abord &lt;i&gt;sarchange:coregister&lt;/i&gt; si ce n'est pas le cas. Laissez-la vide pour prendre les deux dates dans des bandes de l'image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de l'image 1&lt;/b&gt;, &lt;b&gt;Bande de l'image 2&lt;/b&gt; : les bandes comparées (numérotées à partir de 1). Sans image postérieure, les deux désignent des bandes de l'image 1 et doivent différer. La norme euclidienne utilise à la place toutes les bandes : toutes les bandes de l'image 1 contre toutes celles de l'image 2 (même nombre, même ordre) ou, avec une seule image, sa première moitié de bandes contre la seconde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les deux images sont stockées : puissance linéaire (intensité), amplitude ou dB. Tout est d'abord converti en puissance linéaire.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Différence I2 - I1, en puissance linéaire.&lt;/li&gt;&lt;li&gt;Rapport I2 / I1.&lt;/li&gt;&lt;li&gt;Log-rapport 10 log10(I2 / I1), dB : &amp;gt; 0 là où l'image postérieure est plus claire (Dekker 1998 ; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Rapport des moyennes r = 1 - min(m1/m2, m2/m1), m les moyennes locales sur la fenêtre, de 0 à 1 (Inglada &amp;amp; Mercier 2007) ; la variante signée multiplie r par sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Rapport de voisinage (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)) : NR = theta q + (1 - theta) somme min(I1, I2) / somme max(I1, I2) sur la fenêtre sans le centre, q = min/max du pixel et theta = var/moyenne de q sur la fenêtre ; écrit 1 - NR (de 0 à 1) afin que, comme pour le rapport des moyennes, plus grand signifie plus de changement.&lt;/li&gt;&lt;li&gt;Norme euclidienne des différences en dB : sqrt(somme sur les bandes (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), par ex. VV et VH ensemble.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté impair en pixels de la fenêtre locale du rapport des moyennes et du rapport de voisinage (par ex. 3).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport des moyennes signé&lt;/b&gt; : écrire sign(m2 - m1) r au lieu de r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : les rapports et les logarithmes demandent une puissance &amp;gt; 0. Avec 0 (par défaut), un pixel de puissance nulle ou négative arrête l'exécution avec une erreur ; une valeur &amp;gt; 0 (puissance linéaire) relève à la place chaque valeur plus petite à ce plancher (par ex. 1 pour des images 8 bits avec quelques zéros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les pixels sans donnée de l'une ou l'autre image (et, dans une fenêtre, les pixels sans donnée dans l'une ou l'autre image) sont écartés ; la valeur sans donnée de la sortie est NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Emprise&lt;/b&gt; (optionnelle) : ne comparer que les pixels qu'elle contient ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur l'image entière découpé à l'emprise.&lt;/p&gt;</translation>
+            <source>&lt;p&gt;Compares two co-registered SAR images of the same area and writes a difference image (DI): a float32 GeoTIFF on the input grid whose values grow with the change. Threshold it with &lt;i&gt;Threshold change&lt;/i&gt; to get a change mask.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Earlier image (image 1)&lt;/b&gt;: a file-based GDAL raster.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Later image (image 2)&lt;/b&gt; (optional): a raster on exactly the same grid (size, pixel size, origin) and CRS; run &lt;i&gt;sarchange:coregister&lt;/i&gt; first if it is not. Leave it empty to take both dates from bands of image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Band of image 1&lt;/b&gt;, &lt;b&gt;Band of image 2&lt;/b&gt;: the bands compared (1-based). Without a later image both refer to bands of image 1 and must differ. The Euclidean norm uses every band instead: all bands of image 1 against all bands of image 2 (same count, same order), or, with a single image, its first half of bands against its second half.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: how both images are stored: linear power (intensity), amplitude or dB. Everything is converted to linear power first.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Method&lt;/b&gt;: &lt;ul&gt;&lt;li&gt;Difference I2 - I1, in linear power.&lt;/li&gt;&lt;li&gt;Ratio I2 / I1.&lt;/li&gt;&lt;li&gt;Log ratio 10 log10(I2 / I1), dB: &amp;gt; 0 where the later image is brighter (Dekker 1998; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Mean ratio r = 1 - min(m1/m2, m2/m1), m the local means over the window, 0 to 1 (Inglada &amp;amp; Mercier 2007); the signed variant multiplies r by sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Neighbourhood ratio (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)): NR = theta q + (1 - theta) sum min(I1, I2) / sum max(I1, I2) over the window without the centre, q = min/max of the pixel and theta = var/mean of q over the window; written as 1 - NR (0 to 1) so that, like the mean ratio, larger means more change.&lt;/li&gt;&lt;li&gt;Euclidean norm of dB differences: sqrt(sum over bands (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), e.g. VV and VH together.&lt;/li&gt;&lt;li&gt;Cumulant-based Kullback-Leibler divergence (Inglada &amp;amp; Mercier 2007, IEEE TGRS 45(5)): the pdf of each date's log-intensity over the window is approximated from its first four cumulants (Edgeworth series) and the DI is the symmetrised KL divergence of the two, in nats (0 for identical windows); it sees changes of the spread of the values as well as of their mean. Windows where either date is constant are no data.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Window size&lt;/b&gt;: odd side in pixels of the local window of the mean ratio, the neighbourhood ratio (e.g. 3) and the cumulant KL divergence (e.g. 7 to 11: four cumulants need many pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Signed mean ratio&lt;/b&gt;: write sign(m2 - m1) r instead of r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Power floor&lt;/b&gt;: ratios and logarithms need power &amp;gt; 0. With 0 (default) a pixel with zero or negative power stops the run with an error; a value &amp;gt; 0 (linear power) raises every smaller value to it instead (e.g. 1 for 8-bit images with a few zeros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;No-data pixels of either image (and pixels no-data in either image within a window) are left out; the output's no-data value is NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Extent&lt;/b&gt; (optional): compare only the pixels inside it; the pixels around it that the windows need are read too, so the result equals the whole-image result cut to the extent.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;Compare deux images SAR recalées d'une même zone et écrit une image de différence (DI) : un GeoTIFF float32 sur la grille d'entrée dont les valeurs croissent avec le changement. Seuillez-la avec &lt;i&gt;Seuiller les changements&lt;/i&gt; pour obtenir un masque de changement.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure (image 1)&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image postérieure (image 2)&lt;/b&gt; (optionnelle) : un raster exactement sur la même grille (taille, taille de pixel, origine) et le même SCR ; lancez d'abord &lt;i&gt;sarchange:coregister&lt;/i&gt; si ce n'est pas le cas. Laissez-la vide pour prendre les deux dates dans des bandes de l'image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de l'image 1&lt;/b&gt;, &lt;b&gt;Bande de l'image 2&lt;/b&gt; : les bandes comparées (numérotées à partir de 1). Sans image postérieure, les deux désignent des bandes de l'image 1 et doivent différer. La norme euclidienne utilise à la place toutes les bandes : toutes les bandes de l'image 1 contre toutes celles de l'image 2 (même nombre, même ordre) ou, avec une seule image, sa première moitié de bandes contre la seconde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les deux images sont stockées : puissance linéaire (intensité), amplitude ou dB. Tout est d'abord converti en puissance linéaire.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Différence I2 - I1, en puissance linéaire.&lt;/li&gt;&lt;li&gt;Rapport I2 / I1.&lt;/li&gt;&lt;li&gt;Log-rapport 10 log10(I2 / I1), dB : &amp;gt; 0 là où l'image postérieure est plus claire (Dekker 1998 ; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Rapport des moyennes r = 1 - min(m1/m2, m2/m1), m les moyennes locales sur la fenêtre, de 0 à 1 (Inglada &amp;amp; Mercier 2007) ; la variante signée multiplie r par sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Rapport de voisinage (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)) : NR = theta q + (1 - theta) somme min(I1, I2) / somme max(I1, I2) sur la fenêtre sans le centre, q = min/max du pixel et theta = var/moyenne de q sur la fenêtre ; écrit 1 - NR (de 0 à 1) afin que, comme pour le rapport des moyennes, plus grand signifie plus de changement.&lt;/li&gt;&lt;li&gt;Norme euclidienne des différences en dB : sqrt(somme sur les bandes (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), par ex. VV et VH ensemble.&lt;/li&gt;&lt;li&gt;Divergence de Kullback-Leibler fondée sur les cumulants (Inglada &amp;amp; Mercier 2007, IEEE TGRS 45(5)) : la densité de la log-intensité de chaque date sur la fenêtre est approchée à partir de ses quatre premiers cumulants (série d'Edgeworth) et le DI est la divergence KL symétrisée des deux, en nats (0 pour des fenêtres identiques) ; elle voit les changements de la dispersion des valeurs autant que de leur moyenne. Les fenêtres où l'une des dates est constante sont sans donnée.&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté impair en pixels de la fenêtre locale du rapport des moyennes, du rapport de voisinage (par ex. 3) et de la divergence KL des cumulants (par ex. 7 à 11 : quatre cumulants demandent beaucoup de pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport des moyennes signé&lt;/b&gt; : écrire sign(m2 - m1) r au lieu de r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : les rapports et les logarithmes demandent une puissance &amp;gt; 0. Avec 0 (par défaut), un pixel de puissance nulle ou négative arrête l'exécution avec une erreur ; une valeur &amp;gt; 0 (puissance linéaire) relève à la place chaque valeur plus petite à ce plancher (par ex. 1 pour des images 8 bits avec quelques zéros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les pixels sans donnée de l'une ou l'autre image (et, dans une fenêtre, les pixels sans donnée dans l'une ou l'autre image) sont écartés ; la valeur sans donnée de la sortie est NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Emprise&lt;/b&gt; (optionnelle) : ne comparer que les pixels qu'elle contient ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur l'image entière découpé à l'emprise.&lt;/p&gt;</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/unsupervised_change.py" line="161" />
@@ -783,7 +783,7 @@
             <translation>Image antérieure (image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="106" />
+            <location filename="../processing/algorithms/difference_image.py" line="112" />
             <source>Later image (image 2; empty: bands of image 1)</source>
             <translation>Image postérieure (image 2 ; vide : bandes de l'image 1)</translation>
         </message>
@@ -793,17 +793,17 @@
             <translation>Bande de l'image 1</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="110" />
+            <location filename="../processing/algorithms/difference_image.py" line="116" />
             <source>Band of image 2 (of image 1 when no image 2)</source>
             <translation>Bande de l'image 2 (de l'image 1 sans image 2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="117" />
-            <source>Window size (pixels, odd; mean ratio, neighbourhood ratio)</source>
-            <translation>Taille de fenêtre (pixels, impaire ; rapport des moyennes, rapport de voisinage)</translation>
+            <location filename="../processing/algorithms/difference_image.py" line="123" />
+            <source>Window size (pixels, odd; mean ratio, neighbourhood ratio, cumulant KL)</source>
+            <translation>Taille de fenêtre (pixels, impaire ; rapport des moyennes, rapport de voisinage, KL des cumulants)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="120" />
+            <location filename="../processing/algorithms/difference_image.py" line="126" />
             <source>Signed mean ratio (&gt; 0 where image 2 is brighter)</source>
             <translation>Rapport des moyennes signé (&gt; 0 là où l'image 2 est plus claire)</translation>
         </message>
@@ -818,7 +818,7 @@
             <translation>Emprise (vide : tout le raster)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="133" />
+            <location filename="../processing/algorithms/difference_image.py" line="139" />
             <source>window size must be odd and &gt;= 1, e.g. 3 (got {size})</source>
             <translation>la taille de fenêtre doit être impaire et &gt;= 1, par ex. 3 (reçu {size})</translation>
         </message>
@@ -828,47 +828,47 @@
             <translation>le plancher de puissance doit être &gt;= 0 (0 = refuser une puissance nulle), reçu {v}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="165" />
+            <location filename="../processing/algorithms/difference_image.py" line="171" />
             <source>Input layer '{b}' is not on the grid of '{a}' ({problem}): the two images must share size, pixel grid and CRS; run sarchange:coregister first</source>
             <translation>La couche en entrée « {b} » n'est pas sur la grille de « {a} » ({problem}) : les deux images doivent partager taille, grille de pixels et SCR ; lancez d'abord sarchange:coregister</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="172" />
+            <location filename="../processing/algorithms/difference_image.py" line="178" />
             <source>Input layer '{a}' has {n} band(s): with a single image the Euclidean norm compares its first half of bands with its second half, so it needs an even band count; give the later date as image 2</source>
             <translation>La couche en entrée « {a} » a {n} bande(s) : avec une seule image, la norme euclidienne compare sa première moitié de bandes à la seconde, il faut donc un nombre pair de bandes ; donnez la date postérieure comme image 2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="181" />
+            <location filename="../processing/algorithms/difference_image.py" line="187" />
             <source>Input layers '{a}' ({n1} band(s)) and '{b}' ({n2} band(s)) differ in band count: the Euclidean norm compares every band with the same band of the other date; give rasters with the same bands in the same order</source>
             <translation>Les couches en entrée « {a} » ({n1} bande(s)) et « {b} » ({n2} bande(s)) n'ont pas le même nombre de bandes : la norme euclidienne compare chaque bande à la même bande de l'autre date ; donnez des rasters avec les mêmes bandes dans le même ordre</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="191" />
+            <location filename="../processing/algorithms/difference_image.py" line="197" />
             <source>Input layer '{name}': band {band} does not exist (the raster has {n})</source>
             <translation>Couche en entrée « {name} » : la bande {band} n'existe pas (le raster en a {n})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="195" />
+            <location filename="../processing/algorithms/difference_image.py" line="201" />
             <source>Without a later image both dates are bands of '{a}': set 'Band of image 2' to the band of the later date (it is {b}, the same as image 1's)</source>
             <translation>Sans image postérieure, les deux dates sont des bandes de « {a} » : réglez « Bande de l'image 2 » sur la bande de la date postérieure (c'est {b}, la même que celle de l'image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="231" />
+            <location filename="../processing/algorithms/difference_image.py" line="237" />
             <source>{method}: image 1 '{a}' band(s) {b1}, image 2 '{b}' band(s) {b2}, margin {m} pixels</source>
             <translation>{method} : image 1 « {a} » bande(s) {b1}, image 2 « {b} » bande(s) {b2}, marge de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="249" />
+            <location filename="../processing/algorithms/difference_image.py" line="255" />
             <source>Input layer '{name}' holds zero or negative power (at least {count} pixel(s) in band(s) {bands}): give linear power &gt; 0, set the correct input scale, mask those pixels as no data, or set a power floor &gt; 0</source>
             <translation>La couche en entrée « {name} » contient une puissance nulle ou négative (au moins {count} pixel(s) dans la/les bande(s) {bands}) : donnez une puissance linéaire &gt; 0, réglez la bonne échelle d'entrée, masquez ces pixels comme sans donnée, ou fixez un plancher de puissance &gt; 0</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="256" />
+            <location filename="../processing/algorithms/difference_image.py" line="262" />
             <source>Input layers '{a}', '{b}': {error}</source>
             <translation>Couches en entrée « {a} », « {b} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="265" />
+            <location filename="../processing/algorithms/difference_image.py" line="271" />
             <source>No pixel is valid in both '{a}' and '{b}' (all no data): check the no-data values and that the two images cover the same area</source>
             <translation>Aucun pixel n'est valide à la fois dans « {a} » et « {b} » (tout est sans donnée) : vérifiez les valeurs sans donnée et que les deux images couvrent la même zone</translation>
         </message>
@@ -3588,6 +3588,11 @@
             <location filename="../processing/algorithms/core_labels.py" line="8" />
             <source>Euclidean norm of dB differences over all bands (Alatalo et al. 2023)</source>
             <translation>Norme euclidienne des différences en dB sur toutes les bandes (Alatalo et al. 2023)</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/core_labels.py" line="8" />
+            <source>Cumulant KL divergence of the log-intensity (Inglada &amp; Mercier 2007)</source>
+            <translation>Divergence KL des cumulants de la log-intensité (Inglada &amp; Mercier 2007)</translation>
         </message>
         <message>
             <location filename="../processing/algorithms/core_labels.py" line="8" />

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
+from sar_change.core.change import cumulant_kl as ck
 from sar_change.core.change import difference as dif
 from sar_change.core.engine import scale as scales
 from sar_change.core.engine.raster_blocks import map_raster, read_array, stack_vrt, write_array
@@ -125,7 +126,8 @@ def test_crop_with_margin_is_bit_exact(method):
     np.testing.assert_array_equal(full[y0:y1, x0:x1], crop[m:m + y1 - y0, m:m + x1 - x0])
 
 
-@pytest.mark.parametrize("method", [dif.LOG_RATIO, dif.MEAN_RATIO, dif.NEIGHBOURHOOD_RATIO, dif.EUCLIDEAN_DB])
+@pytest.mark.parametrize("method", [dif.LOG_RATIO, dif.MEAN_RATIO, dif.NEIGHBOURHOOD_RATIO, dif.EUCLIDEAN_DB,
+                                    dif.CUMULANT_KL])
 def test_map_raster_blocks_equal_whole_image(tmp_path, method):
     rows, cols, bands = 70, 90, 2
     img1 = np.stack([gamma_speckle((rows, cols), 3, seed=10 + b) for b in range(bands)])
@@ -149,6 +151,68 @@ def test_map_raster_blocks_equal_whole_image(tmp_path, method):
     np.testing.assert_array_equal(read_array(out), whole)
 
 
+#: A 3x3 window of log-intensity with Gaussian cumulants: mean 0, skewness 0 and excess
+#: kurtosis 0 (values 0, +-1, +-a with a^2 = 2 + sqrt(3) solve mu4 = 3 mu2^2).
+A_GAUSS = math.sqrt(2.0 + math.sqrt(3.0))
+X_GAUSS = np.array([[A_GAUSS, 1.0, 0.0], [0.0, 0.0, 0.0], [0.0, -1.0, -A_GAUSS]])
+VAR_GAUSS = 2.0 * (A_GAUSS ** 2 + 1.0) / 9.0
+
+
+def test_cumulants_of_the_gaussian_window_and_a_skewed_one():
+    k = ck.cumulants(9.0, *(np.sum(X_GAUSS ** j) for j in (1, 2, 3, 4)))
+    np.testing.assert_allclose(k, [0.0, VAR_GAUSS, 0.0, 0.0], atol=1e-12)
+    x = np.array([0.0, 0.0, 1.0, 3.0])  # mean 1, mu2 1.5, mu3 1.5, mu4 4.5 -> kappa4 = -2.25
+    k = ck.cumulants(4.0, *(np.sum(x ** j) for j in (1, 2, 3, 4)))
+    np.testing.assert_allclose(k, [1.0, 1.5, 1.5, -2.25], rtol=1e-12)
+    assert np.isnan(ck.cumulants(3.0, 6.0, 12.0, 24.0, 48.0)).all()  # constant: no pdf
+
+
+def test_cumulant_kl_of_gaussian_cumulants_is_the_exact_gaussian_kl():
+    # mean shift d of the log-intensity: K(1|2) + K(2|1) = d^2 / var
+    d = 0.7
+    kl = dif.cumulant_kl_divergence(np.exp(X_GAUSS), np.exp(X_GAUSS + d), 3)
+    assert kl[1, 1] == pytest.approx(d * d / VAR_GAUSS, rel=1e-6)  # 0.46597
+    assert kl[1, 1] == pytest.approx(0.46597, abs=1e-5)
+    # spread change by c (same mean, I2 = I1^c): (c^2 + 1/c^2 - 2) / 2, invisible to a ratio of means
+    c = 1.6
+    kl = dif.cumulant_kl_divergence(np.exp(X_GAUSS), np.exp(c * X_GAUSS), 3)
+    assert kl[1, 1] == pytest.approx(0.5 * (c * c + 1 / c ** 2 - 2), rel=1e-6)  # 0.47531
+    # general Gaussian pair from cumulants, one direction
+    got = ck.edgeworth_kl((0.3, 2.0, 0.0, 0.0), (-0.2, 0.5, 0.0, 0.0))
+    assert got == pytest.approx(0.5 * (math.log(0.5 / 2.0) - 1 + (0.25 + 2.0) / 0.5), rel=1e-12)
+
+
+def test_cumulant_kl_identical_windows_symmetry_and_invariance():
+    p1 = gamma_speckle((30, 40), 4, seed=31)
+    p2 = gamma_speckle((30, 40), 4, seed=32, mean=1.3)
+    same = dif.cumulant_kl_divergence(p1, p1, 7)
+    np.testing.assert_allclose(same, 0.0, atol=1e-9)
+    kl = dif.cumulant_kl_divergence(p1, p2, 7)
+    assert kl.dtype == np.float32 and (kl >= 0).all()
+    np.testing.assert_array_equal(kl, dif.cumulant_kl_divergence(p2, p1, 7))
+    # dimensionless: the same for a common gain and for a power of both images (ln -> c ln)
+    np.testing.assert_allclose(dif.cumulant_kl_divergence(5 * p1, 5 * p2, 7), kl, rtol=2e-4, atol=1e-6)
+    np.testing.assert_allclose(dif.cumulant_kl_divergence(p1 ** 2, p2 ** 2, 7), kl, rtol=2e-4, atol=1e-6)
+    # the expansion sees skewness only together with a change of mean or spread: log-intensity
+    # mirrored about its mean (same mean and variance, skewness 2.47 -> -2.47) gives 0
+    x = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 3.0]])
+    assert dif.cumulant_kl_divergence(np.exp(x), np.exp(2 / 3 - x), 3)[1, 1] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_cumulant_kl_is_not_monotonic_in_a_strong_change():
+    # exact cumulants of the log of 4-look gamma speckle (psi1, psi2, psi3 at L = 4; Xie et al. 2002),
+    # the later date shifted by s standard deviations (sigma = 0.533 nepers = 2.3 dB)
+    k2, k3, k4 = 0.28382295573711525, -0.0800397322451145, 0.04486532819275508
+    kl = [float(ck.symmetric_kl((0.0, k2, k3, k4), (s * math.sqrt(k2), k2, k3, k4))) for s in (1, 2, 3)]
+    np.testing.assert_allclose(kl, [0.72787, 0.99575, 0.0], atol=1e-5)  # Gaussian KL: 1, 4, 9
+
+
+def test_cumulant_kl_constant_window_is_nan():
+    p1 = np.ones((5, 5), np.float32)
+    p2 = gamma_speckle((5, 5), 4, seed=3)
+    assert np.isnan(dif.cumulant_kl_divergence(p1, p2, 3)).all()
+
+
 def test_to_power_scales():
     np.testing.assert_allclose(dif.to_power([2.0], scales.AMPLITUDE), [4.0])
     np.testing.assert_allclose(dif.to_power([10.0], scales.DB), [10.0], rtol=1e-6)
@@ -158,8 +222,8 @@ def test_to_power_scales():
 @pytest.mark.parametrize("method", dif.NEEDS_POSITIVE)
 @pytest.mark.parametrize("image", [1, 2])
 def test_zero_or_negative_power_is_refused_with_the_fix(method, image):
-    p1 = np.ones((4, 4), np.float32)
-    p2 = np.full((4, 4), 2.0, np.float32)
+    p1 = np.linspace(1.0, 2.0, 16, dtype=np.float32).reshape(4, 4)  # not constant: the KL needs spread
+    p2 = 2.0 * p1[::-1]
     (p1 if image == 1 else p2)[2, 1] = 0.0 if method != dif.RATIO else -1.0
     with pytest.raises(dif.ZeroPowerError) as err:
         dif.compute(method, p1, p2, size=3)
@@ -191,6 +255,8 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="one band of each image"):
         dif.make_block_function(dif.LOG_RATIO, bands_per_image=2)
     assert dif.margin(dif.MEAN_RATIO, 7) == 3 and dif.margin(dif.LOG_RATIO, 7) == 0
+    assert dif.margin(dif.CUMULANT_KL, 9) == 4
+    assert dif.METHODS.index(dif.EUCLIDEAN_DB) == 5 and dif.METHODS[-1] == dif.CUMULANT_KL
 
 
 ACQUISITIONS = [

@@ -64,7 +64,7 @@ def test_algorithms_describe_themselves(run):
         assert alg.group() == "Change detection"
 
 
-@pytest.mark.parametrize("method", dif.METHODS[:5])
+@pytest.mark.parametrize("method", dif.METHODS[:5] + (dif.CUMULANT_KL,))
 def test_difference_image_equals_core(run, pair, tmp_path, method):
     src1, src2, a, b = pair
     out = tmp_path / f"{method}.tif"

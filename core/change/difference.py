@@ -15,7 +15,7 @@ Conventions:
   outside the array as no data, so a block-by-block run through
   ``core.engine.raster_blocks.map_raster`` equals the whole-image run bit for bit.
 - Outputs are float32. Unsigned operators (mean ratio, neighbourhood-ratio
-  change index, Euclidean norm) grow with the change; signed ones
+  change index, Euclidean norm, cumulant KL) grow with the change; signed ones
   (difference, log ratio, signed mean ratio) are > 0 where the later image
   is brighter.
 
@@ -32,6 +32,9 @@ Operators (``METHODS``):
   the DI is the change index 1 - NR, in [0, 1).
 - Euclidean norm of dB differences over bands: sqrt(sum_b (dB2_b - dB1_b)^2)
   in dB (Alatalo, Sipola & Rantonen 2023).
+- cumulant KL: symmetrised Kullback-Leibler divergence of the Edgeworth
+  approximations of the two dates' local log-intensity pdfs (Inglada &
+  Mercier 2007), in nats, see ``cumulant_kl_divergence``.
 """
 import csv
 import datetime as _dt
@@ -41,6 +44,7 @@ import numpy as np
 
 from ..engine import scale as scales
 from ..engine.window_stats import border_count, box_sum, check_window
+from . import cumulant_kl
 
 DIFFERENCE = "difference"
 RATIO = "ratio"
@@ -48,9 +52,10 @@ LOG_RATIO = "log_ratio"
 MEAN_RATIO = "mean_ratio"
 NEIGHBOURHOOD_RATIO = "neighbourhood_ratio"
 EUCLIDEAN_DB = "euclidean_db"
+CUMULANT_KL = "cumulant_kl"
 
-#: Order used by the Processing enum (index -> method).
-METHODS = (DIFFERENCE, RATIO, LOG_RATIO, MEAN_RATIO, NEIGHBOURHOOD_RATIO, EUCLIDEAN_DB)
+#: Order used by the Processing enum (index -> method); new methods go at the end.
+METHODS = (DIFFERENCE, RATIO, LOG_RATIO, MEAN_RATIO, NEIGHBOURHOOD_RATIO, EUCLIDEAN_DB, CUMULANT_KL)
 LABELS = {
     DIFFERENCE: "Difference I2 - I1 (linear power)",
     RATIO: "Ratio I2 / I1",
@@ -58,13 +63,14 @@ LABELS = {
     MEAN_RATIO: "Mean ratio 1 - min(m1/m2, m2/m1) (Inglada & Mercier 2007)",
     NEIGHBOURHOOD_RATIO: "Neighbourhood ratio, 1 - NR (Gong, Cao & Wu 2012)",
     EUCLIDEAN_DB: "Euclidean norm of dB differences over all bands (Alatalo et al. 2023)",
+    CUMULANT_KL: "Cumulant KL divergence of the log-intensity (Inglada & Mercier 2007)",
 }
 #: Methods with a local window.
-WINDOWED = (MEAN_RATIO, NEIGHBOURHOOD_RATIO)
+WINDOWED = (MEAN_RATIO, NEIGHBOURHOOD_RATIO, CUMULANT_KL)
 #: Methods that compare every band (the others compare one band of each image).
 MULTI_BAND = (EUCLIDEAN_DB,)
 #: Methods that divide or take logarithms: they need power > 0.
-NEEDS_POSITIVE = (RATIO, LOG_RATIO, MEAN_RATIO, NEIGHBOURHOOD_RATIO, EUCLIDEAN_DB)
+NEEDS_POSITIVE = (RATIO, LOG_RATIO, MEAN_RATIO, NEIGHBOURHOOD_RATIO, EUCLIDEAN_DB, CUMULANT_KL)
 #: Methods whose output is signed (> 0: the later image is brighter).
 SIGNED = (DIFFERENCE, RATIO, LOG_RATIO)
 
@@ -291,11 +297,51 @@ def euclidean_db(p1, p2, floor=None):
     return np.sqrt(np.sum(np.square(d), axis=0, dtype=np.float32)).astype(np.float32)
 
 
+def cumulant_kl_divergence(p1, p2, size=7, floor=None):
+    """Symmetrised cumulant-based KL divergence of the two dates' local pdfs, nats (>= 0).
+
+    Inglada & Mercier (2007, IEEE TGRS 45(5)): over the pixels valid in both
+    images in the ``size`` x ``size`` window (pixels, odd), the cumulants
+    kappa_1..kappa_4 of each date's log-intensity ln(I) give an Edgeworth
+    approximation of its pdf, and the DI is K(1|2) + K(2|1) of
+    ``core.change.cumulant_kl``. It grows with any change of the local
+    distribution (mean, spread, skewness, kurtosis), not only of the mean; 0
+    for identical windows. Dimensionless, so the same for ln or dB
+    log-intensity and for a gain common to both images. Windows where either
+    date's log-intensity is constant, or with fewer than 2 valid pixels, give
+    NaN (no pdf to fit). The paper uses large windows (e.g. 9 to 51 pixels):
+    with few pixels the sample skewness and kurtosis are noisy. The
+    expansion is an approximation near Gaussian pdfs: for a strong change
+    (a mean shift of several sigma) its polynomial terms can drive it below
+    zero, clipped to 0, so it is not monotonic in the change: with the
+    exact cumulants of 4-look log-gamma speckle a 3-sigma (about 7 dB)
+    mean shift gives 0 (tests/test_core_difference.py; on the design
+    pairs: benchmarks/results/change_kl_design.md).
+    """
+    check_window(size)
+    p1, p2 = _as_pair(p1, p2)
+    p1, p2 = _positive(p1, 1, floor), _positive(p2, 2, floor)
+    v1, v2, valid = _split(p1, p2)
+    if valid is not None:  # log(1) = 0 where no data, left out of the sums below
+        v1, v2 = np.where(valid, v1, np.float32(1)), np.where(valid, v2, np.float32(1))
+    cum = []
+    for v in (v1, v2):
+        x = np.log(v.astype(np.float64))
+        x2 = x * x
+        s1, count = _window_sums(x, valid, size)
+        sums = [box_sum(term, size, dtype=np.float64) for term in (x2, x2 * x, x2 * x2)]
+        cum.append(cumulant_kl.cumulants(count, s1, *sums))
+    out = cumulant_kl.symmetric_kl(cum[0], cum[1]).astype(np.float32)
+    if valid is not None:
+        out[~valid] = np.nan
+    return out
+
+
 def compute(method, p1, p2, size=3, signed=False, floor=None):
     """Difference image of ``method`` (see ``METHODS``) from linear power images.
 
     ``p1``, ``p2``: 2-D arrays, or (bands, rows, cols) for the Euclidean norm.
-    ``size``: window side in pixels (mean ratio, neighbourhood ratio);
+    ``size``: window side in pixels (mean ratio, neighbourhood ratio, cumulant KL);
     ``signed``: signed mean ratio; ``floor``: power floor (None: refuse <= 0).
     """
     margin(method, size)  # validates the method and, where used, the window
@@ -309,6 +355,8 @@ def compute(method, p1, p2, size=3, signed=False, floor=None):
         return mean_ratio(p1, p2, size, signed, floor)
     if method == NEIGHBOURHOOD_RATIO:
         return neighbourhood_ratio_index(p1, p2, size, floor)
+    if method == CUMULANT_KL:
+        return cumulant_kl_divergence(p1, p2, size, floor)
     return euclidean_db(p1, p2, floor)
 
 

@@ -21,6 +21,7 @@ CORE_LABELS = (
     QT_TRANSLATE_NOOP("SarChange", "Mean ratio 1 - min(m1/m2, m2/m1) (Inglada & Mercier 2007)"),
     QT_TRANSLATE_NOOP("SarChange", "Neighbourhood ratio, 1 - NR (Gong, Cao & Wu 2012)"),
     QT_TRANSLATE_NOOP("SarChange", "Euclidean norm of dB differences over all bands (Alatalo et al. 2023)"),
+    QT_TRANSLATE_NOOP("SarChange", "Cumulant KL divergence of the log-intensity (Inglada & Mercier 2007)"),
     QT_TRANSLATE_NOOP("SarChange", "Otsu (1979)"),
     QT_TRANSLATE_NOOP("SarChange", "Kittler-Illingworth minimum error, Gaussian classes (1986)"),
     QT_TRANSLATE_NOOP("SarChange", "Generalized-Gaussian KI (Bazi, Bruzzone & Melgani 2005)"),

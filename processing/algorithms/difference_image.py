@@ -50,9 +50,15 @@ def help_text():
         "window without the centre, q = min/max of the pixel and theta = var/mean of q over the window; "
         "written as 1 - NR (0 to 1) so that, like the mean ratio, larger means more "
         "change.</li><li>Euclidean norm of dB differences: sqrt(sum over bands (dB2 - dB1)^2), dB "
-        "(Alatalo, Sipola &amp; Rantonen 2023), e.g. VV and VH together.</li></ul></li><li><b>Window "
-        "size</b>: odd side in pixels of the local window of the mean ratio and the neighbourhood ratio "
-        "(e.g. 3).</li><li><b>Signed mean ratio</b>: write sign(m2 - m1) r instead of r.</li><li><b>Power"
+        "(Alatalo, Sipola &amp; Rantonen 2023), e.g. VV and VH together.</li><li>Cumulant-based "
+        "Kullback-Leibler divergence (Inglada &amp; Mercier 2007, IEEE TGRS 45(5)): the pdf of each date's "
+        "log-intensity over the window is approximated from its first four cumulants (Edgeworth series) "
+        "and the DI is the symmetrised KL divergence of the two, in nats (0 for identical windows); it "
+        "sees changes of the spread of the values as well as of their mean. Windows where either date "
+        "is constant are no data.</li></ul></li><li><b>Window size</b>: odd side in pixels of the local "
+        "window of the mean ratio, the neighbourhood ratio (e.g. 3) and the cumulant KL divergence (e.g. "
+        "7 to 11: four cumulants need many pixels).</li>"
+        "<li><b>Signed mean ratio</b>: write sign(m2 - m1) r instead of r.</li><li><b>Power"
         " floor</b>: ratios and logarithms need power &gt; 0. With 0 (default) a pixel with zero or "
         "negative power stops the run with an error; a value &gt; 0 (linear power) raises every smaller "
         "value to it instead (e.g. 1 for 8-bit images with a few zeros).</li></ul><p>No-data pixels of "
@@ -115,7 +121,7 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
             self.METHOD, tr("Method"), options=[tr(difference.LABELS[m]) for m in difference.METHODS],
             defaultValue=difference.METHODS.index(difference.LOG_RATIO)))
         self.addParameter(number(
-            self.WINDOW, tr("Window size (pixels, odd; mean ratio, neighbourhood ratio)"),
+            self.WINDOW, tr("Window size (pixels, odd; mean ratio, neighbourhood ratio, cumulant KL)"),
             type=number.Integer, defaultValue=3, minValue=1))
         self.addParameter(QgsProcessingParameterBoolean(
             self.SIGNED, tr("Signed mean ratio (> 0 where image 2 is brighter)"), defaultValue=False))
