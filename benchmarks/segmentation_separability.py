@@ -88,6 +88,10 @@ T_VALIDATION = (
     "combined round: setup T, run seeds 15-17, scenes 320-339",
 )
 T_TEST = "final with speckle-contrast inputs at 1152 steps (setup T)"
+#: Sections of ``segmentation_separability.md``: setup T trained and scored at other speckle levels.
+T_LOOKS = tuple(
+    f"network (setup T), {k}, run seed 18, scenes 380-399" for k in ("4 looks", "16 looks", "speckle-free")
+)
 PREDICTORS = {
     "pixel": "pixel (VV, VH, incidence)",
     "inputs": "network inputs at the pixel (+ log C_5, C_9)",
@@ -349,7 +353,7 @@ def main(argv=None):
     p.add_argument(
         "--check-sections",
         nargs="*",
-        default=list(T_VALIDATION + (T_TEST,)),
+        default=list(T_VALIDATION + (T_TEST,) + T_LOOKS),
         help="sections of --results whose melt confusion (pretrained) is reweighted to the test mix",
     )
     p.add_argument(
