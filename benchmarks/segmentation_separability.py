@@ -90,7 +90,8 @@ T_VALIDATION = (
 T_TEST = "final with speckle-contrast inputs at 1152 steps (setup T)"
 #: Sections of ``segmentation_separability.md``: setup T trained and scored at other speckle levels.
 T_LOOKS = tuple(
-    f"network (setup T), {k}, run seed 18, scenes 380-399" for k in ("4 looks", "16 looks", "speckle-free")
+    f"network (setup T), {k}, run seed 18, scenes 380-399"
+    for k in ("4 looks", "16 looks", "speckle-free", "speckle-free, 2304 steps")
 )
 PREDICTORS = {
     "pixel": "pixel (VV, VH, incidence)",
