@@ -326,6 +326,23 @@ def classifier_sections(args, say, season, fit_seeds, val_seeds, test_counts):
     say()
 
 
+def season_overlap_line(seeds):
+    """Line: of the melt ice pixels of ``seeds``, the share that is ice in the freeze scene of the same seed,
+    and the share of scenes whose water + ice extent is the same in both seasons (the simulator draws one
+    floe field per seed and keeps the sea)."""
+    inside = total = same = 0
+    for s in seeds:
+        f, m = (ss.segmentation_scene(s, season, shape=SHAPE)["labels"] for season in ("freeze", "melt"))
+        inside += int(((m == ICE) & (f == ICE)).sum())
+        total += int((m == ICE).sum())
+        same += bool(np.array_equal(f == LAND, m == LAND))
+    return (
+        f"seeds {seeds[0]}-{seeds[-1]}: {inside / max(total, 1):.3f} of the {total} melt ice pixels are "
+        f"ice in the freeze scene of the same seed; water + ice extent identical in both seasons in "
+        f"{same} of {len(seeds)} scenes"
+    )
+
+
 def git_commit():
     try:
         return subprocess.run(
@@ -411,6 +428,8 @@ def main(argv=None):
         f"land {tf[2]:.3f}, water + ice {tf[0] + tf[1]:.3f}"
     )
     say("- water + ice share per test scene (labels only): " + ", ".join(f"{v:.3f}" for v in test_shares))
+    if season == "melt":
+        say("- " + season_overlap_line(val_seeds))
     say()
 
     if not args.no_classifiers:
