@@ -94,12 +94,13 @@ CELL = 32
 SHIPPED = os.path.join(os.path.dirname(HERE), "models", "segmentation.onnx")
 
 
-def labelled_sets(seeds, fraction, rng):
-    """(image, labels with only ``fraction`` of the cells kept) for each seed in both seasons."""
+def labelled_sets(seeds, fraction, rng, looks=4.0):
+    """(image, labels with only ``fraction`` of the cells kept) for each seed in both seasons (``looks``:
+    ENL of the simulated speckle, inf: none)."""
     out = []
     for seed in seeds:
         for season in ss.SEASONS:
-            sc = ss.segmentation_scene(seed, season, shape=SHAPE)
+            sc = ss.segmentation_scene(seed, season, shape=SHAPE, looks=looks)
             labels = sc["labels"] if fraction >= 1 else ds.subsample_labels(sc["labels"], fraction, CELL, rng)
             out.append((ss.scene_image(sc), labels))
     return out
@@ -484,6 +485,12 @@ def main(argv=None):
         default=0,
         help="further labelled training seeds from EXTRA_TRAIN_SEEDS (700+), same early-stopping seeds",
     )
+    p.add_argument(
+        "--looks",
+        type=float,
+        default=4.0,
+        help="ENL of the simulated speckle of every scene (a what-if; inf: speckle-free; default 4)",
+    )
     p.add_argument("--test-scenes", type=int, default=4, help="held-out test scenes per season")
     p.add_argument(
         "--score-on",
@@ -578,6 +585,8 @@ def main(argv=None):
         views_list = [tta.check_count(v) for v in args.tta.split(",")]
     except ValueError as exc:
         p.error(f"--tta {args.tta}: {exc}")
+    if args.ship and args.looks != 4.0:
+        raise SystemExit("--ship trains on the simulator's 4-look scenes: leave --looks at 4")
     if args.ship and args.score_on != "test":
         p.error("--ship scores the shipped model on the test scenes: leave --score-on at test")
 
@@ -598,6 +607,8 @@ def main(argv=None):
         print(text, flush=True)
 
     scale = f"tiny scenes ({SHAPE[0]} x {SHAPE[1]} px), short budgets, 2 CPU threads"
+    if args.looks != 4.0:
+        scale += f", {args.looks:g}-look speckle"
     report = {"scale": scale, "args": vars(args)}
     if args.encoder:
         encoder = args.encoder
@@ -625,10 +636,11 @@ def main(argv=None):
         )
     seeds, val_seeds = training_seeds(args.train_scenes, args.extra_train_scenes)
     report["train_seeds"], report["early_stopping_seeds"] = list(seeds), list(val_seeds)
-    val_sets = labelled_sets(val_seeds, 1.0, None)
+    val_sets = labelled_sets(val_seeds, 1.0, None, args.looks)
     scored_seeds = scored_scene_seeds(args)
     tests = {
-        season: [ss.segmentation_scene(s, season, shape=SHAPE) for s in scored_seeds] for season in ss.SEASONS
+        season: [ss.segmentation_scene(s, season, shape=SHAPE, looks=args.looks) for s in scored_seeds]
+        for season in ss.SEASONS
     }
     inits = [i for i in ("random", "pretrained") if i in args.inits.split(",")]
     network = network_arg(args.network, training.cfg.NETWORK)
@@ -636,7 +648,7 @@ def main(argv=None):
     ensemble = {}  # (fraction, init, views) -> summed probabilities of the seeds
     for fraction in [] if args.ship_only else [float(f) for f in args.fractions.split(",")]:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            train_sets = labelled_sets(seeds, fraction, np.random.default_rng([seed, 17]))
+            train_sets = labelled_sets(seeds, fraction, np.random.default_rng([seed, 17]), args.looks)
             labelled = sum(int((lab != ss.IGNORE).sum()) for _, lab in train_sets)
             for init in inits:
                 summary = training.train(

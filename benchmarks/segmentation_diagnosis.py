@@ -233,19 +233,24 @@ def overlap_lines(val, predictions, model, others):
     return out
 
 
-def resolution_floor(val, strides=(2, 4, 8)):
-    """Lines: scores of the truth itself averaged (one-hot) over stride x stride cells and upsampled
-    bilinearly, as a classifier at that output stride with perfect cell probabilities would give."""
+def floor_confusion(val, stride):
+    """Confusion (rows truth) of the truth itself averaged (one-hot) over stride x stride cells and
+    upsampled bilinearly, as a classifier at that output stride with perfect cell probabilities gives."""
     import torch
     from torch.nn import functional as F
 
     lab = torch.from_numpy(np.stack([sc["labels"] for sc in val]).astype(np.int64))
     onehot = F.one_hot(lab, len(ss.CLASSES)).permute(0, 3, 1, 2).float()
+    up = F.interpolate(F.avg_pool2d(onehot, stride), size=lab.shape[1:], mode="bilinear", align_corners=False)
+    return mx.confusion(lab.numpy(), up.argmax(1).numpy(), 3)
+
+
+def resolution_floor(val, strides=(2, 4, 8)):
+    """Lines: scores of ``floor_confusion`` at each output stride."""
     lines = ["| output stride of the truth | weighted IoU | IoU water | IoU ice | IoU land |",
              "|---|---:|---:|---:|---:|"]
     for st in strides:
-        up = F.interpolate(F.avg_pool2d(onehot, st), size=SHAPE, mode="bilinear", align_corners=False)
-        s = mx.scores(mx.confusion(lab.numpy(), up.argmax(1).numpy(), 3), ss.CLASSES)
+        s = mx.scores(floor_confusion(val, st), ss.CLASSES)
         iou = s["per_class"]
         lines.append(f"| {st} | {s['weighted_iou']:.3f} | {iou['water']['iou']:.3f} | "
                      f"{iou['ice']['iou']:.3f} | {iou['land']['iou']:.3f} |")
