@@ -37,6 +37,12 @@ neighbourhood ratio); the guard reads the KL DI. The DI kinds are added to
 Also reported (truth used, reporting only): the oracle-threshold kappa of each DI, |LMR3|, GKL5 and
 GKL7: per pair the best kappa of a single global threshold on the DI, and on how many pairs each
 KL DI's oracle exceeds |LMR3|'s.
+
+First run (benchmarks/results/change_gkl_design.md, commit 8ae3f91, 98 s): both fail. Mean kappa
+0.713 default, 0.530 GKL5, 0.518 GKL7 (statistical pairs 0.709 / 0.488 / 0.505); 89 and 91 pairs
+lose more than 0.05 (largest 0.752, 0.641); fallbacks 41 / 16 / 11 pairs. Oracle threshold: |LMR3|
+0.526, GKL5 0.473, GKL7 0.519 (statistical pairs 0.594 / 0.606 / 0.666; above |LMR3| on 29 and 53
+of 103 pairs). No protocol run; README.md, seventeenth round.
 """
 import sys
 from pathlib import Path
