@@ -26,7 +26,7 @@ replaced by the symmetrised cumulant KL divergence (nats) of a 7 x 7 window (``K
 9 x 9 window (``KL9``); everything else unchanged (the centring and the multi-scale fallback keep
 the log ratio of the 3 x 3 means as their signed statistic, as the chain does for its other
 unfolded DIs). The DI kinds are added to ``core.change.unsupervised`` for this script only
-(``kl_dis``), not offered by the product.
+(``extra_dis``), not offered by the product.
 
 Also reported (truth used, reporting only): the oracle-threshold kappa of each DI, |LMR3|, KL7 and
 KL9: per pair the best kappa of a single global threshold on the DI (every cut between sorted
@@ -67,20 +67,21 @@ KL_WINDOWS = {"kl7": 7, "kl9": 9}
 
 
 @contextlib.contextmanager
-def kl_dis():
-    """``core.change.unsupervised`` with the DI kinds of ``KL_WINDOWS`` added (this script only)."""
+def extra_dis(windows, divergence):
+    """``core.change.unsupervised`` with the DI kinds of ``windows`` (kind -> window, pixels) added,
+    each computed by ``divergence(p1, p2, window, floor)`` (this script and its siblings only)."""
     saved = us.DI_KINDS, us.change_index, us.di_margin
     index, margin = us.change_index, us.di_margin
 
     def change_index(kind, p1, p2, floor=None):
-        if kind in KL_WINDOWS:
-            return dif.cumulant_kl_divergence(p1, p2, KL_WINDOWS[kind], floor)
+        if kind in windows:
+            return divergence(p1, p2, windows[kind], floor)
         return index(kind, p1, p2, floor)
 
     def di_margin(kind):
-        return KL_WINDOWS[kind] // 2 if kind in KL_WINDOWS else margin(kind)
+        return windows[kind] // 2 if kind in windows else margin(kind)
 
-    us.DI_KINDS = saved[0] + tuple(KL_WINDOWS)
+    us.DI_KINDS = saved[0] + tuple(windows)
     us.change_index, us.di_margin = change_index, di_margin
     try:
         yield
@@ -108,18 +109,25 @@ def oracle_kappa(di, ref):
 
 
 def main(argv=None):
-    args, start, say, lines = ccd.begin(__doc__, argv)
+    return run_round(__doc__, argv, KL_WINDOWS, dif.cumulant_kl_divergence, "the cumulant KL DI",
+                     "Cumulant KL divergence as the default chain's DI, design pairs", "change_kl_design.py")
+
+
+def run_round(doc, argv, windows, divergence, di_label, title, script):
+    """Score the default chain and its variants with the DI kinds ``windows`` (``extra_dis``) on the
+    103 design pairs, print the table and the rule's verdict, write OUT.md with ``--out``."""
+    args, start, say, lines = ccd.begin(doc, argv)
     configs = {"default": us.DEFAULT}
-    configs.update({name.upper(): dataclasses.replace(us.DEFAULT, di=name) for name in KL_WINDOWS})
+    configs.update({name.upper(): dataclasses.replace(us.DEFAULT, di=name) for name in windows})
     names = list(configs)
-    say(f"Default chain {us.DEFAULT.name()}; candidates: the same chain on the cumulant KL DI "
-        + ", ".join(f"{n} ({KL_WINDOWS[n.lower()]}x{KL_WINDOWS[n.lower()]})" for n in names[1:])
+    say(f"Default chain {us.DEFAULT.name()}; candidates: the same chain on {di_label} "
+        + ", ".join(f"{n} ({windows[n.lower()]}x{windows[n.lower()]})" for n in names[1:])
         + "; kappa of each chain's map (guard included), fb: its guard fell back; oracle thr.: best single "
           "threshold of the DI (truth used, reported only)")
     say(f"{'design pair':34s}" + "".join(f"{n:>9s}{'fb':>3s}" for n in names)
         + "".join(f"{'thr ' + d:>10s}" for d in ("|LMR3|",) + tuple(n for n in names[1:])))
     kap, orc, stat = [], [], []
-    with kl_dis():
+    with extra_dis(windows, divergence):
         for _, pairs in families():
             for data in pairs:
                 p1, p2, ref = data.p1[0], data.p2[0], data.ref
@@ -129,7 +137,7 @@ def main(argv=None):
                     row.append(cd.accuracy(mask, ref)[1])
                     fbs.append(int(fitted.guard.fallback))
                 dis = [us.change_index(us.LOG_MEAN_RATIO, p1, p2)] + [
-                    dif.cumulant_kl_divergence(p1, p2, w) for w in KL_WINDOWS.values()]
+                    divergence(p1, p2, w) for w in windows.values()]
                 orow = [oracle_kappa(d, ref) for d in dis]
                 kap.append(row)
                 orc.append(orow)
@@ -157,10 +165,11 @@ def main(argv=None):
         say(f"{name}: gain {gain:+.3f}, largest loss {loss:.3f} ({worse} pairs lose > {LOSS:g}), statistical "
             f"pairs {kap[stat, i].mean() - kap[stat, 0].mean():+.3f}: "
             + ("PASSES" if gain >= GAIN and loss <= LOSS else "fails"))
+        say(f"{name}: oracle-threshold kappa above |LMR3|'s on {int(np.sum(orc[:, i] > orc[:, 0]))} of "
+            f"{len(orc)} pairs")
     say(f"Total {time.perf_counter() - start:.1f} s")
     if args.out:
-        ccd.write_record(args.out, "Cumulant KL divergence as the default chain's DI, design pairs",
-                         "change_kl_design.py", argv, lines)
+        ccd.write_record(args.out, title, script, argv, lines)
     return 0
 
 

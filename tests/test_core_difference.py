@@ -213,6 +213,48 @@ def test_cumulant_kl_constant_window_is_nan():
     assert np.isnan(dif.cumulant_kl_divergence(p1, p2, 3)).all()
 
 
+def test_gaussian_kl_analytic_values():
+    # X_GAUSS has mean 0, variance VAR_GAUSS; a mean shift d at equal variances gives d^2 / v
+    d = 0.7
+    kl = dif.gaussian_kl_divergence(np.exp(X_GAUSS), np.exp(X_GAUSS + d), 3)
+    assert kl[1, 1] == pytest.approx(d * d / VAR_GAUSS, rel=1e-6)
+    assert kl[1, 1] == pytest.approx(0.46597, abs=1e-5)
+    # a variance ratio r = c^2 at equal means: (r + 1/r - 2) / 2
+    c = 1.6
+    kl = dif.gaussian_kl_divergence(np.exp(X_GAUSS), np.exp(c * X_GAUSS), 3)
+    assert kl[1, 1] == pytest.approx(0.5 * (c * c + 1 / c ** 2 - 2), rel=1e-6)  # 0.47531
+    # from moments: ((m1 - m2)^2 (1/v1 + 1/v2) + v1/v2 + v2/v1 - 2) / 2 = (0.25 * 2.5 + 4 + 0.25 - 2) / 2
+    assert ck.gaussian_symmetric_kl((0.3, 2.0), (-0.2, 0.5)) == pytest.approx(1.4375, rel=1e-12)
+    # monotonic where the Edgeworth series is not (4-look log-gamma: 1, 2, 3 sigma -> 1, 4, 9)
+    k2 = 0.28382295573711525
+    kl = [float(ck.gaussian_symmetric_kl((0.0, k2), (s * math.sqrt(k2), k2))) for s in (1, 2, 3)]
+    np.testing.assert_allclose(kl, [1.0, 4.0, 9.0], rtol=1e-12)
+
+
+def test_gaussian_kl_identical_symmetric_gain_invariant_and_nan():
+    p1 = gamma_speckle((30, 40), 4, seed=31)
+    p2 = gamma_speckle((30, 40), 4, seed=32, mean=1.3)
+    np.testing.assert_allclose(dif.gaussian_kl_divergence(p1, p1, 7), 0.0, atol=1e-9)
+    kl = dif.gaussian_kl_divergence(p1, p2, 7)
+    assert kl.dtype == np.float32 and (kl >= 0).all()
+    np.testing.assert_array_equal(kl, dif.gaussian_kl_divergence(p2, p1, 7))
+    np.testing.assert_allclose(dif.gaussian_kl_divergence(5 * p1, 5 * p2, 7), kl, rtol=2e-4, atol=1e-6)
+    assert np.isnan(dif.gaussian_kl_divergence(np.ones((5, 5), np.float32), p2[:5, :5], 3)).all()
+
+
+def test_gaussian_kl_crop_with_halo_is_bit_exact_and_nodata():
+    size, m = 5, 2
+    p1 = gamma_speckle((60, 70), 2, seed=4)
+    p2 = gamma_speckle((60, 70), 2, seed=5, mean=1.5)
+    p1[20:23, 30:34] = np.nan
+    full = dif.gaussian_kl_divergence(p1, p2, size)
+    assert np.isnan(full[20:23, 30:34]).all() and np.isfinite(full[30:40, 50:60]).all()
+    y0, y1, x0, x1 = 15, 45, 25, 60
+    win = np.s_[y0 - m:y1 + m, x0 - m:x1 + m]
+    crop = dif.gaussian_kl_divergence(p1[win], p2[win], size)
+    np.testing.assert_array_equal(full[y0:y1, x0:x1], crop[m:m + y1 - y0, m:m + x1 - x0])
+
+
 def test_to_power_scales():
     np.testing.assert_allclose(dif.to_power([2.0], scales.AMPLITUDE), [4.0])
     np.testing.assert_allclose(dif.to_power([10.0], scales.DB), [10.0], rtol=1e-6)

@@ -53,8 +53,22 @@ def cumulants(s0, s1, s2, s3, s4):
         mu3 = e3 - 3.0 * m1 * e2 + 2.0 * m1 * m1_2
         mu4 = e4 - 4.0 * m1 * e3 + 6.0 * m1_2 * e2 - 3.0 * m1_2 * m1_2
         k4 = mu4 - 3.0 * mu2 * mu2
-        bad = ~((s0 >= 2) & (mu2 > CONSTANT_VARIANCE * (1.0 + m1_2)))
-    out = [m1, mu2, mu3, k4]
+    return _no_pdf_to_nan(s0, m1, mu2, mu3, k4)
+
+
+def mean_variance(s0, s1, s2):
+    """(kappa_1, kappa_2) from the power sums s1, s2 over n = s0 values; NaN as in ``cumulants``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m1 = s1 / s0
+        mu2 = s2 / s0 - m1 * m1
+    return _no_pdf_to_nan(s0, m1, mu2)
+
+
+def _no_pdf_to_nan(s0, m1, mu2, *higher):
+    """(m1, mu2, *higher) with NaN where n < 2 or the variance is not above ``CONSTANT_VARIANCE``."""
+    with np.errstate(invalid="ignore"):
+        bad = ~((s0 >= 2) & (mu2 > CONSTANT_VARIANCE * (1.0 + m1 * m1)))
+    out = [m1, mu2, *higher]
     if np.any(bad):
         out = [np.where(bad, np.nan, k) for k in out]
     return tuple(out)
@@ -90,6 +104,28 @@ def edgeworth_kl(cx, cy):
               - gy * gy * (c6 - 6.0 * c4 + 9.0 * c2) / 72.0
               - 10.0 * gx * gy * a * (b2 - 1.0) * b2 * b)
     return np.maximum(kl, 0.0)  # NaN stays NaN
+
+
+def gaussian_symmetric_kl(cx, cy):
+    """Symmetrised KL divergence of two Gaussians, KL(X|Y) + KL(Y|X), nats (>= 0).
+
+    ``cx``, ``cy``: (kappa_1, kappa_2, ...) of the same variable in the same
+    unit (only the mean and variance are read). The classical KL of two
+    Gaussians (Kullback 1959; the two-cumulant case of Inglada & Mercier
+    2007, section III, where the Edgeworth terms vanish), with d = m1 - m2:
+
+        ((m1 - m2)^2 (1/v1 + 1/v2) + v1/v2 + v2/v1 - 2) / 2
+
+    d^2 / v for a mean shift at equal variances, (r + 1/r - 2) / 2 for a
+    variance ratio r at equal means, 0 for identical pdfs; unlike the
+    Edgeworth series it grows monotonically with |d| and with |ln r|.
+    Dimensionless (the same for ln or dB units). NaN moments give NaN.
+    """
+    m1, v1 = cx[0], cx[1]
+    m2, v2 = cy[0], cy[1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d2 = (m1 - m2) * (m1 - m2)
+        return 0.5 * (d2 * (1.0 / v1 + 1.0 / v2) + v1 / v2 + v2 / v1 - 2.0)
 
 
 def symmetric_kl(cx, cy):

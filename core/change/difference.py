@@ -318,6 +318,36 @@ def cumulant_kl_divergence(p1, p2, size=7, floor=None):
     mean shift gives 0 (tests/test_core_difference.py; on the design
     pairs: benchmarks/results/change_kl_design.md).
     """
+    cum1, cum2, valid = _log_cumulants(p1, p2, size, floor, 4)
+    return _with_nodata(cumulant_kl.symmetric_kl(cum1, cum2), valid)
+
+
+def gaussian_kl_divergence(p1, p2, size=7, floor=None):
+    """Symmetrised Gaussian KL divergence of the two dates' windowed log-intensity, nats (>= 0).
+
+    The two-cumulant case of ``cumulant_kl_divergence`` (Inglada & Mercier
+    2007 with kappa_3 = kappa_4 = 0; the classical KL of two Gaussians,
+    ``core.change.cumulant_kl.gaussian_symmetric_kl``): with m_k, v_k the
+    mean and variance of ln(I_k) over the pixels valid in both images in the
+    ``size`` x ``size`` window (pixels, odd),
+    ((m1 - m2)^2 (1/v1 + 1/v2) + v1/v2 + v2/v1 - 2) / 2. It grows
+    monotonically with a change of the local mean (d^2 / v) or spread
+    ((r + 1/r - 2) / 2 for a variance ratio r), 0 for identical windows;
+    dimensionless, invariant to a gain common to both images. Windows where
+    either date's log-intensity is constant, or with fewer than 2 valid
+    pixels, give NaN.
+    """
+    cum1, cum2, valid = _log_cumulants(p1, p2, size, floor, 2)
+    return _with_nodata(cumulant_kl.gaussian_symmetric_kl(cum1, cum2), valid)
+
+
+def _log_cumulants(p1, p2, size, floor, order):
+    """(cumulants of ln(I1), of ln(I2), joint valid mask or None) per window; ``order`` 2 or 4.
+
+    Fixed-order float64 box sums of x^k over the pixels valid in both images
+    (so a crop with a ``size // 2`` halo is bit-exact); order 2 gives
+    (kappa_1, kappa_2), order 4 (kappa_1..kappa_4), see ``core.change.cumulant_kl``.
+    """
     check_window(size)
     p1, p2 = _as_pair(p1, p2)
     p1, p2 = _positive(p1, 1, floor), _positive(p2, 2, floor)
@@ -329,9 +359,16 @@ def cumulant_kl_divergence(p1, p2, size=7, floor=None):
         x = np.log(v.astype(np.float64))
         x2 = x * x
         s1, count = _window_sums(x, valid, size)
-        sums = [box_sum(term, size, dtype=np.float64) for term in (x2, x2 * x, x2 * x2)]
-        cum.append(cumulant_kl.cumulants(count, s1, *sums))
-    out = cumulant_kl.symmetric_kl(cum[0], cum[1]).astype(np.float32)
+        terms = (x2,) if order == 2 else (x2, x2 * x, x2 * x2)
+        sums = [box_sum(term, size, dtype=np.float64) for term in terms]
+        fit = cumulant_kl.mean_variance if order == 2 else cumulant_kl.cumulants
+        cum.append(fit(count, s1, *sums))
+    return cum[0], cum[1], valid
+
+
+def _with_nodata(di, valid):
+    """``di`` as float32 with NaN where ``valid`` (or None: all valid) is False."""
+    out = di.astype(np.float32)
     if valid is not None:
         out[~valid] = np.nan
     return out
