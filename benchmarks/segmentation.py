@@ -94,13 +94,46 @@ CELL = 32
 SHIPPED = os.path.join(os.path.dirname(HERE), "models", "segmentation.onnx")
 
 
-def labelled_sets(seeds, fraction, rng, looks=4.0):
+def input_filter_arg(text, looks=4.0):
+    """``FilterParams`` of ``--input-filter NAME[:WINDOW]`` (a ``core.speckle.registry`` method, window
+    in pixels, odd; the filter's ENL is the scenes' ``looks``), or None for "" / "none"."""
+    from sar_change.core.speckle import registry
+
+    if text in ("", "none"):
+        return None
+    name, _, window = text.partition(":")
+    params = registry.FilterParams(method=name, size=int(window) if window else 7, looks=looks)
+    if name in registry.LEARNED:
+        raise ValueError(f"{name}: the benchmark uses the numpy filters only ({registry.METHODS})")
+    registry.validate(params)
+    return params
+
+
+def scene_of(seed, season, looks=4.0, input_filter=None):
+    """``ss.segmentation_scene`` at ``SHAPE``; with ``input_filter`` (``FilterParams``) its VV and VH
+    sigma0 (dB) are speckle-filtered in linear power first (what a user does before segmenting), so
+    the network's inputs and its speckle-contrast features see the filtered bands; labels unchanged."""
+    sc = ss.segmentation_scene(seed, season, shape=SHAPE, looks=looks)
+    if input_filter is None:
+        return sc
+    from sar_change.core.engine import scale as scales
+    from sar_change.core.speckle import registry
+
+    func, _ = registry.make_block_function(input_filter, scale=scales.DB)
+    return {
+        **sc,
+        "vv_db": func(sc["vv_db"]).astype(np.float32),
+        "vh_db": func(sc["vh_db"]).astype(np.float32),
+    }
+
+
+def labelled_sets(seeds, fraction, rng, looks=4.0, input_filter=None):
     """(image, labels with only ``fraction`` of the cells kept) for each seed in both seasons (``looks``:
-    ENL of the simulated speckle, inf: none)."""
+    ENL of the simulated speckle, inf: none; ``input_filter``: see ``scene_of``)."""
     out = []
     for seed in seeds:
         for season in ss.SEASONS:
-            sc = ss.segmentation_scene(seed, season, shape=SHAPE, looks=looks)
+            sc = scene_of(seed, season, looks, input_filter)
             labels = sc["labels"] if fraction >= 1 else ds.subsample_labels(sc["labels"], fraction, CELL, rng)
             out.append((ss.scene_image(sc), labels))
     return out
@@ -491,6 +524,12 @@ def main(argv=None):
         default=4.0,
         help="ENL of the simulated speckle of every scene (a what-if; inf: speckle-free; default 4)",
     )
+    p.add_argument(
+        "--input-filter",
+        default="none",
+        help="speckle filter NAME[:WINDOW] (core.speckle, e.g. lee_sigma:7, boxcar:3) applied to every "
+        "scene's VV and VH before training, early stopping and scoring (default none)",
+    )
     p.add_argument("--test-scenes", type=int, default=4, help="held-out test scenes per season")
     p.add_argument(
         "--score-on",
@@ -587,6 +626,14 @@ def main(argv=None):
         p.error(f"--tta {args.tta}: {exc}")
     if args.ship and args.looks != 4.0:
         raise SystemExit("--ship trains on the simulator's 4-look scenes: leave --looks at 4")
+    if args.ship and args.input_filter not in ("", "none"):
+        raise SystemExit("--ship trains on the simulator's unfiltered scenes: leave --input-filter at none")
+    if args.input_filter not in ("", "none") and args.looks != 4.0:
+        p.error("--input-filter filters the 4-look scenes: leave --looks at 4")
+    try:
+        input_filter = input_filter_arg(args.input_filter, args.looks)
+    except ValueError as exc:
+        p.error(f"--input-filter {args.input_filter}: {exc}")
     if args.ship and args.score_on != "test":
         p.error("--ship scores the shipped model on the test scenes: leave --score-on at test")
 
@@ -609,6 +656,8 @@ def main(argv=None):
     scale = f"tiny scenes ({SHAPE[0]} x {SHAPE[1]} px), short budgets, 2 CPU threads"
     if args.looks != 4.0:
         scale += f", {args.looks:g}-look speckle"
+    if input_filter is not None:
+        scale += f", inputs speckle-filtered ({args.input_filter})"
     report = {"scale": scale, "args": vars(args)}
     if args.encoder:
         encoder = args.encoder
@@ -636,11 +685,10 @@ def main(argv=None):
         )
     seeds, val_seeds = training_seeds(args.train_scenes, args.extra_train_scenes)
     report["train_seeds"], report["early_stopping_seeds"] = list(seeds), list(val_seeds)
-    val_sets = labelled_sets(val_seeds, 1.0, None, args.looks)
+    val_sets = labelled_sets(val_seeds, 1.0, None, args.looks, input_filter)
     scored_seeds = scored_scene_seeds(args)
     tests = {
-        season: [ss.segmentation_scene(s, season, shape=SHAPE, looks=args.looks) for s in scored_seeds]
-        for season in ss.SEASONS
+        season: [scene_of(s, season, args.looks, input_filter) for s in scored_seeds] for season in ss.SEASONS
     }
     inits = [i for i in ("random", "pretrained") if i in args.inits.split(",")]
     network = network_arg(args.network, training.cfg.NETWORK)
@@ -648,7 +696,9 @@ def main(argv=None):
     ensemble = {}  # (fraction, init, views) -> summed probabilities of the seeds
     for fraction in [] if args.ship_only else [float(f) for f in args.fractions.split(",")]:
         for seed in range(args.first_seed, args.first_seed + args.seeds):
-            train_sets = labelled_sets(seeds, fraction, np.random.default_rng([seed, 17]), args.looks)
+            train_sets = labelled_sets(
+                seeds, fraction, np.random.default_rng([seed, 17]), args.looks, input_filter
+            )
             labelled = sum(int((lab != ss.IGNORE).sum()) for _, lab in train_sets)
             for init in inits:
                 summary = training.train(
