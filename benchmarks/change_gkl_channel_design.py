@@ -34,6 +34,11 @@ rounds 15-17; recomputed here by the same code) and no design pair loses more th
 default; the "inj statistical" pairs are reported separately (they do not decide). Only a passing
 candidate goes to the leave-one-out protocol of ``change_detection.py``; if both pass, the one with the
 larger mean goes.
+
+First run (benchmarks/results/change_gkl_channel_design.md, commit 7709466, 99 s): both fail. Mean kappa
+0.713 default, 0.577 GKL7ch, 0.702 rGKL7ch (statistical pairs 0.709 / 0.537 / 0.718); 72 and 13 pairs
+lose more than 0.05 (largest 0.612, 0.373), 3 and 8 gain more than 0.05; fallbacks 41 / 20 / 43
+pairs. No protocol run; README.md, eighteenth round.
 """
 import dataclasses
 import sys
