@@ -233,7 +233,7 @@ def kmeans_variance(model, di_tiles, max_pixels=MAX_FIT_PIXELS, seed=0):
     per_tile = max(1, max_pixels // max(len(di_tiles), 1))
     near = []
     for d in di_tiles:
-        idx = np.flatnonzero(np.isfinite(d).ravel())
+        idx = np.flatnonzero(np.isfinite(d[0] if d.ndim == 3 else d).ravel())  # channels: the DI's
         if idx.size > per_tile:
             idx = np.sort(rng.choice(idx, per_tile, replace=False))
         near.append(model.distances_at(d, idx).min(axis=-1))

@@ -266,6 +266,8 @@ class ChainConfig:
     mrf_sweeps: int = mrf_mod.SWEEPS  # MRF: synchronous ICM sweeps
     mrf_em: int = mrf_mod.EM_ITERATIONS  # MRF: EM iterations of the Gaussian classes from the split
     mrf_data: str = "kmeans"  # MRF data term: "kmeans" (PCA-KMeans' Gaussians) or "di" (classes of the DI)
+    gkl_channel: int = 0  # PCA-KMeans / MRF: window (px, odd) of a Gaussian-KL second channel; 0 = none
+    gkl_root: bool = False  # that channel as sqrt(2 KL) (linear in a mean change) instead of the KL (nats)
 
     def name(self):
         """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
@@ -293,6 +295,9 @@ class ChainConfig:
                    LABELS_CONSENSUS: f"PCA-KMeans h={self.size} & outlier rule"}.get(
                 self.pseudo_labels, f"PCA-KMeans h={self.size}")
             text = f"Self-sup. MLP {self.patch}x{self.patch} on LR+{di}, labels {src}"
+        if self.gkl_channel:
+            text += f" + {'sqrt(2 GKL' if self.gkl_root else 'GKL'}{self.gkl_channel}"
+            text += f"{')' if self.gkl_root else ''} channel"
         if self.despeckle:
             filt = registry.LABELS[self.despeckle].split(" (")[0]
             text = f"{filt} {self.despeckle_size}x{self.despeckle_size} + {text}"
@@ -336,6 +341,11 @@ class ChainConfig:
             raise ValueError(f"unknown fallback {self.fallback!r}; choose one of {FALLBACKS}")
         if self.fallback in (FALLBACK_CFAR_ENL, FALLBACK_CFAR_MEDIAN) and self.despeckle:
             raise ValueError("the CFAR fallback models unfiltered gamma speckle: use it without despeckle")
+        if self.gkl_channel and (self.method not in (PCA_KMEANS, MRF) or self.mrf_data != "kmeans"
+                                 or self.gkl_channel % 2 == 0):
+            raise ValueError("gkl_channel (an odd window) is a channel of PCA-KMeans and of the MRF on its "
+                             f"k-means likelihood only; got {self.gkl_channel} with {self.method}, "
+                             f"{self.mrf_data}")
         for name in ("size", "patch", "majority"):
             value = getattr(self, name)
             if value < 1 or value % 2 == 0:
@@ -356,6 +366,11 @@ SELF_SUPERVISED_LABELS = LABELS_KI
 def di_margin(kind):
     """Pixels the DI ``kind`` reads around a pixel."""
     return DI_WINDOW // 2 if kind in (MEAN_RATIO, NEIGHBOURHOOD_RATIO, LOG_MEAN_RATIO) else 0
+
+
+def chain_di_margin(config):
+    """Pixels the chain's DI and extra channel (``ChainConfig.gkl_channel``) read around a pixel."""
+    return max(di_margin(config.di), config.gkl_channel // 2)
 
 
 def change_index(kind, p1, p2, floor=None):
@@ -429,6 +444,9 @@ def _channels(config, p1, p2, floor, offset_db=0.0):
     di = change_index(config.di, p1, p2, floor)
     if config.method == PCANET:
         return di, np.stack([_db(p1, floor), _db(p2, floor), di, local_mean(di, OUTLIER_WINDOW)])
+    if config.gkl_channel:  # PCA-KMeans / MRF: the Gaussian KL beside the DI (pca_kmeans channels)
+        kl = dif.gaussian_kl_divergence(p1, p2, config.gkl_channel, floor)
+        return di, (np.sqrt(2.0 * kl) if config.gkl_root else kl)[None].astype(np.float32)
     if config.method != SELF_SUPERVISED:
         return di, None
     lr = dif.log_ratio(p1, p2, floor)
@@ -640,7 +658,7 @@ class FittedChain:
         inner = reach[self.config.method] + self.config.majority // 2
         if self.guard is not None and self.guard.fallback:
             return self.fallback_margin
-        return despeckle_margin(self.config) + di_margin(self.config.di) + inner
+        return despeckle_margin(self.config) + chain_di_margin(self.config) + inner
 
     @property
     def fallback_margin(self):
@@ -670,7 +688,7 @@ class FittedChain:
         if self.config.method == SMOOTHED_KI:
             return _above(di, self.model)
         if self.config.method in (PCA_KMEANS, MRF):
-            return self.model.labels(di)
+            return self.model.labels(di if channels is None else np.concatenate([di[None], channels]))
         if self.config.method == FCM:
             return self.model.two_class(di)
         return self.model.labels(channels, valid=np.isfinite(di))  # self-supervised, PCANet
@@ -815,6 +833,11 @@ def image_looks(tiles, window=9):
     return float(enl_stats.estimate_enl(cv2))
 
 
+def _feature_tiles(pairs):
+    """PCA-KMeans input of (DI, channels) tiles: the DI, or (1 + C, rows, cols) with its extra channels."""
+    return [d if c is None else np.concatenate([d[None], c]) for d, c in pairs]
+
+
 def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     """Fit ``config`` on tiles of a pair (2-D linear power arrays, NaN = no data); returns FittedChain.
 
@@ -843,10 +866,11 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     elif config.method == SMOOTHED_KI:
         model = smoothed_ki_threshold(lm)
     elif config.method == PCA_KMEANS:
-        model = pk.fit(di_tiles, config.size, config.components, seed=seed)
+        model = pk.fit(_feature_tiles(pairs), config.size, config.components, seed=seed)
     elif config.method == MRF:
-        initial = pk.fit(di_tiles, config.size, config.components, seed=seed)
-        model = mrf_mod.fit(initial, di_tiles, config.mrf_beta, config.mrf_sweeps, seed=seed,
+        feature_tiles = _feature_tiles(pairs)
+        initial = pk.fit(feature_tiles, config.size, config.components, seed=seed)
+        model = mrf_mod.fit(initial, feature_tiles, config.mrf_beta, config.mrf_sweeps, seed=seed,
                             strips=in_strips, em=config.mrf_em, kmeans=config.mrf_data == "kmeans")
     elif config.method == FCM:
         model = fcm_mod.HierarchicalFcm(fcm_mod.fit_two_class(finite, seed), None, (), float("nan"))
