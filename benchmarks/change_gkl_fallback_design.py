@@ -35,6 +35,11 @@ recomputed here by the same code) and no design pair loses more than 0.05 agains
 pairs whose default guard fell back (41 in round 15; only they can change) and the "inj statistical"
 pairs are reported separately (they do not decide). Only a passing candidate goes to the
 leave-one-out protocol of ``change_detection.py``; if both pass, the one with the larger mean goes.
+
+First run (benchmarks/results/change_gkl_fallback_design.md, commit 42b9858, 90 s): both fail. Mean
+kappa 0.713 default, 0.709 rGKL7fb, 0.705 rGKL9fb; fallback pairs (41) 0.611 / 0.601 / 0.592; 3 and 6
+pairs lose more than 0.05 (largest 0.081, 0.109, both s7116), 1 gains more than 0.05 (s7000). No
+protocol run; README.md, nineteenth round.
 """
 import dataclasses
 import sys
