@@ -125,12 +125,14 @@ class CoarseFences:
             out |= flag
         return out
 
-    def labels(self, base, signed):
-        """uint8 1 / 0 / 255: ``base`` (the 5 x 5 fallback's map) or a coarse flag, majority-filtered."""
+    def labels(self, base, signed, extra=None):
+        """uint8 1 / 0 / 255: ``base`` (the 5 x 5 fallback's map) or a coarse flag (or an ``extra``
+        boolean flag map, e.g. the KL fence of ``core.change.unsupervised``), majority-filtered."""
         from .unsupervised import majority_filter
 
         out = np.asarray(base, np.uint8).copy()
-        out[self.flags(signed) & (out != NODATA)] = CHANGED
+        flags = self.flags(signed) if extra is None else self.flags(signed) | extra
+        out[flags & (out != NODATA)] = CHANGED
         return majority_filter(out, self.majority) if self.majority > 1 else out
 
 

@@ -268,6 +268,8 @@ class ChainConfig:
     mrf_data: str = "kmeans"  # MRF data term: "kmeans" (PCA-KMeans' Gaussians) or "di" (classes of the DI)
     gkl_channel: int = 0  # PCA-KMeans / MRF: window (px, odd) of a Gaussian-KL second channel; 0 = none
     gkl_root: bool = False  # that channel as sqrt(2 KL) (linear in a mean change) instead of the KL (nats)
+    fallback_gkl: int = 0  # multi-scale fallback: window (px, odd) of an extra Gaussian-KL fence; 0 = none
+    fallback_gkl_root: bool = False  # that fence on sqrt(2 KL) instead of the KL (nats)
 
     def name(self):
         """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
@@ -314,6 +316,9 @@ class ChainConfig:
             rule = {FALLBACK_MULTISCALE: "boxplot", FALLBACK_MULTISCALE_FDR: "clipped FDR"}.get(
                 self.fallback, "clipped FDR empirical-null")
             text += f", multi-scale ({scales}) {rule} fallback"
+            if self.fallback_gkl:
+                stat = f"GKL{self.fallback_gkl}"
+                text += f" + {f'sqrt(2 {stat})' if self.fallback_gkl_root else stat} fence"
         if self.centre and self.centring != CENTRE_PIXEL_MEDIAN:
             text += {CENTRE_DI_MEDIAN: ", DI-median centring", CENTRE_DI_SHORTH: ", DI-shorth centring"}[
                 self.centring]
@@ -346,6 +351,9 @@ class ChainConfig:
             raise ValueError("gkl_channel (an odd window) is a channel of PCA-KMeans and of the MRF on its "
                              f"k-means likelihood only; got {self.gkl_channel} with {self.method}, "
                              f"{self.mrf_data}")
+        if self.fallback_gkl and (self.fallback not in MULTISCALE_FALLBACKS or self.fallback_gkl % 2 == 0):
+            raise ValueError("fallback_gkl (an odd window) is a fence of the multi-scale fallbacks only; got "
+                             f"{self.fallback_gkl} with {self.fallback}")
         for name in ("size", "patch", "majority"):
             value = getattr(self, name)
             if value < 1 or value % 2 == 0:
@@ -455,6 +463,14 @@ def _channels(config, p1, p2, floor, offset_db=0.0):
     return di, np.stack([lr, di])
 
 
+def fallback_kl_statistic(config, p1, p2, floor=None):
+    """The fallback's extra KL statistic (``ChainConfig.fallback_gkl``) of a centred, despeckled pair:
+    the symmetrised Gaussian KL of the windowed log-intensity (nats, ``core.change.difference``) or
+    sqrt(2 KL) (``fallback_gkl_root``; |m1 - m2| / sigma of ln(I) for equal variances); float32."""
+    kl = dif.gaussian_kl_divergence(p1, p2, config.fallback_gkl, floor)
+    return (np.sqrt(2.0 * kl) if config.fallback_gkl_root else kl).astype(np.float32)
+
+
 def _db(power, floor):
     """10 log10 of linear power (floored at ``floor`` when given; NaN where not positive), float32."""
     power = np.asarray(power, np.float32)
@@ -548,6 +564,7 @@ class GuardReport:
     centring: str = ""  # how that offset was measured (CENTRING_LABELS); "" = no centring
     coarse_fences: tuple = ()  # multi-scale fallback: (window side px, fence dB) of |mean signed statistic|
     coarse_clip: float = 0.0  # multi-scale FDR fallback: the signed statistic clipped to +-this (dB); 0: not
+    kl_fence: tuple = ()  # fallback's KL fence (``ChainConfig.fallback_gkl``): (window px, root?, fence); ()
 
     @property
     def confidence(self):
@@ -578,7 +595,13 @@ class GuardReport:
             return ""
         scales = ", ".join(f"{w} x {w} > {f:.3g}" for w, f in self.coarse_fences)
         clip = f" clipped at +-{self.coarse_clip:.3g}" if self.coarse_clip else ""
-        return (f"; or |mean of the signed log ratio{clip}| above its own bar at {scales}, "
+        kl = ""
+        if self.kl_fence:
+            size, root, fence = self.kl_fence
+            stat = "sqrt(2 KL)" if root else "KL (nats)"
+            kl = (f"; or the Gaussian {stat} of the {size} x {size} log-intensity above its adjusted-boxplot "
+                  f"fence {fence:.3g}")
+        return (f"; or |mean of the signed log ratio{clip}| above its own bar at {scales}{kl}, "
                 f"the union cleaned by a {multiscale.MAJORITY} x {multiscale.MAJORITY} majority")
 
     def lines(self):
@@ -641,12 +664,14 @@ class FittedChain:
     guard: GuardReport = field(default=None)
     fallback_model: object = None  # MRF chains: core.change.mrf.MrfModel of the fallback's map
     coarse: object = None  # multi-scale fallback: core.change.multiscale.CoarseFences added to that map
+    kl_fence: object = None  # ChainConfig.fallback_gkl: fence of ``fallback_kl_statistic`` added too; None
 
     def _fallback_margin(self):
         base = OUTLIER_WINDOW // 2 if self.fallback_model is None else self.fallback_model.margin
         if self.coarse is None:
             return base
-        return max(base + self.coarse.majority // 2, self.coarse.margin)
+        kl = self.config.fallback_gkl // 2 + self.coarse.majority // 2 if self.kl_fence is not None else 0
+        return max(base + self.coarse.majority // 2, self.coarse.margin, kl)
 
     @property
     def margin(self):
@@ -717,12 +742,22 @@ class FittedChain:
             p1, p2 = despeckled(self.config, p1, p2, self.looks)
             signed = signed_statistic(self.config.di, scale_first_image(p1, self.offset_db), p2, self.floor)
             di = np.abs(signed) if self.config.di in FOLDED_DIS else self._despeckled_di(p1, p2)
+            if self.kl_fence is not None:
+                kl = fallback_kl_statistic(self.config, scale_first_image(p1, self.offset_db), p2, self.floor)
+                return self.fallback_map(di, signed, kl)
         return self.fallback_map(di, signed)
 
-    def fallback_map(self, di, signed=None):
-        """The fallback's labels of a DI block and (multi-scale fallbacks) its signed statistic."""
+    def fallback_map(self, di, signed=None, kl=None):
+        """The fallback's labels of a DI block and (multi-scale fallbacks) its signed statistic and
+        (``ChainConfig.fallback_gkl``) its KL statistic, flagged above ``kl_fence``."""
         base = self.outlier_labels(di) if self.fallback_model is None else self.fallback_model.labels(di)
-        return base if signed is None else self.coarse.labels(base, signed)
+        if signed is None:
+            return base
+        extra = None
+        if kl is not None and self.kl_fence is not None:
+            with np.errstate(invalid="ignore"):
+                extra = kl > self.kl_fence
+        return self.coarse.labels(base, signed, extra)
 
 
 def _above(di, threshold):
@@ -925,9 +960,17 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         fitted = replace(fitted, coarse=multiscale.fit(
             signed, [np.isfinite(d) for d in di_tiles], clip_sigmas=multiscale.CLIP_SIGMAS if robust else 0.0,
             fdr=multiscale.FDR_Q if robust else 0.0, null=null))
+    kl_tiles = [None] * len(di_tiles)
+    if fitted.coarse is not None and config.fallback_gkl:
+        kl_tiles = [fallback_kl_statistic(config, scale_first_image(a, offset), b, floor)
+                    for a, b in zip(p1_tiles, p2_tiles)]
+        values = np.concatenate([k[np.isfinite(d)] for k, d in zip(kl_tiles, di_tiles)])
+        values = values[np.isfinite(values)]
+        fence = skewed_outliers.upper_fence(values) if values.size else float("inf")
+        fitted = replace(fitted, kl_fence=float(fence))
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
     if fitted.coarse is not None:
-        maps = [fitted.fallback_map(d, s) for d, s in zip(di_tiles, signed)]
+        maps = [fitted.fallback_map(d, s, k) for d, s, k in zip(di_tiles, signed, kl_tiles)]
         final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(maps, di_tiles)]) == CHANGED))
     elif fitted.fallback_model is not None:
         maps = [in_strips(fitted.fallback_model.labels, [d], fitted.fallback_model.margin) for d in di_tiles]
@@ -939,7 +982,9 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
                          CENTRING_LABELS[config.centring] if config.centre else "",
                          () if fitted.coarse is None else tuple(zip(fitted.coarse.scales,
                                                                     fitted.coarse.fences)),
-                         0.0 if fitted.coarse is None else fitted.coarse.clip)
+                         0.0 if fitted.coarse is None else fitted.coarse.clip,
+                         () if fitted.kl_fence is None else (config.fallback_gkl, config.fallback_gkl_root,
+                                                             fitted.kl_fence))
     return replace(fitted, guard=report)
 
 
