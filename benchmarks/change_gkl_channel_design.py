@@ -45,16 +45,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / ".plugins"))
 
 import change_context_design as ccd  # noqa: E402
-import change_detection as cd  # noqa: E402
-from change_guard_decision import families  # noqa: E402
-from change_kl_design import GAIN, LOSS  # noqa: E402
+from change_kl_design import rule_verdicts, say_means, score_chains  # noqa: E402
 
 from sar_change.core.change import unsupervised as us  # noqa: E402
 
@@ -67,41 +63,14 @@ CANDIDATES = {
 
 def main(argv=None):
     args, start, say, lines = ccd.begin(__doc__, argv)
-    configs = {"default": us.DEFAULT, **CANDIDATES}
-    names = list(configs)
-    say("; ".join(f"{n}: {c.name()}" for n, c in configs.items()))
-    say("kappa of each chain's map (guard included), fb: its guard fell back")
-    say(f"{'design pair':34s}" + "".join(f"{n:>9s}{'fb':>3s}" for n in names))
-    kap, stat = [], []
-    for _, pairs in families():
-        for data in pairs:
-            row, fbs = [], []
-            for config in configs.values():
-                mask, fitted = us.detect(data.p1[0], data.p2[0], config)
-                row.append(cd.accuracy(mask, data.ref)[1])
-                fbs.append(int(fitted.guard.fallback))
-            kap.append(row)
-            stat.append("inj statistical" in data.name)
-            say(f"{data.name[4:36]:34s}" + "".join(f"{k:9.3f}{f:3d}" for k, f in zip(row, fbs)))
-    kap, stat = np.array(kap), np.array(stat)
-    say()
-    say(f"{'':40s}" + "".join(f"{n:>9s}" for n in names))
-    for label, rows in ((f"mean, all design pairs ({len(kap)})", slice(None)),
-                        (f"  inj statistical pairs ({stat.sum()})", stat),
-                        (f"  other pairs ({(~stat).sum()})", ~stat)):
-        say(f"{label:40s}" + "".join(f"{v:9.3f}" for v in kap[rows].mean(0)))
-    say(f"{'worst':40s}" + "".join(f"{v:9.3f}" for v in kap.min(0)))
-    say()
-    say(f"Rule (module docstring): mean gain >= +{GAIN:g} over the default and no pair losing more than "
-        f"{LOSS:g}")
-    for i, name in enumerate(names[1:], start=1):
-        gain = float(kap[:, i].mean() - kap[:, 0].mean())
-        loss = float(np.max(kap[:, 0] - kap[:, i]))
-        worse = int(np.sum(kap[:, 0] - kap[:, i] > LOSS))
-        better = int(np.sum(kap[:, i] - kap[:, 0] > LOSS))
-        say(f"{name}: gain {gain:+.3f}, largest loss {loss:.3f} ({worse} pairs lose > {LOSS:g}, "
-            f"{better} gain > {LOSS:g}), statistical pairs {kap[stat, i].mean() - kap[stat, 0].mean():+.3f}: "
-            + ("PASSES" if gain >= GAIN and loss <= LOSS else "fails"))
+    names, kap, stat, fell = score_chains(say, {"default": us.DEFAULT, **CANDIDATES})
+    say_means(say, names, kap, (
+        (f"mean, all design pairs ({len(kap)})", slice(None)),
+        (f"  inj statistical pairs ({stat.sum()})", stat),
+        (f"  other pairs ({(~stat).sum()})", ~stat),
+    ))
+    for line in rule_verdicts(names, kap, stat, "statistical pairs"):
+        say(line)
     say(f"Total {time.perf_counter() - start:.1f} s")
     if args.out:
         ccd.write_record(args.out, "Gaussian KL as a second PCA-KMeans channel, design pairs",

@@ -66,6 +66,57 @@ LOSS = 0.05
 KL_WINDOWS = {"kl7": 7, "kl9": 9}
 
 
+def score_chains(say, configs):
+    """Fit every chain of ``configs`` (name -> ChainConfig, the default first) on every design pair and
+    print a row per pair: (names, kappa (pairs x chains), statistical-pair flags, flags of the pairs
+    where the first chain's guard fell back)."""
+    names = list(configs)
+    say("; ".join(f"{n}: {c.name()}" for n, c in configs.items()))
+    say("kappa of each chain's map (guard included), fb: its guard fell back")
+    say(f"{'design pair':34s}" + "".join(f"{n:>9s}{'fb':>3s}" for n in names))
+    kap, stat, fell = [], [], []
+    for _, pairs in families():
+        for data in pairs:
+            row, fbs = [], []
+            for config in configs.values():
+                mask, fitted = us.detect(data.p1[0], data.p2[0], config)
+                row.append(cd.accuracy(mask, data.ref)[1])
+                fbs.append(int(fitted.guard.fallback))
+            kap.append(row)
+            stat.append("inj statistical" in data.name)
+            fell.append(bool(fbs[0]))
+            say(f"{data.name[4:36]:34s}" + "".join(f"{k:9.3f}{f:3d}" for k, f in zip(row, fbs)))
+    return names, np.array(kap), np.array(stat), np.array(fell)
+
+
+def say_means(say, names, kap, groups):
+    """Print the mean kappa of each chain over each (label, pair selection) of ``groups``, then the worst."""
+    say()
+    say(f"{'':40s}" + "".join(f"{n:>9s}" for n in names))
+    for label, rows in groups:
+        say(f"{label:40s}" + "".join(f"{v:9.3f}" for v in kap[rows].mean(0)))
+    say(f"{'worst':40s}" + "".join(f"{v:9.3f}" for v in kap.min(0)))
+    say()
+
+
+def rule_verdicts(names, kap, subset, subset_label):
+    """Lines of the rule's verdict per candidate (columns 1.. of ``kap``, pairs x candidates, column 0 the
+    default): mean gain, largest loss, pairs losing / gaining more than ``LOSS``, the mean gain on the
+    pairs ``subset`` (bool per pair) named ``subset_label``, and PASSES / fails."""
+    lines = [f"Rule (module docstring): mean gain >= +{GAIN:g} over the default and no pair losing more than "
+             f"{LOSS:g}"]
+    for i, name in enumerate(names[1:], start=1):
+        gain = float(kap[:, i].mean() - kap[:, 0].mean())
+        loss = float(np.max(kap[:, 0] - kap[:, i]))
+        worse = int(np.sum(kap[:, 0] - kap[:, i] > LOSS))
+        better = int(np.sum(kap[:, i] - kap[:, 0] > LOSS))
+        lines.append(f"{name}: gain {gain:+.3f}, largest loss {loss:.3f} ({worse} pairs lose > {LOSS:g}, "
+                     f"{better} gain > {LOSS:g}), {subset_label} "
+                     f"{kap[subset, i].mean() - kap[subset, 0].mean():+.3f}: "
+                     + ("PASSES" if gain >= GAIN and loss <= LOSS else "fails"))
+    return lines
+
+
 @contextlib.contextmanager
 def extra_dis(windows, divergence):
     """``core.change.unsupervised`` with the DI kinds of ``windows`` (kind -> window, pixels) added,
