@@ -735,17 +735,17 @@ class FittedChain:
 
     def fallback_labels(self, p1, p2):
         """Labels of the guard's fallback rule (whether or not it fired): uint8 1 / 0 / 255 no data."""
-        signed = None
+        signed = kl = None
         if self.coarse is None:
             di = self.difference_image(p1, p2)
         else:  # the pair despeckled once; |LR| and |LMR3| are the signed statistic folded, not computed again
             p1, p2 = despeckled(self.config, p1, p2, self.looks)
-            signed = signed_statistic(self.config.di, scale_first_image(p1, self.offset_db), p2, self.floor)
+            centred = scale_first_image(p1, self.offset_db)
+            signed = signed_statistic(self.config.di, centred, p2, self.floor)
             di = np.abs(signed) if self.config.di in FOLDED_DIS else self._despeckled_di(p1, p2)
             if self.kl_fence is not None:
-                kl = fallback_kl_statistic(self.config, scale_first_image(p1, self.offset_db), p2, self.floor)
-                return self.fallback_map(di, signed, kl)
-        return self.fallback_map(di, signed)
+                kl = fallback_kl_statistic(self.config, centred, p2, self.floor)
+        return self.fallback_map(di, signed, kl)
 
     def fallback_map(self, di, signed=None, kl=None):
         """The fallback's labels of a DI block and (multi-scale fallbacks) its signed statistic and
@@ -950,11 +950,11 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         fitted = replace(fitted, fallback_model=mrf_mod.fit(
             rule, di_tiles, config.mrf_beta, config.mrf_sweeps, seed=seed, strips=in_strips,
             smooth=OUTLIER_WINDOW, em=config.mrf_em))
-    signed = None
+    signed = centred = None
     if fallback and config.fallback in MULTISCALE_FALLBACKS:
         # the fitting tiles are despeckled already: their signed statistic is computed once, here
-        signed = [signed_statistic(config.di, scale_first_image(a, offset), b, floor)
-                  for a, b in zip(p1_tiles, p2_tiles)]
+        centred = [scale_first_image(a, offset) for a in p1_tiles]
+        signed = [signed_statistic(config.di, c, b, floor) for c, b in zip(centred, p2_tiles)]
         robust = config.fallback in FDR_FALLBACKS
         null = multiscale.EMPIRICAL_NULL if config.fallback == FALLBACK_MULTISCALE_NULL else None
         fitted = replace(fitted, coarse=multiscale.fit(
@@ -962,8 +962,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
             fdr=multiscale.FDR_Q if robust else 0.0, null=null))
     kl_tiles = [None] * len(di_tiles)
     if fitted.coarse is not None and config.fallback_gkl:
-        kl_tiles = [fallback_kl_statistic(config, scale_first_image(a, offset), b, floor)
-                    for a, b in zip(p1_tiles, p2_tiles)]
+        kl_tiles = [fallback_kl_statistic(config, c, b, floor) for c, b in zip(centred, p2_tiles)]
         values = np.concatenate([k[np.isfinite(d)] for k, d in zip(kl_tiles, di_tiles)])
         values = values[np.isfinite(values)]
         fence = skewed_outliers.upper_fence(values) if values.size else float("inf")
