@@ -103,6 +103,8 @@ except ImportError:  # pragma: no cover - depends on the checkout
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "cd_benchmarks"
 #: 8-bit images: DN floored at 1 before squaring (no zero power).
 DN_FLOOR = 1.0
+#: Luminance of R, G, B (ITU-R BT.601), for benchmark images stored in colour.
+LUMINANCE = np.array([0.299, 0.587, 0.114])
 ENL_WINDOW = 9
 
 
@@ -294,6 +296,58 @@ def _read(path, band=1):
     return data
 
 
+def read_grey(path):
+    """A benchmark image as grey levels (float32) and whether its samples are integers.
+
+    A palette image (1-, 4- or 8-bit BMP / PNG) is mapped through its colour table and a colour image
+    (three or more bands) is reduced to its luminance (ITU-R BT.601 weights), so that the grey level,
+    not the palette index or the red channel alone, is measured.
+    """
+    ds = gdal.Open(str(path))
+    if ds is None:
+        raise RuntimeError(f"cannot read {path}")
+    first = ds.GetRasterBand(1)
+    integer = gdal.GetDataTypeName(first.DataType).lower().startswith(("byte", "int", "uint"))
+    table = first.GetColorTable()
+    if table is not None and ds.RasterCount == 1:
+        index = first.ReadAsArray()
+        entries = np.array([table.GetColorEntry(i)[:3] for i in range(table.GetCount())], dtype=np.float64)
+        lut = np.round(entries @ LUMINANCE).astype(np.float32)
+        data = lut[np.clip(index, 0, len(lut) - 1)]
+    elif ds.RasterCount >= 3:
+        rgb = np.stack([ds.GetRasterBand(b).ReadAsArray().astype(np.float64) for b in (1, 2, 3)], axis=-1)
+        data = rgb @ LUMINANCE
+        data = (np.round(data) if integer else data).astype(np.float32)
+    else:
+        data = first.ReadAsArray().astype(np.float32)
+    ds = None
+    return data, integer
+
+
+def power_floor(grey, integer):
+    """The grey level below which a benchmark image is floored before squaring (no zero power).
+
+    One digital number for integer images (``DN_FLOOR``); for a floating-point image (e.g. 8-bit data
+    divided by 255) its smallest positive value, so that the floor stays one quantisation step.
+    """
+    if integer:
+        return DN_FLOOR
+    positive = grey[np.isfinite(grey) & (grey > 0)]
+    if positive.size == 0:
+        raise RuntimeError("the image holds no positive value")
+    return float(positive.min())
+
+
+def reference_mask(gt):
+    """Reference of a ``*_gt`` image: 255 -> 1 (changed), 0 -> 0, anything else -> 2 (ignored).
+
+    A mask holding only 0 and 1 (a binary mask saved without scaling) reads 1 as changed.
+    """
+    values = np.unique(gt[np.isfinite(gt)])
+    changed = 1.0 if values.size and set(values.tolist()) <= {0.0, 1.0} else 255.0
+    return np.where(gt == changed, 1, np.where(gt == 0, 0, 2)).astype(np.uint8)
+
+
 def find_benchmarks(root):
     """Benchmark folders under ``root`` with their *_1, *_2, *_gt images (found by suffix)."""
     out = []
@@ -310,12 +364,17 @@ def find_benchmarks(root):
 
 
 def load_benchmark(name, files):
-    """8-bit amplitude-like images -> power (DN floored at 1); gt 255 -> 1, 0 -> 0, else 2."""
-    a1, a2, gt = (_read(files[s]) for s in ("_1", "_2", "_gt"))
-    p1 = np.square(np.maximum(a1, DN_FLOOR))[None]
-    p2 = np.square(np.maximum(a2, DN_FLOOR))[None]
-    ref = np.where(gt == 255, 1, np.where(gt == 0, 0, 2)).astype(np.uint8)
-    return Dataset(name, p1, p2, ref)
+    """8-bit amplitude-like images -> power (floored at one DN, see ``power_floor``); reference as
+    ``reference_mask``. Images of different sizes are refused with their names."""
+    (g1, int1), (g2, int2), (gt, _) = (read_grey(files[s]) for s in ("_1", "_2", "_gt"))
+    shapes = {files[s]: a.shape for s, a in (("_1", g1), ("_2", g2), ("_gt", gt))}
+    if len(set(shapes.values())) != 1:
+        raise RuntimeError(f"benchmark '{name}': images of different sizes (rows, columns): "
+                           + ", ".join(f"{os.path.basename(f)} {s}" for f, s in shapes.items())
+                           + "; crop them to one grid")
+    p1 = np.square(np.maximum(g1, power_floor(g1, int1)))[None]
+    p2 = np.square(np.maximum(g2, power_floor(g2, int2)))[None]
+    return Dataset(name, p1, p2, reference_mask(gt))
 
 
 def load_simulated(workdir):
