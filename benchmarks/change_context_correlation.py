@@ -37,7 +37,6 @@ Outcome (benchmarks/results/change_context_correlation.md; README, fourteenth ro
 correlated pairs s9448 / s9313 lose (0.270 -> 0.230, 0.529 -> 0.508). No protocol run.
 """
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -88,11 +87,8 @@ def main(argv=None):
         "robust sigma of its means over the correlation-aware and the independent-pixel predictions, and the "
         "candidate's fence factor")
     dark.both_sets(say, candidate_row, CANDIDATES)
-    say(f"Total {time.perf_counter() - start:.1f} s")
-    if args.out:
-        title = "Fourteenth round: coarse fences scaled by the effective number of samples (design seeds)"
-        ccd.write_record(args.out, title, "change_context_correlation.py", argv, lines)
-    return 0
+    title = "Fourteenth round: coarse fences scaled by the effective number of samples (design seeds)"
+    return ccd.finish(args, start, say, lines, title, "change_context_correlation.py", argv)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,6 @@ holds 10-70 % of the floods', recessions' and rivers' changed pixels). A perfect
 (truth) would give 0.629 with no loss, the same mask dilated by 2 px 0.573. No protocol run.
 """
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -181,11 +180,8 @@ def main(argv=None):
     both_sets(say)
     say()
     water_oracle(say)
-    say(f"Total {time.perf_counter() - start:.1f} s")
-    if args.out:
-        title = "Thirteenth round: the fallback's false alarms in dark areas (design seeds only)"
-        ccd.write_record(args.out, title, "change_context_dark.py", argv, lines)
-    return 0
+    title = "Thirteenth round: the fallback's false alarms in dark areas (design seeds only)"
+    return ccd.finish(args, start, say, lines, title, "change_context_dark.py", argv)
 
 
 if __name__ == "__main__":

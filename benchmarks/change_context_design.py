@@ -261,6 +261,15 @@ def write_record(out, title, script, argv, lines):
     path.write_text("\n".join(head + lines + ["```", ""]), encoding="utf-8")
 
 
+def finish(args, start, say, lines, title, script, argv):
+    """End a design script begun with ``begin``: print the total time, write the record of
+    benchmarks/``script`` under ``title`` when ``--out`` was given (``write_record``); returns 0."""
+    say(f"Total {time.perf_counter() - start:.1f} s")
+    if args.out:
+        write_record(args.out, title, script, argv, lines)
+    return 0
+
+
 def main(argv=None):
     args, start, say, lines = begin(__doc__, argv)
 
@@ -308,11 +317,8 @@ def main(argv=None):
         f"{np.min(candidate_all):.3f}")
     say()
     eleventh(say, fallbacks)
-    say(f"Total {time.perf_counter() - start:.1f} s")
-    if args.out:
-        write_record(args.out, "Multi-scale fallback of the unsupervised default: design seeds only",
-                     "change_context_design.py", argv, lines)
-    return 0
+    title = "Multi-scale fallback of the unsupervised default: design seeds only"
+    return finish(args, start, say, lines, title, "change_context_design.py", argv)
 
 
 if __name__ == "__main__":

@@ -50,7 +50,6 @@ alarms in excess are not speckle (dark areas, strong sparse changes) or are as s
 change (correlated speckle); the default is within 0.05 of the best oracle on 13 of 19 pairs.
 """
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -236,11 +235,8 @@ def main(argv=None):
     previous = previous_table(say)
     say("Twelfth-round rule (better bar by the low-looks fallback mean; adopted if +0.01 there, no loss on "
         "the previous fallback design pairs' mean, no pair losing > 0.05): " + verdict(low, previous))
-    say(f"Total {time.perf_counter() - start:.1f} s")
-    if args.out:
-        ccd.write_record(args.out, "Pairs of the kind of the worst protocol pair: design seeds only",
-                         "change_context_low_looks.py", argv, lines)
-    return 0
+    title = "Pairs of the kind of the worst protocol pair: design seeds only"
+    return ccd.finish(args, start, say, lines, title, "change_context_low_looks.py", argv)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ seeds (``change_context_design.design_pairs``; never a protocol pair, never a sh
   flags (``mask``: the fence of |mean| or the Benjamini-Hochberg bar, ``core.change.fdr``).
 """
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -156,11 +155,9 @@ def main(argv=None):
     say(f"{'largest loss vs default':39s} " + " ".join(f"{v:10.3f}" for v in np.nanmax(r[:, :1] - r, axis=0)))
     say(f"Guard: mean of the better of chain and fallback per pair {np.maximum(r[:, 1], r[:, 2]).mean():.3f} "
         f"against the guard's choice {r[:, 0].mean():.3f}")
-    say(f"Total {time.perf_counter() - start:.1f} s")
-    if args.out:
-        ccd.write_record(args.out, "Tenth-round probes of the unsupervised default that lost, and the guard "
-                         "check: design seeds only", "change_context_probes.py", argv, lines)
-    return 0
+    title = ("Tenth-round probes of the unsupervised default that lost, and the guard check: design "
+             "seeds only")
+    return ccd.finish(args, start, say, lines, title, "change_context_probes.py", argv)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ of the water area the degraded masks miss, means over all pairs and over the fal
 how many pairs gain or lose more than 0.005 against ``none``, the largest loss and gain.
 """
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -143,11 +142,8 @@ def main(argv=None):
     summary(say, f"mean, all ({len(r)})", r)
     summary(say, f"mean, fallback pairs ({fell.sum()})", r[fell])
     summary(say, f"mean, chain pairs ({(~fell).sum()})", r[~fell])
-    say(f"Total {time.perf_counter() - start:.1f} s")
-    if args.out:
-        ccd.write_record(args.out, "Exclusion mask (permanent water) on the low-looks design pairs",
-                         "change_exclusion.py", argv, lines)
-    return 0
+    title = "Exclusion mask (permanent water) on the low-looks design pairs"
+    return ccd.finish(args, start, say, lines, title, "change_exclusion.py", argv)
 
 
 if __name__ == "__main__":

@@ -42,7 +42,6 @@ pairs. No protocol run; README.md, eighteenth round.
 """
 import dataclasses
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,11 +70,8 @@ def main(argv=None):
     ))
     for line in rule_verdicts(names, kap, stat, "statistical pairs"):
         say(line)
-    say(f"Total {time.perf_counter() - start:.1f} s")
-    if args.out:
-        ccd.write_record(args.out, "Gaussian KL as a second PCA-KMeans channel, design pairs",
-                         "change_gkl_channel_design.py", argv, lines)
-    return 0
+    title = "Gaussian KL as a second PCA-KMeans channel, design pairs"
+    return ccd.finish(args, start, say, lines, title, "change_gkl_channel_design.py", argv)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,6 @@ protocol run; README.md, nineteenth round.
 """
 import dataclasses
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,11 +73,8 @@ def main(argv=None):
     ))
     for line in rule_verdicts(names, kap, fell, "fallback pairs"):
         say(line)
-    say(f"Total {time.perf_counter() - start:.1f} s")
-    if args.out:
-        ccd.write_record(args.out, "Gaussian KL as an extra fence of the guard's fallback, design pairs",
-                         "change_gkl_fallback_design.py", argv, lines)
-    return 0
+    title = "Gaussian KL as an extra fence of the guard's fallback, design pairs"
+    return ccd.finish(args, start, say, lines, title, "change_gkl_fallback_design.py", argv)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,6 @@ Second run (commit 97a0279): all three fail (0.701, 0.713, 0.709 against 0.713);
 fifteenth round.
 """
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -174,11 +173,8 @@ def main(argv=None):
            f"(< +{ROOM:g}: no round on the decision)"))
     say()
     candidate_table(say, r, fell, fires)
-    say(f"Total {time.perf_counter() - start:.1f} s")
-    if args.out:
-        ccd.write_record(args.out, "The guard's decision on the design pairs: chain's map, fallback's map, "
-                         "oracle", "change_guard_decision.py", argv, lines)
-    return 0
+    title = "The guard's decision on the design pairs: chain's map, fallback's map, oracle"
+    return ccd.finish(args, start, say, lines, title, "change_guard_decision.py", argv)
 
 
 if __name__ == "__main__":

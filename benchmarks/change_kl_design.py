@@ -43,7 +43,6 @@ give the unchanged class a heavy tail. No protocol run; README.md, sixteenth rou
 import contextlib
 import dataclasses
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -218,10 +217,7 @@ def run_round(doc, argv, windows, divergence, di_label, title, script):
             + ("PASSES" if gain >= GAIN and loss <= LOSS else "fails"))
         say(f"{name}: oracle-threshold kappa above |LMR3|'s on {int(np.sum(orc[:, i] > orc[:, 0]))} of "
             f"{len(orc)} pairs")
-    say(f"Total {time.perf_counter() - start:.1f} s")
-    if args.out:
-        ccd.write_record(args.out, title, script, argv, lines)
-    return 0
+    return ccd.finish(args, start, say, lines, title, script, argv)
 
 
 if __name__ == "__main__":
