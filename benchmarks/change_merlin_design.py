@@ -40,7 +40,12 @@ pairs whose default guard fell back and the "inj statistical" pairs are reported
 decide). Only a passing candidate goes to the leave-one-out protocol of ``change_detection.py`` (the
 lead decides); if both pass, the one with the larger mean goes.
 
-First run: not yet run.
+First run (benchmarks/results/change_merlin_design.md, commit d846570, 311 s; MERLIN 0.46 s per 300 x 300
+image): both fail. Mean kappa 0.713 default, 0.664 MERLIN, 0.662 MERLINm; fallback pairs (41) 0.611 /
+0.545 / 0.532; "inj statistical" pairs (42) 0.709 / 0.672 / 0.683. 32 and 42 pairs lose more than 0.05
+(largest 0.526 and 0.516, both s5018, a -4 dB offset change of 1.3 % at 4 looks, where the despeckled
+chain keeps its map and the default falls back), 4 and 7 gain more than 0.05. The guard fell back on 41,
+41 and 43 pairs. No protocol run; the default is unchanged.
 """
 import dataclasses
 import sys
