@@ -103,7 +103,6 @@ above; weak: one; none: neither) with the coefficient, D, the overlap of the
 fitted classes and the share of the changed class explained as the body's
 tail, the reasons of a fallback and which rule produced the map.
 """
-import os
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -260,9 +259,6 @@ class ChainConfig:
     centring: str = CENTRE_PIXEL_MEDIAN  # how that offset is measured (CENTRINGS)
     despeckle: str = ""  # core.speckle.registry filter applied to both dates first ("" = none)
     despeckle_size: int = 7  # its window (pixels); looks estimated per image on the fitting sample
-    # learned filter (registry.LEARNED) only: each image scaled so that its fitting sample's median power is
-    # this value (linear power) before the model, and scaled back after; 0 = the model sees the data as given
-    despeckle_level: float = 0.0
     majority: int = 1  # k x k majority filter of the chain's labels (1 = none; odd, pixels)
     guard: bool = True
     fallback: str = FALLBACK_OUTLIER  # the guard's rule when it replaces the map (FALLBACKS)
@@ -304,10 +300,7 @@ class ChainConfig:
         if self.gkl_channel:
             text += f" + {'sqrt(2 GKL' if self.gkl_root else 'GKL'}{self.gkl_channel}"
             text += f"{')' if self.gkl_root else ''} channel"
-        if self.despeckle in registry.LEARNED:
-            level = f" (median at {self.despeckle_level:g})" if self.despeckle_level else ""
-            text = f"{self.despeckle.upper()}{level} + {text}"
-        elif self.despeckle:
+        if self.despeckle:
             filt = registry.LABELS[self.despeckle].split(" (")[0]
             text = f"{filt} {self.despeckle_size}x{self.despeckle_size} + {text}"
         if self.majority > 1:
@@ -337,14 +330,8 @@ class ChainConfig:
             raise ValueError(f"unknown method {self.method!r}; choose one of {METHODS}")
         if self.di not in DI_KINDS:
             raise ValueError(f"unknown difference image {self.di!r}; choose one of {DI_KINDS}")
-        if self.despeckle and self.despeckle not in registry.ALL_METHODS:
-            raise ValueError(f"unknown speckle filter {self.despeckle!r}; choose one of "
-                             f"{registry.ALL_METHODS}")
-        if self.despeckle_level and (self.despeckle not in registry.LEARNED or not self.despeckle_level > 0):
-            raise ValueError(f"despeckle_level (> 0, linear power) scales the input of a learned filter "
-                             f"{registry.LEARNED} only; got {self.despeckle_level} with {self.despeckle!r}")
-        if self.despeckle in registry.LEARNED:
-            _check_learned_model()
+        if self.despeckle and self.despeckle not in registry.METHODS:
+            raise ValueError(f"unknown speckle filter {self.despeckle!r}; choose one of {registry.METHODS}")
         if self.pseudo_labels not in (LABELS_HFCM, LABELS_PCA_KMEANS, LABELS_OUTLIER, LABELS_CONSENSUS,
                                       LABELS_KI):
             raise ValueError(f"unknown pseudo-label source {self.pseudo_labels!r}")
@@ -410,46 +397,8 @@ def change_index(kind, p1, p2, floor=None):
     raise ValueError(f"unknown difference image {kind!r}; choose one of {DI_KINDS}")
 
 
-def _check_learned_model():
-    """ValueError naming the fix when the learned filter's model file is missing (onnxruntime not loaded)."""
-    from ...models.merlin.paths import CONVERT_HINT
-    from ..speckle.learned import default_model_path
-    path = default_model_path()
-    if not os.path.isfile(path):
-        raise ValueError(f"despeckle='merlin' needs the MERLIN ONNX model {path}, which does not exist: "
-                         f"{CONVERT_HINT}")
-
-
 def _filter_params(config, looks):
     return registry.FilterParams(method=config.despeckle, size=config.despeckle_size, looks=looks)
-
-
-def despeckle_gains(config, p1_tiles, p2_tiles):
-    """(image 1, image 2) factors that bring each image's median power over its valid fitting-sample
-    pixels to ``config.despeckle_level`` before a learned filter (1, 1 when that level is 0)."""
-    if not config.despeckle_level:
-        return 1.0, 1.0
-    medians = [float(np.median(np.concatenate([t[np.isfinite(t)] for t in tiles])))
-               for tiles in (p1_tiles, p2_tiles)]
-    return tuple(config.despeckle_level / m if m > 0 else 1.0 for m in medians)
-
-
-#: Pooling grid (pixels) of the learned filters: MERLIN's size multiple (five 2x poolings; models/merlin
-#: metadata 'size_multiple'). A block whose origin is off this grid sees another pooling layout than the
-#: whole image: on a 300 x 300 8-bit design pair, 64-row strips with a 104-pixel halo changed the despeckled
-#: power by up to 243 % (mean 4 %) against 19 % (0.7 %) with a 128-pixel halo.
-LEARNED_GRID = 32
-
-
-def aligned_margin(config, margin):
-    """``margin`` (pixels) rounded up to a multiple of ``LEARNED_GRID`` when the chain's speckle filter is
-    learned (so a block starting on that grid, minus its halo, starts on it too); else as given."""
-    return -(-margin // LEARNED_GRID) * LEARNED_GRID if config.despeckle in registry.LEARNED else margin
-
-
-def strip_align(config):
-    """Row multiple of ``in_strips`` strips for ``config``: ``LEARNED_GRID`` with a learned filter, else 1."""
-    return LEARNED_GRID if config.despeckle in registry.LEARNED else 1
 
 
 def despeckle_margin(config):
@@ -457,17 +406,12 @@ def despeckle_margin(config):
     return registry.margin(_filter_params(config, 1.0)) if config.despeckle else 0
 
 
-def despeckled(config, p1, p2, looks, gains=(1.0, 1.0)):
-    """The pair after the chain's speckle filter (each image with its looks; a learned filter sees each image
-    times its factor of ``gains``, ``despeckle_gains``, divided out after), or as given."""
+def despeckled(config, p1, p2, looks):
+    """The pair after the chain's speckle filter (each image with its looks), or as given."""
     if not config.despeckle:
         return p1, p2
-    out = []
-    for p, n, g in zip((p1, p2), looks, gains):
-        filt = registry.power_filter(_filter_params(config, n))
-        p = np.asarray(p, np.float32)
-        out.append(filt(p) if g == 1.0 else (filt(p * np.float32(g)) / np.float32(g)).astype(np.float32))
-    return tuple(out)
+    return tuple(registry.power_filter(_filter_params(config, n))(np.asarray(p, np.float32))
+                 for p, n in zip((p1, p2), looks))
 
 
 #: The DIs that are the absolute value of their ``signed_statistic`` (``change_index``).
@@ -721,7 +665,6 @@ class FittedChain:
     fallback_model: object = None  # MRF chains: core.change.mrf.MrfModel of the fallback's map
     coarse: object = None  # multi-scale fallback: core.change.multiscale.CoarseFences added to that map
     kl_fence: object = None  # ChainConfig.fallback_gkl: fence of ``fallback_kl_statistic`` added too; None
-    gains: tuple = (1.0, 1.0)  # (image 1, image 2) input factors of a learned filter (``despeckle_gains``)
 
     def _fallback_margin(self):
         base = OUTLIER_WINDOW // 2 if self.fallback_model is None else self.fallback_model.margin
@@ -740,24 +683,22 @@ class FittedChain:
         inner = reach[self.config.method] + self.config.majority // 2
         if self.guard is not None and self.guard.fallback:
             return self.fallback_margin
-        reach = despeckle_margin(self.config) + chain_di_margin(self.config) + inner
-        return aligned_margin(self.config, reach)
+        return despeckle_margin(self.config) + chain_di_margin(self.config) + inner
 
     @property
     def fallback_margin(self):
         """Pixels ``fallback_labels`` reads around each output pixel."""
-        return aligned_margin(self.config, despeckle_margin(self.config) + di_margin(self.config.di)
-                              + self._fallback_margin())
+        return despeckle_margin(self.config) + di_margin(self.config.di) + self._fallback_margin()
 
     def chain_labels(self, p1, p2):
         """Labels of the chain itself (no guard): uint8 1 / 0 / 255 no data."""
-        p1, p2 = despeckled(self.config, p1, p2, self.looks, self.gains)
+        p1, p2 = despeckled(self.config, p1, p2, self.looks)
         di, channels = _channels(self.config, p1, p2, self.floor, self.offset_db)
         return self._labels_from(di, channels)
 
     def difference_image(self, p1, p2):
         """The chain's unsigned DI (after the offset) of 2-D power arrays, float32."""
-        return self._despeckled_di(*despeckled(self.config, p1, p2, self.looks, self.gains))
+        return self._despeckled_di(*despeckled(self.config, p1, p2, self.looks))
 
     def _despeckled_di(self, p1, p2):
         return _channels(replace(self.config, method=OUTLIER), p1, p2, self.floor, self.offset_db)[0]
@@ -783,7 +724,7 @@ class FittedChain:
 
     def signed_image(self, p1, p2):
         """The signed statistic the DI folds (``signed_statistic``, after the offset), float32 dB."""
-        p1, p2 = despeckled(self.config, p1, p2, self.looks, self.gains)
+        p1, p2 = despeckled(self.config, p1, p2, self.looks)
         return signed_statistic(self.config.di, scale_first_image(p1, self.offset_db), p2, self.floor)
 
     def labels(self, p1, p2):
@@ -798,7 +739,7 @@ class FittedChain:
         if self.coarse is None:
             di = self.difference_image(p1, p2)
         else:  # the pair despeckled once; |LR| and |LMR3| are the signed statistic folded, not computed again
-            p1, p2 = despeckled(self.config, p1, p2, self.looks, self.gains)
+            p1, p2 = despeckled(self.config, p1, p2, self.looks)
             centred = scale_first_image(p1, self.offset_db)
             signed = signed_statistic(self.config.di, centred, p2, self.floor)
             di = np.abs(signed) if self.config.di in FOLDED_DIS else self._despeckled_di(p1, p2)
@@ -846,17 +787,14 @@ def smoothed_ki_threshold(local_values):
     return float(th.kittler_illingworth(local_values, side=th.INCREASE).threshold)
 
 
-def in_strips(func, arrays, margin, strip_pixels=STRIP_PIXELS, align=1):
+def in_strips(func, arrays, margin, strip_pixels=STRIP_PIXELS):
     """Apply ``func(*arrays) -> 2-D`` in row strips with a ``margin`` halo (bounded memory).
 
     Equal to ``func`` on the whole arrays when ``func`` reads at most
     ``margin`` pixels around a pixel and treats outside pixels as no data.
-    ``align``: strips start on multiples of this many rows (``strip_align``).
     """
     rows, cols = arrays[0].shape[-2:]
     step = max(1, strip_pixels // max(cols, 1))
-    if align > 1:
-        step = max(align, step // align * align)
     parts = []
     for y in range(0, rows, step):
         lo, hi = max(0, y - margin), min(rows, y + step + margin)
@@ -945,11 +883,10 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     config.check()
     p1_tiles, p2_tiles = _tiles(p1_tiles), _tiles(p2_tiles)
     raw = (p1_tiles, p2_tiles)
-    looks, gains = (1.0, 1.0), (1.0, 1.0)
+    looks = (1.0, 1.0)
     if config.despeckle:
         looks = tuple(image_looks(tiles) for tiles in (p1_tiles, p2_tiles))
-        gains = despeckle_gains(config, p1_tiles, p2_tiles)
-        pairs = [despeckled(config, a, b, looks, gains) for a, b in zip(p1_tiles, p2_tiles)]
+        pairs = [despeckled(config, a, b, looks) for a, b in zip(p1_tiles, p2_tiles)]
         p1_tiles, p2_tiles = [a for a, _ in pairs], [b for _, b in pairs]
     offset = centre_offset_db(config, p1_tiles, p2_tiles, floor)
     pairs = [_channels(config, a, b, floor, offset) for a, b in zip(p1_tiles, p2_tiles)]
@@ -987,7 +924,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
             model = pc.train([c for _, c in pairs], labels, size=config.patch, seed=seed)
         except pc.TooFewLabels:  # no usable split: the outlier rule labels the pair instead
             return fit_chain(*raw, replace(config, method=OUTLIER), floor, seed)
-    fitted = FittedChain(config, floor, offset, looks, model, threshold, gains=gains)
+    fitted = FittedChain(config, floor, offset, looks, model, threshold)
     if not config.guard:
         return fitted
     margin = fitted.margin
@@ -1072,10 +1009,10 @@ def detect(p1, p2, config=DEFAULT, floor=None, seed=0, exclude=None):
     arrays = [np.asarray(p1, np.float32), np.asarray(p2, np.float32)]
     if exclude is None:
         fitted = fit_chain(p1, p2, config, floor, seed)
-        return in_strips(fitted.labels, arrays, fitted.margin, align=strip_align(config)), fitted
+        return in_strips(fitted.labels, arrays, fitted.margin), fitted
     fitted = fit_chain(*exclusion.masked_pair(*arrays, exclude), config, floor, seed)
     mask = in_strips(lambda a, b, e: exclusion.labels_with(fitted.labels, a, b, e),
-                     arrays + [np.asarray(exclude, np.float32)], fitted.margin, align=strip_align(config))
+                     arrays + [np.asarray(exclude, np.float32)], fitted.margin)
     return mask, fitted
 
 

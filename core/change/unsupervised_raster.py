@@ -136,7 +136,7 @@ def detect_rasters(src_1, src_2, dst_mask, band_1=1, band_2=1, config=us.DEFAULT
                     p1, p2 = exclusion.masked_pair(p1, p2, data[2])
                 return fitted.difference_image(p1, p2)[None]
 
-            reach = us.aligned_margin(config, us.despeckle_margin(config) + us.di_margin(config.di))
+            reach = us.despeckle_margin(config) + us.di_margin(config.di)
             map_raster(vrt, dst_di, di, reach, 1, bands=bands, nodata=float("nan"),
                        block=block, descriptions=[us.DI_LABELS[config.di]],
                        progress=progress_range(progress, 90, 98), is_canceled=is_canceled)
