@@ -183,7 +183,7 @@
             <translation>{what} doit être impair et &gt;= 1, par ex. 5 (reçu {v})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="255" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="265" />
             <source>Cancelled: no output was written.</source>
             <translation>Annulé : aucune sortie n'a été écrite.</translation>
         </message>
@@ -238,12 +238,12 @@
             <translation>Bande de l'image postérieure</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="143" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="149" />
             <source>Input scale</source>
             <translation>Échelle de l'entrée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="147" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="153" />
             <source>Method</source>
             <translation>Méthode</translation>
         </message>
@@ -768,17 +768,17 @@
             <translation>&lt;p&gt;Compare deux images SAR recalées d'une même zone et écrit une image de différence (DI) : un GeoTIFF float32 sur la grille d'entrée dont les valeurs croissent avec le changement. Seuillez-la avec &lt;i&gt;Seuiller les changements&lt;/i&gt; pour obtenir un masque de changement.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Image antérieure (image 1)&lt;/b&gt; : un raster GDAL sur fichier.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Image postérieure (image 2)&lt;/b&gt; (optionnelle) : un raster exactement sur la même grille (taille, taille de pixel, origine) et le même SCR ; lancez d'abord &lt;i&gt;sarchange:coregister&lt;/i&gt; si ce n'est pas le cas. Laissez-la vide pour prendre les deux dates dans des bandes de l'image 1.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Bande de l'image 1&lt;/b&gt;, &lt;b&gt;Bande de l'image 2&lt;/b&gt; : les bandes comparées (numérotées à partir de 1). Sans image postérieure, les deux désignent des bandes de l'image 1 et doivent différer. La norme euclidienne utilise à la place toutes les bandes : toutes les bandes de l'image 1 contre toutes celles de l'image 2 (même nombre, même ordre) ou, avec une seule image, sa première moitié de bandes contre la seconde.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : comment les deux images sont stockées : puissance linéaire (intensité), amplitude ou dB. Tout est d'abord converti en puissance linéaire.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Méthode&lt;/b&gt; : &lt;ul&gt;&lt;li&gt;Différence I2 - I1, en puissance linéaire.&lt;/li&gt;&lt;li&gt;Rapport I2 / I1.&lt;/li&gt;&lt;li&gt;Log-rapport 10 log10(I2 / I1), dB : &amp;gt; 0 là où l'image postérieure est plus claire (Dekker 1998 ; Bazi, Bruzzone &amp;amp; Melgani 2005).&lt;/li&gt;&lt;li&gt;Rapport des moyennes r = 1 - min(m1/m2, m2/m1), m les moyennes locales sur la fenêtre, de 0 à 1 (Inglada &amp;amp; Mercier 2007) ; la variante signée multiplie r par sign(m2 - m1).&lt;/li&gt;&lt;li&gt;Rapport de voisinage (Gong, Cao &amp;amp; Wu 2012, IEEE GRSL 9(2)) : NR = theta q + (1 - theta) somme min(I1, I2) / somme max(I1, I2) sur la fenêtre sans le centre, q = min/max du pixel et theta = var/moyenne de q sur la fenêtre ; écrit 1 - NR (de 0 à 1) afin que, comme pour le rapport des moyennes, plus grand signifie plus de changement.&lt;/li&gt;&lt;li&gt;Norme euclidienne des différences en dB : sqrt(somme sur les bandes (dB2 - dB1)^2), dB (Alatalo, Sipola &amp;amp; Rantonen 2023), par ex. VV et VH ensemble.&lt;/li&gt;&lt;li&gt;Divergence de Kullback-Leibler fondée sur les cumulants (Inglada &amp;amp; Mercier 2007, IEEE TGRS 45(5)) : la densité de la log-intensité de chaque date sur la fenêtre est approchée à partir de ses quatre premiers cumulants (série d'Edgeworth) et le DI est la divergence KL symétrisée des deux, en nats (0 pour des fenêtres identiques) ; elle voit les changements de la dispersion des valeurs autant que de leur moyenne. Les fenêtres où l'une des dates est constante sont sans donnée. Attention : la série d'Edgeworth ne vaut que pour de petites différences. Pour un chatoiement à 4 vues, la divergence croît avec un changement de la moyenne jusqu'à environ 3,5 dB, puis décroît, et elle vaut 0 à partir d'environ 6 dB (1, 2 et 3 écarts-types de la log-intensité, 2,3 / 4,6 / 6,9 dB : 0,73 / 1,00 / 0 nats ; la divergence exacte vaut 1, 4 et 9) : réservez-la aux changements subtils, jamais aux inondations ni aux autres changements forts (rapport logarithmique ou rapport des moyennes dans ce cas).&lt;/li&gt;&lt;/ul&gt;&lt;/li&gt;&lt;li&gt;&lt;b&gt;Taille de fenêtre&lt;/b&gt; : côté impair en pixels de la fenêtre locale du rapport des moyennes, du rapport de voisinage (par ex. 3) et de la divergence KL des cumulants (par ex. 7 à 11 : quatre cumulants demandent beaucoup de pixels).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Rapport des moyennes signé&lt;/b&gt; : écrire sign(m2 - m1) r au lieu de r.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : les rapports et les logarithmes demandent une puissance &amp;gt; 0. Avec 0 (par défaut), un pixel de puissance nulle ou négative arrête l'exécution avec une erreur ; une valeur &amp;gt; 0 (puissance linéaire) relève à la place chaque valeur plus petite à ce plancher (par ex. 1 pour des images 8 bits avec quelques zéros).&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Les pixels sans donnée de l'une ou l'autre image (et, dans une fenêtre, les pixels sans donnée dans l'une ou l'autre image) sont écartés ; la valeur sans donnée de la sortie est NaN.&lt;/p&gt;&lt;p&gt;&lt;b&gt;Emprise&lt;/b&gt; (optionnelle) : ne comparer que les pixels qu'elle contient ; les pixels voisins dont les fenêtres ont besoin sont lus aussi, si bien que le résultat est égal au résultat sur l'image entière découpé à l'emprise.&lt;/p&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="161" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="167" />
             <source>Difference image</source>
             <translation>Image de différence</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="124" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="130" />
             <source>Change detection</source>
             <translation>Détection de changements</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="137" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="143" />
             <source>Earlier image (image 1)</source>
             <translation>Image antérieure (image 1)</translation>
         </message>
@@ -788,7 +788,7 @@
             <translation>Image postérieure (image 2 ; vide : bandes de l'image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="139" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="145" />
             <source>Band of image 1</source>
             <translation>Bande de l'image 1</translation>
         </message>
@@ -808,7 +808,7 @@
             <translation>Rapport des moyennes signé (&gt; 0 là où l'image 2 est plus claire)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="153" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="159" />
             <source>Power floor (linear power; 0 = refuse zero power)</source>
             <translation>Plancher de puissance (puissance linéaire ; 0 = refuser une puissance nulle)</translation>
         </message>
@@ -823,7 +823,7 @@
             <translation>la taille de fenêtre doit être impaire et &gt;= 1, par ex. 3 (reçu {size})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="176" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="182" />
             <source>the power floor must be &gt;= 0 (0 = refuse zero power), got {v}</source>
             <translation>le plancher de puissance doit être &gt;= 0 (0 = refuser une puissance nulle), reçu {v}</translation>
         </message>
@@ -1258,7 +1258,7 @@
             <translation>Pointes (0..1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="155" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="161" />
             <source>Random seed</source>
             <translation>Graine aléatoire</translation>
         </message>
@@ -1273,7 +1273,7 @@
             <translation>Raster modifié</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="160" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="166" />
             <source>Change mask</source>
             <translation>Masque de changement</translation>
         </message>
@@ -2873,7 +2873,7 @@
             <translation>Le modèle du rapport attend une DI en log-rapport en dB (10 log10(I2/I1)).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="269" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="279" />
             <source>Change mask: {c} changed, {u} unchanged, {n} no-data pixels</source>
             <translation>Masque de changement : {c} changés, {u} inchangés, {n} pixels sans donnée</translation>
         </message>
@@ -3426,91 +3426,96 @@
         </message>
         <message>
             <location filename="../processing/algorithms/unsupervised_change.py" line="34" />
-            <source>&lt;p&gt;Change mask of two co-registered SAR images of the same area (earlier, later) with no training data: 1 = changed, 0 = unchanged, 255 = no data (uint8 GeoTIFF on the grid of the earlier image). A pixel that is no data in either image is no data.&lt;/p&gt;&lt;h3&gt;Methods&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Default (robust)&lt;/b&gt;: {default}. Chosen, with no per-dataset parameter, by a leave-one-pair-out protocol over the labelled benchmark pairs and simulated pairs (&lt;code&gt;benchmarks/change_detection.py --protocol loo&lt;/code&gt;). The difference image setting below does not apply to it.&lt;/li&gt;&lt;li&gt;The other methods run after the default's speckle filter, on the difference image chosen below.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans&lt;/b&gt; (Celik 2009): principal components of 5 x 5 blocks of the difference image, 5 x 5 neighbourhood of every pixel projected on the first 3, k-means with two clusters; the cluster with the larger mean difference is the change.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fuzzy c-means&lt;/b&gt;: two clusters of the difference image values (pixel by pixel).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Self-supervised classifier&lt;/b&gt; (PCANet / DDNet family): a pre-classification of this pair labels confident changed and unchanged pixels; a small neural network (one hidden layer, scikit-learn MLP) learns from their 7 x 7 patches of the log ratio and the difference image and labels every pixel. Trained for each pair in seconds; no torch, no shipped weights.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCANet pipeline&lt;/b&gt; (Gao et al. 2016): a hierarchical fuzzy c-means pre-classification of the 5 x 5 mean difference image into changed, unchanged and uncertain pixels; the same kind of network, trained on the confident pixels from 7 x 7 patches of both dates (dB), the difference image and its 5 x 5 mean, labels the uncertain pixels.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans + Markov random field&lt;/b&gt; (spatial context; Bruzzone &amp;amp; Prieto 2000): the PCA-KMeans map is regularised by a Potts prior (beta 1.5 per agreeing neighbour of the 8) on the likelihood k-means assumes (two Gaussian classes of equal spread around its two centres), 5 sweeps of iterated conditional modes; when the guard replaces the map, the fallback's map is regularised the same way on the 5 x 5 mean difference image.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Image 1 is first scaled so that the median of the log ratio the difference image folds is 0 dB (of the 3 x 3 means for the window difference images, of the pixels for |LR|): this removes a calibration or 8-bit stretch difference and the log-ratio bias of different numbers of looks, which depends on the window (Fisher-Snedecor law of the ratio of two means).&lt;/p&gt;&lt;h3&gt;Guard against all-change maps&lt;/h3&gt;&lt;p&gt;Rule: {guard}. The log reports the changed share, how confident the separation of the difference image is (Sarle's bimodality coefficient; Ashman's D, overlap and false-alarm share of two Gaussian classes fitted from the method's split) and which rule made the map; the outputs &lt;i&gt;Changed fraction&lt;/i&gt;, &lt;i&gt;Separation&lt;/i&gt;, &lt;i&gt;Bimodality&lt;/i&gt; and &lt;i&gt;Guard&lt;/i&gt; carry them.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude (e.g. 8-bit images of the classic benchmarks) or dB; both images in the same scale.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Power floor&lt;/b&gt;: linear power below which values are raised to it before the ratios; 0 refuses zero power (8-bit images often hold zeros: give e.g. 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;: of k-means, the samples and the network (results are repeatable).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Exclusion mask&lt;/b&gt; (optional, off by default): a raster on the grid of the earlier image, band 1, non-zero = excluded (e.g. permanent or reference water, as operational flood mapping does; or areas known not to change). Threshold a water occurrence layer first (e.g. JRC Global Surface Water occurrence &gt;= 90 with the Raster calculator): a raw occurrence layer is non-zero wherever water was ever seen, which is where floods happen, and excluded pixels cannot be found changed. Do not buffer the mask: a water mask dilated by 2 pixels covered 15-39 % of the changed pixels of simulated floods and lowered their kappa (benchmarks/results/change_exclusion.md). Excluded pixels are left out of every statistic that sets the clusters, thresholds, guard and fallback (they are no data for the chain, also in its windows) and are written as unchanged (0); its zeros and no-data pixels are not excluded. A polygon layer: rasterise it onto that grid first (GDAL Rasterize, burn value 1). The log and the output &lt;i&gt;Excluded pixels&lt;/i&gt; give how many pixels valid in both images were excluded.&lt;/li&gt;&lt;/ul&gt;</source>
-            <translation>&lt;p&gt;Masque de changement de deux images SAR coregistrées de la même zone (antérieure, postérieure) sans données d'entraînement : 1 = changé, 0 = inchangé, 255 = sans données (GeoTIFF uint8 sur la grille de l'image antérieure). Un pixel sans données dans l'une des images est sans données.&lt;/p&gt;&lt;h3&gt;Méthodes&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Par défaut (robuste)&lt;/b&gt; : {default}. Choisie, sans aucun paramètre propre au jeu de données, par un protocole « une paire laissée de côté » sur les paires de référence annotées et des paires simulées (&lt;code&gt;benchmarks/change_detection.py --protocol loo&lt;/code&gt;). Le réglage d'image de différence ci-dessous ne s'y applique pas.&lt;/li&gt;&lt;li&gt;Les autres méthodes s'exécutent après le filtre de chatoiement de la chaîne par défaut, sur l'image de différence choisie ci-dessous.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans&lt;/b&gt; (Celik 2009) : composantes principales de blocs 5 x 5 de l'image de différence, voisinage 5 x 5 de chaque pixel projeté sur les 3 premières, k-means à deux classes ; la classe de plus grande différence moyenne est le changement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;C-moyennes floues&lt;/b&gt; : deux classes des valeurs de l'image de différence (pixel par pixel).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classifieur auto-supervisé&lt;/b&gt; (famille PCANet / DDNet) : une pré-classification de cette paire étiquette des pixels changés et inchangés sûrs ; un petit réseau de neurones (une couche cachée, MLP de scikit-learn) apprend sur leurs imagettes 7 x 7 du log-rapport et de l'image de différence et étiquette chaque pixel. Entraîné pour chaque paire en quelques secondes ; sans torch, sans poids fournis.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Chaîne PCANet&lt;/b&gt; (Gao et al. 2016) : une pré-classification hiérarchique par c-moyennes floues de l'image de différence moyennée 5 x 5 en pixels changés, inchangés et incertains ; le même type de réseau, entraîné sur les pixels sûrs à partir d'imagettes 7 x 7 des deux dates (dB), de l'image de différence et de sa moyenne 5 x 5, étiquette les pixels incertains.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans + champ de Markov&lt;/b&gt; (contexte spatial ; Bruzzone &amp;amp; Prieto 2000) : la carte de PCA-KMeans est régularisée par un a priori de Potts (bêta 1,5 par voisin concordant parmi les 8) sur la vraisemblance que suppose k-means (deux classes gaussiennes de même dispersion autour de ses deux centres), 5 passes de modes conditionnels itérés ; quand la garde remplace la carte, la carte de repli est régularisée de la même façon sur l'image de différence moyennée 5 x 5.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'image 1 est d'abord mise à l'échelle pour que la médiane du log-rapport que replie l'image de différence soit de 0 dB (celui des moyennes 3 x 3 pour les images de différence à fenêtre, celui des pixels pour |LR|) : cela supprime une différence d'étalonnage ou d'étirement 8 bits et le biais du log-rapport dû à des nombres de vues différents, qui dépend de la fenêtre (loi de Fisher-Snedecor du rapport de deux moyennes).&lt;/p&gt;&lt;h3&gt;Garde-fou contre les cartes tout en changement&lt;/h3&gt;&lt;p&gt;Règle : {guard}. Le journal indique la part de pixels changés, le degré de confiance de la séparation de l'image de différence (coefficient de bimodalité de Sarle ; D d'Ashman, recouvrement et part de fausses alarmes de deux classes gaussiennes ajustées à partir de la partition de la méthode) et la règle qui a produit la carte ; les sorties &lt;i&gt;Fraction changée&lt;/i&gt;, &lt;i&gt;Séparation&lt;/i&gt;, &lt;i&gt;Bimodalité&lt;/i&gt; et &lt;i&gt;Garde-fou&lt;/i&gt; les portent.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude (par ex. les images 8 bits des jeux de référence classiques) ou dB ; les deux images dans la même échelle.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : puissance linéaire en dessous de laquelle les valeurs y sont relevées avant les rapports ; 0 refuse une puissance nulle (les images 8 bits contiennent souvent des zéros : donnez par ex. 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt; : des k-means, des échantillons et du réseau (les résultats sont reproductibles).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque d'exclusion&lt;/b&gt; (facultatif, désactivé par défaut) : un raster sur la grille de l'image antérieure, bande 1, non nul = exclu (par ex. l'eau permanente ou de référence, ainsi que le fait la cartographie opérationnelle des inondations ; ou des zones que l'on sait inchangées). Seuillez d'abord une couche d'occurrence de l'eau (par ex. l'occurrence de JRC Global Surface Water &gt;= 90 avec la Calculatrice raster) : une couche d'occurrence brute est non nulle partout où l'eau a jamais été vue, c'est-à-dire là où surviennent les inondations, et un pixel exclu ne peut pas être trouvé changé. N'élargissez pas le masque par une zone tampon : un masque d'eau dilaté de 2 pixels couvrait 15 à 39 % des pixels changés d'inondations simulées et abaissait leur kappa (benchmarks/results/change_exclusion.md). Les pixels exclus sont écartés de toutes les statistiques qui fixent les classes, les seuils, le garde-fou et le repli (ils sont sans données pour la chaîne, y compris dans ses fenêtres) et sont écrits comme inchangés (0) ; ses zéros et ses pixels sans données ne sont pas exclus. Une couche de polygones : rastérisez-la d'abord sur cette grille (GDAL Rastériser, valeur 1). Le journal et la sortie &lt;i&gt;Pixels exclus&lt;/i&gt; donnent le nombre de pixels valides dans les deux images qui ont été exclus.&lt;/li&gt;&lt;/ul&gt;</translation>
+            <source>&lt;p&gt;Change mask of two co-registered SAR images of the same area (earlier, later) with no training data: 1 = changed, 0 = unchanged, 255 = no data (uint8 GeoTIFF on the grid of the earlier image). A pixel that is no data in either image is no data.&lt;/p&gt;&lt;h3&gt;Methods&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Default (robust)&lt;/b&gt;: {default}. Chosen, with no per-dataset parameter, by a leave-one-pair-out protocol over the labelled benchmark pairs and simulated pairs (&lt;code&gt;benchmarks/change_detection.py --protocol loo&lt;/code&gt;). The difference image setting below does not apply to it.&lt;/li&gt;&lt;li&gt;The other methods run after the default's speckle filter, on the difference image chosen below.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans&lt;/b&gt; (Celik 2009): principal components of 5 x 5 blocks of the difference image, 5 x 5 neighbourhood of every pixel projected on the first 3, k-means with two clusters; the cluster with the larger mean difference is the change.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Fuzzy c-means&lt;/b&gt;: two clusters of the difference image values (pixel by pixel).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Self-supervised classifier&lt;/b&gt; (PCANet / DDNet family): a pre-classification of this pair labels confident changed and unchanged pixels; a small neural network (one hidden layer, scikit-learn MLP) learns from their 7 x 7 patches of the log ratio and the difference image and labels every pixel. Trained for each pair in seconds; no torch, no shipped weights.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCANet pipeline&lt;/b&gt; (Gao et al. 2016): a hierarchical fuzzy c-means pre-classification of the 5 x 5 mean difference image into changed, unchanged and uncertain pixels; the same kind of network, trained on the confident pixels from 7 x 7 patches of both dates (dB), the difference image and its 5 x 5 mean, labels the uncertain pixels.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans + Markov random field&lt;/b&gt; (spatial context; Bruzzone &amp;amp; Prieto 2000): the PCA-KMeans map is regularised by a Potts prior (beta 1.5 per agreeing neighbour of the 8) on the likelihood k-means assumes (two Gaussian classes of equal spread around its two centres), 5 sweeps of iterated conditional modes; when the guard replaces the map, the fallback's map is regularised the same way on the 5 x 5 mean difference image.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;Image 1 is first scaled so that the median of the log ratio the difference image folds is 0 dB (of the 3 x 3 means for the window difference images, of the pixels for |LR|): this removes a calibration or 8-bit stretch difference and the log-ratio bias of different numbers of looks, which depends on the window (Fisher-Snedecor law of the ratio of two means). Every method assumes that fewer than half of the valid pixels changed (the median pixel is an unchanged one, and the guard below refuses a majority): where most of the area changed, the map is inverted (the unchanged part labelled changed). The log warns when the offset exceeds what unequal looks explain (+-1.59 dB, one look against many): a calibration or stretch difference between the dates, or such a majority change; then check the map against known areas, and if most of the area may have changed, run again on an extent with more unchanged ground.&lt;/p&gt;&lt;h3&gt;Guard against all-change maps&lt;/h3&gt;&lt;p&gt;Rule: {guard}. The log reports the changed share, how confident the separation of the difference image is (Sarle's bimodality coefficient; Ashman's D, overlap and false-alarm share of two Gaussian classes fitted from the method's split) and which rule made the map; the outputs &lt;i&gt;Changed fraction&lt;/i&gt;, &lt;i&gt;Separation&lt;/i&gt;, &lt;i&gt;Bimodality&lt;/i&gt; and &lt;i&gt;Guard&lt;/i&gt; carry them.&lt;/p&gt;&lt;h3&gt;Parameters&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Input scale&lt;/b&gt;: linear power, amplitude (e.g. 8-bit images of the classic benchmarks) or dB; both images in the same scale.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Power floor&lt;/b&gt;: linear power below which values are raised to it before the ratios; 0 refuses zero power (8-bit images often hold zeros: give e.g. 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Random seed&lt;/b&gt;: of k-means, the samples and the network (results are repeatable).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Exclusion mask&lt;/b&gt; (optional, off by default): a raster on the grid of the earlier image, band 1, non-zero = excluded (e.g. permanent or reference water, as operational flood mapping does; or areas known not to change). Threshold a water occurrence layer first (e.g. JRC Global Surface Water occurrence &gt;= 90 with the Raster calculator): a raw occurrence layer is non-zero wherever water was ever seen, which is where floods happen, and excluded pixels cannot be found changed. Do not buffer the mask: a water mask dilated by 2 pixels covered 15-39 % of the changed pixels of simulated floods and lowered their kappa (benchmarks/results/change_exclusion.md). Excluded pixels are left out of every statistic that sets the clusters, thresholds, guard and fallback (they are no data for the chain, also in its windows) and are written as unchanged (0); its zeros and no-data pixels are not excluded. A polygon layer: rasterise it onto that grid first (GDAL Rasterize, burn value 1). The log and the output &lt;i&gt;Excluded pixels&lt;/i&gt; give how many pixels valid in both images were excluded.&lt;/li&gt;&lt;/ul&gt;</source>
+            <translation>&lt;p&gt;Masque de changement de deux images SAR coregistrées de la même zone (antérieure, postérieure) sans données d'entraînement : 1 = changé, 0 = inchangé, 255 = sans données (GeoTIFF uint8 sur la grille de l'image antérieure). Un pixel sans données dans l'une des images est sans données.&lt;/p&gt;&lt;h3&gt;Méthodes&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Par défaut (robuste)&lt;/b&gt; : {default}. Choisie, sans aucun paramètre propre au jeu de données, par un protocole « une paire laissée de côté » sur les paires de référence annotées et des paires simulées (&lt;code&gt;benchmarks/change_detection.py --protocol loo&lt;/code&gt;). Le réglage d'image de différence ci-dessous ne s'y applique pas.&lt;/li&gt;&lt;li&gt;Les autres méthodes s'exécutent après le filtre de chatoiement de la chaîne par défaut, sur l'image de différence choisie ci-dessous.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans&lt;/b&gt; (Celik 2009) : composantes principales de blocs 5 x 5 de l'image de différence, voisinage 5 x 5 de chaque pixel projeté sur les 3 premières, k-means à deux classes ; la classe de plus grande différence moyenne est le changement.&lt;/li&gt;&lt;li&gt;&lt;b&gt;C-moyennes floues&lt;/b&gt; : deux classes des valeurs de l'image de différence (pixel par pixel).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Classifieur auto-supervisé&lt;/b&gt; (famille PCANet / DDNet) : une pré-classification de cette paire étiquette des pixels changés et inchangés sûrs ; un petit réseau de neurones (une couche cachée, MLP de scikit-learn) apprend sur leurs imagettes 7 x 7 du log-rapport et de l'image de différence et étiquette chaque pixel. Entraîné pour chaque paire en quelques secondes ; sans torch, sans poids fournis.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Chaîne PCANet&lt;/b&gt; (Gao et al. 2016) : une pré-classification hiérarchique par c-moyennes floues de l'image de différence moyennée 5 x 5 en pixels changés, inchangés et incertains ; le même type de réseau, entraîné sur les pixels sûrs à partir d'imagettes 7 x 7 des deux dates (dB), de l'image de différence et de sa moyenne 5 x 5, étiquette les pixels incertains.&lt;/li&gt;&lt;li&gt;&lt;b&gt;PCA-KMeans + champ de Markov&lt;/b&gt; (contexte spatial ; Bruzzone &amp;amp; Prieto 2000) : la carte de PCA-KMeans est régularisée par un a priori de Potts (bêta 1,5 par voisin concordant parmi les 8) sur la vraisemblance que suppose k-means (deux classes gaussiennes de même dispersion autour de ses deux centres), 5 passes de modes conditionnels itérés ; quand la garde remplace la carte, la carte de repli est régularisée de la même façon sur l'image de différence moyennée 5 x 5.&lt;/li&gt;&lt;/ul&gt;&lt;p&gt;L'image 1 est d'abord mise à l'échelle pour que la médiane du log-rapport que replie l'image de différence soit de 0 dB (celui des moyennes 3 x 3 pour les images de différence à fenêtre, celui des pixels pour |LR|) : cela supprime une différence d'étalonnage ou d'étirement 8 bits et le biais du log-rapport dû à des nombres de vues différents, qui dépend de la fenêtre (loi de Fisher-Snedecor du rapport de deux moyennes). Toutes les méthodes supposent que moins de la moitié des pixels valides ont changé (le pixel médian est un pixel inchangé, et le garde-fou ci-dessous refuse une majorité) : là où la plus grande partie de la zone a changé, la carte est inversée (la partie inchangée marquée comme changée). Le journal avertit quand le décalage dépasse ce qu'expliquent des nombres de vues inégaux (+-1,59 dB, une vue contre beaucoup) : une différence d'étalonnage ou d'étirement entre les dates, ou un tel changement majoritaire ; vérifiez alors la carte sur des zones connues et, si la plus grande partie de la zone a pu changer, relancez sur une emprise comprenant plus de terrain inchangé.&lt;/p&gt;&lt;h3&gt;Garde-fou contre les cartes tout en changement&lt;/h3&gt;&lt;p&gt;Règle : {guard}. Le journal indique la part de pixels changés, le degré de confiance de la séparation de l'image de différence (coefficient de bimodalité de Sarle ; D d'Ashman, recouvrement et part de fausses alarmes de deux classes gaussiennes ajustées à partir de la partition de la méthode) et la règle qui a produit la carte ; les sorties &lt;i&gt;Fraction changée&lt;/i&gt;, &lt;i&gt;Séparation&lt;/i&gt;, &lt;i&gt;Bimodalité&lt;/i&gt; et &lt;i&gt;Garde-fou&lt;/i&gt; les portent.&lt;/p&gt;&lt;h3&gt;Paramètres&lt;/h3&gt;&lt;ul&gt;&lt;li&gt;&lt;b&gt;Échelle de l'entrée&lt;/b&gt; : puissance linéaire, amplitude (par ex. les images 8 bits des jeux de référence classiques) ou dB ; les deux images dans la même échelle.&lt;/li&gt;&lt;li&gt;&lt;b&gt;Plancher de puissance&lt;/b&gt; : puissance linéaire en dessous de laquelle les valeurs y sont relevées avant les rapports ; 0 refuse une puissance nulle (les images 8 bits contiennent souvent des zéros : donnez par ex. 1).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Graine aléatoire&lt;/b&gt; : des k-means, des échantillons et du réseau (les résultats sont reproductibles).&lt;/li&gt;&lt;li&gt;&lt;b&gt;Masque d'exclusion&lt;/b&gt; (facultatif, désactivé par défaut) : un raster sur la grille de l'image antérieure, bande 1, non nul = exclu (par ex. l'eau permanente ou de référence, ainsi que le fait la cartographie opérationnelle des inondations ; ou des zones que l'on sait inchangées). Seuillez d'abord une couche d'occurrence de l'eau (par ex. l'occurrence de JRC Global Surface Water &gt;= 90 avec la Calculatrice raster) : une couche d'occurrence brute est non nulle partout où l'eau a jamais été vue, c'est-à-dire là où surviennent les inondations, et un pixel exclu ne peut pas être trouvé changé. N'élargissez pas le masque par une zone tampon : un masque d'eau dilaté de 2 pixels couvrait 15 à 39 % des pixels changés d'inondations simulées et abaissait leur kappa (benchmarks/results/change_exclusion.md). Les pixels exclus sont écartés de toutes les statistiques qui fixent les classes, les seuils, le garde-fou et le repli (ils sont sans données pour la chaîne, y compris dans ses fenêtres) et sont écrits comme inchangés (0) ; ses zéros et ses pixels sans données ne sont pas exclus. Une couche de polygones : rastérisez-la d'abord sur cette grille (GDAL Rastériser, valeur 1). Le journal et la sortie &lt;i&gt;Pixels exclus&lt;/i&gt; donnent le nombre de pixels valides dans les deux images qui ont été exclus.&lt;/li&gt;&lt;/ul&gt;</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="121" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="127" />
             <source>Unsupervised change detection</source>
             <translation>Détection de changements non supervisée</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="138" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="144" />
             <source>Later image (image 2)</source>
             <translation>Image postérieure (image 2)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="141" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="147" />
             <source>Band of image 2</source>
             <translation>Bande de l'image 2</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="145" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="151" />
             <source>Default (robust): {name}</source>
             <translation>Par défaut (robuste) : {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="149" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="155" />
             <source>Difference image (methods other than the default)</source>
             <translation>Image de différence (méthodes autres que celle par défaut)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="157" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="163" />
             <source>Exclusion mask (optional; non-zero = excluded, written unchanged)</source>
             <translation>Masque d'exclusion (facultatif ; non nul = exclu, écrit inchangé)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="163" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="169" />
             <source>Changed fraction (0-1)</source>
             <translation>Fraction changée (0-1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="164" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="170" />
             <source>Separation (Ashman's D of the fitted classes)</source>
             <translation>Séparation (D d'Ashman des classes ajustées)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="166" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="172" />
             <source>Bimodality coefficient</source>
             <translation>Coefficient de bimodalité</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="167" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="173" />
             <source>Guard</source>
             <translation>Garde-fou</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="168" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="174" />
             <source>Excluded pixels</source>
             <translation>Pixels exclus</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="205" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="208" />
+            <source>Image 1 and image 2 are the same layer '{a}' and band {b}: choose the earlier and the later date</source>
+            <translation>Les images 1 et 2 sont la même couche '{a}' et la même bande {b} : choisissez la date antérieure et la date postérieure</translation>
+        </message>
+        <message>
+            <location filename="../processing/algorithms/unsupervised_change.py" line="215" />
             <source>Input layer '{b}' is not on the grid of '{a}' ({bx} x {by} vs {ax} x {ay} pixels or another geotransform): run sarchange:coregister first</source>
             <translation>La couche d'entrée '{b}' n'est pas sur la grille de '{a}' ({bx} x {by} contre {ax} x {ay} pixels ou autre géotransformation) : lancez d'abord sarchange:coregister</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="221" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="231" />
             <source>Exclusion mask '{m}' is not on the grid of '{a}' ({problem}): resample it onto that grid with nearest neighbour (e.g. GDAL Warp (reproject) with the image's CRS, extent and pixel size, or Align rasters); rasterise a polygon layer onto that grid (GDAL Rasterize, burn value 1)</source>
             <translation>Le masque d'exclusion '{m}' n'est pas sur la grille de '{a}' ({problem}) : rééchantillonnez-le sur cette grille au plus proche voisin (par ex. GDAL Projection (warp) avec le SCR, l'emprise et la taille de pixel de l'image, ou Aligner les rasters) ; rastérisez une couche de polygones sur cette grille (GDAL Rastériser, valeur 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="241" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="251" />
             <source>Chain: {name}</source>
             <translation>Chaîne : {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="250" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="260" />
             <source>Input layer '{name}' holds zero or negative power: give linear power &gt; 0, set the correct input scale, mask those pixels as no data, or set a power floor &gt; 0 (e.g. 1 for 8-bit images)</source>
             <translation>La couche d'entrée '{name}' contient une puissance nulle ou négative : donnez une puissance linéaire &gt; 0, réglez la bonne échelle d'entrée, masquez ces pixels en non-données, ou fixez un plancher de puissance &gt; 0 (par ex. 1 pour des images 8 bits)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="264" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="274" />
             <source>The pre-classification found too few confident pixels of one class to train the classifier: {name} labelled the pair instead</source>
             <translation>La pré-classification a trouvé trop peu de pixels sûrs d'une classe pour entraîner le classifieur : {name} a étiqueté la paire à la place</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="274" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="284" />
             <source>Exclusion mask '{m}': {n} pixels excluded ({p:.2f} % of the pixels valid in both images), left out of every statistic of the chain and counted as unchanged</source>
             <translation>Masque d'exclusion '{m}' : {n} pixels exclus ({p:.2f} % des pixels valides dans les deux images), écartés de toutes les statistiques de la chaîne et comptés comme inchangés</translation>
         </message>

@@ -1,4 +1,5 @@
 """PCA-KMeans, fuzzy c-means, the self-supervised patch classifier and the unsupervised chains."""
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -345,3 +346,58 @@ def test_fit_windows_are_equal_tiles_on_a_scene_no_multiple_of_the_tile():
     assert {tuple(w.core[2:]) for w in windows} == {(256, 256)}
     strips = ur.fit_windows(100, 2000, max_pixels=10_000, tile=256)  # narrower than a tile
     assert {tuple(w.core[2:]) for w in strips} == {(100, 256)}
+
+
+# --- Centring limits: a majority change, identical dates ------------------------------------------
+
+def majority_change_pair(share, shape=(120, 120), looks=4, seed=7):
+    """A flat 4-look pair whose first ``share`` of the rows darkens by 14 dB (truth mask)."""
+    rows = int(round(share * shape[0]))
+    p1 = gamma_speckle(shape, looks, seed).astype(np.float32)
+    after = np.ones(shape)
+    after[:rows] = 10.0 ** -1.4
+    p2 = (after * gamma_speckle(shape, looks, seed + 1)).astype(np.float32)
+    truth = np.zeros(shape, np.uint8)
+    truth[:rows] = 1
+    return p1, p2, truth
+
+
+def test_looks_offset_bound_is_the_one_look_limit():
+    from sar_change.core.change import centring
+
+    # median of F(2 L2, 2 L1) with L1 = 1, L2 -> inf: 1 / ln 2, i.e. 1.59 dB
+    assert centring.LOOKS_OFFSET_BOUND_DB == pytest.approx(1.5917, abs=1e-4)
+    limit = centring.gamma_log_ratio_median_db(1, 1e7)
+    assert limit == pytest.approx(centring.LOOKS_OFFSET_BOUND_DB, abs=1e-3)
+    assert abs(centring.gamma_log_ratio_median_db(1, 4)) < centring.LOOKS_OFFSET_BOUND_DB
+
+
+def test_majority_change_inverts_the_map_and_is_warned():
+    p1, p2, truth = majority_change_pair(0.6)
+    mask, fitted = us.detect(p1, p2, us.DEFAULT)
+    # The median pixel is a changed one: centring moves image 1 by about -14 dB and the unchanged rows
+    # become the change (documented in the Processing help), and the log says so and what to do.
+    assert fitted.offset_db < -10.0
+    assert kappa(mask, truth) < -0.5
+    assert fitted.guard.centring_suspect
+    [warning] = [line for line in fitted.guard.lines() if line.startswith("WARNING: the centring offset")]
+    assert "inverted" in warning and "more unchanged ground" in warning
+    # Without centring the guard still refuses a majority (more than half changed is implausible to it).
+    mask, fitted = us.detect(p1, p2, replace(us.DEFAULT, centre=False))
+    assert us.TOO_MANY in fitted.guard.reasons and kappa(mask, truth) < 0.2
+    assert not fitted.guard.centring_suspect
+
+
+def test_minority_change_is_not_warned():
+    p1, p2, truth = majority_change_pair(0.2)
+    mask, fitted = us.detect(p1, p2, us.DEFAULT)
+    assert abs(fitted.offset_db) < 1.0 and not fitted.guard.centring_suspect
+    assert kappa(mask, truth) > 0.95
+
+
+def test_identical_dates_are_refused_with_the_fix():
+    p1, _, _ = speckled_pair((60, 70), looks=4, seed=2)
+    with pytest.raises(ValueError, match="identical.*choose two different dates"):
+        us.detect(p1, p1.copy(), us.DEFAULT)
+    with pytest.raises(ValueError, match="identical"):
+        us.detect(p1, 3.0 * p1, us.DEFAULT)  # a constant gain is removed by the centring

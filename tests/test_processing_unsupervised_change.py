@@ -2,12 +2,12 @@
 import numpy as np
 import pytest
 from osgeo import gdal
-from test_core_unsupervised_change import GEOTRANSFORM, speckled_pair
+from test_core_unsupervised_change import GEOTRANSFORM, kappa, majority_change_pair, speckled_pair
 
 from sar_change.core.change import unsupervised as us
 from sar_change.core.engine.raster_blocks import read_array
 
-from helpers import algorithm_id, write_raster
+from helpers import algorithm_id, recording_feedback, write_raster
 
 NODATA = -1.0
 
@@ -98,3 +98,31 @@ def test_exclusion_mask_off_the_grid_is_refused_with_the_fix(run, pair, tmp_path
                                                      "origin shifted.*Rasterize"):
         run(algorithm_id("unsupervisedchange"),
             {"IMAGE_1": a, "IMAGE_2": b, "EXCLUDE": m, "OUTPUT": str(tmp_path / "m.tif")})
+
+
+def test_majority_change_is_warned_in_the_log(run, tmp_path):
+    p1, p2, truth = majority_change_pair(0.6)
+    a = write_raster(tmp_path / "c1.tif", p1, GEOTRANSFORM)
+    b = write_raster(tmp_path / "c2.tif", p2, GEOTRANSFORM)
+    feedback = recording_feedback()
+    out = run(algorithm_id("unsupervisedchange"),
+              {"IMAGE_1": a, "IMAGE_2": b, "OUTPUT": str(tmp_path / "centred.tif")}, feedback=feedback)
+    assert kappa(read_array(out["OUTPUT"]), truth) < -0.5
+    assert any(w.startswith("WARNING: the centring offset") for w in feedback.warnings)
+    feedback = recording_feedback()
+    p1, p2, truth = majority_change_pair(0.2)
+    a = write_raster(tmp_path / "d1.tif", p1, GEOTRANSFORM)
+    b = write_raster(tmp_path / "d2.tif", p2, GEOTRANSFORM)
+    out = run(algorithm_id("unsupervisedchange"),
+              {"IMAGE_1": a, "IMAGE_2": b, "OUTPUT": str(tmp_path / "minority.tif")}, feedback=feedback)
+    assert kappa(read_array(out["OUTPUT"]), truth) > 0.95
+    assert not any("centring offset" in w for w in feedback.warnings)
+
+
+def test_same_layer_twice_is_refused(run, pair, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    a = pair[0]
+    with pytest.raises(QgsProcessingException, match="same layer .* choose the earlier and the later"):
+        run(algorithm_id("unsupervisedchange"),
+            {"IMAGE_1": a, "IMAGE_2": a, "OUTPUT": str(tmp_path / "m.tif")})

@@ -25,11 +25,18 @@ Two location estimates of that statistic (``location``):
   0 dB); breakdown point 50 %, so a change class of any share below half
   barely moves it.
 """
+import math
+
 import numpy as np
 
 MEDIAN = "median"
 SHORTH = "shorth"
 LOCATIONS = (MEDIAN, SHORTH)
+#: Largest |median| (dB) of the no-change log ratio of two pixels that unequal looks alone give (one look
+#: against infinitely many: 10 log10 of the median of F(inf, 2) = 10 log10(1 / ln 2) = 1.59 dB, the limit of
+#: ``gamma_log_ratio_median_db(1, L)``; window means give less). A larger centring offset is a calibration or
+#: 8-bit stretch difference between the dates, or the median pixel is a changed one (more than half changed).
+LOOKS_OFFSET_BOUND_DB = 10.0 * math.log10(1.0 / math.log(2.0))
 
 
 def shorth_midpoint(values):

@@ -573,6 +573,11 @@ class GuardReport:
         return ("none", "weak", "confident")[votes]
 
     @property
+    def centring_suspect(self):
+        """Whether the centring offset exceeds what unequal looks explain (``LOOKS_OFFSET_BOUND_DB``)."""
+        return bool(self.centring) and abs(self.offset_db) > centring_mod.LOOKS_OFFSET_BOUND_DB
+
+    @property
     def rule(self):
         """Which rule made the map: 'chain' or 'outlier rule'."""
         if not self.fallback:
@@ -610,6 +615,13 @@ class GuardReport:
         if self.centring:
             out.append(f"centring: image 1 scaled by {self.offset_db:+.3f} dB ({self.centring}), so that "
                        "the unchanged pixels' log ratio sits at 0 dB")
+            if self.centring_suspect:
+                out.append(f"WARNING: the centring offset ({self.offset_db:+.2f} dB) is more than unequal "
+                           f"looks explain (+-{centring_mod.LOOKS_OFFSET_BOUND_DB:.2f} dB): the dates differ "
+                           "in calibration or 8-bit stretch, or more than half of the valid pixels changed "
+                           "(every chain assumes fewer), and then the map is inverted (the unchanged part "
+                           "labelled changed): check it against known areas; if most of the area may have "
+                           "changed, run again on an extent with more unchanged ground")
         out += [f"chain labels {100 * self.changed_fraction:.2f} % of the fitting sample as changed; "
                f"changed class {self.contrast:.2f} robust sigmas above the DI median",
                f"separation ({self.confidence}): bimodality coefficient of the local-mean DI "
@@ -894,6 +906,10 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     finite = np.concatenate([d[np.isfinite(d)] for d in di_tiles])
     if finite.size == 0:
         raise ValueError("no pixel is valid in both images (all no data)")
+    if finite.min() == finite.max():
+        raise ValueError(f"the difference image is {finite[0]:.4g} at every valid pixel: the two images are "
+                         "identical (up to a constant gain), so nothing can be found changed; choose two "
+                         "different dates")
     med, sigma, local, lm = _outlier_stats(di_tiles)
     threshold = med + OUTLIER_Z * sigma
     if config.method == OUTLIER:

@@ -59,7 +59,13 @@ def help_text():
         "median of the log ratio the difference image folds is 0 dB (of the 3 x 3 means for the window "
         "difference images, of the pixels for |LR|): this removes a calibration or 8-bit stretch "
         "difference and the log-ratio bias of different numbers of looks, which depends on the window "
-        "(Fisher-Snedecor law of the ratio of two means).</p><h3>Guard against all-change maps</h3>"
+        "(Fisher-Snedecor law of the ratio of two means). Every method assumes that fewer than half of the "
+        "valid pixels changed (the median pixel is an unchanged one, and the guard below refuses a "
+        "majority): where most of the area changed, the map is inverted (the unchanged part labelled "
+        "changed). The log warns when the offset exceeds what unequal looks explain (+-1.59 dB, one look "
+        "against many): a calibration or stretch difference between the dates, or such a majority change; "
+        "then check the map against known areas, and if most of the area may have changed, run again on an"
+        " extent with more unchanged ground.</p><h3>Guard against all-change maps</h3>"
         "<p>Rule: {guard}. The log reports the changed "
         "share, how confident the separation of the difference image is (Sarle's bimodality coefficient;"
         " Ashman's D, overlap and false-alarm share of two Gaussian classes fitted from the method's "
@@ -198,6 +204,10 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
             sources.append(src)
             names.append(layer.name())
             bands.append(band)
+        if sources[0] == sources[1] and bands[0] == bands[1]:
+            raise QgsProcessingException(tr(
+                "Image 1 and image 2 are the same layer '{a}' and band {b}: choose the earlier and the later "
+                "date").format(a=names[0], b=bands[0]))
         a, b = (read_info(s) for s in sources)
         if (a.xsize, a.ysize) != (b.xsize, b.ysize) or (
                 a.geotransform and b.geotransform and any(
@@ -265,7 +275,7 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
                                     "train the classifier: {name} labelled the pair instead").format(
                                         name=fitted.config.name()))
         for line in guard.lines():
-            feedback.pushInfo(line)
+            (feedback.pushWarning if line.startswith("WARNING") else feedback.pushInfo)(line)
         feedback.pushInfo(tr("Change mask: {c} changed, {u} unchanged, {n} no-data pixels").format(
             c=counts["changed"], u=counts["unchanged"], n=counts["nodata"]))
         valid = counts["changed"] + counts["unchanged"]
