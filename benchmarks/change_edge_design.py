@@ -37,6 +37,12 @@ candidate passes (goes to the leave-one-out protocol, which then decides) when i
 smaller r on a tie to 3 decimals). The pairs whose default guard fell back (only their guard decision
 could move: the edge band never touches a fallback map) and those where it kept its map are reported
 separately (they do not decide).
+
+First run (benchmarks/results/change_edge_design.md, commit 16724ca, 85 s): edge1 passes, edge2 fails.
+Mean kappa 0.713 default, 0.714 edge1 (+0.0010), 0.709 edge2 (-0.0033); kept-map pairs (62) 0.780 /
+0.781 / 0.774; fallback pairs (41) 0.611 for all three (the guard's decisions did not move). edge1:
+largest loss 0.044 (s7662), none > 0.05, 2 pairs gain > 0.05 (s7136, s7922); edge2: largest loss 0.209
+(s7464), 3 pairs lose > 0.05. edge1 goes to the leave-one-out protocol of ``change_detection.py``.
 """
 import dataclasses
 import sys
