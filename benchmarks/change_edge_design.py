@@ -43,6 +43,12 @@ Mean kappa 0.713 default, 0.714 edge1 (+0.0010), 0.709 edge2 (-0.0033); kept-map
 0.781 / 0.774; fallback pairs (41) 0.611 for all three (the guard's decisions did not move). edge1:
 largest loss 0.044 (s7662), none > 0.05, 2 pairs gain > 0.05 (s7136, s7922); edge2: largest loss 0.209
 (s7464), 3 pairs lose > 0.05. edge1 goes to the leave-one-out protocol of ``change_detection.py``.
+
+Protocol (benchmarks/results/change_detection_loo.md, python benchmarks/change_detection.py --protocol
+loo, 510 s): edge band 1 is never chosen (the default wins every fold and on all pairs; held-out means
+unchanged: benchmark 0.690, simulated 0.773, worst 0.132). Its own kappa on the shared pairs: Ottawa
+0.914 (default 0.912), Yellow River A 0.804 (0.817), Yellow River B 0.847 (0.867); benchmark mean 0.855
+against 0.865, simulated mean 0.772 against 0.774, score 0.891 against 0.898. The round fails.
 """
 import dataclasses
 import sys
