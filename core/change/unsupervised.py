@@ -35,6 +35,10 @@ ratio|, the log ratio of the 3 x 3 means in dB) -> one method:
   guard replaces its map, the fallback's map is regularised the same way
   (its split of the 5 x 5 local-mean DI as initial map and Gaussian classes).
 
+With ``ChainConfig.edge_band`` = r > 0 (off by default), the chain's kept map has the pixels within
+r px of its changed class's boundary relabelled by the DI against the equal-error threshold of its
+interior classes, fitted on the fitting sample (``core.change.edge_band``; not the fallback's map).
+
 ``fit_chain`` fits on one or more tiles of the pair (a bounded sample of a
 scene); ``FittedChain.labels`` then labels any block from its pixels and
 those within ``margin`` (so block-by-block == whole image).
@@ -111,7 +115,7 @@ from ..engine.window_stats import local_mean
 from ..speckle import enl as enl_stats
 from ..speckle import registry
 from . import centring as centring_mod
-from . import cfar, exclusion, multiscale, skewed_outliers
+from . import cfar, edge_band, exclusion, multiscale, skewed_outliers
 from . import difference as dif
 from . import fcm as fcm_mod
 from . import mrf as mrf_mod
@@ -270,6 +274,7 @@ class ChainConfig:
     gkl_root: bool = False  # that channel as sqrt(2 KL) (linear in a mean change) instead of the KL (nats)
     fallback_gkl: int = 0  # multi-scale fallback: window (px, odd) of an extra Gaussian-KL fence; 0 = none
     fallback_gkl_root: bool = False  # that fence on sqrt(2 KL) instead of the KL (nats)
+    edge_band: int = 0  # pixels: the kept map's band around its changed boundary relabelled by DI (edge_band)
 
     def name(self):
         """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
@@ -300,6 +305,8 @@ class ChainConfig:
         if self.gkl_channel:
             text += f" + {'sqrt(2 GKL' if self.gkl_root else 'GKL'}{self.gkl_channel}"
             text += f"{')' if self.gkl_root else ''} channel"
+        if self.edge_band:
+            text += f", edge band {self.edge_band}"
         if self.despeckle:
             filt = registry.LABELS[self.despeckle].split(" (")[0]
             text = f"{filt} {self.despeckle_size}x{self.despeckle_size} + {text}"
@@ -354,6 +361,8 @@ class ChainConfig:
         if self.fallback_gkl and (self.fallback not in MULTISCALE_FALLBACKS or self.fallback_gkl % 2 == 0):
             raise ValueError("fallback_gkl (an odd window) is a fence of the multi-scale fallbacks only; got "
                              f"{self.fallback_gkl} with {self.fallback}")
+        if not (isinstance(self.edge_band, (int, np.integer)) and self.edge_band >= 0):
+            raise ValueError(f"edge_band must be an integer >= 0 (pixels), got {self.edge_band!r}")
         for name in ("size", "patch", "majority"):
             value = getattr(self, name)
             if value < 1 or value % 2 == 0:
@@ -565,6 +574,7 @@ class GuardReport:
     coarse_fences: tuple = ()  # multi-scale fallback: (window side px, fence dB) of |mean signed statistic|
     coarse_clip: float = 0.0  # multi-scale FDR fallback: the signed statistic clipped to +-this (dB); 0: not
     kl_fence: tuple = ()  # fallback's KL fence (``ChainConfig.fallback_gkl``): (window px, root?, fence); ()
+    edge_band: tuple = ()  # ``ChainConfig.edge_band``: (r px, DI threshold or None, share relabelled); ()
 
     @property
     def confidence(self):
@@ -641,6 +651,16 @@ class GuardReport:
         elif self.confidence != "confident":
             out.append("WARNING: weak separation: changed and unchanged pixels "
                        "overlap; check the map against known areas")
+        if self.edge_band and not self.fallback:
+            r, t, share = self.edge_band
+            if t is None:
+                out.append(f"edge band ({r} px): not applied, a class has fewer than "
+                           f"{edge_band.MIN_INTERIOR} interior pixels on the fitting sample")
+            else:
+                out.append(f"edge band: the pixels within {r} px of the changed class's boundary "
+                           f"relabelled by DI > {t:.4g} (equal-error threshold of the interior classes' DI): "
+                           f"{100 * share:.2f} % of the fitting sample relabelled, "
+                           f"{100 * self.final_fraction:.2f} % changed")
         return out
 
 
@@ -677,6 +697,7 @@ class FittedChain:
     fallback_model: object = None  # MRF chains: core.change.mrf.MrfModel of the fallback's map
     coarse: object = None  # multi-scale fallback: core.change.multiscale.CoarseFences added to that map
     kl_fence: object = None  # ChainConfig.fallback_gkl: fence of ``fallback_kl_statistic`` added too; None
+    edge_threshold: object = None  # ChainConfig.edge_band: the band's DI threshold (``edge_band``); None: off
 
     def _fallback_margin(self):
         base = OUTLIER_WINDOW // 2 if self.fallback_model is None else self.fallback_model.margin
@@ -693,6 +714,8 @@ class FittedChain:
                  PCANET: self.config.patch // 2 + OUTLIER_WINDOW // 2,
                  MRF: self.config.size // 2 + self.config.mrf_sweeps}
         inner = reach[self.config.method] + self.config.majority // 2
+        if self.edge_threshold is not None:
+            inner += self.config.edge_band
         if self.guard is not None and self.guard.fallback:
             return self.fallback_margin
         return despeckle_margin(self.config) + chain_di_margin(self.config) + inner
@@ -706,7 +729,8 @@ class FittedChain:
         """Labels of the chain itself (no guard): uint8 1 / 0 / 255 no data."""
         p1, p2 = despeckled(self.config, p1, p2, self.looks)
         di, channels = _channels(self.config, p1, p2, self.floor, self.offset_db)
-        return self._labels_from(di, channels)
+        return edge_band.relabel(self._labels_from(di, channels), di, self.config.edge_band,
+                                 self.edge_threshold)
 
     def difference_image(self, p1, p2):
         """The chain's unsigned DI (after the offset) of 2-D power arrays, float32."""
@@ -941,11 +965,20 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         except pc.TooFewLabels:  # no usable split: the outlier rule labels the pair instead
             return fit_chain(*raw, replace(config, method=OUTLIER), floor, seed)
     fitted = FittedChain(config, floor, offset, looks, model, threshold)
-    if not config.guard:
+    if not config.guard and not config.edge_band:
         return fitted
     margin = fitted.margin
     chain = [in_strips(lambda d, *c: fitted._labels_from(d, np.stack(c) if c else None),
                        [d] + ([] if c is None else list(c)), margin) for d, c in pairs]
+    band = ()
+    if config.edge_band:  # fitted on the chain's own labels, before any relabelling
+        t = edge_band.fit_threshold(chain, di_tiles, config.edge_band)
+        fitted = replace(fitted, edge_threshold=t)
+        relabelled = [edge_band.relabel(c, d, config.edge_band, t) for c, d in zip(chain, di_tiles)]
+        changes = sum(int(np.count_nonzero(a != b)) for a, b in zip(relabelled, chain))
+        band = (config.edge_band, t, changes / max(sum(int(np.isfinite(d).sum()) for d in di_tiles), 1))
+    if not config.guard:
+        return fitted
     lab = np.concatenate([c[np.isfinite(d)] for c, d in zip(chain, di_tiles)])
     fraction = float(np.count_nonzero(lab == CHANGED)) / max(lab.size, 1)
     separation = ashman_d(lm[lab == CHANGED], lm[lab == UNCHANGED])
@@ -984,6 +1017,9 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         fence = skewed_outliers.upper_fence(values) if values.size else float("inf")
         fitted = replace(fitted, kl_fence=float(fence))
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
+    if band and not fallback:
+        final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(relabelled, di_tiles)])
+                              == CHANGED))
     if fitted.coarse is not None:
         maps = [fitted.fallback_map(d, s, k) for d, s, k in zip(di_tiles, signed, kl_tiles)]
         final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(maps, di_tiles)]) == CHANGED))
@@ -999,7 +1035,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
                                                                     fitted.coarse.fences)),
                          0.0 if fitted.coarse is None else fitted.coarse.clip,
                          () if fitted.kl_fence is None else (config.fallback_gkl, config.fallback_gkl_root,
-                                                             fitted.kl_fence))
+                                                             fitted.kl_fence), band)
     return replace(fitted, guard=report)
 
 
