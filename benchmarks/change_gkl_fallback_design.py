@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / ".plugins"))
 
 import change_context_design as ccd  # noqa: E402
-from change_kl_design import rule_verdicts, say_means, score_chains  # noqa: E402
+from change_kl_design import guard_groups, rule_verdicts, say_means, score_chains  # noqa: E402
 
 from sar_change.core.change import unsupervised as us  # noqa: E402
 
@@ -64,11 +64,7 @@ CANDIDATES = {
 def main(argv=None):
     args, start, say, lines = ccd.begin(__doc__, argv)
     names, kap, stat, fell = score_chains(say, {"default": us.DEFAULT, **CANDIDATES})
-    say_means(say, names, kap, (
-        (f"mean, all design pairs ({len(kap)})", slice(None)),
-        (f"  default fell back ({fell.sum()})", fell),
-        (f"  default kept its map ({(~fell).sum()})", ~fell),
-        (f"  inj statistical pairs ({stat.sum()})", stat),
+    say_means(say, names, kap, guard_groups(kap, stat, fell) + (
         (f"  statistical, fell back ({(stat & fell).sum()})", stat & fell),
     ))
     for line in rule_verdicts(names, kap, fell, "fallback pairs"):

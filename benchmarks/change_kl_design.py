@@ -88,6 +88,15 @@ def score_chains(say, configs):
     return names, np.array(kap), np.array(stat), np.array(fell)
 
 
+def guard_groups(kap, stat, fell):
+    """(label, pair selection) groups of a round that splits the design pairs by the default's guard:
+    all pairs, those where it fell back, those where it kept its map, the "inj statistical" pairs."""
+    return ((f"mean, all design pairs ({len(kap)})", slice(None)),
+            (f"  default fell back ({fell.sum()})", fell),
+            (f"  default kept its map ({(~fell).sum()})", ~fell),
+            (f"  inj statistical pairs ({stat.sum()})", stat))
+
+
 def say_means(say, names, kap, groups):
     """Print the mean kappa of each chain over each (label, pair selection) of ``groups``, then the worst."""
     say()
