@@ -293,15 +293,6 @@ class Dataset:
     ref: np.ndarray
 
 
-def _read(path, band=1):
-    ds = gdal.Open(str(path))
-    if ds is None:
-        raise RuntimeError(f"cannot read {path}")
-    data = ds.GetRasterBand(band).ReadAsArray().astype(np.float32)
-    ds = None
-    return data
-
-
 def read_grey(path):
     """A benchmark image as grey levels (float32) and whether its samples are integers.
 
@@ -400,7 +391,7 @@ def load_simulated(workdir):
     reference = candidates[dif.choose_reference(sub, len(sub) - 1)]
     gt_path = os.path.join(workdir, "gt.tif")
     write_change_mask(stack["change_date"], rows[reference]["date"], rows[target]["date"], gt_path)
-    gt = _read(gt_path)
+    gt, _ = read_grey(gt_path)
 
     def power(i):
         ds = gdal.Open(os.path.join(workdir, rows[i]["file"]))

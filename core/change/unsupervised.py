@@ -970,15 +970,16 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     margin = fitted.margin
     chain = [in_strips(lambda d, *c: fitted._labels_from(d, np.stack(c) if c else None),
                        [d] + ([] if c is None else list(c)), margin) for d, c in pairs]
-    band = ()
     if config.edge_band:  # fitted on the chain's own labels, before any relabelling
-        t = edge_band.fit_threshold(chain, di_tiles, config.edge_band)
-        fitted = replace(fitted, edge_threshold=t)
+        fitted = replace(fitted, edge_threshold=edge_band.fit_threshold(chain, di_tiles, config.edge_band))
+    if not config.guard:
+        return fitted
+    band = ()
+    if config.edge_band:  # what the band did on the fitting sample, for the guard's report
+        t = fitted.edge_threshold
         relabelled = [edge_band.relabel(c, d, config.edge_band, t) for c, d in zip(chain, di_tiles)]
         changes = sum(int(np.count_nonzero(a != b)) for a, b in zip(relabelled, chain))
         band = (config.edge_band, t, changes / max(sum(int(np.isfinite(d).sum()) for d in di_tiles), 1))
-    if not config.guard:
-        return fitted
     lab = np.concatenate([c[np.isfinite(d)] for c, d in zip(chain, di_tiles)])
     fraction = float(np.count_nonzero(lab == CHANGED)) / max(lab.size, 1)
     separation = ashman_d(lm[lab == CHANGED], lm[lab == UNCHANGED])
