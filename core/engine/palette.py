@@ -24,6 +24,20 @@ def is_palette(band):
     return band.GetColorTable() is not None and band.GetColorInterpretation() == gdal.GCI_PaletteIndex
 
 
+def is_palette_file(path, band_number):
+    """True when band ``band_number`` (1-based) of the raster at ``path`` is a palette band.
+
+    False when the raster cannot be opened or has no such band.
+    """
+    try:
+        ds = gdal.OpenEx(str(path), gdal.OF_RASTER | gdal.OF_READONLY)
+    except RuntimeError:  # GDAL exceptions enabled by someone else
+        return False
+    if ds is None or not 1 <= band_number <= ds.RasterCount:
+        return False
+    return is_palette(ds.GetRasterBand(band_number))
+
+
 def grey_lut(band):
     """Grey level (float32, same units as the colour entries: 0-255) of each palette index of ``band``.
 
