@@ -92,6 +92,7 @@ sys.path.insert(0, str(ROOT / ".plugins"))
 from sar_change.core.change import difference as dif  # noqa: E402
 from sar_change.core.change import thresholds as th  # noqa: E402
 from sar_change.core.change import unsupervised as us  # noqa: E402
+from sar_change.core.engine import palette  # noqa: E402
 from sar_change.core.speckle import enl as enl_stats  # noqa: E402
 from sar_change.core.speckle import registry  # noqa: E402
 
@@ -104,7 +105,7 @@ DEFAULT_DATA = ROOT.parent / "shared" / "data" / "cd_benchmarks"
 #: 8-bit images: DN floored at 1 before squaring (no zero power).
 DN_FLOOR = 1.0
 #: Luminance of R, G, B (ITU-R BT.601), for benchmark images stored in colour.
-LUMINANCE = np.array([0.299, 0.587, 0.114])
+LUMINANCE = palette.LUMINANCE  # ITU-R BT.601 luma weights (core.engine.palette: one source of truth)
 ENL_WINDOW = 9
 
 
@@ -296,7 +297,8 @@ class Dataset:
 def read_grey(path):
     """A benchmark image as grey levels (float32) and whether its samples are integers.
 
-    A palette image (1-, 4- or 8-bit BMP / PNG) is mapped through its colour table and a colour image
+    A palette image (1-, 4- or 8-bit BMP / PNG) is mapped through its colour table
+    (``core.engine.palette.grey_lut``, the table the plugin's stacks read through) and a colour image
     (three or more bands) is reduced to its luminance (ITU-R BT.601 weights), so that the grey level,
     not the palette index or the red channel alone, is measured.
     """
@@ -305,12 +307,9 @@ def read_grey(path):
         raise RuntimeError(f"cannot read {path}")
     first = ds.GetRasterBand(1)
     integer = gdal.GetDataTypeName(first.DataType).lower().startswith(("byte", "int", "uint"))
-    table = first.GetColorTable()
-    if table is not None and ds.RasterCount == 1:
-        index = first.ReadAsArray()
-        entries = np.array([table.GetColorEntry(i)[:3] for i in range(table.GetCount())], dtype=np.float64)
-        lut = np.round(entries @ LUMINANCE).astype(np.float32)
-        data = lut[np.clip(index, 0, len(lut) - 1)]
+    lut = palette.grey_lut(first)
+    if lut is not None and ds.RasterCount == 1:
+        data = palette.apply_lut(lut, first.ReadAsArray())
     elif ds.RasterCount >= 3:
         rgb = np.stack([ds.GetRasterBand(b).ReadAsArray().astype(np.float64) for b in (1, 2, 3)], axis=-1)
         data = rgb @ LUMINANCE

@@ -116,7 +116,9 @@ def inject_offset_raster(src_path, dst_path, mask_path, scale, offset_db, bands=
             totals["changed"] += int(changed.sum())
         return np.concatenate([out, mask[None].astype(np.float32)])
 
-    stacked = stack_vrt([src_path, labels_path]) if labels_path is not None else src_path
+    # Both read as stored (palette indices too): the polygon mode reads ``src_path`` directly, and the
+    # labels are values, not colours.
+    stacked = stack_vrt([src_path, labels_path], raw=(0, 1)) if labels_path is not None else src_path
     read_bands = list(range(1, info.bands + 1)) + ([info.bands + 1] if labels_path is not None else [])
     targets = [OutputRaster(dst_path, info.bands, list(info.descriptions), nodata),
                OutputRaster(mask_path, 1, [MASK_DESCRIPTION], float(injection.NO_DATA), gdal.GDT_Byte)]

@@ -86,7 +86,8 @@ def detect_rasters(src_1, src_2, dst_mask, band_1=1, band_2=1, config=us.DEFAULT
     """
     config.check()
     info_1 = read_info(src_1)
-    vrt = stack_vrt([src_1, src_2] + ([exclude] if exclude else []))
+    # The images' palettes (if any) are read as grey levels, the exclusion mask as stored (its indices).
+    vrt = stack_vrt([src_1, src_2] + ([exclude] if exclude else []), raw=(2,))
     bands = [band_1, info_1.bands + band_2]
     if exclude:
         bands.append(info_1.bands + read_info(src_2).bands + 1)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from osgeo import gdal
 
-from . import outputs
+from . import outputs, palette
 from .cancel import Cancelled, cancel_scope  # noqa: F401  (Cancelled re-exported)
 from .outputs import OutputError  # noqa: F401  (re-exported: writers raise it)
 
@@ -301,13 +301,22 @@ def map_raster_outputs(src_path, targets, func, margin, bands=None, block=DEFAUL
     return [str(t.path) for t in targets if t.path is not None]
 
 
-def stack_vrt(paths):
+def stack_vrt(paths, raw=()):
     """Stack every band of co-registered rasters into one in-memory VRT (bands in order).
 
     All rasters must share size and geotransform; raises RasterError naming
     the one that does not (coregister or resample it onto the reference grid
-    first). Band no-data values and descriptions are kept. Returns a /vsimem
-    path; release it with ``gdal.Unlink(path)`` when done.
+    first). Band no-data values and descriptions are kept. A palette band
+    (colour table, ``core.engine.palette.is_palette``) is read as grey levels:
+    a ComplexSource whose LUT maps each index to its colour's luminance
+    (``palette.grey_lut``), so every block read from the stack holds grey
+    levels; its no-data index (if any) is the source's NODATA, those pixels
+    are left at the band's no-data value, NaN (a grey level can equal the
+    index value, so the index cannot stay the no-data value). ``raw``:
+    positions in ``paths`` of rasters read as stored, palette or not (class
+    labels, masks: there the index is the value). Other bands are plain
+    SimpleSources (values bit for bit). Every band is Float32. Returns a
+    /vsimem path; release it with ``gdal.Unlink(path)`` when done.
     """
     from .validation import grid_problem
 
@@ -325,20 +334,37 @@ def stack_vrt(paths):
     if ref.geotransform:
         ET.SubElement(root, "GeoTransform").text = ", ".join(repr(v) for v in ref.geotransform)
     n = 0
-    for info in infos:
+    for k, info in enumerate(infos):
+        luts = [None] * info.bands if k in raw else palette_luts(info.path)
         for b in range(1, info.bands + 1):
             n += 1
+            lut, nodata = luts[b - 1], info.nodata[b - 1]
             band = ET.SubElement(root, "VRTRasterBand", dataType="Float32", band=str(n))
-            if info.nodata[b - 1] is not None:
-                ET.SubElement(band, "NoDataValue").text = repr(float(info.nodata[b - 1]))
+            if nodata is not None:
+                ET.SubElement(band, "NoDataValue").text = "nan" if lut is not None else repr(float(nodata))
             if info.descriptions[b - 1]:
                 ET.SubElement(band, "Description").text = info.descriptions[b - 1]
-            source = ET.SubElement(band, "SimpleSource")
+            source = ET.SubElement(band, "SimpleSource" if lut is None else "ComplexSource")
             ET.SubElement(source, "SourceFilename", relativeToVRT="0").text = os.path.abspath(info.path)
             ET.SubElement(source, "SourceBand").text = str(b)
+            if lut is not None:
+                if nodata is not None:
+                    ET.SubElement(source, "NODATA").text = repr(float(nodata))
+                ET.SubElement(source, "LUT").text = palette.lut_text(lut)
     vrt_path = f"/vsimem/sar_change_stack_{uuid.uuid4().hex}.vrt"
     gdal.FileFromMemBuffer(vrt_path, ET.tostring(root, encoding="unicode"))
     return vrt_path
+
+
+def palette_luts(path):
+    """Per band of ``path``: its palette's index -> grey-level table (``palette.grey_lut``), or None."""
+    ds = open_readonly(path)
+    try:
+        return [palette.grey_lut(ds.GetRasterBand(b)) for b in range(1, ds.RasterCount + 1)]
+    except ValueError as exc:
+        raise RasterError(f"{path}: {exc}") from exc
+    finally:
+        ds = None
 
 
 def _check_bands(info, bands):

@@ -14,8 +14,8 @@ import threading
 import numpy as np
 
 from ..speckle import enl as enl_stats
+from . import palette, validation
 from . import scale as scales
-from . import validation
 from .raster_blocks import (
     Cancelled,
     RasterError,
@@ -81,14 +81,16 @@ def block_sample(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     ``max_pixels`` values; like ``decimated_band`` the blocks are read once per
     band (at no fewer than SCALE_SAMPLE_PIXELS, cached) and smaller requests
     stride that sample; the caller gets its own copy. A complex band's sample
-    is its magnitude (``_with_nan``).
+    is its magnitude (``_with_nan``). A palette band's sample is its grey
+    levels (``core.engine.palette.grey``), as ``raster_blocks.stack_vrt``
+    reads it for the algorithms.
     """
     xs, ys = dataset.RasterXSize, dataset.RasterYSize
     band = dataset.GetRasterBand(band_number)
     bw, bh = (min(v, n) for v, n in zip(band.GetBlockSize(), (xs, ys)))
     nbx, nby = -(-xs // bw), -(-ys // bh)
     if xs * ys <= max_pixels or nbx * nby <= BLOCK_SAMPLE_BLOCKS:
-        return decimated_band(dataset, band_number, max_pixels).ravel()
+        return palette.grey(band, decimated_band(dataset, band_number, max_pixels).ravel())
     read_pixels = max(int(max_pixels), SCALE_SAMPLE_PIXELS)
     key = _sample_key(dataset, band_number, ("blocks", bw, bh, read_pixels))
     data = _cached(key)
@@ -105,7 +107,7 @@ def block_sample(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
                     values = _read_ok(values, band).ravel()
                     parts.append(values[::max(1, -(-values.size // per_block))])
             dataset.FlushCache()
-        data = _with_nan(np.concatenate(parts), nodata)
+        data = palette.grey(band, _with_nan(np.concatenate(parts), nodata))
         _remember(key, data)
     stride = -(-data.size // max(1, int(max_pixels)))
     return data[::stride].copy() if stride > 1 else data.copy()

@@ -36,7 +36,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtCore import QCoreApplication
 
-from ...core.engine import outputs, raster_sampling, validation
+from ...core.engine import outputs, palette, raster_sampling, validation
 from ...core.engine import scale as scales
 from ...core.engine.raster_blocks import Cancelled, RasterError, read_info
 from .presentation import Presentation
@@ -518,6 +518,20 @@ def condition_range_warnings(rows, normalisation, recorded_ranges=None):
 def scale_labels():
     """Translated labels of SCALE_CHOICES, for an enum parameter."""
     return [tr("Linear power (intensity)"), tr("Amplitude"), tr("dB")]
+
+
+def report_palettes(feedback, sources, names, bands):
+    """Log one info line per input band that is a palette (colour table) image, naming the layer.
+
+    Such a band is read as the luminance of its colour table, not as the palette index
+    (``core.engine.palette``, ``raster_blocks.stack_vrt``).
+    """
+    for src, name, band in zip(sources, names, bands):
+        if palette.is_palette_file(src, band):
+            feedback.pushInfo(tr(
+                "Input layer '{name}' band {band} is a palette (colour table) image: the luminance of its "
+                "colour table (ITU-R BT.601) is used as the grey level, not the palette index").format(
+                    name=name, band=band))
 
 
 def progress_callback(feedback):

@@ -248,6 +248,7 @@ class UnsupervisedChangeAlgorithm(common.SarChangeAlgorithm):
         for src, name, band in zip(sources, names, bands):
             with common.core_errors(name):
                 raster_sampling.check_input_scale(src, scale, [band])
+        common.report_palettes(feedback, sources, names, bands)
         feedback.pushInfo(tr("Chain: {name}").format(name=config.name()))
         try:
             with common.core_errors("', '".join(names + ([exclude_name] if exclude else []))):
