@@ -39,6 +39,39 @@ default guard fell back (only their guard decision could move: the classifier ne
 map) and those where it kept its map are reported separately (they do not decide). The wall time of
 ``detect`` per pair is reported per chain, scaled to 300 x 300 px (issue 15's goal for the deep
 self-supervised method: under 1 minute per 300 x 300 pair on 2 cores); it does not decide.
+
+First run (benchmarks/results/change_ddnet_design.md, commit 880cb17, 142 s): both candidates FAIL the
+no-harm rule; neither goes to the leave-one-out protocol, the default is unchanged. Pasted from the
+script's output, long lines wrapped (table rows 62 and 67 are s7464 and s7688):
+
+                                              default   ddnet1   ddnet2
+    mean, all design pairs (103)                0.713    0.693    0.658
+      default fell back (41)                    0.611    0.611    0.611
+      default kept its map (62)                 0.780    0.747    0.690
+      inj statistical pairs (42)                0.709    0.668    0.604
+    worst                                       0.218    0.218    0.218
+
+    Rule (module docstring): mean >= the default's - 0.005 and no pair losing more than 0.05 (no-harm;
+        the leave-one-out protocol decides)
+    ddnet1: mean -0.0198, largest loss 0.138 (table row 62; 18 pairs lose > 0.05, 0 gain > 0.05),
+        kept-map pairs -0.0330: fails
+    ddnet2: mean -0.0543, largest loss 0.302 (table row 67; 39 pairs lose > 0.05, 1 gain > 0.05),
+        kept-map pairs -0.0903: fails
+    time default: mean 0.24 s per pair (mean 76867 px); per 300 x 300 px mean 0.28 s, largest 0.52 s
+    time ddnet1: mean 0.51 s per pair (mean 76867 px); per 300 x 300 px mean 0.62 s, largest 1.37 s
+    time ddnet2: mean 0.52 s per pair (mean 76867 px); per 300 x 300 px mean 0.62 s, largest 1.24 s
+    Total 141.7 s
+
+Diagnostic written after this run (benchmarks/change_ddnet_share.py, decides nothing;
+benchmarks/results/change_ddnet_share.md): on the kept-map pairs the classifier shrinks the changed
+class on nearly every pair. Its prior shift uses the interior classes' change prior (about 1 %), so a
+band pixel, where change and no change are about equally frequent, needs strong evidence to stay changed:
+
+    kept-map design pairs: 62
+    median changed share / truth's: default 0.930, edge classifier 1 0.798
+    pairs where the edge classifier shrinks the changed class 60, grows it 2
+    prior-shift logit: median -4.41 (pi 0.0120)
+    Total 83.9 s
 """
 import dataclasses
 import sys
