@@ -51,6 +51,26 @@ def test_band_classifier_restores_an_eroded_boundary():
     assert not ((out != labels) & ~eb.band(labels, 1)).any()
 
 
+def test_equal_priors_drop_only_the_prior_shift():
+    """With equal priors the same network is trained (same weights) with no prior logit, so its band
+    calls at least as many pixels changed as the prior-shifted one (whose logit is log(676 / 2456))."""
+    p1, p2, truth = _square_pair()
+    labels = ndimage.binary_erosion(truth, iterations=1).astype(np.uint8)
+    ch = ec.channels(p1, p2)
+    shifted, equal = ec.fit([labels], [ch], 1, seed=0), ec.fit([labels], [ch], 1, seed=0, equal_priors=True)
+    assert shifted.classifier.prior_logit == pytest.approx(np.log(676 / 2456))
+    assert equal.classifier.prior_logit == 0.0
+    for (w1, b1), (w2, b2) in zip(shifted.classifier.weights, equal.classifier.weights):
+        np.testing.assert_array_equal(w1, w2)
+        np.testing.assert_array_equal(b1, b2)
+    a, b = shifted.relabel(labels, ch), equal.relabel(labels, ch)
+    assert np.count_nonzero(b == 1) >= np.count_nonzero(a == 1)
+    assert not ((b != labels) & ~eb.band(labels, 1)).any()
+    config = replace(us.DEFAULT, edge_classifier=1, edge_equal_priors=True)
+    named = " on |LMR3|, edge classifier 1 (equal priors)"
+    assert config.name() == us.DEFAULT.name().replace(" on |LMR3|", named)
+
+
 def test_no_classifier_when_an_interior_class_is_small():
     """A 5 x 5 changed patch has 1 interior pixel at r = 1 (< MIN_INTERIOR): no classifier, no change."""
     p1, p2, _ = _square_pair()
@@ -80,10 +100,12 @@ def test_edge_classifier_chain_streams_reports_and_changes_only_the_band():
     assert changed.any()
     assert not (changed & ~eb.band(default, 1)).any()
     assert kappa(whole, truth) > 0.8
-    r, counts, share = fitted.guard.edge_classifier
+    r, counts, share, logit = fitted.guard.edge_classifier
     assert r == 1 and counts == fitted.edge_model.classifier.train_counts and 0 < share < 0.05
+    assert logit == fitted.edge_model.classifier.prior_logit < 0
     line = [x for x in fitted.guard.lines() if x.startswith("edge classifier")]
     assert len(line) == 1 and f"trained on {counts[0]} unchanged and {counts[1]} changed" in line[0]
+    assert f"prior-shifted by logit {logit:.2f}" in line[0]
     assert config.name() == us.DEFAULT.name().replace(" on |LMR3|", " on |LMR3|, edge classifier 1")
 
 

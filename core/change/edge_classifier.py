@@ -93,14 +93,17 @@ def training_labels(labels, chans, r):
     return out
 
 
-def fit(label_tiles, channel_tiles, r, seed=0):
+def fit(label_tiles, channel_tiles, r, seed=0, equal_priors=False):
     """EdgeClassifier of the chain's ``label_tiles`` (uint8 1 / 0 / 255) and ``channel_tiles`` (``channels``)
     of the fitting sample: the patch MLP (``patch_classifier.train``, ``SIZE`` px, balanced seeded sample,
-    prior-shifted) trained on the interior classes (``training_labels``); classifier None when either
-    interior has fewer than ``MIN_INTERIOR`` valid pixels."""
+    prior-shifted by the interior classes' change prior, or not shifted with ``equal_priors``: the band,
+    where the two classes meet, taken as half changed) trained on the interior classes
+    (``training_labels``); classifier None when either interior has fewer than ``MIN_INTERIOR`` valid
+    pixels."""
     targets = [training_labels(lab, ch, r) for lab, ch in zip(label_tiles, channel_tiles)]
     n_changed = sum(int(np.count_nonzero(t == CHANGED)) for t in targets)
     n_unchanged = sum(int(np.count_nonzero(t == UNCHANGED)) for t in targets)
     if n_changed < MIN_INTERIOR or n_unchanged < MIN_INTERIOR:
         return EdgeClassifier(int(r), None)
-    return EdgeClassifier(int(r), pc.train(channel_tiles, targets, size=SIZE, seed=seed))
+    return EdgeClassifier(int(r), pc.train(channel_tiles, targets, size=SIZE, seed=seed,
+                                          prior_correction=not equal_priors))

@@ -279,6 +279,7 @@ class ChainConfig:
     fallback_gkl_root: bool = False  # that fence on sqrt(2 KL) instead of the KL (nats)
     edge_band: int = 0  # pixels: the kept map's band around its changed boundary relabelled by DI (edge_band)
     edge_classifier: int = 0  # pixels: that band relabelled by a per-pair patch MLP of both dates instead
+    edge_equal_priors: bool = False  # that MLP not prior-shifted (equal priors in the band)
 
     def name(self):
         """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
@@ -313,6 +314,8 @@ class ChainConfig:
             text += f", edge band {self.edge_band}"
         if self.edge_classifier:
             text += f", edge classifier {self.edge_classifier}"
+            if self.edge_equal_priors:
+                text += " (equal priors)"
         if self.despeckle:
             filt = registry.LABELS[self.despeckle].split(" (")[0]
             text = f"{filt} {self.despeckle_size}x{self.despeckle_size} + {text}"
@@ -587,7 +590,8 @@ class GuardReport:
     kl_fence: tuple = ()  # fallback's KL fence (``ChainConfig.fallback_gkl``): (window px, root?, fence); ()
     edge_band: tuple = ()  # ``ChainConfig.edge_band``: (r px, DI threshold or None, share relabelled); ()
     edge_classifier: tuple = ()  # ``ChainConfig.edge_classifier``: (r px, training pixels (unchanged,
-    # changed) or None, share of the fitting sample relabelled); () off or when the guard fell back
+    # changed) or None, share of the fitting sample relabelled, prior logit); () off or when the guard
+    # fell back
 
     @property
     def confidence(self):
@@ -675,7 +679,8 @@ class GuardReport:
                            f"{100 * share:.2f} % of the fitting sample relabelled, "
                            f"{100 * self.final_fraction:.2f} % changed")
         if self.edge_classifier and not self.fallback:
-            r, counts, share = self.edge_classifier
+            r, counts, share, logit = self.edge_classifier
+            prior = "equal priors" if logit == 0 else f"prior-shifted by logit {logit:.2f}"
             if counts is None:
                 out.append(f"edge classifier ({r} px): not applied, a class has fewer than "
                            f"{edge_classifier.MIN_INTERIOR} interior pixels on the fitting sample")
@@ -684,7 +689,7 @@ class GuardReport:
                 out.append(f"edge classifier: the pixels within {r} px of the changed class's boundary "
                            f"relabelled by a {k} x {k} patch MLP of both dates' {m} x {m} means, "
                            f"trained on {counts[0]} unchanged and {counts[1]} changed interior pixels of the "
-                           f"fitting sample (prior-shifted, P >= 0.5): {100 * share:.2f} % of the fitting "
+                           f"fitting sample ({prior}, P >= 0.5): {100 * share:.2f} % of the fitting "
                            f"sample relabelled, {100 * self.final_fraction:.2f} % changed")
         return out
 
@@ -1013,7 +1018,8 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     if not config.guard:
         if config.edge_classifier:
             fitted = replace(fitted, edge_model=edge_classifier.fit(chain, edge_tiles, config.edge_classifier,
-                                                                    seed=seed))
+                                                                    seed=seed,
+                                                                    equal_priors=config.edge_equal_priors))
         return fitted
     band = ()
     if config.edge_band:  # what the band did on the fitting sample, for the guard's report
@@ -1032,13 +1038,15 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     fallback_looks = ()
     learned = ()
     if config.edge_classifier and not fallback:  # the fallback's map is never relabelled
-        model = edge_classifier.fit(chain, edge_tiles, config.edge_classifier, seed=seed)
+        model = edge_classifier.fit(chain, edge_tiles, config.edge_classifier, seed=seed,
+                                    equal_priors=config.edge_equal_priors)
         fitted = replace(fitted, edge_model=model)
         relabelled = [model.relabel(c, e) for c, e in zip(chain, edge_tiles)]
         changes = sum(int(np.count_nonzero(a != b)) for a, b in zip(relabelled, chain))
         counts = None if model.classifier is None else model.classifier.train_counts
+        logit = 0.0 if model.classifier is None else model.classifier.prior_logit
         learned = (config.edge_classifier, counts,
-                   changes / max(sum(int(np.isfinite(d).sum()) for d in di_tiles), 1))
+                   changes / max(sum(int(np.isfinite(d).sum()) for d in di_tiles), 1), logit)
     if fallback and config.fallback in (FALLBACK_ADJUSTED_BOXPLOT,) + MULTISCALE_FALLBACKS:
         threshold = skewed_outliers.upper_fence(lm)
         fitted = replace(fitted, outlier_threshold=threshold)
