@@ -30,6 +30,28 @@ Rule, written and committed before any candidate was scored: the NO-HARM rule of
 mean kappa over the 103 design pairs is >= the default's - 0.005 and no design pair loses more than 0.05;
 if both pass, the larger mean goes (the smaller r on a tie to 3 decimals). Kept-map and fallback pairs
 are reported separately (they do not decide); the wall time per pair scaled to 300 x 300 px is reported.
+
+First run (benchmarks/results/change_ddnet_equal_design.md, commit d175305, 147 s): both candidates FAIL
+the no-harm rule; neither goes to the leave-one-out protocol, the default is unchanged. Pasted from the
+script's output, long lines wrapped (table row 62 is s7464):
+
+                                              default ddnet1eq ddnet2eq
+    mean, all design pairs (103)                0.713    0.703    0.680
+      default fell back (41)                    0.611    0.611    0.611
+      default kept its map (62)                 0.780    0.763    0.726
+      inj statistical pairs (42)                0.709    0.690    0.647
+    worst                                       0.218    0.218    0.218
+
+    Rule (module docstring): mean >= the default's - 0.005 and no pair losing more than 0.05 (no-harm;
+        the leave-one-out protocol decides)
+    ddnet1eq: mean -0.0099, largest loss 0.105 (table row 62; 6 pairs lose > 0.05, 0 gain > 0.05),
+        kept-map pairs -0.0164: fails
+    ddnet2eq: mean -0.0322, largest loss 0.283 (table row 62; 23 pairs lose > 0.05, 1 gain > 0.05),
+        kept-map pairs -0.0535: fails
+    time default: mean 0.25 s per pair (mean 76867 px); per 300 x 300 px mean 0.29 s, largest 0.48 s
+    time ddnet1eq: mean 0.54 s per pair (mean 76867 px); per 300 x 300 px mean 0.66 s, largest 1.38 s
+    time ddnet2eq: mean 0.53 s per pair (mean 76867 px); per 300 x 300 px mean 0.64 s, largest 1.45 s
+    Total 146.6 s
 """
 import dataclasses
 import sys
