@@ -43,6 +43,7 @@ give the unchanged class a heavy tail. No protocol run; README.md, sixteenth rou
 import contextlib
 import dataclasses
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -65,10 +66,11 @@ LOSS = 0.05
 KL_WINDOWS = {"kl7": 7, "kl9": 9}
 
 
-def score_chains(say, configs):
+def score_chains(say, configs, seconds=None):
     """Fit every chain of ``configs`` (name -> ChainConfig, the default first) on every design pair and
     print a row per pair: (names, kappa (pairs x chains), statistical-pair flags, flags of the pairs
-    where the first chain's guard fell back)."""
+    where the first chain's guard fell back). ``seconds``: optional dict, filled with name -> list of
+    (wall seconds of ``detect``, pixels) per pair."""
     names = list(configs)
     say("; ".join(f"{n}: {c.name()}" for n, c in configs.items()))
     say("kappa of each chain's map (guard included), fb: its guard fell back")
@@ -78,7 +80,11 @@ def score_chains(say, configs):
         for data in pairs:
             row, fbs = [], []
             for config in configs.values():
+                start = time.perf_counter()
                 mask, fitted = us.detect(data.p1[0], data.p2[0], config)
+                if seconds is not None:
+                    seconds.setdefault(names[len(row)], []).append((time.perf_counter() - start,
+                                                                    data.p1[0].size))
                 row.append(cd.accuracy(mask, data.ref)[1])
                 fbs.append(int(fitted.guard.fallback))
             kap.append(row)

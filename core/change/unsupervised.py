@@ -38,6 +38,9 @@ ratio|, the log ratio of the 3 x 3 means in dB) -> one method:
 With ``ChainConfig.edge_band`` = r > 0 (off by default), the chain's kept map has the pixels within
 r px of its changed class's boundary relabelled by the DI against the equal-error threshold of its
 interior classes, fitted on the fitting sample (``core.change.edge_band``; not the fallback's map).
+With ``ChainConfig.edge_classifier`` = r > 0 (off by default), that band of the kept map is relabelled
+instead by a 7 x 7 patch MLP of both dates' 3 x 3 means trained on the map's interior classes of the
+fitting sample (``core.change.edge_classifier``; trained only where the guard keeps the chain's map).
 
 ``fit_chain`` fits on one or more tiles of the pair (a bounded sample of a
 scene); ``FittedChain.labels`` then labels any block from its pixels and
@@ -115,7 +118,7 @@ from ..engine.window_stats import local_mean
 from ..speckle import enl as enl_stats
 from ..speckle import registry
 from . import centring as centring_mod
-from . import cfar, edge_band, exclusion, multiscale, skewed_outliers
+from . import cfar, edge_band, edge_classifier, exclusion, multiscale, skewed_outliers
 from . import difference as dif
 from . import fcm as fcm_mod
 from . import mrf as mrf_mod
@@ -275,6 +278,8 @@ class ChainConfig:
     fallback_gkl: int = 0  # multi-scale fallback: window (px, odd) of an extra Gaussian-KL fence; 0 = none
     fallback_gkl_root: bool = False  # that fence on sqrt(2 KL) instead of the KL (nats)
     edge_band: int = 0  # pixels: the kept map's band around its changed boundary relabelled by DI (edge_band)
+    edge_classifier: int = 0  # pixels: that band relabelled by a per-pair patch MLP of both dates instead
+    edge_equal_priors: bool = False  # that MLP not prior-shifted (equal priors in the band)
 
     def name(self):
         """Short readable name, e.g. 'PCA-KMeans h=5 S=3 on |LR|'."""
@@ -307,6 +312,10 @@ class ChainConfig:
             text += f"{')' if self.gkl_root else ''} channel"
         if self.edge_band:
             text += f", edge band {self.edge_band}"
+        if self.edge_classifier:
+            text += f", edge classifier {self.edge_classifier}"
+            if self.edge_equal_priors:
+                text += " (equal priors)"
         if self.despeckle:
             filt = registry.LABELS[self.despeckle].split(" (")[0]
             text = f"{filt} {self.despeckle_size}x{self.despeckle_size} + {text}"
@@ -363,6 +372,11 @@ class ChainConfig:
                              f"{self.fallback_gkl} with {self.fallback}")
         if not (isinstance(self.edge_band, (int, np.integer)) and self.edge_band >= 0):
             raise ValueError(f"edge_band must be an integer >= 0 (pixels), got {self.edge_band!r}")
+        if not (isinstance(self.edge_classifier, (int, np.integer)) and self.edge_classifier >= 0):
+            raise ValueError("edge_classifier must be an integer >= 0 (pixels), got "
+                             f"{self.edge_classifier!r}")
+        if self.edge_band and self.edge_classifier:
+            raise ValueError("edge_band and edge_classifier relabel the same band: choose one")
         for name in ("size", "patch", "majority"):
             value = getattr(self, name)
             if value < 1 or value % 2 == 0:
@@ -575,6 +589,9 @@ class GuardReport:
     coarse_clip: float = 0.0  # multi-scale FDR fallback: the signed statistic clipped to +-this (dB); 0: not
     kl_fence: tuple = ()  # fallback's KL fence (``ChainConfig.fallback_gkl``): (window px, root?, fence); ()
     edge_band: tuple = ()  # ``ChainConfig.edge_band``: (r px, DI threshold or None, share relabelled); ()
+    edge_classifier: tuple = ()  # ``ChainConfig.edge_classifier``: (r px, training pixels (unchanged,
+    # changed) or None, share of the fitting sample relabelled, prior logit); () off or when the guard
+    # fell back
 
     @property
     def confidence(self):
@@ -661,6 +678,19 @@ class GuardReport:
                            f"relabelled by DI > {t:.4g} (equal-error threshold of the interior classes' DI): "
                            f"{100 * share:.2f} % of the fitting sample relabelled, "
                            f"{100 * self.final_fraction:.2f} % changed")
+        if self.edge_classifier and not self.fallback:
+            r, counts, share, logit = self.edge_classifier
+            prior = "equal priors" if logit == 0 else f"prior-shifted by logit {logit:.2f}"
+            if counts is None:
+                out.append(f"edge classifier ({r} px): not applied, a class has fewer than "
+                           f"{edge_classifier.MIN_INTERIOR} interior pixels on the fitting sample")
+            else:
+                k, m = edge_classifier.SIZE, edge_classifier.MEAN_WINDOW
+                out.append(f"edge classifier: the pixels within {r} px of the changed class's boundary "
+                           f"relabelled by a {k} x {k} patch MLP of both dates' {m} x {m} means, "
+                           f"trained on {counts[0]} unchanged and {counts[1]} changed interior pixels of the "
+                           f"fitting sample ({prior}, P >= 0.5): {100 * share:.2f} % of the fitting "
+                           f"sample relabelled, {100 * self.final_fraction:.2f} % changed")
         return out
 
 
@@ -698,6 +728,7 @@ class FittedChain:
     coarse: object = None  # multi-scale fallback: core.change.multiscale.CoarseFences added to that map
     kl_fence: object = None  # ChainConfig.fallback_gkl: fence of ``fallback_kl_statistic`` added too; None
     edge_threshold: object = None  # ChainConfig.edge_band: the band's DI threshold (``edge_band``); None: off
+    edge_model: object = None  # ChainConfig.edge_classifier: ``edge_classifier.EdgeClassifier``; None: off
 
     def _fallback_margin(self):
         base = OUTLIER_WINDOW // 2 if self.fallback_model is None else self.fallback_model.margin
@@ -716,6 +747,8 @@ class FittedChain:
         inner = reach[self.config.method] + self.config.majority // 2
         if self.edge_threshold is not None:
             inner += self.config.edge_band
+        if self.edge_model is not None:
+            inner += self.edge_model.margin
         if self.guard is not None and self.guard.fallback:
             return self.fallback_margin
         return despeckle_margin(self.config) + chain_di_margin(self.config) + inner
@@ -729,8 +762,15 @@ class FittedChain:
         """Labels of the chain itself (no guard): uint8 1 / 0 / 255 no data."""
         p1, p2 = despeckled(self.config, p1, p2, self.looks)
         di, channels = _channels(self.config, p1, p2, self.floor, self.offset_db)
-        return edge_band.relabel(self._labels_from(di, channels), di, self.config.edge_band,
-                                 self.edge_threshold)
+        labels = edge_band.relabel(self._labels_from(di, channels), di, self.config.edge_band,
+                                   self.edge_threshold)
+        if self.edge_model is None:
+            return labels
+        return self.edge_model.relabel(labels, self.edge_channels(p1, p2))
+
+    def edge_channels(self, p1, p2):
+        """``edge_classifier.channels`` of a despeckled pair, image 1 scaled by the chain's offset."""
+        return edge_classifier.channels(scale_first_image(p1, self.offset_db), p2, self.floor)
 
     def difference_image(self, p1, p2):
         """The chain's unsigned DI (after the offset) of 2-D power arrays, float32."""
@@ -965,14 +1005,21 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         except pc.TooFewLabels:  # no usable split: the outlier rule labels the pair instead
             return fit_chain(*raw, replace(config, method=OUTLIER), floor, seed)
     fitted = FittedChain(config, floor, offset, looks, model, threshold)
-    if not config.guard and not config.edge_band:
+    if not config.guard and not config.edge_band and not config.edge_classifier:
         return fitted
     margin = fitted.margin
     chain = [in_strips(lambda d, *c: fitted._labels_from(d, np.stack(c) if c else None),
                        [d] + ([] if c is None else list(c)), margin) for d, c in pairs]
     if config.edge_band:  # fitted on the chain's own labels, before any relabelling
         fitted = replace(fitted, edge_threshold=edge_band.fit_threshold(chain, di_tiles, config.edge_band))
+    edge_tiles = []
+    if config.edge_classifier:  # trained on the chain's own labels (only if the guard keeps them, below)
+        edge_tiles = [fitted.edge_channels(a, b) for a, b in zip(p1_tiles, p2_tiles)]
     if not config.guard:
+        if config.edge_classifier:
+            fitted = replace(fitted, edge_model=edge_classifier.fit(chain, edge_tiles, config.edge_classifier,
+                                                                    seed=seed,
+                                                                    equal_priors=config.edge_equal_priors))
         return fitted
     band = ()
     if config.edge_band:  # what the band did on the fitting sample, for the guard's report
@@ -989,6 +1036,17 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     reasons = guard_reasons(fraction, contrast, bimodality, mixture.ashman_d, body_share)
     fallback = bool(reasons)
     fallback_looks = ()
+    learned = ()
+    if config.edge_classifier and not fallback:  # the fallback's map is never relabelled
+        model = edge_classifier.fit(chain, edge_tiles, config.edge_classifier, seed=seed,
+                                    equal_priors=config.edge_equal_priors)
+        fitted = replace(fitted, edge_model=model)
+        relabelled = [model.relabel(c, e) for c, e in zip(chain, edge_tiles)]
+        changes = sum(int(np.count_nonzero(a != b)) for a, b in zip(relabelled, chain))
+        counts = None if model.classifier is None else model.classifier.train_counts
+        logit = 0.0 if model.classifier is None else model.classifier.prior_logit
+        learned = (config.edge_classifier, counts,
+                   changes / max(sum(int(np.isfinite(d).sum()) for d in di_tiles), 1), logit)
     if fallback and config.fallback in (FALLBACK_ADJUSTED_BOXPLOT,) + MULTISCALE_FALLBACKS:
         threshold = skewed_outliers.upper_fence(lm)
         fitted = replace(fitted, outlier_threshold=threshold)
@@ -1018,7 +1076,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
         fence = skewed_outliers.upper_fence(values) if values.size else float("inf")
         fitted = replace(fitted, kl_fence=float(fence))
     final = float(np.count_nonzero(lm > threshold)) / lm.size if fallback else fraction
-    if band and not fallback:
+    if (band or learned) and not fallback:
         final = float(np.mean(np.concatenate([m[np.isfinite(d)] for m, d in zip(relabelled, di_tiles)])
                               == CHANGED))
     if fitted.coarse is not None:
@@ -1036,7 +1094,7 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
                                                                     fitted.coarse.fences)),
                          0.0 if fitted.coarse is None else fitted.coarse.clip,
                          () if fitted.kl_fence is None else (config.fallback_gkl, config.fallback_gkl_root,
-                                                             fitted.kl_fence), band)
+                                                             fitted.kl_fence), band, learned)
     return replace(fitted, guard=report)
 
 
