@@ -32,10 +32,10 @@ import numpy as np
 from ..engine import scale as scales
 from ..engine.window_stats import local_mean
 from . import thresholds as th
+from .labels import CHANGED, UNCHANGED
 
 #: Side (pixels) of the local mean whose level is compared with the dark level (the fallback's 5 x 5).
 WINDOW = 5
-CHANGED, UNCHANGED, NODATA = 1, 0, 255
 
 
 def level_db(power, window=WINDOW):

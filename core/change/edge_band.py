@@ -18,9 +18,10 @@ equals the whole-image result.
 import numpy as np
 from scipy import ndimage
 
+from .labels import CHANGED, NODATA, UNCHANGED
+
 #: Fewer interior pixels than this in either class: no threshold, no relabelling.
 MIN_INTERIOR = 50
-CHANGED, UNCHANGED, NODATA = 1, 0, 255
 
 
 def interiors(labels, r):

@@ -27,6 +27,7 @@ from ..engine.window_stats import border_count, box_sum
 from . import difference as dif
 from . import edge_band
 from . import patch_classifier as pc
+from .labels import CHANGED, NODATA, UNCHANGED
 
 #: Patch side (pixels) of the classifier's neighbourhoods.
 SIZE = 7
@@ -34,7 +35,6 @@ SIZE = 7
 MEAN_WINDOW = 3
 #: Fewer interior pixels than this in either class: no classifier, no relabelling (as ``edge_band``).
 MIN_INTERIOR = edge_band.MIN_INTERIOR
-CHANGED, UNCHANGED, NODATA = edge_band.CHANGED, edge_band.UNCHANGED, edge_band.NODATA
 
 
 def channels(p1, p2, floor=None):

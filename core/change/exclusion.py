@@ -19,7 +19,7 @@ data, 255, stays no data). A mask without a non-zero pixel changes nothing
 """
 import numpy as np
 
-UNCHANGED, NODATA = 0, 255
+from .labels import UNCHANGED
 
 
 def excluded(mask):

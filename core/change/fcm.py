@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .labels import CHANGED, NODATA, UNCERTAIN, UNCHANGED
+
 DEFAULT_M = 2.0
 DEFAULT_TOL = 1e-5
 DEFAULT_MAX_ITER = 300
-#: Label codes of the pre-classification.
-UNCHANGED, CHANGED, UNCERTAIN, NODATA = 0, 1, 2, 255
 #: Samples used to fit FCM; larger inputs are subsampled (seeded).
 MAX_FIT_SAMPLES = 500_000
 

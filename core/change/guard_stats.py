@@ -22,8 +22,8 @@ import numpy as np
 from scipy import ndimage
 
 from ..engine.window_stats import local_mean
+from .labels import CHANGED, NODATA
 
-CHANGED, NODATA = 1, 255
 #: share_ratio: the chain calls more than this many times the fallback's changed share.
 SHARE_RATIO = 2.0
 #: fragment_share: components smaller than the guard's 5 x 5 window (pixels).

@@ -36,7 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-CHANGED, UNCHANGED, NODATA = 1, 0, 255
+from .labels import CHANGED, NODATA, UNCHANGED
+
 #: Potts interaction per agreeing 8-neighbour (nats): 1.5, of 1.0 / 1.5 / 2.0 tried on the
 #: simulator's design seeds only (0-11, 5000-5007; never a protocol or benchmark pair).
 BETA = 1.5

@@ -75,6 +75,7 @@ import numpy as np
 from ..engine.window_stats import local_mean
 from . import effective_samples, empirical_null, skewed_outliers
 from . import fdr as fdr_mod
+from .labels import CHANGED, NODATA
 from .robust_scale import robust_sigma
 
 #: Window sides (pixels) of the signed-log-ratio means whose outliers the fallback adds.
@@ -84,7 +85,6 @@ MAJORITY = 5
 #: Tenth round: clip of the signed statistic (robust sigmas of the fitting sample) and the FDR level.
 CLIP_SIGMAS = 2.0
 FDR_Q = 0.05
-CHANGED, UNCHANGED, NODATA = 1, 0, 255
 
 
 @dataclass(frozen=True)

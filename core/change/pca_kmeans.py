@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .labels import CHANGED, NODATA, UNCHANGED
 from .neighbourhoods import (
     neighbourhoods,
     neighbourhoods_at,
@@ -43,7 +44,6 @@ DEFAULT_SIZE = 5
 DEFAULT_COMPONENTS = 3
 #: Pixels (feature vectors) used to fit k-means; larger samples are subsampled.
 MAX_FIT_PIXELS = 400_000
-CHANGED, UNCHANGED, NODATA = 1, 0, 255
 
 
 @dataclass(frozen=True)

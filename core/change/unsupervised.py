@@ -125,6 +125,7 @@ from . import mrf as mrf_mod
 from . import patch_classifier as pc
 from . import pca_kmeans as pk
 from . import separation as sep
+from .labels import CHANGED, NODATA, UNCHANGED
 
 ABS_LOG_RATIO = "abs_log_ratio"
 MEAN_RATIO = "mean_ratio"
@@ -193,7 +194,6 @@ GUARD_RULE = (f"if more than {MAX_CHANGED_FRACTION:.0%} of the valid pixels are 
               f"larger than the window), the union cleaned by a {multiscale.MAJORITY} x "
               f"{multiscale.MAJORITY} majority; "
               f"the robust outlier rule (DI > median + {OUTLIER_Z:g} x 1.4826 MAD) in chains that ask for it")
-CHANGED, UNCHANGED, NODATA = 1, 0, 255
 #: Fallback rules of the guard (ChainConfig.fallback): the robust outlier rule above, or a CFAR
 #: threshold of the same local-mean DI at ``cfar.PFA`` false alarms per pixel under the speckle-only
 #: no-change model (``core.change.cfar``), its looks the images' ENL or matched to the DI median.
