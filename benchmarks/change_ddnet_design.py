@@ -111,17 +111,24 @@ def time_lines(seconds):
     return lines
 
 
-def main(argv=None):
-    args, start, say, lines = ccd.begin(__doc__, argv)
+def run(doc, candidates, title, script, argv=None):
+    """Score the default and ``candidates`` (name -> ChainConfig) on the design pairs, print the means,
+    the no-harm verdicts and the times, and write the results file (``doc``: the calling script's
+    docstring, ``title`` and ``script`` name its results file). Both parts of the round run this."""
+    args, start, say, lines = ccd.begin(doc, argv)
     seconds = {}
-    names, kap, stat, fell = score_chains(say, {"default": us.DEFAULT, **CANDIDATES}, seconds)
+    names, kap, stat, fell = score_chains(say, {"default": us.DEFAULT, **candidates}, seconds)
     say_means(say, names, kap, guard_groups(kap, stat, fell))
     for line in no_harm_verdicts(names, kap, ~fell, "kept-map pairs"):
         say(line)
     for line in time_lines(seconds):
         say(line)
+    return ccd.finish(args, start, say, lines, title, script, argv)
+
+
+def main(argv=None):
     title = "Edge band relabelled by a per-pair patch classifier of both dates, design pairs"
-    return ccd.finish(args, start, say, lines, title, "change_ddnet_design.py", argv)
+    return run(__doc__, CANDIDATES, title, "change_ddnet_design.py", argv)
 
 
 if __name__ == "__main__":

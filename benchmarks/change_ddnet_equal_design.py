@@ -61,10 +61,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / ".plugins"))
 
-import change_context_design as ccd  # noqa: E402
-from change_ddnet_design import time_lines  # noqa: E402
-from change_edge_design import no_harm_verdicts  # noqa: E402
-from change_kl_design import guard_groups, say_means, score_chains  # noqa: E402
+from change_ddnet_design import run  # noqa: E402
 
 from sar_change.core.change import unsupervised as us  # noqa: E402
 
@@ -76,16 +73,8 @@ CANDIDATES = {
 
 
 def main(argv=None):
-    args, start, say, lines = ccd.begin(__doc__, argv)
-    seconds = {}
-    names, kap, stat, fell = score_chains(say, {"default": us.DEFAULT, **CANDIDATES}, seconds)
-    say_means(say, names, kap, guard_groups(kap, stat, fell))
-    for line in no_harm_verdicts(names, kap, ~fell, "kept-map pairs"):
-        say(line)
-    for line in time_lines(seconds):
-        say(line)
     title = "Edge band relabelled by a per-pair patch classifier of both dates, equal priors, design pairs"
-    return ccd.finish(args, start, say, lines, title, "change_ddnet_equal_design.py", argv)
+    return run(__doc__, CANDIDATES, title, "change_ddnet_equal_design.py", argv)
 
 
 if __name__ == "__main__":

@@ -44,16 +44,16 @@ def test_equal_error_threshold_of_two_overlapping_samples():
     assert abs(eb.equal_error_threshold(a, b) - 1.5) < 2e-3
 
 
-def test_edge_band_chain_streams_reports_and_changes_only_the_band():
-    """The default chain with a 1-px edge band: its map differs from the default's only within 1 px of
-    the default's changed boundary, labelling it by row strips of 2 rows equals the whole image,
-    and the guard's report gives the threshold."""
+def band_chain(config, extra_margin):
+    """Fit the default chain and ``config`` (a 1-px band option) on a 2-look pair with a 6x brighter
+    change; check that ``config``'s margin is the default's + ``extra_margin`` px, that labelling by row
+    strips of 2 rows equals the whole image, that its map differs from the default's, only within 1 px of
+    the default's changed boundary, and that its kappa exceeds 0.8. Returns ``config``'s FittedChain."""
     p1, p2, truth = speckled_pair((96, 112), looks=2, seed=3, gain=6.0)
     base = us.fit_chain(p1, p2, us.DEFAULT)
-    config = replace(us.DEFAULT, edge_band=1)
     fitted = us.fit_chain(p1, p2, config)
-    assert not fitted.guard.fallback and fitted.edge_threshold is not None
-    assert fitted.margin == base.margin + 1
+    assert not fitted.guard.fallback
+    assert fitted.margin == base.margin + extra_margin
     whole = fitted.labels(p1, p2)
     strips = us.in_strips(fitted.labels, [p1, p2], fitted.margin, strip_pixels=2 * p1.shape[1])
     np.testing.assert_array_equal(strips, whole)
@@ -62,6 +62,15 @@ def test_edge_band_chain_streams_reports_and_changes_only_the_band():
     assert changed.any()
     assert not (changed & ~eb.band(default, 1)).any()
     assert kappa(whole, truth) > 0.8
+    return fitted
+
+
+def test_edge_band_chain_streams_reports_and_changes_only_the_band():
+    """The default chain with a 1-px edge band (``band_chain``'s checks, its margin + 1 px), and the
+    guard's report gives the threshold."""
+    config = replace(us.DEFAULT, edge_band=1)
+    fitted = band_chain(config, 1)
+    assert fitted.edge_threshold is not None
     line = [x for x in fitted.guard.lines() if x.startswith("edge band")]
     assert len(line) == 1 and f"DI > {fitted.edge_threshold:.4g}" in line[0]
     assert config.name() == us.DEFAULT.name().replace(" on |LMR3|", " on |LMR3|, edge band 1")

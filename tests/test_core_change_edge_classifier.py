@@ -4,7 +4,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from scipy import ndimage
-from test_core_unsupervised_change import gamma_speckle, kappa, speckled_pair
+from test_core_change_edge_band import band_chain
+from test_core_unsupervised_change import gamma_speckle, speckled_pair
 
 from sar_change.core.change import difference as dif
 from sar_change.core.change import edge_band as eb
@@ -83,23 +84,11 @@ def test_no_classifier_when_an_interior_class_is_small():
 
 
 def test_edge_classifier_chain_streams_reports_and_changes_only_the_band():
-    """The default chain with a 1-px edge classifier: its map differs from the default's only within 1 px
-    of the default's changed boundary, labelling it by row strips of 2 rows equals the whole image, the
-    margin grows by r + 3, and the guard's report says what the classifier did."""
-    p1, p2, truth = speckled_pair((96, 112), looks=2, seed=3, gain=6.0)
-    base = us.fit_chain(p1, p2, us.DEFAULT)
+    """The default chain with a 1-px edge classifier (``band_chain``'s checks: streaming, changes only in
+    the band; its margin grows by r + 3), and the guard's report says what the classifier did."""
     config = replace(us.DEFAULT, edge_classifier=1)
-    fitted = us.fit_chain(p1, p2, config)
-    assert not fitted.guard.fallback and fitted.edge_model.classifier is not None
-    assert fitted.margin == base.margin + 1 + ec.SIZE // 2
-    whole = fitted.labels(p1, p2)
-    strips = us.in_strips(fitted.labels, [p1, p2], fitted.margin, strip_pixels=2 * p1.shape[1])
-    np.testing.assert_array_equal(strips, whole)
-    default = base.labels(p1, p2)
-    changed = whole != default
-    assert changed.any()
-    assert not (changed & ~eb.band(default, 1)).any()
-    assert kappa(whole, truth) > 0.8
+    fitted = band_chain(config, 1 + ec.SIZE // 2)
+    assert fitted.edge_model.classifier is not None
     r, counts, share, logit = fitted.guard.edge_classifier
     assert r == 1 and counts == fitted.edge_model.classifier.train_counts and 0 < share < 0.05
     assert logit == fitted.edge_model.classifier.prior_logit < 0
