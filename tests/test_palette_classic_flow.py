@@ -219,3 +219,26 @@ def test_batch_reads_palette_as_grey(pair, tmp_path):
     lut = lut_of(path)
     got = rasters.open_bands(path, chunk=16).compute()[0]
     assert got.tobytes() == np.where(index == 7, np.float32(np.nan), lut[index]).tobytes()
+
+
+def test_batch_speckle_of_palette_equals_processing(run, pair, tmp_path):
+    """The batch speckle stage on a palette image (with a no-data index) writes what specklefilter writes."""
+    dask = pytest.importorskip("dask")
+    pytest.importorskip("rioxarray")
+    from sar_change.batch import pipeline as pl
+
+    grey = band_of(pair["grey1"])[0]
+    entries = palette_entries() + [(v, v, v) for v in range(60, 256)]
+    entries[200] = (0, 0, 0)  # the no-data index: its colour is a valid grey level elsewhere
+    index = np.where(grey >= np.sort(grey.ravel())[-20], 200, grey).astype(np.uint8)
+    path = write_palette(tmp_path / "nd.tif", index, entries, nodata=200)
+    params = {**pl.DEFAULTS[pl.SPECKLE], "METHOD": 2, "WINDOW_SIZE": 5, "ESTIMATE_ENL": True, "SCALE": 1}
+    want = run("sarchange:specklefilter",
+               {**params, "INPUT": path, "OUTPUT": str(tmp_path / "q.tif")})["OUTPUT"]
+    _, final = pl.speckle_tasks(path, str(tmp_path / "b.tif"), params, chunk=32)
+    (got,) = dask.compute(final, scheduler="synchronous")
+    values, kind, table, nodata = band_of(got)
+    expected, _, _, want_nodata = band_of(want)
+    assert kind == gdal.GDT_Float32 and table is None and np.isnan(nodata) and np.isnan(want_nodata)
+    assert np.array_equal(values, expected, equal_nan=True)
+    assert np.isnan(values).sum() >= (index == 200).sum() >= 20
