@@ -278,7 +278,13 @@ def speckle_tasks(src, dst, params, chunk):
     if estimate and filt.method in registry.USES_LOOKS:
         looks, _ = raster_sampling.estimate_looks(src, scale)
         filt = replace(filt, looks=looks)
-    info = read_info(src)
+    from osgeo import gdal
+
+    vrt = stack_vrt([src])  # the bands as the block engine reads them (a palette's no-data index: NaN)
+    try:
+        info = read_info(vrt)
+    finally:
+        gdal.Unlink(vrt)
     nodata = output_nodata(info)  # as the block engine: the first band's, else NaN
     out = stages.nan_as(stages.speckle_filter(rasters.open_bands(src, chunk=chunk), filt, scale), nodata)
     return rasters.write_cog(out, dst, rasters.grid_of(src), nodata, info.descriptions)

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 import numpy as np
 from osgeo import gdal
 
-from ..core.engine.raster_blocks import RasterError, geotiff_options, read_info, translate_output
+from ..core.engine import palette
+from ..core.engine.raster_blocks import (
+    RasterError,
+    geotiff_options,
+    palette_luts,
+    read_info,
+    translate_output,
+)
 
 #: Default chunk side in pixels (a multiple of the COG tile).
 DEFAULT_CHUNK = 1024
@@ -44,14 +51,18 @@ def grid_of(path):
     return Grid(info.xsize, info.ysize, info.geotransform, info.projection)
 
 
-def nodata_to_nan(block, nodata):
-    """float32 copy of ``block`` with non-finite values and ``nodata`` as NaN (as read_block)."""
+def nodata_to_nan(block, nodata, lut=None):
+    """float32 copy of ``block`` with non-finite values and ``nodata`` as NaN (as read_block).
+
+    ``lut``: a palette band's index -> grey-level table (``core.engine.palette.grey_lut``): the
+    block's indices become grey levels (``palette.apply_lut``), as ``stack_vrt`` reads them.
+    """
     data = np.asarray(block).astype(np.float32, copy=True)
     invalid = ~np.isfinite(data)
     if nodata is not None and not np.isnan(nodata):
         invalid |= data == np.float32(nodata)
     data[invalid] = np.nan
-    return data
+    return data if lut is None else palette.apply_lut(lut, data)
 
 
 def open_bands(path, bands=None, chunk=DEFAULT_CHUNK):
@@ -59,7 +70,9 @@ def open_bands(path, bands=None, chunk=DEFAULT_CHUNK):
 
     ``bands``: 1-based band numbers (default all). One band per chunk along the
     first axis, ``chunk`` pixels along the others. Opened with rioxarray
-    (read-only, lazily: each task reads its own window).
+    (read-only, lazily: each task reads its own window). A palette band is read
+    as grey levels (``nodata_to_nan`` with its ``palette_luts`` table), as the
+    Processing algorithms read it through ``stack_vrt``.
     """
     import rioxarray
 
@@ -70,10 +83,11 @@ def open_bands(path, bands=None, chunk=DEFAULT_CHUNK):
             raise RasterError(f"{path} has {info.bands} band(s); band {b} does not exist")
     xr = rioxarray.open_rasterio(path, chunks={"band": 1, "y": chunk, "x": chunk},
                                  lock=False, cache=False, mask_and_scale=False)
+    luts = palette_luts(path)
     planes = []
     for b in bands:
         plane = xr.data[b - 1]
-        planes.append(plane.map_blocks(nodata_to_nan, info.nodata[b - 1], dtype=np.float32))
+        planes.append(plane.map_blocks(nodata_to_nan, info.nodata[b - 1], luts[b - 1], dtype=np.float32))
     import dask.array as da
 
     return da.stack(planes)

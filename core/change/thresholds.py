@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..engine import palette
 from ..engine.outputs import check_created, check_targets, check_write, raster_output
 from ..engine.raster_blocks import (
     Cancelled,
@@ -760,7 +761,9 @@ def change_mask(di, result, side=None):
 def sample_raster(path, band=1, max_pixels=MAX_SAMPLE_PIXELS):
     """Finite values of band ``band`` of ``path`` for fitting: all pixels when the band
     has at most ``max_pixels``, else a systematic (regular-grid, nearest) subsample of
-    about ``max_pixels``. Memory is bounded by ``max_pixels``. Returns a 1-D float32 array.
+    about ``max_pixels``. Memory is bounded by ``max_pixels``. A palette band is read as
+    grey levels (``core.engine.palette.grey``, through ``decimated_band``), as ``write_mask``
+    reads it. Returns a 1-D float32 array.
     """
     info = read_info(path)
     if not 1 <= band <= info.bands:
@@ -778,7 +781,9 @@ def write_mask(src_path, dst_path, result, band=1, side=None, block=512, progres
     0 no change, 255 no data (declared as the no-data value), written under a
     temporary name and renamed on success. ``progress(percent)``,
     ``is_canceled()``: optional callbacks (cancel removes the partial file and
-    raises Cancelled). Returns a dict of pixel counts: changed, unchanged, nodata.
+    raises Cancelled). A palette band (colour table) is read as grey levels
+    (``core.engine.palette.grey``; its no-data index is no data), as ``sample_raster`` fits
+    them. Returns a dict of pixel counts: changed, unchanged, nodata.
     """
     from osgeo import gdal
 
@@ -806,7 +811,8 @@ def write_mask(src_path, dst_path, result, band=1, side=None, block=512, progres
             for i, window in enumerate(windows):
                 if is_canceled is not None and is_canceled():
                     raise Cancelled("cancelled by the user")
-                mask = change_mask(read_block(src_band, window, nodata), result, side)
+                mask = change_mask(palette.grey(src_band, read_block(src_band, window, nodata)), result,
+                                   side)
                 counts += np.bincount(mask.ravel(), minlength=256)
                 cx, cy, cw, ch = window.core
                 check_write(out_band.WriteArray(mask, cx, cy), dst_path)

@@ -226,8 +226,26 @@ def filter_raster(src_path, dst_path, func, margin, bands=None, block=DEFAULT_BL
     all). ``progress(percent)`` and ``is_canceled() -> bool`` are optional
     callbacks; cancel stops within one block, removes the partial file and
     raises Cancelled. NaN results are written as the input's no-data value
-    (NaN when the input has none). Returns ``dst_path``.
+    (NaN when the input has none). A palette band (colour table) is read as
+    grey levels through ``stack_vrt`` (its no-data index, if any, becomes NaN
+    and the output's no-data value NaN); the output is float32 with no colour
+    table. Returns ``dst_path``.
     """
+    if all(lut is None for lut in palette_luts(src_path)):
+        return _filter_raster(src_path, dst_path, func, margin, bands, block, threads, progress, is_canceled,
+                              creation_options, descriptions)
+    vrt = stack_vrt([src_path])
+    try:
+        _filter_raster(vrt, dst_path, func, margin, bands, block, threads, progress, is_canceled,
+                       creation_options, descriptions)
+    finally:
+        gdal.Unlink(vrt)
+    return str(dst_path)
+
+
+def _filter_raster(src_path, dst_path, func, margin, bands, block, threads, progress, is_canceled,
+                   creation_options, descriptions):
+    """``filter_raster`` reading ``src_path`` as stored."""
     info = read_info(src_path)
     bands = _check_bands(info, bands)
     if descriptions is None:

@@ -44,7 +44,10 @@ def decimated_band(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     path, size and modification time, read once at no fewer than
     SCALE_SAMPLE_PIXELS and strided down for smaller requests. The caller
     gets its own copy. Input checks that need no spatial uniformity read
-    ``block_sample`` instead (a few natural blocks of the file).
+    ``block_sample`` instead (a few natural blocks of the file). A palette
+    band's sample is its grey levels (``core.engine.palette.grey``), as
+    ``raster_blocks.stack_vrt`` reads it for the algorithms (a decimated read
+    takes the nearest pixel, so the index is looked up after decimation).
     """
     xs, ys = dataset.RasterXSize, dataset.RasterYSize
     read_pixels = max(int(max_pixels), SCALE_SAMPLE_PIXELS)
@@ -57,7 +60,7 @@ def decimated_band(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
         with gdal_cache_budget():  # a decimated read touches every tile: keep GDAL's cache bounded
             data = band.ReadAsArray(0, 0, xs, ys, buf_xsize=bx, buf_ysize=by)
             dataset.FlushCache()  # and drop the blocks it cached (read-only: nothing is written)
-        data = _with_nan(_read_ok(data, band), band.GetNoDataValue())
+        data = palette.grey(band, _with_nan(_read_ok(data, band), band.GetNoDataValue()))
         _remember(key, data)
     stride = max(1, int(np.sqrt(data.size / max(1, int(max_pixels)))))
     while -(-data.shape[0] // stride) * -(-data.shape[1] // stride) > max_pixels:
@@ -90,7 +93,7 @@ def block_sample(dataset, band_number, max_pixels=SCALE_SAMPLE_PIXELS):
     bw, bh = (min(v, n) for v, n in zip(band.GetBlockSize(), (xs, ys)))
     nbx, nby = -(-xs // bw), -(-ys // bh)
     if xs * ys <= max_pixels or nbx * nby <= BLOCK_SAMPLE_BLOCKS:
-        return palette.grey(band, decimated_band(dataset, band_number, max_pixels).ravel())
+        return decimated_band(dataset, band_number, max_pixels).ravel()  # grey levels already
     read_pixels = max(int(max_pixels), SCALE_SAMPLE_PIXELS)
     key = _sample_key(dataset, band_number, ("blocks", bw, bh, read_pixels))
     data = _cached(key)
@@ -254,7 +257,9 @@ def estimate_image_enl(path, band_number, scale, is_canceled=None):
     """ENL of a band from sample windows: local CV^2 -> ``core.speckle.enl.estimate_enl``.
 
     Returns ``(enl, pixels)``: the estimate and the number of valid pixels read.
-    Raises ValueError (too few homogeneous windows) or Cancelled.
+    A palette band is read as grey levels (``core.engine.palette.grey``), as
+    the speckle filter reads it. Raises ValueError (too few homogeneous
+    windows) or Cancelled.
     """
     dataset = open_readonly(path)
     band = dataset.GetRasterBand(band_number)
@@ -263,7 +268,7 @@ def estimate_image_enl(path, band_number, scale, is_canceled=None):
     for window in sample_windows(dataset.RasterXSize, dataset.RasterYSize):
         if is_canceled is not None and is_canceled():
             raise Cancelled("cancelled by the user")
-        power = scales.to_linear_power(read_block(band, window, nodata), scale)
+        power = scales.to_linear_power(palette.grey(band, read_block(band, window, nodata)), scale)
         pixels += int(np.isfinite(power).sum())
         samples.append(enl_stats.local_cv2(power, ENL_LOCAL_WINDOW))
     return enl_stats.estimate_enl(np.concatenate(samples)), pixels

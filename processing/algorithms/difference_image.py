@@ -234,6 +234,8 @@ class DifferenceImageAlgorithm(common.SarChangeAlgorithm):
             raster_sampling.check_input_scale(sources[0], scale, bands_1)
         with common.core_errors(names[1]):
             raster_sampling.check_input_scale(src_2, scale, bands_2)
+        common.report_palettes(feedback, [sources[0]] * len(bands_1) + [src_2] * len(bands_2),
+                               [names[0]] * len(bands_1) + [names[1]] * len(bands_2), bands_1 + bands_2)
 
         with common.core_errors(names[0]):
             func, margin = difference.make_block_function(method, scale, size, len(bands_1), signed, floor)

@@ -18,7 +18,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ...core.engine import raster_sampling
+from ...core.engine import palette, raster_sampling
 from ...core.engine import scale as scales
 from ...core.engine.raster_blocks import Cancelled, RasterError, Window, open_readonly, read_block
 from ...core.speckle import enl as enl_stats
@@ -142,6 +142,7 @@ class EstimateEnlAlgorithm(common.SarChangeAlgorithm):
                 if not 1 <= band <= layer.bandCount():
                     raise RasterError(f"band {band} does not exist (the raster has {layer.bandCount()})")
                 raster_sampling.check_input_scale(src, scale, [band])
+                common.report_palettes(feedback, [src], [layer.name()], [band])
                 if area is None:
                     value, pixels = raster_sampling.estimate_image_enl(src, band, scale,
                                                               common.cancel_callback(feedback))
@@ -183,7 +184,8 @@ class EstimateEnlAlgorithm(common.SarChangeAlgorithm):
                 raise Cancelled("cancelled by the user")
             rows = min(STRIP_ROWS, h - top)
             rect = (x0, y0 + top, w, rows)
-            power = scales.to_linear_power(read_block(band, Window(rect, rect), nodata), scale)
+            power = scales.to_linear_power(palette.grey(band, read_block(band, Window(rect, rect), nodata)),
+                                           scale)
             covered = power[mask[top:top + rows]]
             values.append(covered[np.isfinite(covered)])
             feedback.setProgress(100.0 * (top + rows) / h)

@@ -15,7 +15,7 @@ import numpy as np
 from osgeo import gdal
 from qgis.core import QgsCoordinateTransform, QgsCsException, QgsProcessingException
 
-from ...core.engine import band_roles
+from ...core.engine import band_roles, palette
 from ...core.engine.outputs import replace_file
 from ...core.engine.raster_blocks import geotiff_options, open_readonly, read_info, temporary_path
 from .translation import tr
@@ -25,7 +25,10 @@ SAMPLE_SIDE = 256
 
 
 def band_sample(path, band):
-    """A central window of at most SAMPLE_SIDE pixels of ``band``, float64 with no data as NaN."""
+    """A central window of at most SAMPLE_SIDE pixels of ``band``, float64 with no data as NaN.
+
+    A palette band's window is its grey levels (``core.engine.palette.grey``), as the algorithms read it.
+    """
     ds = open_readonly(path)
     b = ds.GetRasterBand(band)
     w, h = min(SAMPLE_SIDE, ds.RasterXSize), min(SAMPLE_SIDE, ds.RasterYSize)
@@ -34,7 +37,7 @@ def band_sample(path, band):
     nodata = b.GetNoDataValue()
     if nodata is not None and not math.isnan(nodata):
         data[data == nodata] = np.nan
-    return data
+    return palette.grey(b, data).astype(np.float64, copy=False)
 
 
 def default_bands(path):

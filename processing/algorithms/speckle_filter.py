@@ -250,6 +250,7 @@ class SpeckleFilterAlgorithm(common.SarChangeAlgorithm):
             window = raster_subset.pixel_window(src, extent, None, layer.crs(), context)
         feedback.pushInfo(tr("Bands filtered: {bands}; pixel window: {window}").format(
             bands=", ".join(map(str, bands)), window=window or tr("whole raster")))
+        common.report_palettes(feedback, [src] * len(bands), [layer.name()] * len(bands), bands)
         return raster_subset.subset_vrt(src, bands, window, margin)
 
     def _with_estimated_looks(self, params, src, scale, feedback):

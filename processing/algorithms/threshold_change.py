@@ -143,6 +143,7 @@ class ThresholdChangeAlgorithm(common.SarChangeAlgorithm):
             with common.core_errors(name):
                 if not 1 <= band <= layer.bandCount():
                     raise RasterError(f"band {band} does not exist (the raster has {layer.bandCount()})")
+                common.report_palettes(feedback, [src], [name], [band])
                 sample = thresholds.sample_raster(src, band)
                 if sample.size == 0:
                     raise ValueError("the band holds no valid pixel (all no data): check its no-data value")
