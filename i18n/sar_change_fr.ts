@@ -183,7 +183,7 @@
             <translation>{what} doit être impair et &gt;= 1, par ex. 5 (reçu {v})</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="265" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="266" />
             <source>Cancelled: no output was written.</source>
             <translation>Annulé : aucune sortie n'a été écrite.</translation>
         </message>
@@ -193,7 +193,7 @@
             <translation>Aucune cohérence valide à partir de '{a}' et '{b}' : chaque fenêtre est sans données, NaN ou de puissance nulle. Vérifiez les valeurs de non-données, que les images contiennent des données et qu'elles couvrent la même zone</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="279" />
+            <location filename="../processing/algorithms/difference_image.py" line="281" />
             <source>{n} valid pixels written</source>
             <translation>{n} pixels valides écrits</translation>
         </message>
@@ -563,22 +563,27 @@
             <translation>dB</translation>
         </message>
         <message>
+            <location filename="../processing/algorithms/common.py" line="531" />
+            <source>Input layer '{name}' band {band} is a palette (colour table) image: the luminance of its colour table (ITU-R BT.601) is used as the grey level, not the palette index</source>
+            <translation>La bande {band} de la couche d'entrée '{name}' est une image à palette (table de couleurs) : la luminance de sa table de couleurs (UIT-R BT.601) est utilisée comme niveau de gris, et non l'indice de la palette</translation>
+        </message>
+        <message>
             <location filename="../processing/algorithms/terrain_geometry.py" line="234" />
             <source>Input layer '{name}': {error}</source>
             <translation>Couche en entrée « {name} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="555" />
+            <location filename="../processing/algorithms/common.py" line="569" />
             <source>Invalid raster layer for parameter {name}</source>
             <translation>Couche raster non valide pour le paramètre {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="558" />
+            <location filename="../processing/algorithms/common.py" line="572" />
             <source>Input layer '{name}' is served by the '{provider}' data provider; SAR Change reads rasters through GDAL only. Save the layer as a GeoTIFF and use that file.</source>
             <translation>La couche en entrée « {name} » est servie par le fournisseur de données « {provider} » ; SAR Change ne lit les rasters qu'avec GDAL. Enregistrez la couche en GeoTIFF et utilisez ce fichier.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/common.py" line="586" />
+            <location filename="../processing/algorithms/common.py" line="600" />
             <source>{what} cannot be reprojected from {src} to the raster CRS {dst}: {error}</source>
             <translation>{what} ne peut pas être reprojeté de {src} vers le SCR du raster {dst} : {error}</translation>
         </message>
@@ -853,22 +858,22 @@
             <translation>Sans image postérieure, les deux dates sont des bandes de « {a} » : réglez « Bande de l'image 2 » sur la bande de la date postérieure (c'est {b}, la même que celle de l'image 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="242" />
+            <location filename="../processing/algorithms/difference_image.py" line="244" />
             <source>{method}: image 1 '{a}' band(s) {b1}, image 2 '{b}' band(s) {b2}, margin {m} pixels</source>
             <translation>{method} : image 1 « {a} » bande(s) {b1}, image 2 « {b} » bande(s) {b2}, marge de {m} pixels</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="260" />
+            <location filename="../processing/algorithms/difference_image.py" line="262" />
             <source>Input layer '{name}' holds zero or negative power (at least {count} pixel(s) in band(s) {bands}): give linear power &gt; 0, set the correct input scale, mask those pixels as no data, or set a power floor &gt; 0</source>
             <translation>La couche en entrée « {name} » contient une puissance nulle ou négative (au moins {count} pixel(s) dans la/les bande(s) {bands}) : donnez une puissance linéaire &gt; 0, réglez la bonne échelle d'entrée, masquez ces pixels comme sans donnée, ou fixez un plancher de puissance &gt; 0</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="267" />
+            <location filename="../processing/algorithms/difference_image.py" line="269" />
             <source>Input layers '{a}', '{b}': {error}</source>
             <translation>Couches en entrée « {a} », « {b} » : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/difference_image.py" line="276" />
+            <location filename="../processing/algorithms/difference_image.py" line="278" />
             <source>No pixel is valid in both '{a}' and '{b}' (all no data): check the no-data values and that the two images cover the same area</source>
             <translation>Aucun pixel n'est valide à la fois dans « {a} » et « {b} » (tout est sans donnée) : vérifiez les valeurs sans donnée et que les deux images couvrent la même zone</translation>
         </message>
@@ -918,22 +923,22 @@
             <translation>Couche d'entrée '{name}' bande {band} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/estimate_enl.py" line="148" />
+            <location filename="../processing/algorithms/estimate_enl.py" line="149" />
             <source>whole image (sample windows)</source>
             <translation>image entière (fenêtres d'échantillonnage)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/estimate_enl.py" line="151" />
+            <location filename="../processing/algorithms/estimate_enl.py" line="152" />
             <source>homogeneous area</source>
             <translation>zone homogène</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/estimate_enl.py" line="153" />
+            <location filename="../processing/algorithms/estimate_enl.py" line="154" />
             <source>Cancelled.</source>
             <translation>Annulé.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/estimate_enl.py" line="155" />
+            <location filename="../processing/algorithms/estimate_enl.py" line="156" />
             <source>ENL of {name} band {band} over the {where}: {enl:.4f} ({pixels} pixels)</source>
             <translation>ENL de {name} bande {band} sur la {where} : {enl:.4f} ({pixels} pixels)</translation>
         </message>
@@ -1693,27 +1698,27 @@
             <translation>Cet algorithme a besoin de {needs}, que le Python qui exécute QGIS ne peut pas importer. Installez-le avec Extensions &gt; SAR Change &gt; Installer les paquets Python optionnels, ou lancez l'algorithme sarchange:installdependencies, puis redémarrez QGIS.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="56" />
+            <location filename="../processing/algorithms/raster_subset.py" line="59" />
             <source>The extent cannot be reprojected to the raster CRS: {error}</source>
             <translation>L'emprise ne peut pas être reprojetée dans le SCR du raster : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="61" />
+            <location filename="../processing/algorithms/raster_subset.py" line="64" />
             <source>An extent needs a north-up georeferenced raster (no rotation)</source>
             <translation>Une emprise demande un raster géoréférencé orienté nord (sans rotation)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="67" />
+            <location filename="../processing/algorithms/raster_subset.py" line="70" />
             <source>The extent does not overlap the raster {path}: choose an extent inside the layer</source>
             <translation>L'emprise ne recouvre pas le raster {path} : choisissez une emprise à l'intérieur de la couche</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="98" />
+            <location filename="../processing/algorithms/raster_subset.py" line="101" />
             <source>Cannot read a part of {path}: {error}</source>
             <translation>Impossible de lire une partie de {path} : {error}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/raster_subset.py" line="116" />
+            <location filename="../processing/algorithms/raster_subset.py" line="119" />
             <source>Cannot write {path}: {error}</source>
             <translation>Impossible d'écrire {path} : {error}</translation>
         </message>
@@ -2233,17 +2238,17 @@
             <translation>tout le raster</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="258" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="259" />
             <source>{method} does not use the number of looks; not estimated.</source>
             <translation>{method} n'utilise pas le nombre de vues ; non estimé.</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="263" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="264" />
             <source>Band {band}: estimated ENL {enl:.3f} ({pixels} pixels sampled)</source>
             <translation>Bande {band} : ENL estimé {enl:.3f} ({pixels} pixels échantillonnés)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/speckle_filter.py" line="265" />
+            <location filename="../processing/algorithms/speckle_filter.py" line="266" />
             <source>Number of looks used: {looks:.3f}</source>
             <translation>Nombre de vues utilisé : {looks:.3f}</translation>
         </message>
@@ -2863,17 +2868,17 @@
             <translation>le nombre de vues doit être &gt;= 0 (0 = estimer), reçu {v}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/threshold_change.py" line="149" />
+            <location filename="../processing/algorithms/threshold_change.py" line="150" />
             <source>Fitting the threshold on {n} valid pixels of band {band}</source>
             <translation>Ajustement du seuil sur {n} pixels valides de la bande {band}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/threshold_change.py" line="152" />
+            <location filename="../processing/algorithms/threshold_change.py" line="153" />
             <source>The ratio model expects a log-ratio DI in dB (10 log10(I2/I1)).</source>
             <translation>Le modèle du rapport attend une DI en log-rapport en dB (10 log10(I2/I1)).</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="279" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="280" />
             <source>Change mask: {c} changed, {u} unchanged, {n} no-data pixels</source>
             <translation>Masque de changement : {c} changés, {u} inchangés, {n} pixels sans donnée</translation>
         </message>
@@ -3500,22 +3505,22 @@
             <translation>Le masque d'exclusion '{m}' n'est pas sur la grille de '{a}' ({problem}) : rééchantillonnez-le sur cette grille au plus proche voisin (par ex. GDAL Projection (warp) avec le SCR, l'emprise et la taille de pixel de l'image, ou Aligner les rasters) ; rastérisez une couche de polygones sur cette grille (GDAL Rastériser, valeur 1)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="251" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="252" />
             <source>Chain: {name}</source>
             <translation>Chaîne : {name}</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="260" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="261" />
             <source>Input layer '{name}' holds zero or negative power: give linear power &gt; 0, set the correct input scale, mask those pixels as no data, or set a power floor &gt; 0 (e.g. 1 for 8-bit images)</source>
             <translation>La couche d'entrée '{name}' contient une puissance nulle ou négative : donnez une puissance linéaire &gt; 0, réglez la bonne échelle d'entrée, masquez ces pixels en non-données, ou fixez un plancher de puissance &gt; 0 (par ex. 1 pour des images 8 bits)</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="274" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="275" />
             <source>The pre-classification found too few confident pixels of one class to train the classifier: {name} labelled the pair instead</source>
             <translation>La pré-classification a trouvé trop peu de pixels sûrs d'une classe pour entraîner le classifieur : {name} a étiqueté la paire à la place</translation>
         </message>
         <message>
-            <location filename="../processing/algorithms/unsupervised_change.py" line="284" />
+            <location filename="../processing/algorithms/unsupervised_change.py" line="285" />
             <source>Exclusion mask '{m}': {n} pixels excluded ({p:.2f} % of the pixels valid in both images), left out of every statistic of the chain and counted as unchanged</source>
             <translation>Masque d'exclusion '{m}' : {n} pixels exclus ({p:.2f} % des pixels valides dans les deux images), écartés de toutes les statistiques de la chaîne et comptés comme inchangés</translation>
         </message>
