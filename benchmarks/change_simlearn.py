@@ -187,7 +187,7 @@ def validate(say, design):
     import change_detection as cd
 
     names = [v[0] for v in VARIANTS]
-    fams = np.array([f for f, _, _ in design])
+    fams = np.array([d[0] for d in design])
     kappas = np.zeros((len(design), len(VARIANTS)))
     for f in dict.fromkeys(fams):
         for j, (_, kind, how) in enumerate(VARIANTS):
@@ -206,7 +206,7 @@ def validate(say, design):
         say(f"{label:46s}{default[rows].mean():9.3f}" + "".join(f"{k:19.3f}" for k in kappas[rows].mean(0)))
     say(f"{'worst':46s}{default.min():9.3f}" + "".join(f"{k:19.3f}" for k in kappas.min(0)))
     means = kappas.mean(0)
-    best = int(np.flatnonzero(means == means.max())[0])
+    best = min(np.flatnonzero(means == means.max()), key=lambda j: (VARIANTS[j][1] != "logistic", j))
     say(f"Chosen by leave-one-family-out (best mean held-out kappa over the design pairs): {names[best]} "
         f"({means[best]:.3f}; the default, context only: {default.mean():.3f})")
     return best
