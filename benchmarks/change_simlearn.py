@@ -52,6 +52,34 @@ Time: seconds per 300 x 300 px (features + classifier + majority) beside the def
 Caveat: the simulator families (change_pairs, injected_pairs) are shared between the training pairs
 (design seeds) and the protocol's simulated pairs (other seeds), so the simulated test pairs are
 in-distribution; only the 3 shared real pairs measure transfer to real data.
+
+Outcome (run at commit 8deae8d, 80 s; benchmarks/results/change_simlearn.md holds every pair; README,
+twenty-third round): FAILS on both counts. Output (per design pair and per simulated pair rows left out):
+
+    Features (12): z1, z3, z5, z9, z15, |z1|, |z3|, |z5|, |z9|, |z15|, level1 5x5, level2 5x5; margin 7 px
+    Design pairs: 103; sample sizes: balanced 462537 px (153537 changed), natural 618000 px (21920 changed)
+    (validation table, columns narrowed: default, logistic balanced, MLP 32 balanced, logistic natural,
+    MLP 32 natural; held-out kappa by leave-one-family-out)
+    mean, all design pairs (103)                     0.713     0.576     0.556     0.602     0.633
+      design (44)                                    0.758     0.640     0.657     0.558     0.575
+      failure kind (34)                              0.698     0.581     0.535     0.714     0.755
+      low looks (25)                                 0.653     0.455     0.407     0.525     0.568
+    worst                                            0.218     0.070     0.135    -0.001    -0.000
+    Chosen by leave-one-family-out (best mean held-out kappa over the design pairs): MLP 32 natural
+        (0.633; the default, context only: 0.713)
+    Final model MLP 32 natural trained on all 103 design pairs in 3.5 s
+    pair                                     chg %  default  PCC % s/300px simlearn  PCC % s/300px    diff
+    ottawa                                   15.81    0.912  97.73    0.17    0.888  97.00    0.02  -0.024
+    yellow_river_A                           18.08    0.817  94.97    0.32    0.331  86.09    0.02  -0.486
+    yellow_river_B                            1.07    0.867  99.71    0.29    0.543  98.27    0.02  -0.324
+    mean, shared (3)                                  0.865                   0.587                 -0.278
+    worst, shared                                     0.817                   0.331
+    mean, simulated (36)                              0.774                   0.690                 -0.084
+    worst, simulated                                  0.156                   0.086
+    Time per 300 x 300 px: default mean 0.26 s (max 0.39), MLP 32 natural mean 0.02 s (max 0.02)
+    Rule (committed before this run): shared mean 0.587 >= default 0.865: no; simulated mean 0.690 >=
+        default - 0.01 = 0.764: no -> FAILS
+    Total 80.0 s
 """
 import sys
 import time
