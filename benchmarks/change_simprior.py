@@ -37,7 +37,52 @@ Decision rule, written and committed before anything of this script was scored:
     simulated mean - 0.01 (this run; 0.774 - 0.01 = 0.764). Per pair against the default. If the
     gate fails, no test pair is scored at all.
 
-Outcome: not yet run.
+Outcome (run at commit 2bb4b68, 63 s; benchmarks/results/change_simprior.md holds every pair; README,
+twenty-fourth round): the GATE FAILS, so no test pair was scored. EM helps the two class-balanced
+variants (MLP 32 balanced 0.556 -> 0.621) and hurts the two natural-sample ones (MLP 32 natural
+0.633 -> 0.582); the best with EM, 0.621, stays 0.092 below the default's 0.713 on the same pairs.
+The adapted priors match the truth shares in the median (ratio 0.95-1.03) but collapse to about 0 %
+on some small-change low-looks pairs (kappa 0.000, e.g. s9417, s9440, s9448). Output (per design pair
+rows left out):
+
+    Features (12): z1, z3, z5, z9, z15, |z1|, |z3|, |z5|, |z9|, |z15|, level1 5x5, level2 5x5; margin 7 px;
+        EM: at most 100 iterations, tol 1e-06
+    Design pairs: 103
+      fold without design: logistic balanced trained, training prior 26.19 %
+      fold without design: MLP 32 balanced trained, training prior 26.19 %
+      fold without design: logistic natural trained, training prior 1.42 %
+      fold without design: MLP 32 natural trained, training prior 1.42 %
+      fold without failure kind: logistic balanced trained, training prior 36.96 %
+      fold without failure kind: MLP 32 balanced trained, training prior 36.96 %
+      fold without failure kind: logistic natural trained, training prior 4.56 %
+      fold without failure kind: MLP 32 natural trained, training prior 4.56 %
+      fold without low looks: logistic balanced trained, training prior 34.44 %
+      fold without low looks: MLP 32 balanced trained, training prior 34.44 %
+      fold without low looks: logistic natural trained, training prior 4.26 %
+      fold without low looks: MLP 32 natural trained, training prior 4.26 %
+
+    (validation table narrowed: per variant held-out kappa without EM / with EM, then the mean
+     EM-adapted prior of change, %; variants lb, mb, ln, mn = logistic balanced, MLP 32 balanced,
+     logistic natural, MLP 32 natural)
+                                      lb                 mb                 ln                 mn
+                       default  plain    EM prior  plain    EM prior  plain    EM prior  plain    EM prior
+    mean, all (103)      0.713  0.576 0.580  3.34  0.556 0.621  3.59  0.602 0.565  3.18  0.633 0.582  3.10
+      design (44)        0.758  0.640 0.603  5.75  0.657 0.672  6.61  0.558 0.592  5.51  0.575 0.602  5.52
+      failure kind (34)  0.698  0.581 0.662  1.99  0.535 0.672  1.59  0.714 0.653  1.82  0.755 0.683  1.53
+      low looks (25)     0.653  0.455 0.427  0.93  0.407 0.459  0.98  0.525 0.397  0.92  0.568 0.409  0.97
+    worst                0.218  0.070 0.000        0.135 0.000       -0.001 0.000       -0.000 0.000
+    median prior/truth                       1.03               1.01               0.99               0.95
+    EM iter. mean/max                  14.3    68         15.3    80         14.1    78         13.6    77
+
+    LOFO mean over the 103 design pairs             without EM   with EM
+      logistic balanced                                  0.576     0.580
+      MLP 32 balanced                                    0.556     0.621
+      logistic natural                                   0.602     0.565
+      MLP 32 natural                                     0.633     0.582
+      default (context and gate reference)               0.713
+    Gate (committed before this run): best variant with EM by LOFO mean: MLP 32 balanced (0.621)
+        >= default 0.713 - 0.01 = 0.703: no -> FAILS; the test pairs are not scored
+    Total 62.6 s
 """
 import sys
 import time
