@@ -294,13 +294,13 @@ def score_tests(say, model, name):
         + ("PASSES (candidate for a leave-one-out protocol run)" if shared_ok and sim_ok else "FAILS"))
 
 
-def main(argv=None):
-    import change_context_design as ccd
+def design_data():
+    """Per design pair (``change_guard_decision.families``): (family, Dataset, extra, features, valid), with
+    ``extra`` the pair's seeded training samples ("balanced", "natural": ``sample``) and the default chain's
+    kappa ("default"). The draws are seeded by ``SEED`` + the pair's index, the same in every script."""
     import change_detection as cd
     import change_guard_decision as cgd
 
-    args, start, say, lines = ccd.begin(__doc__, argv)
-    say(f"Features ({len(feature_names())}): " + ", ".join(feature_names()) + f"; margin {MARGIN} px")
     design = []
     for fam, pairs in cgd.families():
         for data in pairs:
@@ -309,6 +309,15 @@ def main(argv=None):
             extra = {how: sample(feats, valid, data.ref, how, rng) for how in ("balanced", "natural")}
             extra["default"] = cd.accuracy(us.detect(data.p1[0], data.p2[0], us.DEFAULT)[0], data.ref)[1]
             design.append((fam, data, extra, feats, valid))
+    return design
+
+
+def main(argv=None):
+    import change_context_design as ccd
+
+    args, start, say, lines = ccd.begin(__doc__, argv)
+    say(f"Features ({len(feature_names())}): " + ", ".join(feature_names()) + f"; margin {MARGIN} px")
+    design = design_data()
     say(f"Design pairs: {len(design)}; sample sizes: balanced "
         f"{sum(len(d[2]['balanced'][1]) for d in design)} px "
         f"({sum(int(d[2]['balanced'][1].sum()) for d in design)} changed), natural "

@@ -272,20 +272,11 @@ def score_tests(say, model, pt, name):
 
 def main(argv=None):
     import change_context_design as ccd
-    import change_detection as cd
-    import change_guard_decision as cgd
 
     args, start, say, lines = ccd.begin(__doc__, argv)
     say(f"Features ({len(sl.feature_names())}): " + ", ".join(sl.feature_names())
         + f"; margin {sl.MARGIN} px; EM: at most {MAX_ITER} iterations, tol {TOL:g}")
-    design = []
-    for fam, pairs in cgd.families():
-        for data in pairs:
-            rng = np.random.default_rng(sl.SEED + len(design))  # same draws as change_simlearn.main
-            feats, valid = sl.features(data.p1[0], data.p2[0])
-            extra = {how: sl.sample(feats, valid, data.ref, how, rng) for how in ("balanced", "natural")}
-            extra["default"] = cd.accuracy(us.detect(data.p1[0], data.p2[0], us.DEFAULT)[0], data.ref)[1]
-            design.append((fam, data, extra, feats, valid))
+    design = sl.design_data()  # the same seeded draws as change_simlearn.main
     say(f"Design pairs: {len(design)}")
     best, best_mean, default_mean = validate(say, design)
     name, kind, how = sl.VARIANTS[best]
