@@ -62,7 +62,7 @@ def nodata_to_nan(block, nodata, lut=None):
     if nodata is not None and not np.isnan(nodata):
         invalid |= data == np.float32(nodata)
     data[invalid] = np.nan
-    return data if lut is None else palette.apply_lut(lut, data)
+    return palette.apply_lut(lut, data)
 
 
 def open_bands(path, bands=None, chunk=DEFAULT_CHUNK):

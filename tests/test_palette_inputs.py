@@ -91,6 +91,9 @@ def test_grey_lut_is_the_rounded_luminance(tmp_path):
     assert not palette.is_palette_file(path, 2)
     np.testing.assert_array_equal(palette.apply_lut(lut, np.array([0.0, np.nan, 5.0, 300.0])),
                                   [255, np.nan, 88, 0])  # past the table: the last entry
+    block = np.array([[3.0, np.nan]], np.float32)
+    assert palette.apply_lut(None, block) is block  # not a palette band: the block itself
+    assert palette.grey(grey_ds.GetRasterBand(1), block) is block
 
 
 @pytest.mark.parametrize("driver,ext", [("GTiff", "tif"), ("PNG", "png")])

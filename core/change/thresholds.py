@@ -782,7 +782,7 @@ def write_mask(src_path, dst_path, result, band=1, side=None, block=512, progres
     temporary name and renamed on success. ``progress(percent)``,
     ``is_canceled()``: optional callbacks (cancel removes the partial file and
     raises Cancelled). A palette band (colour table) is read as grey levels
-    (``core.engine.palette.grey``; its no-data index is no data), as ``sample_raster`` fits
+    (``core.engine.palette.apply_lut``; its no-data index is no data), as ``sample_raster`` fits
     them. Returns a dict of pixel counts: changed, unchanged, nodata.
     """
     from osgeo import gdal
@@ -795,6 +795,7 @@ def write_mask(src_path, dst_path, result, band=1, side=None, block=512, progres
     src = open_readonly(src_path)
     src_band = src.GetRasterBand(band)
     nodata = info.nodata[band - 1]
+    lut = palette.grey_lut(src_band)
     windows = block_windows(info.xsize, info.ysize, block, 0)
     counts = np.zeros(256, dtype=np.int64)
     with raster_output(dst_path, 1) as tmp:
@@ -811,8 +812,7 @@ def write_mask(src_path, dst_path, result, band=1, side=None, block=512, progres
             for i, window in enumerate(windows):
                 if is_canceled is not None and is_canceled():
                     raise Cancelled("cancelled by the user")
-                mask = change_mask(palette.grey(src_band, read_block(src_band, window, nodata)), result,
-                                   side)
+                mask = change_mask(palette.apply_lut(lut, read_block(src_band, window, nodata)), result, side)
                 counts += np.bincount(mask.ravel(), minlength=256)
                 cx, cy, cw, ch = window.core
                 check_write(out_band.WriteArray(mask, cx, cy), dst_path)

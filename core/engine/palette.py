@@ -10,7 +10,9 @@ BT.601-7, 2011, section 2.5.1), rounded to the nearest integer (halves to
 even, numpy's ``round``), as the benchmark loader ``benchmarks/change_detection.py``
 ``read_grey`` has always done. ``core.engine.raster_blocks.stack_vrt`` writes
 this table as a VRT ComplexSource LUT, so every block read from a stack sees
-grey levels; ``grey`` maps arrays already read (index samples).
+grey levels; ``grey`` maps arrays already read (index samples), and a loop
+over blocks reads the table once (``grey_lut``) and maps each block with
+``apply_lut``.
 """
 import numpy as np
 from osgeo import gdal
@@ -68,7 +70,11 @@ def apply_lut(lut, indices):
 
     Indices are rounded to integers and clipped to the table (an index past
     the last entry takes the last entry's grey level, as GDAL's VRT LUT does).
+    ``lut`` None (not a palette band): ``indices`` returned unchanged (the same
+    object), so a loop over blocks reads the table once and maps every block.
     """
+    if lut is None:
+        return indices
     indices = np.asarray(indices)
     valid = np.isfinite(indices) if indices.dtype.kind == "f" else np.ones(indices.shape, bool)
     safe = np.where(valid, indices, 0)
@@ -81,8 +87,7 @@ def grey(band, data):
 
     A non-palette band's ``data`` is returned unchanged (the same object).
     """
-    lut = grey_lut(band)
-    return data if lut is None else apply_lut(lut, data)
+    return apply_lut(grey_lut(band), data)
 
 
 def lut_text(lut):

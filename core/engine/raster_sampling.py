@@ -257,18 +257,19 @@ def estimate_image_enl(path, band_number, scale, is_canceled=None):
     """ENL of a band from sample windows: local CV^2 -> ``core.speckle.enl.estimate_enl``.
 
     Returns ``(enl, pixels)``: the estimate and the number of valid pixels read.
-    A palette band is read as grey levels (``core.engine.palette.grey``), as
-    the speckle filter reads it. Raises ValueError (too few homogeneous
+    A palette band is read as grey levels (``core.engine.palette.apply_lut``,
+    the table read once), as the speckle filter reads it. Raises ValueError (too few homogeneous
     windows) or Cancelled.
     """
     dataset = open_readonly(path)
     band = dataset.GetRasterBand(band_number)
     nodata = band.GetNoDataValue()
+    lut = palette.grey_lut(band)
     samples, pixels = [], 0
     for window in sample_windows(dataset.RasterXSize, dataset.RasterYSize):
         if is_canceled is not None and is_canceled():
             raise Cancelled("cancelled by the user")
-        power = scales.to_linear_power(palette.grey(band, read_block(band, window, nodata)), scale)
+        power = scales.to_linear_power(palette.apply_lut(lut, read_block(band, window, nodata)), scale)
         pixels += int(np.isfinite(power).sum())
         samples.append(enl_stats.local_cv2(power, ENL_LOCAL_WINDOW))
     return enl_stats.estimate_enl(np.concatenate(samples)), pixels

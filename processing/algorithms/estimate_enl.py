@@ -177,6 +177,7 @@ class EstimateEnlAlgorithm(common.SarChangeAlgorithm):
         mask = rasterize(geometries, geotransform, window)
         band = dataset.GetRasterBand(band_number)
         nodata = band.GetNoDataValue()
+        lut = palette.grey_lut(band)
         x0, y0, w, h = window
         values = []
         for top in range(0, h, STRIP_ROWS):
@@ -184,8 +185,8 @@ class EstimateEnlAlgorithm(common.SarChangeAlgorithm):
                 raise Cancelled("cancelled by the user")
             rows = min(STRIP_ROWS, h - top)
             rect = (x0, y0 + top, w, rows)
-            power = scales.to_linear_power(palette.grey(band, read_block(band, Window(rect, rect), nodata)),
-                                           scale)
+            grey = palette.apply_lut(lut, read_block(band, Window(rect, rect), nodata))
+            power = scales.to_linear_power(grey, scale)
             covered = power[mask[top:top + rows]]
             values.append(covered[np.isfinite(covered)])
             feedback.setProgress(100.0 * (top + rows) / h)
