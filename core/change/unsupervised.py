@@ -1015,18 +1015,24 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     edge_tiles = []
     if config.edge_classifier:  # trained on the chain's own labels (only if the guard keeps them, below)
         edge_tiles = [fitted.edge_channels(a, b) for a, b in zip(p1_tiles, p2_tiles)]
+
+    def fit_edge_model():
+        return edge_classifier.fit(chain, edge_tiles, config.edge_classifier, seed=seed,
+                                   equal_priors=config.edge_equal_priors)
+
+    def relabelled_share(relabelled):  # share of the fitting sample's valid pixels a relabelling changed
+        changes = sum(int(np.count_nonzero(a != b)) for a, b in zip(relabelled, chain))
+        return changes / max(sum(int(np.isfinite(d).sum()) for d in di_tiles), 1)
+
     if not config.guard:
         if config.edge_classifier:
-            fitted = replace(fitted, edge_model=edge_classifier.fit(chain, edge_tiles, config.edge_classifier,
-                                                                    seed=seed,
-                                                                    equal_priors=config.edge_equal_priors))
+            fitted = replace(fitted, edge_model=fit_edge_model())
         return fitted
     band = ()
     if config.edge_band:  # what the band did on the fitting sample, for the guard's report
         t = fitted.edge_threshold
         relabelled = [edge_band.relabel(c, d, config.edge_band, t) for c, d in zip(chain, di_tiles)]
-        changes = sum(int(np.count_nonzero(a != b)) for a, b in zip(relabelled, chain))
-        band = (config.edge_band, t, changes / max(sum(int(np.isfinite(d).sum()) for d in di_tiles), 1))
+        band = (config.edge_band, t, relabelled_share(relabelled))
     lab = np.concatenate([c[np.isfinite(d)] for c, d in zip(chain, di_tiles)])
     fraction = float(np.count_nonzero(lab == CHANGED)) / max(lab.size, 1)
     separation = ashman_d(lm[lab == CHANGED], lm[lab == UNCHANGED])
@@ -1038,15 +1044,12 @@ def fit_chain(p1_tiles, p2_tiles, config=DEFAULT, floor=None, seed=0):
     fallback_looks = ()
     learned = ()
     if config.edge_classifier and not fallback:  # the fallback's map is never relabelled
-        model = edge_classifier.fit(chain, edge_tiles, config.edge_classifier, seed=seed,
-                                    equal_priors=config.edge_equal_priors)
+        model = fit_edge_model()
         fitted = replace(fitted, edge_model=model)
         relabelled = [model.relabel(c, e) for c, e in zip(chain, edge_tiles)]
-        changes = sum(int(np.count_nonzero(a != b)) for a, b in zip(relabelled, chain))
         counts = None if model.classifier is None else model.classifier.train_counts
         logit = 0.0 if model.classifier is None else model.classifier.prior_logit
-        learned = (config.edge_classifier, counts,
-                   changes / max(sum(int(np.isfinite(d).sum()) for d in di_tiles), 1), logit)
+        learned = (config.edge_classifier, counts, relabelled_share(relabelled), logit)
     if fallback and config.fallback in (FALLBACK_ADJUSTED_BOXPLOT,) + MULTISCALE_FALLBACKS:
         threshold = skewed_outliers.upper_fence(lm)
         fitted = replace(fitted, outlier_threshold=threshold)
