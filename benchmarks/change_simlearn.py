@@ -209,6 +209,12 @@ def changed_percent(ref):
     return 100.0 * np.count_nonzero(ref == 1) / max(np.count_nonzero(ref != 2), 1)
 
 
+def called_percent(mask, ref):
+    """Share (%) of the labelled pixels (ref != 2, mask != 255) a map calls changed."""
+    use = (ref != 2) & (mask != us.NODATA)
+    return 100.0 * np.count_nonzero(mask[use] == us.CHANGED) / max(np.count_nonzero(use), 1)
+
+
 def validate(say, design):
     """Leave-one-family-out kappas of every variant on the design pairs; returns the chosen variant's
     index."""

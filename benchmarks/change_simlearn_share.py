@@ -30,12 +30,6 @@ import change_simlearn as sl  # noqa: E402
 from sar_change.core.change import unsupervised as us  # noqa: E402
 
 
-def called_percent(mask, ref):
-    """Share (%) of the labelled pixels (ref != 2, mask != 255) a map calls changed."""
-    use = (ref != 2) & (mask != us.NODATA)
-    return 100.0 * np.count_nonzero(mask[use] == us.CHANGED) / max(np.count_nonzero(use), 1)
-
-
 def main(argv=None):
     import change_context_design as ccd
     import change_detection as cd
@@ -57,19 +51,19 @@ def main(argv=None):
         "103 design pairs as in change_simlearn.py (only 'MLP 32 natural' was scored by its rule)")
     say(f"{'pair':36s}{'truth %':>8}" + "".join(f"{n[:17]:>18s}" for n in names))
     say(f"{'':44s}" + "".join(f"{'called %  kappa':>18s}" for _ in names))
-    rows, groups = [], []
+    rows, groups, truth = [], [], []
     for group, data in sl.held_out_pairs():
         p1, p2 = data.p1[0], data.p2[0]
         maps = [us.detect(p1, p2, us.DEFAULT)[0]]
         feats, valid = sl.features(p1, p2)
         maps += [sl.predict_map(m, feats, valid) for m in models]
-        row = [(called_percent(m, data.ref), cd.accuracy(m, data.ref)[1]) for m in maps]
+        row = [(sl.called_percent(m, data.ref), cd.accuracy(m, data.ref)[1]) for m in maps]
         rows.append(row)
         groups.append(group)
-        say(f"{data.name[:36]:36s}{sl.changed_percent(data.ref):8.2f}"
+        truth.append(sl.changed_percent(data.ref))
+        say(f"{data.name[:36]:36s}{truth[-1]:8.2f}"
             + "".join(f"{c:10.2f}{k:8.3f}" for c, k in row))
-    r, groups = np.array(rows), np.array(groups)
-    truth = np.array([sl.changed_percent(d.ref) for _, d in sl.held_out_pairs()])
+    r, groups, truth = np.array(rows), np.array(groups), np.array(truth)
     for g in ("shared", "simulated"):
         sub, t = r[groups == g], truth[groups == g]
         say(f"{'mean, ' + g + ' (' + str(len(sub)) + ')':36s}{t.mean():8.2f}"

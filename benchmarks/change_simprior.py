@@ -155,12 +155,6 @@ def to_map(post, valid):
     return us.majority_filter(labels, sl.MAJORITY)
 
 
-def called_percent(mask, ref):
-    """Share (%) of the labelled pixels (ref != 2, mask != 255) a map calls changed."""
-    use = (ref != 2) & (mask != us.NODATA)
-    return 100.0 * np.count_nonzero(mask[use] == us.CHANGED) / max(np.count_nonzero(use), 1)
-
-
 def train_prior(samples):
     """Changed share (probability) of the concatenated training ``samples`` ((X, y) pairs)."""
     return float(np.concatenate([s[1] for s in samples]).mean())
@@ -246,8 +240,8 @@ def score_tests(say, model, pt, name):
         rows.append((k_d, k_o, t_default, t_ours))
         groups.append(group)
         say(f"{data.name[:40]:40s}{sl.changed_percent(data.ref):6.2f}{k_d:8.3f}"
-            f"{called_percent(mask, data.ref):8.2f}"
-            f"{t_default:8.2f}{k_o:7.3f}{100 * pi:7.2f}{called_percent(ours, data.ref):8.2f}{t_ours:8.2f}"
+            f"{sl.called_percent(mask, data.ref):8.2f}"
+            f"{t_default:8.2f}{k_o:7.3f}{100 * pi:7.2f}{sl.called_percent(ours, data.ref):8.2f}{t_ours:8.2f}"
             f"{k_o - k_d:+8.3f}")
     r, groups = np.array(rows), np.array(groups)
     means = {}
